@@ -1,0 +1,106 @@
+// JSON for configs, headers and JSONL files (nlohmann/json), plus JsonReader: reads the fields
+// of one object with type checks, and rejects fields nobody asked for. Every error names the
+// file (or other source) and the field path.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace r1 {
+
+using json = nlohmann::json;
+using ordered_json = nlohmann::ordered_json;
+
+// Parses a file; a syntax error names the file and the byte offset.
+json load_json_file(const std::string& path);
+json parse_json(const std::string& text, const std::string& where);
+
+// The JSON type name of a value, for messages ("string", "integer", ...).
+std::string json_type_name(const json& v);
+
+class JsonReader {
+ public:
+  // `where` names the source in messages, for example "configs/run.json" or
+  // "configs/run.json: field 'rollout'".
+  JsonReader(const json& obj, std::string where);
+
+  bool has(const std::string& key) const;
+  template <typename T>
+  T req(const std::string& key);
+  template <typename T>
+  T get(const std::string& key, const T& fallback);
+  // A nested object; a missing optional one reads as {}.
+  JsonReader child(const std::string& key, bool required = false);
+  // The raw value (marked as used).
+  const json& raw(const std::string& key);
+  // Marks fields as known but unused (for example Hugging Face fields we do not model).
+  void ignore(std::initializer_list<const char*> keys);
+  // Throws if the object holds a field that nobody read or ignored.
+  void done() const;
+
+  // Throws "<where>: field '<key>': <msg>" unless ok.
+  void check(bool ok, const std::string& key, const std::string& msg) const;
+  [[noreturn]] void fail_field(const std::string& key, const std::string& msg) const;
+  const std::string& where() const { return where_; }
+
+ private:
+  template <typename T>
+  T convert(const std::string& key, const json& v) const;
+
+  const json& obj_;
+  std::string where_;
+  std::set<std::string> used_;  // every field asked for, present or not
+};
+
+template <typename T>
+T JsonReader::req(const std::string& key) {
+  used_.insert(key);
+  if (!has(key)) fail(where_, ": missing required field '", key, "'");
+  return convert<T>(key, obj_.at(key));
+}
+
+template <typename T>
+T JsonReader::get(const std::string& key, const T& fallback) {
+  used_.insert(key);
+  if (!has(key)) return fallback;
+  if (obj_.at(key).is_null()) return fallback;
+  return convert<T>(key, obj_.at(key));
+}
+
+template <typename T>
+T JsonReader::convert(const std::string& key, const json& v) const {
+  auto expect = [&](bool ok, const char* what) {
+    if (!ok) fail_field(key, cat("expected ", what, ", got ", json_type_name(v), " ", v.dump()));
+  };
+  if constexpr (std::is_same_v<T, bool>) {
+    expect(v.is_boolean(), "a boolean");
+    return v.get<bool>();
+  } else if constexpr (std::is_integral_v<T>) {
+    expect(v.is_number_integer(), "an integer");
+    if constexpr (std::is_unsigned_v<T>) {
+      expect(v.is_number_unsigned() || v.get<int64_t>() >= 0, "a non-negative integer");
+    }
+    return v.get<T>();
+  } else if constexpr (std::is_floating_point_v<T>) {
+    expect(v.is_number(), "a number");
+    return v.get<T>();
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    expect(v.is_string(), "a string");
+    return v.get<std::string>();
+  } else if constexpr (std::is_same_v<T, json>) {
+    return v;
+  } else {
+    // std::vector<U>
+    expect(v.is_array(), "an array");
+    T out;
+    for (size_t i = 0; i < v.size(); ++i) {
+      out.push_back(convert<typename T::value_type>(cat(key, "[", i, "]"), v[i]));
+    }
+    return out;
+  }
+}
+
+}  // namespace r1

@@ -1,0 +1,79 @@
+#include <gtest/gtest.h>
+
+#include "core/json.h"
+
+using r1::json;
+using r1::JsonReader;
+
+static std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const r1::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(JsonReader, ReadsTypedFields) {
+  json j = {{"a", 3}, {"b", 2.5}, {"c", "x"}, {"d", true}, {"e", {1, 2}}};
+  JsonReader r(j, "cfg.json");
+  EXPECT_EQ(r.req<int>("a"), 3);
+  EXPECT_DOUBLE_EQ(r.req<double>("b"), 2.5);
+  EXPECT_EQ(r.req<std::string>("c"), "x");
+  EXPECT_TRUE(r.req<bool>("d"));
+  EXPECT_EQ(r.req<std::vector<int>>("e"), (std::vector<int>{1, 2}));
+  EXPECT_EQ(r.get<int>("missing", 9), 9);
+  r.done();
+}
+
+TEST(JsonReader, IntegerAcceptedAsDouble) {
+  json j = {{"lr", 1}};
+  JsonReader r(j, "cfg.json");
+  EXPECT_DOUBLE_EQ(r.req<double>("lr"), 1.0);
+}
+
+TEST(JsonReader, IllTypedFieldNamesFieldAndFile) {
+  json j = {{"hidden_size", "big"}};
+  JsonReader r(j, "model/config.json");
+  std::string e = error_of([&] { r.req<int>("hidden_size"); });
+  EXPECT_NE(e.find("model/config.json"), std::string::npos) << e;
+  EXPECT_NE(e.find("hidden_size"), std::string::npos) << e;
+  EXPECT_NE(e.find("integer"), std::string::npos) << e;
+}
+
+TEST(JsonReader, UnknownFieldIsAnError) {
+  json j = {{"hidden_size", 8}, {"hiden_layers", 2}};
+  JsonReader r(j, "c.json");
+  r.req<int>("hidden_size");
+  r.get<int>("num_hidden_layers", 1);
+  std::string e = error_of([&] { r.done(); });
+  EXPECT_NE(e.find("unknown field 'hiden_layers'"), std::string::npos) << e;
+  EXPECT_NE(e.find("c.json"), std::string::npos) << e;
+  EXPECT_NE(e.find("num_hidden_layers"), std::string::npos) << "known fields listed: " << e;
+}
+
+TEST(JsonReader, MissingRequired) {
+  json j = json::object();
+  JsonReader r(j, "c.json");
+  std::string e = error_of([&] { r.req<int>("vocab_size"); });
+  EXPECT_NE(e.find("missing required field 'vocab_size'"), std::string::npos) << e;
+}
+
+TEST(JsonReader, NestedChildNamesPath) {
+  json j = {{"rollout", {{"temperature", "hot"}}}};
+  JsonReader r(j, "run.json");
+  auto c = r.child("rollout");
+  std::string e = error_of([&] { c.req<double>("temperature"); });
+  EXPECT_NE(e.find("run.json: field 'rollout': field 'temperature'"), std::string::npos) << e;
+}
+
+TEST(JsonReader, NegativeForUnsigned) {
+  json j = {{"n", -1}};
+  JsonReader r(j, "c.json");
+  EXPECT_NE(error_of([&] { r.req<unsigned>("n"); }).find("non-negative"), std::string::npos);
+}
+
+TEST(Json, ParseErrorNamesSource) {
+  std::string e = error_of([] { r1::parse_json("{\"a\": ", "x.json"); });
+  EXPECT_NE(e.find("x.json"), std::string::npos) << e;
+}

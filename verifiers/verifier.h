@@ -1,0 +1,33 @@
+// The Verifier interface: verify(task, completion) -> Verdict. A verifier never throws on model
+// output and never hangs: any bytes produce a verdict. Verifiers register by name.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "tasks/task.h"
+
+namespace r1 {
+
+struct Verdict {
+  double score = 0.0;      // in [0, 1]
+  bool correct = false;
+  bool format_ok = false;
+  std::string reason;      // short, machine-friendly ("ok", "wrong_answer", "timeout", ...)
+  json details = json::object();
+  // True when the verifier itself failed (timeout of an external verifier, crash, unparseable
+  // gold answer): the sample is not a wrong answer and must not be scored as one.
+  bool verifier_error = false;
+  json to_json() const;
+};
+
+class Verifier {
+ public:
+  virtual ~Verifier() = default;
+  virtual std::string name() const = 0;
+  virtual Verdict verify(const Task& task, const std::string& completion) = 0;
+};
+
+}  // namespace r1
