@@ -18,6 +18,7 @@ int cmd_bench(int argc, char** argv);
 // Sorted as shown by `r1 --help`.
 inline constexpr Command kCommands[] = {
     {"version", "print the version", cmd_version},
+    {"bench", "measure speed (r1 bench --help lists the benchmarks)", cmd_bench},
 };
 
 }  // namespace r1

@@ -1,0 +1,10 @@
+// Benchmarks behind `r1 bench <what>`. Each prints one JSON object on stdout with its figures,
+// a reference figure measured in the same run, and their ratio.
+#pragma once
+
+namespace r1 {
+
+int bench_model(int argc, char** argv);      // bench/bench_model.cpp
+int bench_verifiers(int argc, char** argv);  // bench/bench_verifiers.cpp
+
+}  // namespace r1
