@@ -1,0 +1,33 @@
+// r1 init: a freshly initialised model checkpoint.
+#include <cstdio>
+
+#include "apps/args.h"
+#include "apps/commands.h"
+#include "core/log.h"
+#include "model/byte_tokenizer.h"
+#include "model/checkpoint.h"
+
+namespace r1 {
+
+int cmd_init(int argc, char** argv) {
+  Args args("init", "Create a checkpoint folder with randomly initialised weights and the byte tokenizer.");
+  args.required("model-config", "FILE", "model architecture (HF-style config.json, e.g. configs/models/small-moe.json)")
+      .required("out", "DIR", "checkpoint folder to write")
+      .opt("seed", "S", "initialisation seed", "0");
+  if (!args.parse(argc, argv)) return 0;
+  ModelConfig cfg = ModelConfig::load(args.str("model-config"));
+  uint64_t seed = static_cast<uint64_t>(args.integer("seed"));
+  ByteTokenizer tok;
+  if (cfg.vocab_size < tok.vocab_size()) {
+    fail(args.str("model-config"), ": field 'vocab_size': ", cfg.vocab_size, " is smaller than the byte tokenizer's ",
+         tok.vocab_size(), " tokens");
+  }
+  Model<float> model(cfg);
+  model.init_weights(seed);
+  save_checkpoint(args.str("out"), model, tok);
+  std::printf("wrote %s: %zu parameters (%.2fM), seed %llu\n", args.str("out").c_str(), model.num_params(),
+              model.num_params() / 1e6, static_cast<unsigned long long>(seed));
+  return 0;
+}
+
+}  // namespace r1

@@ -1,0 +1,143 @@
+// r1 bench model: training and decode speed of a model config on this machine, against the
+// OpenBLAS sgemm figure measured in the same process.
+//
+// FLOPs are model FLOPs: the matrix products of the forward pass (attention counted over each
+// position's causal context), times 3 for a training step (backward = 2x forward). Work the
+// implementation repeats (attention recomputation in backward) and AdamW are not counted.
+#include <omp.h>
+
+#include <cstdio>
+
+#include "apps/args.h"
+#include "bench/bench.h"
+#include "bench/bench_util.h"
+#include "core/json.h"
+#include "core/rng.h"
+#include "kernels/cpu/blas_env.h"
+#include "learner/optimizer.h"
+#include "model/model.h"
+
+namespace r1 {
+
+namespace {
+
+// Forward FLOPs for one sequence of length T (all positions).
+double forward_flops_per_seq(const ModelConfig& c, int T) {
+  const double C = c.hidden_size, Q = c.q_dim(), KV = c.kv_dim(), V = c.vocab_size;
+  double per_token = 0;
+  for (int l = 0; l < c.num_hidden_layers; ++l) {
+    per_token += 2 * C * (Q + 2 * KV) + 2 * Q * C;
+    if (c.is_moe_layer(l)) {
+      per_token += 2 * C * c.n_routed_experts;
+      per_token += c.num_experts_per_tok * 2 * 3 * C * c.moe_intermediate_size;
+      per_token += 2 * 3 * C * c.shared_intermediate();
+    } else {
+      per_token += 2 * 3 * C * c.intermediate_size;
+    }
+  }
+  per_token += 2 * C * V;
+  // Attention: QK^T and PV, 2 * H * D flops each per visible key; position i sees i + 1 keys.
+  double keys = T * (T + 1) / 2.0;
+  double attn = c.num_hidden_layers * 4.0 * c.num_attention_heads * c.head_dim * keys;
+  return per_token * T + attn;
+}
+
+}  // namespace
+
+int bench_model(int argc, char** argv) {
+  Args args("bench model", "Training-step and decode speed of a model config, with the same-run sgemm reference.");
+  args.required("model-config", "FILE", "model architecture (e.g. configs/models/small-moe.json)")
+      .opt("batch", "B", "sequences per training step", "16")
+      .opt("seq", "T", "tokens per training sequence", "256")
+      .opt("steps", "N", "timed training steps", "5")
+      .opt("decode-steps", "N", "timed decode steps per batch size", "32")
+      .opt("prompt", "P", "prompt tokens prefilled before decode is timed", "64")
+      .opt("gemm-size", "N", "size of the square sgemm reference", "2048");
+  if (!args.parse(argc, argv)) return 0;
+  ModelConfig cfg = ModelConfig::load(args.str("model-config"));
+  const int B = static_cast<int>(args.integer("batch")), T = static_cast<int>(args.integer("seq"));
+  const int steps = static_cast<int>(args.integer("steps")), dsteps = static_cast<int>(args.integer("decode-steps"));
+  const int P = static_cast<int>(args.integer("prompt"));
+  if (B <= 0 || T <= 1 || steps <= 0 || dsteps <= 0 || P <= 0) fail("batch, seq, steps, decode-steps and prompt must be positive");
+  if (T > cfg.max_position_embeddings || P + dsteps > cfg.max_position_embeddings) {
+    fail("seq (or prompt + decode-steps) exceeds max_position_embeddings=", cfg.max_position_embeddings);
+  }
+
+  const double sgemm = bench::sgemm_gflops(static_cast<int>(args.integer("gemm-size")));
+
+  Model<float> model(cfg);
+  model.init_weights(1);
+  Rng rng(2);
+  PackedBatch batch;
+  for (int b = 0; b < B; ++b) {
+    std::vector<int32_t> s(T);
+    for (auto& t : s) t = static_cast<int32_t>(rng.below(cfg.vocab_size));
+    batch.add(s);
+  }
+  const int N = batch.num_tokens();
+  std::vector<float> lp(N), dlp(N, -1.0f / N);
+  AdamW opt(model.table(), OptimizerConfig{});
+  auto train_step = [&] {
+    model.zero_grad();
+    model.forward(batch, lp.data());
+    model.backward(dlp.data());
+    opt.step(model.params(), model.grads(), 1e-4);
+  };
+  train_step();  // warm up: plans memory, faults pages in
+  double t0 = bench::now_seconds();
+  for (int s = 0; s < steps; ++s) train_step();
+  const double train_s = (bench::now_seconds() - t0) / steps;
+  const double train_flops = 3.0 * forward_flops_per_seq(cfg, T) * B;
+  const double train_gflops = train_flops / train_s / 1e9;
+
+  // Decode: prefill P tokens per sequence (untimed), then time single-token steps.
+  auto decode_tps = [&](int batch_size) {
+    KVCache<float> cache(cfg, batch_size, P + dsteps + 1);
+    std::vector<std::vector<int32_t>> prompts(batch_size, std::vector<int32_t>(P));
+    std::vector<Model<float>::CachedSeq> entries;
+    for (int b = 0; b < batch_size; ++b) {
+      for (auto& t : prompts[b]) t = static_cast<int32_t>(rng.below(cfg.vocab_size));
+      entries.push_back({cache.acquire(), prompts[b].data(), P});
+    }
+    std::vector<float> logits(static_cast<size_t>(batch_size) * cfg.vocab_size);
+    model.forward_cached(cache, entries, logits.data());
+    std::vector<int32_t> next(batch_size, 1);
+    for (int b = 0; b < batch_size; ++b) entries[b] = {b, &next[b], 1};
+    double d0 = bench::now_seconds();
+    for (int s = 0; s < dsteps; ++s) {
+      model.forward_cached(cache, entries, logits.data());
+      for (int b = 0; b < batch_size; ++b) next[b] = static_cast<int32_t>((next[b] * 31 + s) % cfg.vocab_size);
+    }
+    return batch_size * dsteps / (bench::now_seconds() - d0);
+  };
+  const double dec1 = decode_tps(1), dec64 = decode_tps(64);
+
+  size_t active = 0;
+  {
+    // Parameters a token touches: all but the unselected routed experts.
+    active = model.num_params();
+    for (int l = 0; l < cfg.num_hidden_layers; ++l) {
+      if (cfg.is_moe_layer(l)) {
+        active -= static_cast<size_t>(cfg.n_routed_experts - cfg.num_experts_per_tok) * 3 * cfg.hidden_size *
+                  cfg.moe_intermediate_size;
+      }
+    }
+  }
+  ordered_json out = {
+      {"bench", "model"},
+      {"model_config", args.str("model-config")},
+      {"params", model.num_params()},
+      {"active_params_per_token", active},
+      {"threads", omp_get_max_threads()},
+      {"train", {{"batch", B}, {"seq", T}, {"tokens_per_step", N}, {"step_seconds", train_s},
+                 {"tokens_per_second", N / train_s}, {"achieved_gflops", train_gflops}}},
+      {"decode", {{"prompt_tokens", P}, {"tokens_per_second_batch1", dec1}, {"tokens_per_second_batch64", dec64}}},
+      {"reference", {{"what", "OpenBLAS sgemm, square"}, {"blas_kernels", cpu::blas_core_name()}, {"n", args.integer("gemm-size")}, {"gflops", sgemm}}},
+      {"ratio_train_gflops_to_sgemm", train_gflops / sgemm},
+      {"peak_rss_mib", bench::peak_rss_mib()},
+      {"flop_convention", "model FLOPs: 3 x forward matmuls (causal attention counted), AdamW excluded"}};
+  std::printf("%s\n", out.dump(2).c_str());
+  return 0;
+}
+
+}  // namespace r1

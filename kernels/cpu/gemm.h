@@ -1,0 +1,15 @@
+// Row-major GEMM on OpenBLAS for float and double:
+//   C (M, N) = alpha * op(A) (M, K) * op(B) (K, N) + beta * C
+// where op(X) is X or its transpose. lda/ldb/ldc are row strides of the stored matrices.
+#pragma once
+
+namespace r1::cpu {
+
+template <typename T>
+void gemm(bool trans_a, bool trans_b, int M, int N, int K, T alpha, const T* A, int lda, const T* B,
+          int ldb, T beta, T* C, int ldc);
+
+// OpenBLAS's own thread count (it uses OpenMP in our build). Returns the previous value.
+int set_blas_threads(int n);
+
+}  // namespace r1::cpu

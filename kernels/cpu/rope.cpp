@@ -1,0 +1,63 @@
+#include "kernels/cpu/rope.h"
+
+#include <cmath>
+
+#include "core/error.h"
+
+namespace r1::cpu {
+
+template <typename T>
+RopeTable<T>::RopeTable(int max_pos_, int head_dim, double theta) : max_pos(max_pos_), half(head_dim / 2) {
+  R1_CHECK(head_dim % 2 == 0, "rope needs an even head_dim, got ", head_dim);
+  cos.resize(static_cast<size_t>(max_pos) * half);
+  sin.resize(static_cast<size_t>(max_pos) * half);
+  for (int p = 0; p < max_pos; ++p) {
+    for (int i = 0; i < half; ++i) {
+      double inv_freq = 1.0 / std::pow(theta, (2.0 * i) / head_dim);
+      double a = p * inv_freq;
+      cos[static_cast<size_t>(p) * half + i] = static_cast<T>(std::cos(a));
+      sin[static_cast<size_t>(p) * half + i] = static_cast<T>(std::sin(a));
+    }
+  }
+}
+
+namespace {
+template <typename T>
+void rotate(T* x, const int32_t* pos, int N, int H, int D, const RopeTable<T>& t, T sign) {
+  const int half = D / 2;
+#pragma omp parallel for if (N * H > 256)
+  for (int n = 0; n < N; ++n) {
+    R1_CHECK(pos[n] >= 0 && pos[n] < t.max_pos, "position ", pos[n], " outside the rope table (", t.max_pos, ")");
+    const T* c = t.cos.data() + static_cast<size_t>(pos[n]) * half;
+    const T* s = t.sin.data() + static_cast<size_t>(pos[n]) * half;
+    for (int h = 0; h < H; ++h) {
+      T* v = x + (static_cast<size_t>(n) * H + h) * D;
+      for (int i = 0; i < half; ++i) {
+        T a = v[i], b = v[i + half];
+        T si = sign * s[i];
+        v[i] = a * c[i] - b * si;
+        v[i + half] = b * c[i] + a * si;
+      }
+    }
+  }
+}
+}  // namespace
+
+template <typename T>
+void rope_forward(T* x, const int32_t* pos, int N, int H, int D, const RopeTable<T>& table) {
+  rotate(x, pos, N, H, D, table, T(1));
+}
+
+template <typename T>
+void rope_backward(T* dx, const int32_t* pos, int N, int H, int D, const RopeTable<T>& table) {
+  rotate(dx, pos, N, H, D, table, T(-1));
+}
+
+template struct RopeTable<float>;
+template struct RopeTable<double>;
+template void rope_forward<float>(float*, const int32_t*, int, int, int, const RopeTable<float>&);
+template void rope_forward<double>(double*, const int32_t*, int, int, int, const RopeTable<double>&);
+template void rope_backward<float>(float*, const int32_t*, int, int, int, const RopeTable<float>&);
+template void rope_backward<double>(double*, const int32_t*, int, int, int, const RopeTable<double>&);
+
+}  // namespace r1::cpu

@@ -1,0 +1,32 @@
+// The tokenizer interface shared by ByteTokenizer (models trained here) and the Hugging Face BPE
+// tokenizer. Special tokens such as <think> are matched in the text before anything else.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+
+namespace r1 {
+
+class Tokenizer {
+ public:
+  virtual ~Tokenizer() = default;
+  virtual std::vector<int32_t> encode(const std::string& text) const = 0;
+  virtual std::string decode(const std::vector<int32_t>& ids) const = 0;
+  virtual int vocab_size() const = 0;
+  // Id of a special token by its text ("<think>", "<|endoftext|>"), or -1.
+  virtual int32_t special_id(const std::string& text) const = 0;
+  // The text of one token (for streaming output).
+  virtual std::string token_text(int32_t id) const = 0;
+  // Writes the tokenizer's files into a checkpoint folder.
+  virtual void save(const std::string& dir) const = 0;
+  // The end-of-sequence token.
+  virtual int32_t eos_id() const = 0;
+};
+
+// Reads the tokenizer saved in a checkpoint folder.
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir);
+
+}  // namespace r1

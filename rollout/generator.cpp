@@ -1,0 +1,104 @@
+#include "rollout/generator.h"
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+
+#include "core/error.h"
+
+namespace r1 {
+
+Generator::Generator(Model<float>& model, int slots, int max_len) : model_(model), cache_(model.config(), slots, max_len) {}
+
+namespace {
+
+struct Active {
+  size_t request;
+  int slot;
+  Rng rng;
+  std::vector<int32_t> pending;  // tokens to feed in the next forward call
+  std::string tail;              // recent decoded text, for stop strings
+};
+
+bool ends_with_stop(const std::string& tail, const std::vector<std::string>& stops) {
+  for (const auto& s : stops) {
+    if (!s.empty() && tail.size() >= s.size() && tail.compare(tail.size() - s.size(), s.size(), s) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<GenerationResult> Generator::generate(const std::vector<GenerationRequest>& requests,
+                                                  const GenerationOptions& opt,
+                                                  const std::function<void(size_t)>& on_done) {
+  opt.sampling.validate("sampling");
+  if (!opt.stop_strings.empty() && !opt.tokenizer) fail("generate: stop strings need a tokenizer");
+  size_t longest_stop = 0;
+  for (const auto& s : opt.stop_strings) longest_stop = std::max(longest_stop, s.size());
+  const int V = model_.config().vocab_size;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const auto& r = requests[i];
+    if (r.prompt.empty()) fail("generate: request ", i, " has an empty prompt");
+    if (static_cast<int>(r.prompt.size()) >= cache_.max_len()) {
+      fail("generate: request ", i, " has a prompt of ", r.prompt.size(), " tokens; the context holds ", cache_.max_len());
+    }
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<GenerationResult> results(requests.size());
+  std::deque<size_t> waiting;
+  for (size_t i = 0; i < requests.size(); ++i) waiting.push_back(i);
+  std::vector<Active> active;
+  std::vector<float> logits;
+  std::vector<std::pair<float, int32_t>> scratch;
+  std::vector<Model<float>::CachedSeq> entries;
+
+  while (!waiting.empty() || !active.empty()) {
+    // Refill free slots.
+    while (!waiting.empty() && cache_.free_slots() > 0) {
+      size_t i = waiting.front();
+      waiting.pop_front();
+      int slot = cache_.acquire();
+      active.push_back({i, slot, Rng(requests[i].seed, requests[i].stream), requests[i].prompt, ""});
+      stats_.prompt_tokens += static_cast<long>(requests[i].prompt.size());
+    }
+    entries.clear();
+    for (auto& a : active) entries.push_back({a.slot, a.pending.data(), static_cast<int>(a.pending.size())});
+    logits.resize(entries.size() * static_cast<size_t>(V));
+    model_.forward_cached(cache_, entries, logits.data());
+    stats_.forward_calls++;
+    // Sample one token per active sequence; retire the finished ones.
+    std::vector<Active> still;
+    for (size_t e = 0; e < active.size(); ++e) {
+      Active& a = active[e];
+      const GenerationRequest& req = requests[a.request];
+      GenerationResult& res = results[a.request];
+      float lp = 0;
+      int32_t tok = sample_token(logits.data() + e * V, V, opt.sampling, a.rng, &lp, scratch);
+      res.tokens.push_back(tok);
+      res.logprobs.push_back(lp);
+      stats_.generated_tokens++;
+      bool stop = std::find(opt.stop_tokens.begin(), opt.stop_tokens.end(), tok) != opt.stop_tokens.end();
+      if (!stop && longest_stop > 0) {
+        a.tail += opt.tokenizer->token_text(tok);
+        if (a.tail.size() > 4 * longest_stop) a.tail.erase(0, a.tail.size() - 2 * longest_stop);
+        stop = ends_with_stop(a.tail, opt.stop_strings);
+      }
+      if (stop) res.finish_reason = "stop";
+      else if (static_cast<int>(res.tokens.size()) >= req.max_new_tokens) res.finish_reason = "length";
+      else if (cache_.length(a.slot) + 1 >= cache_.max_len()) res.finish_reason = "context";
+      if (!res.finish_reason.empty()) {
+        cache_.release(a.slot);
+        if (on_done) on_done(a.request);
+      } else {
+        a.pending.assign(1, tok);
+        still.push_back(std::move(a));
+      }
+    }
+    active = std::move(still);
+  }
+  stats_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return results;
+}
+
+}  // namespace r1

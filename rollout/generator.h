@@ -1,0 +1,64 @@
+// Batched generation on the KV cache with continuous batching: a fixed number of cache slots
+// decode together; when a sequence finishes, its slot is released and refilled with the next
+// waiting request at once (its prefill rides in the same forward call as the others' decode
+// steps), so the batch stays full while lengths vary.
+//
+// Each request samples from its own RNG stream (seed, stream), so its output does not depend
+// on which other requests share the batch or on the number of slots.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "model/kv_cache.h"
+#include "model/model.h"
+#include "model/tokenizer.h"
+#include "rollout/sampler.h"
+
+namespace r1 {
+
+struct GenerationRequest {
+  std::vector<int32_t> prompt;
+  int max_new_tokens = 128;
+  uint64_t seed = 0;
+  uint64_t stream = 0;
+};
+
+struct GenerationResult {
+  std::vector<int32_t> tokens;    // the completion (stop token included when one ended it)
+  std::vector<float> logprobs;    // per completion token, under the sampling policy
+  std::string finish_reason;      // "stop" (stop token or string), "length", or "context"
+};
+
+struct GenerationOptions {
+  SamplingParams sampling;
+  std::vector<int32_t> stop_tokens;       // e.g. the tokenizer's end-of-sequence id
+  std::vector<std::string> stop_strings;  // e.g. "</answer>"; needs a tokenizer
+  const Tokenizer* tokenizer = nullptr;   // to match stop strings
+};
+
+struct GenerationStats {
+  long prompt_tokens = 0, generated_tokens = 0, forward_calls = 0;
+  double seconds = 0;
+};
+
+class Generator {
+ public:
+  // `slots` sequences decode together; each holds up to `max_len` tokens (prompt + completion).
+  Generator(Model<float>& model, int slots, int max_len);
+
+  // Runs all requests; results are in request order. `on_done` (optional) is called as each
+  // request finishes, with its index.
+  std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& requests,
+                                         const GenerationOptions& options,
+                                         const std::function<void(size_t)>& on_done = nullptr);
+  const GenerationStats& stats() const { return stats_; }
+
+ private:
+  Model<float>& model_;
+  KVCache<float> cache_;
+  GenerationStats stats_;
+};
+
+}  // namespace r1
