@@ -16,7 +16,8 @@ struct Bench {
 };
 // One line per benchmark.
 const Bench kBenches[] = {
-    {"_", "", nullptr},
+    {"model", "training and decode speed of a model config", bench_model},
+    {"verifiers", "sandboxed Python execs/s, python and math verdicts/s", bench_verifiers},
 };
 }  // namespace
 

@@ -21,24 +21,25 @@ int cmd_generate(int argc, char** argv) {
       .opt("stop", "TEXT", "stop when a sample ends with this text (besides end-of-text)")
       .flag("json", "print one JSON object per sample instead of text");
   if (!args.parse(argc, argv)) return 0;
-  auto model = load_model(args.str("model"));
-  auto tok = load_tokenizer(args.str("model"));
+  // Every flag is checked before the model is loaded.
   const int max_new = static_cast<int>(args.integer("max-new-tokens"));
   const int samples = static_cast<int>(args.integer("samples"));
   if (max_new <= 0) fail("--max-new-tokens must be positive");
   if (samples <= 0) fail("--samples must be positive");
-  std::vector<int32_t> prompt = tok->encode(args.str("prompt"));
-  if (prompt.empty()) fail("--prompt is empty");
+  const uint64_t seed = static_cast<uint64_t>(args.integer("seed"));
   GenerationOptions opt;
   opt.sampling.temperature = args.number("temperature");
   opt.sampling.top_p = args.number("top-p");
   opt.sampling.top_k = static_cast<int>(args.integer("top-k"));
   opt.sampling.validate("flags");
+  auto model = load_model(args.str("model"));
+  auto tok = load_tokenizer(args.str("model"));
+  std::vector<int32_t> prompt = tok->encode(args.str("prompt"));
+  if (prompt.empty()) fail("--prompt is empty");
   opt.tokenizer = tok.get();
   if (tok->eos_id() >= 0) opt.stop_tokens.push_back(tok->eos_id());
   if (args.has("stop")) opt.stop_strings.push_back(args.str("stop"));
   const int max_len = std::min(model->config().max_position_embeddings, static_cast<int>(prompt.size()) + max_new);
-  uint64_t seed = static_cast<uint64_t>(args.integer("seed"));
   std::vector<GenerationRequest> reqs;
   for (int s = 0; s < samples; ++s) reqs.push_back({prompt, max_new, seed, static_cast<uint64_t>(s)});
   Generator gen(*model, std::min(samples, 64), max_len);

@@ -14,10 +14,16 @@ int cmd_version(int argc, char** argv);
 int cmd_init(int argc, char** argv);
 int cmd_generate(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
+int cmd_tasks(int argc, char** argv);
+int cmd_verify(int argc, char** argv);
 
 // Sorted as shown by `r1 --help`.
 inline constexpr Command kCommands[] = {
     {"version", "print the version", cmd_version},
+    {"init", "create a freshly initialised model checkpoint", cmd_init},
+    {"generate", "sample completions from a model checkpoint", cmd_generate},
+    {"tasks", "print generated tasks (or a dataset) as JSONL", cmd_tasks},
+    {"verify", "verify completions (JSONL in, verdicts out)", cmd_verify},
     {"bench", "measure speed (r1 bench --help lists the benchmarks)", cmd_bench},
 };
 

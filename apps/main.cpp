@@ -6,6 +6,7 @@
 
 #include "apps/commands.h"
 #include "core/error.h"
+#include "kernels/cpu/blas_env.h"
 
 #ifndef R1_VERSION
 #define R1_VERSION "dev"
@@ -30,6 +31,7 @@ int cmd_version(int, char**) {
 }  // namespace r1
 
 int main(int argc, char** argv) {
+  r1::cpu::ensure_blas_kernels(argv);
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
     print_help();

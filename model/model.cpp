@@ -82,6 +82,13 @@ T* Model<T>::param(const std::string& name) {
 }
 
 template <typename T>
+void Model<T>::copy_weights_from(const Model& other) {
+  if (other.cfg_.to_json() != cfg_.to_json()) fail("copy_weights_from: the two models have different configs");
+  std::copy(other.params_.begin(), other.params_.end(), params_.begin());
+  expert_bias_ = other.expert_bias_;
+}
+
+template <typename T>
 void Model<T>::init_weights(uint64_t seed) {
   for (const auto& p : table_.params()) {
     T* w = params_.data() + p.offset;

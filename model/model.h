@@ -38,6 +38,9 @@ class Model {
   const T* params() const { return params_.data(); }
   T* grads() { return grads_.data(); }
   const T* grads() const { return grads_.data(); }
+  // Copies parameters and expert biases from a model of the same config (e.g. to make the
+  // frozen reference policy); throws when the configs differ.
+  void copy_weights_from(const Model& other);
   // A named tensor inside params(); throws naming it when absent.
   T* param(const std::string& name);
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernels/cpu/vecmath.h"
+
 namespace r1::cpu {
 
 template <typename T>
@@ -12,7 +14,7 @@ void logprobs_forward(T* lp, T* lse, const T* logits, const int32_t* targets, in
   for (int n = 0; n < N; ++n) {
     const T* x = logits + static_cast<size_t>(n) * V;
     T m = *std::max_element(x, x + V), s = 0;
-    for (int v = 0; v < V; ++v) s += std::exp(x[v] - m);
+    for (int v = 0; v < V; ++v) s += exp_value(x[v] - m);
     lse[n] = m + std::log(s);
     lp[n] = targets[n] >= 0 ? x[targets[n]] - lse[n] : T(0);
   }
@@ -30,7 +32,7 @@ void logprobs_backward(T* dlogits, const T* dlp, const T* logits, const T* lse, 
     }
     const T* x = logits + static_cast<size_t>(n) * V;
     const T g = dlp[n], l = lse[n];
-    for (int v = 0; v < V; ++v) d[v] = -g * std::exp(x[v] - l);
+    for (int v = 0; v < V; ++v) d[v] = -g * exp_value(x[v] - l);
     d[targets[n]] += g;
   }
 }

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstddef>
 
+#include "kernels/cpu/vecmath.h"
+
 namespace r1::cpu {
 
 template <typename T>
@@ -12,7 +14,7 @@ void swiglu_forward(T* out, const T* gu, int N, int I) {
     const T* g = gu + static_cast<size_t>(n) * 2 * I;
     const T* u = g + I;
     T* o = out + static_cast<size_t>(n) * I;
-    for (int i = 0; i < I; ++i) o[i] = g[i] / (T(1) + std::exp(-g[i])) * u[i];
+    for (int i = 0; i < I; ++i) o[i] = g[i] / (T(1) + exp_value(-g[i])) * u[i];
   }
 }
 
@@ -26,7 +28,7 @@ void swiglu_backward(T* dgu, const T* dout, const T* gu, int N, int I) {
     T* dg = dgu + static_cast<size_t>(n) * 2 * I;
     T* du = dg + I;
     for (int i = 0; i < I; ++i) {
-      T sig = T(1) / (T(1) + std::exp(-g[i]));
+      T sig = T(1) / (T(1) + exp_value(-g[i]));
       T silu = g[i] * sig;
       dg[i] = d[i] * u[i] * sig * (T(1) + g[i] * (T(1) - sig));
       du[i] = d[i] * silu;

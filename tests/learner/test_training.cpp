@@ -90,7 +90,7 @@ std::pair<double, double> skewed_run(double gamma) {
     batch.add(seq);
   }
   OptimizerConfig oc;
-  oc.lr = 3e-3;
+  oc.lr = 1e-3;
   AdamW opt(m.table(), oc);
   auto window = [&](int steps) {
     m.reset_expert_load();
@@ -118,8 +118,9 @@ TEST(Training, AuxLossFreeBiasBalancesExpertLoad) {
   EXPECT_GT(start1, 1.3) << "the data must start skewed for this test to mean anything";
   EXPECT_LT(end1, 0.75 * start1) << "gamma > 0 must reduce the imbalance";
   EXPECT_LT(end1, 1.25);
-  EXPECT_GT(end0, 0.9 * start0) << "gamma = 0 must not balance by itself";
-  EXPECT_GT(end0, end1 + 0.2);
+  // Without the bias, training alone may drift the routing a little, but it stays skewed.
+  EXPECT_GT(end0, 1.4) << "gamma = 0 must not balance by itself";
+  EXPECT_GT(end0, end1 + 0.3);
 }
 
 TEST(Training, OptimizerStateRoundTrip) {

@@ -1,0 +1,154 @@
+#include "reward/reward_function.h"
+
+#include <cmath>
+
+#include "reward/overlong.h"
+#include "verifiers/registry.h"
+
+namespace r1 {
+
+Verdict verify_guarded(Verifier& v, const Task& task, const std::string& completion) {
+  try {
+    Verdict d = v.verify(task, completion);
+    if (!std::isfinite(d.score) || d.score < 0.0 || d.score > 1.0) {
+      Verdict bad;
+      bad.verifier_error = true;
+      bad.reason = "score_out_of_range";
+      bad.details = {{"score", std::isfinite(d.score) ? d.score : -1.0}, {"verifier", v.name()}};
+      return bad;
+    }
+    return d;
+  } catch (const std::exception& e) {
+    Verdict bad;
+    bad.verifier_error = true;
+    bad.reason = "verifier_threw";
+    bad.details = {{"error", e.what()}, {"verifier", v.name()}};
+    return bad;
+  } catch (...) {
+    Verdict bad;
+    bad.verifier_error = true;
+    bad.reason = "verifier_threw";
+    bad.details = {{"verifier", v.name()}};
+    return bad;
+  }
+}
+
+json RewardResult::to_json(bool with_components) const {
+  json j = {{"reward", reward ? json(*reward) : json(nullptr)},
+            {"correct", correct},
+            {"format_ok", format_ok},
+            {"verifier", verifier},
+            {"reason", reason},
+            {"details", details}};
+  if (verifier_error) j["verifier_error"] = true;
+  if (overlong_penalty != 0.0) j["overlong_penalty"] = overlong_penalty;
+  if (with_components) {
+    json comps = json::object();
+    for (const auto& c : components) {
+      json cj = {{"verifier", c.verifier},           {"weight", c.weight},
+                 {"score", c.verdict.score},         {"correct", c.verdict.correct},
+                 {"format_ok", c.verdict.format_ok}, {"reason", c.verdict.reason}};
+      if (c.verdict.verifier_error) cj["verifier_error"] = true;
+      comps[c.name] = cj;
+    }
+    j["components"] = comps;
+  }
+  return j;
+}
+
+RewardFunction::RewardFunction(RewardConfig config) : config_(std::move(config)) {
+  for (const auto& c : config_.components) {
+    if (c.verifier == kTaskVerifier) {
+      fixed_.push_back(nullptr);
+    } else {
+      fixed_.push_back(make_verifier(c.verifier, c.options));
+    }
+  }
+}
+
+RewardFunction::~RewardFunction() = default;
+
+Verifier* RewardFunction::task_verifier(const std::string& name, std::string* error) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = by_task_name_.find(name);
+  if (it != by_task_name_.end()) return it->second.get();
+  try {
+    json opts = config_.task_verifier_options.contains(name) ? config_.task_verifier_options[name]
+                                                             : json::object();
+    auto v = make_verifier(name, opts);
+    Verifier* raw = v.get();
+    by_task_name_[name] = std::move(v);
+    return raw;
+  } catch (const std::exception& e) {
+    *error = e.what();
+    return nullptr;
+  }
+}
+
+RewardResult RewardFunction::score(const Task& task, const std::string& completion,
+                                   std::optional<int64_t> completion_tokens) const {
+  if (config_.overlong && !completion_tokens) {
+    fail("the reward's overlong penalty needs the completion length in tokens (task '", task.id,
+         "')");
+  }
+  RewardResult r;
+  double total = 0.0;
+  std::string error_component;
+  for (size_t i = 0; i < config_.components.size(); ++i) {
+    const RewardComponent& c = config_.components[i];
+    ComponentResult cr;
+    cr.name = c.name;
+    cr.weight = c.weight;
+    Verifier* v = fixed_[i].get();
+    cr.verifier = c.verifier;
+    if (!v) {
+      cr.verifier = task.verifier;
+      std::string why;
+      if (task.verifier.empty()) {
+        why = "the task names no verifier (task.verifier is empty)";
+      } else {
+        v = task_verifier(task.verifier, &why);
+      }
+      if (!v) {
+        cr.verdict.verifier_error = true;
+        cr.verdict.reason = task.verifier.empty()         ? "task_has_no_verifier"
+                            : has_verifier(task.verifier) ? "verifier_unavailable"
+                                                          : "unknown_verifier";
+        cr.verdict.details = {{"error", why}};
+      }
+    }
+    if (v) cr.verdict = verify_guarded(*v, task, completion);
+    if (cr.verdict.verifier_error && c.weight != 0.0 && error_component.empty())
+      error_component = c.name;
+    total += c.weight * cr.verdict.score;
+    if (c.name == config_.primary) {
+      r.correct = cr.verdict.correct;
+      r.format_ok = cr.verdict.format_ok;
+      r.verifier = cr.verifier;
+      r.reason = cr.verdict.reason;
+      r.details = cr.verdict.details;
+    }
+    r.components.push_back(std::move(cr));
+  }
+  if (config_.overlong) {
+    const OverlongPenalty& p = *config_.overlong;
+    r.overlong_penalty =
+        p.weight * overlong_penalty(*completion_tokens, p.max_tokens, p.buffer_tokens);
+    total += r.overlong_penalty;
+  }
+  if (!error_component.empty()) {
+    r.verifier_error = true;
+    for (const auto& c : r.components) {
+      if (c.name == error_component && c.name != config_.primary) {
+        // Say which component failed when it is not the one already reported.
+        r.details["verifier_error_in"] = c.name;
+        r.details["verifier_error_reason"] = c.verdict.reason;
+      }
+    }
+  } else {
+    r.reward = total;
+  }
+  return r;
+}
+
+}  // namespace r1

@@ -1,0 +1,77 @@
+// Turns one completion into a scalar reward: runs every configured verifier, sums
+// weight * score, adds the overlong penalty, and keeps the per-component breakdown.
+//
+// Verifier errors (an unparseable gold answer, a crashed external verifier, a sandbox
+// failure) are carried through, never turned into a 0: when a component with a nonzero
+// weight reports verifier_error, `reward` is empty and `verifier_error` is set. The learner
+// must then drop the sample from its group (compute the group's advantages over the other
+// samples; drop the group when fewer than two remain) and count it in its metrics. A steady
+// stream of them is a bug to fix, not a signal to learn from.
+//
+// score() is safe to call from several threads at once.
+#pragma once
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reward/reward_config.h"
+#include "verifiers/verifier.h"
+
+namespace r1 {
+
+struct ComponentResult {
+  std::string name;
+  std::string verifier;  // the verifier that ran (the task's own one for "task")
+  double weight = 0.0;
+  Verdict verdict;
+};
+
+struct RewardResult {
+  std::optional<double> reward;  // empty when verifier_error
+  bool verifier_error = false;
+  // From the primary component's verdict.
+  bool correct = false;
+  bool format_ok = false;
+  std::string verifier;
+  std::string reason;
+  json details = json::object();
+  double overlong_penalty = 0.0;  // already weighted and included in reward
+  std::vector<ComponentResult> components;
+
+  // {"reward", "correct", "format_ok", "verifier", "reason", "details", "verifier_error"?,
+  //  "overlong_penalty"?, "components": {name: {"verifier", "weight", "score", "correct",
+  //  "format_ok", "reason", "verifier_error"?}}}
+  json to_json(bool with_components = true) const;
+};
+
+class RewardFunction {
+ public:
+  // Makes the configured verifiers now, so a bad config fails before any work.
+  explicit RewardFunction(RewardConfig config);
+  ~RewardFunction();
+
+  // completion_tokens is needed when the config has an overlong penalty (throws otherwise:
+  // that is a caller bug, not model output).
+  RewardResult score(const Task& task, const std::string& completion,
+                     std::optional<int64_t> completion_tokens = std::nullopt) const;
+
+  const RewardConfig& config() const { return config_; }
+
+ private:
+  // The verifier for a task's own verifier name, made on first use.
+  Verifier* task_verifier(const std::string& name, std::string* error) const;
+
+  RewardConfig config_;
+  std::vector<std::unique_ptr<Verifier>> fixed_;  // per component; null for "task"
+  mutable std::mutex mu_;
+  mutable std::map<std::string, std::unique_ptr<Verifier>> by_task_name_;
+};
+
+// Runs v.verify and turns an escaping exception into a verifier-error verdict, so one broken
+// (user) verifier cannot take down a run.
+Verdict verify_guarded(Verifier& v, const Task& task, const std::string& completion);
+
+}  // namespace r1

@@ -1,0 +1,179 @@
+// countdown: reach a target from given numbers with + - * /, each number used exactly once.
+// Instances are built by combining the numbers in a random order, so every one is solvable
+// with positive integer intermediate values. solve() searches for such a combination (it
+// does not read the construction), so it also solves countdown tasks from elsewhere.
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "tasks/builtin.h"
+#include "tasks/int_expr.h"
+#include "tasks/meta.h"
+#include "tasks/solution.h"
+
+namespace r1 {
+namespace {
+
+struct Level {
+  int count;   // how many numbers
+  int64_t hi;  // numbers are drawn from 1..hi
+  int64_t max_target;
+};
+constexpr Level kLevels[] = {
+    {2, 20, 400}, {3, 10, 200}, {3, 25, 500}, {4, 25, 999}, {4, 100, 999}, {5, 50, 999},
+};
+constexpr int kMaxNumbers = 6;  // solve() is exhaustive; beyond this it gets slow
+
+// a op b when the result is a positive integer (division exact, no zero or negative values).
+bool apply(char op, int64_t a, int64_t b, int64_t* out) {
+  switch (op) {
+    case '+':
+      *out = a + b;
+      return true;
+    case '-':
+      *out = a - b;
+      return a > b;
+    case '*':
+      *out = a * b;
+      return true;
+    default:
+      *out = b > 1 && a % b == 0 ? a / b : 0;
+      return b > 1 && a % b == 0;
+  }
+}
+
+struct Item {
+  int64_t value;
+  IntExprPtr expr;
+};
+
+// Depth-first search over "combine two of the remaining values"; `failed` remembers value
+// multisets already shown to miss the target.
+bool search(std::vector<Item>& items, int64_t target, std::set<std::vector<int64_t>>& failed,
+            IntExprPtr* found) {
+  if (items.size() == 1) {
+    if (items[0].value != target) return false;
+    *found = items[0].expr;
+    return true;
+  }
+  std::vector<int64_t> key;
+  for (const auto& it : items) key.push_back(it.value);
+  std::sort(key.begin(), key.end());
+  if (failed.count(key)) return false;
+  for (size_t i = 0; i < items.size(); ++i) {
+    for (size_t j = 0; j < items.size(); ++j) {
+      if (i == j) continue;
+      for (char op : {'+', '-', '*', '/'}) {
+        // + and * commute: try each unordered pair once.
+        if ((op == '+' || op == '*') && j < i) continue;
+        int64_t v;
+        if (!apply(op, items[i].value, items[j].value, &v) || v > 1000000) continue;
+        std::vector<Item> next;
+        for (size_t k = 0; k < items.size(); ++k) {
+          if (k != i && k != j) next.push_back(items[k]);
+        }
+        next.push_back({v, IntExpr::binary(op, items[i].expr, items[j].expr)});
+        if (search(next, target, failed, found)) return true;
+      }
+    }
+  }
+  failed.insert(key);
+  return false;
+}
+
+std::string number_list(const std::vector<int64_t>& numbers) {
+  std::string s;
+  for (size_t i = 0; i < numbers.size(); ++i) s += cat(i ? ", " : "", numbers[i]);
+  return s;
+}
+
+class CountdownGenerator : public TaskGenerator {
+ public:
+  std::string family() const override { return "countdown"; }
+  std::string summary() const override {
+    return "reach the target using each given number once with + - * / (verifier: countdown)";
+  }
+  int max_difficulty() const override { return static_cast<int>(std::size(kLevels)); }
+
+  Task generate(Rng& rng, int difficulty) const override {
+    check_difficulty(*this, difficulty);
+    const Level& lv = kLevels[difficulty - 1];
+    for (;;) {
+      std::vector<int64_t> numbers;
+      for (int i = 0; i < lv.count; ++i) numbers.push_back(rng.range(1, lv.hi));
+      // Combine two random values with a random valid operation until one value is left.
+      std::vector<Item> pool;
+      for (int64_t n : numbers) pool.push_back({n, IntExpr::number(n)});
+      bool ok = true;
+      while (pool.size() > 1 && ok) {
+        size_t i = rng.below(pool.size());
+        size_t j = rng.below(pool.size() - 1);
+        if (j >= i) ++j;
+        const char* ops = "+-*/";
+        char op = ops[rng.below(4)];
+        int64_t v;
+        if (!apply(op, pool[i].value, pool[j].value, &v)) {
+          // Subtraction the other way round is as good a step; anything else retries.
+          if (op == '-' && pool[j].value > pool[i].value) {
+            std::swap(i, j);
+            apply(op, pool[i].value, pool[j].value, &v);
+          } else {
+            ok = false;
+          }
+        }
+        if (!ok) break;
+        Item merged{v, IntExpr::binary(op, pool[i].expr, pool[j].expr)};
+        pool.erase(pool.begin() + static_cast<long>(std::max(i, j)));
+        pool.erase(pool.begin() + static_cast<long>(std::min(i, j)));
+        pool.push_back(merged);
+      }
+      if (!ok) continue;
+      int64_t target = pool[0].value;
+      // A target equal to an input or out of range makes a dull or unwieldy task.
+      if (target > lv.max_target || std::count(numbers.begin(), numbers.end(), target)) continue;
+      Task t;
+      t.family = family();
+      t.difficulty = difficulty;
+      t.verifier = "countdown";
+      t.prompt = cat("Use ", number_list(numbers), " once each with + - * / to make ", target, ".");
+      t.answer = to_string(*pool[0].expr);
+      t.meta = {{"numbers", numbers}, {"target", target}};
+      return t;
+    }
+  }
+
+  std::string solve(const Task& task) const override {
+    const json& nums = meta_array(task, "numbers");
+    int64_t target = meta_int(task, "target");
+    if (nums.empty() || nums.size() > kMaxNumbers) {
+      fail("task ", task.id, ": countdown solve() takes 1..", kMaxNumbers, " numbers, got ",
+           nums.size());
+    }
+    std::vector<Item> items;
+    for (const auto& n : nums) {
+      if (!n.is_number_integer() || n.get<int64_t>() <= 0) {
+        fail("task ", task.id, ": meta.numbers must be positive integers, got ", n.dump());
+      }
+      items.push_back({n.get<int64_t>(), IntExpr::number(n.get<int64_t>())});
+    }
+    std::set<std::vector<int64_t>> failed;
+    IntExprPtr found;
+    if (!search(items, target, failed, &found)) {
+      fail("task ", task.id, ": no combination of ", nums.dump(), " makes ", target,
+           " with positive integer steps");
+    }
+    std::vector<std::string> lines;
+    evaluate_steps(*found, &lines);
+    return format_solution(lines, to_string(*found));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<TaskGenerator> make_countdown_generator() {
+  return std::make_unique<CountdownGenerator>();
+}
+
+}  // namespace r1

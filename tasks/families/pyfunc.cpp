@@ -1,0 +1,95 @@
+// pyfunc: write a small Python function from a one-line spec and two examples; hidden cases
+// check it. Expected outputs are computed in C++ when the task is made, and stored as data in
+// meta.cases ({"args": [...], "expected": ...}, the first meta.shown of them appear in the
+// prompt) so the python verifier can compute outputs in the sandbox and compare them outside.
+// `tests` holds the same cases as a HumanEval-style check(candidate).
+// solve() answers with plain code (no ``` fence) inside <answer>.
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "tasks/builtin.h"
+#include "tasks/families/pyfunc_templates.h"
+#include "tasks/meta.h"
+#include "tasks/pyvalue.h"
+#include "tasks/solution.h"
+
+namespace r1 {
+namespace {
+
+constexpr int kShown = 2;  // examples in the prompt
+constexpr int kCases = 8;  // shown + hidden
+
+class PyfuncGenerator : public TaskGenerator {
+ public:
+  std::string family() const override { return "pyfunc"; }
+  std::string summary() const override {
+    return "write a small Python function (strings, lists, integers) checked by hidden tests "
+           "(verifier: python)";
+  }
+  int max_difficulty() const override { return 3; }
+
+  Task generate(Rng& rng, int difficulty) const override {
+    check_difficulty(*this, difficulty);
+    std::vector<const PyTemplate*> pool;
+    for (const auto& t : py_templates()) {
+      if (t.level == difficulty) pool.push_back(&t);
+    }
+    const PyTemplate& tpl = *pool[rng.below(pool.size())];
+    json k = tpl.constants(rng);
+
+    // Distinct argument lists: two random ones to show, then the edge cases, then random ones.
+    std::vector<json> args;
+    std::set<std::string> seen;
+    auto add = [&](const json& a) {
+      if (seen.insert(a.dump()).second) args.push_back(a);
+    };
+    for (int tries = 0; args.size() < kShown && tries < 100; ++tries) add(tpl.input(rng, k));
+    for (const auto& e : tpl.edges) add(e);
+    for (int tries = 0; args.size() < kCases && tries < 200; ++tries) add(tpl.input(rng, k));
+    R1_CHECK(args.size() >= kShown + 2, "template ", tpl.name, " gave too few distinct inputs");
+
+    Task t;
+    t.family = family();
+    t.difficulty = difficulty;
+    t.verifier = "python";
+    t.entry_point = tpl.name;
+    json cases = json::array();
+    t.prompt = cat("Write a Python function ", tpl.name, "(", tpl.params, ") that ", tpl.spec(k));
+    t.tests = "def check(candidate):\n";
+    for (size_t i = 0; i < args.size(); ++i) {
+      json expected = tpl.eval(args[i], k);
+      cases.push_back({{"args", args[i]}, {"expected", expected}});
+      if (i < kShown)
+        t.prompt += cat("\n", py_call(tpl.name, args[i]), " == ", py_literal(expected));
+      t.tests +=
+          cat("    assert ", py_call("candidate", args[i]), " == ", py_literal(expected), "\n");
+    }
+    t.meta = {{"template", tpl.name},
+              {"params", k},
+              {"cases", cases},
+              {"shown", kShown},
+              {"canonical_solution", tpl.code(k)}};
+    return t;
+  }
+
+  std::string solve(const Task& task) const override {
+    const PyTemplate& tpl = py_template(meta_string(task, "template"));
+    if (!task.meta.contains("params") || !task.meta["params"].is_object()) {
+      fail("task ", task.id, ": pyfunc needs meta.params (an object)");
+    }
+    const json& k = task.meta["params"];
+    std::string code = tpl.code(k);
+    while (!code.empty() && code.back() == '\n') code.pop_back();
+    return format_solution({tpl.plan(k)}, code);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<TaskGenerator> make_pyfunc_generator() {
+  return std::make_unique<PyfuncGenerator>();
+}
+
+}  // namespace r1

@@ -1,0 +1,108 @@
+#include "tasks/generator.h"
+
+#include <cstdio>
+#include <map>
+#include <mutex>
+
+#include "tasks/builtin.h"
+
+namespace r1 {
+namespace {
+
+struct Registry {
+  std::mutex mu;
+  std::map<std::string, GeneratorFactory> factories;
+};
+
+Registry& registry() {
+  // Built-ins are added explicitly here: static-initialiser registration would be dropped by
+  // the linker for objects nobody references in a static library.
+  static Registry* r = [] {
+    auto* reg = new Registry;
+    register_builtin_generators([reg](const std::string& name, GeneratorFactory f) {
+      reg->factories[name] = std::move(f);
+    });
+    return reg;
+  }();
+  return *r;
+}
+
+std::string known_list(const Registry& r) {
+  std::string known;
+  for (const auto& [n, _] : r.factories) known += (known.empty() ? "" : ", ") + n;
+  return known.empty() ? "none" : known;
+}
+
+}  // namespace
+
+void register_generator(const std::string& family, GeneratorFactory factory) {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  r.factories[family] = std::move(factory);
+}
+
+bool has_generator(const std::string& family) {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  return r.factories.count(family) > 0;
+}
+
+std::unique_ptr<TaskGenerator> make_generator(const std::string& family) {
+  GeneratorFactory f;
+  {
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mu);
+    auto it = r.factories.find(family);
+    if (it == r.factories.end()) {
+      fail("unknown task family '", family, "' (known: ", known_list(r), ")");
+    }
+    f = it->second;
+  }
+  return f();
+}
+
+std::vector<std::string> generator_names() {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  std::vector<std::string> out;
+  for (const auto& [n, _] : r.factories) out.push_back(n);
+  return out;
+}
+
+void check_difficulty(const TaskGenerator& gen, int difficulty) {
+  if (difficulty < 1 || difficulty > gen.max_difficulty()) {
+    fail(gen.family(), ": difficulty ", difficulty, " out of range 1..", gen.max_difficulty());
+  }
+}
+
+std::string task_id(const std::string& family, uint64_t seed, int difficulty, uint64_t index) {
+  char idx[32];
+  std::snprintf(idx, sizeof idx, "%06llu", static_cast<unsigned long long>(index));
+  return cat(family, "-s", seed, "-d", difficulty, "-", idx);
+}
+
+Rng task_rng(const std::string& family, uint64_t seed, uint64_t index) {
+  // The family name picks the stream so that two families with one seed are unrelated.
+  return Rng(seed, hash64(family)).fork(index);
+}
+
+Task generate_task(const TaskGenerator& gen, uint64_t seed, uint64_t index, int difficulty) {
+  if (difficulty != 0) check_difficulty(gen, difficulty);
+  Rng rng = task_rng(gen.family(), seed, index);
+  int d = difficulty != 0 ? difficulty : static_cast<int>(rng.range(1, gen.max_difficulty()));
+  Task t = gen.generate(rng, d);
+  t.id = task_id(gen.family(), seed, d, index);
+  return t;
+}
+
+std::vector<Task> generate_tasks(const std::string& family, size_t n, uint64_t seed,
+                                 int difficulty) {
+  auto gen = make_generator(family);
+  if (difficulty != 0) check_difficulty(*gen, difficulty);
+  std::vector<Task> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) out.push_back(generate_task(*gen, seed, i, difficulty));
+  return out;
+}
+
+}  // namespace r1

@@ -1,0 +1,58 @@
+// Task generators: one per family ("arith", "countdown", ...). A generator draws a task at a
+// difficulty level from an Rng, and solves any task of its family with a worked solution in
+// the output format <think>steps</think><answer>final</answer>, used for cold-start SFT and to
+// check the verifiers. Generators are stateless, so one instance may serve many threads.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/rng.h"
+#include "tasks/task.h"
+
+namespace r1 {
+
+class TaskGenerator {
+ public:
+  virtual ~TaskGenerator() = default;
+  virtual std::string family() const = 0;
+  virtual std::string summary() const = 0;  // one line, for `r1 tasks --list`
+  virtual int max_difficulty() const = 0;   // levels are 1..max_difficulty()
+  // Draws one task using only integer draws of `rng`. Fills everything but `id`.
+  // Throws when difficulty is outside 1..max_difficulty().
+  virtual Task generate(Rng& rng, int difficulty) const = 0;
+  // A correct worked solution "<think>...</think><answer>...</answer>" for a task of this
+  // family (from its prompt data in `meta`); throws naming the task when it cannot.
+  virtual std::string solve(const Task& task) const = 0;
+};
+
+using GeneratorFactory = std::function<std::unique_ptr<TaskGenerator>()>;
+
+// The registry. Built-ins are added by register_builtin_generators() on first use; users may
+// add their own families with register_generator().
+void register_generator(const std::string& family, GeneratorFactory factory);
+bool has_generator(const std::string& family);
+// Throws naming the family and listing the known ones when `family` is unknown.
+std::unique_ptr<TaskGenerator> make_generator(const std::string& family);
+std::vector<std::string> generator_names();  // sorted
+
+// Throws "<family>: difficulty D out of range 1..N" unless 1 <= difficulty <= max.
+void check_difficulty(const TaskGenerator& gen, int difficulty);
+
+// "arith-s7-d3-000042": family, seed, difficulty and index.
+std::string task_id(const std::string& family, uint64_t seed, int difficulty, uint64_t index);
+
+// The Rng that task `index` of (family, seed) is drawn from. Each task has its own stream, so
+// task i is the same whatever n or thread count produced it.
+Rng task_rng(const std::string& family, uint64_t seed, uint64_t index);
+
+// Tasks 0..n-1 of `family` for `seed`. difficulty 0 draws each task's level uniformly from
+// 1..max (from the task's own stream); otherwise every task has that level.
+std::vector<Task> generate_tasks(const std::string& family, size_t n, uint64_t seed,
+                                 int difficulty);
+// One task of that sequence, without generating the ones before it.
+Task generate_task(const TaskGenerator& gen, uint64_t seed, uint64_t index, int difficulty);
+
+}  // namespace r1

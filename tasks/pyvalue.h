@@ -1,0 +1,15 @@
+// JSON values written as Python source literals, for code tasks: null -> None, true -> True,
+// strings double-quoted with JSON escapes (valid Python for the ASCII text we generate),
+// lists as [1, 2]. Used for examples in prompts and asserts in HumanEval-style tests.
+#pragma once
+#include <string>
+
+#include "core/json.h"
+
+namespace r1 {
+
+std::string py_literal(const json& v);
+// "f(1, \"ab\")" from a function name and a JSON array of arguments.
+std::string py_call(const std::string& fn, const json& args);
+
+}  // namespace r1

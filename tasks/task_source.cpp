@@ -1,0 +1,153 @@
+#include "tasks/task_source.h"
+
+#include <cmath>
+
+#include "core/error.h"
+#include "tasks/datasets.h"
+
+namespace r1 {
+
+TaskSourceConfig TaskSourceConfig::from_json(const json& j, const std::string& where) {
+  JsonReader r(j, where);
+  TaskSourceConfig c;
+  c.seed = r.get<uint64_t>("seed", 0);
+  const json& mix = r.raw("mix");
+  if (!mix.is_array() || mix.empty()) r.fail_field("mix", "expected a non-empty array of sources");
+  for (size_t i = 0; i < mix.size(); ++i) {
+    JsonReader e(mix[i], cat(where, ": mix[", i, "]"));
+    TaskSourceEntry s;
+    s.family = e.get<std::string>("family", "");
+    s.dataset = e.get<std::string>("dataset", "");
+    s.path = e.get<std::string>("path", "");
+    s.weight = e.get<double>("weight", 1.0);
+    s.difficulty = e.get<int>("difficulty", 0);
+    e.done();
+    e.check(s.family.empty() != s.dataset.empty(), "family",
+            "give exactly one of 'family' and 'dataset'");
+    e.check(s.dataset.empty() || !s.path.empty(), "path", "a dataset needs a 'path'");
+    e.check(s.dataset.empty() || is_dataset_format(s.dataset), "dataset",
+            cat("unknown format '", s.dataset, "'"));
+    e.check(s.dataset.empty() || s.difficulty == 0, "difficulty",
+            "only generated families have levels");
+    e.check(std::isfinite(s.weight) && s.weight > 0 && s.weight <= 1e6, "weight",
+            cat("must be > 0 and <= 1e6, got ", s.weight));
+    if (!s.family.empty()) {
+      if (!has_generator(s.family)) {
+        std::string known;
+        for (const auto& n : generator_names()) known += (known.empty() ? "" : ", ") + n;
+        e.fail_field("family", cat("unknown task family '", s.family, "' (known: ", known, ")"));
+      }
+      auto gen = make_generator(s.family);
+      e.check(s.difficulty == 0 || (s.difficulty >= 1 && s.difficulty <= gen->max_difficulty()),
+              "difficulty",
+              cat("must be 0 (curriculum) or 1..", gen->max_difficulty(), " for ", s.family,
+                  ", got ", s.difficulty));
+    }
+    c.mix.push_back(s);
+  }
+  r.ignore({"curriculum"});  // read just below, by its own reader
+  c.curriculum =
+      CurriculumConfig::from_json(r.has("curriculum") ? j.at("curriculum") : json::object(),
+                                  cat(where, ": field 'curriculum'"));
+  r.done();
+  return c;
+}
+
+TaskSource::TaskSource(TaskSourceConfig config)
+    : config_(std::move(config)), curriculum_(config_.curriculum) {
+  if (config_.mix.empty()) fail("task source: the mix is empty");
+  for (const auto& e : config_.mix) {
+    Source s;
+    s.entry = e;
+    // Parts per million of the weight: integer draws keep the stream identical everywhere.
+    s.units = static_cast<uint64_t>(std::llround(e.weight * 1e6));
+    if (s.units == 0) fail("task source: weight ", e.weight, " is too small");
+    if (!e.family.empty()) {
+      s.generator = make_generator(e.family);
+      if (e.difficulty == 0) curriculum_.add_family(e.family, s.generator->max_difficulty());
+    } else {
+      s.tasks = read_dataset(e.dataset, e.path);
+      if (s.tasks.empty()) fail("task source: dataset ", e.path, " has no tasks");
+    }
+    total_units_ += s.units;
+    sources_.push_back(std::move(s));
+  }
+}
+
+Task TaskSource::from_dataset(Source& s, size_t index) {
+  uint64_t n = s.tasks.size();
+  uint64_t epoch = s.drawn / n;
+  if (epoch != s.order_epoch) {
+    s.order.resize(n);
+    for (uint32_t k = 0; k < n; ++k) s.order[k] = k;
+    Rng shuffler(config_.seed, hash64(cat("dataset:", index, ":", epoch)));
+    shuffler.shuffle(s.order);
+    s.order_epoch = epoch;
+  }
+  Task t = s.tasks[s.order[s.drawn % n]];
+  ++s.drawn;
+  return t;
+}
+
+Task TaskSource::next() {
+  uint64_t k = cursor_++;
+  Rng rng(config_.seed, k);
+  uint64_t pick = rng.below(total_units_);
+  size_t i = 0;
+  while (pick >= sources_[i].units) pick -= sources_[i++].units;
+  Source& s = sources_[i];
+  if (!s.generator) return from_dataset(s, i);
+  int d = s.entry.difficulty != 0 ? s.entry.difficulty : curriculum_.difficulty(s.entry.family);
+  Rng task_rng = rng.fork(1);
+  Task t = s.generator->generate(task_rng, d);
+  t.id = task_id(s.entry.family, config_.seed, d, k);
+  return t;
+}
+
+void TaskSource::record(const Task& task, bool correct) {
+  if (curriculum_.has_family(task.family))
+    curriculum_.record(task.family, task.difficulty, correct);
+}
+
+json TaskSource::state() const {
+  json drawn = json::object();
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    if (!sources_[i].generator) drawn[std::to_string(i)] = sources_[i].drawn;
+  }
+  return {{"seed", config_.seed},
+          {"cursor", cursor_},
+          {"curriculum", curriculum_.state()},
+          {"datasets", drawn}};
+}
+
+void TaskSource::load_state(const json& j, const std::string& where) {
+  JsonReader r(j, where);
+  uint64_t seed = r.req<uint64_t>("seed");
+  uint64_t cursor = r.req<uint64_t>("cursor");
+  const json& cur = r.raw("curriculum");
+  JsonReader d = r.child("datasets");
+  r.done();
+  r.check(seed == config_.seed, "seed",
+          cat("state is for seed ", seed, " but this run has seed ", config_.seed));
+  std::vector<uint64_t> drawn(sources_.size(), 0);
+  const json& dj = j.contains("datasets") ? j.at("datasets") : json::object();
+  for (auto it = dj.begin(); it != dj.end(); ++it) {
+    size_t i = sources_.size();
+    try {
+      i = std::stoul(it.key());
+    } catch (const std::exception&) {
+    }
+    d.check(i < sources_.size() && !sources_[i].generator, it.key(),
+            "not a dataset entry of this mix");
+    drawn[i] = d.req<uint64_t>(it.key());
+  }
+  d.done();
+  curriculum_.load_state(cur, cat(where, ": curriculum"));
+  cursor_ = cursor;
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    sources_[i].drawn = drawn[i];
+    sources_[i].order_epoch = UINT64_MAX;
+  }
+}
+
+}  // namespace r1

@@ -1,0 +1,74 @@
+// The stream of tasks for an RL run: a weighted mix of generated families (level from the
+// curriculum, or fixed) and datasets. Task k of the stream is drawn from Rng(seed, k), so the
+// stream is the same on every machine; the cursor (k), the curriculum and the datasets' read
+// positions make up the state, saved with a checkpoint so a resumed run continues the same
+// stream. Datasets are read in a fresh shuffled order each epoch. Not thread-safe: one owner
+// draws tasks and records results.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tasks/curriculum.h"
+#include "tasks/generator.h"
+#include "tasks/task.h"
+
+namespace r1 {
+
+struct TaskSourceEntry {
+  std::string family;   // a generator family, or
+  std::string dataset;  // a dataset format (see tasks/datasets.h) read from `path`
+  std::string path;
+  double weight = 1.0;  // relative share of the stream, > 0
+  int difficulty = 0;   // generated families: a fixed level, or 0 to follow the curriculum
+};
+
+struct TaskSourceConfig {
+  uint64_t seed = 0;
+  std::vector<TaskSourceEntry> mix;
+  CurriculumConfig curriculum;
+
+  // {"seed": 1, "mix": [{"family": "arith", "weight": 2}, {"family": "countdown", "difficulty": 3},
+  //  {"dataset": "gsm8k", "path": "train.jsonl"}], "curriculum": {...}}
+  static TaskSourceConfig from_json(const json& j, const std::string& where);
+};
+
+class TaskSource {
+ public:
+  explicit TaskSource(TaskSourceConfig config);
+
+  Task next();  // the task at cursor(); advances the cursor
+  // Feeds a result to the curriculum (generated families that follow it; others are ignored).
+  void record(const Task& task, bool correct);
+
+  uint64_t cursor() const { return cursor_; }
+  const Curriculum& curriculum() const { return curriculum_; }
+  const TaskSourceConfig& config() const { return config_; }
+
+  // {"seed", "cursor", "curriculum", "datasets": {"<entry index>": tasks drawn}}
+  json state() const;
+  // Throws if the state comes from another seed or mix.
+  void load_state(const json& j, const std::string& where);
+
+ private:
+  struct Source {
+    TaskSourceEntry entry;
+    uint64_t units = 0;  // integer weight: the draw uses integers only
+    std::unique_ptr<TaskGenerator> generator;
+    std::vector<Task> tasks;  // datasets
+    uint64_t drawn = 0;       // datasets: tasks taken so far
+    uint64_t order_epoch = UINT64_MAX;
+    std::vector<uint32_t> order;  // datasets: this epoch's shuffled order
+  };
+  Task from_dataset(Source& s, size_t index);
+
+  TaskSourceConfig config_;
+  std::vector<Source> sources_;
+  uint64_t total_units_ = 0;
+  uint64_t cursor_ = 0;
+  Curriculum curriculum_;
+};
+
+}  // namespace r1

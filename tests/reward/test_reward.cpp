@@ -1,0 +1,281 @@
+// The reward room: config parsing (unknown fields are errors naming file and field), weighted
+// sums, the DAPO overlong penalty, and verifier errors carried through instead of scored 0.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <thread>
+
+#include "reward/overlong.h"
+#include "reward/reward_function.h"
+#include "reward/verify_jsonl.h"
+#include "verifiers/registry.h"
+
+namespace r1 {
+namespace {
+
+Task math_task(const std::string& answer) {
+  Task t;
+  t.id = "t";
+  t.answer = answer;
+  t.verifier = "math";
+  return t;
+}
+
+std::string error_of(const json& j) {
+  try {
+    RewardConfig::from_json(j, "reward.json");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(RewardConfig, ParsesAndDefaults) {
+  RewardConfig c =
+      RewardConfig::from_json({{"components",
+                                {{"correctness", {{"weight", 1.0}}},
+                                 {"format", {{"weight", 0.1}}},
+                                 {"step", {{"weight", 0.0}}}}},
+                               {"overlong", {{"max_tokens", 4096}, {"buffer_tokens", 512}}}},
+                              "reward.json");
+  ASSERT_EQ(c.components.size(), 3u);
+  EXPECT_EQ(c.primary, "correctness");
+  EXPECT_EQ(c.primary_component().verifier,
+            kTaskVerifier);  // "correctness" defaults to the task's verifier
+  for (const auto& comp : c.components) {
+    if (comp.name == "format") {
+      EXPECT_EQ(comp.verifier, "format");
+    } else if (comp.name == "step") {
+      EXPECT_EQ(comp.verifier, "step");
+    }
+  }
+  ASSERT_TRUE(c.overlong);
+  EXPECT_EQ(c.overlong->weight, 1.0);
+  // Round trip.
+  RewardConfig again = RewardConfig::from_json(c.to_json(), "round trip");
+  EXPECT_EQ(again.to_json(), c.to_json());
+}
+
+TEST(RewardConfig, ErrorsNameTheField) {
+  struct Case {
+    json config;
+    const char* must_mention;
+  } cases[] = {
+      {{{"components", {{"correctness", {{"weight", 1.0}, {"wieght", 2}}}}}}, "wieght"},
+      {{{"components", {{"correctness", {{"weight", 1.0}}}}}, {"extra", 1}}, "extra"},
+      {{{"components", {{"correctness", {{"verifier", "math"}}}}}}, "weight"},
+      {{{"components", {{"correctness", {{"weight", "high"}}}}}}, "weight"},
+      {{{"components", {{"style", {{"weight", 1.0}}}}}}, "style"},  // no verifier named "style"
+      {{{"components", {{"c", {{"verifier", "nope"}, {"weight", 1.0}}}}}}, "nope"},
+      {{{"components", json::object()}}, "components"},
+      {{{"components", {{"correctness", {{"weight", 1.0}, {"options", {{"a", 1}}}}}}}},
+       "task_verifier_options"},
+      {{{"components", {{"correctness", {{"weight", 1.0}}}}}, {"primary", "format"}}, "primary"},
+      {{{"components", {{"correctness", {{"weight", 1.0}}}}},
+        {"overlong", {{"max_tokens", 100}, {"buffer_tokens", 200}}}},
+       "buffer_tokens"},
+      {{{"components", {{"correctness", {{"weight", 1.0}}}}}, {"overlong", {{"max_tokens", 100}}}},
+       "buffer_tokens"},
+      {{{"components", {{"correctness", {{"weight", 1.0}}}}},
+        {"task_verifier_options", {{"math", 3}}}},
+       "math"},
+  };
+  for (const auto& c : cases) {
+    std::string e = error_of(c.config);
+    EXPECT_NE(e.find("reward.json"), std::string::npos) << c.config.dump() << " -> " << e;
+    EXPECT_NE(e.find(c.must_mention), std::string::npos) << c.config.dump() << " -> " << e;
+  }
+}
+
+TEST(Overlong, DapoSoftPenalty) {
+  // L_max = 1000, L_cache = 200: free up to 800, linear to -1 at 1000, -1 beyond.
+  EXPECT_EQ(overlong_penalty(0, 1000, 200), 0.0);
+  EXPECT_EQ(overlong_penalty(800, 1000, 200), 0.0);
+  EXPECT_DOUBLE_EQ(overlong_penalty(900, 1000, 200), -0.5);
+  EXPECT_DOUBLE_EQ(overlong_penalty(1000, 1000, 200), -1.0);
+  EXPECT_EQ(overlong_penalty(1001, 1000, 200), -1.0);
+  EXPECT_DOUBLE_EQ(overlong_penalty(801, 1000, 200), -1.0 / 200);
+}
+
+TEST(RewardFunction, WeightedSumAndBreakdown) {
+  RewardFunction rf(RewardConfig::from_json({{"components",
+                                              {{"correctness", {{"weight", 1.0}}},
+                                               {"format", {{"weight", 0.1}}},
+                                               {"step", {{"weight", 0.5}}}}}},
+                                            "reward.json"));
+  Task t = math_task("2780");
+  RewardResult all =
+      rf.score(t, "<think>\n347*8 = 2776\n2776+4 = 2780\n</think><answer>2780</answer>");
+  ASSERT_TRUE(all.reward);
+  EXPECT_DOUBLE_EQ(*all.reward, 1.6);
+  EXPECT_TRUE(all.correct);
+  EXPECT_TRUE(all.format_ok);
+  EXPECT_EQ(all.verifier, "math");
+  ASSERT_EQ(all.components.size(), 3u);
+  RewardResult half =
+      rf.score(t, "<think>\n347*8 = 2776\n2776+4 = 2790\n</think><answer>2790</answer>");
+  EXPECT_DOUBLE_EQ(*half.reward, 0.1 + 0.5 * 0.5);
+  EXPECT_FALSE(half.correct);
+  EXPECT_EQ(half.reason, "wrong_answer");
+  RewardResult unformatted = rf.score(t, "2780");
+  EXPECT_DOUBLE_EQ(*unformatted.reward, 1.0);  // right answer, no format, no think
+  json j = all.to_json();
+  EXPECT_EQ(j["components"]["step"]["score"], 1.0);
+  EXPECT_EQ(j["components"]["correctness"]["verifier"], "math");
+}
+
+TEST(RewardFunction, OverlongPenaltyNeedsTokens) {
+  RewardFunction rf(RewardConfig::from_json(
+      {{"components", {{"correctness", {{"weight", 1.0}}}}},
+       {"overlong", {{"max_tokens", 1000}, {"buffer_tokens", 200}, {"weight", 0.5}}}},
+      "reward.json"));
+  Task t = math_task("1");
+  std::string c = "<think>.</think><answer>1</answer>";
+  EXPECT_DOUBLE_EQ(*rf.score(t, c, 100).reward, 1.0);
+  RewardResult r = rf.score(t, c, 900);
+  EXPECT_DOUBLE_EQ(r.overlong_penalty, -0.25);
+  EXPECT_DOUBLE_EQ(*r.reward, 0.75);
+  EXPECT_DOUBLE_EQ(*rf.score(t, c, 5000).reward, 0.5);
+  EXPECT_THROW(rf.score(t, c), Error);
+}
+
+TEST(RewardFunction, VerifierErrorsAreCarriedNotZeroed) {
+  RewardFunction rf(RewardConfig::from_json(
+      {{"components", {{"correctness", {{"weight", 1.0}}}, {"format", {{"weight", 0.1}}}}}},
+      "reward.json"));
+  std::string c = "<think>.</think><answer>1</answer>";
+  RewardResult bad_gold = rf.score(math_task("\\frac{1}{"), c);
+  EXPECT_TRUE(bad_gold.verifier_error);
+  EXPECT_FALSE(bad_gold.reward.has_value()) << "no silent 0";
+  EXPECT_EQ(bad_gold.reason, "gold_unparseable");
+  EXPECT_TRUE(bad_gold.to_json()["reward"].is_null());
+  Task unknown = math_task("1");
+  unknown.verifier = "no_such";
+  RewardResult u = rf.score(unknown, c);
+  EXPECT_TRUE(u.verifier_error);
+  EXPECT_EQ(u.reason, "unknown_verifier");
+  Task none = math_task("1");
+  none.verifier = "";
+  EXPECT_EQ(rf.score(none, c).reason, "task_has_no_verifier");
+
+  // An error in a weight-0 component is reported but does not void the reward.
+  register_verifier("always_error", [](const json&) -> std::unique_ptr<Verifier> {
+    struct E : Verifier {
+      std::string name() const override { return "always_error"; }
+      Verdict verify(const Task&, const std::string&) override {
+        Verdict v;
+        v.verifier_error = true;
+        v.reason = "broken";
+        return v;
+      }
+    };
+    return std::make_unique<E>();
+  });
+  RewardFunction logged(
+      RewardConfig::from_json({{"components",
+                                {{"correctness", {{"weight", 1.0}}},
+                                 {"probe", {{"verifier", "always_error"}, {"weight", 0.0}}}}}},
+                              "reward.json"));
+  RewardResult l = logged.score(math_task("1"), c);
+  ASSERT_TRUE(l.reward);
+  EXPECT_EQ(*l.reward, 1.0);
+  EXPECT_TRUE(l.to_json()["components"]["probe"]["verifier_error"]);
+  RewardFunction weighted(
+      RewardConfig::from_json({{"components",
+                                {{"correctness", {{"weight", 1.0}}},
+                                 {"probe", {{"verifier", "always_error"}, {"weight", 0.2}}}}}},
+                              "reward.json"));
+  RewardResult w = weighted.score(math_task("1"), c);
+  EXPECT_FALSE(w.reward);
+  EXPECT_EQ(w.details["verifier_error_in"], "probe");
+}
+
+TEST(RewardFunction, ThrowingVerifierBecomesAVerifierError) {
+  register_verifier("thrower", [](const json&) -> std::unique_ptr<Verifier> {
+    struct T : Verifier {
+      std::string name() const override { return "thrower"; }
+      Verdict verify(const Task&, const std::string&) override { throw std::runtime_error("boom"); }
+    };
+    return std::make_unique<T>();
+  });
+  RewardFunction rf(RewardConfig::single("thrower"));
+  RewardResult r = rf.score(Task{}, "x");
+  EXPECT_TRUE(r.verifier_error);
+  EXPECT_EQ(r.reason, "verifier_threw");
+  EXPECT_EQ(r.details["error"], "boom");
+}
+
+TEST(RewardFunction, TaskVerifierOptionsAndThreads) {
+  RewardFunction rf(
+      RewardConfig::from_json({{"components", {{"correctness", {{"weight", 1.0}}}}},
+                               {"task_verifier_options", {{"math", {{"answer_tag", "final"}}}}}},
+                              "reward.json"));
+  Task t = math_task("7");
+  EXPECT_TRUE(rf.score(t, "<think>.</think><final>7</final>").correct);
+  std::vector<std::thread> threads;
+  std::atomic<int> right{0};
+  for (int k = 0; k < 4; ++k) {
+    threads.emplace_back([&, k] {
+      for (int i = 0; i < 200; ++i) {
+        Task ti = math_task(std::to_string(i * k));
+        right +=
+            rf.score(ti, "<think>.</think><final>" + std::to_string(i * k) + "</final>").correct;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(right.load(), 800);
+}
+
+TEST(VerifyJsonl, StreamsInOrder) {
+  RewardFunction rf(RewardConfig::single(kTaskVerifier));
+  std::stringstream in, out;
+  for (int i = 0; i < 500; ++i) {
+    in << json{{"id", i},
+               {"task", {{"answer", std::to_string(i)}, {"verifier", "math"}}},
+               {"completion", "<think>.</think><answer>" + std::to_string(i + i % 2) + "</answer>"}}
+              .dump()
+       << "\n";
+  }
+  in << "{\"id\": \"x\"}\n";
+  VerifyStreamStats s = verify_jsonl(in, out, rf, 3, false);
+  EXPECT_EQ(s.records, 501u);
+  EXPECT_EQ(s.correct, 250u);
+  EXPECT_EQ(s.bad_input, 1u);
+  std::string line;
+  int i = 0;
+  while (std::getline(out, line)) {
+    json j = json::parse(line);
+    if (i < 500) {
+      EXPECT_EQ(j["id"], i);
+      EXPECT_EQ(j["correct"], i % 2 == 0);
+    } else {
+      EXPECT_EQ(j["id"], "x");
+      EXPECT_EQ(j["reason"], "bad_input");
+    }
+    ++i;
+  }
+  EXPECT_EQ(i, 501);
+}
+
+TEST(VerifyJsonl, HumanEvalRecordsBecomePythonTasks) {
+  Task t = task_from_record({{"task_id", "HumanEval/3"},
+                             {"prompt", "def f():\n"},
+                             {"test", "def check(c): pass"},
+                             {"entry_point", "f"},
+                             {"canonical_solution", "  return 1\n"}},
+                            "rec");
+  EXPECT_EQ(t.id, "HumanEval/3");
+  EXPECT_EQ(t.verifier, "python");
+  EXPECT_EQ(t.tests, "def check(c): pass");
+  EXPECT_EQ(t.entry_point, "f");
+  EXPECT_EQ(t.meta["canonical_solution"], "  return 1\n");
+  EXPECT_THROW(
+      task_from_record(
+          {{"task_id", "x"}, {"test", "t"}, {"prompt", "p"}, {"entry_point", "f"}, {"oops", 1}},
+          "rec"),
+      Error);
+}
+
+}  // namespace
+}  // namespace r1

@@ -1,0 +1,109 @@
+// pyoutput: the C++ runner of the Python subset matches real Python on generated programs,
+// and its semantics match Python on the tricky spots (floor division, slices, reprs).
+#include <gtest/gtest.h>
+
+#include "tasks/families/pyprog.h"
+#include "tasks/generator.h"
+#include "test_util.h"
+
+using namespace r1;
+
+TEST(Pyprog, FloorDivisionAndModuloFollowPython) {
+  PyProgram p = {
+      py_print({py_bin("//", py_int(-7), py_int(2)), py_bin("%", py_int(-7), py_int(2)),
+                py_bin("//", py_int(7), py_int(-2)), py_bin("%", py_int(7), py_int(-2))})};
+  PyRun r = py_run(p);
+  EXPECT_EQ(r.output, "-4 1 -4 -1\n");
+  // One identity line per // or %, true as arithmetic.
+  EXPECT_EQ(r.trace[0], "-7 = 2*(-4)+1");
+}
+
+TEST(Pyprog, StringsListsAndReprs) {
+  PyProgram p = {
+      py_assign("s", py_str("hello")),
+      py_print({py_slice(py_var("s"), 1, 3),
+                py_slice(py_var("s"), PyExpr::kNone, PyExpr::kNone, -1),
+                py_slice(py_var("s"), -2, PyExpr::kNone), py_upper(py_var("s")),
+                py_index(py_var("s"), py_int(-1))}),
+      py_assign("xs", py_list({3, 1, 2})),
+      py_append("xs", py_int(5)),
+      py_print({py_var("xs"), py_call("sorted", {py_var("xs")}), py_call("sum", {py_var("xs")}),
+                py_call("len", {py_var("xs")})}),
+      py_print(
+          {py_bin("==", py_var("s"), py_str("hello")), py_bin("in", py_str("ell"), py_var("s"))}),
+  };
+  PyRun r = py_run(p);
+  EXPECT_EQ(r.output, "el olleh lo HELLO o\n[3, 1, 2, 5] [1, 2, 3, 5] 11 4\nTrue True\n");
+  EXPECT_EQ(py_source(p),
+            "s = \"hello\"\nprint(s[1:3], s[::-1], s[-2:], s.upper(), s[-1])\nxs = [3, 1, "
+            "2]\nxs.append(5)\n"
+            "print(xs, sorted(xs), sum(xs), len(xs))\nprint(s == \"hello\", \"ell\" in s)\n");
+  EXPECT_EQ(r.trace[0], "s = 'hello'");
+  EXPECT_NE(std::find(r.trace.begin(), r.trace.end(), "3+1+2+5 = 11"), r.trace.end());
+}
+
+TEST(Pyprog, ParenthesesFollowPrecedence) {
+  auto e = py_bin("*", py_bin("+", py_var("a"), py_int(1)), py_bin("-", py_var("b"), py_int(2)));
+  EXPECT_EQ(py_source(*e), "(a + 1) * (b - 2)");
+  auto f = py_bin("-", py_var("a"), py_bin("-", py_var("b"), py_var("c")));
+  EXPECT_EQ(py_source(*f), "a - (b - c)");
+  auto g = py_bin("+", py_bin("*", py_var("a"), py_int(2)), py_var("b"));
+  EXPECT_EQ(py_source(*g), "a * 2 + b");
+}
+
+TEST(Pyprog, RunawayAndOutOfSubsetThrow) {
+  PyProgram loop = {py_assign("n", py_int(1)), py_while(py_bin(">", py_var("n"), py_int(0)),
+                                                        {py_augassign("n", "+", py_int(1))})};
+  EXPECT_THROW(py_run(loop), Error);
+  PyProgram undefined = {py_print({py_var("zz")})};
+  EXPECT_THROW(py_run(undefined), Error);
+  PyProgram big = {py_assign("n", py_int(999999)), py_augassign("n", "*", py_int(999999))};
+  EXPECT_THROW(py_run(big), Error);
+}
+
+TEST(Pyoutput, TaskFormat) {
+  for (const auto& t : generate_tasks("pyoutput", 50, 4, 0)) {
+    EXPECT_EQ(t.verifier, "exact");
+    EXPECT_EQ(t.prompt, "What does this Python program print?\n" +
+                            t.meta["program"].get<std::string>().substr(
+                                0, t.meta["program"].get<std::string>().size() - 1));
+    EXPECT_FALSE(t.answer.empty());
+    EXPECT_NE(t.answer.back(), '\n');
+  }
+}
+
+TEST(Pyoutput, SolveRefusesAProgramThatDoesNotMatchItsSeed) {
+  Task t = generate_tasks("pyoutput", 1, 4, 3)[0];
+  t.meta["program"] = "print(1)\n";
+  EXPECT_THROW(make_generator("pyoutput")->solve(t), Error);
+}
+
+// The gold outputs, computed in C++, equal what python3 prints for the same source.
+TEST(Pyoutput, MatchesRealPython) {
+  if (!r1_test::have_python3())
+    GTEST_SKIP() << "/usr/bin/python3 not found; skipping the Python cross-check";
+  json items = json::array();
+  auto gen = make_generator("pyoutput");
+  for (int d = 1; d <= gen->max_difficulty(); ++d) {
+    for (const auto& t : generate_tasks("pyoutput", 40, 31, d)) {
+      items.push_back({{"id", t.id}, {"program", t.meta["program"]}, {"answer", t.answer}});
+    }
+  }
+  r1_test::TempDir dir;
+  std::string input = dir.write("programs.json", items.dump());
+  std::string script = dir.write("run.py", R"PY(
+import contextlib, io, json, sys
+bad = 0
+for it in json.load(open(sys.argv[1])):
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        exec(it["program"], {})
+    if buf.getvalue() != it["answer"] + "\n":
+        print("MISMATCH", it["id"], repr(buf.getvalue()), repr(it["answer"]))
+        bad += 1
+print("checked", bad)
+)PY");
+  auto r = r1_test::run_command("/usr/bin/python3 '" + script + "' '" + input + "'", dir);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("checked 0"), std::string::npos) << r.out << r.err;
+}

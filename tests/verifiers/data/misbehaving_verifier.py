@@ -1,0 +1,28 @@
+#!/usr/bin/env python3
+"""A deliberately unreliable external verifier for test_custom_verifiers.cpp. The completion
+says how to misbehave: HANG (never reply), CRASH (exit), GARBAGE (a non-JSON line), WRONGID
+(reply to another request), SLOWSTART (reply after 0.2 s). Otherwise it replies with a correct
+verdict when the completion equals task.answer, and reports its pid so the test can see
+restarts."""
+import json
+import os
+import sys
+import time
+
+for line in sys.stdin:
+    req = json.loads(line)
+    c = req["completion"]
+    if "HANG" in c:
+        time.sleep(3600)
+    if "CRASH" in c:
+        sys.exit(3)
+    if "GARBAGE" in c:
+        print("this is not json", flush=True)
+        continue
+    rid = req["id"] + (1 if "WRONGID" in c else 0)
+    if "SLOWSTART" in c:
+        time.sleep(0.2)
+    ok = c == req["task"]["answer"]
+    print(json.dumps({"id": rid, "score": 1.0 if ok else 0.0, "correct": ok, "format_ok": True,
+                      "reason": "ok" if ok else "wrong_answer", "details": {"pid": os.getpid()}}),
+          flush=True)

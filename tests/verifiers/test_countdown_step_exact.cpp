@@ -1,0 +1,170 @@
+// Tables for the `countdown`, `step` and `exact` verifiers.
+#include <gtest/gtest.h>
+
+#include "verifiers/registry.h"
+#include "verifiers/step/claims.h"
+
+namespace r1 {
+namespace {
+
+Task countdown_task(std::vector<int> numbers, int target) {
+  Task t;
+  t.family = "countdown";
+  t.verifier = "countdown";
+  t.meta = {{"numbers", numbers}, {"target", target}};
+  return t;
+}
+
+std::string wrap(const std::string& answer) {
+  return "<think>search</think><answer>" + answer + "</answer>";
+}
+
+TEST(CountdownVerifier, Table) {
+  auto v = make_verifier("countdown");
+  Task t = countdown_task({25, 5, 4, 3}, 83);
+  struct Case {
+    const char* answer;
+    bool correct;
+    const char* reason;
+  } cases[] = {
+      {"(25 - 5) * 4 + 3", true, "ok"},
+      {"3 + 4 * (25 - 5)", true, "ok"},
+      {"(25-5)*4+3 = 83", true, "ok"},
+      {"$(25 - 5) \\times 4 + 3$", true, "ok"},
+      {"(25 \xE2\x88\x92 5) \xC3\x97 4 + 3", true, "ok"},  // − and ×
+      {"(25 - 5) * 4 + 3 = 84", false, "claimed_result_not_target"},
+      {"(25 - 5) * 4 + 4", false, "numbers_mismatch"},  // 4 twice, 3 unused
+      {"(25 - 5) * 4", false, "numbers_mismatch"},      // 3 unused
+      {"(25 - 5) * 4 + 3 + 0", false, "numbers_mismatch"},
+      {"25 * 5 - 4 * 3", false, "wrong_value"},                // 113
+      {"-(5 - 25) * 4 + 3", false, "unparseable_expression"},  // unary minus is not allowed
+      {"(25 - 5) ^ 4 + 3", false, "unparseable_expression"},
+      {"25 / (5 - 5) + 4 + 3", false, "numbers_mismatch"},
+      {"(25 - 5) * 4 + 3)", false, "unparseable_expression"},
+      {"eighty three", false, "unparseable_expression"},
+      {"", false, "no_answer"},
+  };
+  for (const auto& c : cases) {
+    Verdict d = v->verify(t, wrap(c.answer));
+    EXPECT_EQ(d.correct, c.correct) << c.answer << " " << d.to_json().dump();
+    EXPECT_EQ(d.reason, c.reason) << c.answer << " " << d.to_json().dump();
+    EXPECT_FALSE(d.verifier_error);
+  }
+  // Exact rationals: intermediate fractions are fine, floating point would not be.
+  Task frac = countdown_task({3, 3, 8, 8}, 24);
+  EXPECT_TRUE(v->verify(frac, wrap("8 / (3 - 8 / 3)")).correct);
+  EXPECT_EQ(v->verify(frac, wrap("8 / (3 - 8) / 3")).reason, "wrong_value");
+  Task zero = countdown_task({2, 2, 5}, 5);
+  EXPECT_EQ(v->verify(zero, wrap("5 / (2 - 2)")).reason, "division_by_zero");
+  EXPECT_EQ(v->verify(t, "no tags at all").reason, "no_answer");
+  EXPECT_TRUE(v->verify(t, "so \\boxed{(25-5)*4+3}").correct);
+}
+
+TEST(CountdownVerifier, BadTaskIsAVerifierError) {
+  auto v = make_verifier("countdown");
+  Task t;
+  t.meta = {{"numbers", {1, 2}}};
+  Verdict d = v->verify(t, wrap("1+2"));
+  EXPECT_TRUE(d.verifier_error);
+  EXPECT_EQ(d.reason, "task_meta_invalid");
+  t.meta = {{"numbers", {1, "2"}}, {"target", 3}};
+  EXPECT_TRUE(v->verify(t, wrap("1+2")).verifier_error);
+}
+
+TEST(StepClaims, FindsClaimLines) {
+  ClaimScan s = find_claims(
+      "We multiply.\n"
+      "347*8 = 2776\n"
+      "  - 2776 + 4 = 2780.\n"
+      "So x = 5 here\n"           // letters: prose
+      "1 = 1 = 2\n"               // a chain: two claims
+      "= 12\n"                    // a continuation, not a claim
+      "3 \xC3\x97 4 = 12\n"       // ×
+      "12 \xE2\x82\xAC = 12\n");  // € is not arithmetic
+  ASSERT_EQ(s.claims.size(), 5u);
+  EXPECT_EQ(s.claims[0].lhs, "347*8");
+  EXPECT_EQ(s.claims[0].rhs, "2776");
+  EXPECT_EQ(s.claims[0].line, 2u);
+  EXPECT_EQ(s.claims[1].lhs, "2776 + 4");
+  EXPECT_EQ(s.claims[1].rhs, "2780");
+  EXPECT_EQ(s.claims[2].rhs, "1");
+  EXPECT_EQ(s.claims[3].lhs, "1");
+  EXPECT_EQ(s.claims[3].rhs, "2");
+  EXPECT_EQ(s.claims[4].line, 7u);
+}
+
+TEST(StepClaims, Truth) {
+  struct Case {
+    const char* lhs;
+    const char* rhs;
+    ClaimTruth truth;
+  } cases[] = {
+      {"347*8", "2776", ClaimTruth::True},        {"347*8", "2786", ClaimTruth::False},
+      {"1,234 + 766", "2,000", ClaimTruth::True}, {"22/7", "3.14", ClaimTruth::Rounded},
+      {"22/7", "3.15", ClaimTruth::False},        {"1/3", "0.333", ClaimTruth::Rounded},
+      {"1/3", "0.33", ClaimTruth::Rounded},       {"1/3", "0.3", ClaimTruth::Rounded},
+      {"2/3", "0.6", ClaimTruth::False},  // rounds to 0.7
+      {"0.1 + 0.2", "0.3", ClaimTruth::True},     {"2^10", "1024", ClaimTruth::True},
+      {"2^0.5 * 2^0.5", "2", ClaimTruth::True},   {"2^0.5", "1.5", ClaimTruth::False},
+      {"5/0", "1", ClaimTruth::DivisionByZero},   {"9^9^9", "1", ClaimTruth::TooLarge},
+      {"3 +", "3", ClaimTruth::Malformed},        {"(1+2", "3", ClaimTruth::Malformed},
+      {"-3 * -3", "9", ClaimTruth::True},         {"(-5/2) * 2", "-5", ClaimTruth::True},
+  };
+  for (const auto& c : cases) {
+    ClaimCheck k = check_claim({1, c.lhs, c.rhs});
+    EXPECT_EQ(claim_truth_name(k.truth), std::string(claim_truth_name(c.truth)))
+        << c.lhs << " = " << c.rhs;
+  }
+}
+
+TEST(StepVerifier, ScoresTheFractionOfTrueClaims) {
+  auto v = make_verifier("step");
+  Task t;
+  Verdict all = v->verify(t, "<think>\n347*8 = 2776\n2776+4 = 2780\n</think><answer>2780</answer>");
+  EXPECT_EQ(all.score, 1.0);
+  EXPECT_TRUE(all.correct);
+  EXPECT_EQ(all.reason, "ok");
+  Verdict half =
+      v->verify(t, "<think>\n347*8 = 2776\n2776+4 = 2790\n</think><answer>2790</answer>");
+  EXPECT_DOUBLE_EQ(half.score, 0.5);
+  EXPECT_FALSE(half.correct);
+  EXPECT_EQ(half.reason, "false_claims");
+  ASSERT_EQ(half.details["false_claims"].size(), 1u);
+  EXPECT_EQ(half.details["false_claims"][0]["line"], 3);
+  EXPECT_EQ(half.details["false_claims"][0]["lhs_value"], "2780");
+  Verdict none = v->verify(t, "<think>I just know it.</think><answer>5</answer>");
+  EXPECT_EQ(none.score, 0.0);
+  EXPECT_EQ(none.reason, "no_claims");
+  EXPECT_EQ(v->verify(t, "<answer>5</answer>").reason, "no_think");
+  // Claims outside <think> do not count.
+  EXPECT_EQ(v->verify(t, "<think>hm</think><answer>\n2+2 = 5\n</answer>").reason, "no_claims");
+  // A prompt that opened <think> already: the completion starts inside it.
+  EXPECT_EQ(v->verify(t, "2+2 = 4\n</think><answer>4</answer>").score, 1.0);
+  EXPECT_EQ(make_verifier("step", {{"max_claims", 2}})
+                ->verify(t, "<think>\n1=1\n2=2\n3=4\n</think>")
+                .details["truncated_at"],
+            2);
+}
+
+TEST(ExactVerifier, Table) {
+  auto v = make_verifier("exact");
+  Task t;
+  t.answer = "[1, 2]\nhello\n";
+  EXPECT_TRUE(v->verify(t, "<think>run it</think><answer>\n[1, 2]\nhello\n</answer>").correct);
+  EXPECT_TRUE(v->verify(t, "<think>run it</think><answer>[1, 2]\nhello</answer>").correct);
+  Verdict d = v->verify(t, "<think>x</think><answer>[1, 2]\nhallo</answer>");
+  EXPECT_FALSE(d.correct);
+  EXPECT_EQ(d.reason, "mismatch");
+  EXPECT_EQ(d.details["first_difference"], 8);
+  EXPECT_EQ(d.details["line"], 2);
+  EXPECT_FALSE(
+      v->verify(t, "<think>x</think><answer>[1,2]\nhello</answer>").correct);  // spacing matters
+  EXPECT_FALSE(
+      v->verify(t, "<think>x</think><answer>[1, 2]\nHello</answer>").correct);  // case matters
+  Verdict prefix = v->verify(t, "<think>x</think><answer>[1, 2]</answer>");
+  EXPECT_EQ(prefix.details["note"], "answer is a prefix of the expected output");
+  EXPECT_EQ(v->verify(t, "[1, 2]\nhello").reason, "no_answer");
+}
+
+}  // namespace
+}  // namespace r1

@@ -1,0 +1,228 @@
+// The three ways to add a verifier (docs/custom_verifiers.md): a C++ class registered by
+// name, a shared library loaded at run time, and an external process speaking JSON lines.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "verifiers/external/external_verifier.h"
+#include "verifiers/plugin/plugin_loader.h"
+#include "verifiers/registry.h"
+
+namespace r1 {
+namespace {
+
+// ---- 1. A C++ class registered by name ----------------------------------------------------
+
+// Correct when the completion mentions task.answer; "case_sensitive" is its one option.
+class MentionsAnswer : public Verifier {
+ public:
+  explicit MentionsAnswer(bool case_sensitive) : case_sensitive_(case_sensitive) {}
+  std::string name() const override { return "mentions_answer"; }
+  Verdict verify(const Task& task, const std::string& completion) override {
+    auto fold = [&](std::string s) {
+      if (!case_sensitive_) {
+        for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      return s;
+    };
+    Verdict v;
+    v.correct =
+        !task.answer.empty() && fold(completion).find(fold(task.answer)) != std::string::npos;
+    v.score = v.correct ? 1.0 : 0.0;
+    v.format_ok = true;
+    v.reason = v.correct ? "ok" : "not_mentioned";
+    return v;
+  }
+
+ private:
+  bool case_sensitive_;
+};
+
+TEST(CustomVerifier, CppClassRegisteredByName) {
+  register_verifier("mentions_answer", [](const json& options) -> std::unique_ptr<Verifier> {
+    JsonReader r(options, "mentions_answer options");
+    bool cs = r.get<bool>("case_sensitive", false);
+    r.done();
+    return std::make_unique<MentionsAnswer>(cs);
+  });
+  ASSERT_TRUE(has_verifier("mentions_answer"));
+  Task t;
+  t.answer = "Paris";
+  auto v = make_verifier("mentions_answer");
+  EXPECT_TRUE(v->verify(t, "I think it is paris.").correct);
+  EXPECT_FALSE(v->verify(t, "Lyon").correct);
+  auto strict = make_verifier("mentions_answer", {{"case_sensitive", true}});
+  EXPECT_FALSE(strict->verify(t, "I think it is paris.").correct);
+  EXPECT_THROW(make_verifier("mentions_answer", {{"case", true}}), Error);
+  try {
+    make_verifier("no_such_verifier");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("mentions_answer"), std::string::npos)
+        << "known names are listed";
+  }
+}
+
+// ---- 2. A shared library loaded at run time ---------------------------------------------
+
+TEST(CustomVerifier, PluginLibrary) {
+  std::vector<std::string> names = load_verifier_plugin(R1_EXAMPLE_PLUGIN);
+  ASSERT_EQ(names, std::vector<std::string>{"caseless"});
+  EXPECT_EQ(load_verifier_plugin(R1_EXAMPLE_PLUGIN), names);  // loading again is a no-op
+  Task t;
+  t.answer = "Paris";
+  auto v = make_verifier("caseless");
+  EXPECT_EQ(v->name(), "caseless");
+  Verdict ok = v->verify(t, "<think>capital of France</think><answer>  pARIS </answer>");
+  EXPECT_TRUE(ok.correct);
+  EXPECT_EQ(ok.score, 1.0);
+  EXPECT_EQ(ok.reason, "ok");
+  Verdict wrong = v->verify(t, "<answer>Lyon\xff</answer>");
+  EXPECT_FALSE(wrong.correct);
+  EXPECT_EQ(wrong.reason, "wrong_answer");
+  EXPECT_EQ(wrong.details["got"], "Lyon\xC3\xBF");  // the plugin escaped byte 0xff as \u00ff
+  const char with_nul[] = "<answer>x</answer>\0<answer>paris</answer>";
+  EXPECT_TRUE(v->verify(t, std::string(with_nul, sizeof(with_nul) - 1)).correct);
+  EXPECT_EQ(v->verify(t, "no tags").reason, "no_answer");
+  // Options reach the plugin, and its errors name the plugin.
+  auto tagged = make_verifier("caseless", {{"tag", "final"}});
+  EXPECT_TRUE(tagged->verify(t, "<final>paris</final>").correct);
+  try {
+    make_verifier("caseless", {{"colour", "red"}});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(R1_EXAMPLE_PLUGIN), std::string::npos) << e.what();
+  }
+  // Many threads on one instance.
+  std::vector<std::thread> threads;
+  std::atomic<int> right{0};
+  for (int k = 0; k < 4; ++k) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 500; ++i) right += v->verify(t, "<answer>PARIS</answer>").correct;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(right.load(), 2000);
+}
+
+TEST(CustomVerifier, BadPluginsAreRejectedWithTheirPath) {
+  try {
+    load_verifier_plugin("/nonexistent/libnothing.so");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/libnothing.so"), std::string::npos);
+  }
+  try {
+    load_verifier_plugin("libm.so.6");  // a real library without the entry point
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("r1_register_verifiers"), std::string::npos) << e.what();
+  }
+}
+
+// ---- 3. An external process speaking JSON lines -----------------------------------------
+
+bool have_python() {
+  return std::system("python3 -c pass >/dev/null 2>&1") == 0;
+}
+
+const std::string kRoot = R1_SOURCE_DIR;
+
+TEST(CustomVerifier, ExternalProcessExample) {
+  if (!have_python()) GTEST_SKIP() << "python3 is not installed";
+  ExternalVerifierOptions o;
+  o.command = {"python3", kRoot + "/examples/external_verifier/keywords_verifier.py"};
+  o.timeout_ms = 10000;
+  register_external_verifier("keywords", o);
+  auto v = make_verifier("keywords");
+  EXPECT_EQ(v->name(), "keywords");
+  Task t;
+  t.meta = {{"keywords", {"photosynthesis", "light"}}};
+  Verdict all = v->verify(t, "<think>.</think><answer>Photosynthesis needs light.</answer>");
+  EXPECT_TRUE(all.correct);
+  EXPECT_EQ(all.score, 1.0);
+  Verdict half = v->verify(t, "<think>.</think><answer>Photosynthesis.</answer>");
+  EXPECT_FALSE(half.correct);
+  EXPECT_DOUBLE_EQ(half.score, 0.5);
+  EXPECT_EQ(half.details["missing"], json::array({"light"}));
+  Task broken;
+  Verdict err = v->verify(broken, "<answer>x</answer>");
+  EXPECT_TRUE(err.verifier_error);
+  EXPECT_EQ(err.reason, "task_has_no_keywords");
+  // Invalid UTF-8 in the completion still makes a valid request.
+  EXPECT_FALSE(v->verify(t, "<answer>light \xff\xfe</answer>").verifier_error);
+}
+
+TEST(CustomVerifier, ExternalProcessTimeoutsCrashesAndRestarts) {
+  if (!have_python()) GTEST_SKIP() << "python3 is not installed";
+  auto v = make_verifier(
+      "external",
+      {{"command", {"python3", kRoot + "/tests/verifiers/data/misbehaving_verifier.py"}},
+       {"timeout_ms", 1500},
+       {"name", "misbehaving"}});
+  Task t;
+  t.answer = "yes";
+  Verdict first = v->verify(t, "yes");
+  ASSERT_TRUE(first.correct) << first.to_json().dump();
+  int pid = first.details["pid"];
+  EXPECT_EQ(v->verify(t, "no").reason, "wrong_answer");
+  EXPECT_EQ(v->verify(t, "yes").details["pid"], pid) << "the process is kept between requests";
+
+  auto start = std::chrono::steady_clock::now();
+  Verdict hang = v->verify(t, "HANG");
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_TRUE(hang.verifier_error);
+  EXPECT_EQ(hang.reason, "external_timeout");
+  EXPECT_LT(secs, 5.0);
+  Verdict after_hang = v->verify(t, "yes");
+  EXPECT_TRUE(after_hang.correct) << "restarted after the timeout: " << after_hang.to_json().dump();
+  EXPECT_NE(after_hang.details["pid"], pid);
+
+  Verdict crash = v->verify(t, "CRASH");
+  EXPECT_TRUE(crash.verifier_error);
+  EXPECT_EQ(crash.reason, "external_crashed");
+  EXPECT_TRUE(v->verify(t, "yes").correct) << "restarted after the crash";
+
+  Verdict garbage = v->verify(t, "GARBAGE");
+  EXPECT_TRUE(garbage.verifier_error);
+  EXPECT_EQ(garbage.reason, "external_bad_reply");
+  Verdict wrong_id = v->verify(t, "WRONGID");
+  EXPECT_TRUE(wrong_id.verifier_error);
+  EXPECT_EQ(wrong_id.reason, "external_bad_reply");
+  EXPECT_TRUE(v->verify(t, "yes").correct);
+
+  auto missing = make_verifier("external", {{"command", {"/nonexistent/verifier"}}});
+  Verdict m = missing->verify(t, "yes");
+  EXPECT_TRUE(m.verifier_error);
+  EXPECT_EQ(m.reason, "external_spawn_failed");
+}
+
+TEST(CustomVerifier, ExternalProcessPoolServesThreads) {
+  if (!have_python()) GTEST_SKIP() << "python3 is not installed";
+  auto v = make_verifier(
+      "external",
+      {{"command", {"python3", kRoot + "/tests/verifiers/data/misbehaving_verifier.py"}},
+       {"processes", 3},
+       {"timeout_ms", 5000}});
+  Task t;
+  t.answer = "SLOWSTART yes";
+  std::atomic<int> right{0};
+  std::vector<std::thread> threads;
+  auto start = std::chrono::steady_clock::now();
+  for (int k = 0; k < 3; ++k) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 4; ++i) right += v->verify(t, "SLOWSTART yes").correct;
+    });
+  }
+  for (auto& th : threads) th.join();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(right.load(), 12);
+  // 12 requests of 0.2 s on 3 processes: about 0.8 s, not 2.4 s.
+  EXPECT_LT(secs, 2.0);
+  EXPECT_THROW(make_verifier("external", {{"command", json::array()}}), Error);
+  EXPECT_THROW(make_verifier("external", {{"timeout_ms", 10}}), Error);  // no command
+}
+
+}  // namespace
+}  // namespace r1

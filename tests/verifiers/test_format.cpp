@@ -1,0 +1,84 @@
+// The `format` verifier: a table of completions with and without the output format.
+#include <gtest/gtest.h>
+
+#include "verifiers/format/format_check.h"
+#include "verifiers/registry.h"
+
+namespace r1 {
+namespace {
+
+const char kBinary[] = "<think>\0</think><answer>\xff</answer>";
+
+TEST(FormatVerifier, Table) {
+  struct Case {
+    std::string completion;
+    bool ok;
+    const char* reason;
+  } cases[] = {
+      {"<think>2+2=4</think><answer>4</answer>", true, "ok"},
+      {"  <think>\nsteps\n</think>\n\n<answer> 4 </answer>\n  ", true, "ok"},
+      {"<think></think><answer>x</answer>", true, "ok"},
+      {"<think>a</think><answer>4</answer> trailing", false, "text_after_answer"},
+      {"hello <think>a</think><answer>4</answer>", false, "text_before_think"},
+      {"<think>a</think> so <answer>4</answer>", false, "text_between_think_and_answer"},
+      {"<answer>4</answer>", false, "missing_think"},
+      {"<think>a</think>", false, "missing_answer"},
+      {"<think>a</think><answer>4", false, "missing_answer"},
+      {"<think>a</think><answer>4</answer><answer>5</answer>", false, "duplicate_tags"},
+      {"<think>a<think>b</think><answer>4</answer>", false, "duplicate_tags"},
+      {"<answer>4</answer><think>a</think>", false, "wrong_order"},
+      {"</think>a<think><answer>4</answer>", false, "wrong_order"},
+      {"<think>a</think><answer>  </answer>", false, "empty_answer"},
+      {"", false, "missing_think"},
+      {std::string(kBinary, sizeof(kBinary) - 1), true, "ok"},
+  };
+  auto v = make_verifier("format");
+  Task t;
+  for (const auto& c : cases) {
+    Verdict d = v->verify(t, c.completion);
+    EXPECT_EQ(d.format_ok, c.ok) << c.completion;
+    EXPECT_EQ(d.correct, c.ok) << c.completion;
+    EXPECT_EQ(d.score, c.ok ? 1.0 : 0.0) << c.completion;
+    EXPECT_EQ(d.reason, c.reason) << c.completion;
+  }
+}
+
+TEST(FormatVerifier, ConfigurableTagsAndPattern) {
+  auto v = make_verifier("format", {{"think_tag", "reasoning"}, {"answer_tag", "final"}});
+  Task t;
+  EXPECT_TRUE(v->verify(t, "<reasoning>r</reasoning><final>1</final>").format_ok);
+  EXPECT_FALSE(v->verify(t, "<think>r</think><answer>1</answer>").format_ok);
+
+  // A custom pattern: the answer must be a bare integer. Tags are still counted.
+  auto ints = make_verifier(
+      "format", {{"pattern", R"(\s*<think>.*</think>\s*<answer>\s*-?\d+\s*</answer>\s*)"}});
+  EXPECT_TRUE(ints->verify(t, "<think>x</think><answer> -12 </answer>").format_ok);
+  Verdict d = ints->verify(t, "<think>x</think><answer>twelve</answer>");
+  EXPECT_FALSE(d.format_ok);
+  EXPECT_EQ(d.reason, "pattern_mismatch");
+  EXPECT_EQ(ints->verify(t, "<think>x</think><answer>1</answer><answer>1</answer>").reason,
+            "duplicate_tags");
+
+  EXPECT_EQ(make_verifier("format", {{"allow_empty_answer", true}})
+                ->verify(t, "<think></think><answer></answer>")
+                .reason,
+            "ok");
+}
+
+TEST(FormatVerifier, BadOptionsNameTheField) {
+  try {
+    make_verifier("format", {{"patern", "x"}});
+    FAIL() << "an unknown option must be rejected";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("patern"), std::string::npos) << e.what();
+  }
+  try {
+    make_verifier("format", {{"pattern", "(unclosed"}});
+    FAIL() << "a bad pattern must be rejected";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("(unclosed"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace r1

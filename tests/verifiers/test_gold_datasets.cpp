@@ -1,0 +1,125 @@
+// The gold solutions of GSM8K and MATH-500 (../shared/data/eval) must verify against their own
+// gold answers for at least 99% of items: a check that extraction and normalisation understand
+// real solution text. Skipped when ../shared is absent.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+
+#include "core/fs.h"
+#include "tasks/datasets.h"
+#include "verifiers/math/normalize.h"
+#include "verifiers/math/value.h"
+#include "verifiers/registry.h"
+
+namespace r1 {
+namespace {
+
+const std::string kEval = std::string(R1_SOURCE_DIR) + "/../shared/data/eval/";
+
+struct Rate {
+  size_t n = 0, correct = 0, errors = 0;
+  std::vector<std::string> failures;
+  double rate() const { return n ? static_cast<double>(correct) / static_cast<double>(n) : 0.0; }
+};
+
+void judge(Verifier& v, const Task& t, const std::string& completion, Rate& r) {
+  Verdict d = v.verify(t, completion);
+  ++r.n;
+  if (d.correct) ++r.correct;
+  if (d.verifier_error) ++r.errors;
+  if (!d.correct && r.failures.size() < 10)
+    r.failures.push_back(t.id + ": gold '" + t.answer + "': " + d.to_json().dump());
+}
+
+void report(const char* name, const Rate& r) {
+  std::printf("[ gold     ] %s: %zu/%zu correct (%.2f%%), %zu verifier errors\n", name, r.correct,
+              r.n, 100.0 * r.rate(), r.errors);
+  for (const auto& f : r.failures) std::printf("[ gold     ]   not verified: %s\n", f.c_str());
+}
+
+TEST(GoldDatasets, Gsm8kSolutionsVerify) {
+  const std::string path = kEval + "gsm8k-test.jsonl";
+  if (!file_exists(path))
+    GTEST_SKIP() << path << " is absent (../shared not checked out next to the repository)";
+  std::vector<Task> tasks = read_dataset("gsm8k", path);
+  // The full gold answer field ("...reasoning...\n#### 18") is the gold solution text.
+  std::ifstream in(path);
+  std::string line;
+  std::vector<std::string> full;
+  while (std::getline(in, line)) {
+    if (!line.empty()) full.push_back(json::parse(line).at("answer").get<std::string>());
+  }
+  ASSERT_EQ(full.size(), tasks.size());
+  ASSERT_GT(tasks.size(), 1000u);
+  auto v = make_verifier("math");
+  Rate whole, reasoning;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    judge(*v, tasks[i], full[i], whole);
+    // Informational: the reasoning alone, without the "#### N" line (last-number extraction).
+    judge(*v, tasks[i], tasks[i].meta.value("solution", ""), reasoning);
+  }
+  report("GSM8K gold solution text", whole);
+  report("GSM8K reasoning without the #### line (informational)", reasoning);
+  EXPECT_GE(whole.rate(), 0.99);
+  EXPECT_EQ(whole.errors, 0u);
+}
+
+TEST(GoldDatasets, Math500SolutionsVerify) {
+  const std::string path = kEval + "math500.jsonl";
+  if (!file_exists(path))
+    GTEST_SKIP() << path << " is absent (../shared not checked out next to the repository)";
+  std::vector<Task> tasks = read_dataset("math", path);
+  ASSERT_EQ(tasks.size(), 500u);
+  auto v = make_verifier("math");
+  Rate rate;
+  size_t structured = 0;  // golds the parser understands beyond their spelling
+  std::vector<std::string> text_golds;
+  for (const Task& t : tasks) {
+    judge(*v, t, t.meta.value("solution", ""), rate);
+    ValueParse p = parse_math_value(normalize_answer(t.answer));
+    if (p.value && p.value->kind != ValueKind::Text)
+      ++structured;
+    else if (text_golds.size() < 30)
+      text_golds.push_back(t.answer + (p.value ? " (text)" : " (" + p.error + ")"));
+  }
+  report("MATH-500 gold solution text", rate);
+  std::printf("[ gold     ] MATH-500 gold answers parsed as math: %zu/500\n", structured);
+  for (const auto& g : text_golds)
+    std::printf("[ gold     ]   not parsed as math: %s\n", g.c_str());
+  EXPECT_GE(rate.rate(), 0.99);
+  EXPECT_EQ(rate.errors, 0u);
+}
+
+// The MATH-500 gold answers, respelled the way a model might write them, still verify: a
+// check of normalisation and comparison that string equality alone cannot pass.
+TEST(GoldDatasets, Math500RespelledAnswersVerify) {
+  const std::string path = kEval + "math500.jsonl";
+  if (!file_exists(path))
+    GTEST_SKIP() << path << " is absent (../shared not checked out next to the repository)";
+  std::vector<Task> tasks = read_dataset("math", path);
+  auto v = make_verifier("math");
+  auto respell = [](std::string s) {
+    // \frac{a}{b} -> \dfrac{a}{b}, add \left/\right, drop spaces, wrap in $...$ and \boxed.
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s.compare(i, 5, "\\frac") == 0) {
+        out += "\\dfrac";
+        i += 4;
+      } else if (s[i] == ' ' && !(i > 0 && std::isalpha(static_cast<unsigned char>(s[i - 1])))) {
+        continue;  // spaces go, except where they end a command name ("\\cot x")
+      } else {
+        out += s[i];
+      }
+    }
+    return "The final answer is $\\boxed{" + out + "}$";
+  };
+  Rate rate;
+  for (const Task& t : tasks) judge(*v, t, respell(t.answer), rate);
+  report("MATH-500 respelled gold answers", rate);
+  EXPECT_GE(rate.rate(), 0.97);
+}
+
+}  // namespace
+}  // namespace r1

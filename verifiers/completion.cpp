@@ -1,0 +1,114 @@
+#include "verifiers/completion.h"
+
+#include <string.h>
+
+namespace r1 {
+
+TagNames TagNames::from_options(JsonReader& r) {
+  TagNames t;
+  t.think = r.get<std::string>("think_tag", t.think);
+  t.answer = r.get<std::string>("answer_tag", t.answer);
+  r.check(!t.think.empty(), "think_tag", "must not be empty");
+  r.check(!t.answer.empty(), "answer_tag", "must not be empty");
+  return t;
+}
+
+size_t find_text(std::string_view h, std::string_view n, size_t from) {
+  if (from > h.size()) return std::string_view::npos;
+  if (n.empty()) return from;
+  const void* p = memmem(h.data() + from, h.size() - from, n.data(), n.size());
+  return p ? static_cast<size_t>(static_cast<const char*>(p) - h.data()) : std::string_view::npos;
+}
+
+size_t rfind_text(std::string_view h, std::string_view n) {
+  // The last of the forward matches: each memmem call is linear in what it skips.
+  size_t last = std::string_view::npos;
+  for (size_t p = find_text(h, n, 0); p != std::string_view::npos; p = find_text(h, n, p + 1))
+    last = p;
+  return last;
+}
+
+std::optional<std::string_view> answer_block(std::string_view completion, const TagNames& tags) {
+  const std::string open = tags.open(tags.answer), close = tags.close(tags.answer);
+  size_t start = rfind_text(completion, open);
+  if (start == std::string_view::npos) return std::nullopt;
+  start += open.size();
+  size_t end = find_text(completion, close, start);
+  if (end == std::string_view::npos) end = completion.size();
+  return completion.substr(start, end - start);
+}
+
+std::optional<std::string_view> think_block(std::string_view completion, const TagNames& tags) {
+  const std::string open = tags.open(tags.think), close = tags.close(tags.think);
+  size_t start = find_text(completion, open);
+  size_t from = start == std::string_view::npos ? 0 : start + open.size();
+  size_t end = find_text(completion, close, from);
+  if (start == std::string_view::npos) {
+    if (end == std::string_view::npos) return std::nullopt;
+    return completion.substr(0, end);
+  }
+  if (end == std::string_view::npos) end = completion.size();
+  return completion.substr(from, end - from);
+}
+
+size_t count_occurrences(std::string_view haystack, std::string_view needle) {
+  if (needle.empty()) return 0;
+  size_t n = 0;
+  for (size_t p = find_text(haystack, needle); p != std::string_view::npos;
+       p = find_text(haystack, needle, p + needle.size())) {
+    ++n;
+  }
+  return n;
+}
+
+std::string_view trim(std::string_view s) {
+  auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  };
+  size_t b = 0, e = s.size();
+  while (b < e && space(s[b])) ++b;
+  while (e > b && space(s[e - 1])) --e;
+  return s.substr(b, e - b);
+}
+
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
+    bool ok = len > 0 && i + len <= s.size();
+    for (size_t k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    // Reject overlong forms, UTF-16 surrogates and code points past U+10FFFF, as JSON does.
+    if (ok && len == 2) ok = c >= 0xC2;
+    if (ok && len >= 3) {
+      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+      if (c == 0xE0) ok = c1 >= 0xA0;
+      if (c == 0xED) ok = c1 < 0xA0;
+      if (c == 0xF0) ok = c1 >= 0x90;
+      if (c == 0xF4) ok = c1 < 0x90;
+      if (c > 0xF4) ok = false;
+    }
+    if (ok) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string snippet(std::string_view s, size_t max) {
+  if (s.size() <= max) return valid_utf8(s);
+  return valid_utf8(s.substr(0, max)) + "...(" + std::to_string(s.size()) + " bytes)";
+}
+
+}  // namespace r1

@@ -1,0 +1,171 @@
+#include "verifiers/external/external_verifier.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
+#include "verifiers/completion.h"
+#include "verifiers/external/line_process.h"
+#include "verifiers/registry.h"
+
+namespace r1 {
+
+ExternalVerifierOptions ExternalVerifierOptions::from_json(const json& options,
+                                                           const std::string& where) {
+  JsonReader r(options, where);
+  ExternalVerifierOptions o;
+  const json& cmd = r.raw("command");
+  if (cmd.is_string()) {
+    r.check(!cmd.get<std::string>().empty(), "command", "must not be empty");
+    o.command = {"/bin/sh", "-c", cmd.get<std::string>()};
+  } else {
+    o.command = r.req<std::vector<std::string>>("command");
+    r.check(!o.command.empty(), "command", "must not be empty");
+  }
+  o.timeout_ms = r.get<int>("timeout_ms", o.timeout_ms);
+  o.processes = r.get<int>("processes", o.processes);
+  o.name = r.get<std::string>("name", o.name);
+  r.check(o.timeout_ms >= 1, "timeout_ms", "must be at least 1");
+  r.check(o.processes >= 1 && o.processes <= 256, "processes", "must be in [1, 256]");
+  r.done();
+  return o;
+}
+
+namespace {
+
+class ExternalVerifier : public Verifier {
+ public:
+  explicit ExternalVerifier(ExternalVerifierOptions o) : o_(std::move(o)) {
+    for (int i = 0; i < o_.processes; ++i) {
+      slots_.push_back(std::make_unique<LineProcess>(o_.command));
+      free_.push_back(i);
+    }
+  }
+
+  std::string name() const override { return o_.name; }
+
+  Verdict verify(const Task& task, const std::string& completion) override {
+    int slot = acquire();
+    Verdict v = ask(*slots_[slot], task, completion);
+    release(slot);
+    return v;
+  }
+
+ private:
+  int acquire() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return !free_.empty(); });
+    int s = free_.back();
+    free_.pop_back();
+    return s;
+  }
+  void release(int s) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      free_.push_back(s);
+    }
+    cv_.notify_one();
+  }
+
+  Verdict error(const std::string& reason, const std::string& what) {
+    Verdict v;
+    v.verifier_error = true;
+    v.reason = reason;
+    v.details["error"] = what;
+    v.details["command"] = o_.command;
+    return v;
+  }
+
+  Verdict ask(LineProcess& proc, const Task& task, const std::string& completion) {
+    std::string why;
+    if (!proc.ensure_started(&why)) return error("external_spawn_failed", why);
+    uint64_t id = next_id_++;
+    json req = {{"id", id}, {"task", task.to_json()}, {"completion", completion}};
+    // Model output may be any bytes: invalid UTF-8 is replaced rather than thrown on.
+    std::string line = req.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string reply;
+    LineProcess::Status st = proc.request(line, std::chrono::milliseconds(o_.timeout_ms), &reply);
+    if (st == LineProcess::Status::Timeout) {
+      return error("external_timeout",
+                   "no reply within " + std::to_string(o_.timeout_ms) + " ms; process killed");
+    }
+    if (st != LineProcess::Status::Ok) {
+      return error("external_crashed", std::string("process ") + LineProcess::status_name(st) +
+                                           "; it will be restarted");
+    }
+    json j;
+    try {
+      j = json::parse(reply);
+    } catch (const json::exception& e) {
+      proc.stop();  // the stream may be out of step; start clean
+      return error("external_bad_reply", "not JSON: " + snippet(reply, 120));
+    }
+    std::string bad = check_reply(j, id);
+    if (!bad.empty()) {
+      proc.stop();
+      return error("external_bad_reply", bad + ": " + snippet(reply, 120));
+    }
+    Verdict v;
+    v.correct = j.value("correct", false);
+    v.score = j.contains("score") ? j["score"].get<double>() : (v.correct ? 1.0 : 0.0);
+    v.format_ok = j.value("format_ok", false);
+    v.reason = j.value("reason", v.correct ? std::string("ok") : std::string("wrong_answer"));
+    if (j.contains("details")) v.details = j["details"];
+    v.verifier_error = j.value("verifier_error", false);
+    return v;
+  }
+
+  static std::string check_reply(const json& j, uint64_t id) {
+    if (!j.is_object()) return "reply is not an object";
+    if (!j.contains("id") || !j["id"].is_number_unsigned() || j["id"].get<uint64_t>() != id) {
+      return "reply id does not match request id " + std::to_string(id);
+    }
+    if (!j.contains("score") && !j.contains("correct"))
+      return "reply has neither 'score' nor 'correct'";
+    if (j.contains("score")) {
+      if (!j["score"].is_number()) return "'score' is not a number";
+      double s = j["score"].get<double>();
+      if (!(s >= 0.0 && s <= 1.0)) return "'score' is outside [0, 1]";
+    }
+    for (const char* b : {"correct", "format_ok", "verifier_error"}) {
+      if (j.contains(b) && !j[b].is_boolean()) return std::string("'") + b + "' is not a boolean";
+    }
+    if (j.contains("reason") && !j["reason"].is_string()) return "'reason' is not a string";
+    if (j.contains("details") && !j["details"].is_object()) return "'details' is not an object";
+    return {};
+  }
+
+  ExternalVerifierOptions o_;
+  std::vector<std::unique_ptr<LineProcess>> slots_;
+  std::vector<int> free_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<uint64_t> next_id_{1};
+};
+
+}  // namespace
+
+std::unique_ptr<Verifier> make_external_verifier(const ExternalVerifierOptions& options) {
+  return std::make_unique<ExternalVerifier>(options);
+}
+
+std::unique_ptr<Verifier> make_external_verifier(const json& options) {
+  return make_external_verifier(
+      ExternalVerifierOptions::from_json(options, "external verifier options"));
+}
+
+void register_external_verifier(const std::string& name, ExternalVerifierOptions options) {
+  options.name = name;
+  register_verifier(name, [options](const json& extra) {
+    if (!extra.empty()) {
+      // Options given at make time replace the registered ones wholesale.
+      ExternalVerifierOptions o =
+          ExternalVerifierOptions::from_json(extra, "verifier '" + options.name + "' options");
+      o.name = options.name;
+      return make_external_verifier(o);
+    }
+    return make_external_verifier(options);
+  });
+}
+
+}  // namespace r1

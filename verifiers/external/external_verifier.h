@@ -1,0 +1,38 @@
+// The `external` verifier: a user program, in any language, that speaks JSON lines.
+//
+//   request  (one line on the program's stdin):
+//     {"id": 7, "task": {...Task JSON...}, "completion": "..."}
+//   reply    (one line on its stdout, flushed):
+//     {"id": 7, "score": 1.0, "correct": true, "format_ok": true, "reason": "ok", "details": {}}
+//
+// "id" must be echoed; "score" (in [0, 1]) or "correct" is required, the rest optional. The
+// program is started on first use and kept running; it is restarted after it dies. A request
+// that takes longer than timeout_ms kills the program. A timeout, a crash or a malformed reply
+// is a verdict with verifier_error = true and reason "external_timeout", "external_crashed"
+// or "external_bad_reply": never a score of 0 for the completion.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "verifiers/verifier.h"
+
+namespace r1 {
+
+struct ExternalVerifierOptions {
+  std::vector<std::string> command;  // argv; a string option runs through /bin/sh -c
+  int timeout_ms = 10000;            // per request
+  int processes = 1;                 // concurrent copies of the program
+  std::string name = "external";     // reported as Verifier::name()
+
+  // {"command": [..] | "...", "timeout_ms", "processes", "name"}
+  static ExternalVerifierOptions from_json(const json& options, const std::string& where);
+};
+
+std::unique_ptr<Verifier> make_external_verifier(const ExternalVerifierOptions& options);
+std::unique_ptr<Verifier> make_external_verifier(const json& options);
+
+// Registers `name` as an external verifier with these options (options.name is set to name).
+void register_external_verifier(const std::string& name, ExternalVerifierOptions options);
+
+}  // namespace r1

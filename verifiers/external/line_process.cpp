@@ -1,0 +1,178 @@
+#include "verifiers/external/line_process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace r1 {
+
+LineProcess::LineProcess(std::vector<std::string> argv, size_t max_reply_bytes)
+    : argv_(std::move(argv)), max_reply_(max_reply_bytes) {}
+
+LineProcess::~LineProcess() {
+  stop();
+}
+
+const char* LineProcess::status_name(Status s) {
+  switch (s) {
+    case Status::Ok:
+      return "ok";
+    case Status::Timeout:
+      return "timeout";
+    case Status::Died:
+      return "died";
+    case Status::ReplyTooLong:
+      return "reply_too_long";
+    case Status::SpawnFailed:
+      return "spawn_failed";
+  }
+  return "?";
+}
+
+bool LineProcess::ensure_started(std::string* error) {
+  if (pid_ > 0) return true;
+  if (argv_.empty()) {
+    *error = "empty command";
+    return false;
+  }
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    *error = std::string("socketpair: ") + strerror(errno);
+    return false;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&attr);
+  // dup2 clears close-on-exec on the targets; the originals close on exec.
+  posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
+  posix_spawn_file_actions_adddup2(&fa, sv[1], 1);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+  // Descriptors other threads opened without close-on-exec must not leak into the child.
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGTERM);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setpgroup(&attr, 0);  // its own process group, killed as a whole
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::vector<char*> args;
+  for (auto& a : argv_) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  close(sv[1]);
+  if (rc != 0) {
+    close(sv[0]);
+    *error = "cannot start '" + argv_[0] + "': " + strerror(rc);
+    return false;
+  }
+  fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
+  pid_ = pid;
+  fd_ = sv[0];
+  buffer_.clear();
+  ++starts_;
+  return true;
+}
+
+void LineProcess::stop() {
+  if (fd_ >= 0) {
+    close(fd_);
+    fd_ = -1;
+  }
+  if (pid_ > 0) {
+    kill(-pid_, SIGKILL);
+    kill(pid_, SIGKILL);
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+  }
+  buffer_.clear();
+}
+
+LineProcess::Status LineProcess::request(const std::string& line, std::chrono::milliseconds timeout,
+                                         std::string* reply) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
+  auto remaining_ms = [&]() -> int {
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    return left < 0 ? 0 : static_cast<int>(left);
+  };
+  auto give_up = [&](Status s) {
+    stop();
+    return s;
+  };
+  if (pid_ <= 0) return Status::Died;
+
+  std::string out = line;
+  out += '\n';
+  size_t sent = 0;
+  while (sent < out.size()) {
+    ssize_t n = send(fd_, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      pollfd p{fd_, POLLOUT, 0};
+      int ms = remaining_ms();
+      if (ms == 0) return give_up(Status::Timeout);
+      int pr = poll(&p, 1, ms);
+      if (pr == 0) return give_up(Status::Timeout);
+      if (pr < 0 && errno != EINTR) return give_up(Status::Died);
+      if (p.revents & (POLLERR | POLLHUP)) return give_up(Status::Died);
+      continue;
+    }
+    return give_up(Status::Died);
+  }
+
+  size_t scanned = 0;  // bytes of buffer_ known to hold no newline
+  for (;;) {
+    size_t nl = buffer_.find('\n', scanned);
+    scanned = buffer_.size();
+    if (nl != std::string::npos) {
+      reply->assign(buffer_, 0, nl);
+      buffer_.erase(0, nl + 1);
+      return Status::Ok;
+    }
+    if (buffer_.size() > max_reply_) return give_up(Status::ReplyTooLong);
+    pollfd p{fd_, POLLIN, 0};
+    int ms = remaining_ms();
+    if (ms == 0) return give_up(Status::Timeout);
+    int pr = poll(&p, 1, ms);
+    if (pr == 0) return give_up(Status::Timeout);
+    if (pr < 0) {
+      if (errno == EINTR) continue;
+      return give_up(Status::Died);
+    }
+    char buf[65536];
+    ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    if (n > 0) {
+      buffer_.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+    return give_up(Status::Died);  // EOF: the child exited or closed stdout
+  }
+}
+
+}  // namespace r1

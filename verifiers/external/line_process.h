@@ -1,0 +1,45 @@
+// A child process that answers one line on stdout for each line written to its stdin, with a
+// deadline per request. Used by the external-process verifier. The child runs in its own
+// process group, so a timeout kills everything it started. Its stdin/stdout are one end of a
+// Unix socket pair (writes use MSG_NOSIGNAL: a dead child cannot SIGPIPE us); its stderr is
+// ours, so its diagnostics show up in our log.
+#pragma once
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace r1 {
+
+class LineProcess {
+ public:
+  enum class Status { Ok, Timeout, Died, ReplyTooLong, SpawnFailed };
+
+  explicit LineProcess(std::vector<std::string> argv, size_t max_reply_bytes = 16 << 20);
+  ~LineProcess();
+  LineProcess(const LineProcess&) = delete;
+  LineProcess& operator=(const LineProcess&) = delete;
+
+  // Starts the child if it is not running. On failure returns false and says why.
+  bool ensure_started(std::string* error);
+  // Writes `line` (a newline is added) and reads one reply line (without its newline).
+  // Anything but Ok leaves the child killed; the next call starts a fresh one.
+  Status request(const std::string& line, std::chrono::milliseconds timeout, std::string* reply);
+  void stop();
+  bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  int starts() const { return starts_; }
+
+  static const char* status_name(Status s);
+
+ private:
+  std::vector<std::string> argv_;
+  size_t max_reply_;
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  int starts_ = 0;
+  std::string buffer_;  // bytes read past the last reply line
+};
+
+}  // namespace r1

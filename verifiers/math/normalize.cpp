@@ -1,0 +1,386 @@
+#include "verifiers/math/normalize.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace r1 {
+
+namespace {
+
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+void replace_all(std::string& s, std::string_view from, std::string_view to) {
+  if (from.empty() || s.find(from) == std::string::npos) return;
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    if (s.compare(i, from.size(), from) == 0) {
+      out += to;
+      i += from.size();
+    } else {
+      out += s[i++];
+    }
+  }
+  s.swap(out);
+}
+
+// Replaces the command \name (not a prefix of a longer command name) with `to`.
+void replace_command(std::string& s, std::string_view name, std::string_view to) {
+  std::string pat = "\\" + std::string(name);
+  if (s.find(pat) == std::string::npos) return;
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    if (s.compare(i, pat.size(), pat) == 0 &&
+        (i + pat.size() >= s.size() || !is_alpha(s[i + pat.size()]))) {
+      out += to;
+      i += pat.size();
+    } else {
+      out += s[i++];
+    }
+  }
+  s.swap(out);
+}
+
+// Index of the brace closing the one at s[open], or npos.
+size_t matching_brace(const std::string& s, size_t open) {
+  int depth = 0;
+  for (size_t j = open; j < s.size(); ++j) {
+    if (s[j] == '\\' && j + 1 < s.size() && (s[j + 1] == '{' || s[j + 1] == '}')) {
+      ++j;
+      continue;
+    }
+    if (s[j] == '{')
+      ++depth;
+    else if (s[j] == '}' && --depth == 0)
+      return j;
+  }
+  return std::string::npos;
+}
+
+// \name{X} -> X (with `pad` around X), for every occurrence, nested ones included.
+void unwrap_command(std::string& s, std::string_view name, std::string_view pad = "") {
+  std::string pat = "\\" + std::string(name);
+  size_t from = 0;
+  for (int guard = 0; guard < 500; ++guard) {
+    size_t p = s.find(pat, from);
+    if (p == std::string::npos) return;
+    size_t q = p + pat.size();
+    if (q < s.size() && is_alpha(s[q])) {
+      from = q;
+      continue;
+    }
+    while (q < s.size() && s[q] == ' ') ++q;
+    if (q >= s.size() || s[q] != '{') {
+      s.erase(p, q - p);  // a bare \name: drop it
+      from = p;
+      continue;
+    }
+    size_t e = matching_brace(s, q);
+    if (e == std::string::npos) return;
+    std::string inner = s.substr(q + 1, e - q - 1);
+    s.replace(p, e + 1 - p, std::string(pad) + inner + std::string(pad));
+    from = p;
+  }
+}
+
+// "1{,}000" and "10,\!080" are LaTeX thousands separators.
+void latex_thousands(std::string& s) {
+  replace_all(s, "{,}", ",");
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == ',' && s.compare(i + 1, 2, "\\!") == 0 && i > 0 && is_digit(s[i - 1])) {
+      size_t j = i + 3;
+      while (j < s.size() && s[j] == ' ') ++j;
+      if (j + 3 <= s.size() && is_digit(s[j]) && is_digit(s[j + 1]) && is_digit(s[j + 2]) &&
+          (j + 3 == s.size() || !is_digit(s[j + 3]))) {
+        out += ',';
+        i = j - 1;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  s.swap(out);
+}
+
+// Removes commas in 1,234,567 (groups of exactly three digits; not after a decimal point).
+void plain_thousands(std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    if (is_digit(s[i]) && (i == 0 || (!is_digit(s[i - 1]) && s[i - 1] != '.'))) {
+      size_t j = i;
+      while (j < s.size() && is_digit(s[j])) ++j;
+      size_t lead = j - i;
+      size_t k = j;
+      int groups = 0;
+      while (lead <= 3 && k + 3 < s.size() && s[k] == ',' && is_digit(s[k + 1]) &&
+             is_digit(s[k + 2]) && is_digit(s[k + 3]) &&
+             (k + 4 >= s.size() || !is_digit(s[k + 4]))) {
+        k += 4;
+        ++groups;
+      }
+      if (groups > 0) {
+        for (size_t t = i; t < k; ++t) {
+          if (s[t] != ',') out += s[t];
+        }
+      } else {
+        out.append(s, i, j - i);
+        k = j;
+      }
+      i = k;
+      continue;
+    }
+    out += s[i++];
+  }
+  s.swap(out);
+}
+
+bool is_function_word(std::string_view w) {
+  static const char* const kWords[] = {"sin",      "cos",    "tan",    "sec",  "csc",  "cot",
+                                       "arcsin",   "arccos", "arctan", "sinh", "cosh", "tanh",
+                                       "ln",       "log",    "exp",    "sqrt", "pi",   "infty",
+                                       "infinity", "frac",   "abs",    "and",  "or"};
+  for (const char* k : kWords) {
+    if (w == k) return true;
+  }
+  return false;
+}
+
+bool is_unit_word(std::string_view w) {
+  static const char* const kUnits[] = {
+      "cm",      "mm",     "km",      "m",      "in",       "ft",     "yd",     "mi",     "kg",
+      "g",       "mg",     "lb",      "lbs",    "oz",       "s",      "sec",    "min",    "mins",
+      "hr",      "hrs",    "h",       "mph",    "kph",      "ml",     "l",      "cc",     "sq",
+      "cu",      "st",     "nd",      "rd",     "th",       "am",     "pm",     "usd",    "cent",
+      "cents",   "dollar", "dollars", "degree", "degrees",  "inch",   "inches", "foot",   "feet",
+      "yard",    "yards",  "mile",    "miles",  "meter",    "meters", "metre",  "metres", "hour",
+      "hours",   "minute", "minutes", "second", "seconds",  "day",    "days",   "week",   "weeks",
+      "month",   "months", "year",    "years",  "unit",     "units",  "square", "cubic",  "percent",
+      "pound",   "pounds", "gram",    "grams",  "liter",    "liters", "litre",  "litres", "gallon",
+      "gallons", "ounce",  "ounces",  "people", "students", "times"};
+  for (const char* k : kUnits) {
+    if (w == k) return true;
+  }
+  return false;
+}
+
+// Strips unit words after a number: "18 dollars", "15 cm^2", "5.4 cents", "3 square feet".
+// Only words after the last digit go, and only when a digit stays: "x cm" keeps its letters.
+void strip_units(std::string& s) {
+  for (int guard = 0; guard < 8; ++guard) {
+    size_t e = s.size();
+    while (e > 0 && is_space(s[e - 1])) --e;
+    size_t p = e;
+    // An optional ^2 / ^3 / ^{2} after the unit word.
+    if (p >= 2 && is_digit(s[p - 1]) && s[p - 2] == '^')
+      p -= 2;
+    else if (p >= 4 && s[p - 1] == '}' && is_digit(s[p - 2]) && s[p - 3] == '{' && s[p - 4] == '^')
+      p -= 4;
+    size_t w_end = p;
+    while (p > 0 && (is_alpha(s[p - 1]) || s[p - 1] == '.')) --p;
+    if (p == w_end) return;
+    std::string word = s.substr(p, w_end - p);
+    while (!word.empty() && word.back() == '.') word.pop_back();
+    std::transform(word.begin(), word.end(), word.begin(),
+                   [](char c) { return static_cast<char>(std::tolower(c)); });
+    if (word.empty() || (p > 0 && s[p - 1] == '\\')) return;  // a LaTeX command, not a word
+    bool spaced = p > 0 && is_space(s[p - 1]);
+    size_t b = p;
+    while (b > 0 && is_space(s[b - 1])) --b;
+    if (b == 0) return;
+    char before = s[b - 1];
+    bool after_value = is_digit(before) || before == '}' || before == ')' || is_alpha(before);
+    if (!after_value) return;
+    // Glued to the value ("5cm") only a known unit of two or more letters goes: "5m" may be 5*m.
+    bool unit = spaced ? (is_unit_word(word) || (word.size() >= 3 && !is_function_word(word)))
+                       : (word.size() >= 2 && is_unit_word(word));
+    if (!unit) return;
+    // Units follow values; a word after a word ("square feet") is fine once a digit precedes.
+    std::string rest = s.substr(0, b);
+    if (std::none_of(rest.begin(), rest.end(), is_digit)) return;
+    if (is_alpha(before) && !spaced) return;
+    s = rest;
+  }
+}
+
+// "x = 5", "k=-3", "a_1 = 2", "x \in [1,2]": drop the lone variable on the left.
+void strip_variable_prefix(std::string& s) {
+  size_t i = 0;
+  while (i < s.size() && is_space(s[i])) ++i;
+  size_t v = i;
+  if (i < s.size() && s[i] == '\\') {  // a Greek letter such as \theta
+    ++i;
+    while (i < s.size() && is_alpha(s[i])) ++i;
+  } else if (i < s.size() && is_alpha(s[i])) {
+    ++i;
+  } else {
+    return;
+  }
+  std::string name = s.substr(v, i - v);
+  if (name == "\\frac" || name == "\\sqrt" || name == "\\pi" || name == "\\infty") return;
+  if (i < s.size() && s[i] == '_') {  // a subscript
+    ++i;
+    if (i < s.size() && s[i] == '{') {
+      while (i < s.size() && s[i] != '}') ++i;
+      if (i < s.size()) ++i;
+    } else if (i < s.size()) {
+      ++i;
+    }
+  }
+  while (i < s.size() && is_space(s[i])) ++i;
+  if (i < s.size() && s[i] == '=' && s.find('=', i + 1) == std::string::npos &&
+      (i + 1 >= s.size() || (s[i + 1] != '<' && s[i + 1] != '>'))) {
+    s.erase(0, i + 1);
+  } else if (s.compare(i, 3, "\\in") == 0 && (i + 3 >= s.size() || !is_alpha(s[i + 3]))) {
+    s.erase(0, i + 3);
+  }
+}
+
+void collapse_spaces(std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (is_space(c)) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  s.swap(out);
+}
+
+void strip_trailing_punctuation(std::string& s) {
+  for (;;) {
+    while (!s.empty() && is_space(s.back())) s.pop_back();
+    if (s.empty()) return;
+    char c = s.back();
+    if (c == '.' || c == ';' || c == ',' || c == ':') {
+      s.pop_back();
+      continue;
+    }
+    if (s.size() >= 2 && s.compare(s.size() - 2, 2, "\\.") == 0) {
+      s.resize(s.size() - 2);
+      continue;
+    }
+    return;
+  }
+}
+
+}  // namespace
+
+std::string normalize_answer(std::string_view text) {
+  std::string s(text);
+  if (s.size() > kMaxAnswerLength) return s;
+
+  // Unicode spellings.
+  replace_all(s, "\xE2\x88\x92", "-");         // −
+  replace_all(s, "\xC3\x97", "\\times ");      // ×
+  replace_all(s, "\xC3\xB7", "\\div ");        // ÷
+  replace_all(s, "\xC2\xB7", "\\cdot ");       // ·
+  replace_all(s, "\xE2\x8B\x85", "\\cdot ");   // ⋅
+  replace_all(s, "\xCF\x80", "\\pi ");         // π
+  replace_all(s, "\xE2\x88\x9E", "\\infty ");  // ∞
+  replace_all(s, "\xE2\x88\x9A", "\\sqrt");    // √
+  replace_all(s, "\xC2\xB0", "");              // °
+  replace_all(s, "\xC2\xA0", " ");             // no-break space
+  replace_all(s, "\xE2\x88\xAA", "\\cup ");    // ∪
+  replace_all(s, "\xC2\xB1", "\\pm ");         // ±
+
+  // Math-mode delimiters and dollar signs (currency or math mode: neither changes the value).
+  replace_all(s, "\\$", "");
+  replace_all(s, "$", "");
+  replace_all(s, "\\(", "");
+  replace_all(s, "\\)", "");
+  replace_all(s, "\\[", "");
+  replace_all(s, "\\]", "");
+
+  unwrap_command(s, "boxed");
+  unwrap_command(s, "fbox");
+  for (const char* cmd :
+       {"text", "textbf", "textit", "textrm", "textnormal", "mathrm", "mathbf", "mathit", "mathsf",
+        "mathtt", "mbox", "hbox", "operatorname", "emph", "mathnormal", "displaystyle", "mathbb"}) {
+    unwrap_command(s, cmd);
+  }
+  for (const char* cmd : {"left", "right", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "big",
+                          "Big", "bigg", "Bigg", "displaystyle", "textstyle", "limits"}) {
+    replace_command(s, cmd, "");
+  }
+  // Protect the matrix row separator "\\" from the spacing rules below ("\ " is a space).
+  replace_all(s, "\\\\", "\x02");
+  latex_thousands(s);
+  replace_all(s, "\\!", "");
+  for (const char* sp : {"\\,", "\\;", "\\:", "\\ ", "~"}) replace_all(s, sp, " ");
+  replace_command(s, "quad", " ");
+  replace_command(s, "qquad", " ");
+
+  // Degrees and percent signs.
+  replace_all(s, "^{\\circ}", "");
+  replace_all(s, "^\\circ", "");
+  replace_command(s, "circ", "");
+  replace_command(s, "degree", "");
+  replace_all(s, "\\%", "");
+  replace_all(s, "%", "");
+
+  replace_command(s, "dfrac", "\\frac");
+  replace_command(s, "tfrac", "\\frac");
+  replace_command(s, "cfrac", "\\frac");
+  replace_command(s, "dbinom", "\\binom");
+  replace_command(s, "tbinom", "\\binom");
+  replace_command(s, "cdot", "*");
+  replace_command(s, "times", "*");
+  replace_command(s, "ast", "*");
+  replace_command(s, "div", "/");
+  replace_command(s, "infinity", "\\infty");
+  replace_command(s, "le", "\\leq");
+  replace_command(s, "ge", "\\geq");
+  replace_command(s, "neq", "\\ne");
+
+  collapse_spaces(s);
+  strip_trailing_punctuation(s);
+  strip_variable_prefix(s);
+  plain_thousands(s);
+  strip_units(s);
+  collapse_spaces(s);
+  strip_trailing_punctuation(s);
+  // A second pass catches "x = \text{5 cm}"-like nesting revealed by the first.
+  strip_variable_prefix(s);
+  collapse_spaces(s);
+  if (!s.empty() && s.front() == ' ') s.erase(0, 1);
+  replace_all(s, "\x02", "\\\\");
+  return s;
+}
+
+std::string text_key(std::string_view normalized) {
+  // Spaces go, except between two letters or digits: "no solution" and "1 000" keep theirs.
+  auto alnum = [](char c) { return is_alpha(c) || is_digit(c); };
+  std::string out;
+  out.reserve(normalized.size());
+  bool pending_space = false;
+  for (char c : normalized) {
+    if (is_space(c)) {
+      pending_space = true;
+      continue;
+    }
+    if (pending_space && !out.empty() && alnum(out.back()) && alnum(c)) out += ' ';
+    pending_space = false;
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+}  // namespace r1

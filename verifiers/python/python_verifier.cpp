@@ -1,0 +1,244 @@
+#include "verifiers/python/python_verifier.h"
+
+#include "core/error.h"
+#include "verifiers/python/compare_outputs.h"
+#include "verifiers/python/extract.h"
+#include "verifiers/sandbox/pool.h"
+
+namespace r1 {
+
+namespace {
+
+Verdict fail_verdict(const std::string& reason, bool format_ok, json details = json::object()) {
+  Verdict v;
+  v.reason = reason;
+  v.format_ok = format_ok;
+  v.details = std::move(details);
+  return v;
+}
+
+Verdict verifier_error(const std::string& reason, const std::string& message) {
+  Verdict v;
+  v.reason = reason;
+  v.verifier_error = true;
+  v.details = {{"error", message}};
+  return v;
+}
+
+// A harness failure kind (see the zygote script) as a verdict reason.
+std::string reason_of(const json& failure) {
+  std::string kind = failure.value("kind", std::string());
+  std::string type = failure.value("type", std::string());
+  if (kind == "assertion" || kind == "test_error" || kind == "bad_return") return "wrong_answer";
+  if (kind == "exception") return type == "MemoryError" ? "memory" : "runtime_error";
+  if (kind == "load_error") return type == "MemoryError" ? "memory" : "runtime_error";
+  if (kind == "syntax_error") return "syntax_error";
+  if (kind == "candidate_died") return "early_exit";
+  if (kind == "no_entry_point") return "no_entry_point";
+  if (kind == "memory") return "memory";
+  return "runtime_error";
+}
+
+json run_details(const SandboxResult& r) {
+  json d = r.to_json(600);
+  d.erase("ok");
+  return d;
+}
+
+}  // namespace
+
+PythonVerifierOptions PythonVerifierOptions::from_json(const json& j, const std::string& where) {
+  JsonReader r(j, where);
+  PythonVerifierOptions o;
+  if (r.has("sandbox"))
+    o.sandbox = SandboxConfig::from_json(r.raw("sandbox"), where + ": field 'sandbox'");
+  o.raw_fallback = r.get<bool>("raw_fallback", o.raw_fallback);
+  o.max_code_bytes = r.get<size_t>("max_code_bytes", o.max_code_bytes);
+  r.done();
+  r.check(o.max_code_bytes > 0, "max_code_bytes", "must be positive");
+  return o;
+}
+
+PythonVerifier::PythonVerifier(PythonVerifierOptions options) : options_(std::move(options)) {}
+PythonVerifier::~PythonVerifier() = default;
+
+SandboxPool* PythonVerifier::pool(std::string* error) {
+  // Started lazily: a run that never meets a code task never starts a zygote.
+  std::call_once(started_, [this] {
+    try {
+      pool_ = std::make_unique<SandboxPool>(options_.sandbox);
+    } catch (const std::exception& e) {
+      pool_error_ = e.what();
+    }
+  });
+  if (!pool_ && error) *error = pool_error_;
+  return pool_.get();
+}
+
+Verdict PythonVerifier::verify(const Task& task, const std::string& completion) {
+  try {
+    const json* cases = nullptr;
+    if (task.meta.is_object() && task.meta.contains("cases") && task.meta["cases"].is_array() &&
+        !task.meta["cases"].empty()) {
+      cases = &task.meta["cases"];
+    }
+    if (!cases && task.tests.empty()) {
+      return verifier_error("bad_task", cat("task ", task.id, ": no tests and no meta.cases"));
+    }
+    if (cases && task.entry_point.empty()) {
+      return verifier_error("bad_task",
+                            cat("task ", task.id, ": meta.cases without an entry_point"));
+    }
+
+    std::optional<ExtractedCode> found = extract_python_code(completion, options_.raw_fallback);
+    if (!found) return fail_verdict("no_code", false);
+    const bool format_ok = found->source != "raw";
+    if (found->code.size() > options_.max_code_bytes) {
+      return fail_verdict("code_too_long", format_ok, {{"bytes", found->code.size()}});
+    }
+    std::string code = found->code;
+    // A HumanEval completion may be the body that continues the prompt's signature.
+    bool prepended = false;
+    if (!task.entry_point.empty() && !defines_name(code, task.entry_point) &&
+        defines_name(task.prompt, task.entry_point)) {
+      code = task.prompt + (task.prompt.empty() || task.prompt.back() == '\n' ? "" : "\n") + code;
+      prepended = true;
+    }
+
+    std::string pool_error;
+    SandboxPool* sandbox = pool(&pool_error);
+    if (!sandbox) return verifier_error("sandbox_error", "sandbox unavailable: " + pool_error);
+
+    SandboxRequest req;
+    req.code = code;
+    req.entry_point = task.entry_point;
+    if (cases) {
+      req.mode = SandboxMode::Cases;
+      req.cases = json::array();
+      for (const json& c : *cases) {
+        if (!c.is_object() || !c.contains("args") || !c["args"].is_array() ||
+            !c.contains("expected")) {
+          return verifier_error(
+              "bad_task",
+              cat("task ", task.id,
+                  ": each meta.cases entry needs \"args\" (an array) and \"expected\""));
+        }
+        json call = {{"args", c["args"]}};
+        if (c.contains("kwargs")) call["kwargs"] = c["kwargs"];
+        req.cases.push_back(std::move(call));
+      }
+    } else {
+      req.mode = SandboxMode::Check;
+      // A HumanEval prompt is code (imports, helpers the tests call, the stub); an MBPP or
+      // generated prompt is prose and stays out of the harness.
+      if (defines_name(task.prompt, task.entry_point)) req.prelude = task.prompt;
+      req.tests = task.tests;
+    }
+    SandboxResult r = sandbox->run(std::move(req));
+
+    json details = run_details(r);
+    details["mode"] = cases ? "cases" : "tests";
+    details["code_source"] = found->source;
+    if (prepended) details["prompt_prepended"] = true;
+    if (!r.ok) {
+      Verdict v = verifier_error("sandbox_error", r.error);
+      v.format_ok = format_ok;
+      v.details.update(details);
+      return v;
+    }
+    if (r.timed_out) return fail_verdict("timeout", format_ok, details);
+    if (r.report.is_null()) {
+      // The harness wrote nothing trustworthy: fail closed (never verifier_error, which
+      // would let a solution that kills its harness dodge a zero).
+      return fail_verdict("no_result", format_ok, details);
+    }
+    const json& rep = r.report;
+    const bool clean_exit = r.exited && r.exit_code == 0;
+    if (!cases) {
+      std::string status = rep.value("status", std::string());
+      if (status == "passed" && clean_exit) {
+        Verdict v;
+        v.score = 1.0;
+        v.correct = true;
+        v.format_ok = format_ok;
+        v.reason = "ok";
+        v.details = details;
+        return v;
+      }
+      if (rep.value("kind", std::string()) == "harness_error") {
+        Verdict v = verifier_error("harness_error", rep.value("error", std::string("?")));
+        v.details.update(details);
+        return v;
+      }
+      details["failure"] = rep;
+      return fail_verdict(status == "passed" ? "runtime_error" : reason_of(rep), format_ok,
+                          details);
+    }
+
+    // Cases: compare outside the sandbox.
+    if (rep.value("status", std::string()) != "done") {
+      if (rep.value("kind", std::string()) == "harness_error") {
+        Verdict v = verifier_error("harness_error", rep.value("error", std::string("?")));
+        v.details.update(details);
+        return v;
+      }
+      details["failure"] = rep;
+      return fail_verdict(reason_of(rep), format_ok, details);
+    }
+    const json outputs = rep.value("outputs", json::array());
+    size_t total = cases->size(), passed = 0;
+    json first_failure;
+    std::string first_reason;
+    for (size_t i = 0; i < total; ++i) {
+      const json& expected = (*cases)[i]["expected"];
+      bool ok = false;
+      std::string why = "wrong_answer";
+      json got;
+      if (i < outputs.size() && outputs[i].is_object()) {
+        if (outputs[i].contains("ok")) {
+          got = outputs[i]["ok"];
+          ok = outputs_equal(got, expected);
+        } else if (outputs[i].contains("error") && outputs[i]["error"].is_object()) {
+          why = reason_of(outputs[i]["error"]);
+          got = outputs[i]["error"];
+        }
+      } else {
+        why = "early_exit";  // the solution died before this case
+      }
+      if (ok) {
+        ++passed;
+      } else if (first_failure.is_null()) {
+        first_reason = why;
+        first_failure = {
+            {"case", i}, {"args", (*cases)[i]["args"]}, {"expected", expected}, {"got", got}};
+      }
+    }
+    details["passed"] = passed;
+    details["total"] = total;
+    if (passed == total && clean_exit && outputs.size() == total) {
+      Verdict v;
+      v.score = 1.0;
+      v.correct = true;
+      v.format_ok = format_ok;
+      v.reason = "ok";
+      v.details = details;
+      return v;
+    }
+    if (!first_failure.is_null()) {
+      std::string dumped = first_failure.dump(-1, ' ', false, json::error_handler_t::replace);
+      details["first_failure"] =
+          dumped.size() <= 2000 ? json::parse(dumped) : json(dumped.substr(0, 2000));
+    }
+    return fail_verdict(first_reason.empty() ? "runtime_error" : first_reason, format_ok, details);
+  } catch (const std::exception& e) {
+    // verify() never throws on model output; anything here is ours or the task's.
+    return verifier_error("verifier_exception", e.what());
+  }
+}
+
+std::unique_ptr<Verifier> make_python_verifier(const json& options) {
+  return std::make_unique<PythonVerifier>(PythonVerifierOptions::from_json(
+      options.is_null() ? json::object() : options, "python verifier options"));
+}
+
+}  // namespace r1

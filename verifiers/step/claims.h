@@ -1,0 +1,38 @@
+// Arithmetic claims in reasoning text. A claim is a line "LHS = RHS" (a chain "a = b = c"
+// is one claim per adjacent pair) whose sides are arithmetic on numbers: + - * / ^,
+// parentheses, × ÷ ·, thousands separators. A line with letters or other symbols is prose,
+// not a claim. Leading list markers ("- ", "* ") and a trailing '.', ',' or ';' are ignored.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace r1 {
+
+struct Claim {
+  size_t line = 0;  // 1-based line number in the text
+  std::string lhs, rhs;
+};
+
+struct ClaimScan {
+  std::vector<Claim> claims;
+  bool truncated = false;  // more than max_claims claims; the rest were not collected
+};
+
+ClaimScan find_claims(std::string_view text, size_t max_claims = 2000, size_t max_line = 1000);
+
+enum class ClaimTruth { True, Rounded, False, Malformed, TooLarge, DivisionByZero };
+const char* claim_truth_name(ClaimTruth t);
+
+struct ClaimCheck {
+  ClaimTruth truth = ClaimTruth::Malformed;
+  std::string lhs_value, rhs_value;  // exact values when known
+  bool ok() const { return truth == ClaimTruth::True || truth == ClaimTruth::Rounded; }
+};
+
+// Exact rational check. A side written as a decimal with k digits after the point may be the
+// other side rounded to k places ("22/7 = 3.14" is true). Non-integer powers (2^0.5) are
+// evaluated in floating point with muParser and a relative tolerance of 1e-9.
+ClaimCheck check_claim(const Claim& claim);
+
+}  // namespace r1

@@ -1,0 +1,15 @@
+// The `step` verifier: how many of the arithmetic claims inside <think> are true (claims.h).
+// score = true claims / claims. A completion without claims scores 0 with reason "no_claims"
+// (and without a <think> block, reason "no_think"): reasoning that shows no checkable
+// arithmetic earns no step reward. correct = at least one claim and all of them true.
+#pragma once
+#include <memory>
+
+#include "verifiers/verifier.h"
+
+namespace r1 {
+
+// Options: {"think_tag", "answer_tag", "max_claims" (default 2000)}.
+std::unique_ptr<Verifier> make_step_verifier(const json& options);
+
+}  // namespace r1
