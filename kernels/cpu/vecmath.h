@@ -13,7 +13,9 @@ namespace r1::cpu {
 // [-87.3, 88]: below, the result is the smallest normal float (not a denormal); above, it
 // saturates at exp(88) ~ 1.65e38 instead of overflowing. NaN propagates.
 inline float fast_expf(float x) {
-  const float xc = std::fmin(std::fmax(x, -87.33654f), 88.0f);
+  // Plain comparisons, not std::fmin/fmax: those are library calls that block vectorisation.
+  float xc = x < -87.33654f ? -87.33654f : x;
+  xc = xc > 88.0f ? 88.0f : xc;
   // Round to nearest by the 1.5 * 2^23 trick (exact for |t| < 2^22).
   const float k = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = xc - k * 0.693145751953125f;  // ln2 split in two for an exact first product
