@@ -350,7 +350,8 @@ void Model<T>::block_forward(int l, LayerActs& la, const T* x_in, T* x_out, cons
 }
 
 template <typename T>
-void Model<T>::forward(const PackedBatch& batch, T* logprobs) {
+void Model<T>::forward(const PackedBatch& batch, T* logprobs, double temperature) {
+  if (!(temperature > 0)) fail("forward: temperature must be positive, got ", temperature);
   const ModelConfig& c = cfg_;
   const int N = batch.num_tokens(), S = batch.num_seqs(), C = c.hidden_size, V = c.vocab_size;
   if (N == 0) fail("forward: empty batch");
@@ -375,6 +376,11 @@ void Model<T>::forward(const PackedBatch& batch, T* logprobs) {
   }
   rmsnorm_forward(lnf_, rstdf_, x_final_, W + table_.final_norm(), N, C, static_cast<T>(c.rms_norm_eps));
   linear_forward(logits_, lnf_, W + table_.lm_head(), (const T*)nullptr, N, C, V);
+  inv_temperature_ = static_cast<T>(1.0 / temperature);
+  if (inv_temperature_ != T(1)) {
+    const size_t NV = static_cast<size_t>(N) * V;
+    for (size_t i = 0; i < NV; ++i) logits_[i] *= inv_temperature_;
+  }
   logprobs_forward(logprobs, lse_, logits_, targets_.data(), N, V);
 }
 
@@ -488,6 +494,10 @@ void Model<T>::backward(const T* dlogprobs) {
   T* G = grads_.data();
   Scratch& s = *scratch_;
   logprobs_backward(s.dlogits, dlogprobs, logits_, lse_, targets_.data(), N, V);
+  if (inv_temperature_ != T(1)) {  // the logits were scaled by 1/temperature
+    const size_t NV = static_cast<size_t>(N) * V;
+    for (size_t i = 0; i < NV; ++i) s.dlogits[i] *= inv_temperature_;
+  }
   linear_backward(s.dln, G + table_.lm_head(), (T*)nullptr, s.dlogits, lnf_, W + table_.lm_head(), N, C, V, false);
   rmsnorm_backward(s.dx, G + table_.final_norm(), s.dln, x_final_, W + table_.final_norm(), rstdf_, N, C, false);
   for (int l = c.num_hidden_layers - 1; l >= 0; --l) block_backward(l, acts_[l], s.dx, N, S);

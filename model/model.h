@@ -54,7 +54,9 @@ class Model {
   void init_weights(uint64_t seed);
 
   // ---- training ----
-  void forward(const PackedBatch& batch, T* logprobs);  // logprobs (N)
+  // logprobs (N) under softmax(logits / temperature): GRPO's ratios must use the temperature the
+  // rollouts were sampled with.
+  void forward(const PackedBatch& batch, T* logprobs, double temperature = 1.0);
   void backward(const T* dlogprobs);                    // dlogprobs (N); accumulates grads
   void zero_grad();
   const T* logits() const { return logits_; }  // (N, V) of the last forward
@@ -122,6 +124,7 @@ class Model {
   T* logits_ = nullptr;   // (N, V)
   T* lse_ = nullptr;      // (N)
   int last_n_ = 0;
+  T inv_temperature_ = 1;  // of the last forward
 
   // Inference scratch (one set of buffers shared by all layers).
   Arena infer_arena_;
