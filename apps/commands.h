@@ -14,6 +14,9 @@ int cmd_version(int argc, char** argv);
 int cmd_init(int argc, char** argv);
 int cmd_generate(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
+int cmd_run(int argc, char** argv);
+int cmd_sft(int argc, char** argv);
+int cmd_worker(int argc, char** argv);
 int cmd_tasks(int argc, char** argv);
 int cmd_verify(int argc, char** argv);
 
@@ -24,6 +27,9 @@ inline constexpr Command kCommands[] = {
     {"generate", "sample completions from a model checkpoint", cmd_generate},
     {"tasks", "print generated tasks (or a dataset) as JSONL", cmd_tasks},
     {"verify", "verify completions (JSONL in, verdicts out)", cmd_verify},
+    {"sft", "cold-start supervised fine-tuning on worked solutions", cmd_sft},
+    {"run", "run R1-style RL with all roles in this process", cmd_run},
+    {"worker", "run one role of an RL run as its own process", cmd_worker},
     {"bench", "measure speed (r1 bench --help lists the benchmarks)", cmd_bench},
 };
 

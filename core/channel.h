@@ -3,12 +3,24 @@
 //
 // recv() never throws on what a peer sends: frames that do not decode are dropped and counted
 // (rejected(), last_reject_reason()), so garbage on a channel cannot stop a role.
+//
+// Threads: a Channel wraps one ZeroMQ socket, and a ZeroMQ socket must be used by one thread at
+// a time (send, recv and destruction included). Give each thread its own Channel; only
+// rejected() and last_reject_reason() may be read from other threads. A Context is shared
+// freely, and must outlive its Channels (its destructor waits for every socket to close).
+//
+// Signals: an interrupted wait (EINTR, e.g. SIGCHLD from sandboxed children) resumes until the
+// deadline, so a signal never shortens a timeout nor surfaces as an error. Loops that must notice
+// a stop flag set by a signal handler should therefore use finite timeouts; or another thread
+// calls Context::shutdown(), after which blocked and later calls return nullopt/false at once.
 #pragma once
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/message.h"
 
@@ -22,6 +34,9 @@ class Context {
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
   void* raw() const { return ctx_; }
+  // Wakes every blocked send/recv on this context's channels, which then return false/nullopt
+  // (as do all later calls). Channels must still be destroyed before the Context.
+  void shutdown();
 
  private:
   void* ctx_;
@@ -33,14 +48,20 @@ struct ChannelOptions {
   int send_hwm = 1000;        // queued outgoing messages per peer before send() blocks/times out
   int recv_hwm = 1000;
   bool immediate = true;      // PUSH/DEALER: queue only to peers that are connected
-  int linger_ms = 0;          // drop unsent messages on close
+  int linger_ms = 0;          // drop unsent messages on close (send() returns once a message is
+                              // queued: a process that exits right after sending wants a linger)
   std::string identity;       // DEALER: a stable identity (e.g. "rollout-3")
+  // Incoming frames larger than this drop the sending connection (ZMQ_MAXMSGSIZE); -1: no limit.
+  // Bounds what a misbehaving tcp peer can make this process allocate.
+  int64_t max_frame_bytes = -1;
 };
 
 class Channel {
  public:
   // `name` is for messages and metrics ("tasks", "weights", ...). bind or connect to endpoint;
   // a malformed endpoint or an address in use throws Error naming the channel and endpoint.
+  // SUB channels subscribe to everything. A ROUTER drops messages for unknown peers loudly:
+  // send() returns false.
   Channel(Context& ctx, SocketKind kind, const std::string& name, const std::string& endpoint, bool bind,
           const ChannelOptions& options = {});
   ~Channel();
@@ -48,24 +69,39 @@ class Channel {
   Channel& operator=(const Channel&) = delete;
 
   // Sends one message (to m.peer on a ROUTER). Returns false if it could not be queued within
-  // timeout_ms (-1 blocks; 0 tries once).
+  // timeout_ms (-1 blocks; 0 tries once), or if a ROUTER does not know m.peer. A PUB never
+  // waits: with no subscriber, or one at its HWM, the message is dropped (ZeroMQ's PUB rule).
+  // Throws Error for misuse (a message encode() refuses, send on a PULL/SUB, a ROUTER message
+  // without a peer).
   bool send(const Message& m, int timeout_ms = -1);
   // Waits up to timeout_ms (-1 blocks) for a valid message; invalid ones are dropped and counted.
+  // On a ROUTER the result's peer is the sender's identity. Throws only for misuse (recv on a
+  // PUSH/PUB), never for what arrives.
   std::optional<Message> recv(int timeout_ms);
-  // Sends raw frames without encoding: for tests that inject garbage.
+  // Sends raw frames without encoding: for tests that inject garbage. On a ROUTER frames[0] is
+  // the peer identity.
   bool send_raw(const std::vector<std::string>& frames, int timeout_ms = -1);
 
   uint64_t rejected() const { return rejected_; }
   std::string last_reject_reason() const;
   const std::string& name() const { return name_; }
+  // After a bind, the endpoint as bound: "tcp://127.0.0.1:*" reads back with the chosen port.
   const std::string& endpoint() const { return endpoint_; }
+  SocketKind kind() const { return kind_; }
 
  private:
+  // Sends frames (each a pointer into the caller's data) as one multipart message.
+  bool send_frames(const std::vector<const std::string*>& frames, int timeout_ms);
+  void set_timeout(int option, int timeout_ms, int* cached);
+  void reject(const std::string& why);
+
   void* sock_;
   SocketKind kind_;
   std::string name_, endpoint_;
   std::atomic<uint64_t> rejected_{0};
+  mutable std::mutex reject_mu_;  // guards last_reject_ (read from other threads)
   std::string last_reject_;
+  int sndtimeo_ = -2, rcvtimeo_ = -2;  // the socket's current timeouts (-2: not set yet)
 };
 
 // Model weights travel as a series of "weights" messages: each carries {version, chunk, chunks,
@@ -74,30 +110,55 @@ class Channel {
 // another version's, dropping incomplete or inconsistent versions.
 struct WeightsPayload {
   uint64_t version = 0;
+  // Identifies the publishing learner process: a learner resumed from a checkpoint publishes
+  // versions again from that checkpoint's number, and receivers must not ignore them as old.
+  uint64_t session = 0;
   std::vector<float> params;                    // the flat parameter buffer
   std::vector<std::vector<float>> expert_bias;  // per layer (empty for dense layers)
 };
 
 // Publishes on a PUB channel; chunk_floats values per message.
 void publish_weights(Channel& pub, const WeightsPayload& w, size_t chunk_floats = 1u << 20);
+// The messages publish_weights sends, in order (chunk i holds params[i*chunk_floats, ...)).
+std::vector<Message> weights_messages(const WeightsPayload& w, size_t chunk_floats = 1u << 20);
 
 class WeightsAssembler {
  public:
+  // expected_total: the receiver's parameter count; a version of another size is rejected
+  // (MessageError) before anything is allocated. 0 accepts any size up to kMaxWeightFloats.
+  static constexpr uint64_t kMaxWeightFloats = uint64_t{1} << 34;
+  explicit WeightsAssembler(uint64_t expected_total = 0) : expected_total_(expected_total) {}
+
   // Feeds one "weights" message. Returns true when it completed a version newer than any
-  // completed before; take() then returns it. Throws MessageError on inconsistent chunks.
+  // completed before; take() then returns it. Throws MessageError on inconsistent chunks, and
+  // then ignores the rest of that version. Chunks of versions older than the one in progress,
+  // or not newer than the last completed, are ignored (false).
   bool add(const Message& m);
-  WeightsPayload take();
+  WeightsPayload take();  // throws Error if add() has not just returned true
+  bool ready() const { return ready_.has_value(); }
+  // Versions abandoned incomplete (a newer one started, or one of their chunks was inconsistent).
+  uint64_t dropped() const { return dropped_; }
+  // Forgets the versions seen so far, so that the next complete version is taken whatever its
+  // number: for a learner that restarted from a checkpoint older than the weights last received.
+  void reset();
 
  private:
   struct Partial {
     WeightsPayload w;
     size_t received = 0;
     std::vector<char> have;
+    uint64_t chunks = 0, chunk_size = 0;  // every chunk but the last holds chunk_size floats
   };
+  void drop_partial();
+
   std::optional<Partial> partial_;
   std::optional<WeightsPayload> ready_;
+  uint64_t session_ = 0;
   uint64_t newest_ = 0;
   bool any_ = false;
+  uint64_t expected_total_ = 0;
+  std::optional<uint64_t> poisoned_;  // a version with an inconsistent chunk: ignore the rest
+  uint64_t dropped_ = 0;
 };
 
 }  // namespace r1

@@ -17,7 +17,11 @@ namespace r1 {
 inline constexpr int kSchemaVersion = 1;
 // Upper bounds that keep a garbage header from allocating without limit.
 inline constexpr size_t kMaxHeaderBytes = 16u << 20;
-inline constexpr size_t kMaxFrames = 4096;
+inline constexpr size_t kMaxFrames = 4096;  // array frames after the header
+// The CBOR header's nesting depth and item count are bounded too: the CBOR reader recurses per
+// level, and a few MB of tiny items would otherwise parse into a far larger json tree.
+inline constexpr size_t kMaxHeaderDepth = 64;
+inline constexpr size_t kMaxHeaderItems = 1u << 20;
 
 struct MessageError : Error {
   using Error::Error;
@@ -30,9 +34,13 @@ struct Message {
   std::string peer;                  // ROUTER sockets: the sender's identity (not on the wire)
 };
 
-// Message -> wire frames, and back. decode throws MessageError.
+// Message -> wire frames, and back. decode throws MessageError (and nothing else, whatever the
+// bytes); the decoded header holds neither "schema" nor "type". encode throws Error for a message
+// this side got wrong (no type, a header that is not an object, too many frames).
 std::vector<std::string> encode(const Message& m);
 Message decode(std::vector<std::string> parts);
+// Frame 0 alone, so that senders can pass m.frames to the socket without copying them.
+std::string encode_header(const Message& m);
 
 // Arrays in frames: little-endian, checked sizes.
 template <typename T>

@@ -1,5 +1,9 @@
 // Progress of long work. On a terminal it redraws one status line (step, figures, rate, ETA);
 // when stdout/stderr is not a terminal it prints plain log lines every `every` updates.
+// Whether stderr is a terminal decides. Terminal redraws are limited to 10 per second (the last
+// state is always drawn by finish()); plain lines come every `every` update() calls, and the
+// final state is always printed, by the update that reaches total or by finish(). One thread
+// updates a Progress; log lines written meanwhile on a terminal land on the status line.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -8,18 +12,33 @@ namespace r1 {
 
 class Progress {
  public:
-  // total = 0 when unknown (no ETA). Writes to stderr.
-  Progress(std::string what, int64_t total, int64_t every = 1);
+  // total = 0 when unknown (no ETA). Writes to stderr. `first` is where resumed work starts
+  // (done values count from 0 still; the rate counts only work done since construction).
+  Progress(std::string what, int64_t total, int64_t every = 1, int64_t first = 0);
   ~Progress();  // finishes the line
   // `status` is a short "reward 0.41 acc 0.38 tok/s 5100" text.
   void update(int64_t done, const std::string& status);
   void finish(const std::string& status = "");
 
  private:
+  void print(bool final);
+
   std::string what_;
   int64_t total_, every_, last_printed_ = -1;
   double start_;
   bool tty_, open_line_ = false;
+  int64_t first_ = 0, done_ = 0, updates_ = 0;
+  std::string status_;
+  double last_draw_ = -1;
+  bool finished_ = false;
 };
+
+// One progress line: "<what> <done>/<total> <pct>% | <status> | <rate>/s | ETA <h:mm:ss>".
+// `elapsed_s` is the time spent on done - first units; with total = 0 there is no percentage and
+// no ETA; at done >= total the ETA becomes the time taken.
+std::string format_progress(const std::string& what, int64_t done, int64_t total, const std::string& status,
+                            double elapsed_s, int64_t first = 0);
+// 75 -> "1:15", 3725 -> "1:02:05".
+std::string format_duration(double seconds);
 
 }  // namespace r1

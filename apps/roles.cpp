@@ -1,0 +1,151 @@
+#include "apps/roles.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+#include "core/fs.h"
+#include "core/log.h"
+#include "learner/run_checkpoint.h"
+
+namespace r1 {
+
+std::string prepare_run_dir(const RunConfig& cfg, const std::string& out, bool resume) {
+  std::string dir = !out.empty() ? out : cfg.out;
+  if (dir.empty()) fail(cfg.path, ": no run folder: set \"out\" in the config or pass --out");
+  bool has_ckpt = !list_checkpoints(dir).empty();
+  if (resume && !has_ckpt) fail(dir, ": --resume, but the run folder has no checkpoint");
+  if (!resume && has_ckpt) {
+    fail(dir, ": the run folder already holds checkpoints; pass --resume to continue it, or choose another --out");
+  }
+  make_dirs(dir);
+  if (resume) {
+    // A resumed run must use the same model as its checkpoints.
+    auto latest = find_latest_checkpoint(dir);
+    check_checkpoint_config(latest->dir, cfg.model_config());
+  }
+  json resolved = cfg.resolved();
+  resolved["out"] = dir;
+  write_file_atomic(join_path(dir, "config.json"), resolved.dump(2) + "\n");
+  return dir;
+}
+
+LearnerSetup make_learner_setup(const RunConfig& cfg, const std::string& run_dir, bool resume) {
+  LearnerSetup s;
+  s.run_dir = run_dir;
+  s.seed = cfg.seed;
+  s.config = cfg.learner;
+  s.tasks = cfg.tasks;
+  s.chat = cfg.chat;
+  s.group_size = cfg.rollout.group_size;
+  s.max_new_tokens = cfg.rollout.max_new_tokens;
+  s.temperature = cfg.rollout.sampling.temperature;
+  s.model = cfg.initial_model();
+  if (cfg.learner.grpo.uses_reference()) s.reference = cfg.initial_model();
+  s.tokenizer = cfg.tokenizer();
+  s.resume = resume;
+  if (s.tokenizer->vocab_size() > s.model->config().vocab_size) {
+    fail(cfg.path, ": the tokenizer has ", s.tokenizer->vocab_size(), " tokens, the model's vocab_size is ",
+         s.model->config().vocab_size);
+  }
+  return s;
+}
+
+std::unique_ptr<RolloutWorker> make_rollout_worker(Context& ctx, const RunConfig& cfg, const Endpoints& ep,
+                                                   const std::string& id, int index) {
+  // Weights arrive from the learner; only the architecture matters here.
+  auto model = std::make_unique<Model<float>>(cfg.model_config());
+  RolloutConfig rc = cfg.rollout;
+  if (rc.debug_slow_workers > 0 && index >= rc.debug_slow_workers) rc.debug_delay_s = 0;
+  return std::make_unique<RolloutWorker>(ctx, ep, rc, cfg.chat, std::move(model), cfg.tokenizer(), cfg.seed, id);
+}
+
+std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig& cfg, const Endpoints& ep,
+                                                   const std::string& id) {
+  auto reward = std::make_shared<const RewardFunction>(cfg.reward);
+  return std::make_unique<RewardService>(ctx, ep, std::move(reward), cfg.chat.completion_prefix, cfg.reward_threads,
+                                         id);
+}
+
+std::atomic<bool>& stop_requested() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+namespace {
+void on_signal(int) { stop_requested() = true; }
+}  // namespace
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+namespace {
+
+bool tcp_reachable(const std::string& hostport) {
+  size_t colon = hostport.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string host = hostport.substr(0, colon), port = hostport.substr(colon + 1);
+  addrinfo hints{}, *res = nullptr;
+  hints.ai_socktype = SOCK_STREAM;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0) return false;
+  bool ok = false;
+  for (addrinfo* a = res; a && !ok; a = a->ai_next) {
+    int fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+    if (fd < 0) continue;
+    ok = connect(fd, a->ai_addr, a->ai_addrlen) == 0;
+    close(fd);
+  }
+  freeaddrinfo(res);
+  return ok;
+}
+
+bool ipc_reachable(const std::string& path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
+}  // namespace
+
+void wait_reachable(const std::string& channel, const std::string& endpoint, double wait_s) {
+  std::string e = Endpoints::connect_address(endpoint);
+  auto probe = [&] {
+    if (e.rfind("tcp://", 0) == 0) return tcp_reachable(e.substr(6));
+    if (e.rfind("ipc://", 0) == 0) return ipc_reachable(e.substr(6));
+    return true;  // inproc: same process
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_s);
+  bool warned = false;
+  while (!probe()) {
+    if (stop_requested()) fail("stopped while waiting for the ", channel, " channel");
+    if (std::chrono::steady_clock::now() > deadline) {
+      fail("cannot reach the ", channel, " channel at ", e, " after ", wait_s,
+           "s (is the role that binds it running? check --connect and the config's transport)");
+    }
+    if (!warned) {
+      log_info("waiting for the ", channel, " channel at ", e, " ...");
+      warned = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+}  // namespace r1

@@ -1,0 +1,35 @@
+// Builds the roles of an RL run from its config, for `r1 run` (all roles as threads of one
+// process) and `r1 worker` (one role per process).
+#pragma once
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "apps/run_config.h"
+#include "core/channel.h"
+#include "learner/learner.h"
+#include "reward/reward_service.h"
+#include "rollout/rollout_worker.h"
+
+namespace r1 {
+
+// The run folder: `out` (from --out or the config). Without resume it must not hold checkpoints
+// already; with resume it must. Writes the resolved config.json. Returns the folder.
+std::string prepare_run_dir(const RunConfig& cfg, const std::string& out, bool resume);
+
+LearnerSetup make_learner_setup(const RunConfig& cfg, const std::string& run_dir, bool resume);
+// `index` is the worker's number in an embedded run (debug_slow_workers applies to the first ones).
+std::unique_ptr<RolloutWorker> make_rollout_worker(Context& ctx, const RunConfig& cfg, const Endpoints& ep,
+                                                   const std::string& id, int index = 0);
+std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig& cfg, const Endpoints& ep,
+                                                   const std::string& id);
+
+// SIGINT and SIGTERM set this flag (once), so roles finish their step and exit cleanly.
+std::atomic<bool>& stop_requested();
+void install_stop_handlers();
+
+// Waits until a tcp:// or ipc:// endpoint that another process binds accepts connections, for
+// up to wait_s seconds; throws naming the channel and endpoint if it never does.
+void wait_reachable(const std::string& channel, const std::string& endpoint, double wait_s);
+
+}  // namespace r1

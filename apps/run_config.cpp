@@ -1,0 +1,90 @@
+#include "apps/run_config.h"
+
+#include "core/fs.h"
+#include "model/byte_tokenizer.h"
+#include "model/checkpoint.h"
+#include "verifiers/plugin/plugin_loader.h"
+
+namespace r1 {
+
+RunConfig RunConfig::load(const std::string& path) {
+  RunConfig c;
+  c.path = path;
+  c.raw = load_json_file(path);
+  JsonReader r(c.raw, path);
+  c.out = r.get<std::string>("out", "");
+  c.seed = r.get<uint64_t>("seed", 0);
+  c.verifier_plugins = r.get<std::vector<std::string>>("verifier_plugins", {});
+  for (const auto& p : c.verifier_plugins) load_verifier_plugin(p);
+  {
+    JsonReader m = r.child("model", true);
+    c.model.init = m.get<std::string>("init", "");
+    c.model.config = m.get<std::string>("config", "");
+    c.model.init_seed = m.get<uint64_t>("init_seed", 0);
+    m.done();
+    if (c.model.init.empty() == c.model.config.empty()) {
+      r.fail_field("model", "give exactly one of \"init\" (a checkpoint folder) or \"config\" (a model config)");
+    }
+    if (!c.model.init.empty() && !file_exists(join_path(c.model.init, "config.json"))) {
+      r.fail_field("model", cat("\"init\": ", c.model.init, " is not a checkpoint folder (no config.json)"));
+    }
+  }
+  auto section = [&](const char* key) { return r.has(key) ? r.raw(key) : json::object(); };
+  auto where = [&](const char* key) { return cat(path, ": field '", key, "'"); };
+  c.chat = ChatTemplate::from_json(section("chat_template"), where("chat_template"));
+  if (!r.has("tasks")) fail(path, ": missing required field 'tasks'");
+  c.tasks = TaskSourceConfig::from_json(r.raw("tasks"), where("tasks"));
+  c.rollout = RolloutConfig::from_json(section("rollout"), where("rollout"));
+  c.reward = r.has("reward") ? RewardConfig::from_json(r.raw("reward"), where("reward")) : RewardConfig::single("task");
+  {
+    JsonReader rs = r.child("reward_service");
+    c.reward_threads = rs.get<int>("threads", c.reward_threads);
+    rs.done();
+    rs.check(c.reward_threads >= 1, "threads", "must be >= 1");
+  }
+  c.learner = LearnerConfig::from_json(section("learner"), where("learner"));
+  c.transport = Endpoints::from_json(section("transport"), where("transport"));
+  r.done();
+  // Cross-section checks.
+  if (c.reward.overlong && c.reward.overlong->max_tokens != c.rollout.max_new_tokens) {
+    fail(path, ": field 'reward': overlong.max_tokens (", c.reward.overlong->max_tokens,
+         ") should equal rollout.max_new_tokens (", c.rollout.max_new_tokens, ")");
+  }
+  ModelConfig mc = c.model_config();
+  if (c.rollout.max_new_tokens >= mc.max_position_embeddings) {
+    fail(path, ": field 'rollout': max_new_tokens ", c.rollout.max_new_tokens, " leaves no room for a prompt in ",
+         mc.max_position_embeddings, " positions");
+  }
+  return c;
+}
+
+json RunConfig::resolved() const {
+  json j = raw;
+  j["seed"] = seed;
+  j["chat_template"] = chat.to_json();
+  j["rollout"] = rollout.to_json();
+  j["reward"] = reward.to_json();
+  j["reward_service"] = {{"threads", reward_threads}};
+  j["learner"] = learner.to_json();
+  j["transport"] = transport.to_json();
+  return j;
+}
+
+ModelConfig RunConfig::model_config() const {
+  if (!model.init.empty()) return ModelConfig::load(join_path(model.init, "config.json"));
+  return ModelConfig::load(model.config);
+}
+
+std::unique_ptr<Model<float>> RunConfig::initial_model() const {
+  if (!model.init.empty()) return load_model(model.init);
+  auto m = std::make_unique<Model<float>>(ModelConfig::load(model.config));
+  m->init_weights(model.init_seed);
+  return m;
+}
+
+std::unique_ptr<Tokenizer> RunConfig::tokenizer() const {
+  if (!model.init.empty()) return load_tokenizer(model.init);
+  return std::make_unique<ByteTokenizer>();
+}
+
+}  // namespace r1

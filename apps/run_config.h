@@ -1,0 +1,67 @@
+// The config of an RL run (`r1 run CONFIG`, `r1 worker --config CONFIG`): one JSON file with a
+// section per room. Every field is checked, and unknown fields are errors naming the file and
+// the field, before any work starts. Relative paths are relative to the working directory.
+//
+//   {
+//     "out": "runs/ci-tiny",            the run folder (--out overrides)
+//     "seed": 1,
+//     "model": {"init": DIR} or {"config": FILE, "init_seed": 0},
+//     "chat_template": {...},           model/chat_template.h
+//     "tasks": {...},                   tasks/task_source.h
+//     "rollout": {...},                 rollout/rollout_config.h
+//     "reward": {...},                  reward/reward_config.h
+//     "reward_service": {"threads": 2},
+//     "learner": {...},                 learner/learner_config.h
+//     "transport": {...},               core/endpoints.h
+//     "verifier_plugins": ["lib.so"]
+//   }
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/endpoints.h"
+#include "core/json.h"
+#include "learner/learner_config.h"
+#include "model/chat_template.h"
+#include "model/model.h"
+#include "model/tokenizer.h"
+#include "reward/reward_config.h"
+#include "rollout/rollout_config.h"
+#include "tasks/task_source.h"
+
+namespace r1 {
+
+struct ModelSpec {
+  std::string init;         // a checkpoint folder, or
+  std::string config;       // a model config for a fresh model ...
+  uint64_t init_seed = 0;   // ... initialised with this seed
+};
+
+struct RunConfig {
+  std::string path;  // the file it came from
+  json raw;          // as read (written to the run folder, resolved)
+  std::string out;
+  uint64_t seed = 0;
+  ModelSpec model;
+  ChatTemplate chat;
+  TaskSourceConfig tasks;
+  RolloutConfig rollout;
+  RewardConfig reward;
+  int reward_threads = 2;
+  LearnerConfig learner;
+  Endpoints transport;
+  std::vector<std::string> verifier_plugins;
+
+  // Loads plugins (so verifier names can be checked) and parses every section.
+  static RunConfig load(const std::string& path);
+  json resolved() const;
+
+  // The model the run starts from, and its tokenizer.
+  std::unique_ptr<Model<float>> initial_model() const;
+  std::unique_ptr<Tokenizer> tokenizer() const;
+  // Just the architecture (for rollout workers, whose weights come from the learner).
+  ModelConfig model_config() const;
+};
+
+}  // namespace r1

@@ -1,0 +1,498 @@
+#include "core/channel.h"
+
+#include <zmq.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+
+#include "core/log.h"
+
+namespace r1 {
+
+namespace {
+
+int zmq_type(SocketKind kind) {
+  switch (kind) {
+    case SocketKind::Push:
+      return ZMQ_PUSH;
+    case SocketKind::Pull:
+      return ZMQ_PULL;
+    case SocketKind::Pub:
+      return ZMQ_PUB;
+    case SocketKind::Sub:
+      return ZMQ_SUB;
+    case SocketKind::Router:
+      return ZMQ_ROUTER;
+    case SocketKind::Dealer:
+      return ZMQ_DEALER;
+  }
+  return -1;
+}
+
+const char* kind_name(SocketKind kind) {
+  switch (kind) {
+    case SocketKind::Push:
+      return "PUSH";
+    case SocketKind::Pull:
+      return "PULL";
+    case SocketKind::Pub:
+      return "PUB";
+    case SocketKind::Sub:
+      return "SUB";
+    case SocketKind::Router:
+      return "ROUTER";
+    case SocketKind::Dealer:
+      return "DEALER";
+  }
+  return "?";
+}
+
+// A timeout as a deadline, so that retries after EINTR or a rejected message wait only for what
+// is left of it.
+class Deadline {
+ public:
+  explicit Deadline(int timeout_ms)
+      : infinite_(timeout_ms < 0),
+        end_(Clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms)) {}
+  // -1 when infinite, else the milliseconds left (0 once passed), rounded up so that a wait
+  // never ends just before the deadline and spins.
+  int remaining_ms() const {
+    if (infinite_) return -1;
+    auto left = std::chrono::duration_cast<std::chrono::microseconds>(end_ - Clock::now()).count();
+    return left <= 0 ? 0 : static_cast<int>((left + 999) / 1000);
+  }
+  bool passed() const { return !infinite_ && Clock::now() >= end_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  bool infinite_;
+  Clock::time_point end_;
+};
+
+// After the deadline, recv still drains what is already queued (a valid message may sit behind
+// garbage), but gives up after this many rejects so that a flood cannot hold it forever.
+constexpr int kMaxLateRejects = 1000;
+
+}  // namespace
+
+// ---- Context ----
+
+Context::Context() : ctx_(zmq_ctx_new()) {
+  if (!ctx_) fail("cannot create a ZeroMQ context: ", zmq_strerror(errno));
+}
+
+Context::~Context() {
+  while (zmq_ctx_term(ctx_) != 0 && zmq_errno() == EINTR) {
+  }
+}
+
+void Context::shutdown() {
+  zmq_ctx_shutdown(ctx_);
+}
+
+// ---- Channel ----
+
+Channel::Channel(Context& ctx, SocketKind kind, const std::string& name,
+                 const std::string& endpoint, bool bind, const ChannelOptions& options)
+    : kind_(kind), name_(name), endpoint_(endpoint) {
+  sock_ = zmq_socket(ctx.raw(), zmq_type(kind));
+  if (!sock_)
+    fail("channel '", name, "' (", endpoint, "): cannot create a ", kind_name(kind),
+         " socket: ", zmq_strerror(zmq_errno()));
+  // The destructor does not run for a throwing constructor: close the socket here.
+  auto bail = [&](const std::string& what) {
+    int e = zmq_errno();
+    zmq_close(sock_);
+    fail("channel '", name, "' (", endpoint, "): ", what, ": ", zmq_strerror(e));
+  };
+  auto set_int = [&](int option, int value, const char* what) {
+    if (zmq_setsockopt(sock_, option, &value, sizeof value) != 0)
+      bail(cat("cannot set ", what, " to ", value));
+  };
+  set_int(ZMQ_SNDHWM, options.send_hwm, "send_hwm");
+  set_int(ZMQ_RCVHWM, options.recv_hwm, "recv_hwm");
+  set_int(ZMQ_LINGER, options.linger_ms, "linger_ms");
+  if (kind == SocketKind::Push || kind == SocketKind::Dealer)
+    set_int(ZMQ_IMMEDIATE, options.immediate ? 1 : 0, "immediate");
+  if (kind == SocketKind::Dealer && !options.identity.empty()) {
+    if (zmq_setsockopt(sock_, ZMQ_ROUTING_ID, options.identity.data(), options.identity.size()) !=
+        0) {
+      bail(cat("cannot use identity '", options.identity, "' (1 to 255 bytes)"));
+    }
+  }
+  // Without this a ROUTER silently drops messages for unknown peers; with it send() says so.
+  if (kind == SocketKind::Router) set_int(ZMQ_ROUTER_MANDATORY, 1, "router_mandatory");
+  if (kind == SocketKind::Sub && zmq_setsockopt(sock_, ZMQ_SUBSCRIBE, "", 0) != 0)
+    bail("cannot subscribe");
+  if (options.max_frame_bytes > 0) {
+    int64_t v = options.max_frame_bytes;
+    if (zmq_setsockopt(sock_, ZMQ_MAXMSGSIZE, &v, sizeof v) != 0)
+      bail(cat("cannot set max_frame_bytes to ", v));
+  }
+  if (bind) {
+    if (zmq_bind(sock_, endpoint.c_str()) != 0) bail("cannot bind");
+    char last[1024];
+    size_t len = sizeof last;
+    if (zmq_getsockopt(sock_, ZMQ_LAST_ENDPOINT, last, &len) == 0 && len > 1)
+      endpoint_.assign(last, len - 1);
+  } else {
+    if (zmq_connect(sock_, endpoint.c_str()) != 0) bail("cannot connect");
+  }
+}
+
+Channel::~Channel() {
+  zmq_close(sock_);
+}
+
+std::string Channel::last_reject_reason() const {
+  std::lock_guard<std::mutex> lock(reject_mu_);
+  return last_reject_;
+}
+
+void Channel::reject(const std::string& why) {
+  uint64_t n = ++rejected_;
+  {
+    std::lock_guard<std::mutex> lock(reject_mu_);
+    last_reject_ = why;
+  }
+  // Powers of two only: a flood of garbage must not become a flood of log lines.
+  if ((n & (n - 1)) == 0)
+    log_warn("channel '", name_, "' (", endpoint_, "): rejected message (", n, " so far): ", why);
+}
+
+void Channel::set_timeout(int option, int timeout_ms, int* cached) {
+  if (*cached == timeout_ms) return;
+  if (zmq_setsockopt(sock_, option, &timeout_ms, sizeof timeout_ms) != 0) {
+    if (zmq_errno() == ETERM) return;  // the send/recv that follows reports the shutdown
+    fail("channel '", name_, "' (", endpoint_,
+         "): cannot set a timeout: ", zmq_strerror(zmq_errno()));
+  }
+  *cached = timeout_ms;
+}
+
+// A zero timeout is raised to 1 ms. A non-blocking ZeroMQ call processes the socket's pending
+// commands (a pipe attached by the I/O thread, a peer that connected) only when enough CPU
+// cycles have passed since it last did, judged by the TSC; on virtual machines whose TSC does not
+// advance that way, a socket polled only with timeout 0 never sees a peer's messages (seen here
+// with DEALER/ROUTER across processes). One millisecond of blocking makes it process them.
+static int effective_timeout(int timeout_ms) { return timeout_ms == 0 ? 1 : timeout_ms; }
+
+bool Channel::send_frames(const std::vector<const std::string*>& frames, int timeout_ms) {
+  timeout_ms = effective_timeout(timeout_ms);
+  if (frames.empty()) fail("channel '", name_, "': cannot send a message of zero frames");
+  Deadline deadline(timeout_ms);
+  auto misuse = [&](int e) {
+    fail("channel '", name_, "' (", endpoint_, ", ", kind_name(kind_),
+         "): send failed: ", zmq_strerror(e));
+  };
+  // The first frame is where a full queue makes us wait.
+  for (;;) {
+    set_timeout(ZMQ_SNDTIMEO, deadline.remaining_ms(), &sndtimeo_);
+    const std::string& f = *frames[0];
+    if (zmq_send(sock_, f.data(), f.size(), frames.size() > 1 ? ZMQ_SNDMORE : 0) >= 0) break;
+    int e = zmq_errno();
+    if (e == EINTR) {
+      if (deadline.passed()) return false;
+      continue;
+    }
+    if (e == EAGAIN || e == ETERM) return false;
+    if (e == EHOSTUNREACH) {  // ROUTER: no such peer (gone, or never connected)
+      log_debug("channel '", name_, "': no peer '", f, "' to send to");
+      return false;
+    }
+    misuse(e);
+  }
+  // ZeroMQ takes a multipart message whole once its first frame is in: the rest never waits,
+  // and must not be abandoned halfway (the peer would see a truncated message).
+  set_timeout(ZMQ_SNDTIMEO, -1, &sndtimeo_);
+  for (size_t i = 1; i < frames.size(); ++i) {
+    const std::string& f = *frames[i];
+    while (zmq_send(sock_, f.data(), f.size(), i + 1 < frames.size() ? ZMQ_SNDMORE : 0) < 0) {
+      int e = zmq_errno();
+      if (e == ETERM) return false;
+      if (e != EINTR && e != EAGAIN) misuse(e);
+    }
+  }
+  return true;
+}
+
+bool Channel::send(const Message& m, int timeout_ms) {
+  std::string head = encode_header(m);
+  if (m.frames.size() > kMaxFrames) {
+    fail("channel '", name_, "': ", m.type, " message: ", m.frames.size(), " array frames exceed ",
+         kMaxFrames);
+  }
+  std::vector<const std::string*> frames;
+  frames.reserve(m.frames.size() + 2);
+  if (kind_ == SocketKind::Router) {
+    if (m.peer.empty())
+      fail("channel '", name_, "' (ROUTER): ", m.type, " message without a peer to send to");
+    frames.push_back(&m.peer);
+  }
+  frames.push_back(&head);
+  for (const std::string& f : m.frames) frames.push_back(&f);
+  return send_frames(frames, timeout_ms);
+}
+
+bool Channel::send_raw(const std::vector<std::string>& frames, int timeout_ms) {
+  std::vector<const std::string*> ptrs;
+  ptrs.reserve(frames.size());
+  for (const std::string& f : frames) ptrs.push_back(&f);
+  return send_frames(ptrs, timeout_ms);
+}
+
+std::optional<Message> Channel::recv(int timeout_ms) {
+  timeout_ms = effective_timeout(timeout_ms);
+  Deadline deadline(timeout_ms);
+  const bool router = kind_ == SocketKind::Router;
+  // Frames kept per message: the identity (ROUTER), the header and kMaxFrames arrays. Beyond
+  // that frames are drained and dropped, so a long message cannot grow memory without bound.
+  const size_t keep = kMaxFrames + 1 + (router ? 1 : 0);
+  int late_rejects = 0;
+  zmq_msg_t msg;
+  zmq_msg_init(&msg);
+  struct Closer {
+    zmq_msg_t* m;
+    ~Closer() { zmq_msg_close(m); }
+  } closer{&msg};
+
+  for (;;) {
+    std::vector<std::string> parts;
+    size_t count = 0;
+    bool truncated = false;
+    for (;;) {  // the frames of one message
+      // Frames after the first are already queued (ZeroMQ delivers multipart messages whole).
+      set_timeout(ZMQ_RCVTIMEO, count == 0 ? deadline.remaining_ms() : 0, &rcvtimeo_);
+      if (zmq_msg_recv(&msg, sock_, 0) < 0) {
+        int e = zmq_errno();
+        if (e == EINTR) {
+          if (count == 0 && deadline.passed()) return std::nullopt;
+          continue;
+        }
+        if (e == ETERM) return std::nullopt;
+        if (e == EAGAIN) {
+          if (count == 0) return std::nullopt;
+          truncated = true;  // cannot happen with ZeroMQ's atomic delivery; never trust it blindly
+          break;
+        }
+        fail("channel '", name_, "' (", endpoint_, ", ", kind_name(kind_),
+             "): recv failed: ", zmq_strerror(e));
+      }
+      ++count;
+      if (parts.size() < keep)
+        parts.emplace_back(static_cast<const char*>(zmq_msg_data(&msg)), zmq_msg_size(&msg));
+      if (!zmq_msg_more(&msg)) break;
+    }
+
+    std::string why;
+    std::string peer;
+    if (truncated) {
+      why = cat("a multipart message ended after ", count, " frames");
+    } else if (count > keep) {
+      why = cat("a message of ", count, " frames, more than ", keep);
+    } else if (router && parts.size() < 2) {
+      why = "a message with a peer identity and no header frame";
+    } else {
+      if (router) {
+        peer = std::move(parts[0]);
+        parts.erase(parts.begin());
+      }
+      try {
+        Message m = decode(std::move(parts));
+        m.peer = std::move(peer);
+        return m;
+      } catch (const std::exception& e) {  // MessageError; anything else is still the peer's doing
+        why = e.what();
+      }
+    }
+    reject(why);
+    if (deadline.passed() && ++late_rejects >= kMaxLateRejects) return std::nullopt;
+  }
+}
+
+// ---- weights ----
+
+namespace {
+
+// Calls emit(Message) for each chunk; the messages are built one at a time so that publishing
+// never holds a second copy of the whole parameter buffer.
+template <typename Emit>
+void for_each_weights_message(const WeightsPayload& w, size_t chunk_floats, Emit&& emit) {
+  if (chunk_floats == 0) fail("weights version ", w.version, ": chunk_floats must be positive");
+  const size_t total = w.params.size();
+  const size_t chunks = total == 0 ? 1 : (total + chunk_floats - 1) / chunk_floats;
+  for (size_t i = 0; i < chunks; ++i) {
+    const size_t offset = i * chunk_floats;
+    const size_t count = std::min(chunk_floats, total - offset);
+    Message m;
+    m.type = "weights";
+    m.header = {{"version", w.version}, {"session", w.session}, {"chunk", i}, {"chunks", chunks},
+                {"offset", offset},     {"count", count}, {"total", total}};
+    if (i + 1 == chunks) m.header["expert_bias"] = w.expert_bias;
+    m.frames.push_back(count ? pack_array(w.params.data() + offset, count) : std::string());
+    emit(std::move(m));
+  }
+}
+
+uint64_t weights_field(const Message& m, const char* key) {
+  auto it = m.header.find(key);
+  if (it == m.header.end())
+    throw MessageError(cat("weights message: missing header field '", key, "'"));
+  if (it->is_number_unsigned()) return it->get<uint64_t>();
+  // A header built in this process (not decoded) holds signed integers.
+  if (it->is_number_integer() && it->get<int64_t>() >= 0)
+    return static_cast<uint64_t>(it->get<int64_t>());
+  throw MessageError(cat("weights message: header field '", key,
+                         "' must be a non-negative integer, got ",
+                         it->is_number() ? it->dump() : json_type_name(*it)));
+}
+
+}  // namespace
+
+std::vector<Message> weights_messages(const WeightsPayload& w, size_t chunk_floats) {
+  std::vector<Message> out;
+  for_each_weights_message(w, chunk_floats, [&](Message m) { out.push_back(std::move(m)); });
+  return out;
+}
+
+void publish_weights(Channel& pub, const WeightsPayload& w, size_t chunk_floats) {
+  for_each_weights_message(w, chunk_floats, [&](Message m) {
+    if (!pub.send(m, -1)) {
+      fail("channel '", pub.name(), "': could not send chunk ", m.header["chunk"].get<uint64_t>(),
+           " of weights version ", w.version, " (context shut down)");
+    }
+  });
+}
+
+void WeightsAssembler::drop_partial() {
+  if (partial_) ++dropped_;
+  partial_.reset();
+}
+
+bool WeightsAssembler::add(const Message& m) {
+  if (m.type != "weights")
+    throw MessageError(cat("weights assembler: got a '", m.type, "' message"));
+  const uint64_t version = weights_field(m, "version");
+  const uint64_t chunk = weights_field(m, "chunk");
+  const uint64_t chunks = weights_field(m, "chunks");
+  const uint64_t offset = weights_field(m, "offset");
+  const uint64_t count = weights_field(m, "count");
+  const uint64_t total = weights_field(m, "total");
+  // A new publisher (a restarted learner) starts a new sequence of versions.
+  const auto session_it = m.header.find("session");
+  const uint64_t session =
+      session_it != m.header.end() && session_it->is_number_unsigned() ? session_it->get<uint64_t>() : 0;
+  if ((any_ || partial_) && session != session_) reset();
+  session_ = session;
+
+  if (any_ && version <= newest_) return false;  // late chunk of a completed or older version
+  if (poisoned_ && *poisoned_ == version) return false;  // already rejected
+  if (partial_ && version < partial_->w.version)
+    return false;  // its version was dropped for a newer one
+  if (partial_ && version > partial_->w.version) drop_partial();
+
+  auto bad = [&](const std::string& why) {
+    if (partial_ && partial_->w.version == version) drop_partial();
+    poisoned_ = version;
+    throw MessageError(cat("weights version ", version, " chunk ", chunk, "/", chunks, ": ", why));
+  };
+  using u128 = unsigned __int128;  // products of untrusted 64-bit fields must not wrap
+
+  if (m.frames.size() != 1) bad(cat(m.frames.size(), " frames, expected 1"));
+  const std::string& frame = m.frames[0];
+  if (frame.size() % sizeof(float) != 0 || frame.size() / sizeof(float) != count) {
+    bad(cat("frame of ", frame.size(), " bytes does not hold count=", count, " float32 values"));
+  }
+  if (chunks == 0 || chunk >= chunks) bad("chunk index out of range");
+  if (expected_total_ ? total != expected_total_ : total > kMaxWeightFloats) {
+    bad(expected_total_ ? cat("total ", total, " floats, this model has ", expected_total_)
+                        : cat("total ", total, " floats exceeds ", kMaxWeightFloats));
+  }
+  if (u128(offset) + count > total)
+    bad(cat("offset ", offset, " + count ", count, " exceeds total ", total));
+  // publish_weights cuts fixed-size chunks: every chunk but the last holds chunk_size floats.
+  uint64_t chunk_size = 0;
+  const bool last = chunk + 1 == chunks;
+  if (!last) {
+    chunk_size = count;
+    if (count == 0 || u128(chunk) * chunk_size != offset)
+      bad(cat("offset ", offset, " is not chunk * count"));
+    if (u128(chunks - 1) * chunk_size >= total || u128(chunks) * chunk_size < total) {
+      bad(cat(chunks, " chunks of ", chunk_size, " floats do not make a total of ", total));
+    }
+  } else {
+    if (offset + count != total)
+      bad(cat("last chunk ends at ", offset + count, ", not at total ", total));
+    if (chunks == 1) {
+      chunk_size = total;
+    } else {
+      if (offset % (chunks - 1) != 0)
+        bad(cat("offset ", offset, " is not a multiple of chunk index ", chunk));
+      chunk_size = offset / (chunks - 1);
+      if (count == 0 || count > chunk_size)
+        bad(cat("last chunk of ", count, " floats, chunk size ", chunk_size));
+    }
+  }
+  std::vector<std::vector<float>> expert_bias;
+  if (last) {
+    auto it = m.header.find("expert_bias");
+    if (it == m.header.end()) bad("the last chunk has no 'expert_bias'");
+    if (!it->is_array())
+      bad(cat("'expert_bias' is a ", json_type_name(*it), ", expected an array of arrays"));
+    for (const json& layer : *it) {
+      if (!layer.is_array()) bad("'expert_bias' holds a non-array");
+      std::vector<float>& b = expert_bias.emplace_back();
+      b.reserve(layer.size());
+      for (const json& v : layer) {
+        if (!v.is_number()) bad(cat("'expert_bias' holds a ", json_type_name(v)));
+        b.push_back(v.get<float>());
+      }
+    }
+  }
+  if (partial_) {
+    const Partial& p = *partial_;
+    if (p.chunks != chunks || p.w.params.size() != total || p.chunk_size != chunk_size) {
+      bad(cat("disagrees with earlier chunks (chunks ", chunks, " vs ", p.chunks, ", total ", total,
+              " vs ", p.w.params.size(), ", chunk size ", chunk_size, " vs ", p.chunk_size, ")"));
+    }
+    if (p.have[chunk]) return false;  // a duplicate: already placed
+  } else {
+    Partial p;
+    p.w.version = version;
+    p.w.session = session;
+    p.w.params.resize(total);
+    p.have.assign(chunks, 0);
+    p.chunks = chunks;
+    p.chunk_size = chunk_size;
+    partial_ = std::move(p);
+  }
+  Partial& p = *partial_;
+  if (count) std::memcpy(p.w.params.data() + offset, frame.data(), frame.size());
+  if (last) p.w.expert_bias = std::move(expert_bias);
+  p.have[chunk] = 1;
+  if (++p.received < p.chunks) return false;
+  ready_ = std::move(p.w);
+  partial_.reset();
+  newest_ = version;
+  any_ = true;
+  return true;
+}
+
+void WeightsAssembler::reset() {
+  drop_partial();
+  ready_.reset();
+  poisoned_.reset();
+  newest_ = 0;
+  any_ = false;
+}
+
+WeightsPayload WeightsAssembler::take() {
+  if (!ready_)
+    fail("WeightsAssembler::take: no completed weights version (add() did not return true)");
+  WeightsPayload w = std::move(*ready_);
+  ready_.reset();
+  return w;
+}
+
+}  // namespace r1

@@ -1,0 +1,38 @@
+// The "learner" section of a run config.
+#pragma once
+#include <string>
+
+#include "core/json.h"
+#include "learner/grpo.h"
+#include "learner/optimizer.h"
+#include "learner/schedule.h"
+
+namespace r1 {
+
+struct LearnerConfig {
+  int steps = 100;               // policy updates (each publishes weights version + 1)
+  int batch_groups = 16;         // groups per update, after dynamic sampling
+  GrpoConfig grpo;
+  int iterations = 1;            // mu: passes over each batch
+  int minibatches = 1;           // optimizer steps per pass
+  bool dynamic_sampling = true;  // drop groups whose rewards are all equal, and sample more
+  int max_waves = 4;             // dynamic sampling: task waves per step before training on what is there
+  // 0: on-policy; every update waits for rollouts of the current weights (deterministic for a
+  // seed). k > 0: rollouts up to k versions old are used, sampling overlaps training.
+  int max_staleness = 0;
+  int prefetch_groups = 0;       // max_staleness > 0: tasks kept in flight (0: 2 * batch_groups)
+  double task_timeout_s = 300;   // a task not back by then is written off (its worker died)
+  double bias_gamma = 1e-3;      // aux-loss-free balancing speed; 0 disables
+  OptimizerConfig optimizer;
+  LrSchedule schedule;
+  int checkpoint_every = 50;     // steps; a final checkpoint is always written
+  int keep_checkpoints = 3;
+  int samples_every = 10;        // steps between samples.jsonl entries
+  int samples_per_step = 4;
+  int threads = 0;               // OpenMP threads for training; 0 = all cores
+
+  static LearnerConfig from_json(const json& j, const std::string& where);
+  json to_json() const;
+};
+
+}  // namespace r1

@@ -1,0 +1,127 @@
+#include "learner/sft_data.h"
+
+#include <cmath>
+#include <fstream>
+
+#include "core/error.h"
+#include "core/rng.h"
+#include "tasks/generator.h"
+
+namespace r1 {
+
+std::vector<SftText> generated_sft_texts(const SftDataConfig& data) {
+  struct Source {
+    std::unique_ptr<TaskGenerator> gen;
+    std::vector<int> levels;
+    uint64_t units;
+  };
+  std::vector<Source> sources;
+  uint64_t total_units = 0;
+  for (const auto& m : data.mix) {
+    Source s;
+    s.gen = make_generator(m.family);
+    s.levels = m.levels;
+    if (s.levels.empty()) {
+      for (int l = 1; l <= s.gen->max_difficulty(); ++l) s.levels.push_back(l);
+    }
+    // Integer weights (parts per million) so that the pick is an integer draw, identical
+    // everywhere.
+    s.units = static_cast<uint64_t>(std::llround(m.weight * 1e6));
+    if (s.units == 0) fail("sft data: weight ", m.weight, " of ", m.family, " is too small");
+    total_units += s.units;
+    sources.push_back(std::move(s));
+  }
+  if (sources.empty()) fail("sft data: the mix is empty");
+  const Rng base(data.seed, hash64("sft-data"));
+  std::vector<SftText> out;
+  out.reserve(static_cast<size_t>(data.n));
+  for (int64_t i = 0; i < data.n; ++i) {
+    Rng rng = base.fork(static_cast<uint64_t>(i));
+    uint64_t pick = rng.below(total_units);
+    size_t k = 0;
+    while (pick >= sources[k].units) pick -= sources[k++].units;
+    const Source& s = sources[k];
+    const int level = s.levels[rng.below(s.levels.size())];
+    Task task = s.gen->generate(rng, level);
+    task.id = cat("sft-", task.family, "-s", data.seed, "-d", level, "-", i);
+    out.push_back({task.id, task.prompt, s.gen->solve(task)});
+  }
+  return out;
+}
+
+std::vector<SftText> read_sft_jsonl(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) fail(path, ": cannot open the SFT data file");
+  std::vector<SftText> out;
+  std::string line;
+  for (size_t lineno = 1; std::getline(in, line); ++lineno) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = cat(path, ":", lineno);
+    json j = parse_json(line, where);
+    if (!j.is_object())
+      fail(where, ": expected a JSON object {\"prompt\", \"completion\"}, got ", json_type_name(j));
+    for (const char* key : {"prompt", "completion"}) {
+      if (!j.contains(key)) fail(where, ": missing field '", key, "'");
+      if (!j[key].is_string())
+        fail(where, ": field '", key, "': expected a string, got ", json_type_name(j[key]));
+    }
+    // Other fields (ids, answers, sources) are allowed and ignored: datasets carry metadata.
+    out.push_back({where, j["prompt"].get<std::string>(), j["completion"].get<std::string>()});
+    if (out.back().solution.empty()) fail(where, ": field 'completion' is empty");
+  }
+  if (out.empty()) fail(path, ": no examples in the SFT data file");
+  return out;
+}
+
+std::vector<SftText> sft_texts(const SftDataConfig& data) {
+  return data.generated() ? generated_sft_texts(data) : read_sft_jsonl(data.jsonl);
+}
+
+std::vector<SftExample> tokenize_sft(const std::vector<SftText>& texts, const ChatTemplate& chat,
+                                     const Tokenizer& tok, int max_len) {
+  std::vector<SftExample> out;
+  out.reserve(texts.size());
+  for (const auto& t : texts) {
+    SftExample e;
+    e.id = t.id;
+    e.tokens = tok.encode(chat.render(t.question));
+    e.prompt_len = static_cast<int32_t>(e.tokens.size());
+    const std::vector<int32_t> completion = tok.encode(chat.sft_target(t.solution));
+    if (e.prompt_len == 0) fail(t.id, ": the prompt encodes to no tokens");
+    if (completion.empty()) fail(t.id, ": the completion encodes to no tokens");
+    e.tokens.insert(e.tokens.end(), completion.begin(), completion.end());
+    if (static_cast<int64_t>(e.tokens.size()) > max_len) {
+      fail(t.id, ": ", e.tokens.size(), " tokens (prompt ", e.prompt_len, ", completion ",
+           completion.size(), ") exceed the model's max_position_embeddings ", max_len,
+           "; drop or shorten the example (SFT does not truncate)");
+    }
+    for (int32_t id : e.tokens) {
+      if (id < 0 || id >= tok.vocab_size())
+        fail(t.id, ": token id ", id, " outside the tokenizer's vocabulary");
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::string sft_fingerprint(const std::vector<SftExample>& examples) {
+  // FNV-1a over (prompt_len, tokens) of every example, in order.
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](uint64_t v) {
+    for (int b = 0; b < 8; ++b) {
+      h ^= (v >> (8 * b)) & 0xff;
+      h *= 1099511628211ull;
+    }
+  };
+  mix(examples.size());
+  for (const auto& e : examples) {
+    mix(static_cast<uint64_t>(e.prompt_len));
+    mix(e.tokens.size());
+    for (int32_t t : e.tokens) mix(static_cast<uint32_t>(t));
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+}  // namespace r1

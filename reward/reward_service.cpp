@@ -1,0 +1,126 @@
+#include "reward/reward_service.h"
+
+#include <chrono>
+#include <deque>
+#include <future>
+
+#include "core/log.h"
+#include "core/rl_messages.h"
+#include "core/thread_pool.h"
+#include "tasks/task.h"
+
+namespace r1 {
+
+namespace {
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+}  // namespace
+
+struct RewardService::Impl {
+  Context& ctx;
+  Endpoints ep;
+  std::shared_ptr<const RewardFunction> reward;
+  std::string prefix;
+  int threads;
+  std::string id;
+  RewardServiceStats* stats = nullptr;
+};
+
+RewardService::RewardService(Context& ctx, const Endpoints& endpoints, std::shared_ptr<const RewardFunction> reward,
+                             std::string completion_prefix, int threads, std::string id)
+    : impl_(new Impl{ctx, endpoints, std::move(reward), std::move(completion_prefix), std::max(1, threads),
+                     std::move(id)}) {
+  impl_->stats = &stats_;
+}
+
+RewardService::~RewardService() = default;
+
+void RewardService::run(const std::atomic<bool>& stop) {
+  Impl& s = *impl_;
+  Channel in(s.ctx, SocketKind::Pull, "rollouts", s.ep.rollouts, true);
+  Channel out(s.ctx, SocketKind::Push, "scored", Endpoints::connect_address(s.ep.scored), false);
+  ChannelOptions ident;
+  ident.identity = s.id;
+  Channel control(s.ctx, SocketKind::Dealer, "control", Endpoints::connect_address(s.ep.control), false, ident);
+  {
+    Message hello;
+    hello.type = "control";
+    hello.header = {{"kind", "hello"}, {"role", "reward"}, {"id", s.id}};
+    control.send(hello, 2000);
+  }
+  auto told_to_stop = [&] {
+    while (auto m = control.recv(0)) {
+      if (m->type == "control" && m->header.value("kind", "") == "stop") return true;
+    }
+    return false;
+  };
+  ThreadPool pool(static_cast<size_t>(s.threads));
+  std::deque<std::future<RolloutGroup>> pending;  // in arrival order; sent when ready
+
+  auto score_group = [&s, this](RolloutGroup g) {
+    const double t0 = now();
+    Task task;
+    std::string bad_task;
+    try {
+      task = Task::from_json(g.task, cat("task ", g.seq));
+    } catch (const std::exception& e) {
+      bad_task = e.what();
+    }
+    for (auto& smp : g.samples) {
+      if (!bad_task.empty()) {
+        smp.verifier_error = true;
+        smp.reason = "bad_task";
+        continue;
+      }
+      RewardResult r = s.reward->score(task, s.prefix + smp.text, static_cast<int64_t>(smp.tokens.size()));
+      smp.reward = r.reward;
+      smp.verifier_error = r.verifier_error;
+      smp.correct = r.correct;
+      smp.format_ok = r.format_ok;
+      smp.reason = r.reason;
+      json comps = json::object();
+      for (const auto& c : r.components) comps[c.name] = c.verdict.score;
+      smp.components = std::move(comps);
+      if (r.verifier_error) stats_.verifier_errors++;
+    }
+    g.scored = true;
+    g.verify_seconds = now() - t0;
+    return g;
+  };
+
+  uint64_t reported_rejects = 0;
+  while (!stop && !told_to_stop()) {
+    // Send finished groups first, in arrival order.
+    while (!pending.empty() && pending.front().wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+      RolloutGroup g = pending.front().get();
+      pending.pop_front();
+      while (!stop && !out.send(g.to_message(), 200)) {
+      }
+      stats_.groups++;
+      stats_.samples += g.samples.size();
+    }
+    // Keep the pool busy but bounded.
+    if (pending.size() >= static_cast<size_t>(4 * s.threads)) {
+      pending.front().wait_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    auto m = in.recv(pending.empty() ? 100 : 2);
+    if (in.rejected() > reported_rejects) {
+      log_warn("reward ", s.id, ": rejected ", in.rejected() - reported_rejects, " malformed message(s) on the rollouts channel: ",
+               in.last_reject_reason());
+      reported_rejects = in.rejected();
+    }
+    if (!m) continue;
+    RolloutGroup g;
+    try {
+      g = RolloutGroup::from_message(*m);
+      if (g.scored) throw MessageError("already scored");
+    } catch (const MessageError& e) {
+      stats_.bad_messages++;
+      log_warn("reward ", s.id, ": dropped a bad rollout message: ", e.what());
+      continue;
+    }
+    pending.push_back(pool.submit([score_group, g = std::move(g)]() mutable { return score_group(std::move(g)); }));
+  }
+}
+
+}  // namespace r1

@@ -1,0 +1,37 @@
+// The reward service: receives rollout groups, scores every completion with the configured
+// RewardFunction on a pool of threads (code runs in the sandbox), and sends scored groups to the
+// learner. Verification of one group overlaps generation of the next, because the service runs
+// beside the workers. A verifier failure is recorded on the sample (verifier_error, empty
+// reward); it never stops the service.
+#pragma once
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "core/channel.h"
+#include "core/endpoints.h"
+#include "reward/reward_function.h"
+
+namespace r1 {
+
+struct RewardServiceStats {
+  std::atomic<uint64_t> groups{0}, samples{0}, verifier_errors{0}, bad_messages{0};
+};
+
+class RewardService {
+ public:
+  // completion_prefix is put back in front of each completion (the part of the assistant turn
+  // the prompt already held, e.g. "<think>") so verifiers see the whole answer.
+  RewardService(Context& ctx, const Endpoints& endpoints, std::shared_ptr<const RewardFunction> reward,
+                std::string completion_prefix, int threads, std::string id);
+  ~RewardService();
+  void run(const std::atomic<bool>& stop);
+  const RewardServiceStats& stats() const { return stats_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  RewardServiceStats stats_;
+};
+
+}  // namespace r1

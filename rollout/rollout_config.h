@@ -1,0 +1,26 @@
+// The "rollout" section of a run config: how workers sample completions.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "rollout/sampler.h"
+
+namespace r1 {
+
+struct RolloutConfig {
+  int group_size = 8;                          // G completions per task
+  int max_new_tokens = 128;
+  SamplingParams sampling;                     // temperature, top_p, top_k
+  std::vector<std::string> stop = {"</answer>"};  // stop strings (the end-of-text token always stops)
+  int slots = 64;                              // sequences decoded together per worker (KV-cache slots)
+  int workers = 1;                             // embedded runs: rollout worker threads
+  int threads = 0;                             // OpenMP threads per worker; 0 = all cores
+  double debug_delay_s = 0;                    // artificial delay per batch, for staleness tests ...
+  int debug_slow_workers = 0;                  // ... in the first N workers of an embedded run (0: all)
+
+  static RolloutConfig from_json(const json& j, const std::string& where);
+  json to_json() const;
+};
+
+}  // namespace r1

@@ -1,0 +1,48 @@
+// A rollout worker: takes tasks, samples G completions of each with the newest weights it has,
+// and sends them to the reward service. It picks up new weights between batches, and waits for
+// weights of at least a task's min_version before sampling it (on-policy runs).
+//
+// Runs as a thread of `r1 run` or as its own process (`r1 worker --role rollout`). A worker that
+// starts late or restarts says hello on the control channel; the learner answers by publishing
+// its current weights.
+#pragma once
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "core/channel.h"
+#include "core/endpoints.h"
+#include "model/chat_template.h"
+#include "model/model.h"
+#include "model/tokenizer.h"
+#include "rollout/rollout_config.h"
+
+namespace r1 {
+
+struct RolloutWorkerStats {
+  std::atomic<uint64_t> tasks{0}, groups_sent{0}, tokens{0}, weight_updates{0};
+  std::atomic<uint64_t> version{0};
+};
+
+class RolloutWorker {
+ public:
+  // `model` supplies the architecture; its weights are replaced by the learner's before use.
+  RolloutWorker(Context& ctx, const Endpoints& endpoints, const RolloutConfig& config, const ChatTemplate& chat,
+                std::unique_ptr<Model<float>> model, std::unique_ptr<Tokenizer> tokenizer, uint64_t run_seed,
+                std::string id);
+  ~RolloutWorker();
+  // Loops until `stop` is set.
+  void run(const std::atomic<bool>& stop);
+  const RolloutWorkerStats& stats() const { return stats_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  RolloutWorkerStats stats_;
+};
+
+// The sampling stream of completion i of the task at position seq of a run: results depend only
+// on the run seed and these numbers, never on batching or on which worker sampled them.
+uint64_t sampling_seed(uint64_t run_seed, uint64_t seq);
+
+}  // namespace r1

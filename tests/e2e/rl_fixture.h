@@ -1,0 +1,70 @@
+// Shared set-up of the RL end-to-end tests: a cold-start checkpoint of the tiny model (r1 sft on
+// configs/sft-ci.json, made once per build and shared by test processes under a file lock), and
+// run configs derived from configs/ci-tiny.json.
+#pragma once
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "core/fs.h"
+#include "tests/common/cli.h"
+#include "tests/core/temp_dir.h"
+
+namespace r1::testing {
+
+inline std::string sft_checkpoint() {
+  const std::string dir = std::filesystem::path(r1_binary()).parent_path() / "test-fixtures" / "sft-ci";
+  const std::string final_dir = dir + "/final";
+  std::filesystem::create_directories(std::filesystem::path(dir).parent_path());
+  int lock = open((dir + ".lock").c_str(), O_CREAT | O_RDWR, 0644);
+  flock(lock, LOCK_EX);
+  if (!std::filesystem::exists(final_dir + "/model.safetensors")) {
+    std::filesystem::remove_all(dir);
+    auto r = run_command("OMP_NUM_THREADS=1 " + r1_binary() + " sft configs/sft-ci.json --out " + dir + " --no-progress");
+    if (r.code != 0) {
+      flock(lock, LOCK_UN);
+      close(lock);
+      throw std::runtime_error("r1 sft failed: " + r.out);
+    }
+  }
+  flock(lock, LOCK_UN);
+  close(lock);
+  return final_dir;
+}
+
+// configs/ci-tiny.json starting from the shared SFT checkpoint, with `patch` merged in.
+inline json ci_config(const json& patch = json::object()) {
+  json c = json::parse(read_file(repo_root() + "/configs/ci-tiny.json"));
+  c["model"] = {{"init", sft_checkpoint()}};
+  c.merge_patch(patch);
+  return c;
+}
+
+inline json tcp_transport() {
+  auto ep = [](const char*) { return "tcp://127.0.0.1:" + std::to_string(free_tcp_port()); };
+  return {{"tasks", ep("tasks")}, {"rollouts", ep("rollouts")}, {"scored", ep("scored")},
+          {"weights", ep("weights")}, {"control", ep("control")}};
+}
+
+// Mean and standard error of a metric over steps [from, to) of a run.
+struct Window {
+  double mean = 0, se = 0;
+};
+inline Window window(const std::vector<json>& rows, size_t from, size_t to, const std::function<double(const json&)>& f) {
+  Window w;
+  std::vector<double> v;
+  for (size_t i = from; i < to && i < rows.size(); ++i) v.push_back(f(rows[i]));
+  if (v.empty()) return w;
+  for (double x : v) w.mean += x;
+  w.mean /= v.size();
+  double var = 0;
+  for (double x : v) var += (x - w.mean) * (x - w.mean);
+  w.se = v.size() > 1 ? std::sqrt(var / (v.size() - 1) / v.size()) : 0;
+  return w;
+}
+
+inline double reward_of(const json& row) { return row["reward"]["mean"].get<double>(); }
+
+}  // namespace r1::testing

@@ -1,0 +1,215 @@
+// The RL loop end to end with real parts: the embedded run learns; the same run as separate
+// processes over tcp:// matches it; a killed rollout worker does not stop the run and a
+// restarted one rejoins; a killed learner resumes into the same metrics; garbage on the channels
+// is rejected; and stale rollouts are never used.
+#include <gtest/gtest.h>
+
+#include "core/channel.h"
+#include "core/rl_messages.h"
+#include "core/rng.h"
+#include "tests/e2e/rl_fixture.h"
+
+using namespace r1;
+using namespace r1::testing;
+
+namespace {
+
+std::vector<std::string> r1_args(std::initializer_list<std::string> a) {
+  std::vector<std::string> v = {r1_binary()};
+  v.insert(v.end(), a);
+  return v;
+}
+
+// The metric values a deterministic continuation must reproduce exactly.
+json comparable(const json& row) {
+  return {{"step", row["step"]},         {"reward", row["reward"]},  {"accuracy", row["accuracy"]},
+          {"loss", row["loss"]},         {"kl", row["kl"]},          {"grad_norm", row["grad_norm"]},
+          {"entropy", row["entropy"]},   {"groups_used", row["groups"]["used"]}};
+}
+
+}  // namespace
+
+// A CI-sized run (tiny model, 2-digit arithmetic, 40 steps): the mean reward of the last ten
+// steps is above that of the first ten by more than three standard errors of the difference.
+TEST(RlLoop, EmbeddedRunLearns) {
+  TempDir d("rl_embedded");
+  write_json(d.file("cfg.json"), ci_config());
+  auto r = run_command(r1_binary() + " run " + d.file("cfg.json") + " --out " + d.file("run"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto rows = read_metrics(d.file("run"));
+  ASSERT_EQ(rows.size(), 40u);
+  Window first = window(rows, 0, 10, reward_of), last = window(rows, 30, 40, reward_of);
+  const double se = std::sqrt(first.se * first.se + last.se * last.se);
+  std::printf("reward: first 10 steps %.4f +- %.4f, last 10 steps %.4f +- %.4f\n", first.mean, first.se, last.mean,
+              last.se);
+  EXPECT_GT(last.mean - first.mean, 3 * se);
+  for (const char* f : {"config.json", "samples.jsonl", "final/model.safetensors", "checkpoints/latest"}) {
+    EXPECT_TRUE(std::filesystem::exists(d.file(std::string("run/") + f))) << f;
+  }
+  bool tfevents = false;
+  for (const auto& e : std::filesystem::directory_iterator(d.file("run"))) {
+    tfevents |= e.path().filename().string().rfind("events.out.tfevents.", 0) == 0;
+  }
+  EXPECT_TRUE(tfevents);
+  const json& m = rows.back();
+  for (const char* key : {"reward", "accuracy", "format_rate", "kl", "clip_fraction", "entropy", "response_length",
+                          "tokens_per_second", "time", "staleness", "groups", "expert_load_imbalance"}) {
+    EXPECT_TRUE(m.contains(key)) << key;
+  }
+}
+
+// The same run with each role in its own process over tcp://127.0.0.1: it completes, the
+// workers exit when the learner is done, and its rewards match the embedded run's within noise.
+TEST(RlLoop, MultiProcessMatchesEmbedded) {
+  TempDir d("rl_multi");
+  json patch = {{"transport", tcp_transport()}};
+  write_json(d.file("cfg.json"), ci_config(patch));
+  write_json(d.file("emb.json"), ci_config());
+  Background learner(r1_args({"worker", "--role", "learner", "--config", d.file("cfg.json"), "--out", d.file("run")}),
+                     d.file("learner.log"));
+  Background reward(r1_args({"worker", "--role", "reward", "--config", d.file("cfg.json"), "--id", "reward-a"}),
+                    d.file("reward.log"));
+  Background rollout(r1_args({"worker", "--role", "rollout", "--config", d.file("cfg.json"), "--id", "rollout-a"}),
+                     d.file("rollout.log"));
+  ASSERT_EQ(learner.wait(240), 0) << learner.output();
+  EXPECT_EQ(rollout.wait(20), 0) << "the rollout worker exits when told the run is over\n" << rollout.output();
+  EXPECT_EQ(reward.wait(20), 0) << reward.output();
+  auto emb = run_command(r1_binary() + " run " + d.file("emb.json") + " --out " + d.file("emb"));
+  ASSERT_EQ(emb.code, 0) << emb.out;
+  auto a = read_metrics(d.file("run")), b = read_metrics(d.file("emb"));
+  ASSERT_EQ(a.size(), 40u);
+  ASSERT_EQ(b.size(), 40u);
+  Window wa = window(a, 0, 40, reward_of), wb = window(b, 0, 40, reward_of);
+  std::printf("mean reward over 40 steps: multi-process %.4f +- %.4f, embedded %.4f +- %.4f\n", wa.mean, wa.se,
+              wb.mean, wb.se);
+  EXPECT_LT(std::fabs(wa.mean - wb.mean), 4 * std::sqrt(wa.se * wa.se + wb.se * wb.se) + 1e-9);
+  for (const auto& row : a) EXPECT_EQ(row["groups_by_worker"].value("rollout-a", 0), row["groups"]["used"]);
+}
+
+// Two rollout workers; one is killed with SIGKILL mid-run and started again later. The run
+// finishes, the lost tasks are written off, and the restarted worker contributes again.
+TEST(RlLoop, KilledRolloutWorkerDoesNotStopTheRunAndRejoins) {
+  TempDir d("rl_kill_worker");
+  json patch = {{"transport", tcp_transport()},
+                {"learner", {{"steps", 24}, {"task_timeout_s", 3.0}}},
+                {"rollout", {{"slots", 16}}}};
+  write_json(d.file("cfg.json"), ci_config(patch));
+  Background learner(r1_args({"worker", "--role", "learner", "--config", d.file("cfg.json"), "--out", d.file("run")}),
+                     d.file("learner.log"));
+  Background reward(r1_args({"worker", "--role", "reward", "--config", d.file("cfg.json")}), d.file("reward.log"));
+  Background keep(r1_args({"worker", "--role", "rollout", "--config", d.file("cfg.json"), "--id", "keep"}),
+                  d.file("keep.log"));
+  auto victim = std::make_unique<Background>(
+      r1_args({"worker", "--role", "rollout", "--config", d.file("cfg.json"), "--id", "victim"}), d.file("victim.log"));
+  auto step = [&] {
+    auto rows = read_metrics(d.file("run"));
+    return rows.empty() ? 0 : rows.back()["step"].get<int>();
+  };
+  ASSERT_TRUE(wait_until([&] { return step() >= 4; }, 120)) << learner.output();
+  victim->kill(SIGKILL);
+  victim->wait(5);
+  const int killed_at = step();
+  ASSERT_TRUE(wait_until([&] { return step() >= killed_at + 4; }, 120)) << "the run stalled after the kill\n"
+                                                                      << learner.output();
+  const int restarted_at = step();
+  victim = std::make_unique<Background>(
+      r1_args({"worker", "--role", "rollout", "--config", d.file("cfg.json"), "--id", "victim"}), d.file("victim2.log"));
+  ASSERT_EQ(learner.wait(240), 0) << learner.output();
+  auto rows = read_metrics(d.file("run"));
+  ASSERT_EQ(rows.size(), 24u);
+  int after_restart = 0;
+  for (const auto& r : rows) {
+    if (r["step"].get<int>() > restarted_at + 1) after_restart += r["groups_by_worker"].value("victim", 0);
+  }
+  EXPECT_GT(after_restart, 0) << "the restarted worker did not rejoin";
+  std::printf("killed at step %d, restarted at step %d, restarted worker sampled %d groups after\n", killed_at,
+              restarted_at, after_restart);
+}
+
+// A run killed with SIGKILL and resumed from its last checkpoint continues exactly like an
+// uninterrupted run with the same seed (one thread, on-policy: the run is deterministic).
+TEST(RlLoop, KilledLearnerResumesIntoTheSameMetrics) {
+  TempDir d("rl_resume");
+  json patch = {{"learner", {{"steps", 16}, {"checkpoint_every", 4}}}};
+  write_json(d.file("cfg.json"), ci_config(patch));
+  auto ref = run_command("OMP_NUM_THREADS=1 " + r1_binary() + " run " + d.file("cfg.json") + " --out " + d.file("ref"));
+  ASSERT_EQ(ref.code, 0) << ref.out;
+  {
+    setenv("OMP_NUM_THREADS", "1", 1);
+    Background run(r1_args({"run", d.file("cfg.json"), "--out", d.file("run")}), d.file("run.log"));
+    ASSERT_TRUE(wait_until([&] { return read_metrics(d.file("run")).size() >= 6; }, 120)) << run.output();
+    run.kill(SIGKILL);
+    run.wait(5);
+  }
+  auto again = run_command("OMP_NUM_THREADS=1 " + r1_binary() + " run " + d.file("cfg.json") + " --out " +
+                           d.file("run") + " --resume");
+  ASSERT_EQ(again.code, 0) << again.out;
+  auto a = read_metrics(d.file("ref")), b = read_metrics(d.file("run"));
+  ASSERT_EQ(a.size(), 16u);
+  ASSERT_EQ(b.size(), 16u);
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(comparable(a[i]), comparable(b[i])) << "step " << i + 1;
+}
+
+// Garbage frames on the learner's scored and control channels and on the reward service's
+// rollouts channel are rejected and counted; the run completes.
+TEST(RlLoop, GarbageMessagesAreRejectedAndCounted) {
+  TempDir d("rl_garbage");
+  json transport = tcp_transport();
+  json patch = {{"transport", transport}, {"learner", {{"steps", 12}}}};
+  write_json(d.file("cfg.json"), ci_config(patch));
+  Background run(r1_args({"run", d.file("cfg.json"), "--out", d.file("run")}), d.file("run.log"));
+  ASSERT_TRUE(wait_until([&] { return read_metrics(d.file("run")).size() >= 2; }, 120)) << run.output();
+  Context ctx;
+  Channel scored(ctx, SocketKind::Push, "scored", transport["scored"], false);
+  Channel rollouts(ctx, SocketKind::Push, "rollouts", transport["rollouts"], false);
+  Channel control(ctx, SocketKind::Dealer, "control", transport["control"], false);
+  Rng rng(7);
+  auto junk = [&] {
+    std::vector<std::string> frames(1 + rng.below(4));
+    for (auto& f : frames) {
+      f.resize(rng.below(64));
+      for (auto& c : f) c = static_cast<char>(rng.below(256));
+    }
+    return frames;
+  };
+  for (int i = 0; i < 50; ++i) {
+    scored.send_raw(junk(), 100);
+    rollouts.send_raw(junk(), 100);
+    control.send_raw(junk(), 100);
+  }
+  // Well-formed messages of the wrong kind are rejected too.
+  TaskAssignment t;
+  t.task = {{"prompt", "x"}};
+  scored.send(t.to_message(), 100);
+  rollouts.send(t.to_message(), 100);
+  ASSERT_EQ(run.wait(240), 0) << run.output();
+  auto rows = read_metrics(d.file("run"));
+  ASSERT_EQ(rows.size(), 12u);
+  EXPECT_GT(rows.back()["rejected_messages"]["scored"].get<int>(), 0);
+  EXPECT_GT(rows.back()["rejected_messages"]["control"].get<int>(), 0);
+  EXPECT_NE(run.output().find("reward-0: rejected"), std::string::npos) << run.output();
+}
+
+// With a slow rollout worker and max_staleness 1, no update uses a rollout more than one
+// version old, and the older ones are dropped and counted.
+TEST(RlLoop, NoUpdateUsesRolloutsOlderThanMaxStaleness) {
+  TempDir d("rl_stale");
+  // Two workers, one sampling one task at a time with a 1.5 s delay: while it waits, the fast one
+  // feeds several updates, so the slow one's groups arrive several versions old.
+  json patch = {{"learner", {{"steps", 10}, {"max_staleness", 1}, {"batch_groups", 2}, {"prefetch_groups", 6}}},
+                {"rollout", {{"workers", 2}, {"debug_delay_s", 1.5}, {"debug_slow_workers", 1}, {"slots", 8}}}};
+  write_json(d.file("cfg.json"), ci_config(patch));
+  auto r = run_command(r1_binary() + " run " + d.file("cfg.json") + " --out " + d.file("run"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto rows = read_metrics(d.file("run"));
+  ASSERT_EQ(rows.size(), 10u);
+  int stale = 0;
+  double worst = 0;
+  for (const auto& row : rows) {
+    worst = std::max(worst, row["staleness"]["max"].get<double>());
+    stale += row["groups"]["stale"].get<int>();
+  }
+  EXPECT_LE(worst, 1.0);
+  EXPECT_GT(stale, 0) << "the slow worker should have produced stale groups";
+  std::printf("staleness: max used %.0f, stale groups dropped %d\n", worst, stale);
+}
