@@ -8,6 +8,8 @@
 
 namespace r1 {
 
+int bench_rl(int argc, char** argv);  // apps/bench_rl.cpp: it runs the roles, so it lives with them
+
 namespace {
 struct Bench {
   const char* name;
@@ -17,6 +19,7 @@ struct Bench {
 // One line per benchmark.
 const Bench kBenches[] = {
     {"model", "training and decode speed of a model config", bench_model},
+    {"rl", "where an RL step's time goes (rollout, verify, train, publish)", bench_rl},
     {"verifiers", "sandboxed Python execs/s, python and math verdicts/s", bench_verifiers},
 };
 }  // namespace

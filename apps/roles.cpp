@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <mutex>
 #include <csignal>
 #include <filesystem>
 #include <thread>
@@ -72,6 +73,58 @@ std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig
   auto reward = std::make_shared<const RewardFunction>(cfg.reward);
   return std::make_unique<RewardService>(ctx, ep, std::move(reward), cfg.chat.completion_prefix, cfg.reward_threads,
                                          id);
+}
+
+int64_t run_embedded(const RunConfig& cfg, const std::string& dir, bool resume,
+                     const std::function<void(const StepReport&)>& on_step) {
+  Context ctx;
+  std::atomic<bool> roles_stop{false};
+  // The learner binds first; the others connect to it.
+  Learner learner(ctx, cfg.transport, make_learner_setup(cfg, dir, resume));
+  auto reward = make_reward_service(ctx, cfg, cfg.transport, "reward-0");
+  std::vector<std::unique_ptr<RolloutWorker>> workers;
+  for (int i = 0; i < cfg.rollout.workers; ++i) {
+    workers.push_back(make_rollout_worker(ctx, cfg, cfg.transport, cat("rollout-", i), i));
+  }
+  std::vector<std::thread> threads;
+  std::exception_ptr failure;
+  std::mutex failure_mu;
+  auto guarded = [&](auto fn) {
+    return [&, fn] {
+      try {
+        fn();
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(failure_mu);
+        if (!failure) failure = std::current_exception();
+        stop_requested() = true;
+      }
+    };
+  };
+  // Stop the other roles when the learner is done or a signal arrives.
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done && !stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    roles_stop = true;
+  });
+  int64_t last = 0;
+  {
+    // The learner binds its sockets inside run(); give it a moment before the others connect,
+    // so inproc connects find their peers (ZeroMQ >= 4.2 allows either order, but this keeps the
+    // log tidy).
+    std::thread learner_thread(guarded([&] { last = learner.run(stop_requested(), on_step); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    threads.emplace_back(guarded([&] { reward->run(roles_stop); }));
+    for (auto& w : workers) {
+      RolloutWorker* wp = w.get();
+      threads.emplace_back(guarded([&, wp] { wp->run(roles_stop); }));
+    }
+    learner_thread.join();
+  }
+  done = true;
+  watcher.join();
+  for (auto& t : threads) t.join();
+  if (failure) std::rethrow_exception(failure);
+  return last;
 }
 
 std::atomic<bool>& stop_requested() {

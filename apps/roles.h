@@ -2,6 +2,7 @@
 // process) and `r1 worker` (one role per process).
 #pragma once
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,12 @@ std::unique_ptr<RolloutWorker> make_rollout_worker(Context& ctx, const RunConfig
                                                    const std::string& id, int index = 0);
 std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig& cfg, const Endpoints& ep,
                                                    const std::string& id);
+
+// Runs every role of a run as threads of this process (the learner on the calling thread) until
+// the learner finishes or a stop is requested; rethrows the first role's exception. Returns the
+// last completed step. `on_step` sees each step's metrics.
+int64_t run_embedded(const RunConfig& cfg, const std::string& dir, bool resume,
+                     const std::function<void(const StepReport&)>& on_step = nullptr);
 
 // SIGINT and SIGTERM set this flag (once), so roles finish their step and exit cleanly.
 std::atomic<bool>& stop_requested();

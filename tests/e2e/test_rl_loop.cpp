@@ -7,6 +7,7 @@
 #include "core/channel.h"
 #include "core/rl_messages.h"
 #include "core/rng.h"
+#include "model/checkpoint.h"
 #include "tests/e2e/rl_fixture.h"
 
 using namespace r1;
@@ -212,4 +213,74 @@ TEST(RlLoop, NoUpdateUsesRolloutsOlderThanMaxStaleness) {
   EXPECT_LE(worst, 1.0);
   EXPECT_GT(stale, 0) << "the slow worker should have produced stale groups";
   std::printf("staleness: max used %.0f, stale groups dropped %d\n", worst, stale);
+}
+
+// A rollout worker fed garbage on its tasks and weights channels by a stand-in learner keeps
+// going: it still samples a valid task with valid weights, and stops when told to.
+TEST(RlLoop, RolloutWorkerSurvivesGarbageTasksAndWeights) {
+  TempDir d("rl_worker_garbage");
+  json transport = tcp_transport();
+  write_json(d.file("cfg.json"), ci_config({{"transport", transport}}));
+  Context ctx;
+  Channel tasks(ctx, SocketKind::Push, "tasks", transport["tasks"], true);
+  Channel weights(ctx, SocketKind::Pub, "weights", transport["weights"], true);
+  Channel control(ctx, SocketKind::Router, "control", transport["control"], true);
+  Channel rollouts(ctx, SocketKind::Pull, "rollouts", transport["rollouts"], true);
+  Background worker(r1_args({"worker", "--role", "rollout", "--config", d.file("cfg.json"), "--id", "w"}),
+                    d.file("worker.log"));
+  std::optional<Message> hello;
+  ASSERT_TRUE(wait_until([&] { return (hello = control.recv(100)).has_value(); }, 60)) << worker.output();
+  Rng rng(3);
+  auto junk = [&] {
+    std::vector<std::string> frames(1 + rng.below(3));
+    for (auto& f : frames) {
+      f.resize(1 + rng.below(64));
+      for (auto& c : f) c = static_cast<char>(rng.below(256));
+    }
+    return frames;
+  };
+  for (int i = 0; i < 20; ++i) {
+    tasks.send_raw(junk(), 1000);
+    weights.send_raw(junk(), 100);
+  }
+  // A well-formed weights chunk of the wrong size, then the real weights.
+  auto model = load_model(sft_checkpoint());
+  WeightsPayload bad;
+  bad.session = 1;
+  bad.version = 5;
+  bad.params.assign(10, 0.5f);
+  bad.expert_bias.resize(model->config().num_hidden_layers);
+  publish_weights(weights, bad);
+  WeightsPayload w;
+  w.session = 1;
+  w.version = 0;
+  w.params.assign(model->params(), model->params() + model->num_params());
+  for (int l = 0; l < model->config().num_hidden_layers; ++l) w.expert_bias.push_back(model->expert_bias(l));
+  std::optional<Message> got;
+  TaskAssignment t;
+  t.seq = 42;
+  t.task = {{"id", "t42"}, {"prompt", "Compute 12+30."}, {"answer", "42"}, {"verifier", "math"}};
+  t.group_size = 2;
+  t.session = 1;
+  // PUB drops what a subscriber has not yet subscribed to: publish until a rollout comes back.
+  bool sent_task = false;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        publish_weights(weights, w);
+        if (!sent_task) sent_task = tasks.send(t.to_message(), 100);
+        got = rollouts.recv(200);
+        return got.has_value();
+      },
+      60))
+      << worker.output();
+  RolloutGroup g = RolloutGroup::from_message(*got);
+  EXPECT_EQ(g.seq, 42u);
+  EXPECT_EQ(g.samples.size(), 2u);
+  EXPECT_EQ(g.worker, "w");
+  Message stop;
+  stop.type = "control";
+  stop.header = {{"kind", "stop"}};
+  stop.peer = hello->peer;
+  ASSERT_TRUE(control.send(stop, 1000));
+  EXPECT_EQ(worker.wait(20), 0) << worker.output();
 }

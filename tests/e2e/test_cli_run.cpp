@@ -1,0 +1,72 @@
+// `r1 run` and `r1 worker` refuse bad input before any work starts, with a message naming it.
+#include <gtest/gtest.h>
+
+#include "tests/e2e/rl_fixture.h"
+
+using namespace r1;
+using namespace r1::testing;
+
+namespace {
+
+CommandResult run_with(const TempDir& d, const json& cfg, const std::string& extra = "") {
+  write_json(d.file("cfg.json"), cfg);
+  return run_command(r1_binary() + " run " + d.file("cfg.json") + " --out " + d.file("run") + " " + extra);
+}
+
+}  // namespace
+
+TEST(CliRun, BadFieldsAreNamedAndNothingIsWritten) {
+  TempDir d("cli_run_bad");
+  struct Case {
+    json patch;
+    std::string expect;
+  };
+  std::vector<Case> cases = {
+      {{{"learner", {{"batch_grups", 4}}}}, "unknown field 'batch_grups'"},
+      {{{"rollout", {{"group_size", 1}}}}, "field 'group_size': must be >= 2"},
+      {{{"rollout", {{"temperature", "hot"}}}}, "field 'temperature': expected a number"},
+      {{{"learner", {{"grpo", {{"loss_agg", "sum"}}}}}}, "loss_agg"},
+      {{{"reward", {{"components", {{"correctness", {{"verifier", "telepathy"}, {"weight", 1.0}}}}}}}},
+       "unknown verifier 'telepathy'"},
+      {{{"tasks", {{"mix", {{{"family", "alchemy"}}}}}}}, "alchemy"},
+      {{{"transport", {{"tasks", "carrier-pigeon://x"}}}}, "not an inproc://, ipc:// or tcp:// endpoint"},
+      {{{"model", {{"init", "/nonexistent/ckpt"}}}}, "/nonexistent/ckpt"},
+  };
+  for (const auto& c : cases) {
+    auto r = run_with(d, ci_config(c.patch));
+    EXPECT_NE(r.code, 0) << c.patch.dump();
+    EXPECT_NE(r.out.find(c.expect), std::string::npos) << "expected '" << c.expect << "' in:\n" << r.out;
+    EXPECT_NE(r.out.find("cfg.json"), std::string::npos) << "names the file:\n" << r.out;
+    EXPECT_FALSE(std::filesystem::exists(d.file("run/metrics.jsonl"))) << c.patch.dump();
+  }
+}
+
+TEST(CliRun, ExistingRunNeedsResumeAndResumeNeedsMatchingModel) {
+  TempDir d("cli_run_resume");
+  auto first = run_with(d, ci_config({{"learner", {{"steps", 2}}}}));
+  ASSERT_EQ(first.code, 0) << first.out;
+  auto again = run_with(d, ci_config({{"learner", {{"steps", 2}}}}));
+  EXPECT_NE(again.code, 0);
+  EXPECT_NE(again.out.find("--resume"), std::string::npos) << again.out;
+  // A fresh model of another architecture cannot resume these checkpoints.
+  json other = ci_config({{"learner", {{"steps", 4}}}});
+  other["model"] = {{"config", repo_root() + "/configs/models/small-moe.json"}};
+  auto mismatch = run_with(d, other, "--resume");
+  EXPECT_NE(mismatch.code, 0);
+  EXPECT_NE(mismatch.out.find("hidden_size"), std::string::npos) << mismatch.out;
+}
+
+TEST(CliRun, UnreachableEndpointIsAClearError) {
+  TempDir d("cli_run_unreachable");
+  json cfg = ci_config({{"transport", tcp_transport()}});
+  write_json(d.file("cfg.json"), cfg);
+  auto r = run_command(r1_binary() + " worker --role rollout --config " + d.file("cfg.json") + " --wait 1");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("cannot reach the tasks channel at " + cfg["transport"]["tasks"].get<std::string>()),
+            std::string::npos)
+      << r.out;
+  write_json(d.file("inproc.json"), ci_config());
+  auto inproc = run_command(r1_binary() + " worker --role rollout --config " + d.file("inproc.json"));
+  EXPECT_NE(inproc.code, 0);
+  EXPECT_NE(inproc.out.find("inproc://"), std::string::npos) << inproc.out;
+}
