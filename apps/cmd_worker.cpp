@@ -46,7 +46,7 @@ int cmd_worker(int argc, char** argv) {
     Learner learner(ctx, cfg.transport, make_learner_setup(cfg, dir, args.on("resume")));
     int64_t last = learner.run(stop_requested());
     std::printf("learner finished at step %lld (%s)\n", static_cast<long long>(last), dir.c_str());
-    return last < cfg.learner.steps ? 130 : 0;
+    return learner.finished() ? 0 : 130;
   }
   if (role == "reward") {
     wait_reachable("scored", ep.scored, wait_s);

@@ -15,6 +15,7 @@ int cmd_init(int argc, char** argv);
 int cmd_generate(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
 int cmd_run(int argc, char** argv);
+int cmd_eval(int argc, char** argv);
 int cmd_sft(int argc, char** argv);
 int cmd_worker(int argc, char** argv);
 int cmd_tasks(int argc, char** argv);
@@ -30,6 +31,7 @@ inline constexpr Command kCommands[] = {
     {"sft", "cold-start supervised fine-tuning on worked solutions", cmd_sft},
     {"run", "run R1-style RL with all roles in this process", cmd_run},
     {"worker", "run one role of an RL run as its own process", cmd_worker},
+    {"eval", "evaluate a checkpoint: pass@k, maj@K, format rate", cmd_eval},
     {"bench", "measure speed (r1 bench --help lists the benchmarks)", cmd_bench},
 };
 

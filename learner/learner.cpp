@@ -74,6 +74,7 @@ struct Learner::Impl {
   std::set<std::string> peers;          // control identities that said hello
   StepCounters counters;
   double publish_seconds = 0;
+  bool finished = false;  // all steps done or the time budget spent
 
   Impl(Context& c, const Endpoints& e, LearnerSetup setup)
       : ctx(c), ep(e), s(std::move(setup)), cfg(s.config), rng(s.seed, hash64("learner")) {}
@@ -463,6 +464,8 @@ Learner::Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup)
 
 Learner::~Learner() = default;
 
+bool Learner::finished() const { return impl_->finished; }
+
 int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(const StepReport&)>& on_step) {
   Impl& L = *impl_;
   if (L.cfg.threads > 0) omp_set_num_threads(L.cfg.threads);
@@ -477,7 +480,9 @@ int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(con
   L.publish();
 
   Progress progress("rl", L.cfg.steps, 1, L.step);
-  while (!stop && L.step < L.cfg.steps) {
+  const double run_start = now();
+  bool time_up = false;
+  while (!stop && L.step < L.cfg.steps && !time_up) {
     const double t0 = now();
     L.counters = StepCounters{};
     auto batch = L.cfg.max_staleness == 0 ? L.collect_on_policy(stop) : L.collect_async(stop);
@@ -496,7 +501,9 @@ int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(con
     json m = L.step_metrics(batch, ts, t1 - t0, t2 - t1, t3 - t0);
     L.metrics->log(L.step, m);
     if (L.cfg.samples_every > 0 && L.step % L.cfg.samples_every == 0) L.write_samples(batch);
-    if (L.step % std::max(1, L.cfg.checkpoint_every) == 0 || L.step == L.cfg.steps) {
+    time_up = L.cfg.max_seconds > 0 && now() - run_start >= L.cfg.max_seconds;
+    if (time_up) log_info("learner: time budget of ", L.cfg.max_seconds, "s reached at step ", L.step);
+    if (L.step % std::max(1, L.cfg.checkpoint_every) == 0 || L.step == L.cfg.steps || time_up) {
       save_run_checkpoint(L.s.run_dir, L.step, *L.s.model, *L.s.tokenizer, L.opt.get(), L.state(),
                           L.cfg.keep_checkpoints);
     }
@@ -505,8 +512,9 @@ int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(con
                                 " tok/s ", static_cast<int64_t>(m["tokens_per_second"]["rollout"].get<double>())));
   }
   progress.finish();
-  if (L.step == L.cfg.steps) save_checkpoint(join_path(L.s.run_dir, "final"), *L.s.model, *L.s.tokenizer);
+  if (L.step == L.cfg.steps || time_up) save_checkpoint(join_path(L.s.run_dir, "final"), *L.s.model, *L.s.tokenizer);
   L.metrics->flush();
+  L.finished = L.step == L.cfg.steps || time_up;
   // Tell workers that said hello that the run is over.
   int told = 0;
   for (const auto& peer : L.peers) {

@@ -45,6 +45,8 @@ class Learner {
   // Runs until config.steps updates are done or `stop` is set. `on_step` (optional) sees every
   // step's metrics. Returns the number of the last completed step.
   int64_t run(const std::atomic<bool>& stop, const std::function<void(const StepReport&)>& on_step = nullptr);
+  // True when the last run() ended normally (all steps, or the time budget), not by `stop`.
+  bool finished() const;
 
  private:
   struct Impl;

@@ -25,7 +25,9 @@ LearnerConfig LearnerConfig::from_json(const json& j, const std::string& where) 
   c.samples_every = r.get<int>("samples_every", c.samples_every);
   c.samples_per_step = r.get<int>("samples_per_step", c.samples_per_step);
   c.threads = r.get<int>("threads", c.threads);
+  c.max_seconds = r.get<double>("max_seconds", c.max_seconds);
   r.done();
+  r.check(c.max_seconds >= 0, "max_seconds", "must be >= 0 (0: no limit)");
   r.check(c.steps >= 1, "steps", "must be >= 1");
   r.check(c.batch_groups >= 1, "batch_groups", "must be >= 1");
   r.check(c.iterations >= 1, "iterations", "must be >= 1");
@@ -61,7 +63,8 @@ json LearnerConfig::to_json() const {
           {"keep_checkpoints", keep_checkpoints},
           {"samples_every", samples_every},
           {"samples_per_step", samples_per_step},
-          {"threads", threads}};
+          {"threads", threads},
+          {"max_seconds", max_seconds}};
 }
 
 }  // namespace r1

@@ -176,6 +176,7 @@ SftResult run_sft(const SftConfig& cfg, const SftOptions& opts) {
   std::unique_ptr<Progress> progress;
   if (opts.show_progress) progress = std::make_unique<Progress>("sft", total, cfg.log_every, start);
   std::vector<float> lp, dlp;
+  int64_t reached = total;  // less when the time budget ends the run early
   for (int64_t step = start; step < total; ++step) {
     const double t0 = now_seconds();
     const int64_t epoch = step / steps_per_epoch, b = step % steps_per_epoch;
@@ -238,6 +239,11 @@ SftResult run_sft(const SftConfig& cfg, const SftOptions& opts) {
                                      fmt("%.0f", train_tokens / std::max(train_seconds, 1e-9))));
     }
     const int64_t done = step + 1;
+    if (cfg.max_seconds > 0 && elapsed >= cfg.max_seconds && done < total) {
+      log_info("sft: time budget of ", cfg.max_seconds, "s reached at step ", done, " of ", total);
+      reached = done;
+      break;
+    }
     if (cfg.checkpoint_every > 0 && done % cfg.checkpoint_every == 0 && done < total) {
       save_run_checkpoint(res.run_dir, done, model, *mt.tokenizer, &opt, state(done, elapsed),
                           cfg.keep_last);
@@ -246,14 +252,14 @@ SftResult run_sft(const SftConfig& cfg, const SftOptions& opts) {
   if (progress) progress->finish();
   sink.flush();
   const double elapsed = elapsed_before + (now_seconds() - t_start);
-  if (start < total || !latest || latest->step != total) {
-    save_run_checkpoint(res.run_dir, total, model, *mt.tokenizer, &opt, state(total, elapsed),
+  if (start < reached || !latest || latest->step != reached) {
+    save_run_checkpoint(res.run_dir, reached, model, *mt.tokenizer, &opt, state(reached, elapsed),
                         cfg.keep_last);
   }
   res.final_dir = write_final(res.run_dir, model, *mt.tokenizer);
   res.tokens_per_second = train_tokens / std::max(train_seconds, 1e-9);
   if (!res.losses.empty()) {
-    log_info("sft: steps ", start + 1, "..", total, ": loss ", fmt("%.4f", res.losses.front()),
+    log_info("sft: steps ", start + 1, "..", reached, ": loss ", fmt("%.4f", res.losses.front()),
              " -> ", fmt("%.4f", res.losses.back()), ", ", fmt("%.0f", res.tokens_per_second),
              " tokens/s; model in ", res.final_dir);
   }

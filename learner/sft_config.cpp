@@ -89,6 +89,8 @@ SftConfig SftConfig::from_json(const json& j, const std::string& where) {
     c.batch_size = t.get<int>("batch_size", c.batch_size);
     c.epochs = t.get<int64_t>("epochs", 0);
     c.steps = t.get<int64_t>("steps", 0);
+    c.max_seconds = t.get<double>("max_seconds", 0.0);
+    t.check(c.max_seconds >= 0, "max_seconds", "must be >= 0 (0: no limit)");
     c.seed = t.get<uint64_t>("seed", c.seed);
     c.bias_gamma = t.get<double>("bias_gamma", c.bias_gamma);
     c.log_every = t.get<int64_t>("log_every", c.log_every);
@@ -137,6 +139,7 @@ json SftConfig::to_json() const {
                 {"keep_last", keep_last}};
   if (epochs > 0) train["epochs"] = epochs;
   if (steps > 0) train["steps"] = steps;
+  if (max_seconds > 0) train["max_seconds"] = max_seconds;
   return {{"out", out},
           {"model", model},
           {"data", data},

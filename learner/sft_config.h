@@ -11,7 +11,7 @@
 //        solution}
 //   "chat_template": {...},                              model/chat_template.h
 //   "train": {"batch_size": 16, "epochs": 3 or "steps": N, "seed": 0, "bias_gamma": 1e-3,
-//             "log_every": 10, "checkpoint_every": 0, "keep_last": 2},
+//             "log_every": 10, "checkpoint_every": 0, "keep_last": 2, "max_seconds": 0},
 //   "optimizer": {...},                                  learner/optimizer.h
 //   "schedule": {...}                                    learner/schedule.h
 // }
@@ -60,6 +60,7 @@ struct SftConfig {
   int64_t log_every = 10;        // progress lines (metrics.jsonl gets every step)
   int64_t checkpoint_every = 0;  // 0: only at the end
   int keep_last = 2;             // checkpoints kept; 0 keeps all
+  double max_seconds = 0;        // > 0: stop once the run has trained this long (wall time, resumes included)
   OptimizerConfig optimizer;
   LrSchedule schedule;
 

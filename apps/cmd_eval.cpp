@@ -1,0 +1,126 @@
+// r1 eval: pass@k, maj@K and format rate of a model on generated suites or JSONL datasets.
+#include <cstdio>
+#include <fstream>
+
+#include "apps/args.h"
+#include "apps/commands.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "core/progress.h"
+#include "eval/evaluator.h"
+#include "eval/report.h"
+#include "model/checkpoint.h"
+#include "verifiers/plugin/plugin_loader.h"
+
+namespace r1 {
+
+namespace {
+
+int compare(const std::string& a_path, const std::string& b_path) {
+  json a = load_json_file(a_path), b = load_json_file(b_path);
+  json cmp = compare_reports(a, b);
+  std::printf("%s", markdown_comparison(cmp, a_path, b_path).c_str());
+  return 0;
+}
+
+}  // namespace
+
+int cmd_eval(int argc, char** argv) {
+  Args args("eval", "Evaluate a model checkpoint: pass@k, maj@K, format rate and response length per suite.");
+  args.opt("model", "DIR", "checkpoint folder (ours or Hugging Face)")
+      .opt("tasks", "SPEC",
+           "comma-separated suites: FAMILY[:level=L][:n=N][:seed=S] (generated) or FORMAT:PATH[:n=N] (dataset)")
+      .opt("samples", "K", "completions per task", "1")
+      .opt("temperature", "T", "sampling temperature of the K samples", "1.0")
+      .opt("top-p", "P", "nucleus sampling threshold", "1.0")
+      .opt("max-new-tokens", "N", "generation budget per completion", "256")
+      .opt("seed", "S", "sampling seed (same seed, same report)", "0")
+      .flag("greedy", "also score one greedy completion per task (greedy pass@1)")
+      .opt("chat-template", "NAME", "prompt template: chatml, plain (or a JSON object)", "chatml")
+      .opt("out", "FILE", "write the JSON report here")
+      .opt("dump", "FILE", "write every sample with its verdict as JSONL")
+      .opt("verifier-plugin", "LIB", "load custom verifiers from a shared library first")
+      .opt("slots", "N", "sequences generated together", "64")
+      .flag("no-progress", "do not show progress")
+      .flag("compare", "compare two reports: r1 eval --compare A.json B.json")
+      .positional("A", "first report (with --compare)", false)
+      .positional("B", "second report (with --compare)", false);
+  args.epilog(
+      "Examples:\n"
+      "  r1 eval --model runs/quick/final --tasks arith:level=2:n=500:seed=123 --samples 8 --greedy\n"
+      "  r1 eval --model M --tasks gsm8k:../shared/data/eval/gsm8k-test.jsonl:n=100 --out gsm8k.json\n"
+      "  r1 eval --compare after.json before.json");
+  if (!args.parse(argc, argv)) return 0;
+  if (args.on("compare")) {
+    if (!args.has("A") || !args.has("B")) fail("--compare needs two report files");
+    return compare(args.str("A"), args.str("B"));
+  }
+  if (!args.has("model")) fail("missing --model (see r1 eval --help)");
+  if (!args.has("tasks")) fail("missing --tasks (see r1 eval --help)");
+  if (args.has("verifier-plugin")) load_verifier_plugin(args.str("verifier-plugin"));
+  // Everything the user typed is checked before the model is loaded.
+  std::vector<SuiteSpec> suites = parse_suites(args.str("tasks"));
+  EvalOptions opt;
+  opt.samples = static_cast<int>(args.integer("samples"));
+  opt.sampling.temperature = args.number("temperature");
+  opt.sampling.top_p = args.number("top-p");
+  opt.max_new_tokens = static_cast<int>(args.integer("max-new-tokens"));
+  opt.seed = static_cast<uint64_t>(args.integer("seed"));
+  opt.greedy = args.on("greedy");
+  opt.slots = static_cast<int>(args.integer("slots"));
+  if (opt.samples < 1) fail("--samples must be >= 1");
+  if (opt.max_new_tokens < 1) fail("--max-new-tokens must be >= 1");
+  if (opt.slots < 1) fail("--slots must be >= 1");
+  opt.sampling.validate("flags");
+  {
+    std::string t = args.str("chat-template");
+    json tj = !t.empty() && t[0] == '{' ? parse_json(t, "--chat-template") : json{{"name", t}};
+    opt.chat = ChatTemplate::from_json(tj, "--chat-template");
+  }
+  const std::string model_dir = args.str("model");
+  if (!file_exists(model_dir)) fail("--model ", model_dir, ": no such folder");
+  auto model = load_model(model_dir);
+  auto tok = load_tokenizer(model_dir);
+  Evaluator ev(*model, *tok, opt);
+  for (const auto& s : suites) ev.prepare(s);  // every suite loads and fits before any work
+
+  std::unique_ptr<std::ofstream> dump;
+  if (args.has("dump")) {
+    dump = std::make_unique<std::ofstream>(args.str("dump"));
+    if (!*dump) fail("--dump ", args.str("dump"), ": cannot open for writing");
+  }
+  json report = {{"model", model_dir},
+                 {"settings",
+                  {{"samples", opt.samples}, {"temperature", opt.sampling.temperature}, {"top_p", opt.sampling.top_p},
+                   {"max_new_tokens", opt.max_new_tokens}, {"seed", opt.seed}, {"greedy", opt.greedy},
+                   {"chat_template", opt.chat.to_json()}}},
+                 {"suites", json::array()}};
+  for (const auto& s : suites) {
+    std::unique_ptr<Progress> prog;
+    if (!args.on("no-progress")) prog = std::make_unique<Progress>("eval " + s.text, 0, 64);
+    SuiteResult r = ev.run(s, [&](size_t done, size_t total) {
+      if (prog) prog->update(static_cast<int64_t>(done), cat("of ", total, " completions"));
+    });
+    if (prog) prog->finish();
+    report["suites"].push_back(r.summary());
+    // Written after every suite, so a failure later loses nothing already measured.
+    if (args.has("out")) write_file_atomic(args.str("out"), report.dump(2) + "\n");
+    if (dump) {
+      for (const auto& t : r.tasks) {
+        auto write = [&](const SampleOutcome& o, const std::string& kind, int k) {
+          json j = {{"suite", s.text},       {"task_id", t.task.id},        {"kind", kind},
+                    {"sample", k},           {"prompt", t.task.prompt},     {"answer", t.task.answer},
+                    {"completion", o.completion}, {"tokens", o.tokens},     {"finish_reason", o.finish_reason},
+                    {"verdict", o.verdict.to_json()}};
+          *dump << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+        };
+        for (size_t k = 0; k < t.samples.size(); ++k) write(t.samples[k], "sample", static_cast<int>(k));
+        if (t.greedy) write(*t.greedy, "greedy", 0);
+      }
+    }
+  }
+  std::printf("%s", markdown_table(report).c_str());
+  return 0;
+}
+
+}  // namespace r1

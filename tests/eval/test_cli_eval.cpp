@@ -1,0 +1,95 @@
+// r1 eval end to end on small checkpoints: a generated suite, each dataset format of
+// ../shared/data/eval (skipped when absent), the report, the dump, --compare, and the errors.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/fs.h"
+#include "tests/common/cli.h"
+#include "tests/core/temp_dir.h"
+
+using namespace r1;
+using namespace r1::testing;
+
+namespace {
+
+// A tiny model with room for dataset prompts (the CI tiny config holds 256 positions only).
+std::string long_context_model(const TempDir& d) {
+  json cfg = json::parse(read_file(repo_root() + "/configs/models/tiny-moe.json"));
+  cfg["max_position_embeddings"] = 2560;
+  write_json(d.file("model.json"), cfg);
+  auto r = run_command(r1_binary() + " init --model-config " + d.file("model.json") + " --out " + d.file("m") + " --seed 1");
+  if (r.code != 0) throw std::runtime_error(r.out);
+  return d.file("m");
+}
+
+}  // namespace
+
+TEST(CliEval, GeneratedSuiteReportDumpAndCompare) {
+  TempDir d("cli_eval");
+  std::string m = long_context_model(d);
+  std::string base = r1_binary() + " eval --model " + m + " --samples 4 --max-new-tokens 16 --no-progress --greedy";
+  auto a = run_command(base + " --tasks arith:level=1:n=6:seed=9,countdown:level=1:n=3 --seed 2 --out " +
+                       d.file("a.json") + " --dump " + d.file("a.jsonl"));
+  ASSERT_EQ(a.code, 0) << a.out;
+  EXPECT_NE(a.out.find("| arith:level=1:n=6:seed=9 | 6 | 4 |"), std::string::npos) << a.out;
+  json rep = json::parse(read_file(d.file("a.json")));
+  ASSERT_EQ(rep["suites"].size(), 2u);
+  const json& s = rep["suites"][0];
+  for (const char* k : {"pass@1", "pass@k", "maj@4", "format_rate", "mean_response_tokens", "greedy_pass@1", "per_task"}) {
+    EXPECT_TRUE(s.contains(k)) << k;
+  }
+  EXPECT_TRUE(s["pass@k"].contains("4"));
+  std::ifstream dump(d.file("a.jsonl"));
+  int lines = 0;
+  for (std::string l; std::getline(dump, l);) {
+    json j = json::parse(l);
+    EXPECT_TRUE(j.contains("verdict"));
+    ++lines;
+  }
+  EXPECT_EQ(lines, (6 + 3) * (4 + 1));
+  // The same seed gives the same report; --compare of a report with itself is zero.
+  auto b = run_command(base + " --tasks arith:level=1:n=6:seed=9,countdown:level=1:n=3 --seed 2 --out " + d.file("b.json"));
+  ASSERT_EQ(b.code, 0) << b.out;
+  json rb = json::parse(read_file(d.file("b.json")));
+  EXPECT_EQ(rep["suites"][0]["per_task"], rb["suites"][0]["per_task"]);
+  auto c = run_command(r1_binary() + " eval --compare " + d.file("a.json") + " " + d.file("b.json"));
+  ASSERT_EQ(c.code, 0) << c.out;
+  EXPECT_NE(c.out.find("| arith:level=1:n=6:seed=9 | 0.0 [0.0, 0.0] |"), std::string::npos) << c.out;
+}
+
+TEST(CliEval, EveryDatasetFormat) {
+  const std::string shared = repo_root() + "/../shared/data/eval";
+  if (!std::filesystem::exists(shared)) GTEST_SKIP() << "../shared/data/eval is absent (clone without the shared folder)";
+  TempDir d("cli_eval_data");
+  std::string m = long_context_model(d);
+  std::string suites = "gsm8k:" + shared + "/gsm8k-test.jsonl:n=3,math:" + shared + "/math500.jsonl:n=3,aime:" + shared +
+                       "/aime24.jsonl:n=3,amc:" + shared + "/amc23.jsonl:n=3,humaneval:" + shared + "/humaneval.jsonl:n=3";
+  auto r = run_command(r1_binary() + " eval --model " + m + " --tasks " + suites +
+                       " --max-new-tokens 8 --no-progress --out " + d.file("r.json"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  json rep = json::parse(read_file(d.file("r.json")));
+  ASSERT_EQ(rep["suites"].size(), 5u);
+  for (const auto& s : rep["suites"]) {
+    EXPECT_EQ(s["tasks"].get<int>(), 3) << s["suite"];
+    EXPECT_EQ(s["verifier_errors"].get<int>(), 0) << s["suite"];
+  }
+}
+
+TEST(CliEval, ClearErrors) {
+  TempDir d("cli_eval_err");
+  auto missing = run_command(r1_binary() + " eval --model /nonexistent/model --tasks arith:n=2");
+  EXPECT_NE(missing.code, 0);
+  EXPECT_NE(missing.out.find("/nonexistent/model"), std::string::npos) << missing.out;
+  auto unknown = run_command(r1_binary() + " eval --model /nonexistent/model --tasks algebra:n=2");
+  EXPECT_NE(unknown.code, 0);
+  EXPECT_NE(unknown.out.find("unknown suite 'algebra'"), std::string::npos) << unknown.out;
+  EXPECT_NE(unknown.out.find("arith"), std::string::npos) << "lists the known suites: " << unknown.out;
+  EXPECT_NE(unknown.out.find("gsm8k"), std::string::npos) << unknown.out;
+  std::string m = long_context_model(d);
+  std::ofstream(d.file("bad.jsonl")) << "{\"question\": \"1+1?\", \"answer\": \"#### 2\"}\n{not json\n";
+  auto bad = run_command(r1_binary() + " eval --model " + m + " --tasks gsm8k:" + d.file("bad.jsonl"));
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.out.find("bad.jsonl:2"), std::string::npos) << "names the file and line: " << bad.out;
+}
