@@ -7,10 +7,12 @@
 
 namespace r1 {
 
-RunConfig RunConfig::load(const std::string& path) {
+RunConfig RunConfig::load(const std::string& path) { return from_json(load_json_file(path), path); }
+
+RunConfig RunConfig::from_json(const json& j, const std::string& path) {
   RunConfig c;
   c.path = path;
-  c.raw = load_json_file(path);
+  c.raw = j;
   JsonReader r(c.raw, path);
   c.out = r.get<std::string>("out", "");
   c.seed = r.get<uint64_t>("seed", 0);

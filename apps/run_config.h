@@ -55,6 +55,8 @@ struct RunConfig {
 
   // Loads plugins (so verifier names can be checked) and parses every section.
   static RunConfig load(const std::string& path);
+  // The same from JSON already read; `where` names it in errors.
+  static RunConfig from_json(const json& j, const std::string& where);
   json resolved() const;
 
   // The model the run starts from, and its tokenizer.

@@ -1,0 +1,84 @@
+// r1 plot: an SVG line plot of metrics from one or more runs' metrics.jsonl.
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "apps/args.h"
+#include "apps/commands.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "eval/svg_plot.h"
+
+namespace r1 {
+
+namespace {
+
+// A field by path "reward/mean" in one metrics line; NaN when absent or not a number.
+double field(const json& row, const std::string& path) {
+  const json* j = &row;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    std::string key = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (!j->is_object() || !j->contains(key)) return NAN;
+    j = &(*j)[key];
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return j->is_number() ? j->get<double>() : NAN;
+}
+
+}  // namespace
+
+int cmd_plot(int argc, char** argv) {
+  Args args("plot", "Plot a metric of one or more runs (metrics.jsonl) as an SVG line chart.");
+  args.required("runs", "DIRS", "comma-separated run folders (each holds metrics.jsonl); LABEL=DIR names a line")
+      .opt("field", "PATH", "metric to plot, nested fields joined by '/'", "reward/mean")
+      .opt("x", "PATH", "x axis: step, or a metric such as time/elapsed", "step")
+      .opt("smooth", "N", "moving-average window", "10")
+      .opt("title", "TEXT", "chart title", "")
+      .required("out", "FILE", "SVG file to write");
+  if (!args.parse(argc, argv)) return 0;
+  std::vector<PlotSeries> series;
+  std::string runs = args.str("runs");
+  size_t start = 0;
+  while (start <= runs.size()) {
+    size_t comma = runs.find(',', start);
+    std::string item = runs.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? runs.size() + 1 : comma + 1;
+    if (item.empty()) continue;
+    PlotSeries s;
+    std::string dir = item;
+    if (size_t eq = item.find('='); eq != std::string::npos) {
+      s.label = item.substr(0, eq);
+      dir = item.substr(eq + 1);
+    } else {
+      s.label = dir;
+    }
+    std::string path = join_path(dir, "metrics.jsonl");
+    std::ifstream f(path);
+    if (!f) fail("--runs: ", path, ": cannot open");
+    std::string line;
+    int lineno = 0;
+    while (std::getline(f, line)) {
+      ++lineno;
+      if (line.empty()) continue;
+      json row = parse_json(line, cat(path, ":", lineno));
+      s.x.push_back(field(row, args.str("x")));
+      s.y.push_back(field(row, args.str("field")));
+    }
+    series.push_back(std::move(s));
+  }
+  if (series.empty()) fail("--runs: no run folders given");
+  PlotOptions o;
+  o.title = args.str("title").empty() ? args.str("field") : args.str("title");
+  o.x_label = args.str("x");
+  o.y_label = args.str("field");
+  o.smooth = static_cast<int>(args.integer("smooth"));
+  if (o.smooth < 1) fail("--smooth must be >= 1");
+  write_file_atomic(args.str("out"), svg_line_plot(series, o));
+  std::printf("wrote %s\n", args.str("out").c_str());
+  return 0;
+}
+
+}  // namespace r1
