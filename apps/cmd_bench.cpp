@@ -21,6 +21,7 @@ const Bench kBenches[] = {
     {"model", "training and decode speed of a model config", bench_model},
     {"rl", "where an RL step's time goes (rollout, verify, train, publish)", bench_rl},
     {"verifiers", "sandboxed Python execs/s, python and math verdicts/s", bench_verifiers},
+    {"tokenizer", "Hugging Face tokenizer encode/decode MB/s", bench_tokenizer},
 };
 }  // namespace
 

@@ -36,7 +36,7 @@ int cmd_eval(int argc, char** argv) {
       .opt("max-new-tokens", "N", "generation budget per completion", "256")
       .opt("seed", "S", "sampling seed (same seed, same report)", "0")
       .flag("greedy", "also score one greedy completion per task (greedy pass@1)")
-      .opt("chat-template", "NAME", "prompt template: chatml, plain (or a JSON object)", "chatml")
+      .opt("chat-template", "NAME", "prompt template: chatml, plain, qwen, deepseek (or a JSON object)", "chatml")
       .opt("out", "FILE", "write the JSON report here")
       .opt("dump", "FILE", "write every sample with its verdict as JSONL")
       .opt("verifier-plugin", "LIB", "load custom verifiers from a shared library first")

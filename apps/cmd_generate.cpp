@@ -3,10 +3,35 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "model/bpe_tokenizer.h"
+#include "model/chat_template.h"
 #include "model/checkpoint.h"
 #include "rollout/generator.h"
 
 namespace r1 {
+
+namespace {
+
+// `--chat` may stand alone ("auto"); Args wants a value, so a bare one gets it here.
+std::vector<char*> with_chat_value(int argc, char** argv) {
+  static char kAuto[] = "--chat=auto";
+  std::vector<char*> out;
+  for (int i = 0; i < argc; ++i) {
+    bool bare = std::string(argv[i]) == "--chat" && (i + 1 == argc || std::string(argv[i + 1]).rfind("--", 0) == 0);
+    out.push_back(bare ? kAuto : argv[i]);
+  }
+  return out;
+}
+
+// The template for --chat NAME; "auto" is the one tokenizer_config.json's Jinja template
+// corresponds to, else chatml (the byte tokenizer's).
+ChatTemplate chat_template_for(const std::string& name, const Tokenizer& tok) {
+  if (name != "auto") return ChatTemplate::named(name);
+  const auto* bpe = dynamic_cast<const BpeTokenizer*>(&tok);
+  return ChatTemplate::named(bpe && !bpe->chat_template_hint().empty() ? bpe->chat_template_hint() : "chatml");
+}
+
+}  // namespace
 
 int cmd_generate(int argc, char** argv) {
   Args args("generate", "Sample completions of a prompt from a model checkpoint.");
@@ -19,8 +44,14 @@ int cmd_generate(int argc, char** argv) {
       .opt("seed", "S", "sampling seed (same seed, same samples)", "0")
       .opt("samples", "K", "number of samples", "1")
       .opt("stop", "TEXT", "stop when a sample ends with this text (besides end-of-text)")
+      .opt("chat", "TEMPLATE",
+           "render --prompt as a user turn of a chat template: qwen, deepseek, chatml, plain, or auto "
+           "(the tokenizer's own; a bare --chat means auto); its end of turn stops generation")
+      .opt("system", "TEXT", "system message for --chat")
+      .flag("no-thinking", "with --chat qwen: Qwen3's enable_thinking=false (an empty think block)")
       .flag("json", "print one JSON object per sample instead of text");
-  if (!args.parse(argc, argv)) return 0;
+  auto argv_chat = with_chat_value(argc, argv);
+  if (!args.parse(argc, argv_chat.data())) return 0;
   // Every flag is checked before the model is loaded.
   const int max_new = static_cast<int>(args.integer("max-new-tokens"));
   const int samples = static_cast<int>(args.integer("samples"));
@@ -32,12 +63,35 @@ int cmd_generate(int argc, char** argv) {
   opt.sampling.top_p = args.number("top-p");
   opt.sampling.top_k = static_cast<int>(args.integer("top-k"));
   opt.sampling.validate("flags");
-  auto model = load_model(args.str("model"));
+  if ((args.has("system") || args.on("no-thinking")) && !args.has("chat")) fail("--system and --no-thinking need --chat");
+  if (args.has("chat") && args.str("chat") != "auto") ChatTemplate::named(args.str("chat"));  // checks the name
   auto tok = load_tokenizer(args.str("model"));
-  std::vector<int32_t> prompt = tok->encode(args.str("prompt"));
+  std::string prompt_text = args.str("prompt");
+  std::string end_of_turn;
+  if (args.has("chat")) {
+    ChatTemplate chat = chat_template_for(args.str("chat"), *tok);
+    if (args.has("system")) chat.system = args.str("system");
+    if (args.on("no-thinking")) {
+      if (chat.name != "qwen") fail("--no-thinking needs --chat qwen (got ", chat.name, ")");
+      chat.enable_thinking = false;
+      chat.completion_prefix = "";
+    }
+    prompt_text = chat.render(prompt_text);
+    end_of_turn = chat.end_of_turn;
+  }
+  auto model = load_model(args.str("model"));
+  std::vector<int32_t> prompt = tok->encode(prompt_text);
   if (prompt.empty()) fail("--prompt is empty");
   opt.tokenizer = tok.get();
   if (tok->eos_id() >= 0) opt.stop_tokens.push_back(tok->eos_id());
+  if (!end_of_turn.empty()) {  // the template's end of turn stops, as a token when it is one
+    int32_t id = tok->special_id(end_of_turn);
+    if (id >= 0) {
+      opt.stop_tokens.push_back(id);
+    } else {
+      opt.stop_strings.push_back(end_of_turn);
+    }
+  }
   if (args.has("stop")) opt.stop_strings.push_back(args.str("stop"));
   const int max_len = std::min(model->config().max_position_embeddings, static_cast<int>(prompt.size()) + max_new);
   std::vector<GenerationRequest> reqs;

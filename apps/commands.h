@@ -22,6 +22,7 @@ int cmd_sft(int argc, char** argv);
 int cmd_worker(int argc, char** argv);
 int cmd_tasks(int argc, char** argv);
 int cmd_verify(int argc, char** argv);
+int cmd_tokenize(int argc, char** argv);
 
 // Sorted as shown by `r1 --help`.
 inline constexpr Command kCommands[] = {
@@ -30,6 +31,7 @@ inline constexpr Command kCommands[] = {
     {"generate", "sample completions from a model checkpoint", cmd_generate},
     {"tasks", "print generated tasks (or a dataset) as JSONL", cmd_tasks},
     {"verify", "verify completions (JSONL in, verdicts out)", cmd_verify},
+    {"tokenize", "text to token ids and back (JSONL in and out)", cmd_tokenize},
     {"sft", "cold-start supervised fine-tuning on worked solutions", cmd_sft},
     {"run", "run R1-style RL with all roles in this process", cmd_run},
     {"worker", "run one role of an RL run as its own process", cmd_worker},

@@ -13,23 +13,59 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   }
   return s;
 }
+
+const char* const kKnown = "chatml, qwen, deepseek, plain, custom";
+bool known(const std::string& name) {
+  return name == "chatml" || name == "qwen" || name == "deepseek" || name == "plain" ||
+         name == "custom";
+}
+
+// The special tokens of DeepSeek-V3's template (fullwidth bars, U+2581 for spaces).
+const char* const kDeepseekBos = "<\uff5cbegin\u2581of\u2581sentence\uff5c>";
+const char* const kDeepseekEos = "<\uff5cend\u2581of\u2581sentence\uff5c>";
+const char* const kDeepseekUser = "<\uff5cUser\uff5c>";
+const char* const kDeepseekAssistant = "<\uff5cAssistant\uff5c>";
+
+std::string default_prefix(const std::string& name, bool enable_thinking) {
+  if (name == "qwen") return enable_thinking ? "<think>\n" : "";
+  if (name == "deepseek") return "<think>\n";
+  return "<think>";
+}
+
+std::string default_end_of_turn(const std::string& name) {
+  if (name == "plain") return "";
+  if (name == "deepseek") return kDeepseekEos;
+  return "<|im_end|>";
+}
 }  // namespace
+
+ChatTemplate ChatTemplate::named(const std::string& name) {
+  if (!known(name)) fail("unknown chat template '", name, "' (known: ", kKnown, ")");
+  ChatTemplate t;
+  t.name = name;
+  t.completion_prefix = default_prefix(name, t.enable_thinking);
+  t.end_of_turn = default_end_of_turn(name);
+  return t;
+}
 
 ChatTemplate ChatTemplate::from_json(const json& j, const std::string& where) {
   JsonReader r(j, where);
   ChatTemplate t;
   t.name = r.get<std::string>("name", t.name);
+  if (!known(t.name))
+    r.fail_field("name", cat("unknown chat template '", t.name, "' (known: ", kKnown, ")"));
   t.system = r.get<std::string>("system", t.system);
   t.format = r.get<std::string>("format", t.format);
-  t.completion_prefix = r.get<std::string>("completion_prefix", t.completion_prefix);
-  t.end_of_turn = r.get<std::string>("end_of_turn", t.name == "plain" ? std::string() : t.end_of_turn);
+  t.enable_thinking = r.get<bool>("enable_thinking", t.enable_thinking);
+  t.completion_prefix =
+      r.get<std::string>("completion_prefix", default_prefix(t.name, t.enable_thinking));
+  t.end_of_turn = r.get<std::string>("end_of_turn", default_end_of_turn(t.name));
   r.done();
-  if (t.name != "chatml" && t.name != "plain" && t.name != "custom") {
-    r.fail_field("name", cat("unknown chat template '", t.name, "' (known: chatml, plain, custom)"));
-  }
   if (t.name == "custom" && t.format.find("{prompt}") == std::string::npos) {
     r.fail_field("format", "a custom template must contain {prompt}");
   }
+  if (t.name != "qwen" && !t.enable_thinking)
+    r.fail_field("enable_thinking", "only the qwen template has it");
   return t;
 }
 
@@ -37,6 +73,7 @@ json ChatTemplate::to_json() const {
   json j = {{"name", name}, {"completion_prefix", completion_prefix}, {"end_of_turn", end_of_turn}};
   if (!system.empty()) j["system"] = system;
   if (!format.empty()) j["format"] = format;
+  if (name == "qwen") j["enable_thinking"] = enable_thinking;
   return j;
 }
 
@@ -46,9 +83,13 @@ std::string ChatTemplate::render(const std::string& question) const {
     body = question + "\n";
   } else if (name == "custom") {
     body = replace_all(replace_all(format, "{system}", system), "{prompt}", question);
-  } else {
+  } else if (name == "deepseek") {
+    // The Jinja template writes bos, then the system prompt bare, then the turns.
+    body = kDeepseekBos + system + kDeepseekUser + question + kDeepseekAssistant;
+  } else {  // chatml, qwen
     if (!system.empty()) body += "<|im_start|>system\n" + system + "<|im_end|>\n";
     body += "<|im_start|>user\n" + question + "<|im_end|>\n<|im_start|>assistant\n";
+    if (name == "qwen" && !enable_thinking) body += "<think>\n\n</think>\n\n";
   }
   return body + completion_prefix;
 }

@@ -14,12 +14,25 @@ struct ChatTemplate {
   std::string name = "chatml";
   std::string system;  // optional system message (chatml/qwen/deepseek)
   // "chatml":   <|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n{prefix}
+  // "qwen":     Qwen2.5/Qwen3 as their Jinja template renders [system,] user + generation prompt:
+  //             the chatml text, plus "<think>\n\n</think>\n\n" when enable_thinking is false;
+  //             then {prefix}
+  // "deepseek": DeepSeek-V3/R1: <｜begin▁of▁sentence｜>{system}<｜User｜>{prompt}<｜Assistant｜>{prefix}
   // "plain":    {prompt}\n{prefix}
   // "custom":   `format` with {prompt} replaced (and {system}), then {prefix}
+  // With completion_prefix "", qwen and deepseek equal transformers' apply_chat_template(
+  // add_generation_prompt=True) exactly (tests/model/data/chat_templates.json).
   std::string format;
+  // Defaults by name: "<think>" (chatml, plain, custom); "<think>\n" (qwen thinking, deepseek:
+  // what Qwen3 and R1 emit first, and how R1's own template ends); "" (qwen not thinking).
   std::string completion_prefix = "<think>";
   // Text that ends the assistant turn after the answer (used as a stop string and in SFT data).
+  // Defaults: "<|im_end|>" (chatml, qwen, custom), "<｜end▁of▁sentence｜>" (deepseek), "" (plain).
   std::string end_of_turn = "<|im_end|>";
+  bool enable_thinking = true;  // qwen only: Qwen3's enable_thinking switch
+
+  // A template by name, with that name's defaults.
+  static ChatTemplate named(const std::string& name);
 
   static ChatTemplate from_json(const json& j, const std::string& where);
   json to_json() const;

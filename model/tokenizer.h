@@ -26,7 +26,8 @@ class Tokenizer {
   virtual int32_t eos_id() const = 0;
 };
 
-// Reads the tokenizer saved in a checkpoint folder.
+// Reads the tokenizer saved in a checkpoint folder: byte_tokenizer.json (ByteTokenizer) or a
+// Hugging Face tokenizer.json (+ tokenizer_config.json) (BpeTokenizer).
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir);
 
 }  // namespace r1
