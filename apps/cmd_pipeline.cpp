@@ -71,7 +71,8 @@ int cmd_pipeline(int argc, char** argv) {
   const std::string path = args.str("CONFIG");
   json cfg = load_json_file(path);
   JsonReader r(cfg, path);
-  std::string out = args.has("out") ? args.str("out") : r.get<std::string>("out", "");
+  std::string out = r.get<std::string>("out", "");
+  if (args.has("out")) out = args.str("out");
   if (out.empty()) fail(path, ": no output folder: set \"out\" or pass --out");
   if (!r.has("sft") || !r.has("rl") || !r.has("eval")) fail(path, ": needs the sections \"sft\", \"rl\" and \"eval\"");
   json sft_j = section(r, "sft"), rl_j = section(r, "rl");
