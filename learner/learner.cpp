@@ -470,7 +470,7 @@ int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(con
   Impl& L = *impl_;
   if (L.cfg.threads > 0) omp_set_num_threads(L.cfg.threads);
   ChannelOptions task_opts;
-  task_opts.send_hwm = 4;  // tasks wait here, not queued at a worker that may die
+  task_opts.send_hwm = 1;  // tasks wait here, not queued at a worker that is slow or may die
   L.tasks = std::make_unique<Channel>(L.ctx, SocketKind::Push, "tasks", L.ep.tasks, true, task_opts);
   L.scored = std::make_unique<Channel>(L.ctx, SocketKind::Pull, "scored", L.ep.scored, true);
   L.weights = std::make_unique<Channel>(L.ctx, SocketKind::Pub, "weights", L.ep.weights, true);

@@ -1,6 +1,7 @@
 #include "model/checkpoint.h"
 
 #include <cmath>
+#include <cstring>
 #include <set>
 
 #include "core/error.h"
@@ -10,8 +11,67 @@
 namespace r1 {
 
 namespace {
-// Hugging Face's name for our model type in config.json "architectures".
-constexpr const char* kArchitecture = "R1MoeForCausalLM";
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Tensors that transformers ignores when loading these architectures, and so do we.
+bool harmless(const std::string& name, const ModelConfig& cfg) {
+  if (ends_with(name, ".rotary_emb.inv_freq")) return true;
+  if (cfg.tie_word_embeddings && name == "lm_head.weight") return true;
+  const std::string layers = "model.layers.";
+  if (cfg.num_nextn_predict_layers > 0 && name.rfind(layers, 0) == 0) {
+    const size_t dot = name.find('.', layers.size());
+    const std::string idx = name.substr(layers.size(), dot - layers.size());
+    if (!idx.empty() && idx.find_first_not_of("0123456789") == std::string::npos) {
+      const long l = std::stol(idx);
+      return l >= cfg.num_hidden_layers && l < cfg.num_hidden_layers + cfg.num_nextn_predict_layers;
+    }
+  }
+  return false;
+}
+
+// Copies `count` elements starting at element `first` of a stored tensor into F32.
+void read_slice(const TensorInfo& t, size_t first, size_t count, float* out) {
+  const uint8_t* src = t.data + first * dtype_size(t.dtype);
+  convert_to_f32(t.dtype, src, out, count);
+}
+
+// transformers 5 can hold an MoE layer's experts as two 3D tensors: gate_up_proj (E, 2F, C),
+// each expert's [gate; up] rows, and down_proj (E, C, F). Our table keeps each expert's gate and
+// up adjacent, so each expert is one contiguous slice of each. Returns false when the layer's
+// experts are stored one tensor per expert.
+bool read_fused_experts(const WeightSource& src, Model<float>& model, int l, std::set<std::string>& expected) {
+  const ModelConfig& c = model.config();
+  const std::string p = cat("model.layers.", l, ".mlp.experts.");
+  const TensorInfo* gu = src.find(p + "gate_up_proj");
+  const TensorInfo* dn = src.find(p + "down_proj");
+  if (!gu && !dn) return false;
+  const int64_t E = c.n_routed_experts, F = c.moe_intermediate_size, C = c.hidden_size;
+  for (const auto& [t, name, shape] : {std::tuple{gu, p + "gate_up_proj", std::vector<int64_t>{E, 2 * F, C}},
+                                       std::tuple{dn, p + "down_proj", std::vector<int64_t>{E, C, F}}}) {
+    if (!t) fail(src.description(), ": missing tensor '", name, "' ", shape_str(shape), " (its fused twin is present)");
+    if (t->shape != shape) {
+      fail(src.file_of(name), ": tensor '", name, "' has shape ", shape_str(t->shape), ", expected ", shape_str(shape));
+    }
+    switch (t->dtype) {
+      case DType::F32: case DType::F16: case DType::BF16: case DType::F64: break;
+      default: fail(src.file_of(name), ": tensor '", name, "' has dtype ", dtype_name(t->dtype), ", expected a float type");
+    }
+    expected.insert(name);
+  }
+  const LayerParams& lp = model.table().layer(l);
+  const size_t gu_n = static_cast<size_t>(2 * F * C), dn_n = static_cast<size_t>(C * F);
+  for (int64_t e = 0; e < E; ++e) {
+    read_slice(*gu, e * gu_n, gu_n, model.params() + lp.expert_gate_up[e]);
+    read_slice(*dn, e * dn_n, dn_n, model.params() + lp.expert_down[e]);
+  }
+  return true;
+}
+
+bool is_router(const std::string& name) { return ends_with(name, ".mlp.gate.weight"); }
+
 }  // namespace
 
 void save_model(const std::string& dir, const Model<float>& model, DType dtype) {
@@ -19,7 +79,9 @@ void save_model(const std::string& dir, const Model<float>& model, DType dtype) 
   const ModelConfig& cfg = model.config();
   SafetensorsWriter w;
   w.set_metadata("format", "pt");
-  for (const auto& p : model.table().params()) w.add_f32(p.name, p.shape, model.params() + p.offset, dtype);
+  for (const auto& p : model.table().params()) {
+    w.add_f32(p.name, p.shape, model.params() + p.offset, is_router(p.name) ? DType::F32 : dtype);
+  }
   for (int l = 0; l < cfg.num_hidden_layers; ++l) {
     const auto& bias = model.expert_bias(l);
     if (!bias.empty()) {
@@ -28,7 +90,6 @@ void save_model(const std::string& dir, const Model<float>& model, DType dtype) 
   }
   w.write(join_path(dir, "model.safetensors"));
   json c = cfg.to_json();
-  c["architectures"] = {kArchitecture};
   c["torch_dtype"] = dtype == DType::F32 ? "float32" : (dtype == DType::BF16 ? "bfloat16" : "float16");
   write_file_atomic(join_path(dir, "config.json"), c.dump(2) + "\n");
 }
@@ -38,17 +99,26 @@ void save_checkpoint(const std::string& dir, const Model<float>& model, const To
   tokenizer.save(dir);
 }
 
-void load_weights(const std::string& path, Model<float>& model) {
-  SafetensorsFile f(path);
+void load_weights(const WeightSource& src, Model<float>& model) {
   const ModelConfig& cfg = model.config();
-  std::set<std::string> expected;
+  std::set<std::string> expected, fused_layers;
+  for (int l = 0; l < cfg.num_hidden_layers; ++l) {
+    if (cfg.is_moe_layer(l) && read_fused_experts(src, model, l, expected)) fused_layers.insert(cat("model.layers.", l, ".mlp.experts."));
+  }
   for (const auto& p : model.table().params()) {
-    expected.insert(p.name);
-    if (!f.find(p.name)) fail(path, ": missing tensor '", p.name, "' (shape ", shape_str(p.shape), ")");
     float* dst = model.params() + p.offset;
-    f.read_f32(p.name, p.shape, dst);
+    const size_t cut = p.name.find(".mlp.experts.");
+    const bool fused = cut != std::string::npos &&
+                       fused_layers.count(p.name.substr(0, cut + std::string(".mlp.experts.").size()));
+    if (!fused) {
+      expected.insert(p.name);
+      if (!src.find(p.name)) fail(src.description(), ": missing tensor '", p.name, "' (shape ", shape_str(p.shape), ")");
+      src.read_f32(p.name, p.shape, dst);
+    }
     for (size_t i = 0; i < p.numel; ++i) {
-      if (!std::isfinite(dst[i])) fail(path, ": tensor '", p.name, "' holds a non-finite value at index ", i, " (corrupted?)");
+      if (!std::isfinite(dst[i])) {
+        fail(src.file_of(p.name), ": tensor '", p.name, "' holds a non-finite value at index ", i, " (corrupted?)");
+      }
     }
   }
   for (int l = 0; l < cfg.num_hidden_layers; ++l) {
@@ -56,34 +126,28 @@ void load_weights(const std::string& path, Model<float>& model) {
     if (bias.empty()) continue;
     std::string name = ParamTable::expert_bias_name(l);
     expected.insert(name);
-    // Checkpoints without balancing state (fresh HF exports) start from a zero bias.
-    if (f.find(name)) f.read_f32(name, {static_cast<int64_t>(bias.size())}, bias.data());
+    // Checkpoints without balancing state start from a zero bias.
+    std::fill(bias.begin(), bias.end(), 0.0f);
+    if (src.find(name)) src.read_f32(name, {static_cast<int64_t>(bias.size())}, bias.data());
   }
-  for (const auto& t : f.tensors()) {
-    if (!expected.count(t.name)) {
-      fail(path, ": unexpected tensor '", t.name, "' ", shape_str(t.shape),
-           " (the checkpoint does not match config.json)");
-    }
+  for (const auto& [name, file] : src.tensors()) {
+    if (expected.count(name) || harmless(name, cfg)) continue;
+    const TensorInfo* t = src.find(name);
+    fail(file->path(), ": unexpected tensor '", name, "' ", shape_str(t->shape),
+         " (the checkpoint does not match config.json)");
   }
 }
+
+void load_weights(const std::string& path, Model<float>& model) { load_weights(WeightSource::single_file(path), model); }
 
 std::unique_ptr<Model<float>> load_model(const std::string& dir) {
   if (!file_exists(dir)) fail(dir, ": model folder does not exist");
   std::string cfg_path = join_path(dir, "config.json");
   if (!file_exists(cfg_path)) fail(dir, ": no config.json in the model folder");
-  json j = load_json_file(cfg_path);
-  if (j.contains("architectures")) {
-    const json& a = j["architectures"];
-    if (!a.is_array() || a.size() != 1 || a[0] != kArchitecture) {
-      fail(cfg_path, ": field 'architectures': unsupported architecture ", a.dump(), " (supported: [\"", kArchitecture,
-           "\"])");
-    }
-  }
-  ModelConfig cfg = ModelConfig::from_json(j, cfg_path);
+  ModelConfig cfg = ModelConfig::load(cfg_path);
+  WeightSource src(dir);
   auto model = std::make_unique<Model<float>>(cfg);
-  std::string st = join_path(dir, "model.safetensors");
-  if (!file_exists(st)) fail(dir, ": no model.safetensors in the model folder");
-  load_weights(st, *model);
+  load_weights(src, *model);
   return model;
 }
 

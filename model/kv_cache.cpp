@@ -6,14 +6,18 @@ namespace r1 {
 
 template <typename T>
 KVCache<T>::KVCache(const ModelConfig& cfg, int slots, int max_len)
-    : layers_(cfg.num_hidden_layers), slots_(slots), max_len_(max_len), row_(static_cast<size_t>(cfg.kv_dim())) {
+    : layers_(cfg.num_hidden_layers),
+      slots_(slots),
+      max_len_(max_len),
+      k_row_(static_cast<size_t>(cfg.k_dim())),
+      v_row_(static_cast<size_t>(cfg.v_dim())) {
   if (slots <= 0) fail("KV cache: slots must be positive, got ", slots);
   if (max_len <= 0 || max_len > cfg.max_position_embeddings) {
     fail("KV cache: max_len ", max_len, " must be in [1, max_position_embeddings=", cfg.max_position_embeddings, "]");
   }
-  size_t n = static_cast<size_t>(layers_) * slots_ * max_len_ * row_;
-  k_.resize(n, false);
-  v_.resize(n, false);
+  const size_t n = static_cast<size_t>(layers_) * slots_ * max_len_;
+  k_.resize(n * k_row_, false);
+  v_.resize(n * v_row_, false);
   len_.assign(slots, 0);
   used_.assign(slots, 0);
 }

@@ -7,55 +7,29 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "kernels/ops.h"
+#include "model/model_acts.h"
 
 namespace r1 {
 
 using namespace r1::cpu;
 
-// Everything one block saves in training (each layer its own) or uses as scratch in inference
-// (one set shared by all layers). Shapes use N tokens, C hidden, Q = H*D, KV = KVH*D, F dense
-// width, E experts, k experts per token, Fm expert width, Fs shared-expert width.
-template <typename T>
-struct Model<T>::LayerActs {
-  T* x_in = nullptr;                        // (N, C) residual stream entering the block
-  T *ln1 = nullptr, *rstd1 = nullptr;       // (N, C), (N)
-  T *q_in = nullptr, *k_in = nullptr;       // (N, Q), (N, KV) q/k before q/k-norm (qk_norm only)
-  T *q_rstd = nullptr, *k_rstd = nullptr;   // (N*H), (N*KVH)
-  T *q = nullptr, *k = nullptr, *v = nullptr;  // (N, Q), (N, KV), (N, KV) attention inputs
-  T *att = nullptr, *lse = nullptr;         // (N, Q), (N, H)
-  T *x_mid = nullptr, *ln2 = nullptr, *rstd2 = nullptr;  // (N, C), (N, C), (N)
-  T *gu = nullptr, *h = nullptr;            // dense: (N, 2F), (N, F)
-  T *r_logits = nullptr, *r_scores = nullptr, *r_w = nullptr;  // (N, E), (N, E), (N, k)
-  int32_t* r_idx = nullptr;                 // (N, k)
-  T *xs = nullptr, *gus = nullptr, *hs = nullptr, *ys = nullptr;  // (N*k, C), (N*k, 2Fm), (N*k, Fm), (N*k, C)
-  T *sgu = nullptr, *sh = nullptr;          // (N, 2Fs), (N, Fs)
-  DispatchPlan plan;
-};
-
-// Buffers that live only within one call. Backward buffers exist only in training.
-template <typename T>
-struct Model<T>::Scratch {
-  T* qkv = nullptr;    // (N, Q + 2KV)
-  T* tmp = nullptr;    // (N, C)
-  T *x0 = nullptr, *x1 = nullptr, *lnf = nullptr, *rstdf = nullptr, *rows = nullptr;  // inference
-  T *dx = nullptr, *dln = nullptr, *datt = nullptr;                     // (N, C), (N, C), (N, Q)
-  T *dq = nullptr, *dk = nullptr, *dv = nullptr, *dq_in = nullptr, *dk_in = nullptr, *dqkv = nullptr;
-  T *dh = nullptr, *dgu = nullptr;                                      // (N, Fmax), (N, 2 Fmax)
-  T *dys = nullptr, *dhs = nullptr, *dgus = nullptr, *dxs = nullptr;    // routed rows
-  T *dw = nullptr, *dr_logits = nullptr, *dlogits = nullptr;            // (N, k), (N, E), (N, V)
-};
+namespace {
+// Checks the config before any member is sized from it.
+const ModelConfig& validated(const ModelConfig& c) {
+  c.validate("model config");
+  return c;
+}
+}  // namespace
 
 template <typename T>
 Model<T>::Model(const ModelConfig& cfg)
-    : cfg_(cfg), table_(cfg), rope_(cfg.max_position_embeddings, cfg.head_dim, cfg.rope_theta) {
-  cfg_.validate("model config");
+    : cfg_(validated(cfg)), table_(cfg), rope_(cfg.max_position_embeddings, cfg.rope_dim(), cfg.rope_theta) {
   params_.resize(table_.total());
-  grads_.resize(table_.total());
   expert_bias_.resize(cfg.num_hidden_layers);
   load_.resize(cfg.num_hidden_layers);
   for (int l = 0; l < cfg.num_hidden_layers; ++l) {
     if (cfg.is_moe_layer(l)) {
-      expert_bias_[l].assign(cfg.n_routed_experts, 0.0f);
+      if (cfg.has_expert_bias()) expert_bias_[l].assign(cfg.n_routed_experts, 0.0f);
       load_[l].assign(cfg.n_routed_experts, 0);
     }
   }
@@ -108,7 +82,11 @@ void Model<T>::init_weights(uint64_t seed) {
 
 template <typename T>
 void Model<T>::zero_grad() {
-  grads_.zero();
+  if (grads_.empty()) {
+    grads_.resize(table_.total());  // zeroed
+  } else {
+    grads_.zero();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -117,21 +95,31 @@ void Model<T>::zero_grad() {
 template <typename T>
 void Model<T>::layout_layer(Arena& a, LayerActs& la, int N, int l, bool train) {
   const ModelConfig& c = cfg_;
-  const size_t n = static_cast<size_t>(N), C = c.hidden_size, Q = c.q_dim(), KV = c.kv_dim();
+  const size_t n = static_cast<size_t>(N), C = c.hidden_size, Q = c.q_dim(), K = c.k_dim(), V = c.v_dim();
   const size_t H = c.num_attention_heads, KVH = c.num_key_value_heads;
   la.x_in = train ? a.alloc<T>(n * C) : nullptr;
   la.ln1 = a.alloc<T>(n * C);
   la.rstd1 = a.alloc<T>(n);
   if (c.qk_norm) {
     la.q_in = a.alloc<T>(n * Q);
-    la.k_in = a.alloc<T>(n * KV);
+    la.k_in = a.alloc<T>(n * K);
     la.q_rstd = a.alloc<T>(n * H);
     la.k_rstd = a.alloc<T>(n * KVH);
   }
+  if (c.mla()) {
+    if (c.q_lora_rank > 0) {
+      la.qa = a.alloc<T>(n * c.q_lora_rank);
+      la.qa_n = a.alloc<T>(n * c.q_lora_rank);
+      la.qa_rstd = a.alloc<T>(n);
+    }
+    la.ckv = a.alloc<T>(n * c.kv_lora_rank);
+    la.ckv_n = a.alloc<T>(n * c.kv_lora_rank);
+    la.ckv_rstd = a.alloc<T>(n);
+  }
   la.q = a.alloc<T>(n * Q);
-  la.k = a.alloc<T>(n * KV);
-  la.v = a.alloc<T>(n * KV);
-  la.att = a.alloc<T>(n * Q);
+  la.k = a.alloc<T>(n * K);
+  la.v = a.alloc<T>(n * V);
+  la.att = a.alloc<T>(n * c.o_dim());
   la.lse = a.alloc<T>(n * H);
   la.x_mid = a.alloc<T>(n * C);
   la.ln2 = a.alloc<T>(n * C);
@@ -163,8 +151,17 @@ void Model<T>::layout_layer(Arena& a, LayerActs& la, int N, int l, bool train) {
 template <typename T>
 void Model<T>::layout_scratch(Arena& a, Scratch& s, int N, bool train) {
   const ModelConfig& c = cfg_;
-  const size_t n = static_cast<size_t>(N), C = c.hidden_size, Q = c.q_dim(), KV = c.kv_dim(), V = c.vocab_size;
-  s.qkv = a.alloc<T>(n * (Q + 2 * KV));
+  const size_t n = static_cast<size_t>(N), C = c.hidden_size, Q = c.q_dim(), K = c.k_dim(), V = c.v_dim(),
+               Vocab = c.vocab_size, H = c.num_attention_heads;
+  // Width of the fused input projection, and for MLA the sizes of its pieces.
+  const size_t Rq = c.q_lora_rank, Rkv = c.kv_lora_rank, Dr = c.qk_rope_head_dim;
+  const size_t A = c.mla() ? (Rq > 0 ? Rq : Q) + Rkv + Dr : Q + 2 * K;
+  const size_t KVB = c.mla() ? H * (c.qk_nope_head_dim + c.v_head_dim) : 0;
+  s.qkv = a.alloc<T>(n * A);
+  if (c.mla()) {
+    s.kvb = a.alloc<T>(n * KVB);
+    s.kpe = a.alloc<T>(n * Dr);
+  }
   s.tmp = a.alloc<T>(n * C);
   if (!train) {
     s.x0 = a.alloc<T>(n * C);
@@ -174,30 +171,37 @@ void Model<T>::layout_scratch(Arena& a, Scratch& s, int N, bool train) {
     s.rows = a.alloc<T>(n * C);
     return;
   }
-  const size_t K = std::max(1, c.num_experts_per_tok), E = c.n_routed_experts, Fm = c.moe_intermediate_size;
+  const size_t Kx = std::max(1, c.num_experts_per_tok), E = c.n_routed_experts, Fm = c.moe_intermediate_size;
   const size_t Fmax = std::max<size_t>(c.intermediate_size, c.shared_intermediate());
   s.dx = a.alloc<T>(n * C);
   s.dln = a.alloc<T>(n * C);
-  s.datt = a.alloc<T>(n * Q);
+  s.datt = a.alloc<T>(n * c.o_dim());
   s.dq = a.alloc<T>(n * Q);
-  s.dk = a.alloc<T>(n * KV);
-  s.dv = a.alloc<T>(n * KV);
+  s.dk = a.alloc<T>(n * K);
+  s.dv = a.alloc<T>(n * V);
   if (c.qk_norm) {
     s.dq_in = a.alloc<T>(n * Q);
-    s.dk_in = a.alloc<T>(n * KV);
+    s.dk_in = a.alloc<T>(n * K);
   }
-  s.dqkv = a.alloc<T>(n * (Q + 2 * KV));
+  s.dqkv = a.alloc<T>(n * A);
+  if (c.mla()) {
+    s.dkvb = a.alloc<T>(n * KVB);
+    s.dlat = a.alloc<T>(n * std::max(Rq, Rkv));
+    if (Rq > 0) s.dqa = a.alloc<T>(n * Rq);
+    s.dckv = a.alloc<T>(n * Rkv);
+    s.dkpe = a.alloc<T>(n * Dr);
+  }
   s.dh = a.alloc<T>(n * Fmax);
   s.dgu = a.alloc<T>(n * 2 * Fmax);
   if (E > 0) {
-    s.dys = a.alloc<T>(n * K * C);
-    s.dhs = a.alloc<T>(n * K * Fm);
-    s.dgus = a.alloc<T>(n * K * 2 * Fm);
-    s.dxs = a.alloc<T>(n * K * C);
-    s.dw = a.alloc<T>(n * K);
+    s.dys = a.alloc<T>(n * Kx * C);
+    s.dhs = a.alloc<T>(n * Kx * Fm);
+    s.dgus = a.alloc<T>(n * Kx * 2 * Fm);
+    s.dxs = a.alloc<T>(n * Kx * C);
+    s.dw = a.alloc<T>(n * Kx);
     s.dr_logits = a.alloc<T>(n * E);
   }
-  s.dlogits = a.alloc<T>(n * V);
+  s.dlogits = a.alloc<T>(n * Vocab);
 }
 
 template <typename T>
@@ -240,35 +244,25 @@ void Model<T>::plan_infer(int N) {
 // Forward
 
 template <typename T>
+T Model<T>::attention_scale() const {
+  return static_cast<T>(1.0 / std::sqrt(static_cast<double>(cfg_.qk_head_size())));
+}
+
+template <typename T>
 void Model<T>::attention_forward(int l, LayerActs& la, const int32_t* positions, int N, const int32_t* cu, int S,
                                  KVCache<T>* cache, const std::vector<CachedSeq>* entries) {
   const ModelConfig& c = cfg_;
-  const LayerParams& lp = table_.layer(l);
-  const T* W = params_.data();
-  const int C = c.hidden_size, Q = c.q_dim(), KV = c.kv_dim(), H = c.num_attention_heads,
-            KVH = c.num_key_value_heads, D = c.head_dim, QKV = Q + 2 * KV;
+  const int H = c.num_attention_heads, KVH = c.attn_kv_heads(), Dqk = c.qk_head_size(), Dv = c.v_head_size();
+  const size_t K = c.k_dim(), V = c.v_dim();
   Scratch& s = cache ? *infer_scratch_ : *scratch_;
-  // One GEMM for q, k and v (their weights are adjacent), then split into contiguous arrays.
-  linear_forward(s.qkv, la.ln1, W + lp.qkv, c.attention_bias ? W + lp.qkv_bias : (const T*)nullptr, N, C, QKV);
-  T* qdst = c.qk_norm ? la.q_in : la.q;
-  T* kdst = c.qk_norm ? la.k_in : la.k;
-#pragma omp parallel for if (N > 64)
-  for (int n = 0; n < N; ++n) {
-    const T* row = s.qkv + static_cast<size_t>(n) * QKV;
-    std::memcpy(qdst + static_cast<size_t>(n) * Q, row, sizeof(T) * Q);
-    std::memcpy(kdst + static_cast<size_t>(n) * KV, row + Q, sizeof(T) * KV);
-    std::memcpy(la.v + static_cast<size_t>(n) * KV, row + Q + KV, sizeof(T) * KV);
+  if (c.mla()) {
+    mla_project(l, la, s, positions, N);
+  } else {
+    gqa_project(l, la, s, positions, N);
   }
-  const T eps = static_cast<T>(c.rms_norm_eps);
-  if (c.qk_norm) {
-    rmsnorm_forward(la.q, la.q_rstd, la.q_in, W + lp.q_norm, N * H, D, eps);
-    rmsnorm_forward(la.k, la.k_rstd, la.k_in, W + lp.k_norm, N * KVH, D, eps);
-  }
-  rope_forward(la.q, positions, N, H, D, rope_);
-  rope_forward(la.k, positions, N, KVH, D, rope_);
-  const T scale = static_cast<T>(1.0 / std::sqrt(static_cast<double>(D)));
+  const T scale = attention_scale();
   if (!cache) {
-    cpu::attention_forward(la.att, la.lse, la.q, la.k, la.v, cu, S, H, KVH, D, scale);
+    cpu::attention_forward(la.att, la.lse, la.q, la.k, la.v, cu, S, H, KVH, Dqk, Dv, scale);
     return;
   }
   // Write this step's keys and values into the cache, then attend over each slot's prefix.
@@ -280,14 +274,14 @@ void Model<T>::attention_forward(int l, LayerActs& la, const int32_t* positions,
     T* vc = cache->v(l, e.slot);
     for (int i = 0; i < e.n; ++i, ++t) {
       const int p = positions[t];
-      std::memcpy(kc + static_cast<size_t>(p) * KV, la.k + static_cast<size_t>(t) * KV, sizeof(T) * KV);
-      std::memcpy(vc + static_cast<size_t>(p) * KV, la.v + static_cast<size_t>(t) * KV, sizeof(T) * KV);
+      std::memcpy(kc + static_cast<size_t>(p) * K, la.k + static_cast<size_t>(t) * K, sizeof(T) * K);
+      std::memcpy(vc + static_cast<size_t>(p) * V, la.v + static_cast<size_t>(t) * V, sizeof(T) * V);
       krows[t] = kc;
       vrows[t] = vc;
       kv_len[t] = p + 1;
     }
   }
-  attention_cached_forward(la.att, la.q, krows.data(), vrows.data(), kv_len.data(), N, H, KVH, D, scale);
+  attention_cached_forward(la.att, la.q, krows.data(), vrows.data(), kv_len.data(), N, H, KVH, Dqk, Dv, scale);
 }
 
 template <typename T>
@@ -305,7 +299,8 @@ void Model<T>::ffn_forward(int l, LayerActs& la, T* out, int N, bool train) {
   }
   const int E = c.n_routed_experts, K = c.num_experts_per_tok, Fm = c.moe_intermediate_size;
   linear_forward(la.r_logits, la.ln2, W + lp.router, (const T*)nullptr, N, C, E);
-  router_forward(la.r_scores, la.r_idx, la.r_w, la.r_logits, expert_bias_[l].data(), router_, N);
+  const float* bias = expert_bias_[l].empty() ? nullptr : expert_bias_[l].data();
+  router_forward(la.r_scores, la.r_idx, la.r_w, la.r_logits, bias, router_, N);
   dispatch_plan(la.plan, la.r_idx, N, K, E);
   if (train) {
     for (int e = 0; e < E; ++e) load_[l][e] += la.plan.count[e];
@@ -337,12 +332,12 @@ void Model<T>::block_forward(int l, LayerActs& la, const T* x_in, T* x_out, cons
   const ModelConfig& c = cfg_;
   const LayerParams& lp = table_.layer(l);
   const T* W = params_.data();
-  const int C = c.hidden_size, Q = c.q_dim();
+  const int C = c.hidden_size, O = c.o_dim();
   const T eps = static_cast<T>(c.rms_norm_eps);
   const size_t NC = static_cast<size_t>(N) * C;
   rmsnorm_forward(la.ln1, la.rstd1, x_in, W + lp.ln1, N, C, eps);
   attention_forward(l, la, positions, N, cu, S, cache, entries);
-  linear_forward(la.x_mid, la.att, W + lp.o_proj, (const T*)nullptr, N, Q, C);
+  linear_forward(la.x_mid, la.att, W + lp.o_proj, (const T*)nullptr, N, O, C);
   for (size_t i = 0; i < NC; ++i) la.x_mid[i] += x_in[i];
   rmsnorm_forward(la.ln2, la.rstd2, la.x_mid, W + lp.ln2, N, C, eps);
   ffn_forward(l, la, x_out, N, cache == nullptr);
@@ -442,31 +437,15 @@ void Model<T>::attention_backward(int l, LayerActs& la, const T* datt_out, T* dl
   const T* W = params_.data();
   T* G = grads_.data();
   Scratch& s = *scratch_;
-  const int C = c.hidden_size, Q = c.q_dim(), KV = c.kv_dim(), H = c.num_attention_heads,
-            KVH = c.num_key_value_heads, D = c.head_dim, QKV = Q + 2 * KV;
-  linear_backward(s.datt, G + lp.o_proj, (T*)nullptr, datt_out, la.att, W + lp.o_proj, N, Q, C, false);
-  const T scale = static_cast<T>(1.0 / std::sqrt(static_cast<double>(D)));
-  cpu::attention_backward(s.dq, s.dk, s.dv, s.datt, la.att, la.lse, la.q, la.k, la.v, cu_.data(), S, H, KVH, D,
-                          scale);
-  rope_backward(s.dq, pos_.data(), N, H, D, rope_);
-  rope_backward(s.dk, pos_.data(), N, KVH, D, rope_);
-  const T* dq = s.dq;
-  const T* dk = s.dk;
-  if (c.qk_norm) {
-    rmsnorm_backward(s.dq_in, G + lp.q_norm, s.dq, la.q_in, W + lp.q_norm, la.q_rstd, N * H, D, false);
-    rmsnorm_backward(s.dk_in, G + lp.k_norm, s.dk, la.k_in, W + lp.k_norm, la.k_rstd, N * KVH, D, false);
-    dq = s.dq_in;
-    dk = s.dk_in;
+  const int C = c.hidden_size, O = c.o_dim(), H = c.num_attention_heads, KVH = c.attn_kv_heads();
+  linear_backward(s.datt, G + lp.o_proj, (T*)nullptr, datt_out, la.att, W + lp.o_proj, N, O, C, false);
+  cpu::attention_backward(s.dq, s.dk, s.dv, s.datt, la.att, la.lse, la.q, la.k, la.v, cu_.data(), S, H, KVH,
+                          c.qk_head_size(), c.v_head_size(), attention_scale());
+  if (c.mla()) {
+    mla_project_backward(l, la, dln1, N);
+  } else {
+    gqa_project_backward(l, la, dln1, N);
   }
-#pragma omp parallel for if (N > 64)
-  for (int n = 0; n < N; ++n) {
-    T* row = s.dqkv + static_cast<size_t>(n) * QKV;
-    std::memcpy(row, dq + static_cast<size_t>(n) * Q, sizeof(T) * Q);
-    std::memcpy(row + Q, dk + static_cast<size_t>(n) * KV, sizeof(T) * KV);
-    std::memcpy(row + Q + KV, s.dv + static_cast<size_t>(n) * KV, sizeof(T) * KV);
-  }
-  linear_backward(dln1, G + lp.qkv, c.attention_bias ? G + lp.qkv_bias : (T*)nullptr, s.dqkv, la.ln1, W + lp.qkv, N,
-                  C, QKV, false);
 }
 
 template <typename T>
@@ -488,6 +467,7 @@ void Model<T>::block_backward(int l, LayerActs& la, T* dx, int N, int S) {
 template <typename T>
 void Model<T>::backward(const T* dlogprobs) {
   R1_CHECK(last_n_ > 0, "backward() without a forward()");
+  if (grads_.empty()) zero_grad();
   const ModelConfig& c = cfg_;
   const int N = last_n_, S = static_cast<int>(cu_.size()) - 1, C = c.hidden_size, V = c.vocab_size;
   const T* W = params_.data();
@@ -566,7 +546,7 @@ template <typename T>
 void Model<T>::update_expert_bias(double gamma) {
   for (int l = 0; l < cfg_.num_hidden_layers; ++l) {
     auto& load = load_[l];
-    if (load.empty()) continue;
+    if (load.empty() || expert_bias_[l].empty()) continue;
     double mean = 0;
     for (int64_t x : load) mean += static_cast<double>(x);
     mean /= static_cast<double>(load.size());

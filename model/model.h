@@ -36,6 +36,9 @@ class Model {
   size_t num_params() const { return table_.total(); }
   T* params() { return params_.data(); }
   const T* params() const { return params_.data(); }
+  // Gradients, laid out like params(). Allocated by the first zero_grad() or backward(), so a
+  // model that only runs inference (generate, eval, rollout workers) never holds them; nullptr
+  // before that.
   T* grads() { return grads_.data(); }
   const T* grads() const { return grads_.data(); }
   // Copies parameters and expert biases from a model of the same config (e.g. to make the
@@ -44,7 +47,8 @@ class Model {
   // A named tensor inside params(); throws naming it when absent.
   T* param(const std::string& name);
 
-  // Per-expert selection bias of an MoE layer (E values; empty for dense layers).
+  // Per-expert selection bias of an MoE layer (E values; empty for dense layers and for
+  // architectures without one, see ModelConfig::has_expert_bias).
   std::vector<float>& expert_bias(int layer) { return expert_bias_[layer]; }
   const std::vector<float>& expert_bias(int layer) const { return expert_bias_[layer]; }
 
@@ -98,10 +102,18 @@ class Model {
                      const int32_t* cu_seqlens, int S, KVCache<T>* cache, const std::vector<CachedSeq>* entries);
   void attention_forward(int l, LayerActs& la, const int32_t* positions, int N, const int32_t* cu_seqlens, int S,
                          KVCache<T>* cache, const std::vector<CachedSeq>* entries);
+  // From the normed block input la.ln1 to attention's q, k, v with RoPE applied, for grouped-query
+  // (attention_gqa.cpp) or Multi-head Latent Attention (attention_mla.cpp); and back, from
+  // scratch dq, dk, dv to parameter gradients and dln1.
+  void gqa_project(int l, LayerActs& la, Scratch& s, const int32_t* positions, int N);
+  void mla_project(int l, LayerActs& la, Scratch& s, const int32_t* positions, int N);
+  void gqa_project_backward(int l, LayerActs& la, T* dln1, int N);
+  void mla_project_backward(int l, LayerActs& la, T* dln1, int N);
   void ffn_forward(int l, LayerActs& la, T* out, int N, bool train);
   void block_backward(int l, LayerActs& la, T* dx, int N, int S);
   void ffn_backward(int l, LayerActs& la, const T* dout, T* dln2, int N);
   void attention_backward(int l, LayerActs& la, const T* datt_out, T* dln1, int N, int S);
+  T attention_scale() const;
 
   ModelConfig cfg_;
   ParamTable table_;

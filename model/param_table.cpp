@@ -24,27 +24,44 @@ std::string ParamTable::expert_bias_name(int layer) {
 }
 
 ParamTable::ParamTable(const ModelConfig& c) {
-  const int64_t C = c.hidden_size, V = c.vocab_size, D = c.head_dim;
-  const int64_t Q = c.q_dim(), KV = c.kv_dim();
+  const int64_t C = c.hidden_size, V = c.vocab_size, D = c.head_dim, H = c.num_attention_heads;
+  const int64_t Q = c.q_dim(), KV = c.k_dim();
   using I = ParamInfo::Init;
   embed_ = add("model.embed_tokens.weight", {V, C}, true, I::Normal);
   for (int l = 0; l < c.num_hidden_layers; ++l) {
     LayerParams lp;
     std::string p = cat("model.layers.", l, ".");
     lp.ln1 = add(p + "input_layernorm.weight", {C}, false, I::Ones);
-    lp.qkv = add(p + "self_attn.q_proj.weight", {Q, C}, true, I::Normal);
-    add(p + "self_attn.k_proj.weight", {KV, C}, true, I::Normal);
-    add(p + "self_attn.v_proj.weight", {KV, C}, true, I::Normal);
-    if (c.attention_bias) {
-      lp.qkv_bias = add(p + "self_attn.q_proj.bias", {Q}, false, I::Zeros);
-      add(p + "self_attn.k_proj.bias", {KV}, false, I::Zeros);
-      add(p + "self_attn.v_proj.bias", {KV}, false, I::Zeros);
+    if (c.mla()) {
+      const int64_t Rq = c.q_lora_rank, Rkv = c.kv_lora_rank, Dr = c.qk_rope_head_dim;
+      if (Rq > 0) {
+        lp.qkv = add(p + "self_attn.q_a_proj.weight", {Rq, C}, true, I::Normal);
+      } else {
+        lp.qkv = add(p + "self_attn.q_proj.weight", {Q, C}, true, I::Normal);
+      }
+      add(p + "self_attn.kv_a_proj_with_mqa.weight", {Rkv + Dr, C}, true, I::Normal);
+      if (Rq > 0) {
+        lp.q_a_norm = add(p + "self_attn.q_a_layernorm.weight", {Rq}, false, I::Ones);
+        lp.q_b = add(p + "self_attn.q_b_proj.weight", {Q, Rq}, true, I::Normal);
+      }
+      lp.kv_a_norm = add(p + "self_attn.kv_a_layernorm.weight", {Rkv}, false, I::Ones);
+      lp.kv_b = add(p + "self_attn.kv_b_proj.weight", {H * (c.qk_nope_head_dim + c.v_head_dim), Rkv}, true,
+                    I::Normal);
+    } else {
+      lp.qkv = add(p + "self_attn.q_proj.weight", {Q, C}, true, I::Normal);
+      add(p + "self_attn.k_proj.weight", {KV, C}, true, I::Normal);
+      add(p + "self_attn.v_proj.weight", {KV, C}, true, I::Normal);
+      if (c.attention_bias) {
+        lp.qkv_bias = add(p + "self_attn.q_proj.bias", {Q}, false, I::Zeros);
+        add(p + "self_attn.k_proj.bias", {KV}, false, I::Zeros);
+        add(p + "self_attn.v_proj.bias", {KV}, false, I::Zeros);
+      }
+      if (c.qk_norm) {
+        lp.q_norm = add(p + "self_attn.q_norm.weight", {D}, false, I::Ones);
+        lp.k_norm = add(p + "self_attn.k_norm.weight", {D}, false, I::Ones);
+      }
     }
-    if (c.qk_norm) {
-      lp.q_norm = add(p + "self_attn.q_norm.weight", {D}, false, I::Ones);
-      lp.k_norm = add(p + "self_attn.k_norm.weight", {D}, false, I::Ones);
-    }
-    lp.o_proj = add(p + "self_attn.o_proj.weight", {C, Q}, true, I::Normal);
+    lp.o_proj = add(p + "self_attn.o_proj.weight", {C, static_cast<int64_t>(c.o_dim())}, true, I::Normal);
     lp.ln2 = add(p + "post_attention_layernorm.weight", {C}, false, I::Ones);
     if (!c.is_moe_layer(l)) {
       const int64_t F = c.intermediate_size;

@@ -4,7 +4,9 @@
 //
 // Order matters: q_proj, k_proj, v_proj are adjacent so that together they form one
 // (q_dim + 2 kv_dim, C) matrix, and every gate_proj is directly followed by its up_proj, so
-// [gate; up] is one (2I, C) matrix. The forward pass runs one GEMM on each fused pair.
+// [gate; up] is one (2I, C) matrix. The forward pass runs one GEMM on each fused pair. With
+// Multi-head Latent Attention the projections of the block input are q_proj (or q_a_proj) and
+// kv_a_proj_with_mqa, adjacent likewise.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -27,7 +29,11 @@ struct ParamInfo {
 
 // Offsets of one block's tensors.
 struct LayerParams {
+  // qkv: the fused projection of the block input: [q_proj; k_proj; v_proj] (GQA) or
+  // [q_proj or q_a_proj; kv_a_proj_with_mqa] (MLA).
   size_t ln1, qkv, qkv_bias = SIZE_MAX, q_norm = SIZE_MAX, k_norm = SIZE_MAX, o_proj, ln2;
+  // MLA: q_a_layernorm and q_b_proj (q_lora_rank > 0 only), kv_a_layernorm, kv_b_proj
+  size_t q_a_norm = SIZE_MAX, q_b = SIZE_MAX, kv_a_norm = SIZE_MAX, kv_b = SIZE_MAX;
   // dense FFN
   size_t gate_up = SIZE_MAX, down = SIZE_MAX;
   // MoE FFN
@@ -49,7 +55,8 @@ class ParamTable {
   size_t lm_head() const { return lm_head_; }  // == embed() when tied
 
   // Names of the per-expert selection biases (not trained; kept outside the flat buffer):
-  // "model.layers.{l}.mlp.gate.e_score_correction_bias" for each MoE layer.
+  // "model.layers.{l}.mlp.gate.e_score_correction_bias" for each MoE layer of an architecture
+  // that has them (ModelConfig::has_expert_bias).
   static std::string expert_bias_name(int layer);
 
  private:

@@ -43,8 +43,10 @@ struct RolloutWorker::Impl {
   std::unique_ptr<Generator> gen;
 
   void connect() {
+    // Queue at most one batch of tasks here: a slow or dead worker then holds few, and the
+    // learner's PUSH hands the rest to workers that are free.
     ChannelOptions small;
-    small.recv_hwm = 4;  // hold few tasks, so a dead worker strands few
+    small.recv_hwm = static_cast<int>(std::max<size_t>(1, cfg.slots / std::max(1, cfg.group_size)));
     tasks = std::make_unique<Channel>(ctx, SocketKind::Pull, "tasks", Endpoints::connect_address(ep.tasks), false, small);
     rollouts = std::make_unique<Channel>(ctx, SocketKind::Push, "rollouts", Endpoints::connect_address(ep.rollouts), false);
     weights = std::make_unique<Channel>(ctx, SocketKind::Sub, "weights", Endpoints::connect_address(ep.weights), false);

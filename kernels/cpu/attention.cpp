@@ -26,12 +26,13 @@ inline void axpy(T a, const T* x, T* y, int D) {
 }
 
 // Softmax-weighted sum of `len` value rows for one query row; returns the log-sum-exp.
-// k(j) and v(j) give the j-th key and value rows. p is scratch of at least len values.
+// k(j) and v(j) give the j-th key (Dqk values) and value (Dv values) rows. p is scratch of at
+// least len values.
 template <typename T, typename KRow, typename VRow>
-T attend_row(T* o, const T* qi, int len, KRow k, VRow v, int D, T scale, T* p) {
+T attend_row(T* o, const T* qi, int len, KRow k, VRow v, int Dqk, int Dv, T scale, T* p) {
   T m = -std::numeric_limits<T>::infinity();
   for (int j = 0; j < len; ++j) {
-    p[j] = dot(qi, k(j), D) * scale;
+    p[j] = dot(qi, k(j), Dqk) * scale;
     m = std::max(m, p[j]);
   }
   T sum = 0;
@@ -39,9 +40,9 @@ T attend_row(T* o, const T* qi, int len, KRow k, VRow v, int D, T scale, T* p) {
     p[j] = exp_value(p[j] - m);
     sum += p[j];
   }
-  std::memset(o, 0, sizeof(T) * D);
+  std::memset(o, 0, sizeof(T) * Dv);
   T inv = T(1) / sum;
-  for (int j = 0; j < len; ++j) axpy(p[j] * inv, v(j), o, D);
+  for (int j = 0; j < len; ++j) axpy(p[j] * inv, v(j), o, Dv);
   return m + std::log(sum);
 }
 
@@ -65,7 +66,7 @@ namespace {
 // Both passes work on blocks of kBlock query rows of one (sequence, head): the scores of a block
 // against the keys it can see, S = scale * Q_blk K^T, come from one GEMM, and so do the products
 // with V (forward) and the gradient GEMMs (backward). Q, K and V are read in place through the
-// GEMM row strides (H*D for queries, KVH*D for keys and values).
+// GEMM row strides (H*Dqk for queries, KVH*Dqk for keys, KVH*Dv for values, H*Dv for outputs).
 constexpr int kBlock = 64;
 
 // Fills P (rows x cols, leading dimension ld) with the causal softmax probabilities of query rows
@@ -100,28 +101,30 @@ void causal_softmax_block(T* P, int rows, int cols, int ld, int r0, const T* lse
 
 template <typename T>
 void attention_forward(T* out, T* lse, const T* q, const T* k, const T* v, const int32_t* cu_seqlens, int S,
-                       int H, int KVH, int D, T scale) {
+                       int H, int KVH, int Dqk, int Dv, T scale) {
   R1_CHECK(KVH > 0 && H % KVH == 0, "H=", H, " not a multiple of KVH=", KVH);
   const int group = H / KVH;
   const int maxL = max_len(cu_seqlens, S);
-  const int qs = H * D, kvs = KVH * D;
-#pragma omp parallel if (parallel_worth_it(cu_seqlens, S, H, D))
+  const int qs = H * Dqk, ks = KVH * Dqk, vs = KVH * Dv, os = H * Dv;
+#pragma omp parallel if (parallel_worth_it(cu_seqlens, S, H, (Dqk + Dv) / 2))
   {
     std::vector<T> P(static_cast<size_t>(kBlock) * std::max(maxL, 1));
 #pragma omp for schedule(dynamic, 1)
     for (int item = 0; item < S * H; ++item) {
       const int s = item / H, h = item % H, g = h / group;
       const int b = cu_seqlens[s], L = cu_seqlens[s + 1] - b;
-      const T* Q = q + static_cast<size_t>(b) * qs + h * D;
-      const T* K = k + static_cast<size_t>(b) * kvs + g * D;
-      const T* Vv = v + static_cast<size_t>(b) * kvs + g * D;
-      T* O = out + static_cast<size_t>(b) * qs + h * D;
+      const T* Q = q + static_cast<size_t>(b) * qs + h * Dqk;
+      const T* K = k + static_cast<size_t>(b) * ks + g * Dqk;
+      const T* Vv = v + static_cast<size_t>(b) * vs + g * Dv;
+      T* O = out + static_cast<size_t>(b) * os + h * Dv;
       T* lse_h = lse + static_cast<size_t>(b) * H + h;
       for (int r0 = 0; r0 < L; r0 += kBlock) {
         const int rows = std::min(kBlock, L - r0), cols = r0 + rows;
-        gemm<T>(false, true, rows, cols, D, scale, Q + static_cast<size_t>(r0) * qs, qs, K, kvs, T(0), P.data(), cols);
+        gemm<T>(false, true, rows, cols, Dqk, scale, Q + static_cast<size_t>(r0) * qs, qs, K, ks, T(0), P.data(),
+                cols);
         causal_softmax_block(P.data(), rows, cols, cols, r0, (const T*)nullptr, lse_h, H);
-        gemm<T>(false, false, rows, D, cols, T(1), P.data(), cols, Vv, kvs, T(0), O + static_cast<size_t>(r0) * qs, qs);
+        gemm<T>(false, false, rows, Dv, cols, T(1), P.data(), cols, Vv, vs, T(0), O + static_cast<size_t>(r0) * os,
+                os);
       }
     }
   }
@@ -129,48 +132,50 @@ void attention_forward(T* out, T* lse, const T* q, const T* k, const T* v, const
 
 template <typename T>
 void attention_backward(T* dq, T* dk, T* dv, const T* dout, const T* out, const T* lse, const T* q, const T* k,
-                        const T* v, const int32_t* cu_seqlens, int S, int H, int KVH, int D, T scale) {
+                        const T* v, const int32_t* cu_seqlens, int S, int H, int KVH, int Dqk, int Dv, T scale) {
   const int group = H / KVH;
   const int N = cu_seqlens[S];
   const int maxL = max_len(cu_seqlens, S);
-  const int qs = H * D, kvs = KVH * D;
-  std::memset(dk, 0, sizeof(T) * static_cast<size_t>(N) * kvs);
-  std::memset(dv, 0, sizeof(T) * static_cast<size_t>(N) * kvs);
+  const int qs = H * Dqk, ks = KVH * Dqk, vs = KVH * Dv, os = H * Dv;
+  std::memset(dk, 0, sizeof(T) * static_cast<size_t>(N) * ks);
+  std::memset(dv, 0, sizeof(T) * static_cast<size_t>(N) * vs);
   // One work item per (sequence, kv head): it owns that head's dk and dv rows, so accumulation
   // needs no locks and the result does not depend on scheduling.
-#pragma omp parallel if (parallel_worth_it(cu_seqlens, S, H, D))
+#pragma omp parallel if (parallel_worth_it(cu_seqlens, S, H, (Dqk + Dv) / 2))
   {
     std::vector<T> P(static_cast<size_t>(kBlock) * std::max(maxL, 1)), dP(P.size()), Di(kBlock);
 #pragma omp for schedule(dynamic, 1)
     for (int item = 0; item < S * KVH; ++item) {
       const int s = item / KVH, g = item % KVH;
       const int b = cu_seqlens[s], L = cu_seqlens[s + 1] - b;
-      const T* K = k + static_cast<size_t>(b) * kvs + g * D;
-      const T* Vv = v + static_cast<size_t>(b) * kvs + g * D;
-      T* dK = dk + static_cast<size_t>(b) * kvs + g * D;
-      T* dV = dv + static_cast<size_t>(b) * kvs + g * D;
+      const T* K = k + static_cast<size_t>(b) * ks + g * Dqk;
+      const T* Vv = v + static_cast<size_t>(b) * vs + g * Dv;
+      T* dK = dk + static_cast<size_t>(b) * ks + g * Dqk;
+      T* dV = dv + static_cast<size_t>(b) * vs + g * Dv;
       for (int h = g * group; h < (g + 1) * group; ++h) {
-        const size_t off = static_cast<size_t>(b) * qs + h * D;
-        const T *Q = q + off, *O = out + off, *dO = dout + off;
-        T* dQ = dq + off;
+        const size_t qoff = static_cast<size_t>(b) * qs + h * Dqk, ooff = static_cast<size_t>(b) * os + h * Dv;
+        const T *Q = q + qoff, *O = out + ooff, *dO = dout + ooff;
+        T* dQ = dq + qoff;
         const T* lse_h = lse + static_cast<size_t>(b) * H + h;
         for (int r0 = 0; r0 < L; r0 += kBlock) {
           const int rows = std::min(kBlock, L - r0), cols = r0 + rows;
-          const size_t qr = static_cast<size_t>(r0) * qs;
-          gemm<T>(false, true, rows, cols, D, scale, Q + qr, qs, K, kvs, T(0), P.data(), cols);
+          const size_t qr = static_cast<size_t>(r0) * qs, orow = static_cast<size_t>(r0) * os;
+          gemm<T>(false, true, rows, cols, Dqk, scale, Q + qr, qs, K, ks, T(0), P.data(), cols);
           causal_softmax_block(P.data(), rows, cols, cols, r0, lse_h, (T*)nullptr, H);
           // dP = dO V^T; dS = P * (dP - rowsum(dO * O)) * scale
-          gemm<T>(false, true, rows, cols, D, T(1), dO + qr, qs, Vv, kvs, T(0), dP.data(), cols);
-          for (int i = 0; i < rows; ++i) Di[i] = dot(dO + qr + static_cast<size_t>(i) * qs, O + qr + static_cast<size_t>(i) * qs, D);
+          gemm<T>(false, true, rows, cols, Dv, T(1), dO + orow, os, Vv, vs, T(0), dP.data(), cols);
+          for (int i = 0; i < rows; ++i) {
+            Di[i] = dot(dO + orow + static_cast<size_t>(i) * os, O + orow + static_cast<size_t>(i) * os, Dv);
+          }
           for (int i = 0; i < rows; ++i) {
             const T* p = P.data() + static_cast<size_t>(i) * cols;
             T* ds = dP.data() + static_cast<size_t>(i) * cols;
             const T d = Di[i];
             for (int j = 0; j < cols; ++j) ds[j] = p[j] * (ds[j] - d) * scale;
           }
-          gemm<T>(false, false, rows, D, cols, T(1), dP.data(), cols, K, kvs, T(0), dQ + qr, qs);
-          gemm<T>(true, false, cols, D, rows, T(1), dP.data(), cols, Q + qr, qs, T(1), dK, kvs);
-          gemm<T>(true, false, cols, D, rows, T(1), P.data(), cols, dO + qr, qs, T(1), dV, kvs);
+          gemm<T>(false, false, rows, Dqk, cols, T(1), dP.data(), cols, K, ks, T(0), dQ + qr, qs);
+          gemm<T>(true, false, cols, Dqk, rows, T(1), dP.data(), cols, Q + qr, qs, T(1), dK, ks);
+          gemm<T>(true, false, cols, Dv, rows, T(1), P.data(), cols, dO + orow, os, T(1), dV, vs);
         }
       }
     }
@@ -179,13 +184,13 @@ void attention_backward(T* dq, T* dk, T* dv, const T* dout, const T* out, const 
 
 template <typename T>
 void attention_cached_forward(T* out, const T* q, const T* const* k_rows, const T* const* v_rows,
-                              const int32_t* kv_len, int N, int H, int KVH, int D, T scale) {
+                              const int32_t* kv_len, int N, int H, int KVH, int Dqk, int Dv, T scale) {
   const int group = H / KVH;
   int maxL = 0;
   double work = 0;
   for (int n = 0; n < N; ++n) {
     maxL = std::max(maxL, kv_len[n]);
-    work += static_cast<double>(kv_len[n]) * H * D * 4;
+    work += static_cast<double>(kv_len[n]) * H * (Dqk + Dv) * 2;
   }
 #pragma omp parallel if (work > 1e6)
   {
@@ -193,22 +198,22 @@ void attention_cached_forward(T* out, const T* q, const T* const* k_rows, const 
 #pragma omp for schedule(dynamic, 1)
     for (int item = 0; item < N * H; ++item) {
       const int n = item / H, h = item % H, g = h / group;
-      const size_t stride = static_cast<size_t>(KVH) * D;
-      auto krow = [&](int j) { return k_rows[n] + j * stride + static_cast<size_t>(g) * D; };
-      auto vrow = [&](int j) { return v_rows[n] + j * stride + static_cast<size_t>(g) * D; };
-      size_t row = static_cast<size_t>(n) * H + h;
-      attend_row(out + row * D, q + row * D, kv_len[n], krow, vrow, D, scale, p.data());
+      const size_t ks = static_cast<size_t>(KVH) * Dqk, vs = static_cast<size_t>(KVH) * Dv;
+      auto krow = [&](int j) { return k_rows[n] + j * ks + static_cast<size_t>(g) * Dqk; };
+      auto vrow = [&](int j) { return v_rows[n] + j * vs + static_cast<size_t>(g) * Dv; };
+      const size_t row = static_cast<size_t>(n) * H + h;
+      attend_row(out + row * Dv, q + row * Dqk, kv_len[n], krow, vrow, Dqk, Dv, scale, p.data());
     }
   }
 }
 
 #define R1_INSTANTIATE(T)                                                                                    \
   template void attention_forward<T>(T*, T*, const T*, const T*, const T*, const int32_t*, int, int, int, int, \
-                                     T);                                                                     \
+                                     int, T);                                                                \
   template void attention_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*, const T*,  \
-                                      const int32_t*, int, int, int, int, T);                                \
+                                      const int32_t*, int, int, int, int, int, T);                           \
   template void attention_cached_forward<T>(T*, const T*, const T* const*, const T* const*, const int32_t*,   \
-                                            int, int, int, int, T);
+                                            int, int, int, int, int, T);
 R1_INSTANTIATE(float)
 R1_INSTANTIATE(double)
 #undef R1_INSTANTIATE

@@ -23,20 +23,25 @@ RopeTable<T>::RopeTable(int max_pos_, int head_dim, double theta) : max_pos(max_
 
 namespace {
 template <typename T>
-void rotate(T* x, const int32_t* pos, int N, int H, int D, const RopeTable<T>& t, T sign) {
+void rotate(T* x, const int32_t* pos, int N, int H, int D, const RopeTable<T>& t, RopeLayout layout, T sign) {
   const int half = D / 2;
+  R1_CHECK(half == t.half, "rope table built for head size ", 2 * t.half, ", applied to ", D);
+  const size_t stride = layout.stride > 0 ? static_cast<size_t>(layout.stride) : static_cast<size_t>(D);
+  // Element i of a pair (a = v[ia], b = v[ib]) rotates by angle i.
+  const int step = layout.interleaved ? 2 : 1, partner = layout.interleaved ? 1 : half;
 #pragma omp parallel for if (N * H > 256)
   for (int n = 0; n < N; ++n) {
     R1_CHECK(pos[n] >= 0 && pos[n] < t.max_pos, "position ", pos[n], " outside the rope table (", t.max_pos, ")");
     const T* c = t.cos.data() + static_cast<size_t>(pos[n]) * half;
     const T* s = t.sin.data() + static_cast<size_t>(pos[n]) * half;
     for (int h = 0; h < H; ++h) {
-      T* v = x + (static_cast<size_t>(n) * H + h) * D;
+      T* v = x + (static_cast<size_t>(n) * H + h) * stride;
       for (int i = 0; i < half; ++i) {
-        T a = v[i], b = v[i + half];
-        T si = sign * s[i];
-        v[i] = a * c[i] - b * si;
-        v[i + half] = b * c[i] + a * si;
+        T& a = v[i * step];
+        T& b = v[i * step + partner];
+        const T a0 = a, b0 = b, si = sign * s[i];
+        a = a0 * c[i] - b0 * si;
+        b = b0 * c[i] + a0 * si;
       }
     }
   }
@@ -44,20 +49,20 @@ void rotate(T* x, const int32_t* pos, int N, int H, int D, const RopeTable<T>& t
 }  // namespace
 
 template <typename T>
-void rope_forward(T* x, const int32_t* pos, int N, int H, int D, const RopeTable<T>& table) {
-  rotate(x, pos, N, H, D, table, T(1));
+void rope_forward(T* x, const int32_t* pos, int N, int H, int D, const RopeTable<T>& table, RopeLayout layout) {
+  rotate(x, pos, N, H, D, table, layout, T(1));
 }
 
 template <typename T>
-void rope_backward(T* dx, const int32_t* pos, int N, int H, int D, const RopeTable<T>& table) {
-  rotate(dx, pos, N, H, D, table, T(-1));
+void rope_backward(T* dx, const int32_t* pos, int N, int H, int D, const RopeTable<T>& table, RopeLayout layout) {
+  rotate(dx, pos, N, H, D, table, layout, T(-1));
 }
 
 template struct RopeTable<float>;
 template struct RopeTable<double>;
-template void rope_forward<float>(float*, const int32_t*, int, int, int, const RopeTable<float>&);
-template void rope_forward<double>(double*, const int32_t*, int, int, int, const RopeTable<double>&);
-template void rope_backward<float>(float*, const int32_t*, int, int, int, const RopeTable<float>&);
-template void rope_backward<double>(double*, const int32_t*, int, int, int, const RopeTable<double>&);
+template void rope_forward<float>(float*, const int32_t*, int, int, int, const RopeTable<float>&, RopeLayout);
+template void rope_forward<double>(double*, const int32_t*, int, int, int, const RopeTable<double>&, RopeLayout);
+template void rope_backward<float>(float*, const int32_t*, int, int, int, const RopeTable<float>&, RopeLayout);
+template void rope_backward<double>(double*, const int32_t*, int, int, int, const RopeTable<double>&, RopeLayout);
 
 }  // namespace r1::cpu

@@ -57,7 +57,7 @@ void router_forward(T* scores, int32_t* idx, T* w, const T* logits, const float*
           keep[best] = 1;
         }
         for (int e = 0; e < E; ++e) {
-          if (!keep[e / gsize]) choice[e] = T(0);
+          if (!keep[e / gsize]) choice[e] = neg_inf;
         }
       }
       std::fill(taken.begin(), taken.end(), 0);

@@ -3,8 +3,10 @@
 //   choice = scores + bias            (bias: aux-loss-free balancing; selection only)
 //   group-limited: experts form n_group groups; a group's score is the sum of its top-2 choice
 //   values (sigmoid) or its max (softmax); experts outside the best topk_group groups are
-//   masked to 0.0 before top-k, as Hugging Face does (DeepSeek's reference code uses -inf; with
-//   a negative bias the two can differ, and we follow HF so that HF checkpoints match).
+//   masked to -inf before top-k, so they are never chosen. This is what DeepSeek's reference
+//   code and current Hugging Face transformers (5.x, DeepseekV3TopkRouter) do. transformers 4.x
+//   masked with 0.0 instead, which differs only when the bias pushes every kept choice below 0;
+//   we follow the transformers version the reference dumps in tests/data/hf/ come from.
 //   idx = top-k of choice (ties go to the lower expert index)
 //   w = scores[idx], divided by their sum when norm_topk, then times `scale`.
 #pragma once

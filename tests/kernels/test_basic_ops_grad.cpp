@@ -79,6 +79,41 @@ TEST(RopeGrad, RotationAndInverse) {
   EXPECT_NEAR(dot(y, y), dot(x, x), 1e-9);
 }
 
+// Interleaved pairs on heads spaced wider than the rotated part (MLA's query heads): the
+// rotation is the rotate-half one on de-interleaved values (as Hugging Face computes it), the
+// values outside the rotated part are untouched, and backward is the exact adjoint.
+TEST(RopeGrad, InterleavedAndStrided) {
+  const int N = 5, H = 3, D = 6, stride = 10, off = 4;
+  RopeTable<double> table(32, D, 500.0);
+  std::vector<int32_t> pos = {0, 3, 4, 9, 30};
+  auto x = randn(N * H * stride, 12), R = randn(N * H * stride, 13);
+  const RopeLayout layout{stride, true};
+  auto y = x;
+  rope_forward(y.data() + off, pos.data(), N, H, D, table, layout);
+  for (int n = 0; n < N; ++n) {
+    for (int h = 0; h < H; ++h) {
+      const size_t base = (static_cast<size_t>(n) * H + h) * stride;
+      for (int i = 0; i < off; ++i) EXPECT_EQ(y[base + i], x[base + i]);
+      // De-interleave, rotate halves, compare against the pairs rotated in place.
+      std::vector<double> d(D);
+      for (int i = 0; i < D / 2; ++i) d[i] = x[base + off + 2 * i], d[i + D / 2] = x[base + off + 2 * i + 1];
+      rope_forward(d.data(), &pos[n], 1, 1, D, table);
+      for (int i = 0; i < D / 2; ++i) {
+        EXPECT_NEAR(y[base + off + 2 * i], d[i], 1e-14);
+        EXPECT_NEAR(y[base + off + 2 * i + 1], d[i + D / 2], 1e-14);
+      }
+    }
+  }
+  auto loss = [&] {
+    auto z = x;
+    rope_forward(z.data() + off, pos.data(), N, H, D, table, layout);
+    return dot(z, R);
+  };
+  auto dx = R;
+  rope_backward(dx.data() + off, pos.data(), N, H, D, table, layout);
+  check_gradient("rope.interleaved.dx", x, dx, loss);
+}
+
 TEST(Rope, HandComputed) {
   // D = 2: one pair, inv_freq = 1, so position p rotates by p radians.
   RopeTable<double> table(4, 2, 10000.0);

@@ -82,20 +82,21 @@ TEST(Router, GroupLimitedSelection) {
   EXPECT_EQ(idx[0], 0);
 }
 
-TEST(Router, MaskedGroupsUseZeroLikeHuggingFace) {
-  // With a large negative bias every unmasked choice is below 0, so an expert of a dropped group
-  // (masked to 0.0, as HF does) wins the top-k. This pins the HF convention.
+TEST(Router, MaskedGroupsAreNeverChosen) {
+  // With a large negative bias every kept choice is below 0. Dropped groups are masked to -inf
+  // (DeepSeek's reference code and transformers 5.x), so the kept group still wins; masking with
+  // 0.0 (transformers 4.x) would pick expert 2 of the dropped group instead.
   RouterSpec sp;
   sp.n_experts = 4;
   sp.top_k = 1;
   sp.sigmoid = true;
   sp.n_group = 2;
   sp.topk_group = 1;
-  std::vector<double> logits = {3.0, 3.0, -3.0, -3.0}, scores(4), w(1);
+  std::vector<double> logits = {3.0, 2.0, -3.0, -3.0}, scores(4), w(1);
   std::vector<int32_t> idx(1);
   std::vector<float> bias = {-2.0f, -2.0f, -9.0f, -9.0f};
   router_forward(scores.data(), idx.data(), w.data(), logits.data(), bias.data(), sp, 1);
-  EXPECT_EQ(idx[0], 2);  // group 0 kept (choices ~ -1.05), group 1 masked to 0.0 > -1.05
+  EXPECT_EQ(idx[0], 0);  // group 0 kept (choices ~ -1.05, -1.12); group 1 masked to -inf
 }
 
 class RouterGrad : public ::testing::TestWithParam<std::tuple<bool, bool, int>> {};

@@ -11,7 +11,26 @@ namespace r1::test {
 
 inline std::string repo_path(const std::string& rel) { return std::string(R1_SOURCE_DIR) + "/" + rel; }
 
+// tiny-moe: DeepSeek-V3 layout with Multi-head Latent Attention.
 inline ModelConfig tiny_config() { return ModelConfig::load(repo_path("configs/models/tiny-moe.json")); }
+
+// tiny-moe's sizes with grouped-query attention instead (4 query heads sharing 2 kv heads of
+// 8 dims) in the Qwen3-MoE layout: q/k-norm, softmax routing, no shared expert, no selection bias.
+inline ModelConfig tiny_gqa_config() {
+  ModelConfig c = tiny_config();
+  c.model_type = "qwen3_moe";
+  c.q_lora_rank = c.kv_lora_rank = c.qk_nope_head_dim = c.qk_rope_head_dim = c.v_head_dim = 0;
+  c.rope_interleave = false;
+  c.num_key_value_heads = 2;
+  c.head_dim = 8;
+  c.qk_norm = true;
+  c.scoring_func = "softmax";
+  c.n_shared_experts = 0;
+  c.first_k_dense_replace = 0;
+  c.mlp_only_layers = {0};
+  c.validate("tiny_gqa_config");
+  return c;
+}
 
 // Sequences of the given lengths with random tokens.
 inline PackedBatch random_batch(const std::vector<int>& lengths, int vocab, uint64_t seed) {

@@ -59,7 +59,13 @@ TEST(Checkpoint, SaveLoadIsBitExact) {
   EXPECT_NE(f.find("model.layers.1.mlp.experts.3.down_proj.weight"), nullptr);
   EXPECT_NE(f.find("model.layers.1.mlp.shared_experts.gate_proj.weight"), nullptr);
   EXPECT_NE(f.find("model.layers.1.mlp.gate.e_score_correction_bias"), nullptr);
-  EXPECT_NE(f.find("model.layers.0.self_attn.q_norm.weight"), nullptr);
+  EXPECT_NE(f.find("model.layers.0.self_attn.kv_a_proj_with_mqa.weight"), nullptr);
+  EXPECT_NE(f.find("model.layers.0.self_attn.kv_b_proj.weight"), nullptr);
+  // config.json is DeepSeek-V3's, so transformers loads the folder as DeepseekV3ForCausalLM.
+  json cfg = load_json_file(join_path(dir, "config.json"));
+  EXPECT_EQ(cfg["architectures"], json::array({"DeepseekV3ForCausalLM"}));
+  EXPECT_EQ(cfg["model_type"], "deepseek_v3");
+  EXPECT_TRUE(cfg["q_lora_rank"].is_null());
   fs::remove_all(dir);
 }
 
@@ -120,7 +126,7 @@ TEST(Checkpoint, BadConfigJsonGivesFieldAndFile) {
   std::vector<Case> cases = {
       {"{ not json", "invalid JSON"},
       {j1.dump(), "field 'hidden_size': expected an integer"},
-      {j2.dump(), "field 'num_key_value_heads': must divide num_attention_heads"},
+      {j2.dump(), "field 'num_key_value_heads': must equal num_attention_heads (4) for Multi-head Latent Attention"},
       {j3.dump(), "unknown field 'hiden_size'"},
       {j4.dump(), "missing required field 'vocab_size'"},
       {j5.dump(), "field 'scoring_func'"},

@@ -11,8 +11,10 @@
 
 using namespace r1;
 
-TEST(KVCache, DecodeEqualsFullForwardAtEveryPosition) {
-  ModelConfig cfg = test::tiny_config();
+namespace {
+
+void check_decode_equals_full_forward(const ModelConfig& cfg, const std::string& label) {
+  SCOPED_TRACE(label);
   Model<float> m(cfg);
   m.init_weights(11);
   // Larger weights so that logits vary a lot across positions.
@@ -79,7 +81,20 @@ TEST(KVCache, DecodeEqualsFullForwardAtEveryPosition) {
     worst = std::max(worst, static_cast<double>(std::fabs(got[i] - full[i])));
   }
   EXPECT_LT(worst, 1e-4);
-  std::printf("max |cached - full| logit difference: %.3g\n", worst);
+  std::printf("%s: max |cached - full| logit difference: %.3g\n", label.c_str(), worst);
+}
+
+}  // namespace
+
+// tiny-moe caches Multi-head Latent Attention's expanded per-head keys and values.
+TEST(KVCache, DecodeEqualsFullForwardAtEveryPosition) {
+  check_decode_equals_full_forward(test::tiny_config(), "tiny-moe (MLA)");
+  ModelConfig lora = test::tiny_config();
+  lora.q_lora_rank = 12;
+  lora.rope_interleave = false;
+  lora.v_head_dim = 6;
+  check_decode_equals_full_forward(lora, "MLA with q_lora_rank, v_head_dim 6");
+  check_decode_equals_full_forward(test::tiny_gqa_config(), "GQA with q/k-norm");
 }
 
 TEST(KVCache, SlotsCanBeFreedAndRefilled) {

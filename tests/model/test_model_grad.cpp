@@ -1,4 +1,5 @@
-// Whole-model gradient check on tiny-moe in double precision. Loss = sum_t R[t] * logprob[t]
+// Whole-model gradient checks in double precision, on tiny-moe (Multi-head Latent Attention) and
+// on variants covering the other attention and routing paths. Loss = sum_t R[t] * logprob[t]
 // for random R, so dL/dlogprob = R. Every parameter tensor (embedding, attention, q/k-norm, dense
 // FFN, router, routed and shared experts, final norm, LM head) is compared entry by entry
 // (up to 24 evenly spread entries each) with central differences, h = 1e-5.
@@ -16,7 +17,7 @@ using namespace r1;
 
 namespace {
 
-void run_grad_check(ModelConfig cfg, const std::string& label, double temperature = 1.0) {
+void run_grad_check(ModelConfig cfg, const std::string& label, double temperature = 1.0, double atol = 1e-10) {
   Model<double> m(cfg);
   m.init_weights(7);
   // Larger weights than the 0.02 default make every path matter to the loss.
@@ -64,7 +65,7 @@ void run_grad_check(ModelConfig cfg, const std::string& label, double temperatur
       skipped += changed;
       return changed;
     };
-    test::check_gradient(label + ":" + info.name, x, g, loss, 1e-5, 1e-10, 24, 1e-5, flipped);
+    test::check_gradient(label + ":" + info.name, x, g, loss, 1e-5, atol, 24, 1e-5, flipped);
     std::copy(x.begin(), x.end(), p + info.offset);
   }
   std::printf("%s: %zu tensors checked, %d entries skipped for routing flips\n", label.c_str(),
@@ -74,18 +75,44 @@ void run_grad_check(ModelConfig cfg, const std::string& label, double temperatur
 
 }  // namespace
 
+// tiny-moe: Multi-head Latent Attention with q_proj, interleaved RoPE, sigmoid routing with the
+// selection bias, a dense first block and a shared expert.
 TEST(ModelGrad, TinyMoeEveryTensor) { run_grad_check(test::tiny_config(), "tiny-moe"); }
 
-TEST(ModelGrad, SoftmaxRoutingTiedEmbeddingsGroupsBiases) {
+// MLA with the low-rank query path (q_a_proj, q_a_layernorm, q_b_proj), rotate-half RoPE,
+// v_head_dim != qk head size, group-limited routing and tied embeddings.
+TEST(ModelGrad, MlaQueryLoraGroupsTied) {
   ModelConfig c = test::tiny_config();
-  c.scoring_func = "softmax";
-  c.norm_topk_prob = false;
-  c.routed_scaling_factor = 1.5;
-  c.tie_word_embeddings = true;
-  c.qk_norm = false;
-  c.attention_bias = true;
+  c.q_lora_rank = 12;
+  c.rope_interleave = false;
+  c.qk_nope_head_dim = 6;
+  c.v_head_dim = 10;
   c.n_group = 2;
   c.topk_group = 1;
-  c.first_k_dense_replace = 0;
-  run_grad_check(c, "variant", 0.7);  // log-probs at temperature 0.7, as GRPO uses them
+  c.routed_scaling_factor = 1.5;
+  c.tie_word_embeddings = true;
+  run_grad_check(c, "mla-variant", 0.7);  // log-probs at temperature 0.7, as GRPO uses them
+}
+
+// Grouped-query attention with q/k-norm, softmax routing (Qwen3-MoE layout). Without a shared
+// expert some routed-expert gradients are ~1e-6, where central differences of a loss of ~20 carry
+// ~2e-10 of rounding noise (20 * 1e-16 / h): atol 1e-9 sits above that noise and far below any
+// wrong backward term.
+TEST(ModelGrad, GqaQkNormSoftmax) { run_grad_check(test::tiny_gqa_config(), "gqa-qknorm", 1.0, 1e-9); }
+
+// Grouped-query attention with q/k/v biases and no q/k-norm (Qwen2 attention) under a
+// renormalisation-free softmax router with groups.
+TEST(ModelGrad, GqaBiasesSoftmaxGroups) {
+  ModelConfig c = test::tiny_gqa_config();
+  c.model_type = "r1_moe";
+  c.qk_norm = false;
+  c.attention_bias = true;
+  c.norm_topk_prob = false;
+  c.routed_scaling_factor = 1.5;
+  c.n_group = 2;
+  c.topk_group = 1;
+  c.n_shared_experts = 1;
+  c.tie_word_embeddings = true;
+  c.mlp_only_layers.clear();
+  run_grad_check(c, "gqa-variant", 0.7);
 }
