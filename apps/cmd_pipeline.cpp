@@ -8,9 +8,14 @@
 //     "sft": "configs/quickstart-sft.json" | {...},   an r1 sft config ("out" is replaced)
 //     "rl": "configs/quickstart-rl.json" | {...},     an r1 run config (model.init and out replaced)
 //     "eval": {"tasks": SPEC, "samples": 8, "temperature": 1.0, "top_p": 1.0,
-//              "max_new_tokens": 128, "seed": 0, "greedy": true}
+//              "max_new_tokens": 128, "seed": 0, "greedy": true},
+//     "target": {"suite": one suite of eval.tasks, "min_gain": 0.20}   optional
 //   }
+// The target is declared before the run: the suite on which RL must raise sampled pass@1 by at
+// least min_gain over the cold start. The summary says whether it did; the exit code does not
+// depend on it (a run that misses its target still finished).
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 #include "apps/args.h"
@@ -61,6 +66,12 @@ json evaluate(const std::string& model_dir, const EvalOptions& opt, const std::v
   return report;
 }
 
+std::string fixed(double minutes) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f", minutes);
+  return b;
+}
+
 }  // namespace
 
 int cmd_pipeline(int argc, char** argv) {
@@ -77,7 +88,6 @@ int cmd_pipeline(int argc, char** argv) {
   if (!r.has("sft") || !r.has("rl") || !r.has("eval")) fail(path, ": needs the sections \"sft\", \"rl\" and \"eval\"");
   json sft_j = section(r, "sft"), rl_j = section(r, "rl");
   JsonReader e = r.child("eval", true);
-  r.done();
   // Everything is read and checked before any work.
   const std::string sft_dir = join_path(out, "sft"), rl_dir = join_path(out, "rl");
   sft_j["out"] = sft_dir;
@@ -103,6 +113,19 @@ int cmd_pipeline(int argc, char** argv) {
   eo.slots = e.get<int>("slots", 64);
   e.done();
   std::vector<SuiteSpec> suites = parse_suites(tasks);
+  std::string target;
+  double min_gain = 0.20;
+  if (r.has("target")) {
+    JsonReader t = r.child("target", true);
+    target = t.req<std::string>("suite");
+    min_gain = t.get<double>("min_gain", min_gain);
+    t.check(std::isfinite(min_gain) && min_gain > -1 && min_gain < 1, "min_gain", "must be in (-1, 1)");
+    t.done();
+    bool found = false;
+    for (const auto& s : suites) found = found || s.text == target;
+    if (!found) fail(where(path, "target"), ": suite '", target, "' is not one of eval.tasks (", tasks, ")");
+  }
+  r.done();
   make_dirs(out);
   write_file_atomic(join_path(out, "pipeline.json"), cfg.dump(2) + "\n");
   const auto t0 = std::chrono::steady_clock::now();
@@ -145,8 +168,10 @@ int cmd_pipeline(int argc, char** argv) {
   const double total_min = minutes();
   std::string md = "## before RL (cold start)\n\n" + markdown_table(before) + "\n## after RL\n\n" + markdown_table(after) +
                    "\n" + markdown_comparison(compare_reports(after, before), "after", "before") +
-                   cat("\nwall time (this invocation): SFT ", sft_min, " min, eval ", before_min - sft_min, " min, RL ",
-                       rl_min - before_min, " min, eval ", total_min - rl_min, " min\n");
+                   cat("\nwall time (this invocation): SFT ", fixed(sft_min), " min, eval ", fixed(before_min - sft_min),
+                       " min, RL ", fixed(rl_min - before_min), " min, eval ", fixed(total_min - rl_min), " min, total ",
+                       fixed(total_min), " min\n");
+  if (!target.empty()) md += "\n" + target_verdict(before, after, target, min_gain);
   write_file_atomic(join_path(out, "summary.md"), md);
   std::printf("%s", md.c_str());
   return 0;

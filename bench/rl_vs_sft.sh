@@ -12,17 +12,22 @@
 # Reports go to OUT/<N>/*.json and a summary table to OUT/summary.md (with the machine's core
 # count and wall times). Stages already done are skipped, so the script can be re-run after a kill.
 #
-# usage: bench/rl_vs_sft.sh [--sizes "250 500 1000 2000"] [--minutes 9] [--pipeline configs/quickstart.json]
-#                           [--out docs/results/rl_vs_sft] [--r1 build/r1]
+# The cold start trains for the SFT config's fixed number of steps at every N (equal compute), so
+# small sets are seen for more epochs. Continued SFT runs at a constant learning rate (--sft-lr,
+# default 5e-4: between the cold start's peak 2e-3 and its final 2e-4).
+#
+# usage: bench/rl_vs_sft.sh [--sizes "250 500 1000 2000"] [--minutes M (default: the RL config's max_seconds)] [--pipeline configs/quickstart.json]
+#                           [--out docs/results/rl_vs_sft] [--work runs/rl_vs_sft] [--sft-lr 5e-4] [--r1 build/r1]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sizes="250 500 1000 2000"
-minutes=9
+minutes=""  # default: the RL config's max_seconds
 pipeline=configs/quickstart.json
 out=docs/results/rl_vs_sft
 work=runs/rl_vs_sft
 r1=build/r1
+sft_lr=5e-4
 while [ $# -gt 0 ]; do
   case "$1" in
     --sizes) sizes="$2"; shift 2 ;;
@@ -31,19 +36,32 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift 2 ;;
     --work) work="$2"; shift 2 ;;
     --r1) r1="$2"; shift 2 ;;
-    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
+    --sft-lr) sft_lr="$2"; shift 2 ;;
+    -h|--help) sed -n 2,24p "$0"; exit 0 ;;
     *) echo "rl_vs_sft.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 [ -x "$r1" ] || { echo "rl_vs_sft.sh: $r1 not found; build first (scripts/build.sh)" >&2; exit 1; }
 mkdir -p "$out" "$work"
+if [ -z "$minutes" ]; then
+  minutes=$(python3 - "$pipeline" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+rl = json.load(open(p["rl"])) if isinstance(p["rl"], str) else p["rl"]
+s = rl["learner"].get("max_seconds", 0)
+if not s: sys.exit("rl_vs_sft.sh: the RL config has no learner.max_seconds; pass --minutes")
+print(s / 60)
+PY
+)
+fi
 seconds=$(python3 -c "print(int(float('$minutes') * 60))")
 
 # Configs derived from the pipeline config's sft/rl/eval sections (python3 only edits JSON).
 derive() {  # derive KIND N DIR -> prints the path of the derived config
-  python3 - "$pipeline" "$1" "$2" "$3" "$seconds" <<'PY'
+  python3 - "$pipeline" "$1" "$2" "$3" "$seconds" "$sft_lr" <<'PY'
 import json, sys, os
 pipeline, kind, n, d, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+sft_lr = float(sys.argv[6])
 p = json.load(open(pipeline))
 def load(x): return json.load(open(x)) if isinstance(x, str) else x
 sft, rl = load(p["sft"]), load(p["rl"])
@@ -55,7 +73,7 @@ elif kind == "sft":  # continued SFT: same examples, from the cold start, consta
     c["train"].pop("epochs", None); c["train"]["steps"] = 10**7; c["train"]["max_seconds"] = seconds
     c["train"]["checkpoint_every"] = 0
     c["schedule"] = {"kind": "constant", "warmup_steps": 0}
-    c["optimizer"]["lr"] = p.get("continued_sft_lr", c["optimizer"]["lr"])
+    c["optimizer"]["lr"] = sft_lr
 elif kind == "rl":
     c = rl; c["out"] = d
     c["model"] = {"init": os.path.join(os.path.dirname(d), "cold", "final")}
@@ -76,32 +94,90 @@ print(" ".join(args))
 PY
 )
 
+# Runs a stage unless its output exists, and appends its wall time to OUT/N/times.jsonl.
+stage() {  # stage N NAME DONE_FILE command...
+  local n="$1" name="$2" done_file="$3"; shift 3
+  [ -f "$done_file" ] && return 0
+  local t0; t0=$(date +%s.%N)
+  "$@"
+  python3 -c "import json,sys; print(json.dumps({'stage': sys.argv[1], 'seconds': round(float(sys.argv[3]) - float(sys.argv[2]), 1)}))" \
+    "$name" "$t0" "$(date +%s.%N)" >> "$out/$n/times.jsonl"
+}
+
 for n in $sizes; do
   d="$work/$n"
   mkdir -p "$d" "$out/$n"
-  [ -f "$d/cold/final/model.safetensors" ] || "$r1" sft "$(derive cold "$n" "$d/cold")" --no-progress
-  [ -f "$d/rl/final/model.safetensors" ] || { rm -rf "$d/rl"; "$r1" run "$(derive rl "$n" "$d/rl")"; }
-  [ -f "$d/sft/final/model.safetensors" ] || { rm -rf "$d/sft"; "$r1" sft "$(derive sft "$n" "$d/sft")" --no-progress; }
+  stage "$n" cold "$d/cold/final/model.safetensors" "$r1" sft "$(derive cold "$n" "$d/cold")" --no-progress
+  [ -f "$d/rl/final/model.safetensors" ] || rm -rf "$d/rl"
+  stage "$n" rl "$d/rl/final/model.safetensors" "$r1" run "$(derive rl "$n" "$d/rl")"
+  [ -f "$d/sft/final/model.safetensors" ] || rm -rf "$d/sft"
+  stage "$n" sft "$d/sft/final/model.safetensors" "$r1" sft "$(derive sft "$n" "$d/sft")" --no-progress
   for arm in cold rl sft; do
-    [ -f "$out/$n/$arm.json" ] || "$r1" eval --model "$d/$arm/final" $eval_args --no-progress --out "$out/$n/$arm.json"
+    stage "$n" "eval-$arm" "$out/$n/$arm.json" "$r1" eval --model "$d/$arm/final" $eval_args --no-progress --out "$out/$n/$arm.json"
   done
-  [ -f "$out/$n/rl-reward.svg" ] || "$r1" plot --runs "GRPO=$d/rl" --field reward/mean --title "GRPO training reward, N=$n" \
+  [ -f "$out/$n/rl-reward.svg" ] || "$r1" plot --runs "GRPO=$d/rl" --field sampled/accuracy --title "GRPO: accuracy of all samples, N=$n" \
       --out "$out/$n/rl-reward.svg" > /dev/null
+  for arm in rl sft; do  # steps done within the budget
+    python3 -c "import sys; print(sum(1 for _ in open(sys.argv[1])))" "$d/$arm/metrics.jsonl" > "$out/$n/$arm.steps"
+  done
 done
 
-python3 - "$out" "$minutes" "$sizes" <<'PY' > "$out/summary.md"
+python3 - "$out" "$minutes" "$sizes" "$pipeline" "$sft_lr" <<'PY' > "$out/summary.md"
 import json, os, sys
-out, minutes, sizes = sys.argv[1], sys.argv[2], sys.argv[3].split()
-print(f"# GRPO vs continued SFT from the same cold start ({minutes} min of wall time each, {os.cpu_count()} cores)\n")
-print("| N curated | arm | sampled pass@1 % [95% CI] | greedy pass@1 % [95% CI] | pass@K % |")
-print("|---|---|---|---|---|")
+out, minutes, sizes, pipeline, sft_lr = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4], sys.argv[5]
+p = json.load(open(pipeline))
+target = p.get("target", {}).get("suite")
+print(f"# GRPO vs continued SFT from the same cold start\n")
+print(f"{minutes} min of wall time per arm, {os.cpu_count()} cores. Pipeline config `{pipeline}`; "
+      f"continued SFT at constant lr {sft_lr}. Declared target suite: `{target}`.\n")
+print(f"Command: `bench/rl_vs_sft.sh --sizes \"{' '.join(sizes)}\" --minutes {minutes} --pipeline {pipeline} --sft-lr {sft_lr}`\n")
 def ci(x): return f"{100*x['mean']:.1f} [{100*x['lo']:.1f}, {100*x['hi']:.1f}]"
+def load(n, arm):
+    f = os.path.join(out, n, arm + ".json")
+    return json.load(open(f)) if os.path.exists(f) else None
+suites = []
 for n in sizes:
-    for arm, name in (("cold", "cold start"), ("rl", "(a) GRPO"), ("sft", "(b) continued SFT")):
-        p = os.path.join(out, n, arm + ".json")
-        if not os.path.exists(p): continue
-        s = json.load(open(p))["suites"][0]
-        k = str(s["samples_per_task"])
-        print(f"| {n} | {name} | {ci(s['pass@1'])} | {ci(s['greedy_pass@1']) if 'greedy_pass@1' in s else '-'} | {100*s['pass@k'].get(k, 0):.1f} |")
+    r = load(n, "cold")
+    if r: suites = [s["suite"] for s in r["suites"]]; break
+for suite in suites:
+    print(f"## {suite}{' (target)' if suite == target else ''}\n")
+    print("| N curated | arm | steps | sampled pass@1 % [95% CI] | greedy pass@1 % [95% CI] | pass@K % |")
+    print("|---|---|---|---|---|---|")
+    for n in sizes:
+        for arm, name in (("cold", "cold start"), ("rl", "(a) GRPO"), ("sft", "(b) continued SFT")):
+            r = load(n, arm)
+            if not r: continue
+            s = next(x for x in r["suites"] if x["suite"] == suite)
+            k = str(s["samples_per_task"])
+            sf = os.path.join(out, n, arm + ".steps")
+            steps = open(sf).read().strip() if os.path.exists(sf) else "-"
+            g = ci(s["greedy_pass@1"]) if "greedy_pass@1" in s else "-"
+            print(f"| {n} | {name} | {steps} | {ci(s['pass@1'])} | {g} | {100*s['pass@k'].get(k, 0):.1f} |")
+    print()
+    print("| N curated | (a) - cold start, sampled pass@1 | (a) vs (b), sampled pass@1 | (a) vs (b), greedy pass@1 |")
+    print("|---|---|---|---|")
+    for n in sizes:
+        c, a, b = load(n, "cold"), load(n, "rl"), load(n, "sft")
+        if not (c and a and b): continue
+        pick = lambda r: next(x for x in r["suites"] if x["suite"] == suite)
+        sc, sa, sb = pick(c), pick(a), pick(b)
+        def verdict(key):
+            if key not in sa or key not in sb: return "-"
+            xa, xb = sa[key], sb[key]
+            if xa["lo"] > xb["hi"]: w = "(a) wins, intervals apart"
+            elif xb["lo"] > xa["hi"]: w = "(b) wins, intervals apart"
+            else: w = "(a) ahead, intervals overlap" if xa["mean"] > xb["mean"] else "(b) ahead, intervals overlap"
+            return f"{100*(xa['mean']-xb['mean']):+.1f}: {w}"
+        print(f"| {n} | {100*(sa['pass@1']['mean']-sc['pass@1']['mean']):+.1f} | {verdict('pass@1')} | {verdict('greedy_pass@1')} |")
+    print()
+print("## Wall time per stage (seconds)\n")
+print("| N curated | " + " | ".join(["cold", "rl", "sft", "eval-cold", "eval-rl", "eval-sft"]) + " |")
+print("|---|---|---|---|---|---|---|")
+for n in sizes:
+    f = os.path.join(out, n, "times.jsonl")
+    if not os.path.exists(f): continue
+    t = {}
+    for line in open(f): x = json.loads(line); t[x["stage"]] = x["seconds"]
+    print(f"| {n} | " + " | ".join(str(t.get(k, "-")) for k in ["cold", "rl", "sft", "eval-cold", "eval-rl", "eval-sft"]) + " |")
 PY
 cat "$out/summary.md"

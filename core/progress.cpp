@@ -52,7 +52,7 @@ std::string format_duration(double seconds) {
 }
 
 std::string format_progress(const std::string& what, int64_t done, int64_t total,
-                            const std::string& status, double elapsed_s, int64_t first) {
+                            const std::string& status, double elapsed_s, int64_t first, double budget_s) {
   std::string line = what.empty() ? std::to_string(done) : cat(what, " ", done);
   if (total > 0) {
     int pct = static_cast<int>(std::min<int64_t>(100, std::max<int64_t>(0, done) * 100 / total));
@@ -64,7 +64,9 @@ std::string format_progress(const std::string& what, int64_t done, int64_t total
   if (total > 0 && done >= total) {
     line += " | took " + format_duration(elapsed_s);
   } else if (total > 0 && rate > 0) {
-    line += " | ETA " + format_duration(static_cast<double>(total - done) / rate);
+    double eta = static_cast<double>(total - done) / rate;
+    if (budget_s > 0) eta = std::min(eta, std::max(0.0, budget_s - elapsed_s));
+    line += " | ETA " + format_duration(eta);
   }
   return line;
 }
@@ -86,7 +88,7 @@ Progress::~Progress() {
 }
 
 void Progress::print(bool final) {
-  std::string line = format_progress(what_, done_, total_, status_, seconds_now() - start_, first_);
+  std::string line = format_progress(what_, done_, total_, status_, seconds_now() - start_, first_, budget_s_);
   last_printed_ = done_;
   if (tty_) {
     size_t cols = terminal_columns();

@@ -19,6 +19,9 @@ class Progress {
   // `status` is a short "reward 0.41 acc 0.38 tok/s 5100" text.
   void update(int64_t done, const std::string& status);
   void finish(const std::string& status = "");
+  // The work also ends after `seconds` of wall time (a run's max_seconds): the ETA is the sooner
+  // of the two ends, measured from construction.
+  void set_time_budget(double seconds) { budget_s_ = seconds; }
 
  private:
   void print(bool final);
@@ -30,14 +33,16 @@ class Progress {
   int64_t first_ = 0, done_ = 0, updates_ = 0;
   std::string status_;
   double last_draw_ = -1;
+  double budget_s_ = 0;
   bool finished_ = false;
 };
 
 // One progress line: "<what> <done>/<total> <pct>% | <status> | <rate>/s | ETA <h:mm:ss>".
 // `elapsed_s` is the time spent on done - first units; with total = 0 there is no percentage and
-// no ETA; at done >= total the ETA becomes the time taken.
+// no ETA; at done >= total the ETA becomes the time taken. `budget_s` > 0: the work stops at that
+// much elapsed time at the latest, so the ETA is at most budget_s - elapsed_s.
 std::string format_progress(const std::string& what, int64_t done, int64_t total, const std::string& status,
-                            double elapsed_s, int64_t first = 0);
+                            double elapsed_s, int64_t first = 0, double budget_s = 0);
 // 75 -> "1:15", 3725 -> "1:02:05".
 std::string format_duration(double seconds);
 

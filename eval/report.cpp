@@ -87,4 +87,30 @@ std::string markdown_comparison(const json& cmp, const std::string& name_a, cons
   return t;
 }
 
+std::string target_verdict(const json& before, const json& after, const std::string& suite, double min_gain) {
+  auto find = [&](const json& report) -> const json* {
+    for (const auto& s : suites_of(report, "report")) {
+      if (s.value("suite", "") == suite) return &s;
+    }
+    return nullptr;
+  };
+  const json* b = find(before);
+  const json* a = find(after);
+  if (!a || !b) return "declared target " + suite + ": missing from the " + (b ? "after" : "before") + " report\n";
+  json gain;
+  for (const auto& row : compare_reports(after, before)) {
+    if (row["suite"] == suite) gain = row["pass@1"];
+  }
+  const double d = gain["mean"].get<double>();
+  std::string line = "declared target " + suite + ": sampled pass@1 " + pct((*b)["pass@1"]["mean"].get<double>()) +
+                     "% -> " + pct((*a)["pass@1"]["mean"].get<double>()) + "%, gain " + (d >= 0 ? "+" : "") +
+                     interval(gain) + " points (goal +" + pct(min_gain) + "): " +
+                     (d >= min_gain ? "reached" : "NOT reached");
+  if (b->contains("greedy_pass@1") && a->contains("greedy_pass@1")) {
+    line += "; greedy pass@1 " + pct((*b)["greedy_pass@1"]["mean"].get<double>()) + "% -> " +
+            pct((*a)["greedy_pass@1"]["mean"].get<double>()) + "%";
+  }
+  return line + "\n";
+}
+
 }  // namespace r1

@@ -17,4 +17,9 @@ std::string markdown_table(const json& report);
 json compare_reports(const json& a, const json& b);
 std::string markdown_comparison(const json& comparison, const std::string& name_a, const std::string& name_b);
 
+// One line on a declared target suite: sampled pass@1 before -> after, the gain with its 95%
+// interval, whether it reaches `min_gain` (a fraction, 0.20 = 20 points), and greedy pass@1
+// beside it. Says so when the suite is missing from either report.
+std::string target_verdict(const json& before, const json& after, const std::string& suite, double min_gain);
+
 }  // namespace r1

@@ -46,6 +46,10 @@ struct StepCounters {
   int64_t returned = 0, zero_variance = 0, too_few = 0, stale = 0, lost = 0, verifier_errors = 0, waves = 0,
           unused = 0;
   double gen_seconds = 0, verify_seconds = 0;
+  // Every scored sample that came back, before dynamic sampling drops groups: the unbiased
+  // picture of the policy (the "reward"/"accuracy" of a step cover only the groups it trained on).
+  int64_t all_samples = 0;
+  double all_reward = 0, all_correct = 0;
 };
 
 }  // namespace
@@ -152,7 +156,11 @@ struct Learner::Impl {
     auto it = pending.find(g.seq);
     if (it == pending.end()) return std::nullopt;  // written off earlier, or a duplicate
     for (const auto& smp : g.samples) {
-      if (!smp.verifier_error) source->record(it->second.task, smp.correct);
+      if (smp.verifier_error) continue;
+      source->record(it->second.task, smp.correct);
+      counters.all_samples++;
+      counters.all_correct += smp.correct;
+      counters.all_reward += smp.reward.value_or(0.0);
     }
     pending.erase(it);
     counters.returned++;
@@ -420,6 +428,9 @@ struct Learner::Impl {
         {"format_rate", fmt / dn},
         {"response_length", len / dn},
         {"samples", n},
+        {"sampled", {{"samples", counters.all_samples},
+                     {"reward", counters.all_reward / std::max<double>(1.0, static_cast<double>(counters.all_samples))},
+                     {"accuracy", counters.all_correct / std::max<double>(1.0, static_cast<double>(counters.all_samples))}}},
         {"groups", {{"used", batch.size()}, {"returned", counters.returned}, {"zero_variance", counters.zero_variance},
                     {"too_few_valid", counters.too_few}, {"stale", counters.stale}, {"lost", counters.lost},
                     {"unused", counters.unused}, {"waves", counters.waves}}},
@@ -480,8 +491,14 @@ int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(con
   L.publish();
 
   Progress progress("rl", L.cfg.steps, 1, L.step);
+  if (L.cfg.max_seconds > 0) progress.set_time_budget(L.cfg.max_seconds);
   const double run_start = now();
   bool time_up = false;
+  // The state at the end of the last finished step: a stop during the next step's sampling
+  // (which advances the task cursor and RNG) checkpoints this, so a resumed run continues as if
+  // never stopped.
+  json step_state = L.state();
+  int64_t saved_step = L.step;
   while (!stop && L.step < L.cfg.steps && !time_up) {
     const double t0 = now();
     L.counters = StepCounters{};
@@ -506,12 +523,19 @@ int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(con
     if (L.step % std::max(1, L.cfg.checkpoint_every) == 0 || L.step == L.cfg.steps || time_up) {
       save_run_checkpoint(L.s.run_dir, L.step, *L.s.model, *L.s.tokenizer, L.opt.get(), L.state(),
                           L.cfg.keep_checkpoints);
+      saved_step = L.step;
     }
+    step_state = L.state();
     if (on_step) on_step({L.step, m});
     progress.update(L.step, cat("reward ", m["reward"]["mean"].get<double>(), " acc ", m["accuracy"].get<double>(),
                                 " tok/s ", static_cast<int64_t>(m["tokens_per_second"]["rollout"].get<double>())));
   }
   progress.finish();
+  if (stop && L.step > saved_step) {
+    log_info("learner: stopped; checkpointing step ", L.step, " (resume with --resume)");
+    save_run_checkpoint(L.s.run_dir, L.step, *L.s.model, *L.s.tokenizer, L.opt.get(), step_state,
+                        L.cfg.keep_checkpoints);
+  }
   if (L.step == L.cfg.steps || time_up) save_checkpoint(join_path(L.s.run_dir, "final"), *L.s.model, *L.s.tokenizer);
   L.metrics->flush();
   L.finished = L.step == L.cfg.steps || time_up;

@@ -175,6 +175,7 @@ SftResult run_sft(const SftConfig& cfg, const SftOptions& opts) {
   int64_t order_epoch = -1;
   std::unique_ptr<Progress> progress;
   if (opts.show_progress) progress = std::make_unique<Progress>("sft", total, cfg.log_every, start);
+  if (progress && cfg.max_seconds > 0) progress->set_time_budget(cfg.max_seconds);
   std::vector<float> lp, dlp;
   int64_t reached = total;  // less when the time budget ends the run early
   for (int64_t step = start; step < total; ++step) {

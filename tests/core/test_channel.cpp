@@ -9,6 +9,9 @@
 
 #include "core/channel.h"
 #include "tests/core/temp_dir.h"
+#include "tests/common/error_of.h"
+
+using r1::testing::error_of;
 
 using namespace r1;
 using Clock = std::chrono::steady_clock;
@@ -28,15 +31,6 @@ Message numbered(const std::string& type, int seq, size_t payload_floats = 3) {
 
 int seq_of(const Message& m) {
   return header_field<int>(m, "seq");
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 double ms_since(Clock::time_point t0) {

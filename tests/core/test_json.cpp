@@ -1,18 +1,12 @@
 #include <gtest/gtest.h>
 
 #include "core/json.h"
+#include "tests/common/error_of.h"
+
+using r1::testing::error_of;
 
 using r1::json;
 using r1::JsonReader;
-
-static std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const r1::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(JsonReader, ReadsTypedFields) {
   json j = {{"a", 3}, {"b", 2.5}, {"c", "x"}, {"d", true}, {"e", {1, 2}}};

@@ -65,6 +65,9 @@ TEST(Progress, FormatsDoneRateAndEta) {
   EXPECT_EQ(format_progress("step", 0, 100, "", 0.0), "step 0/100 0%");  // no rate yet, no ETA
   // Resumed work: the rate counts only what this process did.
   EXPECT_EQ(format_progress("step", 60, 100, "", 10.0, 50), "step 60/100 60% | 1.00/s | ETA 0:40");
+  // A time budget ends the work sooner than the steps would.
+  EXPECT_EQ(format_progress("step", 60, 100, "", 10.0, 50, 25.0), "step 60/100 60% | 1.00/s | ETA 0:15");
+  EXPECT_EQ(format_progress("step", 60, 100, "", 10.0, 50, 100.0), "step 60/100 60% | 1.00/s | ETA 0:40");
   EXPECT_EQ(format_duration(0), "0:00");
   EXPECT_EQ(format_duration(75), "1:15");
   EXPECT_EQ(format_duration(3725), "1:02:05");

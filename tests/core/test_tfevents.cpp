@@ -11,19 +11,13 @@
 #include "core/fs.h"
 #include "core/tfevents.h"
 #include "tests/core/temp_dir.h"
+#include "tests/common/error_of.h"
+
+using r1::testing::error_of;
 
 using namespace r1;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 void overwrite_byte(const std::string& path, size_t at, char value) {
   std::string data = read_file(path);

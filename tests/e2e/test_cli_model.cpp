@@ -9,27 +9,14 @@
 #include <filesystem>
 #include <string>
 
+#include "tests/common/cli.h"
+
 namespace {
 
-struct Run {
-  int code;
-  std::string out;
-};
+// Commands run from the repository root (tests/common/cli.h).
+auto run(const std::string& cmd) { return r1::testing::run_command(cmd); }
 
-// Runs a shell command line, capturing stdout and stderr together.
-Run run(const std::string& cmd) {
-  Run r{-1, ""};
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string r1() { return R1_BINARY; }
+std::string r1_bin() { return R1_BINARY; }
 std::string repo(const std::string& rel) { return std::string(R1_SOURCE_DIR) + "/" + rel; }
 
 class CliModel : public ::testing::Test {
@@ -45,26 +32,26 @@ class CliModel : public ::testing::Test {
 }  // namespace
 
 TEST_F(CliModel, HelpAndVersion) {
-  auto h = run(r1() + " --help");
+  auto h = run(r1_bin() + " --help");
   EXPECT_EQ(h.code, 0);
   EXPECT_NE(h.out.find("generate"), std::string::npos);
-  auto v = run(r1() + " --version");
+  auto v = run(r1_bin() + " --version");
   EXPECT_EQ(v.code, 0);
   EXPECT_NE(v.out.find("r1 "), std::string::npos);
   for (const char* cmd : {"init", "generate", "bench model"}) {
-    auto c = run(r1() + " " + cmd + " --help");
+    auto c = run(r1_bin() + " " + cmd + " --help");
     EXPECT_EQ(c.code, 0) << cmd;
     EXPECT_NE(c.out.find("usage: r1"), std::string::npos) << cmd;
   }
 }
 
 TEST_F(CliModel, InitThenGenerateIsReproducible) {
-  auto init = run(r1() + " init --model-config " + repo("configs/models/tiny-moe.json") + " --out " + dir_ + " --seed 3");
+  auto init = run(r1_bin() + " init --model-config " + repo("configs/models/tiny-moe.json") + " --out " + dir_ + " --seed 3");
   ASSERT_EQ(init.code, 0) << init.out;
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/model.safetensors"));
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/config.json"));
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/byte_tokenizer.json"));
-  std::string gen = r1() + " generate --model " + dir_ + " --prompt 'Compute 2+2.<think>' --max-new-tokens 16 --json";
+  std::string gen = r1_bin() + " generate --model " + dir_ + " --prompt 'Compute 2+2.<think>' --max-new-tokens 16 --json";
   auto a = run(gen + " --seed 5 --samples 3");
   auto b = run(gen + " --seed 5 --samples 3");
   auto c = run(gen + " --seed 6 --samples 3");
@@ -87,15 +74,15 @@ TEST_F(CliModel, InitThenGenerateIsReproducible) {
 }
 
 TEST_F(CliModel, ClearErrors) {
-  auto bad_flag = run(r1() + " init --model-config x --out y --bogus 1");
+  auto bad_flag = run(r1_bin() + " init --model-config x --out y --bogus 1");
   EXPECT_NE(bad_flag.code, 0);
   EXPECT_NE(bad_flag.out.find("unknown flag --bogus"), std::string::npos) << bad_flag.out;
-  auto missing = run(r1() + " generate --model /nonexistent/model --prompt hi");
+  auto missing = run(r1_bin() + " generate --model /nonexistent/model --prompt hi");
   EXPECT_NE(missing.code, 0);
   EXPECT_NE(missing.out.find("/nonexistent/model"), std::string::npos) << missing.out;
-  auto bad_num = run(r1() + " generate --model /x --prompt hi --temperature warm");
+  auto bad_num = run(r1_bin() + " generate --model /x --prompt hi --temperature warm");
   EXPECT_NE(bad_num.code, 0);
-  auto no_cmd = run(r1() + " frobnicate");
+  auto no_cmd = run(r1_bin() + " frobnicate");
   EXPECT_NE(no_cmd.code, 0);
   EXPECT_NE(no_cmd.out.find("unknown command"), std::string::npos);
 }

@@ -10,27 +10,14 @@
 #include <fstream>
 #include <string>
 
+#include "tests/common/cli.h"
+
 namespace {
 
-struct Run {
-  int code;
-  std::string out;
-};
+// Commands run from the repository root (tests/common/cli.h).
+auto run(const std::string& cmd) { return r1::testing::run_command(cmd); }
 
-// Runs a shell command line from the repository root, capturing stdout and stderr together.
-Run run(const std::string& cmd) {
-  Run r{-1, ""};
-  FILE* p = popen(("cd " + std::string(R1_SOURCE_DIR) + " && " + cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string r1() {
+std::string r1_bin() {
   return R1_BINARY;
 }
 
@@ -47,7 +34,7 @@ class CliSft : public ::testing::Test {
 }  // namespace
 
 TEST_F(CliSft, CiConfigThenGenerate) {
-  auto sft = run("OMP_NUM_THREADS=1 " + r1() + " sft configs/sft-ci.json --out " + dir_ +
+  auto sft = run("OMP_NUM_THREADS=1 " + r1_bin() + " sft configs/sft-ci.json --out " + dir_ +
                  " --no-progress");
   ASSERT_EQ(sft.code, 0) << sft.out;
   EXPECT_NE(sft.out.find("final model: " + dir_ + "/final"), std::string::npos) << sft.out;
@@ -56,18 +43,18 @@ TEST_F(CliSft, CiConfigThenGenerate) {
     EXPECT_TRUE(std::filesystem::exists(dir_ + "/" + f)) << f;
   }
   auto gen = run(
-      r1() + " generate --model " + dir_ +
+      r1_bin() + " generate --model " + dir_ +
       "/final --prompt '<|im_start|>user\nCompute 12+34.<|im_end|>\n<|im_start|>assistant\n<think>'"
       " --temperature 0 --max-new-tokens 48 --json");
   ASSERT_EQ(gen.code, 0) << gen.out;
   // Greedy output of the tiny model after seconds of SFT already uses the output format.
   EXPECT_NE(gen.out.find("</think>"), std::string::npos) << gen.out;
   // Resuming a finished run does no more steps and succeeds.
-  auto again = run(r1() + " sft configs/sft-ci.json --out " + dir_ + " --resume --no-progress");
+  auto again = run(r1_bin() + " sft configs/sft-ci.json --out " + dir_ + " --resume --no-progress");
   ASSERT_EQ(again.code, 0) << again.out;
   EXPECT_NE(again.out.find("0 steps (64..64)"), std::string::npos) << again.out;
   // Without --resume the folder is not overwritten.
-  auto clash = run(r1() + " sft configs/sft-ci.json --out " + dir_ + " --no-progress");
+  auto clash = run(r1_bin() + " sft configs/sft-ci.json --out " + dir_ + " --no-progress");
   EXPECT_EQ(clash.code, 1);
   EXPECT_NE(clash.out.find("--resume"), std::string::npos) << clash.out;
 }
@@ -78,12 +65,12 @@ TEST_F(CliSft, BadConfigFailsBeforeAnyWork) {
   std::ofstream(cfg) << R"({"model": {"model_config": "configs/models/tiny-moe.json"},
     "data": {"generated": {"n": 8, "mix": [{"family": "arith"}]}},
     "train": {"epochs": 1, "batch_sise": 4}})";
-  auto r = run(r1() + " sft " + cfg + " --out " + dir_ + "/run");
+  auto r = run(r1_bin() + " sft " + cfg + " --out " + dir_ + "/run");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find(cfg), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("unknown field 'batch_sise'"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/run"));
-  auto help = run(r1() + " sft --help");
+  auto help = run(r1_bin() + " sft --help");
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.out.find("--resume"), std::string::npos);
 }

@@ -151,6 +151,27 @@ TEST(RlLoop, KilledLearnerResumesIntoTheSameMetrics) {
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(comparable(a[i]), comparable(b[i])) << "step " << i + 1;
 }
 
+// SIGTERM (or Ctrl-C) ends an embedded run promptly with a checkpoint of the last finished step,
+// and --resume completes it.
+TEST(RlLoop, SigtermStopsTheRunWithACheckpointAndResumeCompletesIt) {
+  TempDir d("rl_sigterm");
+  json patch = {{"learner", {{"steps", 40}, {"checkpoint_every", 100}}}};
+  write_json(d.file("cfg.json"), ci_config(patch));
+  int code = -1;
+  {
+    Background run(r1_args({"run", d.file("cfg.json"), "--out", d.file("run")}), d.file("run.log"));
+    ASSERT_TRUE(wait_until([&] { return read_metrics(d.file("run")).size() >= 3; }, 120)) << run.output();
+    run.kill(SIGTERM);
+    code = run.wait(30);
+    ASSERT_NE(code, -1) << "still running 30 s after SIGTERM\n" << run.output();
+  }
+  const size_t done = read_metrics(d.file("run")).size();
+  EXPECT_LT(done, 40u);
+  auto again = run_command(r1_binary() + " run " + d.file("cfg.json") + " --out " + d.file("run") + " --resume");
+  ASSERT_EQ(again.code, 0) << again.out;
+  EXPECT_EQ(read_metrics(d.file("run")).size(), 40u);
+}
+
 // Garbage frames on the learner's scored and control channels and on the reward service's
 // rollouts channel are rejected and counted; the run completes.
 TEST(RlLoop, GarbageMessagesAreRejectedAndCounted) {

@@ -11,6 +11,9 @@
 #include "model/byte_tokenizer.h"
 #include "model/checkpoint.h"
 #include "tests/model/model_test_util.h"
+#include "tests/common/error_of.h"
+
+using r1::testing::error_of;
 
 using namespace r1;
 namespace fs = std::filesystem;
@@ -21,15 +24,6 @@ std::string tmpdir(const std::string& name) {
   std::string d = fs::temp_directory_path() / ("r1_ckpt_" + std::to_string(::getpid()) + "_" + name);
   fs::remove_all(d);
   return d;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 std::unique_ptr<Model<float>> trained_looking_model() {

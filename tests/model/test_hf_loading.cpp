@@ -11,6 +11,9 @@
 #include "model/checkpoint.h"
 #include "model/weight_source.h"
 #include "tests/model/hf_test_util.h"
+#include "tests/common/error_of.h"
+
+using r1::testing::error_of;
 
 using namespace r1;
 namespace fs = std::filesystem;
@@ -22,15 +25,6 @@ std::string tmpdir(const std::string& name) {
   fs::remove_all(d);
   fs::create_directories(d);
   return d;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 json hf_config(const std::string& name) { return load_json_file(join_path(test::hf_dir(name), "config.json")); }

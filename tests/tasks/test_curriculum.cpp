@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "tasks/curriculum.h"
+#include "tests/common/error_of.h"
+
+using r1::testing::error_of;
 
 using namespace r1;
 
@@ -14,15 +17,6 @@ CurriculumConfig small_config() {
   c.window = 10;
   c.min_samples = 5;
   return c;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

@@ -4,19 +4,13 @@
 #include "core/fs.h"
 #include "tasks/datasets.h"
 #include "test_util.h"
+#include "tests/common/error_of.h"
+
+using r1::testing::error_of;
 
 using namespace r1;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 const std::string kShared = R1_SOURCE_DIR "/../shared/data/eval/";
 

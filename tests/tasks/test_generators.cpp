@@ -4,6 +4,9 @@
 #include <set>
 
 #include "tasks/generator.h"
+#include "tests/common/error_of.h"
+
+using r1::testing::error_of;
 
 using namespace r1;
 
@@ -11,15 +14,6 @@ namespace {
 
 const std::vector<std::string> kFamilies = {"arith",    "linear", "countdown",
                                             "fraction", "pyfunc", "pyoutput"};
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 

@@ -5,6 +5,9 @@
 
 #include "tasks/task_source.h"
 #include "test_util.h"
+#include "tests/common/error_of.h"
+
+using r1::testing::error_of;
 
 using namespace r1;
 
@@ -35,15 +38,6 @@ std::vector<std::string> draw(TaskSource& src, int n, bool (*correct)(const Task
     out.push_back(t.to_json().dump());
   }
   return out;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
