@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # README command 1: install what is missing, build, and run the quickstart R1 recipe on the
 # small-moe policy (configs/quickstart.json): cold-start SFT on 1,000 worked countdown solutions,
-# evaluation, GRPO with the curriculum on freshly generated tasks for 11 minutes, evaluation again,
-# and the before/after table (about 14 minutes on 2 cores, plus the first build).
+# evaluation, GRPO with the curriculum on freshly generated tasks for 200 steps, evaluation again,
+# and the before/after table (about 13 minutes on 2 cores, plus the first build).
 #
 # The pipeline folder is runs/quickstart (or $R1_QUICKSTART_DIR). A killed run continues where
 # it stopped when started again; delete the folder to start over.
