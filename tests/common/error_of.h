@@ -1,5 +1,5 @@
-// The message of the r1::Error a call throws, or "" when it throws none: error tests assert
-// that a message names the file, field or value at fault.
+// The message of the error of type E (r1::Error by default) a call throws, or "" when it throws
+// none: error tests assert that a message names the file, field or value at fault.
 #pragma once
 #include <functional>
 #include <string>
@@ -8,10 +8,11 @@
 
 namespace r1::testing {
 
-inline std::string error_of(const std::function<void()>& f) {
+template <typename E = Error>
+std::string error_of(const std::function<void()>& f) {
   try {
     f();
-  } catch (const Error& e) {
+  } catch (const E& e) {
     return e.what();
   }
   return "";

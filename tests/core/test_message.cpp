@@ -5,20 +5,11 @@
 #include <random>
 
 #include "core/message.h"
+#include "tests/common/error_of.h"
 
 using namespace r1;
 
 namespace {
-
-// The MessageError text of f(), or "" when it does not throw one.
-std::string message_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const MessageError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // Bytes from values, so that zero bytes and hex escapes cannot cut a literal short.
 std::string bytes(std::initializer_list<int> v) {
@@ -98,22 +89,22 @@ TEST(Message, EncodeRejectsWhatThisSideGotWrong) {
 
 TEST(Message, ArrayAndFieldErrorsNameTheirInput) {
   std::string six(6, 'x');
-  EXPECT_NE(message_error([&] { unpack_array<float>(six, "logprobs"); }).find("'logprobs'"),
+  EXPECT_NE(r1::testing::error_of<MessageError>([&] { unpack_array<float>(six, "logprobs"); }).find("'logprobs'"),
             std::string::npos);
   std::string eight(8, 'x');
-  std::string e = message_error([&] { unpack_array<float>(eight, "logprobs", 3); });
+  std::string e = r1::testing::error_of<MessageError>([&] { unpack_array<float>(eight, "logprobs", 3); });
   EXPECT_NE(e.find("2 elements, expected 3"), std::string::npos) << e;
 
   Message m = decode(encode(sample_message()));
-  e = message_error([&] { header_field<int>(m, "absent"); });
+  e = r1::testing::error_of<MessageError>([&] { header_field<int>(m, "absent"); });
   EXPECT_NE(e.find("missing header field 'absent'"), std::string::npos) << e;
-  e = message_error([&] { header_field<int>(m, "worker"); });
+  e = r1::testing::error_of<MessageError>([&] { header_field<int>(m, "worker"); });
   EXPECT_NE(e.find("'worker' has the wrong type"), std::string::npos) << e;
 }
 
 TEST(Message, DecodeRejectsEachProblemByName) {
   auto err = [](std::vector<std::string> parts) {
-    return message_error([&] { decode(std::move(parts)); });
+    return r1::testing::error_of<MessageError>([&] { decode(std::move(parts)); });
   };
   auto contains = [](const std::string& s, const std::string& what) {
     return s.find(what) != std::string::npos

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/channel.h"
+#include "tests/common/error_of.h"
 
 using namespace r1;
 
@@ -32,15 +33,6 @@ void expect_same(const WeightsPayload& a, const WeightsPayload& b) {
   ASSERT_EQ(a.params.size(), b.params.size());
   EXPECT_TRUE(a.params == b.params);
   EXPECT_EQ(a.expert_bias, b.expert_bias);
-}
-
-std::string message_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const MessageError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
@@ -179,7 +171,7 @@ TEST(Weights, InconsistentChunksAreRejected) {
     corrupt(ms);
     WeightsAssembler a;
     for (size_t i = 0; i < index; ++i) a.add(ms[i]);
-    std::string e = message_error([&] { a.add(ms[index]); });
+    std::string e = r1::testing::error_of<MessageError>([&] { a.add(ms[index]); });
     EXPECT_NE(e.find(what), std::string::npos) << "expected '" << what << "', got '" << e << "'";
     EXPECT_NE(e.find("weights version 9"), std::string::npos) << e;
     return e;
@@ -230,15 +222,15 @@ TEST(Weights, InconsistentChunksAreRejected) {
   WeightsAssembler a;
   Message m = fresh()[0];
   m.header["version"] = -1;
-  EXPECT_NE(message_error([&] { a.add(m); }).find("'version' must be a non-negative integer"),
+  EXPECT_NE(r1::testing::error_of<MessageError>([&] { a.add(m); }).find("'version' must be a non-negative integer"),
             std::string::npos);
   m = fresh()[0];
   m.header.erase("offset");
-  EXPECT_NE(message_error([&] { a.add(m); }).find("missing header field 'offset'"),
+  EXPECT_NE(r1::testing::error_of<MessageError>([&] { a.add(m); }).find("missing header field 'offset'"),
             std::string::npos);
   m = fresh()[0];
   m.type = "rollout";
-  EXPECT_NE(message_error([&] { a.add(m); }).find("'rollout'"), std::string::npos);
+  EXPECT_NE(r1::testing::error_of<MessageError>([&] { a.add(m); }).find("'rollout'"), std::string::npos);
 }
 
 TEST(Weights, AVersionWithABadChunkIsAbandonedAndTheNextOneCompletes) {
@@ -260,7 +252,7 @@ TEST(Weights, AVersionWithABadChunkIsAbandonedAndTheNextOneCompletes) {
 TEST(Weights, ExpectedTotalGuardsTheModelSize) {
   WeightsPayload w = payload(1, 300);
   WeightsAssembler a(400);
-  std::string e = message_error([&] { a.add(wire(w, 100)[0]); });
+  std::string e = r1::testing::error_of<MessageError>([&] { a.add(wire(w, 100)[0]); });
   EXPECT_NE(e.find("total 300 floats, this model has 400"), std::string::npos) << e;
 }
 

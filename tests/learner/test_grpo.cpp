@@ -402,19 +402,7 @@ TEST(GrpoLoss, FiniteDifferencesThroughTheTinyModel) {
       std::vector<double> scratch(N);
       return grpo_loss<double>(c, seqs, lp, old, ref, scratch).loss;
     };
-    auto flipped = [&](size_t i) {
-      bool changed = false;
-      for (double h : {1e-5, -1e-5}) {
-        double o = x[i];
-        x[i] = o + h;
-        loss();
-        changed |= m.last_routing() != routing0;
-        x[i] = o;
-      }
-      loss();
-      skipped += changed;
-      return changed;
-    };
+    auto flipped = test::routing_flip_probe(m, x, loss, routing0, skipped);
     test::check_gradient("grpo:" + info.name, x, g, loss, 1e-5, 1e-10, 16, 1e-5, flipped);
     std::copy(x.begin(), x.end(), p + info.offset);
   }

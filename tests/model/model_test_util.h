@@ -1,11 +1,13 @@
 // Shared helpers for model tests: config paths and small random batches.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "core/rng.h"
 #include "model/batch.h"
 #include "model/config.h"
+#include "model/model.h"
 
 namespace r1::test {
 
@@ -42,6 +44,28 @@ inline PackedBatch random_batch(const std::vector<int>& lengths, int vocab, uint
     b.add(s);
   }
   return b;
+}
+
+// For finite differences through a MoE model: whether nudging x[i] by +-1e-5 changes the routing
+// from `routing0` (the loss is not differentiable there, so the entry is skipped and counted in
+// `skipped`). `loss` writes x into the model and runs the forward pass.
+template <typename T>
+std::function<bool(size_t)> routing_flip_probe(const Model<T>& m, std::vector<double>& x,
+                                               const std::function<double()>& loss,
+                                               const std::vector<int32_t>& routing0, int& skipped) {
+  return [&m, &x, loss, &routing0, &skipped](size_t i) {
+    bool changed = false;
+    for (double h : {1e-5, -1e-5}) {
+      double o = x[i];
+      x[i] = o + h;
+      loss();
+      changed |= m.last_routing() != routing0;
+      x[i] = o;
+    }
+    loss();
+    skipped += changed;
+    return changed;
+  };
 }
 
 }  // namespace r1::test

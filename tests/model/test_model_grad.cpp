@@ -52,19 +52,7 @@ void run_grad_check(ModelConfig cfg, const std::string& label, double temperatur
       m.forward(batch, lp.data(), temperature);
       return test::dot(lp, R);
     };
-    auto flipped = [&](size_t i) {
-      bool changed = false;
-      for (double h : {1e-5, -1e-5}) {
-        double o = x[i];
-        x[i] = o + h;
-        loss();
-        changed |= m.last_routing() != routing0;
-        x[i] = o;
-      }
-      loss();
-      skipped += changed;
-      return changed;
-    };
+    auto flipped = test::routing_flip_probe(m, x, loss, routing0, skipped);
     test::check_gradient(label + ":" + info.name, x, g, loss, 1e-5, atol, 24, 1e-5, flipped);
     std::copy(x.begin(), x.end(), p + info.offset);
   }
