@@ -6,6 +6,7 @@
 #include "apps/args.h"
 #include "apps/commands.h"
 #include "core/json.h"
+#include "core/line_reader.h"
 #include "model/tokenizer.h"
 
 namespace r1 {
@@ -13,27 +14,26 @@ namespace r1 {
 namespace {
 
 // One output line for one input line; throws Error with a message for a bad line.
-ordered_json tokenize_line(const Tokenizer& tok, const std::string& text, bool decode) {
-  json rec;
-  try {
-    rec = json::parse(text);
-  } catch (const json::parse_error& e) {
-    fail("invalid JSON at byte ", e.byte);
-  }
-  if (!rec.is_object()) fail("expected a JSON object, got ", json_type_name(rec));
+ordered_json tokenize_line(const Tokenizer& tok, const std::string& text, bool decode,
+                           const std::string& where) {
+  const json rec = parse_json(text, where);
+  if (!rec.is_object()) fail(where, ": expected a JSON object, got ", json_type_name(rec));
   ordered_json out;
   if (rec.contains("id")) out["id"] = rec["id"];
   if (!decode) {
-    if (!rec.contains("text") || !rec["text"].is_string()) fail("expected a string field \"text\"");
+    if (!rec.contains("text") || !rec["text"].is_string())
+      fail(where, ": expected a string field \"text\"");
     out["ids"] = tok.encode(rec["text"].get<std::string>());
     return out;
   }
-  if (!rec.contains("ids") || !rec["ids"].is_array()) fail("expected an array field \"ids\"");
+  if (!rec.contains("ids") || !rec["ids"].is_array())
+    fail(where, ": expected an array field \"ids\"");
   std::vector<int32_t> ids;
   for (size_t i = 0; i < rec["ids"].size(); ++i) {
     const json& v = rec["ids"][i];
     if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() >= tok.vocab_size()) {
-      fail("ids[", i, "]: expected a token id in [0, ", tok.vocab_size(), "), got ", v.dump());
+      fail(where, ": ids[", i, "]: expected a token id in [0, ", tok.vocab_size(), "), got ",
+           json_snippet(v));
     }
     ids.push_back(v.get<int32_t>());
   }
@@ -64,20 +64,24 @@ int cmd_tokenize(int argc, char** argv) {
   auto tok = load_tokenizer(args.str("tokenizer"));
 
   std::ios::sync_with_stdio(false);
-  std::string text;
-  size_t number = 0, lines = 0, errors = 0;
-  while (std::getline(std::cin, text)) {
-    ++number;
-    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank line
+  LineReader reader(std::cin, kDefaultMaxLineBytes);
+  InputLine line;
+  size_t lines = 0, errors = 0;
+  while (reader.next(&line)) {
+    if (!line.too_long && line.text.find_first_not_of(" \t\r") == std::string::npos) continue;
     ++lines;
+    const std::string where = cat("stdin:", line.number);
     ordered_json out;
     try {
-      out = tokenize_line(*tok, text, decode);
-    } catch (const Error& e) {
+      if (line.too_long)
+        fail(where, ": line of ", line.too_long, " bytes is over the limit of ",
+             kDefaultMaxLineBytes);
+      out = tokenize_line(*tok, line.text, decode, where);
+    } catch (const std::exception& e) {
       ++errors;
       out = ordered_json();
-      out["error"] = cat("stdin:", number, ": ", e.what());
-      out["line"] = number;
+      out["error"] = e.what();
+      out["line"] = line.number;
     }
     std::cout << out.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
   }

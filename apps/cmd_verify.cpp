@@ -28,6 +28,8 @@ int cmd_verify(int argc, char** argv) {
            "score with a reward config (weights, overlong penalty) instead of "
            "the verifier's score alone; adds \"components\" to each line")
       .opt("threads", "N", "verification threads (0 = all cores)", "0")
+      .opt("max-line-bytes", "N", "longer input lines are bad input (an error record each)",
+           std::to_string(kDefaultMaxLineBytes))
       .flag("list", "print the registered verifier names and exit")
       .epilog(
           "examples:\n"
@@ -35,7 +37,9 @@ int cmd_verify(int argc, char** argv) {
           "  echo "
           "'{\"id\":1,\"task\":{\"answer\":\"42\",\"verifier\":\"math\"},\"completion\":\"It is "
           "42.\"}' | r1 verify\n"
-          "  r1 verify --verifier-plugin ./libcaseless.so --verifier caseless < in.jsonl");
+          "  r1 verify --verifier-plugin ./libcaseless.so --verifier caseless < in.jsonl\n"
+          "exit status: 0 when every line was a record, 2 when some were bad input (each has its\n"
+          "error record, every other verdict is written), 1 when the command could not run.");
   if (!args.parse(argc, argv)) return 0;
 
   if (args.has("verifier-plugin")) {
@@ -51,6 +55,9 @@ int cmd_verify(int argc, char** argv) {
   }
   int64_t threads = args.integer("threads");
   if (threads < 0 || threads > 1024) fail("--threads: expected 0..1024, got ", threads);
+  const int64_t max_line_bytes = args.integer("max-line-bytes");
+  if (max_line_bytes < 1)
+    fail("--max-line-bytes: expected a positive number, got ", max_line_bytes);
 
   json options = json::object();
   if (args.has("verifier-options")) {
@@ -78,12 +85,12 @@ int cmd_verify(int argc, char** argv) {
   RewardFunction reward(std::move(config));
 
   std::ios::sync_with_stdio(false);
-  VerifyStreamStats s =
-      verify_jsonl(std::cin, std::cout, reward, static_cast<size_t>(threads), with_config);
+  VerifyStreamStats s = verify_jsonl(std::cin, std::cout, reward, static_cast<size_t>(threads),
+                                     with_config, static_cast<size_t>(max_line_bytes));
   std::fprintf(stderr,
                "r1 verify: %zu records, %zu correct, %zu verifier errors, %zu bad input lines\n",
                s.records, s.correct, s.verifier_errors, s.bad_input);
-  return 0;
+  return s.bad_input > 0 ? 2 : 0;
 }
 
 }  // namespace r1

@@ -4,15 +4,78 @@
 
 namespace r1 {
 
-json parse_json(const std::string& text, const std::string& where) {
+namespace {
+
+// The offset of the bracket that opens level max_depth + 1, or npos. Counts '[' and '{' outside
+// strings: wherever nlohmann accepts the text, its nesting is at most this count, so checking
+// first bounds what it builds, and what every recursive walk over the result (copy, dump,
+// comparison) needs in stack, whatever the text holds.
+size_t too_deep_at(const std::string& text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character is text, even a quote
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string::npos;
+}
+
+std::string shorten(std::string s, size_t max_chars) {
+  if (s.size() > max_chars) s = s.substr(0, max_chars) + "...";
+  return s;
+}
+
+// nlohmann's message without its "[json.exception.parse_error.101] " prefix, cut short: it
+// quotes the token it stopped in, which can be a whole line of input.
+std::string reason_of(const json::exception& e) {
+  std::string s = e.what();
+  if (!s.empty() && s[0] == '[') {
+    const size_t close = s.find("] ");
+    if (close != std::string::npos) s.erase(0, close + 2);
+  }
+  return shorten(std::move(s), 300);
+}
+
+}  // namespace
+
+json parse_json(const std::string& text, const std::string& where, int max_depth) {
+  const size_t deep = too_deep_at(text, max_depth);
+  if (deep != std::string::npos) {
+    fail(where, ": JSON nesting deeper than ", max_depth, " levels (at byte ", deep, ")");
+  }
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {
-    fail(where, ": invalid JSON at byte ", e.byte, ": ", e.what());
+    fail(where, ": invalid JSON at byte ", e.byte, ": ", reason_of(e));
+  } catch (const json::out_of_range& e) {
+    // nlohmann's only out_of_range while parsing: a number beyond double (1e999).
+    fail(where, ": number out of range: ", reason_of(e));
+  } catch (const json::exception& e) {
+    fail(where, ": invalid JSON: ", reason_of(e));
   }
 }
 
-json load_json_file(const std::string& path) { return parse_json(read_file(path), path); }
+json load_json_file(const std::string& path, int max_depth) {
+  return parse_json(read_file(path), path, max_depth);
+}
+
+std::string json_snippet(const json& v, size_t max_chars) {
+  return shorten(v.dump(-1, ' ', false, json::error_handler_t::replace), max_chars);
+}
 
 std::string json_type_name(const json& v) {
   switch (v.type()) {

@@ -1,7 +1,16 @@
 // JSON for configs, headers and JSONL files (nlohmann/json), plus JsonReader: reads the fields
 // of one object with type checks, and rejects fields nobody asked for. Every error names the
 // file (or other source) and the field path.
+//
+// Text that a user or a peer controls is parsed with parse_json (or load_json_file), never
+// json::parse directly: it caps the nesting depth before nlohmann builds anything (copies,
+// dumps and comparisons of a parsed value recurse once per level, so 100,000 levels overflow a
+// thread's stack), and turns every parse failure, including numbers beyond double such as
+// 1e999, into an r1::Error naming the source.
 #pragma once
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -14,9 +23,17 @@ namespace r1 {
 using json = nlohmann::json;
 using ordered_json = nlohmann::ordered_json;
 
-// Parses a file; a syntax error names the file and the byte offset.
-json load_json_file(const std::string& path);
-json parse_json(const std::string& text, const std::string& where);
+// The deepest nesting of arrays and objects that parse_json accepts by default. Configs,
+// tokenizers, headers and tasks nest a few levels; 256 leaves room for any real data.
+inline constexpr int kMaxJsonDepth = 256;
+
+// Parses a file; an error names the file and, for a syntax error, the byte offset.
+json load_json_file(const std::string& path, int max_depth = kMaxJsonDepth);
+// Throws r1::Error naming `where` for a syntax error, invalid UTF-8, a number out of range, or
+// nesting deeper than max_depth (checked first, in one pass over the text).
+json parse_json(const std::string& text, const std::string& where, int max_depth = kMaxJsonDepth);
+// A value for a message: its JSON text, cut to about max_chars.
+std::string json_snippet(const json& v, size_t max_chars = 80);
 
 // The JSON type name of a value, for messages ("string", "integer", ...).
 std::string json_type_name(const json& v);
@@ -72,8 +89,9 @@ T JsonReader::get(const std::string& key, const T& fallback) {
 
 template <typename T>
 T JsonReader::convert(const std::string& key, const json& v) const {
-  auto expect = [&](bool ok, const char* what) {
-    if (!ok) fail_field(key, cat("expected ", what, ", got ", json_type_name(v), " ", v.dump()));
+  auto expect = [&](bool ok, const std::string& what) {
+    if (!ok)
+      fail_field(key, cat("expected ", what, ", got ", json_type_name(v), " ", json_snippet(v)));
   };
   if constexpr (std::is_same_v<T, bool>) {
     expect(v.is_boolean(), "a boolean");
@@ -83,9 +101,18 @@ T JsonReader::convert(const std::string& key, const json& v) const {
     if constexpr (std::is_unsigned_v<T>) {
       expect(v.is_number_unsigned() || v.get<int64_t>() >= 0, "a non-negative integer");
     }
+    // Never wrap: 4294967297 read as an int would be 1.
+    using limits = std::numeric_limits<T>;
+    const bool fits = v.is_number_unsigned()
+                          ? v.get<uint64_t>() <= static_cast<uint64_t>(limits::max())
+                          : v.get<int64_t>() >= static_cast<int64_t>(limits::min()) &&
+                                (std::is_unsigned_v<T> ||
+                                 v.get<int64_t>() <= static_cast<int64_t>(limits::max()));
+    expect(fits, cat("an integer in [", +limits::min(), ", ", +limits::max(), "]"));
     return v.get<T>();
   } else if constexpr (std::is_floating_point_v<T>) {
     expect(v.is_number(), "a number");
+    expect(std::isfinite(static_cast<T>(v.get<double>())), "a finite number in range");
     return v.get<T>();
   } else if constexpr (std::is_same_v<T, std::string>) {
     expect(v.is_string(), "a string");

@@ -23,9 +23,13 @@ std::string kept_lines(const std::string& path, int64_t resume_step) {
   size_t dropped = 0, unreadable = 0;
   for (size_t n = 1; std::getline(in, line); ++n) {
     if (line.empty()) continue;
-    json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("step") ||
-        !j["step"].is_number_integer()) {
+    json j;
+    try {
+      j = parse_json(line, path);
+    } catch (const Error&) {
+      j = nullptr;  // counted as unreadable below
+    }
+    if (!j.is_object() || !j.contains("step") || !j["step"].is_number_integer()) {
       ++unreadable;
       continue;
     }

@@ -4,6 +4,7 @@
 #include <future>
 #include <string>
 
+#include "core/line_reader.h"
 #include "core/thread_pool.h"
 
 namespace r1 {
@@ -29,13 +30,12 @@ Task task_from_record(const json& tj, const std::string& where) {
 
 namespace {
 
-struct Line {
-  size_t number = 0;
-  std::string text;
-};
+// An error record never echoes the bad line: a message that quotes input is cut to this.
+constexpr size_t kMaxErrorChars = 1000;
 
 // Output lines list their fields in the documented order (nlohmann's json would sort them).
-ordered_json error_line(const json& id, size_t line, const std::string& msg) {
+ordered_json error_line(const json& id, size_t line, std::string msg) {
+  if (msg.size() > kMaxErrorChars) msg = msg.substr(0, kMaxErrorChars) + "...";
   ordered_json o;
   o["id"] = id;
   o["reward"] = nullptr;
@@ -60,42 +60,44 @@ ordered_json result_line(const json& id, const RewardResult& res, bool show_comp
   return o;
 }
 
-ordered_json process(const Line& line, const RewardFunction& reward, bool show_components) {
-  const std::string where = cat("stdin:", line.number);
-  json id = line.number;
-  json rec;
-  try {
-    rec = json::parse(line.text);
-  } catch (const json::parse_error& e) {
-    return error_line(id, line.number, cat(where, ": invalid JSON at byte ", e.byte));
+ordered_json verify_record(const std::string& text, const std::string& where, json* id,
+                           const RewardFunction& reward, bool show_components) {
+  const json rec = parse_json(text, where);
+  if (!rec.is_object()) fail(where, ": expected a JSON object, got ", json_type_name(rec));
+  if (rec.contains("id")) {
+    const json& rid = rec["id"];
+    if (!rid.is_string() && !rid.is_number_integer())
+      fail(where, ": field 'id' must be a string or integer, got ", json_type_name(rid));
+    *id = rid;
   }
-  try {
-    if (!rec.is_object()) fail(where, ": expected a JSON object, got ", json_type_name(rec));
-    if (rec.contains("id")) {
-      const json& rid = rec["id"];
-      if (!rid.is_string() && !rid.is_number_integer())
-        fail(where, ": field 'id' must be a string or integer");
-      id = rid;
-    }
-    JsonReader r(rec, where);
-    r.get<json>("id", json());
-    if (!r.has("task"))
-      r.fail_field("task", "missing (records are {\"id\", \"task\", \"completion\"})");
-    Task task = task_from_record(r.raw("task"), where + ": field 'task'");
-    std::string completion = r.req<std::string>("completion");
-    std::optional<int64_t> tokens;
-    if (r.has("completion_tokens")) tokens = r.req<int64_t>("completion_tokens");
-    r.done();
-    return result_line(id, reward.score(task, completion, tokens), show_components);
-  } catch (const std::exception& e) {
-    return error_line(id, line.number, e.what());
-  }
+  JsonReader r(rec, where);
+  r.get<json>("id", json());
+  if (!r.has("task"))
+    r.fail_field("task", "missing (records are {\"id\", \"task\", \"completion\"})");
+  Task task = task_from_record(r.raw("task"), where + ": field 'task'");
+  std::string completion = r.req<std::string>("completion");
+  std::optional<int64_t> tokens;
+  if (r.has("completion_tokens")) tokens = r.req<int64_t>("completion_tokens");
+  r.done();
+  return result_line(*id, reward.score(task, completion, tokens), show_components);
 }
 
 }  // namespace
 
+ordered_json verify_line(const std::string& text, size_t line, const RewardFunction& reward,
+                         bool show_components) {
+  json id = line;
+  try {
+    return verify_record(text, cat("stdin:", line), &id, reward, show_components);
+  } catch (const std::exception& e) {
+    return error_line(id, line, e.what());
+  } catch (...) {
+    return error_line(id, line, cat("stdin:", line, ": unexpected error"));
+  }
+}
+
 VerifyStreamStats verify_jsonl(std::istream& in, std::ostream& out, const RewardFunction& reward,
-                               size_t threads, bool show_components) {
+                               size_t threads, bool show_components, size_t max_line_bytes) {
   ThreadPool pool(threads);
   VerifyStreamStats stats;
   // A window of in-flight records: verified in parallel, written in input order, and memory
@@ -114,14 +116,24 @@ VerifyStreamStats verify_jsonl(std::istream& in, std::ostream& out, const Reward
       ++stats.correct;
     out << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
   };
-  std::string text;
-  size_t number = 0;
-  while (std::getline(in, text)) {
-    ++number;
-    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank line
-    auto line = std::make_shared<Line>(Line{number, std::move(text)});
-    pending.push_back(pool.submit(
-        [line, &reward, show_components] { return process(*line, reward, show_components); }));
+  LineReader reader(in, max_line_bytes);
+  InputLine line;
+  while (reader.next(&line)) {
+    if (line.too_long) {
+      std::promise<ordered_json> done;
+      done.set_value(
+          error_line(line.number, line.number,
+                     cat("stdin:", line.number, ": line of ", line.too_long,
+                         " bytes is over the limit of ", max_line_bytes, " (--max-line-bytes)")));
+      pending.push_back(done.get_future());
+    } else if (line.text.find_first_not_of(" \t\r") == std::string::npos) {
+      continue;  // blank line
+    } else {
+      auto shared = std::make_shared<InputLine>(std::move(line));
+      pending.push_back(pool.submit([shared, &reward, show_components] {
+        return verify_line(shared->text, shared->number, reward, show_components);
+      }));
+    }
     while (pending.size() >= window) flush_one();
   }
   while (!pending.empty()) flush_one();

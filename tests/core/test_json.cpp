@@ -71,3 +71,74 @@ TEST(Json, ParseErrorNamesSource) {
   std::string e = error_of([] { r1::parse_json("{\"a\": ", "x.json"); });
   EXPECT_NE(e.find("x.json"), std::string::npos) << e;
 }
+
+// Nesting is capped before nlohmann recurses: a line of 100,000 or 10,000,000 open brackets
+// must be an r1::Error naming the source and the depth, not a stack overflow or gigabytes.
+TEST(Json, DeepNestingIsRejectedNamingSourceAndDepth) {
+  for (size_t levels : {size_t{100000}, size_t{10000000}}) {
+    std::string arrays = std::string(levels, '[') + std::string(levels, ']');
+    std::string e = error_of([&] { r1::parse_json(arrays, "deep.json"); });
+    EXPECT_NE(e.find("deep.json"), std::string::npos) << e.substr(0, 200);
+    EXPECT_NE(e.find("nesting"), std::string::npos) << e.substr(0, 200);
+    EXPECT_NE(e.find(std::to_string(r1::kMaxJsonDepth)), std::string::npos) << e.substr(0, 200);
+  }
+  std::string objects;
+  for (int i = 0; i < 100000; ++i) objects += "{\"a\":";
+  objects += "1" + std::string(100000, '}');
+  EXPECT_NE(error_of([&] { r1::parse_json(objects, "obj.json"); }).find("nesting"),
+            std::string::npos);
+}
+
+TEST(Json, NestingUpToTheCapParsesAndBracketsInStringsDoNotCount) {
+  const int cap = r1::kMaxJsonDepth;
+  std::string at_cap = std::string(cap, '[') + std::string(cap, ']');
+  EXPECT_NO_THROW(r1::parse_json(at_cap, "cap.json"));
+  std::string over = "[" + at_cap + "]";
+  EXPECT_NE(error_of([&] { r1::parse_json(over, "over.json"); }).find("nesting"),
+            std::string::npos);
+  // Brackets and escaped quotes inside strings are text, not structure.
+  std::string text = "[\"" + std::string(1000, '[') + "\\\"" + std::string(1000, '{') + "\"]";
+  json j = r1::parse_json(text, "s.json");
+  EXPECT_EQ(j[0].get<std::string>().size(), 2001u);
+  // A smaller cap for one call.
+  EXPECT_NE(error_of([] { r1::parse_json("[[[1]]]", "three.json", 2); }).find("nesting"),
+            std::string::npos);
+  EXPECT_NO_THROW(r1::parse_json("[[[1]]]", "three.json", 3));
+}
+
+// nlohmann reports 1e999 as out_of_range, not parse_error: it must still be an r1::Error
+// naming the source, like any other bad text.
+TEST(Json, NumbersOutOfRangeAreErrorsNamingSource) {
+  for (const char* text : {"{\"x\": 1e999}", "[-1e999]", "1E400"}) {
+    std::string e = error_of([&] { r1::parse_json(text, "num.json"); });
+    EXPECT_NE(e.find("num.json"), std::string::npos) << text << ": " << e;
+    EXPECT_NE(e.find("out of range"), std::string::npos) << text << ": " << e;
+  }
+  // Invalid UTF-8 and NUL bytes are errors too (inside strings and out).
+  for (std::string text :
+       {std::string("[\"\xff\"]"), std::string("[\"a\0b\"]", 7), std::string("[1,\0]", 5)}) {
+    EXPECT_NE(error_of([&] { r1::parse_json(text, "bytes.json"); }).find("bytes.json"),
+              std::string::npos);
+  }
+}
+
+// Integers that do not fit the field's type are errors, never silently wrapped.
+TEST(JsonReader, IntegersOutOfTheFieldsRangeAreErrors) {
+  json j = json::parse(
+      R"({"int": 4294967297, "i64": 18446744073709551615, "u32": 4294967296, "neg": -2147483649,
+          "f": 1e39, "ok": 2147483647, "huge": 123456789012345678901234567890,
+          "arr": [1, 4294967297]})");
+  JsonReader r(j, "range.json");
+  for (const char* key : {"int", "neg", "huge"}) {
+    std::string e = error_of([&] { r.req<int>(key); });
+    EXPECT_NE(e.find(key), std::string::npos) << e;
+    EXPECT_NE(e.find("range.json"), std::string::npos) << e;
+  }
+  EXPECT_NE(error_of([&] { r.req<int64_t>("i64"); }).find("i64"), std::string::npos);
+  EXPECT_NE(error_of([&] { r.req<uint32_t>("u32"); }).find("u32"), std::string::npos);
+  EXPECT_NE(error_of([&] { r.req<float>("f"); }).find("'f'"), std::string::npos);
+  EXPECT_EQ(r.req<int>("ok"), 2147483647);
+  EXPECT_EQ(r.req<uint64_t>("i64"), 18446744073709551615ull);
+  EXPECT_DOUBLE_EQ(r.req<double>("f"), 1e39);
+  EXPECT_NE(error_of([&] { r.req<std::vector<int>>("arr"); }).find("arr[1]"), std::string::npos);
+}

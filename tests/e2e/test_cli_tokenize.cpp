@@ -81,6 +81,20 @@ TEST_F(CliTokenize, BadLinesGetErrorLinesAndTheRunGoesOn) {
   EXPECT_NE(dec[1]["error"].get<std::string>().find("ids[0]"), std::string::npos) << dec[1];
 }
 
+// The r1 verify class of defects (issue items 17-18) in r1 tokenize's line loop: a number out
+// of range or nesting 100,000 deep is an error line for that line, not the end of the run.
+TEST_F(CliTokenize, OutOfRangeNumbersAndDeepNestingAreErrorLines) {
+  const std::string deep = "{\"text\": \"x\", \"meta\": " + std::string(100000, '[') + "}";
+  auto [code, out] = tokenize("--tokenizer " + dir_,
+                              "{\"text\": \"a\", \"n\": 1e999}\n" + deep + "\n{\"text\": \"b\"}\n");
+  ASSERT_EQ(code, 0);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_NE(out[0]["error"].get<std::string>().find("stdin:1"), std::string::npos) << out[0];
+  EXPECT_NE(out[0]["error"].get<std::string>().find("out of range"), std::string::npos) << out[0];
+  EXPECT_NE(out[1]["error"].get<std::string>().find("nesting"), std::string::npos) << out[1];
+  EXPECT_EQ(out[2]["ids"], json::array({98}));
+}
+
 TEST_F(CliTokenize, BadFlagsFailBeforeReading) {
   auto missing = run_command(testing::r1_binary() + " tokenize < /dev/null");
   EXPECT_NE(missing.code, 0);

@@ -191,6 +191,14 @@ TEST(CustomVerifier, ExternalProcessTimeoutsCrashesAndRestarts) {
   EXPECT_TRUE(wrong_id.verifier_error);
   EXPECT_EQ(wrong_id.reason, "external_bad_reply");
   EXPECT_TRUE(v->verify(t, "yes").correct);
+  // Replies are untrusted text too: nesting and numbers beyond range are bad replies, not a
+  // stack overflow or an exception (issue items 17-18, the same class as r1 verify's lines).
+  for (const char* how : {"DEEP", "HUGENUM"}) {
+    Verdict bad = v->verify(t, how);
+    EXPECT_TRUE(bad.verifier_error) << how;
+    EXPECT_EQ(bad.reason, "external_bad_reply") << how << ": " << bad.to_json().dump();
+    EXPECT_TRUE(v->verify(t, "yes").correct) << "restarted after " << how;
+  }
 
   auto missing = make_verifier("external", {{"command", {"/nonexistent/verifier"}}});
   Verdict m = missing->verify(t, "yes");

@@ -3,6 +3,7 @@
 // keep input order, survive malformed lines, and honour its flags.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -170,7 +171,8 @@ TEST(VerifyCli, RecordsFlagsAndErrors) {
       R"({"id": 11, "task": {"task_id": "HumanEval/0", "prompt": "def f():\n", "test": "def check(c): pass", "entry_point": "f", "canonical_solution": "  return 1\n", "verifier": "python"}, "completion": "x"})"
       "\n";
   CliRun v = r1("verify", input);
-  ASSERT_EQ(v.status, 0) << v.err;
+  ASSERT_TRUE(WIFEXITED(v.status)) << v.err;
+  EXPECT_EQ(WEXITSTATUS(v.status), 2) << "some lines were bad input: " << v.err;
   std::vector<json> out = v.lines();
   ASSERT_EQ(out.size(), 7u) << v.out;
   EXPECT_EQ(out[0]["id"], "free");
@@ -260,6 +262,115 @@ TEST(VerifyCli, PluginAndRewardConfig) {
   EXPECT_NE(bad_cfg.err.find("wieght"), std::string::npos) << bad_cfg.err;
   EXPECT_NE(bad_cfg.err.find(cfg), std::string::npos) << bad_cfg.err;
   std::remove(cfg.c_str());
+}
+
+// Issue items 17 and 18: one bad line must cost only its own verdict. Every kind of bad line
+// gets its own error record, naming its line number and the reason, in input order; the good
+// verdicts around them are intact, the exit status is 2 and the summary counts the bad lines.
+TEST(VerifyCli, EveryKindOfBadLineGetsItsOwnRecordAndTheRunGoesOn) {
+  auto good = [](const std::string& id, int answer) {
+    return json{{"id", id},
+                {"task", {{"answer", std::to_string(answer)}, {"verifier", "math"}}},
+                {"completion", "<think>.</think><answer>" + std::to_string(answer) + "</answer>"}}
+        .dump();
+  };
+  const std::string task = R"("task": {"answer": "1", "verifier": "math"})";
+  std::string deep_meta;  // the issue's line: 100,000 nested objects in task.meta, ~600 KB
+  for (int i = 0; i < 100000; ++i) deep_meta += "{\"a\":";
+  deep_meta += "1" + std::string(100000, '}');
+  struct Case {
+    std::string text;
+    std::string reason;  // a word the error must contain; empty for a good line
+  };
+  const std::vector<Case> cases = {
+      {good("g1", 42), ""},
+      {R"({"id": "deep", "task": {"answer": "1", "verifier": "math", "meta": )" + deep_meta +
+           R"(}, "completion": "1"})",
+       "nesting"},
+      {R"({"id": "deeper", "task": {"answer": "1", "meta": {"x": )" + std::string(10000000, '['),
+       "nesting"},
+      {R"({"id": "inf", "task": {"answer": "1", "verifier": "math", "difficulty": 1e999}, "completion": "1"})",
+       "out of range"},
+      {R"({"id": "-inf", )" + task + R"(, "completion": "1", "completion_tokens": -1e999})",
+       "out of range"},
+      {good("g2", 7), ""},
+      {R"({"id": "huge", )" + task +
+           R"(, "completion": "1", "completion_tokens": 123456789012345678901234567890})",
+       "completion_tokens"},
+      {R"({"id": "wrap", "task": {"answer": "1", "verifier": "math", "difficulty": 4294967297}, "completion": "1"})",
+       "difficulty"},
+      {R"({"id": "utf8", )" + task + ", \"completion\": \"\xff\xfe\"}", "UTF-8"},
+      {std::string(R"({"id": "nul", )") + task + ", \"completion\": \"a\0b\"}", "invalid"},
+      {std::string("{\"id\": \"nul2\",\0 ", 15) + task + R"(, "completion": "1"})", "invalid"},
+      {R"({"id": "long", )" + task + R"(, "completion": ")" + std::string(17 << 20, 'x') + "\"}",
+       "--max-line-bytes"},
+      {R"({"id": "notask", "completion": "1"})", "task"},
+      {R"({"id": "nocompletion", )" + task + "}", "completion"},
+      {R"({"id": "taskarray", "task": [1, 2], "completion": "1"})", "task"},
+      {R"({"id": "numcompletion", )" + task + R"(, "completion": 1})", "completion"},
+      {R"({"id": {"nested": 1}, )" + task + R"(, "completion": "1"})", "id"},
+      {R"({"id": "metaarray", "task": {"answer": "1", "meta": [1]}, "completion": "1"})", "meta"},
+      {R"({"id": "answerobj", "task": {"answer": {"a": 1}}, "completion": "1"})", "answer"},
+      {R"({"id": "verifiernum", "task": {"answer": "1", "verifier": 3}, "completion": "1"})",
+       "verifier"},
+      {R"({"id": "tokstr", )" + task + R"(, "completion": "1", "completion_tokens": "9"})",
+       "completion_tokens"},
+      {R"([1, 2])", "object"},
+      {R"("just a string")", "object"},
+      {R"({"id": "cut", "task": )", "invalid"},
+      {R"({"id": "trailing", )" + task + R"(, "completion": "1"} x)", "invalid"},
+      {good("g3", 5), ""},
+  };
+  std::string input;
+  for (const auto& c : cases) input += c.text + "\n";
+  CliRun v = r1("verify --threads 2", input);
+  ASSERT_TRUE(WIFEXITED(v.status)) << "r1 verify died: " << v.err.substr(0, 2000);
+  EXPECT_EQ(WEXITSTATUS(v.status), 2) << "bad input lines give exit status 2: " << v.err;
+  std::vector<json> out = v.lines();
+  ASSERT_EQ(out.size(), cases.size()) << "one record per input line: " << v.err.substr(0, 2000);
+  size_t bad = 0;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const json& o = out[i];
+    const size_t line = i + 1;
+    if (cases[i].reason.empty()) {
+      EXPECT_EQ(o["correct"], true) << "line " << line << ": " << o.dump();
+      EXPECT_EQ(o["reward"], 1.0) << o.dump();
+      EXPECT_FALSE(o.contains("error")) << o.dump();
+      continue;
+    }
+    ++bad;
+    EXPECT_EQ(o["reason"], "bad_input") << "line " << line << ": " << o.dump().substr(0, 500);
+    EXPECT_EQ(o["line"], line) << o.dump().substr(0, 500);
+    EXPECT_TRUE(o["reward"].is_null()) << o.dump().substr(0, 500);
+    const std::string e = o.value("error", "");
+    EXPECT_NE(e.find("stdin:" + std::to_string(line)), std::string::npos)
+        << "the error names the line: " << e.substr(0, 500);
+    EXPECT_NE(e.find(cases[i].reason), std::string::npos)
+        << "line " << line << " should say '" << cases[i].reason << "': " << e.substr(0, 500);
+    EXPECT_LT(o.dump().size(), 4000u) << "an error record does not echo the bad line";
+  }
+  EXPECT_NE(v.err.find(std::to_string(cases.size()) + " records"), std::string::npos) << v.err;
+  EXPECT_NE(v.err.find(std::to_string(bad) + " bad input lines"), std::string::npos) << v.err;
+}
+
+// --max-line-bytes sets the cap; the line after an over-long one is verified as usual.
+TEST(VerifyCli, MaxLineBytesFlag) {
+  const std::string ok =
+      R"({"id": 2, "task": {"answer": "3", "verifier": "math"}, "completion": "3"})";
+  std::string input = R"({"id": 1, "completion": ")" + std::string(5000, 'y') + "\"}\n" + ok + "\n";
+  CliRun v = r1("verify --max-line-bytes 1000", input);
+  EXPECT_EQ(WEXITSTATUS(v.status), 2) << v.err;
+  std::vector<json> out = v.lines();
+  ASSERT_EQ(out.size(), 2u) << v.out;
+  EXPECT_EQ(out[0]["line"], 1);
+  EXPECT_NE(out[0]["error"].get<std::string>().find("1000"), std::string::npos) << out[0].dump();
+  EXPECT_EQ(out[1]["id"], 2);
+  EXPECT_EQ(out[1]["correct"], true) << out[1].dump();
+  CliRun clean = r1("verify --max-line-bytes 1000", ok + "\n");
+  EXPECT_EQ(clean.status, 0) << "no bad line, exit status 0: " << clean.err;
+  CliRun zero = r1("verify --max-line-bytes 0", "");
+  EXPECT_NE(zero.status, 0);
+  EXPECT_NE(zero.err.find("max-line-bytes"), std::string::npos) << zero.err;
 }
 
 TEST(VerifyCli, ParallelOutputKeepsInputOrder) {

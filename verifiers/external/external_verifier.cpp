@@ -95,10 +95,10 @@ class ExternalVerifier : public Verifier {
     }
     json j;
     try {
-      j = json::parse(reply);
-    } catch (const json::exception& e) {
+      j = parse_json(reply, "reply");
+    } catch (const Error& e) {
       proc.stop();  // the stream may be out of step; start clean
-      return error("external_bad_reply", "not JSON: " + snippet(reply, 120));
+      return error("external_bad_reply", std::string(e.what()) + ": " + snippet(reply, 120));
     }
     std::string bad = check_reply(j, id);
     if (!bad.empty()) {

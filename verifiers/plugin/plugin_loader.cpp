@@ -61,12 +61,12 @@ class PluginVerifier : public Verifier {
     v.reason = valid_utf8(out.reason);
     if (!details_text.empty()) {
       try {
-        json d = json::parse(details_text);
+        json d = parse_json(details_text, "plugin details");
         if (d.is_object())
           v.details = std::move(d);
         else
           v.details = {{"plugin_details", d}};
-      } catch (const json::exception&) {
+      } catch (const Error&) {
         v.details = {{"plugin_details_unparseable", snippet(details_text, 200)}};
       }
     }

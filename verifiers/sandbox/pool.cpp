@@ -327,8 +327,8 @@ SandboxResult SandboxPool::Impl::build_result(Job& job) {
   }
   json status;
   try {
-    status = json::parse(job.status.data);
-  } catch (const json::exception&) {
+    status = parse_json(job.status.data, "the run's status");
+  } catch (const Error&) {
     r.error = job.status.data.empty() ? "no status for the run (the zygote died?)"
                                       : "unreadable status from the zygote";
     return r;
@@ -344,8 +344,8 @@ SandboxResult SandboxPool::Impl::build_result(Job& job) {
   json report;
   if (!job.res.data.empty()) {
     try {
-      report = json::parse(job.res.data);
-    } catch (const json::exception&) {
+      report = parse_json(job.res.data, "the run's report");
+    } catch (const Error&) {
       report = nullptr;
     }
   }

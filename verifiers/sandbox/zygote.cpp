@@ -330,8 +330,8 @@ std::unique_ptr<Zygote> Zygote::spawn(const ZygoteSpec& spec) {
   if (n <= 0) abandon("the interpreter exited before it was ready (its error is on stderr above)");
   buf.resize(static_cast<size_t>(n));
   try {
-    z->ready_ = json::parse(buf);
-  } catch (const json::exception& e) {
+    z->ready_ = parse_json(buf, "the zygote's ready message");
+  } catch (const Error& e) {
     abandon(cat("unreadable ready message: ", e.what()));
   }
   z->ctrl_ = ctrl.release();

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A deliberately unreliable external verifier for test_custom_verifiers.cpp. The completion
 says how to misbehave: HANG (never reply), CRASH (exit), GARBAGE (a non-JSON line), WRONGID
-(reply to another request), SLOWSTART (reply after 0.2 s). Otherwise it replies with a correct
+(reply to another request), SLOWSTART (reply after 0.2 s), DEEP (details nested 100,000 levels
+deep), HUGENUM (a score of 1e999, beyond double). Otherwise it replies with a correct
 verdict when the completion equals task.answer, and reports its pid so the test can see
 restarts."""
 import json
@@ -18,6 +19,14 @@ for line in sys.stdin:
         sys.exit(3)
     if "GARBAGE" in c:
         print("this is not json", flush=True)
+        continue
+    if "DEEP" in c:
+        deep = "[" * 100000 + "]" * 100000
+        print('{"id": %d, "score": 1.0, "correct": true, "details": {"x": %s}}' % (req["id"], deep),
+              flush=True)
+        continue
+    if "HUGENUM" in c:
+        print('{"id": %d, "score": 1e999, "correct": true}' % req["id"], flush=True)
         continue
     rid = req["id"] + (1 if "WRONGID" in c else 0)
     if "SLOWSTART" in c:
