@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "core/file_checksums.h"
 #include "core/fs.h"
 #include "core/json.h"
 
@@ -33,6 +34,97 @@ namespace {
 constexpr uint64_t kMaxHeader = 100ull << 20;
 }  // namespace
 
+SafetensorsLayout parse_safetensors(const uint8_t* base, size_t size, const std::string& path) {
+  if (size < 8)
+    fail(path, ": truncated safetensors file (", size,
+         " bytes, need at least 8 for the header length)");
+  uint64_t header_len = 0;
+  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | base[i];
+  if (header_len > kMaxHeader)
+    fail(path, ": header length ", header_len, " exceeds the 100 MB limit (corrupted?)");
+  if (header_len > size - 8) {
+    fail(path, ": truncated: header length says ", header_len, " bytes but only ", size - 8,
+         " follow");
+  }
+  const json header = parse_json(std::string(reinterpret_cast<const char*>(base + 8), header_len),
+                                 cat(path, ": header"));
+  if (!header.is_object()) fail(path, ": header is not a JSON object");
+  const uint8_t* data = base + 8 + header_len;
+  const uint64_t data_size = size - 8 - header_len;
+
+  SafetensorsLayout out;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    const std::string& name = it.key();
+    const json& v = it.value();
+    if (name == "__metadata__") {
+      if (!v.is_object()) fail(path, ": __metadata__ is not an object");
+      for (auto m = v.begin(); m != v.end(); ++m) {
+        if (!m.value().is_string())
+          fail(path, ": __metadata__ value of '", m.key(), "' is not a string");
+        out.metadata[m.key()] = m.value().get<std::string>();
+      }
+      continue;
+    }
+    auto bad = [&](const std::string& what) { fail(path, ": tensor '", name, "': ", what); };
+    if (!v.is_object()) bad("entry is not an object");
+    if (!v.contains("dtype") || !v["dtype"].is_string()) bad("missing or non-string dtype");
+    if (!v.contains("shape") || !v["shape"].is_array()) bad("missing or non-array shape");
+    if (!v.contains("data_offsets") || !v["data_offsets"].is_array() ||
+        v["data_offsets"].size() != 2) {
+      bad("data_offsets must be an array of two integers");
+    }
+    TensorInfo t;
+    t.name = name;
+    std::string dt = v["dtype"].get<std::string>();
+    if (!parse_dtype(dt, &t.dtype)) bad(cat("unsupported dtype '", dt, "'"));
+    uint64_t numel = 1;
+    for (const auto& d : v["shape"]) {
+      if (!d.is_number_unsigned()) bad("shape has a negative or non-integer dimension");
+      uint64_t dim = d.get<uint64_t>();
+      if (dim != 0 && numel > std::numeric_limits<uint64_t>::max() / dim) bad("shape overflows");
+      numel *= dim;
+      t.shape.push_back(static_cast<int64_t>(dim));
+    }
+    const json& off = v["data_offsets"];
+    if (!off[0].is_number_unsigned() || !off[1].is_number_unsigned())
+      bad("data_offsets must be non-negative integers");
+    uint64_t begin = off[0].get<uint64_t>(), end = off[1].get<uint64_t>();
+    if (begin > end) bad(cat("data_offsets [", begin, ", ", end, "] are reversed"));
+    if (end > data_size) {
+      bad(cat("data_offsets end ", end, " is past the end of the data (", data_size,
+              " bytes): file truncated?"));
+    }
+    uint64_t esize = dtype_size(t.dtype);
+    if (numel > std::numeric_limits<uint64_t>::max() / esize || numel * esize != end - begin) {
+      bad(cat("shape ", shape_str(t.shape), " of ", dt, " needs ", numel * esize,
+              " bytes but data_offsets span ", end - begin));
+    }
+    t.data = data + begin;
+    t.nbytes = static_cast<size_t>(end - begin);
+    out.tensors.push_back(std::move(t));
+  }
+  // The byte buffer must be covered exactly, without holes or overlaps.
+  std::vector<const TensorInfo*> order;
+  for (const auto& t : out.tensors) order.push_back(&t);
+  std::sort(order.begin(), order.end(), [](auto* a, auto* b) {
+    return a->data != b->data ? a->data < b->data : a->nbytes < b->nbytes;
+  });
+  const uint8_t* cursor = data;
+  for (const auto* t : order) {
+    if (t->data != cursor) {
+      fail(path, ": tensor '", t->name, "' starts at byte ", t->data - data,
+           " but the previous tensor ends at ", cursor - data,
+           " (overlap or hole: corrupted header)");
+    }
+    cursor += t->nbytes;
+  }
+  if (static_cast<uint64_t>(cursor - data) != data_size) {
+    fail(path, ": ", data_size - (cursor - data),
+         " trailing bytes after the last tensor (corrupted or wrong header)");
+  }
+  return out;
+}
+
 SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail(path, ": cannot open safetensors file: ", std::strerror(errno));
@@ -54,86 +146,10 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
   }
   try {
     const uint8_t* base = static_cast<const uint8_t*>(map_);
-    uint64_t header_len = 0;
-    for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | base[i];
-    if (header_len > kMaxHeader) fail(path, ": header length ", header_len, " exceeds the 100 MB limit (corrupted?)");
-    if (header_len > size_ - 8) {
-      fail(path, ": truncated: header length says ", header_len, " bytes but only ", size_ - 8, " follow");
-    }
-    std::string text(reinterpret_cast<const char*>(base + 8), header_len);
-    json header;
-    try {
-      header = json::parse(text);
-    } catch (const json::parse_error& e) {
-      fail(path, ": header is not valid JSON (byte ", e.byte, ")");
-    }
-    if (!header.is_object()) fail(path, ": header is not a JSON object");
-    const uint8_t* data = base + 8 + header_len;
-    const uint64_t data_size = size_ - 8 - header_len;
-
-    for (auto it = header.begin(); it != header.end(); ++it) {
-      const std::string& name = it.key();
-      const json& v = it.value();
-      if (name == "__metadata__") {
-        if (!v.is_object()) fail(path, ": __metadata__ is not an object");
-        for (auto m = v.begin(); m != v.end(); ++m) {
-          if (!m.value().is_string()) fail(path, ": __metadata__ value of '", m.key(), "' is not a string");
-          metadata_[m.key()] = m.value().get<std::string>();
-        }
-        continue;
-      }
-      auto bad = [&](const std::string& what) { fail(path, ": tensor '", name, "': ", what); };
-      if (!v.is_object()) bad("entry is not an object");
-      if (!v.contains("dtype") || !v["dtype"].is_string()) bad("missing or non-string dtype");
-      if (!v.contains("shape") || !v["shape"].is_array()) bad("missing or non-array shape");
-      if (!v.contains("data_offsets") || !v["data_offsets"].is_array() || v["data_offsets"].size() != 2) {
-        bad("data_offsets must be an array of two integers");
-      }
-      TensorInfo t;
-      t.name = name;
-      std::string dt = v["dtype"].get<std::string>();
-      if (!parse_dtype(dt, &t.dtype)) bad(cat("unsupported dtype '", dt, "'"));
-      uint64_t numel = 1;
-      for (const auto& d : v["shape"]) {
-        if (!d.is_number_unsigned()) bad("shape has a negative or non-integer dimension");
-        uint64_t dim = d.get<uint64_t>();
-        if (dim != 0 && numel > std::numeric_limits<uint64_t>::max() / dim) bad("shape overflows");
-        numel *= dim;
-        t.shape.push_back(static_cast<int64_t>(dim));
-      }
-      const json& off = v["data_offsets"];
-      if (!off[0].is_number_unsigned() || !off[1].is_number_unsigned()) bad("data_offsets must be non-negative integers");
-      uint64_t begin = off[0].get<uint64_t>(), end = off[1].get<uint64_t>();
-      if (begin > end) bad(cat("data_offsets [", begin, ", ", end, "] are reversed"));
-      if (end > data_size) {
-        bad(cat("data_offsets end ", end, " is past the end of the data (", data_size, " bytes): file truncated?"));
-      }
-      uint64_t esize = dtype_size(t.dtype);
-      if (numel > std::numeric_limits<uint64_t>::max() / esize || numel * esize != end - begin) {
-        bad(cat("shape ", shape_str(t.shape), " of ", dt, " needs ", numel * esize, " bytes but data_offsets span ",
-                end - begin));
-      }
-      t.data = data + begin;
-      t.nbytes = static_cast<size_t>(end - begin);
-      tensors_.push_back(std::move(t));
-    }
-    // The byte buffer must be covered exactly, without holes or overlaps.
-    std::vector<const TensorInfo*> order;
-    for (const auto& t : tensors_) order.push_back(&t);
-    std::sort(order.begin(), order.end(), [](auto* a, auto* b) {
-      return a->data != b->data ? a->data < b->data : a->nbytes < b->nbytes;
-    });
-    const uint8_t* cursor = data;
-    for (const auto* t : order) {
-      if (t->data != cursor) {
-        fail(path, ": tensor '", t->name, "' starts at byte ", t->data - data, " but the previous tensor ends at ",
-             cursor - data, " (overlap or hole: corrupted header)");
-      }
-      cursor += t->nbytes;
-    }
-    if (static_cast<uint64_t>(cursor - data) != data_size) {
-      fail(path, ": ", data_size - (cursor - data), " trailing bytes after the last tensor (corrupted or wrong header)");
-    }
+    verify_file_checksum(path, base, size_);
+    SafetensorsLayout layout = parse_safetensors(base, size_, path);
+    tensors_ = std::move(layout.tensors);
+    metadata_ = std::move(layout.metadata);
     for (size_t i = 0; i < tensors_.size(); ++i) index_[tensors_[i].name] = i;
   } catch (...) {
     ::munmap(map_, size_);

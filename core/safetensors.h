@@ -2,6 +2,10 @@
 // to {dtype, shape, data_offsets}, then the raw bytes. Reading memory-maps the file and checks
 // every field before any byte is touched, so a damaged file gives an Error naming the file and
 // the problem and never reads out of bounds. Writing is atomic (temp file + rename).
+//
+// Opening a file also checks it against the checksums.json of its folder when there is one
+// (core/file_checksums.h): our checkpoints record one for every tensor file they write, so a
+// bit flip inside a weight fails the open naming the file.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -24,9 +28,21 @@ struct TensorInfo {
 
 std::string shape_str(const std::vector<int64_t>& shape);  // "[4, 8]"
 
+// The tensors and metadata that a file's header describes; TensorInfo::data points into the
+// bytes parsed.
+struct SafetensorsLayout {
+  std::vector<TensorInfo> tensors;
+  std::map<std::string, std::string> metadata;
+};
+
+// Parses and checks the header of a whole safetensors file held in `bytes` (`size` bytes): every
+// tensor must lie inside the data, which they must cover exactly. Throws r1::Error naming `path`.
+SafetensorsLayout parse_safetensors(const uint8_t* bytes, size_t size, const std::string& path);
+
 class SafetensorsFile {
  public:
-  // Opens and validates `path`. Throws r1::Error naming the file on any problem.
+  // Opens and validates `path` (and its checksum, see above). Throws r1::Error naming the file
+  // on any problem.
   explicit SafetensorsFile(const std::string& path);
   ~SafetensorsFile();
   SafetensorsFile(const SafetensorsFile&) = delete;

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/file_checksums.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "model/checkpoint.h"
@@ -86,7 +87,10 @@ std::string save_run_checkpoint(const std::string& run_dir, int64_t step, const 
   const fs::path final_dir = ckpts / name;
 
   save_checkpoint(tmp.string(), model, tokenizer);
-  if (opt) opt->save((tmp / kOptimizerFile).string());
+  if (opt) {
+    opt->save((tmp / kOptimizerFile).string());
+    record_file_checksum(tmp.string(), kOptimizerFile);
+  }
   json st = state;
   st["step"] = step;
   // Written last: is_complete() also requires it, in case a folder was copied by hand.

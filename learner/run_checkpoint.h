@@ -1,6 +1,8 @@
 // Checkpoints of a training run (SFT or RL): <run>/checkpoints/step-000123/ holds
 //   model.safetensors, config.json, tokenizer files   (model/checkpoint.h: loadable as a model)
 //   optimizer.safetensors                              (AdamW moments and step count)
+//   checksums.json                                     (CRC32C of both tensor files, checked
+//                                                       on load: core/file_checksums.h)
 //   trainer_state.json                                 {"step": 123, ...the caller's state}
 // The caller's state is whatever a resumed run needs to continue exactly: RNG states, the task
 // source / curriculum state, the weight version, a data fingerprint.

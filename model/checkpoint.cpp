@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/file_checksums.h"
 #include "core/fs.h"
 #include "core/safetensors.h"
 
@@ -89,6 +90,7 @@ void save_model(const std::string& dir, const Model<float>& model, DType dtype) 
     }
   }
   w.write(join_path(dir, "model.safetensors"));
+  record_file_checksum(dir, "model.safetensors");
   json c = cfg.to_json();
   c["torch_dtype"] = dtype == DType::F32 ? "float32" : (dtype == DType::BF16 ? "bfloat16" : "float16");
   write_file_atomic(join_path(dir, "config.json"), c.dump(2) + "\n");

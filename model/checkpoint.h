@@ -1,5 +1,6 @@
 // Model checkpoints are Hugging Face model folders: config.json (the architecture's own
-// config, with "architectures"), model.safetensors (HF tensor names) and the tokenizer's files.
+// config, with "architectures"), model.safetensors (HF tensor names), checksums.json (its
+// CRC32C, checked on load: core/file_checksums.h) and the tokenizer's files.
 // Saving then loading is bit-exact in F32, and transformers' AutoModelForCausalLM loads what
 // save_model writes as the config's architecture (Qwen2/Qwen3/Qwen3Moe/DeepseekV3ForCausalLM;
 // our older r1_moe folders still load here but not in transformers).
@@ -23,7 +24,8 @@
 
 namespace r1 {
 
-// Writes model.safetensors and config.json into `dir` (created if needed), each atomically.
+// Writes model.safetensors (recording its checksum in checksums.json) and config.json into
+// `dir` (created if needed), each atomically.
 // Router weights and selection biases stay F32 whatever `dtype` (transformers keeps them F32).
 void save_model(const std::string& dir, const Model<float>& model, DType dtype = DType::F32);
 // Writes the model and the tokenizer.

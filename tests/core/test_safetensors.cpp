@@ -6,7 +6,9 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/file_checksums.h"
 #include "core/fs.h"
+#include "core/json.h"
 #include "core/rng.h"
 #include "core/safetensors.h"
 
@@ -162,4 +164,75 @@ TEST(Safetensors, DamagedFilesGiveClearErrors) {
   }
   EXPECT_GT(errors, 3000);
   std::printf("damaged files: %d rejected with an error, %d still valid\n", errors, opened);
+}
+
+// The header is JSON from the file: nesting is capped before the parser recurses or allocates
+// (a 100 MB header of '[' would otherwise build a hundred million nested arrays).
+TEST(Safetensors, DeepHeaderNestingIsRejectedNamingTheFile) {
+  std::string header = R"({"__metadata__": {"a": )" + std::string(1000000, '[') + "}}";
+  std::string s(8, '\0');
+  for (int k = 0; k < 8; ++k)
+    s[k] = static_cast<char>(static_cast<uint64_t>(header.size()) >> (8 * k));
+  s += header;
+  const std::string path = temp_dir() + "/deep.safetensors";
+  write_file_atomic(path, s);
+  try {
+    SafetensorsFile f(path);
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("nesting"), std::string::npos) << e.what();
+  }
+}
+
+// A folder's checksums.json (written with the file) is checked when the file is opened: a bit
+// flip, a truncation, or a file it does not list fails naming the file; no checksums.json, no
+// check (Hugging Face folders).
+TEST(Safetensors, ChecksumsJsonIsVerifiedOnOpen) {
+  const std::string dir = temp_dir() + "/sums";
+  make_dirs(dir);
+  const std::string path = dir + "/a.safetensors";
+  std::filesystem::rename(write_sample("a.safetensors"), path);
+  auto error_opening = [&](const std::string& p) -> std::string {
+    try {
+      SafetensorsFile f(p);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_EQ(error_opening(path), "") << "no checksums.json: opens as before";
+  record_file_checksum(dir, "a.safetensors");
+  json sums = load_json_file(dir + "/checksums.json");
+  EXPECT_EQ(sums["algorithm"], "crc32c");
+  EXPECT_EQ(sums["files"]["a.safetensors"]["bytes"], read_file(path).size());
+  EXPECT_EQ(error_opening(path), "");
+  const std::string good = read_file(path);
+
+  std::string flipped = good;
+  flipped[good.size() - 3] ^= 0x10;  // inside the last tensor's data: the file stays valid
+  write_file_atomic(path, flipped);
+  std::string e = error_opening(path);
+  EXPECT_NE(e.find(path), std::string::npos) << e;
+  EXPECT_NE(e.find("checksum"), std::string::npos) << e;
+  EXPECT_NE(e.find("expected"), std::string::npos) << e;
+  EXPECT_NE(e.find("actual"), std::string::npos) << e;
+
+  write_file_atomic(path, good + std::string(8, ' '));
+  e = error_opening(path);
+  EXPECT_NE(e.find(std::to_string(good.size() + 8)), std::string::npos) << "sizes differ: " << e;
+
+  write_file_atomic(path, good);
+  EXPECT_EQ(error_opening(path), "");
+  write_file_atomic(dir + "/b.safetensors", good);
+  e = error_opening(dir + "/b.safetensors");
+  EXPECT_NE(e.find("b.safetensors"), std::string::npos) << e;
+  EXPECT_NE(e.find("not listed"), std::string::npos) << e;
+  record_file_checksum(dir, "b.safetensors");  // a second file joins the first
+  EXPECT_EQ(error_opening(dir + "/b.safetensors"), "");
+  EXPECT_EQ(error_opening(path), "");
+
+  write_file_atomic(dir + "/checksums.json", "{\"algorithm\": \"crc32c\", \"files\": [1]}");
+  e = error_opening(path);
+  EXPECT_NE(e.find("checksums.json"), std::string::npos) << e;
 }

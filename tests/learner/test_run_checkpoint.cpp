@@ -7,9 +7,11 @@
 #include <filesystem>
 
 #include "core/fs.h"
+#include "core/safetensors.h"
 #include "learner/run_checkpoint.h"
 #include "model/byte_tokenizer.h"
 #include "model/checkpoint.h"
+#include "tests/common/flip_bit.h"
 #include "tests/model/model_test_util.h"
 
 using namespace r1;
@@ -171,4 +173,48 @@ TEST_F(RunCheckpoint, MismatchedConfigAndMissingFilesAreClearErrors) {
   }
   EXPECT_THROW(load_run_checkpoint(run_ + "/checkpoints/step-000999", ok, nullptr), Error);
   EXPECT_THROW(save_run_checkpoint(run_, 2, m, tok_, nullptr, json::array()), Error);
+}
+
+// A resume must not train on silently damaged weights or moments: a bit flip in either tensor
+// file of a run checkpoint fails the load naming that file. Without checksums.json (a
+// checkpoint from before checksums) the same folder loads as it always did.
+TEST_F(RunCheckpoint, BitFlipsInModelOrOptimizerFailTheResumeNamingTheFile) {
+  ModelConfig cfg = test::tiny_config();
+  Model<float> m(cfg);
+  m.init_weights(3);
+  AdamW opt(m.table(), OptimizerConfig{});
+  train_step(m, opt);
+  const std::string dir = save_run_checkpoint(run_, 4, m, tok_, &opt, json::object());
+  const std::string model_path = join_path(dir, "model.safetensors");
+  const std::string opt_path = join_path(dir, "optimizer.safetensors");
+  const std::string model_good = read_file(model_path), opt_good = read_file(opt_path);
+  {
+    Model<float> back(cfg);
+    AdamW back_opt(back.table(), OptimizerConfig{});
+    ASSERT_NO_THROW(load_run_checkpoint(dir, back, &back_opt));
+  }
+  struct Case {
+    std::string path, tensor;
+  };
+  const std::string opt_tensor = SafetensorsFile(opt_path).tensors().back().name;
+  for (const Case& c :
+       {Case{model_path, "model.embed_tokens.weight"}, Case{opt_path, opt_tensor}}) {
+    r1::testing::flip_bit_in_tensor(c.path, c.tensor, 0, 1);
+    Model<float> back(cfg);
+    AdamW back_opt(back.table(), OptimizerConfig{});
+    try {
+      load_run_checkpoint(dir, back, &back_opt);
+      ADD_FAILURE() << "a bit flip in " << c.path << " loaded without an error";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(c.path), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("checksum"), std::string::npos) << e.what();
+    }
+    write_file_atomic(model_path, model_good);
+    write_file_atomic(opt_path, opt_good);
+  }
+  fs::remove(join_path(dir, "checksums.json"));
+  r1::testing::flip_bit_in_tensor(model_path, "model.embed_tokens.weight", 0, 1);
+  Model<float> old(cfg);
+  AdamW old_opt(old.table(), OptimizerConfig{});
+  EXPECT_NO_THROW(load_run_checkpoint(dir, old, &old_opt));
 }

@@ -3,15 +3,18 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 
+#include "core/file_checksums.h"
 #include "core/fs.h"
 #include "core/safetensors.h"
 #include "model/byte_tokenizer.h"
 #include "model/checkpoint.h"
-#include "tests/model/model_test_util.h"
 #include "tests/common/error_of.h"
+#include "tests/common/flip_bit.h"
+#include "tests/model/model_test_util.h"
 
 using r1::testing::error_of;
 
@@ -74,6 +77,7 @@ TEST(Checkpoint, MissingTensorIsNamed) {
     if (p.name != dropped) w.add_f32(p.name, p.shape, m->params() + p.offset);
   }
   w.write(join_path(dir, "model.safetensors"));
+  fs::remove(join_path(dir, kChecksumsFile));  // as in a folder that another tool wrote
   std::string e = error_of([&] { load_model(dir); });
   EXPECT_NE(e.find("missing tensor '" + dropped + "'"), std::string::npos) << e;
   fs::remove_all(dir);
@@ -139,6 +143,8 @@ TEST(Checkpoint, CorruptedWeightsNeverCrash) {
   auto m = trained_looking_model();
   std::string dir = tmpdir("corrupt");
   save_checkpoint(dir, *m, ByteTokenizer());
+  // Without checksums.json (an HF folder), so that the structural checks meet every damage.
+  fs::remove(join_path(dir, kChecksumsFile));
   std::string path = join_path(dir, "model.safetensors");
   const std::string good = read_file(path);
   Rng rng(77);
@@ -163,5 +169,46 @@ TEST(Checkpoint, CorruptedWeightsNeverCrash) {
   }
   EXPECT_GT(errors, 250);
   std::printf("corrupted checkpoints: %d rejected, %d loaded (damage that kept the file valid)\n", errors, loaded);
+  fs::remove_all(dir);
+}
+
+// A bit flip inside a finite weight leaves a valid file with finite values: only the checksum
+// written at save time can tell. Loading fails naming the file, the expected and actual sums.
+TEST(Checkpoint, BitFlipInAFiniteWeightFailsNamingTheFile) {
+  auto m = trained_looking_model();
+  std::string dir = tmpdir("bitflip");
+  save_checkpoint(dir, *m, ByteTokenizer());
+  ASSERT_NO_THROW(load_model(dir));
+  const std::string path = join_path(dir, "model.safetensors");
+  const std::string tensor = "model.layers.1.mlp.experts.2.up_proj.weight";
+  r1::testing::flip_bit_in_tensor(path, tensor, 4 * 5, 0);  // lowest mantissa bit of element 5
+  {
+    // Outside the checkpoint folder (no checksums there) the damaged file opens, all finite.
+    const std::string copy = tmpdir("bitflip_copy.safetensors");
+    fs::copy_file(path, copy);
+    SafetensorsFile f(copy);
+    const TensorInfo& t = f.get(tensor);
+    std::vector<float> v(static_cast<size_t>(t.numel()));
+    f.read_f32(tensor, t.shape, v.data());
+    for (float x : v) ASSERT_TRUE(std::isfinite(x));
+    fs::remove(copy);
+  }
+  std::string e = error_of([&] { load_model(dir); });
+  EXPECT_NE(e.find(path), std::string::npos) << e;
+  EXPECT_NE(e.find("checksum"), std::string::npos) << e;
+  EXPECT_NE(e.find("expected"), std::string::npos) << e;
+  EXPECT_NE(e.find("actual"), std::string::npos) << e;
+  fs::remove_all(dir);
+}
+
+// A checkpoint saved before checksums existed (or an HF folder) has no checksums.json and loads
+// as it always did.
+TEST(Checkpoint, FolderWithoutChecksumsLoadsAsBefore) {
+  auto m = trained_looking_model();
+  std::string dir = tmpdir("nosums");
+  save_checkpoint(dir, *m, ByteTokenizer());
+  fs::remove(join_path(dir, "checksums.json"));
+  auto back = load_model(dir);
+  EXPECT_EQ(std::memcmp(back->params(), m->params(), m->num_params() * sizeof(float)), 0);
   fs::remove_all(dir);
 }

@@ -7,11 +7,12 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/file_checksums.h"
 #include "model/byte_tokenizer.h"
 #include "model/checkpoint.h"
 #include "model/weight_source.h"
-#include "tests/model/hf_test_util.h"
 #include "tests/common/error_of.h"
+#include "tests/model/hf_test_util.h"
 
 using r1::testing::error_of;
 
@@ -52,6 +53,9 @@ void rewrite(const std::string& dir, const std::function<void(Tensors&)>& edit, 
   SafetensorsWriter w;
   for (const auto& [name, t] : ts) w.add_f32(name, t.first, t.second.data(), dtype);
   w.write(join_path(dir, "model.safetensors"));
+  // Edited by another writer, the folder is like an HF one: no checksums.json (else the
+  // checksum, not the check under test, would reject it).
+  fs::remove(join_path(dir, kChecksumsFile));
 }
 
 }  // namespace
