@@ -115,9 +115,9 @@ SuiteResult Evaluator::run(const SuiteSpec& suite, const std::function<void(size
   for (size_t i = 0; i < tasks.size(); ++i) {
     TaskOutcome& to = res.tasks[i];
     for (int k = 0; k < K; ++k) {
-      jobs.push_back(pool.submit([&, i, k, &to] { verify_into(&to.samples[k], &to.task, &out[i * K + k]); }));
+      jobs.push_back(pool.submit([&, i, k] { verify_into(&to.samples[k], &to.task, &out[i * K + k]); }));
     }
-    if (opt_.greedy) jobs.push_back(pool.submit([&, i, &to] { verify_into(&*to.greedy, &to.task, &out_greedy[i]); }));
+    if (opt_.greedy) jobs.push_back(pool.submit([&, i] { verify_into(&*to.greedy, &to.task, &out_greedy[i]); }));
   }
   for (auto& j : jobs) j.get();
   for (auto& to : res.tasks) {

@@ -36,7 +36,7 @@ struct RolloutWorker::Impl {
   RolloutWorkerStats* stats = nullptr;
 
   std::unique_ptr<Channel> tasks, rollouts, weights, control;
-  WeightsAssembler assembler;  // sized in the constructor
+  WeightsAssembler assembler{};  // sized in the constructor; {} since its constructor is explicit
   bool have_weights = false;
   uint64_t version = 0, session = 0;
   double last_hello = -1e9;
