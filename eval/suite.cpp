@@ -1,5 +1,7 @@
 #include "eval/suite.h"
 
+#include <charconv>
+#include <limits>
 #include <regex>
 
 #include "core/error.h"
@@ -31,11 +33,17 @@ std::string known_suites() {
   return s;
 }
 
-uint64_t parse_number(const std::string& suite, const std::string& key, const std::string& value) {
+uint64_t parse_number(const std::string& suite, const std::string& key, const std::string& value,
+                      uint64_t max = std::numeric_limits<uint64_t>::max()) {
   if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos) {
     fail("suite '", suite, "': ", key, "=", value, " is not a non-negative integer");
   }
-  return std::stoull(value);
+  uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+  if (ec != std::errc() || end != value.data() + value.size() || v > max) {
+    fail("suite '", suite, "': ", key, "=", value, " is out of range (at most ", max, ")");
+  }
+  return v;
 }
 
 }  // namespace
@@ -55,7 +63,9 @@ std::vector<SuiteSpec> parse_suites(const std::string& spec) {
         size_t eq = parts[i].find('=');
         if (eq == std::string::npos) fail("suite '", text, "': expected key=value, got '", parts[i], "' (keys: level, n, seed)");
         std::string key = parts[i].substr(0, eq), value = parts[i].substr(eq + 1);
-        if (key == "level" || key == "difficulty") s.level = static_cast<int>(parse_number(text, key, value));
+        if (key == "level" || key == "difficulty")
+          s.level =
+              static_cast<int>(parse_number(text, key, value, std::numeric_limits<int>::max()));
         else if (key == "n") s.n = parse_number(text, key, value);
         else if (key == "seed") s.seed = parse_number(text, key, value);
         else fail("suite '", text, "': unknown key '", key, "' (keys: level, n, seed)");
@@ -69,7 +79,7 @@ std::vector<SuiteSpec> parse_suites(const std::string& spec) {
       std::smatch m;
       static const std::regex tail(":n=([0-9]+)$");
       if (std::regex_search(rest, m, tail)) {
-        s.n = std::stoull(m[1].str());
+        s.n = parse_number(text, "n", m[1].str());
         rest = rest.substr(0, rest.size() - m[0].length());
       }
       if (rest.empty()) fail("suite '", text, "': give the dataset file, as ", name, ":PATH");

@@ -1,5 +1,6 @@
 #include "model/checkpoint.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <set>
@@ -25,8 +26,10 @@ bool harmless(const std::string& name, const ModelConfig& cfg) {
   if (cfg.num_nextn_predict_layers > 0 && name.rfind(layers, 0) == 0) {
     const size_t dot = name.find('.', layers.size());
     const std::string idx = name.substr(layers.size(), dot - layers.size());
-    if (!idx.empty() && idx.find_first_not_of("0123456789") == std::string::npos) {
-      const long l = std::stol(idx);
+    // An index too large for a long is no layer of the model (from_chars fails on it).
+    long l = 0;
+    const auto [end, ec] = std::from_chars(idx.data(), idx.data() + idx.size(), l);
+    if (!idx.empty() && ec == std::errc() && end == idx.data() + idx.size()) {
       return l >= cfg.num_hidden_layers && l < cfg.num_hidden_layers + cfg.num_nextn_predict_layers;
     }
   }

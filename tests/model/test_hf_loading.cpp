@@ -187,6 +187,20 @@ TEST(HfLoading, FusedExpertsLoadLikePerExpertTensors) {
   fs::remove_all(dir);
 }
 
+// A layer index in a tensor name is file content: one too large for any integer is an
+// unexpected tensor like any other, not a std::out_of_range escaping from std::stol.
+TEST(HfLoading, HugeLayerIndexInATensorNameIsUnexpected) {
+  const std::string dir = copy_of("deepseek_v3");
+  rewrite(dir, [](Tensors& ts) {
+    ts["model.layers.99999999999999999999.eh_proj.weight"] = {{1}, {1}};
+  });
+  std::string e = error_of([&] { load_model(dir); });
+  EXPECT_NE(e.find("unexpected tensor 'model.layers.99999999999999999999.eh_proj.weight'"),
+            std::string::npos)
+      << e;
+  fs::remove_all(dir);
+}
+
 TEST(HfLoading, HarmlessExtrasAreSkippedAndOthersNamed) {
   const std::string dir = copy_of("deepseek_v3");
   auto before = load_model(dir);
