@@ -14,6 +14,9 @@ packages=(
   libseccomp-dev
   libopenblas-openmp-dev
   python3
+  # scripts/fuzz.sh (run by scripts/test.sh): clang with libFuzzer and the sanitizer runtimes,
+  # and clang's OpenMP
+  clang libclang-rt-14-dev libomp-dev
 )
 
 missing=()
