@@ -51,6 +51,50 @@ void expect_correct(const std::vector<Case>& cases) {
 
 constexpr Wrap kFree = Wrap::FreeText;
 
+// Item 4 and its class: both sides overflow to infinity, underflow to zero, or round to the
+// same double, and then compare equal.
+TEST(MathHacks, PrecisionLossNeverMakesAWrongAnswerEqual) {
+  expect_hacks_score_zero({
+      {"\\sqrt{2}\\cdot 10^{400}", "7\\cdot 10^{400}"},  // both +inf as doubles
+      {"\\sqrt{2}\\cdot 10^{400}", "-7\\cdot 10^{400}"},
+      {"\\pi \\cdot 2^{5000}", "3\\cdot 2^{5000}"},
+      {"\\exp(1000)", "\\exp(1001)"},
+      {"\\sqrt{2}\\cdot 171!", "\\sqrt{2}\\cdot 172!"},    // the gamma function overflows
+      {"10^{400}x", "10^{401}x"},                          // +-inf at every point
+      {"\\sqrt{2}\\cdot 10^{-400}", "2\\cdot 10^{-400}"},  // both underflow to 0
+      {"\\sqrt{2}\\cdot 10^{-400}", "0"},
+      {"\\sqrt{2}\\cdot 10^{-30}", "7\\cdot 10^{-30}"},  // below an absolute tolerance floor
+      {"\\sqrt{2}\\cdot 10^{-30}", "0"},
+      {"10^{400}", "1.5\\cdot 10^{400}"},    // a decimal compared through to_double: inf
+      {"10^{-400}", "1.5\\cdot 10^{-400}"},  // ... and 0
+      {"10^{3000}", "10^{3000}+1"},          // beyond exact limits, then as doubles
+      {"2^{100000}", "2^{100000}+1"},
+      {"x+10^{20}", "x+10^{20}+1"},  // a big integer beside a variable, as doubles
+      {"10^{20}x", "(10^{20}+1)x"},
+      {"x + y = 10^{20}", "x + y = 10^{20} + 1"},
+      {"\\sin(10^{20}\\sqrt{2})", "0"},  // argument error larger than the period
+  });
+}
+
+TEST(MathHacks, HugeAndTinyRightAnswersStillScore) {
+  expect_correct({
+      {"\\sqrt{2}\\cdot 10^{400}", "10^{400}\\sqrt{2}"},
+      {"\\sqrt{2}\\cdot 10^{400}", "\\sqrt{2\\cdot 10^{800}}"},
+      {"\\pi \\cdot 2^{5000}", "2^{5000}\\pi"},
+      {"\\sqrt{2}\\cdot 10^{-400}", "\\frac{\\sqrt{2}}{10^{400}}"},
+      {"\\sqrt{2}\\cdot 10^{-30}", "10^{-30}\\sqrt{2}"},
+      {"10^{400}", "1.0\\cdot 10^{400}"},
+      {"10^{-400}", "1.0\\cdot 10^{-400}"},
+      {"\\ln(10^{400})", "400\\ln 10"},
+      {"\\sqrt{2}\\cdot 300!", "300!\\sqrt{2}"},
+      {"2^{100000}", "4^{50000}"},
+      {"x+10^{20}", "10^{20}+x"},
+      {"10^{20}x", "x\\cdot 10^{20}"},
+      {"x + y = 10^{20}", "y - 10^{20} = -x"},
+      {"\\exp(1000)", "\\exp(500)^2"},
+  });
+}
+
 // Item 5 and its class: a number pulled out of text that is not a number.
 TEST(MathHacks, DigitsInsideWordsAndExpressionsDoNotScore) {
   expect_hacks_score_zero({

@@ -319,13 +319,13 @@ std::string lower_word(std::string_view w) {
 // arithmetic ("half of 18") and scale words ("2 million").
 bool changes_the_value(std::string_view word) {
   static const char* const kWords[] = {
-      "not",      "no",       "never",    "neither",   "nor",       "isn",      "isnt",
-      "aren",     "wasn",     "doesn",    "don",       "cannot",   "or",       "either",    "between",   "maybe",    "perhaps",
-      "possibly", "probably", "least",    "most",      "more",      "less",     "fewer",
-      "than",     "over",     "under",    "above",     "below",     "except",   "without",
-      "minus",    "plus",     "half",     "twice",     "double",    "triple",   "hundred",
-      "hundreds", "thousand", "thousands", "million",  "millions",  "billion",  "billions",
-      "trillion", "trillions", "dozen",   "dozens"};
+      "not",      "no",      "never",    "neither",  "nor",       "isn",       "isnt",
+      "aren",     "wasn",    "doesn",    "don",      "cannot",    "or",        "either",
+      "between",  "maybe",   "perhaps",  "possibly", "probably",  "least",     "most",
+      "more",     "less",    "fewer",    "than",     "over",      "under",     "above",
+      "below",    "except",  "without",  "minus",    "plus",      "half",      "twice",
+      "double",   "triple",  "hundred",  "hundreds", "thousand",  "thousands", "million",
+      "millions", "billion", "billions", "trillion", "trillions", "dozen",     "dozens"};
   std::string w = lower_word(word);
   for (const char* k : kWords) {
     if (w == k) return true;

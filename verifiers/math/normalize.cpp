@@ -191,8 +191,8 @@ bool is_function_word(std::string_view w) {
 
 // Words that scale the number before them: "2 million" is not 2.
 bool is_scale_word(std::string_view w) {
-  static const char* const kScales[] = {"hundred",  "hundreds", "thousand",  "thousands",
-                                        "million",  "millions", "billion",   "billions",
+  static const char* const kScales[] = {"hundred",  "hundreds",  "thousand", "thousands",
+                                        "million",  "millions",  "billion",  "billions",
                                         "trillion", "trillions", "dozen",    "dozens"};
   for (const char* k : kScales) {
     if (w == k) return true;
