@@ -73,6 +73,8 @@ TEST(MathHacks, PrecisionLossNeverMakesAWrongAnswerEqual) {
       {"10^{20}x", "(10^{20}+1)x"},
       {"x + y = 10^{20}", "x + y = 10^{20} + 1"},
       {"\\sin(10^{20}\\sqrt{2})", "0"},  // argument error larger than the period
+      {"x + y = \\sqrt{2}", "x + y = \\sqrt{2} + 10^{-7}"},  // ratios within 100 x the tolerance
+      {"x^2 + y^2 = \\pi", "x^2 + y^2 = \\pi + 10^{-7}"},
   });
 }
 
@@ -92,6 +94,7 @@ TEST(MathHacks, HugeAndTinyRightAnswersStillScore) {
       {"10^{20}x", "x\\cdot 10^{20}"},
       {"x + y = 10^{20}", "y - 10^{20} = -x"},
       {"\\exp(1000)", "\\exp(500)^2"},
+      {"x + y = \\sqrt{2}", "2x + 2y = \\sqrt{8}"},
   });
 }
 

@@ -12,6 +12,9 @@ constexpr double kLibraryError = 0x1p-50;
 // Below 2^-500, odd functions are their argument and even ones are 1, to far more than
 // double precision (the next term is x^2 relative).
 constexpr double kTinyLog2 = -500;
+// The product for C(n, k) takes k steps; a larger k is unknown (exact arithmetic still
+// handles integer n).
+constexpr int64_t kMaxBinomialTerms = 100;
 
 Ball pi() {
   return Ball::of(M_PI, 0x1p-51);  // M_PI is within 1.3e-16 of pi
@@ -128,7 +131,7 @@ Ball ball_binom(const Ball& n, const Ball& k) {
   if (*kk < 0) return Ball{};
   // C(n, k) = C(n, n - k) for an integer n: take the shorter product.
   if (auto nn = small_integer(n); nn && *nn >= *kk) kk = std::min(*kk, *nn - *kk);
-  if (*kk > 2000) return Ball::unknown();
+  if (*kk > kMaxBinomialTerms) return Ball::unknown();
   Ball out = Ball::of(1.0);
   for (int64_t j = 1; j <= *kk && out.known(); ++j) {
     out = out * (n - Ball::of(static_cast<double>(*kk - j))) / Ball::of(static_cast<double>(j));

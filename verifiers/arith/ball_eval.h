@@ -19,7 +19,8 @@ Ball eval_ball(const ExprTree& tree, int root, const ExactNodes& exact);
 Ball ball_function(const std::string& name, const Ball& x);
 // x! = Gamma(x + 1), for x >= 0 (undefined below, as in muParser).
 Ball ball_factorial(const Ball& x);
-// C(n, k) for an integer k (the falling-factorial product, so n may be any real).
+// C(n, k) for an integer k up to 100, or n - k up to 100 for an integer n (the
+// falling-factorial product, so n may be any real); unknown otherwise.
 Ball ball_binom(const Ball& n, const Ball& k);
 
 }  // namespace r1
