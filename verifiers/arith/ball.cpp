@@ -233,7 +233,7 @@ Ball ball_pow(const Ball& a, const Ball& b) {
   if (!a.known() || !b.known()) return Ball::unknown();
   if (a.is_zero()) return b.positive() ? a : (b.negative() ? Ball::nan() : Ball::unknown());
   if (a.positive()) return ball_exp(b * ball_ln(a));
-  // A negative base to a fractional power is not real (muParser's NaN too).
+  // A negative base to a fractional power is not real.
   if (a.negative() && b.is_exact() && b.log2_mid() < 62) return Ball::nan();
   return Ball::unknown();
 }
