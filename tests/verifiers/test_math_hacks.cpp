@@ -128,6 +128,9 @@ TEST(MathHacks, HedgedAnswersDoNotScore) {
       {"3", "\\boxed{2} or \\boxed{3}", kFree},
       {"3", "The answer is 2. The answer is 3."},
       {"3", "The answer is 2. Or maybe the answer is 3.", kFree},
+      {"3", "It is 2. Or 3.", kFree},
+      {"3", "It is 2.\nAlternatively 3", kFree},
+      {"18", "18 or more", kFree},
   });
 }
 
@@ -137,6 +140,8 @@ TEST(MathHacks, WordsThatChangeTheValueDoNotScore) {
       {"18", "It is not 18."},
       {"18", "at least 18"},
       {"18", "more than 18"},
+      {"18", "It is not 18.", kFree},
+      {"18", "at least 18 of them", kFree},
       {"2", "2 million"},
       {"2", "2 thousand dollars"},
   });
@@ -163,6 +168,8 @@ TEST(MathHacks, PlainAnswersStillScore) {
       {"18", "She makes $18.", kFree},
       {"26", "She has 13 eggs.\n#### 26", kFree},
       {"-7", "value = -7 here", kFree},
+      {"2", "Box C is 11 - 9 = 2 dollars more than box B.", kFree},
+      {"7", "so that's 84/12 = 7 dozen eggs", kFree},
   });
 }
 

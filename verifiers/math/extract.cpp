@@ -319,18 +319,45 @@ std::string lower_word(std::string_view w) {
 // arithmetic ("half of 18") and scale words ("2 million").
 bool changes_the_value(std::string_view word) {
   static const char* const kWords[] = {
-      "not",      "no",      "never",    "neither",  "nor",       "isn",       "isnt",
-      "aren",     "wasn",    "doesn",    "don",      "cannot",    "or",        "either",
-      "between",  "maybe",   "perhaps",  "possibly", "probably",  "least",     "most",
-      "more",     "less",    "fewer",    "than",     "over",      "under",     "above",
-      "below",    "except",  "without",  "minus",    "plus",      "half",      "twice",
-      "double",   "triple",  "hundred",  "hundreds", "thousand",  "thousands", "million",
-      "millions", "billion", "billions", "trillion", "trillions", "dozen",     "dozens"};
+      "not",          "no",      "never",    "neither",  "nor",       "isn",       "isnt",
+      "aren",         "wasn",    "doesn",    "don",      "cannot",    "or",        "either",
+      "between",      "maybe",   "perhaps",  "possibly", "probably",  "least",     "most",
+      "more",         "less",    "fewer",    "than",     "over",      "under",     "above",
+      "below",        "except",  "without",  "minus",    "plus",      "half",      "twice",
+      "double",       "triple",  "hundred",  "hundreds", "thousand",  "thousands", "million",
+      "millions",     "billion", "billions", "trillion", "trillions", "dozen",     "dozens",
+      "alternatively"};
   std::string w = lower_word(word);
   for (const char* k : kWords) {
     if (w == k) return true;
   }
   return false;
+}
+
+// Whether a word of the text passes `test`.
+template <typename Test>
+bool any_word(std::string_view text, Test test) {
+  for (size_t i = 0; i < text.size();) {
+    if (!is_letter(text[i])) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < text.size() && is_letter(text[j])) ++j;
+    if (test(lower_word(text.substr(i, j - i)))) return true;
+    i = j;
+  }
+  return false;
+}
+
+bool has_value_word(std::string_view text) {
+  return any_word(text, [](const std::string& w) { return changes_the_value(w); });
+}
+
+bool has_hedge_word(std::string_view text) {
+  return any_word(text, [](const std::string& w) {
+    return w == "or" || w == "nor" || w == "maybe" || w == "perhaps" || w == "alternatively";
+  });
 }
 
 // Whether the text between two numbers lists them as alternatives or a range ("2 or 3",
@@ -371,10 +398,26 @@ std::optional<std::string_view> last_number(std::string_view text) {
 std::optional<std::string_view> final_number(std::string_view text) {
   std::vector<Span> n = numbers_backwards(text, 2);
   if (n.empty() || !stands_alone(text, n[0])) return std::nullopt;
-  if (n.size() == 2 && n[1].end > sentence_start(text, n[0].start) &&
-      joins_alternatives(text.substr(n[1].end, n[0].start - n[1].end))) {
-    return std::nullopt;  // "2 or 3", "1, 2, 3", "between 1 and 3"
+  size_t from = sentence_start(text, n[0].start);
+  if (n.size() == 2 && n[1].end > from) {
+    std::string_view between = text.substr(n[1].end, n[0].start - n[1].end);
+    if (joins_alternatives(between)) return std::nullopt;  // "2 or 3", "1, 2", "1 to 3"
+    from = n[1].end;
   }
+  // What the sentence says before the number, since the last '=' or number: "It is not 18.",
+  // "Maybe 18." claim no number; after it only a hedge counts ("18 or more"), as reasoning
+  // goes on with comparisons ("= 2 more than B", "= 7 dozen").
+  std::string_view before = text.substr(from, n[0].start - from);
+  size_t eq = before.rfind('=');
+  if (eq != std::string_view::npos) before.remove_prefix(eq + 1);
+  size_t end = n[0].end;
+  while (end < text.size() && text[end] != '\n' &&
+         !((text[end] == '.' || text[end] == '!' || text[end] == '?') &&
+           (end + 1 == text.size() || text[end + 1] == ' ' || text[end + 1] == '\n'))) {
+    ++end;
+  }
+  if (has_value_word(before) || has_hedge_word(text.substr(n[0].end, end - n[0].end)))
+    return std::nullopt;
   return text.substr(n[0].start, n[0].end - n[0].start);
 }
 

@@ -59,8 +59,9 @@ std::vector<std::string_view> all_answer_is(std::string_view text);
 // letter, a digit group or LaTeX ("AZYUK2A", "x^2", "{2}" hold no number).
 std::optional<std::string_view> last_number(std::string_view text);
 // The number that free text ends on: the last number, standing on its own, and not the last
-// of alternatives listed in its sentence ("2 or 3", "1, 2, 3", "between 1 and 3"); an '='
-// before it states it as a result ("1 + 2 = 3").
+// of alternatives listed in its sentence ("2 or 3", "1, 2, 3", "between 1 and 3"), nor
+// negated or hedged there ("It is not 18.", "Or 3.", "18 or more"); an '=' before it states
+// it as a result ("1 + 2 = 3").
 std::optional<std::string_view> final_number(std::string_view text);
 // The number of a sentence that is prose around exactly one number ("She makes $18 a day."):
 // no other digits, no math, and no word that changes or hedges the value ("not 18",
