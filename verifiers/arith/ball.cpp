@@ -204,6 +204,7 @@ Ball ball_exp(const Ball& a) {
 Ball ball_ln(const Ball& a) {
   if (a.undefined || a.is_zero() || a.negative()) return Ball::nan();
   if (!a.positive()) return Ball::unknown();
+  if (a.is_exact() && a.mid == 0.5 && a.exp == 1) return Ball{};  // ln 1 = 0 exactly
   // ln(m 2^e) = ln m + e ln 2, with m = mid > rad.
   double lm = std::log(a.mid);
   double le = static_cast<double>(a.exp) * kLn2;

@@ -106,12 +106,16 @@ Ball ball_function(const std::string& f, const Ball& a) {
 }
 
 Ball ball_factorial(const Ball& a) {
-  if (a.undefined || a.negative()) return Ball::nan();
-  if (!a.known() || !(a.positive() || a.is_zero()) || max_log2(a) > 62) return Ball::unknown();
+  if (a.undefined) return Ball::nan();
+  if (!a.known() || max_log2(a) > 62) return Ball::unknown();
   double x = 0, r = 0;
   if (!as_double(a, &x, &r)) return Ball::unknown();
   double left = r > 0 ? std::nextafter(x - r, -INFINITY) : x;
   double right = r > 0 ? std::nextafter(x + r, INFINITY) : x;
+  if (left < -170) return Ball::unknown();
+  // Gamma(x + 1) has poles at x = -1, -2, ...: undefined there, unknown near one.
+  double pole = std::floor(right);
+  if (pole <= -1 && pole >= left) return left == right ? Ball::nan() : Ball::unknown();
   if (right <= 170) {
     auto gamma1 = [](double v) { return std::tgamma(v + 1); };
     double y = gamma1(x);

@@ -17,7 +17,7 @@ Ball eval_ball(const ExprTree& tree, int root, const ExactNodes& exact);
 // The functions the parsers produce: sin cos tan sec csc cot asin acos atan sinh cosh tanh
 // asinh acosh atanh ln log10 log2 exp sqrt abs. Unknown for any other name.
 Ball ball_function(const std::string& name, const Ball& x);
-// x! = Gamma(x + 1), for x >= 0 (undefined below).
+// x! = Gamma(x + 1); undefined at the negative integers.
 Ball ball_factorial(const Ball& x);
 // C(n, k) for an integer k up to 100, or n - k up to 100 for an integer n (the
 // falling-factorial product, so n may be any real); unknown otherwise.
