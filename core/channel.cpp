@@ -158,7 +158,7 @@ void Context::serve_zap(void* rep) {
 
 Channel::Channel(Context& ctx, SocketKind kind, const std::string& name,
                  const std::string& endpoint, bool bind, const ChannelOptions& options)
-    : kind_(kind), name_(name), endpoint_(endpoint) {
+    : kind_(kind), name_(name), endpoint_(endpoint), max_frame_bytes_(options.max_frame_bytes) {
   // Before the socket exists, so that a bad key cannot leak it.
   if (options.curve && bind) ctx.allow_curve_client(options.curve->client_public);
   sock_ = zmq_socket(ctx.raw(), zmq_type(kind));
@@ -302,6 +302,15 @@ bool Channel::send(const Message& m, int timeout_ms) {
   if (m.frames.size() > kMaxFrames) {
     fail("channel '", name_, "': ", m.type, " message: ", m.frames.size(), " array frames exceed ",
          kMaxFrames);
+  }
+  // The peer has the same cap and would drop the connection (and the message) without a word.
+  for (size_t i = 0; i <= m.frames.size() && max_frame_bytes_ > 0; ++i) {
+    const size_t size = i == 0 ? head.size() : m.frames[i - 1].size();
+    if (size > static_cast<uint64_t>(max_frame_bytes_)) {
+      fail("channel '", name_, "': ", m.type, " message: frame ", i, " of ", size,
+           " bytes exceeds the channel's cap of ", max_frame_bytes_,
+           " bytes (transport.max_message_mb.", name_, ")");
+    }
   }
   std::vector<const std::string*> frames;
   frames.reserve(m.frames.size() + 2);

@@ -86,8 +86,8 @@ class Channel {
   // Sends one message (to m.peer on a ROUTER). Returns false if it could not be queued within
   // timeout_ms (-1 blocks; 0 tries once), or if a ROUTER does not know m.peer. A PUB never
   // waits: with no subscriber, or one at its HWM, the message is dropped (ZeroMQ's PUB rule).
-  // Throws Error for misuse (a message encode() refuses, send on a PULL/SUB, a ROUTER message
-  // without a peer).
+  // Throws Error for misuse (a message encode() refuses, a frame over max_frame_bytes, send on
+  // a PULL/SUB, a ROUTER message without a peer).
   bool send(const Message& m, int timeout_ms = -1);
   // Waits up to timeout_ms (-1 blocks) for a valid message; invalid ones are dropped and counted.
   // On a ROUTER the result's peer is the sender's identity. Throws only for misuse (recv on a
@@ -119,6 +119,7 @@ class Channel {
   mutable std::mutex reject_mu_;  // guards last_reject_ (read from other threads)
   std::string last_reject_;
   int sndtimeo_ = -2, rcvtimeo_ = -2;  // the socket's current timeouts (-2: not set yet)
+  int64_t max_frame_bytes_;
 };
 
 // Model weights travel as a series of "weights" messages: each carries {version, chunk, chunks,

@@ -269,3 +269,20 @@ TEST(TransportSecurity, AFrameOverTheCapIsNeverAllocated) {
     EXPECT_LT(grew_mb, 64);
   }
 }
+
+// The sending side refuses a frame over its channel's cap with an error naming the config field:
+// the receiver, with the same cap, would drop it without a word.
+TEST(TransportSecurity, SendingAFrameOverTheCapIsAClearError) {
+  Context ctx;
+  ChannelOptions capped;
+  capped.max_frame_bytes = 1024;
+  Channel push(ctx, SocketKind::Push, "tasks", "inproc://cap-send", true, capped);
+  Message m = note(1);
+  m.frames.push_back(std::string(1025, 'x'));
+  std::string e = error_of([&] { push.send(m, 0); });
+  EXPECT_NE(e.find("frame 1 of 1025 bytes exceeds the channel's cap of 1024 bytes (transport.max_message_mb.tasks)"),
+            std::string::npos)
+      << e;
+  m.frames[0].resize(1024);
+  EXPECT_EQ(error_of([&] { push.send(m, 0); }), "");
+}
