@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "core/channel.h"
+#include "core/control_message.h"
 #include "core/rl_messages.h"
 #include "tests/e2e/rl_fixture.h"
 
@@ -253,4 +254,51 @@ TEST(RlWire, AWorkerWithoutAGoodKeyFileNamesIt) {
                        ": line 1: server-public is not a 40-character Z85 key"),
             std::string::npos)
       << r.out;
+}
+
+// The reward service (its own process) scores only rollouts that this run's workers can
+// produce: one with a token id of 10^9, or a text that is not its tokens (scored text, trained
+// tokens), is dropped and counted before any verifier sees it; a good one is scored and passed on.
+TEST(RlWire, TheRewardServiceScoresOnlyRolloutsTheRunCanProduce) {
+  TempDir d("wire_reward");
+  json transport = tcp_transport();
+  write_json(d.file("cfg.json"), ci_config({{"transport", transport}}));
+  create_key_file(key_file_of(d.file("cfg.json")));  // the stand-in learner's
+  const ChannelOptions keyed = keyed_peer(d.file("cfg.json"));
+  Context ctx;
+  Channel scored(ctx, SocketKind::Pull, "scored", transport["scored"], true, keyed);
+  Channel control(ctx, SocketKind::Router, "control", transport["control"], true, keyed);
+  Background reward(
+      r1_args({"worker", "--role", "reward", "--config", d.file("cfg.json"), "--id", "reward-a"}),
+      d.file("reward.log"));
+  std::optional<Message> hello;
+  ASSERT_TRUE(wait_until([&] { return (hello = control.recv(100)).has_value(); }, 60))
+      << reward.output();
+  auto rollout = [](uint64_t seq) {
+    TaskAssignment t;
+    t.seq = seq;
+    t.task = {{"id", "t"}, {"prompt", "Compute 1+1."}, {"answer", "2"}, {"verifier", "math"}};
+    t.group_size = 8;
+    RolloutGroup g = forged_answer(t);
+    g.scored = false;
+    return g;
+  };
+  Channel rollouts(ctx, SocketKind::Push, "rollouts", transport["rollouts"], false, keyed);
+  RolloutGroup huge_id = rollout(1), other_text = rollout(2);
+  huge_id.samples[0].tokens[0] = 1000000000;
+  other_text.samples[5].text = "<answer>2</answer>";
+  ASSERT_TRUE(rollouts.send(huge_id.to_message(), 10000));
+  ASSERT_TRUE(rollouts.send(other_text.to_message(), 10000));
+  ASSERT_TRUE(rollouts.send(rollout(3).to_message(), 10000));
+  auto got = scored.recv(30000);
+  ASSERT_TRUE(got) << reward.output();
+  RolloutGroup g = RolloutGroup::from_message(*got);
+  EXPECT_TRUE(g.scored);
+  EXPECT_EQ(g.seq, 3u) << "only the good rollout is scored";
+  EXPECT_FALSE(scored.recv(1000));
+  Message stop = ControlMessage::stop().to_message();
+  stop.peer = hello->peer;
+  ASSERT_TRUE(control.send(stop, 1000));
+  EXPECT_EQ(reward.wait(20), 0) << reward.output();
+  EXPECT_NE(reward.output().find("outside the vocabulary"), std::string::npos) << reward.output();
 }
