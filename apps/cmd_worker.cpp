@@ -23,7 +23,9 @@ int cmd_worker(int argc, char** argv) {
       "  r1 worker --role reward  --config configs/ci-tiny-tcp.json\n"
       "  r1 worker --role rollout --config configs/ci-tiny-tcp.json\n"
       "On other hosts add --connect <learner host> (the reward service must run on that host too,\n"
-      "or give its host in the config).");
+      "or give its host in the config), and copy the run's key file there: tcp:// channels use\n"
+      "CurveZMQ keys from transport.key_file (default: the config's name with .key), which the\n"
+      "learner creates. A worker exits when the learner's heartbeat stops (heartbeat_timeout_s).");
   if (!args.parse(argc, argv)) return 0;
   const std::string role = args.str("role");
   if (role != "learner" && role != "rollout" && role != "reward") {
