@@ -35,6 +35,11 @@ int64_t run_embedded(const RunConfig& cfg, const std::string& dir, bool resume,
 std::atomic<bool>& stop_requested();
 void install_stop_handlers();
 
+// Loads the run's CurveZMQ keys into `ep` when its tcp:// channels need them (core/endpoints.h).
+// The learner creates the key file if missing (create); other roles wait up to wait_s seconds for
+// it to appear, then fail naming the file.
+void load_transport_keys(Endpoints& ep, bool create, double wait_s);
+
 // Waits until a tcp:// or ipc:// endpoint that another process binds accepts connections, for
 // up to wait_s seconds; throws naming the channel and endpoint if it never does.
 void wait_reachable(const std::string& channel, const std::string& endpoint, double wait_s);

@@ -3,22 +3,21 @@
 #include <omp.h>
 #include <unistd.h>
 
-#include <thread>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
 #include <map>
-#include <set>
 
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/progress.h"
 #include "core/rl_messages.h"
+#include "core/rollout_checks.h"
 #include "core/rng.h"
 #include "learner/grpo.h"
+#include "learner/learner_control.h"
 #include "learner/run_checkpoint.h"
 #include "model/checkpoint.h"
 
@@ -39,6 +38,7 @@ struct UsableGroup {
 struct Pending {
   Task task;
   double sent_at = 0;
+  SentTask sent;  // what a scored group for it must answer (core/rollout_checks.h)
 };
 
 // Counters of one step, reset by the step.
@@ -59,7 +59,9 @@ struct Learner::Impl {
   Endpoints ep;
   LearnerSetup s;
   LearnerConfig& cfg;
-  std::unique_ptr<Channel> tasks, scored, weights, control;
+  std::unique_ptr<Channel> tasks, scored, weights;
+  std::unique_ptr<LearnerControl> control;
+  RolloutLimits limits;  // what a scored group of this run can hold
   std::unique_ptr<AdamW> opt;
   std::unique_ptr<TaskSource> source;
   std::unique_ptr<MetricsSink> metrics;
@@ -75,7 +77,6 @@ struct Learner::Impl {
     return splitmix64(x) | 1;
   }();
   std::map<uint64_t, Pending> pending;  // seq -> task in flight
-  std::set<std::string> peers;          // control identities that said hello
   StepCounters counters;
   double publish_seconds = 0;
   bool finished = false;  // all steps done or the time budget spent
@@ -97,16 +98,7 @@ struct Learner::Impl {
 
   // Answers hellos (late or restarted workers) by publishing the current weights again.
   void serve_control() {
-    bool republish = false;
-    while (auto m = control->recv(0)) {
-      if (m->type != "control") continue;
-      std::string kind = m->header.value("kind", "");
-      if (kind == "hello") {
-        if (peers.insert(m->peer).second) log_info("learner: ", m->peer, " joined");
-        republish |= m->header.value("role", "") == "rollout";
-      }
-    }
-    if (republish) publish();
+    if (control->take_republish()) publish();
   }
 
   // ---- tasks -----------------------------------------------------------------------------
@@ -123,7 +115,8 @@ struct Learner::Impl {
       a.wave = wave;
       a.wave_size = n;
       while (!tasks->send(a.to_message(), 200)) serve_control();  // no worker connected yet
-      pending[a.seq] = {std::move(t), now()};
+      SentTask sent{a.task, s.tokenizer->encode(s.chat.render(t.prompt))};
+      pending[a.seq] = {std::move(t), now(), std::move(sent)};
     }
     counters.waves++;
   }
@@ -146,15 +139,21 @@ struct Learner::Impl {
     auto m = scored->recv(timeout_ms);
     if (!m) return std::nullopt;
     RolloutGroup g;
+    std::map<uint64_t, Pending>::iterator it;
     try {
       g = RolloutGroup::from_message(*m);
       if (!g.scored) throw MessageError("an unscored rollout on the scored channel");
+      it = pending.find(g.seq);
+      if (it == pending.end()) {
+        throw MessageError(cat("scored group seq ", g.seq, ": no such task in flight (written off, answered already, "
+                               "or never sent)"));
+      }
+      check_rollout_group(g, limits);
+      check_answers(g, it->second.sent, version);
     } catch (const MessageError& e) {
-      log_warn("learner: dropped a bad scored message: ", e.what());
+      scored->reject(e.what());  // counted in rejected_messages.scored; the task is written off later
       return std::nullopt;
     }
-    auto it = pending.find(g.seq);
-    if (it == pending.end()) return std::nullopt;  // written off earlier, or a duplicate
     for (const auto& smp : g.samples) {
       if (smp.verifier_error) continue;
       source->record(it->second.task, smp.correct);
@@ -471,6 +470,14 @@ Learner::Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup)
     log_info("learner: resumed from ", latest->dir, " at step ", L.step, ", weights version ", L.version);
   }
   L.metrics = std::make_unique<MetricsSink>(L.s.run_dir, L.s.resume, L.step);
+  const ModelConfig& mc = L.s.model->config();
+  L.limits.group_size = L.s.group_size;
+  L.limits.vocab_size = mc.vocab_size;
+  L.limits.max_new_tokens = L.s.max_new_tokens;
+  L.limits.max_positions = mc.max_position_embeddings;
+  L.limits.decode = [tok = L.s.tokenizer.get()](const std::vector<int32_t>& ids) { return tok->decode(ids); };
+  L.limits.reward_min = L.s.reward_min;
+  L.limits.reward_max = L.s.reward_max;
 }
 
 Learner::~Learner() = default;
@@ -480,14 +487,14 @@ bool Learner::finished() const { return impl_->finished; }
 int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(const StepReport&)>& on_step) {
   Impl& L = *impl_;
   if (L.cfg.threads > 0) omp_set_num_threads(L.cfg.threads);
-  ChannelOptions task_opts;
+  ChannelOptions task_opts = L.ep.channel_options("tasks");
   task_opts.send_hwm = 1;  // tasks wait here, not queued at a worker that is slow or may die
   L.tasks = std::make_unique<Channel>(L.ctx, SocketKind::Push, "tasks", L.ep.tasks, true, task_opts);
-  L.scored = std::make_unique<Channel>(L.ctx, SocketKind::Pull, "scored", L.ep.scored, true);
-  L.weights = std::make_unique<Channel>(L.ctx, SocketKind::Pub, "weights", L.ep.weights, true);
-  ChannelOptions control_opts;
-  control_opts.linger_ms = 2000;  // deliver the final "stop" before the process exits
-  L.control = std::make_unique<Channel>(L.ctx, SocketKind::Router, "control", L.ep.control, true, control_opts);
+  L.scored = std::make_unique<Channel>(L.ctx, SocketKind::Pull, "scored", L.ep.scored, true,
+                                       L.ep.channel_options("scored"));
+  L.weights = std::make_unique<Channel>(L.ctx, SocketKind::Pub, "weights", L.ep.weights, true,
+                                        L.ep.channel_options("weights"));
+  L.control = std::make_unique<LearnerControl>(L.ctx, L.ep);
   L.publish();
 
   Progress progress("rl", L.cfg.steps, 1, L.step);
@@ -539,21 +546,7 @@ int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(con
   if (L.step == L.cfg.steps || time_up) save_checkpoint(join_path(L.s.run_dir, "final"), *L.s.model, *L.s.tokenizer);
   L.metrics->flush();
   L.finished = L.step == L.cfg.steps || time_up;
-  // Tell workers that said hello that the run is over.
-  int told = 0;
-  for (const auto& peer : L.peers) {
-    Message m;
-    m.type = "control";
-    m.header = {{"kind", "stop"}};
-    m.peer = peer;
-    told += L.control->send(m, 1000);
-  }
-  if (!L.peers.empty()) {
-    log_info("learner: told ", told, " of ", L.peers.size(), " workers that the run is over");
-    // Closing the socket right away lost these messages in spite of ZMQ_LINGER (seen with
-    // libzmq 4.3.4 over tcp); give the I/O thread a moment to write them out.
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
+  L.control->stop_workers();  // tell workers that said hello that the run is over
   return L.step;
 }
 
