@@ -160,6 +160,8 @@ int cmd_pipeline(int argc, char** argv) {
       log_info("pipeline: stopped during RL; run the same command again to continue");
       return 130;
     }
+    // The evaluation below never checks for a stop request: let a signal end it at once.
+    restore_default_stop_handlers();
     write_file_atomic(join_path(rl_dir, "done"), "");
   }
   const double rl_min = minutes();

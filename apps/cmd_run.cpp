@@ -7,6 +7,7 @@
 #include "apps/commands.h"
 #include "apps/roles.h"
 #include "core/log.h"
+#include "learner/run_checkpoint.h"
 
 namespace r1 {
 
@@ -16,6 +17,9 @@ int cmd_run(int argc, char** argv) {
       .opt("out", "DIR", "run folder (overrides the config's \"out\")")
       .flag("resume", "continue from the newest checkpoint in the run folder")
       .opt("steps", "N", "override learner.steps");
+  args.epilog(cat("A stop request (Ctrl-C, SIGTERM) ends the run within ", kStopGraceSeconds,
+                  " s: the step in progress is abandoned, the last finished step is checkpointed, and the command to "
+                  "continue is printed. A second Ctrl-C exits at once."));
   if (!args.parse(argc, argv)) return 0;
   RunConfig cfg = RunConfig::load(args.str("CONFIG"));
   if (args.has("steps")) {
@@ -29,7 +33,12 @@ int cmd_run(int argc, char** argv) {
 
   const int64_t last = run_embedded(cfg, dir, resume);
   if (stop_requested() && last < cfg.learner.steps) {
-    log_info("stopped at step ", last, "; continue with: r1 run ", args.str("CONFIG"), " --out ", dir, " --resume");
+    if (list_checkpoints(dir).empty()) {
+      log_info("stopped at step ", last, ", before any checkpoint; start again with: r1 run ", args.str("CONFIG"),
+               " --out ", dir);
+    } else {
+      log_info("stopped at step ", last, "; continue with: r1 run ", args.str("CONFIG"), " --out ", dir, " --resume");
+    }
     return 130;
   }
   std::printf("run finished: %lld steps in %s (final model: %s/final)\n", static_cast<long long>(last), dir.c_str(),

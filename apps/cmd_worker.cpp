@@ -45,8 +45,12 @@ int cmd_worker(int argc, char** argv) {
     const std::string dir = prepare_run_dir(cfg, args.has("out") ? args.str("out") : "", args.on("resume"));
     Learner learner(ctx, cfg.transport, make_learner_setup(cfg, dir, args.on("resume")));
     int64_t last = learner.run(stop_requested());
+    if (!learner.finished()) {
+      log_info("learner stopped at step ", last, " (", dir, "); continue with --resume");
+      return 130;
+    }
     std::printf("learner finished at step %lld (%s)\n", static_cast<long long>(last), dir.c_str());
-    return learner.finished() ? 0 : 130;
+    return 0;
   }
   if (role == "reward") {
     wait_reachable("scored", ep.scored, wait_s);

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/safetensors.h"
+#include "core/stop.h"
 
 namespace r1 {
 
@@ -95,6 +96,7 @@ void save_model(const std::string& dir, const Model<float>& model, DType dtype) 
 }
 
 void save_checkpoint(const std::string& dir, const Model<float>& model, const Tokenizer& tokenizer) {
+  CheckpointWriteGuard finish_first;  // a stop request lets this write complete
   save_model(dir, model);
   tokenizer.save(dir);
 }

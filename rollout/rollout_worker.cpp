@@ -94,6 +94,19 @@ struct RolloutWorker::Impl {
     }
   }
 
+  // debug_delay_s: keeps the finished batch for `seconds`, or until stopped.
+  bool said_holding = false;
+  void hold(double seconds, const std::atomic<bool>& stop) {
+    if (!said_holding) {
+      log_info("rollout ", id, ": holding its batch for debug_delay_s=", seconds, "s");
+      said_holding = true;
+    }
+    const double until = now() + seconds;
+    while (!stop && now() < until) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(std::min(0.05, until - now())));
+    }
+  }
+
   // The learner says "stop" on the control channel when the run is over.
   bool learner_stopped = false;
   bool told_to_stop() {
@@ -133,6 +146,7 @@ struct RolloutWorker::Impl {
       }
     }
     GenerationOptions opt;
+    opt.cancel = &stop;
     opt.sampling = cfg.sampling;
     opt.stop_strings = cfg.stop;
     opt.tokenizer = tok.get();
@@ -140,7 +154,8 @@ struct RolloutWorker::Impl {
     const double t0 = now();
     auto results = gen->generate(reqs, opt);
     const double gen_s = now() - t0;
-    if (cfg.debug_delay_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(cfg.debug_delay_s));
+    if (cfg.debug_delay_s > 0) hold(cfg.debug_delay_s, stop);
+    if (stop) return;  // the batch is abandoned (generation was cut short)
     size_t r = 0;
     for (size_t k = 0; k < batch.size(); ++k) {
       RolloutGroup g;

@@ -31,7 +31,7 @@ class RolloutWorker {
                 std::unique_ptr<Model<float>> model, std::unique_ptr<Tokenizer> tokenizer, uint64_t run_seed,
                 std::string id);
   ~RolloutWorker();
-  // Loops until `stop` is set.
+  // Loops until `stop` is set; a batch being sampled when it is set is abandoned.
   void run(const std::atomic<bool>& stop);
   const RolloutWorkerStats& stats() const { return stats_; }
 

@@ -15,12 +15,6 @@ using namespace r1::testing;
 
 namespace {
 
-std::vector<std::string> r1_args(std::initializer_list<std::string> a) {
-  std::vector<std::string> v = {r1_binary()};
-  v.insert(v.end(), a);
-  return v;
-}
-
 // The metric values a deterministic continuation must reproduce exactly.
 json comparable(const json& row) {
   return {{"step", row["step"]},         {"reward", row["reward"]},  {"accuracy", row["accuracy"]},
