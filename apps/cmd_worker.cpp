@@ -3,6 +3,8 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/memory_flag.h"
+#include "apps/run_memory.h"
 #include "apps/roles.h"
 #include "core/log.h"
 
@@ -17,6 +19,7 @@ int cmd_worker(int argc, char** argv) {
       .opt("out", "DIR", "learner: run folder (overrides the config's \"out\")")
       .flag("resume", "learner: continue from the newest checkpoint")
       .opt("wait", "SECONDS", "how long to wait for the channels this role connects to", "60");
+  add_memory_flag(args);
   args.epilog(
       "Example on one host (three shells):\n"
       "  r1 worker --role learner --config configs/ci-tiny-tcp.json\n"
@@ -25,6 +28,7 @@ int cmd_worker(int argc, char** argv) {
       "On other hosts add --connect <learner host> (the reward service must run on that host too,\n"
       "or give its host in the config).");
   if (!args.parse(argc, argv)) return 0;
+  apply_memory_flag(args);
   const std::string role = args.str("role");
   if (role != "learner" && role != "rollout" && role != "reward") {
     fail("--role must be learner, rollout or reward, got '", role, "'");
@@ -35,6 +39,7 @@ int cmd_worker(int argc, char** argv) {
     fail(cfg.path, ": field 'transport': inproc:// endpoints only work inside one process (r1 run); give tcp:// or ipc:// "
          "endpoints for r1 worker");
   }
+  check_run_memory(cfg, role);
   Endpoints ep = cfg.transport;
   if (args.has("connect")) ep = ep.with_host(args.str("connect"));
   const std::string id = args.has("id") ? args.str("id") : cat(role, "-", ::getpid());

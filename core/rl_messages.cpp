@@ -22,7 +22,7 @@ TaskAssignment TaskAssignment::from_message(const Message& m) {
   t.task = header_field<json>(m, "task");
   if (!t.task.is_object()) throw MessageError("task message: 'task' is not an object");
   t.group_size = header_field<int>(m, "group_size");
-  if (t.group_size < 1 || static_cast<uint64_t>(t.group_size) > kMaxGroup) {
+  if (t.group_size < 1 || t.group_size > kMaxGroupSize) {
     throw MessageError(cat("task message: group_size ", t.group_size, " out of range"));
   }
   t.min_version = header_field<uint64_t>(m, "min_version");

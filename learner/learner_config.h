@@ -9,6 +9,10 @@
 
 namespace r1 {
 
+// Passes over one batch in one step: PPO-style reuse is a few passes (DAPO and DeepSeek use 1-4);
+// more than this would keep a step from ever finishing.
+inline constexpr int kMaxIterations = 64;
+
 struct LearnerConfig {
   int steps = 100;               // policy updates (each publishes weights version + 1)
   int batch_groups = 16;         // groups per update, after dynamic sampling

@@ -187,7 +187,7 @@ RolloutWorker::RolloutWorker(Context& ctx, const Endpoints& endpoints, const Rol
     : impl_(new Impl{ctx, endpoints, config, chat, std::move(model), std::move(tokenizer), run_seed, std::move(id)}) {
   impl_->stats = &stats_;
   impl_->assembler = WeightsAssembler(impl_->model->num_params());
-  const int max_len = std::min(impl_->model->config().max_position_embeddings, 4096);
+  const int max_len = std::min(impl_->model->config().max_position_embeddings, kMaxRolloutContext);
   impl_->gen = std::make_unique<Generator>(*impl_->model, config.slots, max_len);
 }
 

@@ -19,6 +19,10 @@
 
 namespace r1 {
 
+// A worker's KV cache holds at most this many tokens per sequence (prompt and completion), or the
+// model's max_position_embeddings when that is smaller.
+inline constexpr int kMaxRolloutContext = 4096;
+
 struct RolloutWorkerStats {
   std::atomic<uint64_t> tasks{0}, groups_sent{0}, tokens{0}, weight_updates{0};
   std::atomic<uint64_t> version{0};
