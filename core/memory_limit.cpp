@@ -47,7 +47,8 @@ MemoryLimit memory_limit() {
   }
   MemoryLimit m{HUGE_VAL, "no limit"};
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-  if (pages > 0 && page > 0) lower(m, static_cast<double>(pages) * static_cast<double>(page), "physical memory");
+  if (pages > 0 && page > 0)
+    lower(m, static_cast<double>(pages) * static_cast<double>(page), "physical memory");
   lower(m, rlimit_bytes(RLIMIT_AS), "address-space limit (ulimit -v)");
   lower(m, rlimit_bytes(RLIMIT_DATA), "data-segment limit (ulimit -d)");
   lower(m, cgroup_bytes(), "cgroup memory.max");
@@ -67,8 +68,10 @@ std::string human_bytes(double bytes) {
     ++u;
   }
   char buf[64];
-  if (u == 0) std::snprintf(buf, sizeof buf, "%.0f B", bytes);
-  else std::snprintf(buf, sizeof buf, bytes >= 100 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  if (u == 0)
+    std::snprintf(buf, sizeof buf, "%.0f B", bytes);
+  else
+    std::snprintf(buf, sizeof buf, bytes >= 100 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
   return buf;
 }
 

@@ -14,7 +14,8 @@ namespace r1 {
 
 struct MemoryLimit {
   double bytes = 0;
-  std::string source;  // "physical memory", "ulimit -v", "cgroup memory.max", "--max-memory-gb", ...
+  std::string
+      source;  // "physical memory", "ulimit -v", "cgroup memory.max", "--max-memory-gb", ...
 };
 
 MemoryLimit memory_limit();

@@ -28,7 +28,8 @@ void say(const char* text) {
 void on_signal(int) {
   stop_requested().store(true);
   if (g_requests.fetch_add(1) == 0) {
-    say("\nstop requested: ending the run (the last finished checkpoint is kept); press Ctrl-C again to exit now\n");
+    say("\nstop requested: ending the run (the last finished checkpoint is kept); press Ctrl-C "
+        "again to exit now\n");
     sem_post(&g_wake);
   } else {
     say("\nsecond stop request: exiting now\n");
@@ -45,7 +46,9 @@ void watchdog() {
   while (clock::now() < deadline || g_checkpoint_writes.load() > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  std::fprintf(stderr, "still running %.0f s after the stop request: exiting now (the last finished checkpoint is kept)\n",
+  std::fprintf(stderr,
+               "still running %.0f s after the stop request: exiting now (the last finished "
+               "checkpoint is kept)\n",
                g_grace_s.load());
   std::fflush(stderr);
   ::_exit(130);
@@ -77,9 +80,15 @@ void install_stop_handlers(double grace_s) {
   signal(SIGPIPE, SIG_IGN);
 }
 
-void restore_default_stop_handlers() { set_handler(SIG_DFL); }
+void restore_default_stop_handlers() {
+  set_handler(SIG_DFL);
+}
 
-CheckpointWriteGuard::CheckpointWriteGuard() { g_checkpoint_writes.fetch_add(1); }
-CheckpointWriteGuard::~CheckpointWriteGuard() { g_checkpoint_writes.fetch_sub(1); }
+CheckpointWriteGuard::CheckpointWriteGuard() {
+  g_checkpoint_writes.fetch_add(1);
+}
+CheckpointWriteGuard::~CheckpointWriteGuard() {
+  g_checkpoint_writes.fetch_sub(1);
+}
 
 }  // namespace r1

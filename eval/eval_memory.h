@@ -15,7 +15,7 @@ struct EvalFieldNames {
   std::string samples = "--samples", slots = "--slots", max_new_tokens = "--max-new-tokens";
 };
 
-MemoryEstimate eval_memory(const ModelConfig& mc, const EvalOptions& opt, const std::vector<SuiteSpec>& suites,
-                           const EvalFieldNames& names = {});
+MemoryEstimate eval_memory(const ModelConfig& mc, const EvalOptions& opt,
+                           const std::vector<SuiteSpec>& suites, const EvalFieldNames& names = {});
 
 }  // namespace r1

@@ -89,7 +89,8 @@ double model_param_count(const ModelConfig& c) {
     attn = (d.Rq > 0 ? d.Rq * d.C + d.Rq + d.Q * d.Rq : d.Q * d.C) + (d.Rkv + d.Dr) * d.C + d.Rkv +
            d.H * (d.nope + d.vh) * d.Rkv;
   } else {
-    attn = (d.Q + 2 * d.K) * d.C + (c.attention_bias ? d.Q + 2 * d.K : 0) + (c.qk_norm ? 2 * d.qk : 0);
+    attn =
+        (d.Q + 2 * d.K) * d.C + (c.attention_bias ? d.Q + 2 * d.K : 0) + (c.qk_norm ? 2 * d.qk : 0);
   }
   const double block = 2 * d.C + attn + d.C * d.O;
   const double dense = 3 * d.F * d.C;
@@ -100,9 +101,11 @@ double model_param_count(const ModelConfig& c) {
 
 double param_table_bytes(const ModelConfig& c) {
   const Dims d = dims(c);
-  const double attn_tensors = c.mla() ? (d.Rq > 0 ? 6 : 4) : 3 + (c.attention_bias ? 3 : 0) + (c.qk_norm ? 2 : 0);
+  const double attn_tensors =
+      c.mla() ? (d.Rq > 0 ? 6 : 4) : 3 + (c.attention_bias ? 3 : 0) + (c.qk_norm ? 2 : 0);
   const double per_block = 3 + attn_tensors;  // norms and o_proj
-  const double tensors = 4 + d.L * per_block + d.dense_layers * 3 + d.moe_layers * (1 + 3 * d.E + (d.S > 0 ? 3 : 0));
+  const double tensors =
+      4 + d.L * per_block + d.dense_layers * 3 + d.moe_layers * (1 + 3 * d.E + (d.S > 0 ? 3 : 0));
   // Per MoE block also: expert offsets, selection biases and load counters (E each).
   return tensors * kTensorBookkeeping + d.moe_layers * d.E * (2 * 8 + 4 + 8);
 }
@@ -126,7 +129,8 @@ double train_activation_bytes_per_token(const ModelConfig& c) {
   const double Fmax = std::max(d.F, d.S);
   double scratch = 2 * A + 3 * d.C + d.O + d.Q + d.K + d.Vd + 3 * Fmax + d.V;
   if (c.qk_norm) scratch += d.Q + d.K;
-  if (c.mla()) scratch += 2 * d.H * (d.nope + d.vh) + 2 * d.Dr + std::max(d.Rq, d.Rkv) + d.Rq + d.Rkv;
+  if (c.mla())
+    scratch += 2 * d.H * (d.nope + d.vh) + 2 * d.Dr + std::max(d.Rq, d.Rkv) + d.Rq + d.Rkv;
   if (d.E > 0) scratch += 2 * d.k * d.C + 3 * d.k * d.Fm + d.k + d.E;
   const double head = 2 * d.C + 2 + d.V;
   return (blocks + scratch + head) * kFloat;
@@ -148,7 +152,8 @@ std::vector<SizeField> model_size_fields(const ModelConfig& c) {
     f.push_back({"head_dim", double(c.head_dim), 512});
   }
   const double moe = moe_layer_count(c);
-  if (moe < c.num_hidden_layers) f.push_back({"intermediate_size", double(c.intermediate_size), 65536});
+  if (moe < c.num_hidden_layers)
+    f.push_back({"intermediate_size", double(c.intermediate_size), 65536});
   if (moe > 0) {
     f.push_back({"moe_intermediate_size", double(c.moe_intermediate_size), 16384});
     f.push_back({"n_routed_experts", double(c.n_routed_experts), 512});
@@ -158,15 +163,16 @@ std::vector<SizeField> model_size_fields(const ModelConfig& c) {
 }
 
 MemoryPart model_weights_part(const ModelConfig& c, double copies, const std::string& what) {
-  return {what, copies * model_param_count(c) * kFloat + param_table_bytes(c), model_size_fields(c)};
+  return {what, copies * model_param_count(c) * kFloat + param_table_bytes(c),
+          model_size_fields(c)};
 }
 
-MemoryPart kv_cache_part(const ModelConfig& c, double caches, double slots, double max_len, const std::string& what,
-                         std::vector<SizeField> fields) {
+MemoryPart kv_cache_part(const ModelConfig& c, double caches, double slots, double max_len,
+                         const std::string& what, std::vector<SizeField> fields) {
   std::vector<SizeField> all = std::move(fields);
   for (auto& f : model_size_fields(c)) {
-    if (f.name == "num_hidden_layers" || f.name == "num_attention_heads" || f.name == "num_key_value_heads" ||
-        f.name.find("head_dim") != std::string::npos) {
+    if (f.name == "num_hidden_layers" || f.name == "num_attention_heads" ||
+        f.name == "num_key_value_heads" || f.name.find("head_dim") != std::string::npos) {
       all.push_back(std::move(f));
     }
   }
@@ -178,16 +184,20 @@ void check_memory(const MemoryEstimate& e, const std::string& where) {
   const double total = e.total();
   if (!(total > limit.bytes) || e.parts.empty()) return;
   const MemoryPart& big =
-      *std::max_element(e.parts.begin(), e.parts.end(), [](const auto& a, const auto& b) { return a.bytes < b.bytes; });
-  std::string msg = cat(where, ": needs about ", human_bytes(total), " of memory, more than the limit of ",
-                        human_bytes(limit.bytes), " (", limit.source,
-                        limit.source == "--max-memory-gb" ? "" : "; --max-memory-gb sets another", "): ", big.what,
-                        " take ", human_bytes(big.bytes));
+      *std::max_element(e.parts.begin(), e.parts.end(),
+                        [](const auto& a, const auto& b) { return a.bytes < b.bytes; });
+  std::string msg =
+      cat(where, ": needs about ", human_bytes(total), " of memory, more than the limit of ",
+          human_bytes(limit.bytes), " (", limit.source,
+          limit.source == "--max-memory-gb" ? "" : "; --max-memory-gb sets another",
+          "): ", big.what, " take ", human_bytes(big.bytes));
   if (!big.fields.empty()) {
-    const SizeField& f = *std::max_element(big.fields.begin(), big.fields.end(), [](const auto& a, const auto& b) {
-      return a.value / a.usual < b.value / b.usual;
-    });
-    msg += cat("; lower field '", f.name, "' (", fixed_count(f.value), f.value > f.usual ? cat(", usually at most ", fixed_count(f.usual)) : std::string(), ")");
+    const SizeField& f = *std::max_element(
+        big.fields.begin(), big.fields.end(),
+        [](const auto& a, const auto& b) { return a.value / a.usual < b.value / b.usual; });
+    msg += cat("; lower field '", f.name, "' (", fixed_count(f.value),
+               f.value > f.usual ? cat(", usually at most ", fixed_count(f.usual)) : std::string(),
+               ")");
   }
   throw Error(msg);
 }

@@ -46,9 +46,10 @@ std::vector<SizeField> model_size_fields(const ModelConfig& c);
 // `copies` float copies of the parameters (1: weights; 4: weights, gradients, two AdamW moments)
 // plus the parameter table.
 MemoryPart model_weights_part(const ModelConfig& c, double copies, const std::string& what);
-// `caches` KV caches of `slots` x `max_len` tokens; `fields` says where slots (and caches) come from.
-MemoryPart kv_cache_part(const ModelConfig& c, double caches, double slots, double max_len, const std::string& what,
-                         std::vector<SizeField> fields);
+// `caches` KV caches of `slots` x `max_len` tokens; `fields` names where slots and caches come
+// from (the model's attention sizes are added).
+MemoryPart kv_cache_part(const ModelConfig& c, double caches, double slots, double max_len,
+                         const std::string& what, std::vector<SizeField> fields);
 
 // Throws r1::Error when the estimate exceeds memory_limit(): the message names `where`, the total,
 // the limit and where it comes from, the largest part, and the field to lower.

@@ -13,7 +13,8 @@ namespace {
 
 // Runs an r1 command line (the arguments after `r1`) with 4 GB of address space.
 CommandResult run_capped(const std::string& args) {
-  return run_command("timeout -s KILL 120 bash -c 'ulimit -v 4000000; exec " + r1_binary() + " " + args + "'");
+  return run_command("timeout -s KILL 120 bash -c 'ulimit -v 4000000; exec " + r1_binary() + " " +
+                     args + "'");
 }
 
 // configs/models/tiny-moe.json with `patch` merged in, written to `path`.
@@ -28,7 +29,9 @@ void expect_named(const CommandResult& r, const std::string& field, const std::s
   EXPECT_NE(r.code, 0) << r.out;
   EXPECT_EQ(r.out.find("bad_alloc"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(field), std::string::npos) << "expected '" << field << "' in:\n" << r.out;
-  EXPECT_NE(r.out.find("needs about"), std::string::npos) << "an estimate, not a failed allocation:\n" << r.out;
+  EXPECT_NE(r.out.find("needs about"), std::string::npos)
+      << "an estimate, not a failed allocation:\n"
+      << r.out;
   if (!file.empty()) EXPECT_NE(r.out.find(file), std::string::npos) << "names the file:\n" << r.out;
 }
 
@@ -65,12 +68,15 @@ TEST(CliMemory, RunNamesTheFieldThatMakesItTooBig) {
 TEST(CliMemory, MaxMemoryFlagSetsTheLimit) {
   TempDir d("mem_flag");
   write_json(d.file("cfg.json"), ci_config());
-  auto r = run_capped("run " + d.file("cfg.json") + " --out " + d.file("run") + " --max-memory-gb 0.001");
+  auto r = run_capped("run " + d.file("cfg.json") + " --out " + d.file("run") +
+                      " --max-memory-gb 0.001");
   expect_named(r, "--max-memory-gb");
   EXPECT_NE(r.out.find("the limit of 1.0 MiB (--max-memory-gb)"), std::string::npos) << r.out;
-  auto bad = run_capped("run " + d.file("cfg.json") + " --out " + d.file("run") + " --max-memory-gb -1");
+  auto bad =
+      run_capped("run " + d.file("cfg.json") + " --out " + d.file("run") + " --max-memory-gb -1");
   EXPECT_NE(bad.code, 0);
-  EXPECT_NE(bad.out.find("--max-memory-gb must be a positive number"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("--max-memory-gb must be a positive number"), std::string::npos)
+      << bad.out;
 }
 
 // r1 eval and r1 generate: --samples 10^9 fails before the requests are built; a model folder
@@ -78,16 +84,21 @@ TEST(CliMemory, MaxMemoryFlagSetsTheLimit) {
 TEST(CliMemory, EvalAndGenerateNameTheFlagOrField) {
   TempDir d("mem_eval");
   const std::string model = sft_checkpoint();
-  expect_named(run_capped("eval --model " + model + " --tasks arith:level=1:n=4 --samples 1000000000 --no-progress"),
+  expect_named(run_capped("eval --model " + model +
+                          " --tasks arith:level=1:n=4 --samples 1000000000 --no-progress"),
                "--samples");
-  expect_named(run_capped("eval --model " + model + " --tasks arith:level=1:n=4 --slots 100000000 --no-progress"),
+  expect_named(run_capped("eval --model " + model +
+                          " --tasks arith:level=1:n=4 --slots 100000000 --no-progress"),
                "--slots");
-  expect_named(run_capped("generate --model " + model + " --prompt hi --samples 1000000000"), "--samples");
+  expect_named(run_capped("generate --model " + model + " --prompt hi --samples 1000000000"),
+               "--samples");
   std::filesystem::create_directories(d.file("huge"));
   tiny_model_config(d.file("huge/config.json"), {{"hidden_size", 1000000000}});
-  expect_named(run_capped("eval --model " + d.file("huge") + " --tasks arith:level=1:n=4 --no-progress"),
-               "hidden_size", "config.json");
-  expect_named(run_capped("generate --model " + d.file("huge") + " --prompt hi"), "hidden_size", "config.json");
+  expect_named(
+      run_capped("eval --model " + d.file("huge") + " --tasks arith:level=1:n=4 --no-progress"),
+      "hidden_size", "config.json");
+  expect_named(run_capped("generate --model " + d.file("huge") + " --prompt hi"), "hidden_size",
+               "config.json");
 }
 
 // r1 sft: the model is checked against the limit before it is built.
@@ -95,9 +106,11 @@ TEST(CliMemory, SftNamesTheFieldThatMakesItTooBig) {
   TempDir d("mem_sft");
   json cfg = json::parse(read_file(repo_root() + "/configs/sft-ci.json"));
   {
-    cfg["model"]["model_config"] = tiny_model_config(d.file("model.json"), {{"num_hidden_layers", 1000000}});
+    cfg["model"]["model_config"] =
+        tiny_model_config(d.file("model.json"), {{"num_hidden_layers", 1000000}});
     write_json(d.file("sft.json"), cfg);
-    expect_named(run_capped("sft " + d.file("sft.json") + " --out " + d.file("out") + " --no-progress"),
-                 "num_hidden_layers", "sft.json");
+    expect_named(
+        run_capped("sft " + d.file("sft.json") + " --out " + d.file("out") + " --no-progress"),
+        "num_hidden_layers", "sft.json");
   }
 }

@@ -16,7 +16,8 @@ namespace {
 // removed), so no group has any variance, as with a cold start that solves nothing.
 json no_reward() {
   return {{"reward",
-           {{"components", {{"correctness", {{"verifier", "task"}, {"weight", 0.0}}}, {"format", nullptr}}}}}};
+           {{"components",
+             {{"correctness", {{"verifier", "task"}, {"weight", 0.0}}}, {"format", nullptr}}}}}};
 }
 
 // A small, fast run of the tiny model.
@@ -25,7 +26,9 @@ json small_run(int steps) {
           {"rollout", {{"group_size", 4}, {"max_new_tokens", 16}}}};
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 std::string latest_checkpoint(const std::string& run_dir) {
   return read_file(run_dir + "/checkpoints/latest");
@@ -85,7 +88,8 @@ TEST(StuckRuns, StopRequestEndsARunStuckInDynamicSampling) {
   write_json(d.file("stuck.json"), stuck);
   for (int sig : {SIGTERM, SIGINT}) {
     SCOPED_TRACE(sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    Background run(r1_args({"run", d.file("stuck.json"), "--out", d.file("run"), "--resume"}), d.file("stuck.log"));
+    Background run(r1_args({"run", d.file("stuck.json"), "--out", d.file("run"), "--resume"}),
+                   d.file("stuck.log"));
     // The learner reports long dynamic sampling; by then it is deep in its waves.
     ASSERT_TRUE(wait_until([&] { return contains(run.output(), "wave 8,"); }, 120)) << run.output();
     run.kill(sig);
@@ -96,7 +100,8 @@ TEST(StuckRuns, StopRequestEndsARunStuckInDynamicSampling) {
     EXPECT_EQ(latest_checkpoint(d.file("run")), "step-000002\n");
   }
   write_json(d.file("ok4.json"), ci_config(small_run(4)));
-  auto again = run_command(r1_binary() + " run " + d.file("ok4.json") + " --out " + d.file("run") + " --resume");
+  auto again = run_command(r1_binary() + " run " + d.file("ok4.json") + " --out " + d.file("run") +
+                           " --resume");
   ASSERT_EQ(again.code, 0) << again.out;
   EXPECT_EQ(read_metrics(d.file("run")).size(), 4u);
 }
@@ -109,12 +114,14 @@ TEST(StuckRuns, StopRequestEndsARunWhoseWorkerNeverAnswers) {
   cfg.merge_patch({{"rollout", {{"debug_delay_s", 3600.0}}}});
   write_json(d.file("cfg.json"), cfg);
   Background run(r1_args({"run", d.file("cfg.json"), "--out", d.file("run")}), d.file("run.log"));
-  ASSERT_TRUE(wait_until([&] { return contains(run.output(), "holding its batch"); }, 120)) << run.output();
+  ASSERT_TRUE(wait_until([&] { return contains(run.output(), "holding its batch"); }, 120))
+      << run.output();
   run.kill(SIGINT);
   const int code = run.wait(30);
   ASSERT_NE(code, -1) << "still running 30 s after SIGINT:\n" << run.output();
   EXPECT_EQ(code, 130) << run.output();
-  EXPECT_TRUE(contains(run.output(), "stopped at step 0, before any checkpoint; start again with: r1 run"))
+  EXPECT_TRUE(
+      contains(run.output(), "stopped at step 0, before any checkpoint; start again with: r1 run"))
       << run.output();
 }
 
@@ -125,9 +132,11 @@ TEST(StuckRuns, LearnerRoleWithoutRolloutWorkersStopsOnSigterm) {
   json cfg = ci_config(small_run(2));
   cfg["transport"] = tcp_transport();
   write_json(d.file("cfg.json"), cfg);
-  Background learner(r1_args({"worker", "--role", "learner", "--config", d.file("cfg.json"), "--out", d.file("run")}),
+  Background learner(r1_args({"worker", "--role", "learner", "--config", d.file("cfg.json"),
+                              "--out", d.file("run")}),
                      d.file("learner.log"));
-  ASSERT_TRUE(wait_until([&] { return contains(learner.output(), "no rollout worker has taken"); }, 120))
+  ASSERT_TRUE(
+      wait_until([&] { return contains(learner.output(), "no rollout worker has taken"); }, 120))
       << learner.output();
   learner.kill(SIGTERM);
   const int code = learner.wait(30);
@@ -140,8 +149,10 @@ TEST(StuckRuns, LearnerRoleWithoutRolloutWorkersStopsOnSigterm) {
 // then the rollout worker blocked, the worker took no more tasks, and the learner waited for ever.
 TEST(StuckRuns, ALargePrefetchDoesNotStallTheRun) {
   TempDir d("stuck_large_prefetch");
-  json cfg = ci_config({{"learner", {{"steps", 2}, {"batch_groups", 2}, {"max_staleness", 1}, {"prefetch_groups", 6000}}},
-                        {"rollout", {{"group_size", 2}, {"max_new_tokens", 4}}}});
+  json cfg = ci_config(
+      {{"learner",
+        {{"steps", 2}, {"batch_groups", 2}, {"max_staleness", 1}, {"prefetch_groups", 6000}}},
+       {"rollout", {{"group_size", 2}, {"max_new_tokens", 4}}}});
   write_json(d.file("cfg.json"), cfg);
   Background run(r1_args({"run", d.file("cfg.json"), "--out", d.file("run")}), d.file("run.log"));
   const int code = run.wait(300);

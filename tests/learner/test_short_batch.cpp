@@ -6,7 +6,9 @@
 using namespace r1;
 
 namespace {
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool has(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 }  // namespace
 
 TEST(ShortBatch, WarningSaysWhatHappenedAndNamesTheFix) {
@@ -15,7 +17,9 @@ TEST(ShortBatch, WarningSaysWhatHappenedAndNamesTheFix) {
   t.waves = 4;
   t.returned = t.zero_variance = 32;
   std::string w = short_batch_warning(3, t);
-  EXPECT_TRUE(has(w, "step 3: gave up after 4 waves with 0 of 8 groups usable (32 returned: 32 with all rewards equal)"))
+  EXPECT_TRUE(has(w,
+                  "step 3: gave up after 4 waves with 0 of 8 groups usable (32 returned: 32 with "
+                  "all rewards equal)"))
       << w;
   EXPECT_TRUE(has(w, "skipping the step (no update)")) << w;
   EXPECT_TRUE(has(w, "learner.dynamic_sampling")) << w;
@@ -35,7 +39,8 @@ TEST(ShortBatch, WarningSaysWhatHappenedAndNamesTheFix) {
   SamplingTally none;
   none.wanted = 2;
   none.waves = 4;
-  EXPECT_TRUE(has(short_batch_warning(1, none), "no group came back")) << short_batch_warning(1, none);
+  EXPECT_TRUE(has(short_batch_warning(1, none), "no group came back"))
+      << short_batch_warning(1, none);
 }
 
 TEST(ShortBatch, LongSamplingIsNotedAtPowersOfTwoFromTheEighthWave) {
@@ -47,5 +52,6 @@ TEST(ShortBatch, LongSamplingIsNotedAtPowersOfTwoFromTheEighthWave) {
   }
   EXPECT_EQ(noted, (std::vector<int64_t>{8, 16, 32}));
   t.waves = 8;
-  EXPECT_TRUE(has(long_sampling_note(7, t), "step 7: wave 8, 0 of 2 groups usable so far")) << long_sampling_note(7, t);
+  EXPECT_TRUE(has(long_sampling_note(7, t), "step 7: wave 8, 0 of 2 groups usable so far"))
+      << long_sampling_note(7, t);
 }

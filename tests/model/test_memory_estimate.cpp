@@ -18,11 +18,13 @@ using r1::testing::error_of;
 namespace {
 
 std::vector<std::pair<std::string, ModelConfig>> configs() {
-  std::vector<std::pair<std::string, ModelConfig>> v = {{"tiny-moe", test::tiny_config()},
-                                                        {"tiny-gqa", test::tiny_gqa_config()},
-                                                        {"small-moe", ModelConfig::load(test::repo_path("configs/models/small-moe.json"))}};
+  std::vector<std::pair<std::string, ModelConfig>> v = {
+      {"tiny-moe", test::tiny_config()},
+      {"tiny-gqa", test::tiny_gqa_config()},
+      {"small-moe", ModelConfig::load(test::repo_path("configs/models/small-moe.json"))}};
   for (const char* hf : {"qwen2", "qwen3", "qwen3_moe", "deepseek_v3", "deepseek_v3-plain"}) {
-    v.emplace_back(hf, ModelConfig::load(test::repo_path(std::string("tests/data/hf/") + hf + "/config.json")));
+    v.emplace_back(hf, ModelConfig::load(
+                           test::repo_path(std::string("tests/data/hf/") + hf + "/config.json")));
   }
   return v;
 }
@@ -46,15 +48,17 @@ TEST(MemoryEstimate, ParameterCountIsTheTables) {
 TEST(MemoryEstimate, KvCacheBytesAreTheCaches) {
   for (const auto& [name, c] : configs()) {
     KVCache<float> cache(c, 3, std::min(17, c.max_position_embeddings));
-    EXPECT_EQ(kv_cache_bytes(c, 3, std::min(17, c.max_position_embeddings)), static_cast<double>(cache.bytes()))
+    EXPECT_EQ(kv_cache_bytes(c, 3, std::min(17, c.max_position_embeddings)),
+              static_cast<double>(cache.bytes()))
         << name;
   }
 }
 
 // Within 25% of what a training forward and backward actually plan, per token.
 TEST(MemoryEstimate, TrainingActivationsAreCloseToTheArena) {
-  for (const auto& [name, c] : {std::pair<std::string, ModelConfig>{"tiny-moe", test::tiny_config()},
-                                {"tiny-gqa", test::tiny_gqa_config()}}) {
+  for (const auto& [name, c] :
+       {std::pair<std::string, ModelConfig>{"tiny-moe", test::tiny_config()},
+        {"tiny-gqa", test::tiny_gqa_config()}}) {
     Model<float> m(c);
     m.init_weights(1);
     PackedBatch b = test::random_batch({100, 60, 96}, c.vocab_size, 3);
@@ -81,13 +85,16 @@ TEST(MemoryEstimate, AbsurdValuesDoNotWrap) {
 TEST(MemoryEstimate, CheckNamesTheFieldFurthestAboveItsUsualValue) {
   ModelConfig c = test::tiny_config();
   c.num_hidden_layers = 1000000;
-  std::string e = error_of(
-      [&] { check_memory(MemoryEstimate().add(model_weights_part(c, 4, "the weights")), "model.json"); });
+  std::string e = error_of([&] {
+    check_memory(MemoryEstimate().add(model_weights_part(c, 4, "the weights")), "model.json");
+  });
   EXPECT_NE(e.find("model.json: needs about"), std::string::npos) << e;
-  EXPECT_NE(e.find("field 'num_hidden_layers' (1000000, usually at most 128)"), std::string::npos) << e;
+  EXPECT_NE(e.find("field 'num_hidden_layers' (1000000, usually at most 128)"), std::string::npos)
+      << e;
   EXPECT_NE(e.find(memory_limit().source), std::string::npos) << e;
   // A model that fits passes.
-  check_memory(MemoryEstimate().add(model_weights_part(test::tiny_config(), 4, "the weights")), "tiny");
+  check_memory(MemoryEstimate().add(model_weights_part(test::tiny_config(), 4, "the weights")),
+               "tiny");
 }
 
 // The model itself refuses a config whose parameters cannot fit, before allocating them.
