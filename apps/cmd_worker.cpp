@@ -3,6 +3,8 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/memory_flag.h"
+#include "apps/run_memory.h"
 #include "apps/roles.h"
 #include "core/log.h"
 
@@ -17,6 +19,7 @@ int cmd_worker(int argc, char** argv) {
       .opt("out", "DIR", "learner: run folder (overrides the config's \"out\")")
       .flag("resume", "learner: continue from the newest checkpoint")
       .opt("wait", "SECONDS", "how long to wait for the channels this role connects to", "60");
+  add_memory_flag(args);
   args.epilog(
       "Example on one host (three shells):\n"
       "  r1 worker --role learner --config configs/ci-tiny-tcp.json\n"
@@ -27,6 +30,7 @@ int cmd_worker(int argc, char** argv) {
       "CurveZMQ keys from transport.key_file (default: the config's name with .key), which the\n"
       "learner creates. A worker exits when the learner's heartbeat stops (heartbeat_timeout_s).");
   if (!args.parse(argc, argv)) return 0;
+  apply_memory_flag(args);
   const std::string role = args.str("role");
   if (role != "learner" && role != "rollout" && role != "reward") {
     fail("--role must be learner, rollout or reward, got '", role, "'");
@@ -37,6 +41,7 @@ int cmd_worker(int argc, char** argv) {
     fail(cfg.path, ": field 'transport': inproc:// endpoints only work inside one process (r1 run); give tcp:// or ipc:// "
          "endpoints for r1 worker");
   }
+  check_run_memory(cfg, role);
   Endpoints ep = cfg.transport;
   if (args.has("connect")) ep = ep.with_host(args.str("connect"));
   const std::string id = args.has("id") ? args.str("id") : cat(role, "-", ::getpid());
@@ -50,8 +55,12 @@ int cmd_worker(int argc, char** argv) {
     bound.keys = ep.keys;
     Learner learner(ctx, bound, make_learner_setup(cfg, dir, args.on("resume")));
     int64_t last = learner.run(stop_requested());
+    if (!learner.finished()) {
+      log_info("learner stopped at step ", last, " (", dir, "); continue with --resume");
+      return 130;
+    }
     std::printf("learner finished at step %lld (%s)\n", static_cast<long long>(last), dir.c_str());
-    return learner.finished() ? 0 : 130;
+    return 0;
   }
   if (role == "reward") {
     wait_reachable("scored", ep.scored, wait_s);

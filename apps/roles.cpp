@@ -9,7 +9,6 @@
 #include <chrono>
 #include <tuple>
 #include <mutex>
-#include <csignal>
 #include <filesystem>
 #include <thread>
 
@@ -139,24 +138,6 @@ int64_t run_embedded(const RunConfig& cfg, const std::string& dir, bool resume,
   for (auto& t : threads) t.join();
   if (failure) std::rethrow_exception(failure);
   return last;
-}
-
-std::atomic<bool>& stop_requested() {
-  static std::atomic<bool> flag{false};
-  return flag;
-}
-
-namespace {
-void on_signal(int) { stop_requested() = true; }
-}  // namespace
-
-void install_stop_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
 }
 
 namespace {

@@ -8,6 +8,7 @@
 
 #include "apps/run_config.h"
 #include "core/channel.h"
+#include "core/stop.h"
 #include "learner/learner.h"
 #include "reward/reward_service.h"
 #include "rollout/rollout_worker.h"
@@ -30,10 +31,6 @@ std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig
 // last completed step. `on_step` sees each step's metrics.
 int64_t run_embedded(const RunConfig& cfg, const std::string& dir, bool resume,
                      const std::function<void(const StepReport&)>& on_step = nullptr);
-
-// SIGINT and SIGTERM set this flag (once), so roles finish their step and exit cleanly.
-std::atomic<bool>& stop_requested();
-void install_stop_handlers();
 
 // Loads the run's CurveZMQ keys into `ep` when its tcp:// channels need them (core/endpoints.h).
 // The learner creates the key file if missing (create); other roles wait up to wait_s seconds for

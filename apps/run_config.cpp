@@ -1,8 +1,12 @@
 #include "apps/run_config.h"
 
+#include <algorithm>
+
 #include "core/fs.h"
+#include "core/thread_pool.h"
 #include "model/byte_tokenizer.h"
 #include "model/checkpoint.h"
+#include "rollout/rollout_worker.h"
 #include "verifiers/plugin/plugin_loader.h"
 
 namespace r1 {
@@ -51,7 +55,8 @@ RunConfig RunConfig::from_json(const json& j, const std::string& path) {
     JsonReader rs = r.child("reward_service");
     c.reward_threads = rs.get<int>("threads", c.reward_threads);
     rs.done();
-    rs.check(c.reward_threads >= 1, "threads", "must be >= 1");
+    rs.check(c.reward_threads >= 1 && c.reward_threads <= kMaxThreads, "threads",
+             cat("must be in [1, ", kMaxThreads, "]"));
   }
   c.learner = LearnerConfig::from_json(section("learner"), where("learner"));
   c.transport = Endpoints::from_json(section("transport"), where("transport"));
@@ -71,9 +76,11 @@ RunConfig RunConfig::from_json(const json& j, const std::string& path) {
     }
   }
   ModelConfig mc = c.model_config();
-  if (c.rollout.max_new_tokens >= mc.max_position_embeddings) {
-    fail(path, ": field 'rollout': max_new_tokens ", c.rollout.max_new_tokens, " leaves no room for a prompt in ",
-         mc.max_position_embeddings, " positions");
+  const int context = std::min(mc.max_position_embeddings, kMaxRolloutContext);
+  if (c.rollout.max_new_tokens >= context) {
+    fail(path, ": field 'rollout': max_new_tokens ", c.rollout.max_new_tokens, " leaves no room for a prompt in the ",
+         context, " positions a rollout worker holds (the model's max_position_embeddings, at most ",
+         kMaxRolloutContext, ")");
   }
   return c;
 }

@@ -2,6 +2,7 @@
 // of one object with type checks, and rejects fields nobody asked for. Every error names the
 // file (or other source) and the field path.
 #pragma once
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -82,6 +83,17 @@ T JsonReader::convert(const std::string& key, const json& v) const {
     expect(v.is_number_integer(), "an integer");
     if constexpr (std::is_unsigned_v<T>) {
       expect(v.is_number_unsigned() || v.get<int64_t>() >= 0, "a non-negative integer");
+    }
+    // get<T>() would wrap a value outside T (4294967297 read as an int is 1): refuse it instead.
+    const bool fits = v.is_number_unsigned()
+                          ? v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max())
+                          : v.get<int64_t>() >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+                                (v.get<int64_t>() < 0 ||
+                                 static_cast<uint64_t>(v.get<int64_t>()) <=
+                                     static_cast<uint64_t>(std::numeric_limits<T>::max()));
+    if (!fits) {
+      fail_field(key, cat("expected an integer in [", +std::numeric_limits<T>::min(), ", ",
+                          +std::numeric_limits<T>::max(), "], got ", v.dump()));
     }
     return v.get<T>();
   } else if constexpr (std::is_floating_point_v<T>) {

@@ -5,9 +5,6 @@
 namespace r1 {
 
 namespace {
-// Group sizes beyond this are surely garbage; it keeps a bad header from allocating without limit.
-constexpr uint64_t kMaxGroup = 4096;
-
 // A field that must be a finite number >= 0 (durations).
 double seconds_field(const Message& m, const char* key) {
   const double v = header_field<double>(m, key);
@@ -50,8 +47,8 @@ TaskAssignment TaskAssignment::from_message(const Message& m) {
   t.seq = header_field<uint64_t>(m, "seq");
   t.task = task_field(m);
   t.group_size = header_field<int>(m, "group_size");
-  if (t.group_size < 1 || static_cast<uint64_t>(t.group_size) > kMaxGroup) {
-    throw MessageError(cat("task message: header field 'group_size' ", t.group_size, " out of range [1, ", kMaxGroup, "]"));
+  if (t.group_size < 1 || t.group_size > kMaxGroupSize) {
+    throw MessageError(cat("task message: header field 'group_size' ", t.group_size, " out of range [1, ", kMaxGroupSize, "]"));
   }
   t.min_version = header_field<uint64_t>(m, "min_version");
   t.session = header_field<uint64_t>(m, "session");
@@ -98,8 +95,8 @@ RolloutGroup RolloutGroup::from_message(const Message& m) {
   g.gen_seconds = seconds_field(m, "gen_seconds");
   g.verify_seconds = seconds_field(m, "verify_seconds");
   json samples_h = header_field<json>(m, "samples");
-  if (!samples_h.is_array() || samples_h.empty() || samples_h.size() > kMaxGroup) {
-    throw MessageError(cat(m.type, " message: header field 'samples' must be an array of 1 to ", kMaxGroup, " samples"));
+  if (!samples_h.is_array() || samples_h.empty() || samples_h.size() > static_cast<size_t>(kMaxGroupSize)) {
+    throw MessageError(cat(m.type, " message: header field 'samples' must be an array of 1 to ", kMaxGroupSize, " samples"));
   }
   if (m.frames.size() != 1 + 3 * samples_h.size()) {
     throw MessageError(cat(m.type, " message: ", m.frames.size(), " frames for ", samples_h.size(), " samples (expected ",

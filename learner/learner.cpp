@@ -19,6 +19,7 @@
 #include "learner/grpo.h"
 #include "learner/learner_control.h"
 #include "learner/run_checkpoint.h"
+#include "learner/short_batch.h"
 #include "model/checkpoint.h"
 
 namespace r1 {
@@ -50,6 +51,7 @@ struct StepCounters {
   // picture of the policy (the "reward"/"accuracy" of a step cover only the groups it trained on).
   int64_t all_samples = 0;
   double all_reward = 0, all_correct = 0;
+  bool gave_up = false;  // sampling ended with fewer usable groups than batch_groups
 };
 
 }  // namespace
@@ -79,6 +81,7 @@ struct Learner::Impl {
   std::map<uint64_t, Pending> pending;  // seq -> task in flight
   StepCounters counters;
   double publish_seconds = 0;
+  int64_t skipped_steps = 0;  // steps that gave up sampling with no usable group (no update)
   bool finished = false;  // all steps done or the time budget spent
 
   Impl(Context& c, const Endpoints& e, LearnerSetup setup)
@@ -102,8 +105,10 @@ struct Learner::Impl {
   }
 
   // ---- tasks -----------------------------------------------------------------------------
-  void send_tasks(int n, uint64_t min_version) {
+  // Sends a wave of n tasks; returns early when stopped (a stopped step is abandoned).
+  void send_tasks(int n, uint64_t min_version, const std::atomic<bool>& stop) {
     const uint64_t wave = next_wave++;
+    counters.waves++;
     for (int i = 0; i < n; ++i) {
       Task t = source->next();
       TaskAssignment a;
@@ -114,11 +119,32 @@ struct Learner::Impl {
       a.session = session;
       a.wave = wave;
       a.wave_size = n;
-      while (!tasks->send(a.to_message(), 200)) serve_control();  // no worker connected yet
+      if (!hand_out(a, stop)) return;
       SentTask sent{a.task, s.tokenizer->encode(s.chat.render(t.prompt))};
       pending[a.seq] = {std::move(t), now(), std::move(sent)};
     }
-    counters.waves++;
+  }
+
+  // Waits until a rollout worker takes the task (none may be connected yet); false when stopped.
+  bool hand_out(const TaskAssignment& a, const std::atomic<bool>& stop) {
+    const double since = now();
+    bool said = false;
+    while (!tasks->send(a.to_message(), 200)) {
+      if (stop) return false;
+      serve_control();
+      if (!said && now() - since > 5) {
+        log_info("learner: no rollout worker has taken a task for 5 s; waiting (are the rollout workers running "
+                 "and connected?)");
+        said = true;
+      }
+    }
+    return true;
+  }
+
+  SamplingTally tally(size_t used) const {
+    return {cfg.batch_groups,    static_cast<int64_t>(used), counters.waves, counters.returned,
+            counters.zero_variance, counters.too_few,        counters.stale, counters.lost,
+            cfg.task_timeout_s};
   }
 
   void expire_lost() {
@@ -193,16 +219,19 @@ struct Learner::Impl {
     return u;
   }
 
-  // On-policy: waves of tasks for the current version until the batch is full.
+  // On-policy: waves of tasks for the current version until the batch is full, or max_waves.
   std::vector<UsableGroup> collect_on_policy(const std::atomic<bool>& stop) {
     std::vector<UsableGroup> batch;
     int wave = 0;
     while (!stop && static_cast<int>(batch.size()) < cfg.batch_groups) {
-      if (wave > 0 && wave >= cfg.max_waves && !batch.empty()) break;
+      if (wave >= cfg.max_waves) {
+        counters.gave_up = true;
+        break;
+      }
       const int missing = cfg.batch_groups - static_cast<int>(batch.size());
       // Later waves ask for more than is missing: some groups will be dropped again.
       const int n = wave == 0 ? missing : std::min(4 * cfg.batch_groups, 2 * missing);
-      send_tasks(n, version);
+      send_tasks(n, version, stop);
       ++wave;
       std::vector<RolloutGroup> got;
       while (!stop && !pending.empty()) {
@@ -220,19 +249,27 @@ struct Learner::Impl {
         if (static_cast<int>(batch.size()) < cfg.batch_groups) batch.push_back(std::move(*u));
         else counters.unused++;
       }
+      const std::string note = long_sampling_note(step + 1, tally(batch.size()));
+      if (!note.empty()) log_info(note);
     }
     return batch;
   }
 
-  // Off-policy within max_staleness: keep tasks in flight and take groups as they come.
+  // Off-policy within max_staleness: keep tasks in flight and take groups as they come, until
+  // the batch is full or max_waves x batch_groups groups were accounted for (judged or lost).
   std::vector<UsableGroup> collect_async(const std::atomic<bool>& stop) {
     std::vector<UsableGroup> batch;
     const int in_flight = cfg.prefetch_groups > 0 ? cfg.prefetch_groups : 2 * cfg.batch_groups;
+    const int64_t budget = static_cast<int64_t>(cfg.max_waves) * cfg.batch_groups;
     while (!stop && static_cast<int>(batch.size()) < cfg.batch_groups) {
+      if (counters.returned - counters.stale + counters.lost >= budget) {
+        counters.gave_up = true;
+        break;
+      }
       serve_control();
       expire_lost();
       const int gap = in_flight - static_cast<int>(pending.size());
-      if (gap > 0) send_tasks(gap, 0);
+      if (gap > 0) send_tasks(gap, 0, stop);
       auto g = receive(100);
       if (!g) continue;
       counters.gen_seconds += g->gen_seconds;
@@ -348,7 +385,8 @@ struct Learner::Impl {
     json rs = json::array();
     for (uint64_t w : rng.state()) rs.push_back(w);
     return {{"step", step},   {"version", version}, {"next_seq", next_seq},
-            {"next_wave", next_wave}, {"rng", rs},  {"task_source", source->state()}};
+            {"next_wave", next_wave}, {"rng", rs},  {"task_source", source->state()},
+            {"skipped_steps", skipped_steps}};
   }
 
   void load_state(const json& st, const std::string& where) {
@@ -357,6 +395,7 @@ struct Learner::Impl {
     version = r.req<uint64_t>("version");
     next_seq = r.req<uint64_t>("next_seq");
     next_wave = r.req<uint64_t>("next_wave");
+    skipped_steps = r.get<int64_t>("skipped_steps", 0);  // absent in checkpoints of older versions
     auto rs = r.req<std::vector<uint64_t>>("rng");
     if (rs.size() != 4) r.fail_field("rng", "expected 4 words");
     rng.set_state({rs[0], rs[1], rs[2], rs[3]});
@@ -427,12 +466,14 @@ struct Learner::Impl {
         {"format_rate", fmt / dn},
         {"response_length", len / dn},
         {"samples", n},
+        {"skipped", batch.empty()},
+        {"skipped_steps", skipped_steps},
         {"sampled", {{"samples", counters.all_samples},
                      {"reward", counters.all_reward / std::max<double>(1.0, static_cast<double>(counters.all_samples))},
                      {"accuracy", counters.all_correct / std::max<double>(1.0, static_cast<double>(counters.all_samples))}}},
         {"groups", {{"used", batch.size()}, {"returned", counters.returned}, {"zero_variance", counters.zero_variance},
                     {"too_few_valid", counters.too_few}, {"stale", counters.stale}, {"lost", counters.lost},
-                    {"unused", counters.unused}, {"waves", counters.waves}}},
+                    {"unused", counters.unused}, {"waves", counters.waves}, {"gave_up", counters.gave_up}}},
         {"groups_by_worker", by_worker},
         {"verifier_errors", counters.verifier_errors},
         {"staleness", {{"max", stale_max}, {"mean", batch.empty() ? 0.0 : stale_sum / batch.size()}}},
@@ -490,8 +531,12 @@ int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(con
   ChannelOptions task_opts = L.ep.channel_options("tasks");
   task_opts.send_hwm = 1;  // tasks wait here, not queued at a worker that is slow or may die
   L.tasks = std::make_unique<Channel>(L.ctx, SocketKind::Push, "tasks", L.ep.tasks, true, task_opts);
-  L.scored = std::make_unique<Channel>(L.ctx, SocketKind::Pull, "scored", L.ep.scored, true,
-                                       L.ep.channel_options("scored"));
+  ChannelOptions scored_opts = L.ep.channel_options("scored");
+  // No limit on scored groups waiting here: while the learner hands out a wave (or tops up
+  // prefetch_groups) it does not read them, and a full queue would stall the reward service, the
+  // workers behind it, and so the wave itself. Tasks in flight bound what can wait.
+  scored_opts.recv_hwm = 0;
+  L.scored = std::make_unique<Channel>(L.ctx, SocketKind::Pull, "scored", L.ep.scored, true, scored_opts);
   L.weights = std::make_unique<Channel>(L.ctx, SocketKind::Pub, "weights", L.ep.weights, true,
                                         L.ep.channel_options("weights"));
   L.control = std::make_unique<LearnerControl>(L.ctx, L.ep);
@@ -512,15 +557,21 @@ int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(con
     auto batch = L.cfg.max_staleness == 0 ? L.collect_on_policy(stop) : L.collect_async(stop);
     if (stop) break;
     const double t1 = now();
-    if (batch.empty()) {
-      log_warn("learner: no usable group after ", L.counters.waves, " waves (all rewards equal?); sampling again");
-      continue;
-    }
-    auto ts = L.train(batch);
+    if (L.counters.gave_up) log_warn(short_batch_warning(L.step + 1, L.tally(batch.size())));
+    // A step with no usable group skips its update: it still counts (the run ends after `steps`
+    // attempts), the weights and their version stay as they are.
+    const bool skipped = batch.empty();
+    Impl::TrainStats ts;
+    if (!skipped) ts = L.train(batch);
     const double t2 = now();
-    L.version++;
     L.step++;
-    L.publish();
+    if (skipped) {
+      L.skipped_steps++;
+      L.publish_seconds = 0;
+    } else {
+      L.version++;
+      L.publish();
+    }
     const double t3 = now();
     json m = L.step_metrics(batch, ts, t1 - t0, t2 - t1, t3 - t0);
     L.metrics->log(L.step, m);

@@ -94,6 +94,19 @@ struct RolloutWorker::Impl {
     }
   }
 
+  // debug_delay_s: keeps the finished batch for `seconds`, or until stopped.
+  bool said_holding = false;
+  void hold(double seconds, const std::atomic<bool>& stop) {
+    if (!said_holding) {
+      log_info("rollout ", id, ": holding its batch for debug_delay_s=", seconds, "s");
+      said_holding = true;
+    }
+    const double until = now() + seconds;
+    while (!stop && now() < until) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(std::min(0.05, until - now())));
+    }
+  }
+
   // The learner says "stop" on the control channel when the run is over; throws when its
   // heartbeat stopped.
   bool learner_stopped = false;
@@ -132,6 +145,7 @@ struct RolloutWorker::Impl {
       }
     }
     GenerationOptions opt;
+    opt.cancel = &stop;
     opt.sampling = cfg.sampling;
     opt.stop_strings = cfg.stop;
     opt.tokenizer = tok.get();
@@ -139,7 +153,8 @@ struct RolloutWorker::Impl {
     const double t0 = now();
     auto results = gen->generate(reqs, opt);
     const double gen_s = now() - t0;
-    if (cfg.debug_delay_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(cfg.debug_delay_s));
+    if (cfg.debug_delay_s > 0) hold(cfg.debug_delay_s, stop);
+    if (stop) return;  // the batch is abandoned (generation was cut short)
     size_t r = 0;
     for (size_t k = 0; k < batch.size(); ++k) {
       RolloutGroup g;
@@ -172,7 +187,7 @@ RolloutWorker::RolloutWorker(Context& ctx, const Endpoints& endpoints, const Rol
     : impl_(new Impl{ctx, endpoints, config, chat, std::move(model), std::move(tokenizer), run_seed, std::move(id)}) {
   impl_->stats = &stats_;
   impl_->assembler = WeightsAssembler(impl_->model->num_params());
-  const int max_len = std::min(impl_->model->config().max_position_embeddings, 4096);
+  const int max_len = std::min(impl_->model->config().max_position_embeddings, kMaxRolloutContext);
   impl_->gen = std::make_unique<Generator>(*impl_->model, config.slots, max_len);
 }
 

@@ -36,19 +36,19 @@ inline std::string sft_checkpoint() {
   return final_dir;
 }
 
+// build/r1 with these arguments, for Background.
+inline std::vector<std::string> r1_args(std::initializer_list<std::string> a) {
+  std::vector<std::string> v = {r1_binary()};
+  v.insert(v.end(), a);
+  return v;
+}
+
 // configs/ci-tiny.json starting from the shared SFT checkpoint, with `patch` merged in.
 inline json ci_config(const json& patch = json::object()) {
   json c = json::parse(read_file(repo_root() + "/configs/ci-tiny.json"));
   c["model"] = {{"init", sft_checkpoint()}};
   c.merge_patch(patch);
   return c;
-}
-
-// build/r1 with these arguments, for Background.
-inline std::vector<std::string> r1_args(std::initializer_list<std::string> a) {
-  std::vector<std::string> v = {r1_binary()};
-  v.insert(v.end(), a);
-  return v;
 }
 
 inline json tcp_transport() {
