@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 #include "core/error.h"
 
@@ -153,6 +154,14 @@ std::string Args::str(const std::string& name) const {
 }
 
 int64_t Args::integer(const std::string& name) const { return parse_int(str(name), "--" + name); }
+int Args::count(const std::string& name, int64_t min) const {
+  const int64_t v = integer(name);
+  if (v < min || v > std::numeric_limits<int>::max()) {
+    fail("--", name, " must be an integer in [", min, ", ", std::numeric_limits<int>::max(), "], got ", str(name));
+  }
+  return static_cast<int>(v);
+}
+
 double Args::number(const std::string& name) const { return parse_double(str(name), "--" + name); }
 
 }  // namespace r1

@@ -31,6 +31,9 @@ class Args {
   bool has(const std::string& name) const;  // a value flag given or defaulted
   std::string str(const std::string& name) const;
   int64_t integer(const std::string& name) const;
+  // An integer flag in [min, INT_MAX] (a count, a size): a value beyond an int is an error naming
+  // the flag, not a wrapped number.
+  int count(const std::string& name, int64_t min = 1) const;
   double number(const std::string& name) const;
   std::string usage() const;
 

@@ -58,8 +58,7 @@ int bench_rl(int argc, char** argv) {
       .opt("out", "DIR", "run folder (default: a temporary folder, removed afterwards)");
   if (!args.parse(argc, argv)) return 0;
   RunConfig cfg = RunConfig::load(args.str("config"));
-  cfg.learner.steps = static_cast<int>(args.integer("steps"));
-  if (cfg.learner.steps < 2) fail("--steps must be >= 2 (the first step is a warm-up)");
+  cfg.learner.steps = args.count("steps", 2);  // the first step is a warm-up
   cfg.learner.checkpoint_every = cfg.learner.steps;
   std::string dir = args.has("out") ? args.str("out")
                                     : (std::filesystem::temp_directory_path() / cat("r1-bench-rl-", ::getpid())).string();

@@ -4,9 +4,11 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/memory_flag.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/progress.h"
+#include "eval/eval_memory.h"
 #include "eval/evaluator.h"
 #include "eval/report.h"
 #include "model/checkpoint.h"
@@ -45,12 +47,14 @@ int cmd_eval(int argc, char** argv) {
       .flag("compare", "compare two reports: r1 eval --compare A.json B.json")
       .positional("A", "first report (with --compare)", false)
       .positional("B", "second report (with --compare)", false);
+  add_memory_flag(args);
   args.epilog(
       "Examples:\n"
       "  r1 eval --model runs/quick/final --tasks arith:level=2:n=500:seed=123 --samples 8 --greedy\n"
       "  r1 eval --model M --tasks gsm8k:../shared/data/eval/gsm8k-test.jsonl:n=100 --out gsm8k.json\n"
       "  r1 eval --compare after.json before.json");
   if (!args.parse(argc, argv)) return 0;
+  apply_memory_flag(args);
   if (args.on("compare")) {
     if (!args.has("A") || !args.has("B")) fail("--compare needs two report files");
     return compare(args.str("A"), args.str("B"));
@@ -61,16 +65,13 @@ int cmd_eval(int argc, char** argv) {
   // Everything the user typed is checked before the model is loaded.
   std::vector<SuiteSpec> suites = parse_suites(args.str("tasks"));
   EvalOptions opt;
-  opt.samples = static_cast<int>(args.integer("samples"));
+  opt.samples = args.count("samples");
   opt.sampling.temperature = args.number("temperature");
   opt.sampling.top_p = args.number("top-p");
-  opt.max_new_tokens = static_cast<int>(args.integer("max-new-tokens"));
+  opt.max_new_tokens = args.count("max-new-tokens");
   opt.seed = static_cast<uint64_t>(args.integer("seed"));
   opt.greedy = args.on("greedy");
-  opt.slots = static_cast<int>(args.integer("slots"));
-  if (opt.samples < 1) fail("--samples must be >= 1");
-  if (opt.max_new_tokens < 1) fail("--max-new-tokens must be >= 1");
-  if (opt.slots < 1) fail("--slots must be >= 1");
+  opt.slots = args.count("slots");
   opt.sampling.validate("flags");
   {
     std::string t = args.str("chat-template");
@@ -79,6 +80,8 @@ int cmd_eval(int argc, char** argv) {
   }
   const std::string model_dir = args.str("model");
   if (!file_exists(model_dir)) fail("--model ", model_dir, ": no such folder");
+  const std::string config_path = join_path(model_dir, "config.json");
+  if (file_exists(config_path)) check_memory(eval_memory(ModelConfig::load(config_path), opt, suites), config_path);
   auto model = load_model(model_dir);
   auto tok = load_tokenizer(model_dir);
   Evaluator ev(*model, *tok, opt);

@@ -3,9 +3,12 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/memory_flag.h"
+#include "core/fs.h"
 #include "model/bpe_tokenizer.h"
 #include "model/chat_template.h"
 #include "model/checkpoint.h"
+#include "model/memory_estimate.h"
 #include "rollout/generator.h"
 
 namespace r1 {
@@ -31,6 +34,23 @@ ChatTemplate chat_template_for(const std::string& name, const Tokenizer& tok) {
   return ChatTemplate::named(bpe && !bpe->chat_template_hint().empty() ? bpe->chat_template_hint() : "chatml");
 }
 
+constexpr int kGenerateSlots = 64;  // samples generated together
+
+// The model's weights, the KV cache of the slots, and the samples, before anything is allocated.
+void check_generate_memory(const std::string& model_dir, int samples, int max_new) {
+  const std::string config_path = join_path(model_dir, "config.json");
+  if (!file_exists(config_path)) return;  // load_tokenizer / load_model say what is missing
+  const ModelConfig mc = ModelConfig::load(config_path);
+  const double slots = std::min(samples, kGenerateSlots);
+  const double max_len = std::min<double>(mc.max_position_embeddings, 1.0 + max_new);
+  MemoryEstimate e;
+  e.add(model_weights_part(mc, 1, "the model's weights"));
+  e.add(kv_cache_part(mc, 1, slots, max_len, "the KV cache", {{"--max-new-tokens", double(max_new), 32768}}));
+  // Per sample: its request (with a copy of the prompt) and its result, at least.
+  e.add({"the samples", samples * 256.0, {{"--samples", double(samples), 1024}}});
+  check_memory(e, config_path);
+}
+
 }  // namespace
 
 int cmd_generate(int argc, char** argv) {
@@ -50,21 +70,22 @@ int cmd_generate(int argc, char** argv) {
       .opt("system", "TEXT", "system message for --chat")
       .flag("no-thinking", "with --chat qwen: Qwen3's enable_thinking=false (an empty think block)")
       .flag("json", "print one JSON object per sample instead of text");
+  add_memory_flag(args);
   auto argv_chat = with_chat_value(argc, argv);
   if (!args.parse(argc, argv_chat.data())) return 0;
+  apply_memory_flag(args);
   // Every flag is checked before the model is loaded.
-  const int max_new = static_cast<int>(args.integer("max-new-tokens"));
-  const int samples = static_cast<int>(args.integer("samples"));
-  if (max_new <= 0) fail("--max-new-tokens must be positive");
-  if (samples <= 0) fail("--samples must be positive");
+  const int max_new = args.count("max-new-tokens");
+  const int samples = args.count("samples");
   const uint64_t seed = static_cast<uint64_t>(args.integer("seed"));
   GenerationOptions opt;
   opt.sampling.temperature = args.number("temperature");
   opt.sampling.top_p = args.number("top-p");
-  opt.sampling.top_k = static_cast<int>(args.integer("top-k"));
+  opt.sampling.top_k = args.count("top-k", 0);
   opt.sampling.validate("flags");
   if ((args.has("system") || args.on("no-thinking")) && !args.has("chat")) fail("--system and --no-thinking need --chat");
   if (args.has("chat") && args.str("chat") != "auto") ChatTemplate::named(args.str("chat"));  // checks the name
+  check_generate_memory(args.str("model"), samples, max_new);
   auto tok = load_tokenizer(args.str("model"));
   std::string prompt_text = args.str("prompt");
   std::string end_of_turn;
@@ -93,10 +114,11 @@ int cmd_generate(int argc, char** argv) {
     }
   }
   if (args.has("stop")) opt.stop_strings.push_back(args.str("stop"));
-  const int max_len = std::min(model->config().max_position_embeddings, static_cast<int>(prompt.size()) + max_new);
+  const int max_len = static_cast<int>(
+      std::min<int64_t>(model->config().max_position_embeddings, static_cast<int64_t>(prompt.size()) + max_new));
   std::vector<GenerationRequest> reqs;
   for (int s = 0; s < samples; ++s) reqs.push_back({prompt, max_new, seed, static_cast<uint64_t>(s)});
-  Generator gen(*model, std::min(samples, 64), max_len);
+  Generator gen(*model, std::min(samples, kGenerateSlots), max_len);
   auto results = gen.generate(reqs, opt);
   for (int s = 0; s < samples; ++s) {
     std::string text = tok->decode(results[s].tokens);

@@ -20,9 +20,12 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/memory_flag.h"
+#include "apps/run_memory.h"
 #include "apps/roles.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "eval/eval_memory.h"
 #include "eval/evaluator.h"
 #include "eval/report.h"
 #include "learner/run_checkpoint.h"
@@ -78,7 +81,9 @@ int cmd_pipeline(int argc, char** argv) {
   Args args("pipeline", "Cold-start SFT, evaluation, GRPO, evaluation: the R1 recipe, resumable, in one folder.");
   args.positional("CONFIG", "pipeline config (e.g. configs/quickstart.json)")
       .opt("out", "DIR", "pipeline folder (overrides the config's \"out\")");
+  add_memory_flag(args);
   if (!args.parse(argc, argv)) return 0;
+  apply_memory_flag(args);
   const std::string path = args.str("CONFIG");
   json cfg = load_json_file(path);
   JsonReader r(cfg, path);
@@ -92,6 +97,7 @@ int cmd_pipeline(int argc, char** argv) {
   const std::string sft_dir = join_path(out, "sft"), rl_dir = join_path(out, "rl");
   sft_j["out"] = sft_dir;
   SftConfig sft = SftConfig::from_json(sft_j, where(path, "sft"));
+  check_sft_memory(sft, where(path, "sft"));
   rl_j["out"] = rl_dir;
   rl_j["model"] = {{"init", join_path(sft_dir, "final")}};
   if (!file_exists(join_path(sft_dir, "final/config.json"))) {
@@ -100,7 +106,7 @@ int cmd_pipeline(int argc, char** argv) {
     json probe = rl_j;
     probe["model"] = sft.init.empty() ? json{{"config", sft.model_config}, {"init_seed", sft.init_seed}}
                                       : json{{"init", sft.init}};
-    (void)RunConfig::from_json(probe, where(path, "rl"));
+    check_run_memory(RunConfig::from_json(probe, where(path, "rl")), "all");
   }
   EvalOptions eo;
   const std::string tasks = e.req<std::string>("tasks");
@@ -113,6 +119,14 @@ int cmd_pipeline(int argc, char** argv) {
   eo.slots = e.get<int>("slots", 64);
   e.done();
   std::vector<SuiteSpec> suites = parse_suites(tasks);
+  {
+    const std::string model_config = sft.init.empty() ? sft.model_config : join_path(sft.init, "config.json");
+    if (file_exists(model_config)) {
+      check_memory(eval_memory(ModelConfig::load(model_config), eo, suites,
+                               {"eval.samples", "eval.slots", "eval.max_new_tokens"}),
+                   where(path, "eval"));
+    }
+  }
   std::string target;
   double min_gain = 0.20;
   if (r.has("target")) {
@@ -145,6 +159,7 @@ int cmd_pipeline(int argc, char** argv) {
   const double sft_min = minutes();
   // 2. Evaluation before RL (the RL config's chat template, as RL will see the tasks).
   RunConfig rl = RunConfig::from_json(rl_j, where(path, "rl"));
+  check_run_memory(rl, "all");
   eo.chat = rl.chat;
   json before = evaluate(join_path(sft_dir, "final"), eo, suites, join_path(out, "eval-before.json"), "the cold start");
   const double before_min = minutes();
@@ -160,6 +175,8 @@ int cmd_pipeline(int argc, char** argv) {
       log_info("pipeline: stopped during RL; run the same command again to continue");
       return 130;
     }
+    // The evaluation below never checks for a stop request: let a signal end it at once.
+    restore_default_stop_handlers();
     write_file_atomic(join_path(rl_dir, "done"), "");
   }
   const double rl_min = minutes();

@@ -74,8 +74,7 @@ int cmd_plot(int argc, char** argv) {
   o.title = args.str("title").empty() ? args.str("field") : args.str("title");
   o.x_label = args.str("x");
   o.y_label = args.str("field");
-  o.smooth = static_cast<int>(args.integer("smooth"));
-  if (o.smooth < 1) fail("--smooth must be >= 1");
+  o.smooth = args.count("smooth");
   write_file_atomic(args.str("out"), svg_line_plot(series, o));
   std::printf("wrote %s\n", args.str("out").c_str());
   return 0;

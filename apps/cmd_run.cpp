@@ -5,8 +5,11 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/memory_flag.h"
+#include "apps/run_memory.h"
 #include "apps/roles.h"
 #include "core/log.h"
+#include "learner/run_checkpoint.h"
 
 namespace r1 {
 
@@ -16,12 +19,15 @@ int cmd_run(int argc, char** argv) {
       .opt("out", "DIR", "run folder (overrides the config's \"out\")")
       .flag("resume", "continue from the newest checkpoint in the run folder")
       .opt("steps", "N", "override learner.steps");
+  add_memory_flag(args);
+  args.epilog(cat("A stop request (Ctrl-C, SIGTERM) ends the run within ", kStopGraceSeconds,
+                  " s: the step in progress is abandoned, the last finished step is checkpointed, and the command to "
+                  "continue is printed. A second Ctrl-C exits at once."));
   if (!args.parse(argc, argv)) return 0;
+  apply_memory_flag(args);
   RunConfig cfg = RunConfig::load(args.str("CONFIG"));
-  if (args.has("steps")) {
-    cfg.learner.steps = static_cast<int>(args.integer("steps"));
-    if (cfg.learner.steps < 1) fail("--steps must be >= 1");
-  }
+  if (args.has("steps")) cfg.learner.steps = args.count("steps");
+  check_run_memory(cfg, "all");
   const bool resume = args.on("resume");
   const std::string dir = prepare_run_dir(cfg, args.has("out") ? args.str("out") : "", resume);
   install_stop_handlers();
@@ -29,7 +35,12 @@ int cmd_run(int argc, char** argv) {
 
   const int64_t last = run_embedded(cfg, dir, resume);
   if (stop_requested() && last < cfg.learner.steps) {
-    log_info("stopped at step ", last, "; continue with: r1 run ", args.str("CONFIG"), " --out ", dir, " --resume");
+    if (list_checkpoints(dir).empty()) {
+      log_info("stopped at step ", last, ", before any checkpoint; start again with: r1 run ", args.str("CONFIG"),
+               " --out ", dir);
+    } else {
+      log_info("stopped at step ", last, "; continue with: r1 run ", args.str("CONFIG"), " --out ", dir, " --resume");
+    }
     return 130;
   }
   std::printf("run finished: %lld steps in %s (final model: %s/final)\n", static_cast<long long>(last), dir.c_str(),

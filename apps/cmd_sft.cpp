@@ -3,6 +3,7 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/memory_flag.h"
 #include "learner/sft.h"
 
 namespace r1 {
@@ -23,9 +24,12 @@ int cmd_sft(int argc, char** argv) {
           "  r1 generate --model runs/sft-small/final --prompt '<|im_start|>user\\nCompute "
           "12+34.<|im_end|>\\n"
           "<|im_start|>assistant\\n<think>' --temperature 0");
+  add_memory_flag(args);
   if (!args.parse(argc, argv)) return 0;
+  apply_memory_flag(args);
   // The whole config is checked before any work.
   SftConfig cfg = SftConfig::load(args.str("config"));
+  check_sft_memory(cfg, args.str("config"));
   SftOptions opts;
   if (args.has("out")) opts.out = args.str("out");
   opts.resume = args.on("resume");

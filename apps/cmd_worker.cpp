@@ -3,6 +3,8 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/memory_flag.h"
+#include "apps/run_memory.h"
 #include "apps/roles.h"
 #include "core/log.h"
 
@@ -17,14 +19,18 @@ int cmd_worker(int argc, char** argv) {
       .opt("out", "DIR", "learner: run folder (overrides the config's \"out\")")
       .flag("resume", "learner: continue from the newest checkpoint")
       .opt("wait", "SECONDS", "how long to wait for the channels this role connects to", "60");
+  add_memory_flag(args);
   args.epilog(
       "Example on one host (three shells):\n"
       "  r1 worker --role learner --config configs/ci-tiny-tcp.json\n"
       "  r1 worker --role reward  --config configs/ci-tiny-tcp.json\n"
       "  r1 worker --role rollout --config configs/ci-tiny-tcp.json\n"
       "On other hosts add --connect <learner host> (the reward service must run on that host too,\n"
-      "or give its host in the config).");
+      "or give its host in the config), and copy the run's key file there: tcp:// channels use\n"
+      "CurveZMQ keys from transport.key_file (default: the config's name with .key), which the\n"
+      "learner creates. A worker exits when the learner's heartbeat stops (heartbeat_timeout_s).");
   if (!args.parse(argc, argv)) return 0;
+  apply_memory_flag(args);
   const std::string role = args.str("role");
   if (role != "learner" && role != "rollout" && role != "reward") {
     fail("--role must be learner, rollout or reward, got '", role, "'");
@@ -35,6 +41,7 @@ int cmd_worker(int argc, char** argv) {
     fail(cfg.path, ": field 'transport': inproc:// endpoints only work inside one process (r1 run); give tcp:// or ipc:// "
          "endpoints for r1 worker");
   }
+  check_run_memory(cfg, role);
   Endpoints ep = cfg.transport;
   if (args.has("connect")) ep = ep.with_host(args.str("connect"));
   const std::string id = args.has("id") ? args.str("id") : cat(role, "-", ::getpid());
@@ -42,15 +49,23 @@ int cmd_worker(int argc, char** argv) {
   Context ctx;
 
   if (role == "learner") {
+    load_transport_keys(ep, true, wait_s);
     const std::string dir = prepare_run_dir(cfg, args.has("out") ? args.str("out") : "", args.on("resume"));
-    Learner learner(ctx, cfg.transport, make_learner_setup(cfg, dir, args.on("resume")));
+    Endpoints bound = cfg.transport;  // the learner binds the addresses as configured
+    bound.keys = ep.keys;
+    Learner learner(ctx, bound, make_learner_setup(cfg, dir, args.on("resume")));
     int64_t last = learner.run(stop_requested());
+    if (!learner.finished()) {
+      log_info("learner stopped at step ", last, " (", dir, "); continue with --resume");
+      return 130;
+    }
     std::printf("learner finished at step %lld (%s)\n", static_cast<long long>(last), dir.c_str());
-    return learner.finished() ? 0 : 130;
+    return 0;
   }
   if (role == "reward") {
     wait_reachable("scored", ep.scored, wait_s);
     wait_reachable("control", ep.control, wait_s);
+    load_transport_keys(ep, false, wait_s);  // the learner that binds those made it
     auto service = make_reward_service(ctx, cfg, ep, id);
     service->run(stop_requested());
     return 0;
@@ -58,6 +73,7 @@ int cmd_worker(int argc, char** argv) {
   wait_reachable("tasks", ep.tasks, wait_s);
   wait_reachable("rollouts", ep.rollouts, wait_s);
   wait_reachable("weights", ep.weights, wait_s);
+  load_transport_keys(ep, false, wait_s);
   auto worker = make_rollout_worker(ctx, cfg, ep, id);
   worker->run(stop_requested());
   log_info(id, ": stopped after ", worker->stats().groups_sent.load(), " groups");

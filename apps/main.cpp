@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <new>
 #include <string>
 
 #include "apps/commands.h"
@@ -45,6 +46,14 @@ int main(int argc, char** argv) {
     if (std::string(argv[1]) == c.name) {
       try {
         return c.fn(argc - 2, argv + 2);
+      } catch (const std::bad_alloc&) {
+        // Configs are checked against the memory limit before big allocations; this is what is
+        // left (a dataset, a tokenizer, or an estimate that fell short).
+        std::fprintf(stderr,
+                     "r1 %s: error: out of memory (std::bad_alloc): the input needs more memory than this process "
+                     "may use; lower the sizes in the config or the flags, or see --max-memory-gb\n",
+                     c.name);
+        return 1;
       } catch (const std::exception& e) {
         std::fprintf(stderr, "r1 %s: error: %s\n", c.name, e.what());
         return 1;

@@ -7,14 +7,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <tuple>
 #include <mutex>
-#include <csignal>
 #include <filesystem>
 #include <thread>
 
 #include "core/fs.h"
 #include "core/log.h"
 #include "learner/run_checkpoint.h"
+#include "reward/reward_range.h"
 
 namespace r1 {
 
@@ -52,6 +53,7 @@ LearnerSetup make_learner_setup(const RunConfig& cfg, const std::string& run_dir
   if (cfg.learner.grpo.uses_reference()) s.reference = cfg.initial_model();
   s.tokenizer = cfg.tokenizer();
   s.resume = resume;
+  std::tie(s.reward_min, s.reward_max) = reward_range(cfg.reward);
   if (s.tokenizer->vocab_size() > s.model->config().vocab_size) {
     fail(cfg.path, ": the tokenizer has ", s.tokenizer->vocab_size(), " tokens, the model's vocab_size is ",
          s.model->config().vocab_size);
@@ -71,20 +73,31 @@ std::unique_ptr<RolloutWorker> make_rollout_worker(Context& ctx, const RunConfig
 std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig& cfg, const Endpoints& ep,
                                                    const std::string& id) {
   auto reward = std::make_shared<const RewardFunction>(cfg.reward);
+  const ModelConfig mc = cfg.model_config();
+  RolloutLimits limits;
+  limits.group_size = cfg.rollout.group_size;
+  limits.vocab_size = mc.vocab_size;
+  limits.max_new_tokens = cfg.rollout.max_new_tokens;
+  limits.max_positions = mc.max_position_embeddings;
+  limits.decode = [tok = std::shared_ptr<const Tokenizer>(cfg.tokenizer())](const std::vector<int32_t>& ids) {
+    return tok->decode(ids);
+  };
   return std::make_unique<RewardService>(ctx, ep, std::move(reward), cfg.chat.completion_prefix, cfg.reward_threads,
-                                         id);
+                                         id, std::move(limits));
 }
 
 int64_t run_embedded(const RunConfig& cfg, const std::string& dir, bool resume,
                      const std::function<void(const StepReport&)>& on_step) {
   Context ctx;
   std::atomic<bool> roles_stop{false};
+  Endpoints ep = cfg.transport;
+  ep.load_keys(true);
   // The learner binds first; the others connect to it.
-  Learner learner(ctx, cfg.transport, make_learner_setup(cfg, dir, resume));
-  auto reward = make_reward_service(ctx, cfg, cfg.transport, "reward-0");
+  Learner learner(ctx, ep, make_learner_setup(cfg, dir, resume));
+  auto reward = make_reward_service(ctx, cfg, ep, "reward-0");
   std::vector<std::unique_ptr<RolloutWorker>> workers;
   for (int i = 0; i < cfg.rollout.workers; ++i) {
-    workers.push_back(make_rollout_worker(ctx, cfg, cfg.transport, cat("rollout-", i), i));
+    workers.push_back(make_rollout_worker(ctx, cfg, ep, cat("rollout-", i), i));
   }
   std::vector<std::thread> threads;
   std::exception_ptr failure;
@@ -127,24 +140,6 @@ int64_t run_embedded(const RunConfig& cfg, const std::string& dir, bool resume,
   return last;
 }
 
-std::atomic<bool>& stop_requested() {
-  static std::atomic<bool> flag{false};
-  return flag;
-}
-
-namespace {
-void on_signal(int) { stop_requested() = true; }
-}  // namespace
-
-void install_stop_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-}
-
 namespace {
 
 bool tcp_reachable(const std::string& hostport) {
@@ -177,6 +172,25 @@ bool ipc_reachable(const std::string& path) {
 }
 
 }  // namespace
+
+void load_transport_keys(Endpoints& ep, bool create, double wait_s) {
+  if (!ep.needs_keys()) return;
+  if (!create) {
+    // The learner creates the file; on its host a role started beside it may look first.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_s);
+    bool warned = false;
+    while (!file_exists(ep.key_file) && std::chrono::steady_clock::now() < deadline) {
+      if (stop_requested()) fail("stopped while waiting for the transport key file ", ep.key_file);
+      if (!warned) {
+        log_info("waiting for the transport key file ", ep.key_file,
+                 " (the learner creates it; on another host, copy it from the learner's)");
+        warned = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+  ep.load_keys(create);
+}
 
 void wait_reachable(const std::string& channel, const std::string& endpoint, double wait_s) {
   std::string e = Endpoints::connect_address(endpoint);

@@ -8,6 +8,7 @@
 
 #include "apps/run_config.h"
 #include "core/channel.h"
+#include "core/stop.h"
 #include "learner/learner.h"
 #include "reward/reward_service.h"
 #include "rollout/rollout_worker.h"
@@ -31,9 +32,10 @@ std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig
 int64_t run_embedded(const RunConfig& cfg, const std::string& dir, bool resume,
                      const std::function<void(const StepReport&)>& on_step = nullptr);
 
-// SIGINT and SIGTERM set this flag (once), so roles finish their step and exit cleanly.
-std::atomic<bool>& stop_requested();
-void install_stop_handlers();
+// Loads the run's CurveZMQ keys into `ep` when its tcp:// channels need them (core/endpoints.h).
+// The learner creates the key file if missing (create); other roles wait up to wait_s seconds for
+// it to appear, then fail naming the file.
+void load_transport_keys(Endpoints& ep, bool create, double wait_s);
 
 // Waits until a tcp:// or ipc:// endpoint that another process binds accepts connections, for
 // up to wait_s seconds; throws naming the channel and endpoint if it never does.

@@ -1,11 +1,24 @@
 #include "apps/run_config.h"
 
+#include <algorithm>
+
 #include "core/fs.h"
+#include "core/thread_pool.h"
 #include "model/byte_tokenizer.h"
 #include "model/checkpoint.h"
+#include "rollout/rollout_worker.h"
 #include "verifiers/plugin/plugin_loader.h"
 
 namespace r1 {
+
+namespace {
+// The run's transport key file beside its config: run.json -> run.key.
+std::string default_key_file(const std::string& config_path) {
+  std::string p = config_path;
+  if (p.size() > 5 && p.compare(p.size() - 5, 5, ".json") == 0) p.resize(p.size() - 5);
+  return p + ".key";
+}
+}  // namespace
 
 RunConfig RunConfig::load(const std::string& path) { return from_json(load_json_file(path), path); }
 
@@ -42,20 +55,32 @@ RunConfig RunConfig::from_json(const json& j, const std::string& path) {
     JsonReader rs = r.child("reward_service");
     c.reward_threads = rs.get<int>("threads", c.reward_threads);
     rs.done();
-    rs.check(c.reward_threads >= 1, "threads", "must be >= 1");
+    rs.check(c.reward_threads >= 1 && c.reward_threads <= kMaxThreads, "threads",
+             cat("must be in [1, ", kMaxThreads, "]"));
   }
   c.learner = LearnerConfig::from_json(section("learner"), where("learner"));
   c.transport = Endpoints::from_json(section("transport"), where("transport"));
+  if (c.transport.key_file.empty()) c.transport.key_file = default_key_file(path);
   r.done();
   // Cross-section checks.
   if (c.reward.overlong && c.reward.overlong->max_tokens != c.rollout.max_new_tokens) {
     fail(path, ": field 'reward': overlong.max_tokens (", c.reward.overlong->max_tokens,
          ") should equal rollout.max_new_tokens (", c.rollout.max_new_tokens, ")");
   }
+  for (auto [name, mb] : {std::pair{"rollouts", c.transport.max_message_mb.rollouts},
+                          std::pair{"scored", c.transport.max_message_mb.scored}}) {
+    // A completion's token ids travel as one frame of 4 bytes per token.
+    if (mb * (1 << 20) < 4.0 * c.rollout.max_new_tokens) {
+      fail(path, ": field 'transport': max_message_mb.", name, " = ", mb, " cannot carry a completion of ",
+           c.rollout.max_new_tokens, " tokens (rollout.max_new_tokens)");
+    }
+  }
   ModelConfig mc = c.model_config();
-  if (c.rollout.max_new_tokens >= mc.max_position_embeddings) {
-    fail(path, ": field 'rollout': max_new_tokens ", c.rollout.max_new_tokens, " leaves no room for a prompt in ",
-         mc.max_position_embeddings, " positions");
+  const int context = std::min(mc.max_position_embeddings, kMaxRolloutContext);
+  if (c.rollout.max_new_tokens >= context) {
+    fail(path, ": field 'rollout': max_new_tokens ", c.rollout.max_new_tokens, " leaves no room for a prompt in the ",
+         context, " positions a rollout worker holds (the model's max_position_embeddings, at most ",
+         kMaxRolloutContext, ")");
   }
   return c;
 }

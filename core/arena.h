@@ -93,6 +93,7 @@ class Arena {
     return reinterpret_cast<T*>(base_ + at);
   }
   size_t capacity() const { return capacity_; }
+  size_t planned() const { return offset_; }  // bytes measured by the last plan (before commit)
   ~Arena() { std::free(base_); }
   Arena() = default;
   Arena(const Arena&) = delete;

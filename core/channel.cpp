@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 
 #include "core/log.h"
 
@@ -83,19 +84,83 @@ Context::Context() : ctx_(zmq_ctx_new()) {
 }
 
 Context::~Context() {
+  // Terminating the context ends the ZAP handler's wait (ETERM); it closes its socket, which
+  // lets the termination finish.
   while (zmq_ctx_term(ctx_) != 0 && zmq_errno() == EINTR) {
   }
+  if (zap_thread_.joinable()) zap_thread_.join();
 }
 
 void Context::shutdown() {
   zmq_ctx_shutdown(ctx_);
 }
 
+void Context::allow_curve_client(const std::string& public_key_z85) {
+  uint8_t key[32];
+  if (public_key_z85.size() != 40 || !zmq_z85_decode(key, public_key_z85.c_str()))
+    fail("CURVE client key '", public_key_z85, "' is not a 40-character Z85 key");
+  std::lock_guard<std::mutex> lock(zap_mu_);
+  zap_clients_.insert(std::string(reinterpret_cast<const char*>(key), sizeof key));
+  if (zap_thread_.joinable()) return;
+  void* rep = zmq_socket(ctx_, ZMQ_REP);
+  if (!rep) fail("cannot create the ZAP handler's socket: ", zmq_strerror(zmq_errno()));
+  int linger = 0;
+  zmq_setsockopt(rep, ZMQ_LINGER, &linger, sizeof linger);
+  if (zmq_bind(rep, "inproc://zeromq.zap.01") != 0) {
+    int e = zmq_errno();
+    zmq_close(rep);
+    fail("cannot bind the ZAP handler (inproc://zeromq.zap.01): ", zmq_strerror(e));
+  }
+  zap_thread_ = std::thread([this, rep] { serve_zap(rep); });
+}
+
+// ZeroMQ's ZAP protocol (RFC 27): a request is version, request id, domain, address, routing id,
+// mechanism and credentials (for CURVE the client's 32-byte public key); the reply is version,
+// request id, status code, status text, user id and metadata.
+void Context::serve_zap(void* rep) {
+  for (;;) {
+    std::vector<std::string> req;
+    bool more = true;
+    while (more) {
+      zmq_msg_t part;
+      zmq_msg_init(&part);
+      if (zmq_msg_recv(&part, rep, 0) < 0) {
+        int e = zmq_errno();
+        zmq_msg_close(&part);
+        if (e == EINTR) continue;
+        zmq_close(rep);  // ETERM: the context is ending
+        return;
+      }
+      req.emplace_back(static_cast<const char*>(zmq_msg_data(&part)), zmq_msg_size(&part));
+      more = zmq_msg_more(&part);
+      zmq_msg_close(&part);
+    }
+    bool ok = false;
+    if (req.size() >= 7 && req[0] == "1.0" && req[5] == "CURVE") {
+      std::lock_guard<std::mutex> lock(zap_mu_);
+      ok = zap_clients_.count(req[6]) > 0;
+    }
+    if (!ok) log_debug("ZAP: refused a ", req.size() >= 6 ? req[5] : std::string("malformed"), " handshake");
+    const std::string reply[] = {"1.0", req.size() > 1 ? req[1] : std::string(), ok ? "200" : "400",
+                                 ok ? "OK" : "unknown client key", "", ""};
+    for (size_t i = 0; i < 6; ++i) {
+      while (zmq_send(rep, reply[i].data(), reply[i].size(), i + 1 < 6 ? ZMQ_SNDMORE : 0) < 0) {
+        if (zmq_errno() != EINTR) {
+          zmq_close(rep);
+          return;
+        }
+      }
+    }
+  }
+}
+
 // ---- Channel ----
 
 Channel::Channel(Context& ctx, SocketKind kind, const std::string& name,
                  const std::string& endpoint, bool bind, const ChannelOptions& options)
-    : kind_(kind), name_(name), endpoint_(endpoint) {
+    : kind_(kind), name_(name), endpoint_(endpoint), max_frame_bytes_(options.max_frame_bytes) {
+  // Before the socket exists, so that a bad key cannot leak it.
+  if (options.curve && bind) ctx.allow_curve_client(options.curve->client_public);
   sock_ = zmq_socket(ctx.raw(), zmq_type(kind));
   if (!sock_)
     fail("channel '", name, "' (", endpoint, "): cannot create a ", kind_name(kind),
@@ -125,6 +190,21 @@ Channel::Channel(Context& ctx, SocketKind kind, const std::string& name,
   if (kind == SocketKind::Router) set_int(ZMQ_ROUTER_MANDATORY, 1, "router_mandatory");
   if (kind == SocketKind::Sub && zmq_setsockopt(sock_, ZMQ_SUBSCRIBE, "", 0) != 0)
     bail("cannot subscribe");
+  if (options.curve) {
+    const CurveKeys& k = *options.curve;
+    auto set_key = [&](int option, const std::string& z85, const char* what) {
+      if (zmq_setsockopt(sock_, option, z85.c_str(), z85.size() + 1) != 0) bail(cat("cannot set the CURVE ", what));
+    };
+    if (bind) {
+      set_int(ZMQ_CURVE_SERVER, 1, "curve_server");
+      set_key(ZMQ_CURVE_SECRETKEY, k.server_secret, "server secret key");
+      if (zmq_setsockopt(sock_, ZMQ_ZAP_DOMAIN, "r1", 2) != 0) bail("cannot set the ZAP domain");
+    } else {
+      set_key(ZMQ_CURVE_SERVERKEY, k.server_public, "server public key");
+      set_key(ZMQ_CURVE_PUBLICKEY, k.client_public, "client public key");
+      set_key(ZMQ_CURVE_SECRETKEY, k.client_secret, "client secret key");
+    }
+  }
   if (options.max_frame_bytes > 0) {
     int64_t v = options.max_frame_bytes;
     if (zmq_setsockopt(sock_, ZMQ_MAXMSGSIZE, &v, sizeof v) != 0)
@@ -222,6 +302,15 @@ bool Channel::send(const Message& m, int timeout_ms) {
   if (m.frames.size() > kMaxFrames) {
     fail("channel '", name_, "': ", m.type, " message: ", m.frames.size(), " array frames exceed ",
          kMaxFrames);
+  }
+  // The peer has the same cap and would drop the connection (and the message) without a word.
+  for (size_t i = 0; i <= m.frames.size() && max_frame_bytes_ > 0; ++i) {
+    const size_t size = i == 0 ? head.size() : m.frames[i - 1].size();
+    if (size > static_cast<uint64_t>(max_frame_bytes_)) {
+      fail("channel '", name_, "': ", m.type, " message: frame ", i, " of ", size,
+           " bytes exceeds the channel's cap of ", max_frame_bytes_,
+           " bytes (transport.max_message_mb.", name_, ")");
+    }
   }
   std::vector<const std::string*> frames;
   frames.reserve(m.frames.size() + 2);
@@ -380,9 +469,7 @@ bool WeightsAssembler::add(const Message& m) {
   const uint64_t count = weights_field(m, "count");
   const uint64_t total = weights_field(m, "total");
   // A new publisher (a restarted learner) starts a new sequence of versions.
-  const auto session_it = m.header.find("session");
-  const uint64_t session =
-      session_it != m.header.end() && session_it->is_number_unsigned() ? session_it->get<uint64_t>() : 0;
+  const uint64_t session = weights_field(m, "session");
   if ((any_ || partial_) && session != session_) reset();
   session_ = session;
 
@@ -446,6 +533,7 @@ bool WeightsAssembler::add(const Message& m) {
       b.reserve(layer.size());
       for (const json& v : layer) {
         if (!v.is_number()) bad(cat("'expert_bias' holds a ", json_type_name(v)));
+        if (!std::isfinite(v.get<float>())) bad(cat("'expert_bias' holds ", v.dump(), ", not a finite float32"));
         b.push_back(v.get<float>());
       }
     }

@@ -19,10 +19,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/message.h"
+#include "core/transport_keys.h"
 
 namespace r1 {
 
@@ -37,9 +40,18 @@ class Context {
   // Wakes every blocked send/recv on this context's channels, which then return false/nullopt
   // (as do all later calls). Channels must still be destroyed before the Context.
   void shutdown();
+  // CURVE servers of this context accept handshakes only from clients whose public key (Z85) was
+  // allowed here. The first call starts the context's ZAP handler (ZeroMQ's authentication
+  // hook, a thread answering on inproc://zeromq.zap.01). Throws Error for a malformed key.
+  void allow_curve_client(const std::string& public_key_z85);
 
  private:
+  void serve_zap(void* socket);
+
   void* ctx_;
+  std::mutex zap_mu_;
+  std::set<std::string> zap_clients_;  // allowed client public keys, 32 raw bytes each
+  std::thread zap_thread_;
 };
 
 enum class SocketKind { Push, Pull, Pub, Sub, Router, Dealer };
@@ -54,6 +66,9 @@ struct ChannelOptions {
   // Incoming frames larger than this drop the sending connection (ZMQ_MAXMSGSIZE); -1: no limit.
   // Bounds what a misbehaving tcp peer can make this process allocate.
   int64_t max_frame_bytes = -1;
+  // CurveZMQ (core/transport_keys.h): a binding channel is a CURVE server that accepts only the
+  // keys' client, a connecting one a CURVE client of the keys' server. Null: no security.
+  std::shared_ptr<const CurveKeys> curve;
 };
 
 class Channel {
@@ -71,8 +86,8 @@ class Channel {
   // Sends one message (to m.peer on a ROUTER). Returns false if it could not be queued within
   // timeout_ms (-1 blocks; 0 tries once), or if a ROUTER does not know m.peer. A PUB never
   // waits: with no subscriber, or one at its HWM, the message is dropped (ZeroMQ's PUB rule).
-  // Throws Error for misuse (a message encode() refuses, send on a PULL/SUB, a ROUTER message
-  // without a peer).
+  // Throws Error for misuse (a message encode() refuses, a frame over max_frame_bytes, send on
+  // a PULL/SUB, a ROUTER message without a peer).
   bool send(const Message& m, int timeout_ms = -1);
   // Waits up to timeout_ms (-1 blocks) for a valid message; invalid ones are dropped and counted.
   // On a ROUTER the result's peer is the sender's identity. Throws only for misuse (recv on a
@@ -83,6 +98,9 @@ class Channel {
   bool send_raw(const std::vector<std::string>& frames, int timeout_ms = -1);
 
   uint64_t rejected() const { return rejected_; }
+  // Counts a message that decoded but that its consumer refused (a wrongly typed field, a forged
+  // group): dropped and counted like garbage, with a rate-limited log line saying why.
+  void reject(const std::string& why);
   std::string last_reject_reason() const;
   const std::string& name() const { return name_; }
   // After a bind, the endpoint as bound: "tcp://127.0.0.1:*" reads back with the chosen port.
@@ -93,7 +111,6 @@ class Channel {
   // Sends frames (each a pointer into the caller's data) as one multipart message.
   bool send_frames(const std::vector<const std::string*>& frames, int timeout_ms);
   void set_timeout(int option, int timeout_ms, int* cached);
-  void reject(const std::string& why);
 
   void* sock_;
   SocketKind kind_;
@@ -102,6 +119,7 @@ class Channel {
   mutable std::mutex reject_mu_;  // guards last_reject_ (read from other threads)
   std::string last_reject_;
   int sndtimeo_ = -2, rcvtimeo_ = -2;  // the socket's current timeouts (-2: not set yet)
+  int64_t max_frame_bytes_;
 };
 
 // Model weights travel as a series of "weights" messages: each carries {version, chunk, chunks,

@@ -101,14 +101,17 @@ T JsonReader::convert(const std::string& key, const json& v) const {
     if constexpr (std::is_unsigned_v<T>) {
       expect(v.is_number_unsigned() || v.get<int64_t>() >= 0, "a non-negative integer");
     }
-    // Never wrap: 4294967297 read as an int would be 1.
+    // get<T>() would wrap a value outside T (4294967297 read as an int is 1): refuse it instead.
     using limits = std::numeric_limits<T>;
     const bool fits = v.is_number_unsigned()
                           ? v.get<uint64_t>() <= static_cast<uint64_t>(limits::max())
                           : v.get<int64_t>() >= static_cast<int64_t>(limits::min()) &&
-                                (std::is_unsigned_v<T> ||
-                                 v.get<int64_t>() <= static_cast<int64_t>(limits::max()));
-    expect(fits, cat("an integer in [", +limits::min(), ", ", +limits::max(), "]"));
+                                (v.get<int64_t>() < 0 || static_cast<uint64_t>(v.get<int64_t>()) <=
+                                                             static_cast<uint64_t>(limits::max()));
+    if (!fits) {
+      fail_field(key, cat("expected an integer in [", +limits::min(), ", ", +limits::max(),
+                          "], got ", json_snippet(v)));
+    }
     return v.get<T>();
   } else if constexpr (std::is_floating_point_v<T>) {
     expect(v.is_number(), "a number");

@@ -6,7 +6,10 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -68,16 +71,62 @@ std::vector<T> unpack_array(const std::string& frame, const char* what, long exp
   return v;
 }
 
-// Reads a required header field with a type check; throws MessageError naming the field.
+// A header value as T, without the conversions nlohmann's get<T>() makes silently (a float or
+// a bool read as an integer, -1 read as a huge unsigned, 2^40 truncated into an int): integers
+// must be integers that fit T, floating-point values any number but a bool, bools bools and
+// strings strings. Returns false when the value is not a T.
+template <typename T>
+bool header_value(const json& v, T* out) {
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!v.is_boolean()) return false;
+    *out = v.get<bool>();
+  } else if constexpr (std::is_integral_v<T>) {
+    if (v.is_number_unsigned()) {
+      const uint64_t u = v.get<uint64_t>();
+      if (!std::in_range<T>(u)) return false;
+      *out = static_cast<T>(u);
+    } else if (v.is_number_integer()) {
+      const int64_t i = v.get<int64_t>();
+      if (!std::in_range<T>(i)) return false;
+      *out = static_cast<T>(i);
+    } else {
+      return false;
+    }
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (!v.is_number()) return false;
+    *out = v.get<T>();
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (!v.is_string()) return false;
+    *out = v.get_ref<const std::string&>();
+  } else {
+    static_assert(std::is_same_v<T, json>, "header_value: bool, an integer, a float, std::string or json");
+    *out = v;
+  }
+  return true;
+}
+
+// What header_value<T> accepts, for messages.
+template <typename T>
+std::string header_type_name() {
+  if constexpr (std::is_same_v<T, bool>) return "a boolean";
+  else if constexpr (std::is_integral_v<T>) return cat("an integer in [", +std::numeric_limits<T>::min(), ", ", +std::numeric_limits<T>::max(), "]");
+  else if constexpr (std::is_floating_point_v<T>) return "a number";
+  else if constexpr (std::is_same_v<T, std::string>) return "a string";
+  else return "a value";
+}
+
+// Reads a required header field with a strict type check (header_value); throws MessageError
+// naming the message, the field, what it must be and what it is.
 template <typename T>
 T header_field(const Message& m, const char* key) {
   auto it = m.header.find(key);
   if (it == m.header.end()) throw MessageError(cat(m.type, " message: missing header field '", key, "'"));
-  try {
-    return it->template get<T>();
-  } catch (const json::exception&) {
-    throw MessageError(cat(m.type, " message: header field '", key, "' has the wrong type (", json_type_name(*it), ")"));
+  T v{};
+  if (!header_value(*it, &v)) {
+    throw MessageError(cat(m.type, " message: header field '", key, "' has the wrong type: expected ", header_type_name<T>(), ", got ",
+                           json_type_name(*it), it->is_number() ? cat(" ", it->dump()) : std::string()));
   }
+  return v;
 }
 
 }  // namespace r1

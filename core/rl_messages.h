@@ -14,6 +14,11 @@
 
 namespace r1 {
 
+// The largest group a rollout or scored message can carry: one frame for the prompt and three
+// (tokens, log-probs, text) per sample, within kMaxFrames. A larger group_size could never come
+// back from the workers.
+inline constexpr int kMaxGroupSize = static_cast<int>((kMaxFrames - 1) / 3);
+
 struct TaskAssignment {
   uint64_t seq = 0;          // position in the run's task stream; also the sampling stream id
   json task;                 // the Task as JSON

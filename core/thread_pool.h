@@ -11,6 +11,11 @@
 
 namespace r1 {
 
+// The most threads a config may ask for (a pool, or OpenMP threads): far above any core count,
+// low enough that a typo (a million threads) is an error instead of a process that cannot start
+// them.
+inline constexpr int kMaxThreads = 1024;
+
 class ThreadPool {
  public:
   explicit ThreadPool(size_t threads);  // 0 means std::thread::hardware_concurrency()

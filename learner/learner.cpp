@@ -3,23 +3,23 @@
 #include <omp.h>
 #include <unistd.h>
 
-#include <thread>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
 #include <map>
-#include <set>
 
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/progress.h"
 #include "core/rl_messages.h"
+#include "core/rollout_checks.h"
 #include "core/rng.h"
 #include "learner/grpo.h"
+#include "learner/learner_control.h"
 #include "learner/run_checkpoint.h"
+#include "learner/short_batch.h"
 #include "model/checkpoint.h"
 
 namespace r1 {
@@ -39,6 +39,7 @@ struct UsableGroup {
 struct Pending {
   Task task;
   double sent_at = 0;
+  SentTask sent;  // what a scored group for it must answer (core/rollout_checks.h)
 };
 
 // Counters of one step, reset by the step.
@@ -50,6 +51,7 @@ struct StepCounters {
   // picture of the policy (the "reward"/"accuracy" of a step cover only the groups it trained on).
   int64_t all_samples = 0;
   double all_reward = 0, all_correct = 0;
+  bool gave_up = false;  // sampling ended with fewer usable groups than batch_groups
 };
 
 }  // namespace
@@ -59,7 +61,9 @@ struct Learner::Impl {
   Endpoints ep;
   LearnerSetup s;
   LearnerConfig& cfg;
-  std::unique_ptr<Channel> tasks, scored, weights, control;
+  std::unique_ptr<Channel> tasks, scored, weights;
+  std::unique_ptr<LearnerControl> control;
+  RolloutLimits limits;  // what a scored group of this run can hold
   std::unique_ptr<AdamW> opt;
   std::unique_ptr<TaskSource> source;
   std::unique_ptr<MetricsSink> metrics;
@@ -75,9 +79,9 @@ struct Learner::Impl {
     return splitmix64(x) | 1;
   }();
   std::map<uint64_t, Pending> pending;  // seq -> task in flight
-  std::set<std::string> peers;          // control identities that said hello
   StepCounters counters;
   double publish_seconds = 0;
+  int64_t skipped_steps = 0;  // steps that gave up sampling with no usable group (no update)
   bool finished = false;  // all steps done or the time budget spent
 
   Impl(Context& c, const Endpoints& e, LearnerSetup setup)
@@ -97,21 +101,14 @@ struct Learner::Impl {
 
   // Answers hellos (late or restarted workers) by publishing the current weights again.
   void serve_control() {
-    bool republish = false;
-    while (auto m = control->recv(0)) {
-      if (m->type != "control") continue;
-      std::string kind = m->header.value("kind", "");
-      if (kind == "hello") {
-        if (peers.insert(m->peer).second) log_info("learner: ", m->peer, " joined");
-        republish |= m->header.value("role", "") == "rollout";
-      }
-    }
-    if (republish) publish();
+    if (control->take_republish()) publish();
   }
 
   // ---- tasks -----------------------------------------------------------------------------
-  void send_tasks(int n, uint64_t min_version) {
+  // Sends a wave of n tasks; returns early when stopped (a stopped step is abandoned).
+  void send_tasks(int n, uint64_t min_version, const std::atomic<bool>& stop) {
     const uint64_t wave = next_wave++;
+    counters.waves++;
     for (int i = 0; i < n; ++i) {
       Task t = source->next();
       TaskAssignment a;
@@ -122,10 +119,32 @@ struct Learner::Impl {
       a.session = session;
       a.wave = wave;
       a.wave_size = n;
-      while (!tasks->send(a.to_message(), 200)) serve_control();  // no worker connected yet
-      pending[a.seq] = {std::move(t), now()};
+      if (!hand_out(a, stop)) return;
+      SentTask sent{a.task, s.tokenizer->encode(s.chat.render(t.prompt))};
+      pending[a.seq] = {std::move(t), now(), std::move(sent)};
     }
-    counters.waves++;
+  }
+
+  // Waits until a rollout worker takes the task (none may be connected yet); false when stopped.
+  bool hand_out(const TaskAssignment& a, const std::atomic<bool>& stop) {
+    const double since = now();
+    bool said = false;
+    while (!tasks->send(a.to_message(), 200)) {
+      if (stop) return false;
+      serve_control();
+      if (!said && now() - since > 5) {
+        log_info("learner: no rollout worker has taken a task for 5 s; waiting (are the rollout workers running "
+                 "and connected?)");
+        said = true;
+      }
+    }
+    return true;
+  }
+
+  SamplingTally tally(size_t used) const {
+    return {cfg.batch_groups,    static_cast<int64_t>(used), counters.waves, counters.returned,
+            counters.zero_variance, counters.too_few,        counters.stale, counters.lost,
+            cfg.task_timeout_s};
   }
 
   void expire_lost() {
@@ -146,15 +165,21 @@ struct Learner::Impl {
     auto m = scored->recv(timeout_ms);
     if (!m) return std::nullopt;
     RolloutGroup g;
+    std::map<uint64_t, Pending>::iterator it;
     try {
       g = RolloutGroup::from_message(*m);
       if (!g.scored) throw MessageError("an unscored rollout on the scored channel");
+      it = pending.find(g.seq);
+      if (it == pending.end()) {
+        throw MessageError(cat("scored group seq ", g.seq, ": no such task in flight (written off, answered already, "
+                               "or never sent)"));
+      }
+      check_rollout_group(g, limits);
+      check_answers(g, it->second.sent, version);
     } catch (const MessageError& e) {
-      log_warn("learner: dropped a bad scored message: ", e.what());
+      scored->reject(e.what());  // counted in rejected_messages.scored; the task is written off later
       return std::nullopt;
     }
-    auto it = pending.find(g.seq);
-    if (it == pending.end()) return std::nullopt;  // written off earlier, or a duplicate
     for (const auto& smp : g.samples) {
       if (smp.verifier_error) continue;
       source->record(it->second.task, smp.correct);
@@ -194,16 +219,19 @@ struct Learner::Impl {
     return u;
   }
 
-  // On-policy: waves of tasks for the current version until the batch is full.
+  // On-policy: waves of tasks for the current version until the batch is full, or max_waves.
   std::vector<UsableGroup> collect_on_policy(const std::atomic<bool>& stop) {
     std::vector<UsableGroup> batch;
     int wave = 0;
     while (!stop && static_cast<int>(batch.size()) < cfg.batch_groups) {
-      if (wave > 0 && wave >= cfg.max_waves && !batch.empty()) break;
+      if (wave >= cfg.max_waves) {
+        counters.gave_up = true;
+        break;
+      }
       const int missing = cfg.batch_groups - static_cast<int>(batch.size());
       // Later waves ask for more than is missing: some groups will be dropped again.
       const int n = wave == 0 ? missing : std::min(4 * cfg.batch_groups, 2 * missing);
-      send_tasks(n, version);
+      send_tasks(n, version, stop);
       ++wave;
       std::vector<RolloutGroup> got;
       while (!stop && !pending.empty()) {
@@ -221,19 +249,27 @@ struct Learner::Impl {
         if (static_cast<int>(batch.size()) < cfg.batch_groups) batch.push_back(std::move(*u));
         else counters.unused++;
       }
+      const std::string note = long_sampling_note(step + 1, tally(batch.size()));
+      if (!note.empty()) log_info(note);
     }
     return batch;
   }
 
-  // Off-policy within max_staleness: keep tasks in flight and take groups as they come.
+  // Off-policy within max_staleness: keep tasks in flight and take groups as they come, until
+  // the batch is full or max_waves x batch_groups groups were accounted for (judged or lost).
   std::vector<UsableGroup> collect_async(const std::atomic<bool>& stop) {
     std::vector<UsableGroup> batch;
     const int in_flight = cfg.prefetch_groups > 0 ? cfg.prefetch_groups : 2 * cfg.batch_groups;
+    const int64_t budget = static_cast<int64_t>(cfg.max_waves) * cfg.batch_groups;
     while (!stop && static_cast<int>(batch.size()) < cfg.batch_groups) {
+      if (counters.returned - counters.stale + counters.lost >= budget) {
+        counters.gave_up = true;
+        break;
+      }
       serve_control();
       expire_lost();
       const int gap = in_flight - static_cast<int>(pending.size());
-      if (gap > 0) send_tasks(gap, 0);
+      if (gap > 0) send_tasks(gap, 0, stop);
       auto g = receive(100);
       if (!g) continue;
       counters.gen_seconds += g->gen_seconds;
@@ -349,7 +385,8 @@ struct Learner::Impl {
     json rs = json::array();
     for (uint64_t w : rng.state()) rs.push_back(w);
     return {{"step", step},   {"version", version}, {"next_seq", next_seq},
-            {"next_wave", next_wave}, {"rng", rs},  {"task_source", source->state()}};
+            {"next_wave", next_wave}, {"rng", rs},  {"task_source", source->state()},
+            {"skipped_steps", skipped_steps}};
   }
 
   void load_state(const json& st, const std::string& where) {
@@ -358,6 +395,7 @@ struct Learner::Impl {
     version = r.req<uint64_t>("version");
     next_seq = r.req<uint64_t>("next_seq");
     next_wave = r.req<uint64_t>("next_wave");
+    skipped_steps = r.get<int64_t>("skipped_steps", 0);  // absent in checkpoints of older versions
     auto rs = r.req<std::vector<uint64_t>>("rng");
     if (rs.size() != 4) r.fail_field("rng", "expected 4 words");
     rng.set_state({rs[0], rs[1], rs[2], rs[3]});
@@ -428,12 +466,14 @@ struct Learner::Impl {
         {"format_rate", fmt / dn},
         {"response_length", len / dn},
         {"samples", n},
+        {"skipped", batch.empty()},
+        {"skipped_steps", skipped_steps},
         {"sampled", {{"samples", counters.all_samples},
                      {"reward", counters.all_reward / std::max<double>(1.0, static_cast<double>(counters.all_samples))},
                      {"accuracy", counters.all_correct / std::max<double>(1.0, static_cast<double>(counters.all_samples))}}},
         {"groups", {{"used", batch.size()}, {"returned", counters.returned}, {"zero_variance", counters.zero_variance},
                     {"too_few_valid", counters.too_few}, {"stale", counters.stale}, {"lost", counters.lost},
-                    {"unused", counters.unused}, {"waves", counters.waves}}},
+                    {"unused", counters.unused}, {"waves", counters.waves}, {"gave_up", counters.gave_up}}},
         {"groups_by_worker", by_worker},
         {"verifier_errors", counters.verifier_errors},
         {"staleness", {{"max", stale_max}, {"mean", batch.empty() ? 0.0 : stale_sum / batch.size()}}},
@@ -471,6 +511,14 @@ Learner::Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup)
     log_info("learner: resumed from ", latest->dir, " at step ", L.step, ", weights version ", L.version);
   }
   L.metrics = std::make_unique<MetricsSink>(L.s.run_dir, L.s.resume, L.step);
+  const ModelConfig& mc = L.s.model->config();
+  L.limits.group_size = L.s.group_size;
+  L.limits.vocab_size = mc.vocab_size;
+  L.limits.max_new_tokens = L.s.max_new_tokens;
+  L.limits.max_positions = mc.max_position_embeddings;
+  L.limits.decode = [tok = L.s.tokenizer.get()](const std::vector<int32_t>& ids) { return tok->decode(ids); };
+  L.limits.reward_min = L.s.reward_min;
+  L.limits.reward_max = L.s.reward_max;
 }
 
 Learner::~Learner() = default;
@@ -480,14 +528,18 @@ bool Learner::finished() const { return impl_->finished; }
 int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(const StepReport&)>& on_step) {
   Impl& L = *impl_;
   if (L.cfg.threads > 0) omp_set_num_threads(L.cfg.threads);
-  ChannelOptions task_opts;
+  ChannelOptions task_opts = L.ep.channel_options("tasks");
   task_opts.send_hwm = 1;  // tasks wait here, not queued at a worker that is slow or may die
   L.tasks = std::make_unique<Channel>(L.ctx, SocketKind::Push, "tasks", L.ep.tasks, true, task_opts);
-  L.scored = std::make_unique<Channel>(L.ctx, SocketKind::Pull, "scored", L.ep.scored, true);
-  L.weights = std::make_unique<Channel>(L.ctx, SocketKind::Pub, "weights", L.ep.weights, true);
-  ChannelOptions control_opts;
-  control_opts.linger_ms = 2000;  // deliver the final "stop" before the process exits
-  L.control = std::make_unique<Channel>(L.ctx, SocketKind::Router, "control", L.ep.control, true, control_opts);
+  ChannelOptions scored_opts = L.ep.channel_options("scored");
+  // No limit on scored groups waiting here: while the learner hands out a wave (or tops up
+  // prefetch_groups) it does not read them, and a full queue would stall the reward service, the
+  // workers behind it, and so the wave itself. Tasks in flight bound what can wait.
+  scored_opts.recv_hwm = 0;
+  L.scored = std::make_unique<Channel>(L.ctx, SocketKind::Pull, "scored", L.ep.scored, true, scored_opts);
+  L.weights = std::make_unique<Channel>(L.ctx, SocketKind::Pub, "weights", L.ep.weights, true,
+                                        L.ep.channel_options("weights"));
+  L.control = std::make_unique<LearnerControl>(L.ctx, L.ep);
   L.publish();
 
   Progress progress("rl", L.cfg.steps, 1, L.step);
@@ -505,15 +557,21 @@ int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(con
     auto batch = L.cfg.max_staleness == 0 ? L.collect_on_policy(stop) : L.collect_async(stop);
     if (stop) break;
     const double t1 = now();
-    if (batch.empty()) {
-      log_warn("learner: no usable group after ", L.counters.waves, " waves (all rewards equal?); sampling again");
-      continue;
-    }
-    auto ts = L.train(batch);
+    if (L.counters.gave_up) log_warn(short_batch_warning(L.step + 1, L.tally(batch.size())));
+    // A step with no usable group skips its update: it still counts (the run ends after `steps`
+    // attempts), the weights and their version stay as they are.
+    const bool skipped = batch.empty();
+    Impl::TrainStats ts;
+    if (!skipped) ts = L.train(batch);
     const double t2 = now();
-    L.version++;
     L.step++;
-    L.publish();
+    if (skipped) {
+      L.skipped_steps++;
+      L.publish_seconds = 0;
+    } else {
+      L.version++;
+      L.publish();
+    }
     const double t3 = now();
     json m = L.step_metrics(batch, ts, t1 - t0, t2 - t1, t3 - t0);
     L.metrics->log(L.step, m);
@@ -539,21 +597,7 @@ int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(con
   if (L.step == L.cfg.steps || time_up) save_checkpoint(join_path(L.s.run_dir, "final"), *L.s.model, *L.s.tokenizer);
   L.metrics->flush();
   L.finished = L.step == L.cfg.steps || time_up;
-  // Tell workers that said hello that the run is over.
-  int told = 0;
-  for (const auto& peer : L.peers) {
-    Message m;
-    m.type = "control";
-    m.header = {{"kind", "stop"}};
-    m.peer = peer;
-    told += L.control->send(m, 1000);
-  }
-  if (!L.peers.empty()) {
-    log_info("learner: told ", told, " of ", L.peers.size(), " workers that the run is over");
-    // Closing the socket right away lost these messages in spite of ZMQ_LINGER (seen with
-    // libzmq 4.3.4 over tcp); give the I/O thread a moment to write them out.
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
+  L.control->stop_workers();  // tell workers that said hello that the run is over
   return L.step;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 #include <atomic>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,10 @@ struct LearnerSetup {
   int group_size = 8;
   int max_new_tokens = 128;
   double temperature = 1.0;        // sampling temperature: log-prob ratios are taken at it
+  // The rewards the run's reward config can produce (reward_range()); scored groups with a
+  // reward outside are dropped as forged or broken.
+  double reward_min = -std::numeric_limits<double>::infinity();
+  double reward_max = std::numeric_limits<double>::infinity();
   std::unique_ptr<Model<float>> model;      // the policy (initial or resumed weights loaded by the caller)
   std::unique_ptr<Model<float>> reference;  // frozen copy when kl_beta != 0
   std::unique_ptr<Tokenizer> tokenizer;

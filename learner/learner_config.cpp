@@ -1,5 +1,7 @@
 #include "learner/learner_config.h"
 
+#include "core/thread_pool.h"
+
 namespace r1 {
 
 LearnerConfig LearnerConfig::from_json(const json& j, const std::string& where) {
@@ -30,7 +32,8 @@ LearnerConfig LearnerConfig::from_json(const json& j, const std::string& where) 
   r.check(c.max_seconds >= 0, "max_seconds", "must be >= 0 (0: no limit)");
   r.check(c.steps >= 1, "steps", "must be >= 1");
   r.check(c.batch_groups >= 1, "batch_groups", "must be >= 1");
-  r.check(c.iterations >= 1, "iterations", "must be >= 1");
+  r.check(c.iterations >= 1 && c.iterations <= kMaxIterations, "iterations",
+          cat("must be in [1, ", kMaxIterations, "] (passes over each batch in one step)"));
   r.check(c.minibatches >= 1, "minibatches", "must be >= 1");
   r.check(c.max_waves >= 1, "max_waves", "must be >= 1");
   r.check(c.max_staleness >= 0, "max_staleness", "must be >= 0");
@@ -41,7 +44,7 @@ LearnerConfig LearnerConfig::from_json(const json& j, const std::string& where) 
   r.check(c.keep_checkpoints >= 0, "keep_checkpoints", "must be >= 0 (0 keeps all)");
   r.check(c.samples_every >= 0, "samples_every", "must be >= 0");
   r.check(c.samples_per_step >= 0, "samples_per_step", "must be >= 0");
-  r.check(c.threads >= 0, "threads", "must be >= 0");
+  r.check(c.threads >= 0 && c.threads <= kMaxThreads, "threads", cat("must be in [0, ", kMaxThreads, "] (0: all cores)"));
   return c;
 }
 

@@ -9,6 +9,10 @@
 
 namespace r1 {
 
+// Passes over one batch in one step: PPO-style reuse is a few passes (DAPO and DeepSeek use 1-4);
+// more than this would keep a step from ever finishing.
+inline constexpr int kMaxIterations = 64;
+
 struct LearnerConfig {
   int steps = 100;               // policy updates (each publishes weights version + 1)
   int batch_groups = 16;         // groups per update, after dynamic sampling
@@ -16,7 +20,10 @@ struct LearnerConfig {
   int iterations = 1;            // mu: passes over each batch
   int minibatches = 1;           // optimizer steps per pass
   bool dynamic_sampling = true;  // drop groups whose rewards are all equal, and sample more
-  int max_waves = 4;             // dynamic sampling: task waves per step before training on what is there
+  // A step's sampling gives up after this many waves of tasks (off-policy: once it has accounted
+  // for max_waves x batch_groups groups) and trains on the usable groups it has, or, with none,
+  // skips its update (docs/learner.md).
+  int max_waves = 4;
   // 0: on-policy; every update waits for rollouts of the current weights (deterministic for a
   // seed). k > 0: rollouts up to k versions old are used, sampling overlaps training.
   int max_staleness = 0;

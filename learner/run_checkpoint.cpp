@@ -11,6 +11,7 @@
 #include "core/file_checksums.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/stop.h"
 #include "model/checkpoint.h"
 
 namespace r1 {
@@ -79,6 +80,7 @@ std::string save_run_checkpoint(const std::string& run_dir, int64_t step, const 
     fail("save_run_checkpoint: the trainer state must be a JSON object, got ",
          json_type_name(state));
   if (step < 0) fail("save_run_checkpoint: negative step ", step);
+  CheckpointWriteGuard finish_first;  // a stop request lets this write complete
   const fs::path ckpts = checkpoints_dir(run_dir);
   make_dirs(ckpts.string());
   remove_leftovers(ckpts);

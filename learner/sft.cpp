@@ -19,6 +19,7 @@
 #include "learner/sft_data.h"
 #include "model/byte_tokenizer.h"
 #include "model/checkpoint.h"
+#include "model/memory_estimate.h"
 
 namespace r1 {
 
@@ -99,6 +100,14 @@ void compare_resolved(const std::string& path, const json& now) {
 }
 
 }  // namespace
+
+void check_sft_memory(const SftConfig& cfg, const std::string& where) {
+  const std::string path = cfg.init.empty() ? cfg.model_config : join_path(cfg.init, "config.json");
+  if (!file_exists(path)) return;  // make_model says what is missing
+  const ModelConfig mc = ModelConfig::load(path);
+  check_memory(MemoryEstimate().add(model_weights_part(mc, 4, "the model's weights, gradients and AdamW moments")),
+               cat(where, " (model config ", path, ")"));
+}
 
 SftResult run_sft(const SftConfig& cfg, const SftOptions& opts) {
   SftResult res;

@@ -39,4 +39,8 @@ struct SftResult {
 // Checks the config's files (model, data) before training; throws naming the input at fault.
 SftResult run_sft(const SftConfig& cfg, const SftOptions& opts);
 
+// Throws, naming `where` and the model field at fault, when the model's weights, gradients and
+// AdamW moments would not fit the memory limit (core/memory_limit.h). Allocates nothing.
+void check_sft_memory(const SftConfig& cfg, const std::string& where);
+
 }  // namespace r1

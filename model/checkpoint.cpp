@@ -9,6 +9,8 @@
 #include "core/file_checksums.h"
 #include "core/fs.h"
 #include "core/safetensors.h"
+#include "core/stop.h"
+#include "model/memory_estimate.h"
 
 namespace r1 {
 
@@ -100,6 +102,7 @@ void save_model(const std::string& dir, const Model<float>& model, DType dtype) 
 }
 
 void save_checkpoint(const std::string& dir, const Model<float>& model, const Tokenizer& tokenizer) {
+  CheckpointWriteGuard finish_first;  // a stop request lets this write complete
   save_model(dir, model);
   tokenizer.save(dir);
 }
@@ -150,6 +153,7 @@ std::unique_ptr<Model<float>> load_model(const std::string& dir) {
   std::string cfg_path = join_path(dir, "config.json");
   if (!file_exists(cfg_path)) fail(dir, ": no config.json in the model folder");
   ModelConfig cfg = ModelConfig::load(cfg_path);
+  check_memory(MemoryEstimate().add(model_weights_part(cfg, 1, "the model's weights")), cfg_path);
   WeightSource src(dir);
   auto model = std::make_unique<Model<float>>(cfg);
   load_weights(src, *model);

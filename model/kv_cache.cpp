@@ -1,6 +1,7 @@
 #include "model/kv_cache.h"
 
 #include "core/error.h"
+#include "core/memory_limit.h"
 
 namespace r1 {
 
@@ -16,8 +17,11 @@ KVCache<T>::KVCache(const ModelConfig& cfg, int slots, int max_len)
     fail("KV cache: max_len ", max_len, " must be in [1, max_position_embeddings=", cfg.max_position_embeddings, "]");
   }
   const size_t n = static_cast<size_t>(layers_) * slots_ * max_len_;
-  k_.resize(n * k_row_, false);
-  v_.resize(n * v_row_, false);
+  allocating(double(n) * (k_row_ + v_row_) * sizeof(T),
+             [&] { return cat("a KV cache of ", slots, " slots x ", max_len, " tokens"); }, [&] {
+               k_.resize(n * k_row_, false);
+               v_.resize(n * v_row_, false);
+             });
   len_.assign(slots, 0);
   used_.assign(slots, 0);
 }

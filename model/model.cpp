@@ -5,8 +5,10 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/memory_limit.h"
 #include "core/rng.h"
 #include "kernels/ops.h"
+#include "model/memory_estimate.h"
 #include "model/model_acts.h"
 
 namespace r1 {
@@ -14,17 +16,22 @@ namespace r1 {
 using namespace r1::cpu;
 
 namespace {
-// Checks the config before any member is sized from it.
+// Checks the config, and that its parameters fit the memory limit, before any member is sized
+// from it (commands check the whole run earlier, naming their files; this is the last check).
+template <typename T>
 const ModelConfig& validated(const ModelConfig& c) {
   c.validate("model config");
+  check_memory(MemoryEstimate().add(model_weights_part(c, sizeof(T) / 4.0, "the model's parameters")),
+               "model config");
   return c;
 }
 }  // namespace
 
 template <typename T>
 Model<T>::Model(const ModelConfig& cfg)
-    : cfg_(validated(cfg)), table_(cfg), rope_(cfg.max_position_embeddings, cfg.rope_dim(), cfg.rope_theta) {
-  params_.resize(table_.total());
+    : cfg_(validated<T>(cfg)), table_(cfg), rope_(cfg.max_position_embeddings, cfg.rope_dim(), cfg.rope_theta) {
+  allocating(double(table_.total()) * sizeof(T), [&] { return cat("the model's ", table_.total(), " parameters"); },
+             [&] { params_.resize(table_.total()); });
   expert_bias_.resize(cfg.num_hidden_layers);
   load_.resize(cfg.num_hidden_layers);
   for (int l = 0; l < cfg.num_hidden_layers; ++l) {
@@ -83,7 +90,8 @@ void Model<T>::init_weights(uint64_t seed) {
 template <typename T>
 void Model<T>::zero_grad() {
   if (grads_.empty()) {
-    grads_.resize(table_.total());  // zeroed
+    allocating(double(table_.total()) * sizeof(T), [&] { return cat("the gradients of ", table_.total(), " parameters"); },
+               [&] { grads_.resize(table_.total()); });  // zeroed
   } else {
     grads_.zero();
   }
@@ -221,7 +229,8 @@ void Model<T>::plan_train(int N, int S) {
   };
   train_arena_.begin_plan();
   layout(train_arena_);
-  train_arena_.commit();
+  allocating(double(train_arena_.planned()), [&] { return cat("the training activations of ", N, " tokens"); },
+             [&] { train_arena_.commit(); });
   layout(train_arena_);
   train_cap_n_ = N;
 }
@@ -235,7 +244,8 @@ void Model<T>::plan_infer(int N) {
   };
   infer_arena_.begin_plan();
   layout(infer_arena_);
-  infer_arena_.commit();
+  allocating(double(infer_arena_.planned()), [&] { return cat("the inference activations of ", N, " tokens"); },
+             [&] { infer_arena_.commit(); });
   layout(infer_arena_);
   infer_cap_n_ = N;
 }

@@ -64,6 +64,8 @@ class Model {
   void backward(const T* dlogprobs);                    // dlogprobs (N); accumulates grads
   void zero_grad();
   const T* logits() const { return logits_; }  // (N, V) of the last forward
+  // Bytes of the activation arenas (training and inference) as planned so far.
+  size_t activation_bytes() const { return train_arena_.capacity() + infer_arena_.capacity(); }
   void token_entropy(T* out) const;            // (N) softmax entropy of the last forward
 
   // ---- aux-loss-free balancing (DeepSeek-V3) ----

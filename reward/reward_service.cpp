@@ -4,6 +4,7 @@
 #include <deque>
 #include <future>
 
+#include "core/learner_link.h"
 #include "core/log.h"
 #include "core/rl_messages.h"
 #include "core/thread_pool.h"
@@ -22,13 +23,14 @@ struct RewardService::Impl {
   std::string prefix;
   int threads;
   std::string id;
+  RolloutLimits limits;
   RewardServiceStats* stats = nullptr;
 };
 
 RewardService::RewardService(Context& ctx, const Endpoints& endpoints, std::shared_ptr<const RewardFunction> reward,
-                             std::string completion_prefix, int threads, std::string id)
+                             std::string completion_prefix, int threads, std::string id, RolloutLimits limits)
     : impl_(new Impl{ctx, endpoints, std::move(reward), std::move(completion_prefix), std::max(1, threads),
-                     std::move(id)}) {
+                     std::move(id), std::move(limits)}) {
   impl_->stats = &stats_;
 }
 
@@ -36,23 +38,12 @@ RewardService::~RewardService() = default;
 
 void RewardService::run(const std::atomic<bool>& stop) {
   Impl& s = *impl_;
-  Channel in(s.ctx, SocketKind::Pull, "rollouts", s.ep.rollouts, true);
-  Channel out(s.ctx, SocketKind::Push, "scored", Endpoints::connect_address(s.ep.scored), false);
-  ChannelOptions ident;
-  ident.identity = s.id;
-  Channel control(s.ctx, SocketKind::Dealer, "control", Endpoints::connect_address(s.ep.control), false, ident);
-  {
-    Message hello;
-    hello.type = "control";
-    hello.header = {{"kind", "hello"}, {"role", "reward"}, {"id", s.id}};
-    control.send(hello, 2000);
-  }
-  auto told_to_stop = [&] {
-    while (auto m = control.recv(0)) {
-      if (m->type == "control" && m->header.value("kind", "") == "stop") return true;
-    }
-    return false;
-  };
+  Channel in(s.ctx, SocketKind::Pull, "rollouts", s.ep.rollouts, true, s.ep.channel_options("rollouts"));
+  Channel out(s.ctx, SocketKind::Push, "scored", Endpoints::connect_address(s.ep.scored), false,
+              s.ep.channel_options("scored"));
+  LearnerLink learner(s.ctx, s.ep, "reward", s.id);
+  learner.hello(std::nullopt, 2000);
+  auto told_to_stop = [&] { return learner.poll(); };
   ThreadPool pool(static_cast<size_t>(s.threads));
   std::deque<std::future<RolloutGroup>> pending;  // in arrival order; sent when ready
 
@@ -94,6 +85,7 @@ void RewardService::run(const std::atomic<bool>& stop) {
       RolloutGroup g = pending.front().get();
       pending.pop_front();
       while (!stop && !out.send(g.to_message(), 200)) {
+        if (told_to_stop()) return;  // throws when the learner is gone
       }
       stats_.groups++;
       stats_.samples += g.samples.size();
@@ -114,9 +106,10 @@ void RewardService::run(const std::atomic<bool>& stop) {
     try {
       g = RolloutGroup::from_message(*m);
       if (g.scored) throw MessageError("already scored");
+      check_rollout_group(g, s.limits);
     } catch (const MessageError& e) {
       stats_.bad_messages++;
-      log_warn("reward ", s.id, ": dropped a bad rollout message: ", e.what());
+      in.reject(e.what());  // logged (rate-limited) and reported with the channel's count
       continue;
     }
     pending.push_back(pool.submit([score_group, g = std::move(g)]() mutable { return score_group(std::move(g)); }));

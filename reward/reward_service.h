@@ -2,7 +2,9 @@
 // RewardFunction on a pool of threads (code runs in the sandbox), and sends scored groups to the
 // learner. Verification of one group overlaps generation of the next, because the service runs
 // beside the workers. A verifier failure is recorded on the sample (verifier_error, empty
-// reward); it never stops the service.
+// reward); it never stops the service. A rollout that is not one this run's workers can produce
+// (core/rollout_checks.h) is dropped and counted before it is scored. The service exits with
+// an Error when the learner's heartbeat stops (core/learner_link.h).
 #pragma once
 #include <atomic>
 #include <memory>
@@ -10,6 +12,7 @@
 
 #include "core/channel.h"
 #include "core/endpoints.h"
+#include "core/rollout_checks.h"
 #include "reward/reward_function.h"
 
 namespace r1 {
@@ -22,8 +25,9 @@ class RewardService {
  public:
   // completion_prefix is put back in front of each completion (the part of the assistant turn
   // the prompt already held, e.g. "<think>") so verifiers see the whole answer.
+  // `limits`: what a rollout of this run can hold (no reward range: rollouts are unscored).
   RewardService(Context& ctx, const Endpoints& endpoints, std::shared_ptr<const RewardFunction> reward,
-                std::string completion_prefix, int threads, std::string id);
+                std::string completion_prefix, int threads, std::string id, RolloutLimits limits);
   ~RewardService();
   void run(const std::atomic<bool>& stop);
   const RewardServiceStats& stats() const { return stats_; }

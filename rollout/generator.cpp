@@ -54,6 +54,13 @@ std::vector<GenerationResult> Generator::generate(const std::vector<GenerationRe
   std::vector<Model<float>::CachedSeq> entries;
 
   while (!waiting.empty() || !active.empty()) {
+    if (opt.cancel && opt.cancel->load()) {
+      for (auto& a : active) cache_.release(a.slot);
+      for (auto& r : results) {
+        if (r.finish_reason.empty()) r.finish_reason = "cancelled";
+      }
+      break;
+    }
     // Refill free slots.
     while (!waiting.empty() && cache_.free_slots() > 0) {
       size_t i = waiting.front();

@@ -6,6 +6,7 @@
 // Each request samples from its own RNG stream (seed, stream), so its output does not depend
 // on which other requests share the batch or on the number of slots.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -28,7 +29,7 @@ struct GenerationRequest {
 struct GenerationResult {
   std::vector<int32_t> tokens;    // the completion (stop token included when one ended it)
   std::vector<float> logprobs;    // per completion token, under the sampling policy
-  std::string finish_reason;      // "stop" (stop token or string), "length", or "context"
+  std::string finish_reason;      // "stop" (stop token or string), "length", "context", or "cancelled"
 };
 
 struct GenerationOptions {
@@ -36,6 +37,9 @@ struct GenerationOptions {
   std::vector<int32_t> stop_tokens;       // e.g. the tokenizer's end-of-sequence id
   std::vector<std::string> stop_strings;  // e.g. "</answer>"; needs a tokenizer
   const Tokenizer* tokenizer = nullptr;   // to match stop strings
+  // When set (e.g. by a stop request), generation ends after the current forward call; the
+  // unfinished results have finish_reason "cancelled".
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct GenerationStats {

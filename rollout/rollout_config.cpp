@@ -1,5 +1,8 @@
 #include "rollout/rollout_config.h"
 
+#include "core/rl_messages.h"
+#include "core/thread_pool.h"
+
 namespace r1 {
 
 RolloutConfig RolloutConfig::from_json(const json& j, const std::string& where) {
@@ -18,13 +21,15 @@ RolloutConfig RolloutConfig::from_json(const json& j, const std::string& where) 
   c.debug_slow_workers = r.get<int>("debug_slow_workers", c.debug_slow_workers);
   r.done();
   r.check(c.group_size >= 2, "group_size", "must be >= 2 (advantages compare samples within a group)");
+  r.check(c.group_size <= kMaxGroupSize, "group_size",
+          cat("must be <= ", kMaxGroupSize, " (the samples a rollout message can carry)"));
   r.check(c.max_new_tokens >= 1, "max_new_tokens", "must be >= 1");
   r.check(c.sampling.temperature > 0, "temperature", "must be > 0 for RL (greedy groups have no variance)");
   r.check(c.sampling.top_p > 0 && c.sampling.top_p <= 1, "top_p", "must be in (0, 1]");
   r.check(c.sampling.top_k >= 0, "top_k", "must be >= 0");
   r.check(c.slots >= 1, "slots", "must be >= 1");
   r.check(c.workers >= 1, "workers", "must be >= 1");
-  r.check(c.threads >= 0, "threads", "must be >= 0");
+  r.check(c.threads >= 0 && c.threads <= kMaxThreads, "threads", cat("must be in [0, ", kMaxThreads, "] (0: all cores)"));
   r.check(c.debug_delay_s >= 0, "debug_delay_s", "must be >= 0");
   r.check(c.debug_slow_workers >= 0, "debug_slow_workers", "must be >= 0");
   for (const auto& s : c.stop) r.check(!s.empty(), "stop", "stop strings must not be empty");

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/learner_link.h"
 #include "core/log.h"
 #include "core/rl_messages.h"
 #include "core/rng.h"
@@ -35,7 +36,8 @@ struct RolloutWorker::Impl {
   std::string id;
   RolloutWorkerStats* stats = nullptr;
 
-  std::unique_ptr<Channel> tasks, rollouts, weights, control;
+  std::unique_ptr<Channel> tasks, rollouts, weights;
+  std::unique_ptr<LearnerLink> learner;  // control channel: hello, stop, heartbeat
   WeightsAssembler assembler{};  // sized in the constructor; {} since its constructor is explicit
   bool have_weights = false;
   uint64_t version = 0, session = 0;
@@ -45,21 +47,18 @@ struct RolloutWorker::Impl {
   void connect() {
     // Queue at most one batch of tasks here: a slow or dead worker then holds few, and the
     // learner's PUSH hands the rest to workers that are free.
-    ChannelOptions small;
+    ChannelOptions small = ep.channel_options("tasks");
     small.recv_hwm = static_cast<int>(std::max<size_t>(1, cfg.slots / std::max(1, cfg.group_size)));
     tasks = std::make_unique<Channel>(ctx, SocketKind::Pull, "tasks", Endpoints::connect_address(ep.tasks), false, small);
-    rollouts = std::make_unique<Channel>(ctx, SocketKind::Push, "rollouts", Endpoints::connect_address(ep.rollouts), false);
-    weights = std::make_unique<Channel>(ctx, SocketKind::Sub, "weights", Endpoints::connect_address(ep.weights), false);
-    ChannelOptions ident;
-    ident.identity = id;
-    control = std::make_unique<Channel>(ctx, SocketKind::Dealer, "control", Endpoints::connect_address(ep.control), false, ident);
+    rollouts = std::make_unique<Channel>(ctx, SocketKind::Push, "rollouts", Endpoints::connect_address(ep.rollouts),
+                                         false, ep.channel_options("rollouts"));
+    weights = std::make_unique<Channel>(ctx, SocketKind::Sub, "weights", Endpoints::connect_address(ep.weights), false,
+                                        ep.channel_options("weights"));
+    learner = std::make_unique<LearnerLink>(ctx, ep, "rollout", id);
   }
 
   void hello() {
-    Message m;
-    m.type = "control";
-    m.header = {{"kind", "hello"}, {"role", "rollout"}, {"id", id}, {"version", have_weights ? json(version) : json(nullptr)}};
-    control->send(m, 0);
+    learner->hello(have_weights ? std::optional<uint64_t>(version) : std::nullopt);
     last_hello = now();
   }
 
@@ -69,6 +68,7 @@ struct RolloutWorker::Impl {
     for (int wait = timeout_ms;; wait = 0) {
       auto m = weights->recv(wait);
       if (!m) return;
+      learner->heard();
       try {
         if (!assembler.add(*m)) continue;
       } catch (const MessageError& e) {
@@ -94,12 +94,24 @@ struct RolloutWorker::Impl {
     }
   }
 
-  // The learner says "stop" on the control channel when the run is over.
+  // debug_delay_s: keeps the finished batch for `seconds`, or until stopped.
+  bool said_holding = false;
+  void hold(double seconds, const std::atomic<bool>& stop) {
+    if (!said_holding) {
+      log_info("rollout ", id, ": holding its batch for debug_delay_s=", seconds, "s");
+      said_holding = true;
+    }
+    const double until = now() + seconds;
+    while (!stop && now() < until) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(std::min(0.05, until - now())));
+    }
+  }
+
+  // The learner says "stop" on the control channel when the run is over; throws when its
+  // heartbeat stopped.
   bool learner_stopped = false;
   bool told_to_stop() {
-    while (auto m = control->recv(0)) {
-      if (m->type == "control" && m->header.value("kind", "") == "stop") learner_stopped = true;
-    }
+    learner_stopped = learner->poll();
     return learner_stopped;
   }
 
@@ -133,6 +145,7 @@ struct RolloutWorker::Impl {
       }
     }
     GenerationOptions opt;
+    opt.cancel = &stop;
     opt.sampling = cfg.sampling;
     opt.stop_strings = cfg.stop;
     opt.tokenizer = tok.get();
@@ -140,7 +153,8 @@ struct RolloutWorker::Impl {
     const double t0 = now();
     auto results = gen->generate(reqs, opt);
     const double gen_s = now() - t0;
-    if (cfg.debug_delay_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(cfg.debug_delay_s));
+    if (cfg.debug_delay_s > 0) hold(cfg.debug_delay_s, stop);
+    if (stop) return;  // the batch is abandoned (generation was cut short)
     size_t r = 0;
     for (size_t k = 0; k < batch.size(); ++k) {
       RolloutGroup g;
@@ -160,6 +174,7 @@ struct RolloutWorker::Impl {
         g.samples.push_back(std::move(s));
       }
       while (!stop && !rollouts->send(g.to_message(), 200)) {
+        if (told_to_stop()) return;  // no reward service to take it, and the run is over
       }
       stats->groups_sent++;
     }
@@ -172,7 +187,7 @@ RolloutWorker::RolloutWorker(Context& ctx, const Endpoints& endpoints, const Rol
     : impl_(new Impl{ctx, endpoints, config, chat, std::move(model), std::move(tokenizer), run_seed, std::move(id)}) {
   impl_->stats = &stats_;
   impl_->assembler = WeightsAssembler(impl_->model->num_params());
-  const int max_len = std::min(impl_->model->config().max_position_embeddings, 4096);
+  const int max_len = std::min(impl_->model->config().max_position_embeddings, kMaxRolloutContext);
   impl_->gen = std::make_unique<Generator>(*impl_->model, config.slots, max_len);
 }
 
@@ -194,6 +209,7 @@ void RolloutWorker::run(const std::atomic<bool>& stop) {
     }
     auto first = w.tasks->recv(100);
     if (!first) continue;
+    w.learner->heard();
     std::vector<TaskAssignment> batch;
     try {
       batch.push_back(TaskAssignment::from_message(*first));

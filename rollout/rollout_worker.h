@@ -19,6 +19,10 @@
 
 namespace r1 {
 
+// A worker's KV cache holds at most this many tokens per sequence (prompt and completion), or the
+// model's max_position_embeddings when that is smaller.
+inline constexpr int kMaxRolloutContext = 4096;
+
 struct RolloutWorkerStats {
   std::atomic<uint64_t> tasks{0}, groups_sent{0}, tokens{0}, weight_updates{0};
   std::atomic<uint64_t> version{0};
@@ -31,7 +35,7 @@ class RolloutWorker {
                 std::unique_ptr<Model<float>> model, std::unique_ptr<Tokenizer> tokenizer, uint64_t run_seed,
                 std::string id);
   ~RolloutWorker();
-  // Loops until `stop` is set.
+  // Loops until `stop` is set; a batch being sampled when it is set is abandoned.
   void run(const std::atomic<bool>& stop);
   const RolloutWorkerStats& stats() const { return stats_; }
 

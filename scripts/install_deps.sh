@@ -9,7 +9,6 @@ packages=(
   libzmq3-dev cppzmq-dev
   libboost-dev libboost-system-dev
   nlohmann-json3-dev
-  libmuparser-dev
   libre2-dev
   libseccomp-dev
   libopenblas-openmp-dev

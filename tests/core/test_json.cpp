@@ -67,6 +67,26 @@ TEST(JsonReader, NegativeForUnsigned) {
   EXPECT_NE(error_of([&] { r.req<unsigned>("n"); }).find("non-negative"), std::string::npos);
 }
 
+// A value that does not fit the field's type is an error, not a wrapped number (4294967297 read
+// as an int would be 1: a "batch_groups" of 2^32 + 1 became a batch of one).
+TEST(JsonReader, IntegerOutOfRangeIsAnErrorNotAWrap) {
+  json j = {{"big", 4294967297LL}, {"neg", -4294967297LL}, {"huge", 18446744073709551615ULL}, {"ok", 2147483647}};
+  JsonReader r(j, "c.json");
+  std::string e = error_of([&] { r.req<int>("big"); });
+  EXPECT_NE(e.find("c.json: field 'big': expected an integer in [-2147483648, 2147483647], got 4294967297"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(error_of([&] { r.req<int>("neg"); }).find("field 'neg'"), std::string::npos);
+  EXPECT_NE(error_of([&] { r.req<int64_t>("huge"); }).find("field 'huge'"), std::string::npos);
+  EXPECT_NE(error_of([&] { r.req<std::vector<int>>("big"); }).find("an array"), std::string::npos);
+  EXPECT_EQ(r.req<int>("ok"), 2147483647);
+  EXPECT_EQ(r.req<int64_t>("big"), 4294967297LL);
+  EXPECT_EQ(r.req<uint64_t>("huge"), 18446744073709551615ULL);
+  json arr = {{"v", {1, 4294967297LL}}};
+  JsonReader ra(arr, "c.json");
+  EXPECT_NE(error_of([&] { ra.req<std::vector<int>>("v"); }).find("field 'v[1]'"), std::string::npos);
+}
+
 TEST(Json, ParseErrorNamesSource) {
   std::string e = error_of([] { r1::parse_json("{\"a\": ", "x.json"); });
   EXPECT_NE(e.find("x.json"), std::string::npos) << e;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <thread>
 
@@ -269,4 +270,23 @@ TEST(Weights, ResetAcceptsAnOlderVersionAgain) {
   for (const Message& m : wire(v3, 100)) done = a.add(m);
   EXPECT_TRUE(done);
   expect_same(a.take(), v3);
+}
+
+// Every header field is type-checked, the session too (it used to read as 0 when it was not an
+// unsigned integer), and expert biases must be finite float32 values.
+TEST(Weights, WronglyTypedOrNonFiniteFieldsAreRejected) {
+  auto err = [](const std::function<void(json&)>& edit) {
+    Message m = weights_messages(payload(1, 10), 100)[0];
+    edit(m.header);
+    Message w = decode(encode(m));
+    WeightsAssembler a(10);
+    return r1::testing::error_of<MessageError>([&] { a.add(w); });
+  };
+  EXPECT_EQ(err([](json&) {}), "");
+  EXPECT_NE(err([](json& h) { h["session"] = "s"; }).find("'session'"), std::string::npos);
+  EXPECT_NE(err([](json& h) { h["session"] = -1; }).find("'session'"), std::string::npos);
+  EXPECT_NE(err([](json& h) { h["version"] = 1.5; }).find("'version'"), std::string::npos);
+  EXPECT_NE(err([](json& h) { h["expert_bias"][1][0] = std::nan(""); }).find("not a finite float32"),
+            std::string::npos);
+  EXPECT_NE(err([](json& h) { h["expert_bias"][1][0] = 1e300; }).find("not a finite float32"), std::string::npos);
 }

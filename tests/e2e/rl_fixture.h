@@ -8,7 +8,9 @@
 #include <cmath>
 #include <filesystem>
 
+#include "core/channel.h"
 #include "core/fs.h"
+#include "core/transport_keys.h"
 #include "tests/common/cli.h"
 #include "tests/core/temp_dir.h"
 
@@ -34,6 +36,13 @@ inline std::string sft_checkpoint() {
   return final_dir;
 }
 
+// build/r1 with these arguments, for Background.
+inline std::vector<std::string> r1_args(std::initializer_list<std::string> a) {
+  std::vector<std::string> v = {r1_binary()};
+  v.insert(v.end(), a);
+  return v;
+}
+
 // configs/ci-tiny.json starting from the shared SFT checkpoint, with `patch` merged in.
 inline json ci_config(const json& patch = json::object()) {
   json c = json::parse(read_file(repo_root() + "/configs/ci-tiny.json"));
@@ -46,6 +55,21 @@ inline json tcp_transport() {
   auto ep = [](const char*) { return "tcp://127.0.0.1:" + std::to_string(free_tcp_port()); };
   return {{"tasks", ep("tasks")}, {"rollouts", ep("rollouts")}, {"scored", ep("scored")},
           {"weights", ep("weights")}, {"control", ep("control")}};
+}
+
+// The run's transport key file for a config file (cfg.json -> cfg.key; the learner creates it).
+inline std::string key_file_of(const std::string& config_path) {
+  return config_path.substr(0, config_path.size() - 5) + ".key";
+}
+
+// Socket options of a test peer that holds the run's keys: what a buggy or compromised worker
+// of the run would have. Waits for the learner to create the file.
+inline ChannelOptions keyed_peer(const std::string& config_path) {
+  const std::string key = key_file_of(config_path);
+  for (int i = 0; i < 600 && !file_exists(key); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ChannelOptions o;
+  o.curve = std::make_shared<const CurveKeys>(read_key_file(key));
+  return o;
 }
 
 // Mean and standard error of a metric over steps [from, to) of a run.

@@ -41,6 +41,42 @@ TEST(CliRun, BadFieldsAreNamedAndNothingIsWritten) {
   }
 }
 
+// Values that pass each section's own checks but could never make a step (every task rejected
+// by the workers, a batch that can never be gathered, more threads than a process can start, a
+// step count that wraps) are refused up front, naming the file and the field. `timeout` turns a
+// run that would wait forever into a failure.
+TEST(CliRun, LimitsThatWouldStallTheRunAreNamed) {
+  TempDir d("cli_run_limits");
+  struct Case {
+    json patch;
+    std::string expect, extra;
+  };
+  std::vector<Case> cases = {
+      {{{"rollout", {{"group_size", 5000}}}}, "field 'group_size': must be <= 1365"},
+      {{{"rollout", {{"group_size", 2000}}}}, "field 'group_size': must be <= 1365"},
+      {{{"learner", {{"batch_groups", 1000000000}}}}, "batch_groups"},
+      {{{"learner", {{"max_staleness", 1}, {"prefetch_groups", 1000000000}}}}, "prefetch_groups"},
+      {{{"learner", {{"iterations", 1000000000}}}}, "field 'iterations'"},
+      {{{"rollout", {{"threads", 1000000}}}}, "field 'threads'"},
+      {{{"reward_service", {{"threads", 1000000}}}}, "field 'threads'"},
+      {{{"learner", {{"threads", 1000000}}}}, "field 'threads'"},
+      {{{"rollout", {{"workers", 100000}}}}, "workers"},
+      {{{"learner", {{"steps", 2}}}}, "--steps", "--steps 4294967297"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    const std::string out = d.file(cat("run", i));
+    write_json(d.file("cfg.json"), ci_config(c.patch));
+    auto r = run_command("timeout -s KILL 30 " + r1_binary() + " run " + d.file("cfg.json") + " --out " + out + " " +
+                         c.extra);
+    EXPECT_NE(r.code, 0) << c.patch.dump();
+    EXPECT_NE(r.code, 137) << "still running after 30 s: " << c.patch.dump() << "\n" << r.out;
+    EXPECT_NE(r.out.find(c.expect), std::string::npos) << "expected '" << c.expect << "' in:\n" << r.out;
+    if (c.extra.empty()) EXPECT_NE(r.out.find("cfg.json"), std::string::npos) << "names the file:\n" << r.out;
+    EXPECT_FALSE(std::filesystem::exists(out + "/metrics.jsonl")) << c.patch.dump();
+  }
+}
+
 TEST(CliRun, ExistingRunNeedsResumeAndResumeNeedsMatchingModel) {
   TempDir d("cli_run_resume");
   auto first = run_with(d, ci_config({{"learner", {{"steps", 2}}}}));

@@ -15,12 +15,6 @@ using namespace r1::testing;
 
 namespace {
 
-std::vector<std::string> r1_args(std::initializer_list<std::string> a) {
-  std::vector<std::string> v = {r1_binary()};
-  v.insert(v.end(), a);
-  return v;
-}
-
 // The metric values a deterministic continuation must reproduce exactly.
 json comparable(const json& row) {
   return {{"step", row["step"]},         {"reward", row["reward"]},  {"accuracy", row["accuracy"]},
@@ -173,7 +167,8 @@ TEST(RlLoop, SigtermStopsTheRunWithACheckpointAndResumeCompletesIt) {
 }
 
 // Garbage frames on the learner's scored and control channels and on the reward service's
-// rollouts channel are rejected and counted; the run completes.
+// rollouts channel, from a peer that holds the run's keys, are rejected and counted; the run
+// completes. (Peers without the keys get nothing through: test_rl_wire.cpp.)
 TEST(RlLoop, GarbageMessagesAreRejectedAndCounted) {
   TempDir d("rl_garbage");
   json transport = tcp_transport();
@@ -182,9 +177,10 @@ TEST(RlLoop, GarbageMessagesAreRejectedAndCounted) {
   Background run(r1_args({"run", d.file("cfg.json"), "--out", d.file("run")}), d.file("run.log"));
   ASSERT_TRUE(wait_until([&] { return read_metrics(d.file("run")).size() >= 2; }, 120)) << run.output();
   Context ctx;
-  Channel scored(ctx, SocketKind::Push, "scored", transport["scored"], false);
-  Channel rollouts(ctx, SocketKind::Push, "rollouts", transport["rollouts"], false);
-  Channel control(ctx, SocketKind::Dealer, "control", transport["control"], false);
+  const ChannelOptions keyed = keyed_peer(d.file("cfg.json"));
+  Channel scored(ctx, SocketKind::Push, "scored", transport["scored"], false, keyed);
+  Channel rollouts(ctx, SocketKind::Push, "rollouts", transport["rollouts"], false, keyed);
+  Channel control(ctx, SocketKind::Dealer, "control", transport["control"], false, keyed);
   Rng rng(7);
   auto junk = [&] {
     std::vector<std::string> frames(1 + rng.below(4));
@@ -244,11 +240,13 @@ TEST(RlLoop, RolloutWorkerSurvivesGarbageTasksAndWeights) {
   TempDir d("rl_worker_garbage");
   json transport = tcp_transport();
   write_json(d.file("cfg.json"), ci_config({{"transport", transport}}));
+  create_key_file(key_file_of(d.file("cfg.json")));  // the stand-in learner's key file
+  const ChannelOptions keyed = keyed_peer(d.file("cfg.json"));
   Context ctx;
-  Channel tasks(ctx, SocketKind::Push, "tasks", transport["tasks"], true);
-  Channel weights(ctx, SocketKind::Pub, "weights", transport["weights"], true);
-  Channel control(ctx, SocketKind::Router, "control", transport["control"], true);
-  Channel rollouts(ctx, SocketKind::Pull, "rollouts", transport["rollouts"], true);
+  Channel tasks(ctx, SocketKind::Push, "tasks", transport["tasks"], true, keyed);
+  Channel weights(ctx, SocketKind::Pub, "weights", transport["weights"], true, keyed);
+  Channel control(ctx, SocketKind::Router, "control", transport["control"], true, keyed);
+  Channel rollouts(ctx, SocketKind::Pull, "rollouts", transport["rollouts"], true, keyed);
   Background worker(r1_args({"worker", "--role", "rollout", "--config", d.file("cfg.json"), "--id", "w"}),
                     d.file("worker.log"));
   std::optional<Message> hello;

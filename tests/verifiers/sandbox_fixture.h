@@ -78,6 +78,11 @@ inline Task cases_rev_task() {
   return t;
 }
 
+// The verdict of the shared python verifier.
+inline Verdict verify_python(const Task& t, const std::string& completion) {
+  return shared_python_verifier().verify(t, completion);
+}
+
 inline std::string answer(const std::string& code) {
   return "<think>reasoning</think><answer>\n" + code + "\n</answer>";
 }

@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 
 #include "verifiers/arith/exact_eval.h"
-#include "verifiers/arith/numeric_eval.h"
 #include "verifiers/arith/plain_parser.h"
 
 namespace r1 {
@@ -86,23 +85,6 @@ TEST(ExactRoot, IntegerRoots) {
   EXPECT_FALSE(exact_integer_root((BigInt(1) << 300) + 1, 3, &r));
   EXPECT_TRUE(exact_integer_root(BigInt(144), 2, &r));
   EXPECT_EQ(r, 12);
-}
-
-TEST(NumericEval, MuParserAtPoints) {
-  ExprTree t;
-  int x = t.var("x");
-  int two = t.number(BigRational(2), -1);
-  int sq = t.binary(Op::Pow, x, two);
-  int pi = t.leaf(Op::Pi);
-  int root = t.binary(Op::Add, sq, pi);
-  std::vector<double> vals;
-  ASSERT_TRUE(eval_numeric(t, root, {"x"}, {{1.0}, {2.0}, {-3.0}}, &vals));
-  ASSERT_EQ(vals.size(), 3u);
-  EXPECT_NEAR(vals[0], 1 + M_PI, 1e-12);
-  EXPECT_NEAR(vals[1], 4 + M_PI, 1e-12);
-  EXPECT_NEAR(vals[2], 9 + M_PI, 1e-12);
-  // A variable the caller did not list cannot be evaluated.
-  EXPECT_FALSE(eval_numeric(t, root, {}, {{}}, &vals));
 }
 
 }  // namespace

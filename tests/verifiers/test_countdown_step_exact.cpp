@@ -99,16 +99,31 @@ TEST(StepClaims, Truth) {
     const char* rhs;
     ClaimTruth truth;
   } cases[] = {
-      {"347*8", "2776", ClaimTruth::True},        {"347*8", "2786", ClaimTruth::False},
-      {"1,234 + 766", "2,000", ClaimTruth::True}, {"22/7", "3.14", ClaimTruth::Rounded},
-      {"22/7", "3.15", ClaimTruth::False},        {"1/3", "0.333", ClaimTruth::Rounded},
-      {"1/3", "0.33", ClaimTruth::Rounded},       {"1/3", "0.3", ClaimTruth::Rounded},
+      {"347*8", "2776", ClaimTruth::True},
+      {"347*8", "2786", ClaimTruth::False},
+      {"1,234 + 766", "2,000", ClaimTruth::True},
+      {"22/7", "3.14", ClaimTruth::Rounded},
+      {"22/7", "3.15", ClaimTruth::False},
+      {"1/3", "0.333", ClaimTruth::Rounded},
+      {"1/3", "0.33", ClaimTruth::Rounded},
+      {"1/3", "0.3", ClaimTruth::Rounded},
       {"2/3", "0.6", ClaimTruth::False},  // rounds to 0.7
-      {"0.1 + 0.2", "0.3", ClaimTruth::True},     {"2^10", "1024", ClaimTruth::True},
-      {"2^0.5 * 2^0.5", "2", ClaimTruth::True},   {"2^0.5", "1.5", ClaimTruth::False},
-      {"5/0", "1", ClaimTruth::DivisionByZero},   {"9^9^9", "1", ClaimTruth::TooLarge},
-      {"3 +", "3", ClaimTruth::Malformed},        {"(1+2", "3", ClaimTruth::Malformed},
-      {"-3 * -3", "9", ClaimTruth::True},         {"(-5/2) * 2", "-5", ClaimTruth::True},
+      {"0.1 + 0.2", "0.3", ClaimTruth::True},
+      {"2^10", "1024", ClaimTruth::True},
+      {"2^0.5 * 2^0.5", "2", ClaimTruth::True},
+      {"2^0.5", "1.5", ClaimTruth::False},
+      {"5/0", "1", ClaimTruth::DivisionByZero},
+      {"9^9^9", "1", ClaimTruth::TooLarge},
+      {"3 +", "3", ClaimTruth::Malformed},
+      {"(1+2", "3", ClaimTruth::Malformed},
+      {"-3 * -3", "9", ClaimTruth::True},
+      {"(-5/2) * 2", "-5", ClaimTruth::True},
+      // Tiny and huge irrational values keep their size: no absolute tolerance, no infinity.
+      {"2^0.5 * 10^-20", "7 * 10^-20", ClaimTruth::False},
+      {"2^0.5 * 10^-20", "0", ClaimTruth::False},
+      {"2^0.5 * 10^-20", "2^0.5 / 10^20", ClaimTruth::True},
+      {"2^0.5 * 10^400", "7 * 10^400", ClaimTruth::False},
+      {"2^0.5 * 10^400", "10^400 * 2^0.5", ClaimTruth::True},
   };
   for (const auto& c : cases) {
     ClaimCheck k = check_claim({1, c.lhs, c.rhs});

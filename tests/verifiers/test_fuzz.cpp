@@ -1,7 +1,7 @@
 // Fuzzing the `math`, `format`, `countdown` and `step` verifiers with over 100,000 random and
 // mutated completions: random bytes, token soup, mutations of valid completions, huge inputs,
 // unbalanced tags, deeply nested braces, long digit strings and input that would be
-// pathological for muParser. Every call must return (no crash, no exception), give a score in
+// pathological for floating-point evaluation. Every call must return (no crash, no exception), give a score in
 // [0, 1] and details that serialise as strict JSON, and take under 50 ms.
 #include <gtest/gtest.h>
 

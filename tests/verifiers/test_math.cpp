@@ -26,7 +26,16 @@ TEST(MathExtract, Sources) {
       {"So the final answer is $-3.5$. Thanks", "$-3.5$", AnswerSource::AnswerIs},
       {"The Answer Is: **17**\nmore", "17", AnswerSource::AnswerIs},
       {"Total 3 apples and 1,234 pears.", "1,234", AnswerSource::LastNumber},
+      {"so 9 * 2 = 18", "18", AnswerSource::LastNumber},
       {"x is 5 - 3", "3", AnswerSource::LastNumber},
+      // Alternatives listed in the last sentence are a hedge, not an answer; digits glued to
+      // words or LaTeX are no number.
+      {"it is 2 or 3", "", AnswerSource::None},
+      {"2 apples or 3 apples", "", AnswerSource::None},
+      {"from 1 to 3", "", AnswerSource::None},
+      {"1, 2, 3", "", AnswerSource::None},
+      {"AZYUK2A", "", AnswerSource::None},
+      {"so $\\frac{1+\\sqrt{5}}{2}$", "", AnswerSource::None},
       {"value = -7 here", "-7", AnswerSource::LastNumber},
       {"ratio 3/4.", "3/4", AnswerSource::LastNumber},
       {"#### 70000", "70000", AnswerSource::LastNumber},
@@ -38,6 +47,55 @@ TEST(MathExtract, Sources) {
     EXPECT_EQ(e.text, c.text) << c.completion;
     EXPECT_EQ(e.source, c.source) << c.completion;
   }
+}
+
+TEST(MathExtract, SeveralStatedAnswersAreKept) {
+  ExtractedAnswer e = extract_answer("<answer>\\boxed{2} or \\boxed{3}</answer>");
+  EXPECT_EQ(e.text, "3");
+  EXPECT_EQ(e.others, std::vector<std::string>{"2"});
+  e = extract_answer("first \\boxed{4}, finally \\boxed{ 4 }");
+  EXPECT_EQ(e.text, "4");
+  EXPECT_TRUE(e.others.empty());
+  e = extract_answer("<answer>The answer is 2. No, the answer is 3.</answer>");
+  EXPECT_EQ(e.text, "3");
+  EXPECT_EQ(e.others, std::vector<std::string>{"2"});
+  EXPECT_EQ(all_boxed("\\boxed{\\boxed{7}} and \\fbox{8} \\boxed{9"),
+            (std::vector<std::string_view>{"\\boxed{7}", "8"}));
+}
+
+TEST(MathExtract, NumbersStandAlone) {
+  struct Case {
+    const char* text;
+    const char* last;   // last_number
+    const char* prose;  // number_in_prose
+  } cases[] = {
+      {"She makes $18 every day.", "18", "18"},
+      {"It is -3.5.", "-3.5", "-3.5"},
+      {"AZYUK2A", "", ""},
+      {"x2", "", ""},
+      {"H2O", "", ""},
+      {"Answer: \\sqrt{2}", "", ""},
+      {"Value: x^2", "", ""},
+      {"$\\frac{1+\\sqrt{5}}{2}$", "", ""},
+      {"1,23", "", ""},
+      {"at 3:45", "", ""},
+      {"5!", "", ""},
+      {"2 or 3", "3", ""},
+      {"not 18", "18", ""},
+      {"It is 2 million.", "2", ""},
+      {"18 + x", "18", ""},
+      {"18 dollars", "18", "18"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(std::string(last_number(c.text).value_or("")), c.last) << c.text;
+    EXPECT_EQ(std::string(number_in_prose(c.text).value_or("")), c.prose) << c.text;
+  }
+  EXPECT_EQ(final_number("2 or 3"), std::nullopt);
+  EXPECT_EQ(final_number("between 1 and 3"), std::nullopt);
+  EXPECT_EQ(final_number("She sells 9 eggs. She makes 9 * 2 = $18."), "18");
+  EXPECT_EQ(final_number("We had 3 of them.\n#### 26"), "26");
+  EXPECT_EQ(final_number("It came 7-1=6th."), "6");
+  EXPECT_EQ(final_number("so 12 months * $2/month = $24/year"), "24");
 }
 
 TEST(MathNormalize, Table) {
@@ -109,7 +167,8 @@ TEST(MathVerifier, IntegersAndRationals) {
       {"-7", "-7", true},
       {"-7", "7", false},
       {"1000", "1,000", true},
-      {"1000", "1 000", false},
+      {"1000", "1 000", true},  // SI digit groups
+      {"1000", "10 00", false},
       {"18", "\\$18", true},
       {"18", "18 dollars", true},
       {"3/4", "\\frac{3}{4}", true},
@@ -178,6 +237,11 @@ TEST(MathVerifier, Expressions) {
       {"6 - 5i", "-5i + 6", true},
       {"6 - 5i", "6 + 5i", false},
       {"\\binom{5}{2}", "10", true},
+      {"\\binom{n}{2}", "\\frac{n(n-1)}{2}", true},
+      {"(n+1)!", "(n+1)n!", true},
+      {"0", "\\ln 1", true},
+      {"0", "\\log_2 1", true},
+      {"\\frac12", "\\sin(\\pi/6)", true},
       {"5!", "120", true},
       {"|x-1|", "|1-x|", true},
       {"\\alpha + \\beta", "\\beta+\\alpha", true},

@@ -1,5 +1,6 @@
 #include "verifiers/arith/exact_eval.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace r1 {
@@ -110,9 +111,21 @@ const char* exact_status_name(ExactStatus s) {
 ExactResult eval_exact(const ExprTree& tree, int root, const ExactLimits& lim) {
   ExactResult res;
   if (root < 0) return res;
+  ExactNodes nodes = eval_exact_nodes(tree, root, lim);
+  res.status = nodes.status[root];
+  if (res.ok()) res.value = std::move(nodes.value[root]);
+  return res;
+}
+
+ExactNodes eval_exact_nodes(const ExprTree& tree, int root, const ExactLimits& lim,
+                            const VarValues& vars) {
+  ExactNodes nodes;
+  if (root < 0) return nodes;
   std::vector<bool> live = tree.reachable(root);
-  std::vector<BigRational> val(root + 1);
-  std::vector<ExactStatus> st(root + 1, ExactStatus::Ok);
+  std::vector<BigRational>& val = nodes.value;
+  std::vector<ExactStatus>& st = nodes.status;
+  val.resize(root + 1);
+  st.assign(root + 1, ExactStatus::NotRational);
   // Worst status wins, so a division by zero is reported even next to a variable.
   auto worst = [](ExactStatus a, ExactStatus b) {
     auto rank = [](ExactStatus s) {
@@ -133,6 +146,15 @@ ExactResult eval_exact(const ExprTree& tree, int root, const ExactLimits& lim) {
     if (!live[i]) continue;
     const ExprNode& n = tree.node(i);
     ExactStatus s = ExactStatus::Ok;
+    if (n.op == Op::Var) {
+      auto it = std::find_if(vars.begin(), vars.end(),
+                             [&](const auto& v) { return v.first == tree.name(i); });
+      if (it != vars.end()) {
+        val[i] = it->second;
+        st[i] = ExactStatus::Ok;
+      }
+      continue;
+    }
     if (n.a >= 0) s = worst(s, st[n.a]);
     if (n.b >= 0) s = worst(s, st[n.b]);
     if (s != ExactStatus::Ok) {
@@ -224,9 +246,7 @@ ExactResult eval_exact(const ExprTree& tree, int root, const ExactLimits& lim) {
     if (s == ExactStatus::Ok && rational_bits(out) > lim.max_bits) s = ExactStatus::TooLarge;
     st[i] = s;
   }
-  res.status = st[root];
-  if (res.ok()) res.value = std::move(val[root]);
-  return res;
+  return nodes;
 }
 
 }  // namespace r1

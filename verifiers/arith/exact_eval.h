@@ -23,6 +23,21 @@ struct ExactResult {
 };
 
 ExactResult eval_exact(const ExprTree& tree, int root, const ExactLimits& limits = {});
+
+// Values of variables by name, for evaluation at a point.
+using VarValues = std::vector<std::pair<std::string, BigRational>>;
+
+// The exact value of every node under `root` that has one (status Ok), with the variables
+// set to `vars` (a variable missing from it is NotRational). Nodes not under root are
+// NotRational. Floating-point evaluation starts from these values, so the rational parts of
+// an irrational expression (10^400 in sqrt(2) * 10^400) carry no rounding error.
+struct ExactNodes {
+  std::vector<ExactStatus> status;
+  std::vector<BigRational> value;
+  bool ok(int i) const { return status[i] == ExactStatus::Ok; }
+};
+ExactNodes eval_exact_nodes(const ExprTree& tree, int root, const ExactLimits& limits = {},
+                            const VarValues& vars = {});
 const char* exact_status_name(ExactStatus s);
 
 // The exact n-th root of a non-negative integer, if it is one (n >= 1).

@@ -1,76 +1,133 @@
 #include "verifiers/math/compare.h"
 
-#include <array>
 #include <cmath>
 #include <optional>
 
 #include "core/rng.h"
+#include "verifiers/arith/ball_eval.h"
 #include "verifiers/arith/exact_eval.h"
-#include "verifiers/arith/numeric_eval.h"
 
 namespace r1 {
 
 namespace {
 
 constexpr int kPoints = 6;
-
-// What a scalar side evaluates to, computed once per item (set matching compares many pairs).
-struct Summary {
-  ExactResult exact;
-  bool decimal = false;
-  int lone_places = -1;  // decimal places when the side is one decimal literal ("0.333")
-  int inf_sign = 0;
-  bool has_inf = false;
-  bool numeric_tried = false;
-  bool numeric_ok = false;
-  bool has_vars = false;
-  std::array<double, kPoints> values{};
-};
+constexpr size_t kMaxVars = 16;
+// Exact evaluation at a point is for the rational parts of ordinary expressions (degree 60 in
+// one variable at most); larger values go to ball arithmetic, which keeps hostile input
+// ("x^{37} + x^{74} + ... + x^{5550}") cheap.
+const ExactLimits kPointLimits = [] {
+  ExactLimits l;
+  l.max_bits = 1024;
+  return l;
+}();
 
 // The value of variable `name` at point k: a function of the name only, so both sides see the
-// same values without agreeing on an order. Magnitudes in [0.5, 2.5]; later points are
-// negative too, so sqrt(x^2) and x differ.
-double var_value(const std::string& name, int k) {
+// same values without agreeing on an order. Magnitudes in [0.5, 2.5], multiples of 2^-16 (so
+// small exact rationals); later points are negative too, so sqrt(x^2) and x differ.
+BigRational var_value(const std::string& name, int k) {
   Rng rng(hash64(name), static_cast<uint64_t>(k));
   double mag = 0.5 + 2.0 * rng.uniform();
   // Point kPoints/2 is negative for every variable, so odd and even functions always differ.
   bool negative = k == kPoints / 2 || (k > kPoints / 2 && rng.bernoulli(0.5));
-  return negative ? -mag : mag;
+  auto units = static_cast<long long>(std::llround(mag * 65536));
+  return BigRational(BigInt(negative ? -units : units), BigInt(65536));
 }
+
+// One side at one point: exactly when it is rational there, else as a ball.
+struct PointValue {
+  ExactNodes nodes;
+  bool exact = false;        // nodes.value[root] holds the value
+  std::optional<Ball> ball;  // computed when first needed
+  bool undefined = false;    // a division by zero, sqrt(-1), ...
+};
+
+// What a scalar side evaluates to, computed once per item (set matching compares many pairs).
+struct Summary {
+  const MathValue* v = nullptr;
+  bool decimal = false;
+  int lone_places = -1;  // decimal places when the side is one decimal literal ("0.333")
+  int inf_sign = 0;
+  bool has_inf = false;
+  std::vector<std::string> vars;
+  bool evaluated = false;
+  bool evaluable = false;
+  // Without variables: a rational too large for exact arithmetic (10^3000 + 1), which
+  // floating point cannot tell from its neighbours.
+  bool too_large_rational = false;
+  std::vector<PointValue> at;  // kPoints with variables, else one
+
+  bool has_vars() const { return !vars.empty(); }
+  PointValue& point(int k) { return at[at.size() == 1 ? 0 : k]; }
+  ExactStatus status() const { return at[0].nodes.status[v->root]; }
+};
 
 Summary summarize(const MathValue& v) {
   Summary s;
+  s.v = &v;
   const ExprTree& t = *v.tree;
   s.has_inf = t.contains(v.root, Op::Infinity);
   s.inf_sign = t.infinity_sign(v.root);
   s.decimal = t.has_decimal(v.root);
   s.lone_places = t.lone_decimal_places(v.root);
-  if (!s.has_inf) s.exact = eval_exact(t, v.root);
+  s.vars = t.variables(v.root);
   return s;
 }
 
-void ensure_numeric(const MathValue& v, Summary& s) {
-  if (s.numeric_tried) return;
-  s.numeric_tried = true;
-  if (s.has_inf) return;
-  std::vector<std::string> vars = v.tree->variables(v.root);
-  if (vars.size() > kMaxNumericVars) return;
-  s.has_vars = !vars.empty();
-  std::vector<std::vector<double>> points(s.has_vars ? kPoints : 1,
-                                          std::vector<double>(vars.size()));
-  for (size_t k = 0; k < points.size(); ++k) {
-    for (size_t i = 0; i < vars.size(); ++i) points[k][i] = var_value(vars[i], static_cast<int>(k));
+void evaluate(Summary& s) {
+  if (s.evaluated) return;
+  s.evaluated = true;
+  if (s.has_inf || s.vars.size() > kMaxVars) return;
+  const ExprTree& t = *s.v->tree;
+  int root = s.v->root;
+  s.at.resize(s.has_vars() ? kPoints : 1);
+  for (size_t k = 0; k < s.at.size(); ++k) {
+    VarValues point;
+    for (const std::string& name : s.vars)
+      point.emplace_back(name, var_value(name, static_cast<int>(k)));
+    PointValue& pv = s.at[k];
+    pv.nodes = eval_exact_nodes(t, root, s.has_vars() ? kPointLimits : ExactLimits{}, point);
+    pv.exact = pv.nodes.ok(root);
+    pv.undefined = pv.nodes.status[root] == ExactStatus::DivisionByZero;
   }
-  std::vector<double> vals;
-  if (!eval_numeric(*v.tree, v.root, vars, points, &vals)) return;
-  for (size_t k = 0; k < kPoints; ++k) s.values[k] = vals[k < vals.size() ? k : 0];
-  s.numeric_ok = true;
+  if (!s.has_vars() && s.status() == ExactStatus::TooLarge) {
+    std::vector<bool> live = t.reachable(root);
+    s.too_large_rational = true;
+    for (int i = 0; i <= root; ++i) {
+      if (live[i] && s.at[0].nodes.status[i] == ExactStatus::NotRational)
+        s.too_large_rational = false;
+    }
+  }
+  s.evaluable = true;
 }
 
-bool close(double a, double b, double rel_tol) {
-  if (std::isinf(a) || std::isinf(b)) return a == b;
-  double scale = std::max({1e-12, std::fabs(a), std::fabs(b)});
-  return std::fabs(a - b) <= rel_tol * scale;
+const BigRational& exact_value(const Summary& s, const PointValue& pv) {
+  return pv.nodes.value[s.v->root];
+}
+
+const Ball& ball_at(Summary& s, int k) {
+  PointValue& pv = s.point(k);
+  if (!pv.ball) {
+    pv.ball = pv.exact ? Ball::of(exact_value(s, pv)) : eval_ball(*s.v->tree, s.v->root, pv.nodes);
+    if (pv.ball->undefined) pv.undefined = true;
+  }
+  return *pv.ball;
+}
+
+bool undefined_at(Summary& s, int k) {
+  if (s.point(k).exact) return false;
+  return ball_at(s, k).undefined;
+}
+
+// |a - b| <= tol * max(|a|, |b|), exactly.
+bool exact_close(const BigRational& a, const BigRational& b, double tol) {
+  if (a == b) return true;
+  if (tol <= 0) return false;
+  BigRational diff = a - b, scale = a < 0 ? BigRational(-a) : a;
+  if (diff < 0) diff = -diff;
+  BigRational bs = b < 0 ? BigRational(-b) : b;
+  if (bs > scale) scale = bs;
+  return diff <= BigRational(tol) * scale;
 }
 
 // A lone decimal literal with k places claims the value to k places: it must be the other side
@@ -85,51 +142,73 @@ bool rounding_ok(const Summary& g, const Summary& p, Within within) {
   return false;
 }
 
-CompareResult scalar_equal(const MathValue& gv, Summary& g, const MathValue& pv, Summary& p,
-                           const CompareOptions& o) {
+CompareResult exact_equal(const BigRational& gv, const BigRational& pv, const Summary& g,
+                          const Summary& p, const CompareOptions& o) {
+  if (gv == pv) return {true, "exact"};
+  if (!g.decimal && !p.decimal) return {false, "exact"};
+  bool eq = exact_close(gv, pv, o.decimal_rel_tol) && rounding_ok(g, p, [&](int places) {
+              BigRational diff = gv - pv;
+              if (diff < 0) diff = -diff;
+              BigInt scale = boost::multiprecision::pow(BigInt(10), static_cast<unsigned>(places));
+              return diff * BigRational(scale) <= 1;
+            });
+  return {eq, "decimal_tolerance"};
+}
+
+// Values that are exact compare exactly; any other pair compares in ball arithmetic at the
+// relative tolerance, and a pair the doubles cannot decide is not equal.
+CompareResult scalar_equal(Summary& g, Summary& p, const CompareOptions& o) {
   if (g.has_inf || p.has_inf) {
     bool eq = g.inf_sign != 0 && g.inf_sign == p.inf_sign;
     return {eq, "infinity"};
   }
+  evaluate(g);
+  evaluate(p);
+  if (!g.evaluable || !p.evaluable) return {false, "not_evaluable"};
   bool decimal = g.decimal || p.decimal;
-  if (g.exact.ok() && p.exact.ok()) {
-    if (g.exact.value == p.exact.value) return {true, "exact"};
-    if (!decimal) return {false, "exact"};
-    bool eq = close(to_double(g.exact.value), to_double(p.exact.value), o.decimal_rel_tol) &&
-              rounding_ok(g, p, [&](int places) {
-                BigRational diff = g.exact.value - p.exact.value;
-                if (diff < 0) diff = -diff;
-                BigInt scale =
-                    boost::multiprecision::pow(BigInt(10), static_cast<unsigned>(places));
-                return diff * BigRational(scale) <= 1;
-              });
-    return {eq, "decimal_tolerance"};
+  bool vars = g.has_vars() || p.has_vars();
+  if (!vars) {
+    PointValue &a = g.point(0), &b = p.point(0);
+    if (a.exact && b.exact) return exact_equal(exact_value(g, a), exact_value(p, b), g, p, o);
+    if (a.undefined || b.undefined) return {false, "division_by_zero"};
+    if (g.too_large_rational || p.too_large_rational) {
+      // Rationals beyond exact limits: equal only when the doubles hold both exactly.
+      const Ball &x = ball_at(g, 0), &y = ball_at(p, 0);
+      bool eq = x.is_exact() && y.is_exact() && x.mid == y.mid && x.exp == y.exp;
+      return {eq, "too_large"};
+    }
   }
-  if (g.exact.status == ExactStatus::DivisionByZero ||
-      p.exact.status == ExactStatus::DivisionByZero) {
-    return {false, "division_by_zero"};
-  }
-  ensure_numeric(gv, g);
-  ensure_numeric(pv, p);
-  if (!g.numeric_ok || !p.numeric_ok) return {false, "not_evaluable"};
   double tol = decimal ? o.decimal_rel_tol : o.numeric_rel_tol;
-  int n = (g.has_vars || p.has_vars) ? kPoints : 1;
+  int n = vars ? kPoints : 1;
   int valid = 0;
+  bool all_exact = true;
   for (int k = 0; k < n; ++k) {
-    bool gn = std::isnan(g.values[k]), pn = std::isnan(p.values[k]);
-    if (gn && pn) continue;  // outside both domains
-    if (gn != pn) return {false, "numeric"};
-    if (!close(g.values[k], p.values[k], tol)) return {false, "numeric"};
-    if (decimal && n == 1 && !rounding_ok(g, p, [&](int places) {
-          return std::fabs(g.values[0] - p.values[0]) <= std::pow(10.0, -places) * (1 + 1e-9);
+    PointValue &a = g.point(k), &b = p.point(k);
+    if (a.exact && b.exact) {
+      // Rational at this point (a polynomial in x, say): exact, so 10^20 + x is not 10^20 + 1 + x.
+      if (!exact_close(exact_value(g, a), exact_value(p, b), decimal ? o.decimal_rel_tol : 0))
+        return {false, "exact_at_points"};
+      ++valid;
+      continue;
+    }
+    all_exact = false;
+    bool gu = undefined_at(g, k), pu = undefined_at(p, k);
+    if (gu && pu) continue;  // outside both domains
+    if (gu != pu) return {false, "numeric"};
+    const Ball &x = ball_at(g, k), &y = ball_at(p, k);
+    BallOrder order = compare_balls(x, y, tol);
+    if (order == BallOrder::Undecided) return {false, "numeric_undecided"};
+    if (order == BallOrder::Different) return {false, "numeric"};
+    if (decimal && !vars && !rounding_ok(g, p, [&](int places) {
+          return within(x, y, std::pow(10.0, -places) * (1 + 1e-9));
         })) {
       return {false, "decimal_rounding"};
     }
     ++valid;
   }
-  int needed = n == 1 ? 1 : 2;
+  int needed = vars ? 2 : 1;
   if (valid < needed) return {false, "numeric_undefined"};
-  return {true, "numeric"};
+  return {true, all_exact ? "exact_at_points" : "numeric"};
 }
 
 class Comparer {
@@ -141,7 +220,7 @@ class Comparer {
     using K = ValueKind;
     if (g.kind == K::Scalar && p.kind == K::Scalar) {
       Summary gs = summarize(g), ps = summarize(p);
-      return scalar_equal(g, gs, p, ps, o_);
+      return scalar_equal(gs, ps, o_);
     }
     if (g.kind == K::Text || p.kind == K::Text) {
       return {g.kind == p.kind && g.text == p.text, "text"};
@@ -195,7 +274,7 @@ class Comparer {
         if (used[j]) continue;
         bool eq;
         if (gs[i] && ps[j])
-          eq = scalar_equal(g.items[i], *gs[i], p.items[j], *ps[j], o_).equal;
+          eq = scalar_equal(*gs[i], *ps[j], o_).equal;
         else
           eq = equal(g.items[i], p.items[j]).equal;
         if (eq) {
@@ -208,29 +287,49 @@ class Comparer {
     return {true, "multiset"};
   }
 
-  // f = 0 and g = 0 are the same equation when f = c * g for a constant c != 0.
+  // f = 0 and g = 0 are the same equation when f = c * g for a constant c != 0: the ratio
+  // f / g is the same at every point (exactly where both are rational there).
   CompareResult equations(const MathValue& g, const MathValue& p) {
     Summary gs = summarize(g), ps = summarize(p);
-    ensure_numeric(g, gs);
-    ensure_numeric(p, ps);
-    if (!gs.numeric_ok || !ps.numeric_ok) return {false, "not_evaluable"};
-    if (!gs.has_vars && !ps.has_vars) return {false, "equation_without_variables"};
-    std::optional<double> ratio;
+    evaluate(gs);
+    evaluate(ps);
+    if (!gs.evaluable || !ps.evaluable) return {false, "not_evaluable"};
+    if (!gs.has_vars() && !ps.has_vars()) return {false, "equation_without_variables"};
+    bool decimal = gs.decimal || ps.decimal;
+    double exact_tol = decimal ? o_.decimal_rel_tol : 0;
+    // The balls' radii say when rounding could matter, so the ratios need no extra slack.
+    double tol = decimal ? o_.decimal_rel_tol : o_.numeric_rel_tol;
+    std::optional<BigRational> exact_ratio;
+    std::optional<Ball> ratio;
+    auto same_exact_ratio = [&](const BigRational& r) {
+      if (!exact_ratio && !ratio) exact_ratio = r;
+      if (!ratio) return exact_close(*exact_ratio, r, exact_tol);
+      return compare_balls(*ratio, Ball::of(r), tol) == BallOrder::Equal;
+    };
+    auto same_ratio = [&](const Ball& r) {
+      if (!ratio) ratio = exact_ratio ? Ball::of(*exact_ratio) : r;
+      return compare_balls(*ratio, r, tol) == BallOrder::Equal;
+    };
     int valid = 0;
     for (int k = 0; k < kPoints; ++k) {
-      double a = gs.values[k], b = ps.values[k];
-      if (std::isnan(a) && std::isnan(b)) continue;
-      if (std::isnan(a) != std::isnan(b)) return {false, "equation"};
-      bool az = std::fabs(a) < 1e-12, bz = std::fabs(b) < 1e-12;
-      if (az || bz) {
-        if (az != bz) return {false, "equation"};
+      PointValue &a = gs.point(k), &b = ps.point(k);
+      if (a.exact && b.exact) {
+        const BigRational &x = exact_value(gs, a), &y = exact_value(ps, b);
+        if (x == 0 || y == 0) {
+          if ((x == 0) != (y == 0)) return {false, "equation"};
+          continue;
+        }
+        if (!same_exact_ratio(x / y)) return {false, "equation"};
+        ++valid;
         continue;
       }
-      double r = a / b;
-      if (!ratio)
-        ratio = r;
-      else if (!close(*ratio, r, o_.numeric_rel_tol * 100))
-        return {false, "equation"};
+      bool gu = undefined_at(gs, k), pu = undefined_at(ps, k);
+      if (gu && pu) continue;
+      if (gu != pu) return {false, "equation"};
+      const Ball &x = ball_at(gs, k), &y = ball_at(ps, k);
+      if (x.is_zero() && y.is_zero()) continue;
+      if (x.contains_zero() || y.contains_zero()) return {false, "equation_undecided"};
+      if (!same_ratio(x / y)) return {false, "equation"};
       ++valid;
     }
     return {valid >= 2, "equation"};

@@ -44,39 +44,67 @@ class MathVerifier : public Verifier {
     v.details["gold"] = snippet(gold);
 
     // Identical spellings need no parsing (and settle answers no parser understands).
-    if (text_key(gold) == text_key(pred)) return correct(v, "string");
-
-    ValueParse g = parse_math_value(gold);
-    if (!g.value) return gold_error(v, task, g.error);
-
-    ValueParse p = parse_math_value(pred);
-    // An <answer> block that holds a sentence around a single number ("She makes $18.") is
-    // judged by that number; with several numbers it stays text, so hedging does not pay.
-    bool sentence = p.value && p.value->kind == ValueKind::Text;
-    if (sentence && ex.source == AnswerSource::AnswerTag && count_numbers(ex.text, 2) == 1) {
-      if (auto num = last_number(ex.text)) {
-        std::string alt = normalize_answer(*num);
-        ValueParse q = parse_math_value(alt);
-        if (q.value) {
-          p = std::move(q);
-          v.details["normalized"] = snippet(alt);
-          v.details["source"] = "answer_tag_number";
+    std::string method = "string";
+    ValueParse g;
+    if (text_key(gold) != text_key(pred)) {
+      g = parse_math_value(gold);
+      if (!g.value) return gold_error(v, task, g.error);
+      ValueParse p = parse_math_value(pred);
+      // An <answer> block that holds a sentence around a single number ("She makes $18.") is
+      // judged by that number. Anything more (a second number, math, "not", "or", "million")
+      // keeps it a sentence, so neither hedging nor a digit inside a word pays.
+      bool sentence = p.value && p.value->kind == ValueKind::Text;
+      if (sentence && ex.source == AnswerSource::AnswerTag) {
+        if (auto num = number_in_prose(ex.text)) {
+          std::string alt = normalize_answer(*num);
+          ValueParse q = parse_math_value(alt);
+          if (q.value) {
+            p = std::move(q);
+            v.details["normalized"] = snippet(alt);
+            v.details["source"] = "answer_tag_number";
+          }
         }
       }
+      if (!p.value) {
+        v.reason = "answer_unparseable";
+        v.details["parse_error"] = valid_utf8(p.error);
+        return v;
+      }
+      CompareResult c = compare_values(*g.value, *p.value, compare_);
+      method = c.method;
+      v.details["method"] = method;
+      if (!c.equal) {
+        v.reason = "wrong_answer";
+        return v;
+      }
     }
-    if (!p.value) {
-      v.reason = "answer_unparseable";
-      v.details["parse_error"] = valid_utf8(p.error);
+    // The region stated other answers too ("\boxed{2} or \boxed{3}"): each must be right.
+    if (ex.others.size() > kMaxOtherAnswers) {
+      v.reason = "conflicting_answers";
+      v.details["conflicting"] = "more than " + std::to_string(kMaxOtherAnswers) + " other answers";
       return v;
     }
-    CompareResult c = compare_values(*g.value, *p.value, compare_);
-    v.details["method"] = c.method;
-    if (c.equal) return correct(v, c.method);
-    v.reason = "wrong_answer";
-    return v;
+    for (const std::string& other : ex.others) {
+      if (!states_gold(other, gold, g)) {
+        v.reason = "conflicting_answers";
+        v.details["conflicting"] = snippet(other);
+        return v;
+      }
+    }
+    return correct(v, method);
   }
 
  private:
+  // Whether `answer` (raw) states the gold; `g` is the parsed gold, or empty when the gold
+  // was settled by its spelling alone.
+  bool states_gold(const std::string& answer, const std::string& gold, ValueParse& g) const {
+    std::string a = normalize_answer(answer);
+    if (text_key(a) == text_key(gold)) return true;
+    if (!g.value) g = parse_math_value(gold);
+    ValueParse p = parse_math_value(a);
+    return g.value && p.value && compare_values(*g.value, *p.value, compare_).equal;
+  }
+
   static Verdict correct(Verdict& v, const std::string& method) {
     v.correct = true;
     v.score = 1.0;

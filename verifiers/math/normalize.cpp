@@ -115,6 +115,35 @@ void latex_thousands(std::string& s) {
   s.swap(out);
 }
 
+// Removes the spaces in 1 234 567 (SI digit groups: a lead of one to three digits, then groups
+// of exactly three; not after a decimal point). A hedge such as "100 200" becomes one number,
+// which equals neither.
+void spaced_thousands(std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    bool token_start = i == 0 || !(is_digit(s[i - 1]) || is_alpha(s[i - 1]) || s[i - 1] == '.');
+    if (is_digit(s[i]) && token_start) {
+      size_t j = i;
+      while (j < s.size() && is_digit(s[j])) ++j;
+      size_t k = j;
+      while (j - i <= 3 && k + 3 < s.size() && s[k] == ' ' && is_digit(s[k + 1]) &&
+             is_digit(s[k + 2]) && is_digit(s[k + 3]) &&
+             (k + 4 >= s.size() || !(is_digit(s[k + 4]) || is_alpha(s[k + 4])))) {
+        k += 4;
+      }
+      for (size_t t = i; t < k; ++t) {
+        if (s[t] != ' ') out += s[t];
+      }
+      i = k;
+      continue;
+    }
+    out += s[i++];
+  }
+  s.swap(out);
+}
+
 // Removes commas in 1,234,567 (groups of exactly three digits; not after a decimal point).
 void plain_thousands(std::string& s) {
   std::string out;
@@ -160,6 +189,17 @@ bool is_function_word(std::string_view w) {
   return false;
 }
 
+// Words that scale the number before them: "2 million" is not 2.
+bool is_scale_word(std::string_view w) {
+  static const char* const kScales[] = {"hundred",  "hundreds",  "thousand", "thousands",
+                                        "million",  "millions",  "billion",  "billions",
+                                        "trillion", "trillions", "dozen",    "dozens"};
+  for (const char* k : kScales) {
+    if (w == k) return true;
+  }
+  return false;
+}
+
 bool is_unit_word(std::string_view w) {
   static const char* const kUnits[] = {
       "cm",      "mm",     "km",      "m",      "in",       "ft",     "yd",     "mi",     "kg",
@@ -198,6 +238,7 @@ void strip_units(std::string& s) {
     std::transform(word.begin(), word.end(), word.begin(),
                    [](char c) { return static_cast<char>(std::tolower(c)); });
     if (word.empty() || (p > 0 && s[p - 1] == '\\')) return;  // a LaTeX command, not a word
+    if (is_scale_word(word)) return;
     bool spaced = p > 0 && is_space(s[p - 1]);
     size_t b = p;
     while (b > 0 && is_space(s[b - 1])) --b;
@@ -354,6 +395,7 @@ std::string normalize_answer(std::string_view text) {
   strip_trailing_punctuation(s);
   strip_variable_prefix(s);
   plain_thousands(s);
+  spaced_thousands(s);
   strip_units(s);
   collapse_spaces(s);
   strip_trailing_punctuation(s);
@@ -366,7 +408,7 @@ std::string normalize_answer(std::string_view text) {
 }
 
 std::string text_key(std::string_view normalized) {
-  // Spaces go, except between two letters or digits: "no solution" and "1 000" keep theirs.
+  // Spaces go, except between two letters or digits: "no solution" and "1 2" keep theirs.
   auto alnum = [](char c) { return is_alpha(c) || is_digit(c); };
   std::string out;
   out.reserve(normalized.size());

@@ -15,7 +15,7 @@ constexpr size_t kMaxAnswerLength = 2000;
 std::string normalize_answer(std::string_view text);
 
 // The form used for a plain-text comparison: lower case, no whitespace except between two
-// letters or digits ("1 000" stays apart from "1000").
+// letters or digits ("1 2" stays apart from "12").
 std::string text_key(std::string_view normalized);
 
 }  // namespace r1

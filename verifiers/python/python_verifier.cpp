@@ -36,6 +36,8 @@ std::string reason_of(const json& failure) {
   if (kind == "candidate_died") return "early_exit";
   if (kind == "no_entry_point") return "no_entry_point";
   if (kind == "memory") return "memory";
+  // The harness failed while the solution ran: only the solution can have caused it.
+  if (kind == "harness_fault") return "harness_fault";
   return "runtime_error";
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/json.h"
 #include "verifiers/sandbox/limits.h"
@@ -20,6 +21,13 @@ struct SandboxConfig {
   bool seccomp = true;        // the seccomp-bpf policy of seccomp_policy.h
   bool landlock = true;       // Landlock: writes only in the work dir, no TCP, scoped signals
   bool readonly_root = true;  // remount / read-only in the zygote's mount namespace
+  // Each run sees a root of its own: the Python runtime bound read-only, a few devices, its
+  // /tmp and /proc, and nothing else of the host (no home, work tree, datasets, /var, /run,
+  // /dev/shm). Needs the mount namespace.
+  bool minimal_root = true;
+  // Host paths (absolute) bound read-only into the minimal root, and readable under Landlock,
+  // beside the runtime: e.g. a package directory that solutions may import from.
+  std::vector<std::string> ro_binds;
   // A cgroup capping the memory and processes of all runs together (see cgroup.h): at most
   // concurrency x (memory_mb + tmp_mb) + 512 MiB and concurrency x (nproc + 2) + 16 tasks.
   bool cgroup = true;

@@ -27,10 +27,11 @@ IsolationReport make_isolation_report(const NamespaceSupport& ns, const Zygote& 
   const int flags = zygote.clone_flags();
   r.user_ns = flags & CLONE_NEWUSER;
   r.net_ns = flags & CLONE_NEWNET;
-  r.ipc_ns = flags & CLONE_NEWIPC;
-  // Per run: each run gets its own pid and mount namespace from the zygote.
+  // Per run: each run gets its own pid, mount and IPC namespace from the zygote.
+  r.ipc_ns = flag(plan, "ipc_ns");
   r.pid_ns = flag(plan, "pid_ns");
   r.mount_ns = flag(plan, "mount_ns");
+  r.minimal_root = flag(plan, "minimal_root");
   r.private_tmp = flag(plan, "private_tmp");
   r.private_proc = flag(plan, "private_proc");
   r.uid_mode = zygote.uid_mode();
@@ -50,6 +51,11 @@ IsolationReport make_isolation_report(const NamespaceSupport& ns, const Zygote& 
   r.readonly_root = flag(checks, "readonly_root");
   r.network_blocked = flag(checks, "inet_socket_blocked");
   r.write_outside_blocked = flag(checks, "write_outside_blocked");
+  r.read_outside_blocked = flag(checks, "read_outside_blocked");
+  if (ready.contains("runtime_paths") && ready["runtime_paths"].is_array()) {
+    for (const json& p : ready["runtime_paths"])
+      if (p.is_string()) r.runtime_paths.push_back(p.get<std::string>());
+  }
   r.python = cat(python, " ", ready.value("python", std::string("?")));
   r.cgroup = zygote.cgroup();
 
@@ -84,10 +90,13 @@ json IsolationReport::to_json() const {
           {"readonly_root", readonly_root},
           {"private_tmp", private_tmp},
           {"private_proc", private_proc},
+          {"minimal_root", minimal_root},
           {"rlimits", rlimits},
           {"cgroup", cgroup},
           {"network_blocked", network_blocked},
           {"write_outside_blocked", write_outside_blocked},
+          {"read_outside_blocked", read_outside_blocked},
+          {"runtime_paths", runtime_paths},
           {"python", python},
           {"active", active_layers()},
           {"notes", notes}};
@@ -110,6 +119,7 @@ std::vector<std::string> IsolationReport::active_layers() const {
   add(readonly_root, "readonly_root");
   add(private_tmp, "private_tmp");
   add(private_proc, "private_proc");
+  add(minimal_root, "minimal_root");
   add(rlimits, "rlimits");
   add(!cgroup.empty(), "cgroup");
   return out;

@@ -19,9 +19,12 @@ struct IsolationReport {
   bool seccomp = false, no_new_privs = false;
   int landlock_abi = 0;  // 0 when Landlock is not applied
   bool readonly_root = false, private_tmp = false, private_proc = false;
+  bool minimal_root = false;  // the run's root holds only the runtime (no host files)
   bool rlimits = true;
   std::string cgroup;  // the cgroup capping all runs together; "" when there is none
   bool network_blocked = false, write_outside_blocked = false;  // seen by the probe run
+  bool read_outside_blocked = false;                            // seen by the probe run
+  std::vector<std::string> runtime_paths;  // host paths a run may read (bound or allowed)
   std::string python;                                           // interpreter path and version
   std::vector<std::string> notes;                               // layers refused, and why
 

@@ -1,6 +1,7 @@
 #include "verifiers/sandbox/pool.h"
 
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <array>
@@ -397,9 +398,14 @@ SandboxPool::SandboxPool(SandboxConfig config) : impl_(std::make_unique<Impl>())
     m.ns.note = "namespaces disabled by the configuration";
   }
 
-  json want = {{"mount_ns", config.namespaces},    {"pid_ns", config.namespaces},
-               {"private_tmp", config.namespaces}, {"private_proc", config.namespaces},
-               {"landlock", config.landlock},      {"seccomp", config.seccomp}};
+  json want = {{"mount_ns", config.namespaces},
+               {"pid_ns", config.namespaces},
+               {"ipc_ns", config.namespaces},
+               {"private_tmp", config.namespaces},
+               {"private_proc", config.namespaces},
+               {"minimal_root", config.namespaces && config.minimal_root},
+               {"landlock", config.landlock},
+               {"seccomp", config.seccomp}};
   SandboxLimits probe_limits = config.limits;
   probe_limits.timeout_s = std::max(probe_limits.timeout_s, 10.0);
   m.spec.python = config.python;
@@ -418,6 +424,8 @@ SandboxPool::SandboxPool(SandboxConfig config) : impl_(std::make_unique<Impl>())
                    {"bpf", base64(build_seccomp_bpf({.restrict_kill = false}))},
                    {"bpf_restrict_kill", base64(build_seccomp_bpf({.restrict_kill = true}))},
                    {"probe_limits", probe_limits.to_json()},
+                   {"ro_binds", config.ro_binds},
+                   {"nr_pivot_root", SYS_pivot_root},
                    {"max_slots", m.max_inflight}};
 
   m.thread = std::thread([&m] {

@@ -119,9 +119,13 @@ std::string build_seccomp_bpf(const SeccompOptions& options) {
   const uint32_t deny = SCMP_ACT_ERRNO(EPERM);
   for (const auto& name : seccomp_denied_syscalls()) rule(c, deny, name.c_str());
 
-  // Sockets: only AF_UNIX (Python's multiprocessing and socketpair use it); no network even
-  // where there is no network namespace.
-  rule(c, deny, "socket", 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+  // Sockets: no socket(2) at all, so nothing can be connected to: no network even where there
+  // is no network namespace, and no Unix socket of the host (a path name or an abstract one)
+  // even where the host's files are visible. socketpair(2) stays, for AF_UNIX only: it connects
+  // a run to itself (Python's multiprocessing pipes and asyncio use it).
+  for (const char* name : {"socket", "connect", "bind", "listen", "accept", "accept4"}) {
+    rule(c, deny, name);
+  }
   rule(c, deny, "socketpair", 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX));
   // clone with a namespace flag; clone3 passes its flags in memory, where BPF cannot look,
   // so it reports ENOSYS and glibc falls back to clone.

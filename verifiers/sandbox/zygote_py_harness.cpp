@@ -12,6 +12,11 @@ class SetupError(Exception):
     pass
 
 
+# Where the minimal root is assembled in the run's own mount namespace before pivoting into it
+# (a tmpfs mounted over the zygote's /tmp, which this namespace no longer needs).
+NEW_ROOT = "/tmp"
+
+
 def step(plan, failed, lenient, name, fn):
     # In the start-up probe (lenient) a failing layer is recorded and switched off; in a real
     # run every layer of the plan must succeed, or the run fails as a sandbox error.
@@ -118,8 +123,33 @@ def run_program(p1):
     os._exit(rc)
 
 
+# Signals the solution could send to H (its parent, its process group, pid 1 of the run). H
+# ignores them all from before U exists: a signal from U must never turn a wrong answer into a
+# harness error. (In a pid namespace H is pid 1 and SIGKILL/SIGSTOP from U do not reach it;
+# without one, a killed H leaves no report and the run fails closed.)
+_UNBLOCKABLE = (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD)
+
+
+def set_catchable_signals(handler):
+    for sig in signal.valid_signals():
+        if sig not in _UNBLOCKABLE:
+            try:
+                signal.signal(sig, handler)
+            except (OSError, ValueError, RuntimeError):
+                pass
+
+
+def restore_default_signals():
+    # The dispositions a fresh `python3` starts with, for the solution's process.
+    set_catchable_signals(signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for sig in (signal.SIGPIPE, signal.SIGXFSZ):
+        signal.signal(sig, signal.SIG_IGN)
+
+
 def serve_candidate(p1, req_r, resp_w):
     # U: loads the untrusted code, then answers calls. Nothing it sends is trusted by H.
+    restore_default_signals()
     ns = {"__name__": "__solution__", "__builtins__": builtins}
     sys.argv = ["<solution>"]
     try:
@@ -181,7 +211,9 @@ def make_proxy(name, state, req_w, resp_r):
         try:
             send_msg(req_w, msg)
             resp = recv_msg(resp_r, 16 << 20)
-        except (OSError, ValueError):
+        except Exception:
+            # Whatever U wrote (cut short, not JSON, nested past the parser's recursion
+            # limit) is U's failure.
             resp = None
         if type(resp) is not dict:
             state.dead = True
@@ -189,7 +221,7 @@ def make_proxy(name, state, req_w, resp_r):
         if "ok" in resp:
             try:
                 return decode_value(resp["ok"])
-            except (ValueError, TypeError) as e:
+            except Exception as e:
                 state.bad_return = "malformed value: %s" % e
                 raise CandidateDied()
         if "bad_return" in resp:
@@ -226,6 +258,7 @@ def classify(e, state):
 def run_calls(mode, p1):
     req_r, req_w = os.pipe()
     resp_r, resp_w = os.pipe()
+    set_catchable_signals(signal.SIG_IGN)
     upid = os.fork()
     if upid == 0:
         try:
@@ -246,7 +279,10 @@ def run_calls(mode, p1):
     except MemoryError:
         report = {"status": "failed", "kind": "memory", "error": "the harness ran out of memory"}
     except BaseException as e:
-        report = {"status": "failed", "kind": "harness_error",
+        # Faults of the task (a prompt or tests that do not run) come back as reports, not
+        # exceptions. Anything else that escapes happened while U was running, and only U can
+        # have caused it: the solution's failure, never a verifier error.
+        report = {"status": "failed", "kind": "harness_fault",
                   "error": "%s: %s" % (type(e).__name__, short_text(e))}
     flush_stdio()
     # The nonce enters this process only now, after the last test; U was forked long before.
@@ -266,7 +302,7 @@ def evaluate(mode, p2, req_w, resp_r):
     report = {"status": "failed"}
     try:
         hello = recv_msg(resp_r, 1 << 20)
-    except (OSError, ValueError):
+    except Exception:
         hello = None
     if type(hello) is not dict:
         report.update(kind="candidate_died", error="the solution exited while loading")
@@ -285,15 +321,40 @@ def evaluate(mode, p2, req_w, resp_r):
     return report
 
 
+def compile_prelude(src):
+    # The task prompt, run in H so that the tests see its imports and helpers. A prompt may end
+    # in a bare signature that only the completion completes ("def add(a, b):\n"): give the last
+    # header a stub body, so that prompt + completion is judged rather than the prompt alone.
+    try:
+        return compile(src, "<prompt>", "exec")
+    except SyntaxError as first:
+        lines = [l for l in src.splitlines() if l.strip()]
+        last = lines[-1] if lines else ""
+        if not last.rstrip().endswith(":"):
+            raise first
+        indent = last[:len(last) - len(last.lstrip())]
+        try:
+            return compile(src.rstrip() + "\n" + indent + "    pass\n", "<prompt>", "exec")
+        except SyntaxError:
+            raise first
+
+
 def check_tests(p2, names, entry, state, req_w, resp_r):
     hns = {"__name__": "__check__", "__builtins__": builtins}
     try:
-        exec(compile(p2.get("prelude") or "", "<prompt>", "exec"), hns)
+        exec(compile_prelude(p2.get("prelude") or ""), hns)
     except BaseException as e:
         return {"kind": "harness_error", "error": "the task prompt does not run: %s: %s" % (type(e).__name__, short_text(e))}
-    for n in names:
-        if n == entry or n not in hns:
-            hns[n] = make_proxy(n, state, req_w, resp_r)
+    # The tests reach the solution through its entry point only. Every other name they use
+    # (builtins, the prompt's helpers, their own check) stays H's: a solution that defines
+    # range, abs or check replaces nothing here. A task without an entry point gets the
+    # solution's functions, except any that would shadow a builtin or the prompt's names.
+    if entry:
+        hns[entry] = make_proxy(entry, state, req_w, resp_r)
+    else:
+        for n in names:
+            if n not in hns and not hasattr(builtins, n):
+                hns[n] = make_proxy(n, state, req_w, resp_r)
     tests = p2.get("tests") or ""
     try:
         code = compile(tests, "<tests>", "exec")
@@ -354,6 +415,17 @@ def run_probe(cfg, plan, failed, workdir):
         except OSError:
             pass
     checks["write_outside_blocked"] = blocked
+    readable = []
+    for path in ("/etc/passwd", "/etc/hostname", "/home", "/root"):
+        try:
+            if os.path.isdir(path):
+                os.listdir(path)
+            else:
+                os.close(os.open(path, os.O_RDONLY))
+            readable.append(path)
+        except OSError:
+            pass
+    checks["read_outside_blocked"] = not readable
     try:
         with open(os.path.join(workdir, "probe"), "w") as f:
             f.write("x")
@@ -374,22 +446,34 @@ def harness(hdr, fds, cfg, plan, lenient, failed, workdir, uid, gid):
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         limits = hdr["limits"]
+        if plan["ipc_ns"]:
+            # System V IPC of this run alone: what it creates dies with it.
+            step(plan, failed, lenient, "ipc_ns", lambda: sys_unshare(CLONE_NEWIPC))
         if plan["mount_ns"]:
             step(plan, failed, lenient, "mount_ns", lambda: (
                 sys_unshare(CLONE_NEWNS), sys_mount(None, "/", None, MS_REC | MS_PRIVATE)))
         plan["private_tmp"] = plan["private_tmp"] and plan["mount_ns"]
         plan["private_proc"] = plan["private_proc"] and plan["mount_ns"] and plan["pid_ns"]
+        plan["minimal_root"] = plan["minimal_root"] and plan["private_tmp"]
+        root = ""
+        if plan["minimal_root"] and step(plan, failed, lenient, "minimal_root",
+                                         lambda: build_minimal_root(NEW_ROOT, cfg["runtime_paths"])):
+            root = NEW_ROOT
         if plan["private_tmp"]:
             opts = "size=%dk,nr_inodes=%d,mode=0700,uid=%d,gid=%d" % (
                 limits["tmp_mb"] << 10, 4096, uid, gid)
             if step(plan, failed, lenient, "private_tmp", lambda: sys_mount(
-                    "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, opts)):
-                workdir = "/tmp"
+                    "tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, opts)):
+                workdir = root + "/tmp"
         if workdir is None:
             raise SetupError("no work directory")
         if plan["private_proc"]:
             step(plan, failed, lenient, "private_proc",
-                 lambda: sys_mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC))
+                 lambda: sys_mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC))
+        if root and plan["private_tmp"]:
+            if step(plan, failed, lenient, "minimal_root",
+                    lambda: pivot_into(root, cfg["nr_pivot_root"])):
+                workdir = "/tmp"
         os.setsid()
         p1 = recv_msg(fds[0])
         if type(p1) is not dict:
@@ -410,7 +494,8 @@ def harness(hdr, fds, cfg, plan, lenient, failed, workdir, uid, gid):
         sys_prctl(PR_SET_NO_NEW_PRIVS, 1)
         sys_prctl(PR_SET_DUMPABLE, 0)
         if plan["landlock"]:
-            step(plan, failed, lenient, "landlock", lambda: apply_landlock(cfg["landlock_abi"], workdir))
+            step(plan, failed, lenient, "landlock",
+                 lambda: apply_landlock(cfg["landlock_abi"], workdir, cfg["runtime_paths"]))
         if plan["seccomp"]:
             bpf = cfg["bpf_restrict_kill"] if plan.get("restrict_kill") else cfg["bpf"]
             step(plan, failed, lenient, "seccomp", lambda: apply_seccomp(bpf))

@@ -229,6 +229,7 @@ def main():
     cfg["bpf"] = base64.b64decode(cfg["bpf"])
     cfg["bpf_restrict_kill"] = base64.b64decode(cfg["bpf_restrict_kill"])
     cfg["landlock_abi"] = landlock_abi() if cfg["want"]["landlock"] else 0
+    cfg["runtime_paths"] = runtime_paths(cfg.get("ro_binds") or [])
     cfg["own_pidns_fd"] = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
     if os.getpid() != 1:
         try:
@@ -238,7 +239,8 @@ def main():
     plan, report = probe(cfg)
     ctrl.send(json.dumps({"ready": True, "plan": plan, "probe": report, "pid": os.getpid(),
                           "python": sys.version.split()[0],
-                          "landlock_abi": cfg["landlock_abi"]}).encode())
+                          "landlock_abi": cfg["landlock_abi"],
+                          "runtime_paths": cfg["runtime_paths"]}).encode())
     wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)

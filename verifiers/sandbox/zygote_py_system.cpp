@@ -53,8 +53,12 @@ _libc_capset, _libc_syscall = libc.capset, libc.syscall
 CTRL_FD = 3
 # File descriptors of H: 0 stdin, 1 stdout, 2 stderr, 3 result, 4 nonce, 5 payload.
 FD_RESULT, FD_NONCE, FD_PAYLOAD = 3, 4, 5
-CLONE_NEWNS, CLONE_NEWPID = 0x00020000, 0x20000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
+CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWIPC = 0x00020000, 0x20000000, 0x08000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+MNT_DETACH, AT_FDCWD, AT_RECURSIVE = 2, -100, 0x8000
+MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID = 1, 2
+SYS_MOUNT_SETATTR = 442  # the same number on every architecture
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_SECCOMP = 1, 4, 22
 PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 36, 38, 47
 SECCOMP_MODE_FILTER = 2
@@ -88,6 +92,26 @@ def sys_mount(source, target, fstype, flags, data=None):
         raise _oserror("mount %s on %s" % (fstype or source, target))
 
 
+def sys_umount_detach(target):
+    if libc.umount2(_c(target), ctypes.c_int(MNT_DETACH)) != 0:
+        raise _oserror("umount %s" % target)
+
+
+def sys_pivot_root(nr, new_root, put_old):
+    if _libc_syscall(ctypes.c_long(nr), _c(new_root), _c(put_old)) != 0:
+        raise _oserror("pivot_root")
+
+
+def sys_mount_setattr_readonly(target):
+    # Read-only and nosuid for a whole mount tree in one call (Linux 5.12+). Not nodev: the
+    # device nodes bound into /dev must stay usable.
+    attr = ctypes.create_string_buffer(struct.pack("<QQQQ", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID,
+                                                   0, 0, 0), 32)
+    if _libc_syscall(ctypes.c_long(SYS_MOUNT_SETATTR), ctypes.c_int(AT_FDCWD), _c(target),
+                     ctypes.c_uint(AT_RECURSIVE), attr, ctypes.c_size_t(32)) != 0:
+        raise _oserror("mount_setattr %s" % target)
+
+
 def sys_prctl(option, arg2=0, arg3=0):
     rc = _libc_prctl(ctypes.c_int(option), ctypes.c_ulong(arg2), ctypes.c_ulong(arg3),
                     ctypes.c_ulong(0), ctypes.c_ulong(0))
@@ -117,11 +141,17 @@ def apply_seccomp(bpf):
     sys_prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(prog))
 
 
-# Landlock (syscalls 444-446 on every architecture): writes only inside the work dir, no TCP,
-# and (ABI >= 6) no signals to processes outside the sandbox.
-LL_WRITE_FILE, LL_REMOVE_DIR, LL_REMOVE_FILE = 1 << 1, 1 << 4, 1 << 5
+# Landlock (syscalls 444-446 on every architecture): reads only of the runtime (the Python
+# installation and the libraries it loads), /proc and a few devices; writes only inside the work
+# dir; no TCP; and (ABI >= 6) no signals to processes outside the sandbox. The read rules matter
+# most where a run has no minimal root of its own (no mount namespace): there they keep the
+# host's files, evaluation data among them, out of reach.
+LL_EXECUTE, LL_WRITE_FILE, LL_READ_FILE, LL_READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+LL_REMOVE_DIR, LL_REMOVE_FILE = 1 << 4, 1 << 5
 LL_MAKE_ALL = sum(1 << b for b in range(6, 13))  # char, dir, reg, sock, fifo, block, sym
 LL_REFER, LL_TRUNCATE = 1 << 13, 1 << 14
+LL_READ = LL_EXECUTE | LL_READ_FILE | LL_READ_DIR
+READABLE_DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 
 
 def landlock_abi():
@@ -129,12 +159,13 @@ def landlock_abi():
     return rc if rc > 0 else 0
 
 
-def apply_landlock(abi, workdir):
-    fs = LL_WRITE_FILE | LL_REMOVE_DIR | LL_REMOVE_FILE | LL_MAKE_ALL
+def apply_landlock(abi, workdir, readable):
+    writes = LL_WRITE_FILE | LL_REMOVE_DIR | LL_REMOVE_FILE | LL_MAKE_ALL
     if abi >= 2:
-        fs |= LL_REFER
+        writes |= LL_REFER
     if abi >= 3:
-        fs |= LL_TRUNCATE
+        writes |= LL_TRUNCATE
+    fs = writes | LL_READ
     net = 3 if abi >= 4 else 0      # BIND_TCP | CONNECT_TCP, with no rule allowing either
     scoped = 3 if abi >= 6 else 0   # ABSTRACT_UNIX_SOCKET | SIGNAL
     size = 8 if abi < 4 else (16 if abi < 6 else 24)
@@ -143,9 +174,16 @@ def apply_landlock(abi, workdir):
     if rfd < 0:
         raise _oserror("landlock_create_ruleset")
     try:
-        def allow(path, access):
-            pfd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        def allow(path, access, required=True):
             try:
+                pfd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                if required:
+                    raise
+                return
+            try:
+                if not os.path.isdir(path):
+                    access &= ~(LL_READ_DIR | LL_REMOVE_DIR | LL_REMOVE_FILE | LL_MAKE_ALL | LL_REFER)
                 rule = ctypes.create_string_buffer(struct.pack("<Qi", access, pfd), 12)
                 if _libc_syscall(ctypes.c_long(445), ctypes.c_int(rfd), ctypes.c_int(1), rule,
                                 ctypes.c_uint32(0)) != 0:
@@ -153,11 +191,97 @@ def apply_landlock(abi, workdir):
             finally:
                 os.close(pfd)
         allow(workdir, fs)
-        allow("/dev/null", LL_WRITE_FILE | (LL_TRUNCATE if abi >= 3 else 0))
+        for path in readable:
+            allow(path, LL_READ, required=False)
+        allow("/proc", LL_READ_FILE | LL_READ_DIR, required=False)
+        for dev in READABLE_DEVICES:
+            allow(dev, LL_READ_FILE, required=False)
+        allow("/dev/null", LL_READ_FILE | LL_WRITE_FILE | (LL_TRUNCATE if abi >= 3 else 0))
         if _libc_syscall(ctypes.c_long(446), ctypes.c_int(rfd), ctypes.c_uint32(0)) != 0:
             raise _oserror("landlock_restrict_self")
     finally:
         os.close(rfd)
+
+
+# ---------------------------------------------------------------- the minimal root
+
+def runtime_paths(extra):
+    # What sandboxed Python needs from the host, read-only: the interpreter's own directories
+    # (its sys.path: the standard library, extension modules, site-packages), the binaries and
+    # the shared libraries they load, and the loader's cache. Nothing else of the host: no home
+    # directories, no work trees or datasets, no /var, /run or /dev/shm.
+    wanted = ["/usr/bin", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libx32", "/usr/libexec",
+              "/etc/ld.so.cache"]
+    for top in ("/bin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.isdir(top) and not os.path.islink(top):
+            wanted.append(top)  # a system without merged /usr
+    exe = os.path.realpath(sys.executable)
+    wanted.append(os.path.dirname(exe))
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+        wanted.append(os.path.join(prefix, "lib"))  # libpython of an interpreter outside /usr
+    wanted += [p for p in sys.path if p]
+    wanted += list(extra)
+    real = []
+    for p in wanted:
+        if not p.startswith("/") or not os.path.exists(p):
+            continue
+        p = os.path.realpath(p)
+        if p == "/" or p in real:
+            continue
+        real.append(p)
+    real.sort(key=len)
+    out = []
+    for p in real:
+        if not any(p.startswith(q + "/") for q in out):
+            out.append(p)
+    return out
+
+
+def build_minimal_root(root, paths):
+    # A small tmpfs of mount points, with the runtime bound into it read-only, devices bound
+    # one by one, and empty /tmp and /proc for the run's own mounts. The caller pivots into it.
+    sys_mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=4096,mode=0755")
+    for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        host = "/" + top
+        if os.path.islink(host):
+            os.symlink(os.readlink(host), root + host)  # merged /usr: bin -> usr/bin
+    for src in paths:
+        dst = root + src
+        if os.path.isdir(src):
+            os.makedirs(dst, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            os.close(os.open(dst, os.O_WRONLY | os.O_CREAT, 0o644))
+        sys_mount(src, dst, None, MS_BIND | MS_REC)
+    os.mkdir(root + "/dev", 0o755)
+    for dev in READABLE_DEVICES:
+        if os.path.exists(dev):
+            os.close(os.open(root + dev, os.O_WRONLY | os.O_CREAT, 0o666))
+            sys_mount(dev, root + dev, None, MS_BIND)
+    os.mkdir(root + "/dev/shm", 0o755)
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, root + "/dev/" + name)
+    os.makedirs(root + "/etc", exist_ok=True)
+    os.mkdir(root + "/tmp", 0o755)
+    os.mkdir(root + "/proc", 0o555)
+    try:
+        sys_mount_setattr_readonly(root)
+    except OSError as e:
+        if e.errno != 38:  # ENOSYS: a kernel before 5.12; remount each mount instead
+            raise
+        for src in paths:
+            flags = os.statvfs(root + src).f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+            sys_mount(None, root + src, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | flags)
+        sys_mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def pivot_into(root, nr_pivot_root):
+    # pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the new.
+    os.chdir(root)
+    sys_pivot_root(nr_pivot_root, ".", ".")
+    sys_umount_detach(".")
+    os.chdir("/")
 
 
 # ---------------------------------------------------------------- framing and values

@@ -1,15 +1,28 @@
 #include "verifiers/step/claims.h"
 
 #include <cmath>
+#include <cstdio>
 
+#include "verifiers/arith/ball_eval.h"
 #include "verifiers/arith/exact_eval.h"
-#include "verifiers/arith/numeric_eval.h"
 #include "verifiers/arith/plain_parser.h"
 #include "verifiers/completion.h"
 
 namespace r1 {
 
 namespace {
+
+// A ball's midpoint for verdict details: a double, or a power of two beyond double range.
+std::string describe(const Ball& b) {
+  if (!b.known()) return b.undefined ? "undefined" : "unknown";
+  double v = b.to_double();
+  char buf[64];
+  if (std::isfinite(v) && (v == 0) == (b.mid == 0))
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+  else
+    std::snprintf(buf, sizeof buf, "%s2^%.6f", b.mid < 0 ? "-" : "", b.log2_mid());
+  return buf;
+}
 
 // Bytes allowed in a claim line. Non-ASCII bytes are allowed only as part of × ÷ · ⋅ − ∗,
 // which the plain parser recognises; anything else makes the line prose.
@@ -171,19 +184,13 @@ ClaimCheck check_claim(const Claim& claim) {
     out.truth = ClaimTruth::False;
     return out;
   }
-  // Irrational parts (2^0.5): floating point with muParser.
-  std::vector<double> a, b;
-  const std::vector<std::vector<double>> one_point(1);
-  if (!eval_numeric(l.tree, l.root, {}, one_point, &a) ||
-      !eval_numeric(r.tree, r.root, {}, one_point, &b) || a.empty() || b.empty() ||
-      !std::isfinite(a[0]) || !std::isfinite(b[0])) {
-    out.truth = ClaimTruth::False;
-    return out;
-  }
-  double scale = std::max({1.0, std::fabs(a[0]), std::fabs(b[0])});
-  out.lhs_value = std::to_string(a[0]);
-  out.rhs_value = std::to_string(b[0]);
-  out.truth = std::fabs(a[0] - b[0]) <= 1e-9 * scale ? ClaimTruth::True : ClaimTruth::False;
+  // Irrational parts (2^0.5): ball arithmetic, so tiny and huge values keep their size and a
+  // claim the doubles cannot decide is not true.
+  Ball a = eval_ball(l.tree, l.root, eval_exact_nodes(l.tree, l.root));
+  Ball b = eval_ball(r.tree, r.root, eval_exact_nodes(r.tree, r.root));
+  out.lhs_value = describe(a);
+  out.rhs_value = describe(b);
+  out.truth = compare_balls(a, b, 1e-9) == BallOrder::Equal ? ClaimTruth::True : ClaimTruth::False;
   return out;
 }
 

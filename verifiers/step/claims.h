@@ -32,7 +32,8 @@ struct ClaimCheck {
 
 // Exact rational check. A side written as a decimal with k digits after the point may be the
 // other side rounded to k places ("22/7 = 3.14" is true). Non-integer powers (2^0.5) are
-// evaluated in floating point with muParser and a relative tolerance of 1e-9.
+// evaluated in ball arithmetic (ball.h) to a relative tolerance of 1e-9, with no absolute
+// tolerance, so tiny and huge values keep their size.
 ClaimCheck check_claim(const Claim& claim);
 
 }  // namespace r1

@@ -1,0 +1,66 @@
+#include "core/learner_link.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/control_message.h"
+
+namespace r1 {
+
+namespace {
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+ChannelOptions link_options(const Endpoints& ep, const std::string& id) {
+  ChannelOptions o = ep.channel_options("control");
+  o.identity = id;
+  return o;
+}
+}  // namespace
+
+LearnerLink::LearnerLink(Context& ctx, const Endpoints& ep, std::string role, std::string id)
+    : channel_(ctx, SocketKind::Dealer, "control", Endpoints::connect_address(ep.control), false,
+               link_options(ep, id)),
+      role_(std::move(role)),
+      id_(std::move(id)),
+      who_(cat(role_, " ", id_)),
+      timeout_s_(ep.heartbeat_timeout_s),
+      started_(now()) {}
+
+bool LearnerLink::hello(std::optional<uint64_t> version, int timeout_ms) {
+  version_ = version;
+  last_hello_ = now();
+  return channel_.send(ControlMessage::hello(role_, id_, version).to_message(), timeout_ms);
+}
+
+void LearnerLink::heard() {
+  last_heard_ = now();
+}
+
+bool LearnerLink::poll() {
+  while (auto m = channel_.recv(0)) {
+    ControlMessage c;
+    try {
+      c = ControlMessage::from_message(*m);
+    } catch (const MessageError& e) {
+      channel_.reject(e.what());
+      continue;
+    }
+    heard();
+    if (c.kind == "stop") stopped_ = true;
+  }
+  if (stopped_ || timeout_s_ <= 0) return stopped_;
+  const double t = now();
+  const double quiet = t - (last_heard_ < 0 ? started_ : last_heard_);
+  const double limit = last_heard_ < 0 ? std::max(timeout_s_, kFirstContactS) : timeout_s_;
+  if (quiet > limit) {
+    fail(who_, ": heard nothing from the learner on the control channel (", channel_.endpoint(),
+         ") for ", static_cast<int64_t>(quiet), " s (transport.heartbeat_timeout_s is ", timeout_s_,
+         "); the learner has died or is unreachable, so this worker stops");
+  }
+  if (quiet > timeout_s_ / 3 && t - last_hello_ > timeout_s_ / 3) hello(version_);
+  return false;
+}
+
+}  // namespace r1

@@ -1,0 +1,95 @@
+#include "core/rollout_checks.h"
+
+#include <cmath>
+
+namespace r1 {
+
+namespace {
+
+const char* kind_of(const RolloutGroup& g) {
+  return g.scored ? "scored group" : "rollout group";
+}
+
+void check_ids(const RolloutGroup& g, const std::vector<int32_t>& ids, int vocab_size,
+               const std::string& what) {
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] < 0 || ids[i] >= vocab_size) {
+      throw MessageError(cat(kind_of(g), " seq ", g.seq, ": ", what, " token ", i, " is id ",
+                             ids[i], ", outside the vocabulary of ", vocab_size));
+    }
+  }
+}
+
+}  // namespace
+
+void check_rollout_group(const RolloutGroup& g, const RolloutLimits& limits) {
+  auto bad = [&](size_t sample, const std::string& why) {
+    throw MessageError(cat(kind_of(g), " seq ", g.seq, ": sample ", sample, ": ", why));
+  };
+  if (g.samples.size() != static_cast<size_t>(limits.group_size)) {
+    throw MessageError(cat(kind_of(g), " seq ", g.seq, ": ", g.samples.size(),
+                           " samples, the run's group_size is ", limits.group_size));
+  }
+  if (g.prompt.empty() || g.prompt.size() >= static_cast<size_t>(limits.max_positions)) {
+    throw MessageError(cat(kind_of(g), " seq ", g.seq, ": a prompt of ", g.prompt.size(),
+                           " tokens (1 to ", limits.max_positions - 1, " fit)"));
+  }
+  check_ids(g, g.prompt, limits.vocab_size, "prompt");
+  for (size_t i = 0; i < g.samples.size(); ++i) {
+    const SampleResult& s = g.samples[i];
+    const size_t n = s.tokens.size();
+    if (n > static_cast<size_t>(limits.max_new_tokens)) {
+      bad(i, cat(n, " completion tokens, more than max_new_tokens ", limits.max_new_tokens));
+    }
+    if (g.prompt.size() + n > static_cast<size_t>(limits.max_positions)) {
+      bad(i, cat(g.prompt.size(), " prompt and ", n, " completion tokens exceed ",
+                 limits.max_positions, " positions"));
+    }
+    check_ids(g, s.tokens, limits.vocab_size, cat("sample ", i, ": completion"));
+    if (s.logprobs.size() != n) bad(i, cat(s.logprobs.size(), " log-probs for ", n, " tokens"));
+    for (size_t t = 0; t < n; ++t) {
+      if (!std::isfinite(s.logprobs[t]) || s.logprobs[t] > kMaxLogprob) {
+        bad(i,
+            cat("log-prob ", t, " is ", s.logprobs[t], " (a log-probability is finite and <= 0)"));
+      }
+    }
+    if (s.finish_reason != "stop" && s.finish_reason != "length" && s.finish_reason != "context") {
+      bad(i, cat("finish_reason '", s.finish_reason, "' (expected stop, length or context)"));
+    }
+    if (limits.decode) {
+      std::string decoded;
+      try {
+        decoded = limits.decode(s.tokens);
+      } catch (const std::exception& e) {
+        bad(i, cat("the tokens do not decode: ", e.what()));
+      }
+      if (s.text != decoded) bad(i, "the text is not the decoding of the tokens");
+    }
+    if (!g.scored) continue;
+    if (s.reward) {
+      if (!std::isfinite(*s.reward) || *s.reward < limits.reward_min ||
+          *s.reward > limits.reward_max) {
+        bad(i, cat("reward ", *s.reward, " outside the reward config's range [", limits.reward_min,
+                   ", ", limits.reward_max, "]"));
+      }
+      if (s.verifier_error) bad(i, "a reward and a verifier error");
+    } else if (!s.verifier_error) {
+      bad(i, "no reward and no verifier error");
+    }
+  }
+}
+
+void check_answers(const RolloutGroup& g, const SentTask& sent, uint64_t learner_version) {
+  if (g.task != sent.task)
+    throw MessageError(cat(kind_of(g), " seq ", g.seq, ": not the task sent for that seq"));
+  if (g.prompt != sent.prompt) {
+    throw MessageError(
+        cat(kind_of(g), " seq ", g.seq, ": the prompt tokens are not that task's prompt"));
+  }
+  if (g.version > learner_version) {
+    throw MessageError(cat(kind_of(g), " seq ", g.seq, ": sampled with weights version ", g.version,
+                           ", newer than the learner's ", learner_version));
+  }
+}
+
+}  // namespace r1

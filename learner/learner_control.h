@@ -1,0 +1,39 @@
+// The learner's end of the control channel (a ROUTER, core/endpoints.h), on a thread of its own
+// so that it keeps answering while the learner trains (a step can take minutes): it registers
+// workers that say hello, sends each a heartbeat every heartbeat_timeout_s / 6 (core/learner_link.h
+// is the other end), and at the end tells them to stop. Messages that are not valid control
+// messages are dropped and counted.
+#pragma once
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "core/channel.h"
+#include "core/endpoints.h"
+
+namespace r1 {
+
+class LearnerControl {
+ public:
+  // Binds the control endpoint (throws Error naming it when it cannot) and starts the thread.
+  LearnerControl(Context& ctx, const Endpoints& endpoints);
+  ~LearnerControl();
+  LearnerControl(const LearnerControl&) = delete;
+  LearnerControl& operator=(const LearnerControl&) = delete;
+
+  // True, once, after a rollout worker said hello: the learner then publishes its weights again.
+  bool take_republish() { return republish_.exchange(false); }
+  // Tells every worker that said hello that the run is over, and stops the thread.
+  void stop_workers();
+  uint64_t rejected() const { return channel_->rejected(); }
+
+ private:
+  void serve();
+
+  std::unique_ptr<Channel> channel_;
+  double heartbeat_every_s_;
+  std::atomic<bool> republish_{false}, stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace r1

@@ -1,0 +1,164 @@
+// Checks of rollout and scored groups against what the run can produce (core/rollout_checks.h):
+// each forged or broken field is refused with a MessageError that says what is wrong.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "core/rollout_checks.h"
+#include "tests/common/error_of.h"
+
+using namespace r1;
+using r1::testing::error_of;
+
+namespace {
+
+std::string bytes_of(const std::vector<int32_t>& ids) {
+  std::string s;
+  for (int32_t id : ids) s.push_back(static_cast<char>(id));
+  return s;
+}
+
+RolloutLimits limits() {
+  RolloutLimits l;
+  l.group_size = 2;
+  l.vocab_size = 128;
+  l.max_new_tokens = 4;
+  l.max_positions = 8;
+  l.decode = bytes_of;
+  l.reward_min = -0.5;
+  l.reward_max = 1.1;
+  return l;
+}
+
+RolloutGroup group() {
+  RolloutGroup g;
+  g.seq = 3;
+  g.task = {{"id", "t3"}, {"prompt", "p"}};
+  g.prompt = {80, 81};
+  g.version = 1;
+  g.scored = true;
+  for (int i = 0; i < 2; ++i) {
+    SampleResult s;
+    s.tokens = {65, 66, 67};
+    s.logprobs = {-0.5f, 0.0f, -3.0f};
+    s.text = "ABC";
+    s.finish_reason = "stop";
+    s.reward = i == 0 ? 1.1 : -0.5;
+    g.samples.push_back(std::move(s));
+  }
+  return g;
+}
+
+std::string problem(const std::function<void(RolloutGroup&)>& spoil) {
+  RolloutGroup g = group();
+  spoil(g);
+  return error_of<MessageError>([&] { check_rollout_group(g, limits()); });
+}
+
+}  // namespace
+
+TEST(RolloutChecks, AGroupTheRunCouldProducePasses) {
+  EXPECT_NO_THROW(check_rollout_group(group(), limits()));
+  RolloutGroup g = group();
+  g.samples[1].reward.reset();
+  g.samples[1].verifier_error = true;
+  EXPECT_NO_THROW(check_rollout_group(g, limits()));
+  g.scored = false;  // a rollout has no rewards to check
+  g.samples[1].verifier_error = false;
+  EXPECT_NO_THROW(check_rollout_group(g, limits()));
+}
+
+TEST(RolloutChecks, EachForgedFieldIsRefusedSayingWhy) {
+  EXPECT_NE(problem([](RolloutGroup& g) { g.samples.pop_back(); }).find("group_size is 2"),
+            std::string::npos);
+  EXPECT_NE(problem([](RolloutGroup& g) {
+              g.samples[0].tokens[1] = 1000000000;
+            }).find("outside the vocabulary"),
+            std::string::npos);
+  EXPECT_NE(
+      problem([](RolloutGroup& g) { g.samples[0].tokens[1] = -1; }).find("outside the vocabulary"),
+      std::string::npos);
+  EXPECT_NE(problem([](RolloutGroup& g) { g.prompt[0] = 128; }).find("prompt token 0"),
+            std::string::npos);
+  EXPECT_NE(problem([](RolloutGroup& g) { g.prompt.clear(); }).find("prompt of 0 tokens"),
+            std::string::npos);
+  EXPECT_NE(problem([](RolloutGroup& g) {
+              g.samples[1].tokens.push_back(68);
+              g.samples[1].tokens.push_back(69);
+              g.samples[1].logprobs.resize(5, -1.0f);
+              g.samples[1].text = "ABCDE";
+            }).find("more than max_new_tokens"),
+            std::string::npos);
+  EXPECT_NE(problem([](RolloutGroup& g) {
+              g.prompt = {80, 81, 82, 83, 84, 85};
+            }).find("exceed 8 positions"),
+            std::string::npos);
+  EXPECT_NE(problem([](RolloutGroup& g) {
+              g.samples[0].logprobs.pop_back();
+            }).find("2 log-probs for 3 tokens"),
+            std::string::npos);
+  EXPECT_NE(
+      problem([](RolloutGroup& g) { g.samples[0].logprobs[2] = std::nanf(""); }).find("log-prob 2"),
+      std::string::npos);
+  EXPECT_NE(problem([](RolloutGroup& g) { g.samples[0].logprobs[0] = 0.5f; }).find("log-prob 0"),
+            std::string::npos);
+  EXPECT_NE(problem([](RolloutGroup& g) {
+              g.samples[1].finish_reason = "done";
+            }).find("finish_reason 'done'"),
+            std::string::npos);
+  EXPECT_NE(problem([](RolloutGroup& g) {
+              g.samples[1].text = "<answer>42</answer>";
+            }).find("not the decoding"),
+            std::string::npos);
+  EXPECT_NE(problem([](RolloutGroup& g) {
+              g.samples[0].reward = 1.2;
+            }).find("outside the reward config's range"),
+            std::string::npos);
+  EXPECT_NE(problem([](RolloutGroup& g) { g.samples[0].reward = -0.6; }).find("outside"),
+            std::string::npos);
+  EXPECT_NE(problem([](RolloutGroup& g) {
+              g.samples[0].reward = std::numeric_limits<double>::quiet_NaN();
+            }).find("outside"),
+            std::string::npos);
+  EXPECT_NE(problem([](RolloutGroup& g) {
+              g.samples[0].reward.reset();
+            }).find("no reward and no verifier error"),
+            std::string::npos);
+  EXPECT_NE(problem([](RolloutGroup& g) {
+              g.samples[0].verifier_error = true;
+            }).find("a reward and a verifier error"),
+            std::string::npos);
+  // Messages name the seq and the sample.
+  EXPECT_NE(
+      problem([](RolloutGroup& g) { g.samples[1].finish_reason = "x"; }).find("seq 3: sample 1"),
+      std::string::npos);
+}
+
+TEST(RolloutChecks, ADecoderThatThrowsIsAMessageError) {
+  RolloutLimits l = limits();
+  l.decode = [](const std::vector<int32_t>&) -> std::string {
+    throw std::runtime_error("no such token");
+  };
+  EXPECT_NE(error_of<MessageError>([&] { check_rollout_group(group(), l); }).find("no such token"),
+            std::string::npos);
+}
+
+TEST(RolloutChecks, AnswersOnlyTheTaskSentForItsSeq) {
+  const RolloutGroup g = group();
+  const SentTask sent{g.task, g.prompt};
+  EXPECT_NO_THROW(check_answers(g, sent, 1));
+  EXPECT_NE(
+      error_of<MessageError>([&] { check_answers(g, sent, 0); }).find("newer than the learner's 0"),
+      std::string::npos);
+  RolloutGroup other = g;
+  other.task["answer"] = "forged";
+  EXPECT_NE(
+      error_of<MessageError>([&] { check_answers(other, sent, 1); }).find("not the task sent"),
+      std::string::npos);
+  other = g;
+  other.prompt = {80};
+  EXPECT_NE(
+      error_of<MessageError>([&] { check_answers(other, sent, 1); }).find("not that task's prompt"),
+      std::string::npos);
+}

@@ -1,0 +1,177 @@
+// Reward hacks against the `math` verifier: a wrong answer must score exactly 0 (score 0.0,
+// correct false, never a verifier error), and the near misses beside each hack must keep
+// scoring 1. Two classes: values that lose their precision in floating point (overflow to
+// infinity, underflow to zero, big integers as doubles) and extraction that lets text that
+// is not one value score (a digit inside a word or a LaTeX expression, hedged answers).
+#include <gtest/gtest.h>
+
+#include "verifiers/registry.h"
+
+namespace r1 {
+namespace {
+
+enum class Wrap { AnswerTag, FreeText };
+
+struct Case {
+  const char* gold;
+  const char* answer;
+  Wrap wrap = Wrap::AnswerTag;
+};
+
+Verdict judge(Verifier& v, const Case& c) {
+  Task t;
+  t.answer = c.gold;
+  std::string completion = c.wrap == Wrap::AnswerTag
+                               ? "<think>work</think><answer>" + std::string(c.answer) + "</answer>"
+                               : std::string(c.answer);
+  return v.verify(t, completion);
+}
+
+std::string describe(const Case& c, const Verdict& d) {
+  return std::string("gold '") + c.gold + "' answer '" + c.answer + "'" +
+         (c.wrap == Wrap::FreeText ? " (free text)" : "") + ": " + d.to_json().dump();
+}
+
+// Every case scores exactly `score` (0 or 1), and none is a verifier error.
+void expect_score(const std::vector<Case>& cases, double score) {
+  auto v = make_verifier("math");
+  for (const Case& c : cases) {
+    Verdict d = judge(*v, c);
+    EXPECT_EQ(d.correct, score == 1.0) << describe(c, d);
+    EXPECT_EQ(d.score, score) << describe(c, d);
+    EXPECT_FALSE(d.verifier_error) << describe(c, d);
+  }
+}
+void expect_hacks_score_zero(const std::vector<Case>& cases) {
+  expect_score(cases, 0.0);
+}
+void expect_correct(const std::vector<Case>& cases) {
+  expect_score(cases, 1.0);
+}
+
+constexpr Wrap kFree = Wrap::FreeText;
+
+// Item 4 and its class: both sides overflow to infinity, underflow to zero, or round to the
+// same double, and then compare equal.
+TEST(MathHacks, PrecisionLossNeverMakesAWrongAnswerEqual) {
+  expect_hacks_score_zero({
+      {"\\sqrt{2}\\cdot 10^{400}", "7\\cdot 10^{400}"},  // both +inf as doubles
+      {"\\sqrt{2}\\cdot 10^{400}", "-7\\cdot 10^{400}"},
+      {"\\pi \\cdot 2^{5000}", "3\\cdot 2^{5000}"},
+      {"\\exp(1000)", "\\exp(1001)"},
+      {"\\sqrt{2}\\cdot 171!", "\\sqrt{2}\\cdot 172!"},    // the gamma function overflows
+      {"10^{400}x", "10^{401}x"},                          // +-inf at every point
+      {"\\sqrt{2}\\cdot 10^{-400}", "2\\cdot 10^{-400}"},  // both underflow to 0
+      {"\\sqrt{2}\\cdot 10^{-400}", "0"},
+      {"\\sqrt{2}\\cdot 10^{-30}", "7\\cdot 10^{-30}"},  // below an absolute tolerance floor
+      {"\\sqrt{2}\\cdot 10^{-30}", "0"},
+      {"10^{400}", "1.5\\cdot 10^{400}"},    // a decimal compared through to_double: inf
+      {"10^{-400}", "1.5\\cdot 10^{-400}"},  // ... and 0
+      {"10^{3000}", "10^{3000}+1"},          // beyond exact limits, then as doubles
+      {"2^{100000}", "2^{100000}+1"},
+      {"x+10^{20}", "x+10^{20}+1"},  // a big integer beside a variable, as doubles
+      {"10^{20}x", "(10^{20}+1)x"},
+      {"x + y = 10^{20}", "x + y = 10^{20} + 1"},
+      {"\\sin(10^{20}\\sqrt{2})", "0"},  // argument error larger than the period
+      {"x + y = \\sqrt{2}", "x + y = \\sqrt{2} + 10^{-7}"},  // ratios within 100 x the tolerance
+      {"x^2 + y^2 = \\pi", "x^2 + y^2 = \\pi + 10^{-7}"},
+  });
+}
+
+TEST(MathHacks, HugeAndTinyRightAnswersStillScore) {
+  expect_correct({
+      {"\\sqrt{2}\\cdot 10^{400}", "10^{400}\\sqrt{2}"},
+      {"\\sqrt{2}\\cdot 10^{400}", "\\sqrt{2\\cdot 10^{800}}"},
+      {"\\pi \\cdot 2^{5000}", "2^{5000}\\pi"},
+      {"\\sqrt{2}\\cdot 10^{-400}", "\\frac{\\sqrt{2}}{10^{400}}"},
+      {"\\sqrt{2}\\cdot 10^{-30}", "10^{-30}\\sqrt{2}"},
+      {"10^{400}", "1.0\\cdot 10^{400}"},
+      {"10^{-400}", "1.0\\cdot 10^{-400}"},
+      {"\\ln(10^{400})", "400\\ln 10"},
+      {"\\sqrt{2}\\cdot 300!", "300!\\sqrt{2}"},
+      {"2^{100000}", "4^{50000}"},
+      {"x+10^{20}", "10^{20}+x"},
+      {"10^{20}x", "x\\cdot 10^{20}"},
+      {"x + y = 10^{20}", "y - 10^{20} = -x"},
+      {"\\exp(1000)", "\\exp(500)^2"},
+      {"x + y = \\sqrt{2}", "2x + 2y = \\sqrt{8}"},
+  });
+}
+
+// Item 5 and its class: a number pulled out of text that is not a number.
+TEST(MathHacks, DigitsInsideWordsAndExpressionsDoNotScore) {
+  expect_hacks_score_zero({
+      {"2", "AZYUK2A"},
+      {"2", "AZYUK2A", kFree},
+      {"2", "$\\frac{1+\\sqrt{5}}{2}$", kFree},
+      {"2", "\\frac{1+\\sqrt{5}}{2}"},
+      {"2", "Answer: \\sqrt{2}"},
+      {"2", "Value: x^2"},
+      {"2", "the value x^2", kFree},
+      {"2", "H2O"},
+      {"2", "It is H2O", kFree},
+      {"2", "x2"},
+      {"10", "The value is 2^{10}"},
+      {"5", "we get \\sqrt{5}", kFree},
+  });
+}
+
+TEST(MathHacks, HedgedAnswersDoNotScore) {
+  expect_hacks_score_zero({
+      {"3", "2 or 3"},
+      {"3", "2 or 3", kFree},
+      {"3", "either 2 or 3"},
+      {"5", "1, 2, 3, 4, 5"},
+      {"5", "1, 2, 3, 4, 5", kFree},
+      {"3", "between 1 and 3", kFree},
+      {"3", "\\boxed{2} or \\boxed{3}"},
+      {"3", "\\boxed{2} or \\boxed{3}", kFree},
+      {"3", "The answer is 2. The answer is 3."},
+      {"3", "The answer is 2. Or maybe the answer is 3.", kFree},
+      {"3", "It is 2. Or 3.", kFree},
+      {"3", "It is 2.\nAlternatively 3", kFree},
+      {"18", "18 or more", kFree},
+  });
+}
+
+TEST(MathHacks, WordsThatChangeTheValueDoNotScore) {
+  expect_hacks_score_zero({
+      {"18", "not 18"},
+      {"18", "It is not 18."},
+      {"18", "at least 18"},
+      {"18", "more than 18"},
+      {"18", "It is not 18.", kFree},
+      {"18", "at least 18 of them", kFree},
+      {"2", "2 million"},
+      {"2", "2 thousand dollars"},
+  });
+}
+
+TEST(MathHacks, PlainAnswersStillScore) {
+  expect_correct({
+      {"10/9", "\\frac{10}{9}"},
+      {"0.4", ".4"},
+      {"1000", "1 000"},
+      {"1000", "1\\,000"},
+      {"1000000", "1 000 000"},
+      {"1234.5", "1 234.5"},
+      {"18", "She makes $18 every day."},
+      {"18", "The answer is 18."},
+      {"18", "18 dollars"},
+      {"2", "2nd"},
+      {"3", "\\boxed{3} and again \\boxed{3}"},
+      {"3", "x = 3"},
+      {"18", "so we get \\boxed{18}.", kFree},
+      {"18", "Thus, the answer is 18.", kFree},
+      {"18", "9 * 2 = 18", kFree},
+      {"18", "She sells 9 eggs.\nEach costs $2, so she makes 9 * 2 = $18.", kFree},
+      {"18", "She makes $18.", kFree},
+      {"26", "She has 13 eggs.\n#### 26", kFree},
+      {"-7", "value = -7 here", kFree},
+      {"2", "Box C is 11 - 9 = 2 dollars more than box B.", kFree},
+      {"7", "so that's 84/12 = 7 dozen eggs", kFree},
+  });
+}
+
+}  // namespace
+}  // namespace r1
