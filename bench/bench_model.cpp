@@ -85,7 +85,7 @@ int bench_model(int argc, char** argv) {
   }
   const int N = batch.num_tokens();
   std::vector<float> lp(N), dlp(N, -1.0f / N);
-  AdamW opt(model.table(), OptimizerConfig{});
+  AdamW opt(model.table(), OptimizerConfig{}, model.backend());
   auto train_step = [&] {
     model.zero_grad();
     model.forward(batch, lp.data());
@@ -101,14 +101,15 @@ int bench_model(int argc, char** argv) {
 
   // Decode: prefill P tokens per sequence (untimed), then time single-token steps.
   auto decode_tps = [&](int batch_size) {
-    KVCache<float> cache(cfg, batch_size, P + dsteps + 1);
+    KVCache<float> cache(cfg, batch_size, P + dsteps + 1, model.backend());
     std::vector<std::vector<int32_t>> prompts(batch_size, std::vector<int32_t>(P));
     std::vector<Model<float>::CachedSeq> entries;
     for (int b = 0; b < batch_size; ++b) {
       for (auto& t : prompts[b]) t = static_cast<int32_t>(rng.below(cfg.vocab_size));
       entries.push_back({cache.acquire(), prompts[b].data(), P});
     }
-    std::vector<float> logits(static_cast<size_t>(batch_size) * cfg.vocab_size);
+    DeviceBuffer<float> logits(model.backend().mem);
+    logits.resize(static_cast<size_t>(batch_size) * cfg.vocab_size);
     model.forward_cached(cache, entries, logits.data());
     std::vector<int32_t> next(batch_size, 1);
     for (int b = 0; b < batch_size; ++b) entries[b] = {b, &next[b], 1};

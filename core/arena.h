@@ -68,6 +68,15 @@ class AlignedBuffer {
 
 class Arena {
  public:
+  using AllocFn = void* (*)(size_t bytes);
+  using FreeFn = void (*)(void* p);
+  // Where the one allocation comes from: host memory unless a backend's allocator is given
+  // (before the first commit).
+  void use_allocator(AllocFn alloc, FreeFn free) {
+    R1_CHECK(!base_, "arena: allocator changed after its first allocation");
+    alloc_ = alloc;
+    free_ = free;
+  }
   // Plan mode: alloc() only counts bytes and returns nullptr.
   void begin_plan() {
     planning_ = true;
@@ -76,8 +85,10 @@ class Arena {
   // Allocates the planned size (only if it grew) and switches to placing mode.
   void commit() {
     if (offset_ > capacity_) {
-      std::free(base_);
-      base_ = static_cast<char*>(aligned_alloc_bytes(offset_));
+      free_(base_);
+      base_ = nullptr;
+      capacity_ = 0;
+      base_ = static_cast<char*>(alloc_(offset_));
       capacity_ = offset_;
     }
     planning_ = false;
@@ -94,12 +105,15 @@ class Arena {
   }
   size_t capacity() const { return capacity_; }
   size_t planned() const { return offset_; }  // bytes measured by the last plan (before commit)
-  ~Arena() { std::free(base_); }
+  ~Arena() { free_(base_); }
   Arena() = default;
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
 
  private:
+  static void free_host(void* p) { std::free(p); }
+  AllocFn alloc_ = aligned_alloc_bytes;
+  FreeFn free_ = free_host;
   char* base_ = nullptr;
   size_t capacity_ = 0;
   size_t offset_ = 0;

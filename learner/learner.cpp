@@ -93,7 +93,8 @@ struct Learner::Impl {
     WeightsPayload w;
     w.version = version;
     w.session = session;
-    w.params.assign(s.model->params(), s.model->params() + s.model->num_params());
+    w.params.resize(s.model->num_params());
+    s.model->read_params(w.params.data(), 0, w.params.size());
     for (int l = 0; l < s.model->config().num_hidden_layers; ++l) w.expert_bias.push_back(s.model->expert_bias(l));
     publish_weights(*weights, w);
     publish_seconds = now() - t0;
@@ -501,7 +502,7 @@ Learner::Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup)
     : impl_(new Impl(ctx, endpoints, std::move(setup))) {
   Impl& L = *impl_;
   if (L.cfg.grpo.uses_reference() && !L.s.reference) fail("learner: kl_beta is set but no reference model was given");
-  L.opt = std::make_unique<AdamW>(L.s.model->table(), L.cfg.optimizer);
+  L.opt = std::make_unique<AdamW>(L.s.model->table(), L.cfg.optimizer, L.s.model->backend());
   L.source = std::make_unique<TaskSource>(L.s.tasks);
   if (L.s.resume) {
     auto latest = find_latest_checkpoint(L.s.run_dir);

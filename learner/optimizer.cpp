@@ -27,11 +27,14 @@ json OptimizerConfig::to_json() const {
           {"grad_clip", grad_clip}};
 }
 
-AdamW::AdamW(const ParamTable& table, const OptimizerConfig& cfg)
-    : table_(table), cfg_(cfg), m_(table.total()), v_(table.total()) {}
+AdamW::AdamW(const ParamTable& table, const OptimizerConfig& cfg, const Backend<float>& backend)
+    : table_(table), cfg_(cfg), be_(backend), m_(backend.mem), v_(backend.mem) {
+  m_.resize(table.total());
+  v_.resize(table.total());
+}
 
 double AdamW::step(float* params, float* grads, double lr) {
-  double norm = cpu::clip_global_norm(grads, table_.total(), cfg_.grad_clip);
+  double norm = be_.ops.clip_global_norm(grads, table_.total(), cfg_.grad_clip);
   ++t_;
   cpu::AdamWHyper h;
   h.lr = lr;
@@ -40,7 +43,7 @@ double AdamW::step(float* params, float* grads, double lr) {
   h.eps = cfg_.eps;
   for (const auto& p : table_.params()) {
     h.weight_decay = p.decay ? cfg_.weight_decay : 0.0;
-    cpu::adamw_update(params + p.offset, grads + p.offset, m_.data() + p.offset, v_.data() + p.offset, p.numel, h,
+    be_.ops.adamw_update(params + p.offset, grads + p.offset, m_.data() + p.offset, v_.data() + p.offset, p.numel, h,
                       t_);
   }
   return norm;
@@ -49,9 +52,13 @@ double AdamW::step(float* params, float* grads, double lr) {
 void AdamW::save(const std::string& path) const {
   SafetensorsWriter w;
   w.set_metadata("step", std::to_string(t_));
+  // The writer keeps pointers until write(): host copies of both moments.
+  std::vector<float> m(m_.size()), v(v_.size());
+  m_.download(m.data(), 0, m.size());
+  v_.download(v.data(), 0, v.size());
   for (const auto& p : table_.params()) {
-    w.add_f32(p.name + ".exp_avg", p.shape, m_.data() + p.offset);
-    w.add_f32(p.name + ".exp_avg_sq", p.shape, v_.data() + p.offset);
+    w.add_f32(p.name + ".exp_avg", p.shape, m.data() + p.offset);
+    w.add_f32(p.name + ".exp_avg_sq", p.shape, v.data() + p.offset);
   }
   w.write(path);
 }
@@ -65,9 +72,13 @@ void AdamW::load(const std::string& path) {
   } catch (const std::exception&) {
     fail(path, ": metadata 'step' is not a number: '", it->second, "'");
   }
+  std::vector<float> host;
   for (const auto& p : table_.params()) {
-    f.read_f32(p.name + ".exp_avg", p.shape, m_.data() + p.offset);
-    f.read_f32(p.name + ".exp_avg_sq", p.shape, v_.data() + p.offset);
+    host.resize(p.numel);
+    f.read_f32(p.name + ".exp_avg", p.shape, host.data());
+    m_.upload(host.data(), p.offset, p.numel);
+    f.read_f32(p.name + ".exp_avg_sq", p.shape, host.data());
+    v_.upload(host.data(), p.offset, p.numel);
   }
 }
 

@@ -1,12 +1,12 @@
-// AdamW over the model's flat parameter buffer. Moments share the parameter table's layout;
-// weight decay applies only to tensors marked `decay` (matrices and embeddings, not norms or
-// biases). Gradients are clipped by their global norm before the update.
+// AdamW over the model's flat parameter buffer. Moments share the parameter table's layout and
+// live in the backend's memory, where the update runs (the model's backend: params and grads
+// are its pointers); weight decay applies only to tensors marked `decay` (matrices and
+// embeddings, not norms or biases). Gradients are clipped by their global norm before the update.
 #pragma once
 #include <string>
 
-#include "core/arena.h"
 #include "core/json.h"
-#include "kernels/cpu/adamw.h"
+#include "kernels/backend.h"
 #include "model/param_table.h"
 
 namespace r1 {
@@ -22,7 +22,7 @@ struct OptimizerConfig {
 
 class AdamW {
  public:
-  AdamW(const ParamTable& table, const OptimizerConfig& cfg);
+  AdamW(const ParamTable& table, const OptimizerConfig& cfg, const Backend<float>& backend = cpu_backend<float>());
 
   // Clips grads in place, updates params with learning rate `lr`, and returns the global
   // gradient norm before clipping.
@@ -38,7 +38,8 @@ class AdamW {
  private:
   const ParamTable& table_;
   OptimizerConfig cfg_;
-  AlignedBuffer<float> m_, v_;
+  const Backend<float>& be_;
+  DeviceBuffer<float> m_, v_;
   long t_ = 0;
 };
 

@@ -127,7 +127,7 @@ SftResult run_sft(const SftConfig& cfg, const SftOptions& opts) {
   res.total_steps = total;
   res.examples = n;
 
-  AdamW opt(model.table(), cfg.optimizer);
+  AdamW opt(model.table(), cfg.optimizer, model.backend());
   int64_t start = 0;
   double elapsed_before = 0;
   const auto latest = find_latest_checkpoint(res.run_dir);

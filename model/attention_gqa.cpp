@@ -1,14 +1,9 @@
 // Grouped-query attention's projections (Qwen2, Qwen3, Qwen3-MoE, r1_moe): one fused GEMM for
 // q, k and v (their weights are adjacent in the parameter table), optional biases, optional
 // per-head q/k RMSNorm, then rotate-half RoPE on every head.
-#include <cstring>
-
-#include "kernels/ops.h"
 #include "model/model_acts.h"
 
 namespace r1 {
-
-using namespace r1::cpu;
 
 template <typename T>
 void Model<T>::gqa_project(int l, LayerActs& la, Scratch& s, const int32_t* positions, int N) {
@@ -17,24 +12,16 @@ void Model<T>::gqa_project(int l, LayerActs& la, Scratch& s, const int32_t* posi
   const T* W = params_.data();
   const int C = c.hidden_size, Q = c.q_dim(), KV = c.k_dim(), H = c.num_attention_heads,
             KVH = c.num_key_value_heads, D = c.head_dim, QKV = Q + 2 * KV;
-  linear_forward(s.qkv, la.ln1, W + lp.qkv, c.attention_bias ? W + lp.qkv_bias : (const T*)nullptr, N, C, QKV);
+  op_.linear_forward(s.qkv, la.ln1, W + lp.qkv, c.attention_bias ? W + lp.qkv_bias : (const T*)nullptr, N, C, QKV);
   // Split into contiguous arrays.
-  T* qdst = c.qk_norm ? la.q_in : la.q;
-  T* kdst = c.qk_norm ? la.k_in : la.k;
-#pragma omp parallel for if (N > 64)
-  for (int n = 0; n < N; ++n) {
-    const T* row = s.qkv + static_cast<size_t>(n) * QKV;
-    std::memcpy(qdst + static_cast<size_t>(n) * Q, row, sizeof(T) * Q);
-    std::memcpy(kdst + static_cast<size_t>(n) * KV, row + Q, sizeof(T) * KV);
-    std::memcpy(la.v + static_cast<size_t>(n) * KV, row + Q + KV, sizeof(T) * KV);
-  }
+  op_.split3(c.qk_norm ? la.q_in : la.q, Q, c.qk_norm ? la.k_in : la.k, KV, la.v, KV, s.qkv, N);
   if (c.qk_norm) {
     const T eps = static_cast<T>(c.rms_norm_eps);
-    rmsnorm_forward(la.q, la.q_rstd, la.q_in, W + lp.q_norm, N * H, D, eps);
-    rmsnorm_forward(la.k, la.k_rstd, la.k_in, W + lp.k_norm, N * KVH, D, eps);
+    op_.rmsnorm_forward(la.q, la.q_rstd, la.q_in, W + lp.q_norm, N * H, D, eps);
+    op_.rmsnorm_forward(la.k, la.k_rstd, la.k_in, W + lp.k_norm, N * KVH, D, eps);
   }
-  rope_forward(la.q, positions, N, H, D, rope_);
-  rope_forward(la.k, positions, N, KVH, D, rope_);
+  rope(la.q, positions, N, H, D);
+  rope(la.k, positions, N, KVH, D);
 }
 
 template <typename T>
@@ -46,24 +33,18 @@ void Model<T>::gqa_project_backward(int l, LayerActs& la, T* dln1, int N) {
   Scratch& s = *scratch_;
   const int C = c.hidden_size, Q = c.q_dim(), KV = c.k_dim(), H = c.num_attention_heads,
             KVH = c.num_key_value_heads, D = c.head_dim, QKV = Q + 2 * KV;
-  rope_backward(s.dq, pos_.data(), N, H, D, rope_);
-  rope_backward(s.dk, pos_.data(), N, KVH, D, rope_);
+  rope_backward(s.dq, pos_, N, H, D);
+  rope_backward(s.dk, pos_, N, KVH, D);
   const T* dq = s.dq;
   const T* dk = s.dk;
   if (c.qk_norm) {
-    rmsnorm_backward(s.dq_in, G + lp.q_norm, s.dq, la.q_in, W + lp.q_norm, la.q_rstd, N * H, D, false);
-    rmsnorm_backward(s.dk_in, G + lp.k_norm, s.dk, la.k_in, W + lp.k_norm, la.k_rstd, N * KVH, D, false);
+    op_.rmsnorm_backward(s.dq_in, G + lp.q_norm, s.dq, la.q_in, W + lp.q_norm, la.q_rstd, N * H, D, false);
+    op_.rmsnorm_backward(s.dk_in, G + lp.k_norm, s.dk, la.k_in, W + lp.k_norm, la.k_rstd, N * KVH, D, false);
     dq = s.dq_in;
     dk = s.dk_in;
   }
-#pragma omp parallel for if (N > 64)
-  for (int n = 0; n < N; ++n) {
-    T* row = s.dqkv + static_cast<size_t>(n) * QKV;
-    std::memcpy(row, dq + static_cast<size_t>(n) * Q, sizeof(T) * Q);
-    std::memcpy(row + Q, dk + static_cast<size_t>(n) * KV, sizeof(T) * KV);
-    std::memcpy(row + Q + KV, s.dv + static_cast<size_t>(n) * KV, sizeof(T) * KV);
-  }
-  linear_backward(dln1, G + lp.qkv, c.attention_bias ? G + lp.qkv_bias : (T*)nullptr, s.dqkv, la.ln1, W + lp.qkv, N,
+  op_.concat3(s.dqkv, dq, Q, dk, KV, s.dv, KV, N);
+  op_.linear_backward(dln1, G + lp.qkv, c.attention_bias ? G + lp.qkv_bias : (T*)nullptr, s.dqkv, la.ln1, W + lp.qkv, N,
                   C, QKV, false);
 }
 

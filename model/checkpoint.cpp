@@ -1,5 +1,6 @@
 #include "model/checkpoint.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -69,9 +70,12 @@ bool read_fused_experts(const WeightSource& src, Model<float>& model, int l, std
   }
   const LayerParams& lp = model.table().layer(l);
   const size_t gu_n = static_cast<size_t>(2 * F * C), dn_n = static_cast<size_t>(C * F);
+  std::vector<float> host(std::max(gu_n, dn_n));
   for (int64_t e = 0; e < E; ++e) {
-    read_slice(*gu, e * gu_n, gu_n, model.params() + lp.expert_gate_up[e]);
-    read_slice(*dn, e * dn_n, dn_n, model.params() + lp.expert_down[e]);
+    read_slice(*gu, e * gu_n, gu_n, host.data());
+    model.write_params(host.data(), lp.expert_gate_up[e], gu_n);
+    read_slice(*dn, e * dn_n, dn_n, host.data());
+    model.write_params(host.data(), lp.expert_down[e], dn_n);
   }
   return true;
 }
@@ -85,11 +89,15 @@ void save_model(const std::string& dir, const Model<float>& model, DType dtype) 
   const ModelConfig& cfg = model.config();
   SafetensorsWriter w;
   w.set_metadata("format", "pt");
+  // The writer keeps pointers until write(): one host copy of all parameters.
+  std::vector<float> host(model.num_params());
+  model.read_params(host.data(), 0, host.size());
   for (const auto& p : model.table().params()) {
-    w.add_f32(p.name, p.shape, model.params() + p.offset, is_router(p.name) ? DType::F32 : dtype);
+    w.add_f32(p.name, p.shape, host.data() + p.offset, is_router(p.name) ? DType::F32 : dtype);
   }
+  std::vector<std::vector<float>> biases(cfg.num_hidden_layers);
   for (int l = 0; l < cfg.num_hidden_layers; ++l) {
-    const auto& bias = model.expert_bias(l);
+    const auto& bias = biases[l] = model.expert_bias(l);
     if (!bias.empty()) {
       w.add_f32(ParamTable::expert_bias_name(l), {static_cast<int64_t>(bias.size())}, bias.data(), DType::F32);
     }
@@ -113,8 +121,10 @@ void load_weights(const WeightSource& src, Model<float>& model) {
   for (int l = 0; l < cfg.num_hidden_layers; ++l) {
     if (cfg.is_moe_layer(l) && read_fused_experts(src, model, l, expected)) fused_layers.insert(cat("model.layers.", l, ".mlp.experts."));
   }
+  std::vector<float> host;
   for (const auto& p : model.table().params()) {
-    float* dst = model.params() + p.offset;
+    host.resize(p.numel);
+    float* dst = host.data();
     const size_t cut = p.name.find(".mlp.experts.");
     const bool fused = cut != std::string::npos &&
                        fused_layers.count(p.name.substr(0, cut + std::string(".mlp.experts.").size()));
@@ -122,21 +132,25 @@ void load_weights(const WeightSource& src, Model<float>& model) {
       expected.insert(p.name);
       if (!src.find(p.name)) fail(src.description(), ": missing tensor '", p.name, "' (shape ", shape_str(p.shape), ")");
       src.read_f32(p.name, p.shape, dst);
+    } else {
+      model.read_params(dst, p.offset, p.numel);  // written by read_fused_experts
     }
     for (size_t i = 0; i < p.numel; ++i) {
       if (!std::isfinite(dst[i])) {
         fail(src.file_of(p.name), ": tensor '", p.name, "' holds a non-finite value at index ", i, " (corrupted?)");
       }
     }
+    if (!fused) model.write_params(dst, p.offset, p.numel);
   }
   for (int l = 0; l < cfg.num_hidden_layers; ++l) {
-    auto& bias = model.expert_bias(l);
+    std::vector<float> bias = model.expert_bias(l);
     if (bias.empty()) continue;
     std::string name = ParamTable::expert_bias_name(l);
     expected.insert(name);
     // Checkpoints without balancing state start from a zero bias.
     std::fill(bias.begin(), bias.end(), 0.0f);
     if (src.find(name)) src.read_f32(name, {static_cast<int64_t>(bias.size())}, bias.data());
+    model.set_expert_bias(l, bias);
   }
   for (const auto& [name, file] : src.tensors()) {
     if (expected.count(name) || harmless(name, cfg)) continue;

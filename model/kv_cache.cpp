@@ -6,22 +6,44 @@
 namespace r1 {
 
 template <typename T>
-KVCache<T>::KVCache(const ModelConfig& cfg, int slots, int max_len)
+KVCache<T>::KVCache(const ModelConfig& cfg, int slots, int max_len, const Backend<T>& backend, int block_size,
+                    int num_blocks)
     : layers_(cfg.num_hidden_layers),
       slots_(slots),
       max_len_(max_len),
+      block_size_(block_size),
+      max_blocks_(0),
+      num_blocks_(0),
       k_row_(static_cast<size_t>(cfg.k_dim())),
-      v_row_(static_cast<size_t>(cfg.v_dim())) {
+      v_row_(static_cast<size_t>(cfg.v_dim())),
+      k_(backend.mem),
+      v_(backend.mem),
+      table_dev_(backend.mem) {
   if (slots <= 0) fail("KV cache: slots must be positive, got ", slots);
   if (max_len <= 0 || max_len > cfg.max_position_embeddings) {
     fail("KV cache: max_len ", max_len, " must be in [1, max_position_embeddings=", cfg.max_position_embeddings, "]");
   }
-  const size_t n = static_cast<size_t>(layers_) * slots_ * max_len_;
-  allocating(double(n) * (k_row_ + v_row_) * sizeof(T),
+  if (block_size <= 0) fail("KV cache: block_size must be positive, got ", block_size);
+  max_blocks_ = (max_len + block_size - 1) / block_size;
+  const long long full = static_cast<long long>(slots) * max_blocks_;
+  if (num_blocks < 0) fail("KV cache: num_blocks must be >= 0, got ", num_blocks);
+  if (num_blocks > 0 && num_blocks < max_blocks_) {
+    fail("KV cache: ", num_blocks, " blocks cannot hold even one sequence of ", max_len, " tokens (", max_blocks_,
+         " blocks of ", block_size, ")");
+  }
+  if (full > INT32_MAX) fail("KV cache: ", slots, " slots x ", max_blocks_, " blocks is too many");
+  num_blocks_ = num_blocks > 0 ? num_blocks : static_cast<int>(full);
+  const size_t rows = static_cast<size_t>(layers_) * pool_rows();
+  allocating(double(rows) * (k_row_ + v_row_) * sizeof(T),
              [&] { return cat("a KV cache of ", slots, " slots x ", max_len, " tokens"); }, [&] {
-               k_.resize(n * k_row_, false);
-               v_.resize(n * v_row_, false);
+               k_.resize(rows * k_row_);
+               v_.resize(rows * v_row_);
              });
+  table_.assign(static_cast<size_t>(slots) * max_blocks_, -1);
+  table_dev_.resize(table_.size());
+  free_.resize(num_blocks_);
+  // Taken from the back: block 0 first.
+  for (int b = 0; b < num_blocks_; ++b) free_[b] = num_blocks_ - 1 - b;
   len_.assign(slots, 0);
   used_.assign(slots, 0);
 }
@@ -30,6 +52,14 @@ template <typename T>
 int KVCache<T>::free_slots() const {
   int n = 0;
   for (char u : used_) n += !u;
+  return n;
+}
+
+template <typename T>
+int KVCache<T>::blocks_held(int slot) const {
+  const int32_t* row = table_.data() + static_cast<size_t>(slot) * max_blocks_;
+  int n = 0;
+  while (n < max_blocks_ && row[n] >= 0) ++n;
   return n;
 }
 
@@ -48,14 +78,50 @@ int KVCache<T>::acquire() {
 template <typename T>
 void KVCache<T>::release(int slot) {
   R1_CHECK(slot >= 0 && slot < slots_ && used_[slot], "release of slot ", slot, " that is not in use");
+  truncate(slot, 0);
   used_[slot] = 0;
-  len_[slot] = 0;
 }
 
 template <typename T>
 void KVCache<T>::truncate(int slot, int len) {
+  R1_CHECK(slot >= 0 && slot < slots_ && used_[slot], "truncate of slot ", slot, " that is not in use");
   R1_CHECK(len >= 0 && len <= len_[slot], "truncate slot ", slot, " to ", len, " beyond its length ", len_[slot]);
   len_[slot] = len;
+  const int keep = (len + block_size_ - 1) / block_size_;
+  int32_t* row = table_.data() + static_cast<size_t>(slot) * max_blocks_;
+  for (int i = blocks_held(slot) - 1; i >= keep; --i) {
+    free_.push_back(row[i]);
+    row[i] = -1;
+    table_dirty_ = true;
+  }
+}
+
+template <typename T>
+void KVCache<T>::reserve(int slot, int len) {
+  R1_CHECK(slot >= 0 && slot < slots_ && used_[slot], "reserve in slot ", slot, " that is not in use");
+  if (len > max_len_) fail("KV cache: slot ", slot, " would hold ", len, " tokens, more than the cache's ", max_len_);
+  const int need = (len + block_size_ - 1) / block_size_;
+  int32_t* row = table_.data() + static_cast<size_t>(slot) * max_blocks_;
+  const int have = blocks_held(slot);
+  // All or nothing: a failed reserve leaves the slot as it was.
+  if (need - have > static_cast<int>(free_.size())) {
+    fail("KV cache: slot ", slot, " needs ", need - have, " more blocks of ", block_size_, " tokens; the pool of ",
+         num_blocks_, " has ", free_.size(), " free");
+  }
+  for (int i = have; i < need; ++i) {
+    row[i] = free_.back();
+    free_.pop_back();
+    table_dirty_ = true;
+  }
+}
+
+template <typename T>
+const int32_t* KVCache<T>::block_table() {
+  if (table_dirty_) {
+    table_dev_.upload(table_.data(), 0, table_.size());
+    table_dirty_ = false;
+  }
+  return table_dev_.data();
 }
 
 template class KVCache<float>;

@@ -1,11 +1,13 @@
 #include "model/memory_estimate.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <set>
 
 #include "core/error.h"
 #include "core/memory_limit.h"
+#include "model/kv_cache.h"
 
 namespace r1 {
 
@@ -112,7 +114,9 @@ double param_table_bytes(const ModelConfig& c) {
 
 double kv_cache_bytes(const ModelConfig& c, double slots, double max_len) {
   const Dims d = dims(c);
-  return d.L * slots * max_len * (d.K + d.Vd) * kFloat;
+  // Whole blocks of KVCache::kDefaultBlockSize tokens per slot.
+  const double block = KVCache<float>::kDefaultBlockSize;
+  return d.L * slots * std::ceil(max_len / block) * block * (d.K + d.Vd) * kFloat;
 }
 
 double train_activation_bytes_per_token(const ModelConfig& c) {

@@ -3,17 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "core/error.h"
 #include "core/memory_limit.h"
 #include "core/rng.h"
-#include "kernels/ops.h"
 #include "model/memory_estimate.h"
 #include "model/model_acts.h"
 
 namespace r1 {
-
-using namespace r1::cpu;
 
 namespace {
 // Checks the config, and that its parameters fit the memory limit, before any member is sized
@@ -28,18 +26,46 @@ const ModelConfig& validated(const ModelConfig& c) {
 }  // namespace
 
 template <typename T>
-Model<T>::Model(const ModelConfig& cfg)
-    : cfg_(validated<T>(cfg)), table_(cfg), rope_(cfg.max_position_embeddings, cfg.rope_dim(), cfg.rope_theta) {
+Model<T>::Model(const ModelConfig& cfg, const Backend<T>& backend)
+    : be_(backend),
+      op_(backend.ops),
+      cfg_(validated<T>(cfg)),
+      table_(cfg),
+      params_(backend.mem),
+      grads_(backend.mem),
+      bias_(backend.mem),
+      rope_cos_(backend.mem),
+      rope_sin_(backend.mem) {
+  if constexpr (std::is_same_v<T, double>) {
+    R1_CHECK(&backend == &cpu_backend<double>(), "Model<double> is the CPU reference; backend '", backend.name,
+             "' cannot run it");
+  }
   allocating(double(table_.total()) * sizeof(T), [&] { return cat("the model's ", table_.total(), " parameters"); },
              [&] { params_.resize(table_.total()); });
-  expert_bias_.resize(cfg.num_hidden_layers);
+  bias_off_.assign(cfg.num_hidden_layers, 0);
+  bias_n_.assign(cfg.num_hidden_layers, 0);
   load_.resize(cfg.num_hidden_layers);
+  size_t bias_total = 0;
   for (int l = 0; l < cfg.num_hidden_layers; ++l) {
     if (cfg.is_moe_layer(l)) {
-      if (cfg.has_expert_bias()) expert_bias_[l].assign(cfg.n_routed_experts, 0.0f);
+      if (cfg.has_expert_bias()) {
+        bias_off_[l] = bias_total;
+        bias_n_[l] = cfg.n_routed_experts;
+        bias_total += cfg.n_routed_experts;
+      }
       load_[l].assign(cfg.n_routed_experts, 0);
     }
   }
+  bias_.resize(bias_total);  // zeroed
+  {
+    const cpu::RopeTable<T> rope(cfg.max_position_embeddings, cfg.rope_dim(), cfg.rope_theta);
+    rope_cos_.resize(rope.cos.size());
+    rope_sin_.resize(rope.sin.size());
+    rope_cos_.upload(rope.cos.data(), 0, rope.cos.size());
+    rope_sin_.upload(rope.sin.data(), 0, rope.sin.size());
+  }
+  train_arena_.use_allocator(backend.mem.alloc, backend.mem.free);
+  infer_arena_.use_allocator(backend.mem.alloc, backend.mem.free);
   router_.n_experts = cfg.n_routed_experts;
   router_.top_k = cfg.num_experts_per_tok;
   router_.sigmoid = cfg.scoring_func == "sigmoid";
@@ -63,27 +89,67 @@ T* Model<T>::param(const std::string& name) {
 }
 
 template <typename T>
+void Model<T>::read_params(T* host, size_t offset, size_t n) const {
+  R1_CHECK(offset <= table_.total() && n <= table_.total() - offset, "read_params: [", offset, ", +", n,
+           ") outside the ", table_.total(), " parameters");
+  params_.download(host, offset, n);
+}
+
+template <typename T>
+void Model<T>::write_params(const T* host, size_t offset, size_t n) {
+  R1_CHECK(offset <= table_.total() && n <= table_.total() - offset, "write_params: [", offset, ", +", n,
+           ") outside the ", table_.total(), " parameters");
+  params_.upload(host, offset, n);
+}
+
+template <typename T>
+std::vector<float> Model<T>::expert_bias(int layer) const {
+  std::vector<float> out(bias_n_.at(layer));
+  bias_.download(out.data(), bias_off_[layer], out.size());
+  return out;
+}
+
+template <typename T>
+void Model<T>::set_expert_bias(int layer, const std::vector<float>& bias) {
+  if (bias.size() != bias_n_.at(layer)) {
+    fail("expert bias of layer ", layer, ": ", bias.size(), " values given, the layer has ", bias_n_[layer]);
+  }
+  bias_.upload(bias.data(), bias_off_[layer], bias.size());
+}
+
+template <typename T>
 void Model<T>::copy_weights_from(const Model& other) {
   if (other.cfg_.to_json() != cfg_.to_json()) fail("copy_weights_from: the two models have different configs");
-  std::copy(other.params_.begin(), other.params_.end(), params_.begin());
-  expert_bias_ = other.expert_bias_;
+  if (&other.be_ == &be_) {
+    be_.mem.copy(params_.data(), other.params_.data(), params_.size() * sizeof(T));
+    be_.mem.copy(bias_.data(), other.bias_.data(), bias_.size() * sizeof(float));
+    return;
+  }
+  std::vector<T> host(params_.size());
+  other.read_params(host.data(), 0, host.size());
+  write_params(host.data(), 0, host.size());
+  for (int l = 0; l < cfg_.num_hidden_layers; ++l) {
+    if (bias_n_[l] > 0) set_expert_bias(l, other.expert_bias(l));
+  }
 }
 
 template <typename T>
 void Model<T>::init_weights(uint64_t seed) {
+  std::vector<T> w;
   for (const auto& p : table_.params()) {
-    T* w = params_.data() + p.offset;
+    w.resize(p.numel);
     switch (p.init) {
-      case ParamInfo::Ones: std::fill(w, w + p.numel, T(1)); break;
-      case ParamInfo::Zeros: std::fill(w, w + p.numel, T(0)); break;
+      case ParamInfo::Ones: std::fill(w.begin(), w.end(), T(1)); break;
+      case ParamInfo::Zeros: std::fill(w.begin(), w.end(), T(0)); break;
       case ParamInfo::Normal: {
         Rng rng(seed, hash64(p.name));
         for (size_t i = 0; i < p.numel; ++i) w[i] = static_cast<T>(rng.normal() * cfg_.initializer_range);
         break;
       }
     }
+    write_params(w.data(), p.offset, p.numel);
   }
-  for (auto& b : expert_bias_) std::fill(b.begin(), b.end(), 0.0f);
+  bias_.zero();
   reset_expert_load();
 }
 
@@ -95,6 +161,16 @@ void Model<T>::zero_grad() {
   } else {
     grads_.zero();
   }
+}
+
+template <typename T>
+void Model<T>::rope(T* x, const int32_t* pos, int N, int H, int D, cpu::RopeLayout layout) {
+  op_.rope_forward(x, pos, N, H, D, rope_cos_.data(), rope_sin_.data(), cfg_.max_position_embeddings, layout);
+}
+
+template <typename T>
+void Model<T>::rope_backward(T* dx, const int32_t* pos, int N, int H, int D, cpu::RopeLayout layout) {
+  op_.rope_backward(dx, pos, N, H, D, rope_cos_.data(), rope_sin_.data(), cfg_.max_position_embeddings, layout);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,6 +302,13 @@ void Model<T>::plan_train(int N, int S) {
     rstdf_ = a.alloc<T>(n);
     logits_ = a.alloc<T>(n * V);
     lse_ = a.alloc<T>(n);
+    lp_ = a.alloc<T>(n);
+    dlp_ = a.alloc<T>(n);
+    ent_ = a.alloc<T>(n);
+    tokens_ = a.alloc<int32_t>(n);
+    targets_ = a.alloc<int32_t>(n);
+    pos_ = a.alloc<int32_t>(n);
+    cu_ = a.alloc<int32_t>(n + 1);
   };
   train_arena_.begin_plan();
   layout(train_arena_);
@@ -241,6 +324,12 @@ void Model<T>::plan_infer(int N) {
   auto layout = [&](Arena& a) {
     layout_layer(a, *infer_acts_, N, 0, false);
     layout_scratch(a, *infer_scratch_, N, false);
+    const size_t n = static_cast<size_t>(N);
+    in_tokens_ = a.alloc<int32_t>(n);
+    in_pos_ = a.alloc<int32_t>(n);
+    in_slot_ = a.alloc<int32_t>(n);
+    in_kvlen_ = a.alloc<int32_t>(n);
+    in_rows_ = a.alloc<int32_t>(n);
   };
   infer_arena_.begin_plan();
   layout(infer_arena_);
@@ -260,10 +349,9 @@ T Model<T>::attention_scale() const {
 
 template <typename T>
 void Model<T>::attention_forward(int l, LayerActs& la, const int32_t* positions, int N, const int32_t* cu, int S,
-                                 KVCache<T>* cache, const std::vector<CachedSeq>* entries) {
+                                 KVCache<T>* cache) {
   const ModelConfig& c = cfg_;
   const int H = c.num_attention_heads, KVH = c.attn_kv_heads(), Dqk = c.qk_head_size(), Dv = c.v_head_size();
-  const size_t K = c.k_dim(), V = c.v_dim();
   Scratch& s = cache ? *infer_scratch_ : *scratch_;
   if (c.mla()) {
     mla_project(l, la, s, positions, N);
@@ -272,26 +360,15 @@ void Model<T>::attention_forward(int l, LayerActs& la, const int32_t* positions,
   }
   const T scale = attention_scale();
   if (!cache) {
-    cpu::attention_forward(la.att, la.lse, la.q, la.k, la.v, cu, S, H, KVH, Dqk, Dv, scale);
+    op_.attention_forward(la.att, la.lse, la.q, la.k, la.v, cu, S, H, KVH, Dqk, Dv, scale);
     return;
   }
   // Write this step's keys and values into the cache, then attend over each slot's prefix.
-  std::vector<const T*> krows(N), vrows(N);
-  std::vector<int32_t> kv_len(N);
-  int t = 0;
-  for (const auto& e : *entries) {
-    T* kc = cache->k(l, e.slot);
-    T* vc = cache->v(l, e.slot);
-    for (int i = 0; i < e.n; ++i, ++t) {
-      const int p = positions[t];
-      std::memcpy(kc + static_cast<size_t>(p) * K, la.k + static_cast<size_t>(t) * K, sizeof(T) * K);
-      std::memcpy(vc + static_cast<size_t>(p) * V, la.v + static_cast<size_t>(t) * V, sizeof(T) * V);
-      krows[t] = kc;
-      vrows[t] = vc;
-      kv_len[t] = p + 1;
-    }
-  }
-  attention_cached_forward(la.att, la.q, krows.data(), vrows.data(), kv_len.data(), N, H, KVH, Dqk, Dv, scale);
+  const int32_t* table = cache->block_table();
+  op_.kv_cache_write(cache->k_pool(l), cache->v_pool(l), la.k, la.v, table, cache->max_blocks(), cache->block_size(),
+                     in_slot_, positions, N, c.k_dim(), c.v_dim());
+  op_.attention_paged_forward(la.att, la.q, cache->k_pool(l), cache->v_pool(l), table, cache->max_blocks(),
+                              cache->block_size(), in_slot_, in_kvlen_, N, H, KVH, Dqk, Dv, scale);
 }
 
 template <typename T>
@@ -302,56 +379,55 @@ void Model<T>::ffn_forward(int l, LayerActs& la, T* out, int N, bool train) {
   const int C = c.hidden_size;
   if (!c.is_moe_layer(l)) {
     const int F = c.intermediate_size;
-    linear_forward(la.gu, la.ln2, W + lp.gate_up, (const T*)nullptr, N, C, 2 * F);
-    swiglu_forward(la.h, la.gu, N, F);
-    linear_forward(out, la.h, W + lp.down, (const T*)nullptr, N, F, C);
+    op_.linear_forward(la.gu, la.ln2, W + lp.gate_up, (const T*)nullptr, N, C, 2 * F);
+    op_.swiglu_forward(la.h, la.gu, N, F);
+    op_.linear_forward(out, la.h, W + lp.down, (const T*)nullptr, N, F, C);
     return;
   }
   const int E = c.n_routed_experts, K = c.num_experts_per_tok, Fm = c.moe_intermediate_size;
-  linear_forward(la.r_logits, la.ln2, W + lp.router, (const T*)nullptr, N, C, E);
-  const float* bias = expert_bias_[l].empty() ? nullptr : expert_bias_[l].data();
-  router_forward(la.r_scores, la.r_idx, la.r_w, la.r_logits, bias, router_, N);
-  dispatch_plan(la.plan, la.r_idx, N, K, E);
+  op_.linear_forward(la.r_logits, la.ln2, W + lp.router, (const T*)nullptr, N, C, E);
+  op_.router_forward(la.r_scores, la.r_idx, la.r_w, la.r_logits, bias_of(l), router_, N);
+  op_.dispatch_plan(la.plan, la.r_idx, N, K, E);
   if (train) {
     for (int e = 0; e < E; ++e) load_[l][e] += la.plan.count[e];
   }
-  moe_gather(la.xs, la.ln2, la.plan, C);
+  op_.moe_gather(la.xs, la.ln2, la.plan, C);
   for (int e = 0; e < E; ++e) {
     const size_t off = la.plan.offset[e];
-    linear_forward(la.gus + off * 2 * Fm, la.xs + off * C, W + lp.expert_gate_up[e], (const T*)nullptr,
+    op_.linear_forward(la.gus + off * 2 * Fm, la.xs + off * C, W + lp.expert_gate_up[e], (const T*)nullptr,
                    la.plan.count[e], C, 2 * Fm);
   }
-  swiglu_forward(la.hs, la.gus, N * K, Fm);
+  op_.swiglu_forward(la.hs, la.gus, N * K, Fm);
   for (int e = 0; e < E; ++e) {
     const size_t off = la.plan.offset[e];
-    linear_forward(la.ys + off * C, la.hs + off * Fm, W + lp.expert_down[e], (const T*)nullptr, la.plan.count[e],
+    op_.linear_forward(la.ys + off * C, la.hs + off * Fm, W + lp.expert_down[e], (const T*)nullptr, la.plan.count[e],
                    Fm, C);
   }
-  moe_combine_forward(out, la.ys, la.r_w, la.plan, C, false);
+  op_.moe_combine_forward(out, la.ys, la.r_w, la.plan, C, false);
   if (c.n_shared_experts > 0) {
     const int Fs = c.shared_intermediate();
-    linear_forward(la.sgu, la.ln2, W + lp.shared_gate_up, (const T*)nullptr, N, C, 2 * Fs);
-    swiglu_forward(la.sh, la.sgu, N, Fs);
-    gemm<T>(false, true, N, C, Fs, T(1), la.sh, Fs, W + lp.shared_down, Fs, T(1), out, C);
+    op_.linear_forward(la.sgu, la.ln2, W + lp.shared_gate_up, (const T*)nullptr, N, C, 2 * Fs);
+    op_.swiglu_forward(la.sh, la.sgu, N, Fs);
+    op_.gemm(false, true, N, C, Fs, T(1), la.sh, Fs, W + lp.shared_down, Fs, T(1), out, C);
   }
 }
 
 template <typename T>
 void Model<T>::block_forward(int l, LayerActs& la, const T* x_in, T* x_out, const int32_t* positions, int N,
-                             const int32_t* cu, int S, KVCache<T>* cache, const std::vector<CachedSeq>* entries) {
+                             const int32_t* cu, int S, KVCache<T>* cache) {
   const ModelConfig& c = cfg_;
   const LayerParams& lp = table_.layer(l);
   const T* W = params_.data();
   const int C = c.hidden_size, O = c.o_dim();
   const T eps = static_cast<T>(c.rms_norm_eps);
   const size_t NC = static_cast<size_t>(N) * C;
-  rmsnorm_forward(la.ln1, la.rstd1, x_in, W + lp.ln1, N, C, eps);
-  attention_forward(l, la, positions, N, cu, S, cache, entries);
-  linear_forward(la.x_mid, la.att, W + lp.o_proj, (const T*)nullptr, N, O, C);
-  for (size_t i = 0; i < NC; ++i) la.x_mid[i] += x_in[i];
-  rmsnorm_forward(la.ln2, la.rstd2, la.x_mid, W + lp.ln2, N, C, eps);
+  op_.rmsnorm_forward(la.ln1, la.rstd1, x_in, W + lp.ln1, N, C, eps);
+  attention_forward(l, la, positions, N, cu, S, cache);
+  op_.linear_forward(la.x_mid, la.att, W + lp.o_proj, (const T*)nullptr, N, O, C);
+  op_.add_inplace(la.x_mid, x_in, NC);
+  op_.rmsnorm_forward(la.ln2, la.rstd2, la.x_mid, W + lp.ln2, N, C, eps);
   ffn_forward(l, la, x_out, N, cache == nullptr);
-  for (size_t i = 0; i < NC; ++i) x_out[i] += la.x_mid[i];
+  op_.add_inplace(x_out, la.x_mid, NC);
 }
 
 template <typename T>
@@ -368,30 +444,31 @@ void Model<T>::forward(const PackedBatch& batch, T* logprobs, double temperature
     }
   }
   plan_train(N, S);
-  tokens_ = batch.tokens;
-  targets_ = batch.targets;
-  pos_ = batch.positions;
-  cu_ = batch.cu_seqlens;
+  const Memory& mem = be_.mem;
+  mem.upload(tokens_, batch.tokens.data(), sizeof(int32_t) * N);
+  mem.upload(targets_, batch.targets.data(), sizeof(int32_t) * N);
+  mem.upload(pos_, batch.positions.data(), sizeof(int32_t) * N);
+  mem.upload(cu_, batch.cu_seqlens.data(), sizeof(int32_t) * (S + 1));
+  cu_host_ = batch.cu_seqlens;
   last_n_ = N;
   const T* W = params_.data();
-  embedding_forward(acts_[0].x_in, tokens_.data(), W + table_.embed(), N, C);
+  op_.embedding_forward(acts_[0].x_in, tokens_, W + table_.embed(), N, C);
   for (int l = 0; l < c.num_hidden_layers; ++l) {
     T* out = l + 1 < c.num_hidden_layers ? acts_[l + 1].x_in : x_final_;
-    block_forward(l, acts_[l], acts_[l].x_in, out, pos_.data(), N, cu_.data(), S, nullptr, nullptr);
+    block_forward(l, acts_[l], acts_[l].x_in, out, pos_, N, cu_, S, nullptr);
   }
-  rmsnorm_forward(lnf_, rstdf_, x_final_, W + table_.final_norm(), N, C, static_cast<T>(c.rms_norm_eps));
-  linear_forward(logits_, lnf_, W + table_.lm_head(), (const T*)nullptr, N, C, V);
+  op_.rmsnorm_forward(lnf_, rstdf_, x_final_, W + table_.final_norm(), N, C, static_cast<T>(c.rms_norm_eps));
+  op_.linear_forward(logits_, lnf_, W + table_.lm_head(), (const T*)nullptr, N, C, V);
   inv_temperature_ = static_cast<T>(1.0 / temperature);
-  if (inv_temperature_ != T(1)) {
-    const size_t NV = static_cast<size_t>(N) * V;
-    for (size_t i = 0; i < NV; ++i) logits_[i] *= inv_temperature_;
-  }
-  logprobs_forward(logprobs, lse_, logits_, targets_.data(), N, V);
+  if (inv_temperature_ != T(1)) op_.scale_inplace(logits_, static_cast<size_t>(N) * V, inv_temperature_);
+  op_.logprobs_forward(lp_, lse_, logits_, targets_, N, V);
+  mem.download(logprobs, lp_, sizeof(T) * N);
 }
 
 template <typename T>
 void Model<T>::token_entropy(T* out) const {
-  softmax_entropy(out, logits_, lse_, last_n_, cfg_.vocab_size);
+  op_.softmax_entropy(ent_, logits_, lse_, last_n_, cfg_.vocab_size);
+  be_.mem.download(out, ent_, sizeof(T) * last_n_);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -407,37 +484,37 @@ void Model<T>::ffn_backward(int l, LayerActs& la, const T* dout, T* dln2, int N)
   const int C = c.hidden_size;
   if (!c.is_moe_layer(l)) {
     const int F = c.intermediate_size;
-    linear_backward(s.dh, G + lp.down, (T*)nullptr, dout, la.h, W + lp.down, N, F, C, false);
-    swiglu_backward(s.dgu, s.dh, la.gu, N, F);
-    linear_backward(dln2, G + lp.gate_up, (T*)nullptr, s.dgu, la.ln2, W + lp.gate_up, N, C, 2 * F, false);
+    op_.linear_backward(s.dh, G + lp.down, (T*)nullptr, dout, la.h, W + lp.down, N, F, C, false);
+    op_.swiglu_backward(s.dgu, s.dh, la.gu, N, F);
+    op_.linear_backward(dln2, G + lp.gate_up, (T*)nullptr, s.dgu, la.ln2, W + lp.gate_up, N, C, 2 * F, false);
     return;
   }
   const int E = c.n_routed_experts, K = c.num_experts_per_tok, Fm = c.moe_intermediate_size;
   bool have_dln2 = false;
   if (c.n_shared_experts > 0) {
     const int Fs = c.shared_intermediate();
-    linear_backward(s.dh, G + lp.shared_down, (T*)nullptr, dout, la.sh, W + lp.shared_down, N, Fs, C, false);
-    swiglu_backward(s.dgu, s.dh, la.sgu, N, Fs);
-    linear_backward(dln2, G + lp.shared_gate_up, (T*)nullptr, s.dgu, la.ln2, W + lp.shared_gate_up, N, C, 2 * Fs,
+    op_.linear_backward(s.dh, G + lp.shared_down, (T*)nullptr, dout, la.sh, W + lp.shared_down, N, Fs, C, false);
+    op_.swiglu_backward(s.dgu, s.dh, la.sgu, N, Fs);
+    op_.linear_backward(dln2, G + lp.shared_gate_up, (T*)nullptr, s.dgu, la.ln2, W + lp.shared_gate_up, N, C, 2 * Fs,
                     false);
     have_dln2 = true;
   }
-  moe_combine_backward(s.dys, s.dw, dout, la.ys, la.r_w, la.plan, C);
+  op_.moe_combine_backward(s.dys, s.dw, dout, la.ys, la.r_w, la.plan, C);
   for (int e = 0; e < E; ++e) {
     const size_t off = la.plan.offset[e];
-    linear_backward(s.dhs + off * Fm, G + lp.expert_down[e], (T*)nullptr, s.dys + off * C, la.hs + off * Fm,
+    op_.linear_backward(s.dhs + off * Fm, G + lp.expert_down[e], (T*)nullptr, s.dys + off * C, la.hs + off * Fm,
                     W + lp.expert_down[e], la.plan.count[e], Fm, C, false);
   }
-  swiglu_backward(s.dgus, s.dhs, la.gus, N * K, Fm);
+  op_.swiglu_backward(s.dgus, s.dhs, la.gus, N * K, Fm);
   for (int e = 0; e < E; ++e) {
     const size_t off = la.plan.offset[e];
-    linear_backward(s.dxs + off * C, G + lp.expert_gate_up[e], (T*)nullptr, s.dgus + off * 2 * Fm, la.xs + off * C,
+    op_.linear_backward(s.dxs + off * C, G + lp.expert_gate_up[e], (T*)nullptr, s.dgus + off * 2 * Fm, la.xs + off * C,
                     W + lp.expert_gate_up[e], la.plan.count[e], C, 2 * Fm, false);
   }
-  if (!have_dln2) std::memset(dln2, 0, sizeof(T) * static_cast<size_t>(N) * C);
-  moe_scatter_add(dln2, s.dxs, la.plan, C);
-  router_backward(s.dr_logits, s.dw, la.r_scores, la.r_idx, router_, N);
-  linear_backward(dln2, G + lp.router, (T*)nullptr, s.dr_logits, la.ln2, W + lp.router, N, C, E, true);
+  if (!have_dln2) be_.mem.zero(dln2, sizeof(T) * static_cast<size_t>(N) * C);
+  op_.moe_scatter_add(dln2, s.dxs, la.plan, C);
+  op_.router_backward(s.dr_logits, s.dw, la.r_scores, la.r_idx, router_, N);
+  op_.linear_backward(dln2, G + lp.router, (T*)nullptr, s.dr_logits, la.ln2, W + lp.router, N, C, E, true);
 }
 
 template <typename T>
@@ -448,9 +525,9 @@ void Model<T>::attention_backward(int l, LayerActs& la, const T* datt_out, T* dl
   T* G = grads_.data();
   Scratch& s = *scratch_;
   const int C = c.hidden_size, O = c.o_dim(), H = c.num_attention_heads, KVH = c.attn_kv_heads();
-  linear_backward(s.datt, G + lp.o_proj, (T*)nullptr, datt_out, la.att, W + lp.o_proj, N, O, C, false);
-  cpu::attention_backward(s.dq, s.dk, s.dv, s.datt, la.att, la.lse, la.q, la.k, la.v, cu_.data(), S, H, KVH,
-                          c.qk_head_size(), c.v_head_size(), attention_scale());
+  op_.linear_backward(s.datt, G + lp.o_proj, (T*)nullptr, datt_out, la.att, W + lp.o_proj, N, O, C, false);
+  op_.attention_backward(s.dq, s.dk, s.dv, s.datt, la.att, la.lse, la.q, la.k, la.v, cu_, S, H, KVH,
+                         c.qk_head_size(), c.v_head_size(), attention_scale());
   if (c.mla()) {
     mla_project_backward(l, la, dln1, N);
   } else {
@@ -468,10 +545,10 @@ void Model<T>::block_backward(int l, LayerActs& la, T* dx, int N, int S) {
   const int C = c.hidden_size;
   // dx holds dL/d(block output). The residual passes it through to x_mid unchanged.
   ffn_backward(l, la, dx, s.dln, N);
-  rmsnorm_backward(dx, G + lp.ln2, s.dln, la.x_mid, W + lp.ln2, la.rstd2, N, C, true);
+  op_.rmsnorm_backward(dx, G + lp.ln2, s.dln, la.x_mid, W + lp.ln2, la.rstd2, N, C, true);
   // Now dx = dL/dx_mid, which also flows unchanged to x_in.
   attention_backward(l, la, dx, s.dln, N, S);
-  rmsnorm_backward(dx, G + lp.ln1, s.dln, la.x_in, W + lp.ln1, la.rstd1, N, C, true);
+  op_.rmsnorm_backward(dx, G + lp.ln1, s.dln, la.x_in, W + lp.ln1, la.rstd1, N, C, true);
 }
 
 template <typename T>
@@ -479,19 +556,19 @@ void Model<T>::backward(const T* dlogprobs) {
   R1_CHECK(last_n_ > 0, "backward() without a forward()");
   if (grads_.empty()) zero_grad();
   const ModelConfig& c = cfg_;
-  const int N = last_n_, S = static_cast<int>(cu_.size()) - 1, C = c.hidden_size, V = c.vocab_size;
+  const int N = last_n_, S = static_cast<int>(cu_host_.size()) - 1, C = c.hidden_size, V = c.vocab_size;
   const T* W = params_.data();
   T* G = grads_.data();
   Scratch& s = *scratch_;
-  logprobs_backward(s.dlogits, dlogprobs, logits_, lse_, targets_.data(), N, V);
+  be_.mem.upload(dlp_, dlogprobs, sizeof(T) * N);
+  op_.logprobs_backward(s.dlogits, dlp_, logits_, lse_, targets_, N, V);
   if (inv_temperature_ != T(1)) {  // the logits were scaled by 1/temperature
-    const size_t NV = static_cast<size_t>(N) * V;
-    for (size_t i = 0; i < NV; ++i) s.dlogits[i] *= inv_temperature_;
+    op_.scale_inplace(s.dlogits, static_cast<size_t>(N) * V, inv_temperature_);
   }
-  linear_backward(s.dln, G + table_.lm_head(), (T*)nullptr, s.dlogits, lnf_, W + table_.lm_head(), N, C, V, false);
-  rmsnorm_backward(s.dx, G + table_.final_norm(), s.dln, x_final_, W + table_.final_norm(), rstdf_, N, C, false);
+  op_.linear_backward(s.dln, G + table_.lm_head(), (T*)nullptr, s.dlogits, lnf_, W + table_.lm_head(), N, C, V, false);
+  op_.rmsnorm_backward(s.dx, G + table_.final_norm(), s.dln, x_final_, W + table_.final_norm(), rstdf_, N, C, false);
   for (int l = c.num_hidden_layers - 1; l >= 0; --l) block_backward(l, acts_[l], s.dx, N, S);
-  embedding_backward(G + table_.embed(), s.dx, tokens_.data(), N, C);
+  op_.embedding_backward(G + table_.embed(), s.dx, tokens_, N, C);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -514,39 +591,45 @@ void Model<T>::forward_cached(KVCache<T>& cache, const std::vector<CachedSeq>& e
   }
   if (N == 0) return;
   plan_infer(N);
-  std::vector<int32_t> tokens(N), positions(N);
+  std::vector<int32_t> tokens(N), positions(N), slot_of(N), kv_len(N), rows;
   int t = 0;
   for (const auto& e : entries) {
     for (int i = 0; i < e.n; ++i, ++t) {
       if (e.tokens[i] < 0 || e.tokens[i] >= V) fail("forward_cached: token id ", e.tokens[i], " outside the vocabulary (", V, ")");
       tokens[t] = e.tokens[i];
       positions[t] = cache.length(e.slot) + i;
+      slot_of[t] = e.slot;
+      kv_len[t] = positions[t] + 1;
     }
+    if (!all_logits) rows.push_back(t - 1);
+    cache.reserve(e.slot, cache.length(e.slot) + e.n);
   }
+  const Memory& mem = be_.mem;
+  mem.upload(in_tokens_, tokens.data(), sizeof(int32_t) * N);
+  mem.upload(in_pos_, positions.data(), sizeof(int32_t) * N);
+  mem.upload(in_slot_, slot_of.data(), sizeof(int32_t) * N);
+  mem.upload(in_kvlen_, kv_len.data(), sizeof(int32_t) * N);
   Scratch& s = *infer_scratch_;
   const T* W = params_.data();
-  embedding_forward(s.x0, tokens.data(), W + table_.embed(), N, C);
+  op_.embedding_forward(s.x0, in_tokens_, W + table_.embed(), N, C);
   T* x = s.x0;
   T* y = s.x1;
   for (int l = 0; l < c.num_hidden_layers; ++l) {
-    block_forward(l, *infer_acts_, x, y, positions.data(), N, nullptr, 0, &cache, &entries);
+    block_forward(l, *infer_acts_, x, y, in_pos_, N, nullptr, 0, &cache);
     std::swap(x, y);
   }
   for (const auto& e : entries) cache.set_length(e.slot, cache.length(e.slot) + e.n);
   // The LM head runs only on the rows whose logits are wanted.
-  const T* rows = x;
+  const T* last = x;
   int R = N;
   if (!all_logits) {
-    R = static_cast<int>(entries.size());
-    int end = 0;
-    for (int i = 0; i < R; ++i) {
-      end += entries[i].n;
-      std::memcpy(s.rows + static_cast<size_t>(i) * C, x + static_cast<size_t>(end - 1) * C, sizeof(T) * C);
-    }
-    rows = s.rows;
+    R = static_cast<int>(rows.size());
+    mem.upload(in_rows_, rows.data(), sizeof(int32_t) * R);
+    op_.gather_rows(s.rows, x, in_rows_, R, C);
+    last = s.rows;
   }
-  rmsnorm_forward(s.lnf, s.rstdf, rows, W + table_.final_norm(), R, C, static_cast<T>(c.rms_norm_eps));
-  linear_forward(logits_out, s.lnf, W + table_.lm_head(), (const T*)nullptr, R, C, V);
+  op_.rmsnorm_forward(s.lnf, s.rstdf, last, W + table_.final_norm(), R, C, static_cast<T>(c.rms_norm_eps));
+  op_.linear_forward(logits_out, s.lnf, W + table_.lm_head(), (const T*)nullptr, R, C, V);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -555,16 +638,8 @@ void Model<T>::forward_cached(KVCache<T>& cache, const std::vector<CachedSeq>& e
 template <typename T>
 void Model<T>::update_expert_bias(double gamma) {
   for (int l = 0; l < cfg_.num_hidden_layers; ++l) {
-    auto& load = load_[l];
-    if (load.empty() || expert_bias_[l].empty()) continue;
-    double mean = 0;
-    for (int64_t x : load) mean += static_cast<double>(x);
-    mean /= static_cast<double>(load.size());
-    for (size_t e = 0; e < load.size(); ++e) {
-      double diff = mean - static_cast<double>(load[e]);
-      double sign = diff > 0 ? 1.0 : (diff < 0 ? -1.0 : 0.0);
-      expert_bias_[l][e] += static_cast<float>(gamma * sign);
-    }
+    if (load_[l].empty() || bias_n_[l] == 0) continue;
+    op_.expert_bias_update(bias_.data() + bias_off_[l], load_[l].data(), static_cast<int>(bias_n_[l]), gamma);
   }
   reset_expert_load();
 }
@@ -595,7 +670,9 @@ std::vector<int32_t> Model<T>::last_routing() const {
   for (int l = 0; l < cfg_.num_hidden_layers; ++l) {
     if (!cfg_.is_moe_layer(l) || acts_.empty()) continue;
     const size_t n = static_cast<size_t>(last_n_) * cfg_.num_experts_per_tok;
-    out.insert(out.end(), acts_[l].r_idx, acts_[l].r_idx + n);
+    const size_t at = out.size();
+    out.resize(at + n);
+    be_.mem.download(out.data() + at, acts_[l].r_idx, n * sizeof(int32_t));
   }
   return out;
 }

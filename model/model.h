@@ -6,6 +6,12 @@
 // backward needs; backward(dlogprobs) accumulates parameter gradients from dLoss/dlogprob.
 // Inference: forward_cached() appends tokens to KV-cache slots and returns logits, for prefill
 // and decode alike.
+//
+// Every buffer (parameters, gradients, activations, the rope table) comes from the Backend the
+// model is built with, and every op runs through its op table (kernels/backend.h); the CPU
+// backend is the default and the reference. Pointers the model hands out (params(), grads(),
+// logits(), param()) are backend memory: dereference them on the host only when
+// backend().mem.host_addressable; otherwise copy with read_params/write_params.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -13,9 +19,7 @@
 #include <vector>
 
 #include "core/arena.h"
-#include "kernels/cpu/moe.h"
-#include "kernels/cpu/rope.h"
-#include "kernels/cpu/router.h"
+#include "kernels/backend.h"
 #include "model/batch.h"
 #include "model/config.h"
 #include "model/kv_cache.h"
@@ -26,13 +30,15 @@ namespace r1 {
 template <typename T>
 class Model {
  public:
-  explicit Model(const ModelConfig& cfg);
+  // Model<double> runs on the CPU backend only: it is the finite-difference reference.
+  explicit Model(const ModelConfig& cfg, const Backend<T>& backend = cpu_backend<T>());
   ~Model();
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
 
   const ModelConfig& config() const { return cfg_; }
   const ParamTable& table() const { return table_; }
+  const Backend<T>& backend() const { return be_; }
   size_t num_params() const { return table_.total(); }
   T* params() { return params_.data(); }
   const T* params() const { return params_.data(); }
@@ -46,11 +52,15 @@ class Model {
   void copy_weights_from(const Model& other);
   // A named tensor inside params(); throws naming it when absent.
   T* param(const std::string& name);
+  // Copies n parameters starting at flat offset `offset` (see table()) to or from the host: how
+  // checkpoints, weight publishing and Hugging Face import/export reach the parameters.
+  void read_params(T* host, size_t offset, size_t n) const;
+  void write_params(const T* host, size_t offset, size_t n);
 
   // Per-expert selection bias of an MoE layer (E values; empty for dense layers and for
-  // architectures without one, see ModelConfig::has_expert_bias).
-  std::vector<float>& expert_bias(int layer) { return expert_bias_[layer]; }
-  const std::vector<float>& expert_bias(int layer) const { return expert_bias_[layer]; }
+  // architectures without one, see ModelConfig::has_expert_bias), copied to or from the host.
+  std::vector<float> expert_bias(int layer) const;
+  void set_expert_bias(int layer, const std::vector<float>& bias);
 
   // Normal(0, initializer_range) for matrices and embeddings, 1 for norm weights, 0 for biases.
   // Each tensor draws from its own stream (seed, hash of its name), so the result does not
@@ -58,15 +68,15 @@ class Model {
   void init_weights(uint64_t seed);
 
   // ---- training ----
-  // logprobs (N) under softmax(logits / temperature): GRPO's ratios must use the temperature the
-  // rollouts were sampled with.
+  // logprobs (N, host) under softmax(logits / temperature): GRPO's ratios must use the
+  // temperature the rollouts were sampled with.
   void forward(const PackedBatch& batch, T* logprobs, double temperature = 1.0);
-  void backward(const T* dlogprobs);                    // dlogprobs (N); accumulates grads
+  void backward(const T* dlogprobs);                    // dlogprobs (N, host); accumulates grads
   void zero_grad();
-  const T* logits() const { return logits_; }  // (N, V) of the last forward
+  const T* logits() const { return logits_; }  // (N, V, backend memory) of the last forward
   // Bytes of the activation arenas (training and inference) as planned so far.
   size_t activation_bytes() const { return train_arena_.capacity() + infer_arena_.capacity(); }
-  void token_entropy(T* out) const;            // (N) softmax entropy of the last forward
+  void token_entropy(T* out) const;            // (N, host) softmax entropy of the last forward
 
   // ---- aux-loss-free balancing (DeepSeek-V3) ----
   // Tokens routed to each expert of each MoE layer by training forwards since the last reset.
@@ -83,9 +93,9 @@ class Model {
     const int32_t* tokens;
     int n;
   };
-  // Appends each entry's tokens to its slot (positions continue from the slot's length) and
-  // writes logits for the last token of each entry, (entries, V), or for every appended token,
-  // (sum n, V), when all_logits.
+  // Appends each entry's tokens (host) to its slot (positions continue from the slot's length)
+  // and writes logits (backend memory) for the last token of each entry, (entries, V), or for
+  // every appended token, (sum n, V), when all_logits. The cache must come from this backend.
   void forward_cached(KVCache<T>& cache, const std::vector<CachedSeq>& entries, T* logits, bool all_logits = false);
 
   // Routing decisions (N, k) of each MoE layer in the last forward (for tests and metrics).
@@ -101,9 +111,12 @@ class Model {
   // Runs block `l` on x_in (N, C) into x_out (N, C). With a cache, attention reads and appends
   // to it; otherwise it is causal attention over cu_seqlens.
   void block_forward(int l, LayerActs& la, const T* x_in, T* x_out, const int32_t* positions, int N,
-                     const int32_t* cu_seqlens, int S, KVCache<T>* cache, const std::vector<CachedSeq>* entries);
+                     const int32_t* cu_seqlens, int S, KVCache<T>* cache);
   void attention_forward(int l, LayerActs& la, const int32_t* positions, int N, const int32_t* cu_seqlens, int S,
-                         KVCache<T>* cache, const std::vector<CachedSeq>* entries);
+                         KVCache<T>* cache);
+  // RoPE in place with the model's table (backend memory).
+  void rope(T* x, const int32_t* pos, int N, int H, int D, cpu::RopeLayout layout = {});
+  void rope_backward(T* dx, const int32_t* pos, int N, int H, int D, cpu::RopeLayout layout = {});
   // From the normed block input la.ln1 to attention's q, k, v with RoPE applied, for grouped-query
   // (attention_gqa.cpp) or Multi-head Latent Attention (attention_mla.cpp); and back, from
   // scratch dq, dk, dv to parameter gradients and dln1.
@@ -117,26 +130,34 @@ class Model {
   void attention_backward(int l, LayerActs& la, const T* datt_out, T* dln1, int N, int S);
   T attention_scale() const;
 
+  const float* bias_of(int layer) const {  // nullptr without a selection bias
+    return bias_n_[layer] > 0 ? bias_.data() + bias_off_[layer] : nullptr;
+  }
+
+  const Backend<T>& be_;
+  const Ops<T>& op_;
   ModelConfig cfg_;
   ParamTable table_;
-  AlignedBuffer<T> params_, grads_;
-  std::vector<std::vector<float>> expert_bias_;
-  std::vector<std::vector<int64_t>> load_;
+  DeviceBuffer<T> params_, grads_;
+  DeviceBuffer<float> bias_;                 // the selection biases of all MoE layers, flat
+  std::vector<size_t> bias_off_, bias_n_;    // per layer: offset into bias_, E or 0
+  std::vector<std::vector<int64_t>> load_;   // (host) tokens per expert, from the dispatch plans
   cpu::RouterSpec router_;
-  cpu::RopeTable<T> rope_;
+  DeviceBuffer<T> rope_cos_, rope_sin_;      // (max_position_embeddings, rope_dim / 2)
 
   // Training activations (planned for the largest batch seen so far).
   Arena train_arena_;
   int train_cap_n_ = -1;
   std::vector<LayerActs> acts_;
   std::unique_ptr<Scratch> scratch_;
-  const PackedBatch* batch_ = nullptr;  // the batch of the last forward
-  std::vector<int32_t> cu_, pos_, targets_, tokens_;
+  std::vector<int32_t> cu_host_;  // the last forward's cu_seqlens, on the host
+  int32_t *cu_ = nullptr, *pos_ = nullptr, *targets_ = nullptr, *tokens_ = nullptr;  // (S+1), (N), (N), (N)
   T* x_final_ = nullptr;  // (N, C)
   T* lnf_ = nullptr;      // (N, C)
   T* rstdf_ = nullptr;    // (N)
   T* logits_ = nullptr;   // (N, V)
   T* lse_ = nullptr;      // (N)
+  T *lp_ = nullptr, *dlp_ = nullptr, *ent_ = nullptr;  // (N) each: log-probs, their gradient, entropy
   int last_n_ = 0;
   T inv_temperature_ = 1;  // of the last forward
 
@@ -145,6 +166,9 @@ class Model {
   int infer_cap_n_ = -1;
   std::unique_ptr<LayerActs> infer_acts_;
   std::unique_ptr<Scratch> infer_scratch_;
+  // (N) each: token ids, positions, the cache slot and the attended length of every token, and
+  // the rows whose logits are wanted.
+  int32_t *in_tokens_ = nullptr, *in_pos_ = nullptr, *in_slot_ = nullptr, *in_kvlen_ = nullptr, *in_rows_ = nullptr;
 };
 
 extern template class Model<float>;

@@ -8,7 +8,8 @@
 
 namespace r1 {
 
-Generator::Generator(Model<float>& model, int slots, int max_len) : model_(model), cache_(model.config(), slots, max_len) {}
+Generator::Generator(Model<float>& model, int slots, int max_len)
+    : model_(model), cache_(model.config(), slots, max_len, model.backend()), logits_(model.backend().mem) {}
 
 namespace {
 
@@ -49,9 +50,10 @@ std::vector<GenerationResult> Generator::generate(const std::vector<GenerationRe
   std::deque<size_t> waiting;
   for (size_t i = 0; i < requests.size(); ++i) waiting.push_back(i);
   std::vector<Active> active;
-  std::vector<float> logits;
-  std::vector<std::pair<float, int32_t>> scratch;
   std::vector<Model<float>::CachedSeq> entries;
+  std::vector<int32_t> chosen;
+  std::vector<float> chosen_lp;
+  std::vector<Rng*> rngs;
 
   while (!waiting.empty() || !active.empty()) {
     if (opt.cancel && opt.cancel->load()) {
@@ -71,17 +73,25 @@ std::vector<GenerationResult> Generator::generate(const std::vector<GenerationRe
     }
     entries.clear();
     for (auto& a : active) entries.push_back({a.slot, a.pending.data(), static_cast<int>(a.pending.size())});
-    logits.resize(entries.size() * static_cast<size_t>(V));
-    model_.forward_cached(cache_, entries, logits.data());
+    const size_t need = entries.size() * static_cast<size_t>(V);
+    if (logits_.size() < need) logits_.resize(need);
+    model_.forward_cached(cache_, entries, logits_.data());
     stats_.forward_calls++;
+    // Sampling runs where the logits are; only the chosen tokens and their log-probs come back.
+    const int R = static_cast<int>(active.size());
+    chosen.resize(R);
+    chosen_lp.resize(R);
+    rngs.resize(R);
+    for (int e = 0; e < R; ++e) rngs[e] = &active[e].rng;
+    model_.backend().ops.sample_rows(chosen.data(), chosen_lp.data(), logits_.data(), R, V, opt.sampling, rngs.data());
     // Sample one token per active sequence; retire the finished ones.
     std::vector<Active> still;
     for (size_t e = 0; e < active.size(); ++e) {
       Active& a = active[e];
       const GenerationRequest& req = requests[a.request];
       GenerationResult& res = results[a.request];
-      float lp = 0;
-      int32_t tok = sample_token(logits.data() + e * V, V, opt.sampling, a.rng, &lp, scratch);
+      const float lp = chosen_lp[e];
+      const int32_t tok = chosen[e];
       res.tokens.push_back(tok);
       res.logprobs.push_back(lp);
       stats_.generated_tokens++;

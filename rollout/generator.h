@@ -1,4 +1,4 @@
-// Batched generation on the KV cache with continuous batching: a fixed number of cache slots
+// Batched generation on the paged KV cache with continuous batching: a fixed number of cache slots
 // decode together; when a sequence finishes, its slot is released and refilled with the next
 // waiting request at once (its prefill rides in the same forward call as the others' decode
 // steps), so the batch stays full while lengths vary.
@@ -62,6 +62,7 @@ class Generator {
  private:
   Model<float>& model_;
   KVCache<float> cache_;
+  DeviceBuffer<float> logits_;  // (slots, V) in the model's backend memory
   GenerationStats stats_;
 };
 

@@ -82,9 +82,9 @@ struct RolloutWorker::Impl {
                   model->num_params(), "; ignored");
         continue;
       }
-      std::copy(w.params.begin(), w.params.end(), model->params());
+      model->write_params(w.params.data(), 0, w.params.size());
       for (int l = 0; l < model->config().num_hidden_layers && l < static_cast<int>(w.expert_bias.size()); ++l) {
-        if (w.expert_bias[l].size() == model->expert_bias(l).size()) model->expert_bias(l) = w.expert_bias[l];
+        if (w.expert_bias[l].size() == model->expert_bias(l).size()) model->set_expert_bias(l, w.expert_bias[l]);
       }
       have_weights = true;
       version = w.version;

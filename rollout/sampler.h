@@ -6,21 +6,18 @@
 
 #include "core/json.h"
 #include "core/rng.h"
+#include "kernels/cpu/sampling.h"
 
 namespace r1 {
 
-struct SamplingParams {
-  double temperature = 1.0;  // 0: greedy
-  double top_p = 1.0;        // keep the smallest set of tokens with probability >= top_p
-  int top_k = 0;             // 0: no limit
+// The sampling settings of a config section (fields in kernels/cpu/sampling.h: temperature, 0
+// for greedy; top_p; top_k, 0 for no limit).
+struct SamplingParams : cpu::SamplingSpec {
   static SamplingParams from_json(const json& j, const std::string& where);
   void validate(const std::string& where) const;
 };
 
-// Returns the sampled token. `logprob` receives its log-probability under the temperature-scaled
-// distribution before top-k/top-p truncation (the policy's own probability of the token).
-// `scratch` avoids an allocation per call.
-int32_t sample_token(const float* logits, int V, const SamplingParams& sp, Rng& rng, float* logprob,
-                     std::vector<std::pair<float, int32_t>>& scratch);
+// The sampler itself is the backend op kernels/cpu/sampling.h.
+using cpu::sample_token;
 
 }  // namespace r1

@@ -183,8 +183,21 @@ void attention_backward(T* dq, T* dk, T* dv, const T* dout, const T* out, const 
 }
 
 template <typename T>
-void attention_cached_forward(T* out, const T* q, const T* const* k_rows, const T* const* v_rows,
-                              const int32_t* kv_len, int N, int H, int KVH, int Dqk, int Dv, T scale) {
+void kv_cache_write(T* k_pool, T* v_pool, const T* k, const T* v, const int32_t* block_table, int max_blocks,
+                    int block_size, const int32_t* seq_of, const int32_t* pos, int N, int K, int V) {
+  for (int n = 0; n < N; ++n) {
+    const int p = pos[n];
+    const size_t row = static_cast<size_t>(block_table[static_cast<size_t>(seq_of[n]) * max_blocks + p / block_size]) *
+                           block_size + p % block_size;
+    std::memcpy(k_pool + row * K, k + static_cast<size_t>(n) * K, sizeof(T) * K);
+    std::memcpy(v_pool + row * V, v + static_cast<size_t>(n) * V, sizeof(T) * V);
+  }
+}
+
+template <typename T>
+void attention_paged_forward(T* out, const T* q, const T* k_pool, const T* v_pool, const int32_t* block_table,
+                             int max_blocks, int block_size, const int32_t* seq_of, const int32_t* kv_len, int N,
+                             int H, int KVH, int Dqk, int Dv, T scale) {
   const int group = H / KVH;
   int maxL = 0;
   double work = 0;
@@ -199,8 +212,10 @@ void attention_cached_forward(T* out, const T* q, const T* const* k_rows, const 
     for (int item = 0; item < N * H; ++item) {
       const int n = item / H, h = item % H, g = h / group;
       const size_t ks = static_cast<size_t>(KVH) * Dqk, vs = static_cast<size_t>(KVH) * Dv;
-      auto krow = [&](int j) { return k_rows[n] + j * ks + static_cast<size_t>(g) * Dqk; };
-      auto vrow = [&](int j) { return v_rows[n] + j * vs + static_cast<size_t>(g) * Dv; };
+      const int32_t* blocks = block_table + static_cast<size_t>(seq_of[n]) * max_blocks;
+      auto at = [&](int j) { return static_cast<size_t>(blocks[j / block_size]) * block_size + j % block_size; };
+      auto krow = [&](int j) { return k_pool + at(j) * ks + static_cast<size_t>(g) * Dqk; };
+      auto vrow = [&](int j) { return v_pool + at(j) * vs + static_cast<size_t>(g) * Dv; };
       const size_t row = static_cast<size_t>(n) * H + h;
       attend_row(out + row * Dv, q + row * Dqk, kv_len[n], krow, vrow, Dqk, Dv, scale, p.data());
     }
@@ -212,8 +227,10 @@ void attention_cached_forward(T* out, const T* q, const T* const* k_rows, const 
                                      int, T);                                                                \
   template void attention_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*, const T*,  \
                                       const int32_t*, int, int, int, int, int, T);                           \
-  template void attention_cached_forward<T>(T*, const T*, const T* const*, const T* const*, const int32_t*,   \
-                                            int, int, int, int, int, T);
+  template void kv_cache_write<T>(T*, T*, const T*, const T*, const int32_t*, int, int, const int32_t*,     \
+                                  const int32_t*, int, int, int);                                            \
+  template void attention_paged_forward<T>(T*, const T*, const T*, const T*, const int32_t*, int, int,        \
+                                           const int32_t*, const int32_t*, int, int, int, int, int, T);
 R1_INSTANTIATE(float)
 R1_INSTANTIATE(double)
 #undef R1_INSTANTIATE

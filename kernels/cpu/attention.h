@@ -21,12 +21,24 @@ template <typename T>
 void attention_backward(T* dq, T* dk, T* dv, const T* dout, const T* out, const T* lse, const T* q, const T* k,
                         const T* v, const int32_t* cu_seqlens, int S, int H, int KVH, int Dqk, int Dv, T scale);
 
-// Attention of N query tokens against cached keys/values (decode and prefill with a KV cache).
-// Token n attends to rows [0, kv_len[n]) of its cache: row j of keys starts at
-// k_rows[n] + j * KVH * Dqk, row j of values at v_rows[n] + j * KVH * Dv. Each token's own
-// key/value must already be written to its cache row. q (N, H, Dqk) -> out (N, H, Dv).
+// Paged KV cache (the layout a GPU decode kernel reads). Keys of every sequence live in one
+// pool of fixed-size blocks, k_pool (blocks, block_size, K) with K = KVH * Dqk, values likewise
+// with V = KVH * Dv; row s of block_table (slots, max_blocks) lists the pool blocks of slot s in
+// order, so the cached token at position p of slot s is row p % block_size of block
+// block_table[s * max_blocks + p / block_size].
+//
+// kv_cache_write stores the keys k (N, K) and values v (N, V) of N tokens, token n at position
+// pos[n] of slot seq_of[n]; every block it touches must already be in the table.
 template <typename T>
-void attention_cached_forward(T* out, const T* q, const T* const* k_rows, const T* const* v_rows,
-                              const int32_t* kv_len, int N, int H, int KVH, int Dqk, int Dv, T scale);
+void kv_cache_write(T* k_pool, T* v_pool, const T* k, const T* v, const int32_t* block_table, int max_blocks,
+                    int block_size, const int32_t* seq_of, const int32_t* pos, int N, int K, int V);
+
+// Attention of N query tokens against cached keys/values (decode and prefill with a KV cache).
+// Token n attends to positions [0, kv_len[n]) of slot seq_of[n]; its own key/value must already
+// be written. q (N, H, Dqk) -> out (N, H, Dv).
+template <typename T>
+void attention_paged_forward(T* out, const T* q, const T* k_pool, const T* v_pool, const int32_t* block_table,
+                             int max_blocks, int block_size, const int32_t* seq_of, const int32_t* kv_len, int N,
+                             int H, int KVH, int Dqk, int Dv, T scale);
 
 }  // namespace r1::cpu

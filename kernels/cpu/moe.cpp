@@ -87,6 +87,17 @@ void moe_scatter_add(T* dx, const T* dxs, const DispatchPlan& p, int C) {
   }
 }
 
+void expert_bias_update(float* bias, const int64_t* load, int E, double gamma) {
+  double mean = 0;
+  for (int e = 0; e < E; ++e) mean += static_cast<double>(load[e]);
+  mean /= static_cast<double>(E);
+  for (int e = 0; e < E; ++e) {
+    const double diff = mean - static_cast<double>(load[e]);
+    const double sign = diff > 0 ? 1.0 : (diff < 0 ? -1.0 : 0.0);
+    bias[e] += static_cast<float>(gamma * sign);
+  }
+}
+
 #define R1_INSTANTIATE(T)                                                                              \
   template void moe_gather<T>(T*, const T*, const DispatchPlan&, int);                                 \
   template void moe_combine_forward<T>(T*, const T*, const T*, const DispatchPlan&, int, bool);       \

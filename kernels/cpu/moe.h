@@ -35,4 +35,8 @@ void moe_combine_backward(T* dys, T* dw, const T* dout, const T* ys, const T* w,
 template <typename T>
 void moe_scatter_add(T* dx, const T* dxs, const DispatchPlan& plan, int C);
 
+// Aux-loss-free balancing (DeepSeek-V3): bias (E) += gamma * sign(mean load - load_e), with the
+// load (E) counted by training forwards.
+void expert_bias_update(float* bias, const int64_t* load, int E, double gamma);
+
 }  // namespace r1::cpu

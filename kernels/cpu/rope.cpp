@@ -23,17 +23,17 @@ RopeTable<T>::RopeTable(int max_pos_, int head_dim, double theta) : max_pos(max_
 
 namespace {
 template <typename T>
-void rotate(T* x, const int32_t* pos, int N, int H, int D, const RopeTable<T>& t, RopeLayout layout, T sign) {
+void rotate(T* x, const int32_t* pos, int N, int H, int D, const T* cos, const T* sin, int max_pos, RopeLayout layout,
+            T sign) {
   const int half = D / 2;
-  R1_CHECK(half == t.half, "rope table built for head size ", 2 * t.half, ", applied to ", D);
   const size_t stride = layout.stride > 0 ? static_cast<size_t>(layout.stride) : static_cast<size_t>(D);
   // Element i of a pair (a = v[ia], b = v[ib]) rotates by angle i.
   const int step = layout.interleaved ? 2 : 1, partner = layout.interleaved ? 1 : half;
 #pragma omp parallel for if (N * H > 256)
   for (int n = 0; n < N; ++n) {
-    R1_CHECK(pos[n] >= 0 && pos[n] < t.max_pos, "position ", pos[n], " outside the rope table (", t.max_pos, ")");
-    const T* c = t.cos.data() + static_cast<size_t>(pos[n]) * half;
-    const T* s = t.sin.data() + static_cast<size_t>(pos[n]) * half;
+    R1_CHECK(pos[n] >= 0 && pos[n] < max_pos, "position ", pos[n], " outside the rope table (", max_pos, ")");
+    const T* c = cos + static_cast<size_t>(pos[n]) * half;
+    const T* s = sin + static_cast<size_t>(pos[n]) * half;
     for (int h = 0; h < H; ++h) {
       T* v = x + (static_cast<size_t>(n) * H + h) * stride;
       for (int i = 0; i < half; ++i) {
@@ -50,12 +50,26 @@ void rotate(T* x, const int32_t* pos, int N, int H, int D, const RopeTable<T>& t
 
 template <typename T>
 void rope_forward(T* x, const int32_t* pos, int N, int H, int D, const RopeTable<T>& table, RopeLayout layout) {
-  rotate(x, pos, N, H, D, table, layout, T(1));
+  R1_CHECK(D / 2 == table.half, "rope table built for head size ", 2 * table.half, ", applied to ", D);
+  rotate(x, pos, N, H, D, table.cos.data(), table.sin.data(), table.max_pos, layout, T(1));
+}
+
+template <typename T>
+void rope_forward(T* x, const int32_t* pos, int N, int H, int D, const T* cos, const T* sin, int max_pos,
+                  RopeLayout layout) {
+  rotate(x, pos, N, H, D, cos, sin, max_pos, layout, T(1));
+}
+
+template <typename T>
+void rope_backward(T* dx, const int32_t* pos, int N, int H, int D, const T* cos, const T* sin, int max_pos,
+                   RopeLayout layout) {
+  rotate(dx, pos, N, H, D, cos, sin, max_pos, layout, T(-1));
 }
 
 template <typename T>
 void rope_backward(T* dx, const int32_t* pos, int N, int H, int D, const RopeTable<T>& table, RopeLayout layout) {
-  rotate(dx, pos, N, H, D, table, layout, T(-1));
+  R1_CHECK(D / 2 == table.half, "rope table built for head size ", 2 * table.half, ", applied to ", D);
+  rotate(dx, pos, N, H, D, table.cos.data(), table.sin.data(), table.max_pos, layout, T(-1));
 }
 
 template struct RopeTable<float>;
@@ -64,5 +78,11 @@ template void rope_forward<float>(float*, const int32_t*, int, int, int, const R
 template void rope_forward<double>(double*, const int32_t*, int, int, int, const RopeTable<double>&, RopeLayout);
 template void rope_backward<float>(float*, const int32_t*, int, int, int, const RopeTable<float>&, RopeLayout);
 template void rope_backward<double>(double*, const int32_t*, int, int, int, const RopeTable<double>&, RopeLayout);
+#define R1_INSTANTIATE(T)                                                                                  \
+  template void rope_forward<T>(T*, const int32_t*, int, int, int, const T*, const T*, int, RopeLayout);  \
+  template void rope_backward<T>(T*, const int32_t*, int, int, int, const T*, const T*, int, RopeLayout);
+R1_INSTANTIATE(float)
+R1_INSTANTIATE(double)
+#undef R1_INSTANTIATE
 
 }  // namespace r1::cpu

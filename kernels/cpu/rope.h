@@ -35,6 +35,15 @@ struct RopeLayout {
 template <typename T>
 void rope_forward(T* x, const int32_t* pos, int N, int H, int D, const RopeTable<T>& table, RopeLayout layout = {});
 
+// The same, with the table as two arrays cos, sin (max_pos, D/2): the backend op's form, whose
+// arrays live in the backend's memory.
+template <typename T>
+void rope_forward(T* x, const int32_t* pos, int N, int H, int D, const T* cos, const T* sin, int max_pos,
+                  RopeLayout layout);
+template <typename T>
+void rope_backward(T* dx, const int32_t* pos, int N, int H, int D, const T* cos, const T* sin, int max_pos,
+                   RopeLayout layout);
+
 template <typename T>
 void rope_backward(T* dx, const int32_t* pos, int N, int H, int D, const RopeTable<T>& table,
                    RopeLayout layout = {});

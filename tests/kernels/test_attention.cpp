@@ -4,7 +4,9 @@
 // v_head_dim differs from the nope + rope query/key size).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "kernels/ops.h"
 #include "tests/kernels/fd.h"
@@ -97,25 +99,40 @@ TEST(AttentionGrad, QueryKeyValue) {
   }
 }
 
-TEST(Attention, CachedEqualsPacked) {
+// The paged cache: each sequence's keys and values are written, token by token, into blocks
+// taken from a pool in a scrambled order (blocks of 3 tokens, so sequences straddle blocks), and
+// every token's attention over its prefix equals the packed causal attention.
+TEST(Attention, PagedCacheEqualsPacked) {
   for (const Shape& b : kShapes) {
     SCOPED_TRACE(label(b));
     auto q = randn(b.N * b.H * b.Dqk, 8), k = randn(b.N * b.KVH * b.Dqk, 9), v = randn(b.N * b.KVH * b.Dv, 10);
-    std::vector<double> full(b.N * b.H * b.Dv), lse(b.N * b.H), cached(b.N * b.H * b.Dv);
+    std::vector<double> full(b.N * b.H * b.Dv), lse(b.N * b.H), cached(b.N * b.H * b.Dv, NAN);
     attention_forward(full.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S, b.H, b.KVH, b.Dqk,
                       b.Dv, 0.5);
-    // Every token attends to the keys of its own sequence so far: point each at its sequence start.
-    std::vector<const double*> kr(b.N), vr(b.N);
-    std::vector<int32_t> len(b.N);
+    const int block = 3, K = b.KVH * b.Dqk, V = b.KVH * b.Dv;
+    int max_blocks = 0;
+    for (int s = 0; s < b.S; ++s) max_blocks = std::max(max_blocks, (b.cu[s + 1] - b.cu[s] + block - 1) / block);
+    const int pool = b.S * max_blocks + 2;
+    // Hand out pool blocks in a scrambled order: the table, not adjacency, must find them.
+    std::vector<int32_t> order(pool);
+    for (int i = 0; i < pool; ++i) order[i] = (i * 7 + 3) % pool;
+    ASSERT_EQ(std::gcd(7, pool), 1);
+    std::vector<int32_t> table(static_cast<size_t>(b.S) * max_blocks, -1);
+    int next = 0;
+    for (auto& t : table) t = order[next++];
+    std::vector<double> kpool(static_cast<size_t>(pool) * block * K, NAN), vpool(static_cast<size_t>(pool) * block * V, NAN);
+    std::vector<int32_t> seq(b.N), pos(b.N), len(b.N);
     for (int s = 0; s < b.S; ++s) {
       for (int i = b.cu[s]; i < b.cu[s + 1]; ++i) {
-        kr[i] = k.data() + static_cast<size_t>(b.cu[s]) * b.KVH * b.Dqk;
-        vr[i] = v.data() + static_cast<size_t>(b.cu[s]) * b.KVH * b.Dv;
-        len[i] = i - b.cu[s] + 1;
+        seq[i] = s;
+        pos[i] = i - b.cu[s];
+        len[i] = pos[i] + 1;
       }
     }
-    attention_cached_forward(cached.data(), q.data(), kr.data(), vr.data(), len.data(), b.N, b.H, b.KVH, b.Dqk, b.Dv,
-                             0.5);
+    kv_cache_write(kpool.data(), vpool.data(), k.data(), v.data(), table.data(), max_blocks, block, seq.data(),
+                   pos.data(), b.N, K, V);
+    attention_paged_forward(cached.data(), q.data(), kpool.data(), vpool.data(), table.data(), max_blocks, block,
+                            seq.data(), len.data(), b.N, b.H, b.KVH, b.Dqk, b.Dv, 0.5);
     for (size_t i = 0; i < full.size(); ++i) ASSERT_NEAR(cached[i], full[i], 1e-13);
   }
 }

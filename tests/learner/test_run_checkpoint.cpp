@@ -58,7 +58,9 @@ TEST_F(RunCheckpoint, RoundTripRestoresEverythingExactly) {
   train_step(m, opt);
   Rng rng(3);
   for (int l = 0; l < cfg.num_hidden_layers; ++l) {
-    for (auto& b : m.expert_bias(l)) b = rng.uniformf() - 0.5f;
+    std::vector<float> bias = m.expert_bias(l);
+    for (auto& b : bias) b = rng.uniformf() - 0.5f;
+    m.set_expert_bias(l, bias);
   }
   json state = {{"rng", {1, 2, 3, 4}}, {"weight_version", 7}, {"task_source", {{"cursor", 42}}}};
   const std::string dir = save_run_checkpoint(run_, 12, m, tok_, &opt, state);

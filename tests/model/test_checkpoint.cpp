@@ -33,8 +33,9 @@ std::unique_ptr<Model<float>> trained_looking_model() {
   auto m = std::make_unique<Model<float>>(test::tiny_config());
   m->init_weights(5);
   for (int l = 0; l < m->config().num_hidden_layers; ++l) {
-    auto& b = m->expert_bias(l);
+    std::vector<float> b = m->expert_bias(l);
     for (size_t e = 0; e < b.size(); ++e) b[e] = 0.001f * static_cast<float>(e) - 0.0015f;
+    m->set_expert_bias(l, b);
   }
   return m;
 }

@@ -41,7 +41,9 @@ std::unique_ptr<Model<float>> trained_looking_small_moe() {
     }
   }
   for (int l = 0; l < m->config().num_hidden_layers; ++l) {
-    for (auto& b : m->expert_bias(l)) b = static_cast<float>(0.05 * rng.normal());
+    std::vector<float> bias = m->expert_bias(l);
+    for (auto& b : bias) b = static_cast<float>(0.05 * rng.normal());
+    m->set_expert_bias(l, bias);
   }
   return m;
 }

@@ -121,3 +121,98 @@ TEST(KVCache, SlotsCanBeFreedAndRefilled) {
   std::vector<int32_t> many(20, 1);
   EXPECT_THROW(m.forward_cached(cache, {{b, many.data(), 20}}, o2.data()), Error);
 }
+
+// The block manager: 10,000 sequences of random lengths come and go through 6 slots of a pool
+// smaller than slots x max_len (so blocks must really be recycled), growing in random steps,
+// sometimes truncated (rolled back). After each sequence ends, every block it held is back.
+TEST(KVCache, BlocksReturnToThePoolAfterTenThousandSequences) {
+  ModelConfig cfg = test::tiny_config();
+  const int slots = 6, max_len = 64, block = 8;
+  const int pool = 4 * (max_len / block);  // room for 4 full-length sequences, not 6
+  KVCache<float> cache(cfg, slots, max_len, cpu_backend<float>(), block, pool);
+  EXPECT_EQ(cache.total_blocks(), pool);
+  EXPECT_EQ(cache.max_blocks(), max_len / block);
+  Rng rng(99);
+  std::vector<int> target(slots, 0);
+  int started = 0, finished = 0, pool_full = 0;
+  auto held = [&](int s) {
+    int n = 0;
+    for (int i = 0; i < cache.max_blocks(); ++i) n += cache.host_block_table()[s * cache.max_blocks() + i] >= 0;
+    return n;
+  };
+  while (finished < 10000) {
+    for (int s = 0; s < slots; ++s) {
+      if (!cache.in_use(s)) {
+        if (started < 10000) {
+          const int got = cache.acquire();  // the lowest free slot
+          ASSERT_GE(got, 0);
+          ASSERT_EQ(cache.length(got), 0);
+          ASSERT_EQ(held(got), 0);
+          target[got] = 1 + static_cast<int>(rng.uniform() * max_len);
+          ++started;
+        }
+        continue;
+      }
+      const int len = cache.length(s);
+      if (len >= target[s]) {
+        cache.release(s);
+        ASSERT_EQ(held(s), 0);
+        ++finished;
+        continue;
+      }
+      const int next = std::min(target[s], len + 1 + static_cast<int>(rng.uniform() * 20));
+      try {
+        cache.reserve(s, next);
+      } catch (const Error&) {
+        ++pool_full;  // the pool is shared: this one waits (or, when nothing else can free, ends)
+        if (cache.free_blocks() == 0 && rng.uniform() < 0.5) target[s] = len;
+        continue;
+      }
+      ASSERT_EQ(held(s), (next + block - 1) / block);
+      cache.set_length(s, next);
+      if (rng.uniform() < 0.05) {
+        const int keep = static_cast<int>(rng.uniform() * next);
+        cache.truncate(s, keep);
+        ASSERT_EQ(held(s), (keep + block - 1) / block);
+      }
+    }
+    // Blocks held by the slots plus free blocks are always the whole pool, each block once.
+    std::vector<int> seen(pool, 0);
+    int in_use = 0;
+    for (int32_t b : cache.host_block_table()) {
+      if (b < 0) continue;
+      ASSERT_LT(b, pool);
+      ASSERT_EQ(seen[b]++, 0) << "block " << b << " is in two places";
+      ++in_use;
+    }
+    ASSERT_EQ(in_use + cache.free_blocks(), pool);
+  }
+  EXPECT_EQ(cache.free_blocks(), pool);
+  EXPECT_EQ(cache.free_slots(), slots);
+  EXPECT_GT(pool_full, 0) << "the pool was never exhausted: the test did not exercise sharing";
+}
+
+// A slot that grows past max_len, or a pool with no free block, is an error naming the cache.
+TEST(KVCache, PoolExhaustionAndOverflowAreErrors) {
+  ModelConfig cfg = test::tiny_config();
+  KVCache<float> cache(cfg, 2, 16, cpu_backend<float>(), 4, 4);
+  const int a = cache.acquire(), b = cache.acquire();
+  cache.reserve(a, 16);
+  EXPECT_EQ(cache.free_blocks(), 0);
+  EXPECT_THROW(cache.reserve(b, 1), Error);
+  EXPECT_THROW(cache.reserve(a, 17), Error);
+  cache.release(a);
+  EXPECT_EQ(cache.free_blocks(), 4);
+  EXPECT_NO_THROW(cache.reserve(b, 5));
+  // A reserve that cannot be met takes nothing.
+  cache.release(b);
+  const int c = cache.acquire();
+  cache.reserve(c, 8);  // 2 blocks
+  const int d = cache.acquire();
+  cache.reserve(d, 4);  // 1 block, 1 left
+  EXPECT_THROW(cache.reserve(d, 12), Error);
+  EXPECT_EQ(cache.free_blocks(), 1);
+  EXPECT_NO_THROW(cache.reserve(d, 8));
+  EXPECT_EQ(cache.free_blocks(), 0);
+  EXPECT_THROW(KVCache<float>(cfg, 2, 16, cpu_backend<float>(), 4, 3), Error);  // not even one sequence
+}

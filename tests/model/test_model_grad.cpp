@@ -34,7 +34,9 @@ void run_grad_check(ModelConfig cfg, const std::string& label, double temperatur
     }
   }
   for (int l = 0; l < cfg.num_hidden_layers; ++l) {
-    for (auto& b : m.expert_bias(l)) b = static_cast<float>(rng.normal() * 0.05);
+    std::vector<float> bias = m.expert_bias(l);
+    for (auto& b : bias) b = static_cast<float>(rng.normal() * 0.05);
+    m.set_expert_bias(l, bias);
   }
   PackedBatch batch = test::random_batch({5, 1, 8, 3}, cfg.vocab_size, 3);
   const int N = batch.num_tokens();

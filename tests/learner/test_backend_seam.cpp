@@ -1,0 +1,259 @@
+// The backend seam (kernels/backend.h): the model, optimizer, KV cache and generator must get
+// every buffer from their backend and touch it only through its ops and copy calls.
+//
+// The proof runs them on a "guarded" backend: the CPU backend's ops, but memory from mmap that is
+// kept PROT_NONE except while one of the backend's own functions (an op, upload, download, zero,
+// copy) runs. Host code that reads or writes backend memory directly, as a GPU's memory could
+// not be, dies with SIGSEGV instead of passing. The results must equal the plain CPU backend's
+// bit for bit, since the ops are the same functions.
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "learner/optimizer.h"
+#include "model/checkpoint.h"
+#include "model/kv_cache.h"
+#include "model/model.h"
+#include "rollout/generator.h"
+#include "tests/model/model_test_util.h"
+
+using namespace r1;
+
+namespace {
+
+// ---- guarded memory ----
+std::mutex g_mu;
+std::map<void*, size_t>& allocations() {
+  static std::map<void*, size_t> a;
+  return a;
+}
+int g_depth = 0;  // nesting of backend calls (ops may not nest, but copies inside ops could)
+
+void protect_all(int prot) {
+  for (const auto& [p, bytes] : allocations()) ASSERT_EQ(mprotect(p, bytes, prot), 0) << std::strerror(errno);
+}
+
+// Opens all backend memory for the duration of one backend call.
+struct Unlock {
+  Unlock() {
+    if (g_depth++ == 0) protect_all(PROT_READ | PROT_WRITE);
+  }
+  ~Unlock() {
+    if (--g_depth == 0) protect_all(PROT_NONE);
+  }
+};
+
+size_t page_round(size_t bytes) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return (bytes + page - 1) / page * page;
+}
+
+void* guarded_alloc(size_t bytes) {
+  if (bytes == 0) return nullptr;
+  const size_t len = page_round(bytes);
+  void* p = mmap(nullptr, len, g_depth > 0 ? PROT_READ | PROT_WRITE : PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  allocations()[p] = len;  // mmap memory is zero-filled
+  return p;
+}
+void guarded_free(void* p) {
+  if (!p) return;
+  auto it = allocations().find(p);
+  ASSERT_NE(it, allocations().end()) << "free of memory this backend did not allocate";
+  munmap(p, it->second);
+  allocations().erase(it);
+}
+void guarded_zero(void* p, size_t bytes) {
+  Unlock u;
+  if (bytes) std::memset(p, 0, bytes);
+}
+void guarded_copy(void* dst, const void* src, size_t bytes) {
+  Unlock u;
+  if (bytes && dst != src) std::memmove(dst, src, bytes);
+}
+
+// ---- guarded ops: each one is the CPU op, called with the memory open ----
+void (*g_orig[64])();
+
+template <int Id, typename R, typename... A>
+R guarded_call(A... a) {
+  Unlock u;
+  return reinterpret_cast<R (*)(A...)>(g_orig[Id])(a...);
+}
+template <int Id, typename R, typename... A>
+void guard(R (*&slot)(A...)) {
+  g_orig[Id] = reinterpret_cast<void (*)()>(slot);
+  slot = &guarded_call<Id, R, A...>;
+}
+
+const Backend<float>& guarded_backend() {
+  static const Backend<float> b = [] {
+    Backend<float> g = cpu_backend<float>();
+    g.name = "guarded-cpu";
+    g.mem.name = "guarded";
+    g.mem.host_addressable = false;
+    g.mem.alloc = guarded_alloc;
+    g.mem.free = guarded_free;
+    g.mem.zero = guarded_zero;
+    g.mem.upload = guarded_copy;
+    g.mem.download = guarded_copy;
+    g.mem.copy = guarded_copy;
+#define R1_GUARD(name) guard<__COUNTER__>(g.ops.name);
+    R1_BACKEND_OPS(R1_GUARD)
+#undef R1_GUARD
+    return g;
+  }();
+  return b;
+}
+
+template <typename T>
+bool table_complete(const Ops<T>& o) {
+  bool ok = true;
+#define R1_CHECK_OP(name) \
+  if (!o.name) {          \
+    ADD_FAILURE() << "op " #name " is not set"; \
+    ok = false;           \
+  }
+  R1_BACKEND_OPS(R1_CHECK_OP)
+#undef R1_CHECK_OP
+  return ok;
+}
+
+std::vector<float> download(const Backend<float>& be, const float* p, size_t n) {
+  std::vector<float> out(n);
+  be.mem.download(out.data(), p, n * sizeof(float));
+  return out;
+}
+
+// One training step and the state it leaves: log-probs, entropy, gradients, updated parameters.
+struct StepResult {
+  std::vector<float> logprobs, entropy, grads, params, bias;
+  std::vector<int32_t> routing;
+};
+
+StepResult train_step(const ModelConfig& cfg, const Backend<float>& be) {
+  Model<float> m(cfg, be);
+  m.init_weights(7);
+  PackedBatch batch = test::random_batch({5, 9, 1, 6}, cfg.vocab_size, 13);
+  const int N = batch.num_tokens();
+  std::vector<float> lp(N), ent(N), dlp(N);  // host: forward and backward copy them
+  for (int i = 0; i < N; ++i) dlp[i] = 0.1f * static_cast<float>((i % 5) - 2);
+  AdamW opt(m.table(), OptimizerConfig{}, be);
+  StepResult r;
+  for (int step = 0; step < 2; ++step) {
+    m.zero_grad();
+    m.forward(batch, lp.data(), step == 0 ? 1.0 : 0.7);
+    m.token_entropy(ent.data());
+    m.backward(dlp.data());
+    r.grads = download(be, m.grads(), m.num_params());
+    opt.step(m.params(), m.grads(), 1e-3);
+    m.update_expert_bias(1e-3);
+  }
+  r.logprobs = lp;
+  r.entropy = ent;
+  r.params.resize(m.num_params());
+  m.read_params(r.params.data(), 0, r.params.size());
+  for (int l = 0; l < cfg.num_hidden_layers; ++l) {
+    auto b = m.expert_bias(l);
+    r.bias.insert(r.bias.end(), b.begin(), b.end());
+  }
+  r.routing = m.last_routing();
+  return r;
+}
+
+}  // namespace
+
+TEST(BackendSeam, EveryOpOfTheCpuTablesIsSet) {
+  EXPECT_TRUE(table_complete(cpu_backend<float>().ops));
+  EXPECT_TRUE(table_complete(cpu_backend<double>().ops));
+  // The X-macro names every entry: a new op added to Ops but not to R1_BACKEND_OPS would escape
+  // these checks and the guarded backend.
+  size_t listed = 0;
+#define R1_COUNT(name) ++listed;
+  R1_BACKEND_OPS(R1_COUNT)
+#undef R1_COUNT
+  EXPECT_EQ(listed * sizeof(void (*)()), sizeof(Ops<float>));
+  EXPECT_TRUE(cpu_backend<float>().mem.host_addressable);
+}
+
+TEST(BackendSeam, GuardedMemoryReallyFaults) {
+  const Backend<float>& be = guarded_backend();
+  DeviceBuffer<float> b(be.mem);
+  b.resize(16);
+  float x = 3;
+  b.upload(&x, 5, 1);
+  float y = 0;
+  b.download(&y, 5, 1);
+  EXPECT_EQ(y, 3.0f);
+  EXPECT_DEATH({ volatile float z = b.data()[5]; (void)z; }, "");
+}
+
+// Training (forward, entropy, backward, AdamW, expert-bias update) on tiny-moe (MLA, MoE with a
+// shared expert and selection bias) and on a GQA config with q/k-norm.
+TEST(BackendSeam, TrainingStepTouchesOnlyBackendMemoryAndMatchesTheCpu) {
+  for (const ModelConfig& cfg : {test::tiny_config(), test::tiny_gqa_config()}) {
+    StepResult cpu = train_step(cfg, cpu_backend<float>());
+    StepResult guarded = train_step(cfg, guarded_backend());
+    EXPECT_EQ(cpu.logprobs, guarded.logprobs);
+    EXPECT_EQ(cpu.entropy, guarded.entropy);
+    EXPECT_EQ(cpu.grads, guarded.grads);
+    EXPECT_EQ(cpu.params, guarded.params);
+    EXPECT_EQ(cpu.bias, guarded.bias);
+    EXPECT_EQ(cpu.routing, guarded.routing);
+  }
+  EXPECT_TRUE(allocations().empty()) << allocations().size() << " backend allocations leaked";
+}
+
+// Generation (prefill and decode on the paged cache, sampling) and a checkpoint round trip.
+TEST(BackendSeam, GenerationAndCheckpointsTouchOnlyBackendMemory) {
+  const ModelConfig cfg = test::tiny_config();
+  std::vector<GenerationRequest> reqs;
+  for (int i = 0; i < 7; ++i) {
+    GenerationRequest r;
+    for (int t = 0; t <= i * 3; ++t) r.prompt.push_back(1 + (t * 5 + i) % (cfg.vocab_size - 1));
+    r.max_new_tokens = 6 + i;
+    r.seed = 3;
+    r.stream = static_cast<uint64_t>(i);
+    reqs.push_back(r);
+  }
+  GenerationOptions opt;
+  opt.sampling.temperature = 0.9;
+  opt.sampling.top_k = 20;
+  auto run = [&](const Backend<float>& be) {
+    Model<float> m(cfg, be);
+    m.init_weights(21);
+    Generator gen(m, 3, 48);
+    return gen.generate(reqs, opt);
+  };
+  auto cpu = run(cpu_backend<float>());
+  auto guarded = run(guarded_backend());
+  ASSERT_EQ(cpu.size(), guarded.size());
+  for (size_t i = 0; i < cpu.size(); ++i) {
+    EXPECT_EQ(cpu[i].tokens, guarded[i].tokens) << i;
+    EXPECT_EQ(cpu[i].logprobs, guarded[i].logprobs) << i;
+  }
+  // Save from a guarded model, load into another one: the same parameters come back.
+  const std::string dir = ::testing::TempDir() + "/backend_seam_ckpt";
+  Model<float> a(cfg, guarded_backend());
+  a.init_weights(5);
+  int moe_layer = 0;
+  while (a.expert_bias(moe_layer).empty()) ++moe_layer;
+  a.set_expert_bias(moe_layer, std::vector<float>(cfg.n_routed_experts, 0.25f));
+  save_model(dir, a);
+  Model<float> b(cfg, guarded_backend());
+  load_weights(WeightSource(dir), b);
+  std::vector<float> pa(a.num_params()), pb(b.num_params());
+  a.read_params(pa.data(), 0, pa.size());
+  b.read_params(pb.data(), 0, pb.size());
+  EXPECT_EQ(pa, pb);
+  EXPECT_EQ(a.expert_bias(moe_layer), b.expert_bias(moe_layer));
+  Model<float> c(cfg, guarded_backend());
+  c.copy_weights_from(a);
+  std::vector<float> pc(c.num_params());
+  c.read_params(pc.data(), 0, pc.size());
+  EXPECT_EQ(pa, pc);
+}
