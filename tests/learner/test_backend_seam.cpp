@@ -1,114 +1,27 @@
 // The backend seam (kernels/backend.h): the model, optimizer, KV cache and generator must get
 // every buffer from their backend and touch it only through its ops and copy calls.
 //
-// The proof runs them on a "guarded" backend: the CPU backend's ops, but memory from mmap that is
-// kept PROT_NONE except while one of the backend's own functions (an op, upload, download, zero,
-// copy) runs. Host code that reads or writes backend memory directly, as a GPU's memory could
-// not be, dies with SIGSEGV instead of passing. The results must equal the plain CPU backend's
-// bit for bit, since the ops are the same functions.
+// The proof runs them on the guarded backend (tests/common/guarded_backend.h): the CPU ops on
+// memory that is PROT_NONE except while one of the backend's own functions runs. Host code that
+// reads or writes backend memory directly, as a GPU's memory could not be, dies with SIGSEGV
+// instead of passing. The results must equal the plain CPU backend's bit for bit, since the ops
+// are the same functions.
 #include <gtest/gtest.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include <cstring>
-#include <map>
-#include <mutex>
 
 #include "learner/optimizer.h"
 #include "model/checkpoint.h"
 #include "model/kv_cache.h"
 #include "model/model.h"
 #include "rollout/generator.h"
+#include "tests/common/guarded_backend.h"
 #include "tests/model/model_test_util.h"
 
 using namespace r1;
 
 namespace {
 
-// ---- guarded memory ----
-std::mutex g_mu;
-std::map<void*, size_t>& allocations() {
-  static std::map<void*, size_t> a;
-  return a;
-}
-int g_depth = 0;  // nesting of backend calls (ops may not nest, but copies inside ops could)
-
-void protect_all(int prot) {
-  for (const auto& [p, bytes] : allocations()) ASSERT_EQ(mprotect(p, bytes, prot), 0) << std::strerror(errno);
-}
-
-// Opens all backend memory for the duration of one backend call.
-struct Unlock {
-  Unlock() {
-    if (g_depth++ == 0) protect_all(PROT_READ | PROT_WRITE);
-  }
-  ~Unlock() {
-    if (--g_depth == 0) protect_all(PROT_NONE);
-  }
-};
-
-size_t page_round(size_t bytes) {
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  return (bytes + page - 1) / page * page;
-}
-
-void* guarded_alloc(size_t bytes) {
-  if (bytes == 0) return nullptr;
-  const size_t len = page_round(bytes);
-  void* p = mmap(nullptr, len, g_depth > 0 ? PROT_READ | PROT_WRITE : PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  allocations()[p] = len;  // mmap memory is zero-filled
-  return p;
-}
-void guarded_free(void* p) {
-  if (!p) return;
-  auto it = allocations().find(p);
-  ASSERT_NE(it, allocations().end()) << "free of memory this backend did not allocate";
-  munmap(p, it->second);
-  allocations().erase(it);
-}
-void guarded_zero(void* p, size_t bytes) {
-  Unlock u;
-  if (bytes) std::memset(p, 0, bytes);
-}
-void guarded_copy(void* dst, const void* src, size_t bytes) {
-  Unlock u;
-  if (bytes && dst != src) std::memmove(dst, src, bytes);
-}
-
-// ---- guarded ops: each one is the CPU op, called with the memory open ----
-void (*g_orig[64])();
-
-template <int Id, typename R, typename... A>
-R guarded_call(A... a) {
-  Unlock u;
-  return reinterpret_cast<R (*)(A...)>(g_orig[Id])(a...);
-}
-template <int Id, typename R, typename... A>
-void guard(R (*&slot)(A...)) {
-  g_orig[Id] = reinterpret_cast<void (*)()>(slot);
-  slot = &guarded_call<Id, R, A...>;
-}
-
-const Backend<float>& guarded_backend() {
-  static const Backend<float> b = [] {
-    Backend<float> g = cpu_backend<float>();
-    g.name = "guarded-cpu";
-    g.mem.name = "guarded";
-    g.mem.host_addressable = false;
-    g.mem.alloc = guarded_alloc;
-    g.mem.free = guarded_free;
-    g.mem.zero = guarded_zero;
-    g.mem.upload = guarded_copy;
-    g.mem.download = guarded_copy;
-    g.mem.copy = guarded_copy;
-#define R1_GUARD(name) guard<__COUNTER__>(g.ops.name);
-    R1_BACKEND_OPS(R1_GUARD)
-#undef R1_GUARD
-    return g;
-  }();
-  return b;
-}
+using test::guarded_allocations;
+using test::guarded_backend;
 
 template <typename T>
 bool table_complete(const Ops<T>& o) {
@@ -205,7 +118,7 @@ TEST(BackendSeam, TrainingStepTouchesOnlyBackendMemoryAndMatchesTheCpu) {
     EXPECT_EQ(cpu.bias, guarded.bias);
     EXPECT_EQ(cpu.routing, guarded.routing);
   }
-  EXPECT_TRUE(allocations().empty()) << allocations().size() << " backend allocations leaked";
+  EXPECT_TRUE(guarded_allocations().empty()) << guarded_allocations().size() << " backend allocations leaked";
 }
 
 // Generation (prefill and decode on the paged cache, sampling) and a checkpoint round trip.
