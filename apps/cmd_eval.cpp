@@ -11,6 +11,7 @@
 #include "eval/eval_memory.h"
 #include "eval/evaluator.h"
 #include "eval/report.h"
+#include "kernels/backend_select.h"
 #include "model/checkpoint.h"
 #include "verifiers/plugin/plugin_loader.h"
 
@@ -43,6 +44,7 @@ int cmd_eval(int argc, char** argv) {
       .opt("dump", "FILE", "write every sample with its verdict as JSONL")
       .opt("verifier-plugin", "LIB", "load custom verifiers from a shared library first")
       .opt("slots", "N", "sequences generated together", "64")
+      .opt("device", "NAME", "where the model runs: cpu, cuda or cuda:N (a GPU; needs a build with CUDA)", "cpu")
       .flag("no-progress", "do not show progress")
       .flag("compare", "compare two reports: r1 eval --compare A.json B.json")
       .positional("A", "first report (with --compare)", false)
@@ -73,6 +75,7 @@ int cmd_eval(int argc, char** argv) {
   opt.greedy = args.on("greedy");
   opt.slots = args.count("slots");
   opt.sampling.validate("flags");
+  const Backend<float>& backend = backend_for(args.str("device"), "--device");
   {
     std::string t = args.str("chat-template");
     json tj = !t.empty() && t[0] == '{' ? parse_json(t, "--chat-template") : json{{"name", t}};
@@ -82,7 +85,7 @@ int cmd_eval(int argc, char** argv) {
   if (!file_exists(model_dir)) fail("--model ", model_dir, ": no such folder");
   const std::string config_path = join_path(model_dir, "config.json");
   if (file_exists(config_path)) check_memory(eval_memory(ModelConfig::load(config_path), opt, suites), config_path);
-  auto model = load_model(model_dir);
+  auto model = load_model(model_dir, backend);
   auto tok = load_tokenizer(model_dir);
   Evaluator ev(*model, *tok, opt);
   for (const auto& s : suites) ev.prepare(s);  // every suite loads and fits before any work

@@ -5,6 +5,7 @@
 #include "apps/commands.h"
 #include "apps/memory_flag.h"
 #include "core/fs.h"
+#include "kernels/backend_select.h"
 #include "model/bpe_tokenizer.h"
 #include "model/chat_template.h"
 #include "model/checkpoint.h"
@@ -68,6 +69,7 @@ int cmd_generate(int argc, char** argv) {
            "render --prompt as a user turn of a chat template: qwen, deepseek, chatml, plain, or auto "
            "(the tokenizer's own; a bare --chat means auto); its end of turn stops generation")
       .opt("system", "TEXT", "system message for --chat")
+      .opt("device", "NAME", "where the model runs: cpu, cuda or cuda:N (a GPU; needs a build with CUDA)", "cpu")
       .flag("no-thinking", "with --chat qwen: Qwen3's enable_thinking=false (an empty think block)")
       .flag("json", "print one JSON object per sample instead of text");
   add_memory_flag(args);
@@ -85,6 +87,7 @@ int cmd_generate(int argc, char** argv) {
   opt.sampling.validate("flags");
   if ((args.has("system") || args.on("no-thinking")) && !args.has("chat")) fail("--system and --no-thinking need --chat");
   if (args.has("chat") && args.str("chat") != "auto") ChatTemplate::named(args.str("chat"));  // checks the name
+  const Backend<float>& backend = backend_for(args.str("device"), "--device");
   check_generate_memory(args.str("model"), samples, max_new);
   auto tok = load_tokenizer(args.str("model"));
   std::string prompt_text = args.str("prompt");
@@ -100,7 +103,7 @@ int cmd_generate(int argc, char** argv) {
     prompt_text = chat.render(prompt_text);
     end_of_turn = chat.end_of_turn;
   }
-  auto model = load_model(args.str("model"));
+  auto model = load_model(args.str("model"), backend);
   std::vector<int32_t> prompt = tok->encode(prompt_text);
   if (prompt.empty()) fail("--prompt is empty");
   opt.tokenizer = tok.get();

@@ -4,6 +4,7 @@
 
 #include "core/fs.h"
 #include "core/thread_pool.h"
+#include "kernels/backend_select.h"
 #include "model/byte_tokenizer.h"
 #include "model/checkpoint.h"
 #include "rollout/rollout_worker.h"
@@ -36,7 +37,9 @@ RunConfig RunConfig::from_json(const json& j, const std::string& path) {
     c.model.init = m.get<std::string>("init", "");
     c.model.config = m.get<std::string>("config", "");
     c.model.init_seed = m.get<uint64_t>("init_seed", 0);
+    c.model.device = m.get<std::string>("device", c.model.device);
     m.done();
+    backend_for(c.model.device, cat(path, ": field 'model.device'"));  // fails now, before any work
     if (c.model.init.empty() == c.model.config.empty()) {
       r.fail_field("model", "give exactly one of \"init\" (a checkpoint folder) or \"config\" (a model config)");
     }
@@ -103,8 +106,9 @@ ModelConfig RunConfig::model_config() const {
 }
 
 std::unique_ptr<Model<float>> RunConfig::initial_model() const {
-  if (!model.init.empty()) return load_model(model.init);
-  auto m = std::make_unique<Model<float>>(ModelConfig::load(model.config));
+  const Backend<float>& be = backend_for(model.device, cat(path, ": field 'model.device'"));
+  if (!model.init.empty()) return load_model(model.init, be);
+  auto m = std::make_unique<Model<float>>(ModelConfig::load(model.config), be);
   m->init_weights(model.init_seed);
   return m;
 }

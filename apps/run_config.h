@@ -36,6 +36,7 @@ struct ModelSpec {
   std::string init;         // a checkpoint folder, or
   std::string config;       // a model config for a fresh model ...
   uint64_t init_seed = 0;   // ... initialised with this seed
+  std::string device = "cpu";  // where every role of this process runs the model: cpu, cuda, cuda:N
 };
 
 struct RunConfig {

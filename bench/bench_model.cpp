@@ -13,6 +13,7 @@
 #include "bench/bench_util.h"
 #include "core/json.h"
 #include "core/rng.h"
+#include "kernels/backend_select.h"
 #include "kernels/cpu/blas_env.h"
 #include "learner/optimizer.h"
 #include "model/model.h"
@@ -61,7 +62,8 @@ int bench_model(int argc, char** argv) {
       .opt("steps", "N", "timed training steps", "5")
       .opt("decode-steps", "N", "timed decode steps per batch size", "32")
       .opt("prompt", "P", "prompt tokens prefilled before decode is timed", "64")
-      .opt("gemm-size", "N", "size of the square sgemm reference", "2048");
+      .opt("gemm-size", "N", "size of the square sgemm reference", "2048")
+      .opt("device", "NAME", "where the model runs: cpu, cuda or cuda:N (a GPU; needs a build with CUDA)", "cpu");
   if (!args.parse(argc, argv)) return 0;
   ModelConfig cfg = ModelConfig::load(args.str("model-config"));
   const int B = static_cast<int>(args.integer("batch")), T = static_cast<int>(args.integer("seq"));
@@ -74,7 +76,7 @@ int bench_model(int argc, char** argv) {
 
   const double sgemm = bench::sgemm_gflops(static_cast<int>(args.integer("gemm-size")));
 
-  Model<float> model(cfg);
+  Model<float> model(cfg, backend_for(args.str("device"), "--device"));
   model.init_weights(1);
   Rng rng(2);
   PackedBatch batch;

@@ -1,8 +1,10 @@
 #include "learner/sft_config.h"
 
+
 #include <cmath>
 
 #include "core/error.h"
+#include "kernels/backend_select.h"
 #include "tasks/generator.h"
 
 namespace r1 {
@@ -78,7 +80,9 @@ SftConfig SftConfig::from_json(const json& j, const std::string& where) {
             "give exactly one of 'init' (a checkpoint folder) and 'model_config' (a fresh model)");
     m.check(c.init.empty() || !m.has("init_seed"), "init_seed",
             "only a fresh model ('model_config') takes an init_seed");
+    c.device = m.get<std::string>("device", c.device);
     m.done();
+    backend_for(c.device, cat(where, ": field 'model.device'"));  // fails now, before any work
   }
   c.data = data_from_json(r.child("data", true));
   c.chat_template = ChatTemplate::from_json(sub_or_empty(r, "chat_template"),
@@ -122,6 +126,7 @@ SftConfig SftConfig::load(const std::string& path) {
 json SftConfig::to_json() const {
   json model = init.empty() ? json{{"model_config", model_config}, {"init_seed", init_seed}}
                             : json{{"init", init}};
+  if (device != "cpu") model["device"] = device;
   json data;
   if (this->data.generated()) {
     json mix = json::array();

@@ -50,6 +50,7 @@ struct SftConfig {
   std::string init;          // checkpoint folder to start from, or
   std::string model_config;  // a fresh model of this config
   uint64_t init_seed = 0;
+  std::string device = "cpu";  // where the model trains: cpu, cuda, cuda:N
   SftDataConfig data;
   ChatTemplate chat_template;
   int batch_size = 16;  // sequences per optimizer step

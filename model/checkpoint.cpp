@@ -162,14 +162,14 @@ void load_weights(const WeightSource& src, Model<float>& model) {
 
 void load_weights(const std::string& path, Model<float>& model) { load_weights(WeightSource::single_file(path), model); }
 
-std::unique_ptr<Model<float>> load_model(const std::string& dir) {
+std::unique_ptr<Model<float>> load_model(const std::string& dir, const Backend<float>& backend) {
   if (!file_exists(dir)) fail(dir, ": model folder does not exist");
   std::string cfg_path = join_path(dir, "config.json");
   if (!file_exists(cfg_path)) fail(dir, ": no config.json in the model folder");
   ModelConfig cfg = ModelConfig::load(cfg_path);
   check_memory(MemoryEstimate().add(model_weights_part(cfg, 1, "the model's weights")), cfg_path);
   WeightSource src(dir);
-  auto model = std::make_unique<Model<float>>(cfg);
+  auto model = std::make_unique<Model<float>>(cfg, backend);
   load_weights(src, *model);
   return model;
 }

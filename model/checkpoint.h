@@ -32,7 +32,7 @@ void save_model(const std::string& dir, const Model<float>& model, DType dtype =
 void save_checkpoint(const std::string& dir, const Model<float>& model, const Tokenizer& tokenizer);
 
 // Reads config.json and the weights from `dir`.
-std::unique_ptr<Model<float>> load_model(const std::string& dir);
+std::unique_ptr<Model<float>> load_model(const std::string& dir, const Backend<float>& backend = cpu_backend<float>());
 // Loads the tensors of one safetensors file (or of a folder's weights) into an existing model
 // of the same config.
 void load_weights(const std::string& safetensors_path, Model<float>& model);

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "tests/common/cli.h"
@@ -85,4 +86,50 @@ TEST_F(CliModel, ClearErrors) {
   auto no_cmd = run(r1_bin() + " frobnicate");
   EXPECT_NE(no_cmd.code, 0);
   EXPECT_NE(no_cmd.out.find("unknown command"), std::string::npos);
+}
+
+// Asking for a GPU that is not there is an error naming the flag or field, before any work, in
+// every command that takes a device. (On a machine with a GPU, cuda:999 is still missing.)
+TEST_F(CliModel, MissingGpuOrUnknownDeviceIsAnErrorNamingTheFlag) {
+  auto init = run(r1_bin() + " init --model-config " + repo("configs/models/tiny-moe.json") + " --out " + dir_);
+  ASSERT_EQ(init.code, 0) << init.out;
+  auto refused = [](const r1::testing::CommandResult& r, const std::string& where) {
+    EXPECT_NE(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find(where), std::string::npos) << r.out;
+    const bool says_why = r.out.find("no CUDA GPU") != std::string::npos ||
+                          r.out.find("no such GPU") != std::string::npos ||
+                          r.out.find("has no CUDA backend") != std::string::npos ||
+                          r.out.find("unknown device") != std::string::npos;
+    EXPECT_TRUE(says_why) << r.out;
+  };
+  for (const char* device : {"cuda:999", "tpu", "cuda:-1"}) {
+    SCOPED_TRACE(device);
+    refused(run(r1_bin() + " generate --model " + dir_ + " --prompt hi --device " + device), "--device");
+    refused(run(r1_bin() + " eval --model " + dir_ + " --tasks arith:n=1 --device " + device), "--device");
+    refused(run(r1_bin() + " bench model --model-config " + repo("configs/models/tiny-moe.json") +
+                " --steps 1 --device " + device),
+            "--device");
+  }
+  // Config files: the model section's "device".
+  const r1::json run_cfg = [&] {
+    r1::json c = r1::load_json_file(repo("configs/ci-tiny.json"));
+    c["model"]["device"] = "cuda:999";
+    c["out"] = dir_ + "/run";
+    return c;
+  }();
+  const r1::json sft_cfg = [&] {
+    r1::json c = r1::load_json_file(repo("configs/sft-ci.json"));
+    c["model"]["device"] = "cuda:999";
+    c["out"] = dir_ + "/sft";
+    return c;
+  }();
+  std::ofstream(dir_ + "/run.json") << run_cfg.dump();
+  std::ofstream(dir_ + "/sft.json") << sft_cfg.dump();
+  refused(run(r1_bin() + " run " + dir_ + "/run.json"), "model.device");
+  refused(run(r1_bin() + " sft " + dir_ + "/sft.json"), "model.device");
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/run")) << "the run started before the device was checked";
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/sft")) << "SFT started before the device was checked";
+  // cpu is the default and works.
+  auto cpu = run(r1_bin() + " generate --model " + dir_ + " --prompt hi --max-new-tokens 2 --device cpu");
+  EXPECT_EQ(cpu.code, 0) << cpu.out;
 }

@@ -1,0 +1,44 @@
+#include "kernels/backend_select.h"
+
+#include <cstdlib>
+
+#include "core/error.h"
+#ifdef R1_HAVE_CUDA_BACKEND
+#include "kernels/cuda/backend_cuda.h"
+#endif
+
+namespace r1 {
+
+bool cuda_backend_built() {
+#ifdef R1_HAVE_CUDA_BACKEND
+  return true;
+#else
+  return false;
+#endif
+}
+
+const Backend<float>& backend_for(const std::string& device, const std::string& where) {
+  if (device == "cpu") return cpu_backend<float>();
+  int index = -1;
+  if (device == "cuda") {
+    index = 0;
+  } else if (device.rfind("cuda:", 0) == 0 && device.size() > 5 && device.size() <= 8 &&
+             device.find_first_not_of("0123456789", 5) == std::string::npos) {
+    index = std::atoi(device.c_str() + 5);
+  } else {
+    fail(where, ": unknown device '", device, "' (use cpu, cuda or cuda:N)");
+  }
+#ifdef R1_HAVE_CUDA_BACKEND
+  try {
+    return cuda::cuda_backend(index);
+  } catch (const Error& e) {
+    fail(where, ": ", e.what());
+  }
+#else
+  (void)index;
+  fail(where, ": device '", device, "': this build of r1 has no CUDA backend (nvcc was not found when it was "
+       "configured; install the CUDA toolkit and rebuild)");
+#endif
+}
+
+}  // namespace r1

@@ -1,0 +1,194 @@
+// Attention on the CUDA backend: one thread block per (query row, head), keys in chunks of
+// kChunk with an online softmax (running max and sum, rescaled per chunk), so only the
+// log-sum-exp is saved, as the CPU op does. The same kernel serves packed causal sequences
+// (training) and the paged KV cache (decode), through a key source. Correct first: no tensor
+// cores and no tiling of queries yet (FlashAttention-style tiles are the next step).
+#include <cmath>
+
+#include "kernels/cuda/backend_ops.h"
+#include "kernels/cuda/common.cuh"
+
+namespace r1::cuda {
+namespace {
+
+constexpr int kChunk = 256;
+constexpr int kThreads = 128;
+
+// Packed sequences: token n attends to its sequence's tokens up to itself.
+struct PackedKeys {
+  const float *k, *v;
+  const int32_t* cu;
+  int S;
+  size_t ks, vs;  // row strides: KVH * Dqk, KVH * Dv
+  __device__ int start(int n) const {
+    int lo = 0, hi = S - 1;  // the sequence s with cu[s] <= n < cu[s+1]
+    while (lo < hi) {
+      const int mid = (lo + hi + 1) / 2;
+      if (cu[mid] <= n) lo = mid;
+      else hi = mid - 1;
+    }
+    return cu[lo];
+  }
+  __device__ int length(int n) const { return n - start(n) + 1; }
+  __device__ const float* key(int n, int j) const { return k + static_cast<size_t>(start(n) + j) * ks; }
+  __device__ const float* val(int n, int j) const { return v + static_cast<size_t>(start(n) + j) * vs; }
+};
+
+// The paged cache: token n reads kv_len[n] positions of slot seq_of[n] through the block table.
+struct PagedKeys {
+  const float *k, *v;
+  const int32_t *table, *seq_of, *kv_len;
+  int max_blocks, block_size;
+  size_t ks, vs;
+  __device__ int length(int n) const { return kv_len[n]; }
+  __device__ size_t row(int n, int j) const {
+    const int32_t* blocks = table + static_cast<size_t>(seq_of[n]) * max_blocks;
+    return static_cast<size_t>(blocks[j / block_size]) * block_size + j % block_size;
+  }
+  __device__ const float* key(int n, int j) const { return k + row(n, j) * ks; }
+  __device__ const float* val(int n, int j) const { return v + row(n, j) * vs; }
+};
+
+template <typename Keys>
+__global__ void attention_rows_kernel(float* out, float* lse, const float* q, Keys src, int H, int KVH, int Dqk,
+                                      int Dv, float scale) {
+  extern __shared__ float sh[];
+  const int n = blockIdx.x / H, h = blockIdx.x % H, g = h / (H / KVH);
+  float* qs = sh;         // (Dqk)
+  float* acc = qs + Dqk;  // (Dv)
+  float* p = acc + Dv;    // (kChunk)
+  const float* qi = q + (static_cast<size_t>(n) * H + h) * Dqk;
+  for (int d = threadIdx.x; d < Dqk; d += blockDim.x) qs[d] = qi[d];
+  for (int d = threadIdx.x; d < Dv; d += blockDim.x) acc[d] = 0.f;
+  __syncthreads();
+  const int len = src.length(n);
+  float m = -INFINITY, l = 0.f;
+  for (int c0 = 0; c0 < len; c0 += kChunk) {
+    const int cn = min(kChunk, len - c0);
+    float local_max = -INFINITY;
+    for (int j = threadIdx.x; j < cn; j += blockDim.x) {
+      const float* kr = src.key(n, c0 + j) + static_cast<size_t>(g) * Dqk;
+      float s = 0.f;
+      for (int d = 0; d < Dqk; ++d) s += qs[d] * kr[d];
+      p[j] = s * scale;
+      local_max = fmaxf(local_max, p[j]);
+    }
+    const float m_new = fmaxf(m, block_max(local_max));
+    float local_sum = 0.f;
+    for (int j = threadIdx.x; j < cn; j += blockDim.x) {
+      p[j] = expf(p[j] - m_new);
+      local_sum += p[j];
+    }
+    const float chunk_sum = block_sum(local_sum);  // also orders the p[] writes before the reads below
+    const float f = expf(m - m_new);
+    l = l * f + chunk_sum;
+    for (int d = threadIdx.x; d < Dv; d += blockDim.x) {
+      float a = acc[d] * f;
+      for (int j = 0; j < cn; ++j) a += p[j] * src.val(n, c0 + j)[static_cast<size_t>(g) * Dv + d];
+      acc[d] = a;
+    }
+    m = m_new;
+    __syncthreads();
+  }
+  float* o = out + (static_cast<size_t>(n) * H + h) * Dv;
+  for (int d = threadIdx.x; d < Dv; d += blockDim.x) o[d] = acc[d] / l;
+  if (threadIdx.x == 0 && lse) lse[static_cast<size_t>(n) * H + h] = m + logf(l);
+}
+
+// Backward for packed causal attention, one block per (query row i, head h):
+//   P_ij = exp(scale q_i.k_j - lse_i), dP_ij = dO_i.v_j, dS_ij = P_ij (dP_ij - dO_i.O_i) scale
+//   dq_i = sum_j dS_ij k_j;  dk_j += dS_ij q_i;  dv_j += P_ij dO_i   (atomics across rows i)
+__global__ void attention_backward_kernel(float* dq, float* dk, float* dv, const float* dout, const float* out,
+                                          const float* lse, const float* q, PackedKeys src, int H, int KVH, int Dqk,
+                                          int Dv, float scale) {
+  extern __shared__ float sh[];
+  const int n = blockIdx.x / H, h = blockIdx.x % H, g = h / (H / KVH);
+  float* qs = sh;            // (Dqk)
+  float* dos = qs + Dqk;     // (Dv)
+  float* dqs = dos + Dv;     // (Dqk)
+  float* p = dqs + Dqk;      // (kChunk)
+  float* ds = p + kChunk;    // (kChunk)
+  const size_t qrow = (static_cast<size_t>(n) * H + h) * Dqk, orow = (static_cast<size_t>(n) * H + h) * Dv;
+  float di = 0.f;
+  for (int d = threadIdx.x; d < Dqk; d += blockDim.x) {
+    qs[d] = q[qrow + d];
+    dqs[d] = 0.f;
+  }
+  for (int d = threadIdx.x; d < Dv; d += blockDim.x) {
+    dos[d] = dout[orow + d];
+    di += dos[d] * out[orow + d];
+  }
+  di = block_sum(di);
+  const float l = lse[static_cast<size_t>(n) * H + h];
+  const int len = src.length(n), start = src.start(n);
+  for (int c0 = 0; c0 < len; c0 += kChunk) {
+    const int cn = min(kChunk, len - c0);
+    for (int j = threadIdx.x; j < cn; j += blockDim.x) {
+      const float* kr = src.key(n, c0 + j) + static_cast<size_t>(g) * Dqk;
+      const float* vr = src.val(n, c0 + j) + static_cast<size_t>(g) * Dv;
+      float s = 0.f, dp = 0.f;
+      for (int d = 0; d < Dqk; ++d) s += qs[d] * kr[d];
+      for (int d = 0; d < Dv; ++d) dp += dos[d] * vr[d];
+      p[j] = expf(s * scale - l);
+      ds[j] = p[j] * (dp - di) * scale;
+    }
+    __syncthreads();
+    for (int d = threadIdx.x; d < Dqk; d += blockDim.x) {
+      float a = dqs[d];
+      for (int j = 0; j < cn; ++j) a += ds[j] * src.key(n, c0 + j)[static_cast<size_t>(g) * Dqk + d];
+      dqs[d] = a;
+    }
+    for (int e = threadIdx.x; e < cn * Dqk; e += blockDim.x) {
+      const int j = e / Dqk, d = e % Dqk;
+      atomicAdd(dk + static_cast<size_t>(start + c0 + j) * src.ks + static_cast<size_t>(g) * Dqk + d, ds[j] * qs[d]);
+    }
+    for (int e = threadIdx.x; e < cn * Dv; e += blockDim.x) {
+      const int j = e / Dv, d = e % Dv;
+      atomicAdd(dv + static_cast<size_t>(start + c0 + j) * src.vs + static_cast<size_t>(g) * Dv + d, p[j] * dos[d]);
+    }
+    __syncthreads();
+  }
+  for (int d = threadIdx.x; d < Dqk; d += blockDim.x) dq[qrow + d] = dqs[d];
+}
+
+}  // namespace
+
+void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
+                       const int32_t* cu_seqlens, int S, int H, int KVH, int Dqk, int Dv, float scale) {
+  int N = 0;
+  check(cudaMemcpy(&N, cu_seqlens + S, sizeof(int32_t), cudaMemcpyDeviceToHost), "attention_forward: read N");
+  if (N == 0) return;
+  const PackedKeys src{k, v, cu_seqlens, S, static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(KVH) * Dv};
+  const size_t shmem = sizeof(float) * (Dqk + Dv + kChunk);
+  attention_rows_kernel<<<static_cast<unsigned>(N) * H, kThreads, shmem>>>(out, lse, q, src, H, KVH, Dqk, Dv, scale);
+  check_launch("attention_forward");
+}
+
+void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,
+                        const float* q, const float* k, const float* v, const int32_t* cu_seqlens, int S, int H,
+                        int KVH, int Dqk, int Dv, float scale) {
+  int N = 0;
+  check(cudaMemcpy(&N, cu_seqlens + S, sizeof(int32_t), cudaMemcpyDeviceToHost), "attention_backward: read N");
+  if (N == 0) return;
+  check(cudaMemset(dk, 0, sizeof(float) * N * KVH * Dqk), "attention_backward: zero dk");
+  check(cudaMemset(dv, 0, sizeof(float) * N * KVH * Dv), "attention_backward: zero dv");
+  const PackedKeys src{k, v, cu_seqlens, S, static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(KVH) * Dv};
+  const size_t shmem = sizeof(float) * (2 * Dqk + Dv + 2 * kChunk);
+  attention_backward_kernel<<<static_cast<unsigned>(N) * H, kThreads, shmem>>>(dq, dk, dv, dout, out, lse, q, src, H,
+                                                                              KVH, Dqk, Dv, scale);
+  check_launch("attention_backward");
+}
+
+void attention_paged_forward(float* out, const float* q, const float* k_pool, const float* v_pool,
+                             const int32_t* block_table, int max_blocks, int block_size, const int32_t* seq_of,
+                             const int32_t* kv_len, int N, int H, int KVH, int Dqk, int Dv, float scale) {
+  if (N == 0) return;
+  const PagedKeys src{k_pool, v_pool, block_table, seq_of, kv_len, max_blocks, block_size,
+                      static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(KVH) * Dv};
+  const size_t shmem = sizeof(float) * (Dqk + Dv + kChunk);
+  attention_rows_kernel<<<static_cast<unsigned>(N) * H, kThreads, shmem>>>(out, nullptr, q, src, H, KVH, Dqk, Dv,
+                                                                          scale);
+  check_launch("attention_paged_forward");
+}
+
+}  // namespace r1::cuda

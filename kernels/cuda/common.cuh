@@ -1,0 +1,51 @@
+// Shared helpers of the CUDA backend's kernels: error checks, block reductions, launch sizes.
+#pragma once
+#include <cuda_runtime.h>
+
+#include <cfloat>
+#include <cstddef>
+
+#include "core/error.h"
+
+namespace r1::cuda {
+
+inline void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) fail("CUDA ", what, ": ", cudaGetErrorString(e));
+}
+inline void check_launch(const char* what) { check(cudaGetLastError(), what); }
+
+inline unsigned blocks_for(size_t n, unsigned threads = 256) {
+  return static_cast<unsigned>((n + threads - 1) / threads);
+}
+
+// Block-wide reductions of one value per thread (blockDim.x a multiple of 32, at most 1024).
+// Every thread gets the result.
+template <typename Op>
+__device__ inline float block_reduce(float v, Op op, float identity) {
+  __shared__ float partial[32];
+  for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  if (lane == 0) partial[warp] = v;
+  __syncthreads();
+  const int warps = blockDim.x >> 5;
+  v = threadIdx.x < warps ? partial[threadIdx.x] : identity;
+  if (warp == 0) {
+    for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
+    if (lane == 0) partial[0] = v;
+  }
+  __syncthreads();
+  const float total = partial[0];
+  __syncthreads();  // partial is reused by the next call
+  return total;
+}
+
+struct SumOp {
+  __device__ float operator()(float a, float b) const { return a + b; }
+};
+struct MaxOp {
+  __device__ float operator()(float a, float b) const { return fmaxf(a, b); }
+};
+__device__ inline float block_sum(float v) { return block_reduce(v, SumOp{}, 0.f); }
+__device__ inline float block_max(float v) { return block_reduce(v, MaxOp{}, -FLT_MAX); }
+
+}  // namespace r1::cuda

@@ -1,0 +1,75 @@
+// GEMMs through cuBLAS in fp32 (CUBLAS_DEFAULT_MATH: no TF32, so results stay comparable with
+// the CPU), and the linear layer built on them. Row-major C = op(A) op(B) is computed as the
+// column-major product C^T = op(B)^T op(A)^T.
+#include <cublas_v2.h>
+
+#include <mutex>
+
+#include "kernels/cuda/backend_ops.h"
+#include "kernels/cuda/common.cuh"
+
+namespace r1::cuda {
+namespace {
+
+cublasHandle_t handle() {
+  static cublasHandle_t h = [] {
+    cublasHandle_t x = nullptr;
+    if (cublasCreate(&x) != CUBLAS_STATUS_SUCCESS) fail("cuBLAS: cublasCreate failed");
+    cublasSetMathMode(x, CUBLAS_DEFAULT_MATH);
+    return x;
+  }();
+  return h;
+}
+
+void check_blas(cublasStatus_t s, const char* what) {
+  if (s != CUBLAS_STATUS_SUCCESS) fail("cuBLAS ", what, ": status ", static_cast<int>(s));
+}
+
+// dbias (OC) += column sums of dout (N, OC): one thread per column.
+__global__ void bias_grad_kernel(float* dbias, const float* dout, int N, int OC) {
+  const int j = blockIdx.x * blockDim.x + threadIdx.x;
+  if (j >= OC) return;
+  float s = 0.f;
+  for (int n = 0; n < N; ++n) s += dout[static_cast<size_t>(n) * OC + j];
+  dbias[j] += s;
+}
+
+// out (N, OC) += bias (OC)
+__global__ void add_bias_kernel(float* out, const float* bias, int N, int OC) {
+  const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  if (i >= static_cast<size_t>(N) * OC) return;
+  out[i] += bias[i % OC];
+}
+
+}  // namespace
+
+void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+          int ldb, float beta, float* C, int ldc) {
+  if (M == 0 || N == 0) return;
+  check_blas(cublasSgemm(handle(), trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K,
+                         &alpha, B, ldb, A, lda, &beta, C, ldc),
+             "sgemm");
+}
+
+void linear_forward(float* out, const float* inp, const float* W, const float* bias, int N, int C, int OC) {
+  if (N == 0) return;
+  gemm(false, true, N, OC, C, 1.f, inp, C, W, C, 0.f, out, OC);
+  if (bias) {
+    const size_t n = static_cast<size_t>(N) * OC;
+    add_bias_kernel<<<blocks_for(n), 256>>>(out, bias, N, OC);
+    check_launch("linear_forward bias");
+  }
+}
+
+void linear_backward(float* dinp, float* dW, float* dbias, const float* dout, const float* inp, const float* W, int N,
+                     int C, int OC, bool accumulate_dinp) {
+  if (N == 0) return;
+  if (dinp) gemm(false, false, N, C, OC, 1.f, dout, OC, W, C, accumulate_dinp ? 1.f : 0.f, dinp, C);
+  if (dW) gemm(true, false, OC, C, N, 1.f, dout, OC, inp, C, 1.f, dW, C);
+  if (dbias) {
+    bias_grad_kernel<<<blocks_for(OC), 256>>>(dbias, dout, N, OC);
+    check_launch("linear_backward bias");
+  }
+}
+
+}  // namespace r1::cuda

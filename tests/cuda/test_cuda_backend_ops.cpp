@@ -1,0 +1,27 @@
+// The backend op harness (tests/common/backend_op_cases.h) on the CUDA backend: every op of the
+// table against the CPU, within each case's fp32 tolerance. Skips without a GPU. This replaces
+// the hand-written RMSNorm, SwiGLU and AdamW cases that were here.
+#include <gtest/gtest.h>
+
+#include "kernels/cuda/backend_cuda.h"
+#include "kernels/cuda/device.h"
+#include "tests/common/backend_op_cases.h"
+
+using namespace r1;
+using namespace r1::test;
+
+TEST(CudaBackendOps, EveryOpAgreesWithTheCpu) {
+  if (cuda::device_count() == 0) GTEST_SKIP() << "no CUDA GPU on this machine";
+  EXPECT_GT(check_backend_against_cpu(cuda::cuda_backend(0), [](const Case& c) { return c.tol; }), 40);
+}
+
+// Runs everywhere: without a GPU, cuda:0 is the device that does not exist.
+TEST(CudaBackendOps, NoGpuOrNoSuchDeviceIsAnErrorNamingIt) {
+  const int n = cuda::device_count();
+  try {
+    cuda::cuda_backend(n);
+    FAIL() << "cuda:" << n << " should not exist";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cuda:" + std::to_string(n)), std::string::npos) << e.what();
+  }
+}
