@@ -11,48 +11,16 @@
 #include "apps/args.h"
 #include "bench/bench.h"
 #include "bench/bench_util.h"
+#include "bench/model_flops.h"
 #include "core/json.h"
 #include "core/rng.h"
 #include "kernels/backend_select.h"
 #include "kernels/cpu/blas_env.h"
 #include "learner/optimizer.h"
+#include "model/memory_estimate.h"
 #include "model/model.h"
 
 namespace r1 {
-
-namespace {
-
-// Forward FLOPs for one sequence of length T (all positions).
-double forward_flops_per_seq(const ModelConfig& c, int T) {
-  const double C = c.hidden_size, Q = c.q_dim(), V = c.vocab_size, H = c.num_attention_heads;
-  // Projections into attention and out of it: GQA's fused q/k/v; MLA's q (or q_a then q_b),
-  // kv_a_proj_with_mqa and kv_b_proj.
-  double attn_proj = 2 * C * (Q + 2 * c.k_dim()) + 2 * c.o_dim() * C;
-  if (c.mla()) {
-    const double Rq = c.q_lora_rank, Rkv = c.kv_lora_rank;
-    attn_proj = 2 * C * (Rq > 0 ? Rq : Q) + (Rq > 0 ? 2 * Rq * Q : 0) + 2 * C * (Rkv + c.qk_rope_head_dim) +
-                2 * Rkv * H * (c.qk_nope_head_dim + c.v_head_dim) + 2 * c.o_dim() * C;
-  }
-  double per_token = 0;
-  for (int l = 0; l < c.num_hidden_layers; ++l) {
-    per_token += attn_proj;
-    if (c.is_moe_layer(l)) {
-      per_token += 2 * C * c.n_routed_experts;
-      per_token += c.num_experts_per_tok * 2 * 3 * C * c.moe_intermediate_size;
-      per_token += 2 * 3 * C * c.shared_intermediate();
-    } else {
-      per_token += 2 * 3 * C * c.intermediate_size;
-    }
-  }
-  per_token += 2 * C * V;
-  // Attention: QK^T and PV, 2 * H * Dqk and 2 * H * Dv flops per visible key; position i sees
-  // i + 1 keys.
-  double keys = T * (T + 1) / 2.0;
-  double attn = c.num_hidden_layers * 2.0 * H * (c.qk_head_size() + c.v_head_size()) * keys;
-  return per_token * T + attn;
-}
-
-}  // namespace
 
 int bench_model(int argc, char** argv) {
   Args args("bench model", "Training-step and decode speed of a model config, with the same-run sgemm reference.");
@@ -74,9 +42,18 @@ int bench_model(int argc, char** argv) {
     fail("seq (or prompt + decode-steps) exceeds max_position_embeddings=", cfg.max_position_embeddings);
   }
 
+  const Backend<float>& backend = backend_for(args.str("device"), "--device");
+  if (backend.mem.host_addressable) {  // the model and its training state live in this machine's memory
+    check_memory(MemoryEstimate()
+                     .add(model_weights_part(cfg, 4, "the model's weights, gradients and AdamW moments"))
+                     .add({"the training activations of --batch x --seq tokens",
+                           train_activation_bytes_per_token(cfg) * B * T,
+                           {{"--batch", double(B), 64}, {"--seq", double(T), 4096}}}),
+                 "r1 bench model (" + args.str("model-config") + ")");
+  }
   const double sgemm = bench::sgemm_gflops(static_cast<int>(args.integer("gemm-size")));
 
-  Model<float> model(cfg, backend_for(args.str("device"), "--device"));
+  Model<float> model(cfg, backend);
   model.init_weights(1);
   Rng rng(2);
   PackedBatch batch;

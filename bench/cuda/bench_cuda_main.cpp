@@ -1,0 +1,154 @@
+// GPU benchmarks of the CUDA backend (scripts/gpu_check.sh runs them): one training step
+// (forward, backward, AdamW) and batched decode of a model config on the GPU, with an SGEMM of
+// the same backend (cuBLAS, fp32) measured in the same run as the reference. Prints one JSON
+// object per config.
+//
+//   bench_cuda [--config FILE] [--batch B] [--seq T] [--steps N] [--decode-batch B]
+//              [--prompt P] [--new-tokens N] [--gemm N]
+//
+// The backend computes in fp32 today, so "ratio_to_sgemm" is the achieved FLOP rate over the
+// fp32 GEMM rate; bf16 and its MFU come with the bf16 path.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bench/bench_util.h"
+#include "bench/model_flops.h"
+#include "core/json.h"
+#include "core/rng.h"
+#include "kernels/cuda/backend_cuda.h"
+#include "kernels/cuda/device.h"
+#include "kernels/cuda/ops.h"
+#include "learner/optimizer.h"
+#include "model/kv_cache.h"
+#include "model/model.h"
+
+using namespace r1;
+
+namespace {
+
+double time_gemm(const Backend<float>& be, int n) {
+  DeviceBuffer<float> a(be.mem), b(be.mem), c(be.mem);
+  a.resize(static_cast<size_t>(n) * n);
+  b.resize(static_cast<size_t>(n) * n);
+  c.resize(static_cast<size_t>(n) * n);
+  be.ops.gemm(false, false, n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);  // warm up
+  cuda::synchronize();
+  const int reps = 10;
+  const double t0 = bench::now_seconds();
+  for (int r = 0; r < reps; ++r) be.ops.gemm(false, false, n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);
+  cuda::synchronize();
+  return 2.0 * n * n * double(n) * reps / (bench::now_seconds() - t0) / 1e9;
+}
+
+struct Flags {
+  std::vector<std::string> configs;
+  int batch = 16, seq = 2048, steps = 3, decode_batch = 256, prompt = 128, new_tokens = 64, gemm = 8192;
+};
+
+Flags parse(int argc, char** argv) {
+  Flags f;
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    if (i + 1 >= argc) fail("bench_cuda: ", k, " needs a value");
+    const std::string v = argv[++i];
+    auto num = [&] {
+      char* end = nullptr;
+      const long x = std::strtol(v.c_str(), &end, 10);
+      if (!end || *end || x <= 0 || x > 1 << 20) fail("bench_cuda: ", k, " needs a positive integer, got '", v, "'");
+      return static_cast<int>(x);
+    };
+    if (k == "--config") f.configs.push_back(v);
+    else if (k == "--batch") f.batch = num();
+    else if (k == "--seq") f.seq = num();
+    else if (k == "--steps") f.steps = num();
+    else if (k == "--decode-batch") f.decode_batch = num();
+    else if (k == "--prompt") f.prompt = num();
+    else if (k == "--new-tokens") f.new_tokens = num();
+    else if (k == "--gemm") f.gemm = num();
+    else fail("bench_cuda: unknown flag ", k);
+  }
+  if (f.configs.empty()) f.configs.push_back("configs/models/small-moe.json");
+  return f;
+}
+
+json bench_config(const Backend<float>& be, const std::string& path, const Flags& f, double gemm_gflops) {
+  const ModelConfig cfg = ModelConfig::load(path);
+  Model<float> model(cfg, be);
+  model.init_weights(1);
+  Rng rng(7);
+  PackedBatch batch;
+  const int T = std::min(f.seq, cfg.max_position_embeddings);
+  for (int b = 0; b < f.batch; ++b) {
+    std::vector<int32_t> s(T);
+    for (auto& t : s) t = static_cast<int32_t>(rng.below(cfg.vocab_size));
+    batch.add(s);
+  }
+  const int N = batch.num_tokens();
+  std::vector<float> lp(N), dlp(N, -1.0f / N);
+  AdamW opt(model.table(), OptimizerConfig{}, be);
+  auto step = [&] {
+    model.zero_grad();
+    model.forward(batch, lp.data());
+    model.backward(dlp.data());
+    opt.step(model.params(), model.grads(), 1e-5);
+  };
+  step();  // warm up: plans memory
+  cuda::synchronize();
+  double t0 = bench::now_seconds();
+  for (int s = 0; s < f.steps; ++s) step();
+  cuda::synchronize();
+  const double step_s = (bench::now_seconds() - t0) / f.steps;
+  const double gflops = 3.0 * forward_flops_per_seq(cfg, T) * f.batch / step_s / 1e9;
+
+  // Decode: prefill the prompts (untimed), then time single-token steps of the whole batch.
+  const int B = f.decode_batch, P = std::min(f.prompt, cfg.max_position_embeddings - f.new_tokens - 1);
+  KVCache<float> cache(cfg, B, P + f.new_tokens + 1, be);
+  std::vector<std::vector<int32_t>> prompts(B, std::vector<int32_t>(P));
+  std::vector<Model<float>::CachedSeq> entries;
+  for (int b = 0; b < B; ++b) {
+    for (auto& t : prompts[b]) t = static_cast<int32_t>(rng.below(cfg.vocab_size));
+    entries.push_back({cache.acquire(), prompts[b].data(), P});
+  }
+  DeviceBuffer<float> logits(be.mem);
+  logits.resize(static_cast<size_t>(B) * cfg.vocab_size);
+  model.forward_cached(cache, entries, logits.data());
+  std::vector<int32_t> next(B, 1);
+  for (int b = 0; b < B; ++b) entries[b] = {b, &next[b], 1};
+  cuda::synchronize();
+  t0 = bench::now_seconds();
+  for (int s = 0; s < f.new_tokens; ++s) {
+    model.forward_cached(cache, entries, logits.data());
+    for (int b = 0; b < B; ++b) next[b] = static_cast<int32_t>((next[b] * 31 + s) % cfg.vocab_size);
+  }
+  cuda::synchronize();
+  const double decode_tps = double(B) * f.new_tokens / (bench::now_seconds() - t0);
+  return {{"config", path},
+          {"params", model.num_params()},
+          {"train", {{"batch", f.batch}, {"seq", T}, {"step_seconds", step_s}, {"tokens_per_second", N / step_s},
+                     {"achieved_gflops", gflops}}},
+          {"decode", {{"batch", B}, {"prompt", P}, {"new_tokens", f.new_tokens}, {"tokens_per_second", decode_tps}}},
+          {"reference", {{"what", "cuBLAS SGEMM (fp32, no TF32), same run"}, {"size", f.gemm}, {"gflops", gemm_gflops}}},
+          {"ratio_train_gflops_to_sgemm", gflops / gemm_gflops}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const Flags f = parse(argc, argv);
+    if (cuda::device_count() == 0) {
+      std::fprintf(stderr, "bench_cuda: no CUDA GPU on this machine\n");
+      return 2;
+    }
+    const Backend<float>& be = cuda::cuda_backend(0);
+    const double gemm = time_gemm(be, f.gemm);
+    for (const auto& c : f.configs) std::printf("%s\n", bench_config(be, c, f, gemm).dump().c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_cuda: %s\n", e.what());
+    return 1;
+  }
+}
