@@ -8,7 +8,7 @@
 //     "sft": "configs/quickstart-sft.json" | {...},   an r1 sft config ("out" is replaced)
 //     "rl": "configs/quickstart-rl.json" | {...},     an r1 run config (model.init and out replaced)
 //     "eval": {"tasks": SPEC, "samples": 8, "temperature": 1.0, "top_p": 1.0,
-//              "max_new_tokens": 128, "seed": 0, "greedy": true},
+//              "max_new_tokens": 128, "seed": 0, "greedy": true, "device": the SFT's},
 //     "target": {"suite": one suite of eval.tasks, "min_gain": 0.20}   optional
 //   }
 // The target is declared before the run: the suite on which RL must raise sampled pass@1 by at
@@ -28,6 +28,7 @@
 #include "eval/eval_memory.h"
 #include "eval/evaluator.h"
 #include "eval/report.h"
+#include "kernels/backend_select.h"
 #include "learner/run_checkpoint.h"
 #include "learner/sft.h"
 #include "learner/sft_config.h"
@@ -47,12 +48,12 @@ json section(JsonReader& r, const char* key) {
 std::string where(const std::string& path, const char* key) { return cat(path, ": field '", key, "'"); }
 
 json evaluate(const std::string& model_dir, const EvalOptions& opt, const std::vector<SuiteSpec>& suites,
-              const std::string& out_path, const std::string& label) {
+              const std::string& out_path, const std::string& label, const Backend<float>& backend) {
   if (file_exists(out_path)) {
     log_info("pipeline: ", label, " evaluation already in ", out_path);
     return load_json_file(out_path);
   }
-  auto model = load_model(model_dir);
+  auto model = load_model(model_dir, backend);
   auto tok = load_tokenizer(model_dir);
   Evaluator ev(*model, *tok, opt);
   json report = {{"model", model_dir},
@@ -99,13 +100,21 @@ int cmd_pipeline(int argc, char** argv) {
   SftConfig sft = SftConfig::from_json(sft_j, where(path, "sft"));
   check_sft_memory(sft, where(path, "sft"));
   rl_j["out"] = rl_dir;
-  rl_j["model"] = {{"init", join_path(sft_dir, "final")}};
+  {
+    // The RL run starts from the SFT result; the device it runs on stays the rl config's.
+    json model = {{"init", join_path(sft_dir, "final")}};
+    if (rl_j.contains("model") && rl_j["model"].is_object() && rl_j["model"].contains("device")) {
+      model["device"] = rl_j["model"]["device"];
+    }
+    rl_j["model"] = model;
+  }
   if (!file_exists(join_path(sft_dir, "final/config.json"))) {
     // RunConfig checks that model.init exists; until SFT has run, check the rest against the
     // SFT's own starting point instead.
     json probe = rl_j;
     probe["model"] = sft.init.empty() ? json{{"config", sft.model_config}, {"init_seed", sft.init_seed}}
                                       : json{{"init", sft.init}};
+    if (rl_j["model"].contains("device")) probe["model"]["device"] = rl_j["model"]["device"];
     check_run_memory(RunConfig::from_json(probe, where(path, "rl")), "all");
   }
   EvalOptions eo;
@@ -117,7 +126,9 @@ int cmd_pipeline(int argc, char** argv) {
   eo.seed = e.get<uint64_t>("seed", 0);
   eo.greedy = e.get<bool>("greedy", true);
   eo.slots = e.get<int>("slots", 64);
+  const std::string eval_device = e.get<std::string>("device", sft.device);
   e.done();
+  const Backend<float>& eval_backend = backend_for(eval_device, where(path, "eval.device"));
   std::vector<SuiteSpec> suites = parse_suites(tasks);
   {
     const std::string model_config = sft.init.empty() ? sft.model_config : join_path(sft.init, "config.json");
@@ -161,7 +172,8 @@ int cmd_pipeline(int argc, char** argv) {
   RunConfig rl = RunConfig::from_json(rl_j, where(path, "rl"));
   check_run_memory(rl, "all");
   eo.chat = rl.chat;
-  json before = evaluate(join_path(sft_dir, "final"), eo, suites, join_path(out, "eval-before.json"), "the cold start");
+  json before = evaluate(join_path(sft_dir, "final"), eo, suites, join_path(out, "eval-before.json"), "the cold start",
+                       eval_backend);
   const double before_min = minutes();
   // 3. RL.
   if (file_exists(join_path(rl_dir, "final/model.safetensors")) && file_exists(join_path(rl_dir, "done"))) {
@@ -181,7 +193,8 @@ int cmd_pipeline(int argc, char** argv) {
   }
   const double rl_min = minutes();
   // 4. Evaluation after RL, and the two side by side.
-  json after = evaluate(join_path(rl_dir, "final"), eo, suites, join_path(out, "eval-after.json"), "the RL model");
+  json after = evaluate(join_path(rl_dir, "final"), eo, suites, join_path(out, "eval-after.json"), "the RL model",
+                      eval_backend);
   const double total_min = minutes();
   std::string md = "## before RL (cold start)\n\n" + markdown_table(before) + "\n## after RL\n\n" + markdown_table(after) +
                    "\n" + markdown_comparison(compare_reports(after, before), "after", "before") +

@@ -15,7 +15,6 @@
 
 #include "core/fs.h"
 #include "core/log.h"
-#include "kernels/backend_select.h"
 #include "learner/run_checkpoint.h"
 #include "reward/reward_range.h"
 
@@ -66,8 +65,7 @@ LearnerSetup make_learner_setup(const RunConfig& cfg, const std::string& run_dir
 std::unique_ptr<RolloutWorker> make_rollout_worker(Context& ctx, const RunConfig& cfg, const Endpoints& ep,
                                                    const std::string& id, int index) {
   // Weights arrive from the learner; only the architecture matters here.
-  auto model = std::make_unique<Model<float>>(cfg.model_config(),
-                                              backend_for(cfg.model.device, cat(cfg.path, ": field 'model.device'")));
+  auto model = std::make_unique<Model<float>>(cfg.model_config(), cfg.rollout_backend());
   RolloutConfig rc = cfg.rollout;
   if (rc.debug_slow_workers > 0 && index >= rc.debug_slow_workers) rc.debug_delay_s = 0;
   return std::make_unique<RolloutWorker>(ctx, ep, rc, cfg.chat, std::move(model), cfg.tokenizer(), cfg.seed, id);

@@ -39,7 +39,6 @@ RunConfig RunConfig::from_json(const json& j, const std::string& path) {
     c.model.init_seed = m.get<uint64_t>("init_seed", 0);
     c.model.device = m.get<std::string>("device", c.model.device);
     m.done();
-    backend_for(c.model.device, cat(path, ": field 'model.device'"));  // fails now, before any work
     if (c.model.init.empty() == c.model.config.empty()) {
       r.fail_field("model", "give exactly one of \"init\" (a checkpoint folder) or \"config\" (a model config)");
     }
@@ -62,6 +61,10 @@ RunConfig RunConfig::from_json(const json& j, const std::string& path) {
              cat("must be in [1, ", kMaxThreads, "]"));
   }
   c.learner = LearnerConfig::from_json(section("learner"), where("learner"));
+  // Devices fail now, before any work.
+  backend_for(c.model.device, cat(path, ": field 'model.device'"));
+  c.learner_backend();
+  c.rollout_backend();
   c.transport = Endpoints::from_json(section("transport"), where("transport"));
   if (c.transport.key_file.empty()) c.transport.key_file = default_key_file(path);
   r.done();
@@ -100,13 +103,23 @@ json RunConfig::resolved() const {
   return j;
 }
 
+const Backend<float>& RunConfig::learner_backend() const {
+  if (learner.device.empty()) return backend_for(model.device, cat(path, ": field 'model.device'"));
+  return backend_for(learner.device, cat(path, ": field 'learner.device'"));
+}
+
+const Backend<float>& RunConfig::rollout_backend() const {
+  if (rollout.device.empty()) return backend_for(model.device, cat(path, ": field 'model.device'"));
+  return backend_for(rollout.device, cat(path, ": field 'rollout.device'"));
+}
+
 ModelConfig RunConfig::model_config() const {
   if (!model.init.empty()) return ModelConfig::load(join_path(model.init, "config.json"));
   return ModelConfig::load(model.config);
 }
 
 std::unique_ptr<Model<float>> RunConfig::initial_model() const {
-  const Backend<float>& be = backend_for(model.device, cat(path, ": field 'model.device'"));
+  const Backend<float>& be = learner_backend();
   if (!model.init.empty()) return load_model(model.init, be);
   auto m = std::make_unique<Model<float>>(ModelConfig::load(model.config), be);
   m->init_weights(model.init_seed);

@@ -36,7 +36,7 @@ struct ModelSpec {
   std::string init;         // a checkpoint folder, or
   std::string config;       // a model config for a fresh model ...
   uint64_t init_seed = 0;   // ... initialised with this seed
-  std::string device = "cpu";  // where every role of this process runs the model: cpu, cuda, cuda:N
+  std::string device = "cpu";  // where the roles run the model unless learner.device / rollout.device say
 };
 
 struct RunConfig {
@@ -61,7 +61,10 @@ struct RunConfig {
   json resolved() const;
 
   // The model the run starts from, and its tokenizer.
-  std::unique_ptr<Model<float>> initial_model() const;
+  std::unique_ptr<Model<float>> initial_model() const;  // on the learner's device
+  // The backends of the two roles (learner.device / rollout.device, else model.device).
+  const Backend<float>& learner_backend() const;
+  const Backend<float>& rollout_backend() const;
   std::unique_ptr<Tokenizer> tokenizer() const;
   // Just the architecture (for rollout workers, whose weights come from the learner).
   ModelConfig model_config() const;

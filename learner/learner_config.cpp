@@ -18,6 +18,7 @@ LearnerConfig LearnerConfig::from_json(const json& j, const std::string& where) 
   c.prefetch_groups = r.get<int>("prefetch_groups", c.prefetch_groups);
   c.task_timeout_s = r.get<double>("task_timeout_s", c.task_timeout_s);
   c.bias_gamma = r.get<double>("bias_gamma", c.bias_gamma);
+  c.device = r.get<std::string>("device", c.device);
   c.optimizer = OptimizerConfig::from_json(r.has("optimizer") ? r.raw("optimizer") : json::object(),
                                            where + ": field 'optimizer'");
   c.schedule = LrSchedule::from_json(r.has("schedule") ? r.raw("schedule") : json::object(),
@@ -49,7 +50,7 @@ LearnerConfig LearnerConfig::from_json(const json& j, const std::string& where) 
 }
 
 json LearnerConfig::to_json() const {
-  return {{"steps", steps},
+  json j = {{"steps", steps},
           {"batch_groups", batch_groups},
           {"grpo", grpo.to_json()},
           {"iterations", iterations},
@@ -68,6 +69,8 @@ json LearnerConfig::to_json() const {
           {"samples_per_step", samples_per_step},
           {"threads", threads},
           {"max_seconds", max_seconds}};
+  if (!device.empty()) j["device"] = device;
+  return j;
 }
 
 }  // namespace r1

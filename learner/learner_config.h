@@ -38,6 +38,7 @@ struct LearnerConfig {
   int samples_per_step = 4;
   int threads = 0;               // OpenMP threads for training; 0 = all cores
   double max_seconds = 0;        // > 0: end the run (final checkpoint and model) after this wall time
+  std::string device;            // where the policy trains: cpu, cuda, cuda:N ("": model.device)
 
   static LearnerConfig from_json(const json& j, const std::string& where);
   json to_json() const;

@@ -19,6 +19,7 @@ RolloutConfig RolloutConfig::from_json(const json& j, const std::string& where) 
   c.threads = r.get<int>("threads", c.threads);
   c.debug_delay_s = r.get<double>("debug_delay_s", c.debug_delay_s);
   c.debug_slow_workers = r.get<int>("debug_slow_workers", c.debug_slow_workers);
+  c.device = r.get<std::string>("device", c.device);
   r.done();
   r.check(c.group_size >= 2, "group_size", "must be >= 2 (advantages compare samples within a group)");
   r.check(c.group_size <= kMaxGroupSize, "group_size",
@@ -37,10 +38,12 @@ RolloutConfig RolloutConfig::from_json(const json& j, const std::string& where) 
 }
 
 json RolloutConfig::to_json() const {
-  return {{"group_size", group_size}, {"max_new_tokens", max_new_tokens}, {"temperature", sampling.temperature},
+  json j = {{"group_size", group_size}, {"max_new_tokens", max_new_tokens}, {"temperature", sampling.temperature},
           {"top_p", sampling.top_p},   {"top_k", sampling.top_k},           {"stop", stop},
           {"slots", slots},            {"workers", workers},                {"threads", threads},
           {"debug_delay_s", debug_delay_s}, {"debug_slow_workers", debug_slow_workers}};
+  if (!device.empty()) j["device"] = device;
+  return j;
 }
 
 }  // namespace r1

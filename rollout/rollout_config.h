@@ -14,6 +14,7 @@ struct RolloutConfig {
   SamplingParams sampling;                     // temperature, top_p, top_k
   std::vector<std::string> stop = {"</answer>"};  // stop strings (the end-of-text token always stops)
   int slots = 64;                              // sequences decoded together per worker (KV-cache slots)
+  std::string device;                          // where workers generate: cpu, cuda, cuda:N ("": model.device)
   int workers = 1;                             // embedded runs: rollout worker threads
   int threads = 0;                             // OpenMP threads per worker; 0 = all cores
   double debug_delay_s = 0;                    // artificial delay per batch, for staleness tests ...

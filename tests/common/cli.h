@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -113,19 +114,29 @@ inline bool wait_until(const std::function<bool()>& ready, double seconds) {
   return true;
 }
 
-// A TCP port that was free a moment ago (bound to port 0 and released).
+// A TCP port that was free a moment ago. Port 0 would give one from the kernel's ephemeral
+// range, where any outgoing connection of a test running beside this one can take it before the
+// caller binds it ("Address already in use"); so the port is drawn at random below that range
+// and checked by binding it once.
 inline int free_tcp_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  int port = ntohs(a.sin_port);
-  close(fd);
-  return port;
+  int low = 32768;  // the start of the ephemeral range (Linux's default)
+  if (std::ifstream f("/proc/sys/net/ipv4/ip_local_port_range"); f) f >> low;
+  const int lo = 10000, hi = std::max(lo + 1000, low);
+  static uint64_t state = static_cast<uint64_t>(getpid()) * 0x9E3779B97F4A7C15ull ^
+                          static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    const int port = lo + static_cast<int>((state >> 33) % static_cast<uint64_t>(hi - lo));
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    close(fd);
+    if (ok) return port;
+  }
+  return 0;
 }
 
 // The lines of a run's metrics.jsonl (complete lines only).

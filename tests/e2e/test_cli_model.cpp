@@ -113,6 +113,7 @@ TEST_F(CliModel, MissingGpuOrUnknownDeviceIsAnErrorNamingTheFlag) {
   // Config files: the model section's "device".
   const r1::json run_cfg = [&] {
     r1::json c = r1::load_json_file(repo("configs/ci-tiny.json"));
+    c["model"] = {{"config", "configs/models/tiny-moe.json"}};  // not the SFT result another test makes
     c["model"]["device"] = "cuda:999";
     c["out"] = dir_ + "/run";
     return c;
@@ -126,6 +127,26 @@ TEST_F(CliModel, MissingGpuOrUnknownDeviceIsAnErrorNamingTheFlag) {
   std::ofstream(dir_ + "/run.json") << run_cfg.dump();
   std::ofstream(dir_ + "/sft.json") << sft_cfg.dump();
   refused(run(r1_bin() + " run " + dir_ + "/run.json"), "model.device");
+  // Each role of a run can have its own device; each is checked at load.
+  for (const char* role : {"learner", "rollout"}) {
+    r1::json c = r1::load_json_file(repo("configs/ci-tiny.json"));
+    c["model"] = {{"config", "configs/models/tiny-moe.json"}};
+    c["out"] = dir_ + "/run";
+    c[role]["device"] = "cuda:999";
+    std::ofstream(dir_ + "/role.json") << c.dump();
+    refused(run(r1_bin() + " run " + dir_ + "/role.json"), std::string(role) + ".device");
+  }
+  // The pipeline's evaluations too.
+  {
+    r1::json p = r1::load_json_file(repo("configs/quickstart-ci.json"));
+    p["out"] = dir_ + "/pipeline";
+    p["sft"] = repo("configs/sft-ci.json");
+    p["rl"] = repo("configs/ci-tiny.json");
+    p["eval"]["device"] = "cuda:999";
+    std::ofstream(dir_ + "/pipeline.json") << p.dump();
+    refused(run(r1_bin() + " pipeline " + dir_ + "/pipeline.json"), "eval.device");
+    EXPECT_FALSE(std::filesystem::exists(dir_ + "/pipeline/sft")) << "the pipeline started before the device was checked";
+  }
   refused(run(r1_bin() + " sft " + dir_ + "/sft.json"), "model.device");
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/run")) << "the run started before the device was checked";
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/sft")) << "SFT started before the device was checked";
