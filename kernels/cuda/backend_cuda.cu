@@ -52,42 +52,10 @@ Backend<float> make_backend() {
   m.download = download;
   m.copy = device_copy;
   Ops<float>& o = b.ops;
-  o.gemm = gemm;
-  o.linear_forward = linear_forward;
-  o.linear_backward = linear_backward;
-  o.add_inplace = add_inplace;
-  o.scale_inplace = scale_inplace;
-  o.split3 = split3;
-  o.concat3 = concat3;
-  o.gather_rows = gather_rows;
-  o.embedding_forward = embedding_forward;
-  o.embedding_backward = embedding_backward;
-  o.rmsnorm_forward = rmsnorm_forward;
-  o.rmsnorm_backward = rmsnorm_backward;
-  o.swiglu_forward = swiglu_forward;
-  o.swiglu_backward = swiglu_backward;
-  o.rope_forward = rope_forward;
-  o.rope_backward = rope_backward;
-  o.attention_forward = attention_forward;
-  o.attention_backward = attention_backward;
-  o.mla_expand_kv = mla_expand_kv;
-  o.mla_expand_kv_backward = mla_expand_kv_backward;
-  o.kv_cache_write = kv_cache_write;
-  o.attention_paged_forward = attention_paged_forward;
-  o.router_forward = router_forward;
-  o.router_backward = router_backward;
-  o.dispatch_plan = dispatch_plan;
-  o.moe_gather = moe_gather;
-  o.moe_combine_forward = moe_combine_forward;
-  o.moe_combine_backward = moe_combine_backward;
-  o.moe_scatter_add = moe_scatter_add;
-  o.expert_bias_update = expert_bias_update;
-  o.logprobs_forward = logprobs_forward;
-  o.logprobs_backward = logprobs_backward;
-  o.softmax_entropy = softmax_entropy;
-  o.adamw_update = adamw_update;
-  o.clip_global_norm = clip_global_norm;
-  o.sample_rows = sample_rows;
+  // Every op of the table has a function of the same name in r1::cuda (backend_ops.h, ops.h).
+#define R1_SET_OP(name) o.name = name;
+  R1_BACKEND_OPS(R1_SET_OP)
+#undef R1_SET_OP
   return b;
 }
 

@@ -3,35 +3,11 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "kernels/cuda/common.cuh"
 #include "kernels/cuda/ops.h"
 
 namespace r1::cuda {
 namespace {
-
-void check(cudaError_t e, const char* what) {
-  if (e != cudaSuccess) fail("CUDA ", what, ": ", cudaGetErrorString(e));
-}
-
-void check_launch(const char* what) { check(cudaGetLastError(), what); }
-
-// Block-wide sum of one float per thread (blockDim.x a multiple of 32, at most 1024).
-__device__ float block_sum(float v) {
-  __shared__ float warp_sums[32];
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  if (lane == 0) warp_sums[warp] = v;
-  __syncthreads();
-  const int warps = blockDim.x >> 5;
-  v = threadIdx.x < warps ? warp_sums[threadIdx.x] : 0.f;
-  if (warp == 0) {
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    if (lane == 0) warp_sums[0] = v;
-  }
-  __syncthreads();
-  float total = warp_sums[0];
-  __syncthreads();  // warp_sums is reused by the next call
-  return total;
-}
 
 // One block per row.
 __global__ void rmsnorm_forward_kernel(float* out, float* rstd, const float* inp, const float* w, int C, float eps) {
@@ -92,8 +68,6 @@ __global__ void adamw_kernel(float* p, const float* g, float* m, float* v, size_
   p[i] -= lr * (mi * c1) / (sqrtf(vi * c2) + eps) + decay * p[i];
 }
 
-unsigned blocks_for(size_t n, unsigned threads) { return static_cast<unsigned>((n + threads - 1) / threads); }
-
 }  // namespace
 
 void rmsnorm_forward(float* out, float* rstd, const float* inp, const float* w, int N, int C, float eps) {
@@ -133,18 +107,6 @@ void adamw_update(float* p, const float* g, float* m, float* v, size_t n, const 
   check_launch("adamw_update");
 }
 
-float* device_alloc(size_t n) {
-  void* p = nullptr;
-  check(cudaMalloc(&p, n * sizeof(float)), "cudaMalloc");
-  return static_cast<float*>(p);
-}
-void device_free(float* p) { cudaFree(p); }
-void copy_to_device(float* dst, const float* src, size_t n) {
-  check(cudaMemcpy(dst, src, n * sizeof(float), cudaMemcpyHostToDevice), "copy to device");
-}
-void copy_to_host(float* dst, const float* src, size_t n) {
-  check(cudaMemcpy(dst, src, n * sizeof(float), cudaMemcpyDeviceToHost), "copy to host");
-}
 void synchronize() { check(cudaDeviceSynchronize(), "synchronize"); }
 
 }  // namespace r1::cuda

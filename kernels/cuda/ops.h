@@ -1,6 +1,7 @@
 // CUDA versions of CPU ops (kernels/cpu), with the same shapes and semantics, on device
-// pointers (float only). Each one is tested against its CPU twin in tests/cuda/, which skips
-// when no GPU is present. Launches go to the default stream; errors throw r1::Error.
+// pointers (float only); the rest of the backend's ops are in backend_ops.h. Each is tested
+// against its CPU twin by the op harness (tests/cuda/), which skips when no GPU is present.
+// Launches go to the default stream; errors throw r1::Error.
 #pragma once
 #include <cstddef>
 
@@ -15,11 +16,7 @@ void swiglu_forward(float* out, const float* gu, int N, int I);
 void swiglu_backward(float* dgu, const float* dout, const float* gu, int N, int I);
 void adamw_update(float* p, const float* g, float* m, float* v, size_t n, const cpu::AdamWHyper& h, long t);
 
-// Device memory helpers for tests and callers.
-float* device_alloc(size_t n);
-void device_free(float* p);
-void copy_to_device(float* dst, const float* src, size_t n);
-void copy_to_host(float* dst, const float* src, size_t n);
+// Waits for the device (benchmarks time with it). Memory comes from the backend (backend_cuda.h).
 void synchronize();
 
 }  // namespace r1::cuda
