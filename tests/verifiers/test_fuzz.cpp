@@ -129,7 +129,34 @@ const char* const kTokens[] = {"<think>",
                                "2*3 = 6",
                                "x = ",
                                "\\in",
-                               "\\leq"};
+                               "\\leq",
+                               // Math mode, relations and the other answer forms of the math
+                               // verifier.
+                               "$$",
+                               "\\(",
+                               "\\)",
+                               "\\[",
+                               "\\]",
+                               "\\geq",
+                               "\\ne",
+                               "<",
+                               ">=",
+                               "!=",
+                               "\xE2\x89\xA4",
+                               "Final answer: ",
+                               "Answer:",
+                               "1.5e3",
+                               "2E-5",
+                               "0,5",
+                               "1 000",
+                               "\\emptyset",
+                               "\\begin{array}{cc}",
+                               "\\end{array}",
+                               "\\circ",
+                               "\\degree",
+                               "\xC2\xB0",
+                               "x \\geq 5",
+                               "-2 < x \\le 3"};
 
 std::string token_soup(Rng& rng, size_t max_tokens) {
   std::string s;
@@ -234,6 +261,58 @@ std::vector<std::string> hostile_inputs(Rng& rng) {
   std::string commas = "1";
   for (int i = 0; i < 100000; ++i) commas += ",000";
   v.push_back(commas);
+  // Braces 10,000 deep, in an answer block, in free text and in math mode.
+  std::string deep = std::string(10000, '{') + "1" + std::string(10000, '}');
+  v.push_back(wrap(deep));
+  v.push_back(deep);
+  v.push_back("$" + deep + "$");
+  v.push_back(wrap("\\boxed{" + deep + "}"));
+  v.push_back(std::string(10000, '{') + "1");
+  // A megabyte of math-mode delimiters, closed and not.
+  std::string dollars(1 << 20, '$');
+  v.push_back(dollars);
+  v.push_back(wrap(dollars));
+  std::string spans, opens, brackets, currency;
+  while (spans.size() < (1u << 20)) spans += "$x+1$ ";
+  while (opens.size() < (1u << 20)) opens += "\\(x ";
+  while (brackets.size() < (1u << 20)) brackets += "\\[\\frac{1}{2}\\] ";
+  while (currency.size() < (1u << 20)) currency += "$5 and $";
+  for (const std::string* m : {&spans, &opens, &brackets, &currency}) {
+    v.push_back(*m);
+    v.push_back(wrap(*m));
+  }
+  v.push_back("$" + std::string(1 << 20, 'x') + "$");
+  v.push_back("$" + plus + "$");
+  // A megabyte of digit groups, leading dots and answer phrases.
+  std::string groups = "1", dots, phrases, sci;
+  while (groups.size() < (1u << 20)) groups += " 000";
+  while (dots.size() < (1u << 20)) dots += " .4";
+  while (phrases.size() < (1u << 20)) phrases += "Final answer: #### Answer: ";
+  while (sci.size() < (1u << 20)) sci += "1e1";
+  for (const std::string* m : {&groups, &dots, &phrases, &sci}) {
+    v.push_back(*m);
+    v.push_back(wrap(*m));
+  }
+  // The longest answers that are still parsed: relation chains, matrices, intervals, words.
+  std::string chain = "0", cells = "\\begin{array}{cc}", words;
+  for (int i = 1; chain.size() < 1990; ++i) chain += (i % 2 ? "<" : "\\le ") + std::to_string(i);
+  while (cells.size() < 1900) cells += "1 & x \\\\ ";
+  cells += "\\end{array}";
+  while (words.size() < 1990) words += "ab ";
+  for (const std::string* m : {&chain, &cells, &words}) {
+    v.push_back(*m);
+    v.push_back(wrap(*m));
+    v.push_back(wrap("Therefore $" + *m + "$ is it."));
+  }
+  std::string unions = "(0,1)";
+  for (int i = 1; unions.size() < 1990; ++i) unions += "\\cup(" + std::to_string(i) + ",x)";
+  v.push_back(wrap(unions));
+  std::string degrees = "1";
+  while (degrees.size() < 1990) degrees += "+1^\\circ+2\\%";
+  v.push_back(wrap(degrees));
+  std::string nested_sines = "x";
+  while (nested_sines.size() < 1990) nested_sines = "\\sin 2" + nested_sines;
+  v.push_back(wrap(nested_sines));
   return v;
 }
 
@@ -336,6 +415,17 @@ TEST(Fuzz, MathFormatCountdownStep) {
     math_tasks.push_back(math_task(a));
   }
   for (int i = 0; i < 40; ++i) math_tasks.push_back(math_task(token_soup(rng, 12)));
+  // Golds given as whole solutions, and hostile ones: a gold must not stall the verifier either.
+  math_tasks.push_back(math_task("We find $x$, so the answer is $\\boxed{\\frac{1}{2}}$."));
+  math_tasks.push_back(math_task("x \\geq 5"));
+  math_tasks.push_back(math_task("(-\\infty, 2] \\cup (3, 5)"));
+  math_tasks.push_back(math_task("50\\%"));
+  math_tasks.push_back(math_task("30^\\circ"));
+  math_tasks.push_back(math_task(std::string(10000, '{') + "1" + std::string(10000, '}')));
+  std::string boxed_gold;
+  for (int i = 0; i < 10000; ++i) boxed_gold += "\\boxed{";
+  math_tasks.push_back(math_task(boxed_gold + "1" + std::string(10000, '}')));
+  math_tasks.push_back(math_task(std::string(1 << 20, '$')));
   std::vector<std::string> math_seeds = {
       "<think>6*7 = 42</think><answer>42</answer>",
       "<think>x</think><answer>\\frac{-3}{4}</answer>",

@@ -33,12 +33,20 @@ TEST(MathExtract, Sources) {
       {"it is 2 or 3", "", AnswerSource::None},
       {"2 apples or 3 apples", "", AnswerSource::None},
       {"from 1 to 3", "", AnswerSource::None},
-      {"1, 2, 3", "", AnswerSource::None},
+      {"1, 2, 3", "1, 2, 3", AnswerSource::WholeText},  // the whole text is one answer: a list
+      {"we get 1, 2, 3", "", AnswerSource::None},
       {"AZYUK2A", "", AnswerSource::None},
-      {"so $\\frac{1+\\sqrt{5}}{2}$", "", AnswerSource::None},
+      {"so $\\frac{1+\\sqrt{5}}{2}$", "\\frac{1+\\sqrt{5}}{2}", AnswerSource::MathMode},
+      {"so \\(x+1\\) and \\[\\frac{1}{2}\\] done", "\\frac{1}{2}", AnswerSource::MathMode},
+      {"It costs $5 and $6. In all $11", "11", AnswerSource::LastNumber},  // amounts, not math
+      {"Final answer: 12", "12", AnswerSource::AnswerIs},
+      {"\\frac{10}{9}", "\\frac{10}{9}", AnswerSource::WholeText},
+      {"1 000", "1 000", AnswerSource::WholeText},
+      {"so it is 1 000", "1 000", AnswerSource::LastNumber},
+      {"so it is .4", ".4", AnswerSource::LastNumber},
       {"value = -7 here", "-7", AnswerSource::LastNumber},
       {"ratio 3/4.", "3/4", AnswerSource::LastNumber},
-      {"#### 70000", "70000", AnswerSource::LastNumber},
+      {"#### 70000", "70000", AnswerSource::AnswerIs},
       {"no digits at all", "", AnswerSource::None},
       {"\\boxed{unbalanced", "", AnswerSource::None},
   };

@@ -1,5 +1,6 @@
 #include "verifiers/math/compare.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -11,6 +12,23 @@ namespace r1 {
 
 namespace {
 
+// Expressions with variables are compared at kPoints points, and must agree at every point
+// where both are defined (at least two). Why six, and how likely a false pass is:
+//   - Each variable's value is a multiple of 2^-16 in +-[0.5, 2.5], chosen by a hash of its
+//     name and the point's index: about 2^18 possible values per coordinate, independent of
+//     anything in the answer.
+//   - Where both sides are rational at a point (polynomials and rational functions: the common
+//     case), the comparison is exact. If the sides differ, their difference (numerator) is a
+//     nonzero polynomial of degree d, and by the Schwartz-Zippel lemma a random point is one of
+//     its roots with probability at most d / 2^18. Exact evaluation stops at 1024-bit values,
+//     so d stays below about 60: at most 2.3e-4 per point, and (2.3e-4)^6 < 2e-22 for all six.
+//   - Otherwise (sqrt, sin, exp, ...) values compare in ball arithmetic at the relative
+//     tolerance (1e-8). Two different analytic expressions agree that closely at a random
+//     point only near a crossing of their graphs; for the answers a verifier sees this is
+//     rare per point, and six independent points make it negligible. What the tolerance
+//     cannot see are differences below it everywhere (x versus x + 10^-12), by design.
+//   - Point kPoints/2 is negative in every variable, so sqrt(x^2) and x, or |x| and x, differ.
+// More points cost time on every verdict for odds that are already below any other error.
 constexpr int kPoints = 6;
 constexpr size_t kMaxVars = 16;
 // Exact evaluation at a point is for the rational parts of ordinary expressions (degree 60 in
@@ -226,6 +244,22 @@ class Comparer {
       return {g.kind == p.kind && g.text == p.text, "text"};
     }
     if (g.kind == K::Equation && p.kind == K::Equation) return equations(g, p);
+    if (g.kind == K::Scalar && p.kind == K::Equation) {
+      // An equation states a value when one side is a number worked out ("9 * 2 = 18") or a
+      // lone variable ("2x + 3 = y"): the other side is compared. "x + 1 = 19" states no value.
+      if (const MathValue* side = stated_value(p)) {
+        CompareResult r = equal(g, *side);
+        return {r.equal, "equation_value:" + r.method};
+      }
+    }
+    if (g.kind == K::Relation && p.kind == K::Relation) return relations(g, p);
+    // A gold inequality accepts the same set written as intervals ("x \geq 5" and
+    // "[5, \infty)"). The reverse is not accepted: a gold interval comes from a question that
+    // asks for interval notation, and "(1, 5)" as a gold may be a point, not 1 < x < 5.
+    if (g.kind == K::Relation && g.as_intervals && (p.kind == K::Tuple || p.kind == K::Set)) {
+      CompareResult r = equal(*g.as_intervals, p);
+      return {r.equal, "relation_as_intervals"};
+    }
     if (g.kind == K::Tuple && p.kind == K::Tuple) {
       if (g.open != p.open || g.close != p.close) return {false, "brackets"};
       return ordered(g, p);
@@ -285,6 +319,29 @@ class Comparer {
       if (!found) return {false, "multiset"};
     }
     return {true, "multiset"};
+  }
+
+  static const MathValue* stated_value(const MathValue& eq) {
+    if (eq.items.size() != 2) return nullptr;
+    const MathValue &l = eq.items[0], &r = eq.items[1];
+    std::vector<std::string> lv = l.tree->variables(l.root), rv = r.tree->variables(r.root);
+    if (r.tree->node(r.root).op == Op::Var &&
+        std::find(lv.begin(), lv.end(), r.tree->name(r.root)) == lv.end()) {
+      return &l;
+    }
+    return lv.empty() ? &r : nullptr;
+  }
+
+  // Same signs in the same order, and sides equal one by one ("5 \leq x" is how both
+  // "x \geq 5" and "5 \le x" are stored). "a \ne b" is also "b \ne a".
+  CompareResult relations(const MathValue& g, const MathValue& p) {
+    if (g.rel_ops != p.rel_ops || g.items.size() != p.items.size()) return {false, "relation"};
+    CompareResult r = ordered(g, p);
+    if (!r.equal && g.rel_ops.size() == 1 && g.rel_ops[0] == RelOp::NotEq) {
+      r = equal(g.items[0], p.items[1]);
+      if (r.equal) r = equal(g.items[1], p.items[0]);
+    }
+    return {r.equal, "relation"};
   }
 
   // f = 0 and g = 0 are the same equation when f = c * g for a constant c != 0: the ratio

@@ -4,6 +4,9 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "verifiers/math/normalize.h"
+#include "verifiers/math/value.h"
+
 namespace r1 {
 
 namespace {
@@ -24,7 +27,8 @@ size_t number_start(std::string_view t, size_t end) {
     while (j > 0 && is_digit(t[j - 1])) --j;
     return j;
   };
-  size_t i = digits_back(end);
+  const size_t digits_start = digits_back(end);
+  size_t i = digits_start;
   if (i >= 2 && t[i - 1] == '/' && is_digit(t[i - 2])) {
     i = digits_back(i - 1);  // "3/4": take the numerator too
   } else {
@@ -33,12 +37,22 @@ size_t number_start(std::string_view t, size_t end) {
     size_t group_end = i;
     while (group_end < t.size() && is_digit(t[group_end])) ++group_end;
     size_t group = group_end - i;
-    while (group == 3 && i >= 2 && t[i - 1] == ',' && is_digit(t[i - 2])) {
-      size_t k = digits_back(i - 1);
-      size_t len = i - 1 - k;
-      if (len > 3) break;
-      i = k;
-      group = len;
+    // ... or spaces, as in SI style ("1 000 000"), but not both in one number.
+    for (char sep : {',', ' '}) {
+      size_t before = i;
+      while (group == 3 && i >= 2 && t[i - 1] == sep && is_digit(t[i - 2])) {
+        size_t k = digits_back(i - 1);
+        size_t len = i - 1 - k;
+        if (len > 3) break;
+        i = k;
+        group = len;
+      }
+      if (i != before) break;
+    }
+    // A leading-dot decimal (".4") after a space, a bracket, a sign or '=' (not "end.4").
+    if (i == digits_start && i >= 1 && t[i - 1] == '.' &&
+        (i == 1 || one_of(t[i - 2], " \n\t$(=-+:"))) {
+      --i;
     }
   }
   // A minus sign belongs to the number unless it is a binary minus ("5-3").
@@ -60,6 +74,10 @@ const char* answer_source_name(AnswerSource s) {
       return "boxed";
     case AnswerSource::AnswerIs:
       return "answer_is";
+    case AnswerSource::MathMode:
+      return "math_mode";
+    case AnswerSource::WholeText:
+      return "whole_text";
     case AnswerSource::LastNumber:
       return "last_number";
     case AnswerSource::None:
@@ -72,7 +90,7 @@ namespace {
 
 const char* const kBoxCommands[] = {"\\boxed", "\\fbox"};
 
-// The content of the box whose command ends at `i` ("\\boxed{…}" or "\\boxed 5"), and where
+// The content of the box whose command ends at `i` ("\boxed{…}" or "\boxed 5"), and where
 // it ends; nullopt when its braces do not balance.
 std::optional<std::string_view> box_content(std::string_view text, size_t i, size_t* end) {
   while (i < text.size() && text[i] == ' ') ++i;
@@ -100,28 +118,43 @@ std::optional<std::string_view> box_content(std::string_view text, size_t i, siz
   return text.substr(i, j - i);
 }
 
-// Start of the next case-insensitive "answer is" at or after `from`, or npos.
-constexpr std::string_view kAnswerIs = "answer is";
-size_t find_answer_is(std::string_view text, size_t from) {
-  const size_t n = kAnswerIs.size();
-  for (size_t p = from; p + n <= text.size(); ++p) {
-    bool eq = true;
-    for (size_t k = 0; k < n && eq; ++k) {
-      char c = text[p + k];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      eq = c == kAnswerIs[k];
-    }
-    if (eq) return p;
+// The phrases that state a final answer, case-insensitive: "the answer is 5", "Final answer: 5",
+// "Answer: 5", and GSM8K's "#### 5".
+constexpr std::string_view kAnswerPhrases[] = {"answer is", "answer:", "####"};
+
+struct Phrase {
+  size_t at = std::string_view::npos;
+  size_t len = 0;
+};
+
+bool phrase_at(std::string_view text, size_t p, std::string_view phrase) {
+  if (p + phrase.size() > text.size()) return false;
+  for (size_t k = 0; k < phrase.size(); ++k) {
+    char c = text[p + k];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != phrase[k]) return false;
   }
-  return std::string_view::npos;
+  return true;
+}
+
+// The next answer phrase starting at or after `from`.
+Phrase find_answer_is(std::string_view text, size_t from) {
+  for (size_t p = from; p < text.size(); ++p) {
+    char c = text[p];
+    if (c != 'a' && c != 'A' && c != '#') continue;
+    for (std::string_view phrase : kAnswerPhrases) {
+      if (phrase_at(text, p, phrase)) return {p, phrase.size()};
+    }
+  }
+  return {};
 }
 
 // What an "answer is" at `found` states: up to the end of the line, or a period that ends the
 // sentence (not a decimal point). The scan stops at `limit`; `*cut` says whether it got there
 // before the statement ended.
-std::optional<std::string_view> statement_after(std::string_view text, size_t found, size_t limit,
+std::optional<std::string_view> statement_after(std::string_view text, Phrase found, size_t limit,
                                                 bool* cut) {
-  size_t i = found + kAnswerIs.size();
+  size_t i = found.at + found.len;
   while (i < limit && (text[i] == ' ' || text[i] == ':' || text[i] == '*')) ++i;
   size_t j = i;
   while (j < limit && text[j] != '\n') {
@@ -150,12 +183,17 @@ std::optional<std::string_view> last_boxed(std::string_view text) {
   }
   if (at == std::string_view::npos) return std::nullopt;
   size_t end = 0;
-  return box_content(text, at + cmd_len, &end);
+  // A last box left open (a generation cut off) states nothing.
+  if (!box_content(text, at + cmd_len, &end)) return std::nullopt;
+  // The box that holds the last one: "\boxed{\frac{1}{\boxed{4}}}" states 1/4, not 4.
+  std::vector<std::string_view> all = all_boxed(text);
+  if (all.empty()) return std::nullopt;
+  return all.back();
 }
 
 namespace {
 
-// The length of the box command ("\\boxed", "\\fbox") at text[i], or 0.
+// The length of the box command ("\boxed", "\fbox") at text[i], or 0.
 size_t box_command_at(std::string_view text, size_t i) {
   for (const char* cmd : kBoxCommands) {
     size_t n = std::strlen(cmd);
@@ -167,7 +205,7 @@ size_t box_command_at(std::string_view text, size_t i) {
 }  // namespace
 
 std::vector<std::string_view> all_boxed(std::string_view text) {
-  // One pass with a stack of open braces, so a megabyte of unclosed "\\boxed{" stays linear.
+  // One pass with a stack of open braces, so a megabyte of unclosed "\boxed{" stays linear.
   struct Content {
     size_t start, end;
   };
@@ -226,14 +264,14 @@ std::optional<std::string_view> answer_is(std::string_view text) {
 
 std::vector<std::string_view> all_answer_is(std::string_view text) {
   std::vector<std::string_view> out;
-  size_t p = find_answer_is(text, 0);
-  while (p != std::string_view::npos) {
-    size_t next = find_answer_is(text, p + 1);
-    // The scan stops at the next "answer is", which keeps repeated phrases linear. A statement
-    // cut there counts when it holds a number ("the answer is 2 or the answer is 3"), not when
-    // it is a run-on ("the answer is the answer is 5").
+  Phrase p = find_answer_is(text, 0);
+  while (p.at != std::string_view::npos) {
+    Phrase next = find_answer_is(text, p.at + p.len);
+    // The scan stops at the next phrase, which keeps repeated phrases linear. A statement cut
+    // there counts when it holds a number ("the answer is 2 or the answer is 3"), not when it
+    // is a run-on ("the answer is the answer is 5").
     bool cut = false;
-    auto st = statement_after(text, p, next == std::string_view::npos ? text.size() : next, &cut);
+    auto st = statement_after(text, p, std::min(next.at, text.size()), &cut);
     if (st && (!cut || std::any_of(st->begin(), st->end(), is_digit))) out.push_back(*st);
     p = next;
   }
@@ -261,7 +299,7 @@ std::vector<Span> numbers_backwards(std::string_view text, size_t max) {
 }
 
 // Characters that glue a number to what is around it: letters and digits (a word or an
-// identifier: "AZYUK2A", "x2", "H2O"), LaTeX structure ("x^2", "a_1", "\\sqrt{5}", "{2}"),
+// identifier: "AZYUK2A", "x2", "H2O"), LaTeX structure ("x^2", "a_1", "\sqrt{5}", "{2}"),
 // and non-ASCII bytes (letters of other scripts, Unicode operators).
 bool glues(char c) {
   auto u = static_cast<unsigned char>(c);
@@ -334,9 +372,9 @@ bool changes_the_value(std::string_view word) {
   return false;
 }
 
-// Whether a word of the text passes `test`.
+// Whether a word (a run of ASCII letters) of the text, at [start, end), passes `test`.
 template <typename Test>
-bool any_word(std::string_view text, Test test) {
+bool any_word_at(std::string_view text, Test test) {
   for (size_t i = 0; i < text.size();) {
     if (!is_letter(text[i])) {
       ++i;
@@ -344,10 +382,17 @@ bool any_word(std::string_view text, Test test) {
     }
     size_t j = i;
     while (j < text.size() && is_letter(text[j])) ++j;
-    if (test(lower_word(text.substr(i, j - i)))) return true;
+    if (test(i, j)) return true;
     i = j;
   }
   return false;
+}
+
+// Whether a word of the text, in lower case, passes `test`.
+template <typename Test>
+bool any_word(std::string_view text, Test test) {
+  return any_word_at(text,
+                     [&](size_t i, size_t j) { return test(lower_word(text.substr(i, j - i))); });
 }
 
 bool has_value_word(std::string_view text) {
@@ -358,6 +403,20 @@ bool has_hedge_word(std::string_view text) {
   return any_word(text, [](const std::string& w) {
     return w == "or" || w == "nor" || w == "maybe" || w == "perhaps" || w == "alternatively";
   });
+}
+
+// "2 million", "3 dozen": the word after a number scales it.
+bool starts_with_scale_word(std::string_view after) {
+  size_t i = 0;
+  while (i < after.size() && after[i] == ' ') ++i;
+  size_t j = i;
+  while (j < after.size() && is_letter(after[j])) ++j;
+  std::string w = lower_word(after.substr(i, j - i));
+  for (const char* scale : {"hundred", "hundreds", "thousand", "thousands", "million", "millions",
+                            "billion", "billions", "trillion", "trillions", "dozen", "dozens"}) {
+    if (w == scale) return true;
+  }
+  return false;
 }
 
 // Whether the text between two numbers lists them as alternatives or a range ("2 or 3",
@@ -385,6 +444,29 @@ bool joins_alternatives(std::string_view between) {
     i = j;
   }
   return separator && !words;  // only ", ", " and ", " to " between them
+}
+
+// Whether the text outside [start, end) is prose: words that do not change or hedge a value,
+// and the given punctuation (ASCII; other scripts' letters pass), with no digits.
+bool prose_around(std::string_view text, size_t start, size_t end, const char* punctuation) {
+  for (size_t i = 0; i < text.size();) {
+    if (i >= start && i < end) {
+      i = end;
+      continue;
+    }
+    char c = text[i];
+    if (is_letter(c)) {
+      size_t j = i;
+      while (j < text.size() && is_letter(text[j])) ++j;
+      if (changes_the_value(text.substr(i, j - i))) return false;
+      i = j;
+      continue;
+    }
+    auto u = static_cast<unsigned char>(c);
+    if (is_digit(c) || (u < 0x80 && !one_of(c, punctuation))) return false;
+    ++i;
+  }
+  return true;
 }
 
 }  // namespace
@@ -416,8 +498,11 @@ std::optional<std::string_view> final_number(std::string_view text) {
            (end + 1 == text.size() || text[end + 1] == ' ' || text[end + 1] == '\n'))) {
     ++end;
   }
-  if (has_value_word(before) || has_hedge_word(text.substr(n[0].end, end - n[0].end)))
-    return std::nullopt;
+  std::string_view after = text.substr(n[0].end, end - n[0].end);
+  // A scale word after it ("It is 2 million.") changes the value, unless an '=' states the
+  // number as a result in those units ("84/12 = 7 dozen").
+  bool scaled = eq == std::string_view::npos && starts_with_scale_word(after);
+  if (has_value_word(before) || has_hedge_word(after) || scaled) return std::nullopt;
   return text.substr(n[0].start, n[0].end - n[0].start);
 }
 
@@ -426,25 +511,79 @@ std::optional<std::string_view> number_in_prose(std::string_view text) {
   if (n.size() != 1 || !stands_alone(text, n[0])) return std::nullopt;
   // Everything else is words and sentence punctuation: no operator, bracket or command that
   // would make the number part of an expression.
+  if (!prose_around(text, n[0].start, n[0].end, " \t\n\r.,;:!?'\"$()-%")) return std::nullopt;
+  return text.substr(n[0].start, n[0].end - n[0].start);
+}
+
+std::vector<std::string_view> math_spans(std::string_view t) {
+  std::vector<std::string_view> out;
+  // Once a closing delimiter is missing after some position, it is missing after every later
+  // one: remembering that keeps a megabyte of unclosed "\(" or "$" linear.
+  bool no_paren_close = false, no_bracket_close = false;
+  bool no_dollar_close[3] = {false, false, false};  // by delimiter width
   size_t i = 0;
-  while (i < text.size()) {
-    if (i == n[0].start) {
-      i = n[0].end;
+  const size_t n = t.size();
+  while (i < n) {
+    char c = t[i];
+    if (c == '\\' && i + 1 < n) {
+      char d = t[i + 1];
+      bool& missing = d == '(' ? no_paren_close : no_bracket_close;
+      if ((d == '(' || d == '[') && !missing) {
+        size_t close = find_text(t, d == '(' ? "\\)" : "\\]", i + 2);
+        if (close == std::string_view::npos) {
+          missing = true;
+        } else {
+          if (close > i + 2) out.push_back(t.substr(i + 2, close - i - 2));
+          i = close + 2;
+          continue;
+        }
+      }
+      i += 2;  // an escaped character ("\\$" is a dollar sign, not math mode)
       continue;
     }
-    char c = text[i];
-    if (is_letter(c)) {
-      size_t j = i;
-      while (j < text.size() && is_letter(text[j])) ++j;
-      if (changes_the_value(text.substr(i, j - i))) return std::nullopt;
-      i = j;
+    if (c == '$') {
+      size_t width = i + 1 < n && t[i + 1] == '$' ? 2 : 1;
+      size_t start = i + width;
+      // TeX's currency convention: math starts with no space after the '$', and a '$' that
+      // a digit follows opens an amount ("$5 and $6"), so it cannot close math.
+      if (!no_dollar_close[width] && start < n && t[start] != ' ' && t[start] != '\n') {
+        size_t j = start;
+        bool closed = false;
+        while (j < n) {
+          if (t[j] == '\\') {
+            j += 2;
+            continue;
+          }
+          if (t[j] == '$') {
+            size_t after = j + width;
+            bool digit_next = after < n && is_digit(t[after]);
+            if ((width == 1 || (j + 1 < n && t[j + 1] == '$')) && !digit_next) {
+              if (j > start) out.push_back(t.substr(start, j - start));
+              i = after;
+              closed = true;
+              break;
+            }
+          }
+          ++j;
+        }
+        if (closed) continue;
+        no_dollar_close[width] = true;  // nothing after `start` closes it, nor anything later
+      }
+      i += width;
       continue;
     }
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x80 && !one_of(c, " \t\n\r.,;:!?'\"$()-%")) return std::nullopt;
     ++i;
   }
-  return text.substr(n[0].start, n[0].end - n[0].start);
+  return out;
+}
+
+std::optional<std::string_view> math_in_prose(std::string_view text) {
+  std::vector<std::string_view> spans = math_spans(text);
+  if (spans.size() != 1 || trim(spans[0]).empty()) return std::nullopt;
+  // The rest is words and sentence punctuation: "Therefore $x \geq 5$ is the solution."
+  size_t a = static_cast<size_t>(spans[0].data() - text.data());
+  if (!prose_around(text, a, a + spans[0].size(), " \t\n\r.,;:!?'\"$()\\[]")) return std::nullopt;
+  return trim(spans[0]);
 }
 
 Fallback parse_fallback(const std::string& name, const std::string& where) {
@@ -464,7 +603,7 @@ bool uses_tags(std::string_view c, const TagNames& tags) {
 
 namespace {
 
-// The answer a region states: its last \\boxed{}, else its last "answer is" (with the ones
+// The answer a region states: its last \boxed{}, else its last "answer is" (with the ones
 // before it kept as `others`). False when it states none.
 bool stated_answer(std::string_view region, AnswerSource source, ExtractedAnswer& out) {
   std::vector<std::string_view> stated;
@@ -482,6 +621,53 @@ bool stated_answer(std::string_view region, AnswerSource source, ExtractedAnswer
     if (seen.insert(trim(stated[i])).second) out.others.emplace_back(trim(stated[i]));
   }
   return true;
+}
+
+// A short answer in words, without digits ("Evelyn", "\text{even}"): a span or text that
+// parses as words and holds a digit is a sentence about a number, not a word answer.
+bool is_word_answer(std::string_view text) {
+  constexpr size_t kMaxWordAnswer = 60;
+  return text.size() <= kMaxWordAnswer && std::none_of(text.begin(), text.end(), is_digit);
+}
+
+// The last math-mode span, when it holds math or a word answer ("$\text{even}$"): a span of
+// words about numbers ("$5 and $") or one that does not parse means the text's math-mode
+// spans are not its answer.
+std::optional<std::string_view> last_math_expression(std::string_view text) {
+  std::vector<std::string_view> spans = math_spans(text);
+  if (spans.empty()) return std::nullopt;
+  std::string_view last = trim(spans.back());
+  if (last.empty() || last.size() > kMaxAnswerLength) return std::nullopt;
+  ValueParse v = parse_math_value(normalize_answer(last));
+  if (!v.value) return std::nullopt;
+  if (v.value->kind == ValueKind::Text && !is_word_answer(last)) return std::nullopt;
+  return last;
+}
+
+// Whether the text reads as prose: it holds a word of two letters or more standing alone ("so
+// 9 * 2 = 18"), where a word stands between spaces, the ends and sentence punctuation, and the
+// text is more than that word. "yx", "Evelyn", "ab+2a", "\frac{x+y}{xy}" and
+// "\begin{bmatrix}" are not prose.
+bool reads_as_prose(std::string_view text) {
+  auto boundary = [](char c) { return one_of(c, " \t\n.,;:!?"); };
+  return any_word_at(text, [&](size_t i, size_t j) {
+    bool alone = (i == 0 || boundary(text[i - 1])) && (j == text.size() || boundary(text[j]));
+    return alone && j - i >= 2 && !(i == 0 && j == text.size());
+  });
+}
+
+// A completion that is one answer and nothing else: "\frac{10}{9}", "1 000", "(1, 4.5)",
+// "x \geq 5", "9 * 2 = 18" (an equation without variables is judged by its right side), or a
+// word answer without digits ("Evelyn").
+bool whole_text_is_math(std::string_view text) {
+  text = trim(text);
+  if (text.empty() || text.size() > kMaxAnswerLength || text.find('\n') != std::string_view::npos ||
+      reads_as_prose(text)) {
+    return false;
+  }
+  ValueParse v = parse_math_value(normalize_answer(text));
+  if (!v.value) return false;
+  return v.value->kind != ValueKind::Text || is_word_answer(text);
 }
 
 }  // namespace
@@ -505,6 +691,16 @@ ExtractedAnswer extract_answer(std::string_view completion, const TagNames& tags
     return out;
   }
   if (stated_answer(completion, AnswerSource::AnswerIs, out)) return out;
+  if (auto span = last_math_expression(completion)) {
+    out.text = std::string(*span);
+    out.source = AnswerSource::MathMode;
+    return out;
+  }
+  if (whole_text_is_math(completion)) {
+    out.text = std::string(trim(completion));
+    out.source = AnswerSource::WholeText;
+    return out;
+  }
   if (auto num = final_number(completion)) {
     out.text = std::string(*num);
     out.source = AnswerSource::LastNumber;

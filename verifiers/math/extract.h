@@ -1,5 +1,10 @@
-// Where a math answer sits in a completion. In order of trust: the <answer> block, else the
-// last \boxed{}, else "the answer is …", else the last number in the text.
+// Where a math answer sits in a completion. In order of trust:
+//   1. the <answer> block;
+//   2. the last \boxed{…} or \fbox{…} (nested braces balance);
+//   3. the last "the answer is …", "Final answer: …", "Answer: …" or GSM8K's "#### …";
+//   4. the last math-mode span ($…$, $$…$$, \(…\), \[…\]), when it parses as math;
+//   5. the whole text, when it is one expression and nothing else ("\frac{10}{9}");
+//   6. the last number in the text.
 //
 // The fallbacks after the <answer> block are for free-form text (dataset solutions, other
 // models' output). A completion that uses the output format, i.e. holds any of the think or
@@ -19,7 +24,7 @@
 
 namespace r1 {
 
-enum class AnswerSource { AnswerTag, Boxed, AnswerIs, LastNumber, None };
+enum class AnswerSource { AnswerTag, Boxed, AnswerIs, MathMode, WholeText, LastNumber, None };
 const char* answer_source_name(AnswerSource s);
 
 struct ExtractedAnswer {
@@ -50,6 +55,14 @@ std::optional<std::string_view> last_boxed(std::string_view text);
 // The contents of every balanced \boxed{…} / \fbox{…}, in order (a box nested in another
 // is part of the outer one).
 std::vector<std::string_view> all_boxed(std::string_view text);
+// The contents of the math-mode spans, in order: $…$, $$…$$, \(…\), \[…\]. A '$' followed
+// by a space does not open math, and one followed by a digit does not close it ("$5 and $6"
+// are amounts); "\$" is a dollar sign. Linear in the text's length.
+std::vector<std::string_view> math_spans(std::string_view text);
+// The math of a sentence that is prose around exactly one math-mode span ("Therefore
+// $x \geq 5$ is the solution."): no other digits or math, and no word that changes or hedges
+// the value.
+std::optional<std::string_view> math_in_prose(std::string_view text);
 // What follows the last "answer is" (case-insensitive), up to the end of its sentence or line.
 std::optional<std::string_view> answer_is(std::string_view text);
 // What follows each "answer is", in order.

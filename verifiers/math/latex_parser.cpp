@@ -127,6 +127,16 @@ class LatexParser {
     return false;
   }
 
+  // Whether a function name starts at pos_ ("\cos", "cos", "\sqrt", "\log").
+  bool starts_function() {
+    skip_space();
+    size_t b = pos_ < s_.size() && s_[pos_] == '\\' ? pos_ + 1 : pos_;
+    size_t e = b;
+    while (e < s_.size() && is_alpha(s_[e])) ++e;
+    std::string_view w = s_.substr(b, e - b);
+    return !w.empty() && (function_name(w) != nullptr || w == "frac");
+  }
+
   int term(int depth) {
     int lhs = signed_factor(depth);
     while (ok()) {
@@ -306,7 +316,14 @@ class LatexParser {
       arg = expr(depth + 1);
       if (ok() && !eat(c == '(' ? ')' : '}')) error("unbalanced_parentheses");
     } else {
+      // "\sin 2x" is sin(2x): the argument runs on over implicitly multiplied factors, up to
+      // an operator or the next function ("\sin x \cos x" is sin(x) cos(x)).
       arg = power(depth + 1);
+      while (ok() && starts_implicit_factor() && !starts_function()) {
+        int more = power(depth + 1);
+        if (!ok() || !room()) return -1;
+        arg = out_.tree.binary(Op::Mul, arg, more);
+      }
     }
     if (!ok() || !room()) return -1;
     int f;
@@ -394,6 +411,12 @@ class LatexParser {
       error("text");
       return -1;
     }
+    // "xy^2" is x * y^2: the first letter stands alone, and the next one is read as the next
+    // factor, so a power or subscript binds to it only.
+    if (w.size() == 2) {
+      pos_ = b + 1;
+      w = w.substr(0, 1);
+    }
     // One or two letters: single-letter variables multiplied ("xy"); the last may carry a
     // subscript or a prime.
     int acc = -1;
@@ -405,7 +428,8 @@ class LatexParser {
         while (pos_ < s_.size() && s_[pos_] == '\'') name += s_[pos_++];
       }
       if (!ok()) return -1;
-      int v = out_.tree.var(name);
+      // A lone "e" is Euler's number ("e^2", "2e"); with a subscript or prime it is a name.
+      int v = name == "e" ? out_.tree.leaf(Op::E) : out_.tree.var(name);
       if (acc < 0) {
         acc = v;
       } else {

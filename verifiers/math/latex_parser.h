@@ -1,6 +1,7 @@
 // Parses one scalar math expression written in LaTeX or plain text into an ExprTree:
 // \frac{a}{b} (also "\frac 34"), \sqrt{x}, \sqrt[n]{x}, \binom, ^, _ subscripts, \pi,
-// \infty, functions (\sin, \ln, \log_2, ...), Greek letters, |x|, n!, implicit multiplication
+// \infty, e (Euler's number), functions (\sin, \ln, \log_2, ...), Greek letters, |x|, n!, implicit
+// multiplication
 // ("2x", "3\sqrt{2}", "(a+5)(b+2)") and mixed numbers ("2\frac{1}{2}" = 5/2).
 // Input is normalised text (see normalize.h) without top-level commas. A run of three or more
 // letters that is not a function name makes the error "text": the answer is a word.

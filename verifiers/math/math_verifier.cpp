@@ -24,8 +24,11 @@ class MathVerifier : public Verifier {
     Verdict v;
     v.format_ok = format_.check(completion).ok;
 
-    std::string gold = normalize_answer(task.answer);
-    if (trim(gold).empty()) return gold_error(v, task, "empty gold answer");
+    // A gold answer given as a whole solution is reduced like an answer: its last box.
+    std::string_view gold_raw = task.answer;
+    if (auto box = last_boxed(gold_raw)) gold_raw = *box;
+    Side gold(gold_raw);
+    if (trim(gold.normalized).empty()) return gold_error(v, task, "empty gold answer");
 
     ExtractedAnswer ex = extract_answer(completion, tags_, fallback_);
     v.details["source"] = answer_source_name(ex.source);
@@ -38,39 +41,43 @@ class MathVerifier : public Verifier {
       v.details["extracted"] = snippet(ex.text, 100);
       return v;
     }
-    std::string pred = normalize_answer(ex.text);
+    Side pred(ex.text);
     v.details["extracted"] = snippet(ex.text);
-    v.details["normalized"] = snippet(pred);
-    v.details["gold"] = snippet(gold);
+    v.details["normalized"] = snippet(pred.normalized);
+    v.details["gold"] = snippet(gold.normalized);
 
     // Identical spellings need no parsing (and settle answers no parser understands).
     std::string method = "string";
-    ValueParse g;
-    if (text_key(gold) != text_key(pred)) {
-      g = parse_math_value(gold);
+    if (text_key(gold.normalized) != text_key(pred.normalized)) {
+      const ValueParse& g = gold.parsed();
       if (!g.value) return gold_error(v, task, g.error);
-      ValueParse p = parse_math_value(pred);
-      // An <answer> block that holds a sentence around a single number ("She makes $18.") is
-      // judged by that number. Anything more (a second number, math, "not", "or", "million")
-      // keeps it a sentence, so neither hedging nor a digit inside a word pays.
-      bool sentence = p.value && p.value->kind == ValueKind::Text;
+      // An <answer> block that holds a sentence around a single math span or a single number
+      // ("Therefore $x \geq 5$.", "She makes $18.") is judged by it. Anything more (a second
+      // number, "not", "or", "million") keeps it a sentence, so neither hedging nor a digit
+      // inside a word pays.
+      bool sentence = pred.parsed().value && pred.parsed().value->kind == ValueKind::Text;
       if (sentence && ex.source == AnswerSource::AnswerTag) {
-        if (auto num = number_in_prose(ex.text)) {
-          std::string alt = normalize_answer(*num);
-          ValueParse q = parse_math_value(alt);
-          if (q.value) {
-            p = std::move(q);
-            v.details["normalized"] = snippet(alt);
-            v.details["source"] = "answer_tag_number";
+        std::optional<std::string_view> inner = math_in_prose(ex.text);
+        const char* source = "answer_tag_math";
+        if (!inner) {
+          inner = number_in_prose(ex.text);
+          source = "answer_tag_number";
+        }
+        if (inner) {
+          Side alt(*inner);
+          if (alt.parsed().value) {
+            pred = std::move(alt);
+            v.details["normalized"] = snippet(pred.normalized);
+            v.details["source"] = source;
           }
         }
       }
-      if (!p.value) {
+      if (!pred.parsed().value) {
         v.reason = "answer_unparseable";
-        v.details["parse_error"] = valid_utf8(p.error);
+        v.details["parse_error"] = valid_utf8(pred.parsed().error);
         return v;
       }
-      CompareResult c = compare_values(*g.value, *p.value, compare_);
+      CompareResult c = judge(gold, pred);
       method = c.method;
       v.details["method"] = method;
       if (!c.equal) {
@@ -85,7 +92,9 @@ class MathVerifier : public Verifier {
       return v;
     }
     for (const std::string& other : ex.others) {
-      if (!states_gold(other, gold, g)) {
+      Side o(other);
+      if (text_key(o.normalized) == text_key(gold.normalized)) continue;
+      if (!gold.parsed().value || !o.parsed().value || !judge(gold, o).equal) {
         v.reason = "conflicting_answers";
         v.details["conflicting"] = snippet(other);
         return v;
@@ -95,14 +104,86 @@ class MathVerifier : public Verifier {
   }
 
  private:
-  // Whether `answer` (raw) states the gold; `g` is the parsed gold, or empty when the gold
-  // was settled by its spelling alone.
-  bool states_gold(const std::string& answer, const std::string& gold, ValueParse& g) const {
-    std::string a = normalize_answer(answer);
-    if (text_key(a) == text_key(gold)) return true;
-    if (!g.value) g = parse_math_value(gold);
-    ValueParse p = parse_math_value(a);
-    return g.value && p.value && compare_values(*g.value, *p.value, compare_).equal;
+  // One side of a comparison: the raw text, its normal form, and its value, parsed on first
+  // use. Percent and degree signs are dropped ("50\%" is 50, "30^\circ" is 30) and, where
+  // the other side has none, also read as what they mean ("50\%" is 1/2, "30^\circ" is
+  // pi/6), so "50\%" matches both 50 and 0.5, and "30^\circ" matches pi/6.
+  struct Side {
+    explicit Side(std::string_view text)
+        : raw(text),
+          normalized(normalize_answer(text)),
+          has_percent(text.find('%') != std::string_view::npos),
+          has_degree(find_text(text, "\\circ") != std::string_view::npos ||
+                     find_text(text, "\\degree") != std::string_view::npos ||
+                     find_text(text, "\xC2\xB0") != std::string_view::npos) {}
+    const ValueParse& parsed() {
+      if (!parse_) parse_ = parse_math_value(normalized);
+      return *parse_;
+    }
+    // The value with the signs read for what they mean.
+    const ValueParse& read_signs(bool percent, bool degree) {
+      if (!percent && !degree) return parsed();
+      auto& slot = signs_[percent][degree];
+      if (!slot) {
+        NormalizeOptions o;
+        o.percent_as_fraction = percent;
+        o.degrees_as_radians = degree;
+        slot = parse_math_value(normalize_answer(raw, o));
+      }
+      return *slot;
+    }
+    std::string raw;
+    std::string normalized;
+    bool has_percent = false, has_degree = false;
+
+   private:
+    std::optional<ValueParse> parse_, signs_[2][2];
+  };
+
+  CompareResult judge(Side& gold, Side& pred) const {
+    const MathValue& g = *gold.parsed().value;
+    const MathValue& p = *pred.parsed().value;
+    CompareResult c = compare_values(g, p, compare_);
+    if (c.equal) return c;
+    // "0,5" against one number: a decimal comma. Against a gold that is one number, the two
+    // integers of "0,5" cannot be right as a list, so reading the comma as a decimal point
+    // lets nothing wrong pass.
+    if (g.kind == ValueKind::Scalar && p.kind == ValueKind::List) {
+      if (auto dot = decimal_comma(pred.normalized)) {
+        ValueParse q = parse_math_value(*dot);
+        if (q.value) {
+          CompareResult d = compare_values(g, *q.value, compare_);
+          if (d.equal) return {true, d.method + "+decimal_comma"};
+        }
+      }
+    }
+    bool percent = gold.has_percent != pred.has_percent;
+    bool degree = gold.has_degree != pred.has_degree;
+    if (percent || degree) {
+      const ValueParse& gf =
+          gold.read_signs(percent && gold.has_percent, degree && gold.has_degree);
+      const ValueParse& pf =
+          pred.read_signs(percent && pred.has_percent, degree && pred.has_degree);
+      if (gf.value && pf.value) {
+        CompareResult d = compare_values(*gf.value, *pf.value, compare_);
+        if (d.equal) return {true, d.method + (percent ? "+percent" : "+degrees")};
+      }
+    }
+    return c;
+  }
+
+  // "3,14" -> "3.14" when the text is one number with one comma (thousands groups of three
+  // were removed by normalisation already).
+  static std::optional<std::string> decimal_comma(const std::string& s) {
+    size_t i = !s.empty() && s[0] == '-' ? 1 : 0;
+    size_t comma = s.find(',');
+    if (comma == std::string::npos || comma == i || comma + 1 == s.size()) return std::nullopt;
+    for (size_t k = i; k < s.size(); ++k) {
+      if (k != comma && !(s[k] >= '0' && s[k] <= '9')) return std::nullopt;
+    }
+    std::string out = s;
+    out[comma] = '.';
+    return out;
   }
 
   static Verdict correct(Verdict& v, const std::string& method) {

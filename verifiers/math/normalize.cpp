@@ -33,25 +33,6 @@ void replace_all(std::string& s, std::string_view from, std::string_view to) {
   s.swap(out);
 }
 
-// Replaces the command \name (not a prefix of a longer command name) with `to`.
-void replace_command(std::string& s, std::string_view name, std::string_view to) {
-  std::string pat = "\\" + std::string(name);
-  if (s.find(pat) == std::string::npos) return;
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) {
-    if (s.compare(i, pat.size(), pat) == 0 &&
-        (i + pat.size() >= s.size() || !is_alpha(s[i + pat.size()]))) {
-      out += to;
-      i += pat.size();
-    } else {
-      out += s[i++];
-    }
-  }
-  s.swap(out);
-}
-
 // Index of the brace closing the one at s[open], or npos.
 size_t matching_brace(const std::string& s, size_t open) {
   int depth = 0;
@@ -92,6 +73,58 @@ void unwrap_command(std::string& s, std::string_view name, std::string_view pad 
     s.replace(p, e + 1 - p, std::string(pad) + inner + std::string(pad));
     from = p;
   }
+}
+
+// One pass over the text's letter commands: sizing and style commands go, spacing becomes a
+// space, synonyms get one spelling (\dfrac -> \frac, \times -> *, \le -> \leq), and a degree
+// sign becomes `degree`. A command is its whole run of letters: \leqslant is not \le.
+void rewrite_commands(std::string& s, const char* degree) {
+  if (s.find('\\') == std::string::npos) return;
+  struct Rewrite {
+    std::string_view name;
+    const char* to;  // nullptr: the degree replacement
+  };
+  // clang-format off
+  static const Rewrite kRewrites[] = {
+      {"left", ""}, {"right", ""}, {"bigl", ""}, {"bigr", ""}, {"Bigl", ""}, {"Bigr", ""},
+      {"biggl", ""}, {"biggr", ""}, {"big", ""}, {"Big", ""}, {"bigg", ""}, {"Bigg", ""},
+      {"displaystyle", ""}, {"textstyle", ""}, {"limits", ""},
+      {"quad", " "}, {"qquad", " "},
+      {"circ", nullptr}, {"degree", nullptr},
+      {"dfrac", "\\frac"}, {"tfrac", "\\frac"}, {"cfrac", "\\frac"},
+      {"dbinom", "\\binom"}, {"tbinom", "\\binom"},
+      {"cdot", "*"}, {"times", "*"}, {"ast", "*"}, {"div", "/"},
+      {"infinity", "\\infty"}, {"varnothing", "\\emptyset"},
+      {"le", "\\leq"}, {"ge", "\\geq"}, {"neq", "\\ne"}, {"leqslant", "\\leq"},
+      {"geqslant", "\\geq"}};
+  // clang-format on
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    if (s[i] != '\\' || i + 1 >= s.size()) {
+      out += s[i++];
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < s.size() && is_alpha(s[j])) ++j;
+    if (j == i + 1) {  // "\{", "\%", a row separator: not a letter command; keep both bytes
+      out.append(s, i, 2);
+      i += 2;
+      continue;
+    }
+    std::string_view name(s.data() + i + 1, j - i - 1);
+    const Rewrite* hit = nullptr;
+    for (const Rewrite& r : kRewrites) {
+      if (r.name == name) hit = &r;
+    }
+    if (hit)
+      out += hit->to ? hit->to : degree;
+    else
+      out.append(s, i, j - i);
+    i = j;
+  }
+  s.swap(out);
 }
 
 // "1{,}000" and "10,\!080" are LaTeX thousands separators.
@@ -174,6 +207,63 @@ void plain_thousands(std::string& s) {
       continue;
     }
     out += s[i++];
+  }
+  s.swap(out);
+}
+
+// "1.5e3", "2E-5", "6.02e+23" -> "1.5*10^{3}", ...: a number token, an 'e' or 'E', an
+// optional sign and digits, and then nothing that continues a word.
+void scientific_notation(std::string& s) {
+  if (s.find_first_of("eE") == std::string::npos) return;
+  std::string out;
+  out.reserve(s.size() + 16);
+  size_t i = 0;
+  while (i < s.size()) {
+    bool token_start = i == 0 || !(is_digit(s[i - 1]) || is_alpha(s[i - 1]) || s[i - 1] == '.' ||
+                                   s[i - 1] == '\\' || s[i - 1] == '_');
+    if (!(token_start &&
+          (is_digit(s[i]) || (s[i] == '.' && i + 1 < s.size() && is_digit(s[i + 1]))))) {
+      out += s[i++];
+      continue;
+    }
+    size_t j = i;
+    while (j < s.size() && (is_digit(s[j]) || s[j] == '.')) ++j;
+    size_t k = j;
+    if (k < s.size() && (s[k] == 'e' || s[k] == 'E')) {
+      ++k;
+      if (k < s.size() && (s[k] == '+' || s[k] == '-')) ++k;
+      size_t d = k;
+      while (k < s.size() && is_digit(s[k])) ++k;
+      bool ends = k == s.size() || !(is_alpha(s[k]) || s[k] == '.' || s[k] == '_');
+      if (k > d && ends) {
+        out.append(s, i, j - i);
+        out += "*10^{";
+        if (s[j + 1] == '-') out += '-';
+        out.append(s, d, k - d);
+        out += '}';
+        i = k;
+        continue;
+      }
+    }
+    out.append(s, i, j - i);
+    i = j;
+  }
+  s.swap(out);
+}
+
+// "x != 3" -> "x \ne 3"; but "5!=120" is a factorial in an equation.
+void not_equal_sign(std::string& s) {
+  if (s.find("!=") == std::string::npos) return;
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '!' && i + 1 < s.size() && s[i + 1] == '=' &&
+        !(i > 0 && (is_digit(s[i - 1]) || s[i - 1] == ')'))) {
+      out += "\\ne ";
+      ++i;
+      continue;
+    }
+    out += s[i];
   }
   s.swap(out);
 }
@@ -324,7 +414,7 @@ void strip_trailing_punctuation(std::string& s) {
 
 }  // namespace
 
-std::string normalize_answer(std::string_view text) {
+std::string normalize_answer(std::string_view text, const NormalizeOptions& options) {
   std::string s(text);
   if (s.size() > kMaxAnswerLength) return s;
 
@@ -337,10 +427,16 @@ std::string normalize_answer(std::string_view text) {
   replace_all(s, "\xCF\x80", "\\pi ");         // π
   replace_all(s, "\xE2\x88\x9E", "\\infty ");  // ∞
   replace_all(s, "\xE2\x88\x9A", "\\sqrt");    // √
-  replace_all(s, "\xC2\xB0", "");              // °
+  replace_all(s, "\xC2\xB0", "^\\circ ");      // °
   replace_all(s, "\xC2\xA0", " ");             // no-break space
   replace_all(s, "\xE2\x88\xAA", "\\cup ");    // ∪
   replace_all(s, "\xC2\xB1", "\\pm ");         // ±
+  replace_all(s, "\xE2\x89\xA4", "\\leq ");    // ≤
+  replace_all(s, "\xE2\x89\xA5", "\\geq ");    // ≥
+  replace_all(s, "\xE2\x89\xA0", "\\ne ");     // ≠
+  replace_all(s, "<=", "\\leq ");
+  replace_all(s, ">=", "\\geq ");
+  not_equal_sign(s);
 
   // Math-mode delimiters and dollar signs (currency or math mode: neither changes the value).
   replace_all(s, "\\$", "");
@@ -350,46 +446,30 @@ std::string normalize_answer(std::string_view text) {
   replace_all(s, "\\[", "");
   replace_all(s, "\\]", "");
 
-  unwrap_command(s, "boxed");
-  unwrap_command(s, "fbox");
+  const bool commands = s.find('\\') != std::string::npos;
+  for (const char* cmd : {"boxed", "fbox"}) {
+    if (commands) unwrap_command(s, cmd);
+  }
   for (const char* cmd :
        {"text", "textbf", "textit", "textrm", "textnormal", "mathrm", "mathbf", "mathit", "mathsf",
         "mathtt", "mbox", "hbox", "operatorname", "emph", "mathnormal", "displaystyle", "mathbb"}) {
-    unwrap_command(s, cmd);
-  }
-  for (const char* cmd : {"left", "right", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "big",
-                          "Big", "bigg", "Bigg", "displaystyle", "textstyle", "limits"}) {
-    replace_command(s, cmd, "");
+    if (commands) unwrap_command(s, cmd);
   }
   // Protect the matrix row separator "\\" from the spacing rules below ("\ " is a space).
   replace_all(s, "\\\\", "\x02");
   latex_thousands(s);
   replace_all(s, "\\!", "");
   for (const char* sp : {"\\,", "\\;", "\\:", "\\ ", "~"}) replace_all(s, sp, " ");
-  replace_command(s, "quad", " ");
-  replace_command(s, "qquad", " ");
 
   // Degrees and percent signs.
-  replace_all(s, "^{\\circ}", "");
-  replace_all(s, "^\\circ", "");
-  replace_command(s, "circ", "");
-  replace_command(s, "degree", "");
-  replace_all(s, "\\%", "");
-  replace_all(s, "%", "");
-
-  replace_command(s, "dfrac", "\\frac");
-  replace_command(s, "tfrac", "\\frac");
-  replace_command(s, "cfrac", "\\frac");
-  replace_command(s, "dbinom", "\\binom");
-  replace_command(s, "tbinom", "\\binom");
-  replace_command(s, "cdot", "*");
-  replace_command(s, "times", "*");
-  replace_command(s, "ast", "*");
-  replace_command(s, "div", "/");
-  replace_command(s, "infinity", "\\infty");
-  replace_command(s, "le", "\\leq");
-  replace_command(s, "ge", "\\geq");
-  replace_command(s, "neq", "\\ne");
+  const char* degree = options.degrees_as_radians ? "*\\pi/180" : "";
+  replace_all(s, "^{\\circ}", degree);
+  replace_all(s, "^\\circ", degree);
+  rewrite_commands(s, degree);
+  const char* percent = options.percent_as_fraction ? "/100" : "";
+  replace_all(s, "\\%", percent);
+  replace_all(s, "%", percent);
+  scientific_notation(s);
 
   collapse_spaces(s);
   strip_trailing_punctuation(s);

@@ -1,6 +1,7 @@
 // Normalisation of a math answer's text before it is parsed: strips what does not change the
 // value (dollar signs, \left/\right, \text{} wrappers, spacing commands, degree signs,
-// percent signs, thousands separators, unit words, a leading "x =" and \boxed nesting) and
+// percent signs, thousands separators, scientific
+// notation ("1.5e3" -> "1.5*10^{3}"), unit words, a leading "x =" and \boxed nesting) and
 // rewrites synonyms into one spelling (\dfrac -> \frac, \times -> *, Unicode signs -> LaTeX).
 #pragma once
 #include <string>
@@ -12,7 +13,16 @@ namespace r1 {
 // bound keeps every later step cheap on hostile input.
 constexpr size_t kMaxAnswerLength = 2000;
 
-std::string normalize_answer(std::string_view text);
+struct NormalizeOptions {
+  // "50\%" becomes "50/100" instead of "50". The verifier tries this reading when only one
+  // side of a comparison has a percent sign.
+  bool percent_as_fraction = false;
+  // "30^\circ" becomes "30*\pi/180" instead of "30", likewise when only one side has a
+  // degree sign.
+  bool degrees_as_radians = false;
+};
+
+std::string normalize_answer(std::string_view text, const NormalizeOptions& options = {});
 
 // The form used for a plain-text comparison: lower case, no whitespace except between two
 // letters or digits ("1 2" stays apart from "12").

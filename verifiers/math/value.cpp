@@ -1,5 +1,7 @@
 #include "verifiers/math/value.h"
 
+#include <algorithm>
+
 #include "verifiers/completion.h"
 #include "verifiers/math/latex_parser.h"
 #include "verifiers/math/normalize.h"
@@ -70,6 +72,61 @@ size_t group_end(std::string_view s) {
   return std::string_view::npos;
 }
 
+// Splits "a < b \leq c" at its top-level relation signs. ops get '<', 'l' (\leq), '>',
+// 'g' (\geq) and '!' (\ne). False when there is none.
+bool split_relations(std::string_view s, std::vector<std::string_view>* sides,
+                     std::vector<char>* ops) {
+  sides->clear();
+  ops->clear();
+  int depth = 0;
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    size_t len = 0;
+    char op = 0;
+    if (c == '\\' && i + 1 < s.size()) {
+      if (s[i + 1] == '{' || s[i + 1] == '}') {
+        depth += s[i + 1] == '{' ? 1 : -1;
+        ++i;
+        continue;
+      }
+      size_t e = i + 1;
+      while (e < s.size() && is_alpha(s[e])) ++e;
+      std::string_view cmd = s.substr(i + 1, e - i - 1);
+      if (depth == 0) {
+        if (cmd == "leq") op = 'l';
+        if (cmd == "geq") op = 'g';
+        if (cmd == "ne") op = '!';
+        if (cmd == "lt") op = '<';
+        if (cmd == "gt") op = '>';
+      }
+      if (!op) {
+        i = e > i + 1 ? e - 1 : i + 1;
+        continue;
+      }
+      len = e - i;
+    } else if (is_open(c)) {
+      ++depth;
+      continue;
+    } else if (is_close(c)) {
+      --depth;
+      continue;
+    } else if (depth == 0 && (c == '<' || c == '>')) {
+      op = c;
+      len = 1;
+    } else {
+      continue;
+    }
+    sides->push_back(trim(s.substr(start, i - start)));
+    ops->push_back(op);
+    start = i + len;
+    i += len - 1;
+  }
+  if (ops->empty()) return false;
+  sides->push_back(trim(s.substr(start)));
+  return true;
+}
+
 bool has_top_level(std::string_view s, std::string_view token) {
   std::vector<std::string_view> parts;
   return split_top(s, token, &parts) && parts.size() > 1;
@@ -105,6 +162,17 @@ class ValueParser {
       return out;
     }
     if (s.rfind("\\begin{", 0) == 0) return matrix(s, depth);
+    if (s == "\\emptyset" || s == "\\varnothing" || s == "\\{\\}" || s == "\\{ \\}") {
+      ValueParse out;
+      out.value = MathValue{};
+      out.value->kind = ValueKind::Set;
+      return out;
+    }
+    // "\left[\begin{array}{cc} ... \end{array}\right]": brackets around a matrix are its own.
+    if ((s[0] == '(' || s[0] == '[') && group_end(s) == s.size()) {
+      std::string_view inner = trim(s.substr(1, s.size() - 2));
+      if (inner.rfind("\\begin{", 0) == 0) return matrix(inner, depth);
+    }
 
     std::vector<std::string_view> parts;
     if (!split_top(s, ",", &parts)) {
@@ -116,12 +184,15 @@ class ValueParser {
     if (split_top(s, "\\cup", &pieces) && pieces.size() > 1) {
       return collection(pieces, ValueKind::Set, depth);
     }
-    for (const char* rel : {"\\leq", "\\geq", "<", ">", "\\ne", "\\approx"}) {
-      if (has_top_level(s, rel)) return text(s);
-    }
+    if (has_top_level(s, "\\approx")) return text(s);
+    std::vector<std::string_view> rel_sides;
+    std::vector<char> rel_ops;
+    if (split_relations(s, &rel_sides, &rel_ops)) return relation(rel_sides, rel_ops, depth);
     std::vector<std::string_view> sides;
-    if (split_top(s, "=", &sides) && sides.size() == 2) return equation(sides[0], sides[1]);
-    if (sides.size() > 2) return text(s);
+    if (parts.size() == 1 && split_top(s, "=", &sides)) {
+      if (sides.size() == 2) return equation(sides[0], sides[1], depth);
+      if (sides.size() > 2) return text(s);
+    }
 
     // Enclosed in brackets: a set, a tuple or interval, or just a parenthesised scalar.
     size_t end = group_end(s);
@@ -196,7 +267,19 @@ class ValueParser {
     return out;
   }
 
-  ValueParse equation(std::string_view lhs, std::string_view rhs) {
+  ValueParse equation(std::string_view lhs, std::string_view rhs, int depth) {
+    // "x = 2" inside a list ("x = 2, x = 3") states the value 2, as a leading "x =" does for
+    // a whole answer (normalize.h): a lone variable that the other side does not use.
+    ParsedExpr l = parse_latex(lhs);
+    if (l.ok() && l.tree.node(l.root).op == Op::Var) {
+      ValueParse r = parse(rhs, depth + 1);
+      if (r.value && r.value->kind == ValueKind::Scalar) {
+        bool uses = false;
+        for (const std::string& v : r.value->tree->variables(r.value->root))
+          uses = uses || v == l.tree.name(l.root);
+        if (!uses) return r;
+      }
+    }
     // Both sides in one tree, joined as lhs - rhs.
     std::string joined = "(" + std::string(lhs) + ")-(" + std::string(rhs) + ")";
     ParsedExpr p = parse_latex(joined);
@@ -209,7 +292,104 @@ class ValueParser {
     out.value->kind = ValueKind::Equation;
     out.value->tree = std::make_shared<ExprTree>(std::move(p.tree));
     out.value->root = p.root;
+    // The sides on their own, for a gold that is one value ("9 * 2 = 18" states 18).
+    for (std::string_view side : {lhs, rhs}) {
+      ValueParse one = scalar(side);
+      if (!one.value || one.value->kind != ValueKind::Scalar) {
+        out.value->items.clear();
+        break;
+      }
+      out.value->items.push_back(std::move(*one.value));
+    }
     return out;
+  }
+
+  // An inequality or a chain of them, stored smaller side first ("x > 5" as "5 < x"). A
+  // chain must run one way ("1 < x > 3" is not a relation), and "\ne" stands alone.
+  ValueParse relation(std::vector<std::string_view> sides, std::vector<char> ops, int depth) {
+    std::string joined = std::string(sides[0]);
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const char* sign = ops[i] == 'l'   ? "\\leq "
+                         : ops[i] == 'g' ? "\\geq "
+                         : ops[i] == '!' ? "\\ne "
+                                         : (ops[i] == '<' ? "<" : ">");
+      joined += sign + std::string(sides[i + 1]);
+    }
+    bool up = false, down = false;
+    for (char op : ops) {
+      if (op == '<' || op == 'l') up = true;
+      if (op == '>' || op == 'g') down = true;
+      if (op == '!' && ops.size() > 1) return text(joined);
+    }
+    if (up && down) return text(joined);
+    if (sides.size() > kMaxValueItems) return fail("too_many_items");
+    if (down) {
+      std::reverse(sides.begin(), sides.end());
+      std::reverse(ops.begin(), ops.end());
+    }
+    ValueParse out;
+    out.value = MathValue{};
+    MathValue& r = *out.value;
+    r.kind = ValueKind::Relation;
+    for (char op : ops)
+      r.rel_ops.push_back(op == '!'                  ? RelOp::NotEq
+                          : (op == '<' || op == '>') ? RelOp::Less
+                                                     : RelOp::LessEq);
+    for (std::string_view side : sides) {
+      if (side.empty()) return fail("relation_side_empty");
+      ValueParse item = scalar(side);
+      if (!item.value)
+        return fail("relation side '" + std::string(side.substr(0, 40)) + "': " + item.error);
+      if (item.value->kind != ValueKind::Scalar) return text(joined);
+      r.items.push_back(std::move(*item.value));
+    }
+    r.as_intervals = intervals_of(r, sides, depth);
+    return out;
+  }
+
+  // The intervals a relation in one variable describes, or null: the variable must stand
+  // alone as one side (the middle of a chain of three), and no other side may use it.
+  std::shared_ptr<const MathValue> intervals_of(const MathValue& r,
+                                                const std::vector<std::string_view>& sides,
+                                                int depth) {
+    auto lone_var = [&](size_t i) -> std::string {
+      const MathValue& v = r.items[i];
+      const ExprNode& n = v.tree->node(v.root);
+      return n.op == Op::Var ? v.tree->name(v.root) : std::string();
+    };
+    auto uses = [&](size_t i, const std::string& name) {
+      for (const std::string& v : r.items[i].tree->variables(r.items[i].root)) {
+        if (v == name) return true;
+      }
+      return false;
+    };
+    auto open = [](RelOp op) { return op == RelOp::Less ? '(' : '['; };
+    auto close = [](RelOp op) { return op == RelOp::Less ? ')' : ']'; };
+    std::string spelled;
+    if (r.items.size() == 2) {
+      bool var_left = !lone_var(0).empty() && !uses(1, lone_var(0));
+      bool var_right = !lone_var(1).empty() && !uses(0, lone_var(1));
+      if (var_left == var_right) return nullptr;  // "x < y", "3 < 4"
+      std::string other(sides[var_left ? 1 : 0]);
+      RelOp op = r.rel_ops[0];
+      if (op == RelOp::NotEq) {
+        spelled = "(-\\infty," + other + ")\\cup(" + other + ",\\infty)";
+      } else if (var_left) {  // x < c
+        spelled = "(-\\infty," + other + std::string(1, close(op));
+      } else {  // c < x
+        spelled = std::string(1, open(op)) + other + ",\\infty)";
+      }
+    } else if (r.items.size() == 3) {
+      std::string x = lone_var(1);
+      if (x.empty() || uses(0, x) || uses(2, x)) return nullptr;
+      spelled = std::string(1, open(r.rel_ops[0])) + std::string(sides[0]) + "," +
+                std::string(sides[2]) + std::string(1, close(r.rel_ops[1]));
+    } else {
+      return nullptr;
+    }
+    ValueParse p = parse(spelled, depth + 1);
+    if (!p.value) return nullptr;
+    return std::make_shared<const MathValue>(std::move(*p.value));
   }
 
   ValueParse collection(const std::vector<std::string_view>& parts, ValueKind kind, int depth) {
@@ -241,11 +421,19 @@ class ValueParser {
         s.compare(s.size() - end_tag.size(), end_tag.size(), end_tag) != 0) {
       return fail("bad_matrix");
     }
-    if (env != "pmatrix" && env != "bmatrix" && env != "matrix" && env != "vmatrix" &&
-        env != "Bmatrix") {
+    // vmatrix is a determinant, a number: it is not compared as a matrix.
+    if (env != "pmatrix" && env != "bmatrix" && env != "matrix" && env != "Bmatrix" &&
+        env != "array" && env != "smallmatrix") {
       return fail("unsupported_environment");
     }
     std::string_view body = s.substr(name_end + 1, s.size() - end_tag.size() - name_end - 1);
+    if (env == "array") {  // the column spec: "{cc}", "{c|c}"
+      body = trim(body);
+      if (body.empty() || body[0] != '{') return fail("bad_matrix");
+      size_t spec_end = body.find('}');
+      if (spec_end == std::string_view::npos) return fail("bad_matrix");
+      body = body.substr(spec_end + 1);
+    }
     std::vector<std::string_view> rows;
     if (!split_top(body, "\\\\", &rows)) return fail("unbalanced");
     while (!rows.empty() && rows.back().empty()) rows.pop_back();
@@ -284,6 +472,8 @@ const char* value_kind_name(ValueKind k) {
       return "list";
     case ValueKind::Matrix:
       return "matrix";
+    case ValueKind::Relation:
+      return "relation";
     case ValueKind::Text:
       return "text";
   }
