@@ -269,9 +269,11 @@ class ValueParser {
 
   ValueParse equation(std::string_view lhs, std::string_view rhs, int depth) {
     // "x = 2" inside a list ("x = 2, x = 3") states the value 2, as a leading "x =" does for
-    // a whole answer (normalize.h): a lone variable that the other side does not use.
+    // a whole answer (normalize.h): a lone variable that the other side does not use. In a
+    // list that assigns several variables ("x = 2, y = 3") the names matter, and the items
+    // stay equations.
     ParsedExpr l = parse_latex(lhs);
-    if (l.ok() && l.tree.node(l.root).op == Op::Var) {
+    if (assignments_are_values_ && l.ok() && l.tree.node(l.root).op == Op::Var) {
       ValueParse r = parse(rhs, depth + 1);
       if (r.value && r.value->kind == ValueKind::Scalar) {
         bool uses = false;
@@ -397,6 +399,13 @@ class ValueParser {
     ValueParse out;
     out.value = MathValue{};
     out.value->kind = kind;
+    bool saved = assignments_are_values_;
+    assignments_are_values_ = saved && assigned_names(parts) <= 1;
+    struct Restore {
+      bool& flag;
+      bool value;
+      ~Restore() { flag = value; }
+    } restore{assignments_are_values_, saved};
     for (std::string_view part : parts) {
       ValueParse item = parse(part, depth + 1);
       if (!item.value) return fail("item '" + std::string(part.substr(0, 40)) + "': " + item.error);
@@ -453,7 +462,22 @@ class ValueParser {
     return out;
   }
 
+  // How many different variables the parts assign ("x = 2, y = 3" assigns two).
+  static size_t assigned_names(const std::vector<std::string_view>& parts) {
+    std::vector<std::string> names;
+    std::vector<std::string_view> sides;
+    for (std::string_view part : parts) {
+      if (!split_top(part, "=", &sides) || sides.size() != 2) continue;
+      ParsedExpr l = parse_latex(sides[0]);
+      if (!l.ok() || l.tree.node(l.root).op != Op::Var) continue;
+      const std::string& name = l.tree.name(l.root);
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+    return names.size();
+  }
+
   int calls_ = 0;
+  bool assignments_are_values_ = true;
 };
 
 }  // namespace
