@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "core/channel.h"
-#include "tests/core/temp_dir.h"
+#include "tests/common/temp_dir.h"
 #include "tests/common/error_of.h"
 
 using r1::testing::error_of;

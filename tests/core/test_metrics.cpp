@@ -8,7 +8,7 @@
 #include "core/fs.h"
 #include "core/metrics.h"
 #include "core/tfevents.h"
-#include "tests/core/temp_dir.h"
+#include "tests/common/temp_dir.h"
 
 using namespace r1;
 

@@ -10,7 +10,7 @@
 
 #include "core/fs.h"
 #include "core/progress.h"
-#include "tests/core/temp_dir.h"
+#include "tests/common/temp_dir.h"
 
 using namespace r1;
 

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "core/stop.h"
-#include "tests/core/temp_dir.h"
+#include "tests/common/temp_dir.h"
 
 using namespace r1;
 

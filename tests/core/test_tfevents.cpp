@@ -10,7 +10,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/tfevents.h"
-#include "tests/core/temp_dir.h"
+#include "tests/common/temp_dir.h"
 #include "tests/common/error_of.h"
 
 using r1::testing::error_of;

@@ -15,7 +15,7 @@
 #include "core/fs.h"
 #include "core/transport_keys.h"
 #include "tests/common/error_of.h"
-#include "tests/core/temp_dir.h"
+#include "tests/common/temp_dir.h"
 
 using namespace r1;
 using r1::testing::error_of;

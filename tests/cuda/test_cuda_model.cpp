@@ -18,7 +18,7 @@
 #include "learner/optimizer.h"
 #include "model/model.h"
 #include "rollout/generator.h"
-#include "tests/model/model_test_util.h"
+#include "tests/common/model_test_util.h"
 
 using namespace r1;
 

@@ -12,7 +12,7 @@
 #include "core/fs.h"
 #include "core/transport_keys.h"
 #include "tests/common/cli.h"
-#include "tests/core/temp_dir.h"
+#include "tests/common/temp_dir.h"
 
 namespace r1::testing {
 

@@ -7,7 +7,7 @@
 
 #include "core/fs.h"
 #include "tests/common/cli.h"
-#include "tests/core/temp_dir.h"
+#include "tests/common/temp_dir.h"
 
 using namespace r1;
 using namespace r1::testing;

@@ -14,7 +14,7 @@
 #include "model/model.h"
 #include "rollout/generator.h"
 #include "tests/common/guarded_backend.h"
-#include "tests/model/model_test_util.h"
+#include "tests/common/model_test_util.h"
 
 using namespace r1;
 

@@ -7,7 +7,7 @@
 #include "learner/grpo.h"
 #include "model/model.h"
 #include "tests/kernels/fd.h"
-#include "tests/model/model_test_util.h"
+#include "tests/common/model_test_util.h"
 
 using namespace r1;
 

@@ -12,7 +12,7 @@
 #include "model/byte_tokenizer.h"
 #include "model/checkpoint.h"
 #include "tests/common/flip_bit.h"
-#include "tests/model/model_test_util.h"
+#include "tests/common/model_test_util.h"
 
 using namespace r1;
 namespace fs = std::filesystem;

@@ -8,7 +8,7 @@
 #include "core/json.h"
 #include "core/safetensors.h"
 #include "model/model.h"
-#include "tests/model/model_test_util.h"
+#include "tests/common/model_test_util.h"
 
 namespace r1::test {
 

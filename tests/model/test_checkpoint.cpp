@@ -14,7 +14,7 @@
 #include "model/checkpoint.h"
 #include "tests/common/error_of.h"
 #include "tests/common/flip_bit.h"
-#include "tests/model/model_test_util.h"
+#include "tests/common/model_test_util.h"
 
 using r1::testing::error_of;
 

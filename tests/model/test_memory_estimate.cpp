@@ -10,7 +10,7 @@
 #include "model/memory_estimate.h"
 #include "model/param_table.h"
 #include "tests/common/error_of.h"
-#include "tests/model/model_test_util.h"
+#include "tests/common/model_test_util.h"
 
 using namespace r1;
 using r1::testing::error_of;

@@ -11,7 +11,7 @@
 
 #include "model/model.h"
 #include "tests/kernels/fd.h"
-#include "tests/model/model_test_util.h"
+#include "tests/common/model_test_util.h"
 
 using namespace r1;
 
