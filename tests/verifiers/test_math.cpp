@@ -37,7 +37,7 @@ TEST(MathExtract, Sources) {
       {"we get 1, 2, 3", "", AnswerSource::None},
       {"AZYUK2A", "", AnswerSource::None},
       {"so $\\frac{1+\\sqrt{5}}{2}$", "\\frac{1+\\sqrt{5}}{2}", AnswerSource::MathMode},
-      {"so \\(x+1\\) and \\[\\frac{1}{2}\\] done", "\\frac{1}{2}", AnswerSource::MathMode},
+      {"we have \\(x+1\\). Then \\[\\frac{1}{2}\\] done", "\\frac{1}{2}", AnswerSource::MathMode},
       {"It costs $5 and $6. In all $11", "11", AnswerSource::LastNumber},  // amounts, not math
       {"Final answer: 12", "12", AnswerSource::AnswerIs},
       {"\\frac{10}{9}", "\\frac{10}{9}", AnswerSource::WholeText},

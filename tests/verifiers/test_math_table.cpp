@@ -58,7 +58,7 @@ TEST(MathTable, EveryRowJudgedAsExpected) {
       "tuple",         "set",         "interval",
       "union",         "inequality",  "interval_vs_inequality",
       "equation",      "matrix",      "latex_spacing",
-      "symbolic",      "tolerance"};
+      "symbolic",      "tolerance", "reward_hacks"};
   ASSERT_GE(rows.size(), 300u);
   auto v = make_verifier("math");
   std::map<std::string, std::pair<int, int>> tally;  // category -> (passed, judged)

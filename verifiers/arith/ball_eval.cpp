@@ -195,6 +195,12 @@ Ball eval_ball(const ExprTree& t, int root, const ExactNodes& exact) {
         v[i] = v[n.a] / v[n.b];
         break;
       case Op::Pow:
+        // A negative base to an exponent known exactly to be a non-integer rational is not
+        // real, even when the exponent's ball (1/3 rounded) is not exact.
+        if (exact.ok(n.b) && !is_integer(exact.value[n.b]) && v[n.a].negative()) {
+          v[i] = Ball::nan();
+          break;
+        }
         v[i] = ball_pow(v[n.a], v[n.b]);
         break;
       case Op::Func:

@@ -14,22 +14,27 @@ namespace {
 
 // Expressions with variables are compared at kPoints points, and must agree at every point
 // where both are defined (at least two). Why six, and how likely a false pass is:
-//   - Each variable's value is a multiple of 2^-16 in +-[0.5, 2.5], chosen by a hash of its
-//     name and the point's index: about 2^18 possible values per coordinate, independent of
-//     anything in the answer.
+//   - Each variable's value is a multiple of 1/q (q a prime near 2^16, a different one at each
+//     point) in a magnitude range of width 0.9 or more (kPointShapes), with its sign, chosen by
+//     a hash of its name and the point's index: about 2^16 possible values per coordinate,
+//     independent of anything in the answer.
 //   - Where both sides are rational at a point (polynomials and rational functions: the common
 //     case), the comparison is exact. If the sides differ, their difference (numerator) is a
 //     nonzero polynomial of degree d, and by the Schwartz-Zippel lemma a random point is one of
-//     its roots with probability at most d / 2^18. Exact evaluation stops at 1024-bit values,
-//     so d stays below about 60: at most 2.3e-4 per point, and (2.3e-4)^6 < 2e-22 for all six.
+//     its roots with probability at most d / 2^16. Exact evaluation stops at 1024-bit values,
+//     so d stays below about 60: at most 1e-3 per point, and (1e-3)^6 = 1e-18 for all six.
 //   - Otherwise (sqrt, sin, exp, ...) values compare in ball arithmetic at the relative
 //     tolerance (1e-8). Two different analytic expressions agree that closely at a random
 //     point only near a crossing of their graphs; for the answers a verifier sees this is
 //     rare per point, and six independent points make it negligible. What the tolerance
 //     cannot see are differences below it everywhere (x versus x + 10^-12), by design.
-//   - Point kPoints/2 is negative in every variable, so sqrt(x^2) and x, or |x| and x, differ.
+//   - Point kPoints/2 is negative in every variable, so sqrt(x^2) and x, or |x| and x, differ;
+//     half the points lie inside (-1, 1), half outside.
 // More points cost time on every verdict for odds that are already below any other error.
 constexpr int kPoints = 6;
+// The largest denominator a rational may have and still equal an expression that is not
+// evaluated exactly (see scalar_equal).
+constexpr int kMaxExactDenominator = 1000;
 constexpr size_t kMaxVars = 16;
 // Exact evaluation at a point is for the rational parts of ordinary expressions (degree 60 in
 // one variable at most); larger values go to ball arithmetic, which keeps hostile input
@@ -40,16 +45,28 @@ const ExactLimits kPointLimits = [] {
   return l;
 }();
 
+// Where the points lie: for each point a magnitude range and a prime denominator. Half the
+// points have magnitudes below 1 and half above, so |x^2 - 1| and x^2 - 1 differ for every
+// variable; point kPoints/2 is negative for every variable (odd and even functions differ) and
+// later ones have random signs. Values are multiples of 1/q for a different prime q near 2^16
+// at each point, so no expression that vanishes on one grid (sin(q pi x)) vanishes at all six.
+struct PointShape {
+  double lo, hi;
+  int64_t q;
+};
+constexpr PointShape kPointShapes[kPoints] = {{0.05, 0.95, 65521}, {1.05, 3.0, 65519},
+                                              {0.05, 0.95, 65497}, {0.5, 2.5, 65479},
+                                              {0.05, 0.95, 65449}, {1.05, 3.0, 65447}};
+
 // The value of variable `name` at point k: a function of the name only, so both sides see the
-// same values without agreeing on an order. Magnitudes in [0.5, 2.5], multiples of 2^-16 (so
-// small exact rationals); later points are negative too, so sqrt(x^2) and x differ.
+// same values without agreeing on an order.
 BigRational var_value(const std::string& name, int k) {
   Rng rng(hash64(name), static_cast<uint64_t>(k));
-  double mag = 0.5 + 2.0 * rng.uniform();
-  // Point kPoints/2 is negative for every variable, so odd and even functions always differ.
+  const PointShape& shape = kPointShapes[k];
+  double mag = shape.lo + (shape.hi - shape.lo) * rng.uniform();
   bool negative = k == kPoints / 2 || (k > kPoints / 2 && rng.bernoulli(0.5));
-  auto units = static_cast<long long>(std::llround(mag * 65536));
-  return BigRational(BigInt(negative ? -units : units), BigInt(65536));
+  auto units = static_cast<long long>(std::llround(mag * static_cast<double>(shape.q)));
+  return BigRational(BigInt(negative ? -units : units), BigInt(shape.q));
 }
 
 // One side at one point: exactly when it is rational there, else as a ball.
@@ -149,26 +166,44 @@ bool exact_close(const BigRational& a, const BigRational& b, double tol) {
 }
 
 // A lone decimal literal with k places claims the value to k places: it must be the other side
-// rounded or truncated to k places (within one unit in the last place), so 1000000.5 is not
-// 1000000 however small the relative difference. `within(k)` tests |gold - pred| <= 10^-k.
+// rounded to nearest or truncated at k places (exactly, where the other side is rational; within
+// 10^-k where it is not), so 1000000.5 is not 1000000 however small the relative difference.
 // Compound expressions with decimals ("2.5x") are judged by the relative tolerance alone.
+// `within(k, pred_is_decimal)` is asked for the side (or sides) that is a lone decimal.
 template <typename Within>
 bool rounding_ok(const Summary& g, const Summary& p, Within within) {
   if (p.lone_places < 0 && g.lone_places < 0) return true;
-  if (p.lone_places >= 0 && p.lone_places <= 30 && within(p.lone_places)) return true;
-  if (g.lone_places >= 0 && g.lone_places <= 30 && within(g.lone_places)) return true;
+  if (p.lone_places >= 0 && p.lone_places <= 30 && within(p.lone_places, true)) return true;
+  if (g.lone_places >= 0 && g.lone_places <= 30 && within(g.lone_places, false)) return true;
   return false;
+}
+
+// Whether `decimal` (a literal with `places` digits after the point) is `exact` rounded to
+// nearest or truncated toward zero at that many places: 0.6666667 and 0.6666666 are 2/3, and
+// 123456789.1 is not 123456789.
+bool rounds_to(const BigRational& decimal, const BigRational& exact, int places) {
+  BigInt scale = boost::multiprecision::pow(BigInt(10), static_cast<unsigned>(places));
+  BigRational d = decimal * BigRational(scale), x = exact * BigRational(scale);
+  BigInt lo = numerator(x) / denominator(x);   // toward zero
+  if (x < 0 && BigRational(lo) != x) lo -= 1;  // now floor
+  BigInt hi = BigRational(lo) == x ? lo : lo + 1;
+  BigRational frac = x - BigRational(lo);
+  BigInt toward_zero = x < 0 ? hi : lo;
+  auto is = [&](const BigInt& v) { return d == BigRational(v); };
+  if (is(toward_zero)) return true;
+  BigRational half(1, 2);
+  if (frac < half) return is(lo);
+  if (frac > half) return is(hi);
+  return is(lo) || is(hi);  // exactly half way: either neighbour
 }
 
 CompareResult exact_equal(const BigRational& gv, const BigRational& pv, const Summary& g,
                           const Summary& p, const CompareOptions& o) {
   if (gv == pv) return {true, "exact"};
   if (!g.decimal && !p.decimal) return {false, "exact"};
-  bool eq = exact_close(gv, pv, o.decimal_rel_tol) && rounding_ok(g, p, [&](int places) {
-              BigRational diff = gv - pv;
-              if (diff < 0) diff = -diff;
-              BigInt scale = boost::multiprecision::pow(BigInt(10), static_cast<unsigned>(places));
-              return diff * BigRational(scale) <= 1;
+  bool eq = exact_close(gv, pv, o.decimal_rel_tol) &&
+            rounding_ok(g, p, [&](int places, bool pred_is_decimal) {
+              return pred_is_decimal ? rounds_to(pv, gv, places) : rounds_to(gv, pv, places);
             });
   return {eq, "decimal_tolerance"};
 }
@@ -189,6 +224,13 @@ CompareResult scalar_equal(Summary& g, Summary& p, const CompareOptions& o) {
     PointValue &a = g.point(0), &b = p.point(0);
     if (a.exact && b.exact) return exact_equal(exact_value(g, a), exact_value(p, b), g, p, o);
     if (a.undefined || b.undefined) return {false, "division_by_zero"};
+    // A fraction against a value that is not rational: \frac{104348}{33215} is within 1e-8 of
+    // pi but is not pi. Exact values of such expressions have small denominators
+    // (\sin\frac{\pi}{6} = \frac12, \log_2 8 = 3), so a large one is an approximation.
+    if (!g.decimal && !p.decimal && a.exact != b.exact) {
+      const BigRational& r = a.exact ? exact_value(g, a) : exact_value(p, b);
+      if (denominator(r) > kMaxExactDenominator) return {false, "rational_vs_irrational"};
+    }
     if (g.too_large_rational || p.too_large_rational) {
       // Rationals beyond exact limits: equal only when the doubles hold both exactly.
       const Ball &x = ball_at(g, 0), &y = ball_at(p, 0);
@@ -217,7 +259,7 @@ CompareResult scalar_equal(Summary& g, Summary& p, const CompareOptions& o) {
     BallOrder order = compare_balls(x, y, tol);
     if (order == BallOrder::Undecided) return {false, "numeric_undecided"};
     if (order == BallOrder::Different) return {false, "numeric"};
-    if (decimal && !vars && !rounding_ok(g, p, [&](int places) {
+    if (decimal && !vars && !rounding_ok(g, p, [&](int places, bool) {
           return within(x, y, std::pow(10.0, -places) * (1 + 1e-9));
         })) {
       return {false, "decimal_rounding"};
@@ -245,8 +287,8 @@ class Comparer {
     }
     if (g.kind == K::Equation && p.kind == K::Equation) return equations(g, p);
     if (g.kind == K::Scalar && p.kind == K::Equation) {
-      // An equation states a value when one side is a number worked out ("9 * 2 = 18") or a
-      // lone variable ("2x + 3 = y"): the other side is compared. "x + 1 = 19" states no value.
+      // An equation states a value when one side is a lone variable ("2x + 3 = y") or it is a
+      // true computation ("9 * 2 = 18"). "x + 1 = 19" and "2 + 2 = 5" state no value.
       if (const MathValue* side = stated_value(p)) {
         CompareResult r = equal(g, *side);
         return {r.equal, "equation_value:" + r.method};
@@ -321,15 +363,18 @@ class Comparer {
     return {true, "multiset"};
   }
 
-  static const MathValue* stated_value(const MathValue& eq) {
+  // The value an equation states: the other side of a lone variable ("2x + 3 = y"), or the
+  // right side of a true computation ("9 * 2 = 18"; "2 + 2 = 5" and "19 = 18" state nothing).
+  const MathValue* stated_value(const MathValue& eq) {
     if (eq.items.size() != 2) return nullptr;
     const MathValue &l = eq.items[0], &r = eq.items[1];
-    std::vector<std::string> lv = l.tree->variables(l.root), rv = r.tree->variables(r.root);
+    std::vector<std::string> lv = l.tree->variables(l.root);
     if (r.tree->node(r.root).op == Op::Var &&
         std::find(lv.begin(), lv.end(), r.tree->name(r.root)) == lv.end()) {
       return &l;
     }
-    return lv.empty() ? &r : nullptr;
+    if (!lv.empty() || !r.tree->variables(r.root).empty()) return nullptr;
+    return equal(l, r).equal ? &r : nullptr;
   }
 
   // Same signs in the same order, and sides equal one by one ("5 \leq x" is how both

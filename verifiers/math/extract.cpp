@@ -357,14 +357,36 @@ std::string lower_word(std::string_view w) {
 // arithmetic ("half of 18") and scale words ("2 million").
 bool changes_the_value(std::string_view word) {
   static const char* const kWords[] = {
-      "not",          "no",      "never",    "neither",  "nor",       "isn",       "isnt",
-      "aren",         "wasn",    "doesn",    "don",      "cannot",    "or",        "either",
-      "between",      "maybe",   "perhaps",  "possibly", "probably",  "least",     "most",
-      "more",         "less",    "fewer",    "than",     "over",      "under",     "above",
-      "below",        "except",  "without",  "minus",    "plus",      "half",      "twice",
-      "double",       "triple",  "hundred",  "hundreds", "thousand",  "thousands", "million",
-      "millions",     "billion", "billions", "trillion", "trillions", "dozen",     "dozens",
-      "alternatively"};
+      "not",       "no",         "never",       "neither",       "nor",
+      "isn",       "isnt",       "aren",        "wasn",          "doesn",
+      "don",       "cannot",     "or",          "either",        "between",
+      "maybe",     "perhaps",    "possibly",    "probably",      "least",
+      "most",      "more",       "less",        "fewer",         "than",
+      "over",      "under",      "above",       "below",         "except",
+      "without",   "minus",      "plus",        "half",          "twice",
+      "double",    "triple",     "hundred",     "hundreds",      "thousand",
+      "thousands", "million",    "millions",    "billion",       "billions",
+      "trillion",  "trillions",  "dozen",       "dozens",        "alternatively",
+      "negative",  "reciprocal", "inverse",     "opposite",      "squared",
+      "cubed",     "thirds",     "quarters",    "fourths",       "halves",
+      "tenths",    "hundredths", "thousandths", "multiple",      "might",
+      "could",     "exceeds",    "exceed",      "approximately", "approx",
+      "about",     "around",     "nearly",      "almost",        "roughly",
+      "incorrect", "wrong",      "false",       "unless"};
+  std::string w = lower_word(word);
+  for (const char* k : kWords) {
+    if (w == k) return true;
+  }
+  return false;
+}
+
+// Words that, in a sentence around one number, name something computed from it ("the square
+// of 18", "3 times 18"). Reasoning uses them freely before its last number ("the square has
+// side 4, so ... = 16"), so only a one-number answer sentence checks them.
+bool transforms_the_value(std::string_view word) {
+  static const char* const kWords[] = {"square",     "cube",     "root",   "third", "quarter",
+                                       "times",      "power",    "factor", "sum",   "product",
+                                       "difference", "quotient", "if",     "may",   "ratio"};
   std::string w = lower_word(word);
   for (const char* k : kWords) {
     if (w == k) return true;
@@ -408,7 +430,18 @@ bool has_hedge_word(std::string_view text) {
 // "2 million", "3 dozen": the word after a number scales it.
 bool starts_with_scale_word(std::string_view after) {
   size_t i = 0;
-  while (i < after.size() && after[i] == ' ') ++i;
+  // Spaces, '$' and a text wrapper may come first: "18 \text{ thousand}", "$18$ million".
+  for (;;) {
+    while (i < after.size() && (after[i] == ' ' || after[i] == '$' || after[i] == '{')) ++i;
+    bool wrapper = false;
+    for (std::string_view w : {"\\text{", "\\mathrm{", "\\mbox{", "\\textrm{"}) {
+      if (after.substr(i, w.size()) == w) {
+        i += w.size();
+        wrapper = true;
+      }
+    }
+    if (!wrapper) break;
+  }
   size_t j = i;
   while (j < after.size() && is_letter(after[j])) ++j;
   std::string w = lower_word(after.substr(i, j - i));
@@ -458,15 +491,63 @@ bool prose_around(std::string_view text, size_t start, size_t end, const char* p
     if (is_letter(c)) {
       size_t j = i;
       while (j < text.size() && is_letter(text[j])) ++j;
-      if (changes_the_value(text.substr(i, j - i))) return false;
+      std::string_view w = text.substr(i, j - i);
+      if (changes_the_value(w) || transforms_the_value(w)) return false;
       i = j;
       continue;
+    }
+    // "can't", "isn't", "won’t": a negation.
+    if ((c == '\'' || text.substr(i, 3) == "\xE2\x80\x99") && i > 0 && text[i - 1] == 'n') {
+      size_t t = i + (c == '\'' ? 1 : 3);
+      if (t < text.size() && (text[t] == 't' || text[t] == 'T')) return false;
     }
     auto u = static_cast<unsigned char>(c);
     if (is_digit(c) || (u < 0x80 && !one_of(c, punctuation))) return false;
     ++i;
   }
   return true;
+}
+
+// Signs that relate the value to another rather than state it ("19 \to 18", "\approx 18",
+// "~18", "x \neq 18").
+bool has_relation_sign(std::string_view text) {
+  for (std::string_view sign :
+       {"\\to", "\\approx", "\\sim", "\\rightarrow", "\\Rightarrow", "\\ne", "\\leq", "\\geq",
+        "\\le", "\\ge", "\\lt", "\\gt", "~", "<", ">", "->"}) {
+    if (text.find(sign) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+// Whether the answer at [start, end) of free text is stated plainly in its sentence: not the
+// last of alternatives listed there ("2 or 3", "1, 2", "1 to 3", "$17$ or $18$"), not negated,
+// hedged or related to something else before it ("It is not 18.", "Maybe 18.", "\approx 18"),
+// not hedged, scaled or questioned after it ("18 or more", "2 million", "18?"). `previous`
+// ends the answer before it (a number or a math span), or is npos. Only the text since the
+// last '=' or previous answer counts before it, as reasoning goes on with comparisons
+// ("= 2 more than B"); after an '=' a scale word gives the units of a result ("= 7 dozen").
+bool stated_plainly(std::string_view text, size_t start, size_t end, size_t previous) {
+  size_t from = sentence_start(text, start);
+  if (previous != std::string_view::npos && previous > from && previous <= start) {
+    if (joins_alternatives(text.substr(previous, start - previous))) return false;
+    from = previous;
+  }
+  std::string_view before = text.substr(from, start - from);
+  size_t eq = before.rfind('=');
+  if (eq != std::string_view::npos) before.remove_prefix(eq + 1);
+  size_t stop = end;
+  while (stop < text.size() && text[stop] != '\n' &&
+         !((text[stop] == '.' || text[stop] == '!' || text[stop] == '?') &&
+           (stop + 1 == text.size() || text[stop + 1] == ' ' || text[stop + 1] == '\n'))) {
+    ++stop;
+  }
+  std::string_view after = text.substr(end, stop - end);
+  bool question = stop < text.size() && text[stop] == '?';
+  bool scaled = eq == std::string_view::npos && starts_with_scale_word(after);
+  bool denied = any_word(
+      after, [](const std::string& w) { return w == "incorrect" || w == "wrong" || w == "false"; });
+  return !(has_value_word(before) || has_relation_sign(before) || has_hedge_word(after) || scaled ||
+           question || denied);
 }
 
 }  // namespace
@@ -480,29 +561,8 @@ std::optional<std::string_view> last_number(std::string_view text) {
 std::optional<std::string_view> final_number(std::string_view text) {
   std::vector<Span> n = numbers_backwards(text, 2);
   if (n.empty() || !stands_alone(text, n[0])) return std::nullopt;
-  size_t from = sentence_start(text, n[0].start);
-  if (n.size() == 2 && n[1].end > from) {
-    std::string_view between = text.substr(n[1].end, n[0].start - n[1].end);
-    if (joins_alternatives(between)) return std::nullopt;  // "2 or 3", "1, 2", "1 to 3"
-    from = n[1].end;
-  }
-  // What the sentence says before the number, since the last '=' or number: "It is not 18.",
-  // "Maybe 18." claim no number; after it only a hedge counts ("18 or more"), as reasoning
-  // goes on with comparisons ("= 2 more than B", "= 7 dozen").
-  std::string_view before = text.substr(from, n[0].start - from);
-  size_t eq = before.rfind('=');
-  if (eq != std::string_view::npos) before.remove_prefix(eq + 1);
-  size_t end = n[0].end;
-  while (end < text.size() && text[end] != '\n' &&
-         !((text[end] == '.' || text[end] == '!' || text[end] == '?') &&
-           (end + 1 == text.size() || text[end + 1] == ' ' || text[end + 1] == '\n'))) {
-    ++end;
-  }
-  std::string_view after = text.substr(n[0].end, end - n[0].end);
-  // A scale word after it ("It is 2 million.") changes the value, unless an '=' states the
-  // number as a result in those units ("84/12 = 7 dozen").
-  bool scaled = eq == std::string_view::npos && starts_with_scale_word(after);
-  if (has_value_word(before) || has_hedge_word(after) || scaled) return std::nullopt;
+  size_t previous = n.size() == 2 ? n[1].end : std::string_view::npos;
+  if (!stated_plainly(text, n[0].start, n[0].end, previous)) return std::nullopt;
   return text.substr(n[0].start, n[0].end - n[0].start);
 }
 
@@ -511,7 +571,7 @@ std::optional<std::string_view> number_in_prose(std::string_view text) {
   if (n.size() != 1 || !stands_alone(text, n[0])) return std::nullopt;
   // Everything else is words and sentence punctuation: no operator, bracket or command that
   // would make the number part of an expression.
-  if (!prose_around(text, n[0].start, n[0].end, " \t\n\r.,;:!?'\"$()-%")) return std::nullopt;
+  if (!prose_around(text, n[0].start, n[0].end, " \t\n\r.,;:!'\"$()-%")) return std::nullopt;
   return text.substr(n[0].start, n[0].end - n[0].start);
 }
 
@@ -582,7 +642,7 @@ std::optional<std::string_view> math_in_prose(std::string_view text) {
   if (spans.size() != 1 || trim(spans[0]).empty()) return std::nullopt;
   // The rest is words and sentence punctuation: "Therefore $x \geq 5$ is the solution."
   size_t a = static_cast<size_t>(spans[0].data() - text.data());
-  if (!prose_around(text, a, a + spans[0].size(), " \t\n\r.,;:!?'\"$()\\[]")) return std::nullopt;
+  if (!prose_around(text, a, a + spans[0].size(), " \t\n\r.,;:!'\"$()\\[]")) return std::nullopt;
   return trim(spans[0]);
 }
 
@@ -605,11 +665,35 @@ namespace {
 
 // The answer a region states: its last \boxed{}, else its last "answer is" (with the ones
 // before it kept as `others`). False when it states none.
+// Whether a box is part of an expression around it: "-\boxed{18}", "\frac{1}{\boxed{18}}",
+// "\boxed{18}^2", "\boxed{18},000". Its content is then not the answer. A unit or a percent
+// sign after it ("\boxed{10}\%") leaves it the answer.
+bool box_glued(std::string_view text, std::string_view content) {
+  size_t b = static_cast<size_t>(content.data() - text.data());
+  size_t e = b + content.size();
+  if (e < text.size() && text[e] == '}') ++e;  // the box's own closing brace
+  if (e < text.size()) {
+    char c = text[e];
+    if (is_digit(c) || one_of(c, "^_!}") ||
+        (c == ',' && e + 1 < text.size() && is_digit(text[e + 1]))) {
+      return true;
+    }
+  }
+  // Back over the opening brace, spaces and the command name to its backslash.
+  if (b > 0 && text[b - 1] == '{') --b;
+  while (b > 0 && text[b - 1] == ' ') --b;
+  while (b > 0 && is_letter(text[b - 1])) --b;
+  if (b > 0 && text[b - 1] == '\\') --b;
+  while (b > 0 && text[b - 1] == ' ') --b;
+  return b > 0 && (is_digit(text[b - 1]) || one_of(text[b - 1], "-+*/^_{"));
+}
+
 bool stated_answer(std::string_view region, AnswerSource source, ExtractedAnswer& out) {
   std::vector<std::string_view> stated;
   if (auto b = last_boxed(region)) {
     stated = all_boxed(region);
     if (stated.empty() || stated.back().data() != b->data()) stated.push_back(*b);
+    if (box_glued(region, stated.back())) return false;
   } else {
     stated = all_answer_is(region);
   }
@@ -637,6 +721,19 @@ std::optional<std::string_view> last_math_expression(std::string_view text) {
   std::vector<std::string_view> spans = math_spans(text);
   if (spans.empty()) return std::nullopt;
   std::string_view last = trim(spans.back());
+  // Its sentence must state it plainly ("It is not $18$.", "$17$ or $18$" do not). The
+  // delimiters around a span are part of its place in the sentence.
+  size_t start = static_cast<size_t>(spans.back().data() - text.data());
+  size_t end = start + spans.back().size();
+  while (start > 0 && one_of(text[start - 1], "$([\\")) --start;
+  while (end < text.size() && one_of(text[end], "$)]\\")) ++end;
+  size_t previous = std::string_view::npos;
+  if (spans.size() >= 2) {
+    const std::string_view& p = spans[spans.size() - 2];
+    previous = static_cast<size_t>(p.data() - text.data()) + p.size();
+    while (previous < start && one_of(text[previous], "$)]\\")) ++previous;
+  }
+  if (!stated_plainly(text, start, end, previous)) return std::nullopt;
   if (last.empty() || last.size() > kMaxAnswerLength) return std::nullopt;
   ValueParse v = parse_math_value(normalize_answer(last));
   if (!v.value) return std::nullopt;
@@ -644,15 +741,38 @@ std::optional<std::string_view> last_math_expression(std::string_view text) {
   return last;
 }
 
-// Whether the text reads as prose: it holds a word of two letters or more standing alone ("so
-// 9 * 2 = 18"), where a word stands between spaces, the ends and sentence punctuation, and the
-// text is more than that word. "yx", "Evelyn", "ab+2a", "\frac{x+y}{xy}" and
+// English words of two letters ("is", "so"): "bc" in "a \cdot bc" is a product, not a word.
+bool is_short_word(const std::string& w) {
+  static const char* const kWords[] = {"am", "an", "as", "at", "be", "by", "do", "go",
+                                       "he", "if", "in", "is", "it", "me", "my", "no",
+                                       "of", "on", "or", "so", "to", "up", "us", "we"};
+  for (const char* k : kWords) {
+    if (w == k) return true;
+  }
+  return false;
+}
+
+// Function names written without a backslash ("sin x", "log 8") are math, not words.
+bool is_function_word(const std::string& w) {
+  for (const char* f : {"sin", "cos", "tan", "sec", "csc", "cot", "log", "exp", "sqrt", "arcsin",
+                        "arccos", "arctan", "sinh", "cosh", "tanh", "pi"}) {
+    if (w == f) return true;
+  }
+  return false;
+}
+
+// Whether the text reads as prose: it holds a word standing alone ("so 9 * 2 = 18"), where a
+// word stands between spaces, the ends and sentence punctuation, has three letters or more (not
+// a function name) or is a two-letter English word, and the text is more than that word. "yx",
+// "Evelyn", "ab+2a", "\frac{x+y}{xy}" and
 // "\begin{bmatrix}" are not prose.
 bool reads_as_prose(std::string_view text) {
   auto boundary = [](char c) { return one_of(c, " \t\n.,;:!?"); };
   return any_word_at(text, [&](size_t i, size_t j) {
     bool alone = (i == 0 || boundary(text[i - 1])) && (j == text.size() || boundary(text[j]));
-    return alone && j - i >= 2 && !(i == 0 && j == text.size());
+    if (!alone || j - i < 2 || (i == 0 && j == text.size())) return false;
+    std::string w = lower_word(text.substr(i, j - i));
+    return j - i >= 3 ? !is_function_word(w) : is_short_word(w);
   });
 }
 

@@ -326,6 +326,13 @@ class LatexParser {
       }
     }
     if (!ok() || !room()) return -1;
+    if (exponent >= 0 && is_minus_one(exponent)) {
+      const char* inverse = std::strcmp(fn, "sin") == 0   ? "asin"
+                            : std::strcmp(fn, "cos") == 0 ? "acos"
+                            : std::strcmp(fn, "tan") == 0 ? "atan"
+                                                          : nullptr;
+      if (inverse) return out_.tree.func(inverse, arg);
+    }
     int f;
     if (base >= 0) {
       int num = out_.tree.func("ln", arg);
@@ -341,6 +348,14 @@ class LatexParser {
       f = out_.tree.binary(Op::Pow, f, exponent);
     }
     return f;
+  }
+
+  // Whether node i is the literal -1 ("\sin^{-1}" means arcsin, not 1/sin).
+  bool is_minus_one(int i) const {
+    const ExprNode& n = out_.tree.node(i);
+    if (n.op != Op::Neg) return false;
+    const ExprNode& a = out_.tree.node(n.a);
+    return a.op == Op::Number && out_.tree.number_value(n.a) == 1;
   }
 
   int command(int depth) {

@@ -48,7 +48,7 @@ class MathVerifier : public Verifier {
 
     // Identical spellings need no parsing (and settle answers no parser understands).
     std::string method = "string";
-    if (text_key(gold.normalized) != text_key(pred.normalized)) {
+    if (spelling_key(gold.normalized) != spelling_key(pred.normalized)) {
       const ValueParse& g = gold.parsed();
       if (!g.value) return gold_error(v, task, g.error);
       // An <answer> block that holds a sentence around a single math span or a single number
@@ -93,7 +93,7 @@ class MathVerifier : public Verifier {
     }
     for (const std::string& other : ex.others) {
       Side o(other);
-      if (text_key(o.normalized) == text_key(gold.normalized)) continue;
+      if (spelling_key(o.normalized) == spelling_key(gold.normalized)) continue;
       if (!gold.parsed().value || !o.parsed().value || !judge(gold, o).equal) {
         v.reason = "conflicting_answers";
         v.details["conflicting"] = snippet(other);

@@ -290,6 +290,19 @@ bool is_scale_word(std::string_view w) {
   return false;
 }
 
+// Words after a number that change its value: never stripped as units ("18 squared",
+// "18 thousandths", "5 less").
+bool changes_value(std::string_view w) {
+  static const char* const kWords[] = {
+      "squared", "cubed",    "thousandths", "hundredths", "tenths", "millionths", "halves",
+      "thirds",  "quarters", "fourths",     "fifths",     "minus",  "plus",       "negative",
+      "less",    "more",     "fewer",       "off",        "over",   "under",      "short"};
+  for (const char* k : kWords) {
+    if (w == k) return true;
+  }
+  return false;
+}
+
 bool is_unit_word(std::string_view w) {
   static const char* const kUnits[] = {
       "cm",      "mm",     "km",      "m",      "in",       "ft",     "yd",     "mi",     "kg",
@@ -328,7 +341,7 @@ void strip_units(std::string& s) {
     std::transform(word.begin(), word.end(), word.begin(),
                    [](char c) { return static_cast<char>(std::tolower(c)); });
     if (word.empty() || (p > 0 && s[p - 1] == '\\')) return;  // a LaTeX command, not a word
-    if (is_scale_word(word)) return;
+    if (is_scale_word(word) || changes_value(word)) return;
     bool spaced = p > 0 && is_space(s[p - 1]);
     size_t b = p;
     while (b > 0 && is_space(s[b - 1])) --b;
@@ -487,8 +500,10 @@ std::string normalize_answer(std::string_view text, const NormalizeOptions& opti
   return s;
 }
 
-std::string text_key(std::string_view normalized) {
-  // Spaces go, except between two letters or digits: "no solution" and "1 2" keep theirs.
+namespace {
+
+// Spaces go, except between two letters or digits: "no solution" and "1 2" keep theirs.
+std::string compact(std::string_view normalized, bool lower) {
   auto alnum = [](char c) { return is_alpha(c) || is_digit(c); };
   std::string out;
   out.reserve(normalized.size());
@@ -500,9 +515,19 @@ std::string text_key(std::string_view normalized) {
     }
     if (pending_space && !out.empty() && alnum(out.back()) && alnum(c)) out += ' ';
     pending_space = false;
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out += lower ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : c;
   }
   return out;
+}
+
+}  // namespace
+
+std::string text_key(std::string_view normalized) {
+  return compact(normalized, true);
+}
+
+std::string spelling_key(std::string_view normalized) {
+  return compact(normalized, false);
 }
 
 }  // namespace r1

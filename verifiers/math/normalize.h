@@ -27,5 +27,8 @@ std::string normalize_answer(std::string_view text, const NormalizeOptions& opti
 // The form used for a plain-text comparison: lower case, no whitespace except between two
 // letters or digits ("1 2" stays apart from "12").
 std::string text_key(std::string_view normalized);
+// The same, keeping case: two answers with equal spelling keys are equal without parsing. Case
+// matters in math (R/r, \Gamma/\gamma), so only text answers compare without it.
+std::string spelling_key(std::string_view normalized);
 
 }  // namespace r1

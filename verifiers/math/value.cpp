@@ -400,7 +400,12 @@ class ValueParser {
     out.value = MathValue{};
     out.value->kind = kind;
     bool saved = assignments_are_values_;
-    assignments_are_values_ = saved && assigned_names(parts) <= 1;
+    size_t assigned = 0;
+    size_t names = assigned_names(parts, &assigned);
+    assignments_are_values_ = saved && names <= 1;
+    // "x = 2, x = 5" lists the solutions for x: a set, not the point (2, 5).
+    if (kind == ValueKind::List && names == 1 && assigned == parts.size())
+      out.value->kind = ValueKind::Set;
     struct Restore {
       bool& flag;
       bool value;
@@ -463,13 +468,15 @@ class ValueParser {
   }
 
   // How many different variables the parts assign ("x = 2, y = 3" assigns two).
-  static size_t assigned_names(const std::vector<std::string_view>& parts) {
+  // `assigned` counts the parts that are assignments.
+  static size_t assigned_names(const std::vector<std::string_view>& parts, size_t* assigned) {
     std::vector<std::string> names;
     std::vector<std::string_view> sides;
     for (std::string_view part : parts) {
       if (!split_top(part, "=", &sides) || sides.size() != 2) continue;
       ParsedExpr l = parse_latex(sides[0]);
       if (!l.ok() || l.tree.node(l.root).op != Op::Var) continue;
+      ++*assigned;
       const std::string& name = l.tree.name(l.root);
       if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
     }
