@@ -304,6 +304,13 @@ std::vector<std::string> hostile_inputs(Rng& rng) {
     v.push_back(wrap(*m));
     v.push_back(wrap("Therefore $" + *m + "$ is it."));
   }
+  // A megabyte of small boxes and of answer blocks: every one is an answer to check.
+  std::string flat_boxes, blocks;
+  while (flat_boxes.size() < (1u << 20)) flat_boxes += "\\boxed{18} ";
+  while (blocks.size() < (1u << 20)) blocks += "<answer>17</answer>";
+  v.push_back(flat_boxes);
+  v.push_back(wrap(flat_boxes));
+  v.push_back(blocks);
   std::string unions = "(0,1)";
   for (int i = 1; unions.size() < 1990; ++i) unions += "\\cup(" + std::to_string(i) + ",x)";
   v.push_back(wrap(unions));

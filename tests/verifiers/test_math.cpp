@@ -27,7 +27,7 @@ TEST(MathExtract, Sources) {
       {"The Answer Is: **17**\nmore", "17", AnswerSource::AnswerIs},
       {"Total 3 apples and 1,234 pears.", "1,234", AnswerSource::LastNumber},
       {"so 9 * 2 = 18", "18", AnswerSource::LastNumber},
-      {"x is 5 - 3", "3", AnswerSource::LastNumber},
+      {"x is 5 - 3", "", AnswerSource::None},  // 3 is part of an expression
       // Alternatives listed in the last sentence are a hedge, not an answer; digits glued to
       // words or LaTeX are no number.
       {"it is 2 or 3", "", AnswerSource::None},

@@ -13,7 +13,7 @@ namespace r1 {
 namespace {
 
 // Expressions with variables are compared at kPoints points, and must agree at every point
-// where both are defined (at least two). Why six, and how likely a false pass is:
+// where both are defined (at least two). Why eight, and how likely a false pass is:
 //   - Each variable's value is a multiple of 1/q (q a prime near 2^16, a different one at each
 //     point) in a magnitude range of width 0.9 or more (kPointShapes), with its sign, chosen by
 //     a hash of its name and the point's index: about 2^16 possible values per coordinate,
@@ -22,19 +22,23 @@ namespace {
 //     case), the comparison is exact. If the sides differ, their difference (numerator) is a
 //     nonzero polynomial of degree d, and by the Schwartz-Zippel lemma a random point is one of
 //     its roots with probability at most d / 2^16. Exact evaluation stops at 1024-bit values,
-//     so d stays below about 60: at most 1e-3 per point, and (1e-3)^6 = 1e-18 for all six.
+//     so d stays below about 60: at most 1e-3 per point, and (1e-3)^8 = 1e-24 for all eight.
 //   - Otherwise (sqrt, sin, exp, ...) values compare in ball arithmetic at the relative
 //     tolerance (1e-8). Two different analytic expressions agree that closely at a random
 //     point only near a crossing of their graphs; for the answers a verifier sees this is
-//     rare per point, and six independent points make it negligible. What the tolerance
+//     rare per point, and eight independent points make it negligible. What the tolerance
 //     cannot see are differences below it everywhere (x versus x + 10^-12), by design.
 //   - Point kPoints/2 is negative in every variable, so sqrt(x^2) and x, or |x| and x, differ;
-//     half the points lie inside (-1, 1), half outside.
+//     half the points lie inside (-1, 1), half outside; one-letter variables have distinct
+//     sign patterns (negative_at), so |a| + |b| and |a + b| differ.
 // More points cost time on every verdict for odds that are already below any other error.
-constexpr int kPoints = 6;
+constexpr int kPoints = 8;
 // The largest denominator a rational may have and still equal an expression that is not
 // evaluated exactly (see scalar_equal).
 constexpr int kMaxExactDenominator = 1000;
+// Likewise a numerator: 485165195 is within 1e-8 of e^{20}, but an integer that large equals a
+// value evaluated in floating point only by coincidence.
+constexpr int kMaxExactNumerator = 1000000;
 constexpr size_t kMaxVars = 16;
 // Exact evaluation at a point is for the rational parts of ordinary expressions (degree 60 in
 // one variable at most); larger values go to ball arithmetic, which keeps hostile input
@@ -47,16 +51,35 @@ const ExactLimits kPointLimits = [] {
 
 // Where the points lie: for each point a magnitude range and a prime denominator. Half the
 // points have magnitudes below 1 and half above, so |x^2 - 1| and x^2 - 1 differ for every
-// variable; point kPoints/2 is negative for every variable (odd and even functions differ) and
-// later ones have random signs. Values are multiples of 1/q for a different prime q near 2^16
-// at each point, so no expression that vanishes on one grid (sin(q pi x)) vanishes at all six.
+// variable. Values are multiples of 1/q for a different prime q near 2^16 at each point, so no
+// expression that vanishes on one grid (sin(q pi x)) vanishes at all of them.
 struct PointShape {
   double lo, hi;
   int64_t q;
 };
-constexpr PointShape kPointShapes[kPoints] = {{0.05, 0.95, 65521}, {1.05, 3.0, 65519},
-                                              {0.05, 0.95, 65497}, {0.5, 2.5, 65479},
-                                              {0.05, 0.95, 65449}, {1.05, 3.0, 65447}};
+constexpr PointShape kPointShapes[kPoints] = {
+    {0.05, 0.95, 65521}, {1.05, 3.0, 65519},  {0.05, 0.95, 65497}, {1.05, 3.0, 65479},
+    {0.5, 2.5, 65449},   {0.05, 0.95, 65447}, {1.05, 3.0, 65437},  {0.05, 0.95, 65423}};
+
+// Signs: point 0 is positive and point kPoints/2 negative in every variable (odd and even
+// functions differ); at the other six each variable has its own pattern of signs. Two variables
+// with the same pattern look alike to sign-sensitive answers (|a| + |b| against |a + b|), so the
+// 52 one-letter names get 52 different patterns of the 64; longer names get one from a hash.
+bool negative_at(const std::string& name, int k) {
+  if (k == 0) return false;
+  if (k == kPoints / 2) return true;
+  uint64_t pattern;
+  char c = name.size() == 1 ? name[0] : 0;
+  if (c >= 'a' && c <= 'z')
+    pattern = static_cast<uint64_t>(c - 'a');
+  else if (c >= 'A' && c <= 'Z')
+    pattern = static_cast<uint64_t>(26 + c - 'A');
+  else
+    pattern = hash64(name);
+  pattern = (pattern * 37 + 11) % 64;  // a bijection on 0..63, so distinct letters stay distinct
+  int bit = k < kPoints / 2 ? k - 1 : k - 2;  // the six free points
+  return (pattern >> bit) & 1;
+}
 
 // The value of variable `name` at point k: a function of the name only, so both sides see the
 // same values without agreeing on an order.
@@ -64,9 +87,8 @@ BigRational var_value(const std::string& name, int k) {
   Rng rng(hash64(name), static_cast<uint64_t>(k));
   const PointShape& shape = kPointShapes[k];
   double mag = shape.lo + (shape.hi - shape.lo) * rng.uniform();
-  bool negative = k == kPoints / 2 || (k > kPoints / 2 && rng.bernoulli(0.5));
   auto units = static_cast<long long>(std::llround(mag * static_cast<double>(shape.q)));
-  return BigRational(BigInt(negative ? -units : units), BigInt(shape.q));
+  return BigRational(BigInt(negative_at(name, k) ? -units : units), BigInt(shape.q));
 }
 
 // One side at one point: exactly when it is rational there, else as a ball.
@@ -225,11 +247,15 @@ CompareResult scalar_equal(Summary& g, Summary& p, const CompareOptions& o) {
     if (a.exact && b.exact) return exact_equal(exact_value(g, a), exact_value(p, b), g, p, o);
     if (a.undefined || b.undefined) return {false, "division_by_zero"};
     // A fraction against a value that is not rational: \frac{104348}{33215} is within 1e-8 of
-    // pi but is not pi. Exact values of such expressions have small denominators
+    // pi but is not pi, nor is 485165195 e^{20}. Exact values of such expressions have small
+    // denominators
     // (\sin\frac{\pi}{6} = \frac12, \log_2 8 = 3), so a large one is an approximation.
     if (!g.decimal && !p.decimal && a.exact != b.exact) {
       const BigRational& r = a.exact ? exact_value(g, a) : exact_value(p, b);
-      if (denominator(r) > kMaxExactDenominator) return {false, "rational_vs_irrational"};
+      BigInt num = numerator(r);
+      if (num < 0) num = -num;
+      if (denominator(r) > kMaxExactDenominator || num > kMaxExactNumerator)
+        return {false, "rational_vs_irrational"};
     }
     if (g.too_large_rational || p.too_large_rational) {
       // Rationals beyond exact limits: equal only when the doubles hold both exactly.

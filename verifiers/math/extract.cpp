@@ -171,7 +171,7 @@ std::optional<std::string_view> statement_after(std::string_view text, Phrase fo
 
 }  // namespace
 
-std::optional<std::string_view> last_boxed(std::string_view text) {
+std::vector<std::string_view> boxes_when_closed(std::string_view text) {
   size_t at = std::string_view::npos;
   size_t cmd_len = 0;
   for (const char* cmd : kBoxCommands) {
@@ -181,12 +181,16 @@ std::optional<std::string_view> last_boxed(std::string_view text) {
       cmd_len = std::strlen(cmd);
     }
   }
-  if (at == std::string_view::npos) return std::nullopt;
+  if (at == std::string_view::npos) return {};
   size_t end = 0;
   // A last box left open (a generation cut off) states nothing.
-  if (!box_content(text, at + cmd_len, &end)) return std::nullopt;
+  if (!box_content(text, at + cmd_len, &end)) return {};
+  return all_boxed(text);
+}
+
+std::optional<std::string_view> last_boxed(std::string_view text) {
   // The box that holds the last one: "\boxed{\frac{1}{\boxed{4}}}" states 1/4, not 4.
-  std::vector<std::string_view> all = all_boxed(text);
+  std::vector<std::string_view> all = boxes_when_closed(text);
   if (all.empty()) return std::nullopt;
   return all.back();
 }
@@ -244,8 +248,9 @@ std::vector<std::string_view> all_boxed(std::string_view text) {
     box_next = false;
   }
   // Boxes were found as they closed: keep the outermost, in the order they start.
-  std::sort(boxes.begin(), boxes.end(),
-            [](const Content& a, const Content& b) { return a.start < b.start; });
+  auto by_start = [](const Content& a, const Content& b) { return a.start < b.start; };
+  if (!std::is_sorted(boxes.begin(), boxes.end(), by_start))
+    std::sort(boxes.begin(), boxes.end(), by_start);
   std::vector<std::string_view> out;
   size_t covered = 0;
   for (const Content& b : boxes) {
@@ -262,6 +267,28 @@ std::optional<std::string_view> answer_is(std::string_view text) {
   return all.back();
 }
 
+namespace {
+
+// "Incorrect answer: 18", "the wrong answer is 18", "not the answer: 18": a phrase that the
+// two words before it deny states no answer.
+bool denied_phrase(std::string_view text, size_t at) {
+  size_t i = at;
+  for (int word = 0; word < 2; ++word) {
+    while (i > 0 && !is_letter(text[i - 1]) && text[i - 1] != '\n') --i;
+    size_t e = i;
+    while (i > 0 && is_letter(text[i - 1])) --i;
+    if (i == e) return false;
+    std::string w(text.substr(i, e - i));
+    for (char& c : w) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    for (const char* d : {"wrong", "incorrect", "not", "false", "invalid", "bad", "rejected"}) {
+      if (w == d) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 std::vector<std::string_view> all_answer_is(std::string_view text) {
   std::vector<std::string_view> out;
   Phrase p = find_answer_is(text, 0);
@@ -272,7 +299,8 @@ std::vector<std::string_view> all_answer_is(std::string_view text) {
     // is a run-on ("the answer is the answer is 5").
     bool cut = false;
     auto st = statement_after(text, p, std::min(next.at, text.size()), &cut);
-    if (st && (!cut || std::any_of(st->begin(), st->end(), is_digit))) out.push_back(*st);
+    bool counts = st && (!cut || std::any_of(st->begin(), st->end(), is_digit));
+    if (counts && !denied_phrase(text, p.at)) out.push_back(*st);
     p = next;
   }
   return out;
@@ -337,7 +365,8 @@ bool stands_alone(std::string_view t, Span n) {
 size_t sentence_start(std::string_view t, size_t at) {
   for (size_t i = at; i > 0; --i) {
     char c = t[i - 1];
-    if (c == '\n') return i;
+    // A line break ends a sentence unless the line stops mid-sentence ("It is not\n18.").
+    if (c == '\n' && (i < 2 || !is_letter(t[i - 2]))) return i;
     if ((c == '.' || c == '!' || c == '?') && i < t.size() && (t[i] == ' ' || t[i] == '\n'))
       return i;
   }
@@ -372,7 +401,11 @@ bool changes_the_value(std::string_view word) {
       "tenths",    "hundredths", "thousandths", "multiple",      "might",
       "could",     "exceeds",    "exceed",      "approximately", "approx",
       "about",     "around",     "nearly",      "almost",        "roughly",
-      "incorrect", "wrong",      "false",       "unless"};
+      "incorrect", "wrong",      "false",       "unless",        "different",
+      "differs",   "excluding",  "exclude",     "excluded",      "unequal",
+      "guess",     "suppose",    "doubt",       "hardly",        "unlikely",
+      "ruled",     "reject",     "rejected",    "discard",       "impossible",
+      "nowhere",   "far"};
   std::string w = lower_word(word);
   for (const char* k : kWords) {
     if (w == k) return true;
@@ -384,9 +417,9 @@ bool changes_the_value(std::string_view word) {
 // of 18", "3 times 18"). Reasoning uses them freely before its last number ("the square has
 // side 4, so ... = 16"), so only a one-number answer sentence checks them.
 bool transforms_the_value(std::string_view word) {
-  static const char* const kWords[] = {"square",     "cube",     "root",   "third", "quarter",
-                                       "times",      "power",    "factor", "sum",   "product",
-                                       "difference", "quotient", "if",     "may",   "ratio"};
+  static const char* const kWords[] = {
+      "square", "cube",    "root",       "third",    "quarter", "times", "power", "factor",
+      "sum",    "product", "difference", "quotient", "if",      "may",   "ratio", "factorial"};
   std::string w = lower_word(word);
   for (const char* k : kWords) {
     if (w == k) return true;
@@ -501,8 +534,14 @@ bool prose_around(std::string_view text, size_t start, size_t end, const char* p
       size_t t = i + (c == '\'' ? 1 : 3);
       if (t < text.size() && (text[t] == 't' || text[t] == 'T')) return false;
     }
+    // Bytes of other scripts (a Cyrillic "о" in "nоt", an en dash, a zero-width space) could
+    // hide a negation or a sign: not prose.
+    if (text.substr(i, 3) == "\xE2\x80\x99") {
+      i += 3;
+      continue;
+    }
     auto u = static_cast<unsigned char>(c);
-    if (is_digit(c) || (u < 0x80 && !one_of(c, punctuation))) return false;
+    if (is_digit(c) || u >= 0x80 || !one_of(c, punctuation)) return false;
     ++i;
   }
   return true;
@@ -511,10 +550,26 @@ bool prose_around(std::string_view text, size_t start, size_t end, const char* p
 // Signs that relate the value to another rather than state it ("19 \to 18", "\approx 18",
 // "~18", "x \neq 18").
 bool has_relation_sign(std::string_view text) {
-  for (std::string_view sign :
-       {"\\to", "\\approx", "\\sim", "\\rightarrow", "\\Rightarrow", "\\ne", "\\leq", "\\geq",
-        "\\le", "\\ge", "\\lt", "\\gt", "~", "<", ">", "->"}) {
-    if (text.find(sign) != std::string_view::npos) return true;
+  if (text.find_first_of("~<>") != std::string_view::npos) return true;
+  for (size_t i = text.find('\\'); i != std::string_view::npos; i = text.find('\\', i + 1)) {
+    size_t j = i + 1;
+    while (j < text.size() && is_letter(text[j])) ++j;
+    std::string_view cmd = text.substr(i + 1, j - i - 1);
+    for (std::string_view sign : {"to", "approx", "sim", "simeq", "ne", "neq", "leq", "geq", "le",
+                                  "ge", "lt", "gt", "not"}) {
+      if (cmd == sign) return true;
+    }
+  }
+  return false;
+}
+
+// Words after an answer that deny it or compute something else from it ("18 is wrong",
+// "$18$ squared", "\boxed{18} factorial").
+bool denies_or_transforms(const std::string& w) {
+  for (const char* d : {"incorrect", "wrong", "false", "not", "ruled", "impossible", "excluded",
+                        "rejected", "squared", "cubed", "factorial", "mod", "modulo", "tenths",
+                        "hundredths", "thousandths", "reciprocal", "inverse"}) {
+    if (w == d) return true;
   }
   return false;
 }
@@ -544,10 +599,39 @@ bool stated_plainly(std::string_view text, size_t start, size_t end, size_t prev
   std::string_view after = text.substr(end, stop - end);
   bool question = stop < text.size() && text[stop] == '?';
   bool scaled = eq == std::string_view::npos && starts_with_scale_word(after);
-  bool denied = any_word(
-      after, [](const std::string& w) { return w == "incorrect" || w == "wrong" || w == "false"; });
+  // A number later in its sentence goes on computing ("$18$ times 2").
+  bool denied =
+      any_word(after, denies_or_transforms) || std::any_of(after.begin(), after.end(), is_digit);
+  // The word right before it: "2 times $18$", "minus 18".
+  size_t wb = start;
+  while (wb > 0 && !is_letter(text[wb - 1]) && one_of(text[wb - 1], " $(\\")) --wb;
+  size_t wa = wb;
+  while (wa > 0 && is_letter(text[wa - 1])) --wa;
+  std::string last_word = lower_word(text.substr(wa, wb - wa));
+  for (const char* op : {"times", "plus", "minus", "over", "divided", "multiplied"}) {
+    if (last_word == op) denied = true;
+  }
+  // An operator right before or after it makes it part of an expression ("1 + $18$",
+  // "$18$^2"); a contraction after it negates ("18 isn't right").
+  size_t o = end;
+  while (o < text.size() && text[o] == ' ') ++o;
+  size_t p = start;
+  while (p > 0 && text[p - 1] == ' ') --p;
+  bool per_unit = o + 1 < text.size() && text[o] == '/' && is_letter(text[o + 1]);  // "$24/year"
+  bool operated = (o < text.size() && one_of(text[o], "^/*+-") && !per_unit) ||
+                  (p > 0 && one_of(text[p - 1], "+-*/^"));
+  bool contraction = find_text(after, "n't") != std::string_view::npos ||
+                     find_text(after, "n\xE2\x80\x99t") != std::string_view::npos;
+  // What follows its sentence takes it back: "We get $18$. Not really."
+  std::string_view rest = text.substr(stop);
+  bool retracted = any_word(rest, [](const std::string& w) {
+    return w == "not" || w == "wrong" || w == "incorrect" || w == "kidding" || w == "mistake" ||
+           w == "oops" || w == "wait";
+  });
+  bool foreign = std::any_of(before.begin(), before.end(),
+                             [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
   return !(has_value_word(before) || has_relation_sign(before) || has_hedge_word(after) || scaled ||
-           question || denied);
+           question || denied || operated || contraction || retracted || foreign);
 }
 
 }  // namespace
@@ -665,46 +749,215 @@ namespace {
 
 // The answer a region states: its last \boxed{}, else its last "answer is" (with the ones
 // before it kept as `others`). False when it states none.
-// Whether a box is part of an expression around it: "-\boxed{18}", "\frac{1}{\boxed{18}}",
-// "\boxed{18}^2", "\boxed{18},000". Its content is then not the answer. A unit or a percent
-// sign after it ("\boxed{10}\%") leaves it the answer.
-bool box_glued(std::string_view text, std::string_view content) {
-  size_t b = static_cast<size_t>(content.data() - text.data());
-  size_t e = b + content.size();
-  if (e < text.size() && text[e] == '}') ++e;  // the box's own closing brace
-  if (e < text.size()) {
-    char c = text[e];
-    if (is_digit(c) || one_of(c, "^_!}") ||
-        (c == ',' && e + 1 < text.size() && is_digit(text[e + 1]))) {
-      return true;
+// The value that text ends on: its last math span or number, whichever ends later, and of a
+// span only what follows its last '=' ("AB = \frac54 = 1\frac14" gives "1\frac14").
+std::optional<std::string> value_before(std::string_view text) {
+  std::vector<std::string_view> spans = math_spans(text);
+  std::vector<Span> numbers = numbers_backwards(text, 1);
+  size_t span_end =
+      spans.empty() ? 0
+                    : static_cast<size_t>(spans.back().data() - text.data()) + spans.back().size();
+  if (!numbers.empty() && (spans.empty() || numbers[0].end > span_end))
+    return std::string(text.substr(numbers[0].start, numbers[0].end - numbers[0].start));
+  if (spans.empty()) return std::nullopt;
+  std::string_view v = spans.back();
+  size_t eq = v.rfind('=');
+  if (eq != std::string_view::npos) v.remove_prefix(eq + 1);
+  v = trim(v);
+  if (v.empty()) return std::nullopt;
+  return std::string(v);
+}
+
+// Whether the box whose content is `content` is stated plainly: not part of an expression
+// around it ("-\boxed{18}", "\frac{1}{\boxed{18}}", "(\boxed{18})^2", "\boxed{18} + 1",
+// "\boxed{18},000", "\boxed{18}e3"), not denied, hedged or related by the words just before it
+// ("Not \boxed{18}", "17 or \boxed{18}", "\approx \boxed{18}"), and not hedged, denied, scaled
+// or questioned in the rest of its sentence ("\boxed{18} is wrong", "\boxed{18} million",
+// "\boxed{18}?"). A unit or a percent sign after it ("\boxed{10}\%", "\boxed{5}\text{ cm}")
+// leaves it the answer.
+bool box_stated_plainly(std::string_view text, std::string_view content,
+                        std::vector<std::string>* others) {
+  const size_t n = text.size();
+  size_t e = static_cast<size_t>(content.data() - text.data()) + content.size();
+  const bool braced = e < n && text[e] == '}';
+  if (braced) ++e;  // the box's own closing brace
+  // Right after the box, before any space: a letter or digit continues it ("\boxed{18}e3").
+  if (braced && e < n && (is_letter(text[e]) || is_digit(text[e]))) return false;
+  auto skip_delimiters = [&](size_t i) {
+    for (;;) {
+      while (i < n && (text[i] == ' ' || text[i] == '$')) ++i;
+      if (i + 1 < n && text[i] == '\\' && (text[i + 1] == ')' || text[i + 1] == ']')) {
+        i += 2;
+        continue;
+      }
+      return i;
+    }
+  };
+  size_t a = skip_delimiters(e);
+  if (a < n) {
+    char c = text[a];
+    bool continues_number = (c == '.' || c == ',') && a + 1 < n && is_digit(text[a + 1]);
+    if ((is_digit(c) && a == e) || one_of(c, "^_!}+-*/|)") || continues_number) return false;
+    if (c == '\\') {
+      size_t j = a + 1;
+      while (j < n && is_letter(text[j])) ++j;
+      std::string_view cmd = text.substr(a + 1, j - a - 1);
+      // A modulus after a residue ("\boxed{3} \pmod{7}") leaves it the answer.
+      for (std::string_view op :
+           {"times", "cdot", "div", "pi", "sqrt", "frac", "not", "neq", "ne", "approx"}) {
+        if (cmd == op) return false;
+      }
     }
   }
+  // The next three words of its sentence.
+  size_t stop = a;
+  int words = 0;
+  while (stop < n && text[stop] != '\n' &&
+         !((text[stop] == '.' || text[stop] == '!' || text[stop] == '?') &&
+           (stop + 1 == n || one_of(text[stop + 1], " \n$\\")))) {
+    if (is_letter(text[stop]) && (stop == 0 || !is_letter(text[stop - 1])) && ++words > 3) break;
+    ++stop;
+  }
+  std::string_view after = text.substr(a, stop - a);
+  bool question = stop < n && text[stop] == '?';
+  bool denied = any_word(after, denies_or_transforms);
+  if (question || denied || has_hedge_word(after) || starts_with_scale_word(after)) return false;
   // Back over the opening brace, spaces and the command name to its backslash.
+  size_t b = static_cast<size_t>(content.data() - text.data());
   if (b > 0 && text[b - 1] == '{') --b;
   while (b > 0 && text[b - 1] == ' ') --b;
   while (b > 0 && is_letter(text[b - 1])) --b;
   if (b > 0 && text[b - 1] == '\\') --b;
-  while (b > 0 && text[b - 1] == ' ') --b;
-  return b > 0 && (is_digit(text[b - 1]) || one_of(text[b - 1], "-+*/^_{"));
+  size_t before_end = b;
+  for (;;) {
+    while (b > 0 && (text[b - 1] == ' ' || text[b - 1] == '$')) --b;
+    if (b >= 2 && text[b - 2] == '\\' && (text[b - 1] == '(' || text[b - 1] == '[')) {
+      b -= 2;
+      continue;
+    }
+    break;
+  }
+  if (b > 0 && (is_digit(text[b - 1]) || one_of(text[b - 1], "-+*/^_{(|<>~"))) return false;
+  if (b > 0 && is_letter(text[b - 1])) {  // a relation command right before: "\neq \boxed{18}"
+    size_t c = b;
+    while (c > 0 && is_letter(text[c - 1])) --c;
+    std::string_view cmd = c > 0 ? text.substr(c - 1, b - c + 1) : std::string_view();
+    // "\approx \boxed{…}" is how a rounded answer is given.
+    if (c > 0 && text[c - 1] == '\\' && cmd != "\\approx" && has_relation_sign(cmd)) return false;
+  }
+  // The two words before it, since the last '=' of its line: a denial or a hedge. "or" after
+  // a value ("$1\frac14$, or $\boxed{1.25}$", "17 or \boxed{18}") restates or hedges: that
+  // value becomes another stated answer, which must be right too.
+  size_t line = before_end, line_start;
+  while (line > 0 && text[line - 1] != '\n' && text[line - 1] != '=') --line;
+  for (line_start = line; line_start > 0 && text[line_start - 1] != '\n';) --line_start;
+  size_t w = before_end;
+  for (int count = 0; count < 2 && w > line; ++count) {
+    while (w > line && !is_letter(text[w - 1]) && !one_of(text[w - 1], ".,;:")) --w;
+    size_t word_end = w;
+    while (w > line && is_letter(text[w - 1])) --w;
+    if (w > line && text[w - 1] == '\\') {  // a command, not a word
+      --w;
+      continue;
+    }
+    std::string word = lower_word(text.substr(w, word_end - w));
+    if (word == "or") {
+      std::optional<std::string> value = value_before(text.substr(line_start, w - line_start));
+      if (value) others->push_back(*value);
+      continue;
+    }
+    for (const char* d :
+         {"not", "no", "never", "nor", "either", "maybe", "perhaps", "possibly", "probably",
+          "except", "without", "wrong", "incorrect", "false", "cannot", "isn"}) {
+      if (word == d) return false;
+    }
+  }
+  return true;
 }
 
-bool stated_answer(std::string_view region, AnswerSource source, ExtractedAnswer& out) {
-  std::vector<std::string_view> stated;
-  if (auto b = last_boxed(region)) {
-    stated = all_boxed(region);
-    if (stated.empty() || stated.back().data() != b->data()) stated.push_back(*b);
-    if (box_glued(region, stated.back())) return false;
+// The answers a region states outside its boxes ("The answer is 17. \boxed{18}"), as math:
+// a phrase whose statement holds a box, or is words, adds nothing to the boxes.
+std::vector<std::string_view> phrases_besides_boxes(std::string_view region,
+                                                    std::string_view last_box) {
+  std::vector<std::string_view> out;
+  for (std::string_view st : all_answer_is(region)) {
+    // Only phrases before the box: after it they check or discuss it ("We may check our
+    // answer: $17 \cdot 44 = 748$").
+    if (st.data() > last_box.data()) continue;
+    if (find_text(st, "\\boxed") != std::string_view::npos ||
+        find_text(st, "\\fbox") != std::string_view::npos || st.size() > kMaxAnswerLength) {
+      continue;
+    }
+    ValueParse v = parse_math_value(normalize_answer(st));
+    if (v.value && v.value->kind != ValueKind::Text) out.push_back(st);
+  }
+  return out;
+}
+
+// The contents of the answer blocks before the last one, each up to its closing tag or the
+// next opening tag, without repeats, and at most kMaxOtherAnswers + 1 of them (more are a
+// hedge whatever they say).
+std::vector<std::string_view> earlier_answer_blocks(std::string_view c, const TagNames& tags) {
+  const std::string open = tags.open(tags.answer), close = tags.close(tags.answer);
+  std::vector<size_t> opens, closes;
+  for (size_t p = find_text(c, open); p != std::string_view::npos; p = find_text(c, open, p + 1))
+    opens.push_back(p);
+  if (opens.size() < 2) return {};
+  for (size_t p = find_text(c, close); p != std::string_view::npos; p = find_text(c, close, p + 1))
+    closes.push_back(p);
+  std::vector<std::string_view> out;
+  std::unordered_set<std::string_view> seen;
+  size_t next_close = 0;  // both lists are in order: one pass over each
+  for (size_t k = 0; k + 1 < opens.size() && out.size() <= kMaxOtherAnswers; ++k) {
+    size_t from = opens[k] + open.size();
+    while (next_close < closes.size() && closes[next_close] < from) ++next_close;
+    size_t to = opens[k + 1];
+    if (next_close < closes.size()) to = std::min(to, closes[next_close]);
+    std::string_view block = trim(c.substr(from, to - from));
+    if (seen.insert(block).second) out.push_back(block);
+  }
+  return out;
+}
+
+// Adds the answers of `stated` but the one at `skip` to out.others, trimmed and without
+// repeats of each other or of out.text, up to one more than kMaxOtherAnswers.
+void add_others(const std::vector<std::string_view>& stated, size_t skip, ExtractedAnswer& out) {
+  std::unordered_set<std::string_view> seen = {out.text};
+  for (const std::string& o : out.others) seen.insert(o);
+  for (size_t i = 0; i < stated.size() && out.others.size() <= kMaxOtherAnswers; ++i) {
+    if (i == skip) continue;
+    std::string_view t = trim(stated[i]);
+    if (seen.insert(t).second) out.others.emplace_back(t);
+  }
+}
+
+// The answer a region states: its last box (`boxes`, from boxes_when_closed), else its last
+// "answer is". The other boxes and phrases are kept as `others`: each must be right too. False
+// when it states none; a box that is not stated plainly states none.
+bool stated_answer(std::string_view region, const std::vector<std::string_view>& boxes,
+                   AnswerSource source, ExtractedAnswer& out) {
+  std::vector<std::string_view> stated = boxes;
+  std::vector<std::string> restated;
+  // Thousands of boxes are no answer: degenerate output, and bounded work.
+  constexpr size_t kMaxBoxes = 1000;
+  if (stated.size() > kMaxBoxes) return false;
+  if (!stated.empty()) {
+    if (!box_stated_plainly(region, stated.back(), &restated)) return false;
+    std::vector<std::string_view> phrases = phrases_besides_boxes(region, stated.back());
+    stated.insert(stated.begin(), phrases.begin(), phrases.end());
+    stated.insert(stated.begin(), restated.begin(), restated.end());
   } else {
     stated = all_answer_is(region);
   }
   if (stated.empty()) return false;
   out.text = std::string(trim(stated.back()));
   out.source = source;
-  std::unordered_set<std::string_view> seen = {trim(stated.back())};
-  for (size_t i = 0; i + 1 < stated.size() && out.others.size() <= kMaxOtherAnswers; ++i) {
-    if (seen.insert(trim(stated[i])).second) out.others.emplace_back(trim(stated[i]));
-  }
+  add_others(stated, stated.size() - 1, out);
   return true;
+}
+
+bool stated_answer(std::string_view region, AnswerSource source, ExtractedAnswer& out) {
+  return stated_answer(region, boxes_when_closed(region), source, out);
 }
 
 // A short answer in words, without digits ("Evelyn", "\text{even}"): a span or text that
@@ -800,14 +1053,24 @@ ExtractedAnswer extract_answer(std::string_view completion, const TagNames& tags
       out.text = std::string(trim(*block));
       out.source = AnswerSource::AnswerTag;
     }
+    // Several answer blocks state several answers: each must be right.
+    std::vector<std::string> answers;
+    for (std::string_view e : earlier_answer_blocks(completion, tags)) {
+      ExtractedAnswer one;
+      answers.push_back(stated_answer(e, AnswerSource::AnswerTag, one) ? one.text
+                                                                       : std::string(trim(e)));
+    }
+    std::vector<std::string_view> views(answers.begin(), answers.end());
+    add_others(views, views.size(), out);
     return out;
   }
   if (fallback == Fallback::Never ||
       (fallback == Fallback::Untagged && uses_tags(completion, tags))) {
     return out;
   }
-  if (last_boxed(completion)) {
-    stated_answer(completion, AnswerSource::Boxed, out);
+  std::vector<std::string_view> boxes = boxes_when_closed(completion);
+  if (!boxes.empty()) {
+    stated_answer(completion, boxes, AnswerSource::Boxed, out);
     return out;
   }
   if (stated_answer(completion, AnswerSource::AnswerIs, out)) return out;

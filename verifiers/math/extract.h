@@ -50,6 +50,9 @@ ExtractedAnswer extract_answer(std::string_view completion, const TagNames& tags
 // Whether the completion holds any of the four tags.
 bool uses_tags(std::string_view completion, const TagNames& tags);
 
+// Every outermost \boxed{…} / \fbox{…} of the text (all_boxed), when its last box command
+// is closed; empty when it is left open or there is none.
+std::vector<std::string_view> boxes_when_closed(std::string_view text);
 // The content of the last \boxed{…} (or \fbox{…}) with balanced braces; "\boxed 5" gives "5".
 std::optional<std::string_view> last_boxed(std::string_view text);
 // The contents of every balanced \boxed{…} / \fbox{…}, in order (a box nested in another

@@ -281,9 +281,10 @@ bool is_function_word(std::string_view w) {
 
 // Words that scale the number before them: "2 million" is not 2.
 bool is_scale_word(std::string_view w) {
-  static const char* const kScales[] = {"hundred",  "hundreds",  "thousand", "thousands",
-                                        "million",  "millions",  "billion",  "billions",
-                                        "trillion", "trillions", "dozen",    "dozens"};
+  static const char* const kScales[] = {
+      "hundred",  "hundreds", "thousand",  "thousands", "million", "millions", "billion",
+      "billions", "trillion", "trillions", "dozen",     "dozens",  "lakh",     "lakhs",
+      "crore",    "crores",   "myriad",    "myriads",   "score",   "scores"};
   for (const char* k : kScales) {
     if (w == k) return true;
   }
@@ -314,7 +315,7 @@ bool is_unit_word(std::string_view w) {
       "hours",   "minute", "minutes", "second", "seconds",  "day",    "days",   "week",   "weeks",
       "month",   "months", "year",    "years",  "unit",     "units",  "square", "cubic",  "percent",
       "pound",   "pounds", "gram",    "grams",  "liter",    "liters", "litre",  "litres", "gallon",
-      "gallons", "ounce",  "ounces",  "people", "students", "times"};
+      "gallons", "ounce",  "ounces",  "people", "students", "times",  "per",    "each"};
   for (const char* k : kUnits) {
     if (w == k) return true;
   }
@@ -350,8 +351,10 @@ void strip_units(std::string& s) {
     bool after_value = is_digit(before) || before == '}' || before == ')' || is_alpha(before);
     if (!after_value) return;
     // Glued to the value ("5cm") only a known unit of two or more letters goes: "5m" may be 5*m.
-    bool unit = spaced ? (is_unit_word(word) || (word.size() >= 3 && !is_function_word(word)))
-                       : (word.size() >= 2 && is_unit_word(word));
+    // A word that is not a known unit goes only when it reads as a plural noun ("3 apples"):
+    // "18 factorial", "18 lakh", "18 reciprocal" stay, and do not parse.
+    bool plural = word.size() >= 4 && word.back() == 's' && !is_function_word(word);
+    bool unit = spaced ? (is_unit_word(word) || plural) : (word.size() >= 2 && is_unit_word(word));
     if (!unit) return;
     // Units follow values; a word after a word ("square feet") is fine once a digit precedes.
     std::string rest = s.substr(0, b);
@@ -375,7 +378,10 @@ void strip_variable_prefix(std::string& s) {
     return;
   }
   std::string name = s.substr(v, i - v);
-  if (name == "\\frac" || name == "\\sqrt" || name == "\\pi" || name == "\\infty") return;
+  if (name == "\\frac" || name == "\\sqrt" || name == "\\pi" || name == "\\infty" ||
+      name == "\\not" || name == "\\ne") {
+    return;
+  }
   if (i < s.size() && s[i] == '_') {  // a subscript
     ++i;
     if (i < s.size() && s[i] == '{') {
@@ -447,6 +453,8 @@ std::string normalize_answer(std::string_view text, const NormalizeOptions& opti
   replace_all(s, "\xE2\x89\xA4", "\\leq ");    // ≤
   replace_all(s, "\xE2\x89\xA5", "\\geq ");    // ≥
   replace_all(s, "\xE2\x89\xA0", "\\ne ");     // ≠
+  replace_all(s, "\\not=", "\\ne ");
+  replace_all(s, "\\not =", "\\ne ");
   replace_all(s, "<=", "\\leq ");
   replace_all(s, ">=", "\\geq ");
   not_equal_sign(s);
