@@ -342,6 +342,20 @@ TEST(MathVerifier, AnswerSentencesAndFallbacks) {
   EXPECT_EQ(judge("<think>a</think><answer>\\frac{1}{</answer>").reason, "answer_unparseable");
 }
 
+// Solutions with several attempts, one per paragraph (AIME24's gold solutions): an answer
+// phrase in an earlier paragraph is not a second answer next to the final box; on the box's
+// own line it is.
+TEST(MathVerifier, AnswerPhrasesCountOnTheLineOfTheBox) {
+  auto v = make_verifier("math");
+  Task t;
+  t.answer = "116";
+  EXPECT_TRUE(v->verify(t, "The probability, the answer is $\\frac{1}{115}$.\n"
+                           "Therefore, the answer is $1+115 = \\boxed{116}$")
+                  .correct);
+  Verdict d = v->verify(t, "The answer is 115. So \\boxed{116}");
+  EXPECT_EQ(d.reason, "conflicting_answers") << d.to_json().dump();
+}
+
 TEST(MathVerifier, UnparseableGoldIsAVerifierError) {
   auto v = make_verifier("math");
   for (const char* gold : {"", "   ", "\\frac{1}{", "((1+2)", "3 +* 4"}) {

@@ -797,7 +797,11 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
   if (a < n) {
     char c = text[a];
     bool continues_number = (c == '.' || c == ',') && a + 1 < n && is_digit(text[a + 1]);
-    if ((is_digit(c) && a == e) || one_of(c, "^_!}+-*/|)") || continues_number) return false;
+    // "+" or "-" before a word is a dash ("$\boxed{236}$ -westwoodmonster"), not an operator.
+    bool dash =
+        (c == '-' || c == '+') && a + 2 < n && is_letter(text[a + 1]) && is_letter(text[a + 2]);
+    if ((is_digit(c) && a == e) || (one_of(c, "^_!}+-*/|)") && !dash) || continues_number)
+      return false;
     if (c == '\\') {
       size_t j = a + 1;
       while (j < n && is_letter(text[j])) ++j;
@@ -884,6 +888,9 @@ std::vector<std::string_view> phrases_besides_boxes(std::string_view region,
     // Only phrases before the box: after it they check or discuss it ("We may check our
     // answer: $17 \cdot 44 = 748$").
     if (st.data() > last_box.data()) continue;
+    // ... and on the same line: solutions often hold several attempts, one per paragraph.
+    std::string_view between(st.data(), static_cast<size_t>(last_box.data() - st.data()));
+    if (between.find('\n') != std::string_view::npos) continue;
     if (find_text(st, "\\boxed") != std::string_view::npos ||
         find_text(st, "\\fbox") != std::string_view::npos || st.size() > kMaxAnswerLength) {
       continue;
