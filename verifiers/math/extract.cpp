@@ -477,12 +477,7 @@ bool starts_with_scale_word(std::string_view after) {
   }
   size_t j = i;
   while (j < after.size() && is_letter(after[j])) ++j;
-  std::string w = lower_word(after.substr(i, j - i));
-  for (const char* scale : {"hundred", "hundreds", "thousand", "thousands", "million", "millions",
-                            "billion", "billions", "trillion", "trillions", "dozen", "dozens"}) {
-    if (w == scale) return true;
-  }
-  return false;
+  return is_scale_word(lower_word(after.substr(i, j - i)));
 }
 
 // Whether the text between two numbers lists them as alternatives or a range ("2 or 3",

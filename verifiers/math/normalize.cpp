@@ -279,6 +279,8 @@ bool is_function_word(std::string_view w) {
   return false;
 }
 
+}  // namespace
+
 // Words that scale the number before them: "2 million" is not 2.
 bool is_scale_word(std::string_view w) {
   static const char* const kScales[] = {
@@ -290,6 +292,8 @@ bool is_scale_word(std::string_view w) {
   }
   return false;
 }
+
+namespace {
 
 // Words after a number that change its value: never stripped as units ("18 squared",
 // "18 thousandths", "5 less").

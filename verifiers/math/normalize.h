@@ -24,6 +24,10 @@ struct NormalizeOptions {
 
 std::string normalize_answer(std::string_view text, const NormalizeOptions& options = {});
 
+// Words that scale the number before them, in lower case: "2 million" is not 2 (hundred,
+// thousand, million, billion, trillion, dozen, lakh, crore, myriad, score, and plurals).
+bool is_scale_word(std::string_view lower_word);
+
 // The form used for a plain-text comparison: lower case, no whitespace except between two
 // letters or digits ("1 2" stays apart from "12").
 std::string text_key(std::string_view normalized);
