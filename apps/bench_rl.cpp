@@ -34,11 +34,7 @@ double reference_generation_tps(const RunConfig& cfg) {
       reqs.push_back({prompt, cfg.rollout.max_new_tokens, 7, static_cast<uint64_t>(t * 1000 + i)});
     }
   }
-  GenerationOptions opt;
-  opt.sampling = cfg.rollout.sampling;
-  opt.stop_strings = cfg.rollout.stop;
-  opt.tokenizer = tok.get();
-  if (tok->eos_id() >= 0) opt.stop_tokens.push_back(tok->eos_id());
+  const GenerationOptions opt(cfg.rollout.sampling, cfg.rollout.stop, *tok);
   Generator gen(*model, cfg.rollout.slots, std::min(model->config().max_position_embeddings, 4096));
   gen.generate(reqs, opt);  // warm up
   auto t0 = std::chrono::steady_clock::now();
@@ -52,7 +48,9 @@ double reference_generation_tps(const RunConfig& cfg) {
 }  // namespace
 
 int bench_rl(int argc, char** argv) {
-  Args args("bench rl", "Speed of an RL run's parts: rollout and learner tokens/s, and the share of step time each role takes.");
+  Args args("bench rl",
+            "Speed of an RL run's parts: rollout and learner tokens/s, and the share of step time "
+            "each role takes.");
   args.required("config", "FILE", "run config (e.g. configs/ci-tiny.json)")
       .opt("steps", "N", "steps to run (the first is a warm-up and not counted)", "11")
       .opt("out", "DIR", "run folder (default: a temporary folder, removed afterwards)");
@@ -60,8 +58,10 @@ int bench_rl(int argc, char** argv) {
   RunConfig cfg = RunConfig::load(args.str("config"));
   cfg.learner.steps = args.count("steps", 2);  // the first step is a warm-up
   cfg.learner.checkpoint_every = cfg.learner.steps;
-  std::string dir = args.has("out") ? args.str("out")
-                                    : (std::filesystem::temp_directory_path() / cat("r1-bench-rl-", ::getpid())).string();
+  std::string dir =
+      args.has("out")
+          ? args.str("out")
+          : (std::filesystem::temp_directory_path() / cat("r1-bench-rl-", ::getpid())).string();
   const bool temporary = !args.has("out");
   dir = prepare_run_dir(cfg, dir, false);
 
@@ -73,7 +73,8 @@ int bench_rl(int argc, char** argv) {
   if (temporary) std::filesystem::remove_all(dir);
   if (steps.size() < 2) fail("the run stopped after ", steps.size(), " steps");
 
-  double step_s = 0, collect_s = 0, train_s = 0, publish_s = 0, gen_s = 0, verify_s = 0, tokens = 0, train_tokens = 0;
+  double step_s = 0, collect_s = 0, train_s = 0, publish_s = 0, gen_s = 0, verify_s = 0, tokens = 0,
+         train_tokens = 0;
   for (size_t i = 1; i < steps.size(); ++i) {  // step 1 pays for warm-up
     const json& m = steps[i];
     step_s += m["time"]["step"].get<double>();
@@ -84,28 +85,34 @@ int bench_rl(int argc, char** argv) {
     verify_s += m["time"]["verify_worker"].get<double>();
     const double t = m["samples"].get<double>() * m["response_length"].get<double>();
     tokens += t;
-    train_tokens += m["tokens_per_second"]["train"].get<double>() * m["time"]["train"].get<double>();
+    train_tokens +=
+        m["tokens_per_second"]["train"].get<double>() * m["time"]["train"].get<double>();
   }
   const double n = static_cast<double>(steps.size() - 1);
   const double gen_tps = tokens / std::max(gen_s, 1e-9);
-  ordered_json out = {
-      {"bench", "rl"},
-      {"config", args.str("config")},
-      {"threads", omp_get_max_threads()},
-      {"steps_measured", steps.size() - 1},
-      {"step_seconds", step_s / n},
-      {"rollout_tokens_per_second", tokens / std::max(step_s, 1e-9)},
-      {"generation_tokens_per_second_in_loop", gen_tps},
-      {"learner_tokens_per_second", train_tokens / std::max(train_s, 1e-9)},
-      {"share_of_step_time",
-       {{"generate", gen_s / step_s}, {"verify", verify_s / step_s}, {"train", train_s / step_s},
-        {"publish", publish_s / step_s}, {"collect_wall", collect_s / step_s}}},
-      {"weight_publish_seconds", publish_s / n},
-      {"reference", {{"what", "plain batched generation, same model and sampling, same process"},
-                     {"tokens_per_second", reference}}},
-      {"ratio_generation_in_loop_to_reference", gen_tps / reference},
-      {"wall_seconds", wall},
-      {"note", "verification runs beside generation (its share is CPU time of the reward service, overlapping)"}};
+  ordered_json out = {{"bench", "rl"},
+                      {"config", args.str("config")},
+                      {"threads", omp_get_max_threads()},
+                      {"steps_measured", steps.size() - 1},
+                      {"step_seconds", step_s / n},
+                      {"rollout_tokens_per_second", tokens / std::max(step_s, 1e-9)},
+                      {"generation_tokens_per_second_in_loop", gen_tps},
+                      {"learner_tokens_per_second", train_tokens / std::max(train_s, 1e-9)},
+                      {"share_of_step_time",
+                       {{"generate", gen_s / step_s},
+                        {"verify", verify_s / step_s},
+                        {"train", train_s / step_s},
+                        {"publish", publish_s / step_s},
+                        {"collect_wall", collect_s / step_s}}},
+                      {"weight_publish_seconds", publish_s / n},
+                      {"reference",
+                       {{"what", "plain batched generation, same model and sampling, same process"},
+                        {"tokens_per_second", reference}}},
+                      {"ratio_generation_in_loop_to_reference", gen_tps / reference},
+                      {"wall_seconds", wall},
+                      {"note",
+                       "verification runs beside generation (its share is CPU time of the reward "
+                       "service, overlapping)"}};
   std::printf("%s\n", out.dump(2).c_str());
   return 0;
 }

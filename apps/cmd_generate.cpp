@@ -21,7 +21,8 @@ std::vector<char*> with_chat_value(int argc, char** argv) {
   static char kAuto[] = "--chat=auto";
   std::vector<char*> out;
   for (int i = 0; i < argc; ++i) {
-    bool bare = std::string(argv[i]) == "--chat" && (i + 1 == argc || std::string(argv[i + 1]).rfind("--", 0) == 0);
+    bool bare = std::string(argv[i]) == "--chat" &&
+                (i + 1 == argc || std::string(argv[i + 1]).rfind("--", 0) == 0);
     out.push_back(bare ? kAuto : argv[i]);
   }
   return out;
@@ -32,7 +33,8 @@ std::vector<char*> with_chat_value(int argc, char** argv) {
 ChatTemplate chat_template_for(const std::string& name, const Tokenizer& tok) {
   if (name != "auto") return ChatTemplate::named(name);
   const auto* bpe = dynamic_cast<const BpeTokenizer*>(&tok);
-  return ChatTemplate::named(bpe && !bpe->chat_template_hint().empty() ? bpe->chat_template_hint() : "chatml");
+  return ChatTemplate::named(bpe && !bpe->chat_template_hint().empty() ? bpe->chat_template_hint()
+                                                                       : "chatml");
 }
 
 constexpr int kGenerateSlots = 64;  // samples generated together
@@ -46,7 +48,8 @@ void check_generate_memory(const std::string& model_dir, int samples, int max_ne
   const double max_len = std::min<double>(mc.max_position_embeddings, 1.0 + max_new);
   MemoryEstimate e;
   e.add(model_weights_part(mc, 1, "the model's weights"));
-  e.add(kv_cache_part(mc, 1, slots, max_len, "the KV cache", {{"--max-new-tokens", double(max_new), 32768}}));
+  e.add(kv_cache_part(mc, 1, slots, max_len, "the KV cache",
+                      {{"--max-new-tokens", double(max_new), 32768}}));
   // Per sample: its request (with a copy of the prompt) and its result, at least.
   e.add({"the samples", samples * 256.0, {{"--samples", double(samples), 1024}}});
   check_memory(e, config_path);
@@ -66,10 +69,12 @@ int cmd_generate(int argc, char** argv) {
       .opt("samples", "K", "number of samples", "1")
       .opt("stop", "TEXT", "stop when a sample ends with this text (besides end-of-text)")
       .opt("chat", "TEMPLATE",
-           "render --prompt as a user turn of a chat template: qwen, deepseek, chatml, plain, or auto "
+           "render --prompt as a user turn of a chat template: qwen, deepseek, chatml, plain, or "
+           "auto "
            "(the tokenizer's own; a bare --chat means auto); its end of turn stops generation")
       .opt("system", "TEXT", "system message for --chat")
-      .opt("device", "NAME", "where the model runs: cpu, cuda or cuda:N (a GPU; needs a build with CUDA)", "cpu")
+      .opt("device", "NAME",
+           "where the model runs: cpu, cuda or cuda:N (a GPU; needs a build with CUDA)", "cpu")
       .flag("no-thinking", "with --chat qwen: Qwen3's enable_thinking=false (an empty think block)")
       .flag("json", "print one JSON object per sample instead of text");
   add_memory_flag(args);
@@ -80,13 +85,15 @@ int cmd_generate(int argc, char** argv) {
   const int max_new = args.count("max-new-tokens");
   const int samples = args.count("samples");
   const uint64_t seed = static_cast<uint64_t>(args.integer("seed"));
-  GenerationOptions opt;
-  opt.sampling.temperature = args.number("temperature");
-  opt.sampling.top_p = args.number("top-p");
-  opt.sampling.top_k = args.count("top-k", 0);
-  opt.sampling.validate("flags");
-  if ((args.has("system") || args.on("no-thinking")) && !args.has("chat")) fail("--system and --no-thinking need --chat");
-  if (args.has("chat") && args.str("chat") != "auto") ChatTemplate::named(args.str("chat"));  // checks the name
+  SamplingParams sampling;
+  sampling.temperature = args.number("temperature");
+  sampling.top_p = args.number("top-p");
+  sampling.top_k = args.count("top-k", 0);
+  sampling.validate("flags");
+  if ((args.has("system") || args.on("no-thinking")) && !args.has("chat"))
+    fail("--system and --no-thinking need --chat");
+  if (args.has("chat") && args.str("chat") != "auto")
+    ChatTemplate::named(args.str("chat"));  // checks the name
   const Backend<float>& backend = backend_for(args.str("device"), "--device");
   check_generate_memory(args.str("model"), samples, max_new);
   auto tok = load_tokenizer(args.str("model"));
@@ -106,8 +113,7 @@ int cmd_generate(int argc, char** argv) {
   auto model = load_model(args.str("model"), backend);
   std::vector<int32_t> prompt = tok->encode(prompt_text);
   if (prompt.empty()) fail("--prompt is empty");
-  opt.tokenizer = tok.get();
-  if (tok->eos_id() >= 0) opt.stop_tokens.push_back(tok->eos_id());
+  GenerationOptions opt(sampling, {}, *tok);
   if (!end_of_turn.empty()) {  // the template's end of turn stops, as a token when it is one
     int32_t id = tok->special_id(end_of_turn);
     if (id >= 0) {
@@ -117,16 +123,19 @@ int cmd_generate(int argc, char** argv) {
     }
   }
   if (args.has("stop")) opt.stop_strings.push_back(args.str("stop"));
-  const int max_len = static_cast<int>(
-      std::min<int64_t>(model->config().max_position_embeddings, static_cast<int64_t>(prompt.size()) + max_new));
+  const int max_len = static_cast<int>(std::min<int64_t>(
+      model->config().max_position_embeddings, static_cast<int64_t>(prompt.size()) + max_new));
   std::vector<GenerationRequest> reqs;
-  for (int s = 0; s < samples; ++s) reqs.push_back({prompt, max_new, seed, static_cast<uint64_t>(s)});
+  for (int s = 0; s < samples; ++s)
+    reqs.push_back({prompt, max_new, seed, static_cast<uint64_t>(s)});
   Generator gen(*model, std::min(samples, kGenerateSlots), max_len);
   auto results = gen.generate(reqs, opt);
   for (int s = 0; s < samples; ++s) {
     std::string text = tok->decode(results[s].tokens);
     if (args.on("json")) {
-      json j = {{"sample", s}, {"completion", text}, {"finish_reason", results[s].finish_reason},
+      json j = {{"sample", s},
+                {"completion", text},
+                {"finish_reason", results[s].finish_reason},
                 {"tokens", results[s].tokens.size()}};
       std::printf("%s\n", j.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
     } else {
@@ -135,8 +144,8 @@ int cmd_generate(int argc, char** argv) {
     }
   }
   const auto& st = gen.stats();
-  std::fprintf(stderr, "generated %ld tokens in %.2fs (%.0f tokens/s)\n", st.generated_tokens, st.seconds,
-               st.generated_tokens / std::max(st.seconds, 1e-9));
+  std::fprintf(stderr, "generated %ld tokens in %.2fs (%.0f tokens/s)\n", st.generated_tokens,
+               st.seconds, st.generated_tokens / std::max(st.seconds, 1e-9));
   return 0;
 }
 

@@ -23,7 +23,8 @@
 namespace r1 {
 
 int bench_model(int argc, char** argv) {
-  Args args("bench model", "Training-step and decode speed of a model config, with the same-run sgemm reference.");
+  Args args("bench model",
+            "Training-step and decode speed of a model config, with the same-run sgemm reference.");
   args.required("model-config", "FILE", "model architecture (e.g. configs/models/small-moe.json)")
       .opt("batch", "B", "sequences per training step", "16")
       .opt("seq", "T", "tokens per training sequence", "256")
@@ -31,25 +32,31 @@ int bench_model(int argc, char** argv) {
       .opt("decode-steps", "N", "timed decode steps per batch size", "32")
       .opt("prompt", "P", "prompt tokens prefilled before decode is timed", "64")
       .opt("gemm-size", "N", "size of the square sgemm reference", "2048")
-      .opt("device", "NAME", "where the model runs: cpu, cuda or cuda:N (a GPU; needs a build with CUDA)", "cpu");
+      .opt("device", "NAME",
+           "where the model runs: cpu, cuda or cuda:N (a GPU; needs a build with CUDA)", "cpu");
   if (!args.parse(argc, argv)) return 0;
   ModelConfig cfg = ModelConfig::load(args.str("model-config"));
   const int B = static_cast<int>(args.integer("batch")), T = static_cast<int>(args.integer("seq"));
-  const int steps = static_cast<int>(args.integer("steps")), dsteps = static_cast<int>(args.integer("decode-steps"));
+  const int steps = static_cast<int>(args.integer("steps")),
+            dsteps = static_cast<int>(args.integer("decode-steps"));
   const int P = static_cast<int>(args.integer("prompt"));
-  if (B <= 0 || T <= 1 || steps <= 0 || dsteps <= 0 || P <= 0) fail("batch, seq, steps, decode-steps and prompt must be positive");
+  if (B <= 0 || T <= 1 || steps <= 0 || dsteps <= 0 || P <= 0)
+    fail("batch, seq, steps, decode-steps and prompt must be positive");
   if (T > cfg.max_position_embeddings || P + dsteps > cfg.max_position_embeddings) {
-    fail("seq (or prompt + decode-steps) exceeds max_position_embeddings=", cfg.max_position_embeddings);
+    fail("seq (or prompt + decode-steps) exceeds max_position_embeddings=",
+         cfg.max_position_embeddings);
   }
 
   const Backend<float>& backend = backend_for(args.str("device"), "--device");
-  if (backend.mem.host_addressable) {  // the model and its training state live in this machine's memory
-    check_memory(MemoryEstimate()
-                     .add(model_weights_part(cfg, 4, "the model's weights, gradients and AdamW moments"))
-                     .add({"the training activations of --batch x --seq tokens",
-                           train_activation_bytes_per_token(cfg) * B * T,
-                           {{"--batch", double(B), 64}, {"--seq", double(T), 4096}}}),
-                 "r1 bench model (" + args.str("model-config") + ")");
+  if (backend.mem
+          .host_addressable) {  // the model and its training state live in this machine's memory
+    check_memory(
+        MemoryEstimate()
+            .add(model_weights_part(cfg, 4, "the model's weights, gradients and AdamW moments"))
+            .add({"the training activations of --batch x --seq tokens",
+                  train_activation_bytes_per_token(cfg) * B * T,
+                  {{"--batch", double(B), 64}, {"--seq", double(T), 4096}}}),
+        "r1 bench model (" + args.str("model-config") + ")");
   }
   const double sgemm = bench::sgemm_gflops(static_cast<int>(args.integer("gemm-size")));
 
@@ -72,9 +79,9 @@ int bench_model(int argc, char** argv) {
     opt.step(model.params(), model.grads(), 1e-4);
   };
   train_step();  // warm up: plans memory, faults pages in
-  double t0 = bench::now_seconds();
+  double t0 = steady_seconds();
   for (int s = 0; s < steps; ++s) train_step();
-  const double train_s = (bench::now_seconds() - t0) / steps;
+  const double train_s = (steady_seconds() - t0) / steps;
   const double train_flops = 3.0 * forward_flops_per_seq(cfg, T) * B;
   const double train_gflops = train_flops / train_s / 1e9;
 
@@ -92,12 +99,13 @@ int bench_model(int argc, char** argv) {
     model.forward_cached(cache, entries, logits.data());
     std::vector<int32_t> next(batch_size, 1);
     for (int b = 0; b < batch_size; ++b) entries[b] = {b, &next[b], 1};
-    double d0 = bench::now_seconds();
+    double d0 = steady_seconds();
     for (int s = 0; s < dsteps; ++s) {
       model.forward_cached(cache, entries, logits.data());
-      for (int b = 0; b < batch_size; ++b) next[b] = static_cast<int32_t>((next[b] * 31 + s) % cfg.vocab_size);
+      for (int b = 0; b < batch_size; ++b)
+        next[b] = static_cast<int32_t>((next[b] * 31 + s) % cfg.vocab_size);
     }
-    return batch_size * dsteps / (bench::now_seconds() - d0);
+    return batch_size * dsteps / (steady_seconds() - d0);
   };
   const double dec1 = decode_tps(1), dec64 = decode_tps(64);
 
@@ -107,8 +115,8 @@ int bench_model(int argc, char** argv) {
     active = model.num_params();
     for (int l = 0; l < cfg.num_hidden_layers; ++l) {
       if (cfg.is_moe_layer(l)) {
-        active -= static_cast<size_t>(cfg.n_routed_experts - cfg.num_experts_per_tok) * 3 * cfg.hidden_size *
-                  cfg.moe_intermediate_size;
+        active -= static_cast<size_t>(cfg.n_routed_experts - cfg.num_experts_per_tok) * 3 *
+                  cfg.hidden_size * cfg.moe_intermediate_size;
       }
     }
   }
@@ -118,13 +126,26 @@ int bench_model(int argc, char** argv) {
       {"params", model.num_params()},
       {"active_params_per_token", active},
       {"threads", omp_get_max_threads()},
-      {"train", {{"batch", B}, {"seq", T}, {"tokens_per_step", N}, {"step_seconds", train_s},
-                 {"tokens_per_second", N / train_s}, {"achieved_gflops", train_gflops}}},
-      {"decode", {{"prompt_tokens", P}, {"tokens_per_second_batch1", dec1}, {"tokens_per_second_batch64", dec64}}},
-      {"reference", {{"what", "OpenBLAS sgemm, square"}, {"blas_kernels", cpu::blas_core_name()}, {"n", args.integer("gemm-size")}, {"gflops", sgemm}}},
+      {"train",
+       {{"batch", B},
+        {"seq", T},
+        {"tokens_per_step", N},
+        {"step_seconds", train_s},
+        {"tokens_per_second", N / train_s},
+        {"achieved_gflops", train_gflops}}},
+      {"decode",
+       {{"prompt_tokens", P},
+        {"tokens_per_second_batch1", dec1},
+        {"tokens_per_second_batch64", dec64}}},
+      {"reference",
+       {{"what", "OpenBLAS sgemm, square"},
+        {"blas_kernels", cpu::blas_core_name()},
+        {"n", args.integer("gemm-size")},
+        {"gflops", sgemm}}},
       {"ratio_train_gflops_to_sgemm", train_gflops / sgemm},
       {"peak_rss_mib", bench::peak_rss_mib()},
-      {"flop_convention", "model FLOPs: 3 x forward matmuls (causal attention counted), AdamW excluded"}};
+      {"flop_convention",
+       "model FLOPs: 3 x forward matmuls (causal attention counted), AdamW excluded"}};
   std::printf("%s\n", out.dump(2).c_str());
   return 0;
 }

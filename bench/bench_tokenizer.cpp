@@ -45,11 +45,11 @@ std::vector<std::string> read_corpus(const std::string& path) {
 template <typename F>
 double rate(size_t bytes, double seconds, F pass) {
   int passes = 0;
-  double t0 = bench::now_seconds(), t = t0;
+  double t0 = steady_seconds(), t = t0;
   while (passes == 0 || t - t0 < seconds) {
     pass();
     ++passes;
-    t = bench::now_seconds();
+    t = steady_seconds();
   }
   return bytes * static_cast<double>(passes) / (t - t0) / 1e6;
 }
@@ -77,17 +77,17 @@ int bench_tokenizer(int argc, char** argv) {
   size_t bytes = 0;
   for (const auto& t : texts) bytes += t.size();
 
-  double t0 = bench::now_seconds();
+  double t0 = steady_seconds();
   auto tok = BpeTokenizer::load(dir);
-  const double load_s = bench::now_seconds() - t0;
+  const double load_s = steady_seconds() - t0;
 
   // Builds the lazily made Unicode tables, so that the cold pass times encoding only.
   tok->encode("warm-up: e\xcc\x81 1");
   size_t tokens = 0;
   std::vector<std::vector<int32_t>> ids(texts.size());
-  t0 = bench::now_seconds();
+  t0 = steady_seconds();
   for (size_t i = 0; i < texts.size(); ++i) ids[i] = tok->encode(texts[i]);
-  const double cold = bytes / (bench::now_seconds() - t0) / 1e6;
+  const double cold = bytes / (steady_seconds() - t0) / 1e6;
   for (const auto& v : ids) tokens += v.size();
 
   const double encode = rate(bytes, seconds, [&] {
@@ -101,17 +101,17 @@ int bench_tokenizer(int argc, char** argv) {
     for (int w = 0; w < threads; ++w) {
       pool.emplace_back([&] {
         while (!go) std::this_thread::yield();
-        double end = bench::now_seconds() + seconds;
-        while (bench::now_seconds() < end) {
+        double end = steady_seconds() + seconds;
+        while (steady_seconds() < end) {
           for (const auto& t : texts) tok->encode(t);
           ++passes;
         }
       });
     }
-    tp0 = bench::now_seconds();
+    tp0 = steady_seconds();
     go = true;
     for (auto& t : pool) t.join();
-    tp1 = bench::now_seconds();
+    tp1 = steady_seconds();
   }
   const double encode_threads = bytes * static_cast<double>(passes) / (tp1 - tp0) / 1e6;
   const double decode = rate(bytes, seconds, [&] {

@@ -14,13 +14,14 @@ double sgemm_gflops(int n, double min_seconds) {
   Rng rng(1);
   for (auto& x : a) x = rng.uniformf() - 0.5f;
   for (auto& x : b) x = rng.uniformf() - 0.5f;
-  cpu::gemm<float>(false, false, n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);  // warm up
+  cpu::gemm<float>(false, false, n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(),
+                   n);  // warm up
   int reps = 0;
-  double t0 = now_seconds(), t = 0;
+  double t0 = steady_seconds(), t = 0;
   do {
     cpu::gemm<float>(false, false, n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);
     ++reps;
-    t = now_seconds() - t0;
+    t = steady_seconds() - t0;
   } while (t < min_seconds);
   return 2.0 * n * n * static_cast<double>(n) * reps / t / 1e9;
 }

@@ -1,12 +1,9 @@
-// Shared pieces of the benchmarks: timing, the sgemm reference figure, peak memory.
+// Shared pieces of the benchmarks: timing (steady_seconds, from core/clock.h), the sgemm reference
+// figure, peak memory.
 #pragma once
-#include <chrono>
+#include "core/clock.h"
 
 namespace r1::bench {
-
-inline double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 // OpenBLAS sgemm GFLOP/s on an n x n x n product (the machine's reference figure).
 double sgemm_gflops(int n, double min_seconds = 1.0);

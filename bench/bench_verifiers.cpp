@@ -36,9 +36,9 @@ double sandbox_rate(SandboxPool& pool, const SandboxRequest& req, int window, do
   std::deque<std::future<SandboxResult>> inflight;
   *runs = 0;
   *failures = 0;
-  double t0 = bench::now_seconds(), end = t0 + seconds;
-  while (bench::now_seconds() < end || !inflight.empty()) {
-    while (bench::now_seconds() < end && static_cast<int>(inflight.size()) < window) {
+  double t0 = steady_seconds(), end = t0 + seconds;
+  while (steady_seconds() < end || !inflight.empty()) {
+    while (steady_seconds() < end && static_cast<int>(inflight.size()) < window) {
       inflight.push_back(pool.submit(req));
     }
     SandboxResult r = inflight.front().get();
@@ -46,19 +46,19 @@ double sandbox_rate(SandboxPool& pool, const SandboxRequest& req, int window, do
     ++*runs;
     if (!r.ok || r.timed_out || r.exit_code != 0) ++*failures;
   }
-  return *runs / (bench::now_seconds() - t0);
+  return *runs / (steady_seconds() - t0);
 }
 
 // fork+exec of the interpreter, `workers` threads each running one after another.
 double plain_exec_rate(const std::string& python, int workers, double seconds, int64_t* runs) {
   std::atomic<int64_t> count{0};
-  double t0 = bench::now_seconds(), end = t0 + seconds;
+  double t0 = steady_seconds(), end = t0 + seconds;
   std::vector<std::thread> threads;
   for (int w = 0; w < workers; ++w) {
     threads.emplace_back([&] {
       char* argv[] = {const_cast<char*>(python.c_str()), const_cast<char*>("-I"),
                       const_cast<char*>("-c"), const_cast<char*>("pass"), nullptr};
-      while (bench::now_seconds() < end) {
+      while (steady_seconds() < end) {
         pid_t pid;
         if (posix_spawn(&pid, python.c_str(), nullptr, nullptr, argv, environ) != 0) return;
         int status;
@@ -69,19 +69,19 @@ double plain_exec_rate(const std::string& python, int workers, double seconds, i
   }
   for (auto& t : threads) t.join();
   *runs = count;
-  return count / (bench::now_seconds() - t0);
+  return count / (steady_seconds() - t0);
 }
 
 // verify() calls from `threads` threads on the same verifier for `seconds`.
 double verdict_rate(Verifier& v, const std::vector<std::pair<Task, std::string>>& items,
                     int threads, double seconds, int64_t* verdicts, int64_t* correct) {
   std::atomic<int64_t> n{0}, ok{0};
-  double t0 = bench::now_seconds(), end = t0 + seconds;
+  double t0 = steady_seconds(), end = t0 + seconds;
   std::vector<std::thread> pool;
   for (int w = 0; w < threads; ++w) {
     pool.emplace_back([&, w] {
       size_t i = static_cast<size_t>(w);
-      while (bench::now_seconds() < end) {
+      while (steady_seconds() < end) {
         for (int k = 0; k < 64; ++k, ++i) {
           const auto& [task, completion] = items[i % items.size()];
           ok += v.verify(task, completion).correct;
@@ -93,7 +93,7 @@ double verdict_rate(Verifier& v, const std::vector<std::pair<Task, std::string>>
   for (auto& t : pool) t.join();
   *verdicts = n;
   *correct = ok;
-  return n / (bench::now_seconds() - t0);
+  return n / (steady_seconds() - t0);
 }
 
 std::vector<std::pair<Task, std::string>> math_items() {

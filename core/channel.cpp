@@ -140,9 +140,15 @@ void Context::serve_zap(void* rep) {
       std::lock_guard<std::mutex> lock(zap_mu_);
       ok = zap_clients_.count(req[6]) > 0;
     }
-    if (!ok) log_debug("ZAP: refused a ", req.size() >= 6 ? req[5] : std::string("malformed"), " handshake");
-    const std::string reply[] = {"1.0", req.size() > 1 ? req[1] : std::string(), ok ? "200" : "400",
-                                 ok ? "OK" : "unknown client key", "", ""};
+    if (!ok)
+      log_debug("ZAP: refused a ", req.size() >= 6 ? req[5] : std::string("malformed"),
+                " handshake");
+    const std::string reply[] = {"1.0",
+                                 req.size() > 1 ? req[1] : std::string(),
+                                 ok ? "200" : "400",
+                                 ok ? "OK" : "unknown client key",
+                                 "",
+                                 ""};
     for (size_t i = 0; i < 6; ++i) {
       while (zmq_send(rep, reply[i].data(), reply[i].size(), i + 1 < 6 ? ZMQ_SNDMORE : 0) < 0) {
         if (zmq_errno() != EINTR) {
@@ -193,7 +199,8 @@ Channel::Channel(Context& ctx, SocketKind kind, const std::string& name,
   if (options.curve) {
     const CurveKeys& k = *options.curve;
     auto set_key = [&](int option, const std::string& z85, const char* what) {
-      if (zmq_setsockopt(sock_, option, z85.c_str(), z85.size() + 1) != 0) bail(cat("cannot set the CURVE ", what));
+      if (zmq_setsockopt(sock_, option, z85.c_str(), z85.size() + 1) != 0)
+        bail(cat("cannot set the CURVE ", what));
     };
     if (bind) {
       set_int(ZMQ_CURVE_SERVER, 1, "curve_server");
@@ -256,7 +263,9 @@ void Channel::set_timeout(int option, int timeout_ms, int* cached) {
 // cycles have passed since it last did, judged by the TSC; on virtual machines whose TSC does not
 // advance that way, a socket polled only with timeout 0 never sees a peer's messages (seen here
 // with DEALER/ROUTER across processes). One millisecond of blocking makes it process them.
-static int effective_timeout(int timeout_ms) { return timeout_ms == 0 ? 1 : timeout_ms; }
+static int effective_timeout(int timeout_ms) {
+  return timeout_ms == 0 ? 1 : timeout_ms;
+}
 
 bool Channel::send_frames(const std::vector<const std::string*>& frames, int timeout_ms) {
   timeout_ms = effective_timeout(timeout_ms);
@@ -402,49 +411,6 @@ std::optional<Message> Channel::recv(int timeout_ms) {
 
 // ---- weights ----
 
-namespace {
-
-// Calls emit(Message) for each chunk; the messages are built one at a time so that publishing
-// never holds a second copy of the whole parameter buffer.
-template <typename Emit>
-void for_each_weights_message(const WeightsPayload& w, size_t chunk_floats, Emit&& emit) {
-  if (chunk_floats == 0) fail("weights version ", w.version, ": chunk_floats must be positive");
-  const size_t total = w.params.size();
-  const size_t chunks = total == 0 ? 1 : (total + chunk_floats - 1) / chunk_floats;
-  for (size_t i = 0; i < chunks; ++i) {
-    const size_t offset = i * chunk_floats;
-    const size_t count = std::min(chunk_floats, total - offset);
-    Message m;
-    m.type = "weights";
-    m.header = {{"version", w.version}, {"session", w.session}, {"chunk", i}, {"chunks", chunks},
-                {"offset", offset},     {"count", count}, {"total", total}};
-    if (i + 1 == chunks) m.header["expert_bias"] = w.expert_bias;
-    m.frames.push_back(count ? pack_array(w.params.data() + offset, count) : std::string());
-    emit(std::move(m));
-  }
-}
-
-uint64_t weights_field(const Message& m, const char* key) {
-  auto it = m.header.find(key);
-  if (it == m.header.end())
-    throw MessageError(cat("weights message: missing header field '", key, "'"));
-  if (it->is_number_unsigned()) return it->get<uint64_t>();
-  // A header built in this process (not decoded) holds signed integers.
-  if (it->is_number_integer() && it->get<int64_t>() >= 0)
-    return static_cast<uint64_t>(it->get<int64_t>());
-  throw MessageError(cat("weights message: header field '", key,
-                         "' must be a non-negative integer, got ",
-                         it->is_number() ? it->dump() : json_type_name(*it)));
-}
-
-}  // namespace
-
-std::vector<Message> weights_messages(const WeightsPayload& w, size_t chunk_floats) {
-  std::vector<Message> out;
-  for_each_weights_message(w, chunk_floats, [&](Message m) { out.push_back(std::move(m)); });
-  return out;
-}
-
 void publish_weights(Channel& pub, const WeightsPayload& w, size_t chunk_floats) {
   for_each_weights_message(w, chunk_floats, [&](Message m) {
     if (!pub.send(m, -1)) {
@@ -452,135 +418,6 @@ void publish_weights(Channel& pub, const WeightsPayload& w, size_t chunk_floats)
            " of weights version ", w.version, " (context shut down)");
     }
   });
-}
-
-void WeightsAssembler::drop_partial() {
-  if (partial_) ++dropped_;
-  partial_.reset();
-}
-
-bool WeightsAssembler::add(const Message& m) {
-  if (m.type != "weights")
-    throw MessageError(cat("weights assembler: got a '", m.type, "' message"));
-  const uint64_t version = weights_field(m, "version");
-  const uint64_t chunk = weights_field(m, "chunk");
-  const uint64_t chunks = weights_field(m, "chunks");
-  const uint64_t offset = weights_field(m, "offset");
-  const uint64_t count = weights_field(m, "count");
-  const uint64_t total = weights_field(m, "total");
-  // A new publisher (a restarted learner) starts a new sequence of versions.
-  const uint64_t session = weights_field(m, "session");
-  if ((any_ || partial_) && session != session_) reset();
-  session_ = session;
-
-  if (any_ && version <= newest_) return false;  // late chunk of a completed or older version
-  if (poisoned_ && *poisoned_ == version) return false;  // already rejected
-  if (partial_ && version < partial_->w.version)
-    return false;  // its version was dropped for a newer one
-  if (partial_ && version > partial_->w.version) drop_partial();
-
-  auto bad = [&](const std::string& why) {
-    if (partial_ && partial_->w.version == version) drop_partial();
-    poisoned_ = version;
-    throw MessageError(cat("weights version ", version, " chunk ", chunk, "/", chunks, ": ", why));
-  };
-  using u128 = unsigned __int128;  // products of untrusted 64-bit fields must not wrap
-
-  if (m.frames.size() != 1) bad(cat(m.frames.size(), " frames, expected 1"));
-  const std::string& frame = m.frames[0];
-  if (frame.size() % sizeof(float) != 0 || frame.size() / sizeof(float) != count) {
-    bad(cat("frame of ", frame.size(), " bytes does not hold count=", count, " float32 values"));
-  }
-  if (chunks == 0 || chunk >= chunks) bad("chunk index out of range");
-  if (expected_total_ ? total != expected_total_ : total > kMaxWeightFloats) {
-    bad(expected_total_ ? cat("total ", total, " floats, this model has ", expected_total_)
-                        : cat("total ", total, " floats exceeds ", kMaxWeightFloats));
-  }
-  if (u128(offset) + count > total)
-    bad(cat("offset ", offset, " + count ", count, " exceeds total ", total));
-  // publish_weights cuts fixed-size chunks: every chunk but the last holds chunk_size floats.
-  uint64_t chunk_size = 0;
-  const bool last = chunk + 1 == chunks;
-  if (!last) {
-    chunk_size = count;
-    if (count == 0 || u128(chunk) * chunk_size != offset)
-      bad(cat("offset ", offset, " is not chunk * count"));
-    if (u128(chunks - 1) * chunk_size >= total || u128(chunks) * chunk_size < total) {
-      bad(cat(chunks, " chunks of ", chunk_size, " floats do not make a total of ", total));
-    }
-  } else {
-    if (offset + count != total)
-      bad(cat("last chunk ends at ", offset + count, ", not at total ", total));
-    if (chunks == 1) {
-      chunk_size = total;
-    } else {
-      if (offset % (chunks - 1) != 0)
-        bad(cat("offset ", offset, " is not a multiple of chunk index ", chunk));
-      chunk_size = offset / (chunks - 1);
-      if (count == 0 || count > chunk_size)
-        bad(cat("last chunk of ", count, " floats, chunk size ", chunk_size));
-    }
-  }
-  std::vector<std::vector<float>> expert_bias;
-  if (last) {
-    auto it = m.header.find("expert_bias");
-    if (it == m.header.end()) bad("the last chunk has no 'expert_bias'");
-    if (!it->is_array())
-      bad(cat("'expert_bias' is a ", json_type_name(*it), ", expected an array of arrays"));
-    for (const json& layer : *it) {
-      if (!layer.is_array()) bad("'expert_bias' holds a non-array");
-      std::vector<float>& b = expert_bias.emplace_back();
-      b.reserve(layer.size());
-      for (const json& v : layer) {
-        if (!v.is_number()) bad(cat("'expert_bias' holds a ", json_type_name(v)));
-        if (!std::isfinite(v.get<float>())) bad(cat("'expert_bias' holds ", v.dump(), ", not a finite float32"));
-        b.push_back(v.get<float>());
-      }
-    }
-  }
-  if (partial_) {
-    const Partial& p = *partial_;
-    if (p.chunks != chunks || p.w.params.size() != total || p.chunk_size != chunk_size) {
-      bad(cat("disagrees with earlier chunks (chunks ", chunks, " vs ", p.chunks, ", total ", total,
-              " vs ", p.w.params.size(), ", chunk size ", chunk_size, " vs ", p.chunk_size, ")"));
-    }
-    if (p.have[chunk]) return false;  // a duplicate: already placed
-  } else {
-    Partial p;
-    p.w.version = version;
-    p.w.session = session;
-    p.w.params.resize(total);
-    p.have.assign(chunks, 0);
-    p.chunks = chunks;
-    p.chunk_size = chunk_size;
-    partial_ = std::move(p);
-  }
-  Partial& p = *partial_;
-  if (count) std::memcpy(p.w.params.data() + offset, frame.data(), frame.size());
-  if (last) p.w.expert_bias = std::move(expert_bias);
-  p.have[chunk] = 1;
-  if (++p.received < p.chunks) return false;
-  ready_ = std::move(p.w);
-  partial_.reset();
-  newest_ = version;
-  any_ = true;
-  return true;
-}
-
-void WeightsAssembler::reset() {
-  drop_partial();
-  ready_.reset();
-  poisoned_.reset();
-  newest_ = 0;
-  any_ = false;
-}
-
-WeightsPayload WeightsAssembler::take() {
-  if (!ready_)
-    fail("WeightsAssembler::take: no completed weights version (add() did not return true)");
-  WeightsPayload w = std::move(*ready_);
-  ready_.reset();
-  return w;
 }
 
 }  // namespace r1

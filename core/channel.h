@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "core/message.h"
+#include "core/rl_messages.h"
 #include "core/transport_keys.h"
 
 namespace r1 {
@@ -57,12 +58,12 @@ class Context {
 enum class SocketKind { Push, Pull, Pub, Sub, Router, Dealer };
 
 struct ChannelOptions {
-  int send_hwm = 1000;        // queued outgoing messages per peer before send() blocks/times out
+  int send_hwm = 1000;  // queued outgoing messages per peer before send() blocks/times out
   int recv_hwm = 1000;
-  bool immediate = true;      // PUSH/DEALER: queue only to peers that are connected
-  int linger_ms = 0;          // drop unsent messages on close (send() returns once a message is
-                              // queued: a process that exits right after sending wants a linger)
-  std::string identity;       // DEALER: a stable identity (e.g. "rollout-3")
+  bool immediate = true;  // PUSH/DEALER: queue only to peers that are connected
+  int linger_ms = 0;      // drop unsent messages on close (send() returns once a message is
+                          // queued: a process that exits right after sending wants a linger)
+  std::string identity;   // DEALER: a stable identity (e.g. "rollout-3")
   // Incoming frames larger than this drop the sending connection (ZMQ_MAXMSGSIZE); -1: no limit.
   // Bounds what a misbehaving tcp peer can make this process allocate.
   int64_t max_frame_bytes = -1;
@@ -77,8 +78,8 @@ class Channel {
   // a malformed endpoint or an address in use throws Error naming the channel and endpoint.
   // SUB channels subscribe to everything. A ROUTER drops messages for unknown peers loudly:
   // send() returns false.
-  Channel(Context& ctx, SocketKind kind, const std::string& name, const std::string& endpoint, bool bind,
-          const ChannelOptions& options = {});
+  Channel(Context& ctx, SocketKind kind, const std::string& name, const std::string& endpoint,
+          bool bind, const ChannelOptions& options = {});
   ~Channel();
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
@@ -122,61 +123,8 @@ class Channel {
   int64_t max_frame_bytes_;
 };
 
-// Model weights travel as a series of "weights" messages: each carries {version, chunk, chunks,
-// offset, total} and one frame of float32 values; the expert biases ride in the last chunk's
-// header. WeightsAssembler rebuilds one complete version from chunks that may interleave with
-// another version's, dropping incomplete or inconsistent versions.
-struct WeightsPayload {
-  uint64_t version = 0;
-  // Identifies the publishing learner process: a learner resumed from a checkpoint publishes
-  // versions again from that checkpoint's number, and receivers must not ignore them as old.
-  uint64_t session = 0;
-  std::vector<float> params;                    // the flat parameter buffer
-  std::vector<std::vector<float>> expert_bias;  // per layer (empty for dense layers)
-};
-
-// Publishes on a PUB channel; chunk_floats values per message.
+// Publishes a version of the weights (core/rl_messages.h) on a PUB channel; chunk_floats
+// values per message.
 void publish_weights(Channel& pub, const WeightsPayload& w, size_t chunk_floats = 1u << 20);
-// The messages publish_weights sends, in order (chunk i holds params[i*chunk_floats, ...)).
-std::vector<Message> weights_messages(const WeightsPayload& w, size_t chunk_floats = 1u << 20);
-
-class WeightsAssembler {
- public:
-  // expected_total: the receiver's parameter count; a version of another size is rejected
-  // (MessageError) before anything is allocated. 0 accepts any size up to kMaxWeightFloats.
-  static constexpr uint64_t kMaxWeightFloats = uint64_t{1} << 34;
-  explicit WeightsAssembler(uint64_t expected_total = 0) : expected_total_(expected_total) {}
-
-  // Feeds one "weights" message. Returns true when it completed a version newer than any
-  // completed before; take() then returns it. Throws MessageError on inconsistent chunks, and
-  // then ignores the rest of that version. Chunks of versions older than the one in progress,
-  // or not newer than the last completed, are ignored (false).
-  bool add(const Message& m);
-  WeightsPayload take();  // throws Error if add() has not just returned true
-  bool ready() const { return ready_.has_value(); }
-  // Versions abandoned incomplete (a newer one started, or one of their chunks was inconsistent).
-  uint64_t dropped() const { return dropped_; }
-  // Forgets the versions seen so far, so that the next complete version is taken whatever its
-  // number: for a learner that restarted from a checkpoint older than the weights last received.
-  void reset();
-
- private:
-  struct Partial {
-    WeightsPayload w;
-    size_t received = 0;
-    std::vector<char> have;
-    uint64_t chunks = 0, chunk_size = 0;  // every chunk but the last holds chunk_size floats
-  };
-  void drop_partial();
-
-  std::optional<Partial> partial_;
-  std::optional<WeightsPayload> ready_;
-  uint64_t session_ = 0;
-  uint64_t newest_ = 0;
-  bool any_ = false;
-  uint64_t expected_total_ = 0;
-  std::optional<uint64_t> poisoned_;  // a version with an inconsistent chunk: ignore the rest
-  uint64_t dropped_ = 0;
-};
 
 }  // namespace r1

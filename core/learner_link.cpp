@@ -3,14 +3,12 @@
 #include <algorithm>
 #include <chrono>
 
-#include "core/control_message.h"
+#include "core/clock.h"
+#include "core/rl_messages.h"
 
 namespace r1 {
 
 namespace {
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 ChannelOptions link_options(const Endpoints& ep, const std::string& id) {
   ChannelOptions o = ep.channel_options("control");
@@ -26,16 +24,16 @@ LearnerLink::LearnerLink(Context& ctx, const Endpoints& ep, std::string role, st
       id_(std::move(id)),
       who_(cat(role_, " ", id_)),
       timeout_s_(ep.heartbeat_timeout_s),
-      started_(now()) {}
+      started_(steady_seconds()) {}
 
 bool LearnerLink::hello(std::optional<uint64_t> version, int timeout_ms) {
   version_ = version;
-  last_hello_ = now();
+  last_hello_ = steady_seconds();
   return channel_.send(ControlMessage::hello(role_, id_, version).to_message(), timeout_ms);
 }
 
 void LearnerLink::heard() {
-  last_heard_ = now();
+  last_heard_ = steady_seconds();
 }
 
 bool LearnerLink::poll() {
@@ -48,10 +46,10 @@ bool LearnerLink::poll() {
       continue;
     }
     heard();
-    if (c.kind == "stop") stopped_ = true;
+    if (c.kind == ControlKind::stop) stopped_ = true;
   }
   if (stopped_ || timeout_s_ <= 0) return stopped_;
-  const double t = now();
+  const double t = steady_seconds();
   const double quiet = t - (last_heard_ < 0 ? started_ : last_heard_);
   const double limit = last_heard_ < 0 ? std::max(timeout_s_, kFirstContactS) : timeout_s_;
   if (quiet > limit) {

@@ -8,16 +8,12 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/clock.h"
 #include "core/error.h"
 
 namespace r1 {
 
 namespace {
-
-double seconds_now() {
-  using namespace std::chrono;
-  return duration_cast<duration<double>>(steady_clock::now().time_since_epoch()).count();
-}
 
 std::string format_rate(double r) {
   char buf[32];
@@ -52,7 +48,8 @@ std::string format_duration(double seconds) {
 }
 
 std::string format_progress(const std::string& what, int64_t done, int64_t total,
-                            const std::string& status, double elapsed_s, int64_t first, double budget_s) {
+                            const std::string& status, double elapsed_s, int64_t first,
+                            double budget_s) {
   std::string line = what.empty() ? std::to_string(done) : cat(what, " ", done);
   if (total > 0) {
     int pct = static_cast<int>(std::min<int64_t>(100, std::max<int64_t>(0, done) * 100 / total));
@@ -75,7 +72,7 @@ Progress::Progress(std::string what, int64_t total, int64_t every, int64_t first
     : what_(std::move(what)),
       total_(total),
       every_(every < 1 ? 1 : every),
-      start_(seconds_now()),
+      start_(steady_seconds()),
       tty_(::isatty(STDERR_FILENO) == 1),
       first_(first),
       done_(first) {}
@@ -88,7 +85,8 @@ Progress::~Progress() {
 }
 
 void Progress::print(bool final) {
-  std::string line = format_progress(what_, done_, total_, status_, seconds_now() - start_, first_, budget_s_);
+  std::string line =
+      format_progress(what_, done_, total_, status_, steady_seconds() - start_, first_, budget_s_);
   last_printed_ = done_;
   if (tty_) {
     size_t cols = terminal_columns();
@@ -96,7 +94,7 @@ void Progress::print(bool final) {
     // '\r' back to the start, the line, then clear what a longer previous line left behind.
     write_stderr("\r" + line + "\x1b[K" + (final ? "\n" : ""));
     open_line_ = !final;
-    last_draw_ = seconds_now();
+    last_draw_ = steady_seconds();
   } else {
     write_stderr(line + "\n");
   }
@@ -109,7 +107,7 @@ void Progress::update(int64_t done, const std::string& status) {
   ++updates_;
   const bool last = total_ > 0 && done >= total_;
   if (tty_) {
-    if (last || last_draw_ < 0 || seconds_now() - last_draw_ >= 0.1) print(false);
+    if (last || last_draw_ < 0 || steady_seconds() - last_draw_ >= 0.1) print(false);
   } else if (last || updates_ % every_ == 0) {
     print(false);
   }

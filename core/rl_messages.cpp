@@ -1,5 +1,6 @@
 #include "core/rl_messages.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace r1 {
@@ -8,14 +9,17 @@ namespace {
 // A field that must be a finite number >= 0 (durations).
 double seconds_field(const Message& m, const char* key) {
   const double v = header_field<double>(m, key);
-  if (!std::isfinite(v) || v < 0) throw MessageError(cat(m.type, " message: header field '", key, "' is ", v, ", expected seconds >= 0"));
+  if (!std::isfinite(v) || v < 0)
+    throw MessageError(
+        cat(m.type, " message: header field '", key, "' is ", v, ", expected seconds >= 0"));
   return v;
 }
 
 // The task a message carries: an object whose "prompt" is a string (workers render it).
 json task_field(const Message& m) {
   json task = header_field<json>(m, "task");
-  if (!task.is_object()) throw MessageError(cat(m.type, " message: header field 'task' is not an object"));
+  if (!task.is_object())
+    throw MessageError(cat(m.type, " message: header field 'task' is not an object"));
   auto prompt = task.find("prompt");
   if (prompt == task.end() || !prompt->is_string()) {
     throw MessageError(cat(m.type, " message: field 'prompt' of 'task' must be a string"));
@@ -27,8 +31,11 @@ json task_field(const Message& m) {
 json components_field(const Message& view) {
   json c = header_field<json>(view, "components");
   bool ok = c.is_object();
-  for (const auto& [name, score] : c.items()) ok = ok && score.is_number() && std::isfinite(score.get<double>());
-  if (!ok) throw MessageError(cat(view.type, ": header field 'components' must map names to finite numbers"));
+  for (const auto& [name, score] : c.items())
+    ok = ok && score.is_number() && std::isfinite(score.get<double>());
+  if (!ok)
+    throw MessageError(
+        cat(view.type, ": header field 'components' must map names to finite numbers"));
   return c;
 }
 }  // namespace
@@ -36,8 +43,13 @@ json components_field(const Message& view) {
 Message TaskAssignment::to_message() const {
   Message m;
   m.type = "task";
-  m.header = {{"seq", seq},           {"task", task},   {"group_size", group_size},
-              {"min_version", min_version}, {"session", session}, {"wave", wave}, {"wave_size", wave_size}};
+  m.header = {{"seq", seq},
+              {"task", task},
+              {"group_size", group_size},
+              {"min_version", min_version},
+              {"session", session},
+              {"wave", wave},
+              {"wave_size", wave_size}};
   return m;
 }
 
@@ -48,7 +60,8 @@ TaskAssignment TaskAssignment::from_message(const Message& m) {
   t.task = task_field(m);
   t.group_size = header_field<int>(m, "group_size");
   if (t.group_size < 1 || t.group_size > kMaxGroupSize) {
-    throw MessageError(cat("task message: header field 'group_size' ", t.group_size, " out of range [1, ", kMaxGroupSize, "]"));
+    throw MessageError(cat("task message: header field 'group_size' ", t.group_size,
+                           " out of range [1, ", kMaxGroupSize, "]"));
   }
   t.min_version = header_field<uint64_t>(m, "min_version");
   t.session = header_field<uint64_t>(m, "session");
@@ -78,16 +91,22 @@ Message RolloutGroup::to_message() const {
     m.frames.push_back(pack_array(s.logprobs));
     m.frames.push_back(s.text);
   }
-  m.header = {{"seq", seq},       {"task", task},       {"version", version},
-              {"worker", worker}, {"gen_seconds", gen_seconds}, {"verify_seconds", verify_seconds},
+  m.header = {{"seq", seq},
+              {"task", task},
+              {"version", version},
+              {"worker", worker},
+              {"gen_seconds", gen_seconds},
+              {"verify_seconds", verify_seconds},
               {"samples", std::move(samples_h)}};
   return m;
 }
 
 RolloutGroup RolloutGroup::from_message(const Message& m) {
   RolloutGroup g;
-  if (m.type == "scored") g.scored = true;
-  else if (m.type != "rollout") throw MessageError(cat("expected a rollout or scored message, got '", m.type, "'"));
+  if (m.type == "scored")
+    g.scored = true;
+  else if (m.type != "rollout")
+    throw MessageError(cat("expected a rollout or scored message, got '", m.type, "'"));
   g.seq = header_field<uint64_t>(m, "seq");
   g.task = task_field(m);
   g.version = header_field<uint64_t>(m, "version");
@@ -95,12 +114,14 @@ RolloutGroup RolloutGroup::from_message(const Message& m) {
   g.gen_seconds = seconds_field(m, "gen_seconds");
   g.verify_seconds = seconds_field(m, "verify_seconds");
   json samples_h = header_field<json>(m, "samples");
-  if (!samples_h.is_array() || samples_h.empty() || samples_h.size() > static_cast<size_t>(kMaxGroupSize)) {
-    throw MessageError(cat(m.type, " message: header field 'samples' must be an array of 1 to ", kMaxGroupSize, " samples"));
+  if (!samples_h.is_array() || samples_h.empty() ||
+      samples_h.size() > static_cast<size_t>(kMaxGroupSize)) {
+    throw MessageError(cat(m.type, " message: header field 'samples' must be an array of 1 to ",
+                           kMaxGroupSize, " samples"));
   }
   if (m.frames.size() != 1 + 3 * samples_h.size()) {
-    throw MessageError(cat(m.type, " message: ", m.frames.size(), " frames for ", samples_h.size(), " samples (expected ",
-                           1 + 3 * samples_h.size(), ")"));
+    throw MessageError(cat(m.type, " message: ", m.frames.size(), " frames for ", samples_h.size(),
+                           " samples (expected ", 1 + 3 * samples_h.size(), ")"));
   }
   g.prompt = unpack_array<int32_t>(m.frames[0], "prompt");
   for (size_t i = 0; i < samples_h.size(); ++i) {
@@ -113,14 +134,18 @@ RolloutGroup RolloutGroup::from_message(const Message& m) {
     s.finish_reason = header_field<std::string>(view, "finish_reason");
     // Counted by the frame sizes too; an n < 0 must not mean "any size" to unpack_array.
     const int64_t n = header_field<int64_t>(view, "n");
-    if (n < 0) throw MessageError(cat(view.type, ": header field 'n' is ", n, ", expected a count >= 0"));
+    if (n < 0)
+      throw MessageError(cat(view.type, ": header field 'n' is ", n, ", expected a count >= 0"));
     s.tokens = unpack_array<int32_t>(m.frames[1 + 3 * i], "tokens", n);
     s.logprobs = unpack_array<float>(m.frames[2 + 3 * i], "logprobs", n);
     s.text = m.frames[3 + 3 * i];
     if (g.scored) {
       json r = header_field<json>(view, "reward");
-      if (r.is_number() && std::isfinite(r.get<double>())) s.reward = r.get<double>();
-      else if (!r.is_null()) throw MessageError(cat(view.type, ": header field 'reward' must be a finite number or null"));
+      if (r.is_number() && std::isfinite(r.get<double>()))
+        s.reward = r.get<double>();
+      else if (!r.is_null())
+        throw MessageError(
+            cat(view.type, ": header field 'reward' must be a finite number or null"));
       s.correct = header_field<bool>(view, "correct");
       s.format_ok = header_field<bool>(view, "format_ok");
       s.verifier_error = header_field<bool>(view, "verifier_error");
@@ -136,6 +161,261 @@ size_t RolloutGroup::completion_tokens() const {
   size_t n = 0;
   for (const auto& s : samples) n += s.tokens.size();
   return n;
+}
+
+// ---- control ----
+
+const char* control_kind_name(ControlKind k) {
+  switch (k) {
+    case ControlKind::hello:
+      return "hello";
+    case ControlKind::heartbeat:
+      return "heartbeat";
+    case ControlKind::stop:
+      return "stop";
+  }
+  return "?";
+}
+
+namespace {
+// ZeroMQ routing ids are 1 to 255 bytes; a worker's id is its routing id.
+constexpr size_t kMaxIdBytes = 255;
+}  // namespace
+
+ControlMessage ControlMessage::hello(std::string role, std::string id,
+                                     std::optional<uint64_t> version) {
+  ControlMessage c;
+  c.kind = ControlKind::hello;
+  c.role = std::move(role);
+  c.id = std::move(id);
+  c.version = version;
+  return c;
+}
+
+ControlMessage ControlMessage::heartbeat() {
+  ControlMessage c;
+  c.kind = ControlKind::heartbeat;
+  return c;
+}
+
+ControlMessage ControlMessage::stop() {
+  ControlMessage c;
+  c.kind = ControlKind::stop;
+  return c;
+}
+
+Message ControlMessage::to_message() const {
+  Message m;
+  m.type = "control";
+  m.header = {{"kind", control_kind_name(kind)}};
+  if (kind == ControlKind::hello) {
+    m.header["role"] = role;
+    m.header["id"] = id;
+    m.header["version"] = version ? json(*version) : json(nullptr);
+  }
+  return m;
+}
+
+ControlMessage ControlMessage::from_message(const Message& m) {
+  if (m.type != "control")
+    throw MessageError(cat("expected a control message, got '", m.type, "'"));
+  ControlMessage c;
+  const std::string kind = header_field<std::string>(m, "kind");
+  if (kind == "heartbeat" || kind == "stop") {
+    c.kind = kind == "stop" ? ControlKind::stop : ControlKind::heartbeat;
+    return c;
+  }
+  if (kind != "hello") {
+    throw MessageError(
+        cat("control message: unknown kind '", kind, "' (expected hello, heartbeat or stop)"));
+  }
+  c.kind = ControlKind::hello;
+  c.role = header_field<std::string>(m, "role");
+  if (c.role != "rollout" && c.role != "reward") {
+    throw MessageError(
+        cat("control message: hello from role '", c.role, "' (expected rollout or reward)"));
+  }
+  c.id = header_field<std::string>(m, "id");
+  if (c.id.empty() || c.id.size() > kMaxIdBytes) {
+    throw MessageError(cat("control message: header field 'id' must be 1 to ", kMaxIdBytes,
+                           " bytes, got ", c.id.size()));
+  }
+  auto v = m.header.find("version");
+  if (v != m.header.end() && !v->is_null()) c.version = header_field<uint64_t>(m, "version");
+  return c;
+}
+
+// ---- weights ----
+
+void for_each_weights_message(const WeightsPayload& w, size_t chunk_floats,
+                              const std::function<void(Message)>& emit) {
+  if (chunk_floats == 0) fail("weights version ", w.version, ": chunk_floats must be positive");
+  const size_t total = w.params.size();
+  const size_t chunks = total == 0 ? 1 : (total + chunk_floats - 1) / chunk_floats;
+  for (size_t i = 0; i < chunks; ++i) {
+    const size_t offset = i * chunk_floats;
+    const size_t count = std::min(chunk_floats, total - offset);
+    Message m;
+    m.type = "weights";
+    m.header = {{"version", w.version}, {"session", w.session}, {"chunk", i},    {"chunks", chunks},
+                {"offset", offset},     {"count", count},       {"total", total}};
+    if (i + 1 == chunks) m.header["expert_bias"] = w.expert_bias;
+    m.frames.push_back(count ? pack_array(w.params.data() + offset, count) : std::string());
+    emit(std::move(m));
+  }
+}
+
+namespace {
+
+uint64_t weights_field(const Message& m, const char* key) {
+  auto it = m.header.find(key);
+  if (it == m.header.end())
+    throw MessageError(cat("weights message: missing header field '", key, "'"));
+  if (it->is_number_unsigned()) return it->get<uint64_t>();
+  // A header built in this process (not decoded) holds signed integers.
+  if (it->is_number_integer() && it->get<int64_t>() >= 0)
+    return static_cast<uint64_t>(it->get<int64_t>());
+  throw MessageError(cat("weights message: header field '", key,
+                         "' must be a non-negative integer, got ",
+                         it->is_number() ? it->dump() : json_type_name(*it)));
+}
+
+}  // namespace
+
+std::vector<Message> weights_messages(const WeightsPayload& w, size_t chunk_floats) {
+  std::vector<Message> out;
+  for_each_weights_message(w, chunk_floats, [&](Message m) { out.push_back(std::move(m)); });
+  return out;
+}
+
+void WeightsAssembler::drop_partial() {
+  if (partial_) ++dropped_;
+  partial_.reset();
+}
+
+bool WeightsAssembler::add(const Message& m) {
+  if (m.type != "weights")
+    throw MessageError(cat("weights assembler: got a '", m.type, "' message"));
+  const uint64_t version = weights_field(m, "version");
+  const uint64_t chunk = weights_field(m, "chunk");
+  const uint64_t chunks = weights_field(m, "chunks");
+  const uint64_t offset = weights_field(m, "offset");
+  const uint64_t count = weights_field(m, "count");
+  const uint64_t total = weights_field(m, "total");
+  // A new publisher (a restarted learner) starts a new sequence of versions.
+  const uint64_t session = weights_field(m, "session");
+  if ((any_ || partial_) && session != session_) reset();
+  session_ = session;
+
+  if (any_ && version <= newest_) return false;  // late chunk of a completed or older version
+  if (poisoned_ && *poisoned_ == version) return false;  // already rejected
+  if (partial_ && version < partial_->w.version)
+    return false;  // its version was dropped for a newer one
+  if (partial_ && version > partial_->w.version) drop_partial();
+
+  auto bad = [&](const std::string& why) {
+    if (partial_ && partial_->w.version == version) drop_partial();
+    poisoned_ = version;
+    throw MessageError(cat("weights version ", version, " chunk ", chunk, "/", chunks, ": ", why));
+  };
+  using u128 = unsigned __int128;  // products of untrusted 64-bit fields must not wrap
+
+  if (m.frames.size() != 1) bad(cat(m.frames.size(), " frames, expected 1"));
+  const std::string& frame = m.frames[0];
+  if (frame.size() % sizeof(float) != 0 || frame.size() / sizeof(float) != count) {
+    bad(cat("frame of ", frame.size(), " bytes does not hold count=", count, " float32 values"));
+  }
+  if (chunks == 0 || chunk >= chunks) bad("chunk index out of range");
+  if (expected_total_ ? total != expected_total_ : total > kMaxWeightFloats) {
+    bad(expected_total_ ? cat("total ", total, " floats, this model has ", expected_total_)
+                        : cat("total ", total, " floats exceeds ", kMaxWeightFloats));
+  }
+  if (u128(offset) + count > total)
+    bad(cat("offset ", offset, " + count ", count, " exceeds total ", total));
+  // publish_weights cuts fixed-size chunks: every chunk but the last holds chunk_size floats.
+  uint64_t chunk_size = 0;
+  const bool last = chunk + 1 == chunks;
+  if (!last) {
+    chunk_size = count;
+    if (count == 0 || u128(chunk) * chunk_size != offset)
+      bad(cat("offset ", offset, " is not chunk * count"));
+    if (u128(chunks - 1) * chunk_size >= total || u128(chunks) * chunk_size < total) {
+      bad(cat(chunks, " chunks of ", chunk_size, " floats do not make a total of ", total));
+    }
+  } else {
+    if (offset + count != total)
+      bad(cat("last chunk ends at ", offset + count, ", not at total ", total));
+    if (chunks == 1) {
+      chunk_size = total;
+    } else {
+      if (offset % (chunks - 1) != 0)
+        bad(cat("offset ", offset, " is not a multiple of chunk index ", chunk));
+      chunk_size = offset / (chunks - 1);
+      if (count == 0 || count > chunk_size)
+        bad(cat("last chunk of ", count, " floats, chunk size ", chunk_size));
+    }
+  }
+  std::vector<std::vector<float>> expert_bias;
+  if (last) {
+    auto it = m.header.find("expert_bias");
+    if (it == m.header.end()) bad("the last chunk has no 'expert_bias'");
+    if (!it->is_array())
+      bad(cat("'expert_bias' is a ", json_type_name(*it), ", expected an array of arrays"));
+    for (const json& layer : *it) {
+      if (!layer.is_array()) bad("'expert_bias' holds a non-array");
+      std::vector<float>& b = expert_bias.emplace_back();
+      b.reserve(layer.size());
+      for (const json& v : layer) {
+        if (!v.is_number()) bad(cat("'expert_bias' holds a ", json_type_name(v)));
+        if (!std::isfinite(v.get<float>()))
+          bad(cat("'expert_bias' holds ", v.dump(), ", not a finite float32"));
+        b.push_back(v.get<float>());
+      }
+    }
+  }
+  if (partial_) {
+    const Partial& p = *partial_;
+    if (p.chunks != chunks || p.w.params.size() != total || p.chunk_size != chunk_size) {
+      bad(cat("disagrees with earlier chunks (chunks ", chunks, " vs ", p.chunks, ", total ", total,
+              " vs ", p.w.params.size(), ", chunk size ", chunk_size, " vs ", p.chunk_size, ")"));
+    }
+    if (p.have[chunk]) return false;  // a duplicate: already placed
+  } else {
+    Partial p;
+    p.w.version = version;
+    p.w.session = session;
+    p.w.params.resize(total);
+    p.have.assign(chunks, 0);
+    p.chunks = chunks;
+    p.chunk_size = chunk_size;
+    partial_ = std::move(p);
+  }
+  Partial& p = *partial_;
+  if (count) std::memcpy(p.w.params.data() + offset, frame.data(), frame.size());
+  if (last) p.w.expert_bias = std::move(expert_bias);
+  p.have[chunk] = 1;
+  if (++p.received < p.chunks) return false;
+  ready_ = std::move(p.w);
+  partial_.reset();
+  newest_ = version;
+  any_ = true;
+  return true;
+}
+
+void WeightsAssembler::reset() {
+  drop_partial();
+  ready_.reset();
+  poisoned_.reset();
+  newest_ = 0;
+  any_ = false;
+}
+
+WeightsPayload WeightsAssembler::take() {
+  if (!ready_)
+    fail("WeightsAssembler::take: no completed weights version (add() did not return true)");
+  WeightsPayload w = std::move(*ready_);
+  ready_.reset();
+  return w;
 }
 
 }  // namespace r1

@@ -33,14 +33,16 @@ std::vector<Task> Evaluator::prepare(const SuiteSpec& suite) const {
   for (const auto& t : tasks) {
     const size_t n = tok_.encode(opt_.chat.render(t.prompt)).size();
     if (static_cast<int>(n) >= limit) {
-      fail("suite '", suite.text, "': task ", t.id, " has a prompt of ", n, " tokens; the model holds ", limit,
+      fail("suite '", suite.text, "': task ", t.id, " has a prompt of ", n,
+           " tokens; the model holds ", limit,
            " (use a model with a longer context, or fewer/shorter tasks)");
     }
   }
   return tasks;
 }
 
-SuiteResult Evaluator::run(const SuiteSpec& suite, const std::function<void(size_t, size_t)>& progress) {
+SuiteResult Evaluator::run(const SuiteSpec& suite,
+                           const std::function<void(size_t, size_t)>& progress) {
   const auto t0 = std::chrono::steady_clock::now();
   SuiteResult res;
   res.spec = suite;
@@ -54,24 +56,23 @@ SuiteResult Evaluator::run(const SuiteSpec& suite, const std::function<void(size
     longest = std::max(longest, prompts.back().size());
   }
   // The KV cache holds the longest prompt plus the generation budget, within the model's limit.
-  const int max_len = static_cast<int>(
-      std::min<size_t>(model_.config().max_position_embeddings, longest + static_cast<size_t>(opt_.max_new_tokens)));
+  const int max_len = static_cast<int>(std::min<size_t>(
+      model_.config().max_position_embeddings, longest + static_cast<size_t>(opt_.max_new_tokens)));
 
   // One generate call for every sample (and greedy completion): the batch stays full.
   std::vector<GenerationRequest> sampled, greedy;
   for (size_t i = 0; i < tasks.size(); ++i) {
     const std::vector<int32_t>& prompt = prompts[i];
     const int room = max_len - static_cast<int>(prompt.size());
-    if (room < 1) fail("suite '", suite.text, "': task ", tasks[i].id, " has a prompt of ", prompt.size(), " tokens; the model holds ", max_len);
+    if (room < 1)
+      fail("suite '", suite.text, "': task ", tasks[i].id, " has a prompt of ", prompt.size(),
+           " tokens; the model holds ", max_len);
     const int budget = std::min(opt_.max_new_tokens, room);
-    for (int k = 0; k < K; ++k) sampled.push_back({prompt, budget, opt_.seed, i * static_cast<uint64_t>(K) + k});
+    for (int k = 0; k < K; ++k)
+      sampled.push_back({prompt, budget, opt_.seed, i * static_cast<uint64_t>(K) + k});
     if (opt_.greedy) greedy.push_back({prompt, budget, opt_.seed, i});
   }
-  GenerationOptions gopt;
-  gopt.sampling = opt_.sampling;
-  gopt.stop_strings = opt_.stop;
-  gopt.tokenizer = &tok_;
-  if (tok_.eos_id() >= 0) gopt.stop_tokens.push_back(tok_.eos_id());
+  const GenerationOptions gopt(opt_.sampling, opt_.stop, tok_);
   Generator gen(model_, opt_.slots, max_len);
   const size_t total = sampled.size() + greedy.size();
   size_t done = 0;
@@ -98,13 +99,8 @@ SuiteResult Evaluator::run(const SuiteSpec& suite, const std::function<void(size
     dst->completion = opt_.chat.full_completion(tok_.decode(g->tokens));
     dst->tokens = static_cast<int>(g->tokens.size());
     dst->finish_reason = g->finish_reason;
-    try {
-      dst->verdict = verifiers.at(task->verifier)->verify(*task, dst->completion);
-    } catch (const std::exception& e) {  // a user verifier that throws is a verifier error, not a 0
-      dst->verdict.verifier_error = true;
-      dst->verdict.reason = "verifier_exception";
-      dst->verdict.details = {{"error", e.what()}};
-    }
+    // A user verifier that throws is a verifier error, not a 0.
+    dst->verdict = verify_guarded(*verifiers.at(task->verifier), *task, dst->completion);
   };
   for (size_t i = 0; i < tasks.size(); ++i) {
     TaskOutcome& to = res.tasks[i];
@@ -115,9 +111,11 @@ SuiteResult Evaluator::run(const SuiteSpec& suite, const std::function<void(size
   for (size_t i = 0; i < tasks.size(); ++i) {
     TaskOutcome& to = res.tasks[i];
     for (int k = 0; k < K; ++k) {
-      jobs.push_back(pool.submit([&, i, k] { verify_into(&to.samples[k], &to.task, &out[i * K + k]); }));
+      jobs.push_back(
+          pool.submit([&, i, k] { verify_into(&to.samples[k], &to.task, &out[i * K + k]); }));
     }
-    if (opt_.greedy) jobs.push_back(pool.submit([&, i] { verify_into(&*to.greedy, &to.task, &out_greedy[i]); }));
+    if (opt_.greedy)
+      jobs.push_back(pool.submit([&, i] { verify_into(&*to.greedy, &to.task, &out_greedy[i]); }));
   }
   for (auto& j : jobs) j.get();
   for (auto& to : res.tasks) {
@@ -153,7 +151,8 @@ json SuiteResult::summary() const {
   }
   // Rates live in [0, 1]; the normal approximation's interval is clipped to it.
   auto ci = [](const MeanCI& m) {
-    return json{{"mean", m.mean}, {"se", m.se}, {"lo", std::max(0.0, m.lo)}, {"hi", std::min(1.0, m.hi)}};
+    return json{
+        {"mean", m.mean}, {"se", m.se}, {"lo", std::max(0.0, m.lo)}, {"hi", std::min(1.0, m.hi)}};
   };
   json pass_k = json::object();
   for (int k = 1; k <= K; k *= 2) {
@@ -167,16 +166,11 @@ json SuiteResult::summary() const {
     pass_k[std::to_string(K)] = tasks.empty() ? 0.0 : s / tasks.size();
   }
   const double dn = std::max(1, n_samples);
-  json j = {{"suite", spec.text},
-            {"tasks", tasks.size()},
-            {"samples_per_task", K},
-            {"pass@1", ci(mean_ci95(p1))},
-            {"pass@k", pass_k},
-            {cat("maj@", K), tasks.empty() ? 0.0 : maj / tasks.size()},
-            {"format_rate", fmt / dn},
-            {"mean_response_tokens", len / dn},
-            {"verifier_errors", errors},
-            {"seconds", seconds}};
+  json j = {{"suite", spec.text},        {"tasks", tasks.size()},
+            {"samples_per_task", K},     {"pass@1", ci(mean_ci95(p1))},
+            {"pass@k", pass_k},          {cat("maj@", K), tasks.empty() ? 0.0 : maj / tasks.size()},
+            {"format_rate", fmt / dn},   {"mean_response_tokens", len / dn},
+            {"verifier_errors", errors}, {"seconds", seconds}};
   json per_task = {{"n", K}, {"correct", correct}};
   if (!greedy_v.empty()) {
     j["greedy_pass@1"] = ci(mean_ci95(greedy_v));

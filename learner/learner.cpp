@@ -9,13 +9,14 @@
 #include <fstream>
 #include <map>
 
+#include "core/clock.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/progress.h"
 #include "core/rl_messages.h"
-#include "core/rollout_checks.h"
 #include "core/rng.h"
+#include "core/rollout_checks.h"
 #include "learner/grpo.h"
 #include "learner/learner_control.h"
 #include "learner/run_checkpoint.h"
@@ -25,8 +26,6 @@
 namespace r1 {
 
 namespace {
-
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 // A group after scoring, with what the update needs.
 struct UsableGroup {
@@ -44,8 +43,8 @@ struct Pending {
 
 // Counters of one step, reset by the step.
 struct StepCounters {
-  int64_t returned = 0, zero_variance = 0, too_few = 0, stale = 0, lost = 0, verifier_errors = 0, waves = 0,
-          unused = 0;
+  int64_t returned = 0, zero_variance = 0, too_few = 0, stale = 0, lost = 0, verifier_errors = 0,
+          waves = 0, unused = 0;
   double gen_seconds = 0, verify_seconds = 0;
   // Every scored sample that came back, before dynamic sampling drops groups: the unbiased
   // picture of the policy (the "reward"/"accuracy" of a step cover only the groups it trained on).
@@ -74,7 +73,8 @@ struct Learner::Impl {
   uint64_t next_wave = 0;
   // This learner process's id on the weights channel (see WeightsPayload::session).
   const uint64_t session = [] {
-    uint64_t x = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) ^
+    uint64_t x = static_cast<uint64_t>(
+                     std::chrono::system_clock::now().time_since_epoch().count()) ^
                  (static_cast<uint64_t>(::getpid()) << 32);
     return splitmix64(x) | 1;
   }();
@@ -82,22 +82,23 @@ struct Learner::Impl {
   StepCounters counters;
   double publish_seconds = 0;
   int64_t skipped_steps = 0;  // steps that gave up sampling with no usable group (no update)
-  bool finished = false;  // all steps done or the time budget spent
+  bool finished = false;      // all steps done or the time budget spent
 
   Impl(Context& c, const Endpoints& e, LearnerSetup setup)
       : ctx(c), ep(e), s(std::move(setup)), cfg(s.config), rng(s.seed, hash64("learner")) {}
 
   // ---- weights ---------------------------------------------------------------------------
   void publish() {
-    const double t0 = now();
+    const double t0 = steady_seconds();
     WeightsPayload w;
     w.version = version;
     w.session = session;
     w.params.resize(s.model->num_params());
     s.model->read_params(w.params.data(), 0, w.params.size());
-    for (int l = 0; l < s.model->config().num_hidden_layers; ++l) w.expert_bias.push_back(s.model->expert_bias(l));
+    for (int l = 0; l < s.model->config().num_hidden_layers; ++l)
+      w.expert_bias.push_back(s.model->expert_bias(l));
     publish_weights(*weights, w);
-    publish_seconds = now() - t0;
+    publish_seconds = steady_seconds() - t0;
   }
 
   // Answers hellos (late or restarted workers) by publishing the current weights again.
@@ -122,20 +123,22 @@ struct Learner::Impl {
       a.wave_size = n;
       if (!hand_out(a, stop)) return;
       SentTask sent{a.task, s.tokenizer->encode(s.chat.render(t.prompt))};
-      pending[a.seq] = {std::move(t), now(), std::move(sent)};
+      pending[a.seq] = {std::move(t), steady_seconds(), std::move(sent)};
     }
   }
 
   // Waits until a rollout worker takes the task (none may be connected yet); false when stopped.
   bool hand_out(const TaskAssignment& a, const std::atomic<bool>& stop) {
-    const double since = now();
+    const double since = steady_seconds();
     bool said = false;
     while (!tasks->send(a.to_message(), 200)) {
       if (stop) return false;
       serve_control();
-      if (!said && now() - since > 5) {
-        log_info("learner: no rollout worker has taken a task for 5 s; waiting (are the rollout workers running "
-                 "and connected?)");
+      if (!said && steady_seconds() - since > 5) {
+        log_info(
+            "learner: no rollout worker has taken a task for 5 s; waiting (are the rollout workers "
+            "running "
+            "and connected?)");
         said = true;
       }
     }
@@ -143,16 +146,17 @@ struct Learner::Impl {
   }
 
   SamplingTally tally(size_t used) const {
-    return {cfg.batch_groups,    static_cast<int64_t>(used), counters.waves, counters.returned,
-            counters.zero_variance, counters.too_few,        counters.stale, counters.lost,
+    return {cfg.batch_groups,       static_cast<int64_t>(used), counters.waves, counters.returned,
+            counters.zero_variance, counters.too_few,           counters.stale, counters.lost,
             cfg.task_timeout_s};
   }
 
   void expire_lost() {
-    const double t = now();
+    const double t = steady_seconds();
     for (auto it = pending.begin(); it != pending.end();) {
       if (t - it->second.sent_at > cfg.task_timeout_s) {
-        log_warn("learner: task ", it->first, " not back after ", cfg.task_timeout_s, "s; written off (worker died?)");
+        log_warn("learner: task ", it->first, " not back after ", cfg.task_timeout_s,
+                 "s; written off (worker died?)");
         counters.lost++;
         it = pending.erase(it);
       } else {
@@ -172,13 +176,15 @@ struct Learner::Impl {
       if (!g.scored) throw MessageError("an unscored rollout on the scored channel");
       it = pending.find(g.seq);
       if (it == pending.end()) {
-        throw MessageError(cat("scored group seq ", g.seq, ": no such task in flight (written off, answered already, "
+        throw MessageError(cat("scored group seq ", g.seq,
+                               ": no such task in flight (written off, answered already, "
                                "or never sent)"));
       }
       check_rollout_group(g, limits);
       check_answers(g, it->second.sent, version);
     } catch (const MessageError& e) {
-      scored->reject(e.what());  // counted in rejected_messages.scored; the task is written off later
+      scored->reject(
+          e.what());  // counted in rejected_messages.scored; the task is written off later
       return std::nullopt;
     }
     for (const auto& smp : g.samples) {
@@ -209,7 +215,8 @@ struct Learner::Impl {
       counters.too_few++;
       return std::nullopt;
     }
-    const bool all_equal = std::all_of(rewards.begin(), rewards.end(), [&](double r) { return r == rewards[0]; });
+    const bool all_equal =
+        std::all_of(rewards.begin(), rewards.end(), [&](double r) { return r == rewards[0]; });
     if (all_equal && cfg.dynamic_sampling) {
       counters.zero_variance++;
       return std::nullopt;
@@ -247,8 +254,10 @@ struct Learner::Impl {
         counters.verify_seconds += g.verify_seconds;
         auto u = usable(std::move(g));
         if (!u) continue;
-        if (static_cast<int>(batch.size()) < cfg.batch_groups) batch.push_back(std::move(*u));
-        else counters.unused++;
+        if (static_cast<int>(batch.size()) < cfg.batch_groups)
+          batch.push_back(std::move(*u));
+        else
+          counters.unused++;
       }
       const std::string note = long_sampling_note(step + 1, tally(batch.size()));
       if (!note.empty()) log_info(note);
@@ -287,10 +296,11 @@ struct Learner::Impl {
   // ---- the update ------------------------------------------------------------------------
   struct TrainStats {
     GrpoStats last;
-    double loss = 0, pg_loss = 0, kl = 0, clip = 0, clip_low = 0, clip_high = 0, grad_norm = 0, entropy = 0,
-           lr = 0;
+    double loss = 0, pg_loss = 0, kl = 0, clip = 0, clip_low = 0, clip_high = 0, grad_norm = 0,
+           entropy = 0, lr = 0;
     int64_t tokens = 0, optimizer_steps = 0;
-    std::vector<std::vector<int64_t>> expert_load;  // tokens per expert per MoE layer, last optimizer step
+    std::vector<std::vector<int64_t>>
+        expert_load;  // tokens per expert per MoE layer, last optimizer step
     double load_imbalance = 0;
   };
 
@@ -326,7 +336,8 @@ struct Learner::Impl {
           const auto& toks = g.samples[q.sample].tokens;
           full.insert(full.end(), toks.begin(), toks.end());
           pb.add(full);
-          gs.push_back(completion_span(pb, pb.num_seqs() - 1, static_cast<int>(g.prompt.size()), q.advantage));
+          gs.push_back(completion_span(pb, pb.num_seqs() - 1, static_cast<int>(g.prompt.size()),
+                                       q.advantage));
         }
         const int N = pb.num_tokens();
         std::vector<float> logp(N), old_logp(N, 0.0f), ref_logp, dlogp(N);
@@ -357,8 +368,10 @@ struct Learner::Impl {
         // The load of this optimizer step's routing, read before the bias update resets it.
         ts.expert_load = s.model->expert_load();
         ts.load_imbalance = s.model->load_imbalance();
-        if (cfg.bias_gamma > 0) s.model->update_expert_bias(cfg.bias_gamma);
-        else s.model->reset_expert_load();
+        if (cfg.bias_gamma > 0)
+          s.model->update_expert_bias(cfg.bias_gamma);
+        else
+          s.model->reset_expert_load();
         ts.optimizer_steps++;
         ts.loss += st.loss;
         ts.pg_loss += st.pg_loss;
@@ -385,8 +398,12 @@ struct Learner::Impl {
   json state() const {
     json rs = json::array();
     for (uint64_t w : rng.state()) rs.push_back(w);
-    return {{"step", step},   {"version", version}, {"next_seq", next_seq},
-            {"next_wave", next_wave}, {"rng", rs},  {"task_source", source->state()},
+    return {{"step", step},
+            {"version", version},
+            {"next_seq", next_seq},
+            {"next_wave", next_wave},
+            {"rng", rs},
+            {"task_source", source->state()},
             {"skipped_steps", skipped_steps}};
   }
 
@@ -411,11 +428,19 @@ struct Learner::Impl {
     for (const auto& u : batch) {
       for (size_t k = 0; k < u.kept.size() && written < cfg.samples_per_step; ++k, ++written) {
         const SampleResult& smp = u.g.samples[u.kept[k]];
-        json j = {{"step", step},          {"seq", u.g.seq},         {"task_id", u.g.task.value("id", "")},
-                  {"prompt", u.g.task.value("prompt", "")}, {"answer", u.g.task.value("answer", "")},
-                  {"completion", s.chat.full_completion(smp.text)}, {"reward", smp.reward ? *smp.reward : 0.0},
-                  {"advantage", u.advantages[k]}, {"correct", smp.correct}, {"format_ok", smp.format_ok},
-                  {"reason", smp.reason}, {"components", smp.components}, {"finish_reason", smp.finish_reason},
+        json j = {{"step", step},
+                  {"seq", u.g.seq},
+                  {"task_id", u.g.task.value("id", "")},
+                  {"prompt", u.g.task.value("prompt", "")},
+                  {"answer", u.g.task.value("answer", "")},
+                  {"completion", s.chat.full_completion(smp.text)},
+                  {"reward", smp.reward ? *smp.reward : 0.0},
+                  {"advantage", u.advantages[k]},
+                  {"correct", smp.correct},
+                  {"format_ok", smp.format_ok},
+                  {"reason", smp.reason},
+                  {"components", smp.components},
+                  {"finish_reason", smp.finish_reason},
                   {"version", u.g.version}};
         f << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
       }
@@ -430,8 +455,8 @@ struct Learner::Impl {
     return j;
   }
 
-  json step_metrics(const std::vector<UsableGroup>& batch, const TrainStats& ts, double collect_s, double train_s,
-                    double step_s) {
+  json step_metrics(const std::vector<UsableGroup>& batch, const TrainStats& ts, double collect_s,
+                    double train_s, double step_s) {
     double rsum = 0, r2 = 0, correct = 0, fmt = 0, len = 0, stale_max = 0, stale_sum = 0;
     int64_t n = 0, tokens = 0;
     for (const auto& u : batch) {
@@ -469,15 +494,26 @@ struct Learner::Impl {
         {"samples", n},
         {"skipped", batch.empty()},
         {"skipped_steps", skipped_steps},
-        {"sampled", {{"samples", counters.all_samples},
-                     {"reward", counters.all_reward / std::max<double>(1.0, static_cast<double>(counters.all_samples))},
-                     {"accuracy", counters.all_correct / std::max<double>(1.0, static_cast<double>(counters.all_samples))}}},
-        {"groups", {{"used", batch.size()}, {"returned", counters.returned}, {"zero_variance", counters.zero_variance},
-                    {"too_few_valid", counters.too_few}, {"stale", counters.stale}, {"lost", counters.lost},
-                    {"unused", counters.unused}, {"waves", counters.waves}, {"gave_up", counters.gave_up}}},
+        {"sampled",
+         {{"samples", counters.all_samples},
+          {"reward",
+           counters.all_reward / std::max<double>(1.0, static_cast<double>(counters.all_samples))},
+          {"accuracy", counters.all_correct /
+                           std::max<double>(1.0, static_cast<double>(counters.all_samples))}}},
+        {"groups",
+         {{"used", batch.size()},
+          {"returned", counters.returned},
+          {"zero_variance", counters.zero_variance},
+          {"too_few_valid", counters.too_few},
+          {"stale", counters.stale},
+          {"lost", counters.lost},
+          {"unused", counters.unused},
+          {"waves", counters.waves},
+          {"gave_up", counters.gave_up}}},
         {"groups_by_worker", by_worker},
         {"verifier_errors", counters.verifier_errors},
-        {"staleness", {{"max", stale_max}, {"mean", batch.empty() ? 0.0 : stale_sum / batch.size()}}},
+        {"staleness",
+         {{"max", stale_max}, {"mean", batch.empty() ? 0.0 : stale_sum / batch.size()}}},
         {"loss", ts.loss},
         {"pg_loss", ts.pg_loss},
         {"kl", ts.kl},
@@ -485,10 +521,16 @@ struct Learner::Impl {
         {"entropy", ts.entropy},
         {"grad_norm", ts.grad_norm},
         {"lr", ts.lr},
-        {"tokens_per_second", {{"rollout", tokens / std::max(step_s, 1e-9)},
-                               {"train", ts.tokens / std::max(train_s, 1e-9)}}},
-        {"time", {{"step", step_s}, {"collect", collect_s}, {"train", train_s}, {"publish", publish_seconds},
-                  {"generate_worker", counters.gen_seconds}, {"verify_worker", counters.verify_seconds}}},
+        {"tokens_per_second",
+         {{"rollout", tokens / std::max(step_s, 1e-9)},
+          {"train", ts.tokens / std::max(train_s, 1e-9)}}},
+        {"time",
+         {{"step", step_s},
+          {"collect", collect_s},
+          {"train", train_s},
+          {"publish", publish_seconds},
+          {"generate_worker", counters.gen_seconds},
+          {"verify_worker", counters.verify_seconds}}},
         {"expert_load_imbalance", ts.load_imbalance},
         {"expert_load", load_json(ts.expert_load)},
         {"curriculum", levels},
@@ -501,7 +543,8 @@ struct Learner::Impl {
 Learner::Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup)
     : impl_(new Impl(ctx, endpoints, std::move(setup))) {
   Impl& L = *impl_;
-  if (L.cfg.grpo.uses_reference() && !L.s.reference) fail("learner: kl_beta is set but no reference model was given");
+  if (L.cfg.grpo.uses_reference() && !L.s.reference)
+    fail("learner: kl_beta is set but no reference model was given");
   L.opt = std::make_unique<AdamW>(L.s.model->table(), L.cfg.optimizer, L.s.model->backend());
   L.source = std::make_unique<TaskSource>(L.s.tasks);
   if (L.s.resume) {
@@ -509,7 +552,8 @@ Learner::Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup)
     if (!latest) fail(L.s.run_dir, ": --resume, but there is no checkpoint to resume from");
     json st = load_run_checkpoint(latest->dir, *L.s.model, L.opt.get());
     L.load_state(st, latest->dir + "/trainer_state.json");
-    log_info("learner: resumed from ", latest->dir, " at step ", L.step, ", weights version ", L.version);
+    log_info("learner: resumed from ", latest->dir, " at step ", L.step, ", weights version ",
+             L.version);
   }
   L.metrics = std::make_unique<MetricsSink>(L.s.run_dir, L.s.resume, L.step);
   const ModelConfig& mc = L.s.model->config();
@@ -517,27 +561,34 @@ Learner::Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup)
   L.limits.vocab_size = mc.vocab_size;
   L.limits.max_new_tokens = L.s.max_new_tokens;
   L.limits.max_positions = mc.max_position_embeddings;
-  L.limits.decode = [tok = L.s.tokenizer.get()](const std::vector<int32_t>& ids) { return tok->decode(ids); };
+  L.limits.decode = [tok = L.s.tokenizer.get()](const std::vector<int32_t>& ids) {
+    return tok->decode(ids);
+  };
   L.limits.reward_min = L.s.reward_min;
   L.limits.reward_max = L.s.reward_max;
 }
 
 Learner::~Learner() = default;
 
-bool Learner::finished() const { return impl_->finished; }
+bool Learner::finished() const {
+  return impl_->finished;
+}
 
-int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(const StepReport&)>& on_step) {
+int64_t Learner::run(const std::atomic<bool>& stop,
+                     const std::function<void(const StepReport&)>& on_step) {
   Impl& L = *impl_;
   if (L.cfg.threads > 0) omp_set_num_threads(L.cfg.threads);
   ChannelOptions task_opts = L.ep.channel_options("tasks");
   task_opts.send_hwm = 1;  // tasks wait here, not queued at a worker that is slow or may die
-  L.tasks = std::make_unique<Channel>(L.ctx, SocketKind::Push, "tasks", L.ep.tasks, true, task_opts);
+  L.tasks =
+      std::make_unique<Channel>(L.ctx, SocketKind::Push, "tasks", L.ep.tasks, true, task_opts);
   ChannelOptions scored_opts = L.ep.channel_options("scored");
   // No limit on scored groups waiting here: while the learner hands out a wave (or tops up
   // prefetch_groups) it does not read them, and a full queue would stall the reward service, the
   // workers behind it, and so the wave itself. Tasks in flight bound what can wait.
   scored_opts.recv_hwm = 0;
-  L.scored = std::make_unique<Channel>(L.ctx, SocketKind::Pull, "scored", L.ep.scored, true, scored_opts);
+  L.scored =
+      std::make_unique<Channel>(L.ctx, SocketKind::Pull, "scored", L.ep.scored, true, scored_opts);
   L.weights = std::make_unique<Channel>(L.ctx, SocketKind::Pub, "weights", L.ep.weights, true,
                                         L.ep.channel_options("weights"));
   L.control = std::make_unique<LearnerControl>(L.ctx, L.ep);
@@ -545,7 +596,7 @@ int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(con
 
   Progress progress("rl", L.cfg.steps, 1, L.step);
   if (L.cfg.max_seconds > 0) progress.set_time_budget(L.cfg.max_seconds);
-  const double run_start = now();
+  const double run_start = steady_seconds();
   bool time_up = false;
   // The state at the end of the last finished step: a stop during the next step's sampling
   // (which advances the task cursor and RNG) checkpoints this, so a resumed run continues as if
@@ -553,18 +604,18 @@ int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(con
   json step_state = L.state();
   int64_t saved_step = L.step;
   while (!stop && L.step < L.cfg.steps && !time_up) {
-    const double t0 = now();
+    const double t0 = steady_seconds();
     L.counters = StepCounters{};
     auto batch = L.cfg.max_staleness == 0 ? L.collect_on_policy(stop) : L.collect_async(stop);
     if (stop) break;
-    const double t1 = now();
+    const double t1 = steady_seconds();
     if (L.counters.gave_up) log_warn(short_batch_warning(L.step + 1, L.tally(batch.size())));
     // A step with no usable group skips its update: it still counts (the run ends after `steps`
     // attempts), the weights and their version stay as they are.
     const bool skipped = batch.empty();
     Impl::TrainStats ts;
     if (!skipped) ts = L.train(batch);
-    const double t2 = now();
+    const double t2 = steady_seconds();
     L.step++;
     if (skipped) {
       L.skipped_steps++;
@@ -573,12 +624,13 @@ int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(con
       L.version++;
       L.publish();
     }
-    const double t3 = now();
+    const double t3 = steady_seconds();
     json m = L.step_metrics(batch, ts, t1 - t0, t2 - t1, t3 - t0);
     L.metrics->log(L.step, m);
     if (L.cfg.samples_every > 0 && L.step % L.cfg.samples_every == 0) L.write_samples(batch);
-    time_up = L.cfg.max_seconds > 0 && now() - run_start >= L.cfg.max_seconds;
-    if (time_up) log_info("learner: time budget of ", L.cfg.max_seconds, "s reached at step ", L.step);
+    time_up = L.cfg.max_seconds > 0 && steady_seconds() - run_start >= L.cfg.max_seconds;
+    if (time_up)
+      log_info("learner: time budget of ", L.cfg.max_seconds, "s reached at step ", L.step);
     if (L.step % std::max(1, L.cfg.checkpoint_every) == 0 || L.step == L.cfg.steps || time_up) {
       save_run_checkpoint(L.s.run_dir, L.step, *L.s.model, *L.s.tokenizer, L.opt.get(), L.state(),
                           L.cfg.keep_checkpoints);
@@ -586,8 +638,10 @@ int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(con
     }
     step_state = L.state();
     if (on_step) on_step({L.step, m});
-    progress.update(L.step, cat("reward ", m["reward"]["mean"].get<double>(), " acc ", m["accuracy"].get<double>(),
-                                " tok/s ", static_cast<int64_t>(m["tokens_per_second"]["rollout"].get<double>())));
+    progress.update(
+        L.step,
+        cat("reward ", m["reward"]["mean"].get<double>(), " acc ", m["accuracy"].get<double>(),
+            " tok/s ", static_cast<int64_t>(m["tokens_per_second"]["rollout"].get<double>())));
   }
   progress.finish();
   if (stop && L.step > saved_step) {
@@ -595,7 +649,8 @@ int64_t Learner::run(const std::atomic<bool>& stop, const std::function<void(con
     save_run_checkpoint(L.s.run_dir, L.step, *L.s.model, *L.s.tokenizer, L.opt.get(), step_state,
                         L.cfg.keep_checkpoints);
   }
-  if (L.step == L.cfg.steps || time_up) save_checkpoint(join_path(L.s.run_dir, "final"), *L.s.model, *L.s.tokenizer);
+  if (L.step == L.cfg.steps || time_up)
+    save_checkpoint(join_path(L.s.run_dir, "final"), *L.s.model, *L.s.tokenizer);
   L.metrics->flush();
   L.finished = L.step == L.cfg.steps || time_up;
   L.control->stop_workers();  // tell workers that said hello that the run is over

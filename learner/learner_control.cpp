@@ -4,16 +4,11 @@
 #include <chrono>
 #include <set>
 
-#include "core/control_message.h"
+#include "core/clock.h"
 #include "core/log.h"
+#include "core/rl_messages.h"
 
 namespace r1 {
-
-namespace {
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-}  // namespace
 
 LearnerControl::LearnerControl(Context& ctx, const Endpoints& ep)
     : heartbeat_every_s_(ep.heartbeat_timeout_s / 6) {
@@ -41,25 +36,27 @@ void LearnerControl::serve() {
     m.peer = peer;
     return channel_->send(m, timeout_ms);
   };
-  double next_beat = now();
+  double next_beat = steady_seconds();
   while (!stopping_) {
     if (auto m = channel_->recv(100)) {
       try {
         ControlMessage c = ControlMessage::from_message(*m);
-        if (c.kind != "hello")
-          throw MessageError(cat("control message: '", c.kind, "' from a worker"));
+        if (c.kind != ControlKind::hello) {
+          throw MessageError(
+              cat("control message: '", control_kind_name(c.kind), "' from a worker"));
+        }
         if (peers.insert(m->peer).second) log_info("learner: ", c.role, " ", c.id, " joined");
         if (c.role == "rollout") republish_ = true;
       } catch (const MessageError& e) {
         channel_->reject(e.what());
       }
     }
-    if (heartbeat_every_s_ > 0 && now() >= next_beat) {
+    if (heartbeat_every_s_ > 0 && steady_seconds() >= next_beat) {
       // A ROUTER drops messages to peers it no longer knows (gone); they say hello again.
       for (auto it = peers.begin(); it != peers.end();) {
         it = send(*it, ControlMessage::heartbeat(), 0) ? std::next(it) : peers.erase(it);
       }
-      next_beat = now() + heartbeat_every_s_;
+      next_beat = steady_seconds() + heartbeat_every_s_;
     }
   }
   // Tell workers that said hello that the run is over.

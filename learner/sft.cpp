@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <numeric>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
@@ -25,11 +26,6 @@
 namespace r1 {
 
 namespace {
-
-double now_seconds() {
-  using namespace std::chrono;
-  return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
 
 std::string fmt(const char* f, double v) {
   char buf[64];
@@ -60,7 +56,8 @@ ModelAndTokenizer make_model(const SftConfig& cfg) {
   } else {
     ModelConfig mc = ModelConfig::load(cfg.model_config);
     mt.tokenizer = std::make_unique<ByteTokenizer>();
-    mt.model = std::make_unique<Model<float>>(mc, backend_for(cfg.device, "sft config: field 'model.device'"));
+    mt.model = std::make_unique<Model<float>>(
+        mc, backend_for(cfg.device, "sft config: field 'model.device'"));
     mt.model->init_weights(cfg.init_seed);
   }
   const int V = mt.model->config().vocab_size, TV = mt.tokenizer->vocab_size();
@@ -106,7 +103,8 @@ void check_sft_memory(const SftConfig& cfg, const std::string& where) {
   const std::string path = cfg.init.empty() ? cfg.model_config : join_path(cfg.init, "config.json");
   if (!file_exists(path)) return;  // make_model says what is missing
   const ModelConfig mc = ModelConfig::load(path);
-  check_memory(MemoryEstimate().add(model_weights_part(mc, 4, "the model's weights, gradients and AdamW moments")),
+  check_memory(MemoryEstimate().add(
+                   model_weights_part(mc, 4, "the model's weights, gradients and AdamW moments")),
                cat(where, " (model config ", path, ")"));
 }
 
@@ -178,7 +176,7 @@ SftResult run_sft(const SftConfig& cfg, const SftOptions& opts) {
         {"elapsed_s", elapsed}};
   };
 
-  const double t_start = now_seconds();
+  const double t_start = steady_seconds();
   double train_seconds = 0;
   int64_t train_tokens = 0;
   std::vector<uint32_t> order;
@@ -189,7 +187,7 @@ SftResult run_sft(const SftConfig& cfg, const SftOptions& opts) {
   std::vector<float> lp, dlp;
   int64_t reached = total;  // less when the time budget ends the run early
   for (int64_t step = start; step < total; ++step) {
-    const double t0 = now_seconds();
+    const double t0 = steady_seconds();
     const int64_t epoch = step / steps_per_epoch, b = step % steps_per_epoch;
     if (epoch != order_epoch) {
       order = epoch_order(static_cast<size_t>(n), cfg.seed, epoch);
@@ -230,11 +228,11 @@ SftResult run_sft(const SftConfig& cfg, const SftOptions& opts) {
     } else {
       model.reset_expert_load();
     }
-    const double dt = now_seconds() - t0;
+    const double dt = steady_seconds() - t0;
     train_seconds += dt;
     train_tokens += N;
     res.losses.push_back(loss);
-    const double elapsed = elapsed_before + (now_seconds() - t_start);
+    const double elapsed = elapsed_before + (steady_seconds() - t_start);
     sink.log(step + 1,
              {{"loss", loss},
               {"lr", lr},
@@ -262,7 +260,7 @@ SftResult run_sft(const SftConfig& cfg, const SftOptions& opts) {
   }
   if (progress) progress->finish();
   sink.flush();
-  const double elapsed = elapsed_before + (now_seconds() - t_start);
+  const double elapsed = elapsed_before + (steady_seconds() - t_start);
   if (start < reached || !latest || latest->step != reached) {
     save_run_checkpoint(res.run_dir, reached, model, *mt.tokenizer, &opt, state(reached, elapsed),
                         cfg.keep_last);

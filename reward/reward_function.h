@@ -70,8 +70,4 @@ class RewardFunction {
   mutable std::map<std::string, std::unique_ptr<Verifier>> by_task_name_;
 };
 
-// Runs v.verify and turns an escaping exception into a verifier-error verdict, so one broken
-// (user) verifier cannot take down a run.
-Verdict verify_guarded(Verifier& v, const Task& task, const std::string& completion);
-
 }  // namespace r1

@@ -4,6 +4,7 @@
 #include <deque>
 #include <future>
 
+#include "core/clock.h"
 #include "core/learner_link.h"
 #include "core/log.h"
 #include "core/rl_messages.h"
@@ -11,10 +12,6 @@
 #include "tasks/task.h"
 
 namespace r1 {
-
-namespace {
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-}  // namespace
 
 struct RewardService::Impl {
   Context& ctx;
@@ -27,10 +24,12 @@ struct RewardService::Impl {
   RewardServiceStats* stats = nullptr;
 };
 
-RewardService::RewardService(Context& ctx, const Endpoints& endpoints, std::shared_ptr<const RewardFunction> reward,
-                             std::string completion_prefix, int threads, std::string id, RolloutLimits limits)
-    : impl_(new Impl{ctx, endpoints, std::move(reward), std::move(completion_prefix), std::max(1, threads),
-                     std::move(id), std::move(limits)}) {
+RewardService::RewardService(Context& ctx, const Endpoints& endpoints,
+                             std::shared_ptr<const RewardFunction> reward,
+                             std::string completion_prefix, int threads, std::string id,
+                             RolloutLimits limits)
+    : impl_(new Impl{ctx, endpoints, std::move(reward), std::move(completion_prefix),
+                     std::max(1, threads), std::move(id), std::move(limits)}) {
   impl_->stats = &stats_;
 }
 
@@ -38,7 +37,8 @@ RewardService::~RewardService() = default;
 
 void RewardService::run(const std::atomic<bool>& stop) {
   Impl& s = *impl_;
-  Channel in(s.ctx, SocketKind::Pull, "rollouts", s.ep.rollouts, true, s.ep.channel_options("rollouts"));
+  Channel in(s.ctx, SocketKind::Pull, "rollouts", s.ep.rollouts, true,
+             s.ep.channel_options("rollouts"));
   Channel out(s.ctx, SocketKind::Push, "scored", Endpoints::connect_address(s.ep.scored), false,
               s.ep.channel_options("scored"));
   LearnerLink learner(s.ctx, s.ep, "reward", s.id);
@@ -48,7 +48,7 @@ void RewardService::run(const std::atomic<bool>& stop) {
   std::deque<std::future<RolloutGroup>> pending;  // in arrival order; sent when ready
 
   auto score_group = [&s, this](RolloutGroup g) {
-    const double t0 = now();
+    const double t0 = steady_seconds();
     Task task;
     std::string bad_task;
     try {
@@ -62,7 +62,8 @@ void RewardService::run(const std::atomic<bool>& stop) {
         smp.reason = "bad_task";
         continue;
       }
-      RewardResult r = s.reward->score(task, s.prefix + smp.text, static_cast<int64_t>(smp.tokens.size()));
+      RewardResult r =
+          s.reward->score(task, s.prefix + smp.text, static_cast<int64_t>(smp.tokens.size()));
       smp.reward = r.reward;
       smp.verifier_error = r.verifier_error;
       smp.correct = r.correct;
@@ -74,14 +75,15 @@ void RewardService::run(const std::atomic<bool>& stop) {
       if (r.verifier_error) stats_.verifier_errors++;
     }
     g.scored = true;
-    g.verify_seconds = now() - t0;
+    g.verify_seconds = steady_seconds() - t0;
     return g;
   };
 
   uint64_t reported_rejects = 0;
   while (!stop && !told_to_stop()) {
     // Send finished groups first, in arrival order.
-    while (!pending.empty() && pending.front().wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    while (!pending.empty() &&
+           pending.front().wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
       RolloutGroup g = pending.front().get();
       pending.pop_front();
       while (!stop && !out.send(g.to_message(), 200)) {
@@ -97,8 +99,8 @@ void RewardService::run(const std::atomic<bool>& stop) {
     }
     auto m = in.recv(pending.empty() ? 100 : 2);
     if (in.rejected() > reported_rejects) {
-      log_warn("reward ", s.id, ": rejected ", in.rejected() - reported_rejects, " malformed message(s) on the rollouts channel: ",
-               in.last_reject_reason());
+      log_warn("reward ", s.id, ": rejected ", in.rejected() - reported_rejects,
+               " malformed message(s) on the rollouts channel: ", in.last_reject_reason());
       reported_rejects = in.rejected();
     }
     if (!m) continue;
@@ -112,7 +114,8 @@ void RewardService::run(const std::atomic<bool>& stop) {
       in.reject(e.what());  // logged (rate-limited) and reported with the channel's count
       continue;
     }
-    pending.push_back(pool.submit([score_group, g = std::move(g)]() mutable { return score_group(std::move(g)); }));
+    pending.push_back(pool.submit(
+        [score_group, g = std::move(g)]() mutable { return score_group(std::move(g)); }));
   }
 }
 

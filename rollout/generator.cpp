@@ -9,7 +9,9 @@
 namespace r1 {
 
 Generator::Generator(Model<float>& model, int slots, int max_len)
-    : model_(model), cache_(model.config(), slots, max_len, model.backend()), logits_(model.backend().mem) {}
+    : model_(model),
+      cache_(model.config(), slots, max_len, model.backend()),
+      logits_(model.backend().mem) {}
 
 namespace {
 
@@ -23,12 +25,20 @@ struct Active {
 
 bool ends_with_stop(const std::string& tail, const std::vector<std::string>& stops) {
   for (const auto& s : stops) {
-    if (!s.empty() && tail.size() >= s.size() && tail.compare(tail.size() - s.size(), s.size(), s) == 0) return true;
+    if (!s.empty() && tail.size() >= s.size() &&
+        tail.compare(tail.size() - s.size(), s.size(), s) == 0)
+      return true;
   }
   return false;
 }
 
 }  // namespace
+
+GenerationOptions::GenerationOptions(const SamplingParams& sampling_,
+                                     std::vector<std::string> stop_strings_, const Tokenizer& tok)
+    : sampling(sampling_), stop_strings(std::move(stop_strings_)), tokenizer(&tok) {
+  if (tok.eos_id() >= 0) stop_tokens.push_back(tok.eos_id());
+}
 
 std::vector<GenerationResult> Generator::generate(const std::vector<GenerationRequest>& requests,
                                                   const GenerationOptions& opt,
@@ -42,7 +52,8 @@ std::vector<GenerationResult> Generator::generate(const std::vector<GenerationRe
     const auto& r = requests[i];
     if (r.prompt.empty()) fail("generate: request ", i, " has an empty prompt");
     if (static_cast<int>(r.prompt.size()) >= cache_.max_len()) {
-      fail("generate: request ", i, " has a prompt of ", r.prompt.size(), " tokens; the context holds ", cache_.max_len());
+      fail("generate: request ", i, " has a prompt of ", r.prompt.size(),
+           " tokens; the context holds ", cache_.max_len());
     }
   }
   auto t0 = std::chrono::steady_clock::now();
@@ -68,11 +79,13 @@ std::vector<GenerationResult> Generator::generate(const std::vector<GenerationRe
       size_t i = waiting.front();
       waiting.pop_front();
       int slot = cache_.acquire();
-      active.push_back({i, slot, Rng(requests[i].seed, requests[i].stream), requests[i].prompt, ""});
+      active.push_back(
+          {i, slot, Rng(requests[i].seed, requests[i].stream), requests[i].prompt, ""});
       stats_.prompt_tokens += static_cast<long>(requests[i].prompt.size());
     }
     entries.clear();
-    for (auto& a : active) entries.push_back({a.slot, a.pending.data(), static_cast<int>(a.pending.size())});
+    for (auto& a : active)
+      entries.push_back({a.slot, a.pending.data(), static_cast<int>(a.pending.size())});
     const size_t need = entries.size() * static_cast<size_t>(V);
     if (logits_.size() < need) logits_.resize(need);
     model_.forward_cached(cache_, entries, logits_.data());
@@ -83,7 +96,8 @@ std::vector<GenerationResult> Generator::generate(const std::vector<GenerationRe
     chosen_lp.resize(R);
     rngs.resize(R);
     for (int e = 0; e < R; ++e) rngs[e] = &active[e].rng;
-    model_.backend().ops.sample_rows(chosen.data(), chosen_lp.data(), logits_.data(), R, V, opt.sampling, rngs.data());
+    model_.backend().ops.sample_rows(chosen.data(), chosen_lp.data(), logits_.data(), R, V,
+                                     opt.sampling, rngs.data());
     // Sample one token per active sequence; retire the finished ones.
     std::vector<Active> still;
     for (size_t e = 0; e < active.size(); ++e) {
@@ -95,15 +109,19 @@ std::vector<GenerationResult> Generator::generate(const std::vector<GenerationRe
       res.tokens.push_back(tok);
       res.logprobs.push_back(lp);
       stats_.generated_tokens++;
-      bool stop = std::find(opt.stop_tokens.begin(), opt.stop_tokens.end(), tok) != opt.stop_tokens.end();
+      bool stop =
+          std::find(opt.stop_tokens.begin(), opt.stop_tokens.end(), tok) != opt.stop_tokens.end();
       if (!stop && longest_stop > 0) {
         a.tail += opt.tokenizer->token_text(tok);
         if (a.tail.size() > 4 * longest_stop) a.tail.erase(0, a.tail.size() - 2 * longest_stop);
         stop = ends_with_stop(a.tail, opt.stop_strings);
       }
-      if (stop) res.finish_reason = "stop";
-      else if (static_cast<int>(res.tokens.size()) >= req.max_new_tokens) res.finish_reason = "length";
-      else if (cache_.length(a.slot) + 1 >= cache_.max_len()) res.finish_reason = "context";
+      if (stop)
+        res.finish_reason = "stop";
+      else if (static_cast<int>(res.tokens.size()) >= req.max_new_tokens)
+        res.finish_reason = "length";
+      else if (cache_.length(a.slot) + 1 >= cache_.max_len())
+        res.finish_reason = "context";
       if (!res.finish_reason.empty()) {
         cache_.release(a.slot);
         if (on_done) on_done(a.request);

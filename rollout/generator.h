@@ -27,12 +27,19 @@ struct GenerationRequest {
 };
 
 struct GenerationResult {
-  std::vector<int32_t> tokens;    // the completion (stop token included when one ended it)
-  std::vector<float> logprobs;    // per completion token, under the sampling policy
-  std::string finish_reason;      // "stop" (stop token or string), "length", "context", or "cancelled"
+  std::vector<int32_t> tokens;  // the completion (stop token included when one ended it)
+  std::vector<float> logprobs;  // per completion token, under the sampling policy
+  std::string finish_reason;  // "stop" (stop token or string), "length", "context", or "cancelled"
 };
 
 struct GenerationOptions {
+  GenerationOptions() = default;
+  // The usual setup, shared by rollout workers, eval, bench and `r1 generate`: these sampling
+  // settings and stop strings, with `tok` matching the strings and its end-of-text token (when
+  // it has one) stopping too.
+  GenerationOptions(const SamplingParams& sampling, std::vector<std::string> stop_strings,
+                    const Tokenizer& tok);
+
   SamplingParams sampling;
   std::vector<int32_t> stop_tokens;       // e.g. the tokenizer's end-of-sequence id
   std::vector<std::string> stop_strings;  // e.g. "</answer>"; needs a tokenizer

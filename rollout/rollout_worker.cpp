@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/clock.h"
 #include "core/learner_link.h"
 #include "core/log.h"
 #include "core/rl_messages.h"
@@ -20,10 +21,6 @@ uint64_t sampling_seed(uint64_t run_seed, uint64_t seq) {
   uint64_t y = seq;
   return a ^ splitmix64(y);
 }
-
-namespace {
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-}  // namespace
 
 struct RolloutWorker::Impl {
   Context& ctx;
@@ -49,17 +46,20 @@ struct RolloutWorker::Impl {
     // learner's PUSH hands the rest to workers that are free.
     ChannelOptions small = ep.channel_options("tasks");
     small.recv_hwm = static_cast<int>(std::max<size_t>(1, cfg.slots / std::max(1, cfg.group_size)));
-    tasks = std::make_unique<Channel>(ctx, SocketKind::Pull, "tasks", Endpoints::connect_address(ep.tasks), false, small);
-    rollouts = std::make_unique<Channel>(ctx, SocketKind::Push, "rollouts", Endpoints::connect_address(ep.rollouts),
-                                         false, ep.channel_options("rollouts"));
-    weights = std::make_unique<Channel>(ctx, SocketKind::Sub, "weights", Endpoints::connect_address(ep.weights), false,
+    tasks = std::make_unique<Channel>(ctx, SocketKind::Pull, "tasks",
+                                      Endpoints::connect_address(ep.tasks), false, small);
+    rollouts = std::make_unique<Channel>(ctx, SocketKind::Push, "rollouts",
+                                         Endpoints::connect_address(ep.rollouts), false,
+                                         ep.channel_options("rollouts"));
+    weights = std::make_unique<Channel>(ctx, SocketKind::Sub, "weights",
+                                        Endpoints::connect_address(ep.weights), false,
                                         ep.channel_options("weights"));
     learner = std::make_unique<LearnerLink>(ctx, ep, "rollout", id);
   }
 
   void hello() {
     learner->hello(have_weights ? std::optional<uint64_t>(version) : std::nullopt);
-    last_hello = now();
+    last_hello = steady_seconds();
   }
 
   // Applies every complete weights version waiting on the channel; waits up to timeout_ms for
@@ -78,13 +78,16 @@ struct RolloutWorker::Impl {
       WeightsPayload w = assembler.take();
       if (have_weights && w.session == session && w.version <= version) continue;
       if (w.params.size() != model->num_params()) {
-        log_error("rollout ", id, ": weights version ", w.version, " has ", w.params.size(), " values, the model ",
-                  model->num_params(), "; ignored");
+        log_error("rollout ", id, ": weights version ", w.version, " has ", w.params.size(),
+                  " values, the model ", model->num_params(), "; ignored");
         continue;
       }
       model->write_params(w.params.data(), 0, w.params.size());
-      for (int l = 0; l < model->config().num_hidden_layers && l < static_cast<int>(w.expert_bias.size()); ++l) {
-        if (w.expert_bias[l].size() == model->expert_bias(l).size()) model->set_expert_bias(l, w.expert_bias[l]);
+      for (int l = 0;
+           l < model->config().num_hidden_layers && l < static_cast<int>(w.expert_bias.size());
+           ++l) {
+        if (w.expert_bias[l].size() == model->expert_bias(l).size())
+          model->set_expert_bias(l, w.expert_bias[l]);
       }
       have_weights = true;
       version = w.version;
@@ -101,9 +104,10 @@ struct RolloutWorker::Impl {
       log_info("rollout ", id, ": holding its batch for debug_delay_s=", seconds, "s");
       said_holding = true;
     }
-    const double until = now() + seconds;
-    while (!stop && now() < until) {
-      std::this_thread::sleep_for(std::chrono::duration<double>(std::min(0.05, until - now())));
+    const double until = steady_seconds() + seconds;
+    while (!stop && steady_seconds() < until) {
+      std::this_thread::sleep_for(
+          std::chrono::duration<double>(std::min(0.05, until - steady_seconds())));
     }
   }
 
@@ -118,16 +122,18 @@ struct RolloutWorker::Impl {
   // Blocks until weights of at least version `v` of learner session `sess` are here (or stop).
   bool wait_for_version(uint64_t v, uint64_t sess, const std::atomic<bool>& stop) {
     while (!stop && !told_to_stop() && (!have_weights || session != sess || version < v)) {
-      if (now() - last_hello > 2.0) hello();
+      if (steady_seconds() - last_hello > 2.0) hello();
       poll_weights(100);
     }
     return !stop && !learner_stopped;
   }
 
   void run_batch(std::vector<TaskAssignment>& batch, const std::atomic<bool>& stop) {
-    // Tasks of a previous learner session (before a restart) are dropped; the learner wrote them off.
+    // Tasks of a previous learner session (before a restart) are dropped; the learner wrote them
+    // off.
     const uint64_t sess = batch.back().session;
-    batch.erase(std::remove_if(batch.begin(), batch.end(), [&](const auto& t) { return t.session != sess; }),
+    batch.erase(std::remove_if(batch.begin(), batch.end(),
+                               [&](const auto& t) { return t.session != sess; }),
                 batch.end());
     uint64_t need = 0;
     for (const auto& t : batch) need = std::max(need, t.min_version);
@@ -140,19 +146,15 @@ struct RolloutWorker::Impl {
       prompts.push_back(tok->encode(chat.render(question)));
       const int room = mc.max_position_embeddings - static_cast<int>(prompts.back().size());
       for (int i = 0; i < t.group_size; ++i) {
-        reqs.push_back({prompts.back(), std::max(1, std::min(cfg.max_new_tokens, room)), sampling_seed(seed, t.seq),
-                        static_cast<uint64_t>(i)});
+        reqs.push_back({prompts.back(), std::max(1, std::min(cfg.max_new_tokens, room)),
+                        sampling_seed(seed, t.seq), static_cast<uint64_t>(i)});
       }
     }
-    GenerationOptions opt;
+    GenerationOptions opt(cfg.sampling, cfg.stop, *tok);
     opt.cancel = &stop;
-    opt.sampling = cfg.sampling;
-    opt.stop_strings = cfg.stop;
-    opt.tokenizer = tok.get();
-    if (tok->eos_id() >= 0) opt.stop_tokens.push_back(tok->eos_id());
-    const double t0 = now();
+    const double t0 = steady_seconds();
     auto results = gen->generate(reqs, opt);
-    const double gen_s = now() - t0;
+    const double gen_s = steady_seconds() - t0;
     if (cfg.debug_delay_s > 0) hold(cfg.debug_delay_s, stop);
     if (stop) return;  // the batch is abandoned (generation was cut short)
     size_t r = 0;
@@ -183,8 +185,10 @@ struct RolloutWorker::Impl {
 
 RolloutWorker::RolloutWorker(Context& ctx, const Endpoints& endpoints, const RolloutConfig& config,
                              const ChatTemplate& chat, std::unique_ptr<Model<float>> model,
-                             std::unique_ptr<Tokenizer> tokenizer, uint64_t run_seed, std::string id)
-    : impl_(new Impl{ctx, endpoints, config, chat, std::move(model), std::move(tokenizer), run_seed, std::move(id)}) {
+                             std::unique_ptr<Tokenizer> tokenizer, uint64_t run_seed,
+                             std::string id)
+    : impl_(new Impl{ctx, endpoints, config, chat, std::move(model), std::move(tokenizer), run_seed,
+                     std::move(id)}) {
   impl_->stats = &stats_;
   impl_->assembler = WeightsAssembler(impl_->model->num_params());
   const int max_len = std::min(impl_->model->config().max_position_embeddings, kMaxRolloutContext);
@@ -203,7 +207,7 @@ void RolloutWorker::run(const std::atomic<bool>& stop) {
   while (!stop && !w.told_to_stop()) {
     w.poll_weights(0);
     if (!w.have_weights) {
-      if (now() - w.last_hello > 2.0) w.hello();
+      if (steady_seconds() - w.last_hello > 2.0) w.hello();
       w.poll_weights(100);
       continue;
     }

@@ -12,10 +12,10 @@
 namespace r1 {
 
 struct Verdict {
-  double score = 0.0;      // in [0, 1]
+  double score = 0.0;  // in [0, 1]
   bool correct = false;
   bool format_ok = false;
-  std::string reason;      // short, machine-friendly ("ok", "wrong_answer", "timeout", ...)
+  std::string reason;  // short, machine-friendly ("ok", "wrong_answer", "timeout", ...)
   json details = json::object();
   // True when the verifier itself failed (timeout of an external verifier, crash, unparseable
   // gold answer): the sample is not a wrong answer and must not be scored as one.
@@ -29,5 +29,10 @@ class Verifier {
   virtual std::string name() const = 0;
   virtual Verdict verify(const Task& task, const std::string& completion) = 0;
 };
+
+// Runs v.verify for callers that must survive a broken (user) verifier, such as a training run
+// or an eval: an escaping exception becomes a verifier-error verdict ("verifier_threw"), and so
+// does a score outside [0, 1] or not finite ("score_out_of_range").
+Verdict verify_guarded(Verifier& v, const Task& task, const std::string& completion);
 
 }  // namespace r1

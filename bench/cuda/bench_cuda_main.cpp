@@ -37,15 +37,17 @@ double time_gemm(const Backend<float>& be, int n) {
   be.ops.gemm(false, false, n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);  // warm up
   cuda::synchronize();
   const int reps = 10;
-  const double t0 = bench::now_seconds();
-  for (int r = 0; r < reps; ++r) be.ops.gemm(false, false, n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);
+  const double t0 = steady_seconds();
+  for (int r = 0; r < reps; ++r)
+    be.ops.gemm(false, false, n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);
   cuda::synchronize();
-  return 2.0 * n * n * double(n) * reps / (bench::now_seconds() - t0) / 1e9;
+  return 2.0 * n * n * double(n) * reps / (steady_seconds() - t0) / 1e9;
 }
 
 struct Flags {
   std::vector<std::string> configs;
-  int batch = 16, seq = 2048, steps = 3, decode_batch = 256, prompt = 128, new_tokens = 64, gemm = 8192;
+  int batch = 16, seq = 2048, steps = 3, decode_batch = 256, prompt = 128, new_tokens = 64,
+      gemm = 8192;
 };
 
 Flags parse(int argc, char** argv) {
@@ -57,24 +59,35 @@ Flags parse(int argc, char** argv) {
     auto num = [&] {
       char* end = nullptr;
       const long x = std::strtol(v.c_str(), &end, 10);
-      if (!end || *end || x <= 0 || x > 1 << 20) fail("bench_cuda: ", k, " needs a positive integer, got '", v, "'");
+      if (!end || *end || x <= 0 || x > 1 << 20)
+        fail("bench_cuda: ", k, " needs a positive integer, got '", v, "'");
       return static_cast<int>(x);
     };
-    if (k == "--config") f.configs.push_back(v);
-    else if (k == "--batch") f.batch = num();
-    else if (k == "--seq") f.seq = num();
-    else if (k == "--steps") f.steps = num();
-    else if (k == "--decode-batch") f.decode_batch = num();
-    else if (k == "--prompt") f.prompt = num();
-    else if (k == "--new-tokens") f.new_tokens = num();
-    else if (k == "--gemm") f.gemm = num();
-    else fail("bench_cuda: unknown flag ", k);
+    if (k == "--config")
+      f.configs.push_back(v);
+    else if (k == "--batch")
+      f.batch = num();
+    else if (k == "--seq")
+      f.seq = num();
+    else if (k == "--steps")
+      f.steps = num();
+    else if (k == "--decode-batch")
+      f.decode_batch = num();
+    else if (k == "--prompt")
+      f.prompt = num();
+    else if (k == "--new-tokens")
+      f.new_tokens = num();
+    else if (k == "--gemm")
+      f.gemm = num();
+    else
+      fail("bench_cuda: unknown flag ", k);
   }
   if (f.configs.empty()) f.configs.push_back("configs/models/small-moe.json");
   return f;
 }
 
-json bench_config(const Backend<float>& be, const std::string& path, const Flags& f, double gemm_gflops) {
+json bench_config(const Backend<float>& be, const std::string& path, const Flags& f,
+                  double gemm_gflops) {
   const ModelConfig cfg = ModelConfig::load(path);
   Model<float> model(cfg, be);
   model.init_weights(1);
@@ -97,14 +110,15 @@ json bench_config(const Backend<float>& be, const std::string& path, const Flags
   };
   step();  // warm up: plans memory
   cuda::synchronize();
-  double t0 = bench::now_seconds();
+  double t0 = steady_seconds();
   for (int s = 0; s < f.steps; ++s) step();
   cuda::synchronize();
-  const double step_s = (bench::now_seconds() - t0) / f.steps;
+  const double step_s = (steady_seconds() - t0) / f.steps;
   const double gflops = 3.0 * forward_flops_per_seq(cfg, T) * f.batch / step_s / 1e9;
 
   // Decode: prefill the prompts (untimed), then time single-token steps of the whole batch.
-  const int B = f.decode_batch, P = std::min(f.prompt, cfg.max_position_embeddings - f.new_tokens - 1);
+  const int B = f.decode_batch,
+            P = std::min(f.prompt, cfg.max_position_embeddings - f.new_tokens - 1);
   KVCache<float> cache(cfg, B, P + f.new_tokens + 1, be);
   std::vector<std::vector<int32_t>> prompts(B, std::vector<int32_t>(P));
   std::vector<Model<float>::CachedSeq> entries;
@@ -118,19 +132,30 @@ json bench_config(const Backend<float>& be, const std::string& path, const Flags
   std::vector<int32_t> next(B, 1);
   for (int b = 0; b < B; ++b) entries[b] = {b, &next[b], 1};
   cuda::synchronize();
-  t0 = bench::now_seconds();
+  t0 = steady_seconds();
   for (int s = 0; s < f.new_tokens; ++s) {
     model.forward_cached(cache, entries, logits.data());
     for (int b = 0; b < B; ++b) next[b] = static_cast<int32_t>((next[b] * 31 + s) % cfg.vocab_size);
   }
   cuda::synchronize();
-  const double decode_tps = double(B) * f.new_tokens / (bench::now_seconds() - t0);
+  const double decode_tps = double(B) * f.new_tokens / (steady_seconds() - t0);
   return {{"config", path},
           {"params", model.num_params()},
-          {"train", {{"batch", f.batch}, {"seq", T}, {"step_seconds", step_s}, {"tokens_per_second", N / step_s},
-                     {"achieved_gflops", gflops}}},
-          {"decode", {{"batch", B}, {"prompt", P}, {"new_tokens", f.new_tokens}, {"tokens_per_second", decode_tps}}},
-          {"reference", {{"what", "cuBLAS SGEMM (fp32, no TF32), same run"}, {"size", f.gemm}, {"gflops", gemm_gflops}}},
+          {"train",
+           {{"batch", f.batch},
+            {"seq", T},
+            {"step_seconds", step_s},
+            {"tokens_per_second", N / step_s},
+            {"achieved_gflops", gflops}}},
+          {"decode",
+           {{"batch", B},
+            {"prompt", P},
+            {"new_tokens", f.new_tokens},
+            {"tokens_per_second", decode_tps}}},
+          {"reference",
+           {{"what", "cuBLAS SGEMM (fp32, no TF32), same run"},
+            {"size", f.gemm},
+            {"gflops", gemm_gflops}}},
           {"ratio_train_gflops_to_sgemm", gflops / gemm_gflops}};
 }
 
@@ -145,7 +170,8 @@ int main(int argc, char** argv) {
     }
     const Backend<float>& be = cuda::cuda_backend(0);
     const double gemm = time_gemm(be, f.gemm);
-    for (const auto& c : f.configs) std::printf("%s\n", bench_config(be, c, f, gemm).dump().c_str());
+    for (const auto& c : f.configs)
+      std::printf("%s\n", bench_config(be, c, f, gemm).dump().c_str());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_cuda: %s\n", e.what());

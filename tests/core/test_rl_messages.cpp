@@ -6,7 +6,6 @@
 #include <cmath>
 #include <limits>
 
-#include "core/control_message.h"
 #include "core/rl_messages.h"
 #include "core/rng.h"
 #include "tests/common/error_of.h"

@@ -10,7 +10,6 @@
 #include <map>
 
 #include "core/channel.h"
-#include "core/control_message.h"
 #include "core/fs.h"
 #include "core/rl_messages.h"
 #include "tests/fuzz/wire_frames.h"

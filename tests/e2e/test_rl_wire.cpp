@@ -9,7 +9,6 @@
 #include <limits>
 
 #include "core/channel.h"
-#include "core/control_message.h"
 #include "core/rl_messages.h"
 #include "tests/e2e/rl_fixture.h"
 

@@ -10,7 +10,6 @@
 #include <exception>
 
 #include "core/channel.h"
-#include "core/control_message.h"
 #include "core/rl_messages.h"
 #include "core/rollout_checks.h"
 #include "tests/fuzz/wire_frames.h"

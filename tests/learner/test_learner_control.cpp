@@ -6,8 +6,8 @@
 #include <chrono>
 #include <thread>
 
-#include "core/control_message.h"
 #include "core/learner_link.h"
+#include "core/rl_messages.h"
 #include "learner/learner_control.h"
 #include "tests/common/cli.h"
 #include "tests/common/error_of.h"
@@ -81,6 +81,7 @@ TEST(LearnerControl, AWorkerWhoseLearnerFellSilentStopsNamingTheChannel) {
       << e;
   // Meanwhile it said hello again, for a learner that restarts.
   int hellos = 0;
-  while (auto m = learner.recv(100)) hellos += ControlMessage::from_message(*m).kind == "hello";
+  while (auto m = learner.recv(100))
+    hellos += ControlMessage::from_message(*m).kind == ControlKind::hello;
   EXPECT_GE(hellos, 1);
 }
