@@ -10,7 +10,7 @@
 #include "apps/args.h"
 #include "apps/roles.h"
 #include "core/log.h"
-#include "rollout/generator.h"
+#include "rollout/engine.h"
 #include "tasks/task_source.h"
 
 namespace r1 {
@@ -35,7 +35,7 @@ double reference_generation_tps(const RunConfig& cfg) {
     }
   }
   const GenerationOptions opt(cfg.rollout.sampling, cfg.rollout.stop, *tok);
-  Generator gen(*model, cfg.rollout.slots, std::min(model->config().max_position_embeddings, 4096));
+  GenerationEngine gen(*model, cfg.rollout.slots, std::min(model->config().max_position_embeddings, 4096));
   gen.generate(reqs, opt);  // warm up
   auto t0 = std::chrono::steady_clock::now();
   long tokens = 0;

@@ -10,7 +10,7 @@
 #include "model/chat_template.h"
 #include "model/checkpoint.h"
 #include "model/memory_estimate.h"
-#include "rollout/generator.h"
+#include "rollout/engine.h"
 
 namespace r1 {
 
@@ -128,7 +128,7 @@ int cmd_generate(int argc, char** argv) {
   std::vector<GenerationRequest> reqs;
   for (int s = 0; s < samples; ++s)
     reqs.push_back({prompt, max_new, seed, static_cast<uint64_t>(s)});
-  Generator gen(*model, std::min(samples, kGenerateSlots), max_len);
+  GenerationEngine gen(*model, std::min(samples, kGenerateSlots), max_len);
   auto results = gen.generate(reqs, opt);
   for (int s = 0; s < samples; ++s) {
     std::string text = tok->decode(results[s].tokens);

@@ -8,7 +8,7 @@
 
 #include "core/thread_pool.h"
 #include "eval/estimators.h"
-#include "rollout/generator.h"
+#include "rollout/engine.h"
 #include "verifiers/registry.h"
 
 namespace r1 {
@@ -73,7 +73,7 @@ SuiteResult Evaluator::run(const SuiteSpec& suite,
     if (opt_.greedy) greedy.push_back({prompt, budget, opt_.seed, i});
   }
   const GenerationOptions gopt(opt_.sampling, opt_.stop, tok_);
-  Generator gen(model_, opt_.slots, max_len);
+  GenerationEngine gen(model_, opt_.slots, max_len);
   const size_t total = sampled.size() + greedy.size();
   size_t done = 0;
   auto tick = [&](size_t) {

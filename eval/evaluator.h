@@ -1,5 +1,5 @@
 // Evaluates a model on suites of tasks: samples K completions per task through the same
-// generation engine as rollouts (rollout/generator.h), verifies them with each task's verifier,
+// generation engine as rollouts (rollout/engine.h), verifies them with each task's verifier,
 // and summarises pass@k, maj@K, format rate, response length and, optionally, greedy pass@1.
 // Reproducible for a seed: completion k of task i samples from stream (seed, i * K + k).
 #pragma once

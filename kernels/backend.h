@@ -3,7 +3,7 @@
 // A Backend<T> is two tables of plain function pointers (ggml's backend idea, in llm.c's
 // pointer-and-shape style):
 //   - Memory: allocate, free, zero, and copy between the host and the backend's own memory.
-//     Every buffer a Model, AdamW, KVCache or Generator owns comes from here; code outside the
+//     Every buffer a Model, AdamW, KVCache or GenerationEngine owns comes from here; code outside the
 //     backend reads or writes such buffers only through upload/download (or the owners' copy
 //     calls built on them), never by dereferencing, unless `host_addressable` says it may.
 //   - Ops<T>: every op those owners run, forward and backward, on pointers into backend memory

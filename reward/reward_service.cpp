@@ -13,41 +13,30 @@
 
 namespace r1 {
 
-struct RewardService::Impl {
-  Context& ctx;
-  Endpoints ep;
-  std::shared_ptr<const RewardFunction> reward;
-  std::string prefix;
-  int threads;
-  std::string id;
-  RolloutLimits limits;
-  RewardServiceStats* stats = nullptr;
-};
-
 RewardService::RewardService(Context& ctx, const Endpoints& endpoints,
                              std::shared_ptr<const RewardFunction> reward,
                              std::string completion_prefix, int threads, std::string id,
                              RolloutLimits limits)
-    : impl_(new Impl{ctx, endpoints, std::move(reward), std::move(completion_prefix),
-                     std::max(1, threads), std::move(id), std::move(limits)}) {
-  impl_->stats = &stats_;
-}
-
-RewardService::~RewardService() = default;
+    : ctx_(ctx),
+      ep_(endpoints),
+      reward_(std::move(reward)),
+      prefix_(std::move(completion_prefix)),
+      threads_(std::max(1, threads)),
+      id_(std::move(id)),
+      limits_(std::move(limits)) {}
 
 void RewardService::run(const std::atomic<bool>& stop) {
-  Impl& s = *impl_;
-  Channel in(s.ctx, SocketKind::Pull, "rollouts", s.ep.rollouts, true,
-             s.ep.channel_options("rollouts"));
-  Channel out(s.ctx, SocketKind::Push, "scored", Endpoints::connect_address(s.ep.scored), false,
-              s.ep.channel_options("scored"));
-  LearnerLink learner(s.ctx, s.ep, "reward", s.id);
+  Channel in(ctx_, SocketKind::Pull, "rollouts", ep_.rollouts, true,
+             ep_.channel_options("rollouts"));
+  Channel out(ctx_, SocketKind::Push, "scored", Endpoints::connect_address(ep_.scored), false,
+              ep_.channel_options("scored"));
+  LearnerLink learner(ctx_, ep_, "reward", id_);
   learner.hello(std::nullopt, 2000);
   auto told_to_stop = [&] { return learner.poll(); };
-  ThreadPool pool(static_cast<size_t>(s.threads));
+  ThreadPool pool(static_cast<size_t>(threads_));
   std::deque<std::future<RolloutGroup>> pending;  // in arrival order; sent when ready
 
-  auto score_group = [&s, this](RolloutGroup g) {
+  auto score_group = [this](RolloutGroup g) {
     const double t0 = steady_seconds();
     Task task;
     std::string bad_task;
@@ -63,7 +52,7 @@ void RewardService::run(const std::atomic<bool>& stop) {
         continue;
       }
       RewardResult r =
-          s.reward->score(task, s.prefix + smp.text, static_cast<int64_t>(smp.tokens.size()));
+          reward_->score(task, prefix_ + smp.text, static_cast<int64_t>(smp.tokens.size()));
       smp.reward = r.reward;
       smp.verifier_error = r.verifier_error;
       smp.correct = r.correct;
@@ -93,13 +82,13 @@ void RewardService::run(const std::atomic<bool>& stop) {
       stats_.samples += g.samples.size();
     }
     // Keep the pool busy but bounded.
-    if (pending.size() >= static_cast<size_t>(4 * s.threads)) {
+    if (pending.size() >= static_cast<size_t>(4 * threads_)) {
       pending.front().wait_for(std::chrono::milliseconds(20));
       continue;
     }
     auto m = in.recv(pending.empty() ? 100 : 2);
     if (in.rejected() > reported_rejects) {
-      log_warn("reward ", s.id, ": rejected ", in.rejected() - reported_rejects,
+      log_warn("reward ", id_, ": rejected ", in.rejected() - reported_rejects,
                " malformed message(s) on the rollouts channel: ", in.last_reject_reason());
       reported_rejects = in.rejected();
     }
@@ -108,7 +97,7 @@ void RewardService::run(const std::atomic<bool>& stop) {
     try {
       g = RolloutGroup::from_message(*m);
       if (g.scored) throw MessageError("already scored");
-      check_rollout_group(g, s.limits);
+      check_rollout_group(g, limits_);
     } catch (const MessageError& e) {
       stats_.bad_messages++;
       in.reject(e.what());  // logged (rate-limited) and reported with the channel's count

@@ -26,15 +26,20 @@ class RewardService {
   // completion_prefix is put back in front of each completion (the part of the assistant turn
   // the prompt already held, e.g. "<think>") so verifiers see the whole answer.
   // `limits`: what a rollout of this run can hold (no reward range: rollouts are unscored).
-  RewardService(Context& ctx, const Endpoints& endpoints, std::shared_ptr<const RewardFunction> reward,
-                std::string completion_prefix, int threads, std::string id, RolloutLimits limits);
-  ~RewardService();
+  RewardService(Context& ctx, const Endpoints& endpoints,
+                std::shared_ptr<const RewardFunction> reward, std::string completion_prefix,
+                int threads, std::string id, RolloutLimits limits);
   void run(const std::atomic<bool>& stop);
   const RewardServiceStats& stats() const { return stats_; }
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  Context& ctx_;
+  Endpoints ep_;
+  std::shared_ptr<const RewardFunction> reward_;
+  std::string prefix_;
+  int threads_;
+  std::string id_;
+  RolloutLimits limits_;
   RewardServiceStats stats_;
 };
 

@@ -12,9 +12,12 @@
 
 #include "core/channel.h"
 #include "core/endpoints.h"
+#include "core/learner_link.h"
+#include "core/rl_messages.h"
 #include "model/chat_template.h"
 #include "model/model.h"
 #include "model/tokenizer.h"
+#include "rollout/engine.h"
 #include "rollout/rollout_config.h"
 
 namespace r1 {
@@ -31,18 +34,45 @@ struct RolloutWorkerStats {
 class RolloutWorker {
  public:
   // `model` supplies the architecture; its weights are replaced by the learner's before use.
-  RolloutWorker(Context& ctx, const Endpoints& endpoints, const RolloutConfig& config, const ChatTemplate& chat,
-                std::unique_ptr<Model<float>> model, std::unique_ptr<Tokenizer> tokenizer, uint64_t run_seed,
-                std::string id);
+  RolloutWorker(Context& ctx, const Endpoints& endpoints, const RolloutConfig& config,
+                const ChatTemplate& chat, std::unique_ptr<Model<float>> model,
+                std::unique_ptr<Tokenizer> tokenizer, uint64_t run_seed, std::string id);
   ~RolloutWorker();
   // Loops until `stop` is set; a batch being sampled when it is set is abandoned.
   void run(const std::atomic<bool>& stop);
   const RolloutWorkerStats& stats() const { return stats_; }
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  void connect();
+  void hello();  // tells the learner which weights version this worker holds
+  // Applies every complete weights version waiting on the channel; waits up to timeout_ms for
+  // the first message.
+  void poll_weights(int timeout_ms);
+  void hold(double seconds, const std::atomic<bool>& stop);  // debug_delay_s
+  bool told_to_stop();  // the learner said "stop"; throws when its heartbeat stopped
+  // Blocks until weights of at least version `v` of learner session `sess` are here (or stop).
+  bool wait_for_version(uint64_t v, uint64_t sess, const std::atomic<bool>& stop);
+  void run_batch(std::vector<TaskAssignment>& batch, const std::atomic<bool>& stop);
+
+  Context& ctx_;
+  Endpoints ep_;
+  RolloutConfig cfg_;
+  ChatTemplate chat_;
+  std::unique_ptr<Model<float>> model_;
+  std::unique_ptr<Tokenizer> tok_;
+  uint64_t seed_;
+  std::string id_;
   RolloutWorkerStats stats_;
+
+  std::unique_ptr<Channel> tasks_, rollouts_, weights_;  // connected by run()
+  std::unique_ptr<LearnerLink> learner_;                 // control channel: hello, stop, heartbeat
+  WeightsAssembler assembler_;                           // sized to the model
+  std::unique_ptr<GenerationEngine> gen_;
+  bool have_weights_ = false;
+  uint64_t version_ = 0, session_ = 0;
+  double last_hello_ = -1e9;
+  bool said_holding_ = false;
+  bool learner_stopped_ = false;
 };
 
 // The sampling stream of completion i of the task at position seq of a run: results depend only

@@ -16,19 +16,21 @@ json none(Rng&) {
 json k_in(Rng& rng, int64_t lo, int64_t hi) {
   return {{"k", rng.range(lo, hi)}};
 }
-int64_t K(const json& k) {
+// Readers of a template's knobs (the parameters drawn once per task, e.g. {"k": 3}) and of
+// one call's arguments (a JSON array).
+int64_t knob_k(const json& k) {
   return k.at("k").get<int64_t>();
 }
-std::string C(const json& k) {
+std::string knob_c(const json& k) {
   return k.at("c").get<std::string>();
 }
-int64_t I(const Args& a, size_t i = 0) {
+int64_t int_arg(const Args& a, size_t i = 0) {
   return a.at(i).get<int64_t>();
 }
-std::string S(const Args& a) {
+std::string str_arg(const Args& a) {
   return a.at(0).get<std::string>();
 }
-std::vector<int64_t> L(const Args& a) {
+std::vector<int64_t> list_arg(const Args& a) {
   return a.at(0).get<std::vector<int64_t>>();
 }
 
@@ -71,26 +73,26 @@ std::vector<PyTemplate> build() {
        [](const json&) { return "The last digit is the remainder of n divided by 10."; },
        [](Rng& r, const json&) { return one(r.range(0, 99999)); },
        {one(0), one(10)},
-       [](const Args& a, const json&) { return json(I(a) % 10); }});
+       [](const Args& a, const json&) { return json(int_arg(a) % 10); }});
   t.push_back({"scale_list",
                1,
                "xs",
                [](Rng& r) { return k_in(r, 2, 9); },
                [](const json& k) {
-                 return cat("returns a new list with every element of xs multiplied by ", K(k),
+                 return cat("returns a new list with every element of xs multiplied by ", knob_k(k),
                             ".");
                },
                [](const json& k) {
-                 return cat("def scale_list(xs):\n    return [x * ", K(k), " for x in xs]\n");
+                 return cat("def scale_list(xs):\n    return [x * ", knob_k(k), " for x in xs]\n");
                },
                [](const json& k) {
-                 return cat("Multiply each element by ", K(k), " in a list comprehension.");
+                 return cat("Multiply each element by ", knob_k(k), " in a list comprehension.");
                },
                [](Rng& r, const json&) { return one(int_list(r, 0, 5, -20, 20)); },
                {one(json::array())},
                [](const Args& a, const json& k) {
                  json out = json::array();
-                 for (int64_t x : L(a)) out.push_back(x * K(k));
+                 for (int64_t x : list_arg(a)) out.push_back(x * knob_k(k));
                  return out;
                }});
   t.push_back({"reverse_string",
@@ -103,30 +105,31 @@ std::vector<PyTemplate> build() {
                [](Rng& r, const json&) { return one(word(r, 2, 9, kLetters)); },
                {one(""), one("a")},
                [](const Args& a, const json&) {
-                 std::string s = S(a);
+                 std::string s = str_arg(a);
                  std::reverse(s.begin(), s.end());
                  return json(s);
                }});
-  t.push_back(
-      {"count_letter",
-       1,
-       "s",
-       [](Rng& r) {
-         return json{{"c", std::string(1, "abcdef"[r.below(6)])}};
-       },
-       [](const json& k) {
-         return cat("returns how many times the letter \"", C(k), "\" occurs in s.");
-       },
-       [](const json& k) {
-         return cat("def count_letter(s):\n    return s.count(\"", C(k), "\")\n");
-       },
-       [](const json& k) { return cat("str.count counts the occurrences of \"", C(k), "\"."); },
-       [](Rng& r, const json&) { return one(word(r, 1, 10, "abcdef")); },
-       {one("")},
-       [](const Args& a, const json& k) {
-         std::string s = S(a);
-         return json(std::count(s.begin(), s.end(), C(k)[0]));
-       }});
+  t.push_back({"count_letter",
+               1,
+               "s",
+               [](Rng& r) {
+                 return json{{"c", std::string(1, "abcdef"[r.below(6)])}};
+               },
+               [](const json& k) {
+                 return cat("returns how many times the letter \"", knob_c(k), "\" occurs in s.");
+               },
+               [](const json& k) {
+                 return cat("def count_letter(s):\n    return s.count(\"", knob_c(k), "\")\n");
+               },
+               [](const json& k) {
+                 return cat("str.count counts the occurrences of \"", knob_c(k), "\".");
+               },
+               [](Rng& r, const json&) { return one(word(r, 1, 10, "abcdef")); },
+               {one("")},
+               [](const Args& a, const json& k) {
+                 std::string s = str_arg(a);
+                 return json(std::count(s.begin(), s.end(), knob_c(k)[0]));
+               }});
   t.push_back({"sum_even",
                1,
                "xs",
@@ -140,7 +143,7 @@ std::vector<PyTemplate> build() {
                {one(json::array())},
                [](const Args& a, const json&) {
                  int64_t s = 0;
-                 for (int64_t x : L(a)) s += x % 2 == 0 ? x : 0;
+                 for (int64_t x : list_arg(a)) s += x % 2 == 0 ? x : 0;
                  return json(s);
                }});
   t.push_back({"span",
@@ -155,44 +158,48 @@ std::vector<PyTemplate> build() {
                [](Rng& r, const json&) { return one(int_list(r, 1, 6, -50, 50)); },
                {one(json::array({7}))},
                [](const Args& a, const json&) {
-                 auto xs = L(a);
+                 auto xs = list_arg(a);
                  return json(*std::max_element(xs.begin(), xs.end()) -
                              *std::min_element(xs.begin(), xs.end()));
                }});
-  t.push_back(
-      {"is_multiple",
-       1,
-       "n",
-       [](Rng& r) { return k_in(r, 2, 9); },
-       [](const json& k) {
-         return cat("returns True if the integer n is divisible by ", K(k), ", else False.");
-       },
-       [](const json& k) { return cat("def is_multiple(n):\n    return n % ", K(k), " == 0\n"); },
-       [](const json& k) { return cat("n is divisible by ", K(k), " when n % ", K(k), " is 0."); },
-       [](Rng& r, const json& k) {
-         // Half the inputs are multiples and half are not, so both answers are tested.
-         int64_t n = r.range(0, 30) * K(k);
-         return one(r.below(2) ? n : n + r.range(1, K(k) - 1));
-       },
-       {one(0)},
-       [](const Args& a, const json& k) { return json(I(a) % K(k) == 0); }});
+  t.push_back({"is_multiple",
+               1,
+               "n",
+               [](Rng& r) { return k_in(r, 2, 9); },
+               [](const json& k) {
+                 return cat("returns True if the integer n is divisible by ", knob_k(k),
+                            ", else False.");
+               },
+               [](const json& k) {
+                 return cat("def is_multiple(n):\n    return n % ", knob_k(k), " == 0\n");
+               },
+               [](const json& k) {
+                 return cat("n is divisible by ", knob_k(k), " when n % ", knob_k(k), " is 0.");
+               },
+               [](Rng& r, const json& k) {
+                 // Half the inputs are multiples and half are not, so both answers are tested.
+                 int64_t n = r.range(0, 30) * knob_k(k);
+                 return one(r.below(2) ? n : n + r.range(1, knob_k(k) - 1));
+               },
+               {one(0)},
+               [](const Args& a, const json& k) { return json(int_arg(a) % knob_k(k) == 0); }});
   t.push_back(
       {"count_above",
        1,
        "xs",
        [](Rng& r) { return k_in(r, 0, 20); },
        [](const json& k) {
-         return cat("returns how many elements of the list xs are greater than ", K(k), ".");
+         return cat("returns how many elements of the list xs are greater than ", knob_k(k), ".");
        },
        [](const json& k) {
-         return cat("def count_above(xs):\n    return sum(1 for x in xs if x > ", K(k), ")\n");
+         return cat("def count_above(xs):\n    return sum(1 for x in xs if x > ", knob_k(k), ")\n");
        },
-       [](const json& k) { return cat("Count the elements x with x > ", K(k), "."); },
+       [](const json& k) { return cat("Count the elements x with x > ", knob_k(k), "."); },
        [](Rng& r, const json&) { return one(int_list(r, 1, 7, 0, 40)); },
        {one(json::array())},
        [](const Args& a, const json& k) {
          int64_t c = 0;
-         for (int64_t x : L(a)) c += x > K(k);
+         for (int64_t x : list_arg(a)) c += x > knob_k(k);
          return json(c);
        }});
   t.push_back({"shout",
@@ -205,7 +212,7 @@ std::vector<PyTemplate> build() {
                [](Rng& r, const json&) { return one(sentence(r, 2)); },
                {one("")},
                [](const Args& a, const json&) {
-                 std::string s = S(a);
+                 std::string s = str_arg(a);
                  for (auto& ch : s)
                    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
                  return json(s + "!");
@@ -223,7 +230,7 @@ std::vector<PyTemplate> build() {
        [](Rng& r, const json&) { return one(word(r, 2, 8, kLetters)); },
        {one("a")},
        [](const Args& a, const json&) {
-         std::string s = S(a);
+         std::string s = str_arg(a);
          return json(std::string{s.front(), s.back()});
        }});
 
@@ -246,7 +253,7 @@ std::vector<PyTemplate> build() {
        [](Rng& r, const json&) { return one(r.range(1, 999999)); },
        {one(0), one(7)},
        [](const Args& a, const json&) {
-         int64_t n = I(a), s = 0;
+         int64_t n = int_arg(a), s = 0;
          for (; n > 0; n /= 10) s += n % 10;
          return json(s);
        }});
@@ -265,7 +272,7 @@ std::vector<PyTemplate> build() {
                {one("")},
                [](const Args& a, const json&) {
                  int64_t c = 0;
-                 for (char ch : S(a)) c += std::string("aeiou").find(ch) != std::string::npos;
+                 for (char ch : str_arg(a)) c += std::string("aeiou").find(ch) != std::string::npos;
                  return json(c);
                }});
   t.push_back({"is_palindrome",
@@ -287,7 +294,7 @@ std::vector<PyTemplate> build() {
                },
                {one(""), one("ab")},
                [](const Args& a, const json&) {
-                 std::string s = S(a);
+                 std::string s = str_arg(a);
                  return json(std::equal(s.begin(), s.end(), s.rbegin()));
                }});
   t.push_back(
@@ -296,20 +303,20 @@ std::vector<PyTemplate> build() {
        "xs",
        [](Rng& r) { return k_in(r, 0, 20); },
        [](const json& k) {
-         return cat("returns the elements of the list xs that are greater than ", K(k),
+         return cat("returns the elements of the list xs that are greater than ", knob_k(k),
                     ", in order.");
        },
        [](const json& k) {
-         return cat("def keep_above(xs):\n    out = []\n    for x in xs:\n        if x > ", K(k),
-                    ":\n            out.append(x)\n    return out\n");
+         return cat("def keep_above(xs):\n    out = []\n    for x in xs:\n        if x > ",
+                    knob_k(k), ":\n            out.append(x)\n    return out\n");
        },
-       [](const json& k) { return cat("Loop over xs and keep each x with x > ", K(k), "."); },
+       [](const json& k) { return cat("Loop over xs and keep each x with x > ", knob_k(k), "."); },
        [](Rng& r, const json&) { return one(int_list(r, 1, 7, 0, 40)); },
        {one(json::array())},
        [](const Args& a, const json& k) {
          json out = json::array();
-         for (int64_t x : L(a))
-           if (x > K(k)) out.push_back(x);
+         for (int64_t x : list_arg(a))
+           if (x > knob_k(k)) out.push_back(x);
          return out;
        }});
   t.push_back(
@@ -330,7 +337,7 @@ std::vector<PyTemplate> build() {
        [](const Args& a, const json&) {
          json out = json::array();
          int64_t s = 0;
-         for (int64_t x : L(a)) out.push_back(s += x);
+         for (int64_t x : list_arg(a)) out.push_back(s += x);
          return out;
        }});
   t.push_back({"factorial",
@@ -347,7 +354,7 @@ std::vector<PyTemplate> build() {
                {one(0), one(1)},
                [](const Args& a, const json&) {
                  int64_t f = 1;
-                 for (int64_t i = 2; i <= I(a); ++i) f *= i;
+                 for (int64_t i = 2; i <= int_arg(a); ++i) f *= i;
                  return json(f);
                }});
   t.push_back(
@@ -357,17 +364,19 @@ std::vector<PyTemplate> build() {
        [](Rng& r) {
          return json{{"c", std::string(1, "abcde"[r.below(5)])}};
        },
-       [](const json& k) { return cat("returns the string s with every \"", C(k), "\" removed."); },
        [](const json& k) {
-         return cat("def remove_letter(s):\n    return s.replace(\"", C(k), "\", \"\")\n");
+         return cat("returns the string s with every \"", knob_c(k), "\" removed.");
        },
-       [](const json& k) { return cat("Replace \"", C(k), "\" by the empty string."); },
+       [](const json& k) {
+         return cat("def remove_letter(s):\n    return s.replace(\"", knob_c(k), "\", \"\")\n");
+       },
+       [](const json& k) { return cat("Replace \"", knob_c(k), "\" by the empty string."); },
        [](Rng& r, const json&) { return one(word(r, 1, 10, "abcdefg")); },
        {one("")},
        [](const Args& a, const json& k) {
-         std::string s = S(a), out;
+         std::string s = str_arg(a), out;
          for (char ch : s)
-           if (ch != C(k)[0]) out += ch;
+           if (ch != knob_c(k)[0]) out += ch;
          return json(out);
        }});
   t.push_back(
@@ -376,26 +385,26 @@ std::vector<PyTemplate> build() {
        "s",
        [](Rng& r) { return k_in(r, 1, 25); },
        [](const json& k) {
-         return cat("returns s with each lowercase letter moved ", K(k),
+         return cat("returns s with each lowercase letter moved ", knob_k(k),
                     " places forward in the alphabet (z wraps to a); other characters stay.");
        },
        [](const json& k) {
          return cat(
              "def caesar(s):\n    out = \"\"\n    for ch in s:\n        if \"a\" <= ch <= \"z\":\n"
              "            ch = chr((ord(ch) - 97 + ",
-             K(k),
+             knob_k(k),
              ") % 26 + 97)\n        out += ch\n"
              "    return out\n");
        },
        [](const json& k) {
-         return cat("Shift each letter with chr((ord(ch) - 97 + ", K(k), ") % 26 + 97).");
+         return cat("Shift each letter with chr((ord(ch) - 97 + ", knob_k(k), ") % 26 + 97).");
        },
        [](Rng& r, const json&) { return one(sentence(r, 2)); },
        {one(""), one("xyz")},
        [](const Args& a, const json& k) {
-         std::string s = S(a);
+         std::string s = str_arg(a);
          for (auto& ch : s) {
-           if (ch >= 'a' && ch <= 'z') ch = static_cast<char>((ch - 'a' + K(k)) % 26 + 'a');
+           if (ch >= 'a' && ch <= 'z') ch = static_cast<char>((ch - 'a' + knob_k(k)) % 26 + 'a');
          }
          return json(s);
        }});
@@ -417,7 +426,7 @@ std::vector<PyTemplate> build() {
        [](const Args& a, const json&) {
          json out = json::array();
          std::set<int64_t> seen;
-         for (int64_t x : L(a))
+         for (int64_t x : list_arg(a))
            if (seen.insert(x).second) out.push_back(x);
          return out;
        }});
@@ -445,7 +454,7 @@ std::vector<PyTemplate> build() {
                {one(json::array())},
                [](const Args& a, const json& k) {
                  json out = json::array();
-                 for (int64_t x : L(a)) {
+                 for (int64_t x : list_arg(a)) {
                    out.push_back(
                        std::min(std::max(x, k["lo"].get<int64_t>()), k["hi"].get<int64_t>()));
                  }
@@ -469,7 +478,7 @@ std::vector<PyTemplate> build() {
                [](Rng& r, const json&) { return one(r.range(1, 100)); },
                {one(15), one(9), one(10), one(7)},
                [](const Args& a, const json&) {
-                 int64_t n = I(a);
+                 int64_t n = int_arg(a);
                  return json(n % 15 == 0  ? "FizzBuzz"
                              : n % 3 == 0 ? "Fizz"
                              : n % 5 == 0 ? "Buzz"
@@ -495,7 +504,7 @@ std::vector<PyTemplate> build() {
                {one(0), one(1)},
                [](const Args& a, const json&) {
                  int64_t x = 0, y = 1;
-                 for (int64_t i = 0; i < I(a); ++i) {
+                 for (int64_t i = 0; i < int_arg(a); ++i) {
                    int64_t z = x + y;
                    x = y;
                    y = z;
@@ -519,7 +528,7 @@ std::vector<PyTemplate> build() {
        {one(0), one(1), one(2)},
        [](const Args& a, const json&) {
          int64_t c = 0;
-         for (int64_t m = 2; m <= I(a); ++m) {
+         for (int64_t m = 2; m <= int_arg(a); ++m) {
            int64_t d = 2;
            while (d * d <= m && m % d != 0) ++d;
            c += d * d > m;
@@ -545,7 +554,7 @@ std::vector<PyTemplate> build() {
                },
                {json::array({7, 7}), json::array({1, 9})},
                [](const Args& a, const json&) {
-                 int64_t x = I(a, 0), y = I(a, 1);
+                 int64_t x = int_arg(a, 0), y = int_arg(a, 1);
                  while (y) {
                    int64_t z = x % y;
                    x = y;
@@ -579,7 +588,7 @@ std::vector<PyTemplate> build() {
        },
        {one(""), one("a")},
        [](const Args& a, const json&) {
-         std::string s = S(a), out;
+         std::string s = str_arg(a), out;
          for (size_t i = 0; i < s.size();) {
            size_t j = i;
            while (j < s.size() && s[j] == s[i]) ++j;
@@ -606,34 +615,34 @@ std::vector<PyTemplate> build() {
        },
        {one(json::array({5, 5, 3})), one(json::array({1, 2}))},
        [](const Args& a, const json&) {
-         auto xs = L(a);
+         auto xs = list_arg(a);
          std::set<int64_t> s(xs.begin(), xs.end());
          return json(*std::next(s.rbegin()));
        }});
-  t.push_back(
-      {"rotate_left",
-       3,
-       "xs",
-       [](Rng& r) { return k_in(r, 1, 4); },
-       [](const json& k) {
-         return cat("returns the list xs rotated left by ", K(k),
-                    " places, cycling if xs is shorter; [] stays [].");
-       },
-       [](const json& k) {
-         return cat("def rotate_left(xs):\n    if not xs:\n        return []\n    k = ", K(k),
-                    " % len(xs)\n    return xs[k:] + xs[:k]\n");
-       },
-       [](const json& k) {
-         return cat("Reduce ", K(k), " modulo len(xs), then join xs[k:] and xs[:k].");
-       },
-       [](Rng& r, const json&) { return one(int_list(r, 1, 6, 0, 9)); },
-       {one(json::array()), one(json::array({4}))},
-       [](const Args& a, const json& k) {
-         auto xs = L(a);
-         if (!xs.empty())
-           std::rotate(xs.begin(), xs.begin() + K(k) % static_cast<int64_t>(xs.size()), xs.end());
-         return json(xs);
-       }});
+  t.push_back({"rotate_left",
+               3,
+               "xs",
+               [](Rng& r) { return k_in(r, 1, 4); },
+               [](const json& k) {
+                 return cat("returns the list xs rotated left by ", knob_k(k),
+                            " places, cycling if xs is shorter; [] stays [].");
+               },
+               [](const json& k) {
+                 return cat("def rotate_left(xs):\n    if not xs:\n        return []\n    k = ",
+                            knob_k(k), " % len(xs)\n    return xs[k:] + xs[:k]\n");
+               },
+               [](const json& k) {
+                 return cat("Reduce ", knob_k(k), " modulo len(xs), then join xs[k:] and xs[:k].");
+               },
+               [](Rng& r, const json&) { return one(int_list(r, 1, 6, 0, 9)); },
+               {one(json::array()), one(json::array({4}))},
+               [](const Args& a, const json& k) {
+                 auto xs = list_arg(a);
+                 if (!xs.empty())
+                   std::rotate(xs.begin(), xs.begin() + knob_k(k) % static_cast<int64_t>(xs.size()),
+                               xs.end());
+                 return json(xs);
+               }});
   t.push_back(
       {"collatz_steps",
        3,
@@ -653,7 +662,7 @@ std::vector<PyTemplate> build() {
        [](Rng& r, const json&) { return one(r.range(2, 100)); },
        {one(1), one(2)},
        [](const Args& a, const json&) {
-         int64_t n = I(a), steps = 0;
+         int64_t n = int_arg(a), steps = 0;
          for (; n != 1; ++steps) n = n % 2 == 0 ? n / 2 : 3 * n + 1;
          return json(steps);
        }});
@@ -675,7 +684,7 @@ std::vector<PyTemplate> build() {
                [](Rng& r, const json&) { return one(sentence(r, 4)); },
                {one("a")},
                [](const Args& a, const json&) {
-                 std::string s = S(a);
+                 std::string s = str_arg(a);
                  for (size_t i = 0; i < s.size(); ++i) {
                    if (i == 0 || s[i - 1] == ' ')
                      s[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[i])));
@@ -698,7 +707,7 @@ std::vector<PyTemplate> build() {
                [](Rng& r, const json&) { return one(int_list(r, 2, 7, -10, 30)); },
                {one(json::array()), one(json::array({3}))},
                [](const Args& a, const json&) {
-                 auto xs = L(a);
+                 auto xs = list_arg(a);
                  json out = json::array();
                  for (size_t i = 0; i + 1 < xs.size(); ++i) out.push_back(xs[i] + xs[i + 1]);
                  return out;
@@ -716,7 +725,7 @@ std::vector<PyTemplate> build() {
                [](Rng& r, const json&) { return one(r.range(2, 1000)); },
                {one(0), one(1)},
                [](const Args& a, const json&) {
-                 int64_t n = I(a);
+                 int64_t n = int_arg(a);
                  std::string s;
                  do {
                    s.insert(s.begin(), static_cast<char>('0' + n % 2));
@@ -743,7 +752,7 @@ std::vector<PyTemplate> build() {
        [](Rng& r, const json&) { return one(sentence(r, 4)); },
        {one("ab cd")},
        [](const Args& a, const json&) {
-         std::string s = S(a), best, w;
+         std::string s = str_arg(a), best, w;
          for (size_t i = 0; i <= s.size(); ++i) {
            if (i == s.size() || s[i] == ' ') {
              if (w.size() > best.size()) best = w;

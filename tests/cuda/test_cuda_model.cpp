@@ -17,7 +17,7 @@
 #include "kernels/cuda/device.h"
 #include "learner/optimizer.h"
 #include "model/model.h"
-#include "rollout/generator.h"
+#include "rollout/engine.h"
 #include "tests/common/model_test_util.h"
 
 using namespace r1;
@@ -103,7 +103,7 @@ TEST(CudaModel, GreedyDecodingGivesTheCpuTokens) {
   auto generate = [&](const Backend<float>& be) {
     Model<float> m(cfg, be);
     m.init_weights(5);
-    Generator g(m, 16, 80);
+    GenerationEngine g(m, 16, 80);
     return g.generate(reqs, opt);
   };
   const auto cpu = generate(cpu_backend<float>());

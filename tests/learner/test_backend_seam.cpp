@@ -12,7 +12,7 @@
 #include "model/checkpoint.h"
 #include "model/kv_cache.h"
 #include "model/model.h"
-#include "rollout/generator.h"
+#include "rollout/engine.h"
 #include "tests/common/guarded_backend.h"
 #include "tests/common/model_test_util.h"
 
@@ -139,7 +139,7 @@ TEST(BackendSeam, GenerationAndCheckpointsTouchOnlyBackendMemory) {
   auto run = [&](const Backend<float>& be) {
     Model<float> m(cfg, be);
     m.init_weights(21);
-    Generator gen(m, 3, 48);
+    GenerationEngine gen(m, 3, 48);
     return gen.generate(reqs, opt);
   };
   auto cpu = run(cpu_backend<float>());

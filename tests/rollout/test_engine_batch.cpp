@@ -1,4 +1,4 @@
-// The generator's promise (rollout/generator.h): a request's completion depends only on its
+// The generation engine's promise (rollout/engine.h): a request's completion depends only on its
 // prompt and its own RNG stream, not on which other requests share the batch, their order, or
 // the number of cache slots. Continuous batching refills slots mid-flight, so this is what
 // makes a rollout reproducible whatever the load.
@@ -6,7 +6,7 @@
 
 #include "model/config.h"
 #include "model/model.h"
-#include "rollout/generator.h"
+#include "rollout/engine.h"
 
 using namespace r1;
 
@@ -14,7 +14,7 @@ namespace {
 
 std::vector<GenerationResult> run(Model<float>& model, int slots,
                                   const std::vector<GenerationRequest>& reqs) {
-  Generator gen(model, slots, 96);
+  GenerationEngine gen(model, slots, 96);
   GenerationOptions opt;
   opt.sampling.temperature = 1.0;
   opt.sampling.top_k = 40;

@@ -6,7 +6,7 @@
 
 #include "model/config.h"
 #include "model/model.h"
-#include "rollout/generator.h"
+#include "rollout/engine.h"
 
 using namespace r1;
 
@@ -14,7 +14,7 @@ TEST(GeneratorCancel, EndsAfterTheCurrentForwardAndFreesTheSlots) {
   ModelConfig c = ModelConfig::load(std::string(R1_SOURCE_DIR) + "/configs/models/tiny-moe.json");
   Model<float> model(c);
   model.init_weights(1);
-  Generator gen(model, 2, 200);
+  GenerationEngine gen(model, 2, 200);
   std::atomic<bool> cancel{false};
   GenerationOptions opt;
   opt.cancel = &cancel;

@@ -1,4 +1,4 @@
-#include "rollout/generator.h"
+#include "rollout/engine.h"
 
 #include <algorithm>
 #include <chrono>
@@ -8,7 +8,7 @@
 
 namespace r1 {
 
-Generator::Generator(Model<float>& model, int slots, int max_len)
+GenerationEngine::GenerationEngine(Model<float>& model, int slots, int max_len)
     : model_(model),
       cache_(model.config(), slots, max_len, model.backend()),
       logits_(model.backend().mem) {}
@@ -40,9 +40,9 @@ GenerationOptions::GenerationOptions(const SamplingParams& sampling_,
   if (tok.eos_id() >= 0) stop_tokens.push_back(tok.eos_id());
 }
 
-std::vector<GenerationResult> Generator::generate(const std::vector<GenerationRequest>& requests,
-                                                  const GenerationOptions& opt,
-                                                  const std::function<void(size_t)>& on_done) {
+std::vector<GenerationResult> GenerationEngine::generate(
+    const std::vector<GenerationRequest>& requests, const GenerationOptions& opt,
+    const std::function<void(size_t)>& on_done) {
   opt.sampling.validate("sampling");
   if (!opt.stop_strings.empty() && !opt.tokenizer) fail("generate: stop strings need a tokenizer");
   size_t longest_stop = 0;

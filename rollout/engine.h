@@ -54,10 +54,10 @@ struct GenerationStats {
   double seconds = 0;
 };
 
-class Generator {
+class GenerationEngine {
  public:
   // `slots` sequences decode together; each holds up to `max_len` tokens (prompt + completion).
-  Generator(Model<float>& model, int slots, int max_len);
+  GenerationEngine(Model<float>& model, int slots, int max_len);
 
   // Runs all requests; results are in request order. `on_done` (optional) is called as each
   // request finishes, with its index.
