@@ -8,8 +8,6 @@
 
 namespace r1 {
 
-int bench_rl(int argc, char** argv);  // apps/bench_rl.cpp: it runs the roles, so it lives with them
-
 namespace {
 struct Bench {
   const char* name;
@@ -29,13 +27,16 @@ int cmd_bench(int argc, char** argv) {
   auto list = [] {
     std::string s;
     for (const auto& b : kBenches) {
-      if (b.fn) s += cat("  ", b.name, std::string(12 - std::string(b.name).size(), ' '), b.summary, "\n");
+      if (b.fn)
+        s += cat("  ", b.name, std::string(12 - std::string(b.name).size(), ' '), b.summary, "\n");
     }
     return s;
   };
   if (argc < 1 || std::string(argv[0]) == "--help" || std::string(argv[0]) == "-h") {
-    std::printf("usage: r1 bench <what> [flags]\n\nbenchmarks:\n%s\n`r1 bench <what> --help` lists its flags.\n",
-                list().c_str());
+    std::printf(
+        "usage: r1 bench <what> [flags]\n\nbenchmarks:\n%s\n`r1 bench <what> --help` lists its "
+        "flags.\n",
+        list().c_str());
     return argc < 1 ? 2 : 0;
   }
   for (const auto& b : kBenches) {

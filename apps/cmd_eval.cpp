@@ -2,7 +2,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "apps/args.h"
+#include "core/args.h"
 #include "apps/commands.h"
 #include "apps/memory_flag.h"
 #include "core/fs.h"

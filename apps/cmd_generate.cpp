@@ -1,7 +1,7 @@
 // r1 generate: sample completions from a checkpoint.
 #include <cstdio>
 
-#include "apps/args.h"
+#include "core/args.h"
 #include "apps/commands.h"
 #include "apps/memory_flag.h"
 #include "core/fs.h"

@@ -1,7 +1,7 @@
 // r1 init: a freshly initialised model checkpoint.
 #include <cstdio>
 
-#include "apps/args.h"
+#include "core/args.h"
 #include "apps/commands.h"
 #include "core/log.h"
 #include "model/byte_tokenizer.h"

@@ -18,11 +18,11 @@
 #include <cmath>
 #include <cstdio>
 
-#include "apps/args.h"
+#include "core/args.h"
 #include "apps/commands.h"
 #include "apps/memory_flag.h"
-#include "apps/run_memory.h"
-#include "apps/roles.h"
+#include "run/run_memory.h"
+#include "run/roles.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "eval/eval_memory.h"
@@ -108,6 +108,7 @@ int cmd_pipeline(int argc, char** argv) {
     }
     rl_j["model"] = model;
   }
+  load_run_plugins(rl_j, where(path, "rl"));  // the RL stage starts here: its plugins too
   if (!file_exists(join_path(sft_dir, "final/config.json"))) {
     // RunConfig checks that model.init exists; until SFT has run, check the rest against the
     // SFT's own starting point instead.

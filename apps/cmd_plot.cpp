@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "apps/args.h"
+#include "core/args.h"
 #include "apps/commands.h"
 #include "core/fs.h"
 #include "core/json.h"

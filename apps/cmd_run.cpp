@@ -3,11 +3,11 @@
 #include <thread>
 #include <vector>
 
-#include "apps/args.h"
+#include "core/args.h"
 #include "apps/commands.h"
 #include "apps/memory_flag.h"
-#include "apps/run_memory.h"
-#include "apps/roles.h"
+#include "run/run_memory.h"
+#include "run/roles.h"
 #include "core/log.h"
 #include "learner/run_checkpoint.h"
 

@@ -1,7 +1,7 @@
 // r1 sft: cold-start supervised fine-tuning (learner/sft.h).
 #include <cstdio>
 
-#include "apps/args.h"
+#include "core/args.h"
 #include "apps/commands.h"
 #include "apps/memory_flag.h"
 #include "learner/sft.h"

@@ -2,7 +2,7 @@
 #include <cstdio>
 #include <string>
 
-#include "apps/args.h"
+#include "core/args.h"
 #include "apps/commands.h"
 #include "core/error.h"
 #include "tasks/datasets.h"

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "apps/args.h"
+#include "core/args.h"
 #include "apps/commands.h"
 #include "core/json.h"
 #include "core/line_reader.h"

@@ -4,7 +4,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "apps/args.h"
+#include "core/args.h"
 #include "apps/commands.h"
 #include "core/fs.h"
 #include "reward/reward_function.h"

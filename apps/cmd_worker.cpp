@@ -1,20 +1,24 @@
 // r1 worker: one role of an RL run as its own process, over tcp:// or ipc:// channels.
 #include <cstdio>
 
-#include "apps/args.h"
 #include "apps/commands.h"
 #include "apps/memory_flag.h"
-#include "apps/run_memory.h"
-#include "apps/roles.h"
+#include "core/args.h"
 #include "core/log.h"
+#include "run/roles.h"
+#include "run/run_memory.h"
 
 namespace r1 {
 
 int cmd_worker(int argc, char** argv) {
-  Args args("worker", "Run one role of an RL run as its own process (multi-process and multi-host runs).");
+  Args args("worker",
+            "Run one role of an RL run as its own process (multi-process and multi-host runs).");
   args.required("role", "ROLE", "learner, rollout or reward")
-      .required("config", "FILE", "run config; its \"transport\" endpoints must be tcp:// or ipc://")
-      .opt("connect", "HOST", "host of the learner and reward service (rewrites the tcp:// endpoints this role connects to)")
+      .required("config", "FILE",
+                "run config; its \"transport\" endpoints must be tcp:// or ipc://")
+      .opt("connect", "HOST",
+           "host of the learner and reward service (rewrites the tcp:// endpoints this role "
+           "connects to)")
       .opt("id", "NAME", "worker name in logs and metrics (default: <role>-<pid>)")
       .opt("out", "DIR", "learner: run folder (overrides the config's \"out\")")
       .flag("resume", "learner: continue from the newest checkpoint")
@@ -38,46 +42,21 @@ int cmd_worker(int argc, char** argv) {
   const double wait_s = args.number("wait");
   RunConfig cfg = RunConfig::load(args.str("config"));
   if (cfg.transport.any_inproc()) {
-    fail(cfg.path, ": field 'transport': inproc:// endpoints only work inside one process (r1 run); give tcp:// or ipc:// "
+    fail(cfg.path,
+         ": field 'transport': inproc:// endpoints only work inside one process (r1 run); give "
+         "tcp:// or ipc:// "
          "endpoints for r1 worker");
   }
   check_run_memory(cfg, role);
-  Endpoints ep = cfg.transport;
-  if (args.has("connect")) ep = ep.with_host(args.str("connect"));
-  const std::string id = args.has("id") ? args.str("id") : cat(role, "-", ::getpid());
+  RoleLaunch launch;
+  launch.role = role;
+  launch.id = args.has("id") ? args.str("id") : cat(role, "-", ::getpid());
+  if (args.has("connect")) launch.connect_host = args.str("connect");
+  if (args.has("out")) launch.out = args.str("out");
+  launch.resume = args.on("resume");
+  launch.wait_s = wait_s;
   install_stop_handlers();
-  Context ctx;
-
-  if (role == "learner") {
-    load_transport_keys(ep, true, wait_s);
-    const std::string dir = prepare_run_dir(cfg, args.has("out") ? args.str("out") : "", args.on("resume"));
-    Endpoints bound = cfg.transport;  // the learner binds the addresses as configured
-    bound.keys = ep.keys;
-    Learner learner(ctx, bound, make_learner_setup(cfg, dir, args.on("resume")));
-    int64_t last = learner.run(stop_requested());
-    if (!learner.finished()) {
-      log_info("learner stopped at step ", last, " (", dir, "); continue with --resume");
-      return 130;
-    }
-    std::printf("learner finished at step %lld (%s)\n", static_cast<long long>(last), dir.c_str());
-    return 0;
-  }
-  if (role == "reward") {
-    wait_reachable("scored", ep.scored, wait_s);
-    wait_reachable("control", ep.control, wait_s);
-    load_transport_keys(ep, false, wait_s);  // the learner that binds those made it
-    auto service = make_reward_service(ctx, cfg, ep, id);
-    service->run(stop_requested());
-    return 0;
-  }
-  wait_reachable("tasks", ep.tasks, wait_s);
-  wait_reachable("rollouts", ep.rollouts, wait_s);
-  wait_reachable("weights", ep.weights, wait_s);
-  load_transport_keys(ep, false, wait_s);
-  auto worker = make_rollout_worker(ctx, cfg, ep, id);
-  worker->run(stop_requested());
-  log_info(id, ": stopped after ", worker->stats().groups_sent.load(), " groups");
-  return 0;
+  return run_role(cfg, launch);
 }
 
 }  // namespace r1

@@ -1,7 +1,7 @@
 // --max-memory-gb, for the commands that build models: the memory limit that estimates of what
 // a config needs are checked against (core/memory_limit.h) before anything big is allocated.
 #pragma once
-#include "apps/args.h"
+#include "core/args.h"
 
 namespace r1 {
 

@@ -7,5 +7,6 @@ namespace r1 {
 int bench_model(int argc, char** argv);      // bench/bench_model.cpp
 int bench_verifiers(int argc, char** argv);  // bench/bench_verifiers.cpp
 int bench_tokenizer(int argc, char** argv);  // bench/bench_tokenizer.cpp
+int bench_rl(int argc, char** argv);         // bench/bench_rl.cpp
 
 }  // namespace r1

@@ -8,7 +8,7 @@
 
 #include <cstdio>
 
-#include "apps/args.h"
+#include "core/args.h"
 #include "bench/bench.h"
 #include "bench/bench_util.h"
 #include "bench/model_flops.h"

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <thread>
 
-#include "apps/args.h"
+#include "core/args.h"
 #include "bench/bench.h"
 #include "bench/bench_util.h"
 #include "core/json.h"

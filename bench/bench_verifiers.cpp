@@ -15,7 +15,7 @@
 #include <future>
 #include <thread>
 
-#include "apps/args.h"
+#include "core/args.h"
 #include "bench/bench.h"
 #include "bench/bench_util.h"
 #include "core/json.h"

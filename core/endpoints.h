@@ -54,7 +54,8 @@ struct Endpoints {
   json to_json() const;
   // tcp://*:5555 style bind addresses become tcp://HOST:5555 for connecting roles.
   Endpoints with_host(const std::string& host) const;
-  // The address a connecting role uses for a bound endpoint ("tcp://*:5555" -> "tcp://127.0.0.1:5555").
+  // The address a connecting role uses for a bound endpoint ("tcp://*:5555" ->
+  // "tcp://127.0.0.1:5555").
   static std::string connect_address(const std::string& endpoint);
   bool any_inproc() const;
   // curve is on and some channel is tcp://.
@@ -66,5 +67,14 @@ struct Endpoints {
   // curve on, the keys. Callers add their own (HWMs, identity) on top.
   ChannelOptions channel_options(const std::string& name) const;
 };
+
+// Loads the run's CurveZMQ keys into `ep` when its tcp:// channels need them.
+// The learner creates the key file if missing (create); other roles wait up to wait_s seconds for
+// it to appear, then fail naming the file.
+void load_transport_keys(Endpoints& ep, bool create, double wait_s);
+
+// Waits until a tcp:// or ipc:// endpoint that another process binds accepts connections, for
+// up to wait_s seconds; throws naming the channel and endpoint if it never does.
+void wait_reachable(const std::string& channel, const std::string& endpoint, double wait_s);
 
 }  // namespace r1

@@ -41,6 +41,23 @@ TEST(CliRun, BadFieldsAreNamedAndNothingIsWritten) {
   }
 }
 
+// A run config's "verifier_plugins" are loaded where the run starts (run/run_config.h), so
+// its reward can name their verifiers; without the plugin, the same name is an unknown verifier.
+TEST(CliRun, VerifierPluginsLoadWhereTheRunStarts) {
+  TempDir d("cli_run_plugin");
+  const json caseless = {
+      {"reward", {{"components", {{"correctness", {{"verifier", "caseless"}, {"weight", 1.0}}}}}}},
+      {"learner", {{"steps", 1}, {"batch_groups", 2}}}};
+  json cfg = ci_config(caseless);
+  cfg["verifier_plugins"] = {R1_EXAMPLE_PLUGIN};
+  auto r = run_with(d, cfg);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(read_metrics(d.file("run")).size(), 1u) << r.out;
+  auto without = run_with(d, ci_config(caseless), "--out " + d.file("run2"));
+  EXPECT_NE(without.code, 0);
+  EXPECT_NE(without.out.find("unknown verifier 'caseless'"), std::string::npos) << without.out;
+}
+
 // Values that pass each section's own checks but could never make a step (every task rejected
 // by the workers, a batch that can never be gathered, more threads than a process can start, a
 // step count that wraps) are refused up front, naming the file and the field. `timeout` turns a

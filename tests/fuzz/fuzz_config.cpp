@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string>
 
-#include "apps/run_config.h"
+#include "run/run_config.h"
 #include "core/json.h"
 #include "eval/suite.h"
 #include "learner/sft_config.h"

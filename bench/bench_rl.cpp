@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "apps/args.h"
-#include "apps/roles.h"
+#include "core/args.h"
+#include "run/roles.h"
 #include "core/log.h"
 #include "rollout/engine.h"
 #include "tasks/task_source.h"

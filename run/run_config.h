@@ -33,10 +33,11 @@
 namespace r1 {
 
 struct ModelSpec {
-  std::string init;         // a checkpoint folder, or
-  std::string config;       // a model config for a fresh model ...
-  uint64_t init_seed = 0;   // ... initialised with this seed
-  std::string device = "cpu";  // where the roles run the model unless learner.device / rollout.device say
+  std::string init;        // a checkpoint folder, or
+  std::string config;      // a model config for a fresh model ...
+  uint64_t init_seed = 0;  // ... initialised with this seed
+  std::string device =
+      "cpu";  // where the roles run the model unless learner.device / rollout.device say
 };
 
 struct RunConfig {
@@ -54,9 +55,12 @@ struct RunConfig {
   Endpoints transport;
   std::vector<std::string> verifier_plugins;
 
-  // Loads plugins (so verifier names can be checked) and parses every section.
+  // Where a run starts in a process (r1 run, r1 worker, r1 bench rl): reads the file, loads the
+  // verifier plugins it names (load_run_plugins), then parses it.
   static RunConfig load(const std::string& path);
-  // The same from JSON already read; `where` names it in errors.
+  // Parses and checks every section of JSON already read; `where` names it in errors. Loads
+  // nothing: the verifiers the reward section names must be registered already (built in, or
+  // from plugins loaded by load_run_plugins).
   static RunConfig from_json(const json& j, const std::string& where);
   json resolved() const;
 
@@ -69,5 +73,10 @@ struct RunConfig {
   // Just the architecture (for rollout workers, whose weights come from the learner).
   ModelConfig model_config() const;
 };
+
+// Loads the verifier plugins a run config names ("verifier_plugins": paths of shared
+// libraries) into this process, so that its reward section may name their verifiers. Loading
+// a plugin twice is a no-op.
+void load_run_plugins(const json& run_config, const std::string& where);
 
 }  // namespace r1

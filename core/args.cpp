@@ -1,4 +1,4 @@
-#include "apps/args.h"
+#include "core/args.h"
 
 #include <cerrno>
 #include <cmath>

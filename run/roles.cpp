@@ -1,17 +1,12 @@
-#include "apps/roles.h"
-
-
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
+#include "run/roles.h"
 
 #include <chrono>
-#include <tuple>
-#include <mutex>
 #include <filesystem>
+#include <mutex>
 #include <thread>
+#include <tuple>
+
+#include <cstdio>
 
 #include "core/fs.h"
 #include "core/log.h"
@@ -26,7 +21,9 @@ std::string prepare_run_dir(const RunConfig& cfg, const std::string& out, bool r
   bool has_ckpt = !list_checkpoints(dir).empty();
   if (resume && !has_ckpt) fail(dir, ": --resume, but the run folder has no checkpoint");
   if (!resume && has_ckpt) {
-    fail(dir, ": the run folder already holds checkpoints; pass --resume to continue it, or choose another --out");
+    fail(dir,
+         ": the run folder already holds checkpoints; pass --resume to continue it, or choose "
+         "another --out");
   }
   make_dirs(dir);
   if (resume) {
@@ -56,23 +53,25 @@ LearnerSetup make_learner_setup(const RunConfig& cfg, const std::string& run_dir
   s.resume = resume;
   std::tie(s.reward_min, s.reward_max) = reward_range(cfg.reward);
   if (s.tokenizer->vocab_size() > s.model->config().vocab_size) {
-    fail(cfg.path, ": the tokenizer has ", s.tokenizer->vocab_size(), " tokens, the model's vocab_size is ",
-         s.model->config().vocab_size);
+    fail(cfg.path, ": the tokenizer has ", s.tokenizer->vocab_size(),
+         " tokens, the model's vocab_size is ", s.model->config().vocab_size);
   }
   return s;
 }
 
-std::unique_ptr<RolloutWorker> make_rollout_worker(Context& ctx, const RunConfig& cfg, const Endpoints& ep,
-                                                   const std::string& id, int index) {
+std::unique_ptr<RolloutWorker> make_rollout_worker(Context& ctx, const RunConfig& cfg,
+                                                   const Endpoints& ep, const std::string& id,
+                                                   int index) {
   // Weights arrive from the learner; only the architecture matters here.
   auto model = std::make_unique<Model<float>>(cfg.model_config(), cfg.rollout_backend());
   RolloutConfig rc = cfg.rollout;
   if (rc.debug_slow_workers > 0 && index >= rc.debug_slow_workers) rc.debug_delay_s = 0;
-  return std::make_unique<RolloutWorker>(ctx, ep, rc, cfg.chat, std::move(model), cfg.tokenizer(), cfg.seed, id);
+  return std::make_unique<RolloutWorker>(ctx, ep, rc, cfg.chat, std::move(model), cfg.tokenizer(),
+                                         cfg.seed, id);
 }
 
-std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig& cfg, const Endpoints& ep,
-                                                   const std::string& id) {
+std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig& cfg,
+                                                   const Endpoints& ep, const std::string& id) {
   auto reward = std::make_shared<const RewardFunction>(cfg.reward);
   const ModelConfig mc = cfg.model_config();
   RolloutLimits limits;
@@ -80,11 +79,10 @@ std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig
   limits.vocab_size = mc.vocab_size;
   limits.max_new_tokens = cfg.rollout.max_new_tokens;
   limits.max_positions = mc.max_position_embeddings;
-  limits.decode = [tok = std::shared_ptr<const Tokenizer>(cfg.tokenizer())](const std::vector<int32_t>& ids) {
-    return tok->decode(ids);
-  };
-  return std::make_unique<RewardService>(ctx, ep, std::move(reward), cfg.chat.completion_prefix, cfg.reward_threads,
-                                         id, std::move(limits));
+  limits.decode = [tok = std::shared_ptr<const Tokenizer>(cfg.tokenizer())](
+                      const std::vector<int32_t>& ids) { return tok->decode(ids); };
+  return std::make_unique<RewardService>(ctx, ep, std::move(reward), cfg.chat.completion_prefix,
+                                         cfg.reward_threads, id, std::move(limits));
 }
 
 int64_t run_embedded(const RunConfig& cfg, const std::string& dir, bool resume,
@@ -141,79 +139,47 @@ int64_t run_embedded(const RunConfig& cfg, const std::string& dir, bool resume,
   return last;
 }
 
-namespace {
-
-bool tcp_reachable(const std::string& hostport) {
-  size_t colon = hostport.rfind(':');
-  if (colon == std::string::npos) return false;
-  std::string host = hostport.substr(0, colon), port = hostport.substr(colon + 1);
-  addrinfo hints{}, *res = nullptr;
-  hints.ai_socktype = SOCK_STREAM;
-  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0) return false;
-  bool ok = false;
-  for (addrinfo* a = res; a && !ok; a = a->ai_next) {
-    int fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
-    if (fd < 0) continue;
-    ok = connect(fd, a->ai_addr, a->ai_addrlen) == 0;
-    close(fd);
+int run_role(const RunConfig& cfg, const RoleLaunch& launch) {
+  if (launch.role != "learner" && launch.role != "rollout" && launch.role != "reward") {
+    fail("unknown role '", launch.role, "' (expected learner, rollout or reward)");
   }
-  freeaddrinfo(res);
-  return ok;
-}
+  Endpoints ep = cfg.transport;
+  if (!launch.connect_host.empty()) ep = ep.with_host(launch.connect_host);
+  const std::string& role = launch.role;
+  const std::string& id = launch.id;
+  const double wait_s = launch.wait_s;
+  Context ctx;
 
-bool ipc_reachable(const std::string& path) {
-  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  close(fd);
-  return ok;
-}
-
-}  // namespace
-
-void load_transport_keys(Endpoints& ep, bool create, double wait_s) {
-  if (!ep.needs_keys()) return;
-  if (!create) {
-    // The learner creates the file; on its host a role started beside it may look first.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_s);
-    bool warned = false;
-    while (!file_exists(ep.key_file) && std::chrono::steady_clock::now() < deadline) {
-      if (stop_requested()) fail("stopped while waiting for the transport key file ", ep.key_file);
-      if (!warned) {
-        log_info("waiting for the transport key file ", ep.key_file,
-                 " (the learner creates it; on another host, copy it from the learner's)");
-        warned = true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  if (role == "learner") {
+    load_transport_keys(ep, true, wait_s);
+    const std::string dir = prepare_run_dir(cfg, launch.out, launch.resume);
+    Endpoints bound = cfg.transport;  // the learner binds the addresses as configured
+    bound.keys = ep.keys;
+    Learner learner(ctx, bound, make_learner_setup(cfg, dir, launch.resume));
+    int64_t last = learner.run(stop_requested());
+    if (!learner.finished()) {
+      log_info("learner stopped at step ", last, " (", dir, "); continue with --resume");
+      return 130;
     }
+    std::printf("learner finished at step %lld (%s)\n", static_cast<long long>(last), dir.c_str());
+    return 0;
   }
-  ep.load_keys(create);
-}
-
-void wait_reachable(const std::string& channel, const std::string& endpoint, double wait_s) {
-  std::string e = Endpoints::connect_address(endpoint);
-  auto probe = [&] {
-    if (e.rfind("tcp://", 0) == 0) return tcp_reachable(e.substr(6));
-    if (e.rfind("ipc://", 0) == 0) return ipc_reachable(e.substr(6));
-    return true;  // inproc: same process
-  };
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_s);
-  bool warned = false;
-  while (!probe()) {
-    if (stop_requested()) fail("stopped while waiting for the ", channel, " channel");
-    if (std::chrono::steady_clock::now() > deadline) {
-      fail("cannot reach the ", channel, " channel at ", e, " after ", wait_s,
-           "s (is the role that binds it running? check --connect and the config's transport)");
-    }
-    if (!warned) {
-      log_info("waiting for the ", channel, " channel at ", e, " ...");
-      warned = true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  if (role == "reward") {
+    wait_reachable("scored", ep.scored, wait_s);
+    wait_reachable("control", ep.control, wait_s);
+    load_transport_keys(ep, false, wait_s);  // the learner that binds those made it
+    auto service = make_reward_service(ctx, cfg, ep, id);
+    service->run(stop_requested());
+    return 0;
   }
+  wait_reachable("tasks", ep.tasks, wait_s);
+  wait_reachable("rollouts", ep.rollouts, wait_s);
+  wait_reachable("weights", ep.weights, wait_s);
+  load_transport_keys(ep, false, wait_s);
+  auto worker = make_rollout_worker(ctx, cfg, ep, id);
+  worker->run(stop_requested());
+  log_info(id, ": stopped after ", worker->stats().groups_sent.load(), " groups");
+  return 0;
 }
 
 }  // namespace r1

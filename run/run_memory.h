@@ -4,8 +4,8 @@
 #pragma once
 #include <string>
 
-#include "apps/run_config.h"
 #include "model/memory_estimate.h"
+#include "run/run_config.h"
 
 namespace r1 {
 

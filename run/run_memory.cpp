@@ -1,4 +1,4 @@
-#include "apps/run_memory.h"
+#include "run/run_memory.h"
 
 #include <algorithm>
 #include <cmath>

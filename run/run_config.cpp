@@ -1,4 +1,4 @@
-#include "apps/run_config.h"
+#include "run/run_config.h"
 
 #include <algorithm>
 
@@ -21,7 +21,21 @@ std::string default_key_file(const std::string& config_path) {
 }
 }  // namespace
 
-RunConfig RunConfig::load(const std::string& path) { return from_json(load_json_file(path), path); }
+void load_run_plugins(const json& run_config, const std::string& where) {
+  if (!run_config.is_object() || !run_config.contains("verifier_plugins")) return;
+  const json& list = run_config["verifier_plugins"];
+  if (!list.is_array()) fail(where, ": field 'verifier_plugins': expected a list of paths");
+  for (const json& p : list) {
+    if (!p.is_string()) fail(where, ": field 'verifier_plugins': expected a list of paths");
+    load_verifier_plugin(p.get<std::string>());
+  }
+}
+
+RunConfig RunConfig::load(const std::string& path) {
+  json j = load_json_file(path);
+  load_run_plugins(j, path);
+  return from_json(j, path);
+}
 
 RunConfig RunConfig::from_json(const json& j, const std::string& path) {
   RunConfig c;
@@ -31,7 +45,6 @@ RunConfig RunConfig::from_json(const json& j, const std::string& path) {
   c.out = r.get<std::string>("out", "");
   c.seed = r.get<uint64_t>("seed", 0);
   c.verifier_plugins = r.get<std::vector<std::string>>("verifier_plugins", {});
-  for (const auto& p : c.verifier_plugins) load_verifier_plugin(p);
   {
     JsonReader m = r.child("model", true);
     c.model.init = m.get<std::string>("init", "");
@@ -40,10 +53,13 @@ RunConfig RunConfig::from_json(const json& j, const std::string& path) {
     c.model.device = m.get<std::string>("device", c.model.device);
     m.done();
     if (c.model.init.empty() == c.model.config.empty()) {
-      r.fail_field("model", "give exactly one of \"init\" (a checkpoint folder) or \"config\" (a model config)");
+      r.fail_field(
+          "model",
+          "give exactly one of \"init\" (a checkpoint folder) or \"config\" (a model config)");
     }
     if (!c.model.init.empty() && !file_exists(join_path(c.model.init, "config.json"))) {
-      r.fail_field("model", cat("\"init\": ", c.model.init, " is not a checkpoint folder (no config.json)"));
+      r.fail_field("model",
+                   cat("\"init\": ", c.model.init, " is not a checkpoint folder (no config.json)"));
     }
   }
   auto section = [&](const char* key) { return r.has(key) ? r.raw(key) : json::object(); };
@@ -52,7 +68,8 @@ RunConfig RunConfig::from_json(const json& j, const std::string& path) {
   if (!r.has("tasks")) fail(path, ": missing required field 'tasks'");
   c.tasks = TaskSourceConfig::from_json(r.raw("tasks"), where("tasks"));
   c.rollout = RolloutConfig::from_json(section("rollout"), where("rollout"));
-  c.reward = r.has("reward") ? RewardConfig::from_json(r.raw("reward"), where("reward")) : RewardConfig::single("task");
+  c.reward = r.has("reward") ? RewardConfig::from_json(r.raw("reward"), where("reward"))
+                             : RewardConfig::single("task");
   {
     JsonReader rs = r.child("reward_service");
     c.reward_threads = rs.get<int>("threads", c.reward_threads);
@@ -77,15 +94,17 @@ RunConfig RunConfig::from_json(const json& j, const std::string& path) {
                           std::pair{"scored", c.transport.max_message_mb.scored}}) {
     // A completion's token ids travel as one frame of 4 bytes per token.
     if (mb * (1 << 20) < 4.0 * c.rollout.max_new_tokens) {
-      fail(path, ": field 'transport': max_message_mb.", name, " = ", mb, " cannot carry a completion of ",
-           c.rollout.max_new_tokens, " tokens (rollout.max_new_tokens)");
+      fail(path, ": field 'transport': max_message_mb.", name, " = ", mb,
+           " cannot carry a completion of ", c.rollout.max_new_tokens,
+           " tokens (rollout.max_new_tokens)");
     }
   }
   ModelConfig mc = c.model_config();
   const int context = std::min(mc.max_position_embeddings, kMaxRolloutContext);
   if (c.rollout.max_new_tokens >= context) {
-    fail(path, ": field 'rollout': max_new_tokens ", c.rollout.max_new_tokens, " leaves no room for a prompt in the ",
-         context, " positions a rollout worker holds (the model's max_position_embeddings, at most ",
+    fail(path, ": field 'rollout': max_new_tokens ", c.rollout.max_new_tokens,
+         " leaves no room for a prompt in the ", context,
+         " positions a rollout worker holds (the model's max_position_embeddings, at most ",
          kMaxRolloutContext, ")");
   }
   return c;
