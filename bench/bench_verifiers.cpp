@@ -21,7 +21,7 @@
 #include "core/json.h"
 #include "verifiers/python/python_verifier.h"
 #include "verifiers/registry.h"
-#include "verifiers/sandbox/sandbox.h"
+#include "sandbox/sandbox.h"
 
 extern char** environ;
 
@@ -131,7 +131,7 @@ int bench_verifiers(int argc, char** argv) {
       .opt("concurrency", "N", "runs in flight and verifier threads (0: one per core)", "0")
       .opt("python", "PATH", "interpreter for the sandbox and the reference", "/usr/bin/python3")
       .opt("sandbox", "JSON",
-           "sandbox options (verifiers/sandbox/config.h), e.g. '{\"landlock\": false}'", "{}");
+           "sandbox options (sandbox/config.h), e.g. '{\"landlock\": false}'", "{}");
   if (!args.parse(argc, argv)) return 0;
   const double seconds = args.number("seconds");
   if (!(seconds > 0)) fail("--seconds: must be positive");

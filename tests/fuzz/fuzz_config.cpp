@@ -16,7 +16,7 @@
 #include "learner/sft_config.h"
 #include "model/config.h"
 #include "reward/reward_config.h"
-#include "verifiers/sandbox/config.h"
+#include "sandbox/config.h"
 
 namespace {
 

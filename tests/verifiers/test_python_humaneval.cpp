@@ -6,7 +6,7 @@
 #include <future>
 
 #include "tasks/datasets.h"
-#include "tests/verifiers/sandbox_fixture.h"
+#include "tests/common/sandbox_fixture.h"
 
 namespace r1 {
 namespace {

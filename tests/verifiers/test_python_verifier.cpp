@@ -5,7 +5,7 @@
 #include <future>
 #include <thread>
 
-#include "tests/verifiers/sandbox_fixture.h"
+#include "tests/common/sandbox_fixture.h"
 #include "verifiers/registry.h"
 
 namespace r1 {

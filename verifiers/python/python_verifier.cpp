@@ -3,7 +3,7 @@
 #include "core/error.h"
 #include "verifiers/python/compare_outputs.h"
 #include "verifiers/python/extract.h"
-#include "verifiers/sandbox/pool.h"
+#include "sandbox/pool.h"
 
 namespace r1 {
 

@@ -14,14 +14,14 @@
 // syntax_error, early_exit, no_entry_point, memory, timeout, no_code, code_too_long,
 // no_result; sandbox or task problems come back with verifier_error = true.
 //
-// Options (all optional): {"sandbox": {SandboxConfig fields, see verifiers/sandbox/config.h},
+// Options (all optional): {"sandbox": {SandboxConfig fields, see sandbox/config.h},
 //                          "raw_fallback": true, "max_code_bytes": 262144}
 #pragma once
 #include <memory>
 #include <mutex>
 #include <string>
 
-#include "verifiers/sandbox/config.h"
+#include "sandbox/config.h"
 #include "verifiers/verifier.h"
 
 namespace r1 {

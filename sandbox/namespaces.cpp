@@ -1,4 +1,4 @@
-#include "verifiers/sandbox/namespaces.h"
+#include "sandbox/namespaces.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,11 +1,11 @@
-#include "verifiers/sandbox/isolation.h"
+#include "sandbox/isolation.h"
 
 #include <sched.h>
 #include <unistd.h>
 
 #include "core/error.h"
-#include "verifiers/sandbox/namespaces.h"
-#include "verifiers/sandbox/zygote.h"
+#include "sandbox/namespaces.h"
+#include "sandbox/zygote.h"
 
 namespace r1 {
 

@@ -1,4 +1,4 @@
-#include "verifiers/sandbox/request.h"
+#include "sandbox/request.h"
 
 namespace r1 {
 

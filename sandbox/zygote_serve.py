@@ -1,11 +1,8 @@
-// Zygote script, part 3: the zygote itself: the start-up probe of the layers, forking one harness
-// per run in a fresh pid namespace, timeouts, reaping and status reports.
-#include "verifiers/sandbox/zygote_script.h"
+# The sandbox zygote's script, part 3: the zygote itself: the start-up probe of the layers,
+# forking one harness per run in a fresh pid namespace, timeouts, reaping and status reports.
+# (Embedded into the r1 binary at build time: cmake/embed_text.cmake; sandbox/zygote_script.h
+# joins the three parts in order.)
 
-namespace r1 {
-
-const char* zygote_py_serve() {
-  return R"PYTHON(
 # ---------------------------------------------------------------- the zygote
 
 def kill_run(pid):
@@ -255,7 +252,3 @@ except BaseException:
     sys.stderr.write("r1 sandbox zygote failed:\n" + traceback.format_exc())
     sys.stderr.flush()
     os._exit(1)
-)PYTHON";
-}
-
-}  // namespace r1

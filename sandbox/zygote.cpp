@@ -1,4 +1,4 @@
-#include "verifiers/sandbox/zygote.h"
+#include "sandbox/zygote.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,8 +19,8 @@
 
 #include "core/error.h"
 #include "core/log.h"
-#include "verifiers/sandbox/fd.h"
-#include "verifiers/sandbox/zygote_script.h"
+#include "sandbox/fd.h"
+#include "sandbox/zygote_script.h"
 
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442

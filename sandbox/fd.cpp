@@ -1,4 +1,4 @@
-#include "verifiers/sandbox/fd.h"
+#include "sandbox/fd.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,13 +1,10 @@
-// Zygote script, part 1: imports, system calls through ctypes (namespaces, mounts, prctl,
-// capabilities, Landlock, seccomp), message framing and the plain-value encoding that crosses the
-// sandbox boundary.
-#include "verifiers/sandbox/zygote_script.h"
+# The sandbox zygote's script, part 1: imports, system calls through ctypes (namespaces,
+# mounts, prctl, capabilities, Landlock, seccomp), message framing and the plain-value encoding
+# that crosses the sandbox boundary.
+# (Embedded into the r1 binary at build time: cmake/embed_text.cmake; sandbox/zygote_script.h
+# joins the three parts in order.)
 
-namespace r1 {
-
-const char* zygote_py_system() {
-  return R"PYTHON(
-# r1.cpp sandbox zygote. verifiers/sandbox/zygote.cpp starts this as `python3 -I -c <script>`
+# r1.cpp sandbox zygote. sandbox/zygote.cpp starts this as `python3 -I -c <script>`
 # inside the zygote-level namespaces, with fd 3 a SOCK_SEQPACKET control socket. Python starts
 # once here; every run is one fork, the harness H, which becomes pid 1 of a fresh pid namespace,
 # isolates itself and runs the untrusted code. The zygote supervises the runs: it enforces the
@@ -435,7 +432,3 @@ def short_text(s, n=400):
     return s if len(s) <= n else s[:n] + "..."
 
 
-)PYTHON";
-}
-
-}  // namespace r1

@@ -1,4 +1,4 @@
-#include "verifiers/sandbox/zygote_script.h"
+#include "sandbox/zygote_script.h"
 
 namespace r1 {
 

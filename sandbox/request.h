@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/json.h"
-#include "verifiers/sandbox/limits.h"
+#include "sandbox/limits.h"
 
 namespace r1 {
 

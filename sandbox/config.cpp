@@ -1,4 +1,4 @@
-#include "verifiers/sandbox/config.h"
+#include "sandbox/config.h"
 
 #include <thread>
 

@@ -1,4 +1,4 @@
-#include "verifiers/sandbox/pool.h"
+#include "sandbox/pool.h"
 
 #include <signal.h>
 #include <sys/syscall.h>
@@ -13,10 +13,10 @@
 
 #include "core/error.h"
 #include "core/log.h"
-#include "verifiers/sandbox/fd.h"
-#include "verifiers/sandbox/namespaces.h"
-#include "verifiers/sandbox/seccomp_policy.h"
-#include "verifiers/sandbox/zygote.h"
+#include "sandbox/fd.h"
+#include "sandbox/namespaces.h"
+#include "sandbox/seccomp_policy.h"
+#include "sandbox/zygote.h"
 
 namespace r1 {
 

@@ -1,4 +1,4 @@
-#include "verifiers/sandbox/seccomp_policy.h"
+#include "sandbox/seccomp_policy.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -11,7 +11,7 @@
 #include <cstring>
 
 #include "core/error.h"
-#include "verifiers/sandbox/fd.h"
+#include "sandbox/fd.h"
 
 namespace r1 {
 

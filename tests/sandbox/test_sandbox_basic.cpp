@@ -11,7 +11,7 @@
 #include <set>
 #include <vector>
 
-#include "tests/verifiers/sandbox_fixture.h"
+#include "tests/common/sandbox_fixture.h"
 
 namespace r1 {
 namespace {

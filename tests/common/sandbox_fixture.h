@@ -7,7 +7,7 @@
 
 #include "tasks/task.h"
 #include "verifiers/python/python_verifier.h"
-#include "verifiers/sandbox/sandbox.h"
+#include "sandbox/sandbox.h"
 
 namespace r1::testing {
 

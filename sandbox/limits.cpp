@@ -1,4 +1,4 @@
-#include "verifiers/sandbox/limits.h"
+#include "sandbox/limits.h"
 
 #include <cmath>
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "core/json.h"
-#include "verifiers/sandbox/cgroup.h"
+#include "sandbox/cgroup.h"
 
 namespace r1 {
 

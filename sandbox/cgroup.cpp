@@ -1,4 +1,4 @@
-#include "verifiers/sandbox/cgroup.h"
+#include "sandbox/cgroup.h"
 
 #include <errno.h>
 #include <fcntl.h>

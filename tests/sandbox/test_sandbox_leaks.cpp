@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/verifiers/sandbox_fixture.h"
+#include "tests/common/sandbox_fixture.h"
 
 namespace r1 {
 namespace {

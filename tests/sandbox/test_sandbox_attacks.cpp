@@ -15,7 +15,7 @@
 #include <fstream>
 #include <map>
 
-#include "tests/verifiers/sandbox_fixture.h"
+#include "tests/common/sandbox_fixture.h"
 
 namespace r1 {
 namespace {

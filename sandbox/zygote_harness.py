@@ -1,11 +1,9 @@
-// Zygote script, part 2: the harness H of one run (isolation steps, fd layout, rlimits, privilege
-// drop) and its modes: program, command, and the check/cases modes with the solution process U.
-#include "verifiers/sandbox/zygote_script.h"
+# The sandbox zygote's script, part 2: the harness H of one run (isolation steps, fd layout,
+# rlimits, privilege drop) and its modes: program, command, and the check/cases modes with the
+# solution process U.
+# (Embedded into the r1 binary at build time: cmake/embed_text.cmake; sandbox/zygote_script.h
+# joins the three parts in order.)
 
-namespace r1 {
-
-const char* zygote_py_harness() {
-  return R"PYTHON(
 # ---------------------------------------------------------------- H: isolation
 
 class SetupError(Exception):
@@ -538,7 +536,3 @@ def harness(hdr, fds, cfg, plan, lenient, failed, workdir, uid, gid):
         os._exit(1)
 
 
-)PYTHON";
-}
-
-}  // namespace r1

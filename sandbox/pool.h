@@ -7,9 +7,9 @@
 #include <future>
 #include <memory>
 
-#include "verifiers/sandbox/config.h"
-#include "verifiers/sandbox/isolation.h"
-#include "verifiers/sandbox/request.h"
+#include "sandbox/config.h"
+#include "sandbox/isolation.h"
+#include "sandbox/request.h"
 
 namespace r1 {
 
