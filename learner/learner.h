@@ -1,7 +1,9 @@
-// The learner role: draws tasks from the task source and hands them to rollout workers, gathers
-// scored groups, computes group-relative advantages, runs the GRPO update (with an optional KL
-// to a frozen reference), updates the experts' balancing bias, and publishes the new weights as
-// version + 1. It owns the run folder: metrics, samples, checkpoints, and the final model.
+// The learner role, a thin loop over its parts: each step the collector
+// (learner/group_collector.h) hands tasks to rollout workers and gathers the scored groups that
+// can train, with their group-relative advantages; the GRPO update (learner/grpo_update.h, with
+// an optional KL to a frozen reference) changes the weights; the step report
+// (learner/step_report.h) is logged; and the new weights are published as version + 1. It owns
+// the run folder: metrics, samples, checkpoints, and the final model.
 #pragma once
 #include <atomic>
 #include <functional>
@@ -11,7 +13,12 @@
 
 #include "core/channel.h"
 #include "core/endpoints.h"
+#include "core/metrics.h"
+#include "core/rng.h"
+#include "learner/group_collector.h"
 #include "learner/learner_config.h"
+#include "learner/learner_control.h"
+#include "learner/optimizer.h"
 #include "model/chat_template.h"
 #include "model/model.h"
 #include "model/tokenizer.h"
@@ -27,12 +34,13 @@ struct LearnerSetup {
   ChatTemplate chat;
   int group_size = 8;
   int max_new_tokens = 128;
-  double temperature = 1.0;        // sampling temperature: log-prob ratios are taken at it
+  double temperature = 1.0;  // sampling temperature: log-prob ratios are taken at it
   // The rewards the run's reward config can produce (reward_range()); scored groups with a
   // reward outside are dropped as forged or broken.
   double reward_min = -std::numeric_limits<double>::infinity();
   double reward_max = std::numeric_limits<double>::infinity();
-  std::unique_ptr<Model<float>> model;      // the policy (initial or resumed weights loaded by the caller)
+  std::unique_ptr<Model<float>>
+      model;  // the policy (initial or resumed weights loaded by the caller)
   std::unique_ptr<Model<float>> reference;  // frozen copy when kl_beta != 0
   std::unique_ptr<Tokenizer> tokenizer;
   bool resume = false;
@@ -46,16 +54,37 @@ struct StepReport {
 class Learner {
  public:
   Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup);
-  ~Learner();
   // Runs until config.steps updates are done or `stop` is set. `on_step` (optional) sees every
   // step's metrics. Returns the number of the last completed step.
-  int64_t run(const std::atomic<bool>& stop, const std::function<void(const StepReport&)>& on_step = nullptr);
+  int64_t run(const std::atomic<bool>& stop,
+              const std::function<void(const StepReport&)>& on_step = nullptr);
   // True when the last run() ended normally (all steps, or the time budget), not by `stop`.
   bool finished() const;
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  void publish();        // the current weights, as version_, on the weights channel
+  void serve_control();  // answers hellos (late or restarted workers) by publishing again
+  json state() const;    // the trainer state a checkpoint holds
+  void load_state(const json& st, const std::string& where);
+  void save_checkpoint_of(const json& state) const;
+
+  Context& ctx_;
+  Endpoints ep_;
+  LearnerSetup s_;
+  const LearnerConfig& cfg_;
+  Rng rng_;
+  const uint64_t session_;  // this learner process's id on the wire (WeightsPayload::session)
+  std::unique_ptr<AdamW> opt_;
+  std::unique_ptr<TaskSource> source_;
+  std::unique_ptr<GroupCollector> collector_;
+  std::unique_ptr<MetricsSink> metrics_;
+  std::unique_ptr<Channel> weights_;
+  std::unique_ptr<LearnerControl> control_;
+  int64_t step_ = 0;
+  uint64_t version_ = 0;
+  double publish_seconds_ = 0;
+  int64_t skipped_steps_ = 0;  // steps that gave up sampling with no usable group (no update)
+  bool finished_ = false;      // all steps done or the time budget spent
 };
 
 }  // namespace r1

@@ -19,6 +19,7 @@
 #include "learner/optimizer.h"
 #include "learner/run_checkpoint.h"
 #include "learner/sft_data.h"
+#include "learner/update_step.h"
 #include "model/byte_tokenizer.h"
 #include "model/checkpoint.h"
 #include "model/memory_estimate.h"
@@ -184,7 +185,6 @@ SftResult run_sft(const SftConfig& cfg, const SftOptions& opts) {
   std::unique_ptr<Progress> progress;
   if (opts.show_progress) progress = std::make_unique<Progress>("sft", total, cfg.log_every, start);
   if (progress && cfg.max_seconds > 0) progress->set_time_budget(cfg.max_seconds);
-  std::vector<float> lp, dlp;
   int64_t reached = total;  // less when the time budget ends the run early
   for (int64_t step = start; step < total; ++step) {
     const double t0 = steady_seconds();
@@ -197,37 +197,32 @@ SftResult run_sft(const SftConfig& cfg, const SftOptions& opts) {
     const int64_t first = b * cfg.batch_size, last = std::min(n, first + cfg.batch_size);
     for (int64_t i = first; i < last; ++i) batch.add(examples[order[i]].tokens);
     const int N = batch.num_tokens();
-    // Position t predicts token t + 1: the completion of a sequence starting at `begin` with P
-    // prompt tokens is predicted at positions [begin + P - 1, end - 1).
-    lp.assign(N, 0.0f);
-    dlp.assign(N, 0.0f);
     int64_t scored = 0;
     for (int64_t i = first; i < last; ++i)
       scored += examples[order[i]].tokens.size() - examples[order[i]].prompt_len;
-    for (int s = 0; s < batch.num_seqs(); ++s) {
-      const int begin = batch.cu_seqlens[s], end = batch.cu_seqlens[s + 1];
-      const int P = examples[order[first + s]].prompt_len;
-      for (int t = begin + P - 1; t < end - 1; ++t)
-        dlp[t] = static_cast<float>(-1.0 / static_cast<double>(scored));
-    }
-    model.zero_grad();
-    model.forward(batch, lp.data());
-    double nll = 0;
-    for (int t = 0; t < N; ++t) {
-      if (dlp[t] != 0.0f) nll -= lp[t];
-    }
-    const double loss = nll / static_cast<double>(scored);
-    if (!std::isfinite(loss))
-      fail("sft: the loss is not finite at step ", step + 1, " (lower the lr?)");
-    model.backward(dlp.data());
+    double loss = 0;
+    // Mean negative log-likelihood of the completion tokens. Position t predicts token t + 1:
+    // the completion of a sequence starting at `begin` with P prompt tokens is predicted at
+    // positions [begin + P - 1, end - 1).
+    auto nll = [&](const std::vector<float>& lp, std::vector<float>& dlp) {
+      double sum = 0;
+      for (int s = 0; s < batch.num_seqs(); ++s) {
+        const int begin = batch.cu_seqlens[s], end = batch.cu_seqlens[s + 1];
+        const int P = examples[order[first + s]].prompt_len;
+        for (int t = begin + P - 1; t < end - 1; ++t)
+          dlp[t] = static_cast<float>(-1.0 / static_cast<double>(scored));
+      }
+      for (int t = 0; t < N; ++t) {
+        if (dlp[t] != 0.0f) sum -= lp[t];
+      }
+      loss = sum / static_cast<double>(scored);
+      if (!std::isfinite(loss))
+        fail("sft: the loss is not finite at step ", step + 1, " (lower the lr?)");
+    };
     const double lr = cfg.schedule.lr(cfg.optimizer.lr, step, total);
-    const double grad_norm = opt.step(model.params(), model.grads(), lr);
-    const double imbalance = model.load_imbalance();
-    if (cfg.bias_gamma > 0) {
-      model.update_expert_bias(cfg.bias_gamma);
-    } else {
-      model.reset_expert_load();
-    }
+    const UpdateStepResult u = update_step(model, opt, batch, 1.0, lr, cfg.bias_gamma, nll);
+    const double grad_norm = u.grad_norm;
+    const double imbalance = u.load_imbalance;
     const double dt = steady_seconds() - t0;
     train_seconds += dt;
     train_tokens += N;

@@ -1,0 +1,221 @@
+#include "learner/group_collector.h"
+
+#include <algorithm>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "learner/grpo.h"
+
+namespace r1 {
+
+GroupCollector::GroupCollector(CollectorSetup setup) : s_(std::move(setup)), cfg_(s_.cfg) {}
+
+void GroupCollector::bind(Context& ctx, const Endpoints& ep) {
+  ChannelOptions task_opts = ep.channel_options("tasks");
+  task_opts.send_hwm = 1;  // tasks wait here, not queued at a worker that is slow or may die
+  tasks_ = std::make_unique<Channel>(ctx, SocketKind::Push, "tasks", ep.tasks, true, task_opts);
+  ChannelOptions scored_opts = ep.channel_options("scored");
+  // No limit on scored groups waiting here: while the learner hands out a wave (or tops up
+  // prefetch_groups) it does not read them, and a full queue would stall the reward service, the
+  // workers behind it, and so the wave itself. Tasks in flight bound what can wait.
+  scored_opts.recv_hwm = 0;
+  scored_ =
+      std::make_unique<Channel>(ctx, SocketKind::Pull, "scored", ep.scored, true, scored_opts);
+}
+
+std::vector<UsableGroup> GroupCollector::collect(uint64_t version, int64_t step,
+                                                 const std::atomic<bool>& stop) {
+  counters_ = StepCounters{};
+  return cfg_.max_staleness == 0 ? collect_on_policy(version, step, stop)
+                                 : collect_async(version, stop);
+}
+
+// Sends a wave of n tasks; returns early when stopped (a stopped step is abandoned).
+void GroupCollector::send_tasks(int n, uint64_t min_version, const std::atomic<bool>& stop) {
+  const uint64_t wave = next_wave++;
+  counters_.waves++;
+  for (int i = 0; i < n; ++i) {
+    Task t = s_.source.next();
+    TaskAssignment a;
+    a.seq = next_seq++;
+    a.task = t.to_json();
+    a.group_size = s_.group_size;
+    a.min_version = min_version;
+    a.session = s_.session;
+    a.wave = wave;
+    a.wave_size = n;
+    if (!hand_out(a, stop)) return;
+    SentTask sent{a.task, s_.tokenizer.encode(s_.chat.render(t.prompt))};
+    pending_[a.seq] = {std::move(t), steady_seconds(), std::move(sent)};
+  }
+}
+
+// Waits until a rollout worker takes the task (none may be connected yet); false when stopped.
+bool GroupCollector::hand_out(const TaskAssignment& a, const std::atomic<bool>& stop) {
+  const double since = steady_seconds();
+  bool said = false;
+  while (!tasks_->send(a.to_message(), 200)) {
+    if (stop) return false;
+    s_.serve_control();
+    if (!said && steady_seconds() - since > 5) {
+      log_info(
+          "learner: no rollout worker has taken a task for 5 s; waiting (are the rollout workers "
+          "running "
+          "and connected?)");
+      said = true;
+    }
+  }
+  return true;
+}
+
+SamplingTally GroupCollector::tally(size_t used) const {
+  return {cfg_.batch_groups,       static_cast<int64_t>(used), counters_.waves, counters_.returned,
+          counters_.zero_variance, counters_.too_few,          counters_.stale, counters_.lost,
+          cfg_.task_timeout_s};
+}
+
+void GroupCollector::expire_lost() {
+  const double t = steady_seconds();
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (t - it->second.sent_at > cfg_.task_timeout_s) {
+      log_warn("learner: task ", it->first, " not back after ", cfg_.task_timeout_s,
+               "s; written off (worker died?)");
+      counters_.lost++;
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+// Receives one scored group for a task we sent; records its results in the curriculum.
+std::optional<RolloutGroup> GroupCollector::receive(uint64_t version, int timeout_ms) {
+  auto m = scored_->recv(timeout_ms);
+  if (!m) return std::nullopt;
+  RolloutGroup g;
+  std::map<uint64_t, Pending>::iterator it;
+  try {
+    g = RolloutGroup::from_message(*m);
+    if (!g.scored) throw MessageError("an unscored rollout on the scored channel");
+    it = pending_.find(g.seq);
+    if (it == pending_.end()) {
+      throw MessageError(cat("scored group seq ", g.seq,
+                             ": no such task in flight (written off, answered already, "
+                             "or never sent)"));
+    }
+    check_rollout_group(g, s_.limits);
+    check_answers(g, it->second.sent, version);
+  } catch (const MessageError& e) {
+    scored_->reject(
+        e.what());  // counted in rejected_messages.scored; the task is written off later
+    return std::nullopt;
+  }
+  for (const auto& smp : g.samples) {
+    if (smp.verifier_error) continue;
+    s_.source.record(it->second.task, smp.correct);
+    counters_.all_samples++;
+    counters_.all_correct += smp.correct;
+    counters_.all_reward += smp.reward.value_or(0.0);
+  }
+  pending_.erase(it);
+  counters_.returned++;
+  return g;
+}
+
+// Decides whether a group can train; fills advantages.
+std::optional<UsableGroup> GroupCollector::usable(RolloutGroup g, uint64_t version) {
+  UsableGroup u;
+  std::vector<double> rewards;
+  for (size_t i = 0; i < g.samples.size(); ++i) {
+    if (g.samples[i].verifier_error || !g.samples[i].reward) {
+      counters_.verifier_errors++;
+      continue;
+    }
+    u.kept.push_back(static_cast<int>(i));
+    rewards.push_back(*g.samples[i].reward);
+  }
+  if (u.kept.size() < 2) {
+    counters_.too_few++;
+    return std::nullopt;
+  }
+  const bool all_equal =
+      std::all_of(rewards.begin(), rewards.end(), [&](double r) { return r == rewards[0]; });
+  if (all_equal && cfg_.dynamic_sampling) {
+    counters_.zero_variance++;
+    return std::nullopt;
+  }
+  u.advantages = group_advantages(rewards, cfg_.grpo);
+  u.staleness = version >= g.version ? version - g.version : 0;
+  u.g = std::move(g);
+  return u;
+}
+
+// On-policy: waves of tasks for the current version until the batch is full, or max_waves.
+std::vector<UsableGroup> GroupCollector::collect_on_policy(uint64_t version, int64_t step,
+                                                           const std::atomic<bool>& stop) {
+  std::vector<UsableGroup> batch;
+  int wave = 0;
+  while (!stop && static_cast<int>(batch.size()) < cfg_.batch_groups) {
+    if (wave >= cfg_.max_waves) {
+      counters_.gave_up = true;
+      break;
+    }
+    const int missing = cfg_.batch_groups - static_cast<int>(batch.size());
+    // Later waves ask for more than is missing: some groups will be dropped again.
+    const int n = wave == 0 ? missing : std::min(4 * cfg_.batch_groups, 2 * missing);
+    send_tasks(n, version, stop);
+    ++wave;
+    std::vector<RolloutGroup> got;
+    while (!stop && !pending_.empty()) {
+      s_.serve_control();
+      expire_lost();
+      if (auto g = receive(version, 100)) got.push_back(std::move(*g));
+    }
+    // Arrival order depends on timing; the seq order does not.
+    std::sort(got.begin(), got.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+    for (auto& g : got) {
+      counters_.gen_seconds += g.gen_seconds;
+      counters_.verify_seconds += g.verify_seconds;
+      auto u = usable(std::move(g), version);
+      if (!u) continue;
+      if (static_cast<int>(batch.size()) < cfg_.batch_groups)
+        batch.push_back(std::move(*u));
+      else
+        counters_.unused++;
+    }
+    const std::string note = long_sampling_note(step + 1, tally(batch.size()));
+    if (!note.empty()) log_info(note);
+  }
+  return batch;
+}
+
+// Off-policy within max_staleness: keep tasks in flight and take groups as they come, until
+// the batch is full or max_waves x batch_groups groups were accounted for (judged or lost).
+std::vector<UsableGroup> GroupCollector::collect_async(uint64_t version,
+                                                       const std::atomic<bool>& stop) {
+  std::vector<UsableGroup> batch;
+  const int in_flight = cfg_.prefetch_groups > 0 ? cfg_.prefetch_groups : 2 * cfg_.batch_groups;
+  const int64_t budget = static_cast<int64_t>(cfg_.max_waves) * cfg_.batch_groups;
+  while (!stop && static_cast<int>(batch.size()) < cfg_.batch_groups) {
+    if (counters_.returned - counters_.stale + counters_.lost >= budget) {
+      counters_.gave_up = true;
+      break;
+    }
+    s_.serve_control();
+    expire_lost();
+    const int gap = in_flight - static_cast<int>(pending_.size());
+    if (gap > 0) send_tasks(gap, 0, stop);
+    auto g = receive(version, 100);
+    if (!g) continue;
+    counters_.gen_seconds += g->gen_seconds;
+    counters_.verify_seconds += g->verify_seconds;
+    if (version - g->version > static_cast<uint64_t>(cfg_.max_staleness)) {
+      counters_.stale++;
+      continue;
+    }
+    if (auto u = usable(std::move(*g), version)) batch.push_back(std::move(*u));
+  }
+  return batch;
+}
+
+}  // namespace r1

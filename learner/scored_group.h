@@ -1,0 +1,18 @@
+// A scored group the learner can train on: what the collector (learner/group_collector.h) hands
+// to the update (learner/grpo_update.h) and the step report (learner/step_report.h).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/rl_messages.h"
+
+namespace r1 {
+
+struct UsableGroup {
+  RolloutGroup g;
+  uint64_t staleness = 0;          // learner version minus sampling version, when taken
+  std::vector<int> kept;           // samples without verifier errors
+  std::vector<double> advantages;  // per kept sample
+};
+
+}  // namespace r1

@@ -1,0 +1,126 @@
+#include "learner/step_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+namespace r1 {
+
+namespace {
+
+json load_json(const std::vector<std::vector<int64_t>>& load) {
+  json j = json::object();
+  for (size_t l = 0; l < load.size(); ++l) {
+    if (!load[l].empty()) j[cat("layer", l)] = load[l];
+  }
+  return j;
+}
+
+}  // namespace
+
+void append_samples(const std::string& path, int64_t step, const std::vector<UsableGroup>& batch,
+                    const ChatTemplate& chat, int max_samples) {
+  std::ofstream f(path, std::ios::app);
+  int written = 0;
+  for (const auto& u : batch) {
+    for (size_t k = 0; k < u.kept.size() && written < max_samples; ++k, ++written) {
+      const SampleResult& smp = u.g.samples[u.kept[k]];
+      json j = {{"step", step},
+                {"seq", u.g.seq},
+                {"task_id", u.g.task.value("id", "")},
+                {"prompt", u.g.task.value("prompt", "")},
+                {"answer", u.g.task.value("answer", "")},
+                {"completion", chat.full_completion(smp.text)},
+                {"reward", smp.reward ? *smp.reward : 0.0},
+                {"advantage", u.advantages[k]},
+                {"correct", smp.correct},
+                {"format_ok", smp.format_ok},
+                {"reason", smp.reason},
+                {"components", smp.components},
+                {"finish_reason", smp.finish_reason},
+                {"version", u.g.version}};
+      f << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    }
+  }
+}
+
+json step_metrics(const StepFacts& f) {
+  const std::vector<UsableGroup>& batch = f.batch;
+  const GrpoUpdateStats& ts = f.update;
+  const StepCounters& counters = f.counters;
+  double rsum = 0, r2 = 0, correct = 0, fmt = 0, len = 0, stale_max = 0, stale_sum = 0;
+  int64_t n = 0, tokens = 0;
+  for (const auto& u : batch) {
+    const double stale = static_cast<double>(u.staleness);
+    stale_max = std::max(stale_max, stale);
+    stale_sum += stale;
+    for (int i : u.kept) {
+      const SampleResult& smp = u.g.samples[i];
+      const double r = *smp.reward;
+      rsum += r;
+      r2 += r * r;
+      correct += smp.correct;
+      fmt += smp.format_ok;
+      len += static_cast<double>(smp.tokens.size());
+      tokens += static_cast<int64_t>(smp.tokens.size());
+      ++n;
+    }
+  }
+  const double dn = std::max<int64_t>(1, n);
+  const double mean = rsum / dn;
+  json by_worker = json::object();
+  for (const auto& u : batch) by_worker[u.g.worker] = by_worker.value(u.g.worker, 0) + 1;
+  json m = {
+      {"version", f.version},
+      {"reward", {{"mean", mean}, {"std", std::sqrt(std::max(0.0, r2 / dn - mean * mean))}}},
+      {"accuracy", correct / dn},
+      {"format_rate", fmt / dn},
+      {"response_length", len / dn},
+      {"samples", n},
+      {"skipped", batch.empty()},
+      {"skipped_steps", f.skipped_steps},
+      {"sampled",
+       {{"samples", counters.all_samples},
+        {"reward",
+         counters.all_reward / std::max<double>(1.0, static_cast<double>(counters.all_samples))},
+        {"accuracy",
+         counters.all_correct / std::max<double>(1.0, static_cast<double>(counters.all_samples))}}},
+      {"groups",
+       {{"used", batch.size()},
+        {"returned", counters.returned},
+        {"zero_variance", counters.zero_variance},
+        {"too_few_valid", counters.too_few},
+        {"stale", counters.stale},
+        {"lost", counters.lost},
+        {"unused", counters.unused},
+        {"waves", counters.waves},
+        {"gave_up", counters.gave_up}}},
+      {"groups_by_worker", by_worker},
+      {"verifier_errors", counters.verifier_errors},
+      {"staleness", {{"max", stale_max}, {"mean", batch.empty() ? 0.0 : stale_sum / batch.size()}}},
+      {"loss", ts.loss},
+      {"pg_loss", ts.pg_loss},
+      {"kl", ts.kl},
+      {"clip_fraction", {{"all", ts.clip}, {"low", ts.clip_low}, {"high", ts.clip_high}}},
+      {"entropy", ts.entropy},
+      {"grad_norm", ts.grad_norm},
+      {"lr", ts.lr},
+      {"tokens_per_second",
+       {{"rollout", tokens / std::max(f.step_s, 1e-9)},
+        {"train", ts.tokens / std::max(f.train_s, 1e-9)}}},
+      {"time",
+       {{"step", f.step_s},
+        {"collect", f.collect_s},
+        {"train", f.train_s},
+        {"publish", f.publish_s},
+        {"generate_worker", counters.gen_seconds},
+        {"verify_worker", counters.verify_seconds}}},
+      {"expert_load_imbalance", ts.load_imbalance},
+      {"expert_load", load_json(ts.expert_load)},
+      {"curriculum", f.curriculum},
+      {"rejected_messages", {{"scored", f.rejected_scored}, {"control", f.rejected_control}}},
+  };
+  return m;
+}
+
+}  // namespace r1

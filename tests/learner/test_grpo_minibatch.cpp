@@ -1,0 +1,35 @@
+// pack_grpo_minibatch (learner/grpo_update.h): each prompt + completion packed in the given
+// order, each completion's log-prob span where position t predicts token t + 1, and the sampling
+// policy's log-probs placed on exactly those positions.
+#include <gtest/gtest.h>
+
+#include "learner/grpo_update.h"
+
+using namespace r1;
+
+TEST(GrpoMinibatch, PacksPromptsAndCompletionsAndPlacesTheSamplingLogprobs) {
+  const std::vector<int32_t> p0 = {1, 2, 3}, c0 = {4, 5}, p1 = {7, 8}, c1 = {9};
+  const std::vector<float> lp0 = {-0.1f, -0.2f}, lp1 = {-0.3f};
+  GrpoMinibatch mb = pack_grpo_minibatch({{&p0, &c0, &lp0, 0.5}, {&p1, &c1, &lp1, -1.0}});
+
+  EXPECT_EQ(mb.batch.tokens, (std::vector<int32_t>{1, 2, 3, 4, 5, 7, 8, 9}));
+  EXPECT_EQ(mb.batch.cu_seqlens, (std::vector<int32_t>{0, 5, 8}));
+  ASSERT_EQ(mb.sequences.size(), 2u);
+  // Tokens 4 and 5 are predicted at positions 2 and 3; token 9 at position 6.
+  EXPECT_EQ(mb.sequences[0].offset, 2);
+  EXPECT_EQ(mb.sequences[0].length, 2);
+  EXPECT_EQ(mb.sequences[0].advantage, 0.5);
+  EXPECT_EQ(mb.sequences[1].offset, 6);
+  EXPECT_EQ(mb.sequences[1].length, 1);
+  EXPECT_EQ(mb.sequences[1].advantage, -1.0);
+  EXPECT_EQ(mb.old_logp, (std::vector<float>{0, 0, -0.1f, -0.2f, 0, 0, -0.3f, 0}));
+}
+
+TEST(GrpoMinibatch, KeepsTheOrderItIsGivenAndAcceptsAnEmptyList) {
+  const std::vector<int32_t> p = {5}, a = {6, 6}, b = {7};
+  const std::vector<float> la = {-1.0f, -2.0f}, lb = {-3.0f};
+  GrpoMinibatch mb = pack_grpo_minibatch({{&p, &b, &lb, 1.0}, {&p, &a, &la, 2.0}});
+  EXPECT_EQ(mb.batch.tokens, (std::vector<int32_t>{5, 7, 5, 6, 6}));
+  EXPECT_EQ(mb.old_logp, (std::vector<float>{-3.0f, 0, -1.0f, -2.0f, 0}));
+  EXPECT_EQ(pack_grpo_minibatch({}).batch.num_tokens(), 0);
+}
