@@ -4,73 +4,70 @@
 
 namespace r1 {
 
+const ConfigFields<LearnerConfig>& LearnerConfig::fields() {
+  using C = LearnerConfig;
+  auto ge = [](int lo, std::string msg) {
+    return must<int>([lo](int v) { return v >= lo; }, std::move(msg));
+  };
+  static const auto f =
+      ConfigFields<C>("learner")
+          .add("steps", &C::steps, "policy updates; each publishes weights version + 1",
+               ge(1, "must be >= 1"))
+          .add("batch_groups", &C::batch_groups, "groups per update, after dynamic sampling",
+               ge(1, "must be >= 1"))
+          .add("grpo", &C::grpo, "the loss: advantages, clipping, aggregation, KL (grpo.h)")
+          .add("iterations", &C::iterations, "passes over each batch in one step (mu)",
+               must<int>([](int v) { return v >= 1 && v <= kMaxIterations; },
+                         cat("must be in [1, ", kMaxIterations,
+                             "] (passes over each batch in one step)")))
+          .add("minibatches", &C::minibatches, "optimizer steps per pass", ge(1, "must be >= 1"))
+          .add("dynamic_sampling", &C::dynamic_sampling,
+               "drop groups whose rewards are all equal, and sample more")
+          .add("max_waves", &C::max_waves,
+               "a step's sampling gives up after this many waves of tasks (async: once it has "
+               "accounted for max_waves x batch_groups groups)",
+               ge(1, "must be >= 1"))
+          .add("max_staleness", &C::max_staleness,
+               "0: on-policy; k > 0: rollouts up to k versions old train, sampling overlaps "
+               "training",
+               ge(0, "must be >= 0"))
+          .add("prefetch_groups", &C::prefetch_groups,
+               "async: tasks kept in flight (0: 2 x batch_groups)", ge(0, "must be >= 0"))
+          .add("task_timeout_s", &C::task_timeout_s,
+               "a task not back by then is written off (its worker died)",
+               must<double>([](double v) { return v > 0; }, "must be > 0"))
+          .add("bias_gamma", &C::bias_gamma, "aux-loss-free expert balancing speed; 0 disables",
+               must<double>([](double v) { return v >= 0; }, "must be >= 0"))
+          .add("device", &C::device,
+               "where the policy trains: cpu, cuda, cuda:N (\"\": model.device)",
+               FieldCheck<std::string>(nullptr),
+               std::function<bool(const std::string&)>(
+                   [](const std::string& d) { return !d.empty(); }))
+          .add("optimizer", &C::optimizer, "AdamW (optimizer.h)")
+          .add("schedule", &C::schedule, "the learning-rate schedule (schedule.h)")
+          .add("checkpoint_every", &C::checkpoint_every,
+               "steps between checkpoints; a final one is always written", ge(1, "must be >= 1"))
+          .add("keep_checkpoints", &C::keep_checkpoints, "checkpoints kept (0 keeps all)",
+               ge(0, "must be >= 0 (0 keeps all)"))
+          .add("samples_every", &C::samples_every, "steps between samples.jsonl entries",
+               ge(0, "must be >= 0"))
+          .add("samples_per_step", &C::samples_per_step, "samples written each time",
+               ge(0, "must be >= 0"))
+          .add("threads", &C::threads, "OpenMP threads for training; 0: all cores",
+               must<int>([](int v) { return v >= 0 && v <= kMaxThreads; },
+                         cat("must be in [0, ", kMaxThreads, "] (0: all cores)")))
+          .add("max_seconds", &C::max_seconds,
+               "> 0: end the run (final checkpoint and model) after this wall time",
+               must<double>([](double v) { return v >= 0; }, "must be >= 0 (0: no limit)"));
+  return f;
+}
+
 LearnerConfig LearnerConfig::from_json(const json& j, const std::string& where) {
-  JsonReader r(j, where);
-  LearnerConfig c;
-  c.steps = r.get<int>("steps", c.steps);
-  c.batch_groups = r.get<int>("batch_groups", c.batch_groups);
-  c.grpo = GrpoConfig::from_json(r.has("grpo") ? r.raw("grpo") : json::object(), where + ": field 'grpo'");
-  c.iterations = r.get<int>("iterations", c.iterations);
-  c.minibatches = r.get<int>("minibatches", c.minibatches);
-  c.dynamic_sampling = r.get<bool>("dynamic_sampling", c.dynamic_sampling);
-  c.max_waves = r.get<int>("max_waves", c.max_waves);
-  c.max_staleness = r.get<int>("max_staleness", c.max_staleness);
-  c.prefetch_groups = r.get<int>("prefetch_groups", c.prefetch_groups);
-  c.task_timeout_s = r.get<double>("task_timeout_s", c.task_timeout_s);
-  c.bias_gamma = r.get<double>("bias_gamma", c.bias_gamma);
-  c.device = r.get<std::string>("device", c.device);
-  c.optimizer = OptimizerConfig::from_json(r.has("optimizer") ? r.raw("optimizer") : json::object(),
-                                           where + ": field 'optimizer'");
-  c.schedule = LrSchedule::from_json(r.has("schedule") ? r.raw("schedule") : json::object(),
-                                     where + ": field 'schedule'");
-  c.checkpoint_every = r.get<int>("checkpoint_every", c.checkpoint_every);
-  c.keep_checkpoints = r.get<int>("keep_checkpoints", c.keep_checkpoints);
-  c.samples_every = r.get<int>("samples_every", c.samples_every);
-  c.samples_per_step = r.get<int>("samples_per_step", c.samples_per_step);
-  c.threads = r.get<int>("threads", c.threads);
-  c.max_seconds = r.get<double>("max_seconds", c.max_seconds);
-  r.done();
-  r.check(c.max_seconds >= 0, "max_seconds", "must be >= 0 (0: no limit)");
-  r.check(c.steps >= 1, "steps", "must be >= 1");
-  r.check(c.batch_groups >= 1, "batch_groups", "must be >= 1");
-  r.check(c.iterations >= 1 && c.iterations <= kMaxIterations, "iterations",
-          cat("must be in [1, ", kMaxIterations, "] (passes over each batch in one step)"));
-  r.check(c.minibatches >= 1, "minibatches", "must be >= 1");
-  r.check(c.max_waves >= 1, "max_waves", "must be >= 1");
-  r.check(c.max_staleness >= 0, "max_staleness", "must be >= 0");
-  r.check(c.prefetch_groups >= 0, "prefetch_groups", "must be >= 0");
-  r.check(c.task_timeout_s > 0, "task_timeout_s", "must be > 0");
-  r.check(c.bias_gamma >= 0, "bias_gamma", "must be >= 0");
-  r.check(c.checkpoint_every >= 1, "checkpoint_every", "must be >= 1");
-  r.check(c.keep_checkpoints >= 0, "keep_checkpoints", "must be >= 0 (0 keeps all)");
-  r.check(c.samples_every >= 0, "samples_every", "must be >= 0");
-  r.check(c.samples_per_step >= 0, "samples_per_step", "must be >= 0");
-  r.check(c.threads >= 0 && c.threads <= kMaxThreads, "threads", cat("must be in [0, ", kMaxThreads, "] (0: all cores)"));
-  return c;
+  return fields().read(j, where);
 }
 
 json LearnerConfig::to_json() const {
-  json j = {{"steps", steps},
-          {"batch_groups", batch_groups},
-          {"grpo", grpo.to_json()},
-          {"iterations", iterations},
-          {"minibatches", minibatches},
-          {"dynamic_sampling", dynamic_sampling},
-          {"max_waves", max_waves},
-          {"max_staleness", max_staleness},
-          {"prefetch_groups", prefetch_groups},
-          {"task_timeout_s", task_timeout_s},
-          {"bias_gamma", bias_gamma},
-          {"optimizer", optimizer.to_json()},
-          {"schedule", schedule.to_json()},
-          {"checkpoint_every", checkpoint_every},
-          {"keep_checkpoints", keep_checkpoints},
-          {"samples_every", samples_every},
-          {"samples_per_step", samples_per_step},
-          {"threads", threads},
-          {"max_seconds", max_seconds}};
-  if (!device.empty()) j["device"] = device;
-  return j;
+  return fields().write(*this);
 }
 
 }  // namespace r1

@@ -2,6 +2,7 @@
 #pragma once
 #include <string>
 
+#include "core/config_fields.h"
 #include "core/json.h"
 #include "learner/grpo.h"
 #include "learner/optimizer.h"
@@ -42,6 +43,7 @@ struct LearnerConfig {
 
   static LearnerConfig from_json(const json& j, const std::string& where);
   json to_json() const;
+  static const ConfigFields<LearnerConfig>& fields();  // name, default, check, help of each field
 };
 
 }  // namespace r1

@@ -4,27 +4,32 @@
 
 namespace r1 {
 
+const ConfigFields<OptimizerConfig>& OptimizerConfig::fields() {
+  using C = OptimizerConfig;
+  auto unit = [](double v) { return v >= 0 && v < 1; };
+  static const auto f =
+      ConfigFields<C>("optimizer")
+          .add("lr", &C::lr, "peak learning rate (the schedule scales it)",
+               must<double>([](double v) { return v > 0; }, "must be positive"))
+          .add("beta1", &C::beta1, "AdamW first-moment decay",
+               must<double>(unit, "must be in [0, 1)"))
+          .add("beta2", &C::beta2, "AdamW second-moment decay",
+               must<double>(unit, "must be in [0, 1)"))
+          .add("eps", &C::eps, "AdamW denominator term",
+               must<double>([](double v) { return v > 0; }, "must be positive"))
+          .add("weight_decay", &C::weight_decay,
+               "decoupled weight decay, on matrices and embeddings only",
+               must<double>([](double v) { return v >= 0; }, "must be >= 0"))
+          .add("grad_clip", &C::grad_clip, "max global gradient norm; <= 0 disables clipping");
+  return f;
+}
+
 OptimizerConfig OptimizerConfig::from_json(const json& j, const std::string& where) {
-  JsonReader r(j, where);
-  OptimizerConfig c;
-  c.lr = r.get<double>("lr", c.lr);
-  c.beta1 = r.get<double>("beta1", c.beta1);
-  c.beta2 = r.get<double>("beta2", c.beta2);
-  c.eps = r.get<double>("eps", c.eps);
-  c.weight_decay = r.get<double>("weight_decay", c.weight_decay);
-  c.grad_clip = r.get<double>("grad_clip", c.grad_clip);
-  r.check(c.lr > 0, "lr", "must be positive");
-  r.check(c.beta1 >= 0 && c.beta1 < 1, "beta1", "must be in [0, 1)");
-  r.check(c.beta2 >= 0 && c.beta2 < 1, "beta2", "must be in [0, 1)");
-  r.check(c.eps > 0, "eps", "must be positive");
-  r.check(c.weight_decay >= 0, "weight_decay", "must be >= 0");
-  r.done();
-  return c;
+  return fields().read(j, where);
 }
 
 json OptimizerConfig::to_json() const {
-  return {{"lr", lr}, {"beta1", beta1}, {"beta2", beta2}, {"eps", eps}, {"weight_decay", weight_decay},
-          {"grad_clip", grad_clip}};
+  return fields().write(*this);
 }
 
 AdamW::AdamW(const ParamTable& table, const OptimizerConfig& cfg, const Backend<float>& backend)
@@ -43,8 +48,8 @@ double AdamW::step(float* params, float* grads, double lr) {
   h.eps = cfg_.eps;
   for (const auto& p : table_.params()) {
     h.weight_decay = p.decay ? cfg_.weight_decay : 0.0;
-    be_.ops.adamw_update(params + p.offset, grads + p.offset, m_.data() + p.offset, v_.data() + p.offset, p.numel, h,
-                      t_);
+    be_.ops.adamw_update(params + p.offset, grads + p.offset, m_.data() + p.offset,
+                         v_.data() + p.offset, p.numel, h, t_);
   }
   return norm;
 }
@@ -66,7 +71,8 @@ void AdamW::save(const std::string& path) const {
 void AdamW::load(const std::string& path) {
   SafetensorsFile f(path);
   auto it = f.metadata().find("step");
-  if (it == f.metadata().end()) fail(path, ": no 'step' in the metadata (not an optimizer state file?)");
+  if (it == f.metadata().end())
+    fail(path, ": no 'step' in the metadata (not an optimizer state file?)");
   try {
     t_ = std::stol(it->second);
   } catch (const std::exception&) {

@@ -5,6 +5,7 @@
 #pragma once
 #include <string>
 
+#include "core/config_fields.h"
 #include "core/json.h"
 #include "kernels/backend.h"
 #include "model/param_table.h"
@@ -18,6 +19,7 @@ struct OptimizerConfig {
   double grad_clip = 1.0;  // max global norm; <= 0 disables clipping
   static OptimizerConfig from_json(const json& j, const std::string& where);
   json to_json() const;
+  static const ConfigFields<OptimizerConfig>& fields();  // name, default, check, help of each field
 };
 
 class AdamW {

@@ -8,19 +8,32 @@
 
 namespace r1 {
 
+const ConfigFields<LrSchedule>& LrSchedule::fields() {
+  using C = LrSchedule;
+  static const auto f =
+      ConfigFields<C>("schedule")
+          .add("kind", &C::kind, "cosine, linear or constant decay after the warmup",
+               FieldCheck<std::string>([](const std::string& k) -> std::optional<std::string> {
+                 if (k == "cosine" || k == "linear" || k == "constant") return std::nullopt;
+                 return cat("unknown schedule '", k, "' (known: cosine, linear, constant)");
+               }))
+          .add("warmup_steps", &C::warmup_steps, "steps of linear warmup from 0",
+               FieldCheck<int64_t>([](int64_t v) -> std::optional<std::string> {
+                 if (v >= 0) return std::nullopt;
+                 return cat("must be >= 0, got ", v);
+               }))
+          .add("min_lr_ratio", &C::min_lr_ratio, "the decay ends at lr times this",
+               FieldCheck<double>([](double v) -> std::optional<std::string> {
+                 if (v >= 0 && v <= 1) return std::nullopt;
+                 return cat("must be in [0, 1], got ", v);
+               }))
+          .add("decay_steps", &C::decay_steps, "the step where the decay ends; 0: the run's last");
+  return f;
+}
+
 LrSchedule LrSchedule::from_json(const json& j, const std::string& where) {
+  LrSchedule s = fields().read(j, where);
   JsonReader r(j, where);
-  LrSchedule s;
-  s.kind = r.get<std::string>("kind", s.kind);
-  s.warmup_steps = r.get<int64_t>("warmup_steps", s.warmup_steps);
-  s.min_lr_ratio = r.get<double>("min_lr_ratio", s.min_lr_ratio);
-  s.decay_steps = r.get<int64_t>("decay_steps", s.decay_steps);
-  r.done();
-  r.check(s.kind == "cosine" || s.kind == "linear" || s.kind == "constant", "kind",
-          cat("unknown schedule '", s.kind, "' (known: cosine, linear, constant)"));
-  r.check(s.warmup_steps >= 0, "warmup_steps", cat("must be >= 0, got ", s.warmup_steps));
-  r.check(s.min_lr_ratio >= 0 && s.min_lr_ratio <= 1, "min_lr_ratio",
-          cat("must be in [0, 1], got ", s.min_lr_ratio));
   r.check(s.decay_steps == 0 || s.decay_steps > s.warmup_steps, "decay_steps",
           cat("must be 0 (the run's last step) or greater than warmup_steps (", s.warmup_steps,
               "), got ", s.decay_steps));
@@ -28,10 +41,7 @@ LrSchedule LrSchedule::from_json(const json& j, const std::string& where) {
 }
 
 json LrSchedule::to_json() const {
-  return {{"kind", kind},
-          {"warmup_steps", warmup_steps},
-          {"min_lr_ratio", min_lr_ratio},
-          {"decay_steps", decay_steps}};
+  return fields().write(*this);
 }
 
 double LrSchedule::factor(int64_t step, int64_t total_steps) const {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/config_fields.h"
 #include "core/json.h"
 
 namespace r1 {
@@ -23,6 +24,7 @@ struct LrSchedule {
   // {"kind", "warmup_steps", "min_lr_ratio", "decay_steps"}; unknown fields are rejected.
   static LrSchedule from_json(const json& j, const std::string& where);
   json to_json() const;
+  static const ConfigFields<LrSchedule>& fields();  // name, default, check, help of each field
 
   // Multiplier of the peak lr at 0-based `step` of a run of `total_steps` steps.
   double factor(int64_t step, int64_t total_steps) const;
