@@ -39,40 +39,59 @@ FieldCheck<T> must(std::function<bool(const T&)> ok, std::string msg) {
   };
 }
 
+// The most common check: v >= lo, with the given message ("must be >= 1").
+template <typename T>
+FieldCheck<T> at_least(T lo, std::string msg) {
+  return must<T>([lo](const T& v) { return v >= lo; }, std::move(msg));
+}
+
 template <typename C>
 class ConfigFields {
  public:
   explicit ConfigFields(std::string section) : section_(std::move(section)) {}
 
   // A field of a plain type (bool, integer, floating point, string, list of strings) or a nested
-  // section (a type with fields()). `write_if` (optional) leaves the field out of write() when
-  // it returns false, e.g. an empty device meaning "inherit".
+  // section (a type with from_json/to_json). `write_if` (optional) leaves the field out of
+  // write() when it returns false, e.g. an empty device meaning "inherit".
   template <typename T>
   ConfigFields&& add(const char* name, T C::*member, const char* help,
                      FieldCheck<T> check = nullptr,
                      std::function<bool(const T&)> write_if = nullptr) && {
+    return std::move(*this).template add<T>(
+        name, [member](C& c) -> T& { return c.*member; }, help, std::move(check),
+        std::move(write_if));
+  }
+  // The same for a value that is not a direct member (e.g. c.sampling.temperature, flattened
+  // into the section): `ref` returns it. Call as add<double>("temperature", ...).
+  template <typename T>
+  ConfigFields&& add(const char* name, std::function<T&(C&)> ref, const char* help,
+                     FieldCheck<T> check = nullptr,
+                     std::function<bool(const T&)> write_if = nullptr) && {
+    // Reading a const config through ref is safe: write, default_text, check and write_if only
+    // read the value.
+    auto get = [ref](const C& c) -> const T& { return ref(const_cast<C&>(c)); };
     Field f;
     f.name = name;
     f.help = help;
     if constexpr (has_fields<T>) {
-      f.read = [name, member](JsonReader& r, C& c) {
+      f.read = [name, ref](JsonReader& r, C& c) {
         const std::string where = cat(r.where(), ": field '", name, "'");
-        c.*member = T::from_json(r.has(name) ? r.raw(name) : json::object(), where);
+        ref(c) = T::from_json(r.has(name) ? r.raw(name) : json::object(), where);
       };
-      f.write = [member](const C& c) { return (c.*member).to_json(); };
+      f.write = [get](const C& c) { return get(c).to_json(); };
       f.default_text = [](const C&) { return std::string("(section)"); };
       f.check = [](JsonReader&, const C&) {};
     } else {
-      f.read = [name, member](JsonReader& r, C& c) { c.*member = r.get<T>(name, c.*member); };
-      f.write = [member](const C& c) { return json(c.*member); };
-      f.default_text = [member](const C& c) { return json(c.*member).dump(); };
-      f.check = [name, member, check](JsonReader& r, const C& c) {
+      f.read = [name, ref](JsonReader& r, C& c) { ref(c) = r.get<T>(name, ref(c)); };
+      f.write = [get](const C& c) { return json(get(c)); };
+      f.default_text = [get](const C& c) { return json(get(c)).dump(); };
+      f.check = [name, get, check](JsonReader& r, const C& c) {
         if (!check) return;
-        if (auto msg = check(c.*member)) r.fail_field(name, *msg);
+        if (auto msg = check(get(c))) r.fail_field(name, *msg);
       };
     }
     if (write_if) {
-      f.written = [member, write_if](const C& c) { return write_if(c.*member); };
+      f.written = [get, write_if](const C& c) { return write_if(get(c)); };
     }
     fields_.push_back(std::move(f));
     return std::move(*this);

@@ -6,33 +6,32 @@ namespace r1 {
 
 const ConfigFields<LearnerConfig>& LearnerConfig::fields() {
   using C = LearnerConfig;
-  auto ge = [](int lo, std::string msg) {
-    return must<int>([lo](int v) { return v >= lo; }, std::move(msg));
-  };
   static const auto f =
       ConfigFields<C>("learner")
           .add("steps", &C::steps, "policy updates; each publishes weights version + 1",
-               ge(1, "must be >= 1"))
+               at_least<int>(1, "must be >= 1"))
           .add("batch_groups", &C::batch_groups, "groups per update, after dynamic sampling",
-               ge(1, "must be >= 1"))
+               at_least<int>(1, "must be >= 1"))
           .add("grpo", &C::grpo, "the loss: advantages, clipping, aggregation, KL (grpo.h)")
           .add("iterations", &C::iterations, "passes over each batch in one step (mu)",
                must<int>([](int v) { return v >= 1 && v <= kMaxIterations; },
                          cat("must be in [1, ", kMaxIterations,
                              "] (passes over each batch in one step)")))
-          .add("minibatches", &C::minibatches, "optimizer steps per pass", ge(1, "must be >= 1"))
+          .add("minibatches", &C::minibatches, "optimizer steps per pass",
+               at_least<int>(1, "must be >= 1"))
           .add("dynamic_sampling", &C::dynamic_sampling,
                "drop groups whose rewards are all equal, and sample more")
           .add("max_waves", &C::max_waves,
                "a step's sampling gives up after this many waves of tasks (async: once it has "
                "accounted for max_waves x batch_groups groups)",
-               ge(1, "must be >= 1"))
+               at_least<int>(1, "must be >= 1"))
           .add("max_staleness", &C::max_staleness,
                "0: on-policy; k > 0: rollouts up to k versions old train, sampling overlaps "
                "training",
-               ge(0, "must be >= 0"))
+               at_least<int>(0, "must be >= 0"))
           .add("prefetch_groups", &C::prefetch_groups,
-               "async: tasks kept in flight (0: 2 x batch_groups)", ge(0, "must be >= 0"))
+               "async: tasks kept in flight (0: 2 x batch_groups)",
+               at_least<int>(0, "must be >= 0"))
           .add("task_timeout_s", &C::task_timeout_s,
                "a task not back by then is written off (its worker died)",
                must<double>([](double v) { return v > 0; }, "must be > 0"))
@@ -46,13 +45,14 @@ const ConfigFields<LearnerConfig>& LearnerConfig::fields() {
           .add("optimizer", &C::optimizer, "AdamW (optimizer.h)")
           .add("schedule", &C::schedule, "the learning-rate schedule (schedule.h)")
           .add("checkpoint_every", &C::checkpoint_every,
-               "steps between checkpoints; a final one is always written", ge(1, "must be >= 1"))
+               "steps between checkpoints; a final one is always written",
+               at_least<int>(1, "must be >= 1"))
           .add("keep_checkpoints", &C::keep_checkpoints, "checkpoints kept (0 keeps all)",
-               ge(0, "must be >= 0 (0 keeps all)"))
+               at_least<int>(0, "must be >= 0 (0 keeps all)"))
           .add("samples_every", &C::samples_every, "steps between samples.jsonl entries",
-               ge(0, "must be >= 0"))
+               at_least<int>(0, "must be >= 0"))
           .add("samples_per_step", &C::samples_per_step, "samples written each time",
-               ge(0, "must be >= 0"))
+               at_least<int>(0, "must be >= 0"))
           .add("threads", &C::threads, "OpenMP threads for training; 0: all cores",
                must<int>([](int v) { return v >= 0 && v <= kMaxThreads; },
                          cat("must be in [0, ", kMaxThreads, "] (0: all cores)")))

@@ -5,45 +5,67 @@
 
 namespace r1 {
 
+const ConfigFields<RolloutConfig>& RolloutConfig::fields() {
+  using C = RolloutConfig;
+  static const auto f =
+      ConfigFields<C>("rollout")
+          .add("group_size", &C::group_size, "G completions sampled per task",
+               FieldCheck<int>([](int v) -> std::optional<std::string> {
+                 if (v < 2) return "must be >= 2 (advantages compare samples within a group)";
+                 if (v > kMaxGroupSize)
+                   return cat("must be <= ", kMaxGroupSize,
+                              " (the samples a rollout message can carry)");
+                 return std::nullopt;
+               }))
+          .add("max_new_tokens", &C::max_new_tokens, "the longest completion, in tokens",
+               at_least<int>(1, "must be >= 1"))
+          .add<double>(
+              "temperature", [](C& c) -> double& { return c.sampling.temperature; },
+              "sampling temperature; log-prob ratios are taken at it",
+              must<double>([](double v) { return v > 0; },
+                           "must be > 0 for RL (greedy groups have no variance)"))
+          .add<double>(
+              "top_p", [](C& c) -> double& { return c.sampling.top_p; },
+              "nucleus sampling: the smallest set of tokens with this probability",
+              must<double>([](double v) { return v > 0 && v <= 1; }, "must be in (0, 1]"))
+          .add<int>(
+              "top_k", [](C& c) -> int& { return c.sampling.top_k; },
+              "sample among the k likeliest tokens; 0: no limit", at_least<int>(0, "must be >= 0"))
+          .add("stop", &C::stop, "stop strings (the end-of-text token always stops)",
+               FieldCheck<std::vector<std::string>>(
+                   [](const std::vector<std::string>& v) -> std::optional<std::string> {
+                     for (const auto& s : v) {
+                       if (s.empty()) return "stop strings must not be empty";
+                     }
+                     return std::nullopt;
+                   }))
+          .add("slots", &C::slots, "sequences decoded together per worker (KV-cache slots)",
+               at_least<int>(1, "must be >= 1"))
+          .add("device", &C::device,
+               "where workers generate: cpu, cuda, cuda:N (\"\": model.device)",
+               FieldCheck<std::string>(nullptr),
+               std::function<bool(const std::string&)>(
+                   [](const std::string& d) { return !d.empty(); }))
+          .add("workers", &C::workers, "embedded runs: rollout worker threads",
+               at_least<int>(1, "must be >= 1"))
+          .add("threads", &C::threads, "OpenMP threads per worker; 0: all cores",
+               must<int>([](int v) { return v >= 0 && v <= kMaxThreads; },
+                         cat("must be in [0, ", kMaxThreads, "] (0: all cores)")))
+          .add("debug_delay_s", &C::debug_delay_s,
+               "artificial delay per batch, for staleness tests",
+               must<double>([](double v) { return v >= 0; }, "must be >= 0"))
+          .add("debug_slow_workers", &C::debug_slow_workers,
+               "the delay applies to the first N workers of an embedded run (0: all)",
+               at_least<int>(0, "must be >= 0"));
+  return f;
+}
+
 RolloutConfig RolloutConfig::from_json(const json& j, const std::string& where) {
-  JsonReader r(j, where);
-  RolloutConfig c;
-  c.group_size = r.get<int>("group_size", c.group_size);
-  c.max_new_tokens = r.get<int>("max_new_tokens", c.max_new_tokens);
-  c.sampling.temperature = r.get<double>("temperature", c.sampling.temperature);
-  c.sampling.top_p = r.get<double>("top_p", c.sampling.top_p);
-  c.sampling.top_k = r.get<int>("top_k", c.sampling.top_k);
-  c.stop = r.get<std::vector<std::string>>("stop", c.stop);
-  c.slots = r.get<int>("slots", c.slots);
-  c.workers = r.get<int>("workers", c.workers);
-  c.threads = r.get<int>("threads", c.threads);
-  c.debug_delay_s = r.get<double>("debug_delay_s", c.debug_delay_s);
-  c.debug_slow_workers = r.get<int>("debug_slow_workers", c.debug_slow_workers);
-  c.device = r.get<std::string>("device", c.device);
-  r.done();
-  r.check(c.group_size >= 2, "group_size", "must be >= 2 (advantages compare samples within a group)");
-  r.check(c.group_size <= kMaxGroupSize, "group_size",
-          cat("must be <= ", kMaxGroupSize, " (the samples a rollout message can carry)"));
-  r.check(c.max_new_tokens >= 1, "max_new_tokens", "must be >= 1");
-  r.check(c.sampling.temperature > 0, "temperature", "must be > 0 for RL (greedy groups have no variance)");
-  r.check(c.sampling.top_p > 0 && c.sampling.top_p <= 1, "top_p", "must be in (0, 1]");
-  r.check(c.sampling.top_k >= 0, "top_k", "must be >= 0");
-  r.check(c.slots >= 1, "slots", "must be >= 1");
-  r.check(c.workers >= 1, "workers", "must be >= 1");
-  r.check(c.threads >= 0 && c.threads <= kMaxThreads, "threads", cat("must be in [0, ", kMaxThreads, "] (0: all cores)"));
-  r.check(c.debug_delay_s >= 0, "debug_delay_s", "must be >= 0");
-  r.check(c.debug_slow_workers >= 0, "debug_slow_workers", "must be >= 0");
-  for (const auto& s : c.stop) r.check(!s.empty(), "stop", "stop strings must not be empty");
-  return c;
+  return fields().read(j, where);
 }
 
 json RolloutConfig::to_json() const {
-  json j = {{"group_size", group_size}, {"max_new_tokens", max_new_tokens}, {"temperature", sampling.temperature},
-          {"top_p", sampling.top_p},   {"top_k", sampling.top_k},           {"stop", stop},
-          {"slots", slots},            {"workers", workers},                {"threads", threads},
-          {"debug_delay_s", debug_delay_s}, {"debug_slow_workers", debug_slow_workers}};
-  if (!device.empty()) j["device"] = device;
-  return j;
+  return fields().write(*this);
 }
 
 }  // namespace r1

@@ -3,25 +3,28 @@
 #include <string>
 #include <vector>
 
+#include "core/config_fields.h"
 #include "core/json.h"
 #include "rollout/sampler.h"
 
 namespace r1 {
 
 struct RolloutConfig {
-  int group_size = 8;                          // G completions per task
+  int group_size = 8;  // G completions per task
   int max_new_tokens = 128;
-  SamplingParams sampling;                     // temperature, top_p, top_k
-  std::vector<std::string> stop = {"</answer>"};  // stop strings (the end-of-text token always stops)
-  int slots = 64;                              // sequences decoded together per worker (KV-cache slots)
-  std::string device;                          // where workers generate: cpu, cuda, cuda:N ("": model.device)
-  int workers = 1;                             // embedded runs: rollout worker threads
-  int threads = 0;                             // OpenMP threads per worker; 0 = all cores
-  double debug_delay_s = 0;                    // artificial delay per batch, for staleness tests ...
-  int debug_slow_workers = 0;                  // ... in the first N workers of an embedded run (0: all)
+  SamplingParams sampling;  // temperature, top_p, top_k
+  std::vector<std::string> stop = {
+      "</answer>"};            // stop strings (the end-of-text token always stops)
+  int slots = 64;              // sequences decoded together per worker (KV-cache slots)
+  std::string device;          // where workers generate: cpu, cuda, cuda:N ("": model.device)
+  int workers = 1;             // embedded runs: rollout worker threads
+  int threads = 0;             // OpenMP threads per worker; 0 = all cores
+  double debug_delay_s = 0;    // artificial delay per batch, for staleness tests ...
+  int debug_slow_workers = 0;  // ... in the first N workers of an embedded run (0: all)
 
   static RolloutConfig from_json(const json& j, const std::string& where);
   json to_json() const;
+  static const ConfigFields<RolloutConfig>& fields();  // name, default, check, help of each field
 };
 
 }  // namespace r1

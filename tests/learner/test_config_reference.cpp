@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "learner/learner_config.h"
+#include "rollout/rollout_config.h"
 
 using namespace r1;
 
@@ -21,6 +22,8 @@ std::string reference() {
        "--gtest_filter='ConfigReference.*'`.\n"
     << "Sections not listed here are described beside their structs (docs/architecture.md says "
        "where).\n\n"
+    << "## Run config: `rollout`\n\n"
+    << RolloutConfig::fields().markdown() << "\n"
     << "## Run config: `learner`\n\n"
     << LearnerConfig::fields().markdown() << "\n"
     << "## `learner.optimizer` (also `optimizer` in SFT configs)\n\n"
