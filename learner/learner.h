@@ -54,6 +54,10 @@ struct StepReport {
 class Learner {
  public:
   Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup);
+  // Its parts hold references into it (the config, the task source, serve_control): it stays
+  // where it was built.
+  Learner(const Learner&) = delete;
+  Learner& operator=(const Learner&) = delete;
   // Runs until config.steps updates are done or `stop` is set. `on_step` (optional) sees every
   // step's metrics. Returns the number of the last completed step.
   int64_t run(const std::atomic<bool>& stop,

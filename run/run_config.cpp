@@ -22,13 +22,10 @@ std::string default_key_file(const std::string& config_path) {
 }  // namespace
 
 void load_run_plugins(const json& run_config, const std::string& where) {
-  if (!run_config.is_object() || !run_config.contains("verifier_plugins")) return;
-  const json& list = run_config["verifier_plugins"];
-  if (!list.is_array()) fail(where, ": field 'verifier_plugins': expected a list of paths");
-  for (const json& p : list) {
-    if (!p.is_string()) fail(where, ": field 'verifier_plugins': expected a list of paths");
-    load_verifier_plugin(p.get<std::string>());
-  }
+  if (!run_config.is_object()) return;  // from_json names the problem
+  JsonReader r(run_config, where);
+  for (const auto& p : r.get<std::vector<std::string>>("verifier_plugins", {}))
+    load_verifier_plugin(p);
 }
 
 RunConfig RunConfig::load(const std::string& path) {
