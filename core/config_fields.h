@@ -45,6 +45,12 @@ FieldCheck<T> at_least(T lo, std::string msg) {
   return must<T>([lo](const T& v) { return v >= lo; }, std::move(msg));
 }
 
+// A write_if for optional text fields: written only when set (e.g. an empty device, meaning
+// "inherit", stays out of the resolved config).
+inline std::function<bool(const std::string&)> unless_empty() {
+  return [](const std::string& s) { return !s.empty(); };
+}
+
 template <typename C>
 class ConfigFields {
  public:

@@ -8,7 +8,7 @@
 
 namespace r1 {
 
-GroupCollector::GroupCollector(CollectorSetup setup) : s_(std::move(setup)), cfg_(s_.cfg) {}
+GroupCollector::GroupCollector(CollectorSetup setup) : s_(std::move(setup)) {}
 
 void GroupCollector::bind(Context& ctx, const Endpoints& ep) {
   ChannelOptions task_opts = ep.channel_options("tasks");
@@ -26,8 +26,8 @@ void GroupCollector::bind(Context& ctx, const Endpoints& ep) {
 std::vector<UsableGroup> GroupCollector::collect(uint64_t version, int64_t step,
                                                  const std::atomic<bool>& stop) {
   counters_ = StepCounters{};
-  return cfg_.max_staleness == 0 ? collect_on_policy(version, step, stop)
-                                 : collect_async(version, stop);
+  return s_.cfg.max_staleness == 0 ? collect_on_policy(version, step, stop)
+                                   : collect_async(version, stop);
 }
 
 // Sends a wave of n tasks; returns early when stopped (a stopped step is abandoned).
@@ -69,16 +69,16 @@ bool GroupCollector::hand_out(const TaskAssignment& a, const std::atomic<bool>& 
 }
 
 SamplingTally GroupCollector::tally(size_t used) const {
-  return {cfg_.batch_groups,       static_cast<int64_t>(used), counters_.waves, counters_.returned,
+  return {s_.cfg.batch_groups,     static_cast<int64_t>(used), counters_.waves, counters_.returned,
           counters_.zero_variance, counters_.too_few,          counters_.stale, counters_.lost,
-          cfg_.task_timeout_s};
+          s_.cfg.task_timeout_s};
 }
 
 void GroupCollector::expire_lost() {
   const double t = steady_seconds();
   for (auto it = pending_.begin(); it != pending_.end();) {
-    if (t - it->second.sent_at > cfg_.task_timeout_s) {
-      log_warn("learner: task ", it->first, " not back after ", cfg_.task_timeout_s,
+    if (t - it->second.sent_at > s_.cfg.task_timeout_s) {
+      log_warn("learner: task ", it->first, " not back after ", s_.cfg.task_timeout_s,
                "s; written off (worker died?)");
       counters_.lost++;
       it = pending_.erase(it);
@@ -140,11 +140,11 @@ std::optional<UsableGroup> GroupCollector::usable(RolloutGroup g, uint64_t versi
   }
   const bool all_equal =
       std::all_of(rewards.begin(), rewards.end(), [&](double r) { return r == rewards[0]; });
-  if (all_equal && cfg_.dynamic_sampling) {
+  if (all_equal && s_.cfg.dynamic_sampling) {
     counters_.zero_variance++;
     return std::nullopt;
   }
-  u.advantages = group_advantages(rewards, cfg_.grpo);
+  u.advantages = group_advantages(rewards, s_.cfg.grpo);
   u.staleness = version >= g.version ? version - g.version : 0;
   u.g = std::move(g);
   return u;
@@ -155,14 +155,14 @@ std::vector<UsableGroup> GroupCollector::collect_on_policy(uint64_t version, int
                                                            const std::atomic<bool>& stop) {
   std::vector<UsableGroup> batch;
   int wave = 0;
-  while (!stop && static_cast<int>(batch.size()) < cfg_.batch_groups) {
-    if (wave >= cfg_.max_waves) {
+  while (!stop && static_cast<int>(batch.size()) < s_.cfg.batch_groups) {
+    if (wave >= s_.cfg.max_waves) {
       counters_.gave_up = true;
       break;
     }
-    const int missing = cfg_.batch_groups - static_cast<int>(batch.size());
+    const int missing = s_.cfg.batch_groups - static_cast<int>(batch.size());
     // Later waves ask for more than is missing: some groups will be dropped again.
-    const int n = wave == 0 ? missing : std::min(4 * cfg_.batch_groups, 2 * missing);
+    const int n = wave == 0 ? missing : std::min(4 * s_.cfg.batch_groups, 2 * missing);
     send_tasks(n, version, stop);
     ++wave;
     std::vector<RolloutGroup> got;
@@ -178,7 +178,7 @@ std::vector<UsableGroup> GroupCollector::collect_on_policy(uint64_t version, int
       counters_.verify_seconds += g.verify_seconds;
       auto u = usable(std::move(g), version);
       if (!u) continue;
-      if (static_cast<int>(batch.size()) < cfg_.batch_groups)
+      if (static_cast<int>(batch.size()) < s_.cfg.batch_groups)
         batch.push_back(std::move(*u));
       else
         counters_.unused++;
@@ -194,9 +194,10 @@ std::vector<UsableGroup> GroupCollector::collect_on_policy(uint64_t version, int
 std::vector<UsableGroup> GroupCollector::collect_async(uint64_t version,
                                                        const std::atomic<bool>& stop) {
   std::vector<UsableGroup> batch;
-  const int in_flight = cfg_.prefetch_groups > 0 ? cfg_.prefetch_groups : 2 * cfg_.batch_groups;
-  const int64_t budget = static_cast<int64_t>(cfg_.max_waves) * cfg_.batch_groups;
-  while (!stop && static_cast<int>(batch.size()) < cfg_.batch_groups) {
+  const int in_flight =
+      s_.cfg.prefetch_groups > 0 ? s_.cfg.prefetch_groups : 2 * s_.cfg.batch_groups;
+  const int64_t budget = static_cast<int64_t>(s_.cfg.max_waves) * s_.cfg.batch_groups;
+  while (!stop && static_cast<int>(batch.size()) < s_.cfg.batch_groups) {
     if (counters_.returned - counters_.stale + counters_.lost >= budget) {
       counters_.gave_up = true;
       break;
@@ -209,7 +210,7 @@ std::vector<UsableGroup> GroupCollector::collect_async(uint64_t version,
     if (!g) continue;
     counters_.gen_seconds += g->gen_seconds;
     counters_.verify_seconds += g->verify_seconds;
-    if (version - g->version > static_cast<uint64_t>(cfg_.max_staleness)) {
+    if (version - g->version > static_cast<uint64_t>(s_.cfg.max_staleness)) {
       counters_.stale++;
       continue;
     }

@@ -83,7 +83,6 @@ class GroupCollector {
   std::vector<UsableGroup> collect_async(uint64_t version, const std::atomic<bool>& stop);
 
   CollectorSetup s_;
-  const LearnerConfig& cfg_;
   std::unique_ptr<Channel> tasks_, scored_;
   std::map<uint64_t, Pending> pending_;  // seq -> task in flight
   StepCounters counters_;

@@ -39,9 +39,7 @@ const ConfigFields<LearnerConfig>& LearnerConfig::fields() {
                must<double>([](double v) { return v >= 0; }, "must be >= 0"))
           .add("device", &C::device,
                "where the policy trains: cpu, cuda, cuda:N (\"\": model.device)",
-               FieldCheck<std::string>(nullptr),
-               std::function<bool(const std::string&)>(
-                   [](const std::string& d) { return !d.empty(); }))
+               FieldCheck<std::string>(nullptr), unless_empty())
           .add("optimizer", &C::optimizer, "AdamW (optimizer.h)")
           .add("schedule", &C::schedule, "the learning-rate schedule (schedule.h)")
           .add("checkpoint_every", &C::checkpoint_every,

@@ -43,9 +43,7 @@ const ConfigFields<RolloutConfig>& RolloutConfig::fields() {
                at_least<int>(1, "must be >= 1"))
           .add("device", &C::device,
                "where workers generate: cpu, cuda, cuda:N (\"\": model.device)",
-               FieldCheck<std::string>(nullptr),
-               std::function<bool(const std::string&)>(
-                   [](const std::string& d) { return !d.empty(); }))
+               FieldCheck<std::string>(nullptr), unless_empty())
           .add("workers", &C::workers, "embedded runs: rollout worker threads",
                at_least<int>(1, "must be >= 1"))
           .add("threads", &C::threads, "OpenMP threads per worker; 0: all cores",
