@@ -3,14 +3,7 @@
 // and the two evaluations side by side. Every stage writes into one folder and is skipped or
 // resumed when the folder already holds it, so a killed pipeline continues where it stopped.
 //
-//   {
-//     "out": "runs/quickstart",
-//     "sft": "configs/quickstart-sft.json" | {...},   an r1 sft config ("out" is replaced)
-//     "rl": "configs/quickstart-rl.json" | {...},     an r1 run config (model.init and out replaced)
-//     "eval": {"tasks": SPEC, "samples": 8, "temperature": 1.0, "top_p": 1.0,
-//              "max_new_tokens": 128, "seed": 0, "greedy": true, "device": the SFT's},
-//     "target": {"suite": one suite of eval.tasks, "min_gain": 0.20}   optional
-//   }
+// The config is described in run/pipeline_config.h and docs/config-reference.md.
 // The target is declared before the run: the suite on which RL must raise sampled pass@1 by at
 // least min_gain over the cold start. The summary says whether it did; the exit code does not
 // depend on it (a run that misses its target still finished).
@@ -18,11 +11,9 @@
 #include <cmath>
 #include <cstdio>
 
-#include "core/args.h"
 #include "apps/commands.h"
 #include "apps/memory_flag.h"
-#include "run/run_memory.h"
-#include "run/roles.h"
+#include "core/args.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "eval/eval_memory.h"
@@ -33,22 +24,21 @@
 #include "learner/sft.h"
 #include "learner/sft_config.h"
 #include "model/checkpoint.h"
+#include "run/pipeline_config.h"
+#include "run/roles.h"
+#include "run/run_memory.h"
 
 namespace r1 {
 
 namespace {
 
-json section(JsonReader& r, const char* key) {
-  const json& v = r.raw(key);
-  if (v.is_string()) return load_json_file(v.get<std::string>());
-  if (!v.is_object()) r.fail_field(key, "expected a config file name or an object");
-  return v;
+std::string where(const std::string& path, const char* key) {
+  return cat(path, ": field '", key, "'");
 }
 
-std::string where(const std::string& path, const char* key) { return cat(path, ": field '", key, "'"); }
-
-json evaluate(const std::string& model_dir, const EvalOptions& opt, const std::vector<SuiteSpec>& suites,
-              const std::string& out_path, const std::string& label, const Backend<float>& backend) {
+json evaluate(const std::string& model_dir, const EvalOptions& opt,
+              const std::vector<SuiteSpec>& suites, const std::string& out_path,
+              const std::string& label, const Backend<float>& backend) {
   if (file_exists(out_path)) {
     log_info("pipeline: ", label, " evaluation already in ", out_path);
     return load_json_file(out_path);
@@ -57,9 +47,13 @@ json evaluate(const std::string& model_dir, const EvalOptions& opt, const std::v
   auto tok = load_tokenizer(model_dir);
   Evaluator ev(*model, *tok, opt);
   json report = {{"model", model_dir},
-                 {"settings", {{"samples", opt.samples}, {"temperature", opt.sampling.temperature},
-                               {"max_new_tokens", opt.max_new_tokens}, {"seed", opt.seed}, {"greedy", opt.greedy},
-                               {"chat_template", opt.chat.to_json()}}},
+                 {"settings",
+                  {{"samples", opt.samples},
+                   {"temperature", opt.sampling.temperature},
+                   {"max_new_tokens", opt.max_new_tokens},
+                   {"seed", opt.seed},
+                   {"greedy", opt.greedy},
+                   {"chat_template", opt.chat.to_json()}}},
                  {"suites", json::array()}};
   for (const auto& s : suites) {
     log_info("pipeline: evaluating ", label, " on ", s.text);
@@ -79,7 +73,9 @@ std::string fixed(double minutes) {
 }  // namespace
 
 int cmd_pipeline(int argc, char** argv) {
-  Args args("pipeline", "Cold-start SFT, evaluation, GRPO, evaluation: the R1 recipe, resumable, in one folder.");
+  Args args(
+      "pipeline",
+      "Cold-start SFT, evaluation, GRPO, evaluation: the R1 recipe, resumable, in one folder.");
   args.positional("CONFIG", "pipeline config (e.g. configs/quickstart.json)")
       .opt("out", "DIR", "pipeline folder (overrides the config's \"out\")");
   add_memory_flag(args);
@@ -87,13 +83,11 @@ int cmd_pipeline(int argc, char** argv) {
   apply_memory_flag(args);
   const std::string path = args.str("CONFIG");
   json cfg = load_json_file(path);
-  JsonReader r(cfg, path);
-  std::string out = r.get<std::string>("out", "");
+  PipelineConfig pc = PipelineConfig::from_json(cfg, path);
+  std::string out = pc.out;
   if (args.has("out")) out = args.str("out");
   if (out.empty()) fail(path, ": no output folder: set \"out\" or pass --out");
-  if (!r.has("sft") || !r.has("rl") || !r.has("eval")) fail(path, ": needs the sections \"sft\", \"rl\" and \"eval\"");
-  json sft_j = section(r, "sft"), rl_j = section(r, "rl");
-  JsonReader e = r.child("eval", true);
+  json sft_j = pc.sft, rl_j = pc.rl;
   // Everything is read and checked before any work.
   const std::string sft_dir = join_path(out, "sft"), rl_dir = join_path(out, "rl");
   sft_j["out"] = sft_dir;
@@ -113,49 +107,48 @@ int cmd_pipeline(int argc, char** argv) {
     // RunConfig checks that model.init exists; until SFT has run, check the rest against the
     // SFT's own starting point instead.
     json probe = rl_j;
-    probe["model"] = sft.init.empty() ? json{{"config", sft.model_config}, {"init_seed", sft.init_seed}}
-                                      : json{{"init", sft.init}};
+    probe["model"] = sft.init.empty()
+                         ? json{{"config", sft.model_config}, {"init_seed", sft.init_seed}}
+                         : json{{"init", sft.init}};
     if (rl_j["model"].contains("device")) probe["model"]["device"] = rl_j["model"]["device"];
     check_run_memory(RunConfig::from_json(probe, where(path, "rl")), "all");
   }
   EvalOptions eo;
-  const std::string tasks = e.req<std::string>("tasks");
-  eo.samples = e.get<int>("samples", 8);
-  eo.sampling.temperature = e.get<double>("temperature", 1.0);
-  eo.sampling.top_p = e.get<double>("top_p", 1.0);
-  eo.max_new_tokens = e.get<int>("max_new_tokens", 128);
-  eo.seed = e.get<uint64_t>("seed", 0);
-  eo.greedy = e.get<bool>("greedy", true);
-  eo.slots = e.get<int>("slots", 64);
-  const std::string eval_device = e.get<std::string>("device", sft.device);
-  e.done();
+  const PipelineEval& e = pc.eval;
+  eo.samples = e.samples;
+  eo.sampling.temperature = e.temperature;
+  eo.sampling.top_p = e.top_p;
+  eo.max_new_tokens = e.max_new_tokens;
+  eo.seed = e.seed;
+  eo.greedy = e.greedy;
+  eo.slots = e.slots;
+  const std::string eval_device = e.device.empty() ? sft.device : e.device;
   const Backend<float>& eval_backend = backend_for(eval_device, where(path, "eval.device"));
-  std::vector<SuiteSpec> suites = parse_suites(tasks);
+  std::vector<SuiteSpec> suites = parse_suites(e.tasks);
   {
-    const std::string model_config = sft.init.empty() ? sft.model_config : join_path(sft.init, "config.json");
+    const std::string model_config =
+        sft.init.empty() ? sft.model_config : join_path(sft.init, "config.json");
     if (file_exists(model_config)) {
       check_memory(eval_memory(ModelConfig::load(model_config), eo, suites,
                                {"eval.samples", "eval.slots", "eval.max_new_tokens"}),
                    where(path, "eval"));
     }
   }
-  std::string target;
-  double min_gain = 0.20;
-  if (r.has("target")) {
-    JsonReader t = r.child("target", true);
-    target = t.req<std::string>("suite");
-    min_gain = t.get<double>("min_gain", min_gain);
-    t.check(std::isfinite(min_gain) && min_gain > -1 && min_gain < 1, "min_gain", "must be in (-1, 1)");
-    t.done();
+  const std::string target = pc.target ? pc.target->suite : "";
+  const double min_gain = pc.target ? pc.target->min_gain : 0.0;
+  if (pc.target) {
     bool found = false;
     for (const auto& s : suites) found = found || s.text == target;
-    if (!found) fail(where(path, "target"), ": suite '", target, "' is not one of eval.tasks (", tasks, ")");
+    if (!found)
+      fail(where(path, "target"), ": suite '", target, "' is not one of eval.tasks (", e.tasks,
+           ")");
   }
-  r.done();
   make_dirs(out);
   write_file_atomic(join_path(out, "pipeline.json"), cfg.dump(2) + "\n");
   const auto t0 = std::chrono::steady_clock::now();
-  auto minutes = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 60; };
+  auto minutes = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 60;
+  };
 
   // 1. Cold start.
   if (file_exists(join_path(sft_dir, "done"))) {
@@ -173,11 +166,12 @@ int cmd_pipeline(int argc, char** argv) {
   RunConfig rl = RunConfig::from_json(rl_j, where(path, "rl"));
   check_run_memory(rl, "all");
   eo.chat = rl.chat;
-  json before = evaluate(join_path(sft_dir, "final"), eo, suites, join_path(out, "eval-before.json"), "the cold start",
-                       eval_backend);
+  json before = evaluate(join_path(sft_dir, "final"), eo, suites,
+                         join_path(out, "eval-before.json"), "the cold start", eval_backend);
   const double before_min = minutes();
   // 3. RL.
-  if (file_exists(join_path(rl_dir, "final/model.safetensors")) && file_exists(join_path(rl_dir, "done"))) {
+  if (file_exists(join_path(rl_dir, "final/model.safetensors")) &&
+      file_exists(join_path(rl_dir, "done"))) {
     log_info("pipeline: RL already in ", rl_dir);
   } else {
     const bool resume = !list_checkpoints(rl_dir).empty();
@@ -194,14 +188,16 @@ int cmd_pipeline(int argc, char** argv) {
   }
   const double rl_min = minutes();
   // 4. Evaluation after RL, and the two side by side.
-  json after = evaluate(join_path(rl_dir, "final"), eo, suites, join_path(out, "eval-after.json"), "the RL model",
-                      eval_backend);
+  json after = evaluate(join_path(rl_dir, "final"), eo, suites, join_path(out, "eval-after.json"),
+                        "the RL model", eval_backend);
   const double total_min = minutes();
-  std::string md = "## before RL (cold start)\n\n" + markdown_table(before) + "\n## after RL\n\n" + markdown_table(after) +
-                   "\n" + markdown_comparison(compare_reports(after, before), "after", "before") +
-                   cat("\nwall time (this invocation): SFT ", fixed(sft_min), " min, eval ", fixed(before_min - sft_min),
-                       " min, RL ", fixed(rl_min - before_min), " min, eval ", fixed(total_min - rl_min), " min, total ",
-                       fixed(total_min), " min\n");
+  std::string md =
+      "## before RL (cold start)\n\n" + markdown_table(before) + "\n## after RL\n\n" +
+      markdown_table(after) + "\n" +
+      markdown_comparison(compare_reports(after, before), "after", "before") +
+      cat("\nwall time (this invocation): SFT ", fixed(sft_min), " min, eval ",
+          fixed(before_min - sft_min), " min, RL ", fixed(rl_min - before_min), " min, eval ",
+          fixed(total_min - rl_min), " min, total ", fixed(total_min), " min\n");
   if (!target.empty()) md += "\n" + target_verdict(before, after, target, min_gain);
   write_file_atomic(join_path(out, "summary.md"), md);
   std::printf("%s", md.c_str());

@@ -21,11 +21,14 @@ bool is_tcp(const std::string& e) {
   return e.rfind("tcp://", 0) == 0;
 }
 
-void check_endpoint(const JsonReader& r, const std::string& key, const std::string& e) {
+// inproc://NAME, ipc://PATH or tcp://HOST:PORT.
+std::optional<std::string> endpoint_problem(const std::string& e) {
   const bool ok = e.rfind("inproc://", 0) == 0 || e.rfind("ipc://", 0) == 0 || is_tcp(e);
-  r.check(ok && e.find("://") + 3 < e.size(), key,
-          cat("'", e, "' is not an inproc://, ipc:// or tcp:// endpoint"));
-  if (is_tcp(e)) r.check(e.rfind(':') > 5, key, cat("'", e, "' has no port"));
+  if (!ok || e.find("://") + 3 >= e.size()) {
+    return cat("'", e, "' is not an inproc://, ipc:// or tcp:// endpoint");
+  }
+  if (is_tcp(e) && e.rfind(':') <= 5) return cat("'", e, "' has no port");
+  return std::nullopt;
 }
 
 std::string rewrite_host(const std::string& e, const std::string& host) {
@@ -34,60 +37,48 @@ std::string rewrite_host(const std::string& e, const std::string& host) {
   return "tcp://" + host + e.substr(colon);
 }
 
-MessageCaps caps_from_json(JsonReader r) {
-  MessageCaps c;
-  for (auto [key, v] : {std::pair{"tasks", &c.tasks}, std::pair{"rollouts", &c.rollouts},
-                        std::pair{"scored", &c.scored}, std::pair{"weights", &c.weights},
-                        std::pair{"control", &c.control}}) {
-    *v = r.get<double>(key, *v);
-    // ZMQ_MAXMSGSIZE is an int64 of bytes; a cap under a kilobyte would refuse every header.
-    r.check(*v >= 1.0 / 1024 && *v <= 1 << 20, key,
-            cat("must be in [1/1024, 1048576] MB, got ", *v));
-  }
-  r.done();
-  return c;
-}
-
 }  // namespace
 
-Endpoints Endpoints::from_json(const json& j, const std::string& where) {
-  JsonReader r(j, where);
-  Endpoints e;
-  e.tasks = r.get<std::string>("tasks", e.tasks);
-  e.rollouts = r.get<std::string>("rollouts", e.rollouts);
-  e.scored = r.get<std::string>("scored", e.scored);
-  e.weights = r.get<std::string>("weights", e.weights);
-  e.control = r.get<std::string>("control", e.control);
-  e.curve = r.get<bool>("curve", e.curve);
-  e.key_file = r.get<std::string>("key_file", e.key_file);
-  e.max_message_mb = caps_from_json(r.child("max_message_mb"));
-  e.heartbeat_timeout_s = r.get<double>("heartbeat_timeout_s", e.heartbeat_timeout_s);
-  r.done();
-  check_endpoint(r, "tasks", e.tasks);
-  check_endpoint(r, "rollouts", e.rollouts);
-  check_endpoint(r, "scored", e.scored);
-  check_endpoint(r, "weights", e.weights);
-  check_endpoint(r, "control", e.control);
-  r.check(e.heartbeat_timeout_s >= 0, "heartbeat_timeout_s", "must be >= 0 (0: no timeout)");
-  return e;
+const ConfigFields<MessageCaps>& MessageCaps::fields() {
+  using C = MessageCaps;
+  // ZMQ_MAXMSGSIZE is an int64 of bytes; a cap under a kilobyte would refuse every header.
+  const auto cap = [] {
+    return must_got<double>([](double v) { return v >= 1.0 / 1024 && v <= 1 << 20; },
+                            "must be in [1/1024, 1048576] MB");
+  };
+  static const auto f =
+      ConfigFields<C>("max_message_mb")
+          .add("tasks", &C::tasks, "a task's JSON", cap())
+          .add("rollouts", &C::rollouts, "a completion's tokens, log-probs and text", cap())
+          .add("scored", &C::scored, "a scored completion", cap())
+          .add("weights", &C::weights, "a 4 MiB chunk of weights", cap())
+          .add("control", &C::control, "hello, stop and heartbeats", cap());
+  return f;
 }
 
-json Endpoints::to_json() const {
-  const MessageCaps& c = max_message_mb;
-  return {{"tasks", tasks},
-          {"rollouts", rollouts},
-          {"scored", scored},
-          {"weights", weights},
-          {"control", control},
-          {"curve", curve},
-          {"key_file", key_file},
-          {"max_message_mb",
-           {{"tasks", c.tasks},
-            {"rollouts", c.rollouts},
-            {"scored", c.scored},
-            {"weights", c.weights},
-            {"control", c.control}}},
-          {"heartbeat_timeout_s", heartbeat_timeout_s}};
+const ConfigFields<Endpoints>& Endpoints::fields() {
+  using C = Endpoints;
+  static const auto f =
+      ConfigFields<C>("transport")
+          .add("tasks", &C::tasks, "learner -> rollout workers (PUSH/PULL)",
+               FieldCheck<std::string>(endpoint_problem))
+          .add("rollouts", &C::rollouts, "rollout workers -> reward (PUSH/PULL)",
+               FieldCheck<std::string>(endpoint_problem))
+          .add("scored", &C::scored, "reward -> learner (PUSH/PULL)",
+               FieldCheck<std::string>(endpoint_problem))
+          .add("weights", &C::weights, "learner -> rollout workers (PUB/SUB)",
+               FieldCheck<std::string>(endpoint_problem))
+          .add("control", &C::control, "learner <-> workers and reward (ROUTER/DEALER)",
+               FieldCheck<std::string>(endpoint_problem))
+          .add("curve", &C::curve, "CurveZMQ on every tcp:// channel")
+          .add("key_file", &C::key_file,
+               "the run's key file (\"\": beside the config, run.json -> run.key)")
+          .add("max_message_mb", &C::max_message_mb,
+               "the largest frame a role accepts on each channel, in MB (ZMQ_MAXMSGSIZE)")
+          .add("heartbeat_timeout_s", &C::heartbeat_timeout_s,
+               "a worker that hears nothing from the learner this long exits; 0 waits forever",
+               must<double>([](double v) { return v >= 0; }, "must be >= 0 (0: no timeout)"));
+  return f;
 }
 
 std::string Endpoints::connect_address(const std::string& e) {

@@ -25,6 +25,7 @@
 #include <string>
 
 #include "core/channel.h"
+#include "core/config_fields.h"
 #include "core/json.h"
 #include "core/transport_keys.h"
 
@@ -32,11 +33,13 @@ namespace r1 {
 
 // Per channel, in MB (2^20 bytes). The defaults hold what each channel legitimately carries:
 // a task's JSON; a completion's tokens, log-probs and text; a 4 MiB chunk of weights.
-struct MessageCaps {
+struct MessageCaps : FieldListed<MessageCaps> {
   double tasks = 4, rollouts = 16, scored = 16, weights = 16, control = 1;
+
+  static const ConfigFields<MessageCaps>& fields();  // name, default, check, help of each field
 };
 
-struct Endpoints {
+struct Endpoints : FieldListed<Endpoints> {
   std::string tasks = "inproc://r1-tasks";
   std::string rollouts = "inproc://r1-rollouts";
   std::string scored = "inproc://r1-scored";
@@ -50,8 +53,7 @@ struct Endpoints {
   // needs_keys().
   std::shared_ptr<const CurveKeys> keys;
 
-  static Endpoints from_json(const json& j, const std::string& where);
-  json to_json() const;
+  static const ConfigFields<Endpoints>& fields();  // name, default, check, help of each field
   // tcp://*:5555 style bind addresses become tcp://HOST:5555 for connecting roles.
   Endpoints with_host(const std::string& host) const;
   // The address a connecting role uses for a bound endpoint ("tcp://*:5555" ->

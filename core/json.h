@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -37,6 +38,13 @@ std::string json_snippet(const json& v, size_t max_chars = 80);
 
 // The JSON type name of a value, for messages ("string", "integer", ...).
 std::string json_type_name(const json& v);
+
+namespace detail {
+template <typename T>
+struct IsNameMap : std::false_type {};
+template <typename V>
+struct IsNameMap<std::map<std::string, V>> : std::true_type {};
+}  // namespace detail
 
 class JsonReader {
  public:
@@ -122,6 +130,14 @@ T JsonReader::convert(const std::string& key, const json& v) const {
     return v.get<std::string>();
   } else if constexpr (std::is_same_v<T, json>) {
     return v;
+  } else if constexpr (detail::IsNameMap<T>::value) {
+    // std::map<std::string, V>: an object of name -> value ("start_levels": {"arith": 3}).
+    expect(v.is_object(), "an object");
+    T out;
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      out[it.key()] = convert<typename T::mapped_type>(cat(key, ".", it.key()), it.value());
+    }
+    return out;
   } else {
     // std::vector<U>
     expect(v.is_array(), "an array");

@@ -38,43 +38,36 @@ LossAgg parse_loss_agg(const std::string& name, const std::string& where) {
        "' (known: seq-mean-token-mean, token-mean, seq-mean-token-sum-norm)");
 }
 
-GrpoConfig GrpoConfig::from_json(const json& j, const std::string& where) {
-  JsonReader r(j, where);
-  GrpoConfig c;
-  c.advantage = parse_advantage_kind(r.get<std::string>("advantage", to_string(c.advantage)),
-                                     cat(where, ": field 'advantage'"));
-  c.adv_eps = r.get<double>("adv_eps", c.adv_eps);
-  c.loss_agg = parse_loss_agg(r.get<std::string>("loss_agg", to_string(c.loss_agg)),
-                              cat(where, ": field 'loss_agg'"));
-  c.clip_low = r.get<double>("clip_low", c.clip_low);
-  c.clip_high = r.get<double>("clip_high", c.clip_high);
-  c.dual_clip = r.get<double>("dual_clip", c.dual_clip);
-  c.kl_beta = r.get<double>("kl_beta", c.kl_beta);
-  c.norm_length = r.get<int>("norm_length", c.norm_length);
-  r.done();
-  r.check(c.adv_eps >= 0 && std::isfinite(c.adv_eps), "adv_eps", "must be >= 0");
-  r.check(c.clip_low >= 0 && c.clip_low < 1, "clip_low",
-          cat("must be in [0, 1), got ", c.clip_low));
-  r.check(c.clip_high >= 0 && std::isfinite(c.clip_high), "clip_high",
-          cat("must be >= 0, got ", c.clip_high));
-  r.check(c.dual_clip == 0 || (c.dual_clip > 1 && std::isfinite(c.dual_clip)), "dual_clip",
-          cat("must be 0 (off) or greater than 1, got ", c.dual_clip));
-  r.check(c.kl_beta >= 0 && std::isfinite(c.kl_beta), "kl_beta",
-          cat("must be >= 0, got ", c.kl_beta));
-  r.check(c.norm_length >= 0, "norm_length",
-          cat("must be >= 0 (0: the run's max_new_tokens), got ", c.norm_length));
-  return c;
-}
-
-json GrpoConfig::to_json() const {
-  return {{"advantage", to_string(advantage)},
-          {"adv_eps", adv_eps},
-          {"loss_agg", to_string(loss_agg)},
-          {"clip_low", clip_low},
-          {"clip_high", clip_high},
-          {"dual_clip", dual_clip},
-          {"kl_beta", kl_beta},
-          {"norm_length", norm_length}};
+const ConfigFields<GrpoConfig>& GrpoConfig::fields() {
+  using C = GrpoConfig;
+  auto non_negative = [](double v) { return v >= 0 && std::isfinite(v); };
+  static const auto f =
+      ConfigFields<C>("grpo")
+          .add_named<AdvantageKind>(
+              "advantage", &C::advantage, "grpo: (r - mean) / (std + adv_eps); dr-grpo: r - mean",
+              parse_advantage_kind, [](AdvantageKind k) { return to_string(k); })
+          .add("adv_eps", &C::adv_eps, "added to the group's std",
+               must<double>(non_negative, "must be >= 0"))
+          .add_named<LossAgg>("loss_agg", &C::loss_agg,
+                              "token-mean (DAPO), seq-mean-token-mean (GRPO) or "
+                              "seq-mean-token-sum-norm (Dr.GRPO)",
+                              parse_loss_agg, [](LossAgg a) { return to_string(a); })
+          .add("clip_low", &C::clip_low, "the ratio is clipped below at 1 - clip_low",
+               must_got<double>([](double v) { return v >= 0 && v < 1; }, "must be in [0, 1)"))
+          .add("clip_high", &C::clip_high,
+               "the ratio is clipped above at 1 + clip_high (DAPO clip-higher)",
+               must_got<double>(non_negative, "must be >= 0"))
+          .add("dual_clip", &C::dual_clip,
+               "0: off; c > 1 bounds the loss of negative-advantage tokens at -c A",
+               must_got<double>([](double v) { return v == 0 || v > 1; },
+                                "must be 0 (off) or greater than 1"))
+          .add("kl_beta", &C::kl_beta, "weight of the k3 KL penalty; 0: no reference model",
+               must_got<double>(non_negative, "must be >= 0"))
+          .add("norm_length", &C::norm_length,
+               "seq-mean-token-sum-norm's constant length; 0: the run's max_new_tokens",
+               must_got<int>([](int v) { return v >= 0; },
+                             "must be >= 0 (0: the run's max_new_tokens)"));
+  return f;
 }
 
 std::vector<double> group_advantages(const std::vector<double>& rewards, const GrpoConfig& cfg) {

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "core/config_fields.h"
 #include "core/json.h"
 #include "model/batch.h"
 
@@ -46,7 +47,7 @@ std::string to_string(LossAgg a);
 AdvantageKind parse_advantage_kind(const std::string& name, const std::string& where);
 LossAgg parse_loss_agg(const std::string& name, const std::string& where);
 
-struct GrpoConfig {
+struct GrpoConfig : FieldListed<GrpoConfig> {
   AdvantageKind advantage = AdvantageKind::Grpo;
   // Added to the std. Groups whose rewards are all equal get zero advantages whatever eps is, so
   // eps only has to keep a tiny non-zero std from blowing up; 1e-6 as in veRL (TRL uses 1e-4).
@@ -62,8 +63,7 @@ struct GrpoConfig {
 
   // {"advantage": "grpo"|"dr-grpo", "adv_eps", "loss_agg", "clip_low", "clip_high", "dual_clip",
   //  "kl_beta", "norm_length"}; unknown fields are rejected.
-  static GrpoConfig from_json(const json& j, const std::string& where);
-  json to_json() const;
+  static const ConfigFields<GrpoConfig>& fields();  // name, default, check, help of each field
   bool uses_reference() const { return kl_beta != 0.0; }
 };
 

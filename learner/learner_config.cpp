@@ -60,12 +60,4 @@ const ConfigFields<LearnerConfig>& LearnerConfig::fields() {
   return f;
 }
 
-LearnerConfig LearnerConfig::from_json(const json& j, const std::string& where) {
-  return fields().read(j, where);
-}
-
-json LearnerConfig::to_json() const {
-  return fields().write(*this);
-}
-
 }  // namespace r1

@@ -14,9 +14,9 @@ namespace r1 {
 // more than this would keep a step from ever finishing.
 inline constexpr int kMaxIterations = 64;
 
-struct LearnerConfig {
-  int steps = 100;               // policy updates (each publishes weights version + 1)
-  int batch_groups = 16;         // groups per update, after dynamic sampling
+struct LearnerConfig : FieldListed<LearnerConfig> {
+  int steps = 100;        // policy updates (each publishes weights version + 1)
+  int batch_groups = 16;  // groups per update, after dynamic sampling
   GrpoConfig grpo;
   int iterations = 1;            // mu: passes over each batch
   int minibatches = 1;           // optimizer steps per pass
@@ -28,21 +28,19 @@ struct LearnerConfig {
   // 0: on-policy; every update waits for rollouts of the current weights (deterministic for a
   // seed). k > 0: rollouts up to k versions old are used, sampling overlaps training.
   int max_staleness = 0;
-  int prefetch_groups = 0;       // max_staleness > 0: tasks kept in flight (0: 2 * batch_groups)
-  double task_timeout_s = 300;   // a task not back by then is written off (its worker died)
-  double bias_gamma = 1e-3;      // aux-loss-free balancing speed; 0 disables
+  int prefetch_groups = 0;      // max_staleness > 0: tasks kept in flight (0: 2 * batch_groups)
+  double task_timeout_s = 300;  // a task not back by then is written off (its worker died)
+  double bias_gamma = 1e-3;     // aux-loss-free balancing speed; 0 disables
   OptimizerConfig optimizer;
   LrSchedule schedule;
-  int checkpoint_every = 50;     // steps; a final checkpoint is always written
+  int checkpoint_every = 50;  // steps; a final checkpoint is always written
   int keep_checkpoints = 3;
-  int samples_every = 10;        // steps between samples.jsonl entries
+  int samples_every = 10;  // steps between samples.jsonl entries
   int samples_per_step = 4;
-  int threads = 0;               // OpenMP threads for training; 0 = all cores
-  double max_seconds = 0;        // > 0: end the run (final checkpoint and model) after this wall time
-  std::string device;            // where the policy trains: cpu, cuda, cuda:N ("": model.device)
+  int threads = 0;         // OpenMP threads for training; 0 = all cores
+  double max_seconds = 0;  // > 0: end the run (final checkpoint and model) after this wall time
+  std::string device;      // where the policy trains: cpu, cuda, cuda:N ("": model.device)
 
-  static LearnerConfig from_json(const json& j, const std::string& where);
-  json to_json() const;
   static const ConfigFields<LearnerConfig>& fields();  // name, default, check, help of each field
 };
 

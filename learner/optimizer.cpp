@@ -24,14 +24,6 @@ const ConfigFields<OptimizerConfig>& OptimizerConfig::fields() {
   return f;
 }
 
-OptimizerConfig OptimizerConfig::from_json(const json& j, const std::string& where) {
-  return fields().read(j, where);
-}
-
-json OptimizerConfig::to_json() const {
-  return fields().write(*this);
-}
-
 AdamW::AdamW(const ParamTable& table, const OptimizerConfig& cfg, const Backend<float>& backend)
     : table_(table), cfg_(cfg), be_(backend), m_(backend.mem), v_(backend.mem) {
   m_.resize(table.total());

@@ -12,19 +12,18 @@
 
 namespace r1 {
 
-struct OptimizerConfig {
+struct OptimizerConfig : FieldListed<OptimizerConfig> {
   double lr = 1e-3;
   double beta1 = 0.9, beta2 = 0.95, eps = 1e-8;
   double weight_decay = 0.0;
-  double grad_clip = 1.0;  // max global norm; <= 0 disables clipping
-  static OptimizerConfig from_json(const json& j, const std::string& where);
-  json to_json() const;
+  double grad_clip = 1.0;                                // max global norm; <= 0 disables clipping
   static const ConfigFields<OptimizerConfig>& fields();  // name, default, check, help of each field
 };
 
 class AdamW {
  public:
-  AdamW(const ParamTable& table, const OptimizerConfig& cfg, const Backend<float>& backend = cpu_backend<float>());
+  AdamW(const ParamTable& table, const OptimizerConfig& cfg,
+        const Backend<float>& backend = cpu_backend<float>());
 
   // Clips grads in place, updates params with learning rate `lr`, and returns the global
   // gradient norm before clipping.

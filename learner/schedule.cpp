@@ -40,10 +40,6 @@ LrSchedule LrSchedule::from_json(const json& j, const std::string& where) {
   return s;
 }
 
-json LrSchedule::to_json() const {
-  return fields().write(*this);
-}
-
 double LrSchedule::factor(int64_t step, int64_t total_steps) const {
   if (step < warmup_steps) return static_cast<double>(step + 1) / static_cast<double>(warmup_steps);
   if (kind == "constant") return 1.0;

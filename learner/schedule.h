@@ -15,7 +15,7 @@
 
 namespace r1 {
 
-struct LrSchedule {
+struct LrSchedule : FieldListed<LrSchedule> {
   std::string kind = "cosine";  // "cosine", "linear" or "constant" (after warmup)
   int64_t warmup_steps = 0;
   double min_lr_ratio = 0.1;  // final lr = min_lr_ratio * peak (cosine, linear)
@@ -23,7 +23,6 @@ struct LrSchedule {
 
   // {"kind", "warmup_steps", "min_lr_ratio", "decay_steps"}; unknown fields are rejected.
   static LrSchedule from_json(const json& j, const std::string& where);
-  json to_json() const;
   static const ConfigFields<LrSchedule>& fields();  // name, default, check, help of each field
 
   // Multiplier of the peak lr at 0-based `step` of a run of `total_steps` steps.

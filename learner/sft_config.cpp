@@ -1,6 +1,5 @@
 #include "learner/sft_config.h"
 
-
 #include <cmath>
 
 #include "core/error.h"
@@ -11,111 +10,149 @@ namespace r1 {
 
 namespace {
 
-const json& sub_or_empty(JsonReader& r, const std::string& key) {
-  static const json empty = json::object();
-  if (r.has(key)) return r.raw(key);
-  return empty;
-}
-
 std::string known_families() {
   std::string known;
   for (const auto& n : generator_names()) known += (known.empty() ? "" : ", ") + n;
   return known;
 }
 
-SftDataConfig data_from_json(JsonReader r) {
-  SftDataConfig d;
+}  // namespace
+
+const ConfigFields<SftMixEntry>& SftMixEntry::fields() {
+  using C = SftMixEntry;
+  static const auto f =
+      ConfigFields<C>("data.generated.mix[i]")
+          .add("family", &C::family, "a task family whose worked solutions are drawn")
+          .required()
+          .add("weight", &C::weight, "relative share",
+               must_got<double>([](double v) { return v > 0 && v <= 1e6; },
+                                "must be > 0 and <= 1e6"))
+          .add("levels", &C::levels, "difficulty levels drawn uniformly; []: all of the family's");
+  return f;
+}
+
+SftMixEntry SftMixEntry::from_json(const json& j, const std::string& where) {
+  SftMixEntry m = fields().read(j, where);
+  JsonReader e(j, where);
+  if (!has_generator(m.family)) {
+    e.fail_field("family",
+                 cat("unknown task family '", m.family, "' (known: ", known_families(), ")"));
+  }
+  const int max_level = make_generator(m.family)->max_difficulty();
+  for (int l : m.levels) {
+    e.check(l >= 1 && l <= max_level, "levels",
+            cat("level ", l, " out of range 1..", max_level, " for ", m.family));
+  }
+  return m;
+}
+
+json SftMixEntry::to_json() const {
+  return fields().write(*this);
+}
+
+const ConfigFields<SftDataConfig>& SftDataConfig::fields() {
+  using C = SftDataConfig;
+  static const auto f =
+      ConfigFields<C>("data")
+          .add_group("generated", "worked solutions of generated tasks, or",
+                     ConfigFields<C>("generated")
+                         .add("seed", &C::seed, "example i is drawn from its own stream of seed")
+                         .add("n", &C::n, "examples (the sets of a size sweep are nested)")
+                         .add("mix", &C::mix, "the families (data.generated.mix[i] below)"))
+          .add("jsonl", &C::jsonl, "a JSONL file of {prompt, completion}");
+  return f;
+}
+
+SftDataConfig SftDataConfig::from_json(const json& j, const std::string& where) {
+  JsonReader r(j, where);
   r.check(r.has("generated") != r.has("jsonl"), "generated",
           "give exactly one of 'generated' and 'jsonl'");
+  SftDataConfig d = fields().read(j, where);
   if (r.has("jsonl")) {
-    d.jsonl = r.req<std::string>("jsonl");
     r.check(!d.jsonl.empty(), "jsonl", "is empty");
   } else {
-    JsonReader g = r.child("generated", true);
-    d.seed = g.get<uint64_t>("seed", 0);
-    d.n = g.req<int64_t>("n");
+    JsonReader g(j.at("generated"), cat(where, ": field 'generated'"));
+    g.raw("n");  // required here
     g.check(d.n > 0, "n", cat("must be positive, got ", d.n));
-    const json& mix = g.raw("mix");
-    if (!mix.is_array() || mix.empty())
-      g.fail_field("mix", "expected a non-empty array of {family, weight, levels}");
-    for (size_t i = 0; i < mix.size(); ++i) {
-      JsonReader e(mix[i], cat(g.where(), ": mix[", i, "]"));
-      SftMixEntry m;
-      m.family = e.req<std::string>("family");
-      m.weight = e.get<double>("weight", 1.0);
-      m.levels = e.get<std::vector<int>>("levels", {});
-      e.done();
-      if (!has_generator(m.family)) {
-        e.fail_field("family",
-                     cat("unknown task family '", m.family, "' (known: ", known_families(), ")"));
-      }
-      e.check(std::isfinite(m.weight) && m.weight > 0 && m.weight <= 1e6, "weight",
-              cat("must be > 0 and <= 1e6, got ", m.weight));
-      const int max_level = make_generator(m.family)->max_difficulty();
-      for (int l : m.levels) {
-        e.check(l >= 1 && l <= max_level, "levels",
-                cat("level ", l, " out of range 1..", max_level, " for ", m.family));
-      }
-      d.mix.push_back(m);
-    }
-    g.done();
+    g.check(!d.mix.empty(), "mix", "expected a non-empty array of {family, weight, levels}");
   }
-  r.done();
   return d;
 }
 
-}  // namespace
+json SftDataConfig::to_json() const {
+  json j = fields().write(*this);
+  j.erase(generated() ? "jsonl" : "generated");
+  return j;
+}
+
+const ConfigFields<SftConfig>& SftConfig::fields() {
+  using C = SftConfig;
+  auto positive = [](auto v) { return v > 0; };
+  static const auto f =
+      ConfigFields<C>("sft")
+          .add("out", &C::out, "the run folder (--out overrides)")
+          .add_group("model", "what training starts from",
+                     ConfigFields<C>("model")
+                         .add("init", &C::init, "a checkpoint folder, or",
+                              FieldCheck<std::string>(nullptr), unless_empty())
+                         .add("model_config", &C::model_config,
+                              "a model config for a fresh model with the byte tokenizer ...",
+                              FieldCheck<std::string>(nullptr), unless_empty())
+                         .add("init_seed", &C::init_seed, "... initialised with this seed")
+                         .add("device", &C::device, "where the model trains: cpu, cuda, cuda:N",
+                              FieldCheck<std::string>(nullptr),
+                              [](const std::string& d) { return d != "cpu"; }))
+          .required()
+          .add("data", &C::data, "the examples (data below)")
+          .required()
+          .add("chat_template", &C::chat_template,
+               "how a question becomes a prompt (model/chat_template.h)")
+          .add_group(
+              "train", "the loop",
+              ConfigFields<C>("train")
+                  .add("batch_size", &C::batch_size, "sequences per optimizer step",
+                       must_got<int>(positive, "must be positive"))
+                  .add("epochs", &C::epochs, "passes over the data; give epochs or steps",
+                       must_got<int64_t>([](int64_t v) { return v >= 0; }, "must be >= 0"),
+                       [](int64_t v) { return v > 0; })
+                  .add("steps", &C::steps, "optimizer steps; give epochs or steps",
+                       must_got<int64_t>([](int64_t v) { return v >= 0; }, "must be >= 0"),
+                       [](int64_t v) { return v > 0; })
+                  .add("seed", &C::seed,
+                       "data order: epoch e is a permutation drawn from (seed, e)")
+                  .add("bias_gamma", &C::bias_gamma,
+                       "aux-loss-free expert-bias step after every optimizer step",
+                       must_got<double>([](double v) { return v >= 0; }, "must be >= 0"))
+                  .add("log_every", &C::log_every,
+                       "steps between progress lines (metrics.jsonl gets every step)",
+                       must_got<int64_t>(positive, "must be positive"))
+                  .add("checkpoint_every", &C::checkpoint_every, "steps; 0: only at the end",
+                       must_got<int64_t>([](int64_t v) { return v >= 0; },
+                                         "must be >= 0 (0: only at the end)"))
+                  .add("keep_last", &C::keep_last, "checkpoints kept; 0 keeps all",
+                       must_got<int>([](int v) { return v >= 0; }, "must be >= 0 (0 keeps all)"))
+                  .add("max_seconds", &C::max_seconds,
+                       "> 0: stop once the run has trained this long (wall time, resumes "
+                       "included)",
+                       must<double>([](double v) { return v >= 0; }, "must be >= 0 (0: no limit)"),
+                       [](double v) { return v > 0; }))
+          .required()
+          .add("optimizer", &C::optimizer, "AdamW (learner.optimizer above)")
+          .add("schedule", &C::schedule, "the learning-rate schedule (learner.schedule above)");
+  return f;
+}
 
 SftConfig SftConfig::from_json(const json& j, const std::string& where) {
-  JsonReader r(j, where);
-  SftConfig c;
-  c.out = r.get<std::string>("out", "");
-
-  {
-    JsonReader m = r.child("model", true);
-    c.init = m.get<std::string>("init", "");
-    c.model_config = m.get<std::string>("model_config", "");
-    c.init_seed = m.get<uint64_t>("init_seed", 0);
-    m.check(c.init.empty() != c.model_config.empty(), "init",
-            "give exactly one of 'init' (a checkpoint folder) and 'model_config' (a fresh model)");
-    m.check(c.init.empty() || !m.has("init_seed"), "init_seed",
-            "only a fresh model ('model_config') takes an init_seed");
-    c.device = m.get<std::string>("device", c.device);
-    m.done();
-    backend_for(c.device, cat(where, ": field 'model.device'"));  // fails now, before any work
-  }
-  c.data = data_from_json(r.child("data", true));
-  c.chat_template = ChatTemplate::from_json(sub_or_empty(r, "chat_template"),
-                                            cat(where, ": field 'chat_template'"));
-
-  {
-    JsonReader t = r.child("train", true);
-    c.batch_size = t.get<int>("batch_size", c.batch_size);
-    c.epochs = t.get<int64_t>("epochs", 0);
-    c.steps = t.get<int64_t>("steps", 0);
-    c.max_seconds = t.get<double>("max_seconds", 0.0);
-    t.check(c.max_seconds >= 0, "max_seconds", "must be >= 0 (0: no limit)");
-    c.seed = t.get<uint64_t>("seed", c.seed);
-    c.bias_gamma = t.get<double>("bias_gamma", c.bias_gamma);
-    c.log_every = t.get<int64_t>("log_every", c.log_every);
-    c.checkpoint_every = t.get<int64_t>("checkpoint_every", c.checkpoint_every);
-    c.keep_last = t.get<int>("keep_last", c.keep_last);
-    t.done();
-    t.check(c.batch_size > 0, "batch_size", cat("must be positive, got ", c.batch_size));
-    t.check(c.epochs >= 0, "epochs", cat("must be >= 0, got ", c.epochs));
-    t.check(c.steps >= 0, "steps", cat("must be >= 0, got ", c.steps));
-    t.check((c.epochs > 0) != (c.steps > 0), "epochs", "give exactly one of 'epochs' and 'steps'");
-    t.check(c.bias_gamma >= 0 && std::isfinite(c.bias_gamma), "bias_gamma",
-            cat("must be >= 0, got ", c.bias_gamma));
-    t.check(c.log_every > 0, "log_every", cat("must be positive, got ", c.log_every));
-    t.check(c.checkpoint_every >= 0, "checkpoint_every",
-            cat("must be >= 0 (0: only at the end), got ", c.checkpoint_every));
-    t.check(c.keep_last >= 0, "keep_last", cat("must be >= 0 (0 keeps all), got ", c.keep_last));
-  }
-  c.optimizer =
-      OptimizerConfig::from_json(sub_or_empty(r, "optimizer"), cat(where, ": field 'optimizer'"));
-  c.schedule = LrSchedule::from_json(sub_or_empty(r, "schedule"), cat(where, ": field 'schedule'"));
-  r.done();
+  SftConfig c = fields().read(j, where);
+  const json& model = j.at("model");
+  JsonReader m(model, cat(where, ": field 'model'"));
+  m.check(c.init.empty() != c.model_config.empty(), "init",
+          "give exactly one of 'init' (a checkpoint folder) and 'model_config' (a fresh model)");
+  m.check(c.init.empty() || !m.has("init_seed"), "init_seed",
+          "only a fresh model ('model_config') takes an init_seed");
+  backend_for(c.device, cat(where, ": field 'model.device'"));  // fails now, before any work
+  JsonReader(j.at("train"), cat(where, ": field 'train'"))
+      .check((c.epochs > 0) != (c.steps > 0), "epochs", "give exactly one of 'epochs' and 'steps'");
   return c;
 }
 
@@ -124,34 +161,9 @@ SftConfig SftConfig::load(const std::string& path) {
 }
 
 json SftConfig::to_json() const {
-  json model = init.empty() ? json{{"model_config", model_config}, {"init_seed", init_seed}}
-                            : json{{"init", init}};
-  if (device != "cpu") model["device"] = device;
-  json data;
-  if (this->data.generated()) {
-    json mix = json::array();
-    for (const auto& m : this->data.mix)
-      mix.push_back({{"family", m.family}, {"weight", m.weight}, {"levels", m.levels}});
-    data = {{"generated", {{"seed", this->data.seed}, {"n", this->data.n}, {"mix", mix}}}};
-  } else {
-    data = {{"jsonl", this->data.jsonl}};
-  }
-  json train = {{"batch_size", batch_size},
-                {"seed", seed},
-                {"bias_gamma", bias_gamma},
-                {"log_every", log_every},
-                {"checkpoint_every", checkpoint_every},
-                {"keep_last", keep_last}};
-  if (epochs > 0) train["epochs"] = epochs;
-  if (steps > 0) train["steps"] = steps;
-  if (max_seconds > 0) train["max_seconds"] = max_seconds;
-  return {{"out", out},
-          {"model", model},
-          {"data", data},
-          {"chat_template", chat_template.to_json()},
-          {"train", train},
-          {"optimizer", optimizer.to_json()},
-          {"schedule", schedule.to_json()}};
+  json j = fields().write(*this);
+  if (!init.empty()) j["model"].erase("init_seed");  // only a fresh model takes one
+  return j;
 }
 
 }  // namespace r1

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "core/config_fields.h"
 #include "core/json.h"
 #include "learner/optimizer.h"
 #include "learner/schedule.h"
@@ -32,6 +33,11 @@ struct SftMixEntry {
   std::string family;
   double weight = 1.0;      // relative share, > 0
   std::vector<int> levels;  // difficulty levels to draw from uniformly; empty = all of the family's
+
+  // Not FieldListed: tests build entries as aggregates ({family, weight, levels}).
+  static SftMixEntry from_json(const json& j, const std::string& where);
+  json to_json() const;
+  static const ConfigFields<SftMixEntry>& fields();  // name, default, check, help of each field
 };
 
 struct SftDataConfig {
@@ -43,6 +49,10 @@ struct SftDataConfig {
   // Or a JSONL file of {prompt, completion}.
   std::string jsonl;
   bool generated() const { return jsonl.empty(); }
+
+  static SftDataConfig from_json(const json& j, const std::string& where);
+  json to_json() const;                                // {"generated": {...}} or {"jsonl": FILE}
+  static const ConfigFields<SftDataConfig>& fields();  // name, default, check, help of each
 };
 
 struct SftConfig {
@@ -61,13 +71,15 @@ struct SftConfig {
   int64_t log_every = 10;        // progress lines (metrics.jsonl gets every step)
   int64_t checkpoint_every = 0;  // 0: only at the end
   int keep_last = 2;             // checkpoints kept; 0 keeps all
-  double max_seconds = 0;        // > 0: stop once the run has trained this long (wall time, resumes included)
+  double max_seconds =
+      0;  // > 0: stop once the run has trained this long (wall time, resumes included)
   OptimizerConfig optimizer;
   LrSchedule schedule;
 
   static SftConfig from_json(const json& j, const std::string& where);
   static SftConfig load(const std::string& path);
-  json to_json() const;  // the resolved config, every default filled in
+  json to_json() const;                            // the resolved config, every default filled in
+  static const ConfigFields<SftConfig>& fields();  // name, default, check, help of each field
 };
 
 }  // namespace r1

@@ -7,66 +7,121 @@
 
 namespace r1 {
 
-RewardConfig RewardConfig::from_json(const json& j, const std::string& where) {
-  JsonReader r(j, where);
-  RewardConfig c;
-  JsonReader comps = r.child("components", true);
-  const json& comp_obj = r.raw("components");
-  if (comp_obj.empty()) r.fail_field("components", "needs at least one component");
-  for (auto it = comp_obj.begin(); it != comp_obj.end(); ++it) {
-    JsonReader cr = comps.child(it.key(), true);
-    RewardComponent rc;
-    rc.name = it.key();
-    rc.verifier = cr.get<std::string>(
-        "verifier", rc.name == "correctness" ? std::string(kTaskVerifier) : rc.name);
-    rc.weight = cr.req<double>("weight");
-    cr.check(std::isfinite(rc.weight), "weight", "must be a finite number");
-    if (cr.has("options")) {
-      rc.options = cr.raw("options");
-      cr.check(rc.options.is_object(), "options", "expected an object");
-      cr.check(
-          rc.verifier != kTaskVerifier, "options",
-          "a component using the task's own verifier takes options from 'task_verifier_options'");
-    }
+namespace {
+
+bool is_object(const json& v) {
+  return v.is_object();
+}
+
+std::string known_verifiers() {
+  std::string known;
+  for (const auto& n : verifier_names()) known += (known.empty() ? "" : ", ") + n;
+  return known;
+}
+
+// "components": {"<name>": {component}, ...}, kept sorted by name.
+void read_components(const json& v, const std::string& where, RewardConfig& c) {
+  JsonReader comps(v, where);
+  if (v.empty()) fail(where, ": needs at least one component");
+  c.components.clear();
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    const std::string name = it.key();
+    const std::string cwhere = cat(where, ": field '", name, "'");
+    comps.ignore({name.c_str()});
+    RewardComponent rc = RewardComponent::from_json(it.value(), cwhere);
+    rc.name = name;
+    if (rc.verifier.empty()) rc.verifier = name == "correctness" ? kTaskVerifier : name;
+    JsonReader cr(it.value(), cwhere);
+    cr.check(!it.value().contains("options") || rc.verifier != kTaskVerifier, "options",
+             "a component using the task's own verifier takes options from "
+             "'task_verifier_options'");
     if (rc.verifier != kTaskVerifier && !has_verifier(rc.verifier)) {
-      std::string known;
-      for (const auto& n : verifier_names()) known += (known.empty() ? "" : ", ") + n;
-      cr.fail_field("verifier",
-                    cat("unknown verifier '", rc.verifier, "' (known: ", known, ", or 'task')"));
+      cr.fail_field("verifier", cat("unknown verifier '", rc.verifier,
+                                    "' (known: ", known_verifiers(), ", or 'task')"));
     }
-    cr.done();
     c.components.push_back(std::move(rc));
   }
-  comps.done();
-  c.primary = r.get<std::string>("primary", c.primary);
+}
+
+json write_components(const RewardConfig& c) {
+  json comps = json::object();
+  for (const auto& rc : c.components) comps[rc.name] = rc.to_json();
+  return comps;
+}
+
+}  // namespace
+
+const ConfigFields<RewardComponent>& RewardComponent::fields() {
+  using C = RewardComponent;
+  static const auto f =
+      ConfigFields<C>("reward.components.NAME")
+          .add("verifier", &C::verifier,
+               "a registered verifier, or \"task\": the one each task names (\"\": the "
+               "component's name; \"task\" for correctness)",
+               FieldCheck<std::string>(nullptr), unless_empty())
+          .add("weight", &C::weight, "the score's weight in the reward")
+          .required()
+          .add("options", &C::options, "options for a named verifier",
+               must<json>(is_object, "expected an object"),
+               [](const json& o) { return !o.empty(); });
+  return f;
+}
+
+const ConfigFields<OverlongPenalty>& OverlongPenalty::fields() {
+  using C = OverlongPenalty;
+  static const auto f =
+      ConfigFields<C>("reward.overlong")
+          .add("max_tokens", &C::max_tokens, "L_max: the generation limit (rollout.max_new_tokens)",
+               at_least<int64_t>(1, "must be at least 1"))
+          .required()
+          .add("buffer_tokens", &C::buffer_tokens,
+               "L_cache: the soft zone before L_max where the penalty ramps")
+          .required()
+          .add("weight", &C::weight, "the penalty's weight",
+               must<double>([](double v) { return v >= 0; }, "must be a non-negative number"));
+  return f;
+}
+
+OverlongPenalty OverlongPenalty::from_json(const json& j, const std::string& where) {
+  OverlongPenalty p = fields().read(j, where);
+  JsonReader(j, where).check(p.buffer_tokens >= 1 && p.buffer_tokens <= p.max_tokens,
+                             "buffer_tokens", "must be in [1, max_tokens]");
+  return p;
+}
+
+const ConfigFields<RewardConfig>& RewardConfig::fields() {
+  using C = RewardConfig;
+  static const auto f =
+      ConfigFields<C>("reward")
+          .add_custom("components", "name -> {verifier, weight, options} (below)", "(required)",
+                      read_components, write_components)
+          .required()
+          .add("primary", &C::primary,
+               "the component whose verdict gives correct, format_ok and reason")
+          .add("task_verifier_options", &C::task_verifier_options,
+               "options for the task verifiers, by verifier name",
+               FieldCheck<json>([](const json& o) -> std::optional<std::string> {
+                 if (!o.is_object()) return "expected an object";
+                 for (auto it = o.begin(); it != o.end(); ++it) {
+                   if (!it.value().is_object())
+                     return cat("options for '", it.key(), "' must be an object");
+                 }
+                 return std::nullopt;
+               }),
+               [](const json& o) { return !o.empty(); })
+          .add("overlong", &C::overlong, "DAPO's soft overlong penalty (below); absent: none");
+  return f;
+}
+
+RewardConfig RewardConfig::from_json(const json& j, const std::string& where) {
+  RewardConfig c = fields().read(j, where);
+  JsonReader r(j, where);
   bool found = std::any_of(c.components.begin(), c.components.end(),
                            [&](const RewardComponent& rc) { return rc.name == c.primary; });
   if (!found) {
     if (r.has("primary")) r.fail_field("primary", cat("no component named '", c.primary, "'"));
     c.primary = c.components.front().name;
   }
-  if (r.has("task_verifier_options")) {
-    c.task_verifier_options = r.raw("task_verifier_options");
-    r.check(c.task_verifier_options.is_object(), "task_verifier_options", "expected an object");
-    for (auto it = c.task_verifier_options.begin(); it != c.task_verifier_options.end(); ++it) {
-      r.check(it.value().is_object(), "task_verifier_options",
-              cat("options for '", it.key(), "' must be an object"));
-    }
-  }
-  if (r.has("overlong")) {
-    JsonReader o = r.child("overlong");
-    OverlongPenalty p;
-    p.max_tokens = o.req<int64_t>("max_tokens");
-    p.buffer_tokens = o.req<int64_t>("buffer_tokens");
-    p.weight = o.get<double>("weight", 1.0);
-    o.check(p.max_tokens >= 1, "max_tokens", "must be at least 1");
-    o.check(p.buffer_tokens >= 1 && p.buffer_tokens <= p.max_tokens, "buffer_tokens",
-            "must be in [1, max_tokens]");
-    o.check(std::isfinite(p.weight) && p.weight >= 0, "weight", "must be a non-negative number");
-    o.done();
-    c.overlong = p;
-  }
-  r.done();
   return c;
 }
 
@@ -87,23 +142,6 @@ RewardConfig RewardConfig::single(const std::string& verifier, const json& optio
   }
   c.components.push_back(std::move(rc));
   return c;
-}
-
-json RewardConfig::to_json() const {
-  json comps = json::object();
-  for (const auto& c : components) {
-    json cj = {{"verifier", c.verifier}, {"weight", c.weight}};
-    if (!c.options.empty()) cj["options"] = c.options;
-    comps[c.name] = cj;
-  }
-  json j = {{"components", comps}, {"primary", primary}};
-  if (!task_verifier_options.empty()) j["task_verifier_options"] = task_verifier_options;
-  if (overlong) {
-    j["overlong"] = {{"max_tokens", overlong->max_tokens},
-                     {"buffer_tokens", overlong->buffer_tokens},
-                     {"weight", overlong->weight}};
-  }
-  return j;
 }
 
 const RewardComponent& RewardConfig::primary_component() const {

@@ -22,26 +22,34 @@
 #include <string>
 #include <vector>
 
+#include "core/config_fields.h"
 #include "core/json.h"
 
 namespace r1 {
 
 inline constexpr const char* kTaskVerifier = "task";
 
-struct RewardComponent {
+struct RewardComponent : FieldListed<RewardComponent> {
   std::string name;
   std::string verifier;  // a registered verifier name, or "task"
   double weight = 0.0;
   json options = json::object();
+
+  // Reads {"verifier", "weight", "options"}; `name` and a missing verifier are filled in by
+  // RewardConfig (the key, and its default verifier).
+  static const ConfigFields<RewardComponent>& fields();  // name, default, check, help of each
 };
 
-struct OverlongPenalty {
+struct OverlongPenalty : FieldListed<OverlongPenalty> {
   int64_t max_tokens = 0;     // L_max: the generation limit
   int64_t buffer_tokens = 0;  // L_cache: the soft zone before L_max where the penalty ramps
   double weight = 1.0;
+
+  static OverlongPenalty from_json(const json& j, const std::string& where);
+  static const ConfigFields<OverlongPenalty>& fields();  // name, default, check, help of each
 };
 
-struct RewardConfig {
+struct RewardConfig : FieldListed<RewardConfig> {
   std::vector<RewardComponent> components;  // sorted by name
   std::string primary = "correctness";
   json task_verifier_options = json::object();
@@ -53,7 +61,7 @@ struct RewardConfig {
   static RewardConfig from_file(const std::string& path);
   // One component "correctness" with weight 1: the reward is that verifier's score.
   static RewardConfig single(const std::string& verifier, const json& options = json::object());
-  json to_json() const;
+  static const ConfigFields<RewardConfig>& fields();  // name, default, check, help of each field
   const RewardComponent& primary_component() const;
 };
 

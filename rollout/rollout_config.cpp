@@ -58,12 +58,4 @@ const ConfigFields<RolloutConfig>& RolloutConfig::fields() {
   return f;
 }
 
-RolloutConfig RolloutConfig::from_json(const json& j, const std::string& where) {
-  return fields().read(j, where);
-}
-
-json RolloutConfig::to_json() const {
-  return fields().write(*this);
-}
-
 }  // namespace r1

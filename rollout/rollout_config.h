@@ -9,7 +9,7 @@
 
 namespace r1 {
 
-struct RolloutConfig {
+struct RolloutConfig : FieldListed<RolloutConfig> {
   int group_size = 8;  // G completions per task
   int max_new_tokens = 128;
   SamplingParams sampling;  // temperature, top_p, top_k
@@ -22,8 +22,6 @@ struct RolloutConfig {
   double debug_delay_s = 0;    // artificial delay per batch, for staleness tests ...
   int debug_slow_workers = 0;  // ... in the first N workers of an embedded run (0: all)
 
-  static RolloutConfig from_json(const json& j, const std::string& where);
-  json to_json() const;
   static const ConfigFields<RolloutConfig>& fields();  // name, default, check, help of each field
 };
 

@@ -34,54 +34,64 @@ RunConfig RunConfig::load(const std::string& path) {
   return from_json(j, path);
 }
 
+const ConfigFields<ModelSpec>& ModelSpec::fields() {
+  using C = ModelSpec;
+  static const auto f =
+      ConfigFields<C>("model")
+          .add("init", &C::init, "a checkpoint folder to start from, or",
+               FieldCheck<std::string>(nullptr), unless_empty())
+          .add("config", &C::config, "a model config (JSON) for a fresh model ...",
+               FieldCheck<std::string>(nullptr), unless_empty())
+          .add("init_seed", &C::init_seed, "... initialised with this seed")
+          .add("device", &C::device,
+               "where the roles run the model unless learner.device / rollout.device say");
+  return f;
+}
+
+const ConfigFields<RunConfig>& RunConfig::fields() {
+  using C = RunConfig;
+  static const auto f =
+      ConfigFields<C>("run")
+          .add("out", &C::out, "the run folder (--out overrides)")
+          .add("seed", &C::seed, "the run's seed")
+          .add("model", &C::model, "what the policy starts from (run.model below)")
+          .required()
+          .add("chat_template", &C::chat, "how a question becomes a prompt (model/chat_template.h)")
+          .add("tasks", &C::tasks, "the task stream (tasks below)")
+          .required()
+          .add("rollout", &C::rollout, "sampling and generation (rollout below)")
+          .add("reward", &C::reward,
+               "verifiers and weights (reward below); absent: the task's own verifier")
+          .add_group(
+              "reward_service", "the reward role",
+              ConfigFields<C>("reward_service")
+                  .add("threads", &C::reward_threads, "verifier threads",
+                       in_range<int>(1, kMaxThreads, cat("must be in [1, ", kMaxThreads, "]"))))
+          .add("learner", &C::learner, "the update (learner below)")
+          .add("transport", &C::transport, "channels and guards (transport below)")
+          .add("verifier_plugins", &C::verifier_plugins,
+               "shared libraries of verifiers, loaded where the run starts");
+  return f;
+}
+
 RunConfig RunConfig::from_json(const json& j, const std::string& path) {
-  RunConfig c;
+  RunConfig c = fields().read(j, path);
   c.path = path;
-  c.raw = j;
-  JsonReader r(c.raw, path);
-  c.out = r.get<std::string>("out", "");
-  c.seed = r.get<uint64_t>("seed", 0);
-  c.verifier_plugins = r.get<std::vector<std::string>>("verifier_plugins", {});
-  {
-    JsonReader m = r.child("model", true);
-    c.model.init = m.get<std::string>("init", "");
-    c.model.config = m.get<std::string>("config", "");
-    c.model.init_seed = m.get<uint64_t>("init_seed", 0);
-    c.model.device = m.get<std::string>("device", c.model.device);
-    m.done();
-    if (c.model.init.empty() == c.model.config.empty()) {
-      r.fail_field(
-          "model",
-          "give exactly one of \"init\" (a checkpoint folder) or \"config\" (a model config)");
-    }
-    if (!c.model.init.empty() && !file_exists(join_path(c.model.init, "config.json"))) {
-      r.fail_field("model",
-                   cat("\"init\": ", c.model.init, " is not a checkpoint folder (no config.json)"));
-    }
+  JsonReader r(j, path);
+  if (c.model.init.empty() == c.model.config.empty()) {
+    r.fail_field(
+        "model",
+        "give exactly one of \"init\" (a checkpoint folder) or \"config\" (a model config)");
   }
-  auto section = [&](const char* key) { return r.has(key) ? r.raw(key) : json::object(); };
-  auto where = [&](const char* key) { return cat(path, ": field '", key, "'"); };
-  c.chat = ChatTemplate::from_json(section("chat_template"), where("chat_template"));
-  if (!r.has("tasks")) fail(path, ": missing required field 'tasks'");
-  c.tasks = TaskSourceConfig::from_json(r.raw("tasks"), where("tasks"));
-  c.rollout = RolloutConfig::from_json(section("rollout"), where("rollout"));
-  c.reward = r.has("reward") ? RewardConfig::from_json(r.raw("reward"), where("reward"))
-                             : RewardConfig::single("task");
-  {
-    JsonReader rs = r.child("reward_service");
-    c.reward_threads = rs.get<int>("threads", c.reward_threads);
-    rs.done();
-    rs.check(c.reward_threads >= 1 && c.reward_threads <= kMaxThreads, "threads",
-             cat("must be in [1, ", kMaxThreads, "]"));
+  if (!c.model.init.empty() && !file_exists(join_path(c.model.init, "config.json"))) {
+    r.fail_field("model",
+                 cat("\"init\": ", c.model.init, " is not a checkpoint folder (no config.json)"));
   }
-  c.learner = LearnerConfig::from_json(section("learner"), where("learner"));
   // Devices fail now, before any work.
   backend_for(c.model.device, cat(path, ": field 'model.device'"));
   c.learner_backend();
   c.rollout_backend();
-  c.transport = Endpoints::from_json(section("transport"), where("transport"));
   if (c.transport.key_file.empty()) c.transport.key_file = default_key_file(path);
-  r.done();
   // Cross-section checks.
   if (c.reward.overlong && c.reward.overlong->max_tokens != c.rollout.max_new_tokens) {
     fail(path, ": field 'reward': overlong.max_tokens (", c.reward.overlong->max_tokens,
@@ -108,15 +118,7 @@ RunConfig RunConfig::from_json(const json& j, const std::string& path) {
 }
 
 json RunConfig::resolved() const {
-  json j = raw;
-  j["seed"] = seed;
-  j["chat_template"] = chat.to_json();
-  j["rollout"] = rollout.to_json();
-  j["reward"] = reward.to_json();
-  j["reward_service"] = {{"threads", reward_threads}};
-  j["learner"] = learner.to_json();
-  j["transport"] = transport.to_json();
-  return j;
+  return fields().write(*this);
 }
 
 const Backend<float>& RunConfig::learner_backend() const {

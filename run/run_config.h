@@ -32,24 +32,25 @@
 
 namespace r1 {
 
-struct ModelSpec {
+struct ModelSpec : FieldListed<ModelSpec> {
   std::string init;        // a checkpoint folder, or
   std::string config;      // a model config for a fresh model ...
   uint64_t init_seed = 0;  // ... initialised with this seed
-  std::string device =
-      "cpu";  // where the roles run the model unless learner.device / rollout.device say
+  // Where the roles run the model unless learner.device / rollout.device say.
+  std::string device = "cpu";
+
+  static const ConfigFields<ModelSpec>& fields();  // name, default, check, help of each field
 };
 
 struct RunConfig {
   std::string path;  // the file it came from
-  json raw;          // as read (written to the run folder, resolved)
   std::string out;
   uint64_t seed = 0;
   ModelSpec model;
   ChatTemplate chat;
   TaskSourceConfig tasks;
   RolloutConfig rollout;
-  RewardConfig reward;
+  RewardConfig reward = RewardConfig::single(kTaskVerifier);
   int reward_threads = 2;
   LearnerConfig learner;
   Endpoints transport;
@@ -62,7 +63,9 @@ struct RunConfig {
   // nothing: the verifiers the reward section names must be registered already (built in, or
   // from plugins loaded by load_run_plugins).
   static RunConfig from_json(const json& j, const std::string& where);
+  // Every field, defaults filled in: written to the run folder, and read back by roles.
   json resolved() const;
+  static const ConfigFields<RunConfig>& fields();  // name, default, check, help of each field
 
   // The model the run starts from, and its tokenizer.
   std::unique_ptr<Model<float>> initial_model() const;  // on the learner's device

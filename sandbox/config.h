@@ -6,12 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "core/config_fields.h"
 #include "core/json.h"
 #include "sandbox/limits.h"
 
 namespace r1 {
 
-struct SandboxConfig {
+struct SandboxConfig : FieldListed<SandboxConfig> {
   // The interpreter of the zygote. Not the python on PATH: a pyenv shim there may not exist
   // on other machines, and the sandbox should not depend on the user's shell setup.
   std::string python = "/usr/bin/python3";
@@ -37,8 +38,7 @@ struct SandboxConfig {
   std::string tmp_root = "/tmp";  // parent of work dirs when a run gets no private tmpfs
   double start_timeout_s = 30;    // for the zygote to start and probe the layers
 
-  static SandboxConfig from_json(const json& j, const std::string& where);
-  json to_json() const;
+  static const ConfigFields<SandboxConfig>& fields();  // name, default, check, help of each field
   int effective_concurrency() const;
 };
 

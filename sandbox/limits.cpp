@@ -4,21 +4,34 @@
 
 namespace r1 {
 
+const ConfigFields<SandboxLimits>& SandboxLimits::fields() {
+  using C = SandboxLimits;
+  static const auto f =
+      ConfigFields<C>("limits")
+          .add("timeout_s", &C::timeout_s, "wall clock; the whole run is killed when it passes",
+               must<double>([](double v) { return v > 0 && v <= 3600; },
+                            "must be in (0, 3600] seconds"))
+          .add("cpu_s", &C::cpu_s, "RLIMIT_CPU per process; 0: ceil(timeout_s) + 1",
+               in_range<int>(0, 3600, "must be in [0, 3600] seconds"))
+          // Python itself needs some 30 MiB of address space; below 64 nothing runs.
+          .add("memory_mb", &C::memory_mb, "RLIMIT_AS per process",
+               in_range<int>(64, 1 << 20, "must be in [64, 1048576]"))
+          .add("nproc", &C::nproc, "RLIMIT_NPROC: processes and threads of the run's uid",
+               in_range<int>(1, 4096, "must be in [1, 4096]"))
+          .add("fsize_mb", &C::fsize_mb, "RLIMIT_FSIZE: the largest file the run may write",
+               in_range<int>(0, 1 << 20, "must be in [0, 1048576]"))
+          .add("nofile", &C::nofile, "RLIMIT_NOFILE",
+               in_range<int>(16, 65536, "must be in [16, 65536]"))
+          .add("tmp_mb", &C::tmp_mb, "size of the run's private tmpfs work dir",
+               in_range<int>(1, 1 << 20, "must be in [1, 1048576]"))
+          .add("output_bytes", &C::output_bytes, "stdout and stderr are each cut here",
+               in_range<int64_t>(0, int64_t{1} << 32, "must be in [0, 4294967296]"));
+  return f;
+}
+
 SandboxLimits SandboxLimits::from_json(const json& j, const std::string& where,
                                        const SandboxLimits& base) {
-  JsonReader r(j, where);
-  SandboxLimits l = base;
-  l.timeout_s = r.get<double>("timeout_s", l.timeout_s);
-  l.cpu_s = r.get<int>("cpu_s", l.cpu_s);
-  l.memory_mb = r.get<int>("memory_mb", l.memory_mb);
-  l.nproc = r.get<int>("nproc", l.nproc);
-  l.fsize_mb = r.get<int>("fsize_mb", l.fsize_mb);
-  l.nofile = r.get<int>("nofile", l.nofile);
-  l.tmp_mb = r.get<int>("tmp_mb", l.tmp_mb);
-  l.output_bytes = r.get<int64_t>("output_bytes", l.output_bytes);
-  r.done();
-  l.validate(where);
-  return l;
+  return fields().read(j, where, base);
 }
 
 SandboxLimits SandboxLimits::from_json(const json& j, const std::string& where) {
@@ -26,9 +39,9 @@ SandboxLimits SandboxLimits::from_json(const json& j, const std::string& where) 
 }
 
 json SandboxLimits::to_json() const {
-  return {{"timeout_s", timeout_s}, {"cpu_s", effective_cpu_s()},  {"memory_mb", memory_mb},
-          {"nproc", nproc},         {"fsize_mb", fsize_mb},        {"nofile", nofile},
-          {"tmp_mb", tmp_mb},       {"output_bytes", output_bytes}};
+  json j = fields().write(*this);
+  j["cpu_s"] = effective_cpu_s();  // what the run gets
+  return j;
 }
 
 int SandboxLimits::effective_cpu_s() const {
@@ -36,19 +49,7 @@ int SandboxLimits::effective_cpu_s() const {
 }
 
 void SandboxLimits::validate(const std::string& where) const {
-  auto need = [&](bool ok, const char* field, const char* what) {
-    if (!ok) fail(where, ": field '", field, "': ", what);
-  };
-  need(timeout_s > 0 && timeout_s <= 3600, "timeout_s", "must be in (0, 3600] seconds");
-  need(cpu_s >= 0 && cpu_s <= 3600, "cpu_s", "must be in [0, 3600] seconds");
-  // Python itself needs some 30 MiB of address space; below 64 nothing runs.
-  need(memory_mb >= 64 && memory_mb <= (1 << 20), "memory_mb", "must be in [64, 1048576]");
-  need(nproc >= 1 && nproc <= 4096, "nproc", "must be in [1, 4096]");
-  need(fsize_mb >= 0 && fsize_mb <= (1 << 20), "fsize_mb", "must be in [0, 1048576]");
-  need(nofile >= 16 && nofile <= 65536, "nofile", "must be in [16, 65536]");
-  need(tmp_mb >= 1 && tmp_mb <= (1 << 20), "tmp_mb", "must be in [1, 1048576]");
-  need(output_bytes >= 0 && output_bytes <= (int64_t{1} << 32), "output_bytes",
-       "must be in [0, 4294967296]");
+  fields().validate(*this, where);
 }
 
 }  // namespace r1

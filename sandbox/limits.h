@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/config_fields.h"
 #include "core/json.h"
 
 namespace r1 {
@@ -25,6 +26,7 @@ struct SandboxLimits {
                                  const SandboxLimits& base);
   static SandboxLimits from_json(const json& j, const std::string& where);
   json to_json() const;
+  static const ConfigFields<SandboxLimits>& fields();  // name, default, check, help of each field
   int effective_cpu_s() const;
   // Throws naming `where` and the field when a value is out of range.
   void validate(const std::string& where) const;

@@ -6,39 +6,38 @@
 
 namespace r1 {
 
-CurriculumConfig CurriculumConfig::from_json(const json& j, const std::string& where) {
-  JsonReader r(j, where);
-  CurriculumConfig c;
-  c.low = r.get<double>("low", c.low);
-  c.high = r.get<double>("high", c.high);
-  c.window = r.get<int>("window", c.window);
-  c.min_samples = r.get<int>("min_samples", c.min_samples);
-  c.start = r.get<int>("start", c.start);
-  JsonReader levels = r.child("start_levels");
-  const json& raw_levels = r.has("start_levels") ? j.at("start_levels") : json::object();
-  for (auto it = raw_levels.begin(); it != raw_levels.end(); ++it) {
-    c.start_levels[it.key()] = levels.req<int>(it.key());
-  }
-  levels.done();
-  r.done();
-  r.check(c.low >= 0 && c.low < c.high && c.high <= 1, "high",
-          cat("need 0 <= low < high <= 1, got low ", c.low, ", high ", c.high));
-  r.check(c.window >= 1, "window", cat("must be >= 1, got ", c.window));
-  r.check(c.min_samples >= 1 && c.min_samples <= c.window, "min_samples",
-          cat("must be in 1..window (", c.window, "), got ", c.min_samples));
-  r.check(c.start >= 1, "start", cat("must be >= 1, got ", c.start));
-  for (const auto& [f, lv] : c.start_levels) {
-    levels.check(lv >= 1, f, cat("must be >= 1, got ", lv));
-  }
-  return c;
+const ConfigFields<CurriculumConfig>& CurriculumConfig::fields() {
+  using C = CurriculumConfig;
+  static const auto f =
+      ConfigFields<C>("curriculum")
+          .add("low", &C::low, "pass rate below which the level goes down")
+          .add("high", &C::high, "pass rate above which the level goes up")
+          .add("window", &C::window,
+               "results kept per family (the most recent ones at the current level)",
+               must_got<int>([](int v) { return v >= 1; }, "must be >= 1"))
+          .add("min_samples", &C::min_samples,
+               "results at a level before it may change again (<= window)")
+          .add("start", &C::start, "first level of every family, unless start_levels says",
+               must_got<int>([](int v) { return v >= 1; }, "must be >= 1"))
+          .add("start_levels", &C::start_levels, "family -> first level",
+               FieldCheck<std::map<std::string, int>>(
+                   [](const std::map<std::string, int>& levels) -> std::optional<std::string> {
+                     for (const auto& [family, level] : levels) {
+                       if (level < 1) return cat("'", family, "' must be >= 1, got ", level);
+                     }
+                     return std::nullopt;
+                   }));
+  return f;
 }
 
-json CurriculumConfig::to_json() const {
-  json levels = json::object();
-  for (const auto& [f, lv] : start_levels) levels[f] = lv;
-  return {{"low", low},       {"high", high},
-          {"window", window}, {"min_samples", min_samples},
-          {"start", start},   {"start_levels", levels}};
+CurriculumConfig CurriculumConfig::from_json(const json& j, const std::string& where) {
+  CurriculumConfig c = fields().read(j, where);
+  JsonReader r(j, where);
+  r.check(c.low >= 0 && c.low < c.high && c.high <= 1, "high",
+          cat("need 0 <= low < high <= 1, got low ", c.low, ", high ", c.high));
+  r.check(c.min_samples >= 1 && c.min_samples <= c.window, "min_samples",
+          cat("must be in 1..window (", c.window, "), got ", c.min_samples));
+  return c;
 }
 
 FamilyCurriculum::FamilyCurriculum(const CurriculumConfig& config, int max_difficulty, int start)

@@ -11,11 +11,12 @@
 #include <map>
 #include <string>
 
+#include "core/config_fields.h"
 #include "core/json.h"
 
 namespace r1 {
 
-struct CurriculumConfig {
+struct CurriculumConfig : FieldListed<CurriculumConfig> {
   double low = 0.2;      // pass rate below which the level goes down
   double high = 0.8;     // pass rate above which the level goes up
   int window = 64;       // results kept per family (the most recent ones at the current level)
@@ -27,7 +28,7 @@ struct CurriculumConfig {
   // unknown fields and inconsistent values (low >= high, min_samples > window) throw naming
   // `where` and the field.
   static CurriculumConfig from_json(const json& j, const std::string& where);
-  json to_json() const;
+  static const ConfigFields<CurriculumConfig>& fields();  // name, default, check, help of each
 };
 
 class FamilyCurriculum {

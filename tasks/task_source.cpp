@@ -7,50 +7,61 @@
 
 namespace r1 {
 
-TaskSourceConfig TaskSourceConfig::from_json(const json& j, const std::string& where) {
-  JsonReader r(j, where);
-  TaskSourceConfig c;
-  c.seed = r.get<uint64_t>("seed", 0);
-  const json& mix = r.raw("mix");
-  if (!mix.is_array() || mix.empty()) r.fail_field("mix", "expected a non-empty array of sources");
-  for (size_t i = 0; i < mix.size(); ++i) {
-    JsonReader e(mix[i], cat(where, ": mix[", i, "]"));
-    TaskSourceEntry s;
-    s.family = e.get<std::string>("family", "");
-    s.dataset = e.get<std::string>("dataset", "");
-    s.path = e.get<std::string>("path", "");
-    s.weight = e.get<double>("weight", 1.0);
-    s.difficulty = e.get<int>("difficulty", 0);
-    e.done();
-    e.check(s.family.empty() != s.dataset.empty(), "family",
-            "give exactly one of 'family' and 'dataset'");
-    e.check(s.dataset.empty() || !s.path.empty(), "path", "a dataset needs a 'path'");
-    e.check(s.dataset.empty() || is_dataset_format(s.dataset), "dataset",
-            cat("unknown format '", s.dataset, "'"));
-    e.check(s.dataset.empty() || s.difficulty == 0, "difficulty",
-            "only generated families have levels");
-    e.check(std::isfinite(s.weight) && s.weight > 0 && s.weight <= 1e6, "weight",
-            cat("must be > 0 and <= 1e6, got ", s.weight));
-    if (!s.family.empty()) {
-      if (!has_generator(s.family)) {
-        std::string known;
-        for (const auto& n : generator_names()) known += (known.empty() ? "" : ", ") + n;
-        e.fail_field("family", cat("unknown task family '", s.family, "' (known: ", known, ")"));
-      }
-      auto gen = make_generator(s.family);
-      e.check(s.difficulty == 0 || (s.difficulty >= 1 && s.difficulty <= gen->max_difficulty()),
-              "difficulty",
-              cat("must be 0 (curriculum) or 1..", gen->max_difficulty(), " for ", s.family,
-                  ", got ", s.difficulty));
+const ConfigFields<TaskSourceEntry>& TaskSourceEntry::fields() {
+  using C = TaskSourceEntry;
+  static const auto f =
+      ConfigFields<C>("tasks.mix[i]")
+          .add("family", &C::family, "a generated task family (r1 tasks --list), or",
+               FieldCheck<std::string>(nullptr), unless_empty())
+          .add("dataset", &C::dataset, "a dataset format (tasks/datasets.h) read from path",
+               FieldCheck<std::string>(nullptr), unless_empty())
+          .add("path", &C::path, "the dataset's file", FieldCheck<std::string>(nullptr),
+               unless_empty())
+          .add("weight", &C::weight, "relative share of the stream",
+               must_got<double>([](double v) { return v > 0 && v <= 1e6; },
+                                "must be > 0 and <= 1e6"))
+          .add("difficulty", &C::difficulty,
+               "generated families: a fixed level, or 0 to follow the curriculum");
+  return f;
+}
+
+TaskSourceEntry TaskSourceEntry::from_json(const json& j, const std::string& where) {
+  TaskSourceEntry s = fields().read(j, where);
+  JsonReader e(j, where);
+  e.check(s.family.empty() != s.dataset.empty(), "family",
+          "give exactly one of 'family' and 'dataset'");
+  e.check(s.dataset.empty() || !s.path.empty(), "path", "a dataset needs a 'path'");
+  e.check(s.dataset.empty() || is_dataset_format(s.dataset), "dataset",
+          cat("unknown format '", s.dataset, "'"));
+  e.check(s.dataset.empty() || s.difficulty == 0, "difficulty",
+          "only generated families have levels");
+  if (!s.family.empty()) {
+    if (!has_generator(s.family)) {
+      std::string known;
+      for (const auto& n : generator_names()) known += (known.empty() ? "" : ", ") + n;
+      e.fail_field("family", cat("unknown task family '", s.family, "' (known: ", known, ")"));
     }
-    c.mix.push_back(s);
+    auto gen = make_generator(s.family);
+    e.check(s.difficulty == 0 || (s.difficulty >= 1 && s.difficulty <= gen->max_difficulty()),
+            "difficulty",
+            cat("must be 0 (curriculum) or 1..", gen->max_difficulty(), " for ", s.family, ", got ",
+                s.difficulty));
   }
-  r.ignore({"curriculum"});  // read just below, by its own reader
-  c.curriculum =
-      CurriculumConfig::from_json(r.has("curriculum") ? j.at("curriculum") : json::object(),
-                                  cat(where, ": field 'curriculum'"));
-  r.done();
-  return c;
+  return s;
+}
+
+const ConfigFields<TaskSourceConfig>& TaskSourceConfig::fields() {
+  using C = TaskSourceConfig;
+  static const auto f =
+      ConfigFields<C>("tasks")
+          .add("seed", &C::seed, "task k of the stream is drawn from (seed, k)")
+          .add("mix", &C::mix, "the sources of the stream (tasks.mix[i] below)",
+               must<std::vector<TaskSourceEntry>>(
+                   [](const std::vector<TaskSourceEntry>& m) { return !m.empty(); },
+                   "expected a non-empty array of sources"))
+          .required()
+          .add("curriculum", &C::curriculum, "difficulty control per family (curriculum.h)");
+  return f;
 }
 
 TaskSource::TaskSource(TaskSourceConfig config)

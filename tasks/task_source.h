@@ -11,28 +11,32 @@
 #include <string>
 #include <vector>
 
+#include "core/config_fields.h"
 #include "tasks/curriculum.h"
 #include "tasks/generator.h"
 #include "tasks/task.h"
 
 namespace r1 {
 
-struct TaskSourceEntry {
+struct TaskSourceEntry : FieldListed<TaskSourceEntry> {
   std::string family;   // a generator family, or
   std::string dataset;  // a dataset format (see tasks/datasets.h) read from `path`
   std::string path;
   double weight = 1.0;  // relative share of the stream, > 0
   int difficulty = 0;   // generated families: a fixed level, or 0 to follow the curriculum
+
+  static TaskSourceEntry from_json(const json& j, const std::string& where);
+  static const ConfigFields<TaskSourceEntry>& fields();  // name, default, check, help of each
 };
 
-struct TaskSourceConfig {
+struct TaskSourceConfig : FieldListed<TaskSourceConfig> {
   uint64_t seed = 0;
   std::vector<TaskSourceEntry> mix;
   CurriculumConfig curriculum;
 
   // {"seed": 1, "mix": [{"family": "arith", "weight": 2}, {"family": "countdown", "difficulty": 3},
   //  {"dataset": "gsm8k", "path": "train.jsonl"}], "curriculum": {...}}
-  static TaskSourceConfig from_json(const json& j, const std::string& where);
+  static const ConfigFields<TaskSourceConfig>& fields();  // name, default, check, help of each
 };
 
 class TaskSource {

@@ -1,21 +1,23 @@
 // fuzz_config: any bytes as a config file, through parse_json and every config parser: the RL
 // run config (RunConfig::from_json, which covers its sections: chat template, tasks, rollout,
 // reward, learner, transport), the model config (ours and Hugging Face config.json), the SFT
-// config, the reward and sandbox configs, and eval suite specs. The promise under test: a bad
-// config is an r1::Error (naming the file and field), never another exception or a crash.
+// config, the reward, sandbox and pipeline configs, and eval suite specs. The promise under test: a
+// bad config is an r1::Error (naming the file and field), never another exception or a crash.
 //
 // RunConfig::from_json touches the file system in two places, which the harness pins so that a
 // run is a pure function of the bytes: "verifier_plugins" (dlopen) is dropped, and "model"
-// points at configs/models/tiny-moe.json (its other fields are kept).
+// points at configs/models/tiny-moe.json (its other fields are kept). The pipeline config reads
+// its "sft" and "rl" sections from files when they are strings: those are dropped.
 #include <cstdint>
 #include <string>
 
-#include "run/run_config.h"
 #include "core/json.h"
 #include "eval/suite.h"
 #include "learner/sft_config.h"
 #include "model/config.h"
 #include "reward/reward_config.h"
+#include "run/pipeline_config.h"
+#include "run/run_config.h"
 #include "sandbox/config.h"
 
 namespace {
@@ -42,6 +44,14 @@ json pinned_run_config(json j) {
   return j;
 }
 
+json pinned_pipeline_config(json j) {
+  if (!j.is_object()) return j;
+  for (const char* stage : {"sft", "rl"}) {
+    if (j.contains(stage) && j[stage].is_string()) j.erase(stage);
+  }
+  return j;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -57,6 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   parse([&] { r1::SftConfig::from_json(j, "fuzz.json"); });
   parse([&] { r1::RewardConfig::from_json(j, "fuzz.json"); });
   parse([&] { r1::SandboxConfig::from_json(j, "fuzz.json"); });
+  parse([&] { r1::PipelineConfig::from_json(pinned_pipeline_config(j), "fuzz.json"); });
   if (j.is_string()) parse([&] { r1::parse_suites(j.get<std::string>()); });
   // Sections on their own too, so that mutations of a full run config reach each parser.
   if (j.is_object()) {

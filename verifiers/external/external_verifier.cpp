@@ -10,25 +10,38 @@
 
 namespace r1 {
 
-ExternalVerifierOptions ExternalVerifierOptions::from_json(const json& options,
-                                                           const std::string& where) {
-  JsonReader r(options, where);
-  ExternalVerifierOptions o;
-  const json& cmd = r.raw("command");
+namespace {
+
+// "command": ["prog", "arg"] runs as is; "command": "text" runs through /bin/sh -c.
+void read_command(const json& cmd, const std::string& where, ExternalVerifierOptions& o) {
   if (cmd.is_string()) {
-    r.check(!cmd.get<std::string>().empty(), "command", "must not be empty");
+    if (cmd.get<std::string>().empty()) fail(where, ": must not be empty");
     o.command = {"/bin/sh", "-c", cmd.get<std::string>()};
-  } else {
-    o.command = r.req<std::vector<std::string>>("command");
-    r.check(!o.command.empty(), "command", "must not be empty");
+    return;
   }
-  o.timeout_ms = r.get<int>("timeout_ms", o.timeout_ms);
-  o.processes = r.get<int>("processes", o.processes);
-  o.name = r.get<std::string>("name", o.name);
-  r.check(o.timeout_ms >= 1, "timeout_ms", "must be at least 1");
-  r.check(o.processes >= 1 && o.processes <= 256, "processes", "must be in [1, 256]");
-  r.done();
-  return o;
+  if (!cmd.is_array()) fail(where, ": expected an array of strings or a string");
+  for (size_t i = 0; i < cmd.size(); ++i) {
+    if (!cmd[i].is_string())
+      fail(where, ": [", i, "] expected a string, got ", json_snippet(cmd[i]));
+    o.command.push_back(cmd[i].get<std::string>());
+  }
+  if (o.command.empty()) fail(where, ": must not be empty");
+}
+
+}  // namespace
+
+const ConfigFields<ExternalVerifierOptions>& ExternalVerifierOptions::fields() {
+  using C = ExternalVerifierOptions;
+  static const auto f =
+      ConfigFields<C>("external verifier options")
+          .add_custom("command", "argv of the program; a string runs through /bin/sh -c",
+                      "(required)", read_command, [](const C& c) { return json(c.command); })
+          .required()
+          .add("timeout_ms", &C::timeout_ms, "per request", at_least<int>(1, "must be at least 1"))
+          .add("processes", &C::processes, "concurrent copies of the program",
+               in_range<int>(1, 256, "must be in [1, 256]"))
+          .add("name", &C::name, "reported as the verifier's name");
+  return f;
 }
 
 namespace {

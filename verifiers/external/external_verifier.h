@@ -15,18 +15,19 @@
 #include <string>
 #include <vector>
 
+#include "core/config_fields.h"
 #include "verifiers/verifier.h"
 
 namespace r1 {
 
-struct ExternalVerifierOptions {
+struct ExternalVerifierOptions : FieldListed<ExternalVerifierOptions> {
   std::vector<std::string> command;  // argv; a string option runs through /bin/sh -c
   int timeout_ms = 10000;            // per request
   int processes = 1;                 // concurrent copies of the program
   std::string name = "external";     // reported as Verifier::name()
 
   // {"command": [..] | "...", "timeout_ms", "processes", "name"}
-  static ExternalVerifierOptions from_json(const json& options, const std::string& where);
+  static const ConfigFields<ExternalVerifierOptions>& fields();  // name, default, check, help
 };
 
 std::unique_ptr<Verifier> make_external_verifier(const ExternalVerifierOptions& options);

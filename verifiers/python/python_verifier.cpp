@@ -1,9 +1,9 @@
 #include "verifiers/python/python_verifier.h"
 
 #include "core/error.h"
+#include "sandbox/pool.h"
 #include "verifiers/python/compare_outputs.h"
 #include "verifiers/python/extract.h"
-#include "sandbox/pool.h"
 
 namespace r1 {
 
@@ -49,16 +49,16 @@ json run_details(const SandboxResult& r) {
 
 }  // namespace
 
-PythonVerifierOptions PythonVerifierOptions::from_json(const json& j, const std::string& where) {
-  JsonReader r(j, where);
-  PythonVerifierOptions o;
-  if (r.has("sandbox"))
-    o.sandbox = SandboxConfig::from_json(r.raw("sandbox"), where + ": field 'sandbox'");
-  o.raw_fallback = r.get<bool>("raw_fallback", o.raw_fallback);
-  o.max_code_bytes = r.get<size_t>("max_code_bytes", o.max_code_bytes);
-  r.done();
-  r.check(o.max_code_bytes > 0, "max_code_bytes", "must be positive");
-  return o;
+const ConfigFields<PythonVerifierOptions>& PythonVerifierOptions::fields() {
+  using C = PythonVerifierOptions;
+  static const auto f =
+      ConfigFields<C>("python verifier options")
+          .add("sandbox", &C::sandbox, "the sandbox the tests run in (sandbox below)")
+          .add("raw_fallback", &C::raw_fallback,
+               "a completion without tags or fences is taken as code")
+          .add("max_code_bytes", &C::max_code_bytes, "longer code is refused unrun",
+               must<size_t>([](size_t v) { return v > 0; }, "must be positive"));
+  return f;
 }
 
 PythonVerifier::PythonVerifier(PythonVerifierOptions options) : options_(std::move(options)) {}

@@ -29,12 +29,12 @@ namespace r1 {
 class SandboxPool;
 struct SandboxResult;
 
-struct PythonVerifierOptions {
+struct PythonVerifierOptions : FieldListed<PythonVerifierOptions> {
   SandboxConfig sandbox;
   bool raw_fallback = true;  // a completion without tags or fences is taken as code
   size_t max_code_bytes = 256 << 10;
 
-  static PythonVerifierOptions from_json(const json& j, const std::string& where);
+  static const ConfigFields<PythonVerifierOptions>& fields();  // name, default, check, help
 };
 
 class PythonVerifier : public Verifier {
