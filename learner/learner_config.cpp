@@ -38,8 +38,8 @@ const ConfigFields<LearnerConfig>& LearnerConfig::fields() {
           .add("bias_gamma", &C::bias_gamma, "aux-loss-free expert balancing speed; 0 disables",
                must<double>([](double v) { return v >= 0; }, "must be >= 0"))
           .add("device", &C::device,
-               "where the policy trains: cpu, cuda, cuda:N (\"\": model.device)",
-               FieldCheck<std::string>(nullptr), unless_empty())
+               "where the policy trains: cpu, cuda, cuda:N (\"\": model.device)", nullptr,
+               unless_empty())
           .add("optimizer", &C::optimizer, "AdamW (optimizer.h)")
           .add("schedule", &C::schedule, "the learning-rate schedule (schedule.h)")
           .add("checkpoint_every", &C::checkpoint_every,

@@ -93,15 +93,13 @@ const ConfigFields<SftConfig>& SftConfig::fields() {
           .add("out", &C::out, "the run folder (--out overrides)")
           .add_group("model", "what training starts from",
                      ConfigFields<C>("model")
-                         .add("init", &C::init, "a checkpoint folder, or",
-                              FieldCheck<std::string>(nullptr), unless_empty())
+                         .add("init", &C::init, "a checkpoint folder, or", nullptr, unless_empty())
                          .add("model_config", &C::model_config,
                               "a model config for a fresh model with the byte tokenizer ...",
-                              FieldCheck<std::string>(nullptr), unless_empty())
+                              nullptr, unless_empty())
                          .add("init_seed", &C::init_seed, "... initialised with this seed")
                          .add("device", &C::device, "where the model trains: cpu, cuda, cuda:N",
-                              FieldCheck<std::string>(nullptr),
-                              [](const std::string& d) { return d != "cpu"; }))
+                              nullptr, [](const std::string& d) { return d != "cpu"; }))
           .required()
           .add("data", &C::data, "the examples (data below)")
           .required()

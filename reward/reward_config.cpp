@@ -21,13 +21,12 @@ std::string known_verifiers() {
 
 // "components": {"<name>": {component}, ...}, kept sorted by name.
 void read_components(const json& v, const std::string& where, RewardConfig& c) {
-  JsonReader comps(v, where);
+  JsonReader(v, where);  // throws unless an object
   if (v.empty()) fail(where, ": needs at least one component");
   c.components.clear();
   for (auto it = v.begin(); it != v.end(); ++it) {
     const std::string name = it.key();
     const std::string cwhere = cat(where, ": field '", name, "'");
-    comps.ignore({name.c_str()});
     RewardComponent rc = RewardComponent::from_json(it.value(), cwhere);
     rc.name = name;
     if (rc.verifier.empty()) rc.verifier = name == "correctness" ? kTaskVerifier : name;
@@ -58,7 +57,7 @@ const ConfigFields<RewardComponent>& RewardComponent::fields() {
           .add("verifier", &C::verifier,
                "a registered verifier, or \"task\": the one each task names (\"\": the "
                "component's name; \"task\" for correctness)",
-               FieldCheck<std::string>(nullptr), unless_empty())
+               nullptr, unless_empty())
           .add("weight", &C::weight, "the score's weight in the reward")
           .required()
           .add("options", &C::options, "options for a named verifier",

@@ -42,8 +42,8 @@ const ConfigFields<RolloutConfig>& RolloutConfig::fields() {
           .add("slots", &C::slots, "sequences decoded together per worker (KV-cache slots)",
                at_least<int>(1, "must be >= 1"))
           .add("device", &C::device,
-               "where workers generate: cpu, cuda, cuda:N (\"\": model.device)",
-               FieldCheck<std::string>(nullptr), unless_empty())
+               "where workers generate: cpu, cuda, cuda:N (\"\": model.device)", nullptr,
+               unless_empty())
           .add("workers", &C::workers, "embedded runs: rollout worker threads",
                at_least<int>(1, "must be >= 1"))
           .add("threads", &C::threads, "OpenMP threads per worker; 0: all cores",

@@ -38,10 +38,9 @@ const ConfigFields<ModelSpec>& ModelSpec::fields() {
   using C = ModelSpec;
   static const auto f =
       ConfigFields<C>("model")
-          .add("init", &C::init, "a checkpoint folder to start from, or",
-               FieldCheck<std::string>(nullptr), unless_empty())
-          .add("config", &C::config, "a model config (JSON) for a fresh model ...",
-               FieldCheck<std::string>(nullptr), unless_empty())
+          .add("init", &C::init, "a checkpoint folder to start from, or", nullptr, unless_empty())
+          .add("config", &C::config, "a model config (JSON) for a fresh model ...", nullptr,
+               unless_empty())
           .add("init_seed", &C::init_seed, "... initialised with this seed")
           .add("device", &C::device,
                "where the roles run the model unless learner.device / rollout.device say");

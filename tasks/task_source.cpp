@@ -11,12 +11,11 @@ const ConfigFields<TaskSourceEntry>& TaskSourceEntry::fields() {
   using C = TaskSourceEntry;
   static const auto f =
       ConfigFields<C>("tasks.mix[i]")
-          .add("family", &C::family, "a generated task family (r1 tasks --list), or",
-               FieldCheck<std::string>(nullptr), unless_empty())
-          .add("dataset", &C::dataset, "a dataset format (tasks/datasets.h) read from path",
-               FieldCheck<std::string>(nullptr), unless_empty())
-          .add("path", &C::path, "the dataset's file", FieldCheck<std::string>(nullptr),
+          .add("family", &C::family, "a generated task family (r1 tasks --list), or", nullptr,
                unless_empty())
+          .add("dataset", &C::dataset, "a dataset format (tasks/datasets.h) read from path",
+               nullptr, unless_empty())
+          .add("path", &C::path, "the dataset's file", nullptr, unless_empty())
           .add("weight", &C::weight, "relative share of the stream",
                must_got<double>([](double v) { return v > 0 && v <= 1e6; },
                                 "must be > 0 and <= 1e6"))
