@@ -7,6 +7,9 @@
 #include <omp.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "core/args.h"
 #include "bench/bench.h"
@@ -28,8 +31,10 @@ int bench_model(int argc, char** argv) {
   args.required("model-config", "FILE", "model architecture (e.g. configs/models/small-moe.json)")
       .opt("batch", "B", "sequences per training step", "16")
       .opt("seq", "T", "tokens per training sequence", "256")
-      .opt("steps", "N", "timed training steps", "5")
+      .opt("steps", "N", "timed training steps (0: decode only)", "5")
       .opt("decode-steps", "N", "timed decode steps per batch size", "32")
+      .opt("decode-batches", "LIST", "comma-separated batch sizes whose decode speed is timed",
+           "1,16,64,128")
       .opt("prompt", "P", "prompt tokens prefilled before decode is timed", "64")
       .opt("gemm-size", "N", "size of the square sgemm reference", "2048")
       .opt("device", "NAME",
@@ -40,8 +45,23 @@ int bench_model(int argc, char** argv) {
   const int steps = static_cast<int>(args.integer("steps")),
             dsteps = static_cast<int>(args.integer("decode-steps"));
   const int P = static_cast<int>(args.integer("prompt"));
-  if (B <= 0 || T <= 1 || steps <= 0 || dsteps <= 0 || P <= 0)
-    fail("batch, seq, steps, decode-steps and prompt must be positive");
+  if (B <= 0 || T <= 1 || steps < 0 || dsteps <= 0 || P <= 0)
+    fail("batch, seq, decode-steps and prompt must be positive, and steps not negative");
+  std::vector<int> decode_batches;
+  {
+    const std::string list = args.str("decode-batches");
+    size_t at = 0;
+    while (at <= list.size()) {
+      const size_t end = std::min(list.find(',', at), list.size());
+      const std::string item = list.substr(at, end - at);
+      char* stop = nullptr;
+      const long b = std::strtol(item.c_str(), &stop, 10);
+      if (item.empty() || *stop != '\0' || b <= 0 || b > 4096)
+        fail("--decode-batches: '", item, "' is not a batch size in [1, 4096] (e.g. 1,16,64,128)");
+      decode_batches.push_back(static_cast<int>(b));
+      at = end + 1;
+    }
+  }
   if (T > cfg.max_position_embeddings || P + dsteps > cfg.max_position_embeddings) {
     fail("seq (or prompt + decode-steps) exceeds max_position_embeddings=",
          cfg.max_position_embeddings);
@@ -78,14 +98,27 @@ int bench_model(int argc, char** argv) {
     model.backward(dlp.data());
     opt.step(model.params(), model.grads(), 1e-4);
   };
-  train_step();  // warm up: plans memory, faults pages in
-  double t0 = steady_seconds();
-  for (int s = 0; s < steps; ++s) train_step();
-  const double train_s = (steady_seconds() - t0) / steps;
-  const double train_flops = 3.0 * forward_flops_per_seq(cfg, T) * B;
-  const double train_gflops = train_flops / train_s / 1e9;
+  double train_s = 0, train_gflops = 0;
+  if (steps > 0) {
+    train_step();  // warm up: plans memory, faults pages in
+    const double t0 = steady_seconds();
+    for (int s = 0; s < steps; ++s) train_step();
+    train_s = (steady_seconds() - t0) / steps;
+    train_gflops = 3.0 * forward_flops_per_seq(cfg, T) * B / train_s / 1e9;
+  }
 
-  // Decode: prefill P tokens per sequence (untimed), then time single-token steps.
+  // Parameters a token touches: all but the unselected routed experts.
+  size_t active = model.num_params();
+  for (int l = 0; l < cfg.num_hidden_layers; ++l) {
+    if (cfg.is_moe_layer(l)) {
+      active -= static_cast<size_t>(cfg.n_routed_experts - cfg.num_experts_per_tok) * 3 *
+                cfg.hidden_size * cfg.moe_intermediate_size;
+    }
+  }
+
+  // Decode: prefill P tokens per sequence (untimed), then time single-token steps of the whole
+  // batch. The FLOP rate is 2 * active parameters * tokens/s (attention over the cache not
+  // counted), so the fraction of sgemm says how close decode runs to the machine's GEMM speed.
   auto decode_tps = [&](int batch_size) {
     KVCache<float> cache(cfg, batch_size, P + dsteps + 1, model.backend());
     std::vector<std::vector<int32_t>> prompts(batch_size, std::vector<int32_t>(P));
@@ -99,7 +132,7 @@ int bench_model(int argc, char** argv) {
     model.forward_cached(cache, entries, logits.data());
     std::vector<int32_t> next(batch_size, 1);
     for (int b = 0; b < batch_size; ++b) entries[b] = {b, &next[b], 1};
-    double d0 = steady_seconds();
+    const double d0 = steady_seconds();
     for (int s = 0; s < dsteps; ++s) {
       model.forward_cached(cache, entries, logits.data());
       for (int b = 0; b < batch_size; ++b)
@@ -107,45 +140,45 @@ int bench_model(int argc, char** argv) {
     }
     return batch_size * dsteps / (steady_seconds() - d0);
   };
-  const double dec1 = decode_tps(1), dec64 = decode_tps(64);
-
-  size_t active = 0;
-  {
-    // Parameters a token touches: all but the unselected routed experts.
-    active = model.num_params();
-    for (int l = 0; l < cfg.num_hidden_layers; ++l) {
-      if (cfg.is_moe_layer(l)) {
-        active -= static_cast<size_t>(cfg.n_routed_experts - cfg.num_experts_per_tok) * 3 *
-                  cfg.hidden_size * cfg.moe_intermediate_size;
-      }
-    }
+  ordered_json decode = {{"prompt_tokens", P}, {"steps", dsteps}};
+  ordered_json rows = ordered_json::array();
+  double first_tps = 0;
+  for (int b : decode_batches) {
+    const double tps = decode_tps(b);
+    if (rows.empty()) first_tps = tps;
+    const double gflops = 2.0 * static_cast<double>(active) * tps / 1e9;
+    rows.push_back({{"batch", b},
+                    {"tokens_per_second", tps},
+                    {"gflops", gflops},
+                    {"fraction_of_sgemm", gflops / sgemm},
+                    {"speedup_over_first_batch", tps / first_tps}});
   }
+  decode["batches"] = rows;
+
   ordered_json out = {
       {"bench", "model"},
       {"model_config", args.str("model-config")},
       {"params", model.num_params()},
       {"active_params_per_token", active},
-      {"threads", omp_get_max_threads()},
-      {"train",
-       {{"batch", B},
-        {"seq", T},
-        {"tokens_per_step", N},
-        {"step_seconds", train_s},
-        {"tokens_per_second", N / train_s},
-        {"achieved_gflops", train_gflops}}},
-      {"decode",
-       {{"prompt_tokens", P},
-        {"tokens_per_second_batch1", dec1},
-        {"tokens_per_second_batch64", dec64}}},
-      {"reference",
-       {{"what", "OpenBLAS sgemm, square"},
-        {"blas_kernels", cpu::blas_core_name()},
-        {"n", args.integer("gemm-size")},
-        {"gflops", sgemm}}},
-      {"ratio_train_gflops_to_sgemm", train_gflops / sgemm},
-      {"peak_rss_mib", bench::peak_rss_mib()},
-      {"flop_convention",
-       "model FLOPs: 3 x forward matmuls (causal attention counted), AdamW excluded"}};
+      {"threads", omp_get_max_threads()}};
+  if (steps > 0) {
+    out["train"] = {{"batch", B},
+                    {"seq", T},
+                    {"tokens_per_step", N},
+                    {"step_seconds", train_s},
+                    {"tokens_per_second", N / train_s},
+                    {"achieved_gflops", train_gflops}};
+  }
+  out["decode"] = decode;
+  out["reference"] = {{"what", "OpenBLAS sgemm, square"},
+                      {"blas_kernels", cpu::blas_core_name()},
+                      {"n", args.integer("gemm-size")},
+                      {"gflops", sgemm}};
+  if (steps > 0) out["ratio_train_gflops_to_sgemm"] = train_gflops / sgemm;
+  out["peak_rss_mib"] = bench::peak_rss_mib();
+  out["flop_convention"] =
+      "train: model FLOPs, 3 x forward matmuls (causal attention counted), AdamW excluded; "
+      "decode: 2 x active parameters per token";
   std::printf("%s\n", out.dump(2).c_str());
   return 0;
 }
