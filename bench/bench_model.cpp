@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "core/args.h"
 #include "bench/bench.h"
 #include "bench/bench_util.h"
 #include "bench/model_flops.h"
+#include "core/args.h"
 #include "core/json.h"
 #include "core/rng.h"
 #include "kernels/backend_select.h"
@@ -155,12 +155,11 @@ int bench_model(int argc, char** argv) {
   }
   decode["batches"] = rows;
 
-  ordered_json out = {
-      {"bench", "model"},
-      {"model_config", args.str("model-config")},
-      {"params", model.num_params()},
-      {"active_params_per_token", active},
-      {"threads", omp_get_max_threads()}};
+  ordered_json out = {{"bench", "model"},
+                      {"model_config", args.str("model-config")},
+                      {"params", model.num_params()},
+                      {"active_params_per_token", active},
+                      {"threads", omp_get_max_threads()}};
   if (steps > 0) {
     out["train"] = {{"batch", B},
                     {"seq", T},
