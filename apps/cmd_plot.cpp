@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <fstream>
 
-#include "core/args.h"
 #include "apps/commands.h"
+#include "core/args.h"
 #include "core/fs.h"
 #include "core/json.h"
 #include "eval/svg_plot.h"
@@ -19,7 +19,8 @@ double field(const json& row, const std::string& path) {
   size_t start = 0;
   while (start <= path.size()) {
     size_t slash = path.find('/', start);
-    std::string key = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    std::string key =
+        path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
     if (!j->is_object() || !j->contains(key)) return NAN;
     j = &(*j)[key];
     if (slash == std::string::npos) break;
@@ -32,7 +33,8 @@ double field(const json& row, const std::string& path) {
 
 int cmd_plot(int argc, char** argv) {
   Args args("plot", "Plot a metric of one or more runs (metrics.jsonl) as an SVG line chart.");
-  args.required("runs", "DIRS", "comma-separated run folders (each holds metrics.jsonl); LABEL=DIR names a line")
+  args.required("runs", "DIRS",
+                "comma-separated run folders (each holds metrics.jsonl); LABEL=DIR names a line")
       .opt("field", "PATH", "metric to plot, nested fields joined by '/'", "reward/mean")
       .opt("x", "PATH", "x axis: step, or a metric such as time/elapsed", "step")
       .opt("smooth", "N", "moving-average window", "10")
@@ -40,12 +42,7 @@ int cmd_plot(int argc, char** argv) {
       .required("out", "FILE", "SVG file to write");
   if (!args.parse(argc, argv)) return 0;
   std::vector<PlotSeries> series;
-  std::string runs = args.str("runs");
-  size_t start = 0;
-  while (start <= runs.size()) {
-    size_t comma = runs.find(',', start);
-    std::string item = runs.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    start = comma == std::string::npos ? runs.size() + 1 : comma + 1;
+  for (const std::string& item : args.list("runs")) {
     if (item.empty()) continue;
     PlotSeries s;
     std::string dir = item;

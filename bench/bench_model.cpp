@@ -48,19 +48,12 @@ int bench_model(int argc, char** argv) {
   if (B <= 0 || T <= 1 || steps < 0 || dsteps <= 0 || P <= 0)
     fail("batch, seq, decode-steps and prompt must be positive, and steps not negative");
   std::vector<int> decode_batches;
-  {
-    const std::string list = args.str("decode-batches");
-    size_t at = 0;
-    while (at <= list.size()) {
-      const size_t end = std::min(list.find(',', at), list.size());
-      const std::string item = list.substr(at, end - at);
-      char* stop = nullptr;
-      const long b = std::strtol(item.c_str(), &stop, 10);
-      if (item.empty() || *stop != '\0' || b <= 0 || b > 4096)
-        fail("--decode-batches: '", item, "' is not a batch size in [1, 4096] (e.g. 1,16,64,128)");
-      decode_batches.push_back(static_cast<int>(b));
-      at = end + 1;
-    }
+  for (const std::string& item : args.list("decode-batches")) {
+    char* stop = nullptr;
+    const long b = std::strtol(item.c_str(), &stop, 10);
+    if (item.empty() || *stop != '\0' || b <= 0 || b > 4096)
+      fail("--decode-batches: '", item, "' is not a batch size in [1, 4096] (e.g. 1,16,64,128)");
+    decode_batches.push_back(static_cast<int>(b));
   }
   if (T > cfg.max_position_embeddings || P + dsteps > cfg.max_position_embeddings) {
     fail("seq (or prompt + decode-steps) exceeds max_position_embeddings=",

@@ -74,10 +74,13 @@ std::string Args::usage() const {
   u += " [flags]\n\n" + summary_ + "\n";
   std::string pos, flags;
   for (const auto& s : specs_) {
-    std::string left = s.is_positional ? s.name : "--" + s.name + (s.is_switch ? "" : " " + s.metavar);
+    std::string left =
+        s.is_positional ? s.name : "--" + s.name + (s.is_switch ? "" : " " + s.metavar);
     std::string line = "  " + left;
-    if (line.size() < 30) line += std::string(30 - line.size(), ' ');
-    else line += "\n" + std::string(30, ' ');
+    if (line.size() < 30)
+      line += std::string(30 - line.size(), ' ');
+    else
+      line += "\n" + std::string(30, ' ');
     line += s.help;
     if (s.is_required && !s.is_positional) line += " (required)";
     if (s.fallback) line += " [default: " + *s.fallback + "]";
@@ -153,15 +156,31 @@ std::string Args::str(const std::string& name) const {
   fail("missing --", name);
 }
 
-int64_t Args::integer(const std::string& name) const { return parse_int(str(name), "--" + name); }
+std::vector<std::string> Args::list(const std::string& name) const {
+  const std::string all = str(name);
+  std::vector<std::string> items;
+  for (size_t at = 0;;) {
+    const size_t comma = all.find(',', at);
+    items.push_back(all.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+    if (comma == std::string::npos) return items;
+    at = comma + 1;
+  }
+}
+
+int64_t Args::integer(const std::string& name) const {
+  return parse_int(str(name), "--" + name);
+}
 int Args::count(const std::string& name, int64_t min) const {
   const int64_t v = integer(name);
   if (v < min || v > std::numeric_limits<int>::max()) {
-    fail("--", name, " must be an integer in [", min, ", ", std::numeric_limits<int>::max(), "], got ", str(name));
+    fail("--", name, " must be an integer in [", min, ", ", std::numeric_limits<int>::max(),
+         "], got ", str(name));
   }
   return static_cast<int>(v);
 }
 
-double Args::number(const std::string& name) const { return parse_double(str(name), "--" + name); }
+double Args::number(const std::string& name) const {
+  return parse_double(str(name), "--" + name);
+}
 
 }  // namespace r1

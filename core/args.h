@@ -30,6 +30,8 @@ class Args {
   bool on(const std::string& name) const;   // a switch
   bool has(const std::string& name) const;  // a value flag given or defaulted
   std::string str(const std::string& name) const;
+  // The comma-separated items of a value flag, in order; empty items are kept ("a,,b" gives 3).
+  std::vector<std::string> list(const std::string& name) const;
   int64_t integer(const std::string& name) const;
   // An integer flag in [min, INT_MAX] (a count, a size): a value beyond an int is an error naming
   // the flag, not a wrapped number.
