@@ -148,6 +148,10 @@ struct Ops {
 template <typename T>
 struct Backend {
   const char* name = "";
+  // Ops run on the calling host thread and parallelise inside with OpenMP: independent rows may
+  // instead be split across host threads, each calling ops of its own (Model::forward_cached
+  // does so for batched decode). False for device backends, whose ops queue on one stream.
+  bool host_threads = false;
   Memory mem;
   Ops<T> ops;
 };

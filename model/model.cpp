@@ -1,8 +1,11 @@
 #include "model/model.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <type_traits>
 
 #include "core/error.h"
@@ -19,8 +22,9 @@ namespace {
 template <typename T>
 const ModelConfig& validated(const ModelConfig& c) {
   c.validate("model config");
-  check_memory(MemoryEstimate().add(model_weights_part(c, sizeof(T) / 4.0, "the model's parameters")),
-               "model config");
+  check_memory(
+      MemoryEstimate().add(model_weights_part(c, sizeof(T) / 4.0, "the model's parameters")),
+      "model config");
   return c;
 }
 }  // namespace
@@ -37,11 +41,13 @@ Model<T>::Model(const ModelConfig& cfg, const Backend<T>& backend)
       rope_cos_(backend.mem),
       rope_sin_(backend.mem) {
   if constexpr (std::is_same_v<T, double>) {
-    R1_CHECK(&backend == &cpu_backend<double>(), "Model<double> is the CPU reference; backend '", backend.name,
-             "' cannot run it");
+    R1_CHECK(&backend == &cpu_backend<double>(), "Model<double> is the CPU reference; backend '",
+             backend.name, "' cannot run it");
   }
-  allocating(double(table_.total()) * sizeof(T), [&] { return cat("the model's ", table_.total(), " parameters"); },
-             [&] { params_.resize(table_.total()); });
+  allocating(
+      double(table_.total()) * sizeof(T),
+      [&] { return cat("the model's ", table_.total(), " parameters"); },
+      [&] { params_.resize(table_.total()); });
   bias_off_.assign(cfg.num_hidden_layers, 0);
   bias_n_.assign(cfg.num_hidden_layers, 0);
   load_.resize(cfg.num_hidden_layers);
@@ -65,7 +71,6 @@ Model<T>::Model(const ModelConfig& cfg, const Backend<T>& backend)
     rope_sin_.upload(rope.sin.data(), 0, rope.sin.size());
   }
   train_arena_.use_allocator(backend.mem.alloc, backend.mem.free);
-  infer_arena_.use_allocator(backend.mem.alloc, backend.mem.free);
   router_.n_experts = cfg.n_routed_experts;
   router_.top_k = cfg.num_experts_per_tok;
   router_.sigmoid = cfg.scoring_func == "sigmoid";
@@ -74,8 +79,6 @@ Model<T>::Model(const ModelConfig& cfg, const Backend<T>& backend)
   router_.n_group = cfg.n_group;
   router_.topk_group = cfg.topk_group;
   scratch_ = std::make_unique<Scratch>();
-  infer_scratch_ = std::make_unique<Scratch>();
-  infer_acts_ = std::make_unique<LayerActs>();
 }
 
 template <typename T>
@@ -90,15 +93,15 @@ T* Model<T>::param(const std::string& name) {
 
 template <typename T>
 void Model<T>::read_params(T* host, size_t offset, size_t n) const {
-  R1_CHECK(offset <= table_.total() && n <= table_.total() - offset, "read_params: [", offset, ", +", n,
-           ") outside the ", table_.total(), " parameters");
+  R1_CHECK(offset <= table_.total() && n <= table_.total() - offset, "read_params: [", offset,
+           ", +", n, ") outside the ", table_.total(), " parameters");
   params_.download(host, offset, n);
 }
 
 template <typename T>
 void Model<T>::write_params(const T* host, size_t offset, size_t n) {
-  R1_CHECK(offset <= table_.total() && n <= table_.total() - offset, "write_params: [", offset, ", +", n,
-           ") outside the ", table_.total(), " parameters");
+  R1_CHECK(offset <= table_.total() && n <= table_.total() - offset, "write_params: [", offset,
+           ", +", n, ") outside the ", table_.total(), " parameters");
   params_.upload(host, offset, n);
 }
 
@@ -112,14 +115,16 @@ std::vector<float> Model<T>::expert_bias(int layer) const {
 template <typename T>
 void Model<T>::set_expert_bias(int layer, const std::vector<float>& bias) {
   if (bias.size() != bias_n_.at(layer)) {
-    fail("expert bias of layer ", layer, ": ", bias.size(), " values given, the layer has ", bias_n_[layer]);
+    fail("expert bias of layer ", layer, ": ", bias.size(), " values given, the layer has ",
+         bias_n_[layer]);
   }
   bias_.upload(bias.data(), bias_off_[layer], bias.size());
 }
 
 template <typename T>
 void Model<T>::copy_weights_from(const Model& other) {
-  if (other.cfg_.to_json() != cfg_.to_json()) fail("copy_weights_from: the two models have different configs");
+  if (other.cfg_.to_json() != cfg_.to_json())
+    fail("copy_weights_from: the two models have different configs");
   if (&other.be_ == &be_) {
     be_.mem.copy(params_.data(), other.params_.data(), params_.size() * sizeof(T));
     be_.mem.copy(bias_.data(), other.bias_.data(), bias_.size() * sizeof(float));
@@ -139,11 +144,16 @@ void Model<T>::init_weights(uint64_t seed) {
   for (const auto& p : table_.params()) {
     w.resize(p.numel);
     switch (p.init) {
-      case ParamInfo::Ones: std::fill(w.begin(), w.end(), T(1)); break;
-      case ParamInfo::Zeros: std::fill(w.begin(), w.end(), T(0)); break;
+      case ParamInfo::Ones:
+        std::fill(w.begin(), w.end(), T(1));
+        break;
+      case ParamInfo::Zeros:
+        std::fill(w.begin(), w.end(), T(0));
+        break;
       case ParamInfo::Normal: {
         Rng rng(seed, hash64(p.name));
-        for (size_t i = 0; i < p.numel; ++i) w[i] = static_cast<T>(rng.normal() * cfg_.initializer_range);
+        for (size_t i = 0; i < p.numel; ++i)
+          w[i] = static_cast<T>(rng.normal() * cfg_.initializer_range);
         break;
       }
     }
@@ -156,8 +166,10 @@ void Model<T>::init_weights(uint64_t seed) {
 template <typename T>
 void Model<T>::zero_grad() {
   if (grads_.empty()) {
-    allocating(double(table_.total()) * sizeof(T), [&] { return cat("the gradients of ", table_.total(), " parameters"); },
-               [&] { grads_.resize(table_.total()); });  // zeroed
+    allocating(
+        double(table_.total()) * sizeof(T),
+        [&] { return cat("the gradients of ", table_.total(), " parameters"); },
+        [&] { grads_.resize(table_.total()); });  // zeroed
   } else {
     grads_.zero();
   }
@@ -165,12 +177,15 @@ void Model<T>::zero_grad() {
 
 template <typename T>
 void Model<T>::rope(T* x, const int32_t* pos, int N, int H, int D, cpu::RopeLayout layout) {
-  op_.rope_forward(x, pos, N, H, D, rope_cos_.data(), rope_sin_.data(), cfg_.max_position_embeddings, layout);
+  op_.rope_forward(x, pos, N, H, D, rope_cos_.data(), rope_sin_.data(),
+                   cfg_.max_position_embeddings, layout);
 }
 
 template <typename T>
-void Model<T>::rope_backward(T* dx, const int32_t* pos, int N, int H, int D, cpu::RopeLayout layout) {
-  op_.rope_backward(dx, pos, N, H, D, rope_cos_.data(), rope_sin_.data(), cfg_.max_position_embeddings, layout);
+void Model<T>::rope_backward(T* dx, const int32_t* pos, int N, int H, int D,
+                             cpu::RopeLayout layout) {
+  op_.rope_backward(dx, pos, N, H, D, rope_cos_.data(), rope_sin_.data(),
+                    cfg_.max_position_embeddings, layout);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -179,7 +194,8 @@ void Model<T>::rope_backward(T* dx, const int32_t* pos, int N, int H, int D, cpu
 template <typename T>
 void Model<T>::layout_layer(Arena& a, LayerActs& la, int N, int l, bool train) {
   const ModelConfig& c = cfg_;
-  const size_t n = static_cast<size_t>(N), C = c.hidden_size, Q = c.q_dim(), K = c.k_dim(), V = c.v_dim();
+  const size_t n = static_cast<size_t>(N), C = c.hidden_size, Q = c.q_dim(), K = c.k_dim(),
+               V = c.v_dim();
   const size_t H = c.num_attention_heads, KVH = c.num_key_value_heads;
   la.x_in = train ? a.alloc<T>(n * C) : nullptr;
   la.ln1 = a.alloc<T>(n * C);
@@ -235,8 +251,8 @@ void Model<T>::layout_layer(Arena& a, LayerActs& la, int N, int l, bool train) {
 template <typename T>
 void Model<T>::layout_scratch(Arena& a, Scratch& s, int N, bool train) {
   const ModelConfig& c = cfg_;
-  const size_t n = static_cast<size_t>(N), C = c.hidden_size, Q = c.q_dim(), K = c.k_dim(), V = c.v_dim(),
-               Vocab = c.vocab_size, H = c.num_attention_heads;
+  const size_t n = static_cast<size_t>(N), C = c.hidden_size, Q = c.q_dim(), K = c.k_dim(),
+               V = c.v_dim(), Vocab = c.vocab_size, H = c.num_attention_heads;
   // Width of the fused input projection, and for MLA the sizes of its pieces.
   const size_t Rq = c.q_lora_rank, Rkv = c.kv_lora_rank, Dr = c.qk_rope_head_dim;
   const size_t A = c.mla() ? (Rq > 0 ? Rq : Q) + Rkv + Dr : Q + 2 * K;
@@ -255,7 +271,8 @@ void Model<T>::layout_scratch(Arena& a, Scratch& s, int N, bool train) {
     s.rows = a.alloc<T>(n * C);
     return;
   }
-  const size_t Kx = std::max(1, c.num_experts_per_tok), E = c.n_routed_experts, Fm = c.moe_intermediate_size;
+  const size_t Kx = std::max(1, c.num_experts_per_tok), E = c.n_routed_experts,
+               Fm = c.moe_intermediate_size;
   const size_t Fmax = std::max<size_t>(c.intermediate_size, c.shared_intermediate());
   s.dx = a.alloc<T>(n * C);
   s.dln = a.alloc<T>(n * C);
@@ -312,31 +329,42 @@ void Model<T>::plan_train(int N, int S) {
   };
   train_arena_.begin_plan();
   layout(train_arena_);
-  allocating(double(train_arena_.planned()), [&] { return cat("the training activations of ", N, " tokens"); },
-             [&] { train_arena_.commit(); });
+  allocating(
+      double(train_arena_.planned()),
+      [&] { return cat("the training activations of ", N, " tokens"); },
+      [&] { train_arena_.commit(); });
   layout(train_arena_);
   train_cap_n_ = N;
 }
 
 template <typename T>
-void Model<T>::plan_infer(int N) {
-  if (N <= infer_cap_n_) return;
+void Model<T>::plan_infer(InferLane& lane, int N) {
+  if (N <= lane.cap_n) return;
   auto layout = [&](Arena& a) {
-    layout_layer(a, *infer_acts_, N, 0, false);
-    layout_scratch(a, *infer_scratch_, N, false);
+    layout_layer(a, lane.acts, N, 0, false);
+    layout_scratch(a, lane.scratch, N, false);
     const size_t n = static_cast<size_t>(N);
-    in_tokens_ = a.alloc<int32_t>(n);
-    in_pos_ = a.alloc<int32_t>(n);
-    in_slot_ = a.alloc<int32_t>(n);
-    in_kvlen_ = a.alloc<int32_t>(n);
-    in_rows_ = a.alloc<int32_t>(n);
+    lane.tokens = a.alloc<int32_t>(n);
+    lane.pos = a.alloc<int32_t>(n);
+    lane.slot = a.alloc<int32_t>(n);
+    lane.kv_len = a.alloc<int32_t>(n);
+    lane.rows = a.alloc<int32_t>(n);
   };
-  infer_arena_.begin_plan();
-  layout(infer_arena_);
-  allocating(double(infer_arena_.planned()), [&] { return cat("the inference activations of ", N, " tokens"); },
-             [&] { infer_arena_.commit(); });
-  layout(infer_arena_);
-  infer_cap_n_ = N;
+  lane.arena.begin_plan();
+  layout(lane.arena);
+  allocating(
+      double(lane.arena.planned()),
+      [&] { return cat("the inference activations of ", N, " tokens"); },
+      [&] { lane.arena.commit(); });
+  layout(lane.arena);
+  lane.cap_n = N;
+}
+
+template <typename T>
+size_t Model<T>::activation_bytes() const {
+  size_t bytes = train_arena_.capacity();
+  for (const auto& lane : lanes_) bytes += lane->arena.capacity();
+  return bytes;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -348,27 +376,29 @@ T Model<T>::attention_scale() const {
 }
 
 template <typename T>
-void Model<T>::attention_forward(int l, LayerActs& la, const int32_t* positions, int N, const int32_t* cu, int S,
-                                 KVCache<T>* cache) {
+void Model<T>::attention_forward(int l, LayerActs& la, const int32_t* positions, int N,
+                                 const int32_t* cu, int S, InferLane* lane) {
   const ModelConfig& c = cfg_;
-  const int H = c.num_attention_heads, KVH = c.attn_kv_heads(), Dqk = c.qk_head_size(), Dv = c.v_head_size();
-  Scratch& s = cache ? *infer_scratch_ : *scratch_;
+  const int H = c.num_attention_heads, KVH = c.attn_kv_heads(), Dqk = c.qk_head_size(),
+            Dv = c.v_head_size();
+  Scratch& s = lane ? lane->scratch : *scratch_;
   if (c.mla()) {
     mla_project(l, la, s, positions, N);
   } else {
     gqa_project(l, la, s, positions, N);
   }
   const T scale = attention_scale();
-  if (!cache) {
+  if (!lane) {
     op_.attention_forward(la.att, la.lse, la.q, la.k, la.v, cu, S, H, KVH, Dqk, Dv, scale);
     return;
   }
   // Write this step's keys and values into the cache, then attend over each slot's prefix.
-  const int32_t* table = cache->block_table();
-  op_.kv_cache_write(cache->k_pool(l), cache->v_pool(l), la.k, la.v, table, cache->max_blocks(), cache->block_size(),
-                     in_slot_, positions, N, c.k_dim(), c.v_dim());
-  op_.attention_paged_forward(la.att, la.q, cache->k_pool(l), cache->v_pool(l), table, cache->max_blocks(),
-                              cache->block_size(), in_slot_, in_kvlen_, N, H, KVH, Dqk, Dv, scale);
+  KVCache<T>& cache = *lane->cache;
+  op_.kv_cache_write(cache.k_pool(l), cache.v_pool(l), la.k, la.v, lane->table, cache.max_blocks(),
+                     cache.block_size(), lane->slot, positions, N, c.k_dim(), c.v_dim());
+  op_.attention_paged_forward(la.att, la.q, cache.k_pool(l), cache.v_pool(l), lane->table,
+                              cache.max_blocks(), cache.block_size(), lane->slot, lane->kv_len, N,
+                              H, KVH, Dqk, Dv, scale);
 }
 
 template <typename T>
@@ -394,14 +424,14 @@ void Model<T>::ffn_forward(int l, LayerActs& la, T* out, int N, bool train) {
   op_.moe_gather(la.xs, la.ln2, la.plan, C);
   for (int e = 0; e < E; ++e) {
     const size_t off = la.plan.offset[e];
-    op_.linear_forward(la.gus + off * 2 * Fm, la.xs + off * C, W + lp.expert_gate_up[e], (const T*)nullptr,
-                   la.plan.count[e], C, 2 * Fm);
+    op_.linear_forward(la.gus + off * 2 * Fm, la.xs + off * C, W + lp.expert_gate_up[e],
+                       (const T*)nullptr, la.plan.count[e], C, 2 * Fm);
   }
   op_.swiglu_forward(la.hs, la.gus, N * K, Fm);
   for (int e = 0; e < E; ++e) {
     const size_t off = la.plan.offset[e];
-    op_.linear_forward(la.ys + off * C, la.hs + off * Fm, W + lp.expert_down[e], (const T*)nullptr, la.plan.count[e],
-                   Fm, C);
+    op_.linear_forward(la.ys + off * C, la.hs + off * Fm, W + lp.expert_down[e], (const T*)nullptr,
+                       la.plan.count[e], Fm, C);
   }
   op_.moe_combine_forward(out, la.ys, la.r_w, la.plan, C, false);
   if (c.n_shared_experts > 0) {
@@ -413,8 +443,9 @@ void Model<T>::ffn_forward(int l, LayerActs& la, T* out, int N, bool train) {
 }
 
 template <typename T>
-void Model<T>::block_forward(int l, LayerActs& la, const T* x_in, T* x_out, const int32_t* positions, int N,
-                             const int32_t* cu, int S, KVCache<T>* cache) {
+void Model<T>::block_forward(int l, LayerActs& la, const T* x_in, T* x_out,
+                             const int32_t* positions, int N, const int32_t* cu, int S,
+                             InferLane* lane) {
   const ModelConfig& c = cfg_;
   const LayerParams& lp = table_.layer(l);
   const T* W = params_.data();
@@ -422,11 +453,11 @@ void Model<T>::block_forward(int l, LayerActs& la, const T* x_in, T* x_out, cons
   const T eps = static_cast<T>(c.rms_norm_eps);
   const size_t NC = static_cast<size_t>(N) * C;
   op_.rmsnorm_forward(la.ln1, la.rstd1, x_in, W + lp.ln1, N, C, eps);
-  attention_forward(l, la, positions, N, cu, S, cache);
+  attention_forward(l, la, positions, N, cu, S, lane);
   op_.linear_forward(la.x_mid, la.att, W + lp.o_proj, (const T*)nullptr, N, O, C);
   op_.add_inplace(la.x_mid, x_in, NC);
   op_.rmsnorm_forward(la.ln2, la.rstd2, la.x_mid, W + lp.ln2, N, C, eps);
-  ffn_forward(l, la, x_out, N, cache == nullptr);
+  ffn_forward(l, la, x_out, N, lane == nullptr);
   op_.add_inplace(x_out, la.x_mid, NC);
 }
 
@@ -437,10 +468,14 @@ void Model<T>::forward(const PackedBatch& batch, T* logprobs, double temperature
   const int N = batch.num_tokens(), S = batch.num_seqs(), C = c.hidden_size, V = c.vocab_size;
   if (N == 0) fail("forward: empty batch");
   for (int t = 0; t < N; ++t) {
-    if (batch.tokens[t] < 0 || batch.tokens[t] >= V) fail("forward: token id ", batch.tokens[t], " at position ", t, " outside the vocabulary (", V, ")");
-    if (batch.targets[t] >= V) fail("forward: target id ", batch.targets[t], " outside the vocabulary (", V, ")");
+    if (batch.tokens[t] < 0 || batch.tokens[t] >= V)
+      fail("forward: token id ", batch.tokens[t], " at position ", t, " outside the vocabulary (",
+           V, ")");
+    if (batch.targets[t] >= V)
+      fail("forward: target id ", batch.targets[t], " outside the vocabulary (", V, ")");
     if (batch.positions[t] >= c.max_position_embeddings) {
-      fail("forward: position ", batch.positions[t], " exceeds max_position_embeddings (", c.max_position_embeddings, ")");
+      fail("forward: position ", batch.positions[t], " exceeds max_position_embeddings (",
+           c.max_position_embeddings, ")");
     }
   }
   plan_train(N, S);
@@ -457,10 +492,12 @@ void Model<T>::forward(const PackedBatch& batch, T* logprobs, double temperature
     T* out = l + 1 < c.num_hidden_layers ? acts_[l + 1].x_in : x_final_;
     block_forward(l, acts_[l], acts_[l].x_in, out, pos_, N, cu_, S, nullptr);
   }
-  op_.rmsnorm_forward(lnf_, rstdf_, x_final_, W + table_.final_norm(), N, C, static_cast<T>(c.rms_norm_eps));
+  op_.rmsnorm_forward(lnf_, rstdf_, x_final_, W + table_.final_norm(), N, C,
+                      static_cast<T>(c.rms_norm_eps));
   op_.linear_forward(logits_, lnf_, W + table_.lm_head(), (const T*)nullptr, N, C, V);
   inv_temperature_ = static_cast<T>(1.0 / temperature);
-  if (inv_temperature_ != T(1)) op_.scale_inplace(logits_, static_cast<size_t>(N) * V, inv_temperature_);
+  if (inv_temperature_ != T(1))
+    op_.scale_inplace(logits_, static_cast<size_t>(N) * V, inv_temperature_);
   op_.logprobs_forward(lp_, lse_, logits_, targets_, N, V);
   mem.download(logprobs, lp_, sizeof(T) * N);
 }
@@ -486,35 +523,39 @@ void Model<T>::ffn_backward(int l, LayerActs& la, const T* dout, T* dln2, int N)
     const int F = c.intermediate_size;
     op_.linear_backward(s.dh, G + lp.down, (T*)nullptr, dout, la.h, W + lp.down, N, F, C, false);
     op_.swiglu_backward(s.dgu, s.dh, la.gu, N, F);
-    op_.linear_backward(dln2, G + lp.gate_up, (T*)nullptr, s.dgu, la.ln2, W + lp.gate_up, N, C, 2 * F, false);
+    op_.linear_backward(dln2, G + lp.gate_up, (T*)nullptr, s.dgu, la.ln2, W + lp.gate_up, N, C,
+                        2 * F, false);
     return;
   }
   const int E = c.n_routed_experts, K = c.num_experts_per_tok, Fm = c.moe_intermediate_size;
   bool have_dln2 = false;
   if (c.n_shared_experts > 0) {
     const int Fs = c.shared_intermediate();
-    op_.linear_backward(s.dh, G + lp.shared_down, (T*)nullptr, dout, la.sh, W + lp.shared_down, N, Fs, C, false);
+    op_.linear_backward(s.dh, G + lp.shared_down, (T*)nullptr, dout, la.sh, W + lp.shared_down, N,
+                        Fs, C, false);
     op_.swiglu_backward(s.dgu, s.dh, la.sgu, N, Fs);
-    op_.linear_backward(dln2, G + lp.shared_gate_up, (T*)nullptr, s.dgu, la.ln2, W + lp.shared_gate_up, N, C, 2 * Fs,
-                    false);
+    op_.linear_backward(dln2, G + lp.shared_gate_up, (T*)nullptr, s.dgu, la.ln2,
+                        W + lp.shared_gate_up, N, C, 2 * Fs, false);
     have_dln2 = true;
   }
   op_.moe_combine_backward(s.dys, s.dw, dout, la.ys, la.r_w, la.plan, C);
   for (int e = 0; e < E; ++e) {
     const size_t off = la.plan.offset[e];
-    op_.linear_backward(s.dhs + off * Fm, G + lp.expert_down[e], (T*)nullptr, s.dys + off * C, la.hs + off * Fm,
-                    W + lp.expert_down[e], la.plan.count[e], Fm, C, false);
+    op_.linear_backward(s.dhs + off * Fm, G + lp.expert_down[e], (T*)nullptr, s.dys + off * C,
+                        la.hs + off * Fm, W + lp.expert_down[e], la.plan.count[e], Fm, C, false);
   }
   op_.swiglu_backward(s.dgus, s.dhs, la.gus, N * K, Fm);
   for (int e = 0; e < E; ++e) {
     const size_t off = la.plan.offset[e];
-    op_.linear_backward(s.dxs + off * C, G + lp.expert_gate_up[e], (T*)nullptr, s.dgus + off * 2 * Fm, la.xs + off * C,
-                    W + lp.expert_gate_up[e], la.plan.count[e], C, 2 * Fm, false);
+    op_.linear_backward(s.dxs + off * C, G + lp.expert_gate_up[e], (T*)nullptr,
+                        s.dgus + off * 2 * Fm, la.xs + off * C, W + lp.expert_gate_up[e],
+                        la.plan.count[e], C, 2 * Fm, false);
   }
   if (!have_dln2) be_.mem.zero(dln2, sizeof(T) * static_cast<size_t>(N) * C);
   op_.moe_scatter_add(dln2, s.dxs, la.plan, C);
   op_.router_backward(s.dr_logits, s.dw, la.r_scores, la.r_idx, router_, N);
-  op_.linear_backward(dln2, G + lp.router, (T*)nullptr, s.dr_logits, la.ln2, W + lp.router, N, C, E, true);
+  op_.linear_backward(dln2, G + lp.router, (T*)nullptr, s.dr_logits, la.ln2, W + lp.router, N, C, E,
+                      true);
 }
 
 template <typename T>
@@ -525,7 +566,8 @@ void Model<T>::attention_backward(int l, LayerActs& la, const T* datt_out, T* dl
   T* G = grads_.data();
   Scratch& s = *scratch_;
   const int C = c.hidden_size, O = c.o_dim(), H = c.num_attention_heads, KVH = c.attn_kv_heads();
-  op_.linear_backward(s.datt, G + lp.o_proj, (T*)nullptr, datt_out, la.att, W + lp.o_proj, N, O, C, false);
+  op_.linear_backward(s.datt, G + lp.o_proj, (T*)nullptr, datt_out, la.att, W + lp.o_proj, N, O, C,
+                      false);
   op_.attention_backward(s.dq, s.dk, s.dv, s.datt, la.att, la.lse, la.q, la.k, la.v, cu_, S, H, KVH,
                          c.qk_head_size(), c.v_head_size(), attention_scale());
   if (c.mla()) {
@@ -556,7 +598,8 @@ void Model<T>::backward(const T* dlogprobs) {
   R1_CHECK(last_n_ > 0, "backward() without a forward()");
   if (grads_.empty()) zero_grad();
   const ModelConfig& c = cfg_;
-  const int N = last_n_, S = static_cast<int>(cu_host_.size()) - 1, C = c.hidden_size, V = c.vocab_size;
+  const int N = last_n_, S = static_cast<int>(cu_host_.size()) - 1, C = c.hidden_size,
+            V = c.vocab_size;
   const T* W = params_.data();
   T* G = grads_.data();
   Scratch& s = *scratch_;
@@ -565,8 +608,10 @@ void Model<T>::backward(const T* dlogprobs) {
   if (inv_temperature_ != T(1)) {  // the logits were scaled by 1/temperature
     op_.scale_inplace(s.dlogits, static_cast<size_t>(N) * V, inv_temperature_);
   }
-  op_.linear_backward(s.dln, G + table_.lm_head(), (T*)nullptr, s.dlogits, lnf_, W + table_.lm_head(), N, C, V, false);
-  op_.rmsnorm_backward(s.dx, G + table_.final_norm(), s.dln, x_final_, W + table_.final_norm(), rstdf_, N, C, false);
+  op_.linear_backward(s.dln, G + table_.lm_head(), (T*)nullptr, s.dlogits, lnf_,
+                      W + table_.lm_head(), N, C, V, false);
+  op_.rmsnorm_backward(s.dx, G + table_.final_norm(), s.dln, x_final_, W + table_.final_norm(),
+                       rstdf_, N, C, false);
   for (int l = c.num_hidden_layers - 1; l >= 0; --l) block_backward(l, acts_[l], s.dx, N, S);
   op_.embedding_backward(G + table_.embed(), s.dx, tokens_, N, C);
 }
@@ -575,60 +620,128 @@ void Model<T>::backward(const T* dlogprobs) {
 // Inference with a KV cache
 
 template <typename T>
-void Model<T>::forward_cached(KVCache<T>& cache, const std::vector<CachedSeq>& entries, T* logits_out,
-                              bool all_logits) {
+void Model<T>::forward_cached(KVCache<T>& cache, const std::vector<CachedSeq>& entries,
+                              T* logits_out, bool all_logits) {
   const ModelConfig& c = cfg_;
-  const int C = c.hidden_size, V = c.vocab_size;
+  const int V = c.vocab_size;
   int N = 0;
   for (const auto& e : entries) {
-    if (e.slot < 0 || e.slot >= cache.slots() || !cache.in_use(e.slot)) fail("forward_cached: slot ", e.slot, " is not in use");
+    if (e.slot < 0 || e.slot >= cache.slots() || !cache.in_use(e.slot))
+      fail("forward_cached: slot ", e.slot, " is not in use");
     if (e.n <= 0) fail("forward_cached: entry for slot ", e.slot, " has no tokens");
     if (cache.length(e.slot) + e.n > cache.max_len()) {
-      fail("forward_cached: slot ", e.slot, " would hold ", cache.length(e.slot) + e.n, " tokens, more than the cache's ",
-           cache.max_len());
+      fail("forward_cached: slot ", e.slot, " would hold ", cache.length(e.slot) + e.n,
+           " tokens, more than the cache's ", cache.max_len());
     }
     N += e.n;
   }
   if (N == 0) return;
-  plan_infer(N);
   std::vector<int32_t> tokens(N), positions(N), slot_of(N), kv_len(N), rows;
   int t = 0;
   for (const auto& e : entries) {
     for (int i = 0; i < e.n; ++i, ++t) {
-      if (e.tokens[i] < 0 || e.tokens[i] >= V) fail("forward_cached: token id ", e.tokens[i], " outside the vocabulary (", V, ")");
+      if (e.tokens[i] < 0 || e.tokens[i] >= V)
+        fail("forward_cached: token id ", e.tokens[i], " outside the vocabulary (", V, ")");
       tokens[t] = e.tokens[i];
       positions[t] = cache.length(e.slot) + i;
       slot_of[t] = e.slot;
       kv_len[t] = positions[t] + 1;
     }
     if (!all_logits) rows.push_back(t - 1);
-    cache.reserve(e.slot, cache.length(e.slot) + e.n);
   }
+  for (const auto& e : entries) cache.reserve(e.slot, cache.length(e.slot) + e.n);
+  const int32_t* table = cache.block_table();
+
+  // Lanes: on the host, a decode step's rows are many small problems, and splitting every op
+  // across threads costs a fork and a barrier per op (about a hundred per step). Instead each
+  // thread runs whole entries through the whole model, its ops single-threaded (OpenMP does not
+  // nest; OpenBLAS runs serially inside a parallel region). A row's result does not depend on
+  // its lane. Few rows, or a device backend, keep one lane with parallel ops.
+  const int E = static_cast<int>(entries.size());
+  int L = 1;
+  if (be_.host_threads) L = std::min({omp_get_max_threads(), E, N / kMinRowsPerLane});
+  L = std::max(L, 1);
+  while (static_cast<int>(lanes_.size()) < L) {
+    lanes_.push_back(std::make_unique<InferLane>());
+    lanes_.back()->arena.use_allocator(be_.mem.alloc, be_.mem.free);
+  }
+  // Contiguous runs of entries with about N / L tokens each.
+  std::vector<int> first(L + 1, E), tok0(L + 1, N);
+  first[0] = 0;
+  tok0[0] = 0;
+  for (int e = 0, acc = 0, lane = 1; e < E && lane < L; ++e) {
+    acc += entries[e].n;
+    const int left = E - (e + 1);  // entries after this one; each later lane needs one
+    if (left >= L - lane && (acc >= static_cast<int64_t>(N) * lane / L || left == L - lane)) {
+      first[lane] = e + 1;
+      tok0[lane] = acc;
+      ++lane;
+    }
+  }
+  for (int i = 0; i < L; ++i)
+    plan_infer(*lanes_[i], tok0[i + 1] - tok0[i]);  // allocates: not in the lanes
+  auto run_lane = [&](int i) {
+    const int e0 = first[i], n_entries = first[i + 1] - e0, t0 = tok0[i], n = tok0[i + 1] - t0;
+    const int r0 = all_logits ? t0 : e0, R = all_logits ? n : n_entries;
+    std::vector<int32_t> lane_rows;
+    if (!all_logits) {
+      lane_rows.resize(R);
+      for (int r = 0; r < R; ++r) lane_rows[r] = rows[e0 + r] - t0;
+    }
+    forward_lane(*lanes_[i], cache, table, tokens.data() + t0, positions.data() + t0,
+                 slot_of.data() + t0, kv_len.data() + t0, all_logits ? nullptr : lane_rows.data(),
+                 n, R, logits_out + static_cast<size_t>(r0) * V);
+  };
+  if (L == 1) {
+    run_lane(0);
+  } else {
+    std::exception_ptr error;
+#pragma omp parallel for num_threads(L) schedule(static, 1)
+    for (int i = 0; i < L; ++i) {
+      try {
+        run_lane(i);
+      } catch (...) {
+#pragma omp critical(r1_forward_cached_error)
+        if (!error) error = std::current_exception();
+      }
+    }
+    if (error) std::rethrow_exception(error);
+  }
+  for (const auto& e : entries) cache.set_length(e.slot, cache.length(e.slot) + e.n);
+}
+
+template <typename T>
+void Model<T>::forward_lane(InferLane& lane, KVCache<T>& cache, const int32_t* table,
+                            const int32_t* tokens, const int32_t* positions, const int32_t* slot_of,
+                            const int32_t* kv_len, const int32_t* rows, int N, int R,
+                            T* logits_out) {
+  const ModelConfig& c = cfg_;
+  const int C = c.hidden_size, V = c.vocab_size;
   const Memory& mem = be_.mem;
-  mem.upload(in_tokens_, tokens.data(), sizeof(int32_t) * N);
-  mem.upload(in_pos_, positions.data(), sizeof(int32_t) * N);
-  mem.upload(in_slot_, slot_of.data(), sizeof(int32_t) * N);
-  mem.upload(in_kvlen_, kv_len.data(), sizeof(int32_t) * N);
-  Scratch& s = *infer_scratch_;
+  lane.cache = &cache;
+  lane.table = table;
+  mem.upload(lane.tokens, tokens, sizeof(int32_t) * N);
+  mem.upload(lane.pos, positions, sizeof(int32_t) * N);
+  mem.upload(lane.slot, slot_of, sizeof(int32_t) * N);
+  mem.upload(lane.kv_len, kv_len, sizeof(int32_t) * N);
+  Scratch& s = lane.scratch;
   const T* W = params_.data();
-  op_.embedding_forward(s.x0, in_tokens_, W + table_.embed(), N, C);
+  op_.embedding_forward(s.x0, lane.tokens, W + table_.embed(), N, C);
   T* x = s.x0;
   T* y = s.x1;
   for (int l = 0; l < c.num_hidden_layers; ++l) {
-    block_forward(l, *infer_acts_, x, y, in_pos_, N, nullptr, 0, &cache);
+    block_forward(l, lane.acts, x, y, lane.pos, N, nullptr, 0, &lane);
     std::swap(x, y);
   }
-  for (const auto& e : entries) cache.set_length(e.slot, cache.length(e.slot) + e.n);
   // The LM head runs only on the rows whose logits are wanted.
   const T* last = x;
-  int R = N;
-  if (!all_logits) {
-    R = static_cast<int>(rows.size());
-    mem.upload(in_rows_, rows.data(), sizeof(int32_t) * R);
-    op_.gather_rows(s.rows, x, in_rows_, R, C);
+  if (rows) {
+    mem.upload(lane.rows, rows, sizeof(int32_t) * R);
+    op_.gather_rows(s.rows, x, lane.rows, R, C);
     last = s.rows;
   }
-  op_.rmsnorm_forward(s.lnf, s.rstdf, last, W + table_.final_norm(), R, C, static_cast<T>(c.rms_norm_eps));
+  op_.rmsnorm_forward(s.lnf, s.rstdf, last, W + table_.final_norm(), R, C,
+                      static_cast<T>(c.rms_norm_eps));
   op_.linear_forward(logits_out, s.lnf, W + table_.lm_head(), (const T*)nullptr, R, C, V);
 }
 
@@ -639,7 +752,8 @@ template <typename T>
 void Model<T>::update_expert_bias(double gamma) {
   for (int l = 0; l < cfg_.num_hidden_layers; ++l) {
     if (load_[l].empty() || bias_n_[l] == 0) continue;
-    op_.expert_bias_update(bias_.data() + bias_off_[l], load_[l].data(), static_cast<int>(bias_n_[l]), gamma);
+    op_.expert_bias_update(bias_.data() + bias_off_[l], load_[l].data(),
+                           static_cast<int>(bias_n_[l]), gamma);
   }
   reset_expert_load();
 }

@@ -71,12 +71,12 @@ class Model {
   // logprobs (N, host) under softmax(logits / temperature): GRPO's ratios must use the
   // temperature the rollouts were sampled with.
   void forward(const PackedBatch& batch, T* logprobs, double temperature = 1.0);
-  void backward(const T* dlogprobs);                    // dlogprobs (N, host); accumulates grads
+  void backward(const T* dlogprobs);  // dlogprobs (N, host); accumulates grads
   void zero_grad();
   const T* logits() const { return logits_; }  // (N, V, backend memory) of the last forward
   // Bytes of the activation arenas (training and inference) as planned so far.
-  size_t activation_bytes() const { return train_arena_.capacity() + infer_arena_.capacity(); }
-  void token_entropy(T* out) const;            // (N, host) softmax entropy of the last forward
+  size_t activation_bytes() const;
+  void token_entropy(T* out) const;  // (N, host) softmax entropy of the last forward
 
   // ---- aux-loss-free balancing (DeepSeek-V3) ----
   // Tokens routed to each expert of each MoE layer by training forwards since the last reset.
@@ -96,7 +96,8 @@ class Model {
   // Appends each entry's tokens (host) to its slot (positions continue from the slot's length)
   // and writes logits (backend memory) for the last token of each entry, (entries, V), or for
   // every appended token, (sum n, V), when all_logits. The cache must come from this backend.
-  void forward_cached(KVCache<T>& cache, const std::vector<CachedSeq>& entries, T* logits, bool all_logits = false);
+  void forward_cached(KVCache<T>& cache, const std::vector<CachedSeq>& entries, T* logits,
+                      bool all_logits = false);
 
   // Routing decisions (N, k) of each MoE layer in the last forward (for tests and metrics).
   std::vector<int32_t> last_routing() const;
@@ -104,16 +105,25 @@ class Model {
  private:
   struct LayerActs;
   struct Scratch;
+  struct InferLane;
   void plan_train(int N, int S);
-  void plan_infer(int N);
+  void plan_infer(InferLane& lane, int N);
+  // Runs N tokens (host arrays: ids, positions, cache slots, attended lengths) through the model
+  // on one lane and writes the logits (R, V) of `rows` (host, R indices), or of all N rows when
+  // rows is nullptr.
+  void forward_lane(InferLane& lane, KVCache<T>& cache, const int32_t* table, const int32_t* tokens,
+                    const int32_t* positions, const int32_t* slot_of, const int32_t* kv_len,
+                    const int32_t* rows, int N, int R, T* logits_out);
+  // forward_cached gives each host thread a lane of its own only when each gets this many rows.
+  static constexpr int kMinRowsPerLane = 4;
   void layout_layer(Arena& a, LayerActs& la, int N, int layer, bool train);
   void layout_scratch(Arena& a, Scratch& s, int N, bool train);
-  // Runs block `l` on x_in (N, C) into x_out (N, C). With a cache, attention reads and appends
-  // to it; otherwise it is causal attention over cu_seqlens.
+  // Runs block `l` on x_in (N, C) into x_out (N, C). With an inference lane, attention reads and
+  // appends to its KV cache; otherwise (lane nullptr) it is causal attention over cu_seqlens.
   void block_forward(int l, LayerActs& la, const T* x_in, T* x_out, const int32_t* positions, int N,
-                     const int32_t* cu_seqlens, int S, KVCache<T>* cache);
-  void attention_forward(int l, LayerActs& la, const int32_t* positions, int N, const int32_t* cu_seqlens, int S,
-                         KVCache<T>* cache);
+                     const int32_t* cu_seqlens, int S, InferLane* lane);
+  void attention_forward(int l, LayerActs& la, const int32_t* positions, int N,
+                         const int32_t* cu_seqlens, int S, InferLane* lane);
   // RoPE in place with the model's table (backend memory).
   void rope(T* x, const int32_t* pos, int N, int H, int D, cpu::RopeLayout layout = {});
   void rope_backward(T* dx, const int32_t* pos, int N, int H, int D, cpu::RopeLayout layout = {});
@@ -139,11 +149,11 @@ class Model {
   ModelConfig cfg_;
   ParamTable table_;
   DeviceBuffer<T> params_, grads_;
-  DeviceBuffer<float> bias_;                 // the selection biases of all MoE layers, flat
-  std::vector<size_t> bias_off_, bias_n_;    // per layer: offset into bias_, E or 0
-  std::vector<std::vector<int64_t>> load_;   // (host) tokens per expert, from the dispatch plans
+  DeviceBuffer<float> bias_;                // the selection biases of all MoE layers, flat
+  std::vector<size_t> bias_off_, bias_n_;   // per layer: offset into bias_, E or 0
+  std::vector<std::vector<int64_t>> load_;  // (host) tokens per expert, from the dispatch plans
   cpu::RouterSpec router_;
-  DeviceBuffer<T> rope_cos_, rope_sin_;      // (max_position_embeddings, rope_dim / 2)
+  DeviceBuffer<T> rope_cos_, rope_sin_;  // (max_position_embeddings, rope_dim / 2)
 
   // Training activations (planned for the largest batch seen so far).
   Arena train_arena_;
@@ -151,24 +161,21 @@ class Model {
   std::vector<LayerActs> acts_;
   std::unique_ptr<Scratch> scratch_;
   std::vector<int32_t> cu_host_;  // the last forward's cu_seqlens, on the host
-  int32_t *cu_ = nullptr, *pos_ = nullptr, *targets_ = nullptr, *tokens_ = nullptr;  // (S+1), (N), (N), (N)
-  T* x_final_ = nullptr;  // (N, C)
-  T* lnf_ = nullptr;      // (N, C)
-  T* rstdf_ = nullptr;    // (N)
-  T* logits_ = nullptr;   // (N, V)
-  T* lse_ = nullptr;      // (N)
-  T *lp_ = nullptr, *dlp_ = nullptr, *ent_ = nullptr;  // (N) each: log-probs, their gradient, entropy
+  int32_t *cu_ = nullptr, *pos_ = nullptr, *targets_ = nullptr,
+          *tokens_ = nullptr;  // (S+1), (N), (N), (N)
+  T* x_final_ = nullptr;       // (N, C)
+  T* lnf_ = nullptr;           // (N, C)
+  T* rstdf_ = nullptr;         // (N)
+  T* logits_ = nullptr;        // (N, V)
+  T* lse_ = nullptr;           // (N)
+  T *lp_ = nullptr, *dlp_ = nullptr,
+    *ent_ = nullptr;  // (N) each: log-probs, their gradient, entropy
   int last_n_ = 0;
   T inv_temperature_ = 1;  // of the last forward
 
-  // Inference scratch (one set of buffers shared by all layers).
-  Arena infer_arena_;
-  int infer_cap_n_ = -1;
-  std::unique_ptr<LayerActs> infer_acts_;
-  std::unique_ptr<Scratch> infer_scratch_;
-  // (N) each: token ids, positions, the cache slot and the attended length of every token, and
-  // the rows whose logits are wanted.
-  int32_t *in_tokens_ = nullptr, *in_pos_ = nullptr, *in_slot_ = nullptr, *in_kvlen_ = nullptr, *in_rows_ = nullptr;
+  // Inference: one lane per host thread that decodes a share of the rows (lanes_[0] alone on
+  // backends that are not the host's, or for few rows). Each lane owns its scratch buffers.
+  std::vector<std::unique_ptr<InferLane>> lanes_;
 };
 
 extern template class Model<float>;

@@ -25,27 +25,6 @@ inline void axpy(T a, const T* x, T* y, int D) {
   for (int d = 0; d < D; ++d) y[d] += a * x[d];
 }
 
-// Softmax-weighted sum of `len` value rows for one query row; returns the log-sum-exp.
-// k(j) and v(j) give the j-th key (Dqk values) and value (Dv values) rows. p is scratch of at
-// least len values.
-template <typename T, typename KRow, typename VRow>
-T attend_row(T* o, const T* qi, int len, KRow k, VRow v, int Dqk, int Dv, T scale, T* p) {
-  T m = -std::numeric_limits<T>::infinity();
-  for (int j = 0; j < len; ++j) {
-    p[j] = dot(qi, k(j), Dqk) * scale;
-    m = std::max(m, p[j]);
-  }
-  T sum = 0;
-  for (int j = 0; j < len; ++j) {
-    p[j] = exp_value(p[j] - m);
-    sum += p[j];
-  }
-  std::memset(o, 0, sizeof(T) * Dv);
-  T inv = T(1) / sum;
-  for (int j = 0; j < len; ++j) axpy(p[j] * inv, v(j), o, Dv);
-  return m + std::log(sum);
-}
-
 // Thread start-up costs more than tiny attention problems take; stay serial below ~1 MFLOP.
 bool parallel_worth_it(const int32_t* cu, int S, int H, int D) {
   double work = 0;
@@ -74,7 +53,8 @@ constexpr int kBlock = 64;
 // keys 0..i; the rest are set to 0. When lse_out is given, the log-sum-exp is computed and
 // stored; otherwise it is read from lse_in.
 template <typename T>
-void causal_softmax_block(T* P, int rows, int cols, int ld, int r0, const T* lse_in, T* lse_out, size_t lse_stride) {
+void causal_softmax_block(T* P, int rows, int cols, int ld, int r0, const T* lse_in, T* lse_out,
+                          size_t lse_stride) {
   for (int i = 0; i < rows; ++i) {
     T* p = P + static_cast<size_t>(i) * ld;
     const int visible = r0 + i + 1;
@@ -100,8 +80,8 @@ void causal_softmax_block(T* P, int rows, int cols, int ld, int r0, const T* lse
 }  // namespace
 
 template <typename T>
-void attention_forward(T* out, T* lse, const T* q, const T* k, const T* v, const int32_t* cu_seqlens, int S,
-                       int H, int KVH, int Dqk, int Dv, T scale) {
+void attention_forward(T* out, T* lse, const T* q, const T* k, const T* v,
+                       const int32_t* cu_seqlens, int S, int H, int KVH, int Dqk, int Dv, T scale) {
   R1_CHECK(KVH > 0 && H % KVH == 0, "H=", H, " not a multiple of KVH=", KVH);
   const int group = H / KVH;
   const int maxL = max_len(cu_seqlens, S);
@@ -120,19 +100,20 @@ void attention_forward(T* out, T* lse, const T* q, const T* k, const T* v, const
       T* lse_h = lse + static_cast<size_t>(b) * H + h;
       for (int r0 = 0; r0 < L; r0 += kBlock) {
         const int rows = std::min(kBlock, L - r0), cols = r0 + rows;
-        gemm<T>(false, true, rows, cols, Dqk, scale, Q + static_cast<size_t>(r0) * qs, qs, K, ks, T(0), P.data(),
-                cols);
+        gemm<T>(false, true, rows, cols, Dqk, scale, Q + static_cast<size_t>(r0) * qs, qs, K, ks,
+                T(0), P.data(), cols);
         causal_softmax_block(P.data(), rows, cols, cols, r0, (const T*)nullptr, lse_h, H);
-        gemm<T>(false, false, rows, Dv, cols, T(1), P.data(), cols, Vv, vs, T(0), O + static_cast<size_t>(r0) * os,
-                os);
+        gemm<T>(false, false, rows, Dv, cols, T(1), P.data(), cols, Vv, vs, T(0),
+                O + static_cast<size_t>(r0) * os, os);
       }
     }
   }
 }
 
 template <typename T>
-void attention_backward(T* dq, T* dk, T* dv, const T* dout, const T* out, const T* lse, const T* q, const T* k,
-                        const T* v, const int32_t* cu_seqlens, int S, int H, int KVH, int Dqk, int Dv, T scale) {
+void attention_backward(T* dq, T* dk, T* dv, const T* dout, const T* out, const T* lse, const T* q,
+                        const T* k, const T* v, const int32_t* cu_seqlens, int S, int H, int KVH,
+                        int Dqk, int Dv, T scale) {
   const int group = H / KVH;
   const int N = cu_seqlens[S];
   const int maxL = max_len(cu_seqlens, S);
@@ -153,7 +134,8 @@ void attention_backward(T* dq, T* dk, T* dv, const T* dout, const T* out, const 
       T* dK = dk + static_cast<size_t>(b) * ks + g * Dqk;
       T* dV = dv + static_cast<size_t>(b) * vs + g * Dv;
       for (int h = g * group; h < (g + 1) * group; ++h) {
-        const size_t qoff = static_cast<size_t>(b) * qs + h * Dqk, ooff = static_cast<size_t>(b) * os + h * Dv;
+        const size_t qoff = static_cast<size_t>(b) * qs + h * Dqk,
+                     ooff = static_cast<size_t>(b) * os + h * Dv;
         const T *Q = q + qoff, *O = out + ooff, *dO = dout + ooff;
         T* dQ = dq + qoff;
         const T* lse_h = lse + static_cast<size_t>(b) * H + h;
@@ -165,7 +147,8 @@ void attention_backward(T* dq, T* dk, T* dv, const T* dout, const T* out, const 
           // dP = dO V^T; dS = P * (dP - rowsum(dO * O)) * scale
           gemm<T>(false, true, rows, cols, Dv, T(1), dO + orow, os, Vv, vs, T(0), dP.data(), cols);
           for (int i = 0; i < rows; ++i) {
-            Di[i] = dot(dO + orow + static_cast<size_t>(i) * os, O + orow + static_cast<size_t>(i) * os, Dv);
+            Di[i] = dot(dO + orow + static_cast<size_t>(i) * os,
+                        O + orow + static_cast<size_t>(i) * os, Dv);
           }
           for (int i = 0; i < rows; ++i) {
             const T* p = P.data() + static_cast<size_t>(i) * cols;
@@ -183,22 +166,90 @@ void attention_backward(T* dq, T* dk, T* dv, const T* dout, const T* out, const 
 }
 
 template <typename T>
-void kv_cache_write(T* k_pool, T* v_pool, const T* k, const T* v, const int32_t* block_table, int max_blocks,
-                    int block_size, const int32_t* seq_of, const int32_t* pos, int N, int K, int V) {
+void kv_cache_write(T* k_pool, T* v_pool, const T* k, const T* v, const int32_t* block_table,
+                    int max_blocks, int block_size, const int32_t* seq_of, const int32_t* pos,
+                    int N, int K, int V) {
   for (int n = 0; n < N; ++n) {
     const int p = pos[n];
-    const size_t row = static_cast<size_t>(block_table[static_cast<size_t>(seq_of[n]) * max_blocks + p / block_size]) *
-                           block_size + p % block_size;
+    const size_t row =
+        static_cast<size_t>(
+            block_table[static_cast<size_t>(seq_of[n]) * max_blocks + p / block_size]) *
+            block_size +
+        p % block_size;
     std::memcpy(k_pool + row * K, k + static_cast<size_t>(n) * K, sizeof(T) * K);
     std::memcpy(v_pool + row * V, v + static_cast<size_t>(n) * V, sizeof(T) * V);
   }
 }
 
+namespace {
+
+// Dot product with a vectorised reduction (its summation order differs from dot()'s; only the
+// paged decode path uses it, so training stays bit-identical to before).
 template <typename T>
-void attention_paged_forward(T* out, const T* q, const T* k_pool, const T* v_pool, const int32_t* block_table,
-                             int max_blocks, int block_size, const int32_t* seq_of, const int32_t* kv_len, int N,
-                             int H, int KVH, int Dqk, int Dv, T scale) {
-  const int group = H / KVH;
+inline T dot_simd(const T* a, const T* b, int D) {
+  T s = 0;
+#pragma omp simd reduction(+ : s)
+  for (int d = 0; d < D; ++d) s += a[d] * b[d];
+  return s;
+}
+
+// One token's H query heads against its sequence's cached keys and values, block by block of the
+// block table. Each cached row (all KVH heads' keys, or values, side by side) is read once and
+// whole, in address order, and serves the G = H / KVH query heads of each of its key/value
+// heads: decode attention is bound by reading the cache, so it streams it. Two passes (scores,
+// then softmax-weighted values), with the scores of all heads kept in p (H * len values).
+// q (H, Dqk) -> out (H, Dv).
+template <typename T>
+void attend_token_paged(T* out, const T* q, const T* k_pool, const T* v_pool, const int32_t* blocks,
+                        int block_size, int len, int H, int KVH, int Dqk, int Dv, T scale, T* p) {
+  const int G = H / KVH, nblocks = (len + block_size - 1) / block_size;
+  const size_t ks = static_cast<size_t>(KVH) * Dqk, vs = static_cast<size_t>(KVH) * Dv;
+  for (int b = 0; b < nblocks; ++b) {
+    const int j0 = b * block_size, rows = std::min(block_size, len - j0);
+    const T* kb = k_pool + static_cast<size_t>(blocks[b]) * block_size * ks;
+    for (int r = 0; r < rows; ++r) {
+      const T* krow = kb + r * ks;
+      for (int h = 0; h < H; ++h) {
+        p[static_cast<size_t>(h) * len + j0 + r] =
+            dot_simd(q + h * Dqk, krow + (h / G) * Dqk, Dqk) * scale;
+      }
+    }
+  }
+  for (int h = 0; h < H; ++h) {
+    T* ph = p + static_cast<size_t>(h) * len;
+    T m = -std::numeric_limits<T>::infinity();
+    for (int j = 0; j < len; ++j) m = std::max(m, ph[j]);
+    exp_shifted_inplace(ph, len, m);
+    T sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (int j = 0; j < len; ++j) sum += ph[j];
+    const T inv = T(1) / sum;
+    for (int j = 0; j < len; ++j) ph[j] *= inv;
+  }
+  std::memset(out, 0, sizeof(T) * H * Dv);
+  for (int b = 0; b < nblocks; ++b) {
+    const int j0 = b * block_size, rows = std::min(block_size, len - j0);
+    const T* vb = v_pool + static_cast<size_t>(blocks[b]) * block_size * vs;
+    for (int r = 0; r < rows; ++r) {
+      const T* vrow = vb + r * vs;
+      for (int h = 0; h < H; ++h) {
+        const T w = p[static_cast<size_t>(h) * len + j0 + r];
+        const T* vh = vrow + (h / G) * Dv;
+        T* o = out + h * Dv;
+#pragma omp simd
+        for (int d = 0; d < Dv; ++d) o[d] += w * vh[d];
+      }
+    }
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void attention_paged_forward(T* out, const T* q, const T* k_pool, const T* v_pool,
+                             const int32_t* block_table, int max_blocks, int block_size,
+                             const int32_t* seq_of, const int32_t* kv_len, int N, int H, int KVH,
+                             int Dqk, int Dv, T scale) {
   int maxL = 0;
   double work = 0;
   for (int n = 0; n < N; ++n) {
@@ -207,30 +258,28 @@ void attention_paged_forward(T* out, const T* q, const T* k_pool, const T* v_poo
   }
 #pragma omp parallel if (work > 1e6)
   {
-    std::vector<T> p(static_cast<size_t>(maxL) + 1);
+    std::vector<T> p(static_cast<size_t>(H) * (maxL + 1));
 #pragma omp for schedule(dynamic, 1)
-    for (int item = 0; item < N * H; ++item) {
-      const int n = item / H, h = item % H, g = h / group;
-      const size_t ks = static_cast<size_t>(KVH) * Dqk, vs = static_cast<size_t>(KVH) * Dv;
-      const int32_t* blocks = block_table + static_cast<size_t>(seq_of[n]) * max_blocks;
-      auto at = [&](int j) { return static_cast<size_t>(blocks[j / block_size]) * block_size + j % block_size; };
-      auto krow = [&](int j) { return k_pool + at(j) * ks + static_cast<size_t>(g) * Dqk; };
-      auto vrow = [&](int j) { return v_pool + at(j) * vs + static_cast<size_t>(g) * Dv; };
-      const size_t row = static_cast<size_t>(n) * H + h;
-      attend_row(out + row * Dv, q + row * Dqk, kv_len[n], krow, vrow, Dqk, Dv, scale, p.data());
+    for (int n = 0; n < N; ++n) {
+      const size_t head0 = static_cast<size_t>(n) * H;
+      attend_token_paged(out + head0 * Dv, q + head0 * Dqk, k_pool, v_pool,
+                         block_table + static_cast<size_t>(seq_of[n]) * max_blocks, block_size,
+                         kv_len[n], H, KVH, Dqk, Dv, scale, p.data());
     }
   }
 }
 
-#define R1_INSTANTIATE(T)                                                                                    \
-  template void attention_forward<T>(T*, T*, const T*, const T*, const T*, const int32_t*, int, int, int, int, \
-                                     int, T);                                                                \
-  template void attention_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*, const T*,  \
-                                      const int32_t*, int, int, int, int, int, T);                           \
-  template void kv_cache_write<T>(T*, T*, const T*, const T*, const int32_t*, int, int, const int32_t*,     \
-                                  const int32_t*, int, int, int);                                            \
-  template void attention_paged_forward<T>(T*, const T*, const T*, const T*, const int32_t*, int, int,        \
-                                           const int32_t*, const int32_t*, int, int, int, int, int, T);
+#define R1_INSTANTIATE(T)                                                                          \
+  template void attention_forward<T>(T*, T*, const T*, const T*, const T*, const int32_t*, int,    \
+                                     int, int, int, int, T);                                       \
+  template void attention_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*,          \
+                                      const T*, const T*, const int32_t*, int, int, int, int, int, \
+                                      T);                                                          \
+  template void kv_cache_write<T>(T*, T*, const T*, const T*, const int32_t*, int, int,            \
+                                  const int32_t*, const int32_t*, int, int, int);                  \
+  template void attention_paged_forward<T>(T*, const T*, const T*, const T*, const int32_t*, int,  \
+                                           int, const int32_t*, const int32_t*, int, int, int,     \
+                                           int, int, T);
 R1_INSTANTIATE(float)
 R1_INSTANTIATE(double)
 #undef R1_INSTANTIATE

@@ -46,6 +46,7 @@ template <typename T>
 Backend<T> make_cpu_backend() {
   Backend<T> b;
   b.name = "cpu";
+  b.host_threads = true;
   b.mem = host_memory();
   Ops<T>& o = b.ops;
   o.gemm = cpu::gemm<T>;

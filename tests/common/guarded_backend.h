@@ -90,6 +90,7 @@ inline const Backend<float>& guarded_backend() {
   static const Backend<float> b = [] {
     Backend<float> g = cpu_backend<float>();
     g.name = "guarded-cpu";
+    g.host_threads = false;  // it stands for a device: one stream of ops, unlocked one at a time
     g.mem.name = "guarded";
     g.mem.host_addressable = false;
     g.mem.alloc = guarded_alloc;
