@@ -165,121 +165,12 @@ void attention_backward(T* dq, T* dk, T* dv, const T* dout, const T* out, const 
   }
 }
 
-template <typename T>
-void kv_cache_write(T* k_pool, T* v_pool, const T* k, const T* v, const int32_t* block_table,
-                    int max_blocks, int block_size, const int32_t* seq_of, const int32_t* pos,
-                    int N, int K, int V) {
-  for (int n = 0; n < N; ++n) {
-    const int p = pos[n];
-    const size_t row =
-        static_cast<size_t>(
-            block_table[static_cast<size_t>(seq_of[n]) * max_blocks + p / block_size]) *
-            block_size +
-        p % block_size;
-    std::memcpy(k_pool + row * K, k + static_cast<size_t>(n) * K, sizeof(T) * K);
-    std::memcpy(v_pool + row * V, v + static_cast<size_t>(n) * V, sizeof(T) * V);
-  }
-}
-
-namespace {
-
-// Dot product with a vectorised reduction (its summation order differs from dot()'s; only the
-// paged decode path uses it, so training stays bit-identical to before).
-template <typename T>
-inline T dot_simd(const T* a, const T* b, int D) {
-  T s = 0;
-#pragma omp simd reduction(+ : s)
-  for (int d = 0; d < D; ++d) s += a[d] * b[d];
-  return s;
-}
-
-// One token's H query heads against its sequence's cached keys and values, block by block of the
-// block table. Each cached row (all KVH heads' keys, or values, side by side) is read once and
-// whole, in address order, and serves the G = H / KVH query heads of each of its key/value
-// heads: decode attention is bound by reading the cache, so it streams it. Two passes (scores,
-// then softmax-weighted values), with the scores of all heads kept in p (H * len values).
-// q (H, Dqk) -> out (H, Dv).
-template <typename T>
-void attend_token_paged(T* out, const T* q, const T* k_pool, const T* v_pool, const int32_t* blocks,
-                        int block_size, int len, int H, int KVH, int Dqk, int Dv, T scale, T* p) {
-  const int G = H / KVH, nblocks = (len + block_size - 1) / block_size;
-  const size_t ks = static_cast<size_t>(KVH) * Dqk, vs = static_cast<size_t>(KVH) * Dv;
-  for (int b = 0; b < nblocks; ++b) {
-    const int j0 = b * block_size, rows = std::min(block_size, len - j0);
-    const T* kb = k_pool + static_cast<size_t>(blocks[b]) * block_size * ks;
-    for (int r = 0; r < rows; ++r) {
-      const T* krow = kb + r * ks;
-      for (int h = 0; h < H; ++h) {
-        p[static_cast<size_t>(h) * len + j0 + r] =
-            dot_simd(q + h * Dqk, krow + (h / G) * Dqk, Dqk) * scale;
-      }
-    }
-  }
-  for (int h = 0; h < H; ++h) {
-    T* ph = p + static_cast<size_t>(h) * len;
-    T m = -std::numeric_limits<T>::infinity();
-    for (int j = 0; j < len; ++j) m = std::max(m, ph[j]);
-    exp_shifted_inplace(ph, len, m);
-    T sum = 0;
-#pragma omp simd reduction(+ : sum)
-    for (int j = 0; j < len; ++j) sum += ph[j];
-    const T inv = T(1) / sum;
-    for (int j = 0; j < len; ++j) ph[j] *= inv;
-  }
-  std::memset(out, 0, sizeof(T) * H * Dv);
-  for (int b = 0; b < nblocks; ++b) {
-    const int j0 = b * block_size, rows = std::min(block_size, len - j0);
-    const T* vb = v_pool + static_cast<size_t>(blocks[b]) * block_size * vs;
-    for (int r = 0; r < rows; ++r) {
-      const T* vrow = vb + r * vs;
-      for (int h = 0; h < H; ++h) {
-        const T w = p[static_cast<size_t>(h) * len + j0 + r];
-        const T* vh = vrow + (h / G) * Dv;
-        T* o = out + h * Dv;
-#pragma omp simd
-        for (int d = 0; d < Dv; ++d) o[d] += w * vh[d];
-      }
-    }
-  }
-}
-
-}  // namespace
-
-template <typename T>
-void attention_paged_forward(T* out, const T* q, const T* k_pool, const T* v_pool,
-                             const int32_t* block_table, int max_blocks, int block_size,
-                             const int32_t* seq_of, const int32_t* kv_len, int N, int H, int KVH,
-                             int Dqk, int Dv, T scale) {
-  int maxL = 0;
-  double work = 0;
-  for (int n = 0; n < N; ++n) {
-    maxL = std::max(maxL, kv_len[n]);
-    work += static_cast<double>(kv_len[n]) * H * (Dqk + Dv) * 2;
-  }
-#pragma omp parallel if (work > 1e6)
-  {
-    std::vector<T> p(static_cast<size_t>(H) * (maxL + 1));
-#pragma omp for schedule(dynamic, 1)
-    for (int n = 0; n < N; ++n) {
-      const size_t head0 = static_cast<size_t>(n) * H;
-      attend_token_paged(out + head0 * Dv, q + head0 * Dqk, k_pool, v_pool,
-                         block_table + static_cast<size_t>(seq_of[n]) * max_blocks, block_size,
-                         kv_len[n], H, KVH, Dqk, Dv, scale, p.data());
-    }
-  }
-}
-
 #define R1_INSTANTIATE(T)                                                                          \
   template void attention_forward<T>(T*, T*, const T*, const T*, const T*, const int32_t*, int,    \
                                      int, int, int, int, T);                                       \
   template void attention_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*,          \
                                       const T*, const T*, const int32_t*, int, int, int, int, int, \
-                                      T);                                                          \
-  template void kv_cache_write<T>(T*, T*, const T*, const T*, const int32_t*, int, int,            \
-                                  const int32_t*, const int32_t*, int, int, int);                  \
-  template void attention_paged_forward<T>(T*, const T*, const T*, const T*, const int32_t*, int,  \
-                                           int, const int32_t*, const int32_t*, int, int, int,     \
-                                           int, int, T);
+                                      T);
 R1_INSTANTIATE(float)
 R1_INSTANTIATE(double)
 #undef R1_INSTANTIATE

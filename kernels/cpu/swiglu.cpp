@@ -14,6 +14,9 @@ void swiglu_forward(T* out, const T* gu, int N, int I) {
     const T* g = gu + static_cast<size_t>(n) * 2 * I;
     const T* u = g + I;
     T* o = out + static_cast<size_t>(n) * I;
+    // omp simd: out may alias gu as far as the compiler knows, which kept this loop scalar (a
+    // tenth of decode time); the elements are independent, so the results are the same.
+#pragma omp simd
     for (int i = 0; i < I; ++i) o[i] = g[i] / (T(1) + exp_value(-g[i])) * u[i];
   }
 }
@@ -27,6 +30,7 @@ void swiglu_backward(T* dgu, const T* dout, const T* gu, int N, int I) {
     const T* d = dout + static_cast<size_t>(n) * I;
     T* dg = dgu + static_cast<size_t>(n) * 2 * I;
     T* du = dg + I;
+#pragma omp simd
     for (int i = 0; i < I; ++i) {
       T sig = T(1) / (T(1) + exp_value(-g[i]));
       T silu = g[i] * sig;

@@ -1,6 +1,9 @@
 // Vectorisable elementwise math. glibc's expf is a scalar call the compiler cannot vectorise
 // without -ffast-math; exp_inplace on float uses a polynomial the compiler turns into SIMD code
-// (relative error below 3e-7 over [-87, 88], tested against std::exp). Double precision keeps std::exp: it serves the gradient checks, not speed.
+// (relative error below 3e-7 over [-87, 88], tested against std::exp). Double precision keeps
+// std::exp: it serves the gradient checks, not speed. The SIMD code needs -fno-trapping-math
+// (set for r1_kernels in CMakeLists.txt): without it GCC keeps the clamps below as branches and
+// every loop over fast_expf scalar.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -36,8 +39,10 @@ inline float fast_expf(float x) {
 
 template <typename T>
 inline T exp_value(T x) {
-  if constexpr (sizeof(T) == 4) return fast_expf(x);
-  else return std::exp(x);
+  if constexpr (sizeof(T) == 4)
+    return fast_expf(x);
+  else
+    return std::exp(x);
 }
 
 // x[i] = exp(x[i] - shift) for i in [0, n).

@@ -25,30 +25,36 @@ struct Shape {
 };
 
 // Three sequences of lengths 3, 1, 5.
-Shape small(int H, int KVH, int Dqk, int Dv) { return {{0, 3, 4, 9}, 3, 9, H, KVH, Dqk, Dv}; }
+Shape small(int H, int KVH, int Dqk, int Dv) {
+  return {{0, 3, 4, 9}, 3, 9, H, KVH, Dqk, Dv};
+}
 
 const Shape kShapes[] = {small(4, 2, 6, 6), small(4, 2, 10, 6), small(3, 3, 5, 7)};
 
 std::string label(const Shape& b) {
-  return "H=" + std::to_string(b.H) + " KVH=" + std::to_string(b.KVH) + " Dqk=" + std::to_string(b.Dqk) +
-         " Dv=" + std::to_string(b.Dv);
+  return "H=" + std::to_string(b.H) + " KVH=" + std::to_string(b.KVH) +
+         " Dqk=" + std::to_string(b.Dqk) + " Dv=" + std::to_string(b.Dv);
 }
 
 // Naive causal attention of query row i, head h, of the sequence that starts at token b0.
 void naive_row(const Shape& b, const std::vector<double>& q, const std::vector<double>& k,
-               const std::vector<double>& v, int b0, int i, int h, double scale, std::vector<double>& o, double& lse) {
+               const std::vector<double>& v, int b0, int i, int h, double scale,
+               std::vector<double>& o, double& lse) {
   const int g = h / (b.H / b.KVH);
   std::vector<double> w;
   double z = 0;
   for (int j = b0; j <= i; ++j) {
     double sc = 0;
-    for (int d = 0; d < b.Dqk; ++d) sc += q[(static_cast<size_t>(i) * b.H + h) * b.Dqk + d] * k[(static_cast<size_t>(j) * b.KVH + g) * b.Dqk + d];
+    for (int d = 0; d < b.Dqk; ++d)
+      sc += q[(static_cast<size_t>(i) * b.H + h) * b.Dqk + d] *
+            k[(static_cast<size_t>(j) * b.KVH + g) * b.Dqk + d];
     w.push_back(std::exp(sc * scale));
     z += w.back();
   }
   o.assign(b.Dv, 0.0);
   for (int d = 0; d < b.Dv; ++d) {
-    for (int j = b0; j <= i; ++j) o[d] += w[j - b0] / z * v[(static_cast<size_t>(j) * b.KVH + g) * b.Dv + d];
+    for (int j = b0; j <= i; ++j)
+      o[d] += w[j - b0] / z * v[(static_cast<size_t>(j) * b.KVH + g) * b.Dv + d];
   }
   lse = std::log(z);
 }
@@ -58,18 +64,21 @@ void naive_row(const Shape& b, const std::vector<double>& q, const std::vector<d
 TEST(Attention, MatchesNaiveReference) {
   for (const Shape& b : kShapes) {
     SCOPED_TRACE(label(b));
-    auto q = randn(b.N * b.H * b.Dqk, 1), k = randn(b.N * b.KVH * b.Dqk, 2), v = randn(b.N * b.KVH * b.Dv, 3);
+    auto q = randn(b.N * b.H * b.Dqk, 1), k = randn(b.N * b.KVH * b.Dqk, 2),
+         v = randn(b.N * b.KVH * b.Dv, 3);
     std::vector<double> out(b.N * b.H * b.Dv), lse(b.N * b.H);
     double scale = 1.0 / std::sqrt(b.Dqk);
-    attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S, b.H, b.KVH, b.Dqk,
-                      b.Dv, scale);
+    attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S, b.H,
+                      b.KVH, b.Dqk, b.Dv, scale);
     for (int s = 0; s < b.S; ++s) {
       for (int i = b.cu[s]; i < b.cu[s + 1]; ++i) {
         for (int h = 0; h < b.H; ++h) {
           std::vector<double> o;
           double l;
           naive_row(b, q, k, v, b.cu[s], i, h, scale, o, l);
-          for (int d = 0; d < b.Dv; ++d) ASSERT_NEAR(out[(i * b.H + h) * b.Dv + d], o[d], 1e-12) << "token " << i << " head " << h;
+          for (int d = 0; d < b.Dv; ++d)
+            ASSERT_NEAR(out[(i * b.H + h) * b.Dv + d], o[d], 1e-12)
+                << "token " << i << " head " << h;
           EXPECT_NEAR(lse[i * b.H + h], l, 1e-12);
         }
       }
@@ -80,74 +89,114 @@ TEST(Attention, MatchesNaiveReference) {
 TEST(AttentionGrad, QueryKeyValue) {
   for (const Shape& b : kShapes) {
     SCOPED_TRACE(label(b));
-    auto q = randn(b.N * b.H * b.Dqk, 4), k = randn(b.N * b.KVH * b.Dqk, 5), v = randn(b.N * b.KVH * b.Dv, 6);
+    auto q = randn(b.N * b.H * b.Dqk, 4), k = randn(b.N * b.KVH * b.Dqk, 5),
+         v = randn(b.N * b.KVH * b.Dv, 6);
     auto R = randn(b.N * b.H * b.Dv, 7);
     std::vector<double> out(b.N * b.H * b.Dv), lse(b.N * b.H);
     double scale = 0.37;
     auto loss = [&] {
-      attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S, b.H, b.KVH, b.Dqk,
-                        b.Dv, scale);
+      attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S, b.H,
+                        b.KVH, b.Dqk, b.Dv, scale);
       return dot(out, R);
     };
     loss();
     std::vector<double> dq(q.size()), dk(k.size()), dv(v.size());
-    attention_backward(dq.data(), dk.data(), dv.data(), R.data(), out.data(), lse.data(), q.data(), k.data(),
-                       v.data(), b.cu.data(), b.S, b.H, b.KVH, b.Dqk, b.Dv, scale);
+    attention_backward(dq.data(), dk.data(), dv.data(), R.data(), out.data(), lse.data(), q.data(),
+                       k.data(), v.data(), b.cu.data(), b.S, b.H, b.KVH, b.Dqk, b.Dv, scale);
     check_gradient("attention.dq", q, dq, loss);
     check_gradient("attention.dk", k, dk, loss);
     check_gradient("attention.dv", v, dv, loss);
   }
 }
 
-// The paged cache: each sequence's keys and values are written, token by token, into blocks
-// taken from a pool in a scrambled order (blocks of 3 tokens, so sequences straddle blocks), and
-// every token's attention over its prefix equals the packed causal attention.
+// Writes every token's keys and values into a paged cache whose blocks come from the pool in a
+// scrambled order (the table, not adjacency, must find them), then attends each token over its
+// prefix from the cache.
+template <typename T>
+std::vector<T> paged_attention(const Shape& b, const std::vector<T>& q, const std::vector<T>& k,
+                               const std::vector<T>& v, int block, T scale) {
+  const int K = b.KVH * b.Dqk, V = b.KVH * b.Dv;
+  int max_blocks = 0;
+  for (int s = 0; s < b.S; ++s)
+    max_blocks = std::max(max_blocks, (b.cu[s + 1] - b.cu[s] + block - 1) / block);
+  int pool = b.S * max_blocks + 2;
+  if (pool % 7 == 0) ++pool;
+  std::vector<int32_t> table(static_cast<size_t>(b.S) * max_blocks, -1);
+  for (size_t i = 0; i < table.size(); ++i) table[i] = static_cast<int32_t>((i * 7 + 3) % pool);
+  std::vector<T> kpool(static_cast<size_t>(pool) * block * K, NAN),
+      vpool(static_cast<size_t>(pool) * block * V, NAN);
+  std::vector<int32_t> seq(b.N), pos(b.N), len(b.N);
+  for (int s = 0; s < b.S; ++s) {
+    for (int i = b.cu[s]; i < b.cu[s + 1]; ++i) {
+      seq[i] = s;
+      pos[i] = i - b.cu[s];
+      len[i] = pos[i] + 1;
+    }
+  }
+  kv_cache_write(kpool.data(), vpool.data(), k.data(), v.data(), table.data(), max_blocks, block,
+                 seq.data(), pos.data(), b.N, K, V);
+  std::vector<T> out(static_cast<size_t>(b.N) * b.H * b.Dv, NAN);
+  attention_paged_forward(out.data(), q.data(), kpool.data(), vpool.data(), table.data(),
+                          max_blocks, block, seq.data(), len.data(), b.N, b.H, b.KVH, b.Dqk, b.Dv,
+                          scale);
+  return out;
+}
+
+// The paged cache (blocks of 3 tokens, so sequences straddle blocks): every token's attention
+// over its prefix equals the packed causal attention.
 TEST(Attention, PagedCacheEqualsPacked) {
   for (const Shape& b : kShapes) {
     SCOPED_TRACE(label(b));
-    auto q = randn(b.N * b.H * b.Dqk, 8), k = randn(b.N * b.KVH * b.Dqk, 9), v = randn(b.N * b.KVH * b.Dv, 10);
-    std::vector<double> full(b.N * b.H * b.Dv), lse(b.N * b.H), cached(b.N * b.H * b.Dv, NAN);
-    attention_forward(full.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S, b.H, b.KVH, b.Dqk,
-                      b.Dv, 0.5);
-    const int block = 3, K = b.KVH * b.Dqk, V = b.KVH * b.Dv;
-    int max_blocks = 0;
-    for (int s = 0; s < b.S; ++s) max_blocks = std::max(max_blocks, (b.cu[s + 1] - b.cu[s] + block - 1) / block);
-    const int pool = b.S * max_blocks + 2;
-    // Hand out pool blocks in a scrambled order: the table, not adjacency, must find them.
-    std::vector<int32_t> order(pool);
-    for (int i = 0; i < pool; ++i) order[i] = (i * 7 + 3) % pool;
-    ASSERT_EQ(std::gcd(7, pool), 1);
-    std::vector<int32_t> table(static_cast<size_t>(b.S) * max_blocks, -1);
-    int next = 0;
-    for (auto& t : table) t = order[next++];
-    std::vector<double> kpool(static_cast<size_t>(pool) * block * K, NAN), vpool(static_cast<size_t>(pool) * block * V, NAN);
-    std::vector<int32_t> seq(b.N), pos(b.N), len(b.N);
-    for (int s = 0; s < b.S; ++s) {
-      for (int i = b.cu[s]; i < b.cu[s + 1]; ++i) {
-        seq[i] = s;
-        pos[i] = i - b.cu[s];
-        len[i] = pos[i] + 1;
-      }
-    }
-    kv_cache_write(kpool.data(), vpool.data(), k.data(), v.data(), table.data(), max_blocks, block, seq.data(),
-                   pos.data(), b.N, K, V);
-    attention_paged_forward(cached.data(), q.data(), kpool.data(), vpool.data(), table.data(), max_blocks, block,
-                            seq.data(), len.data(), b.N, b.H, b.KVH, b.Dqk, b.Dv, 0.5);
+    auto q = randn(b.N * b.H * b.Dqk, 8), k = randn(b.N * b.KVH * b.Dqk, 9),
+         v = randn(b.N * b.KVH * b.Dv, 10);
+    std::vector<double> full(b.N * b.H * b.Dv), lse(b.N * b.H);
+    attention_forward(full.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S, b.H,
+                      b.KVH, b.Dqk, b.Dv, 0.5);
+    const auto cached = paged_attention(b, q, k, v, 3, 0.5);
     for (size_t i = 0; i < full.size(); ++i) ASSERT_NEAR(cached[i], full[i], 1e-13);
+  }
+}
+
+// The float decode path has its own inner loops (AVX2 where the CPU has it: four heads' dot
+// products at a time, value rows in registers 16 and 8 columns wide, scalar tails). Shapes that
+// reach each of them: head counts that are and are not multiples of 4, GQA groups, head sizes
+// with and without tails of 8 and 16, odd and even rows per block, sequences over 40 tokens.
+TEST(Attention, PagedCacheFloatAgreesWithDouble) {
+  const Shape shapes[] = {
+      {{0, 41, 42, 59}, 3, 59, 4, 4, 48, 32},  // small-moe's MLA heads
+      {{0, 41, 42, 59}, 3, 59, 4, 2, 32, 32},  // GQA, 2 query heads per key head
+      {{0, 23, 40}, 2, 40, 6, 2, 13, 20},      // 6 heads (4 + 2), tails everywhere
+      {{0, 23, 40}, 2, 40, 8, 1, 16, 24},      // one key head for 8 query heads
+      {{0, 5, 9}, 2, 9, 3, 3, 7, 5},           // fewer than 4 heads, sizes below 8
+  };
+  for (const Shape& b : shapes) {
+    for (int block : {3, 16}) {
+      SCOPED_TRACE(label(b) + " block=" + std::to_string(block));
+      auto q = randn(b.N * b.H * b.Dqk, 21), k = randn(b.N * b.KVH * b.Dqk, 22),
+           v = randn(b.N * b.KVH * b.Dv, 23);
+      std::vector<double> full(b.N * b.H * b.Dv), lse(b.N * b.H);
+      const double scale = 1.0 / std::sqrt(double(b.Dqk));
+      attention_forward(full.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S,
+                        b.H, b.KVH, b.Dqk, b.Dv, scale);
+      std::vector<float> qf(q.begin(), q.end()), kf(k.begin(), k.end()), vf(v.begin(), v.end());
+      const auto cached = paged_attention(b, qf, kf, vf, block, static_cast<float>(scale));
+      for (size_t i = 0; i < full.size(); ++i) ASSERT_NEAR(cached[i], full[i], 2e-5) << i;
+    }
   }
 }
 
 TEST(Attention, FloatAgreesWithDouble) {
   for (const Shape& b : kShapes) {
     SCOPED_TRACE(label(b));
-    auto q = randn(b.N * b.H * b.Dqk, 11), k = randn(b.N * b.KVH * b.Dqk, 12), v = randn(b.N * b.KVH * b.Dv, 13);
+    auto q = randn(b.N * b.H * b.Dqk, 11), k = randn(b.N * b.KVH * b.Dqk, 12),
+         v = randn(b.N * b.KVH * b.Dv, 13);
     std::vector<double> out(b.N * b.H * b.Dv), lse(b.N * b.H);
-    attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S, b.H, b.KVH, b.Dqk,
-                      b.Dv, 0.4);
+    attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S, b.H,
+                      b.KVH, b.Dqk, b.Dv, 0.4);
     std::vector<float> qf(q.begin(), q.end()), kf(k.begin(), k.end()), vf(v.begin(), v.end());
     std::vector<float> of(out.size()), lf(lse.size());
-    attention_forward(of.data(), lf.data(), qf.data(), kf.data(), vf.data(), b.cu.data(), b.S, b.H, b.KVH, b.Dqk,
-                      b.Dv, 0.4f);
+    attention_forward(of.data(), lf.data(), qf.data(), kf.data(), vf.data(), b.cu.data(), b.S, b.H,
+                      b.KVH, b.Dqk, b.Dv, 0.4f);
     for (size_t i = 0; i < out.size(); ++i) ASSERT_NEAR(of[i], out[i], 1e-5);
   }
 }
@@ -163,8 +212,8 @@ TEST(Attention, LongSequencesMatchNaiveAndGradients) {
     std::vector<double> out(N * H * Dv), lse(N * H);
     const double scale = 0.6;
     auto loss = [&] {
-      attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S, H, KVH, Dqk, Dv,
-                        scale);
+      attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S, H,
+                        KVH, Dqk, Dv, scale);
       return dot(out, R);
     };
     loss();
@@ -175,12 +224,13 @@ TEST(Attention, LongSequencesMatchNaiveAndGradients) {
         std::vector<double> o;
         double l;
         naive_row(b, q, k, v, b.cu[s], i, h, scale, o, l);
-        for (int d = 0; d < Dv; ++d) ASSERT_NEAR(out[(i * H + h) * Dv + d], o[d], 1e-12) << "row " << i;
+        for (int d = 0; d < Dv; ++d)
+          ASSERT_NEAR(out[(i * H + h) * Dv + d], o[d], 1e-12) << "row " << i;
       }
     }
     std::vector<double> dq(q.size()), dk(k.size()), dv(v.size());
-    attention_backward(dq.data(), dk.data(), dv.data(), R.data(), out.data(), lse.data(), q.data(), k.data(),
-                       v.data(), b.cu.data(), b.S, H, KVH, Dqk, Dv, scale);
+    attention_backward(dq.data(), dk.data(), dv.data(), R.data(), out.data(), lse.data(), q.data(),
+                       k.data(), v.data(), b.cu.data(), b.S, H, KVH, Dqk, Dv, scale);
     check_gradient("attention.dq", q, dq, loss, 1e-6, 1e-9, 150);
     check_gradient("attention.dk", k, dk, loss, 1e-6, 1e-9, 150);
     check_gradient("attention.dv", v, dv, loss, 1e-6, 1e-9, 150);
