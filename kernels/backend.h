@@ -62,6 +62,8 @@ struct Ops {
   void (*concat3)(T* dst, const T* a, int wa, const T* b, int wb, const T* c, int wc, int N);
   // dst (R, C) = src rows (R indices (backend), into src (?, C)).
   void (*gather_rows)(T* dst, const T* src, const int32_t* rows, int R, int C);
+  // dst (rows, cols) = src (rows, cols), each with its own leading dimension (ldd, lds >= cols).
+  void (*copy_2d)(T* dst, int ldd, const T* src, int lds, int rows, int cols);
 
   // ---- embedding, norms, activations, rope ----
   void (*embedding_forward)(T* out, const int32_t* ids, const T* wte, int N, int C);
@@ -143,7 +145,7 @@ struct Ops {
   X(attention_paged_forward) X(router_forward) X(router_backward) X(dispatch_plan) X(moe_gather)           \
   X(moe_combine_forward) X(moe_combine_backward) X(moe_scatter_add) X(expert_bias_update)                  \
   X(logprobs_forward) X(logprobs_backward) X(softmax_entropy) X(adamw_update) X(clip_global_norm)          \
-  X(sample_rows)
+  X(sample_rows) X(copy_2d)
 
 template <typename T>
 struct Backend {

@@ -14,8 +14,8 @@ KVCache<T>::KVCache(const ModelConfig& cfg, int slots, int max_len, const Backen
       block_size_(block_size),
       max_blocks_(0),
       num_blocks_(0),
-      k_row_(static_cast<size_t>(cfg.k_dim())),
-      v_row_(static_cast<size_t>(cfg.v_dim())),
+      k_row_(static_cast<size_t>(cfg.cache_k_dim())),
+      v_row_(static_cast<size_t>(cfg.cache_v_dim())),
       k_(backend.mem),
       v_(backend.mem),
       table_dev_(backend.mem) {

@@ -6,10 +6,13 @@
 // slot while the others keep decoding; a GPU decode kernel reads the same table.
 //
 // Per layer, the key pool is (blocks, block_size, K) and the value pool (blocks, block_size, V),
-// with K = ModelConfig::k_dim() and V = v_dim(): the keys and values attention reads. For
-// Multi-head Latent Attention these are the expanded per-head keys and values (KVH = H), not the
-// compressed latent: simpler and exactly the training path's numbers, at
-// (Dqk + Dv) * H / (kv_lora_rank + qk_rope_head_dim) times the memory of a latent cache.
+// with K = ModelConfig::cache_k_dim() and V = cache_v_dim(): the keys and values attention reads.
+// For GQA these are the KVH heads' keys and values. For Multi-head Latent Attention they are the
+// compressed latent, one head shared by all query heads (DeepSeek-V3's "absorb" decode): keys
+// [ckv_n | rope(k_pe)] (kv_lora_rank + qk_rope_head_dim) and values ckv_n (kv_lora_rank), where
+// ckv_n = kv_a_layernorm(ckv); the query is multiplied by kv_b_proj's key half and the output by
+// its value half instead (model/attention_mla.cpp). For small-moe that is 144 floats per token
+// and layer instead of 320 for expanded per-head keys and values.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -26,8 +29,9 @@ class KVCache {
 
   // `slots` sequences of up to `max_len` tokens each. The pool holds `num_blocks` blocks of
   // `block_size` tokens; 0 means enough for every slot at max_len at once.
-  KVCache(const ModelConfig& cfg, int slots, int max_len, const Backend<T>& backend = cpu_backend<T>(),
-          int block_size = kDefaultBlockSize, int num_blocks = 0);
+  KVCache(const ModelConfig& cfg, int slots, int max_len,
+          const Backend<T>& backend = cpu_backend<T>(), int block_size = kDefaultBlockSize,
+          int num_blocks = 0);
 
   int slots() const { return slots_; }
   int max_len() const { return max_len_; }

@@ -116,7 +116,8 @@ double kv_cache_bytes(const ModelConfig& c, double slots, double max_len) {
   const Dims d = dims(c);
   // Whole blocks of KVCache::kDefaultBlockSize tokens per slot.
   const double block = KVCache<float>::kDefaultBlockSize;
-  return d.L * slots * std::ceil(max_len / block) * block * (d.K + d.Vd) * kFloat;
+  return d.L * slots * std::ceil(max_len / block) * block * (c.cache_k_dim() + c.cache_v_dim()) *
+         kFloat;
 }
 
 double train_activation_bytes_per_token(const ModelConfig& c) {

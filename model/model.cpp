@@ -264,6 +264,11 @@ void Model<T>::layout_scratch(Arena& a, Scratch& s, int N, bool train) {
   }
   s.tmp = a.alloc<T>(n * C);
   if (!train) {
+    if (c.mla()) {
+      s.q_lat = a.alloc<T>(n * H * (Rkv + Dr));
+      s.k_lat = a.alloc<T>(n * (Rkv + Dr));
+      s.att_lat = a.alloc<T>(n * H * Rkv);
+    }
     s.x0 = a.alloc<T>(n * C);
     s.x1 = a.alloc<T>(n * C);
     s.lnf = a.alloc<T>(n * C);
@@ -382,6 +387,10 @@ void Model<T>::attention_forward(int l, LayerActs& la, const int32_t* positions,
   const int H = c.num_attention_heads, KVH = c.attn_kv_heads(), Dqk = c.qk_head_size(),
             Dv = c.v_head_size();
   Scratch& s = lane ? lane->scratch : *scratch_;
+  if (lane && c.mla()) {  // the latent cache: its own path (attention_mla.cpp)
+    mla_attention_cached(l, la, *lane, positions, N);
+    return;
+  }
   if (c.mla()) {
     mla_project(l, la, s, positions, N);
   } else {
@@ -395,7 +404,8 @@ void Model<T>::attention_forward(int l, LayerActs& la, const int32_t* positions,
   // Write this step's keys and values into the cache, then attend over each slot's prefix.
   KVCache<T>& cache = *lane->cache;
   op_.kv_cache_write(cache.k_pool(l), cache.v_pool(l), la.k, la.v, lane->table, cache.max_blocks(),
-                     cache.block_size(), lane->slot, positions, N, c.k_dim(), c.v_dim());
+                     cache.block_size(), lane->slot, positions, N, c.cache_k_dim(),
+                     c.cache_v_dim());
   op_.attention_paged_forward(la.att, la.q, cache.k_pool(l), cache.v_pool(l), lane->table,
                               cache.max_blocks(), cache.block_size(), lane->slot, lane->kv_len, N,
                               H, KVH, Dqk, Dv, scale);

@@ -131,7 +131,9 @@ class Model {
   // (attention_gqa.cpp) or Multi-head Latent Attention (attention_mla.cpp); and back, from
   // scratch dq, dk, dv to parameter gradients and dln1.
   void gqa_project(int l, LayerActs& la, Scratch& s, const int32_t* positions, int N);
+  void mla_latent(int l, LayerActs& la, Scratch& s, const int32_t* positions, int N);
   void mla_project(int l, LayerActs& la, Scratch& s, const int32_t* positions, int N);
+  void mla_attention_cached(int l, LayerActs& la, InferLane& lane, const int32_t* positions, int N);
   void gqa_project_backward(int l, LayerActs& la, T* dln1, int N);
   void mla_project_backward(int l, LayerActs& la, T* dln1, int N);
   void ffn_forward(int l, LayerActs& la, T* out, int N, bool train);

@@ -39,7 +39,10 @@ struct Model<T>::Scratch {
   T* qkv = nullptr;  // (N, A) the fused input projection: A = Q + 2K (GQA) or QA + Rkv + Dr (MLA)
   T* kvb = nullptr;  // MLA: (N, H*(Dn + Dv)) kv_b_proj output
   T* kpe = nullptr;  // MLA: (N, Dr) the shared rope key
-  T* tmp = nullptr;  // (N, C)
+  // MLA with a KV cache (inference): the absorbed query (N, H, Rkv + Dr), the latent key
+  // [ckv_n | kpe] (N, Rkv + Dr) and the attention output in latent space (N, H, Rkv).
+  T *q_lat = nullptr, *k_lat = nullptr, *att_lat = nullptr;
+  T* tmp = nullptr;                                                                   // (N, C)
   T *x0 = nullptr, *x1 = nullptr, *lnf = nullptr, *rstdf = nullptr, *rows = nullptr;  // inference
   T *dx = nullptr, *dln = nullptr, *datt = nullptr;  // (N, C), (N, C), (N, O)
   T *dq = nullptr, *dk = nullptr, *dv = nullptr, *dq_in = nullptr, *dk_in = nullptr,

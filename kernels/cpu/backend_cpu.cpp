@@ -57,6 +57,7 @@ Backend<T> make_cpu_backend() {
   o.split3 = cpu::split3<T>;
   o.concat3 = cpu::concat3<T>;
   o.gather_rows = cpu::gather_rows<T>;
+  o.copy_2d = cpu::copy_2d<T>;
   o.embedding_forward = cpu::embedding_forward<T>;
   o.embedding_backward = cpu::embedding_backward<T>;
   o.rmsnorm_forward = cpu::rmsnorm_forward<T>;

@@ -45,12 +45,21 @@ void gather_rows(T* dst, const T* src, const int32_t* rows, int R, int C) {
   }
 }
 
-#define R1_INSTANTIATE(T)                                                            \
-  template void add_inplace<T>(T*, const T*, size_t);                                \
-  template void scale_inplace<T>(T*, size_t, T);                                     \
-  template void split3<T>(T*, int, T*, int, T*, int, const T*, int);                 \
-  template void concat3<T>(T*, const T*, int, const T*, int, const T*, int, int);    \
-  template void gather_rows<T>(T*, const T*, const int32_t*, int, int);
+template <typename T>
+void copy_2d(T* dst, int ldd, const T* src, int lds, int rows, int cols) {
+  for (int r = 0; r < rows; ++r) {
+    std::memcpy(dst + static_cast<size_t>(r) * ldd, src + static_cast<size_t>(r) * lds,
+                sizeof(T) * cols);
+  }
+}
+
+#define R1_INSTANTIATE(T)                                                         \
+  template void add_inplace<T>(T*, const T*, size_t);                             \
+  template void scale_inplace<T>(T*, size_t, T);                                  \
+  template void split3<T>(T*, int, T*, int, T*, int, const T*, int);              \
+  template void concat3<T>(T*, const T*, int, const T*, int, const T*, int, int); \
+  template void gather_rows<T>(T*, const T*, const int32_t*, int, int);           \
+  template void copy_2d<T>(T*, int, const T*, int, int, int);
 R1_INSTANTIATE(float)
 R1_INSTANTIATE(double)
 #undef R1_INSTANTIATE

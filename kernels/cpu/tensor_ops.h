@@ -27,4 +27,9 @@ void concat3(T* dst, const T* a, int wa, const T* b, int wb, const T* c, int wc,
 template <typename T>
 void gather_rows(T* dst, const T* src, const int32_t* rows, int R, int C);
 
+// dst (rows, cols) at leading dimension ldd = src (rows, cols) at leading dimension lds: a
+// column block of one matrix into a column block of another (MLA's absorbed decode query).
+template <typename T>
+void copy_2d(T* dst, int ldd, const T* src, int lds, int rows, int cols);
+
 }  // namespace r1::cpu

@@ -23,6 +23,7 @@ void scale_inplace(float* x, size_t n, float s);
 void split3(float* a, int wa, float* b, int wb, float* c, int wc, const float* src, int N);
 void concat3(float* dst, const float* a, int wa, const float* b, int wb, const float* c, int wc, int N);
 void gather_rows(float* dst, const float* src, const int32_t* rows, int R, int C);
+void copy_2d(float* dst, int ldd, const float* src, int lds, int rows, int cols);
 void embedding_forward(float* out, const int32_t* ids, const float* wte, int N, int C);
 void embedding_backward(float* dwte, const float* dout, const int32_t* ids, int N, int C);
 void rope_forward(float* x, const int32_t* pos, int N, int H, int D, const float* cos, const float* sin, int max_pos,

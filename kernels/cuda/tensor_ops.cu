@@ -44,6 +44,13 @@ __global__ void gather_rows_kernel(float* dst, const float* src, const int32_t* 
   dst[i] = src[static_cast<size_t>(rows[r]) * C + c];
 }
 
+__global__ void copy_2d_kernel(float* dst, int ldd, const float* src, int lds, int rows, int cols) {
+  const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  if (i >= static_cast<size_t>(rows) * cols) return;
+  const size_t r = i / cols, c = i % cols;
+  dst[r * ldd + c] = src[r * lds + c];
+}
+
 __global__ void embedding_backward_kernel(float* dwte, const float* dout, const int32_t* ids, int N, int C) {
   const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
   if (i >= static_cast<size_t>(N) * C) return;
@@ -140,6 +147,10 @@ void concat3(float* dst, const float* a, int wa, const float* b, int wb, const f
 
 void gather_rows(float* dst, const float* src, const int32_t* rows, int R, int C) {
   launch(static_cast<size_t>(R) * C, "gather_rows", gather_rows_kernel, dst, src, rows, R, C);
+}
+
+void copy_2d(float* dst, int ldd, const float* src, int lds, int rows, int cols) {
+  launch(static_cast<size_t>(rows) * cols, "copy_2d", copy_2d_kernel, dst, ldd, src, lds, rows, cols);
 }
 
 void embedding_forward(float* out, const int32_t* ids, const float* wte, int N, int C) {

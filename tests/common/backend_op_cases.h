@@ -220,6 +220,17 @@ inline std::vector<Case> all_cases() {
   add("gather_rows", "R6 of 10 C12", 0).in("src", randn(10 * 12, 20)).in_int("rows", {9, 0, 3, 3, 7, 1}).out("dst", 6 * 12).call =
       [](const Backend<float>& b, const Ptrs& p) { b.ops.gather_rows(p.f("dst"), p.f("src"), p.i("rows"), 6, 12); };
 
+  {
+    // A 7-column block, at column 5 of dst and column 2 of src.
+    const int rows = 21, cols = 7, ldd = 12, lds = 9;
+    add("copy_2d", "21x7 ld12<-ld9", 0)
+        .inout("dst", randn(rows * ldd, 21))
+        .in("src", randn(rows * lds, 22))
+        .call = [=](const Backend<float>& b, const Ptrs& p) {
+      b.ops.copy_2d(p.f("dst") + 5, ldd, p.f("src") + 2, lds, rows, cols);
+    };
+  }
+
   // ---- embedding, norms, activations, rope ----
   {
     const int N = 40, C = 24, V = 30;

@@ -86,7 +86,8 @@ void check_decode_equals_full_forward(const ModelConfig& cfg, const std::string&
 
 }  // namespace
 
-// tiny-moe caches Multi-head Latent Attention's expanded per-head keys and values.
+// tiny-moe caches Multi-head Latent Attention's latent (kv_b_proj absorbed into the query and the
+// output); the full forward expands it into per-head keys and values: the two agree.
 TEST(KVCache, DecodeEqualsFullForwardAtEveryPosition) {
   check_decode_equals_full_forward(test::tiny_config(), "tiny-moe (MLA)");
   ModelConfig lora = test::tiny_config();
