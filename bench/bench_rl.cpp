@@ -34,7 +34,8 @@ double reference_generation_tps(const RunConfig& cfg) {
       reqs.push_back({prompt, cfg.rollout.max_new_tokens, 7, static_cast<uint64_t>(t * 1000 + i)});
     }
   }
-  const GenerationOptions opt(cfg.rollout.sampling, cfg.rollout.stop, *tok);
+  GenerationOptions opt(cfg.rollout.sampling, cfg.rollout.stop, *tok);
+  opt.prefill_chunk = cfg.rollout.prefill_chunk;  // as the rollout workers run
   GenerationEngine gen(*model, cfg.rollout.slots, std::min(model->config().max_position_embeddings, 4096));
   gen.generate(reqs, opt);  // warm up
   auto t0 = std::chrono::steady_clock::now();

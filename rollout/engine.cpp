@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <limits>
+#include <utility>
 
 #include "core/error.h"
 
@@ -19,7 +21,8 @@ struct Active {
   size_t request;
   int slot;
   Rng rng;
-  std::vector<int32_t> pending;  // tokens to feed in the next forward call
+  std::vector<int32_t> pending;  // tokens to feed: the prompt, then one sampled token per step
+  size_t fed = 0;                // of pending, already in the cache
   std::string tail;              // recent decoded text, for stop strings
 };
 
@@ -44,6 +47,8 @@ std::vector<GenerationResult> GenerationEngine::generate(
     const std::vector<GenerationRequest>& requests, const GenerationOptions& opt,
     const std::function<void(size_t)>& on_done) {
   opt.sampling.validate("sampling");
+  if (opt.prefill_chunk < 0)
+    fail("generate: prefill_chunk must be >= 0 (0 = whole prompts), got ", opt.prefill_chunk);
   if (!opt.stop_strings.empty() && !opt.tokenizer) fail("generate: stop strings need a tokenizer");
   size_t longest_stop = 0;
   for (const auto& s : opt.stop_strings) longest_stop = std::max(longest_stop, s.size());
@@ -62,6 +67,8 @@ std::vector<GenerationResult> GenerationEngine::generate(
   for (size_t i = 0; i < requests.size(); ++i) waiting.push_back(i);
   std::vector<Active> active;
   std::vector<Model<float>::CachedSeq> entries;
+  std::vector<size_t> order;  // active indices in entry order: those sampled this step first
+  std::vector<char> sampled;
   std::vector<int32_t> chosen;
   std::vector<float> chosen_lp;
   std::vector<Rng*> rngs;
@@ -80,32 +87,68 @@ std::vector<GenerationResult> GenerationEngine::generate(
       waiting.pop_front();
       int slot = cache_.acquire();
       active.push_back(
-          {i, slot, Rng(requests[i].seed, requests[i].stream), requests[i].prompt, ""});
+          {i, slot, Rng(requests[i].seed, requests[i].stream), requests[i].prompt, 0, ""});
       stats_.prompt_tokens += static_cast<long>(requests[i].prompt.size());
     }
+    // This step's entries: every decode step, and prompt chunks within the budget. Entries whose
+    // pending tokens all go in now come first: their last rows' logits are sampled.
     entries.clear();
-    for (auto& a : active)
-      entries.push_back({a.slot, a.pending.data(), static_cast<int>(a.pending.size())});
+    order.clear();
+    sampled.assign(active.size(), 0);
+    long budget = opt.prefill_chunk > 0 ? opt.prefill_chunk : std::numeric_limits<long>::max();
+    std::vector<std::pair<size_t, int>> partial;  // (active index, tokens fed this step)
+    long call_tokens = 0;
+    for (size_t e = 0; e < active.size(); ++e) {
+      Active& a = active[e];
+      const long left = static_cast<long>(a.pending.size() - a.fed);
+      long take = left;
+      if (left > 1) {  // a prompt (decode steps feed one token and always go)
+        take = std::min(left, budget);
+        budget -= take;
+        if (take == 0) continue;
+      }
+      call_tokens += take;
+      if (take == left) {
+        order.push_back(e);
+        sampled[e] = 1;
+        entries.push_back({a.slot, a.pending.data() + a.fed, static_cast<int>(take)});
+      } else {
+        partial.push_back({e, static_cast<int>(take)});
+      }
+    }
+    const int R = static_cast<int>(order.size());
+    for (const auto& [e, take] : partial) {
+      order.push_back(e);
+      entries.push_back({active[e].slot, active[e].pending.data() + active[e].fed, take});
+    }
     const size_t need = entries.size() * static_cast<size_t>(V);
     if (logits_.size() < need) logits_.resize(need);
     model_.forward_cached(cache_, entries, logits_.data());
     stats_.forward_calls++;
+    stats_.max_call_tokens = std::max(stats_.max_call_tokens, call_tokens);
+    for (size_t i = 0; i < order.size(); ++i)
+      active[order[i]].fed += static_cast<size_t>(entries[i].n);
     // Sampling runs where the logits are; only the chosen tokens and their log-probs come back.
-    const int R = static_cast<int>(active.size());
     chosen.resize(R);
     chosen_lp.resize(R);
     rngs.resize(R);
-    for (int e = 0; e < R; ++e) rngs[e] = &active[e].rng;
+    for (int r = 0; r < R; ++r) rngs[r] = &active[order[r]].rng;
     model_.backend().ops.sample_rows(chosen.data(), chosen_lp.data(), logits_.data(), R, V,
                                      opt.sampling, rngs.data());
-    // Sample one token per active sequence; retire the finished ones.
+    // One token for each sampled sequence; retire the finished ones. The others keep their place.
+    std::vector<int> row_of(active.size(), -1);
+    for (int r = 0; r < R; ++r) row_of[order[r]] = r;
     std::vector<Active> still;
     for (size_t e = 0; e < active.size(); ++e) {
       Active& a = active[e];
+      if (!sampled[e]) {
+        still.push_back(std::move(a));
+        continue;
+      }
       const GenerationRequest& req = requests[a.request];
       GenerationResult& res = results[a.request];
-      const float lp = chosen_lp[e];
-      const int32_t tok = chosen[e];
+      const float lp = chosen_lp[row_of[e]];
+      const int32_t tok = chosen[row_of[e]];
       res.tokens.push_back(tok);
       res.logprobs.push_back(lp);
       stats_.generated_tokens++;
@@ -127,6 +170,7 @@ std::vector<GenerationResult> GenerationEngine::generate(
         if (on_done) on_done(a.request);
       } else {
         a.pending.assign(1, tok);
+        a.fed = 0;
         still.push_back(std::move(a));
       }
     }

@@ -1,7 +1,9 @@
 // Batched generation on the paged KV cache with continuous batching: a fixed number of cache slots
 // decode together; when a sequence finishes, its slot is released and refilled with the next
 // waiting request at once (its prefill rides in the same forward call as the others' decode
-// steps), so the batch stays full while lengths vary.
+// steps), so the batch stays full while lengths vary. Prefill is chunked: one forward call takes
+// at most `prefill_chunk` prompt tokens beside the decode steps, so a long prompt arriving does
+// not stall the sequences already decoding; a prompt is sampled from once its last chunk is in.
 //
 // Each request samples from its own RNG stream (seed, stream), so its output does not depend
 // on which other requests share the batch or on the number of slots.
@@ -47,10 +49,15 @@ struct GenerationOptions {
   // When set (e.g. by a stop request), generation ends after the current forward call; the
   // unfinished results have finish_reason "cancelled".
   const std::atomic<bool>* cancel = nullptr;
+  // Prompt tokens per forward call, over all prompts being prefilled (decode steps are not
+  // counted); 0 = whole prompts at once. A call's cost grows with its tokens, and every running
+  // sequence waits for the call: this bounds the wait a refill adds to their next token.
+  int prefill_chunk = 256;
 };
 
 struct GenerationStats {
   long prompt_tokens = 0, generated_tokens = 0, forward_calls = 0;
+  long max_call_tokens = 0;  // the most tokens (prompt chunks + decode steps) in one forward call
   double seconds = 0;
 };
 

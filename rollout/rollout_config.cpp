@@ -41,6 +41,10 @@ const ConfigFields<RolloutConfig>& RolloutConfig::fields() {
                    }))
           .add("slots", &C::slots, "sequences decoded together per worker (KV-cache slots)",
                at_least<int>(1, "must be >= 1"))
+          .add("prefill_chunk", &C::prefill_chunk,
+               "prompt tokens per forward call, beside the running sequences' decode steps (a "
+               "refill then delays their next token by at most this much work); 0: whole prompts",
+               at_least<int>(0, "must be >= 0"))
           .add("device", &C::device,
                "where workers generate: cpu, cuda, cuda:N (\"\": model.device)", nullptr,
                unless_empty())

@@ -126,6 +126,7 @@ void RolloutWorker::run_batch(std::vector<TaskAssignment>& batch, const std::ato
     }
   }
   GenerationOptions opt(cfg_.sampling, cfg_.stop, *tok_);
+  opt.prefill_chunk = cfg_.prefill_chunk;
   opt.cancel = &stop;
   const double t0 = steady_seconds();
   auto results = gen_->generate(reqs, opt);

@@ -4,6 +4,8 @@
 // they differ only by rounding, ~1e-6).
 #include <gtest/gtest.h>
 
+#include <omp.h>
+
 #include <cmath>
 
 #include "model/model.h"
@@ -96,6 +98,60 @@ TEST(KVCache, DecodeEqualsFullForwardAtEveryPosition) {
   lora.v_head_dim = 6;
   check_decode_equals_full_forward(lora, "MLA with q_lora_rank, v_head_dim 6");
   check_decode_equals_full_forward(test::tiny_gqa_config(), "GQA with q/k-norm");
+}
+
+// Lanes (Model::forward_cached on the CPU): with several OpenMP threads, a step's entries are
+// split into contiguous shares that run the whole model side by side. ctest runs every test on
+// one thread, so this test asks for three itself: 13 sequences of mixed prompt lengths (prefill
+// with all logits, then decode steps where some sequences sit out) give the same logits, within
+// rounding, as on one thread.
+TEST(KVCache, LanesGiveTheLogitsOfOneThread) {
+  for (const ModelConfig& cfg : {test::tiny_config(), test::tiny_gqa_config()}) {
+    Model<float> m(cfg);
+    m.init_weights(7);
+    const int S = 13, V = cfg.vocab_size;
+    auto run = [&](int threads) {
+      const int before = omp_get_max_threads();
+      omp_set_num_threads(threads);
+      KVCache<float> cache(cfg, S, 48);
+      std::vector<int> slot(S);
+      std::vector<std::vector<int32_t>> toks(S);
+      for (int s = 0; s < S; ++s) {
+        slot[s] = cache.acquire();
+        for (int i = 0; i < 1 + (s * 5) % 11; ++i) toks[s].push_back((s * 31 + i * 7) % V);
+      }
+      std::vector<float> all;
+      std::vector<Model<float>::CachedSeq> entries;
+      int n = 0;
+      for (int s = 0; s < S; ++s) {
+        entries.push_back({slot[s], toks[s].data(), static_cast<int>(toks[s].size())});
+        n += static_cast<int>(toks[s].size());
+      }
+      std::vector<float> out(static_cast<size_t>(n) * V);
+      m.forward_cached(cache, entries, out.data(), true);
+      all.insert(all.end(), out.begin(), out.end());
+      for (int step = 0; step < 6; ++step) {
+        entries.clear();
+        std::vector<int32_t> next(S);
+        for (int s = 0; s < S; ++s) {
+          if ((s + step) % 4 == 3) continue;  // sits out this step
+          next[s] = (s * 13 + step * 17) % V;
+          entries.push_back({slot[s], &next[s], 1});
+        }
+        std::vector<float> o(entries.size() * V);
+        m.forward_cached(cache, entries, o.data());
+        all.insert(all.end(), o.begin(), o.end());
+      }
+      omp_set_num_threads(before);
+      return all;
+    };
+    const std::vector<float> one = run(1), three = run(3);
+    ASSERT_EQ(one.size(), three.size());
+    double worst = 0;
+    for (size_t i = 0; i < one.size(); ++i)
+      worst = std::max(worst, double(std::fabs(one[i] - three[i])));
+    EXPECT_LT(worst, 1e-5) << cfg.model_type;
+  }
 }
 
 TEST(KVCache, SlotsCanBeFreedAndRefilled) {

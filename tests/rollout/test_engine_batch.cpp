@@ -13,12 +13,16 @@ using namespace r1;
 namespace {
 
 std::vector<GenerationResult> run(Model<float>& model, int slots,
-                                  const std::vector<GenerationRequest>& reqs) {
+                                  const std::vector<GenerationRequest>& reqs,
+                                  int prefill_chunk = 256, GenerationStats* stats = nullptr) {
   GenerationEngine gen(model, slots, 96);
   GenerationOptions opt;
   opt.sampling.temperature = 1.0;
   opt.sampling.top_k = 40;
-  return gen.generate(reqs, opt);
+  opt.prefill_chunk = prefill_chunk;
+  auto out = gen.generate(reqs, opt);
+  if (stats) *stats = gen.stats();
+  return out;
 }
 
 }  // namespace
@@ -52,4 +56,46 @@ TEST(GeneratorBatch, ARequestsTokensDoNotDependOnItsNeighboursOrTheSlots) {
   GenerationRequest other = a;
   other.stream = 17;
   EXPECT_NE(run(model, 1, {other})[0].tokens, alone[0].tokens);
+}
+
+// Chunked prefill: with at most 4 prompt tokens per forward call, a 30-token prompt goes in over
+// 8 calls while the other sequences keep decoding, and every request samples the same tokens as
+// with whole prompts (its logits differ only by rounding: the later chunks read the earlier ones
+// from the cache).
+TEST(GeneratorBatch, ChunkedPrefillSamplesTheSameTokensAndBoundsEachCall) {
+  ModelConfig c = ModelConfig::load(std::string(R1_SOURCE_DIR) + "/configs/models/tiny-moe.json");
+  Model<float> model(c);
+  model.init_weights(3);
+  std::vector<int32_t> long_prompt;
+  for (int i = 0; i < 30; ++i) long_prompt.push_back(1 + (i * 7) % 50);
+  const std::vector<GenerationRequest> reqs = {
+      {{7, 8}, 20, 9, 1}, {long_prompt, 10, 9, 2}, {{11, 12, 13}, 6, 9, 3}, {long_prompt, 8, 9, 4}};
+  GenerationStats whole_stats, chunked_stats;
+  const auto whole = run(model, 2, reqs, 0, &whole_stats);
+  const auto chunked = run(model, 2, reqs, 4, &chunked_stats);
+  ASSERT_EQ(whole.size(), reqs.size());
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    SCOPED_TRACE("request " + std::to_string(i));
+    EXPECT_EQ(chunked[i].tokens, whole[i].tokens);
+    EXPECT_EQ(chunked[i].finish_reason, whole[i].finish_reason);
+    ASSERT_EQ(chunked[i].logprobs.size(), whole[i].logprobs.size());
+    for (size_t t = 0; t < whole[i].logprobs.size(); ++t)
+      EXPECT_NEAR(chunked[i].logprobs[t], whole[i].logprobs[t], 1e-4);
+  }
+  EXPECT_GE(whole_stats.max_call_tokens, 30);       // a whole prompt in one call
+  EXPECT_LE(chunked_stats.max_call_tokens, 4 + 2);  // 4 prompt tokens beside up to 2 decode steps
+  EXPECT_GT(chunked_stats.forward_calls, whole_stats.forward_calls);
+  EXPECT_EQ(chunked_stats.generated_tokens, whole_stats.generated_tokens);
+}
+
+TEST(GeneratorBatch, ANegativePrefillChunkIsAClearError) {
+  ModelConfig c = ModelConfig::load(std::string(R1_SOURCE_DIR) + "/configs/models/tiny-moe.json");
+  Model<float> model(c);
+  model.init_weights(3);
+  try {
+    run(model, 1, {{{1, 2}, 3, 9, 0}}, -1);
+    FAIL() << "a negative prefill_chunk was accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("prefill_chunk"), std::string::npos) << e.what();
+  }
 }
