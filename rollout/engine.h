@@ -52,7 +52,7 @@ struct GenerationOptions {
   // Prompt tokens per forward call, over all prompts being prefilled (decode steps are not
   // counted); 0 = whole prompts at once. A call's cost grows with its tokens, and every running
   // sequence waits for the call: this bounds the wait a refill adds to their next token.
-  int prefill_chunk = 256;
+  int prefill_chunk = 1024;
 };
 
 struct GenerationStats {

@@ -16,7 +16,7 @@ struct RolloutConfig : FieldListed<RolloutConfig> {
   std::vector<std::string> stop = {
       "</answer>"};            // stop strings (the end-of-text token always stops)
   int slots = 64;              // sequences decoded together per worker (KV-cache slots)
-  int prefill_chunk = 256;     // prompt tokens per forward call beside decode steps; 0: whole
+  int prefill_chunk = 1024;    // prompt tokens per forward call beside decode steps; 0: whole
   std::string device;          // where workers generate: cpu, cuda, cuda:N ("": model.device)
   int workers = 1;             // embedded runs: rollout worker threads
   int threads = 0;             // OpenMP threads per worker; 0 = all cores

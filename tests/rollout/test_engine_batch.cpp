@@ -14,7 +14,7 @@ namespace {
 
 std::vector<GenerationResult> run(Model<float>& model, int slots,
                                   const std::vector<GenerationRequest>& reqs,
-                                  int prefill_chunk = 256, GenerationStats* stats = nullptr) {
+                                  int prefill_chunk = 1024, GenerationStats* stats = nullptr) {
   GenerationEngine gen(model, slots, 96);
   GenerationOptions opt;
   opt.sampling.temperature = 1.0;
