@@ -175,11 +175,13 @@ MemoryPart model_weights_part(const ModelConfig& c, double copies, const std::st
 MemoryPart kv_cache_part(const ModelConfig& c, double caches, double slots, double max_len,
                          const std::string& what, std::vector<SizeField> fields) {
   std::vector<SizeField> all = std::move(fields);
+  // The fields the cache's size depends on (ModelConfig::cache_k_dim, cache_v_dim): MLA caches
+  // its latent, so its heads and head sizes do not count.
   for (auto& f : model_size_fields(c)) {
-    if (f.name == "num_hidden_layers" || f.name == "num_attention_heads" ||
-        f.name == "num_key_value_heads" || f.name.find("head_dim") != std::string::npos) {
-      all.push_back(std::move(f));
-    }
+    const bool counts = f.name == "num_hidden_layers" ||
+                        (c.mla() ? f.name == "kv_lora_rank" || f.name == "qk_rope_head_dim"
+                                 : f.name == "num_key_value_heads" || f.name == "head_dim");
+    if (counts) all.push_back(std::move(f));
   }
   return {what, caches * kv_cache_bytes(c, slots, max_len), std::move(all)};
 }

@@ -635,9 +635,13 @@ void Model<T>::forward_cached(KVCache<T>& cache, const std::vector<CachedSeq>& e
   const ModelConfig& c = cfg_;
   const int V = c.vocab_size;
   int N = 0;
+  std::vector<char> seen(cache.slots(), 0);
   for (const auto& e : entries) {
     if (e.slot < 0 || e.slot >= cache.slots() || !cache.in_use(e.slot))
       fail("forward_cached: slot ", e.slot, " is not in use");
+    // Two entries of one slot would both write its next cache rows (from two lanes at once).
+    if (seen[e.slot]++)
+      fail("forward_cached: slot ", e.slot, " appears in two entries of one call");
     if (e.n <= 0) fail("forward_cached: entry for slot ", e.slot, " has no tokens");
     if (cache.length(e.slot) + e.n > cache.max_len()) {
       fail("forward_cached: slot ", e.slot, " would hold ", cache.length(e.slot) + e.n,
@@ -665,12 +669,16 @@ void Model<T>::forward_cached(KVCache<T>& cache, const std::vector<CachedSeq>& e
   // Lanes: on the host, a decode step's rows are many small problems, and splitting every op
   // across threads costs a fork and a barrier per op (about a hundred per step). Instead each
   // thread runs whole entries through the whole model, its ops single-threaded (OpenMP does not
-  // nest; OpenBLAS runs serially inside a parallel region). A row's result does not depend on
-  // its lane. Few rows, or a device backend, keep one lane with parallel ops.
+  // nest; OpenBLAS runs serially inside a parallel region). A row's result depends on its lane
+  // only by rounding (a lane's row count changes the GEMM and expert shapes). Lanes are taken
+  // only when every thread gets one: fewer entries than threads, fewer than kMinRowsPerLane rows
+  // per thread, or a device backend keep one lane whose ops use all threads (with 16 cores and
+  // two long prompts, two single-threaded lanes would leave 14 idle).
   const int E = static_cast<int>(entries.size());
+  const int threads = omp_get_max_threads();
   int L = 1;
-  if (be_.host_threads) L = std::min({omp_get_max_threads(), E, N / kMinRowsPerLane});
-  L = std::max(L, 1);
+  if (be_.host_threads && threads > 1 && E >= threads && N / kMinRowsPerLane >= threads)
+    L = threads;
   while (static_cast<int>(lanes_.size()) < L) {
     lanes_.push_back(std::make_unique<InferLane>());
     lanes_.back()->arena.use_allocator(be_.mem.alloc, be_.mem.free);

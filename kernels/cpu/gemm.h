@@ -9,6 +9,10 @@ template <typename T>
 void gemm(bool trans_a, bool trans_b, int M, int N, int K, T alpha, const T* A, int lda, const T* B,
           int ldb, T beta, T* C, int ldc);
 
+// y (M) = A (M, K) x (K), A row-major with row stride lda.
+template <typename T>
+void gemv(int M, int K, const T* A, int lda, const T* x, T* y);
+
 // OpenBLAS's own thread count (it uses OpenMP in our build). Returns the previous value.
 int set_blas_threads(int n);
 

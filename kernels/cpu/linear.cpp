@@ -9,7 +9,13 @@ namespace r1::cpu {
 template <typename T>
 void linear_forward(T* out, const T* inp, const T* W, const T* bias, int N, int C, int OC) {
   if (N == 0) return;
-  gemm<T>(false, true, N, OC, C, T(1), inp, C, W, C, T(0), out, OC);
+  if (N == 1) {
+    // One row (decode at batch 1, an expert with one token): a matrix-vector product. sgemm
+    // would copy (pack) all of W for a single row, which cost more than the arithmetic.
+    gemv<T>(OC, C, W, C, inp, out);
+  } else {
+    gemm<T>(false, true, N, OC, C, T(1), inp, C, W, C, T(0), out, OC);
+  }
   if (bias) {
 #pragma omp parallel for if (N * OC > 32768)
     for (int n = 0; n < N; ++n) {
