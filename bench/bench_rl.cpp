@@ -75,7 +75,7 @@ int bench_rl(int argc, char** argv) {
   if (steps.size() < 2) fail("the run stopped after ", steps.size(), " steps");
 
   double step_s = 0, collect_s = 0, train_s = 0, publish_s = 0, gen_s = 0, verify_s = 0, tokens = 0,
-         train_tokens = 0;
+         gen_tokens = 0, train_tokens = 0;
   for (size_t i = 1; i < steps.size(); ++i) {  // step 1 pays for warm-up
     const json& m = steps[i];
     step_s += m["time"]["step"].get<double>();
@@ -84,18 +84,21 @@ int bench_rl(int argc, char** argv) {
     publish_s += m["time"]["publish"].get<double>();
     gen_s += m["time"]["generate_worker"].get<double>();
     verify_s += m["time"]["verify_worker"].get<double>();
-    const double t = m["samples"].get<double>() * m["response_length"].get<double>();
-    tokens += t;
+    // Kept samples: what the step trains on. Generated tokens: every sample that came back,
+    // groups dynamic sampling dropped included, which is what the generate seconds paid for.
+    tokens += m["samples"].get<double>() * m["response_length"].get<double>();
+    gen_tokens += m["sampled"]["tokens"].get<double>();
     train_tokens +=
         m["tokens_per_second"]["train"].get<double>() * m["time"]["train"].get<double>();
   }
   const double n = static_cast<double>(steps.size() - 1);
-  const double gen_tps = tokens / std::max(gen_s, 1e-9);
+  const double gen_tps = gen_tokens / std::max(gen_s, 1e-9);
   ordered_json out = {{"bench", "rl"},
                       {"config", args.str("config")},
                       {"threads", omp_get_max_threads()},
                       {"steps_measured", steps.size() - 1},
                       {"step_seconds", step_s / n},
+                      {"tokens_per_step", {{"generated", gen_tokens / n}, {"trained", tokens / n}}},
                       {"rollout_tokens_per_second", tokens / std::max(step_s, 1e-9)},
                       {"generation_tokens_per_second_in_loop", gen_tps},
                       {"learner_tokens_per_second", train_tokens / std::max(train_s, 1e-9)},

@@ -81,11 +81,14 @@ struct Ops {
 
   // ---- attention ----
   // Causal attention over packed sequences (cu_seqlens (S+1)): out (N, H*Dv), lse (N, H).
-  void (*attention_forward)(T* out, T* lse, const T* q, const T* k, const T* v, const int32_t* cu_seqlens, int S,
-                            int H, int KVH, int Dqk, int Dv, T scale);
-  void (*attention_backward)(T* dq, T* dk, T* dv, const T* dout, const T* out, const T* lse, const T* q,
-                             const T* k, const T* v, const int32_t* cu_seqlens, int S, int H, int KVH, int Dqk,
-                             int Dv, T scale);
+  // prefix_of (S) or null: the sequence whose tokens each sequence also sees first (-1: none).
+  void (*attention_forward)(T* out, T* lse, const T* q, const T* k, const T* v,
+                            const int32_t* cu_seqlens, const int32_t* prefix_of, int S, int H,
+                            int KVH, int Dqk, int Dv, T scale);
+  void (*attention_backward)(T* dq, T* dk, T* dv, const T* dout, const T* out, const T* lse,
+                             const T* q, const T* k, const T* v, const int32_t* cu_seqlens,
+                             const int32_t* prefix_of, int S, int H, int KVH, int Dqk, int Dv,
+                             T scale);
   // Multi-head Latent Attention's per-head keys and values: k (N, H, Dn+Dr) = [kvb nope | kpe],
   // v (N, H, Dv) from kvb (N, H, Dn+Dv) and the shared rope key kpe (N, Dr); and back (dkpe sums
   // over heads).

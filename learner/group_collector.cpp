@@ -111,6 +111,7 @@ std::optional<RolloutGroup> GroupCollector::receive(uint64_t version, int timeou
     return std::nullopt;
   }
   for (const auto& smp : g.samples) {
+    counters_.all_tokens += static_cast<int64_t>(smp.tokens.size());
     if (smp.verifier_error) continue;
     s_.source.record(it->second.task, smp.correct);
     counters_.all_samples++;

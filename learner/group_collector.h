@@ -34,6 +34,10 @@ struct StepCounters {
   // picture of the policy (the "reward"/"accuracy" of a step cover only the groups it trained on).
   int64_t all_samples = 0;
   double all_reward = 0, all_correct = 0;
+  // Tokens of every sample that came back, dropped groups and verifier errors included: the
+  // work that gen_seconds paid for (the step's "samples" x "response_length" covers only the
+  // groups it trained on).
+  int64_t all_tokens = 0;
   bool gave_up = false;  // sampling ended with fewer usable groups than batch_groups
 };
 

@@ -1,19 +1,47 @@
 #include "learner/grpo_update.h"
 
 #include <algorithm>
+#include <map>
 
 #include "learner/update_step.h"
 
 namespace r1 {
 
-GrpoMinibatch pack_grpo_minibatch(const std::vector<TrainSequence>& seqs) {
+GrpoMinibatch pack_grpo_minibatch(const std::vector<TrainSequence>& seqs, bool share_prompts) {
   GrpoMinibatch mb;
-  for (const TrainSequence& q : seqs) {
-    std::vector<int32_t> full = *q.prompt;
-    full.insert(full.end(), q.completion->begin(), q.completion->end());
-    mb.batch.add(full);
-    mb.sequences.push_back(completion_span(mb.batch, mb.batch.num_seqs() - 1,
-                                           static_cast<int>(q.prompt->size()), q.advantage));
+  mb.sequences.resize(seqs.size());
+  // The members of each prompt, in order of first appearance (one member each when not sharing).
+  std::vector<std::vector<size_t>> families;
+  std::map<const std::vector<int32_t>*, size_t> family_of;
+  for (size_t k = 0; k < seqs.size(); ++k) {
+    if (!share_prompts) {
+      families.push_back({k});
+      continue;
+    }
+    auto [it, fresh] = family_of.try_emplace(seqs[k].prompt, families.size());
+    if (fresh) families.emplace_back();
+    families[it->second].push_back(k);
+  }
+  for (const auto& members : families) {
+    const std::vector<int32_t>& prompt = *seqs[members[0]].prompt;
+    if (members.size() < 2 || prompt.size() < 2) {
+      for (size_t k : members) {
+        std::vector<int32_t> full = prompt;
+        full.insert(full.end(), seqs[k].completion->begin(), seqs[k].completion->end());
+        mb.batch.add(full);
+        mb.sequences[k] = completion_span(mb.batch, mb.batch.num_seqs() - 1,
+                                          static_cast<int>(prompt.size()), seqs[k].advantage);
+      }
+      continue;
+    }
+    mb.batch.add(std::vector<int32_t>(prompt.begin(), prompt.end() - 1));
+    const int root = mb.batch.num_seqs() - 1;
+    for (size_t k : members) {
+      std::vector<int32_t> tail = {prompt.back()};
+      tail.insert(tail.end(), seqs[k].completion->begin(), seqs[k].completion->end());
+      mb.batch.add_after(root, tail);
+      mb.sequences[k] = completion_span(mb.batch, mb.batch.num_seqs() - 1, 1, seqs[k].advantage);
+    }
   }
   mb.old_logp.assign(static_cast<size_t>(mb.batch.num_tokens()), 0.0f);
   for (size_t k = 0; k < seqs.size(); ++k) {
@@ -46,7 +74,7 @@ GrpoUpdateStats grpo_update(GrpoUpdateContext& c, const std::vector<UsableGroup>
       const size_t lo = order.size() * mb / mbs, hi = order.size() * (mb + 1) / mbs;
       std::vector<TrainSequence> part;
       for (size_t i = lo; i < hi; ++i) part.push_back(seqs[order[i]]);
-      const GrpoMinibatch m = pack_grpo_minibatch(part);
+      const GrpoMinibatch m = pack_grpo_minibatch(part, cfg.share_prompts);
       std::vector<float> ref_logp;
       if (gc.uses_reference()) {
         ref_logp.resize(static_cast<size_t>(m.batch.num_tokens()));

@@ -22,15 +22,21 @@ struct TrainSequence {
   double advantage = 0;
 };
 
-// A minibatch as the loss needs it: each prompt + completion packed in the given order, the
-// span and advantage of each completion, and the sampling policy's log-prob of each token
+// A minibatch as the loss needs it: the packed tokens, the span and advantage of each
+// completion (sequences[k] is seqs[k]'s), and the sampling policy's log-prob of each token
 // (0 outside completions).
+//   share_prompts false: each prompt + completion packed in the given order;
+//   share_prompts true: the completions of one prompt (same prompt vector) follow a single copy
+//     of it, in order of first appearance: the prompt minus its last token as one sequence, then
+//     each completion as [last prompt token, completion...] continuing it (PackedBatch
+//     add_after). The loss and its gradients are the same; the prompt's work is done once.
 struct GrpoMinibatch {
   PackedBatch batch;
   std::vector<GrpoSequence> sequences;
   std::vector<float> old_logp;  // (N)
 };
-GrpoMinibatch pack_grpo_minibatch(const std::vector<TrainSequence>& seqs);
+GrpoMinibatch pack_grpo_minibatch(const std::vector<TrainSequence>& seqs,
+                                  bool share_prompts = false);
 
 struct GrpoUpdateStats {
   GrpoStats last;

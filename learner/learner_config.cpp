@@ -19,6 +19,9 @@ const ConfigFields<LearnerConfig>& LearnerConfig::fields() {
                              "] (passes over each batch in one step)")))
           .add("minibatches", &C::minibatches, "optimizer steps per pass",
                at_least<int>(1, "must be >= 1"))
+          .add("share_prompts", &C::share_prompts,
+               "pack a group's prompt once with its completions after it (same result, the "
+               "prompt's forward and backward run once per group)")
           .add("dynamic_sampling", &C::dynamic_sampling,
                "drop groups whose rewards are all equal, and sample more")
           .add("max_waves", &C::max_waves,

@@ -20,6 +20,7 @@ struct LearnerConfig : FieldListed<LearnerConfig> {
   GrpoConfig grpo;
   int iterations = 1;            // mu: passes over each batch
   int minibatches = 1;           // optimizer steps per pass
+  bool share_prompts = true;     // a group's prompt is computed once for its completions
   bool dynamic_sampling = true;  // drop groups whose rewards are all equal, and sample more
   // A step's sampling gives up after this many waves of tasks (off-policy: once it has accounted
   // for max_waves x batch_groups groups) and trains on the usable groups it has, or, with none,

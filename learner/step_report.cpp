@@ -81,6 +81,7 @@ json step_metrics(const StepFacts& f) {
       {"skipped_steps", f.skipped_steps},
       {"sampled",
        {{"samples", counters.all_samples},
+        {"tokens", counters.all_tokens},
         {"reward",
          counters.all_reward / std::max<double>(1.0, static_cast<double>(counters.all_samples))},
         {"accuracy",

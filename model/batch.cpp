@@ -12,6 +12,28 @@ void PackedBatch::add(const std::vector<int32_t>& seq) {
     positions.push_back(i);
   }
   cu_seqlens.push_back(cu_seqlens.back() + n);
+  prefix_of.push_back(-1);
+}
+
+void PackedBatch::add_after(int prefix, const std::vector<int32_t>& seq) {
+  if (prefix < 0 || prefix >= num_seqs())
+    fail("packed batch: prefix ", prefix, " is not one of the ", num_seqs(), " sequences");
+  if (prefix_of[prefix] >= 0)
+    fail("packed batch: sequence ", prefix, " continues another and cannot be a prefix");
+  const int n = static_cast<int>(seq.size()), start = cu_seqlens[prefix + 1] - cu_seqlens[prefix];
+  for (int i = 0; i < n; ++i) {
+    tokens.push_back(seq[i]);
+    targets.push_back(i + 1 < n ? seq[i + 1] : -1);
+    positions.push_back(start + i);
+  }
+  cu_seqlens.push_back(cu_seqlens.back() + n);
+  prefix_of.push_back(prefix);
+}
+
+bool PackedBatch::has_prefixes() const {
+  for (int32_t p : prefix_of)
+    if (p >= 0) return true;
+  return false;
 }
 
 PackedBatch PackedBatch::from_padded(const int32_t* tok, int B, int T, const int32_t* lengths) {

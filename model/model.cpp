@@ -331,6 +331,7 @@ void Model<T>::plan_train(int N, int S) {
     targets_ = a.alloc<int32_t>(n);
     pos_ = a.alloc<int32_t>(n);
     cu_ = a.alloc<int32_t>(n + 1);
+    prefix_ = a.alloc<int32_t>(n);
   };
   train_arena_.begin_plan();
   layout(train_arena_);
@@ -398,7 +399,8 @@ void Model<T>::attention_forward(int l, LayerActs& la, const int32_t* positions,
   }
   const T scale = attention_scale();
   if (!lane) {
-    op_.attention_forward(la.att, la.lse, la.q, la.k, la.v, cu, S, H, KVH, Dqk, Dv, scale);
+    op_.attention_forward(la.att, la.lse, la.q, la.k, la.v, cu, prefix_of_, S, H, KVH, Dqk, Dv,
+                          scale);
     return;
   }
   // Write this step's keys and values into the cache, then attend over each slot's prefix.
@@ -488,8 +490,21 @@ void Model<T>::forward(const PackedBatch& batch, T* logprobs, double temperature
            c.max_position_embeddings, ")");
     }
   }
+  const bool shared = batch.has_prefixes();
+  if (shared) {
+    if (static_cast<int>(batch.prefix_of.size()) != S)
+      fail("forward: prefix_of has ", batch.prefix_of.size(), " entries for ", S, " sequences");
+    for (int s = 0; s < S; ++s) {
+      const int p = batch.prefix_of[s];
+      if (p < -1 || p >= S || p == s || (p >= 0 && batch.prefix_of[p] >= 0))
+        fail("forward: sequence ", s, " has prefix ", p,
+             " (a prefix is another sequence of the batch, without a prefix itself)");
+    }
+  }
   plan_train(N, S);
   const Memory& mem = be_.mem;
+  if (shared) mem.upload(prefix_, batch.prefix_of.data(), sizeof(int32_t) * S);
+  prefix_of_ = shared ? prefix_ : nullptr;
   mem.upload(tokens_, batch.tokens.data(), sizeof(int32_t) * N);
   mem.upload(targets_, batch.targets.data(), sizeof(int32_t) * N);
   mem.upload(pos_, batch.positions.data(), sizeof(int32_t) * N);
@@ -578,8 +593,9 @@ void Model<T>::attention_backward(int l, LayerActs& la, const T* datt_out, T* dl
   const int C = c.hidden_size, O = c.o_dim(), H = c.num_attention_heads, KVH = c.attn_kv_heads();
   op_.linear_backward(s.datt, G + lp.o_proj, (T*)nullptr, datt_out, la.att, W + lp.o_proj, N, O, C,
                       false);
-  op_.attention_backward(s.dq, s.dk, s.dv, s.datt, la.att, la.lse, la.q, la.k, la.v, cu_, S, H, KVH,
-                         c.qk_head_size(), c.v_head_size(), attention_scale());
+  op_.attention_backward(s.dq, s.dk, s.dv, s.datt, la.att, la.lse, la.q, la.k, la.v, cu_,
+                         prefix_of_, S, H, KVH, c.qk_head_size(), c.v_head_size(),
+                         attention_scale());
   if (c.mla()) {
     mla_project_backward(l, la, dln1, N);
   } else {

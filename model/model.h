@@ -165,6 +165,8 @@ class Model {
   std::vector<int32_t> cu_host_;  // the last forward's cu_seqlens, on the host
   int32_t *cu_ = nullptr, *pos_ = nullptr, *targets_ = nullptr,
           *tokens_ = nullptr;  // (S+1), (N), (N), (N)
+  int32_t* prefix_ = nullptr;  // (S) the batch's prefix_of
+  int32_t* prefix_of_ = nullptr;  // prefix_ when the last forward had shared prefixes, else null
   T* x_final_ = nullptr;       // (N, C)
   T* lnf_ = nullptr;           // (N, C)
   T* rstdf_ = nullptr;         // (N)

@@ -7,19 +7,27 @@
 // Attention (DeepSeek-V3) scores with Dqk = nope + rope dims but mixes values of v_head_dim.
 // Forward saves only the log-sum-exp of each score row; backward recomputes the probabilities
 // from it (as FlashAttention does) instead of storing (L, L) matrices.
+//
+// Shared prefixes (GRPO's G completions of one prompt): prefix_of (S), when not null, names for
+// each sequence s another sequence p = prefix_of[s] whose tokens all of s's tokens see before
+// their own (-1: none). A prefix has no prefix itself. The prompt is then computed once for the
+// whole group instead of once per completion, and its keys and values gather the gradients of
+// every sequence that reads them. Positions (RoPE) are the caller's: s's continue after p's.
 #pragma once
 #include <cstdint>
 
 namespace r1::cpu {
 
 template <typename T>
-void attention_forward(T* out, T* lse, const T* q, const T* k, const T* v, const int32_t* cu_seqlens, int S,
-                       int H, int KVH, int Dqk, int Dv, T scale);
+void attention_forward(T* out, T* lse, const T* q, const T* k, const T* v,
+                       const int32_t* cu_seqlens, const int32_t* prefix_of, int S, int H, int KVH,
+                       int Dqk, int Dv, T scale);
 
 // Writes dq, dk, dv (not accumulated).
 template <typename T>
-void attention_backward(T* dq, T* dk, T* dv, const T* dout, const T* out, const T* lse, const T* q, const T* k,
-                        const T* v, const int32_t* cu_seqlens, int S, int H, int KVH, int Dqk, int Dv, T scale);
+void attention_backward(T* dq, T* dk, T* dv, const T* dout, const T* out, const T* lse, const T* q,
+                        const T* k, const T* v, const int32_t* cu_seqlens, const int32_t* prefix_of,
+                        int S, int H, int KVH, int Dqk, int Dv, T scale);
 
 // Paged KV cache (the layout a GPU decode kernel reads). Keys of every sequence live in one
 // pool of fixed-size blocks, k_pool (blocks, block_size, K) with K = KVH * Dqk, values likewise

@@ -14,24 +14,35 @@ namespace {
 constexpr int kChunk = 256;
 constexpr int kThreads = 128;
 
-// Packed sequences: token n attends to its sequence's tokens up to itself.
+// Packed sequences: token n attends to its sequence's tokens up to itself, after all the tokens
+// of the sequence's shared prefix when prefix_of names one (key j < Lp is prefix row j).
 struct PackedKeys {
   const float *k, *v;
-  const int32_t* cu;
+  const int32_t *cu, *prefix_of;
   int S;
   size_t ks, vs;  // row strides: KVH * Dqk, KVH * Dv
-  __device__ int start(int n) const {
+  __device__ int seq(int n) const {
     int lo = 0, hi = S - 1;  // the sequence s with cu[s] <= n < cu[s+1]
     while (lo < hi) {
       const int mid = (lo + hi + 1) / 2;
       if (cu[mid] <= n) lo = mid;
       else hi = mid - 1;
     }
-    return cu[lo];
+    return lo;
   }
-  __device__ int length(int n) const { return n - start(n) + 1; }
-  __device__ const float* key(int n, int j) const { return k + static_cast<size_t>(start(n) + j) * ks; }
-  __device__ const float* val(int n, int j) const { return v + static_cast<size_t>(start(n) + j) * vs; }
+  __device__ int parent(int n) const { return prefix_of ? prefix_of[seq(n)] : -1; }
+  __device__ int prefix_len(int n) const {
+    const int p = parent(n);
+    return p < 0 ? 0 : cu[p + 1] - cu[p];
+  }
+  __device__ int length(int n) const { return prefix_len(n) + n - cu[seq(n)] + 1; }
+  // The packed row of key j of token n.
+  __device__ size_t row(int n, int j) const {
+    const int p = parent(n), lp = p < 0 ? 0 : cu[p + 1] - cu[p];
+    return j < lp ? static_cast<size_t>(cu[p] + j) : static_cast<size_t>(cu[seq(n)] + j - lp);
+  }
+  __device__ const float* key(int n, int j) const { return k + row(n, j) * ks; }
+  __device__ const float* val(int n, int j) const { return v + row(n, j) * vs; }
 };
 
 // The paged cache: token n reads kv_len[n] positions of slot seq_of[n] through the block table.
@@ -120,7 +131,7 @@ __global__ void attention_backward_kernel(float* dq, float* dk, float* dv, const
   }
   di = block_sum(di);
   const float l = lse[static_cast<size_t>(n) * H + h];
-  const int len = src.length(n), start = src.start(n);
+  const int len = src.length(n);
   for (int c0 = 0; c0 < len; c0 += kChunk) {
     const int cn = min(kChunk, len - c0);
     for (int j = threadIdx.x; j < cn; j += blockDim.x) {
@@ -140,11 +151,11 @@ __global__ void attention_backward_kernel(float* dq, float* dk, float* dv, const
     }
     for (int e = threadIdx.x; e < cn * Dqk; e += blockDim.x) {
       const int j = e / Dqk, d = e % Dqk;
-      atomicAdd(dk + static_cast<size_t>(start + c0 + j) * src.ks + static_cast<size_t>(g) * Dqk + d, ds[j] * qs[d]);
+      atomicAdd(dk + src.row(n, c0 + j) * src.ks + static_cast<size_t>(g) * Dqk + d, ds[j] * qs[d]);
     }
     for (int e = threadIdx.x; e < cn * Dv; e += blockDim.x) {
       const int j = e / Dv, d = e % Dv;
-      atomicAdd(dv + static_cast<size_t>(start + c0 + j) * src.vs + static_cast<size_t>(g) * Dv + d, p[j] * dos[d]);
+      atomicAdd(dv + src.row(n, c0 + j) * src.vs + static_cast<size_t>(g) * Dv + d, p[j] * dos[d]);
     }
     __syncthreads();
   }
@@ -154,25 +165,26 @@ __global__ void attention_backward_kernel(float* dq, float* dk, float* dv, const
 }  // namespace
 
 void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
-                       const int32_t* cu_seqlens, int S, int H, int KVH, int Dqk, int Dv, float scale) {
+                       const int32_t* cu_seqlens, const int32_t* prefix_of, int S, int H, int KVH, int Dqk, int Dv,
+                       float scale) {
   int N = 0;
   check(cudaMemcpy(&N, cu_seqlens + S, sizeof(int32_t), cudaMemcpyDeviceToHost), "attention_forward: read N");
   if (N == 0) return;
-  const PackedKeys src{k, v, cu_seqlens, S, static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(KVH) * Dv};
+  const PackedKeys src{k, v, cu_seqlens, prefix_of, S, static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(KVH) * Dv};
   const size_t shmem = sizeof(float) * (Dqk + Dv + kChunk);
   attention_rows_kernel<<<static_cast<unsigned>(N) * H, kThreads, shmem>>>(out, lse, q, src, H, KVH, Dqk, Dv, scale);
   check_launch("attention_forward");
 }
 
 void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,
-                        const float* q, const float* k, const float* v, const int32_t* cu_seqlens, int S, int H,
-                        int KVH, int Dqk, int Dv, float scale) {
+                        const float* q, const float* k, const float* v, const int32_t* cu_seqlens,
+                        const int32_t* prefix_of, int S, int H, int KVH, int Dqk, int Dv, float scale) {
   int N = 0;
   check(cudaMemcpy(&N, cu_seqlens + S, sizeof(int32_t), cudaMemcpyDeviceToHost), "attention_backward: read N");
   if (N == 0) return;
   check(cudaMemset(dk, 0, sizeof(float) * N * KVH * Dqk), "attention_backward: zero dk");
   check(cudaMemset(dv, 0, sizeof(float) * N * KVH * Dv), "attention_backward: zero dv");
-  const PackedKeys src{k, v, cu_seqlens, S, static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(KVH) * Dv};
+  const PackedKeys src{k, v, cu_seqlens, prefix_of, S, static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(KVH) * Dv};
   const size_t shmem = sizeof(float) * (2 * Dqk + Dv + 2 * kChunk);
   attention_backward_kernel<<<static_cast<unsigned>(N) * H, kThreads, shmem>>>(dq, dk, dv, dout, out, lse, q, src, H,
                                                                               KVH, Dqk, Dv, scale);

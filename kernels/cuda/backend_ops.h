@@ -39,10 +39,12 @@ void expert_bias_update(float* bias, const int64_t* load, int E, double gamma);
 
 // attention.cu
 void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
-                       const int32_t* cu_seqlens, int S, int H, int KVH, int Dqk, int Dv, float scale);
-void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,
-                        const float* q, const float* k, const float* v, const int32_t* cu_seqlens, int S, int H,
-                        int KVH, int Dqk, int Dv, float scale);
+                       const int32_t* cu_seqlens, const int32_t* prefix_of, int S, int H, int KVH,
+                       int Dqk, int Dv, float scale);
+void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* out,
+                        const float* lse, const float* q, const float* k, const float* v,
+                        const int32_t* cu_seqlens, const int32_t* prefix_of, int S, int H, int KVH,
+                        int Dqk, int Dv, float scale);
 void attention_paged_forward(float* out, const float* q, const float* k_pool, const float* v_pool,
                              const int32_t* block_table, int max_blocks, int block_size, const int32_t* seq_of,
                              const int32_t* kv_len, int N, int H, int KVH, int Dqk, int Dv, float scale);

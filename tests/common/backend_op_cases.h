@@ -294,12 +294,18 @@ inline std::vector<Case> all_cases() {
 
   // ---- attention ----
   struct Att {
-    std::vector<int32_t> cu;
+    std::vector<int32_t> cu, prefix;  // prefix: shared-prefix packing (empty: none)
     int H, KVH, Dqk, Dv;
   };
-  for (const Att& a : {Att{{0, 5, 6, 23}, 4, 2, 8, 8}, Att{{0, 70}, 2, 2, 12, 8}}) {
+  for (const Att& a : {Att{{0, 5, 6, 23}, {}, 4, 2, 8, 8}, Att{{0, 70}, {}, 2, 2, 12, 8},
+                       Att{{0, 7, 10, 12, 20, 90}, {-1, 0, 0, -1, 3}, 4, 2, 8, 6}}) {
     const int S = static_cast<int>(a.cu.size()) - 1, N = a.cu.back();
-    const std::string label = cat("S", S, " N", N, " H", a.H, " KVH", a.KVH, " Dqk", a.Dqk, " Dv", a.Dv);
+    const bool shared = !a.prefix.empty();
+    const std::string label = cat("S", S, " N", N, " H", a.H, " KVH", a.KVH, " Dqk", a.Dqk, " Dv",
+                                  a.Dv, shared ? " shared prefixes" : "");
+    // The prefix table travels as one more int input (a dummy one without prefixes).
+    const std::vector<int32_t> prefix = shared ? a.prefix : std::vector<int32_t>{-1};
+    auto pre = [shared](const Ptrs& p) { return shared ? p.i("prefix") : nullptr; };
     const size_t q = static_cast<size_t>(N) * a.H * a.Dqk, k = static_cast<size_t>(N) * a.KVH * a.Dqk,
                  v = static_cast<size_t>(N) * a.KVH * a.Dv, o = static_cast<size_t>(N) * a.H * a.Dv;
     add("attention_forward", label, 1e-5)
@@ -307,16 +313,18 @@ inline std::vector<Case> all_cases() {
         .in("k", randn(k, 40))
         .in("v", randn(v, 41))
         .in_int("cu", a.cu)
+        .in_int("prefix", prefix)
         .out("out", o)
         .out("lse", static_cast<size_t>(N) * a.H)
         .call = [=](const Backend<float>& b, const Ptrs& p) {
-      b.ops.attention_forward(p.f("out"), p.f("lse"), p.f("q"), p.f("k"), p.f("v"), p.i("cu"), S, a.H, a.KVH, a.Dqk,
-                              a.Dv, 0.35f);
+      b.ops.attention_forward(p.f("out"), p.f("lse"), p.f("q"), p.f("k"), p.f("v"), p.i("cu"),
+                              pre(p), S, a.H, a.KVH, a.Dqk, a.Dv, 0.35f);
     };
     // The backward needs a consistent (out, lse): computed here with the CPU op.
     std::vector<float> qq = randn(q, 42), kk = randn(k, 43), vv = randn(v, 44), out(o), lse(static_cast<size_t>(N) * a.H);
-    cpu_backend<float>().ops.attention_forward(out.data(), lse.data(), qq.data(), kk.data(), vv.data(), a.cu.data(), S,
-                                               a.H, a.KVH, a.Dqk, a.Dv, 0.35f);
+    cpu_backend<float>().ops.attention_forward(
+        out.data(), lse.data(), qq.data(), kk.data(), vv.data(), a.cu.data(),
+        shared ? a.prefix.data() : nullptr, S, a.H, a.KVH, a.Dqk, a.Dv, 0.35f);
     add("attention_backward", label, 1e-4)
         .in("q", qq)
         .in("k", kk)
@@ -325,12 +333,14 @@ inline std::vector<Case> all_cases() {
         .in("lse", lse)
         .in("dout", randn(o, 45))
         .in_int("cu", a.cu)
+        .in_int("prefix", prefix)
         .out("dq", q)
         .out("dk", k)
         .out("dv", v)
         .call = [=](const Backend<float>& b, const Ptrs& p) {
-      b.ops.attention_backward(p.f("dq"), p.f("dk"), p.f("dv"), p.f("dout"), p.f("out"), p.f("lse"), p.f("q"), p.f("k"),
-                               p.f("v"), p.i("cu"), S, a.H, a.KVH, a.Dqk, a.Dv, 0.35f);
+      b.ops.attention_backward(p.f("dq"), p.f("dk"), p.f("dv"), p.f("dout"), p.f("out"), p.f("lse"),
+                               p.f("q"), p.f("k"), p.f("v"), p.i("cu"), pre(p), S, a.H, a.KVH,
+                               a.Dqk, a.Dv, 0.35f);
     };
   }
   {

@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 
+#include "core/error.h"
 #include "kernels/ops.h"
 #include "tests/kernels/fd.h"
 
@@ -68,8 +70,8 @@ TEST(Attention, MatchesNaiveReference) {
          v = randn(b.N * b.KVH * b.Dv, 3);
     std::vector<double> out(b.N * b.H * b.Dv), lse(b.N * b.H);
     double scale = 1.0 / std::sqrt(b.Dqk);
-    attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S, b.H,
-                      b.KVH, b.Dqk, b.Dv, scale);
+    attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), nullptr,
+                      b.S, b.H, b.KVH, b.Dqk, b.Dv, scale);
     for (int s = 0; s < b.S; ++s) {
       for (int i = b.cu[s]; i < b.cu[s + 1]; ++i) {
         for (int h = 0; h < b.H; ++h) {
@@ -95,14 +97,15 @@ TEST(AttentionGrad, QueryKeyValue) {
     std::vector<double> out(b.N * b.H * b.Dv), lse(b.N * b.H);
     double scale = 0.37;
     auto loss = [&] {
-      attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S, b.H,
-                        b.KVH, b.Dqk, b.Dv, scale);
+      attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), nullptr,
+                        b.S, b.H, b.KVH, b.Dqk, b.Dv, scale);
       return dot(out, R);
     };
     loss();
     std::vector<double> dq(q.size()), dk(k.size()), dv(v.size());
     attention_backward(dq.data(), dk.data(), dv.data(), R.data(), out.data(), lse.data(), q.data(),
-                       k.data(), v.data(), b.cu.data(), b.S, b.H, b.KVH, b.Dqk, b.Dv, scale);
+                       k.data(), v.data(), b.cu.data(), nullptr, b.S, b.H, b.KVH, b.Dqk, b.Dv,
+                       scale);
     check_gradient("attention.dq", q, dq, loss);
     check_gradient("attention.dk", k, dk, loss);
     check_gradient("attention.dv", v, dv, loss);
@@ -150,8 +153,8 @@ TEST(Attention, PagedCacheEqualsPacked) {
     auto q = randn(b.N * b.H * b.Dqk, 8), k = randn(b.N * b.KVH * b.Dqk, 9),
          v = randn(b.N * b.KVH * b.Dv, 10);
     std::vector<double> full(b.N * b.H * b.Dv), lse(b.N * b.H);
-    attention_forward(full.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S, b.H,
-                      b.KVH, b.Dqk, b.Dv, 0.5);
+    attention_forward(full.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), nullptr,
+                      b.S, b.H, b.KVH, b.Dqk, b.Dv, 0.5);
     const auto cached = paged_attention(b, q, k, v, 3, 0.5);
     for (size_t i = 0; i < full.size(); ++i) ASSERT_NEAR(cached[i], full[i], 1e-13);
   }
@@ -176,8 +179,8 @@ TEST(Attention, PagedCacheFloatAgreesWithDouble) {
            v = randn(b.N * b.KVH * b.Dv, 23);
       std::vector<double> full(b.N * b.H * b.Dv), lse(b.N * b.H);
       const double scale = 1.0 / std::sqrt(double(b.Dqk));
-      attention_forward(full.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S,
-                        b.H, b.KVH, b.Dqk, b.Dv, scale);
+      attention_forward(full.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), nullptr,
+                        b.S, b.H, b.KVH, b.Dqk, b.Dv, scale);
       std::vector<float> qf(q.begin(), q.end()), kf(k.begin(), k.end()), vf(v.begin(), v.end());
       const auto cached = paged_attention(b, qf, kf, vf, block, static_cast<float>(scale));
       for (size_t i = 0; i < full.size(); ++i) ASSERT_NEAR(cached[i], full[i], 2e-5) << i;
@@ -191,12 +194,12 @@ TEST(Attention, FloatAgreesWithDouble) {
     auto q = randn(b.N * b.H * b.Dqk, 11), k = randn(b.N * b.KVH * b.Dqk, 12),
          v = randn(b.N * b.KVH * b.Dv, 13);
     std::vector<double> out(b.N * b.H * b.Dv), lse(b.N * b.H);
-    attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S, b.H,
-                      b.KVH, b.Dqk, b.Dv, 0.4);
+    attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), nullptr,
+                      b.S, b.H, b.KVH, b.Dqk, b.Dv, 0.4);
     std::vector<float> qf(q.begin(), q.end()), kf(k.begin(), k.end()), vf(v.begin(), v.end());
     std::vector<float> of(out.size()), lf(lse.size());
-    attention_forward(of.data(), lf.data(), qf.data(), kf.data(), vf.data(), b.cu.data(), b.S, b.H,
-                      b.KVH, b.Dqk, b.Dv, 0.4f);
+    attention_forward(of.data(), lf.data(), qf.data(), kf.data(), vf.data(), b.cu.data(), nullptr,
+                      b.S, b.H, b.KVH, b.Dqk, b.Dv, 0.4f);
     for (size_t i = 0; i < out.size(); ++i) ASSERT_NEAR(of[i], out[i], 1e-5);
   }
 }
@@ -212,8 +215,8 @@ TEST(Attention, LongSequencesMatchNaiveAndGradients) {
     std::vector<double> out(N * H * Dv), lse(N * H);
     const double scale = 0.6;
     auto loss = [&] {
-      attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), b.S, H,
-                        KVH, Dqk, Dv, scale);
+      attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), b.cu.data(), nullptr,
+                        b.S, H, KVH, Dqk, Dv, scale);
       return dot(out, R);
     };
     loss();
@@ -230,9 +233,75 @@ TEST(Attention, LongSequencesMatchNaiveAndGradients) {
     }
     std::vector<double> dq(q.size()), dk(k.size()), dv(v.size());
     attention_backward(dq.data(), dk.data(), dv.data(), R.data(), out.data(), lse.data(), q.data(),
-                       k.data(), v.data(), b.cu.data(), b.S, H, KVH, Dqk, Dv, scale);
+                       k.data(), v.data(), b.cu.data(), nullptr, b.S, H, KVH, Dqk, Dv, scale);
     check_gradient("attention.dq", q, dq, loss, 1e-6, 1e-9, 150);
     check_gradient("attention.dk", k, dk, loss, 1e-6, 1e-9, 150);
     check_gradient("attention.dv", v, dv, loss, 1e-6, 1e-9, 150);
+  }
+}
+
+// Shared prefixes: roots 0 (5 tokens) and 3 (2 tokens); sequences 1 and 2 read root 0 first,
+// sequence 4 (70 tokens, past one 64-row block) reads root 3. Each output row equals the row of
+// the unshared sequence [prefix; own tokens]; gradients match finite differences, including the
+// prefix keys and values that gather every reader's share.
+TEST(AttentionSharedPrefix, EqualsConcatenatedSequencesAndGradients) {
+  const std::vector<int32_t> cu = {0, 5, 8, 9, 11, 81}, prefix = {-1, 0, 0, -1, 3};
+  for (auto [H, KVH, Dqk, Dv] : {std::array{4, 2, 6, 6}, std::array{3, 3, 5, 7}}) {
+    SCOPED_TRACE(cat("H=", H, " KVH=", KVH, " Dqk=", Dqk, " Dv=", Dv));
+    const int S = 5, N = cu.back();
+    auto q = randn(N * H * Dqk, 51), k = randn(N * KVH * Dqk, 52), v = randn(N * KVH * Dv, 53),
+         R = randn(N * H * Dv, 54);
+    std::vector<double> out(N * H * Dv), lse(N * H);
+    const double scale = 0.45;
+    auto loss = [&] {
+      attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), cu.data(),
+                        prefix.data(), S, H, KVH, Dqk, Dv, scale);
+      return dot(out, R);
+    };
+    loss();
+    // The unshared batch: every sequence with its prefix's rows copied in front.
+    std::vector<int32_t> ucu = {0};
+    std::vector<double> uq, uk, uv;
+    std::vector<int> row_of(N);  // packed row -> its row in the unshared batch (own tokens)
+    for (int s = 0; s < S; ++s) {
+      std::vector<int> rows;
+      if (prefix[s] >= 0)
+        for (int i = cu[prefix[s]]; i < cu[prefix[s] + 1]; ++i) rows.push_back(i);
+      for (int i = cu[s]; i < cu[s + 1]; ++i) {
+        row_of[i] = ucu.back() + static_cast<int>(rows.size());
+        rows.push_back(i);
+      }
+      for (int i : rows) {
+        uq.insert(uq.end(), q.begin() + i * H * Dqk, q.begin() + (i + 1) * H * Dqk);
+        uk.insert(uk.end(), k.begin() + i * KVH * Dqk, k.begin() + (i + 1) * KVH * Dqk);
+        uv.insert(uv.end(), v.begin() + i * KVH * Dv, v.begin() + (i + 1) * KVH * Dv);
+      }
+      ucu.push_back(ucu.back() + static_cast<int32_t>(rows.size()));
+    }
+    const int UN = ucu.back();
+    std::vector<double> uout(UN * H * Dv), ulse(UN * H);
+    attention_forward(uout.data(), ulse.data(), uq.data(), uk.data(), uv.data(), ucu.data(),
+                      nullptr, S, H, KVH, Dqk, Dv, scale);
+    for (int i = 0; i < N; ++i) {
+      for (int e = 0; e < H * Dv; ++e)
+        ASSERT_NEAR(out[i * H * Dv + e], uout[row_of[i] * H * Dv + e], 1e-12) << "row " << i;
+      for (int h = 0; h < H; ++h) ASSERT_NEAR(lse[i * H + h], ulse[row_of[i] * H + h], 1e-12);
+    }
+    std::vector<double> dq(q.size()), dk(k.size()), dv(v.size());
+    attention_backward(dq.data(), dk.data(), dv.data(), R.data(), out.data(), lse.data(), q.data(),
+                       k.data(), v.data(), cu.data(), prefix.data(), S, H, KVH, Dqk, Dv, scale);
+    check_gradient("attention.dq", q, dq, loss, 1e-6, 1e-9, 150);
+    check_gradient("attention.dk", k, dk, loss, 1e-6, 1e-9, 150);
+    check_gradient("attention.dv", v, dv, loss, 1e-6, 1e-9, 150);
+  }
+}
+
+TEST(AttentionSharedPrefix, RejectsChainsAndBadIndices) {
+  const std::vector<int32_t> cu = {0, 2, 4, 6};
+  std::vector<double> q(6 * 2), k(6 * 2), v(6 * 2), out(6 * 2), lse(6);
+  for (std::vector<int32_t> prefix : {std::vector<int32_t>{-1, 0, 1}, {-1, 3, -1}, {0, -1, -1}}) {
+    EXPECT_THROW(attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), cu.data(),
+                                   prefix.data(), 3, 1, 1, 2, 2, 1.0),
+                 std::exception);
   }
 }

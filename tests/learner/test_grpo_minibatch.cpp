@@ -33,3 +33,30 @@ TEST(GrpoMinibatch, KeepsTheOrderItIsGivenAndAcceptsAnEmptyList) {
   EXPECT_EQ(mb.old_logp, (std::vector<float>{-3.0f, 0, -1.0f, -2.0f, 0}));
   EXPECT_EQ(pack_grpo_minibatch({}).batch.num_tokens(), 0);
 }
+
+// Shared prompts: one copy of each prompt minus its last token, then each completion behind
+// [last prompt token], continuing it (positions go on from the prompt's). Completion spans and
+// log-probs land where each completion's tokens are predicted.
+TEST(GrpoMinibatch, SharedPromptsPackEachPromptOnce) {
+  const std::vector<int32_t> p = {1, 2, 3}, q = {8, 9}, one = {5}, a = {4, 5}, b = {6}, c = {7};
+  const std::vector<float> la = {-0.1f, -0.2f}, lb = {-0.3f}, lc = {-0.4f};
+  GrpoMinibatch mb = pack_grpo_minibatch(
+      {{&p, &a, &la, 0.5}, {&q, &c, &lc, 2.0}, {&p, &b, &lb, -1.0}, {&one, &c, &lc, 3.0}}, true);
+  // [1 2] [3 4 5] [3 6] | [8 9 7] (q has one member) | [5 7] (a one-token prompt)
+  EXPECT_EQ(mb.batch.tokens, (std::vector<int32_t>{1, 2, 3, 4, 5, 3, 6, 8, 9, 7, 5, 7}));
+  EXPECT_EQ(mb.batch.cu_seqlens, (std::vector<int32_t>{0, 2, 5, 7, 10, 12}));
+  EXPECT_EQ(mb.batch.prefix_of, (std::vector<int32_t>{-1, 0, 0, -1, -1}));
+  EXPECT_EQ(mb.batch.positions, (std::vector<int32_t>{0, 1, 2, 3, 4, 2, 3, 0, 1, 2, 0, 1}));
+  EXPECT_EQ(mb.batch.targets, (std::vector<int32_t>{2, -1, 4, 5, -1, 6, -1, 9, 7, -1, 7, -1}));
+  ASSERT_EQ(mb.sequences.size(), 4u);
+  EXPECT_EQ(mb.sequences[0].offset, 2);
+  EXPECT_EQ(mb.sequences[0].length, 2);
+  EXPECT_EQ(mb.sequences[1].offset, 8);
+  EXPECT_EQ(mb.sequences[1].advantage, 2.0);
+  EXPECT_EQ(mb.sequences[2].offset, 5);
+  EXPECT_EQ(mb.sequences[2].length, 1);
+  EXPECT_EQ(mb.sequences[2].advantage, -1.0);
+  EXPECT_EQ(mb.sequences[3].offset, 10);
+  EXPECT_EQ(mb.old_logp,
+            (std::vector<float>{0, 0, -0.1f, -0.2f, 0, -0.3f, 0, 0, -0.4f, 0, -0.4f, 0}));
+}
