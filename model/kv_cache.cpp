@@ -1,13 +1,15 @@
 #include "model/kv_cache.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "core/memory_limit.h"
 
 namespace r1 {
 
 template <typename T>
-KVCache<T>::KVCache(const ModelConfig& cfg, int slots, int max_len, const Backend<T>& backend, int block_size,
-                    int num_blocks)
+KVCache<T>::KVCache(const ModelConfig& cfg, int slots, int max_len, const Backend<T>& backend,
+                    int block_size, int num_blocks)
     : layers_(cfg.num_hidden_layers),
       slots_(slots),
       max_len_(max_len),
@@ -18,6 +20,7 @@ KVCache<T>::KVCache(const ModelConfig& cfg, int slots, int max_len, const Backen
       v_row_(static_cast<size_t>(cfg.cache_v_dim())),
       k_(backend.mem),
       v_(backend.mem),
+      copy_2d_(backend.ops.copy_2d),
       table_dev_(backend.mem) {
   if (slots <= 0) fail("KV cache: slots must be positive, got ", slots);
   if (max_len <= 0 || max_len > cfg.max_position_embeddings) {
@@ -113,6 +116,32 @@ void KVCache<T>::reserve(int slot, int len) {
     free_.pop_back();
     table_dirty_ = true;
   }
+}
+
+template <typename T>
+void KVCache<T>::copy_prefix(int src, int dst, int len) {
+  R1_CHECK(src >= 0 && src < slots_ && used_[src] && dst >= 0 && dst < slots_ && used_[dst] &&
+               src != dst,
+           "copy_prefix from slot ", src, " to slot ", dst, ": both must be distinct slots in use");
+  R1_CHECK(len >= 0 && len <= len_[src], "copy_prefix of ", len, " tokens from slot ", src,
+           " holding ", len_[src]);
+  R1_CHECK(len_[dst] == 0, "copy_prefix into slot ", dst, " that already holds ", len_[dst],
+           " tokens");
+  reserve(dst, len);
+  const int32_t* from = table_.data() + static_cast<size_t>(src) * max_blocks_;
+  const int32_t* to = table_.data() + static_cast<size_t>(dst) * max_blocks_;
+  for (int b = 0; b * block_size_ < len; ++b) {
+    // A block's rows are contiguous: one row of rows * width values.
+    const int rows = std::min(block_size_, len - b * block_size_);
+    const size_t fk = static_cast<size_t>(from[b]) * block_size_,
+                 tk = static_cast<size_t>(to[b]) * block_size_;
+    for (int l = 0; l < layers_; ++l) {
+      const int kn = rows * static_cast<int>(k_row_), vn = rows * static_cast<int>(v_row_);
+      copy_2d_(k_pool(l) + tk * k_row_, kn, k_pool(l) + fk * k_row_, kn, 1, kn);
+      copy_2d_(v_pool(l) + tk * v_row_, vn, v_pool(l) + fk * v_row_, vn, 1, vn);
+    }
+  }
+  len_[dst] = len;
 }
 
 template <typename T>

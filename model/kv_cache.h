@@ -50,6 +50,9 @@ class KVCache {
   // empty or len > max_len). The length itself changes with set_length.
   void reserve(int slot, int len);
   void set_length(int slot, int len) { len_[slot] = len; }
+  // Gives slot dst (in use, empty) a copy of the first `len` cached tokens of slot src: G
+  // samples of one prompt then prefill it once (rollout/engine.cpp).
+  void copy_prefix(int src, int dst, int len);
 
   int block_size() const { return block_size_; }
   int max_blocks() const { return max_blocks_; }  // per slot: the block table's row width
@@ -70,6 +73,7 @@ class KVCache {
   int layers_, slots_, max_len_, block_size_, max_blocks_, num_blocks_;
   size_t k_row_, v_row_;  // k_dim, v_dim
   DeviceBuffer<T> k_, v_;
+  void (*copy_2d_)(T* dst, int ldd, const T* src, int lds, int rows, int cols);
   DeviceBuffer<int32_t> table_dev_;
   std::vector<int32_t> table_;  // (slots, max_blocks)
   std::vector<int32_t> free_;   // free block ids, taken from the back

@@ -24,6 +24,9 @@ struct Active {
   std::vector<int32_t> pending;  // tokens to feed: the prompt, then one sampled token per step
   size_t fed = 0;                // of pending, already in the cache
   std::string tail;              // recent decoded text, for stop strings
+  // A follower waits for the active request `leader` (same prompt) to cache all but the last
+  // prompt token, copies them, and feeds the last one itself; -1: feeds its own prompt.
+  long leader = -1;
 };
 
 bool ends_with_stop(const std::string& tail, const std::vector<std::string>& stops) {
@@ -72,6 +75,30 @@ std::vector<GenerationResult> GenerationEngine::generate(
   std::vector<int32_t> chosen;
   std::vector<float> chosen_lp;
   std::vector<Rng*> rngs;
+  // Followers whose leader has cached all but the last prompt token copy it. A leader is active
+  // until its first token is sampled, after its whole prompt is cached, and this runs after
+  // every refill and every forward call before anything retires: the leader is always there.
+  auto adopt_prompts = [&] {
+    for (Active& a : active) {
+      if (a.leader < 0) continue;
+      const int shared = static_cast<int>(a.pending.size()) - 1;
+      for (const Active& o : active) {
+        if (static_cast<long>(o.request) != a.leader) continue;
+        if (cache_.length(o.slot) >= shared) {
+          cache_.copy_prefix(o.slot, a.slot, shared);
+          a.fed = static_cast<size_t>(shared);
+          a.leader = -1;
+          stats_.shared_prompt_tokens += shared;
+        }
+        break;
+      }
+      R1_CHECK(a.leader < 0 || std::any_of(active.begin(), active.end(),
+                                           [&](const Active& o) {
+                                             return static_cast<long>(o.request) == a.leader;
+                                           }),
+               "generate: request ", a.request, " lost the request whose prompt it shares");
+    }
+  };
 
   while (!waiting.empty() || !active.empty()) {
     if (opt.cancel && opt.cancel->load()) {
@@ -87,9 +114,19 @@ std::vector<GenerationResult> GenerationEngine::generate(
       waiting.pop_front();
       int slot = cache_.acquire();
       active.push_back(
-          {i, slot, Rng(requests[i].seed, requests[i].stream), requests[i].prompt, 0, ""});
+          {i, slot, Rng(requests[i].seed, requests[i].stream), requests[i].prompt, 0, "", -1});
       stats_.prompt_tokens += static_cast<long>(requests[i].prompt.size());
+      if (opt.share_prompts && requests[i].prompt.size() > 1) {
+        for (size_t e = 0; e + 1 < active.size(); ++e) {
+          const Active& o = active[e];
+          if (o.leader < 0 && requests[o.request].prompt == requests[i].prompt) {
+            active.back().leader = static_cast<long>(o.request);
+            break;
+          }
+        }
+      }
     }
+    adopt_prompts();
     // This step's entries: every decode step, and prompt chunks within the budget. Entries whose
     // pending tokens all go in now come first: their last rows' logits are sampled.
     entries.clear();
@@ -100,6 +137,7 @@ std::vector<GenerationResult> GenerationEngine::generate(
     long call_tokens = 0;
     for (size_t e = 0; e < active.size(); ++e) {
       Active& a = active[e];
+      if (a.leader >= 0) continue;  // waits for its leader's prompt
       const long left = static_cast<long>(a.pending.size() - a.fed);
       long take = left;
       if (left > 1) {  // a prompt (decode steps feed one token and always go)
@@ -128,6 +166,7 @@ std::vector<GenerationResult> GenerationEngine::generate(
     stats_.max_call_tokens = std::max(stats_.max_call_tokens, call_tokens);
     for (size_t i = 0; i < order.size(); ++i)
       active[order[i]].fed += static_cast<size_t>(entries[i].n);
+    adopt_prompts();  // before this step retires leaders
     // Sampling runs where the logits are; only the chosen tokens and their log-probs come back.
     chosen.resize(R);
     chosen_lp.resize(R);

@@ -53,11 +53,15 @@ struct GenerationOptions {
   // counted); 0 = whole prompts at once. A call's cost grows with its tokens, and every running
   // sequence waits for the call: this bounds the wait a refill adds to their next token.
   int prefill_chunk = 1024;
+  // Requests with the same prompt (GRPO's G samples of a task) prefill it once: the others copy
+  // the first one's cached prompt, all but its last token, and feed only that token themselves.
+  bool share_prompts = true;
 };
 
 struct GenerationStats {
   long prompt_tokens = 0, generated_tokens = 0, forward_calls = 0;
   long max_call_tokens = 0;  // the most tokens (prompt chunks + decode steps) in one forward call
+  long shared_prompt_tokens = 0;  // prompt tokens copied from another request's cache, not fed
   double seconds = 0;
 };
 

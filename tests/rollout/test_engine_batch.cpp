@@ -14,12 +14,14 @@ namespace {
 
 std::vector<GenerationResult> run(Model<float>& model, int slots,
                                   const std::vector<GenerationRequest>& reqs,
-                                  int prefill_chunk = 1024, GenerationStats* stats = nullptr) {
+                                  int prefill_chunk = 1024, GenerationStats* stats = nullptr,
+                                  bool share_prompts = true) {
   GenerationEngine gen(model, slots, 96);
   GenerationOptions opt;
   opt.sampling.temperature = 1.0;
   opt.sampling.top_k = 40;
   opt.prefill_chunk = prefill_chunk;
+  opt.share_prompts = share_prompts;
   auto out = gen.generate(reqs, opt);
   if (stats) *stats = gen.stats();
   return out;
@@ -86,6 +88,39 @@ TEST(GeneratorBatch, ChunkedPrefillSamplesTheSameTokensAndBoundsEachCall) {
   EXPECT_LE(chunked_stats.max_call_tokens, 4 + 2);  // 4 prompt tokens beside up to 2 decode steps
   EXPECT_GT(chunked_stats.forward_calls, whole_stats.forward_calls);
   EXPECT_EQ(chunked_stats.generated_tokens, whole_stats.generated_tokens);
+}
+
+// Shared prompts: samples of one prompt copy the first one's cached prompt instead of feeding
+// it. With 3 slots the samples arrive in waves: beside their leader while it prefills (whole or
+// in chunks of 4), while it decodes, and after it finished (another sample leads then); one
+// leader stops after its first token, in the step its followers copy from it. Every request
+// samples what it samples with sharing off.
+TEST(GeneratorBatch, SharedPromptsSampleTheSameTokensAndPrefillOnce) {
+  ModelConfig c = ModelConfig::load(std::string(R1_SOURCE_DIR) + "/configs/models/tiny-moe.json");
+  Model<float> model(c);
+  model.init_weights(3);
+  const std::vector<int32_t> p = {5, 9, 2, 7, 7, 1, 3, 8, 4, 6, 2, 9}, q = {3, 4};
+  const std::vector<GenerationRequest> reqs = {{q, 1, 9, 0},      {q, 6, 9, 1}, {p, 1, 9, 2},
+                                               {p, 9, 9, 3},      {p, 4, 9, 4}, {p, 30, 9, 5},
+                                               {{6, 6}, 5, 9, 6}, {p, 7, 9, 7}, {p, 2, 9, 8}};
+  for (int chunk : {0, 4}) {
+    SCOPED_TRACE("prefill_chunk " + std::to_string(chunk));
+    GenerationStats shared_stats, own_stats;
+    const auto shared = run(model, 3, reqs, chunk, &shared_stats, true);
+    const auto own = run(model, 3, reqs, chunk, &own_stats, false);
+    for (size_t i = 0; i < reqs.size(); ++i) {
+      SCOPED_TRACE("request " + std::to_string(i));
+      ASSERT_FALSE(own[i].tokens.empty());
+      EXPECT_EQ(shared[i].tokens, own[i].tokens);
+      EXPECT_EQ(shared[i].finish_reason, own[i].finish_reason);
+      ASSERT_EQ(shared[i].logprobs.size(), own[i].logprobs.size());
+      for (size_t t = 0; t < own[i].logprobs.size(); ++t)
+        EXPECT_NEAR(shared[i].logprobs[t], own[i].logprobs[t], 1e-4);
+    }
+    EXPECT_EQ(own_stats.shared_prompt_tokens, 0);
+    EXPECT_GE(shared_stats.shared_prompt_tokens, 3 * static_cast<long>(p.size() - 1));
+    EXPECT_EQ(shared_stats.generated_tokens, own_stats.generated_tokens);
+  }
 }
 
 TEST(GeneratorBatch, ANegativePrefillChunkIsAClearError) {

@@ -20,7 +20,7 @@ TEST(GeneratorCancel, EndsAfterTheCurrentForwardAndFreesTheSlots) {
   opt.cancel = &cancel;
   // Request 0 ends after one token; its completion cancels the rest, mid-way.
   std::vector<GenerationRequest> reqs = {
-      {{1, 2, 3}, 1, 7, 0}, {{1, 2, 3}, 150, 7, 1}, {{4, 5}, 150, 7, 2}};
+      {{1, 2, 3}, 1, 7, 0}, {{1, 2, 6}, 150, 7, 1}, {{4, 5}, 150, 7, 2}};
   auto out = gen.generate(reqs, opt, [&](size_t i) {
     if (i == 0) cancel = true;
   });
