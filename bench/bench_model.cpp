@@ -113,6 +113,7 @@ int bench_model(int argc, char** argv) {
   // batch. The FLOP rate is 2 * active parameters * tokens/s (attention over the cache not
   // counted), so the fraction of sgemm says how close decode runs to the machine's GEMM speed.
   auto decode_tps = [&](int batch_size) {
+    const Model<float>::DecodeWeights packed(model);  // as GenerationEngine::generate decodes
     KVCache<float> cache(cfg, batch_size, P + dsteps + 1, model.backend());
     std::vector<std::vector<int32_t>> prompts(batch_size, std::vector<int32_t>(P));
     std::vector<Model<float>::CachedSeq> entries;

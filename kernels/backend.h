@@ -22,6 +22,7 @@
 
 #include "core/rng.h"
 #include "kernels/cpu/adamw.h"
+#include "kernels/cpu/linear_packed.h"
 #include "kernels/cpu/moe.h"
 #include "kernels/cpu/rope.h"
 #include "kernels/cpu/router.h"
@@ -53,6 +54,13 @@ struct Ops {
   void (*linear_forward)(T* out, const T* inp, const T* W, const T* bias, int N, int C, int OC);
   void (*linear_backward)(T* dinp, T* dW, T* dbias, const T* dout, const T* inp, const T* W, int N, int C, int OC,
                           bool accumulate_dinp);
+  // Linears on weights packed once (decode): Wp holds packed_linear_size(C, OC) values in the
+  // backend's own layout (kernels/cpu/linear_packed.h for the CPU), written by pack_linear.
+  // transposed: W is stored (C, OC). Rows of out and inp are ldo and ldi apart; accumulate:
+  // out += inp @ W^T (no bias).
+  void (*pack_linear)(T* Wp, const T* W, int C, int OC, bool transposed);
+  void (*linear_forward_packed)(T* out, int ldo, const T* inp, int ldi, const T* Wp, const T* bias,
+                                int N, int C, int OC, bool accumulate);
 
   // ---- elementwise and layout ----
   void (*add_inplace)(T* y, const T* x, size_t n);  // y (n) += x (n): the residual adds
@@ -140,15 +148,15 @@ struct Ops {
 
 // Every entry of Ops, for code that treats them alike (tests that check a table is complete or
 // wrap each op).
-#define R1_BACKEND_OPS(X)                                                                                   \
-  X(gemm) X(linear_forward) X(linear_backward) X(add_inplace) X(scale_inplace) X(split3) X(concat3)        \
-  X(gather_rows) X(embedding_forward) X(embedding_backward) X(rmsnorm_forward) X(rmsnorm_backward)          \
-  X(swiglu_forward) X(swiglu_backward) X(rope_forward) X(rope_backward) X(attention_forward)                \
-  X(attention_backward) X(mla_expand_kv) X(mla_expand_kv_backward) X(kv_cache_write)                       \
-  X(attention_paged_forward) X(router_forward) X(router_backward) X(dispatch_plan) X(moe_gather)           \
-  X(moe_combine_forward) X(moe_combine_backward) X(moe_scatter_add) X(expert_bias_update)                  \
-  X(logprobs_forward) X(logprobs_backward) X(softmax_entropy) X(adamw_update) X(clip_global_norm)          \
-  X(sample_rows) X(copy_2d)
+#define R1_BACKEND_OPS(X)                                                                            \
+  X(gemm) X(linear_forward) X(linear_backward) X(pack_linear) X(linear_forward_packed) X(add_inplace) \
+  X(scale_inplace) X(split3) X(concat3) X(gather_rows) X(embedding_forward) X(embedding_backward)     \
+  X(rmsnorm_forward) X(rmsnorm_backward) X(swiglu_forward) X(swiglu_backward) X(rope_forward)        \
+  X(rope_backward) X(attention_forward) X(attention_backward) X(mla_expand_kv)                       \
+  X(mla_expand_kv_backward) X(kv_cache_write) X(attention_paged_forward) X(router_forward)           \
+  X(router_backward) X(dispatch_plan) X(moe_gather) X(moe_combine_forward) X(moe_combine_backward)   \
+  X(moe_scatter_add) X(expert_bias_update) X(logprobs_forward) X(logprobs_backward)                  \
+  X(softmax_entropy) X(adamw_update) X(clip_global_norm) X(sample_rows) X(copy_2d)
 
 template <typename T>
 struct Backend {

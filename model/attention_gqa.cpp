@@ -6,13 +6,14 @@
 namespace r1 {
 
 template <typename T>
-void Model<T>::gqa_project(int l, LayerActs& la, Scratch& s, const int32_t* positions, int N) {
+void Model<T>::gqa_project(int l, LayerActs& la, Scratch& s, const int32_t* positions, int N,
+                           bool infer) {
   const ModelConfig& c = cfg_;
   const LayerParams& lp = table_.layer(l);
   const T* W = params_.data();
   const int C = c.hidden_size, Q = c.q_dim(), KV = c.k_dim(), H = c.num_attention_heads,
             KVH = c.num_key_value_heads, D = c.head_dim, QKV = Q + 2 * KV;
-  op_.linear_forward(s.qkv, la.ln1, W + lp.qkv, c.attention_bias ? W + lp.qkv_bias : (const T*)nullptr, N, C, QKV);
+  linear(s.qkv, la.ln1, lp.qkv, c.attention_bias ? W + lp.qkv_bias : nullptr, N, C, QKV, infer);
   // Split into contiguous arrays.
   op_.split3(c.qk_norm ? la.q_in : la.q, Q, c.qk_norm ? la.k_in : la.k, KV, la.v, KV, s.qkv, N);
   if (c.qk_norm) {
@@ -49,8 +50,8 @@ void Model<T>::gqa_project_backward(int l, LayerActs& la, T* dln1, int N) {
 }
 
 // Model<T> is instantiated in model.cpp; these members are defined here.
-#define R1_INSTANTIATE(T)                                                                           \
-  template void Model<T>::gqa_project(int, LayerActs&, Scratch&, const int32_t*, int);              \
+#define R1_INSTANTIATE(T)                                                                    \
+  template void Model<T>::gqa_project(int, LayerActs&, Scratch&, const int32_t*, int, bool); \
   template void Model<T>::gqa_project_backward(int, LayerActs&, T*, int);
 R1_INSTANTIATE(float)
 R1_INSTANTIATE(double)

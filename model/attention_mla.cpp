@@ -29,19 +29,20 @@ constexpr double kLatentNormEps = 1e-6;
 
 // The query (la.q, RoPE applied), the normed latent (la.ckv_n) and the rope key (s.kpe).
 template <typename T>
-void Model<T>::mla_latent(int l, LayerActs& la, Scratch& s, const int32_t* positions, int N) {
+void Model<T>::mla_latent(int l, LayerActs& la, Scratch& s, const int32_t* positions, int N,
+                          bool infer) {
   const ModelConfig& c = cfg_;
   const LayerParams& lp = table_.layer(l);
   const T* W = params_.data();
   const int C = c.hidden_size, H = c.num_attention_heads, Dn = c.qk_nope_head_dim,
             Dr = c.qk_rope_head_dim, Dqk = Dn + Dr, Rq = c.q_lora_rank, Rkv = c.kv_lora_rank;
   const int QA = Rq > 0 ? Rq : H * Dqk, A = QA + Rkv + Dr;
-  op_.linear_forward(s.qkv, la.ln1, W + lp.qkv, (const T*)nullptr, N, C, A);
+  linear(s.qkv, la.ln1, lp.qkv, nullptr, N, C, A, infer);
   op_.split3(Rq > 0 ? la.qa : la.q, QA, la.ckv, Rkv, s.kpe, Dr, s.qkv, N);
   const T eps = static_cast<T>(kLatentNormEps);
   if (Rq > 0) {
     op_.rmsnorm_forward(la.qa_n, la.qa_rstd, la.qa, W + lp.q_a_norm, N, Rq, eps);
-    op_.linear_forward(la.q, la.qa_n, W + lp.q_b, (const T*)nullptr, N, Rq, H * Dqk);
+    linear(la.q, la.qa_n, lp.q_b, nullptr, N, Rq, H * Dqk, infer);
   }
   op_.rmsnorm_forward(la.ckv_n, la.ckv_rstd, la.ckv, W + lp.kv_a_norm, N, Rkv, eps);
   rope(la.q + Dn, positions, N, H, Dr, cpu::RopeLayout{Dqk, c.rope_interleave});
@@ -53,7 +54,7 @@ void Model<T>::mla_project(int l, LayerActs& la, Scratch& s, const int32_t* posi
   const ModelConfig& c = cfg_;
   const int H = c.num_attention_heads, Dn = c.qk_nope_head_dim, Dr = c.qk_rope_head_dim,
             Dv = c.v_head_dim, Rkv = c.kv_lora_rank;
-  mla_latent(l, la, s, positions, N);
+  mla_latent(l, la, s, positions, N, false);
   op_.linear_forward(s.kvb, la.ckv_n, params_.data() + table_.layer(l).kv_b, (const T*)nullptr, N,
                      Rkv, H * (Dn + Dv));
   // Expand into per-head keys and values.
@@ -70,14 +71,18 @@ void Model<T>::mla_attention_cached(int l, LayerActs& la, InferLane& lane, const
   KVCache<T>& cache = *lane.cache;
   const int H = c.num_attention_heads, Dn = c.qk_nope_head_dim, Dr = c.qk_rope_head_dim,
             Dv = c.v_head_dim, Dqk = Dn + Dr, Rkv = c.kv_lora_rank, Dl = Rkv + Dr;
-  mla_latent(l, la, s, positions, N);
-  // kv_b_proj (H * (Dn + Dv), Rkv): head h's key rows, then its value rows.
-  const T* kv_b = params_.data() + table_.layer(l).kv_b;
+  mla_latent(l, la, s, positions, N, true);
+  // kv_b_proj (H * (Dn + Dv), Rkv): head h's key rows, then its value rows (packed once for
+  // decode while decode weights are held).
   for (int h = 0; h < H; ++h) {
-    const T* W_UK = kv_b + static_cast<size_t>(h) * (Dn + Dv) * Rkv;
     // q_lat_h (N, Rkv) = q_h[:Dn] (N, Dn) W_UK_h (Dn, Rkv)
-    op_.gemm(false, false, N, Rkv, Dn, T(1), la.q + h * Dqk, H * Dqk, W_UK, Rkv, T(0),
-             s.q_lat + h * Dl, H * Dl);
+    if (const T* wp = packed_weight(mla_w_uk(l, h), Dn, Rkv)) {
+      op_.linear_forward_packed(s.q_lat + h * Dl, H * Dl, la.q + h * Dqk, H * Dqk, wp, nullptr, N,
+                                Dn, Rkv, false);
+    } else {
+      op_.gemm(false, false, N, Rkv, Dn, T(1), la.q + h * Dqk, H * Dqk,
+               params_.data() + mla_w_uk(l, h), Rkv, T(0), s.q_lat + h * Dl, H * Dl);
+    }
   }
   op_.copy_2d(s.q_lat + Rkv, Dl, la.q + Dn, Dqk, N * H, Dr);  // each head's roped part
   op_.concat3(s.k_lat, la.ckv_n, Rkv, s.kpe, Dr, s.kpe, 0, N);
@@ -87,10 +92,14 @@ void Model<T>::mla_attention_cached(int l, LayerActs& la, InferLane& lane, const
                               cache.max_blocks(), cache.block_size(), lane.slot, lane.kv_len, N, H,
                               1, Dl, Rkv, attention_scale());
   for (int h = 0; h < H; ++h) {
-    const T* W_UV = kv_b + (static_cast<size_t>(h) * (Dn + Dv) + Dn) * Rkv;
     // att_h (N, Dv) = att_lat_h (N, Rkv) W_UV_h^T
-    op_.gemm(false, true, N, Dv, Rkv, T(1), s.att_lat + h * Rkv, H * Rkv, W_UV, Rkv, T(0),
-             la.att + h * Dv, H * Dv);
+    if (const T* wp = packed_weight(mla_w_uv(l, h), Rkv, Dv)) {
+      op_.linear_forward_packed(la.att + h * Dv, H * Dv, s.att_lat + h * Rkv, H * Rkv, wp, nullptr,
+                                N, Rkv, Dv, false);
+    } else {
+      op_.gemm(false, true, N, Dv, Rkv, T(1), s.att_lat + h * Rkv, H * Rkv,
+               params_.data() + mla_w_uv(l, h), Rkv, T(0), la.att + h * Dv, H * Dv);
+    }
   }
 }
 
@@ -128,7 +137,7 @@ void Model<T>::mla_project_backward(int l, LayerActs& la, T* dln1, int N) {
 
 // Model<T> is instantiated in model.cpp; these members are defined here.
 #define R1_INSTANTIATE(T)                                                                         \
-  template void Model<T>::mla_latent(int, LayerActs&, Scratch&, const int32_t*, int);             \
+  template void Model<T>::mla_latent(int, LayerActs&, Scratch&, const int32_t*, int, bool);       \
   template void Model<T>::mla_project(int, LayerActs&, Scratch&, const int32_t*, int);            \
   template void Model<T>::mla_attention_cached(int, LayerActs&, InferLane&, const int32_t*, int); \
   template void Model<T>::mla_project_backward(int, LayerActs&, T*, int);

@@ -39,7 +39,8 @@ Model<T>::Model(const ModelConfig& cfg, const Backend<T>& backend)
       grads_(backend.mem),
       bias_(backend.mem),
       rope_cos_(backend.mem),
-      rope_sin_(backend.mem) {
+      rope_sin_(backend.mem),
+      packed_(backend.mem) {
   if constexpr (std::is_same_v<T, double>) {
     R1_CHECK(&backend == &cpu_backend<double>(), "Model<double> is the CPU reference; backend '",
              backend.name, "' cannot run it");
@@ -395,7 +396,7 @@ void Model<T>::attention_forward(int l, LayerActs& la, const int32_t* positions,
   if (c.mla()) {
     mla_project(l, la, s, positions, N);
   } else {
-    gqa_project(l, la, s, positions, N);
+    gqa_project(l, la, s, positions, N, lane != nullptr);
   }
   const T scale = attention_scale();
   if (!lane) {
@@ -417,17 +418,16 @@ template <typename T>
 void Model<T>::ffn_forward(int l, LayerActs& la, T* out, int N, bool train) {
   const ModelConfig& c = cfg_;
   const LayerParams& lp = table_.layer(l);
-  const T* W = params_.data();
   const int C = c.hidden_size;
   if (!c.is_moe_layer(l)) {
     const int F = c.intermediate_size;
-    op_.linear_forward(la.gu, la.ln2, W + lp.gate_up, (const T*)nullptr, N, C, 2 * F);
+    linear(la.gu, la.ln2, lp.gate_up, nullptr, N, C, 2 * F, !train);
     op_.swiglu_forward(la.h, la.gu, N, F);
-    op_.linear_forward(out, la.h, W + lp.down, (const T*)nullptr, N, F, C);
+    linear(out, la.h, lp.down, nullptr, N, F, C, !train);
     return;
   }
   const int E = c.n_routed_experts, K = c.num_experts_per_tok, Fm = c.moe_intermediate_size;
-  op_.linear_forward(la.r_logits, la.ln2, W + lp.router, (const T*)nullptr, N, C, E);
+  linear(la.r_logits, la.ln2, lp.router, nullptr, N, C, E, !train);
   op_.router_forward(la.r_scores, la.r_idx, la.r_w, la.r_logits, bias_of(l), router_, N);
   op_.dispatch_plan(la.plan, la.r_idx, N, K, E);
   if (train) {
@@ -436,21 +436,21 @@ void Model<T>::ffn_forward(int l, LayerActs& la, T* out, int N, bool train) {
   op_.moe_gather(la.xs, la.ln2, la.plan, C);
   for (int e = 0; e < E; ++e) {
     const size_t off = la.plan.offset[e];
-    op_.linear_forward(la.gus + off * 2 * Fm, la.xs + off * C, W + lp.expert_gate_up[e],
-                       (const T*)nullptr, la.plan.count[e], C, 2 * Fm);
+    linear(la.gus + off * 2 * Fm, la.xs + off * C, lp.expert_gate_up[e], nullptr, la.plan.count[e],
+           C, 2 * Fm, !train);
   }
   op_.swiglu_forward(la.hs, la.gus, N * K, Fm);
   for (int e = 0; e < E; ++e) {
     const size_t off = la.plan.offset[e];
-    op_.linear_forward(la.ys + off * C, la.hs + off * Fm, W + lp.expert_down[e], (const T*)nullptr,
-                       la.plan.count[e], Fm, C);
+    linear(la.ys + off * C, la.hs + off * Fm, lp.expert_down[e], nullptr, la.plan.count[e], Fm, C,
+           !train);
   }
   op_.moe_combine_forward(out, la.ys, la.r_w, la.plan, C, false);
   if (c.n_shared_experts > 0) {
     const int Fs = c.shared_intermediate();
-    op_.linear_forward(la.sgu, la.ln2, W + lp.shared_gate_up, (const T*)nullptr, N, C, 2 * Fs);
+    linear(la.sgu, la.ln2, lp.shared_gate_up, nullptr, N, C, 2 * Fs, !train);
     op_.swiglu_forward(la.sh, la.sgu, N, Fs);
-    op_.gemm(false, true, N, C, Fs, T(1), la.sh, Fs, W + lp.shared_down, Fs, T(1), out, C);
+    linear(out, la.sh, lp.shared_down, nullptr, N, Fs, C, !train, true);
   }
 }
 
@@ -466,7 +466,7 @@ void Model<T>::block_forward(int l, LayerActs& la, const T* x_in, T* x_out,
   const size_t NC = static_cast<size_t>(N) * C;
   op_.rmsnorm_forward(la.ln1, la.rstd1, x_in, W + lp.ln1, N, C, eps);
   attention_forward(l, la, positions, N, cu, S, lane);
-  op_.linear_forward(la.x_mid, la.att, W + lp.o_proj, (const T*)nullptr, N, O, C);
+  linear(la.x_mid, la.att, lp.o_proj, nullptr, N, O, C, lane != nullptr);
   op_.add_inplace(la.x_mid, x_in, NC);
   op_.rmsnorm_forward(la.ln2, la.rstd2, la.x_mid, W + lp.ln2, N, C, eps);
   ffn_forward(l, la, x_out, N, lane == nullptr);
@@ -776,7 +776,7 @@ void Model<T>::forward_lane(InferLane& lane, KVCache<T>& cache, const int32_t* t
   }
   op_.rmsnorm_forward(s.lnf, s.rstdf, last, W + table_.final_norm(), R, C,
                       static_cast<T>(c.rms_norm_eps));
-  op_.linear_forward(logits_out, s.lnf, W + table_.lm_head(), (const T*)nullptr, R, C, V);
+  linear(logits_out, s.lnf, table_.lm_head(), nullptr, R, C, V, true);
 }
 
 // ---------------------------------------------------------------------------------------------

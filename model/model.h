@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/arena.h"
@@ -99,6 +100,21 @@ class Model {
   void forward_cached(KVCache<T>& cache, const std::vector<CachedSeq>& entries, T* logits,
                       bool all_logits = false);
 
+  // Decode on weights packed once: while a DecodeWeights lives, forward_cached's linears read
+  // copies packed when it was made (pack_linear; GenerationEngine::generate holds one per call).
+  // Nothing may change the parameters meanwhile (the copies would be stale); training and
+  // forward() never read them. Holds nest; the buffer is kept for the next one.
+  class DecodeWeights {
+   public:
+    explicit DecodeWeights(Model& m);
+    ~DecodeWeights();
+    DecodeWeights(const DecodeWeights&) = delete;
+    DecodeWeights& operator=(const DecodeWeights&) = delete;
+
+   private:
+    Model& m_;
+  };
+
   // Routing decisions (N, k) of each MoE layer in the last forward (for tests and metrics).
   std::vector<int32_t> last_routing() const;
 
@@ -130,8 +146,9 @@ class Model {
   // From the normed block input la.ln1 to attention's q, k, v with RoPE applied, for grouped-query
   // (attention_gqa.cpp) or Multi-head Latent Attention (attention_mla.cpp); and back, from
   // scratch dq, dk, dv to parameter gradients and dln1.
-  void gqa_project(int l, LayerActs& la, Scratch& s, const int32_t* positions, int N);
-  void mla_latent(int l, LayerActs& la, Scratch& s, const int32_t* positions, int N);
+  // infer: decode (forward_cached), whose linears may read packed weights.
+  void gqa_project(int l, LayerActs& la, Scratch& s, const int32_t* positions, int N, bool infer);
+  void mla_latent(int l, LayerActs& la, Scratch& s, const int32_t* positions, int N, bool infer);
   void mla_project(int l, LayerActs& la, Scratch& s, const int32_t* positions, int N);
   void mla_attention_cached(int l, LayerActs& la, InferLane& lane, const int32_t* positions, int N);
   void gqa_project_backward(int l, LayerActs& la, T* dln1, int N);
@@ -141,6 +158,23 @@ class Model {
   void ffn_backward(int l, LayerActs& la, const T* dout, T* dln2, int N);
   void attention_backward(int l, LayerActs& la, const T* datt_out, T* dln1, int N, int S);
   T attention_scale() const;
+  // out (N, OC) = inp (N, C) @ W^T (+ bias) for the weight matrix at parameter offset w: its
+  // packed copy when `infer` and decode weights are held (decode_weights.cpp), else
+  // linear_forward on the parameters. accumulate: out += (no bias).
+  void linear(T* out, const T* inp, size_t w, const T* bias, int N, int C, int OC, bool infer,
+              bool accumulate = false);
+  void pack_decode_weights();
+  // The packed copy of the (OC x C) weight at parameter offset w while decode weights are held,
+  // else null.
+  const T* packed_weight(size_t w, int C, int OC) const;
+  // MLA's kv_b_proj, per head: the key rows W_UK (Dn, Rkv) and the value rows W_UV (Dv, Rkv).
+  size_t mla_w_uk(int l, int h) const {
+    return table_.layer(l).kv_b +
+           static_cast<size_t>(h) * (cfg_.qk_nope_head_dim + cfg_.v_head_dim) * cfg_.kv_lora_rank;
+  }
+  size_t mla_w_uv(int l, int h) const {
+    return mla_w_uk(l, h) + static_cast<size_t>(cfg_.qk_nope_head_dim) * cfg_.kv_lora_rank;
+  }
 
   const float* bias_of(int layer) const {  // nullptr without a selection bias
     return bias_n_[layer] > 0 ? bias_.data() + bias_off_[layer] : nullptr;
@@ -180,6 +214,16 @@ class Model {
   // Inference: one lane per host thread that decodes a share of the rows (lanes_[0] alone on
   // backends that are not the host's, or for few rows). Each lane owns its scratch buffers.
   std::vector<std::unique_ptr<InferLane>> lanes_;
+
+  // Packed copies of every linear forward_cached runs, while decode weights are held.
+  struct PackedLinear {
+    size_t at;  // offset in packed_
+    int C, OC;
+    bool transposed;  // W is stored (C, OC)
+  };
+  DeviceBuffer<T> packed_;
+  std::unordered_map<size_t, PackedLinear> packed_at_;  // parameter offset -> its packed copy
+  int decode_holds_ = 0;
 };
 
 extern template class Model<float>;

@@ -65,6 +65,8 @@ std::vector<GenerationResult> GenerationEngine::generate(
     }
   }
   auto t0 = std::chrono::steady_clock::now();
+  // The weights cannot change during a call: decode reads copies packed once for the call.
+  const typename Model<float>::DecodeWeights packed(model_);
   std::vector<GenerationResult> results(requests.size());
   std::deque<size_t> waiting;
   for (size_t i = 0; i < requests.size(); ++i) waiting.push_back(i);

@@ -7,6 +7,7 @@
 #include "kernels/cpu/embedding.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/linear.h"
+#include "kernels/cpu/linear_packed.h"
 #include "kernels/cpu/logprobs.h"
 #include "kernels/cpu/mla.h"
 #include "kernels/cpu/rmsnorm.h"
@@ -52,6 +53,8 @@ Backend<T> make_cpu_backend() {
   o.gemm = cpu::gemm<T>;
   o.linear_forward = cpu::linear_forward<T>;
   o.linear_backward = cpu::linear_backward<T>;
+  o.pack_linear = cpu::pack_linear<T>;
+  o.linear_forward_packed = cpu::linear_forward_packed<T>;
   o.add_inplace = cpu::add_inplace<T>;
   o.scale_inplace = cpu::scale_inplace<T>;
   o.split3 = cpu::split3<T>;

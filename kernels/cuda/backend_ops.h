@@ -13,6 +13,11 @@ namespace r1::cuda {
 // linear.cu (cuBLAS, fp32 with FP32 math: no TF32)
 void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
           int ldb, float beta, float* C, int ldc);
+// The packed layout on CUDA is W (OC, C) itself (cuBLAS reads it as is): pack_linear copies, or
+// transposes a (C, OC) W.
+void pack_linear(float* Wp, const float* W, int C, int OC, bool transposed);
+void linear_forward_packed(float* out, int ldo, const float* inp, int ldi, const float* Wp,
+                           const float* bias, int N, int C, int OC, bool accumulate);
 void linear_forward(float* out, const float* inp, const float* W, const float* bias, int N, int C, int OC);
 void linear_backward(float* dinp, float* dW, float* dbias, const float* dout, const float* inp, const float* W, int N,
                      int C, int OC, bool accumulate_dinp);

@@ -61,6 +61,25 @@ void linear_forward(float* out, const float* inp, const float* W, const float* b
   }
 }
 
+void pack_linear(float* Wp, const float* W, int C, int OC, bool transposed) {
+  if (!transposed) {
+    check(cudaMemcpy(Wp, W, sizeof(float) * static_cast<size_t>(C) * OC, cudaMemcpyDeviceToDevice), "pack_linear");
+    return;
+  }
+  // Column-major view: W is (OC, C) with leading dimension OC; Wp = W^T is (C, OC), leading C.
+  const float one = 1.f, zero = 0.f;
+  check_blas(cublasSgeam(handle(), CUBLAS_OP_T, CUBLAS_OP_N, C, OC, &one, W, OC, &zero, Wp, C, Wp, C), "pack_linear");
+}
+
+void linear_forward_packed(float* out, int ldo, const float* inp, int ldi, const float* Wp, const float* bias, int N,
+                           int C, int OC, bool accumulate) {
+  if (accumulate && bias) fail("linear_forward_packed: accumulate takes no bias");
+  if (N == 0) return;
+  if (!accumulate && bias && ldo == OC && ldi == C) return linear_forward(out, inp, Wp, bias, N, C, OC);
+  if (bias) fail("linear_forward_packed: a bias needs contiguous rows");
+  gemm(false, true, N, OC, C, 1.f, inp, ldi, Wp, C, accumulate ? 1.f : 0.f, out, ldo);
+}
+
 void linear_backward(float* dinp, float* dW, float* dbias, const float* dout, const float* inp, const float* W, int N,
                      int C, int OC, bool accumulate_dinp) {
   if (N == 0) return;

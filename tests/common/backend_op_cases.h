@@ -193,6 +193,29 @@ inline std::vector<Case> all_cases() {
     };
   }
 
+  // Packed linears: the packed layout is each backend's own, so Wp is scratch (an input array,
+  // never compared); what must agree is the product read through it. Variants: plain, with a
+  // bias, accumulating, and from a transposed W into one head's columns of wider rows.
+  for (int variant = 0; variant < 4; ++variant) {
+    const int N = 13, C = 20, OC = 37;
+    const bool bias = variant == 1, acc = variant == 2, heads = variant == 3;
+    const int ldi = heads ? 3 * C : C, ldo = heads ? 2 * OC : OC;
+    add(variant == 0 ? "pack_linear" : "linear_forward_packed",
+        cat("N13 C20 OC37 bias", bias, " accumulate", acc,
+            heads ? " transposed W, strided rows" : ""),
+        1e-4)
+        .in("inp", randn(N * ldi, 60))
+        .in("W", randn(OC * C, 61))
+        .in("bias", randn(OC, 62))
+        .in("Wp", std::vector<float>(cpu::packed_linear_size(C, OC)))
+        .inout("out", randn(N * ldo, 63))
+        .call = [=](const Backend<float>& b, const Ptrs& p) {
+      b.ops.pack_linear(p.f("Wp"), p.f("W"), C, OC, heads);
+      b.ops.linear_forward_packed(p.f("out") + (heads ? OC : 0), ldo, p.f("inp") + (heads ? C : 0),
+                                  ldi, p.f("Wp"), bias ? p.f("bias") : nullptr, N, C, OC, acc);
+    };
+  }
+
   // ---- elementwise and layout ----
   add("add_inplace", "n1000", 1e-6).inout("y", randn(1000, 13)).in("x", randn(1000, 14)).call =
       [](const Backend<float>& b, const Ptrs& p) { b.ops.add_inplace(p.f("y"), p.f("x"), 1000); };

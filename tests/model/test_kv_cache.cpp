@@ -7,6 +7,7 @@
 #include <omp.h>
 
 #include <cmath>
+#include <optional>
 
 #include "model/model.h"
 #include "tests/common/model_test_util.h"
@@ -15,8 +16,11 @@ using namespace r1;
 
 namespace {
 
-void check_decode_equals_full_forward(const ModelConfig& cfg, const std::string& label) {
-  SCOPED_TRACE(label);
+// packed: decode holds Model::DecodeWeights (its linears read weights packed once); the full
+// forward runs beside the hold and must not read them.
+void check_decode_equals_full_forward(const ModelConfig& cfg, const std::string& label,
+                                      bool packed = false) {
+  SCOPED_TRACE(label + (packed ? ", packed decode weights" : ""));
   Model<float> m(cfg);
   m.init_weights(11);
   // Larger weights so that logits vary a lot across positions.
@@ -26,6 +30,8 @@ void check_decode_equals_full_forward(const ModelConfig& cfg, const std::string&
       for (size_t i = 0; i < p.numel; ++i) m.params()[p.offset + i] = static_cast<float>(rng.normal() * 0.2);
     }
   }
+  std::optional<Model<float>::DecodeWeights> hold;
+  if (packed) hold.emplace(m);
   const std::vector<int> lengths = {7, 3, 12, 1, 9};
   PackedBatch batch = test::random_batch(lengths, cfg.vocab_size, 21);
   const int N = batch.num_tokens(), V = cfg.vocab_size;
@@ -98,6 +104,18 @@ TEST(KVCache, DecodeEqualsFullForwardAtEveryPosition) {
   lora.v_head_dim = 6;
   check_decode_equals_full_forward(lora, "MLA with q_lora_rank, v_head_dim 6");
   check_decode_equals_full_forward(test::tiny_gqa_config(), "GQA with q/k-norm");
+}
+
+// The same with decode's linears on weights packed once (kernels/cpu/linear_packed.h).
+TEST(KVCache, PackedDecodeWeightsGiveTheSameLogits) {
+  check_decode_equals_full_forward(test::tiny_config(), "tiny-moe (MLA)", true);
+  ModelConfig lora = test::tiny_config();
+  lora.q_lora_rank = 12;
+  lora.v_head_dim = 6;
+  check_decode_equals_full_forward(lora, "MLA with q_lora_rank, v_head_dim 6", true);
+  ModelConfig gqa = test::tiny_gqa_config();
+  gqa.attention_bias = true;
+  check_decode_equals_full_forward(gqa, "GQA with q/k-norm and biases", true);
 }
 
 // Lanes (Model::forward_cached on the CPU): with several OpenMP threads, a step's entries are
