@@ -107,9 +107,12 @@ struct Ops {
   void (*kv_cache_write)(T* k_pool, T* v_pool, const T* k, const T* v, const int32_t* block_table, int max_blocks,
                          int block_size, const int32_t* seq_of, const int32_t* pos, int N, int K, int V);
   // Decode/prefill attention: query row n attends over its slot's first kv_len[n] cached tokens.
-  void (*attention_paged_forward)(T* out, const T* q, const T* k_pool, const T* v_pool, const int32_t* block_table,
-                                  int max_blocks, int block_size, const int32_t* seq_of, const int32_t* kv_len, int N,
-                                  int H, int KVH, int Dqk, int Dv, T scale);
+  // v_row: values between cached value rows (KVH * Dv; KVH * Dqk with v_pool = k_pool reads
+  // each value as the first Dv of its key row, MLA's latent).
+  void (*attention_paged_forward)(T* out, const T* q, const T* k_pool, const T* v_pool, int v_row,
+                                  const int32_t* block_table, int max_blocks, int block_size,
+                                  const int32_t* seq_of, const int32_t* kv_len, int N, int H,
+                                  int KVH, int Dqk, int Dv, T scale);
 
   // ---- mixture of experts ----
   // scores (N, E), idx (N, k), w (N, k) from logits (N, E) and the selection bias (E, optional).

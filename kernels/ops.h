@@ -8,6 +8,7 @@
 #include "kernels/cpu/embedding.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/linear.h"
+#include "kernels/cpu/linear_packed.h"
 #include "kernels/cpu/logprobs.h"
 #include "kernels/cpu/mla.h"
 #include "kernels/cpu/moe.h"

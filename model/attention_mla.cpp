@@ -87,8 +87,9 @@ void Model<T>::mla_attention_cached(int l, LayerActs& la, InferLane& lane, const
   op_.copy_2d(s.q_lat + Rkv, Dl, la.q + Dn, Dqk, N * H, Dr);  // each head's roped part
   op_.concat3(s.k_lat, la.ckv_n, Rkv, s.kpe, Dr, s.kpe, 0, N);
   op_.kv_cache_write(cache.k_pool(l), cache.v_pool(l), s.k_lat, la.ckv_n, lane.table,
-                     cache.max_blocks(), cache.block_size(), lane.slot, positions, N, Dl, Rkv);
-  op_.attention_paged_forward(s.att_lat, s.q_lat, cache.k_pool(l), cache.v_pool(l), lane.table,
+                     cache.max_blocks(), cache.block_size(), lane.slot, positions, N, Dl, 0);
+  // The latent row is the key and, in its first Rkv values, the value: read once, stored once.
+  op_.attention_paged_forward(s.att_lat, s.q_lat, cache.k_pool(l), cache.k_pool(l), Dl, lane.table,
                               cache.max_blocks(), cache.block_size(), lane.slot, lane.kv_len, N, H,
                               1, Dl, Rkv, attention_scale());
   for (int h = 0; h < H; ++h) {

@@ -93,10 +93,11 @@ struct ModelConfig {
   int v_dim() const { return attn_kv_heads() * v_head_size(); }        // values as attention reads them
   int o_dim() const { return num_attention_heads * v_head_size(); }    // attention output, o_proj input
   // What the KV cache holds per token and layer (model/kv_cache.h). MLA caches its latent, one
-  // key/value head that every query head reads: keys [kv_a_layernorm(ckv) | rope(k_pe)] and
-  // values kv_a_layernorm(ckv), with kv_b_proj absorbed into the query and the output.
+  // key/value head that every query head reads: keys [kv_a_layernorm(ckv) | rope(k_pe)] whose
+  // first part is also the value, with kv_b_proj absorbed into the query and the output.
   int cache_k_dim() const { return mla() ? kv_lora_rank + qk_rope_head_dim : k_dim(); }
-  int cache_v_dim() const { return mla() ? kv_lora_rank : v_dim(); }
+  // MLA stores no values: attention reads them as the first kv_lora_rank of each key row.
+  int cache_v_dim() const { return mla() ? 0 : v_dim(); }
   int shared_intermediate() const { return n_shared_experts * moe_intermediate_size; }
 };
 

@@ -138,7 +138,7 @@ void KVCache<T>::copy_prefix(int src, int dst, int len) {
     for (int l = 0; l < layers_; ++l) {
       const int kn = rows * static_cast<int>(k_row_), vn = rows * static_cast<int>(v_row_);
       copy_2d_(k_pool(l) + tk * k_row_, kn, k_pool(l) + fk * k_row_, kn, 1, kn);
-      copy_2d_(v_pool(l) + tk * v_row_, vn, v_pool(l) + fk * v_row_, vn, 1, vn);
+      if (vn > 0) copy_2d_(v_pool(l) + tk * v_row_, vn, v_pool(l) + fk * v_row_, vn, 1, vn);
     }
   }
   len_[dst] = len;

@@ -9,10 +9,11 @@
 // with K = ModelConfig::cache_k_dim() and V = cache_v_dim(): the keys and values attention reads.
 // For GQA these are the KVH heads' keys and values. For Multi-head Latent Attention they are the
 // compressed latent, one head shared by all query heads (DeepSeek-V3's "absorb" decode): keys
-// [ckv_n | rope(k_pe)] (kv_lora_rank + qk_rope_head_dim) and values ckv_n (kv_lora_rank), where
-// ckv_n = kv_a_layernorm(ckv); the query is multiplied by kv_b_proj's key half and the output by
-// its value half instead (model/attention_mla.cpp). For small-moe that is 144 floats per token
-// and layer instead of 320 for expanded per-head keys and values.
+// [ckv_n | rope(k_pe)] (kv_lora_rank + qk_rope_head_dim), where ckv_n = kv_a_layernorm(ckv),
+// and the values are ckv_n again, read from the key rows (no value pool: cache_v_dim() is 0);
+// the query is multiplied by kv_b_proj's key half and the output by its value half instead
+// (model/attention_mla.cpp). For small-moe that is 80 floats per token and layer instead of 320
+// for expanded per-head keys and values.
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -409,9 +409,9 @@ void Model<T>::attention_forward(int l, LayerActs& la, const int32_t* positions,
   op_.kv_cache_write(cache.k_pool(l), cache.v_pool(l), la.k, la.v, lane->table, cache.max_blocks(),
                      cache.block_size(), lane->slot, positions, N, c.cache_k_dim(),
                      c.cache_v_dim());
-  op_.attention_paged_forward(la.att, la.q, cache.k_pool(l), cache.v_pool(l), lane->table,
-                              cache.max_blocks(), cache.block_size(), lane->slot, lane->kv_len, N,
-                              H, KVH, Dqk, Dv, scale);
+  op_.attention_paged_forward(la.att, la.q, cache.k_pool(l), cache.v_pool(l), c.cache_v_dim(),
+                              lane->table, cache.max_blocks(), cache.block_size(), lane->slot,
+                              lane->kv_len, N, H, KVH, Dqk, Dv, scale);
 }
 
 template <typename T>

@@ -43,10 +43,13 @@ void kv_cache_write(T* k_pool, T* v_pool, const T* k, const T* v, const int32_t*
 
 // Attention of N query tokens against cached keys/values (decode and prefill with a KV cache).
 // Token n attends to positions [0, kv_len[n]) of slot seq_of[n]; its own key/value must already
-// be written. q (N, H, Dqk) -> out (N, H, Dv).
+// be written. q (N, H, Dqk) -> out (N, H, Dv). v_row: values between consecutive cached value
+// rows, KVH * Dv for a pool of values; v_pool = k_pool with v_row = KVH * Dqk reads each value as
+// the first Dv of its key row (MLA's latent is both).
 template <typename T>
-void attention_paged_forward(T* out, const T* q, const T* k_pool, const T* v_pool, const int32_t* block_table,
-                             int max_blocks, int block_size, const int32_t* seq_of, const int32_t* kv_len, int N,
-                             int H, int KVH, int Dqk, int Dv, T scale);
+void attention_paged_forward(T* out, const T* q, const T* k_pool, const T* v_pool, int v_row,
+                             const int32_t* block_table, int max_blocks, int block_size,
+                             const int32_t* seq_of, const int32_t* kv_len, int N, int H, int KVH,
+                             int Dqk, int Dv, T scale);
 
 }  // namespace r1::cpu

@@ -31,7 +31,7 @@ void kv_cache_write(T* k_pool, T* v_pool, const T* k, const T* v, const int32_t*
             block_size +
         p % block_size;
     std::memcpy(k_pool + row * K, k + static_cast<size_t>(n) * K, sizeof(T) * K);
-    std::memcpy(v_pool + row * V, v + static_cast<size_t>(n) * V, sizeof(T) * V);
+    if (V > 0) std::memcpy(v_pool + row * V, v + static_cast<size_t>(n) * V, sizeof(T) * V);
   }
 }
 
@@ -160,10 +160,11 @@ void accumulate_values<float>(float* out, const float* p, size_t len, int rows, 
 // (H * Dv values), not the weights.
 // q (H, Dqk) -> out (H, Dv).
 template <typename T>
-void attend_token_paged(T* out, const T* q, const T* k_pool, const T* v_pool, const int32_t* blocks,
-                        int block_size, int len, int H, int KVH, int Dqk, int Dv, T scale, T* p) {
+void attend_token_paged(T* out, const T* q, const T* k_pool, const T* v_pool, size_t vs,
+                        const int32_t* blocks, int block_size, int len, int H, int KVH, int Dqk,
+                        int Dv, T scale, T* p) {
   const int G = H / KVH, nblocks = (len + block_size - 1) / block_size;
-  const size_t ks = static_cast<size_t>(KVH) * Dqk, vs = static_cast<size_t>(KVH) * Dv, L = len;
+  const size_t ks = static_cast<size_t>(KVH) * Dqk, L = len;
   for (int b = 0; b < nblocks; ++b) {
     const int j0 = b * block_size, rows = std::min(block_size, len - j0);
     const T* kb = k_pool + static_cast<size_t>(blocks[b]) * block_size * ks;
@@ -196,7 +197,7 @@ void attend_token_paged(T* out, const T* q, const T* k_pool, const T* v_pool, co
 }  // namespace
 
 template <typename T>
-void attention_paged_forward(T* out, const T* q, const T* k_pool, const T* v_pool,
+void attention_paged_forward(T* out, const T* q, const T* k_pool, const T* v_pool, int v_row,
                              const int32_t* block_table, int max_blocks, int block_size,
                              const int32_t* seq_of, const int32_t* kv_len, int N, int H, int KVH,
                              int Dqk, int Dv, T scale) {
@@ -216,6 +217,7 @@ void attention_paged_forward(T* out, const T* q, const T* k_pool, const T* v_poo
     for (int n = 0; n < N; ++n) {
       const size_t head0 = static_cast<size_t>(n) * H;
       attend_token_paged(out + head0 * Dv, q + head0 * Dqk, k_pool, v_pool,
+                         static_cast<size_t>(v_row),
                          block_table + static_cast<size_t>(seq_of[n]) * max_blocks, block_size,
                          kv_len[n], H, KVH, Dqk, Dv, scale, p.data());
     }
@@ -225,9 +227,9 @@ void attention_paged_forward(T* out, const T* q, const T* k_pool, const T* v_poo
 #define R1_INSTANTIATE(T)                                                                         \
   template void kv_cache_write<T>(T*, T*, const T*, const T*, const int32_t*, int, int,           \
                                   const int32_t*, const int32_t*, int, int, int);                 \
-  template void attention_paged_forward<T>(T*, const T*, const T*, const T*, const int32_t*, int, \
-                                           int, const int32_t*, const int32_t*, int, int, int,    \
-                                           int, int, T);
+  template void attention_paged_forward<T>(T*, const T*, const T*, const T*, int, const int32_t*, \
+                                           int, int, const int32_t*, const int32_t*, int, int,    \
+                                           int, int, int, T);
 R1_INSTANTIATE(float)
 R1_INSTANTIATE(double)
 #undef R1_INSTANTIATE

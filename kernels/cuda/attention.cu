@@ -191,12 +191,12 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
   check_launch("attention_backward");
 }
 
-void attention_paged_forward(float* out, const float* q, const float* k_pool, const float* v_pool,
+void attention_paged_forward(float* out, const float* q, const float* k_pool, const float* v_pool, int v_row,
                              const int32_t* block_table, int max_blocks, int block_size, const int32_t* seq_of,
                              const int32_t* kv_len, int N, int H, int KVH, int Dqk, int Dv, float scale) {
   if (N == 0) return;
   const PagedKeys src{k_pool, v_pool, block_table, seq_of, kv_len, max_blocks, block_size,
-                      static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(KVH) * Dv};
+                      static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(v_row)};
   const size_t shmem = sizeof(float) * (Dqk + Dv + kChunk);
   attention_rows_kernel<<<static_cast<unsigned>(N) * H, kThreads, shmem>>>(out, nullptr, q, src, H, KVH, Dqk, Dv,
                                                                           scale);

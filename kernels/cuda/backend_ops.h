@@ -51,8 +51,9 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
                         const int32_t* cu_seqlens, const int32_t* prefix_of, int S, int H, int KVH,
                         int Dqk, int Dv, float scale);
 void attention_paged_forward(float* out, const float* q, const float* k_pool, const float* v_pool,
-                             const int32_t* block_table, int max_blocks, int block_size, const int32_t* seq_of,
-                             const int32_t* kv_len, int N, int H, int KVH, int Dqk, int Dv, float scale);
+                             int v_row, const int32_t* block_table, int max_blocks, int block_size,
+                             const int32_t* seq_of, const int32_t* kv_len, int N, int H, int KVH,
+                             int Dqk, int Dv, float scale);
 
 // moe.cu
 void router_forward(float* scores, int32_t* idx, float* w, const float* logits, const float* bias,

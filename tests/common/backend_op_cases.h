@@ -414,8 +414,22 @@ inline std::vector<Case> all_cases() {
         .in_int("len", len)
         .out("out", N * H * Dv)
         .call = [=](const Backend<float>& b, const Ptrs& p) {
-      b.ops.attention_paged_forward(p.f("out"), p.f("q"), p.f("kpool"), p.f("vpool"), p.i("table"), max_blocks, block,
-                                    p.i("seq"), p.i("len"), N, H, KVH, Dqk, Dv, 0.3f);
+      b.ops.attention_paged_forward(p.f("out"), p.f("q"), p.f("kpool"), p.f("vpool"), V,
+                                    p.i("table"), max_blocks, block, p.i("seq"), p.i("len"), N, H,
+                                    KVH, Dqk, Dv, 0.3f);
+    };
+    // MLA's latent cache: one key/value head, each value the first Dv of its key row.
+    add("attention_paged_forward", "4 queries, values read from the key rows (MLA latent)", 1e-5)
+        .in("kpool", randn(pool * block * K, 57))
+        .in("q", randn(N * H * K, 58))
+        .in_int("table", table)
+        .in_int("seq", seq)
+        .in_int("len", len)
+        .out("out", N * H * Dv)
+        .call = [=](const Backend<float>& b, const Ptrs& p) {
+      b.ops.attention_paged_forward(p.f("out"), p.f("q"), p.f("kpool"), p.f("kpool"), K,
+                                    p.i("table"), max_blocks, block, p.i("seq"), p.i("len"), N, H,
+                                    1, K, Dv, 0.3f);
     };
   }
 

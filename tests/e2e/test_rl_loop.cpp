@@ -245,20 +245,22 @@ TEST(RlLoop, GarbageMessagesAreRejectedAndCounted) {
 // version old, and the older ones are dropped and counted.
 TEST(RlLoop, NoUpdateUsesRolloutsOlderThanMaxStaleness) {
   TempDir d("rl_stale");
-  // Two workers, one sampling one task at a time with a 1 s delay: while it waits, the fast one
+  // Two workers, one sampling one task at a time with a 0.5 s delay: while it waits, the fast one
   // feeds several updates (the slow one queues at most one batch of tasks, so it cannot starve the
-  // fast one), and the slow one's groups arrive several versions old. 60 steps take well over the
-  // delay even on a fast machine, so the slow worker's groups come back before the run ends.
+  // fast one), and the slow one's groups arrive several versions old. The run must outlast the
+  // delay: 60 steps took 2 s on 2 cores before decode and training got 3-4x faster, and then
+  // finished before the slow worker's first groups came back; 300 steps leave room for
+  // machines several times faster still (a step of this config takes ~10-30 ms on 2 cores).
   json patch = {
       {"learner",
-       {{"steps", 60}, {"max_staleness", 1}, {"batch_groups", 2}, {"prefetch_groups", 6}}},
+       {{"steps", 300}, {"max_staleness", 1}, {"batch_groups", 2}, {"prefetch_groups", 6}}},
       {"rollout",
-       {{"workers", 2}, {"debug_delay_s", 1.0}, {"debug_slow_workers", 1}, {"slots", 8}}}};
+       {{"workers", 2}, {"debug_delay_s", 0.5}, {"debug_slow_workers", 1}, {"slots", 8}}}};
   write_json(d.file("cfg.json"), ci_config(patch));
   auto r = run_command(r1_binary() + " run " + d.file("cfg.json") + " --out " + d.file("run"));
   ASSERT_EQ(r.code, 0) << r.out;
   auto rows = read_metrics(d.file("run"));
-  ASSERT_EQ(rows.size(), 60u);
+  ASSERT_EQ(rows.size(), 300u);
   int stale = 0;
   double worst = 0;
   for (const auto& row : rows) {

@@ -139,7 +139,7 @@ std::vector<T> paged_attention(const Shape& b, const std::vector<T>& q, const st
   kv_cache_write(kpool.data(), vpool.data(), k.data(), v.data(), table.data(), max_blocks, block,
                  seq.data(), pos.data(), b.N, K, V);
   std::vector<T> out(static_cast<size_t>(b.N) * b.H * b.Dv, NAN);
-  attention_paged_forward(out.data(), q.data(), kpool.data(), vpool.data(), table.data(),
+  attention_paged_forward(out.data(), q.data(), kpool.data(), vpool.data(), V, table.data(),
                           max_blocks, block, seq.data(), len.data(), b.N, b.H, b.KVH, b.Dqk, b.Dv,
                           scale);
   return out;
