@@ -4,15 +4,19 @@
 
 namespace r1 {
 
-void PackedBatch::add(const std::vector<int32_t>& seq) {
+void PackedBatch::append(const std::vector<int32_t>& seq, int first_position, int prefix) {
   const int n = static_cast<int>(seq.size());
   for (int i = 0; i < n; ++i) {
     tokens.push_back(seq[i]);
     targets.push_back(i + 1 < n ? seq[i + 1] : -1);
-    positions.push_back(i);
+    positions.push_back(first_position + i);
   }
   cu_seqlens.push_back(cu_seqlens.back() + n);
-  prefix_of.push_back(-1);
+  prefix_of.push_back(prefix);
+}
+
+void PackedBatch::add(const std::vector<int32_t>& seq) {
+  append(seq, 0, -1);
 }
 
 void PackedBatch::add_after(int prefix, const std::vector<int32_t>& seq) {
@@ -20,14 +24,7 @@ void PackedBatch::add_after(int prefix, const std::vector<int32_t>& seq) {
     fail("packed batch: prefix ", prefix, " is not one of the ", num_seqs(), " sequences");
   if (prefix_of[prefix] >= 0)
     fail("packed batch: sequence ", prefix, " continues another and cannot be a prefix");
-  const int n = static_cast<int>(seq.size()), start = cu_seqlens[prefix + 1] - cu_seqlens[prefix];
-  for (int i = 0; i < n; ++i) {
-    tokens.push_back(seq[i]);
-    targets.push_back(i + 1 < n ? seq[i + 1] : -1);
-    positions.push_back(start + i);
-  }
-  cu_seqlens.push_back(cu_seqlens.back() + n);
-  prefix_of.push_back(prefix);
+  append(seq, cu_seqlens[prefix + 1] - cu_seqlens[prefix], prefix);
 }
 
 bool PackedBatch::has_prefixes() const {

@@ -29,6 +29,9 @@ struct PackedBatch {
   // (seq's first token is not the prefix's), so put that token at the start of seq instead.
   void add_after(int prefix, const std::vector<int32_t>& seq);
   bool has_prefixes() const;
+
+ private:
+  void append(const std::vector<int32_t>& seq, int first_position, int prefix);
   // From a padded (B, T) array and per-row lengths; padding beyond each length is ignored.
   static PackedBatch from_padded(const int32_t* tokens, int B, int T, const int32_t* lengths);
 };

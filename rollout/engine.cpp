@@ -83,22 +83,17 @@ std::vector<GenerationResult> GenerationEngine::generate(
   auto adopt_prompts = [&] {
     for (Active& a : active) {
       if (a.leader < 0) continue;
+      const auto o = std::find_if(active.begin(), active.end(), [&](const Active& x) {
+        return static_cast<long>(x.request) == a.leader;
+      });
+      R1_CHECK(o != active.end(), "generate: request ", a.request,
+               " lost the request whose prompt it shares");
       const int shared = static_cast<int>(a.pending.size()) - 1;
-      for (const Active& o : active) {
-        if (static_cast<long>(o.request) != a.leader) continue;
-        if (cache_.length(o.slot) >= shared) {
-          cache_.copy_prefix(o.slot, a.slot, shared);
-          a.fed = static_cast<size_t>(shared);
-          a.leader = -1;
-          stats_.shared_prompt_tokens += shared;
-        }
-        break;
-      }
-      R1_CHECK(a.leader < 0 || std::any_of(active.begin(), active.end(),
-                                           [&](const Active& o) {
-                                             return static_cast<long>(o.request) == a.leader;
-                                           }),
-               "generate: request ", a.request, " lost the request whose prompt it shares");
+      if (cache_.length(o->slot) < shared) continue;
+      cache_.copy_prefix(o->slot, a.slot, shared);
+      a.fed = static_cast<size_t>(shared);
+      a.leader = -1;
+      stats_.shared_prompt_tokens += shared;
     }
   };
 

@@ -34,7 +34,21 @@ namespace {
 // with two for the panel's row and one for the broadcast input.
 constexpr int kTileRows = 6;
 
-// acc (MR, kLinearPanel) = A (MR rows of stride C) x panel (C, kLinearPanel).
+// acc (mr, kLinearPanel) = A (mr rows of stride lda) x panel (C, kLinearPanel), in plain loops:
+// double (the finite-difference reference model), and float without AVX2.
+template <typename T>
+void tile_portable(int mr, T* acc, const T* A, int lda, int C, const T* B) {
+  std::fill(acc, acc + static_cast<size_t>(mr) * kLinearPanel, T(0));
+  for (int k = 0; k < C; ++k) {
+    const T* b = B + static_cast<size_t>(k) * kLinearPanel;
+    for (int r = 0; r < mr; ++r) {
+      const T a = A[static_cast<size_t>(r) * lda + k];
+      for (int j = 0; j < kLinearPanel; ++j) acc[r * kLinearPanel + j] += a * b[j];
+    }
+  }
+}
+
+// The same for float on AVX2, MR rows held in registers.
 template <int MR>
 void tile(float* acc, const float* A, int lda, int C, const float* B) {
 #if defined(__AVX2__) && defined(__FMA__)
@@ -54,14 +68,7 @@ void tile(float* acc, const float* A, int lda, int C, const float* B) {
     _mm256_storeu_ps(acc + r * kLinearPanel + 8, c1[r]);
   }
 #else
-  for (int i = 0; i < MR * kLinearPanel; ++i) acc[i] = 0.f;
-  for (int k = 0; k < C; ++k) {
-    const float* b = B + static_cast<size_t>(k) * kLinearPanel;
-    for (int r = 0; r < MR; ++r) {
-      const float a = A[static_cast<size_t>(r) * lda + k];
-      for (int j = 0; j < kLinearPanel; ++j) acc[r * kLinearPanel + j] += a * b[j];
-    }
-  }
+  tile_portable(MR, acc, A, lda, C, B);
 #endif
 }
 
@@ -76,16 +83,8 @@ void tile_rows(int mr, float* acc, const float* A, int lda, int C, const float* 
   }
 }
 
-// double (the finite-difference reference model): the same layout, plain loops.
 void tile_rows(int mr, double* acc, const double* A, int lda, int C, const double* B) {
-  std::fill(acc, acc + static_cast<size_t>(mr) * kLinearPanel, 0.0);
-  for (int k = 0; k < C; ++k) {
-    const double* b = B + static_cast<size_t>(k) * kLinearPanel;
-    for (int r = 0; r < mr; ++r) {
-      const double a = A[static_cast<size_t>(r) * lda + k];
-      for (int j = 0; j < kLinearPanel; ++j) acc[r * kLinearPanel + j] += a * b[j];
-    }
-  }
+  tile_portable(mr, acc, A, lda, C, B);
 }
 
 }  // namespace

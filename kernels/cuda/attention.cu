@@ -30,16 +30,18 @@ struct PackedKeys {
     }
     return lo;
   }
-  __device__ int parent(int n) const { return prefix_of ? prefix_of[seq(n)] : -1; }
-  __device__ int prefix_len(int n) const {
-    const int p = parent(n);
+  __device__ int prefix_len(int s) const {
+    const int p = prefix_of ? prefix_of[s] : -1;
     return p < 0 ? 0 : cu[p + 1] - cu[p];
   }
-  __device__ int length(int n) const { return prefix_len(n) + n - cu[seq(n)] + 1; }
-  // The packed row of key j of token n.
+  __device__ int length(int n) const {
+    const int s = seq(n);
+    return prefix_len(s) + n - cu[s] + 1;
+  }
+  // The packed row of key j of token n (one search for its sequence, as without prefixes).
   __device__ size_t row(int n, int j) const {
-    const int p = parent(n), lp = p < 0 ? 0 : cu[p + 1] - cu[p];
-    return j < lp ? static_cast<size_t>(cu[p] + j) : static_cast<size_t>(cu[seq(n)] + j - lp);
+    const int s = seq(n), lp = prefix_len(s);
+    return j < lp ? static_cast<size_t>(cu[prefix_of[s]] + j) : static_cast<size_t>(cu[s] + j - lp);
   }
   __device__ const float* key(int n, int j) const { return k + row(n, j) * ks; }
   __device__ const float* val(int n, int j) const { return v + row(n, j) * vs; }
