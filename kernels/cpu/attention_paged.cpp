@@ -152,6 +152,15 @@ void accumulate_values<float>(float* out, const float* p, size_t len, int rows, 
 }
 #endif
 
+// Asks for the n elements at p to be brought into the cache. The blocks of a sequence lie
+// anywhere in the pool, so the hardware prefetcher, which follows a stream of addresses, misses
+// each block's start; every row of a block asks for the same row of the next one instead.
+template <typename T>
+inline void prefetch_row(const T* p, size_t n) {
+  const char* c = reinterpret_cast<const char*>(p);
+  for (size_t b = 0; b < n * sizeof(T); b += 64) __builtin_prefetch(c + b);
+}
+
 // One token's H query heads against its sequence's cached keys and values, block by block of the
 // block table. Each cached row (all KVH heads' keys, or values, side by side) is read once and
 // whole, in address order, and serves the G = H / KVH query heads of each of its key/value
@@ -168,7 +177,17 @@ void attend_token_paged(T* out, const T* q, const T* k_pool, const T* v_pool, si
   for (int b = 0; b < nblocks; ++b) {
     const int j0 = b * block_size, rows = std::min(block_size, len - j0);
     const T* kb = k_pool + static_cast<size_t>(blocks[b]) * block_size * ks;
-    for (int r = 0; r < rows; ++r) row_scores(p + j0 + r, L, q, kb + r * ks, H, G, Dqk, scale);
+    const T* next =
+        b + 1 < nblocks ? k_pool + static_cast<size_t>(blocks[b + 1]) * block_size * ks : nullptr;
+    for (int r = 0; r < rows; ++r) {
+      if (next) prefetch_row(next + r * ks, ks);
+      row_scores(p + j0 + r, L, q, kb + r * ks, H, G, Dqk, scale);
+    }
+  }
+  const size_t vrow = static_cast<size_t>(KVH) * Dv;  // the values read of each row
+  if (len > 0) {  // the first value block, while the softmax runs
+    const T* v0 = v_pool + static_cast<size_t>(blocks[0]) * block_size * vs;
+    for (int r = 0; r < std::min(block_size, len); ++r) prefetch_row(v0 + r * vs, vrow);
   }
   T* inv_sum = p + H * L;
   for (int h = 0; h < H; ++h) {
@@ -185,6 +204,10 @@ void attend_token_paged(T* out, const T* q, const T* k_pool, const T* v_pool, si
   std::memset(out, 0, sizeof(T) * H * Dv);
   for (int b = 0; b < nblocks; ++b) {
     const int j0 = b * block_size, rows = std::min(block_size, len - j0);
+    if (b + 1 < nblocks) {
+      const T* next = v_pool + static_cast<size_t>(blocks[b + 1]) * block_size * vs;
+      for (int r = 0; r < block_size; ++r) prefetch_row(next + r * vs, vrow);
+    }
     accumulate_values(out, p + j0, L, rows,
                       v_pool + static_cast<size_t>(blocks[b]) * block_size * vs, vs, H, G, Dv);
   }
