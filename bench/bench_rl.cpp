@@ -21,12 +21,13 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Plain generation of one batch of tasks, as a rollout worker would sample them.
+// Plain generation of one step's tasks (batch_groups, a first wave without over-sampling) in
+// one call, as a rollout worker samples a wave.
 double reference_generation_tps(const RunConfig& cfg) {
   auto model = cfg.initial_model();
   auto tok = cfg.tokenizer();
   TaskSource source(cfg.tasks);
-  const int tasks = std::max(1, cfg.rollout.slots / cfg.rollout.group_size);
+  const int tasks = std::max(1, cfg.learner.batch_groups);
   std::vector<GenerationRequest> reqs;
   for (int t = 0; t < tasks; ++t) {
     auto prompt = tok->encode(cfg.chat.render(source.next().prompt));
@@ -66,11 +67,15 @@ int bench_rl(int argc, char** argv) {
   const bool temporary = !args.has("out");
   dir = prepare_run_dir(cfg, dir, false);
 
-  const double reference = reference_generation_tps(cfg);
+  // The reference runs before and after the loop, and the ratio uses their mean: on a shared
+  // machine the speed drifts over minutes, and one measure on one side of the run is skewed.
+  const double reference_before = reference_generation_tps(cfg);
   std::vector<json> steps;
   const auto t0 = std::chrono::steady_clock::now();
   run_embedded(cfg, dir, false, [&](const StepReport& r) { steps.push_back(r.metrics); });
   const double wall = seconds_since(t0);
+  const double reference_after = reference_generation_tps(cfg);
+  const double reference = 0.5 * (reference_before + reference_after);
   if (temporary) std::filesystem::remove_all(dir);
   if (steps.size() < 2) fail("the run stopped after ", steps.size(), " steps");
 
@@ -110,8 +115,12 @@ int bench_rl(int argc, char** argv) {
                         {"collect_wall", collect_s / step_s}}},
                       {"weight_publish_seconds", publish_s / n},
                       {"reference",
-                       {{"what", "plain batched generation, same model and sampling, same process"},
-                        {"tokens_per_second", reference}}},
+                       {{"what",
+                         "plain batched generation, same model and sampling, same process; the "
+                         "mean of a measure before the run and one after it"},
+                        {"tokens_per_second", reference},
+                        {"before", reference_before},
+                        {"after", reference_after}}},
                       {"ratio_generation_in_loop_to_reference", gen_tps / reference},
                       {"wall_seconds", wall},
                       {"note",

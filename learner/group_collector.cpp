@@ -163,7 +163,10 @@ std::vector<UsableGroup> GroupCollector::collect_on_policy(uint64_t version, int
     }
     const int missing = s_.cfg.batch_groups - static_cast<int>(batch.size());
     // Later waves ask for more than is missing: some groups will be dropped again.
-    const int n = wave == 0 ? missing : std::min(4 * s_.cfg.batch_groups, 2 * missing);
+    const int n = wave > 0 ? std::min(4 * s_.cfg.batch_groups, 2 * missing)
+                  : s_.cfg.dynamic_sampling
+                      ? first_wave_size(missing, usable_share, s_.cfg.oversample_max)
+                      : missing;
     send_tasks(n, version, stop);
     ++wave;
     std::vector<RolloutGroup> got;
@@ -186,6 +189,10 @@ std::vector<UsableGroup> GroupCollector::collect_on_policy(uint64_t version, int
     }
     const std::string note = long_sampling_note(step + 1, tally(batch.size()));
     if (!note.empty()) log_info(note);
+  }
+  if (!stop) {
+    usable_share = next_usable_share(
+        usable_share, static_cast<int64_t>(batch.size()) + counters_.unused, counters_.returned);
   }
   return batch;
 }

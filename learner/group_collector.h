@@ -70,6 +70,10 @@ class GroupCollector {
   // The task stream's position, saved in checkpoints.
   uint64_t next_seq = 0;
   uint64_t next_wave = 0;
+  // The share of returned groups that could train, over recent on-policy steps: sizes the
+  // first wave (learner.oversample_max). Saved in checkpoints, so that a resumed run asks for
+  // the waves an uninterrupted one would.
+  double usable_share = 1.0;
 
  private:
   struct Pending {

@@ -93,6 +93,7 @@ json Learner::state() const {
           {"version", version_},
           {"next_seq", collector_->next_seq},
           {"next_wave", collector_->next_wave},
+          {"usable_share", collector_->usable_share},
           {"rng", rs},
           {"task_source", source_->state()},
           {"skipped_steps", skipped_steps_}};
@@ -104,6 +105,7 @@ void Learner::load_state(const json& st, const std::string& where) {
   version_ = r.req<uint64_t>("version");
   collector_->next_seq = r.req<uint64_t>("next_seq");
   collector_->next_wave = r.req<uint64_t>("next_wave");
+  collector_->usable_share = r.get<double>("usable_share", 1.0);  // absent before oversampling
   skipped_steps_ = r.get<int64_t>("skipped_steps", 0);  // absent in checkpoints of older versions
   auto rs = r.req<std::vector<uint64_t>>("rng");
   if (rs.size() != 4) r.fail_field("rng", "expected 4 words");

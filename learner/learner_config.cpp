@@ -28,6 +28,10 @@ const ConfigFields<LearnerConfig>& LearnerConfig::fields() {
                "a step's sampling gives up after this many waves of tasks (async: once it has "
                "accounted for max_waves x batch_groups groups)",
                at_least<int>(1, "must be >= 1"))
+          .add("oversample_max", &C::oversample_max,
+               "on-policy, dynamic sampling: a step's first wave asks for up to this many times "
+               "the groups it needs, as recent steps' usable share suggests (1: exactly those)",
+               must<double>([](double v) { return v >= 1 && v <= 16; }, "must be in [1, 16]"))
           .add("max_staleness", &C::max_staleness,
                "0: on-policy; k > 0: rollouts up to k versions old train, sampling overlaps "
                "training",

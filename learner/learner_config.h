@@ -26,6 +26,12 @@ struct LearnerConfig : FieldListed<LearnerConfig> {
   // for max_waves x batch_groups groups) and trains on the usable groups it has, or, with none,
   // skips its update (docs/learner.md).
   int max_waves = 4;
+  // On-policy with dynamic sampling: the first wave of a step asks for up to this many times the
+  // groups it needs, sized by the share of groups that were usable in recent steps, so that one
+  // wave usually fills the batch (DAPO's over-sampling). The extra groups share the rollout
+  // slots that the first ones' finished samples free; a second wave waits for the first's
+  // slowest sample, and runs at a smaller batch. 1 disables.
+  double oversample_max = 2.0;
   // 0: on-policy; every update waits for rollouts of the current weights (deterministic for a
   // seed). k > 0: rollouts up to k versions old are used, sampling overlaps training.
   int max_staleness = 0;

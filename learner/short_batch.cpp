@@ -1,6 +1,7 @@
 #include "learner/short_batch.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.h"
 
@@ -59,6 +60,20 @@ std::string long_sampling_note(int64_t step, const SamplingTally& t) {
   if (t.waves < 8 || (t.waves & (t.waves - 1)) != 0) return "";
   return cat("learner: step ", step, ": wave ", t.waves, ", ", t.used, " of ", t.wanted,
              " groups usable so far (", breakdown(t), ")");
+}
+
+int first_wave_size(int missing, double usable_share, double oversample_max) {
+  const double cap = std::max(1.0, oversample_max) * missing;
+  const double want = missing / std::max(usable_share, 1e-3);
+  // Rounded up with a little slack, so that 16 / 0.8 asks for 20, not 21.
+  const int n = static_cast<int>(std::ceil(std::min(want, cap) - 1e-9));
+  return std::max(missing, n);
+}
+
+double next_usable_share(double share, int64_t usable, int64_t returned) {
+  if (returned <= 0) return share;
+  const double now = static_cast<double>(std::min(usable, returned)) / returned;
+  return 0.5 * share + 0.5 * now;
 }
 
 }  // namespace r1

@@ -23,6 +23,15 @@ struct SamplingTally {
 // rewards equal); skipping the step (no update). <the likely cause and its fix>"
 std::string short_batch_warning(int64_t step, const SamplingTally& t);
 
+// The first wave of an on-policy step: `missing` groups divided by the share of groups that
+// were usable recently (so that one wave usually fills the batch), at most oversample_max x
+// missing, never fewer than missing.
+int first_wave_size(int missing, double usable_share, double oversample_max);
+
+// The recent usable share after a step in which `usable` of `returned` groups could train
+// (an average that halves the weight of older steps; unchanged when none returned).
+double next_usable_share(double share, int64_t usable, int64_t returned);
+
 // Every power-of-two wave from the 8th, a note that the step is still sampling (so a long
 // search is visible in the log); empty otherwise.
 std::string long_sampling_note(int64_t step, const SamplingTally& t);

@@ -181,8 +181,10 @@ void RolloutWorker::run(const std::atomic<bool>& stop) {
   if (cfg_.threads > 0) omp_set_num_threads(cfg_.threads);
   connect();
   hello();
-  // Tasks are taken a wave at a time (up to the slots' worth) so the batch is full.
-  const size_t max_tasks = std::max<size_t>(1, cfg_.slots / std::max(1, cfg_.group_size));
+  // Tasks are taken a wave at a time and sampled in one generate call, however many slots' worth
+  // the wave holds: continuous batching refills a finished sample's slot with the next request,
+  // so the batch stays full until the wave's last samples. (One call per slots' worth ran each
+  // call down to its slowest sample, and the wave's remainder at a fraction of the batch.)
   while (!stop && !told_to_stop()) {
     poll_weights(0);
     if (!have_weights_) {
@@ -204,7 +206,7 @@ void RolloutWorker::run(const std::atomic<bool>& stop) {
     // arrives back to back and is sampled as one batch (the same batch every run); with several,
     // the stream stops once the others took their share.
     const uint64_t wave = batch[0].wave;
-    const size_t want = std::min(max_tasks, static_cast<size_t>(batch[0].wave_size));
+    const size_t want = static_cast<size_t>(std::max(1, batch[0].wave_size));
     while (batch.size() < want && !stop) {
       auto m = tasks_->recv(100);
       if (!m) break;  // an idle gap: the rest went to other workers

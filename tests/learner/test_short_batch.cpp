@@ -55,3 +55,22 @@ TEST(ShortBatch, LongSamplingIsNotedAtPowersOfTwoFromTheEighthWave) {
   EXPECT_TRUE(has(long_sampling_note(7, t), "step 7: wave 8, 0 of 2 groups usable so far"))
       << long_sampling_note(7, t);
 }
+
+// The first wave asks for what is missing divided by the recent usable share, within
+// [missing, oversample_max x missing].
+TEST(ShortBatch, FirstWaveOversamplesByTheRecentUsableShare) {
+  EXPECT_EQ(first_wave_size(16, 1.0, 2.0), 16);  // every group trained: no extra
+  EXPECT_EQ(first_wave_size(16, 0.8, 2.0), 20);
+  EXPECT_EQ(first_wave_size(16, 0.75, 2.0), 22);  // 21.33 rounds up
+  EXPECT_EQ(first_wave_size(16, 0.1, 2.0), 32);   // capped at 2 x
+  EXPECT_EQ(first_wave_size(16, 0.0, 3.0), 48);
+  EXPECT_EQ(first_wave_size(16, 0.5, 1.0), 16);  // oversample_max 1: exactly what is missing
+  EXPECT_EQ(first_wave_size(1, 0.9, 2.0), 2);
+}
+
+TEST(ShortBatch, UsableShareHalvesTheWeightOfOlderSteps) {
+  EXPECT_DOUBLE_EQ(next_usable_share(1.0, 12, 16), 0.875);
+  EXPECT_DOUBLE_EQ(next_usable_share(0.875, 0, 32), 0.4375);
+  EXPECT_DOUBLE_EQ(next_usable_share(0.4375, 5, 0), 0.4375);  // nothing came back: unchanged
+  EXPECT_DOUBLE_EQ(next_usable_share(0.5, 20, 16), 0.75);     // a step counts 1 at most
+}
