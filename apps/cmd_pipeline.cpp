@@ -88,6 +88,17 @@ int cmd_pipeline(int argc, char** argv) {
   if (args.has("out")) out = args.str("out");
   if (out.empty()) fail(path, ": no output folder: set \"out\" or pass --out");
   json sft_j = pc.sft, rl_j = pc.rl;
+  // The eval suites are held out of both training stages: no SFT example and no RL task is the
+  // same problem as a task the pipeline evaluates on (tasks/holdout.h).
+  auto hold_out_eval = [&](json& section) {
+    if (!section.is_object()) return;
+    const std::string given =
+        section.contains("holdout") && section["holdout"].is_string() ? section["holdout"] : "";
+    section["holdout"] = given.empty() ? pc.eval.tasks : given + "," + pc.eval.tasks;
+  };
+  if (sft_j.contains("data") && sft_j["data"].is_object() && sft_j["data"].contains("generated"))
+    hold_out_eval(sft_j["data"]["generated"]);
+  if (rl_j.contains("tasks")) hold_out_eval(rl_j["tasks"]);
   // Everything is read and checked before any work.
   const std::string sft_dir = join_path(out, "sft"), rl_dir = join_path(out, "rl");
   sft_j["out"] = sft_dir;

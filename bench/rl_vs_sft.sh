@@ -65,6 +65,11 @@ sft_lr = float(sys.argv[6])
 p = json.load(open(pipeline))
 def load(x): return json.load(open(x)) if isinstance(x, str) else x
 sft, rl = load(p["sft"]), load(p["rl"])
+# As r1 pipeline does: the eval suites are held out of every training stage.
+def hold_out(section):
+    given = section.get("holdout", "")
+    section["holdout"] = p["eval"]["tasks"] if not given else given + "," + p["eval"]["tasks"]
+hold_out(sft["data"]["generated"]); hold_out(rl["tasks"])
 if kind == "cold":
     c = sft; c["out"] = d; c["data"]["generated"]["n"] = n
 elif kind == "sft":  # continued SFT: same examples, from the cold start, constant lr, for the budget

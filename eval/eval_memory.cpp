@@ -9,7 +9,7 @@ namespace {
 // Per sample: its request (with a copy of the prompt), its result and its outcome (completion,
 // verdict): a floor, so that 10^9 samples are not taken for free.
 constexpr double kSampleBytes = 256;
-// Tasks of a generated suite without n= (eval/suite.h).
+// Tasks of a generated suite without n= (tasks/suite.h).
 constexpr double kDefaultGeneratedTasks = 100;
 
 }  // namespace

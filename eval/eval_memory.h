@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "eval/evaluator.h"
-#include "eval/suite.h"
 #include "model/memory_estimate.h"
+#include "tasks/suite.h"
 
 namespace r1 {
 

@@ -10,11 +10,11 @@
 
 #include "core/json.h"
 #include "eval/majority_vote.h"
-#include "eval/suite.h"
 #include "model/chat_template.h"
 #include "model/model.h"
 #include "model/tokenizer.h"
 #include "rollout/sampler.h"
+#include "tasks/suite.h"
 #include "verifiers/verifier.h"
 
 namespace r1 {

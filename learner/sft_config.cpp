@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "kernels/backend_select.h"
 #include "tasks/generator.h"
+#include "tasks/suite.h"
 
 namespace r1 {
 
@@ -58,7 +59,11 @@ const ConfigFields<SftDataConfig>& SftDataConfig::fields() {
                      ConfigFields<C>("generated")
                          .add("seed", &C::seed, "example i is drawn from its own stream of seed")
                          .add("n", &C::n, "examples (the sets of a size sweep are nested)")
-                         .add("mix", &C::mix, "the families (data.generated.mix[i] below)"))
+                         .add("mix", &C::mix, "the families (data.generated.mix[i] below)")
+                         .add("holdout", &C::holdout,
+                              "suites (r1 eval --tasks syntax) whose problems no example is; r1 "
+                              "pipeline adds its eval suites",
+                              FieldCheck<std::string>(suites_problem)))
           .add("jsonl", &C::jsonl, "a JSONL file of {prompt, completion}");
   return f;
 }

@@ -46,6 +46,7 @@ struct SftDataConfig {
   uint64_t seed = 0;
   int64_t n = 0;
   std::vector<SftMixEntry> mix;
+  std::string holdout;  // suites whose problems no example is (tasks/holdout.h)
   // Or a JSONL file of {prompt, completion}.
   std::string jsonl;
   bool generated() const { return jsonl.empty(); }

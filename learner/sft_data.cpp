@@ -4,8 +4,10 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "core/rng.h"
 #include "tasks/generator.h"
+#include "tasks/holdout.h"
 
 namespace r1 {
 
@@ -32,6 +34,9 @@ std::vector<SftText> generated_sft_texts(const SftDataConfig& data) {
     sources.push_back(std::move(s));
   }
   if (sources.empty()) fail("sft data: the mix is empty");
+  const Holdout holdout(data.holdout);
+  constexpr int kMaxHeldOutInARow = 100000;
+  uint64_t held_out = 0;
   const Rng base(data.seed, hash64("sft-data"));
   std::vector<SftText> out;
   out.reserve(static_cast<size_t>(data.n));
@@ -42,9 +47,24 @@ std::vector<SftText> generated_sft_texts(const SftDataConfig& data) {
     while (pick >= sources[k].units) pick -= sources[k++].units;
     const Source& s = sources[k];
     const int level = s.levels[rng.below(s.levels.size())];
+    // A held-out problem is drawn again from the example's own stream, so example i stays the
+    // same whatever other examples are held out.
     Task task = s.gen->generate(rng, level);
+    for (int tries = 1; holdout.contains(task, s.gen.get()); ++tries) {
+      if (tries == kMaxHeldOutInARow) {
+        fail("sft data: ", tries, " draws in a row for example ", i, " (", s.gen->family(),
+             " level ", level, ") were held out by '", data.holdout,
+             "'; hold out fewer suites or draw from larger levels");
+      }
+      ++held_out;
+      task = s.gen->generate(rng, level);
+    }
     task.id = cat("sft-", task.family, "-s", data.seed, "-d", level, "-", i);
     out.push_back({task.id, task.prompt, s.gen->solve(task)});
+  }
+  if (!holdout.empty()) {
+    log_info("sft data: ", held_out, " draws were problems of the held-out suites (",
+             holdout.tasks(), " tasks) and were drawn again");
   }
   return out;
 }

@@ -105,4 +105,23 @@ std::vector<Task> generate_tasks(const std::string& family, size_t n, uint64_t s
   return out;
 }
 
+std::string prompt_key(const std::string& prompt) {
+  std::string out;
+  bool space = false;
+  for (char c : prompt) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+std::string TaskGenerator::problem_key(const Task& task) const {
+  return family() + "|" + prompt_key(task.prompt);
+}
+
 }  // namespace r1

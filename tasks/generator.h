@@ -26,7 +26,16 @@ class TaskGenerator {
   // A correct worked solution "<think>...</think><answer>...</answer>" for a task of this
   // family (from its prompt data in `meta`); throws naming the task when it cannot.
   virtual std::string solve(const Task& task) const = 0;
+  // What makes two tasks the same problem, for holding problems out of training
+  // (tasks/holdout.h): by default the family and the prompt with its whitespace collapsed;
+  // families whose prompts can state one problem in several ways (countdown lists its numbers in
+  // any order) say so here.
+  virtual std::string problem_key(const Task& task) const;
 };
+
+// The family-independent key of a task: its prompt with runs of whitespace collapsed to one
+// space and the ends trimmed. Datasets' tasks are compared by it.
+std::string prompt_key(const std::string& prompt);
 
 using GeneratorFactory = std::function<std::unique_ptr<TaskGenerator>()>;
 

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "tasks/datasets.h"
+#include "tasks/suite.h"
 
 namespace r1 {
 
@@ -59,12 +60,16 @@ const ConfigFields<TaskSourceConfig>& TaskSourceConfig::fields() {
                    [](const std::vector<TaskSourceEntry>& m) { return !m.empty(); },
                    "expected a non-empty array of sources"))
           .required()
-          .add("curriculum", &C::curriculum, "difficulty control per family (curriculum.h)");
+          .add("curriculum", &C::curriculum, "difficulty control per family (curriculum.h)")
+          .add("holdout", &C::holdout,
+               "suites (r1 eval --tasks syntax) whose problems the stream never gives; r1 "
+               "pipeline adds its eval suites",
+               FieldCheck<std::string>(suites_problem));
   return f;
 }
 
 TaskSource::TaskSource(TaskSourceConfig config)
-    : config_(std::move(config)), curriculum_(config_.curriculum) {
+    : config_(std::move(config)), curriculum_(config_.curriculum), holdout_(config_.holdout) {
   if (config_.mix.empty()) fail("task source: the mix is empty");
   for (const auto& e : config_.mix) {
     Source s;
@@ -100,11 +105,34 @@ Task TaskSource::from_dataset(Source& s, size_t index) {
 }
 
 Task TaskSource::next() {
-  uint64_t k = cursor_++;
+  // Held-out problems are skipped; the stream's cursor passes them, so the skips are the same
+  // on every machine and after a resume.
+  for (uint64_t skipped = 0;; ++skipped) {
+    if (skipped == kMaxHeldOutInARow) {
+      fail("task source: ", skipped, " tasks in a row were held out (tasks.holdout '",
+           config_.holdout,
+           "' covers the problems this mix gives; hold out fewer suites or draw "
+           "from a larger space, e.g. a higher level)");
+    }
+    const size_t i = pick_source(cursor_);
+    Task t = draw(i);
+    if (!holdout_.contains(t, sources_[i].generator.get())) return t;
+    ++held_out_;
+  }
+}
+
+size_t TaskSource::pick_source(uint64_t k) const {
   Rng rng(config_.seed, k);
   uint64_t pick = rng.below(total_units_);
   size_t i = 0;
   while (pick >= sources_[i].units) pick -= sources_[i++].units;
+  return i;
+}
+
+Task TaskSource::draw(size_t i) {
+  uint64_t k = cursor_++;
+  Rng rng(config_.seed, k);
+  rng.below(total_units_);  // the source's pick (pick_source), so that the task's draws follow
   Source& s = sources_[i];
   if (!s.generator) return from_dataset(s, i);
   int d = s.entry.difficulty != 0 ? s.entry.difficulty : curriculum_.difficulty(s.entry.family);
@@ -124,10 +152,8 @@ json TaskSource::state() const {
   for (size_t i = 0; i < sources_.size(); ++i) {
     if (!sources_[i].generator) drawn[std::to_string(i)] = sources_[i].drawn;
   }
-  return {{"seed", config_.seed},
-          {"cursor", cursor_},
-          {"curriculum", curriculum_.state()},
-          {"datasets", drawn}};
+  return {{"seed", config_.seed}, {"cursor", cursor_},          {"curriculum", curriculum_.state()},
+          {"datasets", drawn},    {"holdout", config_.holdout}, {"held_out", held_out_}};
 }
 
 void TaskSource::load_state(const json& j, const std::string& where) {
@@ -136,7 +162,13 @@ void TaskSource::load_state(const json& j, const std::string& where) {
   uint64_t cursor = r.req<uint64_t>("cursor");
   const json& cur = r.raw("curriculum");
   JsonReader d = r.child("datasets");
+  // Absent in states written before holdouts: nothing was held out then.
+  const std::string holdout = r.get<std::string>("holdout", "");
+  const uint64_t held_out = r.get<uint64_t>("held_out", 0);
   r.done();
+  r.check(holdout == config_.holdout, "holdout",
+          cat("state was written with tasks.holdout '", holdout, "' but this run has '",
+              config_.holdout, "': the stream would differ from the one it resumes"));
   r.check(seed == config_.seed, "seed",
           cat("state is for seed ", seed, " but this run has seed ", config_.seed));
   std::vector<uint64_t> drawn(sources_.size(), 0);
@@ -154,6 +186,7 @@ void TaskSource::load_state(const json& j, const std::string& where) {
   d.done();
   curriculum_.load_state(cur, cat(where, ": curriculum"));
   cursor_ = cursor;
+  held_out_ = held_out;
   for (size_t i = 0; i < sources_.size(); ++i) {
     sources_[i].drawn = drawn[i];
     sources_[i].order_epoch = UINT64_MAX;

@@ -1,9 +1,10 @@
 // The stream of tasks for an RL run: a weighted mix of generated families (level from the
 // curriculum, or fixed) and datasets. Task k of the stream is drawn from Rng(seed, k), so the
-// stream is the same on every machine; the cursor (k), the curriculum and the datasets' read
-// positions make up the state, saved with a checkpoint so a resumed run continues the same
-// stream. Datasets are read in a fresh shuffled order each epoch. Not thread-safe: one owner
-// draws tasks and records results.
+// stream is the same on every machine; tasks that are the same problem as one of
+// `holdout`'s suites are skipped (tasks/holdout.h); the cursor (k), the curriculum and the
+// datasets' read positions make up the state, saved with a checkpoint so a resumed run continues
+// the same stream. Datasets are read in a fresh shuffled order each epoch. Not thread-safe: one
+// owner draws tasks and records results.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -14,6 +15,7 @@
 #include "core/config_fields.h"
 #include "tasks/curriculum.h"
 #include "tasks/generator.h"
+#include "tasks/holdout.h"
 #include "tasks/task.h"
 
 namespace r1 {
@@ -33,6 +35,7 @@ struct TaskSourceConfig : FieldListed<TaskSourceConfig> {
   uint64_t seed = 0;
   std::vector<TaskSourceEntry> mix;
   CurriculumConfig curriculum;
+  std::string holdout;  // suites whose problems the stream never gives (tasks/holdout.h)
 
   // {"seed": 1, "mix": [{"family": "arith", "weight": 2}, {"family": "countdown", "difficulty": 3},
   //  {"dataset": "gsm8k", "path": "train.jsonl"}], "curriculum": {...}}
@@ -48,6 +51,8 @@ class TaskSource {
   void record(const Task& task, bool correct);
 
   uint64_t cursor() const { return cursor_; }
+  uint64_t held_out() const { return held_out_; }  // tasks skipped as held-out problems so far
+  const Holdout& holdout() const { return holdout_; }
   const Curriculum& curriculum() const { return curriculum_; }
   const TaskSourceConfig& config() const { return config_; }
 
@@ -67,12 +72,17 @@ class TaskSource {
     std::vector<uint32_t> order;  // datasets: this epoch's shuffled order
   };
   Task from_dataset(Source& s, size_t index);
+  size_t pick_source(uint64_t k) const;  // the source of task k of the stream
+  Task draw(size_t source);              // the task at the cursor, from that source
+  static constexpr uint64_t kMaxHeldOutInARow = 100000;
 
   TaskSourceConfig config_;
   std::vector<Source> sources_;
   uint64_t total_units_ = 0;
   uint64_t cursor_ = 0;
   Curriculum curriculum_;
+  Holdout holdout_;
+  uint64_t held_out_ = 0;
 };
 
 }  // namespace r1

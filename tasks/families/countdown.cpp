@@ -144,6 +144,21 @@ class CountdownGenerator : public TaskGenerator {
     }
   }
 
+  // The same numbers in any order, and the same target, are one problem.
+  std::string problem_key(const Task& task) const override {
+    const json& m = task.meta;
+    if (!m.is_object() || !m.contains("numbers") || !m["numbers"].is_array() ||
+        !m.contains("target") || !m["target"].is_number_integer())
+      return TaskGenerator::problem_key(task);
+    std::vector<int64_t> numbers;
+    for (const auto& n : m["numbers"]) {
+      if (!n.is_number_integer()) return TaskGenerator::problem_key(task);
+      numbers.push_back(n.get<int64_t>());
+    }
+    std::sort(numbers.begin(), numbers.end());
+    return cat("countdown|", number_list(numbers), "|", m["target"].get<int64_t>());
+  }
+
   std::string solve(const Task& task) const override {
     const json& nums = meta_array(task, "numbers");
     int64_t target = meta_int(task, "target");

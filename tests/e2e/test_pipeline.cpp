@@ -24,6 +24,9 @@ TEST(Pipeline, ShortQuickstartReachesTheBeforeAfterTable) {
                         "eval-after.json", "summary.md", "rl/metrics.jsonl"}) {
     EXPECT_TRUE(std::filesystem::exists(d.file(std::string("out/") + f))) << f;
   }
+  // The eval suites are held out of RL's task stream (and of the SFT examples).
+  const json rl_config = json::parse(read_file(d.file("out/rl/config.json")));
+  EXPECT_EQ(rl_config["tasks"]["holdout"], cfg["eval"]["tasks"]) << rl_config["tasks"].dump();
   auto again = run_command(r1_binary() + " pipeline " + d.file("p.json") + " --out " + d.file("out"));
   ASSERT_EQ(again.code, 0) << again.out;
   EXPECT_NE(again.out.find("already"), std::string::npos) << again.out;

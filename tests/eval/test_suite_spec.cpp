@@ -1,9 +1,9 @@
-// Suite specs (eval/suite.h) are user input (r1 eval --tasks, the pipeline config): a number
+// Suite specs (tasks/suite.h) are user input (r1 eval --tasks, the pipeline config): a number
 // that does not fit is an error naming the suite and the key, never a std::out_of_range
 // escaping from std::stoull (found by fuzz_config) and never a silent wrap.
 #include <gtest/gtest.h>
 
-#include "eval/suite.h"
+#include "tasks/suite.h"
 #include "tests/common/error_of.h"
 
 namespace r1 {

@@ -12,13 +12,13 @@
 #include <string>
 
 #include "core/json.h"
-#include "eval/suite.h"
 #include "learner/sft_config.h"
 #include "model/config.h"
 #include "reward/reward_config.h"
 #include "run/pipeline_config.h"
 #include "run/run_config.h"
 #include "sandbox/config.h"
+#include "tasks/suite.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "eval/suite.h"
+#include "tasks/suite.h"
 
 #include <charconv>
 #include <limits>
@@ -61,14 +61,19 @@ std::vector<SuiteSpec> parse_suites(const std::string& spec) {
       s.n = 100;
       for (size_t i = 1; i < parts.size(); ++i) {
         size_t eq = parts[i].find('=');
-        if (eq == std::string::npos) fail("suite '", text, "': expected key=value, got '", parts[i], "' (keys: level, n, seed)");
+        if (eq == std::string::npos)
+          fail("suite '", text, "': expected key=value, got '", parts[i],
+               "' (keys: level, n, seed)");
         std::string key = parts[i].substr(0, eq), value = parts[i].substr(eq + 1);
         if (key == "level" || key == "difficulty")
           s.level =
               static_cast<int>(parse_number(text, key, value, std::numeric_limits<int>::max()));
-        else if (key == "n") s.n = parse_number(text, key, value);
-        else if (key == "seed") s.seed = parse_number(text, key, value);
-        else fail("suite '", text, "': unknown key '", key, "' (keys: level, n, seed)");
+        else if (key == "n")
+          s.n = parse_number(text, key, value);
+        else if (key == "seed")
+          s.seed = parse_number(text, key, value);
+        else
+          fail("suite '", text, "': unknown key '", key, "' (keys: level, n, seed)");
       }
       check_difficulty(*make_generator(s.family), s.level == 0 ? 1 : s.level);
       if (s.n == 0) fail("suite '", text, "': n must be positive");
@@ -97,6 +102,16 @@ std::vector<Task> load_suite(const SuiteSpec& s) {
   std::vector<Task> tasks = read_dataset(s.dataset, s.path);
   if (s.n > 0 && s.n < tasks.size()) tasks.resize(s.n);
   return tasks;
+}
+
+std::optional<std::string> suites_problem(const std::string& spec) {
+  if (spec.empty()) return std::nullopt;
+  try {
+    parse_suites(spec);
+  } catch (const Error& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
 }
 
 }  // namespace r1

@@ -1,0 +1,43 @@
+// Problems that training must never see: every task of some suites (tasks/suite.h), the ones a
+// run is evaluated on. A generated family's small problem space means that a suite drawn with
+// a seed of its own still shares problems with a long training stream (countdown with two
+// numbers has ~1,200); the task source and the SFT data skip every task that is the same
+// problem as one held out, so "held out" means "never trained on", not "another seed".
+//
+// Two tasks are the same problem when their generator's problem_key() is equal (countdown:
+// the same numbers in any order and the same target), or when their prompts are equal up to
+// whitespace (prompt_key()), whatever their family or dataset.
+#pragma once
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <unordered_set>
+
+#include "tasks/generator.h"
+#include "tasks/task.h"
+
+namespace r1 {
+
+class Holdout {
+ public:
+  Holdout() = default;
+  // The tasks of `suites` (eval's --tasks syntax, e.g. "countdown:level=2:n=500:seed=9002");
+  // "" holds out nothing. Throws naming the suite when one cannot be read.
+  explicit Holdout(const std::string& suites);
+
+  bool empty() const { return problems_.empty() && prompts_.empty(); }
+  size_t tasks() const { return tasks_; }  // tasks read from the suites
+  const std::string& suites() const { return suites_; }
+
+  // True when `task` is the same problem as a held-out one. `gen` is the generator of the
+  // task's family (for its problem_key), or null for a dataset's task.
+  bool contains(const Task& task, const TaskGenerator* gen) const;
+
+ private:
+  std::string suites_;
+  size_t tasks_ = 0;
+  std::unordered_set<std::string> problems_;  // problem_key of generated suites' tasks
+  std::unordered_set<std::string> prompts_;   // prompt_key of every held-out task
+};
+
+}  // namespace r1
