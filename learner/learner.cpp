@@ -174,6 +174,7 @@ int64_t Learner::run(const std::atomic<bool>& stop,
         facts.curriculum[e.family] = source_->curriculum().difficulty(e.family);
       }
     }
+    facts.held_out_tasks = source_->held_out();
     facts.rejected_scored = collector_->rejected();
     facts.rejected_control = control_->rejected();
     json m = step_metrics(facts);

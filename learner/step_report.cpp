@@ -119,6 +119,7 @@ json step_metrics(const StepFacts& f) {
       {"expert_load_imbalance", ts.load_imbalance},
       {"expert_load", load_json(ts.expert_load)},
       {"curriculum", f.curriculum},
+      {"held_out_tasks", f.held_out_tasks},
       {"rejected_messages", {{"scored", f.rejected_scored}, {"control", f.rejected_control}}},
   };
   return m;

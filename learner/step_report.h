@@ -22,6 +22,7 @@ struct StepFacts {
   int64_t skipped_steps = 0;
   double collect_s = 0, train_s = 0, step_s = 0, publish_s = 0;
   json curriculum = json::object();  // family -> difficulty level, for curriculum families
+  uint64_t held_out_tasks = 0;       // tasks the stream skipped as held-out problems, so far
   uint64_t rejected_scored = 0, rejected_control = 0;
 };
 

@@ -13,10 +13,9 @@ const ConfigFields<CurriculumConfig>& CurriculumConfig::fields() {
           .add("low", &C::low, "pass rate below which the level goes down")
           .add("high", &C::high, "pass rate above which the level goes up")
           .add("window", &C::window,
-               "results kept per family (the most recent ones at the current level)",
+               "results per decision: once per window of results at a level, the level moves "
+               "one up (pass rate > high), one down (< low) or stays",
                must_got<int>([](int v) { return v >= 1; }, "must be >= 1"))
-          .add("min_samples", &C::min_samples,
-               "results at a level before it may change again (<= window)")
           .add("start", &C::start, "first level of every family, unless start_levels says",
                must_got<int>([](int v) { return v >= 1; }, "must be >= 1"))
           .add("start_levels", &C::start_levels, "family -> first level",
@@ -31,12 +30,15 @@ const ConfigFields<CurriculumConfig>& CurriculumConfig::fields() {
 }
 
 CurriculumConfig CurriculumConfig::from_json(const json& j, const std::string& where) {
-  CurriculumConfig c = fields().read(j, where);
   JsonReader r(j, where);
+  if (j.is_object() && j.contains("min_samples")) {
+    r.fail_field("min_samples",
+                 "is gone: the curriculum now decides once per window of 'window' results (set "
+                 "'window' to the results each decision should see, and drop min_samples)");
+  }
+  CurriculumConfig c = fields().read(j, where);
   r.check(c.low >= 0 && c.low < c.high && c.high <= 1, "high",
           cat("need 0 <= low < high <= 1, got low ", c.low, ", high ", c.high));
-  r.check(c.min_samples >= 1 && c.min_samples <= c.window, "min_samples",
-          cat("must be in 1..window (", c.window, "), got ", c.min_samples));
   return c;
 }
 
@@ -51,18 +53,17 @@ bool FamilyCurriculum::record(int difficulty, bool correct) {
     return false;
   }
   window_.push_back(correct);
-  if (window_.size() > static_cast<size_t>(config_.window)) window_.pop_front();
-  if (++since_change_ < config_.min_samples) return false;
-  double rate = pass_rate();
+  if (window_.size() < static_cast<size_t>(config_.window)) return false;
+  last_rate_ = pass_rate();
+  window_.clear();
+  ++decisions_;
   int next = level_;
-  if (rate > config_.high && level_ < max_)
+  if (last_rate_ > config_.high && level_ < max_)
     next = level_ + 1;
-  else if (rate < config_.low && level_ > 1)
+  else if (last_rate_ < config_.low && level_ > 1)
     next = level_ - 1;
   if (next == level_) return false;
   level_ = next;
-  window_.clear();
-  since_change_ = 0;
   ++changes_;
   return true;
 }
@@ -76,32 +77,33 @@ double FamilyCurriculum::pass_rate() const {
 json FamilyCurriculum::state() const {
   std::string bits;
   for (bool b : window_) bits += b ? '1' : '0';
-  return {{"difficulty", level_},
-          {"window", bits},
-          {"since_change", since_change_},
-          {"stale", stale_},
-          {"changes", changes_}};
+  return {{"difficulty", level_}, {"window", bits},          {"stale", stale_},
+          {"changes", changes_},  {"decisions", decisions_}, {"last_rate", last_rate_}};
 }
 
 void FamilyCurriculum::load_state(const json& j, const std::string& where) {
   JsonReader r(j, where);
   int level = r.req<int>("difficulty");
   std::string bits = r.req<std::string>("window");
-  int since = r.req<int>("since_change");
   uint64_t stale = r.get<uint64_t>("stale", 0);
   uint64_t changes = r.get<uint64_t>("changes", 0);
+  uint64_t decisions = r.get<uint64_t>("decisions", 0);
+  double last_rate = r.get<double>("last_rate", 0.0);
+  // States written before decisions were once per window: their window of the most recent
+  // results is read as the window being filled (a full one decides on the next result).
+  r.ignore({"since_change"});
   r.done();
   r.check(level >= 1 && level <= max_, "difficulty", cat("must be in 1..", max_, ", got ", level));
   r.check(bits.size() <= static_cast<size_t>(config_.window) &&
               bits.find_first_not_of("01") == std::string::npos,
           "window", cat("must be at most ", config_.window, " characters of 0 and 1"));
-  r.check(since >= 0, "since_change", "must be >= 0");
   level_ = level;
   window_.clear();
   for (char ch : bits) window_.push_back(ch == '1');
-  since_change_ = since;
   stale_ = stale;
   changes_ = changes;
+  decisions_ = decisions;
+  last_rate_ = last_rate;
 }
 
 Curriculum::Curriculum(CurriculumConfig config) : config_(std::move(config)) {}

@@ -41,9 +41,7 @@ std::string reference() {
     << table<ModelSpec>("`model`", "Give exactly one of `init` and `config`.")
     << table<TaskSourceConfig>("`tasks`")
     << table<TaskSourceEntry>("`tasks.mix[i]`", "Give exactly one of `family` and `dataset`.")
-    << table<CurriculumConfig>("`tasks.curriculum`",
-                               "Needs 0 <= low < high <= 1 and "
-                               "min_samples <= window.")
+    << table<CurriculumConfig>("`tasks.curriculum`", "Needs 0 <= low < high <= 1.")
     << table<RolloutConfig>("`rollout`") << table<RewardConfig>("`reward`")
     << table<RewardComponent>("`reward.components.NAME`")
     << table<OverlongPenalty>("`reward.overlong`",

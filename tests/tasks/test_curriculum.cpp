@@ -1,4 +1,5 @@
-// The curriculum keeps the pass rate in its band with hysteresis, and its state round-trips.
+// The curriculum keeps the pass rate in its band, deciding once per window of results, and its
+// state round-trips.
 #include <gtest/gtest.h>
 
 #include "tasks/curriculum.h"
@@ -15,51 +16,82 @@ CurriculumConfig small_config() {
   c.low = 0.2;
   c.high = 0.8;
   c.window = 10;
-  c.min_samples = 5;
   return c;
 }
 
 }  // namespace
 
-TEST(Curriculum, RaisesOnlyAfterMinSamples) {
+TEST(Curriculum, DecidesOnlyWhenAWindowIsFull) {
   FamilyCurriculum fc(small_config(), 5, 1);
-  for (int i = 0; i < 4; ++i) EXPECT_FALSE(fc.record(1, true)) << i;
+  for (int i = 0; i < 9; ++i) EXPECT_FALSE(fc.record(1, true)) << i;
   EXPECT_EQ(fc.difficulty(), 1);
-  EXPECT_TRUE(fc.record(1, true));  // 5 of 5 > 0.8
+  EXPECT_EQ(fc.decisions(), 0u);
+  EXPECT_TRUE(fc.record(1, true));  // 10 of 10 > 0.8
   EXPECT_EQ(fc.difficulty(), 2);
   EXPECT_EQ(fc.samples(), 0u);  // a fresh window at the new level
+  EXPECT_DOUBLE_EQ(fc.last_rate(), 1.0);
 }
 
 TEST(Curriculum, LowersBelowBandAndStaysInsideIt) {
   FamilyCurriculum fc(small_config(), 5, 3);
-  for (int i = 0; i < 5; ++i) fc.record(3, false);
+  for (int i = 0; i < 10; ++i) fc.record(3, false);
   EXPECT_EQ(fc.difficulty(), 2);
   // Inside the band (half right): no change however long it runs.
   for (int i = 0; i < 100; ++i) EXPECT_FALSE(fc.record(2, i % 2 == 0));
   EXPECT_EQ(fc.difficulty(), 2);
-  EXPECT_DOUBLE_EQ(fc.pass_rate(), 0.5);
-  EXPECT_EQ(fc.samples(), 10u);  // the window keeps only the most recent results
+  EXPECT_EQ(fc.decisions(), 11u);
+  EXPECT_DOUBLE_EQ(fc.last_rate(), 0.5);
+  EXPECT_EQ(fc.samples(), 0u);  // each decision starts a fresh window
 }
 
-TEST(Curriculum, HysteresisStopsFlapping) {
-  // A policy that passes level 1 always and level 2 never: the level may move at most once
-  // every min_samples results.
-  FamilyCurriculum fc(small_config(), 5, 1);
-  int changes = 0;
-  for (int i = 0; i < 100; ++i) {
-    int d = fc.difficulty();
-    changes += fc.record(d, d == 1);
+// A scripted stream of results: the level changes at most once per window, on the result that
+// fills it, and exactly when that window's pass rate is outside [low, high]. A window that
+// starts bad and ends good (or the reverse) is judged whole: a run of results that would cross
+// a bound by itself does not move the level early.
+TEST(Curriculum, LevelsChangeOncePerWindowWhenItsRateCrossesTheBounds) {
+  CurriculumConfig c = small_config();
+  c.window = 20;
+  FamilyCurriculum fc(c, 6, 3);
+  // Pass rates of successive windows, and the level each should leave.
+  struct Window {
+    double rate;
+    int level_after;
+  };
+  const std::vector<Window> script = {
+      {0.85, 4},                                   // above high: up
+      {0.80, 4},                                   // on the bound is inside the band
+      {0.50, 4}, {0.20, 4},                        // on low: stays
+      {0.15, 3},                                   // below: down
+      {0.90, 4}, {0.95, 5}, {1.00, 6}, {1.00, 6},  // clamped at the top
+      {0.00, 5},
+  };
+  int result = 0;
+  for (const Window& w : script) {
+    const int passes = static_cast<int>(w.rate * c.window + 0.5);
+    const int before = fc.difficulty();
+    for (int i = 0; i < c.window; ++i, ++result) {
+      // The window's failures come first, then its passes: a sliding or early test would see
+      // a rate of 0 and then 1 inside the window.
+      const bool changed = fc.record(fc.difficulty(), i >= c.window - passes);
+      if (i + 1 < c.window) {
+        ASSERT_FALSE(changed) << "result " << result << " is not the last of its window";
+        ASSERT_EQ(fc.difficulty(), before);
+      } else {
+        EXPECT_EQ(changed, w.level_after != before) << "window ending at " << result;
+      }
+    }
+    EXPECT_EQ(fc.difficulty(), w.level_after) << "after the window of rate " << w.rate;
+    EXPECT_DOUBLE_EQ(fc.last_rate(), static_cast<double>(passes) / c.window);
   }
-  EXPECT_LE(changes, 100 / 5);
-  EXPECT_GE(changes, 2);
+  EXPECT_EQ(fc.decisions(), script.size());
 }
 
 TEST(Curriculum, ClampsAtTheEnds) {
   FamilyCurriculum top(small_config(), 3, 3);
-  for (int i = 0; i < 20; ++i) top.record(3, true);
+  for (int i = 0; i < 30; ++i) top.record(3, true);
   EXPECT_EQ(top.difficulty(), 3);
   FamilyCurriculum bottom(small_config(), 3, 1);
-  for (int i = 0; i < 20; ++i) bottom.record(1, false);
+  for (int i = 0; i < 30; ++i) bottom.record(1, false);
   EXPECT_EQ(bottom.difficulty(), 1);
   FamilyCurriculum start(small_config(), 3, 9);  // a start above the top is clamped
   EXPECT_EQ(start.difficulty(), 3);
@@ -107,17 +139,13 @@ TEST(Curriculum, BadStateIsRejected) {
             }).find("linear"),
             std::string::npos);
   std::string msg = error_of([&] {
-    c.load_state(
-        json::parse(
-            R"({"families": {"arith": {"difficulty": 9, "window": "", "since_change": 0}}})"),
-        "s.json");
+    c.load_state(json::parse(R"({"families": {"arith": {"difficulty": 9, "window": ""}}})"),
+                 "s.json");
   });
   EXPECT_NE(msg.find("difficulty"), std::string::npos) << msg;
   msg = error_of([&] {
-    c.load_state(
-        json::parse(
-            R"({"families": {"arith": {"difficulty": 2, "window": "1x", "since_change": 0}}})"),
-        "s.json");
+    c.load_state(json::parse(R"({"families": {"arith": {"difficulty": 2, "window": "1x"}}})"),
+                 "s.json");
   });
   EXPECT_NE(msg.find("window"), std::string::npos) << msg;
 }
@@ -125,7 +153,7 @@ TEST(Curriculum, BadStateIsRejected) {
 TEST(Curriculum, ConfigFromJson) {
   auto c = CurriculumConfig::from_json(
       json::parse(
-          R"({"low": 0.3, "high": 0.7, "window": 40, "min_samples": 20, "start": 2, "start_levels": {"arith": 4}})"),
+          R"({"low": 0.3, "high": 0.7, "window": 40, "start": 2, "start_levels": {"arith": 4}})"),
       "run.json: curriculum");
   EXPECT_DOUBLE_EQ(c.low, 0.3);
   EXPECT_EQ(c.window, 40);
@@ -144,10 +172,12 @@ TEST(Curriculum, ConfigFromJson) {
   msg = error_of(
       [] { CurriculumConfig::from_json(json::parse(R"({"low": 0.9, "high": 0.5})"), "run.json"); });
   EXPECT_NE(msg.find("low < high"), std::string::npos) << msg;
+  // min_samples is gone; a config that still sets it is told what to do instead.
   msg = error_of([] {
-    CurriculumConfig::from_json(json::parse(R"({"window": 4, "min_samples": 8})"), "run.json");
+    CurriculumConfig::from_json(json::parse(R"({"window": 64, "min_samples": 32})"), "run.json");
   });
   EXPECT_NE(msg.find("min_samples"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("once per window"), std::string::npos) << msg;
   msg = error_of(
       [] { CurriculumConfig::from_json(json::parse(R"({"window": "big"})"), "run.json"); });
   EXPECT_NE(msg.find("'window'"), std::string::npos) << msg;

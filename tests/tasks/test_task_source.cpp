@@ -18,7 +18,7 @@ TaskSourceConfig mix_config(const std::string& dataset_path = "") {
             {"mix",
              {{{"family", "arith"}, {"weight", 3}},
               {{"family", "countdown"}, {"weight", 1}, {"difficulty", 2}}}},
-            {"curriculum", {{"window", 8}, {"min_samples", 4}}}};
+            {"curriculum", {{"window", 8}}}};
   if (!dataset_path.empty())
     j["mix"].push_back({{"dataset", "generic"}, {"path", dataset_path}, {"weight", 1}});
   return TaskSourceConfig::from_json(j, "run.json: tasks");
