@@ -39,6 +39,10 @@ int cmd_tasks(int argc, char** argv) {
       .opt("difficulty", "D", "level 1..max of the family; 0 draws a level per task", "0")
       .opt("offset", "K", "index of the first task, to split generation into shards", "0")
       .opt("input", "PATH", "read a JSONL dataset in format FAMILY instead of generating")
+      .opt("options", "JSON",
+           "the family's options, as in a mix entry's \"options\" (e.g. countdown: "
+           "'{\"trace\": \"dfs\"}' writes worked solutions as a search with backtracking)",
+           "{}")
       .flag("with-solution",
             "print {\"id\", \"task\", \"completion\"} lines, the completion being the "
             "worked solution (the input of r1 verify)")
@@ -46,6 +50,8 @@ int cmd_tasks(int argc, char** argv) {
       .epilog(
           "examples:\n  r1 tasks arith --n 5 --seed 7 --difficulty 3\n"
           "  r1 tasks countdown --n 1000 --with-solution | r1 verify\n"
+          "  r1 tasks countdown --difficulty 2 --n 3 --with-solution --options '{\"trace\": "
+          "\"dfs\"}'\n"
           "  r1 tasks gsm8k --input ../shared/data/eval/gsm8k-test.jsonl --n 0");
   if (!args.parse(argc, argv)) return 0;
   if (args.on("list")) {
@@ -80,7 +86,8 @@ int cmd_tasks(int argc, char** argv) {
   if (!has_generator(family) && is_dataset_format(family)) {
     fail("'", family, "' is a dataset format: give the file with --input PATH");
   }
-  auto gen = make_generator(family);  // an unknown family lists the known ones
+  // An unknown family lists the known ones; bad options name themselves.
+  auto gen = make_generator(family, parse_json(args.str("options"), "--options"), "--options");
   if (difficulty != 0 && (difficulty < 1 || difficulty > gen->max_difficulty())) {
     fail("--difficulty ", difficulty, " out of range for ", family, ": 1..", gen->max_difficulty(),
          " (or 0 for a level per task)");

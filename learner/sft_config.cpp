@@ -28,7 +28,10 @@ const ConfigFields<SftMixEntry>& SftMixEntry::fields() {
           .add("weight", &C::weight, "relative share",
                must_got<double>([](double v) { return v > 0 && v <= 1e6; },
                                 "must be > 0 and <= 1e6"))
-          .add("levels", &C::levels, "difficulty levels drawn uniformly; []: all of the family's");
+          .add("levels", &C::levels, "difficulty levels drawn uniformly; []: all of the family's")
+          .add("options", &C::options,
+               "the family's options (docs/tasks.md), e.g. countdown {\"trace\": \"dfs\"}: worked "
+               "solutions as a search with backtracking");
   return f;
 }
 
@@ -39,7 +42,9 @@ SftMixEntry SftMixEntry::from_json(const json& j, const std::string& where) {
     e.fail_field("family",
                  cat("unknown task family '", m.family, "' (known: ", known_families(), ")"));
   }
-  const int max_level = make_generator(m.family)->max_difficulty();
+  // Bad options are an error here, naming the entry, not at the first example.
+  const int max_level =
+      make_generator(m.family, m.options, cat(where, ": field 'options'"))->max_difficulty();
   for (int l : m.levels) {
     e.check(l >= 1 && l <= max_level, "levels",
             cat("level ", l, " out of range 1..", max_level, " for ", m.family));

@@ -33,6 +33,7 @@ struct SftMixEntry {
   std::string family;
   double weight = 1.0;      // relative share, > 0
   std::vector<int> levels;  // difficulty levels to draw from uniformly; empty = all of the family's
+  json options = json::object();  // the generator's options (TaskGenerator::configure)
 
   // Not FieldListed: tests build entries as aggregates ({family, weight, levels}).
   static SftMixEntry from_json(const json& j, const std::string& where);

@@ -21,7 +21,7 @@ std::vector<SftText> generated_sft_texts(const SftDataConfig& data) {
   uint64_t total_units = 0;
   for (const auto& m : data.mix) {
     Source s;
-    s.gen = make_generator(m.family);
+    s.gen = make_generator(m.family, m.options, cat("data.generated.mix: ", m.family, ": options"));
     s.levels = m.levels;
     if (s.levels.empty()) {
       for (int l = 1; l <= s.gen->max_difficulty(); ++l) s.levels.push_back(l);

@@ -61,6 +61,21 @@ std::unique_ptr<TaskGenerator> make_generator(const std::string& family) {
   return f();
 }
 
+std::unique_ptr<TaskGenerator> make_generator(const std::string& family, const json& options,
+                                              const std::string& where) {
+  auto gen = make_generator(family);
+  gen->configure(options, where);
+  return gen;
+}
+
+void TaskGenerator::configure(const json& options, const std::string& where) {
+  if (!options.is_object())
+    fail(where, ": expected an object of options, got ", json_type_name(options), " ",
+         json_snippet(options));
+  if (!options.empty())
+    fail(where, ": ", family(), " takes no options, got ", json_snippet(options, 200));
+}
+
 std::vector<std::string> generator_names() {
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mu);

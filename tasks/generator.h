@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/json.h"
 #include "core/rng.h"
 #include "tasks/task.h"
 
@@ -31,6 +32,10 @@ class TaskGenerator {
   // families whose prompts can state one problem in several ways (countdown lists its numbers in
   // any order) say so here.
   virtual std::string problem_key(const Task& task) const;
+  // The family's options (a JSON object: `options` of a mix entry, e.g. countdown's worked
+  // solution style), read once before use; throws naming `where` and each unknown or bad
+  // option. The default takes none.
+  virtual void configure(const json& options, const std::string& where);
 };
 
 // The family-independent key of a task: its prompt with runs of whitespace collapsed to one
@@ -45,6 +50,9 @@ void register_generator(const std::string& family, GeneratorFactory factory);
 bool has_generator(const std::string& family);
 // Throws naming the family and listing the known ones when `family` is unknown.
 std::unique_ptr<TaskGenerator> make_generator(const std::string& family);
+// The same, configured with `options` (an empty object: the defaults).
+std::unique_ptr<TaskGenerator> make_generator(const std::string& family, const json& options,
+                                              const std::string& where);
 std::vector<std::string> generator_names();  // sorted
 
 // Throws "<family>: difficulty D out of range 1..N" unless 1 <= difficulty <= max.

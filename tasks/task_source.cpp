@@ -21,7 +21,8 @@ const ConfigFields<TaskSourceEntry>& TaskSourceEntry::fields() {
                must_got<double>([](double v) { return v > 0 && v <= 1e6; },
                                 "must be > 0 and <= 1e6"))
           .add("difficulty", &C::difficulty,
-               "generated families: a fixed level, or 0 to follow the curriculum");
+               "generated families: a fixed level, or 0 to follow the curriculum")
+          .add("options", &C::options, "generated families: the family's options (docs/tasks.md)");
   return f;
 }
 
@@ -35,13 +36,15 @@ TaskSourceEntry TaskSourceEntry::from_json(const json& j, const std::string& whe
           cat("unknown format '", s.dataset, "'"));
   e.check(s.dataset.empty() || s.difficulty == 0, "difficulty",
           "only generated families have levels");
+  e.check(s.dataset.empty() || s.options.empty(), "options",
+          "only generated families have options");
   if (!s.family.empty()) {
     if (!has_generator(s.family)) {
       std::string known;
       for (const auto& n : generator_names()) known += (known.empty() ? "" : ", ") + n;
       e.fail_field("family", cat("unknown task family '", s.family, "' (known: ", known, ")"));
     }
-    auto gen = make_generator(s.family);
+    auto gen = make_generator(s.family, s.options, cat(where, ": field 'options'"));
     e.check(s.difficulty == 0 || (s.difficulty >= 1 && s.difficulty <= gen->max_difficulty()),
             "difficulty",
             cat("must be 0 (curriculum) or 1..", gen->max_difficulty(), " for ", s.family, ", got ",
@@ -78,7 +81,7 @@ TaskSource::TaskSource(TaskSourceConfig config)
     s.units = static_cast<uint64_t>(std::llround(e.weight * 1e6));
     if (s.units == 0) fail("task source: weight ", e.weight, " is too small");
     if (!e.family.empty()) {
-      s.generator = make_generator(e.family);
+      s.generator = make_generator(e.family, e.options, cat("tasks.mix: ", e.family, ": options"));
       if (e.difficulty == 0) curriculum_.add_family(e.family, s.generator->max_difficulty());
     } else {
       s.tasks = read_dataset(e.dataset, e.path);

@@ -26,6 +26,7 @@ struct TaskSourceEntry : FieldListed<TaskSourceEntry> {
   std::string path;
   double weight = 1.0;  // relative share of the stream, > 0
   int difficulty = 0;   // generated families: a fixed level, or 0 to follow the curriculum
+  json options = json::object();  // generated families: the generator's options
 
   static TaskSourceEntry from_json(const json& j, const std::string& where);
   static const ConfigFields<TaskSourceEntry>& fields();  // name, default, check, help of each

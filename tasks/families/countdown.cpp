@@ -1,7 +1,9 @@
 // countdown: reach a target from given numbers with + - * /, each number used exactly once.
 // Instances are built by combining the numbers in a random order, so every one is solvable
 // with positive integer intermediate values. solve() searches for such a combination (it
-// does not read the construction), so it also solves countdown tasks from elsewhere.
+// does not read the construction), so it also solves countdown tasks from elsewhere. Its
+// worked solution is the path found (option "trace": "path", the default) or a bounded
+// depth-first search with backtracking ("trace": "dfs", countdown_search.h).
 #include <algorithm>
 #include <set>
 #include <string>
@@ -9,6 +11,7 @@
 
 #include "core/error.h"
 #include "tasks/builtin.h"
+#include "tasks/families/countdown_search.h"
 #include "tasks/int_expr.h"
 #include "tasks/meta.h"
 #include "tasks/solution.h"
@@ -26,63 +29,6 @@ constexpr Level kLevels[] = {
 };
 constexpr int kMaxNumbers = 6;  // solve() is exhaustive; beyond this it gets slow
 
-// a op b when the result is a positive integer (division exact, no zero or negative values).
-bool apply(char op, int64_t a, int64_t b, int64_t* out) {
-  switch (op) {
-    case '+':
-      *out = a + b;
-      return true;
-    case '-':
-      *out = a - b;
-      return a > b;
-    case '*':
-      *out = a * b;
-      return true;
-    default:
-      *out = b > 1 && a % b == 0 ? a / b : 0;
-      return b > 1 && a % b == 0;
-  }
-}
-
-struct Item {
-  int64_t value;
-  IntExprPtr expr;
-};
-
-// Depth-first search over "combine two of the remaining values"; `failed` remembers value
-// multisets already shown to miss the target.
-bool search(std::vector<Item>& items, int64_t target, std::set<std::vector<int64_t>>& failed,
-            IntExprPtr* found) {
-  if (items.size() == 1) {
-    if (items[0].value != target) return false;
-    *found = items[0].expr;
-    return true;
-  }
-  std::vector<int64_t> key;
-  for (const auto& it : items) key.push_back(it.value);
-  std::sort(key.begin(), key.end());
-  if (failed.count(key)) return false;
-  for (size_t i = 0; i < items.size(); ++i) {
-    for (size_t j = 0; j < items.size(); ++j) {
-      if (i == j) continue;
-      for (char op : {'+', '-', '*', '/'}) {
-        // + and * commute: try each unordered pair once.
-        if ((op == '+' || op == '*') && j < i) continue;
-        int64_t v;
-        if (!apply(op, items[i].value, items[j].value, &v) || v > 1000000) continue;
-        std::vector<Item> next;
-        for (size_t k = 0; k < items.size(); ++k) {
-          if (k != i && k != j) next.push_back(items[k]);
-        }
-        next.push_back({v, IntExpr::binary(op, items[i].expr, items[j].expr)});
-        if (search(next, target, failed, found)) return true;
-      }
-    }
-  }
-  failed.insert(key);
-  return false;
-}
-
 std::string number_list(const std::vector<int64_t>& numbers) {
   std::string s;
   for (size_t i = 0; i < numbers.size(); ++i) s += cat(i ? ", " : "", numbers[i]);
@@ -91,6 +37,26 @@ std::string number_list(const std::vector<int64_t>& numbers) {
 
 class CountdownGenerator : public TaskGenerator {
  public:
+  // {"trace": "path" | "dfs", "trace_lines": 16, "leaf_tries": 2}
+  void configure(const json& options, const std::string& where) override {
+    if (!options.is_object()) TaskGenerator::configure(options, where);
+    JsonReader r(options, where);
+    const std::string style = r.get<std::string>("trace", "path");
+    r.check(style == "path" || style == "dfs", "trace",
+            cat("must be \"path\" (the solution's steps) or \"dfs\" (a search with "
+                "backtracking), got \"",
+                style, "\""));
+    dfs_ = style == "dfs";
+    trace_.max_lines = r.get<int>("trace_lines", trace_.max_lines);
+    r.check(trace_.max_lines >= kMaxNumbers - 1 && trace_.max_lines <= 1000, "trace_lines",
+            cat("must be in ", kMaxNumbers - 1, "..1000 (room for the path of ", kMaxNumbers,
+                " numbers), got ", trace_.max_lines));
+    trace_.leaf_tries = r.get<int>("leaf_tries", trace_.leaf_tries);
+    r.check(trace_.leaf_tries >= 1 && trace_.leaf_tries <= 8, "leaf_tries",
+            cat("must be in 1..8, got ", trace_.leaf_tries));
+    r.done();
+  }
+
   std::string family() const override { return "countdown"; }
   std::string summary() const override {
     return "reach the target using each given number once with + - * / (verifier: countdown)";
@@ -104,7 +70,7 @@ class CountdownGenerator : public TaskGenerator {
       std::vector<int64_t> numbers;
       for (int i = 0; i < lv.count; ++i) numbers.push_back(rng.range(1, lv.hi));
       // Combine two random values with a random valid operation until one value is left.
-      std::vector<Item> pool;
+      std::vector<CountdownItem> pool;
       for (int64_t n : numbers) pool.push_back({n, IntExpr::number(n)});
       bool ok = true;
       while (pool.size() > 1 && ok) {
@@ -114,17 +80,17 @@ class CountdownGenerator : public TaskGenerator {
         const char* ops = "+-*/";
         char op = ops[rng.below(4)];
         int64_t v;
-        if (!apply(op, pool[i].value, pool[j].value, &v)) {
+        if (!countdown_apply(op, pool[i].value, pool[j].value, &v)) {
           // Subtraction the other way round is as good a step; anything else retries.
           if (op == '-' && pool[j].value > pool[i].value) {
             std::swap(i, j);
-            apply(op, pool[i].value, pool[j].value, &v);
+            countdown_apply(op, pool[i].value, pool[j].value, &v);
           } else {
             ok = false;
           }
         }
         if (!ok) break;
-        Item merged{v, IntExpr::binary(op, pool[i].expr, pool[j].expr)};
+        CountdownItem merged{v, IntExpr::binary(op, pool[i].expr, pool[j].expr)};
         pool.erase(pool.begin() + static_cast<long>(std::max(i, j)));
         pool.erase(pool.begin() + static_cast<long>(std::min(i, j)));
         pool.push_back(merged);
@@ -166,16 +132,22 @@ class CountdownGenerator : public TaskGenerator {
       fail("task ", task.id, ": countdown solve() takes 1..", kMaxNumbers, " numbers, got ",
            nums.size());
     }
-    std::vector<Item> items;
+    std::vector<CountdownItem> items;
+    std::vector<int64_t> numbers;
     for (const auto& n : nums) {
       if (!n.is_number_integer() || n.get<int64_t>() <= 0) {
         fail("task ", task.id, ": meta.numbers must be positive integers, got ", n.dump());
       }
+      numbers.push_back(n.get<int64_t>());
       items.push_back({n.get<int64_t>(), IntExpr::number(n.get<int64_t>())});
+    }
+    if (dfs_) {
+      SearchTrace t = countdown_search_trace(numbers, target, trace_);  // throws if unsolvable
+      return format_solution(t.lines, to_string(*t.answer));
     }
     std::set<std::vector<int64_t>> failed;
     IntExprPtr found;
-    if (!search(items, target, failed, &found)) {
+    if (!countdown_search(items, target, failed, &found)) {
       fail("task ", task.id, ": no combination of ", nums.dump(), " makes ", target,
            " with positive integer steps");
     }
@@ -183,6 +155,10 @@ class CountdownGenerator : public TaskGenerator {
     evaluate_steps(*found, &lines);
     return format_solution(lines, to_string(*found));
   }
+
+ private:
+  bool dfs_ = false;
+  SearchTraceOptions trace_;
 };
 
 }  // namespace

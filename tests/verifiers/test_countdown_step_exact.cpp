@@ -93,6 +93,49 @@ TEST(StepClaims, FindsClaimLines) {
   EXPECT_EQ(s.claims[4].line, 7u);
 }
 
+// A search trace checks each result against its target: "a = b != c" is two claims, the
+// second an unequal one; "!=" and "≠" both say it, "!" alone is not arithmetic.
+TEST(StepClaims, FindsUnequalClaimsInChains) {
+  ClaimScan s = find_claims(
+      "35+3 = 38 != 36\n"
+      "12*3 = 36\n"
+      "38 \xE2\x89\xA0 36\n"  // ≠
+      "5! = 120\n"            // a factorial is not in the claim grammar: prose
+      "back\n"
+      "7 != 7\n");
+  ASSERT_EQ(s.claims.size(), 5u);
+  EXPECT_EQ(s.claims[0].text(), "35+3 = 38");
+  EXPECT_FALSE(s.claims[0].unequal);
+  EXPECT_EQ(s.claims[1].text(), "38 != 36");
+  EXPECT_TRUE(s.claims[1].unequal);
+  EXPECT_EQ(s.claims[1].line, 1u);
+  EXPECT_FALSE(s.claims[2].unequal);
+  EXPECT_TRUE(s.claims[3].unequal);
+  EXPECT_EQ(s.claims[3].lhs, "38");
+  EXPECT_EQ(s.claims[3].rhs, "36");
+  EXPECT_EQ(s.claims[4].line, 6u);
+  EXPECT_EQ(claim_truth_name(check_claim(s.claims[1]).truth), std::string("true"));
+  EXPECT_EQ(claim_truth_name(check_claim(s.claims[4]).truth), std::string("false"));
+}
+
+TEST(StepClaims, UnequalIsTheNegationOfEqual) {
+  struct Case {
+    const char* lhs;
+    const char* rhs;
+    ClaimTruth truth;
+  } cases[] = {
+      {"35+3", "36", ClaimTruth::True},         {"12*3", "36", ClaimTruth::False},
+      {"22/7", "3.14", ClaimTruth::False},  // equal up to its rounding: not unequal
+      {"2^0.5", "1.5", ClaimTruth::True},       {"2^0.5 * 2^0.5", "2", ClaimTruth::False},
+      {"5/0", "1", ClaimTruth::DivisionByZero}, {"(1+2", "3", ClaimTruth::Malformed},
+  };
+  for (const auto& c : cases) {
+    ClaimCheck k = check_claim({1, c.lhs, c.rhs, true});
+    EXPECT_EQ(claim_truth_name(k.truth), std::string(claim_truth_name(c.truth)))
+        << c.lhs << " != " << c.rhs;
+  }
+}
+
 TEST(StepClaims, Truth) {
   struct Case {
     const char* lhs;
@@ -147,6 +190,16 @@ TEST(StepVerifier, ScoresTheFractionOfTrueClaims) {
   ASSERT_EQ(half.details["false_claims"].size(), 1u);
   EXPECT_EQ(half.details["false_claims"][0]["line"], 3);
   EXPECT_EQ(half.details["false_claims"][0]["lhs_value"], "2780");
+  // A search trace: tried steps, checks against the target, a backtrack, the found path.
+  Verdict trace =
+      v->verify(t,
+                "<think>\n7*5 = 35\n35+3 = 38 != 36\n35-3 = 32 != 36\nback\n7+5 = 12\n12*3 = "
+                "36\n</think><answer>(7+5)*3</answer>");
+  EXPECT_EQ(trace.details["claims"], 7);
+  EXPECT_TRUE(trace.correct) << trace.details.dump();
+  Verdict lie = v->verify(t, "<think>\n7*5 = 35\n35+1 = 36 != 36\n</think><answer>x</answer>");
+  EXPECT_FALSE(lie.correct);
+  EXPECT_EQ(lie.details["false_claims"][0]["claim"], "36 != 36");
   Verdict none = v->verify(t, "<think>I just know it.</think><answer>5</answer>");
   EXPECT_EQ(none.score, 0.0);
   EXPECT_EQ(none.reason, "no_claims");

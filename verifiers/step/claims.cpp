@@ -32,9 +32,19 @@ bool claim_char(char c) {
          c == '\r';
 }
 
+constexpr std::string_view kNotEqualSign = "\xE2\x89\xA0";  // ≠
+
 bool only_claim_chars(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '!' && i + 1 < s.size() && s[i + 1] == '=') {  // "!="
+      i += 2;
+      continue;
+    }
+    if (s.compare(i, kNotEqualSign.size(), kNotEqualSign) == 0) {
+      i += kNotEqualSign.size();
+      continue;
+    }
     if (c < 0x80) {
       if (!claim_char(static_cast<char>(c))) return false;
       ++i;
@@ -105,7 +115,8 @@ ClaimScan find_claims(std::string_view text, size_t max_claims, size_t max_line)
     ++line_no;
     std::string_view line = trim(text.substr(start, end - start));
     start = end + 1;
-    if (line.size() > max_line || line.find('=') == std::string_view::npos) {
+    if (line.size() > max_line || (line.find('=') == std::string_view::npos &&
+                                   line.find(kNotEqualSign) == std::string_view::npos)) {
       if (end == text.size()) break;
       continue;
     }
@@ -116,14 +127,29 @@ ClaimScan find_claims(std::string_view text, size_t max_claims, size_t max_line)
       line.remove_suffix(1);
     }
     if (only_claim_chars(line)) {
-      // Split the chain; every side must hold a number ("= 12" continuation lines are skipped).
+      // Split the chain at "=", "!=" and "≠"; every side must hold a number ("= 12"
+      // continuation lines are skipped). unequal[k] is the relation between sides k and k + 1.
       std::vector<std::string_view> sides;
+      std::vector<bool> unequal;
       size_t s0 = 0;
       for (size_t i = 0; i <= line.size(); ++i) {
-        if (i == line.size() || line[i] == '=') {
-          sides.push_back(trim(line.substr(s0, i - s0)));
-          s0 = i + 1;
+        size_t width = 0;
+        bool ne = false;
+        if (i == line.size()) {
+        } else if (line[i] == '!' && i + 1 < line.size() && line[i + 1] == '=') {
+          width = 2, ne = true;
+        } else if (line.compare(i, kNotEqualSign.size(), kNotEqualSign) == 0) {
+          width = kNotEqualSign.size(), ne = true;
+        } else if (line[i] == '=') {
+          width = 1;
+        } else {
+          continue;
         }
+        sides.push_back(trim(line.substr(s0, i - s0)));
+        if (i == line.size()) break;
+        unequal.push_back(ne);
+        i += width - 1;
+        s0 = i + 1;
       }
       bool all_sides = true;
       for (auto sd : sides) all_sides = all_sides && has_digit(sd);
@@ -133,7 +159,8 @@ ClaimScan find_claims(std::string_view text, size_t max_claims, size_t max_line)
             scan.truncated = true;
             return scan;
           }
-          scan.claims.push_back({line_no, std::string(sides[k]), std::string(sides[k + 1])});
+          scan.claims.push_back(
+              {line_no, std::string(sides[k]), std::string(sides[k + 1]), unequal[k]});
         }
       }
     }
@@ -142,7 +169,9 @@ ClaimScan find_claims(std::string_view text, size_t max_claims, size_t max_line)
   return scan;
 }
 
-ClaimCheck check_claim(const Claim& claim) {
+namespace {
+
+ClaimCheck check_equality(const Claim& claim) {
   ClaimCheck out;
   PlainParseOptions po;
   po.allow_thousands = true;
@@ -191,6 +220,19 @@ ClaimCheck check_claim(const Claim& claim) {
   out.lhs_value = describe(a);
   out.rhs_value = describe(b);
   out.truth = compare_balls(a, b, 1e-9) == BallOrder::Equal ? ClaimTruth::True : ClaimTruth::False;
+  return out;
+}
+
+}  // namespace
+
+ClaimCheck check_claim(const Claim& claim) {
+  ClaimCheck out = check_equality(claim);
+  if (!claim.unequal) return out;
+  // "a != b": true when the values differ. Equal within rounding is not different.
+  if (out.truth == ClaimTruth::False)
+    out.truth = ClaimTruth::True;
+  else if (out.truth == ClaimTruth::True || out.truth == ClaimTruth::Rounded)
+    out.truth = ClaimTruth::False;
   return out;
 }
 

@@ -1,7 +1,9 @@
-// Arithmetic claims in reasoning text. A claim is a line "LHS = RHS" (a chain "a = b = c"
-// is one claim per adjacent pair) whose sides are arithmetic on numbers: + - * / ^,
-// parentheses, × ÷ ·, thousands separators. A line with letters or other symbols is prose,
-// not a claim. Leading list markers ("- ", "* ") and a trailing '.', ',' or ';' are ignored.
+// Arithmetic claims in reasoning text. A claim is a line "LHS = RHS" or "LHS != RHS" (also
+// "≠"; a chain "a = b != c" is one claim per adjacent pair, each with its own relation) whose
+// sides are arithmetic on numbers: + - * / ^, parentheses, × ÷ ·, thousands separators. A
+// search trace checks a result against its target that way ("35+3 = 38 != 36"). A line with
+// letters or other symbols is prose, not a claim. Leading list markers ("- ", "* ") and a trailing
+// '.', ',' or ';' are ignored.
 #pragma once
 #include <string>
 #include <string_view>
@@ -12,6 +14,8 @@ namespace r1 {
 struct Claim {
   size_t line = 0;  // 1-based line number in the text
   std::string lhs, rhs;
+  bool unequal = false;  // "lhs != rhs" (true when the values differ), else "lhs = rhs"
+  std::string text() const { return lhs + (unequal ? " != " : " = ") + rhs; }
 };
 
 struct ClaimScan {
@@ -30,10 +34,11 @@ struct ClaimCheck {
   bool ok() const { return truth == ClaimTruth::True || truth == ClaimTruth::Rounded; }
 };
 
-// Exact rational check. A side written as a decimal with k digits after the point may be the
-// other side rounded to k places ("22/7 = 3.14" is true). Non-integer powers (2^0.5) are
-// evaluated in ball arithmetic (ball.h) to a relative tolerance of 1e-9, with no absolute
-// tolerance, so tiny and huge values keep their size.
+// Exact rational check. An unequal claim is true exactly when the equal claim of the same sides
+// would be false (so a value and its rounding, "22/7 != 3.14", are not unequal). A side written as
+// a decimal with k digits after the point may be the other side rounded to k places ("22/7 = 3.14"
+// is true). Non-integer powers (2^0.5) are evaluated in ball arithmetic (ball.h) to a relative
+// tolerance of 1e-9, with no absolute tolerance, so tiny and huge values keep their size.
 ClaimCheck check_claim(const Claim& claim);
 
 }  // namespace r1

@@ -34,7 +34,7 @@ class StepVerifier : public Verifier {
       }
       if (wrong.size() < 10) {
         json w = {{"line", c.line},
-                  {"claim", snippet(c.lhs + " = " + c.rhs, 120)},
+                  {"claim", snippet(c.text(), 120)},
                   {"why", claim_truth_name(k.truth)}};
         if (!k.lhs_value.empty()) w["lhs_value"] = k.lhs_value;
         if (!k.rhs_value.empty()) w["rhs_value"] = k.rhs_value;

@@ -1,5 +1,6 @@
-// Generated SFT data with a holdout (tasks/holdout.h): no example is a held-out problem, and
-// every other example is the one the same seed gives without the holdout.
+// Generated SFT data: with a holdout (tasks/holdout.h) no example is a held-out problem, and
+// every other example is the one the same seed gives without the holdout; a mix entry's
+// options reach its generator (countdown's search traces).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 
 #include "learner/sft_data.h"
 #include "tasks/generator.h"
+#include "tests/common/error_of.h"
 #include "tests/common/suite_problems.h"
 
 using namespace r1;
@@ -15,7 +17,6 @@ using namespace r1;
 namespace {
 
 const char* kSuite = "countdown:level=1:n=500:seed=9001";
-
 
 // The countdown problem a prompt states ("Use 7, 3 once each with + - * / to make 21."), as
 // problem_key() writes it.
@@ -43,7 +44,7 @@ std::string countdown_problem_of(const std::string& prompt) {
 
 // Example i is the same with and without the holdout unless it was a held-out problem; then it
 // is drawn again, from its own stream, until it is not.
-TEST(Holdout, SftExamplesAreNeverHeldOutProblemsAndTheOthersStay) {
+TEST(SftGenerated, HeldOutProblemsAreNeverExamplesAndTheOthersStay) {
   SftDataConfig plain;
   plain.seed = 3;
   plain.n = 400;
@@ -61,4 +62,23 @@ TEST(Holdout, SftExamplesAreNeverHeldOutProblemsAndTheOthersStay) {
     redrawn += was_held;
   }
   EXPECT_GT(redrawn, 50u);
+}
+
+TEST(SftGenerated, MixOptionsReachTheGenerator) {
+  const SftDataConfig d = SftDataConfig::from_json(
+      json::parse(R"({"generated": {"seed": 1, "n": 200, "mix": [{"family": "countdown",
+                     "levels": [2], "options": {"trace": "dfs", "trace_lines": 12}}]}})"),
+      "sft.json: data");
+  size_t backtracks = 0;
+  for (const SftText& t : generated_sft_texts(d))
+    backtracks += t.solution.find("\nback\n") != std::string::npos;
+  EXPECT_GT(backtracks, 20u);
+  const std::string err = r1::testing::error_of([] {
+    SftDataConfig::from_json(
+        json::parse(
+            R"({"generated": {"n": 5, "mix": [{"family": "countdown", "options": {"trace": "bfs"}}]}})"),
+        "sft.json: data");
+  });
+  EXPECT_NE(err.find("options"), std::string::npos) << err;
+  EXPECT_NE(err.find("trace"), std::string::npos) << err;
 }
