@@ -4,6 +4,8 @@
 #include <cmath>
 #include <fstream>
 
+#include "learner/reasoning_stats.h"
+
 namespace r1 {
 
 namespace {
@@ -50,6 +52,7 @@ json step_metrics(const StepFacts& f) {
   const StepCounters& counters = f.counters;
   double rsum = 0, r2 = 0, correct = 0, fmt = 0, len = 0, stale_max = 0, stale_sum = 0;
   int64_t n = 0, tokens = 0;
+  ReasoningStats reasoning;
   for (const auto& u : batch) {
     const double stale = static_cast<double>(u.staleness);
     stale_max = std::max(stale_max, stale);
@@ -62,6 +65,7 @@ json step_metrics(const StepFacts& f) {
       correct += smp.correct;
       fmt += smp.format_ok;
       len += static_cast<double>(smp.tokens.size());
+      reasoning.add(smp.text, smp.correct);
       tokens += static_cast<int64_t>(smp.tokens.size());
       ++n;
     }
@@ -76,6 +80,7 @@ json step_metrics(const StepFacts& f) {
       {"accuracy", correct / dn},
       {"format_rate", fmt / dn},
       {"response_length", len / dn},
+      {"reasoning", reasoning.to_json()},
       {"samples", n},
       {"skipped", batch.empty()},
       {"skipped_steps", f.skipped_steps},
