@@ -175,6 +175,26 @@ TEST(RlLoop, KilledLearnerResumesIntoTheSameMetrics) {
     EXPECT_EQ(comparable(a[i]), comparable(b[i])) << "step " << i + 1;
 }
 
+// The promise the README makes about reproducing a run: on one machine, with the same thread
+// count (2, as CI and the quickstart's machines have), a run gives the same metrics step for
+// step. Across CPUs it need not (BLAS kernels differ).
+TEST(RlLoop, TwoRunsAtTwoThreadsGiveTheSameMetrics) {
+  TempDir d("rl_twice");
+  json patch = {{"learner", {{"steps", 12}}}};
+  write_json(d.file("cfg.json"), ci_config(patch));
+  auto a_run = run_command("OMP_NUM_THREADS=2 " + r1_binary() + " run " + d.file("cfg.json") +
+                           " --out " + d.file("a"));
+  ASSERT_EQ(a_run.code, 0) << a_run.out;
+  auto b_run = run_command("OMP_NUM_THREADS=2 " + r1_binary() + " run " + d.file("cfg.json") +
+                           " --out " + d.file("b"));
+  ASSERT_EQ(b_run.code, 0) << b_run.out;
+  auto a = read_metrics(d.file("a")), b = read_metrics(d.file("b"));
+  ASSERT_EQ(a.size(), 12u);
+  ASSERT_EQ(b.size(), 12u);
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_EQ(comparable(a[i]), comparable(b[i])) << "step " << i + 1;
+}
+
 // SIGTERM (or Ctrl-C) ends an embedded run promptly with a checkpoint of the last finished step,
 // and --resume completes it.
 TEST(RlLoop, SigtermStopsTheRunWithACheckpointAndResumeCompletesIt) {
