@@ -27,6 +27,15 @@ json comparable(const json& row) {
           {"groups_used", row["groups"]["used"]}};
 }
 
+// The runs in two folders logged `steps` steps with the same comparable metrics.
+void expect_same_metrics(const std::string& run_a, const std::string& run_b, size_t steps) {
+  auto a = read_metrics(run_a), b = read_metrics(run_b);
+  ASSERT_EQ(a.size(), steps);
+  ASSERT_EQ(b.size(), steps);
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_EQ(comparable(a[i]), comparable(b[i])) << "step " << i + 1;
+}
+
 }  // namespace
 
 // A CI-sized run (tiny model, 2-digit arithmetic, 80 steps of 16 groups at lr 3e-3): the mean
@@ -168,11 +177,7 @@ TEST(RlLoop, KilledLearnerResumesIntoTheSameMetrics) {
   auto again = run_command("OMP_NUM_THREADS=1 " + r1_binary() + " run " + d.file("cfg.json") +
                            " --out " + d.file("run") + " --resume");
   ASSERT_EQ(again.code, 0) << again.out;
-  auto a = read_metrics(d.file("ref")), b = read_metrics(d.file("run"));
-  ASSERT_EQ(a.size(), 16u);
-  ASSERT_EQ(b.size(), 16u);
-  for (size_t i = 0; i < a.size(); ++i)
-    EXPECT_EQ(comparable(a[i]), comparable(b[i])) << "step " << i + 1;
+  expect_same_metrics(d.file("ref"), d.file("run"), 16);
 }
 
 // The promise the README makes about reproducing a run: on one machine, with the same thread
@@ -188,11 +193,7 @@ TEST(RlLoop, TwoRunsAtTwoThreadsGiveTheSameMetrics) {
   auto b_run = run_command("OMP_NUM_THREADS=2 " + r1_binary() + " run " + d.file("cfg.json") +
                            " --out " + d.file("b"));
   ASSERT_EQ(b_run.code, 0) << b_run.out;
-  auto a = read_metrics(d.file("a")), b = read_metrics(d.file("b"));
-  ASSERT_EQ(a.size(), 12u);
-  ASSERT_EQ(b.size(), 12u);
-  for (size_t i = 0; i < a.size(); ++i)
-    EXPECT_EQ(comparable(a[i]), comparable(b[i])) << "step " << i + 1;
+  expect_same_metrics(d.file("a"), d.file("b"), 12);
 }
 
 // SIGTERM (or Ctrl-C) ends an embedded run promptly with a checkpoint of the last finished step,
