@@ -19,6 +19,7 @@
 #include "eval/eval_memory.h"
 #include "eval/evaluator.h"
 #include "eval/report.h"
+#include "eval/run_story.h"
 #include "kernels/backend_select.h"
 #include "learner/run_checkpoint.h"
 #include "learner/sft.h"
@@ -210,6 +211,16 @@ int cmd_pipeline(int argc, char** argv) {
           fixed(before_min - sft_min), " min, RL ", fixed(rl_min - before_min), " min, eval ",
           fixed(total_min - rl_min), " min, total ", fixed(total_min), " min\n");
   if (!target.empty()) md += "\n" + target_verdict(before, after, target, min_gain);
+  // What the RL run shows besides the scores: accuracy, length, backtracks, false claims.
+  const std::vector<json> rows = read_run_metrics(rl_dir);
+  if (!rows.empty()) {
+    md += "\n## the RL run (means over the first, middle and last tenth of its steps)\n\n" +
+          run_story_markdown(rows);
+    const std::vector<std::string> plots = write_run_story_plots(rows, out);
+    md += "\ncurves:";
+    for (const std::string& p : plots) md += " " + p;
+    md += "\n";
+  }
   write_file_atomic(join_path(out, "summary.md"), md);
   std::printf("%s", md.c_str());
   return 0;

@@ -7,29 +7,10 @@
 #include "core/args.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "eval/run_story.h"
 #include "eval/svg_plot.h"
 
 namespace r1 {
-
-namespace {
-
-// A field by path "reward/mean" in one metrics line; NaN when absent or not a number.
-double field(const json& row, const std::string& path) {
-  const json* j = &row;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t slash = path.find('/', start);
-    std::string key =
-        path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    if (!j->is_object() || !j->contains(key)) return NAN;
-    j = &(*j)[key];
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return j->is_number() ? j->get<double>() : NAN;
-}
-
-}  // namespace
 
 int cmd_plot(int argc, char** argv) {
   Args args("plot", "Plot a metric of one or more runs (metrics.jsonl) as an SVG line chart.");
@@ -61,8 +42,8 @@ int cmd_plot(int argc, char** argv) {
       ++lineno;
       if (line.empty()) continue;
       json row = parse_json(line, cat(path, ":", lineno));
-      s.x.push_back(field(row, args.str("x")));
-      s.y.push_back(field(row, args.str("field")));
+      s.x.push_back(metric_field(row, args.str("x")));
+      s.y.push_back(metric_field(row, args.str("field")));
     }
     series.push_back(std::move(s));
   }

@@ -17,11 +17,14 @@ TEST(Pipeline, ShortQuickstartReachesTheBeforeAfterTable) {
   auto r = run_command("OMP_NUM_THREADS=1 " + r1_binary() + " pipeline " + d.file("p.json") + " --out " + d.file("out"));
   ASSERT_EQ(r.code, 0) << r.out;
   for (const char* s : {"## before RL (cold start)", "## after RL", "| arith:level=1:n=40:seed=777 | 40 | 4 |",
-                        "difference after - before", "declared target arith:level=1:n=40:seed=777: sampled pass@1 "}) {
+                        "difference after - before", "declared target arith:level=1:n=40:seed=777: sampled pass@1 ",
+                        "## the RL run (means over the first, middle and last tenth of its steps)",
+                        "| steps | sampled accuracy | response tokens | samples that backtrack |"}) {
     EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
   }
   for (const char* f : {"sft/final/model.safetensors", "rl/final/model.safetensors", "eval-before.json",
-                        "eval-after.json", "summary.md", "rl/metrics.jsonl"}) {
+                        "eval-after.json", "summary.md", "rl/metrics.jsonl", "rl-accuracy.svg",
+                        "rl-response-length.svg", "rl-reasoning.svg"}) {
     EXPECT_TRUE(std::filesystem::exists(d.file(std::string("out/") + f))) << f;
   }
   // The eval suites are held out of RL's task stream (and of the SFT examples).
