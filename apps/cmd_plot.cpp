@@ -1,7 +1,5 @@
 // r1 plot: an SVG line plot of metrics from one or more runs' metrics.jsonl.
-#include <cmath>
 #include <cstdio>
-#include <fstream>
 
 #include "apps/commands.h"
 #include "core/args.h"
@@ -33,15 +31,9 @@ int cmd_plot(int argc, char** argv) {
     } else {
       s.label = dir;
     }
-    std::string path = join_path(dir, "metrics.jsonl");
-    std::ifstream f(path);
-    if (!f) fail("--runs: ", path, ": cannot open");
-    std::string line;
-    int lineno = 0;
-    while (std::getline(f, line)) {
-      ++lineno;
-      if (line.empty()) continue;
-      json row = parse_json(line, cat(path, ":", lineno));
+    const std::string path = join_path(dir, "metrics.jsonl");
+    if (!file_exists(path)) fail("--runs: ", path, ": cannot open");
+    for (const json& row : read_run_metrics(dir)) {
       s.x.push_back(metric_field(row, args.str("x")));
       s.y.push_back(metric_field(row, args.str("field")));
     }

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "verifiers/completion.h"
 #include "verifiers/step/claims.h"
 
 namespace r1 {
@@ -15,11 +16,8 @@ int64_t backtrack_lines(std::string_view text) {
   while (start <= text.size()) {
     size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r' ||
-                             line.back() == '.'))
-      line.remove_suffix(1);
+    std::string_view line = trim(text.substr(start, end - start));
+    if (!line.empty() && line.back() == '.') line.remove_suffix(1);
     if (line == "back") ++n;
     start = end + 1;
   }
@@ -30,12 +28,8 @@ int64_t backtrack_lines(std::string_view text) {
 
 void ReasoningStats::add(const std::string& completion, bool correct) {
   ++samples_;
-  // Claims and backtracks count inside the reasoning, before the answer.
-  std::string_view text = completion;
-  const size_t open = text.find("<think>");
-  if (open != std::string_view::npos) text = text.substr(open + 7);
-  const size_t close = text.find("</think>");
-  if (close != std::string_view::npos) text = text.substr(0, close);
+  // Claims and backtracks count inside the reasoning, as the step verifier reads it.
+  const std::string_view text = think_block(completion, TagNames{}).value_or(std::string_view());
   const int64_t b = backtrack_lines(text);
   backtracks_ += b;
   backtracked_ += b > 0;

@@ -3,7 +3,8 @@
 // arithmetic they claim true. The quickstart trains on search traces (countdown's "dfs" worked
 // solutions: tasks/families/countdown_search.h), so these say whether RL makes the search
 // longer or shorter, and more or less honest. A backtrack is a line that reads "back"; claims
-// are the step verifier's (verifiers/step/claims.h: "a op b = r", "r != target").
+// are the step verifier's (verifiers/step/claims.h: "a op b = r", "r != target"), both read in
+// the <think> block as the step verifier finds it (verifiers/completion.h).
 #pragma once
 #include <cstdint>
 #include <string>

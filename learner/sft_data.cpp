@@ -35,7 +35,6 @@ std::vector<SftText> generated_sft_texts(const SftDataConfig& data) {
   }
   if (sources.empty()) fail("sft data: the mix is empty");
   const Holdout holdout(data.holdout);
-  constexpr int kMaxHeldOutInARow = 100000;
   uint64_t held_out = 0;
   const Rng base(data.seed, hash64("sft-data"));
   std::vector<SftText> out;
@@ -50,8 +49,8 @@ std::vector<SftText> generated_sft_texts(const SftDataConfig& data) {
     // A held-out problem is drawn again from the example's own stream, so example i stays the
     // same whatever other examples are held out.
     Task task = s.gen->generate(rng, level);
-    for (int tries = 1; holdout.contains(task, s.gen.get()); ++tries) {
-      if (tries == kMaxHeldOutInARow) {
+    for (uint64_t tries = 1; holdout.contains(task, s.gen.get()); ++tries) {
+      if (tries == Holdout::kMaxInARow) {
         fail("sft data: ", tries, " draws in a row for example ", i, " (", s.gen->family(),
              " level ", level, ") were held out by '", data.holdout,
              "'; hold out fewer suites or draw from larger levels");

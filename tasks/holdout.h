@@ -33,6 +33,10 @@ class Holdout {
   // task's family (for its problem_key), or null for a dataset's task.
   bool contains(const Task& task, const TaskGenerator* gen) const;
 
+  // Draws in a row that may be held out before a stream gives up (the holdout covers what it
+  // can draw): the task source and the SFT examples fail with a message then, not hang.
+  static constexpr uint64_t kMaxInARow = 100000;
+
  private:
   std::string suites_;
   size_t tasks_ = 0;

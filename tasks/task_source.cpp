@@ -111,7 +111,7 @@ Task TaskSource::next() {
   // Held-out problems are skipped; the stream's cursor passes them, so the skips are the same
   // on every machine and after a resume.
   for (uint64_t skipped = 0;; ++skipped) {
-    if (skipped == kMaxHeldOutInARow) {
+    if (skipped == Holdout::kMaxInARow) {
       fail("task source: ", skipped, " tasks in a row were held out (tasks.holdout '",
            config_.holdout,
            "' covers the problems this mix gives; hold out fewer suites or draw "

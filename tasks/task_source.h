@@ -75,7 +75,6 @@ class TaskSource {
   Task from_dataset(Source& s, size_t index);
   size_t pick_source(uint64_t k) const;  // the source of task k of the stream
   Task draw(size_t source);              // the task at the cursor, from that source
-  static constexpr uint64_t kMaxHeldOutInARow = 100000;
 
   TaskSourceConfig config_;
   std::vector<Source> sources_;

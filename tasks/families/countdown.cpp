@@ -132,19 +132,19 @@ class CountdownGenerator : public TaskGenerator {
       fail("task ", task.id, ": countdown solve() takes 1..", kMaxNumbers, " numbers, got ",
            nums.size());
     }
-    std::vector<CountdownItem> items;
     std::vector<int64_t> numbers;
     for (const auto& n : nums) {
       if (!n.is_number_integer() || n.get<int64_t>() <= 0) {
         fail("task ", task.id, ": meta.numbers must be positive integers, got ", n.dump());
       }
       numbers.push_back(n.get<int64_t>());
-      items.push_back({n.get<int64_t>(), IntExpr::number(n.get<int64_t>())});
     }
     if (dfs_) {
       SearchTrace t = countdown_search_trace(numbers, target, trace_);  // throws if unsolvable
       return format_solution(t.lines, to_string(*t.answer));
     }
+    std::vector<CountdownItem> items;
+    for (int64_t n : numbers) items.push_back({n, IntExpr::number(n)});
     std::set<std::vector<int64_t>> failed;
     IntExprPtr found;
     if (!countdown_search(items, target, failed, &found)) {

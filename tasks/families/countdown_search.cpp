@@ -161,11 +161,7 @@ bool countdown_search(std::vector<CountdownItem>& items, int64_t target,
         if ((op == '+' || op == '*') && j < i) continue;
         int64_t v;
         if (!countdown_apply(op, items[i].value, items[j].value, &v) || v > kMaxValue) continue;
-        std::vector<CountdownItem> next;
-        for (size_t k = 0; k < items.size(); ++k) {
-          if (k != i && k != j) next.push_back(items[k]);
-        }
-        next.push_back({v, IntExpr::binary(op, items[i].expr, items[j].expr)});
+        std::vector<CountdownItem> next = after(items, {i, j, op, v});
         if (countdown_search(next, target, failed, found)) return true;
       }
     }

@@ -200,6 +200,14 @@ TEST(StepVerifier, ScoresTheFractionOfTrueClaims) {
   Verdict lie = v->verify(t, "<think>\n7*5 = 35\n35+1 = 36 != 36\n</think><answer>x</answer>");
   EXPECT_FALSE(lie.correct);
   EXPECT_EQ(lie.details["false_claims"][0]["claim"], "36 != 36");
+  // The gaming an unequal claim invites: "7 != 8" costs no arithmetic, so padding a wrong
+  // trace with them raises the score (a fraction of claims), as "5 = 5" always did; it never
+  // makes the trace correct, which needs every claim true.
+  Verdict padded = v->verify(
+      t, "<think>\n7+5 = 13\n1 != 2\n3 != 4\n5 != 6\n7 != 8\n</think><answer>13</answer>");
+  EXPECT_DOUBLE_EQ(padded.score, 0.8);
+  EXPECT_FALSE(padded.correct);
+  EXPECT_EQ(padded.reason, "false_claims");
   Verdict none = v->verify(t, "<think>I just know it.</think><answer>5</answer>");
   EXPECT_EQ(none.score, 0.0);
   EXPECT_EQ(none.reason, "no_claims");

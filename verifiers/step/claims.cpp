@@ -34,15 +34,22 @@ bool claim_char(char c) {
 
 constexpr std::string_view kNotEqualSign = "\xE2\x89\xA0";  // ≠
 
+// The bytes of the relation ("=", "!=" or "≠") that starts at s[i], 0 for none; *unequal says
+// which it is.
+size_t relation_at(std::string_view s, size_t i, bool* unequal) {
+  *unequal = true;
+  if (s[i] == '!' && i + 1 < s.size() && s[i + 1] == '=') return 2;
+  if (s.compare(i, kNotEqualSign.size(), kNotEqualSign) == 0) return kNotEqualSign.size();
+  *unequal = false;
+  return s[i] == '=' ? 1 : 0;
+}
+
 bool only_claim_chars(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == '!' && i + 1 < s.size() && s[i + 1] == '=') {  // "!="
-      i += 2;
-      continue;
-    }
-    if (s.compare(i, kNotEqualSign.size(), kNotEqualSign) == 0) {
-      i += kNotEqualSign.size();
+    bool unequal;
+    if (const size_t width = relation_at(s, i, &unequal); width > 0) {
+      i += width;
       continue;
     }
     if (c < 0x80) {
@@ -132,25 +139,16 @@ ClaimScan find_claims(std::string_view text, size_t max_claims, size_t max_line)
       std::vector<std::string_view> sides;
       std::vector<bool> unequal;
       size_t s0 = 0;
-      for (size_t i = 0; i <= line.size(); ++i) {
-        size_t width = 0;
-        bool ne = false;
-        if (i == line.size()) {
-        } else if (line[i] == '!' && i + 1 < line.size() && line[i + 1] == '=') {
-          width = 2, ne = true;
-        } else if (line.compare(i, kNotEqualSign.size(), kNotEqualSign) == 0) {
-          width = kNotEqualSign.size(), ne = true;
-        } else if (line[i] == '=') {
-          width = 1;
-        } else {
-          continue;
-        }
+      for (size_t i = 0; i < line.size(); ++i) {
+        bool ne;
+        const size_t width = relation_at(line, i, &ne);
+        if (width == 0) continue;
         sides.push_back(trim(line.substr(s0, i - s0)));
-        if (i == line.size()) break;
         unequal.push_back(ne);
         i += width - 1;
         s0 = i + 1;
       }
+      sides.push_back(trim(line.substr(s0)));
       bool all_sides = true;
       for (auto sd : sides) all_sides = all_sides && has_digit(sd);
       if (all_sides) {
