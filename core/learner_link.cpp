@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/rl_messages.h"
 
 namespace r1 {
@@ -33,6 +34,9 @@ bool LearnerLink::hello(std::optional<uint64_t> version, int timeout_ms) {
 }
 
 void LearnerLink::heard() {
+  // Logged once: from here on a silent learner is given heartbeat_timeout_s, not the
+  // first-contact grace, so the line also tells when that shorter watch began.
+  if (last_heard_ < 0) log_info(who_, ": in touch with the learner (", channel_.endpoint(), ")");
   last_heard_ = steady_seconds();
 }
 

@@ -25,7 +25,8 @@ class LearnerLink {
   // hello again when the learner has been quiet a while, so that a restarted learner learns of
   // this worker and heartbeats it.
   bool poll();
-  // Any other message from the learner (weights, a task) shows it is alive too.
+  // Any other message from the learner (weights, a task) shows it is alive too. The first
+  // contact is logged ("<role> <id>: in touch with the learner").
   void heard();
   const Channel& channel() const { return channel_; }
 

@@ -185,6 +185,16 @@ TEST(RlWire, WorkersExitWhenTheLearnerDies) {
       r1_args({"worker", "--role", "rollout", "--config", d.file("cfg.json"), "--id", "rollout-a"}),
       d.file("rollout.log"));
   ASSERT_TRUE(wait_until([&] { return step_of(d.file("run")) >= 1; }, 120)) << learner.output();
+  // Until a worker first hears the learner it allows kFirstContactS (60 s) of silence, longer
+  // than this test waits below; on a loaded machine the first step can come before that.
+  const std::string in_touch = "in touch with the learner";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return rollout.output().find(in_touch) != std::string::npos &&
+               reward.output().find(in_touch) != std::string::npos;
+      },
+      60))
+      << rollout.output() << reward.output();
   learner.kill(SIGKILL);
   learner.wait(5);
   const int rollout_code = rollout.wait(30), reward_code = reward.wait(30);
