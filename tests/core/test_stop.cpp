@@ -115,6 +115,7 @@ TEST(Stop, ACheckpointBeingWrittenIsFinishedFirst) {
   Child child(0.1, [&] {
     {
       CheckpointWriteGuard writing;
+      std::fputs("writing\n", stderr);  // the parent signals only once the guard is held
       while (!stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
       std::this_thread::sleep_for(std::chrono::seconds(1));  // ten graces
       std::FILE* f = std::fopen(marker.c_str(), "w");
@@ -122,6 +123,7 @@ TEST(Stop, ACheckpointBeingWrittenIsFinishedFirst) {
     }
     spin_forever();
   });
+  ASSERT_TRUE(has(child.stderr_until("writing\n"), "writing\n"));
   child.signal(SIGTERM);
   EXPECT_EQ(child.wait(30), 130);
   EXPECT_TRUE(std::filesystem::exists(marker)) << "the watchdog cut the write short";

@@ -104,12 +104,13 @@ void expect_pool_healthy() {
 }
 
 TEST(SandboxAttack, InfiniteLoop) {
+  expect_pool_healthy();  // the pool's first start is not what is timed
   auto t0 = std::chrono::steady_clock::now();
   SandboxResult r = run_program("while True:\n    pass\n", kAttackTimeout);
   double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_TRUE(r.timed_out);
-  EXPECT_LT(took, kAttackTimeout + 1.5);
+  EXPECT_LT(took, kAttackTimeout + 3.0) << "killed at the timeout, with slack for a loaded machine";
 
   Task t = humaneval_add_task();
   Verdict v = check(t, answer("def add(a, b):\n    while True:\n        pass"));
@@ -216,16 +217,15 @@ TEST(SandboxAttack, ForkThenAllocateIsCappedInTotal) {
 }
 
 TEST(SandboxAttack, OneGiBOfOutput) {
-  auto t0 = std::chrono::steady_clock::now();
+  // Ended by the output cap, not by the (long) timeout: writing 1 GiB takes far less.
   SandboxResult r = run_program(
       "import sys\nchunk = 'x' * (1 << 20)\nfor _ in range(1024):\n    sys.stdout.write(chunk)\n",
-      kAttackTimeout * 3);
-  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      kAttackTimeout * 20);
   ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_FALSE(r.timed_out) << r.to_json().dump();
   EXPECT_TRUE(r.out_truncated);
   EXPECT_EQ(r.out.size(), static_cast<size_t>(shared_pool().config().limits.output_bytes));
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_LT(took, 2.5);
 
   Verdict v =
       check(humaneval_add_task(),

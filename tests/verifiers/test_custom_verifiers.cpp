@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "verifiers/external/external_verifier.h"
@@ -216,17 +218,29 @@ TEST(CustomVerifier, ExternalProcessPoolServesThreads) {
   Task t;
   t.answer = "SLOWSTART yes";
   std::atomic<int> right{0};
-  std::vector<std::thread> threads;
+  std::mutex m;
+  std::set<int64_t> pids;
+  auto round = [&](int per_thread) {
+    std::vector<std::thread> threads;
+    for (int k = 0; k < 3; ++k) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < per_thread; ++i) {
+          Verdict d = v->verify(t, "SLOWSTART yes");
+          right += d.correct;
+          std::lock_guard<std::mutex> lock(m);
+          pids.insert(d.details.value("pid", int64_t{-1}));
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+  };
+  round(1);  // starts the three processes: python's start-up is not what is timed below
   auto start = std::chrono::steady_clock::now();
-  for (int k = 0; k < 3; ++k) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < 4; ++i) right += v->verify(t, "SLOWSTART yes").correct;
-    });
-  }
-  for (auto& th : threads) th.join();
+  round(4);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_EQ(right.load(), 12);
-  // 12 requests of 0.2 s on 3 processes: about 0.8 s, not 2.4 s.
+  EXPECT_EQ(right.load(), 15);
+  EXPECT_EQ(pids.size(), 3u) << "every process of the pool served requests";
+  // 12 requests of 0.2 s (sleeping, not computing) on 3 processes: about 0.8 s, not 2.4 s.
   EXPECT_LT(secs, 2.0);
   EXPECT_THROW(make_verifier("external", {{"command", json::array()}}), Error);
   EXPECT_THROW(make_verifier("external", {{"timeout_ms", 10}}), Error);  // no command
