@@ -14,6 +14,7 @@ namespace {
 ChannelOptions link_options(const Endpoints& ep, const std::string& id) {
   ChannelOptions o = ep.channel_options("control");
   o.identity = id;
+  o.linger_ms = 500;  // the "bye" answering "stop" is sent just before the worker exits
   return o;
 }
 }  // namespace
@@ -50,7 +51,10 @@ bool LearnerLink::poll() {
       continue;
     }
     heard();
-    if (c.kind == ControlKind::stop) stopped_ = true;
+    if (c.kind == ControlKind::stop) {
+      stopped_ = true;
+      channel_.send(ControlMessage::bye().to_message(), 200);  // for each stop: it may resend
+    }
   }
   if (stopped_ || timeout_s_ <= 0) return stopped_;
   const double t = steady_seconds();

@@ -173,6 +173,8 @@ const char* control_kind_name(ControlKind k) {
       return "heartbeat";
     case ControlKind::stop:
       return "stop";
+    case ControlKind::bye:
+      return "bye";
   }
   return "?";
 }
@@ -204,6 +206,12 @@ ControlMessage ControlMessage::stop() {
   return c;
 }
 
+ControlMessage ControlMessage::bye() {
+  ControlMessage c;
+  c.kind = ControlKind::bye;
+  return c;
+}
+
 Message ControlMessage::to_message() const {
   Message m;
   m.type = "control";
@@ -221,13 +229,15 @@ ControlMessage ControlMessage::from_message(const Message& m) {
     throw MessageError(cat("expected a control message, got '", m.type, "'"));
   ControlMessage c;
   const std::string kind = header_field<std::string>(m, "kind");
-  if (kind == "heartbeat" || kind == "stop") {
-    c.kind = kind == "stop" ? ControlKind::stop : ControlKind::heartbeat;
-    return c;
+  for (ControlKind k : {ControlKind::heartbeat, ControlKind::stop, ControlKind::bye}) {
+    if (kind == control_kind_name(k)) {
+      c.kind = k;
+      return c;
+    }
   }
   if (kind != "hello") {
     throw MessageError(
-        cat("control message: unknown kind '", kind, "' (expected hello, heartbeat or stop)"));
+        cat("control message: unknown kind '", kind, "' (expected hello, heartbeat, stop or bye)"));
   }
   c.kind = ControlKind::hello;
   c.role = header_field<std::string>(m, "role");

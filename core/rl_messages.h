@@ -69,9 +69,10 @@ struct RolloutGroup {
 //                                 weights again.
 //   heartbeat  learner -> workers  the learner is alive (transport.heartbeat_timeout_s)
 //   stop       learner -> workers  the run is over
+//   bye        workers -> learner  "stop" arrived (the learner waits for these before it exits)
 // On the wire the kind is its name ("hello", ...); from_message() checks every field's type
 // and value and throws MessageError naming the field.
-enum class ControlKind { hello, heartbeat, stop };
+enum class ControlKind { hello, heartbeat, stop, bye };
 const char* control_kind_name(ControlKind k);
 
 struct ControlMessage {
@@ -83,6 +84,7 @@ struct ControlMessage {
                               std::optional<uint64_t> version = std::nullopt);
   static ControlMessage heartbeat();
   static ControlMessage stop();
+  static ControlMessage bye();
 
   Message to_message() const;
   static ControlMessage from_message(const Message& m);

@@ -1,7 +1,6 @@
 #include "learner/learner_control.h"
 
 #include <algorithm>
-#include <chrono>
 #include <set>
 
 #include "core/clock.h"
@@ -31,11 +30,6 @@ void LearnerControl::stop_workers() {
 
 void LearnerControl::serve() {
   std::set<std::string> peers;  // routing ids of workers that said hello
-  auto send = [&](const std::string& peer, const ControlMessage& c, int timeout_ms) {
-    Message m = c.to_message();
-    m.peer = peer;
-    return channel_->send(m, timeout_ms);
-  };
   double next_beat = steady_seconds();
   while (!stopping_) {
     if (auto m = channel_->recv(100)) {
@@ -54,20 +48,46 @@ void LearnerControl::serve() {
     if (heartbeat_every_s_ > 0 && steady_seconds() >= next_beat) {
       // A ROUTER drops messages to peers it no longer knows (gone); they say hello again.
       for (auto it = peers.begin(); it != peers.end();) {
-        it = send(*it, ControlMessage::heartbeat(), 0) ? std::next(it) : peers.erase(it);
+        it = send_to(*it, ControlMessage::heartbeat(), 0) ? std::next(it) : peers.erase(it);
       }
       next_beat = steady_seconds() + heartbeat_every_s_;
     }
   }
-  // Tell workers that said hello that the run is over.
-  int told = 0;
-  for (const auto& peer : peers) told += send(peer, ControlMessage::stop(), 1000);
-  if (!peers.empty()) {
-    log_info("learner: told ", told, " of ", peers.size(), " workers that the run is over");
-    // Closing the socket right away lost these messages in spite of ZMQ_LINGER (seen with
-    // libzmq 4.3.4 over tcp); give the I/O thread a moment to write them out.
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  tell_workers_the_run_is_over(peers);
+}
+
+bool LearnerControl::send_to(const std::string& peer, const ControlMessage& c, int timeout_ms) {
+  Message m = c.to_message();
+  m.peer = peer;
+  return channel_->send(m, timeout_ms);
+}
+
+void LearnerControl::tell_workers_the_run_is_over(const std::set<std::string>& peers) {
+  // Each worker that said hello answers "stop" with "bye". Until it does, "stop" is sent again:
+  // one sent just before the socket closed could be lost in spite of ZMQ_LINGER (seen with
+  // libzmq 4.3.4 over tcp), and its worker would then wait out the heartbeat timeout and exit
+  // with an error. A peer that has gone (the send fails) or stays silent for kByeWaitS is given up.
+  if (peers.empty()) return;
+  std::set<std::string> waiting = peers;
+  const double deadline = steady_seconds() + kByeWaitS;
+  double next_stop = 0;
+  while (!waiting.empty() && steady_seconds() < deadline) {
+    if (steady_seconds() >= next_stop) {
+      for (auto it = waiting.begin(); it != waiting.end();) {
+        it = send_to(*it, ControlMessage::stop(), 100) ? std::next(it) : waiting.erase(it);
+      }
+      next_stop = steady_seconds() + 0.5;
+    }
+    auto m = channel_->recv(50);
+    if (!m) continue;
+    try {
+      if (ControlMessage::from_message(*m).kind == ControlKind::bye) waiting.erase(m->peer);
+    } catch (const MessageError& e) {
+      channel_->reject(e.what());
+    }
   }
+  log_info("learner: ", peers.size() - waiting.size(), " of ", peers.size(),
+           " workers acknowledged that the run is over");
 }
 
 }  // namespace r1

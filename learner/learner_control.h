@@ -1,15 +1,18 @@
 // The learner's end of the control channel (a ROUTER, core/endpoints.h), on a thread of its own
 // so that it keeps answering while the learner trains (a step can take minutes): it registers
 // workers that say hello, sends each a heartbeat every heartbeat_timeout_s / 6 (core/learner_link.h
-// is the other end), and at the end tells them to stop. Messages that are not valid control
-// messages are dropped and counted.
+// is the other end), and at the end tells them to stop, until each answers "bye". Messages that are
+// not valid control messages are dropped and counted.
 #pragma once
 #include <atomic>
 #include <memory>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "core/channel.h"
 #include "core/endpoints.h"
+#include "core/rl_messages.h"
 
 namespace r1 {
 
@@ -23,12 +26,16 @@ class LearnerControl {
 
   // True, once, after a rollout worker said hello: the learner then publishes its weights again.
   bool take_republish() { return republish_.exchange(false); }
-  // Tells every worker that said hello that the run is over, and stops the thread.
+  // Tells every worker that said hello that the run is over, and stops the thread: it waits up
+  // to kByeWaitS for their answers.
   void stop_workers();
+  static constexpr double kByeWaitS = 3.0;
   uint64_t rejected() const { return channel_->rejected(); }
 
  private:
   void serve();
+  bool send_to(const std::string& peer, const ControlMessage& c, int timeout_ms);
+  void tell_workers_the_run_is_over(const std::set<std::string>& peers);
 
   std::unique_ptr<Channel> channel_;
   double heartbeat_every_s_;

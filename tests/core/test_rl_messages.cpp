@@ -201,7 +201,7 @@ TEST(RlMessages, AnyFieldOfAnyTypeOnlyEverThrowsMessageError) {
 TEST(ControlMessages, RoundTrip) {
   for (const ControlMessage& c :
        {ControlMessage::hello("rollout", "rollout-3", 12), ControlMessage::hello("reward", "r"),
-        ControlMessage::heartbeat(), ControlMessage::stop()}) {
+        ControlMessage::heartbeat(), ControlMessage::stop(), ControlMessage::bye()}) {
     ControlMessage d = ControlMessage::from_message(decode(encode(c.to_message())));
     EXPECT_EQ(d.kind, c.kind);
     EXPECT_EQ(d.role, c.role);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
 #include <thread>
 
 #include "core/learner_link.h"
@@ -52,9 +53,52 @@ TEST(LearnerControl, HeartbeatsWorkersCountsBadMessagesAndTellsThemToStop) {
   ASSERT_TRUE(stranger.send(bad, 1000));
   ASSERT_TRUE(stranger.send(ControlMessage::stop().to_message(), 1000));  // not a worker's to send
   ASSERT_TRUE(wait_until([&] { return control.rejected() >= 2; }, 10));
-  control.stop_workers();
+  // stop_workers() returns once the worker has answered "bye", before its kByeWaitS are up.
+  const auto t0 = std::chrono::steady_clock::now();
+  auto stopping = std::async(std::launch::async, [&] { control.stop_workers(); });
   EXPECT_TRUE(wait_until([&] { return link.poll(); }, 10)) << "the stop reaches the worker";
+  stopping.get();
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+            LearnerControl::kByeWaitS)
+      << "the learner heard the worker's bye";
   EXPECT_EQ(link.channel().rejected(), 0u);
+}
+
+// A stop lost on the way is sent again until the worker answers "bye"; a worker that never
+// answers holds the learner's exit for kByeWaitS at most.
+TEST(LearnerControl, StopIsSentAgainUntilTheWorkerSaysBye) {
+  Context ctx;
+  const Endpoints ep = inproc("bye", 30);
+  auto control = std::make_unique<LearnerControl>(ctx, ep);
+  ChannelOptions o;
+  o.identity = "rollout-3";
+  Channel worker(ctx, SocketKind::Dealer, "control", ep.control, false, o);
+  ASSERT_TRUE(worker.send(ControlMessage::hello("rollout", "rollout-3", 0).to_message(), 1000));
+  ASSERT_TRUE(wait_until([&] { return control->take_republish(); }, 10));
+  auto stopping = std::async(std::launch::async, [&] { control->stop_workers(); });
+  auto next_stop = [&] {
+    while (auto m = worker.recv(5000)) {
+      if (ControlMessage::from_message(*m).kind == ControlKind::stop) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(next_stop());
+  ASSERT_TRUE(next_stop()) << "no bye yet: the stop comes again";
+  ASSERT_TRUE(worker.send(ControlMessage::bye().to_message(), 1000));
+  EXPECT_EQ(stopping.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  stopping.get();
+
+  // A silent worker: the learner gives up after kByeWaitS.
+  const Endpoints ep2 = inproc("silent-worker", 30);
+  control = std::make_unique<LearnerControl>(ctx, ep2);
+  Channel mute(ctx, SocketKind::Dealer, "control", ep2.control, false, o);
+  ASSERT_TRUE(mute.send(ControlMessage::hello("rollout", "rollout-3", 0).to_message(), 1000));
+  ASSERT_TRUE(wait_until([&] { return control->take_republish(); }, 10));
+  const auto t0 = std::chrono::steady_clock::now();
+  control->stop_workers();
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_GE(took, LearnerControl::kByeWaitS - 0.1);
+  EXPECT_LT(took, LearnerControl::kByeWaitS + 10);
 }
 
 // After the learner's first word, silence for heartbeat_timeout_s is an error naming the channel.
