@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rl_messages.h"
+#include "core/stop.h"
 
 namespace r1 {
 
@@ -40,6 +41,9 @@ void LearnerControl::serve() {
               cat("control message: '", control_kind_name(c.kind), "' from a worker"));
         }
         if (peers.insert(m->peer).second) log_info("learner: ", c.role, " ", c.id, " joined");
+        // Answered at once, so that the worker's first-contact grace ends now, not at the next
+        // beat (heartbeat_timeout_s / 6 away).
+        if (heartbeat_every_s_ > 0) send_to(m->peer, ControlMessage::heartbeat(), 0);
         if (c.role == "rollout") republish_ = true;
       } catch (const MessageError& e) {
         channel_->reject(e.what());
@@ -69,7 +73,9 @@ void LearnerControl::tell_workers_the_run_is_over(const std::set<std::string>& p
   // with an error. A peer that has gone (the send fails) or stays silent for kByeWaitS is given up.
   if (peers.empty()) return;
   std::set<std::string> waiting = peers;
-  const double deadline = steady_seconds() + kByeWaitS;
+  // After a stop request (Ctrl-C, SIGTERM) the workers of this process stop by themselves and
+  // the whole process must end within the stop grace: wait as briefly as before byes existed.
+  const double deadline = steady_seconds() + (stop_requested() ? kByeWaitOnStopS : kByeWaitS);
   double next_stop = 0;
   while (!waiting.empty() && steady_seconds() < deadline) {
     if (steady_seconds() >= next_stop) {

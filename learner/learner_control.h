@@ -27,9 +27,9 @@ class LearnerControl {
   // True, once, after a rollout worker said hello: the learner then publishes its weights again.
   bool take_republish() { return republish_.exchange(false); }
   // Tells every worker that said hello that the run is over, and stops the thread: it waits up
-  // to kByeWaitS for their answers.
+  // to kByeWaitS for their answers (kByeWaitOnStopS after a stop request).
   void stop_workers();
-  static constexpr double kByeWaitS = 3.0;
+  static constexpr double kByeWaitS = 3.0, kByeWaitOnStopS = 0.5;
   uint64_t rejected() const { return channel_->rejected(); }
 
  private:
