@@ -50,10 +50,7 @@ void LearnerControl::serve() {
       }
     }
     if (heartbeat_every_s_ > 0 && steady_seconds() >= next_beat) {
-      // A ROUTER drops messages to peers it no longer knows (gone); they say hello again.
-      for (auto it = peers.begin(); it != peers.end();) {
-        it = send_to(*it, ControlMessage::heartbeat(), 0) ? std::next(it) : peers.erase(it);
-      }
+      send_to_each(peers, ControlMessage::heartbeat(), 0);  // the gone say hello again
       next_beat = steady_seconds() + heartbeat_every_s_;
     }
   }
@@ -64,6 +61,14 @@ bool LearnerControl::send_to(const std::string& peer, const ControlMessage& c, i
   Message m = c.to_message();
   m.peer = peer;
   return channel_->send(m, timeout_ms);
+}
+
+void LearnerControl::send_to_each(std::set<std::string>& peers, const ControlMessage& c,
+                                  int timeout_ms) {
+  // A ROUTER cannot send to a peer it no longer knows (gone): it is forgotten.
+  for (auto it = peers.begin(); it != peers.end();) {
+    it = send_to(*it, c, timeout_ms) ? std::next(it) : peers.erase(it);
+  }
 }
 
 void LearnerControl::tell_workers_the_run_is_over(const std::set<std::string>& peers) {
@@ -79,9 +84,7 @@ void LearnerControl::tell_workers_the_run_is_over(const std::set<std::string>& p
   double next_stop = 0;
   while (!waiting.empty() && steady_seconds() < deadline) {
     if (steady_seconds() >= next_stop) {
-      for (auto it = waiting.begin(); it != waiting.end();) {
-        it = send_to(*it, ControlMessage::stop(), 100) ? std::next(it) : waiting.erase(it);
-      }
+      send_to_each(waiting, ControlMessage::stop(), 100);
       next_stop = steady_seconds() + 0.5;
     }
     auto m = channel_->recv(50);

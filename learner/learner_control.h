@@ -35,6 +35,8 @@ class LearnerControl {
  private:
   void serve();
   bool send_to(const std::string& peer, const ControlMessage& c, int timeout_ms);
+  // Sends `c` to every peer in `peers`, removing those that are gone.
+  void send_to_each(std::set<std::string>& peers, const ControlMessage& c, int timeout_ms);
   void tell_workers_the_run_is_over(const std::set<std::string>& peers);
 
   std::unique_ptr<Channel> channel_;

@@ -154,6 +154,12 @@ inline std::vector<json> read_metrics(const std::string& run_dir) {
   return rows;
 }
 
+// The newest metrics row's count of messages rejected on `channel` (0 before the first row).
+inline int rejected_messages(const std::string& run_dir, const char* channel) {
+  auto rows = read_metrics(run_dir);
+  return rows.empty() ? 0 : rows.back()["rejected_messages"][channel].get<int>();
+}
+
 inline void write_json(const std::string& path, const json& j) { std::ofstream(path) << j.dump(2); }
 
 }  // namespace r1::testing

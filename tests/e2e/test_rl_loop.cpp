@@ -255,13 +255,10 @@ TEST(RlLoop, GarbageMessagesAreRejectedAndCounted) {
   t.task = {{"prompt", "x"}};
   scored.send(t.to_message(), 100);
   rollouts.send(t.to_message(), 100);
-  auto counted = [&](const char* channel) {
-    auto rows = read_metrics(d.file("run"));
-    return rows.empty() ? 0 : rows.back()["rejected_messages"][channel].get<int>();
-  };
   EXPECT_TRUE(wait_until(
       [&] {
-        return counted("scored") > 0 && counted("control") > 0 &&
+        return rejected_messages(d.file("run"), "scored") > 0 &&
+               rejected_messages(d.file("run"), "control") > 0 &&
                run.output().find("reward-0: rejected") != std::string::npos;
       },
       120))

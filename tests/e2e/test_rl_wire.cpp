@@ -30,12 +30,6 @@ std::unique_ptr<Background> start_run(const TempDir& d, const json& transport,
                                       d.file("run.log"));
 }
 
-// The newest metrics row's count of rejected messages on `channel` (0 before the first row).
-int rejected_on(const TempDir& d, const char* channel) {
-  auto rows = read_metrics(d.file("run"));
-  return rows.empty() ? 0 : rows.back()["rejected_messages"][channel].get<int>();
-}
-
 // Ends a run that still has steps to go as a user would (SIGTERM): it exits 130. Tests that
 // inject messages run long and stop once the counts show, so that a slow machine cannot finish
 // the run before the messages arrive.
@@ -100,9 +94,10 @@ TEST(RlWire, WronglyTypedControlMessagesAreDroppedAndCounted) {
       json::object(),
   };
   for (const json& h : bad) ASSERT_TRUE(control.send(control_message(h), 10000));
-  EXPECT_TRUE(
-      wait_until([&] { return rejected_on(d, "control") >= static_cast<int>(bad.size()); }, 120))
-      << "rejected: " << rejected_on(d, "control") << "\n"
+  EXPECT_TRUE(wait_until(
+      [&] { return rejected_messages(d.file("run"), "control") >= static_cast<int>(bad.size()); },
+      120))
+      << "rejected: " << rejected_messages(d.file("run"), "control") << "\n"
       << run->output();
   EXPECT_TRUE(run->running()) << "none of them ended the run\n" << run->output();
   stop_run(*run);
@@ -177,12 +172,13 @@ TEST(RlWire, FrameOverTheCapNeverArrives) {
                 keyed_peer(d.file("cfg.json")));
   ASSERT_TRUE(big.send_raw({std::string(64u << 20, 'x')}, 5000));
   ASSERT_TRUE(small.send_raw({std::string(16, 'y')}, 5000));
-  ASSERT_TRUE(wait_until([&] { return rejected_on(d, "scored") >= 1; }, 120)) << run->output();
+  ASSERT_TRUE(wait_until([&] { return rejected_messages(d.file("run"), "scored") >= 1; }, 120))
+      << run->output();
   // A few more steps, in which the big frame would be counted too had it arrived.
   const int seen_at = step_of(d.file("run"));
   ASSERT_TRUE(wait_until([&] { return step_of(d.file("run")) >= seen_at + 3; }, 120))
       << run->output();
-  EXPECT_EQ(rejected_on(d, "scored"), 1) << "only the small garbage arrives";
+  EXPECT_EQ(rejected_messages(d.file("run"), "scored"), 1) << "only the small garbage arrives";
   stop_run(*run);
 }
 
