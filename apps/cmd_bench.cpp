@@ -18,6 +18,8 @@ struct Bench {
 const Bench kBenches[] = {
     {"model", "training and decode speed of a model config", bench_model},
     {"rl", "where an RL step's time goes (rollout, verify, train, publish)", bench_rl},
+    {"serve", "r1 serve's requests/s, tokens/s and time to first token by concurrency",
+     bench_serve},
     {"verifiers", "sandboxed Python execs/s, python and math verdicts/s", bench_verifiers},
     {"tokenizer", "Hugging Face tokenizer encode/decode MB/s", bench_tokenizer},
 };

@@ -28,15 +28,6 @@ std::vector<char*> with_chat_value(int argc, char** argv) {
   return out;
 }
 
-// The template for --chat NAME; "auto" is the one tokenizer_config.json's Jinja template
-// corresponds to, else chatml (the byte tokenizer's).
-ChatTemplate chat_template_for(const std::string& name, const Tokenizer& tok) {
-  if (name != "auto") return ChatTemplate::named(name);
-  const auto* bpe = dynamic_cast<const BpeTokenizer*>(&tok);
-  return ChatTemplate::named(bpe && !bpe->chat_template_hint().empty() ? bpe->chat_template_hint()
-                                                                       : "chatml");
-}
-
 constexpr int kGenerateSlots = 64;  // samples generated together
 
 // The model's weights, the KV cache of the slots, and the samples, before anything is allocated.
@@ -136,7 +127,8 @@ int cmd_generate(int argc, char** argv) {
       json j = {{"sample", s},
                 {"completion", text},
                 {"finish_reason", results[s].finish_reason},
-                {"tokens", results[s].tokens.size()}};
+                {"tokens", results[s].tokens.size()},
+                {"token_ids", results[s].tokens}};
       std::printf("%s\n", j.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
     } else {
       std::printf("--- sample %d (%s, %zu tokens) ---\n%s\n", s, results[s].finish_reason.c_str(),

@@ -23,6 +23,7 @@ int cmd_worker(int argc, char** argv);
 int cmd_tasks(int argc, char** argv);
 int cmd_verify(int argc, char** argv);
 int cmd_tokenize(int argc, char** argv);
+int cmd_serve(int argc, char** argv);
 
 // Sorted as shown by `r1 --help`.
 inline constexpr Command kCommands[] = {
@@ -36,6 +37,7 @@ inline constexpr Command kCommands[] = {
     {"run", "run R1-style RL with all roles in this process", cmd_run},
     {"worker", "run one role of an RL run as its own process", cmd_worker},
     {"eval", "evaluate a checkpoint: pass@k, maj@K, format rate", cmd_eval},
+    {"serve", "serve a checkpoint over an OpenAI-compatible HTTP API", cmd_serve},
     {"pipeline", "the R1 recipe: cold-start SFT, eval, GRPO, eval", cmd_pipeline},
     {"plot", "plot a metric of runs as an SVG chart", cmd_plot},
     {"bench", "measure speed (r1 bench --help lists the benchmarks)", cmd_bench},

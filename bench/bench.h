@@ -8,5 +8,6 @@ int bench_model(int argc, char** argv);      // bench/bench_model.cpp
 int bench_verifiers(int argc, char** argv);  // bench/bench_verifiers.cpp
 int bench_tokenizer(int argc, char** argv);  // bench/bench_tokenizer.cpp
 int bench_rl(int argc, char** argv);         // bench/bench_rl.cpp
+int bench_serve(int argc, char** argv);      // bench/bench_serve.cpp
 
 }  // namespace r1

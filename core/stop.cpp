@@ -17,6 +17,7 @@ namespace {
 std::atomic<int> g_requests{0};
 std::atomic<int> g_checkpoint_writes{0};
 std::atomic<double> g_grace_s{kStopGraceSeconds};
+std::atomic<const char*> g_message{nullptr};  // the first request's message; null: the default
 sem_t g_wake;  // posted by the first request (sem_post is async-signal-safe)
 
 void say(const char* text) {
@@ -28,8 +29,10 @@ void say(const char* text) {
 void on_signal(int) {
   stop_requested().store(true);
   if (g_requests.fetch_add(1) == 0) {
-    say("\nstop requested: ending the run (the last finished checkpoint is kept); press Ctrl-C "
-        "again to exit now\n");
+    const char* m = g_message.load();
+    say(m ? m
+          : "\nstop requested: ending the run (the last finished checkpoint is kept); press "
+            "Ctrl-C again to exit now\n");
     sem_post(&g_wake);
   } else {
     say("\nsecond stop request: exiting now\n");
@@ -69,7 +72,8 @@ std::atomic<bool>& stop_requested() {
   return flag;
 }
 
-void install_stop_handlers(double grace_s) {
+void install_stop_handlers(double grace_s, const char* message) {
+  g_message = message;
   static std::once_flag started;
   g_grace_s = grace_s;
   std::call_once(started, [] {

@@ -18,8 +18,9 @@ inline constexpr double kStopGraceSeconds = 10.0;
 // roles of a run to stop, such as a role that failed).
 std::atomic<bool>& stop_requested();
 
-// Routes SIGINT and SIGTERM to stop_requested() and the watchdog, and ignores SIGPIPE.
-void install_stop_handlers(double grace_s = kStopGraceSeconds);
+// Routes SIGINT and SIGTERM to stop_requested() and the watchdog, and ignores SIGPIPE. `message`
+// (a string literal; null for the run's) is what the first request prints.
+void install_stop_handlers(double grace_s = kStopGraceSeconds, const char* message = nullptr);
 // Back to the default: SIGINT and SIGTERM end the process at once (for phases that never check
 // stop_requested(), such as an evaluation after RL in r1 pipeline).
 void restore_default_stop_handlers();

@@ -1,6 +1,7 @@
 #include "model/chat_template.h"
 
 #include "core/error.h"
+#include "model/bpe_tokenizer.h"
 
 namespace r1 {
 
@@ -94,12 +95,62 @@ std::string ChatTemplate::render(const std::string& question) const {
   return body + completion_prefix;
 }
 
+std::string ChatTemplate::render_turns(const std::vector<Turn>& turns) const {
+  std::string sys = system;
+  size_t first = 0;
+  if (!turns.empty() && turns[0].role == "system") {
+    sys = turns[0].content;
+    first = 1;
+  }
+  if (first == turns.size()) fail("chat: the conversation has no user turn");
+  for (size_t i = first; i < turns.size(); ++i) {
+    const std::string& role = turns[i].role;
+    if (role != "user" && role != "assistant") {
+      fail("chat: turn ", i, " has role '", role,
+           "'; after an optional leading system turn, roles are user and assistant");
+    }
+  }
+  if (name == "custom" || name == "plain") {
+    if (turns.size() - first != 1 || turns[first].role != "user")
+      fail("chat: the ", name, " template takes one user turn (and an optional system turn)");
+    ChatTemplate one = *this;
+    one.system = sys;
+    return one.render(turns[first].content);
+  }
+  std::string body;
+  if (name == "deepseek") {
+    body = kDeepseekBos + sys;
+    for (size_t i = first; i < turns.size(); ++i) {
+      if (turns[i].role == "user") {
+        body += kDeepseekUser + turns[i].content;
+      } else {
+        body += kDeepseekAssistant + turns[i].content + end_of_turn;
+      }
+    }
+    body += kDeepseekAssistant;
+  } else {  // chatml, qwen
+    if (!sys.empty()) body += "<|im_start|>system\n" + sys + "<|im_end|>\n";
+    for (size_t i = first; i < turns.size(); ++i)
+      body += "<|im_start|>" + turns[i].role + "\n" + turns[i].content + "<|im_end|>\n";
+    body += "<|im_start|>assistant\n";
+    if (name == "qwen" && !enable_thinking) body += "<think>\n\n</think>\n\n";
+  }
+  return body + completion_prefix;
+}
+
 std::string ChatTemplate::sft_target(const std::string& solution) const {
   std::string s = solution;
   if (!completion_prefix.empty() && s.compare(0, completion_prefix.size(), completion_prefix) == 0) {
     s = s.substr(completion_prefix.size());
   }
   return s + end_of_turn;
+}
+
+ChatTemplate chat_template_for(const std::string& name, const Tokenizer& tok) {
+  if (name != "auto") return ChatTemplate::named(name);
+  const auto* bpe = dynamic_cast<const BpeTokenizer*>(&tok);
+  return ChatTemplate::named(bpe && !bpe->chat_template_hint().empty() ? bpe->chat_template_hint()
+                                                                       : "chatml");
 }
 
 }  // namespace r1

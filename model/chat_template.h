@@ -5,10 +5,13 @@
 // verifiers always see "<think>...</think><answer>...</answer>".
 #pragma once
 #include <string>
+#include <vector>
 
 #include "core/json.h"
 
 namespace r1 {
+
+class Tokenizer;
 
 struct ChatTemplate {
   std::string name = "chatml";
@@ -39,11 +42,24 @@ struct ChatTemplate {
 
   // The full prompt text, ending with completion_prefix.
   std::string render(const std::string& question) const;
+  // A conversation's prompt text (`r1 serve`'s chat route): turns of role "system", "user" or
+  // "assistant", then the assistant's generation prompt and completion_prefix. A leading system
+  // turn replaces `system`. Past assistant turns are written as given (Qwen3's template would
+  // drop their think blocks). One user turn renders as render(question). The custom template
+  // takes one user turn; other shapes are an error.
+  struct Turn {
+    std::string role, content;
+  };
+  std::string render_turns(const std::vector<Turn>& turns) const;
   // What verifiers see for a generated completion.
   std::string full_completion(const std::string& completion) const { return completion_prefix + completion; }
   // The SFT target for a worked solution "<think>...</think><answer>...</answer>": the solution
   // minus the prefix already in the prompt, plus end_of_turn.
   std::string sft_target(const std::string& solution) const;
 };
+
+// The template named `name`; "auto" is the one a Hugging Face tokenizer's Jinja template
+// corresponds to (tokenizer_config.json), else chatml (the byte tokenizer's).
+ChatTemplate chat_template_for(const std::string& name, const Tokenizer& tok);
 
 }  // namespace r1

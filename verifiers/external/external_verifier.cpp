@@ -4,8 +4,8 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "core/line_process.h"
 #include "verifiers/completion.h"
-#include "verifiers/external/line_process.h"
 #include "verifiers/registry.h"
 
 namespace r1 {

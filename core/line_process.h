@@ -1,5 +1,6 @@
-// A child process that answers one line on stdout for each line written to its stdin, with a
-// deadline per request. Used by the external-process verifier. The child runs in its own
+// A child process that answers lines on stdout for each line written to its stdin, with a
+// deadline per request. Used by the external-process verifier (one reply line per request) and
+// external task sources (N lines per request). The child runs in its own
 // process group, so a timeout kills everything it started. Its stdin/stdout are one end of a
 // Unix socket pair (writes use MSG_NOSIGNAL: a dead child cannot SIGPIPE us); its stderr is
 // ours, so its diagnostics show up in our log.
@@ -26,6 +27,9 @@ class LineProcess {
   // Writes `line` (a newline is added) and reads one reply line (without its newline).
   // Anything but Ok leaves the child killed; the next call starts a fresh one.
   Status request(const std::string& line, std::chrono::milliseconds timeout, std::string* reply);
+  // The same, reading `n` reply lines within the one deadline.
+  Status request_lines(const std::string& line, size_t n, std::chrono::milliseconds timeout,
+                       std::vector<std::string>* replies);
   void stop();
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }

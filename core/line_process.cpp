@@ -1,4 +1,4 @@
-#include "verifiers/external/line_process.h"
+#include "core/line_process.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -109,6 +109,16 @@ void LineProcess::stop() {
 
 LineProcess::Status LineProcess::request(const std::string& line, std::chrono::milliseconds timeout,
                                          std::string* reply) {
+  std::vector<std::string> replies;
+  const Status s = request_lines(line, 1, timeout, &replies);
+  if (s == Status::Ok) *reply = std::move(replies[0]);
+  return s;
+}
+
+LineProcess::Status LineProcess::request_lines(const std::string& line, size_t n_lines,
+                                               std::chrono::milliseconds timeout,
+                                               std::vector<std::string>* replies) {
+  replies->clear();
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + timeout;
   auto remaining_ms = [&]() -> int {
@@ -150,9 +160,11 @@ LineProcess::Status LineProcess::request(const std::string& line, std::chrono::m
     size_t nl = buffer_.find('\n', scanned);
     scanned = buffer_.size();
     if (nl != std::string::npos) {
-      reply->assign(buffer_, 0, nl);
+      replies->emplace_back(buffer_, 0, nl);
       buffer_.erase(0, nl + 1);
-      return Status::Ok;
+      scanned = 0;
+      if (replies->size() == n_lines) return Status::Ok;
+      continue;
     }
     if (buffer_.size() > max_reply_) return give_up(Status::ReplyTooLong);
     pollfd p{fd_, POLLIN, 0};

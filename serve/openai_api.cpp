@@ -1,0 +1,385 @@
+#include "serve/openai_api.h"
+
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <set>
+
+#include "core/error.h"
+
+namespace r1 {
+
+json ApiError::to_json() const {
+  return {{"error",
+           {{"message", message},
+            {"type", type},
+            {"param", param.empty() ? json(nullptr) : json(param)},
+            {"code", code.empty() ? json(nullptr) : json(code)}}}};
+}
+
+namespace {
+
+[[noreturn]] void bad(const std::string& param, const std::string& message,
+                      const std::string& code = "") {
+  ApiError e;
+  e.status = 400;
+  e.param = param;
+  e.message = message;
+  e.code = code;
+  throw e;
+}
+
+// The fields a route reads, and those OpenAI defines that r1 accepts only at their defaults.
+struct Fields {
+  std::set<std::string> known;
+  std::set<std::string> default_only;  // must be absent, null, or the neutral value
+};
+
+// The sampling and output fields every text route shares.
+std::set<std::string> with_common(std::set<std::string> own) {
+  for (const char* f : {"model", "max_tokens", "temperature", "top_p", "top_k", "n", "stream",
+                        "stream_options", "stop", "seed", "logprobs", "user", "presence_penalty",
+                        "frequency_penalty", "logit_bias", "ignore_eos"})
+    own.insert(f);
+  return own;
+}
+
+const Fields& fields_of(Route r) {
+  static const Fields completions{
+      with_common({"prompt", "echo", "best_of", "suffix"}),
+      {"echo", "best_of", "suffix", "presence_penalty", "frequency_penalty", "logit_bias"}};
+  static const Fields chat{
+      with_common({"messages", "max_completion_tokens", "top_logprobs", "response_format", "tools",
+                   "tool_choice", "parallel_tool_calls"}),
+      {"presence_penalty", "frequency_penalty", "logit_bias", "response_format", "tools",
+       "tool_choice", "parallel_tool_calls"}};
+  static const Fields generate{
+      {"model", "prompt_ids", "max_tokens", "temperature", "top_p", "top_k", "n", "stop_token_ids",
+       "seed", "top_logprobs", "ignore_eos"},
+      {}};
+  switch (r) {
+    case Route::completions:
+      return completions;
+    case Route::chat:
+      return chat;
+    case Route::generate:
+      return generate;
+  }
+  return generate;
+}
+
+bool neutral(const json& v) {
+  if (v.is_null()) return true;
+  if (v.is_boolean()) return !v.get<bool>();
+  if (v.is_number()) return v.get<double>() == 0 || (v.is_number_integer() && v.get<long>() == 1);
+  if (v.is_object() || v.is_array()) return v.empty();
+  if (v.is_string())
+    return v.get<std::string>().empty() || v.get<std::string>() == "none" ||
+           v.get<std::string>() == "text";
+  return false;
+}
+
+double number_field(const json& body, const char* key, double def, double lo, double hi) {
+  if (!body.contains(key) || body[key].is_null()) return def;
+  const json& v = body[key];
+  if (!v.is_number())
+    bad(key, std::string("'") + key + "' must be a number, got " + json_type_name(v));
+  const double x = v.get<double>();
+  if (!std::isfinite(x) || x < lo || x > hi) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "'%s' must be in [%g, %g], got %g", key, lo, hi, x);
+    bad(key, buf);
+  }
+  return x;
+}
+
+long int_field(const json& body, const char* key, long def, long lo, long hi) {
+  if (!body.contains(key) || body[key].is_null()) return def;
+  const json& v = body[key];
+  if (!v.is_number_integer() && !v.is_number_unsigned())
+    bad(key, std::string("'") + key + "' must be an integer, got " + json_type_name(v));
+  long x = 0;
+  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(hi)) {
+    x = hi + 1;
+  } else {
+    x = v.get<long>();
+  }
+  if (x < lo || x > hi) {
+    bad(key, std::string("'") + key + "' must be in [" + std::to_string(lo) + ", " +
+                 std::to_string(hi) + "], got " + json_snippet(v));
+  }
+  return x;
+}
+
+bool bool_field(const json& body, const char* key, bool def) {
+  if (!body.contains(key) || body[key].is_null()) return def;
+  if (!body[key].is_boolean())
+    bad(key, std::string("'") + key + "' must be true or false, got " + json_type_name(body[key]));
+  return body[key].get<bool>();
+}
+
+// A message's content: a string, or an array of {"type": "text", "text": ...} parts.
+std::string message_content(const json& m, size_t i) {
+  const std::string where = "messages[" + std::to_string(i) + "].content";
+  if (!m.contains("content") || m["content"].is_null()) bad("messages", where + " is missing");
+  const json& c = m["content"];
+  if (c.is_string()) return c.get<std::string>();
+  if (!c.is_array()) bad("messages", where + " must be a string or an array of text parts");
+  std::string out;
+  for (const json& part : c) {
+    if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") ||
+        !part["text"].is_string())
+      bad("messages", where + ": only parts {\"type\": \"text\", \"text\": ...} are supported");
+    out += part["text"].get<std::string>();
+  }
+  return out;
+}
+
+}  // namespace
+
+Job parse_job(Route route, const std::string& body_text, const ApiContext& ctx) {
+  json body;
+  try {
+    body = parse_json(body_text, "the request body");
+  } catch (const std::exception& e) {
+    bad("", std::string("the request body is not valid JSON: ") + e.what(), "invalid_json");
+  }
+  if (!body.is_object())
+    bad("", "the request body must be a JSON object, got " + json_type_name(body));
+  const Fields& f = fields_of(route);
+  for (const auto& [key, v] : body.items()) {
+    if (!f.known.count(key)) bad(key, "unknown field '" + key + "'", "unknown_field");
+    if (f.default_only.count(key) && !neutral(v))
+      bad(key, "'" + key + "' is not supported by r1 serve (leave it out or at its default)",
+          "unsupported_field");
+  }
+  Job job;
+  job.route = route;
+  job.model = ctx.model_name;
+  if (body.contains("model") && !body["model"].is_null()) {
+    if (!body["model"].is_string()) bad("model", "'model' must be a string");
+    const std::string m = body["model"].get<std::string>();
+    if (m != ctx.model_name) {
+      ApiError e;
+      e.status = 404;
+      e.param = "model";
+      e.code = "model_not_found";
+      e.message =
+          "the model '" + m + "' does not exist; this server serves '" + ctx.model_name + "'";
+      throw e;
+    }
+  }
+  const ServeLimits& lim = ctx.limits;
+  // The prompt.
+  if (route == Route::completions) {
+    if (!body.contains("prompt")) bad("prompt", "'prompt' is required");
+    const json& p = body["prompt"];
+    std::string text;
+    if (p.is_string()) {
+      text = p.get<std::string>();
+    } else if (p.is_array() && p.size() == 1 && p[0].is_string()) {
+      text = p[0].get<std::string>();
+    } else {
+      bad("prompt", "'prompt' must be a string (one prompt per request)");
+    }
+    job.prompt = ctx.tok.encode(text);
+  } else if (route == Route::chat) {
+    if (!body.contains("messages") || !body["messages"].is_array() || body["messages"].empty())
+      bad("messages", "'messages' must be a non-empty array of {role, content}");
+    std::vector<ChatTemplate::Turn> turns;
+    const json& ms = body["messages"];
+    for (size_t i = 0; i < ms.size(); ++i) {
+      if (!ms[i].is_object() || !ms[i].contains("role") || !ms[i]["role"].is_string())
+        bad("messages",
+            "messages[" + std::to_string(i) + "] must be an object with a string 'role'");
+      std::string role = ms[i]["role"].get<std::string>();
+      if (role == "developer") role = "system";
+      turns.push_back({role, message_content(ms[i], i)});
+    }
+    std::string text;
+    try {
+      text = ctx.chat.render_turns(turns);
+    } catch (const std::exception& e) {
+      bad("messages", e.what());
+    }
+    job.prompt = ctx.tok.encode(text);
+    job.text_prefix = ctx.chat.completion_prefix;
+  } else {
+    if (!body.contains("prompt_ids") || !body["prompt_ids"].is_array())
+      bad("prompt_ids", "'prompt_ids' must be an array of token ids");
+    const int V = ctx.tok.vocab_size();
+    for (const json& t : body["prompt_ids"]) {
+      if (!t.is_number_integer() || t.get<long>() < 0 || t.get<long>() >= V)
+        bad("prompt_ids", "'prompt_ids' holds " + json_snippet(t) +
+                              "; token ids are integers in [0, " + std::to_string(V) + ")");
+      job.prompt.push_back(static_cast<int32_t>(t.get<long>()));
+    }
+  }
+  if (job.prompt.empty())
+    bad(route == Route::generate ? "prompt_ids" : "prompt", "the prompt is empty");
+  const int prompt_cap = std::min(lim.max_prompt_tokens, lim.context - 1);
+  if (static_cast<int>(job.prompt.size()) > prompt_cap) {
+    bad(route == Route::chat       ? "messages"
+        : route == Route::generate ? "prompt_ids"
+                                   : "prompt",
+        "the prompt has " + std::to_string(job.prompt.size()) +
+            " tokens; this server takes at most " + std::to_string(prompt_cap),
+        "context_length_exceeded");
+  }
+  // Lengths and counts.
+  const char* max_key = route == Route::chat && body.contains("max_completion_tokens") &&
+                                !body["max_completion_tokens"].is_null()
+                            ? "max_completion_tokens"
+                            : "max_tokens";
+  const long room = lim.context - static_cast<long>(job.prompt.size());
+  const long def_max = route == Route::completions ? 16 : std::min<long>(lim.max_tokens, room);
+  job.max_tokens = static_cast<int>(int_field(body, max_key, def_max, 1, lim.max_tokens));
+  job.n = static_cast<int>(int_field(body, "n", 1, 1, lim.max_n));
+  job.stream = route != Route::generate && bool_field(body, "stream", false);
+  if (body.contains("stream_options") && !body["stream_options"].is_null()) {
+    const json& so = body["stream_options"];
+    if (!so.is_object()) bad("stream_options", "'stream_options' must be an object");
+    for (const auto& [k, v] : so.items()) {
+      if (k != "include_usage") bad("stream_options", "unknown field 'stream_options." + k + "'");
+      if (!v.is_boolean())
+        bad("stream_options", "'stream_options.include_usage' must be true or false");
+      job.include_usage = v.get<bool>();
+    }
+  }
+  // Sampling. OpenAI's default temperature is 1.
+  job.sampling.temperature = number_field(body, "temperature", 1.0, 0, 100);
+  job.sampling.top_p = number_field(body, "top_p", 1.0, 0, 1);
+  if (job.sampling.top_p <= 0) bad("top_p", "'top_p' must be > 0");
+  job.sampling.top_k = static_cast<int>(int_field(body, "top_k", 0, -1, 1L << 30));
+  if (job.sampling.top_k < 0) job.sampling.top_k = 0;  // vLLM's -1: no limit
+  job.seed = body.contains("seed") && !body["seed"].is_null()
+                 ? static_cast<uint64_t>(int_field(body, "seed", 0, INT64_MIN, INT64_MAX))
+                 : ctx.fresh_seed;
+  // Stops.
+  if (body.contains("stop") && !body["stop"].is_null()) {
+    const json& s = body["stop"];
+    if (s.is_string()) {
+      job.stop.push_back(s.get<std::string>());
+    } else if (s.is_array() && s.size() <= 4) {
+      for (const json& x : s) {
+        if (!x.is_string()) bad("stop", "'stop' must be a string or an array of up to 4 strings");
+        job.stop.push_back(x.get<std::string>());
+      }
+    } else {
+      bad("stop", "'stop' must be a string or an array of up to 4 strings");
+    }
+    for (const auto& x : job.stop) {
+      if (x.empty()) bad("stop", "a stop string is empty");
+    }
+  }
+  // ignore_eos (vLLM's extension, for benchmarks): only max_tokens and the stops given end it.
+  if (ctx.tok.eos_id() >= 0 && !bool_field(body, "ignore_eos", false))
+    job.stop_tokens.push_back(ctx.tok.eos_id());
+  if (route == Route::chat && !ctx.chat.end_of_turn.empty()) {
+    const int32_t id = ctx.tok.special_id(ctx.chat.end_of_turn);
+    if (id >= 0) {
+      job.stop_tokens.push_back(id);
+    } else {
+      job.stop.push_back(ctx.chat.end_of_turn);
+    }
+  }
+  if (route == Route::generate && body.contains("stop_token_ids") &&
+      !body["stop_token_ids"].is_null()) {
+    if (!body["stop_token_ids"].is_array())
+      bad("stop_token_ids", "'stop_token_ids' must be an array");
+    for (const json& t : body["stop_token_ids"]) {
+      if (!t.is_number_integer()) bad("stop_token_ids", "'stop_token_ids' holds a non-integer");
+      job.stop_tokens.push_back(static_cast<int32_t>(t.get<long>()));
+    }
+  }
+  // Log-probs.
+  const int max_top = GenerationEngine::kMaxTopLogprobs;
+  if (route == Route::completions) {
+    if (body.contains("logprobs") && !body["logprobs"].is_null()) {
+      job.logprobs = true;
+      job.top_logprobs = static_cast<int>(int_field(body, "logprobs", 0, 0, max_top));
+    }
+  } else if (route == Route::chat) {
+    job.logprobs = bool_field(body, "logprobs", false);
+    job.top_logprobs = static_cast<int>(int_field(body, "top_logprobs", 0, 0, max_top));
+    if (job.top_logprobs > 0 && !job.logprobs)
+      bad("top_logprobs", "'top_logprobs' needs 'logprobs': true");
+  } else {
+    job.logprobs = true;
+    job.top_logprobs = static_cast<int>(int_field(body, "top_logprobs", 0, 0, max_top));
+  }
+  return job;
+}
+
+std::vector<SequenceRequest> job_sequences(const Job& job) {
+  std::vector<SequenceRequest> out;
+  for (int i = 0; i < job.n; ++i) {
+    SequenceRequest s;
+    s.request = {job.prompt, job.max_tokens, job.seed, static_cast<uint64_t>(i)};
+    s.sampling = job.sampling;
+    s.stop_tokens = job.stop_tokens;
+    s.stop_strings = job.stop;
+    s.top_logprobs = job.top_logprobs;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string api_finish_reason(const std::string& r) {
+  if (r == "context") return "length";
+  return r;
+}
+
+json completion_logprobs(const Tokenizer& tok, const std::vector<TokenEvent>& events,
+                         size_t text_offset0) {
+  json tokens = json::array(), lps = json::array(), tops = json::array(), offs = json::array();
+  size_t off = text_offset0;
+  for (const TokenEvent& e : events) {
+    const std::string t = tok.token_text(e.token);
+    tokens.push_back(t);
+    lps.push_back(e.logprob);
+    offs.push_back(off);
+    off += t.size();
+    json top = json::object();
+    for (const auto& [id, lp] : e.top) top[tok.token_text(id)] = lp;
+    tops.push_back(e.top.empty() ? json(nullptr) : top);
+  }
+  return {
+      {"tokens", tokens}, {"token_logprobs", lps}, {"top_logprobs", tops}, {"text_offset", offs}};
+}
+
+namespace {
+json token_bytes(const std::string& t) {
+  json b = json::array();
+  for (unsigned char c : t) b.push_back(static_cast<int>(c));
+  return b;
+}
+}  // namespace
+
+json chat_logprobs(const Tokenizer& tok, const std::vector<TokenEvent>& events) {
+  json content = json::array();
+  for (const TokenEvent& e : events) {
+    const std::string t = tok.token_text(e.token);
+    json top = json::array();
+    for (const auto& [id, lp] : e.top) {
+      const std::string s = tok.token_text(id);
+      top.push_back({{"token", s}, {"logprob", lp}, {"bytes", token_bytes(s)}});
+    }
+    content.push_back(
+        {{"token", t}, {"logprob", e.logprob}, {"bytes", token_bytes(t)}, {"top_logprobs", top}});
+  }
+  return {{"content", content}};
+}
+
+std::string new_request_id(const char* prefix) {
+  static std::atomic<uint64_t> counter{0};
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s-%llx%06llx", prefix,
+                static_cast<unsigned long long>(std::time(nullptr)),
+                static_cast<unsigned long long>(counter.fetch_add(1)));
+  return buf;
+}
+
+}  // namespace r1
