@@ -1,5 +1,7 @@
 #include "core/line_process.h"
 
+#include "core/error.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -185,6 +187,22 @@ LineProcess::Status LineProcess::request_lines(const std::string& line, size_t n
     if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
     return give_up(Status::Died);  // EOF: the child exited or closed stdout
   }
+}
+
+std::vector<std::string> command_from_json(const json& cmd, const std::string& where) {
+  if (cmd.is_string()) {
+    if (cmd.get<std::string>().empty()) fail(where, ": must not be empty");
+    return {"/bin/sh", "-c", cmd.get<std::string>()};
+  }
+  if (!cmd.is_array()) fail(where, ": expected an array of strings or a string");
+  std::vector<std::string> argv;
+  for (size_t i = 0; i < cmd.size(); ++i) {
+    if (!cmd[i].is_string())
+      fail(where, ": [", i, "] expected a string, got ", json_snippet(cmd[i]));
+    argv.push_back(cmd[i].get<std::string>());
+  }
+  if (argv.empty()) fail(where, ": must not be empty");
+  return argv;
 }
 
 }  // namespace r1

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/json.h"
+
 namespace r1 {
 
 class LineProcess {
@@ -45,5 +47,9 @@ class LineProcess {
   int starts_ = 0;
   std::string buffer_;  // bytes read past the last reply line
 };
+
+// A config's "command": ["prog", "arg"] runs as is; "command": "text" runs through /bin/sh -c.
+// Throws naming `where` when it is neither, or empty.
+std::vector<std::string> command_from_json(const json& cmd, const std::string& where);
 
 }  // namespace r1

@@ -175,6 +175,7 @@ int64_t Learner::run(const std::atomic<bool>& stop,
       }
     }
     facts.held_out_tasks = source_->held_out();
+    facts.task_sources = source_->external_counts();
     facts.rejected_scored = collector_->rejected();
     facts.rejected_control = control_->rejected();
     json m = step_metrics(facts);

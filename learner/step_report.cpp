@@ -127,6 +127,7 @@ json step_metrics(const StepFacts& f) {
       {"held_out_tasks", f.held_out_tasks},
       {"rejected_messages", {{"scored", f.rejected_scored}, {"control", f.rejected_control}}},
   };
+  if (!f.task_sources.empty()) m["task_sources"] = f.task_sources;
   return m;
 }
 

@@ -23,6 +23,8 @@ struct StepFacts {
   double collect_s = 0, train_s = 0, step_s = 0, publish_s = 0;
   json curriculum = json::object();  // family -> difficulty level, for curriculum families
   uint64_t held_out_tasks = 0;       // tasks the stream skipped as held-out problems, so far
+  json task_sources =
+      json::object();  // external task sources' counts by name (tasks/external_tasks.h)
   uint64_t rejected_scored = 0, rejected_control = 0;
 };
 

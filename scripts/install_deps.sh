@@ -13,6 +13,9 @@ packages=(
   libseccomp-dev
   libopenblas-openmp-dev
   python3
+  # tests that pip-install a client (openai, reasoning-gym) into a temporary venv; they skip
+  # where PyPI cannot be reached
+  python3-venv
   # scripts/fuzz.sh (run by scripts/test.sh): clang with libFuzzer and the sanitizer runtimes,
   # and clang's OpenMP
   clang libclang-rt-14-dev libomp-dev

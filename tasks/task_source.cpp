@@ -1,6 +1,8 @@
 #include "tasks/task_source.h"
 
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "core/error.h"
 #include "tasks/datasets.h"
@@ -17,6 +19,9 @@ const ConfigFields<TaskSourceEntry>& TaskSourceEntry::fields() {
           .add("dataset", &C::dataset, "a dataset format (tasks/datasets.h) read from path",
                nullptr, unless_empty())
           .add("path", &C::path, "the dataset's file", nullptr, unless_empty())
+          .add("external", &C::external,
+               "a program in any language that writes tasks as JSON lines (tasks.mix[i].external "
+               "below; docs/tasks.md)")
           .add("weight", &C::weight, "relative share of the stream",
                must_got<double>([](double v) { return v > 0 && v <= 1e6; },
                                 "must be > 0 and <= 1e6"))
@@ -29,8 +34,13 @@ const ConfigFields<TaskSourceEntry>& TaskSourceEntry::fields() {
 TaskSourceEntry TaskSourceEntry::from_json(const json& j, const std::string& where) {
   TaskSourceEntry s = fields().read(j, where);
   JsonReader e(j, where);
-  e.check(s.family.empty() != s.dataset.empty(), "family",
-          "give exactly one of 'family' and 'dataset'");
+  e.check((s.family.empty() ? 0 : 1) + (s.dataset.empty() ? 0 : 1) + (s.external ? 1 : 0) == 1,
+          "family", "give exactly one of 'family', 'dataset' and 'external'");
+  e.check(!s.external || s.options.empty(), "options",
+          "an external source takes its options inside 'external'");
+  e.check(!s.external || s.difficulty <= s.external->max_difficulty, "difficulty",
+          cat("must be 0 (curriculum) or 1..", s.external ? s.external->max_difficulty : 0,
+              " (the source's max_difficulty)"));
   e.check(s.dataset.empty() || !s.path.empty(), "path", "a dataset needs a 'path'");
   e.check(s.dataset.empty() || is_dataset_format(s.dataset), "dataset",
           cat("unknown format '", s.dataset, "'"));
@@ -83,6 +93,9 @@ TaskSource::TaskSource(TaskSourceConfig config)
     if (!e.family.empty()) {
       s.generator = make_generator(e.family, e.options, cat("tasks.mix: ", e.family, ": options"));
       if (e.difficulty == 0) curriculum_.add_family(e.family, s.generator->max_difficulty());
+    } else if (e.external) {
+      s.external = std::make_unique<ExternalTaskFeed>(*e.external, config_.seed);
+      if (e.difficulty == 0) curriculum_.add_family(e.external->name, e.external->max_difficulty);
     } else {
       s.tasks = read_dataset(e.dataset, e.path);
       if (s.tasks.empty()) fail("task source: dataset ", e.path, " has no tasks");
@@ -118,8 +131,22 @@ Task TaskSource::next() {
            "from a larger space, e.g. a higher level)");
     }
     const size_t i = pick_source(cursor_);
-    Task t = draw(i);
-    if (!holdout_.contains(t, sources_[i].generator.get())) return t;
+    std::optional<Task> t = draw(i);
+    if (!t) {  // an external source that is resting: the draw passes to the next cursor
+      // When nothing else in the mix serves either, wait a little per draw rather than spin,
+      // and give up after minutes of nothing but failures.
+      if (++unavailable_in_a_row_ > kMaxUnavailableInARow) {
+        fail("task source: no task for ", kMaxUnavailableInARow,
+             " draws in a row (over 3 minutes): every external source of the mix is failing (last "
+             "problem: ",
+             sources_[i].external->counts().last_problem, ")");
+      }
+      if (unavailable_in_a_row_ > 1000) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      --skipped;  // not a held-out task (the loop's ++ undoes this)
+      continue;
+    }
+    unavailable_in_a_row_ = 0;
+    if (!holdout_.contains(*t, sources_[i].generator.get())) return std::move(*t);
     ++held_out_;
   }
 }
@@ -132,11 +159,16 @@ size_t TaskSource::pick_source(uint64_t k) const {
   return i;
 }
 
-Task TaskSource::draw(size_t i) {
+std::optional<Task> TaskSource::draw(size_t i) {
   uint64_t k = cursor_++;
   Rng rng(config_.seed, k);
   rng.below(total_units_);  // the source's pick (pick_source), so that the task's draws follow
   Source& s = sources_[i];
+  if (s.external) {
+    const auto& x = *s.entry.external;
+    return s.external->next(s.entry.difficulty != 0 ? s.entry.difficulty
+                                                    : curriculum_.difficulty(x.name));
+  }
   if (!s.generator) return from_dataset(s, i);
   int d = s.entry.difficulty != 0 ? s.entry.difficulty : curriculum_.difficulty(s.entry.family);
   Rng task_rng = rng.fork(1);
@@ -151,12 +183,27 @@ void TaskSource::record(const Task& task, bool correct) {
 }
 
 json TaskSource::state() const {
-  json drawn = json::object();
+  json drawn = json::object(), external = json::object();
   for (size_t i = 0; i < sources_.size(); ++i) {
-    if (!sources_[i].generator) drawn[std::to_string(i)] = sources_[i].drawn;
+    if (sources_[i].external) {
+      external[std::to_string(i)] = sources_[i].external->state();
+    } else if (!sources_[i].generator) {
+      drawn[std::to_string(i)] = sources_[i].drawn;
+    }
   }
-  return {{"seed", config_.seed}, {"cursor", cursor_},          {"curriculum", curriculum_.state()},
-          {"datasets", drawn},    {"holdout", config_.holdout}, {"held_out", held_out_}};
+  json j = {
+      {"seed", config_.seed}, {"cursor", cursor_},          {"curriculum", curriculum_.state()},
+      {"datasets", drawn},    {"holdout", config_.holdout}, {"held_out", held_out_}};
+  if (!external.empty()) j["external"] = external;
+  return j;
+}
+
+json TaskSource::external_counts() const {
+  json out = json::object();
+  for (const auto& s : sources_) {
+    if (s.external) out[s.entry.external->name] = s.external->counts().to_json();
+  }
+  return out;
 }
 
 void TaskSource::load_state(const json& j, const std::string& where) {
@@ -168,7 +215,19 @@ void TaskSource::load_state(const json& j, const std::string& where) {
   // Absent in states written before holdouts: nothing was held out then.
   const std::string holdout = r.get<std::string>("holdout", "");
   const uint64_t held_out = r.get<uint64_t>("held_out", 0);
+  const json external = j.contains("external") ? j.at("external") : json::object();
+  if (j.contains("external")) r.raw("external");
   r.done();
+  for (auto it = external.begin(); it != external.end(); ++it) {
+    size_t i = sources_.size();
+    try {
+      i = std::stoul(it.key());
+    } catch (const std::exception&) {
+    }
+    r.check(i < sources_.size() && sources_[i].external, "external",
+            cat("'", it.key(), "' is not an external entry of this mix"));
+    sources_[i].external->load_state(it.value(), cat(where, ": external: ", it.key()));
+  }
   r.check(holdout == config_.holdout, "holdout",
           cat("state was written with tasks.holdout '", holdout, "' but this run has '",
               config_.holdout, "': the stream would differ from the one it resumes"));
@@ -182,7 +241,7 @@ void TaskSource::load_state(const json& j, const std::string& where) {
       i = std::stoul(it.key());
     } catch (const std::exception&) {
     }
-    d.check(i < sources_.size() && !sources_[i].generator, it.key(),
+    d.check(i < sources_.size() && !sources_[i].generator && !sources_[i].external, it.key(),
             "not a dataset entry of this mix");
     drawn[i] = d.req<uint64_t>(it.key());
   }

@@ -9,11 +9,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/config_fields.h"
 #include "tasks/curriculum.h"
+#include "tasks/external_tasks.h"
 #include "tasks/generator.h"
 #include "tasks/holdout.h"
 #include "tasks/task.h"
@@ -22,8 +24,9 @@ namespace r1 {
 
 struct TaskSourceEntry : FieldListed<TaskSourceEntry> {
   std::string family;   // a generator family, or
-  std::string dataset;  // a dataset format (see tasks/datasets.h) read from `path`
+  std::string dataset;  // a dataset format (see tasks/datasets.h) read from `path`, or
   std::string path;
+  std::optional<ExternalTaskOptions> external;  // a program that writes tasks (external_tasks.h)
   double weight = 1.0;  // relative share of the stream, > 0
   int difficulty = 0;   // generated families: a fixed level, or 0 to follow the curriculum
   json options = json::object();  // generated families: the generator's options
@@ -53,11 +56,14 @@ class TaskSource {
 
   uint64_t cursor() const { return cursor_; }
   uint64_t held_out() const { return held_out_; }  // tasks skipped as held-out problems so far
+  // The external sources' counts, by name ({} when the mix has none).
+  json external_counts() const;
   const Holdout& holdout() const { return holdout_; }
   const Curriculum& curriculum() const { return curriculum_; }
   const TaskSourceConfig& config() const { return config_; }
 
-  // {"seed", "cursor", "curriculum", "datasets": {"<entry index>": tasks drawn}}
+  // {"seed", "cursor", "curriculum", "datasets": {"<entry index>": tasks drawn},
+  //  "external": {"<entry index>": ExternalTaskFeed::state()}}
   json state() const;
   // Throws if the state comes from another seed or mix.
   void load_state(const json& j, const std::string& where);
@@ -67,6 +73,7 @@ class TaskSource {
     TaskSourceEntry entry;
     uint64_t units = 0;  // integer weight: the draw uses integers only
     std::unique_ptr<TaskGenerator> generator;
+    std::unique_ptr<ExternalTaskFeed> external;
     std::vector<Task> tasks;  // datasets
     uint64_t drawn = 0;       // datasets: tasks taken so far
     uint64_t order_epoch = UINT64_MAX;
@@ -74,7 +81,9 @@ class TaskSource {
   };
   Task from_dataset(Source& s, size_t index);
   size_t pick_source(uint64_t k) const;  // the source of task k of the stream
-  Task draw(size_t source);              // the task at the cursor, from that source
+  // The task at the cursor, from that source; nullopt when an external source has none now
+  // (the cursor still advances, as for a held-out task).
+  std::optional<Task> draw(size_t source);
 
   TaskSourceConfig config_;
   std::vector<Source> sources_;
@@ -83,6 +92,8 @@ class TaskSource {
   Curriculum curriculum_;
   Holdout holdout_;
   uint64_t held_out_ = 0;
+  static constexpr uint64_t kMaxUnavailableInARow = 20000;
+  uint64_t unavailable_in_a_row_ = 0;
 };
 
 }  // namespace r1

@@ -40,7 +40,11 @@ std::string reference() {
     << table<RunConfig>("The top level", "`r1 run CONFIG` (run/run_config.h).")
     << table<ModelSpec>("`model`", "Give exactly one of `init` and `config`.")
     << table<TaskSourceConfig>("`tasks`")
-    << table<TaskSourceEntry>("`tasks.mix[i]`", "Give exactly one of `family` and `dataset`.")
+    << table<TaskSourceEntry>("`tasks.mix[i]`",
+                              "Give exactly one of `family`, `dataset` and `external`.")
+    << table<ExternalTaskOptions>("`tasks.mix[i].external`",
+                                  "A task source in any language (tasks/external_tasks.h, "
+                                  "docs/tasks.md).")
     << table<CurriculumConfig>("`tasks.curriculum`", "Needs 0 <= low < high <= 1.")
     << table<RolloutConfig>("`rollout`") << table<RewardConfig>("`reward`")
     << table<RewardComponent>("`reward.components.NAME`")

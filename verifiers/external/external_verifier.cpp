@@ -12,20 +12,8 @@ namespace r1 {
 
 namespace {
 
-// "command": ["prog", "arg"] runs as is; "command": "text" runs through /bin/sh -c.
 void read_command(const json& cmd, const std::string& where, ExternalVerifierOptions& o) {
-  if (cmd.is_string()) {
-    if (cmd.get<std::string>().empty()) fail(where, ": must not be empty");
-    o.command = {"/bin/sh", "-c", cmd.get<std::string>()};
-    return;
-  }
-  if (!cmd.is_array()) fail(where, ": expected an array of strings or a string");
-  for (size_t i = 0; i < cmd.size(); ++i) {
-    if (!cmd[i].is_string())
-      fail(where, ": [", i, "] expected a string, got ", json_snippet(cmd[i]));
-    o.command.push_back(cmd[i].get<std::string>());
-  }
-  if (o.command.empty()) fail(where, ": must not be empty");
+  o.command = command_from_json(cmd, where);
 }
 
 }  // namespace

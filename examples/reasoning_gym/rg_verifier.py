@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Scores answers to reasoning-gym tasks with the dataset's own score_answer, as an r1 external
+verifier (docs/custom_verifiers.md: one JSON line in, one out).
+
+The answer is the text inside the completion's last <answer>...</answer>; a completion without
+one scores 0 with format_ok false. The task must come from rg_tasks.py (meta.rg holds the
+dataset, its config and the entry).
+
+pip install reasoning-gym
+"""
+import json
+import re
+import sys
+
+import reasoning_gym
+
+_scorers = {}
+
+
+def scorer(dataset, config):
+    key = (dataset, json.dumps(config, sort_keys=True))
+    if key not in _scorers:
+        _scorers[key] = reasoning_gym.create_dataset(dataset, size=1, seed=0, **config)
+    return _scorers[key]
+
+
+def verify(task, completion):
+    rg = task.get("meta", {}).get("rg")
+    if not isinstance(rg, dict) or "entry" not in rg:
+        return {"score": 0.0, "correct": False, "verifier_error": True, "reason": "not_a_reasoning_gym_task"}
+    found = re.findall(r"<answer>(.*?)</answer>", completion, re.S)
+    if not found:
+        return {"score": 0.0, "correct": False, "format_ok": False, "reason": "no_answer"}
+    score = float(scorer(rg["dataset"], rg.get("config", {})).score_answer(answer=found[-1].strip(), entry=rg["entry"]))
+    return {"score": max(0.0, min(1.0, score)), "correct": score >= 1.0, "format_ok": True,
+            "reason": "ok" if score >= 1.0 else "wrong_answer"}
+
+
+def main():
+    for line in sys.stdin:
+        req = json.loads(line)
+        try:
+            reply = verify(req["task"], req["completion"])
+        except Exception as e:  # noqa: BLE001 - a scorer bug is the verifier's error, not a 0
+            reply = {"score": 0.0, "correct": False, "verifier_error": True, "reason": f"scorer_failed: {e}"}
+        reply["id"] = req["id"]
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
