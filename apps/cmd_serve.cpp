@@ -60,6 +60,10 @@ int cmd_serve(int argc, char** argv) {
       .opt("max-body-bytes", "N", "largest request body accepted (413 beyond it)", "1048576")
       .opt("max-connections", "N", "open connections at most (503 beyond it)", "512")
       .opt("timeout", "S", "seconds a request may take before it is cancelled (504)", "600")
+      .opt("idle-timeout", "S",
+           "seconds a connection may take to send a whole request, or a client to accept one "
+           "write of an answer, before it is closed",
+           "60")
       .opt("grace", "S", "on SIGTERM, seconds the requests in flight may take to finish", "30")
       .opt("device", "NAME", "where the model runs: cpu, cuda or cuda:N", "cpu")
       .epilog(
@@ -82,6 +86,9 @@ int cmd_serve(int argc, char** argv) {
   opt.grace_s = args.number("grace");
   if (!(opt.timeout_s > 0)) fail("--timeout must be > 0 seconds, got ", args.str("timeout"));
   if (!(opt.grace_s >= 0)) fail("--grace must be >= 0 seconds, got ", args.str("grace"));
+  opt.http.idle_timeout_s = args.number("idle-timeout");
+  if (!(opt.http.idle_timeout_s > 0))
+    fail("--idle-timeout must be > 0 seconds, got ", args.str("idle-timeout"));
   if (args.str("chat-template") != "auto") ChatTemplate::named(args.str("chat-template"));
   opt.api_key = args.has("api-key") ? args.str("api-key") : "";
   if (opt.api_key.empty()) {

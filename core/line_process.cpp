@@ -35,6 +35,8 @@ const char* LineProcess::status_name(Status s) {
       return "reply_too_long";
     case Status::SpawnFailed:
       return "spawn_failed";
+    case Status::ExtraOutput:
+      return "wrote_unrequested_lines";
   }
   return "?";
 }
@@ -133,6 +135,15 @@ LineProcess::Status LineProcess::request_lines(const std::string& line, size_t n
     return s;
   };
   if (pid_ <= 0) return Status::Died;
+  // Output written since the last reply (a stray print) would be read as this reply.
+  {
+    pollfd p{fd_, POLLIN, 0};
+    if (!buffer_.empty() || (poll(&p, 1, 0) > 0 && (p.revents & POLLIN))) {
+      char probe[1];
+      if (!buffer_.empty() || recv(fd_, probe, 1, MSG_PEEK) > 0)
+        return give_up(Status::ExtraOutput);
+    }
+  }
 
   std::string out = line;
   out += '\n';
@@ -165,7 +176,11 @@ LineProcess::Status LineProcess::request_lines(const std::string& line, size_t n
       replies->emplace_back(buffer_, 0, nl);
       buffer_.erase(0, nl + 1);
       scanned = 0;
-      if (replies->size() == n_lines) return Status::Ok;
+      if (replies->size() == n_lines) {
+        // Lines beyond the reply that came with it: the child answers more than it is asked.
+        if (buffer_.find('\n') != std::string::npos) return give_up(Status::ExtraOutput);
+        return Status::Ok;
+      }
       continue;
     }
     if (buffer_.size() > max_reply_) return give_up(Status::ReplyTooLong);

@@ -17,7 +17,9 @@ namespace r1 {
 
 class LineProcess {
  public:
-  enum class Status { Ok, Timeout, Died, ReplyTooLong, SpawnFailed };
+  // ExtraOutput: the child wrote lines nobody asked for (before a request, or beyond its reply):
+  // the replies would no longer line up with the requests, so it is restarted.
+  enum class Status { Ok, Timeout, Died, ReplyTooLong, SpawnFailed, ExtraOutput };
 
   explicit LineProcess(std::vector<std::string> argv, size_t max_reply_bytes = 16 << 20);
   ~LineProcess();

@@ -54,12 +54,41 @@ EngineService::EngineService(Model<float>& model, int slots, int context,
 }
 
 EngineService::~EngineService() {
+  shutdown();
+}
+
+void EngineService::shutdown() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool EngineService::stopped() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stop_;
+}
+
+void EngineService::drop_queued(const RequestStream* stream) {
+  std::vector<Pending> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = queue_.begin(); it != queue_.end();) {
+      if (it->stream.get() == stream) {
+        dropped.push_back(std::move(*it));
+        it = queue_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (Pending& p : dropped) {
+    GenerationResult r;
+    r.finish_reason = "cancelled";
+    p.seq.on_done(std::move(r));
+  }
 }
 
 std::shared_ptr<RequestStream> EngineService::submit(std::vector<SequenceRequest> choices) {

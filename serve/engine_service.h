@@ -64,10 +64,18 @@ class EngineService {
   // `max_queue`: choices that may wait for a slot beyond the `slots` that run.
   EngineService(Model<float>& model, int slots, int context, const GenerationOptions& shared,
                 int max_queue);
-  ~EngineService();  // cancels whatever is left and joins the thread
+  ~EngineService();  // shutdown()
+
+  // Cancels whatever is queued or running and stops the engine's thread; submit() refuses from
+  // then on. Idempotent.
+  void shutdown();
+  bool stopped() const;
+  // The request's choices still waiting for a slot leave the queue now, finished "cancelled"
+  // (those running end at their next token, through RequestStream::cancel()).
+  void drop_queued(const RequestStream* stream);
 
   // Queues a request's choices (their on_token/on_done are set here). Returns nullptr when the
-  // queue cannot take them all (nothing is queued then).
+  // queue cannot take them all, or after shutdown() (nothing is queued then).
   std::shared_ptr<RequestStream> submit(std::vector<SequenceRequest> choices);
   EngineServiceStats stats() const;
   int context() const { return context_; }

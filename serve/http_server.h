@@ -41,7 +41,9 @@ class HttpResponder {
 struct HttpServerLimits {
   size_t max_body_bytes = 1 << 20;
   int max_connections = 512;
-  double idle_timeout_s = 60;  // a keep-alive connection with no request for this long closes
+  // A keep-alive connection with no whole request for this long closes; so does one whose client
+  // takes longer than this to accept one write of an answer.
+  double idle_timeout_s = 60;
 };
 
 class HttpServer {
@@ -55,15 +57,20 @@ class HttpServer {
   void run();
   // Stops accepting; connections finish the request they are in, then close.
   void stop();
+  // stop(), then shuts every connection's socket and waits for every connection thread to end
+  // (the handlers see their clients gone). The destructor does this.
+  void close_all();
   // Requests being handled now.
   int in_flight() const { return in_flight_.load(); }
   int connections() const { return connections_.load(); }
 
  private:
   struct Impl;
-  void serve_connection(int fd);
+  struct Conn;
+  void serve_connection(Conn& conn);
+  void watchdog();
 
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared with the connection threads (see run())
   HttpServerLimits limits_;
   Handler handler_;
   int port_ = 0;

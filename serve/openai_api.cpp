@@ -70,16 +70,22 @@ const Fields& fields_of(Route r) {
   return generate;
 }
 
-bool neutral(const json& v) {
+// Whether an unimplemented field holds the value that changes nothing.
+bool neutral(const std::string& key, const json& v) {
   if (v.is_null()) return true;
+  if (key == "best_of") return v.is_number_integer() && v.get<long>() == 1;
+  if (key == "response_format")  // {"type": "text"} is the default
+    return v.is_object() && v.size() == 1 && v.value("type", "") == "text";
+  if (key == "tool_choice") return v == "none";
   if (v.is_boolean()) return !v.get<bool>();
-  if (v.is_number()) return v.get<double>() == 0 || (v.is_number_integer() && v.get<long>() == 1);
+  if (v.is_number()) return v.get<double>() == 0;  // penalties
   if (v.is_object() || v.is_array()) return v.empty();
-  if (v.is_string())
-    return v.get<std::string>().empty() || v.get<std::string>() == "none" ||
-           v.get<std::string>() == "text";
+  if (v.is_string()) return v.get<std::string>().empty();  // suffix
   return false;
 }
+
+constexpr size_t kMaxStopBytes = 256;  // per stop string
+constexpr size_t kMaxStopTokenIds = 64;
 
 double number_field(const json& body, const char* key, double def, double lo, double hi) {
   if (!body.contains(key) || body[key].is_null()) return def;
@@ -151,7 +157,7 @@ Job parse_job(Route route, const std::string& body_text, const ApiContext& ctx) 
   const Fields& f = fields_of(route);
   for (const auto& [key, v] : body.items()) {
     if (!f.known.count(key)) bad(key, "unknown field '" + key + "'", "unknown_field");
-    if (f.default_only.count(key) && !neutral(v))
+    if (f.default_only.count(key) && !neutral(key, v))
       bad(key, "'" + key + "' is not supported by r1 serve (leave it out or at its default)",
           "unsupported_field");
   }
@@ -254,9 +260,17 @@ Job parse_job(Route route, const std::string& body_text, const ApiContext& ctx) 
   if (job.sampling.top_p <= 0) bad("top_p", "'top_p' must be > 0");
   job.sampling.top_k = static_cast<int>(int_field(body, "top_k", 0, -1, 1L << 30));
   if (job.sampling.top_k < 0) job.sampling.top_k = 0;  // vLLM's -1: no limit
-  job.seed = body.contains("seed") && !body["seed"].is_null()
-                 ? static_cast<uint64_t>(int_field(body, "seed", 0, INT64_MIN, INT64_MAX))
-                 : ctx.fresh_seed;
+  job.seed = ctx.fresh_seed;
+  if (body.contains("seed") && !body["seed"].is_null()) {
+    const json& v = body["seed"];
+    if (v.is_number_unsigned()) {
+      job.seed = v.get<uint64_t>();
+    } else if (v.is_number_integer()) {
+      job.seed = static_cast<uint64_t>(v.get<int64_t>());  // negative seeds: their bit pattern
+    } else {
+      bad("seed", "'seed' must be an integer, got " + json_type_name(v));
+    }
+  }
   // Stops.
   if (body.contains("stop") && !body["stop"].is_null()) {
     const json& s = body["stop"];
@@ -272,6 +286,8 @@ Job parse_job(Route route, const std::string& body_text, const ApiContext& ctx) 
     }
     for (const auto& x : job.stop) {
       if (x.empty()) bad("stop", "a stop string is empty");
+      if (x.size() > kMaxStopBytes)
+        bad("stop", "a stop string is longer than " + std::to_string(kMaxStopBytes) + " bytes");
     }
   }
   // ignore_eos (vLLM's extension, for benchmarks): only max_tokens and the stops given end it.
@@ -289,8 +305,13 @@ Job parse_job(Route route, const std::string& body_text, const ApiContext& ctx) 
       !body["stop_token_ids"].is_null()) {
     if (!body["stop_token_ids"].is_array())
       bad("stop_token_ids", "'stop_token_ids' must be an array");
+    if (body["stop_token_ids"].size() > kMaxStopTokenIds)
+      bad("stop_token_ids", "at most " + std::to_string(kMaxStopTokenIds) + " stop token ids");
+    const long V = ctx.tok.vocab_size();
     for (const json& t : body["stop_token_ids"]) {
-      if (!t.is_number_integer()) bad("stop_token_ids", "'stop_token_ids' holds a non-integer");
+      if (!t.is_number_integer() || t.get<long>() < 0 || t.get<long>() >= V)
+        bad("stop_token_ids", "'stop_token_ids' holds " + json_snippet(t) +
+                                  "; token ids are integers in [0, " + std::to_string(V) + ")");
       job.stop_tokens.push_back(static_cast<int32_t>(t.get<long>()));
     }
   }

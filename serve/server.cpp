@@ -61,7 +61,12 @@ Server::Server(Model<float>& model, const Tokenizer& tok, ChatTemplate chat, Ser
       [this](const HttpRequest& r, HttpResponder& o) { handle(r, o); });
 }
 
-Server::~Server() = default;
+Server::~Server() {
+  // Handlers use every member: they end (their sockets shut, their requests cancelled) before
+  // any member goes.
+  http_->close_all();
+  engine_->shutdown();
+}
 
 void Server::run(const std::atomic<bool>& stop) {
   std::thread acceptor([this] { http_->run(); });
@@ -78,8 +83,9 @@ void Server::run(const std::atomic<bool>& stop) {
     log_warn("serve: ", http_->in_flight(),
              " request(s) still running after the grace; cancelling");
   acceptor.join();
-  engine_.reset();  // cancels what is left; the handlers answer and their connections close
-  http_.reset();    // waits for the connection threads
+  // Both stay alive until ~Server: a handler that is still running may use them.
+  engine_->shutdown();  // cancels what is left; its handlers answer 503
+  http_->close_all();   // shuts every connection and waits for its thread
 }
 
 bool Server::authorised(const HttpRequest& req) const {
@@ -92,7 +98,13 @@ bool Server::authorised(const HttpRequest& req) const {
 
 void Server::handle(const HttpRequest& req, HttpResponder& out) {
   const auto t0 = Clock::now();
-  std::string route = req.path;
+  // The metrics' route label: the known routes, else "other" (a label per path would let any
+  // client grow the table without limit).
+  std::string route = "other";
+  for (const char* known : {"/health", "/v1/models", "/metrics", "/v1/completions",
+                            "/v1/chat/completions", "/v1/generate"}) {
+    if (req.path == known) route = known;
+  }
   int status = 200;
   auto answer_error = [&](const ApiError& e,
                           const std::vector<std::pair<std::string, std::string>>& headers = {}) {
@@ -147,7 +159,6 @@ void Server::handle(const HttpRequest& req, HttpResponder& out) {
       }
     }
   } else {
-    route = "other";
     answer_error(error_of(404, "no route " + req.method + " " + req.path, "invalid_request_error",
                           "not_found"));
   }
@@ -159,6 +170,11 @@ int Server::handle_generation(Route route, const HttpRequest& req, HttpResponder
   const ApiContext ctx{tok_, chat_, opt_.model_name, opt_.limits, seed_counter_.fetch_add(1)};
   const Job job = parse_job(route, req.body, ctx);
   auto stream = engine_->submit(job_sequences(job));
+  if (!stream && engine_->stopped()) {
+    send_error(out, error_of(503, "the server is shutting down", "server_error"),
+               {{"Retry-After", "5"}});
+    return 503;
+  }
   if (!stream) {
     ApiError e = error_of(429, "the server is at capacity (queue full); retry shortly",
                           "rate_limit_error", "queue_full");
@@ -240,30 +256,38 @@ int Server::handle_generation(Route route, const HttpRequest& req, HttpResponder
     if (!gone && out.client_gone()) gone = true;
     if (gone && !stream->cancelled()) {
       stream->cancel();
+      engine_->drop_queued(stream.get());
       metrics_.cancelled("client_gone");
     }
     if (!timed_out && !gone && Clock::now() > deadline) {
       timed_out = true;
       stream->cancel();
+      engine_->drop_queued(stream.get());
       metrics_.cancelled("timeout");
     }
   }
+  // Cancelled by neither the client nor the timeout: the engine failed or the server is
+  // stopping. An answer cut short is not a 200.
+  bool cut_short = false;
+  for (const auto& r : stream->results()) cut_short |= r.finish_reason == "cancelled";
+  if (stream->error().empty() && cut_short && !gone && !timed_out)
+    stream->fail(draining_ ? "the server is shutting down" : "the generation engine stopped");
   if (!stream->error().empty()) {
-    ApiError e = error_of(500, "generation failed: " + stream->error(), "server_error");
+    ApiError e =
+        error_of(draining_ ? 503 : 500, "generation failed: " + stream->error(), "server_error");
     if (job.stream) {
       out.write("data: " + dump(e.to_json()) + "\n\n");
       out.end_stream();
     } else {
       send_error(out, e);
     }
-    return 500;
+    return e.status;
   }
   long completion_tokens = 0;
   for (const auto& r : stream->results()) completion_tokens += static_cast<long>(r.tokens.size());
-  const json usage = {
-      {"prompt_tokens", job.prompt.size()},
-      {"completion_tokens", completion_tokens},
-      {"total_tokens", static_cast<long>(job.prompt.size()) * n + completion_tokens}};
+  const json usage = {{"prompt_tokens", job.prompt.size()},
+                      {"completion_tokens", completion_tokens},
+                      {"total_tokens", static_cast<long>(job.prompt.size()) + completion_tokens}};
   if (timed_out) {
     ApiError e = error_of(504,
                           "the request ran past the server's timeout of " +

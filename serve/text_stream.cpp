@@ -51,7 +51,8 @@ std::string TextStream::push(int32_t token) {
   // itself: the engine ends the completion on it, and finish() drops it).
   size_t hold = 0;
   for (const auto& s : stops_) {
-    for (size_t k = std::min(s.size(), safe); k > hold; --k) {
+    // Held text never starts before what was sent, so only unsent text can be a stop's start.
+    for (size_t k = std::min(s.size(), safe - std::min(safe, sent_.size())); k > hold; --k) {
       if (text_.compare(safe - k, k, s, 0, k) == 0) {
         hold = k;
         break;

@@ -123,10 +123,20 @@ bool ExternalTaskFeed::fetch(uint64_t batch, int difficulty) {
       }
     }
   }
-  return !buffer_.empty();
+  return true;  // answered (buffer_ may still be empty: every line was malformed)
 }
 
 std::optional<Task> ExternalTaskFeed::next(int difficulty) {
+  // A failed request, or an answer without one task in it, counts towards the rest.
+  auto failed = [&]() -> bool {
+    if (++failures_in_a_row_ < options_.attempts) return false;
+    failures_in_a_row_ = 0;
+    resting_until_ = steady_seconds() + options_.retry_after_s;
+    problem(cat(options_.attempts, " requests in a row gave no task; the source rests for ",
+                options_.retry_after_s, " s and the rest of the mix serves"));
+    ++counts_.unavailable;
+    return true;
+  };
   while (buffer_.empty()) {
     if (steady_seconds() < resting_until_) {
       ++counts_.unavailable;
@@ -136,27 +146,26 @@ std::optional<Task> ExternalTaskFeed::next(int difficulty) {
     const bool refetch = skip_on_fetch_ > 0;
     const uint64_t b = refetch ? next_batch_ - 1 : next_batch_;
     const int d = refetch ? batch_difficulty_ : difficulty;
-    if (!fetch(b, d)) {
-      if (++failures_in_a_row_ >= options_.attempts) {
-        failures_in_a_row_ = 0;
-        resting_until_ = steady_seconds() + options_.retry_after_s;
-        problem(cat(options_.attempts, " requests in a row failed; the source rests for ",
-                    options_.retry_after_s, " s and the rest of the mix serves"));
-        ++counts_.unavailable;
-        return std::nullopt;
-      }
+    if (!fetch(b, d)) {  // not answered: the same batch is asked for again
+      if (failed()) return std::nullopt;
       continue;
     }
-    failures_in_a_row_ = 0;
+    // Answered: the batch is consumed, even when none of its lines was a task.
     if (refetch) {
       for (uint64_t k = 0; k < skip_on_fetch_ && !buffer_.empty(); ++k) buffer_.pop_front();
       taken_ = skip_on_fetch_;
       skip_on_fetch_ = 0;
+      if (buffer_.empty()) continue;  // it had been read to its end
     } else {
       next_batch_ = b + 1;
       batch_difficulty_ = d;
       taken_ = 0;
+      if (buffer_.empty()) {
+        if (failed()) return std::nullopt;
+        continue;
+      }
     }
+    failures_in_a_row_ = 0;
   }
   Task t = std::move(buffer_.front());
   buffer_.pop_front();

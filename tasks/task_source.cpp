@@ -94,6 +94,16 @@ TaskSource::TaskSource(TaskSourceConfig config)
       s.generator = make_generator(e.family, e.options, cat("tasks.mix: ", e.family, ": options"));
       if (e.difficulty == 0) curriculum_.add_family(e.family, s.generator->max_difficulty());
     } else if (e.external) {
+      const std::string& name = e.external->name;
+      if (has_generator(name))
+        fail("tasks.mix: external source '", name,
+             "' has the name of a generated family; give it another 'name'");
+      for (const Source& o : sources_) {
+        if ((o.external && o.entry.external->name == name))
+          fail("tasks.mix: two external sources are named '", name,
+               "' (their seeds, task ids, curriculum and metrics would mix); give each its own "
+               "'name'");
+      }
       s.external = std::make_unique<ExternalTaskFeed>(*e.external, config_.seed);
       if (e.difficulty == 0) curriculum_.add_family(e.external->name, e.external->max_difficulty);
     } else {

@@ -122,7 +122,7 @@ def scenario_routes(model):
     check(len(out["choices"]) == 2, "two choices")
     check([c["index"] for c in out["choices"]] == [0, 1], "choice indices")
     u = out["usage"]
-    check(u["prompt_tokens"] == 5 and u["total_tokens"] == 2 * 5 + u["completion_tokens"], f"usage {u}")
+    check(u["prompt_tokens"] == 5 and u["total_tokens"] == 5 + u["completion_tokens"], f"usage {u}")
     check(out["choices"][0]["text"] != out["choices"][1]["text"], "two choices sample differently")
     chunks = stream("/v1/completions", dict(req, stream=True))
     texts, finish = joined(chunks, 2, chat=False)
@@ -218,8 +218,19 @@ def scenario_errors(model, context):
     check_error(s, b, 400, "max_tokens")
     s, _, b = post(P, {"prompt": "x", "presence_penalty": 0.5})
     check_error(s, b, 400, "presence_penalty", "unsupported_field")
-    s, _, b = post(P, {"prompt": "x", "presence_penalty": 0})
-    check(s == 200, "a neutral unsupported field is accepted")
+    s, _, b = post(P, {"prompt": "x", "presence_penalty": 1})
+    check_error(s, b, 400, "presence_penalty", "unsupported_field")
+    s, _, b = post(P, {"prompt": "x", "presence_penalty": 0, "best_of": 1, "max_tokens": 2})
+    check(s == 200, "neutral unsupported fields are accepted")
+    s, _, b = post("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "max_tokens": 2,
+                                            "response_format": {"type": "text"}})
+    check(s == 200, f"response_format text is the default: {b}")
+    s, _, b = post(P, {"prompt": "x", "max_tokens": 2, "seed": 2 ** 64 - 1})
+    check(s == 200, f"a 64-bit seed: {b}")
+    s, _, b = post(P, {"prompt": "x", "stop": "s" * 1000})
+    check_error(s, b, 400, "stop")
+    s, _, b = post("/v1/generate", {"prompt_ids": [1], "stop_token_ids": [10 ** 9]})
+    check_error(s, b, 400, "stop_token_ids")
     s, _, b = post("/v1/chat/completions", {"messages": []})
     check_error(s, b, 400, "messages")
     s, _, b = post("/v1/chat/completions", {"messages": [{"role": "wizard", "content": "hi"}]})
@@ -258,8 +269,29 @@ def scenario_auth(key):
     s, _, b = post("/v1/completions", {"prompt": "x", "max_tokens": 2},
                    headers={"Authorization": "Bearer " + key})
     check(s == 200, f"the right key: {s} {b}")
+    for path in ("/x1", "/x2", '/a",route="b'):
+        request("GET", path.replace('"', "%22"))
     s, _, b = request("GET", "/metrics", headers={"Authorization": "Bearer " + key})
     check(s == 200 and key not in b, "metrics with the key, and no key in them")
+    check("/x1" not in b and 'route="other",status="401"' in b, "unknown paths share one label")
+
+
+def scenario_slow_client(idle_timeout):
+    """A client that sends half a request and stalls is closed after the idle timeout; the server
+    keeps serving meanwhile."""
+    idle_timeout = float(idle_timeout)
+    s = socket.create_connection(("127.0.0.1", PORT))
+    s.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"pro")
+    t0 = time.time()
+    st, _, b = post("/v1/completions", {"prompt": "x", "max_tokens": 2})
+    check(st == 200, "others are served while one stalls")
+    s.settimeout(idle_timeout + 20)
+    data = s.recv(4096)
+    waited = time.time() - t0
+    check(data == b"" or b"400" in data.split(b"\r\n")[0], f"closed, got {data[:80]!r}")
+    check(waited < idle_timeout + 10, f"closed after {waited:.1f} s (idle timeout {idle_timeout} s)")
+    s.close()
+    print(f"slow client: closed after {waited:.1f} s")
 
 
 def metric(name):

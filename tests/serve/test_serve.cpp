@@ -20,6 +20,14 @@ using namespace r1::testing;
 
 namespace {
 
+// 'text', for a shell command line (paths here hold no quote).
+std::string quoted(const std::string& text) {
+  std::string q = "'";
+  q += text;
+  q += "'";
+  return q;
+}
+
 bool have_python() {
   return run_command("python3 -c 'import http.client'").code == 0;
 }
@@ -29,8 +37,8 @@ std::string make_checkpoint(const TempDir& dir, const json& config) {
   const std::string cfg = dir.file("model_config.json");
   std::ofstream(cfg) << config.dump(1);
   const std::string out = dir.file("model");
-  const CommandResult r =
-      run_command("'" + r1_binary() + "' init --model-config '" + cfg + "' --out '" + out + "'");
+  const CommandResult r = run_command(quoted(r1_binary()) + " init --model-config " + quoted(cfg) +
+                                      " --out " + quoted(out));
   EXPECT_EQ(r.code, 0) << r.out;
   return out;
 }
@@ -132,9 +140,10 @@ TEST(Serve, ARequestGivesTheTokensOfR1GenerateForTheSamePromptAndSeed) {
   REQUIRE_PYTHON();
   TempDir dir("serve_same");
   const std::string model = make_checkpoint(dir, tiny_config());
-  const CommandResult gen = run_command("'" + r1_binary() + "' generate --model '" + model +
-                                        "' --prompt 'Count: 1 2 3' --max-new-tokens 40 --samples 3 "
-                                        "--seed 77 --temperature 0.8 --json 2>/dev/null");
+  std::string cmd = quoted(r1_binary()) + " generate --model " + quoted(model);
+  cmd +=
+      " --prompt 'Count: 1 2 3' --max-new-tokens 40 --samples 3 --seed 77 --temperature 0.8 --json";
+  const CommandResult gen = run_command(cmd);
   ASSERT_EQ(gen.code, 0) << gen.out;
   std::vector<json> want;
   std::istringstream lines(gen.out);
@@ -169,6 +178,17 @@ TEST(Serve, AFullQueueAnswers429AndASlowRequestTimesOut) {
                  {"--slots", "1", "--max-queue", "0", "--timeout", "1"});
   ASSERT_GT(s.port(), 0) << s.output();
   s.scenario("limits", "1500");
+}
+
+TEST(Serve, AClientThatStallsMidRequestIsClosedAfterTheIdleTimeout) {
+  REQUIRE_PYTHON();
+  TempDir dir("serve_slow");
+  ServeProcess s(dir, make_checkpoint(dir, tiny_config()), {"--idle-timeout", "1"});
+  ASSERT_GT(s.port(), 0) << s.output();
+  std::cout << s.scenario("slow_client", "1");
+  // And a stop with such a client connected still ends at once, with status 0.
+  s.process().kill(SIGTERM);
+  EXPECT_EQ(s.process().wait(30), 0) << s.output();
 }
 
 TEST(Serve, SigtermFinishesTheRequestsInFlightThenExitsZero) {

@@ -193,3 +193,61 @@ TEST(ExternalTasks, TasksWithoutAVerifierTakeTheSourcesOrAreRejected) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(without.next().family, "arith");
   EXPECT_GT(without.external_counts()["external"]["malformed"].get<int>(), 0);
 }
+
+TEST(ExternalTasks, ExtraLinesRestartTheProgramSoBatchesStayAligned) {
+  REQUIRE_PYTHON();
+  TempDir dir("ext_extra");
+  // Answers its first request with one line too many (a stray print ahead of the tasks, in the
+  // same write), then behaves. (A stray line written apart from a reply is caught only if it is
+  // there by the next request: the protocol has no framing to do better.)
+  const std::string path = dir.file("extra.py");
+  std::ofstream(path)
+      << "import json, os, random, sys\n"
+         "count = sys.argv[1]\n"
+         "for line in sys.stdin:\n"
+         "    n = int(open(count).read()) + 1 if os.path.exists(count) else 1\n"
+         "    open(count, 'w').write(str(n))\n"
+         "    req = json.loads(line)\n"
+         "    rng = random.Random(req['seed'])\n"
+         "    out = 'debug: hello\\n' if n == 1 else ''\n"
+         "    for i in range(req['n']):\n"
+         "        a, b = rng.randint(1, 999), rng.randint(1, 999)\n"
+         "        task = {'prompt': f'What is {a} + {b}? (level {req[\"difficulty\"]})', "
+         "'answer': str(a + b), 'verifier': 'math'}\n"
+         "        out += json.dumps(task) + '\\n'\n"
+         "    os.write(1, out.encode())  # one write: the reply arrives whole\n";
+  const json good = {
+      {"command", {"python3", write_source(dir, "good")}}, {"name", "sums"}, {"batch", 4}};
+  const json extra = {
+      {"command", {"python3", path, dir.file("count")}}, {"name", "sums"}, {"batch", 4}};
+  TaskSource ref(external_mix(good)), src(external_mix(extra));
+  EXPECT_EQ(prompts(src, 12), prompts(ref, 12));
+  const json c = src.external_counts()["sums"];
+  EXPECT_EQ(c["crashes"], 1) << c.dump();
+  EXPECT_NE(c["last_problem"].get<std::string>().find("unrequested"), std::string::npos)
+      << c.dump();
+}
+
+TEST(ExternalTasks, ABatchWithNoTaskIsConsumedAndAnAllGarbageSourceRests) {
+  REQUIRE_PYTHON();
+  TempDir dir("ext_allbad");
+  const std::string path = dir.file("bad.py");
+  std::ofstream(path) << "import sys\n"
+                         "for line in sys.stdin:\n"
+                         "    import json; n = json.loads(line)['n']\n"
+                         "    sys.stdout.write('nonsense\\n' * n); sys.stdout.flush()\n";
+  TaskSource src(
+      external_mix({{"command", {"python3", path}}, {"name", "bad"}, {"batch", 1}, {"attempts", 3}},
+                   json::array({{{"family", "arith"}}})));
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(src.next().family, "arith");
+  const json c = src.external_counts()["bad"];
+  EXPECT_EQ(c["requests"], 3) << "three answered batches without a task, then it rests: "
+                              << c.dump();
+  EXPECT_EQ(c["malformed"], 3);
+}
+
+TEST(ExternalTasks, TwoSourcesWithOneNameAreAClearError) {
+  const json a = {{"command", "true"}, {"name", "same"}};
+  EXPECT_THROW(TaskSource(external_mix(a, json::array({{{"external", a}}}))), std::exception);
+  EXPECT_THROW(TaskSource(external_mix({{"command", "true"}, {"name", "arith"}})), std::exception);
+}
