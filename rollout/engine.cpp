@@ -156,7 +156,12 @@ void GenerationEngine::adopt_prompts() {
 void GenerationEngine::finish(Active& a, std::string reason) {
   cache_.release(a.slot);
   a.result.finish_reason = std::move(reason);
-  if (a.seq.on_done) a.seq.on_done(std::move(a.result));
+  if (!a.seq.on_done) return;
+  try {
+    a.seq.on_done(std::move(a.result));
+  } catch (...) {  // the sequence is gone either way; step() rethrows once it is consistent
+    if (!first_error) first_error = std::current_exception();
+  }
 }
 
 void GenerationEngine::cancel_all() {
@@ -168,8 +173,12 @@ void GenerationEngine::cancel_all() {
     waiting_.pop_front();
     GenerationResult r;
     r.finish_reason = "cancelled";
-    if (seq.on_done) seq.on_done(std::move(r));
+    try {
+      if (seq.on_done) seq.on_done(std::move(r));
+    } catch (...) {
+    }
   }
+  first_error = nullptr;  // everything is ending: a callback's error here has no one to tell
   packed_.reset();
 }
 
@@ -253,13 +262,21 @@ void GenerationEngine::step() {
     stats_.generated_tokens++;
     bool keep_going = true;
     if (a.seq.on_token) {
-      TokenEvent ev{tok, chosen_lp[row], {}};
-      if (a.seq.top_logprobs > 0) {
-        host_row_.resize(V);
-        logits_.download(host_row_.data(), static_cast<size_t>(row) * V, V);
-        ev.top = top_logprobs(host_row_.data(), V, a.seq.sampling.temperature, a.seq.top_logprobs);
+      // A throw here (a callback, a device copy) must not leave the batch half retired: the
+      // sequence is cancelled, the step completes, and the first error is rethrown at its end.
+      try {
+        TokenEvent ev{tok, chosen_lp[row], {}};
+        if (a.seq.top_logprobs > 0) {
+          host_row_.resize(V);
+          logits_.download(host_row_.data(), static_cast<size_t>(row) * V, V);
+          ev.top =
+              top_logprobs(host_row_.data(), V, a.seq.sampling.temperature, a.seq.top_logprobs);
+        }
+        keep_going = a.seq.on_token(ev);
+      } catch (...) {
+        if (!first_error) first_error = std::current_exception();
+        keep_going = false;
       }
-      keep_going = a.seq.on_token(ev);
     }
     bool stop = std::find(a.seq.stop_tokens.begin(), a.seq.stop_tokens.end(), tok) !=
                 a.seq.stop_tokens.end();
@@ -289,6 +306,7 @@ void GenerationEngine::step() {
   active_ = std::move(still);
   if (idle() && !shared_.keep_packed_weights) packed_.reset();
   stats_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (first_error) std::rethrow_exception(std::exchange(first_error, nullptr));
 }
 
 std::vector<GenerationResult> GenerationEngine::generate(

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
@@ -98,7 +99,9 @@ struct SequenceRequest {
   int top_logprobs = 0;                   // alternatives reported per token, 0..kMaxTopLogprobs
   // Both are called on the thread that runs step(). on_token gets each token as it is sampled;
   // returning false cancels the sequence (its slot is free for the next call). on_done gets the
-  // whole result once, whatever ended it ("cancelled" included).
+  // whole result once, whatever ended it ("cancelled" included). A callback that throws cancels
+  // its sequence; step() finishes the forward call's work for every other sequence and then
+  // rethrows the first such exception, leaving the engine consistent.
   std::function<bool(const TokenEvent&)> on_token;
   std::function<void(GenerationResult&&)> on_done;
 };
@@ -156,6 +159,7 @@ class GenerationEngine {
   // the first step after idle until the engine is idle again.
   std::unique_ptr<typename Model<float>::DecodeWeights> packed_;
   std::vector<float> host_row_;  // one logits row on the host, for top_logprobs
+  std::exception_ptr first_error;  // a callback's throw during this step, rethrown at its end
 };
 
 }  // namespace r1

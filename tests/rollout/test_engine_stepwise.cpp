@@ -220,3 +220,47 @@ TEST(GeneratorStepwise, AStopStringInsideATokensTextStops) {
   }
   GTEST_SKIP() << "no seed of 200 sampled the special token";
 }
+
+// A token callback that throws cancels its own sequence; the step finishes for the others and
+// then rethrows, and the engine stays consistent: every sequence gets on_done exactly once and
+// the slot can be used again.
+TEST(GeneratorStepwise, ACallbackThatThrowsLeavesTheEngineConsistent) {
+  auto owned = tiny_model();
+  Model<float>& model = *owned;
+  GenerationEngine gen(model, 2, 96);
+  std::vector<int> done_calls(3, 0);
+  std::vector<std::string> reasons(3);
+  auto make = [&](int i, int throw_at) {
+    SequenceRequest s;
+    s.request = {{1, 2, 3}, 20, 1, static_cast<uint64_t>(i)};
+    s.sampling = sampled();
+    int seen = 0;
+    s.on_token = [throw_at, seen](const TokenEvent&) mutable {
+      if (++seen == throw_at) throw std::runtime_error("client code failed");
+      return true;
+    };
+    s.on_done = [&, i](GenerationResult&& r) {
+      done_calls[i]++;
+      reasons[i] = r.finish_reason;
+    };
+    return s;
+  };
+  gen.submit(make(0, 3));
+  gen.submit(make(1, 0));
+  gen.submit(make(2, 0));  // waits for a slot
+  int threw = 0;
+  for (int steps = 0; !gen.idle() && steps < 200; ++steps) {
+    try {
+      gen.step();
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "client code failed");
+      ++threw;
+    }
+  }
+  EXPECT_EQ(threw, 1);
+  EXPECT_TRUE(gen.idle());
+  EXPECT_EQ(done_calls, (std::vector<int>{1, 1, 1}));
+  EXPECT_EQ(reasons[0], "cancelled");
+  EXPECT_EQ(reasons[1], "length");
+  EXPECT_EQ(reasons[2], "length");
+}

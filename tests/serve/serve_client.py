@@ -319,6 +319,10 @@ def scenario_disconnect(max_tokens):
     while time.time() < deadline and metric('r1_cancelled_requests_total{reason="client_gone"}') < 1:
         time.sleep(0.05)
     check(metric('r1_cancelled_requests_total{reason="client_gone"}') == 1, "the disconnect is seen")
+    # The handler cancels; the engine ends the sequence at its next token (a forward call later).
+    deadline = time.time() + 10
+    while time.time() < deadline and metric("r1_running_sequences") != 0:
+        time.sleep(0.01)
     check(metric("r1_running_sequences") == 0, "the sequence is gone")
     generated = metric("r1_generated_tokens_total") - before
     check(generated < max_tokens, f"{generated} tokens generated for a client that left ({max_tokens} asked)")

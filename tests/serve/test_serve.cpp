@@ -175,7 +175,7 @@ TEST(Serve, AFullQueueAnswers429AndASlowRequestTimesOut) {
   REQUIRE_PYTHON();
   TempDir dir("serve_limits");
   ServeProcess s(dir, make_checkpoint(dir, slow_config()),
-                 {"--slots", "1", "--max-queue", "0", "--timeout", "1"});
+                 {"--slots", "1", "--max-queue", "0", "--timeout", "3"});
   ASSERT_GT(s.port(), 0) << s.output();
   s.scenario("limits", "1500");
 }
