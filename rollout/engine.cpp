@@ -103,7 +103,11 @@ void GenerationEngine::check(const GenerationRequest& r, const std::string& what
 }
 
 void GenerationEngine::submit(SequenceRequest seq) {
-  check(seq.request, "a request");
+  enqueue(std::move(seq), "a request");
+}
+
+void GenerationEngine::enqueue(SequenceRequest seq, const std::string& what) {
+  check(seq.request, what);
   seq.sampling.validate("sampling");
   if (seq.top_logprobs < 0 || seq.top_logprobs > kMaxTopLogprobs)
     fail("generate: top_logprobs must be in [0, ", kMaxTopLogprobs, "], got ", seq.top_logprobs);
@@ -191,12 +195,14 @@ void GenerationEngine::step() {
   adopt_prompts();
   // This step's entries: every decode step, and prompt chunks within the budget. Entries whose
   // pending tokens all go in now come first: their last rows' logits are sampled.
-  std::vector<Model<float>::CachedSeq> entries;
-  std::vector<size_t> order;  // active indices in entry order: those sampled this step first
-  std::vector<char> sampled(active_.size(), 0);
+  // Per-step lists live in the engine, so a step reuses their storage.
+  auto& [entries, order, sampled, partial, chosen, chosen_lp, rngs, row_of] = scratch_;
+  entries.clear();
+  order.clear();    // active indices in entry order: those sampled this step first
+  partial.clear();  // (active index, tokens fed this step)
+  sampled.assign(active_.size(), 0);
   long budget =
       shared_.prefill_chunk > 0 ? shared_.prefill_chunk : std::numeric_limits<long>::max();
-  std::vector<std::pair<size_t, int>> partial;  // (active index, tokens fed this step)
   long call_tokens = 0;
   for (size_t e = 0; e < active_.size(); ++e) {
     Active& a = active_[e];
@@ -232,9 +238,9 @@ void GenerationEngine::step() {
   adopt_prompts();  // before this step retires leaders
   // Sampling runs where the logits are; only the chosen tokens and their log-probs come back.
   // Consecutive rows with the same settings go in one call (all of them, for generate()).
-  std::vector<int32_t> chosen(R);
-  std::vector<float> chosen_lp(R);
-  std::vector<Rng*> rngs(R);
+  chosen.resize(R);
+  chosen_lp.resize(R);
+  rngs.resize(R);
   for (int r = 0; r < R; ++r) rngs[r] = &active_[order[r]].rng;
   for (int r0 = 0; r0 < R;) {
     const SamplingParams& sp = active_[order[r0]].seq.sampling;
@@ -246,7 +252,7 @@ void GenerationEngine::step() {
     r0 = r1;
   }
   // One token for each sampled sequence; retire the finished ones. The others keep their place.
-  std::vector<int> row_of(active_.size(), -1);
+  row_of.assign(active_.size(), -1);
   for (int r = 0; r < R; ++r) row_of[order[r]] = r;
   std::vector<Active> still;
   for (size_t e = 0; e < active_.size(); ++e) {
@@ -314,10 +320,7 @@ std::vector<GenerationResult> GenerationEngine::generate(
     const std::function<void(size_t)>& on_done) {
   R1_CHECK(idle(), "generate: the engine still has submitted sequences");
   packed_.reset();  // the weights may have changed since the last call
-  opt.sampling.validate("sampling");
   set_shared_options(opt);
-  if (!opt.stop_strings.empty() && !opt.tokenizer) fail("generate: stop strings need a tokenizer");
-  for (size_t i = 0; i < requests.size(); ++i) check(requests[i], "request " + std::to_string(i));
   std::vector<GenerationResult> results(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) {
     SequenceRequest s;
@@ -329,7 +332,12 @@ std::vector<GenerationResult> GenerationEngine::generate(
       results[i] = std::move(r);
       if (on_done && results[i].finish_reason != "cancelled") on_done(i);
     };
-    waiting_.push_back(std::move(s));
+    try {
+      enqueue(std::move(s), "request " + std::to_string(i));
+    } catch (...) {
+      waiting_.clear();  // a bad request: none of the list runs
+      throw;
+    }
   }
   while (!idle()) {
     if (opt.cancel && opt.cancel->load()) {

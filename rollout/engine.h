@@ -143,6 +143,7 @@ class GenerationEngine {
  private:
   struct Active;
   void check(const GenerationRequest& r, const std::string& what) const;
+  void enqueue(SequenceRequest seq, const std::string& what);  // checks it, then queues it
   void refill();
   void adopt_prompts();
   void finish(Active& a, std::string reason);
@@ -159,6 +160,16 @@ class GenerationEngine {
   // the first step after idle until the engine is idle again.
   std::unique_ptr<typename Model<float>::DecodeWeights> packed_;
   std::vector<float> host_row_;  // one logits row on the host, for top_logprobs
+  struct StepScratch {
+    std::vector<Model<float>::CachedSeq> entries;
+    std::vector<size_t> order;
+    std::vector<char> sampled;
+    std::vector<std::pair<size_t, int>> partial;
+    std::vector<int32_t> chosen;
+    std::vector<float> chosen_lp;
+    std::vector<Rng*> rngs;
+    std::vector<int> row_of;
+  } scratch_;
   std::exception_ptr first_error;  // a callback's throw during this step, rethrown at its end
 };
 

@@ -84,6 +84,22 @@ bool neutral(const std::string& key, const json& v) {
   return false;
 }
 
+// A JSON array of token ids, each in [0, V); at most `max_count` of them.
+std::vector<int32_t> token_ids_field(const json& body, const char* key, long V, size_t max_count) {
+  const json& v = body[key];
+  if (!v.is_array()) bad(key, std::string("'") + key + "' must be an array of token ids");
+  if (v.size() > max_count)
+    bad(key, "at most " + std::to_string(max_count) + " ids in '" + key + "'");
+  std::vector<int32_t> ids;
+  for (const json& t : v) {
+    if (!t.is_number_integer() || t.get<long>() < 0 || t.get<long>() >= V)
+      bad(key, std::string("'") + key + "' holds " + json_snippet(t) +
+                   "; token ids are integers in [0, " + std::to_string(V) + ")");
+    ids.push_back(static_cast<int32_t>(t.get<long>()));
+  }
+  return ids;
+}
+
 constexpr size_t kMaxStopBytes = 256;  // per stop string
 constexpr size_t kMaxStopTokenIds = 64;
 
@@ -213,15 +229,8 @@ Job parse_job(Route route, const std::string& body_text, const ApiContext& ctx) 
     job.prompt = ctx.tok.encode(text);
     job.text_prefix = ctx.chat.completion_prefix;
   } else {
-    if (!body.contains("prompt_ids") || !body["prompt_ids"].is_array())
-      bad("prompt_ids", "'prompt_ids' must be an array of token ids");
-    const int V = ctx.tok.vocab_size();
-    for (const json& t : body["prompt_ids"]) {
-      if (!t.is_number_integer() || t.get<long>() < 0 || t.get<long>() >= V)
-        bad("prompt_ids", "'prompt_ids' holds " + json_snippet(t) +
-                              "; token ids are integers in [0, " + std::to_string(V) + ")");
-      job.prompt.push_back(static_cast<int32_t>(t.get<long>()));
-    }
+    if (!body.contains("prompt_ids")) bad("prompt_ids", "'prompt_ids' is required");
+    job.prompt = token_ids_field(body, "prompt_ids", ctx.tok.vocab_size(), SIZE_MAX);
   }
   if (job.prompt.empty())
     bad(route == Route::generate ? "prompt_ids" : "prompt", "the prompt is empty");
@@ -303,17 +312,9 @@ Job parse_job(Route route, const std::string& body_text, const ApiContext& ctx) 
   }
   if (route == Route::generate && body.contains("stop_token_ids") &&
       !body["stop_token_ids"].is_null()) {
-    if (!body["stop_token_ids"].is_array())
-      bad("stop_token_ids", "'stop_token_ids' must be an array");
-    if (body["stop_token_ids"].size() > kMaxStopTokenIds)
-      bad("stop_token_ids", "at most " + std::to_string(kMaxStopTokenIds) + " stop token ids");
-    const long V = ctx.tok.vocab_size();
-    for (const json& t : body["stop_token_ids"]) {
-      if (!t.is_number_integer() || t.get<long>() < 0 || t.get<long>() >= V)
-        bad("stop_token_ids", "'stop_token_ids' holds " + json_snippet(t) +
-                                  "; token ids are integers in [0, " + std::to_string(V) + ")");
-      job.stop_tokens.push_back(static_cast<int32_t>(t.get<long>()));
-    }
+    for (int32_t id :
+         token_ids_field(body, "stop_token_ids", ctx.tok.vocab_size(), kMaxStopTokenIds))
+      job.stop_tokens.push_back(id);
   }
   // Log-probs.
   const int max_top = GenerationEngine::kMaxTopLogprobs;

@@ -189,12 +189,23 @@ int Server::handle_generation(Route route, const HttpRequest& req, HttpResponder
   const int n = job.n;
   std::vector<TextStream> texts;
   for (int c = 0; c < n; ++c) texts.emplace_back(tok_, job.stop, job.stop_tokens);
+  // Plain answers with log-probs keep each token's event for the answer.
+  const bool keep_events = !job.stream && (job.logprobs || job.top_logprobs > 0);
   std::vector<std::vector<TokenEvent>> events(n);
-  std::vector<std::string> finish(n);
   const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(
                                  std::chrono::duration<double>(opt_.timeout_s));
   bool timed_out = false, gone = false, first = true;
 
+  // One server-sent event of the stream: choices, and usage when it is the last.
+  auto event = [&](const json& choices, const json& usage) {
+    json j = {{"id", id},
+              {"object", route == Route::chat ? "chat.completion.chunk" : "text_completion"},
+              {"created", created},
+              {"model", opt_.model_name},
+              {"choices", choices}};
+    if (!usage.is_null()) j["usage"] = usage;
+    return "data: " + dump(j) + "\n\n";
+  };
   auto chunk = [&](int c, const std::string& text, const std::vector<TokenEvent>& evs,
                    const json& finish_reason, bool with_role) {
     json choice = {{"index", c}, {"finish_reason", finish_reason}};
@@ -209,12 +220,7 @@ int Server::handle_generation(Route route, const HttpRequest& req, HttpResponder
       choice["logprobs"] =
           job.logprobs && !evs.empty() ? completion_logprobs(tok_, evs, 0) : json(nullptr);
     }
-    json j = {{"id", id},
-              {"object", route == Route::chat ? "chat.completion.chunk" : "text_completion"},
-              {"created", created},
-              {"model", opt_.model_name},
-              {"choices", json::array({choice})}};
-    return "data: " + dump(j) + "\n\n";
+    return event(json::array({choice}), nullptr);
   };
 
   if (job.stream) {
@@ -237,15 +243,14 @@ int Server::handle_generation(Route route, const HttpRequest& req, HttpResponder
         metrics_.first_token(seconds_since(t0));
       }
       if (!job.stream) {
-        if (!e.finished) events[e.choice].push_back(std::move(e.token));
+        if (keep_events && !e.finished) events[e.choice].push_back(std::move(e.token));
         continue;
       }
       if (gone) continue;
       const int c = e.choice;
       if (e.finished) {
-        finish[c] = api_finish_reason(stream->results()[c].finish_reason);
-        const std::string rest = texts[c].finish(stream->results()[c].finish_reason);
-        batch += chunk(c, rest, {}, finish[c], false);
+        const std::string& reason = stream->results()[c].finish_reason;
+        batch += chunk(c, texts[c].finish(reason), {}, api_finish_reason(reason), false);
       } else {
         const std::string piece = texts[c].push(e.token.token);
         if (!piece.empty() || job.logprobs) batch += chunk(c, piece, {e.token}, nullptr, false);
@@ -253,17 +258,16 @@ int Server::handle_generation(Route route, const HttpRequest& req, HttpResponder
     }
     if (!batch.empty() && !gone) gone = !out.write(batch);
     if (all_done) break;
-    if (!gone && out.client_gone()) gone = true;
-    if (gone && !stream->cancelled()) {
+    auto cancel = [&](const char* why) {
       stream->cancel();
       engine_->drop_queued(stream.get());
-      metrics_.cancelled("client_gone");
-    }
+      metrics_.cancelled(why);
+    };
+    if (!gone && out.client_gone()) gone = true;
+    if (gone && !stream->cancelled()) cancel("client_gone");
     if (!timed_out && !gone && Clock::now() > deadline) {
       timed_out = true;
-      stream->cancel();
-      engine_->drop_queued(stream.get());
-      metrics_.cancelled("timeout");
+      cancel("timeout");
     }
   }
   // Cancelled by neither the client nor the timeout: the engine failed or the server is
@@ -304,15 +308,7 @@ int Server::handle_generation(Route route, const HttpRequest& req, HttpResponder
   }
   if (gone) return 499;  // the client closed the connection (nginx's code)
   if (job.stream) {
-    if (job.include_usage) {
-      json j = {{"id", id},
-                {"object", route == Route::chat ? "chat.completion.chunk" : "text_completion"},
-                {"created", created},
-                {"model", opt_.model_name},
-                {"choices", json::array()},
-                {"usage", usage}};
-      out.write("data: " + dump(j) + "\n\n");
-    }
+    if (job.include_usage) out.write(event(json::array(), usage));
     out.write("data: [DONE]\n\n");
     out.end_stream();
     return 200;

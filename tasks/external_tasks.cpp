@@ -190,7 +190,6 @@ void ExternalTaskFeed::load_state(const json& j, const std::string& where) {
   // The current batch is fetched again on the next draw, less what was taken; a batch read to
   // its end (or none yet) needs nothing.
   skip_on_fetch_ = next_batch_ > 0 && taken < static_cast<uint64_t>(options_.batch) ? taken : 0;
-  if (next_batch_ > 0 && taken == 0) skip_on_fetch_ = 0;
 }
 
 }  // namespace r1

@@ -133,7 +133,7 @@ Task TaskSource::from_dataset(Source& s, size_t index) {
 Task TaskSource::next() {
   // Held-out problems are skipped; the stream's cursor passes them, so the skips are the same
   // on every machine and after a resume.
-  for (uint64_t skipped = 0;; ++skipped) {
+  for (uint64_t skipped = 0;;) {
     if (skipped == Holdout::kMaxInARow) {
       fail("task source: ", skipped, " tasks in a row were held out (tasks.holdout '",
            config_.holdout,
@@ -152,12 +152,12 @@ Task TaskSource::next() {
              sources_[i].external->counts().last_problem, ")");
       }
       if (unavailable_in_a_row_ > 1000) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      --skipped;  // not a held-out task (the loop's ++ undoes this)
-      continue;
+      continue;  // not a held-out task
     }
     unavailable_in_a_row_ = 0;
     if (!holdout_.contains(*t, sources_[i].generator.get())) return std::move(*t);
     ++held_out_;
+    ++skipped;
   }
 }
 
