@@ -85,6 +85,7 @@ Message RolloutGroup::to_message() const {
       h["verifier_error"] = s.verifier_error;
       h["reason"] = s.reason;
       h["components"] = s.components;
+      if (!s.learner_data.empty()) h["learner_data"] = s.learner_data;
     }
     samples_h.push_back(std::move(h));
     m.frames.push_back(pack_array(s.tokens));
@@ -151,6 +152,12 @@ RolloutGroup RolloutGroup::from_message(const Message& m) {
       s.verifier_error = header_field<bool>(view, "verifier_error");
       s.reason = header_field<std::string>(view, "reason");
       s.components = components_field(view);
+      if (h.contains("learner_data")) {
+        s.learner_data = h["learner_data"];
+        if (!s.learner_data.is_object()) {
+          throw MessageError(cat(view.type, ": header field 'learner_data' must be an object"));
+        }
+      }
     }
     g.samples.push_back(std::move(s));
   }

@@ -45,6 +45,9 @@ struct SampleResult {
   bool correct = false, format_ok = false, verifier_error = false;
   std::string reason;
   json components = json::object();  // component name -> score
+  // What the primary verifier left for the learner (its verdict's details["learner_data"]): a
+  // self-play proposal's validated triplet. Empty for most verifiers; not sent when empty.
+  json learner_data = json::object();
 };
 
 struct RolloutGroup {

@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "learner/grpo.h"
+#include "learner/selfplay_coordinator.h"
 
 namespace r1 {
 
@@ -26,8 +27,17 @@ void GroupCollector::bind(Context& ctx, const Endpoints& ep) {
 std::vector<UsableGroup> GroupCollector::collect(uint64_t version, int64_t step,
                                                  const std::atomic<bool>& stop) {
   counters_ = StepCounters{};
-  return s_.cfg.max_staleness == 0 ? collect_on_policy(version, step, stop)
-                                   : collect_async(version, stop);
+  auto batch = s_.cfg.max_staleness == 0 ? collect_on_policy(version, step, stop)
+                                         : collect_async(version, step, stop);
+  if (s_.selfplay) s_.selfplay->set_advantages(batch);
+  return batch;
+}
+
+std::vector<RolloutGroup> GroupCollector::route(RolloutGroup g, int64_t step) {
+  if (s_.selfplay) return s_.selfplay->admit(std::move(g), step);
+  std::vector<RolloutGroup> out;
+  out.push_back(std::move(g));
+  return out;
 }
 
 // Sends a wave of n tasks; returns early when stopped (a stopped step is abandoned).
@@ -35,7 +45,9 @@ void GroupCollector::send_tasks(int n, uint64_t min_version, const std::atomic<b
   const uint64_t wave = next_wave++;
   counters_.waves++;
   for (int i = 0; i < n; ++i) {
-    Task t = s_.source.next();
+    // A self-play follow-up (it measures a proposal's solve rate) goes before the stream.
+    Task t = s_.selfplay && s_.selfplay->has_followup() ? s_.selfplay->take_followup()
+                                                        : s_.source.next();
     TaskAssignment a;
     a.seq = next_seq++;
     a.task = t.to_json();
@@ -81,6 +93,9 @@ void GroupCollector::expire_lost() {
       log_warn("learner: task ", it->first, " not back after ", s_.cfg.task_timeout_s,
                "s; written off (worker died?)");
       counters_.lost++;
+      if (s_.selfplay) {
+        for (auto& g : s_.selfplay->lost(it->second.task)) released_.push_back(std::move(g));
+      }
       it = pending_.erase(it);
     } else {
       ++it;
@@ -141,7 +156,7 @@ std::optional<UsableGroup> GroupCollector::usable(RolloutGroup g, uint64_t versi
   }
   const bool all_equal =
       std::all_of(rewards.begin(), rewards.end(), [&](double r) { return r == rewards[0]; });
-  if (all_equal && s_.cfg.dynamic_sampling) {
+  if (all_equal && s_.cfg.dynamic_sampling && !(s_.selfplay && s_.selfplay->keeps_flat_group(g))) {
     counters_.zero_variance++;
     return std::nullopt;
   }
@@ -177,12 +192,21 @@ std::vector<UsableGroup> GroupCollector::collect_on_policy(uint64_t version, int
     }
     // Arrival order depends on timing; the seq order does not.
     std::sort(got.begin(), got.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+    std::vector<RolloutGroup> ready = std::move(released_);
+    released_.clear();
     for (auto& g : got) {
       counters_.gen_seconds += g.gen_seconds;
       counters_.verify_seconds += g.verify_seconds;
+      for (auto& r : route(std::move(g), step)) ready.push_back(std::move(r));
+    }
+    for (auto& g : ready) {
+      // A proposer group has waited for its follow-ups: it trains even past batch_groups.
+      const bool proposer = s_.selfplay && g.task.is_object() && g.task.contains("meta") &&
+                            g.task["meta"].is_object() &&
+                            g.task["meta"].value("role", std::string()) == "propose";
       auto u = usable(std::move(g), version);
       if (!u) continue;
-      if (static_cast<int>(batch.size()) < s_.cfg.batch_groups)
+      if (static_cast<int>(batch.size()) < s_.cfg.batch_groups || proposer)
         batch.push_back(std::move(*u));
       else
         counters_.unused++;
@@ -199,7 +223,7 @@ std::vector<UsableGroup> GroupCollector::collect_on_policy(uint64_t version, int
 
 // Off-policy within max_staleness: keep tasks in flight and take groups as they come, until
 // the batch is full or max_waves x batch_groups groups were accounted for (judged or lost).
-std::vector<UsableGroup> GroupCollector::collect_async(uint64_t version,
+std::vector<UsableGroup> GroupCollector::collect_async(uint64_t version, int64_t step,
                                                        const std::atomic<bool>& stop) {
   std::vector<UsableGroup> batch;
   const int in_flight =
@@ -220,9 +244,21 @@ std::vector<UsableGroup> GroupCollector::collect_async(uint64_t version,
     counters_.verify_seconds += g->verify_seconds;
     if (version - g->version > static_cast<uint64_t>(s_.cfg.max_staleness)) {
       counters_.stale++;
+      // A stale follow-up still tells its proposal's solve rate; the group itself is dropped.
+      if (s_.selfplay) {
+        const uint64_t seq = g->seq;
+        for (auto& r : route(std::move(*g), step)) {
+          if (r.seq != seq) released_.push_back(std::move(r));
+        }
+      }
       continue;
     }
-    if (auto u = usable(std::move(*g), version)) batch.push_back(std::move(*u));
+    std::vector<RolloutGroup> ready = std::move(released_);
+    released_.clear();
+    for (auto& r : route(std::move(*g), step)) ready.push_back(std::move(r));
+    for (auto& r : ready) {
+      if (auto u = usable(std::move(r), version)) batch.push_back(std::move(*u));
+    }
   }
   return batch;
 }

@@ -41,6 +41,8 @@ struct StepCounters {
   bool gave_up = false;  // sampling ended with fewer usable groups than batch_groups
 };
 
+class SelfPlayCoordinator;
+
 struct CollectorSetup {
   const LearnerConfig& cfg;
   TaskSource& source;
@@ -51,6 +53,9 @@ struct CollectorSetup {
   RolloutLimits limits;  // what a scored group of this run can hold
   // Called while waiting: the learner answers hellos (publishes its weights again).
   std::function<void()> serve_control;
+  // Self-play runs: follow-up tasks go out first, proposer groups wait for their solve rates,
+  // and self-play advantages are set per (role, kind) (learner/selfplay_coordinator.h).
+  SelfPlayCoordinator* selfplay = nullptr;
 };
 
 class GroupCollector {
@@ -86,13 +91,17 @@ class GroupCollector {
   void expire_lost();
   std::optional<RolloutGroup> receive(uint64_t version, int timeout_ms);
   std::optional<UsableGroup> usable(RolloutGroup g, uint64_t version);
+  // The groups a returned one makes ready (self-play may hold it, or release others with it).
+  std::vector<RolloutGroup> route(RolloutGroup g, int64_t step);
   std::vector<UsableGroup> collect_on_policy(uint64_t version, int64_t step,
                                              const std::atomic<bool>& stop);
-  std::vector<UsableGroup> collect_async(uint64_t version, const std::atomic<bool>& stop);
+  std::vector<UsableGroup> collect_async(uint64_t version, int64_t step,
+                                         const std::atomic<bool>& stop);
 
   CollectorSetup s_;
   std::unique_ptr<Channel> tasks_, scored_;
   std::map<uint64_t, Pending> pending_;  // seq -> task in flight
+  std::vector<RolloutGroup> released_;   // self-play groups a written-off follow-up completed
   StepCounters counters_;
 };
 

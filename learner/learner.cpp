@@ -40,6 +40,9 @@ Learner::Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup)
     fail("learner: kl_beta is set but no reference model was given");
   opt_ = std::make_unique<AdamW>(s_.model->table(), cfg_.optimizer, s_.model->backend());
   source_ = std::make_unique<TaskSource>(s_.tasks);
+  if (SelfPlaySource* sp = source_->self_play()) {
+    selfplay_ = std::make_unique<SelfPlayCoordinator>(*sp, SandboxConfig{}, ProgramLimits{});
+  }
   const ModelConfig& mc = s_.model->config();
   RolloutLimits limits;
   limits.group_size = s_.group_size;
@@ -53,7 +56,7 @@ Learner::Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup)
   limits.reward_max = s_.reward_max;
   collector_ = std::make_unique<GroupCollector>(
       CollectorSetup{cfg_, *source_, *s_.tokenizer, s_.chat, s_.group_size, session_,
-                     std::move(limits), [this] { serve_control(); }});
+                     std::move(limits), [this] { serve_control(); }, selfplay_.get()});
   if (s_.resume) {
     auto latest = find_latest_checkpoint(s_.run_dir);
     if (!latest) fail(s_.run_dir, ": --resume, but there is no checkpoint to resume from");
@@ -62,6 +65,8 @@ Learner::Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup)
     log_info("learner: resumed from ", latest->dir, " at step ", step_, ", weights version ",
              version_);
   }
+  // A fresh run's buffer starts from validated seeds; a resumed one has its saved buffer.
+  if (selfplay_) selfplay_->seed_buffer();
   metrics_ = std::make_unique<MetricsSink>(s_.run_dir, s_.resume, step_);
 }
 
@@ -176,6 +181,7 @@ int64_t Learner::run(const std::atomic<bool>& stop,
     }
     facts.held_out_tasks = source_->held_out();
     facts.task_sources = source_->external_counts();
+    if (selfplay_) facts.selfplay = selfplay_->take_step_metrics();
     facts.rejected_scored = collector_->rejected();
     facts.rejected_control = control_->rejected();
     json m = step_metrics(facts);

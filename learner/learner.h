@@ -19,6 +19,7 @@
 #include "learner/learner_config.h"
 #include "learner/learner_control.h"
 #include "learner/optimizer.h"
+#include "learner/selfplay_coordinator.h"
 #include "model/chat_template.h"
 #include "model/model.h"
 #include "model/tokenizer.h"
@@ -80,6 +81,7 @@ class Learner {
   const uint64_t session_;  // this learner process's id on the wire (WeightsPayload::session)
   std::unique_ptr<AdamW> opt_;
   std::unique_ptr<TaskSource> source_;
+  std::unique_ptr<SelfPlayCoordinator> selfplay_;  // when the mix has a self_play entry
   std::unique_ptr<GroupCollector> collector_;
   std::unique_ptr<MetricsSink> metrics_;
   std::unique_ptr<Channel> weights_;

@@ -128,6 +128,7 @@ json step_metrics(const StepFacts& f) {
       {"rejected_messages", {{"scored", f.rejected_scored}, {"control", f.rejected_control}}},
   };
   if (!f.task_sources.empty()) m["task_sources"] = f.task_sources;
+  if (!f.selfplay.is_null()) m["selfplay"] = f.selfplay;
   return m;
 }
 

@@ -61,6 +61,9 @@ void RewardService::run(const std::atomic<bool>& stop) {
       json comps = json::object();
       for (const auto& c : r.components) comps[c.name] = c.verdict.score;
       smp.components = std::move(comps);
+      if (auto it = r.details.find("learner_data"); it != r.details.end() && it->is_object()) {
+        smp.learner_data = *it;
+      }
       if (r.verifier_error) stats_.verifier_errors++;
     }
     g.scored = true;

@@ -22,6 +22,9 @@ const ConfigFields<TaskSourceEntry>& TaskSourceEntry::fields() {
           .add("external", &C::external,
                "a program in any language that writes tasks as JSON lines (tasks.mix[i].external "
                "below; docs/tasks.md)")
+          .add("self_play", &C::self_play,
+               "tasks the policy proposes and solves, Absolute Zero style "
+               "(tasks.mix[i].self_play below; docs/selfplay.md)")
           .add("weight", &C::weight, "relative share of the stream",
                must_got<double>([](double v) { return v > 0 && v <= 1e6; },
                                 "must be > 0 and <= 1e6"))
@@ -34,8 +37,12 @@ const ConfigFields<TaskSourceEntry>& TaskSourceEntry::fields() {
 TaskSourceEntry TaskSourceEntry::from_json(const json& j, const std::string& where) {
   TaskSourceEntry s = fields().read(j, where);
   JsonReader e(j, where);
-  e.check((s.family.empty() ? 0 : 1) + (s.dataset.empty() ? 0 : 1) + (s.external ? 1 : 0) == 1,
-          "family", "give exactly one of 'family', 'dataset' and 'external'");
+  e.check((s.family.empty() ? 0 : 1) + (s.dataset.empty() ? 0 : 1) + (s.external ? 1 : 0) +
+                  (s.self_play ? 1 : 0) ==
+              1,
+          "family", "give exactly one of 'family', 'dataset', 'external' and 'self_play'");
+  e.check(!s.self_play || (s.options.empty() && s.difficulty == 0), "self_play",
+          "a self-play entry takes its options inside 'self_play', and has no levels");
   e.check(!s.external || s.options.empty(), "options",
           "an external source takes its options inside 'external'");
   e.check(!s.external || s.difficulty <= s.external->max_difficulty, "difficulty",
@@ -106,6 +113,11 @@ TaskSource::TaskSource(TaskSourceConfig config)
       }
       s.external = std::make_unique<ExternalTaskFeed>(*e.external, config_.seed);
       if (e.difficulty == 0) curriculum_.add_family(e.external->name, e.external->max_difficulty);
+    } else if (e.self_play) {
+      if (self_play_)
+        fail("tasks.mix: more than one self_play entry (they would share one buffer)");
+      s.self_play = std::make_unique<SelfPlaySource>(*e.self_play, config_.seed);
+      self_play_ = s.self_play.get();
     } else {
       s.tasks = read_dataset(e.dataset, e.path);
       if (s.tasks.empty()) fail("task source: dataset ", e.path, " has no tasks");
@@ -179,6 +191,10 @@ std::optional<Task> TaskSource::draw(size_t i) {
     return s.external->next(s.entry.difficulty != 0 ? s.entry.difficulty
                                                     : curriculum_.difficulty(x.name));
   }
+  if (s.self_play) {
+    Rng task_rng = rng.fork(1);
+    return s.self_play->next(task_rng, k);
+  }
   if (!s.generator) return from_dataset(s, i);
   int d = s.entry.difficulty != 0 ? s.entry.difficulty : curriculum_.difficulty(s.entry.family);
   Rng task_rng = rng.fork(1);
@@ -193,10 +209,12 @@ void TaskSource::record(const Task& task, bool correct) {
 }
 
 json TaskSource::state() const {
-  json drawn = json::object(), external = json::object();
+  json drawn = json::object(), external = json::object(), self_play = json::object();
   for (size_t i = 0; i < sources_.size(); ++i) {
     if (sources_[i].external) {
       external[std::to_string(i)] = sources_[i].external->state();
+    } else if (sources_[i].self_play) {
+      self_play[std::to_string(i)] = sources_[i].self_play->state();
     } else if (!sources_[i].generator) {
       drawn[std::to_string(i)] = sources_[i].drawn;
     }
@@ -205,6 +223,7 @@ json TaskSource::state() const {
       {"seed", config_.seed}, {"cursor", cursor_},          {"curriculum", curriculum_.state()},
       {"datasets", drawn},    {"holdout", config_.holdout}, {"held_out", held_out_}};
   if (!external.empty()) j["external"] = external;
+  if (!self_play.empty()) j["self_play"] = self_play;
   return j;
 }
 
@@ -215,6 +234,19 @@ json TaskSource::external_counts() const {
   }
   return out;
 }
+
+namespace {
+
+// The mix entry a state key names ("2"), or `n` (no entry) when it is not a number.
+size_t entry_index(const std::string& key, size_t n) {
+  try {
+    return std::stoul(key);
+  } catch (const std::exception&) {
+    return n;
+  }
+}
+
+}  // namespace
 
 void TaskSource::load_state(const json& j, const std::string& where) {
   JsonReader r(j, where);
@@ -227,13 +259,22 @@ void TaskSource::load_state(const json& j, const std::string& where) {
   const uint64_t held_out = r.get<uint64_t>("held_out", 0);
   const json external = j.contains("external") ? j.at("external") : json::object();
   if (j.contains("external")) r.raw("external");
+  const json self_play = j.contains("self_play") ? j.at("self_play") : json::object();
+  if (j.contains("self_play")) r.raw("self_play");
   r.done();
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    if (!sources_[i].self_play) continue;
+    r.check(self_play.contains(std::to_string(i)), "self_play",
+            cat("no task buffer for entry ", i, " (a self-play entry of this mix)"));
+  }
+  for (auto it = self_play.begin(); it != self_play.end(); ++it) {
+    const size_t i = entry_index(it.key(), sources_.size());
+    r.check(i < sources_.size() && sources_[i].self_play, "self_play",
+            cat("'", it.key(), "' is not a self-play entry of this mix"));
+    sources_[i].self_play->load_state(it.value(), cat(where, ": self_play: ", it.key()));
+  }
   for (auto it = external.begin(); it != external.end(); ++it) {
-    size_t i = sources_.size();
-    try {
-      i = std::stoul(it.key());
-    } catch (const std::exception&) {
-    }
+    const size_t i = entry_index(it.key(), sources_.size());
     r.check(i < sources_.size() && sources_[i].external, "external",
             cat("'", it.key(), "' is not an external entry of this mix"));
     sources_[i].external->load_state(it.value(), cat(where, ": external: ", it.key()));
@@ -246,13 +287,10 @@ void TaskSource::load_state(const json& j, const std::string& where) {
   std::vector<uint64_t> drawn(sources_.size(), 0);
   const json& dj = j.contains("datasets") ? j.at("datasets") : json::object();
   for (auto it = dj.begin(); it != dj.end(); ++it) {
-    size_t i = sources_.size();
-    try {
-      i = std::stoul(it.key());
-    } catch (const std::exception&) {
-    }
-    d.check(i < sources_.size() && !sources_[i].generator && !sources_[i].external, it.key(),
-            "not a dataset entry of this mix");
+    const size_t i = entry_index(it.key(), sources_.size());
+    d.check(i < sources_.size() && !sources_[i].generator && !sources_[i].external &&
+                !sources_[i].self_play,
+            it.key(), "not a dataset entry of this mix");
     drawn[i] = d.req<uint64_t>(it.key());
   }
   d.done();

@@ -18,6 +18,7 @@
 #include "tasks/external_tasks.h"
 #include "tasks/generator.h"
 #include "tasks/holdout.h"
+#include "tasks/selfplay/selfplay_source.h"
 #include "tasks/task.h"
 
 namespace r1 {
@@ -27,6 +28,7 @@ struct TaskSourceEntry : FieldListed<TaskSourceEntry> {
   std::string dataset;  // a dataset format (see tasks/datasets.h) read from `path`, or
   std::string path;
   std::optional<ExternalTaskOptions> external;  // a program that writes tasks (external_tasks.h)
+  std::optional<SelfPlayOptions> self_play;     // tasks the policy proposes (selfplay_source.h)
   double weight = 1.0;  // relative share of the stream, > 0
   int difficulty = 0;   // generated families: a fixed level, or 0 to follow the curriculum
   json options = json::object();  // generated families: the generator's options
@@ -58,12 +60,15 @@ class TaskSource {
   uint64_t held_out() const { return held_out_; }  // tasks skipped as held-out problems so far
   // The external sources' counts, by name ({} when the mix has none).
   json external_counts() const;
+  // The mix's self-play entry (at most one), or null.
+  SelfPlaySource* self_play() { return self_play_; }
   const Holdout& holdout() const { return holdout_; }
   const Curriculum& curriculum() const { return curriculum_; }
   const TaskSourceConfig& config() const { return config_; }
 
   // {"seed", "cursor", "curriculum", "datasets": {"<entry index>": tasks drawn},
-  //  "external": {"<entry index>": ExternalTaskFeed::state()}}
+  //  "external": {"<entry index>": ExternalTaskFeed::state()},
+  //  "self_play": {"<entry index>": the task buffer (TaskBuffer::state())}}
   json state() const;
   // Throws if the state comes from another seed or mix.
   void load_state(const json& j, const std::string& where);
@@ -74,6 +79,7 @@ class TaskSource {
     uint64_t units = 0;  // integer weight: the draw uses integers only
     std::unique_ptr<TaskGenerator> generator;
     std::unique_ptr<ExternalTaskFeed> external;
+    std::unique_ptr<SelfPlaySource> self_play;
     std::vector<Task> tasks;  // datasets
     uint64_t drawn = 0;       // datasets: tasks taken so far
     uint64_t order_epoch = UINT64_MAX;
@@ -94,6 +100,7 @@ class TaskSource {
   uint64_t held_out_ = 0;
   static constexpr uint64_t kMaxUnavailableInARow = 20000;
   uint64_t unavailable_in_a_row_ = 0;
+  SelfPlaySource* self_play_ = nullptr;
 };
 
 }  // namespace r1

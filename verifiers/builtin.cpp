@@ -6,6 +6,7 @@
 #include "verifiers/format/format_verifier.h"
 #include "verifiers/math/math_verifier.h"
 #include "verifiers/python/python_verifier.h"
+#include "verifiers/selfplay/selfplay_verifiers.h"
 #include "verifiers/step/step_verifier.h"
 
 namespace r1 {
@@ -19,6 +20,8 @@ void register_builtin_verifiers(const RegisterFn& add) {
   add("exact", [](const json& o) { return make_exact_verifier(o); });
   add("external", [](const json& o) { return make_external_verifier(o); });
   add("python", [](const json& o) { return make_python_verifier(o); });
+  add("proposal", [](const json& o) { return make_proposal_verifier(o); });
+  add("program", [](const json& o) { return make_program_verifier(o); });
 }
 
 }  // namespace r1

@@ -4,6 +4,14 @@
 
 namespace r1 {
 
+Verdict Verdict::verifier_failure(const std::string& reason, const std::string& message) {
+  Verdict v;
+  v.reason = reason;
+  v.verifier_error = true;
+  v.details = {{"error", message}};
+  return v;
+}
+
 json Verdict::to_json() const {
   json j = {{"score", score},
             {"correct", correct},

@@ -21,6 +21,8 @@ struct Verdict {
   // gold answer): the sample is not a wrong answer and must not be scored as one.
   bool verifier_error = false;
   json to_json() const;
+  // The verifier itself failed: `reason`, with `message` in details.error.
+  static Verdict verifier_failure(const std::string& reason, const std::string& message);
 };
 
 class Verifier {

@@ -85,6 +85,14 @@ TEST(RlMessages, RoundTrip) {
   EXPECT_EQ(g.samples[1].reward, 1.0);
   EXPECT_EQ(g.samples[1].tokens, (std::vector<int32_t>{10, 11, 12}));
   EXPECT_EQ(g.samples[0].components, (json{{"correctness", 0.0}}));
+  EXPECT_TRUE(g.samples[0].learner_data.empty());
+  // A verdict's learner data (a self-play proposal's triplet) travels with its sample.
+  RolloutGroup with = a_group(true);
+  with.samples[1].learner_data = {{"triplet", {{"key", "abc"}, {"outputs", {"1"}}}}};
+  Message m = with.to_message();
+  EXPECT_FALSE(m.header["samples"][0].contains("learner_data")) << "not sent when empty";
+  g = RolloutGroup::from_message(decode(encode(m)));
+  EXPECT_EQ(g.samples[1].learner_data, with.samples[1].learner_data);
 }
 
 TEST(RlMessages, TaskFieldsOfTheWrongTypeAreRejectedByName) {
@@ -148,6 +156,9 @@ TEST(RlMessages, RolloutFieldsOfTheWrongTypeAreRejectedByName) {
   EXPECT_NE(
       group_error(true, [](json& h) { h["samples"][0]["components"] = 1; }).find("'components'"),
       std::string::npos);
+  EXPECT_NE(group_error(true, [](json& h) { h["samples"][0]["learner_data"] = "x"; })
+                .find("'learner_data'"),
+            std::string::npos);
   EXPECT_NE(group_error(true, [](json& h) { h["samples"][0]["components"]["x"] = "high"; })
                 .find("'components'"),
             std::string::npos);

@@ -13,6 +13,7 @@
 #include "tests/common/temp_dir.h"
 #include "verifiers/external/external_verifier.h"
 #include "verifiers/python/python_verifier.h"
+#include "verifiers/selfplay/program_runner.h"
 
 using namespace r1;
 
@@ -41,10 +42,14 @@ std::string reference() {
     << table<ModelSpec>("`model`", "Give exactly one of `init` and `config`.")
     << table<TaskSourceConfig>("`tasks`")
     << table<TaskSourceEntry>("`tasks.mix[i]`",
-                              "Give exactly one of `family`, `dataset` and `external`.")
+                              "Give exactly one of `family`, `dataset`, `external` and "
+                              "`self_play`.")
     << table<ExternalTaskOptions>("`tasks.mix[i].external`",
                                   "A task source in any language (tasks/external_tasks.h, "
                                   "docs/tasks.md).")
+    << table<SelfPlayOptions>("`tasks.mix[i].self_play`",
+                              "Tasks the policy proposes and solves (tasks/selfplay/, "
+                              "docs/selfplay.md). At most one such entry per mix.")
     << table<CurriculumConfig>("`tasks.curriculum`", "Needs 0 <= low < high <= 1.")
     << table<RolloutConfig>("`rollout`") << table<RewardConfig>("`reward`")
     << table<RewardComponent>("`reward.components.NAME`")
@@ -67,6 +72,10 @@ std::string reference() {
     << "Given as a reward component's `options`, or in `reward.task_verifier_options`.\n\n"
     << table<PythonVerifierOptions>("`python`", "Code tasks, run in the sandbox.")
     << table<SandboxConfig>("`sandbox`") << table<SandboxLimits>("`sandbox.limits`")
+    << table<ProgramLimits>("`proposal` and `program`: `limits`",
+                            "Self-play programs in the sandbox "
+                            "(verifiers/selfplay/program_runner.h); both verifiers also take "
+                            "`sandbox`, `think_tag` and `answer_tag`.")
     << table<ExternalVerifierOptions>("External verifiers",
                                       "A program that answers one JSON line per request "
                                       "(docs/verifiers.md).");

@@ -17,14 +17,6 @@ Verdict fail_verdict(const std::string& reason, bool format_ok, json details = j
   return v;
 }
 
-Verdict verifier_error(const std::string& reason, const std::string& message) {
-  Verdict v;
-  v.reason = reason;
-  v.verifier_error = true;
-  v.details = {{"error", message}};
-  return v;
-}
-
 // A harness failure kind (see the zygote script) as a verdict reason.
 std::string reason_of(const json& failure) {
   std::string kind = failure.value("kind", std::string());
@@ -61,20 +53,12 @@ const ConfigFields<PythonVerifierOptions>& PythonVerifierOptions::fields() {
   return f;
 }
 
-PythonVerifier::PythonVerifier(PythonVerifierOptions options) : options_(std::move(options)) {}
+PythonVerifier::PythonVerifier(PythonVerifierOptions options)
+    : options_(std::move(options)), sandbox_(options_.sandbox) {}
 PythonVerifier::~PythonVerifier() = default;
 
 SandboxPool* PythonVerifier::pool(std::string* error) {
-  // Started lazily: a run that never meets a code task never starts a zygote.
-  std::call_once(started_, [this] {
-    try {
-      pool_ = std::make_unique<SandboxPool>(options_.sandbox);
-    } catch (const std::exception& e) {
-      pool_error_ = e.what();
-    }
-  });
-  if (!pool_ && error) *error = pool_error_;
-  return pool_.get();
+  return sandbox_.get(error);
 }
 
 Verdict PythonVerifier::verify(const Task& task, const std::string& completion) {
@@ -85,11 +69,12 @@ Verdict PythonVerifier::verify(const Task& task, const std::string& completion) 
       cases = &task.meta["cases"];
     }
     if (!cases && task.tests.empty()) {
-      return verifier_error("bad_task", cat("task ", task.id, ": no tests and no meta.cases"));
+      return Verdict::verifier_failure("bad_task",
+                                       cat("task ", task.id, ": no tests and no meta.cases"));
     }
     if (cases && task.entry_point.empty()) {
-      return verifier_error("bad_task",
-                            cat("task ", task.id, ": meta.cases without an entry_point"));
+      return Verdict::verifier_failure(
+          "bad_task", cat("task ", task.id, ": meta.cases without an entry_point"));
     }
 
     std::optional<ExtractedCode> found = extract_python_code(completion, options_.raw_fallback);
@@ -109,7 +94,8 @@ Verdict PythonVerifier::verify(const Task& task, const std::string& completion) 
 
     std::string pool_error;
     SandboxPool* sandbox = pool(&pool_error);
-    if (!sandbox) return verifier_error("sandbox_error", "sandbox unavailable: " + pool_error);
+    if (!sandbox)
+      return Verdict::verifier_failure("sandbox_error", "sandbox unavailable: " + pool_error);
 
     SandboxRequest req;
     req.code = code;
@@ -120,7 +106,7 @@ Verdict PythonVerifier::verify(const Task& task, const std::string& completion) 
       for (const json& c : *cases) {
         if (!c.is_object() || !c.contains("args") || !c["args"].is_array() ||
             !c.contains("expected")) {
-          return verifier_error(
+          return Verdict::verifier_failure(
               "bad_task",
               cat("task ", task.id,
                   ": each meta.cases entry needs \"args\" (an array) and \"expected\""));
@@ -143,7 +129,7 @@ Verdict PythonVerifier::verify(const Task& task, const std::string& completion) 
     details["code_source"] = found->source;
     if (prepended) details["prompt_prepended"] = true;
     if (!r.ok) {
-      Verdict v = verifier_error("sandbox_error", r.error);
+      Verdict v = Verdict::verifier_failure("sandbox_error", r.error);
       v.format_ok = format_ok;
       v.details.update(details);
       return v;
@@ -168,7 +154,8 @@ Verdict PythonVerifier::verify(const Task& task, const std::string& completion) 
         return v;
       }
       if (rep.value("kind", std::string()) == "harness_error") {
-        Verdict v = verifier_error("harness_error", rep.value("error", std::string("?")));
+        Verdict v =
+            Verdict::verifier_failure("harness_error", rep.value("error", std::string("?")));
         v.details.update(details);
         return v;
       }
@@ -180,7 +167,8 @@ Verdict PythonVerifier::verify(const Task& task, const std::string& completion) 
     // Cases: compare outside the sandbox.
     if (rep.value("status", std::string()) != "done") {
       if (rep.value("kind", std::string()) == "harness_error") {
-        Verdict v = verifier_error("harness_error", rep.value("error", std::string("?")));
+        Verdict v =
+            Verdict::verifier_failure("harness_error", rep.value("error", std::string("?")));
         v.details.update(details);
         return v;
       }
@@ -234,7 +222,7 @@ Verdict PythonVerifier::verify(const Task& task, const std::string& completion) 
     return fail_verdict(first_reason.empty() ? "runtime_error" : first_reason, format_ok, details);
   } catch (const std::exception& e) {
     // verify() never throws on model output; anything here is ours or the task's.
-    return verifier_error("verifier_exception", e.what());
+    return Verdict::verifier_failure("verifier_exception", e.what());
   }
 }
 

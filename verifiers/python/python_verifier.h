@@ -18,10 +18,10 @@
 //                          "raw_fallback": true, "max_code_bytes": 262144}
 #pragma once
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "sandbox/config.h"
+#include "verifiers/lazy_sandbox.h"
 #include "verifiers/verifier.h"
 
 namespace r1 {
@@ -50,9 +50,7 @@ class PythonVerifier : public Verifier {
 
  private:
   PythonVerifierOptions options_;
-  std::once_flag started_;
-  std::unique_ptr<SandboxPool> pool_;
-  std::string pool_error_;
+  LazySandbox sandbox_;
 };
 
 std::unique_ptr<Verifier> make_python_verifier(const json& options);

@@ -1,0 +1,313 @@
+#include "learner/selfplay_coordinator.h"
+
+#include <cmath>
+#include <set>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/log.h"
+
+namespace r1 {
+
+namespace {
+
+constexpr size_t kRecentPrograms = 256;  // window of the diversity figure
+
+bool is_selfplay(const json& task) {
+  return task.is_object() && task.value("family", std::string()) == "selfplay" &&
+         task.contains("meta") && task["meta"].is_object();
+}
+
+std::string meta_text(const json& task, const char* key) {
+  return task["meta"].value(key, std::string());
+}
+
+}  // namespace
+
+SelfPlayCoordinator::SelfPlayCoordinator(SelfPlaySource& source, SandboxConfig sandbox,
+                                         ProgramLimits limits)
+    : source_(source), sandbox_(std::move(sandbox)), limits_(std::move(limits)) {}
+
+void SelfPlayCoordinator::seed_buffer() {
+  if (source_.buffer().size() > 0) return;
+  std::string error;
+  SandboxPool* pool = sandbox_.get(&error);
+  if (!pool)
+    fail("self-play: the sandbox cannot start here, so no proposal can be judged: ", error);
+  ProgramRunner runner(*pool, limits_);
+  const double t0 = steady_seconds();
+  auto seeds = source_.seed_triplets();
+  std::map<std::string, int> refused;
+  for (Triplet& t : seeds) {
+    ProgramReport r = runner.validate(t.program, t.entry, t.inputs);
+    if (r.sandbox_error)
+      fail("self-play: the sandbox failed while seeding the buffer: ", r.message);
+    if (!r.ok) {
+      refused[r.reason]++;
+      continue;
+    }
+    t.inputs = r.inputs;
+    t.outputs = r.outputs;
+    t.key = r.key;
+    t.program_key = r.program_key;
+    t.ast_nodes = r.ast_nodes;
+    source_.buffer().add(std::move(t));
+  }
+  std::string why;
+  for (auto& [reason, n] : refused) why += cat(why.empty() ? "" : ", ", reason, " ", n);
+  if (source_.buffer().size() == 0) {
+    fail("self-play: none of the ", seeds.size(), " seed programs validated (", why, ")");
+  }
+  log_info("self-play: buffer seeded with ", source_.buffer().size(), " of ", seeds.size(),
+           " pyfunc triplets in ", static_cast<int>((steady_seconds() - t0) * 1000), " ms",
+           why.empty() ? "" : cat(" (refused: ", why, ")"));
+}
+
+Task SelfPlayCoordinator::take_followup() {
+  R1_CHECK(!followups_.empty(), "self-play: no follow-up task queued");
+  Task t = std::move(followups_.front());
+  followups_.pop_front();
+  return t;
+}
+
+std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t step) {
+  std::vector<RolloutGroup> ready;
+  if (!is_selfplay(g.task)) {
+    ready.push_back(std::move(g));
+    return ready;
+  }
+  const std::string role = meta_text(g.task, "role");
+  const std::string kind = meta_text(g.task, "kind");
+  KindStats& ks = stats_[kind];
+  if (role == "solve") {
+    uint64_t n = 0, correct = 0;
+    for (const auto& s : g.samples) {
+      if (s.verifier_error) continue;
+      ++n;
+      correct += s.correct ? 1 : 0;
+    }
+    ks.solve_samples += static_cast<int64_t>(n);
+    ks.solve_correct += static_cast<int64_t>(correct);
+    source_.buffer().record(meta_text(g.task, "key"), n, correct);
+    const json& meta = g.task["meta"];
+    const bool followup = meta.contains("followup") && meta["followup"].is_object();
+    uint64_t proposer = 0;
+    size_t sample = 0;
+    if (followup) {
+      proposer = meta["followup"].value("proposer", uint64_t{0});
+      sample = meta["followup"].value("sample", size_t{0});
+    }
+    ready.push_back(std::move(g));
+    if (followup) {
+      resolve(proposer, sample,
+              n > 0 ? std::optional<double>(static_cast<double>(correct) / n) : std::nullopt,
+              ready);
+    }
+    return ready;
+  }
+  if (role != "propose") {
+    ready.push_back(std::move(g));
+    return ready;
+  }
+
+  Held h;
+  h.kind = kind;
+  const SelfPlayKind k = parse_selfplay_kind(kind, cat("scored group ", g.seq, ": meta.kind"));
+  for (size_t i = 0; i < g.samples.size(); ++i) {
+    const SampleResult& s = g.samples[i];
+    Status st = Status::Invalid;
+    if (s.verifier_error) {
+      st = Status::Error;
+    } else {
+      ks.proposals++;
+      ks.reasons[s.reason.empty() ? "?" : s.reason] =
+          ks.reasons.value(s.reason.empty() ? "?" : s.reason, 0) + 1;
+      if (!s.format_ok) {
+        st = Status::Malformed;
+        ks.malformed++;
+      } else if (s.reason == "duplicate") {
+        st = Status::Duplicate;
+        ks.duplicates++;
+      } else if (s.correct && s.learner_data.contains("triplet")) {
+        Triplet t;
+        try {
+          json tj = s.learner_data["triplet"];
+          tj["origin"] = "proposed";
+          tj["seed"] = g.seq;
+          tj["step"] = step + 1;
+          t = Triplet::from_json(tj, cat("scored group ", g.seq, " sample ", i, ": triplet"));
+        } catch (const std::exception& e) {
+          log_warn("self-play: ", e.what(), "; the proposal counts as refused");
+          h.status.push_back(Status::Invalid);
+          continue;
+        }
+        ks.valid++;
+        ks.ast_nodes += t.ast_nodes;
+        auto& recent = recent_[kind];
+        recent.push_back(t.program_key);
+        if (recent.size() > kRecentPrograms) recent.pop_front();
+        if (source_.buffer().contains(t.key)) {
+          st = Status::Duplicate;
+          ks.duplicates++;
+        } else if (k == SelfPlayKind::Induction && t.inputs.size() < 2) {
+          st = Status::Invalid;  // cannot be asked as induction: not a usable task
+        } else {
+          st = Status::Candidate;
+          // The solve task that measures this proposal's solve rate: its own stream.
+          Rng rng(source_.seed(), hash64(cat("selfplay-followup:", g.seq, ":", i)));
+          Task f = make_solve_task(t, k, rng);
+          f.id = cat("selfplay-s", source_.seed(), "-f", g.seq, "-", i, "-", kind);
+          f.meta["followup"] = {{"proposer", g.seq}, {"sample", i}};
+          followups_.push_back(std::move(f));
+          source_.buffer().add(std::move(t));
+          proposed_total_++;
+          h.outstanding++;
+        }
+      }
+    }
+    h.status.push_back(st);
+  }
+  h.rate.assign(g.samples.size(), std::nullopt);
+  h.resolved.assign(g.samples.size(), false);
+  h.group = std::move(g);
+  if (h.outstanding == 0) {
+    ready.push_back(finish(h));
+    return ready;
+  }
+  const uint64_t seq = h.group.seq;
+  held_.emplace(seq, std::move(h));
+  return ready;
+}
+
+void SelfPlayCoordinator::resolve(uint64_t proposer, size_t sample, std::optional<double> rate,
+                                  std::vector<RolloutGroup>& ready) {
+  auto it = held_.find(proposer);
+  if (it == held_.end()) return;  // its group was lost with a restart, or is already done
+  Held& h = it->second;
+  if (sample >= h.status.size() || h.status[sample] != Status::Candidate || h.resolved[sample]) {
+    return;
+  }
+  h.rate[sample] = rate;
+  h.resolved[sample] = true;
+  if (--h.outstanding > 0) return;
+  ready.push_back(finish(h));
+  held_.erase(it);
+}
+
+std::vector<RolloutGroup> SelfPlayCoordinator::lost(const Task& task) {
+  std::vector<RolloutGroup> ready;
+  if (task.family != "selfplay" || !task.meta.contains("followup")) return ready;
+  const json& f = task.meta["followup"];
+  if (!f.is_object()) return ready;
+  resolve(f.value("proposer", uint64_t{0}), f.value("sample", size_t{0}), std::nullopt, ready);
+  return ready;
+}
+
+RolloutGroup SelfPlayCoordinator::finish(Held& h) {
+  const SelfPlayOptions& o = source_.options();
+  KindStats& ks = stats_[h.kind];
+  for (size_t i = 0; i < h.group.samples.size(); ++i) {
+    SampleResult& s = h.group.samples[i];
+    switch (h.status[i]) {
+      case Status::Error:
+        continue;  // stays a verifier error: dropped from its group
+      case Status::Candidate: {
+        const std::optional<double> r = h.rate[i];
+        const double learnability = r && *r > 0 && *r < 1 ? 1.0 - *r : 0.0;
+        s.reward = learnability;
+        ks.resolved++;
+        ks.learnability += learnability;
+        break;
+      }
+      case Status::Duplicate:
+        s.reward = o.duplicate_reward;
+        break;
+      case Status::Invalid:
+        s.reward = o.invalid_reward;
+        break;
+      case Status::Malformed:
+        s.reward = o.format_reward;
+        break;
+    }
+  }
+  return std::move(h.group);
+}
+
+bool SelfPlayCoordinator::keeps_flat_group(const RolloutGroup& g) const {
+  return is_selfplay(g.task) && source_.options().advantages == "role_kind";
+}
+
+void SelfPlayCoordinator::set_advantages(std::vector<UsableGroup>& batch) const {
+  const SelfPlayOptions& o = source_.options();
+  struct Moments {
+    double n = 0, sum = 0, sq = 0;
+  };
+  std::map<std::string, Moments> buckets;  // "role/kind"
+  auto bucket_of = [](const UsableGroup& u) {
+    return cat(meta_text(u.g.task, "role"), "/", meta_text(u.g.task, "kind"));
+  };
+  if (o.advantages == "role_kind") {
+    for (const auto& u : batch) {
+      if (!is_selfplay(u.g.task)) continue;
+      Moments& m = buckets[bucket_of(u)];
+      for (int i : u.kept) {
+        const double r = *u.g.samples[i].reward;
+        m.n += 1;
+        m.sum += r;
+        m.sq += r * r;
+      }
+    }
+  }
+  for (auto& u : batch) {
+    if (!is_selfplay(u.g.task)) continue;
+    const double w = meta_text(u.g.task, "role") == "propose" ? o.propose_weight : o.solve_weight;
+    if (o.advantages == "role_kind") {
+      const Moments& m = buckets[bucket_of(u)];
+      const double mean = m.sum / m.n;
+      const double var = std::max(0.0, m.sq / m.n - mean * mean);
+      const double sd = std::sqrt(var);
+      for (size_t j = 0; j < u.kept.size(); ++j) {
+        const double r = *u.g.samples[u.kept[j]].reward;
+        u.advantages[j] = sd > 1e-8 ? (r - mean) / sd : 0.0;
+      }
+    }
+    for (double& a : u.advantages) a *= w;
+  }
+}
+
+json SelfPlayCoordinator::take_step_metrics() {
+  json propose = json::object(), solve = json::object();
+  for (auto& [kind, ks] : stats_) {
+    if (ks.proposals > 0) {
+      json p = {{"proposals", ks.proposals},
+                {"valid", ks.valid},
+                {"valid_rate", static_cast<double>(ks.valid) / ks.proposals},
+                {"duplicates", ks.duplicates},
+                {"malformed", ks.malformed},
+                {"reasons", ks.reasons}};
+      p["ast_nodes"] = ks.valid > 0 ? json(static_cast<double>(ks.ast_nodes) / ks.valid) : json();
+      p["resolved"] = ks.resolved;
+      p["learnability"] = ks.resolved > 0 ? json(ks.learnability / ks.resolved) : json();
+      const auto& recent = recent_[kind];
+      std::set<std::string> distinct(recent.begin(), recent.end());
+      p["distinct_programs"] =
+          recent.empty() ? json() : json(static_cast<double>(distinct.size()) / recent.size());
+      propose[kind] = std::move(p);
+    }
+    if (ks.solve_samples > 0) {
+      solve[kind] = {{"samples", ks.solve_samples},
+                     {"correct", ks.solve_correct},
+                     {"solve_rate", static_cast<double>(ks.solve_correct) / ks.solve_samples}};
+    }
+  }
+  stats_.clear();
+  const TaskBuffer& b = source_.buffer();
+  return {{"propose", std::move(propose)},
+          {"solve", std::move(solve)},
+          {"buffer", {{"size", b.size()}, {"added", b.added()}}},
+          {"proposals_admitted", proposed_total_},
+          {"waiting_groups", held_.size()},
+          {"queued_followups", followups_.size()}};
+}
+
+}  // namespace r1

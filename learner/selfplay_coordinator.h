@@ -1,0 +1,93 @@
+// The learner's side of self-play (tasks/selfplay/selfplay_source.h, docs/selfplay.md): where
+// the proposer's reward is computed, because it needs the solver's results.
+//
+//   1. Before the first step, seed_buffer() validates the pyfunc seed triplets in the sandbox.
+//   2. A proposer group comes back scored: each valid proposal's triplet (computed by the
+//      sandbox in the "proposal" verifier) joins the buffer unless it is there already, and a
+//      follow-up solve task of the same kind is queued for it; the group waits.
+//   3. The collector sends follow-ups before new stream tasks. When a follow-up's G samples
+//      are back, the proposal's solve rate s is known; when all of a group's are back, each
+//      proposal's reward becomes its learnability (1 - s for 0 < s < 1, else 0), or the
+//      configured reward for duplicates, refused and malformed proposals, and the group trains
+//      (in this step or, when the batch filled first, the next). A follow-up that is written off
+//      resolves its proposal with reward 0.
+//   4. set_advantages() normalises self-play advantages per (role, kind) over the batch (AZR's
+//      task-relative baselines) or keeps the group ones, then scales them by the role's weight.
+// Every solve group's results are also counted against its buffer entry. Waiting groups and
+// queued follow-ups are in-flight work, like tasks at the workers: a resumed run starts without
+// them (the buffer itself is restored exactly, with the task source's state).
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/rl_messages.h"
+#include "learner/scored_group.h"
+#include "sandbox/config.h"
+#include "tasks/selfplay/selfplay_source.h"
+#include "verifiers/lazy_sandbox.h"
+#include "verifiers/selfplay/program_runner.h"
+
+namespace r1 {
+
+class SelfPlayCoordinator {
+ public:
+  SelfPlayCoordinator(SelfPlaySource& source, SandboxConfig sandbox, ProgramLimits limits);
+
+  // Fills an empty buffer with the seed triplets that validate; throws when none does.
+  void seed_buffer();
+
+  bool has_followup() const { return !followups_.empty(); }
+  Task take_followup();  // the oldest queued follow-up solve task
+
+  // A scored group: returns the groups ready to train on now (the group itself, nothing for a
+  // proposer group that waits for solve rates, and the proposer groups this one completes).
+  // Groups of other task families pass through unchanged. `step` is the step being collected.
+  std::vector<RolloutGroup> admit(RolloutGroup g, int64_t step);
+  // A task written off (never came back): a follow-up's proposal resolves without a solve rate.
+  std::vector<RolloutGroup> lost(const Task& task);
+
+  // Self-play groups of the batch get their final advantages (see the top of this file).
+  void set_advantages(std::vector<UsableGroup>& batch) const;
+  // Whether a group with equal rewards must still train (it has a baseline beyond itself).
+  bool keeps_flat_group(const RolloutGroup& g) const;
+
+  // This step's figures (docs/selfplay.md lists them); the counters start again from zero.
+  json take_step_metrics();
+  size_t waiting_groups() const { return held_.size(); }
+
+ private:
+  enum class Status { Candidate, Duplicate, Invalid, Malformed, Error };
+  struct Held {
+    RolloutGroup group;
+    std::string kind;
+    std::vector<Status> status;
+    std::vector<std::optional<double>> rate;  // candidates' solve rates, once known
+    std::vector<bool> resolved;               // candidates whose follow-up is accounted for
+    int outstanding = 0;                      // follow-ups not yet back
+  };
+  struct KindStats {
+    int64_t proposals = 0, valid = 0, duplicates = 0, malformed = 0, ast_nodes = 0;
+    json reasons = json::object();
+    int64_t resolved = 0;
+    double learnability = 0;
+    int64_t solve_samples = 0, solve_correct = 0;
+  };
+
+  RolloutGroup finish(Held& h);  // rewrites the proposer rewards
+  void resolve(uint64_t proposer, size_t sample, std::optional<double> rate,
+               std::vector<RolloutGroup>& ready);
+
+  SelfPlaySource& source_;
+  LazySandbox sandbox_;
+  ProgramLimits limits_;
+  std::deque<Task> followups_;
+  std::map<uint64_t, Held> held_;  // proposer group seq -> the group waiting for solve rates
+  std::map<std::string, KindStats> stats_;                 // this step's, by kind
+  std::map<std::string, std::deque<std::string>> recent_;  // last valid program keys, by kind
+  int64_t proposed_total_ = 0;  // proposals admitted to the buffer, whole run (this process)
+};
+
+}  // namespace r1

@@ -1,0 +1,96 @@
+#include "tasks/selfplay/selfplay_source.h"
+
+#include "core/error.h"
+
+namespace r1 {
+
+std::vector<SelfPlayKind> SelfPlayOptions::parsed_kinds() const {
+  std::vector<SelfPlayKind> out;
+  for (const auto& k : kinds) out.push_back(parse_selfplay_kind(k, "tasks.mix[i].self_play.kinds"));
+  return out;
+}
+
+const ConfigFields<SelfPlayOptions>& SelfPlayOptions::fields() {
+  using C = SelfPlayOptions;
+  static const auto f =
+      ConfigFields<C>("tasks.mix[i].self_play")
+          .add("kinds", &C::kinds, "task kinds: deduction, abduction, induction",
+               must<std::vector<std::string>>(
+                   [](const std::vector<std::string>& v) {
+                     if (v.empty()) return false;
+                     for (const auto& k : v) {
+                       if (k != "deduction" && k != "abduction" && k != "induction") return false;
+                     }
+                     return true;
+                   },
+                   "must be a non-empty list of deduction, abduction, induction"))
+          .add("propose_share", &C::propose_share, "share of this entry's tasks that are proposals",
+               in_range(0.0, 1.0, "must be in [0, 1]"))
+          .add("references", &C::references, "buffer triplets shown in a propose prompt",
+               in_range(0, 16, "must be in [0, 16]"))
+          .add("inputs", &C::inputs, "inputs per deduction or abduction proposal",
+               in_range(1, 16, "must be in [1, 16]"))
+          .add("induction_inputs", &C::induction_inputs,
+               "inputs per induction proposal (half shown to the solver, half held back)",
+               in_range(2, 16, "must be in [2, 16]"))
+          .add("seed_tasks", &C::seed_tasks, "pyfunc tasks that seed the buffer",
+               in_range(1, 100000, "must be in [1, 100000]"))
+          .add("buffer_capacity", &C::buffer_capacity, "most triplets kept; the oldest leave first",
+               at_least<size_t>(1, "must be >= 1"))
+          .add("invalid_reward", &C::invalid_reward,
+               "proposer reward for a well-formed proposal the sandbox refuses")
+          .add("format_reward", &C::format_reward,
+               "proposer reward for an answer without <program> and <input>")
+          .add("duplicate_reward", &C::duplicate_reward,
+               "proposer reward for a valid proposal already in the buffer")
+          .add("advantages", &C::advantages,
+               "role_kind (normalised per role and kind over the batch, as AZR) or group",
+               must<std::string>(
+                   [](const std::string& s) { return s == "role_kind" || s == "group"; },
+                   "must be role_kind or group"))
+          .add("propose_weight", &C::propose_weight, "scales the proposer's advantages",
+               at_least(0.0, "must be >= 0"))
+          .add("solve_weight", &C::solve_weight, "scales the solver's advantages",
+               at_least(0.0, "must be >= 0"));
+  return f;
+}
+
+SelfPlaySource::SelfPlaySource(SelfPlayOptions options, uint64_t seed)
+    : options_(std::move(options)),
+      kinds_(options_.parsed_kinds()),
+      seed_(seed),
+      buffer_(options_.buffer_capacity) {}
+
+std::vector<Triplet> SelfPlaySource::seed_triplets() const {
+  return pyfunc_seed_triplets(static_cast<size_t>(options_.seed_tasks), seed_);
+}
+
+Task SelfPlaySource::next(Rng& rng, uint64_t k) {
+  if (buffer_.size() == 0) {
+    fail(
+        "self-play: the task buffer is empty (it is seeded by the learner before the first "
+        "step)");
+  }
+  SelfPlayKind kind = kinds_[rng.below(kinds_.size())];
+  const bool propose = rng.uniform() < options_.propose_share;
+  const size_t min_inputs = kind == SelfPlayKind::Induction ? 2 : 1;
+  Task t;
+  if (propose) {
+    auto refs = buffer_.sample(rng, static_cast<size_t>(options_.references), min_inputs);
+    if (refs.empty()) refs = buffer_.sample(rng, static_cast<size_t>(options_.references));
+    const int n = kind == SelfPlayKind::Induction ? options_.induction_inputs : options_.inputs;
+    t = make_propose_task(refs, kind, n);
+  } else {
+    auto pick = buffer_.sample(rng, 1, min_inputs);
+    if (pick.empty()) {  // no entry with two pairs yet: induction waits, deduction goes
+      kind = SelfPlayKind::Deduction;
+      pick = buffer_.sample(rng, 1);
+    }
+    t = make_solve_task(*pick[0], kind, rng);
+  }
+  t.id = cat("selfplay-s", seed_, "-", k, "-", t.meta.value("role", std::string()), "-",
+             selfplay_kind_name(kind));
+  return t;
+}
+
+}  // namespace r1

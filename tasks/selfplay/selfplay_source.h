@@ -1,0 +1,69 @@
+// A self-play entry of the task mix: {"self_play": {...}, "weight": w}. Each task it gives is
+// either a propose task (the policy writes a new program and inputs, shown K references from
+// the buffer) or a solve task made from a buffer entry, of one of the configured kinds
+// (tasks/selfplay/selfplay_tasks.h). The buffer starts from pyfunc seed triplets, which the
+// learner validates in the sandbox before the first step (learner/selfplay_coordinator.h),
+// and grows with the proposals the sandbox accepts. The learner also reads the reward and
+// advantage options below: they shape how proposals are rewarded (docs/selfplay.md).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/config_fields.h"
+#include "core/rng.h"
+#include "tasks/selfplay/selfplay_tasks.h"
+#include "tasks/selfplay/task_buffer.h"
+#include "tasks/task.h"
+
+namespace r1 {
+
+struct SelfPlayOptions : FieldListed<SelfPlayOptions> {
+  std::vector<std::string> kinds = {"deduction", "abduction", "induction"};
+  double propose_share = 0.5;  // share of this entry's tasks that are propose tasks
+  int references = 3;          // buffer triplets shown in a propose prompt
+  int inputs = 2;              // inputs per deduction/abduction proposal
+  int induction_inputs = 4;    // inputs per induction proposal (half shown, half held back)
+  int seed_tasks = 48;         // pyfunc tasks that seed the buffer
+  size_t buffer_capacity = 4096;
+  // The proposer's reward: learnability 1 - s for a new valid proposal whose solve rate s over
+  // the solver's G samples is in (0, 1), else 0; these for the rest.
+  double invalid_reward = -0.5;   // well-formed, refused by the sandbox
+  double format_reward = -1.0;    // no <program>/<input> answer at all
+  double duplicate_reward = 0.0;  // valid, but already in the buffer
+  // "role_kind": advantages normalised over all samples of the batch with the same (role,
+  // kind), AZR's task-relative baselines; "group": per group, as for other tasks.
+  std::string advantages = "role_kind";
+  double propose_weight = 1.0;  // scales the proposer's advantages (its share of the loss)
+  double solve_weight = 1.0;
+
+  std::vector<SelfPlayKind> parsed_kinds() const;
+  static const ConfigFields<SelfPlayOptions>& fields();  // name, default, check, help of each
+};
+
+class SelfPlaySource {
+ public:
+  SelfPlaySource(SelfPlayOptions options, uint64_t seed);
+
+  // Task k of the stream, drawn with rng. Throws when the buffer is empty (not seeded).
+  Task next(Rng& rng, uint64_t k);
+
+  TaskBuffer& buffer() { return buffer_; }
+  const TaskBuffer& buffer() const { return buffer_; }
+  const SelfPlayOptions& options() const { return options_; }
+  uint64_t seed() const { return seed_; }
+
+  // The unvalidated seed triplets (pyfunc's first seed_tasks tasks for this run's seed).
+  std::vector<Triplet> seed_triplets() const;
+
+  json state() const { return buffer_.state(); }
+  void load_state(const json& j, const std::string& where) { buffer_.load_state(j, where); }
+
+ private:
+  SelfPlayOptions options_;
+  std::vector<SelfPlayKind> kinds_;
+  uint64_t seed_;
+  TaskBuffer buffer_;
+};
+
+}  // namespace r1

@@ -1,0 +1,263 @@
+#include "tasks/selfplay/selfplay_tasks.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/error.h"
+#include "tasks/generator.h"
+#include "tasks/pyvalue.h"
+
+namespace r1 {
+
+namespace {
+
+constexpr const char* kFamily = "selfplay";
+
+const char* kRules =
+    "Rules: f must be deterministic (no random numbers, time or input/output); it may import "
+    "only math, cmath, itertools, functools, collections, string, re, heapq, bisect, operator, "
+    "fractions, statistics, copy and array; no name may start with an underscore; it must "
+    "return a plain value (numbers, strings, lists, tuples, dicts, sets); keep the program "
+    "short. Make it different from the references: hard enough that a solver sometimes fails, "
+    "but solvable.";
+
+std::string trim_copy(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::string call_text(const Triplet& t, size_t i) {
+  return cat(t.entry, "(", t.inputs[i], ")");
+}
+
+json base_meta(const Triplet& t, const char* role, SelfPlayKind kind) {
+  return {{"role", role},     {"kind", selfplay_kind_name(kind)},
+          {"key", t.key},     {"program_key", t.program_key},
+          {"entry", t.entry}, {"origin", t.origin}};
+}
+
+std::string block(const char* tag, const std::string& body) {
+  return cat("<", tag, ">\n", body, "\n</", tag, ">");
+}
+
+std::string inline_block(const char* tag, const std::string& body) {
+  return cat("<", tag, ">", body, "</", tag, ">");
+}
+
+// The content between the first <tag> at or after `from` and its </tag>; `from` moves past it.
+std::optional<std::string> take_block(std::string_view text, const std::string& tag, size_t* from) {
+  const std::string open = "<" + tag + ">", close = "</" + tag + ">";
+  size_t b = text.find(open, *from);
+  if (b == std::string_view::npos) return std::nullopt;
+  b += open.size();
+  size_t e = text.find(close, b);
+  if (e == std::string_view::npos) return std::nullopt;
+  *from = e + close.size();
+  return std::string(text.substr(b, e - b));
+}
+
+// `text` with every whole-word occurrence of `from` replaced by `to`.
+std::string rename_word(const std::string& text, const std::string& from, const std::string& to) {
+  auto ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t at = text.find(from, i);
+    if (at == std::string::npos || from.empty()) {
+      out += text.substr(i);
+      break;
+    }
+    const bool whole = (at == 0 || !ident(text[at - 1])) &&
+                       (at + from.size() == text.size() || !ident(text[at + from.size()]));
+    out += text.substr(i, at - i);
+    out += whole ? to : from;
+    i = at + from.size();
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* selfplay_kind_name(SelfPlayKind k) {
+  switch (k) {
+    case SelfPlayKind::Deduction:
+      return "deduction";
+    case SelfPlayKind::Abduction:
+      return "abduction";
+    case SelfPlayKind::Induction:
+      return "induction";
+  }
+  return "?";
+}
+
+SelfPlayKind parse_selfplay_kind(const std::string& name, const std::string& where) {
+  for (auto k : {SelfPlayKind::Deduction, SelfPlayKind::Abduction, SelfPlayKind::Induction}) {
+    if (name == selfplay_kind_name(k)) return k;
+  }
+  fail(where, ": unknown self-play task kind '", name,
+       "' (expected deduction, abduction or induction)");
+}
+
+Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng) {
+  R1_CHECK(!t.inputs.empty() && t.inputs.size() == t.outputs.size(), "self-play: triplet ", t.key,
+           " has no input/output pairs");
+  Task task;
+  task.family = kFamily;
+  task.verifier = "program";
+  task.entry_point = t.entry;
+  task.meta = base_meta(t, "solve", kind);
+  const std::string program = trim_copy(t.program);
+  if (kind == SelfPlayKind::Induction) {
+    R1_CHECK(t.inputs.size() >= 2, "self-play: induction needs at least two pairs (triplet ", t.key,
+             ")");
+    std::vector<size_t> order(t.inputs.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    rng.shuffle(order);
+    const size_t shown = std::max<size_t>(1, order.size() / 2);
+    json shown_pairs = json::array(), hidden_pairs = json::array();
+    std::string examples;
+    for (size_t j = 0; j < order.size(); ++j) {
+      const size_t i = order[j];
+      json pair = {{"input", t.inputs[i]}, {"output", t.outputs[i]}};
+      if (j < shown) {
+        examples += cat(call_text(t, i), " == ", t.outputs[i], "\n");
+        shown_pairs.push_back(std::move(pair));
+      } else {
+        hidden_pairs.push_back(std::move(pair));
+      }
+    }
+    task.prompt = cat("Induction: write a Python function ", t.entry,
+                      " that gives these outputs. It is also tested on inputs not shown.\n",
+                      t.message.empty() ? "" : cat("Hint: ", t.message, "\n"), "\n", examples,
+                      "\nGive the whole program (def ", t.entry, "...) in the answer.");
+    task.meta["shown"] = std::move(shown_pairs);
+    task.meta["hidden"] = std::move(hidden_pairs);
+    task.answer = program;
+    task.id = cat(kFamily, "-induction-", t.key);
+    return task;
+  }
+  const size_t i = rng.below(t.inputs.size());
+  task.meta["program"] = t.program;
+  task.meta["input"] = t.inputs[i];
+  task.meta["output"] = t.outputs[i];
+  if (kind == SelfPlayKind::Deduction) {
+    task.prompt = cat("Deduction: what does this Python program return for ", call_text(t, i),
+                      "?\n\n", block("program", program),
+                      "\n\nGive the returned value as a Python literal in the answer.");
+    task.answer = t.outputs[i];
+  } else {
+    task.prompt = cat("Abduction: find arguments for which this Python program's ", t.entry,
+                      " returns the given output.\n\n", block("program", program), "\n",
+                      inline_block("output", t.outputs[i]),
+                      "\n\nGive the arguments as Python literals separated by commas (as in ",
+                      t.entry, "(...)) in the answer.");
+    task.answer = t.inputs[i];
+  }
+  task.id = cat(kFamily, "-", selfplay_kind_name(kind), "-", t.key, "-", i);
+  return task;
+}
+
+Task make_propose_task(const std::vector<const Triplet*>& refs, SelfPlayKind kind, int n_inputs) {
+  R1_CHECK(n_inputs >= 1, "self-play: a proposal needs at least one input");
+  Task task;
+  task.family = kFamily;
+  task.verifier = "proposal";
+  task.entry_point = "f";
+  std::string what;
+  switch (kind) {
+    case SelfPlayKind::Deduction:
+      what = "A solver will see the program and one input, and must predict the output.";
+      break;
+    case SelfPlayKind::Abduction:
+      what = "A solver will see the program and one output, and must find an input for it.";
+      break;
+    case SelfPlayKind::Induction:
+      what =
+          "A solver will see some of the input/output pairs and your message, and must write "
+          "the program; the other pairs test it. Also write a short <message> that hints at "
+          "what f does without giving the code.";
+      break;
+  }
+  std::string shown;
+  json ref_keys = json::array(), ref_program_keys = json::array();
+  for (size_t r = 0; r < refs.size(); ++r) {
+    const Triplet& t = *refs[r];
+    shown += cat("\nReference ", r + 1, ":\n", block("program", trim_copy(t.program)), "\n");
+    for (size_t i = 0; i < t.inputs.size() && i < 3; ++i) {
+      shown += cat(inline_block("input", t.inputs[i]), " -> ", inline_block("output", t.outputs[i]),
+                   "\n");
+    }
+    ref_keys.push_back(t.key);
+    ref_program_keys.push_back(t.program_key);
+  }
+  task.prompt =
+      cat("Propose a new ", selfplay_kind_name(kind),
+          " task: a Python program that defines a function f, and ", n_inputs,
+          n_inputs == 1 ? " input" : " distinct inputs", " for it. ", what, "\n", kRules, "\n",
+          shown, "\nAnswer in the form <program>\ndef f(...):\n    ...\n</program>",
+          n_inputs == 1 ? "<input>arguments</input>" : "<input>arguments</input> (one per input)",
+          kind == SelfPlayKind::Induction ? "<message>hint</message>" : "",
+          ", where the arguments are Python literals separated by commas.");
+  task.answer = "";  // a proposal has no gold answer: the sandbox judges it
+  task.meta = {{"role", "propose"},
+               {"kind", selfplay_kind_name(kind)},
+               {"n_inputs", n_inputs},
+               {"ref_keys", std::move(ref_keys)},
+               {"ref_program_keys", std::move(ref_program_keys)}};
+  std::string ids;
+  for (const Triplet* t : refs) ids += t->key.substr(0, 6);
+  task.id = cat(kFamily, "-propose-", selfplay_kind_name(kind), "-", ids);
+  return task;
+}
+
+std::optional<Proposal> parse_proposal(std::string_view answer, std::string* why) {
+  auto no = [&](const char* reason) -> std::optional<Proposal> {
+    if (why) *why = reason;
+    return std::nullopt;
+  };
+  size_t at = 0;
+  auto program = take_block(answer, "program", &at);
+  if (!program) return no("no <program>...</program> block");
+  Proposal p;
+  p.program = strip_code_fence(*program);
+  if (p.program.empty()) return no("the <program> block is empty");
+  while (auto in = take_block(answer, "input", &at)) p.inputs.push_back(trim_copy(*in));
+  if (p.inputs.empty()) return no("no <input>...</input> block after the program");
+  size_t m = 0;
+  if (auto msg = take_block(answer, "message", &m)) p.message = trim_copy(*msg);
+  return p;
+}
+
+std::string strip_code_fence(const std::string& text) {
+  std::string t = trim_copy(text);
+  if (t.rfind("```", 0) != 0) return t;
+  size_t eol = t.find('\n');
+  if (eol == std::string::npos) return t;
+  size_t close = t.rfind("```");
+  if (close <= eol) return trim_copy(t.substr(eol + 1));
+  return trim_copy(t.substr(eol + 1, close - eol - 1));
+}
+
+std::vector<Triplet> pyfunc_seed_triplets(size_t n, uint64_t seed) {
+  std::vector<Triplet> out;
+  for (const Task& task : generate_tasks("pyfunc", n, seed, 0)) {
+    Triplet t;
+    // The entry renamed to f, as proposals must name it, so the references look like what is
+    // asked for (template names are distinctive words; validation checks the result runs).
+    t.program =
+        rename_word(task.meta.value("canonical_solution", std::string()), task.entry_point, "f");
+    for (const json& c : task.meta.value("cases", json::array())) {
+      std::string args;
+      for (const json& a : c.at("args")) args += (args.empty() ? "" : ", ") + py_literal(a);
+      t.inputs.push_back(std::move(args));
+    }
+    t.origin = "seed:pyfunc";
+    t.seed = seed;
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace r1

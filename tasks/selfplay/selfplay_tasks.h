@@ -1,0 +1,55 @@
+// Self-play tasks over (program, input, output) triplets, after Absolute Zero (arXiv 2505.03335):
+//   deduction  given the program and an input, give the output          (verifier "program")
+//   abduction  given the program and an output, give an input making it  (verifier "program")
+//   induction  given (input, output) pairs and a hint, write the program (verifier "program")
+//   propose    given reference triplets of one kind, write a new program and inputs
+//              (verifier "proposal"; the sandbox computes the outputs)
+// Every task has family "selfplay" and meta {"role": "solve" | "propose", "kind", ...}; solve
+// tasks carry the triplet's program, inputs and outputs in meta for their verifier, and its key
+// so results can be counted against the buffer entry.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/rng.h"
+#include "tasks/selfplay/task_buffer.h"
+#include "tasks/task.h"
+
+namespace r1 {
+
+enum class SelfPlayKind { Deduction, Abduction, Induction };
+const char* selfplay_kind_name(SelfPlayKind k);
+// Throws naming `where` and the known kinds.
+SelfPlayKind parse_selfplay_kind(const std::string& name, const std::string& where);
+
+// The solve task of `kind` on triplet t. Deduction and abduction use one of its inputs, chosen
+// by rng. Induction shows about half of the pairs (at least one) and keeps the rest back for
+// the verifier; it needs at least two pairs.
+Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng);
+
+// The propose task: shows the reference triplets in the way `kind` uses them and asks for a new
+// program with `n_inputs` inputs (induction: also a message). meta.ref_keys and
+// meta.ref_program_keys let the verifier refuse copies of what was shown.
+Task make_propose_task(const std::vector<const Triplet*>& refs, SelfPlayKind kind, int n_inputs);
+
+struct Proposal {
+  std::string program;
+  std::vector<std::string> inputs;
+  std::string message;
+};
+// Reads <program>…</program>, then one or more <input>…</input> (and, optionally,
+// <message>…</message>) from an answer. A program inside a ``` fence is unfenced. nullopt, with
+// the reason in *why, when a part is missing.
+std::optional<Proposal> parse_proposal(std::string_view answer, std::string* why = nullptr);
+
+// Code written inside a ``` fence (```python … ```) without the fence; other text trimmed.
+std::string strip_code_fence(const std::string& text);
+
+// Seed triplets, unvalidated (no outputs or keys yet: the sandbox fills them): the first n
+// tasks of the pyfunc generator for `seed`, each as its reference program with the task's
+// cases as inputs.
+std::vector<Triplet> pyfunc_seed_triplets(size_t n, uint64_t seed);
+
+}  // namespace r1

@@ -1,0 +1,268 @@
+// The learner's self-play coordinator (learner/selfplay_coordinator.h) on scored groups built
+// here as the reward service sends them: seeding in the real sandbox; a proposer group waits
+// for the follow-ups of its new proposals; learnability, penalties and a written-off follow-up
+// give the rewards; duplicates of buffer entries; per-(role, kind) advantages and role weights;
+// the step metrics.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "learner/selfplay_coordinator.h"
+#include "tests/common/sandbox_fixture.h"
+
+namespace r1 {
+namespace {
+
+SelfPlayOptions options() {
+  SelfPlayOptions o;
+  o.kinds = {"deduction", "induction"};
+  o.seed_tasks = 6;
+  o.buffer_capacity = 64;
+  return o;
+}
+
+ProgramLimits limits() {
+  ProgramLimits l;
+  l.timeout_s = 2.0;
+  return l;
+}
+
+SandboxConfig sandbox() {
+  return testing::test_sandbox_config();
+}
+
+// A triplet as the proposal verifier reports it (validated in the real sandbox).
+json triplet_json(const std::string& program, const std::vector<std::string>& inputs) {
+  ProgramRunner runner(testing::shared_pool(), limits());
+  ProgramReport r = runner.validate(program, "f", inputs);
+  EXPECT_TRUE(r.ok) << r.message;
+  return {{"program", program},      {"entry", "f"}, {"inputs", r.inputs},
+          {"outputs", r.outputs},    {"key", r.key}, {"program_key", r.program_key},
+          {"ast_nodes", r.ast_nodes}};
+}
+
+SampleResult proposal_sample(const json& triplet) {
+  SampleResult s;
+  s.reward = 1.0;
+  s.correct = true;
+  s.format_ok = true;
+  s.reason = "ok";
+  s.learner_data = {{"triplet", triplet}};
+  return s;
+}
+
+SampleResult refused_sample(const std::string& reason, bool format_ok) {
+  SampleResult s;
+  s.reward = 0.0;
+  s.format_ok = format_ok;
+  s.reason = reason;
+  return s;
+}
+
+RolloutGroup propose_group(SelfPlaySource& src, uint64_t seq, std::vector<SampleResult> samples,
+                           SelfPlayKind kind = SelfPlayKind::Deduction) {
+  RolloutGroup g;
+  g.seq = seq;
+  g.scored = true;
+  g.task = make_propose_task({&src.buffer().at(0)}, kind, 2).to_json();
+  g.samples = std::move(samples);
+  return g;
+}
+
+RolloutGroup solve_group(const Task& t, uint64_t seq, int correct, int n) {
+  RolloutGroup g;
+  g.seq = seq;
+  g.scored = true;
+  g.task = t.to_json();
+  for (int i = 0; i < n; ++i) {
+    SampleResult s;
+    s.correct = i < correct;
+    s.format_ok = true;
+    s.reward = s.correct ? 1.0 : 0.0;
+    s.reason = s.correct ? "ok" : "wrong_answer";
+    g.samples.push_back(s);
+  }
+  return g;
+}
+
+TEST(SelfPlayCoordinator, SeedsTheBufferWithValidatedTriplets) {
+  SelfPlaySource src(options(), 4);
+  SelfPlayCoordinator c(src, sandbox(), limits());
+  c.seed_buffer();
+  ASSERT_EQ(src.buffer().size(), 6u);
+  for (size_t i = 0; i < src.buffer().size(); ++i) {
+    const Triplet& t = src.buffer().at(i);
+    EXPECT_EQ(t.origin, "seed:pyfunc");
+    EXPECT_EQ(t.outputs.size(), t.inputs.size());
+    EXPECT_EQ(t.key.size(), 16u);
+  }
+  const json before = src.state();
+  c.seed_buffer();  // a seeded (or restored) buffer is left alone
+  EXPECT_EQ(src.state(), before);
+  // Tasks come from it now.
+  Rng rng(1);
+  int propose = 0;
+  for (uint64_t k = 0; k < 40; ++k) {
+    Task t = src.next(rng, k);
+    EXPECT_EQ(t.family, "selfplay");
+    propose += t.meta["role"] == "propose";
+  }
+  EXPECT_GT(propose, 8);
+  EXPECT_LT(propose, 32);
+}
+
+TEST(SelfPlayCoordinator, ProposerGroupsWaitForTheirSolveRates) {
+  SelfPlaySource src(options(), 4);
+  SelfPlayCoordinator c(src, sandbox(), limits());
+  c.seed_buffer();
+  const size_t seeded = src.buffer().size();
+  const json a = triplet_json("def f(x):\n    return x * 3 - 1\n", {"4", "9"});
+  const json b = triplet_json("def f(s):\n    return s.upper()[::-1]\n", {"'ab'", "'xyz'"});
+  SampleResult error;
+  error.verifier_error = true;
+  error.reason = "sandbox_error";
+  RolloutGroup g =
+      propose_group(src, 10,
+                    {proposal_sample(a), proposal_sample(b), refused_sample("bad_format", false),
+                     refused_sample("banned_import", true), error});
+  auto ready = c.admit(std::move(g), 3);
+  EXPECT_TRUE(ready.empty()) << "the proposer group must wait";
+  EXPECT_EQ(c.waiting_groups(), 1u);
+  EXPECT_EQ(src.buffer().size(), seeded + 2);
+  const Triplet* ta = src.buffer().find(a["key"]);
+  ASSERT_NE(ta, nullptr);
+  EXPECT_EQ(ta->origin, "proposed");
+  EXPECT_EQ(ta->step, 4);
+  EXPECT_EQ(ta->seed, 10u);
+
+  ASSERT_TRUE(c.has_followup());
+  Task fa = c.take_followup();
+  Task fb = c.take_followup();
+  EXPECT_FALSE(c.has_followup());
+  EXPECT_EQ(fa.meta["role"], "solve");
+  EXPECT_EQ(fa.meta["kind"], "deduction");
+  EXPECT_EQ(fa.meta["key"], a["key"]);
+  EXPECT_EQ(fa.meta["followup"], (json{{"proposer", 10}, {"sample", 0}}));
+  EXPECT_EQ(fb.meta["followup"]["sample"], 1);
+
+  // Follow-up a: 1 of 4 solved. The solve group trains at once; the proposer still waits.
+  ready = c.admit(solve_group(fa, 11, 1, 4), 3);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(ready[0].seq, 11u);
+  EXPECT_EQ(src.buffer().find(a["key"])->attempts, 4u);
+  EXPECT_EQ(src.buffer().find(a["key"])->solved, 1u);
+  // A repeated message for the same follow-up changes nothing.
+  EXPECT_EQ(c.admit(solve_group(fa, 13, 4, 4), 3).size(), 1u);
+  EXPECT_EQ(c.waiting_groups(), 1u);
+
+  // Follow-up b is written off: its proposal resolves with no solve rate (reward 0).
+  ready = c.lost(fb);
+  ASSERT_EQ(ready.size(), 1u);
+  const RolloutGroup& p = ready[0];
+  EXPECT_EQ(p.seq, 10u);
+  EXPECT_EQ(c.waiting_groups(), 0u);
+  ASSERT_EQ(p.samples.size(), 5u);
+  EXPECT_DOUBLE_EQ(*p.samples[0].reward, 0.75);  // learnability 1 - 1/4
+  EXPECT_DOUBLE_EQ(*p.samples[1].reward, 0.0);
+  EXPECT_DOUBLE_EQ(*p.samples[2].reward, options().format_reward);
+  EXPECT_DOUBLE_EQ(*p.samples[3].reward, options().invalid_reward);
+  EXPECT_FALSE(p.samples[4].reward.has_value());
+  EXPECT_TRUE(p.samples[4].verifier_error);
+
+  json m = c.take_step_metrics();
+  const json& pd = m["propose"]["deduction"];
+  EXPECT_EQ(pd["proposals"], 4);
+  EXPECT_EQ(pd["valid"], 2);
+  EXPECT_DOUBLE_EQ(pd["valid_rate"].get<double>(), 0.5);
+  EXPECT_EQ(pd["malformed"], 1);
+  EXPECT_EQ(pd["reasons"]["banned_import"], 1);
+  EXPECT_EQ(pd["resolved"], 2);
+  EXPECT_DOUBLE_EQ(pd["learnability"].get<double>(), 0.375);
+  EXPECT_DOUBLE_EQ(pd["distinct_programs"].get<double>(), 1.0);
+  EXPECT_EQ(m["solve"]["deduction"]["samples"], 8);
+  EXPECT_EQ(m["buffer"]["size"], seeded + 2);
+  EXPECT_EQ(m["proposals_admitted"], 2);
+  EXPECT_TRUE(c.take_step_metrics()["propose"].empty()) << "counters restart each step";
+}
+
+TEST(SelfPlayCoordinator, SolveRatesOfAllOrNothingEarnNoLearnability) {
+  SelfPlaySource src(options(), 4);
+  SelfPlayCoordinator c(src, sandbox(), limits());
+  c.seed_buffer();
+  const json a = triplet_json("def f(x):\n    return x + 100\n", {"1", "2"});
+  const json b = triplet_json("def f(x):\n    return [x] * 3\n", {"1", "2"});
+  EXPECT_TRUE(c.admit(propose_group(src, 20, {proposal_sample(a), proposal_sample(b)}), 0).empty());
+  Task fa = c.take_followup(), fb = c.take_followup();
+  EXPECT_EQ(c.admit(solve_group(fa, 21, 4, 4), 0).size(), 1u);
+  auto ready = c.admit(solve_group(fb, 22, 0, 4), 0);
+  ASSERT_EQ(ready.size(), 2u);  // the solve group, then the proposer it completes
+  EXPECT_EQ(ready[1].seq, 20u);
+  EXPECT_DOUBLE_EQ(*ready[1].samples[0].reward, 0.0);  // always solved: too easy
+  EXPECT_DOUBLE_EQ(*ready[1].samples[1].reward, 0.0);  // never solved: too hard (or wrong)
+
+  // The same program and inputs again: a duplicate of a buffer entry, no follow-up, no wait.
+  ready =
+      c.admit(propose_group(src, 30, {proposal_sample(a), refused_sample("duplicate", true)}), 1);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_FALSE(c.has_followup());
+  EXPECT_DOUBLE_EQ(*ready[0].samples[0].reward, options().duplicate_reward);
+  EXPECT_DOUBLE_EQ(*ready[0].samples[1].reward, options().duplicate_reward);
+  EXPECT_EQ(c.take_step_metrics()["propose"]["deduction"]["duplicates"], 2);
+}
+
+TEST(SelfPlayCoordinator, InductionFollowUpsHideHalfThePairs) {
+  SelfPlaySource src(options(), 4);
+  SelfPlayCoordinator c(src, sandbox(), limits());
+  c.seed_buffer();
+  const json a = triplet_json("def f(x):\n    return x % 5\n", {"1", "7", "12", "30"});
+  EXPECT_TRUE(
+      c.admit(propose_group(src, 40, {proposal_sample(a)}, SelfPlayKind::Induction), 0).empty());
+  Task f = c.take_followup();
+  EXPECT_EQ(f.meta["kind"], "induction");
+  EXPECT_EQ(f.meta["shown"].size(), 2u);
+  EXPECT_EQ(f.meta["hidden"].size(), 2u);
+}
+
+TEST(SelfPlayCoordinator, AdvantagesPerRoleAndKindWithWeights) {
+  SelfPlayOptions o = options();
+  o.propose_weight = 0.5;
+  SelfPlaySource src(o, 4);
+  SelfPlayCoordinator c(src, sandbox(), limits());
+  c.seed_buffer();
+  Rng rng(2);
+  auto usable = [](RolloutGroup g) {
+    UsableGroup u;
+    for (size_t i = 0; i < g.samples.size(); ++i) {
+      u.kept.push_back(static_cast<int>(i));
+      u.advantages.push_back(99);  // overwritten
+    }
+    u.g = std::move(g);
+    return u;
+  };
+  Task d = make_solve_task(src.buffer().at(0), SelfPlayKind::Deduction, rng);
+  std::vector<UsableGroup> batch;
+  batch.push_back(usable(solve_group(d, 1, 4, 4)));  // all solved: flat within the group ...
+  batch.push_back(usable(solve_group(d, 2, 0, 4)));  // ... and all failed
+  RolloutGroup p = propose_group(src, 3, {refused_sample("x", true), refused_sample("y", true)});
+  p.samples[0].reward = 0.5;
+  p.samples[1].reward = -0.5;
+  batch.push_back(usable(std::move(p)));
+  UsableGroup other;  // another family keeps its own advantages
+  other.g.task = Task{"id", "arith", "1+1", "2", "math"}.to_json();
+  other.kept = {0};
+  other.advantages = {0.25};
+  batch.push_back(other);
+  c.set_advantages(batch);
+  // Solve/deduction: 4 ones and 4 zeros over the batch -> mean 0.5, sd 0.5 -> +-1.
+  for (double a : batch[0].advantages) EXPECT_DOUBLE_EQ(a, 1.0);
+  for (double a : batch[1].advantages) EXPECT_DOUBLE_EQ(a, -1.0);
+  // Propose/deduction: +-1, times propose_weight 0.5.
+  EXPECT_DOUBLE_EQ(batch[2].advantages[0], 0.5);
+  EXPECT_DOUBLE_EQ(batch[2].advantages[1], -0.5);
+  EXPECT_DOUBLE_EQ(batch[3].advantages[0], 0.25);
+  EXPECT_TRUE(c.keeps_flat_group(batch[0].g));
+  EXPECT_FALSE(c.keeps_flat_group(batch[3].g));
+}
+
+}  // namespace
+}  // namespace r1

@@ -1,0 +1,195 @@
+// Self-play's task buffer and task builders (tasks/selfplay/), without the sandbox: adding,
+// duplicates, eviction, sampling, solve counts, exact save/restore; the solve and propose
+// prompts; reading proposals.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/error.h"
+#include "tasks/selfplay/selfplay_tasks.h"
+#include "tasks/selfplay/task_buffer.h"
+
+using namespace r1;
+
+namespace {
+
+Triplet triplet(int i, size_t pairs = 3) {
+  Triplet t;
+  t.program = cat("def f(x):\n    return x + ", i, "\n");
+  for (size_t k = 0; k < pairs; ++k) {
+    t.inputs.push_back(cat(k));
+    t.outputs.push_back(cat(static_cast<int>(k) + i));
+  }
+  t.key = cat("key", i);
+  t.program_key = cat("prog", i);
+  t.ast_nodes = 9;
+  t.origin = "test";
+  t.seed = 7;
+  t.step = i;
+  return t;
+}
+
+}  // namespace
+
+TEST(TaskBuffer, AddsRefusesDuplicatesAndEvictsTheOldest) {
+  TaskBuffer b(3);
+  EXPECT_TRUE(b.add(triplet(1)));
+  EXPECT_FALSE(b.add(triplet(1)));  // same key
+  EXPECT_TRUE(b.add(triplet(2)));
+  EXPECT_TRUE(b.add(triplet(3)));
+  EXPECT_TRUE(b.add(triplet(4)));
+  EXPECT_EQ(b.size(), 3u);
+  EXPECT_EQ(b.added(), 4u);
+  EXPECT_FALSE(b.contains("key1"));
+  EXPECT_TRUE(b.contains("key4"));
+  EXPECT_EQ(b.at(0).key, "key2");
+  EXPECT_EQ(b.find("key3")->step, 3);
+  EXPECT_EQ(b.find("key1"), nullptr);
+  EXPECT_TRUE(b.add(triplet(1)));  // evicted keys may come back
+  Triplet no_key = triplet(9);
+  no_key.key.clear();
+  EXPECT_THROW(b.add(no_key), Error);
+  Triplet uneven = triplet(9);
+  uneven.outputs.pop_back();
+  EXPECT_THROW(b.add(uneven), Error);
+  EXPECT_THROW(TaskBuffer(0), Error);
+}
+
+TEST(TaskBuffer, SamplesDistinctEntriesUniformly) {
+  TaskBuffer b(100);
+  for (int i = 0; i < 10; ++i) b.add(triplet(i, i < 5 ? 1 : 4));
+  Rng rng(3);
+  std::map<std::string, int> seen;
+  for (int round = 0; round < 2000; ++round) {
+    auto s = b.sample(rng, 3);
+    ASSERT_EQ(s.size(), 3u);
+    std::set<std::string> keys;
+    for (auto* t : s) keys.insert(t->key);
+    EXPECT_EQ(keys.size(), 3u);
+    for (auto& k : keys) seen[k]++;
+  }
+  ASSERT_EQ(seen.size(), 10u);
+  for (auto& [k, n] : seen) EXPECT_NEAR(n, 600, 120) << k;  // 2000 * 3 / 10
+  auto multi = b.sample(rng, 10, 2);                        // only the five with >= 2 pairs
+  EXPECT_EQ(multi.size(), 5u);
+  for (auto* t : multi) EXPECT_GE(t->inputs.size(), 2u);
+  EXPECT_TRUE(TaskBuffer(4).sample(rng, 3).empty());
+}
+
+TEST(TaskBuffer, StateRestoresExactly) {
+  TaskBuffer b(4);
+  for (int i = 0; i < 6; ++i) b.add(triplet(i));
+  b.record("key5", 8, 3);
+  b.record("key5", 4, 9);     // solved is capped at attempts
+  b.record("missing", 1, 1);  // ignored
+  EXPECT_EQ(b.find("key5")->attempts, 12u);
+  EXPECT_EQ(b.find("key5")->solved, 7u);
+  EXPECT_DOUBLE_EQ(*b.find("key5")->solve_rate(), 7.0 / 12.0);
+  EXPECT_FALSE(b.find("key4")->solve_rate());
+
+  json st = b.state();
+  TaskBuffer c(4);
+  c.load_state(json::parse(st.dump()), "state");
+  EXPECT_EQ(c.state(), st);
+  Rng r1(9), r2(9);
+  auto s1 = b.sample(r1, 2), s2 = c.sample(r2, 2);
+  for (size_t i = 0; i < 2; ++i) EXPECT_EQ(s1[i]->key, s2[i]->key);
+  EXPECT_TRUE(b.add(triplet(7)) && c.add(triplet(7)));
+  EXPECT_EQ(c.state(), b.state());
+
+  TaskBuffer other(5);
+  EXPECT_THROW(other.load_state(st, "state"), Error);  // capacity differs
+  json dup = st;
+  dup["entries"][1] = dup["entries"][0];
+  EXPECT_THROW(TaskBuffer(4).load_state(dup, "state"), Error);
+  json bad = st;
+  bad["entries"][0]["solved"] = 100;
+  EXPECT_THROW(TaskBuffer(4).load_state(bad, "state"), Error);
+  json unknown = st;
+  unknown["entries"][0]["surprise"] = 1;
+  EXPECT_THROW(TaskBuffer(4).load_state(unknown, "state"), Error);
+}
+
+TEST(SelfPlayTasks, SolveTasks) {
+  Triplet t = triplet(5, 4);
+  t.message = "adds a constant";
+  Rng rng(1);
+  Task d = make_solve_task(t, SelfPlayKind::Deduction, rng);
+  EXPECT_EQ(d.family, "selfplay");
+  EXPECT_EQ(d.verifier, "program");
+  EXPECT_EQ(d.meta["role"], "solve");
+  EXPECT_EQ(d.meta["kind"], "deduction");
+  EXPECT_EQ(d.meta["key"], "key5");
+  const std::string in = d.meta["input"];
+  EXPECT_NE(d.prompt.find("f(" + in + ")"), std::string::npos);
+  EXPECT_NE(d.prompt.find("return x + 5"), std::string::npos);
+  EXPECT_EQ(d.answer, d.meta["output"]);
+
+  Task a = make_solve_task(t, SelfPlayKind::Abduction, rng);
+  EXPECT_EQ(a.meta["kind"], "abduction");
+  EXPECT_NE(a.prompt.find("<output>" + a.meta["output"].get<std::string>() + "</output>"),
+            std::string::npos);
+  EXPECT_EQ(a.answer, a.meta["input"]);
+
+  Task i = make_solve_task(t, SelfPlayKind::Induction, rng);
+  EXPECT_EQ(i.meta["shown"].size() + i.meta["hidden"].size(), 4u);
+  EXPECT_EQ(i.meta["shown"].size(), 2u);
+  EXPECT_EQ(i.prompt.find("return x"), std::string::npos) << "induction must not show the code";
+  EXPECT_NE(i.prompt.find("Hint: adds a constant"), std::string::npos);
+  for (const json& p : i.meta["hidden"]) {
+    EXPECT_EQ(i.prompt.find("f(" + p["input"].get<std::string>() + ")"), std::string::npos);
+  }
+  EXPECT_THROW(make_solve_task(triplet(1, 1), SelfPlayKind::Induction, rng), Error);
+  // Task JSON round-trips (tasks travel to workers as JSON).
+  EXPECT_EQ(Task::from_json(i.to_json(), "task").to_json(), i.to_json());
+}
+
+TEST(SelfPlayTasks, ProposeTasks) {
+  Triplet r1t = triplet(1), r2t = triplet(2);
+  Task p = make_propose_task({&r1t, &r2t}, SelfPlayKind::Abduction, 3);
+  EXPECT_EQ(p.verifier, "proposal");
+  EXPECT_EQ(p.meta["role"], "propose");
+  EXPECT_EQ(p.meta["kind"], "abduction");
+  EXPECT_EQ(p.meta["n_inputs"], 3);
+  EXPECT_EQ(p.meta["ref_keys"], (json{"key1", "key2"}));
+  EXPECT_EQ(p.meta["ref_program_keys"], (json{"prog1", "prog2"}));
+  EXPECT_NE(p.prompt.find("return x + 2"), std::string::npos);
+  EXPECT_NE(p.prompt.find("3 distinct inputs"), std::string::npos);
+  EXPECT_NE(p.prompt.find("random"), std::string::npos);  // the rules are stated
+  Task ind = make_propose_task({&r1t}, SelfPlayKind::Induction, 4);
+  EXPECT_NE(ind.prompt.find("<message>"), std::string::npos);
+  EXPECT_EQ(parse_selfplay_kind("induction", "x"), SelfPlayKind::Induction);
+  EXPECT_THROW(parse_selfplay_kind("guessing", "x"), Error);
+}
+
+TEST(SelfPlayTasks, ParsesProposals) {
+  std::string why;
+  auto p = parse_proposal(
+      " <program>\n```python\ndef f(a):\n    return a\n```\n</program>\n<input> 1, 2 </input>"
+      "<input>'x'</input><message> echoes </message>",
+      &why);
+  ASSERT_TRUE(p) << why;
+  EXPECT_EQ(p->program, "def f(a):\n    return a");
+  EXPECT_EQ(p->inputs, (std::vector<std::string>{"1, 2", "'x'"}));
+  EXPECT_EQ(p->message, "echoes");
+  EXPECT_FALSE(parse_proposal("<input>1</input>", &why));
+  EXPECT_EQ(why, "no <program>...</program> block");
+  EXPECT_FALSE(parse_proposal("<program>def f(): pass</program>", &why));
+  EXPECT_FALSE(parse_proposal("<program>  </program><input>1</input>", &why));
+  EXPECT_FALSE(parse_proposal("<program>def f(): pass", &why));
+  // An input before the program does not count: inputs follow it.
+  EXPECT_FALSE(parse_proposal("<input>1</input><program>def f(x): pass</program>", &why));
+  EXPECT_FALSE(parse_proposal(std::string(10000, '<'), &why));
+}
+
+TEST(SelfPlayTasks, PyfuncSeeds) {
+  auto seeds = pyfunc_seed_triplets(20, 3);
+  ASSERT_EQ(seeds.size(), 20u);
+  for (const Triplet& t : seeds) {
+    EXPECT_EQ(t.entry, "f");
+    EXPECT_NE(t.program.find("def f("), std::string::npos) << t.program;
+    EXPECT_GE(t.inputs.size(), 4u);
+    EXPECT_TRUE(t.outputs.empty());  // the sandbox computes them
+    EXPECT_EQ(t.origin, "seed:pyfunc");
+  }
+}

@@ -1,0 +1,289 @@
+// Self-play proposal validation (verifiers/selfplay/program_runner.h) in the real sandbox: a
+// table of proposals that must be rejected, each with its reason, and of proposals that must be
+// accepted; the proposal verifier on whole completions; the seed triplets from pyfunc.
+#include <gtest/gtest.h>
+
+#include "tasks/generator.h"
+#include "tasks/pyvalue.h"
+#include "tasks/selfplay/selfplay_tasks.h"
+#include "tests/common/sandbox_fixture.h"
+#include "verifiers/registry.h"
+#include "verifiers/selfplay/program_runner.h"
+
+namespace r1 {
+namespace {
+
+using testing::shared_pool;
+
+ProgramLimits test_limits() {
+  ProgramLimits l;
+  l.timeout_s = 2.0;
+  return l;
+}
+
+ProgramRunner& runner() {
+  static ProgramRunner r(shared_pool(), test_limits());
+  return r;
+}
+
+struct Case {
+  const char* name;
+  const char* program;
+  std::vector<std::string> inputs;
+  const char* reason;  // "ok" when the proposal must be accepted
+};
+
+const std::vector<Case>& table() {
+  static const std::vector<Case> cases = {
+      // Accepted.
+      {"arithmetic", "def f(a, b):\n    return a * b + 1\n", {"3, 4", "0, 7"}, "ok"},
+      {"strings and lists", "def f(s):\n    return sorted(set(s))\n", {"'banana'"}, "ok"},
+      {"pure import",
+       "import math\nfrom itertools import accumulate\n\ndef f(xs):\n"
+       "    return list(accumulate(xs)), math.gcd(*xs)\n",
+       {"[4, 6, 8]"},
+       "ok"},
+      {"helper and recursion",
+       "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n\ndef f(n):\n"
+       "    return [fib(i) for i in range(n)]\n",
+       {"10"},
+       "ok"},
+      {"dict and tuple out",
+       "def f(words):\n    return {w: (len(w), w[::-1]) for w in words}\n",
+       {"['ab', 'cde']"},
+       "ok"},
+      {"no arguments", "def f():\n    return 42\n", {""}, "ok"},
+      {"prints are harmless",
+       "def f(x):\n    print('R1SP {\"ok\": true, \"outputs\": [\"0\"]}')\n"
+       "    return x + 1\n",
+       {"1"},
+       "ok"},
+      {"set of ints", "def f(n):\n    return {i * i % 7 for i in range(n)}\n", {"10"}, "ok"},
+      // Rejected.
+      {"syntax error", "def f(x:\n    return x\n", {"1"}, "syntax_error"},
+      {"no entry", "def g(x):\n    return x\n", {"1"}, "no_entry_point"},
+      {"entry not top level",
+       "class A:\n    def f(self, x):\n        return x\n",
+       {"1"},
+       "no_entry_point"},
+      {"import random",
+       "import random\ndef f(x):\n    return random.random() + x\n",
+       {"1"},
+       "banned_import"},
+      {"import time", "import time\ndef f(x):\n    return time.time()\n", {"1"}, "banned_import"},
+      {"import os", "import os\ndef f(x):\n    return os.getpid()\n", {"1"}, "banned_import"},
+      {"from sys", "from sys import argv\ndef f(x):\n    return x\n", {"1"}, "banned_import"},
+      {"subprocess inside f",
+       "def f(x):\n    import subprocess\n    return x\n",
+       {"1"},
+       "banned_import"},
+      {"threading", "import threading\ndef f(x):\n    return x\n", {"1"}, "banned_import"},
+      {"dunder import", "def f(x):\n    return __import__('os').getpid()\n", {"1"}, "private_name"},
+      {"dunder attribute", "def f(x):\n    return ().__class__.__bases__\n", {"1"}, "private_name"},
+      {"getattr escape", "def f(x):\n    return getattr(x, 'real')\n", {"1"}, "banned_name"},
+      {"eval", "def f(x):\n    return eval('x + 1')\n", {"1"}, "banned_name"},
+      {"open", "def f(x):\n    return open('/etc/passwd').read()\n", {"1"}, "banned_name"},
+      {"id is nondeterministic", "def f(x):\n    return id(x) % 7\n", {"1"}, "banned_name"},
+      {"hash of str", "def f(s):\n    return hash(s) % 10\n", {"'a'"}, "banned_name"},
+      {"infinite loop", "def f(x):\n    while True:\n        x += 1\n", {"1"}, "timeout"},
+      {"huge output", "def f(n):\n    return 'ab' * n\n", {"100000"}, "huge_output"},
+      {"state across calls",
+       "def f(x, seen=[]):\n    seen.append(x)\n    return len(seen)\n",
+       {"1"},
+       "nondeterministic"},
+      {"set order of strings",
+       "def f(n):\n    return list({'w' + str(i) for i in range(n)})\n",
+       {"40"},
+       "nondeterministic"},
+      {"not a literal out", "def f(x):\n    return lambda: x\n", {"1"}, "unplain_output"},
+      {"nan out", "def f(x):\n    return float('nan')\n", {"1"}, "unplain_output"},
+      {"generator out", "def f(n):\n    return (i for i in range(n))\n", {"3"}, "unplain_output"},
+      {"input not a literal", "def f(x):\n    return x\n", {"1 + len('a')"}, "bad_input"},
+      {"input calls code", "def f(x):\n    return x\n", {"__import__('os')"}, "bad_input"},
+      {"raises", "def f(x):\n    return 1 // x\n", {"0"}, "runtime_error"},
+      {"exits", "def f(x):\n    raise SystemExit(0)\n", {"1"}, "runtime_error"},
+      {"top-level code fails", "x = [][1]\ndef f(y):\n    return y\n", {"1"}, "load_error"},
+      {"runaway recursion", "def f(x):\n    return f(x + 1)\n", {"1"}, "runtime_error"},
+      {"empty program", "   \n", {"1"}, "syntax_error"},
+  };
+  return cases;
+}
+
+TEST(SelfPlayValidation, Table) {
+  for (const Case& c : table()) {
+    ProgramReport r = runner().validate(c.program, "f", c.inputs);
+    ASSERT_FALSE(r.sandbox_error) << c.name << ": " << r.message;
+    if (std::string(c.reason) == "ok") {
+      EXPECT_TRUE(r.ok) << c.name << ": " << r.reason << " " << r.message;
+      EXPECT_EQ(r.outputs.size(), c.inputs.size()) << c.name;
+      EXPECT_EQ(r.key.size(), 16u) << c.name;
+      EXPECT_GT(r.ast_nodes, 0) << c.name;
+    } else {
+      EXPECT_FALSE(r.ok) << c.name;
+      EXPECT_EQ(r.reason, c.reason) << c.name << ": " << r.message;
+      EXPECT_FALSE(r.message.empty()) << c.name;
+    }
+  }
+}
+
+TEST(SelfPlayValidation, OutputsAreTheSandboxs) {
+  ProgramReport r = runner().validate("def f(a, b):\n    return (a + b, [a] * 2, {'k': b})\n", "f",
+                                      {"1, 2", " 'x' , 'y' ,"});
+  ASSERT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(r.outputs,
+            (std::vector<std::string>{"(3, [1, 1], {'k': 2})", "('xy', ['x', 'x'], {'k': 'y'})"}));
+  // Inputs come back normalised: spacing and trailing commas do not make a new input.
+  EXPECT_EQ(r.inputs, (std::vector<std::string>{"1, 2", "'x', 'y'"}));
+}
+
+TEST(SelfPlayValidation, NormalFormIgnoresSpacingAndComments) {
+  ProgramReport a = runner().validate("def f(x):\n    return x+1\n", "f", {"2"});
+  ProgramReport b =
+      runner().validate("# add one\ndef f(x):  # really\n    return (x + 1)\n", "f", {"2"});
+  ProgramReport c = runner().validate("def f(x):\n    return x+2\n", "f", {"2"});
+  ProgramReport d = runner().validate("def f(x):\n    return x+1\n", "f", {"3"});
+  ASSERT_TRUE(a.ok && b.ok && c.ok && d.ok);
+  EXPECT_EQ(a.program_key, b.program_key);
+  EXPECT_EQ(a.key, b.key);
+  EXPECT_NE(a.program_key, c.program_key);
+  EXPECT_EQ(a.program_key, d.program_key);  // the same program ...
+  EXPECT_NE(a.key, d.key);                  // ... on another input is another triplet
+}
+
+TEST(SelfPlayValidation, Limits) {
+  ProgramLimits l = test_limits();
+  l.max_program_bytes = 40;
+  l.max_inputs = 2;
+  ProgramRunner small(shared_pool(), l);
+  EXPECT_EQ(small.validate("def f(x):\n    return x + 1 + 2 + 3 + 4 + 5 + 6\n", "f", {"1"}).reason,
+            "program_too_long");
+  EXPECT_EQ(small.validate("def f(x):\n    return x\n", "f", {"1", "2", "3"}).reason,
+            "too_many_inputs");
+  ProgramLimits n = test_limits();
+  n.max_ast_nodes = 10;
+  ProgramRunner few(shared_pool(), n);
+  EXPECT_EQ(few.validate("def f(x):\n    return [x, x, x, x, x, x, x]\n", "f", {"1"}).reason,
+            "program_too_big");
+  EXPECT_THROW(ProgramLimits::from_json(json{{"max_inputs", 0}}, "limits"), Error);
+  EXPECT_THROW(ProgramLimits::from_json(json{{"timeout", 1}}, "limits"), Error);
+}
+
+TEST(SelfPlayValidation, StrictComparison) {
+  auto eq = [](const char* a, const char* b) {
+    ProgramReport r = runner().compare(a, b);
+    EXPECT_TRUE(r.ok) << a << " vs " << b << ": " << r.message;
+    return r.equal;
+  };
+  EXPECT_TRUE(eq("[1, 2]", "[1, 2]"));
+  EXPECT_TRUE(eq(" {'a': (1, 'x')} ", "{'a': (1, 'x')}"));
+  EXPECT_TRUE(eq("{3, 1, 2}", "{1, 2, 3}"));
+  EXPECT_FALSE(eq("(1, 2)", "[1, 2]"));
+  EXPECT_FALSE(eq("1.0", "1"));
+  EXPECT_FALSE(eq("True", "1"));
+  EXPECT_FALSE(eq("'1'", "1"));
+  ProgramReport bad = runner().compare("f(3)", "1");
+  EXPECT_FALSE(bad.ok);
+  EXPECT_EQ(bad.reason, "bad_answer");
+}
+
+TEST(SelfPlayValidation, PyfuncSeedsValidateWithTheGeneratorsOutputs) {
+  // A differential check: the C++ evaluator of the pyfunc templates against real Python.
+  auto seeds = pyfunc_seed_triplets(24, 5);
+  auto tasks = generate_tasks("pyfunc", 24, 5, 0);
+  ASSERT_EQ(seeds.size(), tasks.size());
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    const Triplet& t = seeds[i];
+    EXPECT_EQ(t.entry, "f");
+    EXPECT_EQ(t.program.find(tasks[i].entry_point), std::string::npos) << t.program;
+    ProgramReport r = runner().validate(t.program, t.entry, t.inputs);
+    ASSERT_TRUE(r.ok) << tasks[i].id << ": " << r.reason << " " << r.message << "\n" << t.program;
+    const json& cases = tasks[i].meta["cases"];
+    ASSERT_EQ(r.outputs.size(), cases.size());
+    for (size_t k = 0; k < cases.size(); ++k) {
+      ProgramReport c = runner().compare(r.outputs[k], py_literal(cases[k]["expected"]));
+      EXPECT_TRUE(c.ok && c.equal) << tasks[i].id << " case " << k << ": sandbox " << r.outputs[k]
+                                   << ", generator " << py_literal(cases[k]["expected"]);
+    }
+  }
+}
+
+// ---- the proposal verifier, on whole completions ----
+
+std::unique_ptr<Verifier> proposal_verifier() {
+  return make_verifier("proposal", json{{"sandbox", testing::test_sandbox_config().to_json()},
+                                        {"limits", test_limits().to_json()}});
+}
+
+Task propose_task(int n_inputs, const std::vector<const Triplet*>& refs = {}) {
+  return make_propose_task(refs, SelfPlayKind::Deduction, n_inputs);
+}
+
+TEST(ProposalVerifier, ValidProposalCarriesTheTriplet) {
+  auto v = proposal_verifier();
+  Verdict d = v->verify(propose_task(2),
+                        "<think>double it</think><answer><program>\n```python\ndef f(x):\n"
+                        "    return x * 2\n```\n</program><input>3</input><input>'ab'</input>"
+                        "</answer>");
+  ASSERT_TRUE(d.correct) << d.to_json().dump();
+  EXPECT_EQ(d.score, 1.0);
+  EXPECT_TRUE(d.format_ok);
+  const json& t = d.details.at("learner_data").at("triplet");
+  EXPECT_EQ(t["outputs"], (json{"6", "'abab'"}));
+  EXPECT_EQ(t["entry"], "f");
+  json with_origin = t;
+  with_origin["origin"] = "proposed";
+  Triplet back = Triplet::from_json(with_origin, "triplet");
+  EXPECT_EQ(back.program, "def f(x):\n    return x * 2");
+}
+
+TEST(ProposalVerifier, Rejections) {
+  auto v = proposal_verifier();
+  Task t = propose_task(2);
+  auto reason = [&](const std::string& completion) {
+    Verdict d = v->verify(t, completion);
+    EXPECT_FALSE(d.correct) << completion;
+    EXPECT_EQ(d.score, 0.0);
+    EXPECT_FALSE(d.verifier_error) << d.to_json().dump();
+    return d.reason;
+  };
+  EXPECT_EQ(reason("no tags at all"), "no_answer");
+  EXPECT_EQ(reason("<answer>def f(x): return x</answer>"), "bad_format");
+  EXPECT_EQ(reason("<answer><program>def f(x):\n    return x\n</program></answer>"), "bad_format");
+  EXPECT_EQ(reason("<answer><program>def f(x):\n    return x\n</program><input>1</input></answer>"),
+            "too_few_inputs");
+  EXPECT_EQ(reason("<answer><program>def f(x):\n    return x\n</program><input>1</input>"
+                   "<input> 1 </input></answer>"),
+            "repeated_input");
+  EXPECT_EQ(reason("<answer><program>import os\ndef f(x):\n    return x\n</program>"
+                   "<input>1</input><input>2</input></answer>"),
+            "banned_import");
+  // Any bytes: invalid UTF-8 inside the program gets a verdict, never an exception.
+  Verdict bytes = v->verify(t, std::string("<answer><program>def f(x):\n    return '\xff\xfe' * x\n"
+                                           "</program><input>1</input><input>2</input></answer>"));
+  EXPECT_FALSE(bytes.verifier_error) << bytes.to_json().dump();
+}
+
+TEST(ProposalVerifier, CopiesOfShownReferencesAreDuplicates) {
+  auto v = proposal_verifier();
+  ProgramReport r = runner().validate("def f(x):\n    return x + 1\n", "f", {"1"});
+  ASSERT_TRUE(r.ok);
+  Triplet ref;
+  ref.program = "def f(x):\n    return x + 1\n";
+  ref.inputs = r.inputs;
+  ref.outputs = r.outputs;
+  ref.key = r.key;
+  ref.program_key = r.program_key;
+  Task t = propose_task(1, {&ref});
+  Verdict d = v->verify(t,
+                        "<answer><program>def f(x):\n    # mine\n    return x+1\n</program>"
+                        "<input>5</input></answer>");
+  EXPECT_FALSE(d.correct);
+  EXPECT_EQ(d.reason, "duplicate");
+  d = v->verify(t,
+                "<answer><program>def f(x):\n    return x + 2\n</program><input>5</input>"
+                "</answer>");
+  EXPECT_TRUE(d.correct) << d.to_json().dump();
+}
+
+}  // namespace
+}  // namespace r1

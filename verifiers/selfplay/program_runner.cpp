@@ -1,0 +1,174 @@
+#include "verifiers/selfplay/program_runner.h"
+
+#include "core/error.h"
+#include "sandbox/pool.h"
+
+namespace r1 {
+
+namespace {
+
+constexpr const char* kMark = "\nR1SP ";
+
+ProgramReport failed(const std::string& reason, const std::string& message,
+                     bool sandbox_error = false) {
+  ProgramReport r;
+  r.reason = reason;
+  r.message = message;
+  r.sandbox_error = sandbox_error;
+  return r;
+}
+
+std::vector<std::string> strings_of(const json& j) {
+  std::vector<std::string> out;
+  if (!j.is_array()) return out;
+  for (const json& v : j) out.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+  return out;
+}
+
+// The script's report: the JSON after the last marker line of its stdout.
+ProgramReport read_report(const SandboxResult& r) {
+  size_t at = r.out.rfind(kMark);
+  if (at == std::string::npos) {
+    if (r.timed_out) return failed("timeout", "the program ran past the time limit");
+    if (!r.ok) return failed("sandbox_error", r.error, true);
+    return failed("crashed", r.signal ? cat("the run was killed by signal ", r.signal)
+                                      : cat("the run exited (", r.exit_code, ") without a report"));
+  }
+  size_t begin = at + std::string(kMark).size();
+  size_t end = r.out.find('\n', begin);
+  json j = json::parse(r.out.substr(begin, end == std::string::npos ? end : end - begin), nullptr,
+                       false);
+  if (!j.is_object()) return failed("sandbox_error", "unreadable runner report", true);
+  ProgramReport p;
+  p.ok = j.value("ok", false);
+  p.reason = j.value("reason", std::string(p.ok ? "ok" : "runtime_error"));
+  p.message = j.value("message", std::string());
+  p.program_key = j.value("program_key", std::string());
+  p.key = j.value("key", std::string());
+  p.ast_nodes = j.value("ast_nodes", 0);
+  p.inputs = strings_of(j.value("inputs", json::array()));
+  p.outputs = strings_of(j.value("outputs", json::array()));
+  for (const json& m : j.value("matches", json::array())) p.matches.push_back(m == true);
+  p.equal = j.value("equal", false);
+  return p;
+}
+
+}  // namespace
+
+json ProgramLimits::to_request() const {
+  return {{"max_program_bytes", max_program_bytes},
+          {"max_ast_nodes", max_ast_nodes},
+          {"max_input_bytes", max_input_bytes},
+          {"max_output_bytes", max_output_bytes},
+          {"max_inputs", max_inputs}};
+}
+
+const ConfigFields<ProgramLimits>& ProgramLimits::fields() {
+  using C = ProgramLimits;
+  static const auto f =
+      ConfigFields<C>("program limits")
+          .add("max_program_bytes", &C::max_program_bytes, "longer programs are refused",
+               at_least<size_t>(1, "must be >= 1"))
+          .add("max_ast_nodes", &C::max_ast_nodes, "programs with more syntax nodes are refused",
+               at_least(1, "must be >= 1"))
+          .add("max_input_bytes", &C::max_input_bytes, "longest argument text of one input",
+               at_least<size_t>(1, "must be >= 1"))
+          .add("max_output_bytes", &C::max_output_bytes,
+               "longest repr of one output (longer: huge_output)",
+               at_least<size_t>(1, "must be >= 1"))
+          .add("max_inputs", &C::max_inputs, "most inputs per program",
+               in_range(1, 64, "must be in [1, 64]"))
+          .add("timeout_s", &C::timeout_s, "wall-clock limit of one sandbox run",
+               must<double>([](double v) { return v > 0 && v <= 600; }, "must be in (0, 600]"))
+          .add("memory_mb", &C::memory_mb, "address-space limit of one sandbox run",
+               in_range(64, 65536, "must be in [64, 65536]"));
+  return f;
+}
+
+json ProgramReport::to_json() const {
+  json j = {{"ok", ok}};
+  if (!ok) {
+    j["reason"] = reason;
+    if (!message.empty()) j["message"] = message;
+  }
+  if (!program_key.empty()) j["program_key"] = program_key;
+  if (!key.empty()) j["key"] = key;
+  if (ast_nodes > 0) j["ast_nodes"] = ast_nodes;
+  if (!inputs.empty()) j["inputs"] = inputs;
+  if (!outputs.empty()) j["outputs"] = outputs;
+  if (!matches.empty()) j["matches"] = matches;
+  return j;
+}
+
+ProgramRunner::ProgramRunner(SandboxPool& pool, ProgramLimits limits)
+    : pool_(pool), limits_(std::move(limits)) {}
+
+ProgramReport ProgramRunner::exec(const json& request, uint64_t hash_seed) {
+  SandboxRequest req;
+  req.stdin_data = request.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (hash_seed == 0) {
+    req.mode = SandboxMode::Program;
+    req.code = program_runner_py();
+  } else {
+    // A fresh interpreter: its own string-hash seed and address layout. -S: no site import
+    // (faster, and nothing from site-packages); not -I, which would ignore PYTHONHASHSEED.
+    req.mode = SandboxMode::Command;
+    req.argv = {"env",
+                cat("PYTHONHASHSEED=", hash_seed),
+                pool_.config().python,
+                "-S",
+                "-c",
+                program_runner_py()};
+  }
+  SandboxLimits sl;
+  sl.timeout_s = limits_.timeout_s;
+  sl.memory_mb = limits_.memory_mb;
+  sl.output_bytes = 256 << 10;  // the program's own prints go to a buffer, not here
+  req.limits = sl;
+  return read_report(pool_.run(std::move(req)));
+}
+
+ProgramReport ProgramRunner::validate(const std::string& program, const std::string& entry,
+                                      const std::vector<std::string>& inputs) {
+  json req = {{"mode", "run"},
+              {"program", program},
+              {"entry", entry},
+              {"inputs", inputs},
+              {"limits", limits_.to_request()}};
+  ProgramReport first = exec(req, 0);
+  if (!first.ok) return first;
+  // Any seed but the zygote's (random at its start): a fixed one keeps validation reproducible.
+  ProgramReport second = exec(req, 12345);
+  if (!second.ok) {
+    // A program that runs in one interpreter and fails in another depends on the interpreter.
+    if (second.sandbox_error) return second;
+    second.message = cat("a fresh interpreter failed where the first run did not (", second.reason,
+                         ": ", second.message, ")");
+    second.reason = "nondeterministic";
+    return second;
+  }
+  if (second.outputs != first.outputs || second.key != first.key) {
+    return failed("nondeterministic",
+                  "two runs with different hash seeds gave different outputs (set order, "
+                  "addresses?)");
+  }
+  return first;
+}
+
+ProgramReport ProgramRunner::run(const std::string& program, const std::string& entry,
+                                 const std::vector<std::string>& inputs,
+                                 const std::vector<std::string>& expected) {
+  json req = {{"mode", "run"},
+              {"program", program},
+              {"entry", entry},
+              {"inputs", inputs},
+              {"limits", limits_.to_request()}};
+  if (!expected.empty()) req["expected"] = expected;
+  return exec(req, 0);
+}
+
+ProgramReport ProgramRunner::compare(const std::string& answer, const std::string& gold) {
+  return exec({{"mode", "compare"}, {"compare", {answer, gold}}}, 0);
+}
+
+}  // namespace r1

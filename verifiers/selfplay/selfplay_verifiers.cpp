@@ -1,0 +1,207 @@
+#include "verifiers/selfplay/selfplay_verifiers.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "tasks/selfplay/selfplay_tasks.h"
+#include "verifiers/completion.h"
+#include "verifiers/lazy_sandbox.h"
+#include "verifiers/selfplay/program_runner.h"
+
+namespace r1 {
+
+namespace {
+
+struct SelfPlayOptions {
+  SandboxConfig sandbox;
+  ProgramLimits limits;
+  TagNames tags;
+
+  static SelfPlayOptions read(const json& options, const std::string& where) {
+    const json obj = options.is_null() ? json::object() : options;  // the reader keeps a reference
+    JsonReader r(obj, where);
+    SelfPlayOptions o;
+    o.tags = TagNames::from_options(r);
+    if (r.has("sandbox"))
+      o.sandbox = SandboxConfig::from_json(r.raw("sandbox"), where + ": sandbox");
+    if (r.has("limits")) o.limits = ProgramLimits::from_json(r.raw("limits"), where + ": limits");
+    r.done();
+    return o;
+  }
+};
+
+Verdict verdict(bool correct, const std::string& reason, bool format_ok, json details) {
+  Verdict v;
+  v.correct = correct;
+  v.score = correct ? 1.0 : 0.0;
+  v.reason = reason;
+  v.format_ok = format_ok;
+  v.details = std::move(details);
+  return v;
+}
+
+// The runner's verdict on the code: a failed sandbox is the verifier's problem, never a zero.
+std::optional<Verdict> sandbox_failure(const ProgramReport& r) {
+  if (!r.sandbox_error) return std::nullopt;
+  return Verdict::verifier_failure("sandbox_error", r.message);
+}
+
+bool listed(const json& list, const std::string& s) {
+  return list.is_array() && std::find(list.begin(), list.end(), json(s)) != list.end();
+}
+
+class SelfPlayVerifierBase : public Verifier {
+ public:
+  explicit SelfPlayVerifierBase(SelfPlayOptions o)
+      : options_(std::move(o)), sandbox_(options_.sandbox) {}
+
+  Verdict verify(const Task& task, const std::string& completion) override {
+    try {
+      if (!task.meta.is_object())
+        return Verdict::verifier_failure("bad_task", "self-play task without meta");
+      auto answer = answer_block(completion, options_.tags);
+      if (!answer) return verdict(false, "no_answer", false, json::object());
+      std::string error;
+      SandboxPool* pool = sandbox_.get(&error);
+      if (!pool) return Verdict::verifier_failure("sandbox_error", "sandbox unavailable: " + error);
+      ProgramRunner runner(*pool, options_.limits);
+      return judge(task, std::string(*answer), runner);
+    } catch (const std::exception& e) {
+      return Verdict::verifier_failure("verifier_exception", e.what());
+    }
+  }
+
+ protected:
+  virtual Verdict judge(const Task& task, const std::string& answer, ProgramRunner& runner) = 0;
+
+ private:
+  SelfPlayOptions options_;
+  LazySandbox sandbox_;
+};
+
+class ProposalVerifier : public SelfPlayVerifierBase {
+ public:
+  using SelfPlayVerifierBase::SelfPlayVerifierBase;
+  std::string name() const override { return "proposal"; }
+
+ protected:
+  Verdict judge(const Task& task, const std::string& answer, ProgramRunner& runner) override {
+    std::string why;
+    auto p = parse_proposal(answer, &why);
+    if (!p) return verdict(false, "bad_format", false, {{"error", why}});
+    const int wanted = task.meta.value("n_inputs", 1);
+    json details = {{"program_bytes", p->program.size()}, {"inputs_given", p->inputs.size()}};
+    if (static_cast<int>(p->inputs.size()) < wanted) {
+      details["error"] = cat("asked for ", wanted, " inputs, got ", p->inputs.size());
+      return verdict(false, "too_few_inputs", true, details);
+    }
+    p->inputs.resize(static_cast<size_t>(wanted));  // extra inputs are ignored
+    ProgramReport r = runner.validate(p->program, "f", p->inputs);
+    if (auto f = sandbox_failure(r)) return *f;
+    if (!r.ok) {
+      details["error"] = r.message;
+      return verdict(false, r.reason, true, details);
+    }
+    std::vector<std::string> distinct = r.inputs;
+    std::sort(distinct.begin(), distinct.end());
+    if (std::unique(distinct.begin(), distinct.end()) != distinct.end()) {
+      details["error"] = "two inputs are the same";
+      return verdict(false, "repeated_input", true, details);
+    }
+    json triplet = {{"program", p->program},   {"entry", "f"}, {"inputs", r.inputs},
+                    {"outputs", r.outputs},    {"key", r.key}, {"program_key", r.program_key},
+                    {"ast_nodes", r.ast_nodes}};
+    if (!p->message.empty()) triplet["message"] = p->message;
+    details["learner_data"] = {{"triplet", triplet}};
+    // A copy of a reference it was shown is no new task. (Copies of other buffer entries are
+    // found where the buffer is.)
+    if (listed(task.meta.value("ref_keys", json::array()), r.key) ||
+        listed(task.meta.value("ref_program_keys", json::array()), r.program_key)) {
+      return verdict(false, "duplicate", true, details);
+    }
+    return verdict(true, "ok", true, details);
+  }
+};
+
+class ProgramVerifier : public SelfPlayVerifierBase {
+ public:
+  using SelfPlayVerifierBase::SelfPlayVerifierBase;
+  std::string name() const override { return "program"; }
+
+ protected:
+  Verdict judge(const Task& task, const std::string& answer, ProgramRunner& runner) override {
+    const std::string kind = task.meta.value("kind", std::string());
+    const std::string entry = task.entry_point.empty() ? "f" : task.entry_point;
+    if (kind == "deduction") {
+      ProgramReport r = runner.compare(answer, meta_text(task, "output"));
+      if (auto f = sandbox_failure(r)) return *f;
+      if (!r.ok && r.reason == "bad_gold") return Verdict::verifier_failure("bad_task", r.message);
+      if (!r.ok) return verdict(false, "bad_answer", false, {{"error", r.message}});
+      return verdict(r.equal, r.equal ? "ok" : "wrong_answer", true, json::object());
+    }
+    if (kind == "abduction") {
+      ProgramReport r =
+          runner.run(meta_text(task, "program"), entry, {answer}, {meta_text(task, "output")});
+      if (auto f = sandbox_failure(r)) return *f;
+      if (!r.ok) {
+        const bool unreadable = r.reason == "bad_input" || r.reason == "input_too_long";
+        return verdict(false, unreadable ? "bad_answer" : r.reason, !unreadable,
+                       {{"error", r.message}});
+      }
+      const bool ok = r.matches.size() == 1 && r.matches[0];
+      return verdict(ok, ok ? "ok" : "wrong_answer", true,
+                     {{"got", r.outputs.empty() ? "" : r.outputs[0]}});
+    }
+    if (kind == "induction") {
+      std::vector<std::string> inputs, expected;
+      for (const char* part : {"shown", "hidden"}) {
+        for (const json& pair : task.meta.value(part, json::array())) {
+          inputs.push_back(pair.value("input", std::string()));
+          expected.push_back(pair.value("output", std::string()));
+        }
+      }
+      if (inputs.empty())
+        return Verdict::verifier_failure("bad_task", "induction task without pairs");
+      // The program as plain text, in a ``` fence, or in <program> tags as references show it.
+      std::string code = answer;
+      const size_t open = code.find("<program>"), close = code.rfind("</program>");
+      if (open != std::string::npos && close != std::string::npos && close > open) {
+        code = code.substr(open + 9, close - open - 9);
+      }
+      code = strip_code_fence(code);
+      ProgramReport r = runner.run(code, entry, inputs, expected);
+      if (auto f = sandbox_failure(r)) return *f;
+      if (!r.ok) return verdict(false, r.reason, true, {{"error", r.message}});
+      const size_t passed =
+          static_cast<size_t>(std::count(r.matches.begin(), r.matches.end(), true));
+      const bool ok = passed == inputs.size();
+      return verdict(ok, ok ? "ok" : "wrong_answer", true,
+                     {{"passed", passed}, {"total", inputs.size()}});
+    }
+    return Verdict::verifier_failure(
+        "bad_task", cat("task ", task.id, ": unknown self-play kind '", kind, "' (meta.kind)"));
+  }
+
+ private:
+  static std::string meta_text(const Task& task, const char* key) {
+    auto it = task.meta.find(key);
+    if (it == task.meta.end() || !it->is_string()) {
+      fail("task ", task.id, ": self-play meta.", key, " must be text");
+    }
+    return it->get<std::string>();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Verifier> make_proposal_verifier(const json& options) {
+  return std::make_unique<ProposalVerifier>(
+      SelfPlayOptions::read(options, "proposal verifier options"));
+}
+
+std::unique_ptr<Verifier> make_program_verifier(const json& options) {
+  return std::make_unique<ProgramVerifier>(
+      SelfPlayOptions::read(options, "program verifier options"));
+}
+
+}  // namespace r1

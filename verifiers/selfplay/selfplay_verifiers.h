@@ -1,0 +1,30 @@
+// The verifiers of self-play tasks (tasks/selfplay/selfplay_tasks.h), both through the sandbox
+// (program_runner.h):
+//   "proposal"  a propose task's answer: <program>…</program><input>…</input>… is parsed and
+//               validated. Score 1 for a valid proposal that is not a copy of a reference it
+//               was shown, else 0 with the reason (syntax_error, banned_import,
+//               nondeterministic, timeout, huge_output, duplicate, too_few_inputs, ...). The
+//               details carry the triplet the sandbox computed (details.learner_data.triplet:
+//               program, entry, inputs, outputs, message, keys, ast_nodes), which the reward
+//               service passes on to the learner, whose buffer admits it.
+//               (The proposer's training reward, learnability, needs the solver's results and
+//               is computed where both are known.)
+//   "program"   a solve task's answer, by meta.kind:
+//               deduction  the answer is a Python literal strictly equal to the sandbox's output
+//               abduction  the answer is arguments for which the program returns the output
+//               induction  the answer is a program whose f gives every pair's output (shown and
+//                          held back); it passes the same static checks as a proposal
+// Options (all optional): {"sandbox": {...}, "limits": {ProgramLimits fields},
+//                          "think_tag", "answer_tag"}.
+#pragma once
+#include <memory>
+
+#include "core/json.h"
+#include "verifiers/verifier.h"
+
+namespace r1 {
+
+std::unique_ptr<Verifier> make_proposal_verifier(const json& options);
+std::unique_ptr<Verifier> make_program_verifier(const json& options);
+
+}  // namespace r1
