@@ -31,20 +31,24 @@ int compare(const std::string& a_path, const std::string& b_path) {
 int cmd_eval(int argc, char** argv) {
   Args args("eval", "Evaluate a model checkpoint: pass@k, maj@K, format rate and response length per suite.");
   args.opt("model", "DIR", "checkpoint folder (ours or Hugging Face)")
-      .opt("tasks", "SPEC",
-           "comma-separated suites: FAMILY[:level=L][:n=N][:seed=S] (generated) or FORMAT:PATH[:n=N] (dataset)")
+      .opt(
+          "tasks", "SPEC",
+          "comma-separated suites: FAMILY[:level=L][:n=N][:seed=S][:opt.NAME=VALUE] (generated) or "
+          "FORMAT:PATH[:n=N] (dataset)")
       .opt("samples", "K", "completions per task", "1")
       .opt("temperature", "T", "sampling temperature of the K samples", "1.0")
       .opt("top-p", "P", "nucleus sampling threshold", "1.0")
       .opt("max-new-tokens", "N", "generation budget per completion", "256")
       .opt("seed", "S", "sampling seed (same seed, same report)", "0")
       .flag("greedy", "also score one greedy completion per task (greedy pass@1)")
-      .opt("chat-template", "NAME", "prompt template: chatml, plain, qwen, deepseek (or a JSON object)", "chatml")
+      .opt("chat-template", "NAME",
+           "prompt template: chatml, plain, qwen, deepseek (or a JSON object)", "chatml")
       .opt("out", "FILE", "write the JSON report here")
       .opt("dump", "FILE", "write every sample with its verdict as JSONL")
       .opt("verifier-plugin", "LIB", "load custom verifiers from a shared library first")
       .opt("slots", "N", "sequences generated together", "64")
-      .opt("device", "NAME", "where the model runs: cpu, cuda or cuda:N (a GPU; needs a build with CUDA)", "cpu")
+      .opt("device", "NAME",
+           "where the model runs: cpu, cuda or cuda:N (a GPU; needs a build with CUDA)", "cpu")
       .flag("no-progress", "do not show progress")
       .flag("compare", "compare two reports: r1 eval --compare A.json B.json")
       .positional("A", "first report (with --compare)", false)

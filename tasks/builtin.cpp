@@ -8,6 +8,7 @@ void register_builtin_generators(const RegisterGeneratorFn& add) {
   add("countdown", make_countdown_generator);
   add("fraction", make_fraction_generator);
   add("pyfunc", make_pyfunc_generator);
+  add("pyplay", make_pyplay_generator);
   add("pyoutput", make_pyoutput_generator);
 }
 

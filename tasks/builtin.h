@@ -15,6 +15,7 @@ std::unique_ptr<TaskGenerator> make_countdown_generator();
 std::unique_ptr<TaskGenerator> make_fraction_generator();
 std::unique_ptr<TaskGenerator> make_pyfunc_generator();
 std::unique_ptr<TaskGenerator> make_pyoutput_generator();
+std::unique_ptr<TaskGenerator> make_pyplay_generator();
 
 using RegisterGeneratorFn = std::function<void(const std::string&, GeneratorFactory)>;
 void register_builtin_generators(const RegisterGeneratorFn& add);

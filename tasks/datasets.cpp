@@ -6,11 +6,13 @@
 
 #include "core/error.h"
 #include "core/fs.h"
+#include "tasks/selfplay/selfplay_tasks.h"
 
 namespace r1 {
 namespace {
 
-const char* const kFormats[] = {"gsm8k", "math", "aime", "amc", "humaneval", "mbpp", "generic"};
+const char* const kFormats[] = {"gsm8k", "math",    "aime",      "amc",      "humaneval",
+                                "mbpp",  "generic", "deduction", "abduction"};
 
 // Reads the fields a format maps, with messages naming the record, and keeps the rest.
 class Record {
@@ -255,6 +257,28 @@ Task dataset_task(const std::string& format, const json& j, const std::string& w
     t.answer = r.answer("answer");
     t.verifier = r.text_or("verifier", "math");
     t.meta = r.rest(t.prompt);
+  } else if (format == "deduction" || format == "abduction") {
+    // A triplet file (self-play's form): the program with its first input and output.
+    Triplet tr;
+    t.id = r.id(format, "id", line);
+    tr.program = r.text("program");
+    tr.entry = r.text_or("entry", "f");
+    tr.inputs = r.texts("inputs");
+    tr.outputs = r.texts("outputs");
+    if (tr.inputs.empty() || tr.inputs.size() != tr.outputs.size())
+      fail(where, ": fields 'inputs' and 'outputs' need the same, nonzero, number of entries");
+    tr.inputs.resize(1);
+    tr.outputs.resize(1);
+    tr.key = t.id;
+    tr.program_key = t.id;
+    tr.origin = "dataset";
+    Rng unused(0);
+    const std::string id = t.id;
+    t = make_solve_task(
+        tr, format == "deduction" ? SelfPlayKind::Deduction : SelfPlayKind::Abduction, unused);
+    t.id = id;
+    t.family = format;
+    t.meta.update(r.rest(""));
   } else {
     std::string known;
     for (const char* f : kFormats) known += cat(known.empty() ? "" : ", ", f);

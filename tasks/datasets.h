@@ -13,6 +13,9 @@
 //              code and imports, then the asserts,
 //              entry_point = the function the first test calls, meta.test_list, meta.text
 //   generic    {prompt, answer, verifier?, id?}
+//   deduction, abduction  {id?, program, entry? ("f"), inputs, outputs}: a self-play triplet
+//              (tasks/selfplay/) asked on its first input: predict the output, or find an input;
+//              verifier "program"
 // Math formats use verifier "math". Fields a format does not map are kept in meta as-is.
 // A malformed line throws naming "<path>:<line>".
 #pragma once

@@ -9,6 +9,9 @@
 namespace r1 {
 
 std::string py_literal(const json& v);
+// The same value as Python's repr() writes it (strings in single quotes, as the sandbox's
+// outputs of self-play programs are), for prompts that show values beside those outputs.
+std::string py_repr(const json& v);
 // "f(1, \"ab\")" from a function name and a JSON array of arguments.
 std::string py_call(const std::string& fn, const json& args);
 

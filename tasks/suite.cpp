@@ -46,6 +46,18 @@ uint64_t parse_number(const std::string& suite, const std::string& key, const st
   return v;
 }
 
+// An option's value: a number or true/false as JSON, a+b+c as a list of texts, else text.
+json option_value(const std::string& v) {
+  if (v.find('+') != std::string::npos) {
+    json list = json::array();
+    for (const auto& part : split(v, '+')) list.push_back(part);
+    return list;
+  }
+  json parsed = json::parse(v, nullptr, false);
+  if (!parsed.is_discarded() && (parsed.is_number() || parsed.is_boolean())) return parsed;
+  return v;
+}
+
 }  // namespace
 
 std::vector<SuiteSpec> parse_suites(const std::string& spec) {
@@ -63,7 +75,7 @@ std::vector<SuiteSpec> parse_suites(const std::string& spec) {
         size_t eq = parts[i].find('=');
         if (eq == std::string::npos)
           fail("suite '", text, "': expected key=value, got '", parts[i],
-               "' (keys: level, n, seed)");
+               "' (keys: level, n, seed, opt.NAME)");
         std::string key = parts[i].substr(0, eq), value = parts[i].substr(eq + 1);
         if (key == "level" || key == "difficulty")
           s.level =
@@ -72,10 +84,13 @@ std::vector<SuiteSpec> parse_suites(const std::string& spec) {
           s.n = parse_number(text, key, value);
         else if (key == "seed")
           s.seed = parse_number(text, key, value);
+        else if (key.rfind("opt.", 0) == 0 && key.size() > 4)
+          s.options[key.substr(4)] = option_value(value);
         else
-          fail("suite '", text, "': unknown key '", key, "' (keys: level, n, seed)");
+          fail("suite '", text, "': unknown key '", key, "' (keys: level, n, seed, opt.NAME)");
       }
-      check_difficulty(*make_generator(s.family), s.level == 0 ? 1 : s.level);
+      check_difficulty(*make_generator(s.family, s.options, cat("suite '", text, "'")),
+                       s.level == 0 ? 1 : s.level);
       if (s.n == 0) fail("suite '", text, "': n must be positive");
     } else if (is_dataset_format(name)) {
       s.dataset = name;
@@ -98,7 +113,13 @@ std::vector<SuiteSpec> parse_suites(const std::string& spec) {
 }
 
 std::vector<Task> load_suite(const SuiteSpec& s) {
-  if (!s.family.empty()) return generate_tasks(s.family, s.n, s.seed, s.level);
+  if (!s.family.empty()) {
+    if (s.options.empty()) return generate_tasks(s.family, s.n, s.seed, s.level);
+    auto gen = make_generator(s.family, s.options, cat("suite '", s.text, "'"));
+    std::vector<Task> out;
+    for (size_t i = 0; i < s.n; ++i) out.push_back(generate_task(*gen, s.seed, i, s.level));
+    return out;
+  }
   std::vector<Task> tasks = read_dataset(s.dataset, s.path);
   if (s.n > 0 && s.n < tasks.size()) tasks.resize(s.n);
   return tasks;

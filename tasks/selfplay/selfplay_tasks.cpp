@@ -14,12 +14,10 @@ namespace {
 constexpr const char* kFamily = "selfplay";
 
 const char* kRules =
-    "Rules: f must be deterministic (no random numbers, time or input/output); it may import "
-    "only math, cmath, itertools, functools, collections, string, re, heapq, bisect, operator, "
-    "fractions, statistics, copy and array; no name may start with an underscore; it must "
-    "return a plain value (numbers, strings, lists, tuples, dicts, sets); keep the program "
-    "short. Make it different from the references: hard enough that a solver sometimes fails, "
-    "but solvable.";
+    "Rules: f is deterministic; it imports only math, itertools, functools, collections, "
+    "string, re, heapq, bisect or operator; no name starts with _; it returns plain values "
+    "(numbers, strings, lists, tuples, dicts, sets). Make it new, and hard enough that a solver "
+    "sometimes fails.";
 
 std::string trim_copy(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r\n");
@@ -168,16 +166,15 @@ Task make_propose_task(const std::vector<const Triplet*>& refs, SelfPlayKind kin
   std::string what;
   switch (kind) {
     case SelfPlayKind::Deduction:
-      what = "A solver will see the program and one input, and must predict the output.";
+      what = "A solver sees f and one input and predicts the output.";
       break;
     case SelfPlayKind::Abduction:
-      what = "A solver will see the program and one output, and must find an input for it.";
+      what = "A solver sees f and one output and finds an input for it.";
       break;
     case SelfPlayKind::Induction:
       what =
-          "A solver will see some of the input/output pairs and your message, and must write "
-          "the program; the other pairs test it. Also write a short <message> that hints at "
-          "what f does without giving the code.";
+          "A solver sees half of the input/output pairs and your <message> (a hint, not the "
+          "code), and writes f; the other pairs test it.";
       break;
   }
   std::string shown;
@@ -185,21 +182,20 @@ Task make_propose_task(const std::vector<const Triplet*>& refs, SelfPlayKind kin
   for (size_t r = 0; r < refs.size(); ++r) {
     const Triplet& t = *refs[r];
     shown += cat("\nReference ", r + 1, ":\n", block("program", trim_copy(t.program)), "\n");
-    for (size_t i = 0; i < t.inputs.size() && i < 3; ++i) {
+    for (size_t i = 0; i < t.inputs.size() && i < 2; ++i) {
       shown += cat(inline_block("input", t.inputs[i]), " -> ", inline_block("output", t.outputs[i]),
                    "\n");
     }
     ref_keys.push_back(t.key);
     ref_program_keys.push_back(t.program_key);
   }
+  std::string form = "<program>def f(...): ...</program>";
+  for (int i = 0; i < n_inputs; ++i) form += "<input>args</input>";
+  if (kind == SelfPlayKind::Induction) form += "<message>hint</message>";
   task.prompt =
-      cat("Propose a new ", selfplay_kind_name(kind),
-          " task: a Python program that defines a function f, and ", n_inputs,
-          n_inputs == 1 ? " input" : " distinct inputs", " for it. ", what, "\n", kRules, "\n",
-          shown, "\nAnswer in the form <program>\ndef f(...):\n    ...\n</program>",
-          n_inputs == 1 ? "<input>arguments</input>" : "<input>arguments</input> (one per input)",
-          kind == SelfPlayKind::Induction ? "<message>hint</message>" : "",
-          ", where the arguments are Python literals separated by commas.");
+      cat("Propose a ", selfplay_kind_name(kind), " task: a new Python function f and ", n_inputs,
+          n_inputs == 1 ? " input" : " distinct inputs", ". ", what, "\n", kRules, "\n", shown,
+          "\nAnswer as ", form, "; args are Python literals separated by commas.");
   task.answer = "";  // a proposal has no gold answer: the sandbox judges it
   task.meta = {{"role", "propose"},
                {"kind", selfplay_kind_name(kind)},
@@ -240,19 +236,25 @@ std::string strip_code_fence(const std::string& text) {
   return trim_copy(t.substr(eol + 1, close - eol - 1));
 }
 
+Triplet pyfunc_triplet(const Task& task, bool with_outputs) {
+  Triplet t;
+  // The entry renamed to f, as proposals must name it, so the references look like what is
+  // asked for (template names are distinctive words; validation checks the result runs).
+  t.program =
+      rename_word(task.meta.value("canonical_solution", std::string()), task.entry_point, "f");
+  for (const json& c : task.meta.value("cases", json::array())) {
+    std::string args;
+    for (const json& a : c.at("args")) args += (args.empty() ? "" : ", ") + py_repr(a);
+    t.inputs.push_back(std::move(args));
+    if (with_outputs) t.outputs.push_back(py_repr(c.at("expected")));
+  }
+  return t;
+}
+
 std::vector<Triplet> pyfunc_seed_triplets(size_t n, uint64_t seed) {
   std::vector<Triplet> out;
   for (const Task& task : generate_tasks("pyfunc", n, seed, 0)) {
-    Triplet t;
-    // The entry renamed to f, as proposals must name it, so the references look like what is
-    // asked for (template names are distinctive words; validation checks the result runs).
-    t.program =
-        rename_word(task.meta.value("canonical_solution", std::string()), task.entry_point, "f");
-    for (const json& c : task.meta.value("cases", json::array())) {
-      std::string args;
-      for (const json& a : c.at("args")) args += (args.empty() ? "" : ", ") + py_literal(a);
-      t.inputs.push_back(std::move(args));
-    }
+    Triplet t = pyfunc_triplet(task, false);
     t.origin = "seed:pyfunc";
     t.seed = seed;
     out.push_back(std::move(t));

@@ -47,6 +47,11 @@ std::optional<Proposal> parse_proposal(std::string_view answer, std::string* why
 // Code written inside a ``` fence (```python … ```) without the fence; other text trimmed.
 std::string strip_code_fence(const std::string& text);
 
+// A pyfunc task as a triplet: its reference program with the entry renamed to f, and its
+// cases as inputs; with_outputs: the generator's expected values (as Python's repr) as outputs,
+// else none (the sandbox computes them). No keys.
+Triplet pyfunc_triplet(const Task& pyfunc_task, bool with_outputs);
+
 // Seed triplets, unvalidated (no outputs or keys yet: the sandbox fills them): the first n
 // tasks of the pyfunc generator for `seed`, each as its reference program with the task's
 // cases as inputs.

@@ -3,6 +3,7 @@
 // escaping from std::stoull (found by fuzz_config) and never a silent wrap.
 #include <gtest/gtest.h>
 
+#include "tasks/generator.h"
 #include "tasks/suite.h"
 #include "tests/common/error_of.h"
 
@@ -29,6 +30,29 @@ TEST(SuiteSpec, NumbersOutOfRangeAreErrorsNamingTheKey) {
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0].seed, 18446744073709551615ull);
   EXPECT_EQ(s[1].n, 18446744073709551615ull);
+}
+
+// opt.NAME=VALUE sets a generated family's options: numbers and booleans as JSON, a+b as a
+// list, the rest as text; a bad option is an error naming the suite.
+TEST(SuiteSpec, FamilyOptions) {
+  auto s = parse_suites("pyplay:n=6:seed=3:opt.kinds=deduction+abduction:opt.propose_share=0");
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].options, (json{{"kinds", {"deduction", "abduction"}}, {"propose_share", 0}}));
+  auto tasks = load_suite(s[0]);
+  ASSERT_EQ(tasks.size(), 6u);
+  for (const Task& t : tasks) {
+    EXPECT_EQ(t.meta["role"], "solve");
+    EXPECT_NE(t.meta["kind"], "induction");
+  }
+  auto one = load_suite(parse_suites("pyplay:n=4:opt.kinds=induction:opt.propose_share=0")[0]);
+  for (const Task& t : one) EXPECT_EQ(t.meta["kind"], "induction");
+  // Without options, the family's defaults, as before.
+  EXPECT_EQ(load_suite(parse_suites("arith:n=3:seed=2")[0])[2].to_json(),
+            generate_tasks("arith", 3, 2, 0)[2].to_json());
+  EXPECT_NE(error_of([] { parse_suites("pyplay:opt.propose_share=2"); }).find("propose_share"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_suites("arith:opt.bogus=1"); }).find("arith"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_suites("arith:opt.=1"); }).find("unknown key"), std::string::npos);
 }
 
 }  // namespace

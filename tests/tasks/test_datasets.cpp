@@ -108,6 +108,32 @@ TEST(Datasets, HumanevalMbppGeneric) {
   EXPECT_EQ(gen[0].id, "generic-1");
 }
 
+TEST(Datasets, SelfPlayTriplets) {
+  const std::string line =
+      R"({"id": "h1", "program": "def f(x):\n    return x * 2\n", "inputs": ["3", "4"],)"
+      R"( "outputs": ["6", "8"], "note": "mine"})";
+  auto d = parse_dataset("deduction", line, "d");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].id, "h1");
+  EXPECT_EQ(d[0].family, "deduction");
+  EXPECT_EQ(d[0].verifier, "program");
+  EXPECT_EQ(d[0].meta["kind"], "deduction");
+  EXPECT_EQ(d[0].meta["input"], "3");
+  EXPECT_EQ(d[0].answer, "6");
+  EXPECT_EQ(d[0].meta["note"], "mine");
+  EXPECT_NE(d[0].prompt.find("f(3)"), std::string::npos);
+  auto a = parse_dataset("abduction", line, "a");
+  EXPECT_EQ(a[0].meta["kind"], "abduction");
+  EXPECT_EQ(a[0].meta["output"], "6");
+  EXPECT_EQ(a[0].answer, "3");
+  EXPECT_THROW(parse_dataset("deduction",
+                             R"({"program": "def f(): pass", "inputs": ["1"],)"
+                             R"( "outputs": []})",
+                             "bad"),
+               Error);
+  EXPECT_THROW(parse_dataset("abduction", R"({"inputs": ["1"], "outputs": ["1"]})", "bad"), Error);
+}
+
 TEST(Datasets, BadLinesNameFileAndLine) {
   r1_test::TempDir dir;
   std::string path =

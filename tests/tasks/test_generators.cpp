@@ -12,8 +12,8 @@ using namespace r1;
 
 namespace {
 
-const std::vector<std::string> kFamilies = {"arith",    "linear", "countdown",
-                                            "fraction", "pyfunc", "pyoutput"};
+const std::vector<std::string> kFamilies = {"arith",  "linear",   "countdown", "fraction",
+                                            "pyfunc", "pyoutput", "pyplay"};
 
 }  // namespace
 
@@ -156,7 +156,12 @@ TEST(Generators, IdsAndVerifiers) {
   for (const auto& f : kFamilies) {
     auto tasks = generate_tasks(f, 3, 42, 2);
     EXPECT_EQ(tasks[2].id, f + "-s42-d2-000002");
-    for (const auto& t : tasks) EXPECT_EQ(t.verifier, verifier.at(f)) << f;
+    for (const auto& t : tasks) {
+      if (f == "pyplay")  // by role: proposals and solutions are judged differently
+        EXPECT_EQ(t.verifier, t.meta["role"] == "propose" ? "proposal" : "program");
+      else
+        EXPECT_EQ(t.verifier, verifier.at(f)) << f;
+    }
   }
   EXPECT_EQ(task_id("arith", 7, 3, 42), "arith-s7-d3-000042");
   EXPECT_EQ(task_id("arith", 7, 3, 1234567), "arith-s7-d3-1234567");

@@ -155,7 +155,7 @@ TEST(SelfPlayTasks, ProposeTasks) {
   EXPECT_EQ(p.meta["ref_program_keys"], (json{"prog1", "prog2"}));
   EXPECT_NE(p.prompt.find("return x + 2"), std::string::npos);
   EXPECT_NE(p.prompt.find("3 distinct inputs"), std::string::npos);
-  EXPECT_NE(p.prompt.find("random"), std::string::npos);  // the rules are stated
+  EXPECT_NE(p.prompt.find("deterministic"), std::string::npos);  // the rules are stated
   Task ind = make_propose_task({&r1t}, SelfPlayKind::Induction, 4);
   EXPECT_NE(ind.prompt.find("<message>"), std::string::npos);
   EXPECT_EQ(parse_selfplay_kind("induction", "x"), SelfPlayKind::Induction);

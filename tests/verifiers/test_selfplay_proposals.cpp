@@ -59,6 +59,8 @@ const std::vector<Case>& table() {
        {"1"},
        "ok"},
       {"set of ints", "def f(n):\n    return {i * i % 7 for i in range(n)}\n", {"10"}, "ok"},
+      {"throwaway _", "def f(n):\n    return [0 for _ in range(n)]\n", {"3"}, "ok"},
+      {"private name", "def f(x):\n    _y = x\n    return _y\n", {"1"}, "private_name"},
       // Rejected.
       {"syntax error", "def f(x:\n    return x\n", {"1"}, "syntax_error"},
       {"no entry", "def g(x):\n    return x\n", {"1"}, "no_entry_point"},

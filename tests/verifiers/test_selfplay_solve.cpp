@@ -2,6 +2,11 @@
 // abduction and induction, right and wrong answers, in the real sandbox.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <set>
+
+#include "tasks/datasets.h"
+#include "tasks/generator.h"
 #include "tasks/selfplay/selfplay_tasks.h"
 #include "tests/common/sandbox_fixture.h"
 #include "verifiers/registry.h"
@@ -35,6 +40,15 @@ Triplet validated_triplet() {
     return t;
   }();
   return t;
+}
+
+std::vector<json> read_jsonl_file(const std::string& path, size_t max_lines) {
+  std::vector<json> out;
+  std::ifstream in(path);
+  for (std::string line; out.size() < max_lines && std::getline(in, line);) {
+    if (!line.empty()) out.push_back(json::parse(line));
+  }
+  return out;
 }
 
 Verdict judge(const Task& t, const std::string& ans) {
@@ -123,6 +137,51 @@ TEST(SelfPlaySolve, BadTasksAreVerifierErrors) {
   t.meta = {{"kind", "deduction"}};  // no output
   v = program_verifier()->verify(t, answer("1"));
   EXPECT_TRUE(v.verifier_error);
+}
+
+// The pyplay family's worked solutions (its cold-start data) are right by the real verifiers:
+// deduction outputs written by the C++ evaluator equal the sandbox's, abduction inputs give the
+// outputs, induction programs pass the hidden pairs, and worked proposals validate.
+TEST(SelfPlaySolve, PyplayWorkedSolutionsVerify) {
+  auto proposal =
+      make_verifier("proposal", json{{"sandbox", testing::test_sandbox_config().to_json()}});
+  auto gen = make_generator("pyplay", json{{"propose_share", 0.3}}, "options");
+  std::map<std::string, int> seen;
+  for (uint64_t i = 0; i < 48; ++i) {
+    const Task t = generate_task(*gen, 7, i, 0);
+    const std::string completion = gen->solve(t);
+    Verifier& v = t.verifier == "proposal" ? *proposal : *program_verifier();
+    Verdict d = v.verify(t, completion);
+    EXPECT_TRUE(d.correct) << t.id << ": " << d.to_json().dump() << "\n" << completion;
+    seen[cat(t.meta["role"].get<std::string>(), "/", t.meta["kind"].get<std::string>())]++;
+  }
+  EXPECT_GE(seen.size(), 4u);  // solve kinds and proposals both drawn
+  EXPECT_EQ(make_generator("pyplay", json{{"propose_share", 1.0}}, "o")->family(), "pyplay");
+  EXPECT_THROW(make_generator("pyplay", json{{"kinds", json::array()}}, "o"), Error);
+  EXPECT_THROW(make_generator("pyplay", json{{"induction_inputs", 9}}, "o"), Error);
+}
+
+// The hand-written held-out programs (tests/data/selfplay_heldout/programs.jsonl, the eval set
+// of docs/selfplay.md): each stored output is what the sandbox computes, and the first ones
+// pass a proposal's validation (deterministic across hash seeds, allowed modules only, ...).
+TEST(SelfPlaySolve, HeldOutProgramsAreConsistent) {
+  const std::string path =
+      std::string(R1_SOURCE_DIR) + "/tests/data/selfplay_heldout/programs.jsonl";
+  auto tasks = read_dataset("deduction", path);
+  ASSERT_GE(tasks.size(), 100u);
+  std::set<std::string> programs;
+  for (const Task& t : tasks) {
+    EXPECT_TRUE(programs.insert(t.meta["program"].get<std::string>()).second) << t.id;
+    Verdict v = judge(t, t.answer);
+    EXPECT_TRUE(v.correct) << t.id << ": " << v.to_json().dump();
+  }
+  ProgramRunner runner(testing::shared_pool(), ProgramLimits{});
+  for (const json& line : read_jsonl_file(path, 10)) {
+    auto inputs = line["inputs"].get<std::vector<std::string>>();
+    ProgramReport r = runner.validate(line["program"], "f", inputs);
+    EXPECT_TRUE(r.ok) << line["id"] << ": " << r.reason << " " << r.message;
+    EXPECT_EQ(json(r.outputs), line["outputs"]) << line["id"];
+  }
 }
 
 }  // namespace

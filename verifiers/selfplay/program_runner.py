@@ -3,8 +3,8 @@
 # starts with "R1SP ", as its last output. The untrusted program it runs never sees the real
 # stdout (its prints go to a buffer), gets builtins without eval/exec/open/getattr/id/hash/...,
 # may import only a few pure modules, and has already passed the static check below, which
-# refuses every name or attribute that starts with an underscore (the way out of a restricted
-# namespace goes through dunders).
+# refuses every name (but a bare "_") or attribute that starts with an underscore (the way out
+# of a restricted namespace goes through dunders).
 #
 # Request: {"program", "entry", "inputs": [args as Python source, e.g. "'ab', 3"],
 #           "expected": [outputs as Python literals] (optional), "limits": {...},
@@ -98,7 +98,7 @@ def check_program(src, entry, limits):
         elif isinstance(node, ast.Name):
             if node.id in BANNED_NAMES:
                 raise Reject("banned_name", "use of %s" % node.id)
-            if node.id.startswith("_"):
+            if node.id.startswith("_") and node.id != "_":  # a bare _ is a throwaway name
                 raise Reject("private_name", "use of %s" % node.id)
         elif isinstance(node, ast.Attribute):
             if node.attr.startswith("_"):
@@ -109,7 +109,7 @@ def check_program(src, entry, limits):
         elif isinstance(node, (ast.AsyncFunctionDef, ast.Await, ast.AsyncFor, ast.AsyncWith)):
             raise Reject("banned_name", "async code")
         elif isinstance(node, ast.arg):
-            if node.arg.startswith("_"):
+            if node.arg.startswith("_") and node.arg != "_":
                 raise Reject("private_name", "argument %s" % node.arg)
         elif isinstance(node, ast.alias) and node.asname and node.asname.startswith("_"):
             raise Reject("private_name", "alias %s" % node.asname)

@@ -1,0 +1,132 @@
+// pyplay: self-play's task kinds (tasks/selfplay/selfplay_tasks.h) on pyfunc programs, with
+// gold answers, so that a cold start can learn the formats before a self-play run: deduction,
+// abduction, induction, and propose (a worked proposal is another pyfunc program with its
+// inputs, after references drawn like the buffer's). Outputs are the pyfunc generator's values
+// written as Python's repr, the form the sandbox gives in a run. The level is pyfunc's level.
+// Options: {"kinds": [...], "propose_share": 0.25, "references": 1, "inputs": 2,
+//           "induction_inputs": 4}.
+// Family "pyplay", not "selfplay": its tasks train and evaluate like any family; only a
+// self_play mix entry feeds the buffer.
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "tasks/builtin.h"
+#include "tasks/families/pyfunc_templates.h"
+#include "tasks/meta.h"
+#include "tasks/selfplay/selfplay_tasks.h"
+#include "tasks/solution.h"
+
+namespace r1 {
+namespace {
+
+class PyplayGenerator : public TaskGenerator {
+ public:
+  std::string family() const override { return "pyplay"; }
+  std::string summary() const override {
+    return "self-play's kinds on pyfunc programs, with gold answers: predict an output, find an "
+           "input, write a function from examples, propose a program (verifiers: program, "
+           "proposal)";
+  }
+  int max_difficulty() const override { return 3; }
+
+  void configure(const json& options, const std::string& where) override {
+    JsonReader r(options, where);
+    // A list, or one kind as text (a suite's opt.kinds=deduction).
+    std::vector<std::string> kinds = {"deduction", "abduction", "induction"};
+    if (r.has("kinds") && r.raw("kinds").is_string())
+      kinds = {r.raw("kinds").get<std::string>()};
+    else
+      kinds = r.get<std::vector<std::string>>("kinds", kinds);
+    r.check(!kinds.empty(), "kinds", "must not be empty");
+    kinds_.clear();
+    for (const auto& k : kinds) kinds_.push_back(parse_selfplay_kind(k, where + ": kinds"));
+    propose_share_ = r.get<double>("propose_share", propose_share_);
+    r.check(propose_share_ >= 0 && propose_share_ <= 1, "propose_share", "must be in [0, 1]");
+    references_ = r.get<int>("references", references_);
+    r.check(references_ >= 0 && references_ <= 8, "references", "must be in [0, 8]");
+    inputs_ = r.get<int>("inputs", inputs_);
+    r.check(inputs_ >= 1 && inputs_ <= 4, "inputs", "must be in [1, 4]");
+    induction_inputs_ = r.get<int>("induction_inputs", induction_inputs_);
+    r.check(induction_inputs_ >= 2 && induction_inputs_ <= 6, "induction_inputs",
+            "must be in [2, 6] (pyfunc tasks have at least 4 distinct cases)");
+    r.done();
+  }
+
+  Task generate(Rng& rng, int difficulty) const override {
+    check_difficulty(*this, difficulty);
+    auto pyfunc = make_generator("pyfunc");
+    auto triplet_at = [&](int level) {
+      Rng sub = rng.fork(rng.next_u64());
+      Task t = pyfunc->generate(sub, level);
+      Triplet tr = pyfunc_triplet(t, true);
+      tr.message = py_template(t.meta.value("template", std::string())).spec(t.meta["params"]);
+      tr.key = cat("pyplay-", t.meta.value("template", std::string()));
+      tr.program_key = tr.key;
+      return tr;
+    };
+    const SelfPlayKind kind = kinds_[rng.below(kinds_.size())];
+    Triplet target = triplet_at(difficulty);
+    Task task;
+    if (rng.uniform() < propose_share_) {
+      std::vector<Triplet> refs;
+      for (int i = 0; i < references_; ++i)
+        refs.push_back(triplet_at(static_cast<int>(rng.range(1, 3))));
+      std::vector<const Triplet*> ref_ptrs;
+      for (const auto& r : refs) ref_ptrs.push_back(&r);
+      const int n = kind == SelfPlayKind::Induction ? induction_inputs_ : inputs_;
+      task = make_propose_task(ref_ptrs, kind, n);
+      // A proposal is judged by the sandbox, not against a gold answer; the worked one is the
+      // target program with its first n inputs.
+      std::string gold = cat("<program>\n", target.program, "</program>");
+      for (int i = 0; i < n && i < static_cast<int>(target.inputs.size()); ++i)
+        gold += cat("<input>", target.inputs[i], "</input>");
+      if (kind == SelfPlayKind::Induction) gold += cat("<message>", target.message, "</message>");
+      task.answer = gold;
+      task.meta["plan"] = cat("A function that ", target.message);
+      // No reference keys: nothing here ran in the sandbox.
+      task.meta["ref_keys"] = json::array();
+      task.meta["ref_program_keys"] = json::array();
+    } else {
+      if (kind != SelfPlayKind::Induction) target.message.clear();
+      task = make_solve_task(target, kind, rng);
+    }
+    task.family = family();
+    task.difficulty = difficulty;
+    return task;
+  }
+
+  std::string solve(const Task& task) const override {
+    const std::string role = meta_string(task, "role");
+    const std::string kind = meta_string(task, "kind");
+    std::string plan;
+    if (role == "propose") {
+      plan = task.meta.value("plan", std::string());
+    } else if (kind == "deduction") {
+      plan = cat("Run f on ", task.meta.value("input", std::string()), ".");
+    } else if (kind == "abduction") {
+      plan = cat("Find arguments that give ", task.meta.value("output", std::string()), ".");
+    } else {
+      plan = "Find the rule that maps each input to its output.";
+    }
+    std::string answer = task.answer;
+    while (!answer.empty() && answer.back() == '\n') answer.pop_back();
+    return format_solution({plan}, answer);
+  }
+
+ private:
+  std::vector<SelfPlayKind> kinds_ = {SelfPlayKind::Deduction, SelfPlayKind::Abduction,
+                                      SelfPlayKind::Induction};
+  double propose_share_ = 0.25;
+  int references_ = 1;
+  int inputs_ = 2;
+  int induction_inputs_ = 4;
+};
+
+}  // namespace
+
+std::unique_ptr<TaskGenerator> make_pyplay_generator() {
+  return std::make_unique<PyplayGenerator>();
+}
+
+}  // namespace r1
