@@ -171,17 +171,29 @@ std::vector<UsableGroup> GroupCollector::collect_on_policy(uint64_t version, int
                                                            const std::atomic<bool>& stop) {
   std::vector<UsableGroup> batch;
   int wave = 0;
-  while (!stop && static_cast<int>(batch.size()) < s_.cfg.batch_groups) {
-    if (wave >= s_.cfg.max_waves) {
-      counters_.gave_up = true;
+  // Self-play: a proposer group sampled in this step waits for the follow-ups that measure its
+  // proposals. Once the batch is full (or the waves are spent) the step goes on with waves of
+  // those follow-ups alone until no group waits, so every group trains on the weights that
+  // sampled it.
+  auto waiting = [&] { return s_.selfplay && s_.selfplay->waiting_groups() > 0; };
+  while (!stop) {
+    const bool full = static_cast<int>(batch.size()) >= s_.cfg.batch_groups;
+    const bool spent = wave >= s_.cfg.max_waves;
+    if ((full || spent) && !waiting()) {
+      counters_.gave_up = !full;
       break;
     }
-    const int missing = s_.cfg.batch_groups - static_cast<int>(batch.size());
-    // Later waves ask for more than is missing: some groups will be dropped again.
-    const int n = wave > 0 ? std::min(4 * s_.cfg.batch_groups, 2 * missing)
-                  : s_.cfg.dynamic_sampling
-                      ? first_wave_size(missing, usable_share, s_.cfg.oversample_max)
-                      : missing;
+    int n = 0;
+    if (full || spent) {
+      n = static_cast<int>(s_.selfplay->queued_followups());
+      if (n == 0) break;  // cannot happen in waves that wait for all their tasks; never spin
+    } else {
+      const int missing = s_.cfg.batch_groups - static_cast<int>(batch.size());
+      // Later waves ask for more than is missing: some groups will be dropped again.
+      n = wave > 0                  ? std::min(4 * s_.cfg.batch_groups, 2 * missing)
+          : s_.cfg.dynamic_sampling ? first_wave_size(missing, usable_share, s_.cfg.oversample_max)
+                                    : missing;
+    }
     send_tasks(n, version, stop);
     ++wave;
     std::vector<RolloutGroup> got;
@@ -200,13 +212,12 @@ std::vector<UsableGroup> GroupCollector::collect_on_policy(uint64_t version, int
       for (auto& r : route(std::move(g), step)) ready.push_back(std::move(r));
     }
     for (auto& g : ready) {
-      // A proposer group has waited for its follow-ups: it trains even past batch_groups.
-      const bool proposer = s_.selfplay && g.task.is_object() && g.task.contains("meta") &&
-                            g.task["meta"].is_object() &&
-                            g.task["meta"].value("role", std::string()) == "propose";
+      // Self-play groups that complete this step's proposals train even past batch_groups:
+      // they were sampled for it.
+      const bool selfplay = s_.selfplay && s_.selfplay->is_selfplay_group(g);
       auto u = usable(std::move(g), version);
       if (!u) continue;
-      if (static_cast<int>(batch.size()) < s_.cfg.batch_groups || proposer)
+      if (static_cast<int>(batch.size()) < s_.cfg.batch_groups || selfplay)
         batch.push_back(std::move(*u));
       else
         counters_.unused++;
@@ -257,6 +268,11 @@ std::vector<UsableGroup> GroupCollector::collect_async(uint64_t version, int64_t
     released_.clear();
     for (auto& r : route(std::move(*g), step)) ready.push_back(std::move(r));
     for (auto& r : ready) {
+      // A proposer group released now was sampled when it was sent: it obeys the same bound.
+      if (version - std::min(version, r.version) > static_cast<uint64_t>(s_.cfg.max_staleness)) {
+        counters_.stale++;
+        continue;
+      }
       if (auto u = usable(std::move(r), version)) batch.push_back(std::move(*u));
     }
   }

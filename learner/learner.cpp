@@ -16,6 +16,7 @@
 #include "learner/short_batch.h"
 #include "learner/step_report.h"
 #include "model/checkpoint.h"
+#include "verifiers/selfplay/selfplay_verifiers.h"
 
 namespace r1 {
 
@@ -41,7 +42,9 @@ Learner::Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup)
   opt_ = std::make_unique<AdamW>(s_.model->table(), cfg_.optimizer, s_.model->backend());
   source_ = std::make_unique<TaskSource>(s_.tasks);
   if (SelfPlaySource* sp = source_->self_play()) {
-    selfplay_ = std::make_unique<SelfPlayCoordinator>(*sp, SandboxConfig{}, ProgramLimits{});
+    const auto o = SelfPlayVerifierOptions::read(s_.selfplay_verifier_options,
+                                                 "reward.task_verifier_options.proposal");
+    selfplay_ = std::make_unique<SelfPlayCoordinator>(*sp, o.sandbox, o.limits);
   }
   const ModelConfig& mc = s_.model->config();
   RolloutLimits limits;

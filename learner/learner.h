@@ -45,6 +45,9 @@ struct LearnerSetup {
   std::unique_ptr<Model<float>> reference;  // frozen copy when kl_beta != 0
   std::unique_ptr<Tokenizer> tokenizer;
   bool resume = false;
+  // Self-play runs: the proposal verifier's options (reward.task_verifier_options.proposal),
+  // so the seed programs are validated with the same sandbox and limits as proposals.
+  json selfplay_verifier_options = json::object();
 };
 
 struct StepReport {

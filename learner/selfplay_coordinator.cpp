@@ -99,9 +99,11 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
     }
     ready.push_back(std::move(g));
     if (followup) {
+      // No judged sample at all (verifier errors): nothing is known, and the proposal's sample
+      // is dropped rather than scored as unsolvable.
       resolve(proposer, sample,
-              n > 0 ? std::optional<double>(static_cast<double>(correct) / n) : std::nullopt,
-              ready);
+              n > 0 ? std::optional<double>(static_cast<double>(correct) / n) : std::nullopt, ready,
+              /*unknown=*/n == 0);
     }
     return ready;
   }
@@ -180,7 +182,7 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
 }
 
 void SelfPlayCoordinator::resolve(uint64_t proposer, size_t sample, std::optional<double> rate,
-                                  std::vector<RolloutGroup>& ready) {
+                                  std::vector<RolloutGroup>& ready, bool unknown) {
   auto it = held_.find(proposer);
   if (it == held_.end()) return;  // its group was lost with a restart, or is already done
   Held& h = it->second;
@@ -189,6 +191,7 @@ void SelfPlayCoordinator::resolve(uint64_t proposer, size_t sample, std::optiona
   }
   h.rate[sample] = rate;
   h.resolved[sample] = true;
+  if (unknown) h.status[sample] = Status::Error;
   if (--h.outstanding > 0) return;
   ready.push_back(finish(h));
   held_.erase(it);
@@ -199,7 +202,8 @@ std::vector<RolloutGroup> SelfPlayCoordinator::lost(const Task& task) {
   if (task.family != "selfplay" || !task.meta.contains("followup")) return ready;
   const json& f = task.meta["followup"];
   if (!f.is_object()) return ready;
-  resolve(f.value("proposer", uint64_t{0}), f.value("sample", size_t{0}), std::nullopt, ready);
+  resolve(f.value("proposer", uint64_t{0}), f.value("sample", size_t{0}), std::nullopt, ready,
+          /*unknown=*/false);
   return ready;
 }
 
@@ -210,7 +214,13 @@ RolloutGroup SelfPlayCoordinator::finish(Held& h) {
     SampleResult& s = h.group.samples[i];
     switch (h.status[i]) {
       case Status::Error:
-        continue;  // stays a verifier error: dropped from its group
+        // Dropped from its group: a verifier error, or a follow-up that judged nothing.
+        if (!s.verifier_error) {
+          s.verifier_error = true;
+          s.reward.reset();
+          s.reason = "followup_unjudged";
+        }
+        continue;
       case Status::Candidate: {
         const std::optional<double> r = h.rate[i];
         const double learnability = r && *r > 0 && *r < 1 ? 1.0 - *r : 0.0;
@@ -231,6 +241,10 @@ RolloutGroup SelfPlayCoordinator::finish(Held& h) {
     }
   }
   return std::move(h.group);
+}
+
+bool SelfPlayCoordinator::is_selfplay_group(const RolloutGroup& g) const {
+  return is_selfplay(g.task);
 }
 
 bool SelfPlayCoordinator::keeps_flat_group(const RolloutGroup& g) const {

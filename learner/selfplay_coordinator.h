@@ -8,9 +8,11 @@
 //   3. The collector sends follow-ups before new stream tasks. When a follow-up's G samples
 //      are back, the proposal's solve rate s is known; when all of a group's are back, each
 //      proposal's reward becomes its learnability (1 - s for 0 < s < 1, else 0), or the
-//      configured reward for duplicates, refused and malformed proposals, and the group trains
-//      (in this step or, when the batch filled first, the next). A follow-up that is written off
-//      resolves its proposal with reward 0.
+//      configured reward for duplicates, refused and malformed proposals, and the group trains.
+//      On-policy, the step that sampled a proposer group waits for its follow-ups (the collector
+//      sends waves of follow-ups alone once its batch is full); asynchronous runs bound its age
+//      by max_staleness like any group. A follow-up that is written off resolves its proposal
+//      with reward 0; one whose samples were all verifier errors drops the proposal's sample.
 //   4. set_advantages() normalises self-play advantages per (role, kind) over the batch (AZR's
 //      task-relative baselines) or keeps the group ones, then scales them by the role's weight.
 // Every solve group's results are also counted against its buffer entry. Waiting groups and
@@ -57,6 +59,8 @@ class SelfPlayCoordinator {
   // This step's figures (docs/selfplay.md lists them); the counters start again from zero.
   json take_step_metrics();
   size_t waiting_groups() const { return held_.size(); }
+  size_t queued_followups() const { return followups_.size(); }
+  bool is_selfplay_group(const RolloutGroup& g) const;
 
  private:
   enum class Status { Candidate, Duplicate, Invalid, Malformed, Error };
@@ -77,8 +81,9 @@ class SelfPlayCoordinator {
   };
 
   RolloutGroup finish(Held& h);  // rewrites the proposer rewards
+  // `unknown`: the follow-up came back with no judged sample; the proposal's sample is dropped.
   void resolve(uint64_t proposer, size_t sample, std::optional<double> rate,
-               std::vector<RolloutGroup>& ready);
+               std::vector<RolloutGroup>& ready, bool unknown);
 
   SelfPlaySource& source_;
   LazySandbox sandbox_;

@@ -51,6 +51,7 @@ LearnerSetup make_learner_setup(const RunConfig& cfg, const std::string& run_dir
   if (cfg.learner.grpo.uses_reference()) s.reference = cfg.initial_model();
   s.tokenizer = cfg.tokenizer();
   s.resume = resume;
+  s.selfplay_verifier_options = cfg.reward.task_verifier_options.value("proposal", json::object());
   std::tie(s.reward_min, s.reward_max) = reward_range(cfg.reward);
   if (s.tokenizer->vocab_size() > s.model->config().vocab_size) {
     fail(cfg.path, ": the tokenizer has ", s.tokenizer->vocab_size(),

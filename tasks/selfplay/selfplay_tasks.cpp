@@ -14,8 +14,9 @@ namespace {
 constexpr const char* kFamily = "selfplay";
 
 const char* kRules =
-    "Rules: f is deterministic; it imports only math, itertools, functools, collections, "
-    "string, re, heapq, bisect or operator; no name starts with _; it returns plain values "
+    "Rules: f is deterministic; it imports only math, cmath, itertools, functools, "
+    "collections, string, re, heapq, bisect, operator, fractions, statistics, copy or array; no "
+    "name starts with _; it returns plain values "
     "(numbers, strings, lists, tuples, dicts, sets). Make it new, and hard enough that a solver "
     "sometimes fails.";
 

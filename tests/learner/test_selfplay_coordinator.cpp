@@ -210,6 +210,29 @@ TEST(SelfPlayCoordinator, SolveRatesOfAllOrNothingEarnNoLearnability) {
   EXPECT_EQ(c.take_step_metrics()["propose"]["deduction"]["duplicates"], 2);
 }
 
+TEST(SelfPlayCoordinator, AFollowUpThatJudgedNothingDropsTheProposal) {
+  SelfPlaySource src(options(), 4);
+  SelfPlayCoordinator c(src, sandbox(), limits());
+  c.seed_buffer();
+  const json a = triplet_json("def f(x):\n    return x - 7\n", {"1", "2"});
+  const json b = triplet_json("def f(x):\n    return x * x - 7\n", {"1", "2"});
+  EXPECT_TRUE(c.admit(propose_group(src, 50, {proposal_sample(a), proposal_sample(b)}), 0).empty());
+  Task fa = c.take_followup(), fb = c.take_followup();
+  RolloutGroup broken = solve_group(fa, 51, 0, 4);
+  for (auto& s : broken.samples) {
+    s.verifier_error = true;
+    s.reward.reset();
+  }
+  EXPECT_EQ(c.admit(std::move(broken), 0).size(), 1u);
+  auto ready = c.admit(solve_group(fb, 52, 2, 4), 0);
+  ASSERT_EQ(ready.size(), 2u);
+  const RolloutGroup& p = ready[1];
+  EXPECT_TRUE(p.samples[0].verifier_error) << "a sandbox outage is no training signal";
+  EXPECT_FALSE(p.samples[0].reward.has_value());
+  EXPECT_DOUBLE_EQ(*p.samples[1].reward, 0.5);
+  EXPECT_EQ(c.waiting_groups(), 0u);
+}
+
 TEST(SelfPlayCoordinator, InductionFollowUpsHideHalfThePairs) {
   SelfPlaySource src(options(), 4);
   SelfPlayCoordinator c(src, sandbox(), limits());

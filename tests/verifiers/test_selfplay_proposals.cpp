@@ -107,6 +107,43 @@ const std::vector<Case>& table() {
       {"top-level code fails", "x = [][1]\ndef f(y):\n    return y\n", {"1"}, "load_error"},
       {"runaway recursion", "def f(x):\n    return f(x + 1)\n", {"1"}, "runtime_error"},
       {"empty program", "   \n", {"1"}, "syntax_error"},
+      // Ways from a value to the runner's internals without an underscore (review findings).
+      {"generator frame",
+       "def g():\n    yield 1\ndef f(x):\n    return str(g().gi_frame)\n",
+       {"1"},
+       "banned_name"},
+      {"frame globals", "def f(x):\n    return x.f_globals\n", {"1"}, "banned_name"},
+      {"attrgetter",
+       "import operator\ndef f(x):\n    return operator.attrgetter('real')(x)\n",
+       {"1"},
+       "banned_name"},
+      {"from operator import attrgetter",
+       "from operator import attrgetter\ndef f(x):\n    return 1\n",
+       {"1"},
+       "banned_import"},
+      {"string formatter",
+       "import string\ndef f(x):\n    return string.Formatter()\n",
+       {"1"},
+       "banned_name"},
+      {"format_map", "def f(x):\n    return '{a}'.format_map({'a': x})\n", {"1"}, "banned_name"},
+      {"match attribute",
+       "def f(x):\n    match x:\n        case int(__class__=c):\n"
+       "            return 1\n    return 0\n",
+       {"1"},
+       "private_name"},
+      {"module's own imports",
+       "import fractions\ndef f(x):\n    return len(fractions.sys.argv)\n",
+       {"1"},
+       "runtime_error"},
+      {"statistics.random",
+       "import statistics\ndef f(x):\n    return statistics.random.random()\n",
+       {"1"},
+       "runtime_error"},
+      {"lone surrogate in an error",
+       "def f(x):\n    raise ValueError(chr(55296))\n",
+       {"1"},
+       "runtime_error"},
+      {"killed by memory", "def f(x):\n    return len([x] * (10 ** 9))\n", {"1"}, "runtime_error"},
   };
   return cases;
 }
@@ -138,6 +175,31 @@ TEST(SelfPlayValidation, OutputsAreTheSandboxs) {
   EXPECT_EQ(r.inputs, (std::vector<std::string>{"1, 2", "'x', 'y'"}));
 }
 
+TEST(SelfPlayValidation, EachInputRunsInAFreshProcess) {
+  // State kept between calls cannot make an output depend on which inputs came before.
+  const char* program =
+      "def f(x, seen=[]):\n    seen.append(x)\n    return x + (len(seen) + 1) // 2\n";
+  ProgramReport all = runner().validate(program, "f", {"10", "20", "30"});
+  ProgramReport last = runner().validate(program, "f", {"30"});
+  ASSERT_TRUE(all.ok && last.ok) << all.message << last.message;
+  EXPECT_EQ(all.outputs[2], last.outputs[0]);
+  // A judged run computes what validation recorded.
+  ProgramReport judged = runner().run(program, "f", {"30", "10"}, {all.outputs[2], all.outputs[0]});
+  ASSERT_TRUE(judged.ok) << judged.message;
+  EXPECT_EQ(judged.matches, (std::vector<bool>{true, true}));
+}
+
+TEST(SelfPlayValidation, ExpectedOutputsNeverReachTheProgram) {
+  // The program runs before, and apart from, the comparison: whatever it inspects, it cannot
+  // see what it is compared with. A program that returns what the runner holds gets nothing.
+  ProgramReport r = runner().run("def f(x):\n    return str(x)\n", "f", {"1", "2"}, {"'1'", "'3'"});
+  ASSERT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(r.matches, (std::vector<bool>{true, false}));
+  ProgramReport bad_gold = runner().run("def f(x):\n    return x\n", "f", {"1"}, {"x + 1"});
+  EXPECT_FALSE(bad_gold.ok);
+  EXPECT_EQ(bad_gold.reason, "bad_gold");
+}
+
 TEST(SelfPlayValidation, NormalFormIgnoresSpacingAndComments) {
   ProgramReport a = runner().validate("def f(x):\n    return x+1\n", "f", {"2"});
   ProgramReport b =
@@ -150,6 +212,17 @@ TEST(SelfPlayValidation, NormalFormIgnoresSpacingAndComments) {
   EXPECT_NE(a.program_key, c.program_key);
   EXPECT_EQ(a.program_key, d.program_key);  // the same program ...
   EXPECT_NE(a.key, d.key);                  // ... on another input is another triplet
+  // Renamed variables and a docstring do not make a new program; another builtin does.
+  ProgramReport e = runner().validate(
+      "def f(value):\n    \"add one\"\n    result = value + 1\n    return result\n", "f", {"2"});
+  ProgramReport g = runner().validate(
+      "def f(n):\n    \"add one\"\n    out = n + 1\n    return out\n", "f", {"2"});
+  ProgramReport h = runner().validate("def f(n):\n    out = abs(n)\n    return out\n", "f", {"2"});
+  ProgramReport k =
+      runner().validate("def f(n):\n    out = len(n)\n    return out\n", "f", {"[1, 2]"});
+  ASSERT_TRUE(e.ok && g.ok && h.ok && k.ok);
+  EXPECT_EQ(e.program_key, g.program_key);
+  EXPECT_NE(h.program_key, k.program_key);
 }
 
 TEST(SelfPlayValidation, Limits) {
@@ -183,6 +256,10 @@ TEST(SelfPlayValidation, StrictComparison) {
   EXPECT_FALSE(eq("1.0", "1"));
   EXPECT_FALSE(eq("True", "1"));
   EXPECT_FALSE(eq("'1'", "1"));
+  EXPECT_FALSE(eq("-0.0", "0.0"));
+  EXPECT_FALSE(eq("{1: 0.0}", "{1: -0.0}"));
+  EXPECT_FALSE(eq("{True: 1}", "{1: 1}"));
+  EXPECT_TRUE(eq("[1.5, (2, 'x')]", "[1.5, (2, 'x')]"));
   ProgramReport bad = runner().compare("f(3)", "1");
   EXPECT_FALSE(bad.ok);
   EXPECT_EQ(bad.reason, "bad_answer");
@@ -190,23 +267,44 @@ TEST(SelfPlayValidation, StrictComparison) {
 
 TEST(SelfPlayValidation, PyfuncSeedsValidateWithTheGeneratorsOutputs) {
   // A differential check: the C++ evaluator of the pyfunc templates against real Python.
-  auto seeds = pyfunc_seed_triplets(24, 5);
-  auto tasks = generate_tasks("pyfunc", 24, 5, 0);
+  auto seeds = pyfunc_seed_triplets(16, 5);
+  auto tasks = generate_tasks("pyfunc", 16, 5, 0);
   ASSERT_EQ(seeds.size(), tasks.size());
   for (size_t i = 0; i < seeds.size(); ++i) {
     const Triplet& t = seeds[i];
     EXPECT_EQ(t.entry, "f");
     EXPECT_EQ(t.program.find(tasks[i].entry_point), std::string::npos) << t.program;
-    ProgramReport r = runner().validate(t.program, t.entry, t.inputs);
+    std::vector<std::string> expected;
+    for (const json& c : tasks[i].meta["cases"]) expected.push_back(py_literal(c["expected"]));
+    ProgramReport r = i < 4 ? runner().validate(t.program, t.entry, t.inputs)
+                            : runner().run(t.program, t.entry, t.inputs, expected);
     ASSERT_TRUE(r.ok) << tasks[i].id << ": " << r.reason << " " << r.message << "\n" << t.program;
-    const json& cases = tasks[i].meta["cases"];
-    ASSERT_EQ(r.outputs.size(), cases.size());
-    for (size_t k = 0; k < cases.size(); ++k) {
-      ProgramReport c = runner().compare(r.outputs[k], py_literal(cases[k]["expected"]));
-      EXPECT_TRUE(c.ok && c.equal) << tasks[i].id << " case " << k << ": sandbox " << r.outputs[k]
-                                   << ", generator " << py_literal(cases[k]["expected"]);
+    ASSERT_EQ(r.outputs.size(), expected.size());
+    if (i >= 4) {
+      EXPECT_EQ(r.matches, std::vector<bool>(expected.size(), true))
+          << tasks[i].id << ": sandbox " << json(r.outputs).dump() << ", generator "
+          << json(expected).dump();
     }
   }
+}
+
+// The propose prompt's rules name exactly the modules the runner allows.
+TEST(SelfPlayValidation, PromptListsTheAllowedModules) {
+  const std::string py = program_runner_py();
+  const size_t a = py.find("ALLOWED_MODULES = frozenset([");
+  const size_t b = py.find("])", a);
+  ASSERT_NE(a, std::string::npos);
+  const std::string list = py.substr(a, b - a);
+  const std::string prompt = make_propose_task({}, SelfPlayKind::Deduction, 1).prompt;
+  int modules = 0;
+  for (size_t q = list.find('"'); q != std::string::npos; q = list.find('"', q + 1)) {
+    const size_t e = list.find('"', q + 1);
+    const std::string name = list.substr(q + 1, e - q - 1);
+    EXPECT_NE(prompt.find(" " + name), std::string::npos) << name;
+    ++modules;
+    q = e;
+  }
+  EXPECT_EQ(modules, 14);
 }
 
 // ---- the proposal verifier, on whole completions ----

@@ -8,6 +8,7 @@ namespace r1 {
 namespace {
 
 constexpr const char* kMark = "\nR1SP ";
+constexpr uint64_t kJudgeSeed = 1;  // the string-hash seed of every judging run
 
 ProgramReport failed(const std::string& reason, const std::string& message,
                      bool sandbox_error = false) {
@@ -25,20 +26,24 @@ std::vector<std::string> strings_of(const json& j) {
   return out;
 }
 
-// The script's report: the JSON after the last marker line of its stdout.
+// The script's report: the JSON on its one marker line. A second marker line (something else
+// wrote to the run's stdout) or an unreadable one fails closed: the program is not trusted.
 ProgramReport read_report(const SandboxResult& r) {
-  size_t at = r.out.rfind(kMark);
+  const size_t at = r.out.find(kMark);
   if (at == std::string::npos) {
     if (r.timed_out) return failed("timeout", "the program ran past the time limit");
     if (!r.ok) return failed("sandbox_error", r.error, true);
     return failed("crashed", r.signal ? cat("the run was killed by signal ", r.signal)
                                       : cat("the run exited (", r.exit_code, ") without a report"));
   }
+  if (r.out.find(kMark, at + 1) != std::string::npos) {
+    return failed("crashed", "more than one report line: something besides the runner wrote");
+  }
   size_t begin = at + std::string(kMark).size();
   size_t end = r.out.find('\n', begin);
   json j = json::parse(r.out.substr(begin, end == std::string::npos ? end : end - begin), nullptr,
                        false);
-  if (!j.is_object()) return failed("sandbox_error", "unreadable runner report", true);
+  if (!j.is_object()) return failed("crashed", "the runner's report is unreadable");
   ProgramReport p;
   p.ok = j.value("ok", false);
   p.reason = j.value("reason", std::string(p.ok ? "ok" : "runtime_error"));
@@ -48,8 +53,7 @@ ProgramReport read_report(const SandboxResult& r) {
   p.ast_nodes = j.value("ast_nodes", 0);
   p.inputs = strings_of(j.value("inputs", json::array()));
   p.outputs = strings_of(j.value("outputs", json::array()));
-  for (const json& m : j.value("matches", json::array())) p.matches.push_back(m == true);
-  p.equal = j.value("equal", false);
+  for (const json& m : j.value("equal", json::array())) p.matches.push_back(m == true);
   return p;
 }
 
@@ -106,51 +110,50 @@ ProgramRunner::ProgramRunner(SandboxPool& pool, ProgramLimits limits)
 ProgramReport ProgramRunner::exec(const json& request, uint64_t hash_seed) {
   SandboxRequest req;
   req.stdin_data = request.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (hash_seed == 0) {
-    req.mode = SandboxMode::Program;
-    req.code = program_runner_py();
-  } else {
-    // A fresh interpreter: its own string-hash seed and address layout. -S: no site import
-    // (faster, and nothing from site-packages); not -I, which would ignore PYTHONHASHSEED.
-    req.mode = SandboxMode::Command;
-    req.argv = {"env",
-                cat("PYTHONHASHSEED=", hash_seed),
-                pool_.config().python,
-                "-S",
-                "-c",
-                program_runner_py()};
-  }
+  // A fresh interpreter each time, with a fixed string-hash seed: the same program gives the
+  // same output whenever it is judged. -S: no site import (faster, nothing from site-packages);
+  // not -I, which would ignore PYTHONHASHSEED.
+  req.mode = SandboxMode::Command;
+  req.argv = {"env",
+              cat("PYTHONHASHSEED=", hash_seed),
+              pool_.config().python,
+              "-S",
+              "-c",
+              program_runner_py()};
   SandboxLimits sl;
   sl.timeout_s = limits_.timeout_s;
   sl.memory_mb = limits_.memory_mb;
-  sl.output_bytes = 256 << 10;  // the program's own prints go to a buffer, not here
+  sl.output_bytes = 256 << 10;  // the program's own prints go to /dev/null, not here
   req.limits = sl;
   return read_report(pool_.run(std::move(req)));
 }
 
 ProgramReport ProgramRunner::validate(const std::string& program, const std::string& entry,
                                       const std::vector<std::string>& inputs) {
-  json req = {{"mode", "run"},
-              {"program", program},
-              {"entry", entry},
-              {"inputs", inputs},
-              {"limits", limits_.to_request()}};
-  ProgramReport first = exec(req, 0);
+  const json req = {{"mode", "run"},
+                    {"program", program},
+                    {"entry", entry},
+                    {"inputs", inputs},
+                    {"limits", limits_.to_request()}};
+  ProgramReport first = exec(req, kJudgeSeed);
   if (!first.ok) return first;
-  // Any seed but the zygote's (random at its start): a fixed one keeps validation reproducible.
-  ProgramReport second = exec(req, 12345);
-  if (!second.ok) {
-    // A program that runs in one interpreter and fails in another depends on the interpreter.
-    if (second.sandbox_error) return second;
-    second.message = cat("a fresh interpreter failed where the first run did not (", second.reason,
-                         ": ", second.message, ")");
-    second.reason = "nondeterministic";
-    return second;
-  }
-  if (second.outputs != first.outputs || second.key != first.key) {
-    return failed("nondeterministic",
-                  "two runs with different hash seeds gave different outputs (set order, "
-                  "addresses?)");
+  // More interpreters with other hash seeds (and other memory layouts): output that depends on
+  // the order of a set of strings, or on addresses, shows up as a difference. The judge's seed
+  // comes first, so the recorded outputs are what judging the same program computes.
+  for (uint64_t seed = kJudgeSeed + 1; seed <= kJudgeSeed + 3; ++seed) {
+    ProgramReport other = exec(req, seed);
+    if (other.sandbox_error) return other;
+    if (!other.ok) {
+      other.message = cat("an interpreter with another hash seed failed where the first did not (",
+                          other.reason, ": ", other.message, ")");
+      other.reason = "nondeterministic";
+      return other;
+    }
+    if (other.outputs != first.outputs || other.key != first.key) {
+      return failed("nondeterministic",
+                    "interpreters with different hash seeds gave different outputs (set order, "
+                    "addresses?)");
+    }
   }
   return first;
 }
@@ -158,17 +161,32 @@ ProgramReport ProgramRunner::validate(const std::string& program, const std::str
 ProgramReport ProgramRunner::run(const std::string& program, const std::string& entry,
                                  const std::vector<std::string>& inputs,
                                  const std::vector<std::string>& expected) {
-  json req = {{"mode", "run"},
-              {"program", program},
-              {"entry", entry},
-              {"inputs", inputs},
-              {"limits", limits_.to_request()}};
-  if (!expected.empty()) req["expected"] = expected;
-  return exec(req, 0);
+  R1_CHECK(expected.empty() || expected.size() == inputs.size(),
+           "program runner: expected outputs must match the inputs one to one");
+  ProgramReport r = exec({{"mode", "run"},
+                          {"program", program},
+                          {"entry", entry},
+                          {"inputs", inputs},
+                          {"limits", limits_.to_request()}},
+                         kJudgeSeed);
+  if (!r.ok || expected.empty()) return r;
+  // Compared in a process that runs no program: the one that ran it never sees the expected
+  // outputs.
+  json pairs = json::array();
+  for (size_t i = 0; i < expected.size(); ++i)
+    pairs.push_back(json::array({r.outputs.at(i), expected[i]}));
+  ProgramReport c = exec({{"mode", "compare"}, {"pairs", pairs}}, kJudgeSeed);
+  if (!c.ok) return c;  // bad_gold: the task's outputs are not literals
+  r.matches = c.matches;
+  if (r.matches.size() != expected.size()) return failed("crashed", "the comparison is incomplete");
+  return r;
 }
 
 ProgramReport ProgramRunner::compare(const std::string& answer, const std::string& gold) {
-  return exec({{"mode", "compare"}, {"compare", {answer, gold}}}, 0);
+  json pairs = json::array({json::array({answer, gold})});  // (a braced pair would be an object)
+  ProgramReport r = exec({{"mode", "compare"}, {"pairs", pairs}}, kJudgeSeed);
+  if (r.ok) r.equal = r.matches.size() == 1 && r.matches[0];
+  return r;
 }
 
 }  // namespace r1

@@ -3,13 +3,19 @@
 // done by a trusted Python script (program_runner.py, embedded in the binary) that reads one
 // JSON request on stdin; its header comment lists what it checks and the reasons it gives.
 //
+// The script runs in a fresh interpreter for every request (Command mode), with a fixed
+// string-hash seed when judging, and the program itself in a forked child per input whose
+// stdout is /dev/null: the program can only ever change the value it reports for its own input
+// (see the top of program_runner.py). Comparisons with expected outputs are a separate request
+// in a process that runs no program.
+//
 // validate(): is a proposal a usable task? Static checks (it parses; it defines the entry at
 // top level; it imports only pure modules; no eval/exec/open/getattr/id/hash/..., no name or
-// attribute starting with "_"; size limits), then two runs that must agree: one forked from the
-// sandbox's zygote, one in a fresh interpreter with another string-hash seed and another memory
-// layout, so output that depends on set order or addresses is caught. Each run calls the entry
-// twice per input. The outputs (repr of plain literals) of those runs are the ground truth;
-// nothing the proposer claims about them is used.
+// attribute starting with "_", no frame attributes; size limits), then four interpreters with
+// different hash seeds (the judge's first) whose outputs must agree, so output that depends on
+// set order or addresses is caught. Each input runs in its own process, so no state carries
+// between inputs; the entry is called twice per input, and both calls must agree. The outputs
+// are the ground truth; nothing the proposer claims about them is used.
 #pragma once
 #include <string>
 #include <vector>
@@ -39,9 +45,10 @@ struct ProgramLimits : FieldListed<ProgramLimits> {
 struct ProgramReport {
   bool ok = false;
   // Why not ok: one of the script's reasons (program_runner.py; "nondeterministic" also when
-  // validate()'s two runs disagree), or "timeout", "crashed" (the run died without a report:
-  // memory, a signal), or "sandbox_error" (the sandbox itself failed; nothing is known about
-  // the program).
+  // validate()'s interpreters disagree; "bad_gold" when run()'s expected outputs are not
+  // literals), or "timeout", "crashed" (no single readable report: memory, a signal, a second
+  // report line), or "sandbox_error" (the sandbox itself failed; nothing is known about the
+  // program).
   std::string reason;
   std::string message;
   bool sandbox_error = false;
@@ -61,7 +68,8 @@ class ProgramRunner {
  public:
   ProgramRunner(SandboxPool& pool, ProgramLimits limits);
 
-  // Static checks and two runs with different hash seeds; ok only when both succeed and agree.
+  // Static checks and four interpreters with different hash seeds; ok only when all succeed
+  // and agree. The outputs are those of the judge's seed.
   ProgramReport validate(const std::string& program, const std::string& entry,
                          const std::vector<std::string>& inputs);
   // Static checks and one run; with `expected` (Python literals, one per input) each output is
@@ -76,8 +84,7 @@ class ProgramRunner {
   const ProgramLimits& limits() const { return limits_; }
 
  private:
-  // One sandbox run of the script; `hash_seed` > 0 runs it in a fresh interpreter with that
-  // PYTHONHASHSEED, 0 forks it from the zygote.
+  // One sandbox run of the script, in a fresh interpreter with PYTHONHASHSEED=hash_seed.
   ProgramReport exec(const json& request, uint64_t hash_seed);
 
   SandboxPool& pool_;

@@ -12,24 +12,6 @@ namespace r1 {
 
 namespace {
 
-struct SelfPlayOptions {
-  SandboxConfig sandbox;
-  ProgramLimits limits;
-  TagNames tags;
-
-  static SelfPlayOptions read(const json& options, const std::string& where) {
-    const json obj = options.is_null() ? json::object() : options;  // the reader keeps a reference
-    JsonReader r(obj, where);
-    SelfPlayOptions o;
-    o.tags = TagNames::from_options(r);
-    if (r.has("sandbox"))
-      o.sandbox = SandboxConfig::from_json(r.raw("sandbox"), where + ": sandbox");
-    if (r.has("limits")) o.limits = ProgramLimits::from_json(r.raw("limits"), where + ": limits");
-    r.done();
-    return o;
-  }
-};
-
 Verdict verdict(bool correct, const std::string& reason, bool format_ok, json details) {
   Verdict v;
   v.correct = correct;
@@ -52,7 +34,7 @@ bool listed(const json& list, const std::string& s) {
 
 class SelfPlayVerifierBase : public Verifier {
  public:
-  explicit SelfPlayVerifierBase(SelfPlayOptions o)
+  explicit SelfPlayVerifierBase(SelfPlayVerifierOptions o)
       : options_(std::move(o)), sandbox_(options_.sandbox) {}
 
   Verdict verify(const Task& task, const std::string& completion) override {
@@ -75,7 +57,7 @@ class SelfPlayVerifierBase : public Verifier {
   virtual Verdict judge(const Task& task, const std::string& answer, ProgramRunner& runner) = 0;
 
  private:
-  SelfPlayOptions options_;
+  SelfPlayVerifierOptions options_;
   LazySandbox sandbox_;
 };
 
@@ -143,6 +125,7 @@ class ProgramVerifier : public SelfPlayVerifierBase {
       ProgramReport r =
           runner.run(meta_text(task, "program"), entry, {answer}, {meta_text(task, "output")});
       if (auto f = sandbox_failure(r)) return *f;
+      if (!r.ok && r.reason == "bad_gold") return Verdict::verifier_failure("bad_task", r.message);
       if (!r.ok) {
         const bool unreadable = r.reason == "bad_input" || r.reason == "input_too_long";
         return verdict(false, unreadable ? "bad_answer" : r.reason, !unreadable,
@@ -171,6 +154,7 @@ class ProgramVerifier : public SelfPlayVerifierBase {
       code = strip_code_fence(code);
       ProgramReport r = runner.run(code, entry, inputs, expected);
       if (auto f = sandbox_failure(r)) return *f;
+      if (!r.ok && r.reason == "bad_gold") return Verdict::verifier_failure("bad_task", r.message);
       if (!r.ok) return verdict(false, r.reason, true, {{"error", r.message}});
       const size_t passed =
           static_cast<size_t>(std::count(r.matches.begin(), r.matches.end(), true));
@@ -194,14 +178,26 @@ class ProgramVerifier : public SelfPlayVerifierBase {
 
 }  // namespace
 
+SelfPlayVerifierOptions SelfPlayVerifierOptions::read(const json& options,
+                                                      const std::string& where) {
+  const json obj = options.is_null() ? json::object() : options;  // the reader keeps a reference
+  JsonReader r(obj, where);
+  SelfPlayVerifierOptions o;
+  o.tags = TagNames::from_options(r);
+  if (r.has("sandbox")) o.sandbox = SandboxConfig::from_json(r.raw("sandbox"), where + ": sandbox");
+  if (r.has("limits")) o.limits = ProgramLimits::from_json(r.raw("limits"), where + ": limits");
+  r.done();
+  return o;
+}
+
 std::unique_ptr<Verifier> make_proposal_verifier(const json& options) {
   return std::make_unique<ProposalVerifier>(
-      SelfPlayOptions::read(options, "proposal verifier options"));
+      SelfPlayVerifierOptions::read(options, "proposal verifier options"));
 }
 
 std::unique_ptr<Verifier> make_program_verifier(const json& options) {
   return std::make_unique<ProgramVerifier>(
-      SelfPlayOptions::read(options, "program verifier options"));
+      SelfPlayVerifierOptions::read(options, "program verifier options"));
 }
 
 }  // namespace r1

@@ -20,9 +20,21 @@
 #include <memory>
 
 #include "core/json.h"
+#include "sandbox/config.h"
+#include "verifiers/completion.h"
+#include "verifiers/selfplay/program_runner.h"
 #include "verifiers/verifier.h"
 
 namespace r1 {
+
+// The options both verifiers read; the learner reads the same ones (reward.
+// task_verifier_options.proposal) to validate the seed programs like the proposals.
+struct SelfPlayVerifierOptions {
+  SandboxConfig sandbox;
+  ProgramLimits limits;
+  TagNames tags;
+  static SelfPlayVerifierOptions read(const json& options, const std::string& where);
+};
 
 std::unique_ptr<Verifier> make_proposal_verifier(const json& options);
 std::unique_ptr<Verifier> make_program_verifier(const json& options);
