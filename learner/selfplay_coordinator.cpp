@@ -134,6 +134,9 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
         Triplet t;
         try {
           json tj = s.learner_data["triplet"];
+          // It will be written into checkpoints as JSON: text that cannot be is refused here
+          // rather than failing the run at its next checkpoint.
+          (void)tj.dump();
           tj["origin"] = "proposed";
           tj["seed"] = g.seq;
           tj["step"] = step + 1;

@@ -130,7 +130,7 @@ const std::vector<Case>& table() {
        "def f(x):\n    match x:\n        case int(__class__=c):\n"
        "            return 1\n    return 0\n",
        {"1"},
-       "private_name"},
+       "banned_name"},
       {"module's own imports",
        "import fractions\ndef f(x):\n    return len(fractions.sys.argv)\n",
        {"1"},
@@ -144,6 +144,35 @@ const std::vector<Case>& table() {
        {"1"},
        "runtime_error"},
       {"killed by memory", "def f(x):\n    return len([x] * (10 ** 9))\n", {"1"}, "runtime_error"},
+      // Second review: escapes that avoid every underscore in the source.
+      {"metaclass pattern",
+       "def f(x):\n    m = type('M', (), {})\n    match x:\n"
+       "        case m(v):\n            return v\n    return 0\n",
+       {"1"},
+       "banned_name"},
+      {"type of a class", "def f(x):\n    return str(type(int))\n", {"1"}, "runtime_error"},
+      {"update_wrapper",
+       "import functools\ndef f(x):\n"
+       "    functools.update_wrapper(f, abs, (), ('a',))\n    return x\n",
+       {"1"},
+       "banned_name"},
+      {"addresses", "def f(x):\n    return str(f)[-4:-1]\n", {"1"}, "nondeterministic"},
+      // Idioms that stay allowed.
+      {"own name like a builtin",
+       "def f(x):\n    dir = [(0, 1), (1, 0)]\n    return dir[x]\n",
+       {"1"},
+       "ok"},
+      {"submodule",
+       "import collections.abc\ndef f(x):\n"
+       "    return isinstance(x, collections.abc.Iterable)\n",
+       {"[1]"},
+       "ok"},
+      {"builtin pattern",
+       "def f(x):\n    match x:\n        case int(v):\n            return v + 1\n"
+       "        case [a, b]:\n            return a\n    return 0\n",
+       {"1", "[5, 6]"},
+       "ok"},
+      {"type of a value", "def f(x):\n    return type(x) is int\n", {"1"}, "ok"},
   };
   return cases;
 }
@@ -361,6 +390,15 @@ TEST(ProposalVerifier, Rejections) {
   Verdict bytes = v->verify(t, std::string("<answer><program>def f(x):\n    return '\xff\xfe' * x\n"
                                            "</program><input>1</input><input>2</input></answer>"));
   EXPECT_FALSE(bytes.verifier_error) << bytes.to_json().dump();
+  // A valid proposal with any bytes in it carries a triplet that serialises (it goes into the
+  // buffer and its checkpoints).
+  Verdict odd = v->verify(t, std::string("<answer><program>def f(x):\n    return '\xac' * x\n"
+                                         "</program><input>1</input><input>2</input>"
+                                         "<message>\xff hint</message></answer>"));
+  ASSERT_TRUE(odd.correct) << odd.to_json().dump(-1, ' ', false, json::error_handler_t::replace);
+  EXPECT_NO_THROW(odd.details.dump());
+  EXPECT_EQ(odd.details["learner_data"]["triplet"]["outputs"][0].get<std::string>(),
+            "'\xef\xbf\xbd'");
 }
 
 TEST(ProposalVerifier, CopiesOfShownReferencesAreDuplicates) {

@@ -1,5 +1,7 @@
 #include "verifiers/selfplay/program_runner.h"
 
+#include <future>
+
 #include "core/error.h"
 #include "sandbox/pool.h"
 
@@ -29,13 +31,18 @@ std::vector<std::string> strings_of(const json& j) {
 // The script's report: the JSON on its one marker line. A second marker line (something else
 // wrote to the run's stdout) or an unreadable one fails closed: the program is not trusted.
 ProgramReport read_report(const SandboxResult& r) {
-  const size_t at = r.out.find(kMark);
-  if (at == std::string::npos) {
-    if (r.timed_out) return failed("timeout", "the program ran past the time limit");
-    if (!r.ok) return failed("sandbox_error", r.error, true);
-    return failed("crashed", r.signal ? cat("the run was killed by signal ", r.signal)
-                                      : cat("the run exited (", r.exit_code, ") without a report"));
+  // The runner always ends with exit status 0 right after its report. Anything else (killed,
+  // timed out, output cut) means something besides the runner decided how the run ended, and
+  // a report line, if any, is not trusted.
+  if (!r.ok) return failed("sandbox_error", r.error, true);
+  if (r.timed_out) return failed("timeout", "the program ran past the time limit");
+  if (r.signal || !r.exited || r.exit_code != 0 || r.out_truncated) {
+    return failed("crashed", r.signal          ? cat("the run was killed by signal ", r.signal)
+                             : r.out_truncated ? std::string("the run's output was cut")
+                                               : cat("the run exited with status ", r.exit_code));
   }
+  const size_t at = r.out.find(kMark);
+  if (at == std::string::npos) return failed("crashed", "the run ended without a report");
   if (r.out.find(kMark, at + 1) != std::string::npos) {
     return failed("crashed", "more than one report line: something besides the runner wrote");
   }
@@ -107,7 +114,7 @@ json ProgramReport::to_json() const {
 ProgramRunner::ProgramRunner(SandboxPool& pool, ProgramLimits limits)
     : pool_(pool), limits_(std::move(limits)) {}
 
-ProgramReport ProgramRunner::exec(const json& request, uint64_t hash_seed) {
+std::future<SandboxResult> ProgramRunner::submit(const json& request, uint64_t hash_seed) {
   SandboxRequest req;
   req.stdin_data = request.dump(-1, ' ', false, json::error_handler_t::replace);
   // A fresh interpreter each time, with a fixed string-hash seed: the same program gives the
@@ -123,9 +130,13 @@ ProgramReport ProgramRunner::exec(const json& request, uint64_t hash_seed) {
   SandboxLimits sl;
   sl.timeout_s = limits_.timeout_s;
   sl.memory_mb = limits_.memory_mb;
-  sl.output_bytes = 256 << 10;  // the program's own prints go to /dev/null, not here
+  sl.output_bytes = 2 << 20;  // the report alone (the program's prints go to /dev/null)
   req.limits = sl;
-  return read_report(pool_.run(std::move(req)));
+  return pool_.submit(std::move(req));
+}
+
+ProgramReport ProgramRunner::exec(const json& request, uint64_t hash_seed) {
+  return read_report(submit(request, hash_seed).get());
 }
 
 ProgramReport ProgramRunner::validate(const std::string& program, const std::string& entry,
@@ -140,8 +151,12 @@ ProgramReport ProgramRunner::validate(const std::string& program, const std::str
   // More interpreters with other hash seeds (and other memory layouts): output that depends on
   // the order of a set of strings, or on addresses, shows up as a difference. The judge's seed
   // comes first, so the recorded outputs are what judging the same program computes.
-  for (uint64_t seed = kJudgeSeed + 1; seed <= kJudgeSeed + 3; ++seed) {
-    ProgramReport other = exec(req, seed);
+  // They run at once (the pool bounds how many run together).
+  std::vector<std::future<SandboxResult>> others;
+  for (uint64_t seed = kJudgeSeed + 1; seed <= kJudgeSeed + 3; ++seed)
+    others.push_back(submit(req, seed));
+  for (auto& pending : others) {
+    ProgramReport other = read_report(pending.get());
     if (other.sandbox_error) return other;
     if (!other.ok) {
       other.message = cat("an interpreter with another hash seed failed where the first did not (",

@@ -17,6 +17,7 @@
 // between inputs; the entry is called twice per input, and both calls must agree. The outputs
 // are the ground truth; nothing the proposer claims about them is used.
 #pragma once
+#include <future>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@
 namespace r1 {
 
 class SandboxPool;
+struct SandboxResult;
 
 const char* program_runner_py();  // verifiers/selfplay/program_runner.py (generated source)
 
@@ -35,7 +37,7 @@ struct ProgramLimits : FieldListed<ProgramLimits> {
   size_t max_input_bytes = 512;    // one input's argument text
   size_t max_output_bytes = 1024;  // one output's repr
   int max_inputs = 16;
-  double timeout_s = 5.0;  // wall clock per sandbox run
+  double timeout_s = 2.0;  // wall clock per sandbox run (a task's program is small)
   int memory_mb = 512;
 
   json to_request() const;                             // the limits the script applies
@@ -86,6 +88,7 @@ class ProgramRunner {
  private:
   // One sandbox run of the script, in a fresh interpreter with PYTHONHASHSEED=hash_seed.
   ProgramReport exec(const json& request, uint64_t hash_seed);
+  std::future<SandboxResult> submit(const json& request, uint64_t hash_seed);
 
   SandboxPool& pool_;
   ProgramLimits limits_;

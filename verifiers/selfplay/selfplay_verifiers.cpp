@@ -71,6 +71,11 @@ class ProposalVerifier : public SelfPlayVerifierBase {
     std::string why;
     auto p = parse_proposal(answer, &why);
     if (!p) return verdict(false, "bad_format", false, {{"error", why}});
+    // Model output may be any bytes: what is validated, and later stored in the buffer and its
+    // checkpoints (JSON), is the text with invalid UTF-8 replaced.
+    p->program = valid_utf8(p->program);
+    p->message = valid_utf8(p->message);
+    for (auto& in : p->inputs) in = valid_utf8(in);
     const int wanted = task.meta.value("n_inputs", 1);
     json details = {{"program_bytes", p->program.size()}, {"inputs_given", p->inputs.size()}};
     if (static_cast<int>(p->inputs.size()) < wanted) {
