@@ -55,10 +55,9 @@ class PyplayGenerator : public TaskGenerator {
 
   Task generate(Rng& rng, int difficulty) const override {
     check_difficulty(*this, difficulty);
-    auto pyfunc = make_generator("pyfunc");
     auto triplet_at = [&](int level) {
       Rng sub = rng.fork(rng.next_u64());
-      Task t = pyfunc->generate(sub, level);
+      Task t = pyfunc_->generate(sub, level);
       Triplet tr = pyfunc_triplet(t, true);
       tr.message = py_template(t.meta.value("template", std::string())).spec(t.meta["params"]);
       tr.key = cat("pyplay-", t.meta.value("template", std::string()));
@@ -121,6 +120,7 @@ class PyplayGenerator : public TaskGenerator {
   int references_ = 1;
   int inputs_ = 2;
   int induction_inputs_ = 4;
+  std::unique_ptr<TaskGenerator> pyfunc_ = make_generator("pyfunc");  // made once, not per task
 };
 
 }  // namespace

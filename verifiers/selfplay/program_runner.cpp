@@ -96,21 +96,6 @@ const ConfigFields<ProgramLimits>& ProgramLimits::fields() {
   return f;
 }
 
-json ProgramReport::to_json() const {
-  json j = {{"ok", ok}};
-  if (!ok) {
-    j["reason"] = reason;
-    if (!message.empty()) j["message"] = message;
-  }
-  if (!program_key.empty()) j["program_key"] = program_key;
-  if (!key.empty()) j["key"] = key;
-  if (ast_nodes > 0) j["ast_nodes"] = ast_nodes;
-  if (!inputs.empty()) j["inputs"] = inputs;
-  if (!outputs.empty()) j["outputs"] = outputs;
-  if (!matches.empty()) j["matches"] = matches;
-  return j;
-}
-
 ProgramRunner::ProgramRunner(SandboxPool& pool, ProgramLimits limits)
     : pool_(pool), limits_(std::move(limits)) {}
 

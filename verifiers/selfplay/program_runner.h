@@ -62,8 +62,6 @@ struct ProgramReport {
   std::vector<std::string> outputs;  // repr of entry(*input) for each input
   std::vector<bool> matches;         // run() with expected outputs: strictly equal, per input
   bool equal = false;                // compare()
-
-  json to_json() const;  // for verdict details
 };
 
 class ProgramRunner {
@@ -82,8 +80,6 @@ class ProgramRunner {
   // Two Python literals compared strictly (a deduction answer against the gold output). Not ok
   // with reason "bad_answer" when the answer is not a literal.
   ProgramReport compare(const std::string& answer, const std::string& gold);
-
-  const ProgramLimits& limits() const { return limits_; }
 
  private:
   // One sandbox run of the script, in a fresh interpreter with PYTHONHASHSEED=hash_seed.
