@@ -17,6 +17,7 @@ int cmd_bench(int argc, char** argv);
 int cmd_run(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
 int cmd_pipeline(int argc, char** argv);
+int cmd_rejection_sample(int argc, char** argv);
 int cmd_plot(int argc, char** argv);
 int cmd_sft(int argc, char** argv);
 int cmd_worker(int argc, char** argv);
@@ -37,6 +38,8 @@ inline constexpr Command kCommands[] = {
     {"run", "run R1-style RL with all roles in this process", cmd_run},
     {"worker", "run one role of an RL run as its own process", cmd_worker},
     {"eval", "evaluate a checkpoint: pass@k, maj@K, format rate", cmd_eval},
+    {"rejection-sample", "keep a model's verified-correct completions as SFT data",
+     cmd_rejection_sample},
     {"serve", "serve a checkpoint over an OpenAI-compatible HTTP API", cmd_serve},
     {"pipeline", "the R1 recipe: cold-start SFT, eval, GRPO, eval", cmd_pipeline},
     {"plot", "plot a metric of runs as an SVG chart", cmd_plot},

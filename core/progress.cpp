@@ -125,4 +125,18 @@ void Progress::finish(const std::string& status) {
   }
 }
 
+void PartProgress::update(const std::string& part, size_t done, size_t total) {
+  if (!line_ || part != part_) {
+    finish();
+    line_ = std::make_unique<Progress>(prefix_ + " " + part, 0, 64);
+    part_ = part;
+  }
+  line_->update(static_cast<int64_t>(done), "of " + std::to_string(total) + " " + unit_);
+}
+
+void PartProgress::finish() {
+  if (line_) line_->finish();
+  line_.reset();
+}
+
 }  // namespace r1

@@ -6,6 +6,7 @@
 // updates a Progress; log lines written meanwhile on a terminal land on the status line.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace r1 {
@@ -37,12 +38,27 @@ class Progress {
   bool finished_ = false;
 };
 
+// Work in named parts of unknown size (the suites a model samples): a Progress line per part,
+// "<prefix> <part> <done> | of <total> <unit>", the previous one finished when a new part starts.
+class PartProgress {
+ public:
+  PartProgress(std::string prefix, std::string unit)
+      : prefix_(std::move(prefix)), unit_(std::move(unit)) {}
+  void update(const std::string& part, size_t done, size_t total);
+  void finish();
+
+ private:
+  std::string prefix_, unit_, part_;
+  std::unique_ptr<Progress> line_;
+};
+
 // One progress line: "<what> <done>/<total> <pct>% | <status> | <rate>/s | ETA <h:mm:ss>".
 // `elapsed_s` is the time spent on done - first units; with total = 0 there is no percentage and
 // no ETA; at done >= total the ETA becomes the time taken. `budget_s` > 0: the work stops at that
 // much elapsed time at the latest, so the ETA is at most budget_s - elapsed_s.
-std::string format_progress(const std::string& what, int64_t done, int64_t total, const std::string& status,
-                            double elapsed_s, int64_t first = 0, double budget_s = 0);
+std::string format_progress(const std::string& what, int64_t done, int64_t total,
+                            const std::string& status, double elapsed_s, int64_t first = 0,
+                            double budget_s = 0);
 // 75 -> "1:15", 3725 -> "1:02:05".
 std::string format_duration(double seconds);
 

@@ -29,6 +29,11 @@ Evaluator::Evaluator(Model<float>& model, const Tokenizer& tokenizer, EvalOption
 std::vector<Task> Evaluator::prepare(const SuiteSpec& suite) const {
   std::vector<Task> tasks = load_suite(suite);
   if (tasks.empty()) fail("suite '", suite.text, "' has no tasks");
+  check_fits(suite, tasks);
+  return tasks;
+}
+
+void Evaluator::check_fits(const SuiteSpec& suite, const std::vector<Task>& tasks) const {
   const int limit = model_.config().max_position_embeddings;
   for (const auto& t : tasks) {
     const size_t n = tok_.encode(opt_.chat.render(t.prompt)).size();
@@ -38,16 +43,20 @@ std::vector<Task> Evaluator::prepare(const SuiteSpec& suite) const {
            " (use a model with a longer context, or fewer/shorter tasks)");
     }
   }
-  return tasks;
 }
 
 SuiteResult Evaluator::run(const SuiteSpec& suite,
+                           const std::function<void(size_t, size_t)>& progress) {
+  return run(suite, prepare(suite), progress);
+}
+
+SuiteResult Evaluator::run(const SuiteSpec& suite, std::vector<Task> tasks,
                            const std::function<void(size_t, size_t)>& progress) {
   const auto t0 = std::chrono::steady_clock::now();
   SuiteResult res;
   res.spec = suite;
   res.samples_per_task = opt_.samples;
-  std::vector<Task> tasks = prepare(suite);
+  check_fits(suite, tasks);
   const int K = opt_.samples;
   std::vector<std::vector<int32_t>> prompts;
   size_t longest = 0;

@@ -64,8 +64,13 @@ class Evaluator {
   std::vector<Task> prepare(const SuiteSpec& suite) const;
   // progress(done, total) is called as generations finish.
   SuiteResult run(const SuiteSpec& suite, const std::function<void(size_t, size_t)>& progress = nullptr);
+  // The same on a subset of the suite's tasks (e.g. without held-out problems); `suite` names them.
+  SuiteResult run(const SuiteSpec& suite, std::vector<Task> tasks,
+                  const std::function<void(size_t, size_t)>& progress = nullptr);
 
  private:
+  void check_fits(const SuiteSpec& suite, const std::vector<Task>& tasks) const;
+
   Model<float>& model_;
   const Tokenizer& tok_;
   EvalOptions opt_;

@@ -106,7 +106,7 @@ std::string run_story_markdown(const std::vector<json>& rows) {
 }
 
 std::vector<std::string> write_run_story_plots(const std::vector<json>& rows,
-                                               const std::string& dir) {
+                                               const std::string& dir, const std::string& prefix) {
   if (rows.empty()) return {};
   PlotOptions o;
   o.x_label = "step";
@@ -118,11 +118,11 @@ std::vector<std::string> write_run_story_plots(const std::vector<json>& rows,
     write_file_atomic(join_path(dir, name), svg_line_plot(s, o));
     written.push_back(name);
   };
-  write("rl-accuracy.svg", {series(rows, "every sample", "sampled/accuracy")},
+  write(prefix + "-accuracy.svg", {series(rows, "every sample", "sampled/accuracy")},
         "GRPO: accuracy of every sample", "accuracy");
-  write("rl-response-length.svg", {series(rows, "trained samples", "response_length")},
+  write(prefix + "-response-length.svg", {series(rows, "trained samples", "response_length")},
         "GRPO: response length", "tokens");
-  write("rl-reasoning.svg",
+  write(prefix + "-reasoning.svg",
         {series(rows, "backtrack", "reasoning/backtrack_rate"),
          series(rows, "right first try", "reasoning/correct_first_try"),
          series(rows, "right after backtrack", "reasoning/correct_after_backtrack"),

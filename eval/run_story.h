@@ -22,9 +22,10 @@ double metric_field(const json& row, const std::string& path);
 // of the steps (means over them); "" for no rows.
 std::string run_story_markdown(const std::vector<json>& rows);
 
-// Writes rl-accuracy.svg, rl-response-length.svg and rl-reasoning.svg into `dir`; returns the
-// file names written (none for no rows).
+// Writes <prefix>-accuracy.svg, <prefix>-response-length.svg and <prefix>-reasoning.svg into
+// `dir` (r1 pipeline: the RL stage's name); returns the file names written (none for no rows).
 std::vector<std::string> write_run_story_plots(const std::vector<json>& rows,
-                                               const std::string& dir);
+                                               const std::string& dir,
+                                               const std::string& prefix = "rl");
 
 }  // namespace r1

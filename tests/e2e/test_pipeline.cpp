@@ -1,11 +1,69 @@
-// The README's main command, shortened for CI: r1 pipeline on the tiny model reaches the
-// before/after table, and a second invocation finds every stage done and reprints it.
+// r1 pipeline end to end on the tiny model: the README's main command (the older
+// {sft, rl} form), and a stage list with rejection-sampling SFT and distillation. A second
+// invocation finds every stage done and reprints the summary.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "tasks/task.h"
 #include "tests/e2e/rl_fixture.h"
+#include "verifiers/registry.h"
 
 using namespace r1;
 using namespace r1::testing;
+
+namespace {
+
+// A task a tiny model learns in a second: repeat one digit. `teach.jsonl` holds worked
+// solutions of two phrasings, `copy.jsonl` the same prompts as tasks (sampled on), and
+// `copy-eval.jsonl` a third phrasing (evaluated on, so held out of nothing sampled).
+void write_copy_data(const TempDir& d) {
+  std::ofstream teach(d.file("teach.jsonl")), tasks(d.file("copy.jsonl")),
+      eval(d.file("copy-eval.jsonl"));
+  for (int digit = 0; digit < 10; ++digit) {
+    for (const char* phrase : {"Repeat the digit ", "Say "}) {
+      const std::string prompt = phrase + std::to_string(digit) + ".";
+      teach << json{{"prompt", prompt},
+                    {"completion", cat("<think>", digit, "</think><answer>", digit, "</answer>")}}
+                   .dump()
+            << "\n";
+      tasks << json{{"prompt", prompt}, {"answer", std::to_string(digit)}}.dump() << "\n";
+    }
+    eval << json{{"prompt", cat("Write ", digit, " back.")}, {"answer", std::to_string(digit)}}
+                .dump()
+         << "\n";
+  }
+}
+
+json tiny_sft(const std::string& data, int steps, int init_seed) {
+  return {
+      {"model",
+       {{"model_config", repo_root() + "/configs/models/tiny-moe.json"}, {"init_seed", init_seed}}},
+      {"data", {{"jsonl", data}}},
+      {"chat_template", {{"name", "chatml"}}},
+      {"train", {{"batch_size", 10}, {"steps", steps}, {"seed", 1}, {"log_every", 20}}},
+      {"optimizer", {{"lr", 1e-2}, {"grad_clip", 1.0}}},
+      {"schedule", {{"kind", "cosine"}, {"warmup_steps", 4}}}};
+}
+
+// Every kept line is correct when judged again by its task's verifier, and no prompt has more
+// than `keep` lines. Returns the number of lines.
+size_t check_kept(const std::string& path, int keep) {
+  std::ifstream in(path);
+  std::map<std::string, int> per_prompt;
+  size_t n = 0;
+  for (std::string line; std::getline(in, line); ++n) {
+    const json j = json::parse(line);
+    const Task t = Task::from_json(j["task"], path);
+    EXPECT_EQ(j["prompt"], t.prompt);
+    const Verdict v = make_verifier(t.verifier)->verify(t, j["completion"].get<std::string>());
+    EXPECT_TRUE(v.correct && v.format_ok) << line;
+    EXPECT_LE(++per_prompt[t.prompt], keep) << line;
+  }
+  return n;
+}
+
+}  // namespace
 
 TEST(Pipeline, ShortQuickstartReachesTheBeforeAfterTable) {
   TempDir d("pipeline");
@@ -16,15 +74,19 @@ TEST(Pipeline, ShortQuickstartReachesTheBeforeAfterTable) {
   write_json(d.file("p.json"), cfg);
   auto r = run_command("OMP_NUM_THREADS=1 " + r1_binary() + " pipeline " + d.file("p.json") + " --out " + d.file("out"));
   ASSERT_EQ(r.code, 0) << r.out;
-  for (const char* s : {"## before RL (cold start)", "## after RL", "| arith:level=1:n=40:seed=777 | 40 | 4 |",
-                        "difference after - before", "declared target arith:level=1:n=40:seed=777: sampled pass@1 ",
-                        "## the RL run (means over the first, middle and last tenth of its steps)",
-                        "| steps | sampled accuracy | response tokens | samples that backtrack |"}) {
+  for (const char* s :
+       {"| sft | sft | fresh ", "| rl | rl | from sft | 20 GRPO steps |",
+        "## eval before (model: sft)", "## eval after (model: rl)",
+        "| arith:level=1:n=40:seed=777 | 40 | 4 |", "difference after - before",
+        "declared target arith:level=1:n=40:seed=777: sampled pass@1 ",
+        "## the RL stage rl (means over the first, middle and last tenth of its steps)",
+        "| steps | sampled accuracy | response tokens | samples that backtrack |"}) {
     EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
   }
-  for (const char* f : {"sft/final/model.safetensors", "rl/final/model.safetensors", "eval-before.json",
-                        "eval-after.json", "summary.md", "rl/metrics.jsonl", "rl-accuracy.svg",
-                        "rl-response-length.svg", "rl-reasoning.svg"}) {
+  for (const char* f :
+       {"sft/final/model.safetensors", "rl/final/model.safetensors", "eval-before.json",
+        "eval-after.json", "summary.md", "rl/metrics.jsonl", "rl-accuracy.svg",
+        "rl-response-length.svg", "rl-reasoning.svg", "stages.json"}) {
     EXPECT_TRUE(std::filesystem::exists(d.file(std::string("out/") + f))) << f;
   }
   // The eval suites are held out of RL's task stream (and of the SFT examples).
@@ -33,7 +95,7 @@ TEST(Pipeline, ShortQuickstartReachesTheBeforeAfterTable) {
   auto again = run_command(r1_binary() + " pipeline " + d.file("p.json") + " --out " + d.file("out"));
   ASSERT_EQ(again.code, 0) << again.out;
   EXPECT_NE(again.out.find("already"), std::string::npos) << again.out;
-  EXPECT_NE(again.out.find("## after RL"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("## eval after (model: rl)"), std::string::npos) << again.out;
 }
 
 // A target that is not one of the eval suites is an error before any work, naming the suite.
@@ -46,4 +108,135 @@ TEST(Pipeline, TargetOutsideTheEvalSuitesIsAnError) {
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.out.find("'arith:level=2:n=40:seed=777' is not one of eval.tasks"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(d.file("out/sft"))) << "no work before the error";
+}
+
+// The rest of the R1 recipe as stages: a teacher by SFT, rejection-sampling SFT of the teacher on
+// its own verified samples, and a fresh student distilled from them; every kept sample verifies,
+// and a second invocation redoes nothing.
+TEST(Pipeline, RejectionSamplingAndDistillationStagesComplete) {
+  TempDir d("pipeline_stages");
+  write_copy_data(d);
+  json sampling = {
+      {"tasks", "generic:" + d.file("copy.jsonl")}, {"samples", 4}, {"max_new_tokens", 24}};
+  json rs = sampling, distill = sampling;
+  rs.update({{"kind", "rejection-sft"},
+             {"name", "rs"},
+             {"keep", 2},
+             {"init", "teacher"},
+             {"config", tiny_sft("unused", 10, 1)}});
+  distill.update({{"kind", "distill"},
+                  {"name", "student"},
+                  {"from", "teacher"},
+                  {"keep", 1},
+                  {"config", tiny_sft("unused", 60, 2)}});
+  const json cfg = {
+      {"eval",
+       {{"tasks", "generic:" + d.file("copy-eval.jsonl")},
+        {"samples", 4},
+        {"max_new_tokens", 24},
+        {"greedy", false}}},
+      {"stages",
+       {{{"kind", "sft"}, {"name", "teacher"}, {"config", tiny_sft(d.file("teach.jsonl"), 80, 1)}},
+        {{"kind", "eval"}, {"name", "teacher-eval"}},
+        rs,
+        distill,
+        {{"kind", "eval"}, {"name", "student-eval"}, {"compare", "teacher-eval"}}}}};
+  write_json(d.file("p.json"), cfg);
+  const std::string cmd = "OMP_NUM_THREADS=1 " + r1_binary() + " pipeline " + d.file("p.json") +
+                          " --out " + d.file("out");
+  auto r = run_command(cmd);
+  ASSERT_EQ(r.code, 0) << r.out;
+  for (const char* f :
+       {"teacher/final/model.safetensors", "rs/samples.jsonl", "rs/sampling.json",
+        "rs/final/model.safetensors", "student/samples.jsonl", "student/final/model.safetensors",
+        "eval-teacher-eval.json", "eval-student-eval.json", "stages.json", "summary.md"}) {
+    EXPECT_TRUE(std::filesystem::exists(d.file(std::string("out/") + f))) << f << "\n" << r.out;
+  }
+  // Only verified-correct samples, at most M per prompt; the teacher solves most of them.
+  const size_t rs_lines = check_kept(d.file("out/rs/samples.jsonl"), 2);
+  const size_t student_lines = check_kept(d.file("out/student/samples.jsonl"), 1);
+  EXPECT_GT(rs_lines, 10u);
+  EXPECT_GT(student_lines, 10u);
+  EXPECT_LE(student_lines, 20u);
+  const json stats = json::parse(read_file(d.file("out/rs/sampling.json")));
+  EXPECT_EQ(stats["kept"], rs_lines);
+  EXPECT_EQ(stats["samples"], 80);
+  EXPECT_EQ(stats["kept"].get<int>() + stats["wrong"].get<int>() + stats["bad_format"].get<int>() +
+                stats["duplicates"].get<int>() + stats["over_cap"].get<int>() +
+                stats["invalid_text"].get<int>() + stats["verifier_errors"].get<int>(),
+            80)
+      << stats.dump();
+  // The student is the config's own fresh model; rs continued the teacher.
+  const json student_run = json::parse(read_file(d.file("out/student/config.json")));
+  EXPECT_EQ(student_run["model"]["init_seed"], 2) << student_run.dump();
+  EXPECT_EQ(json::parse(read_file(d.file("out/rs/config.json")))["model"]["init"],
+            d.file("out/teacher/final"));
+  for (const char* s :
+       {"| teacher | sft | fresh ", "| teacher-eval | eval | teacher | generic:",
+        "| rs | rejection-sft | samples with teacher, trains teacher | kept ",
+        "| student | distill | samples with teacher, trains fresh ", " 60 SFT steps, last loss ",
+        "## eval student-eval (model: student)", "difference student-eval - teacher-eval"}) {
+    EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
+  }
+  const json stages = json::parse(read_file(d.file("out/stages.json")));
+  EXPECT_EQ(stages.size(), 5u) << stages.dump();
+  auto again = run_command(cmd);
+  ASSERT_EQ(again.code, 0) << again.out;
+  EXPECT_NE(again.out.find("stage student (distill) already in"), std::string::npos) << again.out;
+  EXPECT_EQ(json::parse(read_file(d.file("out/stages.json"))), stages)
+      << "a finished stage keeps its record";
+}
+
+// r1 rejection-sample on its own: the file it writes is what `r1 verify` judges correct.
+TEST(Pipeline, RejectionSampleCommandWritesOnlyWhatVerifyJudgesCorrect) {
+  TempDir d("rejection_sample");
+  write_copy_data(d);
+  write_json(d.file("teacher.json"), tiny_sft(d.file("teach.jsonl"), 80, 1));
+  auto t = run_command("OMP_NUM_THREADS=1 " + r1_binary() + " sft " + d.file("teacher.json") +
+                       " --out " + d.file("t") + " --no-progress");
+  ASSERT_EQ(t.code, 0) << t.out;
+  // Half the digits are held out: none of their prompts is sampled.
+  {
+    std::ofstream h(d.file("held.jsonl"));
+    for (int digit = 0; digit < 5; ++digit)
+      h << json{{"prompt", cat("Say ", digit, ".")}, {"answer", "x"}}.dump() << "\n";
+  }
+  auto r = run_command(
+      r1_binary() + " rejection-sample --model " + d.file("t/final") +
+      " --tasks generic:" + d.file("copy.jsonl") +
+      " --samples 4 --keep 1 --max-new-tokens 24 --holdout generic:" + d.file("held.jsonl") +
+      " --out " + d.file("rs.jsonl") + " --no-progress 2>/dev/null");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const json stats = json::parse(r.out);
+  EXPECT_EQ(stats["held_out"], 5);
+  EXPECT_EQ(stats["tasks"], 15);
+  EXPECT_GT(stats["kept"].get<int>(), 5) << stats.dump();
+  const std::string file = read_file(d.file("rs.jsonl"));
+  for (int digit = 0; digit < 5; ++digit)
+    EXPECT_EQ(file.find(cat("Say ", digit, ".")), std::string::npos);
+  {
+    // r1 verify reads {id, task, completion} of each line.
+    std::ofstream records(d.file("records.jsonl"));
+    std::istringstream kept(file);
+    for (std::string line; std::getline(kept, line);) {
+      const json j = json::parse(line);
+      records << json{{"id", j["id"]}, {"task", j["task"]}, {"completion", j["completion"]}}.dump()
+              << "\n";
+    }
+  }
+  auto v = run_command(r1_binary() + " verify < " + d.file("records.jsonl"));
+  ASSERT_EQ(v.code, 0) << v.out;
+  size_t lines = 0;
+  std::istringstream in(v.out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] != '{') continue;  // its closing count
+    EXPECT_TRUE(json::parse(line)["correct"].get<bool>()) << line;
+    ++lines;
+  }
+  EXPECT_EQ(lines, stats["kept"].get<size_t>());
+  // Bad flags are errors before any work.
+  auto bad = run_command(r1_binary() + " rejection-sample --model " + d.file("t/final") +
+                         " --tasks nosuch --out x.jsonl");
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.out.find("nosuch"), std::string::npos) << bad.out;
 }

@@ -49,6 +49,11 @@ json pinned_pipeline_config(json j) {
   for (const char* stage : {"sft", "rl"}) {
     if (j.contains(stage) && j[stage].is_string()) j.erase(stage);
   }
+  if (j.contains("stages") && j["stages"].is_array()) {
+    for (json& s : j["stages"]) {
+      if (s.is_object() && s.contains("config") && s["config"].is_string()) s.erase("config");
+    }
+  }
   return j;
 }
 

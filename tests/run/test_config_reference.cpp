@@ -67,8 +67,12 @@ std::string reference() {
                         "`train.steps`.")
     << table<SftDataConfig>("`data`", "Give exactly one of `generated` and `jsonl`.")
     << table<SftMixEntry>("`data.generated.mix[i]`") << "## `r1 pipeline`\n\n"
-    << table<PipelineConfig>("The top level") << table<PipelineEval>("`eval`")
-    << table<PipelineTarget>("`target`") << "## Verifier options\n\n"
+    << table<PipelineConfig>("The top level")
+    << table<PipelineStage>("`stages[i]`",
+                            "Each stage runs in `<out>/<name>/` and is skipped or resumed when "
+                            "that folder says it is done (run/pipeline.h).")
+    << table<PipelineEval>("`eval`") << table<PipelineTarget>("`target`")
+    << "## Verifier options\n\n"
     << "Given as a reward component's `options`, or in `reward.task_verifier_options`.\n\n"
     << table<PythonVerifierOptions>("`python`", "Code tasks, run in the sandbox.")
     << table<SandboxConfig>("`sandbox`") << table<SandboxLimits>("`sandbox.limits`")

@@ -1,0 +1,489 @@
+#include "run/pipeline.h"
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <optional>
+
+#include "core/fs.h"
+#include "core/log.h"
+#include "core/progress.h"
+#include "core/stop.h"
+#include "eval/eval_memory.h"
+#include "eval/evaluator.h"
+#include "eval/rejection_sampling.h"
+#include "eval/report.h"
+#include "eval/run_story.h"
+#include "kernels/backend_select.h"
+#include "learner/run_checkpoint.h"
+#include "learner/sft.h"
+#include "learner/sft_config.h"
+#include "model/checkpoint.h"
+#include "run/roles.h"
+#include "run/run_memory.h"
+
+namespace r1 {
+
+namespace {
+
+// A model a stage starts from, samples with or evaluates: made by an earlier stage (its folder
+// may not exist yet) or a folder given by the user.
+struct ModelRef {
+  std::string dir;           // the model folder
+  std::string model_config;  // a config.json of the same shape, to check before dir exists
+  ChatTemplate chat;         // the template it was trained with (a folder: chatml)
+  std::string stage;         // the stage that makes it; "" for a folder
+  std::string label() const { return stage.empty() ? dir : stage; }
+};
+
+// One stage, resolved and checked.
+struct Plan {
+  const PipelineStage* stage = nullptr;
+  std::string dir;                 // out/<name>
+  std::optional<ModelRef> source;  // rl: start; rejection-sft, distill: sampler; eval
+  std::optional<SftConfig> sft;    // sft, rejection-sft, distill
+  json rl;                         // rl: the run config, out and model rewritten
+  ModelRef made;                   // model stages: what they make
+  std::string trains;              // sft-based stages: what SFT starts from, for the summary
+};
+
+std::string fixed(double v, int decimals = 1) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.*f", decimals, v);
+  return b;
+}
+
+json evaluate(const std::string& model_dir, const EvalOptions& opt,
+              const std::vector<SuiteSpec>& suites, const std::string& out_path,
+              const std::string& label, const Backend<float>& backend) {
+  auto model = load_model(model_dir, backend);
+  auto tok = load_tokenizer(model_dir);
+  Evaluator ev(*model, *tok, opt);
+  json report = {{"model", model_dir},
+                 {"settings",
+                  {{"samples", opt.samples},
+                   {"temperature", opt.sampling.temperature},
+                   {"max_new_tokens", opt.max_new_tokens},
+                   {"seed", opt.seed},
+                   {"greedy", opt.greedy},
+                   {"chat_template", opt.chat.to_json()}}},
+                 {"suites", json::array()}};
+  for (const auto& s : suites) {
+    log_info("pipeline: evaluating ", label, " on ", s.text);
+    SuiteResult r = ev.run(s);
+    report["suites"].push_back(r.summary());
+  }
+  write_file_atomic(out_path, report.dump(2) + "\n");
+  return report;
+}
+
+// The last row of a metrics.jsonl, or null.
+json last_metrics_row(const std::string& dir) {
+  const std::vector<json> rows = read_run_metrics(dir);
+  return rows.empty() ? json() : rows.back();
+}
+
+std::string sft_result(const std::string& dir) {
+  const json last = last_metrics_row(dir);
+  if (!last.is_object() || !last.contains("step")) return "";
+  std::string s = cat(last["step"].get<int64_t>(), " SFT steps");
+  if (last.contains("loss") && last["loss"].is_number())
+    s += ", last loss " + fixed(last["loss"].get<double>(), 3);
+  return s;
+}
+
+std::string eval_result(const json& report) {
+  std::string s;
+  for (const auto& suite : report["suites"]) {
+    if (!s.empty()) s += "; ";
+    s += cat(suite["suite"].get<std::string>(), ": pass@1 ",
+             fixed(suite["pass@1"]["mean"].get<double>(), 3));
+  }
+  return s;
+}
+
+class PipelineRunner {
+ public:
+  PipelineRunner(const PipelineConfig& pc, std::string out, std::string where)
+      : pc_(pc), out_(std::move(out)), where_(std::move(where)) {}
+
+  int run(const json& given) {
+    plan_all();
+    make_dirs(out_);
+    write_file_atomic(join_path(out_, "pipeline.json"), given.dump(2) + "\n");
+    const std::string record_path = join_path(out_, "stages.json");
+    json record = file_exists(record_path) ? load_json_file(record_path) : json::object();
+    for (Plan& p : plans_) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const bool ran = run_stage(p);
+      if (stop_requested()) {
+        log_info("pipeline: stopped during stage ", p.stage->name,
+                 "; run the same command again to continue");
+        return 130;
+      }
+      if (ran || !record.contains(p.stage->name)) {
+        const double minutes =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 60;
+        record[p.stage->name] = {{"kind", stage_kind_name(p.stage->kind)},
+                                 {"minutes", ran ? minutes : 0.0},
+                                 {"resumed", !ran}};
+        write_file_atomic(record_path, record.dump(2) + "\n");
+      }
+    }
+    const std::string md = summary(record);
+    write_file_atomic(join_path(out_, "summary.md"), md);
+    std::printf("%s", md.c_str());
+    return 0;
+  }
+
+ private:
+  std::string at(const PipelineStage& s) const { return cat(where_, ": stage '", s.name, "'"); }
+
+  ModelRef resolve(const std::string& ref) const {
+    if (ref.empty()) return *last_model_;
+    auto it = made_.find(ref);
+    if (it != made_.end()) return it->second;
+    return {ref, join_path(ref, "config.json"), ChatTemplate{}, ""};
+  }
+
+  // The eval suites are held out of every training stage: no SFT example, RL task or rejection
+  // sample is the same problem as one the pipeline evaluates on (tasks/holdout.h).
+  void hold_out_eval(json& section) const {
+    if (!pc_.eval || !section.is_object()) return;
+    const std::string given =
+        section.contains("holdout") && section["holdout"].is_string() ? section["holdout"] : "";
+    section["holdout"] = given.empty() ? pc_.eval->tasks : given + "," + pc_.eval->tasks;
+  }
+
+  // Parses an SFT config whose model may not exist yet, and checks its memory.
+  SftConfig plan_sft(json j, const std::string& dir, const std::optional<ModelRef>& start,
+                     const std::string& where, std::string* model_config) {
+    j["out"] = dir;
+    if (start) {
+      json model = {{"init", start->dir}};
+      if (j.contains("model") && j["model"].is_object() && j["model"].contains("device"))
+        model["device"] = j["model"]["device"];
+      j["model"] = model;
+    }
+    if (j.contains("data") && j["data"].is_object() && j["data"].contains("generated"))
+      hold_out_eval(j["data"]["generated"]);
+    SftConfig c = SftConfig::from_json(j, where);
+    *model_config = start ? start->model_config
+                          : (c.init.empty() ? c.model_config : join_path(c.init, "config.json"));
+    SftConfig probe = c;
+    if (!probe.init.empty() && !file_exists(join_path(probe.init, "config.json"))) {
+      probe.init.clear();
+      probe.model_config = *model_config;
+    }
+    check_sft_memory(probe, where);
+    if (first_device_.empty()) first_device_ = c.device;
+    return c;
+  }
+
+  void check_eval_memory(const ModelRef& m, const EvalOptions& eo,
+                         const std::vector<SuiteSpec>& suites, const std::string& where) const {
+    if (file_exists(m.model_config))
+      check_memory(eval_memory(ModelConfig::load(m.model_config), eo, suites), where);
+  }
+
+  // Every stage is resolved and checked here, before the first one runs.
+  void plan_all() {
+    if (pc_.eval) eval_suites_ = parse_suites(pc_.eval->tasks);
+    for (const PipelineStage& s : pc_.stages) {
+      Plan p;
+      p.stage = &s;
+      p.dir = join_path(out_, s.name);
+      const std::string where = at(s);
+      switch (s.kind) {
+        case StageKind::kSft: {
+          if (!s.from.empty()) p.source = resolve(s.from);
+          std::string mc;
+          p.sft = plan_sft(s.config, p.dir, p.source, where, &mc);
+          p.made = {join_path(p.dir, "final"), mc, p.sft->chat_template, s.name};
+          p.trains = p.source ? "from " + p.source->label()
+                              : (p.sft->init.empty() ? "fresh " + p.sft->model_config
+                                                     : "from " + p.sft->init);
+          break;
+        }
+        case StageKind::kRl: {
+          p.source = resolve(s.from);
+          json j = s.config;
+          j["out"] = p.dir;
+          json model = {{"init", p.source->dir}};
+          if (j.contains("model") && j["model"].is_object() && j["model"].contains("device"))
+            model["device"] = j["model"]["device"];
+          j["model"] = model;
+          if (j.contains("tasks")) hold_out_eval(j["tasks"]);
+          load_run_plugins(j, where);
+          json probe = j;
+          if (!file_exists(join_path(p.source->dir, "config.json"))) {
+            // RunConfig checks that model.init exists; until the source is made, check the rest
+            // against a fresh model of its shape.
+            probe["model"] = {{"config", p.source->model_config}, {"init_seed", 0}};
+            if (model.contains("device")) probe["model"]["device"] = model["device"];
+          }
+          const RunConfig rc = RunConfig::from_json(probe, where);
+          check_run_memory(rc, "all");
+          p.rl = j;
+          p.made = {join_path(p.dir, "final"), p.source->model_config, rc.chat, s.name};
+          p.trains = "from " + p.source->label();
+          break;
+        }
+        case StageKind::kRejectionSft:
+        case StageKind::kDistill: {
+          p.source = resolve(s.from);
+          std::optional<ModelRef> start;
+          if (!s.init.empty()) start = resolve(s.init);
+          json j = s.config;
+          j["data"] = {{"jsonl", join_path(p.dir, "samples.jsonl")}};
+          std::string mc;
+          p.sft = plan_sft(j, p.dir, start, where, &mc);
+          p.made = {join_path(p.dir, "final"), mc, p.sft->chat_template, s.name};
+          p.trains = start ? "trains " + start->label()
+                           : (p.sft->init.empty() ? "trains fresh " + p.sft->model_config
+                                                  : "trains " + p.sft->init);
+          check_eval_memory(*p.source, generation_options(s, *p.source), parse_suites(s.tasks),
+                            where);
+          break;
+        }
+        case StageKind::kEval: {
+          p.source = resolve(s.from);
+          check_eval_memory(*p.source, eval_options(*p.source), eval_suites_, where);
+          break;
+        }
+      }
+      if (makes_model(s.kind)) {
+        made_[s.name] = p.made;
+        last_model_ = p.made;
+      }
+      plans_.push_back(std::move(p));
+    }
+    const std::string device =
+        pc_.eval && !pc_.eval->device.empty() ? pc_.eval->device : first_device_;
+    backend_ = &backend_for(device.empty() ? "cpu" : device, where_ + ": eval.device");
+  }
+
+  // The eval settings and a sampling stage's share their field names.
+  template <typename Settings>
+  static EvalOptions generation_options(const Settings& s, const ModelRef& m) {
+    EvalOptions eo;
+    eo.samples = s.samples;
+    eo.sampling.temperature = s.temperature;
+    eo.sampling.top_p = s.top_p;
+    eo.max_new_tokens = s.max_new_tokens;
+    eo.seed = s.seed;
+    eo.slots = s.slots;
+    eo.chat = m.chat;
+    return eo;
+  }
+
+  EvalOptions eval_options(const ModelRef& m) const {
+    EvalOptions eo = generation_options(*pc_.eval, m);
+    eo.greedy = pc_.eval->greedy;
+    return eo;
+  }
+
+  // Runs SFT into p.dir unless it is done; true when it ran.
+  bool run_sft_stage(const Plan& p) {
+    if (file_exists(join_path(p.dir, "done"))) return false;
+    SftOptions so;
+    so.out = p.dir;
+    so.resume = !list_checkpoints(p.dir).empty();
+    so.show_progress = true;
+    run_sft(*p.sft, so);
+    write_file_atomic(join_path(p.dir, "done"), "");
+    return true;
+  }
+
+  // True when the stage did work in this invocation; false when it was already done.
+  bool run_stage(const Plan& p) {
+    const PipelineStage& s = *p.stage;
+    switch (s.kind) {
+      case StageKind::kSft: {
+        const bool ran = run_sft_stage(p);
+        if (!ran) log_info("pipeline: stage ", s.name, " (sft) already in ", p.dir);
+        return ran;
+      }
+      case StageKind::kRl: {
+        if (file_exists(join_path(p.dir, "final/model.safetensors")) &&
+            file_exists(join_path(p.dir, "done"))) {
+          log_info("pipeline: stage ", s.name, " (rl) already in ", p.dir);
+          return false;
+        }
+        const RunConfig rl = RunConfig::from_json(p.rl, at(s));
+        check_run_memory(rl, "all");
+        const bool resume = !list_checkpoints(p.dir).empty();
+        const std::string dir = prepare_run_dir(rl, p.dir, resume);
+        install_stop_handlers();
+        run_embedded(rl, dir, resume);
+        if (stop_requested()) return true;
+        // The stages below never check for a stop request: let a signal end them at once.
+        restore_default_stop_handlers();
+        write_file_atomic(join_path(p.dir, "done"), "");
+        return true;
+      }
+      case StageKind::kRejectionSft:
+      case StageKind::kDistill: {
+        bool ran = false;
+        const std::string stats_path = join_path(p.dir, "sampling.json");
+        if (!file_exists(stats_path)) {
+          ran = true;
+          sample(p, stats_path);
+        }
+        ran = run_sft_stage(p) || ran;
+        if (!ran)
+          log_info("pipeline: stage ", s.name, " (", stage_kind_name(s.kind), ") already in ",
+                   p.dir);
+        return ran;
+      }
+      case StageKind::kEval: {
+        const std::string path = join_path(out_, "eval-" + s.name + ".json");
+        if (file_exists(path)) {
+          log_info("pipeline: stage ", s.name, " (eval) already in ", path);
+          return false;
+        }
+        evaluate(p.source->dir, eval_options(*p.source), eval_suites_, path, p.source->label(),
+                 *backend_);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void sample(const Plan& p, const std::string& stats_path) {
+    const PipelineStage& s = *p.stage;
+    RejectionOptions ro;
+    ro.eval = generation_options(s, *p.source);
+    ro.keep = s.keep;
+    ro.require_format = s.require_format;
+    if (pc_.eval) ro.holdout = pc_.eval->tasks;
+    make_dirs(p.dir);
+    log_info("pipeline: stage ", s.name, ": ", p.source->label(), " samples ", s.samples,
+             " completions per task of ", s.tasks);
+    auto model = load_model(p.source->dir, *backend_);
+    auto tok = load_tokenizer(p.source->dir);
+    PartProgress progress("sample", "completions");
+    const RejectionStats st =
+        rejection_sample(*model, *tok, parse_suites(s.tasks), ro, join_path(p.dir, "samples.jsonl"),
+                         [&](size_t done, size_t total, const std::string& suite) {
+                           progress.update(suite, done, total);
+                         });
+    progress.finish();
+    json stats = st.to_json();
+    stats["sampler"] = p.source->dir;
+    stats["tasks_spec"] = s.tasks;
+    if (st.kept == 0) {
+      fail(at(s), ": no sample was kept (", stats.dump(), "); the sampler solved none of ", s.tasks,
+           ": use easier tasks, more samples, or require_format false");
+    }
+    write_file_atomic(stats_path, stats.dump(2) + "\n");
+    log_info("pipeline: stage ", s.name, ": kept ", st.kept, " of ", st.samples, " samples (",
+             st.correct, " correct) for ", st.prompts_kept, " of ", st.tasks, " prompts");
+  }
+
+  std::string stage_result(const Plan& p) const {
+    const PipelineStage& s = *p.stage;
+    switch (s.kind) {
+      case StageKind::kSft:
+        return sft_result(p.dir);
+      case StageKind::kRl: {
+        const std::vector<json> rows = read_run_metrics(p.dir);
+        return rows.empty() ? "" : cat(rows.size(), " GRPO steps");
+      }
+      case StageKind::kRejectionSft:
+      case StageKind::kDistill: {
+        const std::string path = join_path(p.dir, "sampling.json");
+        if (!file_exists(path)) return "";
+        const json st = load_json_file(path);
+        return cat("kept ", st["kept"].get<int64_t>(), " of ", st["samples"].get<int64_t>(),
+                   " samples (", st["correct"].get<int64_t>(), " correct) for ",
+                   st["prompts_kept"].get<int64_t>(), " of ", st["tasks"].get<int64_t>(),
+                   " prompts; ", sft_result(p.dir));
+      }
+      case StageKind::kEval: {
+        const std::string path = join_path(out_, "eval-" + s.name + ".json");
+        return file_exists(path) ? eval_result(load_json_file(path)) : "";
+      }
+    }
+    return "";
+  }
+
+  std::string summary(const json& record) const {
+    std::string md =
+        "## stages\n\n| stage | kind | model | result | minutes |\n|---|---|---|---|---|\n";
+    for (const Plan& p : plans_) {
+      const PipelineStage& s = *p.stage;
+      std::string model;
+      switch (s.kind) {
+        case StageKind::kSft:
+        case StageKind::kRl:
+          model = p.trains;
+          break;
+        case StageKind::kRejectionSft:
+        case StageKind::kDistill:
+          model = "samples with " + p.source->label() + ", " + p.trains;
+          break;
+        case StageKind::kEval:
+          model = p.source->label();
+          break;
+      }
+      const json& r = record.contains(s.name) ? record[s.name] : json::object();
+      const std::string minutes = !r.contains("minutes")      ? "-"
+                                  : r.value("resumed", false) ? "(earlier)"
+                                                              : fixed(r["minutes"].get<double>());
+      md += cat("| ", s.name, " | ", stage_kind_name(s.kind), " | ", model, " | ", stage_result(p),
+                " | ", minutes, " |\n");
+    }
+    md += "\nminutes: the wall time of the invocation that finished the stage\n";
+    std::map<std::string, json> reports;
+    for (const Plan& p : plans_) {
+      const PipelineStage& s = *p.stage;
+      if (s.kind == StageKind::kEval) {
+        const json report = load_json_file(join_path(out_, "eval-" + s.name + ".json"));
+        reports[s.name] = report;
+        md += cat("\n## eval ", s.name, " (model: ", p.source->label(), ")\n\n",
+                  markdown_table(report));
+        if (!s.compare.empty()) {
+          md += "\n" + markdown_comparison(compare_reports(report, reports.at(s.compare)), s.name,
+                                           s.compare);
+        }
+      }
+    }
+    if (pc_.target) {
+      const PipelineTarget& t = *pc_.target;
+      md += "\n" + target_verdict(reports.at(t.before), reports.at(t.after), t.suite, t.min_gain);
+    }
+    // What each RL stage shows besides the scores: accuracy, length, backtracks, false claims.
+    for (const Plan& p : plans_) {
+      if (p.stage->kind != StageKind::kRl) continue;
+      const std::vector<json> rows = read_run_metrics(p.dir);
+      if (rows.empty()) continue;
+      md += cat("\n## the RL stage ", p.stage->name,
+                " (means over the first, middle and last tenth of its steps)\n\n",
+                run_story_markdown(rows));
+      md += "\ncurves:";
+      for (const std::string& f : write_run_story_plots(rows, out_, p.stage->name)) md += " " + f;
+      md += "\n";
+    }
+    return md;
+  }
+
+  const PipelineConfig& pc_;
+  const std::string out_, where_;
+  std::vector<Plan> plans_;
+  std::map<std::string, ModelRef> made_;
+  std::optional<ModelRef> last_model_;
+  std::vector<SuiteSpec> eval_suites_;
+  std::string first_device_;
+  const Backend<float>* backend_ = nullptr;
+};
+
+}  // namespace
+
+int run_pipeline(const PipelineConfig& config, const json& given, const std::string& out,
+                 const std::string& where) {
+  PipelineRunner runner(config, out, where);
+  return runner.run(given);
+}
+
+}  // namespace r1
