@@ -21,8 +21,8 @@ int cmd_pipeline(int argc, char** argv) {
   args.epilog(
       "Examples:\n"
       "  r1 pipeline configs/quickstart.json        # cold start, eval, RL, eval\n"
-      "  r1 pipeline configs/recipe.json            # ... then rejection-sampling SFT and "
-      "distillation");
+      "  r1 pipeline configs/distill.json           # a teacher, its RL, and a student distilled "
+      "from it");
   if (!args.parse(argc, argv)) return 0;
   apply_memory_flag(args);
   const std::string path = args.str("CONFIG");

@@ -2,6 +2,7 @@
 // and at most M distinct correct, well-formed completions per prompt are written as SFT data
 // (eval/rejection_sampling.h). The statistics go to stdout as JSON.
 #include <cstdio>
+#include <filesystem>
 
 #include "apps/commands.h"
 #include "apps/memory_flag.h"
@@ -71,6 +72,12 @@ int cmd_rejection_sample(int argc, char** argv) {
     std::string t = args.str("chat-template");
     json tj = !t.empty() && t[0] == '{' ? parse_json(t, "--chat-template") : json{{"name", t}};
     opt.eval.chat = ChatTemplate::from_json(tj, "--chat-template");
+  }
+  {
+    // The file is written once sampling ends: a folder that is not there fails now, not then.
+    const std::filesystem::path out_dir = std::filesystem::path(args.str("out")).parent_path();
+    if (!out_dir.empty() && !std::filesystem::is_directory(out_dir))
+      fail("--out ", args.str("out"), ": no folder ", out_dir.string());
   }
   const Backend<float>& backend = backend_for(args.str("device"), "--device");
   const std::string model_dir = args.str("model");

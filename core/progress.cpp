@@ -128,10 +128,10 @@ void Progress::finish(const std::string& status) {
 void PartProgress::update(const std::string& part, size_t done, size_t total) {
   if (!line_ || part != part_) {
     finish();
-    line_ = std::make_unique<Progress>(prefix_ + " " + part, 0, 64);
+    line_ = std::make_unique<Progress>(prefix_ + " " + part, static_cast<int64_t>(total), 64);
     part_ = part;
   }
-  line_->update(static_cast<int64_t>(done), "of " + std::to_string(total) + " " + unit_);
+  line_->update(static_cast<int64_t>(done), unit_);
 }
 
 void PartProgress::finish() {

@@ -39,7 +39,8 @@ class Progress {
 };
 
 // Work in named parts of unknown size (the suites a model samples): a Progress line per part,
-// "<prefix> <part> <done> | of <total> <unit>", the previous one finished when a new part starts.
+// "<prefix> <part> <done>/<total> <pct>% | <unit> | ...", the previous one finished when a new
+// part starts.
 class PartProgress {
  public:
   PartProgress(std::string prefix, std::string unit)

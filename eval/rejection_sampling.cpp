@@ -2,12 +2,14 @@
 
 #include <cctype>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 
 #include "core/fs.h"
 #include "tasks/generator.h"
 #include "verifiers/completion.h"
+#include "verifiers/registry.h"
 
 namespace r1 {
 
@@ -20,10 +22,12 @@ json RejectionStats::to_json() const {
           {"bad_format", bad_format},
           {"verifier_errors", verifier_errors},
           {"invalid_text", invalid_text},
+          {"cut_fails", cut_fails},
           {"duplicates", duplicates},
           {"over_cap", over_cap},
           {"kept", kept},
           {"prompts_kept", prompts_kept},
+          {"prompts", prompts},
           {"seconds", seconds}};
 }
 
@@ -51,9 +55,22 @@ std::string trim_kept_completion(const std::string& completion, const ChatTempla
   return s;
 }
 
-RejectionFilter::RejectionFilter(int keep, bool require_format, ChatTemplate chat)
-    : keep_(keep), require_format_(require_format), chat_(std::move(chat)) {
+Rejudge task_verifiers() {
+  auto made = std::make_shared<std::map<std::string, std::unique_ptr<Verifier>>>();
+  return [made](const Task& task, const std::string& completion) {
+    auto& v = (*made)[task.verifier];
+    if (!v) v = make_verifier(task.verifier);
+    return verify_guarded(*v, task, completion);
+  };
+}
+
+RejectionFilter::RejectionFilter(int keep, bool require_format, ChatTemplate chat, Rejudge rejudge)
+    : keep_(keep),
+      require_format_(require_format),
+      chat_(std::move(chat)),
+      rejudge_(std::move(rejudge)) {
   if (keep_ < 1) fail("rejection sampling: keep must be >= 1, got ", keep_);
+  if (!rejudge_) fail("rejection sampling: no verifier to judge cut completions");
 }
 
 std::optional<json> RejectionFilter::offer(const Task& task, const SampleOutcome& sample,
@@ -77,6 +94,13 @@ std::optional<json> RejectionFilter::offer(const Task& task, const SampleOutcome
   if (valid_utf8(text) != text || valid_utf8(task.prompt) != task.prompt) {
     ++stats_.invalid_text;
     return std::nullopt;
+  }
+  if (text != sample.completion) {
+    const Verdict again = rejudge_(task, text);
+    if (again.verifier_error || !again.correct || (require_format_ && !again.format_ok)) {
+      ++stats_.cut_fails;
+      return std::nullopt;
+    }
   }
   const std::string pkey = prompt_key(task.prompt);
   if (!seen_.insert(pkey + '\x1f' + without_whitespace(text)).second) {
@@ -105,7 +129,8 @@ RejectionStats rejection_sample(
   Evaluator ev(model, tok, eo);
   // Every suite loads, loses its held-out problems and fits the model before any sampling.
   std::vector<std::vector<Task>> kept_tasks;
-  RejectionFilter filter(opt.keep, opt.require_format, opt.eval.chat);
+  RejectionFilter filter(opt.keep, opt.require_format, opt.eval.chat, task_verifiers());
+  std::unordered_set<std::string> prompts;
   RejectionStats held;
   for (const SuiteSpec& s : suites) {
     std::vector<Task> tasks = ev.prepare(s);
@@ -116,6 +141,7 @@ RejectionStats rejection_sample(
       if (!holdout.empty() && holdout.contains(t, gen.get())) {
         ++held.held_out;
       } else {
+        prompts.insert(prompt_key(t.prompt));
         left.push_back(std::move(t));
       }
     }
@@ -130,7 +156,8 @@ RejectionStats rejection_sample(
     });
     for (const TaskOutcome& t : r.tasks) {
       for (const SampleOutcome& s : t.samples) {
-        if (auto line = filter.offer(t.task, s, suites[i].text)) lines += line->dump() + "\n";
+        if (auto line = filter.offer(t.task, s, suites[i].text))
+          lines += line->dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
       }
     }
   }
@@ -138,6 +165,7 @@ RejectionStats rejection_sample(
   RejectionStats stats = filter.stats();
   stats.tasks = held.tasks;
   stats.held_out = held.held_out;
+  stats.prompts = static_cast<int64_t>(prompts.size());
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return stats;
 }

@@ -7,7 +7,8 @@
 //         is valid UTF-8 (a JSONL line must hold it exactly).
 // Cut:    anything after the last "</answer>", and a trailing end-of-turn marker: the SFT target
 //         (chat.sft_target) adds its own, so a kept line is shaped like a generated worked
-//         solution.
+//         solution. A completion the cut changes is judged again as cut, and kept only if it
+//         still passes (an answer read from an unclosed last <answer> would not).
 // Unique: two completions of one prompt are the same when they differ only in whitespace;
 //         prompts are the same when equal up to runs of whitespace (prompt_key), across suites.
 // Order:  samples in the order drawn (task i, sample k of stream (seed, i*K + k)): for a seed, the
@@ -48,19 +49,27 @@ struct RejectionStats {
   int64_t bad_format = 0;       // correct but not well-formed (require_format)
   int64_t verifier_errors = 0;  // the verifier failed: neither kept nor counted as wrong
   int64_t invalid_text = 0;     // correct, but not valid UTF-8
+  int64_t cut_fails = 0;        // correct, but no longer once cut after its last </answer>
   int64_t duplicates = 0;       // correct and well-formed, but already kept for this prompt
   int64_t over_cap = 0;         // distinct and correct, but the prompt already has M
   int64_t kept = 0;
-  int64_t prompts_kept = 0;  // prompts with at least one kept completion
+  int64_t prompts_kept = 0;  // distinct prompts with at least one kept completion
+  int64_t prompts = 0;       // distinct prompts among the tasks sampled on
   double seconds = 0;
 
   json to_json() const;
 };
 
+// Judges a completion of a task again (the task's own verifier).
+using Rejudge = std::function<Verdict(const Task&, const std::string&)>;
+
+// The tasks' own verifiers, made once per name (not thread-safe: one filter, one thread).
+Rejudge task_verifiers();
+
 // The filter on its own (no model): offered samples in order, it says which to keep.
 class RejectionFilter {
  public:
-  RejectionFilter(int keep, bool require_format, ChatTemplate chat);
+  RejectionFilter(int keep, bool require_format, ChatTemplate chat, Rejudge rejudge);
   // The line to write, or nothing. Counts every offered sample in stats().
   std::optional<json> offer(const Task& task, const SampleOutcome& sample,
                             const std::string& suite);
@@ -70,6 +79,7 @@ class RejectionFilter {
   int keep_;
   bool require_format_;
   ChatTemplate chat_;
+  Rejudge rejudge_;
   RejectionStats stats_;
   std::unordered_map<std::string, int> per_prompt_;  // prompt key -> kept
   std::unordered_set<std::string> seen_;             // prompt key + completion key

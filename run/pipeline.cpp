@@ -41,6 +41,7 @@ struct Plan {
   const PipelineStage* stage = nullptr;
   std::string dir;                 // out/<name>
   std::optional<ModelRef> source;  // rl: start; rejection-sft, distill: sampler; eval
+  std::optional<ModelRef> start;   // rejection-sft, distill: the model SFT trains (init)
   std::optional<SftConfig> sft;    // sft, rejection-sft, distill
   json rl;                         // rl: the run config, out and model rewritten
   ModelRef made;                   // model stages: what they make
@@ -114,19 +115,44 @@ class PipelineRunner {
     const std::string record_path = join_path(out_, "stages.json");
     json record = file_exists(record_path) ? load_json_file(record_path) : json::object();
     for (Plan& p : plans_) {
+      const PipelineStage& s = *p.stage;
+      // What the stage is made of: its resolved settings and the stages it reads, by when they
+      // finished. Work already in its folder that was made of something else is not reused.
+      const json plan = plan_of(p, record);
+      const bool started = model_stage_started(p) || eval_done(p);
+      if (started && record.contains(s.name) && record[s.name].contains("plan") &&
+          record[s.name]["plan"] != plan) {
+        fail(at(s), ": ", outputs_of(p),
+             " holds work made with other settings or from other models than this config now "
+             "gives (an earlier stage ran again, or the config changed); remove it to redo the "
+             "stage, and likewise the stages after it that use it");
+      }
+      json& r = record[s.name];
+      r["kind"] = stage_kind_name(s.kind);
+      r["plan"] = plan;
+      write_file_atomic(record_path, record.dump(2) + "\n");
       const auto t0 = std::chrono::steady_clock::now();
-      const bool ran = run_stage(p);
+      bool ran = false;
+      try {
+        ran = run_stage(p);
+      } catch (const Error& e) {
+        fail(at(s), " (", stage_kind_name(s.kind), "): ", e.what());
+      }
       if (stop_requested()) {
-        log_info("pipeline: stopped during stage ", p.stage->name,
+        log_info("pipeline: stopped during stage ", s.name,
                  "; run the same command again to continue");
         return 130;
       }
-      if (ran || !record.contains(p.stage->name)) {
-        const double minutes =
+      if (ran) {
+        r["minutes"] =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 60;
-        record[p.stage->name] = {{"kind", stage_kind_name(p.stage->kind)},
-                                 {"minutes", ran ? minutes : 0.0},
-                                 {"resumed", !ran}};
+        r["resumed"] = false;
+      } else if (!r.contains("minutes")) {
+        r["minutes"] = 0.0;  // done before this folder kept records
+        r["resumed"] = true;
+      }
+      if (ran || !r.contains("finished")) {
+        r["finished"] = now_stamp();
         write_file_atomic(record_path, record.dump(2) + "\n");
       }
     }
@@ -139,6 +165,54 @@ class PipelineRunner {
  private:
   std::string at(const PipelineStage& s) const { return cat(where_, ": stage '", s.name, "'"); }
 
+  std::string eval_path(const PipelineStage& s) const {
+    return join_path(out_, "eval-" + s.name + ".json");
+  }
+  bool model_stage_started(const Plan& p) const {
+    return makes_model(p.stage->kind) && file_exists(p.dir);
+  }
+  bool eval_done(const Plan& p) const {
+    return p.stage->kind == StageKind::kEval && file_exists(eval_path(*p.stage));
+  }
+  std::string outputs_of(const Plan& p) const {
+    return makes_model(p.stage->kind) ? p.dir : eval_path(*p.stage);
+  }
+
+  static std::string now_stamp() {
+    const auto t = std::chrono::system_clock::now().time_since_epoch();
+    return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(t).count());
+  }
+
+  // The stage's resolved settings and its inputs (the stages it reads, by their "finished"
+  // stamps), with the pipeline folder written as <out> so that the same folder reached by
+  // another path is the same plan.
+  json plan_of(const Plan& p, const json& record) const {
+    const PipelineStage& s = *p.stage;
+    json plan = {{"stage", s.to_json()}};
+    if (p.sft) plan["sft"] = p.sft->to_json();
+    if (!p.rl.is_null()) plan["rl"] = p.rl;
+    if (s.kind == StageKind::kEval) plan["eval"] = pc_.eval->to_json();
+    if (samples_data(s.kind) && pc_.eval) plan["holdout"] = pc_.eval->tasks;
+    json inputs = json::object();
+    for (const std::optional<ModelRef>* m : {&p.source, &p.start}) {
+      if (!*m) continue;
+      const std::string& dep = (*m)->stage;
+      if (dep.empty()) {
+        inputs[(*m)->dir] = "folder";
+      } else {
+        inputs[dep] = record.contains(dep) ? record[dep].value("finished", "") : "";
+      }
+    }
+    plan["inputs"] = inputs;
+    std::string text = plan.dump();
+    const std::string prefix = out_ + "/";
+    const std::string marker = "<out>/";
+    for (size_t at = text.find(prefix); at != std::string::npos;
+         at = text.find(prefix, at + marker.size()))
+      text.replace(at, prefix.size(), marker);
+    return json::parse(text);
+  }
+
   ModelRef resolve(const std::string& ref) const {
     if (ref.empty()) return *last_model_;
     auto it = made_.find(ref);
@@ -146,8 +220,9 @@ class PipelineRunner {
     return {ref, join_path(ref, "config.json"), ChatTemplate{}, ""};
   }
 
-  // The eval suites are held out of every training stage: no SFT example, RL task or rejection
-  // sample is the same problem as one the pipeline evaluates on (tasks/holdout.h).
+  // The eval suites are held out of the training stages: no generated SFT example, RL task or
+  // task sampled for rejection-sft and distill is the same problem as one the pipeline evaluates
+  // on (tasks/holdout.h). An SFT stage's own JSONL data is the user's, and is not filtered.
   void hold_out_eval(json& section) const {
     if (!pc_.eval || !section.is_object()) return;
     const std::string given =
@@ -232,16 +307,15 @@ class PipelineRunner {
         case StageKind::kRejectionSft:
         case StageKind::kDistill: {
           p.source = resolve(s.from);
-          std::optional<ModelRef> start;
-          if (!s.init.empty()) start = resolve(s.init);
+          if (!s.init.empty()) p.start = resolve(s.init);
           json j = s.config;
           j["data"] = {{"jsonl", join_path(p.dir, "samples.jsonl")}};
           std::string mc;
-          p.sft = plan_sft(j, p.dir, start, where, &mc);
+          p.sft = plan_sft(j, p.dir, p.start, where, &mc);
           p.made = {join_path(p.dir, "final"), mc, p.sft->chat_template, s.name};
-          p.trains = start ? "trains " + start->label()
-                           : (p.sft->init.empty() ? "trains fresh " + p.sft->model_config
-                                                  : "trains " + p.sft->init);
+          p.trains = p.start ? "trains " + p.start->label()
+                             : (p.sft->init.empty() ? "trains fresh " + p.sft->model_config
+                                                    : "trains " + p.sft->init);
           check_eval_memory(*p.source, generation_options(s, *p.source), parse_suites(s.tasks),
                             where);
           break;
@@ -251,6 +325,11 @@ class PipelineRunner {
           check_eval_memory(*p.source, eval_options(*p.source), eval_suites_, where);
           break;
         }
+      }
+      if (p.source && !s.chat_template.is_null() && s.kind != StageKind::kRl &&
+          s.kind != StageKind::kSft) {
+        p.source->chat =
+            ChatTemplate::from_json(s.chat_template, where + ": field 'chat_template'");
       }
       if (makes_model(s.kind)) {
         made_[s.name] = p.made;
@@ -337,7 +416,7 @@ class PipelineRunner {
         return ran;
       }
       case StageKind::kEval: {
-        const std::string path = join_path(out_, "eval-" + s.name + ".json");
+        const std::string path = eval_path(s);
         if (file_exists(path)) {
           log_info("pipeline: stage ", s.name, " (eval) already in ", path);
           return false;
@@ -378,7 +457,7 @@ class PipelineRunner {
     }
     write_file_atomic(stats_path, stats.dump(2) + "\n");
     log_info("pipeline: stage ", s.name, ": kept ", st.kept, " of ", st.samples, " samples (",
-             st.correct, " correct) for ", st.prompts_kept, " of ", st.tasks, " prompts");
+             st.correct, " correct) for ", st.prompts_kept, " of ", st.prompts, " prompts");
   }
 
   std::string stage_result(const Plan& p) const {
@@ -397,11 +476,12 @@ class PipelineRunner {
         const json st = load_json_file(path);
         return cat("kept ", st["kept"].get<int64_t>(), " of ", st["samples"].get<int64_t>(),
                    " samples (", st["correct"].get<int64_t>(), " correct) for ",
-                   st["prompts_kept"].get<int64_t>(), " of ", st["tasks"].get<int64_t>(),
-                   " prompts; ", sft_result(p.dir));
+                   st["prompts_kept"].get<int64_t>(), " of ",
+                   st.value("prompts", st["tasks"].get<int64_t>()), " prompts; ",
+                   sft_result(p.dir));
       }
       case StageKind::kEval: {
-        const std::string path = join_path(out_, "eval-" + s.name + ".json");
+        const std::string path = eval_path(s);
         return file_exists(path) ? eval_result(load_json_file(path)) : "";
       }
     }
@@ -439,7 +519,7 @@ class PipelineRunner {
     for (const Plan& p : plans_) {
       const PipelineStage& s = *p.stage;
       if (s.kind == StageKind::kEval) {
-        const json report = load_json_file(join_path(out_, "eval-" + s.name + ".json"));
+        const json report = load_json_file(eval_path(s));
         reports[s.name] = report;
         md += cat("\n## eval ", s.name, " (model: ", p.source->label(), ")\n\n",
                   markdown_table(report));

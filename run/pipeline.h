@@ -5,12 +5,15 @@
 //   <out>/<name>/samples.jsonl rejection-sft, distill: the kept samples (eval/rejection_sampling.h)
 //   <out>/<name>/sampling.json ... and what happened to every sample
 //   <out>/eval-<name>.json     an eval stage's report (r1 eval's JSON)
-//   <out>/stages.json          each finished stage's kind, model and wall minutes
+//   <out>/stages.json          each stage's kind and plan (its resolved settings and the stages it
+//                              reads); once finished, its wall minutes and a stamp
 //   <out>/summary.md           every stage in one table, the evaluations, their differences, the
 //                              target's verdict and each RL stage's story (<name>-*.svg curves)
 //
 // Every stage is skipped when its folder says it is done, and continued from its last checkpoint
 // when it is not (SFT and RL; sampling restarts), so a killed pipeline continues where it stopped.
+// Work in a stage's folder made with another plan (the config changed, or a stage it reads ran
+// again) is an error naming the folder to remove, never silently reused.
 // All configs, references, holdouts and memory estimates are checked before the first stage runs.
 #pragma once
 #include <string>

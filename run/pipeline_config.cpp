@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/fs.h"
+#include "model/chat_template.h"
 #include "tasks/suite.h"
 
 namespace r1 {
@@ -27,7 +28,11 @@ StageKind parse_kind(const std::string& text, const std::string& where) {
 
 // A sub-config: a file name (read now) or the object itself.
 json read_config(const json& v, const std::string& where) {
-  if (v.is_string()) return load_json_file(v.get<std::string>());
+  if (v.is_string()) {
+    const std::string path = v.get<std::string>();
+    if (!file_exists(path)) fail(where, ": no config file ", path);
+    return load_json_file(path);
+  }
   if (v.is_object()) return v;
   fail(where, ": expected a config file name or an object, got ", json_type_name(v));
 }
@@ -40,13 +45,19 @@ FieldCheck<int> positive() {
   return at_least<int>(1, "must be >= 1");
 }
 
-// The older form {"sft", "rl", "eval", "target"}: the stages it always meant.
-json stages_of_old_form(const json& j) {
+// The older form {"sft", "rl", "eval", "target"}: the stages it always meant. Both evaluations
+// use the RL config's prompt template, so that they compare the same prompts.
+json stages_of_old_form(const json& j, const std::string& where) {
+  const json rl = read_config(j.at("rl"), where + ": field 'rl'");
   json s = json::array();
   s.push_back({{"kind", "sft"}, {"name", "sft"}, {"config", j.at("sft")}});
   s.push_back({{"kind", "eval"}, {"name", "before"}});
-  s.push_back({{"kind", "rl"}, {"name", "rl"}, {"config", j.at("rl")}});
+  s.push_back({{"kind", "rl"}, {"name", "rl"}, {"config", rl}});
   s.push_back({{"kind", "eval"}, {"name", "after"}, {"compare", "before"}});
+  if (rl.contains("chat_template")) {
+    s[1]["chat_template"] = rl["chat_template"];
+    s[3]["chat_template"] = rl["chat_template"];
+  }
   return s;
 }
 
@@ -72,14 +83,18 @@ const ConfigFields<PipelineEval>& PipelineEval::fields() {
           .add("tasks", &C::tasks, "the suites, as r1 eval --tasks")
           .required()
           .add("samples", &C::samples, "samples per task", positive())
-          .add("temperature", &C::temperature, "sampling temperature")
-          .add("top_p", &C::top_p, "nucleus sampling")
+          .add("temperature", &C::temperature, "sampling temperature",
+               must<double>([](double v) { return v >= 0; }, "must be >= 0"))
+          .add("top_p", &C::top_p, "nucleus sampling",
+               must<double>([](double v) { return v > 0 && v <= 1; }, "must be in (0, 1]"))
           .add("max_new_tokens", &C::max_new_tokens, "generation budget per sample", positive())
           .add("seed", &C::seed, "sampling seed")
           .add("greedy", &C::greedy, "also score one greedy decode per task")
           .add("slots", &C::slots, "sequences decoded at once", positive())
           .add("device", &C::device,
-               "where evaluation and rejection sampling run (\"\": the first SFT stage's device)",
+               "where evaluation and rejection sampling run (\"\": the device of the first stage "
+               "that "
+               "trains by SFT; cpu without one)",
                nullptr, unless_empty());
   return f;
 }
@@ -157,7 +172,12 @@ const ConfigFields<PipelineStage>& PipelineStage::fields() {
           .add("slots", &C::slots, "rejection-sft, distill: sequences decoded at once", positive())
           .add("compare", &C::compare,
                "eval: an earlier eval stage; the summary shows the paired differences", nullptr,
-               unless_empty());
+               unless_empty())
+          .add("chat_template", &C::chat_template,
+               "eval, rejection-sft, distill: the prompt template (model/chat_template.h) of the "
+               "model evaluated or sampling; null: the one it was trained with (a model folder: "
+               "chatml)",
+               nullptr, [](const json& v) { return !v.is_null(); });
   return f;
 }
 
@@ -177,6 +197,10 @@ PipelineStage PipelineStage::from_json(const json& j, const std::string& where) 
   const bool sampling = samples_data(s.kind);
   only_for("config", s.kind != StageKind::kEval, "sft, rl, rejection-sft and distill");
   only_for("compare", s.kind == StageKind::kEval, "eval");
+  only_for("chat_template", s.kind == StageKind::kEval || sampling,
+           "eval, rejection-sft and distill");
+  if (!s.chat_template.is_null())
+    ChatTemplate::from_json(s.chat_template, where + ": field 'chat_template'");
   only_for("init", sampling, "rejection-sft and distill");
   for (const char* f : kSamplingFields) only_for(f, sampling, "rejection-sft and distill");
   if (s.kind != StageKind::kEval && !s.config.is_object())
@@ -224,7 +248,7 @@ PipelineConfig PipelineConfig::from_json(const json& j, const std::string& where
     for (const char* k : {"sft", "rl"}) {
       if (!given.contains(k)) fail(where, ": field '", k, "' is required (or give \"stages\")");
     }
-    given["stages"] = stages_of_old_form(given);
+    given["stages"] = stages_of_old_form(given, where);
     given.erase("sft");
     given.erase("rl");
   } else if (given.contains("stages")) {

@@ -12,7 +12,8 @@
 //       {"kind": "eval", "name": "after", "compare": "before"},
 //       {"kind": "rejection-sft", "tasks": "countdown:n=2000:seed=31", "samples": 8, "keep": 2,
 //        "config": "configs/quickstart-sft.json", "init": "cold"},
-//       {"kind": "distill", "from": "rl", "tasks": ..., "config": "configs/student-sft.json"},
+//       {"kind": "distill", "from": "rl", "tasks": ..., "config":
+//       "configs/distill-student-sft.json"},
 //       {"kind": "eval", "name": "student", "from": "distill"}
 //     ]
 //   }
@@ -48,7 +49,7 @@ struct PipelineEval : FieldListed<PipelineEval> {
   uint64_t seed = 0;
   bool greedy = true;
   int slots = 64;
-  std::string device;  // "": the first SFT stage's device
+  std::string device;  // "": the device of the first stage that trains by SFT
 
   static const ConfigFields<PipelineEval>& fields();  // name, default, check, help of each field
 };
@@ -86,6 +87,9 @@ struct PipelineStage {
   uint64_t seed = 0;
   int slots = 64;
   std::string compare;  // eval: an earlier eval stage, for the paired differences
+  // eval, rejection-sft, distill: the prompt template of the model evaluated or sampling (null:
+  // the one it was trained with; a model folder: chatml)
+  json chat_template;
 
   static PipelineStage from_json(const json& j, const std::string& where);
   json to_json() const;

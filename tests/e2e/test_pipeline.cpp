@@ -210,6 +210,7 @@ TEST(Pipeline, RejectionSampleCommandWritesOnlyWhatVerifyJudgesCorrect) {
   const json stats = json::parse(r.out);
   EXPECT_EQ(stats["held_out"], 5);
   EXPECT_EQ(stats["tasks"], 15);
+  EXPECT_EQ(stats["prompts"], 15);
   EXPECT_GT(stats["kept"].get<int>(), 5) << stats.dump();
   const std::string file = read_file(d.file("rs.jsonl"));
   for (int digit = 0; digit < 5; ++digit)
@@ -235,6 +236,10 @@ TEST(Pipeline, RejectionSampleCommandWritesOnlyWhatVerifyJudgesCorrect) {
   }
   EXPECT_EQ(lines, stats["kept"].get<size_t>());
   // Bad flags are errors before any work.
+  auto no_dir = run_command(r1_binary() + " rejection-sample --model " + d.file("t/final") + " --tasks generic:" +
+                            d.file("copy.jsonl") + " --out " + d.file("nowhere/rs.jsonl"));
+  EXPECT_NE(no_dir.code, 0);
+  EXPECT_NE(no_dir.out.find("no folder"), std::string::npos) << no_dir.out;
   auto bad = run_command(r1_binary() + " rejection-sample --model " + d.file("t/final") +
                          " --tasks nosuch --out x.jsonl");
   EXPECT_NE(bad.code, 0);

@@ -35,7 +35,7 @@ TEST(RejectionSampling, KeepsOnlyCorrectWellFormedDistinctSamplesUpToM) {
   auto gen = make_generator("arith");
   const std::vector<Task> tasks = arith_tasks(2);
   ChatTemplate chat;
-  RejectionFilter f(/*keep=*/2, /*require_format=*/true, chat);
+  RejectionFilter f(/*keep=*/2, /*require_format=*/true, chat, task_verifiers());
   struct Case {
     size_t task;
     std::string completion;
@@ -88,7 +88,8 @@ TEST(RejectionSampling, KeepsOnlyCorrectWellFormedDistinctSamplesUpToM) {
 
 TEST(RejectionSampling, WithoutTheFormatRuleKeepsCorrectButMalformedSamples) {
   const std::vector<Task> tasks = arith_tasks(1);
-  RejectionFilter strict(1, true, ChatTemplate{}), loose(1, false, ChatTemplate{});
+  RejectionFilter strict(1, true, ChatTemplate{}, task_verifiers()),
+      loose(1, false, ChatTemplate{}, task_verifiers());
   // Correct by the math verifier's reading, but the <think> block is missing.
   const SampleOutcome s = judged(tasks[0], "<answer>" + tasks[0].answer + "</answer>");
   ASSERT_TRUE(s.verdict.correct) << s.verdict.to_json().dump();
@@ -98,16 +99,45 @@ TEST(RejectionSampling, WithoutTheFormatRuleKeepsCorrectButMalformedSamples) {
   EXPECT_TRUE(loose.offer(tasks[0], s, "x"));
   // Kept without the format rule, a completion loses what follows its answer and its
   // end-of-turn marker: the SFT target adds its own.
-  RejectionFilter loose2(1, false, ChatTemplate{});
+  RejectionFilter loose2(1, false, ChatTemplate{}, task_verifiers());
   const auto line = loose2.offer(
       tasks[0], judged(tasks[0], "<answer>" + tasks[0].answer + "</answer>\n<|im_end|>"), "x");
   ASSERT_TRUE(line);
   EXPECT_EQ((*line)["completion"], "<answer>" + tasks[0].answer + "</answer>");
 }
 
+// The cut after the last </answer> must not change the verdict. Verifiers may read past it (the
+// python verifier takes the last code fence, even after the answer tags), so a completion the
+// cut changes is judged again, and dropped when it no longer passes.
+TEST(RejectionSampling, ACompletionTheCutMakesWrongIsDropped) {
+  const std::vector<Task> tasks = arith_tasks(1);
+  std::vector<std::string> rejudged;
+  // A verifier that reads only what follows the answer tags, as the python one may.
+  auto tail_reader = [&](const Task& t, const std::string& text) {
+    rejudged.push_back(text);
+    Verdict v;
+    v.correct = v.format_ok = text.size() > 9 &&
+                              text.substr(text.size() - t.answer.size()) == t.answer &&
+                              text.rfind("</answer>") + 9 != text.size();
+    return v;
+  };
+  RejectionFilter f(1, /*require_format=*/true, ChatTemplate{}, tail_reader);
+  SampleOutcome s;
+  s.completion = "<think>t</think><answer>stub</answer> " + tasks[0].answer;
+  s.verdict.correct = s.verdict.format_ok = true;  // as that verifier judged the whole text
+  EXPECT_FALSE(f.offer(tasks[0], s, "x"));
+  EXPECT_EQ(f.stats().cut_fails, 1);
+  ASSERT_EQ(rejudged.size(), 1u);
+  EXPECT_EQ(rejudged[0], "<think>t</think><answer>stub</answer>");
+  // A completion the cut leaves alone is not judged again.
+  s.completion = "<think>t</think><answer>" + tasks[0].answer + "</answer>";
+  EXPECT_TRUE(f.offer(tasks[0], s, "x"));
+  EXPECT_EQ(rejudged.size(), 1u);
+}
+
 TEST(RejectionSampling, VerifierErrorsAreNeitherKeptNorWrong) {
   const std::vector<Task> tasks = arith_tasks(1);
-  RejectionFilter f(2, true, ChatTemplate{});
+  RejectionFilter f(2, true, ChatTemplate{}, task_verifiers());
   SampleOutcome s;
   s.completion = "<think>x</think><answer>" + tasks[0].answer + "</answer>";
   s.verdict = Verdict::verifier_failure("timeout", "the verifier took too long");
@@ -117,7 +147,8 @@ TEST(RejectionSampling, VerifierErrorsAreNeitherKeptNorWrong) {
 }
 
 TEST(RejectionSampling, KeepMustBePositive) {
-  EXPECT_THROW(RejectionFilter(0, true, ChatTemplate{}), std::exception);
+  EXPECT_THROW(RejectionFilter(0, true, ChatTemplate{}, task_verifiers()), std::exception);
+  EXPECT_THROW(RejectionFilter(1, true, ChatTemplate{}, nullptr), std::exception);
 }
 
 TEST(RejectionSampling, TrimCutsAfterTheLastAnswerAndTheEndOfTurn) {

@@ -80,6 +80,13 @@ TEST(PipelineConfig, TheOlderFormIsFourStages) {
     EXPECT_EQ(c.stages[i].kind, kinds[i]);
   }
   EXPECT_EQ(c.stages[3].compare, "before");
+  EXPECT_TRUE(c.stages[1].chat_template.is_null());
+  // Both evaluations use the RL config's template, so that they compare the same prompts.
+  json with_template = j;
+  with_template["rl"] = {{"chat_template", {{"name", "plain"}}}};
+  const PipelineConfig t = PipelineConfig::from_json(with_template, "p.json");
+  EXPECT_EQ(t.stages[1].chat_template, json({{"name", "plain"}}));
+  EXPECT_EQ(t.stages[3].chat_template, json({{"name", "plain"}}));
   EXPECT_EQ(c.target->before, "before");
   EXPECT_EQ(c.target->after, "after");
   EXPECT_NE(error_of({{"sft", sft_config()}, {"eval", {{"tasks", "arith"}}}})
@@ -113,6 +120,17 @@ TEST(PipelineConfig, AStageListThatCannotRunIsAnErrorNamingTheStage) {
       {[](json& j) { j["stages"][4]["keep"] = 0; }, "field 'keep': must be >= 1"},
       {[](json& j) { j["stages"][2]["name"] = "../x"; }, "cannot be a folder name here"},
       {[](json& j) { j.erase("eval"); }, "an eval stage needs the top-level \"eval\" settings"},
+      {[](json& j) {
+         j["stages"][2]["chat_template"] = {{"name", "plain"}};
+       },
+       "field 'chat_template' is for eval, rejection-sft and distill stages, not rl"},
+      {[](json& j) {
+         j["stages"][1]["chat_template"] = {{"name", "nosuch"}};
+       },
+       "nosuch"},
+      {[](json& j) { j["eval"]["top_p"] = 0; }, "field 'top_p': must be in (0, 1]"},
+      {[](json& j) { j["stages"][0]["config"] = "no/such/file.json"; },
+       "no config file no/such/file.json"},
       {[](json& j) { j["sft"] = sft_config(); }, "field 'sft' belongs to the older form"},
       {[](json& j) { j["stages"] = json::array(); }, "no stages"},
       {[](json& j) { j["stages"].erase(0); },
