@@ -80,11 +80,7 @@ int cmd_eval(int argc, char** argv) {
   opt.slots = args.count("slots");
   opt.sampling.validate("flags");
   const Backend<float>& backend = backend_for(args.str("device"), "--device");
-  {
-    std::string t = args.str("chat-template");
-    json tj = !t.empty() && t[0] == '{' ? parse_json(t, "--chat-template") : json{{"name", t}};
-    opt.chat = ChatTemplate::from_json(tj, "--chat-template");
-  }
+  opt.chat = chat_template_from_text(args.str("chat-template"), "--chat-template");
   const std::string model_dir = args.str("model");
   if (!file_exists(model_dir)) fail("--model ", model_dir, ": no such folder");
   const std::string config_path = join_path(model_dir, "config.json");
@@ -99,12 +95,7 @@ int cmd_eval(int argc, char** argv) {
     dump = std::make_unique<std::ofstream>(args.str("dump"));
     if (!*dump) fail("--dump ", args.str("dump"), ": cannot open for writing");
   }
-  json report = {{"model", model_dir},
-                 {"settings",
-                  {{"samples", opt.samples}, {"temperature", opt.sampling.temperature}, {"top_p", opt.sampling.top_p},
-                   {"max_new_tokens", opt.max_new_tokens}, {"seed", opt.seed}, {"greedy", opt.greedy},
-                   {"chat_template", opt.chat.to_json()}}},
-                 {"suites", json::array()}};
+  json report = eval_report(model_dir, opt);
   for (const auto& s : suites) {
     std::unique_ptr<Progress> prog;
     if (!args.on("no-progress")) prog = std::make_unique<Progress>("eval " + s.text, 0, 64);

@@ -68,11 +68,7 @@ int cmd_rejection_sample(int argc, char** argv) {
     opt.holdout = args.str("holdout");
     parse_suites(opt.holdout);
   }
-  {
-    std::string t = args.str("chat-template");
-    json tj = !t.empty() && t[0] == '{' ? parse_json(t, "--chat-template") : json{{"name", t}};
-    opt.eval.chat = ChatTemplate::from_json(tj, "--chat-template");
-  }
+  opt.eval.chat = chat_template_from_text(args.str("chat-template"), "--chat-template");
   {
     // The file is written once sampling ends: a folder that is not there fails now, not then.
     const std::filesystem::path out_dir = std::filesystem::path(args.str("out")).parent_path();

@@ -136,6 +136,19 @@ SuiteResult Evaluator::run(const SuiteSpec& suite, std::vector<Task> tasks,
   return res;
 }
 
+json eval_report(const std::string& model_dir, const EvalOptions& opt) {
+  return {{"model", model_dir},
+          {"settings",
+           {{"samples", opt.samples},
+            {"temperature", opt.sampling.temperature},
+            {"top_p", opt.sampling.top_p},
+            {"max_new_tokens", opt.max_new_tokens},
+            {"seed", opt.seed},
+            {"greedy", opt.greedy},
+            {"chat_template", opt.chat.to_json()}}},
+          {"suites", json::array()}};
+}
+
 json SuiteResult::summary() const {
   const int K = samples_per_task;
   std::vector<double> p1, greedy_v;

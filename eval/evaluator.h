@@ -57,6 +57,9 @@ struct SuiteResult {
   json summary() const;
 };
 
+// An r1 eval report with no suites yet: {"model", "settings", "suites": []}.
+json eval_report(const std::string& model_dir, const EvalOptions& opt);
+
 class Evaluator {
  public:
   Evaluator(Model<float>& model, const Tokenizer& tokenizer, EvalOptions options);

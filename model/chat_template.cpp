@@ -140,7 +140,8 @@ std::string ChatTemplate::render_turns(const std::vector<Turn>& turns) const {
 
 std::string ChatTemplate::sft_target(const std::string& solution) const {
   std::string s = solution;
-  if (!completion_prefix.empty() && s.compare(0, completion_prefix.size(), completion_prefix) == 0) {
+  if (!completion_prefix.empty() &&
+      s.compare(0, completion_prefix.size(), completion_prefix) == 0) {
     s = s.substr(completion_prefix.size());
   }
   return s + end_of_turn;
@@ -151,6 +152,11 @@ ChatTemplate chat_template_for(const std::string& name, const Tokenizer& tok) {
   const auto* bpe = dynamic_cast<const BpeTokenizer*>(&tok);
   return ChatTemplate::named(bpe && !bpe->chat_template_hint().empty() ? bpe->chat_template_hint()
                                                                        : "chatml");
+}
+
+ChatTemplate chat_template_from_text(const std::string& text, const std::string& where) {
+  const json j = !text.empty() && text[0] == '{' ? parse_json(text, where) : json{{"name", text}};
+  return ChatTemplate::from_json(j, where);
 }
 
 }  // namespace r1

@@ -61,5 +61,8 @@ struct ChatTemplate {
 // The template named `name`; "auto" is the one a Hugging Face tokenizer's Jinja template
 // corresponds to (tokenizer_config.json), else chatml (the byte tokenizer's).
 ChatTemplate chat_template_for(const std::string& name, const Tokenizer& tok);
+// A template given as text (a --chat-template flag): a name, or a JSON object when it starts
+// with '{'. Throws naming `where`.
+ChatTemplate chat_template_from_text(const std::string& text, const std::string& where);
 
 }  // namespace r1

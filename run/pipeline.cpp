@@ -48,6 +48,14 @@ struct Plan {
   std::string trains;              // sft-based stages: what SFT starts from, for the summary
 };
 
+// A config's "model" section replaced by `model`, keeping the config's own device: where a stage
+// trains stays its config's choice.
+json model_section(const json& config, json model) {
+  if (config.contains("model") && config["model"].is_object() && config["model"].contains("device"))
+    model["device"] = config["model"]["device"];
+  return model;
+}
+
 std::string fixed(double v, int decimals = 1) {
   char b[32];
   std::snprintf(b, sizeof b, "%.*f", decimals, v);
@@ -60,15 +68,7 @@ json evaluate(const std::string& model_dir, const EvalOptions& opt,
   auto model = load_model(model_dir, backend);
   auto tok = load_tokenizer(model_dir);
   Evaluator ev(*model, *tok, opt);
-  json report = {{"model", model_dir},
-                 {"settings",
-                  {{"samples", opt.samples},
-                   {"temperature", opt.sampling.temperature},
-                   {"max_new_tokens", opt.max_new_tokens},
-                   {"seed", opt.seed},
-                   {"greedy", opt.greedy},
-                   {"chat_template", opt.chat.to_json()}}},
-                 {"suites", json::array()}};
+  json report = eval_report(model_dir, opt);
   for (const auto& s : suites) {
     log_info("pipeline: evaluating ", label, " on ", s.text);
     SuiteResult r = ev.run(s);
@@ -234,12 +234,7 @@ class PipelineRunner {
   SftConfig plan_sft(json j, const std::string& dir, const std::optional<ModelRef>& start,
                      const std::string& where, std::string* model_config) {
     j["out"] = dir;
-    if (start) {
-      json model = {{"init", start->dir}};
-      if (j.contains("model") && j["model"].is_object() && j["model"].contains("device"))
-        model["device"] = j["model"]["device"];
-      j["model"] = model;
-    }
+    if (start) j["model"] = model_section(j, {{"init", start->dir}});
     if (j.contains("data") && j["data"].is_object() && j["data"].contains("generated"))
       hold_out_eval(j["data"]["generated"]);
     SftConfig c = SftConfig::from_json(j, where);
@@ -284,18 +279,15 @@ class PipelineRunner {
           p.source = resolve(s.from);
           json j = s.config;
           j["out"] = p.dir;
-          json model = {{"init", p.source->dir}};
-          if (j.contains("model") && j["model"].is_object() && j["model"].contains("device"))
-            model["device"] = j["model"]["device"];
-          j["model"] = model;
+          j["model"] = model_section(j, {{"init", p.source->dir}});
           if (j.contains("tasks")) hold_out_eval(j["tasks"]);
           load_run_plugins(j, where);
           json probe = j;
           if (!file_exists(join_path(p.source->dir, "config.json"))) {
             // RunConfig checks that model.init exists; until the source is made, check the rest
             // against a fresh model of its shape.
-            probe["model"] = {{"config", p.source->model_config}, {"init_seed", 0}};
-            if (model.contains("device")) probe["model"]["device"] = model["device"];
+            probe["model"] =
+                model_section(j, {{"config", p.source->model_config}, {"init_seed", 0}});
           }
           const RunConfig rc = RunConfig::from_json(probe, where);
           check_run_memory(rc, "all");
