@@ -141,25 +141,30 @@ void Model<T>::copy_weights_from(const Model& other) {
 
 template <typename T>
 void Model<T>::init_weights(uint64_t seed) {
-  std::vector<T> w;
-  for (const auto& p : table_.params()) {
-    w.resize(p.numel);
+  // Each tensor draws from its own stream, seeded by (seed, name), so the tensors are filled in
+  // parallel with the values an in-order fill gives. A 3B-parameter model takes seconds rather
+  // than a minute; a device backend gets one upload from a host staging copy.
+  const auto& ps = table_.params();
+  std::vector<T> staging(table_.total());
+#pragma omp parallel for schedule(dynamic, 1)
+  for (long k = 0; k < static_cast<long>(ps.size()); ++k) {
+    const ParamInfo& p = ps[k];
+    T* w = staging.data() + p.offset;
     switch (p.init) {
       case ParamInfo::Ones:
-        std::fill(w.begin(), w.end(), T(1));
+        std::fill(w, w + p.numel, T(1));
         break;
       case ParamInfo::Zeros:
-        std::fill(w.begin(), w.end(), T(0));
+        std::fill(w, w + p.numel, T(0));
         break;
       case ParamInfo::Normal: {
         Rng rng(seed, hash64(p.name));
-        for (size_t i = 0; i < p.numel; ++i)
-          w[i] = static_cast<T>(rng.normal() * cfg_.initializer_range);
+        for (size_t i = 0; i < p.numel; ++i) w[i] = static_cast<T>(rng.normal() * cfg_.initializer_range);
         break;
       }
     }
-    write_params(w.data(), p.offset, p.numel);
   }
+  write_params(staging.data(), 0, staging.size());
   bias_.zero();
   reset_expert_load();
 }

@@ -5,11 +5,23 @@
 # libzmq, OpenBLAS, GoogleTest or nlohmann-json are missing, it unpacks the Debian packages that
 # scripts/gpu_deps.sh downloaded into .gpu_deps/ (carry that folder with the working tree).
 #
-#   scripts/gpu_check.sh [OUT_DIR]      (OUT_DIR, or $OUT, receives logs and JSON)
+#   scripts/gpu_check.sh [OUT_DIR]      (OUT_DIR, or $OUT, receives table.md and a tarball of
+#                                        every log and JSON)
+#   scripts/gpu_check.sh --prebuild     (here, on a CPU machine: build the two binaries for sm_90a
+#                                        and any x86-64 into .gpu_prebuilt/; carry it, and the GPU
+#                                        machine spends no time compiling)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-out="${1:-${OUT:-build-gpu/out}}"
-mkdir -p "$out"
+prebuild=0
+if [ "${1:-}" = --prebuild ]; then prebuild=1; shift; fi
+dest="${1:-${OUT:-build-gpu/out}}"
+mkdir -p "$dest"
+# Logs and JSON are written to a work folder and packed into $dest/gpu_check_logs.tar.gz after
+# every stage (the device tool brings back at most 8 files, and whatever is there when a run is
+# cut short), with the table in $dest/table.md.
+out=/tmp/r1-gpu-check
+rm -rf "$out" && mkdir -p "$out"
+save() { tar -czf "$dest/gpu_check_logs.tar.gz" -C "$out" . 2>/dev/null; }
 jobs=$(nproc)
 t_start=$(date +%s)
 say() { echo "[gpu_check $(($(date +%s) - t_start))s] $*"; }
@@ -59,51 +71,138 @@ if [ ${#missing[@]} -gt 0 ]; then
   say "unpacked $(ls .gpu_deps/*.deb | wc -l) packages into $sysroot"
 fi
 
-# ---- 3. build ----
-gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
-cmake -S . -B build-gpu "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DR1_GPU_ONLY=ON -DR1_CUDA_ARCHS=90a \
-  -DR1_SYSROOT="$sysroot" ${sysroot:+-DCMAKE_EXE_LINKER_FLAGS=-Wl,-rpath-link,$sysroot/usr/lib/x86_64-linux-gnu} \
-  > "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; say "FAIL: configure"; exit 1; }
-cmake --build build-gpu -j "$jobs" --target test_cuda bench_cuda > "$out/build.log" 2>&1 ||
-  { grep -E "error|Error" "$out/build.log" | head -40; say "FAIL: build"; exit 1; }
-say "built test_cuda and bench_cuda (sm_90a)"
+# ---- 3. build (or use binaries built beforehand on a CPU machine, from the same sources) ----
+# The sources the GPU binaries are made of; .gpu_prebuilt/SOURCES holds this hash when
+# `scripts/gpu_check.sh --prebuild` made them, so stale binaries are never used.
+sources_hash() {
+  find core kernels model tasks rollout learner bench/cuda bench/bench_util.* bench/model_flops.h \
+    tests/cuda tests/common CMakeLists.txt cmake -type f 2>/dev/null | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16
+}
+bin=build-gpu
+if [ "$prebuild" = 1 ]; then native=OFF; else native=ON; fi
+if [ "$prebuild" = 0 ] && [ -x .gpu_prebuilt/test_cuda ] && [ "$(cat .gpu_prebuilt/SOURCES 2>/dev/null)" = "$(sources_hash)" ] &&
+   .gpu_prebuilt/test_cuda --gtest_list_tests > "$out/prebuilt.log" 2>&1; then
+  bin=.gpu_prebuilt
+  say "using .gpu_prebuilt (built for sm_90a on a CPU machine from these sources; no build here)"
+else
+  [ "$prebuild" = 0 ] && [ -d .gpu_prebuilt ] && say "not using .gpu_prebuilt (stale or does not start: $(tail -1 "$out/prebuilt.log" 2>/dev/null))"
+  gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
+  cmake -S . -B build-gpu "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DR1_GPU_ONLY=ON -DR1_CUDA_ARCHS=90a \
+    -DR1_NATIVE=$native -DR1_SYSROOT="$sysroot" \
+    ${sysroot:+-DCMAKE_EXE_LINKER_FLAGS=-Wl,-rpath-link,$sysroot/usr/lib/x86_64-linux-gnu} \
+    > "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; say "FAIL: configure"; save; exit 1; }
+  cmake --build build-gpu -j "$jobs" --target test_cuda bench_cuda > "$out/build.log" 2>&1 ||
+    { grep -E "error|Error" "$out/build.log" | head -40; say "FAIL: build"; save; exit 1; }
+  say "built test_cuda and bench_cuda (sm_90a)"
+fi
+if [ "$prebuild" = 1 ]; then
+  rm -rf .gpu_prebuilt && mkdir -p .gpu_prebuilt
+  cp build-gpu/test_cuda build-gpu/bench_cuda .gpu_prebuilt/ && sources_hash > .gpu_prebuilt/SOURCES
+  say "copied into .gpu_prebuilt/ ($(du -sh .gpu_prebuilt | cut -f1)); carry .gpu_prebuilt and .gpu_deps"
+  exit 0
+fi
 
-# ---- 4. every GPU test ----
-timeout 300 build-gpu/test_cuda --gtest_output=json:"$out/gtest.json" > "$out/tests.log" 2>&1
-tests_rc=$?
-grep -E "^\[  (FAILED|PASSED|SKIPPED) |Failure|error" "$out/tests.log" | head -40
+# ---- 4. every GPU test, each in its own process ----
+# A kernel that faults kills its process and leaves the CUDA context unusable, so one fault must
+# not hide the results of the other tests: each test runs alone, and the op table resumes past a
+# case that crashed (R1_OPS_FROM, tests/common/backend_op_cases.h).
+tests_rc=0
+: > "$out/tests.log"
+results=()
+for t in $("$bin/test_cuda" --gtest_list_tests | awk '/^[^ ]/{s=$1} /^  /{print s $1}'); do
+  if [ "$t" = CudaBackendOps.EveryOpAgreesWithTheCpu ]; then
+    from=0
+    while :; do
+      R1_OPS_TRACE=1 R1_OPS_FROM=$from timeout 90 "$bin/test_cuda" --gtest_filter="$t" >> "$out/tests.log" 2>&1
+      rc=$?
+      [ $rc -le 1 ] && break  # 0 passed, 1 failed: the process ran to its end
+      crashed=$(grep -o "^op case [0-9]*: .*" "$out/tests.log" | tail -1)
+      echo "CRASH (exit $rc) in ${crashed:-?}" | tee -a "$out/tests.log"
+      results+=("| $t: ${crashed#op case } | CRASHED (exit $rc) |")
+      next=$(echo "$crashed" | sed -E 's/^op case ([0-9]+):.*/\1/')
+      [ -z "$next" ] && break
+      from=$((next + 1)); tests_rc=1
+    done
+  else
+    timeout 60 "$bin/test_cuda" --gtest_filter="$t" >> "$out/tests.log" 2>&1
+    rc=$?
+  fi
+  case $rc in
+    0) grep -q "^\[  SKIPPED \] $t" "$out/tests.log" && res=SKIPPED || res=passed ;;
+    1) res=FAILED ;;
+    124) res="TIMED OUT" ;;
+    *) res="CRASHED (exit $rc)" ;;
+  esac
+  [ "$res" = passed ] || tests_rc=1
+  results+=("| $t | $res |")
+  say "$t: $res"
+done
+grep -E "Failure|error|CRASH" "$out/tests.log" | grep -v "relative norm error" | head -40
 if nvidia-smi -L >/dev/null 2>&1 && grep -q "^\[  SKIPPED \]" "$out/tests.log"; then
   say "FAIL: GPU tests skipped on a machine with a GPU"
   tests_rc=1
 fi
+printf '%s\n' "${results[@]}" > "$out/tests.md"
 say "tests exit code $tests_rc"
+save
+
+# A test that failed or crashed: the op table once more under compute-sanitizer's memcheck, whose
+# report (out-of-bounds and misaligned accesses, with the kernel's name) says more than a wrong
+# value does.
+if [ $tests_rc != 0 ] && command -v compute-sanitizer >/dev/null; then
+  R1_OPS_TRACE=1 timeout 90 compute-sanitizer --tool memcheck --print-limit 20 "$bin/test_cuda" \
+    --gtest_filter='CudaBackendOps.*' > "$out/memcheck.log" 2>&1
+  say "memcheck exit $?: $(grep -c 'Invalid\|Error' "$out/memcheck.log") error lines (memcheck.log)"
+  grep -m12 -E "Invalid|Error|at .*0x|by thread|op case" "$out/memcheck.log" | grep -B1 -A2 -E "Invalid|Error" | head -24
+  save
+fi
 
 # ---- 5. benchmarks (JSON lines, reference measured in the same run) ----
 bench() {  # name, timeout, flags...
   local name=$1 limit=$2; shift 2
-  timeout "$limit" build-gpu/bench_cuda "$@" > "$out/bench-$name.json" 2> "$out/bench-$name.log" ||
+  timeout "$limit" "$bin/bench_cuda" "$@" > "$out/bench-$name.json" 2> "$out/bench-$name.log" ||
     echo "{\"config\": \"$name\", \"error\": \"exit $? (see bench-$name.log)\"}" > "$out/bench-$name.json"
 }
-bench small-moe 60 --config configs/models/small-moe.json --batch 16 --seq 256 --decode-batch 64 --prompt 64 --new-tokens 64
-bench qwen3-0.6b 150 --config configs/models/qwen3-0.6b-shape.json --batch 4 --seq 2048 --steps 2 \
+bench small-moe 45 --config configs/models/small-moe.json --batch 16 --seq 256 --decode-batch 64 --prompt 64 --new-tokens 64
+save
+# The two large configs run with every op timed (R1_CUDA_PROFILE, kernels/cuda/op_profile.h): their
+# steps take seconds, so the synchronisation costs little, and the table shows where time goes.
+R1_CUDA_PROFILE=1 bench qwen3-0.6b 120 --config configs/models/qwen3-0.6b-shape.json --batch 4 --seq 2048 --steps 1 \
   --decode-batch 256 --prompt 128 --new-tokens 32
-bench qwen3-30b-a3b-4l 120 --config configs/models/qwen3-30b-a3b-4layers-shape.json --batch 4 --seq 2048 --steps 2 \
+save
+R1_CUDA_PROFILE=1 bench qwen3-30b-a3b-4l 100 --config configs/models/qwen3-30b-a3b-4layers-shape.json --batch 4 --seq 2048 --steps 1 \
   --decode-batch 64 --prompt 128 --new-tokens 16
+save
+# The same steps in PyTorch eager (tools/torch_step_bench.py), where the machine has PyTorch.
+torch_bench() {  # name, timeout, flags...
+  local name=$1 limit=$2; shift 2
+  PYTHONUNBUFFERED=1 timeout "$limit" python3 tools/torch_step_bench.py "$@" > "$out/torch-$name.json" \
+    2> "$out/torch-$name.log" ||
+    echo "{\"config\": \"$name\", \"error\": \"exit $? (see torch-$name.log)\"}" > "$out/torch-$name.json"
+}
+if python3 -c "import torch, transformers; assert torch.cuda.is_available()" 2>/dev/null; then
+  torch_bench qwen3-0.6b-fp32 75 --config configs/models/qwen3-0.6b-shape.json --dtype fp32 --batch 4 --seq 2048 \
+    --steps 2 --decode-batch 256 --prompt 128 --new-tokens 32
+  save
+  torch_bench qwen3-0.6b-bf16 45 --config configs/models/qwen3-0.6b-shape.json --dtype bf16 --batch 4 --seq 2048 \
+    --steps 2 --decode-batch 256 --prompt 128 --new-tokens 32
+  save
+  torch_bench qwen3-30b-a3b-4l-bf16 50 --config configs/models/qwen3-30b-a3b-4layers-shape.json --dtype bf16 \
+    --batch 4 --seq 2048 --steps 2 --no-decode
+else
+  say "no PyTorch with CUDA here: the PyTorch references are skipped"
+fi
 say "benchmarks done"
 
 # ---- 6. the table ----
-python3 - "$out" <<'PY'
+python3 - "$out" <<'PY' | tee "$dest/table.md"
 import json, sys, os
 out = sys.argv[1]
 print("\n| GPU test | result |\n|---|---|")
 try:
-    g = json.load(open(os.path.join(out, "gtest.json")))
-    for suite in g.get("testsuites", []):
-        for t in suite.get("testsuite", []):
-            res = "FAILED" if t.get("failures") else ("SKIPPED" if t.get("result") == "SKIPPED" else "passed")
-            print(f"| {suite['name']}.{t['name']} | {res} ({t.get('time', '?')}) |")
+    print(open(os.path.join(out, "tests.md")).read().rstrip())
 except Exception as e:
-    print(f"| (no gtest.json: {e}) | |")
+    print(f"| (no tests.md: {e}) | |")
 print("\n| benchmark | train tokens/s | train GFLOP/s | / SGEMM | decode tokens/s (batch) | SGEMM GFLOP/s |\n|---|---|---|---|---|---|")
 for name in ("small-moe", "qwen3-0.6b", "qwen3-30b-a3b-4l"):
     try:
@@ -115,6 +214,29 @@ for name in ("small-moe", "qwen3-0.6b", "qwen3-30b-a3b-4l"):
     t, dc, r = d["train"], d["decode"], d["reference"]
     print(f"| {name} ({d['params']/1e6:.0f}M) | {t['tokens_per_second']:.0f} | {t['achieved_gflops']:.0f} | "
           f"{d['ratio_train_gflops_to_sgemm']:.2f} | {dc['tokens_per_second']:.0f} ({dc['batch']}) | {r['gflops']:.0f} |")
+for name in ("qwen3-0.6b", "qwen3-30b-a3b-4l"):
+    try:
+        d = json.loads(open(os.path.join(out, f"bench-{name}.json")).read().strip().splitlines()[-1])
+        rows = d["profile"]["train"][:6]
+    except Exception:
+        continue
+    print(f"\n| {name}: training step, op (profiled) | calls | seconds | share |\n|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['op']} | {r['calls']} | {r['seconds']:.3f} | {100 * r['share']:.1f}% |")
+print("\n| PyTorch eager (same GPU) | train tokens/s | decode tokens/s incl. prefill (batch) |\n|---|---|---|")
+for name in ("qwen3-0.6b-fp32", "qwen3-0.6b-bf16", "qwen3-30b-a3b-4l-bf16"):
+    try:
+        d = {}
+        for line in open(os.path.join(out, f"torch-{name}.json")).read().strip().splitlines():
+            d.update(json.loads(line))  # the training line, then the decode line
+    except Exception as e:
+        print(f"| {name} | no result ({e}) | |"); continue
+    if "error" in d:
+        print(f"| {name} | {d['error']} | |"); continue
+    dc = d.get("decode")
+    print(f"| {name} | {d['train']['tokens_per_second']:.0f} | "
+          + (f"{dc['tokens_per_second']:.0f} ({dc['batch']})" if dc else "-") + " |")
 PY
-say "done"
+save
+say "done (logs: $dest/gpu_check_logs.tar.gz)"
 exit $tests_rc

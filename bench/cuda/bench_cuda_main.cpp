@@ -6,6 +6,9 @@
 //   bench_cuda [--config FILE] [--batch B] [--seq T] [--steps N] [--decode-batch B]
 //              [--prompt P] [--new-tokens N] [--gemm N]
 //
+// R1_CUDA_PROFILE=1 adds each op's share of the training step and of decode ("profile"), with
+// every op synchronised (kernels/cuda/op_profile.h).
+//
 // The backend computes in fp32 today, so "ratio_to_sgemm" is the achieved FLOP rate over the
 // fp32 GEMM rate; bf16 and its MFU come with the bf16 path.
 #include <cstdio>
@@ -20,6 +23,7 @@
 #include "core/rng.h"
 #include "kernels/cuda/backend_cuda.h"
 #include "kernels/cuda/device.h"
+#include "kernels/cuda/op_profile.h"
 #include "kernels/cuda/ops.h"
 #include "learner/optimizer.h"
 #include "model/kv_cache.h"
@@ -28,6 +32,21 @@
 using namespace r1;
 
 namespace {
+
+const double t_start = steady_seconds();
+// Progress on stderr, so that a run cut short by a timeout says where it was.
+void progress(const std::string& path, const char* what) {
+  std::fprintf(stderr, "[bench_cuda %.1fs] %s: %s\n", steady_seconds() - t_start, path.c_str(), what);
+}
+
+// R1_CUDA_PROFILE=1: the ops' share of the time since the last reset (op_profile.h), longest first.
+json profile_json(double wall_seconds) {
+  json rows = json::array();
+  for (const auto& r : cuda::profile_rows())
+    rows.push_back({{"op", r.op}, {"calls", r.calls}, {"seconds", r.seconds}, {"share", r.seconds / wall_seconds}});
+  cuda::profile_reset();
+  return rows;
+}
 
 double time_gemm(const Backend<float>& be, int n) {
   DeviceBuffer<float> a(be.mem), b(be.mem), c(be.mem);
@@ -89,8 +108,11 @@ Flags parse(int argc, char** argv) {
 json bench_config(const Backend<float>& be, const std::string& path, const Flags& f,
                   double gemm_gflops) {
   const ModelConfig cfg = ModelConfig::load(path);
+  progress(path, "allocating");
   Model<float> model(cfg, be);
+  progress(path, "initialising weights");
   model.init_weights(1);
+  progress(path, "first training step (warm-up)");
   Rng rng(7);
   PackedBatch batch;
   const int T = std::min(f.seq, cfg.max_position_embeddings);
@@ -110,10 +132,14 @@ json bench_config(const Backend<float>& be, const std::string& path, const Flags
   };
   step();  // warm up: plans memory
   cuda::synchronize();
+  progress(path, "timed training steps");
+  cuda::profile_reset();
   double t0 = steady_seconds();
   for (int s = 0; s < f.steps; ++s) step();
   cuda::synchronize();
   const double step_s = (steady_seconds() - t0) / f.steps;
+  const json train_profile = cuda::profiling() ? profile_json(step_s * f.steps) : json();
+  progress(path, "prefill");
   const double gflops = 3.0 * forward_flops_per_seq(cfg, T) * f.batch / step_s / 1e9;
 
   // Decode: prefill the prompts (untimed), then time single-token steps of the whole batch.
@@ -132,14 +158,17 @@ json bench_config(const Backend<float>& be, const std::string& path, const Flags
   std::vector<int32_t> next(B, 1);
   for (int b = 0; b < B; ++b) entries[b] = {b, &next[b], 1};
   cuda::synchronize();
+  progress(path, "timed decode steps");
+  cuda::profile_reset();
   t0 = steady_seconds();
   for (int s = 0; s < f.new_tokens; ++s) {
     model.forward_cached(cache, entries, logits.data());
     for (int b = 0; b < B; ++b) next[b] = static_cast<int32_t>((next[b] * 31 + s) % cfg.vocab_size);
   }
   cuda::synchronize();
-  const double decode_tps = double(B) * f.new_tokens / (steady_seconds() - t0);
-  return {{"config", path},
+  const double decode_s = steady_seconds() - t0;
+  const double decode_tps = double(B) * f.new_tokens / decode_s;
+  json out = {{"config", path},
           {"params", model.num_params()},
           {"train",
            {{"batch", f.batch},
@@ -157,6 +186,11 @@ json bench_config(const Backend<float>& be, const std::string& path, const Flags
             {"size", f.gemm},
             {"gflops", gemm_gflops}}},
           {"ratio_train_gflops_to_sgemm", gflops / gemm_gflops}};
+  if (cuda::profiling()) {  // every op synchronised: the figures above are slower than a plain run's
+    out["profiled"] = true;
+    out["profile"] = {{"train", train_profile}, {"decode", profile_json(decode_s)}};
+  }
+  return out;
 }
 
 }  // namespace

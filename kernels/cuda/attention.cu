@@ -1,10 +1,11 @@
-// Attention on the CUDA backend: one thread block per (query row, head), keys in chunks of
-// kChunk with an online softmax (running max and sum, rescaled per chunk), so only the
-// log-sum-exp is saved, as the CPU op does. The same kernel serves packed causal sequences
-// (training) and the paged KV cache (decode), through a key source. Correct first: no tensor
-// cores and no tiling of queries yet (FlashAttention-style tiles are the next step).
+// Attention on the CUDA backend, row kernels: one thread block per (query row, head), keys in
+// chunks of kChunk with an online softmax (running max and sum, rescaled per chunk), so only the
+// log-sum-exp is saved, as the CPU op does. The same kernel serves the paged KV cache (decode)
+// and, through a key source, packed causal sequences (training) where the tiled kernels
+// (attention_tiled.cu) do not apply or R1_CUDA_ATTENTION=rows asks for these.
 #include <cmath>
 
+#include "kernels/cuda/attention_tiled.h"
 #include "kernels/cuda/backend_ops.h"
 #include "kernels/cuda/common.cuh"
 
@@ -169,9 +170,12 @@ __global__ void attention_backward_kernel(float* dq, float* dk, float* dv, const
 void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
                        const int32_t* cu_seqlens, const int32_t* prefix_of, int S, int H, int KVH, int Dqk, int Dv,
                        float scale) {
+  R1_CHECK(KVH > 0 && H % KVH == 0, "attention: H=", H, " is not a multiple of KVH=", KVH);
   int N = 0;
   check(cudaMemcpy(&N, cu_seqlens + S, sizeof(int32_t), cudaMemcpyDeviceToHost), "attention_forward: read N");
   if (N == 0) return;
+  if (attention_tiled_applies(Dqk, Dv))
+    return attention_tiled_forward(out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv, scale);
   const PackedKeys src{k, v, cu_seqlens, prefix_of, S, static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(KVH) * Dv};
   const size_t shmem = sizeof(float) * (Dqk + Dv + kChunk);
   attention_rows_kernel<<<static_cast<unsigned>(N) * H, kThreads, shmem>>>(out, lse, q, src, H, KVH, Dqk, Dv, scale);
@@ -181,9 +185,13 @@ void attention_forward(float* out, float* lse, const float* q, const float* k, c
 void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,
                         const float* q, const float* k, const float* v, const int32_t* cu_seqlens,
                         const int32_t* prefix_of, int S, int H, int KVH, int Dqk, int Dv, float scale) {
+  R1_CHECK(KVH > 0 && H % KVH == 0, "attention: H=", H, " is not a multiple of KVH=", KVH);
   int N = 0;
   check(cudaMemcpy(&N, cu_seqlens + S, sizeof(int32_t), cudaMemcpyDeviceToHost), "attention_backward: read N");
   if (N == 0) return;
+  if (attention_tiled_applies(Dqk, Dv))
+    return attention_tiled_backward(dq, dk, dv, dout, out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv,
+                                    scale);
   check(cudaMemset(dk, 0, sizeof(float) * N * KVH * Dqk), "attention_backward: zero dk");
   check(cudaMemset(dv, 0, sizeof(float) * N * KVH * Dv), "attention_backward: zero dv");
   const PackedKeys src{k, v, cu_seqlens, prefix_of, S, static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(KVH) * Dv};
@@ -196,6 +204,7 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
 void attention_paged_forward(float* out, const float* q, const float* k_pool, const float* v_pool, int v_row,
                              const int32_t* block_table, int max_blocks, int block_size, const int32_t* seq_of,
                              const int32_t* kv_len, int N, int H, int KVH, int Dqk, int Dv, float scale) {
+  R1_CHECK(KVH > 0 && H % KVH == 0, "attention: H=", H, " is not a multiple of KVH=", KVH);
   if (N == 0) return;
   const PagedKeys src{k_pool, v_pool, block_table, seq_of, kv_len, max_blocks, block_size,
                       static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(v_row)};

@@ -9,6 +9,7 @@
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/ops.h"
+#include "kernels/cuda/op_profile.h"
 
 namespace r1::cuda {
 namespace {
@@ -56,6 +57,17 @@ Backend<float> make_backend() {
 #define R1_SET_OP(name) o.name = name;
   R1_BACKEND_OPS(R1_SET_OP)
 #undef R1_SET_OP
+  if (profiling()) {  // R1_CUDA_PROFILE=1: every op timed (op_profile.h)
+#define R1_PROFILE_OP(op_)                                  \
+  {                                                         \
+    using P = Profiled<__COUNTER__, decltype(o.op_)>;       \
+    P::target = o.op_;                                      \
+    P::label = #op_;                                        \
+    o.op_ = &P::call;                                       \
+  }
+    R1_BACKEND_OPS(R1_PROFILE_OP)
+#undef R1_PROFILE_OP
+  }
   return b;
 }
 

@@ -41,7 +41,7 @@ __global__ void greedy_kernel(int32_t* tokens, float* logprobs, const float* log
   for (int v = threadIdx.x; v < V; v += blockDim.x) s += expf(x[v] - m);
   s = block_sum(s);
   if (threadIdx.x == 0) {
-    tokens[blockIdx.x] = best_idx[0];
+    tokens[blockIdx.x] = best_idx[0] < V ? best_idx[0] : 0;  // a row of NaN or -inf: 0, as the CPU's max_element gives
     logprobs[blockIdx.x] = -logf(s);
   }
 }

@@ -22,6 +22,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -321,7 +323,10 @@ inline std::vector<Case> all_cases() {
     int H, KVH, Dqk, Dv;
   };
   for (const Att& a : {Att{{0, 5, 6, 23}, {}, 4, 2, 8, 8}, Att{{0, 70}, {}, 2, 2, 12, 8},
-                       Att{{0, 7, 10, 12, 20, 90}, {-1, 0, 0, -1, 3}, 4, 2, 8, 6}}) {
+                       Att{{0, 7, 10, 12, 20, 90}, {-1, 0, 0, -1, 3}, 4, 2, 8, 6},
+                       // Real head sizes, several 64-token tiles (CUDA's tiled kernels), a key
+                       // tile across the prefix boundary: Qwen3's 128, MLA's 192 / 128.
+                       Att{{0, 130, 200}, {-1, 0}, 4, 2, 128, 128}, Att{{0, 100}, {}, 2, 2, 192, 128}}) {
     const int S = static_cast<int>(a.cu.size()) - 1, N = a.cu.back();
     const bool shared = !a.prefix.empty();
     const std::string label = cat("S", S, " N", N, " H", a.H, " KVH", a.KVH, " Dqk", a.Dqk, " Dv",
@@ -613,8 +618,20 @@ inline std::vector<Case> all_cases() {
 // tol(case) (the CPU reference must write every output). Returns the number of cases run.
 inline int check_backend_against_cpu(const Backend<float>& be, const std::function<double(const Case&)>& tol) {
   const Backend<float>& cpu = cpu_backend<float>();
-  int compared = 0;
+  // On a GPU an op that faults kills the process and poisons the context for every later case.
+  // So R1_OPS_TRACE=1 numbers and names each case on stderr before it runs, R1_OPS_FROM=N skips
+  // the cases before number N (scripts/gpu_check.sh resumes past a crash with it), and
+  // R1_OPS_ONLY=SUBSTRING runs only the cases whose "op [label]" holds it.
+  const char* only = std::getenv("R1_OPS_ONLY");
+  const char* from = std::getenv("R1_OPS_FROM");
+  const int first = from ? std::atoi(from) : 0;
+  const bool trace = std::getenv("R1_OPS_TRACE") != nullptr;
+  int compared = 0, index = -1;
   for (const Case& c : all_cases()) {
+    ++index;
+    if (index < first) continue;
+    if (only && (c.op + " [" + c.label + "]").find(only) == std::string::npos) continue;
+    if (trace) std::fprintf(stderr, "op case %d: %s [%s]\n", index, c.op.c_str(), c.label.c_str());
     SCOPED_TRACE(c.op + " [" + c.label + "] on " + be.name);
     const auto ref = run(c, cpu);
     for (const auto& [name, a] : ref) {
@@ -632,6 +649,7 @@ inline int check_backend_against_cpu(const Backend<float>& be, const std::functi
       for (float x : g.f) unwritten += std::isnan(x);
       EXPECT_EQ(unwritten, 0u) << name << ": elements never written";
       const double err = rel_norm_error(g.f, r.f);
+      if (trace) std::fprintf(stderr, "  %s: relative norm error %.3g (tolerance %.3g)\n", name.c_str(), err, tol(c));
       EXPECT_LE(err, tol(c)) << name << ": relative norm error " << err;
     }
     ++compared;
