@@ -15,7 +15,7 @@ cublasHandle_t handle() {
   static cublasHandle_t h = [] {
     cublasHandle_t x = nullptr;
     if (cublasCreate(&x) != CUBLAS_STATUS_SUCCESS) fail("cuBLAS: cublasCreate failed");
-    cublasSetMathMode(x, CUBLAS_DEFAULT_MATH);
+    if (cublasSetMathMode(x, CUBLAS_DEFAULT_MATH) != CUBLAS_STATUS_SUCCESS) fail("cuBLAS: cublasSetMathMode failed");
     return x;
   }();
   return h;

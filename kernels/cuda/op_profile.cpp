@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -50,7 +51,11 @@ OpTimer::OpTimer(const char* op) : op_(op) {
 }
 
 OpTimer::~OpTimer() {
-  cudaDeviceSynchronize();  // an error stays pending for the op's caller to see
+  // A fault inside the op's kernels surfaces here, so name the op; the error stays pending for
+  // the next checked CUDA call to throw.
+  const cudaError_t e = cudaDeviceSynchronize();
+  if (e != cudaSuccess)
+    std::fprintf(stderr, "R1_CUDA_PROFILE: %s: %s\n", op_, cudaGetErrorString(e));
   const double dt = now() - t0_;
   std::lock_guard<std::mutex> lock(mu);
   OpTime& r = rows()[op_];
