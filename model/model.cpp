@@ -143,13 +143,16 @@ template <typename T>
 void Model<T>::init_weights(uint64_t seed) {
   // Each tensor draws from its own stream, seeded by (seed, name), so the tensors are filled in
   // parallel with the values an in-order fill gives. A 3B-parameter model takes seconds rather
-  // than a minute; a device backend gets one upload from a host staging copy.
+  // than a minute. Host memory is filled in place; a device backend gets one upload from a host
+  // staging copy.
   const auto& ps = table_.params();
-  std::vector<T> staging(table_.total());
+  const bool in_place = be_.mem.host_addressable;
+  std::vector<T> staging(in_place ? 0 : table_.total());
+  T* const dst = in_place ? params() : staging.data();
 #pragma omp parallel for schedule(dynamic, 1)
   for (long k = 0; k < static_cast<long>(ps.size()); ++k) {
     const ParamInfo& p = ps[k];
-    T* w = staging.data() + p.offset;
+    T* w = dst + p.offset;
     switch (p.init) {
       case ParamInfo::Ones:
         std::fill(w, w + p.numel, T(1));
@@ -164,7 +167,7 @@ void Model<T>::init_weights(uint64_t seed) {
       }
     }
   }
-  write_params(staging.data(), 0, staging.size());
+  if (!in_place) write_params(staging.data(), 0, staging.size());
   bias_.zero();
   reset_expert_load();
 }

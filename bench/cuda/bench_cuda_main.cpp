@@ -39,12 +39,12 @@ void progress(const std::string& path, const char* what) {
   std::fprintf(stderr, "[bench_cuda %.1fs] %s: %s\n", steady_seconds() - t_start, path.c_str(), what);
 }
 
-// R1_CUDA_PROFILE=1: the ops' share of the time since the last reset (op_profile.h), longest first.
+// R1_CUDA_PROFILE=1: the ops' share of the time since the last profile_reset (op_profile.h),
+// longest first.
 json profile_json(double wall_seconds) {
   json rows = json::array();
   for (const auto& r : cuda::profile_rows())
     rows.push_back({{"op", r.op}, {"calls", r.calls}, {"seconds", r.seconds}, {"share", r.seconds / wall_seconds}});
-  cuda::profile_reset();
   return rows;
 }
 

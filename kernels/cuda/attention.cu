@@ -165,12 +165,17 @@ __global__ void attention_backward_kernel(float* dq, float* dk, float* dv, const
   for (int d = threadIdx.x; d < Dqk; d += blockDim.x) dq[qrow + d] = dqs[d];
 }
 
+// Every query head reads kv head h / (H / KVH): a bad pair would read out of bounds on the device.
+void check_heads(int H, int KVH) {
+  R1_CHECK(KVH > 0 && H % KVH == 0, "attention: H=", H, " is not a multiple of KVH=", KVH);
+}
+
 }  // namespace
 
 void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
                        const int32_t* cu_seqlens, const int32_t* prefix_of, int S, int H, int KVH, int Dqk, int Dv,
                        float scale) {
-  R1_CHECK(KVH > 0 && H % KVH == 0, "attention: H=", H, " is not a multiple of KVH=", KVH);
+  check_heads(H, KVH);
   int N = 0;
   check(cudaMemcpy(&N, cu_seqlens + S, sizeof(int32_t), cudaMemcpyDeviceToHost), "attention_forward: read N");
   if (N == 0) return;
@@ -185,7 +190,7 @@ void attention_forward(float* out, float* lse, const float* q, const float* k, c
 void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,
                         const float* q, const float* k, const float* v, const int32_t* cu_seqlens,
                         const int32_t* prefix_of, int S, int H, int KVH, int Dqk, int Dv, float scale) {
-  R1_CHECK(KVH > 0 && H % KVH == 0, "attention: H=", H, " is not a multiple of KVH=", KVH);
+  check_heads(H, KVH);
   int N = 0;
   check(cudaMemcpy(&N, cu_seqlens + S, sizeof(int32_t), cudaMemcpyDeviceToHost), "attention_backward: read N");
   if (N == 0) return;
@@ -204,7 +209,7 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
 void attention_paged_forward(float* out, const float* q, const float* k_pool, const float* v_pool, int v_row,
                              const int32_t* block_table, int max_blocks, int block_size, const int32_t* seq_of,
                              const int32_t* kv_len, int N, int H, int KVH, int Dqk, int Dv, float scale) {
-  R1_CHECK(KVH > 0 && H % KVH == 0, "attention: H=", H, " is not a multiple of KVH=", KVH);
+  check_heads(H, KVH);
   if (N == 0) return;
   const PagedKeys src{k_pool, v_pool, block_table, seq_of, kv_len, max_blocks, block_size,
                       static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(v_row)};
