@@ -49,6 +49,7 @@ int cmd_eval(int argc, char** argv) {
       .opt("slots", "N", "sequences generated together", "64")
       .opt("device", "NAME",
            "where the model runs: cpu, cuda or cuda:N (a GPU; needs a build with CUDA)", "cpu")
+      .opt("dtype", "TYPE", "fp32, or bf16: GEMMs on tensor cores (CUDA only); default fp32", "fp32")
       .flag("no-progress", "do not show progress")
       .flag("compare", "compare two reports: r1 eval --compare A.json B.json")
       .positional("A", "first report (with --compare)", false)
@@ -79,7 +80,7 @@ int cmd_eval(int argc, char** argv) {
   opt.greedy = args.on("greedy");
   opt.slots = args.count("slots");
   opt.sampling.validate("flags");
-  const Backend<float>& backend = backend_for(args.str("device"), "--device");
+  const Backend<float>& backend = backend_for(args.str("device"), args.str("dtype"), "--device", "--dtype");
   opt.chat = chat_template_from_text(args.str("chat-template"), "--chat-template");
   const std::string model_dir = args.str("model");
   if (!file_exists(model_dir)) fail("--model ", model_dir, ": no such folder");

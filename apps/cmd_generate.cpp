@@ -66,6 +66,7 @@ int cmd_generate(int argc, char** argv) {
       .opt("system", "TEXT", "system message for --chat")
       .opt("device", "NAME",
            "where the model runs: cpu, cuda or cuda:N (a GPU; needs a build with CUDA)", "cpu")
+      .opt("dtype", "TYPE", "fp32, or bf16: GEMMs on tensor cores (CUDA only); default fp32", "fp32")
       .flag("no-thinking", "with --chat qwen: Qwen3's enable_thinking=false (an empty think block)")
       .flag("json", "print one JSON object per sample instead of text");
   add_memory_flag(args);
@@ -85,7 +86,7 @@ int cmd_generate(int argc, char** argv) {
     fail("--system and --no-thinking need --chat");
   if (args.has("chat") && args.str("chat") != "auto")
     ChatTemplate::named(args.str("chat"));  // checks the name
-  const Backend<float>& backend = backend_for(args.str("device"), "--device");
+  const Backend<float>& backend = backend_for(args.str("device"), args.str("dtype"), "--device", "--dtype");
   check_generate_memory(args.str("model"), samples, max_new);
   auto tok = load_tokenizer(args.str("model"));
   std::string prompt_text = args.str("prompt");

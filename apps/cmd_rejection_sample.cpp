@@ -38,6 +38,7 @@ int cmd_rejection_sample(int argc, char** argv) {
       .opt("verifier-plugin", "LIB", "load custom verifiers from a shared library first")
       .opt("slots", "N", "sequences generated together", "64")
       .opt("device", "NAME", "where the model runs: cpu, cuda or cuda:N", "cpu")
+      .opt("dtype", "TYPE", "fp32, or bf16: GEMMs on tensor cores (CUDA only); default fp32", "fp32")
       .flag("no-progress", "do not show progress");
   add_memory_flag(args);
   args.epilog(
@@ -75,7 +76,7 @@ int cmd_rejection_sample(int argc, char** argv) {
     if (!out_dir.empty() && !std::filesystem::is_directory(out_dir))
       fail("--out ", args.str("out"), ": no folder ", out_dir.string());
   }
-  const Backend<float>& backend = backend_for(args.str("device"), "--device");
+  const Backend<float>& backend = backend_for(args.str("device"), args.str("dtype"), "--device", "--dtype");
   const std::string model_dir = args.str("model");
   if (!file_exists(model_dir)) fail("--model ", model_dir, ": no such folder");
   const std::string config_path = join_path(model_dir, "config.json");

@@ -66,6 +66,7 @@ int cmd_serve(int argc, char** argv) {
            "60")
       .opt("grace", "S", "on SIGTERM, seconds the requests in flight may take to finish", "30")
       .opt("device", "NAME", "where the model runs: cpu, cuda or cuda:N", "cpu")
+      .opt("dtype", "TYPE", "fp32, or bf16: GEMMs on tensor cores (CUDA only); default fp32", "fp32")
       .epilog(
           "Routes: GET /health, GET /v1/models, POST /v1/completions, POST /v1/chat/completions,\n"
           "POST /v1/generate (token ids in and out), GET /metrics (Prometheus). docs/serve.md\n"
@@ -96,7 +97,7 @@ int cmd_serve(int argc, char** argv) {
   }
   opt.model_name =
       args.has("served-model-name") ? args.str("served-model-name") : base_name(args.str("model"));
-  const Backend<float>& backend = backend_for(args.str("device"), "--device");
+  const Backend<float>& backend = backend_for(args.str("device"), args.str("dtype"), "--device", "--dtype");
 
   const std::string config_path = join_path(args.str("model"), "config.json");
   if (!file_exists(config_path))

@@ -38,7 +38,8 @@ int bench_model(int argc, char** argv) {
       .opt("prompt", "P", "prompt tokens prefilled before decode is timed", "64")
       .opt("gemm-size", "N", "size of the square sgemm reference", "2048")
       .opt("device", "NAME",
-           "where the model runs: cpu, cuda or cuda:N (a GPU; needs a build with CUDA)", "cpu");
+           "where the model runs: cpu, cuda or cuda:N (a GPU; needs a build with CUDA)", "cpu")
+      .opt("dtype", "TYPE", "fp32, or bf16: GEMMs on tensor cores (CUDA only); default fp32", "fp32");
   if (!args.parse(argc, argv)) return 0;
   ModelConfig cfg = ModelConfig::load(args.str("model-config"));
   const int B = static_cast<int>(args.integer("batch")), T = static_cast<int>(args.integer("seq"));
@@ -60,7 +61,7 @@ int bench_model(int argc, char** argv) {
          cfg.max_position_embeddings);
   }
 
-  const Backend<float>& backend = backend_for(args.str("device"), "--device");
+  const Backend<float>& backend = backend_for(args.str("device"), args.str("dtype"), "--device", "--dtype");
   if (backend.mem
           .host_addressable) {  // the model and its training state live in this machine's memory
     check_memory(
@@ -100,14 +101,7 @@ int bench_model(int argc, char** argv) {
     train_gflops = 3.0 * forward_flops_per_seq(cfg, T) * B / train_s / 1e9;
   }
 
-  // Parameters a token touches: all but the unselected routed experts.
-  size_t active = model.num_params();
-  for (int l = 0; l < cfg.num_hidden_layers; ++l) {
-    if (cfg.is_moe_layer(l)) {
-      active -= static_cast<size_t>(cfg.n_routed_experts - cfg.num_experts_per_tok) * 3 *
-                cfg.hidden_size * cfg.moe_intermediate_size;
-    }
-  }
+  const size_t active = active_params(cfg, model.num_params());
 
   // Decode: prefill P tokens per sequence (untimed), then time single-token steps of the whole
   // batch. The FLOP rate is 2 * active parameters * tokens/s (attention over the cache not

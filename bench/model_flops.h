@@ -1,6 +1,8 @@
 // FLOP counts of the model, for benchmarks' achieved-rate figures (bench/bench_model.cpp,
 // bench/cuda/bench_cuda_main.cpp).
 #pragma once
+#include <cstddef>
+
 #include "model/config.h"
 
 namespace r1 {
@@ -35,5 +37,15 @@ inline double forward_flops_per_seq(const ModelConfig& c, int T) {
   return per_token * T + attn;
 }
 
+// Parameters a token touches: all but the unselected routed experts (`total`: every parameter).
+inline size_t active_params(const ModelConfig& c, size_t total) {
+  for (int l = 0; l < c.num_hidden_layers; ++l) {
+    if (c.is_moe_layer(l)) {
+      total -= static_cast<size_t>(c.n_routed_experts - c.num_experts_per_tok) * 3 * c.hidden_size *
+               c.moe_intermediate_size;
+    }
+  }
+  return total;
+}
 
 }  // namespace r1

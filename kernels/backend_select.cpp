@@ -17,8 +17,19 @@ bool cuda_backend_built() {
 #endif
 }
 
-const Backend<float>& backend_for(const std::string& device, const std::string& where) {
-  if (device == "cpu") return cpu_backend<float>();
+std::string default_dtype(const std::string&) { return "fp32"; }
+
+const Backend<float>& backend_for(const std::string& device, const std::string& dtype_in, const std::string& where,
+                                  const std::string& where_dtype_in) {
+  const std::string& where_dtype = where_dtype_in.empty() ? where : where_dtype_in;
+  const std::string dtype = dtype_in.empty() ? default_dtype(device) : dtype_in;
+  if (dtype != "fp32" && dtype != "bf16") fail(where_dtype, ": unknown dtype '", dtype, "' (use fp32 or bf16)");
+  if (device == "cpu") {
+    if (dtype != "fp32") {
+      fail(where_dtype, ": dtype '", dtype, "' needs a CUDA device (the CPU backend computes in fp32 only)");
+    }
+    return cpu_backend<float>();
+  }
   int index = -1;
   if (device == "cuda") {
     index = 0;
@@ -30,7 +41,7 @@ const Backend<float>& backend_for(const std::string& device, const std::string& 
   }
 #ifdef R1_HAVE_CUDA_BACKEND
   try {
-    return cuda::cuda_backend(index);
+    return cuda::cuda_backend(index, dtype == "bf16" ? cuda::Precision::bf16 : cuda::Precision::fp32);
   } catch (const Error& e) {
     fail(where, ": ", e.what());
   }

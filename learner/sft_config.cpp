@@ -109,7 +109,12 @@ const ConfigFields<SftConfig>& SftConfig::fields() {
                               nullptr, unless_empty())
                          .add("init_seed", &C::init_seed, "... initialised with this seed")
                          .add("device", &C::device, "where the model trains: cpu, cuda, cuda:N",
-                              nullptr, [](const std::string& d) { return d != "cpu"; }))
+                              nullptr, [](const std::string& d) { return d != "cpu"; })
+                         .add("dtype", &C::dtype,
+                              "fp32, or bf16: GEMMs on tensor cores with fp32 master weights (CUDA "
+                              "only); \"\": fp32",
+                              must_got<std::string>(known_dtype, "must be fp32 or bf16"),
+                              unless_empty()))
           .required()
           .add("data", &C::data, "the examples (data below)")
           .required()
@@ -158,7 +163,7 @@ SftConfig SftConfig::from_json(const json& j, const std::string& where) {
           "give exactly one of 'init' (a checkpoint folder) and 'model_config' (a fresh model)");
   m.check(c.init.empty() || !m.has("init_seed"), "init_seed",
           "only a fresh model ('model_config') takes an init_seed");
-  backend_for(c.device, cat(where, ": field 'model.device'"));  // fails now, before any work
+  backend_for(c.device, c.dtype, cat(where, ": field 'model.device'"), cat(where, ": field 'model.dtype'"));  // fails now, before any work
   JsonReader(j.at("train"), cat(where, ": field 'train'"))
       .check((c.epochs > 0) != (c.steps > 0), "epochs", "give exactly one of 'epochs' and 'steps'");
   return c;

@@ -63,6 +63,7 @@ struct SftConfig {
   std::string model_config;  // a fresh model of this config
   uint64_t init_seed = 0;
   std::string device = "cpu";  // where the model trains: cpu, cuda, cuda:N
+  std::string dtype;           // fp32 or bf16 (CUDA only); "": the device's default
   SftDataConfig data;
   ChatTemplate chat_template;
   int batch_size = 16;  // sequences per optimizer step

@@ -48,11 +48,13 @@ struct Plan {
   std::string trains;              // sft-based stages: what SFT starts from, for the summary
 };
 
-// A config's "model" section replaced by `model`, keeping the config's own device: where a stage
-// trains stays its config's choice.
+// A config's "model" section replaced by `model`, keeping the config's own device and dtype:
+// where and how a stage trains stays its config's choice.
 json model_section(const json& config, json model) {
-  if (config.contains("model") && config["model"].is_object() && config["model"].contains("device"))
-    model["device"] = config["model"]["device"];
+  if (config.contains("model") && config["model"].is_object()) {
+    for (const char* key : {"device", "dtype"})
+      if (config["model"].contains(key)) model[key] = config["model"][key];
+  }
   return model;
 }
 
@@ -246,7 +248,10 @@ class PipelineRunner {
       probe.model_config = *model_config;
     }
     check_sft_memory(probe, where);
-    if (first_device_.empty()) first_device_ = c.device;
+    if (first_device_.empty()) {
+      first_device_ = c.device;
+      first_dtype_ = c.dtype;
+    }
     return c;
   }
 
@@ -329,9 +334,10 @@ class PipelineRunner {
       }
       plans_.push_back(std::move(p));
     }
-    const std::string device =
-        pc_.eval && !pc_.eval->device.empty() ? pc_.eval->device : first_device_;
-    backend_ = &backend_for(device.empty() ? "cpu" : device, where_ + ": eval.device");
+    const bool own = pc_.eval && !pc_.eval->device.empty();
+    const std::string device = own ? pc_.eval->device : first_device_;
+    const std::string dtype = own ? pc_.eval->dtype : first_dtype_;
+    backend_ = &backend_for(device.empty() ? "cpu" : device, dtype, where_ + ": eval.device", where_ + ": eval.dtype");
   }
 
   // The eval settings and a sampling stage's share their field names.
@@ -546,7 +552,7 @@ class PipelineRunner {
   std::map<std::string, ModelRef> made_;
   std::optional<ModelRef> last_model_;
   std::vector<SuiteSpec> eval_suites_;
-  std::string first_device_;
+  std::string first_device_, first_dtype_;
   const Backend<float>* backend_ = nullptr;
 };
 

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/fs.h"
+#include "kernels/backend_select.h"
 #include "model/chat_template.h"
 #include "tasks/suite.h"
 
@@ -95,7 +96,9 @@ const ConfigFields<PipelineEval>& PipelineEval::fields() {
                "where evaluation and rejection sampling run (\"\": the device of the first stage "
                "that "
                "trains by SFT; cpu without one)",
-               nullptr, unless_empty());
+               nullptr, unless_empty())
+          .add("dtype", &C::dtype, "fp32 or bf16 on eval.device (with no eval.device: the first SFT stage's)",
+               must_got<std::string>(known_dtype, "must be fp32 or bf16"), unless_empty());
   return f;
 }
 

@@ -43,7 +43,10 @@ const ConfigFields<ModelSpec>& ModelSpec::fields() {
                unless_empty())
           .add("init_seed", &C::init_seed, "... initialised with this seed")
           .add("device", &C::device,
-               "where the roles run the model unless learner.device / rollout.device say");
+               "where the roles run the model unless learner.device / rollout.device say")
+          .add("dtype", &C::dtype,
+               "fp32, or bf16: GEMMs on tensor cores with fp32 master weights (CUDA only); \"\": fp32",
+               must_got<std::string>(known_dtype, "must be fp32 or bf16"), unless_empty());
   return f;
 }
 
@@ -87,7 +90,7 @@ RunConfig RunConfig::from_json(const json& j, const std::string& path) {
                  cat("\"init\": ", c.model.init, " is not a checkpoint folder (no config.json)"));
   }
   // Devices fail now, before any work.
-  backend_for(c.model.device, cat(path, ": field 'model.device'"));
+  backend_for(c.model.device, c.model.dtype, cat(path, ": field 'model.device'"), cat(path, ": field 'model.dtype'"));
   c.learner_backend();
   c.rollout_backend();
   if (c.transport.key_file.empty()) c.transport.key_file = default_key_file(path);
@@ -121,13 +124,17 @@ json RunConfig::resolved() const {
 }
 
 const Backend<float>& RunConfig::learner_backend() const {
-  if (learner.device.empty()) return backend_for(model.device, cat(path, ": field 'model.device'"));
-  return backend_for(learner.device, cat(path, ": field 'learner.device'"));
+  if (learner.device.empty()) return backend_for(model.device, model.dtype, cat(path, ": field 'model.device'"),
+                                                  cat(path, ": field 'model.dtype'"));
+  return backend_for(learner.device, model.dtype, cat(path, ": field 'learner.device'"),
+                     cat(path, ": field 'model.dtype'"));
 }
 
 const Backend<float>& RunConfig::rollout_backend() const {
-  if (rollout.device.empty()) return backend_for(model.device, cat(path, ": field 'model.device'"));
-  return backend_for(rollout.device, cat(path, ": field 'rollout.device'"));
+  if (rollout.device.empty()) return backend_for(model.device, model.dtype, cat(path, ": field 'model.device'"),
+                                                  cat(path, ": field 'model.dtype'"));
+  return backend_for(rollout.device, model.dtype, cat(path, ": field 'rollout.device'"),
+                     cat(path, ": field 'model.dtype'"));
 }
 
 ModelConfig RunConfig::model_config() const {

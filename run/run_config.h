@@ -38,6 +38,7 @@ struct ModelSpec : FieldListed<ModelSpec> {
   uint64_t init_seed = 0;  // ... initialised with this seed
   // Where the roles run the model unless learner.device / rollout.device say.
   std::string device = "cpu";
+  std::string dtype;  // fp32 or bf16 (CUDA's GEMMs on tensor cores); "": the device's default
 
   static const ConfigFields<ModelSpec>& fields();  // name, default, check, help of each field
 };

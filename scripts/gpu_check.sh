@@ -110,7 +110,7 @@ tests_rc=0
 : > "$out/tests.log"
 results=()
 for t in $("$bin/test_cuda" --gtest_list_tests | awk '/^[^ ]/{s=$1} /^  /{print s $1}'); do
-  if [ "$t" = CudaBackendOps.EveryOpAgreesWithTheCpu ]; then
+  if [[ "$t" == *EveryOpAgreesWithTheCpu ]]; then  # the op table, at fp32 and at bf16
     from=0
     while :; do
       R1_OPS_TRACE=1 R1_OPS_FROM=$from timeout 90 "$bin/test_cuda" --gtest_filter="$t" >> "$out/tests.log" 2>&1
@@ -163,15 +163,25 @@ bench() {  # name, timeout, flags...
   timeout "$limit" "$bin/bench_cuda" "$@" > "$out/bench-$name.json" 2> "$out/bench-$name.log" ||
     echo "{\"config\": \"$name\", \"error\": \"exit $? (see bench-$name.log)\"}" > "$out/bench-$name.json"
 }
-bench small-moe 45 --config configs/models/small-moe.json --batch 16 --seq 256 --decode-batch 64 --prompt 64 --new-tokens 64
+for dtype in fp32 bf16; do
+  bench small-moe-$dtype 45 --dtype $dtype --config configs/models/small-moe.json --batch 16 --seq 256 \
+    --decode-batch 64 --prompt 64 --new-tokens 64
+  save
+  bench qwen3-0.6b-$dtype 90 --dtype $dtype --config configs/models/qwen3-0.6b-shape.json --batch 4 --seq 2048 \
+    --steps 3 --decode-batch 256 --prompt 128 --new-tokens 64
+  save
+done
+bench qwen3-30b-a3b-4l-bf16 90 --dtype bf16 --config configs/models/qwen3-30b-a3b-4layers-shape.json --batch 4 \
+  --seq 2048 --steps 3 --decode-batch 64 --prompt 128 --new-tokens 16
 save
-# The two large configs run with every op timed (R1_CUDA_PROFILE, kernels/cuda/op_profile.h): their
-# steps take seconds, so the synchronisation costs little, and the table shows where time goes.
-R1_CUDA_PROFILE=1 bench qwen3-0.6b 120 --config configs/models/qwen3-0.6b-shape.json --batch 4 --seq 2048 --steps 1 \
-  --decode-batch 256 --prompt 128 --new-tokens 32
+# The same at bf16 with every op timed (R1_CUDA_PROFILE, kernels/cuda/op_profile.h): the
+# synchronisation slows the run, so only the shares are read (the table shows where time goes).
+R1_CUDA_PROFILE=1 bench qwen3-0.6b-bf16-profile 90 --dtype bf16 --config configs/models/qwen3-0.6b-shape.json \
+  --batch 4 --seq 2048 --steps 1 --decode-batch 256 --prompt 128 --new-tokens 16
 save
-R1_CUDA_PROFILE=1 bench qwen3-30b-a3b-4l 100 --config configs/models/qwen3-30b-a3b-4layers-shape.json --batch 4 --seq 2048 --steps 1 \
-  --decode-batch 64 --prompt 128 --new-tokens 16
+R1_CUDA_PROFILE=1 bench qwen3-30b-a3b-4l-bf16-profile 90 --dtype bf16 \
+  --config configs/models/qwen3-30b-a3b-4layers-shape.json --batch 4 --seq 2048 --steps 1 --decode-batch 64 \
+  --prompt 128 --new-tokens 16
 save
 # The same steps in PyTorch eager (tools/torch_step_bench.py), where the machine has PyTorch.
 torch_bench() {  # name, timeout, flags...
@@ -203,21 +213,22 @@ try:
     print(open(os.path.join(out, "tests.md")).read().rstrip())
 except Exception as e:
     print(f"| (no tests.md: {e}) | |")
-print("\n| benchmark | train tokens/s | train GFLOP/s | / SGEMM | decode tokens/s (batch) | SGEMM GFLOP/s |\n|---|---|---|---|---|---|")
-for name in ("small-moe", "qwen3-0.6b", "qwen3-30b-a3b-4l"):
+print("\n| benchmark | train tokens/s | MFU | train GFLOP/s | / SGEMM | decode tokens/s (batch) | SGEMM GFLOP/s | bf16 GEMM GFLOP/s |\n|---|---|---|---|---|---|---|---|")
+for name in ("small-moe-fp32", "small-moe-bf16", "qwen3-0.6b-fp32", "qwen3-0.6b-bf16", "qwen3-30b-a3b-4l-bf16"):
     try:
         d = json.loads(open(os.path.join(out, f"bench-{name}.json")).read().strip().splitlines()[-1])
     except Exception as e:
-        print(f"| {name} | no result ({e}) | | | | |"); continue
+        print(f"| {name} | no result ({e}) | | | | | | |"); continue
     if "error" in d:
-        print(f"| {name} | {d['error']} | | | | |"); continue
-    t, dc, r = d["train"], d["decode"], d["reference"]
-    print(f"| {name} ({d['params']/1e6:.0f}M) | {t['tokens_per_second']:.0f} | {t['achieved_gflops']:.0f} | "
-          f"{d['ratio_train_gflops_to_sgemm']:.2f} | {dc['tokens_per_second']:.0f} ({dc['batch']}) | {r['gflops']:.0f} |")
-for name in ("qwen3-0.6b", "qwen3-30b-a3b-4l"):
+        print(f"| {name} | {d['error']} | | | | | | |"); continue
+    t, dc, r, rb = d["train"], d["decode"], d["reference"], d["reference_bf16"]
+    print(f"| {name} ({d['params']/1e6:.0f}M) | {t['tokens_per_second']:.0f} | {100 * t['mfu']:.1f}% | "
+          f"{t['achieved_gflops']:.0f} | {d['ratio_train_gflops_to_sgemm']:.2f} | "
+          f"{dc['tokens_per_second']:.0f} ({dc['batch']}) | {r['gflops']:.0f} | {rb['gflops']:.0f} |")
+for name in ("qwen3-0.6b-bf16-profile", "qwen3-30b-a3b-4l-bf16-profile"):
     try:
         d = json.loads(open(os.path.join(out, f"bench-{name}.json")).read().strip().splitlines()[-1])
-        rows = d["profile"]["train"][:6]
+        rows = d["profile"]["train"][:8]
     except Exception:
         continue
     print(f"\n| {name}: training step, op (profiled) | calls | seconds | share |\n|---|---|---|---|")

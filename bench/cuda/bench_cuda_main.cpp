@@ -1,16 +1,18 @@
 // GPU benchmarks of the CUDA backend (scripts/gpu_check.sh runs them): one training step
-// (forward, backward, AdamW) and batched decode of a model config on the GPU, with an SGEMM of
-// the same backend (cuBLAS, fp32) measured in the same run as the reference. Prints one JSON
-// object per config.
+// (forward, backward, AdamW) and batched decode of a model config on the GPU, at fp32 or bf16
+// (--dtype), with two references measured in the same run: an SGEMM (cuBLAS, fp32, no TF32) and
+// one large bf16 product through cuBLASLt (bf16 operands, fp32 accumulation and output). Prints
+// one JSON object per config.
 //
-//   bench_cuda [--config FILE] [--batch B] [--seq T] [--steps N] [--decode-batch B]
-//              [--prompt P] [--new-tokens N] [--gemm N]
+//   bench_cuda [--config FILE] [--dtype fp32|bf16] [--batch B] [--seq T] [--steps N]
+//              [--decode-batch B] [--prompt P] [--new-tokens N] [--gemm N]
+//
+// Figures: tokens/s; the achieved FLOP rate (attention included) over the SGEMM rate; and MFU,
+// 6 * active parameters * tokens/s over the bf16 GEMM rate (the definition: attention
+// not counted, so MFU understates long sequences a little).
 //
 // R1_CUDA_PROFILE=1 adds each op's share of the training step and of decode ("profile"), with
 // every op synchronised (kernels/cuda/op_profile.h).
-//
-// The backend computes in fp32 today, so "ratio_to_sgemm" is the achieved FLOP rate over the
-// fp32 GEMM rate; bf16 and its MFU come with the bf16 path.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -23,6 +25,7 @@
 #include "core/rng.h"
 #include "kernels/cuda/backend_cuda.h"
 #include "kernels/cuda/device.h"
+#include "kernels/cuda/gemm_bf16.h"
 #include "kernels/cuda/op_profile.h"
 #include "kernels/cuda/ops.h"
 #include "learner/optimizer.h"
@@ -63,7 +66,26 @@ double time_gemm(const Backend<float>& be, int n) {
   return 2.0 * n * n * double(n) * reps / (steady_seconds() - t0) / 1e9;
 }
 
+// One n x n x n product in bf16 through cuBLASLt (the MFU reference), operands already bf16.
+double time_bf16_gemm(const Backend<float>& be, int n) {
+  const size_t nn = static_cast<size_t>(n) * n;
+  DeviceBuffer<float> a(be.mem), b(be.mem), c(be.mem);  // a and b hold bf16 values in their first half
+  a.resize(nn / 2 + 1);
+  b.resize(nn / 2 + 1);
+  c.resize(nn);
+  auto* ab = reinterpret_cast<const cuda::bf16_bits*>(a.data());
+  auto* bb = reinterpret_cast<const cuda::bf16_bits*>(b.data());
+  cuda::matmul_bf16(false, false, n, n, n, 1.f, ab, n, bb, n, 0.f, c.data(), n);  // warm up, plan
+  cuda::synchronize();
+  const int reps = 20;
+  const double t0 = steady_seconds();
+  for (int r = 0; r < reps; ++r) cuda::matmul_bf16(false, false, n, n, n, 1.f, ab, n, bb, n, 0.f, c.data(), n);
+  cuda::synchronize();
+  return 2.0 * n * n * double(n) * reps / (steady_seconds() - t0) / 1e9;
+}
+
 struct Flags {
+  std::string dtype = "fp32";
   std::vector<std::string> configs;
   int batch = 16, seq = 2048, steps = 3, decode_batch = 256, prompt = 128, new_tokens = 64,
       gemm = 8192;
@@ -84,6 +106,10 @@ Flags parse(int argc, char** argv) {
     };
     if (k == "--config")
       f.configs.push_back(v);
+    else if (k == "--dtype") {
+      if (v != "fp32" && v != "bf16") fail("bench_cuda: --dtype must be fp32 or bf16, got '", v, "'");
+      f.dtype = v;
+    }
     else if (k == "--batch")
       f.batch = num();
     else if (k == "--seq")
@@ -106,7 +132,7 @@ Flags parse(int argc, char** argv) {
 }
 
 json bench_config(const Backend<float>& be, const std::string& path, const Flags& f,
-                  double gemm_gflops) {
+                  double gemm_gflops, double bf16_gflops) {
   const ModelConfig cfg = ModelConfig::load(path);
   progress(path, "allocating");
   Model<float> model(cfg, be);
@@ -141,6 +167,8 @@ json bench_config(const Backend<float>& be, const std::string& path, const Flags
   const json train_profile = cuda::profiling() ? profile_json(step_s * f.steps) : json();
   progress(path, "prefill");
   const double gflops = 3.0 * forward_flops_per_seq(cfg, T) * f.batch / step_s / 1e9;
+  const double active = static_cast<double>(active_params(cfg, model.num_params()));
+  const double mfu = 6.0 * active * (N / step_s) / (bf16_gflops * 1e9);
 
   // Decode: prefill the prompts (untimed), then time single-token steps of the whole batch.
   const int B = f.decode_batch,
@@ -169,13 +197,16 @@ json bench_config(const Backend<float>& be, const std::string& path, const Flags
   const double decode_s = steady_seconds() - t0;
   const double decode_tps = double(B) * f.new_tokens / decode_s;
   json out = {{"config", path},
+          {"dtype", f.dtype},
           {"params", model.num_params()},
+          {"active_params", active},
           {"train",
            {{"batch", f.batch},
             {"seq", T},
             {"step_seconds", step_s},
             {"tokens_per_second", N / step_s},
-            {"achieved_gflops", gflops}}},
+            {"achieved_gflops", gflops},
+            {"mfu", mfu}}},
           {"decode",
            {{"batch", B},
             {"prompt", P},
@@ -185,6 +216,10 @@ json bench_config(const Backend<float>& be, const std::string& path, const Flags
            {{"what", "cuBLAS SGEMM (fp32, no TF32), same run"},
             {"size", f.gemm},
             {"gflops", gemm_gflops}}},
+          {"reference_bf16",
+           {{"what", "cuBLASLt bf16 x bf16 -> fp32 (fp32 accumulation), same run"},
+            {"size", f.gemm},
+            {"gflops", bf16_gflops}}},
           {"ratio_train_gflops_to_sgemm", gflops / gemm_gflops}};
   if (cuda::profiling()) {  // every op synchronised: the figures above are slower than a plain run's
     out["profiled"] = true;
@@ -202,10 +237,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "bench_cuda: no CUDA GPU on this machine\n");
       return 2;
     }
-    const Backend<float>& be = cuda::cuda_backend(0);
-    const double gemm = time_gemm(be, f.gemm);
+    const Backend<float>& be =
+        cuda::cuda_backend(0, f.dtype == "bf16" ? cuda::Precision::bf16 : cuda::Precision::fp32);
+    const double gemm = time_gemm(cuda::cuda_backend(0), f.gemm);
+    const double bf16 = time_bf16_gemm(be, f.gemm);
     for (const auto& c : f.configs)
-      std::printf("%s\n", bench_config(be, c, f, gemm).dump().c_str());
+      std::printf("%s\n", bench_config(be, c, f, gemm, bf16).dump().c_str());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_cuda: %s\n", e.what());

@@ -5,6 +5,7 @@
 // (attention_tiled.cu) do not apply or R1_CUDA_ATTENTION=rows asks for these.
 #include <cmath>
 
+#include "kernels/cuda/attention_tc.h"
 #include "kernels/cuda/attention_tiled.h"
 #include "kernels/cuda/backend_ops.h"
 #include "kernels/cuda/common.cuh"
@@ -170,15 +171,15 @@ void check_heads(int H, int KVH) {
   R1_CHECK(KVH > 0 && H % KVH == 0, "attention: H=", H, " is not a multiple of KVH=", KVH);
 }
 
-}  // namespace
-
-void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
-                       const int32_t* cu_seqlens, const int32_t* prefix_of, int S, int H, int KVH, int Dqk, int Dv,
-                       float scale) {
-  check_heads(H, KVH);
+// The packed batch's token count, cu_seqlens[S], read from the device.
+int packed_tokens(const int32_t* cu_seqlens, int S, const char* op) {
   int N = 0;
-  check(cudaMemcpy(&N, cu_seqlens + S, sizeof(int32_t), cudaMemcpyDeviceToHost), "attention_forward: read N");
-  if (N == 0) return;
+  check(cudaMemcpy(&N, cu_seqlens + S, sizeof(int32_t), cudaMemcpyDeviceToHost), op);
+  return N;
+}
+
+void forward_fp32(float* out, float* lse, const float* q, const float* k, const float* v, const int32_t* cu_seqlens,
+                  const int32_t* prefix_of, int N, int S, int H, int KVH, int Dqk, int Dv, float scale) {
   if (attention_tiled_applies(Dqk, Dv))
     return attention_tiled_forward(out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv, scale);
   const PackedKeys src{k, v, cu_seqlens, prefix_of, S, static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(KVH) * Dv};
@@ -187,13 +188,9 @@ void attention_forward(float* out, float* lse, const float* q, const float* k, c
   check_launch("attention_forward");
 }
 
-void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,
-                        const float* q, const float* k, const float* v, const int32_t* cu_seqlens,
-                        const int32_t* prefix_of, int S, int H, int KVH, int Dqk, int Dv, float scale) {
-  check_heads(H, KVH);
-  int N = 0;
-  check(cudaMemcpy(&N, cu_seqlens + S, sizeof(int32_t), cudaMemcpyDeviceToHost), "attention_backward: read N");
-  if (N == 0) return;
+void backward_fp32(float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,
+                   const float* q, const float* k, const float* v, const int32_t* cu_seqlens, const int32_t* prefix_of,
+                   int N, int S, int H, int KVH, int Dqk, int Dv, float scale) {
   if (attention_tiled_applies(Dqk, Dv))
     return attention_tiled_backward(dq, dk, dv, dout, out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv,
                                     scale);
@@ -204,6 +201,47 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
   attention_backward_kernel<<<static_cast<unsigned>(N) * H, kThreads, shmem>>>(dq, dk, dv, dout, out, lse, q, src, H,
                                                                               KVH, Dqk, Dv, scale);
   check_launch("attention_backward");
+}
+
+}  // namespace
+
+void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
+                       const int32_t* cu_seqlens, const int32_t* prefix_of, int S, int H, int KVH, int Dqk, int Dv,
+                       float scale) {
+  check_heads(H, KVH);
+  const int N = packed_tokens(cu_seqlens, S, "attention_forward: read N");
+  if (N > 0) forward_fp32(out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv, scale);
+}
+
+void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,
+                        const float* q, const float* k, const float* v, const int32_t* cu_seqlens,
+                        const int32_t* prefix_of, int S, int H, int KVH, int Dqk, int Dv, float scale) {
+  check_heads(H, KVH);
+  const int N = packed_tokens(cu_seqlens, S, "attention_backward: read N");
+  if (N > 0) backward_fp32(dq, dk, dv, dout, out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv, scale);
+}
+
+void attention_forward_bf16(float* out, float* lse, const float* q, const float* k, const float* v,
+                            const int32_t* cu_seqlens, const int32_t* prefix_of, int S, int H, int KVH, int Dqk,
+                            int Dv, float scale) {
+  check_heads(H, KVH);
+  const int N = packed_tokens(cu_seqlens, S, "attention_forward: read N");
+  if (N == 0) return;
+  if (attention_tc_applies(Dqk, Dv))
+    return attention_tc_forward(out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv, scale);
+  forward_fp32(out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv, scale);
+}
+
+void attention_backward_bf16(float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,
+                             const float* q, const float* k, const float* v, const int32_t* cu_seqlens,
+                             const int32_t* prefix_of, int S, int H, int KVH, int Dqk, int Dv, float scale) {
+  check_heads(H, KVH);
+  const int N = packed_tokens(cu_seqlens, S, "attention_backward: read N");
+  if (N == 0) return;
+  if (attention_tc_applies(Dqk, Dv))
+    return attention_tc_backward(dq, dk, dv, dout, out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv,
+                                 scale);
+  backward_fp32(dq, dk, dv, dout, out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv, scale);
 }
 
 void attention_paged_forward(float* out, const float* q, const float* k_pool, const float* v_pool, int v_row,

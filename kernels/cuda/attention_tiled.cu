@@ -19,39 +19,15 @@
 #include <cstring>
 
 #include "kernels/cuda/attention_tiled.h"
+#include "kernels/cuda/attention_tiles.cuh"
 #include "kernels/cuda/common.cuh"
 
 namespace r1::cuda {
 namespace {
 
-constexpr int kT = 64;         // queries or keys per tile
-constexpr int kThreads = 256;  // 16 x 16
+using namespace tiles;         // kT (64), kThreads (256), and the helpers of attention_tiles.cuh
 constexpr int kMaxCols = 16;   // head sizes up to 16 * 16 = 256
 constexpr int kLdP = kT + 1;   // padded row of a score tile in shared memory
-
-// Tile b of the packed batch: sequence s, first local position t0. Every thread computes it (the
-// same answer), so a block past the last tile leaves before any barrier.
-__device__ bool find_tile(const int32_t* cu, int S, int b, int& s, int& t0) {
-  for (s = 0; s < S; ++s) {
-    const int tiles = (cu[s + 1] - cu[s] + kT - 1) / kT;
-    if (b < tiles) {
-      t0 = b * kT;
-      return true;
-    }
-    b -= tiles;
-  }
-  return false;
-}
-
-__device__ int prefix_len(const int32_t* cu, const int32_t* prefix_of, int s) {
-  const int p = prefix_of ? prefix_of[s] : -1;
-  return p < 0 ? 0 : cu[p + 1] - cu[p];
-}
-
-// The packed row of key j of sequence s (j < Lp: row j of its prefix).
-__device__ int key_row(const int32_t* cu, const int32_t* prefix_of, int s, int Lp, int j) {
-  return j < Lp ? cu[prefix_of[s]] + j : cu[s] + j - Lp;
-}
 
 // dst (kT, ld) <- rows of src (row r of the tile = packed row rows(r), head offset col0, D wide);
 // zeros past n rows and past D columns.
@@ -62,16 +38,6 @@ __device__ void load_tile(float* dst, int ld, const float* src, size_t row_strid
     const int r = e / D, d = e - r * D;
     dst[r * ld + d] = r < n ? src[static_cast<size_t>(row_of(r)) * row_stride + col0 + d] : 0.f;
   }
-}
-
-// Reduction over the 16 threads of one score row (lanes of one half-warp).
-__device__ float row_max(float v) {
-  for (int o = 8; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
-  return v;
-}
-__device__ float row_sum(float v) {
-  for (int o = 8; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
 }
 
 // s[i][j] = A row (ty + 16 i) . B row (tx + 16 j) over D (rows of A and B in shared memory).
@@ -121,17 +87,16 @@ __global__ void __launch_bounds__(kThreads)
     forward_kernel(float* out, float* lse, const float* q, const float* k, const float* v,
                    const int32_t* cu, const int32_t* prefix_of, int S, int H, int KVH, int Dqk,
                    int Dv, float scale) {
-  int s, q0;
-  if (!find_tile(cu, S, blockIdx.x, s, q0)) return;
-  const int h = blockIdx.y, g = h / (H / KVH), ty = threadIdx.x / 16, tx = threadIdx.x % 16;
-  const int len = cu[s + 1] - cu[s], nq = min(kT, len - q0), Lp = prefix_len(cu, prefix_of, s);
+  QueryTile t;
+  if (!query_tile(t, cu, prefix_of, S, H, KVH)) return;
+  const int s = t.s, q0 = t.q0, nq = t.nq, qbase = t.qbase, Lp = t.Lp, h = t.h, g = t.g;
+  const int ty = threadIdx.x / 16, tx = threadIdx.x % 16;
   const int ldq = Dqk + 1, ldv = Dv + 1;
   extern __shared__ float sh[];
   float* Qs = sh;             // (kT, ldq)
   float* Ks = Qs + kT * ldq;  // (kT, ldq)
   float* Vs = Ks + kT * ldq;  // (kT, ldv)
   float* Ps = Vs + kT * ldv;  // (kT, kLdP)
-  const int qbase = cu[s] + q0;
   load_tile(Qs, ldq, q, static_cast<size_t>(H) * Dqk, h * Dqk, Dqk, nq,
             [&](int r) { return qbase + r; });
 
@@ -205,19 +170,7 @@ __device__ void load_query_side(float* Qs, float* dOs, float* Ls, float* Ds, con
   auto row_of = [&](int r) { return qbase + r; };
   load_tile(Qs, ldq, q, static_cast<size_t>(H) * Dqk, h * Dqk, Dqk, nq, row_of);
   load_tile(dOs, ldv, dout, static_cast<size_t>(H) * Dv, h * Dv, Dv, nq, row_of);
-  // 4 threads per row, then a reduction over those 4 lanes.
-  const int r = threadIdx.x / 4, part = threadIdx.x % 4;
-  float d = 0.f;
-  if (r < nq) {
-    const size_t row = static_cast<size_t>(qbase + r) * H + h;
-    for (int e = part; e < Dv; e += 4) d += dout[row * Dv + e] * out[row * Dv + e];
-  }
-  d += __shfl_xor_sync(0xffffffffu, d, 1);
-  d += __shfl_xor_sync(0xffffffffu, d, 2);
-  if (part == 0) {
-    Ds[r] = d;
-    Ls[r] = r < nq ? lse[static_cast<size_t>(qbase + r) * H + h] : 0.f;
-  }
+  load_row_stats(Ls, Ds, dout, out, lse, qbase, nq, h, H, Dv);
 }
 
 // P and dS of a score tile: P = exp(scale q.k - lse), dS = P (dO.v - D) scale, masked to 0
@@ -246,10 +199,10 @@ __global__ void __launch_bounds__(kThreads)
     dq_kernel(float* dq, const float* dout, const float* out, const float* lse, const float* q,
               const float* k, const float* v, const int32_t* cu, const int32_t* prefix_of, int S,
               int H, int KVH, int Dqk, int Dv, float scale) {
-  int s, q0;
-  if (!find_tile(cu, S, blockIdx.x, s, q0)) return;
-  const int h = blockIdx.y, g = h / (H / KVH), ty = threadIdx.x / 16, tx = threadIdx.x % 16;
-  const int len = cu[s + 1] - cu[s], nq = min(kT, len - q0), Lp = prefix_len(cu, prefix_of, s);
+  QueryTile t;
+  if (!query_tile(t, cu, prefix_of, S, H, KVH)) return;
+  const int s = t.s, q0 = t.q0, nq = t.nq, qbase = t.qbase, Lp = t.Lp, h = t.h, g = t.g;
+  const int ty = threadIdx.x / 16, tx = threadIdx.x % 16;
   const int ldq = Dqk + 1, ldv = Dv + 1;
   extern __shared__ float sh[];
   float* Qs = sh;               // (kT, ldq)
@@ -259,7 +212,6 @@ __global__ void __launch_bounds__(kThreads)
   float* dSs = Vs + kT * ldv;   // (kT, kLdP)
   float* Ls = dSs + kT * kLdP;  // (kT)
   float* Ds = Ls + kT;          // (kT)
-  const int qbase = cu[s] + q0;
   load_query_side(Qs, dOs, Ls, Ds, q, dout, out, lse, qbase, nq, h, H, Dqk, Dv);
 
   float acc[4][kMaxCols];
@@ -353,17 +305,7 @@ __global__ void __launch_bounds__(kThreads)
       tile_mix<true>(dk_acc, dSs, Qs, ldq, Dqk, nq);
     }
   };
-  // The sequence's own queries from the key tile on (earlier ones see none of its keys).
-  const int Lk = prefix_len(cu, prefix_of, sk);
-  for (int q0 = k0; q0 < len_k; q0 += kT) visit(sk, q0, min(kT, len_k - q0), Lk + k0, Lk);
-  // Every sequence that reads sk as its shared prefix: all its queries see all of sk's keys.
-  if (prefix_of) {
-    for (int s = 0; s < S; ++s) {
-      if (prefix_of[s] != sk) continue;
-      const int len = cu[s + 1] - cu[s];
-      for (int q0 = 0; q0 < len; q0 += kT) visit(s, q0, min(kT, len - q0), k0, len_k);
-    }
-  }
+  for_each_query_tile(cu, prefix_of, S, sk, k0, visit);
 #pragma unroll
   for (int i = 0; i < 4; ++i) {
     const int r = ty + 16 * i;
@@ -386,24 +328,6 @@ size_t dq_smem(int Dqk, int Dv) {
 }
 size_t dkv_smem(int Dqk, int Dv) {
   return sizeof(float) * (kT * (2 * (Dqk + 1) + 2 * (Dv + 1) + 2 * kLdP) + 2 * kT);
-}
-
-int max_smem() {
-  static const int bytes = [] {
-    int dev = 0, v = 0;
-    check(cudaGetDevice(&dev), "cudaGetDevice");
-    check(cudaDeviceGetAttribute(&v, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev),
-          "shared memory limit");
-    return v;
-  }();
-  return bytes;
-}
-
-template <typename Kernel>
-void allow_smem(Kernel kernel, size_t bytes) {
-  check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                             static_cast<int>(bytes)),
-        "attention: shared memory size");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "kernels/cuda/backend_ops.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/device.h"
+#include "kernels/cuda/gemm_bf16.h"
 #include "kernels/cuda/ops.h"
 #include "kernels/cuda/op_profile.h"
 
@@ -40,9 +41,11 @@ void device_copy(void* dst, const void* src, size_t bytes) {
   if (bytes && dst != src) check(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice), "copy on device");
 }
 
+// BF16 is a template parameter so that each precision's profiled wrappers are types of their own.
+template <bool BF16>
 Backend<float> make_backend() {
   Backend<float> b;
-  b.name = "cuda";
+  b.name = BF16 ? "cuda-bf16" : "cuda";
   Memory& m = b.mem;
   m.name = "cuda";
   m.host_addressable = false;
@@ -57,10 +60,19 @@ Backend<float> make_backend() {
 #define R1_SET_OP(name) o.name = name;
   R1_BACKEND_OPS(R1_SET_OP)
 #undef R1_SET_OP
+  if (BF16) {
+    o.gemm = gemm_bf16;
+    o.linear_forward = linear_forward_bf16;
+    o.linear_backward = linear_backward_bf16;
+    o.pack_linear = pack_linear_bf16;
+    o.linear_forward_packed = linear_forward_packed_bf16;
+    o.attention_forward = attention_forward_bf16;
+    o.attention_backward = attention_backward_bf16;
+  }
   if (profiling()) {  // R1_CUDA_PROFILE=1: every op timed (op_profile.h)
 #define R1_PROFILE_OP(op_)                                  \
   {                                                         \
-    using P = Profiled<__COUNTER__, decltype(o.op_)>;       \
+    using P = Profiled<2 * __COUNTER__ + BF16, decltype(o.op_)>; \
     P::target = o.op_;                                      \
     P::label = #op_;                                        \
     o.op_ = &P::call;                                       \
@@ -73,10 +85,10 @@ Backend<float> make_backend() {
 
 }  // namespace
 
-const Backend<float>& cuda_backend(int device) {
+const Backend<float>& cuda_backend(int device, Precision precision) {
   static std::mutex mu;
   static int current = -1;
-  static Backend<float> backend;
+  static Backend<float> fp32, bf16;
   std::lock_guard<std::mutex> lock(mu);
   const int count = device_count();
   if (count == 0) fail("cuda:", device, ": no CUDA GPU or driver on this machine");
@@ -86,10 +98,11 @@ const Backend<float>& cuda_backend(int device) {
   }
   if (current < 0) {
     check(cudaSetDevice(device), "cudaSetDevice");
-    backend = make_backend();
+    fp32 = make_backend<false>();
+    bf16 = make_backend<true>();
     current = device;
   }
-  return backend;
+  return precision == Precision::bf16 ? bf16 : fp32;
 }
 
 }  // namespace r1::cuda

@@ -21,6 +21,10 @@ void linear_forward_packed(float* out, int ldo, const float* inp, int ldi, const
 void linear_forward(float* out, const float* inp, const float* W, const float* bias, int N, int C, int OC);
 void linear_backward(float* dinp, float* dW, float* dbias, const float* dout, const float* inp, const float* W, int N,
                      int C, int OC, bool accumulate_dinp);
+// The bias halves of the linear ops, shared with the bf16 ones (gemm_bf16.h): out (N, OC) +=
+// bias (OC); dbias (OC) += column sums of dout (N, OC).
+void add_bias(float* out, const float* bias, int N, int OC);
+void bias_grad(float* dbias, const float* dout, int N, int OC);
 
 // tensor_ops.cu
 void add_inplace(float* y, const float* x, size_t n);
@@ -50,6 +54,14 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
                         const float* lse, const float* q, const float* k, const float* v,
                         const int32_t* cu_seqlens, const int32_t* prefix_of, int S, int H, int KVH,
                         int Dqk, int Dv, float scale);
+// The bf16 backend's: on tensor cores from bf16 roundings (attention_tc.h) where that applies,
+// else the fp32 kernels above.
+void attention_forward_bf16(float* out, float* lse, const float* q, const float* k, const float* v,
+                            const int32_t* cu_seqlens, const int32_t* prefix_of, int S, int H, int KVH, int Dqk,
+                            int Dv, float scale);
+void attention_backward_bf16(float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,
+                             const float* q, const float* k, const float* v, const int32_t* cu_seqlens,
+                             const int32_t* prefix_of, int S, int H, int KVH, int Dqk, int Dv, float scale);
 void attention_paged_forward(float* out, const float* q, const float* k_pool, const float* v_pool,
                              int v_row, const int32_t* block_table, int max_blocks, int block_size,
                              const int32_t* seq_of, const int32_t* kv_len, int N, int H, int KVH,

@@ -3,8 +3,6 @@
 // column-major product C^T = op(B)^T op(A)^T.
 #include <cublas_v2.h>
 
-#include <mutex>
-
 #include "kernels/cuda/backend_ops.h"
 #include "kernels/cuda/common.cuh"
 
@@ -43,6 +41,17 @@ __global__ void add_bias_kernel(float* out, const float* bias, int N, int OC) {
 
 }  // namespace
 
+void add_bias(float* out, const float* bias, int N, int OC) {
+  const size_t n = static_cast<size_t>(N) * OC;
+  add_bias_kernel<<<blocks_for(n), 256>>>(out, bias, N, OC);
+  check_launch("linear bias");
+}
+
+void bias_grad(float* dbias, const float* dout, int N, int OC) {
+  bias_grad_kernel<<<blocks_for(OC), 256>>>(dbias, dout, N, OC);
+  check_launch("linear_backward bias");
+}
+
 void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
           int ldb, float beta, float* C, int ldc) {
   if (M == 0 || N == 0) return;
@@ -54,11 +63,7 @@ void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const fl
 void linear_forward(float* out, const float* inp, const float* W, const float* bias, int N, int C, int OC) {
   if (N == 0) return;
   gemm(false, true, N, OC, C, 1.f, inp, C, W, C, 0.f, out, OC);
-  if (bias) {
-    const size_t n = static_cast<size_t>(N) * OC;
-    add_bias_kernel<<<blocks_for(n), 256>>>(out, bias, N, OC);
-    check_launch("linear_forward bias");
-  }
+  if (bias) add_bias(out, bias, N, OC);
 }
 
 void pack_linear(float* Wp, const float* W, int C, int OC, bool transposed) {
@@ -85,10 +90,7 @@ void linear_backward(float* dinp, float* dW, float* dbias, const float* dout, co
   if (N == 0) return;
   if (dinp) gemm(false, false, N, C, OC, 1.f, dout, OC, W, C, accumulate_dinp ? 1.f : 0.f, dinp, C);
   if (dW) gemm(true, false, OC, C, N, 1.f, dout, OC, inp, C, 1.f, dW, C);
-  if (dbias) {
-    bias_grad_kernel<<<blocks_for(OC), 256>>>(dbias, dout, N, OC);
-    check_launch("linear_backward bias");
-  }
+  if (dbias) bias_grad(dbias, dout, N, OC);
 }
 
 }  // namespace r1::cuda

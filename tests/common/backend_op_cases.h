@@ -82,7 +82,8 @@ struct Case {
   }
 };
 
-inline std::vector<float> randn(size_t n, uint64_t seed, double scale = 1.0) {
+// Normal floats (named apart from tests/kernels/fd.h's randn of doubles: test binaries hold both).
+inline std::vector<float> randn_f(size_t n, uint64_t seed, double scale = 1.0) {
   Rng r(seed);
   std::vector<float> v(n);
   for (auto& x : v) x = static_cast<float>(r.normal() * scale);
@@ -161,9 +162,9 @@ inline std::vector<Case> all_cases() {
     for (bool tb : {false, true}) {
       const int M = 7, N = 9, K = 13;
       add("gemm", cat("M7 N9 K13 ta", ta, " tb", tb), 1e-4)
-          .in("A", randn(M * K, 1))
-          .in("B", randn(K * N, 2))
-          .inout("C", randn(M * N, 3))
+          .in("A", randn_f(M * K, 1))
+          .in("B", randn_f(K * N, 2))
+          .inout("C", randn_f(M * N, 3))
           .call = [=](const Backend<float>& b, const Ptrs& p) {
         b.ops.gemm(ta, tb, M, N, K, 0.7f, p.f("A"), ta ? M : K, p.f("B"), tb ? K : N, 0.3f, p.f("C"), N);
       };
@@ -172,9 +173,9 @@ inline std::vector<Case> all_cases() {
   for (bool bias : {false, true}) {
     const int N = 11, C = 16, OC = 24;
     add("linear_forward", cat("N11 C16 OC24 bias", bias), 1e-4)
-        .in("inp", randn(N * C, 4))
-        .in("W", randn(OC * C, 5))
-        .in("bias", randn(OC, 6))
+        .in("inp", randn_f(N * C, 4))
+        .in("W", randn_f(OC * C, 5))
+        .in("bias", randn_f(OC, 6))
         .out("out", N * OC)
         .call = [=](const Backend<float>& b, const Ptrs& p) {
       b.ops.linear_forward(p.f("out"), p.f("inp"), p.f("W"), bias ? p.f("bias") : nullptr, N, C, OC);
@@ -183,12 +184,12 @@ inline std::vector<Case> all_cases() {
   for (bool acc : {false, true}) {
     const int N = 11, C = 16, OC = 24;
     Case& c = add("linear_backward", cat("N11 C16 OC24 accumulate_dinp", acc), 1e-4)
-                  .in("dout", randn(N * OC, 7))
-                  .in("inp", randn(N * C, 8))
-                  .in("W", randn(OC * C, 9))
-                  .inout("dW", randn(OC * C, 10))
-                  .inout("dbias", randn(OC, 11));
-    if (acc) c.inout("dinp", randn(N * C, 12));
+                  .in("dout", randn_f(N * OC, 7))
+                  .in("inp", randn_f(N * C, 8))
+                  .in("W", randn_f(OC * C, 9))
+                  .inout("dW", randn_f(OC * C, 10))
+                  .inout("dbias", randn_f(OC, 11));
+    if (acc) c.inout("dinp", randn_f(N * C, 12));
     else c.out("dinp", N * C);
     c.call = [=](const Backend<float>& b, const Ptrs& p) {
       b.ops.linear_backward(p.f("dinp"), p.f("dW"), p.f("dbias"), p.f("dout"), p.f("inp"), p.f("W"), N, C, OC, acc);
@@ -206,11 +207,11 @@ inline std::vector<Case> all_cases() {
         cat("N13 C20 OC37 bias", bias, " accumulate", acc,
             heads ? " transposed W, strided rows" : ""),
         1e-4)
-        .in("inp", randn(N * ldi, 60))
-        .in("W", randn(OC * C, 61))
-        .in("bias", randn(OC, 62))
+        .in("inp", randn_f(N * ldi, 60))
+        .in("W", randn_f(OC * C, 61))
+        .in("bias", randn_f(OC, 62))
         .in("Wp", std::vector<float>(cpu::packed_linear_size(C, OC)))
-        .inout("out", randn(N * ldo, 63))
+        .inout("out", randn_f(N * ldo, 63))
         .call = [=](const Backend<float>& b, const Ptrs& p) {
       b.ops.pack_linear(p.f("Wp"), p.f("W"), C, OC, heads);
       b.ops.linear_forward_packed(p.f("out") + (heads ? OC : 0), ldo, p.f("inp") + (heads ? C : 0),
@@ -219,14 +220,14 @@ inline std::vector<Case> all_cases() {
   }
 
   // ---- elementwise and layout ----
-  add("add_inplace", "n1000", 1e-6).inout("y", randn(1000, 13)).in("x", randn(1000, 14)).call =
+  add("add_inplace", "n1000", 1e-6).inout("y", randn_f(1000, 13)).in("x", randn_f(1000, 14)).call =
       [](const Backend<float>& b, const Ptrs& p) { b.ops.add_inplace(p.f("y"), p.f("x"), 1000); };
-  add("scale_inplace", "n1000 s0.7", 1e-6).inout("x", randn(1000, 15)).call =
+  add("scale_inplace", "n1000 s0.7", 1e-6).inout("x", randn_f(1000, 15)).call =
       [](const Backend<float>& b, const Ptrs& p) { b.ops.scale_inplace(p.f("x"), 1000, 1.0f / 0.7f); };
   {
     const int N = 70, wa = 5, wb = 9, wc = 3;  // N > 64: the CPU's parallel path
     add("split3", "N70 5+9+3", 0)
-        .in("src", randn(N * (wa + wb + wc), 16))
+        .in("src", randn_f(N * (wa + wb + wc), 16))
         .out("a", N * wa)
         .out("b", N * wb)
         .out("c", N * wc)
@@ -234,23 +235,23 @@ inline std::vector<Case> all_cases() {
       b.ops.split3(p.f("a"), wa, p.f("b"), wb, p.f("c"), wc, p.f("src"), N);
     };
     add("concat3", "N70 5+9+3", 0)
-        .in("a", randn(N * wa, 17))
-        .in("b", randn(N * wb, 18))
-        .in("c", randn(N * wc, 19))
+        .in("a", randn_f(N * wa, 17))
+        .in("b", randn_f(N * wb, 18))
+        .in("c", randn_f(N * wc, 19))
         .out("dst", N * (wa + wb + wc))
         .call = [=](const Backend<float>& b, const Ptrs& p) {
       b.ops.concat3(p.f("dst"), p.f("a"), wa, p.f("b"), wb, p.f("c"), wc, N);
     };
   }
-  add("gather_rows", "R6 of 10 C12", 0).in("src", randn(10 * 12, 20)).in_int("rows", {9, 0, 3, 3, 7, 1}).out("dst", 6 * 12).call =
+  add("gather_rows", "R6 of 10 C12", 0).in("src", randn_f(10 * 12, 20)).in_int("rows", {9, 0, 3, 3, 7, 1}).out("dst", 6 * 12).call =
       [](const Backend<float>& b, const Ptrs& p) { b.ops.gather_rows(p.f("dst"), p.f("src"), p.i("rows"), 6, 12); };
 
   {
     // A 7-column block, at column 5 of dst and column 2 of src.
     const int rows = 21, cols = 7, ldd = 12, lds = 9;
     add("copy_2d", "21x7 ld12<-ld9", 0)
-        .inout("dst", randn(rows * ldd, 21))
-        .in("src", randn(rows * lds, 22))
+        .inout("dst", randn_f(rows * ldd, 21))
+        .in("src", randn_f(rows * lds, 22))
         .call = [=](const Backend<float>& b, const Ptrs& p) {
       b.ops.copy_2d(p.f("dst") + 5, ldd, p.f("src") + 2, lds, rows, cols);
     };
@@ -259,18 +260,18 @@ inline std::vector<Case> all_cases() {
   // ---- embedding, norms, activations, rope ----
   {
     const int N = 40, C = 24, V = 30;
-    add("embedding_forward", "N40 C24 V30", 0).in("wte", randn(V * C, 21)).in_int("ids", randint(N, V, 22)).out("out", N * C).call =
+    add("embedding_forward", "N40 C24 V30", 0).in("wte", randn_f(V * C, 21)).in_int("ids", randint(N, V, 22)).out("out", N * C).call =
         [=](const Backend<float>& b, const Ptrs& p) { b.ops.embedding_forward(p.f("out"), p.i("ids"), p.f("wte"), N, C); };
     // Ids repeat (40 tokens over 7 ids): the backward is a scatter-add with collisions.
     add("embedding_backward", "N40 C24 V30, 7 distinct ids", 1e-6)
-        .inout("dwte", randn(V * C, 23))
-        .in("dout", randn(N * C, 24))
+        .inout("dwte", randn_f(V * C, 23))
+        .in("dout", randn_f(N * C, 24))
         .in_int("ids", randint(N, 7, 25))
         .call = [=](const Backend<float>& b, const Ptrs& p) {
       b.ops.embedding_backward(p.f("dwte"), p.f("dout"), p.i("ids"), N, C);
     };
   }
-  add("rmsnorm_forward", "N9 C48", 1e-5).in("inp", randn(9 * 48, 26)).in("w", randn(48, 27)).out("out", 9 * 48).out("rstd", 9).call =
+  add("rmsnorm_forward", "N9 C48", 1e-5).in("inp", randn_f(9 * 48, 26)).in("w", randn_f(48, 27)).out("out", 9 * 48).out("rstd", 9).call =
       [](const Backend<float>& b, const Ptrs& p) {
         b.ops.rmsnorm_forward(p.f("out"), p.f("rstd"), p.f("inp"), p.f("w"), 9, 48, 1e-6f);
       };
@@ -278,12 +279,12 @@ inline std::vector<Case> all_cases() {
     const int N = 9, C = 48;
     // dw sums N rows; on a device with atomics, in any order.
     Case& c = add("rmsnorm_backward", cat("N9 C48 accumulate_dinp", acc), 1e-4)
-                  .in("dout", randn(N * C, 28))
-                  .in("inp", randn(N * C, 29))
-                  .in("w", randn(C, 30))
+                  .in("dout", randn_f(N * C, 28))
+                  .in("inp", randn_f(N * C, 29))
+                  .in("w", randn_f(C, 30))
                   .in("rstd", positive(N, 31))
-                  .inout("dw", randn(C, 32));
-    if (acc) c.inout("dinp", randn(N * C, 33));
+                  .inout("dw", randn_f(C, 32));
+    if (acc) c.inout("dinp", randn_f(N * C, 33));
     else c.out("dinp", N * C);
     c.call = [=](const Backend<float>& b, const Ptrs& p) {
       b.ops.rmsnorm_backward(p.f("dinp"), p.f("dw"), p.f("dout"), p.f("inp"), p.f("w"), p.f("rstd"), N, C, acc);
@@ -291,9 +292,9 @@ inline std::vector<Case> all_cases() {
   }
   {
     const int N = 13, I = 20;
-    add("swiglu_forward", "N13 I20", 1e-6).in("gu", randn(N * 2 * I, 34)).out("out", N * I).call =
+    add("swiglu_forward", "N13 I20", 1e-6).in("gu", randn_f(N * 2 * I, 34)).out("out", N * I).call =
         [=](const Backend<float>& b, const Ptrs& p) { b.ops.swiglu_forward(p.f("out"), p.f("gu"), N, I); };
-    add("swiglu_backward", "N13 I20", 1e-6).in("gu", randn(N * 2 * I, 35)).in("dout", randn(N * I, 36)).out("dgu", N * 2 * I).call =
+    add("swiglu_backward", "N13 I20", 1e-6).in("gu", randn_f(N * 2 * I, 35)).in("dout", randn_f(N * I, 36)).out("dgu", N * 2 * I).call =
         [=](const Backend<float>& b, const Ptrs& p) { b.ops.swiglu_backward(p.f("dgu"), p.f("dout"), p.f("gu"), N, I); };
   }
   // Rotate-half on contiguous heads (GQA), and interleaved pairs on the last 4 values of heads of
@@ -305,7 +306,7 @@ inline std::vector<Case> all_cases() {
     const size_t n = static_cast<size_t>(N) * H * (mla ? stride : D);
     for (bool backward : {false, true}) {
       add(backward ? "rope_backward" : "rope_forward", mla ? "N10 H3 D4 stride12 interleaved" : "N10 H3 D8", 1e-6)
-          .inout("x", randn(n, 37))
+          .inout("x", randn_f(n, 37))
           .in_int("pos", randint(N, max_pos, 38))
           .in("cos", t.cos)
           .in("sin", t.sin)
@@ -337,9 +338,9 @@ inline std::vector<Case> all_cases() {
     const size_t q = static_cast<size_t>(N) * a.H * a.Dqk, k = static_cast<size_t>(N) * a.KVH * a.Dqk,
                  v = static_cast<size_t>(N) * a.KVH * a.Dv, o = static_cast<size_t>(N) * a.H * a.Dv;
     add("attention_forward", label, 1e-5)
-        .in("q", randn(q, 39))
-        .in("k", randn(k, 40))
-        .in("v", randn(v, 41))
+        .in("q", randn_f(q, 39))
+        .in("k", randn_f(k, 40))
+        .in("v", randn_f(v, 41))
         .in_int("cu", a.cu)
         .in_int("prefix", prefix)
         .out("out", o)
@@ -349,7 +350,7 @@ inline std::vector<Case> all_cases() {
                               pre(p), S, a.H, a.KVH, a.Dqk, a.Dv, 0.35f);
     };
     // The backward needs a consistent (out, lse): computed here with the CPU op.
-    std::vector<float> qq = randn(q, 42), kk = randn(k, 43), vv = randn(v, 44), out(o), lse(static_cast<size_t>(N) * a.H);
+    std::vector<float> qq = randn_f(q, 42), kk = randn_f(k, 43), vv = randn_f(v, 44), out(o), lse(static_cast<size_t>(N) * a.H);
     cpu_backend<float>().ops.attention_forward(
         out.data(), lse.data(), qq.data(), kk.data(), vv.data(), a.cu.data(),
         shared ? a.prefix.data() : nullptr, S, a.H, a.KVH, a.Dqk, a.Dv, 0.35f);
@@ -359,7 +360,7 @@ inline std::vector<Case> all_cases() {
         .in("v", vv)
         .in("out", out)
         .in("lse", lse)
-        .in("dout", randn(o, 45))
+        .in("dout", randn_f(o, 45))
         .in_int("cu", a.cu)
         .in_int("prefix", prefix)
         .out("dq", q)
@@ -374,16 +375,16 @@ inline std::vector<Case> all_cases() {
   {
     const int N = 70, H = 3, Dn = 8, Dr = 4, Dv = 6;
     add("mla_expand_kv", "N70 H3 Dn8 Dr4 Dv6", 0)
-        .in("kvb", randn(N * H * (Dn + Dv), 46))
-        .in("kpe", randn(N * Dr, 47))
+        .in("kvb", randn_f(N * H * (Dn + Dv), 46))
+        .in("kpe", randn_f(N * Dr, 47))
         .out("k", N * H * (Dn + Dr))
         .out("v", N * H * Dv)
         .call = [=](const Backend<float>& b, const Ptrs& p) {
       b.ops.mla_expand_kv(p.f("k"), p.f("v"), p.f("kvb"), p.f("kpe"), N, H, Dn, Dr, Dv);
     };
     add("mla_expand_kv_backward", "N70 H3 Dn8 Dr4 Dv6", 1e-6)
-        .in("dk", randn(N * H * (Dn + Dr), 48))
-        .in("dv", randn(N * H * Dv, 49))
+        .in("dk", randn_f(N * H * (Dn + Dr), 48))
+        .in("dv", randn_f(N * H * Dv, 49))
         .out("dkvb", N * H * (Dn + Dv))
         .out("dkpe", N * Dr)
         .call = [=](const Backend<float>& b, const Ptrs& p) {
@@ -399,10 +400,10 @@ inline std::vector<Case> all_cases() {
     std::vector<int32_t> seq = {0, 1, 1, 2}, pos = {3, 9, 10, 6}, len = {4, 10, 11, 7};
     const int N = 4;
     add("kv_cache_write", "4 tokens into 3 slots, blocks of 4", 0)
-        .inout("kpool", randn(pool * block * K, 50))
-        .inout("vpool", randn(pool * block * V, 51))
-        .in("k", randn(N * K, 52))
-        .in("v", randn(N * V, 53))
+        .inout("kpool", randn_f(pool * block * K, 50))
+        .inout("vpool", randn_f(pool * block * V, 51))
+        .in("k", randn_f(N * K, 52))
+        .in("v", randn_f(N * V, 53))
         .in_int("table", table)
         .in_int("seq", seq)
         .in_int("pos", pos)
@@ -411,9 +412,9 @@ inline std::vector<Case> all_cases() {
                            p.i("pos"), N, K, V);
     };
     add("attention_paged_forward", "4 queries over 3 slots, blocks of 4, GQA 4/2", 1e-5)
-        .in("kpool", randn(pool * block * K, 54))
-        .in("vpool", randn(pool * block * V, 55))
-        .in("q", randn(N * H * Dqk, 56))
+        .in("kpool", randn_f(pool * block * K, 54))
+        .in("vpool", randn_f(pool * block * V, 55))
+        .in("q", randn_f(N * H * Dqk, 56))
         .in_int("table", table)
         .in_int("seq", seq)
         .in_int("len", len)
@@ -425,8 +426,8 @@ inline std::vector<Case> all_cases() {
     };
     // MLA's latent cache: one key/value head, each value the first Dv of its key row.
     add("attention_paged_forward", "4 queries, values read from the key rows (MLA latent)", 1e-5)
-        .in("kpool", randn(pool * block * K, 57))
-        .in("q", randn(N * H * K, 58))
+        .in("kpool", randn_f(pool * block * K, 57))
+        .in("q", randn_f(N * H * K, 58))
         .in_int("table", table)
         .in_int("seq", seq)
         .in_int("len", len)
@@ -451,8 +452,8 @@ inline std::vector<Case> all_cases() {
                                     std::pair{sigmoid_spec, "sigmoid + bias, 2 of 4 groups, scale 2.5"}}) {
     const int N = 17, E = 8, k = 2;
     add("router_forward", label, 1e-5)
-        .in("logits", randn(N * E, 57))
-        .in("bias", randn(E, 58, 0.1))
+        .in("logits", randn_f(N * E, 57))
+        .in("bias", randn_f(E, 58, 0.1))
         .out("scores", N * E)
         .out_int("idx", N * k)
         .out("w", N * k)
@@ -460,13 +461,13 @@ inline std::vector<Case> all_cases() {
       b.ops.router_forward(p.f("scores"), p.i("idx"), p.f("w"), p.f("logits"), spec.sigmoid ? p.f("bias") : nullptr,
                            spec, N);
     };
-    std::vector<float> logits = randn(N * E, 59), scores(N * E), w(N * k);
+    std::vector<float> logits = randn_f(N * E, 59), scores(N * E), w(N * k);
     std::vector<int32_t> idx(N * k);
     cpu_backend<float>().ops.router_forward(scores.data(), idx.data(), w.data(), logits.data(), nullptr, spec, N);
     add("router_backward", label, 1e-5)
         .in("scores", scores)
         .in_int("idx", idx)
-        .in("dw", randn(N * k, 60))
+        .in("dw", randn_f(N * k, 60))
         .out("dlogits", N * E)
         .call = [=](const Backend<float>& b, const Ptrs& p) {
       b.ops.router_backward(p.f("dlogits"), p.f("dw"), p.f("scores"), p.i("idx"), spec, N);
@@ -493,15 +494,15 @@ inline std::vector<Case> all_cases() {
           b.mem.upload(p.i("token_of"), plan.token_of.data(), 4 * N * k);
           b.mem.upload(p.i("row_of"), plan.row_of.data(), 4 * N * k);
         };
-    moe("moe_gather", 0).in("x", randn(N * C, 61)).out("xs", N * k * C).call = [=](const Backend<float>& b, const Ptrs& p) {
+    moe("moe_gather", 0).in("x", randn_f(N * C, 61)).out("xs", N * k * C).call = [=](const Backend<float>& b, const Ptrs& p) {
       cpu::DispatchPlan plan;
       b.ops.dispatch_plan(plan, p.i("idx"), N, k, E);
       b.ops.moe_gather(p.f("xs"), p.f("x"), plan, C);
     };
     for (bool acc : {false, true}) {
-      Case& c = moe("moe_combine_forward", 1e-6).in("ys", randn(N * k * C, 62)).in("w", randn(N * k, 63));
+      Case& c = moe("moe_combine_forward", 1e-6).in("ys", randn_f(N * k * C, 62)).in("w", randn_f(N * k, 63));
       c.label += cat(" accumulate", acc);
-      if (acc) c.inout("out", randn(N * C, 64));
+      if (acc) c.inout("out", randn_f(N * C, 64));
       else c.out("out", N * C);
       c.call = [=](const Backend<float>& b, const Ptrs& p) {
         cpu::DispatchPlan plan;
@@ -510,9 +511,9 @@ inline std::vector<Case> all_cases() {
       };
     }
     moe("moe_combine_backward", 1e-6)
-        .in("dout", randn(N * C, 65))
-        .in("ys", randn(N * k * C, 66))
-        .in("w", randn(N * k, 67))
+        .in("dout", randn_f(N * C, 65))
+        .in("ys", randn_f(N * k * C, 66))
+        .in("w", randn_f(N * k, 67))
         .out("dys", N * k * C)
         .out("dw", N * k)
         .call = [=](const Backend<float>& b, const Ptrs& p) {
@@ -520,14 +521,14 @@ inline std::vector<Case> all_cases() {
       b.ops.dispatch_plan(plan, p.i("idx"), N, k, E);
       b.ops.moe_combine_backward(p.f("dys"), p.f("dw"), p.f("dout"), p.f("ys"), p.f("w"), plan, C);
     };
-    moe("moe_scatter_add", 1e-6).in("dxs", randn(N * k * C, 68)).inout("dx", randn(N * C, 69)).call =
+    moe("moe_scatter_add", 1e-6).in("dxs", randn_f(N * k * C, 68)).inout("dx", randn_f(N * C, 69)).call =
         [=](const Backend<float>& b, const Ptrs& p) {
           cpu::DispatchPlan plan;
           b.ops.dispatch_plan(plan, p.i("idx"), N, k, E);
           b.ops.moe_scatter_add(p.f("dx"), p.f("dxs"), plan, C);
         };
   }
-  add("expert_bias_update", "E6, loads above, below and at the mean", 0).inout("bias", randn(6, 70, 0.01)).call =
+  add("expert_bias_update", "E6, loads above, below and at the mean", 0).inout("bias", randn_f(6, 70, 0.01)).call =
       [](const Backend<float>& b, const Ptrs& p) {
         const int64_t load[6] = {10, 2, 6, 6, 0, 12};  // mean 6
         b.ops.expert_bias_update(p.f("bias"), load, 6, 1e-3);
@@ -539,16 +540,16 @@ inline std::vector<Case> all_cases() {
     std::vector<int32_t> targets = randint(N, V, 71);
     targets[4] = -1;  // a position without a target
     add("logprobs_forward", "N9 V300, one target -1", 1e-5)
-        .in("logits", randn(N * V, 72, 3.0))
+        .in("logits", randn_f(N * V, 72, 3.0))
         .in_int("targets", targets)
         .out("lp", N)
         .out("lse", N)
         .call = [=](const Backend<float>& b, const Ptrs& p) {
       b.ops.logprobs_forward(p.f("lp"), p.f("lse"), p.f("logits"), p.i("targets"), N, V);
     };
-    std::vector<float> logits = randn(N * V, 73, 3.0), lp(N), lse(N);
+    std::vector<float> logits = randn_f(N * V, 73, 3.0), lp(N), lse(N);
     cpu_backend<float>().ops.logprobs_forward(lp.data(), lse.data(), logits.data(), targets.data(), N, V);
-    std::vector<float> dlp = randn(N, 74);
+    std::vector<float> dlp = randn_f(N, 74);
     dlp[2] = 0;  // a zero gradient row
     add("logprobs_backward", "N9 V300, one target -1, one zero dlp", 1e-5)
         .in("logits", logits)
@@ -567,9 +568,9 @@ inline std::vector<Case> all_cases() {
   {
     const size_t n = 1000;
     add("adamw_update", "n1000 step 3 wd 0.1", 1e-6)
-        .inout("p", randn(n, 75))
-        .in("g", randn(n, 76))
-        .inout("m", randn(n, 77, 0.1))
+        .inout("p", randn_f(n, 75))
+        .in("g", randn_f(n, 76))
+        .inout("m", randn_f(n, 77, 0.1))
         .inout("v", positive(n, 78))
         .call = [=](const Backend<float>& b, const Ptrs& p) {
       cpu::AdamWHyper h;
@@ -578,7 +579,7 @@ inline std::vector<Case> all_cases() {
       b.ops.adamw_update(p.f("p"), p.f("g"), p.f("m"), p.f("v"), n, h, 3);
     };
     for (double max_norm : {1.0, 1e6}) {
-      add("clip_global_norm", cat("n1000 max_norm ", max_norm), 1e-5).inout("g", randn(n, 79)).out("norm", 1).call =
+      add("clip_global_norm", cat("n1000 max_norm ", max_norm), 1e-5).inout("g", randn_f(n, 79)).out("norm", 1).call =
           [=](const Backend<float>& b, const Ptrs& p) {
             const float norm = static_cast<float>(b.ops.clip_global_norm(p.f("g"), n, max_norm));
             b.mem.upload(p.f("norm"), &norm, 4);
@@ -593,7 +594,7 @@ inline std::vector<Case> all_cases() {
   for (double temperature : {0.0, 0.8}) {
     const int R = 5, V = 500;
     add("sample_rows", temperature == 0 ? "R5 V500 greedy" : "R5 V500 top_k 1", 1e-5)
-        .in("logits", randn(R * V, 80, 2.0))
+        .in("logits", randn_f(R * V, 80, 2.0))
         .out_int("tokens", R)
         .out("lp", R)
         .call = [=](const Backend<float>& b, const Ptrs& p) {
@@ -614,10 +615,12 @@ inline std::vector<Case> all_cases() {
   return cases;
 }
 
-// Runs every case on `be` and on the CPU backend and checks them against each other within
-// tol(case) (the CPU reference must write every output). Returns the number of cases run.
-inline int check_backend_against_cpu(const Backend<float>& be, const std::function<double(const Case&)>& tol) {
-  const Backend<float>& cpu = cpu_backend<float>();
+// Runs every case on `be` and on the reference (the CPU backend unless told) and checks them
+// against each other within tol(case) (the reference must write every output). Returns the
+// number of cases run.
+inline int check_backend_against_cpu(const Backend<float>& be, const std::function<double(const Case&)>& tol,
+                                     const Backend<float>& reference = cpu_backend<float>()) {
+  const Backend<float>& cpu = reference;
   // On a GPU an op that faults kills the process and poisons the context for every later case.
   // So R1_OPS_TRACE=1 numbers and names each case on stderr before it runs, R1_OPS_FROM=N skips
   // the cases before number N (scripts/gpu_check.sh resumes past a crash with it), and

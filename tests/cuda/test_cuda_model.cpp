@@ -9,68 +9,26 @@
 // which the test reports. The training curve compares per-step losses within 1e-3 relative:
 // AdamW normalises updates, so small gradient differences move parameters by ~lr * 1e-3 per
 // step and the loss drifts slowly.
+//
+// The bf16 backend (GEMMs on bf16 operands, fp32 accumulation, fp32 master weights) is held to
+// the CPU's fp32 results more loosely: tests/common/model_compare.h argues the bounds, and the
+// CPU's bf16 emulation is shown to meet them on every machine (tests/learner/test_bf16_emulation.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "kernels/cuda/backend_cuda.h"
 #include "kernels/cuda/device.h"
-#include "learner/optimizer.h"
-#include "model/model.h"
 #include "rollout/engine.h"
-#include "tests/common/model_test_util.h"
+#include "tests/common/model_compare.h"
 
 using namespace r1;
-
-namespace {
+using namespace r1::test;
 
 #define REQUIRE_GPU()                                                             \
   do {                                                                            \
     if (cuda::device_count() == 0) GTEST_SKIP() << "no CUDA GPU on this machine"; \
   } while (0)
-
-double rel_norm(const std::vector<float>& a, const std::vector<float>& b, size_t off = 0, size_t n = SIZE_MAX) {
-  n = std::min(n, a.size() - off);
-  double num = 0, den = 0;
-  for (size_t i = off; i < off + n; ++i) {
-    num += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
-    den += double(b[i]) * b[i];
-  }
-  return std::sqrt(num) / std::max(std::sqrt(den), 1e-30);
-}
-
-// A tiny dense Qwen3 (GQA with q/k-norm, no experts).
-ModelConfig tiny_qwen3() {
-  ModelConfig c = test::tiny_gqa_config();
-  c.model_type = "qwen3";
-  c.n_routed_experts = 0;
-  c.num_experts_per_tok = 0;
-  c.mlp_only_layers = {};
-  c.validate("tiny_qwen3");
-  return c;
-}
-
-struct Pass {
-  std::vector<float> lp, grads;
-};
-
-Pass forward_backward(const ModelConfig& cfg, const Backend<float>& be) {
-  Model<float> m(cfg, be);
-  m.init_weights(17);
-  PackedBatch batch = test::random_batch({7, 1, 12, 30, 5}, cfg.vocab_size, 23);
-  Pass p;
-  p.lp.resize(batch.num_tokens());
-  std::vector<float> d(batch.num_tokens());
-  for (size_t i = 0; i < d.size(); ++i) d[i] = 0.05f * static_cast<float>(i % 7) - 0.1f;
-  m.zero_grad();
-  m.forward(batch, p.lp.data(), 0.9);
-  m.backward(d.data());
-  p.grads.resize(m.num_params());
-  be.mem.download(p.grads.data(), m.grads(), p.grads.size() * sizeof(float));
-  return p;
-}
-
-}  // namespace
 
 TEST(CudaModel, ForwardAndEveryGradientMatchTheCpu) {
   REQUIRE_GPU();
@@ -86,6 +44,16 @@ TEST(CudaModel, ForwardAndEveryGradientMatchTheCpu) {
       EXPECT_LE(rel_norm(gpu.grads, cpu.grads, p.offset, p.numel), 1e-3) << p.name;
     }
   }
+}
+
+TEST(CudaModel, Bf16ForwardAndGradientsFollowTheCpu) {
+  REQUIRE_GPU();
+  test::check_bf16_forward_and_gradients(cuda::cuda_backend(0, cuda::Precision::bf16));
+}
+
+TEST(CudaModel, Bf16DecodeLogitsFollowTheCpu) {
+  REQUIRE_GPU();
+  test::check_bf16_decode_logits(cuda::cuda_backend(0, cuda::Precision::bf16));
 }
 
 TEST(CudaModel, GreedyDecodingGivesTheCpuTokens) {
@@ -115,28 +83,13 @@ TEST(CudaModel, GreedyDecodingGivesTheCpuTokens) {
 
 TEST(CudaModel, FiftyTrainingStepsFollowTheCpuCurve) {
   REQUIRE_GPU();
-  const ModelConfig cfg = test::tiny_config();
-  auto curve = [&](const Backend<float>& be) {
-    Model<float> m(cfg, be);
-    m.init_weights(9);
-    AdamW opt(m.table(), OptimizerConfig{}, be);
-    std::vector<double> losses;
-    for (int step = 0; step < 50; ++step) {
-      PackedBatch b = test::random_batch({16, 16, 16, 16}, 40, 1000 + step % 4);  // 4 batches, repeated
-      std::vector<float> lp(b.num_tokens()), d(b.num_tokens(), -1.0f / b.num_tokens());
-      m.zero_grad();
-      m.forward(b, lp.data());
-      double loss = 0;
-      for (float x : lp) loss -= x;
-      losses.push_back(loss / lp.size());
-      m.backward(d.data());
-      opt.step(m.params(), m.grads(), 3e-3);
-      m.update_expert_bias(1e-3);
-    }
-    return losses;
-  };
-  const auto cpu = curve(cpu_backend<float>());
-  const auto gpu = curve(cuda::cuda_backend(0));
+  const auto cpu = training_curve(cpu_backend<float>());
+  const auto gpu = training_curve(cuda::cuda_backend(0));
   for (int s = 0; s < 50; ++s) EXPECT_NEAR(gpu[s], cpu[s], 1e-3 * std::fabs(cpu[s])) << "step " << s;
   EXPECT_LT(cpu.back(), cpu.front()) << "the CPU run did not learn: the comparison proves little";
+}
+
+TEST(CudaModel, Bf16TrainingStepsFollowTheCpuCurve) {
+  REQUIRE_GPU();
+  test::check_bf16_training_curve(cuda::cuda_backend(0, cuda::Precision::bf16));
 }

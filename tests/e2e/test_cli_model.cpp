@@ -154,3 +154,40 @@ TEST_F(CliModel, MissingGpuOrUnknownDeviceIsAnErrorNamingTheFlag) {
   auto cpu = run(r1_bin() + " generate --model " + dir_ + " --prompt hi --max-new-tokens 2 --device cpu");
   EXPECT_EQ(cpu.code, 0) << cpu.out;
 }
+
+// The precision: bf16 exists only on CUDA, and an unknown dtype is refused; each error names the
+// flag or field, before any work.
+TEST_F(CliModel, Bf16OnTheCpuOrAnUnknownDtypeIsAnErrorNamingIt) {
+  auto init = run(r1_bin() + " init --model-config " + repo("configs/models/tiny-moe.json") + " --out " + dir_);
+  ASSERT_EQ(init.code, 0) << init.out;
+  auto refused = [](const r1::testing::CommandResult& r, const std::string& where, const std::string& why) {
+    EXPECT_NE(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find(where), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(why), std::string::npos) << r.out;
+  };
+  const std::string gen = r1_bin() + " generate --model " + dir_ + " --prompt hi --max-new-tokens 2";
+  refused(run(gen + " --dtype bf16"), "--dtype", "needs a CUDA device");
+  refused(run(gen + " --dtype fp16"), "--dtype", "unknown dtype 'fp16'");
+  refused(run(r1_bin() + " eval --model " + dir_ + " --tasks arith:n=1 --dtype bf16"), "--dtype", "needs a CUDA device");
+  refused(run(r1_bin() + " bench model --model-config " + repo("configs/models/tiny-moe.json") +
+              " --steps 1 --dtype bf16"),
+          "--dtype", "needs a CUDA device");
+  auto fp32 = run(gen + " --dtype fp32");
+  EXPECT_EQ(fp32.code, 0) << fp32.out;
+  for (const char* dtype : {"bf16", "int8"}) {
+    SCOPED_TRACE(dtype);
+    const bool unknown = std::string(dtype) == "int8";
+    r1::json c = r1::load_json_file(repo("configs/ci-tiny.json"));
+    c["model"] = {{"config", "configs/models/tiny-moe.json"}, {"dtype", dtype}};
+    c["out"] = dir_ + "/run";
+    std::ofstream(dir_ + "/run.json") << c.dump();
+    refused(run(r1_bin() + " run " + dir_ + "/run.json"), "dtype'", unknown ? "must be fp32 or bf16" : "needs a CUDA device");
+    r1::json s = r1::load_json_file(repo("configs/sft-ci.json"));
+    s["model"]["dtype"] = dtype;
+    s["out"] = dir_ + "/sft";
+    std::ofstream(dir_ + "/sft.json") << s.dump();
+    refused(run(r1_bin() + " sft " + dir_ + "/sft.json"), "dtype'", unknown ? "must be fp32 or bf16" : "needs a CUDA device");
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/run")) << "the run started before the dtype was checked";
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/sft")) << "SFT started before the dtype was checked";
+}

@@ -28,7 +28,7 @@ TEST(BackendOps, GuardedBackendAgreesWithTheCpuExactly) {
 TEST(BackendOps, HarnessCatchesUnwrittenAndWrongOutputs) {
   Case c;
   c.op = "add_inplace";
-  c.in("x", randn(10, 1)).out("y", 10);
+  c.in("x", randn_f(10, 1)).out("y", 10);
   c.call = [](const Backend<float>& b, const Ptrs& p) { b.ops.split3(p.f("y"), 9, p.f("y"), 0, p.f("y"), 0, p.f("x"), 1); };
   const auto out = run(c, test::guarded_backend());
   EXPECT_FALSE(std::isnan(out.at("y").f[8]));
