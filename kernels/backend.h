@@ -168,6 +168,10 @@ struct Backend {
   // instead be split across host threads, each calling ops of its own (Model::forward_cached
   // does so for batched decode). False for device backends, whose ops queue on one stream.
   bool host_threads = false;
+  // Decode reads packed weights (pack_linear) for one row too, not only for several: true where a
+  // packed copy is cheaper to read than W itself for any N (CUDA's bf16 copy: half the bytes, no
+  // cast per call). The CPU's one-row product reads W as it is, faster than its packed layout.
+  bool pack_single_rows = false;
   Memory mem;
   Ops<T> ops;
 };

@@ -89,8 +89,10 @@ const T* Model<T>::packed_weight(size_t w, int C, int OC) const {
 template <typename T>
 void Model<T>::linear(T* out, const T* inp, size_t w, const T* bias, int N, int C, int OC, bool infer,
                       bool accumulate) {
-  // One row stays on linear_forward's matrix-vector product, which reads W as it is.
-  if (const T* wp = infer && N > 1 ? packed_weight(w, C, OC) : nullptr) {
+  // One row stays on linear_forward, which reads W as it is, unless the backend says its packed
+  // copy is the cheaper read (Backend::pack_single_rows).
+  const bool packed = infer && (N > 1 || be_.pack_single_rows);
+  if (const T* wp = packed ? packed_weight(w, C, OC) : nullptr) {
     op_.linear_forward_packed(out, OC, inp, C, wp, bias, N, C, OC, accumulate);
     return;
   }

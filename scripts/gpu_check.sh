@@ -7,9 +7,11 @@
 #
 #   scripts/gpu_check.sh [OUT_DIR]      (OUT_DIR, or $OUT, receives table.md and a tarball of
 #                                        every log and JSON)
-#   scripts/gpu_check.sh --prebuild     (here, on a CPU machine: build the two binaries for sm_90a
-#                                        and any x86-64 into .gpu_prebuilt/; carry it, and the GPU
-#                                        machine spends no time compiling)
+#   scripts/gpu_check.sh --prebuild     (here, on a CPU machine: build test_cuda, bench_cuda and the
+#                                        whole r1 binary for sm_90a and any x86-64 into
+#                                        .gpu_prebuilt/; carry it, and the GPU machine spends no
+#                                        time compiling. r1 runs `r1 bench rl` there; a machine
+#                                        without it skips that benchmark)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 prebuild=0
@@ -42,6 +44,7 @@ missing=()
 ls /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so >/dev/null 2>&1 || missing+=(openblas)
 ls /usr/lib/x86_64-linux-gnu/cmake/GTest >/dev/null 2>&1 || ls /usr/lib/cmake/GTest >/dev/null 2>&1 || missing+=(gtest)
 [ -f /usr/include/nlohmann/json.hpp ] || missing+=(nlohmann-json)
+have libre2.so.9 && have libseccomp.so.2 || missing+=(re2/seccomp for r1)
 echo "  missing system libraries: ${missing[*]:-none}"
 # R1_GPU_CHECK_USE_DEBS=1 unpacks .gpu_deps even when nothing is missing (to try this path on a
 # machine that has everything).
@@ -78,6 +81,11 @@ sources_hash() {
   find core kernels model tasks rollout learner bench/cuda bench/bench_util.* bench/model_flops.h \
     tests/cuda tests/common CMakeLists.txt cmake -type f 2>/dev/null | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16
 }
+# Every source r1 is made of, for the prebuilt r1 (.gpu_prebuilt/SOURCES_R1).
+all_sources_hash() {
+  find core kernels model tasks rollout learner reward verifiers sandbox run eval serve apps bench \
+    CMakeLists.txt cmake -type f 2>/dev/null | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16
+}
 bin=build-gpu
 if [ "$prebuild" = 1 ]; then native=OFF; else native=ON; fi
 if [ "$prebuild" = 0 ] && [ -x .gpu_prebuilt/test_cuda ] && [ "$(cat .gpu_prebuilt/SOURCES 2>/dev/null)" = "$(sources_hash)" ] &&
@@ -98,6 +106,11 @@ fi
 if [ "$prebuild" = 1 ]; then
   rm -rf .gpu_prebuilt && mkdir -p .gpu_prebuilt
   cp build-gpu/test_cuda build-gpu/bench_cuda .gpu_prebuilt/ && sources_hash > .gpu_prebuilt/SOURCES
+  # The whole r1 (every room; the CPU machine has every library) for `r1 bench rl` on the GPU.
+  env -u CMAKE_PREFIX_PATH cmake -S . -B build-gpu-r1 -DCMAKE_BUILD_TYPE=Release -DR1_CUDA_ARCHS=90a -DR1_NATIVE=OFF \
+    > "$out/configure-r1.log" 2>&1 && cmake --build build-gpu-r1 -j "$jobs" --target r1 > "$out/build-r1.log" 2>&1 &&
+    cp build-gpu-r1/r1 .gpu_prebuilt/r1 && all_sources_hash > .gpu_prebuilt/SOURCES_R1 ||
+    say "r1 not prebuilt (build-gpu-r1: $(grep -m1 -E "error|Error" "$out/build-r1.log" "$out/configure-r1.log"))"
   say "copied into .gpu_prebuilt/ ($(du -sh .gpu_prebuilt | cut -f1)); carry .gpu_prebuilt and .gpu_deps"
   exit 0
 fi
@@ -163,12 +176,14 @@ bench() {  # name, timeout, flags...
   timeout "$limit" "$bin/bench_cuda" "$@" > "$out/bench-$name.json" 2> "$out/bench-$name.log" ||
     echo "{\"config\": \"$name\", \"error\": \"exit $? (see bench-$name.log)\"}" > "$out/bench-$name.json"
 }
+# Qwen3-0.6B decode in bf16 as the issue sets it: batch 256, prompt 128, 512 new tokens.
 for dtype in fp32 bf16; do
   bench small-moe-$dtype 45 --dtype $dtype --config configs/models/small-moe.json --batch 16 --seq 256 \
     --decode-batch 64 --prompt 64 --new-tokens 64
   save
-  bench qwen3-0.6b-$dtype 90 --dtype $dtype --config configs/models/qwen3-0.6b-shape.json --batch 4 --seq 2048 \
-    --steps 3 --decode-batch 256 --prompt 128 --new-tokens 64
+  new_tokens=64; [ $dtype = bf16 ] && new_tokens=512
+  bench qwen3-0.6b-$dtype 100 --dtype $dtype --config configs/models/qwen3-0.6b-shape.json --batch 4 --seq 2048 \
+    --steps 3 --decode-batch 256 --prompt 128 --new-tokens $new_tokens
   save
 done
 bench qwen3-30b-a3b-4l-bf16 90 --dtype bf16 --config configs/models/qwen3-30b-a3b-4layers-shape.json --batch 4 \
@@ -194,13 +209,31 @@ if python3 -c "import torch, transformers; assert torch.cuda.is_available()" 2>/
   torch_bench qwen3-0.6b-fp32 75 --config configs/models/qwen3-0.6b-shape.json --dtype fp32 --batch 4 --seq 2048 \
     --steps 2 --decode-batch 256 --prompt 128 --new-tokens 32
   save
-  torch_bench qwen3-0.6b-bf16 45 --config configs/models/qwen3-0.6b-shape.json --dtype bf16 --batch 4 --seq 2048 \
-    --steps 2 --decode-batch 256 --prompt 128 --new-tokens 32
+  torch_bench qwen3-0.6b-bf16 75 --config configs/models/qwen3-0.6b-shape.json --dtype bf16 --batch 4 --seq 2048 \
+    --steps 2 --decode-batch 256 --prompt 128 --new-tokens 512
   save
   torch_bench qwen3-30b-a3b-4l-bf16 50 --config configs/models/qwen3-30b-a3b-4layers-shape.json --dtype bf16 \
     --batch 4 --seq 2048 --steps 2 --no-decode
 else
   say "no PyTorch with CUDA here: the PyTorch references are skipped"
+fi
+# One GRPO step with both roles on the GPU (`r1 bench rl`, configs/bench-rl-gpu.json: a 96M MoE
+# from random weights on countdown, bf16): the split between generate, verify, train and weight
+# publishing. Only with an r1 prebuilt from these sources (the GPU-only build has no verifiers).
+if [ -x .gpu_prebuilt/r1 ] && [ "$(cat .gpu_prebuilt/SOURCES_R1 2>/dev/null)" = "$(all_sources_hash)" ] &&
+   .gpu_prebuilt/r1 --help > /dev/null 2>&1; then
+  timeout 150 .gpu_prebuilt/r1 bench rl --config configs/bench-rl-gpu.json --steps 4 > "$out/bench-rl-bf16.json" \
+    2> "$out/bench-rl-bf16.log" || {
+    echo "{\"error\": \"exit $? (see bench-rl-bf16.log)\"}" > "$out/bench-rl-bf16.json"
+    # bf16 failed: the same at fp32, so the loop's figures come back anyway.
+    python3 -c "import json; c = json.load(open('configs/bench-rl-gpu.json')); c['model']['dtype'] = 'fp32'; \
+json.dump(c, open('/tmp/bench-rl-gpu-fp32.json', 'w'))"
+    timeout 120 .gpu_prebuilt/r1 bench rl --config /tmp/bench-rl-gpu-fp32.json --steps 4 > "$out/bench-rl-fp32.json" \
+      2> "$out/bench-rl-fp32.log" || echo "{\"error\": \"exit $? (see bench-rl-fp32.log)\"}" > "$out/bench-rl-fp32.json"
+  }
+  save
+else
+  say "no r1 prebuilt from these sources: r1 bench rl skipped"
 fi
 say "benchmarks done"
 
@@ -234,6 +267,18 @@ for name in ("qwen3-0.6b-bf16-profile", "qwen3-30b-a3b-4l-bf16-profile"):
     print(f"\n| {name}: training step, op (profiled) | calls | seconds | share |\n|---|---|---|---|")
     for r in rows:
         print(f"| {r['op']} | {r['calls']} | {r['seconds']:.3f} | {100 * r['share']:.1f}% |")
+print("\n| r1 bench rl (96M MoE, one GPU) | step s | generate | verify | train | publish | gen tokens/s in loop | learner tokens/s |\n|---|---|---|---|---|---|---|---|")
+for name in ("bench-rl-bf16", "bench-rl-fp32"):
+    try:
+        d = json.loads(open(os.path.join(out, f"{name}.json")).read())
+    except Exception:
+        continue
+    if "error" in d:
+        print(f"| {name} | {d['error']} | | | | | | |"); continue
+    sh = d["share_of_step_time"]
+    print(f"| {name} | {d['step_seconds']:.2f} | {100 * sh['generate']:.0f}% | {100 * sh['verify']:.0f}% | "
+          f"{100 * sh['train']:.0f}% | {100 * sh['publish']:.0f}% | {d['generation_tokens_per_second_in_loop']:.0f} | "
+          f"{d['learner_tokens_per_second']:.0f} |")
 print("\n| PyTorch eager (same GPU) | train tokens/s | decode tokens/s incl. prefill (batch) |\n|---|---|---|")
 for name in ("qwen3-0.6b-fp32", "qwen3-0.6b-bf16", "qwen3-30b-a3b-4l-bf16"):
     try:

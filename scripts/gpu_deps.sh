@@ -15,6 +15,8 @@ pkgs=(
   libopenblas-openmp-dev libopenblas0-openmp libopenblas-dev libgfortran5 libquadmath0
   # headers-only and static test libraries
   nlohmann-json3-dev libgtest-dev
+  # what the whole r1 binary (prebuilt here, for `r1 bench rl` there) links besides the above
+  libre2-9 libseccomp2
 )
 mkdir -p .gpu_deps
 rm -f .gpu_deps/*.deb

@@ -46,6 +46,7 @@ template <bool BF16>
 Backend<float> make_backend() {
   Backend<float> b;
   b.name = BF16 ? "cuda-bf16" : "cuda";
+  b.pack_single_rows = true;  // a packed copy is W itself (fp32) or its bf16 cast
   Memory& m = b.mem;
   m.name = "cuda";
   m.host_addressable = false;

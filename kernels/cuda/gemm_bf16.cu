@@ -7,6 +7,7 @@
 // element; for a weight that is used by a whole batch of tokens that is small beside the GEMM.
 // Decode, which reads each weight for a few rows, packs its weights to bf16 once (pack_linear).
 #include <cublasLt.h>
+#include <cublas_v2.h>
 #include <cuda_bf16.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <mutex>
 #include <tuple>
 
+#include "kernels/cpu/linear_packed.h"
 #include "kernels/cuda/backend_ops.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/gemm_bf16.h"
@@ -34,6 +36,23 @@ cublasLtHandle_t lt_handle() {
     return x;
   }();
   return h;
+}
+
+// For shapes cuBLASLt's heuristic has no algorithm for: cublasGemmEx with the same types.
+cublasHandle_t blas_handle() {
+  static cublasHandle_t h = [] {
+    cublasHandle_t x = nullptr;
+    check_lt(cublasCreate(&x), "cublasCreate");
+    return x;
+  }();
+  return h;
+}
+
+// The leading dimension of a cast operand: its width rounded up to 8 elements, so that every row
+// starts 16-byte aligned (tensor-core kernels want it; a dense odd width would leave cuBLASLt
+// only its slowest kernels, or none).
+int padded_ld(int cols) {
+  return (cols + 7) / 8 * 8;
 }
 
 constexpr size_t kWorkspaceBytes = size_t{32} << 20;
@@ -90,11 +109,13 @@ struct PlanKey {
   }
 };
 
-// One product's descriptors and the algorithm cuBLASLt's heuristic chose for them.
+// One product's descriptors and the algorithm cuBLASLt's heuristic chose for them, or none
+// (gemm_ex: the product goes to cublasGemmEx instead).
 struct Plan {
   cublasLtMatmulDesc_t desc = nullptr;
   cublasLtMatrixLayout_t x = nullptr, y = nullptr, c = nullptr;
   cublasLtMatmulAlgo_t algo{};
+  bool gemm_ex = false;
   void destroy() {
     if (desc) cublasLtMatmulDescDestroy(desc);
     if (x) cublasLtMatrixLayoutDestroy(x);
@@ -123,29 +144,32 @@ Plan make_plan(const PlanKey& key) {
   cublasLtMatmulPreference_t pref = nullptr;
   check_lt(cublasLtMatmulPreferenceCreate(&pref), "PreferenceCreate");
   const uint64_t ws = kWorkspaceBytes;
-  cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws,
-                                       sizeof(ws));
+  auto prefer = [&](cublasLtMatmulPreferenceAttributes_t attr, const void* v, size_t bytes) {
+    const cublasStatus_t st = cublasLtMatmulPreferenceSetAttribute(pref, attr, v, bytes);
+    if (st != CUBLAS_STATUS_SUCCESS) {
+      cublasLtMatmulPreferenceDestroy(pref);
+      p.destroy();
+      check_lt(st, "MatmulPreferenceSetAttribute");
+    }
+  };
+  prefer(CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof(ws));
   // x is B and y is A (see above).
-  cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES,
-                                       &key.align_b, sizeof(uint32_t));
-  cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
-                                       &key.align_a, sizeof(uint32_t));
-  cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES,
-                                       &key.align_c, sizeof(uint32_t));
-  cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES,
-                                       &key.align_c, sizeof(uint32_t));
+  prefer(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &key.align_b, sizeof(uint32_t));
+  prefer(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &key.align_a, sizeof(uint32_t));
+  prefer(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &key.align_c, sizeof(uint32_t));
+  prefer(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &key.align_c, sizeof(uint32_t));
   cublasLtMatmulHeuristicResult_t result{};
   int found = 0;
   const cublasStatus_t s = cublasLtMatmulAlgoGetHeuristic(lt_handle(), p.desc, p.x, p.y, p.c, p.c,
                                                           pref, 1, &result, &found);
   cublasLtMatmulPreferenceDestroy(pref);
   if (s != CUBLAS_STATUS_SUCCESS || found == 0 || result.state != CUBLAS_STATUS_SUCCESS) {
-    p.destroy();
-    fail("cuBLASLt: no bf16 algorithm for C (", M, ", ", N, ") = op(A) op(B) with K ", K,
-         ", trans ", key.ta, "/", key.tb, ", ld ", key.lda, "/", key.ldb, "/", key.ldc, " (status ",
-         static_cast<int>(s), ")");
+    p.destroy();  // no cuBLASLt algorithm for this shape and alignment: cublasGemmEx will do it
+    p = Plan{};
+    p.gemm_ex = true;
+  } else {
+    p.algo = result.algo;
   }
-  p.algo = result.algo;
   return p;
 }
 
@@ -153,42 +177,54 @@ Plan make_plan(const PlanKey& key) {
 // bounded; a shape past the bound is planned for its call alone.
 constexpr size_t kMaxPlans = 8192;
 
-__global__ void cast_kernel(__nv_bfloat16* dst, const float* src, int rows, int cols, int lds) {
+__global__ void cast_kernel(__nv_bfloat16* dst, int ldd, const float* src, int rows, int cols,
+                            int lds) {
   const size_t n = static_cast<size_t>(rows) * cols;
   for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n;
        i += static_cast<size_t>(gridDim.x) * blockDim.x) {
     const size_t r = i / cols, c = i % cols;
-    dst[i] = __float2bfloat16_rn(src[r * lds + c]);
+    dst[r * ldd + c] = __float2bfloat16_rn(src[r * lds + c]);
   }
 }
 
-// dst (OC, C) = bf16(src^T), src (C, OC).
-__global__ void cast_transpose_kernel(__nv_bfloat16* dst, const float* src, int C, int OC) {
+// dst (OC, C, rows ldd apart) = bf16(src^T), src (C, OC).
+__global__ void cast_transpose_kernel(__nv_bfloat16* dst, int ldd, const float* src, int C,
+                                      int OC) {
   const size_t n = static_cast<size_t>(C) * OC;
   for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n;
        i += static_cast<size_t>(gridDim.x) * blockDim.x) {
     const size_t o = i / C, c = i % C;
-    dst[i] = __float2bfloat16_rn(src[c * OC + o]);
+    dst[o * ldd + c] = __float2bfloat16_rn(src[c * OC + o]);
   }
+}
+
+// The row stride of a packed bf16 W (OC, C): padded like a cast operand where Wp's
+// packed_linear_size(C, OC) floats hold it (C >= 4), else dense.
+int packed_ld(int C, int OC) {
+  const size_t room = 2 * cpu::packed_linear_size(C, OC);  // bf16 values Wp holds
+  return static_cast<size_t>(OC) * padded_ld(C) <= room ? padded_ld(C) : C;
 }
 
 unsigned grid_for(size_t n) {
   return static_cast<unsigned>(std::min<size_t>(blocks_for(n), 65535));
 }
 
-// A row-major operand (rows, cols, ld) cast into the thread's scratch slot, dense.
+// A row-major operand (rows, cols, ld) cast into the thread's scratch slot, rows padded_ld(cols)
+// apart (the padding is never read).
 const bf16_bits* cast_operand(int slot, const float* src, int rows, int cols, int ld) {
-  bf16_bits* dst = scratch().bf16(slot, static_cast<size_t>(rows) * cols);
-  cast_to_bf16(dst, src, rows, cols, ld);
+  const int ldd = padded_ld(cols);
+  bf16_bits* dst = scratch().bf16(slot, static_cast<size_t>(rows) * ldd);
+  cast_to_bf16(dst, ldd, src, rows, cols, ld);
   return dst;
 }
 
 }  // namespace
 
-void cast_to_bf16(bf16_bits* dst, const float* src, int rows, int cols, int lds) {
+void cast_to_bf16(bf16_bits* dst, int ldd, const float* src, int rows, int cols, int lds) {
   const size_t n = static_cast<size_t>(rows) * cols;
   if (n == 0) return;
-  cast_kernel<<<grid_for(n), 256>>>(reinterpret_cast<__nv_bfloat16*>(dst), src, rows, cols, lds);
+  cast_kernel<<<grid_for(n), 256>>>(reinterpret_cast<__nv_bfloat16*>(dst), ldd, src, rows, cols,
+                                    lds);
   check_launch("cast to bf16");
 }
 
@@ -222,6 +258,15 @@ void matmul_bf16(bool trans_a, bool trans_b, int M, int N, int K, float alpha, c
       cached = true;
     }
   }
+  if (plan.gemm_ex) {  // the same product through cuBLAS (plan made no cuBLASLt descriptors)
+    const cublasStatus_t s = cublasGemmEx(blas_handle(), trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
+                                          trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha, B,
+                                          CUDA_R_16BF, ldb, A, CUDA_R_16BF, lda, &beta, C,
+                                          CUDA_R_32F, ldc, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+    if (s != CUBLAS_STATUS_SUCCESS)
+      fail("cublasGemmEx (bf16): status ", static_cast<int>(s), " for M ", M, " N ", N, " K ", K);
+    return;
+  }
   void* ws = scratch().get(kWorkspace, kWorkspaceBytes);
   const cublasStatus_t s =
       cublasLtMatmul(lt_handle(), plan.desc, &alpha, B, plan.x, A, plan.y, &beta, C, plan.c, C,
@@ -239,8 +284,8 @@ void gemm_bf16(bool trans_a, bool trans_b, int M, int N, int K, float alpha, con
     return gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);  // C = beta C
   const bf16_bits* a = cast_operand(kOperandA, A, trans_a ? K : M, trans_a ? M : K, lda);
   const bf16_bits* b = cast_operand(kOperandB, B, trans_b ? N : K, trans_b ? K : N, ldb);
-  matmul_bf16(trans_a, trans_b, M, N, K, alpha, a, trans_a ? M : K, b, trans_b ? K : N, beta, C,
-              ldc);
+  matmul_bf16(trans_a, trans_b, M, N, K, alpha, a, padded_ld(trans_a ? M : K), b,
+              padded_ld(trans_b ? K : N), beta, C, ldc);
 }
 
 void linear_forward_bf16(float* out, const float* inp, const float* W, const float* bias, int N,
@@ -253,16 +298,22 @@ void linear_forward_bf16(float* out, const float* inp, const float* W, const flo
 void linear_backward_bf16(float* dinp, float* dW, float* dbias, const float* dout, const float* inp,
                           const float* W, int N, int C, int OC, bool accumulate_dinp) {
   if (N == 0) return;
+  if (OC == 0) {  // no outputs: dinp is 0 (or unchanged); dW and dbias are empty
+    if (dinp && !accumulate_dinp && C > 0)
+      check(cudaMemset(dinp, 0, sizeof(float) * static_cast<size_t>(N) * C), "zero dinp");
+    return;
+  }
   if (C > 0 && (dinp || dW)) {
     const bf16_bits* dout_b = cast_operand(kOperandA, dout, N, OC, OC);  // read by both products
     if (dinp) {
       const bf16_bits* w_b = cast_operand(kOperandB, W, OC, C, C);
-      matmul_bf16(false, false, N, C, OC, 1.f, dout_b, OC, w_b, C, accumulate_dinp ? 1.f : 0.f,
-                  dinp, C);
+      matmul_bf16(false, false, N, C, OC, 1.f, dout_b, padded_ld(OC), w_b, padded_ld(C),
+                  accumulate_dinp ? 1.f : 0.f, dinp, C);
     }
     if (dW) {
       const bf16_bits* inp_b = cast_operand(kOperandC, inp, N, C, C);
-      matmul_bf16(true, false, OC, C, N, 1.f, dout_b, OC, inp_b, C, 1.f, dW, C);
+      matmul_bf16(true, false, OC, C, N, 1.f, dout_b, padded_ld(OC), inp_b, padded_ld(C), 1.f, dW,
+                  C);
     }
   }
   if (dbias) bias_grad(dbias, dout, N, OC);
@@ -272,8 +323,9 @@ void pack_linear_bf16(float* Wp, const float* W, int C, int OC, bool transposed)
   auto* dst = reinterpret_cast<bf16_bits*>(Wp);  // (OC, C) bf16: half of Wp's floats
   const size_t n = static_cast<size_t>(C) * OC;
   if (n == 0) return;
-  if (!transposed) return cast_to_bf16(dst, W, OC, C, C);
-  cast_transpose_kernel<<<grid_for(n), 256>>>(reinterpret_cast<__nv_bfloat16*>(dst), W, C, OC);
+  const int ldd = packed_ld(C, OC);
+  if (!transposed) return cast_to_bf16(dst, ldd, W, OC, C, C);
+  cast_transpose_kernel<<<grid_for(n), 256>>>(reinterpret_cast<__nv_bfloat16*>(dst), ldd, W, C, OC);
   check_launch("pack_linear (bf16)");
 }
 
@@ -286,8 +338,9 @@ void linear_forward_packed_bf16(float* out, int ldo, const float* inp, int ldi, 
     gemm(false, true, N, OC, 0, 1.f, inp, ldi, Wp, 1, accumulate ? 1.f : 0.f, out, ldo);
   } else {
     const bf16_bits* inp_b = cast_operand(kOperandA, inp, N, C, ldi);
-    matmul_bf16(false, true, N, OC, C, 1.f, inp_b, C, reinterpret_cast<const bf16_bits*>(Wp), C,
-                accumulate ? 1.f : 0.f, out, ldo);
+    matmul_bf16(false, true, N, OC, C, 1.f, inp_b, padded_ld(C),
+                reinterpret_cast<const bf16_bits*>(Wp), packed_ld(C, OC), accumulate ? 1.f : 0.f,
+                out, ldo);
   }
   if (bias) add_bias(out, bias, N, OC);
 }

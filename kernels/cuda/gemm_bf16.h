@@ -16,13 +16,15 @@ using bf16_bits = uint16_t;
 void matmul_bf16(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const bf16_bits* A,
                  int lda, const bf16_bits* B, int ldb, float beta, float* C, int ldc);
 
-// dst (rows, cols, dense) = bf16(src (rows, cols) with leading dimension lds), rounded to nearest
-// even.
-void cast_to_bf16(bf16_bits* dst, const float* src, int rows, int cols, int lds);
+// dst (rows, cols, leading dimension ldd) = bf16(src (rows, cols), leading dimension lds), rounded
+// to nearest, ties to even.
+void cast_to_bf16(bf16_bits* dst, int ldd, const float* src, int rows, int cols, int lds);
 
 // The ops of the table that change with bf16 (the rest of the backend is shared with fp32). Same
 // signatures and semantics as in kernels/backend.h; pack_linear writes W (OC, C) in bf16 into the
-// first half of Wp, and linear_forward_packed reads it so.
+// first half of Wp (rows padded to 8 values where Wp has room), and linear_forward_packed reads it
+// so. If cuBLASLt has no algorithm for a shape and alignment, the product goes to cublasGemmEx
+// with the same types.
 void gemm_bf16(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A,
                int lda, const float* B, int ldb, float beta, float* C, int ldc);
 void linear_forward_bf16(float* out, const float* inp, const float* W, const float* bias, int N,

@@ -1,14 +1,19 @@
-// Sampling on the CUDA backend. Greedy rows (temperature 0) are decided on the device: the
-// arg-max (the first on ties, as the CPU) and its log-probability; only R token ids and R
-// log-probs come back. Temperature, top-k and top-p sampling still copy the rows to the host and
-// use the CPU sampler, so that the tokens equal the CPU's for the same generators: a device
-// sampler with its own generator is the next step.
+// Sampling on the CUDA backend, every row on the device; only R token ids and R log-probs come
+// back to the host.
+//   - Greedy (temperature 0): the arg-max (the first on ties, as the CPU) and its log-probability.
+//   - Temperature, top-k, top-p: one block per row. The host draws one uniform number per row
+//     from the row's own generator (as the CPU sampler does, so a row's stream advances the same
+//     way on both); the block finds the kept set's threshold (sampling_select.h), then walks the
+//     kept weights in token order to where the draw falls. The distribution is the CPU's; the
+//     token for a given draw is not (the CPU walks its kept set sorted by probability).
+#include <climits>
 #include <cmath>
 #include <vector>
 
 #include "kernels/cpu/sampling.h"
 #include "kernels/cuda/backend_ops.h"
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/sampling_select.h"
 
 namespace r1::cuda {
 namespace {
@@ -46,34 +51,134 @@ __global__ void greedy_kernel(int32_t* tokens, float* logprobs, const float* log
   }
 }
 
+constexpr int kSampleThreads = 1024;
+
+// A row's kept statistics for a threshold (sampling_select.h): a block reduction over the row,
+// with every weight recomputed (the row does not fit in shared memory at vocabulary sizes).
+struct RowWeights {
+  const float* x;
+  int V;
+  float m, inv_t;
+  __device__ float weight(int v) const { return expf((x[v] - m) * inv_t); }
+  __device__ KeptStats operator()(float tau) const {
+    float c = 0.f, s = 0.f;
+    for (int v = threadIdx.x; v < V; v += blockDim.x) {
+      const float w = weight(v);
+      if (w >= tau) c += 1.f, s += w;
+    }
+    return {block_sum(c), block_sum(s)};
+  }
+};
+
+__global__ void __launch_bounds__(kSampleThreads)
+    sample_kernel(int32_t* tokens, float* logprobs, const float* logits, const float* draws, int V, float inv_t,
+                  int top_k, float top_p) {
+  __shared__ float prefix[kSampleThreads];
+  __shared__ int chosen;
+  const float* x = logits + static_cast<size_t>(blockIdx.x) * V;
+  float mx = -INFINITY;
+  for (int v = threadIdx.x; v < V; v += blockDim.x) mx = fmaxf(mx, x[v]);
+  RowWeights row{x, V, block_max(mx), inv_t};
+  const float total = row(0.f).mass;
+  const bool truncated = (top_k > 0 && top_k < V) || top_p < 1.f;
+  const float tau = truncated ? kept_threshold(row, V, top_k, top_p, total) : 0.f;
+  const float target = draws[blockIdx.x] * (truncated ? row(tau).mass : total);
+  // Each thread owns a contiguous chunk of tokens; an exclusive prefix of the chunks' kept mass
+  // says whose chunk the draw falls in, and that thread walks it.
+  const int chunk = (V + blockDim.x - 1) / blockDim.x, v0 = min(V, threadIdx.x * chunk), v1 = min(V, v0 + chunk);
+  float own = 0.f;
+  int last = -1;  // this chunk's last kept token
+  for (int v = v0; v < v1; ++v) {
+    const float w = row.weight(v);
+    if (w >= tau) own += w, last = v;
+  }
+  prefix[threadIdx.x] = own;
+  if (threadIdx.x == 0) chosen = INT_MAX;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    float run = 0.f;
+    for (int t = 0; t < static_cast<int>(blockDim.x); ++t) {
+      const float c = prefix[t];
+      prefix[t] = run;
+      run += c;
+    }
+  }
+  __syncthreads();
+  const float start = prefix[threadIdx.x];
+  if (own > 0.f && target >= start && target < start + own) {
+    float acc = start;
+    int pick = last;  // if rounding leaves the draw past the walk's sum: the chunk's last kept token
+    for (int v = v0; v < v1; ++v) {
+      const float w = row.weight(v);
+      if (w < tau) continue;
+      acc += w;
+      if (target < acc) {
+        pick = v;
+        break;
+      }
+    }
+    atomicMin(&chosen, pick);
+  }
+  // No chunk took the draw (it fell past the prefix sums' total by rounding): the last kept token.
+  const float last_kept = block_max(static_cast<float>(last));
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    const int c = chosen != INT_MAX ? chosen : static_cast<int>(last_kept);
+    tokens[blockIdx.x] = c;
+    logprobs[blockIdx.x] = (x[c] - row.m) * inv_t - logf(total);  // before truncation, as the CPU
+  }
+}
+
+// Device buffers of one host thread's sampling calls, grown as needed.
+template <typename T>
+class DeviceArray {
+ public:
+  ~DeviceArray() {
+    if (p_) cudaFree(p_);
+  }
+  T* get(size_t n) {
+    if (n > n_) {
+      if (p_) check(cudaFree(p_), "cudaFree (sampling)");
+      p_ = nullptr;
+      n_ = 0;
+      check(cudaMalloc(&p_, n * sizeof(T)), "cudaMalloc (sampling)");
+      n_ = n;
+    }
+    return p_;
+  }
+
+ private:
+  T* p_ = nullptr;
+  size_t n_ = 0;
+};
+
 }  // namespace
 
 void sample_rows(int32_t* tokens, float* logprobs, const float* logits, int R, int V, const cpu::SamplingSpec& spec,
                  Rng* const* rngs) {
   if (R == 0) return;
+  thread_local DeviceArray<int32_t> d_tokens;
+  thread_local DeviceArray<float> d_logprobs, d_draws;
+  int32_t* dt = d_tokens.get(R);
+  float* dl = d_logprobs.get(R);
   if (spec.temperature <= 0) {
-    int32_t* dt = nullptr;
-    float* dl = nullptr;
-    check(cudaMalloc(&dt, sizeof(int32_t) * R), "cudaMalloc");
-    cudaError_t e = cudaMalloc(&dl, sizeof(float) * R);
-    if (e == cudaSuccess) {
-      greedy_kernel<<<R, 256>>>(dt, dl, logits, V);
-      e = cudaGetLastError();
-    }
-    if (e == cudaSuccess) e = cudaMemcpy(tokens, dt, sizeof(int32_t) * R, cudaMemcpyDeviceToHost);
-    std::vector<float> lp(R);
-    if (e == cudaSuccess) e = cudaMemcpy(lp.data(), dl, sizeof(float) * R, cudaMemcpyDeviceToHost);
-    cudaFree(dt);
-    cudaFree(dl);
-    check(e, "sample_rows (greedy)");
-    if (logprobs) {
-      for (int r = 0; r < R; ++r) logprobs[r] = lp[r];
-    }
-    return;
+    greedy_kernel<<<R, 256>>>(dt, dl, logits, V);
+    check_launch("sample_rows (greedy)");
+  } else {
+    std::vector<float> draws(R);
+    for (int r = 0; r < R; ++r) draws[r] = static_cast<float>(rngs[r]->uniform());
+    float* dd = d_draws.get(R);
+    check(cudaMemcpy(dd, draws.data(), sizeof(float) * R, cudaMemcpyHostToDevice), "sample_rows: draws");
+    sample_kernel<<<R, kSampleThreads>>>(dt, dl, logits, dd, V, static_cast<float>(1.0 / spec.temperature),
+                                         spec.top_k, static_cast<float>(spec.top_p));
+    check_launch("sample_rows");
   }
-  std::vector<float> host(static_cast<size_t>(R) * V);
-  check(cudaMemcpy(host.data(), logits, sizeof(float) * host.size(), cudaMemcpyDeviceToHost), "sample_rows: logits");
-  cpu::sample_rows(tokens, logprobs, host.data(), R, V, spec, rngs);
+  check(cudaMemcpy(tokens, dt, sizeof(int32_t) * R, cudaMemcpyDeviceToHost), "sample_rows: tokens");
+  std::vector<float> lp(R);
+  check(cudaMemcpy(lp.data(), dl, sizeof(float) * R, cudaMemcpyDeviceToHost), "sample_rows: log-probs");
+  if (logprobs) {
+    for (int r = 0; r < R; ++r) logprobs[r] = lp[r];
+  }
 }
 
 }  // namespace r1::cuda

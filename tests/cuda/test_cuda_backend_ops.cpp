@@ -46,7 +46,8 @@ TEST(CudaBackendOps, Bf16GemmOfSmallIntegersIsExact) {
   if (cuda::device_count() == 0) GTEST_SKIP() << "no CUDA GPU on this machine";
   const Backend<float>& be = cuda::cuda_backend(0, cuda::Precision::bf16);
   const Backend<float>& cpu = cpu_backend<float>();
-  const int M = 37, N = 29, K = 70, ld = 75;  // rows ld apart: neither 16-byte nor 256-byte aligned
+  // C's rows are 300 bytes apart (A and B are cast to padded copies whatever their ld).
+  const int M = 37, N = 29, K = 70, ld = 75;
   Rng r(3);
   std::vector<float> A(static_cast<size_t>(K) * ld), B(static_cast<size_t>(K) * ld), C0(static_cast<size_t>(M) * ld);
   for (auto* v : {&A, &B, &C0})
