@@ -68,7 +68,7 @@ int bench_model(int argc, char** argv) {
         MemoryEstimate()
             .add(model_weights_part(cfg, 4, "the model's weights, gradients and AdamW moments"))
             .add({"the training activations of --batch x --seq tokens",
-                  train_activation_bytes_per_token(cfg) * B * T,
+                  train_activation_bytes(cfg, double(B) * T),
                   {{"--batch", double(B), 64}, {"--seq", double(T), 4096}}}),
         "r1 bench model (" + args.str("model-config") + ")");
   }

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/memory_limit.h"
 #include "model/kv_cache.h"
+#include "model/model.h"
 
 namespace r1 {
 
@@ -120,7 +121,7 @@ double kv_cache_bytes(const ModelConfig& c, double slots, double max_len) {
          kFloat;
 }
 
-double train_activation_bytes_per_token(const ModelConfig& c) {
+double train_activation_bytes(const ModelConfig& c, double tokens) {
   const Dims d = dims(c);
   // Saved per block (Model::layout_layer in training).
   double block = 4 * d.C + 2 + d.Q + d.K + d.Vd + d.O + d.H;
@@ -132,13 +133,16 @@ double train_activation_bytes_per_token(const ModelConfig& c) {
   // Scratch shared by all blocks (Model::layout_scratch), and the head.
   const double A = c.mla() ? (d.Rq > 0 ? d.Rq : d.Q) + d.Rkv + d.Dr : d.Q + 2 * d.K;
   const double Fmax = std::max(d.F, d.S);
-  double scratch = 2 * A + 3 * d.C + d.O + d.Q + d.K + d.Vd + 3 * Fmax + d.V;
+  double scratch = 2 * A + 3 * d.C + d.O + d.Q + d.K + d.Vd + 3 * Fmax;
   if (c.qk_norm) scratch += d.Q + d.K;
   if (c.mla())
     scratch += 2 * d.H * (d.nope + d.vh) + 2 * d.Dr + std::max(d.Rq, d.Rkv) + d.Rq + d.Rkv;
   if (d.E > 0) scratch += 2 * d.k * d.C + 3 * d.k * d.Fm + d.k + d.E;
-  const double head = 2 * d.C + 2 + d.V;
-  return (blocks + scratch + head) * kFloat;
+  const double head = 2 * d.C + 2;
+  // The head's logits and their gradient (Model::head_rows): a chunk of rows, not all of them.
+  const double head_rows =
+      std::min(tokens, std::max(1.0, std::floor(double(Model<float>::kHeadLogitsValues) / d.V)));
+  return ((blocks + scratch + head) * tokens + 2 * head_rows * d.V) * kFloat;
 }
 
 std::vector<SizeField> model_size_fields(const ModelConfig& c) {

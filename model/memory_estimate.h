@@ -38,8 +38,10 @@ double model_param_count(const ModelConfig& c);
 double param_table_bytes(const ModelConfig& c);
 // KVCache<float>(c, slots, max_len).bytes().
 double kv_cache_bytes(const ModelConfig& c, double slots, double max_len);
-// Training activations and scratch per token of a batch (forward and backward, float).
-double train_activation_bytes_per_token(const ModelConfig& c);
+// Training activations and scratch of a batch of `tokens` tokens (forward and backward, float):
+// per-token buffers, and the LM head's logits and their gradient for one chunk of rows
+// (Model::kHeadLogitsValues each at most).
+double train_activation_bytes(const ModelConfig& c, double tokens);
 
 // The fields of c that size its parameters.
 std::vector<SizeField> model_size_fields(const ModelConfig& c);

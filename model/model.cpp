@@ -316,7 +316,7 @@ void Model<T>::layout_scratch(Arena& a, Scratch& s, int N, bool train) {
     s.dw = a.alloc<T>(n * Kx);
     s.dr_logits = a.alloc<T>(n * E);
   }
-  s.dlogits = a.alloc<T>(n * Vocab);
+  s.dlogits = a.alloc<T>(static_cast<size_t>(head_rows(N)) * Vocab);
 }
 
 template <typename T>
@@ -331,7 +331,7 @@ void Model<T>::plan_train(int N, int S) {
     x_final_ = a.alloc<T>(n * C);
     lnf_ = a.alloc<T>(n * C);
     rstdf_ = a.alloc<T>(n);
-    logits_ = a.alloc<T>(n * V);
+    logits_ = a.alloc<T>(static_cast<size_t>(head_rows(N)) * V);
     lse_ = a.alloc<T>(n);
     lp_ = a.alloc<T>(n);
     dlp_ = a.alloc<T>(n);
@@ -527,17 +527,51 @@ void Model<T>::forward(const PackedBatch& batch, T* logprobs, double temperature
   }
   op_.rmsnorm_forward(lnf_, rstdf_, x_final_, W + table_.final_norm(), N, C,
                       static_cast<T>(c.rms_norm_eps));
-  op_.linear_forward(logits_, lnf_, W + table_.lm_head(), (const T*)nullptr, N, C, V);
   inv_temperature_ = static_cast<T>(1.0 / temperature);
-  if (inv_temperature_ != T(1))
-    op_.scale_inplace(logits_, static_cast<size_t>(N) * V, inv_temperature_);
-  op_.logprobs_forward(lp_, lse_, logits_, targets_, N, V);
+  const int R = head_rows(N);
+  head_chunked_ = R < N;
+  for (int r0 = 0; r0 < N; r0 += R) {
+    const int n = std::min(R, N - r0);
+    head_logits(r0, n);
+    op_.logprobs_forward(lp_ + r0, lse_ + r0, logits_, targets_ + r0, n, V);
+    // The chunk's logits are gone after this: its entropy now, in case token_entropy asks.
+    if (head_chunked_) op_.softmax_entropy(ent_ + r0, logits_, lse_ + r0, n, V);
+  }
   mem.download(logprobs, lp_, sizeof(T) * N);
+}
+
+// logits_ (n, V) = the head's logits of rows [r0, r0 + n) of the last forward, over its
+// temperature.
+template <typename T>
+void Model<T>::head_logits(int r0, int n) {
+  const size_t C = cfg_.hidden_size, V = cfg_.vocab_size;
+  op_.linear_forward(logits_, lnf_ + r0 * C, params_.data() + table_.lm_head(), (const T*)nullptr, n,
+                     static_cast<int>(C), static_cast<int>(V));
+  if (inv_temperature_ != T(1)) op_.scale_inplace(logits_, static_cast<size_t>(n) * V, inv_temperature_);
+}
+
+template <typename T>
+int Model<T>::head_rows(int N) const {
+  const size_t rows = std::max<size_t>(1, head_values_ / std::max(1, cfg_.vocab_size));
+  return static_cast<int>(std::min<size_t>(std::max(N, 1), rows));
+}
+
+template <typename T>
+void Model<T>::set_head_logits_values(size_t n) {
+  head_values_ = std::max<size_t>(n, 1);
+  train_cap_n_ = -1;  // the next forward plans its buffers again
+}
+
+template <typename T>
+const T* Model<T>::logits() const {
+  R1_CHECK(!head_chunked_, "Model::logits: the last forward ran its LM head in chunks (",
+           head_rows(last_n_), " of ", last_n_, " rows at a time); no N x V logits were kept");
+  return logits_;
 }
 
 template <typename T>
 void Model<T>::token_entropy(T* out) const {
-  op_.softmax_entropy(ent_, logits_, lse_, last_n_, cfg_.vocab_size);
+  if (!head_chunked_) op_.softmax_entropy(ent_, logits_, lse_, last_n_, cfg_.vocab_size);
   be_.mem.download(out, ent_, sizeof(T) * last_n_);
 }
 
@@ -638,12 +672,17 @@ void Model<T>::backward(const T* dlogprobs) {
   T* G = grads_.data();
   Scratch& s = *scratch_;
   be_.mem.upload(dlp_, dlogprobs, sizeof(T) * N);
-  op_.logprobs_backward(s.dlogits, dlp_, logits_, lse_, targets_, N, V);
-  if (inv_temperature_ != T(1)) {  // the logits were scaled by 1/temperature
-    op_.scale_inplace(s.dlogits, static_cast<size_t>(N) * V, inv_temperature_);
+  const int R = head_rows(N);
+  for (int r0 = 0; r0 < N; r0 += R) {
+    const int n = std::min(R, N - r0);
+    if (head_chunked_) head_logits(r0, n);  // one chunk: still there from forward
+    op_.logprobs_backward(s.dlogits, dlp_ + r0, logits_, lse_ + r0, targets_ + r0, n, V);
+    if (inv_temperature_ != T(1)) {  // the logits were scaled by 1/temperature
+      op_.scale_inplace(s.dlogits, static_cast<size_t>(n) * V, inv_temperature_);
+    }
+    op_.linear_backward(s.dln + static_cast<size_t>(r0) * C, G + table_.lm_head(), (T*)nullptr, s.dlogits,
+                        lnf_ + static_cast<size_t>(r0) * C, W + table_.lm_head(), n, C, V, false);
   }
-  op_.linear_backward(s.dln, G + table_.lm_head(), (T*)nullptr, s.dlogits, lnf_,
-                      W + table_.lm_head(), N, C, V, false);
   op_.rmsnorm_backward(s.dx, G + table_.final_norm(), s.dln, x_final_, W + table_.final_norm(),
                        rstdf_, N, C, false);
   for (int l = c.num_hidden_layers - 1; l >= 0; --l) block_backward(l, acts_[l], s.dx, N, S);

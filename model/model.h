@@ -74,10 +74,19 @@ class Model {
   void forward(const PackedBatch& batch, T* logprobs, double temperature = 1.0);
   void backward(const T* dlogprobs);  // dlogprobs (N, host); accumulates grads
   void zero_grad();
-  const T* logits() const { return logits_; }  // (N, V, backend memory) of the last forward
+  // (N, V, backend memory) of the last forward, when its LM head ran in one piece (below).
+  const T* logits() const;
   // Bytes of the activation arenas (training and inference) as planned so far.
   size_t activation_bytes() const;
   void token_entropy(T* out) const;  // (N, host) softmax entropy of the last forward
+
+  // The LM head in training holds at most this many logits (and as many of their gradient) at a
+  // time: past it, forward and backward run the head in chunks of rows, and backward computes
+  // each chunk's logits again (an LM-head GEMM more) instead of keeping N x V of them (20 GB in
+  // fp32 for 32k tokens of a 150k vocabulary). Tests lower it to run the chunks on tiny models.
+  static constexpr size_t kHeadLogitsValues = size_t{1} << 26;  // 256 MB in fp32
+  void set_head_logits_values(size_t n);
+  int head_rows(int N) const;  // rows of one chunk for N tokens
 
   // ---- aux-loss-free balancing (DeepSeek-V3) ----
   // Tokens routed to each expert of each MoE layer by training forwards since the last reset.
@@ -124,6 +133,7 @@ class Model {
   struct InferLane;
   void plan_train(int N, int S);
   void plan_infer(InferLane& lane, int N);
+  void head_logits(int r0, int n);  // logits_ = the head's chunk of rows [r0, r0 + n)
   // Runs N tokens (host arrays: ids, positions, cache slots, attended lengths) through the model
   // on one lane and writes the logits (R, V) of `rows` (host, R indices), or of all N rows when
   // rows is nullptr.
@@ -204,12 +214,14 @@ class Model {
   T* x_final_ = nullptr;       // (N, C)
   T* lnf_ = nullptr;           // (N, C)
   T* rstdf_ = nullptr;         // (N)
-  T* logits_ = nullptr;        // (N, V)
+  T* logits_ = nullptr;        // (head_rows(N), V): the head's logits, one chunk at a time
   T* lse_ = nullptr;           // (N)
   T *lp_ = nullptr, *dlp_ = nullptr,
     *ent_ = nullptr;  // (N) each: log-probs, their gradient, entropy
   int last_n_ = 0;
   T inv_temperature_ = 1;  // of the last forward
+  size_t head_values_ = kHeadLogitsValues;
+  bool head_chunked_ = false;  // the last forward's head ran in more than one chunk
 
   // Inference: one lane per host thread that decodes a share of the rows (lanes_[0] alone on
   // backends that are not the host's, or for few rows). Each lane owns its scratch buffers.

@@ -37,7 +37,7 @@ MemoryEstimate run_memory(const RunConfig& cfg, const std::string& role) {
     std::vector<SizeField> activation_fields = batch_fields;  // and the model's sizes per token
     for (auto& f : model_size_fields(mc)) activation_fields.push_back(std::move(f));
     e.add({"the training activations of a minibatch (at least 2 tokens a sequence)",
-           minibatch_tokens * train_activation_bytes_per_token(mc) * (kl ? 2 : 1),
+           train_activation_bytes(mc, minibatch_tokens) * (kl ? 2 : 1),
            std::move(activation_fields)});
     e.add({"the step's samples", sequences * kSampleBytes, batch_fields});
     // Groups in flight: sent as tasks, and possibly waiting, scored, in the learner's queue.

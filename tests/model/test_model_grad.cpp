@@ -10,8 +10,8 @@
 #include <gtest/gtest.h>
 
 #include "model/model.h"
-#include "tests/kernels/fd.h"
 #include "tests/common/model_test_util.h"
+#include "tests/kernels/fd.h"
 
 using namespace r1;
 
@@ -20,7 +20,8 @@ namespace {
 // atol: central differences of a loss of ~20 carry ~2e-10 of rounding noise (20 * 1e-16 / h),
 // more on CPUs whose BLAS rounds differently (3.5e-10 seen on an AMD EPYC without AVX-512, where
 // 1e-10 failed); 1e-9 sits above that noise and far below any wrong backward term.
-void run_grad_check(ModelConfig cfg, const std::string& label, double temperature = 1.0, double atol = 1e-9) {
+void run_grad_check(ModelConfig cfg, const std::string& label, double temperature = 1.0,
+                    double atol = 1e-9) {
   Model<double> m(cfg);
   m.init_weights(7);
   // Larger weights than the 0.02 default make every path matter to the loss.
@@ -51,7 +52,8 @@ void run_grad_check(ModelConfig cfg, const std::string& label, double temperatur
   int skipped = 0;
   for (const auto& info : m.table().params()) {
     std::vector<double> x(p + info.offset, p + info.offset + info.numel);
-    std::vector<double> g(analytic.begin() + info.offset, analytic.begin() + info.offset + info.numel);
+    std::vector<double> g(analytic.begin() + info.offset,
+                          analytic.begin() + info.offset + info.numel);
     auto loss = [&] {
       std::copy(x.begin(), x.end(), p + info.offset);
       m.forward(batch, lp.data(), temperature);
@@ -70,7 +72,9 @@ void run_grad_check(ModelConfig cfg, const std::string& label, double temperatur
 
 // tiny-moe: Multi-head Latent Attention with q_proj, interleaved RoPE, sigmoid routing with the
 // selection bias, a dense first block and a shared expert.
-TEST(ModelGrad, TinyMoeEveryTensor) { run_grad_check(test::tiny_config(), "tiny-moe"); }
+TEST(ModelGrad, TinyMoeEveryTensor) {
+  run_grad_check(test::tiny_config(), "tiny-moe");
+}
 
 // MLA with the low-rank query path (q_a_proj, q_a_layernorm, q_b_proj), rotate-half RoPE,
 // v_head_dim != qk head size, group-limited routing and tied embeddings.
@@ -89,7 +93,9 @@ TEST(ModelGrad, MlaQueryLoraGroupsTied) {
 
 // Grouped-query attention with q/k-norm, softmax routing (Qwen3-MoE layout). Without a shared
 // expert some routed-expert gradients are ~1e-6, which the atol above still covers.
-TEST(ModelGrad, GqaQkNormSoftmax) { run_grad_check(test::tiny_gqa_config(), "gqa-qknorm"); }
+TEST(ModelGrad, GqaQkNormSoftmax) {
+  run_grad_check(test::tiny_gqa_config(), "gqa-qknorm");
+}
 
 // Grouped-query attention with q/k/v biases and no q/k-norm (Qwen2 attention) under a
 // renormalisation-free softmax router with groups.
@@ -164,5 +170,62 @@ TEST(ModelSharedPrefix, SameLogprobsAndGradientsAsWholeSequences) {
     ASSERT_GT(scale, 1e-3);
     for (size_t i = 0; i < g_w.size(); ++i)
       ASSERT_NEAR(g_s[i], g_w[i], 1e-11 * scale) << "param " << i;
+  }
+}
+
+// Training's LM head in row chunks (Model::kHeadLogitsValues, lowered here so that a tiny model
+// needs 5 chunks): the log-probs, the entropy and every gradient equal the one-piece head's, up
+// to the GEMM's summation order on fewer rows.
+TEST(ModelHead, ChunkedLogitsGiveTheSameLogprobsEntropyAndGradients) {
+  for (const auto& [name, cfg] :
+       {std::pair<std::string, ModelConfig>{"tiny-moe", test::tiny_config()},
+        {"tiny-gqa", test::tiny_gqa_config()}}) {
+    SCOPED_TRACE(name);
+    PackedBatch batch = test::random_batch({7, 1, 12, 30, 5}, cfg.vocab_size, 23);
+    const int N = batch.num_tokens();
+    auto pass = [&](size_t head_values) {
+      Model<float> m(cfg);
+      m.init_weights(17);
+      m.set_head_logits_values(head_values);
+      std::vector<float> lp(N), ent(N), d(N);
+      for (int i = 0; i < N; ++i) d[i] = 0.05f * static_cast<float>(i % 7) - 0.1f;
+      m.zero_grad();
+      m.forward(batch, lp.data(), 0.8);
+      m.token_entropy(ent.data());
+      m.backward(d.data());
+      std::vector<float> g(m.grads(), m.grads() + m.num_params());
+      return std::make_tuple(lp, ent, g, m.head_rows(N));
+    };
+    const auto [lp1, ent1, g1, rows1] = pass(Model<float>::kHeadLogitsValues);
+    const auto [lp5, ent5, g5, rows5] =
+        pass(static_cast<size_t>(cfg.vocab_size) * 12);  // 12 rows a chunk
+    ASSERT_EQ(rows1, N);
+    ASSERT_EQ(rows5, 12);
+    auto close = [](const std::vector<float>& a, const std::vector<float>& b, double tol) {
+      double num = 0, den = 0;
+      for (size_t i = 0; i < a.size(); ++i)
+        num += double(a[i] - b[i]) * (a[i] - b[i]), den += double(b[i]) * b[i];
+      return std::sqrt(num) <= tol * std::sqrt(den);
+    };
+    EXPECT_TRUE(close(lp5, lp1, 1e-6));
+    EXPECT_TRUE(close(ent5, ent1, 1e-6));
+    EXPECT_TRUE(close(g5, g1, 1e-5));
+  }
+}
+
+// Chunked, the N x V logits are not kept: asking for them is an error that says why.
+TEST(ModelHead, LogitsOfAChunkedHeadAreRefused) {
+  const ModelConfig cfg = test::tiny_config();
+  Model<float> m(cfg);
+  m.init_weights(1);
+  m.set_head_logits_values(static_cast<size_t>(cfg.vocab_size) * 4);
+  PackedBatch batch = test::random_batch({9, 6}, cfg.vocab_size, 2);
+  std::vector<float> lp(batch.num_tokens());
+  m.forward(batch, lp.data());
+  try {
+    m.logits();
+    FAIL() << "logits() of a chunked head";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("chunks"), std::string::npos) << e.what();
   }
 }
