@@ -41,6 +41,7 @@ Model<T>::Model(const ModelConfig& cfg, const Backend<T>& backend)
       rope_cos_(backend.mem),
       rope_sin_(backend.mem),
       packed_(backend.mem) {
+  if (!backend.mem.host_addressable) head_values_ = kHeadLogitsValuesDevice;
   if constexpr (std::is_same_v<T, double>) {
     R1_CHECK(&backend == &cpu_backend<double>(), "Model<double> is the CPU reference; backend '",
              backend.name, "' cannot run it");
@@ -529,6 +530,7 @@ void Model<T>::forward(const PackedBatch& batch, T* logprobs, double temperature
                       static_cast<T>(c.rms_norm_eps));
   inv_temperature_ = static_cast<T>(1.0 / temperature);
   const int R = head_rows(N);
+  head_rows_used_ = R;
   head_chunked_ = R < N;
   for (int r0 = 0; r0 < N; r0 += R) {
     const int n = std::min(R, N - r0);
@@ -672,7 +674,7 @@ void Model<T>::backward(const T* dlogprobs) {
   T* G = grads_.data();
   Scratch& s = *scratch_;
   be_.mem.upload(dlp_, dlogprobs, sizeof(T) * N);
-  const int R = head_rows(N);
+  const int R = head_rows_used_;  // as forward ran it (set_head_logits_values may have changed since)
   for (int r0 = 0; r0 < N; r0 += R) {
     const int n = std::min(R, N - r0);
     if (head_chunked_) head_logits(r0, n);  // one chunk: still there from forward

@@ -85,6 +85,9 @@ class Model {
   // each chunk's logits again (an LM-head GEMM more) instead of keeping N x V of them (20 GB in
   // fp32 for 32k tokens of a 150k vocabulary). Tests lower it to run the chunks on tiny models.
   static constexpr size_t kHeadLogitsValues = size_t{1} << 26;  // 256 MB in fp32
+  // On a device backend (GPU memory, not the host's): 1 GB in fp32, fewer chunks, so fewer casts
+  // and passes over the LM head's weight and gradient.
+  static constexpr size_t kHeadLogitsValuesDevice = size_t{1} << 28;
   void set_head_logits_values(size_t n);
   int head_rows(int N) const;  // rows of one chunk for N tokens
 
@@ -221,6 +224,7 @@ class Model {
   int last_n_ = 0;
   T inv_temperature_ = 1;  // of the last forward
   size_t head_values_ = kHeadLogitsValues;
+  int head_rows_used_ = 0;      // rows per chunk of the last forward's head (backward uses the same)
   bool head_chunked_ = false;  // the last forward's head ran in more than one chunk
 
   // Inference: one lane per host thread that decodes a share of the rows (lanes_[0] alone on

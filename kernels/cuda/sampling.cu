@@ -6,6 +6,7 @@
 //     way on both); the block finds the kept set's threshold (sampling_select.h), then walks the
 //     kept weights in token order to where the draw falls. The distribution is the CPU's; the
 //     token for a given draw is not (the CPU walks its kept set sorted by probability).
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <vector>
@@ -74,6 +75,7 @@ __global__ void __launch_bounds__(kSampleThreads)
     sample_kernel(int32_t* tokens, float* logprobs, const float* logits, const float* draws, int V, float inv_t,
                   int top_k, float top_p) {
   __shared__ float prefix[kSampleThreads];
+  __shared__ float target;  // the draw times the kept mass, as the prefix sums add it up
   __shared__ int chosen;
   const float* x = logits + static_cast<size_t>(blockIdx.x) * V;
   float mx = -INFINITY;
@@ -82,15 +84,15 @@ __global__ void __launch_bounds__(kSampleThreads)
   const float total = row(0.f).mass;
   const bool truncated = (top_k > 0 && top_k < V) || top_p < 1.f;
   const float tau = truncated ? kept_threshold(row, V, top_k, top_p, total) : 0.f;
-  const float target = draws[blockIdx.x] * (truncated ? row(tau).mass : total);
   // Each thread owns a contiguous chunk of tokens; an exclusive prefix of the chunks' kept mass
-  // says whose chunk the draw falls in, and that thread walks it.
+  // says whose chunk the draw falls in, and that thread walks it. Kept: w >= tau and w > 0 (a
+  // weight that underflowed, or a -inf logit, is never drawn).
   const int chunk = (V + blockDim.x - 1) / blockDim.x, v0 = min(V, threadIdx.x * chunk), v1 = min(V, v0 + chunk);
   float own = 0.f;
   int last = -1;  // this chunk's last kept token
   for (int v = v0; v < v1; ++v) {
     const float w = row.weight(v);
-    if (w >= tau) own += w, last = v;
+    if (w >= tau && w > 0.f) own += w, last = v;
   }
   prefix[threadIdx.x] = own;
   if (threadIdx.x == 0) chosen = INT_MAX;
@@ -102,28 +104,33 @@ __global__ void __launch_bounds__(kSampleThreads)
       prefix[t] = run;
       run += c;
     }
+    target = draws[blockIdx.x] * run;  // below run: the host keeps draws under 1
   }
   __syncthreads();
-  const float start = prefix[threadIdx.x];
-  if (own > 0.f && target >= start && target < start + own) {
-    float acc = start;
-    int pick = last;  // if rounding leaves the draw past the walk's sum: the chunk's last kept token
+  // Relative to the chunk's start, the walk repeats own's additions exactly: a draw inside
+  // [0, own) is found in the chunk. Rounding may leave a draw to two neighbours (the smaller
+  // token wins) or to none (below).
+  const float t = target - prefix[threadIdx.x];
+  if (own > 0.f && t >= 0.f && t < own) {
+    float acc = 0.f;
+    int pick = last;
     for (int v = v0; v < v1; ++v) {
       const float w = row.weight(v);
-      if (w < tau) continue;
+      if (w < tau || !(w > 0.f)) continue;
       acc += w;
-      if (target < acc) {
+      if (t < acc) {
         pick = v;
         break;
       }
     }
     atomicMin(&chosen, pick);
   }
-  // No chunk took the draw (it fell past the prefix sums' total by rounding): the last kept token.
+  // No chunk took the draw (rounding at a chunk's edge): the row's last kept token. A row with
+  // none (all NaN) gives token 0, as the greedy kernel does.
   const float last_kept = block_max(static_cast<float>(last));
   __syncthreads();
   if (threadIdx.x == 0) {
-    const int c = chosen != INT_MAX ? chosen : static_cast<int>(last_kept);
+    const int c = chosen != INT_MAX ? chosen : last_kept >= 0.f ? static_cast<int>(last_kept) : 0;
     tokens[blockIdx.x] = c;
     logprobs[blockIdx.x] = (x[c] - row.m) * inv_t - logf(total);  // before truncation, as the CPU
   }
@@ -166,7 +173,10 @@ void sample_rows(int32_t* tokens, float* logprobs, const float* logits, int R, i
     check_launch("sample_rows (greedy)");
   } else {
     std::vector<float> draws(R);
-    for (int r = 0; r < R; ++r) draws[r] = static_cast<float>(rngs[r]->uniform());
+    // One draw per row, as the CPU sampler takes; as a float, kept below 1 (a double just under 1
+    // would round up to it).
+    for (int r = 0; r < R; ++r)
+      draws[r] = std::min(static_cast<float>(rngs[r]->uniform()), std::nextafter(1.f, 0.f));
     float* dd = d_draws.get(R);
     check(cudaMemcpy(dd, draws.data(), sizeof(float) * R, cudaMemcpyHostToDevice), "sample_rows: draws");
     sample_kernel<<<R, kSampleThreads>>>(dt, dl, logits, dd, V, static_cast<float>(1.0 / spec.temperature),

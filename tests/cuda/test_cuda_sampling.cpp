@@ -118,6 +118,47 @@ TEST(CudaSampling, TemperatureTopKAndTopPGiveTheCpuSamplersDistributions) {
   expect_distribution(sample(p4, kRows, 4, spec, 4), expected(p4, 1.0, {0, 1, 2}), p4, 1.0);
 }
 
+// A row of 3,000 tokens, so each of the block's threads walks a chunk of several: six likely
+// tokens spread over the row (in different chunks, one at each end) among many unlikely ones,
+// and a masked stretch (-inf) that must never be drawn. The unlikely tokens are counted together.
+TEST(CudaSampling, ChunksOfAWideRowGiveTheDistribution) {
+  REQUIRE_GPU();
+  const int V = 3000;
+  std::vector<float> logits(V, -4.f);
+  for (int v = 1000; v < 1500; ++v) logits[v] = -INFINITY;
+  const std::vector<int> heavy = {0, 5, 700, 1500, 2400, 2999};
+  for (size_t i = 0; i < heavy.size(); ++i) logits[heavy[i]] = 2.f + 0.3f * static_cast<float>(i);
+  for (double t : {1.0, 0.8}) {
+    SCOPED_TRACE(testing::Message() << "temperature " << t);
+    cpu::SamplingSpec spec;
+    spec.temperature = t;
+    const Drawn d = sample(logits, kRows, V, spec, 31);
+    double m = 2.f + 0.3 * 5, total = 0;
+    std::vector<double> p(V);
+    for (int v = 0; v < V; ++v)
+      total += p[v] = std::isfinite(logits[v]) ? std::exp((logits[v] - m) / t) : 0.0;
+    std::map<int32_t, int> counts;
+    int light = 0;
+    for (int32_t x : d.tokens) {
+      ASSERT_TRUE(x >= 0 && x < V && std::isfinite(logits[x])) << "drew token " << x;
+      if (logits[x] > 0)
+        ++counts[x];
+      else
+        ++light;
+    }
+    double light_p = 0;
+    for (int v = 0; v < V; ++v)
+      if (std::isfinite(logits[v]) && logits[v] < 0) light_p += p[v] / total;
+    const double n = kRows;
+    for (int v : heavy) {
+      const double q = p[v] / total;
+      EXPECT_NEAR(counts[v] / n, q, 5 * std::sqrt(q * (1 - q) / n)) << "token " << v;
+    }
+    EXPECT_NEAR(light / n, light_p, 5 * std::sqrt(light_p * (1 - light_p) / n))
+        << "the unlikely tokens together";
+  }
+}
+
 TEST(CudaSampling, EachRowsGeneratorAdvancesByOneDrawAsOnTheCpu) {
   REQUIRE_GPU();
   cpu::SamplingSpec spec;

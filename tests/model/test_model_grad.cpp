@@ -229,3 +229,22 @@ TEST(ModelHead, LogitsOfAChunkedHeadAreRefused) {
     EXPECT_NE(std::string(e.what()).find("chunks"), std::string::npos) << e.what();
   }
 }
+
+// backward() runs the head in the chunks forward() used, even if the budget changed in between.
+TEST(ModelHead, BackwardUsesTheChunksOfItsForward) {
+  const ModelConfig cfg = test::tiny_config();
+  PackedBatch batch = test::random_batch({9, 6, 20}, cfg.vocab_size, 4);
+  const int N = batch.num_tokens();
+  auto grads = [&](bool change) {
+    Model<float> m(cfg);
+    m.init_weights(3);
+    m.set_head_logits_values(static_cast<size_t>(cfg.vocab_size) * 8);
+    std::vector<float> lp(N), d(N, 0.1f);
+    m.zero_grad();
+    m.forward(batch, lp.data());
+    if (change) m.set_head_logits_values(Model<float>::kHeadLogitsValues);
+    m.backward(d.data());
+    return std::vector<float>(m.grads(), m.grads() + m.num_params());
+  };
+  EXPECT_EQ(grads(true), grads(false));
+}
