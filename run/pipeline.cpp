@@ -334,9 +334,10 @@ class PipelineRunner {
       }
       plans_.push_back(std::move(p));
     }
+    // eval.device and eval.dtype each default to the first SFT stage's.
     const bool own = pc_.eval && !pc_.eval->device.empty();
     const std::string device = own ? pc_.eval->device : first_device_;
-    const std::string dtype = own ? pc_.eval->dtype : first_dtype_;
+    const std::string dtype = pc_.eval && !pc_.eval->dtype.empty() ? pc_.eval->dtype : own ? "" : first_dtype_;
     backend_ = &backend_for(device.empty() ? "cpu" : device, dtype, where_ + ": eval.device", where_ + ": eval.dtype");
   }
 

@@ -97,7 +97,8 @@ const ConfigFields<PipelineEval>& PipelineEval::fields() {
                "that "
                "trains by SFT; cpu without one)",
                nullptr, unless_empty())
-          .add("dtype", &C::dtype, "fp32 or bf16 on eval.device (with no eval.device: the first SFT stage's)",
+          .add("dtype", &C::dtype,
+               "fp32 or bf16 (\"\": the first SFT stage's when eval.device is \"\" too, else fp32)",
                must_got<std::string>(known_dtype, "must be fp32 or bf16"), unless_empty());
   return f;
 }

@@ -50,8 +50,8 @@ struct PipelineEval : FieldListed<PipelineEval> {
   bool greedy = true;
   int slots = 64;
   std::string device;  // "": the device of the first stage that trains by SFT
-  std::string dtype;   // fp32 or bf16 on eval.device ("": that device's default); with device ""
-                       // the first SFT stage's dtype
+  std::string dtype;   // fp32 or bf16 ("": the first SFT stage's when eval.device is "" too,
+                       // else eval.device's default)
 
   static const ConfigFields<PipelineEval>& fields();  // name, default, check, help of each field
 };

@@ -188,6 +188,16 @@ TEST_F(CliModel, Bf16OnTheCpuOrAnUnknownDtypeIsAnErrorNamingIt) {
     std::ofstream(dir_ + "/sft.json") << s.dump();
     refused(run(r1_bin() + " sft " + dir_ + "/sft.json"), "dtype'", unknown ? "must be fp32 or bf16" : "needs a CUDA device");
   }
+  {  // a pipeline's evaluations: eval.dtype alone (the device stays the SFT's, the CPU)
+    r1::json p = r1::load_json_file(repo("configs/quickstart-ci.json"));
+    p["out"] = dir_ + "/pipeline";
+    p["sft"] = repo("configs/sft-ci.json");
+    p["rl"] = repo("configs/ci-tiny.json");
+    p["eval"]["dtype"] = "bf16";
+    std::ofstream(dir_ + "/pipeline.json") << p.dump();
+    refused(run(r1_bin() + " pipeline " + dir_ + "/pipeline.json"), "eval.dtype", "needs a CUDA device");
+    EXPECT_FALSE(std::filesystem::exists(dir_ + "/pipeline/sft")) << "the pipeline started before the dtype was checked";
+  }
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/run")) << "the run started before the dtype was checked";
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/sft")) << "SFT started before the dtype was checked";
 }
