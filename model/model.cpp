@@ -531,13 +531,12 @@ void Model<T>::forward(const PackedBatch& batch, T* logprobs, double temperature
   inv_temperature_ = static_cast<T>(1.0 / temperature);
   const int R = head_rows(N);
   head_rows_used_ = R;
-  head_chunked_ = R < N;
   for (int r0 = 0; r0 < N; r0 += R) {
     const int n = std::min(R, N - r0);
     head_logits(r0, n);
     op_.logprobs_forward(lp_ + r0, lse_ + r0, logits_, targets_ + r0, n, V);
     // The chunk's logits are gone after this: its entropy now, in case token_entropy asks.
-    if (head_chunked_) op_.softmax_entropy(ent_ + r0, logits_, lse_ + r0, n, V);
+    if (head_chunked()) op_.softmax_entropy(ent_ + r0, logits_, lse_ + r0, n, V);
   }
   mem.download(logprobs, lp_, sizeof(T) * N);
 }
@@ -566,14 +565,14 @@ void Model<T>::set_head_logits_values(size_t n) {
 
 template <typename T>
 const T* Model<T>::logits() const {
-  R1_CHECK(!head_chunked_, "Model::logits: the last forward ran its LM head in chunks (",
+  R1_CHECK(!head_chunked(), "Model::logits: the last forward ran its LM head in chunks (",
            head_rows(last_n_), " of ", last_n_, " rows at a time); no N x V logits were kept");
   return logits_;
 }
 
 template <typename T>
 void Model<T>::token_entropy(T* out) const {
-  if (!head_chunked_) op_.softmax_entropy(ent_, logits_, lse_, last_n_, cfg_.vocab_size);
+  if (!head_chunked()) op_.softmax_entropy(ent_, logits_, lse_, last_n_, cfg_.vocab_size);
   be_.mem.download(out, ent_, sizeof(T) * last_n_);
 }
 
@@ -677,7 +676,7 @@ void Model<T>::backward(const T* dlogprobs) {
   const int R = head_rows_used_;  // as forward ran it (set_head_logits_values may have changed since)
   for (int r0 = 0; r0 < N; r0 += R) {
     const int n = std::min(R, N - r0);
-    if (head_chunked_) head_logits(r0, n);  // one chunk: still there from forward
+    if (head_chunked()) head_logits(r0, n);  // one chunk: still there from forward
     op_.logprobs_backward(s.dlogits, dlp_ + r0, logits_, lse_ + r0, targets_ + r0, n, V);
     if (inv_temperature_ != T(1)) {  // the logits were scaled by 1/temperature
       op_.scale_inplace(s.dlogits, static_cast<size_t>(n) * V, inv_temperature_);

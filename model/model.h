@@ -137,6 +137,8 @@ class Model {
   void plan_train(int N, int S);
   void plan_infer(InferLane& lane, int N);
   void head_logits(int r0, int n);  // logits_ = the head's chunk of rows [r0, r0 + n)
+  // The last forward's head ran in more than one chunk (its N x V logits were not kept).
+  bool head_chunked() const { return head_rows_used_ < last_n_; }
   // Runs N tokens (host arrays: ids, positions, cache slots, attended lengths) through the model
   // on one lane and writes the logits (R, V) of `rows` (host, R indices), or of all N rows when
   // rows is nullptr.
@@ -225,7 +227,6 @@ class Model {
   T inv_temperature_ = 1;  // of the last forward
   size_t head_values_ = kHeadLogitsValues;
   int head_rows_used_ = 0;      // rows per chunk of the last forward's head (backward uses the same)
-  bool head_chunked_ = false;  // the last forward's head ran in more than one chunk
 
   // Inference: one lane per host thread that decodes a share of the rows (lanes_[0] alone on
   // backends that are not the host's, or for few rows). Each lane owns its scratch buffers.

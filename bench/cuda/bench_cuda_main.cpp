@@ -51,22 +51,29 @@ json profile_json(double wall_seconds) {
   return rows;
 }
 
+// GFLOP/s of reps n x n x n products by `product` (one warm-up call first, which also plans).
+template <typename Product>
+double gemm_gflops(int n, int reps, Product product) {
+  product();
+  cuda::synchronize();
+  const double t0 = steady_seconds();
+  for (int r = 0; r < reps; ++r) product();
+  cuda::synchronize();
+  return 2.0 * n * n * double(n) * reps / (steady_seconds() - t0) / 1e9;
+}
+
+// cuBLAS SGEMM (fp32, no TF32): the fp32 backend's gemm op.
 double time_gemm(const Backend<float>& be, int n) {
   DeviceBuffer<float> a(be.mem), b(be.mem), c(be.mem);
   a.resize(static_cast<size_t>(n) * n);
   b.resize(static_cast<size_t>(n) * n);
   c.resize(static_cast<size_t>(n) * n);
-  be.ops.gemm(false, false, n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);  // warm up
-  cuda::synchronize();
-  const int reps = 10;
-  const double t0 = steady_seconds();
-  for (int r = 0; r < reps; ++r)
+  return gemm_gflops(n, 10, [&] {
     be.ops.gemm(false, false, n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);
-  cuda::synchronize();
-  return 2.0 * n * n * double(n) * reps / (steady_seconds() - t0) / 1e9;
+  });
 }
 
-// One n x n x n product in bf16 through cuBLASLt (the MFU reference), operands already bf16.
+// One product in bf16 through cuBLASLt (the MFU reference), operands already bf16.
 double time_bf16_gemm(const Backend<float>& be, int n) {
   const size_t nn = static_cast<size_t>(n) * n;
   DeviceBuffer<float> a(be.mem), b(be.mem), c(be.mem);  // a and b hold bf16 values in their first half
@@ -75,13 +82,7 @@ double time_bf16_gemm(const Backend<float>& be, int n) {
   c.resize(nn);
   auto* ab = reinterpret_cast<const cuda::bf16_bits*>(a.data());
   auto* bb = reinterpret_cast<const cuda::bf16_bits*>(b.data());
-  cuda::matmul_bf16(false, false, n, n, n, 1.f, ab, n, bb, n, 0.f, c.data(), n);  // warm up, plan
-  cuda::synchronize();
-  const int reps = 20;
-  const double t0 = steady_seconds();
-  for (int r = 0; r < reps; ++r) cuda::matmul_bf16(false, false, n, n, n, 1.f, ab, n, bb, n, 0.f, c.data(), n);
-  cuda::synchronize();
-  return 2.0 * n * n * double(n) * reps / (steady_seconds() - t0) / 1e9;
+  return gemm_gflops(n, 20, [&] { cuda::matmul_bf16(false, false, n, n, n, 1.f, ab, n, bb, n, 0.f, c.data(), n); });
 }
 
 struct Flags {

@@ -40,27 +40,31 @@ constexpr int kLdP =
 __host__ __device__ constexpr int pad16(int d) {
   return (d + 15) / 16 * 16;
 }
+// A bf16 row of a head, and an fp32 accumulator row.
 __host__ __device__ constexpr int ld_bf16(int d) {
   return pad16(d) + 8;
-}  // bf16 row of a head
+}
 __host__ __device__ constexpr int ld_acc(int d) {
   return pad16(d) + 4;
-}  // fp32 accumulator row
-__host__ __device__ constexpr size_t region(size_t bytes) {
-  return (bytes + 127) / 128 * 128;
 }
 
-// Consecutive shared-memory regions, each 128-byte aligned (WMMA needs 32).
-struct Carve {
-  char* p;
-  __device__ explicit Carve(char* base)
-      : p(reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(base) + 127) & ~uintptr_t{127})) {}
+// Consecutive regions of shared memory, each 128-byte aligned (WMMA needs 32). From a kernel's
+// dynamic shared memory it hands out the tiles; from address 0 on the host it sizes them, so the
+// two cannot disagree.
+class Carve {
+ public:
+  __host__ __device__ explicit Carve(uintptr_t base) : at_(align(base)), start_(at_) {}
   template <typename T>
-  __device__ T* take(size_t n) {
-    T* r = reinterpret_cast<T*>(p);
-    p += region(n * sizeof(T));
+  __host__ __device__ T* take(size_t n) {
+    T* r = reinterpret_cast<T*>(at_);
+    at_ = align(at_ + n * sizeof(T));
     return r;
   }
+  __host__ __device__ size_t used() const { return at_ - start_; }
+
+ private:
+  __host__ __device__ static uintptr_t align(uintptr_t a) { return (a + 127) & ~uintptr_t{127}; }
+  uintptr_t at_, start_;
 };
 
 // dst (kT, ld) bf16 <- rows of src (row r of the tile = packed row row_of(r), head offset col0,
@@ -124,20 +128,73 @@ __device__ void acc_mma(float* acc, int lda, const bf16* P, const bf16* X, int l
   }
 }
 
-// ---- shared memory of each kernel (host and device agree on it) ----
-__host__ __device__ constexpr size_t forward_bytes(int Dqk, int Dv) {
-  return 128 + 2 * region(2ull * kT * ld_bf16(Dqk)) + region(2ull * kT * ld_bf16(Dv)) +
-         region(4ull * kT * kLdS) + region(2ull * kT * kLdP) + region(4ull * kT * ld_acc(Dv));
+// ---- each kernel's tiles in shared memory: carve(tiles, base, Dqk, Dv) lays them out from base
+// and returns the bytes used; smem_bytes<Tiles> is what a launch asks for (with room to align) ----
+struct ForwardTiles {
+  bf16 *Qs, *Ks, *Vs;
+  float* Ss;
+  bf16* Ps;
+  float* Os;  // the output accumulator
+};
+__host__ __device__ inline size_t carve(ForwardTiles& t, uintptr_t base, int Dqk, int Dv) {
+  Carve c(base);
+  t.Qs = c.take<bf16>(kT * ld_bf16(Dqk));
+  t.Ks = c.take<bf16>(kT * ld_bf16(Dqk));
+  t.Vs = c.take<bf16>(kT * ld_bf16(Dv));
+  t.Ss = c.take<float>(kT * kLdS);
+  t.Ps = c.take<bf16>(kT * kLdP);
+  t.Os = c.take<float>(kT * ld_acc(Dv));
+  return c.used();
 }
-__host__ __device__ constexpr size_t dq_bytes(int Dqk, int Dv) {
-  return 128 + 2 * region(2ull * kT * ld_bf16(Dqk)) + 2 * region(2ull * kT * ld_bf16(Dv)) +
-         2 * region(4ull * kT * kLdS) + region(2ull * kT * kLdP) + region(4ull * kT * ld_acc(Dqk)) +
-         2 * region(4ull * kT);
+
+struct DqTiles {
+  bf16 *Qs, *Ks, *dOs, *Vs;
+  float *Ss, *dPs;
+  bf16* dSs;
+  float *dQs, *Ls, *Ds;
+};
+__host__ __device__ inline size_t carve(DqTiles& t, uintptr_t base, int Dqk, int Dv) {
+  Carve c(base);
+  t.Qs = c.take<bf16>(kT * ld_bf16(Dqk));
+  t.Ks = c.take<bf16>(kT * ld_bf16(Dqk));
+  t.dOs = c.take<bf16>(kT * ld_bf16(Dv));
+  t.Vs = c.take<bf16>(kT * ld_bf16(Dv));
+  t.Ss = c.take<float>(kT * kLdS);
+  t.dPs = c.take<float>(kT * kLdS);
+  t.dSs = c.take<bf16>(kT * kLdP);
+  t.dQs = c.take<float>(kT * ld_acc(Dqk));
+  t.Ls = c.take<float>(kT);
+  t.Ds = c.take<float>(kT);
+  return c.used();
 }
-__host__ __device__ constexpr size_t dkv_bytes(int Dqk, int Dv) {
-  return 128 + 2 * region(2ull * kT * ld_bf16(Dqk)) + 2 * region(2ull * kT * ld_bf16(Dv)) +
-         2 * region(4ull * kT * kLdS) + 2 * region(2ull * kT * kLdP) +
-         region(4ull * kT * ld_acc(Dqk)) + region(4ull * kT * ld_acc(Dv)) + 2 * region(4ull * kT);
+
+struct DkvTiles {
+  bf16 *Ks, *Qs, *Vs, *dOs;  // this block's keys and values; a query tile and its dO
+  float *Ss, *dPs;
+  bf16 *Ps, *dSs;
+  float *dKs, *dVs, *Ls, *Ds;
+};
+__host__ __device__ inline size_t carve(DkvTiles& t, uintptr_t base, int Dqk, int Dv) {
+  Carve c(base);
+  t.Ks = c.take<bf16>(kT * ld_bf16(Dqk));
+  t.Qs = c.take<bf16>(kT * ld_bf16(Dqk));
+  t.Vs = c.take<bf16>(kT * ld_bf16(Dv));
+  t.dOs = c.take<bf16>(kT * ld_bf16(Dv));
+  t.Ss = c.take<float>(kT * kLdS);
+  t.dPs = c.take<float>(kT * kLdS);
+  t.Ps = c.take<bf16>(kT * kLdP);
+  t.dSs = c.take<bf16>(kT * kLdP);
+  t.dKs = c.take<float>(kT * ld_acc(Dqk));
+  t.dVs = c.take<float>(kT * ld_acc(Dv));
+  t.Ls = c.take<float>(kT);
+  t.Ds = c.take<float>(kT);
+  return c.used();
+}
+
+template <typename Tiles>
+size_t smem_bytes(int Dqk, int Dv) {
+  Tiles t;
+  return 128 + carve(t, 0, Dqk, Dv);  // 128: the kernel's base may need aligning
 }
 
 __global__ void __launch_bounds__(kThreads)
@@ -150,16 +207,11 @@ __global__ void __launch_bounds__(kThreads)
   const int ty = threadIdx.x / 16, tx = threadIdx.x % 16;
   const int ldq = ld_bf16(Dqk), ldv = ld_bf16(Dv), ldo = ld_acc(Dv), Dvp = pad16(Dv);
   extern __shared__ char smem[];
-  Carve carve(smem);
-  bf16* Qs = carve.take<bf16>(kT * ldq);
-  bf16* Ks = carve.take<bf16>(kT * ldq);
-  bf16* Vs = carve.take<bf16>(kT * ldv);
-  float* Ss = carve.take<float>(kT * kLdS);
-  bf16* Ps = carve.take<bf16>(kT * kLdP);
-  float* Os = carve.take<float>(kT * ldo);
-  load_tile_bf16(Qs, ldq, q, static_cast<size_t>(H) * Dqk, h * Dqk, Dqk, nq,
+  ForwardTiles sh;
+  carve(sh, reinterpret_cast<uintptr_t>(smem), Dqk, Dv);
+  load_tile_bf16(sh.Qs, ldq, q, static_cast<size_t>(H) * Dqk, h * Dqk, Dqk, nq,
                  [&](int r) { return qbase + r; });
-  zero(Os, kT * ldo);
+  zero(sh.Os, kT * ldo);
 
   float m[4], l[4];
 #pragma unroll
@@ -172,10 +224,10 @@ __global__ void __launch_bounds__(kThreads)
     const int nk = min(kT, n_keys - k0);
     __syncthreads();  // the previous tile's Ks, Vs and Ps are read, and Os written, by now
     auto row_of = [&](int r) { return key_row(cu, prefix_of, s, Lp, k0 + r); };
-    load_tile_bf16(Ks, ldq, k, static_cast<size_t>(KVH) * Dqk, g * Dqk, Dqk, nk, row_of);
-    load_tile_bf16(Vs, ldv, v, static_cast<size_t>(KVH) * Dv, g * Dv, Dv, nk, row_of);
+    load_tile_bf16(sh.Ks, ldq, k, static_cast<size_t>(KVH) * Dqk, g * Dqk, Dqk, nk, row_of);
+    load_tile_bf16(sh.Vs, ldv, v, static_cast<size_t>(KVH) * Dv, g * Dv, Dv, nk, row_of);
     __syncthreads();
-    scores_mma(Ss, Qs, Ks, ldq, pad16(Dqk));
+    scores_mma(sh.Ss, sh.Qs, sh.Ks, ldq, pad16(Dqk));
     __syncthreads();
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
@@ -185,7 +237,7 @@ __global__ void __launch_bounds__(kThreads)
       for (int j = 0; j < 4; ++j) {
         const int c = tx + 16 * j;
         const bool ok = r < nq && c < nk && k0 + c <= Lp + q0 + r;
-        sc[j] = ok ? Ss[r * kLdS + c] * scale : -INFINITY;
+        sc[j] = ok ? sh.Ss[r * kLdS + c] * scale : -INFINITY;
         mx = fmaxf(mx, sc[j]);
       }
       const float m_new = fmaxf(m[i], row_max(mx));
@@ -194,16 +246,16 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
       for (int j = 0; j < 4; ++j) {
         const bf16 p = __float2bfloat16_rn(expf(sc[j] - base));
-        Ps[r * kLdP + tx + 16 * j] = p;
+        sh.Ps[r * kLdP + tx + 16 * j] = p;
         sum += __bfloat162float(p);  // the weights O is made of, so O stays their weighted mean
       }
       const float f = expf(m[i] - base);
       l[i] = l[i] * f + row_sum(sum);
-      for (int d = tx; d < Dvp; d += 16) Os[r * ldo + d] *= f;
+      for (int d = tx; d < Dvp; d += 16) sh.Os[r * ldo + d] *= f;
       m[i] = m_new;
     }
     __syncthreads();
-    acc_mma<false>(Os, ldo, Ps, Vs, ldv, Dvp);
+    acc_mma<false>(sh.Os, ldo, sh.Ps, sh.Vs, ldv, Dvp);
   }
   __syncthreads();
 #pragma unroll
@@ -211,7 +263,7 @@ __global__ void __launch_bounds__(kThreads)
     const int r = ty + 16 * i;
     if (r >= nq) continue;
     const size_t row = static_cast<size_t>(qbase + r) * H + h;
-    for (int d = tx; d < Dv; d += 16) out[row * Dv + d] = Os[r * ldo + d] / l[i];
+    for (int d = tx; d < Dv; d += 16) out[row * Dv + d] = sh.Os[r * ldo + d] / l[i];
     if (tx == 0 && lse) lse[row] = m[i] + logf(l[i]);
   }
 }
@@ -243,38 +295,29 @@ __global__ void __launch_bounds__(kThreads)
   const int ty = threadIdx.x / 16, tx = threadIdx.x % 16;
   const int ldq = ld_bf16(Dqk), ldv = ld_bf16(Dv), lda = ld_acc(Dqk), Dqp = pad16(Dqk);
   extern __shared__ char smem[];
-  Carve carve(smem);
-  bf16* Qs = carve.take<bf16>(kT * ldq);
-  bf16* Ks = carve.take<bf16>(kT * ldq);
-  bf16* dOs = carve.take<bf16>(kT * ldv);
-  bf16* Vs = carve.take<bf16>(kT * ldv);
-  float* Ss = carve.take<float>(kT * kLdS);
-  float* dPs = carve.take<float>(kT * kLdS);
-  bf16* dSs = carve.take<bf16>(kT * kLdP);
-  float* dQs = carve.take<float>(kT * lda);
-  float* Ls = carve.take<float>(kT);
-  float* Ds = carve.take<float>(kT);
+  DqTiles sh;
+  carve(sh, reinterpret_cast<uintptr_t>(smem), Dqk, Dv);
   auto query_of = [&](int r) { return qbase + r; };
-  load_tile_bf16(Qs, ldq, q, static_cast<size_t>(H) * Dqk, h * Dqk, Dqk, nq, query_of);
-  load_tile_bf16(dOs, ldv, dout, static_cast<size_t>(H) * Dv, h * Dv, Dv, nq, query_of);
-  load_row_stats<true>(Ls, Ds, dout, out, lse, qbase, nq, h, H, Dv);
-  zero(dQs, kT * lda);
+  load_tile_bf16(sh.Qs, ldq, q, static_cast<size_t>(H) * Dqk, h * Dqk, Dqk, nq, query_of);
+  load_tile_bf16(sh.dOs, ldv, dout, static_cast<size_t>(H) * Dv, h * Dv, Dv, nq, query_of);
+  load_row_stats<true>(sh.Ls, sh.Ds, dout, out, lse, qbase, nq, h, H, Dv);
+  zero(sh.dQs, kT * lda);
 
   const int n_keys = Lp + q0 + nq;
   for (int k0 = 0; k0 < n_keys; k0 += kT) {
     const int nk = min(kT, n_keys - k0);
     __syncthreads();
     auto row_of = [&](int r) { return key_row(cu, prefix_of, s, Lp, k0 + r); };
-    load_tile_bf16(Ks, ldq, k, static_cast<size_t>(KVH) * Dqk, g * Dqk, Dqk, nk, row_of);
-    load_tile_bf16(Vs, ldv, v, static_cast<size_t>(KVH) * Dv, g * Dv, Dv, nk, row_of);
+    load_tile_bf16(sh.Ks, ldq, k, static_cast<size_t>(KVH) * Dqk, g * Dqk, Dqk, nk, row_of);
+    load_tile_bf16(sh.Vs, ldv, v, static_cast<size_t>(KVH) * Dv, g * Dv, Dv, nk, row_of);
     __syncthreads();
-    scores_mma(Ss, Qs, Ks, ldq, Dqp);
-    scores_mma(dPs, dOs, Vs, ldv, pad16(Dv));
+    scores_mma(sh.Ss, sh.Qs, sh.Ks, ldq, Dqp);
+    scores_mma(sh.dPs, sh.dOs, sh.Vs, ldv, pad16(Dv));
     __syncthreads();
-    probs_and_dscores(nullptr, dSs, Ss, dPs, Ls, Ds, scale,
+    probs_and_dscores(nullptr, sh.dSs, sh.Ss, sh.dPs, sh.Ls, sh.Ds, scale,
                       [&](int r, int c) { return r < nq && c < nk && k0 + c <= Lp + q0 + r; });
     __syncthreads();
-    acc_mma<false>(dQs, lda, dSs, Ks, ldq, Dqp);
+    acc_mma<false>(sh.dQs, lda, sh.dSs, sh.Ks, ldq, Dqp);
   }
   __syncthreads();
 #pragma unroll
@@ -282,7 +325,7 @@ __global__ void __launch_bounds__(kThreads)
     const int r = ty + 16 * i;
     if (r >= nq) continue;
     const size_t row = static_cast<size_t>(qbase + r) * H + h;
-    for (int d = tx; d < Dqk; d += 16) dq[row * Dqk + d] = dQs[r * lda + d];
+    for (int d = tx; d < Dqk; d += 16) dq[row * Dqk + d] = sh.dQs[r * lda + d];
   }
 }
 
@@ -297,25 +340,14 @@ __global__ void __launch_bounds__(kThreads)
   const int ldq = ld_bf16(Dqk), ldv = ld_bf16(Dv), ldk_acc = ld_acc(Dqk), ldv_acc = ld_acc(Dv);
   const int Dqp = pad16(Dqk), Dvp = pad16(Dv);
   extern __shared__ char smem[];
-  Carve carve(smem);
-  bf16* Ks = carve.take<bf16>(kT * ldq);  // this block's keys
-  bf16* Qs = carve.take<bf16>(kT * ldq);  // a query tile
-  bf16* Vs = carve.take<bf16>(kT * ldv);
-  bf16* dOs = carve.take<bf16>(kT * ldv);
-  float* Ss = carve.take<float>(kT * kLdS);
-  float* dPs = carve.take<float>(kT * kLdS);
-  bf16* Ps = carve.take<bf16>(kT * kLdP);
-  bf16* dSs = carve.take<bf16>(kT * kLdP);
-  float* dKs = carve.take<float>(kT * ldk_acc);
-  float* dVs = carve.take<float>(kT * ldv_acc);
-  float* Ls = carve.take<float>(kT);
-  float* Ds = carve.take<float>(kT);
+  DkvTiles sh;
+  carve(sh, reinterpret_cast<uintptr_t>(smem), Dqk, Dv);
   const int kbase = cu[sk] + k0;
   auto key_of = [&](int r) { return kbase + r; };
-  load_tile_bf16(Ks, ldq, k, static_cast<size_t>(KVH) * Dqk, g * Dqk, Dqk, nk, key_of);
-  load_tile_bf16(Vs, ldv, v, static_cast<size_t>(KVH) * Dv, g * Dv, Dv, nk, key_of);
-  zero(dKs, kT * ldk_acc);
-  zero(dVs, kT * ldv_acc);
+  load_tile_bf16(sh.Ks, ldq, k, static_cast<size_t>(KVH) * Dqk, g * Dqk, Dqk, nk, key_of);
+  load_tile_bf16(sh.Vs, ldv, v, static_cast<size_t>(KVH) * Dv, g * Dv, Dv, nk, key_of);
+  zero(sh.dKs, kT * ldk_acc);
+  zero(sh.dVs, kT * ldv_acc);
 
   // One query tile (for_each_query_tile says which, and what it sees).
   auto visit = [&](int sq, int q0, int nq, int key_at, int Lq) {
@@ -323,20 +355,20 @@ __global__ void __launch_bounds__(kThreads)
       const int h = g * group + hh, qbase = cu[sq] + q0;
       __syncthreads();  // the previous tile's Qs, dOs, Ps and dSs are no longer read
       auto query_of = [&](int r) { return qbase + r; };
-      load_tile_bf16(Qs, ldq, q, static_cast<size_t>(H) * Dqk, h * Dqk, Dqk, nq, query_of);
-      load_tile_bf16(dOs, ldv, dout, static_cast<size_t>(H) * Dv, h * Dv, Dv, nq, query_of);
-      load_row_stats<true>(Ls, Ds, dout, out, lse, qbase, nq, h, H, Dv);
+      load_tile_bf16(sh.Qs, ldq, q, static_cast<size_t>(H) * Dqk, h * Dqk, Dqk, nq, query_of);
+      load_tile_bf16(sh.dOs, ldv, dout, static_cast<size_t>(H) * Dv, h * Dv, Dv, nq, query_of);
+      load_row_stats<true>(sh.Ls, sh.Ds, dout, out, lse, qbase, nq, h, H, Dv);
       __syncthreads();
-      scores_mma(Ss, Qs, Ks, ldq, Dqp);  // (query, key)
-      scores_mma(dPs, dOs, Vs, ldv, Dvp);
+      scores_mma(sh.Ss, sh.Qs, sh.Ks, ldq, Dqp);  // (query, key)
+      scores_mma(sh.dPs, sh.dOs, sh.Vs, ldv, Dvp);
       __syncthreads();
-      probs_and_dscores(Ps, dSs, Ss, dPs, Ls, Ds, scale, [&](int r, int c) {
+      probs_and_dscores(sh.Ps, sh.dSs, sh.Ss, sh.dPs, sh.Ls, sh.Ds, scale, [&](int r, int c) {
         return r < nq && c < nk && key_at + c <= Lq + q0 + r;
       });
       __syncthreads();
       // dV[key] += sum over queries of P[query][key] dO[query]; dK likewise with dS and Q.
-      acc_mma<true>(dVs, ldv_acc, Ps, dOs, ldv, Dvp);
-      acc_mma<true>(dKs, ldk_acc, dSs, Qs, ldq, Dqp);
+      acc_mma<true>(sh.dVs, ldv_acc, sh.Ps, sh.dOs, ldv, Dvp);
+      acc_mma<true>(sh.dKs, ldk_acc, sh.dSs, sh.Qs, ldq, Dqp);
     }
   };
   for_each_query_tile(cu, prefix_of, S, sk, k0, visit);
@@ -346,8 +378,8 @@ __global__ void __launch_bounds__(kThreads)
     const int r = ty + 16 * i;
     if (r >= nk) continue;
     const size_t row = static_cast<size_t>(kbase + r) * KVH + g;
-    for (int d = tx; d < Dqk; d += 16) dk[row * Dqk + d] = dKs[r * ldk_acc + d];
-    for (int d = tx; d < Dv; d += 16) dv[row * Dv + d] = dVs[r * ldv_acc + d];
+    for (int d = tx; d < Dqk; d += 16) dk[row * Dqk + d] = sh.dKs[r * ldk_acc + d];
+    for (int d = tx; d < Dv; d += 16) dv[row * Dv + d] = sh.dVs[r * ldv_acc + d];
   }
 }
 
@@ -367,35 +399,33 @@ bool attention_tc_applies(int Dqk, int Dv) {
   const char* mode = std::getenv("R1_CUDA_ATTENTION");
   if (mode && (std::strcmp(mode, "rows") == 0 || std::strcmp(mode, "tiled") == 0)) return false;
   if (Dqk > kMaxD || Dv > kMaxD || compute_major() < 8) return false;  // bf16 WMMA: sm_80 and up
-  return dkv_bytes(Dqk, Dv) <= static_cast<size_t>(max_smem());
+  return smem_bytes<DkvTiles>(Dqk, Dv) <= static_cast<size_t>(max_smem());
 }
+
+namespace {
+
+Kernels tc_kernels(int Dqk, int Dv) {
+  return {"attention (tensor cores)",
+          forward_kernel, smem_bytes<ForwardTiles>(Dqk, Dv),
+          dq_kernel,      smem_bytes<DqTiles>(Dqk, Dv),
+          dkv_kernel,     smem_bytes<DkvTiles>(Dqk, Dv)};
+}
+
+}  // namespace
 
 void attention_tc_forward(float* out, float* lse, const float* q, const float* k, const float* v,
                           const int32_t* cu_seqlens, const int32_t* prefix_of, int N, int S, int H,
                           int KVH, int Dqk, int Dv, float scale) {
-  const size_t smem = forward_bytes(Dqk, Dv);
-  allow_smem(forward_kernel, smem);
-  const dim3 grid((N + kT - 1) / kT + S, H);  // at least as many as the tiles of all sequences
-  forward_kernel<<<grid, kThreads, smem>>>(out, lse, q, k, v, cu_seqlens, prefix_of, S, H, KVH, Dqk,
-                                           Dv, scale);
-  check_launch("attention_forward (tensor cores)");
+  launch_forward(tc_kernels(Dqk, Dv), out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk,
+                 Dv, scale);
 }
 
 void attention_tc_backward(float* dq, float* dk, float* dv, const float* dout, const float* out,
                            const float* lse, const float* q, const float* k, const float* v,
                            const int32_t* cu_seqlens, const int32_t* prefix_of, int N, int S, int H,
                            int KVH, int Dqk, int Dv, float scale) {
-  const unsigned tiles = (N + kT - 1) / kT + S;
-  size_t smem = dq_bytes(Dqk, Dv);
-  allow_smem(dq_kernel, smem);
-  dq_kernel<<<dim3(tiles, H), kThreads, smem>>>(dq, dout, out, lse, q, k, v, cu_seqlens, prefix_of,
-                                                S, H, KVH, Dqk, Dv, scale);
-  check_launch("attention_backward dq (tensor cores)");
-  smem = dkv_bytes(Dqk, Dv);
-  allow_smem(dkv_kernel, smem);
-  dkv_kernel<<<dim3(tiles, KVH), kThreads, smem>>>(dk, dv, dout, out, lse, q, k, v, cu_seqlens,
-                                                   prefix_of, S, H, KVH, Dqk, Dv, scale);
-  check_launch("attention_backward dk, dv (tensor cores)");
+  launch_backward(tc_kernels(Dqk, Dv), dq, dk, dv, dout, out, lse, q, k, v, cu_seqlens, prefix_of,
+                  N, S, H, KVH, Dqk, Dv, scale);
 }
 
 }  // namespace r1::cuda

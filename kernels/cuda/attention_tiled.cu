@@ -339,32 +339,30 @@ bool attention_tiled_applies(int Dqk, int Dv) {
   return dkv_smem(Dqk, Dv) <= static_cast<size_t>(max_smem());
 }
 
+namespace {
+
+Kernels tiled_kernels(int Dqk, int Dv) {
+  return {"attention (tiled)",
+          forward_kernel, forward_smem(Dqk, Dv),
+          dq_kernel,      dq_smem(Dqk, Dv),
+          dkv_kernel,     dkv_smem(Dqk, Dv)};
+}
+
+}  // namespace
+
 void attention_tiled_forward(float* out, float* lse, const float* q, const float* k, const float* v,
                              const int32_t* cu_seqlens, const int32_t* prefix_of, int N, int S,
                              int H, int KVH, int Dqk, int Dv, float scale) {
-  const size_t smem = forward_smem(Dqk, Dv);
-  allow_smem(forward_kernel, smem);
-  const dim3 grid((N + kT - 1) / kT + S, H);  // at least as many as the tiles of all sequences
-  forward_kernel<<<grid, kThreads, smem>>>(out, lse, q, k, v, cu_seqlens, prefix_of, S, H, KVH, Dqk,
-                                           Dv, scale);
-  check_launch("attention_forward (tiled)");
+  launch_forward(tiled_kernels(Dqk, Dv), out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH,
+                 Dqk, Dv, scale);
 }
 
 void attention_tiled_backward(float* dq, float* dk, float* dv, const float* dout, const float* out,
                               const float* lse, const float* q, const float* k, const float* v,
                               const int32_t* cu_seqlens, const int32_t* prefix_of, int N, int S,
                               int H, int KVH, int Dqk, int Dv, float scale) {
-  const unsigned tiles = (N + kT - 1) / kT + S;
-  size_t smem = dq_smem(Dqk, Dv);
-  allow_smem(dq_kernel, smem);
-  dq_kernel<<<dim3(tiles, H), kThreads, smem>>>(dq, dout, out, lse, q, k, v, cu_seqlens, prefix_of,
-                                                S, H, KVH, Dqk, Dv, scale);
-  check_launch("attention_backward dq (tiled)");
-  smem = dkv_smem(Dqk, Dv);
-  allow_smem(dkv_kernel, smem);
-  dkv_kernel<<<dim3(tiles, KVH), kThreads, smem>>>(dk, dv, dout, out, lse, q, k, v, cu_seqlens,
-                                                   prefix_of, S, H, KVH, Dqk, Dv, scale);
-  check_launch("attention_backward dk, dv (tiled)");
+  launch_backward(tiled_kernels(Dqk, Dv), dq, dk, dv, dout, out, lse, q, k, v, cu_seqlens,
+                  prefix_of, N, S, H, KVH, Dqk, Dv, scale);
 }
 
 }  // namespace r1::cuda

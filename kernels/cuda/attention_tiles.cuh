@@ -130,4 +130,57 @@ void allow_smem(Kernel kernel, size_t bytes) {
         "attention: shared memory size");
 }
 
+// The three kernels of a tiled implementation (attention_tiled.cu and attention_tc.cu have the
+// same signatures), the shared memory each needs, and their launches: one block per query tile
+// and head (forward, dQ), and per key tile and kv head (dK, dV).
+using ForwardKernel = void (*)(float* out, float* lse, const float* q, const float* k,
+                               const float* v, const int32_t* cu, const int32_t* prefix_of, int S,
+                               int H, int KVH, int Dqk, int Dv, float scale);
+using DqKernel = void (*)(float* dq, const float* dout, const float* out, const float* lse,
+                          const float* q, const float* k, const float* v, const int32_t* cu,
+                          const int32_t* prefix_of, int S, int H, int KVH, int Dqk, int Dv,
+                          float scale);
+using DkvKernel = void (*)(float* dk, float* dv, const float* dout, const float* out,
+                           const float* lse, const float* q, const float* k, const float* v,
+                           const int32_t* cu, const int32_t* prefix_of, int S, int H, int KVH,
+                           int Dqk, int Dv, float scale);
+struct Kernels {
+  const char* name;  // for errors: "tiled", "tensor cores"
+  ForwardKernel forward;
+  size_t forward_smem;
+  DqKernel dq;
+  size_t dq_smem;
+  DkvKernel dkv;
+  size_t dkv_smem;
+};
+
+// At least as many blocks as the tiles of all sequences (those past the last return at once).
+inline unsigned tile_blocks(int N, int S) {
+  return static_cast<unsigned>((N + kT - 1) / kT + S);
+}
+
+inline void launch_forward(const Kernels& k, float* out, float* lse, const float* q,
+                           const float* kk, const float* v, const int32_t* cu,
+                           const int32_t* prefix_of, int N, int S, int H, int KVH, int Dqk, int Dv,
+                           float scale) {
+  allow_smem(k.forward, k.forward_smem);
+  k.forward<<<dim3(tile_blocks(N, S), H), kThreads, k.forward_smem>>>(
+      out, lse, q, kk, v, cu, prefix_of, S, H, KVH, Dqk, Dv, scale);
+  check(cudaGetLastError(), k.name);
+}
+
+inline void launch_backward(const Kernels& k, float* dq, float* dk, float* dv, const float* dout,
+                            const float* out, const float* lse, const float* q, const float* kk,
+                            const float* v, const int32_t* cu, const int32_t* prefix_of, int N,
+                            int S, int H, int KVH, int Dqk, int Dv, float scale) {
+  allow_smem(k.dq, k.dq_smem);
+  k.dq<<<dim3(tile_blocks(N, S), H), kThreads, k.dq_smem>>>(dq, dout, out, lse, q, kk, v, cu,
+                                                            prefix_of, S, H, KVH, Dqk, Dv, scale);
+  check(cudaGetLastError(), k.name);
+  allow_smem(k.dkv, k.dkv_smem);
+  k.dkv<<<dim3(tile_blocks(N, S), KVH), kThreads, k.dkv_smem>>>(
+      dk, dv, dout, out, lse, q, kk, v, cu, prefix_of, S, H, KVH, Dqk, Dv, scale);
+  check(cudaGetLastError(), k.name);
+}
+
 }  // namespace r1::cuda::tiles

@@ -14,6 +14,38 @@ inline void check(cudaError_t e, const char* what) {
 }
 inline void check_launch(const char* what) { check(cudaGetLastError(), what); }
 
+// Device memory that grows as needed and is kept for the next call: the scratch of ops, one per
+// host thread and use. Ops of all threads queue on the one default stream, so a buffer is free
+// again for its thread's next call once that call is queued; growing frees the old buffer, and
+// cudaFree waits for the kernels that still read it.
+class DeviceScratch {
+ public:
+  DeviceScratch() = default;
+  DeviceScratch(const DeviceScratch&) = delete;
+  DeviceScratch& operator=(const DeviceScratch&) = delete;
+  ~DeviceScratch() {
+    if (p_) cudaFree(p_);  // at thread exit; errors there have no one to go to
+  }
+  void* get(size_t bytes) {
+    if (bytes > bytes_) {
+      if (p_) check(cudaFree(p_), "cudaFree (scratch)");
+      p_ = nullptr;
+      bytes_ = 0;
+      check(cudaMalloc(&p_, bytes), "cudaMalloc (scratch)");
+      bytes_ = bytes;
+    }
+    return p_;
+  }
+  template <typename T>
+  T* as(size_t n) {
+    return static_cast<T*>(get(n * sizeof(T)));
+  }
+
+ private:
+  void* p_ = nullptr;
+  size_t bytes_ = 0;
+};
+
 inline unsigned blocks_for(size_t n, unsigned threads = 256) {
   return static_cast<unsigned>((n + threads - 1) / threads);
 }

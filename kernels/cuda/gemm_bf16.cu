@@ -7,7 +7,6 @@
 // element; for a weight that is used by a whole batch of tokens that is small beside the GEMM.
 // Decode, which reads each weight for a few rows, packs its weights to bf16 once (pack_linear).
 #include <cublasLt.h>
-#include <cublas_v2.h>
 #include <cuda_bf16.h>
 
 #include <algorithm>
@@ -17,6 +16,7 @@
 
 #include "kernels/cpu/linear_packed.h"
 #include "kernels/cuda/backend_ops.h"
+#include "kernels/cuda/blas.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/gemm_bf16.h"
 
@@ -38,16 +38,6 @@ cublasLtHandle_t lt_handle() {
   return h;
 }
 
-// For shapes cuBLASLt's heuristic has no algorithm for: cublasGemmEx with the same types.
-cublasHandle_t blas_handle() {
-  static cublasHandle_t h = [] {
-    cublasHandle_t x = nullptr;
-    check_lt(cublasCreate(&x), "cublasCreate");
-    return x;
-  }();
-  return h;
-}
-
 // The leading dimension of a cast operand: its width rounded up to 8 elements, so that every row
 // starts 16-byte aligned (tensor-core kernels want it; a dense odd width would leave cuBLASLt
 // only its slowest kernels, or none).
@@ -57,39 +47,13 @@ int padded_ld(int cols) {
 
 constexpr size_t kWorkspaceBytes = size_t{32} << 20;
 
-// Device memory that grows and is reused by one host thread: the casts of a call's operands and
-// cuBLASLt's workspace. Ops of all threads queue on the one default stream, so a buffer is free
-// again for its thread's next call once that call is queued. Growing frees the old buffer, and
-// cudaFree waits for the kernels that still read it.
-class Scratch {
- public:
-  ~Scratch() {
-    for (void* p : slots_) cudaFree(p);  // at thread exit; errors there have no one to go to
-  }
-  void* get(int slot, size_t bytes) {
-    if (bytes > sizes_[slot]) {
-      if (slots_[slot]) check(cudaFree(slots_[slot]), "cudaFree (bf16 scratch)");
-      slots_[slot] = nullptr;
-      sizes_[slot] = 0;
-      check(cudaMalloc(&slots_[slot], bytes), "cudaMalloc (bf16 scratch)");
-      sizes_[slot] = bytes;
-    }
-    return slots_[slot];
-  }
-  bf16_bits* bf16(int slot, size_t n) {
-    return static_cast<bf16_bits*>(get(slot, n * sizeof(bf16_bits)));
-  }
-
- private:
-  void* slots_[4] = {};
-  size_t sizes_[4] = {};
-};
-
-Scratch& scratch() {
-  thread_local Scratch s;
-  return s;
-}
+// This host thread's scratch (common.cuh): the casts of a call's operands, one slot each, and
+// cuBLASLt's workspace.
 enum Slot { kOperandA = 0, kOperandB = 1, kOperandC = 2, kWorkspace = 3 };
+DeviceScratch& scratch(Slot slot) {
+  thread_local DeviceScratch slots[4];
+  return slots[slot];
+}
 
 // The largest power of two (at most 256) that divides the address: cuBLASLt picks only kernels
 // that accept the alignment it is told.
@@ -177,24 +141,16 @@ Plan make_plan(const PlanKey& key) {
 // bounded; a shape past the bound is planned for its call alone.
 constexpr size_t kMaxPlans = 8192;
 
+// dst (rows, cols, rows ldd apart) = bf16 of src's element (r, c) at src[r * rs + c * cs]: a
+// row-major matrix (rs = its leading dimension, cs = 1) or a transposed one (rs = 1, cs = its
+// leading dimension).
 __global__ void cast_kernel(__nv_bfloat16* dst, int ldd, const float* src, int rows, int cols,
-                            int lds) {
+                            size_t rs, size_t cs) {
   const size_t n = static_cast<size_t>(rows) * cols;
   for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n;
        i += static_cast<size_t>(gridDim.x) * blockDim.x) {
     const size_t r = i / cols, c = i % cols;
-    dst[r * ldd + c] = __float2bfloat16_rn(src[r * lds + c]);
-  }
-}
-
-// dst (OC, C, rows ldd apart) = bf16(src^T), src (C, OC).
-__global__ void cast_transpose_kernel(__nv_bfloat16* dst, int ldd, const float* src, int C,
-                                      int OC) {
-  const size_t n = static_cast<size_t>(C) * OC;
-  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<size_t>(gridDim.x) * blockDim.x) {
-    const size_t o = i / C, c = i % C;
-    dst[o * ldd + c] = __float2bfloat16_rn(src[c * OC + o]);
+    dst[r * ldd + c] = __float2bfloat16_rn(src[r * rs + c * cs]);
   }
 }
 
@@ -211,9 +167,9 @@ unsigned grid_for(size_t n) {
 
 // A row-major operand (rows, cols, ld) cast into the thread's scratch slot, rows padded_ld(cols)
 // apart (the padding is never read).
-const bf16_bits* cast_operand(int slot, const float* src, int rows, int cols, int ld) {
+const bf16_bits* cast_operand(Slot slot, const float* src, int rows, int cols, int ld) {
   const int ldd = padded_ld(cols);
-  bf16_bits* dst = scratch().bf16(slot, static_cast<size_t>(rows) * ldd);
+  bf16_bits* dst = scratch(slot).as<bf16_bits>(static_cast<size_t>(rows) * ldd);
   cast_to_bf16(dst, ldd, src, rows, cols, ld);
   return dst;
 }
@@ -224,7 +180,7 @@ void cast_to_bf16(bf16_bits* dst, int ldd, const float* src, int rows, int cols,
   const size_t n = static_cast<size_t>(rows) * cols;
   if (n == 0) return;
   cast_kernel<<<grid_for(n), 256>>>(reinterpret_cast<__nv_bfloat16*>(dst), ldd, src, rows, cols,
-                                    lds);
+                                    lds, 1);
   check_launch("cast to bf16");
 }
 
@@ -259,7 +215,7 @@ void matmul_bf16(bool trans_a, bool trans_b, int M, int N, int K, float alpha, c
     }
   }
   if (plan.gemm_ex) {  // the same product through cuBLAS (plan made no cuBLASLt descriptors)
-    const cublasStatus_t s = cublasGemmEx(blas_handle(), trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
+    const cublasStatus_t s = cublasGemmEx(cublas_handle(), trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
                                           trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha, B,
                                           CUDA_R_16BF, ldb, A, CUDA_R_16BF, lda, &beta, C,
                                           CUDA_R_32F, ldc, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
@@ -267,7 +223,7 @@ void matmul_bf16(bool trans_a, bool trans_b, int M, int N, int K, float alpha, c
       fail("cublasGemmEx (bf16): status ", static_cast<int>(s), " for M ", M, " N ", N, " K ", K);
     return;
   }
-  void* ws = scratch().get(kWorkspace, kWorkspaceBytes);
+  void* ws = scratch(kWorkspace).get(kWorkspaceBytes);
   const cublasStatus_t s =
       cublasLtMatmul(lt_handle(), plan.desc, &alpha, B, plan.x, A, plan.y, &beta, C, plan.c, C,
                      plan.c, &plan.algo, ws, kWorkspaceBytes, 0);
@@ -325,7 +281,8 @@ void pack_linear_bf16(float* Wp, const float* W, int C, int OC, bool transposed)
   if (n == 0) return;
   const int ldd = packed_ld(C, OC);
   if (!transposed) return cast_to_bf16(dst, ldd, W, OC, C, C);
-  cast_transpose_kernel<<<grid_for(n), 256>>>(reinterpret_cast<__nv_bfloat16*>(dst), ldd, W, C, OC);
+  // W is (C, OC): element (o, c) of the (OC, C) copy is W[c * OC + o].
+  cast_kernel<<<grid_for(n), 256>>>(reinterpret_cast<__nv_bfloat16*>(dst), ldd, W, OC, C, 1, OC);
   check_launch("pack_linear (bf16)");
 }
 

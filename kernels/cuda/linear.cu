@@ -1,15 +1,14 @@
 // GEMMs through cuBLAS in fp32 (CUBLAS_DEFAULT_MATH: no TF32, so results stay comparable with
 // the CPU), and the linear layer built on them. Row-major C = op(A) op(B) is computed as the
 // column-major product C^T = op(B)^T op(A)^T.
-#include <cublas_v2.h>
+#include "kernels/cuda/blas.h"
 
 #include "kernels/cuda/backend_ops.h"
 #include "kernels/cuda/common.cuh"
 
 namespace r1::cuda {
-namespace {
 
-cublasHandle_t handle() {
+cublasHandle_t cublas_handle() {
   static cublasHandle_t h = [] {
     cublasHandle_t x = nullptr;
     if (cublasCreate(&x) != CUBLAS_STATUS_SUCCESS) fail("cuBLAS: cublasCreate failed");
@@ -22,6 +21,8 @@ cublasHandle_t handle() {
 void check_blas(cublasStatus_t s, const char* what) {
   if (s != CUBLAS_STATUS_SUCCESS) fail("cuBLAS ", what, ": status ", static_cast<int>(s));
 }
+
+namespace {
 
 // dbias (OC) += column sums of dout (N, OC): one thread per column.
 __global__ void bias_grad_kernel(float* dbias, const float* dout, int N, int OC) {
@@ -55,7 +56,7 @@ void bias_grad(float* dbias, const float* dout, int N, int OC) {
 void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
           int ldb, float beta, float* C, int ldc) {
   if (M == 0 || N == 0) return;
-  check_blas(cublasSgemm(handle(), trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K,
+  check_blas(cublasSgemm(cublas_handle(), trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K,
                          &alpha, B, ldb, A, lda, &beta, C, ldc),
              "sgemm");
 }
@@ -73,7 +74,7 @@ void pack_linear(float* Wp, const float* W, int C, int OC, bool transposed) {
   }
   // Column-major view: W is (OC, C) with leading dimension OC; Wp = W^T is (C, OC), leading C.
   const float one = 1.f, zero = 0.f;
-  check_blas(cublasSgeam(handle(), CUBLAS_OP_T, CUBLAS_OP_N, C, OC, &one, W, OC, &zero, Wp, C, Wp, C), "pack_linear");
+  check_blas(cublasSgeam(cublas_handle(), CUBLAS_OP_T, CUBLAS_OP_N, C, OC, &one, W, OC, &zero, Wp, C, Wp, C), "pack_linear");
 }
 
 void linear_forward_packed(float* out, int ldo, const float* inp, int ldi, const float* Wp, const float* bias, int N,

@@ -136,38 +136,14 @@ __global__ void __launch_bounds__(kSampleThreads)
   }
 }
 
-// Device buffers of one host thread's sampling calls, grown as needed.
-template <typename T>
-class DeviceArray {
- public:
-  ~DeviceArray() {
-    if (p_) cudaFree(p_);
-  }
-  T* get(size_t n) {
-    if (n > n_) {
-      if (p_) check(cudaFree(p_), "cudaFree (sampling)");
-      p_ = nullptr;
-      n_ = 0;
-      check(cudaMalloc(&p_, n * sizeof(T)), "cudaMalloc (sampling)");
-      n_ = n;
-    }
-    return p_;
-  }
-
- private:
-  T* p_ = nullptr;
-  size_t n_ = 0;
-};
-
 }  // namespace
 
 void sample_rows(int32_t* tokens, float* logprobs, const float* logits, int R, int V, const cpu::SamplingSpec& spec,
                  Rng* const* rngs) {
   if (R == 0) return;
-  thread_local DeviceArray<int32_t> d_tokens;
-  thread_local DeviceArray<float> d_logprobs, d_draws;
-  int32_t* dt = d_tokens.get(R);
-  float* dl = d_logprobs.get(R);
+  thread_local DeviceScratch d_tokens, d_logprobs, d_draws;
+  int32_t* dt = d_tokens.as<int32_t>(R);
+  float* dl = d_logprobs.as<float>(R);
   if (spec.temperature <= 0) {
     greedy_kernel<<<R, 256>>>(dt, dl, logits, V);
     check_launch("sample_rows (greedy)");
@@ -177,7 +153,7 @@ void sample_rows(int32_t* tokens, float* logprobs, const float* logits, int R, i
     // would round up to it).
     for (int r = 0; r < R; ++r)
       draws[r] = std::min(static_cast<float>(rngs[r]->uniform()), std::nextafter(1.f, 0.f));
-    float* dd = d_draws.get(R);
+    float* dd = d_draws.as<float>(R);
     check(cudaMemcpy(dd, draws.data(), sizeof(float) * R, cudaMemcpyHostToDevice), "sample_rows: draws");
     sample_kernel<<<R, kSampleThreads>>>(dt, dl, logits, dd, V, static_cast<float>(1.0 / spec.temperature),
                                          spec.top_k, static_cast<float>(spec.top_p));
