@@ -49,7 +49,8 @@ int cmd_eval(int argc, char** argv) {
       .opt("slots", "N", "sequences generated together", "64")
       .opt("device", "NAME",
            "where the model runs: cpu, cuda or cuda:N (a GPU; needs a build with CUDA)", "cpu")
-      .opt("dtype", "TYPE", "fp32, or bf16: GEMMs on tensor cores (CUDA only); default fp32", "fp32")
+      .opt("dtype", "TYPE", "fp32, or bf16: GEMMs and attention on tensor cores (CUDA only); default bf16 on CUDA, fp32 on the CPU",
+           "")
       .flag("no-progress", "do not show progress")
       .flag("compare", "compare two reports: r1 eval --compare A.json B.json")
       .positional("A", "first report (with --compare)", false)

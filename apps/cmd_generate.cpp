@@ -66,7 +66,8 @@ int cmd_generate(int argc, char** argv) {
       .opt("system", "TEXT", "system message for --chat")
       .opt("device", "NAME",
            "where the model runs: cpu, cuda or cuda:N (a GPU; needs a build with CUDA)", "cpu")
-      .opt("dtype", "TYPE", "fp32, or bf16: GEMMs on tensor cores (CUDA only); default fp32", "fp32")
+      .opt("dtype", "TYPE", "fp32, or bf16: GEMMs and attention on tensor cores (CUDA only); default bf16 on CUDA, fp32 on the CPU",
+           "")
       .flag("no-thinking", "with --chat qwen: Qwen3's enable_thinking=false (an empty think block)")
       .flag("json", "print one JSON object per sample instead of text");
   add_memory_flag(args);

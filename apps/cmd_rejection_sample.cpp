@@ -38,7 +38,8 @@ int cmd_rejection_sample(int argc, char** argv) {
       .opt("verifier-plugin", "LIB", "load custom verifiers from a shared library first")
       .opt("slots", "N", "sequences generated together", "64")
       .opt("device", "NAME", "where the model runs: cpu, cuda or cuda:N", "cpu")
-      .opt("dtype", "TYPE", "fp32, or bf16: GEMMs on tensor cores (CUDA only); default fp32", "fp32")
+      .opt("dtype", "TYPE", "fp32, or bf16: GEMMs and attention on tensor cores (CUDA only); default bf16 on CUDA, fp32 on the CPU",
+           "")
       .flag("no-progress", "do not show progress");
   add_memory_flag(args);
   args.epilog(

@@ -66,7 +66,8 @@ int cmd_serve(int argc, char** argv) {
            "60")
       .opt("grace", "S", "on SIGTERM, seconds the requests in flight may take to finish", "30")
       .opt("device", "NAME", "where the model runs: cpu, cuda or cuda:N", "cpu")
-      .opt("dtype", "TYPE", "fp32, or bf16: GEMMs on tensor cores (CUDA only); default fp32", "fp32")
+      .opt("dtype", "TYPE", "fp32, or bf16: GEMMs and attention on tensor cores (CUDA only); default bf16 on CUDA, fp32 on the CPU",
+           "")
       .epilog(
           "Routes: GET /health, GET /v1/models, POST /v1/completions, POST /v1/chat/completions,\n"
           "POST /v1/generate (token ids in and out), GET /metrics (Prometheus). docs/serve.md\n"

@@ -39,7 +39,8 @@ int bench_model(int argc, char** argv) {
       .opt("gemm-size", "N", "size of the square sgemm reference", "2048")
       .opt("device", "NAME",
            "where the model runs: cpu, cuda or cuda:N (a GPU; needs a build with CUDA)", "cpu")
-      .opt("dtype", "TYPE", "fp32, or bf16: GEMMs on tensor cores (CUDA only); default fp32", "fp32");
+      .opt("dtype", "TYPE", "fp32, or bf16: GEMMs and attention on tensor cores (CUDA only); default bf16 on CUDA, fp32 on the CPU",
+           "");
   if (!args.parse(argc, argv)) return 0;
   ModelConfig cfg = ModelConfig::load(args.str("model-config"));
   const int B = static_cast<int>(args.integer("batch")), T = static_cast<int>(args.integer("seq"));

@@ -17,7 +17,11 @@ bool cuda_backend_built() {
 #endif
 }
 
-std::string default_dtype(const std::string&) { return "fp32"; }
+// bf16 on CUDA (tensor cores; passed scripts/gpu_check.sh on an H200, docs/results/gpu), fp32 on
+// the CPU, which computes in fp32 only.
+std::string default_dtype(const std::string& device) {
+  return device.rfind("cuda", 0) == 0 ? "bf16" : "fp32";
+}
 
 const Backend<float>& backend_for(const std::string& device, const std::string& dtype_in, const std::string& where,
                                   const std::string& where_dtype_in) {

@@ -111,8 +111,8 @@ const ConfigFields<SftConfig>& SftConfig::fields() {
                          .add("device", &C::device, "where the model trains: cpu, cuda, cuda:N",
                               nullptr, [](const std::string& d) { return d != "cpu"; })
                          .add("dtype", &C::dtype,
-                              "fp32, or bf16: GEMMs on tensor cores with fp32 master weights (CUDA "
-                              "only); \"\": fp32",
+                              "fp32, or bf16: GEMMs and attention on tensor cores with fp32 master "
+                              "weights (CUDA only); \"\": bf16 on CUDA, fp32 on the CPU",
                               must_got<std::string>(known_dtype, "must be fp32 or bf16"),
                               unless_empty()))
           .required()

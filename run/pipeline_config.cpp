@@ -98,7 +98,8 @@ const ConfigFields<PipelineEval>& PipelineEval::fields() {
                "trains by SFT; cpu without one)",
                nullptr, unless_empty())
           .add("dtype", &C::dtype,
-               "fp32 or bf16 (\"\": the first SFT stage's when eval.device is \"\" too, else fp32)",
+               "fp32 or bf16 (\"\": the first SFT stage's when eval.device is \"\" too, else the "
+               "device's default: bf16 on CUDA, fp32 on the CPU)",
                must_got<std::string>(known_dtype, "must be fp32 or bf16"), unless_empty());
   return f;
 }

@@ -45,7 +45,8 @@ const ConfigFields<ModelSpec>& ModelSpec::fields() {
           .add("device", &C::device,
                "where the roles run the model unless learner.device / rollout.device say")
           .add("dtype", &C::dtype,
-               "fp32, or bf16: GEMMs on tensor cores with fp32 master weights (CUDA only); \"\": fp32",
+               "fp32, or bf16: GEMMs and attention on tensor cores with fp32 master weights (CUDA "
+               "only); \"\": bf16 on CUDA, fp32 on the CPU",
                must_got<std::string>(known_dtype, "must be fp32 or bf16"), unless_empty());
   return f;
 }

@@ -171,8 +171,12 @@ if [ $tests_rc != 0 ] && command -v compute-sanitizer >/dev/null; then
 fi
 
 # ---- 5. benchmarks (JSON lines, reference measured in the same run) ----
+# R1_GPU_CHECK_SKIP="NAME ..." leaves out benchmarks measured in an earlier call (bench names, or
+# torch-NAME for the PyTorch ones), to fit a rerun into the device time left.
+skipped() { [[ " ${R1_GPU_CHECK_SKIP:-} " == *" $1 "* ]] && say "skipped $1 (R1_GPU_CHECK_SKIP)"; }
 bench() {  # name, timeout, flags...
   local name=$1 limit=$2; shift 2
+  skipped "$name" && return
   timeout "$limit" "$bin/bench_cuda" "$@" > "$out/bench-$name.json" 2> "$out/bench-$name.log" ||
     echo "{\"config\": \"$name\", \"error\": \"exit $? (see bench-$name.log)\"}" > "$out/bench-$name.json"
 }
@@ -186,6 +190,10 @@ for dtype in fp32 bf16; do
     --steps 3 --decode-batch 256 --prompt 128 --new-tokens $new_tokens
   save
 done
+# The training figure (a): the dense config at batch 16 x 2048 (bf16; a short decode).
+bench qwen3-0.6b-bf16-b16 100 --dtype bf16 --config configs/models/qwen3-0.6b-shape.json --batch 16 --seq 2048 \
+  --steps 3 --decode-batch 256 --prompt 128 --new-tokens 16
+save
 bench qwen3-30b-a3b-4l-bf16 90 --dtype bf16 --config configs/models/qwen3-30b-a3b-4layers-shape.json --batch 4 \
   --seq 2048 --steps 3 --decode-batch 64 --prompt 128 --new-tokens 16
 save
@@ -201,6 +209,7 @@ save
 # The same steps in PyTorch eager (tools/torch_step_bench.py), where the machine has PyTorch.
 torch_bench() {  # name, timeout, flags...
   local name=$1 limit=$2; shift 2
+  skipped "torch-$name" && return
   PYTHONUNBUFFERED=1 timeout "$limit" python3 tools/torch_step_bench.py "$@" > "$out/torch-$name.json" \
     2> "$out/torch-$name.log" ||
     echo "{\"config\": \"$name\", \"error\": \"exit $? (see torch-$name.log)\"}" > "$out/torch-$name.json"
@@ -211,6 +220,9 @@ if python3 -c "import torch, transformers; assert torch.cuda.is_available()" 2>/
   save
   torch_bench qwen3-0.6b-bf16 75 --config configs/models/qwen3-0.6b-shape.json --dtype bf16 --batch 4 --seq 2048 \
     --steps 2 --decode-batch 256 --prompt 128 --new-tokens 512
+  save
+  torch_bench qwen3-0.6b-bf16-b16 75 --config configs/models/qwen3-0.6b-shape.json --dtype bf16 --batch 16 \
+    --seq 2048 --steps 2 --no-decode
   save
   torch_bench qwen3-30b-a3b-4l-bf16 50 --config configs/models/qwen3-30b-a3b-4layers-shape.json --dtype bf16 \
     --batch 4 --seq 2048 --steps 2 --no-decode
@@ -247,7 +259,8 @@ try:
 except Exception as e:
     print(f"| (no tests.md: {e}) | |")
 print("\n| benchmark | train tokens/s | MFU | train GFLOP/s | / SGEMM | decode tokens/s (batch) | SGEMM GFLOP/s | bf16 GEMM GFLOP/s |\n|---|---|---|---|---|---|---|---|")
-for name in ("small-moe-fp32", "small-moe-bf16", "qwen3-0.6b-fp32", "qwen3-0.6b-bf16", "qwen3-30b-a3b-4l-bf16"):
+for name in ("small-moe-fp32", "small-moe-bf16", "qwen3-0.6b-fp32", "qwen3-0.6b-bf16", "qwen3-0.6b-bf16-b16",
+             "qwen3-30b-a3b-4l-bf16"):
     try:
         d = json.loads(open(os.path.join(out, f"bench-{name}.json")).read().strip().splitlines()[-1])
     except Exception as e:
@@ -280,7 +293,7 @@ for name in ("bench-rl-bf16", "bench-rl-fp32"):
           f"{100 * sh['train']:.0f}% | {100 * sh['publish']:.0f}% | {d['generation_tokens_per_second_in_loop']:.0f} | "
           f"{d['learner_tokens_per_second']:.0f} |")
 print("\n| PyTorch eager (same GPU) | train tokens/s | decode tokens/s incl. prefill (batch) |\n|---|---|---|")
-for name in ("qwen3-0.6b-fp32", "qwen3-0.6b-bf16", "qwen3-30b-a3b-4l-bf16"):
+for name in ("qwen3-0.6b-fp32", "qwen3-0.6b-bf16", "qwen3-0.6b-bf16-b16", "qwen3-30b-a3b-4l-bf16"):
     try:
         d = {}
         for line in open(os.path.join(out, f"torch-{name}.json")).read().strip().splitlines():

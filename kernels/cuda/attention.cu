@@ -5,6 +5,8 @@
 // (attention_tiled.cu) do not apply or R1_CUDA_ATTENTION=rows asks for these.
 #include <cmath>
 
+#include "kernels/cuda/attention_decode.h"
+#include "kernels/cuda/attention_mma.h"
 #include "kernels/cuda/attention_tc.h"
 #include "kernels/cuda/attention_tiled.h"
 #include "kernels/cuda/backend_ops.h"
@@ -227,6 +229,8 @@ void attention_forward_bf16(float* out, float* lse, const float* q, const float*
   check_heads(H, KVH);
   const int N = packed_tokens(cu_seqlens, S, "attention_forward: read N");
   if (N == 0) return;
+  if (attention_mma_applies(Dqk, Dv))
+    return attention_mma_forward(out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv, scale);
   if (attention_tc_applies(Dqk, Dv))
     return attention_tc_forward(out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv, scale);
   forward_fp32(out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv, scale);
@@ -238,6 +242,9 @@ void attention_backward_bf16(float* dq, float* dk, float* dv, const float* dout,
   check_heads(H, KVH);
   const int N = packed_tokens(cu_seqlens, S, "attention_backward: read N");
   if (N == 0) return;
+  if (attention_mma_applies(Dqk, Dv))
+    return attention_mma_backward(dq, dk, dv, dout, out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv,
+                                  scale);
   if (attention_tc_applies(Dqk, Dv))
     return attention_tc_backward(dq, dk, dv, dout, out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv,
                                  scale);
@@ -249,6 +256,9 @@ void attention_paged_forward(float* out, const float* q, const float* k_pool, co
                              const int32_t* kv_len, int N, int H, int KVH, int Dqk, int Dv, float scale) {
   check_heads(H, KVH);
   if (N == 0) return;
+  if (attention_decode_applies(H, KVH, Dqk, Dv))
+    return attention_decode_forward(out, q, k_pool, v_pool, v_row, block_table, max_blocks, block_size, seq_of, kv_len,
+                                    N, H, KVH, Dqk, Dv, scale);
   const PagedKeys src{k_pool, v_pool, block_table, seq_of, kv_len, max_blocks, block_size,
                       static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(v_row)};
   const size_t shmem = sizeof(float) * (Dqk + Dv + kChunk);

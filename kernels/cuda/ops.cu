@@ -1,5 +1,6 @@
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -9,33 +10,57 @@
 namespace r1::cuda {
 namespace {
 
-// One block per row.
-__global__ void rmsnorm_forward_kernel(float* out, float* rstd, const float* inp, const float* w, int C, float eps) {
-  const float* x = inp + static_cast<size_t>(blockIdx.x) * C;
-  float* o = out + static_cast<size_t>(blockIdx.x) * C;
-  float ss = 0.f;
-  for (int c = threadIdx.x; c < C; c += blockDim.x) ss += x[c] * x[c];
-  ss = block_sum(ss);
-  const float r = rsqrtf(ss / C + eps);
-  if (threadIdx.x == 0 && rstd) rstd[blockIdx.x] = r;
-  for (int c = threadIdx.x; c < C; c += blockDim.x) o[c] = x[c] * r * w[c];
+// RMSNorm: one warp per row (8 rows per block of 256 threads), so the per-head norms of Qwen3 (rows
+// of 128) keep every lane busy and a row's sum needs no barrier.
+constexpr int kNormWarps = 8;
+
+__device__ inline float warp_sum32(float v) {
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
 }
 
+__global__ void rmsnorm_forward_kernel(float* out, float* rstd, const float* inp, const float* w, int N, int C,
+                                       float eps) {
+  const int row = blockIdx.x * kNormWarps + threadIdx.x / 32, lane = threadIdx.x % 32;
+  if (row >= N) return;
+  const float* x = inp + static_cast<size_t>(row) * C;
+  float* o = out + static_cast<size_t>(row) * C;
+  float ss = 0.f;
+  for (int c = lane; c < C; c += 32) ss += x[c] * x[c];
+  const float r = rsqrtf(warp_sum32(ss) / C + eps);
+  if (lane == 0 && rstd) rstd[row] = r;
+  for (int c = lane; c < C; c += 32) o[c] = x[c] * r * w[c];
+}
+
+// dx = r (dy w - x r^2 sum(dy w x) / C); dw += sum over rows of dy x r. Each block takes every
+// gridDim.x-th group of 8 rows and sums its rows' dw in shared memory, then adds that to dw once:
+// one global atomic per column and block, where a global atomic per element (N of them on each
+// column) serialised the per-head norms' 128 columns.
 __global__ void rmsnorm_backward_kernel(float* dinp, float* dw, const float* dout, const float* inp, const float* w,
-                                        const float* rstd, int C, bool accumulate) {
-  const size_t row = blockIdx.x;
-  const float* x = inp + row * C;
-  const float* d = dout + row * C;
-  float* dx = dinp + row * C;
-  const float r = rstd[row];
-  float dot = 0.f;
-  for (int c = threadIdx.x; c < C; c += blockDim.x) dot += d[c] * w[c] * x[c];
-  dot = block_sum(dot);
-  const float k = dot * r * r / C;
-  for (int c = threadIdx.x; c < C; c += blockDim.x) {
-    const float g = r * (d[c] * w[c] - x[c] * k);
-    dx[c] = accumulate ? dx[c] + g : g;
-    if (dw) atomicAdd(dw + c, d[c] * x[c] * r);
+                                        const float* rstd, int N, int C, bool accumulate) {
+  extern __shared__ float dw_s[];  // (C) when dw
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  if (dw) {
+    for (int c = threadIdx.x; c < C; c += blockDim.x) dw_s[c] = 0.f;
+    __syncthreads();
+  }
+  for (int row = blockIdx.x * kNormWarps + warp; row < N; row += gridDim.x * kNormWarps) {
+    const float* x = inp + static_cast<size_t>(row) * C;
+    const float* d = dout + static_cast<size_t>(row) * C;
+    float* dx = dinp + static_cast<size_t>(row) * C;
+    const float r = rstd[row];
+    float dot = 0.f;
+    for (int c = lane; c < C; c += 32) dot += d[c] * w[c] * x[c];
+    const float k = warp_sum32(dot) * r * r / C;
+    for (int c = lane; c < C; c += 32) {
+      const float g = r * (d[c] * w[c] - x[c] * k);
+      if (dw) atomicAdd(dw_s + c, d[c] * x[c] * r);
+      dx[c] = accumulate ? dx[c] + g : g;
+    }
+  }
+  if (dw) {
+    __syncthreads();
+    for (int c = threadIdx.x; c < C; c += blockDim.x) atomicAdd(dw + c, dw_s[c]);
   }
 }
 
@@ -72,14 +97,21 @@ __global__ void adamw_kernel(float* p, const float* g, float* m, float* v, size_
 
 void rmsnorm_forward(float* out, float* rstd, const float* inp, const float* w, int N, int C, float eps) {
   if (N == 0) return;
-  rmsnorm_forward_kernel<<<N, 256>>>(out, rstd, inp, w, C, eps);
+  rmsnorm_forward_kernel<<<(N + kNormWarps - 1) / kNormWarps, 32 * kNormWarps>>>(out, rstd, inp, w, N, C, eps);
   check_launch("rmsnorm_forward");
 }
 
 void rmsnorm_backward(float* dinp, float* dw, const float* dout, const float* inp, const float* w, const float* rstd,
                       int N, int C, bool accumulate_dinp) {
   if (N == 0) return;
-  rmsnorm_backward_kernel<<<N, 256>>>(dinp, dw, dout, inp, w, rstd, C, accumulate_dinp);
+  // Enough blocks to fill the GPU several times over; each then sums many rows' dw.
+  const int blocks = std::min((N + kNormWarps - 1) / kNormWarps, 2048);
+  const size_t smem = dw ? sizeof(float) * C : 0;
+  if (smem > 48 * 1024)
+    check(cudaFuncSetAttribute(rmsnorm_backward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                               static_cast<int>(smem)),
+          "rmsnorm_backward: shared memory size");
+  rmsnorm_backward_kernel<<<blocks, 32 * kNormWarps, smem>>>(dinp, dw, dout, inp, w, rstd, N, C, accumulate_dinp);
   check_launch("rmsnorm_backward");
 }
 

@@ -291,6 +291,29 @@ inline std::vector<Case> all_cases() {
     };
   }
   {
+    // Many short rows, as Qwen3's per-head q/k norms: CUDA's blocks each take several groups of
+    // rows (N / 8 > its 2,048 blocks) and sum their dw before adding it.
+    const int N = 20000, C = 40;
+    add("rmsnorm_forward", "N20000 C40", 1e-5)
+        .in("inp", randn_f(N * C, 62))
+        .in("w", randn_f(C, 63))
+        .out("out", N * C)
+        .out("rstd", N)
+        .call = [=](const Backend<float>& b, const Ptrs& p) {
+      b.ops.rmsnorm_forward(p.f("out"), p.f("rstd"), p.f("inp"), p.f("w"), N, C, 1e-6f);
+    };
+    add("rmsnorm_backward", "N20000 C40", 1e-4)
+        .in("dout", randn_f(N * C, 64))
+        .in("inp", randn_f(N * C, 65))
+        .in("w", randn_f(C, 66))
+        .in("rstd", positive(N, 67))
+        .inout("dw", randn_f(C, 68))
+        .out("dinp", N * C)
+        .call = [=](const Backend<float>& b, const Ptrs& p) {
+      b.ops.rmsnorm_backward(p.f("dinp"), p.f("dw"), p.f("dout"), p.f("inp"), p.f("w"), p.f("rstd"), N, C, false);
+    };
+  }
+  {
     const int N = 13, I = 20;
     add("swiglu_forward", "N13 I20", 1e-6).in("gu", randn_f(N * 2 * I, 34)).out("out", N * I).call =
         [=](const Backend<float>& b, const Ptrs& p) { b.ops.swiglu_forward(p.f("out"), p.f("gu"), N, I); };
@@ -327,7 +350,9 @@ inline std::vector<Case> all_cases() {
                        Att{{0, 7, 10, 12, 20, 90}, {-1, 0, 0, -1, 3}, 4, 2, 8, 6},
                        // Real head sizes, several 64-token tiles (CUDA's tiled kernels), a key
                        // tile across the prefix boundary: Qwen3's 128, MLA's 192 / 128.
-                       Att{{0, 130, 200}, {-1, 0}, 4, 2, 128, 128}, Att{{0, 100}, {}, 2, 2, 192, 128}}) {
+                       Att{{0, 130, 200}, {-1, 0}, 4, 2, 128, 128}, Att{{0, 100}, {}, 2, 2, 192, 128},
+                       // Heads of 64 and 48 (the bf16 kernels' 64-wide tile), 4 heads on one.
+                       Att{{0, 150}, {}, 4, 1, 64, 48}}) {
     const int S = static_cast<int>(a.cu.size()) - 1, N = a.cu.back();
     const bool shared = !a.prefix.empty();
     const std::string label = cat("S", S, " N", N, " H", a.H, " KVH", a.KVH, " Dqk", a.Dqk, " Dv",
@@ -436,6 +461,34 @@ inline std::vector<Case> all_cases() {
       b.ops.attention_paged_forward(p.f("out"), p.f("q"), p.f("kpool"), p.f("kpool"), K,
                                     p.i("table"), max_blocks, block, p.i("seq"), p.i("len"), N, H,
                                     1, K, Dv, 0.3f);
+    };
+  }
+  // Decode-sized caches (CUDA's decode kernel, attention_decode.cu): Qwen3's heads of 128 with 2
+  // query heads per kv head, and 8 heads on one kv head of 64; lengths past several blocks of 16,
+  // the blocks of the three slots interleaved through the pool.
+  struct Paged {
+    int H, KVH, Dqk, Dv;
+  };
+  for (const Paged& a : {Paged{4, 2, 128, 128}, Paged{8, 1, 64, 64}}) {
+    const int block = 16, max_blocks = 19, pool = 3 * max_blocks;
+    const std::vector<int32_t> len = {150, 37, 300};  // one decode query per slot
+    std::vector<int32_t> table(3 * max_blocks);
+    for (int s = 0; s < 3; ++s)
+      for (int b = 0; b < max_blocks; ++b) table[s * max_blocks + b] = (b * 3 + (s + b) % 3) % pool;
+    const std::vector<int32_t> seq = {0, 1, 2};
+    const int N = 3, K = a.KVH * a.Dqk, V = a.KVH * a.Dv;
+    add("attention_paged_forward",
+        cat("3 slots up to 300 long, blocks of 16, H", a.H, " KVH", a.KVH, " Dqk", a.Dqk, " Dv", a.Dv), 1e-5)
+        .in("kpool", randn_f(static_cast<size_t>(pool) * block * K, 59))
+        .in("vpool", randn_f(static_cast<size_t>(pool) * block * V, 60))
+        .in("q", randn_f(static_cast<size_t>(N) * a.H * a.Dqk, 61))
+        .in_int("table", table)
+        .in_int("seq", seq)
+        .in_int("len", len)
+        .out("out", static_cast<size_t>(N) * a.H * a.Dv)
+        .call = [=](const Backend<float>& b, const Ptrs& p) {
+      b.ops.attention_paged_forward(p.f("out"), p.f("q"), p.f("kpool"), p.f("vpool"), V, p.i("table"), max_blocks,
+                                    block, p.i("seq"), p.i("len"), N, a.H, a.KVH, a.Dqk, a.Dv, 0.09f);
     };
   }
 

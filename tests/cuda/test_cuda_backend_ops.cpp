@@ -88,6 +88,20 @@ TEST(CudaBackendOps, AttentionRowKernelsAgreeWithTheCpu) {
   EXPECT_GE(compared, 10);
 }
 
+// The bf16 backend's WMMA attention kernels (attention_tc.cu), which the mma ones
+// (attention_mma.cu) replace for heads up to 128 wide, run for wider heads and must agree too.
+TEST(CudaBackendOps, Bf16WmmaAttentionAgreesWithTheCpu) {
+  if (cuda::device_count() == 0) GTEST_SKIP() << "no CUDA GPU on this machine";
+  setenv("R1_CUDA_ATTENTION", "wmma", 1);
+  setenv("R1_OPS_ONLY", "attention_", 1);
+  const int compared = check_backend_against_cpu(
+      cuda::cuda_backend(0, cuda::Precision::bf16),
+      [](const Case& c) { return bf16_changes(c.op) ? 1e-2 : c.tol; }, cpu_bf16_emulation());
+  unsetenv("R1_OPS_ONLY");
+  unsetenv("R1_CUDA_ATTENTION");
+  EXPECT_GE(compared, 12);
+}
+
 // Runs everywhere: without a GPU, cuda:0 is the device that does not exist.
 TEST(CudaBackendOps, NoGpuOrNoSuchDeviceIsAnErrorNamingIt) {
   const int n = cuda::device_count();
