@@ -171,8 +171,8 @@ if [ $tests_rc != 0 ] && command -v compute-sanitizer >/dev/null; then
 fi
 
 # ---- 5. benchmarks (JSON lines, reference measured in the same run) ----
-# R1_GPU_CHECK_SKIP="NAME ..." leaves out benchmarks measured in an earlier call (bench names, or
-# torch-NAME for the PyTorch ones), to fit a rerun into the device time left.
+# R1_GPU_CHECK_SKIP="NAME ..." leaves out benchmarks measured in an earlier call (bench names,
+# torch-NAME for the PyTorch ones, rl for `r1 bench rl`), to fit a rerun into the device time left.
 skipped() { [[ " ${R1_GPU_CHECK_SKIP:-} " == *" $1 "* ]] && say "skipped $1 (R1_GPU_CHECK_SKIP)"; }
 bench() {  # name, timeout, flags...
   local name=$1 limit=$2; shift 2
@@ -232,7 +232,9 @@ fi
 # One GRPO step with both roles on the GPU (`r1 bench rl`, configs/bench-rl-gpu.json: a 96M MoE
 # from random weights on countdown, bf16): the split between generate, verify, train and weight
 # publishing. Only with an r1 prebuilt from these sources (the GPU-only build has no verifiers).
-if [ -x .gpu_prebuilt/r1 ] && [ "$(cat .gpu_prebuilt/SOURCES_R1 2>/dev/null)" = "$(all_sources_hash)" ] &&
+if skipped rl; then
+  :
+elif [ -x .gpu_prebuilt/r1 ] && [ "$(cat .gpu_prebuilt/SOURCES_R1 2>/dev/null)" = "$(all_sources_hash)" ] &&
    .gpu_prebuilt/r1 --help > /dev/null 2>&1; then
   timeout 150 .gpu_prebuilt/r1 bench rl --config configs/bench-rl-gpu.json --steps 4 > "$out/bench-rl-bf16.json" \
     2> "$out/bench-rl-bf16.log" || {

@@ -3,7 +3,10 @@
 // log-sum-exp is saved, as the CPU op does. The same kernel serves the paged KV cache (decode)
 // and, through a key source, packed causal sequences (training) where the tiled kernels
 // (attention_tiled.cu) do not apply or R1_CUDA_ATTENTION=rows asks for these.
+#include <atomic>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "kernels/cuda/attention_decode.h"
 #include "kernels/cuda/attention_mma.h"
@@ -173,6 +176,16 @@ void check_heads(int H, int KVH) {
   R1_CHECK(KVH > 0 && H % KVH == 0, "attention: H=", H, " is not a multiple of KVH=", KVH);
 }
 
+// Under R1_CUDA_PROFILE, says once per implementation which kernels training attention runs (the
+// op profile names ops, not kernels).
+void note_kernels(const char* which, int Dqk, int Dv) {
+  static std::atomic<unsigned> said{0};
+  static const bool profiling = std::getenv("R1_CUDA_PROFILE") != nullptr;
+  const unsigned bit = 1u << (which[0] % 32);
+  if (profiling && !(said.fetch_or(bit) & bit))
+    std::fprintf(stderr, "[cuda] training attention: %s kernels (heads %d/%d)\n", which, Dqk, Dv);
+}
+
 // The packed batch's token count, cu_seqlens[S], read from the device.
 int packed_tokens(const int32_t* cu_seqlens, int S, const char* op) {
   int N = 0;
@@ -182,8 +195,11 @@ int packed_tokens(const int32_t* cu_seqlens, int S, const char* op) {
 
 void forward_fp32(float* out, float* lse, const float* q, const float* k, const float* v, const int32_t* cu_seqlens,
                   const int32_t* prefix_of, int N, int S, int H, int KVH, int Dqk, int Dv, float scale) {
-  if (attention_tiled_applies(Dqk, Dv))
+  if (attention_tiled_applies(Dqk, Dv)) {
+    note_kernels("tiled (fp32)", Dqk, Dv);
     return attention_tiled_forward(out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv, scale);
+  }
+  note_kernels("rows (fp32)", Dqk, Dv);
   const PackedKeys src{k, v, cu_seqlens, prefix_of, S, static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(KVH) * Dv};
   const size_t shmem = sizeof(float) * (Dqk + Dv + kChunk);
   attention_rows_kernel<<<static_cast<unsigned>(N) * H, kThreads, shmem>>>(out, lse, q, src, H, KVH, Dqk, Dv, scale);
@@ -229,10 +245,14 @@ void attention_forward_bf16(float* out, float* lse, const float* q, const float*
   check_heads(H, KVH);
   const int N = packed_tokens(cu_seqlens, S, "attention_forward: read N");
   if (N == 0) return;
-  if (attention_mma_applies(Dqk, Dv))
+  if (attention_mma_applies(Dqk, Dv)) {
+    note_kernels("mma (bf16)", Dqk, Dv);
     return attention_mma_forward(out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv, scale);
-  if (attention_tc_applies(Dqk, Dv))
+  }
+  if (attention_tc_applies(Dqk, Dv)) {
+    note_kernels("wmma (bf16)", Dqk, Dv);
     return attention_tc_forward(out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv, scale);
+  }
   forward_fp32(out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv, scale);
 }
 

@@ -12,10 +12,14 @@
 // tiles [d][position] (transposed while loading) for those whose reduction runs over positions.
 // Row pitches of kD + 8 and kT + 8 values keep a fragment's 32 reads on 32 different banks.
 //
-// Roundings, as attention_tc.cu: q, k, v and dO to bf16 as they are loaded; P and dS to bf16 as
-// they become operands; the row statistics, D = rowsum(bf16(dO) * O) and accumulators stay fp32.
+// Roundings, as attention_tc.cu: q, k, v and dO to bf16 once per call, into scratch copies the
+// kernels read 16 bytes at a time (cast_kernel); P and dS to bf16 as they become operands; the
+// log-sum-exp, D = rowsum(bf16(dO) * O) (dsum_kernel, once per call) and accumulators stay fp32.
 //
-// Shared memory (head tile kD = 128): 53 KB forward, 87 KB dQ, 104 KB dK/dV.
+// Shared memory (head tile kD = 128): 53,248 bytes forward, 88,576 dQ, 107,008 dK/dV.
+// tools/emulate_attention_mma.py runs these kernels lane by lane in numpy (shared memory checked
+// for bounds, alignment, races and unwritten reads) against a float64 reference: the CPU's check
+// of their fragment and index arithmetic.
 #include <cuda_bf16.h>
 
 #include <algorithm>
@@ -30,7 +34,7 @@
 namespace r1::cuda {
 namespace {
 
-using namespace tiles;  // kT (64), find_tile, query_tile, for_each_query_tile, load_row_stats
+using namespace tiles;  // kT (64), find_tile, query_tile, key_row, for_each_query_tile
 using bf16 = __nv_bfloat16;
 
 constexpr int kWarps = 4;
@@ -94,35 +98,94 @@ __device__ inline void a_from_acc(uint32_t (&a)[4], const float (&s0)[4], const 
   a[3] = pack(s1[2], s1[3]);
 }
 
-// dst[r][d] (pitch ld) <- bf16(src row row_of(r), columns col0 + d), for r < kT and d < kD;
-// zeros past n rows and past D. Each thread converts a pair of consecutive d.
+// dst[r][d] (pitch ld) <- src row row_of(r), columns col0 + d, for r < kT and d < kD; zeros past
+// n rows and past D. The inputs are bf16 copies made once per call (cast_kernel), so a row moves
+// as 16-byte chunks where D is a multiple of 8 (every row of a head then starts 16-byte aligned).
 template <int kD, typename RowOf>
-__device__ void load_rows(bf16* dst, int ld, const float* src, size_t row_stride, int col0, int D,
+__device__ void load_rows(bf16* dst, int ld, const bf16* src, size_t row_stride, int col0, int D,
                           int n, RowOf row_of) {
-  for (int e = threadIdx.x; e < kT * kD / 2; e += kMmaThreads) {
-    const int r = e / (kD / 2), d = 2 * (e % (kD / 2));
-    float x0 = 0.f, x1 = 0.f;
-    if (r < n) {
-      const float* p = src + static_cast<size_t>(row_of(r)) * row_stride + col0 + d;
-      if (d < D) x0 = p[0];
-      if (d + 1 < D) x1 = p[1];
+  if (D % 8 == 0) {
+    constexpr int kChunks = kD / 8;
+    for (int e = threadIdx.x; e < kT * kChunks; e += kMmaThreads) {
+      const int r = e / kChunks, d = 8 * (e % kChunks);
+      uint4 x = make_uint4(0u, 0u, 0u, 0u);
+      if (r < n && d < D)
+        x = *reinterpret_cast<const uint4*>(src + static_cast<size_t>(row_of(r)) * row_stride +
+                                            col0 + d);
+      *reinterpret_cast<uint4*>(dst + r * ld + d) = x;
     }
-    *reinterpret_cast<uint32_t*>(dst + r * ld + d) = pack(x0, x1);
+  } else {
+    for (int e = threadIdx.x; e < kT * kD; e += kMmaThreads) {
+      const int r = e / kD, d = e % kD;
+      dst[r * ld + d] = r < n && d < D ? src[static_cast<size_t>(row_of(r)) * row_stride + col0 + d]
+                                       : __float2bfloat16_rn(0.f);
+    }
   }
 }
-// dst[d][r] (pitch kLdCol) <- the same values transposed. Each thread converts a pair of
-// consecutive rows r at one d (reads stay coalesced along d).
+// dst[d][r] (pitch kLdCol) <- the same values transposed. A thread takes a pair of consecutive
+// rows (r, r + 1): 8 d at a time where D is a multiple of 8, written as 8 (row r, row r + 1)
+// pairs; the 32 lanes of a warp take the 32 row pairs of one d range, so their stores fall on 32
+// different banks.
 template <int kD, typename RowOf>
-__device__ void load_cols(bf16* dst, const float* src, size_t row_stride, int col0, int D, int n,
+__device__ void load_cols(bf16* dst, const bf16* src, size_t row_stride, int col0, int D, int n,
                           RowOf row_of) {
-  for (int e = threadIdx.x; e < kT / 2 * kD; e += kMmaThreads) {
-    const int r = 2 * (e / kD), d = e % kD;
-    float x0 = 0.f, x1 = 0.f;
-    if (d < D) {
-      if (r < n) x0 = src[static_cast<size_t>(row_of(r)) * row_stride + col0 + d];
-      if (r + 1 < n) x1 = src[static_cast<size_t>(row_of(r + 1)) * row_stride + col0 + d];
+  if (D % 8 == 0) {
+    for (int e = threadIdx.x; e < kT / 2 * (kD / 8); e += kMmaThreads) {
+      const int r = 2 * (e % (kT / 2)), d = 8 * (e / (kT / 2));
+      uint4 x0 = make_uint4(0u, 0u, 0u, 0u), x1 = x0;
+      if (d < D) {
+        const size_t at = static_cast<size_t>(col0) + d;
+        if (r < n) x0 = *reinterpret_cast<const uint4*>(src + row_of(r) * row_stride + at);
+        if (r + 1 < n) x1 = *reinterpret_cast<const uint4*>(src + row_of(r + 1) * row_stride + at);
+      }
+      const uint32_t a[4] = {x0.x, x0.y, x0.z, x0.w}, b[4] = {x1.x, x1.y, x1.z, x1.w};
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {  // a[j] holds d + 2j (low half) and d + 2j + 1 of row r
+        *reinterpret_cast<uint32_t*>(dst + (d + 2 * j) * kLdCol + r) =
+            (a[j] & 0xffffu) | (b[j] << 16);
+        *reinterpret_cast<uint32_t*>(dst + (d + 2 * j + 1) * kLdCol + r) =
+            (a[j] >> 16) | (b[j] & 0xffff0000u);
+      }
     }
-    *reinterpret_cast<uint32_t*>(dst + d * kLdCol + r) = pack(x0, x1);
+  } else {
+    for (int e = threadIdx.x; e < kT * kD; e += kMmaThreads) {
+      const int r = e / kD, d = e % kD;
+      dst[d * kLdCol + r] = r < n && d < D
+                                ? src[static_cast<size_t>(row_of(r)) * row_stride + col0 + d]
+                                : __float2bfloat16_rn(0.f);
+    }
+  }
+}
+
+// Ls and Ds of query rows [qbase, qbase + nq) of head h (0 past nq): the forward's log-sum-exp,
+// and D = rowsum(bf16(dO) * O) from dsum_kernel.
+__device__ inline void load_stats(float* Ls, float* Ds, const float* lse, const float* dsum,
+                                  int qbase, int nq, int h, int H) {
+  for (int r = threadIdx.x; r < kT; r += kMmaThreads) {
+    const size_t row = static_cast<size_t>(qbase + r) * H + h;
+    Ls[r] = r < nq ? lse[row] : 0.f;
+    Ds[r] = r < nq ? dsum[row] : 0.f;
+  }
+}
+
+// Rows r0 + lane / 4 and r0 + lane / 4 + 8 of an accumulator (columns < D, rows < n), each
+// divided by its div, to dst row row_of(r).
+template <int kD, typename RowOf>
+__device__ void store_rows(float* dst, const float (&acc)[kD / 8][4], const float (&div)[2], int r0,
+                           int n, int D, RowOf row_of) {
+  const int lane = threadIdx.x % 32;
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    const int r = r0 + lane / 4 + 8 * i;
+    if (r >= n) continue;
+    float* out = dst + row_of(r) * static_cast<size_t>(D);
+#pragma unroll
+    for (int nb = 0; nb < kD / 8; ++nb)
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+        const int c = 8 * nb + 2 * (lane % 4) + e;
+        if (c < D) out[c] = acc[nb][2 * i + e] / div[i];
+      }
   }
 }
 
@@ -138,7 +201,7 @@ __device__ inline float quad_max(float v) {
 
 template <int kD>
 __global__ void __launch_bounds__(kMmaThreads)
-    forward_kernel(float* out, float* lse, const float* q, const float* k, const float* v,
+    forward_kernel(float* out, float* lse, const bf16* q, const bf16* k, const bf16* v,
                    const int32_t* cu, const int32_t* prefix_of, int S, int H, int KVH, int Dqk,
                    int Dv, float scale) {
   using T = Tile<kD>;
@@ -214,26 +277,19 @@ __global__ void __launch_bounds__(kMmaThreads)
       for (int nb = 0; nb < kD / 8; ++nb) mma_b(o[nb], a, Vt, kLdCol, 8 * nb, 16 * kc);
     }
   }
+  auto out_row = [&](int r) { return static_cast<size_t>(qbase + r) * H + h; };
+  store_rows<kD>(out, o, l, r0, nq, Dv, out_row);
 #pragma unroll
   for (int i = 0; i < 2; ++i) {
     const int r = r0 + gr + 8 * i;
-    if (r >= nq) continue;
-    const size_t row = static_cast<size_t>(qbase + r) * H + h;
-#pragma unroll
-    for (int nb = 0; nb < kD / 8; ++nb)
-#pragma unroll
-      for (int e = 0; e < 2; ++e) {
-        const int c = 8 * nb + 2 * gc + e;
-        if (c < Dv) out[row * Dv + c] = o[nb][2 * i + e] / l[i];
-      }
-    if (gc == 0 && lse) lse[row] = m[i] + logf(l[i]);
+    if (r < nq && gc == 0 && lse) lse[out_row(r)] = m[i] + logf(l[i]);
   }
 }
 
 template <int kD>
 __global__ void __launch_bounds__(kMmaThreads)
-    dq_kernel(float* dq, const float* dout, const float* out, const float* lse, const float* q,
-              const float* k, const float* v, const int32_t* cu, const int32_t* prefix_of, int S,
+    dq_kernel(float* dq, const bf16* dout, const float* lse, const float* dsum, const bf16* q,
+              const bf16* k, const bf16* v, const int32_t* cu, const int32_t* prefix_of, int S,
               int H, int KVH, int Dqk, int Dv, float scale) {
   using T = Tile<kD>;
   QueryTile t;
@@ -251,7 +307,7 @@ __global__ void __launch_bounds__(kMmaThreads)
   auto query_of = [&](int r) { return qbase + r; };
   load_rows<kD>(Qs, T::ld, q, static_cast<size_t>(H) * Dqk, h * Dqk, Dqk, nq, query_of);
   load_rows<kD>(dOs, T::ld, dout, static_cast<size_t>(H) * Dv, h * Dv, Dv, nq, query_of);
-  load_row_stats<true>(Ls, Ds, dout, out, lse, qbase, nq, h, H, Dv);
+  load_stats(Ls, Ds, lse, dsum, qbase, nq, h, H);
 
   float acc[kD / 8][4] = {};  // dQ of this warp's 16 queries
   const int n_keys = Lp + q0 + nq;
@@ -293,27 +349,17 @@ __global__ void __launch_bounds__(kMmaThreads)
       for (int nb = 0; nb < kD / 8; ++nb) mma_b(acc[nb], a, Kt, kLdCol, 8 * nb, 16 * kc);
     }
   }
-#pragma unroll
-  for (int i = 0; i < 2; ++i) {
-    const int r = r0 + gr + 8 * i;
-    if (r >= nq) continue;
-    const size_t row = static_cast<size_t>(qbase + r) * H + h;
-#pragma unroll
-    for (int nb = 0; nb < kD / 8; ++nb)
-#pragma unroll
-      for (int e = 0; e < 2; ++e) {
-        const int c = 8 * nb + 2 * gc + e;
-        if (c < Dqk) dq[row * Dqk + c] = acc[nb][2 * i + e];
-      }
-  }
+  const float one[2] = {1.f, 1.f};
+  store_rows<kD>(dq, acc, one, r0, nq, Dqk,
+                 [&](int r) { return static_cast<size_t>(qbase + r) * H + h; });
 }
 
 // One block per key tile and kv head; warp w owns keys [16 w, 16 w + 16) and computes the
 // transposed scores S^T = K Q^T and dP^T = V dO^T, half a query tile (32 queries) at a time.
 template <int kD>
 __global__ void __launch_bounds__(kMmaThreads)
-    dkv_kernel(float* dk, float* dv, const float* dout, const float* out, const float* lse,
-               const float* q, const float* k, const float* v, const int32_t* cu,
+    dkv_kernel(float* dk, float* dv, const bf16* dout, const float* lse, const float* dsum,
+               const bf16* q, const bf16* k, const bf16* v, const int32_t* cu,
                const int32_t* prefix_of, int S, int H, int KVH, int Dqk, int Dv, float scale) {
   using T = Tile<kD>;
   int sk, k0;
@@ -345,7 +391,7 @@ __global__ void __launch_bounds__(kMmaThreads)
       load_rows<kD>(dOs, T::ld, dout, o_stride, h * Dv, Dv, nq, query_of);
       load_cols<kD>(Qt, q, q_stride, h * Dqk, Dqk, nq, query_of);
       load_cols<kD>(dOt, dout, o_stride, h * Dv, Dv, nq, query_of);
-      load_row_stats<true>(Ls, Ds, dout, out, lse, qbase, nq, h, H, Dv);
+      load_stats(Ls, Ds, lse, dsum, qbase, nq, h, H);
       __syncthreads();
 #pragma unroll 1  // (unrolled, the two halves' registers spill at kD = 128)
       for (int half = 0; half < 2; ++half) {
@@ -387,20 +433,28 @@ __global__ void __launch_bounds__(kMmaThreads)
     }
   };
   for_each_query_tile(cu, prefix_of, S, sk, k0, visit);
-#pragma unroll
-  for (int i = 0; i < 2; ++i) {
-    const int r = r0 + gr + 8 * i;
-    if (r >= nk) continue;
-    const size_t row = static_cast<size_t>(kbase + r) * KVH + g;
-#pragma unroll
-    for (int nb = 0; nb < kD / 8; ++nb)
-#pragma unroll
-      for (int e = 0; e < 2; ++e) {
-        const int c = 8 * nb + 2 * gc + e;
-        if (c < Dqk) dk[row * Dqk + c] = dk_acc[nb][2 * i + e];
-        if (c < Dv) dv[row * Dv + c] = dv_acc[nb][2 * i + e];
-      }
-  }
+  const float one[2] = {1.f, 1.f};
+  auto key_row_of = [&](int r) { return static_cast<size_t>(kbase + r) * KVH + g; };
+  store_rows<kD>(dk, dk_acc, one, r0, nk, Dqk, key_row_of);
+  store_rows<kD>(dv, dv_acc, one, r0, nk, Dv, key_row_of);
+}
+
+// The bf16 copies the kernels read: dst[i] = bf16(src[i]).
+__global__ void cast_kernel(bf16* dst, const float* src, size_t n) {
+  const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  if (i < n) dst[i] = __float2bfloat16_rn(src[i]);
+}
+
+// D = rowsum(bf16(dO) * O) of each (token, head) row, one warp per row: the P-weighted mean of
+// the dP the kernels compute from bf16(dO).
+__global__ void dsum_kernel(float* dsum, const float* dout, const float* out, size_t rows, int Dv) {
+  const size_t row = blockIdx.x * static_cast<size_t>(blockDim.x / 32) + threadIdx.x / 32;
+  const int lane = threadIdx.x % 32;
+  if (row >= rows) return;
+  float d = 0.f;
+  for (int c = lane; c < Dv; c += 32) d += round_bf16(dout[row * Dv + c]) * out[row * Dv + c];
+  for (int o = 16; o > 0; o >>= 1) d += __shfl_xor_sync(0xffffffffu, d, o);
+  if (lane == 0) dsum[row] = d;
 }
 
 constexpr int pad16(int d) {
@@ -412,30 +466,83 @@ int head_tile(int Dqk, int Dv) {
   return d <= 32 ? 32 : d <= 64 ? 64 : d <= 128 ? 128 : 0;
 }
 
-template <int kD>
-Kernels mma_kernels() {
-  using T = Tile<kD>;
-  const size_t row = sizeof(bf16) * T::row_elems, col = sizeof(bf16) * T::col_elems,
+// Shared memory of each kernel at head tile kD.
+struct Smem {
+  size_t forward, dq, dkv;
+};
+Smem smem_for(int kD) {
+  const size_t row = sizeof(bf16) * kT * (kD + 8), col = sizeof(bf16) * kD * kLdCol,
                stats = 2 * sizeof(float) * kT;
-  return {"attention (mma)",
-          forward_kernel<kD>,
-          2 * row + col,
-          dq_kernel<kD>,
-          4 * row + col + stats,
-          dkv_kernel<kD>,
-          4 * row + 2 * col + stats,
-          kMmaThreads};
+  return {2 * row + col, 4 * row + col + stats, 4 * row + 2 * col + stats};
 }
 
-Kernels kernels_for(int Dqk, int Dv) {
-  switch (head_tile(Dqk, Dv)) {
-    case 32:
-      return mma_kernels<32>();
-    case 64:
-      return mma_kernels<64>();
-    default:
-      return mma_kernels<128>();
+template <typename Kernel>
+void prepare(Kernel kernel, size_t smem) {
+  check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                             static_cast<int>(smem)),
+        "attention (mma): shared memory size");
+}
+
+// The bf16 copies of one call's inputs (and D), in this host thread's scratch; 16-byte aligned
+// each.
+struct Copies {
+  bf16 *q, *k, *v, *dout;
+  float* dsum;
+};
+Copies make_copies(const float* q, const float* k, const float* v, const float* dout,
+                   const float* out, int N, int H, int KVH, int Dqk, int Dv) {
+  thread_local DeviceScratch scratch;
+  auto up = [](size_t n) { return (n + 63) / 64 * 64; };  // elements: 128-byte multiples
+  const size_t nq = static_cast<size_t>(N) * H * Dqk, nk = static_cast<size_t>(N) * KVH * Dqk,
+               nv = static_cast<size_t>(N) * KVH * Dv,
+               no = dout ? static_cast<size_t>(N) * H * Dv : 0,
+               nd = dout ? static_cast<size_t>(N) * H : 0;
+  char* base = static_cast<char*>(
+      scratch.get(sizeof(bf16) * (up(nq) + up(nk) + up(nv) + up(no)) + sizeof(float) * up(nd)));
+  Copies c;
+  c.q = reinterpret_cast<bf16*>(base);
+  c.k = c.q + up(nq);
+  c.v = c.k + up(nk);
+  c.dout = c.v + up(nv);
+  c.dsum = reinterpret_cast<float*>(c.dout + up(no));
+  auto cast = [](bf16* dst, const float* src, size_t n) {
+    if (n) cast_kernel<<<blocks_for(n, 256), 256>>>(dst, src, n);
+  };
+  cast(c.q, q, nq);
+  cast(c.k, k, nk);
+  cast(c.v, v, nv);
+  if (dout) {
+    cast(c.dout, dout, no);
+    dsum_kernel<<<blocks_for(nd, 8), 256>>>(c.dsum, dout, out, nd, Dv);
   }
+  check(cudaGetLastError(), "attention (mma): bf16 copies");
+  return c;
+}
+
+template <int kD>
+void forward_at(float* out, float* lse, const Copies& c, const int32_t* cu,
+                const int32_t* prefix_of, int N, int S, int H, int KVH, int Dqk, int Dv,
+                float scale) {
+  const size_t smem = smem_for(kD).forward;
+  prepare(forward_kernel<kD>, smem);
+  forward_kernel<kD><<<dim3(tile_blocks(N, S), H), kMmaThreads, smem>>>(
+      out, lse, c.q, c.k, c.v, cu, prefix_of, S, H, KVH, Dqk, Dv, scale);
+  check(cudaGetLastError(), "attention_forward (mma)");
+}
+
+template <int kD>
+void backward_at(float* dq, float* dk, float* dv, const float* lse, const Copies& c,
+                 const int32_t* cu, const int32_t* prefix_of, int N, int S, int H, int KVH, int Dqk,
+                 int Dv, float scale) {
+  const Smem smem = smem_for(kD);
+  prepare(dq_kernel<kD>, smem.dq);
+  dq_kernel<kD><<<dim3(tile_blocks(N, S), H), kMmaThreads, smem.dq>>>(
+      dq, c.dout, lse, c.dsum, c.q, c.k, c.v, cu, prefix_of, S, H, KVH, Dqk, Dv, scale);
+  check(cudaGetLastError(), "attention_backward (mma): dq");
+  prepare(dkv_kernel<kD>, smem.dkv);
+  dkv_kernel<kD><<<dim3(tile_blocks(N, S), KVH), kMmaThreads, smem.dkv>>>(
+      dk, dv, c.dout, lse, c.dsum, c.q, c.k, c.v, cu, prefix_of, S, H, KVH, Dqk, Dv, scale);
+  check(cudaGetLastError(), "attention_backward (mma): dk, dv");
 }
 
 }  // namespace
@@ -443,27 +550,45 @@ Kernels kernels_for(int Dqk, int Dv) {
 bool attention_mma_applies(int Dqk, int Dv) {
   const char* mode = std::getenv("R1_CUDA_ATTENTION");
   if (mode && *mode && std::strcmp(mode, "mma") != 0) return false;  // wmma, tiled or rows
-  if (head_tile(Dqk, Dv) == 0) return false;
+  const int kD = head_tile(Dqk, Dv);
+  if (kD == 0) return false;
   int dev = 0, major = 0;
   check(cudaGetDevice(&dev), "cudaGetDevice");
   check(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev),
         "compute capability");
-  return major >= 8 && kernels_for(Dqk, Dv).dkv_smem <= static_cast<size_t>(max_smem());
+  return major >= 8 && smem_for(kD).dkv <= static_cast<size_t>(max_smem());
 }
 
 void attention_mma_forward(float* out, float* lse, const float* q, const float* k, const float* v,
                            const int32_t* cu_seqlens, const int32_t* prefix_of, int N, int S, int H,
                            int KVH, int Dqk, int Dv, float scale) {
-  launch_forward(kernels_for(Dqk, Dv), out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk,
-                 Dv, scale);
+  const Copies c = make_copies(q, k, v, nullptr, nullptr, N, H, KVH, Dqk, Dv);
+  switch (head_tile(Dqk, Dv)) {
+    case 32:
+      return forward_at<32>(out, lse, c, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv, scale);
+    case 64:
+      return forward_at<64>(out, lse, c, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv, scale);
+    default:
+      return forward_at<128>(out, lse, c, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv, scale);
+  }
 }
 
 void attention_mma_backward(float* dq, float* dk, float* dv, const float* dout, const float* out,
                             const float* lse, const float* q, const float* k, const float* v,
                             const int32_t* cu_seqlens, const int32_t* prefix_of, int N, int S,
                             int H, int KVH, int Dqk, int Dv, float scale) {
-  launch_backward(kernels_for(Dqk, Dv), dq, dk, dv, dout, out, lse, q, k, v, cu_seqlens, prefix_of,
-                  N, S, H, KVH, Dqk, Dv, scale);
+  const Copies c = make_copies(q, k, v, dout, out, N, H, KVH, Dqk, Dv);
+  switch (head_tile(Dqk, Dv)) {
+    case 32:
+      return backward_at<32>(dq, dk, dv, lse, c, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv,
+                             scale);
+    case 64:
+      return backward_at<64>(dq, dk, dv, lse, c, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv,
+                             scale);
+    default:
+      return backward_at<128>(dq, dk, dv, lse, c, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv,
+                              scale);
+  }
 }
 
 }  // namespace r1::cuda

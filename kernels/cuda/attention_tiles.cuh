@@ -88,29 +88,26 @@ __device__ inline float row_sum(float v) {
 }
 
 // For query rows [qbase, qbase + nq) of head h: Ls = the log-sum-exp, Ds = rowsum(dO * O)
-// (0 past nq), 4 threads per row, any block size that is a multiple of 32. kBf16DO: dO rounded to
-// bf16 first, as the tensor-core kernels use it in dP = dO V^T, so that D stays the P-weighted
-// mean of the dP they compute.
+// (0 past nq), 4 threads per row. kBf16DO: dO rounded to bf16 first, as the tensor-core kernels
+// use it in dP = dO V^T, so that D stays the P-weighted mean of the dP they compute.
 template <bool kBf16DO = false>
 __device__ inline void load_row_stats(float* Ls, float* Ds, const float* dout, const float* out,
                                       const float* lse, int qbase, int nq, int h, int H, int Dv) {
-  const int part = threadIdx.x % 4;
-  for (int r = threadIdx.x / 4; r < kT; r += blockDim.x / 4) {  // the same trips in every lane
-    float d = 0.f;
-    if (r < nq) {
-      const size_t row = static_cast<size_t>(qbase + r) * H + h;
-      for (int e = part; e < Dv; e += 4) {
-        const float g = kBf16DO ? __bfloat162float(__float2bfloat16_rn(dout[row * Dv + e]))
-                                : dout[row * Dv + e];
-        d += g * out[row * Dv + e];
-      }
+  const int r = threadIdx.x / 4, part = threadIdx.x % 4;
+  float d = 0.f;
+  if (r < nq) {
+    const size_t row = static_cast<size_t>(qbase + r) * H + h;
+    for (int e = part; e < Dv; e += 4) {
+      const float g =
+          kBf16DO ? __bfloat162float(__float2bfloat16_rn(dout[row * Dv + e])) : dout[row * Dv + e];
+      d += g * out[row * Dv + e];
     }
-    d += __shfl_xor_sync(0xffffffffu, d, 1);
-    d += __shfl_xor_sync(0xffffffffu, d, 2);
-    if (part == 0) {
-      Ds[r] = d;
-      Ls[r] = r < nq ? lse[static_cast<size_t>(qbase + r) * H + h] : 0.f;
-    }
+  }
+  d += __shfl_xor_sync(0xffffffffu, d, 1);
+  d += __shfl_xor_sync(0xffffffffu, d, 2);
+  if (part == 0) {
+    Ds[r] = d;
+    Ls[r] = r < nq ? lse[static_cast<size_t>(qbase + r) * H + h] : 0.f;
   }
 }
 
@@ -133,8 +130,8 @@ void allow_smem(Kernel kernel, size_t bytes) {
         "attention: shared memory size");
 }
 
-// The three kernels of a tiled implementation (attention_tiled.cu, attention_tc.cu and
-// attention_mma.cu have the same signatures), the shared memory each needs, and their launches: one block per query tile
+// The three kernels of a tiled implementation (attention_tiled.cu and attention_tc.cu have the
+// same signatures), the shared memory each needs, and their launches: one block per query tile
 // and head (forward, dQ), and per key tile and kv head (dK, dV).
 using ForwardKernel = void (*)(float* out, float* lse, const float* q, const float* k,
                                const float* v, const int32_t* cu, const int32_t* prefix_of, int S,
@@ -155,7 +152,6 @@ struct Kernels {
   size_t dq_smem;
   DkvKernel dkv;
   size_t dkv_smem;
-  int threads = kThreads;  // per block
 };
 
 // At least as many blocks as the tiles of all sequences (those past the last return at once).
@@ -168,7 +164,7 @@ inline void launch_forward(const Kernels& k, float* out, float* lse, const float
                            const int32_t* prefix_of, int N, int S, int H, int KVH, int Dqk, int Dv,
                            float scale) {
   allow_smem(k.forward, k.forward_smem);
-  k.forward<<<dim3(tile_blocks(N, S), H), k.threads, k.forward_smem>>>(
+  k.forward<<<dim3(tile_blocks(N, S), H), kThreads, k.forward_smem>>>(
       out, lse, q, kk, v, cu, prefix_of, S, H, KVH, Dqk, Dv, scale);
   check(cudaGetLastError(), k.name);
 }
@@ -178,11 +174,11 @@ inline void launch_backward(const Kernels& k, float* dq, float* dk, float* dv, c
                             const float* v, const int32_t* cu, const int32_t* prefix_of, int N,
                             int S, int H, int KVH, int Dqk, int Dv, float scale) {
   allow_smem(k.dq, k.dq_smem);
-  k.dq<<<dim3(tile_blocks(N, S), H), k.threads, k.dq_smem>>>(dq, dout, out, lse, q, kk, v, cu,
+  k.dq<<<dim3(tile_blocks(N, S), H), kThreads, k.dq_smem>>>(dq, dout, out, lse, q, kk, v, cu,
                                                             prefix_of, S, H, KVH, Dqk, Dv, scale);
   check(cudaGetLastError(), k.name);
   allow_smem(k.dkv, k.dkv_smem);
-  k.dkv<<<dim3(tile_blocks(N, S), KVH), k.threads, k.dkv_smem>>>(
+  k.dkv<<<dim3(tile_blocks(N, S), KVH), kThreads, k.dkv_smem>>>(
       dk, dv, dout, out, lse, q, kk, v, cu, prefix_of, S, H, KVH, Dqk, Dv, scale);
   check(cudaGetLastError(), k.name);
 }
