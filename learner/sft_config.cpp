@@ -69,7 +69,11 @@ const ConfigFields<SftDataConfig>& SftDataConfig::fields() {
                               "suites (r1 eval --tasks syntax) whose problems no example is; r1 "
                               "pipeline adds its eval suites",
                               FieldCheck<std::string>(suites_problem)))
-          .add("jsonl", &C::jsonl, "a JSONL file of {prompt, completion}");
+          .add("jsonl", &C::jsonl, "a JSONL file of {prompt, completion}")
+          .add("holdout", &C::jsonl_holdout,
+               "with jsonl: suites (r1 eval --tasks syntax) whose tasks' prompts (up to whitespace) "
+               "are dropped from the file; r1 pipeline adds its eval suites",
+               FieldCheck<std::string>(suites_problem));
   return f;
 }
 
@@ -81,6 +85,8 @@ SftDataConfig SftDataConfig::from_json(const json& j, const std::string& where) 
   if (r.has("jsonl")) {
     r.check(!d.jsonl.empty(), "jsonl", "is empty");
   } else {
+    r.check(d.jsonl_holdout.empty(), "holdout",
+            "applies to 'jsonl' data; a generated set's goes in generated.holdout");
     JsonReader g(j.at("generated"), cat(where, ": field 'generated'"));
     g.raw("n");  // required here
     g.check(d.n > 0, "n", cat("must be positive, got ", d.n));
@@ -92,6 +98,7 @@ SftDataConfig SftDataConfig::from_json(const json& j, const std::string& where) 
 json SftDataConfig::to_json() const {
   json j = fields().write(*this);
   j.erase(generated() ? "jsonl" : "generated");
+  if (generated()) j.erase("holdout");
   return j;
 }
 

@@ -68,9 +68,11 @@ std::vector<SftText> generated_sft_texts(const SftDataConfig& data) {
   return out;
 }
 
-std::vector<SftText> read_sft_jsonl(const std::string& path) {
+std::vector<SftText> read_sft_jsonl(const std::string& path, const std::string& holdout_suites) {
   std::ifstream in(path);
   if (!in) fail(path, ": cannot open the SFT data file");
+  const Holdout holdout(holdout_suites);
+  size_t held_out = 0;
   std::vector<SftText> out;
   std::string line;
   for (size_t lineno = 1; std::getline(in, line); ++lineno) {
@@ -85,15 +87,29 @@ std::vector<SftText> read_sft_jsonl(const std::string& path) {
         fail(where, ": field '", key, "': expected a string, got ", json_type_name(j[key]));
     }
     // Other fields (ids, answers, sources) are allowed and ignored: datasets carry metadata.
-    out.push_back({where, j["prompt"].get<std::string>(), j["completion"].get<std::string>()});
-    if (out.back().solution.empty()) fail(where, ": field 'completion' is empty");
+    SftText t{where, j["prompt"].get<std::string>(), j["completion"].get<std::string>()};
+    if (t.solution.empty()) fail(where, ": field 'completion' is empty");
+    Task as_task;
+    as_task.prompt = t.question;
+    if (holdout.contains(as_task, nullptr)) {
+      ++held_out;
+      continue;
+    }
+    out.push_back(std::move(t));
   }
+  if (!holdout.empty()) {
+    log_info("sft data: ", held_out, " lines of ", path, " were tasks of the held-out suites (",
+             holdout.tasks(), " tasks) and were dropped");
+  }
+  if (out.empty() && held_out > 0)
+    fail(path, ": all ", held_out, " examples are tasks of the held-out suites '", holdout_suites,
+         "'");
   if (out.empty()) fail(path, ": no examples in the SFT data file");
   return out;
 }
 
 std::vector<SftText> sft_texts(const SftDataConfig& data) {
-  return data.generated() ? generated_sft_texts(data) : read_sft_jsonl(data.jsonl);
+  return data.generated() ? generated_sft_texts(data) : read_sft_jsonl(data.jsonl, data.jsonl_holdout);
 }
 
 std::vector<SftExample> tokenize_sft(const std::vector<SftText>& texts, const ChatTemplate& chat,

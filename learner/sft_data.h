@@ -28,7 +28,9 @@ struct SftExample {
 // data.seed, so the first n examples are the same for every n, on every machine.
 std::vector<SftText> generated_sft_texts(const SftDataConfig& data);
 // {prompt, completion} lines; a bad line throws naming "<path>:<line>". Blank lines are skipped.
-std::vector<SftText> read_sft_jsonl(const std::string& path);
+// Lines whose prompt is, up to whitespace, the prompt of a task of `holdout`'s suites
+// (tasks/holdout.h) are dropped, and counted in the log; a file left empty is an error.
+std::vector<SftText> read_sft_jsonl(const std::string& path, const std::string& holdout = "");
 std::vector<SftText> sft_texts(const SftDataConfig& data);
 
 // Tokenises with the chat template. An example longer than max_len tokens is an error naming it

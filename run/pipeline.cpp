@@ -224,7 +224,7 @@ class PipelineRunner {
 
   // The eval suites are held out of the training stages: no generated SFT example, RL task or
   // task sampled for rejection-sft and distill is the same problem as one the pipeline evaluates
-  // on (tasks/holdout.h). An SFT stage's own JSONL data is the user's, and is not filtered.
+  // on (tasks/holdout.h); an SFT stage's JSONL lines whose prompt is an eval task's are dropped.
   void hold_out_eval(json& section) const {
     if (!pc_.eval || !section.is_object()) return;
     const std::string given =
@@ -237,8 +237,10 @@ class PipelineRunner {
                      const std::string& where, std::string* model_config) {
     j["out"] = dir;
     if (start) j["model"] = model_section(j, {{"init", start->dir}});
-    if (j.contains("data") && j["data"].is_object() && j["data"].contains("generated"))
-      hold_out_eval(j["data"]["generated"]);
+    if (j.contains("data") && j["data"].is_object()) {
+      if (j["data"].contains("generated")) hold_out_eval(j["data"]["generated"]);
+      else if (j["data"].contains("jsonl")) hold_out_eval(j["data"]);
+    }
     SftConfig c = SftConfig::from_json(j, where);
     *model_config = start ? start->model_config
                           : (c.init.empty() ? c.model_config : join_path(c.init, "config.json"));

@@ -166,6 +166,9 @@ TEST(Pipeline, RejectionSamplingAndDistillationStagesComplete) {
                 stats["invalid_text"].get<int>() + stats["verifier_errors"].get<int>(),
             80)
       << stats.dump();
+  // The eval suites are held out of JSONL SFT data too (teach.jsonl holds none of them).
+  EXPECT_EQ(json::parse(read_file(d.file("out/teacher/config.json")))["data"]["holdout"],
+            cfg["eval"]["tasks"]);
   // The student is the config's own fresh model; rs continued the teacher.
   const json student_run = json::parse(read_file(d.file("out/student/config.json")));
   EXPECT_EQ(student_run["model"]["init_seed"], 2) << student_run.dump();

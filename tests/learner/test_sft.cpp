@@ -14,6 +14,7 @@
 #include "learner/sft_data.h"
 #include "model/byte_tokenizer.h"
 #include "model/checkpoint.h"
+#include "tasks/suite.h"
 
 using namespace r1;
 namespace fs = std::filesystem;
@@ -211,6 +212,54 @@ TEST_F(Sft, JsonlDataAndBadLines) {
   EXPECT_NE(err("[1, 2]\n").find("bad.jsonl:1"), std::string::npos);
   EXPECT_NE(err("").find("no examples"), std::string::npos);
   EXPECT_THROW(read_sft_jsonl(dir_ + "/missing.jsonl"), Error);
+}
+
+// A JSONL line whose prompt is a held-out task's (up to whitespace) is not trained on: the
+// holdout leaks nothing through the user's data either.
+TEST_F(Sft, JsonlLinesOfHeldOutTasksAreDropped) {
+  const std::string suite = "countdown:level=1:n=4:seed=9002";
+  const std::vector<Task> held = load_suite(parse_suites(suite)[0]);
+  ASSERT_EQ(held.size(), 4u);
+  auto line = [](const std::string& prompt) {
+    return json({{"prompt", prompt}, {"completion", "<answer>x</answer>"}}).dump() + "\n";
+  };
+  std::string spaced = held[0].prompt;  // the same prompt, its whitespace changed
+  for (size_t at = spaced.find(' '); at != std::string::npos; at = spaced.find(' ', at + 3))
+    spaced.replace(at, 1, " \t ");
+  ASSERT_NE(spaced, held[0].prompt);
+  const std::string path = write("mixed.jsonl", line(spaced) + line("Compute 2+2.") +
+                                                    line(held[2].prompt) + line("Compute 3+3."));
+  const auto all = read_sft_jsonl(path);
+  ASSERT_EQ(all.size(), 4u);
+  const auto kept = read_sft_jsonl(path, suite);
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].id, path + ":2");
+  EXPECT_EQ(kept[1].id, path + ":4");
+  // Only held-out lines: an error naming the suites, not an empty run.
+  const std::string only = write("only.jsonl", line(held[1].prompt) + line(held[3].prompt));
+  try {
+    read_sft_jsonl(only, suite);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("all 2 examples are tasks of the held-out suites"),
+              std::string::npos)
+        << e.what();
+  }
+  // The config: "holdout" beside "jsonl"; beside "generated" it is an error naming the field.
+  const SftDataConfig d =
+      SftDataConfig::from_json(json({{"jsonl", path}, {"holdout", suite}}), "sft.json: data");
+  EXPECT_EQ(d.jsonl_holdout, suite);
+  EXPECT_EQ(sft_texts(d).size(), 2u);
+  EXPECT_EQ(SftDataConfig::from_json(d.to_json(), "round trip").jsonl_holdout, suite);
+  try {
+    SftDataConfig::from_json(
+        json::parse(R"({"generated": {"n": 5, "mix": [{"family": "countdown"}]},
+                                             "holdout": "countdown:n=2"})"),
+        "sft.json: data");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("generated.holdout"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(Sft, TinyRunLearnsAndWritesARunFolder) {
