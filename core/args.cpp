@@ -83,7 +83,7 @@ std::string Args::usage() const {
       line += "\n" + std::string(30, ' ');
     line += s.help;
     if (s.is_required && !s.is_positional) line += " (required)";
-    if (s.fallback) line += " [default: " + *s.fallback + "]";
+    if (s.fallback && !s.fallback->empty()) line += " [default: " + *s.fallback + "]";
     (s.is_positional ? pos : flags) += line + "\n";
   }
   if (!pos.empty()) u += "\narguments:\n" + pos;

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "core/error.h"
+#include "core/log.h"
 #ifdef R1_HAVE_CUDA_BACKEND
 #include "kernels/cuda/backend_cuda.h"
 #endif
@@ -45,7 +46,12 @@ const Backend<float>& backend_for(const std::string& device, const std::string& 
   }
 #ifdef R1_HAVE_CUDA_BACKEND
   try {
-    return cuda::cuda_backend(index, dtype == "bf16" ? cuda::Precision::bf16 : cuda::Precision::fp32);
+    const Backend<float>& b =
+        cuda::cuda_backend(index, dtype == "bf16" ? cuda::Precision::bf16 : cuda::Precision::fp32);
+    if (dtype_in.empty())
+      log_info(where_dtype, " not given: ", device, " computes in ", dtype,
+               " (the device's default; set it to fp32 for fp32)");
+    return b;
   } catch (const Error& e) {
     fail(where, ": ", e.what());
   }

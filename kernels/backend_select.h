@@ -19,8 +19,10 @@ inline const Backend<float>& backend_for(const std::string& device, const std::s
   return backend_for(device, "", where);
 }
 
-// The precision a device runs at when none is named: fp32 everywhere for now. (bf16 becomes
-// CUDA's default once its GEMMs have passed scripts/gpu_check.sh on a GPU; docs/gpu.md.)
+// The precision a device runs at when none is named: bf16 on CUDA (it passed scripts/gpu_check.sh
+// on an H200; docs/gpu.md), fp32 on the CPU. backend_for logs the choice when it was the default,
+// so that a CUDA run started before bf16 became the default says, when resumed, that it now
+// trains in bf16 ("dtype": "fp32" keeps fp32).
 std::string default_dtype(const std::string& device);
 // "" (the default), "fp32" or "bf16": for the checks of config fields and flags.
 inline bool known_dtype(const std::string& d) { return d.empty() || d == "fp32" || d == "bf16"; }

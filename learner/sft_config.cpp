@@ -73,7 +73,7 @@ const ConfigFields<SftDataConfig>& SftDataConfig::fields() {
           .add("holdout", &C::jsonl_holdout,
                "with jsonl: suites (r1 eval --tasks syntax) whose tasks' prompts (up to whitespace) "
                "are dropped from the file; r1 pipeline adds its eval suites",
-               FieldCheck<std::string>(suites_problem));
+               FieldCheck<std::string>(suites_problem), unless_empty());
   return f;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "core/fs.h"
 #include "core/log.h"
@@ -58,6 +59,20 @@ json model_section(const json& config, json model) {
   return model;
 }
 
+// The JSON paths where two plans differ ("/sft/data/holdout, /stage/config/learner/steps"), at
+// most 6 of them.
+std::string plan_differences(const json& before, const json& now) {
+  std::set<std::string> paths;
+  for (const json& op : json::diff(before, now)) paths.insert(op.value("path", std::string("/")));
+  std::string out;
+  int shown = 0;
+  for (const std::string& path : paths) {
+    if (shown++ == 6) return out + ", ...";
+    out += (out.empty() ? "" : ", ") + path;
+  }
+  return out;
+}
+
 std::string fixed(double v, int decimals = 1) {
   char b[32];
   std::snprintf(b, sizeof b, "%.*f", decimals, v);
@@ -71,6 +86,7 @@ json evaluate(const std::string& model_dir, const EvalOptions& opt,
   auto tok = load_tokenizer(model_dir);
   Evaluator ev(*model, *tok, opt);
   json report = eval_report(model_dir, opt);
+  report["settings"]["backend"] = backend.name;  // cpu, cuda-fp32 or cuda-bf16
   for (const auto& s : suites) {
     log_info("pipeline: evaluating ", label, " on ", s.text);
     SuiteResult r = ev.run(s);
@@ -126,8 +142,10 @@ class PipelineRunner {
           record[s.name]["plan"] != plan) {
         fail(at(s), ": ", outputs_of(p),
              " holds work made with other settings or from other models than this config now "
-             "gives (an earlier stage ran again, or the config changed); remove it to redo the "
-             "stage, and likewise the stages after it that use it");
+             "gives (an earlier stage ran again, the config changed, or this version of r1 "
+             "resolves the stage differently; differing: ",
+             plan_differences(record[s.name]["plan"], plan),
+             "); remove it to redo the stage, and likewise the stages after it that use it");
       }
       json& r = record[s.name];
       r["kind"] = stage_kind_name(s.kind);
@@ -224,7 +242,8 @@ class PipelineRunner {
 
   // The eval suites are held out of the training stages: no generated SFT example, RL task or
   // task sampled for rejection-sft and distill is the same problem as one the pipeline evaluates
-  // on (tasks/holdout.h); an SFT stage's JSONL lines whose prompt is an eval task's are dropped.
+  // on (tasks/holdout.h); an SFT stage's JSONL lines whose prompt is an eval task's are dropped
+  // (rejection-sft and distill write theirs from tasks already held out when sampled).
   void hold_out_eval(json& section) const {
     if (!pc_.eval || !section.is_object()) return;
     const std::string given =
@@ -232,14 +251,15 @@ class PipelineRunner {
     section["holdout"] = given.empty() ? pc_.eval->tasks : given + "," + pc_.eval->tasks;
   }
 
-  // Parses an SFT config whose model may not exist yet, and checks its memory.
+  // Parses an SFT config whose model may not exist yet, and checks its memory. user_jsonl: the
+  // data is the user's JSONL (an sft stage), held out of the eval suites here.
   SftConfig plan_sft(json j, const std::string& dir, const std::optional<ModelRef>& start,
-                     const std::string& where, std::string* model_config) {
+                     const std::string& where, std::string* model_config, bool user_jsonl) {
     j["out"] = dir;
     if (start) j["model"] = model_section(j, {{"init", start->dir}});
     if (j.contains("data") && j["data"].is_object()) {
       if (j["data"].contains("generated")) hold_out_eval(j["data"]["generated"]);
-      else if (j["data"].contains("jsonl")) hold_out_eval(j["data"]);
+      else if (user_jsonl && j["data"].contains("jsonl")) hold_out_eval(j["data"]);
     }
     SftConfig c = SftConfig::from_json(j, where);
     *model_config = start ? start->model_config
@@ -275,7 +295,7 @@ class PipelineRunner {
         case StageKind::kSft: {
           if (!s.from.empty()) p.source = resolve(s.from);
           std::string mc;
-          p.sft = plan_sft(s.config, p.dir, p.source, where, &mc);
+          p.sft = plan_sft(s.config, p.dir, p.source, where, &mc, true);
           p.made = {join_path(p.dir, "final"), mc, p.sft->chat_template, s.name};
           p.trains = p.source ? "from " + p.source->label()
                               : (p.sft->init.empty() ? "fresh " + p.sft->model_config
@@ -310,7 +330,7 @@ class PipelineRunner {
           json j = s.config;
           j["data"] = {{"jsonl", join_path(p.dir, "samples.jsonl")}};
           std::string mc;
-          p.sft = plan_sft(j, p.dir, p.start, where, &mc);
+          p.sft = plan_sft(j, p.dir, p.start, where, &mc, false);
           p.made = {join_path(p.dir, "final"), mc, p.sft->chat_template, s.name};
           p.trains = p.start ? "trains " + p.start->label()
                              : (p.sft->init.empty() ? "trains fresh " + p.sft->model_config

@@ -173,10 +173,11 @@ fi
 # ---- 5. benchmarks (JSON lines, reference measured in the same run) ----
 # R1_GPU_CHECK_SKIP="NAME ..." leaves out benchmarks measured in an earlier call (bench names,
 # torch-NAME for the PyTorch ones, rl for `r1 bench rl`), to fit a rerun into the device time left.
-skipped() { [[ " ${R1_GPU_CHECK_SKIP:-} " == *" $1 "* ]] && say "skipped $1 (R1_GPU_CHECK_SKIP)"; }
+skip_list=" ${R1_GPU_CHECK_SKIP//[$'\t\n']/ } "
+skipped() { [[ "$skip_list" == *" $1 "* ]] && say "skipped $1 (R1_GPU_CHECK_SKIP)"; }
 bench() {  # name, timeout, flags...
   local name=$1 limit=$2; shift 2
-  skipped "$name" && return
+  skipped "$name" && { echo "{\"config\": \"$name\", \"skipped\": true}" > "$out/bench-$name.json"; return; }
   timeout "$limit" "$bin/bench_cuda" "$@" > "$out/bench-$name.json" 2> "$out/bench-$name.log" ||
     echo "{\"config\": \"$name\", \"error\": \"exit $? (see bench-$name.log)\"}" > "$out/bench-$name.json"
 }
@@ -209,7 +210,7 @@ save
 # The same steps in PyTorch eager (tools/torch_step_bench.py), where the machine has PyTorch.
 torch_bench() {  # name, timeout, flags...
   local name=$1 limit=$2; shift 2
-  skipped "torch-$name" && return
+  skipped "torch-$name" && { echo "{\"config\": \"$name\", \"skipped\": true}" > "$out/torch-$name.json"; return; }
   PYTHONUNBUFFERED=1 timeout "$limit" python3 tools/torch_step_bench.py "$@" > "$out/torch-$name.json" \
     2> "$out/torch-$name.log" ||
     echo "{\"config\": \"$name\", \"error\": \"exit $? (see torch-$name.log)\"}" > "$out/torch-$name.json"
@@ -267,8 +268,8 @@ for name in ("small-moe-fp32", "small-moe-bf16", "qwen3-0.6b-fp32", "qwen3-0.6b-
         d = json.loads(open(os.path.join(out, f"bench-{name}.json")).read().strip().splitlines()[-1])
     except Exception as e:
         print(f"| {name} | no result ({e}) | | | | | | |"); continue
-    if "error" in d:
-        print(f"| {name} | {d['error']} | | | | | | |"); continue
+    if "error" in d or "skipped" in d:
+        print(f"| {name} | {d.get('error', 'skipped (R1_GPU_CHECK_SKIP)')} | | | | | | |"); continue
     t, dc, r, rb = d["train"], d["decode"], d["reference"], d["reference_bf16"]
     print(f"| {name} ({d['params']/1e6:.0f}M) | {t['tokens_per_second']:.0f} | {100 * t['mfu']:.1f}% | "
           f"{t['achieved_gflops']:.0f} | {d['ratio_train_gflops_to_sgemm']:.2f} | "
@@ -302,8 +303,8 @@ for name in ("qwen3-0.6b-fp32", "qwen3-0.6b-bf16", "qwen3-0.6b-bf16-b16", "qwen3
             d.update(json.loads(line))  # the training line, then the decode line
     except Exception as e:
         print(f"| {name} | no result ({e}) | |"); continue
-    if "error" in d:
-        print(f"| {name} | {d['error']} | |"); continue
+    if "error" in d or "skipped" in d:
+        print(f"| {name} | {d.get('error', 'skipped (R1_GPU_CHECK_SKIP)')} | |"); continue
     dc = d.get("decode")
     print(f"| {name} | {d['train']['tokens_per_second']:.0f} | "
           + (f"{dc['tokens_per_second']:.0f} ({dc['batch']})" if dc else "-") + " |")

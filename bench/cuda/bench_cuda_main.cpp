@@ -86,7 +86,7 @@ double time_bf16_gemm(const Backend<float>& be, int n) {
 }
 
 struct Flags {
-  std::string dtype = "fp32";
+  std::string dtype = "bf16";  // CUDA's default, as in r1 (kernels/backend_select.h)
   std::vector<std::string> configs;
   int batch = 16, seq = 2048, steps = 3, decode_batch = 256, prompt = 128, new_tokens = 64,
       gemm = 8192;

@@ -14,6 +14,7 @@
 #include "kernels/cuda/attention_tiled.h"
 #include "kernels/cuda/backend_ops.h"
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/op_profile.h"
 
 namespace r1::cuda {
 namespace {
@@ -180,9 +181,8 @@ void check_heads(int H, int KVH) {
 // op profile names ops, not kernels).
 void note_kernels(const char* which, int Dqk, int Dv) {
   static std::atomic<unsigned> said{0};
-  static const bool profiling = std::getenv("R1_CUDA_PROFILE") != nullptr;
-  const unsigned bit = 1u << (which[0] % 32);
-  if (profiling && !(said.fetch_or(bit) & bit))
+  const unsigned bit = 1u << (which[0] % 32);  // t(iled), r(ows), m(ma), w(mma): distinct bits
+  if (profiling() && !(said.fetch_or(bit) & bit))
     std::fprintf(stderr, "[cuda] training attention: %s kernels (heads %d/%d)\n", which, Dqk, Dv);
 }
 

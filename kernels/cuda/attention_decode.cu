@@ -152,7 +152,7 @@ void launch_g(int kd, dim3 grid, float* out, const float* q, const float* k_pool
 }  // namespace
 
 bool attention_decode_applies(int H, int KVH, int Dqk, int Dv) {
-  const char* mode = std::getenv("R1_CUDA_ATTENTION");
+  const char* mode = attention_override();
   if (mode && std::strcmp(mode, "rows") == 0) return false;
   return KVH > 0 && H % KVH == 0 && H / KVH <= 8 && Dqk <= 128 && Dv <= 128;
 }

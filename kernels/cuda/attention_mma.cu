@@ -548,14 +548,16 @@ void backward_at(float* dq, float* dk, float* dv, const float* lse, const Copies
 }  // namespace
 
 bool attention_mma_applies(int Dqk, int Dv) {
-  const char* mode = std::getenv("R1_CUDA_ATTENTION");
+  const char* mode = attention_override();
   if (mode && *mode && std::strcmp(mode, "mma") != 0) return false;  // wmma, tiled or rows
   const int kD = head_tile(Dqk, Dv);
   if (kD == 0) return false;
-  int dev = 0, major = 0;
-  check(cudaGetDevice(&dev), "cudaGetDevice");
-  check(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev),
-        "compute capability");
+  static const int major = [] {  // one GPU per process (as max_smem and attention_tc.cu assume)
+    int dev = 0, v = 0;
+    check(cudaGetDevice(&dev), "cudaGetDevice");
+    check(cudaDeviceGetAttribute(&v, cudaDevAttrComputeCapabilityMajor, dev), "compute capability");
+    return v;
+  }();
   return major >= 8 && smem_for(kD).dkv <= static_cast<size_t>(max_smem());
 }
 

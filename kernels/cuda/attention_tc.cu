@@ -396,7 +396,7 @@ int compute_major() {
 }  // namespace
 
 bool attention_tc_applies(int Dqk, int Dv) {
-  const char* mode = std::getenv("R1_CUDA_ATTENTION");
+  const char* mode = attention_override();
   if (mode && (std::strcmp(mode, "rows") == 0 || std::strcmp(mode, "tiled") == 0)) return false;
   if (Dqk > kMaxD || Dv > kMaxD || compute_major() < 8) return false;  // bf16 WMMA: sm_80 and up
   return smem_bytes<DkvTiles>(Dqk, Dv) <= static_cast<size_t>(max_smem());

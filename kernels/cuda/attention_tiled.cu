@@ -333,7 +333,7 @@ size_t dkv_smem(int Dqk, int Dv) {
 }  // namespace
 
 bool attention_tiled_applies(int Dqk, int Dv) {
-  const char* mode = std::getenv("R1_CUDA_ATTENTION");
+  const char* mode = attention_override();
   if (mode && std::strcmp(mode, "rows") == 0) return false;
   if (Dqk > 16 * kMaxCols || Dv > 16 * kMaxCols) return false;
   return dkv_smem(Dqk, Dv) <= static_cast<size_t>(max_smem());

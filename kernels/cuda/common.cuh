@@ -4,6 +4,8 @@
 
 #include <cfloat>
 #include <cstddef>
+#include <cstdlib>
+#include <cstring>
 
 #include "core/error.h"
 
@@ -13,6 +15,17 @@ inline void check(cudaError_t e, const char* what) {
   if (e != cudaSuccess) fail("CUDA ", what, ": ", cudaGetErrorString(e));
 }
 inline void check_launch(const char* what) { check(cudaGetLastError(), what); }
+
+// R1_CUDA_ATTENTION, read at each call (tests set it): "" lets each case take its fastest
+// attention kernels; mma, wmma, tiled or rows forces those where they apply. Anything else is an
+// error naming the variable, not a silent fallback.
+inline const char* attention_override() {
+  const char* m = std::getenv("R1_CUDA_ATTENTION");
+  if (!m || !*m) return "";
+  for (const char* ok : {"mma", "wmma", "tiled", "rows"})
+    if (std::strcmp(m, ok) == 0) return m;
+  fail("R1_CUDA_ATTENTION='", m, "': use mma, wmma, tiled or rows, or leave it unset");
+}
 
 // Device memory that grows as needed and is kept for the next call: the scratch of ops, one per
 // host thread and use. Ops of all threads queue on the one default stream, so a buffer is free

@@ -72,7 +72,8 @@ TEST(Pipeline, ShortQuickstartReachesTheBeforeAfterTable) {
   rl["learner"]["steps"] = 20;
   cfg["rl"] = rl;
   write_json(d.file("p.json"), cfg);
-  auto r = run_command("OMP_NUM_THREADS=1 " + r1_binary() + " pipeline " + d.file("p.json") + " --out " + d.file("out"));
+  auto r = run_command("OMP_NUM_THREADS=1 " + r1_binary() + " pipeline " + d.file("p.json") +
+                       " --out " + d.file("out"));
   ASSERT_EQ(r.code, 0) << r.out;
   for (const char* s :
        {"| sft | sft | fresh ", "| rl | rl | from sft | 20 GRPO steps |",
@@ -92,7 +93,8 @@ TEST(Pipeline, ShortQuickstartReachesTheBeforeAfterTable) {
   // The eval suites are held out of RL's task stream (and of the SFT examples).
   const json rl_config = json::parse(read_file(d.file("out/rl/config.json")));
   EXPECT_EQ(rl_config["tasks"]["holdout"], cfg["eval"]["tasks"]) << rl_config["tasks"].dump();
-  auto again = run_command(r1_binary() + " pipeline " + d.file("p.json") + " --out " + d.file("out"));
+  auto again =
+      run_command(r1_binary() + " pipeline " + d.file("p.json") + " --out " + d.file("out"));
   ASSERT_EQ(again.code, 0) << again.out;
   EXPECT_NE(again.out.find("already"), std::string::npos) << again.out;
   EXPECT_NE(again.out.find("## eval after (model: rl)"), std::string::npos) << again.out;
@@ -106,7 +108,8 @@ TEST(Pipeline, TargetOutsideTheEvalSuitesIsAnError) {
   write_json(d.file("p.json"), cfg);
   auto r = run_command(r1_binary() + " pipeline " + d.file("p.json") + " --out " + d.file("out"));
   EXPECT_NE(r.code, 0);
-  EXPECT_NE(r.out.find("'arith:level=2:n=40:seed=777' is not one of eval.tasks"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("'arith:level=2:n=40:seed=777' is not one of eval.tasks"), std::string::npos)
+      << r.out;
   EXPECT_FALSE(std::filesystem::exists(d.file("out/sft"))) << "no work before the error";
 }
 
@@ -190,6 +193,27 @@ TEST(Pipeline, RejectionSamplingAndDistillationStagesComplete) {
       << "a finished stage keeps its record";
 }
 
+// Work made with other settings is never reused, and the error says which settings differ.
+TEST(Pipeline, ChangedSettingsOfAStartedStageAreNamed) {
+  TempDir d("pipeline_changed");
+  write_copy_data(d);
+  json cfg = {{"stages",
+               {{{"kind", "sft"},
+                 {"name", "teacher"},
+                 {"config", tiny_sft(d.file("teach.jsonl"), 2, 1)}}}}};
+  write_json(d.file("p.json"), cfg);
+  const std::string cmd = "OMP_NUM_THREADS=1 " + r1_binary() + " pipeline " + d.file("p.json") +
+                          " --out " + d.file("out");
+  auto r = run_command(cmd);
+  ASSERT_EQ(r.code, 0) << r.out;
+  cfg["stages"][0]["config"]["train"]["steps"] = 3;
+  write_json(d.file("p.json"), cfg);
+  r = run_command(cmd);
+  EXPECT_NE(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("differing: /sft/train/steps"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("remove it to redo the stage"), std::string::npos) << r.out;
+}
+
 // r1 rejection-sample on its own: the file it writes is what `r1 verify` judges correct.
 TEST(Pipeline, RejectionSampleCommandWritesOnlyWhatVerifyJudgesCorrect) {
   TempDir d("rejection_sample");
@@ -239,8 +263,9 @@ TEST(Pipeline, RejectionSampleCommandWritesOnlyWhatVerifyJudgesCorrect) {
   }
   EXPECT_EQ(lines, stats["kept"].get<size_t>());
   // Bad flags are errors before any work.
-  auto no_dir = run_command(r1_binary() + " rejection-sample --model " + d.file("t/final") + " --tasks generic:" +
-                            d.file("copy.jsonl") + " --out " + d.file("nowhere/rs.jsonl"));
+  auto no_dir = run_command(r1_binary() + " rejection-sample --model " + d.file("t/final") +
+                            " --tasks generic:" + d.file("copy.jsonl") + " --out " +
+                            d.file("nowhere/rs.jsonl"));
   EXPECT_NE(no_dir.code, 0);
   EXPECT_NE(no_dir.out.find("no folder"), std::string::npos) << no_dir.out;
   auto bad = run_command(r1_binary() + " rejection-sample --model " + d.file("t/final") +
