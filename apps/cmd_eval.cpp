@@ -98,7 +98,7 @@ int cmd_eval(int argc, char** argv) {
     if (!*dump) fail("--dump ", args.str("dump"), ": cannot open for writing");
   }
   json report = eval_report(model_dir, opt);
-  report["settings"]["backend"] = backend.name;  // cpu, cuda-fp32 or cuda-bf16
+  report["settings"]["backend"] = backend.name;  // cpu, cuda (fp32) or cuda-bf16
   for (const auto& s : suites) {
     std::unique_ptr<Progress> prog;
     if (!args.on("no-progress")) prog = std::make_unique<Progress>("eval " + s.text, 0, 64);

@@ -148,7 +148,7 @@ int bench_model(int argc, char** argv) {
                       {"model_config", args.str("model-config")},
                       {"params", model.num_params()},
                       {"active_params_per_token", active},
-                      {"backend", backend.name},  // cpu, cuda-fp32 or cuda-bf16
+                      {"backend", backend.name},  // cpu, cuda (fp32) or cuda-bf16
                       {"threads", omp_get_max_threads()}};
   if (steps > 0) {
     out["train"] = {{"batch", B},

@@ -1,6 +1,8 @@
 #include "kernels/backend_select.h"
 
 #include <cstdlib>
+#include <mutex>
+#include <set>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -20,6 +22,18 @@ bool cuda_backend_built() {
 
 // bf16 on CUDA (tensor cores; passed scripts/gpu_check.sh on an H200, docs/results/gpu), fp32 on
 // the CPU, which computes in fp32 only.
+namespace {
+
+// True the first time a key is seen in this process (a run resolves its backend several times).
+bool first_time(const std::string& key) {
+  static std::mutex m;
+  static std::set<std::string> seen;
+  std::lock_guard<std::mutex> lock(m);
+  return seen.insert(key).second;
+}
+
+}  // namespace
+
 std::string default_dtype(const std::string& device) {
   return device.rfind("cuda", 0) == 0 ? "bf16" : "fp32";
 }
@@ -48,7 +62,7 @@ const Backend<float>& backend_for(const std::string& device, const std::string& 
   try {
     const Backend<float>& b =
         cuda::cuda_backend(index, dtype == "bf16" ? cuda::Precision::bf16 : cuda::Precision::fp32);
-    if (dtype_in.empty())
+    if (dtype_in.empty() && first_time(where_dtype + "|" + device))
       log_info(where_dtype, " not given: ", device, " computes in ", dtype,
                " (the device's default; set it to fp32 for fp32)");
     return b;

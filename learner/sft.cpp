@@ -52,13 +52,15 @@ struct ModelAndTokenizer {
 ModelAndTokenizer make_model(const SftConfig& cfg) {
   ModelAndTokenizer mt;
   if (!cfg.init.empty()) {
-    mt.model = load_model(cfg.init, backend_for(cfg.device, cfg.dtype, "sft config: field 'model.device'"));
+    mt.model = load_model(cfg.init, backend_for(cfg.device, cfg.dtype, "sft config: field 'model.device'",
+                                      "sft config: field 'model.dtype'"));
     mt.tokenizer = load_tokenizer(cfg.init);
   } else {
     ModelConfig mc = ModelConfig::load(cfg.model_config);
     mt.tokenizer = std::make_unique<ByteTokenizer>();
     mt.model = std::make_unique<Model<float>>(
-        mc, backend_for(cfg.device, cfg.dtype, "sft config: field 'model.device'"));
+        mc, backend_for(cfg.device, cfg.dtype, "sft config: field 'model.device'",
+                                      "sft config: field 'model.dtype'"));
     mt.model->init_weights(cfg.init_seed);
   }
   const int V = mt.model->config().vocab_size, TV = mt.tokenizer->vocab_size();

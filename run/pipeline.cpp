@@ -86,7 +86,7 @@ json evaluate(const std::string& model_dir, const EvalOptions& opt,
   auto tok = load_tokenizer(model_dir);
   Evaluator ev(*model, *tok, opt);
   json report = eval_report(model_dir, opt);
-  report["settings"]["backend"] = backend.name;  // cpu, cuda-fp32 or cuda-bf16
+  report["settings"]["backend"] = backend.name;  // cpu, cuda (fp32) or cuda-bf16
   for (const auto& s : suites) {
     log_info("pipeline: evaluating ", label, " on ", s.text);
     SuiteResult r = ev.run(s);

@@ -173,7 +173,8 @@ fi
 # ---- 5. benchmarks (JSON lines, reference measured in the same run) ----
 # R1_GPU_CHECK_SKIP="NAME ..." leaves out benchmarks measured in an earlier call (bench names,
 # torch-NAME for the PyTorch ones, rl for `r1 bench rl`), to fit a rerun into the device time left.
-skip_list=" ${R1_GPU_CHECK_SKIP//[$'\t\n']/ } "
+skip_list=" ${R1_GPU_CHECK_SKIP:-} "
+skip_list=${skip_list//[$'\t\n']/ }
 skipped() { [[ "$skip_list" == *" $1 "* ]] && say "skipped $1 (R1_GPU_CHECK_SKIP)"; }
 bench() {  # name, timeout, flags...
   local name=$1 limit=$2; shift 2
