@@ -56,6 +56,16 @@ PY
 fi
 seconds=$(python3 -c "print(int(float('$minutes') * 60))")
 
+# The comparison sweeps the number of generated SFT examples: JSONL SFT data has no such knob.
+python3 - "$pipeline" <<'PY' || exit 2
+import json, sys
+p = json.load(open(sys.argv[1]))
+sft = json.load(open(p["sft"])) if isinstance(p["sft"], str) else p["sft"]
+if "generated" not in sft.get("data", {}):
+    sys.exit(sys.argv[1] + ": rl_vs_sft.sh needs the sft section's data to be generated "
+             "(data.generated): the comparison sets its number of examples n")
+PY
+
 # Configs derived from the pipeline config's sft/rl/eval sections (python3 only edits JSON).
 derive() {  # derive KIND N DIR -> prints the path of the derived config
   python3 - "$pipeline" "$1" "$2" "$3" "$seconds" "$sft_lr" <<'PY'
