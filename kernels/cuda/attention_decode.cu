@@ -21,11 +21,6 @@ namespace {
 constexpr int kWarps = 4;
 constexpr int kUnroll = 4;
 
-__device__ inline float warp_sum(float v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
-}
-
 // kG: heads per kv head, rounded up to a power of two (heads past H / KVH compute on zeros and
 // are never written); kD: values per lane of a row (Dqk and Dv at most 32 kD).
 template <int kG, int kD>

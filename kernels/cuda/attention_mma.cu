@@ -453,7 +453,7 @@ __global__ void dsum_kernel(float* dsum, const float* dout, const float* out, si
   if (row >= rows) return;
   float d = 0.f;
   for (int c = lane; c < Dv; c += 32) d += round_bf16(dout[row * Dv + c]) * out[row * Dv + c];
-  for (int o = 16; o > 0; o >>= 1) d += __shfl_xor_sync(0xffffffffu, d, o);
+  d = warp_sum(d);
   if (lane == 0) dsum[row] = d;
 }
 

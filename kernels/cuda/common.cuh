@@ -63,19 +63,26 @@ inline unsigned blocks_for(size_t n, unsigned threads = 256) {
   return static_cast<unsigned>((n + threads - 1) / threads);
 }
 
+// A reduction over the 32 lanes of a warp (all of them active); every lane gets the result.
+template <typename Op>
+__device__ inline float warp_reduce(float v, Op op) {
+  for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
+  return v;
+}
+
 // Block-wide reductions of one value per thread (blockDim.x a multiple of 32, at most 1024).
 // Every thread gets the result.
 template <typename Op>
 __device__ inline float block_reduce(float v, Op op, float identity) {
   __shared__ float partial[32];
-  for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
+  v = warp_reduce(v, op);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   if (lane == 0) partial[warp] = v;
   __syncthreads();
   const int warps = blockDim.x >> 5;
   v = threadIdx.x < warps ? partial[threadIdx.x] : identity;
   if (warp == 0) {
-    for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
+    v = warp_reduce(v, op);
     if (lane == 0) partial[0] = v;
   }
   __syncthreads();
@@ -90,6 +97,7 @@ struct SumOp {
 struct MaxOp {
   __device__ float operator()(float a, float b) const { return fmaxf(a, b); }
 };
+__device__ inline float warp_sum(float v) { return warp_reduce(v, SumOp{}); }
 __device__ inline float block_sum(float v) { return block_reduce(v, SumOp{}, 0.f); }
 __device__ inline float block_max(float v) { return block_reduce(v, MaxOp{}, -FLT_MAX); }
 

@@ -14,11 +14,6 @@ namespace {
 // of 128) keep every lane busy and a row's sum needs no barrier.
 constexpr int kNormWarps = 8;
 
-__device__ inline float warp_sum32(float v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
-}
-
 __global__ void rmsnorm_forward_kernel(float* out, float* rstd, const float* inp, const float* w, int N, int C,
                                        float eps) {
   const int row = blockIdx.x * kNormWarps + threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -27,7 +22,7 @@ __global__ void rmsnorm_forward_kernel(float* out, float* rstd, const float* inp
   float* o = out + static_cast<size_t>(row) * C;
   float ss = 0.f;
   for (int c = lane; c < C; c += 32) ss += x[c] * x[c];
-  const float r = rsqrtf(warp_sum32(ss) / C + eps);
+  const float r = rsqrtf(warp_sum(ss) / C + eps);
   if (lane == 0 && rstd) rstd[row] = r;
   for (int c = lane; c < C; c += 32) o[c] = x[c] * r * w[c];
 }
@@ -51,7 +46,7 @@ __global__ void rmsnorm_backward_kernel(float* dinp, float* dw, const float* dou
     const float r = rstd[row];
     float dot = 0.f;
     for (int c = lane; c < C; c += 32) dot += d[c] * w[c] * x[c];
-    const float k = warp_sum32(dot) * r * r / C;
+    const float k = warp_sum(dot) * r * r / C;
     for (int c = lane; c < C; c += 32) {
       const float g = r * (d[c] * w[c] - x[c] * k);
       if (dw) atomicAdd(dw_s + c, d[c] * x[c] * r);
