@@ -92,6 +92,28 @@ std::string dir_under(const Mount& m, const std::string& path) {
   return "";
 }
 
+bool host_has_swap() {
+  std::ifstream f("/proc/meminfo");
+  std::string key;
+  for (int64_t kb; f >> key >> kb;) {
+    if (key == "SwapTotal:") return kb > 0;
+    f.ignore(1 << 10, '\n');
+  }
+  return false;
+}
+
+// For the description: "" when swap is capped with RAM (error 0) or the host has none, else
+// why the total may exceed the cap.
+std::string swap_note(int error, const std::string& file, const std::string& dir) {
+  if (error == 0 || !host_has_swap()) return "";
+  return cat(" (not counting swap: cannot write ", dir, "/", file, ": ", std::strerror(error), ")");
+}
+
+// 0 when `text` was written to `path`, else errno.
+int write_error(const std::string& path, const std::string& text) {
+  return write_text(path, text) ? 0 : errno;
+}
+
 std::string unique_name() {
   static std::atomic<int> seq{0};
   return cat("r1-sandbox-", ::getpid(), "-", ++seq);
@@ -126,12 +148,17 @@ std::unique_ptr<SandboxCgroup> SandboxCgroup::create(int64_t memory_bytes, int64
       *why = cat("cgroup v2 at ", dir, ": cannot set memory.max (", std::strerror(errno), ")");
       return nullptr;
     }
+    // memory.max bounds RAM only: without this, a run could page the excess out to swap
+    // and hold more than the cap in total (and thrash the host while doing it).
+    std::string swap =
+        swap_note(write_error(dir + "/memory.swap.max", "0"), "memory.swap.max", dir);
     write_text(dir + "/pids.max", cat(max_pids));
-    cg->description_ = cat("cgroup v2 ", dir, ": memory ", gib, " GiB, pids ", max_pids);
+    cg->description_ = cat("cgroup v2 ", dir, ": memory ", gib, " GiB", swap, ", pids ", max_pids);
     return cg;
   }
 
   // cgroup v1: one directory in the memory hierarchy, one in pids when it is mounted.
+  std::string swap_v1;
   for (const char* controller : {"memory", "pids"}) {
     for (const Mount& m : mounts) {
       std::string path;
@@ -157,6 +184,13 @@ std::unique_ptr<SandboxCgroup> SandboxCgroup::create(int64_t memory_bytes, int64
         *why = cat("cannot set the limit in ", dir, " (", std::strerror(errno), ")");
         return nullptr;
       }
+      if (std::string(controller) == "memory") {
+        // As for v2: memory and swap together (memsw must be set after the RAM limit, and
+        // exists only where the kernel accounts swap); swappiness 0 where it does not.
+        int error = write_error(dir + "/memory.memsw.limit_in_bytes", cat(memory_bytes));
+        if (error != 0) write_text(dir + "/memory.swappiness", "0");
+        swap_v1 = swap_note(error, "memory.memsw.limit_in_bytes", dir);
+      }
       break;
     }
   }
@@ -164,8 +198,8 @@ std::unique_ptr<SandboxCgroup> SandboxCgroup::create(int64_t memory_bytes, int64
     *why = "no writable cgroup hierarchy with a memory controller";
     return nullptr;
   }
-  cg->description_ =
-      cat("cgroup v1: memory ", gib, " GiB", cg->dirs_.size() > 1 ? cat(", pids ", max_pids) : "");
+  cg->description_ = cat("cgroup v1: memory ", gib, " GiB", swap_v1,
+                         cg->dirs_.size() > 1 ? cat(", pids ", max_pids) : "");
   return cg;
 }
 
