@@ -24,7 +24,9 @@ int cmd_rejection_sample(int argc, char** argv) {
   args.opt("model", "DIR", "checkpoint folder that samples (ours or Hugging Face)")
       .opt("tasks", "SPEC",
            "comma-separated suites, as r1 eval --tasks (generated with fresh seeds, or datasets)")
-      .opt("out", "FILE", "the SFT data to write (JSONL)")
+      .opt("out", "FILE",
+           "the SFT data to write (JSONL); FILE.partial journals a sampling in progress, which "
+           "the same command resumes")
       .opt("samples", "K", "completions per task", "8")
       .opt("keep", "M", "kept completions per prompt at most", "2")
       .flag("any-format", "keep correct completions whatever their format")
@@ -37,8 +39,13 @@ int cmd_rejection_sample(int argc, char** argv) {
            "prompt template: chatml, plain, qwen, deepseek (or a JSON object)", "chatml")
       .opt("verifier-plugin", "LIB", "load custom verifiers from a shared library first")
       .opt("slots", "N", "sequences generated together", "64")
+      .opt("part", "N",
+           "completions journalled together: a killed run loses at most one part (default "
+           "max(512, 8 x slots))")
       .opt("device", "NAME", "where the model runs: cpu, cuda or cuda:N", "cpu")
-      .opt("dtype", "TYPE", "fp32, or bf16: GEMMs and attention on tensor cores (CUDA only); default bf16 on CUDA, fp32 on the CPU",
+      .opt("dtype", "TYPE",
+           "fp32, or bf16: GEMMs and attention on tensor cores (CUDA only); default bf16 on CUDA, "
+           "fp32 on the CPU",
            "")
       .flag("no-progress", "do not show progress");
   add_memory_flag(args);
@@ -63,6 +70,7 @@ int cmd_rejection_sample(int argc, char** argv) {
   opt.eval.max_new_tokens = args.count("max-new-tokens");
   opt.eval.seed = static_cast<uint64_t>(args.integer("seed"));
   opt.eval.slots = args.count("slots");
+  if (args.has("part")) opt.part_samples = args.count("part");
   opt.eval.sampling.validate("flags");
   opt.keep = args.count("keep");
   opt.require_format = !args.on("any-format");
@@ -77,9 +85,11 @@ int cmd_rejection_sample(int argc, char** argv) {
     if (!out_dir.empty() && !std::filesystem::is_directory(out_dir))
       fail("--out ", args.str("out"), ": no folder ", out_dir.string());
   }
-  const Backend<float>& backend = backend_for(args.str("device"), args.str("dtype"), "--device", "--dtype");
+  const Backend<float>& backend =
+      backend_for(args.str("device"), args.str("dtype"), "--device", "--dtype");
   const std::string model_dir = args.str("model");
   if (!file_exists(model_dir)) fail("--model ", model_dir, ": no such folder");
+  opt.sampler = model_dir;
   const std::string config_path = join_path(model_dir, "config.json");
   if (file_exists(config_path))
     check_memory(eval_memory(ModelConfig::load(config_path), opt.eval, suites), config_path);

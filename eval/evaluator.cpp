@@ -51,7 +51,8 @@ SuiteResult Evaluator::run(const SuiteSpec& suite,
 }
 
 SuiteResult Evaluator::run(const SuiteSpec& suite, std::vector<Task> tasks,
-                           const std::function<void(size_t, size_t)>& progress) {
+                           const std::function<void(size_t, size_t)>& progress,
+                           uint64_t first_index) {
   const auto t0 = std::chrono::steady_clock::now();
   SuiteResult res;
   res.spec = suite;
@@ -77,9 +78,10 @@ SuiteResult Evaluator::run(const SuiteSpec& suite, std::vector<Task> tasks,
       fail("suite '", suite.text, "': task ", tasks[i].id, " has a prompt of ", prompt.size(),
            " tokens; the model holds ", max_len);
     const int budget = std::min(opt_.max_new_tokens, room);
+    const uint64_t index = first_index + i;
     for (int k = 0; k < K; ++k)
-      sampled.push_back({prompt, budget, opt_.seed, i * static_cast<uint64_t>(K) + k});
-    if (opt_.greedy) greedy.push_back({prompt, budget, opt_.seed, i});
+      sampled.push_back({prompt, budget, opt_.seed, index * static_cast<uint64_t>(K) + k});
+    if (opt_.greedy) greedy.push_back({prompt, budget, opt_.seed, index});
   }
   const GenerationOptions gopt(opt_.sampling, opt_.stop, tok_);
   GenerationEngine gen(model_, opt_.slots, max_len);

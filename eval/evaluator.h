@@ -20,15 +20,15 @@
 namespace r1 {
 
 struct EvalOptions {
-  int samples = 1;                               // K
-  SamplingParams sampling;                       // for the K samples
+  int samples = 1;          // K
+  SamplingParams sampling;  // for the K samples
   int max_new_tokens = 256;
   uint64_t seed = 0;
-  bool greedy = false;                           // also one greedy completion per task
+  bool greedy = false;  // also one greedy completion per task
   ChatTemplate chat;
   std::vector<std::string> stop = {"</answer>"};
-  int slots = 64;                                // sequences decoded together
-  int verify_threads = 0;                        // 0: hardware concurrency
+  int slots = 64;          // sequences decoded together
+  int verify_threads = 0;  // 0: hardware concurrency
 };
 
 struct SampleOutcome {
@@ -66,10 +66,14 @@ class Evaluator {
   // Loads a suite and checks that every prompt fits the model; throws naming the task otherwise.
   std::vector<Task> prepare(const SuiteSpec& suite) const;
   // progress(done, total) is called as generations finish.
-  SuiteResult run(const SuiteSpec& suite, const std::function<void(size_t, size_t)>& progress = nullptr);
-  // The same on a subset of the suite's tasks (e.g. without held-out problems); `suite` names them.
-  SuiteResult run(const SuiteSpec& suite, std::vector<Task> tasks,
+  SuiteResult run(const SuiteSpec& suite,
                   const std::function<void(size_t, size_t)>& progress = nullptr);
+  // The same on a subset of the suite's tasks (e.g. without held-out problems); `suite` names them.
+  // tasks[i] samples from the streams of task first_index + i, so that a list run in parts
+  // (resumable rejection sampling) draws what it would have drawn whole.
+  SuiteResult run(const SuiteSpec& suite, std::vector<Task> tasks,
+                  const std::function<void(size_t, size_t)>& progress = nullptr,
+                  uint64_t first_index = 0);
 
  private:
   void check_fits(const SuiteSpec& suite, const std::vector<Task>& tasks) const;

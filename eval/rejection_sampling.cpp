@@ -2,11 +2,13 @@
 
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <optional>
 
 #include "core/fs.h"
+#include "core/log.h"
 #include "tasks/generator.h"
 #include "verifiers/completion.h"
 #include "verifiers/registry.h"
@@ -103,7 +105,10 @@ std::optional<json> RejectionFilter::offer(const Task& task, const SampleOutcome
     }
   }
   const std::string pkey = prompt_key(task.prompt);
-  if (!seen_.insert(pkey + '\x1f' + without_whitespace(text)).second) {
+  std::string key = pkey + '\x1f' + without_whitespace(text);
+  // Only kept completions are remembered, so the state is exactly what the kept lines say
+  // (restore() rebuilds it from them).
+  if (seen_.count(key)) {
     ++stats_.duplicates;
     return std::nullopt;
   }
@@ -114,9 +119,117 @@ std::optional<json> RejectionFilter::offer(const Task& task, const SampleOutcome
   }
   if (n++ == 0) ++stats_.prompts_kept;
   ++stats_.kept;
+  seen_.insert(std::move(key));
   return json{{"prompt", task.prompt}, {"completion", text}, {"id", task.id},
               {"suite", suite},        {"reason", v.reason}, {"task", task.to_json()}};
 }
+
+void RejectionFilter::restore(const std::vector<json>& kept, const RejectionStats& stats) {
+  per_prompt_.clear();
+  seen_.clear();
+  for (const json& line : kept) {
+    const std::string pkey = prompt_key(line.at("prompt").get<std::string>());
+    ++per_prompt_[pkey];
+    seen_.insert(pkey + '\x1f' + without_whitespace(line.at("completion").get<std::string>()));
+  }
+  stats_ = stats;
+}
+
+RejectionStats RejectionStats::from_json(const json& j) {
+  RejectionStats s;
+  auto get = [&](const char* key, int64_t* v) { *v = j.at(key).get<int64_t>(); };
+  get("tasks", &s.tasks);
+  get("held_out", &s.held_out);
+  get("samples", &s.samples);
+  get("correct", &s.correct);
+  get("wrong", &s.wrong);
+  get("bad_format", &s.bad_format);
+  get("verifier_errors", &s.verifier_errors);
+  get("invalid_text", &s.invalid_text);
+  get("cut_fails", &s.cut_fails);
+  get("duplicates", &s.duplicates);
+  get("over_cap", &s.over_cap);
+  get("kept", &s.kept);
+  get("prompts_kept", &s.prompts_kept);
+  get("prompts", &s.prompts);
+  s.seconds = j.at("seconds").get<double>();
+  return s;
+}
+
+namespace {
+
+// The journal of a sampling in progress, "<out>.partial": a header line with the settings, then
+// per part of a suite its kept lines and a mark {"r1_part": {"suite", "next", "stats"}}. A part
+// counts once its mark is on disk; anything after the last mark (a part cut short) is dropped.
+class Journal {
+ public:
+  Journal(std::string path, json settings)
+      : path_(std::move(path)), settings_(std::move(settings)) {}
+
+  // Reads a journal left by a killed run with the same settings; false when there is none.
+  bool load(std::vector<json>* kept, json* mark) {
+    if (!file_exists(path_)) return false;
+    const std::string text = read_file(path_);
+    size_t pos = 0, good_end = 0;
+    bool header = false;
+    std::vector<json> pending;
+    while (pos < text.size()) {
+      const size_t nl = text.find('\n', pos);
+      if (nl == std::string::npos) break;  // a line cut short by the kill
+      json j = json::parse(text.begin() + pos, text.begin() + nl, nullptr, false);
+      pos = nl + 1;
+      if (j.is_discarded() || !j.is_object()) break;
+      if (!header) {
+        if (!j.contains("r1_rejection_journal"))
+          fail(path_, ": not a rejection-sampling journal; remove it to sample from the start");
+        if (j["settings"] != settings_) {
+          fail(path_, ": a sampling with other settings was stopped here (",
+               json::diff(j["settings"], settings_).dump(),
+               "); remove it to sample from the start");
+        }
+        header = true;
+      } else if (j.contains("r1_part")) {
+        for (json& k : pending) kept->push_back(std::move(k));
+        pending.clear();
+        *mark = j["r1_part"];
+      } else {
+        pending.push_back(std::move(j));
+        continue;
+      }
+      good_end = pos;
+    }
+    if (!header) return false;
+    // Continue from the last whole part: what follows it is written again.
+    text_ = text.substr(0, good_end);
+    write_file_atomic(path_, text_);
+    return !mark->is_null();
+  }
+
+  void start() {
+    text_ = json{{"r1_rejection_journal", 1}, {"settings", settings_}}.dump() + "\n";
+    write_file_atomic(path_, text_);
+  }
+
+  // One part on disk, durably: rewritten whole (the journal is as small as the kept data).
+  void add_part(const std::string& kept_lines, const json& mark) {
+    text_ += kept_lines;
+    text_ += json{{"r1_part", mark}}.dump() + "\n";
+    write_file_atomic(path_, text_);
+  }
+
+  void remove() { std::remove(path_.c_str()); }
+
+ private:
+  std::string path_;
+  json settings_;
+  std::string text_;
+};
+
+std::string dump_line(const json& line) {
+  return line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace
 
 RejectionStats rejection_sample(
     Model<float>& model, const Tokenizer& tok, const std::vector<SuiteSpec>& suites,
@@ -132,7 +245,9 @@ RejectionStats rejection_sample(
   RejectionFilter filter(opt.keep, opt.require_format, opt.eval.chat, task_verifiers());
   std::unordered_set<std::string> prompts;
   RejectionStats held;
+  json suite_texts = json::array();
   for (const SuiteSpec& s : suites) {
+    suite_texts.push_back(s.text);
     std::vector<Task> tasks = ev.prepare(s);
     std::unique_ptr<TaskGenerator> gen;
     if (!s.family.empty()) gen = make_generator(s.family, s.options, s.text);
@@ -148,25 +263,94 @@ RejectionStats rejection_sample(
     held.tasks += static_cast<int64_t>(left.size());
     kept_tasks.push_back(std::move(left));
   }
-  std::string lines;
+
+  // Parts of about part_samples completions: a killed run loses at most one part.
+  const size_t K = static_cast<size_t>(std::max(1, opt.eval.samples));
+  const size_t part_samples =
+      opt.part_samples > 0
+          ? static_cast<size_t>(opt.part_samples)
+          : std::max<size_t>(512, 8 * static_cast<size_t>(std::max(1, opt.eval.slots)));
+  const size_t part_tasks = std::max<size_t>(1, part_samples / K);
+  const json settings = {{"suites", suite_texts},
+                         {"sampler", opt.sampler},
+                         {"samples", opt.eval.samples},
+                         {"keep", opt.keep},
+                         {"require_format", opt.require_format},
+                         {"holdout", opt.holdout},
+                         {"temperature", opt.eval.sampling.temperature},
+                         {"top_p", opt.eval.sampling.top_p},
+                         {"top_k", opt.eval.sampling.top_k},
+                         {"max_new_tokens", opt.eval.max_new_tokens},
+                         {"seed", opt.eval.seed},
+                         {"stop", opt.eval.stop},
+                         {"chat_template", opt.eval.chat.to_json()}};
+  Journal journal(out_path + ".partial", settings);
+  std::vector<json> kept;
+  json mark;
+  size_t first_suite = 0, first_task = 0;
+  double earlier_seconds = 0;
+  if (journal.load(&kept, &mark)) {
+    RejectionStats st = RejectionStats::from_json(mark.at("stats"));
+    earlier_seconds = st.seconds;
+    filter.restore(kept, st);
+    first_suite = mark.at("suite").get<size_t>();
+    first_task = mark.at("next").get<size_t>();
+    log_info("rejection sampling: resuming from ", out_path, ".partial: ", st.samples,
+             " samples done, ", st.kept, " kept");
+  } else {
+    journal.start();
+  }
+
+  size_t total = 0, done = 0;
   for (size_t i = 0; i < suites.size(); ++i) {
-    if (kept_tasks[i].empty()) continue;
-    SuiteResult r = ev.run(suites[i], std::move(kept_tasks[i]), [&](size_t done, size_t total) {
-      if (progress) progress(done, total, suites[i].text);
-    });
-    for (const TaskOutcome& t : r.tasks) {
-      for (const SampleOutcome& s : t.samples) {
-        if (auto line = filter.offer(t.task, s, suites[i].text))
-          lines += line->dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    total += kept_tasks[i].size() * K;
+    if (i < first_suite) done += kept_tasks[i].size() * K;
+  }
+  done += first_task * K;
+  if (progress && done > 0 && first_suite < suites.size())
+    progress(done, total, suites[first_suite].text);
+  for (size_t i = first_suite; i < suites.size(); ++i) {
+    std::vector<Task>& tasks = kept_tasks[i];
+    for (size_t b = i == first_suite ? first_task : 0; b < tasks.size(); b += part_tasks) {
+      const size_t e = std::min(tasks.size(), b + part_tasks);
+      std::vector<Task> part(tasks.begin() + b, tasks.begin() + e);
+      const size_t before = done;
+      SuiteResult r = ev.run(
+          suites[i], std::move(part),
+          [&](size_t d, size_t) {
+            if (progress) progress(before + d, total, suites[i].text);
+          },
+          b);
+      done = before + (e - b) * K;
+      std::string lines;
+      for (const TaskOutcome& t : r.tasks) {
+        for (const SampleOutcome& s : t.samples) {
+          if (auto line = filter.offer(t.task, s, suites[i].text)) {
+            lines += dump_line(*line);
+            kept.push_back(std::move(*line));
+          }
+        }
       }
+      // The next part to run: this suite's task e, or the next suite's first.
+      RejectionStats so_far = filter.stats();
+      so_far.seconds = earlier_seconds +
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const bool suite_done = e == tasks.size();
+      journal.add_part(lines, {{"suite", suite_done ? i + 1 : i},
+                               {"next", suite_done ? 0 : e},
+                               {"stats", so_far.to_json()}});
     }
   }
+  std::string lines;
+  for (const json& line : kept) lines += dump_line(line);
   write_file_atomic(out_path, lines);
+  journal.remove();
   RejectionStats stats = filter.stats();
   stats.tasks = held.tasks;
   stats.held_out = held.held_out;
   stats.prompts = static_cast<int64_t>(prompts.size());
-  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  stats.seconds = earlier_seconds +
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return stats;
 }
 

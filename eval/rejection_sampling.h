@@ -37,6 +37,8 @@ struct RejectionOptions {
   int keep = 2;                // M: kept completions per prompt, >= 1
   bool require_format = true;  // keep only samples whose format is right
   std::string holdout;         // suites whose problems are never sampled (tasks/holdout.h)
+  std::string sampler;         // names the model, so that a journal of another is not resumed
+  int part_samples = 0;        // completions per journalled part; 0: max(512, 8 x slots)
 };
 
 // What happened to the samples; "kept" lines went to the file.
@@ -58,6 +60,7 @@ struct RejectionStats {
   double seconds = 0;
 
   json to_json() const;
+  static RejectionStats from_json(const json& j);  // throws on a missing field
 };
 
 // Judges a completion of a task again (the task's own verifier).
@@ -74,6 +77,8 @@ class RejectionFilter {
   std::optional<json> offer(const Task& task, const SampleOutcome& sample,
                             const std::string& suite);
   const RejectionStats& stats() const { return stats_; }
+  // The state after offers that kept `kept` (their lines, in order) and counted `stats`.
+  void restore(const std::vector<json>& kept, const RejectionStats& stats);
 
  private:
   int keep_;
@@ -92,6 +97,10 @@ std::string trim_kept_completion(const std::string& completion, const ChatTempla
 // Samples every suite with `model`, filters, and writes the kept lines to `out_path` (JSONL,
 // written atomically once all suites are done). progress(done, total, suite) as completions
 // finish. Suites that do not fit the model throw before any sampling.
+// Resumable: parts of about opt.part_samples completions are journalled in "<out_path>.partial"
+// as they finish; a run killed midway continues after its last whole part (the same settings,
+// else it throws naming the differences), drawing the same streams: with the same part size, the
+// file is the one an unbroken run writes. The journal is removed once out_path is written.
 RejectionStats rejection_sample(
     Model<float>& model, const Tokenizer& tok, const std::vector<SuiteSpec>& suites,
     const RejectionOptions& opt, const std::string& out_path,

@@ -20,6 +20,7 @@
 #include "learner/sft.h"
 #include "learner/sft_config.h"
 #include "model/checkpoint.h"
+#include "model/weight_source.h"
 #include "run/roles.h"
 #include "run/run_memory.h"
 
@@ -139,7 +140,7 @@ class PipelineRunner {
       const json plan = plan_of(p, record);
       const bool started = model_stage_started(p) || eval_done(p);
       if (started && record.contains(s.name) && record[s.name].contains("plan") &&
-          record[s.name]["plan"] != plan) {
+          record[s.name]["plan"] != plan && !keeps_samples(p, record[s.name]["plan"], plan)) {
         fail(at(s), ": ", outputs_of(p),
              " holds work made with other settings or from other models than this config now "
              "gives (an earlier stage ran again, the config changed, or this version of r1 "
@@ -183,7 +184,39 @@ class PipelineRunner {
   }
 
  private:
-  std::string at(const PipelineStage& s) const { return cat(where_, ": stage '", s.name, "'"); }
+  // Errors name the pipeline file, the stage, and the stage's own config file when it has one.
+  std::string at(const PipelineStage& s) const {
+    return cat(where_, ": stage '", s.name, "'",
+               s.config_file.empty() ? "" : cat(" (config ", s.config_file, ")"));
+  }
+
+  // A rejection-sft or distill stage whose sampling is done but whose SFT has not begun may
+  // change its SFT settings (the model it trains, its config: say, after the SFT refused
+  // samples too long for the student's context) and keep its samples. Anything the sampling
+  // depends on (sampler, tasks, counts, template, holdout) still needs the folder removed.
+  bool keeps_samples(const Plan& p, const json& before, const json& now) const {
+    if (!samples_data(p.stage->kind) || !file_exists(join_path(p.dir, "sampling.json")) ||
+        file_exists(join_path(p.dir, "done")) || !list_checkpoints(p.dir).empty())
+      return false;
+    auto pointer_key = [](const ModelRef& m) {
+      std::string key = m.stage.empty() ? m.dir : m.stage, out;
+      for (char c : key) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+      return out;
+    };
+    std::vector<std::string> sft_parts = {"/sft", "/stage/config", "/stage/init"};
+    if (p.start && (!p.source || pointer_key(*p.start) != pointer_key(*p.source)))
+      sft_parts.push_back("/inputs/" + pointer_key(*p.start));
+    for (const json& op : json::diff(before, now)) {
+      const std::string path = op.value("path", std::string("/"));
+      bool sft = false;
+      for (const std::string& part : sft_parts)
+        sft = sft || path == part || path.rfind(part + "/", 0) == 0;
+      if (!sft) return false;
+    }
+    log_warn(at(*p.stage), ": its SFT settings changed before its SFT began (differing: ",
+             plan_differences(before, now), "); keeping the samples already drawn in ", p.dir);
+    return true;
+  }
 
   std::string eval_path(const PipelineStage& s) const {
     return join_path(out_, "eval-" + s.name + ".json");
@@ -233,11 +266,32 @@ class PipelineRunner {
     return json::parse(text);
   }
 
-  ModelRef resolve(const std::string& ref) const {
+  ModelRef resolve(const std::string& ref, const std::string& where) {
     if (ref.empty()) return *last_model_;
     auto it = made_.find(ref);
     if (it != made_.end()) return it->second;
+    if (checked_folders_.insert(ref).second) check_model_folder(ref, where);
     return {ref, join_path(ref, "config.json"), ChatTemplate{}, ""};
+  }
+
+  // A model folder a stage reads is checked before the first stage runs, not when its turn
+  // comes hours later: its config, that its weights open (every shard, every tensor inside its
+  // file) with embeddings of the config's shape, and its tokenizer.
+  static void check_model_folder(const std::string& dir, const std::string& where) {
+    try {
+      const ModelConfig mc = ModelConfig::load(join_path(dir, "config.json"));
+      const WeightSource weights(dir);
+      const char* name = "model.embed_tokens.weight";
+      const TensorInfo* e = weights.find(name);
+      const std::vector<int64_t> want = {mc.vocab_size, mc.hidden_size};
+      if (!e) fail(weights.description(), ": no tensor '", name, "'");
+      if (e->shape != want)
+        fail(weights.file_of(name), ": tensor '", name, "' has shape ", json(e->shape).dump(),
+             "; config.json gives ", json(want).dump());
+      load_tokenizer(dir);
+    } catch (const Error& e) {
+      fail(where, ": model folder ", dir, ": ", e.what());
+    }
   }
 
   // The eval suites are held out of the training stages: no generated SFT example, RL task or
@@ -258,8 +312,10 @@ class PipelineRunner {
     j["out"] = dir;
     if (start) j["model"] = model_section(j, {{"init", start->dir}});
     if (j.contains("data") && j["data"].is_object()) {
-      if (j["data"].contains("generated")) hold_out_eval(j["data"]["generated"]);
-      else if (user_jsonl && j["data"].contains("jsonl")) hold_out_eval(j["data"]);
+      if (j["data"].contains("generated"))
+        hold_out_eval(j["data"]["generated"]);
+      else if (user_jsonl && j["data"].contains("jsonl"))
+        hold_out_eval(j["data"]);
     }
     SftConfig c = SftConfig::from_json(j, where);
     *model_config = start ? start->model_config
@@ -293,7 +349,7 @@ class PipelineRunner {
       const std::string where = at(s);
       switch (s.kind) {
         case StageKind::kSft: {
-          if (!s.from.empty()) p.source = resolve(s.from);
+          if (!s.from.empty()) p.source = resolve(s.from, where);
           std::string mc;
           p.sft = plan_sft(s.config, p.dir, p.source, where, &mc, true);
           p.made = {join_path(p.dir, "final"), mc, p.sft->chat_template, s.name};
@@ -303,7 +359,7 @@ class PipelineRunner {
           break;
         }
         case StageKind::kRl: {
-          p.source = resolve(s.from);
+          p.source = resolve(s.from, where);
           json j = s.config;
           j["out"] = p.dir;
           j["model"] = model_section(j, {{"init", p.source->dir}});
@@ -325,8 +381,8 @@ class PipelineRunner {
         }
         case StageKind::kRejectionSft:
         case StageKind::kDistill: {
-          p.source = resolve(s.from);
-          if (!s.init.empty()) p.start = resolve(s.init);
+          p.source = resolve(s.from, where);
+          if (!s.init.empty()) p.start = resolve(s.init, where);
           json j = s.config;
           j["data"] = {{"jsonl", join_path(p.dir, "samples.jsonl")}};
           std::string mc;
@@ -340,7 +396,7 @@ class PipelineRunner {
           break;
         }
         case StageKind::kEval: {
-          p.source = resolve(s.from);
+          p.source = resolve(s.from, where);
           check_eval_memory(*p.source, eval_options(*p.source), eval_suites_, where);
           break;
         }
@@ -359,8 +415,11 @@ class PipelineRunner {
     // eval.device and eval.dtype each default to the first SFT stage's.
     const bool own = pc_.eval && !pc_.eval->device.empty();
     const std::string device = own ? pc_.eval->device : first_device_;
-    const std::string dtype = pc_.eval && !pc_.eval->dtype.empty() ? pc_.eval->dtype : own ? "" : first_dtype_;
-    backend_ = &backend_for(device.empty() ? "cpu" : device, dtype, where_ + ": eval.device", where_ + ": eval.dtype");
+    const std::string dtype = pc_.eval && !pc_.eval->dtype.empty() ? pc_.eval->dtype
+                              : own                                ? ""
+                                                                   : first_dtype_;
+    backend_ = &backend_for(device.empty() ? "cpu" : device, dtype, where_ + ": eval.device",
+                            where_ + ": eval.dtype");
   }
 
   // The eval settings and a sampling stage's share their field names.
@@ -457,6 +516,7 @@ class PipelineRunner {
     ro.keep = s.keep;
     ro.require_format = s.require_format;
     if (pc_.eval) ro.holdout = pc_.eval->tasks;
+    ro.sampler = p.source->dir;
     make_dirs(p.dir);
     log_info("pipeline: stage ", s.name, ": ", p.source->label(), " samples ", s.samples,
              " completions per task of ", s.tasks);
@@ -574,6 +634,7 @@ class PipelineRunner {
   std::vector<Plan> plans_;
   std::map<std::string, ModelRef> made_;
   std::optional<ModelRef> last_model_;
+  std::set<std::string> checked_folders_;  // model folders stages read, checked once
   std::vector<SuiteSpec> eval_suites_;
   std::string first_device_, first_dtype_;
   const Backend<float>* backend_ = nullptr;

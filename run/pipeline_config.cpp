@@ -146,6 +146,7 @@ const ConfigFields<PipelineStage>& PipelineStage::fields() {
               "(required but for eval)",
               [](const json& v, const std::string& where, C& c) {
                 c.config = read_config(v, where);
+                c.config_file = v.is_string() ? v.get<std::string>() : "";
               },
               [](const C& c) { return c.config; })
           .add("from", &C::from,

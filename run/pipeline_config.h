@@ -74,10 +74,11 @@ bool samples_data(StageKind k);  // rejection-sft and distill
 
 struct PipelineStage {
   StageKind kind = StageKind::kSft;
-  std::string name;  // its folder under out/; default: the kind's name
-  json config;       // sft, rejection-sft, distill: an r1 sft config; rl: an r1 run config
-  std::string from;  // see the top of this file
-  std::string init;  // rejection-sft, distill: the model SFT trains ("": config's model)
+  std::string name;         // its folder under out/; default: the kind's name
+  json config;              // sft, rejection-sft, distill: an r1 sft config; rl: an r1 run config
+  std::string config_file;  // the file `config` was read from ("": given inline); for messages
+  std::string from;         // see the top of this file
+  std::string init;         // rejection-sft, distill: the model SFT trains ("": config's model)
   // rejection-sft and distill: the sampling.
   std::string tasks;  // suites sampled on, as r1 eval --tasks
   int samples = 8;    // K per task

@@ -46,6 +46,15 @@ json tiny_sft(const std::string& data, int steps, int init_seed) {
       {"schedule", {{"kind", "cosine"}, {"warmup_steps", 4}}}};
 }
 
+// The copy data and a teacher trained on it (80 steps) in <d>/t/final.
+void train_copy_teacher(const TempDir& d) {
+  write_copy_data(d);
+  write_json(d.file("teacher.json"), tiny_sft(d.file("teach.jsonl"), 80, 1));
+  auto t = run_command("OMP_NUM_THREADS=1 " + r1_binary() + " sft " + d.file("teacher.json") +
+                       " --out " + d.file("t") + " --no-progress");
+  ASSERT_EQ(t.code, 0) << t.out;
+}
+
 // Every kept line is correct when judged again by its task's verifier, and no prompt has more
 // than `keep` lines. Returns the number of lines.
 size_t check_kept(const std::string& path, int keep) {
@@ -193,6 +202,112 @@ TEST(Pipeline, RejectionSamplingAndDistillationStagesComplete) {
       << "a finished stage keeps its record";
 }
 
+// A distill stage whose student cannot hold the samples fails at its SFT; the student's config
+// can then be fixed without drawing the samples again. The sampling's own settings cannot.
+TEST(Pipeline, AStudentFixedBeforeItsSftKeepsTheSamples) {
+  TempDir d("pipeline_student_fix");
+  write_copy_data(d);
+  json small = json::parse(read_file(repo_root() + "/configs/models/tiny-moe.json"));
+  small["max_position_embeddings"] = 24;  // a chatml prompt alone is longer
+  write_json(d.file("small.json"), small);
+  json student = tiny_sft("unused", 10, 2);
+  student["model"]["model_config"] = d.file("small.json");
+  json cfg = {
+      {"stages",
+       {{{"kind", "sft"}, {"name", "teacher"}, {"config", tiny_sft(d.file("teach.jsonl"), 80, 1)}},
+        {{"kind", "distill"},
+         {"name", "student"},
+         {"from", "teacher"},
+         {"keep", 1},
+         {"tasks", "generic:" + d.file("copy.jsonl")},
+         {"samples", 4},
+         {"max_new_tokens", 24},
+         {"config", student}}}}};
+  write_json(d.file("p.json"), cfg);
+  const std::string cmd = "OMP_NUM_THREADS=1 " + r1_binary() + " pipeline " + d.file("p.json") +
+                          " --out " + d.file("out");
+  auto r = run_command(cmd);
+  ASSERT_NE(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("max_position_embeddings 24"), std::string::npos) << r.out;
+  ASSERT_TRUE(file_exists(d.file("out/student/sampling.json"))) << r.out;
+  const std::string samples = read_file(d.file("out/student/samples.jsonl"));
+
+  cfg["stages"][1]["config"]["model"]["model_config"] =
+      repo_root() + "/configs/models/tiny-moe.json";
+  cfg["stages"][1]["keep"] = 2;
+  write_json(d.file("p.json"), cfg);
+  r = run_command(cmd);
+  EXPECT_NE(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("/stage/keep)"), std::string::npos) << r.out;
+
+  cfg["stages"][1]["keep"] = 1;
+  write_json(d.file("p.json"), cfg);
+  r = run_command(cmd);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("keeping the samples already drawn"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("completions per task"), std::string::npos) << "sampled again:\n" << r.out;
+  EXPECT_EQ(read_file(d.file("out/student/samples.jsonl")), samples);
+  EXPECT_TRUE(file_exists(d.file("out/student/final/model.safetensors")));
+}
+
+// A model folder a stage reads is checked before the first stage runs: weights that are missing
+// or cut short are an error naming the folder, not a failure hours later when its turn comes.
+TEST(Pipeline, AModelFolderWithoutUsableWeightsIsAnErrorBeforeAnyStage) {
+  TempDir d("pipeline_folder");
+  write_copy_data(d);
+  write_json(d.file("teacher.json"), tiny_sft(d.file("teach.jsonl"), 2, 1));
+  auto t = run_command(r1_binary() + " sft " + d.file("teacher.json") + " --out " + d.file("t") +
+                       " --no-progress");
+  ASSERT_EQ(t.code, 0) << t.out;
+  namespace fs = std::filesystem;
+  fs::copy(d.file("t/final"), d.file("gone"), fs::copy_options::recursive);
+  fs::remove(d.file("gone/model.safetensors"));
+  fs::copy(d.file("t/final"), d.file("cut"), fs::copy_options::recursive);
+  fs::resize_file(d.file("cut/model.safetensors"),
+                  fs::file_size(d.file("cut/model.safetensors")) / 2);
+  auto pipeline = [&](const std::string& folder) {
+    const json cfg = {
+        {"eval",
+         {{"tasks", "generic:" + d.file("copy-eval.jsonl")},
+          {"samples", 1},
+          {"max_new_tokens", 8}}},
+        {"stages",
+         {{{"kind", "sft"}, {"name", "first"}, {"config", tiny_sft(d.file("teach.jsonl"), 1, 1)}},
+          {{"kind", "eval"}, {"name", "folder-eval"}, {"from", folder}}}}};
+    write_json(d.file("p.json"), cfg);
+    return run_command(r1_binary() + " pipeline " + d.file("p.json") + " --out " +
+                       d.file("out-" + fs::path(folder).filename().string()));
+  };
+  for (const char* bad : {"gone", "cut"}) {
+    auto r = pipeline(d.file(bad));
+    EXPECT_NE(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("stage 'folder-eval': model folder " + d.file(bad)), std::string::npos)
+        << r.out;
+    EXPECT_FALSE(fs::exists(d.file(std::string("out-") + bad + "/first"))) << "a stage ran first";
+  }
+  auto good = pipeline(d.file("t/final"));
+  EXPECT_EQ(good.code, 0) << good.out;
+}
+
+// An error inside a stage's config file names the file as well as the pipeline and the stage.
+TEST(Pipeline, AnErrorInAStagesConfigFileNamesTheFile) {
+  TempDir d("pipeline_subconfig");
+  write_copy_data(d);
+  json sft = tiny_sft(d.file("teach.jsonl"), 2, 1);
+  sft["train"]["batch_size"] = 0;
+  write_json(d.file("teacher-sft.json"), sft);
+  write_json(d.file("p.json"),
+             {{"stages",
+               {{{"kind", "sft"}, {"name", "teacher"}, {"config", d.file("teacher-sft.json")}}}}});
+  auto r = run_command(r1_binary() + " pipeline " + d.file("p.json") + " --out " + d.file("out"));
+  EXPECT_NE(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find(d.file("p.json") + ": stage 'teacher' (config " +
+                       d.file("teacher-sft.json") + "): "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("batch_size"), std::string::npos) << r.out;
+}
+
 // Work made with other settings is never reused, and the error says which settings differ.
 TEST(Pipeline, ChangedSettingsOfAStartedStageAreNamed) {
   TempDir d("pipeline_changed");
@@ -214,14 +329,96 @@ TEST(Pipeline, ChangedSettingsOfAStartedStageAreNamed) {
   EXPECT_NE(r.out.find("remove it to redo the stage"), std::string::npos) << r.out;
 }
 
+// A rejection sampling killed midway resumes from its journal (<out>.partial) and writes the
+// file an unbroken run writes; a journal left with other settings is refused, naming them.
+TEST(Pipeline, KilledRejectionSamplingResumesToTheSameFile) {
+  TempDir d("rejection_resume");
+  ASSERT_NO_FATAL_FAILURE(train_copy_teacher(d));
+  {
+    // 200 tasks (the 20 prompts ten times over), journalled in parts of two tasks.
+    std::ofstream many(d.file("many.jsonl"));
+    const std::string copy = read_file(d.file("copy.jsonl"));
+    for (int rep = 0; rep < 10; ++rep) many << copy;
+  }
+  auto argv = [&](const std::string& out, const std::string& seed) {
+    return std::vector<std::string>{r1_binary(),
+                                    "rejection-sample",
+                                    "--model",
+                                    d.file("t/final"),
+                                    "--tasks",
+                                    "generic:" + d.file("many.jsonl"),
+                                    "--samples",
+                                    "4",
+                                    "--keep",
+                                    "2",
+                                    "--max-new-tokens",
+                                    "24",
+                                    "--part",
+                                    "8",
+                                    "--seed",
+                                    seed,
+                                    "--out",
+                                    out,
+                                    "--no-progress"};
+  };
+  auto command = [&](const std::vector<std::string>& a) {
+    std::string cmd = "OMP_NUM_THREADS=1";
+    for (const auto& x : a) cmd += " '" + x + "'";
+    return run_command(cmd);
+  };
+  auto whole = command(argv(d.file("whole.jsonl"), "3"));
+  ASSERT_EQ(whole.code, 0) << whole.out;
+  EXPECT_FALSE(file_exists(d.file("whole.jsonl.partial")));
+
+  const std::string out = d.file("broken.jsonl"), journal = out + ".partial";
+  auto parts = [&] {
+    std::ifstream f(journal);
+    std::string text((std::istreambuf_iterator<char>(f)), {});
+    size_t n = 0;
+    for (size_t at = text.find("r1_part"); at != std::string::npos;
+         at = text.find("r1_part", at + 1))
+      ++n;
+    return n;
+  };
+  {
+    setenv("OMP_NUM_THREADS", "1", 1);
+    Background run(argv(out, "3"), d.file("broken.log"));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (run.running() && parts() < 3 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_TRUE(run.running()) << "the sampling ended before it could be killed: " << run.output();
+    run.kill(SIGKILL);
+    run.wait(10);
+    unsetenv("OMP_NUM_THREADS");
+  }
+  ASSERT_FALSE(file_exists(out));
+  ASSERT_GE(parts(), 3u);
+  // A part cut short by the kill is dropped on resume.
+  std::ofstream(journal, std::ios::app) << "{\"prompt\": \"Say 1.\", \"compl";
+
+  auto other = command(argv(out, "4"));
+  EXPECT_NE(other.code, 0);
+  EXPECT_NE(other.out.find("other settings"), std::string::npos) << other.out;
+  EXPECT_NE(other.out.find("/seed"), std::string::npos) << other.out;
+
+  auto resumed = command(argv(out, "3"));
+  ASSERT_EQ(resumed.code, 0) << resumed.out;
+  EXPECT_NE(resumed.out.find("resuming"), std::string::npos) << resumed.out;
+  EXPECT_FALSE(file_exists(journal));
+  EXPECT_EQ(read_file(out), read_file(d.file("whole.jsonl")));
+  auto stats = [](const std::string& text) {
+    json j = json::parse(text.substr(text.find("{\n")));
+    j.erase("seconds");
+    return j;
+  };
+  EXPECT_EQ(stats(resumed.out), stats(whole.out));
+  EXPECT_GT(stats(whole.out)["kept"].get<int>(), 0);
+}
+
 // r1 rejection-sample on its own: the file it writes is what `r1 verify` judges correct.
 TEST(Pipeline, RejectionSampleCommandWritesOnlyWhatVerifyJudgesCorrect) {
   TempDir d("rejection_sample");
-  write_copy_data(d);
-  write_json(d.file("teacher.json"), tiny_sft(d.file("teach.jsonl"), 80, 1));
-  auto t = run_command("OMP_NUM_THREADS=1 " + r1_binary() + " sft " + d.file("teacher.json") +
-                       " --out " + d.file("t") + " --no-progress");
-  ASSERT_EQ(t.code, 0) << t.out;
+  ASSERT_NO_FATAL_FAILURE(train_copy_teacher(d));
   // Half the digits are held out: none of their prompts is sampled.
   {
     std::ofstream h(d.file("held.jsonl"));
