@@ -41,7 +41,7 @@ int cmd_rejection_sample(int argc, char** argv) {
       .opt("slots", "N", "sequences generated together", "64")
       .opt("part", "N",
            "completions journalled together: a killed run loses at most one part (default "
-           "max(512, 8 x slots))")
+           "max(1024, 16 x slots))")
       .opt("device", "NAME", "where the model runs: cpu, cuda or cuda:N", "cpu")
       .opt("dtype", "TYPE",
            "fp32, or bf16: GEMMs and attention on tensor cores (CUDA only); default bf16 on CUDA, "
@@ -89,7 +89,12 @@ int cmd_rejection_sample(int argc, char** argv) {
       backend_for(args.str("device"), args.str("dtype"), "--device", "--dtype");
   const std::string model_dir = args.str("model");
   if (!file_exists(model_dir)) fail("--model ", model_dir, ": no such folder");
-  opt.sampler = model_dir;
+  // What a journal of this sampling is checked against: the weights' checksums where the folder
+  // has them (one of ours, wherever it was moved), else the folder's path.
+  const std::string sums = join_path(model_dir, "checksums.json");
+  opt.sampler = file_exists(sums)
+                    ? json{{"checksums", load_json_file(sums)}}
+                    : json{{"folder", std::filesystem::weakly_canonical(model_dir).string()}};
   const std::string config_path = join_path(model_dir, "config.json");
   if (file_exists(config_path))
     check_memory(eval_memory(ModelConfig::load(config_path), opt.eval, suites), config_path);

@@ -128,7 +128,10 @@ void Progress::finish(const std::string& status) {
 void PartProgress::update(const std::string& part, size_t done, size_t total) {
   if (!line_ || part != part_) {
     finish();
-    line_ = std::make_unique<Progress>(prefix_ + " " + part, static_cast<int64_t>(total), 64);
+    // The part's first report is where its line starts: a resumed part's rate and ETA count
+    // only the work done from here.
+    line_ = std::make_unique<Progress>(prefix_ + " " + part, static_cast<int64_t>(total), 64,
+                                       static_cast<int64_t>(done));
     part_ = part;
   }
   line_->update(static_cast<int64_t>(done), unit_);

@@ -40,7 +40,8 @@ class Progress {
 
 // Work in named parts of unknown size (the suites a model samples): a Progress line per part,
 // "<prefix> <part> <done>/<total> <pct>% | <unit> | ...", the previous one finished when a new
-// part starts.
+// part starts. A part's line counts its rate from its first report (a resumed part's first
+// report is where it resumed).
 class PartProgress {
  public:
   PartProgress(std::string prefix, std::string unit)

@@ -1,8 +1,13 @@
 #include "eval/rejection_sampling.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -159,70 +164,103 @@ RejectionStats RejectionStats::from_json(const json& j) {
 namespace {
 
 // The journal of a sampling in progress, "<out>.partial": a header line with the settings, then
-// per part of a suite its kept lines and a mark {"r1_part": {"suite", "next", "stats"}}. A part
-// counts once its mark is on disk; anything after the last mark (a part cut short) is dropped.
+// per part of a suite its kept lines and a mark {"r1_part": {"suite", "next", "stats"}}, each
+// part appended and synced. A part counts once its mark is on disk; anything after the last
+// mark (a part cut short by a kill) is cut off when the journal is read back.
 class Journal {
  public:
   Journal(std::string path, json settings)
       : path_(std::move(path)), settings_(std::move(settings)) {}
+  ~Journal() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
 
-  // Reads a journal left by a killed run with the same settings; false when there is none.
-  bool load(std::vector<json>* kept, json* mark) {
+  // Reads a journal left by a stopped run with the same settings: its kept lines (parsed, and
+  // as text) and its last mark. False when there is none, or no part was finished.
+  bool load(std::vector<json>* kept, std::string* kept_text, json* mark) {
     if (!file_exists(path_)) return false;
     const std::string text = read_file(path_);
-    size_t pos = 0, good_end = 0;
+    size_t pos = 0, good_end = 0, pending_from = 0;
     bool header = false;
     std::vector<json> pending;
-    while (pos < text.size()) {
-      const size_t nl = text.find('\n', pos);
-      if (nl == std::string::npos) break;  // a line cut short by the kill
-      json j = json::parse(text.begin() + pos, text.begin() + nl, nullptr, false);
-      pos = nl + 1;
-      if (j.is_discarded() || !j.is_object()) break;
-      if (!header) {
-        if (!j.contains("r1_rejection_journal"))
-          fail(path_, ": not a rejection-sampling journal; remove it to sample from the start");
-        if (j["settings"] != settings_) {
-          fail(path_, ": a sampling with other settings was stopped here (",
-               json::diff(j["settings"], settings_).dump(),
-               "); remove it to sample from the start");
+    try {
+      while (pos < text.size()) {
+        const size_t nl = text.find('\n', pos);
+        if (nl == std::string::npos) break;  // a line cut short
+        json j = json::parse(text.begin() + pos, text.begin() + nl, nullptr, false);
+        const size_t line_start = pos;
+        pos = nl + 1;
+        if (j.is_discarded() || !j.is_object()) break;
+        if (!header) {
+          if (!j.contains("r1_rejection_journal")) fail("not a rejection-sampling journal");
+          if (j["settings"] != settings_) {
+            fail("a sampling with other settings was stopped here (differing: ",
+                 json::diff(j["settings"], settings_).dump(), ")");
+          }
+          header = true;
+          pending_from = pos;
+        } else if (j.contains("r1_part")) {
+          RejectionStats::from_json(j["r1_part"].at("stats"));  // a mark that reads back
+          for (json& k : pending) kept->push_back(std::move(k));
+          *kept_text += text.substr(pending_from, line_start - pending_from);
+          pending.clear();
+          pending_from = pos;
+          *mark = j["r1_part"];
+        } else {
+          if (!j.contains("prompt") || !j.contains("completion")) break;
+          pending.push_back(std::move(j));
+          continue;
         }
-        header = true;
-      } else if (j.contains("r1_part")) {
-        for (json& k : pending) kept->push_back(std::move(k));
-        pending.clear();
-        *mark = j["r1_part"];
-      } else {
-        pending.push_back(std::move(j));
-        continue;
+        good_end = pos;
       }
-      good_end = pos;
+    } catch (const std::exception& e) {
+      fail(path_, ": ", e.what(), "; remove it to sample from the start");
     }
     if (!header) return false;
-    // Continue from the last whole part: what follows it is written again.
-    text_ = text.substr(0, good_end);
-    write_file_atomic(path_, text_);
+    // Continue from the last whole part: what follows it is sampled again.
+    write_file_atomic(path_, text.substr(0, good_end));
+    open_for_append();
     return !mark->is_null();
   }
 
   void start() {
-    text_ = json{{"r1_rejection_journal", 1}, {"settings", settings_}}.dump() + "\n";
-    write_file_atomic(path_, text_);
+    write_file_atomic(path_,
+                      json{{"r1_rejection_journal", 1}, {"settings", settings_}}.dump() + "\n");
+    open_for_append();
   }
 
-  // One part on disk, durably: rewritten whole (the journal is as small as the kept data).
+  // One part on disk, durably.
   void add_part(const std::string& kept_lines, const json& mark) {
-    text_ += kept_lines;
-    text_ += json{{"r1_part", mark}}.dump() + "\n";
-    write_file_atomic(path_, text_);
+    const std::string text = kept_lines + json{{"r1_part", mark}}.dump() + "\n";
+    size_t off = 0;
+    while (off < text.size()) {
+      const ssize_t n = ::write(fd_, text.data() + off, text.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) fail(path_, ": cannot write the sampling journal: ", std::strerror(errno));
+      off += static_cast<size_t>(n);
+    }
+    if (::fdatasync(fd_) != 0)
+      fail(path_, ": cannot sync the sampling journal: ", std::strerror(errno));
   }
 
-  void remove() { std::remove(path_.c_str()); }
+  void remove() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    std::remove(path_.c_str());
+  }
 
  private:
+  void open_for_append() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd_ < 0) fail(path_, ": cannot open the sampling journal: ", std::strerror(errno));
+  }
+
   std::string path_;
   json settings_;
-  std::string text_;
+  int fd_ = -1;
 };
 
 std::string dump_line(const json& line) {
@@ -230,6 +268,14 @@ std::string dump_line(const json& line) {
 }
 
 }  // namespace
+
+std::string rejection_journal_path(const std::string& out_path) {
+  return out_path + ".partial";
+}
+
+void remove_rejection_journal(const std::string& out_path) {
+  std::remove(rejection_journal_path(out_path).c_str());
+}
 
 RejectionStats rejection_sample(
     Model<float>& model, const Tokenizer& tok, const std::vector<SuiteSpec>& suites,
@@ -264,12 +310,12 @@ RejectionStats rejection_sample(
     kept_tasks.push_back(std::move(left));
   }
 
-  // Parts of about part_samples completions: a killed run loses at most one part.
+  // Parts of about part_samples completions: a stopped run loses at most one part. Large enough
+  // that the batch drains (and the engine is made) rarely.
   const size_t K = static_cast<size_t>(std::max(1, opt.eval.samples));
-  const size_t part_samples =
-      opt.part_samples > 0
-          ? static_cast<size_t>(opt.part_samples)
-          : std::max<size_t>(512, 8 * static_cast<size_t>(std::max(1, opt.eval.slots)));
+  const size_t slots = static_cast<size_t>(std::max(1, opt.eval.slots));
+  const size_t part_samples = opt.part_samples > 0 ? static_cast<size_t>(opt.part_samples)
+                                                   : std::max<size_t>(1024, 16 * slots);
   const size_t part_tasks = std::max<size_t>(1, part_samples / K);
   const json settings = {{"suites", suite_texts},
                          {"sampler", opt.sampler},
@@ -284,67 +330,59 @@ RejectionStats rejection_sample(
                          {"seed", opt.eval.seed},
                          {"stop", opt.eval.stop},
                          {"chat_template", opt.eval.chat.to_json()}};
-  Journal journal(out_path + ".partial", settings);
-  std::vector<json> kept;
-  json mark;
+  const std::string journal_path = rejection_journal_path(out_path);
+  Journal journal(journal_path, settings);
+  std::string kept_text;  // every kept line so far, as written
   size_t first_suite = 0, first_task = 0;
   double earlier_seconds = 0;
-  if (journal.load(&kept, &mark)) {
-    RejectionStats st = RejectionStats::from_json(mark.at("stats"));
-    earlier_seconds = st.seconds;
-    filter.restore(kept, st);
-    first_suite = mark.at("suite").get<size_t>();
-    first_task = mark.at("next").get<size_t>();
-    log_info("rejection sampling: resuming from ", out_path, ".partial: ", st.samples,
-             " samples done, ", st.kept, " kept");
-  } else {
-    journal.start();
+  {
+    std::vector<json> kept;
+    json mark;
+    if (journal.load(&kept, &kept_text, &mark)) {
+      const RejectionStats st = RejectionStats::from_json(mark.at("stats"));
+      earlier_seconds = st.seconds;
+      filter.restore(kept, st);
+      first_suite = mark.at("suite").get<size_t>();
+      first_task = mark.at("next").get<size_t>();
+      log_info("rejection sampling: resuming from ", journal_path, ": ", st.samples,
+               " samples done, ", st.kept, " kept");
+    } else {
+      journal.start();
+    }
   }
 
-  size_t total = 0, done = 0;
-  for (size_t i = 0; i < suites.size(); ++i) {
-    total += kept_tasks[i].size() * K;
-    if (i < first_suite) done += kept_tasks[i].size() * K;
-  }
-  done += first_task * K;
-  if (progress && done > 0 && first_suite < suites.size())
-    progress(done, total, suites[first_suite].text);
   for (size_t i = first_suite; i < suites.size(); ++i) {
-    std::vector<Task>& tasks = kept_tasks[i];
-    for (size_t b = i == first_suite ? first_task : 0; b < tasks.size(); b += part_tasks) {
+    const std::vector<Task>& tasks = kept_tasks[i];
+    const size_t total = tasks.size() * K;
+    const size_t resume_at = i == first_suite ? first_task : 0;
+    if (progress && resume_at > 0) progress(resume_at * K, total, suites[i].text);
+    for (size_t b = resume_at; b < tasks.size(); b += part_tasks) {
       const size_t e = std::min(tasks.size(), b + part_tasks);
-      std::vector<Task> part(tasks.begin() + b, tasks.begin() + e);
-      const size_t before = done;
       SuiteResult r = ev.run(
-          suites[i], std::move(part),
+          suites[i], std::vector<Task>(tasks.begin() + b, tasks.begin() + e),
           [&](size_t d, size_t) {
-            if (progress) progress(before + d, total, suites[i].text);
+            if (progress) progress(b * K + d, total, suites[i].text);
           },
           b);
-      done = before + (e - b) * K;
       std::string lines;
       for (const TaskOutcome& t : r.tasks) {
         for (const SampleOutcome& s : t.samples) {
-          if (auto line = filter.offer(t.task, s, suites[i].text)) {
-            lines += dump_line(*line);
-            kept.push_back(std::move(*line));
-          }
+          if (auto line = filter.offer(t.task, s, suites[i].text)) lines += dump_line(*line);
         }
       }
-      // The next part to run: this suite's task e, or the next suite's first.
+      kept_text += lines;
       RejectionStats so_far = filter.stats();
       so_far.seconds = earlier_seconds +
                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      // The next part to run: this suite's task e, or the next suite's first.
       const bool suite_done = e == tasks.size();
       journal.add_part(lines, {{"suite", suite_done ? i + 1 : i},
                                {"next", suite_done ? 0 : e},
                                {"stats", so_far.to_json()}});
     }
   }
-  std::string lines;
-  for (const json& line : kept) lines += dump_line(line);
-  write_file_atomic(out_path, lines);
-  journal.remove();
+  write_file_atomic(out_path, kept_text);
+  if (!opt.keep_journal) journal.remove();
   RejectionStats stats = filter.stats();
   stats.tasks = held.tasks;
   stats.held_out = held.held_out;

@@ -37,8 +37,10 @@ struct RejectionOptions {
   int keep = 2;                // M: kept completions per prompt, >= 1
   bool require_format = true;  // keep only samples whose format is right
   std::string holdout;         // suites whose problems are never sampled (tasks/holdout.h)
-  std::string sampler;         // names the model, so that a journal of another is not resumed
-  int part_samples = 0;        // completions per journalled part; 0: max(512, 8 x slots)
+  json sampler;                // names the model, so that a journal of another is not resumed
+  int part_samples = 0;        // completions per journalled part; 0: max(1024, 16 x slots)
+  bool keep_journal = false;   // leave the journal for the caller to remove (once it has
+                               // recorded the result: a stop before then resumes at the end)
 };
 
 // What happened to the samples; "kept" lines went to the file.
@@ -94,13 +96,20 @@ class RejectionFilter {
 // end-of-turn marker.
 std::string trim_kept_completion(const std::string& completion, const ChatTemplate& chat);
 
+// The journal of rejection_sample (below), "<out_path>.partial", and its removal (see
+// RejectionOptions::keep_journal).
+std::string rejection_journal_path(const std::string& out_path);
+void remove_rejection_journal(const std::string& out_path);
+
 // Samples every suite with `model`, filters, and writes the kept lines to `out_path` (JSONL,
-// written atomically once all suites are done). progress(done, total, suite) as completions
-// finish. Suites that do not fit the model throw before any sampling.
+// written atomically once all suites are done). progress(done, total, suite) as completions of a
+// suite finish (a resumed suite's first report is where it resumed). Suites that do not fit the
+// model throw before any sampling.
 // Resumable: parts of about opt.part_samples completions are journalled in "<out_path>.partial"
-// as they finish; a run killed midway continues after its last whole part (the same settings,
-// else it throws naming the differences), drawing the same streams: with the same part size, the
-// file is the one an unbroken run writes. The journal is removed once out_path is written.
+// as they finish (appended and synced); a run killed midway continues after its last whole part
+// (the same settings, else it throws naming the differences), drawing the same streams: with the
+// same part size, the file is the one an unbroken run writes. The journal is removed once
+// out_path is written, unless opt.keep_journal.
 RejectionStats rejection_sample(
     Model<float>& model, const Tokenizer& tok, const std::vector<SuiteSpec>& suites,
     const RejectionOptions& opt, const std::string& out_path,

@@ -157,7 +157,7 @@ class PipelineRunner {
       try {
         ran = run_stage(p);
       } catch (const Error& e) {
-        fail(at(s), " (", stage_kind_name(s.kind), "): ", e.what());
+        fail(at(s, stage_kind_name(s.kind)), ": ", e.what());
       }
       if (stop_requested()) {
         log_info("pipeline: stopped during stage ", s.name,
@@ -184,10 +184,12 @@ class PipelineRunner {
   }
 
  private:
-  // Errors name the pipeline file, the stage, and the stage's own config file when it has one.
-  std::string at(const PipelineStage& s) const {
-    return cat(where_, ": stage '", s.name, "'",
-               s.config_file.empty() ? "" : cat(" (config ", s.config_file, ")"));
+  // Errors name the pipeline file, the stage (with its kind, when given), and the stage's own
+  // config file when it has one: "p.json: stage 'rs' (rejection-sft, config rs.json)".
+  std::string at(const PipelineStage& s, const std::string& kind = "") const {
+    std::string about = kind;
+    if (!s.config_file.empty()) about += cat(about.empty() ? "" : ", ", "config ", s.config_file);
+    return cat(where_, ": stage '", s.name, "'", about.empty() ? "" : cat(" (", about, ")"));
   }
 
   // A rejection-sft or distill stage whose sampling is done but whose SFT has not begun may
@@ -198,19 +200,24 @@ class PipelineRunner {
     if (!samples_data(p.stage->kind) || !file_exists(join_path(p.dir, "sampling.json")) ||
         file_exists(join_path(p.dir, "done")) || !list_checkpoints(p.dir).empty())
       return false;
-    auto pointer_key = [](const ModelRef& m) {
-      std::string key = m.stage.empty() ? m.dir : m.stage, out;
-      for (char c : key) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
-      return out;
-    };
-    std::vector<std::string> sft_parts = {"/sft", "/stage/config", "/stage/init"};
-    if (p.start && (!p.source || pointer_key(*p.start) != pointer_key(*p.source)))
-      sft_parts.push_back("/inputs/" + pointer_key(*p.start));
+    // The sampler's entry under /inputs, as plan_of writes it (a folder under the pipeline's
+    // own as <out>/...) and as a JSON pointer spells it.
+    std::string source_key;
+    if (p.source) {
+      std::string key = p.source->stage.empty() ? p.source->dir : p.source->stage;
+      if (key.rfind(out_ + "/", 0) == 0) key = "<out>/" + key.substr(out_.size() + 1);
+      for (char c : key) source_key += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+    }
     for (const json& op : json::diff(before, now)) {
       const std::string path = op.value("path", std::string("/"));
       bool sft = false;
-      for (const std::string& part : sft_parts)
-        sft = sft || path == part || path.rfind(part + "/", 0) == 0;
+      for (const char* part : {"/sft", "/stage/config", "/stage/init"})
+        sft = sft || path == part || path.rfind(std::string(part) + "/", 0) == 0;
+      // Any input but the sampler is the model SFT trains (init), added, changed or removed.
+      if (path.rfind("/inputs/", 0) == 0) {
+        const std::string key = path.substr(8, path.find('/', 8) - 8);
+        sft = key != source_key;
+      }
       if (!sft) return false;
     }
     log_warn(at(*p.stage), ": its SFT settings changed before its SFT began (differing: ",
@@ -270,7 +277,7 @@ class PipelineRunner {
     if (ref.empty()) return *last_model_;
     auto it = made_.find(ref);
     if (it != made_.end()) return it->second;
-    if (checked_folders_.insert(ref).second) check_model_folder(ref, where);
+    folder_reads_.push_back({ref, where, plans_.size()});  // checked once planning is done
     return {ref, join_path(ref, "config.json"), ChatTemplate{}, ""};
   }
 
@@ -289,7 +296,7 @@ class PipelineRunner {
         fail(weights.file_of(name), ": tensor '", name, "' has shape ", json(e->shape).dump(),
              "; config.json gives ", json(want).dump());
       load_tokenizer(dir);
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
       fail(where, ": model folder ", dir, ": ", e.what());
     }
   }
@@ -412,6 +419,13 @@ class PipelineRunner {
       }
       plans_.push_back(std::move(p));
     }
+    // Model folders are checked before the first stage runs, for stages that still need them.
+    std::set<std::string> checked;
+    for (const FolderRead& r : folder_reads_) {
+      const Plan& reader = plans_[r.plan];
+      if (file_exists(join_path(reader.dir, "done")) || eval_done(reader)) continue;
+      if (checked.insert(r.dir).second) check_model_folder(r.dir, r.where);
+    }
     // eval.device and eval.dtype each default to the first SFT stage's.
     const bool own = pc_.eval && !pc_.eval->device.empty();
     const std::string device = own ? pc_.eval->device : first_device_;
@@ -516,7 +530,8 @@ class PipelineRunner {
     ro.keep = s.keep;
     ro.require_format = s.require_format;
     if (pc_.eval) ro.holdout = pc_.eval->tasks;
-    ro.sampler = p.source->dir;
+    ro.sampler = p.source->label();  // the stage plan already ties it to those weights
+    ro.keep_journal = true;          // until sampling.json records the result
     make_dirs(p.dir);
     log_info("pipeline: stage ", s.name, ": ", p.source->label(), " samples ", s.samples,
              " completions per task of ", s.tasks);
@@ -537,6 +552,7 @@ class PipelineRunner {
            ": use easier tasks, more samples, or require_format false");
     }
     write_file_atomic(stats_path, stats.dump(2) + "\n");
+    remove_rejection_journal(join_path(p.dir, "samples.jsonl"));
     log_info("pipeline: stage ", s.name, ": kept ", st.kept, " of ", st.samples, " samples (",
              st.correct, " correct) for ", st.prompts_kept, " of ", st.prompts, " prompts");
   }
@@ -634,7 +650,11 @@ class PipelineRunner {
   std::vector<Plan> plans_;
   std::map<std::string, ModelRef> made_;
   std::optional<ModelRef> last_model_;
-  std::set<std::string> checked_folders_;  // model folders stages read, checked once
+  struct FolderRead {
+    std::string dir, where;
+    size_t plan;  // index in plans_ of the stage that reads it
+  };
+  std::vector<FolderRead> folder_reads_;  // model folders that stages read (from, init)
   std::vector<SuiteSpec> eval_suites_;
   std::string first_device_, first_dtype_;
   const Backend<float>* backend_ = nullptr;

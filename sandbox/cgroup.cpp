@@ -188,8 +188,11 @@ std::unique_ptr<SandboxCgroup> SandboxCgroup::create(int64_t memory_bytes, int64
         // As for v2: memory and swap together (memsw must be set after the RAM limit, and
         // exists only where the kernel accounts swap); swappiness 0 where it does not.
         int error = write_error(dir + "/memory.memsw.limit_in_bytes", cat(memory_bytes));
-        if (error != 0) write_text(dir + "/memory.swappiness", "0");
-        swap_v1 = swap_note(error, "memory.memsw.limit_in_bytes", dir);
+        // Without swap accounting, swappiness 0 keeps the cgroup's own reclaim off swap.
+        if (error != 0 && write_text(dir + "/memory.swappiness", "0") && host_has_swap())
+          swap_v1 = " (swap held off by swappiness 0: the kernel does not account it)";
+        else
+          swap_v1 = swap_note(error, "memory.memsw.limit_in_bytes", dir);
       }
       break;
     }

@@ -341,7 +341,9 @@ TEST(Pipeline, KilledRejectionSamplingResumesToTheSameFile) {
     for (int rep = 0; rep < 10; ++rep) many << copy;
   }
   auto argv = [&](const std::string& out, const std::string& seed) {
-    return std::vector<std::string>{r1_binary(),
+    return std::vector<std::string>{"/usr/bin/env",
+                                    "OMP_NUM_THREADS=1",
+                                    r1_binary(),
                                     "rejection-sample",
                                     "--model",
                                     d.file("t/final"),
@@ -362,7 +364,7 @@ TEST(Pipeline, KilledRejectionSamplingResumesToTheSameFile) {
                                     "--no-progress"};
   };
   auto command = [&](const std::vector<std::string>& a) {
-    std::string cmd = "OMP_NUM_THREADS=1";
+    std::string cmd;
     for (const auto& x : a) cmd += " '" + x + "'";
     return run_command(cmd);
   };
@@ -381,7 +383,6 @@ TEST(Pipeline, KilledRejectionSamplingResumesToTheSameFile) {
     return n;
   };
   {
-    setenv("OMP_NUM_THREADS", "1", 1);
     Background run(argv(out, "3"), d.file("broken.log"));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     while (run.running() && parts() < 3 && std::chrono::steady_clock::now() < deadline)
@@ -389,7 +390,6 @@ TEST(Pipeline, KilledRejectionSamplingResumesToTheSameFile) {
     ASSERT_TRUE(run.running()) << "the sampling ended before it could be killed: " << run.output();
     run.kill(SIGKILL);
     run.wait(10);
-    unsetenv("OMP_NUM_THREADS");
   }
   ASSERT_FALSE(file_exists(out));
   ASSERT_GE(parts(), 3u);

@@ -157,3 +157,42 @@ TEST(RejectionSampling, TrimCutsAfterTheLastAnswerAndTheEndOfTurn) {
             "<answer>1</answer>x<answer>2</answer>");
   EXPECT_EQ(trim_kept_completion("no tags<|im_end|><|im_end|>", chat), "no tags");
 }
+
+// A filter restored from the kept lines and counts of a stopped one (resumed sampling) decides
+// every later offer as the unbroken filter does: the same lines, the same counts.
+TEST(RejectionSampling, ARestoredFilterContinuesAsTheUnbrokenOne) {
+  const std::vector<Task> tasks = arith_tasks(3);
+  std::vector<std::pair<size_t, SampleOutcome>> offers;
+  for (int round = 0; round < 3; ++round) {
+    for (size_t t = 0; t < tasks.size(); ++t) {
+      const std::string& a = tasks[t].answer;
+      for (const std::string& c :
+           {"<think>r" + std::to_string(round % 2) + "</think><answer>" + a + "</answer>",
+            "<think>w</think><answer>" + a + "9</answer>",
+            "<think>x " + std::to_string(round) + "</think><answer>" + a + "</answer>"})
+        offers.push_back({t, judged(tasks[t], c)});
+    }
+  }
+  RejectionFilter whole(2, true, ChatTemplate{}, task_verifiers());
+  std::vector<json> whole_lines;
+  for (const auto& [t, s] : offers)
+    if (auto line = whole.offer(tasks[t], s, "x")) whole_lines.push_back(*line);
+
+  for (size_t cut : {size_t{0}, size_t{5}, size_t{13}, offers.size()}) {
+    RejectionFilter first(2, true, ChatTemplate{}, task_verifiers());
+    std::vector<json> lines;
+    for (size_t i = 0; i < cut; ++i)
+      if (auto line = first.offer(tasks[offers[i].first], offers[i].second, "x"))
+        lines.push_back(*line);
+    RejectionFilter resumed(2, true, ChatTemplate{}, task_verifiers());
+    resumed.restore(lines, RejectionStats::from_json(first.stats().to_json()));
+    for (size_t i = cut; i < offers.size(); ++i)
+      if (auto line = resumed.offer(tasks[offers[i].first], offers[i].second, "x"))
+        lines.push_back(*line);
+    EXPECT_EQ(lines, whole_lines) << "cut at " << cut;
+    EXPECT_EQ(resumed.stats().to_json(), whole.stats().to_json()) << "cut at " << cut;
+  }
+  EXPECT_GT(whole.stats().duplicates, 0);
+  EXPECT_GT(whole.stats().over_cap, 0);
+  EXPECT_GT(whole.stats().wrong, 0);
+}
