@@ -20,22 +20,39 @@
 
 namespace r1 {
 
+namespace {
+
+// Every count of RejectionStats, by its JSON name: to_json and from_json read one list.
+constexpr std::pair<const char*, int64_t RejectionStats::*> kCounts[] = {
+    {"tasks", &RejectionStats::tasks},
+    {"held_out", &RejectionStats::held_out},
+    {"samples", &RejectionStats::samples},
+    {"correct", &RejectionStats::correct},
+    {"wrong", &RejectionStats::wrong},
+    {"bad_format", &RejectionStats::bad_format},
+    {"verifier_errors", &RejectionStats::verifier_errors},
+    {"invalid_text", &RejectionStats::invalid_text},
+    {"cut_fails", &RejectionStats::cut_fails},
+    {"duplicates", &RejectionStats::duplicates},
+    {"over_cap", &RejectionStats::over_cap},
+    {"kept", &RejectionStats::kept},
+    {"prompts_kept", &RejectionStats::prompts_kept},
+    {"prompts", &RejectionStats::prompts}};
+
+}  // namespace
+
 json RejectionStats::to_json() const {
-  return {{"tasks", tasks},
-          {"held_out", held_out},
-          {"samples", samples},
-          {"correct", correct},
-          {"wrong", wrong},
-          {"bad_format", bad_format},
-          {"verifier_errors", verifier_errors},
-          {"invalid_text", invalid_text},
-          {"cut_fails", cut_fails},
-          {"duplicates", duplicates},
-          {"over_cap", over_cap},
-          {"kept", kept},
-          {"prompts_kept", prompts_kept},
-          {"prompts", prompts},
-          {"seconds", seconds}};
+  json j = json::object();
+  for (const auto& [name, field] : kCounts) j[name] = this->*field;
+  j["seconds"] = seconds;
+  return j;
+}
+
+RejectionStats RejectionStats::from_json(const json& j) {
+  RejectionStats s;
+  for (const auto& [name, field] : kCounts) s.*field = j.at(name).get<int64_t>();
+  s.seconds = j.at("seconds").get<double>();
+  return s;
 }
 
 namespace {
@@ -47,6 +64,11 @@ std::string without_whitespace(const std::string& s) {
   for (char c : s)
     if (!std::isspace(static_cast<unsigned char>(c))) out += c;
   return out;
+}
+
+// A kept completion of a prompt, as the filter remembers it.
+std::string completion_key(const std::string& prompt_key, const std::string& completion) {
+  return prompt_key + '\x1f' + without_whitespace(completion);
 }
 
 }  // namespace
@@ -110,7 +132,7 @@ std::optional<json> RejectionFilter::offer(const Task& task, const SampleOutcome
     }
   }
   const std::string pkey = prompt_key(task.prompt);
-  std::string key = pkey + '\x1f' + without_whitespace(text);
+  std::string key = completion_key(pkey, text);
   // Only kept completions are remembered, so the state is exactly what the kept lines say
   // (restore() rebuilds it from them).
   if (seen_.count(key)) {
@@ -135,30 +157,9 @@ void RejectionFilter::restore(const std::vector<json>& kept, const RejectionStat
   for (const json& line : kept) {
     const std::string pkey = prompt_key(line.at("prompt").get<std::string>());
     ++per_prompt_[pkey];
-    seen_.insert(pkey + '\x1f' + without_whitespace(line.at("completion").get<std::string>()));
+    seen_.insert(completion_key(pkey, line.at("completion").get<std::string>()));
   }
   stats_ = stats;
-}
-
-RejectionStats RejectionStats::from_json(const json& j) {
-  RejectionStats s;
-  auto get = [&](const char* key, int64_t* v) { *v = j.at(key).get<int64_t>(); };
-  get("tasks", &s.tasks);
-  get("held_out", &s.held_out);
-  get("samples", &s.samples);
-  get("correct", &s.correct);
-  get("wrong", &s.wrong);
-  get("bad_format", &s.bad_format);
-  get("verifier_errors", &s.verifier_errors);
-  get("invalid_text", &s.invalid_text);
-  get("cut_fails", &s.cut_fails);
-  get("duplicates", &s.duplicates);
-  get("over_cap", &s.over_cap);
-  get("kept", &s.kept);
-  get("prompts_kept", &s.prompts_kept);
-  get("prompts", &s.prompts);
-  s.seconds = j.at("seconds").get<double>();
-  return s;
 }
 
 namespace {

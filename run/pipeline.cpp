@@ -200,24 +200,23 @@ class PipelineRunner {
     if (!samples_data(p.stage->kind) || !file_exists(join_path(p.dir, "sampling.json")) ||
         file_exists(join_path(p.dir, "done")) || !list_checkpoints(p.dir).empty())
       return false;
-    // The sampler's entry under /inputs, as plan_of writes it (a folder under the pipeline's
-    // own as <out>/...) and as a JSON pointer spells it.
-    std::string source_key;
-    if (p.source) {
-      std::string key = p.source->stage.empty() ? p.source->dir : p.source->stage;
-      if (key.rfind(out_ + "/", 0) == 0) key = "<out>/" + key.substr(out_.size() + 1);
-      for (char c : key) source_key += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
-    }
+    auto under = [](const std::string& path, const std::string& part) {
+      return path == part || path.rfind(part + "/", 0) == 0;
+    };
+    // The sampler's entry under /inputs, as plan_of writes it.
+    const std::string sampler =
+        p.source ? (json::json_pointer("/inputs") /
+                    out_marked(p.source->stage.empty() ? p.source->dir : p.source->stage))
+                       .to_string()
+                 : "";
     for (const json& op : json::diff(before, now)) {
       const std::string path = op.value("path", std::string("/"));
       bool sft = false;
       for (const char* part : {"/sft", "/stage/config", "/stage/init"})
-        sft = sft || path == part || path.rfind(std::string(part) + "/", 0) == 0;
+        sft = sft || under(path, part);
       // Any input but the sampler is the model SFT trains (init), added, changed or removed.
-      if (path.rfind("/inputs/", 0) == 0) {
-        const std::string key = path.substr(8, path.find('/', 8) - 8);
-        sft = key != source_key;
-      }
+      if (under(path, "/inputs") && path != "/inputs")
+        sft = sampler.empty() || !under(path, sampler);
       if (!sft) return false;
     }
     log_warn(at(*p.stage), ": its SFT settings changed before its SFT began (differing: ",
@@ -264,13 +263,18 @@ class PipelineRunner {
       }
     }
     plan["inputs"] = inputs;
-    std::string text = plan.dump();
+    return json::parse(out_marked(plan.dump()));
+  }
+
+  // `text` with this pipeline's folder written as <out>, so that a plan does not depend on the
+  // path it was reached by.
+  std::string out_marked(std::string text) const {
     const std::string prefix = out_ + "/";
     const std::string marker = "<out>/";
     for (size_t at = text.find(prefix); at != std::string::npos;
          at = text.find(prefix, at + marker.size()))
       text.replace(at, prefix.size(), marker);
-    return json::parse(text);
+    return text;
   }
 
   ModelRef resolve(const std::string& ref, const std::string& where) {
