@@ -1,32 +1,35 @@
 #!/usr/bin/env python3
 """The proposer's story of a self-play run: per tenth of its steps, the valid-proposal rate, the
-mean learnability of resolved proposals, the share of distinct programs, the solve rate, and the
-reasons proposals failed. Reads RUN/metrics.jsonl (the `selfplay` field, docs/selfplay.md).
+share of proposals whose program (and whose shape: the program up to its literals) was new to
+the buffer, the mean learnability of resolved
+proposals, the share of distinct programs, the solve rate, and the reasons proposals failed.
+Reads RUN/metrics.jsonl (the `selfplay` field, docs/selfplay.md). With --buffer it also reads
+the buffer of the run's latest checkpoint and counts its programs: distinct normal forms, and
+distinct shapes (the normal form with every literal replaced by its type, so `x > 10` and
+`x > 1` share a shape), with the most common shapes.
 
-usage: bench/selfplay_story.py RUN_DIR [--parts 10]
+Runs from before `new_programs` was a metric (2026-12-05) counted a valid re-post of a buffer
+triplet as valid; this script subtracts those, so every run reads with today's definition.
+
+usage: bench/selfplay_story.py RUN_DIR [--parts 10] [--buffer]
 """
 import argparse
+import ast
 import collections
 import json
+import os
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("run")
-    ap.add_argument("--parts", type=int, default=10)
-    a = ap.parse_args()
-    rows = [json.loads(l) for l in open(f"{a.run}/metrics.jsonl") if l.strip()]
-    rows = [r for r in rows if "selfplay" in r]
-    if not rows:
-        raise SystemExit(f"{a.run}/metrics.jsonl: no self-play metrics")
+def story(rows, parts):
     n = len(rows)
-    print("| steps | proposals | valid rate | learnability | distinct programs | solve rate | top failures |")
-    print("|---|---|---|---|---|---|---|")
-    for p in range(a.parts):
-        part = rows[p * n // a.parts:(p + 1) * n // a.parts]
+    print("| steps | proposals | valid rate | new programs | new shapes | learnability | distinct programs | solve rate | top failures |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for p in range(parts):
+        part = rows[p * n // parts:(p + 1) * n // parts]
         if not part:
             continue
         props = valid = resolved = 0
+        new_programs = new_shapes = None
         learn = distinct = distinct_n = 0.0
         correct = samples = 0
         reasons = collections.Counter()
@@ -34,7 +37,17 @@ def main():
             sp = r["selfplay"]
             for k in sp.get("propose", {}).values():
                 props += k.get("proposals", 0)
-                valid += k.get("valid", 0)
+                by_verifier = k.get("reasons", {}).get("duplicate", 0)
+                buffer_dups = k.get("duplicates", 0) - by_verifier
+                if "new_programs" in k:
+                    valid += k.get("valid", 0)
+                    new_programs = (new_programs or 0) + k["new_programs"]
+                else:  # older metrics counted a re-posted buffer triplet as valid
+                    valid += k.get("valid", 0) - buffer_dups
+                if "new_shapes" in k:
+                    new_shapes = (new_shapes or 0) + k["new_shapes"]
+                if buffer_dups:
+                    reasons["duplicate_of_buffer"] += buffer_dups
                 resolved += k.get("resolved", 0)
                 learn += (k.get("learnability") or 0.0) * k.get("resolved", 0)
                 if k.get("distinct_programs") is not None:
@@ -47,9 +60,80 @@ def main():
                 correct += k.get("correct", 0)
                 samples += k.get("samples", 0)
         top = ", ".join(f"{k} {v}" for k, v in reasons.most_common(3))
-        f = lambda x, d: f"{x / d:.2f}" if d else "-"
-        print(f"| {part[0]['step']}-{part[-1]['step']} | {props} | {f(valid, props)} | {f(learn, resolved)} | "
-              f"{f(distinct, distinct_n)} | {f(correct, samples)} | {top} |")
+        f = lambda x, d: f"{x / d:.2f}" if d and x is not None else "-"
+        print(f"| {part[0]['step']}-{part[-1]['step']} | {props} | {f(valid, props)} | {f(new_programs, props)} | "
+              f"{f(new_shapes, props)} | {f(learn, resolved)} | {f(distinct, distinct_n)} | {f(correct, samples)} | {top} |")
+
+
+class Shape(ast.NodeTransformer):
+    """Names and literals out: what is left is the program's structure."""
+
+    def visit_Constant(self, node):
+        return ast.copy_location(ast.Constant(value=type(node.value).__name__), node)
+
+    def visit_UnaryOp(self, node):  # -3 is a literal too
+        if isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(node.operand, ast.Constant):
+            return self.visit_Constant(node.operand)
+        self.generic_visit(node)
+        return node
+
+    def visit_Name(self, node):
+        node.id = "v"
+        return node
+
+    def visit_arg(self, node):
+        node.arg = "v"
+        node.annotation = None
+        return node
+
+    def visit_FunctionDef(self, node):
+        node.name = "v"
+        self.generic_visit(node)
+        return node
+
+
+def shape(program):
+    try:
+        return ast.dump(Shape().visit(ast.parse(program)), annotate_fields=False)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+
+
+def buffer_report(run):
+    latest = os.path.join(run, "checkpoints", "latest")
+    if not os.path.exists(latest):
+        raise SystemExit(f"{run}: no checkpoint to read the buffer from")
+    name = open(latest).read().strip() if os.path.isfile(latest) else "latest"
+    state = json.load(open(os.path.join(run, "checkpoints", name, "trainer_state.json")))
+    for entry in state["task_source"]["self_play"].values():
+        entries = entry["entries"]
+        proposed = [e for e in entries if e.get("origin") == "proposed"]
+        programs = collections.Counter(e["program_key"] for e in proposed)
+        shapes = collections.Counter(shape(e["program"]) for e in proposed)
+        print(f"\nbuffer ({name}): {len(entries)} entries, {len(proposed)} proposed; among these, "
+              f"{len(programs)} distinct programs and {len(shapes)} distinct shapes (literals ignored)")
+        by_shape = collections.defaultdict(list)
+        for e in proposed:
+            by_shape[shape(e["program"])].append(e)
+        for s, es in sorted(by_shape.items(), key=lambda x: -len(x[1]))[:5]:
+            progs = collections.Counter(e["program"] for e in es)
+            example = progs.most_common(1)[0][0].strip().replace("\n", "\\n")
+            print(f"- {len(es)} entries ({len(es) / max(1, len(proposed)):.0%}), {len(progs)} programs, e.g. `{example}`")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("run")
+    ap.add_argument("--parts", type=int, default=10)
+    ap.add_argument("--buffer", action="store_true", help="also count the programs of the latest checkpoint's buffer")
+    a = ap.parse_args()
+    rows = [json.loads(l) for l in open(f"{a.run}/metrics.jsonl") if l.strip()]
+    rows = [r for r in rows if "selfplay" in r]
+    if not rows:
+        raise SystemExit(f"{a.run}/metrics.jsonl: no self-play metrics")
+    story(rows, a.parts)
+    if a.buffer:
+        buffer_report(a.run)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ void SelfPlayCoordinator::seed_buffer() {
     t.outputs = r.outputs;
     t.key = r.key;
     t.program_key = r.program_key;
+    t.shape_key = r.shape_key;
     t.ast_nodes = r.ast_nodes;
     source_.buffer().add(std::move(t));
   }
@@ -146,18 +147,25 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
           h.status.push_back(Status::Invalid);
           continue;
         }
-        ks.valid++;
+        ks.runnable++;
         ks.ast_nodes += t.ast_nodes;
         auto& recent = recent_[kind];
         recent.push_back(t.program_key);
         if (recent.size() > kRecentPrograms) recent.pop_front();
-        if (source_.buffer().contains(t.key)) {
+        const bool new_program = !source_.buffer().contains_program(t.program_key);
+        const bool new_shape = !source_.buffer().contains_shape(t.shape_key);
+        ks.new_programs += new_program;
+        ks.new_shapes += new_shape;
+        const std::string& novelty = source_.options().novelty;
+        if (source_.buffer().contains(t.key) || (!new_program && novelty == "program") ||
+            (!new_shape && novelty == "shape")) {
           st = Status::Duplicate;
           ks.duplicates++;
         } else if (k == SelfPlayKind::Induction && t.inputs.size() < 2) {
           st = Status::Invalid;  // cannot be asked as induction: not a usable task
         } else {
           st = Status::Candidate;
+          ks.valid++;
           // The solve task that measures this proposal's solve rate: its own stream.
           Rng rng(source_.seed(), hash64(cat("selfplay-followup:", g.seq, ":", i)));
           Task f = make_solve_task(t, k, rng);
@@ -299,10 +307,15 @@ json SelfPlayCoordinator::take_step_metrics() {
       json p = {{"proposals", ks.proposals},
                 {"valid", ks.valid},
                 {"valid_rate", static_cast<double>(ks.valid) / ks.proposals},
+                {"new_programs", ks.new_programs},
+                {"new_program_rate", static_cast<double>(ks.new_programs) / ks.proposals},
+                {"new_shapes", ks.new_shapes},
+                {"new_shape_rate", static_cast<double>(ks.new_shapes) / ks.proposals},
                 {"duplicates", ks.duplicates},
                 {"malformed", ks.malformed},
                 {"reasons", ks.reasons}};
-      p["ast_nodes"] = ks.valid > 0 ? json(static_cast<double>(ks.ast_nodes) / ks.valid) : json();
+      p["ast_nodes"] =
+          ks.runnable > 0 ? json(static_cast<double>(ks.ast_nodes) / ks.runnable) : json();
       p["resolved"] = ks.resolved;
       p["learnability"] = ks.resolved > 0 ? json(ks.learnability / ks.resolved) : json();
       const auto& recent = recent_[kind];

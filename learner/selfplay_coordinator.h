@@ -73,7 +73,12 @@ class SelfPlayCoordinator {
     int outstanding = 0;                      // follow-ups not yet back
   };
   struct KindStats {
-    int64_t proposals = 0, valid = 0, duplicates = 0, malformed = 0, ast_nodes = 0;
+    int64_t proposals = 0, malformed = 0, duplicates = 0;
+    int64_t runnable = 0;      // passed the sandbox's checks (duplicates included)
+    int64_t ast_nodes = 0;     // summed over the runnable ones
+    int64_t new_programs = 0;  // runnable, with a program no buffer entry has
+    int64_t new_shapes = 0;    // runnable, with a shape (literals aside) no buffer entry has
+    int64_t valid = 0;         // runnable, new by `novelty`, usable: joined the buffer
     json reasons = json::object();
     int64_t resolved = 0;
     double learnability = 0;

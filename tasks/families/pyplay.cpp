@@ -4,7 +4,9 @@
 // inputs, after references drawn like the buffer's). Outputs are the pyfunc generator's values
 // written as Python's repr, the form the sandbox gives in a run. The level is pyfunc's level.
 // Options: {"kinds": [...], "propose_share": 0.25, "references": 1, "inputs": 2,
-//           "induction_inputs": 4}.
+//           "induction_inputs": 4, "programs": "templates"}. `programs` says where the
+// programs come from: pyfunc's templates, composed ones (tasks/families/pycompose.h: a grammar
+// of parts, so a proposer can learn to write programs no buffer holds), or "mixed" (half each).
 // Family "pyplay", not "selfplay": its tasks train and evaluate like any family; only a
 // self_play mix entry feeds the buffer.
 #include <string>
@@ -12,6 +14,7 @@
 
 #include "core/error.h"
 #include "tasks/builtin.h"
+#include "tasks/families/pycompose.h"
 #include "tasks/families/pyfunc_templates.h"
 #include "tasks/meta.h"
 #include "tasks/selfplay/selfplay_tasks.h"
@@ -47,6 +50,9 @@ class PyplayGenerator : public TaskGenerator {
     r.check(references_ >= 0 && references_ <= 8, "references", "must be in [0, 8]");
     inputs_ = r.get<int>("inputs", inputs_);
     r.check(inputs_ >= 1 && inputs_ <= 4, "inputs", "must be in [1, 4]");
+    programs_ = r.get<std::string>("programs", programs_);
+    r.check(programs_ == "templates" || programs_ == "composed" || programs_ == "mixed", "programs",
+            "must be templates, composed or mixed");
     induction_inputs_ = r.get<int>("induction_inputs", induction_inputs_);
     r.check(induction_inputs_ >= 2 && induction_inputs_ <= 6, "induction_inputs",
             "must be in [2, 6] (pyfunc tasks have at least 4 distinct cases)");
@@ -57,6 +63,17 @@ class PyplayGenerator : public TaskGenerator {
     check_difficulty(*this, difficulty);
     auto triplet_at = [&](int level) {
       Rng sub = rng.fork(rng.next_u64());
+      if (programs_ == "composed" || (programs_ == "mixed" && sub.uniform() < 0.5)) {
+        ComposedProgram c = compose_program(sub, 6);
+        Triplet tr;
+        tr.program = c.code;
+        tr.inputs = std::move(c.inputs);
+        tr.outputs = std::move(c.outputs);
+        tr.message = c.spec;
+        tr.key = cat("pyplay-composed-", hash64(tr.program));
+        tr.program_key = tr.key;
+        return tr;
+      }
       Task t = pyfunc_->generate(sub, level);
       Triplet tr = pyfunc_triplet(t, true);
       tr.message = py_template(t.meta.value("template", std::string())).spec(t.meta["params"]);
@@ -120,6 +137,7 @@ class PyplayGenerator : public TaskGenerator {
   int references_ = 1;
   int inputs_ = 2;
   int induction_inputs_ = 4;
+  std::string programs_ = "templates";  // pyfunc's, composed ones (pycompose.h), or half each
   std::unique_ptr<TaskGenerator> pyfunc_ = make_generator("pyfunc");  // made once, not per task
 };
 

@@ -1,5 +1,7 @@
 #include "tasks/selfplay/selfplay_source.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace r1 {
@@ -28,6 +30,12 @@ const ConfigFields<SelfPlayOptions>& SelfPlayOptions::fields() {
                in_range(0.0, 1.0, "must be in [0, 1]"))
           .add("references", &C::references, "buffer triplets shown in a propose prompt",
                in_range(0, 16, "must be in [0, 16]"))
+          .add("references_by", &C::references_by,
+               "how references are drawn: uniform, or learnability (favouring entries the "
+               "solver solves sometimes, not always or never)",
+               must<std::string>(
+                   [](const std::string& s) { return s == "uniform" || s == "learnability"; },
+                   "must be uniform or learnability"))
           .add("inputs", &C::inputs, "inputs per deduction or abduction proposal",
                in_range(1, 16, "must be in [1, 16]"))
           .add("induction_inputs", &C::induction_inputs,
@@ -43,6 +51,15 @@ const ConfigFields<SelfPlayOptions>& SelfPlayOptions::fields() {
                "proposer reward for an answer without <program> and <input>")
           .add("duplicate_reward", &C::duplicate_reward,
                "proposer reward for a valid proposal already in the buffer")
+          .add("novelty", &C::novelty,
+               "what makes a valid proposal a duplicate of the buffer: triplet (same program "
+               "and inputs), program (same program, any inputs) or shape (same program up to "
+               "its literals)",
+               must<std::string>(
+                   [](const std::string& s) {
+                     return s == "triplet" || s == "program" || s == "shape";
+                   },
+                   "must be triplet, program or shape"))
           .add("advantages", &C::advantages,
                "role_kind (normalised per role and kind over the batch, as AZR) or group",
                must<std::string>(
@@ -53,6 +70,14 @@ const ConfigFields<SelfPlayOptions>& SelfPlayOptions::fields() {
           .add("solve_weight", &C::solve_weight, "scales the solver's advantages",
                at_least(0.0, "must be >= 0"));
   return f;
+}
+
+double SelfPlayOptions::reference_weight(const Triplet& t) {
+  constexpr double kFloor = 0.05;  // mastered or hopeless entries stay possible, just rare
+  const auto s = t.solve_rate();
+  if (!s) return 0.5;
+  if (*s > 0 && *s < 1) return std::max(1 - *s, kFloor);
+  return kFloor;
 }
 
 SelfPlaySource::SelfPlaySource(SelfPlayOptions options, uint64_t seed)
@@ -76,8 +101,14 @@ Task SelfPlaySource::next(Rng& rng, uint64_t k) {
   const size_t min_inputs = kind == SelfPlayKind::Induction ? 2 : 1;
   Task t;
   if (propose) {
-    auto refs = buffer_.sample(rng, static_cast<size_t>(options_.references), min_inputs);
-    if (refs.empty()) refs = buffer_.sample(rng, static_cast<size_t>(options_.references));
+    const auto k = static_cast<size_t>(options_.references);
+    auto draw = [&](size_t min) {
+      return options_.references_by == "learnability"
+                 ? buffer_.sample_weighted(rng, k, min, SelfPlayOptions::reference_weight)
+                 : buffer_.sample(rng, k, min);
+    };
+    auto refs = draw(min_inputs);
+    if (refs.empty()) refs = draw(1);
     const int n = kind == SelfPlayKind::Induction ? options_.induction_inputs : options_.inputs;
     t = make_propose_task(refs, kind, n);
   } else {

@@ -22,15 +22,25 @@ struct SelfPlayOptions : FieldListed<SelfPlayOptions> {
   std::vector<std::string> kinds = {"deduction", "abduction", "induction"};
   double propose_share = 0.5;  // share of this entry's tasks that are propose tasks
   int references = 3;          // buffer triplets shown in a propose prompt
-  int inputs = 2;              // inputs per deduction/abduction proposal
-  int induction_inputs = 4;    // inputs per induction proposal (half shown, half held back)
-  int seed_tasks = 48;         // pyfunc tasks that seed the buffer
+  // How references are drawn: "uniform", or "learnability": in proportion to the entry's
+  // learnability for the solver so far (1 - s for a solve rate s in (0, 1); a floor of 0.05
+  // for entries always or never solved; 0.5 before any attempt), which shows the proposer
+  // tasks at the solver's edge rather than ones it has mastered.
+  std::string references_by = "uniform";
+  int inputs = 2;            // inputs per deduction/abduction proposal
+  int induction_inputs = 4;  // inputs per induction proposal (half shown, half held back)
+  int seed_tasks = 48;       // pyfunc tasks that seed the buffer
   size_t buffer_capacity = 4096;
   // The proposer's reward: learnability 1 - s for a new valid proposal whose solve rate s over
   // the solver's G samples is in (0, 1), else 0; these for the rest.
   double invalid_reward = -0.5;   // well-formed, refused by the sandbox
   double format_reward = -1.0;    // no <program>/<input> answer at all
   double duplicate_reward = 0.0;  // valid, but already in the buffer
+  // What "already in the buffer" means: "triplet" (the same program and inputs), "program"
+  // (the same program, whatever the inputs: re-posting a known program with new inputs is no
+  // new task of the proposer's) or "shape" (the same program up to its literals: x > 10 is
+  // x > 1 with another constant).
+  std::string novelty = "triplet";
   // "role_kind": advantages normalised over all samples of the batch with the same (role,
   // kind), AZR's task-relative baselines; "group": per group, as for other tasks.
   std::string advantages = "role_kind";
@@ -38,6 +48,8 @@ struct SelfPlayOptions : FieldListed<SelfPlayOptions> {
   double solve_weight = 1.0;
 
   std::vector<SelfPlayKind> parsed_kinds() const;
+  // The weight of a buffer entry when references are drawn by learnability.
+  static double reference_weight(const Triplet& t);
   static const ConfigFields<SelfPlayOptions>& fields();  // name, default, check, help of each
 };
 

@@ -1,6 +1,7 @@
 #include "tasks/selfplay/task_buffer.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.h"
 
@@ -17,6 +18,7 @@ json Triplet::to_json() const {
             {"inputs", inputs},
             {"outputs", outputs},
             {"program_key", program_key},
+            {"shape_key", shape_key},
             {"key", key},
             {"ast_nodes", ast_nodes},
             {"origin", origin},
@@ -37,6 +39,7 @@ Triplet Triplet::from_json(const json& j, const std::string& where) {
   t.outputs = r.req<std::vector<std::string>>("outputs");
   t.message = r.get<std::string>("message", "");
   t.program_key = r.get<std::string>("program_key", "");
+  t.shape_key = r.get<std::string>("shape_key", "");
   t.key = r.req<std::string>("key");
   t.ast_nodes = r.get<int>("ast_nodes", 0);
   t.origin = r.get<std::string>("origin", "");
@@ -52,6 +55,18 @@ Triplet Triplet::from_json(const json& j, const std::string& where) {
   return t;
 }
 
+namespace {
+
+// One entry more, or fewer, with this key; an unknown key ("") is not counted.
+void count(std::unordered_map<std::string, size_t>& counts, const std::string& key) {
+  if (!key.empty()) counts[key]++;
+}
+void forget(std::unordered_map<std::string, size_t>& counts, const std::string& key) {
+  if (auto it = counts.find(key); it != counts.end() && --it->second == 0) counts.erase(it);
+}
+
+}  // namespace
+
 TaskBuffer::TaskBuffer(size_t capacity) : capacity_(capacity) {
   if (capacity_ == 0) fail("task buffer: capacity must be positive");
 }
@@ -62,11 +77,16 @@ bool TaskBuffer::add(Triplet t) {
            "task buffer: a triplet needs one output per input");
   if (contains(t.key)) return false;
   if (entries_.size() == capacity_) {
-    index_.erase(entries_.front().key);
+    const Triplet& old = entries_.front();
+    index_.erase(old.key);
+    forget(programs_, old.program_key);
+    forget(shapes_, old.shape_key);
     entries_.pop_front();
     ++first_;
   }
   index_[t.key] = added_++;
+  count(programs_, t.program_key);
+  count(shapes_, t.shape_key);
   entries_.push_back(std::move(t));
   return true;
 }
@@ -84,6 +104,39 @@ std::vector<const Triplet*> TaskBuffer::sample(Rng& rng, size_t k, size_t min_in
   // A partial Fisher-Yates shuffle: the first k are a uniform sample without repeats.
   const size_t n = std::min(k, pool.size());
   for (size_t i = 0; i < n; ++i) std::swap(pool[i], pool[i + rng.below(pool.size() - i)]);
+  pool.resize(n);
+  return pool;
+}
+
+std::vector<const Triplet*> TaskBuffer::sample_weighted(
+    Rng& rng, size_t k, size_t min_inputs,
+    const std::function<double(const Triplet&)>& weight) const {
+  std::vector<const Triplet*> pool;
+  std::vector<double> w;
+  for (const Triplet& t : entries_) {
+    if (t.inputs.size() < min_inputs) continue;
+    const double x = weight(t);
+    R1_CHECK(x > 0 && std::isfinite(x), "task buffer: sampling weights must be positive");
+    pool.push_back(&t);
+    w.push_back(x);
+  }
+  // Draws without replacement, one at a time: k is a handful, the buffer a few thousand.
+  const size_t n = std::min(k, pool.size());
+  for (size_t i = 0; i < n; ++i) {
+    double total = 0;
+    for (size_t j = i; j < pool.size(); ++j) total += w[j];
+    double u = rng.uniform() * total;
+    size_t pick = pool.size() - 1;
+    for (size_t j = i; j < pool.size(); ++j) {
+      if (u < w[j]) {
+        pick = j;
+        break;
+      }
+      u -= w[j];
+    }
+    std::swap(pool[i], pool[pick]);
+    std::swap(w[i], w[pick]);
+  }
   pool.resize(n);
   return pool;
 }
@@ -124,6 +177,12 @@ void TaskBuffer::load_state(const json& j, const std::string& where) {
       fail(where, ": entries[", i, "] repeats the key ", t.key);
     }
     entries.push_back(std::move(t));
+  }
+  programs_.clear();
+  shapes_.clear();
+  for (const Triplet& t : entries) {
+    count(programs_, t.program_key);
+    count(shapes_, t.shape_key);
   }
   entries_ = std::move(entries);
   index_ = std::move(index);

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -24,6 +25,7 @@ struct Triplet {
   std::vector<std::string> outputs;  // repr of entry(*inputs[i]), computed in the sandbox
   std::string message;               // induction: the proposer's hint about the program
   std::string program_key;           // normal form of the program (program_runner.h)
+  std::string shape_key;             // ... with literals replaced by their types ("" if unknown)
   std::string key;                   // normal form of program and inputs: duplicates share it
   int ast_nodes = 0;
 
@@ -49,6 +51,15 @@ class TaskBuffer {
   // Throws when the triplet has no key or no outputs, or inputs and outputs differ in count.
   bool add(Triplet t);
   bool contains(const std::string& key) const { return index_.count(key) > 0; }
+  // Whether an entry has this program (its normal form, whatever its inputs).
+  bool contains_program(const std::string& program_key) const {
+    return !program_key.empty() && programs_.count(program_key) > 0;
+  }
+  // Whether an entry has this shape (its program's normal form with literals replaced by their
+  // types). Entries of unknown shape (saved before shapes were recorded) match nothing.
+  bool contains_shape(const std::string& shape_key) const {
+    return !shape_key.empty() && shapes_.count(shape_key) > 0;
+  }
   size_t size() const { return entries_.size(); }
   size_t capacity() const { return capacity_; }
   const Triplet& at(size_t i) const { return entries_.at(i); }  // 0 = oldest
@@ -56,6 +67,11 @@ class TaskBuffer {
 
   // Up to k distinct entries drawn uniformly, among those with at least `min_inputs` inputs.
   std::vector<const Triplet*> sample(Rng& rng, size_t k, size_t min_inputs = 1) const;
+  // Up to k distinct entries, each draw proportional to weight(entry) among those not drawn
+  // yet (weights must be > 0), among those with at least `min_inputs` inputs.
+  std::vector<const Triplet*> sample_weighted(
+      Rng& rng, size_t k, size_t min_inputs,
+      const std::function<double(const Triplet&)>& weight) const;
   // Counts solver results against an entry (ignored when it has left the buffer).
   void record(const std::string& key, uint64_t attempts, uint64_t solved);
 
@@ -67,9 +83,11 @@ class TaskBuffer {
  private:
   size_t capacity_;
   std::deque<Triplet> entries_;
-  uint64_t first_ = 0;                               // sequence number of entries_.front()
-  uint64_t added_ = 0;                               // sequence number of the next entry
-  std::unordered_map<std::string, uint64_t> index_;  // key -> sequence number
+  uint64_t first_ = 0;                                // sequence number of entries_.front()
+  uint64_t added_ = 0;                                // sequence number of the next entry
+  std::unordered_map<std::string, uint64_t> index_;   // key -> sequence number
+  std::unordered_map<std::string, size_t> programs_;  // program_key -> entries with it
+  std::unordered_map<std::string, size_t> shapes_;    // shape_key -> entries with it
 };
 
 }  // namespace r1

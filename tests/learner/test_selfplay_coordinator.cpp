@@ -36,9 +36,7 @@ json triplet_json(const std::string& program, const std::vector<std::string>& in
   ProgramRunner runner(testing::shared_pool(), limits());
   ProgramReport r = runner.validate(program, "f", inputs);
   EXPECT_TRUE(r.ok) << r.message;
-  return {{"program", program},      {"entry", "f"}, {"inputs", r.inputs},
-          {"outputs", r.outputs},    {"key", r.key}, {"program_key", r.program_key},
-          {"ast_nodes", r.ast_nodes}};
+  return report_triplet(program, "f", r);
 }
 
 SampleResult proposal_sample(const json& triplet) {
@@ -58,6 +56,21 @@ SampleResult refused_sample(const std::string& reason, bool format_ok) {
   s.reason = reason;
   return s;
 }
+
+// A source with `novelty` and its coordinator, the buffer seeded.
+struct SeededRun {
+  explicit SeededRun(const std::string& novelty)
+      : src(with_novelty(novelty), 4), c(src, sandbox(), limits()) {
+    c.seed_buffer();
+  }
+  static SelfPlayOptions with_novelty(const std::string& novelty) {
+    SelfPlayOptions o = options();
+    o.novelty = novelty;
+    return o;
+  }
+  SelfPlaySource src;
+  SelfPlayCoordinator c;
+};
 
 RolloutGroup propose_group(SelfPlaySource& src, uint64_t seq, std::vector<SampleResult> samples,
                            SelfPlayKind kind = SelfPlayKind::Deduction) {
@@ -208,6 +221,82 @@ TEST(SelfPlayCoordinator, SolveRatesOfAllOrNothingEarnNoLearnability) {
   EXPECT_DOUBLE_EQ(*ready[0].samples[0].reward, options().duplicate_reward);
   EXPECT_DOUBLE_EQ(*ready[0].samples[1].reward, options().duplicate_reward);
   EXPECT_EQ(c.take_step_metrics()["propose"]["deduction"]["duplicates"], 2);
+}
+
+// A known program re-posted with new inputs: a new triplet, but no new program. Under
+// novelty "program" it is a duplicate; under "triplet" a new task. Either way the metrics
+// count how many proposals brought a program the buffer lacked.
+TEST(SelfPlayCoordinator, NoveltyByProgramRefusesAKnownProgramWithNewInputs) {
+  for (const std::string novelty : {"triplet", "program"}) {
+    SCOPED_TRACE(novelty);
+    SeededRun run(novelty);
+    auto& [src, c] = run;
+    const SelfPlayOptions& o = src.options();
+    const size_t seeded = src.buffer().size();
+    const json a = triplet_json("def f(x):\n    return x * 5 + 2\n", {"1", "2"});
+    // The same program (other names, same normal form) with other inputs, twice in one group.
+    const json again = triplet_json("def f(y):\n    return y * 5 + 2\n", {"3", "4"});
+    const json twice = triplet_json("def f(x):\n    return x * 5 + 2\n", {"5", "6"});
+    ASSERT_EQ(a["program_key"], again["program_key"]);
+    ASSERT_NE(a["key"], again["key"]);
+    EXPECT_TRUE(c.admit(propose_group(src, 60, {proposal_sample(a)}), 0).empty());
+    Task fa = c.take_followup();
+    EXPECT_EQ(c.admit(solve_group(fa, 61, 1, 2), 0).size(), 2u);
+    json m = c.take_step_metrics()["propose"]["deduction"];
+    EXPECT_EQ(m["new_programs"], 1);
+    EXPECT_EQ(m["valid"], 1);
+
+    auto ready =
+        c.admit(propose_group(src, 62, {proposal_sample(again), proposal_sample(twice)}), 1);
+    m = c.take_step_metrics()["propose"]["deduction"];
+    EXPECT_EQ(m["new_programs"], 0);
+    EXPECT_DOUBLE_EQ(m["new_program_rate"].get<double>(), 0.0);
+    if (novelty == "program") {
+      ASSERT_EQ(ready.size(), 1u) << "duplicates wait for nothing";
+      EXPECT_FALSE(c.has_followup());
+      EXPECT_DOUBLE_EQ(*ready[0].samples[0].reward, o.duplicate_reward);
+      EXPECT_DOUBLE_EQ(*ready[0].samples[1].reward, o.duplicate_reward);
+      EXPECT_EQ(m["valid"], 0);
+      EXPECT_EQ(m["duplicates"], 2);
+      EXPECT_EQ(src.buffer().size(), seeded + 1);
+    } else {
+      EXPECT_TRUE(ready.empty());
+      EXPECT_TRUE(c.has_followup());
+      EXPECT_EQ(m["valid"], 2);
+      EXPECT_EQ(m["duplicates"], 0);
+      EXPECT_EQ(src.buffer().size(), seeded + 3);
+    }
+    EXPECT_TRUE(src.buffer().contains_program(a["program_key"]));
+  }
+}
+
+// The same program with other constants: a new program, but not a new shape.
+TEST(SelfPlayCoordinator, NoveltyByShapeRefusesAConstantVariant) {
+  for (const std::string novelty : {"program", "shape"}) {
+    SCOPED_TRACE(novelty);
+    SeededRun run(novelty);
+    auto& [src, c] = run;
+    const SelfPlayOptions& o = src.options();
+    const json a = triplet_json("def f(x):\n    return x * 5 + 2\n", {"1", "2"});
+    const json b = triplet_json("def f(x):\n    return x * 7 + -3\n", {"1", "2"});
+    ASSERT_NE(a["program_key"], b["program_key"]);
+    ASSERT_EQ(a["shape_key"], b["shape_key"]) << "only the constants differ (a negative one too)";
+    EXPECT_TRUE(c.admit(propose_group(src, 70, {proposal_sample(a)}), 0).empty());
+    EXPECT_EQ(c.admit(solve_group(c.take_followup(), 71, 1, 2), 0).size(), 2u);
+    json m = c.take_step_metrics()["propose"]["deduction"];
+    EXPECT_EQ(m["new_shapes"], 1);
+    auto ready = c.admit(propose_group(src, 72, {proposal_sample(b)}), 1);
+    m = c.take_step_metrics()["propose"]["deduction"];
+    EXPECT_EQ(m["new_programs"], 1);
+    EXPECT_EQ(m["new_shapes"], 0);
+    EXPECT_DOUBLE_EQ(m["new_shape_rate"].get<double>(), 0.0);
+    EXPECT_EQ(m["valid"], novelty == "program" ? 1 : 0);
+    EXPECT_EQ(c.has_followup(), novelty == "program");
+    if (novelty == "shape") {
+      ASSERT_EQ(ready.size(), 1u);
+      EXPECT_DOUBLE_EQ(*ready[0].samples[0].reward, o.duplicate_reward);
+    }
+  }
 }
 
 TEST(SelfPlayCoordinator, AFollowUpThatJudgedNothingDropsTheProposal) {

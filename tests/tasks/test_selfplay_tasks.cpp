@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "tasks/selfplay/selfplay_source.h"
 #include "tasks/selfplay/selfplay_tasks.h"
 #include "tasks/selfplay/task_buffer.h"
 
@@ -22,6 +23,7 @@ Triplet triplet(int i, size_t pairs = 3) {
   }
   t.key = cat("key", i);
   t.program_key = cat("prog", i);
+  t.shape_key = i < 100 ? cat("shape", i % 2) : "";  // two shapes; unknown past 100
   t.ast_nodes = 9;
   t.origin = "test";
   t.seed = 7;
@@ -44,6 +46,15 @@ TEST(TaskBuffer, AddsRefusesDuplicatesAndEvictsTheOldest) {
   EXPECT_TRUE(b.contains("key4"));
   EXPECT_EQ(b.at(0).key, "key2");
   EXPECT_EQ(b.find("key3")->step, 3);
+  EXPECT_FALSE(b.contains_program("prog1")) << "its only entry left";
+  EXPECT_TRUE(b.contains_program("prog4"));
+  EXPECT_TRUE(b.contains_shape("shape0") && b.contains_shape("shape1"));
+  EXPECT_FALSE(b.contains_shape("")) << "an unknown shape matches nothing";
+  b.add(triplet(100));  // evicts key2, shape0: key4 still has it
+  b.add(triplet(101));  // evicts key3, shape1: none left
+  EXPECT_TRUE(b.contains_shape("shape0"));
+  EXPECT_FALSE(b.contains_shape("shape1"));
+  EXPECT_FALSE(b.contains_shape(""));
   EXPECT_EQ(b.find("key1"), nullptr);
   EXPECT_TRUE(b.add(triplet(1)));  // evicted keys may come back
   Triplet no_key = triplet(9);
@@ -76,6 +87,67 @@ TEST(TaskBuffer, SamplesDistinctEntriesUniformly) {
   EXPECT_TRUE(TaskBuffer(4).sample(rng, 3).empty());
 }
 
+TEST(TaskBuffer, SamplesInProportionToWeights) {
+  TaskBuffer b(100);
+  for (int i = 0; i < 4; ++i) b.add(triplet(i, i == 3 ? 1 : 2));
+  const std::map<std::string, double> weight = {
+      {"key0", 1.0}, {"key1", 2.0}, {"key2", 7.0}, {"key3", 50.0}};
+  auto w = [&](const Triplet& t) { return weight.at(t.key); };
+  Rng rng(5);
+  std::map<std::string, int> first;
+  for (int round = 0; round < 20000; ++round) {
+    auto s = b.sample_weighted(rng, 2, 2, w);  // key3 has one pair: never drawn
+    ASSERT_EQ(s.size(), 2u);
+    EXPECT_NE(s[0]->key, s[1]->key);
+    first[s[0]->key]++;
+  }
+  EXPECT_EQ(first.count("key3"), 0u);
+  EXPECT_NEAR(first["key0"], 2000, 200);  // 1 / 10 of the first draws
+  EXPECT_NEAR(first["key1"], 4000, 300);
+  EXPECT_NEAR(first["key2"], 14000, 400);
+  EXPECT_EQ(b.sample_weighted(rng, 10, 1, w).size(), 4u);
+  EXPECT_THROW(b.sample_weighted(rng, 1, 1, [](const Triplet&) { return 0.0; }), Error);
+}
+
+TEST(SelfPlaySource, ReferencesByLearnabilityFavourTheSolversEdge) {
+  Triplet t;
+  EXPECT_DOUBLE_EQ(SelfPlayOptions::reference_weight(t), 0.5);  // never attempted
+  t.attempts = 8;
+  t.solved = 2;
+  EXPECT_DOUBLE_EQ(SelfPlayOptions::reference_weight(t), 0.75);
+  t.solved = 8;
+  EXPECT_DOUBLE_EQ(SelfPlayOptions::reference_weight(t), 0.05);  // mastered
+  t.solved = 0;
+  EXPECT_DOUBLE_EQ(SelfPlayOptions::reference_weight(t), 0.05);  // hopeless
+  t.attempts = 100;
+  t.solved = 99;
+  EXPECT_DOUBLE_EQ(SelfPlayOptions::reference_weight(t), 0.05);  // 1 - s below the floor
+
+  // Two entries: one the solver half solves (weight 0.5), one it always solves (0.05).
+  auto count_edge = [](const std::string& by) {
+    SelfPlayOptions o;
+    o.kinds = {"deduction"};
+    o.propose_share = 1.0;
+    o.references = 1;
+    o.references_by = by;
+    SelfPlaySource src(o, 1);
+    src.buffer().add(triplet(1));
+    src.buffer().add(triplet(2));
+    src.buffer().record("key1", 8, 4);
+    src.buffer().record("key2", 8, 8);
+    Rng rng(11);
+    int edge = 0;
+    for (uint64_t k = 0; k < 2000; ++k) {
+      Task task = src.next(rng, k);
+      EXPECT_EQ(task.meta["role"], "propose");
+      edge += task.meta["ref_keys"][0] == "key1";
+    }
+    return edge;
+  };
+  EXPECT_NEAR(count_edge("uniform"), 1000, 120);
+  EXPECT_NEAR(count_edge("learnability"), 2000 * 0.5 / 0.55, 60);
+}
+
 TEST(TaskBuffer, StateRestoresExactly) {
   TaskBuffer b(4);
   for (int i = 0; i < 6; ++i) b.add(triplet(i));
@@ -91,6 +163,10 @@ TEST(TaskBuffer, StateRestoresExactly) {
   TaskBuffer c(4);
   c.load_state(json::parse(st.dump()), "state");
   EXPECT_EQ(c.state(), st);
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(c.contains_program(cat("prog", i)), b.contains_program(cat("prog", i))) << i;
+    EXPECT_EQ(c.contains_shape(cat("shape", i)), b.contains_shape(cat("shape", i))) << i;
+  }
   Rng r1(9), r2(9);
   auto s1 = b.sample(r1, 2), s2 = c.sample(r2, 2);
   for (size_t i = 0; i < 2; ++i) EXPECT_EQ(s1[i]->key, s2[i]->key);

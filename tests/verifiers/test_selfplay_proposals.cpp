@@ -252,6 +252,18 @@ TEST(SelfPlayValidation, NormalFormIgnoresSpacingAndComments) {
   ASSERT_TRUE(e.ok && g.ok && h.ok && k.ok);
   EXPECT_EQ(e.program_key, g.program_key);
   EXPECT_NE(h.program_key, k.program_key);
+  // The shape leaves the literals out too: x+1 and x+2 share one; a negative constant is a
+  // constant; another operator or builtin is another shape.
+  ProgramReport m = runner().validate("def f(x):\n    return x + -7\n", "f", {"2"});
+  ProgramReport s = runner().validate("def f(x):\n    return x - 1\n", "f", {"2"});
+  ProgramReport t = runner().validate("def f(s):\n    return s + 'ab'\n", "f", {"'x'"});
+  ASSERT_TRUE(m.ok && s.ok && t.ok);
+  EXPECT_EQ(a.shape_key.size(), 16u);
+  EXPECT_EQ(a.shape_key, c.shape_key);
+  EXPECT_EQ(a.shape_key, m.shape_key);
+  EXPECT_NE(a.shape_key, s.shape_key);
+  EXPECT_NE(a.shape_key, t.shape_key) << "a str literal is not an int literal";
+  EXPECT_NE(h.shape_key, k.shape_key);
 }
 
 TEST(SelfPlayValidation, Limits) {

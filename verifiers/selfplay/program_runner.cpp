@@ -56,6 +56,7 @@ ProgramReport read_report(const SandboxResult& r) {
   p.reason = j.value("reason", std::string(p.ok ? "ok" : "runtime_error"));
   p.message = j.value("message", std::string());
   p.program_key = j.value("program_key", std::string());
+  p.shape_key = j.value("shape_key", std::string());
   p.key = j.value("key", std::string());
   p.ast_nodes = j.value("ast_nodes", 0);
   p.inputs = strings_of(j.value("inputs", json::array()));
@@ -187,6 +188,17 @@ ProgramReport ProgramRunner::compare(const std::string& answer, const std::strin
   ProgramReport r = exec({{"mode", "compare"}, {"pairs", pairs}}, kJudgeSeed);
   if (r.ok) r.equal = r.matches.size() == 1 && r.matches[0];
   return r;
+}
+
+json report_triplet(const std::string& program, const std::string& entry, const ProgramReport& r) {
+  return {{"program", program},
+          {"entry", entry},
+          {"inputs", r.inputs},
+          {"outputs", r.outputs},
+          {"key", r.key},
+          {"program_key", r.program_key},
+          {"shape_key", r.shape_key},
+          {"ast_nodes", r.ast_nodes}};
 }
 
 }  // namespace r1

@@ -56,6 +56,7 @@ struct ProgramReport {
   bool sandbox_error = false;
 
   std::string program_key;  // normal form of the program (spacing and comments do not count)
+  std::string shape_key;    // ... with its literals replaced by their types (x > 1 ~ x > 10)
   std::string key;          // normal form of program and inputs together: duplicates share it
   int ast_nodes = 0;
   std::vector<std::string> inputs;   // each input's arguments as read (normalised)
@@ -63,6 +64,10 @@ struct ProgramReport {
   std::vector<bool> matches;         // run() with expected outputs: strictly equal, per input
   bool equal = false;                // compare()
 };
+
+// The triplet a validated program makes with its report's inputs and outputs, as the proposal
+// verifier hands it to the learner (Triplet::from_json reads it; the learner adds provenance).
+json report_triplet(const std::string& program, const std::string& entry, const ProgramReport& r);
 
 class ProgramRunner {
  public:

@@ -169,6 +169,24 @@ class Canonical(ast.NodeTransformer):
         return node
 
 
+class Shape(Canonical):
+    # The normal form with every literal replaced by its type's name (a negative number
+    # included): programs that differ only in constants, `x > 10` and `x > 1`, share it.
+    def visit_Constant(self, node):
+        return ast.copy_location(ast.Constant(value=type(node.value).__name__), node)
+
+    def visit_UnaryOp(self, node):
+        if isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(node.operand, ast.Constant):
+            return self.visit_Constant(node.operand)
+        self.generic_visit(node)
+        return node
+
+
+def digest(tree):
+    norm = ast.dump(tree, annotate_fields=False)
+    return hashlib.sha256(norm.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
 def check_program(src, entry, limits):
     # Static checks on the source, before anything of it runs.
     if type(src) is not str or not src.strip():
@@ -228,8 +246,9 @@ def check_program(src, entry, limits):
             raise Reject("private_name", "pattern name %s" % node.name)
     if not any(isinstance(n, ast.FunctionDef) and n.name == entry for n in tree.body):
         raise Reject("no_entry_point", "the program does not define %s at top level" % entry)
-    norm = ast.dump(Canonical(bound_names(tree)).visit(ast.parse(src)), annotate_fields=False)
-    return tree, nodes, hashlib.sha256(norm.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    names = bound_names(tree)
+    return (tree, nodes, digest(Canonical(names).visit(ast.parse(src))),
+            digest(Shape(names).visit(ast.parse(src))))
 
 
 def check_plain(x, depth=0):
@@ -486,7 +505,7 @@ def run(req):
     max_inputs = limit(limits, "max_inputs", 16)
     if type(inputs) is not list or len(inputs) > max_inputs:
         raise Reject("too_many_inputs", "at most %d inputs" % max_inputs)
-    tree, nodes, program_key = check_program(req.get("program"), entry, limits)
+    tree, nodes, program_key, shape_key = check_program(req.get("program"), entry, limits)
     args_list = [read_args(t, limit(limits, "max_input_bytes", 512)) for t in inputs]
     # The inputs' normal form: the repr of what they read as.
     norm_inputs = [repr(a)[1:-1].rstrip(",") if a else "" for a in args_list]
@@ -495,7 +514,8 @@ def run(req):
     max_out = limit(limits, "max_output_bytes", 1024)
     not_dumpable()
     outputs = [run_one(tree, entry, args, max_out) for args in args_list]
-    return {"ok": True, "program_key": program_key, "key": key, "ast_nodes": nodes,
+    return {"ok": True, "program_key": program_key, "shape_key": shape_key, "key": key,
+            "ast_nodes": nodes,
             "inputs": norm_inputs, "outputs": outputs}
 
 

@@ -95,9 +95,7 @@ class ProposalVerifier : public SelfPlayVerifierBase {
       details["error"] = "two inputs are the same";
       return verdict(false, "repeated_input", true, details);
     }
-    json triplet = {{"program", p->program},   {"entry", "f"}, {"inputs", r.inputs},
-                    {"outputs", r.outputs},    {"key", r.key}, {"program_key", r.program_key},
-                    {"ast_nodes", r.ast_nodes}};
+    json triplet = report_triplet(p->program, "f", r);
     if (!p->message.empty()) triplet["message"] = p->message;
     details["learner_data"] = {{"triplet", triplet}};
     // A copy of a reference it was shown is no new task. (Copies of other buffer entries are
