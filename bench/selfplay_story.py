@@ -15,6 +15,7 @@ usage: bench/selfplay_story.py RUN_DIR [--parts 10] [--buffer]
 """
 import argparse
 import ast
+import builtins
 import collections
 import json
 import os
@@ -30,6 +31,7 @@ def story(rows, parts):
             continue
         props = valid = resolved = 0
         new_programs = new_shapes = None
+        props_p = props_s = 0  # proposals of the rows that count new programs, new shapes
         learn = distinct = distinct_n = 0.0
         correct = samples = 0
         reasons = collections.Counter()
@@ -42,10 +44,12 @@ def story(rows, parts):
                 if "new_programs" in k:
                     valid += k.get("valid", 0)
                     new_programs = (new_programs or 0) + k["new_programs"]
+                    props_p += k.get("proposals", 0)
                 else:  # older metrics counted a re-posted buffer triplet as valid
                     valid += k.get("valid", 0) - buffer_dups
                 if "new_shapes" in k:
                     new_shapes = (new_shapes or 0) + k["new_shapes"]
+                    props_s += k.get("proposals", 0)
                 if buffer_dups:
                     reasons["duplicate_of_buffer"] += buffer_dups
                 resolved += k.get("resolved", 0)
@@ -61,12 +65,17 @@ def story(rows, parts):
                 samples += k.get("samples", 0)
         top = ", ".join(f"{k} {v}" for k, v in reasons.most_common(3))
         f = lambda x, d: f"{x / d:.2f}" if d and x is not None else "-"
-        print(f"| {part[0]['step']}-{part[-1]['step']} | {props} | {f(valid, props)} | {f(new_programs, props)} | "
-              f"{f(new_shapes, props)} | {f(learn, resolved)} | {f(distinct, distinct_n)} | {f(correct, samples)} | {top} |")
+        print(f"| {part[0]['step']}-{part[-1]['step']} | {props} | {f(valid, props)} | {f(new_programs, props_p)} | "
+              f"{f(new_shapes, props_s)} | {f(learn, resolved)} | {f(distinct, distinct_n)} | {f(correct, samples)} | {top} |")
+
+
+BUILTINS = set(dir(builtins))
 
 
 class Shape(ast.NodeTransformer):
-    """Names and literals out: what is left is the program's structure."""
+    """The program's own names and its literals out: what is left is its structure. For
+    buffers saved before the runner recorded a shape_key; close to the runner's, which renames
+    only the names a program binds (here every name but a builtin's)."""
 
     def visit_Constant(self, node):
         return ast.copy_location(ast.Constant(value=type(node.value).__name__), node)
@@ -78,7 +87,8 @@ class Shape(ast.NodeTransformer):
         return node
 
     def visit_Name(self, node):
-        node.id = "v"
+        if node.id not in BUILTINS:
+            node.id = "v"
         return node
 
     def visit_arg(self, node):
@@ -90,6 +100,10 @@ class Shape(ast.NodeTransformer):
         node.name = "v"
         self.generic_visit(node)
         return node
+
+
+def shape_of(entry):
+    return entry.get("shape_key") or shape(entry["program"])
 
 
 def shape(program):
@@ -109,12 +123,12 @@ def buffer_report(run):
         entries = entry["entries"]
         proposed = [e for e in entries if e.get("origin") == "proposed"]
         programs = collections.Counter(e["program_key"] for e in proposed)
-        shapes = collections.Counter(shape(e["program"]) for e in proposed)
+        shapes = collections.Counter(shape_of(e) for e in proposed)
         print(f"\nbuffer ({name}): {len(entries)} entries, {len(proposed)} proposed; among these, "
               f"{len(programs)} distinct programs and {len(shapes)} distinct shapes (literals ignored)")
         by_shape = collections.defaultdict(list)
         for e in proposed:
-            by_shape[shape(e["program"])].append(e)
+            by_shape[shape_of(e)].append(e)
         for s, es in sorted(by_shape.items(), key=lambda x: -len(x[1]))[:5]:
             progs = collections.Counter(e["program"] for e in es)
             example = progs.most_common(1)[0][0].strip().replace("\n", "\\n")

@@ -153,7 +153,8 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
         recent.push_back(t.program_key);
         if (recent.size() > kRecentPrograms) recent.pop_front();
         const bool new_program = !source_.buffer().contains_program(t.program_key);
-        const bool new_shape = !source_.buffer().contains_shape(t.shape_key);
+        // A known program has a known shape, even where its entry was saved without one.
+        const bool new_shape = new_program && !source_.buffer().contains_shape(t.shape_key);
         ks.new_programs += new_program;
         ks.new_shapes += new_shape;
         const std::string& novelty = source_.options().novelty;

@@ -363,13 +363,23 @@ ComposedProgram string_chain(Rng& rng, int n) {
 
 ComposedProgram compose_program(Rng& rng, int n_inputs) {
   R1_CHECK(n_inputs >= 1 && n_inputs <= 8, "pycompose: n_inputs must be in [1, 8]");
-  switch (rng.below(3)) {
-    case 0:
-      return list_pipeline(rng, n_inputs);
-    case 1:
-      return int_expression(rng, n_inputs);
-    default:
-      return string_chain(rng, n_inputs);
+  for (int tries = 0;; ++tries) {
+    ComposedProgram p;
+    switch (rng.below(3)) {
+      case 0:
+        p = list_pipeline(rng, n_inputs);
+        break;
+      case 1:
+        p = int_expression(rng, n_inputs);
+        break;
+      default:
+        p = string_chain(rng, n_inputs);
+        break;
+    }
+    const bool constant = std::all_of(p.outputs.begin(), p.outputs.end(),
+                                      [&](const std::string& o) { return o == p.outputs[0]; });
+    // A constant answer on every input is no rule to find; with one input nothing is known.
+    if (!constant || n_inputs == 1 || tries == 50) return p;
   }
 }
 

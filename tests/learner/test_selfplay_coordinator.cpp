@@ -270,6 +270,23 @@ TEST(SelfPlayCoordinator, NoveltyByProgramRefusesAKnownProgramWithNewInputs) {
   }
 }
 
+// An entry saved before shapes were recorded (no shape_key): its program re-posted with new
+// inputs is still no new shape.
+TEST(SelfPlayCoordinator, AnEntryWithoutAShapeStillCountsItsProgram) {
+  SeededRun run("shape");
+  auto& [src, c] = run;
+  json old = triplet_json("def f(x):\n    return x * 9 + 4\n", {"1", "2"});
+  old.erase("shape_key");
+  src.buffer().add(Triplet::from_json(old, "an old checkpoint's entry"));
+  const json again = triplet_json("def f(x):\n    return x * 9 + 4\n", {"5", "6"});
+  auto ready = c.admit(propose_group(src, 80, {proposal_sample(again)}), 0);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_DOUBLE_EQ(*ready[0].samples[0].reward, src.options().duplicate_reward);
+  const json m = c.take_step_metrics()["propose"]["deduction"];
+  EXPECT_EQ(m["new_shapes"], 0);
+  EXPECT_EQ(m["valid"], 0);
+}
+
 // The same program with other constants: a new program, but not a new shape.
 TEST(SelfPlayCoordinator, NoveltyByShapeRefusesAConstantVariant) {
   for (const std::string novelty : {"program", "shape"}) {

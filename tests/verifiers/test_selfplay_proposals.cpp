@@ -156,7 +156,7 @@ const std::vector<Case>& table() {
        "    functools.update_wrapper(f, abs, (), ('a',))\n    return x\n",
        {"1"},
        "banned_name"},
-      {"addresses", "def f(x):\n    return str(f)[-4:-1]\n", {"1"}, "nondeterministic"},
+      {"addresses", "def f(x):\n    return str(f)[-4:-1] * x\n", {"1"}, "nondeterministic"},
       // Idioms that stay allowed.
       {"own name like a builtin",
        "def f(x):\n    dir = [(0, 1), (1, 0)]\n    return dir[x]\n",
@@ -173,6 +173,25 @@ const std::vector<Case>& table() {
        {"1", "[5, 6]"},
        "ok"},
       {"type of a value", "def f(x):\n    return type(x) is int\n", {"1"}, "ok"},
+      // Padding: code that changes nothing makes a new text of an old function.
+      {"dead assignment",
+       "def f(xs):\n    ys = [2 + 2 for x in xs]\n    return xs\n",
+       {"[1]"},
+       "dead_code"},
+      {"dead accumulator",
+       "def f(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return len(xs)\n",
+       {"[1, 2]"},
+       "dead_code"},
+      {"unread argument", "def f(x):\n    return 5\n", {"1"}, "dead_code"},
+      {"unread helper argument",
+       "def g(a, b):\n    return a\n\ndef f(x):\n    return g(x, 1)\n",
+       {"1"},
+       "dead_code"},
+      {"unread loop variable",
+       "def f(n):\n    c = 0\n    for i in range(n):\n        c += 2\n    return c\n",
+       {"3"},
+       "ok"},
+      {"counting comprehension", "def f(xs):\n    return len([1 for x in xs])\n", {"[4, 4]"}, "ok"},
   };
   return cases;
 }
@@ -192,6 +211,13 @@ TEST(SelfPlayValidation, Table) {
       EXPECT_FALSE(r.message.empty()) << c.name;
     }
   }
+}
+
+// Dead code is refused in proposals only: a solver's program is judged by what it returns.
+TEST(SelfPlayValidation, DeadCodeIsNoFaultInASolversProgram) {
+  ProgramReport r = runner().run("def f(x):\n    y = 1\n    return x\n", "f", {"1"}, {"1"});
+  ASSERT_TRUE(r.ok) << r.reason << " " << r.message;
+  EXPECT_EQ(r.matches, (std::vector<bool>{true}));
 }
 
 TEST(SelfPlayValidation, OutputsAreTheSandboxs) {

@@ -127,11 +127,9 @@ ProgramReport ProgramRunner::exec(const json& request, uint64_t hash_seed) {
 
 ProgramReport ProgramRunner::validate(const std::string& program, const std::string& entry,
                                       const std::vector<std::string>& inputs) {
-  const json req = {{"mode", "run"},
-                    {"program", program},
-                    {"entry", entry},
-                    {"inputs", inputs},
-                    {"limits", limits_.to_request()}};
+  const json req = {
+      {"mode", "run"},    {"program", program},       {"entry", entry},
+      {"inputs", inputs}, {"refuse_dead_code", true}, {"limits", limits_.to_request()}};
   ProgramReport first = exec(req, kJudgeSeed);
   if (!first.ok) return first;
   // More interpreters with other hash seeds (and other memory layouts): output that depends on

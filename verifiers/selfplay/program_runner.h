@@ -11,7 +11,8 @@
 //
 // validate(): is a proposal a usable task? Static checks (it parses; it defines the entry at
 // top level; it imports only pure modules; no eval/exec/open/getattr/id/hash/..., no name or
-// attribute starting with "_", no frame attributes; size limits), then four interpreters with
+// attribute starting with "_", no frame attributes; no name assigned and never read, no
+// argument never read; size limits), then four interpreters with
 // different hash seeds (the judge's first) whose outputs must agree, so output that depends on
 // set order or addresses is caught. Each input runs in its own process, so no state carries
 // between inputs; the entry is called twice per input, and both calls must agree. The outputs

@@ -14,20 +14,22 @@
 #
 # Requests:
 #   {"mode": "run", "program", "entry", "inputs": [arguments as Python source, e.g. "'ab', 3"],
-#    "limits": {...}}
+#    "limits": {...}, "refuse_dead_code": false}
 #       Static checks on the syntax tree (nothing runs before they pass): it parses; it defines
 #       the entry at top level; it imports only pure modules; no eval/exec/open/getattr/id/hash/
 #       ..., no name (but a bare "_") or attribute starting with "_", no frame or code
-#       attributes, no attrgetter/methodcaller; sizes. Then each input in its own child: both
+#       attributes, no attrgetter/methodcaller; sizes; with refuse_dead_code (proposals), no
+#       name assigned and never read and no argument never read. Then each input in its own child: both
 #       calls must give the same value, a plain literal (None, bool, int, float, str, bytes,
 #       complex, and lists, tuples, dicts, sets of them) whose repr reads back as an equal value.
-#       Report: {"ok", "program_key", "key", "ast_nodes", "inputs" (normalised), "outputs"}.
+#       Report: {"ok", "program_key", "shape_key", "key", "ast_nodes", "inputs" (normalised),
+#       "outputs"}.
 #   {"mode": "compare", "pairs": [[answer, gold], ...]}
 #       Literals compared strictly (same types all the way down; 1 is not 1.0 or True; -0.0 is
 #       not 0.0). Report: {"ok", "equal": [bool, ...]}; not ok (bad_answer) when an answer is not
 #       a literal, bad_gold when a gold value is not.
 # Reasons (stable, machine-friendly): syntax_error, program_too_long, program_too_big,
-# banned_import, banned_name, private_name, no_entry_point, bad_input, input_too_long,
+# banned_import, banned_name, private_name, no_entry_point, dead_code, bad_input, input_too_long,
 # too_many_inputs, load_error, runtime_error, unplain_output, huge_output, nondeterministic,
 # crashed, bad_answer, bad_gold, bad_request.
 import ast
@@ -185,6 +187,31 @@ class Shape(Canonical):
 def digest(tree):
     norm = ast.dump(tree, annotate_fields=False)
     return hashlib.sha256(norm.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def check_dead_code(tree):
+    # For proposals: a name assigned and never read, or an argument never read, pads an old
+    # function with code that changes nothing, a new text and shape for no new task (a
+    # proposer found it: docs/results/selfplay/). Loop and comprehension targets may go unread
+    # (`[1 for x in xs]` counts); `_` is the name for a value on purpose unused.
+    loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+              and isinstance(n.ctx, ast.Load)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
+            targets = [node.target]
+        else:
+            targets = []
+        for t in targets:
+            for n in ast.walk(t):
+                if isinstance(n, ast.Name) and n.id != "_" and n.id not in loaded:
+                    raise Reject("dead_code", "%s is assigned and never read" % n.id)
+        if isinstance(node, (ast.FunctionDef, ast.Lambda)):
+            a = node.args
+            for arg in a.posonlyargs + a.args + a.kwonlyargs:
+                if arg.arg != "_" and arg.arg not in loaded:
+                    raise Reject("dead_code", "the argument %s is never read" % arg.arg)
 
 
 def check_program(src, entry, limits):
@@ -514,6 +541,8 @@ def run(req):
     max_out = limit(limits, "max_output_bytes", 1024)
     not_dumpable()
     outputs = [run_one(tree, entry, args, max_out) for args in args_list]
+    if req.get("refuse_dead_code"):  # last: a program that also fails says how it fails
+        check_dead_code(tree)
     return {"ok": True, "program_key": program_key, "shape_key": shape_key, "key": key,
             "ast_nodes": nodes,
             "inputs": norm_inputs, "outputs": outputs}
