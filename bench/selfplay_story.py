@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The proposer's story of a self-play run: per tenth of its steps, the valid-proposal rate, the
-share of proposals whose program (and whose shape: the program up to its literals) was new to
-the buffer, the mean learnability of resolved
-proposals, the share of distinct programs, the solve rate, and the reasons proposals failed.
+share of proposals whose program (whose shape: the program up to its literals; whose behaviour:
+its outputs on the runner's probe inputs) was new to the buffer, the mean learnability of
+resolved proposals and the shares of them the solver never or always solved, the share of
+distinct programs, the solve rate, and the reasons proposals failed.
 Reads RUN/metrics.jsonl (the `selfplay` field, docs/selfplay.md). With --buffer it also reads
 the buffer of the run's latest checkpoint and counts its programs: distinct normal forms, and
 distinct shapes (the normal form with every literal replaced by its type, so `x > 10` and
@@ -23,15 +24,17 @@ import os
 
 def story(rows, parts):
     n = len(rows)
-    print("| steps | proposals | valid rate | new programs | new shapes | learnability | distinct programs | solve rate | top failures |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| steps | proposals | valid rate | new programs | new shapes | new behaviours | learnability | never / always solved | distinct programs | solve rate | top failures |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for p in range(parts):
         part = rows[p * n // parts:(p + 1) * n // parts]
         if not part:
             continue
         props = valid = resolved = 0
-        new_programs = new_shapes = None
-        props_p = props_s = 0  # proposals of the rows that count new programs, new shapes
+        never = always = None
+        resolved_na = 0  # resolved proposals of the rows that count never/always solved
+        new_programs = new_shapes = new_behaviours = None
+        props_p = props_s = props_b = 0  # proposals of the rows that count each of them
         learn = distinct = distinct_n = 0.0
         correct = samples = 0
         reasons = collections.Counter()
@@ -50,9 +53,16 @@ def story(rows, parts):
                 if "new_shapes" in k:
                     new_shapes = (new_shapes or 0) + k["new_shapes"]
                     props_s += k.get("proposals", 0)
+                if "new_behaviours" in k:
+                    new_behaviours = (new_behaviours or 0) + k["new_behaviours"]
+                    props_b += k.get("proposals", 0)
                 if buffer_dups:
                     reasons["duplicate_of_buffer"] += buffer_dups
                 resolved += k.get("resolved", 0)
+                if "never_solved" in k:
+                    never = (never or 0) + k["never_solved"]
+                    always = (always or 0) + k["always_solved"]
+                    resolved_na += k.get("resolved", 0)
                 learn += (k.get("learnability") or 0.0) * k.get("resolved", 0)
                 if k.get("distinct_programs") is not None:
                     distinct += k["distinct_programs"]
@@ -66,7 +76,7 @@ def story(rows, parts):
         top = ", ".join(f"{k} {v}" for k, v in reasons.most_common(3))
         f = lambda x, d: f"{x / d:.2f}" if d and x is not None else "-"
         print(f"| {part[0]['step']}-{part[-1]['step']} | {props} | {f(valid, props)} | {f(new_programs, props_p)} | "
-              f"{f(new_shapes, props_s)} | {f(learn, resolved)} | {f(distinct, distinct_n)} | {f(correct, samples)} | {top} |")
+              f"{f(new_shapes, props_s)} | {f(new_behaviours, props_b)} | {f(learn, resolved)} | {f(never, resolved_na)} / {f(always, resolved_na)} | {f(distinct, distinct_n)} | {f(correct, samples)} | {top} |")
 
 
 BUILTINS = set(dir(builtins))
@@ -124,8 +134,11 @@ def buffer_report(run):
         proposed = [e for e in entries if e.get("origin") == "proposed"]
         programs = collections.Counter(e["program_key"] for e in proposed)
         shapes = collections.Counter(shape_of(e) for e in proposed)
+        behaviours = collections.Counter(e["behaviour_key"] for e in proposed if e.get("behaviour_key"))
+        probed = sum(behaviours.values())
         print(f"\nbuffer ({name}): {len(entries)} entries, {len(proposed)} proposed; among these, "
-              f"{len(programs)} distinct programs and {len(shapes)} distinct shapes (literals ignored)")
+              f"{len(programs)} distinct programs and {len(shapes)} distinct shapes (literals ignored)"
+              + (f"; {len(behaviours)} distinct behaviours among the {probed} with a behaviour_key" if probed else ""))
         by_shape = collections.defaultdict(list)
         for e in proposed:
             by_shape[shape_of(e)].append(e)

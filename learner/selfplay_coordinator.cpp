@@ -51,6 +51,7 @@ void SelfPlayCoordinator::seed_buffer() {
     t.key = r.key;
     t.program_key = r.program_key;
     t.shape_key = r.shape_key;
+    t.behaviour_key = r.behaviour_key;
     t.ast_nodes = r.ast_nodes;
     source_.buffer().add(std::move(t));
   }
@@ -155,11 +156,18 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
         const bool new_program = !source_.buffer().contains_program(t.program_key);
         // A known program has a known shape, even where its entry was saved without one.
         const bool new_shape = new_program && !source_.buffer().contains_shape(t.shape_key);
+        // Computes something no entry does, as far as the probes tell (unknown: not counted).
+        const bool new_behaviour =
+            !t.behaviour_key.empty() && !source_.buffer().contains_behaviour(t.behaviour_key);
         ks.new_programs += new_program;
         ks.new_shapes += new_shape;
+        ks.new_behaviours += new_behaviour;
+        ks.probed += !t.behaviour_key.empty();
         const std::string& novelty = source_.options().novelty;
+        const bool known_behaviour = source_.buffer().contains_behaviour(t.behaviour_key);
         if (source_.buffer().contains(t.key) || (!new_program && novelty == "program") ||
-            (!new_shape && novelty == "shape")) {
+            (!new_shape && (novelty == "shape" || novelty == "behaviour")) ||
+            (known_behaviour && novelty == "behaviour")) {
           st = Status::Duplicate;
           ks.duplicates++;
         } else if (k == SelfPlayKind::Induction && t.inputs.size() < 2) {
@@ -239,6 +247,10 @@ RolloutGroup SelfPlayCoordinator::finish(Held& h) {
         s.reward = learnability;
         ks.resolved++;
         ks.learnability += learnability;
+        // Where the zeros come from: tasks the solver never solves, or always (written off:
+        // neither).
+        ks.never_solved += r && *r == 0;
+        ks.always_solved += r && *r == 1;
         break;
       }
       case Status::Duplicate:
@@ -312,6 +324,9 @@ json SelfPlayCoordinator::take_step_metrics() {
                 {"new_program_rate", static_cast<double>(ks.new_programs) / ks.proposals},
                 {"new_shapes", ks.new_shapes},
                 {"new_shape_rate", static_cast<double>(ks.new_shapes) / ks.proposals},
+                {"new_behaviours", ks.new_behaviours},
+                {"new_behaviour_rate", static_cast<double>(ks.new_behaviours) / ks.proposals},
+                {"probed", ks.probed},
                 {"duplicates", ks.duplicates},
                 {"malformed", ks.malformed},
                 {"reasons", ks.reasons}};
@@ -319,6 +334,8 @@ json SelfPlayCoordinator::take_step_metrics() {
           ks.runnable > 0 ? json(static_cast<double>(ks.ast_nodes) / ks.runnable) : json();
       p["resolved"] = ks.resolved;
       p["learnability"] = ks.resolved > 0 ? json(ks.learnability / ks.resolved) : json();
+      p["never_solved"] = ks.never_solved;
+      p["always_solved"] = ks.always_solved;
       const auto& recent = recent_[kind];
       std::set<std::string> distinct(recent.begin(), recent.end());
       p["distinct_programs"] =

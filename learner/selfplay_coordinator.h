@@ -74,14 +74,17 @@ class SelfPlayCoordinator {
   };
   struct KindStats {
     int64_t proposals = 0, malformed = 0, duplicates = 0;
-    int64_t runnable = 0;      // passed the sandbox's checks (duplicates included)
-    int64_t ast_nodes = 0;     // summed over the runnable ones
-    int64_t new_programs = 0;  // runnable, with a program no buffer entry has
-    int64_t new_shapes = 0;    // runnable, with a shape (literals aside) no buffer entry has
-    int64_t valid = 0;         // runnable, new by `novelty`, usable: joined the buffer
+    int64_t runnable = 0;        // passed the sandbox's checks (duplicates included)
+    int64_t ast_nodes = 0;       // summed over the runnable ones
+    int64_t new_programs = 0;    // runnable, with a program no buffer entry has
+    int64_t new_shapes = 0;      // runnable, with a shape (literals aside) no buffer entry has
+    int64_t new_behaviours = 0;  // runnable, with outputs on the probes no buffer entry has
+    int64_t probed = 0;          // runnable, with a behaviour_key (enough probes gave a value)
+    int64_t valid = 0;           // runnable, new by `novelty`, usable: joined the buffer
     json reasons = json::object();
     int64_t resolved = 0;
     double learnability = 0;
+    int64_t never_solved = 0, always_solved = 0;  // resolved with solve rate 0, or 1
     int64_t solve_samples = 0, solve_correct = 0;
   };
 

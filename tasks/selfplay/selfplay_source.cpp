@@ -53,13 +53,13 @@ const ConfigFields<SelfPlayOptions>& SelfPlayOptions::fields() {
                "proposer reward for a valid proposal already in the buffer")
           .add("novelty", &C::novelty,
                "what makes a valid proposal a duplicate of the buffer: triplet (same program "
-               "and inputs), program (same program, any inputs) or shape (same program up to "
-               "its literals)",
+               "and inputs), program (same program, any inputs), shape (same program up to "
+               "its literals) or behaviour (same shape, or the same outputs on probe inputs)",
                must<std::string>(
                    [](const std::string& s) {
-                     return s == "triplet" || s == "program" || s == "shape";
+                     return s == "triplet" || s == "program" || s == "shape" || s == "behaviour";
                    },
-                   "must be triplet, program or shape"))
+                   "must be triplet, program, shape or behaviour"))
           .add("advantages", &C::advantages,
                "role_kind (normalised per role and kind over the batch, as AZR) or group",
                must<std::string>(

@@ -38,8 +38,11 @@ struct SelfPlayOptions : FieldListed<SelfPlayOptions> {
   double duplicate_reward = 0.0;  // valid, but already in the buffer
   // What "already in the buffer" means: "triplet" (the same program and inputs), "program"
   // (the same program, whatever the inputs: re-posting a known program with new inputs is no
-  // new task of the proposer's) or "shape" (the same program up to its literals: x > 10 is
-  // x > 1 with another constant).
+  // new task of the proposer's), "shape" (the same program up to its literals: x > 10 is
+  // x > 1 with another constant) or "behaviour": the same shape, or the same outputs as an
+  // entry on the runner's probe inputs (a known function padded with code that changes
+  // nothing, `return xs if ys else xs`, or rewritten: sorted(xs)[::-1] for sorted(xs,
+  // reverse=True)). Where too few probes gave a value to judge, the shape alone decides.
   std::string novelty = "triplet";
   // "role_kind": advantages normalised over all samples of the batch with the same (role,
   // kind), AZR's task-relative baselines; "group": per group, as for other tasks.

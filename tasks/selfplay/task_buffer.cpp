@@ -19,6 +19,7 @@ json Triplet::to_json() const {
             {"outputs", outputs},
             {"program_key", program_key},
             {"shape_key", shape_key},
+            {"behaviour_key", behaviour_key},
             {"key", key},
             {"ast_nodes", ast_nodes},
             {"origin", origin},
@@ -40,6 +41,7 @@ Triplet Triplet::from_json(const json& j, const std::string& where) {
   t.message = r.get<std::string>("message", "");
   t.program_key = r.get<std::string>("program_key", "");
   t.shape_key = r.get<std::string>("shape_key", "");
+  t.behaviour_key = r.get<std::string>("behaviour_key", "");
   t.key = r.req<std::string>("key");
   t.ast_nodes = r.get<int>("ast_nodes", 0);
   t.origin = r.get<std::string>("origin", "");
@@ -81,12 +83,14 @@ bool TaskBuffer::add(Triplet t) {
     index_.erase(old.key);
     forget(programs_, old.program_key);
     forget(shapes_, old.shape_key);
+    forget(behaviours_, old.behaviour_key);
     entries_.pop_front();
     ++first_;
   }
   index_[t.key] = added_++;
   count(programs_, t.program_key);
   count(shapes_, t.shape_key);
+  count(behaviours_, t.behaviour_key);
   entries_.push_back(std::move(t));
   return true;
 }
@@ -180,9 +184,11 @@ void TaskBuffer::load_state(const json& j, const std::string& where) {
   }
   programs_.clear();
   shapes_.clear();
+  behaviours_.clear();
   for (const Triplet& t : entries) {
     count(programs_, t.program_key);
     count(shapes_, t.shape_key);
+    count(behaviours_, t.behaviour_key);
   }
   entries_ = std::move(entries);
   index_ = std::move(index);

@@ -26,6 +26,7 @@ struct Triplet {
   std::string message;               // induction: the proposer's hint about the program
   std::string program_key;           // normal form of the program (program_runner.h)
   std::string shape_key;             // ... with literals replaced by their types ("" if unknown)
+  std::string behaviour_key;         // its outputs on probe inputs (program_runner.h; "" unknown)
   std::string key;                   // normal form of program and inputs: duplicates share it
   int ast_nodes = 0;
 
@@ -60,6 +61,10 @@ class TaskBuffer {
   bool contains_shape(const std::string& shape_key) const {
     return !shape_key.empty() && shapes_.count(shape_key) > 0;
   }
+  // Whether an entry computes the same on the probe inputs (program_runner.h's behaviour_key).
+  bool contains_behaviour(const std::string& behaviour_key) const {
+    return !behaviour_key.empty() && behaviours_.count(behaviour_key) > 0;
+  }
   size_t size() const { return entries_.size(); }
   size_t capacity() const { return capacity_; }
   const Triplet& at(size_t i) const { return entries_.at(i); }  // 0 = oldest
@@ -83,11 +88,12 @@ class TaskBuffer {
  private:
   size_t capacity_;
   std::deque<Triplet> entries_;
-  uint64_t first_ = 0;                                // sequence number of entries_.front()
-  uint64_t added_ = 0;                                // sequence number of the next entry
-  std::unordered_map<std::string, uint64_t> index_;   // key -> sequence number
-  std::unordered_map<std::string, size_t> programs_;  // program_key -> entries with it
-  std::unordered_map<std::string, size_t> shapes_;    // shape_key -> entries with it
+  uint64_t first_ = 0;                                  // sequence number of entries_.front()
+  uint64_t added_ = 0;                                  // sequence number of the next entry
+  std::unordered_map<std::string, uint64_t> index_;     // key -> sequence number
+  std::unordered_map<std::string, size_t> programs_;    // program_key -> entries with it
+  std::unordered_map<std::string, size_t> shapes_;      // shape_key -> entries with it
+  std::unordered_map<std::string, size_t> behaviours_;  // behaviour_key -> entries with it
 };
 
 }  // namespace r1

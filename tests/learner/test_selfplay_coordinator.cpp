@@ -191,6 +191,8 @@ TEST(SelfPlayCoordinator, ProposerGroupsWaitForTheirSolveRates) {
   EXPECT_EQ(pd["reasons"]["banned_import"], 1);
   EXPECT_EQ(pd["resolved"], 2);
   EXPECT_DOUBLE_EQ(pd["learnability"].get<double>(), 0.375);
+  EXPECT_EQ(pd["never_solved"], 0) << "b was written off: neither";
+  EXPECT_EQ(pd["always_solved"], 0);
   EXPECT_DOUBLE_EQ(pd["distinct_programs"].get<double>(), 1.0);
   EXPECT_EQ(m["solve"]["deduction"]["samples"], 8);
   EXPECT_EQ(m["buffer"]["size"], seeded + 2);
@@ -312,6 +314,45 @@ TEST(SelfPlayCoordinator, NoveltyByShapeRefusesAConstantVariant) {
     if (novelty == "shape") {
       ASSERT_EQ(ready.size(), 1u);
       EXPECT_DOUBLE_EQ(*ready[0].samples[0].reward, o.duplicate_reward);
+    }
+  }
+}
+
+// A known function written another way: a new shape, but not a new behaviour. Under novelty
+// "behaviour" it is a duplicate, and so is a known shape with other constants.
+TEST(SelfPlayCoordinator, NoveltyByBehaviourRefusesAKnownFunctionRewritten) {
+  for (const std::string novelty : {"shape", "behaviour"}) {
+    SCOPED_TRACE(novelty);
+    SeededRun run(novelty);
+    auto& [src, c] = run;
+    const json a = triplet_json("def f(xs):\n    return sorted(xs)[::-1]\n", {"[2, 9]", "[1]"});
+    const json b = triplet_json("def f(xs):\n    return sorted(xs, reverse=True)\n", {"[4, 0]"});
+    const json d = triplet_json("def f(xs):\n    return sorted(xs)[::-2]\n", {"[1, 2, 3]"});
+    ASSERT_NE(a["shape_key"], b["shape_key"]);
+    ASSERT_EQ(a["behaviour_key"], b["behaviour_key"]);
+    ASSERT_EQ(a["shape_key"], d["shape_key"]);
+    ASSERT_NE(a["behaviour_key"], d["behaviour_key"]);
+    EXPECT_TRUE(c.admit(propose_group(src, 90, {proposal_sample(a)}), 0).empty());
+    EXPECT_EQ(c.admit(solve_group(c.take_followup(), 91, 2, 2), 0).size(), 2u);
+    json m = c.take_step_metrics()["propose"]["deduction"];
+    EXPECT_EQ(m["always_solved"], 1) << "2 of 2: learnability 0";
+    EXPECT_EQ(m["never_solved"], 0);
+    EXPECT_DOUBLE_EQ(m["learnability"].get<double>(), 0.0);
+    EXPECT_EQ(m["new_behaviours"], 1);
+    EXPECT_EQ(m["probed"], 1);
+    auto ready = c.admit(propose_group(src, 92, {proposal_sample(b), proposal_sample(d)}), 1);
+    m = c.take_step_metrics()["propose"]["deduction"];
+    EXPECT_EQ(m["new_shapes"], 1) << "b";
+    EXPECT_EQ(m["new_behaviours"], 1) << "d";
+    EXPECT_DOUBLE_EQ(m["new_behaviour_rate"].get<double>(), 0.5);
+    if (novelty == "shape") {
+      EXPECT_EQ(m["valid"], 1) << "b, a new shape";
+      EXPECT_TRUE(ready.empty());
+    } else {
+      EXPECT_EQ(m["valid"], 0) << "b computes what a does; d is a's shape";
+      EXPECT_EQ(m["duplicates"], 2);
+      ASSERT_EQ(ready.size(), 1u);
+      EXPECT_DOUBLE_EQ(*ready[0].samples[0].reward, src.options().duplicate_reward);
     }
   }
 }

@@ -23,7 +23,8 @@ Triplet triplet(int i, size_t pairs = 3) {
   }
   t.key = cat("key", i);
   t.program_key = cat("prog", i);
-  t.shape_key = i < 100 ? cat("shape", i % 2) : "";  // two shapes; unknown past 100
+  t.shape_key = i < 100 ? cat("shape", i % 2) : "";     // two shapes; unknown past 100
+  t.behaviour_key = i < 100 ? cat("does", i % 3) : "";  // three behaviours; unknown past 100
   t.ast_nodes = 9;
   t.origin = "test";
   t.seed = 7;
@@ -55,6 +56,10 @@ TEST(TaskBuffer, AddsRefusesDuplicatesAndEvictsTheOldest) {
   EXPECT_TRUE(b.contains_shape("shape0"));
   EXPECT_FALSE(b.contains_shape("shape1"));
   EXPECT_FALSE(b.contains_shape(""));
+  EXPECT_TRUE(b.contains_behaviour("does1")) << "key4's";
+  EXPECT_FALSE(b.contains_behaviour("does0")) << "key3's, evicted";
+  EXPECT_FALSE(b.contains_behaviour("does2")) << "key2's, evicted";
+  EXPECT_FALSE(b.contains_behaviour(""));
   EXPECT_EQ(b.find("key1"), nullptr);
   EXPECT_TRUE(b.add(triplet(1)));  // evicted keys may come back
   Triplet no_key = triplet(9);
@@ -167,6 +172,9 @@ TEST(TaskBuffer, StateRestoresExactly) {
     EXPECT_EQ(c.contains_program(cat("prog", i)), b.contains_program(cat("prog", i))) << i;
   }
   EXPECT_TRUE(c.contains_shape("shape0") && c.contains_shape("shape1"));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(c.contains_behaviour(cat("does", i)), b.contains_behaviour(cat("does", i))) << i;
+  }
   Rng r1(9), r2(9);
   auto s1 = b.sample(r1, 2), s2 = c.sample(r2, 2);
   for (size_t i = 0; i < 2; ++i) EXPECT_EQ(s1[i]->key, s2[i]->key);

@@ -292,6 +292,57 @@ TEST(SelfPlayValidation, NormalFormIgnoresSpacingAndComments) {
   EXPECT_NE(h.shape_key, k.shape_key);
 }
 
+// What a program computes, whatever its text: its outputs on probe inputs of the kinds of its
+// inputs. A rewrite or a padded copy of a function shares it; another function, or the same
+// function called with another kind of argument, does not.
+TEST(SelfPlayValidation, BehaviourKeyTellsWhatAProgramComputes) {
+  auto key = [](const std::string& program, const std::vector<std::string>& inputs) {
+    ProgramReport r = runner().validate(program, "f", inputs);
+    EXPECT_TRUE(r.ok) << program << ": " << r.message;
+    EXPECT_EQ(r.behaviour_key.size(), 16u) << program;
+    return r.behaviour_key;
+  };
+  const std::string desc = key("def f(xs):\n    return sorted(xs)[::-1]\n", {"[3, 1, 2]"});
+  EXPECT_EQ(desc, key("def f(ys):\n    return sorted(ys, reverse=True)\n", {"[5, 1]", "[]"}))
+      << "two ways to sort in descending order";
+  EXPECT_NE(desc, key("def f(xs):\n    return sorted(xs)\n", {"[5, 1]"}));
+  // The kinds come from all the inputs (an empty list says nothing of its elements), and a
+  // bool is an int: neither is a way to a new key for a known function.
+  EXPECT_EQ(desc, key("def f(xs):\n    return sorted(xs)[::-1]\n", {"[]", "[4, 0]"}));
+  EXPECT_EQ(desc, key("def f(xs):\n    return sorted(xs)[::-1]\n", {"[True, False]"}));
+  const std::string same = key("def f(xs):\n    return xs\n", {"[1, 2]"});
+  EXPECT_EQ(same, key("def f(xs):\n    n = len(xs)\n    return xs if n else xs\n", {"[4]"}))
+      << "code that changes nothing";
+  EXPECT_NE(same, key("def f(xs):\n    return xs\n", {"'ab'"}))
+      << "identity on strings is probed on strings";
+  const std::string plus1 = key("def f(x):\n    return x + 1\n", {"2"});
+  EXPECT_EQ(plus1, key("def f(x):\n    return 1 + x\n", {"9"}));
+  EXPECT_NE(plus1, key("def f(x):\n    return x + 2\n", {"2"}))
+      << "constants change what it computes";
+  EXPECT_NE(key("def f(x):\n    return x > 10\n", {"3"}),
+            key("def f(x):\n    return x >= 10\n", {"3"}))
+      << "a lone int meets every value from -2 to 12";
+  // Sets and dicts are values whatever order they print in.
+  EXPECT_EQ(key("def f(xs):\n    return set(xs) | {8}\n", {"[3]"}),
+            key("def f(xs):\n    return {8} | set(xs)\n", {"[3]"}));
+  // Judged again, the same key: the probes depend only on the kinds of the arguments.
+  EXPECT_EQ(key("def f(xs):\n    return sorted(xs)[::-1]\n", {"[0]"}), desc);
+  // A program that never ends on some probes is still a valid task on its own inputs.
+  ProgramReport loops =
+      runner().validate("def f(n):\n    while n != 3:\n        n += 1\n    return n\n", "f", {"1"});
+  ASSERT_TRUE(loops.ok) << loops.message;
+  EXPECT_EQ(loops.outputs, std::vector<std::string>{"3"});
+  EXPECT_EQ(loops.behaviour_key.size(), 16u);
+  // Programs that fail on every probe in the same way share a key: no small input tells them
+  // apart, so neither is a new task by behaviour.
+  const std::string long_list =
+      "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]";
+  EXPECT_EQ(key("def f(xs):\n    return xs[20]\n", {long_list}),
+            key("def f(xs):\n    return xs[19] + xs[20]\n", {long_list}));
+  // Solve-time runs do not probe.
+  EXPECT_EQ(runner().run("def f(x):\n    return x + 1\n", "f", {"2"}).behaviour_key, "");
+}
+
 TEST(SelfPlayValidation, Limits) {
   ProgramLimits l = test_limits();
   l.max_program_bytes = 40;

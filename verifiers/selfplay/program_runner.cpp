@@ -11,6 +11,11 @@ namespace {
 
 constexpr const char* kMark = "\nR1SP ";
 constexpr uint64_t kJudgeSeed = 1;  // the string-hash seed of every judging run
+// Probe inputs behind a proposal's behaviour_key: enough that programs which differ somewhere
+// common differ on one (a lone int meets every value from -2 to 12), few enough to cost about
+// as much as the proposal's own inputs. The probe run has the judge's hash seed too, so a
+// program whose outputs follow the order of a set of strings gets one key, not one per seed.
+constexpr int kBehaviourProbes = 16;
 
 ProgramReport failed(const std::string& reason, const std::string& message,
                      bool sandbox_error = false) {
@@ -58,6 +63,7 @@ ProgramReport read_report(const SandboxResult& r) {
   p.program_key = j.value("program_key", std::string());
   p.shape_key = j.value("shape_key", std::string());
   p.key = j.value("key", std::string());
+  p.behaviour_key = j.value("behaviour_key", std::string());
   p.ast_nodes = j.value("ast_nodes", 0);
   p.inputs = strings_of(j.value("inputs", json::array()));
   p.outputs = strings_of(j.value("outputs", json::array()));
@@ -132,6 +138,11 @@ ProgramReport ProgramRunner::validate(const std::string& program, const std::str
       {"inputs", inputs}, {"refuse_dead_code", true}, {"limits", limits_.to_request()}};
   ProgramReport first = exec(req, kJudgeSeed);
   if (!first.ok) return first;
+  // The probes run in a sandbox run of their own, beside the other seeds: they have its whole
+  // time limit, and whatever they do (never end, crash) only leaves the key unknown.
+  json probe = {{"mode", "probe"},  {"program", program},         {"entry", entry},
+                {"inputs", inputs}, {"probes", kBehaviourProbes}, {"limits", limits_.to_request()}};
+  std::future<SandboxResult> probed = submit(probe, kJudgeSeed);
   // More interpreters with other hash seeds (and other memory layouts): output that depends on
   // the order of a set of strings, or on addresses, shows up as a difference. The judge's seed
   // comes first, so the recorded outputs are what judging the same program computes.
@@ -154,6 +165,9 @@ ProgramReport ProgramRunner::validate(const std::string& program, const std::str
                     "addresses?)");
     }
   }
+  ProgramReport behaviour = read_report(probed.get());
+  if (behaviour.sandbox_error) return behaviour;
+  if (behaviour.ok) first.behaviour_key = behaviour.behaviour_key;
   return first;
 }
 
@@ -196,6 +210,7 @@ json report_triplet(const std::string& program, const std::string& entry, const 
           {"key", r.key},
           {"program_key", r.program_key},
           {"shape_key", r.shape_key},
+          {"behaviour_key", r.behaviour_key},
           {"ast_nodes", r.ast_nodes}};
 }
 

@@ -16,7 +16,8 @@
 // different hash seeds (the judge's first) whose outputs must agree, so output that depends on
 // set order or addresses is caught. Each input runs in its own process, so no state carries
 // between inputs; the entry is called twice per input, and both calls must agree. The outputs
-// are the ground truth; nothing the proposer claims about them is used.
+// are the ground truth; nothing the proposer claims about them is used. A fifth run gives the
+// behaviour_key: the program on probe inputs of its inputs' kinds.
 #pragma once
 #include <future>
 #include <string>
@@ -59,6 +60,9 @@ struct ProgramReport {
   std::string program_key;  // normal form of the program (spacing and comments do not count)
   std::string shape_key;    // ... with its literals replaced by their types (x > 1 ~ x > 10)
   std::string key;          // normal form of program and inputs together: duplicates share it
+  // validate(): what the program computes, from its outputs on probe inputs of the kinds of its
+  // inputs (x+1 and 1+x share it; "" when the probe run itself failed).
+  std::string behaviour_key;
   int ast_nodes = 0;
   std::vector<std::string> inputs;   // each input's arguments as read (normalised)
   std::vector<std::string> outputs;  // repr of entry(*input) for each input

@@ -24,6 +24,11 @@
 #       complex, and lists, tuples, dicts, sets of them) whose repr reads back as an equal value.
 #       Report: {"ok", "program_key", "shape_key", "key", "ast_nodes", "inputs" (normalised),
 #       "outputs"}.
+#   {"mode": "probe", "program", "entry", "inputs", "limits", "probes": N}
+#       The static checks, then the program on N probe inputs of the kinds of its inputs' (the
+#       inputs themselves do not run), each in its own child with a short time limit: what it
+#       returns or how it fails on them is its behaviour_key (behaviour_key() below).
+#       Report: {"ok", "behaviour_key"}.
 #   {"mode": "compare", "pairs": [[answer, gold], ...]}
 #       Literals compared strictly (same types all the way down; 1 is not 1.0 or True; -0.0 is
 #       not 0.0). Report: {"ok", "equal": [bool, ...]}; not ok (bad_answer) when an answer is not
@@ -39,7 +44,9 @@ import hashlib
 import json
 import math
 import os
+import select
 import sys
+import time
 import types
 
 MARK = "R1SP "
@@ -476,7 +483,9 @@ def not_dumpable():
         pass
 
 
-def run_one(tree, entry, args, max_out):
+def run_one(tree, entry, args, max_out, timeout=None):
+    # timeout (seconds; None: the sandbox's own limit ends a program that never returns): a
+    # child still running after it is killed, and the input fails with reason "timeout".
     r, w = os.pipe()
     sys.stdout.flush()
     pid = os.fork()
@@ -486,20 +495,31 @@ def run_one(tree, entry, args, max_out):
     os.close(w)
     chunks, size = [], 0
     cap = 4 * max_out + 4096
-    while True:
-        b = os.read(r, 65536)
-        if not b:
-            break
-        size += len(b)
-        if size > cap:
-            break
-        chunks.append(b)
-    os.close(r)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    late = False
     try:
-        os.kill(pid, 9)
-    except OSError:
-        pass
-    os.waitpid(pid, 0)
+        while True:
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([r], [], [], left)[0]:
+                    late = True
+                    break
+            b = os.read(r, 65536)
+            if not b:
+                break
+            size += len(b)
+            if size > cap:
+                break
+            chunks.append(b)
+    finally:  # whatever happened here, the child does not outlive its input
+        os.close(r)
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+        os.waitpid(pid, 0)
+    if late:
+        raise Reject("timeout", "the program ran past %.2f s" % timeout)
     if size > cap:
         raise Reject("huge_output", "the program sent more than %d bytes" % cap)
     try:
@@ -523,6 +543,160 @@ def run_one(tree, entry, args, max_out):
     if not strict_eq(read_literal(out, "unplain_output", 4 * max_out), value):
         raise Reject("unplain_output", "the output %s does not read back as itself" % clean(out, 80))
     return out
+
+
+# ---------------------------------------------------------------- behaviour on probe inputs
+
+# Values probes draw from: small numbers, where programs' thresholds and loops live, and short
+# strings over a few letters, so that repeats and cases occur. A lone int argument meets
+# SCALAR_INTS in order, every threshold from -2 to 12 told apart.
+SCALAR_INTS = [0, 1, -1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, -2, 100]
+PROBE_INTS = list(range(-5, 21)) + [25, 32, 50, 64, 99]
+PROBE_FLOATS = [0.0, 0.5, -1.5, 2.0, 2.25, 3.0, -4.0, 7.5, 10.0]
+PROBE_LETTERS = "aabbcdeAB xyz019,"
+PROBE_TIMEOUT_S = 0.25  # one probe
+PROBE_BUDGET_S = 1.0    # all probes of a program: the rest are skipped past it
+
+
+def kind_of(v, depth=0):
+    # The structure of an argument, as probes of the same kind need it: "int", ["list", "int"],
+    # ["tuple", [...]], ["dict", k, v]; None for an empty container's elements (unknown yet).
+    # A bool is an int (it is one in Python, and most programs of one work on the other).
+    t = type(v)
+    if depth > 4 or v is None:
+        return "None"
+    if t is bool:
+        return "int"
+    if t in (int, float, str, bytes, complex):
+        return t.__name__
+    if t is tuple:
+        return ["tuple", [kind_of(x, depth + 1) for x in v[:8]]]
+    if t in (list, set, frozenset):
+        return [t.__name__, kind_of(next(iter(v)), depth + 1) if v else None]
+    if t is dict:
+        if not v:
+            return ["dict", None, None]
+        k, x = next(iter(v.items()))
+        return ["dict", kind_of(k, depth + 1), kind_of(x, depth + 1)]
+    return "None"
+
+
+def merge_kinds(a, b):
+    # The kind of an argument over all inputs: an element kind left unknown by an empty
+    # container is taken from another input; ints where nothing says otherwise.
+    if a is None:
+        return b
+    if b is None or type(a) is str or type(b) is str or a[0] != b[0]:
+        return a
+    if a[0] == "tuple":
+        if len(a[1]) != len(b[1]):
+            return a
+        return ["tuple", [merge_kinds(x, y) for x, y in zip(a[1], b[1])]]
+    return [a[0]] + [merge_kinds(x, y) for x, y in zip(a[1:], b[1:])]
+
+
+def settle(kind):
+    if kind is None:
+        return "int"
+    if type(kind) is str:
+        return kind
+    if kind[0] == "tuple":
+        return ["tuple", [settle(k) for k in kind[1]]]
+    return [kind[0]] + [settle(k) for k in kind[1:]]
+
+
+def draw(kind, rng, i=None):
+    # One value of `kind`. i (top-level arguments only): the probe's index; the first probes
+    # are the edge cases (0, empty, one element), so every program meets them.
+    if type(kind) is str:
+        if kind == "int":
+            return SCALAR_INTS[i % len(SCALAR_INTS)] if i is not None else rng.choice(PROBE_INTS)
+        if kind == "float":
+            return rng.choice(PROBE_FLOATS)
+        if kind == "complex":
+            return complex(rng.choice(PROBE_INTS[:12]), rng.choice(PROBE_INTS[:12]))
+        if kind in ("str", "bytes"):
+            n = i if i is not None and i < 2 else rng.randint(0, 9)
+            s = "".join(rng.choice(PROBE_LETTERS) for _ in range(n))
+            return s if kind == "str" else s.encode()
+        return None
+    if kind[0] == "tuple":
+        return tuple(draw(k, rng) for k in kind[1])
+    n = i if i is not None and i < 2 else rng.randint(0, 8)
+    if kind[0] == "dict":
+        return {draw(kind[1], rng): draw(kind[2], rng) for _ in range(n)}
+    items = [draw(kind[1], rng) for _ in range(n)]
+    if kind[0] == "set":
+        return set(items)
+    if kind[0] == "frozenset":
+        return frozenset(items)
+    return items
+
+
+def canonical(v):
+    # An output's text for the key, with the order of sets and dicts left out: {1, 8} and
+    # {8, 1} are one value. Types stay (1 is not True or 1.0).
+    t = type(v)
+    if t in (set, frozenset):
+        return t.__name__ + "{" + ",".join(sorted(canonical(x) for x in v)) + "}"
+    if t is dict:
+        return "dict{" + ",".join(sorted(canonical(k) + ":" + canonical(x)
+                                         for k, x in v.items())) + "}"
+    if t in (list, tuple):
+        return t.__name__ + "[" + ",".join(canonical(x) for x in v) + "]"
+    return t.__name__ + ":" + repr(v)
+
+
+def behaviour_key(tree, entry, args_list, count, max_out):
+    # What the program computes, told apart from how it is written: its outputs (or the kind of
+    # its failure) on `count` probe inputs of the kinds of its arguments. The probes depend only
+    # on those kinds, so every program called like this one meets the same probes, and two
+    # programs that agree on all of them (a function padded with code that changes nothing,
+    # `return xs if ys else xs`) share the key; so do two that fail the same way on all of them.
+    import random
+    kinds = None
+    for args in args_list:
+        k = [kind_of(a) for a in args]
+        if kinds is None:
+            kinds = k
+        elif len(k) == len(kinds):
+            kinds = [merge_kinds(x, y) for x, y in zip(kinds, k)]
+    kinds = [settle(k) for k in kinds]
+    text = json.dumps(kinds)
+    rng = random.Random(hashlib.sha256(text.encode()).hexdigest())
+    seen = []
+    end = time.monotonic() + PROBE_BUDGET_S
+    for i in range(count):
+        # One draw per argument; a lone int takes SCALAR_INTS in order, several are drawn.
+        probe = tuple(draw(k, rng, i if len(kinds) == 1 or type(k) is not str else None)
+                      for k in kinds)  # drawn even when skipped: the same stream
+        if time.monotonic() >= end:
+            seen.append("!skipped")
+            continue
+        try:
+            seen.append(canonical(ast.literal_eval(run_one(tree, entry, probe, max_out,
+                                                           PROBE_TIMEOUT_S))))
+        except Reject as e:
+            seen.append("!" + e.reason + ":" + e.message.split(":")[0][:40])
+    return hashlib.sha256((text + "\n" + "\n".join(seen)).encode(
+        "utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def probe(req):
+    # {"mode": "probe", "program", "entry", "inputs", "limits", "probes"}: the static checks,
+    # then behaviour_key() on the kinds of the inputs; the inputs themselves are not run (the
+    # validation runs did). Report: {"ok", "behaviour_key"}.
+    limits = req.get("limits") if type(req.get("limits")) is dict else {}
+    entry = req.get("entry") or "f"
+    count = req.get("probes")
+    inputs = req.get("inputs") or []
+    if type(count) is not int or not 0 < count <= 64 or type(inputs) is not list or not inputs:
+        raise Reject("bad_request", "probe needs 1-64 \"probes\" and the inputs")
+    tree = check_program(req.get("program"), entry, limits)[0]
+    args_list = [read_args(t, limit(limits, "max_input_bytes", 512)) for t in inputs]
+    not_dumpable()
+    return {"ok": True, "behaviour_key": behaviour_key(
+        tree, entry, args_list, count, limit(limits, "max_output_bytes", 1024))}
 
 
 def run(req):
@@ -569,7 +743,8 @@ def main():
         req = json.loads(sys.stdin.read())
         if type(req) is not dict:
             raise Reject("bad_request", "the request must be an object")
-        report = compare(req) if req.get("mode") == "compare" else run(req)
+        mode = req.get("mode")
+        report = compare(req) if mode == "compare" else probe(req) if mode == "probe" else run(req)
     except Reject as e:
         report = {"ok": False, "reason": e.reason, "message": clean(e.message)}
     except BaseException as e:
