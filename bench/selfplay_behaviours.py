@@ -6,7 +6,7 @@ key an earlier entry had. For runs from before the runner recorded behaviour key
 novelty other than "behaviour", which let such entries in).
 
 The keys come from verifiers/selfplay/program_runner.py's probe mode, run here with this
-machine's python3, not inside the sandbox: the runner's static checks and restricted builtins
+python (the one that runs this script), not inside the sandbox: the runner's static checks and restricted builtins
 apply, the sandbox's isolation does not. Every entry already passed the sandbox's validation
 when it joined the buffer; still, read only runs you trust with it.
 
@@ -17,6 +17,7 @@ import collections
 import json
 import os
 import subprocess
+import sys
 
 RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "verifiers", "selfplay",
                       "program_runner.py")
@@ -27,8 +28,9 @@ def behaviour_key(entry):
     req = {"mode": "probe", "program": entry["program"], "entry": entry.get("entry", "f"),
            "inputs": entry["inputs"], "probes": PROBES}
     try:
-        r = subprocess.run(["python3", "-S", RUNNER], input=json.dumps(req), capture_output=True,
-                           text=True, timeout=20, env={"PYTHONHASHSEED": "1"})
+        r = subprocess.run([sys.executable, "-S", RUNNER], input=json.dumps(req),
+                           capture_output=True, text=True, timeout=20,
+                           env=dict(os.environ, PYTHONHASHSEED="1"))
     except subprocess.TimeoutExpired:
         return ""
     lines = [l for l in r.stdout.splitlines() if l.startswith("R1SP ")]

@@ -79,7 +79,7 @@ class SelfPlayCoordinator {
     int64_t new_programs = 0;    // runnable, with a program no buffer entry has
     int64_t new_shapes = 0;      // runnable, with a shape (literals aside) no buffer entry has
     int64_t new_behaviours = 0;  // runnable, with outputs on the probes no buffer entry has
-    int64_t probed = 0;          // runnable, with a behaviour_key (enough probes gave a value)
+    int64_t probed = 0;          // runnable, with a behaviour_key (a probe gave a value)
     int64_t valid = 0;           // runnable, new by `novelty`, usable: joined the buffer
     json reasons = json::object();
     int64_t resolved = 0;

@@ -327,18 +327,26 @@ TEST(SelfPlayValidation, BehaviourKeyTellsWhatAProgramComputes) {
             key("def f(xs):\n    return {8} | set(xs)\n", {"[3]"}));
   // Judged again, the same key: the probes depend only on the kinds of the arguments.
   EXPECT_EQ(key("def f(xs):\n    return sorted(xs)[::-1]\n", {"[0]"}), desc);
-  // A program that never ends on some probes is still a valid task on its own inputs.
+  // A program that never ends on a probe is still a valid task on its own inputs, with a key.
   ProgramReport loops =
-      runner().validate("def f(n):\n    while n != 3:\n        n += 1\n    return n\n", "f", {"1"});
+      runner().validate("def f(n):\n    while n == 100:\n        pass\n    return n\n", "f", {"1"});
   ASSERT_TRUE(loops.ok) << loops.message;
-  EXPECT_EQ(loops.outputs, std::vector<std::string>{"3"});
+  EXPECT_EQ(loops.outputs, std::vector<std::string>{"1"});
   EXPECT_EQ(loops.behaviour_key.size(), 16u);
-  // Programs that fail on every probe in the same way share a key: no small input tells them
-  // apart, so neither is a new task by behaviour.
-  const std::string long_list =
-      "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]";
-  EXPECT_EQ(key("def f(xs):\n    return xs[20]\n", {long_list}),
-            key("def f(xs):\n    return xs[19] + xs[20]\n", {long_list}));
+  // One that loops on most probes (every n > 3): the probes' limits count CPU time, so its key
+  // is the same however loaded the machine is.
+  const std::string up_to_3 = "def f(n):\n    while n != 3:\n        n += 1\n    return n\n";
+  const std::string first = key(up_to_3, {"1"});
+  EXPECT_EQ(key(up_to_3, {"2"}), first);
+  // A program that fails on every probe has no key: the probes cannot tell it from another
+  // that fails on them all (d['k'] + 1 and d['k'] * 2 where no probe's dict has 'k').
+  ProgramReport picky = runner().validate("def f(d):\n    return d['k'] + 1\n", "f", {"{'k': 3}"});
+  ASSERT_TRUE(picky.ok) << picky.message;
+  EXPECT_EQ(picky.behaviour_key, "");
+  // A long tuple is probed with tuples as long.
+  const std::string nine = "(1, 2, 3, 4, 5, 6, 7, 8, 9)";
+  EXPECT_NE(key("def f(t):\n    return t[8] + t[0]\n", {nine}),
+            key("def f(t):\n    return t[8] * t[1]\n", {nine}));
   // Solve-time runs do not probe.
   EXPECT_EQ(runner().run("def f(x):\n    return x + 1\n", "f", {"2"}).behaviour_key, "");
 }

@@ -45,6 +45,7 @@ import json
 import math
 import os
 import select
+import signal
 import sys
 import time
 import types
@@ -416,8 +417,10 @@ def program_builtins():
     return b
 
 
-def child(tree, entry, args, max_out, w):
+def child(tree, entry, args, max_out, w, cpu_limit=None):
     # Runs in the forked child; never returns. Nothing here is trusted by the parent.
+    # cpu_limit (seconds of CPU): SIGPROF ends the child past it (a program cannot catch it:
+    # no module it may import handles signals).
     try:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)
@@ -430,6 +433,8 @@ def child(tree, entry, args, max_out, w):
     # Every small-object size class gets a random number of extra blocks.
     noise = os.urandom(64)
     ballast = [bytes(8 * k + 1) for k in range(64) for _ in range(noise[k] % 16)]
+    if cpu_limit:
+        signal.setitimer(signal.ITIMER_PROF, cpu_limit)
     try:
         ns = {"__builtins__": program_builtins(), "__name__": "__program__"}
         try:
@@ -483,20 +488,23 @@ def not_dumpable():
         pass
 
 
-def run_one(tree, entry, args, max_out, timeout=None):
-    # timeout (seconds; None: the sandbox's own limit ends a program that never returns): a
-    # child still running after it is killed, and the input fails with reason "timeout".
+def run_one(tree, entry, args, max_out, timeout=None, cpu_limit=None):
+    # timeout (seconds of wall clock; None: the sandbox's own limit ends a program that never
+    # returns): a child still running after it is killed, and the input fails with reason
+    # "timeout"; so it does when the child used more than cpu_limit seconds of CPU, a limit the
+    # machine's load does not move.
     r, w = os.pipe()
     sys.stdout.flush()
     pid = os.fork()
     if pid == 0:
         os.close(r)
-        child(tree, entry, args, max_out, w)
+        child(tree, entry, args, max_out, w, cpu_limit)
     os.close(w)
     chunks, size = [], 0
     cap = 4 * max_out + 4096
     deadline = None if timeout is None else time.monotonic() + timeout
     late = False
+    status = 0
     try:
         while True:
             if deadline is not None:
@@ -517,7 +525,7 @@ def run_one(tree, entry, args, max_out, timeout=None):
             os.kill(pid, 9)
         except OSError:
             pass
-        os.waitpid(pid, 0)
+        status = os.waitpid(pid, 0)[1]
     if late:
         raise Reject("timeout", "the program ran past %.2f s" % timeout)
     if size > cap:
@@ -527,6 +535,8 @@ def run_one(tree, entry, args, max_out, timeout=None):
     except (ValueError, UnicodeDecodeError):
         msg = None
     if type(msg) is not dict:
+        if cpu_limit and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGPROF:
+            raise Reject("timeout", "the program used more than %.2f s of CPU" % cpu_limit)
         raise Reject("crashed", "the program's process ended without a result (memory, signal)")
     if "repr" not in msg:
         reason = msg.get("reason")
@@ -554,8 +564,12 @@ SCALAR_INTS = [0, 1, -1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, -2, 100]
 PROBE_INTS = list(range(-5, 21)) + [25, 32, 50, 64, 99]
 PROBE_FLOATS = [0.0, 0.5, -1.5, 2.0, 2.25, 3.0, -4.0, 7.5, 10.0]
 PROBE_LETTERS = "aabbcdeAB xyz019,"
-PROBE_TIMEOUT_S = 0.25  # one probe
-PROBE_BUDGET_S = 1.0    # all probes of a program: the rest are skipped past it
+# Probes are limited in CPU time, so that a key does not depend on how loaded the machine is
+# (a wall-clock limit would let a busy machine give the same program another key); a
+# wall-clock limit stays as a backstop. A probe is a few elements: 0.1 s of CPU is a loop.
+PROBE_CPU_S = 0.1      # one probe
+PROBE_BUDGET_S = 0.5   # CPU of all probes of a program: the rest are skipped past it
+PROBE_WALL_S = 1.0     # one probe, wall clock
 
 
 def kind_of(v, depth=0):
@@ -570,7 +584,7 @@ def kind_of(v, depth=0):
     if t in (int, float, str, bytes, complex):
         return t.__name__
     if t is tuple:
-        return ["tuple", [kind_of(x, depth + 1) for x in v[:8]]]
+        return ["tuple", [kind_of(x, depth + 1) for x in v]]
     if t in (list, set, frozenset):
         return [t.__name__, kind_of(next(iter(v)), depth + 1) if v else None]
     if t is dict:
@@ -583,8 +597,8 @@ def kind_of(v, depth=0):
 
 def merge_kinds(a, b):
     # The kind of an argument over all inputs: an element kind left unknown by an empty
-    # container is taken from another input; ints where nothing says otherwise.
-    if a is None:
+    # container (or a None) is taken from another input; ints where nothing says otherwise.
+    if a is None or a == "None":
         return b
     if b is None or type(a) is str or type(b) is str or a[0] != b[0]:
         return a
@@ -607,7 +621,8 @@ def settle(kind):
 
 def draw(kind, rng, i=None):
     # One value of `kind`. i (top-level arguments only): the probe's index; the first probes
-    # are the edge cases (0, empty, one element), so every program meets them.
+    # are the edge cases (empty, one element; a lone int argument meets SCALAR_INTS in order),
+    # so every program called the same way meets them.
     if type(kind) is str:
         if kind == "int":
             return SCALAR_INTS[i % len(SCALAR_INTS)] if i is not None else rng.choice(PROBE_INTS)
@@ -652,7 +667,8 @@ def behaviour_key(tree, entry, args_list, count, max_out):
     # its failure) on `count` probe inputs of the kinds of its arguments. The probes depend only
     # on those kinds, so every program called like this one meets the same probes, and two
     # programs that agree on all of them (a function padded with code that changes nothing,
-    # `return xs if ys else xs`) share the key; so do two that fail the same way on all of them.
+    # `return xs if ys else xs`) share the key. "" when no probe gave a value: programs that
+    # fail on every probe (`d['k']` where probes' dicts have no 'k') are not told apart by it.
     import random
     kinds = None
     for args in args_list:
@@ -664,20 +680,24 @@ def behaviour_key(tree, entry, args_list, count, max_out):
     kinds = [settle(k) for k in kinds]
     text = json.dumps(kinds)
     rng = random.Random(hashlib.sha256(text.encode()).hexdigest())
-    seen = []
-    end = time.monotonic() + PROBE_BUDGET_S
+    seen, values = [], 0
+    cpu = lambda: os.times().children_user + os.times().children_system  # of reaped probes
+    end = cpu() + PROBE_BUDGET_S
     for i in range(count):
         # One draw per argument; a lone int takes SCALAR_INTS in order, several are drawn.
         probe = tuple(draw(k, rng, i if len(kinds) == 1 or type(k) is not str else None)
                       for k in kinds)  # drawn even when skipped: the same stream
-        if time.monotonic() >= end:
+        if cpu() >= end:
             seen.append("!skipped")
             continue
         try:
             seen.append(canonical(ast.literal_eval(run_one(tree, entry, probe, max_out,
-                                                           PROBE_TIMEOUT_S))))
+                                                           PROBE_WALL_S, PROBE_CPU_S))))
+            values += 1
         except Reject as e:
             seen.append("!" + e.reason + ":" + e.message.split(":")[0][:40])
+    if values == 0:
+        return ""
     return hashlib.sha256((text + "\n" + "\n".join(seen)).encode(
         "utf-8", "surrogatepass")).hexdigest()[:16]
 
