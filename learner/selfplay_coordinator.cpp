@@ -157,14 +157,13 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
         // A known program has a known shape, even where its entry was saved without one.
         const bool new_shape = new_program && !source_.buffer().contains_shape(t.shape_key);
         // Computes something no entry does, as far as the probes tell (unknown: not counted).
-        const bool new_behaviour =
-            !t.behaviour_key.empty() && !source_.buffer().contains_behaviour(t.behaviour_key);
+        const bool known_behaviour = source_.buffer().contains_behaviour(t.behaviour_key);
+        const bool new_behaviour = !t.behaviour_key.empty() && !known_behaviour;
         ks.new_programs += new_program;
         ks.new_shapes += new_shape;
         ks.new_behaviours += new_behaviour;
         ks.probed += !t.behaviour_key.empty();
         const std::string& novelty = source_.options().novelty;
-        const bool known_behaviour = source_.buffer().contains_behaviour(t.behaviour_key);
         if (source_.buffer().contains(t.key) || (!new_program && novelty == "program") ||
             (!new_shape && (novelty == "shape" || novelty == "behaviour")) ||
             (known_behaviour && novelty == "behaviour")) {

@@ -16,6 +16,10 @@ constexpr uint64_t kJudgeSeed = 1;  // the string-hash seed of every judging run
 // as much as the proposal's own inputs. The probe run has the judge's hash seed too, so a
 // program whose outputs follow the order of a set of strings gets one key, not one per seed.
 constexpr int kBehaviourProbes = 16;
+// The probe run's wall-clock limit. Its work is bounded in CPU time by the runner (three
+// probes of 0.1 s may time out), so this only ends a run the machine starves; a tight limit would
+// make a loaded machine's keys differ from an idle one's.
+constexpr double kProbeRunTimeoutS = 20.0;
 
 ProgramReport failed(const std::string& reason, const std::string& message,
                      bool sandbox_error = false) {
@@ -106,7 +110,8 @@ const ConfigFields<ProgramLimits>& ProgramLimits::fields() {
 ProgramRunner::ProgramRunner(SandboxPool& pool, ProgramLimits limits)
     : pool_(pool), limits_(std::move(limits)) {}
 
-std::future<SandboxResult> ProgramRunner::submit(const json& request, uint64_t hash_seed) {
+std::future<SandboxResult> ProgramRunner::submit(const json& request, uint64_t hash_seed,
+                                                 double timeout_s) {
   SandboxRequest req;
   req.stdin_data = request.dump(-1, ' ', false, json::error_handler_t::replace);
   // A fresh interpreter each time, with a fixed string-hash seed: the same program gives the
@@ -120,7 +125,7 @@ std::future<SandboxResult> ProgramRunner::submit(const json& request, uint64_t h
               "-c",
               program_runner_py()};
   SandboxLimits sl;
-  sl.timeout_s = limits_.timeout_s;
+  sl.timeout_s = timeout_s > 0 ? timeout_s : limits_.timeout_s;
   sl.memory_mb = limits_.memory_mb;
   sl.output_bytes = 2 << 20;  // the report alone (the program's prints go to /dev/null)
   req.limits = sl;
@@ -142,7 +147,7 @@ ProgramReport ProgramRunner::validate(const std::string& program, const std::str
   // time limit, and whatever they do (never end, crash) only leaves the key unknown.
   json probe = {{"mode", "probe"},  {"program", program},         {"entry", entry},
                 {"inputs", inputs}, {"probes", kBehaviourProbes}, {"limits", limits_.to_request()}};
-  std::future<SandboxResult> probed = submit(probe, kJudgeSeed);
+  std::future<SandboxResult> probed = submit(probe, kJudgeSeed, kProbeRunTimeoutS);
   // More interpreters with other hash seeds (and other memory layouts): output that depends on
   // the order of a set of strings, or on addresses, shows up as a difference. The judge's seed
   // comes first, so the recorded outputs are what judging the same program computes.

@@ -94,7 +94,8 @@ class ProgramRunner {
  private:
   // One sandbox run of the script, in a fresh interpreter with PYTHONHASHSEED=hash_seed.
   ProgramReport exec(const json& request, uint64_t hash_seed);
-  std::future<SandboxResult> submit(const json& request, uint64_t hash_seed);
+  // timeout_s: the run's wall-clock limit (0: the limits' timeout_s).
+  std::future<SandboxResult> submit(const json& request, uint64_t hash_seed, double timeout_s = 0);
 
   SandboxPool& pool_;
   ProgramLimits limits_;

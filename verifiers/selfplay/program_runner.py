@@ -568,8 +568,9 @@ PROBE_LETTERS = "aabbcdeAB xyz019,"
 # (a wall-clock limit would let a busy machine give the same program another key); a
 # wall-clock limit stays as a backstop. A probe is a few elements: 0.1 s of CPU is a loop.
 PROBE_CPU_S = 0.1      # one probe
-PROBE_BUDGET_S = 0.5   # CPU of all probes of a program: the rest are skipped past it
-PROBE_WALL_S = 1.0     # one probe, wall clock
+PROBE_TIMEOUTS = 3     # probes that may time out; the rest are skipped (counted, not timed:
+                       # a budget of time would end at a different probe on a busy machine)
+PROBE_WALL_S = 5.0     # one probe, wall clock: a backstop for a starved machine only
 
 
 def kind_of(v, depth=0):
@@ -662,6 +663,19 @@ def canonical(v):
     return t.__name__ + ":" + repr(v)
 
 
+def argument_kinds(args_list):
+    # The kind of each argument, merged over all the inputs that pass as many arguments as the
+    # first.
+    kinds = None
+    for args in args_list:
+        k = [kind_of(a) for a in args]
+        if kinds is None:
+            kinds = k
+        elif len(k) == len(kinds):
+            kinds = [merge_kinds(x, y) for x, y in zip(kinds, k)]
+    return [settle(k) for k in kinds]
+
+
 def behaviour_key(tree, entry, args_list, count, max_out):
     # What the program computes, told apart from how it is written: its outputs (or the kind of
     # its failure) on `count` probe inputs of the kinds of its arguments. The probes depend only
@@ -670,32 +684,25 @@ def behaviour_key(tree, entry, args_list, count, max_out):
     # `return xs if ys else xs`) share the key. "" when no probe gave a value: programs that
     # fail on every probe (`d['k']` where probes' dicts have no 'k') are not told apart by it.
     import random
-    kinds = None
-    for args in args_list:
-        k = [kind_of(a) for a in args]
-        if kinds is None:
-            kinds = k
-        elif len(k) == len(kinds):
-            kinds = [merge_kinds(x, y) for x, y in zip(kinds, k)]
-    kinds = [settle(k) for k in kinds]
+    kinds = argument_kinds(args_list)
     text = json.dumps(kinds)
     rng = random.Random(hashlib.sha256(text.encode()).hexdigest())
-    seen, values = [], 0
-    cpu = lambda: os.times().children_user + os.times().children_system  # of reaped probes
-    end = cpu() + PROBE_BUDGET_S
+    seen, values, timeouts = [], 0, 0
     for i in range(count):
         # One draw per argument; a lone int takes SCALAR_INTS in order, several are drawn.
         probe = tuple(draw(k, rng, i if len(kinds) == 1 or type(k) is not str else None)
                       for k in kinds)  # drawn even when skipped: the same stream
-        if cpu() >= end:
+        if timeouts >= PROBE_TIMEOUTS:
             seen.append("!skipped")
             continue
         try:
             seen.append(canonical(ast.literal_eval(run_one(tree, entry, probe, max_out,
                                                            PROBE_WALL_S, PROBE_CPU_S))))
             values += 1
-        except Reject as e:
-            seen.append("!" + e.reason + ":" + e.message.split(":")[0][:40])
+        except Reject as e:  # how it failed: the reason, and a runtime error's exception type
+            timeouts += e.reason == "timeout"
+            seen.append("!" + e.reason + (":" + e.message.split(":")[0][:40]
+                                          if e.reason == "runtime_error" else ""))
     if values == 0:
         return ""
     return hashlib.sha256((text + "\n" + "\n".join(seen)).encode(
