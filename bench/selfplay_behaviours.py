@@ -32,9 +32,10 @@ def behaviour_key(entry):
                            capture_output=True, text=True, timeout=20,
                            env=dict(os.environ, PYTHONHASHSEED="1"))
     except subprocess.TimeoutExpired:
-        return ""
+        return "", 0
     lines = [l for l in r.stdout.splitlines() if l.startswith("R1SP ")]
-    return json.loads(lines[-1][5:]).get("behaviour_key", "") if lines else ""
+    rep = json.loads(lines[-1][5:]) if lines else {}
+    return rep.get("behaviour_key", ""), rep.get("probe_timeouts", 0)
 
 
 def main():
@@ -50,13 +51,17 @@ def main():
     state = json.load(open(os.path.join(ckpts, name, "trainer_state.json")))
     for buf in state["task_source"]["self_play"].values():
         first = {}  # key -> the entry that had it first
-        rows = collections.defaultdict(lambda: [0, 0, 0])  # proposed, known behaviour, no key
-        examples = []
+        # proposed, known behaviour, no key, a probe timed out
+        rows = collections.defaultdict(lambda: [0, 0, 0, 0])
+        examples, odd = [], []
         for e in buf["entries"]:
-            k = behaviour_key(e)
+            k, timeouts = behaviour_key(e)
             if e.get("origin") == "proposed":
                 row = rows[(e["step"] - 1) // a.window]
                 row[0] += 1
+                row[3] += timeouts > 0
+                if not k or timeouts:
+                    odd.append(("no key" if not k else "timed out", e["program"], e["inputs"]))
                 if not k:
                     row[2] += 1
                 elif k in first:
@@ -65,14 +70,17 @@ def main():
             if k:
                 first.setdefault(k, e)
         print(f"buffer ({name}): {len(buf['entries'])} entries")
-        print("| steps | proposed entries | known behaviour | share | no key |")
-        print("|---|---|---|---|---|")
+        print("| steps | proposed entries | known behaviour | share | no key | a probe timed out |")
+        print("|---|---|---|---|---|---|")
         for w in sorted(rows):
-            n, known, none = rows[w]
-            print(f"| {w * a.window + 1}-{(w + 1) * a.window} | {n} | {known} | {known / n:.2f} | {none} |")
+            n, known, none, slow = rows[w]
+            print(f"| {w * a.window + 1}-{(w + 1) * a.window} | {n} | {known} | {known / n:.2f} "
+                  f"| {none} | {slow} |")
         step = max(1, len(examples) // max(1, a.examples))
         for old, new in examples[::step][:a.examples]:
             print(f"- `{new!r}` computes what `{old!r}` computes")
+        for why, program, inputs in odd[:a.examples * 4]:
+            print(f"- {why}: `{program!r}` on {inputs}")
 
 
 main()

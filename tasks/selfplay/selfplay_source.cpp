@@ -54,7 +54,8 @@ const ConfigFields<SelfPlayOptions>& SelfPlayOptions::fields() {
           .add("novelty", &C::novelty,
                "what makes a valid proposal a duplicate of the buffer: triplet (same program "
                "and inputs), program (same program, any inputs), shape (same program up to "
-               "its literals) or behaviour (same shape, or the same outputs on probe inputs)",
+               "its literals) or behaviour (same shape, or the same outputs on probe inputs; a "
+               "proposal that times out on a probe or gives no value on any is refused)",
                must<std::string>(
                    [](const std::string& s) {
                      return s == "triplet" || s == "program" || s == "shape" || s == "behaviour";
@@ -111,6 +112,9 @@ Task SelfPlaySource::next(Rng& rng, uint64_t k) {
     if (refs.empty()) refs = draw(1);
     const int n = kind == SelfPlayKind::Induction ? options_.induction_inputs : options_.inputs;
     t = make_propose_task(refs, kind, n);
+    // Novelty by behaviour needs every proposal's behaviour: the verifier refuses one the
+    // probes cannot judge (selfplay_verifiers.cpp).
+    if (options_.novelty == "behaviour") t.meta["strict_probes"] = true;
   } else {
     auto pick = buffer_.sample(rng, 1, min_inputs);
     if (pick.empty()) {  // no entry with two pairs yet: induction waits, deduction goes

@@ -42,7 +42,8 @@ struct SelfPlayOptions : FieldListed<SelfPlayOptions> {
   // x > 1 with another constant) or "behaviour": the same shape, or the same outputs as an
   // entry on the runner's probe inputs (a known function padded with code that changes
   // nothing, `return xs if ys else xs`, or rewritten: sorted(xs)[::-1] for sorted(xs,
-  // reverse=True)). Where no probe gave a value, the shape alone decides.
+  // reverse=True)). Under "behaviour" a proposal the probes cannot judge (it times out on a
+  // probe, or gives no value on any) is refused by the verifier (meta.strict_probes).
   std::string novelty = "triplet";
   // "role_kind": advantages normalised over all samples of the batch with the same (role,
   // kind), AZR's task-relative baselines; "group": per group, as for other tasks.

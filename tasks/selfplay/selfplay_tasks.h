@@ -31,7 +31,9 @@ Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng);
 
 // The propose task: shows the reference triplets in the way `kind` uses them and asks for a new
 // program with `n_inputs` inputs (induction: also a message). meta.ref_keys and
-// meta.ref_program_keys let the verifier refuse copies of what was shown.
+// meta.ref_program_keys let the verifier refuse copies of what was shown. (The source adds
+// meta.strict_probes under novelty "behaviour": the verifier then refuses a proposal that times
+// out on a probe input or gives no value on any.)
 Task make_propose_task(const std::vector<const Triplet*>& refs, SelfPlayKind kind, int n_inputs);
 
 struct Proposal {

@@ -153,6 +153,23 @@ TEST(SelfPlaySource, ReferencesByLearnabilityFavourTheSolversEdge) {
   EXPECT_NEAR(count_edge("learnability"), 2000 * 0.5 / 0.55, 60);
 }
 
+// Novelty by behaviour asks the proposal verifier to refuse what its probes cannot judge; the
+// other novelties leave such proposals to the shape and text checks.
+TEST(SelfPlaySource, NoveltyByBehaviourMakesTheProbesStrict) {
+  for (const std::string novelty : {"triplet", "program", "shape", "behaviour"}) {
+    SelfPlayOptions o;
+    o.kinds = {"deduction"};
+    o.propose_share = 1.0;
+    o.novelty = novelty;
+    SelfPlaySource src(o, 1);
+    src.buffer().add(triplet(1));
+    Rng rng(3);
+    Task task = src.next(rng, 0);
+    ASSERT_EQ(task.meta["role"], "propose");
+    EXPECT_EQ(task.meta.value("strict_probes", false), novelty == "behaviour") << novelty;
+  }
+}
+
 TEST(TaskBuffer, StateRestoresExactly) {
   TaskBuffer b(4);
   for (int i = 0; i < 6; ++i) b.add(triplet(i));

@@ -333,6 +333,9 @@ TEST(SelfPlayValidation, BehaviourKeyTellsWhatAProgramComputes) {
   ASSERT_TRUE(loops.ok) << loops.message;
   EXPECT_EQ(loops.outputs, std::vector<std::string>{"1"});
   EXPECT_EQ(loops.behaviour_key.size(), 16u);
+  EXPECT_TRUE(loops.probed);
+  EXPECT_EQ(loops.probe_timeouts, 1) << "n == 100 is the one probe that loops";
+  EXPECT_EQ(loops.probe_values, 15);
   // One that loops on most probes (every n > 3): the probes' limits count CPU time, so its key
   // is the same however loaded the machine is.
   const std::string up_to_3 = "def f(n):\n    while n != 3:\n        n += 1\n    return n\n";
@@ -343,6 +346,9 @@ TEST(SelfPlayValidation, BehaviourKeyTellsWhatAProgramComputes) {
   ProgramReport picky = runner().validate("def f(d):\n    return d['k'] + 1\n", "f", {"{'k': 3}"});
   ASSERT_TRUE(picky.ok) << picky.message;
   EXPECT_EQ(picky.behaviour_key, "");
+  EXPECT_TRUE(picky.probed);
+  EXPECT_EQ(picky.probe_values, 0);
+  EXPECT_EQ(picky.probe_timeouts, 0);
   // A long tuple is probed with tuples as long.
   const std::string nine = "(1, 2, 3, 4, 5, 6, 7, 8, 9)";
   EXPECT_NE(key("def f(t):\n    return t[8] + t[0]\n", {nine}),
@@ -518,6 +524,40 @@ TEST(ProposalVerifier, CopiesOfShownReferencesAreDuplicates) {
                 "<answer><program>def f(x):\n    return x + 2\n</program><input>5</input>"
                 "</answer>");
   EXPECT_TRUE(d.correct) << d.to_json().dump();
+}
+
+// Under novelty "behaviour" (meta.strict_probes) the probes must be able to judge a proposal: a
+// known function that loops on one probe input, or one made to fail on every probe, would
+// otherwise pass the behaviour gate with a key of its own or none. Without the flag both are
+// valid tasks on their own inputs.
+TEST(ProposalVerifier, StrictProbesRefuseWhatTheProbesCannotJudge) {
+  auto v = proposal_verifier();
+  Task loose = propose_task(1);
+  Task strict = propose_task(1);
+  strict.meta["strict_probes"] = true;
+  auto judged = [&](const Task& t, const std::string& program, const std::string& input) {
+    return v->verify(
+        t, "<answer><program>" + program + "</program><input>" + input + "</input></answer>");
+  };
+  const std::string loops_at_100 =
+      "def f(n):\n    if n == 100:\n        while True:\n            pass\n    return n + 1\n";
+  EXPECT_TRUE(judged(loose, loops_at_100, "4").correct);
+  Verdict slow = judged(strict, loops_at_100, "4");
+  EXPECT_FALSE(slow.correct);
+  EXPECT_EQ(slow.reason, "probe_timeout") << slow.to_json().dump();
+  EXPECT_TRUE(slow.format_ok);
+  const std::string picky =
+      "def f(s):\n    if s[:3] != 'qqq':\n        raise ValueError\n"
+      "    return s.upper()\n";
+  EXPECT_TRUE(judged(loose, picky, "'qqqab'").correct);
+  Verdict none = judged(strict, picky, "'qqqab'");
+  EXPECT_FALSE(none.correct);
+  EXPECT_EQ(none.reason, "no_probe_value") << none.to_json().dump();
+  // A function the probes can judge passes, its key carried to the buffer.
+  Verdict fine = judged(strict, "def f(n):\n    return n + 1\n", "4");
+  ASSERT_TRUE(fine.correct) << fine.to_json().dump();
+  EXPECT_EQ(fine.details["learner_data"]["triplet"]["behaviour_key"].get<std::string>().size(),
+            16u);
 }
 
 }  // namespace

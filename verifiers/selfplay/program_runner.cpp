@@ -68,6 +68,8 @@ ProgramReport read_report(const SandboxResult& r) {
   p.shape_key = j.value("shape_key", std::string());
   p.key = j.value("key", std::string());
   p.behaviour_key = j.value("behaviour_key", std::string());
+  p.probe_values = j.value("probe_values", 0);
+  p.probe_timeouts = j.value("probe_timeouts", 0);
   p.ast_nodes = j.value("ast_nodes", 0);
   p.inputs = strings_of(j.value("inputs", json::array()));
   p.outputs = strings_of(j.value("outputs", json::array()));
@@ -172,7 +174,12 @@ ProgramReport ProgramRunner::validate(const std::string& program, const std::str
   }
   ProgramReport behaviour = read_report(probed.get());
   if (behaviour.sandbox_error) return behaviour;
-  if (behaviour.ok) first.behaviour_key = behaviour.behaviour_key;
+  if (behaviour.ok) {
+    first.probed = true;
+    first.behaviour_key = behaviour.behaviour_key;
+    first.probe_values = behaviour.probe_values;
+    first.probe_timeouts = behaviour.probe_timeouts;
+  }
   return first;
 }
 

@@ -61,8 +61,14 @@ struct ProgramReport {
   std::string shape_key;    // ... with its literals replaced by their types (x > 1 ~ x > 10)
   std::string key;          // normal form of program and inputs together: duplicates share it
   // validate(): what the program computes, from its outputs on probe inputs of the kinds of its
-  // inputs (x+1 and 1+x share it; "" when the probe run itself failed).
+  // inputs (x+1 and 1+x share it; "" when the probe run itself failed or no probe gave a
+  // value).
   std::string behaviour_key;
+  // validate(): whether the probe run reported, how many probes gave a value, and how many ran
+  // past their CPU limit.
+  bool probed = false;
+  int probe_values = 0;
+  int probe_timeouts = 0;
   int ast_nodes = 0;
   std::vector<std::string> inputs;   // each input's arguments as read (normalised)
   std::vector<std::string> outputs;  // repr of entry(*input) for each input

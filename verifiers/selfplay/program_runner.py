@@ -28,7 +28,8 @@
 #       The static checks, then the program on N probe inputs of the kinds of its inputs' (the
 #       inputs themselves do not run), each in its own child with a short time limit: what it
 #       returns or how it fails on them is its behaviour_key (behaviour_key() below).
-#       Report: {"ok", "behaviour_key"}.
+#       Report: {"ok", "behaviour_key", "probe_values" (probes that gave a value),
+#       "probe_timeouts" (probes past their CPU limit)}.
 #   {"mode": "compare", "pairs": [[answer, gold], ...]}
 #       Literals compared strictly (same types all the way down; 1 is not 1.0 or True; -0.0 is
 #       not 0.0). Report: {"ok", "equal": [bool, ...]}; not ok (bad_answer) when an answer is not
@@ -683,6 +684,7 @@ def behaviour_key(tree, entry, args_list, count, max_out):
     # programs that agree on all of them (a function padded with code that changes nothing,
     # `return xs if ys else xs`) share the key. "" when no probe gave a value: programs that
     # fail on every probe (`d['k']` where probes' dicts have no 'k') are not told apart by it.
+    # Returns (key, probes that gave a value, probes that timed out).
     import random
     kinds = argument_kinds(args_list)
     text = json.dumps(kinds)
@@ -703,16 +705,15 @@ def behaviour_key(tree, entry, args_list, count, max_out):
             timeouts += e.reason == "timeout"
             seen.append("!" + e.reason + (":" + e.message.split(":")[0][:40]
                                           if e.reason == "runtime_error" else ""))
-    if values == 0:
-        return ""
-    return hashlib.sha256((text + "\n" + "\n".join(seen)).encode(
+    key = "" if values == 0 else hashlib.sha256((text + "\n" + "\n".join(seen)).encode(
         "utf-8", "surrogatepass")).hexdigest()[:16]
+    return key, values, timeouts
 
 
 def probe(req):
     # {"mode": "probe", "program", "entry", "inputs", "limits", "probes"}: the static checks,
     # then behaviour_key() on the kinds of the inputs; the inputs themselves are not run (the
-    # validation runs did). Report: {"ok", "behaviour_key"}.
+    # validation runs did). Report: {"ok", "behaviour_key", "probe_values", "probe_timeouts"}.
     limits = req.get("limits") if type(req.get("limits")) is dict else {}
     entry = req.get("entry") or "f"
     count = req.get("probes")
@@ -722,8 +723,9 @@ def probe(req):
     tree = check_program(req.get("program"), entry, limits)[0]
     args_list = [read_args(t, limit(limits, "max_input_bytes", 512)) for t in inputs]
     not_dumpable()
-    return {"ok": True, "behaviour_key": behaviour_key(
-        tree, entry, args_list, count, limit(limits, "max_output_bytes", 1024))}
+    key, values, timeouts = behaviour_key(tree, entry, args_list, count,
+                                          limit(limits, "max_output_bytes", 1024))
+    return {"ok": True, "behaviour_key": key, "probe_values": values, "probe_timeouts": timeouts}
 
 
 def run(req):

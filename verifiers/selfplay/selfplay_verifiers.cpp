@@ -95,6 +95,22 @@ class ProposalVerifier : public SelfPlayVerifierBase {
       details["error"] = "two inputs are the same";
       return verdict(false, "repeated_input", true, details);
     }
+    // Where novelty is judged by behaviour (meta.strict_probes), a proposal must let the probes
+    // judge it: one that loops on a probe input (`if n == 100: loop` on a known function) would
+    // otherwise get a key of its own, and one that fails on every probe none, and pass on its
+    // shape alone. A probe run that failed as a whole says nothing of the program and refuses
+    // nothing.
+    if (task.meta.value("strict_probes", false) && r.probed) {
+      if (r.probe_timeouts > 0) {
+        details["error"] =
+            cat(r.probe_timeouts, " probe input(s) of its arguments' kinds ran past the CPU limit");
+        return verdict(false, "probe_timeout", true, details);
+      }
+      if (r.probe_values == 0) {
+        details["error"] = "it gave no value on any probe input of its arguments' kinds";
+        return verdict(false, "no_probe_value", true, details);
+      }
+    }
     json triplet = report_triplet(p->program, "f", r);
     if (!p->message.empty()) triplet["message"] = p->message;
     details["learner_data"] = {{"triplet", triplet}};

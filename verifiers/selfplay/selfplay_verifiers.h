@@ -3,7 +3,8 @@
 //   "proposal"  a propose task's answer: <program>…</program><input>…</input>… is parsed and
 //               validated. Score 1 for a valid proposal that is not a copy of a reference it
 //               was shown, else 0 with the reason (syntax_error, banned_import,
-//               nondeterministic, timeout, huge_output, duplicate, too_few_inputs, ...). The
+//               nondeterministic, timeout, huge_output, duplicate, too_few_inputs, ...; with
+//               meta.strict_probes, also probe_timeout and no_probe_value). The
 //               details carry the triplet the sandbox computed (details.learner_data.triplet:
 //               program, entry, inputs, outputs, message, keys, ast_nodes), which the reward
 //               service passes on to the learner, whose buffer admits it.
