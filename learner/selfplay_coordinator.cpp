@@ -243,7 +243,7 @@ RolloutGroup SelfPlayCoordinator::finish(Held& h) {
       case Status::Candidate: {
         const std::optional<double> r = h.rate[i];
         const double learnability = r && *r > 0 && *r < 1 ? 1.0 - *r : 0.0;
-        s.reward = learnability;
+        s.reward = r && *r == 0 ? o.never_solved_reward : learnability;
         ks.resolved++;
         ks.learnability += learnability;
         // Where the zeros come from: tasks the solver never solves, or always (written off:

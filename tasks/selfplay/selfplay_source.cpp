@@ -51,6 +51,9 @@ const ConfigFields<SelfPlayOptions>& SelfPlayOptions::fields() {
                "proposer reward for an answer without <program> and <input>")
           .add("duplicate_reward", &C::duplicate_reward,
                "proposer reward for a valid proposal already in the buffer")
+          .add("never_solved_reward", &C::never_solved_reward,
+               "proposer reward for a valid new proposal the solver never solved in its "
+               "samples (0: AZR's learnability)")
           .add("novelty", &C::novelty,
                "what makes a valid proposal a duplicate of the buffer: triplet (same program "
                "and inputs), program (same program, any inputs), shape (same program up to "

@@ -36,6 +36,11 @@ struct SelfPlayOptions : FieldListed<SelfPlayOptions> {
   double invalid_reward = -0.5;   // well-formed, refused by the sandbox
   double format_reward = -1.0;    // no <program>/<input> answer at all
   double duplicate_reward = 0.0;  // valid, but already in the buffer
+  // Valid and new, but the solver never solved it in its G samples. AZR's learnability gives
+  // it 0, as it does a task always solved; below 0 it steers a proposer whose new tasks the
+  // solver mostly cannot do towards ones it can (the metric `learnability` is unchanged: 0 at
+  // s = 0 and s = 1).
+  double never_solved_reward = 0.0;
   // What "already in the buffer" means: "triplet" (the same program and inputs), "program"
   // (the same program, whatever the inputs: re-posting a known program with new inputs is no
   // new task of the proposer's), "shape" (the same program up to its literals: x > 10 is

@@ -225,6 +225,34 @@ TEST(SelfPlayCoordinator, SolveRatesOfAllOrNothingEarnNoLearnability) {
   EXPECT_EQ(c.take_step_metrics()["propose"]["deduction"]["duplicates"], 2);
 }
 
+// never_solved_reward prices the tasks the solver cannot do, and only those: always solved
+// stays 0, and the learnability metric is unchanged (0 for both).
+TEST(SelfPlayCoordinator, NeverSolvedRewardPricesOnlyTheUnsolved) {
+  SelfPlayOptions o = options();
+  o.never_solved_reward = -0.25;
+  SelfPlaySource src(o, 4);
+  SelfPlayCoordinator c(src, sandbox(), limits());
+  c.seed_buffer();
+  const json a = triplet_json("def f(x):\n    return x + 100\n", {"1", "2"});
+  const json b = triplet_json("def f(x):\n    return [x] * 3\n", {"1", "2"});
+  const json d = triplet_json("def f(x):\n    return x * x - 1\n", {"1", "2"});
+  EXPECT_TRUE(
+      c.admit(propose_group(src, 20, {proposal_sample(a), proposal_sample(b), proposal_sample(d)}),
+              0)
+          .empty());
+  Task fa = c.take_followup(), fb = c.take_followup(), fd = c.take_followup();
+  EXPECT_TRUE(c.admit(solve_group(fa, 21, 4, 4), 0).size() == 1u);
+  EXPECT_TRUE(c.admit(solve_group(fb, 22, 0, 4), 0).size() == 1u);
+  auto ready = c.admit(solve_group(fd, 23, 1, 4), 0);
+  ASSERT_EQ(ready.size(), 2u);
+  EXPECT_DOUBLE_EQ(*ready[1].samples[0].reward, 0.0);    // always solved
+  EXPECT_DOUBLE_EQ(*ready[1].samples[1].reward, -0.25);  // never solved
+  EXPECT_DOUBLE_EQ(*ready[1].samples[2].reward, 0.75);   // 1 of 4: learnability 1 - 1/4
+  const json m = c.take_step_metrics()["propose"]["deduction"];
+  EXPECT_DOUBLE_EQ(m["learnability"].get<double>(), 0.75 / 3);
+  EXPECT_EQ(m["never_solved"], 1);
+}
+
 // A known program re-posted with new inputs: a new triplet, but no new program. Under
 // novelty "program" it is a duplicate; under "triplet" a new task. Either way the metrics
 // count how many proposals brought a program the buffer lacked.

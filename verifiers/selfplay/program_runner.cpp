@@ -146,7 +146,9 @@ ProgramReport ProgramRunner::validate(const std::string& program, const std::str
   ProgramReport first = exec(req, kJudgeSeed);
   if (!first.ok) return first;
   // The probes run in a sandbox run of their own, beside the other seeds: they have its whole
-  // time limit, and whatever they do (never end, crash) only leaves the key unknown.
+  // time limit, and however they end (a probe past its CPU limit is counted in probe_timeouts;
+  // a run that fails leaves the key unknown) the validation above stands. The proposal
+  // verifier decides what the counts mean (meta.strict_probes).
   json probe = {{"mode", "probe"},  {"program", program},         {"entry", entry},
                 {"inputs", inputs}, {"probes", kBehaviourProbes}, {"limits", limits_.to_request()}};
   std::future<SandboxResult> probed = submit(probe, kJudgeSeed, kProbeRunTimeoutS);

@@ -64,8 +64,9 @@ struct ProgramReport {
   // inputs (x+1 and 1+x share it; "" when the probe run itself failed or no probe gave a
   // value).
   std::string behaviour_key;
-  // validate(): whether the probe run reported, how many probes gave a value, and how many ran
-  // past their CPU limit.
+  // validate(): whether the probe run reported (not on a machine so starved that a probe waited
+  // past its wall-clock backstop), how many probes gave a value, and how many ran past their
+  // CPU limit (at most 3: the runner skips the rest).
   bool probed = false;
   int probe_values = 0;
   int probe_timeouts = 0;

@@ -29,7 +29,8 @@
 #       inputs themselves do not run), each in its own child with a short time limit: what it
 #       returns or how it fails on them is its behaviour_key (behaviour_key() below).
 #       Report: {"ok", "behaviour_key", "probe_values" (probes that gave a value),
-#       "probe_timeouts" (probes past their CPU limit)}.
+#       "probe_timeouts" (probes past their CPU limit, at most 3: then the rest are skipped)};
+#       not ok (probe_starved) when a probe waited past its wall-clock backstop.
 #   {"mode": "compare", "pairs": [[answer, gold], ...]}
 #       Literals compared strictly (same types all the way down; 1 is not 1.0 or True; -0.0 is
 #       not 0.0). Report: {"ok", "equal": [bool, ...]}; not ok (bad_answer) when an answer is not
@@ -492,8 +493,9 @@ def not_dumpable():
 def run_one(tree, entry, args, max_out, timeout=None, cpu_limit=None):
     # timeout (seconds of wall clock; None: the sandbox's own limit ends a program that never
     # returns): a child still running after it is killed, and the input fails with reason
-    # "timeout"; so it does when the child used more than cpu_limit seconds of CPU, a limit the
-    # machine's load does not move.
+    # "wall_timeout" (a starved machine as much as the program); the input fails with reason
+    # "timeout" when the child used more than cpu_limit seconds of CPU, a limit the machine's
+    # load does not move.
     r, w = os.pipe()
     sys.stdout.flush()
     pid = os.fork()
@@ -528,7 +530,7 @@ def run_one(tree, entry, args, max_out, timeout=None, cpu_limit=None):
             pass
         status = os.waitpid(pid, 0)[1]
     if late:
-        raise Reject("timeout", "the program ran past %.2f s" % timeout)
+        raise Reject("wall_timeout", "the program ran past %.2f s of wall clock" % timeout)
     if size > cap:
         raise Reject("huge_output", "the program sent more than %d bytes" % cap)
     try:
@@ -571,7 +573,8 @@ PROBE_LETTERS = "aabbcdeAB xyz019,"
 PROBE_CPU_S = 0.1      # one probe
 PROBE_TIMEOUTS = 3     # probes that may time out; the rest are skipped (counted, not timed:
                        # a budget of time would end at a different probe on a busy machine)
-PROBE_WALL_S = 5.0     # one probe, wall clock: a backstop for a starved machine only
+PROBE_WALL_S = 5.0     # one probe, wall clock: a backstop for a starved machine only (past it,
+                       # the probe run reports no key)
 
 
 def kind_of(v, depth=0):
@@ -684,7 +687,9 @@ def behaviour_key(tree, entry, args_list, count, max_out):
     # programs that agree on all of them (a function padded with code that changes nothing,
     # `return xs if ys else xs`) share the key. "" when no probe gave a value: programs that
     # fail on every probe (`d['k']` where probes' dicts have no 'k') are not told apart by it.
-    # Returns (key, probes that gave a value, probes that timed out).
+    # Returns (key, probes that gave a value, probes that ran past their CPU limit: at most
+    # PROBE_TIMEOUTS, the rest are skipped). A probe past its wall-clock backstop ends the probe
+    # run (probe_starved): a starved machine gives no key rather than another one.
     import random
     kinds = argument_kinds(args_list)
     text = json.dumps(kinds)
@@ -702,6 +707,8 @@ def behaviour_key(tree, entry, args_list, count, max_out):
                                                            PROBE_WALL_S, PROBE_CPU_S))))
             values += 1
         except Reject as e:  # how it failed: the reason, and a runtime error's exception type
+            if e.reason == "wall_timeout":  # the machine, not the program: nothing is known
+                raise Reject("probe_starved", "probe %d waited past its wall-clock backstop" % i)
             timeouts += e.reason == "timeout"
             seen.append("!" + e.reason + (":" + e.message.split(":")[0][:40]
                                           if e.reason == "runtime_error" else ""))

@@ -95,11 +95,22 @@ class ProposalVerifier : public SelfPlayVerifierBase {
       details["error"] = "two inputs are the same";
       return verdict(false, "repeated_input", true, details);
     }
+    json triplet = report_triplet(p->program, "f", r);
+    if (!p->message.empty()) triplet["message"] = p->message;
+    details["learner_data"] = {{"triplet", triplet}};
+    // A copy of a reference it was shown is no new task. (Copies of other buffer entries are
+    // found where the buffer is.)
+    if (listed(task.meta.value("ref_keys", json::array()), r.key) ||
+        listed(task.meta.value("ref_program_keys", json::array()), r.program_key)) {
+      return verdict(false, "duplicate", true, details);
+    }
     // Where novelty is judged by behaviour (meta.strict_probes), a proposal must let the probes
-    // judge it: one that loops on a probe input (`if n == 100: loop` on a known function) would
-    // otherwise get a key of its own, and one that fails on every probe none, and pass on its
-    // shape alone. A probe run that failed as a whole says nothing of the program and refuses
-    // nothing.
+    // judge it: a known function that loops on a probe input its own inputs avoid (`if n == 100:
+    // loop`) would otherwise get a key of its own, and one that fails on every probe none, and
+    // pass on its shape alone. Only keys made by a timeout or by no value at all are refused: one
+    // that returns another value, or raises, on a single probe is another function by the key,
+    // by design (x > 10 and x >= 10 differ on one probe too). A probe run that failed as a whole
+    // (a starved machine) says nothing of the program and refuses nothing.
     if (task.meta.value("strict_probes", false) && r.probed) {
       if (r.probe_timeouts > 0) {
         details["error"] =
@@ -110,15 +121,6 @@ class ProposalVerifier : public SelfPlayVerifierBase {
         details["error"] = "it gave no value on any probe input of its arguments' kinds";
         return verdict(false, "no_probe_value", true, details);
       }
-    }
-    json triplet = report_triplet(p->program, "f", r);
-    if (!p->message.empty()) triplet["message"] = p->message;
-    details["learner_data"] = {{"triplet", triplet}};
-    // A copy of a reference it was shown is no new task. (Copies of other buffer entries are
-    // found where the buffer is.)
-    if (listed(task.meta.value("ref_keys", json::array()), r.key) ||
-        listed(task.meta.value("ref_program_keys", json::array()), r.program_key)) {
-      return verdict(false, "duplicate", true, details);
     }
     return verdict(true, "ok", true, details);
   }
