@@ -7,12 +7,14 @@ distinct programs, the solve rate, and the reasons proposals failed.
 Reads RUN/metrics.jsonl (the `selfplay` field, docs/selfplay.md). With --buffer it also reads
 the buffer of the run's latest checkpoint and counts its programs: distinct normal forms, and
 distinct shapes (the normal form with every literal replaced by its type, so `x > 10` and
-`x > 1` share a shape), with the most common shapes.
+`x > 1` share a shape), with the most common shapes. With --rewards it shows, per part, the
+proposer's mean reward (from the counts and the rewards in RUN/config.json) and where each
+outcome stands against it: above the mean, an outcome is reinforced.
 
 Runs from before `new_programs` was a metric (2026-12-05) counted a valid re-post of a buffer
 triplet as valid; this script subtracts those, so every run reads with today's definition.
 
-usage: bench/selfplay_story.py RUN_DIR [--parts 10] [--buffer]
+usage: bench/selfplay_story.py RUN_DIR [--parts 10] [--buffer] [--rewards]
 """
 import argparse
 import ast
@@ -77,6 +79,58 @@ def story(rows, parts):
         f = lambda x, d: f"{x / d:.2f}" if d and x is not None else "-"
         print(f"| {part[0]['step']}-{part[-1]['step']} | {props} | {f(valid, props)} | {f(new_programs, props_p)} | "
               f"{f(new_shapes, props_s)} | {f(new_behaviours, props_b)} | {f(learn, resolved)} | {f(never, resolved_na)} / {f(always, resolved_na)} | {f(distinct, distinct_n)} | {f(correct, samples)} | {top} |")
+
+
+def proposer_rewards(run):
+    # The run's proposer rewards (docs/selfplay.md), from its config.json with the defaults.
+    r = {"invalid_reward": -0.5, "format_reward": -1.0, "duplicate_reward": 0.0,
+         "never_solved_reward": 0.0}
+    try:
+        mix = json.load(open(f"{run}/config.json"))["tasks"]["mix"]
+    except (OSError, KeyError, ValueError):
+        return r
+    for m in mix:
+        for k in r:
+            r[k] = m.get("self_play", {}).get(k, r[k])
+    return r
+
+
+def rewards(rows, parts, rw):
+    # Where each outcome stands against the proposer's mean reward. With advantages normalised
+    # over the proposer's samples, an outcome above the mean is reinforced: when most proposals
+    # fail, any valid one is, however hard. (A written-off follow-up's 0 is left out.)
+    n = len(rows)
+    print(f"rewards: {rw}")
+    print("| steps | mean proposer reward | learnable (mean 1 - s) | never solved | always solved | duplicate | refused | malformed |")
+    print("|---|---|---|---|---|---|---|---|")
+    for p in range(parts):
+        part = rows[p * n // parts:(p + 1) * n // parts]
+        if not part:
+            continue
+        c = collections.Counter()
+        learn = 0.0
+        counted = True  # older runs did not count never/always solved
+        for r in part:
+            for k in r["selfplay"].get("propose", {}).values():
+                counted = counted and "never_solved" in k
+                for f in ("proposals", "malformed", "duplicates", "valid", "resolved",
+                          "never_solved", "always_solved"):
+                    c[f] += k.get(f, 0)
+                learn += (k.get("learnability") or 0.0) * k.get("resolved", 0)
+        if not c["proposals"] or not counted:
+            print(f"| {part[0]['step']}-{part[-1]['step']} | - | | | | | | |")
+            continue
+        learnable = c["resolved"] - c["never_solved"] - c["always_solved"]
+        refused = c["proposals"] - c["malformed"] - c["duplicates"] - c["valid"]
+        total = (rw["format_reward"] * c["malformed"] + rw["invalid_reward"] * refused +
+                 rw["duplicate_reward"] * c["duplicates"] + learn +
+                 rw["never_solved_reward"] * c["never_solved"])
+        mean = total / c["proposals"]
+        d = lambda x: f"{x - mean:+.2f}"
+        mean_learn = learn / learnable if learnable else 0.0
+        print(f"| {part[0]['step']}-{part[-1]['step']} | {mean:.2f} | {d(mean_learn)} | "
+              f"{d(rw['never_solved_reward'])} | {d(0.0)} | {d(rw['duplicate_reward'])} | "
+              f"{d(rw['invalid_reward'])} | {d(rw['format_reward'])} |")
 
 
 BUILTINS = set(dir(builtins))
@@ -153,12 +207,16 @@ def main():
     ap.add_argument("run")
     ap.add_argument("--parts", type=int, default=10)
     ap.add_argument("--buffer", action="store_true", help="also count the programs of the latest checkpoint's buffer")
+    ap.add_argument("--rewards", action="store_true",
+                    help="also show each outcome's proposer reward against the mean (runs with never/always counts)")
     a = ap.parse_args()
     rows = [json.loads(l) for l in open(f"{a.run}/metrics.jsonl") if l.strip()]
     rows = [r for r in rows if "selfplay" in r]
     if not rows:
         raise SystemExit(f"{a.run}/metrics.jsonl: no self-play metrics")
     story(rows, a.parts)
+    if a.rewards:
+        rewards(rows, a.parts, proposer_rewards(a.run))
     if a.buffer:
         buffer_report(a.run)
 

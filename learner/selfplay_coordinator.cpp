@@ -244,6 +244,7 @@ RolloutGroup SelfPlayCoordinator::finish(Held& h) {
         const std::optional<double> r = h.rate[i];
         const double learnability = r && *r > 0 && *r < 1 ? 1.0 - *r : 0.0;
         s.reward = r && *r == 0 ? o.never_solved_reward : learnability;
+        s.learner_data["admitted"] = true;  // for advantages "tiered"
         ks.resolved++;
         ks.learnability += learnability;
         // Where the zeros come from: tasks the solver never solves, or always (written off:
@@ -271,44 +272,69 @@ bool SelfPlayCoordinator::is_selfplay_group(const RolloutGroup& g) const {
 }
 
 bool SelfPlayCoordinator::keeps_flat_group(const RolloutGroup& g) const {
-  return is_selfplay(g.task) && source_.options().advantages == "role_kind";
+  return is_selfplay(g.task) && source_.options().advantages != "group";
 }
 
 void SelfPlayCoordinator::set_advantages(std::vector<UsableGroup>& batch) const {
   const SelfPlayOptions& o = source_.options();
   struct Moments {
     double n = 0, sum = 0, sq = 0;
+    void add(double r) {
+      n += 1;
+      sum += r;
+      sq += r * r;
+    }
+    double z(double r) const {  // r normalised by these moments (0 where they do not spread)
+      const double mean = sum / n;
+      const double sd = std::sqrt(std::max(0.0, sq / n - mean * mean));
+      return sd > 1e-8 ? (r - mean) / sd : 0.0;
+    }
   };
-  std::map<std::string, Moments> buckets;  // "role/kind"
+  if (o.advantages == "group") {
+    for (auto& u : batch) {
+      if (!is_selfplay(u.g.task)) continue;
+      const double w = meta_text(u.g.task, "role") == "propose" ? o.propose_weight : o.solve_weight;
+      for (double& a : u.advantages) a *= w;
+    }
+    return;
+  }
+  // "tiered" splits a proposer's advantage in two. Validity: every proposer sample's reward,
+  // an admitted proposal's counted as 0, normalised over its role and kind, so that being valid
+  // is learnt as under "role_kind". Difficulty: an admitted proposal's reward (learnability, or
+  // never_solved_reward) normalised over the admitted proposals alone and added. Under
+  // "role_kind" the gap between refused and valid dwarfs the one between a task the solver
+  // never solves and one at its edge (docs/results/selfplay/); here both have the same scale.
+  const bool tiered = o.advantages == "tiered";
+  auto admitted = [&](const UsableGroup& u, int i) {
+    return tiered && meta_text(u.g.task, "role") == "propose" &&
+           u.g.samples[i].learner_data.value("admitted", false);
+  };
+  std::map<std::string, Moments> buckets, admitted_buckets;  // "role/kind"
   auto bucket_of = [](const UsableGroup& u) {
     return cat(meta_text(u.g.task, "role"), "/", meta_text(u.g.task, "kind"));
   };
-  if (o.advantages == "role_kind") {
-    for (const auto& u : batch) {
-      if (!is_selfplay(u.g.task)) continue;
-      Moments& m = buckets[bucket_of(u)];
-      for (int i : u.kept) {
-        const double r = *u.g.samples[i].reward;
-        m.n += 1;
-        m.sum += r;
-        m.sq += r * r;
+  for (const auto& u : batch) {
+    if (!is_selfplay(u.g.task)) continue;
+    for (int i : u.kept) {
+      const double r = *u.g.samples[i].reward;
+      if (admitted(u, i)) {
+        buckets[bucket_of(u)].add(0.0);
+        admitted_buckets[bucket_of(u)].add(r);
+      } else {
+        buckets[bucket_of(u)].add(r);
       }
     }
   }
   for (auto& u : batch) {
     if (!is_selfplay(u.g.task)) continue;
     const double w = meta_text(u.g.task, "role") == "propose" ? o.propose_weight : o.solve_weight;
-    if (o.advantages == "role_kind") {
-      const Moments& m = buckets[bucket_of(u)];
-      const double mean = m.sum / m.n;
-      const double var = std::max(0.0, m.sq / m.n - mean * mean);
-      const double sd = std::sqrt(var);
-      for (size_t j = 0; j < u.kept.size(); ++j) {
-        const double r = *u.g.samples[u.kept[j]].reward;
-        u.advantages[j] = sd > 1e-8 ? (r - mean) / sd : 0.0;
-      }
+    const Moments& m = buckets[bucket_of(u)];
+    for (size_t j = 0; j < u.kept.size(); ++j) {
+      const int i = u.kept[j];
+      const double r = *u.g.samples[i].reward;
+      u.advantages[j] = admitted(u, i) ? m.z(0.0) + admitted_buckets[bucket_of(u)].z(r) : m.z(r);
+      u.advantages[j] *= w;
     }
-    for (double& a : u.advantages) a *= w;
   }
 }
 

@@ -14,7 +14,8 @@
 //      by max_staleness like any group. A follow-up that is written off resolves its proposal
 //      with reward 0; one whose samples were all verifier errors drops the proposal's sample.
 //   4. set_advantages() normalises self-play advantages per (role, kind) over the batch (AZR's
-//      task-relative baselines) or keeps the group ones, then scales them by the role's weight.
+//      task-relative baselines; "tiered" adds an admitted proposal's reward normalised among
+//      the admitted ones) or keeps the group ones, then scales them by the role's weight.
 // Every solve group's results are also counted against its buffer entry. Waiting groups and
 // queued follow-ups are in-flight work, like tasks at the workers: a resumed run starts without
 // them (the buffer itself is restored exactly, with the task source's state).

@@ -65,10 +65,14 @@ const ConfigFields<SelfPlayOptions>& SelfPlayOptions::fields() {
                    },
                    "must be triplet, program, shape or behaviour"))
           .add("advantages", &C::advantages,
-               "role_kind (normalised per role and kind over the batch, as AZR) or group",
+               "role_kind (normalised per role and kind over the batch, as AZR), tiered "
+               "(role_kind, with an admitted proposal's difficulty normalised again among the "
+               "admitted ones) or group",
                must<std::string>(
-                   [](const std::string& s) { return s == "role_kind" || s == "group"; },
-                   "must be role_kind or group"))
+                   [](const std::string& s) {
+                     return s == "role_kind" || s == "tiered" || s == "group";
+                   },
+                   "must be role_kind, tiered or group"))
           .add("propose_weight", &C::propose_weight, "scales the proposer's advantages",
                at_least(0.0, "must be >= 0"))
           .add("solve_weight", &C::solve_weight, "scales the solver's advantages",

@@ -248,6 +248,8 @@ TEST(SelfPlayCoordinator, NeverSolvedRewardPricesOnlyTheUnsolved) {
   EXPECT_DOUBLE_EQ(*ready[1].samples[0].reward, 0.0);    // always solved
   EXPECT_DOUBLE_EQ(*ready[1].samples[1].reward, -0.25);  // never solved
   EXPECT_DOUBLE_EQ(*ready[1].samples[2].reward, 0.75);   // 1 of 4: learnability 1 - 1/4
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(ready[1].samples[i].learner_data.value("admitted", false));
   const json m = c.take_step_metrics()["propose"]["deduction"];
   EXPECT_DOUBLE_EQ(m["learnability"].get<double>(), 0.75 / 3);
   EXPECT_EQ(m["never_solved"], 1);
@@ -460,6 +462,40 @@ TEST(SelfPlayCoordinator, AdvantagesPerRoleAndKindWithWeights) {
   EXPECT_DOUBLE_EQ(batch[3].advantages[0], 0.25);
   EXPECT_TRUE(c.keeps_flat_group(batch[0].g));
   EXPECT_FALSE(c.keeps_flat_group(batch[3].g));
+}
+
+// "tiered": validity over all of a kind's proposer samples (admitted ones as 0), plus an
+// admitted proposal's reward normalised among the admitted ones.
+TEST(SelfPlayCoordinator, TieredAdvantagesWeighDifficultyAmongTheAdmitted) {
+  SelfPlayOptions o = options();
+  o.advantages = "tiered";
+  SelfPlaySource src(o, 4);
+  SelfPlayCoordinator c(src, sandbox(), limits());
+  c.seed_buffer();
+  RolloutGroup p = propose_group(src, 3,
+                                 {refused_sample("a", true), refused_sample("b", true),
+                                  refused_sample("c", true), refused_sample("d", false)});
+  p.samples[0].reward = 0.75;  // admitted, 1 of 4 solved
+  p.samples[1].reward = 0.0;   // admitted, never solved
+  p.samples[2].reward = -0.5;  // refused
+  p.samples[3].reward = -1.0;  // malformed
+  p.samples[0].learner_data["admitted"] = true;
+  p.samples[1].learner_data["admitted"] = true;
+  UsableGroup u;
+  u.kept = {0, 1, 2, 3};
+  u.advantages = {9, 9, 9, 9};
+  u.g = std::move(p);
+  std::vector<UsableGroup> batch{u};
+  c.set_advantages(batch);
+  // Validity values 0, 0, -0.5, -1: mean -0.375, variance (2 * 0.375^2 + 0.125^2 + 0.625^2) / 4.
+  const double sd = std::sqrt((2 * 0.140625 + 0.015625 + 0.390625) / 4);
+  // Among the admitted, 0.75 and 0: mean 0.375, sd 0.375, so +1 and -1.
+  EXPECT_DOUBLE_EQ(batch[0].advantages[0], 0.375 / sd + 1.0);
+  EXPECT_DOUBLE_EQ(batch[0].advantages[1], 0.375 / sd - 1.0);
+  EXPECT_DOUBLE_EQ(batch[0].advantages[2], -0.125 / sd);
+  EXPECT_DOUBLE_EQ(batch[0].advantages[3], -0.625 / sd);
+  EXPECT_LT(batch[0].advantages[1], 0) << "a task never solved is no longer reinforced";
+  EXPECT_TRUE(c.keeps_flat_group(batch[0].g));
 }
 
 }  // namespace
