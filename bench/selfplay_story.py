@@ -24,14 +24,17 @@ import json
 import os
 
 
-def story(rows, parts):
+def split(rows, parts):
+    # The rows in `parts` runs of consecutive steps, as even as they divide (none empty).
     n = len(rows)
+    return [rows[p * n // parts:(p + 1) * n // parts] for p in range(parts)
+            if rows[p * n // parts:(p + 1) * n // parts]]
+
+
+def story(rows, parts):
     print("| steps | proposals | valid rate | new programs | new shapes | new behaviours | learnability | never / always solved | distinct programs | solve rate | top failures |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for p in range(parts):
-        part = rows[p * n // parts:(p + 1) * n // parts]
-        if not part:
-            continue
+    for part in split(rows, parts):
         props = valid = resolved = 0
         never = always = None
         resolved_na = 0  # resolved proposals of the rows that count never/always solved
@@ -99,14 +102,10 @@ def rewards(rows, parts, rw):
     # Where each outcome stands against the proposer's mean reward. With advantages normalised
     # over the proposer's samples, an outcome above the mean is reinforced: when most proposals
     # fail, any valid one is, however hard. (A written-off follow-up's 0 is left out.)
-    n = len(rows)
     print(f"rewards: {rw}")
     print("| steps | mean proposer reward | learnable (mean 1 - s) | never solved | always solved | duplicate | refused | malformed |")
     print("|---|---|---|---|---|---|---|---|")
-    for p in range(parts):
-        part = rows[p * n // parts:(p + 1) * n // parts]
-        if not part:
-            continue
+    for part in split(rows, parts):
         c = collections.Counter()
         learn = 0.0
         counted = True  # older runs did not count never/always solved
