@@ -87,7 +87,7 @@ def story(rows, parts):
 def proposer_rewards(run):
     # The run's proposer rewards (docs/selfplay.md), from its config.json with the defaults.
     r = {"invalid_reward": -0.5, "format_reward": -1.0, "duplicate_reward": 0.0,
-         "never_solved_reward": 0.0}
+         "never_solved_reward": 0.0, "advantages": "role_kind"}
     try:
         mix = json.load(open(f"{run}/config.json"))["tasks"]["mix"]
     except (OSError, KeyError, ValueError):
@@ -103,6 +103,9 @@ def rewards(rows, parts, rw):
     # over the proposer's samples, an outcome above the mean is reinforced: when most proposals
     # fail, any valid one is, however hard. (A written-off follow-up's 0 is left out.)
     print(f"rewards: {rw}")
+    if rw["advantages"] == "tiered":
+        print("(advantages \"tiered\": the table is the validity part, where an admitted proposal's reward"
+              " counts as 0; its difficulty part is normalised among the admitted ones)")
     print("| steps | mean proposer reward | learnable (mean 1 - s) | never solved | always solved | duplicate | refused | malformed |")
     print("|---|---|---|---|---|---|---|---|")
     for part in split(rows, parts):
@@ -127,8 +130,13 @@ def rewards(rows, parts, rw):
         mean = total / c["proposals"]
         d = lambda x: f"{x - mean:+.2f}"
         mean_learn = learn / learnable if learnable else 0.0
+        never = rw["never_solved_reward"]
+        if rw["advantages"] == "tiered":  # the validity part: an admitted proposal counts 0
+            total -= learn + never * c["never_solved"]
+            mean = total / c["proposals"]
+            mean_learn = never = 0.0
         print(f"| {part[0]['step']}-{part[-1]['step']} | {mean:.2f} | {d(mean_learn)} | "
-              f"{d(rw['never_solved_reward'])} | {d(0.0)} | {d(rw['duplicate_reward'])} | "
+              f"{d(never)} | {d(0.0)} | {d(rw['duplicate_reward'])} | "
               f"{d(rw['invalid_reward'])} | {d(rw['format_reward'])} |")
 
 
