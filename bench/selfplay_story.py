@@ -101,7 +101,8 @@ def proposer_rewards(run):
 def rewards(rows, parts, rw):
     # Where each outcome stands against the proposer's mean reward. With advantages normalised
     # over the proposer's samples, an outcome above the mean is reinforced: when most proposals
-    # fail, any valid one is, however hard. (A written-off follow-up's 0 is left out.)
+    # fail, any valid one is, however hard. (A written-off follow-up's 0 counts in `resolved`,
+    # so "learnable" divides by a few too many.)
     print(f"rewards: {rw}")
     if rw["advantages"] == "tiered":
         print("(advantages \"tiered\": the table is the validity part, where an admitted proposal's reward"

@@ -284,10 +284,14 @@ void SelfPlayCoordinator::set_advantages(std::vector<UsableGroup>& batch) const 
       sum += r;
       sq += r * r;
     }
-    double z(double r) const {  // r normalised by these moments (0 where they do not spread)
+    double sd() const {
+      if (n == 0) return 0.0;
       const double mean = sum / n;
-      const double sd = std::sqrt(std::max(0.0, sq / n - mean * mean));
-      return sd > 1e-8 ? (r - mean) / sd : 0.0;
+      return std::sqrt(std::max(0.0, sq / n - mean * mean));
+    }
+    double z(double r) const {  // r normalised by these moments (0 where they do not spread)
+      const double s = sd();
+      return s > 1e-8 ? (r - sum / n) / s : 0.0;
     }
   };
   if (o.advantages == "group") {
@@ -301,15 +305,19 @@ void SelfPlayCoordinator::set_advantages(std::vector<UsableGroup>& batch) const 
   // "tiered" splits a proposer's advantage in two. Validity: every proposer sample's reward,
   // an admitted proposal's counted as 0, normalised over its role and kind, so that being valid
   // is learnt as under "role_kind". Difficulty: an admitted proposal's reward (learnability, or
-  // never_solved_reward) normalised over the admitted proposals alone and added. Under
-  // "role_kind" the gap between refused and valid dwarfs the one between a task the solver
-  // never solves and one at its edge (docs/results/selfplay/); here both have the same scale.
+  // never_solved_reward) normalised over its kind's admitted proposals alone and added; over
+  // all the batch's admitted proposals where its kind's do not spread (one alone, or all with
+  // one reward), else a lone edge task would score as a task never solved. Under "role_kind"
+  // the gap between refused and valid dwarfs the one between a task the solver never solves
+  // and one at its edge (docs/results/selfplay/); here both have the same scale where the
+  // batch's admitted proposals differ.
   const bool tiered = o.advantages == "tiered";
   auto admitted = [&](const UsableGroup& u, int i) {
     return tiered && meta_text(u.g.task, "role") == "propose" &&
            u.g.samples[i].learner_data.value("admitted", false);
   };
   std::map<std::string, Moments> buckets, admitted_buckets;  // "role/kind"
+  Moments all_admitted;
   auto bucket_of = [](const UsableGroup& u) {
     return cat(meta_text(u.g.task, "role"), "/", meta_text(u.g.task, "kind"));
   };
@@ -320,6 +328,7 @@ void SelfPlayCoordinator::set_advantages(std::vector<UsableGroup>& batch) const 
       if (admitted(u, i)) {
         buckets[bucket_of(u)].add(0.0);
         admitted_buckets[bucket_of(u)].add(r);
+        all_admitted.add(r);
       } else {
         buckets[bucket_of(u)].add(r);
       }
@@ -332,7 +341,12 @@ void SelfPlayCoordinator::set_advantages(std::vector<UsableGroup>& batch) const 
     for (size_t j = 0; j < u.kept.size(); ++j) {
       const int i = u.kept[j];
       const double r = *u.g.samples[i].reward;
-      u.advantages[j] = admitted(u, i) ? m.z(0.0) + admitted_buckets[bucket_of(u)].z(r) : m.z(r);
+      if (admitted(u, i)) {
+        const Moments& a = admitted_buckets[bucket_of(u)];
+        u.advantages[j] = m.z(0.0) + (a.sd() > 1e-8 ? a.z(r) : all_admitted.z(r));
+      } else {
+        u.advantages[j] = m.z(r);
+      }
       u.advantages[j] *= w;
     }
   }

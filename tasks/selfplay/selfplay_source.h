@@ -53,7 +53,8 @@ struct SelfPlayOptions : FieldListed<SelfPlayOptions> {
   // "role_kind": advantages normalised over all samples of the batch with the same (role,
   // kind), AZR's task-relative baselines; "tiered": the same, with an admitted proposal's
   // counted as 0, plus its own reward normalised over the admitted proposals alone (so a task
-  // at the solver's edge and one it never solves differ as much as valid and refused do);
+  // at the solver's edge and one it never solves differ as much as valid and refused do; a
+  // kind whose admitted proposals do not spread is normalised over all the batch's admitted);
   // "group": per group, as for other tasks.
   std::string advantages = "role_kind";
   double propose_weight = 1.0;  // scales the proposer's advantages (its share of the loss)

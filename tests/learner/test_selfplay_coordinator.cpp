@@ -485,7 +485,16 @@ TEST(SelfPlayCoordinator, TieredAdvantagesWeighDifficultyAmongTheAdmitted) {
   u.kept = {0, 1, 2, 3};
   u.advantages = {9, 9, 9, 9};
   u.g = std::move(p);
-  std::vector<UsableGroup> batch{u};
+  // An abduction proposal admitted alone in its kind: its difficulty is normalised over all
+  // the batch's admitted proposals (0.75, 0, 0.5), not left at 0.
+  RolloutGroup q = propose_group(src, 4, {refused_sample("e", true)}, SelfPlayKind::Abduction);
+  q.samples[0].reward = 0.5;
+  q.samples[0].learner_data["admitted"] = true;
+  UsableGroup lone;
+  lone.kept = {0};
+  lone.advantages = {9};
+  lone.g = std::move(q);
+  std::vector<UsableGroup> batch{u, lone};
   c.set_advantages(batch);
   // Validity values 0, 0, -0.5, -1: mean -0.375, variance (2 * 0.375^2 + 0.125^2 + 0.625^2) / 4.
   const double sd = std::sqrt((2 * 0.140625 + 0.015625 + 0.390625) / 4);
@@ -495,6 +504,12 @@ TEST(SelfPlayCoordinator, TieredAdvantagesWeighDifficultyAmongTheAdmitted) {
   EXPECT_DOUBLE_EQ(batch[0].advantages[2], -0.125 / sd);
   EXPECT_DOUBLE_EQ(batch[0].advantages[3], -0.625 / sd);
   EXPECT_LT(batch[0].advantages[1], 0) << "a task never solved is no longer reinforced";
+  // Abduction's validity bucket holds one sample (no spread: 0); its difficulty, over all three
+  // admitted: mean 1.25 / 3, variance of (0.75, 0, 0.5) about it.
+  const double mean3 = 1.25 / 3;
+  const double sd3 =
+      std::sqrt((std::pow(0.75 - mean3, 2) + std::pow(mean3, 2) + std::pow(0.5 - mean3, 2)) / 3);
+  EXPECT_NEAR(batch[1].advantages[0], (0.5 - mean3) / sd3, 1e-12);
   EXPECT_TRUE(c.keeps_flat_group(batch[0].g));
 }
 

@@ -110,7 +110,9 @@ class ProposalVerifier : public SelfPlayVerifierBase {
     // pass on its shape alone. Only keys made by a timeout or by no value at all are refused: one
     // that returns another value, or raises, on a single probe is another function by the key,
     // by design (x > 10 and x >= 10 differ on one probe too). A probe run that failed as a whole
-    // (a starved machine) says nothing of the program and refuses nothing.
+    // (a starved machine) says nothing of the program and refuses nothing. These refusals come
+    // before the learner's buffer check, so a copy of a buffer entry that also fails them is
+    // counted as refused, not as a duplicate.
     if (task.meta.value("strict_probes", false) && r.probed) {
       if (r.probe_timeouts > 0) {
         details["error"] =
