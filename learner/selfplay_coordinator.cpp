@@ -294,14 +294,6 @@ void SelfPlayCoordinator::set_advantages(std::vector<UsableGroup>& batch) const 
       return s > 1e-8 ? (r - sum / n) / s : 0.0;
     }
   };
-  if (o.advantages == "group") {
-    for (auto& u : batch) {
-      if (!is_selfplay(u.g.task)) continue;
-      const double w = meta_text(u.g.task, "role") == "propose" ? o.propose_weight : o.solve_weight;
-      for (double& a : u.advantages) a *= w;
-    }
-    return;
-  }
   // "tiered" splits a proposer's advantage in two. Validity: every proposer sample's reward,
   // an admitted proposal's counted as 0, normalised over its role and kind, so that being valid
   // is learnt as under "role_kind". Difficulty: an admitted proposal's reward (learnability, or
@@ -311,44 +303,48 @@ void SelfPlayCoordinator::set_advantages(std::vector<UsableGroup>& batch) const 
   // the gap between refused and valid dwarfs the one between a task the solver never solves
   // and one at its edge (docs/results/selfplay/); here both have the same scale where the
   // batch's admitted proposals differ.
+  const bool per_batch = o.advantages != "group";  // "group" keeps the groups' advantages
   const bool tiered = o.advantages == "tiered";
-  auto admitted = [&](const UsableGroup& u, int i) {
-    return tiered && meta_text(u.g.task, "role") == "propose" &&
-           u.g.samples[i].learner_data.value("admitted", false);
-  };
-  std::map<std::string, Moments> buckets, admitted_buckets;  // "role/kind"
-  Moments all_admitted;
+  auto is_propose = [](const UsableGroup& u) { return meta_text(u.g.task, "role") == "propose"; };
   auto bucket_of = [](const UsableGroup& u) {
     return cat(meta_text(u.g.task, "role"), "/", meta_text(u.g.task, "kind"));
   };
+  auto admitted = [](const UsableGroup& u, int i) {
+    return u.g.samples[i].learner_data.value("admitted", false);
+  };
+  std::map<std::string, Moments> buckets, admitted_buckets;  // "role/kind"
+  Moments all_admitted;
   for (const auto& u : batch) {
-    if (!is_selfplay(u.g.task)) continue;
+    if (!per_batch || !is_selfplay(u.g.task)) continue;
+    const bool split = tiered && is_propose(u);
+    Moments& m = buckets[bucket_of(u)];
+    Moments& a = admitted_buckets[bucket_of(u)];
     for (int i : u.kept) {
       const double r = *u.g.samples[i].reward;
-      if (admitted(u, i)) {
-        buckets[bucket_of(u)].add(0.0);
-        admitted_buckets[bucket_of(u)].add(r);
+      if (split && admitted(u, i)) {
+        m.add(0.0);
+        a.add(r);
         all_admitted.add(r);
       } else {
-        buckets[bucket_of(u)].add(r);
+        m.add(r);
       }
     }
   }
   for (auto& u : batch) {
     if (!is_selfplay(u.g.task)) continue;
-    const double w = meta_text(u.g.task, "role") == "propose" ? o.propose_weight : o.solve_weight;
-    const Moments& m = buckets[bucket_of(u)];
-    for (size_t j = 0; j < u.kept.size(); ++j) {
-      const int i = u.kept[j];
-      const double r = *u.g.samples[i].reward;
-      if (admitted(u, i)) {
-        const Moments& a = admitted_buckets[bucket_of(u)];
-        u.advantages[j] = m.z(0.0) + (a.sd() > 1e-8 ? a.z(r) : all_admitted.z(r));
-      } else {
-        u.advantages[j] = m.z(r);
+    const double w = is_propose(u) ? o.propose_weight : o.solve_weight;
+    if (per_batch) {
+      const bool split = tiered && is_propose(u);
+      const Moments& m = buckets[bucket_of(u)];
+      const Moments& a = admitted_buckets[bucket_of(u)];
+      const Moments& difficulty = a.sd() > 1e-8 ? a : all_admitted;
+      for (size_t j = 0; j < u.kept.size(); ++j) {
+        const int i = u.kept[j];
+        const double r = *u.g.samples[i].reward;
+        u.advantages[j] = split && admitted(u, i) ? m.z(0.0) + difficulty.z(r) : m.z(r);
       }
-      u.advantages[j] *= w;
     }
+    for (double& adv : u.advantages) adv *= w;
   }
 }
 
