@@ -17,15 +17,14 @@ the first <think> line where it leaves the taught trace and names how:
   none            the sample writes the taught trace line for line
 
 and, for a wrong sample, what went wrong first: `truncated` (no end within the token budget or
-the context),
-`format` (no parsable answer), or else the divergence above (`none`: the trace was right and the
+the context), `format` (no parsable answer), or else the divergence above (`none`: the trace was right and the
 answer did not follow it). Where a sample left the taught search and still found a right answer,
 it is counted under `correct, another search`.
 
 Lines are numbered from 1, the first line after <think>. Greedy completions are left out: the
 figures are over the K sampled ones.
 
-usage: bench/search_failures.py DUMP.jsonl [--r1 build/r1] [--trace-lines 48] [--suite SUBSTRING]
+usage: tools/search_failures.py DUMP.jsonl [--r1 build/r1] [--trace-lines 48] [--suite SUBSTRING]
 """
 import argparse
 import collections
