@@ -24,7 +24,9 @@ it is counted under `correct, another search`.
 Lines are numbered from 1, the first line after <think>. Greedy completions are left out: the
 figures are over the K sampled ones.
 
-usage: tools/search_failures.py DUMP.jsonl [--r1 build/r1] [--trace-lines 48] [--suite SUBSTRING]
+usage: tools/search_failures.py DUMP.jsonl [--r1 build/r1] [--trace-lines 48] [--leaf-order nearest]
+                                 [--leaf-tries 2] [--suite SUBSTRING]
+(the trace options are those of the model's cold start: countdown's "dfs" options, docs/tasks.md)
 """
 import argparse
 import collections
@@ -43,13 +45,13 @@ def think_lines(text):
     return [" ".join(line.split()) for line in body.split("\n") if line.strip()]
 
 
-def taught_traces(r1, suite_spec, trace_lines):
+def taught_traces(r1, suite_spec, options):
     """{task id: taught <think> lines} for a countdown suite spec like countdown:level=2:n=500:seed=9002."""
     parts = dict(p.split("=", 1) for p in suite_spec.split(":")[1:] if "=" in p)
     level = parts.get("level", parts.get("difficulty", "0"))  # tasks/suite.cpp takes either
     cmd = [r1, "tasks", "countdown", "--n", parts.get("n", "100"), "--seed", parts.get("seed", "0"),
            "--difficulty", level, "--with-solution",
-           "--options", json.dumps({"trace": "dfs", "trace_lines": trace_lines})]
+           "--options", json.dumps(options)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     traces = {}
     for line in out.splitlines():
@@ -80,6 +82,8 @@ def main():
     ap.add_argument("dump")
     ap.add_argument("--r1", default="build/r1")
     ap.add_argument("--trace-lines", type=int, default=48, help="the trace budget the model was taught with")
+    ap.add_argument("--leaf-order", default="nearest", choices=["nearest", "fixed"], help="its leaf order")
+    ap.add_argument("--leaf-tries", type=int, default=2, help="its tries in a dead-end leaf")
     ap.add_argument("--suite", default="", help="only suites whose spec contains this")
     args = ap.parse_args()
 
@@ -93,7 +97,8 @@ def main():
         by_suite[r["suite"]].append(r)
 
     for suite, samples in by_suite.items():
-        taught = taught_traces(args.r1, suite, args.trace_lines)
+        taught = taught_traces(args.r1, suite, {"trace": "dfs", "trace_lines": args.trace_lines,
+                                                "leaf_order": args.leaf_order, "leaf_tries": args.leaf_tries})
         outcome = collections.Counter()
         where = collections.Counter()  # line number (from 1) of the first divergence of wrong samples
         for r in samples:

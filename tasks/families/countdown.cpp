@@ -37,7 +37,7 @@ std::string number_list(const std::vector<int64_t>& numbers) {
 
 class CountdownGenerator : public TaskGenerator {
  public:
-  // {"trace": "path" | "dfs", "trace_lines": 16, "leaf_tries": 2}
+  // {"trace": "path" | "dfs", "trace_lines": 16, "leaf_tries": 2, "leaf_order": "nearest"}
   void configure(const json& options, const std::string& where) override {
     if (!options.is_object()) TaskGenerator::configure(options, where);
     JsonReader r(options, where);
@@ -47,10 +47,18 @@ class CountdownGenerator : public TaskGenerator {
                 "backtracking), got \"",
                 style, "\""));
     dfs_ = style == "dfs";
+    const std::string order = r.get<std::string>("leaf_order", "nearest");
+    r.check(order == "nearest" || order == "fixed", "leaf_order",
+            cat("must be \"nearest\" (results nearest the target first) or \"fixed\" (+ - * / "
+                "in turn), got \"",
+                order, "\""));
+    trace_.leaf_order = order == "fixed" ? LeafOrder::kFixed : LeafOrder::kNearest;
+    // Room for the path of the most numbers a level has.
+    const int path = search_path_lines(kMaxNumbers, trace_.leaf_order);
     trace_.max_lines = r.get<int>("trace_lines", trace_.max_lines);
-    r.check(trace_.max_lines >= kMaxNumbers - 1 && trace_.max_lines <= 1000, "trace_lines",
-            cat("must be in ", kMaxNumbers - 1, "..1000 (room for the path of ", kMaxNumbers,
-                " numbers), got ", trace_.max_lines));
+    r.check(trace_.max_lines >= path && trace_.max_lines <= 1000, "trace_lines",
+            cat("must be in ", path, "..1000 (room for the path of ", kMaxNumbers, " numbers",
+                order == "fixed" ? " with fixed-order leaves" : "", "), got ", trace_.max_lines));
     trace_.leaf_tries = r.get<int>("leaf_tries", trace_.leaf_tries);
     r.check(trace_.leaf_tries >= 1 && trace_.leaf_tries <= 8, "leaf_tries",
             cat("must be in 1..8, got ", trace_.leaf_tries));

@@ -83,7 +83,7 @@ class Tracer {
   bool node(const std::vector<CountdownItem>& items, int budget, std::vector<std::string>& out) {
     std::vector<Move> ms = moves(items);
     if (items.size() == 2) return leaf(items, ms, budget, out);
-    const int path = static_cast<int>(items.size()) - 1;  // lines of a path from here
+    const int path = search_path_lines(items.size(), opt_.leaf_order);  // reserved for the path
     bool skipping = false;
     for (const Move& m : ms) {
       std::vector<CountdownItem> next = after(items, m);
@@ -113,10 +113,27 @@ class Tracer {
   int dead_ends() const { return dead_ends_; }
 
  private:
-  // Two numbers left: the results nearest the target first, at most leaf_tries (and the
-  // budget); an exact one is always first.
+  // Two numbers left. A leaf that can reach the target writes its misses before the hit (none
+  // when nearest first; the path's reserve covers them in fixed order). One that cannot writes
+  // at most leaf_tries misses, and no more than the budget.
   bool leaf(const std::vector<CountdownItem>& items, std::vector<Move> ms, int budget,
             std::vector<std::string>& out) {
+    if (opt_.leaf_order == LeafOrder::kFixed) {
+      const bool hits =
+          std::any_of(ms.begin(), ms.end(), [&](const Move& m) { return m.value == target_; });
+      int misses = 0;
+      for (const Move& m : ms) {
+        if (m.value == target_) {
+          out.push_back(move_line(items, m));
+          answer_ = after(items, m).back().expr;
+          return true;
+        }
+        if (!hits && (misses >= opt_.leaf_tries || misses >= budget)) break;
+        out.push_back(cat(move_line(items, m), " != ", target_));
+        ++misses;
+      }
+      return false;
+    }
     std::stable_sort(ms.begin(), ms.end(), [&](const Move& a, const Move& b) {
       return std::llabs(a.value - target_) < std::llabs(b.value - target_);
     });
@@ -141,6 +158,11 @@ class Tracer {
 };
 
 }  // namespace
+
+int search_path_lines(size_t numbers, LeafOrder order) {
+  if (numbers < 2) return 0;
+  return static_cast<int>(numbers) - 1 + (order == LeafOrder::kFixed ? 3 : 0);
+}
 
 bool countdown_search(std::vector<CountdownItem>& items, int64_t target,
                       std::set<std::vector<int64_t>>& failed, IntExprPtr* found) {
@@ -182,6 +204,10 @@ SearchTrace countdown_search_trace(const std::vector<int64_t>& numbers, int64_t 
     return t;
   }
   if (!reachable(items, target)) fail("countdown search trace: the target cannot be reached");
+  const int path = search_path_lines(items.size(), opt.leaf_order);
+  if (opt.max_lines < path)
+    fail("countdown search trace: ", opt.max_lines, " lines leave no room for the path of ",
+         items.size(), " numbers (", path, " lines)");
   Tracer tracer(target, opt);
   const bool ok = tracer.node(items, opt.max_lines, t.lines);
   R1_CHECK(ok, "countdown search trace: a reachable target was not reached");

@@ -14,11 +14,14 @@
 //   7*5 = 35
 //   ...
 // The search combines two remaining numbers at a time (pairs in order, + - * /, subtraction and
-// division only where the result is a positive integer). With two numbers left it tries the
-// results nearest the target first, at most leaf_tries of them, so a leaf that can reach the
-// target always does on its first try. A trace holds at most max_lines lines: dead ends are
-// written while they fit beside the path still to come; after the first that does not fit, the
-// search goes straight down the first branch that can reach the target.
+// division only where the result is a positive integer). With two numbers left it tries, by
+// default, the results nearest the target first, at most leaf_tries of them, so a leaf that can
+// reach the target always does on its first try: choosing that try takes every result of the
+// pair computed in one's head. With LeafOrder::kFixed it tries them in the order above instead,
+// writing each miss, so every line follows from lines written before it; a leaf that can reach the
+// target then shows up to three misses before the hit. A trace holds at most max_lines lines:
+// dead ends are written while they fit beside the path still to come; after the first that
+// does not fit, the search goes straight down the first branch that can reach the target.
 #pragma once
 #include <cstdint>
 #include <set>
@@ -42,10 +45,21 @@ struct CountdownItem {
 bool countdown_search(std::vector<CountdownItem>& items, int64_t target,
                       std::set<std::vector<int64_t>>& failed, IntExprPtr* found);
 
-struct SearchTraceOptions {
-  int max_lines = 16;  // lines in <think>, at least numbers - 1 (the path itself)
-  int leaf_tries = 2;  // results tried with two numbers left
+// The order of the tries with two numbers left.
+enum class LeafOrder {
+  kNearest,  // nearest the target first (an exact result is always the first try)
+  kFixed,    // + - * /, as everywhere else in the search
 };
+
+struct SearchTraceOptions {
+  int max_lines = 16;  // lines in <think>, at least search_path_lines(numbers, leaf_order)
+  int leaf_tries = 2;  // results tried with two numbers left, in a leaf that cannot reach
+  LeafOrder leaf_order = LeafOrder::kNearest;
+};
+
+// The most lines the path from `numbers` values down to the target can take: one per
+// combination, and with LeafOrder::kFixed up to three misses before the last one's hit.
+int search_path_lines(size_t numbers, LeafOrder order);
 
 struct SearchTrace {
   std::vector<std::string> lines;  // the <think> lines
