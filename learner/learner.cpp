@@ -170,7 +170,7 @@ int64_t Learner::run(const std::atomic<bool>& stop,
       publish();
     }
     const double t3 = steady_seconds();
-    StepFacts facts{batch, ts, collector_->counters()};
+    StepFacts facts{.batch = batch, .update = ts, .counters = collector_->counters()};
     facts.version = version_;
     facts.skipped_steps = skipped_steps_;
     facts.collect_s = t1 - t0;

@@ -26,7 +26,8 @@ struct StepFacts {
   json task_sources =
       json::object();  // external task sources' counts by name (tasks/external_tasks.h)
   uint64_t rejected_scored = 0, rejected_control = 0;
-  json selfplay;  // self-play figures (learner/selfplay_coordinator.h), null without self-play
+  // Self-play figures (learner/selfplay_coordinator.h), null without self-play.
+  json selfplay = nullptr;
 };
 
 json step_metrics(const StepFacts& f);
