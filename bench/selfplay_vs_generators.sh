@@ -2,31 +2,38 @@
 # Self-play against the fixed generators (issue 15, part 3): from one cold start, for the same
 # wall time,
 #   (a) GRPO on self-play tasks only (the policy proposes; the buffer starts from pyfunc seeds),
-#   (b) GRPO on the generated pyplay solve tasks (deduction, abduction, induction on pyfunc
-#       programs: the same kinds, from the fixed generator),
+#   (b) GRPO on the generated pyplay solve tasks (deduction, abduction, induction from the
+#       generator the cold start was trained on, with its options, proposals left out),
 #   (c) continued SFT on the cold-start data,
-# then r1 eval of the cold start and of (a), (b), (c) on held-out suites: generated deduction and
-# abduction tasks on a seed no training uses, and the hand-written programs of
-# tests/data/selfplay_heldout/programs.jsonl (not from any template).
-# Reports go to OUT/*.json and a table to OUT/summary.md; stages already done are skipped.
+# each once per seed (the run's sampling seed, its task stream, SFT's batch order), then r1 eval
+# of the cold start and of every arm on held-out suites: generated deduction and abduction tasks
+# on a seed no training uses, on pyfunc's templates and on composed programs (the two halves of
+# the cold start's "mixed" data), and the hand-written programs of
+# tests/data/selfplay_heldout/programs.jsonl (from neither).
+# Reports go to OUT/cold.json and OUT/sSEED/*.json, a table to OUT/summary.md (per seed, then
+# pooled over seeds with paired differences over tasks); stages already done are skipped, so a
+# stopped sweep resumes. Run it on an idle machine: the arms are bounded by wall time.
 #
-# usage: bench/selfplay_vs_generators.sh [--minutes M (10)] [--sft configs/selfplay-sft.json]
-#          [--rl configs/selfplay-rl.json] [--out docs/results/selfplay] [--work runs/selfplay]
-#          [--samples K (4)] [--n N (100)] [--r1 build/r1]
+# usage: bench/selfplay_vs_generators.sh [--minutes M (6)] [--seeds "1 2 3"]
+#          [--sft configs/selfplay-sft.json] [--rl configs/selfplay-rl.json]
+#          [--out docs/results/selfplay/comparison] [--work runs/selfplay-cmp]
+#          [--samples K (4)] [--n N (150)] [--r1 build/r1]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-minutes=10
+minutes=6
+seeds="1 2 3"
 sft=configs/selfplay-sft.json
 rl=configs/selfplay-rl.json
-out=docs/results/selfplay
-work=runs/selfplay
+out=docs/results/selfplay/comparison
+work=runs/selfplay-cmp
 samples=4
-n=100
+n=150
 r1=build/r1
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) minutes="$2"; shift 2 ;;
+    --seeds) seeds="$2"; shift 2 ;;
     --sft) sft="$2"; shift 2 ;;
     --rl) rl="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
@@ -34,98 +41,87 @@ while [ $# -gt 0 ]; do
     --samples) samples="$2"; shift 2 ;;
     --n) n="$2"; shift 2 ;;
     --r1) r1="$2"; shift 2 ;;
-    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
     *) echo "selfplay_vs_generators.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 [ -x "$r1" ] || { echo "selfplay_vs_generators.sh: $r1 not found; build first" >&2; exit 1; }
+for s in $seeds; do
+  [[ "$s" =~ ^[0-9]+$ ]] || { echo "selfplay_vs_generators.sh: --seeds takes whole numbers, got '$s'" >&2; exit 2; }
+done
 mkdir -p "$out" "$work"
 seconds=$(python3 -c "print(int(float('$minutes') * 60))")
 heldout=tests/data/selfplay_heldout/programs.jsonl
-suites="pyplay:n=$n:seed=4242:opt.kinds=deduction:opt.propose_share=0"
-suites+=",pyplay:n=$n:seed=4242:opt.kinds=abduction:opt.propose_share=0"
+suites=""
+for programs in templates composed; do
+  for kind in deduction abduction; do
+    suites+="${suites:+,}pyplay:n=$n:seed=4242:opt.kinds=$kind:opt.propose_share=0:opt.programs=$programs"
+  done
+done
 [ -f "$heldout" ] && suites+=",deduction:$heldout,abduction:$heldout"
+evaluate() {  # evaluate MODEL_DIR REPORT (kept when newer than the model)
+  [ "$2" -nt "$1/model.safetensors" ] && return 0
+  "$r1" eval --model "$1" --tasks "$suites" --samples "$samples" --temperature 1.0 \
+    --max-new-tokens 256 --seed 9 --greedy --out "$2" --no-progress
+}
 
-# 1. The cold start.
+# 1. The cold start, shared by every seed.
 if [ ! -f "$work/sft/final/model.safetensors" ]; then
   "$r1" sft "$sft" --out "$work/sft" --no-progress
 fi
+evaluate "$work/sft/final" "$out/cold.json"
 
-# 2. Three continuations of equal wall time.
-derive() {  # derive KIND -> the path of a derived config
-  python3 - "$1" "$rl" "$sft" "$work" "$seconds" <<'PY'
+# 2. Per seed, three continuations of equal wall time.
+derive() {  # derive KIND SEED -> the path of a derived config
+  python3 - "$1" "$2" "$rl" "$sft" "$work" "$seconds" <<'PY'
 import json, sys
-kind, rl, sft, work, seconds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
-if kind == "sft":
-    c = json.load(open(sft))
+kind, seed, rl, sft, work, seconds = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
+cold = json.load(open(sft))
+if kind == "sft_more":
+    c = cold
     c["model"] = {"init": f"{work}/sft/final"}
     c["train"]["steps"] = 100000
     c["train"]["max_seconds"] = seconds
+    c["train"]["seed"] = 1000 + seed  # not the cold start's batch order
     c["schedule"] = {"kind": "constant", "warmup_steps": 0}
     c["optimizer"]["lr"] = 5e-4
 else:
     c = json.load(open(rl))
     c["model"] = {"init": f"{work}/sft/final"}
+    c["seed"] = seed
+    c["tasks"]["seed"] = c["tasks"].get("seed", 0) + seed - 1
     c["learner"]["steps"] = 100000
     c["learner"]["max_seconds"] = seconds
     if kind == "generators":
-        c["tasks"]["mix"] = [{"family": "pyplay", "options": {"propose_share": 0}}]
-path = f"{work}/{kind}.json"
+        # The generator the cold start learnt from, solve tasks only.
+        mix = []
+        for m in cold["data"]["generated"]["mix"]:
+            e = {k: m[k] for k in ("family", "weight") if k in m}
+            e["options"] = dict(m.get("options", {}), propose_share=0)
+            if len(m.get("levels", [])) == 1:
+                e["difficulty"] = m["levels"][0]
+            mix.append(e)
+        c["tasks"]["mix"] = mix
+path = f"{work}/s{seed}/{kind}.json"
 json.dump(c, open(path, "w"), indent=1)
 print(path)
 PY
 }
-for kind in selfplay generators; do
-  if [ ! -f "$work/$kind/final/model.safetensors" ]; then
-    rm -rf "${work:?}/$kind"
-    /usr/bin/time -f "%e" -o "$work/$kind.wall" "$r1" run "$(derive "$kind")" --out "$work/$kind"
+for s in $seeds; do
+  w="$work/s$s"
+  mkdir -p "$w" "$out/s$s"
+  for kind in selfplay generators; do
+    if [ ! -f "$w/$kind/final/model.safetensors" ]; then
+      rm -rf "${w:?}/$kind"
+      /usr/bin/time -f "%e" -o "$w/$kind.wall" "$r1" run "$(derive "$kind" "$s")" --out "$w/$kind"
+    fi
+  done
+  if [ ! -f "$w/sft_more/final/model.safetensors" ]; then
+    rm -rf "${w:?}/sft_more"
+    /usr/bin/time -f "%e" -o "$w/sft_more.wall" "$r1" sft "$(derive sft_more "$s")" --out "$w/sft_more" --no-progress
   fi
-done
-if [ ! -f "$work/sft_more/final/model.safetensors" ]; then
-  rm -rf "${work:?}/sft_more"
-  /usr/bin/time -f "%e" -o "$work/sft_more.wall" "$r1" sft "$(derive sft)" --out "$work/sft_more" --no-progress
-fi
-
-# 3. Evaluations.
-for m in sft selfplay generators sft_more; do
-  [ -f "$out/$m.json" ] && continue
-  "$r1" eval --model "$work/$m/final" --tasks "$suites" --samples "$samples" --temperature 1.0 \
-    --max-new-tokens 256 --seed 9 --greedy --out "$out/$m.json" --no-progress
+  for m in selfplay generators sft_more; do evaluate "$w/$m/final" "$out/s$s/$m.json"; done
 done
 
-# 4. The table, and the self-play run's own figures over time.
-python3 - "$out" "$work" "$minutes" <<'PY'
-import json, os, sys
-out, work, minutes = sys.argv[1], sys.argv[2], sys.argv[3]
-names = {"sft": "cold start", "selfplay": "(a) self-play RL", "generators": "(b) generator RL",
-         "sft_more": "(c) more SFT"}
-reports = {m: json.load(open(f"{out}/{m}.json")) for m in names}
-suites = [s["suite"] for s in reports["sft"]["suites"]]
-lines = [f"# Self-play against the fixed generators ({minutes} min each, {os.cpu_count()} cores)", "",
-         "Sampled pass@1 (95% interval) per held-out suite.", "",
-         "| model | " + " | ".join(suites) + " |", "|---|" + "---|" * len(suites)]
-for m, label in names.items():
-    cells = []
-    for s in reports[m]["suites"]:
-        p = s["pass@1"]
-        cells.append(f"{100 * p['mean']:.1f} [{100 * p['lo']:.1f}, {100 * p['hi']:.1f}]")
-    lines.append(f"| {label} | " + " | ".join(cells) + " |")
-rows = [json.loads(l) for l in open(f"{work}/selfplay/metrics.jsonl")]
-lines += ["", "Self-play run, per step: valid-proposal rate and mean learnability over all kinds.", "",
-          "| steps | proposals | valid rate | learnability (resolved) | buffer |", "|---|---|---|---|---|"]
-chunk = max(1, len(rows) // 6)
-for i in range(0, len(rows), chunk):
-    part = rows[i:i + chunk]
-    props = valid = resolved = 0
-    learn = 0.0
-    for r in part:
-        for p in r.get("selfplay", {}).get("propose", {}).values():
-            props += p["proposals"]; valid += p["valid"]; resolved += p["resolved"]
-            if p["learnability"] is not None: learn += p["learnability"] * p["resolved"]
-    buf = part[-1].get("selfplay", {}).get("buffer", {}).get("size")
-    lines.append(f"| {part[0]['step']}-{part[-1]['step']} | {props} | "
-                 f"{(valid / props if props else 0):.2f} | "
-                 f"{(learn / resolved if resolved else float('nan')):.3f} ({resolved}) | {buf} |")
-open(f"{out}/summary.md", "w").write("\n".join(lines) + "\n")
-print("\n".join(lines))
-PY
+# 3. The tables.
+python3 bench/selfplay_vs_generators_table.py --out "$out" --work "$work" --minutes "$minutes" --seeds $seeds

@@ -14,7 +14,7 @@ outcome stands against it: above the mean, an outcome is reinforced.
 Runs from before `new_programs` was a metric (2026-12-05) counted a valid re-post of a buffer
 triplet as valid; this script subtracts those, so every run reads with today's definition.
 
-usage: bench/selfplay_story.py RUN_DIR [--parts 10] [--buffer] [--rewards]
+usage: tools/selfplay_story.py RUN_DIR [--parts 10] [--buffer] [--rewards]
 """
 import argparse
 import ast

@@ -10,7 +10,7 @@ python (the one that runs this script), not inside the sandbox: the runner's sta
 apply, the sandbox's isolation does not. Every entry already passed the sandbox's validation
 when it joined the buffer; still, read only runs you trust with it.
 
-usage: bench/selfplay_behaviours.py RUN_DIR [--window 50] [--examples 5]
+usage: tools/selfplay_behaviours.py RUN_DIR [--window 50] [--examples 5]
 """
 import argparse
 import collections
