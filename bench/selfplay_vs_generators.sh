@@ -10,6 +10,8 @@
 # on a seed no training uses, on pyfunc's templates and on composed programs (the two halves of
 # the cold start's "mixed" data), and the hand-written programs of
 # tests/data/selfplay_heldout/programs.jsonl (from neither).
+# Training never sees a held-out problem: the suites are every stage's holdout (tasks/holdout.h),
+# since a generated suite on a seed of its own still shares prompts with a long training stream.
 # Reports go to OUT/cold.json and OUT/sSEED/*.json, a table to OUT/summary.md (per seed, then
 # pooled over seeds with paired differences over tasks); stages already done are skipped, so a
 # stopped sweep resumes. Run it on an idle machine: the arms are bounded by wall time.
@@ -41,7 +43,7 @@ while [ $# -gt 0 ]; do
     --samples) samples="$2"; shift 2 ;;
     --n) n="$2"; shift 2 ;;
     --r1) r1="$2"; shift 2 ;;
-    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,22p "$0"; exit 0 ;;
     *) echo "selfplay_vs_generators.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -59,24 +61,36 @@ for programs in templates composed; do
   done
 done
 [ -f "$heldout" ] && suites+=",deduction:$heldout,abduction:$heldout"
-evaluate() {  # evaluate MODEL_DIR REPORT (kept when newer than the model)
-  [ "$2" -nt "$1/model.safetensors" ] && return 0
+n_suites=$(tr ',' '\n' <<< "$suites" | wc -l)
+whole() {  # whole REPORT: it holds every suite (r1 eval writes its report suite by suite)
+  python3 -c 'import json, sys; sys.exit(len(json.load(open(sys.argv[1]))["suites"]) != int(sys.argv[2]))' \
+    "$1" "$n_suites" 2> /dev/null
+}
+evaluate() {  # evaluate MODEL_DIR REPORT (kept when newer than the model and whole)
+  [ "$2" -nt "$1/model.safetensors" ] && whole "$2" && return 0
   "$r1" eval --model "$1" --tasks "$suites" --samples "$samples" --temperature 1.0 \
     --max-new-tokens 256 --seed 9 --greedy --out "$2" --no-progress
 }
 
-# 1. The cold start, shared by every seed.
+# 1. The cold start, shared by every seed, with the held-out suites left out of its data.
 if [ ! -f "$work/sft/final/model.safetensors" ]; then
-  "$r1" sft "$sft" --out "$work/sft" --no-progress
+  python3 - "$sft" "$suites" "$work/sft.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["data"]["generated"]["holdout"] = sys.argv[2]
+json.dump(c, open(sys.argv[3], "w"), indent=1)
+PY
+  "$r1" sft "$work/sft.json" --out "$work/sft" --no-progress
 fi
 evaluate "$work/sft/final" "$out/cold.json"
 
 # 2. Per seed, three continuations of equal wall time.
 derive() {  # derive KIND SEED -> the path of a derived config
-  python3 - "$1" "$2" "$rl" "$sft" "$work" "$seconds" <<'PY'
+  python3 - "$1" "$2" "$rl" "$sft" "$work" "$seconds" "$suites" <<'PY'
 import json, sys
-kind, seed, rl, sft, work, seconds = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
+kind, seed, rl, sft, work, seconds, suites = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]), sys.argv[7]
 cold = json.load(open(sft))
+cold["data"]["generated"]["holdout"] = suites
 if kind == "sft_more":
     c = cold
     c["model"] = {"init": f"{work}/sft/final"}
@@ -90,6 +104,7 @@ else:
     c["model"] = {"init": f"{work}/sft/final"}
     c["seed"] = seed
     c["tasks"]["seed"] = c["tasks"].get("seed", 0) + seed - 1
+    c["tasks"]["holdout"] = suites
     c["learner"]["steps"] = 100000
     c["learner"]["max_seconds"] = seconds
     if kind == "generators":

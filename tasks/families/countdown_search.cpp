@@ -119,7 +119,7 @@ class Tracer {
   bool leaf(const std::vector<CountdownItem>& items, std::vector<Move> ms, int budget,
             std::vector<std::string>& out) {
     if (opt_.leaf_order == LeafOrder::kFixed) {
-      const bool hits =
+      const bool can_hit =
           std::any_of(ms.begin(), ms.end(), [&](const Move& m) { return m.value == target_; });
       int misses = 0;
       for (const Move& m : ms) {
@@ -128,7 +128,7 @@ class Tracer {
           answer_ = after(items, m).back().expr;
           return true;
         }
-        if (!hits && (misses >= opt_.leaf_tries || misses >= budget)) break;
+        if (!can_hit && (misses >= opt_.leaf_tries || misses >= budget)) break;
         out.push_back(cat(move_line(items, m), " != ", target_));
         ++misses;
       }
@@ -160,8 +160,10 @@ class Tracer {
 }  // namespace
 
 int search_path_lines(size_t numbers, LeafOrder order) {
+  // A pair has at most four results, so a fixed-order leaf misses at most three before its hit.
+  constexpr int kMaxMissesBeforeHit = 3;
   if (numbers < 2) return 0;
-  return static_cast<int>(numbers) - 1 + (order == LeafOrder::kFixed ? 3 : 0);
+  return static_cast<int>(numbers) - 1 + (order == LeafOrder::kFixed ? kMaxMissesBeforeHit : 0);
 }
 
 bool countdown_search(std::vector<CountdownItem>& items, int64_t target,

@@ -18,8 +18,8 @@
 // default, the results nearest the target first, at most leaf_tries of them, so a leaf that can
 // reach the target always does on its first try: choosing that try takes every result of the
 // pair computed in one's head. With LeafOrder::kFixed it tries them in the order above instead,
-// writing each miss, so every line follows from lines written before it; a leaf that can reach the
-// target then shows up to three misses before the hit. A trace holds at most max_lines lines:
+// writing each miss, so every leaf line follows from lines written before it; a leaf that can reach
+// the target then shows up to three misses before the hit. A trace holds at most max_lines lines:
 // dead ends are written while they fit beside the path still to come; after the first that
 // does not fit, the search goes straight down the first branch that can reach the target.
 #pragma once
@@ -53,7 +53,8 @@ enum class LeafOrder {
 
 struct SearchTraceOptions {
   int max_lines = 16;  // lines in <think>, at least search_path_lines(numbers, leaf_order)
-  int leaf_tries = 2;  // results tried with two numbers left, in a leaf that cannot reach
+  int leaf_tries =
+      2;  // results tried with two numbers left, in a leaf that cannot reach the target
   LeafOrder leaf_order = LeafOrder::kNearest;
 };
 

@@ -57,8 +57,9 @@ TEST(CountdownSearchTrace, EveryTaskOfEveryLevelVerifiesWithinItsBudget) {
         ++solutions;
       }
     }
-    if (max_lines >= 16)
+    if (max_lines >= 16) {
       EXPECT_GT(backtracks, solutions / 4) << "most searches need no backtrack at " << max_lines;
+    }
   }
 }
 
