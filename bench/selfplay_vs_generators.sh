@@ -82,6 +82,13 @@ json.dump(c, open(sys.argv[3], "w"), indent=1)
 PY
   "$r1" sft "$work/sft.json" --out "$work/sft" --no-progress
 fi
+if ! python3 -c 'import json, sys
+sys.exit(json.load(open(sys.argv[1]))["data"]["generated"].get("holdout") != sys.argv[2])' \
+    "$work/sft/config.json" "$suites"; then
+  echo "selfplay_vs_generators.sh: the cold start in $work/sft was not trained with these suites" \
+    "held out; delete it (or give another --work) to train one that is" >&2
+  exit 1
+fi
 evaluate "$work/sft/final" "$out/cold.json"
 
 # 2. Per seed, three continuations of equal wall time.
