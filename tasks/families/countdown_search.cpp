@@ -113,40 +113,29 @@ class Tracer {
   int dead_ends() const { return dead_ends_; }
 
  private:
-  // Two numbers left. A leaf that can reach the target writes its misses before the hit (none
-  // when nearest first; the path's reserve covers them in fixed order). One that cannot writes
-  // at most leaf_tries misses, and no more than the budget.
+  // Two numbers left, tried nearest the target first or in the fixed order of moves(). A leaf
+  // that can reach the target writes its misses before the hit (none when nearest first, where
+  // the hit is the first try; at most three in fixed order, which the path's reserve covers).
+  // One that cannot writes at most leaf_tries misses, and no more than the budget.
   bool leaf(const std::vector<CountdownItem>& items, std::vector<Move> ms, int budget,
             std::vector<std::string>& out) {
-    if (opt_.leaf_order == LeafOrder::kFixed) {
-      const bool can_hit =
-          std::any_of(ms.begin(), ms.end(), [&](const Move& m) { return m.value == target_; });
-      int misses = 0;
-      for (const Move& m : ms) {
-        if (m.value == target_) {
-          out.push_back(move_line(items, m));
-          answer_ = after(items, m).back().expr;
-          return true;
-        }
-        if (!can_hit && (misses >= opt_.leaf_tries || misses >= budget)) break;
-        out.push_back(cat(move_line(items, m), " != ", target_));
-        ++misses;
-      }
-      return false;
+    if (opt_.leaf_order == LeafOrder::kNearest) {
+      std::stable_sort(ms.begin(), ms.end(), [&](const Move& a, const Move& b) {
+        return std::llabs(a.value - target_) < std::llabs(b.value - target_);
+      });
     }
-    std::stable_sort(ms.begin(), ms.end(), [&](const Move& a, const Move& b) {
-      return std::llabs(a.value - target_) < std::llabs(b.value - target_);
-    });
-    const int tries = std::min<int>(opt_.leaf_tries, static_cast<int>(ms.size()));
-    for (int k = 0; k < tries; ++k) {
-      const Move& m = ms[static_cast<size_t>(k)];
+    const bool can_hit =
+        std::any_of(ms.begin(), ms.end(), [&](const Move& m) { return m.value == target_; });
+    int misses = 0;
+    for (const Move& m : ms) {
       if (m.value == target_) {
         out.push_back(move_line(items, m));
         answer_ = after(items, m).back().expr;
         return true;
       }
-      if (k >= budget) break;
+      if (!can_hit && (misses >= opt_.leaf_tries || misses >= budget)) break;
       out.push_back(cat(move_line(items, m), " != ", target_));
+      ++misses;
     }
     return false;
   }

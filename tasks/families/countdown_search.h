@@ -53,8 +53,8 @@ enum class LeafOrder {
 
 struct SearchTraceOptions {
   int max_lines = 16;  // lines in <think>, at least search_path_lines(numbers, leaf_order)
-  int leaf_tries =
-      2;  // results tried with two numbers left, in a leaf that cannot reach the target
+  // Results tried with two numbers left, in a leaf that cannot reach the target.
+  int leaf_tries = 2;
   LeafOrder leaf_order = LeafOrder::kNearest;
 };
 
