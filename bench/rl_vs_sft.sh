@@ -104,10 +104,17 @@ import json, sys
 e = json.load(open(sys.argv[1]))["eval"]
 args = ["--tasks", e["tasks"], "--samples", str(e.get("samples", 8)), "--temperature", str(e.get("temperature", 1.0)),
         "--max-new-tokens", str(e.get("max_new_tokens", 128)), "--seed", str(e.get("seed", 0))]
+if "slots" in e: args += ["--slots", str(e["slots"])]
 if e.get("greedy", True): args.append("--greedy")
 print(" ".join(args))
 PY
 )
+
+n_suites=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["eval"]["tasks"].split(",")))' "$pipeline")
+whole() {  # whole REPORT: it exists and holds every suite (r1 eval writes its report suite by suite)
+  python3 -c 'import json, sys; sys.exit(len(json.load(open(sys.argv[1]))["suites"]) != int(sys.argv[2]))' \
+    "$1" "$n_suites" 2> /dev/null
+}
 
 # Runs a stage unless its output exists, and appends its wall time to OUT/N/times.jsonl.
 stage() {  # stage N NAME DONE_FILE command...
@@ -128,6 +135,7 @@ for n in $sizes; do
   [ -f "$d/sft/final/model.safetensors" ] || rm -rf "$d/sft"
   stage "$n" sft "$d/sft/final/model.safetensors" "$r1" sft "$(derive sft "$n" "$d/sft")" --no-progress
   for arm in cold rl sft; do
+    whole "$out/$n/$arm.json" || rm -f "$out/$n/$arm.json"
     stage "$n" "eval-$arm" "$out/$n/$arm.json" "$r1" eval --model "$d/$arm/final" $eval_args --no-progress --out "$out/$n/$arm.json"
   done
   [ -f "$out/$n/rl-reward.svg" ] || "$r1" plot --runs "GRPO=$d/rl" --field sampled/accuracy --title "GRPO: accuracy of all samples, N=$n" \
