@@ -86,6 +86,11 @@ Message RolloutGroup::to_message() const {
       h["reason"] = s.reason;
       h["components"] = s.components;
       if (!s.learner_data.empty()) h["learner_data"] = s.learner_data;
+      if (!s.penalties.empty()) {
+        json p = json::array();
+        for (const PenaltySpan& q : s.penalties) p.push_back({q.begin, q.end, q.value});
+        h["penalties"] = std::move(p);
+      }
     }
     samples_h.push_back(std::move(h));
     m.frames.push_back(pack_array(s.tokens));
@@ -101,6 +106,32 @@ Message RolloutGroup::to_message() const {
               {"samples", std::move(samples_h)}};
   return m;
 }
+
+namespace {
+
+// A scored sample's "penalties": [[begin, end, value], ...], byte ranges inside its text.
+std::vector<PenaltySpan> penalties_field(const Message& view, size_t text_bytes) {
+  const json& p = view.header.at("penalties");
+  auto bad = [&](const std::string& why) {
+    return MessageError(cat(view.type, ": header field 'penalties' ", why));
+  };
+  if (!p.is_array()) throw bad("must be an array of [begin, end, value]");
+  std::vector<PenaltySpan> out;
+  for (const json& e : p) {
+    if (!e.is_array() || e.size() != 3 || !e[0].is_number_integer() || !e[1].is_number_integer() ||
+        !e[2].is_number())
+      throw bad("must hold [begin, end, value] triples (two integers and a number)");
+    PenaltySpan q{e[0].get<int64_t>(), e[1].get<int64_t>(), e[2].get<double>()};
+    if (q.begin < 0 || q.end <= q.begin || q.end > static_cast<int64_t>(text_bytes))
+      throw bad(cat("holds the span [", q.begin, ", ", q.end, "), not inside the text's ",
+                    text_bytes, " bytes"));
+    if (!std::isfinite(q.value)) throw bad("holds a value that is not finite");
+    out.push_back(q);
+  }
+  return out;
+}
+
+}  // namespace
 
 RolloutGroup RolloutGroup::from_message(const Message& m) {
   RolloutGroup g;
@@ -158,6 +189,7 @@ RolloutGroup RolloutGroup::from_message(const Message& m) {
           throw MessageError(cat(view.type, ": header field 'learner_data' must be an object"));
         }
       }
+      if (h.contains("penalties")) s.penalties = penalties_field(view, s.text.size());
     }
     g.samples.push_back(std::move(s));
   }

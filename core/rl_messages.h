@@ -35,6 +35,14 @@ struct TaskAssignment {
   static TaskAssignment from_message(const Message& m);
 };
 
+// Bytes [begin, end) of a completion's text whose tokens have `value` taken off their advantage
+// (a reward component's span_penalty on what its verifier marked wrong: reward/reward_config.h).
+struct PenaltySpan {
+  int64_t begin = 0, end = 0;
+  double value = 0;
+  bool operator==(const PenaltySpan&) const = default;
+};
+
 struct SampleResult {
   std::vector<int32_t> tokens;  // completion token ids
   std::vector<float> logprobs;  // sampling-policy log-prob of each completion token
@@ -48,6 +56,8 @@ struct SampleResult {
   // What the primary verifier left for the learner (its verdict's details["learner_data"]): a
   // self-play proposal's validated triplet. Empty for most verifiers; not sent when empty.
   json learner_data = json::object();
+  // Spans of `text` to penalise token by token; not sent when empty.
+  std::vector<PenaltySpan> penalties;
 };
 
 struct RolloutGroup {

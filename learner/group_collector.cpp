@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "learner/grpo.h"
 #include "learner/selfplay_coordinator.h"
+#include "learner/token_penalties.h"
 
 namespace r1 {
 
@@ -161,6 +162,12 @@ std::optional<UsableGroup> GroupCollector::usable(RolloutGroup g, uint64_t versi
     return std::nullopt;
   }
   u.advantages = group_advantages(rewards, s_.cfg.grpo);
+  for (size_t k = 0; k < u.kept.size(); ++k) {
+    const SampleResult& smp = g.samples[u.kept[k]];
+    if (smp.penalties.empty()) continue;
+    u.token_offsets.resize(u.kept.size());
+    u.token_offsets[k] = token_penalties(smp, s_.tokenizer);
+  }
   u.staleness = version >= g.version ? version - g.version : 0;
   u.g = std::move(g);
   return u;

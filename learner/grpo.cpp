@@ -144,6 +144,13 @@ GrpoStats grpo_loss(const GrpoConfig& cfg, const std::vector<GrpoSequence>& seqs
            ") lies outside the ", N, " tokens");
     }
     if (!std::isfinite(s.advantage)) fail("grpo_loss: sequence ", i, " has a non-finite advantage");
+    if (!s.token_offsets.empty() && s.token_offsets.size() != static_cast<size_t>(s.length)) {
+      fail("grpo_loss: sequence ", i, " has ", s.token_offsets.size(), " token offsets for ",
+           s.length, " tokens");
+    }
+    for (float o : s.token_offsets) {
+      if (!std::isfinite(o)) fail("grpo_loss: sequence ", i, " has a non-finite token offset");
+    }
     spans.push_back({s.offset, s.offset + s.length});
   }
   std::sort(spans.begin(), spans.end());
@@ -177,8 +184,9 @@ GrpoStats grpo_loss(const GrpoConfig& cfg, const std::vector<GrpoSequence>& seqs
         w = 1.0 / (static_cast<double>(denom.seqs) * cfg.norm_length);
         break;
     }
-    const double A = s.advantage;
     for (int64_t t = s.offset; t < s.offset + s.length; ++t) {
+      const double A =
+          s.advantage + (s.token_offsets.empty() ? 0.0 : s.token_offsets[t - s.offset]);
       const double lp = static_cast<double>(logp[t]);
       const double r = std::exp(lp - static_cast<double>(old_logp[t]));
       const double clipped = std::clamp(r, lo, hi);

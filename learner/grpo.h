@@ -4,8 +4,8 @@
 //
 // Sign conventions. Everything here is a LOSS to minimise: the surrogate objective J (to
 // maximise) enters with a minus sign, the KL penalty with a plus sign. Per completion token t of
-// sequence s, with advantage A_s, current log-prob logp, sampling log-prob old (from the rollout)
-// and reference log-prob ref:
+// sequence s, with advantage A_s (plus the token's offset, when the sequence has token_offsets),
+// current log-prob logp, sampling log-prob old (from the rollout) and reference log-prob ref:
 //   ratio  r = exp(logp - old)
 //   J      = min(r A, clip(r, 1 - clip_low, 1 + clip_high) A)
 //            and, with dual_clip = c > 1 and A < 0:  J = max(J, c A)        (Ye et al. 2020)
@@ -77,6 +77,9 @@ struct GrpoSequence {
   int64_t offset = 0;
   int32_t length = 0;
   double advantage = 0;
+  // Empty, or `length` values added to the advantage token by token: token t's advantage is
+  // advantage + token_offsets[t] (a reward component's span_penalty on a false step).
+  std::span<const float> token_offsets = {};
 };
 
 // Where the log-probs of a completion sit in a PackedBatch's per-token arrays. Position t

@@ -45,6 +45,8 @@ GrpoMinibatch pack_grpo_minibatch(const std::vector<TrainSequence>& seqs, bool s
   }
   mb.old_logp.assign(static_cast<size_t>(mb.batch.num_tokens()), 0.0f);
   for (size_t k = 0; k < seqs.size(); ++k) {
+    if (seqs[k].token_offsets && !seqs[k].token_offsets->empty())
+      mb.sequences[k].token_offsets = *seqs[k].token_offsets;
     const auto& lp = *seqs[k].logprobs;
     std::copy(lp.begin(), lp.end(), mb.old_logp.begin() + mb.sequences[k].offset);
   }
@@ -57,7 +59,8 @@ GrpoUpdateStats grpo_update(GrpoUpdateContext& c, const std::vector<UsableGroup>
   for (const auto& u : batch) {
     for (size_t k = 0; k < u.kept.size(); ++k) {
       const SampleResult& smp = u.g.samples[u.kept[k]];
-      seqs.push_back({&u.g.prompt, &smp.tokens, &smp.logprobs, u.advantages[k]});
+      seqs.push_back({&u.g.prompt, &smp.tokens, &smp.logprobs, u.advantages[k],
+                      k < u.token_offsets.size() ? &u.token_offsets[k] : nullptr});
     }
   }
   GrpoUpdateStats ts;

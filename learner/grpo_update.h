@@ -20,6 +20,7 @@ struct TrainSequence {
   const std::vector<int32_t>* completion = nullptr;  // the sampled tokens
   const std::vector<float>* logprobs = nullptr;      // their sampling-policy log-probs
   double advantage = 0;
+  const std::vector<float>* token_offsets = nullptr;  // per completion token, or null/empty
 };
 
 // A minibatch as the loss needs it: the packed tokens, the span and advantage of each

@@ -13,6 +13,9 @@ struct UsableGroup {
   uint64_t staleness = 0;          // learner version minus sampling version, when taken
   std::vector<int> kept;           // samples without verifier errors
   std::vector<double> advantages;  // per kept sample
+  // Per kept sample: added to its advantage token by token (learner/token_penalties.h); empty
+  // when no reward component penalises spans, or the sample has none.
+  std::vector<std::vector<float>> token_offsets;
 };
 
 }  // namespace r1

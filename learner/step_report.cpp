@@ -41,6 +41,10 @@ void append_samples(const std::string& path, int64_t step, const std::vector<Usa
                 {"components", smp.components},
                 {"finish_reason", smp.finish_reason},
                 {"version", u.g.version}};
+      if (k < u.token_offsets.size() && !u.token_offsets[k].empty()) {
+        const auto& o = u.token_offsets[k];
+        j["penalised_tokens"] = std::count_if(o.begin(), o.end(), [](float v) { return v != 0; });
+      }
       f << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
     }
   }
@@ -51,12 +55,18 @@ json step_metrics(const StepFacts& f) {
   const GrpoUpdateStats& ts = f.update;
   const StepCounters& counters = f.counters;
   double rsum = 0, r2 = 0, correct = 0, fmt = 0, len = 0, stale_max = 0, stale_sum = 0;
-  int64_t n = 0, tokens = 0;
+  int64_t n = 0, tokens = 0, penalised = 0, penalised_samples = 0;
   ReasoningStats reasoning;
   for (const auto& u : batch) {
     const double stale = static_cast<double>(u.staleness);
     stale_max = std::max(stale_max, stale);
     stale_sum += stale;
+    for (const auto& offsets : u.token_offsets) {
+      const auto hit =
+          std::count_if(offsets.begin(), offsets.end(), [](float o) { return o != 0; });
+      penalised += hit;
+      penalised_samples += hit > 0;
+    }
     for (int i : u.kept) {
       const SampleResult& smp = u.g.samples[i];
       const double r = *smp.reward;
@@ -127,6 +137,13 @@ json step_metrics(const StepFacts& f) {
       {"held_out_tasks", f.held_out_tasks},
       {"rejected_messages", {{"scored", f.rejected_scored}, {"control", f.rejected_control}}},
   };
+  // Token-level penalties (a reward component's span_penalty): how much of the batch they touch.
+  if (penalised > 0) {
+    m["penalised"] = {
+        {"tokens", penalised},
+        {"token_share", static_cast<double>(penalised) / std::max<int64_t>(1, tokens)},
+        {"sample_share", static_cast<double>(penalised_samples) / dn}};
+  }
   if (!f.task_sources.empty()) m["task_sources"] = f.task_sources;
   if (!f.selfplay.is_null()) m["selfplay"] = f.selfplay;
   return m;

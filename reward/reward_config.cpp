@@ -62,7 +62,12 @@ const ConfigFields<RewardComponent>& RewardComponent::fields() {
           .required()
           .add("options", &C::options, "options for a named verifier",
                must<json>(is_object, "expected an object"),
-               [](const json& o) { return !o.empty(); });
+               [](const json& o) { return !o.empty(); })
+          .add("span_penalty", &C::span_penalty,
+               "taken off the advantage of each completion token inside a span the verdict marks "
+               "wrong (details.wrong_spans: the step verifier's false claims); 0: off",
+               must<double>([](double v) { return v >= 0 && v <= 100; }, "must be in [0, 100]"),
+               [](double v) { return v != 0.0; });
   return f;
 }
 

@@ -5,7 +5,7 @@
 //     "components": {
 //       "correctness": {"verifier": "task", "weight": 1.0},
 //       "format":      {"verifier": "format", "weight": 0.1},
-//       "step":        {"weight": 0.0}
+//       "step":        {"weight": 0.0, "span_penalty": 0.5}
 //     },
 //     "primary": "correctness",
 //     "task_verifier_options": {"math": {"decimal_rel_tol": 1e-6}},
@@ -34,9 +34,14 @@ struct RewardComponent : FieldListed<RewardComponent> {
   std::string verifier;  // a registered verifier name, or "task"
   double weight = 0.0;
   json options = json::object();
+  // Per token, not per completion: a token inside a span this component's verdict marks wrong
+  // (Verdict details.wrong_spans) has this much taken off its advantage, on top of the group's
+  // advantage of its completion. Pushes down the tokens of a false step without waiting for the
+  // answer to fail. 0 = off.
+  double span_penalty = 0.0;
 
-  // Reads {"verifier", "weight", "options"}; `name` and a missing verifier are filled in by
-  // RewardConfig (the key, and its default verifier).
+  // Reads {"verifier", "weight", "options", "span_penalty"}; `name` and a missing verifier are
+  // filled in by RewardConfig (the key, and its default verifier).
   static const ConfigFields<RewardComponent>& fields();  // name, default, check, help of each
 };
 

@@ -1,5 +1,6 @@
 #include "reward/reward_function.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "reward/overlong.h"
@@ -16,6 +17,11 @@ json RewardResult::to_json(bool with_components) const {
             {"details", details}};
   if (verifier_error) j["verifier_error"] = true;
   if (overlong_penalty != 0.0) j["overlong_penalty"] = overlong_penalty;
+  if (!penalties.empty()) {
+    json p = json::array();
+    for (const PenaltySpan& q : penalties) p.push_back({q.begin, q.end, q.value});
+    j["penalties"] = std::move(p);
+  }
   if (with_components) {
     json comps = json::object();
     for (const auto& c : components) {
@@ -28,6 +34,47 @@ json RewardResult::to_json(bool with_components) const {
     j["components"] = comps;
   }
   return j;
+}
+
+namespace {
+
+// Appends the verdict's wrong spans with `penalty`. Spans that are not [begin, end) byte ranges
+// inside the completion make the verdict a verifier error: a (user) verifier's bug, not a reward.
+void add_wrong_spans(Verdict& v, double penalty, size_t completion_bytes,
+                     std::vector<PenaltySpan>& out) {
+  auto it = v.details.find(kWrongSpans);
+  if (it == v.details.end()) return;
+  std::vector<PenaltySpan> got;
+  bool ok = it->is_array();
+  for (size_t i = 0; ok && i < it->size(); ++i) {
+    const json& e = (*it)[i];
+    ok = e.is_array() && e.size() == 2 && e[0].is_number_integer() && e[1].is_number_integer();
+    if (!ok) break;
+    const int64_t b = e[0].get<int64_t>(), end = e[1].get<int64_t>();
+    ok = b >= 0 && b < end && end <= static_cast<int64_t>(completion_bytes);
+    if (ok) got.push_back({b, end, penalty});
+  }
+  if (!ok) {
+    v = Verdict::verifier_failure(
+        "bad_wrong_spans", cat("details.", kWrongSpans,
+                               " must be [[begin, end], ...] byte ranges inside the completion (",
+                               completion_bytes, " bytes)"));
+    return;
+  }
+  out.insert(out.end(), got.begin(), got.end());
+}
+
+}  // namespace
+
+std::vector<PenaltySpan> spans_after_prefix(const std::vector<PenaltySpan>& spans,
+                                            size_t prefix_bytes) {
+  const int64_t shift = static_cast<int64_t>(prefix_bytes);
+  std::vector<PenaltySpan> out;
+  for (const PenaltySpan& q : spans) {
+    if (q.end <= shift) continue;
+    out.push_back({std::max(q.begin, shift) - shift, q.end - shift, q.value});
+  }
+  return out;
 }
 
 RewardFunction::RewardFunction(RewardConfig config) : config_(std::move(config)) {
@@ -92,7 +139,10 @@ RewardResult RewardFunction::score(const Task& task, const std::string& completi
       }
     }
     if (v) cr.verdict = verify_guarded(*v, task, completion);
-    if (cr.verdict.verifier_error && c.weight != 0.0 && error_component.empty())
+    if (c.span_penalty != 0.0 && !cr.verdict.verifier_error)
+      add_wrong_spans(cr.verdict, c.span_penalty, completion.size(), r.penalties);
+    if (cr.verdict.verifier_error && (c.weight != 0.0 || c.span_penalty != 0.0) &&
+        error_component.empty())
       error_component = c.name;
     total += c.weight * cr.verdict.score;
     if (c.name == config_.primary) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/rl_messages.h"
 #include "reward/reward_config.h"
 #include "verifiers/verifier.h"
 
@@ -40,12 +41,21 @@ struct RewardResult {
   json details = json::object();
   double overlong_penalty = 0.0;  // already weighted and included in reward
   std::vector<ComponentResult> components;
+  // Byte ranges of the scored text whose tokens lose advantage: every span a component with a
+  // span_penalty had its verdict mark wrong, with that penalty (the learner adds them up).
+  std::vector<PenaltySpan> penalties;
 
   // {"reward", "correct", "format_ok", "verifier", "reason", "details", "verifier_error"?,
-  //  "overlong_penalty"?, "components": {name: {"verifier", "weight", "score", "correct",
-  //  "format_ok", "reason", "verifier_error"?}}}
+  //  "overlong_penalty"?, "penalties"?: [[begin, end, value], ...], "components": {name:
+  //  {"verifier", "weight", "score", "correct", "format_ok", "reason", "verifier_error"?}}}
   json to_json(bool with_components = true) const;
 };
+
+// The spans of a text scored as `prefix_bytes` bytes of prefix + text (a completion prefix the
+// chat template put in the prompt), as byte ranges of the text alone: spans inside the prefix go,
+// a span that starts in it is cut at the text's start.
+std::vector<PenaltySpan> spans_after_prefix(const std::vector<PenaltySpan>& spans,
+                                            size_t prefix_bytes);
 
 class RewardFunction {
  public:

@@ -64,6 +64,8 @@ void RewardService::run(const std::atomic<bool>& stop) {
       if (auto it = r.details.find("learner_data"); it != r.details.end() && it->is_object()) {
         smp.learner_data = *it;
       }
+      // The verifiers saw prefix_ + text; the learner's spans are bytes of text.
+      smp.penalties = spans_after_prefix(r.penalties, prefix_.size());
       if (r.verifier_error) stats_.verifier_errors++;
     }
     g.scored = true;

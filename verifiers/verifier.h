@@ -25,6 +25,11 @@ struct Verdict {
   static Verdict verifier_failure(const std::string& reason, const std::string& message);
 };
 
+// Optional in Verdict::details: [[begin, end], ...], byte ranges [begin, end) of the completion
+// that the verifier found wrong (the step verifier's false claims). A reward component's
+// span_penalty (reward/reward_config.h) takes advantage off the tokens inside them.
+inline constexpr const char* kWrongSpans = "wrong_spans";
+
 class Verifier {
  public:
   virtual ~Verifier() = default;

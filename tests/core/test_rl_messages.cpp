@@ -93,6 +93,27 @@ TEST(RlMessages, RoundTrip) {
   EXPECT_FALSE(m.header["samples"][0].contains("learner_data")) << "not sent when empty";
   g = RolloutGroup::from_message(decode(encode(m)));
   EXPECT_EQ(g.samples[1].learner_data, with.samples[1].learner_data);
+  // So do the spans a reward component penalises, token by token at the learner.
+  with.samples[0].penalties = {{0, 2, 0.5}, {1, 3, 0.25}};
+  m = with.to_message();
+  EXPECT_FALSE(m.header["samples"][1].contains("penalties")) << "not sent when empty";
+  g = RolloutGroup::from_message(decode(encode(m)));
+  EXPECT_EQ(g.samples[0].penalties, with.samples[0].penalties);
+  EXPECT_TRUE(g.samples[1].penalties.empty());
+}
+
+// A span must lie inside its sample's text ("abc": 3 bytes) and carry a finite value.
+TEST(RlMessages, PenaltySpansOutsideTheTextAreRejected) {
+  for (const json& bad :
+       {json("x"), json::parse("[[0, 2]]"), json::parse("[[0, 4, 0.5]]"),
+        json::parse("[[2, 2, 0.5]]"), json::parse("[[-1, 2, 0.5]]"), json::parse("[[0.5, 2, 0.5]]"),
+        json::parse("[[0, 2, \"big\"]]"),
+        json::array({json::array({0, 2, std::numeric_limits<double>::infinity()})})}) {
+    SCOPED_TRACE(bad.dump());
+    EXPECT_NE(
+        group_error(true, [&](json& h) { h["samples"][0]["penalties"] = bad; }).find("'penalties'"),
+        std::string::npos);
+  }
 }
 
 TEST(RlMessages, TaskFieldsOfTheWrongTypeAreRejectedByName) {

@@ -6,8 +6,8 @@
 
 #include "learner/grpo.h"
 #include "model/model.h"
-#include "tests/kernels/fd.h"
 #include "tests/common/model_test_util.h"
+#include "tests/kernels/fd.h"
 
 using namespace r1;
 
@@ -300,8 +300,11 @@ std::string label(const GrpoConfig& c) {
 TEST(GrpoLoss, FiniteDifferencesWrtLogpForEveryOption) {
   const int N = 24;
   // Four sequences of different lengths with advantages of both signs; tokens 0 and 23 are
-  // outside every sequence (prompt positions), so their gradient must be exactly zero.
-  const std::vector<GrpoSequence> seqs = {{1, 5, 1.3}, {6, 2, -0.7}, {8, 9, -1.6}, {17, 6, 0.4}};
+  // outside every sequence (prompt positions), so their gradient must be exactly zero. The
+  // third has token offsets (a span penalty) that flip some of its tokens' advantages.
+  const std::vector<float> offsets = {0, 0, 2.5f, 2.5f, 0, -0.5f, 0, 3.0f, 0};
+  const std::vector<GrpoSequence> seqs = {
+      {1, 5, 1.3}, {6, 2, -0.7}, {8, 9, -1.6, offsets}, {17, 6, 0.4}};
   std::vector<double> logp = test::randn(N, 11, 0.5), old(N), ref = test::randn(N, 12, 0.5);
   for (auto& x : logp) x -= 2.0;
   for (int t = 0; t < N; ++t) old[t] = logp[t] - kLogRatios[t % 8];
@@ -321,6 +324,30 @@ TEST(GrpoLoss, FiniteDifferencesWrtLogpForEveryOption) {
         },
         1e-7, 1e-11, 0, 1e-6);
   }
+}
+
+// Token offsets move each token's advantage on its own: the sign that decides the clipped branch
+// is the token's, not the sequence's.
+TEST(GrpoLoss, TokenOffsetsAreAddedTokenByToken) {
+  GrpoConfig c;  // token-mean, clip 0.2 / 0.28
+  const std::vector<float> offsets = {0.0f, -0.5f, -2.0f};
+  // Ratio 1 everywhere: dl/dlogp = -A_t / 3 with A = {1, 0.5, -1}.
+  Loss l = loss_of(c, {{0, 3, 1.0, offsets}}, {-1, -1, -1}, {-1, -1, -1});
+  expect_all_near(l.dlogp, {-1.0 / 3, -0.5 / 3, 1.0 / 3});
+  EXPECT_NEAR(l.st.pg_loss, -(1.0 + 0.5 - 1.0) / 3, 1e-12);
+  // Ratio 1.5 > 1 + clip_high: a token still positive is clipped (no gradient), one turned
+  // negative is not (J = r A is the minimum), and counts in neither clip fraction.
+  const double lr = std::log(1.5);
+  Loss k = loss_of(c, {{0, 2, 0.5, std::vector<float>{0.0f, -1.5f}}}, {lr, lr}, {0, 0});
+  expect_all_near(k.dlogp, {0.0, -1.5 * -1.0 / 2});
+  EXPECT_DOUBLE_EQ(k.st.clip_high_fraction, 0.5);
+  EXPECT_DOUBLE_EQ(k.st.clip_low_fraction, 0.0);
+  // Offsets must cover the sequence, and be finite.
+  std::vector<double> g(3);
+  const std::vector<double> z = {0, 0, 0};
+  EXPECT_THROW(grpo_loss<double>(c, {{0, 3, 1.0, std::vector<float>{1.0f}}}, z, z, {}, g), Error);
+  const std::vector<float> nan = {0, std::nanf(""), 0};
+  EXPECT_THROW(grpo_loss<double>(c, {{0, 3, 1.0, nan}}, z, z, {}, g), Error);
 }
 
 TEST(GrpoLoss, FloatMatchesDouble) {

@@ -60,3 +60,20 @@ TEST(GrpoMinibatch, SharedPromptsPackEachPromptOnce) {
   EXPECT_EQ(mb.old_logp,
             (std::vector<float>{0, 0, -0.1f, -0.2f, 0, -0.3f, 0, 0, -0.4f, 0, -0.4f, 0}));
 }
+
+// A completion's token offsets (a span penalty) travel with it, whichever way it is packed.
+TEST(GrpoMinibatch, TokenOffsetsFollowTheirCompletion) {
+  const std::vector<int32_t> p = {1, 2}, a = {4, 5}, b = {6};
+  const std::vector<float> la = {-0.1f, -0.2f}, lb = {-0.3f}, oa = {0.0f, -0.5f}, none;
+  for (bool share : {false, true}) {
+    SCOPED_TRACE(share ? "shared prompts" : "one prompt each");
+    GrpoMinibatch mb = pack_grpo_minibatch(
+        {{&p, &a, &la, 1.0, &oa}, {&p, &b, &lb, -1.0, &none}, {&p, &b, &lb, 0.5}}, share);
+    ASSERT_EQ(mb.sequences.size(), 3u);
+    EXPECT_EQ(std::vector<float>(mb.sequences[0].token_offsets.begin(),
+                                 mb.sequences[0].token_offsets.end()),
+              oa);
+    EXPECT_TRUE(mb.sequences[1].token_offsets.empty());
+    EXPECT_TRUE(mb.sequences[2].token_offsets.empty());
+  }
+}

@@ -35,7 +35,7 @@ TEST(RewardConfig, ParsesAndDefaults) {
       RewardConfig::from_json({{"components",
                                 {{"correctness", {{"weight", 1.0}}},
                                  {"format", {{"weight", 0.1}}},
-                                 {"step", {{"weight", 0.0}}}}},
+                                 {"step", {{"weight", 0.0}, {"span_penalty", 0.5}}}}},
                                {"overlong", {{"max_tokens", 4096}, {"buffer_tokens", 512}}}},
                               "reward.json");
   ASSERT_EQ(c.components.size(), 3u);
@@ -47,6 +47,9 @@ TEST(RewardConfig, ParsesAndDefaults) {
       EXPECT_EQ(comp.verifier, "format");
     } else if (comp.name == "step") {
       EXPECT_EQ(comp.verifier, "step");
+      EXPECT_EQ(comp.span_penalty, 0.5);
+    } else {
+      EXPECT_EQ(comp.span_penalty, 0.0);
     }
   }
   ASSERT_TRUE(c.overlong);
@@ -79,6 +82,8 @@ TEST(RewardConfig, ErrorsNameTheField) {
       {{{"components", {{"correctness", {{"weight", 1.0}}}}},
         {"task_verifier_options", {{"math", 3}}}},
        "math"},
+      {{{"components", {{"step", {{"weight", 0.0}, {"span_penalty", -0.5}}}}}}, "span_penalty"},
+      {{{"components", {{"step", {{"weight", 0.0}, {"span_penalty", "0.5"}}}}}}, "span_penalty"},
   };
   for (const auto& c : cases) {
     std::string e = error_of(c.config);
@@ -122,6 +127,65 @@ TEST(RewardFunction, WeightedSumAndBreakdown) {
   json j = all.to_json();
   EXPECT_EQ(j["components"]["step"]["score"], 1.0);
   EXPECT_EQ(j["components"]["correctness"]["verifier"], "math");
+}
+
+// span_penalty: the wrong spans of a component's verdict come back with its penalty, whatever the
+// component's weight; a verifier whose spans are not byte ranges of the completion is broken.
+TEST(RewardFunction, SpanPenaltiesCarryTheVerdictsWrongSpans) {
+  RewardFunction rf(RewardConfig::from_json(
+      {{"components",
+        {{"correctness", {{"weight", 1.0}}}, {"step", {{"weight", 0.0}, {"span_penalty", 0.5}}}}}},
+      "reward.json"));
+  const std::string c = "<think>\n3*4 = 13\n13-1 = 12\n</think><answer>12</answer>";
+  RewardResult r = rf.score(math_task("12"), c);
+  ASSERT_TRUE(r.reward);
+  EXPECT_EQ(*r.reward, 1.0) << "a weight-0 component adds nothing to the reward";
+  ASSERT_EQ(r.penalties.size(), 1u);
+  EXPECT_EQ(c.substr(r.penalties[0].begin, r.penalties[0].end - r.penalties[0].begin), "= 13");
+  EXPECT_EQ(r.penalties[0].value, 0.5);
+  EXPECT_EQ(r.to_json()["penalties"], json::parse("[[12, 16, 0.5]]"));
+  // Without span_penalty, no spans.
+  RewardFunction plain(RewardConfig::from_json(
+      {{"components", {{"correctness", {{"weight", 1.0}}}, {"step", {{"weight", 0.1}}}}}},
+      "reward.json"));
+  EXPECT_TRUE(plain.score(math_task("12"), c).penalties.empty());
+  EXPECT_FALSE(plain.score(math_task("12"), c).to_json().contains("penalties"));
+
+  // The reward service scores completion_prefix + text; the learner gets spans of text.
+  EXPECT_EQ(spans_after_prefix({{0, 3, 1.0}, {5, 9, 0.5}, {12, 16, 0.5}}, 7),
+            (std::vector<PenaltySpan>{{0, 2, 0.5}, {5, 9, 0.5}}));
+
+  register_verifier("bad_spans", [](const json& o) -> std::unique_ptr<Verifier> {
+    struct B : Verifier {
+      json spans;
+      std::string name() const override { return "bad_spans"; }
+      Verdict verify(const Task&, const std::string&) override {
+        Verdict v;
+        v.score = 1.0;
+        v.details[kWrongSpans] = spans;
+        return v;
+      }
+    };
+    auto b = std::make_unique<B>();
+    b->spans = o.at("spans");
+    return b;
+  });
+  for (const json& spans : {json::parse("[[0, 40]]"), json::parse("[[3, 3]]"), json::parse("[[1]]"),
+                            json::parse("\"0-3\"")}) {
+    SCOPED_TRACE(spans.dump());
+    RewardFunction broken(RewardConfig::from_json({{"components",
+                                                    {{"correctness", {{"weight", 1.0}}},
+                                                     {"probe",
+                                                      {{"verifier", "bad_spans"},
+                                                       {"weight", 0.0},
+                                                       {"span_penalty", 1.0},
+                                                       {"options", {{"spans", spans}}}}}}}},
+                                                  "reward.json"));
+    RewardResult b = broken.score(math_task("12"), "<think>x</think><answer>12</answer>");
+    EXPECT_TRUE(b.verifier_error) << "a span penalty with broken spans is no reward";
+    EXPECT_EQ(b.details["verifier_error_reason"], "bad_wrong_spans");
+    EXPECT_TRUE(b.penalties.empty());
+  }
 }
 
 TEST(RewardFunction, OverlongPenaltyNeedsTokens) {

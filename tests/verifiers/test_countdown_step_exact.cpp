@@ -118,6 +118,22 @@ TEST(StepClaims, FindsUnequalClaimsInChains) {
   EXPECT_EQ(claim_truth_name(check_claim(s.claims[4]).truth), std::string("false"));
 }
 
+// Each claim knows where its relation and right side sit in the text: what a false claim got
+// wrong, and what a span penalty pushes down.
+TEST(StepClaims, SpansCoverTheRelationAndTheRightSide) {
+  const std::string text = "try\n  - 6-6 = 2.\n35+3 = 38 != 36\n38 \xE2\x89\xA0 40\n";
+  ClaimScan s = find_claims(text);
+  ASSERT_EQ(s.claims.size(), 4u);
+  auto span = [&](size_t k) {
+    return text.substr(s.claims[k].relation_begin,
+                       s.claims[k].rhs_end - s.claims[k].relation_begin);
+  };
+  EXPECT_EQ(span(0), "= 2");  // the list marker and the full stop are not part of it
+  EXPECT_EQ(span(1), "= 38");
+  EXPECT_EQ(span(2), "!= 36");
+  EXPECT_EQ(span(3), "\xE2\x89\xA0 40");
+}
+
 TEST(StepClaims, UnequalIsTheNegationOfEqual) {
   struct Case {
     const char* lhs;
@@ -197,9 +213,22 @@ TEST(StepVerifier, ScoresTheFractionOfTrueClaims) {
                 "36\n</think><answer>(7+5)*3</answer>");
   EXPECT_EQ(trace.details["claims"], 7);
   EXPECT_TRUE(trace.correct) << trace.details.dump();
-  Verdict lie = v->verify(t, "<think>\n7*5 = 35\n35+1 = 36 != 36\n</think><answer>x</answer>");
+  const std::string lie_text = "<think>\n7*5 = 34\n35+1 = 36 != 36\n</think><answer>x</answer>";
+  Verdict lie = v->verify(t, lie_text);
   EXPECT_FALSE(lie.correct);
-  EXPECT_EQ(lie.details["false_claims"][0]["claim"], "36 != 36");
+  EXPECT_EQ(lie.details["false_claims"][1]["claim"], "36 != 36");
+  // wrong_spans: bytes of the completion, one per false claim, the relation and right side.
+  ASSERT_EQ(lie.details[kWrongSpans].size(), 2u) << lie.details.dump();
+  std::vector<std::string> wrong;
+  for (const auto& sp : lie.details[kWrongSpans]) {
+    const size_t b = sp[0].get<size_t>(), e = sp[1].get<size_t>();
+    wrong.push_back(lie_text.substr(b, e - b));
+  }
+  EXPECT_EQ(wrong, (std::vector<std::string>{"= 34", "!= 36"}));
+  EXPECT_FALSE(all.details.contains(kWrongSpans)) << "none when every claim is true";
+  // A completion that starts inside <think>: the spans still count from its first byte.
+  Verdict inside = v->verify(t, "2+2 = 5\n</think><answer>4</answer>");
+  EXPECT_EQ(inside.details[kWrongSpans], json::parse("[[4, 7]]"));
   // The gaming an unequal claim invites: "7 != 8" costs no arithmetic, so padding a wrong
   // trace with them raises the score (a fraction of claims), as "5 = 5" always did; it never
   // makes the trace correct, which needs every claim true.

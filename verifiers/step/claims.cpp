@@ -138,6 +138,7 @@ ClaimScan find_claims(std::string_view text, size_t max_claims, size_t max_line)
       // continuation lines are skipped). unequal[k] is the relation between sides k and k + 1.
       std::vector<std::string_view> sides;
       std::vector<bool> unequal;
+      std::vector<size_t> relation;  // where relation k starts in `text`
       size_t s0 = 0;
       for (size_t i = 0; i < line.size(); ++i) {
         bool ne;
@@ -145,6 +146,7 @@ ClaimScan find_claims(std::string_view text, size_t max_claims, size_t max_line)
         if (width == 0) continue;
         sides.push_back(trim(line.substr(s0, i - s0)));
         unequal.push_back(ne);
+        relation.push_back(static_cast<size_t>(line.data() - text.data()) + i);
         i += width - 1;
         s0 = i + 1;
       }
@@ -157,8 +159,10 @@ ClaimScan find_claims(std::string_view text, size_t max_claims, size_t max_line)
             scan.truncated = true;
             return scan;
           }
-          scan.claims.push_back(
-              {line_no, std::string(sides[k]), std::string(sides[k + 1]), unequal[k]});
+          const std::string_view rhs = sides[k + 1];
+          scan.claims.push_back({line_no, std::string(sides[k]), std::string(rhs), unequal[k],
+                                 relation[k],
+                                 static_cast<size_t>(rhs.data() - text.data()) + rhs.size()});
         }
       }
     }

@@ -15,6 +15,9 @@ struct Claim {
   size_t line = 0;  // 1-based line number in the text
   std::string lhs, rhs;
   bool unequal = false;  // "lhs != rhs" (true when the values differ), else "lhs = rhs"
+  // The bytes [relation_begin, rhs_end) of the scanned text: the relation and the right side,
+  // what a false claim got wrong (its left side was the step taken, or the previous result).
+  size_t relation_begin = 0, rhs_end = 0;
   std::string text() const { return lhs + (unequal ? " != " : " = ") + rhs; }
 };
 

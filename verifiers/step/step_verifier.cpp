@@ -25,13 +25,15 @@ class StepVerifier : public Verifier {
     }
     ClaimScan scan = find_claims(*think, max_claims_);
     size_t total = scan.claims.size(), good = 0;
-    json wrong = json::array();
+    json wrong = json::array(), spans = json::array();
+    const size_t at = static_cast<size_t>(think->data() - completion.data());
     for (const Claim& c : scan.claims) {
       ClaimCheck k = check_claim(c);
       if (k.ok()) {
         ++good;
         continue;
       }
+      spans.push_back({at + c.relation_begin, at + c.rhs_end});
       if (wrong.size() < 10) {
         json w = {{"line", c.line},
                   {"claim", snippet(c.text(), 120)},
@@ -52,6 +54,7 @@ class StepVerifier : public Verifier {
     v.correct = good == total;
     v.reason = v.correct ? "ok" : "false_claims";
     if (!wrong.empty()) v.details["false_claims"] = std::move(wrong);
+    if (!spans.empty()) v.details[kWrongSpans] = std::move(spans);
     return v;
   }
 

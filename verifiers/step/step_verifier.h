@@ -2,6 +2,8 @@
 // score = true claims / claims. A completion without claims scores 0 with reason "no_claims"
 // (and without a <think> block, reason "no_think"): reasoning that shows no checkable
 // arithmetic earns no step reward. correct = at least one claim and all of them true.
+// details.wrong_spans (verifier.h) marks each claim that is not true, from its relation to the
+// end of its right side ("6-6 = 2": " = 2" is wrong, "6-6" was the step tried).
 #pragma once
 #include <memory>
 

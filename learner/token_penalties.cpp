@@ -1,0 +1,51 @@
+#include "learner/token_penalties.h"
+
+#include <algorithm>
+
+namespace r1 {
+
+namespace {
+
+// ends[k]: the byte where token k's text ends in decode(tokens).
+std::vector<size_t> token_ends(const SampleResult& s, const Tokenizer& tok) {
+  std::vector<size_t> ends(s.tokens.size());
+  size_t at = 0;
+  bool concatenates = true;
+  for (size_t k = 0; k < s.tokens.size() && concatenates; ++k) {
+    const std::string piece = tok.decode({s.tokens[k]});
+    concatenates = s.text.compare(at, piece.size(), piece) == 0;
+    at += piece.size();
+    ends[k] = at;
+  }
+  if (concatenates && at == s.text.size()) return ends;
+  // Pieces that do not add up to the text (a character split across tokens): decode prefixes.
+  std::vector<int32_t> prefix;
+  size_t last = 0;
+  for (size_t k = 0; k < s.tokens.size(); ++k) {
+    prefix.push_back(s.tokens[k]);
+    last = std::max(last, std::min(tok.decode(prefix).size(), s.text.size()));
+    ends[k] = last;
+  }
+  return ends;
+}
+
+}  // namespace
+
+std::vector<float> token_penalties(const SampleResult& s, const Tokenizer& tok) {
+  if (s.penalties.empty() || s.tokens.empty()) return {};
+  const std::vector<size_t> ends = token_ends(s, tok);
+  std::vector<float> out(s.tokens.size(), 0.0f);
+  for (const PenaltySpan& q : s.penalties) {
+    // Tokens [first, ...) whose bytes [begin, end) overlap [q.begin, q.end).
+    size_t k = static_cast<size_t>(
+        std::upper_bound(ends.begin(), ends.end(), static_cast<size_t>(q.begin)) - ends.begin());
+    for (; k < ends.size(); ++k) {
+      const size_t begin = k == 0 ? 0 : ends[k - 1];
+      if (begin >= static_cast<size_t>(q.end)) break;
+      if (ends[k] > begin) out[k] -= static_cast<float>(q.value);
+    }
+  }
+  return out;
+}
+
+}  // namespace r1

@@ -1,0 +1,90 @@
+// Token-level penalties: the byte spans a reward component marks wrong, mapped onto the tokens of
+// a completion, for the byte tokenizer and for a real BPE tokenizer whose pieces need not decode
+// on their own (a character split across tokens).
+#include <gtest/gtest.h>
+
+#include "learner/token_penalties.h"
+#include "model/byte_tokenizer.h"
+#include "tests/model/tokenizer_test_util.h"
+
+namespace r1 {
+namespace {
+
+SampleResult sample(const Tokenizer& tok, const std::vector<int32_t>& ids) {
+  SampleResult s;
+  s.tokens = ids;
+  s.text = tok.decode(ids);
+  return s;
+}
+
+// The text of the tokens that got a nonzero offset, in order, with '|' between tokens that are
+// not adjacent, and the offsets themselves.
+std::string penalised_text(const Tokenizer& tok, const SampleResult& s,
+                           const std::vector<float>& off) {
+  std::string out;
+  bool last = false;
+  for (size_t k = 0; k < off.size(); ++k) {
+    if (off[k] != 0) {
+      if (!last && !out.empty()) out += "|";
+      out += tok.decode({s.tokens[k]});
+    }
+    last = off[k] != 0;
+  }
+  return out;
+}
+
+TEST(TokenPenalties, ByteTokensInsideTheSpans) {
+  ByteTokenizer tok;
+  const std::string text = "<think>\n6-6 = 2\n35+3 = 38 != 36\n</think>";
+  SampleResult s = sample(tok, tok.encode_bytes(text));
+  EXPECT_TRUE(token_penalties(s, tok).empty()) << "no spans, no offsets";
+  const size_t a = text.find("= 2"), b = text.find("!= 36");
+  s.penalties = {{static_cast<int64_t>(a), static_cast<int64_t>(a + 3), 0.5},
+                 {static_cast<int64_t>(b), static_cast<int64_t>(b + 5), 0.25},
+                 {static_cast<int64_t>(b + 3), static_cast<int64_t>(b + 4), 1.0}};
+  const std::vector<float> off = token_penalties(s, tok);
+  ASSERT_EQ(off.size(), s.tokens.size());
+  EXPECT_EQ(penalised_text(tok, s, off), "= 2|!= 36");
+  EXPECT_FLOAT_EQ(off[a], -0.5f);
+  EXPECT_FLOAT_EQ(off[b], -0.25f);
+  EXPECT_FLOAT_EQ(off[b + 3], -1.25f) << "overlapping spans add up";
+  EXPECT_EQ(off[a - 1], 0.0f);
+}
+
+TEST(TokenPenalties, BpeTokensThatOverlapTheSpans) {
+  R1_REQUIRE_SHARED_TOKENIZER(tok, "qwen3");
+  // "𝔘" (4 bytes) is rare enough to be split across byte-level tokens, whose pieces alone
+  // decode to U+FFFD: the prefixes place them instead.
+  const std::string text = "<think>\n\xF0\x9D\x94\x98 7*8 = 54\n54+2 = 56\n</think>";
+  SampleResult s = sample(*tok, tok->encode(text));
+  ASSERT_EQ(s.text, text);
+  std::string pieces;
+  for (int32_t id : s.tokens) pieces += tok->decode({id});
+  EXPECT_NE(pieces, text) << "the pieces must not add up, or the prefix path goes untested";
+  const size_t a = text.find("= 54");
+  s.penalties = {{static_cast<int64_t>(a), static_cast<int64_t>(a + 4), 0.5}};
+  const std::vector<float> off = token_penalties(s, *tok);
+  ASSERT_EQ(off.size(), s.tokens.size());
+  // Every penalised token overlaps the span, and together they cover it.
+  std::string covered;
+  size_t at = 0, first = std::string::npos, last = 0;
+  for (size_t k = 0; k < s.tokens.size(); ++k) {
+    const size_t end =
+        tok->decode(std::vector<int32_t>(s.tokens.begin(), s.tokens.begin() + k + 1)).size();
+    if (off[k] != 0) {
+      EXPECT_LT(at, a + 4) << "token " << k;
+      EXPECT_GT(end, a) << "token " << k;
+      EXPECT_FLOAT_EQ(off[k], -0.5f);
+      first = std::min(first, at);
+      last = std::max(last, end);
+    }
+    at = end;
+  }
+  EXPECT_LE(first, a);
+  EXPECT_GE(last, a + 4);
+  EXPECT_EQ(text.substr(first, last - first).find("54\n54"), std::string::npos)
+      << "the next line is not penalised";
+}
+
+}  // namespace
+}  // namespace r1
