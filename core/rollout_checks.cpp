@@ -73,6 +73,12 @@ void check_rollout_group(const RolloutGroup& g, const RolloutLimits& limits) {
                    ", ", limits.reward_max, "]"));
       }
       if (s.verifier_error) bad(i, "a reward and a verifier error");
+      for (const PenaltySpan& q : s.penalties) {
+        if (!(q.value > 0 && q.value <= limits.max_span_penalty)) {
+          bad(i, cat("a penalty span of ", q.value, " where the reward config allows (0, ",
+                     limits.max_span_penalty, "]"));
+        }
+      }
     } else if (!s.verifier_error) {
       bad(i, "no reward and no verifier error");
     }

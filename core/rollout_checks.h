@@ -33,6 +33,9 @@ struct RolloutLimits {
   // Scored groups: every reward lies in this range (the reward config's, reward_range()).
   double reward_min = -std::numeric_limits<double>::infinity();
   double reward_max = std::numeric_limits<double>::infinity();
+  // Scored samples: each penalty span's value lies in (0, max_span_penalty], the largest
+  // span_penalty of the reward config's components (0: the run allows no spans).
+  double max_span_penalty = std::numeric_limits<double>::infinity();
 };
 
 // A group's shape and values: group size, token ids, lengths, log-probs (finite, <= 0), finish

@@ -28,6 +28,7 @@ RolloutLimits limits() {
   l.decode = bytes_of;
   l.reward_min = -0.5;
   l.reward_max = 1.1;
+  l.max_span_penalty = 0.5;
   return l;
 }
 
@@ -63,6 +64,8 @@ TEST(RolloutChecks, AGroupTheRunCouldProducePasses) {
   RolloutGroup g = group();
   g.samples[1].reward.reset();
   g.samples[1].verifier_error = true;
+  EXPECT_NO_THROW(check_rollout_group(g, limits()));
+  g.samples[0].penalties = {{0, 2, 0.5}, {1, 3, 0.25}};  // spans the reward config allows
   EXPECT_NO_THROW(check_rollout_group(g, limits()));
   g.scored = false;  // a rollout has no rewards to check
   g.samples[1].verifier_error = false;
@@ -128,6 +131,14 @@ TEST(RolloutChecks, EachForgedFieldIsRefusedSayingWhy) {
   EXPECT_NE(problem([](RolloutGroup& g) {
               g.samples[0].verifier_error = true;
             }).find("a reward and a verifier error"),
+            std::string::npos);
+  EXPECT_NE(problem([](RolloutGroup& g) {
+              g.samples[1].penalties = {{0, 2, 0.75}};
+            }).find("a penalty span of 0.75 where the reward config allows (0, 0.5]"),
+            std::string::npos);
+  EXPECT_NE(problem([](RolloutGroup& g) {
+              g.samples[1].penalties = {{0, 2, -0.25}};
+            }).find("a penalty span"),
             std::string::npos);
   // Messages name the seq and the sample.
   EXPECT_NE(
