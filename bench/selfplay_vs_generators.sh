@@ -18,7 +18,7 @@
 #
 # usage: bench/selfplay_vs_generators.sh [--minutes M (6)] [--seeds "1 2 3"]
 #          [--sft configs/selfplay-sft.json] [--rl configs/selfplay-rl.json]
-#          [--out docs/results/selfplay/comparison] [--work runs/selfplay-cmp]
+#          [--out docs/results/selfplay/comparison-holdout] [--work runs/selfplay-cmp-holdout]
 #          [--samples K (4)] [--n N (150)] [--r1 build/r1]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,8 +27,8 @@ minutes=6
 seeds="1 2 3"
 sft=configs/selfplay-sft.json
 rl=configs/selfplay-rl.json
-out=docs/results/selfplay/comparison
-work=runs/selfplay-cmp
+out=docs/results/selfplay/comparison-holdout
+work=runs/selfplay-cmp-holdout
 samples=4
 n=150
 r1=build/r1
