@@ -1,6 +1,9 @@
 #include "core/rollout_checks.h"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 namespace r1 {
 
@@ -73,14 +76,30 @@ void check_rollout_group(const RolloutGroup& g, const RolloutLimits& limits) {
                    ", ", limits.reward_max, "]"));
       }
       if (s.verifier_error) bad(i, "a reward and a verifier error");
+      // Spans may overlap (two components marking the same bytes); the penalty on any byte
+      // adds up to at most the sum of the components' span_penalty.
+      std::vector<std::pair<int64_t, double>> edges;
       for (const PenaltySpan& q : s.penalties) {
         if (!(q.value > 0 && q.value <= limits.max_span_penalty)) {
           bad(i, cat("a penalty span of ", q.value, " where the reward config allows (0, ",
                      limits.max_span_penalty, "]"));
         }
+        edges.push_back({q.begin, q.value});
+        edges.push_back({q.end, -q.value});
+      }
+      std::sort(edges.begin(), edges.end());  // at one byte, ends (negative) before begins
+      double on_byte = 0;
+      for (const auto& e : edges) {
+        on_byte += e.second;
+        if (on_byte > limits.max_span_penalty * (1 + 1e-9)) {
+          bad(i, cat("penalty spans that add up to ", on_byte, " on byte ", e.first,
+                     " where the reward config allows ", limits.max_span_penalty));
+        }
       }
     } else if (!s.verifier_error) {
       bad(i, "no reward and no verifier error");
+    } else if (!s.penalties.empty()) {
+      bad(i, "penalty spans on a sample without a reward");
     }
   }
 }

@@ -33,8 +33,8 @@ struct RolloutLimits {
   // Scored groups: every reward lies in this range (the reward config's, reward_range()).
   double reward_min = -std::numeric_limits<double>::infinity();
   double reward_max = std::numeric_limits<double>::infinity();
-  // Scored samples: each penalty span's value lies in (0, max_span_penalty], the largest
-  // span_penalty of the reward config's components (0: the run allows no spans).
+  // Scored samples: the penalty on any byte, summed over the spans that cover it, lies in
+  // (0, max_span_penalty], the sum of the reward config's span_penalty (0: no spans allowed).
   double max_span_penalty = std::numeric_limits<double>::infinity();
 };
 

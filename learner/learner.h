@@ -40,7 +40,8 @@ struct LearnerSetup {
   // reward outside are dropped as forged or broken.
   double reward_min = -std::numeric_limits<double>::infinity();
   double reward_max = std::numeric_limits<double>::infinity();
-  // The largest span penalty a scored sample may carry (the reward components' span_penalty).
+  // The most penalty a byte of a scored sample may carry: the sum of the reward components'
+  // span_penalty.
   double max_span_penalty = std::numeric_limits<double>::infinity();
   std::unique_ptr<Model<float>>
       model;  // the policy (initial or resumed weights loaded by the caller)

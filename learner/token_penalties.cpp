@@ -9,16 +9,18 @@ namespace {
 // ends[k]: the byte where token k's text ends in decode(tokens).
 std::vector<size_t> token_ends(const SampleResult& s, const Tokenizer& tok) {
   std::vector<size_t> ends(s.tokens.size());
+  // Each token's raw bytes: they add up to the text whenever the text is valid UTF-8, also where
+  // a character is split across tokens.
   size_t at = 0;
   bool concatenates = true;
   for (size_t k = 0; k < s.tokens.size() && concatenates; ++k) {
-    const std::string piece = tok.decode({s.tokens[k]});
+    const std::string piece = tok.token_text(s.tokens[k]);
     concatenates = s.text.compare(at, piece.size(), piece) == 0;
     at += piece.size();
     ends[k] = at;
   }
   if (concatenates && at == s.text.size()) return ends;
-  // Pieces that do not add up to the text (a character split across tokens): decode prefixes.
+  // A text the decoder repaired (a completion cut inside a character): decode prefixes.
   std::vector<int32_t> prefix;
   size_t last = 0;
   for (size_t k = 0; k < s.tokens.size(); ++k) {

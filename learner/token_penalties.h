@@ -10,8 +10,9 @@ namespace r1 {
 
 // One entry per completion token, to add to the sample's advantage: minus the sum of the values of
 // the spans that overlap the token's bytes. Empty when the sample has no spans. A token's bytes
-// are where it falls in the decoded text; tokens that decode to nothing on their own (part of a
-// multi-byte character) are placed by decoding the prefixes instead.
+// are its raw bytes (Tokenizer::token_text) where they add up to the text; where they do not (the
+// decoder replaced a character cut off at the end) the tokens are placed by decoding prefixes,
+// which is exact up to the repaired character.
 std::vector<float> token_penalties(const SampleResult& s, const Tokenizer& tok);
 
 }  // namespace r1

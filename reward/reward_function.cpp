@@ -162,6 +162,7 @@ RewardResult RewardFunction::score(const Task& task, const std::string& completi
   }
   if (!error_component.empty()) {
     r.verifier_error = true;
+    r.penalties.clear();  // the sample will not train
     for (const auto& c : r.components) {
       if (c.name == error_component && c.name != config_.primary) {
         // Say which component failed when it is not the one already reported.

@@ -53,9 +53,8 @@ LearnerSetup make_learner_setup(const RunConfig& cfg, const std::string& run_dir
   s.resume = resume;
   s.selfplay_verifier_options = cfg.reward.task_verifier_options.value("proposal", json::object());
   std::tie(s.reward_min, s.reward_max) = reward_range(cfg.reward);
-  s.max_span_penalty = 0;
-  for (const RewardComponent& c : cfg.reward.components)
-    s.max_span_penalty = std::max(s.max_span_penalty, c.span_penalty);
+  s.max_span_penalty = 0;  // two components may mark the same bytes
+  for (const RewardComponent& c : cfg.reward.components) s.max_span_penalty += c.span_penalty;
   if (s.tokenizer->vocab_size() > s.model->config().vocab_size) {
     fail(cfg.path, ": the tokenizer has ", s.tokenizer->vocab_size(),
          " tokens, the model's vocab_size is ", s.model->config().vocab_size);

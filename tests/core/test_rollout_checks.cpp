@@ -65,7 +65,7 @@ TEST(RolloutChecks, AGroupTheRunCouldProducePasses) {
   g.samples[1].reward.reset();
   g.samples[1].verifier_error = true;
   EXPECT_NO_THROW(check_rollout_group(g, limits()));
-  g.samples[0].penalties = {{0, 2, 0.5}, {1, 3, 0.25}};  // spans the reward config allows
+  g.samples[0].penalties = {{0, 1, 0.5}, {1, 3, 0.25}};  // spans the reward config allows
   EXPECT_NO_THROW(check_rollout_group(g, limits()));
   g.scored = false;  // a rollout has no rewards to check
   g.samples[1].verifier_error = false;
@@ -139,6 +139,17 @@ TEST(RolloutChecks, EachForgedFieldIsRefusedSayingWhy) {
   EXPECT_NE(problem([](RolloutGroup& g) {
               g.samples[1].penalties = {{0, 2, -0.25}};
             }).find("a penalty span"),
+            std::string::npos);
+  // Many spans on the same bytes must not add up past what the config allows.
+  EXPECT_NE(problem([](RolloutGroup& g) {
+              g.samples[1].penalties = {{0, 2, 0.5}, {1, 3, 0.25}};
+            }).find("add up to 0.75 on byte 1"),
+            std::string::npos);
+  EXPECT_NE(problem([](RolloutGroup& g) {
+              g.samples[1].reward.reset();
+              g.samples[1].verifier_error = true;
+              g.samples[1].penalties = {{0, 2, 0.5}};
+            }).find("penalty spans on a sample without a reward"),
             std::string::npos);
   // Messages name the seq and the sample.
   EXPECT_NE(

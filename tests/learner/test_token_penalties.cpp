@@ -1,6 +1,6 @@
 // Token-level penalties: the byte spans a reward component marks wrong, mapped onto the tokens of
-// a completion, for the byte tokenizer and for a real BPE tokenizer whose pieces need not decode
-// on their own (a character split across tokens).
+// a completion, for the byte tokenizer and for a real BPE tokenizer (a character split across
+// tokens, and a completion cut inside one, whose decoding the tokenizer repairs).
 #include <gtest/gtest.h>
 
 #include "learner/token_penalties.h"
@@ -54,31 +54,51 @@ TEST(TokenPenalties, ByteTokensInsideTheSpans) {
 TEST(TokenPenalties, BpeTokensThatOverlapTheSpans) {
   R1_REQUIRE_SHARED_TOKENIZER(tok, "qwen3");
   // "𝔘" (4 bytes) is rare enough to be split across byte-level tokens, whose pieces alone
-  // decode to U+FFFD: the prefixes place them instead.
+  // decode to U+FFFD; their raw bytes still add up to the text.
   const std::string text = "<think>\n\xF0\x9D\x94\x98 7*8 = 54\n54+2 = 56\n</think>";
   SampleResult s = sample(*tok, tok->encode(text));
   ASSERT_EQ(s.text, text);
-  std::string pieces;
-  for (int32_t id : s.tokens) pieces += tok->decode({id});
-  EXPECT_NE(pieces, text) << "the pieces must not add up, or the prefix path goes untested";
+  std::string decoded, raw;
+  for (int32_t id : s.tokens) decoded += tok->decode({id}), raw += tok->token_text(id);
+  EXPECT_NE(decoded, text) << "𝔘 must be split, or the test does not test it";
+  EXPECT_EQ(raw, text);
   const size_t a = text.find("= 54");
   s.penalties = {{static_cast<int64_t>(a), static_cast<int64_t>(a + 4), 0.5}};
-  const std::vector<float> off = token_penalties(s, *tok);
+  std::vector<float> off = token_penalties(s, *tok);
   ASSERT_EQ(off.size(), s.tokens.size());
+  // Exactly the tokens whose raw bytes overlap the span.
+  size_t end = 0;
+  for (size_t k = 0; k < s.tokens.size(); ++k) {
+    const size_t begin = end;
+    end += tok->token_text(s.tokens[k]).size();
+    EXPECT_EQ(off[k] != 0, begin < a + 4 && end > a) << "token " << k;
+  }
+  // A completion cut inside 𝔘 decodes to a repaired text: the tokens are placed by prefixes.
+  const size_t cut = text.find('\n', a);
+  const std::vector<int32_t> whole = tok->encode(text.substr(0, cut + 1));
+  SampleResult t;
+  t.tokens = whole;
+  const std::vector<int32_t> char_ids = tok->encode("\xF0\x9D\x94\x98");
+  ASSERT_GE(char_ids.size(), 2u);
+  t.tokens.push_back(char_ids[0]);
+  t.text = tok->decode(t.tokens);
+  ASSERT_NE(t.text.substr(0, cut + 1) + tok->token_text(char_ids[0]), t.text) << "not repaired";
+  t.penalties = s.penalties;
+  off = token_penalties(t, *tok);
+  s = t;
   // Every penalised token overlaps the span, and together they cover it.
-  std::string covered;
   size_t at = 0, first = std::string::npos, last = 0;
   for (size_t k = 0; k < s.tokens.size(); ++k) {
-    const size_t end =
+    const size_t stop =
         tok->decode(std::vector<int32_t>(s.tokens.begin(), s.tokens.begin() + k + 1)).size();
     if (off[k] != 0) {
       EXPECT_LT(at, a + 4) << "token " << k;
-      EXPECT_GT(end, a) << "token " << k;
+      EXPECT_GT(stop, a) << "token " << k;
       EXPECT_FLOAT_EQ(off[k], -0.5f);
       first = std::min(first, at);
-      last = std::max(last, end);
+      last = std::max(last, stop);
     }
-    at = end;
+    at = stop;
   }
   EXPECT_LE(first, a);
   EXPECT_GE(last, a + 4);

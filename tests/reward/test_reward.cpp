@@ -151,6 +151,10 @@ TEST(RewardFunction, SpanPenaltiesCarryTheVerdictsWrongSpans) {
   EXPECT_TRUE(plain.score(math_task("12"), c).penalties.empty());
   EXPECT_FALSE(plain.score(math_task("12"), c).to_json().contains("penalties"));
 
+  // A sample that will not train carries no spans.
+  RewardResult err = rf.score(math_task("\\frac{1}{"), c);
+  EXPECT_TRUE(err.verifier_error);
+  EXPECT_TRUE(err.penalties.empty());
   // The reward service scores completion_prefix + text; the learner gets spans of text.
   EXPECT_EQ(spans_after_prefix({{0, 3, 1.0}, {5, 9, 0.5}, {12, 16, 0.5}}, 7),
             (std::vector<PenaltySpan>{{0, 2, 0.5}, {5, 9, 0.5}}));
