@@ -86,11 +86,7 @@ Message RolloutGroup::to_message() const {
       h["reason"] = s.reason;
       h["components"] = s.components;
       if (!s.learner_data.empty()) h["learner_data"] = s.learner_data;
-      if (!s.penalties.empty()) {
-        json p = json::array();
-        for (const PenaltySpan& q : s.penalties) p.push_back({q.begin, q.end, q.value});
-        h["penalties"] = std::move(p);
-      }
+      if (!s.penalties.empty()) h["penalties"] = penalty_spans_json(s.penalties);
     }
     samples_h.push_back(std::move(h));
     m.frames.push_back(pack_array(s.tokens));
@@ -105,6 +101,12 @@ Message RolloutGroup::to_message() const {
               {"verify_seconds", verify_seconds},
               {"samples", std::move(samples_h)}};
   return m;
+}
+
+json penalty_spans_json(const std::vector<PenaltySpan>& spans) {
+  json p = json::array();
+  for (const PenaltySpan& q : spans) p.push_back({q.begin, q.end, q.value});
+  return p;
 }
 
 namespace {

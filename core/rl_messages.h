@@ -42,6 +42,8 @@ struct PenaltySpan {
   double value = 0;
   bool operator==(const PenaltySpan&) const = default;
 };
+// [[begin, end, value], ...]: the spans as the wire and the reward's JSON write them.
+json penalty_spans_json(const std::vector<PenaltySpan>& spans);
 
 struct SampleResult {
   std::vector<int32_t> tokens;  // completion token ids

@@ -24,6 +24,9 @@ const ConfigFields<LearnerConfig>& LearnerConfig::fields() {
                "prompt's forward and backward run once per group)")
           .add("dynamic_sampling", &C::dynamic_sampling,
                "drop groups whose rewards are all equal, and sample more")
+          .add("keep_penalised_groups", &C::keep_penalised_groups,
+               "with dynamic sampling, a group whose rewards are all equal still trains when a "
+               "span_penalty marks some of its tokens (only those tokens move)")
           .add("max_waves", &C::max_waves,
                "a step's sampling gives up after this many waves of tasks (async: once it has "
                "accounted for max_waves x batch_groups groups)",

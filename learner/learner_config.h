@@ -22,6 +22,10 @@ struct LearnerConfig : FieldListed<LearnerConfig> {
   int minibatches = 1;           // optimizer steps per pass
   bool share_prompts = true;     // a group's prompt is computed once for its completions
   bool dynamic_sampling = true;  // drop groups whose rewards are all equal, and sample more
+  // With dynamic sampling: a group whose rewards are all equal still trains when token-level
+  // penalties (a reward component's span_penalty) mark some of its tokens. Its advantages are 0,
+  // so only the penalised tokens move; it takes a batch place all the same.
+  bool keep_penalised_groups = false;
   // A step's sampling gives up after this many waves of tasks (off-policy: once it has accounted
   // for max_waves x batch_groups groups) and trains on the usable groups it has, or, with none,
   // skips its update (docs/learner.md).

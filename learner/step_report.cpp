@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "learner/reasoning_stats.h"
+#include "learner/token_penalties.h"
 
 namespace r1 {
 
@@ -42,8 +43,7 @@ void append_samples(const std::string& path, int64_t step, const std::vector<Usa
                 {"finish_reason", smp.finish_reason},
                 {"version", u.g.version}};
       if (k < u.token_offsets.size() && !u.token_offsets[k].empty()) {
-        const auto& o = u.token_offsets[k];
-        j["penalised_tokens"] = std::count_if(o.begin(), o.end(), [](float v) { return v != 0; });
+        j["penalised_tokens"] = penalised_tokens(u.token_offsets[k]);
       }
       f << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
     }
@@ -62,8 +62,7 @@ json step_metrics(const StepFacts& f) {
     stale_max = std::max(stale_max, stale);
     stale_sum += stale;
     for (const auto& offsets : u.token_offsets) {
-      const auto hit =
-          std::count_if(offsets.begin(), offsets.end(), [](float o) { return o != 0; });
+      const int64_t hit = penalised_tokens(offsets);
       penalised += hit;
       penalised_samples += hit > 0;
     }
@@ -105,6 +104,7 @@ json step_metrics(const StepFacts& f) {
        {{"used", batch.size()},
         {"returned", counters.returned},
         {"zero_variance", counters.zero_variance},
+        {"kept_for_penalties", counters.kept_for_penalties},
         {"too_few_valid", counters.too_few},
         {"stale", counters.stale},
         {"lost", counters.lost},

@@ -50,4 +50,8 @@ std::vector<float> token_penalties(const SampleResult& s, const Tokenizer& tok) 
   return out;
 }
 
+int64_t penalised_tokens(const std::vector<float>& offsets) {
+  return std::count_if(offsets.begin(), offsets.end(), [](float o) { return o != 0; });
+}
+
 }  // namespace r1

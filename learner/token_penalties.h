@@ -1,6 +1,7 @@
 // Token-level penalties: a scored sample's penalty spans (SampleResult::penalties, byte ranges of
 // its text from a reward component's span_penalty) turned into per-token advantage offsets.
 #pragma once
+#include <cstdint>
 #include <vector>
 
 #include "core/rl_messages.h"
@@ -14,5 +15,8 @@ namespace r1 {
 // decoder replaced a character cut off at the end) the tokens are placed by decoding prefixes,
 // which is exact up to the repaired character.
 std::vector<float> token_penalties(const SampleResult& s, const Tokenizer& tok);
+
+// How many tokens the offsets touch.
+int64_t penalised_tokens(const std::vector<float>& offsets);
 
 }  // namespace r1

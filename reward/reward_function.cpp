@@ -17,11 +17,7 @@ json RewardResult::to_json(bool with_components) const {
             {"details", details}};
   if (verifier_error) j["verifier_error"] = true;
   if (overlong_penalty != 0.0) j["overlong_penalty"] = overlong_penalty;
-  if (!penalties.empty()) {
-    json p = json::array();
-    for (const PenaltySpan& q : penalties) p.push_back({q.begin, q.end, q.value});
-    j["penalties"] = std::move(p);
-  }
+  if (!penalties.empty()) j["penalties"] = penalty_spans_json(penalties);
   if (with_components) {
     json comps = json::object();
     for (const auto& c : components) {
