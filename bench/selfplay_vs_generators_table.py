@@ -15,51 +15,14 @@ import argparse
 import contextlib
 import io
 import json
-import math
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 import selfplay_story  # noqa: E402
+from eval_pool import cell, interval, per_task, pooled, task_ids  # noqa: E402
 
 ARMS = {"selfplay": "(a) self-play RL", "generators": "(b) generator RL", "sft_more": "(c) more SFT"}
-
-
-def per_task(report, ids=None):
-    # suite -> list of per-task (correct, samples); `ids` (suite -> task ids) must match.
-    out = {}
-    if ids is not None and sorted(s["suite"] for s in report["suites"]) != sorted(ids):
-        sys.exit(f"{report['model']}: its suites are not the cold start's (a stopped evaluation? "
-                 "delete the report and run the bench again)")
-    for s in report["suites"]:
-        if ids is not None and s["per_task"]["ids"] != ids.get(s["suite"]):
-            sys.exit(f"{report['model']}: the tasks of {s['suite']} are not the cold start's")
-        correct, n = s["per_task"]["correct"], s["per_task"]["n"]  # n: samples per task
-        out[s["suite"]] = [(c, n) for c in correct]
-    return out
-
-
-def pooled(reports):
-    # The per-task pass rate over several reports of the same suites (one per seed).
-    out = {}
-    for suite in reports[0]:
-        tasks = zip(*(r[suite] for r in reports))
-        out[suite] = [sum(c for c, _ in t) / sum(n for _, n in t) for t in tasks]
-    return out
-
-
-def interval(values):
-    m = sum(values) / len(values)
-    if len(values) < 2:
-        return m, m, m
-    sd = math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1))
-    half = 1.96 * sd / math.sqrt(len(values))
-    return m, m - half, m + half
-
-
-def cell(m, lo, hi):  # a pass rate: its interval clipped to [0, 1]
-    lo, hi = max(lo, 0.0), min(hi, 1.0)
-    return f"{100 * m:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"
 
 
 def short(suite):
@@ -80,7 +43,7 @@ def main():
     cold_report = json.load(open(f"{a.out}/cold.json"))
     cold = per_task(cold_report)
     suites = list(cold)
-    ids = {s["suite"]: s["per_task"]["ids"] for s in cold_report["suites"]}
+    ids = task_ids(cold_report)
     runs = {m: [per_task(json.load(open(f"{a.out}/s{s}/{m}.json")), ids) for s in a.seeds] for m in ARMS}
     header = "| model | " + " | ".join(short(s) for s in suites) + " |"
     rule = "|---|" + "---|" * len(suites)

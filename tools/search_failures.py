@@ -18,7 +18,8 @@ the first <think> line where it leaves the taught trace and names how:
 
 and, for a wrong sample, what went wrong first: `truncated` (no end within the token budget or
 the context), `format` (no parsable answer), or else the divergence above (`none`: the trace was right and the
-answer did not follow it). Where a sample left the taught search and still found a right answer,
+answer did not follow it). The wrong samples' target checks are also counted by direction.
+Where a sample left the taught search and still found a right answer,
 it is counted under `correct, another search`.
 
 Lines are numbered from 1, the first line after <think>. Greedy completions are left out: the
@@ -101,11 +102,13 @@ def main():
                                                 "leaf_order": args.leaf_order, "leaf_tries": args.leaf_tries})
         outcome = collections.Counter()
         where = collections.Counter()  # line number (from 1) of the first divergence of wrong samples
+        checks = collections.Counter()  # wrong samples' target checks, by direction
         for r in samples:
             t = taught.get(r["task_id"])
             if t is None:
                 sys.exit(f"{suite}: task {r['task_id']} is not in `r1 tasks` output; is the suite a countdown spec?")
-            kind, at = divergence(think_lines(r["completion"]), t)
+            lines = think_lines(r["completion"])
+            kind, at = divergence(lines, t)
             v = r["verdict"]
             if v.get("correct"):
                 outcome["correct, the taught search" if kind == "none" else "correct, another search"] += 1
@@ -118,12 +121,16 @@ def main():
                 outcome["wrong: " + ("answer does not follow a right trace" if kind == "none" else kind)] += 1
                 if kind != "none":
                     where[min(at + 1, 10)] += 1
+                if kind == "target check":  # which way: the sample's line has "!=" or not
+                    checks["targets written off" if "!=" in lines[at] else "misses taken for the target"] += 1
         n = len(samples)
         print(f"## {suite}: {n} samples\n")
         print("| outcome | samples | share |")
         print("|---|---|---|")
         for k, c in sorted(outcome.items(), key=lambda kv: (not kv[0].startswith("correct"), -kv[1])):
             print(f"| {k} | {c} | {c / n:.3f} |")
+        if checks:
+            print("\nwrong: target check: " + ", ".join(f"{c} {k}" for k, c in checks.most_common()))
         if where:
             print("\nwrong samples by the line where they left the taught search (10 = 10 or later): " +
                   ", ".join(f"{k}: {where[k]}" for k in sorted(where)))
