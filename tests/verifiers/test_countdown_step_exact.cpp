@@ -60,33 +60,6 @@ TEST(CountdownVerifier, Table) {
   EXPECT_TRUE(v->verify(t, "so \\boxed{(25-5)*4+3}").correct);
 }
 
-// A value that misses the target marks the closing think tag, where the search was declared
-// over; every other verdict marks nothing.
-TEST(CountdownVerifier, AMissedTargetMarksWhereTheSearchEnded) {
-  auto v = make_verifier("countdown");
-  Task t = countdown_task({10, 5, 2}, 30);
-  const std::string missed = "5+10 = 15\n2+15 = 17</think><answer>2+15</answer>";  // 17, not 30
-  Verdict d = v->verify(t, missed);
-  ASSERT_EQ(d.reason, "numbers_mismatch") << d.to_json().dump();  // 10 and 5 only via 15
-  EXPECT_FALSE(d.details.contains("wrong_spans"));
-  const std::string wrong = "5+10 = 15\n2+15 = 17</think><answer>2+5+10</answer>";
-  d = v->verify(t, wrong);
-  ASSERT_EQ(d.reason, "wrong_value") << d.to_json().dump();
-  const size_t at = wrong.find("</think>");
-  EXPECT_EQ(d.details["wrong_spans"], json::array({json::array({at, at + 8})}));
-  // Inside <think> from the prompt: the completion starts in the block, the span is the same.
-  EXPECT_EQ(v->verify(t, "<think>" + wrong).details["wrong_spans"],
-            json::array({json::array({at + 7, at + 15})}));
-  EXPECT_FALSE(v->verify(t, "<answer>2+5+10</answer>").details.contains("wrong_spans"))
-      << "no think block, nothing to mark";
-  d = v->verify(t, "5+10 = 15\n2*15 = 30</think><answer>2*(5+10)</answer>");
-  ASSERT_TRUE(d.correct) << d.to_json().dump();
-  EXPECT_FALSE(d.details.contains("wrong_spans"));
-  // The other verdicts of the table mark nothing either.
-  EXPECT_FALSE(
-      v->verify(t, "x</think><answer>2*5*10 = 31</answer>").details.contains("wrong_spans"));
-}
-
 TEST(CountdownVerifier, BadTaskIsAVerifierError) {
   auto v = make_verifier("countdown");
   Task t;

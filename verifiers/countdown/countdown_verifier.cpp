@@ -135,11 +135,6 @@ class CountdownVerifier : public Verifier {
     if (r.value != ct.target) {
       v.reason = "wrong_value";
       v.details["target"] = to_string(ct.target);
-      // The closing think tag is where the search was declared over, on a value that misses the
-      // target: a reward component's span_penalty can push that decision down where it was made.
-      const std::string close = tags_.close(tags_.think);
-      if (size_t at = completion.find(close); at != std::string::npos)
-        v.details[kWrongSpans] = json::array({json::array({at, at + close.size()})});
       return v;
     }
     v.correct = true;
