@@ -155,6 +155,14 @@ std::optional<UsableGroup> GroupCollector::usable(RolloutGroup g, uint64_t versi
     counters_.too_few++;
     return std::nullopt;
   }
+  const bool all_equal =
+      std::all_of(rewards.begin(), rewards.end(), [&](double r) { return r == rewards[0]; });
+  const bool flat =
+      all_equal && s_.cfg.dynamic_sampling && !(s_.selfplay && s_.selfplay->keeps_flat_group(g));
+  if (flat && !s_.cfg.keep_penalised_groups) {
+    counters_.zero_variance++;
+    return std::nullopt;
+  }
   bool penalised = false;
   for (size_t k = 0; k < u.kept.size(); ++k) {
     const SampleResult& smp = g.samples[u.kept[k]];
@@ -163,14 +171,12 @@ std::optional<UsableGroup> GroupCollector::usable(RolloutGroup g, uint64_t versi
     u.token_offsets[k] = token_penalties(smp, s_.tokenizer);
     penalised = penalised || penalised_tokens(u.token_offsets[k]) > 0;
   }
-  const bool all_equal =
-      std::all_of(rewards.begin(), rewards.end(), [&](double r) { return r == rewards[0]; });
-  if (all_equal && s_.cfg.dynamic_sampling && !(s_.selfplay && s_.selfplay->keeps_flat_group(g))) {
-    if (!(penalised && s_.cfg.keep_penalised_groups)) {
+  if (flat) {
+    if (!penalised) {
       counters_.zero_variance++;
       return std::nullopt;
     }
-    counters_.kept_for_penalties++;
+    u.kept_for_penalties = true;
   }
   u.advantages = group_advantages(rewards, s_.cfg.grpo);
   u.staleness = version >= g.version ? version - g.version : 0;

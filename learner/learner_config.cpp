@@ -26,7 +26,8 @@ const ConfigFields<LearnerConfig>& LearnerConfig::fields() {
                "drop groups whose rewards are all equal, and sample more")
           .add("keep_penalised_groups", &C::keep_penalised_groups,
                "with dynamic sampling, a group whose rewards are all equal still trains when a "
-               "span_penalty marks some of its tokens (only those tokens move)")
+               "span_penalty marks some of its tokens (its advantages are 0: only the penalties, "
+               "and a KL term if any, give it a gradient; it takes a batch place like any group)")
           .add("max_waves", &C::max_waves,
                "a step's sampling gives up after this many waves of tasks (async: once it has "
                "accounted for max_waves x batch_groups groups)",

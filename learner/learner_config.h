@@ -24,7 +24,8 @@ struct LearnerConfig : FieldListed<LearnerConfig> {
   bool dynamic_sampling = true;  // drop groups whose rewards are all equal, and sample more
   // With dynamic sampling: a group whose rewards are all equal still trains when token-level
   // penalties (a reward component's span_penalty) mark some of its tokens. Its advantages are 0,
-  // so only the penalised tokens move; it takes a batch place all the same.
+  // so only the penalties (and a KL term, if any) give it a gradient; it takes a batch place like
+  // any other group, and its tokens count in a token-mean loss.
   bool keep_penalised_groups = false;
   // A step's sampling gives up after this many waves of tasks (off-policy: once it has accounted
   // for max_waves x batch_groups groups) and trains on the usable groups it has, or, with none,

@@ -16,6 +16,9 @@ struct UsableGroup {
   // Per kept sample: added to its advantage token by token (learner/token_penalties.h); empty
   // when no reward component penalises spans, or the sample has none.
   std::vector<std::vector<float>> token_offsets;
+  // Its rewards were all equal; dynamic sampling kept it for its token penalties
+  // (learner.keep_penalised_groups), so only those give it a policy-gradient signal.
+  bool kept_for_penalties = false;
 };
 
 }  // namespace r1

@@ -20,11 +20,11 @@ def per_task(report, ids=None):
     # suite -> list of per-task (correct, samples); `ids` (suite -> task ids) must match.
     out = {}
     if ids is not None and sorted(s["suite"] for s in report["suites"]) != sorted(ids):
-        sys.exit(f"{report['model']}: its suites are not the first report's (a stopped "
-                 "evaluation? delete the report and evaluate again)")
+        sys.exit(f"{report['model']}: its suites are not the reference report's (a "
+                 "stopped evaluation? delete the report and evaluate again)")
     for s in report["suites"]:
         if ids is not None and s["per_task"]["ids"] != ids.get(s["suite"]):
-            sys.exit(f"{report['model']}: the tasks of {s['suite']} are not the first report's")
+            sys.exit(f"{report['model']}: the tasks of {s['suite']} are not the reference report's")
         correct, n = s["per_task"]["correct"], s["per_task"]["n"]  # n: samples per task
         out[s["suite"]] = [(c, n) for c in correct]
     return out
@@ -74,7 +74,8 @@ def main():
     sets = [[per_task(json.load(open(p)), ids) for p in paths] for paths in (a.a, a.b)]
     pools = [pooled(s) for s in sets]
     na, nb = a.names
-    print(f"sampled pass@1 in %, pooled over {len(a.a)} seeds (95% interval over tasks; "
+    n_seeds = f"{len(a.a)} seed" + ("s" if len(a.a) > 1 else "")
+    print(f"sampled pass@1 in %, pooled over {n_seeds} (95% interval over tasks; "
           "seed-by-seed range of the difference after it)\n")
     print(f"| suite | {na} | {nb} | {na} - {nb} |")
     print("|---|---|---|---|")

@@ -72,8 +72,9 @@ TEST(StuckRuns, NoRewardVarianceSkipsStepsAndTheRunEnds) {
 
 // With no reward variance but a verifier that marks a span of every completion wrong (its
 // span_penalty gives those tokens a negative offset), dynamic sampling still drops every group by
-// default; learner.keep_penalised_groups trains on them: steps are not skipped, the weights move,
-// and metrics count the kept groups and the penalised tokens.
+// default; learner.keep_penalised_groups trains on them: steps are not skipped, and with every
+// advantage 0 and no KL term the gradient can only come from the penalties. On-policy and
+// off-policy alike.
 TEST(StuckRuns, PenalisedGroupsTrainWhenKept) {
   TempDir d("stuck_penalised_groups");
   // Marks the completion's last byte wrong; the score is 0 for all, so rewards never differ.
@@ -85,37 +86,44 @@ TEST(StuckRuns, PenalisedGroupsTrainWhenKept) {
                     "    spans = [[n - 1, n]] if n > 0 else []\n"
                     "    print(json.dumps({'id': q['id'], 'score': 0.0, 'correct': False,\n"
                     "                      'details': {'wrong_spans': spans}}), flush=True)\n");
-  for (bool keep : {false, true}) {
-    SCOPED_TRACE(cat("keep_penalised_groups ", keep));
-    const std::string run_dir = d.file(cat("run_", keep));
-    json cfg = ci_config(small_run(2));
-    cfg.merge_patch(no_reward());
-    cfg.merge_patch({{"learner", {{"max_waves", 2}, {"keep_penalised_groups", keep}}},
-                     {"reward",
-                      {{"components",
-                        {{"marks",
-                          {{"verifier", "external"},
-                           {"weight", 0.0},
-                           {"span_penalty", 0.5},
-                           {"options", {{"command", {"python3", d.file("marks.py")}}}}}}}}}}});
-    write_json(d.file("cfg.json"), cfg);
-    auto r = run_command(r1_binary() + " run " + d.file("cfg.json") + " --out " + run_dir);
-    ASSERT_EQ(r.code, 0) << r.out;
-    auto rows = read_metrics(run_dir);
-    ASSERT_EQ(rows.size(), 2u) << r.out;
-    for (const json& m : rows) {
-      EXPECT_EQ(m["skipped"].get<bool>(), !keep) << m.dump();
-      if (keep) {
-        EXPECT_EQ(m["groups"]["used"].get<int>(), 2) << m.dump();
-        EXPECT_GT(m["groups"]["kept_for_penalties"].get<int>(), 0) << m.dump();
-        EXPECT_EQ(m["groups"]["zero_variance"].get<int>(), 0) << m.dump();
-        EXPECT_GT(m["penalised"]["tokens"].get<int>(), 0) << m.dump();
-      } else {
-        EXPECT_EQ(m["groups"]["kept_for_penalties"].get<int>(), 0) << m.dump();
-        EXPECT_GT(m["groups"]["zero_variance"].get<int>(), 0) << m.dump();
+  for (int staleness : {0, 1}) {
+    for (bool keep : {false, true}) {
+      SCOPED_TRACE(cat("max_staleness ", staleness, ", keep_penalised_groups ", keep));
+      const std::string run_dir = d.file(cat("run_", staleness, "_", keep));
+      json cfg = ci_config(small_run(2));
+      cfg.merge_patch(no_reward());
+      cfg.merge_patch({{"learner",
+                        {{"max_waves", 2},
+                         {"max_staleness", staleness},
+                         {"keep_penalised_groups", keep},
+                         {"grpo", {{"kl_beta", 0.0}}}}},
+                       {"reward",
+                        {{"components",
+                          {{"marks",
+                            {{"verifier", "external"},
+                             {"weight", 0.0},
+                             {"span_penalty", 0.5},
+                             {"options", {{"command", {"python3", d.file("marks.py")}}}}}}}}}}});
+      write_json(d.file("cfg.json"), cfg);
+      auto r = run_command(r1_binary() + " run " + d.file("cfg.json") + " --out " + run_dir);
+      ASSERT_EQ(r.code, 0) << r.out;
+      auto rows = read_metrics(run_dir);
+      ASSERT_EQ(rows.size(), 2u) << r.out;
+      for (const json& m : rows) {
+        EXPECT_EQ(m["skipped"].get<bool>(), !keep) << m.dump();
+        if (keep) {
+          EXPECT_EQ(m["groups"]["used"].get<int>(), 2) << m.dump();
+          EXPECT_EQ(m["groups"]["kept_for_penalties"].get<int>(), 2) << m.dump();
+          EXPECT_GT(m["penalised"]["tokens"].get<int>(), 0) << m.dump();
+          EXPECT_GT(m["grad_norm"].get<double>(), 0.0) << "the penalties reach the loss\n"
+                                                       << m.dump();
+        } else {
+          EXPECT_EQ(m["groups"]["kept_for_penalties"].get<int>(), 0) << m.dump();
+          EXPECT_GT(m["groups"]["zero_variance"].get<int>(), 0) << m.dump();
+        }
       }
+      EXPECT_EQ(rows.back()["version"].get<int>(), keep ? 2 : 0) << rows.back().dump();
     }
-    EXPECT_EQ(rows.back()["version"].get<int>(), keep ? 2 : 0) << rows.back().dump();
   }
 }
 
