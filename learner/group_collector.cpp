@@ -159,25 +159,20 @@ std::optional<UsableGroup> GroupCollector::usable(RolloutGroup g, uint64_t versi
       std::all_of(rewards.begin(), rewards.end(), [&](double r) { return r == rewards[0]; });
   const bool flat =
       all_equal && s_.cfg.dynamic_sampling && !(s_.selfplay && s_.selfplay->keeps_flat_group(g));
-  if (flat && !s_.cfg.keep_penalised_groups) {
-    counters_.zero_variance++;
-    return std::nullopt;
-  }
+  // A flat group is dropped unless its token penalties may keep it: only then map them.
   bool penalised = false;
-  for (size_t k = 0; k < u.kept.size(); ++k) {
+  for (size_t k = 0; k < u.kept.size() && (!flat || s_.cfg.keep_penalised_groups); ++k) {
     const SampleResult& smp = g.samples[u.kept[k]];
     if (smp.penalties.empty()) continue;
     u.token_offsets.resize(u.kept.size());
     u.token_offsets[k] = token_penalties(smp, s_.tokenizer);
     penalised = penalised || penalised_tokens(u.token_offsets[k]) > 0;
   }
-  if (flat) {
-    if (!penalised) {
-      counters_.zero_variance++;
-      return std::nullopt;
-    }
-    u.kept_for_penalties = true;
+  if (flat && !penalised) {
+    counters_.zero_variance++;
+    return std::nullopt;
   }
+  u.kept_for_penalties = flat;
   u.advantages = group_advantages(rewards, s_.cfg.grpo);
   u.staleness = version >= g.version ? version - g.version : 0;
   u.g = std::move(g);
