@@ -114,6 +114,9 @@ int bench_rl(int argc, char** argv) {
                         {"publish", publish_s / step_s},
                         {"collect_wall", collect_s / step_s}}},
                       {"weight_publish_seconds", publish_s / n},
+                      // shared: the workers read the learner's weights in place, and publish is
+                      // the update's wait for their batches; copied: publish sends the weights.
+                      {"weights", steps.back().value("weights", "copied")},
                       {"reference",
                        {{"what",
                          "plain batched generation, same model and sampling, same process; the "

@@ -180,7 +180,8 @@ struct Backend {
 template <typename T>
 const Backend<T>& cpu_backend();
 
-// One allocation in a backend's memory, of n elements of T, freed with it.
+// One allocation in a backend's memory, of n elements of T, freed with it; or a view of another
+// buffer's allocation (view_of), which frees nothing.
 template <typename T>
 class DeviceBuffer {
  public:
@@ -205,10 +206,21 @@ class DeviceBuffer {
     data_ = static_cast<T*>(mem_->alloc(n * sizeof(T)));
     size_ = n;
   }
+  // Reads and writes `owner`'s elements in place: the same memory, no copy. `owner` must keep
+  // its allocation while this view lives.
+  void view_of(DeviceBuffer& owner) {
+    reset();
+    mem_ = owner.mem_;
+    data_ = owner.data_;
+    size_ = owner.size_;
+    owned_ = false;
+  }
+  bool is_view() const { return !owned_; }
   void reset() {
-    if (data_) mem_->free(data_);
+    if (data_ && owned_) mem_->free(data_);
     data_ = nullptr;
     size_ = 0;
+    owned_ = true;
   }
   void zero() {
     if (size_) mem_->zero(data_, size_ * sizeof(T));
@@ -226,10 +238,12 @@ class DeviceBuffer {
     std::swap(mem_, o.mem_);
     std::swap(data_, o.data_);
     std::swap(size_, o.size_);
+    std::swap(owned_, o.owned_);
   }
   const Memory* mem_ = nullptr;
   T* data_ = nullptr;
   size_t size_ = 0;
+  bool owned_ = true;
 };
 
 }  // namespace r1

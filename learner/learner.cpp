@@ -80,6 +80,11 @@ bool Learner::finished() const {
 
 void Learner::publish() {
   const double t0 = steady_seconds();
+  if (s_.share) {  // the workers read the model in place: only the version changes hands
+    s_.share->publish(version_, session_);
+    publish_seconds_ = steady_seconds() - t0;
+    return;
+  }
   WeightsPayload w;
   w.version = version_;
   w.session = session_;
@@ -160,24 +165,35 @@ int64_t Learner::run(const std::atomic<bool>& stop,
     // attempts), the weights and their version stay as they are.
     const bool skipped = batch.empty();
     GrpoUpdateStats ts;
-    if (!skipped) ts = grpo_update(update, batch);
-    const double t2 = steady_seconds();
-    step_++;
-    if (skipped) {
-      skipped_steps_++;
-      publish_seconds_ = 0;
-    } else {
-      version_++;
-      publish();
+    double turn_wait_s = 0, t2 = 0;
+    {
+      // Shared weights: the update waits for the workers' generate calls to end, and none starts
+      // again until the new version is published (every minibatch's step lands in one version).
+      WeightsShare::Writing turn;
+      if (!skipped && s_.share) {
+        turn = s_.share->write();
+        turn_wait_s = steady_seconds() - t1;
+      }
+      if (!skipped) ts = grpo_update(update, batch);
+      t2 = steady_seconds();
+      step_++;
+      if (skipped) {
+        skipped_steps_++;
+        publish_seconds_ = 0;
+      } else {
+        version_++;
+        publish();
+      }
     }
     const double t3 = steady_seconds();
     StepFacts facts{.batch = batch, .update = ts, .counters = collector_->counters()};
     facts.version = version_;
     facts.skipped_steps = skipped_steps_;
     facts.collect_s = t1 - t0;
-    facts.train_s = t2 - t1;
+    facts.train_s = t2 - t1 - turn_wait_s;
     facts.step_s = t3 - t0;
-    facts.publish_s = publish_seconds_;
+    facts.publish_s = publish_seconds_ + turn_wait_s;  // shared weights: the wait for the turn
+    facts.weights_shared = s_.share != nullptr;
     for (const auto& e : s_.tasks.mix) {
       if (!e.family.empty() && e.difficulty == 0 && source_->curriculum().has_family(e.family)) {
         facts.curriculum[e.family] = source_->curriculum().difficulty(e.family);

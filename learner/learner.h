@@ -23,6 +23,7 @@
 #include "model/chat_template.h"
 #include "model/model.h"
 #include "model/tokenizer.h"
+#include "model/weights_share.h"
 #include "tasks/task_source.h"
 
 namespace r1 {
@@ -46,6 +47,10 @@ struct LearnerSetup {
   std::unique_ptr<Model<float>>
       model;  // the policy (initial or resumed weights loaded by the caller)
   std::unique_ptr<Model<float>> reference;  // frozen copy when kl_beta != 0
+  // Embedded runs whose rollout workers read `model` in place (Model::sharing_weights_of): each
+  // update takes the write turn, and publishing sets the share's version instead of sending the
+  // weights. Null: weights are published on the weights channel, as a copy.
+  std::shared_ptr<WeightsShare> share;
   std::unique_ptr<Tokenizer> tokenizer;
   bool resume = false;
   // Self-play runs: the proposal verifier's options (reward.task_verifier_options.proposal),

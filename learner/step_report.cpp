@@ -133,6 +133,9 @@ json step_metrics(const StepFacts& f) {
         {"publish", f.publish_s},
         {"generate_worker", counters.gen_seconds},
         {"verify_worker", counters.verify_seconds}}},
+      // shared: the rollout workers read the learner's weights in place, and time.publish is the
+      // update's wait for their generate calls; copied: time.publish sends the weights.
+      {"weights", f.weights_shared ? "shared" : "copied"},
       {"expert_load_imbalance", ts.load_imbalance},
       {"expert_load", load_json(ts.expert_load)},
       {"curriculum", f.curriculum},

@@ -21,6 +21,7 @@ struct StepFacts {
   uint64_t version = 0;          // the weights version after the step
   int64_t skipped_steps = 0;
   double collect_s = 0, train_s = 0, step_s = 0, publish_s = 0;
+  bool weights_shared = false;       // the rollout workers read the learner's weights in place
   json curriculum = json::object();  // family -> difficulty level, for curriculum families
   uint64_t held_out_tasks = 0;       // tasks the stream skipped as held-out problems, so far
   json task_sources =

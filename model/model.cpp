@@ -30,7 +30,15 @@ const ModelConfig& validated(const ModelConfig& c) {
 }  // namespace
 
 template <typename T>
-Model<T>::Model(const ModelConfig& cfg, const Backend<T>& backend)
+Model<T>::Model(const ModelConfig& cfg, const Backend<T>& backend) : Model(cfg, backend, nullptr) {}
+
+template <typename T>
+std::unique_ptr<Model<T>> Model<T>::sharing_weights_of(Model& owner) {
+  return std::unique_ptr<Model>(new Model(owner.cfg_, owner.be_, &owner));
+}
+
+template <typename T>
+Model<T>::Model(const ModelConfig& cfg, const Backend<T>& backend, Model* weights_of)
     : be_(backend),
       op_(backend.ops),
       cfg_(validated<T>(cfg)),
@@ -46,10 +54,14 @@ Model<T>::Model(const ModelConfig& cfg, const Backend<T>& backend)
     R1_CHECK(&backend == &cpu_backend<double>(), "Model<double> is the CPU reference; backend '",
              backend.name, "' cannot run it");
   }
-  allocating(
-      double(table_.total()) * sizeof(T),
-      [&] { return cat("the model's ", table_.total(), " parameters"); },
-      [&] { params_.resize(table_.total()); });
+  if (weights_of) {
+    params_.view_of(weights_of->params_);
+  } else {
+    allocating(
+        double(table_.total()) * sizeof(T),
+        [&] { return cat("the model's ", table_.total(), " parameters"); },
+        [&] { params_.resize(table_.total()); });
+  }
   bias_off_.assign(cfg.num_hidden_layers, 0);
   bias_n_.assign(cfg.num_hidden_layers, 0);
   load_.resize(cfg.num_hidden_layers);
@@ -64,7 +76,11 @@ Model<T>::Model(const ModelConfig& cfg, const Backend<T>& backend)
       load_[l].assign(cfg.n_routed_experts, 0);
     }
   }
-  bias_.resize(bias_total);  // zeroed
+  if (weights_of) {
+    bias_.view_of(weights_of->bias_);
+  } else {
+    bias_.resize(bias_total);  // zeroed
+  }
   {
     const cpu::RopeTable<T> rope(cfg.max_position_embeddings, cfg.rope_dim(), cfg.rope_theta);
     rope_cos_.resize(rope.cos.size());
@@ -87,6 +103,13 @@ template <typename T>
 Model<T>::~Model() = default;
 
 template <typename T>
+void Model<T>::check_owns_weights(const char* what) const {
+  R1_CHECK(!shares_weights(), what,
+           ": this model reads another model's weights in place (sharing_weights_of); write "
+           "them through that model");
+}
+
+template <typename T>
 T* Model<T>::param(const std::string& name) {
   const ParamInfo* p = table_.find(name);
   if (!p) fail("model has no parameter '", name, "'");
@@ -102,6 +125,7 @@ void Model<T>::read_params(T* host, size_t offset, size_t n) const {
 
 template <typename T>
 void Model<T>::write_params(const T* host, size_t offset, size_t n) {
+  check_owns_weights("write_params");
   R1_CHECK(offset <= table_.total() && n <= table_.total() - offset, "write_params: [", offset,
            ", +", n, ") outside the ", table_.total(), " parameters");
   params_.upload(host, offset, n);
@@ -116,6 +140,7 @@ std::vector<float> Model<T>::expert_bias(int layer) const {
 
 template <typename T>
 void Model<T>::set_expert_bias(int layer, const std::vector<float>& bias) {
+  check_owns_weights("set_expert_bias");
   if (bias.size() != bias_n_.at(layer)) {
     fail("expert bias of layer ", layer, ": ", bias.size(), " values given, the layer has ",
          bias_n_[layer]);
@@ -125,6 +150,7 @@ void Model<T>::set_expert_bias(int layer, const std::vector<float>& bias) {
 
 template <typename T>
 void Model<T>::copy_weights_from(const Model& other) {
+  check_owns_weights("copy_weights_from");
   if (other.cfg_.to_json() != cfg_.to_json())
     fail("copy_weights_from: the two models have different configs");
   if (&other.be_ == &be_) {
@@ -142,6 +168,7 @@ void Model<T>::copy_weights_from(const Model& other) {
 
 template <typename T>
 void Model<T>::init_weights(uint64_t seed) {
+  check_owns_weights("init_weights");
   // Each tensor draws from its own stream, seeded by (seed, name), so the tensors are filled in
   // parallel with the values an in-order fill gives. A 3B-parameter model takes seconds rather
   // than a minute. Host memory is filled in place; a device backend gets one upload from a host
@@ -832,6 +859,7 @@ void Model<T>::forward_lane(InferLane& lane, KVCache<T>& cache, const int32_t* t
 
 template <typename T>
 void Model<T>::update_expert_bias(double gamma) {
+  check_owns_weights("update_expert_bias");
   for (int l = 0; l < cfg_.num_hidden_layers; ++l) {
     if (load_[l].empty() || bias_n_[l] == 0) continue;
     op_.expert_bias_update(bias_.data() + bias_off_[l], load_[l].data(),

@@ -33,6 +33,14 @@ class Model {
  public:
   // Model<double> runs on the CPU backend only: it is the finite-difference reference.
   explicit Model(const ModelConfig& cfg, const Backend<T>& backend = cpu_backend<T>());
+  // A model that reads `owner`'s parameters and expert biases in place, with no copy of its own
+  // (an embedded run's rollout workers and learner on one GPU, run/roles.cpp): same config and
+  // backend; activations, KV cache and decode's packed copies stay its own. `owner` must outlive
+  // it and is the only writer: write_params, set_expert_bias, init_weights, copy_weights_from and
+  // update_expert_bias throw here. Readers and the writer take turns through a WeightsShare
+  // (model/weights_share.h).
+  static std::unique_ptr<Model> sharing_weights_of(Model& owner);
+  bool shares_weights() const { return params_.is_view(); }
   ~Model();
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
@@ -131,6 +139,8 @@ class Model {
   std::vector<int32_t> last_routing() const;
 
  private:
+  Model(const ModelConfig& cfg, const Backend<T>& backend, Model* weights_of);
+  void check_owns_weights(const char* what) const;  // throws on a model sharing_weights_of
   struct LayerActs;
   struct Scratch;
   struct InferLane;

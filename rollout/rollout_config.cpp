@@ -50,6 +50,14 @@ const ConfigFields<RolloutConfig>& RolloutConfig::fields() {
                unless_empty())
           .add("workers", &C::workers, "embedded runs: rollout worker threads",
                at_least<int>(1, "must be >= 1"))
+          .add("share_weights", &C::share_weights,
+               "embedded runs: workers read the learner's weights in place, with no copy (auto: "
+               "when both roles are on one GPU; on: on one device, the CPU too; off: copies). "
+               "Sampling and training then take turns: an update waits for the batch being "
+               "sampled",
+               must<std::string>(
+                   [](const std::string& v) { return v == "auto" || v == "on" || v == "off"; },
+                   "must be auto, on or off"))
           .add("threads", &C::threads, "OpenMP threads per worker; 0: all cores",
                must<int>([](int v) { return v >= 0 && v <= kMaxThreads; },
                          cat("must be in [0, ", kMaxThreads, "] (0: all cores)")))

@@ -19,6 +19,10 @@ struct RolloutConfig : FieldListed<RolloutConfig> {
   int prefill_chunk = 1024;    // prompt tokens per forward call beside decode steps; 0: whole
   std::string device;          // where workers generate: cpu, cuda, cuda:N ("": model.device)
   int workers = 1;             // embedded runs: rollout worker threads
+  // Embedded runs: whether workers read the learner's weights in place instead of receiving
+  // copies. auto: when both roles are on one GPU; on: whenever both are on one device (the CPU
+  // too); off: always copies (run/roles.cpp, weights_share_for).
+  std::string share_weights = "auto";
   int threads = 0;             // OpenMP threads per worker; 0 = all cores
   double debug_delay_s = 0;    // artificial delay per batch, for staleness tests ...
   int debug_slow_workers = 0;  // ... in the first N workers of an embedded run (0: all)

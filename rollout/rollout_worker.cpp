@@ -43,7 +43,20 @@ void RolloutWorker::hello() {
   last_hello_ = steady_seconds();
 }
 
+void RolloutWorker::take_shared(const WeightsShare::Version& v) {
+  if (!v.published || (have_weights_ && v.session == session_ && v.version == version_)) return;
+  have_weights_ = true;
+  version_ = v.version;
+  session_ = v.session;
+  stats_.version = version_;
+  stats_.weight_updates++;
+}
+
 void RolloutWorker::poll_weights(int timeout_ms) {
+  if (share_) {
+    take_shared(share_->wait_change({have_weights_, version_, session_}, timeout_ms));
+    return;
+  }
   for (int wait = timeout_ms;; wait = 0) {
     auto m = weights_->recv(wait);
     if (!m) return;
@@ -128,9 +141,17 @@ void RolloutWorker::run_batch(std::vector<TaskAssignment>& batch, const std::ato
   GenerationOptions opt(cfg_.sampling, cfg_.stop, *tok_);
   opt.prefill_chunk = cfg_.prefill_chunk;
   opt.cancel = &stop;
+  // Shared weights: the learner does not update them while this batch is sampled, and the batch
+  // carries the version read under the turn.
+  WeightsShare::Reading turn;
+  if (share_) {
+    turn = share_->read();
+    take_shared(share_->current());
+  }
   const double t0 = steady_seconds();
   auto results = gen_->generate(reqs, opt);
   const double gen_s = steady_seconds() - t0;
+  turn.release();
   if (cfg_.debug_delay_s > 0) hold(cfg_.debug_delay_s, stop);
   if (stop) return;  // the batch is abandoned (generation was cut short)
   size_t r = 0;
@@ -161,12 +182,13 @@ void RolloutWorker::run_batch(std::vector<TaskAssignment>& batch, const std::ato
 RolloutWorker::RolloutWorker(Context& ctx, const Endpoints& endpoints, const RolloutConfig& config,
                              const ChatTemplate& chat, std::unique_ptr<Model<float>> model,
                              std::unique_ptr<Tokenizer> tokenizer, uint64_t run_seed,
-                             std::string id)
+                             std::string id, std::shared_ptr<WeightsShare> share)
     : ctx_(ctx),
       ep_(endpoints),
       cfg_(config),
       chat_(chat),
       model_(std::move(model)),
+      share_(std::move(share)),
       tok_(std::move(tokenizer)),
       seed_(run_seed),
       id_(std::move(id)),

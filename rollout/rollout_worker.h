@@ -17,6 +17,7 @@
 #include "model/chat_template.h"
 #include "model/model.h"
 #include "model/tokenizer.h"
+#include "model/weights_share.h"
 #include "rollout/engine.h"
 #include "rollout/rollout_config.h"
 
@@ -34,9 +35,13 @@ struct RolloutWorkerStats {
 class RolloutWorker {
  public:
   // `model` supplies the architecture; its weights are replaced by the learner's before use.
+  // With `share`, `model` reads the learner's weights in place (Model::sharing_weights_of):
+  // versions come from the share, each batch is sampled under a read turn, and nothing arrives on
+  // the weights channel.
   RolloutWorker(Context& ctx, const Endpoints& endpoints, const RolloutConfig& config,
                 const ChatTemplate& chat, std::unique_ptr<Model<float>> model,
-                std::unique_ptr<Tokenizer> tokenizer, uint64_t run_seed, std::string id);
+                std::unique_ptr<Tokenizer> tokenizer, uint64_t run_seed, std::string id,
+                std::shared_ptr<WeightsShare> share = nullptr);
   ~RolloutWorker();
   // Loops until `stop` is set; a batch being sampled when it is set is abandoned.
   void run(const std::atomic<bool>& stop);
@@ -48,6 +53,7 @@ class RolloutWorker {
   // Applies every complete weights version waiting on the channel; waits up to timeout_ms for
   // the first message.
   void poll_weights(int timeout_ms);
+  void take_shared(const WeightsShare::Version& v);          // the share's version, when it is new
   void hold(double seconds, const std::atomic<bool>& stop);  // debug_delay_s
   bool told_to_stop();  // the learner said "stop"; throws when its heartbeat stopped
   // Blocks until weights of at least version `v` of learner session `sess` are here (or stop).
@@ -59,6 +65,7 @@ class RolloutWorker {
   RolloutConfig cfg_;
   ChatTemplate chat_;
   std::unique_ptr<Model<float>> model_;
+  std::shared_ptr<WeightsShare> share_;  // null: weights arrive as copies on the weights channel
   std::unique_ptr<Tokenizer> tok_;
   uint64_t seed_;
   std::string id_;

@@ -64,13 +64,43 @@ LearnerSetup make_learner_setup(const RunConfig& cfg, const std::string& run_dir
 
 std::unique_ptr<RolloutWorker> make_rollout_worker(Context& ctx, const RunConfig& cfg,
                                                    const Endpoints& ep, const std::string& id,
-                                                   int index) {
-  // Weights arrive from the learner; only the architecture matters here.
-  auto model = std::make_unique<Model<float>>(cfg.model_config(), cfg.rollout_backend());
+                                                   int index, Model<float>* policy,
+                                                   std::shared_ptr<WeightsShare> share) {
+  // Weights arrive from the learner (or are the learner's); only the architecture matters here.
+  R1_CHECK(!share || policy, "make_rollout_worker: a weights share needs the learner's model");
+  auto model = share ? Model<float>::sharing_weights_of(*policy)
+                     : std::make_unique<Model<float>>(cfg.model_config(), cfg.rollout_backend());
   RolloutConfig rc = cfg.rollout;
   if (rc.debug_slow_workers > 0 && index >= rc.debug_slow_workers) rc.debug_delay_s = 0;
   return std::make_unique<RolloutWorker>(ctx, ep, rc, cfg.chat, std::move(model), cfg.tokenizer(),
-                                         cfg.seed, id);
+                                         cfg.seed, id, std::move(share));
+}
+
+std::shared_ptr<WeightsShare> weights_share_for(const RunConfig& cfg, const Endpoints& ep) {
+  const std::string& mode = cfg.rollout.share_weights;
+  if (mode == "off") return nullptr;
+  const Backend<float>& learner = cfg.learner_backend();
+  const Backend<float>& rollout = cfg.rollout_backend();
+  const bool one_device = &learner == &rollout;
+  const bool inproc = ep.weights.rfind("inproc://", 0) == 0;
+  if (mode == "on") {
+    if (!one_device) {
+      fail(cfg.path, ": field 'rollout.share_weights' is \"on\", but the learner runs on ",
+           learner.name, " and the rollout workers on ", rollout.name,
+           " (sharing needs one device and one dtype; set it to \"auto\" or \"off\")");
+    }
+    if (!inproc) {
+      fail(cfg.path, ": field 'rollout.share_weights' is \"on\", but the weights channel is ",
+           ep.weights,
+           ", not inproc://: workers of other processes could not read shared "
+           "weights (set it to \"auto\" or \"off\")");
+    }
+    return std::make_shared<WeightsShare>();
+  }
+  // auto: on a GPU, where a copy costs a device-to-host-to-device round trip of every weight.
+  if (one_device && inproc && !learner.mem.host_addressable)
+    return std::make_shared<WeightsShare>();
+  return nullptr;
 }
 
 std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig& cfg,
@@ -95,11 +125,17 @@ int64_t run_embedded(const RunConfig& cfg, const std::string& dir, bool resume,
   Endpoints ep = cfg.transport;
   ep.load_keys(true);
   // The learner binds first; the others connect to it.
-  Learner learner(ctx, ep, make_learner_setup(cfg, dir, resume));
+  LearnerSetup setup = make_learner_setup(cfg, dir, resume);
+  setup.share = weights_share_for(cfg, ep);
+  std::shared_ptr<WeightsShare> share = setup.share;
+  Model<float>* policy = setup.model.get();
+  if (share)
+    log_info("rollout workers read the learner's weights in place (rollout.share_weights)");
+  Learner learner(ctx, ep, std::move(setup));  // outlives the workers (their models may read its)
   auto reward = make_reward_service(ctx, cfg, ep, "reward-0");
   std::vector<std::unique_ptr<RolloutWorker>> workers;
   for (int i = 0; i < cfg.rollout.workers; ++i) {
-    workers.push_back(make_rollout_worker(ctx, cfg, ep, cat("rollout-", i), i));
+    workers.push_back(make_rollout_worker(ctx, cfg, ep, cat("rollout-", i), i, policy, share));
   }
   std::vector<std::thread> threads;
   std::exception_ptr failure;

@@ -21,9 +21,17 @@ std::string prepare_run_dir(const RunConfig& cfg, const std::string& out, bool r
 
 LearnerSetup make_learner_setup(const RunConfig& cfg, const std::string& run_dir, bool resume);
 // `index` is the worker's number in an embedded run (debug_slow_workers applies to the first ones).
+// With `share`, the worker's model reads `policy` (the learner's) in place.
 std::unique_ptr<RolloutWorker> make_rollout_worker(Context& ctx, const RunConfig& cfg,
                                                    const Endpoints& ep, const std::string& id,
-                                                   int index = 0);
+                                                   int index = 0, Model<float>* policy = nullptr,
+                                                   std::shared_ptr<WeightsShare> share = nullptr);
+
+// Whether an embedded run's rollout workers read the learner's weights in place
+// (rollout.share_weights): a share when they do, else null (weights are published as copies).
+// Sharing needs both roles on one device and the weights channel inproc:// (no worker of another
+// process could read them); "on" where that does not hold is an error naming the field.
+std::shared_ptr<WeightsShare> weights_share_for(const RunConfig& cfg, const Endpoints& ep);
 std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig& cfg,
                                                    const Endpoints& ep, const std::string& id);
 

@@ -172,7 +172,8 @@ fi
 
 # ---- 5. benchmarks (JSON lines, reference measured in the same run) ----
 # R1_GPU_CHECK_SKIP="NAME ..." leaves out benchmarks measured in an earlier call (bench names,
-# torch-NAME for the PyTorch ones, rl for `r1 bench rl`), to fit a rerun into the device time left.
+# torch-NAME for the PyTorch ones, rl for `r1 bench rl`, rl-copied for its run with copied
+# weights), to fit a rerun into the device time left.
 skip_list=" ${R1_GPU_CHECK_SKIP:-} "
 skip_list=${skip_list//[$'\t\n']/ }
 skipped() { [[ "$skip_list" == *" $1 "* ]] && say "skipped $1 (R1_GPU_CHECK_SKIP)"; }
@@ -248,6 +249,16 @@ json.dump(c, open('/tmp/bench-rl-gpu-fp32.json', 'w'))"
       2> "$out/bench-rl-fp32.log" || echo "{\"error\": \"exit $? (see bench-rl-fp32.log)\"}" > "$out/bench-rl-fp32.json"
   }
   save
+  # The same steps with the weights copied from the learner to the rollout worker (as before
+  # rollout.share_weights, and as across processes): what sharing them in place saves.
+  if ! skipped rl-copied; then
+    python3 -c "import json; c = json.load(open('configs/bench-rl-gpu.json')); \
+c.setdefault('rollout', {})['share_weights'] = 'off'; json.dump(c, open('/tmp/bench-rl-gpu-copied.json', 'w'))"
+    timeout 120 .gpu_prebuilt/r1 bench rl --config /tmp/bench-rl-gpu-copied.json --steps 4 \
+      > "$out/bench-rl-bf16-copied.json" 2> "$out/bench-rl-bf16-copied.log" ||
+      echo "{\"error\": \"exit $? (see bench-rl-bf16-copied.log)\"}" > "$out/bench-rl-bf16-copied.json"
+    save
+  fi
 else
   say "no r1 prebuilt from these sources: r1 bench rl skipped"
 fi
@@ -284,16 +295,16 @@ for name in ("qwen3-0.6b-bf16-profile", "qwen3-30b-a3b-4l-bf16-profile"):
     print(f"\n| {name}: training step, op (profiled) | calls | seconds | share |\n|---|---|---|---|")
     for r in rows:
         print(f"| {r['op']} | {r['calls']} | {r['seconds']:.3f} | {100 * r['share']:.1f}% |")
-print("\n| r1 bench rl (96M MoE, one GPU) | step s | generate | verify | train | publish | gen tokens/s in loop | learner tokens/s |\n|---|---|---|---|---|---|---|---|")
-for name in ("bench-rl-bf16", "bench-rl-fp32"):
+print("\n| r1 bench rl (96M MoE, one GPU) | weights | step s | generate | verify | train | publish | gen tokens/s in loop | learner tokens/s |\n|---|---|---|---|---|---|---|---|---|")
+for name in ("bench-rl-bf16", "bench-rl-fp32", "bench-rl-bf16-copied"):
     try:
         d = json.loads(open(os.path.join(out, f"{name}.json")).read())
     except Exception:
         continue
     if "error" in d:
-        print(f"| {name} | {d['error']} | | | | | | |"); continue
+        print(f"| {name} | {d['error']} | | | | | | | |"); continue
     sh = d["share_of_step_time"]
-    print(f"| {name} | {d['step_seconds']:.2f} | {100 * sh['generate']:.0f}% | {100 * sh['verify']:.0f}% | "
+    print(f"| {name} | {d.get('weights', '?')} | {d['step_seconds']:.2f} | {100 * sh['generate']:.0f}% | {100 * sh['verify']:.0f}% | "
           f"{100 * sh['train']:.0f}% | {100 * sh['publish']:.0f}% | {d['generation_tokens_per_second_in_loop']:.0f} | "
           f"{d['learner_tokens_per_second']:.0f} |")
 print("\n| PyTorch eager (same GPU) | train tokens/s | decode tokens/s incl. prefill (batch) |\n|---|---|---|")

@@ -26,11 +26,16 @@ TEST(CliRun, BadFieldsAreNamedAndNothingIsWritten) {
       {{{"rollout", {{"group_size", 1}}}}, "field 'group_size': must be >= 2"},
       {{{"rollout", {{"temperature", "hot"}}}}, "field 'temperature': expected a number"},
       {{{"learner", {{"grpo", {{"loss_agg", "sum"}}}}}}, "loss_agg"},
-      {{{"reward", {{"components", {{"correctness", {{"verifier", "telepathy"}, {"weight", 1.0}}}}}}}},
+      {{{"reward",
+         {{"components", {{"correctness", {{"verifier", "telepathy"}, {"weight", 1.0}}}}}}}},
        "unknown verifier 'telepathy'"},
       {{{"tasks", {{"mix", {{{"family", "alchemy"}}}}}}}, "alchemy"},
-      {{{"transport", {{"tasks", "carrier-pigeon://x"}}}}, "not an inproc://, ipc:// or tcp:// endpoint"},
+      {{{"transport", {{"tasks", "carrier-pigeon://x"}}}},
+       "not an inproc://, ipc:// or tcp:// endpoint"},
       {{{"model", {{"init", "/nonexistent/ckpt"}}}}, "/nonexistent/ckpt"},
+      {{{"rollout", {{"share_weights", "yes"}}}}, "field 'share_weights': must be auto, on or off"},
+      {{{"rollout", {{"share_weights", "on"}}}, {"transport", tcp_transport()}},
+       "field 'rollout.share_weights' is \"on\", but the weights channel is tcp://"},
   };
   for (const auto& c : cases) {
     auto r = run_with(d, ci_config(c.patch));

@@ -1,7 +1,8 @@
 // The RL loop end to end with real parts: the embedded run learns; the same run as separate
 // processes over tcp:// matches it; a killed rollout worker does not stop the run and a
 // restarted one rejoins; a killed learner resumes into the same metrics; garbage on the channels
-// is rejected; and stale rollouts are never used.
+// is rejected; stale rollouts are never used; and workers reading the learner's weights in place
+// train as workers receiving copies.
 #include <gtest/gtest.h>
 
 #include "core/channel.h"
@@ -194,6 +195,49 @@ TEST(RlLoop, TwoRunsAtTwoThreadsGiveTheSameMetrics) {
                            " --out " + d.file("b"));
   ASSERT_EQ(b_run.code, 0) << b_run.out;
   expect_same_metrics(d.file("a"), d.file("b"), 12);
+}
+
+// Rollout workers that read the learner's weights in place (rollout.share_weights, the default
+// on one GPU; "on" makes the CPU share too) train exactly as workers that receive copies: an
+// on-policy run samples each batch from the version a copy would have carried, so the metrics
+// match step for step. The metrics say which way the weights went.
+TEST(RlLoop, SharedWeightsGiveTheSameMetricsAsCopies) {
+  TempDir d("rl_shared");
+  json common = {{"learner", {{"steps", 12}}}};
+  json shared = common, copied = common;
+  shared["rollout"] = {{"share_weights", "on"}};
+  copied["rollout"] = {{"share_weights", "off"}};
+  write_json(d.file("shared.json"), ci_config(shared));
+  write_json(d.file("copied.json"), ci_config(copied));
+  for (const char* arm : {"shared", "copied"}) {
+    auto r = run_command("OMP_NUM_THREADS=2 " + r1_binary() + " run " + d.file(cat(arm, ".json")) +
+                         " --out " + d.file(arm));
+    ASSERT_EQ(r.code, 0) << arm << "\n" << r.out;
+    EXPECT_EQ(r.out.find("read the learner's weights in place") != std::string::npos,
+              std::string(arm) == "shared")
+        << r.out;
+    for (const auto& row : read_metrics(d.file(arm))) EXPECT_EQ(row["weights"], arm);
+  }
+  expect_same_metrics(d.file("copied"), d.file("shared"), 12);
+}
+
+// Shared weights off-policy: two workers sample while the learner trains, and an update waits
+// for the batches being sampled. The run completes, no update uses a rollout older than
+// max_staleness, and the workers' versions come from the share (the learner publishes nothing).
+TEST(RlLoop, SharedWeightsOffPolicyKeepStalenessBounded) {
+  TempDir d("rl_shared_stale");
+  json patch = {{"learner", {{"steps", 30}, {"max_staleness", 1}, {"batch_groups", 4}}},
+                {"rollout", {{"workers", 2}, {"slots", 16}, {"share_weights", "on"}}}};
+  write_json(d.file("cfg.json"), ci_config(patch));
+  auto r = run_command(r1_binary() + " run " + d.file("cfg.json") + " --out " + d.file("run"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto rows = read_metrics(d.file("run"));
+  ASSERT_EQ(rows.size(), 30u);
+  for (const auto& row : rows) {
+    EXPECT_LE(row["staleness"]["max"].get<double>(), 1.0);
+    EXPECT_EQ(row["weights"], "shared");
+  }
+  EXPECT_EQ(rows.back()["version"].get<int>(), 30 - rows.back()["skipped_steps"].get<int>());
 }
 
 // SIGTERM (or Ctrl-C) ends an embedded run promptly with a checkpoint of the last finished step,
