@@ -97,7 +97,8 @@ void Learner::publish() {
 }
 
 void Learner::serve_control() {
-  if (control_->take_republish()) publish();
+  // A worker that says hello gets the weights again; shared weights are never missing.
+  if (control_->take_republish() && !s_.share) publish();
 }
 
 json Learner::state() const {

@@ -111,6 +111,7 @@ void Model<T>::check_owns_weights(const char* what) const {
 
 template <typename T>
 T* Model<T>::param(const std::string& name) {
+  check_owns_weights("param");
   const ParamInfo* p = table_.find(name);
   if (!p) fail("model has no parameter '", name, "'");
   return params_.data() + p->offset;

@@ -49,7 +49,10 @@ class Model {
   const ParamTable& table() const { return table_; }
   const Backend<T>& backend() const { return be_; }
   size_t num_params() const { return table_.total(); }
-  T* params() { return params_.data(); }
+  T* params() {  // writable: the owner's alone (sharing_weights_of)
+    check_owns_weights("params");
+    return params_.data();
+  }
   const T* params() const { return params_.data(); }
   // Gradients, laid out like params(). Allocated by the first zero_grad() or backward(), so a
   // model that only runs inference (generate, eval, rollout workers) never holds them; nullptr
@@ -59,7 +62,8 @@ class Model {
   // Copies parameters and expert biases from a model of the same config (e.g. to make the
   // frozen reference policy); throws when the configs differ.
   void copy_weights_from(const Model& other);
-  // A named tensor inside params(); throws naming it when absent.
+  // A named tensor inside params(); throws naming it when absent (and on a model
+  // sharing_weights_of, which may not write).
   T* param(const std::string& name);
   // Copies n parameters starting at flat offset `offset` (see table()) to or from the host: how
   // checkpoints, weight publishing and Hugging Face import/export reach the parameters.

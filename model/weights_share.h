@@ -55,8 +55,8 @@ class WeightsShare {
   Reading read() { return Reading(*this); }   // waits while a writer holds or waits
   Writing write() { return Writing(*this); }  // waits until no reader holds
 
-  // The version the shared weights are now: called by the owner under its Writing, or before
-  // any reader starts.
+  // The version the shared weights are now: called by the owner under its Writing (or before any
+  // reader starts), when the weights change.
   void publish(uint64_t version, uint64_t session) {
     {
       std::lock_guard<std::mutex> l(mu_);
@@ -73,6 +73,10 @@ class WeightsShare {
     std::unique_lock<std::mutex> l(mu_);
     cv_.wait_for(l, std::chrono::milliseconds(timeout_ms), [&] { return !same(v_, seen); });
     return v_;
+  }
+  int writers_waiting() const {  // for tests and diagnostics
+    std::lock_guard<std::mutex> l(mu_);
+    return writers_waiting_;
   }
   static bool same(const Version& a, const Version& b) {
     return a.published == b.published && a.version == b.version && a.session == b.session;

@@ -76,33 +76,6 @@ std::unique_ptr<RolloutWorker> make_rollout_worker(Context& ctx, const RunConfig
                                          cfg.seed, id, std::move(share));
 }
 
-std::shared_ptr<WeightsShare> weights_share_for(const RunConfig& cfg, const Endpoints& ep) {
-  const std::string& mode = cfg.rollout.share_weights;
-  if (mode == "off") return nullptr;
-  const Backend<float>& learner = cfg.learner_backend();
-  const Backend<float>& rollout = cfg.rollout_backend();
-  const bool one_device = &learner == &rollout;
-  const bool inproc = ep.weights.rfind("inproc://", 0) == 0;
-  if (mode == "on") {
-    if (!one_device) {
-      fail(cfg.path, ": field 'rollout.share_weights' is \"on\", but the learner runs on ",
-           learner.name, " and the rollout workers on ", rollout.name,
-           " (sharing needs one device and one dtype; set it to \"auto\" or \"off\")");
-    }
-    if (!inproc) {
-      fail(cfg.path, ": field 'rollout.share_weights' is \"on\", but the weights channel is ",
-           ep.weights,
-           ", not inproc://: workers of other processes could not read shared "
-           "weights (set it to \"auto\" or \"off\")");
-    }
-    return std::make_shared<WeightsShare>();
-  }
-  // auto: on a GPU, where a copy costs a device-to-host-to-device round trip of every weight.
-  if (one_device && inproc && !learner.mem.host_addressable)
-    return std::make_shared<WeightsShare>();
-  return nullptr;
-}
-
 std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig& cfg,
                                                    const Endpoints& ep, const std::string& id) {
   auto reward = std::make_shared<const RewardFunction>(cfg.reward);
@@ -126,7 +99,7 @@ int64_t run_embedded(const RunConfig& cfg, const std::string& dir, bool resume,
   ep.load_keys(true);
   // The learner binds first; the others connect to it.
   LearnerSetup setup = make_learner_setup(cfg, dir, resume);
-  setup.share = weights_share_for(cfg, ep);
+  if (cfg.shares_weights()) setup.share = std::make_shared<WeightsShare>();
   std::shared_ptr<WeightsShare> share = setup.share;
   Model<float>* policy = setup.model.get();
   if (share)

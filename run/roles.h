@@ -27,11 +27,6 @@ std::unique_ptr<RolloutWorker> make_rollout_worker(Context& ctx, const RunConfig
                                                    int index = 0, Model<float>* policy = nullptr,
                                                    std::shared_ptr<WeightsShare> share = nullptr);
 
-// Whether an embedded run's rollout workers read the learner's weights in place
-// (rollout.share_weights): a share when they do, else null (weights are published as copies).
-// Sharing needs both roles on one device and the weights channel inproc:// (no worker of another
-// process could read them); "on" where that does not hold is an error naming the field.
-std::shared_ptr<WeightsShare> weights_share_for(const RunConfig& cfg, const Endpoints& ep);
 std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig& cfg,
                                                    const Endpoints& ep, const std::string& id);
 

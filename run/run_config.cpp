@@ -94,6 +94,7 @@ RunConfig RunConfig::from_json(const json& j, const std::string& path) {
   backend_for(c.model.device, c.model.dtype, cat(path, ": field 'model.device'"), cat(path, ": field 'model.dtype'"));
   c.learner_backend();
   c.rollout_backend();
+  c.shares_weights();  // "on" where the roles cannot share fails now
   if (c.transport.key_file.empty()) c.transport.key_file = default_key_file(path);
   // Cross-section checks.
   if (c.reward.overlong && c.reward.overlong->max_tokens != c.rollout.max_new_tokens) {
@@ -136,6 +137,31 @@ const Backend<float>& RunConfig::rollout_backend() const {
                                                   cat(path, ": field 'model.dtype'"));
   return backend_for(rollout.device, model.dtype, cat(path, ": field 'rollout.device'"),
                      cat(path, ": field 'model.dtype'"));
+}
+
+bool RunConfig::shares_weights() const {
+  const std::string& mode = rollout.share_weights;
+  if (mode == "off") return false;
+  const Backend<float>& learner_be = learner_backend();
+  const Backend<float>& rollout_be = rollout_backend();
+  const bool one_device = &learner_be == &rollout_be;
+  const bool inproc = transport.weights.rfind("inproc://", 0) == 0;
+  if (mode == "on") {
+    if (!one_device) {
+      fail(path, ": field 'rollout.share_weights' is \"on\", but the learner runs on ",
+           learner_be.name, " and the rollout workers on ", rollout_be.name,
+           " (sharing needs one device and one dtype; set it to \"auto\" or \"off\")");
+    }
+    if (!inproc) {
+      fail(path, ": field 'rollout.share_weights' is \"on\", but the weights channel is ",
+           transport.weights,
+           ", not inproc://: workers of other processes could not read shared weights (set it "
+           "to \"auto\" or \"off\")");
+    }
+    return true;
+  }
+  // auto: on a GPU, where a copy is a device-to-host-to-device round trip of every weight.
+  return one_device && inproc && !learner_be.mem.host_addressable;
 }
 
 ModelConfig RunConfig::model_config() const {

@@ -73,6 +73,11 @@ struct RunConfig {
   // The backends of the two roles (learner.device / rollout.device, else model.device).
   const Backend<float>& learner_backend() const;
   const Backend<float>& rollout_backend() const;
+  // Whether an embedded run's rollout workers read the learner's weights in place
+  // (rollout.share_weights, docs/gpu.md): "auto" when both roles are on one GPU and the weights
+  // channel is inproc://, "on" when they are on one device (load() fails naming the field
+  // otherwise), "off" never.
+  bool shares_weights() const;
   std::unique_ptr<Tokenizer> tokenizer() const;
   // Just the architecture (for rollout workers, whose weights come from the learner).
   ModelConfig model_config() const;

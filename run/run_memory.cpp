@@ -54,10 +54,12 @@ MemoryEstimate run_memory(const RunConfig& cfg, const std::string& role) {
   if (all || role == "rollout") {
     const double workers = all ? rc.workers : 1;
     const std::vector<SizeField> worker_fields = {{"rollout.workers", workers, 64}};
-    MemoryPart w = model_weights_part(mc, 1, "the rollout workers' weights");
-    w.bytes *= workers;
-    w.fields.insert(w.fields.end(), worker_fields.begin(), worker_fields.end());
-    e.add(std::move(w));
+    if (!all || !cfg.shares_weights()) {  // shared: the learner's, counted above
+      MemoryPart w = model_weights_part(mc, 1, "the rollout workers' weights");
+      w.bytes *= workers;
+      w.fields.insert(w.fields.end(), worker_fields.begin(), worker_fields.end());
+      e.add(std::move(w));
+    }
     const double context = std::min(mc.max_position_embeddings, kMaxRolloutContext);
     e.add(kv_cache_part(
         mc, workers, rc.slots, context, "the rollout workers' KV caches",

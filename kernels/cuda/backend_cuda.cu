@@ -2,6 +2,7 @@
 
 #include <cuda_runtime.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 
@@ -15,8 +16,34 @@
 namespace r1::cuda {
 namespace {
 
+// The process's GPU (cuda_backend's `device`). The CUDA runtime's current device belongs to each
+// host thread, and a new thread starts on device 0; so every entry point of the backend (its
+// memory functions and, through OnDevice, every op) makes the process's GPU current on the
+// calling thread, once per thread. Without it an embedded run on cuda:1 ran its learner and
+// rollout threads, started after the backend was chosen, on cuda:0.
+std::atomic<int> the_device{0};
+void on_this_thread() {
+  thread_local int bound = -1;
+  const int d = the_device.load(std::memory_order_relaxed);
+  if (bound != d) {
+    check(cudaSetDevice(d), "cudaSetDevice");
+    bound = d;
+  }
+}
+template <int I, typename F>
+struct OnDevice;
+template <int I, typename R, typename... A>
+struct OnDevice<I, R (*)(A...)> {
+  static inline R (*target)(A...) = nullptr;
+  static R call(A... a) {
+    on_this_thread();
+    return target(a...);
+  }
+};
+
 void* device_alloc_bytes(size_t bytes) {
   if (bytes == 0) return nullptr;
+  on_this_thread();
   void* p = nullptr;
   if (cudaMalloc(&p, bytes) != cudaSuccess) {
     cudaGetLastError();
@@ -26,18 +53,23 @@ void* device_alloc_bytes(size_t bytes) {
   return p;
 }
 void device_free_bytes(void* p) {
+  on_this_thread();
   if (p) cudaFree(p);
 }
 void device_zero(void* p, size_t bytes) {
+  on_this_thread();
   if (bytes) check(cudaMemset(p, 0, bytes), "cudaMemset");
 }
 void upload(void* dst, const void* src, size_t bytes) {
+  on_this_thread();
   if (bytes) check(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice), "copy to device");
 }
 void download(void* dst, const void* src, size_t bytes) {
+  on_this_thread();
   if (bytes) check(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost), "copy to host");
 }
 void device_copy(void* dst, const void* src, size_t bytes) {
+  on_this_thread();
   if (bytes && dst != src) check(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice), "copy on device");
 }
 
@@ -70,6 +102,15 @@ Backend<float> make_backend() {
     o.attention_forward = attention_forward_bf16;
     o.attention_backward = attention_backward_bf16;
   }
+  // Every op runs on the process's GPU, whichever thread calls it.
+#define R1_ON_DEVICE_OP(op_)                                     \
+  {                                                              \
+    using W = OnDevice<2 * __COUNTER__ + BF16, decltype(o.op_)>; \
+    W::target = o.op_;                                           \
+    o.op_ = &W::call;                                            \
+  }
+  R1_BACKEND_OPS(R1_ON_DEVICE_OP)
+#undef R1_ON_DEVICE_OP
   if (profiling()) {  // R1_CUDA_PROFILE=1: every op timed (op_profile.h)
 #define R1_PROFILE_OP(op_)                                  \
   {                                                         \
@@ -98,6 +139,7 @@ const Backend<float>& cuda_backend(int device, Precision precision) {
     fail("cuda:", device, ": this process already runs on cuda:", current, " (one GPU per process for now)");
   }
   if (current < 0) {
+    the_device = device;
     check(cudaSetDevice(device), "cudaSetDevice");
     fp32 = make_backend<false>();
     bf16 = make_backend<true>();
