@@ -97,6 +97,13 @@ int bench_rl(int argc, char** argv) {
         m["tokens_per_second"]["train"].get<double>() * m["time"]["train"].get<double>();
   }
   const double n = static_cast<double>(steps.size() - 1);
+  // Each step's mean reward and loss, warm-up included: two runs of one config (weights shared
+  // and copied, say) that train alike give the same lists.
+  json rewards = json::array(), losses = json::array();
+  for (const json& m : steps) {
+    rewards.push_back(m["reward"]["mean"]);
+    losses.push_back(m["loss"]);
+  }
   const double gen_tps = gen_tokens / std::max(gen_s, 1e-9);
   ordered_json out = {{"bench", "rl"},
                       {"config", args.str("config")},
@@ -126,6 +133,7 @@ int bench_rl(int argc, char** argv) {
                         {"after", reference_after}}},
                       {"ratio_generation_in_loop_to_reference", gen_tps / reference},
                       {"wall_seconds", wall},
+                      {"per_step", {{"reward", rewards}, {"loss", losses}}},
                       {"note",
                        "verification runs beside generation (its share is CPU time of the reward "
                        "service, overlapping)"}};

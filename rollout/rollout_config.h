@@ -21,7 +21,7 @@ struct RolloutConfig : FieldListed<RolloutConfig> {
   int workers = 1;             // embedded runs: rollout worker threads
   // Embedded runs: whether workers read the learner's weights in place instead of receiving
   // copies. auto: when both roles are on one GPU; on: whenever both are on one device (the CPU
-  // too); off: always copies (run/roles.cpp, weights_share_for).
+  // too); off: always copies (RunConfig::shares_weights).
   std::string share_weights = "auto";
   int threads = 0;             // OpenMP threads per worker; 0 = all cores
   double debug_delay_s = 0;    // artificial delay per batch, for staleness tests ...

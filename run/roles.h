@@ -26,7 +26,6 @@ std::unique_ptr<RolloutWorker> make_rollout_worker(Context& ctx, const RunConfig
                                                    const Endpoints& ep, const std::string& id,
                                                    int index = 0, Model<float>* policy = nullptr,
                                                    std::shared_ptr<WeightsShare> share = nullptr);
-
 std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig& cfg,
                                                    const Endpoints& ep, const std::string& id);
 

@@ -307,6 +307,14 @@ for name in ("bench-rl-bf16", "bench-rl-fp32", "bench-rl-bf16-copied"):
     print(f"| {name} | {d.get('weights', '?')} | {d['step_seconds']:.2f} | {100 * sh['generate']:.0f}% | {100 * sh['verify']:.0f}% | "
           f"{100 * sh['train']:.0f}% | {100 * sh['publish']:.0f}% | {d['generation_tokens_per_second_in_loop']:.0f} | "
           f"{d['learner_tokens_per_second']:.0f} |")
+try:  # shared weights must train as copied ones: the same rewards and losses, step for step
+    a, b = (json.load(open(os.path.join(out, f"{n}.json")))["per_step"]
+            for n in ("bench-rl-bf16", "bench-rl-bf16-copied"))
+    gap = max(abs(x - y) for k in ("reward", "loss") for x, y in zip(a[k], b[k]))
+    print(f"\nshared against copied weights, per-step reward and loss: largest difference {gap:.3g}"
+          f" over {len(a['reward'])} steps" + (" (identical)" if gap == 0 else ""))
+except Exception as e:
+    print(f"\nshared against copied weights: not compared ({e})")
 print("\n| PyTorch eager (same GPU) | train tokens/s | decode tokens/s incl. prefill (batch) |\n|---|---|---|")
 for name in ("qwen3-0.6b-fp32", "qwen3-0.6b-bf16", "qwen3-0.6b-bf16-b16", "qwen3-30b-a3b-4l-bf16"):
     try:
