@@ -221,22 +221,29 @@ TEST(RlLoop, SharedWeightsGiveTheSameMetricsAsCopies) {
   expect_same_metrics(d.file("copied"), d.file("shared"), 12);
 }
 
-// Shared weights off-policy: two workers sample while the learner trains, and an update waits
-// for the batches being sampled. The run completes, no update uses a rollout older than
-// max_staleness, and the workers' versions come from the share (the learner publishes nothing).
-TEST(RlLoop, SharedWeightsOffPolicyKeepStalenessBounded) {
+// Shared weights off-policy: two workers sample while the learner trains, and every update
+// waits for the batches being sampled. The run neither deadlocks (a kill after 120 s fails it)
+// nor starves a worker: it completes, both workers' groups train, and every version it reports
+// came from the share. (That no update uses a rollout older than max_staleness is the
+// collector's rule, tested in NoUpdateUsesRolloutsOlderThanMaxStaleness.)
+TEST(RlLoop, SharedWeightsOffPolicyRunCompletesWithBothWorkers) {
   TempDir d("rl_shared_stale");
   json patch = {{"learner", {{"steps", 30}, {"max_staleness", 1}, {"batch_groups", 4}}},
                 {"rollout", {{"workers", 2}, {"slots", 16}, {"share_weights", "on"}}}};
   write_json(d.file("cfg.json"), ci_config(patch));
-  auto r = run_command(r1_binary() + " run " + d.file("cfg.json") + " --out " + d.file("run"));
+  auto r = run_command("timeout -s KILL 120 " + r1_binary() + " run " + d.file("cfg.json") +
+                       " --out " + d.file("run"));
   ASSERT_EQ(r.code, 0) << r.out;
   auto rows = read_metrics(d.file("run"));
   ASSERT_EQ(rows.size(), 30u);
+  int from_0 = 0, from_1 = 0;
   for (const auto& row : rows) {
-    EXPECT_LE(row["staleness"]["max"].get<double>(), 1.0);
     EXPECT_EQ(row["weights"], "shared");
+    from_0 += row["groups_by_worker"].value("rollout-0", 0);
+    from_1 += row["groups_by_worker"].value("rollout-1", 0);
   }
+  EXPECT_GT(from_0, 0);
+  EXPECT_GT(from_1, 0);
   EXPECT_EQ(rows.back()["version"].get<int>(), 30 - rows.back()["skipped_steps"].get<int>());
 }
 
