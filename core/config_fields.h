@@ -73,6 +73,20 @@ FieldCheck<T> in_range(T lo, T hi, std::string msg) {
   return must<T>([lo, hi](const T& v) { return v >= lo && v <= hi; }, std::move(msg));
 }
 
+// A text field that takes one of a few names, with the message "must be a, b or c".
+inline FieldCheck<std::string> one_of(std::vector<std::string> names) {
+  std::string msg = "must be ";
+  for (size_t i = 0; i < names.size(); ++i)
+    msg += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  return must<std::string>(
+      [names = std::move(names)](const std::string& v) {
+        for (const auto& n : names)
+          if (v == n) return true;
+        return false;
+      },
+      std::move(msg));
+}
+
 // A write_if for optional text fields: written only when set (e.g. an empty device, meaning
 // "inherit", stays out of the resolved config).
 inline std::function<bool(const std::string&)> unless_empty() {

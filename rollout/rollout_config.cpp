@@ -55,9 +55,7 @@ const ConfigFields<RolloutConfig>& RolloutConfig::fields() {
                "when both roles are on one GPU; on: on one device, the CPU too; off: copies). "
                "Sampling and training then take turns: an update waits for the batch being "
                "sampled",
-               must<std::string>(
-                   [](const std::string& v) { return v == "auto" || v == "on" || v == "off"; },
-                   "must be auto, on or off"))
+               one_of({"auto", "on", "off"}))
           .add("threads", &C::threads, "OpenMP threads per worker; 0: all cores",
                must<int>([](int v) { return v >= 0 && v <= kMaxThreads; },
                          cat("must be in [0, ", kMaxThreads, "] (0: all cores)")))

@@ -33,9 +33,7 @@ const ConfigFields<SelfPlayOptions>& SelfPlayOptions::fields() {
           .add("references_by", &C::references_by,
                "how references are drawn: uniform, or learnability (favouring entries the "
                "solver solves sometimes, not always or never)",
-               must<std::string>(
-                   [](const std::string& s) { return s == "uniform" || s == "learnability"; },
-                   "must be uniform or learnability"))
+               one_of({"uniform", "learnability"}))
           .add("inputs", &C::inputs, "inputs per deduction or abduction proposal",
                in_range(1, 16, "must be in [1, 16]"))
           .add("induction_inputs", &C::induction_inputs,
@@ -59,20 +57,12 @@ const ConfigFields<SelfPlayOptions>& SelfPlayOptions::fields() {
                "and inputs), program (same program, any inputs), shape (same program up to "
                "its literals) or behaviour (same shape, or the same outputs on probe inputs; a "
                "proposal that times out on a probe or gives no value on any is refused)",
-               must<std::string>(
-                   [](const std::string& s) {
-                     return s == "triplet" || s == "program" || s == "shape" || s == "behaviour";
-                   },
-                   "must be triplet, program, shape or behaviour"))
+               one_of({"triplet", "program", "shape", "behaviour"}))
           .add("advantages", &C::advantages,
                "role_kind (normalised per role and kind over the batch, as AZR), tiered "
                "(role_kind, with an admitted proposal's difficulty normalised again among the "
                "admitted ones) or group",
-               must<std::string>(
-                   [](const std::string& s) {
-                     return s == "role_kind" || s == "tiered" || s == "group";
-                   },
-                   "must be role_kind, tiered or group"))
+               one_of({"role_kind", "tiered", "group"}))
           .add("propose_weight", &C::propose_weight, "scales the proposer's advantages",
                at_least(0.0, "must be >= 0"))
           .add("solve_weight", &C::solve_weight, "scales the solver's advantages",
