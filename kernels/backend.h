@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <utility>
 
 #include "core/rng.h"
@@ -161,6 +162,33 @@ struct Ops {
   X(moe_scatter_add) X(expert_bias_update) X(logprobs_forward) X(logprobs_backward)                  \
   X(softmax_entropy) X(adamw_update) X(clip_global_norm) X(sample_rows) X(copy_2d)
 
+// Ops that cannot be recorded into a graph (Graphs below): they read or write host memory (the
+// MoE dispatch plan and the ops that take it, the expert load, the gradient norm, sampled
+// tokens), or wait for the device (training attention reads its token count). Memory functions
+// cannot be recorded either. A recording that meets one of them fails, and the caller runs the
+// step op by op instead.
+bool op_capturable(const char* op);
+
+// Recorded op sequences (CUDA graphs): a step whose ops, shapes and buffer addresses repeat is
+// recorded once and replayed, with whatever its buffers hold at each launch, for one launch in
+// place of a few hundred. All members null: the backend has none.
+struct Graphs {
+  // Starts recording the calling thread's ops: from here until end() they are recorded, not run.
+  void (*begin)() = nullptr;
+  // Stops recording. Returns the graph, or nullptr when the recording failed (an op or memory
+  // call that cannot be recorded, a kernel error); *why then says what.
+  void* (*end)(std::string* why) = nullptr;
+  // Runs a graph's ops again, in order with the calling thread's other work. False, running
+  // nothing, when the graph is stale: scratch memory it used inside the backend was given back
+  // since it was recorded. The caller records it again.
+  bool (*launch)(void* graph) = nullptr;
+  void (*destroy)(void* graph) = nullptr;
+  // Whether models use them unless told (Model::set_decode_graphs); CUDA's are off by default
+  // until they have run on a GPU (R1_CUDA_GRAPHS=1 turns them on, docs/gpu.md).
+  bool on_by_default = false;
+  bool available() const { return begin != nullptr; }
+};
+
 template <typename T>
 struct Backend {
   const char* name = "";
@@ -174,11 +202,19 @@ struct Backend {
   bool pack_single_rows = false;
   Memory mem;
   Ops<T> ops;
+  Graphs graphs;
 };
 
 // The reference backend: host memory, kernels/cpu ops.
 template <typename T>
 const Backend<T>& cpu_backend();
+
+// The reference backend with graphs (kernels/cpu/backend_graphs.cpp): a recording keeps each op
+// call with its arguments as they were (as a CUDA graph keeps a kernel's), and a launch runs the
+// calls again. Like a device backend it runs ops on the calling thread only (host_threads
+// false). It exists so that the CPU can prove a recorded step gives what running it op by op
+// gives: a step that changed an argument between two calls without recording again would not.
+const Backend<float>& cpu_backend_with_graphs();
 
 // One allocation in a backend's memory, of n elements of T, freed with it; or a view of another
 // buffer's allocation (view_of), which frees nothing.

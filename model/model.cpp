@@ -774,6 +774,7 @@ void Model<T>::forward_cached(KVCache<T>& cache, const std::vector<CachedSeq>& e
   while (static_cast<int>(lanes_.size()) < L) {
     lanes_.push_back(std::make_unique<InferLane>());
     lanes_.back()->arena.use_allocator(be_.mem.alloc, be_.mem.free);
+    set_lane_graphs(*lanes_.back());
   }
   // Contiguous runs of entries with about N / L tokens each.
   std::vector<int> first(L + 1, E), tok0(L + 1, N);
@@ -825,15 +826,37 @@ void Model<T>::forward_lane(InferLane& lane, KVCache<T>& cache, const int32_t* t
                             const int32_t* tokens, const int32_t* positions, const int32_t* slot_of,
                             const int32_t* kv_len, const int32_t* rows, int N, int R,
                             T* logits_out) {
-  const ModelConfig& c = cfg_;
-  const int C = c.hidden_size, V = c.vocab_size;
   const Memory& mem = be_.mem;
   lane.cache = &cache;
   lane.table = table;
+  // Every host value the ops read goes up first: between here and the last op nothing but ops
+  // runs, so that a decode step can be one recorded graph (model/decode_graphs.h).
   mem.upload(lane.tokens, tokens, sizeof(int32_t) * N);
   mem.upload(lane.pos, positions, sizeof(int32_t) * N);
   mem.upload(lane.slot, slot_of, sizeof(int32_t) * N);
   mem.upload(lane.kv_len, kv_len, sizeof(int32_t) * N);
+  if (rows) mem.upload(lane.rows, rows, sizeof(int32_t) * R);
+  auto step = [&] { lane_ops(lane, rows != nullptr, N, R, logits_out); };
+  // A decode step (one token per sequence, the logits of each) is the one that repeats.
+  if (!rows || R != N) return step();
+  DecodeGraphs::Where where;
+  where.cache_k = cache.k_pool(0);
+  where.cache_v = cache.v_pool(0);
+  where.table = table;
+  where.max_blocks = cache.max_blocks();
+  where.block_size = cache.block_size();
+  where.logits = logits_out;
+  where.lane = lane.tokens;
+  where.lane_rows = lane.cap_n;
+  where.params = params_.data();
+  where.packed = decode_holds_ > 0 ? packed_.data() : nullptr;
+  lane.graphs.run(N, where, step);
+}
+
+template <typename T>
+void Model<T>::lane_ops(InferLane& lane, bool rows, int N, int R, T* logits_out) {
+  const ModelConfig& c = cfg_;
+  const int C = c.hidden_size, V = c.vocab_size;
   Scratch& s = lane.scratch;
   const T* W = params_.data();
   op_.embedding_forward(s.x0, lane.tokens, W + table_.embed(), N, C);
@@ -846,13 +869,52 @@ void Model<T>::forward_lane(InferLane& lane, KVCache<T>& cache, const int32_t* t
   // The LM head runs only on the rows whose logits are wanted.
   const T* last = x;
   if (rows) {
-    mem.upload(lane.rows, rows, sizeof(int32_t) * R);
     op_.gather_rows(s.rows, x, lane.rows, R, C);
     last = s.rows;
   }
   op_.rmsnorm_forward(s.lnf, s.rstdf, last, W + table_.final_norm(), R, C,
                       static_cast<T>(c.rms_norm_eps));
   linear(logits_out, s.lnf, table_.lm_head(), nullptr, R, C, V, true);
+}
+
+template <typename T>
+std::string Model<T>::graphs_off_why() const {
+  if (!be_.graphs.available()) return cat("the ", be_.name, " backend has no graphs");
+  if (decode_graphs_ == 0) return "turned off (set_decode_graphs)";
+  if (decode_graphs_ < 0 && !be_.graphs.on_by_default)
+    return cat("off by default on the ", be_.name, " backend (R1_CUDA_GRAPHS=1 turns them on)");
+  for (int l = 0; l < cfg_.num_hidden_layers; ++l)
+    if (cfg_.is_moe_layer(l)) return "MoE layers plan their routing on the host";
+  return "";
+}
+
+template <typename T>
+void Model<T>::set_lane_graphs(InferLane& lane) {
+  const std::string why = graphs_off_why();
+  if (why.empty())
+    lane.graphs.use(be_.graphs);
+  else
+    lane.graphs.turn_off(why);
+}
+
+template <typename T>
+void Model<T>::set_decode_graphs(bool on) {
+  decode_graphs_ = on ? 1 : 0;
+  for (auto& lane : lanes_) set_lane_graphs(*lane);
+}
+
+template <typename T>
+DecodeGraphs::Stats Model<T>::decode_graph_stats() const {
+  DecodeGraphs::Stats sum;
+  for (const auto& lane : lanes_) {
+    const DecodeGraphs::Stats& s = lane->graphs.stats();
+    sum.recorded += s.recorded;
+    sum.launched += s.launched;
+    sum.op_by_op += s.op_by_op;
+    if (sum.off_why.empty()) sum.off_why = s.off_why;
+  }
+  if (lanes_.empty()) sum.off_why = graphs_off_why();
+  return sum;
 }
 
 // ---------------------------------------------------------------------------------------------

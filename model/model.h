@@ -23,6 +23,7 @@
 #include "kernels/backend.h"
 #include "model/batch.h"
 #include "model/config.h"
+#include "model/decode_graphs.h"
 #include "model/kv_cache.h"
 #include "model/param_table.h"
 
@@ -142,6 +143,14 @@ class Model {
   // Routing decisions (N, k) of each MoE layer in the last forward (for tests and metrics).
   std::vector<int32_t> last_routing() const;
 
+  // Decode steps as recorded graphs where the backend has them (Backend::graphs;
+  // model/decode_graphs.h), for models whose every layer is dense (a MoE layer plans its routing
+  // on the host). Unless set, the backend's default (Graphs::on_by_default). Off runs every step
+  // op by op, as before.
+  void set_decode_graphs(bool on);
+  // Summed over the inference lanes; off_why is the first lane's, or why graphs are off.
+  DecodeGraphs::Stats decode_graph_stats() const;
+
  private:
   Model(const ModelConfig& cfg, const Backend<T>& backend, Model* weights_of);
   void check_owns_weights(const char* what) const;  // throws on a model sharing_weights_of
@@ -159,6 +168,9 @@ class Model {
   void forward_lane(InferLane& lane, KVCache<T>& cache, const int32_t* table, const int32_t* tokens,
                     const int32_t* positions, const int32_t* slot_of, const int32_t* kv_len,
                     const int32_t* rows, int N, int R, T* logits_out);
+  // forward_lane's ops alone (no host values read or written): the part a graph records.
+  void lane_ops(InferLane& lane, bool rows, int N, int R, T* logits_out);
+  void set_lane_graphs(InferLane& lane);  // the lane's graphs on or off, as the model allows
   // forward_cached gives each host thread a lane of its own only when each gets this many rows.
   static constexpr int kMinRowsPerLane = 4;
   void layout_layer(Arena& a, LayerActs& la, int N, int layer, bool train);
@@ -255,6 +267,9 @@ class Model {
   DeviceBuffer<T> packed_;
   std::unordered_map<size_t, PackedLinear> packed_at_;  // parameter offset -> its packed copy
   int decode_holds_ = 0;
+  int decode_graphs_ = -1;  // set_decode_graphs: 1 on, 0 off, -1 the backend's default
+  // Why this model's decode steps run op by op ("" when they can be graphs).
+  std::string graphs_off_why() const;
 };
 
 extern template class Model<float>;

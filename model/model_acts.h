@@ -1,6 +1,7 @@
 // Model<T>'s activation and scratch buffers, shared by model.cpp and the attention files
 // (attention_gqa.cpp, attention_mla.cpp). Private to model/.
 #pragma once
+#include "model/decode_graphs.h"
 #include "model/model.h"
 
 namespace r1 {
@@ -67,6 +68,7 @@ struct Model<T>::InferLane {
   int32_t *tokens = nullptr, *pos = nullptr, *slot = nullptr, *kv_len = nullptr, *rows = nullptr;
   KVCache<T>* cache = nullptr;
   const int32_t* table = nullptr;  // the cache's block table, in backend memory
+  DecodeGraphs graphs;             // this lane's decode steps, recorded (model/decode_graphs.h)
 };
 
 }  // namespace r1

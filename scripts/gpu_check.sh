@@ -273,19 +273,25 @@ try:
     print(open(os.path.join(out, "tests.md")).read().rstrip())
 except Exception as e:
     print(f"| (no tests.md: {e}) | |")
-print("\n| benchmark | train tokens/s | MFU | train GFLOP/s | / SGEMM | decode tokens/s (batch) | SGEMM GFLOP/s | bf16 GEMM GFLOP/s |\n|---|---|---|---|---|---|---|---|")
+print("\n| benchmark | train tokens/s | MFU | train GFLOP/s | / SGEMM | decode tokens/s (batch) | decode as CUDA graphs | SGEMM GFLOP/s | bf16 GEMM GFLOP/s |\n|---|---|---|---|---|---|---|---|---|")
 for name in ("small-moe-fp32", "small-moe-bf16", "qwen3-0.6b-fp32", "qwen3-0.6b-bf16", "qwen3-0.6b-bf16-b16",
              "qwen3-30b-a3b-4l-bf16"):
     try:
         d = json.loads(open(os.path.join(out, f"bench-{name}.json")).read().strip().splitlines()[-1])
     except Exception as e:
-        print(f"| {name} | no result ({e}) | | | | | | |"); continue
+        print(f"| {name} | no result ({e}) | | | | | | | |"); continue
     if "error" in d or "skipped" in d:
-        print(f"| {name} | {d.get('error', 'skipped (R1_GPU_CHECK_SKIP)')} | | | | | | |"); continue
+        print(f"| {name} | {d.get('error', 'skipped (R1_GPU_CHECK_SKIP)')} | | | | | | | |"); continue
     t, dc, r, rb = d["train"], d["decode"], d["reference"], d["reference_bf16"]
+    g = dc.get("graphs", {})
+    if "tokens_per_second" in g:
+        graphs = (f"{g['tokens_per_second']:.0f} (x{g['speedup']:.2f}; {g['launched']} launched; "
+                  f"same logits: {'yes' if g['same_last_logits'] else 'NO'})")
+    else:
+        graphs = f"off: {g.get('off_why', '?')}"
     print(f"| {name} ({d['params']/1e6:.0f}M) | {t['tokens_per_second']:.0f} | {100 * t['mfu']:.1f}% | "
           f"{t['achieved_gflops']:.0f} | {d['ratio_train_gflops_to_sgemm']:.2f} | "
-          f"{dc['tokens_per_second']:.0f} ({dc['batch']}) | {r['gflops']:.0f} | {rb['gflops']:.0f} |")
+          f"{dc['tokens_per_second']:.0f} ({dc['batch']}) | {graphs} | {r['gflops']:.0f} | {rb['gflops']:.0f} |")
 for name in ("qwen3-0.6b-bf16-profile", "qwen3-30b-a3b-4l-bf16-profile"):
     try:
         d = json.loads(open(os.path.join(out, f"bench-{name}.json")).read().strip().splitlines()[-1])

@@ -171,57 +171,92 @@ json bench_config(const Backend<float>& be, const std::string& path, const Flags
   const double active = static_cast<double>(active_params(cfg, model.num_params()));
   const double mfu = 6.0 * active * (N / step_s) / (bf16_gflops * 1e9);
 
-  // Decode: prefill the prompts (untimed), then time single-token steps of the whole batch.
+  // Decode: prefill the prompts (untimed), then time single-token steps of the whole batch, on
+  // weights packed once, as GenerationEngine::generate decodes. Where the backend has graphs
+  // (R1_CUDA_GRAPHS=1), the same steps again with each replayed as a recorded graph
+  // (model/decode_graphs.h), and whether the two runs wrote the same logits.
+  const Model<float>::DecodeWeights packed(model);
   const int B = f.decode_batch,
             P = std::min(f.prompt, cfg.max_position_embeddings - f.new_tokens - 1);
-  KVCache<float> cache(cfg, B, P + f.new_tokens + 1, be);
-  std::vector<std::vector<int32_t>> prompts(B, std::vector<int32_t>(P));
-  std::vector<Model<float>::CachedSeq> entries;
-  for (int b = 0; b < B; ++b) {
-    for (auto& t : prompts[b]) t = static_cast<int32_t>(rng.below(cfg.vocab_size));
-    entries.push_back({cache.acquire(), prompts[b].data(), P});
-  }
-  DeviceBuffer<float> logits(be.mem);
-  logits.resize(static_cast<size_t>(B) * cfg.vocab_size);
-  model.forward_cached(cache, entries, logits.data());
-  std::vector<int32_t> next(B, 1);
-  for (int b = 0; b < B; ++b) entries[b] = {b, &next[b], 1};
-  cuda::synchronize();
-  progress(path, "timed decode steps");
-  cuda::profile_reset();
-  t0 = steady_seconds();
-  for (int s = 0; s < f.new_tokens; ++s) {
+  struct Decoded {
+    double seconds = 0;
+    std::vector<float> last_logits;  // the last step's logits of the first row
+    DecodeGraphs::Stats graphs;
+  };
+  auto decode = [&](bool graphs) {
+    model.set_decode_graphs(graphs);
+    Rng prompt_rng(17);  // the same prompts in both runs
+    KVCache<float> cache(cfg, B, P + f.new_tokens + 1, be);
+    std::vector<std::vector<int32_t>> prompts(B, std::vector<int32_t>(P));
+    std::vector<Model<float>::CachedSeq> entries;
+    for (int b = 0; b < B; ++b) {
+      for (auto& t : prompts[b]) t = static_cast<int32_t>(prompt_rng.below(cfg.vocab_size));
+      entries.push_back({cache.acquire(), prompts[b].data(), P});
+    }
+    DeviceBuffer<float> logits(be.mem);
+    logits.resize(static_cast<size_t>(B) * cfg.vocab_size);
     model.forward_cached(cache, entries, logits.data());
-    for (int b = 0; b < B; ++b) next[b] = static_cast<int32_t>((next[b] * 31 + s) % cfg.vocab_size);
-  }
-  cuda::synchronize();
-  const double decode_s = steady_seconds() - t0;
+    std::vector<int32_t> next(B, 1);
+    for (int b = 0; b < B; ++b) entries[b] = {b, &next[b], 1};
+    cuda::synchronize();
+    progress(path, graphs ? "timed decode steps (graphs)" : "timed decode steps");
+    cuda::profile_reset();
+    const DecodeGraphs::Stats before = model.decode_graph_stats();
+    const double t = steady_seconds();
+    for (int s = 0; s < f.new_tokens; ++s) {
+      model.forward_cached(cache, entries, logits.data());
+      for (int b = 0; b < B; ++b)
+        next[b] = static_cast<int32_t>((next[b] * 31 + s) % cfg.vocab_size);
+    }
+    cuda::synchronize();
+    Decoded d;
+    d.seconds = steady_seconds() - t;
+    d.last_logits.resize(cfg.vocab_size);
+    logits.download(d.last_logits.data(), 0, d.last_logits.size());
+    d.graphs = model.decode_graph_stats();
+    d.graphs.recorded -= before.recorded;
+    d.graphs.launched -= before.launched;
+    d.graphs.op_by_op -= before.op_by_op;
+    return d;
+  };
+  const Decoded plain = decode(false);
+  const double decode_s = plain.seconds;
   const double decode_tps = double(B) * f.new_tokens / decode_s;
+  json decode_json = {
+      {"batch", B}, {"prompt", P}, {"new_tokens", f.new_tokens}, {"tokens_per_second", decode_tps}};
+  if (be.graphs.available()) {
+    const Decoded g = decode(true);
+    decode_json["graphs"] = {{"tokens_per_second", double(B) * f.new_tokens / g.seconds},
+                             {"speedup", decode_s / g.seconds},
+                             {"recorded", g.graphs.recorded},
+                             {"launched", g.graphs.launched},
+                             {"op_by_op", g.graphs.op_by_op},
+                             {"off_why", g.graphs.off_why},
+                             {"same_last_logits", g.last_logits == plain.last_logits}};
+  } else {
+    decode_json["graphs"] = {{"off_why", model.decode_graph_stats().off_why}};
+  }
   json out = {{"config", path},
-          {"dtype", f.dtype},
-          {"params", model.num_params()},
-          {"active_params", active},
-          {"train",
-           {{"batch", f.batch},
-            {"seq", T},
-            {"step_seconds", step_s},
-            {"tokens_per_second", N / step_s},
-            {"achieved_gflops", gflops},
-            {"mfu", mfu}}},
-          {"decode",
-           {{"batch", B},
-            {"prompt", P},
-            {"new_tokens", f.new_tokens},
-            {"tokens_per_second", decode_tps}}},
-          {"reference",
-           {{"what", "cuBLAS SGEMM (fp32, no TF32), same run"},
-            {"size", f.gemm},
-            {"gflops", gemm_gflops}}},
-          {"reference_bf16",
-           {{"what", "cuBLASLt bf16 x bf16 -> fp32 (fp32 accumulation), same run"},
-            {"size", f.gemm},
-            {"gflops", bf16_gflops}}},
-          {"ratio_train_gflops_to_sgemm", gflops / gemm_gflops}};
+              {"dtype", f.dtype},
+              {"params", model.num_params()},
+              {"active_params", active},
+              {"train",
+               {{"batch", f.batch},
+                {"seq", T},
+                {"step_seconds", step_s},
+                {"tokens_per_second", N / step_s},
+                {"achieved_gflops", gflops},
+                {"mfu", mfu}}},
+              {"decode", decode_json},
+              {"reference",
+               {{"what", "cuBLAS SGEMM (fp32, no TF32), same run"},
+                {"size", f.gemm},
+                {"gflops", gemm_gflops}}},
+              {"reference_bf16",
+               {{"what", "cuBLASLt bf16 x bf16 -> fp32 (fp32 accumulation), same run"},
+                {"size", f.gemm},
+                {"gflops", bf16_gflops}}},
+              {"ratio_train_gflops_to_sgemm", gflops / gemm_gflops}};
   if (cuda::profiling()) {  // every op synchronised: the figures above are slower than a plain run's
     out["profiled"] = true;
     out["profile"] = {{"train", train_profile}, {"decode", profile_json(decode_s)}};

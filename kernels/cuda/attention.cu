@@ -202,7 +202,8 @@ void forward_fp32(float* out, float* lse, const float* q, const float* k, const 
   note_kernels("rows (fp32)", Dqk, Dv);
   const PackedKeys src{k, v, cu_seqlens, prefix_of, S, static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(KVH) * Dv};
   const size_t shmem = sizeof(float) * (Dqk + Dv + kChunk);
-  attention_rows_kernel<<<static_cast<unsigned>(N) * H, kThreads, shmem>>>(out, lse, q, src, H, KVH, Dqk, Dv, scale);
+  attention_rows_kernel<<<static_cast<unsigned>(N) * H, kThreads, shmem, stream()>>>(
+      out, lse, q, src, H, KVH, Dqk, Dv, scale);
   check_launch("attention_forward");
 }
 
@@ -212,12 +213,14 @@ void backward_fp32(float* dq, float* dk, float* dv, const float* dout, const flo
   if (attention_tiled_applies(Dqk, Dv))
     return attention_tiled_backward(dq, dk, dv, dout, out, lse, q, k, v, cu_seqlens, prefix_of, N, S, H, KVH, Dqk, Dv,
                                     scale);
-  check(cudaMemset(dk, 0, sizeof(float) * N * KVH * Dqk), "attention_backward: zero dk");
-  check(cudaMemset(dv, 0, sizeof(float) * N * KVH * Dv), "attention_backward: zero dv");
+  check(cudaMemsetAsync(dk, 0, sizeof(float) * N * KVH * Dqk, stream()),
+        "attention_backward: zero dk");
+  check(cudaMemsetAsync(dv, 0, sizeof(float) * N * KVH * Dv, stream()),
+        "attention_backward: zero dv");
   const PackedKeys src{k, v, cu_seqlens, prefix_of, S, static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(KVH) * Dv};
   const size_t shmem = sizeof(float) * (2 * Dqk + Dv + 2 * kChunk);
-  attention_backward_kernel<<<static_cast<unsigned>(N) * H, kThreads, shmem>>>(dq, dk, dv, dout, out, lse, q, src, H,
-                                                                              KVH, Dqk, Dv, scale);
+  attention_backward_kernel<<<static_cast<unsigned>(N) * H, kThreads, shmem, stream()>>>(
+      dq, dk, dv, dout, out, lse, q, src, H, KVH, Dqk, Dv, scale);
   check_launch("attention_backward");
 }
 
@@ -282,8 +285,8 @@ void attention_paged_forward(float* out, const float* q, const float* k_pool, co
   const PagedKeys src{k_pool, v_pool, block_table, seq_of, kv_len, max_blocks, block_size,
                       static_cast<size_t>(KVH) * Dqk, static_cast<size_t>(v_row)};
   const size_t shmem = sizeof(float) * (Dqk + Dv + kChunk);
-  attention_rows_kernel<<<static_cast<unsigned>(N) * H, kThreads, shmem>>>(out, nullptr, q, src, H, KVH, Dqk, Dv,
-                                                                          scale);
+  attention_rows_kernel<<<static_cast<unsigned>(N) * H, kThreads, shmem, stream()>>>(
+      out, nullptr, q, src, H, KVH, Dqk, Dv, scale);
   check_launch("attention_paged_forward");
 }
 

@@ -140,8 +140,8 @@ void launch_g(int kd, dim3 grid, float* out, const float* q, const float* k_pool
   auto kernel = kd == 1   ? decode_kernel<kG, 1>
                 : kd == 2 ? decode_kernel<kG, 2>
                           : decode_kernel<kG, 4>;
-  kernel<<<grid, 32 * kWarps>>>(out, q, k_pool, v_pool, v_row, block_table, max_blocks, block_size,
-                                seq_of, kv_len, H, KVH, Dqk, Dv, scale);
+  kernel<<<grid, 32 * kWarps, 0, stream()>>>(out, q, k_pool, v_pool, v_row, block_table, max_blocks,
+                                             block_size, seq_of, kv_len, H, KVH, Dqk, Dv, scale);
 }
 
 }  // namespace

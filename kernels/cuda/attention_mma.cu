@@ -506,14 +506,14 @@ Copies make_copies(const float* q, const float* k, const float* v, const float* 
   c.dout = c.v + up(nv);
   c.dsum = reinterpret_cast<float*>(c.dout + up(no));
   auto cast = [](bf16* dst, const float* src, size_t n) {
-    if (n) cast_kernel<<<blocks_for(n, 256), 256>>>(dst, src, n);
+    if (n) cast_kernel<<<blocks_for(n, 256), 256, 0, stream()>>>(dst, src, n);
   };
   cast(c.q, q, nq);
   cast(c.k, k, nk);
   cast(c.v, v, nv);
   if (dout) {
     cast(c.dout, dout, no);
-    dsum_kernel<<<blocks_for(nd, 8), 256>>>(c.dsum, dout, out, nd, Dv);
+    dsum_kernel<<<blocks_for(nd, 8), 256, 0, stream()>>>(c.dsum, dout, out, nd, Dv);
   }
   check(cudaGetLastError(), "attention (mma): bf16 copies");
   return c;
@@ -525,7 +525,7 @@ void forward_at(float* out, float* lse, const Copies& c, const int32_t* cu,
                 float scale) {
   const size_t smem = smem_for(kD).forward;
   prepare(forward_kernel<kD>, smem);
-  forward_kernel<kD><<<dim3(tile_blocks(N, S), H), kMmaThreads, smem>>>(
+  forward_kernel<kD><<<dim3(tile_blocks(N, S), H), kMmaThreads, smem, stream()>>>(
       out, lse, c.q, c.k, c.v, cu, prefix_of, S, H, KVH, Dqk, Dv, scale);
   check(cudaGetLastError(), "attention_forward (mma)");
 }
@@ -536,11 +536,11 @@ void backward_at(float* dq, float* dk, float* dv, const float* lse, const Copies
                  int Dv, float scale) {
   const Smem smem = smem_for(kD);
   prepare(dq_kernel<kD>, smem.dq);
-  dq_kernel<kD><<<dim3(tile_blocks(N, S), H), kMmaThreads, smem.dq>>>(
+  dq_kernel<kD><<<dim3(tile_blocks(N, S), H), kMmaThreads, smem.dq, stream()>>>(
       dq, c.dout, lse, c.dsum, c.q, c.k, c.v, cu, prefix_of, S, H, KVH, Dqk, Dv, scale);
   check(cudaGetLastError(), "attention_backward (mma): dq");
   prepare(dkv_kernel<kD>, smem.dkv);
-  dkv_kernel<kD><<<dim3(tile_blocks(N, S), KVH), kMmaThreads, smem.dkv>>>(
+  dkv_kernel<kD><<<dim3(tile_blocks(N, S), KVH), kMmaThreads, smem.dkv, stream()>>>(
       dk, dv, c.dout, lse, c.dsum, c.q, c.k, c.v, cu, prefix_of, S, H, KVH, Dqk, Dv, scale);
   check(cudaGetLastError(), "attention_backward (mma): dk, dv");
 }

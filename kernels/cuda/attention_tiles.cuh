@@ -164,7 +164,7 @@ inline void launch_forward(const Kernels& k, float* out, float* lse, const float
                            const int32_t* prefix_of, int N, int S, int H, int KVH, int Dqk, int Dv,
                            float scale) {
   allow_smem(k.forward, k.forward_smem);
-  k.forward<<<dim3(tile_blocks(N, S), H), kThreads, k.forward_smem>>>(
+  k.forward<<<dim3(tile_blocks(N, S), H), kThreads, k.forward_smem, stream()>>>(
       out, lse, q, kk, v, cu, prefix_of, S, H, KVH, Dqk, Dv, scale);
   check(cudaGetLastError(), k.name);
 }
@@ -174,11 +174,11 @@ inline void launch_backward(const Kernels& k, float* dq, float* dk, float* dv, c
                             const float* v, const int32_t* cu, const int32_t* prefix_of, int N,
                             int S, int H, int KVH, int Dqk, int Dv, float scale) {
   allow_smem(k.dq, k.dq_smem);
-  k.dq<<<dim3(tile_blocks(N, S), H), kThreads, k.dq_smem>>>(dq, dout, out, lse, q, kk, v, cu,
-                                                            prefix_of, S, H, KVH, Dqk, Dv, scale);
+  k.dq<<<dim3(tile_blocks(N, S), H), kThreads, k.dq_smem, stream()>>>(
+      dq, dout, out, lse, q, kk, v, cu, prefix_of, S, H, KVH, Dqk, Dv, scale);
   check(cudaGetLastError(), k.name);
   allow_smem(k.dkv, k.dkv_smem);
-  k.dkv<<<dim3(tile_blocks(N, S), KVH), kThreads, k.dkv_smem>>>(
+  k.dkv<<<dim3(tile_blocks(N, S), KVH), kThreads, k.dkv_smem, stream()>>>(
       dk, dv, dout, out, lse, q, kk, v, cu, prefix_of, S, H, KVH, Dqk, Dv, scale);
   check(cudaGetLastError(), k.name);
 }

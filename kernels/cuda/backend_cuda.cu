@@ -10,8 +10,9 @@
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/gemm_bf16.h"
-#include "kernels/cuda/ops.h"
+#include "kernels/cuda/graphs.h"
 #include "kernels/cuda/op_profile.h"
+#include "kernels/cuda/ops.h"
 
 namespace r1::cuda {
 namespace {
@@ -30,13 +31,18 @@ void on_this_thread() {
     bound = d;
   }
 }
+// While the thread records a graph (graphs.cu), an op that cannot be recorded is not called: the
+// recording fails naming it.
 template <int I, typename F>
 struct OnDevice;
 template <int I, typename R, typename... A>
 struct OnDevice<I, R (*)(A...)> {
   static inline R (*target)(A...) = nullptr;
+  static inline const char* label = nullptr;
+  static inline bool capturable = true;  // op_capturable(label), asked once
   static R call(A... a) {
     on_this_thread();
+    if (!capturable && refused_while_recording(label)) return R{};
     return target(a...);
   }
 };
@@ -44,6 +50,7 @@ struct OnDevice<I, R (*)(A...)> {
 void* device_alloc_bytes(size_t bytes) {
   if (bytes == 0) return nullptr;
   on_this_thread();
+  if (refused_while_recording("alloc")) throw std::bad_alloc();
   void* p = nullptr;
   if (cudaMalloc(&p, bytes) != cudaSuccess) {
     cudaGetLastError();
@@ -54,22 +61,27 @@ void* device_alloc_bytes(size_t bytes) {
 }
 void device_free_bytes(void* p) {
   on_this_thread();
+  if (refused_while_recording("free")) return;
   if (p) cudaFree(p);
 }
 void device_zero(void* p, size_t bytes) {
   on_this_thread();
+  if (refused_while_recording("zero")) return;
   if (bytes) check(cudaMemset(p, 0, bytes), "cudaMemset");
 }
 void upload(void* dst, const void* src, size_t bytes) {
   on_this_thread();
+  if (refused_while_recording("upload")) return;
   if (bytes) check(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice), "copy to device");
 }
 void download(void* dst, const void* src, size_t bytes) {
   on_this_thread();
+  if (refused_while_recording("download")) return;
   if (bytes) check(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost), "copy to host");
 }
 void device_copy(void* dst, const void* src, size_t bytes) {
   on_this_thread();
+  if (refused_while_recording("copy")) return;
   if (bytes && dst != src) check(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice), "copy on device");
 }
 
@@ -107,6 +119,8 @@ Backend<float> make_backend() {
   {                                                              \
     using W = OnDevice<2 * __COUNTER__ + BF16, decltype(o.op_)>; \
     W::target = o.op_;                                           \
+    W::label = #op_;                                             \
+    W::capturable = op_capturable(#op_);                         \
     o.op_ = &W::call;                                            \
   }
   R1_BACKEND_OPS(R1_ON_DEVICE_OP)
@@ -121,6 +135,12 @@ Backend<float> make_backend() {
   }
     R1_BACKEND_OPS(R1_PROFILE_OP)
 #undef R1_PROFILE_OP
+  }
+  // Graphs, used by default when asked for (R1_CUDA_GRAPHS=1); never while profiling: the
+  // profiler synchronises around every op, which a recording cannot hold.
+  if (!profiling()) {
+    b.graphs = graphs_table();
+    b.graphs.on_by_default = graphs_wanted();
   }
   return b;
 }

@@ -2,8 +2,10 @@
 #pragma once
 #include <cuda_runtime.h>
 
+#include <atomic>
 #include <cfloat>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -15,6 +17,19 @@ inline void check(cudaError_t e, const char* what) {
   if (e != cudaSuccess) fail("CUDA ", what, ": ", cudaGetErrorString(e));
 }
 inline void check_launch(const char* what) { check(cudaGetLastError(), what); }
+
+// The stream this host thread's kernels, copies and library calls go to: the legacy default
+// stream (0), on which every thread's work queues in one order (the shared weights rely on it,
+// model/weights_share.h), except while the thread records a graph (graphs.cu): then the stream
+// being captured.
+cudaStream_t& thread_stream();
+inline cudaStream_t stream() {
+  return thread_stream();
+}
+
+// Counts the times scratch memory (DeviceScratch) was given back: a graph recorded before holds
+// addresses that may be gone, and graphs.cu does not launch it (the caller records it again).
+std::atomic<uint64_t>& scratch_epoch();
 
 // R1_CUDA_ATTENTION, read at each call (tests set it): "" lets each case take its fastest
 // attention kernels; mma, wmma, tiled or rows forces those where they apply. Anything else is an
@@ -37,11 +52,17 @@ class DeviceScratch {
   DeviceScratch(const DeviceScratch&) = delete;
   DeviceScratch& operator=(const DeviceScratch&) = delete;
   ~DeviceScratch() {
-    if (p_) cudaFree(p_);  // at thread exit; errors there have no one to go to
+    if (p_) {
+      cudaFree(p_);  // at thread exit; errors there have no one to go to
+      ++scratch_epoch();
+    }
   }
   void* get(size_t bytes) {
     if (bytes > bytes_) {
-      if (p_) check(cudaFree(p_), "cudaFree (scratch)");
+      if (p_) {
+        check(cudaFree(p_), "cudaFree (scratch)");
+        ++scratch_epoch();
+      }
       p_ = nullptr;
       bytes_ = 0;
       check(cudaMalloc(&p_, bytes), "cudaMalloc (scratch)");

@@ -179,8 +179,8 @@ const bf16_bits* cast_operand(Slot slot, const float* src, int rows, int cols, i
 void cast_to_bf16(bf16_bits* dst, int ldd, const float* src, int rows, int cols, int lds) {
   const size_t n = static_cast<size_t>(rows) * cols;
   if (n == 0) return;
-  cast_kernel<<<grid_for(n), 256>>>(reinterpret_cast<__nv_bfloat16*>(dst), ldd, src, rows, cols,
-                                    lds, 1);
+  cast_kernel<<<grid_for(n), 256, 0, stream()>>>(reinterpret_cast<__nv_bfloat16*>(dst), ldd, src,
+                                                 rows, cols, lds, 1);
   check_launch("cast to bf16");
 }
 
@@ -215,7 +215,8 @@ void matmul_bf16(bool trans_a, bool trans_b, int M, int N, int K, float alpha, c
     }
   }
   if (plan.gemm_ex) {  // the same product through cuBLAS (plan made no cuBLASLt descriptors)
-    const cublasStatus_t s = cublasGemmEx(cublas_handle(), trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
+    CublasLease blas;
+    const cublasStatus_t s = cublasGemmEx(blas.handle(), trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
                                           trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha, B,
                                           CUDA_R_16BF, ldb, A, CUDA_R_16BF, lda, &beta, C,
                                           CUDA_R_32F, ldc, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
@@ -226,7 +227,7 @@ void matmul_bf16(bool trans_a, bool trans_b, int M, int N, int K, float alpha, c
   void* ws = scratch(kWorkspace).get(kWorkspaceBytes);
   const cublasStatus_t s =
       cublasLtMatmul(lt_handle(), plan.desc, &alpha, B, plan.x, A, plan.y, &beta, C, plan.c, C,
-                     plan.c, &plan.algo, ws, kWorkspaceBytes, 0);
+                     plan.c, &plan.algo, ws, kWorkspaceBytes, stream());
   if (!cached) plan.destroy();  // cuBLASLt has read the descriptors once the call is queued
   if (s != CUBLAS_STATUS_SUCCESS) {
     fail("cuBLASLt matmul (bf16): status ", static_cast<int>(s), " for M ", M, " N ", N, " K ", K);
@@ -256,7 +257,8 @@ void linear_backward_bf16(float* dinp, float* dW, float* dbias, const float* dou
   if (N == 0) return;
   if (OC == 0) {  // no outputs: dinp is 0 (or unchanged); dW and dbias are empty
     if (dinp && !accumulate_dinp && C > 0)
-      check(cudaMemset(dinp, 0, sizeof(float) * static_cast<size_t>(N) * C), "zero dinp");
+      check(cudaMemsetAsync(dinp, 0, sizeof(float) * static_cast<size_t>(N) * C, stream()),
+            "zero dinp");
     return;
   }
   if (C > 0 && (dinp || dW)) {
@@ -282,7 +284,8 @@ void pack_linear_bf16(float* Wp, const float* W, int C, int OC, bool transposed)
   const int ldd = packed_ld(C, OC);
   if (!transposed) return cast_to_bf16(dst, ldd, W, OC, C, C);
   // W is (C, OC): element (o, c) of the (OC, C) copy is W[c * OC + o].
-  cast_kernel<<<grid_for(n), 256>>>(reinterpret_cast<__nv_bfloat16*>(dst), ldd, W, OC, C, 1, OC);
+  cast_kernel<<<grid_for(n), 256, 0, stream()>>>(reinterpret_cast<__nv_bfloat16*>(dst), ldd, W, OC,
+                                                 C, 1, OC);
   check_launch("pack_linear (bf16)");
 }
 

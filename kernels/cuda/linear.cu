@@ -8,14 +8,33 @@
 
 namespace r1::cuda {
 
-cublasHandle_t cublas_handle() {
-  static cublasHandle_t h = [] {
-    cublasHandle_t x = nullptr;
-    if (cublasCreate(&x) != CUBLAS_STATUS_SUCCESS) fail("cuBLAS: cublasCreate failed");
-    if (cublasSetMathMode(x, CUBLAS_DEFAULT_MATH) != CUBLAS_STATUS_SUCCESS) fail("cuBLAS: cublasSetMathMode failed");
+namespace {
+
+struct SharedHandle {
+  cublasHandle_t handle = nullptr;
+  void* workspace = nullptr;
+  size_t bytes = size_t{32} << 20;
+  std::mutex mu;
+};
+
+SharedHandle& shared_handle() {
+  static SharedHandle* s = [] {
+    auto* x = new SharedHandle;  // never freed: it outlives every thread that calls cuBLAS
+    if (cublasCreate(&x->handle) != CUBLAS_STATUS_SUCCESS) fail("cuBLAS: cublasCreate failed");
+    if (cublasSetMathMode(x->handle, CUBLAS_DEFAULT_MATH) != CUBLAS_STATUS_SUCCESS)
+      fail("cuBLAS: cublasSetMathMode failed");
+    check(cudaMalloc(&x->workspace, x->bytes), "cudaMalloc (cuBLAS workspace)");
     return x;
   }();
-  return h;
+  return *s;
+}
+
+}  // namespace
+
+CublasLease::CublasLease() : lock_(shared_handle().mu), handle_(shared_handle().handle) {
+  SharedHandle& s = shared_handle();
+  check_blas(cublasSetStream(handle_, stream()), "cublasSetStream");
+  check_blas(cublasSetWorkspace(handle_, s.workspace, s.bytes), "cublasSetWorkspace");
 }
 
 void check_blas(cublasStatus_t s, const char* what) {
@@ -44,20 +63,22 @@ __global__ void add_bias_kernel(float* out, const float* bias, int N, int OC) {
 
 void add_bias(float* out, const float* bias, int N, int OC) {
   const size_t n = static_cast<size_t>(N) * OC;
-  add_bias_kernel<<<blocks_for(n), 256>>>(out, bias, N, OC);
+  add_bias_kernel<<<blocks_for(n), 256, 0, stream()>>>(out, bias, N, OC);
   check_launch("linear bias");
 }
 
 void bias_grad(float* dbias, const float* dout, int N, int OC) {
-  bias_grad_kernel<<<blocks_for(OC), 256>>>(dbias, dout, N, OC);
+  bias_grad_kernel<<<blocks_for(OC), 256, 0, stream()>>>(dbias, dout, N, OC);
   check_launch("linear_backward bias");
 }
 
 void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
           int ldb, float beta, float* C, int ldc) {
   if (M == 0 || N == 0) return;
-  check_blas(cublasSgemm(cublas_handle(), trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K,
-                         &alpha, B, ldb, A, lda, &beta, C, ldc),
+  CublasLease blas;
+  check_blas(cublasSgemm(blas.handle(), trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
+                         trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha, B, ldb, A, lda,
+                         &beta, C, ldc),
              "sgemm");
 }
 
@@ -74,7 +95,10 @@ void pack_linear(float* Wp, const float* W, int C, int OC, bool transposed) {
   }
   // Column-major view: W is (OC, C) with leading dimension OC; Wp = W^T is (C, OC), leading C.
   const float one = 1.f, zero = 0.f;
-  check_blas(cublasSgeam(cublas_handle(), CUBLAS_OP_T, CUBLAS_OP_N, C, OC, &one, W, OC, &zero, Wp, C, Wp, C), "pack_linear");
+  CublasLease blas;
+  check_blas(
+      cublasSgeam(blas.handle(), CUBLAS_OP_T, CUBLAS_OP_N, C, OC, &one, W, OC, &zero, Wp, C, Wp, C),
+      "pack_linear");
 }
 
 void linear_forward_packed(float* out, int ldo, const float* inp, int ldi, const float* Wp, const float* bias, int N,

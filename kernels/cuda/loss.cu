@@ -78,20 +78,20 @@ __global__ void scale_kernel(float* x, size_t n, float s) {
 
 void logprobs_forward(float* lp, float* lse, const float* logits, const int32_t* targets, int N, int V) {
   if (N == 0) return;
-  logprobs_forward_kernel<<<N, 256>>>(lp, lse, logits, targets, V);
+  logprobs_forward_kernel<<<N, 256, 0, stream()>>>(lp, lse, logits, targets, V);
   check_launch("logprobs_forward");
 }
 
 void logprobs_backward(float* dlogits, const float* dlp, const float* logits, const float* lse,
                        const int32_t* targets, int N, int V) {
   if (N == 0) return;
-  logprobs_backward_kernel<<<N, 256>>>(dlogits, dlp, logits, lse, targets, V);
+  logprobs_backward_kernel<<<N, 256, 0, stream()>>>(dlogits, dlp, logits, lse, targets, V);
   check_launch("logprobs_backward");
 }
 
 void softmax_entropy(float* ent, const float* logits, const float* lse, int N, int V) {
   if (N == 0) return;
-  entropy_kernel<<<N, 256>>>(ent, logits, lse, V);
+  entropy_kernel<<<N, 256, 0, stream()>>>(ent, logits, lse, V);
   check_launch("softmax_entropy");
 }
 
@@ -102,7 +102,7 @@ double clip_global_norm(float* g, size_t n, double max_norm) {
   cudaError_t e = cudaMemset(d, 0, sizeof(double));
   if (e == cudaSuccess && n > 0) {
     const unsigned blocks = static_cast<unsigned>(std::min<size_t>(blocks_for(n), 1024));
-    sum_squares_kernel<<<blocks, 256>>>(d, g, n);
+    sum_squares_kernel<<<blocks, 256, 0, stream()>>>(d, g, n);
     e = cudaGetLastError();
   }
   if (e == cudaSuccess) e = cudaMemcpy(&sum, d, sizeof(double), cudaMemcpyDeviceToHost);
@@ -110,7 +110,8 @@ double clip_global_norm(float* g, size_t n, double max_norm) {
   check(e, "clip_global_norm");
   const double norm = std::sqrt(sum);
   if (max_norm > 0 && norm > max_norm && n > 0) {
-    scale_kernel<<<blocks_for(n), 256>>>(g, n, static_cast<float>(max_norm / (norm + 1e-6)));
+    scale_kernel<<<blocks_for(n), 256, 0, stream()>>>(g, n,
+                                                      static_cast<float>(max_norm / (norm + 1e-6)));
     check_launch("clip_global_norm scale");
   }
   return norm;

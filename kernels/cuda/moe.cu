@@ -188,7 +188,8 @@ void router_forward(float* scores, int32_t* idx, float* w, const float* logits, 
                     const cpu::RouterSpec& spec, int N) {
   const RouterArgs a = args_of(spec);
   if (N == 0) return;
-  router_forward_kernel<<<blocks_for(N, 128), 128>>>(scores, idx, w, logits, bias, a, N);
+  router_forward_kernel<<<blocks_for(N, 128), 128, 0, stream()>>>(scores, idx, w, logits, bias, a,
+                                                                  N);
   check_launch("router_forward");
 }
 
@@ -196,7 +197,7 @@ void router_backward(float* dlogits, const float* dw, const float* scores, const
                      const cpu::RouterSpec& spec, int N) {
   const RouterArgs a = args_of(spec);
   if (N == 0) return;
-  router_backward_kernel<<<blocks_for(N, 128), 128>>>(dlogits, dw, scores, idx, a, N);
+  router_backward_kernel<<<blocks_for(N, 128), 128, 0, stream()>>>(dlogits, dw, scores, idx, a, N);
   check_launch("router_backward");
 }
 
@@ -211,7 +212,8 @@ void dispatch_plan(cpu::DispatchPlan& plan, const int32_t* idx, int N, int k, in
 void moe_gather(float* xs, const float* x, const cpu::DispatchPlan& plan, int C) {
   const size_t rows = plan.token_of.size();
   if (rows == 0) return;
-  gather_kernel<<<blocks_for(rows * C), 256>>>(xs, x, device_map(plan.token_of, 0), rows, C);
+  gather_kernel<<<blocks_for(rows * C), 256, 0, stream()>>>(xs, x, device_map(plan.token_of, 0),
+                                                            rows, C);
   check_launch("moe_gather");
 }
 
@@ -219,8 +221,8 @@ void moe_combine_forward(float* out, const float* ys, const float* w, const cpu:
                          bool accumulate) {
   const size_t n = static_cast<size_t>(plan.n_tokens) * C;
   if (n == 0) return;
-  combine_kernel<<<blocks_for(n), 256>>>(out, ys, w, device_map(plan.row_of, 1), plan.n_tokens, plan.top_k, C,
-                                         accumulate);
+  combine_kernel<<<blocks_for(n), 256, 0, stream()>>>(out, ys, w, device_map(plan.row_of, 1),
+                                                      plan.n_tokens, plan.top_k, C, accumulate);
   check_launch("moe_combine_forward");
 }
 
@@ -228,15 +230,16 @@ void moe_combine_backward(float* dys, float* dw, const float* dout, const float*
                           const cpu::DispatchPlan& plan, int C) {
   const size_t t = static_cast<size_t>(plan.n_tokens) * plan.top_k;
   if (t == 0) return;
-  combine_backward_kernel<<<blocks_for(t, 128), 128>>>(dys, dw, dout, ys, w, device_map(plan.row_of, 1),
-                                                       plan.n_tokens, plan.top_k, C);
+  combine_backward_kernel<<<blocks_for(t, 128), 128, 0, stream()>>>(
+      dys, dw, dout, ys, w, device_map(plan.row_of, 1), plan.n_tokens, plan.top_k, C);
   check_launch("moe_combine_backward");
 }
 
 void moe_scatter_add(float* dx, const float* dxs, const cpu::DispatchPlan& plan, int C) {
   const size_t n = static_cast<size_t>(plan.n_tokens) * C;
   if (n == 0) return;
-  scatter_add_kernel<<<blocks_for(n), 256>>>(dx, dxs, device_map(plan.row_of, 1), plan.n_tokens, plan.top_k, C);
+  scatter_add_kernel<<<blocks_for(n), 256, 0, stream()>>>(dx, dxs, device_map(plan.row_of, 1),
+                                                          plan.n_tokens, plan.top_k, C);
   check_launch("moe_scatter_add");
 }
 

@@ -92,7 +92,8 @@ __global__ void adamw_kernel(float* p, const float* g, float* m, float* v, size_
 
 void rmsnorm_forward(float* out, float* rstd, const float* inp, const float* w, int N, int C, float eps) {
   if (N == 0) return;
-  rmsnorm_forward_kernel<<<(N + kNormWarps - 1) / kNormWarps, 32 * kNormWarps>>>(out, rstd, inp, w, N, C, eps);
+  rmsnorm_forward_kernel<<<(N + kNormWarps - 1) / kNormWarps, 32 * kNormWarps, 0, stream()>>>(
+      out, rstd, inp, w, N, C, eps);
   check_launch("rmsnorm_forward");
 }
 
@@ -106,21 +107,22 @@ void rmsnorm_backward(float* dinp, float* dw, const float* dout, const float* in
     check(cudaFuncSetAttribute(rmsnorm_backward_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                static_cast<int>(smem)),
           "rmsnorm_backward: shared memory size");
-  rmsnorm_backward_kernel<<<blocks, 32 * kNormWarps, smem>>>(dinp, dw, dout, inp, w, rstd, N, C, accumulate_dinp);
+  rmsnorm_backward_kernel<<<blocks, 32 * kNormWarps, smem, stream()>>>(dinp, dw, dout, inp, w, rstd,
+                                                                       N, C, accumulate_dinp);
   check_launch("rmsnorm_backward");
 }
 
 void swiglu_forward(float* out, const float* gu, int N, int I) {
   const size_t n = static_cast<size_t>(N) * I;
   if (n == 0) return;
-  swiglu_forward_kernel<<<blocks_for(n, 256), 256>>>(out, gu, N, I);
+  swiglu_forward_kernel<<<blocks_for(n, 256), 256, 0, stream()>>>(out, gu, N, I);
   check_launch("swiglu_forward");
 }
 
 void swiglu_backward(float* dgu, const float* dout, const float* gu, int N, int I) {
   const size_t n = static_cast<size_t>(N) * I;
   if (n == 0) return;
-  swiglu_backward_kernel<<<blocks_for(n, 256), 256>>>(dgu, dout, gu, N, I);
+  swiglu_backward_kernel<<<blocks_for(n, 256), 256, 0, stream()>>>(dgu, dout, gu, N, I);
   check_launch("swiglu_backward");
 }
 
@@ -128,9 +130,10 @@ void adamw_update(float* p, const float* g, float* m, float* v, size_t n, const 
   if (n == 0) return;
   const float c1 = static_cast<float>(1.0 / (1.0 - std::pow(h.beta1, static_cast<double>(t))));
   const float c2 = static_cast<float>(1.0 / (1.0 - std::pow(h.beta2, static_cast<double>(t))));
-  adamw_kernel<<<blocks_for(n, 256), 256>>>(p, g, m, v, n, static_cast<float>(h.beta1), static_cast<float>(h.beta2), c1,
-                                            c2, static_cast<float>(h.lr), static_cast<float>(h.eps),
-                                            static_cast<float>(h.lr * h.weight_decay));
+  adamw_kernel<<<blocks_for(n, 256), 256, 0, stream()>>>(
+      p, g, m, v, n, static_cast<float>(h.beta1), static_cast<float>(h.beta2), c1, c2,
+      static_cast<float>(h.lr), static_cast<float>(h.eps),
+      static_cast<float>(h.lr * h.weight_decay));
   check_launch("adamw_update");
 }
 

@@ -145,7 +145,7 @@ void sample_rows(int32_t* tokens, float* logprobs, const float* logits, int R, i
   int32_t* dt = d_tokens.as<int32_t>(R);
   float* dl = d_logprobs.as<float>(R);
   if (spec.temperature <= 0) {
-    greedy_kernel<<<R, 256>>>(dt, dl, logits, V);
+    greedy_kernel<<<R, 256, 0, stream()>>>(dt, dl, logits, V);
     check_launch("sample_rows (greedy)");
   } else {
     std::vector<float> draws(R);
@@ -155,8 +155,9 @@ void sample_rows(int32_t* tokens, float* logprobs, const float* logits, int R, i
       draws[r] = std::min(static_cast<float>(rngs[r]->uniform()), std::nextafter(1.f, 0.f));
     float* dd = d_draws.as<float>(R);
     check(cudaMemcpy(dd, draws.data(), sizeof(float) * R, cudaMemcpyHostToDevice), "sample_rows: draws");
-    sample_kernel<<<R, kSampleThreads>>>(dt, dl, logits, dd, V, static_cast<float>(1.0 / spec.temperature),
-                                         spec.top_k, static_cast<float>(spec.top_p));
+    sample_kernel<<<R, kSampleThreads, 0, stream()>>>(dt, dl, logits, dd, V,
+                                                      static_cast<float>(1.0 / spec.temperature),
+                                                      spec.top_k, static_cast<float>(spec.top_p));
     check_launch("sample_rows");
   }
   check(cudaMemcpy(tokens, dt, sizeof(int32_t) * R, cudaMemcpyDeviceToHost), "sample_rows: tokens");

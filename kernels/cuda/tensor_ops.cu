@@ -128,7 +128,7 @@ __global__ void kv_write_kernel(float* k_pool, float* v_pool, const float* k, co
 template <typename Kernel, typename... Args>
 void launch(size_t n, const char* what, Kernel kernel, Args... args) {
   if (n == 0) return;
-  kernel<<<blocks_for(n), 256>>>(args...);
+  kernel<<<blocks_for(n), 256, 0, stream()>>>(args...);
   check_launch(what);
 }
 
@@ -204,7 +204,7 @@ void expert_bias_update(float* bias, const int64_t* load, int E, double gamma) {
   check(cudaMalloc(&d, sizeof(float) * E), "cudaMalloc");
   cudaError_t e = cudaMemcpy(d, step.data(), sizeof(float) * E, cudaMemcpyHostToDevice);
   if (e == cudaSuccess) {
-    add_kernel<<<blocks_for(E), 256>>>(bias, d, static_cast<size_t>(E));
+    add_kernel<<<blocks_for(E), 256, 0, stream()>>>(bias, d, static_cast<size_t>(E));
     e = cudaGetLastError();
   }
   cudaFree(d);

@@ -1,0 +1,26 @@
+// Which ops a graph may hold (kernels/backend.h, op_capturable): the rule every backend's graphs
+// follow, the CPU's recorder (kernels/cpu/backend_graphs.cpp) and CUDA's (kernels/cuda/graphs.cu).
+#include <cstring>
+
+#include "kernels/backend.h"
+
+namespace r1 {
+
+bool op_capturable(const char* op) {
+  // Each reads or writes host memory during the call, or waits for the device.
+  static const char* const kNot[] = {
+      "dispatch_plan",  // the plan comes back to the host
+      "moe_gather",     // these four upload the plan (CUDA)
+      "moe_combine_forward", "moe_combine_backward", "moe_scatter_add",
+      "expert_bias_update",  // reads the load from the host
+      "clip_global_norm",    // returns the norm
+      "sample_rows",         // tokens and log-probs come back
+      "attention_forward",   // training attention reads its token count on the host (CUDA)
+      "attention_backward",
+  };
+  for (const char* n : kNot)
+    if (std::strcmp(n, op) == 0) return false;
+  return true;
+}
+
+}  // namespace r1

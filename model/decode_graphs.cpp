@@ -1,0 +1,89 @@
+#include "model/decode_graphs.h"
+
+#include <exception>
+#include <tuple>
+
+#include "core/error.h"
+
+namespace r1 {
+
+bool DecodeGraphs::Where::operator==(const Where& o) const {
+  auto tie = [](const Where& w) {
+    return std::tie(w.cache_k, w.cache_v, w.table, w.max_blocks, w.block_size, w.logits, w.lane,
+                    w.lane_rows, w.params, w.packed);
+  };
+  return tie(*this) == tie(o);
+}
+
+DecodeGraphs::~DecodeGraphs() {
+  clear();
+}
+
+void DecodeGraphs::use(const Graphs& graphs) {
+  clear();
+  graphs_ = graphs.available() ? &graphs : nullptr;
+  stats_.off_why = graphs_ ? "" : "the backend has no graphs";
+}
+
+void DecodeGraphs::turn_off(std::string why) {
+  clear();
+  graphs_ = nullptr;
+  stats_.off_why = std::move(why);
+}
+
+void DecodeGraphs::clear() {
+  if (graphs_)
+    for (auto& [n, g] : by_rows_) graphs_->destroy(g);
+  by_rows_.clear();
+  seen_.clear();
+}
+
+void DecodeGraphs::run(int N, const Where& where, const std::function<void()>& step) {
+  if (!graphs_) {
+    ++stats_.op_by_op;
+    return step();
+  }
+  if (!(where == where_)) {
+    clear();
+    where_ = where;
+  }
+  if (auto it = by_rows_.find(N); it != by_rows_.end()) {
+    if (graphs_->launch(it->second)) {
+      ++stats_.launched;
+      return;
+    }
+    graphs_->destroy(it->second);  // stale: the backend's scratch moved; record it again
+    by_rows_.erase(it);
+  } else if (seen_.insert(N).second || by_rows_.size() >= kMaxGraphs) {
+    ++stats_.op_by_op;  // first sighting: op by op, which sizes what the ops use
+    return step();
+  }
+  std::string why;
+  void* g = nullptr;
+  graphs_->begin();
+  try {
+    step();  // recorded, not run
+  } catch (const std::exception& e) {
+    graphs_->end(nullptr);
+    why = cat("recording failed: ", e.what());
+  }
+  if (why.empty()) {
+    g = graphs_->end(&why);
+    if (!g && why.empty()) why = "recording failed";
+  }
+  if (!g) {
+    turn_off(why);
+    ++stats_.op_by_op;
+    return step();
+  }
+  ++stats_.recorded;
+  if (!graphs_->launch(g)) {  // stale already: scratch moved while recording
+    graphs_->destroy(g);
+    ++stats_.op_by_op;
+    return step();
+  }
+  by_rows_[N] = g;
+  ++stats_.launched;
+}
+
+}  // namespace r1
