@@ -143,6 +143,11 @@ int bench_model(int argc, char** argv) {
                     {"speedup_over_first_batch", tps / first_tps}});
   }
   decode["batches"] = rows;
+  // Whether decode steps replayed as recorded graphs (model/decode_graphs.h; CUDA with
+  // R1_CUDA_GRAPHS=1), and if not, why.
+  const DecodeGraphs::Stats graphs = model.decode_graph_stats();
+  decode["graphs"] = {
+      {"launched", graphs.launched}, {"recorded", graphs.recorded}, {"off_why", graphs.off_why}};
 
   ordered_json out = {{"bench", "model"},
                       {"model_config", args.str("model-config")},

@@ -9,8 +9,8 @@ namespace r1 {
 
 bool DecodeGraphs::Where::operator==(const Where& o) const {
   auto tie = [](const Where& w) {
-    return std::tie(w.cache_k, w.cache_v, w.table, w.max_blocks, w.block_size, w.logits, w.lane,
-                    w.lane_rows, w.params, w.packed);
+    return std::tie(w.cache_k, w.cache_v, w.table, w.max_blocks, w.block_size, w.cache_blocks,
+                    w.logits, w.lane, w.lane_rows, w.params, w.packed);
   };
   return tie(*this) == tie(o);
 }
@@ -52,8 +52,12 @@ void DecodeGraphs::run(int N, const Where& where, const std::function<void()>& s
       ++stats_.launched;
       return;
     }
-    graphs_->destroy(it->second);  // stale: the backend's scratch moved; record it again
+    // Stale: scratch the graph used was given back. This step runs op by op, which sizes the
+    // scratch again (recording cannot allocate), and the next step of N records anew.
+    graphs_->destroy(it->second);
     by_rows_.erase(it);
+    ++stats_.op_by_op;
+    return step();
   } else if (seen_.insert(N).second || by_rows_.size() >= kMaxGraphs) {
     ++stats_.op_by_op;  // first sighting: op by op, which sizes what the ops use
     return step();
@@ -63,9 +67,17 @@ void DecodeGraphs::run(int N, const Where& where, const std::function<void()>& s
   graphs_->begin();
   try {
     step();  // recorded, not run
-  } catch (const std::exception& e) {
-    graphs_->end(nullptr);
-    why = cat("recording failed: ", e.what());
+  } catch (...) {
+    // Stop recording whatever was thrown (else every later op of the thread would be recorded
+    // and never run), and drop what was recorded.
+    if (void* partial = graphs_->end(nullptr)) graphs_->destroy(partial);
+    why = "recording failed";
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      why = cat("recording failed: ", e.what());
+    } catch (...) {
+    }
   }
   if (why.empty()) {
     g = graphs_->end(&why);
@@ -79,6 +91,7 @@ void DecodeGraphs::run(int N, const Where& where, const std::function<void()>& s
   ++stats_.recorded;
   if (!graphs_->launch(g)) {  // stale already: scratch moved while recording
     graphs_->destroy(g);
+    seen_.erase(N);
     ++stats_.op_by_op;
     return step();
   }

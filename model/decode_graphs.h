@@ -29,7 +29,7 @@ class DecodeGraphs {
     const void* cache_k = nullptr;
     const void* cache_v = nullptr;
     const int32_t* table = nullptr;
-    int max_blocks = 0, block_size = 0;
+    int max_blocks = 0, block_size = 0, cache_blocks = 0;  // cache_blocks sets the layers' stride
     const void* logits = nullptr;
     const void* lane = nullptr;  // the first of the lane's buffers
     int lane_rows = 0;           // rows the lane's buffers were laid out for

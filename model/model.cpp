@@ -845,6 +845,7 @@ void Model<T>::forward_lane(InferLane& lane, KVCache<T>& cache, const int32_t* t
   where.table = table;
   where.max_blocks = cache.max_blocks();
   where.block_size = cache.block_size();
+  where.cache_blocks = cache.total_blocks();
   where.logits = logits_out;
   where.lane = lane.tokens;
   where.lane_rows = lane.cap_n;

@@ -3,7 +3,10 @@
 // kept with copies of its arguments instead of running, and anything that cannot be recorded
 // (op_capturable, the memory functions) fails the recording. A graph's launch runs the kept calls
 // in order. The rules are the CUDA backend's (kernels/cuda/graphs.cu), so a step that records
-// and replays correctly here has the shape a CUDA graph needs.
+// and replays correctly here has the shape a CUDA graph needs: what the model passes (addresses,
+// shapes, host values) is frozen here as there. What an op decides inside, on the host, is not:
+// a launch here runs each op's host code again (CUDA keeps the kernels, scratch and algorithms
+// it recorded), and launches are never stale. Those parts are checked on a GPU only.
 #include <cstring>
 #include <functional>
 #include <memory>

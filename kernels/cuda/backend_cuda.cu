@@ -140,6 +140,10 @@ Backend<float> make_backend() {
   // profiler synchronises around every op, which a recording cannot hold.
   if (!profiling()) {
     b.graphs = graphs_table();
+    b.graphs.begin = [] {  // the capture stream is made on the process's GPU
+      on_this_thread();
+      graphs_table().begin();
+    };
     b.graphs.on_by_default = graphs_wanted();
   }
   return b;

@@ -2,7 +2,6 @@
 #pragma once
 #include <cuda_runtime.h>
 
-#include <atomic>
 #include <cfloat>
 #include <cstddef>
 #include <cstdint>
@@ -27,9 +26,10 @@ inline cudaStream_t stream() {
   return thread_stream();
 }
 
-// Counts the times scratch memory (DeviceScratch) was given back: a graph recorded before holds
-// addresses that may be gone, and graphs.cu does not launch it (the caller records it again).
-std::atomic<uint64_t>& scratch_epoch();
+// Counts the times the calling thread's scratch memory (DeviceScratch, one set per thread) was
+// given back: a graph the thread recorded before holds addresses that may be gone, and graphs.cu
+// does not launch it (the caller records it again).
+uint64_t& scratch_epoch();
 
 // R1_CUDA_ATTENTION, read at each call (tests set it): "" lets each case take its fastest
 // attention kernels; mma, wmma, tiled or rows forces those where they apply. Anything else is an
@@ -54,7 +54,6 @@ class DeviceScratch {
   ~DeviceScratch() {
     if (p_) {
       cudaFree(p_);  // at thread exit; errors there have no one to go to
-      ++scratch_epoch();
     }
   }
   void* get(size_t bytes) {

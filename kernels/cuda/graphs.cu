@@ -9,8 +9,13 @@
 //   then fails with its name, and the caller runs the step op by op.
 // - Launch: on the legacy stream, so a graph runs in order with every thread's other work, as
 //   the ops it holds would have.
-// - Stale: a graph holds the addresses of the scratch its ops used (DeviceScratch, one per
-//   thread); once any scratch was given back (scratch_epoch moved), launch refuses it.
+// - Stale: a graph holds the addresses of the scratch its ops used (DeviceScratch, one set per
+//   thread); launch refuses it on another thread, or once that thread's scratch was given back
+//   (scratch_epoch moved).
+// - Frozen: whatever an op decides on the host is recorded as decided, such as the attention
+//   kernel R1_CUDA_ATTENTION picks or a cuBLASLt algorithm. Changing R1_CUDA_ATTENTION between
+//   steps of a model whose decode graphs are on keeps the kernels it recorded.
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -25,27 +30,39 @@ cudaStream_t& thread_stream() {
   return s;
 }
 
-std::atomic<uint64_t>& scratch_epoch() {
-  static std::atomic<uint64_t> e{0};
+uint64_t& scratch_epoch() {
+  thread_local uint64_t e = 0;
   return e;
 }
 
 namespace {
 
 struct Recording {
-  cudaStream_t stream = nullptr;  // created once per thread, kept
+  cudaStream_t stream = nullptr;  // created once per thread, kept until the thread ends
   bool on = false;
   std::string refused;  // the first call that could not be recorded
+  ~Recording() {
+    if (stream) cudaStreamDestroy(stream);  // at thread exit; errors there have no one to go to
+  }
 };
 Recording& recording() {
   thread_local Recording r;
   return r;
 }
 
+// A graph holds the recording thread's scratch: it is launched only from that thread, while
+// that scratch is where it was.
 struct Graph {
   cudaGraphExec_t exec = nullptr;
+  uint64_t thread = 0;  // this_thread(): unlike std::thread::id, never reused
   uint64_t epoch = 0;
 };
+
+uint64_t this_thread() {
+  static std::atomic<uint64_t> next{1};
+  thread_local const uint64_t me = next++;
+  return me;
+}
 
 void begin() {
   Recording& r = recording();
@@ -65,7 +82,7 @@ void* end(std::string* why) {
   r.on = false;
   thread_stream() = nullptr;
   cudaGraph_t g = nullptr;
-  const uint64_t epoch = scratch_epoch().load();
+  const uint64_t epoch = scratch_epoch();
   cudaError_t e = cudaStreamEndCapture(r.stream, &g);
   std::string reason;
   if (!r.refused.empty())
@@ -83,12 +100,12 @@ void* end(std::string* why) {
     if (why) *why = reason;
     return nullptr;
   }
-  return new Graph{exec, epoch};
+  return new Graph{exec, this_thread(), epoch};
 }
 
 bool launch(void* graph) {
   auto* g = static_cast<Graph*>(graph);
-  if (g->epoch != scratch_epoch().load()) return false;
+  if (g->thread != this_thread() || g->epoch != scratch_epoch()) return false;
   check(cudaGraphLaunch(g->exec, thread_stream()), "cudaGraphLaunch");
   return true;
 }

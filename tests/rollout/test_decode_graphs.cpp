@@ -139,3 +139,74 @@ TEST(DecodeGraphs, AStepIsRecordedAgainWhereItsBuffersMove) {
   be.mem.free(a);
   be.mem.free(b);
 }
+
+namespace {
+
+// The CPU graphs, but a launch can be told to find its graph stale once (as a CUDA launch does
+// after the thread's scratch was given back).
+bool stale_once = false;
+bool launch_unless_stale(void* g) {
+  if (stale_once) {
+    stale_once = false;
+    return false;
+  }
+  return cpu_backend_with_graphs().graphs.launch(g);
+}
+
+}  // namespace
+
+TEST(DecodeGraphs, AStaleGraphRunsOpByOpOnceAndIsRecordedAgain) {
+  const Backend<float>& be = cpu_backend_with_graphs();
+  Graphs graphs = be.graphs;
+  graphs.launch = launch_unless_stale;
+  float* x = static_cast<float*>(be.mem.alloc(sizeof(float)));
+  const float one = 1.f;
+  be.mem.upload(x, &one, sizeof(float));
+  DecodeGraphs g;
+  g.use(graphs);
+  DecodeGraphs::Where where;
+  auto step = [&] { be.ops.scale_inplace(x, 1, 2.f); };
+  auto value = [&] {
+    float v = 0;
+    be.mem.download(&v, x, sizeof(float));
+    return v;
+  };
+  for (int i = 0; i < 3; ++i) g.run(4, where, step);  // op by op, recorded, launched
+  EXPECT_EQ(value(), 8.f);
+  stale_once = true;
+  g.run(4, where, step);  // stale: op by op (which sizes what recording cannot allocate)
+  EXPECT_EQ(value(), 16.f);
+  EXPECT_EQ(g.stats().op_by_op, 2);
+  EXPECT_EQ(g.stats().recorded, 1);
+  g.run(4, where, step);  // recorded again
+  g.run(4, where, step);
+  EXPECT_EQ(value(), 64.f);
+  EXPECT_EQ(g.stats().recorded, 2);
+  EXPECT_EQ(g.stats().launched, 4);
+  EXPECT_EQ(g.stats().off_why, "");
+  be.mem.free(x);
+}
+
+TEST(DecodeGraphs, AnErrorWhileRecordingEndsTheRecordingAndTheStepRunsOpByOp) {
+  const Backend<float>& be = cpu_backend_with_graphs();
+  float* x = static_cast<float*>(be.mem.alloc(sizeof(float)));
+  const float one = 1.f;
+  be.mem.upload(x, &one, sizeof(float));
+  DecodeGraphs g;
+  g.use(be.graphs);
+  DecodeGraphs::Where where;
+  int calls = 0;
+  auto step = [&] {
+    be.ops.scale_inplace(x, 1, 2.f);
+    if (++calls == 2) fail("a bad step");  // the second call is the recording
+  };
+  g.run(4, where, step);
+  g.run(4, where, step);
+  EXPECT_EQ(calls, 3);  // op by op, the failed recording, op by op again
+  EXPECT_NE(g.stats().off_why.find("a bad step"), std::string::npos) << g.stats().off_why;
+  be.ops.scale_inplace(x, 1, 2.f);  // the thread records no longer: this runs
+  float v = 0;
+  be.mem.download(&v, x, sizeof(float));
+  EXPECT_EQ(v, 8.f);
+  be.mem.free(x);
+}
