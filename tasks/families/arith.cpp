@@ -227,7 +227,7 @@ class ArithGenerator : public TaskGenerator {
     t.verifier = "math";
     t.prompt = cat("Compute ", expr, ".");
     t.answer = evaluate(*parse_int_expr(expr)).str();
-    t.meta = {{"expr", expr}};
+    t.meta = {{"expr", expr}, {"answer_form", "integer"}};  // "47+38" restates, not computes
     return t;
   }
 

@@ -211,7 +211,7 @@ class FractionGenerator : public TaskGenerator {
                                                  : exact(exact(v[0], ops[0], v[1]), ops[1], v[2]);
     t.prompt = cat("Compute ", text, ".");
     t.answer = r.str();
-    t.meta = {{"terms", jt}, {"ops", ops}};
+    t.meta = {{"terms", jt}, {"ops", ops}, {"answer_form", "reduced"}};
     return t;
   }
 };

@@ -124,7 +124,7 @@ class LinearGenerator : public TaskGenerator {
         k ? cat(k, "(x ", m < 0 ? "-" : "+", " ", m < 0 ? -m : m, ")") : side(a, b, true);
     t.prompt = cat("Solve for x: ", lhs, " = ", side(c, d, true), ".");
     t.answer = Rational(d - b, a - c).str();
-    t.meta = {{"a", a}, {"b", b}, {"c", c}, {"d", d}};
+    t.meta = {{"a", a}, {"b", b}, {"c", c}, {"d", d}, {"answer_form", "reduced"}};
     if (k) t.meta["k"] = k, t.meta["m"] = m;
     return t;
   }

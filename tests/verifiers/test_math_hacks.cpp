@@ -5,6 +5,7 @@
 // is not one value score (a digit inside a word or a LaTeX expression, hedged answers).
 #include <gtest/gtest.h>
 
+#include "tasks/generator.h"
 #include "verifiers/registry.h"
 
 namespace r1 {
@@ -171,6 +172,58 @@ TEST(MathHacks, PlainAnswersStillScore) {
       {"2", "Box C is 11 - 9 = 2 dollars more than box B.", kFree},
       {"7", "so that's 84/12 = 7 dozen eggs", kFree},
   });
+}
+
+// A generated task whose prompt holds an expression equal to its answer ("Compute 47+38.")
+// sets meta.answer_form (verifiers/math/answer_form.h): restating the expression, or an
+// unreduced fraction, is the right value and no answer.
+TEST(MathHacks, RestatingTheQuestionsExpressionIsNoAnswer) {
+  auto v = make_verifier("math");
+  auto verdict = [&](const Task& t, const std::string& answer) {
+    return v->verify(t, "<think>work</think><answer>" + answer + "</answer>");
+  };
+  for (const std::string family : {"arith", "fraction", "linear"}) {
+    SCOPED_TRACE(family);
+    auto gen = make_generator(family);
+    int restated = 0;
+    for (const Task& t : generate_tasks(family, 300, 77, 0)) {
+      const Verdict solved = v->verify(t, gen->solve(t));
+      EXPECT_TRUE(solved.correct) << t.id << ": " << solved.to_json().dump();
+      if (family != "linear") {  // "Compute EXPR.": the expression, as a model would copy it
+        const std::string expr = t.prompt.substr(8, t.prompt.size() - 9);
+        const Verdict d = verdict(t, expr);
+        EXPECT_FALSE(d.correct) << t.id << " restated as '" << expr << "': " << d.to_json().dump();
+        if (expr != t.answer) {
+          EXPECT_EQ(d.reason, "not_in_answer_form") << t.id << " '" << expr << "'";
+          ++restated;
+        }
+      }
+      EXPECT_TRUE(verdict(t, t.answer).correct) << t.id;
+    }
+    if (family != "linear") EXPECT_GT(restated, 250);
+  }
+  Task t;
+  t.verifier = "math";
+  t.answer = "19/12";
+  t.meta = {{"answer_form", "reduced"}};
+  for (const char* ok : {"19/12", "\\frac{19}{12}", "\\dfrac{19}{12}", "$19/12$", "x = 19/12"})
+    EXPECT_TRUE(verdict(t, ok).correct) << ok;
+  for (const char* bad : {"38/24", "\\frac{38}{24}", "1+7/12", "19/12*1", "(19)/(12)", "1.9e1/12"})
+    EXPECT_FALSE(verdict(t, bad).correct) << bad;
+  t.answer = "2";
+  for (const char* ok : {"2", "2.0", "+2"}) EXPECT_TRUE(verdict(t, ok).correct) << ok;
+  for (const char* bad : {"4/2", "2/1", "\\frac{4}{2}", "1+1"})
+    EXPECT_FALSE(verdict(t, bad).correct) << bad;
+  t.answer = "1000000";
+  t.meta = {{"answer_form", "integer"}};
+  for (const char* bad : {"1.0000005e6", "1000000.5*1", "1e6", "1000000.0", "999999+1"})
+    EXPECT_FALSE(verdict(t, bad).correct) << bad;
+  for (const char* ok : {"1000000", "1,000,000", "\\boxed{1000000}"})
+    EXPECT_TRUE(verdict(t, ok).correct) << ok;
+  t.meta = {{"answer_form", "words"}};
+  const Verdict unknown = verdict(t, "1000000");
+  EXPECT_TRUE(unknown.verifier_error) << unknown.to_json().dump();
+  EXPECT_NE(unknown.to_json().dump().find("words"), std::string::npos);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "verifiers/math/math_verifier.h"
 
 #include "verifiers/format/format_check.h"
+#include "verifiers/math/answer_form.h"
 #include "verifiers/math/compare.h"
 #include "verifiers/math/extract.h"
 #include "verifiers/math/normalize.h"
@@ -84,6 +85,19 @@ class MathVerifier : public Verifier {
         v.reason = "wrong_answer";
         return v;
       }
+    }
+    // The right value, but the task wants it computed: a restated expression is not an answer
+    // (answer_form.h).
+    AnswerForm form = AnswerForm::Any;
+    try {
+      form = answer_form_of(task);
+    } catch (const Error& e) {
+      return gold_error(v, task, e.what());
+    }
+    if (!written_in_form(pred.normalized, form)) {
+      v.reason = "not_in_answer_form";
+      v.details["answer_form"] = answer_form_name(form);
+      return v;
     }
     // The region stated other answers too ("\boxed{2} or \boxed{3}"): each must be right.
     if (ex.others.size() > kMaxOtherAnswers) {

@@ -1,0 +1,31 @@
+// How a task's answer must be written, beside what it must equal: `answer_form` in the task's
+// meta, set by generated families whose prompt holds an expression that already equals the
+// answer. "Compute 47+38." is not answered by "47+38", nor "Compute 3/4 + 5/6." by "38/24":
+// the value is right and nothing was computed. Without the field (datasets), any spelling of
+// the right value counts, as before.
+//
+//   integer  an integer literal: "85", "-12"
+//   reduced  an integer, a fraction of integers in lowest terms ("3/4", "-5/2", "\frac{3}{4}",
+//            "-\frac{5}{2}"; not "6/8", "4/2" or "5/1"), or a decimal literal ("0.75")
+//
+// Read on the answer as the math verifier normalises it (docs/verifiers.md): "$85$", "x = 85"
+// and "\boxed{85}" are "85"; "1.5e3" becomes a product, which is not a literal.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "tasks/task.h"
+
+namespace r1 {
+
+enum class AnswerForm { Any, Integer, Reduced };
+
+// The task's form; an unknown name is an error naming it (the gold is then unusable).
+AnswerForm answer_form_of(const Task& task);
+const char* answer_form_name(AnswerForm form);
+
+// Whether a normalised answer is written in `form` (Any: always).
+bool written_in_form(std::string_view normalized, AnswerForm form);
+
+}  // namespace r1
