@@ -215,6 +215,12 @@ TEST(MathVerifier, DecimalsWithTolerance) {
       {".0000672", "0.0000673", false},
       {"326.5", "326.50", true},
       {"1000000", "1000000.5", false},  // within 1e-6 relative, but .5 claims a precision it lacks
+      {"1000000", "1.0000005e6", false},  // the same in scientific notation
+      {"1000000", "1.0000005 \\times 10^{6}", false},
+      {"1500", "1.5e3", true},
+      {"0.000123", "1.23e-4", true},
+      {"1/3", "3.333333e-1", true},  // seven places, rounded
+      {"1/3", "3.333334e-1", false},
       {"1000000", "1000000.0", true},
       {"3.5", "3.4999999", true},
       {"\\frac{2}{3}", "0.6666667", true},

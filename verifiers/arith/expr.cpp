@@ -62,7 +62,28 @@ bool ExprTree::has_decimal(int root) const {
 int ExprTree::lone_decimal_places(int root) const {
   int i = root;
   while (i >= 0 && nodes_[i].op == Op::Neg) i = nodes_[i].a;
-  if (i < 0 || nodes_[i].op != Op::Number) return -1;
+  if (i < 0) return -1;
+  // Scientific notation, d x 10^k ("1.0000005e6" normalises so): as precise as d with its point
+  // moved, places(d) - k and at least 0. Read as a product it would escape the rounding rule
+  // (1.0000005e6 is within 1e-6 of 1000000).
+  if (nodes_[i].op == Op::Mul) {
+    const ExprNode& m = nodes_[i];
+    const int d = m.a, pw = m.b;
+    if (nodes_[d].op != Op::Number || decimal_places_[nodes_[d].index] < 0) return -1;
+    if (nodes_[pw].op != Op::Pow) return -1;
+    const ExprNode& base = nodes_[nodes_[pw].a];
+    if (base.op != Op::Number || numbers_[base.index] != BigRational(10)) return -1;
+    int e = nodes_[pw].b, sign = 1;
+    if (nodes_[e].op == Op::Neg) sign = -1, e = nodes_[e].a;
+    if (nodes_[e].op != Op::Number || decimal_places_[nodes_[e].index] >= 0) return -1;
+    const BigRational& k = numbers_[nodes_[e].index];
+    if (denominator(k) != 1 || k > 30) return -1;
+    const int places = decimal_places_[nodes_[d].index] - sign * static_cast<int>(numerator(k));
+    // Past 30 places (1.41421356e-30) the rounding rule does not apply (compare.cpp): such a
+    // value stays a product, judged by the relative tolerance alone, as before.
+    return places > 30 ? -1 : std::max(places, 0);
+  }
+  if (nodes_[i].op != Op::Number) return -1;
   return decimal_places_[nodes_[i].index];
 }
 

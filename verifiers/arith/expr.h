@@ -53,7 +53,8 @@ class ExprTree {
   // Facts about the subtree under `root` (only reachable nodes count).
   std::vector<bool> reachable(int root) const;
   bool has_decimal(int root) const;
-  // The decimal places of a lone decimal literal (optionally negated), else -1.
+  // The decimal places of a lone decimal literal (optionally negated), or of a decimal in
+  // scientific notation (d * 10^k: places(d) - k, at least 0), else -1.
   int lone_decimal_places(int root) const;
   // Variable names in first-appearance order, without duplicates.
   std::vector<std::string> variables(int root) const;
