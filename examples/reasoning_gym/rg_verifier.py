@@ -9,10 +9,9 @@ dataset, its config and the entry).
 pip install reasoning-gym
 """
 import json
+import math
 import re
 import sys
-
-import reasoning_gym
 
 _scorers = {}
 
@@ -20,18 +19,32 @@ _scorers = {}
 def scorer(dataset, config):
     key = (dataset, json.dumps(config, sort_keys=True))
     if key not in _scorers:
+        import reasoning_gym  # here, so that tests can give verify() a scorer of their own
+
         _scorers[key] = reasoning_gym.create_dataset(dataset, size=1, seed=0, **config)
     return _scorers[key]
 
 
-def verify(task, completion):
+def verify(task, completion, make_scorer=scorer):
     rg = task.get("meta", {}).get("rg")
     if not isinstance(rg, dict) or "entry" not in rg:
         return {"score": 0.0, "correct": False, "verifier_error": True, "reason": "not_a_reasoning_gym_task"}
     found = re.findall(r"<answer>(.*?)</answer>", completion, re.S)
     if not found:
         return {"score": 0.0, "correct": False, "format_ok": False, "reason": "no_answer"}
-    score = float(scorer(rg["dataset"], rg.get("config", {})).score_answer(answer=found[-1].strip(), entry=rg["entry"]))
+    dataset = make_scorer(rg["dataset"], rg.get("config", {}))
+    try:
+        score = float(dataset.score_answer(answer=found[-1].strip(), entry=rg["entry"]))
+    except Exception as e:  # noqa: BLE001
+        # An answer that crashes the scorer is a wrong answer when the scorer takes the entry's
+        # own answer: a verifier error would drop the sample, and with it the penalty a model
+        # could learn to dodge by crashing the scorer. If the gold crashes it too, the scorer is
+        # broken, and that error goes up (a verifier error, in main).
+        dataset.score_answer(answer=str(rg["entry"].get("answer", "")), entry=rg["entry"])
+        return {"score": 0.0, "correct": False, "format_ok": True,
+                "reason": f"answer_crashed_scorer: {type(e).__name__}"}
+    if not math.isfinite(score):  # NaN would pass min/max as 1.0
+        return {"score": 0.0, "correct": False, "format_ok": True, "reason": "wrong_answer"}
     return {"score": max(0.0, min(1.0, score)), "correct": score >= 1.0, "format_ok": True,
             "reason": "ok" if score >= 1.0 else "wrong_answer"}
 
