@@ -78,6 +78,10 @@ ordered_json verify_record(const std::string& text, const std::string& where, js
   std::string completion = r.req<std::string>("completion");
   std::optional<int64_t> tokens;
   if (r.has("completion_tokens")) tokens = r.req<int64_t>("completion_tokens");
+  // The rest of an `r1 rejection-sample` line (eval/rejection_sampling.h), so that its kept
+  // samples are records as they stand: read, not used.
+  for (const char* kept_line_field : {"prompt", "suite", "reason"})
+    r.get<json>(kept_line_field, json());
   r.done();
   return result_line(*id, reward.score(task, completion, tokens), show_components);
 }

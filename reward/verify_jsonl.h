@@ -1,5 +1,6 @@
 // The engine of `r1 verify`: JSONL records {"id", "task": {...}, "completion": "...",
-// "completion_tokens"?} in, one record per input line out, in input order, verified in
+// "completion_tokens"?} in (an `r1 rejection-sample` line's "prompt", "suite" and "reason" are
+// allowed and ignored), one record per input line out, in input order, verified in
 // parallel. A bad line (not JSON, nesting deeper than kMaxJsonDepth, a number out of range,
 // invalid UTF-8, a NUL byte, over max_line_bytes, a missing or ill-typed field) yields an error
 // record naming its line and the reason, and the stream goes on. Output lines:

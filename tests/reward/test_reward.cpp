@@ -326,6 +326,25 @@ TEST(VerifyJsonl, StreamsInOrder) {
   EXPECT_EQ(i, 501);
 }
 
+// docs/eval.md: a kept line of `r1 rejection-sample` is a record r1 verify judges again, as it
+// stands; another unknown field is still bad input.
+TEST(VerifyJsonl, RejectionSampleLinesAreRecords) {
+  RewardFunction rf(RewardConfig::single(kTaskVerifier));
+  const json kept = {{"prompt", "Compute 2+3."},
+                     {"completion", "<think>2+3 = 5</think><answer>5</answer>"},
+                     {"id", "arith-1"},
+                     {"suite", "arith:n=10:seed=1"},
+                     {"reason", "ok"},
+                     {"task", {{"answer", "5"}, {"verifier", "math"}, {"prompt", "Compute 2+3."}}}};
+  json typo = kept;
+  typo["completoin"] = "x";
+  std::stringstream in, out;
+  in << kept.dump() << "\n" << typo.dump() << "\n";
+  VerifyStreamStats s = verify_jsonl(in, out, rf, 1, false);
+  EXPECT_EQ(s.correct, 1u);
+  EXPECT_EQ(s.bad_input, 1u);
+}
+
 TEST(VerifyJsonl, HumanEvalRecordsBecomePythonTasks) {
   Task t = task_from_record({{"task_id", "HumanEval/3"},
                              {"prompt", "def f():\n"},
