@@ -44,7 +44,8 @@ Learner::Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup)
   if (SelfPlaySource* sp = source_->self_play()) {
     const auto o = SelfPlayVerifierOptions::read(s_.selfplay_verifier_options,
                                                  "reward.task_verifier_options.proposal");
-    selfplay_ = std::make_unique<SelfPlayCoordinator>(*sp, o.sandbox, o.limits);
+    selfplay_ =
+        std::make_unique<SelfPlayCoordinator>(*sp, o.sandbox, o.limits, &source_->holdout());
   }
   const ModelConfig& mc = s_.model->config();
   RolloutLimits limits;

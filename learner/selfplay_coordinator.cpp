@@ -25,8 +25,11 @@ std::string meta_text(const json& task, const char* key) {
 }  // namespace
 
 SelfPlayCoordinator::SelfPlayCoordinator(SelfPlaySource& source, SandboxConfig sandbox,
-                                         ProgramLimits limits)
-    : source_(source), sandbox_(std::move(sandbox)), limits_(std::move(limits)) {}
+                                         ProgramLimits limits, const Holdout* holdout)
+    : source_(source),
+      holdout_(holdout),
+      sandbox_(std::move(sandbox)),
+      limits_(std::move(limits)) {}
 
 void SelfPlayCoordinator::seed_buffer() {
   if (source_.buffer().size() > 0) return;
@@ -172,11 +175,18 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
         } else if (k == SelfPlayKind::Induction && t.inputs.size() < 2) {
           st = Status::Invalid;  // cannot be asked as induction: not a usable task
         } else {
-          st = Status::Candidate;
-          ks.valid++;
           // The solve task that measures this proposal's solve rate: its own stream.
           Rng rng(source_.seed(), hash64(cat("selfplay-followup:", g.seq, ":", i)));
           Task f = make_solve_task(t, k, rng);
+          if (holdout_ && holdout_->contains(f, nullptr)) {
+            st = Status::Duplicate;  // an eval suite's problem: known, and never trained on
+            ks.duplicates++;
+            ks.held_out++;
+            h.status.push_back(st);
+            continue;
+          }
+          st = Status::Candidate;
+          ks.valid++;
           f.id = cat("selfplay-s", source_.seed(), "-f", g.seq, "-", i, "-", kind);
           f.meta["followup"] = {{"proposer", g.seq}, {"sample", i}};
           followups_.push_back(std::move(f));
@@ -363,6 +373,7 @@ json SelfPlayCoordinator::take_step_metrics() {
                 {"new_behaviour_rate", static_cast<double>(ks.new_behaviours) / ks.proposals},
                 {"probed", ks.probed},
                 {"duplicates", ks.duplicates},
+                {"held_out", ks.held_out},
                 {"malformed", ks.malformed},
                 {"reasons", ks.reasons}};
       p["ast_nodes"] =

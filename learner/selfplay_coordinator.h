@@ -29,6 +29,7 @@
 #include "core/rl_messages.h"
 #include "learner/scored_group.h"
 #include "sandbox/config.h"
+#include "tasks/holdout.h"
 #include "tasks/selfplay/selfplay_source.h"
 #include "verifiers/lazy_sandbox.h"
 #include "verifiers/selfplay/program_runner.h"
@@ -37,7 +38,12 @@ namespace r1 {
 
 class SelfPlayCoordinator {
  public:
-  SelfPlayCoordinator(SelfPlaySource& source, SandboxConfig sandbox, ProgramLimits limits);
+  // `holdout`: the run's held-out problems (TaskSource::holdout()), or null. A proposal whose
+  // follow-up solve task would be one of them counts as a duplicate (held_out in the metrics):
+  // the stream's tasks pass the holdout, and follow-ups must too, or a proposer that writes an
+  // eval suite's program and input has it trained on.
+  SelfPlayCoordinator(SelfPlaySource& source, SandboxConfig sandbox, ProgramLimits limits,
+                      const Holdout* holdout = nullptr);
 
   // Fills an empty buffer with the seed triplets that validate; throws when none does.
   void seed_buffer();
@@ -78,6 +84,7 @@ class SelfPlayCoordinator {
     int64_t runnable = 0;        // passed the sandbox's checks (duplicates included)
     int64_t ast_nodes = 0;       // summed over the runnable ones
     int64_t new_programs = 0;    // runnable, with a program no buffer entry has
+    int64_t held_out = 0;        // would have been a candidate, but its solve task is held out
     int64_t new_shapes = 0;      // runnable, with a shape (literals aside) no buffer entry has
     int64_t new_behaviours = 0;  // runnable, with outputs on the probes no buffer entry has
     int64_t probed = 0;          // runnable, with a behaviour_key (a probe gave a value)
@@ -95,6 +102,7 @@ class SelfPlayCoordinator {
                std::vector<RolloutGroup>& ready, bool unknown);
 
   SelfPlaySource& source_;
+  const Holdout* holdout_;
   LazySandbox sandbox_;
   ProgramLimits limits_;
   std::deque<Task> followups_;
