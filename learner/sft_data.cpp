@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
+#include <memory>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -73,6 +75,7 @@ std::vector<SftText> read_sft_jsonl(const std::string& path, const std::string& 
   if (!in) fail(path, ": cannot open the SFT data file");
   const Holdout holdout(holdout_suites);
   size_t held_out = 0;
+  std::map<std::string, std::unique_ptr<TaskGenerator>> generators;  // by family, made once
   std::vector<SftText> out;
   std::string line;
   for (size_t lineno = 1; std::getline(in, line); ++lineno) {
@@ -89,9 +92,25 @@ std::vector<SftText> read_sft_jsonl(const std::string& path, const std::string& 
     // Other fields (ids, answers, sources) are allowed and ignored: datasets carry metadata.
     SftText t{where, j["prompt"].get<std::string>(), j["completion"].get<std::string>()};
     if (t.solution.empty()) fail(where, ": field 'completion' is empty");
+    // A line that carries its task (r1 rejection-sample's do) of a generated family is held out
+    // by the family's problem_key too: "Use 3, 7 ..." is the same problem as "Use 7, 3 ...".
     Task as_task;
+    const TaskGenerator* gen = nullptr;
+    if (!holdout.empty() && j.contains("task") && j["task"].is_object() &&
+        j["task"].contains("family") && j["task"]["family"].is_string() &&
+        has_generator(j["task"]["family"].get<std::string>())) {
+      try {
+        as_task = Task::from_json(j["task"], where + ": field 'task'");
+        auto& g = generators[as_task.family];
+        if (!g) g = make_generator(as_task.family);
+        gen = g.get();
+      } catch (const std::exception&) {  // not a task after all: the prompt alone decides
+        as_task = Task{};
+        gen = nullptr;
+      }
+    }
     as_task.prompt = t.question;
-    if (holdout.contains(as_task, nullptr)) {
+    if (holdout.contains(as_task, gen)) {
       ++held_out;
       continue;
     }

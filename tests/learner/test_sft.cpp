@@ -1,8 +1,10 @@
 // Cold-start SFT: config checking, data (generated and JSONL), a tiny run whose loss falls, and a
 // resumed run that continues the uninterrupted one bit for bit.
 #include <gtest/gtest.h>
+
 #include <omp.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <cstring>
 #include <filesystem>
@@ -14,6 +16,7 @@
 #include "learner/sft_data.h"
 #include "model/byte_tokenizer.h"
 #include "model/checkpoint.h"
+#include "tasks/generator.h"
 #include "tasks/suite.h"
 
 using namespace r1;
@@ -235,6 +238,21 @@ TEST_F(Sft, JsonlLinesOfHeldOutTasksAreDropped) {
   ASSERT_EQ(kept.size(), 2u);
   EXPECT_EQ(kept[0].id, path + ":2");
   EXPECT_EQ(kept[1].id, path + ":4");
+  // A line that carries its task (as r1 rejection-sample writes them) is held out as the same
+  // problem too: the numbers in another order make another prompt, not another problem.
+  Task reordered = held[1];
+  json nums = reordered.meta["numbers"];
+  std::reverse(nums.begin(), nums.end());
+  reordered.meta["numbers"] = nums;
+  reordered.prompt = "Use " + nums[0].dump() + " and " + nums[1].dump() + " to make " +
+                     reordered.meta["target"].dump() + ".";
+  ASSERT_NE(prompt_key(reordered.prompt), prompt_key(held[1].prompt));
+  const json carried = {{"prompt", reordered.prompt},
+                        {"completion", "<answer>x</answer>"},
+                        {"task", reordered.to_json()}};
+  const std::string with_tasks = write("tasks.jsonl", carried.dump() + "\n" + line("Compute 2+2."));
+  ASSERT_EQ(read_sft_jsonl(with_tasks).size(), 2u);
+  ASSERT_EQ(read_sft_jsonl(with_tasks, suite).size(), 1u);
   // Only held-out lines: an error naming the suites, not an empty run.
   const std::string only = write("only.jsonl", line(held[1].prompt) + line(held[3].prompt));
   try {
