@@ -8,6 +8,7 @@
 #include "apps/memory_flag.h"
 #include "core/args.h"
 #include "core/fs.h"
+#include "core/log.h"
 #include "core/progress.h"
 #include "eval/eval_memory.h"
 #include "eval/rejection_sampling.h"
@@ -74,6 +75,11 @@ int cmd_rejection_sample(int argc, char** argv) {
   opt.eval.sampling.validate("flags");
   opt.keep = args.count("keep");
   opt.require_format = !args.on("any-format");
+  if (!args.has("holdout")) {
+    log_warn(
+        "no --holdout: tasks of suites you evaluate on later may be sampled, and the kept "
+        "lines trained on (docs/eval.md)");
+  }
   if (args.has("holdout")) {
     opt.holdout = args.str("holdout");
     parse_suites(opt.holdout);

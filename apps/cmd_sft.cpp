@@ -1,9 +1,10 @@
 // r1 sft: cold-start supervised fine-tuning (learner/sft.h).
 #include <cstdio>
 
-#include "core/args.h"
 #include "apps/commands.h"
 #include "apps/memory_flag.h"
+#include "core/args.h"
+#include "core/log.h"
 #include "learner/sft.h"
 
 namespace r1 {
@@ -30,6 +31,12 @@ int cmd_sft(int argc, char** argv) {
   // The whole config is checked before any work.
   SftConfig cfg = SftConfig::load(args.str("config"));
   check_sft_memory(cfg, args.str("config"));
+  if (cfg.data.generated() ? cfg.data.holdout.empty() : cfg.data.jsonl_holdout.empty()) {
+    log_warn(cfg.data.generated() ? "data.generated.holdout" : "data.holdout",
+             " is empty: an example may be a problem of a suite you evaluate on later (a new "
+             "seed does not hold a suite out; docs/eval.md). Name your eval suites there, or use "
+             "r1 pipeline, which does.");
+  }
   SftOptions opts;
   if (args.has("out")) opts.out = args.str("out");
   opts.resume = args.on("resume");
