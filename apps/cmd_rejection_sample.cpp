@@ -75,14 +75,13 @@ int cmd_rejection_sample(int argc, char** argv) {
   opt.eval.sampling.validate("flags");
   opt.keep = args.count("keep");
   opt.require_format = !args.on("any-format");
-  if (!args.has("holdout")) {
-    log_warn(
-        "no --holdout: tasks of suites you evaluate on later may be sampled, and the kept "
-        "lines trained on (docs/eval.md)");
-  }
   if (args.has("holdout")) {
     opt.holdout = args.str("holdout");
     parse_suites(opt.holdout);
+  } else {
+    log_warn(
+        "no --holdout: tasks of suites you evaluate on later may be sampled, and the kept "
+        "lines trained on (docs/eval.md)");
   }
   opt.eval.chat = chat_template_from_text(args.str("chat-template"), "--chat-template");
   {

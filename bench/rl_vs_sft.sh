@@ -76,9 +76,10 @@ p = json.load(open(pipeline))
 def load(x): return json.load(open(x)) if isinstance(x, str) else x
 sft, rl = load(p["sft"]), load(p["rl"])
 # As r1 pipeline does: the eval suites are held out of every training stage.
-def hold_out(section):
-    given = section.get("holdout", "")
-    section["holdout"] = p["eval"]["tasks"] if not given else given + "," + p["eval"]["tasks"]
+def hold_out(section):  # suites the config holds out already are not added twice
+    held = [x for x in section.get("holdout", "").split(",") if x]
+    held += [x for x in p["eval"]["tasks"].split(",") if x and x not in held]
+    section["holdout"] = ",".join(held)
 hold_out(sft["data"]["generated"]); hold_out(rl["tasks"])
 if kind == "cold":
     c = sft; c["out"] = d; c["data"]["generated"]["n"] = n

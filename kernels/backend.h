@@ -20,6 +20,7 @@
 #include <cstring>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/rng.h"
 #include "kernels/cpu/adamw.h"
@@ -168,6 +169,7 @@ struct Ops {
 // cannot be recorded either. A recording that meets one of them fails, and the caller runs the
 // step op by op instead.
 bool op_capturable(const char* op);
+const std::vector<std::string>& ops_not_capturable();  // their names, as in R1_BACKEND_OPS
 
 // Recorded op sequences (CUDA graphs): a step whose ops, shapes and buffer addresses repeat is
 // recorded once and replayed, with whatever its buffers hold at each launch, for one launch in

@@ -1,14 +1,15 @@
 // Which ops a graph may hold (kernels/backend.h, op_capturable): the rule every backend's graphs
 // follow, the CPU's recorder (kernels/cpu/backend_graphs.cpp) and CUDA's (kernels/cuda/graphs.cu).
-#include <cstring>
+#include <string>
+#include <vector>
 
 #include "kernels/backend.h"
 
 namespace r1 {
 
-bool op_capturable(const char* op) {
+const std::vector<std::string>& ops_not_capturable() {
   // Each reads or writes host memory during the call, or waits for the device.
-  static const char* const kNot[] = {
+  static const std::vector<std::string> kNot = {
       "dispatch_plan",  // the plan comes back to the host
       "moe_gather",     // these four upload the plan (CUDA)
       "moe_combine_forward", "moe_combine_backward", "moe_scatter_add",
@@ -18,8 +19,12 @@ bool op_capturable(const char* op) {
       "attention_forward",   // training attention reads its token count on the host (CUDA)
       "attention_backward",
   };
-  for (const char* n : kNot)
-    if (std::strcmp(n, op) == 0) return false;
+  return kNot;
+}
+
+bool op_capturable(const char* op) {
+  for (const std::string& n : ops_not_capturable())
+    if (n == op) return false;
   return true;
 }
 

@@ -182,17 +182,16 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
             st = Status::Duplicate;  // an eval suite's problem: known, and never trained on
             ks.duplicates++;
             ks.held_out++;
-            h.status.push_back(st);
-            continue;
+          } else {
+            st = Status::Candidate;
+            ks.valid++;
+            f.id = cat("selfplay-s", source_.seed(), "-f", g.seq, "-", i, "-", kind);
+            f.meta["followup"] = {{"proposer", g.seq}, {"sample", i}};
+            followups_.push_back(std::move(f));
+            source_.buffer().add(std::move(t));
+            proposed_total_++;
+            h.outstanding++;
           }
-          st = Status::Candidate;
-          ks.valid++;
-          f.id = cat("selfplay-s", source_.seed(), "-f", g.seq, "-", i, "-", kind);
-          f.meta["followup"] = {{"proposer", g.seq}, {"sample", i}};
-          followups_.push_back(std::move(f));
-          source_.buffer().add(std::move(t));
-          proposed_total_++;
-          h.outstanding++;
         }
       }
     }

@@ -71,8 +71,9 @@ const ConfigFields<SftDataConfig>& SftDataConfig::fields() {
                               FieldCheck<std::string>(suites_problem)))
           .add("jsonl", &C::jsonl, "a JSONL file of {prompt, completion}")
           .add("holdout", &C::jsonl_holdout,
-               "with jsonl: suites (r1 eval --tasks syntax) whose tasks' prompts (up to whitespace) "
-               "are dropped from the file; r1 pipeline adds its eval suites",
+               "with jsonl: suites (r1 eval --tasks syntax) whose tasks are dropped from the file "
+               "(by prompt up to whitespace, or by problem_key where a line carries its task); r1 "
+               "pipeline adds its eval suites",
                FieldCheck<std::string>(suites_problem), unless_empty());
   return f;
 }

@@ -48,8 +48,8 @@ struct SftDataConfig {
   int64_t n = 0;
   std::vector<SftMixEntry> mix;
   std::string holdout;  // suites whose problems no example is (tasks/holdout.h)
-  // Or a JSONL file of {prompt, completion}, without the lines whose prompt is, up to
-  // whitespace, a task of jsonl_holdout's suites (JSON "holdout" beside "jsonl").
+  // Or a JSONL file of {prompt, completion}, without the lines that are a task of
+  // jsonl_holdout's suites (JSON "holdout" beside "jsonl"; read_sft_jsonl says how).
   std::string jsonl;
   std::string jsonl_holdout;
   bool generated() const { return jsonl.empty(); }

@@ -28,8 +28,10 @@ struct SftExample {
 // data.seed, so the first n examples are the same for every n, on every machine.
 std::vector<SftText> generated_sft_texts(const SftDataConfig& data);
 // {prompt, completion} lines; a bad line throws naming "<path>:<line>". Blank lines are skipped.
-// Lines whose prompt is, up to whitespace, the prompt of a task of `holdout`'s suites
-// (tasks/holdout.h) are dropped, and counted in the log; a file left empty is an error.
+// Lines that are a task of `holdout`'s suites (tasks/holdout.h) are dropped, and counted in the
+// log: by their prompt, up to whitespace, or, for a line that carries its task of a generated
+// family ("task", as r1 rejection-sample writes), by the family's problem_key too. A file left
+// empty is an error.
 std::vector<SftText> read_sft_jsonl(const std::string& path, const std::string& holdout = "");
 std::vector<SftText> sft_texts(const SftDataConfig& data);
 

@@ -19,6 +19,35 @@ DecodeGraphs::~DecodeGraphs() {
   clear();
 }
 
+void* DecodeGraphs::record(const std::function<void()>& step, std::string* why) {
+  std::string refused;
+  try {
+    graphs_->begin();
+  } catch (const std::exception& e) {
+    *why = cat("recording could not start: ", e.what());
+    return nullptr;
+  }
+  try {
+    step();  // recorded, not run
+  } catch (...) {
+    // Stop recording whatever was thrown (else every later op of the thread would be recorded
+    // and never run), and drop what was recorded. A refusal says more than what it led to (a
+    // refused allocation throws bad_alloc).
+    if (void* partial = graphs_->end(&refused)) graphs_->destroy(partial);
+    *why = refused.empty() ? "recording failed" : refused;
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      if (refused.empty()) *why = cat("recording failed: ", e.what());
+    } catch (...) {
+    }
+    return nullptr;
+  }
+  void* g = graphs_->end(why);
+  if (!g && why->empty()) *why = "recording failed";
+  return g;
+}
+
 void DecodeGraphs::use(const Graphs& graphs) {
   clear();
   graphs_ = graphs.available() ? &graphs : nullptr;
@@ -63,28 +92,14 @@ void DecodeGraphs::run(int N, const Where& where, const std::function<void()>& s
     return step();
   }
   std::string why;
-  void* g = nullptr;
-  graphs_->begin();
-  try {
-    step();  // recorded, not run
-  } catch (...) {
-    // Stop recording whatever was thrown (else every later op of the thread would be recorded
-    // and never run), and drop what was recorded.
-    if (void* partial = graphs_->end(nullptr)) graphs_->destroy(partial);
-    why = "recording failed";
-    try {
-      throw;
-    } catch (const std::exception& e) {
-      why = cat("recording failed: ", e.what());
-    } catch (...) {
-    }
-  }
-  if (why.empty()) {
-    g = graphs_->end(&why);
-    if (!g && why.empty()) why = "recording failed";
-  }
+  void* g = record(step, &why);
   if (!g) {
-    turn_off(why);
+    // Recorded again after an op-by-op step, which sizes what the ops use (a recording on
+    // another thread than that step's finds its scratch unsized); off after kMaxFailures.
+    ++stats_.failed;
+    stats_.off_why = why;
+    seen_.erase(N);
+    if (stats_.failed >= kMaxFailures) turn_off(why);
     ++stats_.op_by_op;
     return step();
   }

@@ -10,8 +10,9 @@
 // buffers (token ids, positions, lengths, the block table's contents, the weights) is uploaded
 // before the launch and read when the graph runs.
 //
-// A recording that fails (an op that cannot be recorded, an error) turns the lane's graphs off
-// and says why in stats(); that step, and every later one, runs op by op.
+// A recording that fails (an op that cannot be recorded, an error) runs that step op by op and
+// says why in stats(); the next step of N runs op by op and the one after records again, and
+// after kMaxFailures failed recordings the lane's graphs are off for good.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -41,10 +42,12 @@ class DecodeGraphs {
     long recorded = 0;    // graphs recorded
     long launched = 0;    // steps run as a graph
     long op_by_op = 0;    // steps run op by op (first sightings, past the bound, graphs off)
-    std::string off_why;  // why the lane's graphs are off ("" while on)
+    long failed = 0;      // recordings that failed
+    std::string off_why;  // why the lane's graphs are off, or why the last recording failed
   };
   // Graphs this lane keeps at most (distinct row counts); steps of other counts run op by op.
   static constexpr size_t kMaxGraphs = 32;
+  static constexpr long kMaxFailures = 3;
 
   DecodeGraphs() = default;
   ~DecodeGraphs();
@@ -62,6 +65,8 @@ class DecodeGraphs {
 
  private:
   void clear();
+  // Records `step`: the graph, or null with *why.
+  void* record(const std::function<void()>& step, std::string* why);
   const Graphs* graphs_ = nullptr;
   Where where_;
   std::map<int, void*> by_rows_;

@@ -148,7 +148,8 @@ class Model {
   // on the host). Unless set, the backend's default (Graphs::on_by_default). Off runs every step
   // op by op, as before.
   void set_decode_graphs(bool on);
-  // Summed over the inference lanes; off_why is the first lane's, or why graphs are off.
+  // Summed over the inference lanes; off_why is the first lane's that has one, or why graphs are
+  // off.
   DecodeGraphs::Stats decode_graph_stats() const;
 
  private:

@@ -1,7 +1,6 @@
 // Model<T>'s activation and scratch buffers, shared by model.cpp and the attention files
 // (attention_gqa.cpp, attention_mla.cpp). Private to model/.
 #pragma once
-#include "model/decode_graphs.h"
 #include "model/model.h"
 
 namespace r1 {

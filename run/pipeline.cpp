@@ -1,5 +1,7 @@
 #include "run/pipeline.h"
 
+#include <algorithm>
+
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -309,11 +311,29 @@ class PipelineRunner {
   // task sampled for rejection-sft and distill is the same problem as one the pipeline evaluates
   // on (tasks/holdout.h); an SFT stage's JSONL lines whose prompt is an eval task's are dropped
   // (rejection-sft and distill write theirs from tasks already held out when sampled).
+  // Suites the section holds out already (a config may name the eval suites itself) are not
+  // added twice: the holdout, and so the stage's plan, is the same either way.
   void hold_out_eval(json& section) const {
     if (!pc_.eval || !section.is_object()) return;
-    const std::string given =
+    std::string held =
         section.contains("holdout") && section["holdout"].is_string() ? section["holdout"] : "";
-    section["holdout"] = given.empty() ? pc_.eval->tasks : given + "," + pc_.eval->tasks;
+    auto suites = [](const std::string& list) {
+      std::vector<std::string> out;
+      for (size_t at = 0; at <= list.size();) {
+        size_t comma = list.find(',', at);
+        if (comma == std::string::npos) comma = list.size();
+        if (comma > at) out.push_back(list.substr(at, comma - at));
+        at = comma + 1;
+      }
+      return out;
+    };
+    std::vector<std::string> have = suites(held);
+    for (const std::string& suite : suites(pc_.eval->tasks)) {
+      if (std::find(have.begin(), have.end(), suite) != have.end()) continue;
+      held += held.empty() ? suite : "," + suite;
+      have.push_back(suite);
+    }
+    section["holdout"] = held;
   }
 
   // Parses an SFT config whose model may not exist yet, and checks its memory. user_jsonl: the

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/fs.h"
+#include "core/log.h"
 #include "core/thread_pool.h"
 #include "kernels/backend_select.h"
 #include "model/byte_tokenizer.h"
@@ -180,6 +181,14 @@ std::unique_ptr<Model<float>> RunConfig::initial_model() const {
 std::unique_ptr<Tokenizer> RunConfig::tokenizer() const {
   if (!model.init.empty()) return load_tokenizer(model.init);
   return std::make_unique<ByteTokenizer>();
+}
+
+void RunConfig::warn_if_nothing_held_out(bool resume) const {
+  if (resume || !tasks.holdout.empty()) return;
+  log_warn(
+      "tasks.holdout is empty: training may meet the problems of suites you evaluate on "
+      "later (a new seed does not hold a suite out; docs/eval.md). Name your eval suites "
+      "there, or use r1 pipeline, which does.");
 }
 
 }  // namespace r1

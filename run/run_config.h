@@ -78,6 +78,9 @@ struct RunConfig {
   // channel is inproc://, "on" when they are on one device (load() fails naming the field
   // otherwise), "off" never.
   bool shares_weights() const;
+  // Logs a warning when tasks.holdout is empty and the run starts anew (a resumed run cannot
+  // change it): training may then meet the problems of the suites it is evaluated on.
+  void warn_if_nothing_held_out(bool resume) const;
   std::unique_ptr<Tokenizer> tokenizer() const;
   // Just the architecture (for rollout workers, whose weights come from the learner).
   ModelConfig model_config() const;

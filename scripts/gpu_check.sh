@@ -287,6 +287,8 @@ for name in ("small-moe-fp32", "small-moe-bf16", "qwen3-0.6b-fp32", "qwen3-0.6b-
     if "tokens_per_second" in g:
         graphs = (f"{g['tokens_per_second']:.0f} (x{g['speedup']:.2f}; {g['launched']} launched; "
                   f"same logits: {'yes' if g['same_last_logits'] else 'NO'})")
+        if g.get("off_why"):
+            graphs += f"; {g.get('failed', 0)} failed: {g['off_why']}"
     else:
         graphs = f"off: {g.get('off_why', '?')}"
     print(f"| {name} ({d['params']/1e6:.0f}M) | {t['tokens_per_second']:.0f} | {100 * t['mfu']:.1f}% | "

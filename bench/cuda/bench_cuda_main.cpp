@@ -231,6 +231,10 @@ json bench_config(const Backend<float>& be, const std::string& path, const Flags
                              {"recorded", g.graphs.recorded},
                              {"launched", g.graphs.launched},
                              {"op_by_op", g.graphs.op_by_op},
+                             {"failed", g.graphs.failed},
+                             {"timed",
+                              "every step: the first of the batch size runs op by op, the "
+                              "second is recorded, the rest launch"},
                              {"off_why", g.graphs.off_why},
                              {"same_last_logits", g.last_logits == plain.last_logits}};
   } else {

@@ -40,7 +40,10 @@ def verify(task, completion, make_scorer=scorer):
         # own answer: a verifier error would drop the sample, and with it the penalty a model
         # could learn to dodge by crashing the scorer. If the gold crashes it too, the scorer is
         # broken, and that error goes up (a verifier error, in main).
-        dataset.score_answer(answer=str(rg["entry"].get("answer", "")), entry=rg["entry"])
+        gold = rg["entry"].get("answer")
+        if gold is None:  # nothing to tell a broken scorer from a bad answer by
+            raise
+        float(dataset.score_answer(answer=str(gold), entry=rg["entry"]))
         return {"score": 0.0, "correct": False, "format_ok": True,
                 "reason": f"answer_crashed_scorer: {type(e).__name__}"}
     if not math.isfinite(score):  # NaN would pass min/max as 1.0

@@ -45,6 +45,16 @@ try:
     failures.append("a scorer that crashes on the gold too: no error raised")
 except ValueError:
     pass
+class NoneScorer(Scorer):  # broken: returns None for every answer, the gold's too
+    def score_answer(self, answer, entry):
+        return None
+
+
+try:
+    check(NoneScorer(), "<answer>7</answer>")
+    failures.append("a scorer that returns None for the gold too: no error raised")
+except TypeError:
+    pass
 expect("NaN score", check(Scorer(value=float("nan")), "<answer>7</answer>"), correct=False, score=0.0)
 expect("no answer", check(Scorer(), "7"), format_ok=False, score=0.0)
 

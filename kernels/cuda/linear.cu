@@ -90,7 +90,9 @@ void linear_forward(float* out, const float* inp, const float* W, const float* b
 
 void pack_linear(float* Wp, const float* W, int C, int OC, bool transposed) {
   if (!transposed) {
-    check(cudaMemcpy(Wp, W, sizeof(float) * static_cast<size_t>(C) * OC, cudaMemcpyDeviceToDevice), "pack_linear");
+    check(cudaMemcpyAsync(Wp, W, sizeof(float) * static_cast<size_t>(C) * OC,
+                          cudaMemcpyDeviceToDevice, stream()),
+          "pack_linear");
     return;
   }
   // Column-major view: W is (OC, C) with leading dimension OC; Wp = W^T is (C, OC), leading C.

@@ -128,39 +128,44 @@ TEST(SelfPlayCoordinator, SeedsTheBufferWithValidatedTriplets) {
 // A proposal that writes an eval suite's program and input would have its follow-up solve task
 // trained on: the holdout refuses it (a duplicate, counted as held_out), as the stream's tasks.
 TEST(SelfPlayCoordinator, AProposalOfAHeldOutProblemIsNeverTrainedOn) {
-  const std::string suite = "pyplay:n=6:seed=4242:opt.kinds=deduction:opt.propose_share=0";
-  const Holdout holdout(suite);
-  const Task eval = load_suite(parse_suites(suite)[0]).at(0);
-  const json copied = triplet_json(eval.meta["program"].get<std::string>(),
-                                   {eval.meta["input"].get<std::string>()});
-  // Without the holdout the follow-up is the eval task itself (the leak this closes).
-  {
+  for (const auto& [name, kind] :
+       {std::pair<std::string, SelfPlayKind>{"deduction", SelfPlayKind::Deduction},
+        {"abduction", SelfPlayKind::Abduction}}) {
+    SCOPED_TRACE(name);
+    const std::string suite = "pyplay:n=6:seed=4242:opt.kinds=" + name + ":opt.propose_share=0";
+    const Holdout holdout(suite);
+    const Task eval = load_suite(parse_suites(suite)[0]).at(0);
+    const json copied = triplet_json(eval.meta["program"].get<std::string>(),
+                                     {eval.meta["input"].get<std::string>()});
+    // Without the holdout the follow-up is the eval task itself (the leak this closes).
+    {
+      SelfPlaySource src(options(), 4);
+      SelfPlayCoordinator c(src, sandbox(), limits());
+      c.seed_buffer();
+      c.admit(propose_group(src, 10, {proposal_sample(copied)}, kind), 0);
+      ASSERT_TRUE(c.has_followup());
+      const Task f = c.take_followup();
+      EXPECT_TRUE(holdout.contains(f, nullptr)) << f.prompt << "\n---\n" << eval.prompt;
+    }
     SelfPlaySource src(options(), 4);
-    SelfPlayCoordinator c(src, sandbox(), limits());
+    SelfPlayCoordinator c(src, sandbox(), limits(), &holdout);
     c.seed_buffer();
-    c.admit(propose_group(src, 10, {proposal_sample(copied)}), 0);
+    const size_t seeded = src.buffer().size();
+    const json fresh = triplet_json("def f(x):\n    return x * 3 - 1\n", {"4", "9"});
+    auto ready =
+        c.admit(propose_group(src, 10, {proposal_sample(copied), proposal_sample(fresh)}, kind), 0);
     ASSERT_TRUE(c.has_followup());
     const Task f = c.take_followup();
-    EXPECT_TRUE(holdout.contains(f, nullptr)) << f.prompt << "\n---\n" << eval.prompt;
+    EXPECT_EQ(f.meta["key"], fresh["key"]);
+    EXPECT_FALSE(c.has_followup()) << "the held-out proposal has no follow-up";
+    EXPECT_EQ(src.buffer().size(), seeded + 1) << "nor does it join the buffer";
+    ready = c.admit(solve_group(f, 11, 1, 4), 0);
+    ASSERT_EQ(ready.size(), 2u);  // the solve group, then the proposer group it completes
+    EXPECT_DOUBLE_EQ(*ready[1].samples[0].reward, options().duplicate_reward);
+    const json m = c.take_step_metrics();
+    EXPECT_EQ(m["propose"][name]["held_out"], 1);
+    EXPECT_EQ(m["propose"][name]["duplicates"], 1);
   }
-  SelfPlaySource src(options(), 4);
-  SelfPlayCoordinator c(src, sandbox(), limits(), &holdout);
-  c.seed_buffer();
-  const size_t seeded = src.buffer().size();
-  const json fresh = triplet_json("def f(x):\n    return x * 3 - 1\n", {"4", "9"});
-  auto ready =
-      c.admit(propose_group(src, 10, {proposal_sample(copied), proposal_sample(fresh)}), 0);
-  ASSERT_TRUE(c.has_followup());
-  const Task f = c.take_followup();
-  EXPECT_EQ(f.meta["key"], fresh["key"]);
-  EXPECT_FALSE(c.has_followup()) << "the held-out proposal has no follow-up";
-  EXPECT_EQ(src.buffer().size(), seeded + 1) << "nor does it join the buffer";
-  ready = c.admit(solve_group(f, 11, 1, 4), 0);
-  ASSERT_EQ(ready.size(), 2u);  // the solve group, then the proposer group it completes
-  EXPECT_DOUBLE_EQ(*ready[1].samples[0].reward, options().duplicate_reward);
-  const json m = c.take_step_metrics();
-  EXPECT_EQ(m["propose"]["deduction"]["held_out"], 1);
-  EXPECT_EQ(m["propose"]["deduction"]["duplicates"], 1);
 }
 
 TEST(SelfPlayCoordinator, ProposerGroupsWaitForTheirSolveRates) {

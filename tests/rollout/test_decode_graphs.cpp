@@ -98,14 +98,17 @@ TEST(DecodeGraphs, AStepThatCannotBeRecordedTurnsTheGraphsOffAndStillRuns) {
     be.ops.scale_inplace(x, 1, 3.f);
     ++runs;
   };
-  for (int i = 0; i < 4; ++i) {
+  // Op by op, a failed recording (then op by op), again op by op: three failures turn it off.
+  for (int i = 0; i < 10; ++i) {
     graphs.run(8, where, step);
     float v = 0;
     be.mem.download(&v, x, sizeof(float));
     EXPECT_EQ(v, 3.f) << "step " << i;
   }
   EXPECT_EQ(graphs.stats().recorded, 0);
-  EXPECT_EQ(graphs.stats().op_by_op, 4);
+  EXPECT_EQ(graphs.stats().failed, DecodeGraphs::kMaxFailures);
+  EXPECT_EQ(graphs.stats().op_by_op, 10);
+  EXPECT_EQ(runs, 10 + DecodeGraphs::kMaxFailures);  // a recording runs the step's host code too
   EXPECT_NE(graphs.stats().off_why.find("upload cannot be recorded"), std::string::npos)
       << graphs.stats().off_why;
   be.mem.free(x);

@@ -1,27 +1,62 @@
 #include "verifiers/math/answer_form.h"
 
 #include <cctype>
-#include <numeric>
+#include <optional>
+
+#include <boost/multiprecision/cpp_int.hpp>
 
 #include "core/error.h"
+#include "verifiers/arith/rational.h"
 
 namespace r1 {
 
 namespace {
 
-// Reads digits at s[i...]; their count (0: none). Values past 18 digits are not reduced-checked
-// exactly; they are kept as text.
+// Digits at s[i...]: their count (0: none).
 size_t digits(std::string_view s, size_t i) {
   size_t n = 0;
   while (i + n < s.size() && std::isdigit(static_cast<unsigned char>(s[i + n]))) ++n;
   return n;
 }
 
-bool lowest_terms(std::string_view num, std::string_view den) {
-  // Up to 18 digits each fits in int64; longer ones cannot be checked here and are refused.
-  if (num.empty() || den.empty() || num.size() > 18 || den.size() > 18) return false;
-  const long long a = std::stoll(std::string(num)), b = std::stoll(std::string(den));
-  return b > 1 && std::gcd(a, b) == 1;
+// An optional sign and digits at s[*i...], as a number; nothing when there are no digits.
+std::optional<BigInt> integer_at(std::string_view s, size_t* i) {
+  size_t j = *i;
+  bool negative = false;
+  if (j < s.size() && (s[j] == '-' || s[j] == '+')) negative = s[j++] == '-';
+  const size_t n = digits(s, j);
+  if (n == 0) return std::nullopt;
+  BigInt v(std::string(s.substr(j, n)));
+  *i = j + n;
+  return negative ? BigInt(-v) : v;
+}
+
+// num/den with den > 1, in lowest terms (gcd 1; 0 is written "0").
+bool lowest_terms(const BigInt& num, const BigInt& den) {
+  return den > 1 && num != 0 && boost::multiprecision::gcd(num, den) == 1;
+}
+
+// \frac{a}{b} (a may carry a sign), or \frac ab with single digits (LaTeX's shorthand), from
+// position i; true when it spans the rest of s and is in lowest terms.
+bool reduced_latex_fraction(std::string_view s, size_t i) {
+  if (s.substr(i, 5) != "\\frac") return false;
+  i += 5;
+  std::optional<BigInt> num, den;
+  if (i < s.size() && s[i] == '{') {
+    ++i;
+    num = integer_at(s, &i);
+    if (!num || s.substr(i, 2) != "}{") return false;
+    i += 2;
+    den = integer_at(s, &i);
+    if (!den || i + 1 != s.size() || s[i] != '}') return false;
+  } else {  // \frac34
+    if (i + 2 != s.size() || !std::isdigit(static_cast<unsigned char>(s[i])) ||
+        !std::isdigit(static_cast<unsigned char>(s[i + 1])))
+      return false;
+    num = BigInt(s[i] - '0');
+    den = BigInt(s[i + 1] - '0');
+  }
+  return lowest_terms(abs(*num), *den);
 }
 
 }  // namespace
@@ -50,39 +85,28 @@ const char* answer_form_name(AnswerForm form) {
 
 bool written_in_form(std::string_view normalized, AnswerForm form) {
   if (form == AnswerForm::Any) return true;
-  std::string s;
+  std::string compact;
   for (char c : normalized)
-    if (!std::isspace(static_cast<unsigned char>(c))) s += c;
+    if (!std::isspace(static_cast<unsigned char>(c))) compact += c;
+  const std::string_view v(compact);
   size_t i = 0;
-  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-  const std::string_view v(s);
-  if (form == AnswerForm::Integer) {
-    const size_t n = digits(v, i);
-    return n > 0 && i + n == v.size();
-  }
-  // Reduced: \frac{a}{b}
-  for (std::string_view frac : {"\\frac{", "\\tfrac{"}) {
-    if (v.substr(i, frac.size()) == frac) {
-      const size_t a0 = i + frac.size(), na = digits(v, a0);
-      if (na == 0 || v.substr(a0 + na, 2) != "}{") return false;
-      const size_t b0 = a0 + na + 2, nb = digits(v, b0);
-      if (nb == 0 || b0 + nb + 1 != v.size() || v[b0 + nb] != '}') return false;
-      return lowest_terms(v.substr(a0, na), v.substr(b0, nb));
-    }
-  }
+  if (i < v.size() && (v[i] == '-' || v[i] == '+')) ++i;
   const size_t n = digits(v, i);
-  if (n == 0) return false;
+  if (form == AnswerForm::Integer) return n > 0 && i + n == v.size();
+  // Reduced: an integer, a decimal literal, a/b or \frac{a}{b} in lowest terms.
+  if (n == 0) {
+    if (i < v.size() && v[i] == '.')
+      return digits(v, i + 1) > 0 && i + 1 + digits(v, i + 1) == v.size();
+    return reduced_latex_fraction(v, i);
+  }
   const size_t j = i + n;
   if (j == v.size()) return true;  // an integer
-  if (v[j] == '.') {               // a decimal literal
-    const size_t m = digits(v, j + 1);
-    return m > 0 && j + 1 + m == v.size();
-  }
-  if (v[j] == '/') {  // a fraction
-    const size_t m = digits(v, j + 1);
-    return m > 0 && j + 1 + m == v.size() && lowest_terms(v.substr(i, n), v.substr(j + 1, m));
-  }
-  return false;
+  if (v[j] == '.') return digits(v, j + 1) > 0 && j + 1 + digits(v, j + 1) == v.size();
+  if (v[j] != '/') return false;
+  size_t k = j + 1;
+  const size_t m = digits(v, k);
+  if (m == 0 || k + m != v.size()) return false;
+  return lowest_terms(BigInt(std::string(v.substr(i, n))), BigInt(std::string(v.substr(k, m))));
 }
 
 }  // namespace r1

@@ -6,12 +6,12 @@
 //
 //   integer  an integer literal: "85", "-12"
 //   reduced  an integer, a fraction of integers in lowest terms ("3/4", "-5/2", "\frac{3}{4}",
-//            "-\frac{5}{2}"; not "6/8", "4/2" or "5/1"), or a decimal literal ("0.75")
+//            "-\frac{5}{2}", "\frac{-5}{2}", "\frac34"; not "6/8", "4/2" or "5/1"), or a decimal
+//            literal ("0.75", ".5")
 //
 // Read on the answer as the math verifier normalises it (docs/verifiers.md): "$85$", "x = 85"
 // and "\boxed{85}" are "85"; "1.5e3" becomes a product, which is not a literal.
 #pragma once
-#include <optional>
 #include <string>
 #include <string_view>
 

@@ -30,6 +30,12 @@ class MathVerifier : public Verifier {
     if (auto box = last_boxed(gold_raw)) gold_raw = *box;
     Side gold(gold_raw);
     if (trim(gold.normalized).empty()) return gold_error(v, task, "empty gold answer");
+    AnswerForm form = AnswerForm::Any;  // how the answer must be written (answer_form.h)
+    try {
+      form = answer_form_of(task);
+    } catch (const Error& e) {
+      return gold_error(v, task, e.what());
+    }
 
     ExtractedAnswer ex = extract_answer(completion, tags_, fallback_);
     v.details["source"] = answer_source_name(ex.source);
@@ -88,12 +94,6 @@ class MathVerifier : public Verifier {
     }
     // The right value, but the task wants it computed: a restated expression is not an answer
     // (answer_form.h).
-    AnswerForm form = AnswerForm::Any;
-    try {
-      form = answer_form_of(task);
-    } catch (const Error& e) {
-      return gold_error(v, task, e.what());
-    }
     if (!written_in_form(pred.normalized, form)) {
       v.reason = "not_in_answer_form";
       v.details["answer_form"] = answer_form_name(form);
