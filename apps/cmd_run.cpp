@@ -28,13 +28,8 @@ int cmd_run(int argc, char** argv) {
   RunConfig cfg = RunConfig::load(args.str("CONFIG"));
   if (args.has("steps")) cfg.learner.steps = args.count("steps");
   check_run_memory(cfg, "all");
-  if (cfg.tasks.holdout.empty()) {
-    log_warn(
-        "tasks.holdout is empty: every generated or dataset task may be trained on, also "
-        "the problems of suites you evaluate on later (a new seed does not hold a suite "
-        "out; docs/eval.md). Name your eval suites there, or use r1 pipeline, which does.");
-  }
   const bool resume = args.on("resume");
+  cfg.warn_if_nothing_held_out(resume);
   const std::string dir = prepare_run_dir(cfg, args.has("out") ? args.str("out") : "", resume);
   install_stop_handlers();
   log_info("run folder ", dir, (resume ? " (resuming)" : ""));

@@ -31,7 +31,8 @@ int cmd_sft(int argc, char** argv) {
   // The whole config is checked before any work.
   SftConfig cfg = SftConfig::load(args.str("config"));
   check_sft_memory(cfg, args.str("config"));
-  if (cfg.data.generated() ? cfg.data.holdout.empty() : cfg.data.jsonl_holdout.empty()) {
+  if (!args.on("resume") &&
+      (cfg.data.generated() ? cfg.data.holdout.empty() : cfg.data.jsonl_holdout.empty())) {
     log_warn(cfg.data.generated() ? "data.generated.holdout" : "data.holdout",
              " is empty: an example may be a problem of a suite you evaluate on later (a new "
              "seed does not hold a suite out; docs/eval.md). Name your eval suites there, or use "

@@ -54,6 +54,7 @@ int cmd_worker(int argc, char** argv) {
   if (args.has("connect")) launch.connect_host = args.str("connect");
   if (args.has("out")) launch.out = args.str("out");
   launch.resume = args.on("resume");
+  if (role == "learner") cfg.warn_if_nothing_held_out(launch.resume);
   launch.wait_s = wait_s;
   install_stop_handlers();
   return run_role(cfg, launch);

@@ -20,28 +20,27 @@ DecodeGraphs::~DecodeGraphs() {
 }
 
 void* DecodeGraphs::record(const std::function<void()>& step, std::string* why) {
-  std::string refused;
   try {
     graphs_->begin();
   } catch (const std::exception& e) {
     *why = cat("recording could not start: ", e.what());
     return nullptr;
   }
+  // Whatever a step throws, the recording ends (else every later op of the thread would be
+  // recorded and never run) and what it holds is dropped. A refusal says more than what it led
+  // to (a refused allocation throws bad_alloc).
+  auto abandon = [&](std::string what) {
+    std::string refused;
+    if (void* partial = graphs_->end(&refused)) graphs_->destroy(partial);
+    *why = refused.empty() ? std::move(what) : refused;
+    return nullptr;
+  };
   try {
     step();  // recorded, not run
+  } catch (const std::exception& e) {
+    return abandon(cat("recording failed: ", e.what()));
   } catch (...) {
-    // Stop recording whatever was thrown (else every later op of the thread would be recorded
-    // and never run), and drop what was recorded. A refusal says more than what it led to (a
-    // refused allocation throws bad_alloc).
-    if (void* partial = graphs_->end(&refused)) graphs_->destroy(partial);
-    *why = refused.empty() ? "recording failed" : refused;
-    try {
-      throw;
-    } catch (const std::exception& e) {
-      if (refused.empty()) *why = cat("recording failed: ", e.what());
-    } catch (...) {
-    }
-    return nullptr;
+    return abandon("recording failed");
   }
   void* g = graphs_->end(why);
   if (!g && why->empty()) *why = "recording failed";

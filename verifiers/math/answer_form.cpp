@@ -19,6 +19,12 @@ size_t digits(std::string_view s, size_t i) {
   return n;
 }
 
+// At least one digit from s[i] to the end.
+bool digits_to_end(std::string_view s, size_t i) {
+  const size_t n = digits(s, i);
+  return n > 0 && i + n == s.size();
+}
+
 // An optional sign and digits at s[*i...], as a number; nothing when there are no digits.
 std::optional<BigInt> integer_at(std::string_view s, size_t* i) {
   size_t j = *i;
@@ -91,22 +97,14 @@ bool written_in_form(std::string_view normalized, AnswerForm form) {
   const std::string_view v(compact);
   size_t i = 0;
   if (i < v.size() && (v[i] == '-' || v[i] == '+')) ++i;
-  const size_t n = digits(v, i);
-  if (form == AnswerForm::Integer) return n > 0 && i + n == v.size();
+  if (form == AnswerForm::Integer) return digits_to_end(v, i);
   // Reduced: an integer, a decimal literal, a/b or \frac{a}{b} in lowest terms.
-  if (n == 0) {
-    if (i < v.size() && v[i] == '.')
-      return digits(v, i + 1) > 0 && i + 1 + digits(v, i + 1) == v.size();
-    return reduced_latex_fraction(v, i);
-  }
-  const size_t j = i + n;
-  if (j == v.size()) return true;  // an integer
-  if (v[j] == '.') return digits(v, j + 1) > 0 && j + 1 + digits(v, j + 1) == v.size();
-  if (v[j] != '/') return false;
-  size_t k = j + 1;
-  const size_t m = digits(v, k);
-  if (m == 0 || k + m != v.size()) return false;
-  return lowest_terms(BigInt(std::string(v.substr(i, n))), BigInt(std::string(v.substr(k, m))));
+  const size_t n = digits(v, i), j = i + n;
+  if (j == v.size()) return n > 0;                            // an integer
+  if (v[j] == '.') return digits_to_end(v, j + 1);            // a decimal ("0.75", ".75")
+  if (n == 0) return reduced_latex_fraction(v, i);            // \frac{a}{b}
+  if (v[j] != '/' || !digits_to_end(v, j + 1)) return false;  // a/b
+  return lowest_terms(BigInt(std::string(v.substr(i, n))), BigInt(std::string(v.substr(j + 1))));
 }
 
 }  // namespace r1
