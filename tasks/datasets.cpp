@@ -306,6 +306,44 @@ std::vector<Task> parse_dataset(const std::string& format, const std::string& te
   return out;
 }
 
+std::string eval_set_look(const std::string& path) {
+  std::string lower;
+  for (char c : path) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // Folders, then the file name's words (split at anything but letters and digits).
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t i = 0; i <= lower.size(); ++i) {
+    if (i == lower.size() || lower[i] == '/') {
+      parts.push_back(lower.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  const std::string file = parts.back();
+  parts.pop_back();
+  for (const std::string& dir : parts) {
+    if (dir == "eval" || dir == "evals" || dir == "test" || dir == "benchmarks")
+      return cat("it sits in a folder named '", dir, "'");
+  }
+  std::vector<std::string> words;
+  std::string word;
+  for (char c : file + ".") {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      word += c;
+    } else if (!word.empty()) {
+      words.push_back(std::move(word));
+      word.clear();
+    }
+  }
+  for (const std::string& w : words) {
+    if (w == "test" || w == "eval") return cat("its name has the word '", w, "'");
+  }
+  for (const char* bench : {"aime", "amc", "math500", "humaneval", "gpqa"}) {
+    if (!words.empty() && words[0].rfind(bench, 0) == 0)
+      return cat("its name starts with '", bench, "', a benchmark without a training split");
+  }
+  return "";
+}
+
 std::vector<Task> read_dataset(const std::string& format, const std::string& path) {
   return parse_dataset(format, read_file(path), path);
 }

@@ -37,6 +37,12 @@ std::vector<Task> parse_dataset(const std::string& format, const std::string& te
 Task dataset_task(const std::string& format, const json& record, const std::string& where,
                   size_t line);
 
+// Why `path` looks like an evaluation set, or "" when it does not: a folder named eval, evals,
+// test or benchmarks, a file name with the word "test" or "eval" (gsm8k-test.jsonl), or a
+// benchmark that has no training split (AIME, AMC, MATH-500, HumanEval, GPQA). Training on such
+// a file, unheld, turns a later score on it into recall; the task source warns.
+std::string eval_set_look(const std::string& path);
+
 // The contents of the last \boxed{...} (or \fbox{...}) in `text`, braces matched; "" if none.
 std::string last_boxed(const std::string& text);
 

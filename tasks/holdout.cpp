@@ -1,8 +1,18 @@
 #include "tasks/holdout.h"
 
+#include "tasks/selfplay/selfplay_tasks.h"
 #include "tasks/suite.h"
 
 namespace r1 {
+namespace {
+
+// The task's problem key: its family's, or for a task no generator made (self-play's, a
+// dataset's) the program task key it may have ("" if none).
+std::string key_of(const Task& task, const TaskGenerator* gen) {
+  return gen ? gen->problem_key(task) : program_problem_key(task);
+}
+
+}  // namespace
 
 Holdout::Holdout(const std::string& suites) : suites_(suites) {
   if (suites.empty()) return;
@@ -10,7 +20,7 @@ Holdout::Holdout(const std::string& suites) : suites_(suites) {
     std::unique_ptr<TaskGenerator> gen;
     if (!spec.family.empty()) gen = make_generator(spec.family);
     for (const Task& t : load_suite(spec)) {
-      if (gen) problems_.insert(gen->problem_key(t));
+      if (std::string key = key_of(t, gen.get()); !key.empty()) problems_.insert(key);
       prompts_.insert(prompt_key(t.prompt));
       ++tasks_;
     }
@@ -19,7 +29,7 @@ Holdout::Holdout(const std::string& suites) : suites_(suites) {
 
 bool Holdout::contains(const Task& task, const TaskGenerator* gen) const {
   if (empty()) return false;
-  if (gen && problems_.count(gen->problem_key(task))) return true;
+  if (std::string key = key_of(task, gen); !key.empty() && problems_.count(key)) return true;
   return prompts_.count(prompt_key(task.prompt)) > 0;
 }
 

@@ -1,5 +1,6 @@
 #include "tasks/int_expr.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "core/error.h"
@@ -103,6 +104,31 @@ std::string to_string(const IntExpr& e) {
   bool paren_r = rp < p || (rp == p && (e.op == '-' || e.op == '/' || e.rhs->op == '/'));
   if (paren_r) r = cat("(", r, ")");
   return l + e.op + r;
+}
+
+namespace {
+// The operands of the chain of `op` that e heads: a+b+c's are a, b and c.
+void chain_operands(const IntExpr& e, char op, std::vector<std::string>* out) {
+  if (e.op == op) {
+    chain_operands(*e.lhs, op, out);
+    chain_operands(*e.rhs, op, out);
+  } else {
+    out->push_back(canonical_text(e));
+  }
+}
+}  // namespace
+
+std::string canonical_text(const IntExpr& e) {
+  if (e.op == 0) return std::to_string(e.value);
+  if (e.op == '+' || e.op == '*') {
+    std::vector<std::string> parts;
+    chain_operands(e, e.op, &parts);
+    std::sort(parts.begin(), parts.end());
+    std::string out = "(";
+    for (size_t i = 0; i < parts.size(); ++i) out += (i ? std::string(1, e.op) : "") + parts[i];
+    return out + ")";
+  }
+  return cat("(", canonical_text(*e.lhs), e.op, canonical_text(*e.rhs), ")");
 }
 
 Rational evaluate(const IntExpr& e) {

@@ -30,6 +30,10 @@ IntExprPtr parse_int_expr(const std::string& text);
 // "12+7*8-5", "(15-7)*3": parentheses only where precedence or order needs them.
 std::string to_string(const IntExpr& e);
 
+// Fully parenthesised, with the terms of each sum and the factors of each product sorted: equal
+// for "47+38" and "38+47", or "12+7*8" and "8*7+12" (a problem key, tasks/holdout.h).
+std::string canonical_text(const IntExpr& e);
+
 Rational evaluate(const IntExpr& e);  // throws on division by zero
 
 // Evaluates in the order a person would (post-order: operands, then the operation) and

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "tasks/datasets.h"
 #include "tasks/suite.h"
 
@@ -121,6 +122,12 @@ TaskSource::TaskSource(TaskSourceConfig config)
     } else {
       s.tasks = read_dataset(e.dataset, e.path);
       if (s.tasks.empty()) fail("task source: dataset ", e.path, " has no tasks");
+      if (std::string look = eval_set_look(e.path);
+          !look.empty() && config_.holdout.find(e.path) == std::string::npos) {
+        log_warn("tasks.mix: dataset ", e.path, " looks like an evaluation set (", look,
+                 "): a score on it after training on it is recall, not reasoning. Train on "
+                 "another split, or name its eval suite in tasks.holdout.");
+      }
     }
     total_units_ += s.units;
     sources_.push_back(std::move(s));

@@ -231,6 +231,18 @@ class ArithGenerator : public TaskGenerator {
     return t;
   }
 
+  // The expression up to the order of a sum's terms or a product's factors: "47+38" and
+  // "38+47" are one problem (levels 1, 2 and 6 draw both).
+  std::string problem_key(const Task& task) const override {
+    if (!task.meta.is_object() || !task.meta.contains("expr") || !task.meta["expr"].is_string())
+      return TaskGenerator::problem_key(task);
+    try {
+      return cat("arith|", canonical_text(*parse_int_expr(task.meta["expr"].get<std::string>())));
+    } catch (const std::exception&) {
+      return TaskGenerator::problem_key(task);
+    }
+  }
+
   std::string solve(const Task& task) const override {
     IntExprPtr e = parse_int_expr(meta_string(task, "expr"));
     std::vector<std::string> lines;

@@ -1,6 +1,7 @@
 // fraction: + - * / on fractions, answers reduced ("3/4", "-5/2", "2"). Sums go over the
 // least common denominator; products multiply across; quotients multiply by the reciprocal;
 // every result is reduced by the gcd with the division shown.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -152,6 +153,21 @@ class FractionGenerator : public TaskGenerator {
                     std::string{o1, o2});
       }
     }
+  }
+
+  // The terms and operations, with the two terms of a sum or product in either order.
+  std::string problem_key(const Task& task) const override {
+    const json& m = task.meta;
+    if (!m.is_object() || !m.contains("terms") || !m["terms"].is_array() || !m.contains("ops") ||
+        !m["ops"].is_string())
+      return TaskGenerator::problem_key(task);
+    std::vector<std::string> terms;
+    for (const json& t : m["terms"]) terms.push_back(t.dump());
+    const std::string ops = m["ops"].get<std::string>();
+    if (terms.size() == 2 && (ops == "+" || ops == "*")) std::sort(terms.begin(), terms.end());
+    std::string key = "fraction|" + ops;
+    for (const auto& t : terms) key += "|" + t;
+    return key;
   }
 
   std::string solve(const Task& task) const override {

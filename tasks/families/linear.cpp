@@ -2,6 +2,7 @@
 // or rational answers. The solution moves terms across (one claim per sum), then divides and
 // reduces. Equation lines contain x, so the step verifier skips them; every arithmetic step
 // sits on its own letter-free line.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -127,6 +128,19 @@ class LinearGenerator : public TaskGenerator {
     t.meta = {{"a", a}, {"b", b}, {"c", c}, {"d", d}, {"answer_form", "reduced"}};
     if (k) t.meta["k"] = k, t.meta["m"] = m;
     return t;
+  }
+
+  // The equation a·x + b = c·x + d, either side first, however the prompt writes it: level 8's
+  // "3(x + 2) = x + 4" is level 5's "3x + 6 = x + 4".
+  std::string problem_key(const Task& task) const override {
+    const json& m = task.meta;
+    for (const char* k : {"a", "b", "c", "d"})
+      if (!m.is_object() || !m.contains(k) || !m[k].is_number_integer())
+        return TaskGenerator::problem_key(task);
+    std::pair<int64_t, int64_t> l{m["a"].get<int64_t>(), m["b"].get<int64_t>()},
+        r{m["c"].get<int64_t>(), m["d"].get<int64_t>()};
+    if (r < l) std::swap(l, r);
+    return cat("linear|", l.first, "x+", l.second, "=", r.first, "x+", r.second);
   }
 
   std::string solve(const Task& task) const override {

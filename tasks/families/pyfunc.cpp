@@ -13,6 +13,7 @@
 #include "tasks/families/pyfunc_templates.h"
 #include "tasks/meta.h"
 #include "tasks/pyvalue.h"
+#include "tasks/selfplay/selfplay_tasks.h"
 #include "tasks/solution.h"
 
 namespace r1 {
@@ -72,6 +73,17 @@ class PyfuncGenerator : public TaskGenerator {
               {"shown", kShown},
               {"canonical_solution", tpl.code(k)}};
     return t;
+  }
+
+  // The function to write, whatever examples the prompt shows: every level has only 14 to 234
+  // distinct ones (template and constants), so a suite of pyfunc holds out most of its level.
+  // The key is the one an induction task on the same program has (program_problem_key).
+  std::string problem_key(const Task& task) const override {
+    const std::string code = task.meta.is_object()
+                                 ? task.meta.value("canonical_solution", std::string())
+                                 : std::string();
+    if (code.empty() || task.entry_point.empty()) return TaskGenerator::problem_key(task);
+    return program_to_write_key(code, task.entry_point);
   }
 
   std::string solve(const Task& task) const override {

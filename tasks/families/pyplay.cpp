@@ -112,6 +112,13 @@ class PyplayGenerator : public TaskGenerator {
     return task;
   }
 
+  // A solve task is the same problem as self-play's on the same program (program_problem_key);
+  // a proposal is its prompt.
+  std::string problem_key(const Task& task) const override {
+    std::string key = program_problem_key(task);
+    return key.empty() ? TaskGenerator::problem_key(task) : key;
+  }
+
   std::string solve(const Task& task) const override {
     const std::string role = meta_string(task, "role");
     const std::string kind = meta_string(task, "kind");

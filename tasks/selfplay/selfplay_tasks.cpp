@@ -158,6 +158,37 @@ Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng) {
   return task;
 }
 
+namespace {
+std::string normal_program(const std::string& program, const std::string& entry) {
+  return prompt_key(entry.empty() || entry == "f" ? program : rename_word(program, entry, "f"));
+}
+}  // namespace
+
+std::string program_to_write_key(const std::string& program, const std::string& entry) {
+  return cat("write|", normal_program(program, entry));
+}
+
+std::string program_problem_key(const Task& task) {
+  const json& m = task.meta;
+  if (!m.is_object() || m.value("role", std::string()) != "solve" || !m.contains("kind") ||
+      !m["kind"].is_string())
+    return "";
+  const std::string kind = m["kind"].get<std::string>();
+  const std::string entry = m.value("entry", std::string());
+  auto text = [&](const char* key) {
+    return m.contains(key) && m[key].is_string() ? m[key].get<std::string>() : std::string();
+  };
+  if (kind == "induction")
+    return task.answer.empty() ? "" : program_to_write_key(task.answer, entry);
+  const std::string program = text("program");
+  if (program.empty()) return "";
+  if (kind == "deduction")
+    return cat("deduction|", normal_program(program, entry), "|", prompt_key(text("input")));
+  if (kind == "abduction")
+    return cat("abduction|", normal_program(program, entry), "|", prompt_key(text("output")));
+  return "";
+}
+
 Task make_propose_task(const std::vector<const Triplet*>& refs, SelfPlayKind kind, int n_inputs) {
   R1_CHECK(n_inputs >= 1, "self-play: a proposal needs at least one input");
   Task task;

@@ -36,6 +36,15 @@ Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng);
 // out on a probe input or gives no value on any.)
 Task make_propose_task(const std::vector<const Triplet*>& refs, SelfPlayKind kind, int n_inputs);
 
+// What makes two program tasks the same problem, whatever family made them (tasks/holdout.h):
+// a program's text with its entry renamed to f and whitespace collapsed, and then
+//   "deduction|PROGRAM|INPUT", "abduction|PROGRAM|OUTPUT" (any input that gives it), or
+//   "write|PROGRAM" for induction, which asks for the program whatever pairs it shows.
+// pyfunc's "write a function" tasks share the last key: the same function to write from another
+// pair of examples is the same problem. "" for any other task (a proposal, a non-program task).
+std::string program_problem_key(const Task& task);
+std::string program_to_write_key(const std::string& program, const std::string& entry);
+
 struct Proposal {
   std::string program;
   std::vector<std::string> inputs;

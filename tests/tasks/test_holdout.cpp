@@ -2,9 +2,12 @@
 // problem of the held-out suites, and otherwise give exactly what they gave without a holdout.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
+#include "tasks/datasets.h"
 #include "tasks/holdout.h"
+#include "tasks/selfplay/selfplay_tasks.h"
 #include "tasks/task_source.h"
 #include "test_util.h"
 #include "tests/common/error_of.h"
@@ -108,3 +111,142 @@ TEST(Holdout, AStreamThatIsAllHoldoutFailsClearly) {
   EXPECT_NE(err.find("held out"), std::string::npos) << err;
 }
 
+// arith draws both "47+38" and "38+47" (levels 1, 2, 6): one problem, whichever the suite has.
+TEST(Holdout, ArithProblemsAreTheirExpressionUpToTheOrderOfTermsAndFactors) {
+  auto gen = make_generator("arith");
+  auto task = [](const std::string& expr) {
+    Task t;
+    t.family = "arith";
+    t.prompt = "Compute " + expr + ".";
+    t.meta = {{"expr", expr}};
+    return t;
+  };
+  EXPECT_EQ(gen->problem_key(task("47+38")), gen->problem_key(task("38+47")));
+  EXPECT_EQ(gen->problem_key(task("12*7")), gen->problem_key(task("7*12")));
+  EXPECT_EQ(gen->problem_key(task("12+7*8-5")), gen->problem_key(task("8*7+12-5")));
+  EXPECT_NE(gen->problem_key(task("47-38")), gen->problem_key(task("38-47")));
+  EXPECT_NE(gen->problem_key(task("(2+3)*4")), gen->problem_key(task("2+3*4")));
+
+  // Every held-out sum is held out written the other way round too.
+  const std::string suite = "arith:level=1:n=200:seed=77";
+  Holdout holdout(suite);
+  int sums = 0;
+  for (const SuiteSpec& s : parse_suites(suite)) {
+    for (const Task& t : load_suite(s)) {
+      const std::string expr = t.meta["expr"].get<std::string>();
+      const size_t plus = expr.find('+');
+      if (plus == std::string::npos) continue;
+      ++sums;
+      Task swapped = task(expr.substr(plus + 1) + "+" + expr.substr(0, plus));
+      EXPECT_TRUE(holdout.contains(swapped, gen.get())) << swapped.prompt;
+    }
+  }
+  EXPECT_GT(sums, 50);
+}
+
+// Level 8 writes k(x + m); levels 5 and 7 write the same equation expanded, either side first.
+TEST(Holdout, LinearProblemsAreTheirEquationHoweverWritten) {
+  auto gen = make_generator("linear");
+  Task factored, expanded, flipped, other;
+  factored.meta = {{"a", 3}, {"b", 6}, {"c", 1}, {"d", 4}, {"k", 3}, {"m", 2}};
+  factored.prompt = "Solve for x: 3(x + 2) = x + 4.";
+  expanded.meta = {{"a", 3}, {"b", 6}, {"c", 1}, {"d", 4}};
+  expanded.prompt = "Solve for x: 3x + 6 = x + 4.";
+  flipped.meta = {{"a", 1}, {"b", 4}, {"c", 3}, {"d", 6}};
+  flipped.prompt = "Solve for x: x + 4 = 3x + 6.";
+  other.meta = {{"a", 3}, {"b", 6}, {"c", 1}, {"d", 5}};
+  EXPECT_EQ(gen->problem_key(factored), gen->problem_key(expanded));
+  EXPECT_EQ(gen->problem_key(factored), gen->problem_key(flipped));
+  EXPECT_NE(gen->problem_key(factored), gen->problem_key(other));
+}
+
+TEST(Holdout, FractionSumsAndProductsAreTheirTermsInEitherOrder) {
+  auto gen = make_generator("fraction");
+  auto task = [](json terms, const std::string& ops) {
+    Task t;
+    t.meta = {{"terms", std::move(terms)}, {"ops", ops}};
+    return t;
+  };
+  EXPECT_EQ(gen->problem_key(task({{3, 4}, {5, 6}}, "+")),
+            gen->problem_key(task({{5, 6}, {3, 4}}, "+")));
+  EXPECT_EQ(gen->problem_key(task({{3, 4}, {5, 6}}, "*")),
+            gen->problem_key(task({{5, 6}, {3, 4}}, "*")));
+  EXPECT_NE(gen->problem_key(task({{3, 4}, {5, 6}}, "-")),
+            gen->problem_key(task({{5, 6}, {3, 4}}, "-")));
+}
+
+// pyfunc shows two random example calls: the same function with other examples is the same
+// problem. Level 3 has 14 functions, so a suite of 200 holds out all of them, and a stream of
+// level 3 has nothing left to train on: it says so rather than train on the suite's functions.
+TEST(Holdout, PyfuncProblemsAreTheFunctionToWriteWhateverItsExamples) {
+  auto gen = make_generator("pyfunc");
+  std::map<std::string, std::set<std::string>> prompts_of;  // key -> prompts
+  for (const Task& t : generate_tasks("pyfunc", 300, 5, 3))
+    prompts_of[gen->problem_key(t)].insert(t.prompt);
+  size_t most = 0;
+  for (const auto& [key, prompts] : prompts_of) most = std::max(most, prompts.size());
+  EXPECT_LE(prompts_of.size(), 20u);
+  EXPECT_GT(most, 5u);  // one function, asked with many different examples
+
+  json j = {{"seed", 5},
+            {"mix", {{{"family", "pyfunc"}, {"difficulty", 3}}}},
+            {"holdout", "pyfunc:level=3:n=200:seed=9"}};
+  TaskSource src(TaskSourceConfig::from_json(j, "run.json: tasks"));
+  const std::string err = error_of([&] { src.next(); });
+  EXPECT_NE(err.find("held out"), std::string::npos) << err;
+}
+
+// A self-play solve task on a held-out pyplay problem is held out though its family and its
+// prompt differ (induction shows its pairs in another order), and pyfunc's "write this
+// function" is induction's problem on the same program.
+TEST(Holdout, ProgramTasksAreHeldOutWhateverFamilyMadeThem) {
+  const std::string suite = "pyplay:level=2:n=40:seed=4242:opt.kinds=induction:opt.propose_share=0";
+  Holdout holdout(suite);
+  std::vector<Task> held;
+  for (const SuiteSpec& s : parse_suites(suite))
+    for (const Task& t : load_suite(s)) held.push_back(t);
+  ASSERT_EQ(held.size(), 40u);
+  int other_prompt = 0;
+  for (const Task& t : held) {
+    Triplet tr;
+    tr.program = t.answer;
+    tr.key = "k";
+    for (const json& p : t.meta["shown"]) {
+      tr.inputs.push_back(p["input"].get<std::string>());
+      tr.outputs.push_back(p["output"].get<std::string>());
+    }
+    for (const json& p : t.meta["hidden"]) {
+      tr.inputs.push_back(p["input"].get<std::string>());
+      tr.outputs.push_back(p["output"].get<std::string>());
+    }
+    Rng rng(99, 1);
+    Task again = make_solve_task(tr, SelfPlayKind::Induction, rng);
+    other_prompt += again.prompt != t.prompt;
+    EXPECT_EQ(again.family, "selfplay");
+    EXPECT_TRUE(holdout.contains(again, nullptr)) << again.prompt;
+  }
+  EXPECT_GT(other_prompt, 10);
+
+  // The pyfunc tasks whose function is a held-out induction program.
+  auto pyfunc = make_generator("pyfunc");
+  int written = 0;
+  for (const Task& t : generate_tasks("pyfunc", 400, 3, 2)) {
+    const std::string as_program = pyfunc_triplet(t, false).program;
+    bool same = false;
+    for (const Task& h : held) same = same || prompt_key(h.answer) == prompt_key(as_program);
+    EXPECT_EQ(holdout.contains(t, pyfunc.get()), same) << t.prompt;
+    written += same;
+  }
+  EXPECT_GT(written, 0);
+}
+
+TEST(Holdout, EvalSetsAreRecognisedByTheirPath) {
+  EXPECT_NE(eval_set_look("../shared/data/eval/gsm8k-test.jsonl"), "");
+  EXPECT_NE(eval_set_look("data/gsm8k-test.jsonl"), "");
+  EXPECT_NE(eval_set_look("math500.jsonl"), "");
+  EXPECT_NE(eval_set_look("/data/AIME24.jsonl"), "");
+  EXPECT_NE(eval_set_look("humaneval.jsonl"), "");
+  EXPECT_EQ(eval_set_look("data/gsm8k-train.jsonl"), "");
+  EXPECT_EQ(eval_set_look("data/latest.jsonl"), "");  // "test" inside a word
+  EXPECT_EQ(eval_set_look("tests/data/problems.jsonl"), "");
+}
