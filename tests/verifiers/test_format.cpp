@@ -17,7 +17,9 @@ TEST(FormatVerifier, Table) {
   } cases[] = {
       {"<think>2+2=4</think><answer>4</answer>", true, "ok"},
       {"  <think>\nsteps\n</think>\n\n<answer> 4 </answer>\n  ", true, "ok"},
-      {"<think></think><answer>x</answer>", true, "ok"},
+      // No reasoning earns no format bonus.
+      {"<think></think><answer>x</answer>", false, "empty_think"},
+      {"<think> \n\t </think><answer>x</answer>", false, "empty_think"},
       {"<think>a</think><answer>4</answer> trailing", false, "text_after_answer"},
       {"hello <think>a</think><answer>4</answer>", false, "text_before_think"},
       {"<think>a</think> so <answer>4</answer>", false, "text_between_think_and_answer"},
@@ -60,6 +62,14 @@ TEST(FormatVerifier, ConfigurableTagsAndPattern) {
             "duplicate_tags");
 
   EXPECT_EQ(make_verifier("format", {{"allow_empty_answer", true}})
+                ->verify(t, "<think>x</think><answer></answer>")
+                .reason,
+            "ok");
+  EXPECT_EQ(make_verifier("format", {{"allow_empty_answer", true}})
+                ->verify(t, "<think></think><answer></answer>")
+                .reason,
+            "empty_think");
+  EXPECT_EQ(make_verifier("format", {{"allow_empty_answer", true}, {"allow_empty_think", true}})
                 ->verify(t, "<think></think><answer></answer>")
                 .reason,
             "ok");

@@ -9,6 +9,7 @@
 
 #include "core/fs.h"
 #include "tasks/datasets.h"
+#include "verifiers/math/extract.h"
 #include "verifiers/math/normalize.h"
 #include "verifiers/math/value.h"
 #include "verifiers/registry.h"
@@ -119,6 +120,31 @@ TEST(GoldDatasets, Math500RespelledAnswersVerify) {
   for (const Task& t : tasks) judge(*v, t, respell(t.answer), rate);
   report("MATH-500 respelled gold answers", rate);
   EXPECT_GE(rate.rate(), 0.97);
+}
+
+// Every math span of every MATH-500 question, given back as the answer: it scores only where it
+// is the gold's own spelling (two questions: "$\sqrt{53}$" and "$6$"). Before restates_prompt
+// (verifiers/math/answer_form.h), 34 problems had a span that scored.
+TEST(GoldDatasets, Math500QuestionSpansAreNoAnswers) {
+  const std::string path = kEval + "math500.jsonl";
+  if (!file_exists(path))
+    GTEST_SKIP() << path << " is absent (../shared not checked out next to the repository)";
+  std::vector<Task> tasks = read_dataset("math", path);
+  auto v = make_verifier("math");
+  size_t spans = 0, scored = 0;
+  for (const Task& t : tasks) {
+    for (std::string_view span : math_spans(t.prompt)) {
+      ++spans;
+      const Verdict d = v->verify(t, "<think>w</think><answer>" + std::string(span) + "</answer>");
+      if (!d.correct) continue;
+      ++scored;
+      EXPECT_EQ(spelling_key(normalize_answer(span)), spelling_key(normalize_answer(t.answer)))
+          << t.id << ": the question's '" << span << "' scored: " << d.to_json().dump();
+    }
+  }
+  std::printf("[ gold     ] MATH-500: %zu of %zu question spans score as answers\n", scored, spans);
+  EXPECT_GT(spans, 1000u);
+  EXPECT_LE(scored, 5u);
 }
 
 }  // namespace

@@ -239,5 +239,47 @@ TEST(MathHacks, RestatingTheQuestionsExpressionIsNoAnswer) {
   }
 }
 
+// A dataset's task has no answer_form: the question's own expression, copied or rearranged, is
+// still no answer. Before the fix, 34 of MATH-500's 500 problems had a math span in the question
+// that scored 1 when given back as the answer (GoldDatasets.Math500QuestionSpansAreNoAnswers).
+TEST(MathHacks, RestatingADatasetQuestionIsNoAnswer) {
+  auto v = make_verifier("math");
+  struct Row {
+    const char* prompt;
+    const char* gold;
+    std::vector<const char*> restated, answered;
+  } rows[] = {
+      {"Compute $\\dbinom{31}{28}$.",
+       "4495",
+       {"\\dbinom{31}{28}", "\\binom{31}{28}"},
+       {"4495", "4,495", "\\boxed{4495}"}},
+      {"Find $99^2+99+1$.", "9901", {"99^2+99+1", "1+99+99^2", "99 \\cdot 99 + 99 + 1"}, {"9901"}},
+      {"Simplify $\\sqrt{242}$.", "11\\sqrt2", {"\\sqrt{242}", "\\sqrt{242}."}, {"11\\sqrt{2}"}},
+      {"Write $0.15$ as a fraction in lowest terms.",
+       "\\frac{3}{20}",
+       {"0.15", "$0.15$"},
+       {"\\frac{3}{20}", "3/20"}},
+      {"If $a = 9$ and $b = 2$, what is $ab$?",
+       "18",
+       {"2\\cdot9", "9 \\times 2", "(9)(2)"},
+       {"18", "9 \\cdot 2 = 18", "18.0"}},
+      {"Let $n = 5$. What is $n$?", "5", {}, {"5", "n = 5"}},
+  };
+  for (const Row& r : rows) {
+    Task t;
+    t.prompt = r.prompt;
+    t.answer = r.gold;
+    for (const char* a : r.restated) {
+      const Verdict d = v->verify(t, std::string("<think>w</think><answer>") + a + "</answer>");
+      EXPECT_FALSE(d.correct) << r.prompt << " answered '" << a << "': " << d.to_json().dump();
+      EXPECT_EQ(d.reason, "restates_question") << r.prompt << " '" << a << "'";
+    }
+    for (const char* a : r.answered) {
+      const Verdict d = v->verify(t, std::string("<think>w</think><answer>") + a + "</answer>");
+      EXPECT_TRUE(d.correct) << r.prompt << " answered '" << a << "': " << d.to_json().dump();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace r1

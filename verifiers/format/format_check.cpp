@@ -10,6 +10,7 @@ FormatSpec FormatSpec::from_options(const json& options, const std::string& wher
   s.tags = TagNames::from_options(r);
   s.pattern = r.get<std::string>("pattern", "");
   s.allow_empty_answer = r.get<bool>("allow_empty_answer", false);
+  s.allow_empty_think = r.get<bool>("allow_empty_think", false);
   r.done();
   return s;
 }
@@ -67,6 +68,11 @@ FormatResult FormatChecker::check(std::string_view c) const {
          p_ac = find_text(c, ac);
   if (!(p_to < p_tc && p_tc < p_ao && p_ao < p_ac)) {
     r.reason = "wrong_order";
+    return r;
+  }
+  std::string_view think = c.substr(p_to + to.size(), p_tc - p_to - to.size());
+  if (!spec_.allow_empty_think && trim(think).empty()) {
+    r.reason = "empty_think";
     return r;
   }
   std::string_view answer = c.substr(p_ao + ao.size(), p_ac - p_ao - ao.size());

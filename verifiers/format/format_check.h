@@ -22,8 +22,11 @@ struct FormatSpec {
   // standard one built from the tag names.
   std::string pattern;
   bool allow_empty_answer = false;  // "<answer> </answer>" passes only when true
+  // "<think> </think>" passes only when true: a format bonus for skipping the reasoning would
+  // teach a policy to skip it.
+  bool allow_empty_think = false;
 
-  // Options: {"think_tag", "answer_tag", "pattern", "allow_empty_answer"}.
+  // Options: {"think_tag", "answer_tag", "pattern", "allow_empty_answer", "allow_empty_think"}.
   static FormatSpec from_options(const json& options, const std::string& where);
 };
 

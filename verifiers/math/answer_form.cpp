@@ -2,11 +2,15 @@
 
 #include <cctype>
 #include <optional>
+#include <set>
+#include <vector>
 
 #include <boost/multiprecision/cpp_int.hpp>
 
 #include "core/error.h"
 #include "verifiers/arith/rational.h"
+#include "verifiers/math/extract.h"
+#include "verifiers/math/normalize.h"
 
 namespace r1 {
 
@@ -65,6 +69,40 @@ bool reduced_latex_fraction(std::string_view s, size_t i) {
   return lowest_terms(abs(*num), *den);
 }
 
+// The numbers written in `text`: runs of digits with at most one inner decimal point, thousands
+// commas dropped ("1,234.5" is "1234.5"), leading zeros dropped.
+std::vector<std::string> numbers_in(std::string_view text) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) {
+      ++i;
+      continue;
+    }
+    std::string n;
+    bool point = false;
+    while (i < text.size()) {
+      const char c = text[i];
+      if (std::isdigit(static_cast<unsigned char>(c))) {
+        n += c;
+      } else if (c == ',' && digits(text, i + 1) == 3) {
+        // a thousands group: skip the comma
+      } else if (c == '.' && !point && i + 1 < text.size() &&
+                 std::isdigit(static_cast<unsigned char>(text[i + 1]))) {
+        point = true;
+        n += c;
+      } else {
+        break;
+      }
+      ++i;
+    }
+    const size_t nz = n.find_first_not_of('0');
+    n = nz == std::string::npos ? "0" : n[nz] == '.' ? n.substr(nz - 1) : n.substr(nz);
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
 }  // namespace
 
 AnswerForm answer_form_of(const Task& task) {
@@ -75,7 +113,31 @@ AnswerForm answer_form_of(const Task& task) {
   const std::string& f = it->get_ref<const std::string&>();
   if (f == "integer") return AnswerForm::Integer;
   if (f == "reduced") return AnswerForm::Reduced;
-  fail("meta.answer_form '", f, "': use integer or reduced");
+  if (f == "any") return AnswerForm::Any;
+  fail("meta.answer_form '", f, "': use integer, reduced or any");
+}
+
+bool restates_prompt(std::string_view prompt, std::string_view normalized,
+                     std::string_view gold_normalized) {
+  const std::string key = spelling_key(normalized);
+  if (key.empty()) return false;
+  for (std::string_view span : math_spans(prompt)) {
+    // "Compute $\dbinom{31}{28}.$": the sentence's stop is not part of the expression.
+    while (!span.empty() &&
+           std::string_view(" \t\n.,;:?!").find(span.back()) != std::string_view::npos)
+      span.remove_suffix(1);
+    if (!span.empty() && spelling_key(normalize_answer(span)) == key) return true;
+  }
+  if (!written_in_form(gold_normalized, AnswerForm::Reduced) ||
+      written_in_form(normalized, AnswerForm::Reduced))
+    return false;
+  const std::vector<std::string> own = numbers_in(normalized);
+  if (own.empty()) return false;
+  const std::vector<std::string> given = numbers_in(prompt);
+  const std::set<std::string> in_prompt(given.begin(), given.end());
+  for (const std::string& n : own)
+    if (!in_prompt.count(n)) return false;
+  return true;
 }
 
 const char* answer_form_name(AnswerForm form) {
@@ -94,11 +156,26 @@ bool written_in_form(std::string_view normalized, AnswerForm form) {
   std::string compact;
   for (char c : normalized)
     if (!std::isspace(static_cast<unsigned char>(c))) compact += c;
-  const std::string_view v(compact);
+  std::string_view v(compact);
+  // "(18)", "(-5)": brackets around a literal change nothing.
+  while (v.size() >= 2 && v.front() == '(' && v.back() == ')') v = v.substr(1, v.size() - 2);
   size_t i = 0;
   if (i < v.size() && (v[i] == '-' || v[i] == '+')) ++i;
   if (form == AnswerForm::Integer) return digits_to_end(v, i);
-  // Reduced: an integer, a decimal literal, a/b or \frac{a}{b} in lowest terms.
+  // Reduced: an integer, a decimal literal (in scientific notation too), a/b or \frac{a}{b} in
+  // lowest terms.
+  if (size_t times = v.find("*10^"); times != std::string_view::npos) {
+    std::string_view power = v.substr(times + 4);
+    if (power.size() >= 2 && power.front() == '{' && power.back() == '}')
+      power = power.substr(1, power.size() - 2);
+    size_t k = !power.empty() && power[0] == '-' ? 1 : 0;
+    if (!digits_to_end(power, k)) return false;
+    v = v.substr(0, times);  // the mantissa: an integer or a decimal
+    if (i >= v.size()) return false;
+    const size_t m = digits(v, i);
+    return (m > 0 && i + m == v.size()) ||
+           (i + m < v.size() && v[i + m] == '.' && digits_to_end(v, i + m + 1));
+  }
   const size_t n = digits(v, i), j = i + n;
   if (j == v.size()) return n > 0;                            // an integer
   if (v[j] == '.') return digits_to_end(v, j + 1);            // a decimal ("0.75", ".75")

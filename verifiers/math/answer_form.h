@@ -7,10 +7,12 @@
 //   integer  an integer literal: "85", "-12"
 //   reduced  an integer, a fraction of integers in lowest terms ("3/4", "-5/2", "\frac{3}{4}",
 //            "-\frac{5}{2}", "\frac{-5}{2}", "\frac34"; not "6/8", "4/2" or "5/1"), or a decimal
-//            literal ("0.75", ".5")
+//            literal ("0.75", ".5", "1.5\times10^{3}"); brackets around one are fine ("(18)")
+//
+//   any      any spelling of the right value (as without the field)
 //
 // Read on the answer as the math verifier normalises it (docs/verifiers.md): "$85$", "x = 85"
-// and "\boxed{85}" are "85"; "1.5e3" becomes a product, which is not a literal.
+// and "\boxed{85}" are "85"; "1.5e3" becomes "1.5*10^3", a literal for `reduced` only.
 #pragma once
 #include <string>
 #include <string_view>
@@ -21,11 +23,24 @@ namespace r1 {
 
 enum class AnswerForm { Any, Integer, Reduced };
 
-// The task's form; an unknown name is an error naming it (the gold is then unusable).
+// The task's form (Any without the field); an unknown name is an error naming it (the gold is
+// then unusable).
 AnswerForm answer_form_of(const Task& task);
 const char* answer_form_name(AnswerForm form);
 
 // Whether a normalised answer is written in `form` (Any: always).
 bool written_in_form(std::string_view normalized, AnswerForm form);
+
+// Whether a normalised answer of the right value states the question back rather than answers
+// it, on any task (datasets have no answer_form):
+//   - it is spelt as one of the prompt's math spans ($…$, \(…\), \[…\]), normalised the same
+//     way: "Simplify $\sqrt{242}$." answered "\sqrt{242}";
+//   - or the gold is a literal (an integer, a decimal, a reduced fraction: the `reduced` form)
+//     and the answer is not, and every number in it is one of the prompt's: "Compute
+//     $\dbinom{31}{28}$." answered "\binom{31}{28}", "Find $99^2+99+1$." answered
+//     "1+99+99^2". An answer with a number of its own ("9 * 2 = 18") is worked out.
+// The math verifier asks only when the answer is not the gold's own spelling.
+bool restates_prompt(std::string_view prompt, std::string_view normalized,
+                     std::string_view gold_normalized);
 
 }  // namespace r1

@@ -99,6 +99,13 @@ class MathVerifier : public Verifier {
       v.details["answer_form"] = answer_form_name(form);
       return v;
     }
+    // The value and the form, copied from the question ("Simplify $\sqrt{242}$." answered
+    // "\sqrt{242}"): nothing was worked out (answer_form.h).
+    if (spelling_key(pred.normalized) != spelling_key(gold.normalized) &&
+        restates_prompt(task.prompt, pred.normalized, gold.normalized)) {
+      v.reason = "restates_question";
+      return v;
+    }
     // The region stated other answers too ("\boxed{2} or \boxed{3}"): each must be right.
     if (ex.others.size() > kMaxOtherAnswers) {
       v.reason = "conflicting_answers";
