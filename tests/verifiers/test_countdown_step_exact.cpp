@@ -134,6 +134,65 @@ TEST(StepClaims, SpansCoverTheRelationAndTheRightSide) {
   EXPECT_EQ(span(3), "\xE2\x89\xA0 40");
 }
 
+// A claim inside a sentence is still a claim: words around it do not hide a false one (found
+// by a verifier audit: "6-6 = 2 apples" and "So 6*6 = 35." were prose, never checked). What
+// continues an expression (a variable, a LaTeX command, a percent, a ratio) holds no claim.
+TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
+  struct Case {
+    const char* line;
+    std::vector<std::string> claims;  // each "lhs = rhs" / "lhs != rhs"
+  } cases[] = {
+      {"6-6 = 2 apples", {"6-6 = 2"}},
+      {"So 6*6 = 35.", {"6*6 = 35"}},
+      {"Step 1: 6-6 = 2", {"6-6 = 2"}},
+      {"Total = 6-6 = 2", {"6-6 = 2"}},
+      {"x = 6-6 = 0", {"6-6 = 0"}},
+      {"6*6 = 35 \xE2\x9C\x93", {"6*6 = 35"}},  // ✓
+      {"6*6 = 35:", {"6*6 = 35"}},
+      {"6*6=35!", {"6*6 = 35"}},
+      {"`6*6 = 35`", {"6*6 = 35"}},
+      {"$6-6 = 2$", {"6-6 = 2"}},
+      {"> 6-6 = 2", {"6-6 = 2"}},
+      {"6-6 = 2 # note", {"6-6 = 2"}},
+      {"6-6 == 2", {"6-6 = 2"}},
+      {"2+2 = 4; 6-6 = 2", {"2+2 = 4", "6-6 = 2"}},
+      {"2+2 = 4, 3+3 = 6", {"2+2 = 4", "3+3 = 6"}},
+      {"1. 6*7 = 42", {"6*7 = 42"}},
+      {"**6*6 = 36**", {"6*6 = 36"}},
+      {"1,234 + 766 = 2,000", {"1,234 + 766 = 2,000"}},
+      {"We get 35+3 = 38 != 36, so back", {"35+3 = 38", "38 != 36"}},
+      // Not claims: the arithmetic continues past the stretch, or nothing is stated.
+      {"3x + 6 = 12", {}},
+      {"2x+8 = 3x+19", {}},
+      {"x - 6 = 2", {}},
+      {"6 = 2x", {}},
+      {"6 x 6 = 36", {}},
+      {"6 \\times 6 = 36", {}},
+      {"\\frac{6}{3} = 2", {}},
+      {"f(3) = 9", {}},
+      {"0.5 = 50%", {}},
+      {"3:4 = 6:8", {}},
+      {"6 \xE2\x80\x93 6 = 0", {}},  // an en dash as minus: not in the grammar
+      {"6\xC2\xB2 = 36", {}},        // ²
+      {"So x = 5 here", {}},
+      {"6-6 => 0", {}},
+  };
+  for (const Case& c : cases) {
+    ClaimScan s = find_claims(c.line);
+    std::vector<std::string> got;
+    for (const Claim& k : s.claims) got.push_back(k.text());
+    EXPECT_EQ(got, c.claims) << c.line;
+  }
+  // The false claim in a sentence is a wrong span the penalty can find.
+  const std::string text = "So 6*6 = 35 apples.";
+  ClaimScan s = find_claims(text);
+  ASSERT_EQ(s.claims.size(), 1u);
+  EXPECT_EQ(text.substr(s.claims[0].relation_begin,
+                        s.claims[0].rhs_end - s.claims[0].relation_begin),
+            "= 35");
+  EXPECT_EQ(claim_truth_name(check_claim(s.claims[0]).truth), std::string("false"));
+}
+
 TEST(StepClaims, UnequalIsTheNegationOfEqual) {
   struct Case {
     const char* lhs;

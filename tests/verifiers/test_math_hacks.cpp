@@ -200,7 +200,9 @@ TEST(MathHacks, RestatingTheQuestionsExpressionIsNoAnswer) {
       }
       EXPECT_TRUE(verdict(t, t.answer).correct) << t.id;
     }
-    if (family != "linear") EXPECT_GT(restated, 250);
+    if (family != "linear") {
+      EXPECT_GT(restated, 250);
+    }
   }
   Task t;
   t.verifier = "math";

@@ -24,8 +24,8 @@ std::string describe(const Ball& b) {
   return buf;
 }
 
-// Bytes allowed in a claim line. Non-ASCII bytes are allowed only as part of × ÷ · ⋅ − ∗,
-// which the plain parser recognises; anything else makes the line prose.
+// Bytes of a claim. Non-ASCII bytes are allowed only as part of × ÷ · ⋅ − ∗, which the plain
+// parser recognises.
 bool claim_char(char c) {
   return (c >= '0' && c <= '9') || c == ' ' || c == '\t' || c == '+' || c == '-' || c == '*' ||
          c == '/' || c == '^' || c == '(' || c == ')' || c == '.' || c == ',' || c == '=' ||
@@ -33,44 +33,117 @@ bool claim_char(char c) {
 }
 
 constexpr std::string_view kNotEqualSign = "\xE2\x89\xA0";  // ≠
+constexpr std::string_view kSigns[] = {"\xC3\x97",     "\xC3\xB7",     "\xC2\xB7",
+                                       "\xE2\x8B\x85", "\xE2\x88\x92", "\xE2\x88\x97"};
 
-// The bytes of the relation ("=", "!=" or "≠") that starts at s[i], 0 for none; *unequal says
-// which it is.
+// The bytes of the relation ("=", "==", "!=" or "≠") that starts at s[i], 0 for none; *unequal
+// says which it is.
 size_t relation_at(std::string_view s, size_t i, bool* unequal) {
   *unequal = true;
   if (s[i] == '!' && i + 1 < s.size() && s[i + 1] == '=') return 2;
   if (s.compare(i, kNotEqualSign.size(), kNotEqualSign) == 0) return kNotEqualSign.size();
   *unequal = false;
-  return s[i] == '=' ? 1 : 0;
+  if (s[i] != '=') return 0;
+  return i + 1 < s.size() && s[i + 1] == '=' ? 2 : 1;
 }
 
-bool only_claim_chars(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    bool unequal;
-    if (const size_t width = relation_at(s, i, &unequal); width > 0) {
-      i += width;
-      continue;
-    }
-    if (c < 0x80) {
-      if (!claim_char(static_cast<char>(c))) return false;
-      ++i;
-      continue;
-    }
-    static const char* const kSigns[] = {"\xC3\x97",     "\xC3\xB7",     "\xC2\xB7",
-                                         "\xE2\x8B\x85", "\xE2\x88\x92", "\xE2\x88\x97"};
-    bool matched = false;
-    for (const char* sign : kSigns) {
-      std::string_view sv(sign);
-      if (s.compare(i, sv.size(), sv) == 0) {
-        i += sv.size();
-        matched = true;
-        break;
-      }
-    }
-    if (!matched) return false;
+// The width of the claim token at s[i] (a relation, an arithmetic byte, or one of kSigns), 0
+// when s[i] cannot be part of a claim.
+size_t claim_token_at(std::string_view s, size_t i) {
+  bool unequal;
+  if (const size_t w = relation_at(s, i, &unequal)) return w;
+  if (static_cast<unsigned char>(s[i]) < 0x80) return claim_char(s[i]) ? 1 : 0;
+  for (std::string_view sign : kSigns)
+    if (s.compare(i, sign.size(), sign) == 0) return sign.size();
+  return 0;
+}
+
+bool is_letter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
+
+// Non-ASCII characters that continue an expression rather than end a sentence: dashes (an en
+// dash used as minus), fraction slashes, superscript and subscript digits.
+bool operator_like(std::string_view ch) {
+  for (std::string_view op : {"\xE2\x80\x90", "\xE2\x80\x91", "\xE2\x80\x92", "\xE2\x80\x93",
+                              "\xE2\x80\x94", "\xE2\x81\x84", "\xE2\x88\x95", "\xC2\xB2",
+                              "\xC2\xB3", "\xC2\xB9"})
+    if (ch == op) return true;
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(ch[k]); };
+  // U+2070..U+209F: superscripts and subscripts.
+  return ch.size() == 3 && b(0) == 0xE2 && (b(1) == 0x81 || b(1) == 0x82) &&
+         (b(1) == 0x82 ? b(2) <= 0x9F : b(2) >= 0xB0);
+}
+
+// Whether what borders a stretch of claim bytes makes it part of a larger expression (a
+// variable, a LaTeX command, a percent, a ratio) rather than a claim inside prose. `at` is the
+// bordering byte (before the stretch when `before`), `tight` says no space lies between.
+// "So 6*6 = 36." and "6-6 = 2 apples" are claims; "3x + 6 = 12", "6 x 6 = 36", "50% = 0.5",
+// "3:4 = 6:8" and "\frac{6}{3} = 2" hold none.
+bool part_of_expression(std::string_view line, size_t at, bool before, bool tight) {
+  const char c = line[at];
+  if (is_letter(c)) {
+    if (tight) return true;  // 2x, x2
+    size_t b = at, e = at + 1;
+    while (b > 0 && is_letter(line[b - 1])) --b;
+    while (e < line.size() && is_letter(line[e])) ++e;
+    if (e - b == 1) return true;                   // a variable, or x for times
+    return b > 0 && line[b - 1] == '\\';           // \times, \cdot
   }
-  return true;
+  if (static_cast<unsigned char>(c) >= 0x80) {
+    if (tight) return true;
+    size_t b = at, e = at + 1;  // the whole UTF-8 character
+    while (b > 0 && (static_cast<unsigned char>(line[b]) & 0xC0) == 0x80) --b;
+    while (e < line.size() && (static_cast<unsigned char>(line[e]) & 0xC0) == 0x80) ++e;
+    return operator_like(line.substr(b, e - b));  // "6 – 6": a dash; "= 35 ✓": prose
+  }
+  if (c == '\\' || c == '{' || c == '}' || c == '_' || c == '%') return true;
+  if (!tight) return false;
+  // Quotes, math and code delimiters hug a claim; other symbols glued to it change it.
+  const std::string_view hugging = before ? "$`\"'[" : "$`\"'],:;!?";
+  return hugging.find(c) == std::string_view::npos;
+}
+
+bool starts_with_relation(std::string_view s, size_t* width) {
+  bool unequal;
+  *width = s.empty() ? 0 : relation_at(s, 0, &unequal);
+  return *width > 0;
+}
+
+bool ends_with_relation(std::string_view s, size_t* width) {
+  bool unequal;
+  for (size_t w : {size_t{2}, kNotEqualSign.size(), size_t{1}}) {
+    if (s.size() >= w && relation_at(s, s.size() - w, &unequal) == w) {
+      *width = w;
+      return true;
+    }
+  }
+  return false;
+}
+
+// An operator at the end of a claim's text: "+", "*", a kSign...
+bool ends_with_operator(std::string_view s) {
+  if (s.empty()) return false;
+  const char c = s.back();
+  if (c == '+' || c == '-' || c == '*' || c == '/' || c == '^') return true;
+  for (std::string_view sign : kSigns)
+    if (s.size() >= sign.size() && s.substr(s.size() - sign.size()) == sign) return true;
+  return false;
+}
+
+// A binary operator at the start ("+ 6 = 12" is the tail of "3x + 6 = 12"); a minus may be a
+// sign.
+bool starts_with_binary_operator(std::string_view s) {
+  if (s.empty()) return false;
+  const char c = s[0];
+  if (c == '+' || c == '*' || c == '/' || c == '^') return true;
+  for (std::string_view sign : kSigns)
+    if (sign != "\xE2\x88\x92" && s.substr(0, sign.size()) == sign) return true;
+  return false;
 }
 
 bool has_digit(std::string_view s) {
@@ -112,6 +185,72 @@ const char* claim_truth_name(ClaimTruth t) {
   return "?";
 }
 
+namespace {
+
+// The claims of the stretch [a, b) of claim bytes in `line` (which starts at text[line_at]).
+// False when max_claims was reached.
+bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b, size_t line_no,
+                size_t max_claims, ClaimScan* scan) {
+  size_t s = a, e = b;
+  while (s < e && is_space(line[s])) ++s;
+  while (e > s && is_space(line[e - 1])) --e;
+  const bool tight_before = s == a && a > 0, tight_after = e == b && b < line.size();
+  // Markdown bold and sentence punctuation are not part of the arithmetic.
+  if (e - s >= 2 && line.substr(s, 2) == "**") s += 2;
+  if (e - s >= 2 && line.substr(e - 2, 2) == "**") e -= 2;
+  while (e > s && (line[e - 1] == '.' || line[e - 1] == ',')) --e;
+  while (s < e && is_space(line[s])) ++s;
+  while (e > s && is_space(line[e - 1])) --e;
+  // A relation at either end has a variable or prose on its other side ("x = 6-6 = 0",
+  // "Total = 6*6 = 36"): the rest may still be a claim, whatever borders it.
+  size_t w;
+  const bool open_before = starts_with_relation(line.substr(s, e - s), &w);
+  if (open_before) s += w;
+  const bool open_after = e > s && ends_with_relation(line.substr(s, e - s), &w);
+  if (open_after) e -= w;
+  if (!open_before && a > 0 && part_of_expression(line, a - 1, true, tight_before)) return true;
+  if (!open_after && b < line.size() && part_of_expression(line, b, false, tight_after))
+    return true;
+  while (s < e && is_space(line[s])) ++s;
+  while (e > s && is_space(line[e - 1])) --e;
+  const std::string_view claim = line.substr(s, e - s);
+  if (starts_with_binary_operator(claim) || ends_with_operator(claim)) return true;
+
+  // Split the chain at "=", "!=" and "≠"; every side must hold a number ("= 12" continuation
+  // lines are skipped). unequal[k] is the relation between sides k and k + 1.
+  std::vector<std::string_view> sides;
+  std::vector<bool> unequal;
+  std::vector<size_t> relation;  // where relation k starts in `text`
+  size_t s0 = 0;
+  for (size_t i = 0; i < claim.size(); ++i) {
+    bool ne;
+    const size_t width = relation_at(claim, i, &ne);
+    if (width == 0) continue;
+    sides.push_back(trim(claim.substr(s0, i - s0)));
+    unequal.push_back(ne);
+    relation.push_back(static_cast<size_t>(claim.data() - text.data()) + i);
+    i += width - 1;
+    s0 = i + 1;
+  }
+  sides.push_back(trim(claim.substr(s0)));
+  if (sides.size() < 2) return true;
+  for (auto sd : sides)
+    if (!has_digit(sd)) return true;
+  for (size_t k = 0; k + 1 < sides.size(); ++k) {
+    if (scan->claims.size() >= max_claims) {
+      scan->truncated = true;
+      return false;
+    }
+    const std::string_view rhs = sides[k + 1];
+    scan->claims.push_back({line_no, std::string(sides[k]), std::string(rhs), unequal[k],
+                            relation[k],
+                            static_cast<size_t>(rhs.data() - text.data()) + rhs.size()});
+  }
+  return true;
+}
+
+}  // namespace
+
 ClaimScan find_claims(std::string_view text, size_t max_claims, size_t max_line) {
   ClaimScan scan;
   size_t line_no = 0;
@@ -127,44 +266,29 @@ ClaimScan find_claims(std::string_view text, size_t max_claims, size_t max_line)
       if (end == text.size()) break;
       continue;
     }
-    // List markers and sentence punctuation are not part of the arithmetic.
-    if (line.size() >= 2 && (line[0] == '-' || line[0] == '*') && line[1] == ' ')
+    // List markers are not part of the arithmetic: "- ", "* ", "1. ", "2) ".
+    if (line.size() >= 2 && (line[0] == '-' || line[0] == '*') && line[1] == ' ') {
       line = trim(line.substr(2));
-    while (!line.empty() && (line.back() == '.' || line.back() == ',' || line.back() == ';')) {
-      line.remove_suffix(1);
+    } else {
+      size_t d = 0;
+      while (d < line.size() && line[d] >= '0' && line[d] <= '9') ++d;
+      if (d > 0 && d + 1 < line.size() && (line[d] == '.' || line[d] == ')') &&
+          line[d + 1] == ' ')
+        line = trim(line.substr(d + 2));
     }
-    if (only_claim_chars(line)) {
-      // Split the chain at "=", "!=" and "≠"; every side must hold a number ("= 12"
-      // continuation lines are skipped). unequal[k] is the relation between sides k and k + 1.
-      std::vector<std::string_view> sides;
-      std::vector<bool> unequal;
-      std::vector<size_t> relation;  // where relation k starts in `text`
-      size_t s0 = 0;
-      for (size_t i = 0; i < line.size(); ++i) {
-        bool ne;
-        const size_t width = relation_at(line, i, &ne);
-        if (width == 0) continue;
-        sides.push_back(trim(line.substr(s0, i - s0)));
-        unequal.push_back(ne);
-        relation.push_back(static_cast<size_t>(line.data() - text.data()) + i);
-        i += width - 1;
-        s0 = i + 1;
+    // Every stretch of claim bytes, cut at ", " (a list: "2+2 = 4, 3+3 = 6"; thousands
+    // separators have no space after them) and at anything else.
+    for (size_t i = 0; i < line.size();) {
+      const size_t a = i;
+      while (i < line.size()) {
+        if (line[i] == ',' && i + 1 < line.size() && is_space(line[i + 1])) break;
+        const size_t w = claim_token_at(line, i);
+        if (w == 0) break;
+        i += w;
       }
-      sides.push_back(trim(line.substr(s0)));
-      bool all_sides = true;
-      for (auto sd : sides) all_sides = all_sides && has_digit(sd);
-      if (all_sides) {
-        for (size_t k = 0; k + 1 < sides.size(); ++k) {
-          if (scan.claims.size() >= max_claims) {
-            scan.truncated = true;
-            return scan;
-          }
-          const std::string_view rhs = sides[k + 1];
-          scan.claims.push_back({line_no, std::string(sides[k]), std::string(rhs), unequal[k],
-                                 relation[k],
-                                 static_cast<size_t>(rhs.data() - text.data()) + rhs.size()});
-        }
-      }
+      if (i > a && !add_claims(text, line, a, i, line_no, max_claims, &scan)) return scan;
+      if (i == a) ++i;  // a byte no claim holds
+      else if (i < line.size() && line[i] == ',') ++i;
     }
     if (end == text.size()) break;
   }

@@ -1,9 +1,11 @@
-// Arithmetic claims in reasoning text. A claim is a line "LHS = RHS" or "LHS != RHS" (also
-// "≠"; a chain "a = b != c" is one claim per adjacent pair, each with its own relation) whose
+// Arithmetic claims in reasoning text. A claim is "LHS = RHS" or "LHS != RHS" (also "≠" and
+// "=="; a chain "a = b != c" is one claim per adjacent pair, each with its own relation) whose
 // sides are arithmetic on numbers: + - * / ^, parentheses, × ÷ ·, thousands separators. A
-// search trace checks a result against its target that way ("35+3 = 38 != 36"). A line with
-// letters or other symbols is prose, not a claim. Leading list markers ("- ", "* ") and a trailing
-// '.', ',' or ';' are ignored.
+// search trace checks a result against its target that way ("35+3 = 38 != 36"). Claims are
+// found inside sentences too ("So 6*6 = 36 apples."), so words cannot hide a false one; a
+// stretch of arithmetic that something around it continues ("3x + 6 = 12", "6 \times 6 = 36",
+// "50% = 0.5") is not a claim. List markers ("- ", "1. "), markdown bold and trailing '.' or
+// ',' are ignored; ", " separates claims.
 #pragma once
 #include <string>
 #include <string_view>
