@@ -226,6 +226,9 @@ TEST(StepClaims, Truth) {
       {"1/3", "0.33", ClaimTruth::Rounded},
       {"1/3", "0.3", ClaimTruth::Rounded},
       {"2/3", "0.6", ClaimTruth::False},  // rounds to 0.7
+      {"0.14", "0.1", ClaimTruth::Rounded},
+      {"3.1", "3.14", ClaimTruth::False},  // rounding is of a result, on the right
+      {"3.14", "22/7", ClaimTruth::False},
       {"0.1 + 0.2", "0.3", ClaimTruth::True},
       {"2^10", "1024", ClaimTruth::True},
       {"2^0.5 * 2^0.5", "2", ClaimTruth::True},

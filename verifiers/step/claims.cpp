@@ -321,13 +321,11 @@ ClaimCheck check_equality(const Claim& claim) {
       out.truth = ClaimTruth::True;
       return out;
     }
-    // "22/7 = 3.14": the decimal side is the other side rounded to its own places.
-    for (int side = 0; side < 2; ++side) {
-      int places = decimal_places(side == 0 ? claim.rhs : claim.lhs);
-      if (places < 1 || places > 30) continue;
-      const BigRational& exact = side == 0 ? lv.value : rv.value;
-      const BigRational& rounded = side == 0 ? rv.value : lv.value;
-      BigRational diff = exact - rounded;
+    // "22/7 = 3.14": a decimal on the right is the left side rounded to its own places. Only
+    // on the right, where a result is written: "3.1 = 3.14" would gain the digit it claims.
+    const int places = decimal_places(claim.rhs);
+    if (places >= 1 && places <= 30) {
+      BigRational diff = lv.value - rv.value;
       if (diff < 0) diff = -diff;
       BigRational half_ulp(
           BigInt(1), 2 * boost::multiprecision::pow(BigInt(10), static_cast<unsigned>(places)));

@@ -40,9 +40,9 @@ struct ClaimCheck {
 };
 
 // Exact rational check. An unequal claim is true exactly when the equal claim of the same sides
-// would be false (so a value and its rounding, "22/7 != 3.14", are not unequal). A side written as
-// a decimal with k digits after the point may be the other side rounded to k places ("22/7 = 3.14"
-// is true). Non-integer powers (2^0.5) are evaluated in ball arithmetic (ball.h) to a relative
+// would be false (so a value and its rounding, "22/7 != 3.14", are not unequal). A right side
+// written as a decimal with k digits after the point may be the left side rounded to k places
+// ("22/7 = 3.14" is true; "3.1 = 3.14" is not). Non-integer powers (2^0.5) are evaluated in ball arithmetic (ball.h) to a relative
 // tolerance of 1e-9, with no absolute tolerance, so tiny and huge values keep their size.
 ClaimCheck check_claim(const Claim& claim);
 
