@@ -337,8 +337,10 @@ std::string eval_set_look(const std::string& path) {
   for (const std::string& w : words) {
     if (w == "test" || w == "eval") return cat("its name has the word '", w, "'");
   }
+  std::string joined;  // the file name's letters and digits: "MATH-500.jsonl" is "math500jsonl"
+  for (const std::string& w : words) joined += w;
   for (const char* bench : {"aime", "amc", "math500", "humaneval", "gpqa"}) {
-    if (!words.empty() && words[0].rfind(bench, 0) == 0)
+    if (joined.rfind(bench, 0) == 0)
       return cat("its name starts with '", bench, "', a benchmark without a training split");
   }
   return "";

@@ -6,10 +6,11 @@
 //
 // Two tasks are the same problem when their generator's problem_key() is equal (countdown:
 // the same numbers in any order and the same target; arith: the same expression up to the order
-// of a sum's or product's terms; pyfunc: the same function to write, whatever examples it
-// shows), when they are program tasks on the same program (self-play's and pyplay's,
-// program_problem_key() in tasks/selfplay/selfplay_tasks.h, whatever family made them), or when
-// their prompts are equal up to whitespace (prompt_key()), whatever their family or dataset.
+// of a sum's or product's terms; fraction and linear likewise (docs/eval.md has the table); pyfunc:
+// the same function to write, whatever examples it shows), when they are program tasks on the same
+// program (self-play's and pyplay's, program_problem_key() in tasks/selfplay/selfplay_tasks.h,
+// whatever family made them), or when their prompts are equal up to whitespace (prompt_key()),
+// whatever their family or dataset.
 #pragma once
 #include <cstddef>
 #include <memory>

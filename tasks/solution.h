@@ -1,7 +1,8 @@
 // Worked solutions in the output format: "<think>line\nline</think><answer>final</answer>".
-// Lines inside <think> that hold an '=' and no letters are arithmetic claims ("347*8 = 2776")
-// that the `step` verifier checks, so generators write every arithmetic step that way and keep
-// words on other lines.
+// Arithmetic inside <think> written "LHS = RHS" is a claim ("347*8 = 2776") that the `step`
+// verifier checks (verifiers/step/claims.h), in a sentence too; generators write every
+// arithmetic step on its own line that way, and every claim they write must be true
+// (StepClaims.EveryWorkedSolutionsClaimsAreTrue).
 #pragma once
 #include <string>
 #include <vector>

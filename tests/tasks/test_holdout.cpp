@@ -244,6 +244,7 @@ TEST(Holdout, EvalSetsAreRecognisedByTheirPath) {
   EXPECT_NE(eval_set_look("../shared/data/eval/gsm8k-test.jsonl"), "");
   EXPECT_NE(eval_set_look("data/gsm8k-test.jsonl"), "");
   EXPECT_NE(eval_set_look("math500.jsonl"), "");
+  EXPECT_NE(eval_set_look("data/MATH-500.jsonl"), "");
   EXPECT_NE(eval_set_look("/data/AIME24.jsonl"), "");
   EXPECT_NE(eval_set_look("humaneval.jsonl"), "");
   EXPECT_EQ(eval_set_look("data/gsm8k-train.jsonl"), "");

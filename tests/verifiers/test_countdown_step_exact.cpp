@@ -1,6 +1,9 @@
 // Tables for the `countdown`, `step` and `exact` verifiers.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
+#include "tasks/generator.h"
 #include "verifiers/registry.h"
 #include "verifiers/step/claims.h"
 
@@ -149,7 +152,7 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"x = 6-6 = 0", {"6-6 = 0"}},
       {"6*6 = 35 \xE2\x9C\x93", {"6*6 = 35"}},  // ✓
       {"6*6 = 35:", {"6*6 = 35"}},
-      {"6*6=35!", {"6*6 = 35"}},
+      {"6*6=35!", {}},  // 35! is a factorial, not 35
       {"`6*6 = 35`", {"6*6 = 35"}},
       {"$6-6 = 2$", {"6-6 = 2"}},
       {"> 6-6 = 2", {"6-6 = 2"}},
@@ -176,6 +179,25 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"6\xC2\xB2 = 36", {}},        // ²
       {"So x = 5 here", {}},
       {"6-6 => 0", {}},
+      // Asides in brackets, calls, questions, factorials, words that operate on numbers.
+      {"(so 6*6 = 36)", {"6*6 = 36"}},
+      {"That is 12 (since 3*4 = 12).", {"3*4 = 12"}},
+      {"gcd(12, 18) = 6", {}},
+      {"add(2, 3) == 5", {}},
+      {"Is 6*7 = 43? No, 6*7 = 42.", {"6*7 = 42"}},
+      {"24 = 4!", {}},
+      {"120 = 5 * 4!", {}},
+      {"20% of 50 = 10", {}},
+      {"3 groups of 4 = 12", {}},
+      {"7 times 5 = 35", {}},
+      {"7 and 5 = 12", {}},
+      {"36 = 6 squared", {}},
+      {"not 6*7 = 43", {}},
+      {"so 17 // 5 = 3", {}},  // Python's floor division: not in the grammar
+      // A traced condition judges the claim before it (pyoutput's worked solutions).
+      {"1 == 0 is False", {"1 != 0"}},
+      {"0 == 0 is True", {"0 = 0"}},
+      {"3 != 3 is False", {"3 = 3"}},
   };
   for (const Case& c : cases) {
     ClaimScan s = find_claims(c.line);
@@ -191,6 +213,36 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
                         s.claims[0].rhs_end - s.claims[0].relation_begin),
             "= 35");
   EXPECT_EQ(claim_truth_name(check_claim(s.claims[0]).truth), std::string("false"));
+}
+
+// Every claim a family's worked solution makes is true, for every family with arithmetic or
+// traces in its reasoning (pyoutput writes "1 == 0 is False"; countdown's search "38 != 36").
+TEST(StepClaims, EveryWorkedSolutionsClaimsAreTrue) {
+  struct Family {
+    const char* name;
+    json options;
+  } families[] = {{"arith", json::object()},         {"linear", json::object()},
+                  {"fraction", json::object()},      {"countdown", json::object()},
+                  {"countdown", {{"trace", "dfs"}}}, {"pyoutput", json::object()},
+                  {"pyfunc", json::object()},        {"pyplay", json::object()}};
+  for (const Family& f : families) {
+    auto gen = make_generator(f.name, f.options, "test");
+    size_t claims = 0;
+    for (const Task& t : generate_tasks(f.name, 200, 11, 0)) {
+      const std::string solution = gen->solve(t);
+      const size_t open = solution.find("<think>"), close = solution.find("</think>");
+      ASSERT_NE(close, std::string::npos) << solution;
+      const std::string think = solution.substr(open + 7, close - open - 7);
+      for (const Claim& c : find_claims(think).claims) {
+        ++claims;
+        EXPECT_TRUE(check_claim(c).ok()) << f.name << " " << t.id << ": '" << c.text() << "' in\n"
+                                         << think;
+      }
+    }
+    std::printf("[ claims   ] %s %s: %zu claims in 200 worked solutions\n", f.name,
+                f.options.dump().c_str(), claims);
+    if (std::string(f.name) != "pyfunc" && std::string(f.name) != "pyplay") EXPECT_GT(claims, 100u);
+  }
 }
 
 TEST(StepClaims, UnequalIsTheNegationOfEqual) {

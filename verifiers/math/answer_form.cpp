@@ -103,6 +103,38 @@ std::vector<std::string> numbers_in(std::string_view text) {
   return out;
 }
 
+// What kind of literal a normalised answer is: 0 none, 1 an integer, 2 a decimal, 3 a fraction.
+int literal_kind(std::string_view normalized) {
+  if (!written_in_form(normalized, AnswerForm::Reduced)) return 0;
+  if (normalized.find('/') != std::string_view::npos ||
+      normalized.find("\\frac") != std::string_view::npos)
+    return 3;
+  return normalized.find('.') != std::string_view::npos ? 2 : 1;
+}
+
+// A literal's spelling up to notation: "\frac{57}{160}", "57/160" and "(57/160)" are "57/160",
+// "+5" is "5"; "" for what is not a literal.
+std::string literal_key(std::string_view normalized) {
+  if (literal_kind(normalized) == 0) return "";
+  std::string c;
+  for (char ch : normalized)
+    if (!std::isspace(static_cast<unsigned char>(ch))) c += ch;
+  std::string_view v(c);
+  while (v.size() >= 2 && v.front() == '(' && v.back() == ')') v = v.substr(1, v.size() - 2);
+  std::string sign;
+  if (!v.empty() && (v[0] == '-' || v[0] == '+')) {
+    if (v[0] == '-') sign = "-";
+    v.remove_prefix(1);
+  }
+  if (v.substr(0, 5) != "\\frac") return sign + std::string(v);
+  v.remove_prefix(5);
+  if (v.size() == 2) return cat(sign, v[0], "/", v[1]);  // \frac34
+  const size_t split = v.find("}{");                     // {57}{160}
+  if (v.size() < 4 || v.front() != '{' || v.back() != '}' || split == std::string_view::npos)
+    return sign + std::string(v);
+  return cat(sign, v.substr(1, split - 1), "/", v.substr(split + 2, v.size() - split - 3));
+}
+
 }  // namespace
 
 AnswerForm answer_form_of(const Task& task) {
@@ -126,7 +158,16 @@ bool restates_prompt(std::string_view prompt, std::string_view normalized,
     while (!span.empty() &&
            std::string_view(" \t\n.,;:?!").find(span.back()) != std::string_view::npos)
       span.remove_suffix(1);
-    if (!span.empty() && spelling_key(normalize_answer(span)) == key) return true;
+    if (span.empty()) continue;
+    const std::string spelt = normalize_answer(span);
+    // A literal of the gold's kind may be the option the question asks to choose ("Which is
+    // larger, $\frac34$ or $\frac23$?"): not a restatement. One of another kind is the question's
+    // input ("Express $\frac{57}{160}$ as a decimal.").
+    if (const int kind = literal_kind(spelt); kind != 0) {
+      if (kind == literal_kind(gold_normalized)) continue;
+      if (literal_key(spelt) == literal_key(normalized)) return true;  // "57/160" for it too
+    }
+    if (spelling_key(spelt) == key) return true;
   }
   if (!written_in_form(gold_normalized, AnswerForm::Reduced) ||
       written_in_form(normalized, AnswerForm::Reduced))

@@ -34,7 +34,10 @@ bool written_in_form(std::string_view normalized, AnswerForm form);
 // Whether a normalised answer of the right value states the question back rather than answers
 // it, on any task (datasets have no answer_form):
 //   - it is spelt as one of the prompt's math spans ($…$, \(…\), \[…\]), normalised the same
-//     way: "Simplify $\sqrt{242}$." answered "\sqrt{242}";
+//     way: "Simplify $\sqrt{242}$." answered "\sqrt{242}", "Express $\frac{57}{160}$ as a
+//     decimal." answered "\frac{57}{160}". A literal of the gold's kind (integer, decimal,
+//     fraction) is exempt: it may be the option a question asks to choose ("Which is larger,
+//     $\frac34$ or $\frac23$?");
 //   - or the gold is a literal (an integer, a decimal, a reduced fraction: the `reduced` form)
 //     and the answer is not, and every number in it is one of the prompt's: "Compute
 //     $\dbinom{31}{28}$." answered "\binom{31}{28}", "Find $99^2+99+1$." answered

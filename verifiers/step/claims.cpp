@@ -1,7 +1,9 @@
 #include "verifiers/step/claims.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "verifiers/arith/ball_eval.h"
 #include "verifiers/arith/exact_eval.h"
@@ -79,20 +81,47 @@ bool operator_like(std::string_view ch) {
          (b(1) == 0x82 ? b(2) <= 0x9F : b(2) >= 0xB0);
 }
 
-// Whether what borders a stretch of claim bytes makes it part of a larger expression (a
-// variable, a LaTeX command, a percent, a ratio) rather than a claim inside prose. `at` is the
-// bordering byte (before the stretch when `before`), `tight` says no space lies between.
-// "So 6*6 = 36." and "6-6 = 2 apples" are claims; "3x + 6 = 12", "6 x 6 = 36", "50% = 0.5",
-// "3:4 = 6:8" and "\frac{6}{3} = 2" hold none.
-bool part_of_expression(std::string_view line, size_t at, bool before, bool tight) {
+// Words that make arithmetic of the numbers around them ("20% of 50 = 10", "3 groups of 4 =
+// 12", "36 = 6 squared"), or that deny the claim beside them ("not 6*7 = 43", "isn't"): a
+// stretch they border holds no claim of its own.
+bool continuing_word(std::string_view w) {
+  std::string lower;
+  for (char c : w) lower += static_cast<char>(c | 0x20);
+  for (std::string_view k :
+       {"of",         "times",  "plus",    "minus",     "by",    "mod",  "modulo", "and",
+        "squared",    "cubed",  "choose",  "sqrt",      "log",   "ln",   "over",   "divided",
+        "multiplied", "root",   "percent", "factorial", "power", "cube", "square", "half",
+        "twice",      "double", "triple",  "isn",       "not",   "pi"})
+    if (lower == k) return true;
+  return false;
+}
+
+// Whether what borders a stretch of claim bytes makes it something other than a claim: part of
+// a larger expression (a variable, a LaTeX command, a percent, a ratio, a factorial, a word
+// that operates on numbers), or a question. `at` is the bordering byte (before the stretch
+// when `before`), `tight` says no space lies between. "So 6*6 = 36." and "6-6 = 2 apples" are
+// claims; "3x + 6 = 12", "6 x 6 = 36", "50% = 0.5", "3:4 = 6:8", "24 = 4!", "\frac{6}{3} = 2",
+// "20% of 50 = 10" and "Is 6*7 = 43?" hold none.
+bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tight) {
   const char c = line[at];
   if (is_letter(c)) {
     if (tight) return true;  // 2x, x2
     size_t b = at, e = at + 1;
     while (b > 0 && is_letter(line[b - 1])) --b;
     while (e < line.size() && is_letter(line[e])) ++e;
-    if (e - b == 1) return true;                   // a variable, or x for times
-    return b > 0 && line[b - 1] == '\\';           // \times, \cdot
+    if (e - b == 1) return true;                    // a variable, or x for times
+    if (b > 0 && line[b - 1] == '\\') return true;  // \times, \cdot
+    if (continuing_word(line.substr(b, e - b))) return true;
+    // A word between two numbers joins them ("7 and 5 = 12", "3 groups of 4 = 12").
+    size_t k = before ? b : e;
+    if (before) {
+      while (k > 0 && is_space(line[k - 1])) --k;
+      if (k == 0) return false;
+      const char o = line[k - 1];
+      return (o >= '0' && o <= '9') || o == '%' || o == ')';
+    }
+    while (k < line.size() && is_space(line[k])) ++k;
+    return k < line.size() && ((line[k] >= '0' && line[k] <= '9') || line[k] == '(');
   }
   if (static_cast<unsigned char>(c) >= 0x80) {
     if (tight) return true;
@@ -102,10 +131,57 @@ bool part_of_expression(std::string_view line, size_t at, bool before, bool tigh
     return operator_like(line.substr(b, e - b));  // "6 – 6": a dash; "= 35 ✓": prose
   }
   if (c == '\\' || c == '{' || c == '}' || c == '_' || c == '%') return true;
+  if (!before && c == '?') return true;  // a question: "Is 6*7 = 43? No."
   if (!tight) return false;
-  // Quotes, math and code delimiters hug a claim; other symbols glued to it change it.
-  const std::string_view hugging = before ? "$`\"'[" : "$`\"'],:;!?";
+  // Quotes, math and code delimiters hug a claim; other symbols glued to it change it ("4!").
+  const std::string_view hugging = before ? "$`\"'[" : "$`\"'],:;";
   return hugging.find(c) == std::string_view::npos;
+}
+
+// A traced condition judges the claim before it ("1 == 0 is False", as pyoutput's worked
+// solutions write them): +1 for "is True", -1 for "is False" right after line[b], else 0.
+int truth_suffix(std::string_view line, size_t b) {
+  size_t k = b;
+  while (k < line.size() && is_space(line[k])) ++k;
+  if (line.substr(k, 3) != "is " && line.substr(k, 3) != "is\t") return 0;
+  k += 3;
+  while (k < line.size() && is_space(line[k])) ++k;
+  for (auto [word, truth] :
+       {std::pair{std::string_view("True"), 1}, {"true", 1}, {"False", -1}, {"false", -1}}) {
+    if (line.substr(k, word.size()) == word &&
+        (k + word.size() == line.size() || !is_letter(line[k + word.size()])))
+      return truth;
+  }
+  return 0;
+}
+
+// Whether one side of a claim found inside a sentence is arithmetic the checker reads.
+bool parses(std::string_view side) {
+  PlainParseOptions po;
+  po.allow_thousands = true;
+  po.max_length = 1000;
+  po.max_literal_digits = 400;
+  return parse_plain(side, po).ok();
+}
+
+// `s` with unmatched outer brackets dropped ("36)" of "(so 6*6 = 36)"); nullopt when the
+// brackets inside still do not balance.
+std::optional<std::string_view> balanced(std::string_view s) {
+  for (;;) {
+    int depth = 0, lowest = 0;
+    for (char c : s) {
+      depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+      lowest = std::min(lowest, depth);
+    }
+    if (depth == 0 && lowest == 0) return s;
+    if (lowest < 0 && !s.empty() && s.back() == ')') {
+      s = trim(s.substr(0, s.size() - 1));
+    } else if (depth > 0 && !s.empty() && s.front() == '(') {
+      s = trim(s.substr(1));
+    } else {
+      return std::nullopt;
+    }
+  }
 }
 
 bool starts_with_relation(std::string_view s, size_t* width) {
@@ -187,8 +263,8 @@ const char* claim_truth_name(ClaimTruth t) {
 
 namespace {
 
-// The claims of the stretch [a, b) of claim bytes in `line` (which starts at text[line_at]).
-// False when max_claims was reached.
+// The claims of the stretch [a, b) of claim bytes in `line` (a view into `text`). False when
+// max_claims was reached.
 bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b, size_t line_no,
                 size_t max_claims, ClaimScan* scan) {
   size_t s = a, e = b;
@@ -208,13 +284,19 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   if (open_before) s += w;
   const bool open_after = e > s && ends_with_relation(line.substr(s, e - s), &w);
   if (open_after) e -= w;
-  if (!open_before && a > 0 && part_of_expression(line, a - 1, true, tight_before)) return true;
-  if (!open_after && b < line.size() && part_of_expression(line, b, false, tight_after))
+  const int judged = open_after ? 0 : truth_suffix(line, b);  // "1 == 0 is False"
+  if (!open_before && a > 0 && not_a_claim_border(line, a - 1, true, tight_before)) return true;
+  if (!open_after && judged == 0 && b < line.size() &&
+      not_a_claim_border(line, b, false, tight_after))
     return true;
-  while (s < e && is_space(line[s])) ++s;
-  while (e > s && is_space(line[e - 1])) --e;
-  const std::string_view claim = line.substr(s, e - s);
+  const std::optional<std::string_view> kept = balanced(trim(line.substr(s, e - s)));
+  if (!kept) return true;
+  const std::string_view claim = *kept;
   if (starts_with_binary_operator(claim) || ends_with_operator(claim)) return true;
+  // A line that is all arithmetic is a claim however it is written (a side the checker cannot
+  // read is a malformed claim, which is not true); inside a sentence, only readable sides make
+  // a claim ("17 // 5 = 3" in Python, "(1, 2) + (3, 4) = (4, 6)").
+  const bool whole_line = claim.data() == line.data() && claim.size() == line.size();
 
   // Split the chain at "=", "!=" and "≠"; every side must hold a number ("= 12" continuation
   // lines are skipped). unequal[k] is the relation between sides k and k + 1.
@@ -235,7 +317,11 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   sides.push_back(trim(claim.substr(s0)));
   if (sides.size() < 2) return true;
   for (auto sd : sides)
-    if (!has_digit(sd)) return true;
+    if (!has_digit(sd) || (!whole_line && !parses(sd))) return true;
+  if (judged < 0) {  // "a == b is False" claims a != b
+    if (sides.size() != 2) return true;
+    unequal[0] = !unequal[0];
+  }
   for (size_t k = 0; k + 1 < sides.size(); ++k) {
     if (scan->claims.size() >= max_claims) {
       scan->truncated = true;
@@ -251,7 +337,7 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
 
 }  // namespace
 
-ClaimScan find_claims(std::string_view text, size_t max_claims, size_t max_line) {
+ClaimScan find_claims(std::string_view text, size_t max_claims, size_t max_stretch) {
   ClaimScan scan;
   size_t line_no = 0;
   size_t start = 0;
@@ -261,8 +347,8 @@ ClaimScan find_claims(std::string_view text, size_t max_claims, size_t max_line)
     ++line_no;
     std::string_view line = trim(text.substr(start, end - start));
     start = end + 1;
-    if (line.size() > max_line || (line.find('=') == std::string_view::npos &&
-                                   line.find(kNotEqualSign) == std::string_view::npos)) {
+    if (line.find('=') == std::string_view::npos &&
+        line.find(kNotEqualSign) == std::string_view::npos) {
       if (end == text.size()) break;
       continue;
     }
@@ -276,17 +362,21 @@ ClaimScan find_claims(std::string_view text, size_t max_claims, size_t max_line)
           line[d + 1] == ' ')
         line = trim(line.substr(d + 2));
     }
-    // Every stretch of claim bytes, cut at ", " (a list: "2+2 = 4, 3+3 = 6"; thousands
-    // separators have no space after them) and at anything else.
+    // Every stretch of claim bytes, cut at ", " outside brackets (a list: "2+2 = 4, 3+3 = 6";
+    // thousands separators have no space after them) and at anything else.
     for (size_t i = 0; i < line.size();) {
       const size_t a = i;
+      int depth = 0;
       while (i < line.size()) {
-        if (line[i] == ',' && i + 1 < line.size() && is_space(line[i + 1])) break;
+        if (line[i] == ',' && depth <= 0 && i + 1 < line.size() && is_space(line[i + 1])) break;
         const size_t w = claim_token_at(line, i);
         if (w == 0) break;
+        depth += line[i] == '(' ? 1 : line[i] == ')' ? -1 : 0;
         i += w;
       }
-      if (i > a && !add_claims(text, line, a, i, line_no, max_claims, &scan)) return scan;
+      if (i > a && i - a <= max_stretch &&
+          !add_claims(text, line, a, i, line_no, max_claims, &scan))
+        return scan;
       if (i == a) ++i;  // a byte no claim holds
       else if (i < line.size() && line[i] == ',') ++i;
     }

@@ -2,10 +2,12 @@
 // "=="; a chain "a = b != c" is one claim per adjacent pair, each with its own relation) whose
 // sides are arithmetic on numbers: + - * / ^, parentheses, × ÷ ·, thousands separators. A
 // search trace checks a result against its target that way ("35+3 = 38 != 36"). Claims are
-// found inside sentences too ("So 6*6 = 36 apples."), so words cannot hide a false one; a
-// stretch of arithmetic that something around it continues ("3x + 6 = 12", "6 \times 6 = 36",
-// "50% = 0.5") is not a claim. List markers ("- ", "1. "), markdown bold and trailing '.' or
-// ',' are ignored; ", " separates claims.
+// found inside sentences too ("So 6*6 = 36 apples.", "(since 3*4 = 12)"), so words cannot
+// hide a false one. A stretch of arithmetic that something around it continues ("3x + 6 = 12",
+// "6 \times 6 = 36", "50% = 0.5", "24 = 4!", "20% of 50 = 10"), a question ("6*7 = 43?") and,
+// inside a sentence, sides the checker cannot read ("17 // 5 = 3") are not claims. A traced
+// condition "a == b is False" claims a != b. List markers ("- ", "1. "), markdown bold and
+// trailing '.' or ',' are ignored; ", " outside brackets separates claims.
 #pragma once
 #include <string>
 #include <string_view>
@@ -28,7 +30,8 @@ struct ClaimScan {
   bool truncated = false;  // more than max_claims claims; the rest were not collected
 };
 
-ClaimScan find_claims(std::string_view text, size_t max_claims = 2000, size_t max_line = 1000);
+// Lines of any length are read; a stretch of arithmetic longer than max_stretch bytes is not.
+ClaimScan find_claims(std::string_view text, size_t max_claims = 2000, size_t max_stretch = 1000);
 
 enum class ClaimTruth { True, Rounded, False, Malformed, TooLarge, DivisionByZero };
 const char* claim_truth_name(ClaimTruth t);
@@ -42,8 +45,9 @@ struct ClaimCheck {
 // Exact rational check. An unequal claim is true exactly when the equal claim of the same sides
 // would be false (so a value and its rounding, "22/7 != 3.14", are not unequal). A right side
 // written as a decimal with k digits after the point may be the left side rounded to k places
-// ("22/7 = 3.14" is true; "3.1 = 3.14" is not). Non-integer powers (2^0.5) are evaluated in ball arithmetic (ball.h) to a relative
-// tolerance of 1e-9, with no absolute tolerance, so tiny and huge values keep their size.
+// ("22/7 = 3.14" is true; "3.1 = 3.14" is not). Non-integer powers (2^0.5) are evaluated in
+// ball arithmetic (ball.h) to a relative tolerance of 1e-9, with no absolute tolerance, so tiny
+// and huge values keep their size.
 ClaimCheck check_claim(const Claim& claim);
 
 }  // namespace r1
