@@ -241,6 +241,21 @@ TEST(MathHacks, RestatingTheQuestionsExpressionIsNoAnswer) {
   }
 }
 
+// An exact gold against an answer that is not rational: equal only through an identity, which
+// floating point keeps to about 1e-16, so a term under the 1e-8 tolerance does not pass (found
+// by a verifier audit).
+TEST(MathHacks, TinyIrrationalTermsDoNotMatchAnExactGold) {
+  expect_hacks_score_zero({{"5", "5 + 10^{-8}\\pi"},
+                           {"18", "18 + 10^{-10}\\pi"},
+                           {"123456789", "123456790\\cdot\\sin^2 x + 123456790\\cdot\\cos^2 x"},
+                           {"1", "1 + 10^{-9}\\sqrt{2}"}});
+  expect_correct({{"3", "\\log_2 8"},
+                  {"1", "\\sin^2 x + \\cos^2 x"},
+                  {"\\frac{1}{2}", "\\sin\\frac{\\pi}{6}"},
+                  {"4", "\\sqrt{2}\\cdot\\sqrt{8}"},
+                  {"2", "e^{\\ln 2}"}});
+}
+
 // A dataset's task has no answer_form: the question's own expression, copied or rearranged, is
 // still no answer. Before the fix, 34 of MATH-500's 500 problems had a math span in the question
 // that scored 1 when given back as the answer (GoldDatasets.Math500QuestionSpansAreNoAnswers).
