@@ -69,6 +69,16 @@ bool reduced_latex_fraction(std::string_view s, size_t i) {
   return lowest_terms(abs(*num), *den);
 }
 
+// `normalized` without whitespace and without brackets around the whole: "( 18 )" is "18".
+std::string bare_literal(std::string_view normalized) {
+  std::string c;
+  for (char ch : normalized)
+    if (!std::isspace(static_cast<unsigned char>(ch))) c += ch;
+  size_t k = 0;
+  while (c.size() >= 2 * (k + 1) && c[k] == '(' && c[c.size() - 1 - k] == ')') ++k;
+  return c.substr(k, c.size() - 2 * k);
+}
+
 // The numbers written in `text`: runs of digits with at most one inner decimal point, thousands
 // commas dropped ("1,234.5" is "1234.5"), leading zeros dropped.
 std::vector<std::string> numbers_in(std::string_view text) {
@@ -116,11 +126,8 @@ int literal_kind(std::string_view normalized) {
 // "+5" is "5"; "" for what is not a literal.
 std::string literal_key(std::string_view normalized) {
   if (literal_kind(normalized) == 0) return "";
-  std::string c;
-  for (char ch : normalized)
-    if (!std::isspace(static_cast<unsigned char>(ch))) c += ch;
+  const std::string c = bare_literal(normalized);
   std::string_view v(c);
-  while (v.size() >= 2 && v.front() == '(' && v.back() == ')') v = v.substr(1, v.size() - 2);
   std::string sign;
   if (!v.empty() && (v[0] == '-' || v[0] == '+')) {
     if (v[0] == '-') sign = "-";
@@ -194,12 +201,8 @@ const char* answer_form_name(AnswerForm form) {
 
 bool written_in_form(std::string_view normalized, AnswerForm form) {
   if (form == AnswerForm::Any) return true;
-  std::string compact;
-  for (char c : normalized)
-    if (!std::isspace(static_cast<unsigned char>(c))) compact += c;
-  std::string_view v(compact);
-  // "(18)", "(-5)": brackets around a literal change nothing.
-  while (v.size() >= 2 && v.front() == '(' && v.back() == ')') v = v.substr(1, v.size() - 2);
+  const std::string bare = bare_literal(normalized);  // "(18)", "(-5)": brackets change nothing
+  std::string_view v(bare);
   size_t i = 0;
   if (i < v.size() && (v[i] == '-' || v[i] == '+')) ++i;
   if (form == AnswerForm::Integer) return digits_to_end(v, i);

@@ -155,13 +155,18 @@ int truth_suffix(std::string_view line, size_t b) {
   return 0;
 }
 
-// Whether one side of a claim found inside a sentence is arithmetic the checker reads.
-bool parses(std::string_view side) {
+// How a claim's sides are parsed, when found (parses) and when checked (check_equality).
+PlainParseOptions claim_parse_options() {
   PlainParseOptions po;
   po.allow_thousands = true;
   po.max_length = 1000;
   po.max_literal_digits = 400;
-  return parse_plain(side, po).ok();
+  return po;
+}
+
+// Whether one side of a claim found inside a sentence is arithmetic the checker reads.
+bool parses(std::string_view side) {
+  return parse_plain(side, claim_parse_options()).ok();
 }
 
 // `s` with unmatched outer brackets dropped ("36)" of "(so 6*6 = 36)"); nullopt when the
@@ -389,10 +394,7 @@ namespace {
 
 ClaimCheck check_equality(const Claim& claim) {
   ClaimCheck out;
-  PlainParseOptions po;
-  po.allow_thousands = true;
-  po.max_length = 1000;
-  po.max_literal_digits = 400;
+  const PlainParseOptions po = claim_parse_options();
   ParsedExpr l = parse_plain(claim.lhs, po), r = parse_plain(claim.rhs, po);
   if (!l.ok() || !r.ok()) return out;  // Malformed
   ExactResult lv = eval_exact(l.tree, l.root), rv = eval_exact(r.tree, r.root);
