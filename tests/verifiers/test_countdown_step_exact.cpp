@@ -81,10 +81,10 @@ TEST(StepClaims, FindsClaimLines) {
       "  - 2776 + 4 = 2780.\n"
       "So x = 5 here\n"           // letters: prose
       "1 = 1 = 2\n"               // a chain: two claims
-      "= 12\n"                    // a continuation, not a claim
+      "= 12\n"                    // continues the chain: 2 = 12
       "3 \xC3\x97 4 = 12\n"       // ×
       "12 \xE2\x82\xAC = 12\n");  // € is not arithmetic
-  ASSERT_EQ(s.claims.size(), 5u);
+  ASSERT_EQ(s.claims.size(), 6u);
   EXPECT_EQ(s.claims[0].lhs, "347*8");
   EXPECT_EQ(s.claims[0].rhs, "2776");
   EXPECT_EQ(s.claims[0].line, 2u);
@@ -93,7 +93,9 @@ TEST(StepClaims, FindsClaimLines) {
   EXPECT_EQ(s.claims[2].rhs, "1");
   EXPECT_EQ(s.claims[3].lhs, "1");
   EXPECT_EQ(s.claims[3].rhs, "2");
-  EXPECT_EQ(s.claims[4].line, 7u);
+  EXPECT_EQ(s.claims[4].text(), "2 = 12");
+  EXPECT_EQ(s.claims[4].line, 6u);
+  EXPECT_EQ(s.claims[5].line, 7u);
 }
 
 // A search trace checks each result against its target: "a = b != c" is two claims, the
@@ -164,19 +166,51 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"**6*6 = 36**", {"6*6 = 36"}},
       {"1,234 + 766 = 2,000", {"1,234 + 766 = 2,000"}},
       {"We get 35+3 = 38 != 36, so back", {"35+3 = 38", "38 != 36"}},
+      {"6*6 = 35 \xE2\x80\x94 close", {"6*6 = 35"}},  // an em dash before words: punctuation
+      // Other notations are read as the grammar's (claim_notation.h).
+      {"6 x 6 = 35", {"6 * 6 = 35"}},
+      {"6 \xE2\x80\x93 6 = 2", {"6 - 6 = 2"}},                  // en dash
+      {"6\xC2\xB2 = 35", {"6^2 = 35"}},                         // ²
+      {"10\xE2\x81\xBB\xC2\xB3 = 0.001", {"10^(-3) = 0.001"}},  // ⁻³
+      {"6 \\times 6 = 35", {"6 * 6 = 35"}},
+      {"$6 \\cdot 6 = 35$", {"6 * 6 = 35"}},
+      {"6 \\div 3 = 3", {"6 / 3 = 3"}},
+      {"\\frac{6}{3} = 3", {"((6)/(3)) = 3"}},
+      {"$\\dfrac{6}{3} = 3$", {"((6)/(3)) = 3"}},
+      {"\\frac12 = 0.5", {"(1/2) = 0.5"}},
+      {"1\\frac{1}{4} = 1.25", {}},  // a mixed number: left as LaTeX
+      {"\\frac{150}{4} = 37 \\frac{1}{2}", {}},
+      {"7@\\frac{10}{21} = 1", {}},  // the rewrite still touches what the command touched
+      {"2^{10} = 1000", {"2^(10) = 1000"}},
+      {"\\sqrt{16} = 5", {"(16^.5) = 5"}},
+      {"\\sqrt{9+7} = 5", {"(9+7)^.5 = 5"}},
+      {"\\sqrt{9+7}^2 = 5", {}},  // (9+7)^.5^2 would be read wrong: left as LaTeX
+      {"$(1+2)(1+71) = 215$", {"(1+2)(1+71) = 215"}},
+      // A currency sign inside arithmetic ("$" after an operator) is not math.
+      {"She sold $56 / $8 = 6 bouquets.", {"56 / 8 = 6"}},
+      {"8 x $3 = 25", {"8 * 3 = 25"}},
+      {"It costs $36000-$1200 = 34800", {"36000- 1200 = 34800"}},
+      // Words after an operator join the numbers around them; after a number, one word does.
+      {"25 + shoe size 5 = 30", {}},
+      {"I have 3 boxes so 6*6 = 35", {"6*6 = 35"}},
+      {"\\left(2+3\\right) * 2 = 11", {"(2+3) * 2 = 11"}},
+      {"6*6 &= 35 \\\\", {"6*6 = 35"}},
+      {"7 \\neq 7", {"7 != 7"}},
+      {"6*6 \xE2\x89\x88 35", {"6*6 \xE2\x89\x88 35"}},  // ≈
+      {"6*6 \\approx 35", {"6*6 \xE2\x89\x88 35"}},
       // Not claims: the arithmetic continues past the stretch, or nothing is stated.
       {"3x + 6 = 12", {}},
       {"2x+8 = 3x+19", {}},
       {"x - 6 = 2", {}},
       {"6 = 2x", {}},
-      {"6 x 6 = 36", {}},
-      {"6 \\times 6 = 36", {}},
-      {"\\frac{6}{3} = 2", {}},
+      {"3 x + 6 = 12", {}},
+      {"\\frac{x}{3} = 2", {}},
+      {"x\xC2\xB2 = 36", {}},        // x²
+      {"6 \xE2\x80\x94 6 = 0", {}},  // an em dash between numbers: a minus, not read
+      {"0x10 = 16", {}},             // hexadecimal
       {"f(3) = 9", {}},
       {"0.5 = 50%", {}},
       {"3:4 = 6:8", {}},
-      {"6 \xE2\x80\x93 6 = 0", {}},  // an en dash as minus: not in the grammar
-      {"6\xC2\xB2 = 36", {}},        // ²
       {"So x = 5 here", {}},
       {"6-6 => 0", {}},
       // Asides in brackets, calls, questions, factorials, words that operate on numbers.
@@ -215,6 +249,87 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
   EXPECT_EQ(claim_truth_name(check_claim(s.claims[0]).truth), std::string("false"));
 }
 
+// Notation rewritten for reading keeps its bytes where they were: the span of a false claim is
+// the text the policy wrote.
+TEST(StepClaims, RewrittenNotationKeepsItsSpans) {
+  struct Case {
+    std::string text, span;
+  } cases[] = {
+      {"So $6 \\times 6 = 35$ apples.", "= 35"},
+      {"then \\frac{6}{3} = 3, so", "= 3"},
+      {"6\xC2\xB2 = 35", "= 35"},
+      {"6*6 \\approx 35", "\\approx 35"},
+  };
+  for (const Case& c : cases) {
+    ClaimScan s = find_claims(c.text);
+    ASSERT_EQ(s.claims.size(), 1u) << c.text;
+    const Claim& k = s.claims[0];
+    EXPECT_EQ(c.text.substr(k.relation_begin, k.rhs_end - k.relation_begin), c.span) << c.text;
+    EXPECT_FALSE(check_claim(k).ok()) << c.text;
+  }
+}
+
+// A line break does not hide a claim: an all-arithmetic line continues the one before it.
+TEST(StepClaims, ClaimsSplitAcrossLinesAreOneClaim) {
+  struct Case {
+    const char* text;
+    std::vector<std::string> claims;
+  } cases[] = {
+      {"36 + 1\n= 38", {"36 + 1 = 38"}},
+      {"6*6 =\n35", {"6*6 = 35"}},
+      {"6*6 + 1\n= 36 + 1\n= 38", {"6*6 + 1 = 36 + 1", "36 + 1 = 38"}},
+      {"6-6 = 0\n= 1", {"6-6 = 0", "0 = 1"}},
+      {"**6*6**\n= 35.", {"6*6 = 35"}},
+      {"2 + 2 = 4 !=\n5", {"2 + 2 = 4", "4 != 5"}},
+      // Only a whole line of arithmetic continues, and only a whole line continues it.
+      {"x + 1\n= 38", {}},
+      {"So 6*6\n= 35", {}},
+      {"6*6\n= 35 apples", {}},
+      {"6*6\n\n= 35", {}},
+      {"6*6 =\n= 35", {}},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> got;
+    for (const Claim& k : find_claims(c.text).claims) got.push_back(k.text());
+    EXPECT_EQ(got, c.claims) << c.text;
+  }
+  const std::string text = "6*6 =\n35";
+  const Claim k = find_claims(text).claims.at(0);
+  EXPECT_EQ(text.substr(k.relation_begin, k.rhs_end - k.relation_begin), "=\n35");
+  EXPECT_EQ(k.line, 2u);
+}
+
+// "≈" allows the rounding of the right side to its own precision, integers included; "="
+// allows decimals only, irrational left sides included.
+TEST(StepClaims, ApproximateClaimsAllowTheRightSidesRounding) {
+  struct Case {
+    const char* text;
+    bool ok;
+  } cases[] = {
+      {"22/7 \xE2\x89\x88 3.14", true},
+      {"22/7 \xE2\x89\x88 3", true},
+      {"6*6 \xE2\x89\x88 40", true},
+      {"6*6 \xE2\x89\x88 36", true},
+      {"6*6 \xE2\x89\x88 35", false},
+      {"6*6 \xE2\x89\x88 0", false},
+      {"6*6 \xE2\x89\x88 100", false},
+      {"22/7 \xE2\x89\x88 3.15", false},
+      {"2^0.5 \xE2\x89\x88 1.41", true},
+      {"2^0.5 \xE2\x89\x88 1", true},
+      {"2^0.5 \xE2\x89\x88 2", false},
+      {"22/7 = 3", false},
+      {"2^0.5 = 1.414", true},
+      {"2^0.5 = 1.415", false},
+      {"2^0.5 = 1", false},
+      {"\\sqrt{2} \\approx 1.4142", true},
+  };
+  for (const Case& c : cases) {
+    ClaimScan s = find_claims(c.text);
+    ASSERT_EQ(s.claims.size(), 1u) << c.text;
+    EXPECT_EQ(check_claim(s.claims[0]).ok(), c.ok) << c.text;
+  }
+}
+
 // Every claim a family's worked solution makes is true, for every family with arithmetic or
 // traces in its reasoning (pyoutput writes "1 == 0 is False"; countdown's search "38 != 36").
 TEST(StepClaims, EveryWorkedSolutionsClaimsAreTrue) {
@@ -241,7 +356,9 @@ TEST(StepClaims, EveryWorkedSolutionsClaimsAreTrue) {
     }
     std::printf("[ claims   ] %s %s: %zu claims in 200 worked solutions\n", f.name,
                 f.options.dump().c_str(), claims);
-    if (std::string(f.name) != "pyfunc" && std::string(f.name) != "pyplay") EXPECT_GT(claims, 100u);
+    if (std::string(f.name) != "pyfunc" && std::string(f.name) != "pyplay") {
+      EXPECT_GT(claims, 100u);
+    }
   }
 }
 

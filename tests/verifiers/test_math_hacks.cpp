@@ -244,6 +244,28 @@ TEST(MathHacks, RestatingTheQuestionsExpressionIsNoAnswer) {
 // An exact gold against an answer that is not rational: equal only through an identity, which
 // floating point keeps to about 1e-16, so a term under the 1e-8 tolerance does not pass (found
 // by a verifier audit).
+// A gold word in \text{} is a word: a two-letter one is not a product of two symbols, so its
+// letters in another order ("on" for "no") or multiplied ("n*o") do not score.
+TEST(MathHacks, WordGoldsAreWordsNotProducts) {
+  expect_score({{"\\text{no}", "on"},
+                {"\\text{no}", "n*o"},
+                {"\\text{no}", "o n"},
+                {"\\text{no}", "\\text{on}"},
+                {"\\textbf{no}", "on"},
+                {"$\\text{no}$", "on"},
+                {"\\text{even}", "neve"},
+                {"\\text{no}", "0"}},
+               0.0);
+  expect_score({{"\\text{no}", "no"},
+                {"\\text{no}", "No"},
+                {"\\text{no}", "NO"},
+                {"\\text{no}", "\\text{No}"},
+                {"\\text{no}", "\\boxed{\\text{no}}"},
+                {"\\text{Navin}", "navin"},
+                {"ab", "ba"}},  // not a word: a product of two symbols
+               1.0);
+}
+
 TEST(MathHacks, TinyIrrationalTermsDoNotMatchAnExactGold) {
   expect_hacks_score_zero({{"5", "5 + 10^{-8}\\pi"},
                            {"18", "18 + 10^{-10}\\pi"},

@@ -148,11 +148,18 @@ class PlainParser {
     return lhs;
   }
 
+  // A bracket next to a factor multiplies it ("2(3)", "(2)(3)", "(2)3"), when allowed: the
+  // product of juxtaposition, at the precedence of '*'.
+  bool juxtaposed() const {
+    return o_.allow_implicit_product &&
+           (tok_ == Tok::LParen || (tok_ == Tok::Num && after_bracket_));
+  }
+
   int term(int depth) {
     int lhs = unary(depth);
-    while (out_.error.empty() && (tok_ == Tok::Times || tok_ == Tok::Divide)) {
-      Op op = tok_ == Tok::Times ? Op::Mul : Op::Div;
-      advance();
+    while (out_.error.empty() && (tok_ == Tok::Times || tok_ == Tok::Divide || juxtaposed())) {
+      Op op = tok_ == Tok::Divide ? Op::Div : Op::Mul;
+      if (tok_ == Tok::Times || tok_ == Tok::Divide) advance();
       int rhs = unary(depth);
       if (!out_.error.empty() || !room()) return -1;
       lhs = out_.tree.binary(op, lhs, rhs);
@@ -208,7 +215,8 @@ class PlainParser {
       int places = dot == std::string::npos ? -1 : static_cast<int>(digits_.size() - dot - 1);
       int n = out_.tree.number(std::move(*v), places);
       advance();
-      if (tok_ == Tok::Num || tok_ == Tok::LParen) {
+      after_bracket_ = false;
+      if (tok_ == Tok::Num || (tok_ == Tok::LParen && !o_.allow_implicit_product)) {
         error("missing_operator");
         return -1;
       }
@@ -223,7 +231,8 @@ class PlainParser {
         return -1;
       }
       advance();
-      if (tok_ == Tok::Num || tok_ == Tok::LParen) {
+      after_bracket_ = true;
+      if ((tok_ == Tok::Num || tok_ == Tok::LParen) && !o_.allow_implicit_product) {
         error("missing_operator");
         return -1;
       }
@@ -243,6 +252,7 @@ class PlainParser {
   ParsedExpr& out_;
   size_t pos_ = 0, tok_start_ = 0;
   Tok tok_ = Tok::End;
+  bool after_bracket_ = false;  // the last primary was a bracketed expression
   std::string digits_;
 };
 

@@ -1,5 +1,6 @@
 // Parses plain arithmetic: numbers, + - * / ^ and parentheses (the Unicode signs × ÷ · ⋅ −
-// are accepted too). No letters, no implicit multiplication. Used for countdown answers and
+// are accepted too). No letters; implicit multiplication only next to a bracket, and only
+// when asked. Used for countdown answers and
 // for the arithmetic claims the step verifier checks. Bounded in length, depth and node count
 // so that hostile input fails fast instead of exhausting the stack.
 #pragma once
@@ -15,6 +16,8 @@ struct PlainParseOptions {
   bool allow_pow = true;         // a ^ b
   bool allow_decimals = true;    // 3.25
   bool allow_thousands = false;  // 1,234,567 (groups of exactly three digits)
+  // 2(3), (2)(3), (2)3 multiply, as '*' does; "2 3" stays an error.
+  bool allow_implicit_product = false;
   size_t max_length = 4000;
   int max_depth = 100;  // nested parentheses
   int max_nodes = 2000;

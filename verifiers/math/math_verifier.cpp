@@ -164,6 +164,13 @@ class MathVerifier : public Verifier {
   CompareResult judge(Side& gold, Side& pred) const {
     const MathValue& g = *gold.parsed().value;
     const MathValue& p = *pred.parsed().value;
+    // A word gold in \text{} is a word, not a product of letters: "\text{no}" is not "on".
+    if (g.kind != ValueKind::Text) {
+      if (std::optional<std::string> word = text_word(gold.raw)) {
+        std::optional<std::string> said = letters_only(pred.normalized);
+        return {said && *said == *word, "text"};
+      }
+    }
     CompareResult c = compare_values(g, p, compare_);
     if (c.equal) return c;
     // "0,5" against one number: a decimal comma. Against a gold that is one number, the two
@@ -191,6 +198,38 @@ class MathVerifier : public Verifier {
       }
     }
     return c;
+  }
+
+  // The word of a gold written as \text{word} (or \textbf, \mathrm, ...): letters and single
+  // spaces, lower case; nullopt for anything else.
+  static std::optional<std::string> text_word(std::string_view raw) {
+    raw = trim(raw);
+    if (raw.size() >= 2 && raw.front() == '$' && raw.back() == '$')
+      raw = trim(raw.substr(1, raw.size() - 2));
+    for (std::string_view cmd : {"\\text{", "\\textbf{", "\\textit{", "\\textrm{", "\\mathrm{"}) {
+      if (raw.size() > cmd.size() && raw.substr(0, cmd.size()) == cmd && raw.back() == '}')
+        return letters_only(raw.substr(cmd.size(), raw.size() - cmd.size() - 1));
+    }
+    return std::nullopt;
+  }
+
+  // `s` lower-cased with its spaces collapsed, when it holds two letters or more and nothing
+  // but letters and spaces.
+  static std::optional<std::string> letters_only(std::string_view s) {
+    std::string out;
+    size_t letters = 0;
+    for (char c : trim(s)) {
+      if (c == ' ') {
+        if (out.back() != ' ') out += ' ';
+      } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+        out += static_cast<char>(c | 0x20);
+        ++letters;
+      } else {
+        return std::nullopt;
+      }
+    }
+    if (letters < 2) return std::nullopt;
+    return out;
   }
 
   // "3,14" -> "3.14" when the text is one number with one comma (thousands groups of three

@@ -5,10 +5,12 @@
 #include <cstdio>
 #include <optional>
 
+#include "core/ascii.h"
 #include "verifiers/arith/ball_eval.h"
 #include "verifiers/arith/exact_eval.h"
 #include "verifiers/arith/plain_parser.h"
 #include "verifiers/completion.h"
+#include "verifiers/step/claim_notation.h"
 
 namespace r1 {
 
@@ -35,16 +37,21 @@ bool claim_char(char c) {
 }
 
 constexpr std::string_view kNotEqualSign = "\xE2\x89\xA0";  // ≠
+constexpr std::string_view kApproxSign = "\xE2\x89\x88";    // ≈
 constexpr std::string_view kSigns[] = {"\xC3\x97",     "\xC3\xB7",     "\xC2\xB7",
                                        "\xE2\x8B\x85", "\xE2\x88\x92", "\xE2\x88\x97"};
 
-// The bytes of the relation ("=", "==", "!=" or "≠") that starts at s[i], 0 for none; *unequal
-// says which it is.
-size_t relation_at(std::string_view s, size_t i, bool* unequal) {
-  *unequal = true;
+enum class Relation { Equal, Unequal, Approx };
+
+// The bytes of the relation ("=", "==", "!=", "≠" or "≈") that starts at s[i], 0 for none;
+// *rel says which it is.
+size_t relation_at(std::string_view s, size_t i, Relation* rel) {
+  *rel = Relation::Unequal;
   if (s[i] == '!' && i + 1 < s.size() && s[i + 1] == '=') return 2;
   if (s.compare(i, kNotEqualSign.size(), kNotEqualSign) == 0) return kNotEqualSign.size();
-  *unequal = false;
+  *rel = Relation::Approx;
+  if (s.compare(i, kApproxSign.size(), kApproxSign) == 0) return kApproxSign.size();
+  *rel = Relation::Equal;
   if (s[i] != '=') return 0;
   return i + 1 < s.size() && s[i + 1] == '=' ? 2 : 1;
 }
@@ -52,28 +59,24 @@ size_t relation_at(std::string_view s, size_t i, bool* unequal) {
 // The width of the claim token at s[i] (a relation, an arithmetic byte, or one of kSigns), 0
 // when s[i] cannot be part of a claim.
 size_t claim_token_at(std::string_view s, size_t i) {
-  bool unequal;
-  if (const size_t w = relation_at(s, i, &unequal)) return w;
+  Relation rel;
+  if (const size_t w = relation_at(s, i, &rel)) return w;
   if (static_cast<unsigned char>(s[i]) < 0x80) return claim_char(s[i]) ? 1 : 0;
   for (std::string_view sign : kSigns)
     if (s.compare(i, sign.size(), sign) == 0) return sign.size();
   return 0;
 }
 
-bool is_letter(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r';
 }
 
-// Non-ASCII characters that continue an expression rather than end a sentence: dashes (an en
-// dash used as minus), fraction slashes, superscript and subscript digits.
+// Non-ASCII characters that continue an expression rather than end a sentence: hyphens,
+// fraction slashes, superscript and subscript digits (after a letter: "x² = 36"; after a number
+// they were rewritten as a power, claim_notation.h). En dashes were rewritten as minus signs.
 bool operator_like(std::string_view ch) {
-  for (std::string_view op : {"\xE2\x80\x90", "\xE2\x80\x91", "\xE2\x80\x92", "\xE2\x80\x93",
-                              "\xE2\x80\x94", "\xE2\x81\x84", "\xE2\x88\x95", "\xC2\xB2",
-                              "\xC2\xB3", "\xC2\xB9"})
+  for (std::string_view op : {"\xE2\x80\x90", "\xE2\x80\x91", "\xE2\x81\x84", "\xE2\x88\x95",
+                              "\xC2\xB2", "\xC2\xB3", "\xC2\xB9"})
     if (ch == op) return true;
   const auto b = [&](size_t k) { return static_cast<unsigned char>(ch[k]); };
   // U+2070..U+209F: superscripts and subscripts.
@@ -104,21 +107,28 @@ bool continuing_word(std::string_view w) {
 // "20% of 50 = 10" and "Is 6*7 = 43?" hold none.
 bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tight) {
   const char c = line[at];
-  if (is_letter(c)) {
+  if (ascii_letter(c)) {
     if (tight) return true;  // 2x, x2
     size_t b = at, e = at + 1;
-    while (b > 0 && is_letter(line[b - 1])) --b;
-    while (e < line.size() && is_letter(line[e])) ++e;
+    while (b > 0 && ascii_letter(line[b - 1])) --b;
+    while (e < line.size() && ascii_letter(line[e])) ++e;
     if (e - b == 1) return true;                    // a variable, or x for times
     if (b > 0 && line[b - 1] == '\\') return true;  // \times, \cdot
     if (continuing_word(line.substr(b, e - b))) return true;
-    // A word between two numbers joins them ("7 and 5 = 12", "3 groups of 4 = 12").
+    // A word between two numbers joins them ("7 and 5 = 12", "3 groups of 4 = 12"), and so
+    // do words after an operator ("25 + shoe size 5 = 30").
     size_t k = before ? b : e;
     if (before) {
       while (k > 0 && is_space(line[k - 1])) --k;
       if (k == 0) return false;
       const char o = line[k - 1];
-      return (o >= '0' && o <= '9') || o == '%' || o == ')';
+      if ((o >= '0' && o <= '9') || o == '%' || o == ')') return true;
+      for (int words = 1; words < 4 && ascii_letter(line[k - 1]); ++words) {
+        while (k > 0 && ascii_letter(line[k - 1])) --k;
+        while (k > 0 && is_space(line[k - 1])) --k;
+        if (k == 0) return false;
+      }
+      return std::string_view("+-*/").find(line[k - 1]) != std::string_view::npos;
     }
     while (k < line.size() && is_space(line[k])) ++k;
     return k < line.size() && ((line[k] >= '0' && line[k] <= '9') || line[k] == '(');
@@ -128,7 +138,18 @@ bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tigh
     size_t b = at, e = at + 1;  // the whole UTF-8 character
     while (b > 0 && (static_cast<unsigned char>(line[b]) & 0xC0) == 0x80) --b;
     while (e < line.size() && (static_cast<unsigned char>(line[e]) & 0xC0) == 0x80) ++e;
-    return operator_like(line.substr(b, e - b));  // "6 – 6": a dash; "= 35 ✓": prose
+    // An em dash is a minus between numbers ("6 — 6 = 0") and punctuation before words
+    // ("6*6 = 35 — close").
+    if (line.substr(b, e - b) == "\xE2\x80\x94") {
+      size_t k = before ? b : e;
+      if (before)
+        while (k > 0 && is_space(line[k - 1])) --k;
+      else
+        while (k < line.size() && is_space(line[k])) ++k;
+      const char o = before ? (k > 0 ? line[k - 1] : ' ') : (k < line.size() ? line[k] : ' ');
+      return (o >= '0' && o <= '9') || o == (before ? ')' : '(');
+    }
+    return operator_like(line.substr(b, e - b));  // "x² = 36": a power; "= 35 ✓": prose
   }
   if (c == '\\' || c == '{' || c == '}' || c == '_' || c == '%') return true;
   if (!before && c == '?') return true;  // a question: "Is 6*7 = 43? No."
@@ -149,7 +170,7 @@ int truth_suffix(std::string_view line, size_t b) {
   for (auto [word, truth] :
        {std::pair{std::string_view("True"), 1}, {"true", 1}, {"False", -1}, {"false", -1}}) {
     if (line.substr(k, word.size()) == word &&
-        (k + word.size() == line.size() || !is_letter(line[k + word.size()])))
+        (k + word.size() == line.size() || !ascii_letter(line[k + word.size()])))
       return truth;
   }
   return 0;
@@ -159,6 +180,7 @@ int truth_suffix(std::string_view line, size_t b) {
 PlainParseOptions claim_parse_options() {
   PlainParseOptions po;
   po.allow_thousands = true;
+  po.allow_implicit_product = true;  // "(1+2)(1+71)", "2 (6)^.5" from 2\sqrt{6}
   po.max_length = 1000;
   po.max_literal_digits = 400;
   return po;
@@ -189,16 +211,15 @@ std::optional<std::string_view> balanced(std::string_view s) {
   }
 }
 
-bool starts_with_relation(std::string_view s, size_t* width) {
-  bool unequal;
-  *width = s.empty() ? 0 : relation_at(s, 0, &unequal);
+bool starts_with_relation(std::string_view s, size_t* width, Relation* rel) {
+  *width = s.empty() ? 0 : relation_at(s, 0, rel);
   return *width > 0;
 }
 
 bool ends_with_relation(std::string_view s, size_t* width) {
-  bool unequal;
+  Relation rel;
   for (size_t w : {size_t{2}, kNotEqualSign.size(), size_t{1}}) {
-    if (s.size() >= w && relation_at(s, s.size() - w, &unequal) == w) {
+    if (s.size() >= w && relation_at(s, s.size() - w, &rel) == w) {
       *width = w;
       return true;
     }
@@ -234,16 +255,27 @@ bool has_digit(std::string_view s) {
   return false;
 }
 
-// Digits after the decimal point when `s` is a plain decimal literal ("3.14" -> 2), else -1.
-int decimal_places(std::string_view s) {
+// The place a written result may be rounded to, as a power of ten: -k for a decimal literal
+// with k digits after the point ("3.14" -> -2; k in [1, 30]). For an approximate claim also an
+// integer literal, at its last nonzero digit ("36" -> 0, "40" -> 1, "0" -> 0). nullopt
+// otherwise (an expression, "3.0e5", a rounding of an exact result to itself).
+std::optional<int> rounding_place(std::string_view s, bool approx) {
   s = trim(s);
   if (!s.empty() && s[0] == '-') s.remove_prefix(1);
-  size_t dot = s.find('.');
-  if (dot == std::string_view::npos || dot == 0) return -1;
+  const size_t dot = s.find('.');
+  if (s.empty() || dot == 0) return std::nullopt;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (i != dot && !(s[i] >= '0' && s[i] <= '9')) return -1;
+    if (i != dot && !(s[i] >= '0' && s[i] <= '9')) return std::nullopt;
   }
-  return static_cast<int>(s.size() - dot - 1);
+  if (dot != std::string_view::npos) {
+    const size_t k = s.size() - dot - 1;
+    if (k < 1 || k > 30) return std::nullopt;
+    return -static_cast<int>(k);
+  }
+  if (!approx) return std::nullopt;
+  int zeros = 0;
+  while (zeros + 1 < static_cast<int>(s.size()) && s[s.size() - 1 - zeros] == '0') ++zeros;
+  return std::min(zeros, 30);
 }
 
 }  // namespace
@@ -268,10 +300,82 @@ const char* claim_truth_name(ClaimTruth t) {
 
 namespace {
 
-// The claims of the stretch [a, b) of claim bytes in `line` (a view into `text`). False when
-// max_claims was reached.
+// A side with its runs of spaces made one and none inside brackets ("6      * 6" from
+// "6 \times 6", "(2+3)" from "\left(2+3\right)"), for reading.
+std::string single_spaced(std::string_view side) {
+  std::string out;
+  for (char c : side) {
+    if (is_space(c)) {
+      if (!out.empty() && out.back() != ' ' && out.back() != '(') out += ' ';
+      continue;
+    }
+    if (c == ')' && !out.empty() && out.back() == ' ') out.pop_back();
+    out += c;
+  }
+  return out;
+}
+
+// The last side of a line that is all arithmetic, which the next line may continue: "36 + 1"
+// then "= 37", or "6*6 =" then "35". Empty `side` when the line is not all arithmetic.
+struct Carried {
+  std::string_view side;
+  bool open = false;  // the line ended with a relation (`rel`, starting at text byte `rel_at`)
+  Relation rel = Relation::Equal;
+  size_t rel_at = 0;
+};
+
+Carried arithmetic_tail(std::string_view text, std::string_view line, size_t max_stretch) {
+  Carried out;
+  std::string_view t = line;
+  if (t.size() >= 4 && t.substr(0, 2) == "**" && t.substr(t.size() - 2) == "**")
+    t = trim(t.substr(2, t.size() - 4));
+  while (!t.empty() && (t.back() == '.' || t.back() == ',')) t.remove_suffix(1);
+  t = trim(t);
+  if (t.empty() || t.size() > max_stretch) return out;
+  size_t last_rel = std::string_view::npos, last_width = 0;
+  Relation last = Relation::Equal;
+  for (size_t i = 0; i < t.size();) {
+    const size_t w = claim_token_at(t, i);
+    if (w == 0) return out;
+    Relation rel;
+    if (relation_at(t, i, &rel)) {
+      last_rel = i;
+      last_width = w;
+      last = rel;
+    }
+    i += w;
+  }
+  std::string_view side = t;
+  if (last_rel != std::string_view::npos) {
+    if (last_rel + last_width == t.size()) {  // "6*6 =": the relation waits for its side
+      out.open = true;
+      out.rel = last;
+      out.rel_at = static_cast<size_t>(t.data() - text.data()) + last_rel;
+      side = t.substr(0, last_rel);
+      size_t before = std::string_view::npos;
+      for (size_t i = 0; i < side.size(); ++i) {
+        Relation rel;
+        if (const size_t w = relation_at(side, i, &rel)) {
+          before = i + w;
+          i += w - 1;
+        }
+      }
+      if (before != std::string_view::npos) side = side.substr(before);
+    } else {
+      side = t.substr(last_rel + last_width);
+    }
+  }
+  side = trim(side);
+  if (has_digit(side) && parses(side)) out.side = side;
+  return out;
+}
+
+// The claims of the stretch [a, b) of claim bytes in `line` (a view into `text`). `carried` is
+// the end of the line before when that line was all arithmetic: a line that is all arithmetic
+// may continue it ("36 + 1" then "= 37" claims 36 + 1 = 37, "6*6 =" then "35" claims 6*6 =
+// 35), so that a line break does not hide a claim. False when max_claims was reached.
 bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b, size_t line_no,
-                size_t max_claims, ClaimScan* scan) {
+                const Carried& carried, size_t max_claims, ClaimScan* scan) {
   size_t s = a, e = b;
   while (s < e && is_space(line[s])) ++s;
   while (e > s && is_space(line[e - 1])) --e;
@@ -285,8 +389,13 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   // A relation at either end has a variable or prose on its other side ("x = 6-6 = 0",
   // "Total = 6*6 = 36"): the rest may still be a claim, whatever borders it.
   size_t w;
-  const bool open_before = starts_with_relation(line.substr(s, e - s), &w);
+  Relation leading = Relation::Equal;
+  const size_t leading_at = s;
+  const bool open_before = starts_with_relation(line.substr(s, e - s), &w, &leading);
   if (open_before) s += w;
+  // The continuation line of a claim split across lines.
+  const bool continues =
+      !carried.side.empty() && open_before != carried.open && a == 0 && b == line.size();
   const bool open_after = e > s && ends_with_relation(line.substr(s, e - s), &w);
   if (open_after) e -= w;
   const int judged = open_after ? 0 : truth_suffix(line, b);  // "1 == 0 is False"
@@ -303,18 +412,24 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   // a claim ("17 // 5 = 3" in Python, "(1, 2) + (3, 4) = (4, 6)").
   const bool whole_line = claim.data() == line.data() && claim.size() == line.size();
 
-  // Split the chain at "=", "!=" and "≠"; every side must hold a number ("= 12" continuation
-  // lines are skipped). unequal[k] is the relation between sides k and k + 1.
+  // Split the chain at its relations; every side must hold a number ("= 12" lines that
+  // continue nothing are skipped). rels[k] is the relation between sides k and k + 1.
   std::vector<std::string_view> sides;
-  std::vector<bool> unequal;
+  std::vector<Relation> rels;
   std::vector<size_t> relation;  // where relation k starts in `text`
+  if (continues) {
+    sides.push_back(carried.side);
+    rels.push_back(carried.open ? carried.rel : leading);
+    relation.push_back(carried.open ? carried.rel_at
+                                    : static_cast<size_t>(line.data() - text.data()) + leading_at);
+  }
   size_t s0 = 0;
   for (size_t i = 0; i < claim.size(); ++i) {
-    bool ne;
-    const size_t width = relation_at(claim, i, &ne);
+    Relation rel;
+    const size_t width = relation_at(claim, i, &rel);
     if (width == 0) continue;
     sides.push_back(trim(claim.substr(s0, i - s0)));
-    unequal.push_back(ne);
+    rels.push_back(rel);
     relation.push_back(static_cast<size_t>(claim.data() - text.data()) + i);
     i += width - 1;
     s0 = i + 1;
@@ -322,10 +437,10 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   sides.push_back(trim(claim.substr(s0)));
   if (sides.size() < 2) return true;
   for (auto sd : sides)
-    if (!has_digit(sd) || (!whole_line && !parses(sd))) return true;
+    if (!has_digit(sd) || (!whole_line && !continues && !parses(sd))) return true;
   if (judged < 0) {  // "a == b is False" claims a != b
-    if (sides.size() != 2) return true;
-    unequal[0] = !unequal[0];
+    if (sides.size() != 2 || rels[0] == Relation::Approx) return true;
+    rels[0] = rels[0] == Relation::Equal ? Relation::Unequal : Relation::Equal;
   }
   for (size_t k = 0; k + 1 < sides.size(); ++k) {
     if (scan->claims.size() >= max_claims) {
@@ -333,27 +448,40 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
       return false;
     }
     const std::string_view rhs = sides[k + 1];
-    scan->claims.push_back({line_no, std::string(sides[k]), std::string(rhs), unequal[k],
-                            relation[k],
-                            static_cast<size_t>(rhs.data() - text.data()) + rhs.size()});
+    Claim c{line_no,
+            single_spaced(sides[k]),
+            single_spaced(rhs),
+            rels[k] == Relation::Unequal,
+            relation[k],
+            static_cast<size_t>(rhs.data() - text.data()) + rhs.size()};
+    c.approx = rels[k] == Relation::Approx;
+    scan->claims.push_back(std::move(c));
   }
   return true;
 }
 
 }  // namespace
 
-ClaimScan find_claims(std::string_view text, size_t max_claims, size_t max_stretch) {
+ClaimScan find_claims(std::string_view original, size_t max_claims, size_t max_stretch) {
   ClaimScan scan;
+  // Other notations in the grammar's own, byte for byte in place (claim_notation.h).
+  const std::string rewritten = plain_claim_notation(original);
+  const std::string_view text = rewritten;
   size_t line_no = 0;
   size_t start = 0;
+  Carried carried;  // the end of the line before, when it was all arithmetic
   while (start <= text.size()) {
     size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
     ++line_no;
     std::string_view line = trim(text.substr(start, end - start));
     start = end + 1;
+    const Carried before = carried;
+    carried = Carried{};
     if (line.find('=') == std::string_view::npos &&
-        line.find(kNotEqualSign) == std::string_view::npos) {
+        line.find(kNotEqualSign) == std::string_view::npos &&
+        line.find(kApproxSign) == std::string_view::npos && !before.open) {
+      carried = arithmetic_tail(text, line, max_stretch);
       if (end == text.size()) break;
       continue;
     }
@@ -380,11 +508,12 @@ ClaimScan find_claims(std::string_view text, size_t max_claims, size_t max_stret
         i += w;
       }
       if (i > a && i - a <= max_stretch &&
-          !add_claims(text, line, a, i, line_no, max_claims, &scan))
+          !add_claims(text, line, a, i, line_no, before, max_claims, &scan))
         return scan;
       if (i == a) ++i;  // a byte no claim holds
       else if (i < line.size() && line[i] == ',') ++i;
     }
+    carried = arithmetic_tail(text, line, max_stretch);
     if (end == text.size()) break;
   }
   return scan;
@@ -415,13 +544,14 @@ ClaimCheck check_equality(const Claim& claim) {
     }
     // "22/7 = 3.14": a decimal on the right is the left side rounded to its own places. Only
     // on the right, where a result is written: "3.1 = 3.14" would gain the digit it claims.
-    const int places = decimal_places(claim.rhs);
-    if (places >= 1 && places <= 30) {
+    if (const std::optional<int> place = rounding_place(claim.rhs, claim.approx)) {
       BigRational diff = lv.value - rv.value;
       if (diff < 0) diff = -diff;
-      BigRational half_ulp(
-          BigInt(1), 2 * boost::multiprecision::pow(BigInt(10), static_cast<unsigned>(places)));
-      if (diff <= half_ulp) {
+      const BigInt ten =
+          boost::multiprecision::pow(BigInt(10), static_cast<unsigned>(std::abs(*place)));
+      const BigRational half_unit =
+          *place < 0 ? BigRational(BigInt(1), 2 * ten) : BigRational(ten, BigInt(2));
+      if (diff <= half_unit) {
         out.truth = ClaimTruth::Rounded;
         return out;
       }
@@ -435,7 +565,14 @@ ClaimCheck check_equality(const Claim& claim) {
   Ball b = eval_ball(r.tree, r.root, eval_exact_nodes(r.tree, r.root));
   out.lhs_value = describe(a);
   out.rhs_value = describe(b);
-  out.truth = compare_balls(a, b, 1e-9) == BallOrder::Equal ? ClaimTruth::True : ClaimTruth::False;
+  if (compare_balls(a, b, 1e-9) == BallOrder::Equal) {
+    out.truth = ClaimTruth::True;
+  } else if (const std::optional<int> place = rounding_place(claim.rhs, claim.approx);
+             place && within(a, b, 0.5 * std::pow(10.0, *place) * (1 + 1e-12))) {
+    out.truth = ClaimTruth::Rounded;  // "2^0.5 = 1.414"
+  } else {
+    out.truth = ClaimTruth::False;
+  }
   return out;
 }
 

@@ -1,0 +1,229 @@
+#include "verifiers/step/claim_notation.h"
+
+#include <optional>
+
+#include "core/ascii.h"
+
+namespace r1 {
+
+namespace {
+
+// Bytes a LaTeX argument may hold to be rewritten: plain arithmetic on numbers.
+bool plain_argument(std::string_view a) {
+  if (a.empty()) return false;
+  bool digit = false;
+  for (char c : a) {
+    digit = digit || ascii_digit(c);
+    if (!ascii_digit(c) && std::string_view(" +-*/^().,").find(c) == std::string_view::npos)
+      return false;
+  }
+  return digit;
+}
+
+// The argument of "{...}" at s[i] when it is plain arithmetic; *end is the byte after '}'.
+std::optional<std::string_view> braced_plain(std::string_view s, size_t i, size_t* end) {
+  if (i >= s.size() || s[i] != '{') return std::nullopt;
+  const size_t close = s.find('}', i + 1);
+  if (close == std::string_view::npos) return std::nullopt;
+  const std::string_view a = s.substr(i + 1, close - i - 1);
+  if (!plain_argument(a)) return std::nullopt;
+  *end = close + 1;
+  return a;
+}
+
+// Where the spaces that pad a rewrite go. Before an operator; after a relation, so that it
+// starts where its command did (a claim's span covers the command); inside a bracketed piece,
+// after its first byte, so that the piece still touches what it touched ("1@\frac{1}{2}"
+// stays glued to its '@', which makes it no claim).
+enum class Pad { Front, Back, Inside };
+
+// Writes `with` over out[at, at + width), padded with spaces. False (nothing written) when it
+// does not fit.
+bool put(std::string& out, size_t at, size_t width, std::string_view with, Pad pad = Pad::Front) {
+  if (with.size() > width) return false;
+  for (size_t k = 0; k < width; ++k) out[at + k] = ' ';
+  if (pad == Pad::Inside && !with.empty()) {
+    out[at] = with[0];
+    with.remove_prefix(1);
+    pad = Pad::Front;
+  }
+  out.replace(pad == Pad::Back ? at : at + width - with.size(), with.size(), with);
+  return true;
+}
+
+// The ASCII of the superscript character at s[i] ("²" -> '2'), with its byte width; 0 if none.
+char superscript_at(std::string_view s, size_t i, size_t* width) {
+  const auto b = [&](size_t k) {
+    return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0;
+  };
+  if (b(0) == 0xC2 && (b(1) == 0xB2 || b(1) == 0xB3 || b(1) == 0xB9)) {
+    *width = 2;
+    return b(1) == 0xB2 ? '2' : b(1) == 0xB3 ? '3' : '1';
+  }
+  if (b(0) == 0xE2 && b(1) == 0x81) {
+    *width = 3;
+    const unsigned c = b(2);
+    if (c == 0xB0) return '0';
+    if (c >= 0xB4 && c <= 0xB9) return static_cast<char>('4' + (c - 0xB4));
+    if (c == 0xBA) return '+';
+    if (c == 0xBB) return '-';
+    if (c == 0xBD) return '(';
+    if (c == 0xBE) return ')';
+  }
+  return 0;
+}
+
+// The last byte before s[i] that is not a space, 0 when none.
+char previous_non_space(std::string_view s, size_t i) {
+  while (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t')) --i;
+  return i > 0 ? s[i - 1] : 0;
+}
+
+char next_non_space(std::string_view s, size_t i) {
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+  return i < s.size() ? s[i] : 0;
+}
+
+// Whether the '$' at s[i] is a currency sign inside arithmetic ("$17/$8.50 = 2", "6 x $5 =
+// 30", "= $36"): a digit follows and an operator or relation comes before. Elsewhere a '$' may
+// open math ("$6*6 = 36$") and is left.
+bool currency(std::string_view s, size_t i) {
+  if (i + 1 >= s.size() || !ascii_digit(s[i + 1])) return false;
+  size_t k = i;
+  while (k > 0 && (s[k - 1] == ' ' || s[k - 1] == '\t')) --k;
+  if (k == 0) return false;
+  const char b = s[k - 1];
+  if (std::string_view("+-*/(=").find(b) != std::string_view::npos) return true;
+  // × ÷ · − – ‒
+  for (std::string_view sign :
+       {"\xC3\x97", "\xC3\xB7", "\xC2\xB7", "\xE2\x88\x92", "\xE2\x80\x93", "\xE2\x80\x92"})
+    if (k >= sign.size() && s.substr(k - sign.size(), sign.size()) == sign) return true;
+  // A lone x: "6 x $5".
+  return (b == 'x' || b == 'X') && k >= 2 && s[k - 2] == ' ';
+}
+
+// Rewrites the LaTeX command at text[i] ('\\') in `out`; returns the byte after what it read.
+size_t latex_command(std::string_view text, size_t i, std::string& out) {
+  size_t e = i + 1;
+  while (e < text.size() && ascii_letter(text[e])) ++e;
+  const std::string_view name = text.substr(i + 1, e - i - 1);
+  if (name.empty()) {
+    // "\\" ending a line of an aligned block.
+    if (e < text.size() && text[e] == '\\' &&
+        (e + 1 == text.size() || text[e + 1] == ' ' || text[e + 1] == '\n' ||
+         text[e + 1] == '\r')) {
+      put(out, i, 2, "");
+      return e + 1;
+    }
+    return e + (e < text.size() ? 1 : 0);
+  }
+  const size_t width = e - i;
+  if (name == "times" || name == "cdot") {
+    put(out, i, width, "*");
+  } else if (name == "div") {
+    put(out, i, width, "/");
+  } else if (name == "approx") {
+    put(out, i, width, "\xE2\x89\x88", Pad::Back);  // ≈
+  } else if (name == "neq" || name == "ne") {
+    put(out, i, width, "!=", Pad::Back);
+  } else if (name == "left" && e < text.size() && text[e] == '(') {
+    put(out, i, width + 1, "(", Pad::Back);
+    return e + 1;
+  } else if (name == "right" && e < text.size() && text[e] == ')') {
+    put(out, i, width, "");
+  } else if ((name == "frac" || name == "dfrac" || name == "tfrac") &&
+             !ascii_digit(previous_non_space(text, i))) {
+    // "1\frac{1}{4}" and "37 \frac{1}{2}" are mixed numbers (1 + 1/4): left as LaTeX.
+    size_t mid = 0, end = 0;
+    std::optional<std::string_view> a = braced_plain(text, e, &mid), b;
+    if (a) b = braced_plain(text, mid, &end);
+    if (a && b) {  // one factor: "\frac{1}{5} \div \frac{12}{20}" divides by 12/20
+      put(out, i, end - i, "((" + std::string(*a) + ")/(" + std::string(*b) + "))", Pad::Inside);
+      return end;
+    }
+    if (e + 1 < text.size() && ascii_digit(text[e]) && ascii_digit(text[e + 1]) &&
+        !(e + 2 < text.size() && ascii_digit(text[e + 2]))) {  // \frac12
+      put(out, i, width + 2, std::string("(") + text[e] + "/" + text[e + 1] + ")", Pad::Inside);
+      return e + 2;
+    }
+  } else if (name == "sqrt") {
+    size_t end = 0;
+    if (std::optional<std::string_view> a = braced_plain(text, e, &end)) {
+      // One factor, "(a^.5)", where a is a number; "(a)^.5" (a byte short of brackets around
+      // it) may not be raised again.
+      const bool number = a->find_first_not_of("0123456789.") == std::string_view::npos;
+      if (number) {
+        put(out, i, end - i, "(" + std::string(*a) + "^.5)", Pad::Inside);
+        return end;
+      }
+      if (end == text.size() || text[end] != '^') {
+        put(out, i, end - i, "(" + std::string(*a) + ")^.5", Pad::Inside);
+        return end;
+      }
+    }
+  }
+  return e;
+}
+
+}  // namespace
+
+std::string plain_claim_notation(std::string_view text) {
+  std::string out(text);
+  for (size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    if (c == '\\') {
+      i = latex_command(text, i, out);
+      continue;
+    }
+    if (c == '^' && i + 1 < text.size() && text[i + 1] == '{') {
+      size_t end = 0;
+      if (std::optional<std::string_view> a = braced_plain(text, i + 1, &end)) {
+        put(out, i, end - i, "^(" + std::string(*a) + ")", Pad::Inside);
+        i = end;
+        continue;
+      }
+    }
+    if (c == '&' && next_non_space(text, i + 1) == '=') {
+      out[i] = ' ';
+    } else if (c == '$' && currency(text, i)) {
+      out[i] = ' ';
+    } else if ((c == 'x' || c == 'X') && i > 0 && i + 1 < text.size() && text[i - 1] == ' ' &&
+               text[i + 1] == ' ') {
+      // A lone x between numbers is a product: "6 x 6", "8 x $3". (Glued, "0x10" is
+      // hexadecimal.)
+      const char before = previous_non_space(text, i);
+      size_t k = i + 1;
+      while (k < text.size() && text[k] == ' ') ++k;
+      if (k < text.size() && text[k] == '$' && currency(text, k)) ++k;
+      const char after = k < text.size() ? text[k] : 0;
+      if ((ascii_digit(before) || before == ')') && (ascii_digit(after) || after == '('))
+        out[i] = '*';
+    } else if (c == '\xE2' && i + 2 < text.size() && text[i + 1] == '\x80' &&
+               (text[i + 2] == '\x92' || text[i + 2] == '\x93')) {
+      put(out, i, 3, " - ");  // figure dash, en dash
+      i += 3;
+      continue;
+    } else if (size_t w = 0; superscript_at(text, i, &w) && i > 0 &&
+                             (ascii_digit(text[i - 1]) || text[i - 1] == ')')) {
+      // A run of superscripts after a number: its power.
+      std::string power;
+      size_t e = i;
+      bool sign = false;
+      while (e < text.size()) {
+        size_t cw = 0;
+        const char p = superscript_at(text, e, &cw);
+        if (!p) break;
+        sign = sign || p == '-' || p == '+';
+        power += p;
+        e += cw;
+      }
+      put(out, i, e - i, sign ? "^(" + power + ")" : "^" + power, Pad::Inside);
+      i = e;
+      continue;
+    }
+    ++i;
+  }
+  return out;
+}
+
+}  // namespace r1

@@ -1,0 +1,28 @@
+// Arithmetic written in other notations, rewritten into the claim grammar (claims.h) before
+// claims are found, so that the notation cannot hide a false claim from the step verifier: a
+// policy penalised for "6-6 = 2" must not escape by writing "6 – 6 = 2", "6 x 6 = 35",
+// "6² = 35", "6 \times 6 = 35" or "\frac{6}{3} = 3".
+//
+// The rewrite keeps every byte offset: each rewritten piece is padded with spaces to its own
+// length, so a claim's span in the rewritten text is its span in the original (the span
+// penalty marks the tokens the policy wrote).
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace r1 {
+
+// Same length as `text`. Rewrites:
+// - an en dash or figure dash to a minus ("6 – 6" -> "6 - 6");
+// - superscript digits after a digit or ')' to a power ("6²" -> "6^2", "10⁻³" -> "10^(-3)");
+// - a lone "x" or "X" between numbers to a product ("6 x 6" -> "6 * 6"; "0x10" is left);
+// - a currency sign after an operator or relation to a space ("$17/$8.50 = 2" -> "$17/ 8.50 =
+//   2"; a '$' that may open math is left);
+// - LaTeX: \times, \cdot, \div, \left( and \right), ^{n}, \approx, \neq and \ne, an alignment
+//   "&=", a line-ending "\\", and \frac{a}{b} (also \dfrac, \tfrac; as "((a)/(b))", one
+//   factor) and \sqrt{a} when their arguments are plain arithmetic.
+// Anything else is left as it is (a LaTeX argument with a variable or a command stays LaTeX,
+// which is not a claim).
+std::string plain_claim_notation(std::string_view text);
+
+}  // namespace r1
