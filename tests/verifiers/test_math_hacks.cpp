@@ -266,6 +266,23 @@ TEST(MathHacks, WordGoldsAreWordsNotProducts) {
                1.0);
 }
 
+// An identity that lands on zero is zero (a relative tolerance cannot judge a value against 0,
+// so these were numeric_undecided); a small nonzero value is not, nor one whose terms are too
+// large for the doubles to tell.
+TEST(MathHacks, IdentitiesThatLandOnZeroScoreAndSmallValuesDoNot) {
+  expect_score({{"0", "\\cos\\frac{\\pi}{2}"},
+                {"0", "\\sin\\pi"},
+                {"0", "\\sin^2 x + \\cos^2 x - 1"},
+                {"0", "\\ln 1"}},
+               1.0);
+  expect_score({{"0", "\\sin(10^{-20})"},
+                {"0", "10^{-20}"},
+                {"0", "\\pi - 3.14159265358979"},
+                {"0", "e^{\\pi\\sqrt{163}} - 262537412640768744"},
+                {"0", "\\cos\\frac{\\pi}{3}"}},
+               0.0);
+}
+
 TEST(MathHacks, TinyIrrationalTermsDoNotMatchAnExactGold) {
   expect_hacks_score_zero({{"5", "5 + 10^{-8}\\pi"},
                            {"18", "18 + 10^{-10}\\pi"},

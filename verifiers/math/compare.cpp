@@ -232,6 +232,9 @@ CompareResult exact_equal(const BigRational& gv, const BigRational& pv, const Su
   return {eq, "decimal_tolerance"};
 }
 
+// The widest ball around 0 that is read as 0 against an exact zero (scalar_equal).
+constexpr double kZeroWidth = 1e-12;
+
 // Values that are exact compare exactly; any other pair compares in ball arithmetic at the
 // relative tolerance, and a pair the doubles cannot decide is not equal.
 CompareResult scalar_equal(Summary& g, Summary& p, const CompareOptions& o) {
@@ -284,6 +287,18 @@ CompareResult scalar_equal(Summary& g, Summary& p, const CompareOptions& o) {
     if (gu && pu) continue;  // outside both domains
     if (gu != pu) return {false, "numeric"};
     const Ball &x = ball_at(g, k), &y = ball_at(p, k);
+    // Against an exact zero a relative tolerance judges nothing. A computed value is zero when
+    // its ball holds 0 and is narrower than 1e-12: an identity that lands on zero
+    // (\cos\frac{\pi}{2}, \sin\pi), which doubles keep to about 1e-16. A small nonzero value
+    // (\sin 10^{-20}, \pi - 3.14159265358979) has a ball that excludes 0, and one computed from
+    // huge terms has a wide ball: both stay unequal.
+    if (a.exact != b.exact && (a.exact ? exact_value(g, a) : exact_value(p, b)) == 0) {
+      const Ball& computed = a.exact ? y : x;
+      if (computed.contains_zero() && computed.log2_rad() <= std::log2(kZeroWidth)) {
+        ++valid;
+        continue;
+      }
+    }
     // An exact nonzero rational against a value that is not: they are equal only through an
     // identity (\log_2 8 = 3, \sin^2 x + \cos^2 x = 1), which floating point keeps to about
     // 1e-16, so the tolerance that allows for a computed gold's rounding is not needed:
