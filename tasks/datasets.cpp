@@ -240,12 +240,16 @@ Task dataset_task(const std::string& format, const json& j, const std::string& w
     t.entry_point = tested_function(tests[0], code);
     if (t.entry_point.empty())
       fail(where, ": field 'test_list': cannot find the function called in '", tests[0], "'");
-    // The tests are the only place MBPP names the function, so the prompt shows them.
-    t.prompt = text + "\nYour code should pass these tests:\n";
-    for (const auto& s : tests) t.prompt += s + "\n";
-    t.prompt.pop_back();
+    // The tests are the only place MBPP names the function, so the prompt shows one of them.
+    // Only one: the original prompt shows all three, and then a table of their inputs and
+    // outputs passes every test (a reward hack a verifier audit found). The others and the
+    // challenge tests, where the file has them, stay hidden.
+    t.prompt = text + "\nYour code should pass this test, and others like it:\n" + tests[0];
+    std::vector<std::string> hidden = tests;
+    if (r.has("challenge_test_list"))
+      for (auto& c : r.texts("challenge_test_list")) hidden.push_back(std::move(c));
     t.tests = setup.empty() ? "" : setup + "\n";
-    for (const auto& s : tests) t.tests += s + "\n";
+    for (const auto& s : hidden) t.tests += s + "\n";
     t.verifier = "python";
     t.meta = r.rest(t.prompt);
     t.meta["text"] = text;

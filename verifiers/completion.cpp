@@ -71,6 +71,33 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, e - b);
 }
 
+bool blank(std::string_view s) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = byte(i);
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+      ++i;
+    } else if (c == 0xC2 && i + 1 < s.size() && byte(i + 1) == 0xA0) {  // U+00A0
+      i += 2;
+    } else if (i + 2 < s.size() && c >= 0xE1 && c <= 0xEF) {
+      const unsigned b1 = byte(i + 1), b2 = byte(i + 2);
+      const bool space = (c == 0xE1 && b1 == 0x9A && b2 == 0x80) ||  // U+1680
+                         (c == 0xE2 && b1 == 0x80 &&
+                          (b2 <= 0x8D ||                                             // U+2000-200D
+                           b2 == 0xA8 || b2 == 0xA9 ||                               // U+2028-9
+                           b2 == 0xAF)) ||                                           // U+202F
+                         (c == 0xE2 && b1 == 0x81 && (b2 == 0x9F || b2 == 0xA0)) ||  // U+205F-60
+                         (c == 0xE3 && b1 == 0x80 && b2 == 0x80) ||                  // U+3000
+                         (c == 0xEF && b1 == 0xBB && b2 == 0xBF);                    // U+FEFF
+      if (!space) return false;
+      i += 3;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string valid_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());

@@ -32,6 +32,11 @@ size_t count_occurrences(std::string_view haystack, std::string_view needle);
 size_t find_text(std::string_view haystack, std::string_view needle, size_t from = 0);
 size_t rfind_text(std::string_view haystack, std::string_view needle);
 std::string_view trim(std::string_view s);
+
+// Whether `s` shows nothing: only ASCII whitespace and Unicode spaces, line and paragraph
+// separators and zero-width characters (U+00A0, U+1680, U+2000-U+200D, U+2028, U+2029, U+202F,
+// U+205F, U+2060, U+3000, U+FEFF). A block of them is empty to a reader, and so to a reward.
+bool blank(std::string_view s);
 // At most `max` bytes of `s` for verdict details, marked when cut. Invalid UTF-8 (model output
 // can be any bytes) becomes U+FFFD, so details always serialise as JSON.
 std::string snippet(std::string_view s, size_t max = 200);

@@ -100,9 +100,13 @@ class PyplayGenerator : public TaskGenerator {
       if (kind == SelfPlayKind::Induction) gold += cat("<message>", target.message, "</message>");
       task.answer = gold;
       task.meta["plan"] = cat("A function that ", target.message);
-      // No reference keys: nothing here ran in the sandbox.
+      // Nothing here ran in the sandbox, so the references' keys are unknown: the verifier
+      // computes them from their programs, so that a copy of one is no new task.
       task.meta["ref_keys"] = json::array();
       task.meta["ref_program_keys"] = json::array();
+      json programs = json::array();
+      for (const auto& r : refs) programs.push_back(r.program);
+      task.meta["ref_programs"] = std::move(programs);
     } else {
       if (kind != SelfPlayKind::Induction) target.message.clear();
       task = make_solve_task(target, kind, rng);

@@ -82,14 +82,17 @@ TEST(Datasets, HumanevalMbppGeneric) {
 
   auto mbpp = parse_dataset(
       "mbpp",
-      R"({"task_id": 11, "text": "Remove x.", "code": "def rm(s): return s", "test_list": ["assert rm(\"a\") == \"a\"", "assert rm(\"\") == \"\""], "test_setup_code": ""})",
+      R"({"task_id": 11, "text": "Remove x.", "code": "def rm(s): return s", "test_list": ["assert rm(\"a\") == \"a\"", "assert rm(\"\") == \"\""], "challenge_test_list": ["assert rm(\"b\") == \"b\""], "test_setup_code": ""})",
       "mb");
   EXPECT_EQ(mbpp[0].id, "mbpp-11");
   EXPECT_EQ(mbpp[0].entry_point, "rm");
+  // One test names the function; the others stay hidden, or a table of the shown tests' inputs
+  // and outputs would pass them all.
   EXPECT_EQ(mbpp[0].prompt,
-            "Remove x.\nYour code should pass these tests:\nassert rm(\"a\") == \"a\"\nassert "
-            "rm(\"\") == \"\"");
-  EXPECT_EQ(mbpp[0].tests, "assert rm(\"a\") == \"a\"\nassert rm(\"\") == \"\"\n");
+            "Remove x.\nYour code should pass this test, and others like it:\nassert rm(\"a\") == "
+            "\"a\"");
+  EXPECT_EQ(mbpp[0].tests,
+            "assert rm(\"a\") == \"a\"\nassert rm(\"\") == \"\"\nassert rm(\"b\") == \"b\"\n");
   EXPECT_EQ(mbpp[0].meta["test_list"].size(), 2u);
   EXPECT_EQ(mbpp[0].meta["text"], "Remove x.");
 

@@ -20,6 +20,13 @@ TEST(FormatVerifier, Table) {
       // No reasoning earns no format bonus.
       {"<think></think><answer>x</answer>", false, "empty_think"},
       {"<think> \n\t </think><answer>x</answer>", false, "empty_think"},
+      // Unicode spaces and zero-width characters show nothing either.
+      {"<think>\xE2\x80\x8B</think><answer>x</answer>", false, "empty_think"},  // U+200B
+      {"<think>\xC2\xA0 \xE3\x80\x80</think><answer>x</answer>", false, "empty_think"},
+      {"<think>\xE2\x80\xA8\xEF\xBB\xBF</think><answer>x</answer>", false, "empty_think"},
+      {"<think>w</think><answer>\xC2\xA0</answer>", false, "empty_answer"},
+      {"<think>\xC2\xA0w</think><answer>x</answer>", true, "ok"},
+      {"<think>\xE2\x80\x94</think><answer>x</answer>", true, "ok"},  // an em dash is a mark
       {"<think>a</think><answer>4</answer> trailing", false, "text_after_answer"},
       {"hello <think>a</think><answer>4</answer>", false, "text_before_think"},
       {"<think>a</think> so <answer>4</answer>", false, "text_between_think_and_answer"},

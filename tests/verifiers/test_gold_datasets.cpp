@@ -132,19 +132,34 @@ TEST(GoldDatasets, Math500QuestionSpansAreNoAnswers) {
   std::vector<Task> tasks = read_dataset("math", path);
   auto v = make_verifier("math");
   size_t spans = 0, scored = 0;
+  // The span as written, and dressed: brackets, braces, a sign, identities (a verifier audit
+  // found "+0" scoring on 29 problems).
+  const std::vector<std::pair<std::string, std::string>> dresses = {
+      {"", ""},    {"(", ")"},       {"{", "}"},   {"+", ""},
+      {"", "+0"},  {"", "\\cdot 1"}, {"", "^{1}"}, {"\\left(", "\\right)"},
+      {"-(-", ")"}};
   for (const Task& t : tasks) {
     for (std::string_view span : math_spans(t.prompt)) {
-      ++spans;
-      const Verdict d = v->verify(t, "<think>w</think><answer>" + std::string(span) + "</answer>");
-      if (!d.correct) continue;
-      ++scored;
-      EXPECT_EQ(spelling_key(normalize_answer(span)), spelling_key(normalize_answer(t.answer)))
-          << t.id << ": the question's '" << span << "' scored: " << d.to_json().dump();
+      while (!span.empty() &&
+             std::string_view(" .,;:?!").find(span.back()) != std::string_view::npos)
+        span.remove_suffix(1);
+      for (const auto& [before, after] : dresses) {
+        ++spans;
+        const std::string answer = before + std::string(span) + after;
+        const Verdict d = v->verify(t, "<think>w</think><answer>" + answer + "</answer>");
+        if (!d.correct) continue;
+        ++scored;
+        EXPECT_EQ(spelling_key(normalize_answer(span)), spelling_key(normalize_answer(t.answer)))
+            << t.id << ": the question's '" << answer << "' scored: " << d.to_json().dump();
+      }
     }
   }
-  std::printf("[ gold     ] MATH-500: %zu of %zu question spans score as answers\n", scored, spans);
-  EXPECT_GT(spans, 1000u);
-  EXPECT_LE(scored, 5u);
+  std::printf(
+      "[ gold     ] MATH-500: %zu of %zu question spans (as written and dressed) score as "
+      "answers\n",
+      scored, spans);
+  EXPECT_GT(spans, 10000u);
+  EXPECT_LE(scored, 20u);
 }
 
 // The step verifier reads the reference solutions of GSM8K and MATH-500, written by people in

@@ -116,6 +116,13 @@ TEST(PythonVerifier, BadTasksAreVerifierErrors) {
   Task c = cases_rev_task();
   c.entry_point.clear();
   EXPECT_TRUE(check(c, answer("def rev(x): return x")).verifier_error);
+  // check(candidate) with nothing to call it with: any code would pass (a reward hack).
+  Task unwired = humaneval_add_task();
+  unwired.entry_point.clear();
+  v = check(unwired, answer("x = 1"));
+  EXPECT_TRUE(v.verifier_error) << v.to_json().dump();
+  EXPECT_EQ(v.reason, "bad_task");
+  EXPECT_FALSE(v.correct);
   Task broken = humaneval_add_task();
   broken.tests = "def check(candidate:\n";
   v = check(broken, answer("def add(a, b): return a + b"));

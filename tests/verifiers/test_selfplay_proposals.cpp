@@ -526,6 +526,31 @@ TEST(ProposalVerifier, CopiesOfShownReferencesAreDuplicates) {
   EXPECT_TRUE(d.correct) << d.to_json().dump();
 }
 
+// A generated propose task (pyplay) shows references that never ran in the sandbox: their keys
+// come from meta.ref_programs, so a copy of one is no new task (a verifier audit found a
+// verbatim copy of the shown reference scoring 1).
+TEST(ProposalVerifier, CopiesOfReferencesThatNeverRanAreDuplicates) {
+  auto v = proposal_verifier();
+  Task t = propose_task(1);
+  t.meta["ref_programs"] = {"def f(s):\n    return s[::-1]\n", "def f(x):\n    return x + 1\n"};
+  for (const char* copy :
+       {"def f(x):\n    return x + 1\n", "def f(y):\n    return y+1  # mine\n"}) {
+    const Verdict d = v->verify(
+        t, std::string("<answer><program>") + copy + "</program><input>5</input></answer>");
+    EXPECT_FALSE(d.correct) << copy;
+    EXPECT_EQ(d.reason, "duplicate") << d.to_json().dump();
+  }
+  const Verdict d = v->verify(
+      t, "<answer><program>def f(x):\n    return x + 2\n</program><input>5</input></answer>");
+  EXPECT_TRUE(d.correct) << d.to_json().dump();
+  // The generator fills them in.
+  auto gen = make_generator("pyplay", json{{"propose_share", 1.0}}, "test");
+  const Task proposal = generate_task(*gen, 3, 0, 0);
+  ASSERT_EQ(proposal.meta.value("role", std::string()), "propose");
+  ASSERT_TRUE(proposal.meta.contains("ref_programs")) << proposal.meta.dump();
+  EXPECT_FALSE(proposal.meta["ref_programs"].empty());
+}
+
 // Under novelty "behaviour" (meta.strict_probes) the probes must be able to judge a proposal: a
 // known function that loops on one probe input, or one made to fail on every probe, would
 // otherwise pass the behaviour gate with a key of its own or none. Without the flag both are

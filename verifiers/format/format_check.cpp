@@ -71,12 +71,12 @@ FormatResult FormatChecker::check(std::string_view c) const {
     return r;
   }
   std::string_view think = c.substr(p_to + to.size(), p_tc - p_to - to.size());
-  if (!spec_.allow_empty_think && trim(think).empty()) {
+  if (!spec_.allow_empty_think && blank(think)) {
     r.reason = "empty_think";
     return r;
   }
   std::string_view answer = c.substr(p_ao + ao.size(), p_ac - p_ao - ao.size());
-  if (!spec_.allow_empty_answer && trim(answer).empty()) {
+  if (!spec_.allow_empty_answer && blank(answer)) {
     r.reason = "empty_answer";
     return r;
   }

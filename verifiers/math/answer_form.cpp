@@ -156,10 +156,54 @@ AnswerForm answer_form_of(const Task& task) {
   fail("meta.answer_form '", f, "': use integer, reduced or any");
 }
 
+namespace {
+
+// An expression's spelling without what does not change it: whitespace, round brackets and
+// braces, \left and \right ("(\sqrt{242})" and "\sqrt{(242)}" are "\sqrt242").
+std::string skeleton(std::string_view normalized) {
+  std::string s = spelling_key(normalized), out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s.compare(i, 5, "\\left") == 0 &&
+        !(i + 5 < s.size() && std::isalpha(static_cast<unsigned char>(s[i + 5])))) {
+      i += 4;
+      continue;
+    }
+    if (s.compare(i, 6, "\\right") == 0 &&
+        !(i + 6 < s.size() && std::isalpha(static_cast<unsigned char>(s[i + 6])))) {
+      i += 5;
+      continue;
+    }
+    if (s[i] == '(' || s[i] == ')' || s[i] == '{' || s[i] == '}' || s[i] == ' ') continue;
+    out += s[i];
+  }
+  return out;
+}
+
+// Whether what an answer adds around a restated expression leaves its value alone: signs,
+// +0, *1, ^1, \cdot 1 ("+0", "\cdot1", "--").
+bool identity_only(std::string_view rest) {
+  for (size_t i = 0; i < rest.size(); ++i) {
+    if (rest.compare(i, 5, "\\cdot") == 0) {
+      i += 4;
+    } else if (rest.compare(i, 6, "\\times") == 0) {
+      i += 5;
+    } else if (std::string_view("+-*^01").find(rest[i]) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 bool restates_prompt(std::string_view prompt, std::string_view normalized,
                      std::string_view gold_normalized) {
   const std::string key = spelling_key(normalized);
   if (key.empty()) return false;
+  // The answer's skeleton, for a question's expression inside it ("(\sqrt{242})",
+  // "99^2+99+1+0"); only an answer that is not itself a literal can hold one.
+  const std::string answer_skeleton = literal_kind(normalized) == 0 ? skeleton(normalized) : "";
+  const bool literal_gold = literal_kind(gold_normalized) != 0;
   for (std::string_view span : math_spans(prompt)) {
     // "Compute $\dbinom{31}{28}.$": the sentence's stop is not part of the expression.
     while (!span.empty() &&
@@ -175,6 +219,19 @@ bool restates_prompt(std::string_view prompt, std::string_view normalized,
       if (literal_key(spelt) == literal_key(normalized)) return true;  // "57/160" for it too
     }
     if (spelling_key(spelt) == key) return true;
+    // The question's expression inside the answer, with only identities around it
+    // ("\frac{57}{160}+0", "\sqrt{242}\cdot 1"), or, for a literal gold, with anything around
+    // it ("\binom{31}{28}\cdot 2/2" for 4495): the value is the question's, not worked out.
+    // A literal of another kind counts with identities only ("\frac{5}{10}" holds the "10" of a
+    // question, and is worked out).
+    if (answer_skeleton.empty()) continue;
+    const std::string inner = skeleton(spelt);
+    if (inner.size() < 2) continue;  // a variable, a digit
+    const size_t at = answer_skeleton.find(inner);
+    if (at == std::string::npos) continue;
+    const std::string rest =
+        answer_skeleton.substr(0, at) + answer_skeleton.substr(at + inner.size());
+    if ((literal_gold && literal_kind(spelt) == 0) || identity_only(rest)) return true;
   }
   if (!written_in_form(gold_normalized, AnswerForm::Reduced) ||
       written_in_form(normalized, AnswerForm::Reduced))

@@ -41,7 +41,10 @@ bool written_in_form(std::string_view normalized, AnswerForm form);
 //   - or the gold is a literal (an integer, a decimal, a reduced fraction: the `reduced` form)
 //     and the answer is not, and every number in it is one of the prompt's: "Compute
 //     $\dbinom{31}{28}$." answered "\binom{31}{28}", "Find $99^2+99+1$." answered
-//     "1+99+99^2". An answer with a number of its own ("9 * 2 = 18") is worked out.
+//     "1+99+99^2". An answer with a number of its own ("9 * 2 = 18") is worked out;
+//   - or it holds one of the prompt's expressions (not a literal) up to brackets and braces,
+//     with only identities around it ("(\sqrt{242})", "99^2+99+1+0", "\sqrt{242}\cdot 1") or,
+//     when the gold is a literal, with anything around it ("\binom{31}{28}\cdot 2/2").
 // The math verifier asks only when the answer is not the gold's own spelling.
 bool restates_prompt(std::string_view prompt, std::string_view normalized,
                      std::string_view gold_normalized);

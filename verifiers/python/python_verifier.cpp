@@ -76,6 +76,13 @@ Verdict PythonVerifier::verify(const Task& task, const std::string& completion) 
       return Verdict::verifier_failure(
           "bad_task", cat("task ", task.id, ": meta.cases without an entry_point"));
     }
+    // HumanEval-style tests define check(candidate) and the harness calls it with the entry
+    // point. Without one nothing would call it, and any code would pass.
+    if (!cases && task.entry_point.empty() && defines_name(task.tests, "check")) {
+      return Verdict::verifier_failure(
+          "bad_task",
+          cat("task ", task.id, ": its tests define check(candidate) but it has no entry_point"));
+    }
 
     std::optional<ExtractedCode> found = extract_python_code(completion, options_.raw_fallback);
     if (!found) return fail_verdict("no_code", false);

@@ -74,6 +74,7 @@ ProgramReport read_report(const SandboxResult& r) {
   p.inputs = strings_of(j.value("inputs", json::array()));
   p.outputs = strings_of(j.value("outputs", json::array()));
   for (const json& m : j.value("equal", json::array())) p.matches.push_back(m == true);
+  p.program_keys = strings_of(j.value("program_keys", json::array()));
   return p;
 }
 
@@ -183,6 +184,18 @@ ProgramReport ProgramRunner::validate(const std::string& program, const std::str
     first.probe_timeouts = behaviour.probe_timeouts;
   }
   return first;
+}
+
+ProgramReport ProgramRunner::program_keys(const std::vector<std::string>& programs,
+                                          const std::string& entry) {
+  ProgramReport r = exec({{"mode", "keys"},
+                          {"programs", programs},
+                          {"entry", entry},
+                          {"limits", limits_.to_request()}},
+                         kJudgeSeed);
+  if (r.ok && r.program_keys.size() != programs.size())
+    return failed("crashed", "the runner gave the wrong number of program keys");
+  return r;
 }
 
 ProgramReport ProgramRunner::run(const std::string& program, const std::string& entry,

@@ -75,6 +75,7 @@ struct ProgramReport {
   std::vector<std::string> outputs;  // repr of entry(*input) for each input
   std::vector<bool> matches;         // run() with expected outputs: strictly equal, per input
   bool equal = false;                // compare()
+  std::vector<std::string> program_keys;  // program_keys(): one per program
 };
 
 // The triplet a validated program makes with its report's inputs and outputs, as the proposal
@@ -94,6 +95,10 @@ class ProgramRunner {
   ProgramReport run(const std::string& program, const std::string& entry,
                     const std::vector<std::string>& inputs,
                     const std::vector<std::string>& expected = {});
+  // The program_key of each program, by the static checks alone (nothing runs); "" for one
+  // that fails them. For programs that were shown but never validated here.
+  // The report's program_keys hold them.
+  ProgramReport program_keys(const std::vector<std::string>& programs, const std::string& entry);
   // Two Python literals compared strictly (a deduction answer against the gold output). Not ok
   // with reason "bad_answer" when the answer is not a literal.
   ProgramReport compare(const std::string& answer, const std::string& gold);

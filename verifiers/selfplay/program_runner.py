@@ -31,6 +31,10 @@
 #       Report: {"ok", "behaviour_key", "probe_values" (probes that gave a value),
 #       "probe_timeouts" (probes past their CPU limit, at most 3: then the rest are skipped)};
 #       not ok (probe_starved) when a probe waited past its wall-clock backstop.
+#   {"mode": "keys", "programs": [source, ...], "entry", "limits"}
+#       The static checks only (nothing runs): each program's program_key, "" for one that fails
+#       them. Report: {"ok", "program_keys": [...]}. For programs shown to the policy that never
+#       ran here (a generated propose task's references), so a copy of one is known.
 #   {"mode": "compare", "pairs": [[answer, gold], ...]}
 #       Literals compared strictly (same types all the way down; 1 is not 1.0 or True; -0.0 is
 #       not 0.0). Report: {"ok", "equal": [bool, ...]}; not ok (bad_answer) when an answer is not
@@ -758,6 +762,21 @@ def run(req):
             "inputs": norm_inputs, "outputs": outputs}
 
 
+def keys(req):
+    limits = req.get("limits") if type(req.get("limits")) is dict else {}
+    entry = req.get("entry") or "f"
+    programs = req.get("programs")
+    if type(programs) is not list or len(programs) > 64:
+        raise Reject("bad_request", "keys needs \"programs\": at most 64 sources")
+    out = []
+    for src in programs:
+        try:
+            out.append(check_program(src, entry, limits)[2])
+        except Reject:
+            out.append("")
+    return {"ok": True, "program_keys": out}
+
+
 def compare(req):
     pairs = req.get("pairs")
     if type(pairs) is not list or not pairs:
@@ -780,7 +799,8 @@ def main():
         if type(req) is not dict:
             raise Reject("bad_request", "the request must be an object")
         mode = req.get("mode")
-        report = compare(req) if mode == "compare" else probe(req) if mode == "probe" else run(req)
+        report = (compare(req) if mode == "compare" else probe(req) if mode == "probe"
+                  else keys(req) if mode == "keys" else run(req))
     except Reject as e:
         report = {"ok": False, "reason": e.reason, "message": clean(e.message)}
     except BaseException as e:

@@ -104,6 +104,20 @@ class ProposalVerifier : public SelfPlayVerifierBase {
         listed(task.meta.value("ref_program_keys", json::array()), r.program_key)) {
       return verdict(false, "duplicate", true, details);
     }
+    // References that never ran here (a generated propose task's, meta.ref_programs): their
+    // keys come from the static checks alone.
+    if (const json refs = task.meta.value("ref_programs", json::array());
+        refs.is_array() && !refs.empty()) {
+      std::vector<std::string> programs;
+      for (const json& p : refs)
+        if (p.is_string()) programs.push_back(p.get<std::string>());
+      ProgramReport k = runner.program_keys(programs, "f");
+      if (auto f = sandbox_failure(k)) return *f;
+      if (!k.ok) return Verdict::verifier_failure("bad_task", "meta.ref_programs: " + k.message);
+      if (std::find(k.program_keys.begin(), k.program_keys.end(), r.program_key) !=
+          k.program_keys.end())
+        return verdict(false, "duplicate", true, details);
+    }
     // Where novelty is judged by behaviour (meta.strict_probes), a proposal must let the probes
     // judge it: a known function that loops on a probe input its own inputs avoid (`if n == 100:
     // loop`) would otherwise get a key of its own, and one that fails on every probe none, and
