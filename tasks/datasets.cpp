@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/log.h"
 #include "tasks/selfplay/selfplay_tasks.h"
 
 namespace r1 {
@@ -72,6 +73,21 @@ class Record {
     return cat(format, "-", line);
   }
   void use(const std::string& key) { used_.insert(key); }
+  // An optional array of booleans, `n` of them.
+  std::vector<bool> flags(const std::string& key, size_t n) {
+    used_.insert(key);
+    if (!has(key)) return {};
+    const json& v = j_.at(key);
+    if (!v.is_array() || v.size() != n)
+      fail(where_, ": field '", key, "': expected an array of ", n, " booleans");
+    std::vector<bool> out;
+    for (const auto& b : v) {
+      if (!b.is_boolean())
+        fail(where_, ": field '", key, "': expected booleans, got an element ", json_type_name(b));
+      out.push_back(b.get<bool>());
+    }
+    return out;
+  }
   // Every field nobody mapped, except copies of the prompt (AIME/AMC repeat it as "question").
   json rest(const std::string& prompt) const {
     json m = json::object();
@@ -271,15 +287,25 @@ Task dataset_task(const std::string& format, const json& j, const std::string& w
     tr.outputs = r.texts("outputs");
     if (tr.inputs.empty() || tr.inputs.size() != tr.outputs.size())
       fail(where, ": fields 'inputs' and 'outputs' need the same, nonzero, number of entries");
-    tr.inputs.resize(1);
-    tr.outputs.resize(1);
+    // The first pair that does not answer itself (echo_solvable: an input equal to its output,
+    // or an output f maps to itself, as the pairs or "fixed_points" say), else the first.
+    // tools/mark_fixed_points.py writes "fixed_points", running the programs.
+    const std::vector<bool> fixed = r.flags("fixed_points", tr.inputs.size());
+    const SelfPlayKind kind =
+        format == "deduction" ? SelfPlayKind::Deduction : SelfPlayKind::Abduction;
+    size_t first = 0;
+    while (first + 1 < tr.inputs.size() && echo_solvable(tr, kind, first, fixed)) ++first;
+    if (echo_solvable(tr, kind, first, fixed)) first = 0;
+    tr.inputs = {tr.inputs[first]};
+    tr.outputs = {tr.outputs[first]};
     tr.key = t.id;
     tr.program_key = t.id;
     tr.origin = "dataset";
     Rng unused(0);
     const std::string id = t.id;
     t = make_solve_task(
-        tr, format == "deduction" ? SelfPlayKind::Deduction : SelfPlayKind::Abduction, unused);
+        tr, kind, unused,
+        first < fixed.size() ? std::vector<bool>{fixed[first]} : std::vector<bool>{});
     t.id = id;
     t.family = format;
     t.meta.update(r.rest(""));
@@ -296,7 +322,7 @@ std::vector<Task> parse_dataset(const std::string& format, const std::string& te
   if (!is_dataset_format(format))
     dataset_task(format, json::object(), where, 0);  // throws, listing formats
   std::vector<Task> out;
-  size_t line = 0, pos = 0;
+  size_t line = 0, pos = 0, answered = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string::npos) end = text.size();
@@ -305,8 +331,18 @@ std::vector<Task> parse_dataset(const std::string& format, const std::string& te
     ++line;
     if (trim(s).empty()) continue;
     std::string at = cat(where, ":", line);
-    out.push_back(dataset_task(format, parse_json(s, at), at, line));
+    Task t = dataset_task(format, parse_json(s, at), at, line);
+    // A self-play task whose every pair answers itself (an abduction on a function that maps
+    // each of its outputs to itself) measures copying, not solving: left out.
+    if (t.meta.value("echo_solvable", false)) {
+      ++answered;
+      continue;
+    }
+    out.push_back(std::move(t));
   }
+  if (answered > 0)
+    log_info(where, ": ", answered, " ", format,
+             " task(s) left out: copying the prompt's value answers them (echo_solvable)");
   return out;
 }
 

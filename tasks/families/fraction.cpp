@@ -164,9 +164,41 @@ class FractionGenerator : public TaskGenerator {
     std::vector<std::string> terms;
     for (const json& t : m["terms"]) terms.push_back(t.dump());
     const std::string ops = m["ops"].get<std::string>();
-    if (terms.size() == 2 && (ops == "+" || ops == "*")) std::sort(terms.begin(), terms.end());
-    std::string key = "fraction|" + ops;
-    for (const auto& t : terms) key += "|" + t;
+    if (ops.size() + 1 != terms.size() || ops.find_first_not_of("+-*/") != std::string::npos)
+      return TaskGenerator::problem_key(task);
+    // The expression up to the order of what commutes: a sum of signed products, each product
+    // its factors and its divisors, each list sorted ("1/2 + 1/2*1/4" is "1/4*1/2 + 1/2", and
+    // "a/c*b" is "a*b/c").
+    std::vector<std::string> added, subtracted;
+    std::vector<std::string> factors{terms[0]}, divisors;
+    char sign = '+';
+    auto close_product = [&] {
+      std::sort(factors.begin(), factors.end());
+      std::sort(divisors.begin(), divisors.end());
+      std::string p;
+      for (const auto& f : factors) p += (p.empty() ? "" : "*") + f;
+      for (const auto& d : divisors) p += "/" + d;
+      (sign == '+' ? added : subtracted).push_back(p);
+    };
+    for (size_t k = 0; k < ops.size(); ++k) {
+      const char op = ops[k];
+      if (op == '*') {
+        factors.push_back(terms[k + 1]);
+      } else if (op == '/') {
+        divisors.push_back(terms[k + 1]);
+      } else {
+        close_product();
+        sign = op;
+        factors = {terms[k + 1]};
+        divisors.clear();
+      }
+    }
+    close_product();
+    std::sort(added.begin(), added.end());
+    std::sort(subtracted.begin(), subtracted.end());
+    std::string key = "fraction|";
+    for (const auto& a : added) key += "+" + a;
+    for (const auto& s : subtracted) key += "-" + s;
     return key;
   }
 

@@ -3,6 +3,7 @@
 // reduces. Equation lines contain x, so the step verifier skips them; every arithmetic step
 // sits on its own letter-free line.
 #include <algorithm>
+#include <array>
 #include <string>
 #include <vector>
 
@@ -137,10 +138,16 @@ class LinearGenerator : public TaskGenerator {
     for (const char* k : {"a", "b", "c", "d"})
       if (!m.is_object() || !m.contains(k) || !m[k].is_number_integer())
         return TaskGenerator::problem_key(task);
-    std::pair<int64_t, int64_t> l{m["a"].get<int64_t>(), m["b"].get<int64_t>()},
-        r{m["c"].get<int64_t>(), m["d"].get<int64_t>()};
-    if (r < l) std::swap(l, r);
-    return cat("linear|", l.first, "x+", l.second, "=", r.first, "x+", r.second);
+    // The equation either side first, and with both sides negated (-6x - 34 = -94 is
+    // 6x + 34 = 94): the smallest of the four spellings.
+    const int64_t a = m["a"].get<int64_t>(), b = m["b"].get<int64_t>(), c = m["c"].get<int64_t>(),
+                  d = m["d"].get<int64_t>();
+    std::array<int64_t, 4> best{a, b, c, d};
+    for (const std::array<int64_t, 4>& e :
+         {std::array<int64_t, 4>{c, d, a, b}, std::array<int64_t, 4>{-a, -b, -c, -d},
+          std::array<int64_t, 4>{-c, -d, -a, -b}})
+      best = std::min(best, e);
+    return cat("linear|", best[0], "x+", best[1], "=", best[2], "x+", best[3]);
   }
 
   std::string solve(const Task& task) const override {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <functional>
 #include <set>
 
@@ -35,6 +36,23 @@ std::string joined(const std::vector<std::string>& words) {
   return s;
 }
 
+}  // namespace
+
+bool maps_to_itself(const std::function<json(const json&)>& f, const json& args, const json& out) {
+  if (!args.is_array() || args.size() != 1 || args[0].type() != out.type()) return false;
+  if (out.is_array()) {  // the elements too: f reads them as what its inputs held
+    for (const json& e : out)
+      if (!args[0].empty() && e.type() != args[0][0].type()) return false;
+  }
+  try {
+    return f(json::array({out})) == out;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+namespace {
+
 // Draws distinct inputs with `draw` (argument lists as JSON arrays) and computes the outputs.
 void fill_cases(ComposedProgram& p, Rng& rng, int n, const std::function<json(Rng&)>& draw,
                 const std::function<json(const json&)>& run) {
@@ -45,7 +63,9 @@ void fill_cases(ComposedProgram& p, Rng& rng, int n, const std::function<json(Rn
     for (const json& a : args) src += cat(src.empty() ? "" : ", ", py_repr(a));
     if (!seen.insert(src).second) continue;
     p.inputs.push_back(src);
-    p.outputs.push_back(py_repr(run(args)));
+    const json out = run(args);
+    p.outputs.push_back(py_repr(out));
+    p.fixed_points.push_back(maps_to_itself(run, args, out));
   }
   R1_CHECK(static_cast<int>(p.inputs.size()) == n, "pycompose: too few distinct inputs");
 }

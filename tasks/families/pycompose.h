@@ -13,18 +13,28 @@
 // numbers, slices past the end), so outputs are exact; the self-play sandbox recomputes them
 // anyway in a run, and tests compare against a real interpreter.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "core/json.h"
 #include "core/rng.h"
 
 namespace r1 {
+
+// Whether f, a one-argument function evaluated here (args a one-element array, out = f(args)),
+// maps out to itself: then an abduction task showing out is answered by copying it. False when
+// out is not of the argument's type (nothing is evaluated then) or f throws on it. f must end
+// on any value of its argument's type (the composed programs do; a caller with a partial
+// function throws for values outside its domain).
+bool maps_to_itself(const std::function<json(const json&)>& f, const json& args, const json& out);
 
 struct ComposedProgram {
   std::string code;                  // "def f(xs):\n    ...\n", 4-space indents
   std::string spec;                  // what f returns, in words (an induction hint)
   std::vector<std::string> inputs;   // distinct argument lists, as Python source
   std::vector<std::string> outputs;  // repr of f(*inputs[i])
+  std::vector<bool> fixed_points;    // f(outputs[i]) == outputs[i] (maps_to_itself)
 };
 
 // One program of a random shape with `n_inputs` distinct inputs (n_inputs in [1, 8]).

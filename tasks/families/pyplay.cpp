@@ -9,6 +9,9 @@
 // of parts, so a proposer can learn to write programs no buffer holds), or "mixed" (half each).
 // Family "pyplay", not "selfplay": its tasks train and evaluate like any family; only a
 // self_play mix entry feeds the buffer.
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -61,28 +64,70 @@ class PyplayGenerator : public TaskGenerator {
 
   Task generate(Rng& rng, int difficulty) const override {
     check_difficulty(*this, difficulty);
-    auto triplet_at = [&](int level) {
+    // A program with its pairs, and which outputs it maps to themselves (fixed[i]: an abduction
+    // task on pair i is answered by copying the output it shows).
+    struct Drawn {
+      Triplet triplet;
+      std::vector<bool> fixed;
+    };
+    auto draw_at = [&](int level) {
       Rng sub = rng.fork(rng.next_u64());
+      Drawn d;
+      Triplet& tr = d.triplet;
       if (programs_ == "composed" || (programs_ == "mixed" && sub.uniform() < 0.5)) {
         ComposedProgram c = compose_program(sub, 6);
-        Triplet tr;
         tr.program = c.code;
         tr.inputs = std::move(c.inputs);
         tr.outputs = std::move(c.outputs);
         tr.message = c.spec;
         tr.key = cat("pyplay-composed-", hash64(tr.program));
         tr.program_key = tr.key;
-        return tr;
+        d.fixed = std::move(c.fixed_points);
+        return d;
       }
       Task t = pyfunc_->generate(sub, level);
-      Triplet tr = pyfunc_triplet(t, true);
-      tr.message = py_template(t.meta.value("template", std::string())).spec(t.meta["params"]);
+      tr = pyfunc_triplet(t, true);
+      const PyTemplate& tmpl = py_template(t.meta.value("template", std::string()));
+      const json& k = t.meta["params"];
+      tr.message = tmpl.spec(k);
       tr.key = cat("pyplay-", t.meta.value("template", std::string()));
       tr.program_key = tr.key;
-      return tr;
+      // A template may not end outside its domain (collatz_steps(0) loops), so an integer is
+      // only tried within the range its drawer and edge cases span (their loops over strings
+      // and lists end with them).
+      int64_t lo = INT64_MAX, hi = INT64_MIN;
+      Rng domain(0, 0);
+      std::vector<json> samples = tmpl.edges;
+      for (int s = 0; s < 32; ++s) samples.push_back(tmpl.input(domain, k));
+      for (const json& a : samples) {
+        if (a.is_array() && a.size() == 1 && a[0].is_number_integer()) {
+          lo = std::min(lo, a[0].get<int64_t>());
+          hi = std::max(hi, a[0].get<int64_t>());
+        }
+      }
+      const auto eval = [&](const json& args) {
+        const json& x = args[0];
+        if (x.is_number_integer() && (x.get<int64_t>() < lo || x.get<int64_t>() > hi))
+          throw std::out_of_range("outside the template's domain");
+        return tmpl.eval(args, k);
+      };
+      for (const json& c : t.meta.value("cases", json::array()))
+        d.fixed.push_back(maps_to_itself(eval, c.at("args"), c.at("expected")));
+      return d;
     };
+    auto triplet_at = [&](int level) { return draw_at(level).triplet; };
     const SelfPlayKind kind = kinds_[rng.below(kinds_.size())];
-    Triplet target = triplet_at(difficulty);
+    Drawn drawn = draw_at(difficulty);
+    // A deduction or abduction task whose every pair answers itself (an identity, a sort asked
+    // backwards) is drawn again: copying the prompt would be right.
+    for (int tries = 0; tries < 16 && kind != SelfPlayKind::Induction; ++tries) {
+      bool usable = false;
+      for (size_t i = 0; i < drawn.triplet.inputs.size(); ++i)
+        usable = usable || !echo_solvable(drawn.triplet, kind, i, drawn.fixed);
+      if (usable) break;
+      drawn = draw_at(difficulty);
+    }
+    Triplet& target = drawn.triplet;
     Task task;
     if (rng.uniform() < propose_share_) {
       std::vector<Triplet> refs;
@@ -100,6 +145,7 @@ class PyplayGenerator : public TaskGenerator {
       if (kind == SelfPlayKind::Induction) gold += cat("<message>", target.message, "</message>");
       task.answer = gold;
       task.meta["plan"] = cat("A function that ", target.message);
+      task.meta["target_program"] = target.program;  // what the worked proposal writes
       // Nothing here ran in the sandbox, so the references' keys are unknown: the verifier
       // computes them from their programs, so that a copy of one is no new task.
       task.meta["ref_keys"] = json::array();
@@ -109,16 +155,20 @@ class PyplayGenerator : public TaskGenerator {
       task.meta["ref_programs"] = std::move(programs);
     } else {
       if (kind != SelfPlayKind::Induction) target.message.clear();
-      task = make_solve_task(target, kind, rng);
+      task = make_solve_task(target, kind, rng, drawn.fixed);
     }
     task.family = family();
     task.difficulty = difficulty;
     return task;
   }
 
-  // A solve task is the same problem as self-play's on the same program (program_problem_key);
-  // a proposal is its prompt.
+  // A solve task is the same problem as self-play's on the same program (program_problem_key).
+  // A proposal's worked answer writes its target program, as an induction or pyfunc task's
+  // does: it is that program's problem, so training on it never teaches a held-out one.
   std::string problem_key(const Task& task) const override {
+    if (task.meta.is_object() && task.meta.value("role", std::string()) == "propose" &&
+        task.meta.contains("target_program") && task.meta["target_program"].is_string())
+      return program_to_write_key(task.meta["target_program"].get<std::string>(), "f");
     std::string key = program_problem_key(task);
     return key.empty() ? TaskGenerator::problem_key(task) : key;
   }

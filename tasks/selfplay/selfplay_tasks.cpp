@@ -99,7 +99,20 @@ SelfPlayKind parse_selfplay_kind(const std::string& name, const std::string& whe
        "' (expected deduction, abduction or induction)");
 }
 
-Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng) {
+bool echo_solvable(const Triplet& t, SelfPlayKind kind, size_t i, const std::vector<bool>& fixed) {
+  if (kind == SelfPlayKind::Induction || i >= t.inputs.size() || i >= t.outputs.size())
+    return false;
+  const std::string out = trim_copy(t.outputs[i]);
+  if (trim_copy(t.inputs[i]) == out) return true;  // f(x) == x: both kinds answer themselves
+  if (kind == SelfPlayKind::Deduction) return false;
+  if (i < fixed.size() && fixed[i]) return true;
+  for (size_t j = 0; j < t.inputs.size() && j < t.outputs.size(); ++j)
+    if (trim_copy(t.inputs[j]) == out && trim_copy(t.outputs[j]) == out) return true;
+  return false;
+}
+
+Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng,
+                     const std::vector<bool>& fixed) {
   R1_CHECK(!t.inputs.empty() && t.inputs.size() == t.outputs.size(), "self-play: triplet ", t.key,
            " has no input/output pairs");
   Task task;
@@ -137,7 +150,16 @@ Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng) {
     task.id = cat(kFamily, "-induction-", t.key);
     return task;
   }
-  const size_t i = rng.below(t.inputs.size());
+  size_t i = rng.below(t.inputs.size());
+  if (echo_solvable(t, kind, i, fixed)) {
+    std::vector<size_t> others;
+    for (size_t j = 0; j < t.inputs.size(); ++j)
+      if (!echo_solvable(t, kind, j, fixed)) others.push_back(j);
+    if (others.empty())
+      task.meta["echo_solvable"] = true;
+    else
+      i = others[rng.below(others.size())];
+  }
   task.meta["program"] = t.program;
   task.meta["input"] = t.inputs[i];
   task.meta["output"] = t.outputs[i];

@@ -24,10 +24,21 @@ const char* selfplay_kind_name(SelfPlayKind k);
 // Throws naming `where` and the known kinds.
 SelfPlayKind parse_selfplay_kind(const std::string& name, const std::string& where);
 
+// Whether pair i of t answers itself as a `kind` task: deduction shows inputs[i] and asks for
+// outputs[i], so a copy is right when they are the same value; abduction shows outputs[i] and
+// takes any input f maps to it, so a copy is right when f maps it to itself: known when some
+// pair says so (inputs[j] == outputs[i] == outputs[j]), or from `fixed` (fixed[i]: f(outputs[i])
+// == outputs[i], where the caller could compute it). Induction: never.
+bool echo_solvable(const Triplet& t, SelfPlayKind kind, size_t i,
+                   const std::vector<bool>& fixed = {});
+
 // The solve task of `kind` on triplet t. Deduction and abduction use one of its inputs, chosen
-// by rng. Induction shows about half of the pairs (at least one) and keeps the rest back for
-// the verifier; it needs at least two pairs.
-Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng);
+// by rng among the pairs that are not echo_solvable (a leak audit found a copy of what the
+// prompt shows right on 15-39% of such tasks); when every pair is, meta.echo_solvable is true.
+// Induction shows about half of the pairs (at least one) and keeps the rest back for the
+// verifier; it needs at least two pairs.
+Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng,
+                     const std::vector<bool>& fixed = {});
 
 // The propose task: shows the reference triplets in the way `kind` uses them and asks for a new
 // program with `n_inputs` inputs (induction: also a message). meta.ref_keys and

@@ -22,12 +22,10 @@ namespace {
 const char* kSuite = "countdown:level=1:n=500:seed=9001";
 
 TaskSourceConfig countdown_stream(const std::string& holdout) {
-  json j = {{"seed", 5},
-            {"mix", {{{"family", "countdown"}, {"difficulty", 1}}}},
-            {"holdout", holdout}};
+  json j = {
+      {"seed", 5}, {"mix", {{{"family", "countdown"}, {"difficulty", 1}}}}, {"holdout", holdout}};
   return TaskSourceConfig::from_json(j, "run.json: tasks");
 }
-
 
 }  // namespace
 
@@ -88,7 +86,8 @@ TEST(Holdout, ResumeKeepsTheSkipsAndRefusesAnotherHoldout) {
   EXPECT_EQ(b.held_out(), a.held_out());
   for (int i = 0; i < 200; ++i) ASSERT_EQ(b.next().to_json().dump(), a.next().to_json().dump());
   TaskSource other(countdown_stream(""));
-  const std::string err = error_of([&] { other.load_state(st, "trainer_state.json: task_source"); });
+  const std::string err =
+      error_of([&] { other.load_state(st, "trainer_state.json: task_source"); });
   EXPECT_NE(err.find("holdout"), std::string::npos) << err;
   EXPECT_NE(err.find(kSuite), std::string::npos) << err;
 }
@@ -155,8 +154,11 @@ TEST(Holdout, LinearProblemsAreTheirEquationHoweverWritten) {
   flipped.meta = {{"a", 1}, {"b", 4}, {"c", 3}, {"d", 6}};
   flipped.prompt = "Solve for x: x + 4 = 3x + 6.";
   other.meta = {{"a", 3}, {"b", 6}, {"c", 1}, {"d", 5}};
+  Task negated;  // -3x - 6 = -x - 4
+  negated.meta = {{"a", -3}, {"b", -6}, {"c", -1}, {"d", -4}};
   EXPECT_EQ(gen->problem_key(factored), gen->problem_key(expanded));
   EXPECT_EQ(gen->problem_key(factored), gen->problem_key(flipped));
+  EXPECT_EQ(gen->problem_key(factored), gen->problem_key(negated));
   EXPECT_NE(gen->problem_key(factored), gen->problem_key(other));
 }
 
@@ -173,6 +175,16 @@ TEST(Holdout, FractionSumsAndProductsAreTheirTermsInEitherOrder) {
             gen->problem_key(task({{5, 6}, {3, 4}}, "*")));
   EXPECT_NE(gen->problem_key(task({{3, 4}, {5, 6}}, "-")),
             gen->problem_key(task({{5, 6}, {3, 4}}, "-")));
+  // Three terms (level 6): what commutes, in any order (a leak audit found 2,322 reorderings of
+  // a 500-problem suite in a 50k stream).
+  const json a = {1, 2}, b = {1, 4}, c = {2, 3};
+  EXPECT_EQ(gen->problem_key(task({a, a, b}, "+*")), gen->problem_key(task({a, b, a}, "*+")));
+  EXPECT_EQ(gen->problem_key(task({a, b, c}, "**")), gen->problem_key(task({c, a, b}, "**")));
+  EXPECT_EQ(gen->problem_key(task({a, c, b}, "/*")), gen->problem_key(task({a, b, c}, "*/")));
+  EXPECT_EQ(gen->problem_key(task({a, b, c}, "-+")), gen->problem_key(task({a, c, b}, "+-")));
+  EXPECT_NE(gen->problem_key(task({a, b, c}, "-+")), gen->problem_key(task({b, a, c}, "-+")));
+  EXPECT_NE(gen->problem_key(task({a, b, c}, "/*")), gen->problem_key(task({b, a, c}, "/*")));
+  EXPECT_NE(gen->problem_key(task({a, b, c}, "+*")), gen->problem_key(task({a, b, c}, "*+")));
 }
 
 // pyfunc shows two random example calls: the same function with other examples is the same
@@ -238,6 +250,20 @@ TEST(Holdout, ProgramTasksAreHeldOutWhateverFamilyMadeThem) {
     written += same;
   }
   EXPECT_GT(written, 0);
+
+  // A worked proposal writes its target program: held out where writing it is.
+  auto pyplay = make_generator("pyplay", json{{"propose_share", 1.0}}, "test");
+  int proposals_held = 0;
+  for (uint64_t i = 0; i < 200; ++i) {
+    const Task p = generate_task(*pyplay, 4242, i, 2);
+    ASSERT_EQ(p.meta.value("role", std::string()), "propose");
+    const std::string target = p.meta["target_program"].get<std::string>();
+    bool same = false;
+    for (const Task& h : held) same = same || prompt_key(h.answer) == prompt_key(target);
+    EXPECT_EQ(holdout.contains(p, pyplay.get()), same) << target;
+    proposals_held += same;
+  }
+  EXPECT_GT(proposals_held, 0);
 }
 
 TEST(Holdout, EvalSetsAreRecognisedByTheirPath) {
