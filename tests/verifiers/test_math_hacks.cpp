@@ -79,6 +79,23 @@ TEST(MathHacks, PrecisionLossNeverMakesAWrongAnswerEqual) {
   });
 }
 
+// A decimal inside an expression is not a rounded answer: the relative tolerance for decimals
+// does not let an exact expression land near the gold (a verifier audit).
+TEST(MathHacks, DecimalsInsideExpressionsAreExact) {
+  expect_hacks_score_zero({
+      {"1000000", "1000001*1.0"},
+      {"1234567", "1234567.5*1"},
+      {"1234568", "1234567.5*1"},
+      {"11,\\! 111,\\! 111,\\! 100", "11111110000 \\cdot 1.0"},
+  });
+  expect_correct({
+      {"1000000", "1000000*1.0"},
+      {"0.5", "1/2"},
+      {"\\frac{2}{3}", "0.6666667"},
+      {"2.5", "5/2"},
+  });
+}
+
 TEST(MathHacks, HugeAndTinyRightAnswersStillScore) {
   expect_correct({
       {"\\sqrt{2}\\cdot 10^{400}", "10^{400}\\sqrt{2}"},
@@ -145,11 +162,21 @@ TEST(MathHacks, WordsThatChangeTheValueDoNotScore) {
       {"18", "at least 18 of them", kFree},
       {"2", "2 million"},
       {"2", "2 thousand dollars"},
+      // Plural ordinals and inverses change the value too (a verifier audit).
+      {"18", "18 sixths"},
+      {"18", "18 twelfths"},
+      {"18", "18 \\text{ billionths}"},
+      {"18", "18 negatives"},
+      {"18", "18 inverses"},
   });
 }
 
 TEST(MathHacks, PlainAnswersStillScore) {
   expect_correct({
+      {"18", "18 pairs"},  // counted nouns may be what was asked
+      {"18", "18 squares"},
+      {"18", "18 months"},  // "ths", but no ordinal
+      {"18", "18 widths"},
       {"10/9", "\\frac{10}{9}"},
       {"0.4", ".4"},
       {"1000", "1 000"},

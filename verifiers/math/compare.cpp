@@ -225,6 +225,9 @@ CompareResult exact_equal(const BigRational& gv, const BigRational& pv, const Su
                           const Summary& p, const CompareOptions& o) {
   if (gv == pv) return {true, "exact"};
   if (!g.decimal && !p.decimal) return {false, "exact"};
+  // Two exact values and neither a lone decimal: a decimal inside an expression is its exact
+  // value, not a rounding ("1000001*1.0" is not 1000000; "1234567.5*1" is neither neighbour).
+  if (g.lone_places < 0 && p.lone_places < 0) return {false, "exact"};
   bool eq = exact_close(gv, pv, o.decimal_rel_tol) &&
             rounding_ok(g, p, [&](int places, bool pred_is_decimal) {
               return pred_is_decimal ? rounds_to(pv, gv, places) : rounds_to(gv, pv, places);

@@ -410,6 +410,7 @@ bool changes_the_value(std::string_view word) {
   for (const char* k : kWords) {
     if (w == k) return true;
   }
+  if (changes_value(w)) return true;  // "18 sixths", "18 inverses" (normalize.h)
   return false;
 }
 
@@ -424,6 +425,7 @@ bool transforms_the_value(std::string_view word) {
   for (const char* k : kWords) {
     if (w == k) return true;
   }
+  if (changes_value(w)) return true;  // "18 sixths", "18 inverses" (normalize.h)
   return false;
 }
 

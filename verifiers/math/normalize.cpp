@@ -293,20 +293,28 @@ bool is_scale_word(std::string_view w) {
   return false;
 }
 
-namespace {
-
-// Words after a number that change its value: never stripped as units ("18 squared",
-// "18 thousandths", "5 less").
 bool changes_value(std::string_view w) {
+  // Not counted nouns that may name what was asked ("18 pairs", "18 squares"): only words
+  // that always change the number.
   static const char* const kWords[] = {
-      "squared", "cubed",    "thousandths", "hundredths", "tenths", "millionths", "halves",
-      "thirds",  "quarters", "fourths",     "fifths",     "minus",  "plus",       "negative",
-      "less",    "more",     "fewer",       "off",        "over",   "under",      "short"};
+      "squared",  "cubed",     "halves",  "thirds",   "quarters",   "minus",      "plus",
+      "negative", "less",      "more",    "fewer",    "off",        "over",       "under",
+      "short",    "negatives", "inverse", "inverses", "reciprocal", "reciprocals"};
   for (const char* k : kWords) {
     if (w == k) return true;
   }
+  // A fraction's denominator as a plural ordinal: tenths, sixths, twelfths, twentieths,
+  // billionths (not months, widths, lengths).
+  if (w.size() < 5 || w.substr(w.size() - 3) != "ths") return false;
+  const std::string_view stem = w.substr(0, w.size() - 3);
+  for (std::string_view root :
+       {"four", "fif", "six", "seven", "eigh", "nin", "ten", "eleven", "twelf", "teen", "tie",
+        "hundred", "thousand", "million", "billion", "trillion"})
+    if (stem.size() >= root.size() && stem.substr(stem.size() - root.size()) == root) return true;
   return false;
 }
+
+namespace {
 
 bool is_unit_word(std::string_view w) {
   static const char* const kUnits[] = {

@@ -27,6 +27,10 @@ std::string normalize_answer(std::string_view text, const NormalizeOptions& opti
 // Words that scale the number before them, in lower case: "2 million" is not 2 (hundred,
 // thousand, million, billion, trillion, dozen, lakh, crore, myriad, score, and plurals).
 bool is_scale_word(std::string_view lower_word);
+// Other words after a number that change its value, in lower case: never units ("18 squared",
+// "18 sixths", "18 inverses", "5 less"). A counted noun is not one ("18 pairs" may be what a
+// question asks for).
+bool changes_value(std::string_view lower_word);
 
 // The form used for a plain-text comparison: lower case, no whitespace except between two
 // letters or digits ("1 2" stays apart from "12").
