@@ -21,10 +21,16 @@ bool plain_argument(std::string_view a) {
 }
 
 // The argument of "{...}" at s[i] when it is plain arithmetic; *end is the byte after '}'.
+// Reads no further than the argument's own bytes, so that text of many unclosed "\frac{" stays
+// linear.
 std::optional<std::string_view> braced_plain(std::string_view s, size_t i, size_t* end) {
   if (i >= s.size() || s[i] != '{') return std::nullopt;
-  const size_t close = s.find('}', i + 1);
-  if (close == std::string_view::npos) return std::nullopt;
+  size_t close = i + 1;
+  while (close < s.size() && s[close] != '}' &&
+         (ascii_digit(s[close]) ||
+          std::string_view(" +-*/^().,").find(s[close]) != std::string_view::npos))
+    ++close;
+  if (close >= s.size() || s[close] != '}') return std::nullopt;
   const std::string_view a = s.substr(i + 1, close - i - 1);
   if (!plain_argument(a)) return std::nullopt;
   *end = close + 1;
