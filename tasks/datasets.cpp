@@ -295,7 +295,9 @@ Task dataset_task(const std::string& format, const json& j, const std::string& w
         format == "deduction" ? SelfPlayKind::Deduction : SelfPlayKind::Abduction;
     size_t first = 0;
     while (first + 1 < tr.inputs.size() && echo_solvable(tr, kind, first, fixed)) ++first;
-    if (echo_solvable(tr, kind, first, fixed)) first = 0;
+    // Judged on every pair, before the task keeps one: (-3 -> 3) shows that abs maps 3 to 3.
+    const bool every_pair_answers_itself = echo_solvable(tr, kind, first, fixed);
+    if (every_pair_answers_itself) first = 0;
     tr.inputs = {tr.inputs[first]};
     tr.outputs = {tr.outputs[first]};
     tr.key = t.id;
@@ -308,6 +310,7 @@ Task dataset_task(const std::string& format, const json& j, const std::string& w
         first < fixed.size() ? std::vector<bool>{fixed[first]} : std::vector<bool>{});
     t.id = id;
     t.family = format;
+    if (every_pair_answers_itself) t.meta["echo_solvable"] = true;
     t.meta.update(r.rest(""));
   } else {
     std::string known;

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include <cstdint>
+
 namespace r1 {
 
 TagNames TagNames::from_options(JsonReader& r) {
@@ -72,27 +74,27 @@ std::string_view trim(std::string_view s) {
 }
 
 bool blank(std::string_view s) {
+  const auto invisible = [](uint32_t cp) {
+    return cp == 0xA0 || cp == 0xAD || cp == 0x115F || cp == 0x1160 || cp == 0x1680 ||
+           cp == 0x180E || (cp >= 0x2000 && cp <= 0x200F) || cp == 0x2028 || cp == 0x2029 ||
+           cp == 0x202F || (cp >= 0x205F && cp <= 0x2064) || cp == 0x2800 || cp == 0x3000 ||
+           cp == 0x3164 || cp == 0xFEFF || cp == 0xFFA0;
+  };
   const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const auto continuation = [&](size_t k) { return k < s.size() && (byte(k) & 0xC0) == 0x80; };
   for (size_t i = 0; i < s.size();) {
     const unsigned char c = byte(i);
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
       ++i;
-    } else if (c == 0xC2 && i + 1 < s.size() && byte(i + 1) == 0xA0) {  // U+00A0
+    } else if ((c & 0xE0) == 0xC0 && continuation(i + 1)) {
+      if (!invisible(((c & 0x1Fu) << 6) | (byte(i + 1) & 0x3Fu))) return false;
       i += 2;
-    } else if (i + 2 < s.size() && c >= 0xE1 && c <= 0xEF) {
-      const unsigned b1 = byte(i + 1), b2 = byte(i + 2);
-      const bool space = (c == 0xE1 && b1 == 0x9A && b2 == 0x80) ||  // U+1680
-                         (c == 0xE2 && b1 == 0x80 &&
-                          (b2 <= 0x8D ||                                             // U+2000-200D
-                           b2 == 0xA8 || b2 == 0xA9 ||                               // U+2028-9
-                           b2 == 0xAF)) ||                                           // U+202F
-                         (c == 0xE2 && b1 == 0x81 && (b2 == 0x9F || b2 == 0xA0)) ||  // U+205F-60
-                         (c == 0xE3 && b1 == 0x80 && b2 == 0x80) ||                  // U+3000
-                         (c == 0xEF && b1 == 0xBB && b2 == 0xBF);                    // U+FEFF
-      if (!space) return false;
+    } else if ((c & 0xF0) == 0xE0 && continuation(i + 1) && continuation(i + 2)) {
+      if (!invisible(((c & 0x0Fu) << 12) | ((byte(i + 1) & 0x3Fu) << 6) | (byte(i + 2) & 0x3Fu)))
+        return false;
       i += 3;
     } else {
-      return false;
+      return false;  // a visible character, or bytes that are not UTF-8
     }
   }
   return true;

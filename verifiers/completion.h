@@ -33,9 +33,10 @@ size_t find_text(std::string_view haystack, std::string_view needle, size_t from
 size_t rfind_text(std::string_view haystack, std::string_view needle);
 std::string_view trim(std::string_view s);
 
-// Whether `s` shows nothing: only ASCII whitespace and Unicode spaces, line and paragraph
-// separators and zero-width characters (U+00A0, U+1680, U+2000-U+200D, U+2028, U+2029, U+202F,
-// U+205F, U+2060, U+3000, U+FEFF). A block of them is empty to a reader, and so to a reward.
+// Whether `s` shows nothing: only ASCII whitespace and Unicode spaces, separators, direction
+// marks, invisible operators, fillers and zero-width characters (U+00A0, U+00AD, U+115F,
+// U+1160, U+1680, U+180E, U+2000-U+200F, U+2028, U+2029, U+202F, U+205F-U+2064, U+2800, U+3000,
+// U+3164, U+FEFF, U+FFA0). A block of them is empty to a reader, and so to a reward.
 bool blank(std::string_view s);
 // At most `max` bytes of `s` for verdict details, marked when cut. Invalid UTF-8 (model output
 // can be any bytes) becomes U+FFFD, so details always serialise as JSON.

@@ -192,6 +192,24 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"It costs $36000-$1200 = 34800", {"36000- 1200 = 34800"}},
       // Words after an operator join the numbers around them; after a number, one word does.
       {"25 + shoe size 5 = 30", {}},
+      // ... but not after a dash or slash, which are punctuation as often (a review).
+      {"Step 2 - compute 6*6 = 35", {"6*6 = 35"}},
+      {"Trying and/or testing 6*6 = 35", {"6*6 = 35"}},
+      // More notations: an em dash or hyphen between numbers, glued x, a division slash.
+      {"6 \xE2\x80\x94 6 = 2", {"6 - 6 = 2"}},
+      {"6\xE2\x80\x90"
+       "6 = 2",
+       {"6 - 6 = 2"}},  // U+2010
+      {"6x6 = 35", {"6*6 = 35"}},
+      {"10x10 = 1000", {"10*10 = 1000"}},
+      {"6 \xE2\x88\x95 3 = 5", {"6 \xE2\x88\x95 3 = 5"}},
+      // An enumeration is no product: "(2) " is a list marker, and a space keeps "(2) 6" apart.
+      {"(2) 6*6 = 35", {"6*6 = 35"}},
+      {"Case (2) 6*6 = 36 works", {}},
+      {"Option 3 (75 - 25) = 50", {}},
+      {"(1+2) (1+71) = 216", {"(1+2) (1+71) = 216"}},  // a whole line reads as LaTeX
+      // An estimate by rounding the operands states no value; the exact step after it does.
+      {"6.9*7.2 \xE2\x89\x88 7*7 = 50", {"7*7 = 50"}},
       {"I have 3 boxes so 6*6 = 35", {"6*6 = 35"}},
       {"\\left(2+3\\right) * 2 = 11", {"(2+3) * 2 = 11"}},
       {"6*6 &= 35 \\\\", {"6*6 = 35"}},
@@ -205,9 +223,8 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"6 = 2x", {}},
       {"3 x + 6 = 12", {}},
       {"\\frac{x}{3} = 2", {}},
-      {"x\xC2\xB2 = 36", {}},        // x²
-      {"6 \xE2\x80\x94 6 = 0", {}},  // an em dash between numbers: a minus, not read
-      {"0x10 = 16", {}},             // hexadecimal
+      {"x\xC2\xB2 = 36", {}},  // x²
+      {"0x10 = 16", {}},       // hexadecimal
       {"f(3) = 9", {}},
       {"0.5 = 50%", {}},
       {"3:4 = 6:8", {}},
@@ -287,6 +304,7 @@ TEST(StepClaims, ClaimsSplitAcrossLinesAreOneClaim) {
       {"6*6\n= 35 apples", {}},
       {"6*6\n\n= 35", {}},
       {"6*6 =\n= 35", {}},
+      {"- 6 * 6\n= 36", {"6 * 6 = 36"}},  // a list marker is not a minus sign
   };
   for (const Case& c : cases) {
     std::vector<std::string> got;
@@ -322,6 +340,15 @@ TEST(StepClaims, ApproximateClaimsAllowTheRightSidesRounding) {
       {"2^0.5 = 1.415", false},
       {"2^0.5 = 1", false},
       {"\\sqrt{2} \\approx 1.4142", true},
+      // An estimate may be cut instead of rounded, within one unit toward zero.
+      {"2/3 \xE2\x89\x88 0.66", true},
+      {"100/7 \xE2\x89\x88 14.2", true},
+      {"2/3 = 0.66", false},
+      {"2/3 \xE2\x89\x88 0.65", false},
+      {"36.7 \xE2\x89\x88 36", true},
+      {"-2/3 \xE2\x89\x88 -0.66", true},
+      {"2^0.5 \xE2\x89\x88 1.42", false},  // neither rounded nor cut
+      {"2^0.5 \xE2\x89\x88 1.40", false},
   };
   for (const Case& c : cases) {
     ClaimScan s = find_claims(c.text);

@@ -360,6 +360,12 @@ TEST(MathHacks, RestatingADatasetQuestionIsNoAnswer) {
        "4\\pi",
        {},
        {"4\\pi", "\\pi \\cdot 4"}},
+      // Numbers beside a prompt expression change its value: an answer, not an identity (a
+      // review found these read as restatements).
+      {"Give the area in terms of $\\pi$.", "100\\pi", {}, {"\\pi \\cdot 100", "100 \\cdot \\pi"}},
+      {"Give the area in terms of $\\pi$.", "10\\pi", {}, {"\\pi \\cdot 10", "\\pi*10"}},
+      {"Add one to $\\sqrt{2}$.", "1+\\sqrt{2}", {}, {"\\sqrt{2}+1", "1+\\sqrt2"}},
+      {"Simplify $\\sqrt{242}$.", "11\\sqrt2", {"1\\cdot\\sqrt{242}", "\\sqrt{242}/1"}, {}},
       // A literal of the gold's kind may be the option chosen: an answer, whatever its spelling.
       {"Which is larger, $\\frac34$ or $\\frac23$?",
        "\\frac{3}{4}",

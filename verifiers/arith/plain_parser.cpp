@@ -40,7 +40,9 @@ class PlainParser {
   }
 
   void advance() {
+    const size_t before = pos_;
     while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\r')) ++pos_;
+    spaced_ = pos_ > before;
     tok_start_ = pos_;
     if (pos_ >= s_.size()) {
       tok_ = Tok::End;
@@ -149,9 +151,10 @@ class PlainParser {
   }
 
   // A bracket next to a factor multiplies it ("2(3)", "(2)(3)", "(2)3"), when allowed: the
-  // product of juxtaposition, at the precedence of '*'.
+  // product of juxtaposition, at the precedence of '*'. Across a space only when asked
+  // ("(2) 6*6" may be an enumeration).
   bool juxtaposed() const {
-    return o_.allow_implicit_product &&
+    return o_.allow_implicit_product && (!spaced_ || o_.implicit_product_across_spaces) &&
            (tok_ == Tok::LParen || (tok_ == Tok::Num && after_bracket_));
   }
 
@@ -216,7 +219,7 @@ class PlainParser {
       int n = out_.tree.number(std::move(*v), places);
       advance();
       after_bracket_ = false;
-      if (tok_ == Tok::Num || (tok_ == Tok::LParen && !o_.allow_implicit_product)) {
+      if (tok_ == Tok::Num || (tok_ == Tok::LParen && !juxtaposed())) {
         error("missing_operator");
         return -1;
       }
@@ -232,7 +235,7 @@ class PlainParser {
       }
       advance();
       after_bracket_ = true;
-      if ((tok_ == Tok::Num || tok_ == Tok::LParen) && !o_.allow_implicit_product) {
+      if ((tok_ == Tok::Num || tok_ == Tok::LParen) && !juxtaposed()) {
         error("missing_operator");
         return -1;
       }
@@ -253,6 +256,7 @@ class PlainParser {
   size_t pos_ = 0, tok_start_ = 0;
   Tok tok_ = Tok::End;
   bool after_bracket_ = false;  // the last primary was a bracketed expression
+  bool spaced_ = false;         // whitespace came before the current token
   std::string digits_;
 };
 

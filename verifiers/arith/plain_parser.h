@@ -16,8 +16,11 @@ struct PlainParseOptions {
   bool allow_pow = true;         // a ^ b
   bool allow_decimals = true;    // 3.25
   bool allow_thousands = false;  // 1,234,567 (groups of exactly three digits)
-  // 2(3), (2)(3), (2)3 multiply, as '*' does; "2 3" stays an error.
+  // 2(3), (2)(3), (2)3 multiply, as '*' does; "2 3" stays an error. Across spaces ("x^2 (y)",
+  // "(2) 6") only with implicit_product_across_spaces: LaTeX ignores spaces, prose does not
+  // ("Case (2) 6*6" is an enumeration).
   bool allow_implicit_product = false;
+  bool implicit_product_across_spaces = false;
   size_t max_length = 4000;
   int max_depth = 100;  // nested parentheses
   int max_nodes = 2000;

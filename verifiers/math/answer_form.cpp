@@ -179,17 +179,26 @@ std::string skeleton(std::string_view normalized) {
   return out;
 }
 
-// Whether what an answer adds around a restated expression leaves its value alone: signs,
-// +0, *1, ^1, \cdot 1 ("+0", "\cdot1", "--").
+// Whether what an answer adds around a restated expression leaves its value alone: signs and
+// the identities +0, -0, *1, /1, ^1, \cdot 1, \times 1 ("+0", "\cdot1", "--"), each whole:
+// "+1", "*10" and "\cdot 100" change the value ("\pi \cdot 100" is an answer).
 bool identity_only(std::string_view rest) {
-  for (size_t i = 0; i < rest.size(); ++i) {
-    if (rest.compare(i, 5, "\\cdot") == 0) {
-      i += 4;
-    } else if (rest.compare(i, 6, "\\times") == 0) {
-      i += 5;
-    } else if (std::string_view("+-*^01").find(rest[i]) == std::string_view::npos) {
-      return false;
+  size_t i = 0;
+  // "1\cdot X", "1*X": a factor of one in front.
+  for (std::string_view one : {"1\\cdot", "1\\times", "1*"})
+    if (rest.substr(0, one.size()) == one) i = one.size();
+  while (i < rest.size()) {
+    if (rest[i] == '+' || rest[i] == '-') {
+      const bool zero = i + 1 < rest.size() && rest[i + 1] == '0';
+      i += zero ? 2 : 1;  // "+0", or a sign
+    } else {
+      size_t w = 0;
+      for (std::string_view op : {"\\cdot", "\\times", "*", "/", "^"})
+        if (rest.compare(i, op.size(), op) == 0) w = op.size();
+      if (w == 0 || i + w >= rest.size() || rest[i + w] != '1') return false;
+      i += w + 1;
     }
+    if (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) return false;
   }
   return true;
 }

@@ -192,7 +192,9 @@ bool exact_close(const BigRational& a, const BigRational& b, double tol) {
 // A lone decimal literal with k places claims the value to k places: it must be the other side
 // rounded to nearest or truncated at k places (exactly, where the other side is rational; within
 // 10^-k where it is not), so 1000000.5 is not 1000000 however small the relative difference.
-// Compound expressions with decimals ("2.5x") are judged by the relative tolerance alone.
+// Compound expressions with decimals are exact where both sides are (exact_equal: "1000001*1.0"
+// is not 1000000); otherwise ("2.5x", "\sqrt{2.5}") they are judged by the relative tolerance
+// alone.
 // `within(k, pred_is_decimal)` is asked for the side (or sides) that is a lone decimal.
 template <typename Within>
 bool rounding_ok(const Summary& g, const Summary& p, Within within) {

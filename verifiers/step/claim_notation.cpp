@@ -193,6 +193,11 @@ std::string plain_claim_notation(std::string_view text) {
       out[i] = ' ';
     } else if (c == '$' && currency(text, i)) {
       out[i] = ' ';
+    } else if ((c == 'x' || c == 'X') && i > 0 && i + 1 < text.size() && ascii_digit(text[i - 1]) &&
+               ascii_digit(text[i + 1]) &&
+               !(text[i - 1] == '0' &&
+                 (i < 2 || !(ascii_digit(text[i - 2]) || text[i - 2] == '.')))) {
+      out[i] = '*';  // glued: "6x6", "10x10"; not a hexadecimal "0x10"
     } else if ((c == 'x' || c == 'X') && i > 0 && i + 1 < text.size() && text[i - 1] == ' ' &&
                text[i + 1] == ' ') {
       // A lone x between numbers is a product: "6 x 6", "8 x $3". (Glued, "0x10" is
@@ -207,6 +212,15 @@ std::string plain_claim_notation(std::string_view text) {
     } else if (c == '\xE2' && i + 2 < text.size() && text[i + 1] == '\x80' &&
                (text[i + 2] == '\x92' || text[i + 2] == '\x93')) {
       put(out, i, 3, " - ");  // figure dash, en dash
+      i += 3;
+      continue;
+    } else if (c == '\xE2' && i + 2 < text.size() && text[i + 1] == '\x80' &&
+               (text[i + 2] == '\x90' || text[i + 2] == '\x91' || text[i + 2] == '\x94')) {
+      // A hyphen or an em dash between numbers is a minus ("6 — 6"); before words an em dash
+      // is punctuation ("= 35 — close") and stays.
+      const char before = previous_non_space(text, i), after = next_non_space(text, i + 3);
+      if ((ascii_digit(before) || before == ')') && (ascii_digit(after) || after == '('))
+        put(out, i, 3, " - ");
       i += 3;
       continue;
     } else if (size_t w = 0; superscript_at(text, i, &w) && i > 0 &&

@@ -13,9 +13,10 @@
 namespace r1 {
 
 // Same length as `text`. Rewrites:
-// - an en dash or figure dash to a minus ("6 – 6" -> "6 - 6");
+// - an en dash or figure dash to a minus ("6 – 6" -> "6 - 6"), and a hyphen or an em dash
+//   between numbers ("6 — 6");
 // - superscript digits after a digit or ')' to a power ("6²" -> "6^2", "10⁻³" -> "10^(-3)");
-// - a lone "x" or "X" between numbers to a product ("6 x 6" -> "6 * 6"; "0x10" is left);
+// - an "x" or "X" between numbers to a product ("6 x 6", "6x6" -> "6*6"; "0x10" is left);
 // - a currency sign after an operator or relation to a space ("$17/$8.50 = 2" -> "$17/ 8.50 =
 //   2"; a '$' that may open math is left);
 // - LaTeX: \times, \cdot, \div, \left( and \right), ^{n}, \approx, \neq and \ne, an alignment

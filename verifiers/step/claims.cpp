@@ -28,8 +28,8 @@ std::string describe(const Ball& b) {
   return buf;
 }
 
-// Bytes of a claim. Non-ASCII bytes are allowed only as part of × ÷ · ⋅ − ∗, which the plain
-// parser recognises.
+// Bytes of a claim. Non-ASCII bytes are allowed only as part of × ÷ · ⋅ − ∗ ∕, which the
+// plain parser recognises.
 bool claim_char(char c) {
   return (c >= '0' && c <= '9') || c == ' ' || c == '\t' || c == '+' || c == '-' || c == '*' ||
          c == '/' || c == '^' || c == '(' || c == ')' || c == '.' || c == ',' || c == '=' ||
@@ -39,7 +39,8 @@ bool claim_char(char c) {
 constexpr std::string_view kNotEqualSign = "\xE2\x89\xA0";  // ≠
 constexpr std::string_view kApproxSign = "\xE2\x89\x88";    // ≈
 constexpr std::string_view kSigns[] = {"\xC3\x97",     "\xC3\xB7",     "\xC2\xB7",
-                                       "\xE2\x8B\x85", "\xE2\x88\x92", "\xE2\x88\x97"};
+                                       "\xE2\x8B\x85", "\xE2\x88\x92", "\xE2\x88\x97",
+                                       "\xE2\x88\x95"};  // ∕
 
 enum class Relation { Equal, Unequal, Approx };
 
@@ -75,8 +76,8 @@ bool is_space(char c) {
 // fraction slashes, superscript and subscript digits (after a letter: "x² = 36"; after a number
 // they were rewritten as a power, claim_notation.h). En dashes were rewritten as minus signs.
 bool operator_like(std::string_view ch) {
-  for (std::string_view op : {"\xE2\x80\x90", "\xE2\x80\x91", "\xE2\x81\x84", "\xE2\x88\x95",
-                              "\xC2\xB2", "\xC2\xB3", "\xC2\xB9"})
+  for (std::string_view op :
+       {"\xE2\x80\x90", "\xE2\x80\x91", "\xE2\x81\x84", "\xC2\xB2", "\xC2\xB3", "\xC2\xB9"})
     if (ch == op) return true;
   const auto b = [&](size_t k) { return static_cast<unsigned char>(ch[k]); };
   // U+2070..U+209F: superscripts and subscripts.
@@ -116,7 +117,9 @@ bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tigh
     if (b > 0 && line[b - 1] == '\\') return true;  // \times, \cdot
     if (continuing_word(line.substr(b, e - b))) return true;
     // A word between two numbers joins them ("7 and 5 = 12", "3 groups of 4 = 12"), and so
-    // do words after an operator ("25 + shoe size 5 = 30").
+    // do words after a sum's or product's operator that follows a number ("25 + shoe size 5 =
+    // 30"). Not after '-' or '/', which are punctuation as often ("Step 2 - so 6*6 = 35",
+    // "and/or").
     size_t k = before ? b : e;
     if (before) {
       while (k > 0 && is_space(line[k - 1])) --k;
@@ -128,7 +131,10 @@ bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tigh
         while (k > 0 && is_space(line[k - 1])) --k;
         if (k == 0) return false;
       }
-      return std::string_view("+-*/").find(line[k - 1]) != std::string_view::npos;
+      if (line[k - 1] != '+' && line[k - 1] != '*') return false;
+      --k;
+      while (k > 0 && is_space(line[k - 1])) --k;
+      return k > 0 && ((line[k - 1] >= '0' && line[k - 1] <= '9') || line[k - 1] == ')');
     }
     while (k < line.size() && is_space(line[k])) ++k;
     return k < line.size() && ((line[k] >= '0' && line[k] <= '9') || line[k] == '(');
@@ -180,15 +186,20 @@ int truth_suffix(std::string_view line, size_t b) {
 PlainParseOptions claim_parse_options() {
   PlainParseOptions po;
   po.allow_thousands = true;
-  po.allow_implicit_product = true;  // "(1+2)(1+71)", "2 (6)^.5" from 2\sqrt{6}
+  po.allow_implicit_product = true;          // "(1+2)(1+71)", "2(6^.5)" from 2\sqrt{6}
+  po.implicit_product_across_spaces = true;  // LaTeX ignores spaces: "x^2 (y)"
   po.max_length = 1000;
   po.max_literal_digits = 400;
   return po;
 }
 
-// Whether one side of a claim found inside a sentence is arithmetic the checker reads.
+// Whether one side of a claim found inside a sentence is arithmetic the checker reads. In prose
+// a space keeps a bracket from multiplying ("Option 3 (75 - 25) = 50", "Case (2) 6*6 = 36" hold
+// no claim); a whole line of arithmetic reads as LaTeX would (claim_parse_options).
 bool parses(std::string_view side) {
-  return parse_plain(side, claim_parse_options()).ok();
+  PlainParseOptions po = claim_parse_options();
+  po.implicit_product_across_spaces = false;
+  return parse_plain(side, po).ok();
 }
 
 // `s` with unmatched outer brackets dropped ("36)" of "(so 6*6 = 36)"); nullopt when the
@@ -448,6 +459,9 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
       return false;
     }
     const std::string_view rhs = sides[k + 1];
+    // An estimate's right side is a rounded number; "6.9*7.2 ≈ 7*7" estimates by rounding the
+    // operands, which states no value to check.
+    if (rels[k] == Relation::Approx && !rounding_place(rhs, true)) continue;
     Claim c{line_no,
             single_spaced(sides[k]),
             single_spaced(rhs),
@@ -478,22 +492,23 @@ ClaimScan find_claims(std::string_view original, size_t max_claims, size_t max_s
     start = end + 1;
     const Carried before = carried;
     carried = Carried{};
+    // List markers are not part of the arithmetic: "- ", "* ", "1. ", "2) ", "(2) ".
+    if (line.size() >= 2 && (line[0] == '-' || line[0] == '*') && line[1] == ' ') {
+      line = trim(line.substr(2));
+    } else {
+      const size_t open = !line.empty() && line[0] == '(' ? 1 : 0;
+      size_t d = open;
+      while (d < line.size() && line[d] >= '0' && line[d] <= '9') ++d;
+      if (d > open && d + 1 < line.size() &&
+          (open ? line[d] == ')' : line[d] == '.' || line[d] == ')') && line[d + 1] == ' ')
+        line = trim(line.substr(d + 2));
+    }
     if (line.find('=') == std::string_view::npos &&
         line.find(kNotEqualSign) == std::string_view::npos &&
         line.find(kApproxSign) == std::string_view::npos && !before.open) {
       carried = arithmetic_tail(text, line, max_stretch);
       if (end == text.size()) break;
       continue;
-    }
-    // List markers are not part of the arithmetic: "- ", "* ", "1. ", "2) ".
-    if (line.size() >= 2 && (line[0] == '-' || line[0] == '*') && line[1] == ' ') {
-      line = trim(line.substr(2));
-    } else {
-      size_t d = 0;
-      while (d < line.size() && line[d] >= '0' && line[d] <= '9') ++d;
-      if (d > 0 && d + 1 < line.size() && (line[d] == '.' || line[d] == ')') &&
-          line[d + 1] == ' ')
-        line = trim(line.substr(d + 2));
     }
     // Every stretch of claim bytes, cut at ", " outside brackets (a list: "2+2 = 4, 3+3 = 6";
     // thousands separators have no space after them) and at anything else.
@@ -549,9 +564,12 @@ ClaimCheck check_equality(const Claim& claim) {
       if (diff < 0) diff = -diff;
       const BigInt ten =
           boost::multiprecision::pow(BigInt(10), static_cast<unsigned>(std::abs(*place)));
-      const BigRational half_unit =
-          *place < 0 ? BigRational(BigInt(1), 2 * ten) : BigRational(ten, BigInt(2));
-      if (diff <= half_unit) {
+      const BigRational unit = *place < 0 ? BigRational(BigInt(1), ten) : BigRational(ten);
+      // Rounded to nearest; an estimate may also be cut toward zero ("2/3 ≈ 0.66"): the right
+      // side lies within one unit, on the zero side of the left.
+      const bool toward_zero = lv.value >= 0 ? rv.value <= lv.value && rv.value >= 0
+                                             : rv.value >= lv.value && rv.value <= 0;
+      if (diff * 2 <= unit || (claim.approx && toward_zero && diff < unit)) {
         out.truth = ClaimTruth::Rounded;
         return out;
       }
@@ -565,13 +583,15 @@ ClaimCheck check_equality(const Claim& claim) {
   Ball b = eval_ball(r.tree, r.root, eval_exact_nodes(r.tree, r.root));
   out.lhs_value = describe(a);
   out.rhs_value = describe(b);
+  out.truth = ClaimTruth::False;
   if (compare_balls(a, b, 1e-9) == BallOrder::Equal) {
     out.truth = ClaimTruth::True;
-  } else if (const std::optional<int> place = rounding_place(claim.rhs, claim.approx);
-             place && within(a, b, 0.5 * std::pow(10.0, *place) * (1 + 1e-12))) {
-    out.truth = ClaimTruth::Rounded;  // "2^0.5 = 1.414"
-  } else {
-    out.truth = ClaimTruth::False;
+  } else if (const std::optional<int> place = rounding_place(claim.rhs, claim.approx)) {
+    // "2^0.5 = 1.414" rounds to nearest; an estimate may also cut toward zero ("2^0.5 ≈ 1.41").
+    const double unit = std::pow(10.0, *place), x = a.to_double(), y = b.to_double();
+    const bool cut =
+        claim.approx && within(a, b, unit) && (x >= 0 ? y >= 0 && y <= x : y <= 0 && y >= x);
+    if (within(a, b, 0.5 * unit * (1 + 1e-12)) || cut) out.truth = ClaimTruth::Rounded;
   }
   return out;
 }
