@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""How many self-play solve tasks copying the prompt would answer: the copy baseline of a
+deduction or abduction suite. Deduction: the input shown equals the output asked for.
+Abduction: the program maps the output shown to itself, so the output is an input for it.
+Reads task JSONL (`r1 tasks pyplay ...`, `r1 tasks abduction --input FILE --n 0`); runs the
+programs with Python, so use it on trusted suites only. Report it beside a model's pass rate:
+a score under it measures nothing. Since 2026-12-06 the generators draw tasks whose copy
+baseline is 0 (docs/eval.md).
+
+    r1 tasks pyplay --n 150 --seed 4242 \\
+        --options '{"kinds": "abduction", "propose_share": 0, "programs": "templates"}' > a.jsonl
+    python3 tools/copy_baseline.py a.jsonl
+"""
+import copy
+import json
+import signal
+import sys
+
+
+def _timeout(*_):
+    raise TimeoutError()
+
+
+def maps_to_itself(program, output):
+    scope = {}
+    exec(program, scope)
+    value = eval(output, {})
+    before = repr(value)
+    signal.alarm(2)
+    try:
+        return repr(scope["f"](copy.deepcopy(value))) == before
+    except Exception:
+        return False
+    finally:
+        signal.alarm(0)
+
+
+def main(paths):
+    signal.signal(signal.SIGALRM, _timeout)
+    for path in paths:
+        n = right = 0
+        kind = "?"
+        for line in open(path):
+            if not line.strip():
+                continue
+            task = json.loads(line)
+            if "meta" not in task or "kind" not in task["meta"]:
+                sys.exit(f"{path}: not a self-play solve task (no meta.kind): {line[:80]}")
+            meta = task["meta"]
+            kind = meta["kind"]
+            n += 1
+            if kind == "deduction":
+                right += meta["input"].strip() == meta["output"].strip()
+            elif kind == "abduction":
+                right += maps_to_itself(meta["program"], meta["output"])
+        share = 100.0 * right / n if n else 0.0
+        print(f"{path}: {kind}: copying the prompt answers {right} of {n} ({share:.1f}%)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
