@@ -8,33 +8,21 @@ namespace r1 {
 
 namespace {
 
-// Bytes a LaTeX argument may hold to be rewritten: plain arithmetic on numbers.
-bool plain_argument(std::string_view a) {
-  if (a.empty()) return false;
-  bool digit = false;
-  for (char c : a) {
-    digit = digit || ascii_digit(c);
-    if (!ascii_digit(c) && std::string_view(" +-*/^().,").find(c) == std::string_view::npos)
-      return false;
-  }
-  return digit;
-}
-
-// The argument of "{...}" at s[i] when it is plain arithmetic; *end is the byte after '}'.
-// Reads no further than the argument's own bytes, so that text of many unclosed "\frac{" stays
-// linear.
+// The argument of "{...}" at s[i] when it is plain arithmetic on numbers (digits, + - * / ^,
+// brackets, '.', ',' and spaces, with a digit among them); *end is the byte after '}'. Reads no
+// further than the argument's own bytes, so that text of many unclosed "\frac{" stays linear.
 std::optional<std::string_view> braced_plain(std::string_view s, size_t i, size_t* end) {
   if (i >= s.size() || s[i] != '{') return std::nullopt;
   size_t close = i + 1;
-  while (close < s.size() && s[close] != '}' &&
-         (ascii_digit(s[close]) ||
-          std::string_view(" +-*/^().,").find(s[close]) != std::string_view::npos))
-    ++close;
-  if (close >= s.size() || s[close] != '}') return std::nullopt;
-  const std::string_view a = s.substr(i + 1, close - i - 1);
-  if (!plain_argument(a)) return std::nullopt;
+  bool digit = false;
+  for (; close < s.size(); ++close) {
+    const char c = s[close];
+    digit = digit || ascii_digit(c);
+    if (!ascii_digit(c) && std::string_view(" +-*/^().,").find(c) == std::string_view::npos) break;
+  }
+  if (!digit || close >= s.size() || s[close] != '}') return std::nullopt;
   *end = close + 1;
-  return a;
+  return s.substr(i + 1, close - i - 1);
 }
 
 // Where the spaces that pad a rewrite go. Before an operator; after a relation, so that it
