@@ -449,7 +449,7 @@ TEST(StepClaims, Truth) {
   }
 }
 
-TEST(StepVerifier, ScoresTheFractionOfTrueClaims) {
+TEST(StepVerifier, ScoresByFalseClaimsSoPaddingCannotRaiseIt) {
   auto v = make_verifier("step");
   Task t;
   Verdict all = v->verify(t, "<think>\n347*8 = 2776\n2776+4 = 2780\n</think><answer>2780</answer>");
@@ -487,14 +487,26 @@ TEST(StepVerifier, ScoresTheFractionOfTrueClaims) {
   // A completion that starts inside <think>: the spans still count from its first byte.
   Verdict inside = v->verify(t, "2+2 = 5\n</think><answer>4</answer>");
   EXPECT_EQ(inside.details[kWrongSpans], json::parse("[[4, 7]]"));
-  // The gaming an unequal claim invites: "7 != 8" costs no arithmetic, so padding a wrong
-  // trace with them raises the score (a fraction of claims), as "5 = 5" always did; it never
+  // The gaming a fraction of claims invites: "7 != 8" costs no arithmetic, and padding a wrong
+  // trace with such claims (or "5 = 5", "1+1 = 2") would raise true / all from 0 to 0.8. The
+  // default score counts only false claims: padding leaves it where the lie put it, and never
   // makes the trace correct, which needs every claim true.
-  Verdict padded = v->verify(
-      t, "<think>\n7+5 = 13\n1 != 2\n3 != 4\n5 != 6\n7 != 8\n</think><answer>13</answer>");
-  EXPECT_DOUBLE_EQ(padded.score, 0.8);
+  const std::string lone = "<think>\n7+5 = 13\n</think><answer>13</answer>";
+  const std::string padded_text =
+      "<think>\n7+5 = 13\n1 != 2\n3 != 4\n5 != 6\n7 != 8\n1+1 = 2\n</think><answer>13</answer>";
+  Verdict padded = v->verify(t, padded_text);
+  EXPECT_DOUBLE_EQ(v->verify(t, lone).score, 0.5);
+  EXPECT_DOUBLE_EQ(padded.score, 0.5);
   EXPECT_FALSE(padded.correct);
   EXPECT_EQ(padded.reason, "false_claims");
+  // Two false claims score lower than one, however many true ones surround them.
+  EXPECT_DOUBLE_EQ(v->verify(t, "<think>\n7+5 = 13\n1+1 = 3\n2+2 = 4\n</think>").score, 1.0 / 3);
+  // "score": "fraction" keeps the older true / all, which padding raises (documented).
+  auto fraction = make_verifier("step", {{"score", "fraction"}});
+  EXPECT_DOUBLE_EQ(fraction->verify(t, lone).score, 0.0);
+  EXPECT_DOUBLE_EQ(fraction->verify(t, padded_text).score, 5.0 / 6);
+  EXPECT_DOUBLE_EQ(fraction->verify(t, "<think>\n1+2 = 3\n1+1 = 3\n</think>").score, 0.5);
+  EXPECT_THROW(make_verifier("step", {{"score", "ratio"}}), std::exception);
   Verdict none = v->verify(t, "<think>I just know it.</think><answer>5</answer>");
   EXPECT_EQ(none.score, 0.0);
   EXPECT_EQ(none.reason, "no_claims");

@@ -9,8 +9,11 @@ namespace {
 
 class StepVerifier : public Verifier {
  public:
-  StepVerifier(TagNames tags, size_t max_claims)
-      : tags_(std::move(tags)), max_claims_(max_claims), format_(FormatSpec{tags_, "", false}) {}
+  StepVerifier(TagNames tags, size_t max_claims, bool fraction)
+      : tags_(std::move(tags)),
+        max_claims_(max_claims),
+        fraction_(fraction),
+        format_(FormatSpec{tags_, "", false}) {}
 
   std::string name() const override { return "step"; }
 
@@ -50,7 +53,8 @@ class StepVerifier : public Verifier {
       v.reason = "no_claims";
       return v;
     }
-    v.score = static_cast<double>(good) / static_cast<double>(total);
+    v.score = fraction_ ? static_cast<double>(good) / static_cast<double>(total)
+                        : 1.0 / (1.0 + static_cast<double>(total - good));
     v.correct = good == total;
     v.reason = v.correct ? "ok" : "false_claims";
     if (!wrong.empty()) v.details["false_claims"] = std::move(wrong);
@@ -61,6 +65,7 @@ class StepVerifier : public Verifier {
  private:
   TagNames tags_;
   size_t max_claims_;
+  bool fraction_;  // "score": "fraction" (true / all) rather than 1 / (1 + false)
   FormatChecker format_;
 };
 
@@ -71,8 +76,12 @@ std::unique_ptr<Verifier> make_step_verifier(const json& options) {
   TagNames tags = TagNames::from_options(r);
   int64_t max_claims = r.get<int64_t>("max_claims", 2000);
   r.check(max_claims >= 1 && max_claims <= 1000000, "max_claims", "must be in [1, 1000000]");
+  const std::string score = r.get<std::string>("score", "false_claims");
+  r.check(score == "false_claims" || score == "fraction", "score",
+          "must be false_claims (1 / (1 + false claims)) or fraction (true claims / claims)");
   r.done();
-  return std::make_unique<StepVerifier>(std::move(tags), static_cast<size_t>(max_claims));
+  return std::make_unique<StepVerifier>(std::move(tags), static_cast<size_t>(max_claims),
+                                        score == "fraction");
 }
 
 }  // namespace r1
