@@ -22,6 +22,14 @@ std::string meta_text(const json& task, const char* key) {
   return task["meta"].value(key, std::string());
 }
 
+// Whether any solve task of the triplet would be a held-out problem (selfplay_tasks.h).
+bool holds_held_out(const Triplet& t, const Holdout* holdout) {
+  if (!holdout || holdout->empty()) return false;
+  for (const std::string& key : triplet_problem_keys(t))
+    if (holdout->contains_key(key)) return true;
+  return false;
+}
+
 }  // namespace
 
 SelfPlayCoordinator::SelfPlayCoordinator(SelfPlaySource& source, SandboxConfig sandbox,
@@ -56,12 +64,21 @@ void SelfPlayCoordinator::seed_buffer() {
     t.shape_key = r.shape_key;
     t.behaviour_key = r.behaviour_key;
     t.ast_nodes = r.ast_nodes;
+    // A seed with a held-out pair would show it in propose prompts (and an entry is only known
+    // whole: its outputs come from the run above).
+    if (holds_held_out(t, holdout_)) {
+      refused["held_out"]++;
+      continue;
+    }
     source_.buffer().add(std::move(t));
   }
   std::string why;
   for (auto& [reason, n] : refused) why += cat(why.empty() ? "" : ", ", reason, " ", n);
   if (source_.buffer().size() == 0) {
-    fail("self-play: none of the ", seeds.size(), " seed programs validated (", why, ")");
+    fail(
+        "self-play: none of the ", seeds.size(), " seed programs could join the buffer (", why,
+        refused.count("held_out") ? "; held_out: an eval suite of tasks.holdout asks about it" : "",
+        ")");
   }
   log_info("self-play: buffer seeded with ", source_.buffer().size(), " of ", seeds.size(),
            " pyfunc triplets in ", static_cast<int>((steady_seconds() - t0) * 1000), " ms",
@@ -178,7 +195,7 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
           // The solve task that measures this proposal's solve rate: its own stream.
           Rng rng(source_.seed(), hash64(cat("selfplay-followup:", g.seq, ":", i)));
           Task f = make_solve_task(t, k, rng);
-          if (holdout_ && holdout_->contains(f, nullptr)) {
+          if (holdout_ && (holdout_->contains(f, nullptr) || holds_held_out(t, holdout_))) {
             st = Status::Duplicate;  // an eval suite's problem: known, and never trained on
             ks.duplicates++;
             ks.held_out++;

@@ -38,10 +38,12 @@ namespace r1 {
 
 class SelfPlayCoordinator {
  public:
-  // `holdout`: the run's held-out problems (TaskSource::holdout()), or null. A proposal whose
-  // follow-up solve task would be one of them counts as a duplicate (held_out in the metrics):
-  // the stream's tasks pass the holdout, and follow-ups must too, or a proposer that writes an
-  // eval suite's program and input has it trained on.
+  // `holdout`: the run's held-out problems (TaskSource::holdout()), or null. A proposal any of
+  // whose solve tasks would be one of them (its follow-up's, or another pair's) counts as a
+  // duplicate (held_out in the metrics): the stream's tasks pass the holdout, and follow-ups
+  // must too, or a proposer that writes an eval suite's program and input has it trained on;
+  // and an entry's other pairs are shown in propose prompts. Seeds with a held-out pair are
+  // left out of the buffer for the same reason.
   SelfPlayCoordinator(SelfPlaySource& source, SandboxConfig sandbox, ProgramLimits limits,
                       const Holdout* holdout = nullptr);
 

@@ -36,6 +36,10 @@ class Holdout {
   // True when `task` is the same problem as a held-out one. `gen` is the generator of the
   // task's family (for its problem_key), or null for a dataset's task.
   bool contains(const Task& task, const TaskGenerator* gen) const;
+  // True when a problem key (a generator's problem_key, or program_problem_key's) is held out.
+  bool contains_key(const std::string& key) const {
+    return !key.empty() && problems_.count(key) > 0;
+  }
 
   // Draws in a row that may be held out before a stream gives up (the holdout covers what it
   // can draw): the task source and the SFT examples fail with a message then, not hang.

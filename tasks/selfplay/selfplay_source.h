@@ -49,7 +49,9 @@ struct SelfPlayOptions : FieldListed<SelfPlayOptions> {
   // nothing, `return xs if ys else xs`, or rewritten: sorted(xs)[::-1] for sorted(xs,
   // reverse=True)). Under "behaviour" a proposal the probes cannot judge (it times out on a
   // probe, or gives no value on any) is refused by the verifier (meta.strict_probes).
-  std::string novelty = "triplet";
+  // "behaviour" is the default: under the others a proposer is paid for re-posting what the
+  // buffer holds (docs/results/selfplay/: 98% of "valid" proposals under "triplet").
+  std::string novelty = "behaviour";
   // "role_kind": advantages normalised over all samples of the batch with the same (role,
   // kind), AZR's task-relative baselines; "tiered": the same, with an admitted proposal's
   // counted as 0, plus its own reward normalised over the admitted proposals alone (so a task

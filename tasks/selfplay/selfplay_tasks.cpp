@@ -211,6 +211,16 @@ std::string program_problem_key(const Task& task) {
   return "";
 }
 
+std::vector<std::string> triplet_problem_keys(const Triplet& t) {
+  const std::string program = normal_program(t.program, t.entry);
+  std::vector<std::string> keys = {cat("write|", program)};
+  for (size_t i = 0; i < t.inputs.size() && i < t.outputs.size(); ++i) {
+    keys.push_back(cat("deduction|", program, "|", prompt_key(t.inputs[i])));
+    keys.push_back(cat("abduction|", program, "|", prompt_key(t.outputs[i])));
+  }
+  return keys;
+}
+
 Task make_propose_task(const std::vector<const Triplet*>& refs, SelfPlayKind kind, int n_inputs) {
   R1_CHECK(n_inputs >= 1, "self-play: a proposal needs at least one input");
   Task task;

@@ -54,6 +54,10 @@ Task make_propose_task(const std::vector<const Triplet*>& refs, SelfPlayKind kin
 // pyfunc's "write a function" tasks share the last key: the same function to write from another
 // pair of examples is the same problem. "" for any other task (a proposal, a non-program task).
 std::string program_problem_key(const Task& task);
+// Every problem key a triplet's solve tasks can have: "write|PROGRAM", and the deduction and
+// abduction keys of each of its pairs. A triplet one of whose keys is held out never joins the
+// buffer, so that no propose prompt shows a held-out pair (learner/selfplay_coordinator.h).
+std::vector<std::string> triplet_problem_keys(const Triplet& t);
 std::string program_to_write_key(const std::string& program, const std::string& entry);
 
 struct Proposal {

@@ -19,6 +19,7 @@ SelfPlayOptions options() {
   o.kinds = {"deduction", "induction"};
   o.seed_tasks = 6;
   o.buffer_capacity = 64;
+  o.novelty = "triplet";  // a known program with new inputs is new here (SeededRun sets others)
   return o;
 }
 
@@ -165,6 +166,71 @@ TEST(SelfPlayCoordinator, AProposalOfAHeldOutProblemIsNeverTrainedOn) {
     const json m = c.take_step_metrics();
     EXPECT_EQ(m["propose"][name]["held_out"], 1);
     EXPECT_EQ(m["propose"][name]["duplicates"], 1);
+  }
+}
+
+// A proposal whose follow-up is a training problem but whose other pair is an eval task's: the
+// entry would show that pair in propose prompts and give it as a later solve task, so it is
+// refused too, whichever pair the follow-up drew.
+TEST(SelfPlayCoordinator, AProposalWithAnyHeldOutPairIsRefused) {
+  // The hand-written eval programs, asked as deduction on their first input.
+  const std::string suite =
+      "deduction:" + std::string(R1_SOURCE_DIR) + "/tests/data/selfplay_heldout/programs.jsonl";
+  const Holdout holdout(suite);
+  const Task eval = load_suite(parse_suites(suite)[0]).at(0);
+  const std::string input = eval.meta["input"].get<std::string>();
+  ASSERT_EQ(input, "'hello world'");
+  for (const auto& inputs :
+       {std::vector<std::string>{input, "'xyz'"}, std::vector<std::string>{"'xyz'", input}}) {
+    SCOPED_TRACE(inputs[0]);
+    const json mixed = triplet_json(eval.meta["program"].get<std::string>(), inputs);
+    SelfPlaySource src(options(), 4);
+    SelfPlayCoordinator c(src, sandbox(), limits(), &holdout);
+    c.seed_buffer();
+    const size_t seeded = src.buffer().size();
+    auto ready = c.admit(propose_group(src, 10, {proposal_sample(mixed)}), 0);
+    EXPECT_FALSE(c.has_followup());
+    EXPECT_EQ(src.buffer().size(), seeded);
+    ASSERT_EQ(ready.size(), 1u);
+    EXPECT_DOUBLE_EQ(*ready[0].samples[0].reward, options().duplicate_reward);
+    EXPECT_EQ(c.take_step_metrics()["propose"]["deduction"]["held_out"], 1);
+    // Without the holdout the same proposal joins the buffer.
+    SelfPlaySource open(options(), 4);
+    SelfPlayCoordinator o(open, sandbox(), limits());
+    o.seed_buffer();
+    o.admit(propose_group(open, 10, {proposal_sample(mixed)}), 0);
+    EXPECT_TRUE(o.has_followup());
+    EXPECT_EQ(open.buffer().size(), seeded + 1);
+  }
+}
+
+// Seeds are pyfunc tasks; one whose program an eval suite asks to write (or one of whose pairs
+// it asks about) stays out of the buffer, where propose prompts would show it.
+TEST(SelfPlayCoordinator, SeedsOfHeldOutProblemsStayOutOfTheBuffer) {
+  SelfPlaySource plain(options(), 4);
+  SelfPlayCoordinator all(plain, sandbox(), limits());
+  all.seed_buffer();
+  ASSERT_EQ(plain.buffer().size(), 6u);
+  // The pyfunc tasks the seeds come from, first two: the same programs to write.
+  const Holdout holdout("pyfunc:n=2:seed=4");
+  ASSERT_EQ(holdout.tasks(), 2u);
+  SelfPlaySource src(options(), 4);
+  SelfPlayCoordinator c(src, sandbox(), limits(), &holdout);
+  c.seed_buffer();
+  EXPECT_EQ(src.buffer().size(), 4u);
+  for (size_t i = 0; i < src.buffer().size(); ++i) {
+    for (const std::string& key : triplet_problem_keys(src.buffer().at(i)))
+      EXPECT_FALSE(holdout.contains_key(key)) << key;
+  }
+  // Holding out every seed leaves nothing to start from: an error that says why.
+  const Holdout every("pyfunc:n=6:seed=4");
+  SelfPlaySource none(options(), 4);
+  SelfPlayCoordinator d(none, sandbox(), limits(), &every);
+  try {
+    d.seed_buffer();
+    ADD_FAILURE() << "seeded from held-out programs";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("held_out 6"), std::string::npos) << e.what();
   }
 }
 

@@ -168,6 +168,8 @@ TEST(SelfPlaySource, NoveltyByBehaviourMakesTheProbesStrict) {
     ASSERT_EQ(task.meta["role"], "propose");
     EXPECT_EQ(task.meta.value("strict_probes", false), novelty == "behaviour") << novelty;
   }
+  // The strictest test is the default: under the others re-posts of buffer programs pay.
+  EXPECT_EQ(SelfPlayOptions{}.novelty, "behaviour");
 }
 
 TEST(TaskBuffer, StateRestoresExactly) {
