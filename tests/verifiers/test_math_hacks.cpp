@@ -149,6 +149,27 @@ TEST(MathHacks, HedgedAnswersDoNotScore) {
       {"3", "It is 2. Or 3.", kFree},
       {"3", "It is 2.\nAlternatively 3", kFree},
       {"18", "18 or more", kFree},
+      // Question marks the sentence scan does not stop at, and comparisons before a box (a
+      // verifier audit).
+      {"18", "\\boxed{18}\\text{?}"},
+      {"18", "\\boxed{18} (?)"},
+      {"18", "\\boxed{18}\xEF\xBC\x9F"},
+      {"18", "So \\boxed{18}\\text{?}", kFree},
+      {"18", "She makes 18 (?) dollars.", kFree},
+      {"18", "Anything but 18"},
+      {"18", "It is anything but 18.", kFree},
+      {"18", "anything but \\boxed{18}"},
+      {"18", "more than \\boxed{18}"},
+      {"18", "It is over \\boxed{18}"},
+      {"18", "It is beyond \\boxed{18}."},
+      // A tilde before the value is "about" in plain text, as \approx is in LaTeX.
+      {"18", "~18"},
+      {"18", "~ 18"},
+      {"3.14", "~3.14"},
+      {"18", "\\boxed{~18}"},
+      {"18", "~\\boxed{18}"},
+      {"18", "$~18$"},
+      {"18", "x = ~18"},
   });
 }
 
@@ -198,6 +219,13 @@ TEST(MathHacks, PlainAnswersStillScore) {
       {"-7", "value = -7 here", kFree},
       {"2", "Box C is 11 - 9 = 2 dollars more than box B.", kFree},
       {"7", "so that's 84/12 = 7 dozen eggs", kFree},
+      // A minimum or maximum may be asked for, and a rounding may be approximate.
+      {"18", "He can buy at most \\boxed{18}."},
+      {"18", "at least \\boxed{18}"},
+      {"3.14", "\\approx \\boxed{3.14}"},
+      {"18", "Is it 17? No: \\boxed{18}."},
+      {"18", "x =18~"},  // a tie after it is a space
+      {"1,2", "1,~2"},
   });
 }
 
@@ -366,6 +394,21 @@ TEST(MathHacks, RestatingADatasetQuestionIsNoAnswer) {
       {"Give the area in terms of $\\pi$.", "10\\pi", {}, {"\\pi \\cdot 10", "\\pi*10"}},
       {"Add one to $\\sqrt{2}$.", "1+\\sqrt{2}", {}, {"\\sqrt{2}+1", "1+\\sqrt2"}},
       {"Simplify $\\sqrt{242}$.", "11\\sqrt2", {"1\\cdot\\sqrt{242}", "\\sqrt{242}/1"}, {}},
+      // Arithmetic that gives back what it was handed: the span is worth the gold already.
+      {"Simplify $\\sqrt{242}$.",
+       "11\\sqrt2",
+       {"2*\\sqrt{242}/2", "2\\sqrt{242}/2", "\\frac{3\\sqrt{242}}{3}", "\\sqrt{242}+1-1",
+        "\\sqrt{242}\\cdot\\frac{2}{2}", "(\\sqrt{242})^2/\\sqrt{242}"},
+       {"11\\sqrt{2}", "\\sqrt{2}\\cdot 11"}},
+      // A span of another value inside a worked answer is part of the work.
+      {"Let $x = \\sqrt{2}$. Compute $x^3$.",
+       "2\\sqrt{2}",
+       {},
+       {"2\\sqrt{2}", "\\sqrt{2}\\cdot 2", "2\\sqrt2"}},
+      {"Is $\\sqrt{8}$ equal to $2\\sqrt{2}$? Give the simplest form of $\\sqrt{8}$.",
+       "2\\sqrt{2}",
+       {"\\sqrt{8}", "2\\sqrt{8}/2"},
+       {"2\\sqrt{2}", "\\sqrt{2}\\cdot 2"}},
       // A literal of the gold's kind may be the option chosen: an answer, whatever its spelling.
       {"Which is larger, $\\frac34$ or $\\frac23$?",
        "\\frac{3}{4}",

@@ -1,5 +1,6 @@
 #include "verifiers/math/answer_form.h"
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
 #include <set>
@@ -206,7 +207,8 @@ bool identity_only(std::string_view rest) {
 }  // namespace
 
 bool restates_prompt(std::string_view prompt, std::string_view normalized,
-                     std::string_view gold_normalized) {
+                     std::string_view gold_normalized,
+                     const std::function<bool(std::string_view)>& equals_gold) {
   const std::string key = spelling_key(normalized);
   if (key.empty()) return false;
   // The answer's skeleton, for a question's expression inside it ("(\sqrt{242})",
@@ -241,6 +243,13 @@ bool restates_prompt(std::string_view prompt, std::string_view normalized,
     const std::string rest =
         answer_skeleton.substr(0, at) + answer_skeleton.substr(at + inner.size());
     if ((literal_gold && literal_kind(spelt) == 0) || identity_only(rest)) return true;
+    // "2\sqrt{242}/2" for 11\sqrt{2}: the span is worth the gold already, so what surrounds it
+    // computed nothing. (A span of another value is a part of the work: "2\sqrt{2}" holds the
+    // "\sqrt{2}" of "Let $x = \sqrt{2}$", which is not the gold.)
+    const bool computes = std::any_of(spelt.begin(), spelt.end(), [](char c) {
+      return std::isdigit(static_cast<unsigned char>(c));
+    });
+    if (equals_gold && computes && equals_gold(span)) return true;
   }
   if (!written_in_form(gold_normalized, AnswerForm::Reduced) ||
       written_in_form(normalized, AnswerForm::Reduced))

@@ -14,6 +14,7 @@
 // Read on the answer as the math verifier normalises it (docs/verifiers.md): "$85$", "x = 85"
 // and "\boxed{85}" are "85"; "1.5e3" becomes "1.5*10^3", a literal for `reduced` only.
 #pragma once
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -44,9 +45,14 @@ bool written_in_form(std::string_view normalized, AnswerForm form);
 //     "1+99+99^2". An answer with a number of its own ("9 * 2 = 18") is worked out;
 //   - or it holds one of the prompt's expressions (not a literal) up to brackets and braces,
 //     with only identities around it ("(\sqrt{242})", "99^2+99+1+0", "\sqrt{242}\cdot 1") or,
-//     when the gold is a literal, with anything around it ("\binom{31}{28}\cdot 2/2").
+//     when the gold is a literal, with anything around it ("\binom{31}{28}\cdot 2/2");
+//   - or it holds one, with a digit in it, whose own value is the gold's, whatever is around it
+//     ("2\sqrt{242}/2" for 11\sqrt{2}): what surrounds it gives back what it was handed.
+//     `equals_gold` (a raw span -> whether its value is the gold's) decides; without it this
+//     case is not looked for. A span that is a symbol ("\pi") is no computation to restate.
 // The math verifier asks only when the answer is not the gold's own spelling.
 bool restates_prompt(std::string_view prompt, std::string_view normalized,
-                     std::string_view gold_normalized);
+                     std::string_view gold_normalized,
+                     const std::function<bool(std::string_view)>& equals_gold = {});
 
 }  // namespace r1

@@ -405,7 +405,8 @@ bool changes_the_value(std::string_view word) {
       "differs",   "excluding",  "exclude",     "excluded",      "unequal",
       "guess",     "suppose",    "doubt",       "hardly",        "unlikely",
       "ruled",     "reject",     "rejected",    "discard",       "impossible",
-      "nowhere",   "far"};
+      "nowhere",   "far",        "anything",    "everything",    "besides",
+      "beyond"};
   std::string w = lower_word(word);
   for (const char* k : kWords) {
     if (w == k) return true;
@@ -560,6 +561,12 @@ bool has_relation_sign(std::string_view text) {
   return false;
 }
 
+// A question mark, ASCII or full-width, anywhere in the text.
+bool has_question_mark(std::string_view text) {
+  return text.find('?') != std::string_view::npos ||
+         text.find("\xEF\xBC\x9F") != std::string_view::npos;
+}
+
 // Words after an answer that deny it or compute something else from it ("18 is wrong",
 // "$18$ squared", "\boxed{18} factorial").
 bool denies_or_transforms(const std::string& w) {
@@ -594,7 +601,7 @@ bool stated_plainly(std::string_view text, size_t start, size_t end, size_t prev
     ++stop;
   }
   std::string_view after = text.substr(end, stop - end);
-  bool question = stop < text.size() && text[stop] == '?';
+  bool question = (stop < text.size() && text[stop] == '?') || has_question_mark(after);
   bool scaled = eq == std::string_view::npos && starts_with_scale_word(after);
   // A number later in its sentence goes on computing ("$18$ times 2").
   bool denied =
@@ -820,7 +827,9 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
     ++stop;
   }
   std::string_view after = text.substr(a, stop - a);
-  bool question = stop < n && text[stop] == '?';
+  // "\boxed{18}?", and a question mark the sentence scan does not stop at: "\boxed{18}\text{?}",
+  // "\boxed{18} (?)", a full-width "？".
+  bool question = (stop < n && text[stop] == '?') || has_question_mark(after);
   bool denied = any_word(after, denies_or_transforms);
   if (question || denied || has_hedge_word(after) || starts_with_scale_word(after)) return false;
   // Back over the opening brace, spaces and the command name to its backslash.
@@ -867,9 +876,14 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
       if (value) others->push_back(*value);
       continue;
     }
+    // ... or a comparison: "more than \boxed{18}", "anything but \boxed{18}", "over
+    // \boxed{18}" claim some other value. ("at least" and "at most" may answer a question of a
+    // minimum or maximum, and "\approx" gives a rounded answer: both left alone.)
     for (const char* d :
-         {"not", "no", "never", "nor", "either", "maybe", "perhaps", "possibly", "probably",
-          "except", "without", "wrong", "incorrect", "false", "cannot", "isn"}) {
+         {"not",      "no",       "never",  "nor",      "either",     "maybe",     "perhaps",
+          "possibly", "probably", "except", "without",  "wrong",      "incorrect", "false",
+          "cannot",   "isn",      "than",   "anything", "everything", "besides",   "beyond",
+          "over",     "under",    "above",  "below",    "exceeds",    "exceeding"}) {
       if (word == d) return false;
     }
   }

@@ -101,8 +101,12 @@ class MathVerifier : public Verifier {
     }
     // The value and the form, copied from the question ("Simplify $\sqrt{242}$." answered
     // "\sqrt{242}"): nothing was worked out (answer_form.h).
+    auto equals_gold = [&](std::string_view span) {
+      Side s(span);
+      return s.parsed().value.has_value() && judge(gold, s).equal;
+    };
     if (spelling_key(pred.normalized) != spelling_key(gold.normalized) &&
-        restates_prompt(task.prompt, pred.normalized, gold.normalized)) {
+        restates_prompt(task.prompt, pred.normalized, gold.normalized, equals_gold)) {
       v.reason = "restates_question";
       return v;
     }
