@@ -103,11 +103,14 @@ TEST(Overlong, DapoSoftPenalty) {
 }
 
 TEST(RewardFunction, WeightedSumAndBreakdown) {
-  RewardFunction rf(RewardConfig::from_json({{"components",
-                                              {{"correctness", {{"weight", 1.0}}},
-                                               {"format", {{"weight", 0.1}}},
-                                               {"step", {{"weight", 0.5}}}}}},
-                                            "reward.json"));
+  RewardFunction rf(RewardConfig::from_json(
+      {{"components",
+        {{"correctness", {{"weight", 1.0}}},
+         {"format", {{"weight", 0.1}}},
+         // A share of true claims: a score between
+         // 0 and 1 to weigh.
+         {"step", {{"weight", 0.5}, {"options", {{"score", "fraction"}}}}}}}},
+      "reward.json"));
   Task t = math_task("2780");
   RewardResult all =
       rf.score(t, "<think>\n347*8 = 2776\n2776+4 = 2780\n</think><answer>2780</answer>");

@@ -449,7 +449,7 @@ TEST(StepClaims, Truth) {
   }
 }
 
-TEST(StepVerifier, ScoresByFalseClaimsSoPaddingCannotRaiseIt) {
+TEST(StepVerifier, ScoresAllTrueSoPaddingCannotRaiseIt) {
   auto v = make_verifier("step");
   Task t;
   Verdict all = v->verify(t, "<think>\n347*8 = 2776\n2776+4 = 2780\n</think><answer>2780</answer>");
@@ -458,7 +458,7 @@ TEST(StepVerifier, ScoresByFalseClaimsSoPaddingCannotRaiseIt) {
   EXPECT_EQ(all.reason, "ok");
   Verdict half =
       v->verify(t, "<think>\n347*8 = 2776\n2776+4 = 2790\n</think><answer>2790</answer>");
-  EXPECT_DOUBLE_EQ(half.score, 0.5);
+  EXPECT_DOUBLE_EQ(half.score, 0.0);
   EXPECT_FALSE(half.correct);
   EXPECT_EQ(half.reason, "false_claims");
   ASSERT_EQ(half.details["false_claims"].size(), 1u);
@@ -488,19 +488,20 @@ TEST(StepVerifier, ScoresByFalseClaimsSoPaddingCannotRaiseIt) {
   Verdict inside = v->verify(t, "2+2 = 5\n</think><answer>4</answer>");
   EXPECT_EQ(inside.details[kWrongSpans], json::parse("[[4, 7]]"));
   // The gaming a fraction of claims invites: "7 != 8" costs no arithmetic, and padding a wrong
-  // trace with such claims (or "5 = 5", "1+1 = 2") would raise true / all from 0 to 0.8. The
-  // default score counts only false claims: padding leaves it where the lie put it, and never
-  // makes the trace correct, which needs every claim true.
+  // trace with such claims (or "1+1 = 2") would raise true / all from 0 to 5/6. The default
+  // score is 1 only when every claim is true: padding leaves a lie at 0, and no number of false
+  // claims scores above none (a 1/(1 + false) score would pay 0.5 for one false claim, more
+  // than a completion without claims gets).
   const std::string lone = "<think>\n7+5 = 13\n</think><answer>13</answer>";
   const std::string padded_text =
       "<think>\n7+5 = 13\n1 != 2\n3 != 4\n5 != 6\n7 != 8\n1+1 = 2\n</think><answer>13</answer>";
   Verdict padded = v->verify(t, padded_text);
-  EXPECT_DOUBLE_EQ(v->verify(t, lone).score, 0.5);
-  EXPECT_DOUBLE_EQ(padded.score, 0.5);
+  EXPECT_DOUBLE_EQ(v->verify(t, lone).score, 0.0);
+  EXPECT_DOUBLE_EQ(padded.score, 0.0);
   EXPECT_FALSE(padded.correct);
   EXPECT_EQ(padded.reason, "false_claims");
-  // Two false claims score lower than one, however many true ones surround them.
-  EXPECT_DOUBLE_EQ(v->verify(t, "<think>\n7+5 = 13\n1+1 = 3\n2+2 = 4\n</think>").score, 1.0 / 3);
+  EXPECT_DOUBLE_EQ(v->verify(t, "<think>\n1+1 = 3\n</think>").score,
+                   v->verify(t, "<think>no arithmetic</think>").score);
   // "score": "fraction" keeps the older true / all, which padding raises (documented).
   auto fraction = make_verifier("step", {{"score", "fraction"}});
   EXPECT_DOUBLE_EQ(fraction->verify(t, lone).score, 0.0);

@@ -53,9 +53,9 @@ class StepVerifier : public Verifier {
       v.reason = "no_claims";
       return v;
     }
-    v.score = fraction_ ? static_cast<double>(good) / static_cast<double>(total)
-                        : 1.0 / (1.0 + static_cast<double>(total - good));
     v.correct = good == total;
+    v.score = fraction_ ? static_cast<double>(good) / static_cast<double>(total)
+                        : (v.correct ? 1.0 : 0.0);
     v.reason = v.correct ? "ok" : "false_claims";
     if (!wrong.empty()) v.details["false_claims"] = std::move(wrong);
     if (!spans.empty()) v.details[kWrongSpans] = std::move(spans);
@@ -65,7 +65,7 @@ class StepVerifier : public Verifier {
  private:
   TagNames tags_;
   size_t max_claims_;
-  bool fraction_;  // "score": "fraction" (true / all) rather than 1 / (1 + false)
+  bool fraction_;  // "score": "fraction" (true / all) rather than all_true (1 or 0)
   FormatChecker format_;
 };
 
@@ -76,9 +76,10 @@ std::unique_ptr<Verifier> make_step_verifier(const json& options) {
   TagNames tags = TagNames::from_options(r);
   int64_t max_claims = r.get<int64_t>("max_claims", 2000);
   r.check(max_claims >= 1 && max_claims <= 1000000, "max_claims", "must be in [1, 1000000]");
-  const std::string score = r.get<std::string>("score", "false_claims");
-  r.check(score == "false_claims" || score == "fraction", "score",
-          "must be false_claims (1 / (1 + false claims)) or fraction (true claims / claims)");
+  const std::string score = r.get<std::string>("score", "all_true");
+  r.check(score == "all_true" || score == "fraction", "score",
+          "must be all_true (1 when every claim is true, else 0) or fraction (true claims / "
+          "claims)");
   r.done();
   return std::make_unique<StepVerifier>(std::move(tags), static_cast<size_t>(max_claims),
                                         score == "fraction");
