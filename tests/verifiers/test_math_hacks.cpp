@@ -159,17 +159,14 @@ TEST(MathHacks, HedgedAnswersDoNotScore) {
       {"18", "Anything but 18"},
       {"18", "It is anything but 18.", kFree},
       {"18", "anything but \\boxed{18}"},
+      {"18", "It is all but \\boxed{18}."},
       {"18", "more than \\boxed{18}"},
-      {"18", "It is over \\boxed{18}"},
+      {"18", "more than $\\boxed{18}$"},
       {"18", "It is beyond \\boxed{18}."},
-      // A tilde before the value is "about" in plain text, as \approx is in LaTeX.
-      {"18", "~18"},
-      {"18", "~ 18"},
-      {"3.14", "~3.14"},
-      {"18", "\\boxed{~18}"},
-      {"18", "~\\boxed{18}"},
-      {"18", "$~18$"},
-      {"18", "x = ~18"},
+      {"18", "\\geq \\boxed{18}"},
+      {"18", "\xE2\x89\xA5 \\boxed{18}"},
+      {"18", "\\boxed{18} is the right answer?"},
+      {"18", "\\boxed{18}\xE2\x80\xBD"},
   });
 }
 
@@ -224,8 +221,23 @@ TEST(MathHacks, PlainAnswersStillScore) {
       {"18", "at least \\boxed{18}"},
       {"3.14", "\\approx \\boxed{3.14}"},
       {"18", "Is it 17? No: \\boxed{18}."},
-      {"18", "x =18~"},  // a tie after it is a space
+      // A tilde is LaTeX's tie, a space; before a value it says "about", as \\approx before a
+      // box does, which gives a rounded answer: neither claims another value.
       {"1,2", "1,~2"},
+      {"18", "\\boxed{~18}"},
+      // Comparison words and question marks elsewhere in the sentence (a review of the rules
+      // above found these refused).
+      {"33", "So the number of positive integers less than 100 is \\boxed{33}."},
+      {"11", "The smallest integer greater than 10 is \\boxed{11}."},
+      {"47", "The largest prime below 50 is $\\boxed{47}$."},
+      {"25", "The number of people over 60 is \\boxed{25}."},
+      {"5", "As computed above \\boxed{5}"},
+      {"3", "It is split over \\boxed{3} days."},
+      {"18", "Adding everything up we get 18.", kFree},
+      {"18", "Beyond the first week she saves $18$.", kFree},
+      {"18", "She has 18 apples besides the pears.", kFree},
+      {"18", "Counting everything gives \\boxed{18}."},
+      {"18", "Nothing but \\boxed{18} fits."},
   });
 }
 
@@ -405,6 +417,10 @@ TEST(MathHacks, RestatingADatasetQuestionIsNoAnswer) {
        "2\\sqrt{2}",
        {},
        {"2\\sqrt{2}", "\\sqrt{2}\\cdot 2", "2\\sqrt2"}},
+      {"Rationalise the denominator: $\\sqrt{3}$ is the answer's form.",
+       "\\sqrt{3}",
+       {},
+       {"\\frac{3}{\\sqrt{3}}"}},
       {"Is $\\sqrt{8}$ equal to $2\\sqrt{2}$? Give the simplest form of $\\sqrt{8}$.",
        "2\\sqrt{2}",
        {"\\sqrt{8}", "2\\sqrt{8}/2"},

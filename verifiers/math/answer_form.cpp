@@ -245,11 +245,14 @@ bool restates_prompt(std::string_view prompt, std::string_view normalized,
     if ((literal_gold && literal_kind(spelt) == 0) || identity_only(rest)) return true;
     // "2\sqrt{242}/2" for 11\sqrt{2}: the span is worth the gold already, so what surrounds it
     // computed nothing. (A span of another value is a part of the work: "2\sqrt{2}" holds the
-    // "\sqrt{2}" of "Let $x = \sqrt{2}$", which is not the gold.)
+    // "\sqrt{2}" of "Let $x = \sqrt{2}$", which is not the gold. A span spelt as the gold is the
+    // answer's own form: "\frac{3}{\sqrt{3}}" for \sqrt{3} restates nothing the question asked.)
     const bool computes = std::any_of(spelt.begin(), spelt.end(), [](char c) {
       return std::isdigit(static_cast<unsigned char>(c));
     });
-    if (equals_gold && computes && equals_gold(span)) return true;
+    if (equals_gold && computes && spelling_key(spelt) != spelling_key(gold_normalized) &&
+        equals_gold(span))
+      return true;
   }
   if (!written_in_form(gold_normalized, AnswerForm::Reduced) ||
       written_in_form(normalized, AnswerForm::Reduced))

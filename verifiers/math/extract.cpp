@@ -405,8 +405,7 @@ bool changes_the_value(std::string_view word) {
       "differs",   "excluding",  "exclude",     "excluded",      "unequal",
       "guess",     "suppose",    "doubt",       "hardly",        "unlikely",
       "ruled",     "reject",     "rejected",    "discard",       "impossible",
-      "nowhere",   "far",        "anything",    "everything",    "besides",
-      "beyond"};
+      "nowhere",   "far"};
   std::string w = lower_word(word);
   for (const char* k : kWords) {
     if (w == k) return true;
@@ -510,9 +509,30 @@ bool joins_alternatives(std::string_view between) {
   return separator && !words;  // only ", ", " and ", " to " between them
 }
 
+// A question mark anywhere in the text: ASCII, full-width "？", "‽", "⁇", or an opening "¿".
+bool has_question_mark(std::string_view text) {
+  if (text.find('?') != std::string_view::npos) return true;
+  for (std::string_view mark : {"\xEF\xBC\x9F", "\xE2\x80\xBD", "\xE2\x81\x87", "\xC2\xBF"})
+    if (text.find(mark) != std::string_view::npos) return true;
+  return false;
+}
+
+// "anything but 18", "all but 18": two words that deny what follows them ("nothing but 18"
+// states it). Whether the text holds such a pair of words, adjacent.
+bool has_denying_but(std::string_view text) {
+  std::string previous;
+  return any_word(text, [&](const std::string& w) {
+    const bool denies =
+        w == "but" && (previous == "anything" || previous == "everything" || previous == "all");
+    previous = w;
+    return denies;
+  });
+}
+
 // Whether the text outside [start, end) is prose: words that do not change or hedge a value,
 // and the given punctuation (ASCII; other scripts' letters pass), with no digits.
 bool prose_around(std::string_view text, size_t start, size_t end, const char* punctuation) {
+  if (has_denying_but(text)) return false;
   for (size_t i = 0; i < text.size();) {
     if (i >= start && i < end) {
       i = end;
@@ -559,12 +579,6 @@ bool has_relation_sign(std::string_view text) {
     }
   }
   return false;
-}
-
-// A question mark, ASCII or full-width, anywhere in the text.
-bool has_question_mark(std::string_view text) {
-  return text.find('?') != std::string_view::npos ||
-         text.find("\xEF\xBC\x9F") != std::string_view::npos;
 }
 
 // Words after an answer that deny it or compute something else from it ("18 is wrong",
@@ -634,8 +648,9 @@ bool stated_plainly(std::string_view text, size_t start, size_t end, size_t prev
   });
   bool foreign = std::any_of(before.begin(), before.end(),
                              [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
-  return !(has_value_word(before) || has_relation_sign(before) || has_hedge_word(after) || scaled ||
-           question || denied || operated || contraction || retracted || foreign);
+  return !(has_value_word(before) || has_denying_but(before) || has_relation_sign(before) ||
+           has_hedge_word(after) || scaled || question || denied || operated || contraction ||
+           retracted || foreign);
 }
 
 }  // namespace
@@ -772,6 +787,27 @@ std::optional<std::string> value_before(std::string_view text) {
   return std::string(v);
 }
 
+// Whether `before` (the text before a box and its delimiters) ends with a comparison: one of
+// "than", "exceeds", "exceeding", "beyond", or "but" after "anything", "everything" or "all", or
+// the sign ≥, ≤ or ≠.
+bool compared_right_before(std::string_view before) {
+  for (std::string_view sign : {"\xE2\x89\xA5", "\xE2\x89\xA4", "\xE2\x89\xA0"})
+    if (before.size() >= sign.size() && before.substr(before.size() - sign.size()) == sign)
+      return true;
+  const size_t e = before.size();
+  size_t s = e;
+  while (s > 0 && is_letter(before[s - 1])) --s;
+  const std::string word = lower_word(before.substr(s, e - s));
+  if (word == "than" || word == "exceeds" || word == "exceeding" || word == "beyond") return true;
+  if (word != "but") return false;
+  size_t pe = s;
+  while (pe > 0 && before[pe - 1] == ' ') --pe;
+  size_t ps = pe;
+  while (ps > 0 && is_letter(before[ps - 1])) --ps;
+  const std::string previous = lower_word(before.substr(ps, pe - ps));
+  return previous == "anything" || previous == "everything" || previous == "all";
+}
+
 // Whether the box whose content is `content` is stated plainly: not part of an expression
 // around it ("-\boxed{18}", "\frac{1}{\boxed{18}}", "(\boxed{18})^2", "\boxed{18} + 1",
 // "\boxed{18},000", "\boxed{18}e3"), not denied, hedged or related by the words just before it
@@ -828,8 +864,15 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
   }
   std::string_view after = text.substr(a, stop - a);
   // "\boxed{18}?", and a question mark the sentence scan does not stop at: "\boxed{18}\text{?}",
-  // "\boxed{18} (?)", a full-width "？".
-  bool question = (stop < n && text[stop] == '?') || has_question_mark(after);
+  // "\boxed{18} (?)", a full-width "？", or one past the three words ("\boxed{18} is the right
+  // answer?").
+  size_t sentence_end = stop;
+  while (sentence_end < n && text[sentence_end] != '\n' &&
+         !((text[sentence_end] == '.' || text[sentence_end] == '!') &&
+           (sentence_end + 1 == n || one_of(text[sentence_end + 1], " \n$\\"))))
+    ++sentence_end;
+  if (sentence_end < n && text[sentence_end] == '?') ++sentence_end;
+  bool question = has_question_mark(text.substr(a, sentence_end - a));
   bool denied = any_word(after, denies_or_transforms);
   if (question || denied || has_hedge_word(after) || starts_with_scale_word(after)) return false;
   // Back over the opening brace, spaces and the command name to its backslash.
@@ -855,6 +898,11 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
     // "\approx \boxed{…}" is how a rounded answer is given.
     if (c > 0 && text[c - 1] == '\\' && cmd != "\\approx" && has_relation_sign(cmd)) return false;
   }
+  // A comparison right before it, with only spaces or '$' between: "more than \boxed{18}",
+  // "anything but \boxed{18}" and "≥ \boxed{18}" claim some other value. (Words further
+  // back compare something else: "less than 100 is \boxed{33}". "at least" and "at most" may
+  // answer a question of a minimum or maximum, and "\approx" gives a rounded answer.)
+  if (compared_right_before(text.substr(0, b))) return false;
   // The two words before it, since the last '=' of its line: a denial or a hedge. "or" after
   // a value ("$1\frac14$, or $\boxed{1.25}$", "17 or \boxed{18}") restates or hedges: that
   // value becomes another stated answer, which must be right too.
@@ -876,14 +924,9 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
       if (value) others->push_back(*value);
       continue;
     }
-    // ... or a comparison: "more than \boxed{18}", "anything but \boxed{18}", "over
-    // \boxed{18}" claim some other value. ("at least" and "at most" may answer a question of a
-    // minimum or maximum, and "\approx" gives a rounded answer: both left alone.)
     for (const char* d :
-         {"not",      "no",       "never",  "nor",      "either",     "maybe",     "perhaps",
-          "possibly", "probably", "except", "without",  "wrong",      "incorrect", "false",
-          "cannot",   "isn",      "than",   "anything", "everything", "besides",   "beyond",
-          "over",     "under",    "above",  "below",    "exceeds",    "exceeding"}) {
+         {"not", "no", "never", "nor", "either", "maybe", "perhaps", "possibly", "probably",
+          "except", "without", "wrong", "incorrect", "false", "cannot", "isn"}) {
       if (word == d) return false;
     }
   }

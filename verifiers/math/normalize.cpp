@@ -426,25 +426,6 @@ void collapse_spaces(std::string& s) {
   s.swap(out);
 }
 
-// A tilde that opens the answer, or its right side ("~18", "x = ~18"; "\boxed{~18}" and "$~18$"
-// once unwrapped), says "about 18" in plain text, as "\approx 18" does in LaTeX: it becomes
-// "\approx", which states no value. Anywhere else it is LaTeX's tie, a space ("1,~2").
-void approximate_tilde(std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '~') {
-      size_t b = out.size();
-      while (b > 0 && is_space(out[b - 1])) --b;
-      if (b == 0 || out[b - 1] == '=') {
-        out += "\\approx ";
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  s.swap(out);
-}
-
 void strip_trailing_punctuation(std::string& s) {
   for (;;) {
     while (!s.empty() && is_space(s.back())) s.pop_back();
@@ -511,7 +492,6 @@ std::string normalize_answer(std::string_view text, const NormalizeOptions& opti
   replace_all(s, "\\\\", "\x02");
   latex_thousands(s);
   replace_all(s, "\\!", "");
-  approximate_tilde(s);
   for (const char* sp : {"\\,", "\\;", "\\:", "\\ ", "~"}) replace_all(s, sp, " ");
 
   // Degrees and percent signs.
