@@ -40,7 +40,17 @@ SelfPlayCoordinator::SelfPlayCoordinator(SelfPlaySource& source, SandboxConfig s
       limits_(std::move(limits)) {}
 
 void SelfPlayCoordinator::seed_buffer() {
-  if (source_.buffer().size() > 0) return;
+  if (source_.buffer().size() > 0) {
+    // A restored buffer: entries that joined under another holdout (a checkpoint from before
+    // seeds and proposals were screened whole, or a run that held out other suites) leave now,
+    // since propose prompts would show them.
+    const size_t dropped =
+        source_.buffer().remove_if([&](const Triplet& t) { return holds_held_out(t, holdout_); });
+    if (dropped > 0)
+      log_info("self-play: ", dropped,
+               " restored buffer entries hold a held-out problem; left out");
+    if (source_.buffer().size() > 0) return;
+  }
   std::string error;
   SandboxPool* pool = sandbox_.get(&error);
   if (!pool)
@@ -64,6 +74,7 @@ void SelfPlayCoordinator::seed_buffer() {
     t.shape_key = r.shape_key;
     t.behaviour_key = r.behaviour_key;
     t.ast_nodes = r.ast_nodes;
+    t.fixed_points = r.fixed_points;
     // A seed with a held-out pair would show it in propose prompts (and an entry is only known
     // whole: its outputs come from the run above).
     if (holds_held_out(t, holdout_)) {
@@ -75,10 +86,12 @@ void SelfPlayCoordinator::seed_buffer() {
   std::string why;
   for (auto& [reason, n] : refused) why += cat(why.empty() ? "" : ", ", reason, " ", n);
   if (source_.buffer().size() == 0) {
-    fail(
-        "self-play: none of the ", seeds.size(), " seed programs could join the buffer (", why,
-        refused.count("held_out") ? "; held_out: an eval suite of tasks.holdout asks about it" : "",
-        ")");
+    fail("self-play: none of the ", seeds.size(), " seed programs could join the buffer (", why,
+         refused.count("held_out")
+             ? "; held_out: an eval suite of tasks.holdout asks about it; a larger seed_tasks "
+               "draws more"
+             : "",
+         ")");
   }
   log_info("self-play: buffer seeded with ", source_.buffer().size(), " of ", seeds.size(),
            " pyfunc triplets in ", static_cast<int>((steady_seconds() - t0) * 1000), " ms",
@@ -191,6 +204,12 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
           ks.duplicates++;
         } else if (k == SelfPlayKind::Induction && t.inputs.size() < 2) {
           st = Status::Invalid;  // cannot be asked as induction: not a usable task
+        } else if (every_pair_echo_solvable(t, k)) {
+          // Every task of its kind is answered by copying what the prompt shows (an abduction of
+          // sorted(xs) on sorted outputs, a deduction whose inputs are their outputs): it would
+          // teach the solver to copy. Refused, as a task that is not usable.
+          st = Status::Invalid;
+          ks.echo++;
         } else {
           // The solve task that measures this proposal's solve rate: its own stream.
           Rng rng(source_.seed(), hash64(cat("selfplay-followup:", g.seq, ":", i)));
@@ -390,6 +409,7 @@ json SelfPlayCoordinator::take_step_metrics() {
                 {"probed", ks.probed},
                 {"duplicates", ks.duplicates},
                 {"held_out", ks.held_out},
+                {"echo", ks.echo},
                 {"malformed", ks.malformed},
                 {"reasons", ks.reasons}};
       p["ast_nodes"] =

@@ -47,7 +47,9 @@ class SelfPlayCoordinator {
   SelfPlayCoordinator(SelfPlaySource& source, SandboxConfig sandbox, ProgramLimits limits,
                       const Holdout* holdout = nullptr);
 
-  // Fills an empty buffer with the seed triplets that validate; throws when none does.
+  // Fills an empty buffer with the seed triplets that validate; throws when none does. A
+  // restored buffer is screened against the holdout first (entries with a held-out problem
+  // leave), and seeded only if nothing is left.
   void seed_buffer();
 
   bool has_followup() const { return !followups_.empty(); }
@@ -87,6 +89,7 @@ class SelfPlayCoordinator {
     int64_t ast_nodes = 0;       // summed over the runnable ones
     int64_t new_programs = 0;    // runnable, with a program no buffer entry has
     int64_t held_out = 0;        // would have been a candidate, but its solve task is held out
+    int64_t echo = 0;            // valid, but a copy answers every task of its kind (refused)
     int64_t new_shapes = 0;      // runnable, with a shape (literals aside) no buffer entry has
     int64_t new_behaviours = 0;  // runnable, with outputs on the probes no buffer entry has
     int64_t probed = 0;          // runnable, with a behaviour_key (a probe gave a value)

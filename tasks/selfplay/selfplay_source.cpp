@@ -88,6 +88,12 @@ std::vector<Triplet> SelfPlaySource::seed_triplets() const {
   return pyfunc_seed_triplets(static_cast<size_t>(options_.seed_tasks), seed_);
 }
 
+namespace {
+// Draws of another entry when one offers only copyable tasks of the kind asked (then, rarely, the
+// task goes out marked meta.echo_solvable).
+constexpr int kEchoRedraws = 16;
+}  // namespace
+
 Task SelfPlaySource::next(Rng& rng, uint64_t k) {
   if (buffer_.size() == 0) {
     fail(
@@ -118,6 +124,10 @@ Task SelfPlaySource::next(Rng& rng, uint64_t k) {
       kind = SelfPlayKind::Deduction;
       pick = buffer_.sample(rng, 1);
     }
+    // An entry whose every pair a copy answers as this kind (abduction on sorted(xs): the
+    // output is its own preimage) would reward copying: another entry is drawn, a few times.
+    for (int again = 0; again < kEchoRedraws && every_pair_echo_solvable(*pick[0], kind); ++again)
+      pick = buffer_.sample(rng, 1, kind == SelfPlayKind::Deduction ? 1 : min_inputs);
     t = make_solve_task(*pick[0], kind, rng);
   }
   t.id = cat("selfplay-s", seed_, "-", k, "-", t.meta.value("role", std::string()), "-",

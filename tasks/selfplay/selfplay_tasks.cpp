@@ -99,9 +99,10 @@ SelfPlayKind parse_selfplay_kind(const std::string& name, const std::string& whe
        "' (expected deduction, abduction or induction)");
 }
 
-bool echo_solvable(const Triplet& t, SelfPlayKind kind, size_t i, const std::vector<bool>& fixed) {
+bool echo_solvable(const Triplet& t, SelfPlayKind kind, size_t i, const std::vector<bool>& given) {
   if (kind == SelfPlayKind::Induction || i >= t.inputs.size() || i >= t.outputs.size())
     return false;
+  const std::vector<bool>& fixed = given.empty() ? t.fixed_points : given;
   const std::string out = trim_copy(t.outputs[i]);
   if (trim_copy(t.inputs[i]) == out) return true;  // f(x) == x: both kinds answer themselves
   if (kind == SelfPlayKind::Deduction) return false;
@@ -109,6 +110,13 @@ bool echo_solvable(const Triplet& t, SelfPlayKind kind, size_t i, const std::vec
   for (size_t j = 0; j < t.inputs.size() && j < t.outputs.size(); ++j)
     if (trim_copy(t.inputs[j]) == out && trim_copy(t.outputs[j]) == out) return true;
   return false;
+}
+
+bool every_pair_echo_solvable(const Triplet& t, SelfPlayKind kind) {
+  if (kind == SelfPlayKind::Induction || t.inputs.empty()) return false;
+  for (size_t i = 0; i < t.inputs.size(); ++i)
+    if (!echo_solvable(t, kind, i)) return false;
+  return true;
 }
 
 Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng,

@@ -28,9 +28,13 @@ SelfPlayKind parse_selfplay_kind(const std::string& name, const std::string& whe
 // outputs[i], so a copy is right when they are the same value; abduction shows outputs[i] and
 // takes any input f maps to it, so a copy is right when f maps it to itself: known when some
 // pair says so (inputs[j] == outputs[i] == outputs[j]), or from `fixed` (fixed[i]: f(outputs[i])
-// == outputs[i], where the caller could compute it). Induction: never.
+// == outputs[i], where the caller could compute it; empty: the triplet's own fixed_points, which
+// the sandbox records for every buffer entry). Induction: never.
 bool echo_solvable(const Triplet& t, SelfPlayKind kind, size_t i,
                    const std::vector<bool>& fixed = {});
+// Whether every pair of t answers itself as a `kind` task: no task of that kind on t asks for
+// anything but a copy.
+bool every_pair_echo_solvable(const Triplet& t, SelfPlayKind kind);
 
 // The solve task of `kind` on triplet t. Deduction and abduction use one of its inputs, chosen
 // by rng among the pairs that are not echo_solvable (a leak audit found a copy of what the

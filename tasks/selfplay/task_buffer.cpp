@@ -28,6 +28,7 @@ json Triplet::to_json() const {
             {"attempts", attempts},
             {"solved", solved}};
   if (!message.empty()) j["message"] = message;
+  if (!fixed_points.empty()) j["fixed_points"] = fixed_points;
   return j;
 }
 
@@ -44,6 +45,7 @@ Triplet Triplet::from_json(const json& j, const std::string& where) {
   t.behaviour_key = r.get<std::string>("behaviour_key", "");
   t.key = r.req<std::string>("key");
   t.ast_nodes = r.get<int>("ast_nodes", 0);
+  t.fixed_points = r.get<std::vector<bool>>("fixed_points", {});
   t.origin = r.get<std::string>("origin", "");
   t.seed = r.get<uint64_t>("seed", 0);
   t.step = r.get<int64_t>("step", -1);
@@ -53,6 +55,8 @@ Triplet Triplet::from_json(const json& j, const std::string& where) {
   if (t.inputs.size() != t.outputs.size() || t.inputs.empty()) {
     fail(where, ": a triplet needs as many outputs as inputs, and at least one");
   }
+  if (!t.fixed_points.empty() && t.fixed_points.size() != t.outputs.size())
+    fail(where, ": fixed_points needs one flag per output, or none");
   if (t.solved > t.attempts) fail(where, ": solved is larger than attempts");
   return t;
 }
@@ -143,6 +147,22 @@ std::vector<const Triplet*> TaskBuffer::sample_weighted(
   }
   pool.resize(n);
   return pool;
+}
+
+size_t TaskBuffer::remove_if(const std::function<bool(const Triplet&)>& drop) {
+  json kept = json::array();
+  size_t removed = 0;
+  for (const Triplet& t : entries_) {
+    if (drop(t))
+      ++removed;
+    else
+      kept.push_back(t.to_json());
+  }
+  // Rebuilt from what is kept, as a checkpoint would restore it: every index stays consistent.
+  if (removed > 0)
+    load_state({{"capacity", capacity_}, {"added", added_}, {"entries", std::move(kept)}},
+               "task buffer");
+  return removed;
 }
 
 void TaskBuffer::record(const std::string& key, uint64_t attempts, uint64_t solved) {

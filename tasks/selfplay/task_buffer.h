@@ -29,6 +29,9 @@ struct Triplet {
   std::string behaviour_key;         // its outputs on probe inputs (program_runner.h; "" unknown)
   std::string key;                   // normal form of program and inputs: duplicates share it
   int ast_nodes = 0;
+  // Per pair, whether the program maps the output to itself (program_runner.h): that pair's
+  // abduction is answered by copying its output. Empty when unknown (entries saved before).
+  std::vector<bool> fixed_points;
 
   // Provenance.
   std::string origin;     // "seed:pyfunc", "proposed"
@@ -77,6 +80,9 @@ class TaskBuffer {
   std::vector<const Triplet*> sample_weighted(
       Rng& rng, size_t k, size_t min_inputs,
       const std::function<double(const Triplet&)>& weight) const;
+  // Removes the entries `drop` picks; the count removed. (For a restored buffer whose entries
+  // must meet a rule they were not held to when they joined.)
+  size_t remove_if(const std::function<bool(const Triplet&)>& drop);
   // Counts solver results against an entry (ignored when it has left the buffer).
   void record(const std::string& key, uint64_t attempts, uint64_t solved);
 

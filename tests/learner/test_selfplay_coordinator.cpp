@@ -222,6 +222,17 @@ TEST(SelfPlayCoordinator, SeedsOfHeldOutProblemsStayOutOfTheBuffer) {
     for (const std::string& key : triplet_problem_keys(src.buffer().at(i)))
       EXPECT_FALSE(holdout.contains_key(key)) << key;
   }
+  // A buffer restored from a checkpoint made without that holdout is screened too.
+  SelfPlaySource restored(options(), 4);
+  restored.buffer().load_state(plain.buffer().state(), "checkpoint");
+  SelfPlayCoordinator r(restored, sandbox(), limits(), &holdout);
+  r.seed_buffer();
+  EXPECT_EQ(restored.buffer().size(), 4u);
+  EXPECT_EQ(restored.buffer().added(), plain.buffer().added());
+  for (size_t i = 0; i < restored.buffer().size(); ++i) {
+    EXPECT_EQ(restored.buffer().at(i).key, src.buffer().at(i).key);
+    EXPECT_EQ(restored.buffer().find(src.buffer().at(i).key), &restored.buffer().at(i));
+  }
   // Holding out every seed leaves nothing to start from: an error that says why.
   const Holdout every("pyfunc:n=6:seed=4");
   SelfPlaySource none(options(), 4);
@@ -232,6 +243,30 @@ TEST(SelfPlayCoordinator, SeedsOfHeldOutProblemsStayOutOfTheBuffer) {
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("held_out 6"), std::string::npos) << e.what();
   }
+}
+
+// An abduction proposal whose every output the program maps to itself (sorted) is answered by
+// copying the output it shows: refused as unusable (echo), with invalid_reward. The same
+// program as a deduction proposal asks for something, and joins.
+TEST(SelfPlayCoordinator, AProposalACopyAnswersIsRefused) {
+  const json sorter = triplet_json("def f(xs):\n    return sorted(xs)\n", {"[2, 1]", "[3, 1, 2]"});
+  ASSERT_EQ(sorter["fixed_points"], json::parse("[true, true]"));
+  SelfPlaySource src(options(), 4);
+  SelfPlayCoordinator c(src, sandbox(), limits());
+  c.seed_buffer();
+  const size_t seeded = src.buffer().size();
+  auto ready =
+      c.admit(propose_group(src, 10, {proposal_sample(sorter)}, SelfPlayKind::Abduction), 0);
+  EXPECT_FALSE(c.has_followup());
+  EXPECT_EQ(src.buffer().size(), seeded);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_DOUBLE_EQ(*ready[0].samples[0].reward, options().invalid_reward);
+  EXPECT_EQ(c.take_step_metrics()["propose"]["abduction"]["echo"], 1);
+  c.admit(propose_group(src, 11, {proposal_sample(sorter)}, SelfPlayKind::Deduction), 0);
+  ASSERT_TRUE(c.has_followup());
+  EXPECT_EQ(c.take_followup().meta["kind"], "deduction");
+  EXPECT_EQ(src.buffer().size(), seeded + 1);
+  EXPECT_EQ(src.buffer().at(seeded).fixed_points, (std::vector<bool>{true, true}));
 }
 
 TEST(SelfPlayCoordinator, ProposerGroupsWaitForTheirSolveRates) {
@@ -466,7 +501,7 @@ TEST(SelfPlayCoordinator, NoveltyByBehaviourRefusesAKnownFunctionRewritten) {
     SeededRun run(novelty);
     auto& [src, c] = run;
     const json a = triplet_json("def f(xs):\n    return sorted(xs)[::-1]\n", {"[2, 9]", "[1]"});
-    const json b = triplet_json("def f(xs):\n    return sorted(xs, reverse=True)\n", {"[4, 0]"});
+    const json b = triplet_json("def f(xs):\n    return sorted(xs, reverse=True)\n", {"[0, 4]"});
     const json d = triplet_json("def f(xs):\n    return sorted(xs)[::-2]\n", {"[1, 2, 3]"});
     ASSERT_NE(a["shape_key"], b["shape_key"]);
     ASSERT_EQ(a["behaviour_key"], b["behaviour_key"]);

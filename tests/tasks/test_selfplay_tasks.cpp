@@ -153,6 +153,32 @@ TEST(SelfPlaySource, ReferencesByLearnabilityFavourTheSolversEdge) {
   EXPECT_NEAR(count_edge("learnability"), 2000 * 0.5 / 0.55, 60);
 }
 
+// An entry whose every pair a copy answers as the kind asked is passed over: abduction tasks
+// come from the entry that asks for something; with nothing else, the task says what it is.
+TEST(SelfPlaySource, SolveTasksPassOverEntriesACopyAnswers) {
+  SelfPlayOptions o;
+  o.kinds = {"abduction"};
+  o.propose_share = 0.0;
+  SelfPlaySource src(o, 1);
+  Triplet echo = triplet(1);
+  echo.fixed_points = {true, true, true};
+  src.buffer().add(echo);
+  Rng rng(5);
+  EXPECT_TRUE(src.next(rng, 0).meta.value("echo_solvable", false)) << "the only entry";
+  const Triplet other = triplet(2);
+  src.buffer().add(other);
+  for (uint64_t k = 1; k < 40; ++k) {
+    const Task t = src.next(rng, k);
+    EXPECT_EQ(t.meta["key"], other.key) << k;
+    EXPECT_FALSE(t.meta.value("echo_solvable", false));
+  }
+  // Deduction on it asks for something (its inputs are not its outputs).
+  o.kinds = {"deduction"};
+  SelfPlaySource ded(o, 1);
+  ded.buffer().add(echo);
+  EXPECT_FALSE(ded.next(rng, 0).meta.value("echo_solvable", false));
+}
+
 // Novelty by behaviour asks the proposal verifier to refuse what its probes cannot judge; the
 // other novelties leave such proposals to the shape and text checks.
 TEST(SelfPlaySource, NoveltyByBehaviourMakesTheProbesStrict) {

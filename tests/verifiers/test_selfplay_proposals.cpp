@@ -244,6 +244,40 @@ TEST(SelfPlayValidation, EachInputRunsInAFreshProcess) {
   EXPECT_EQ(judged.matches, (std::vector<bool>{true, true}));
 }
 
+// Validation passes each output back as the arguments, as a copied abduction answer is read:
+// where the program returns it unchanged, a copy of the output answers that pair's abduction.
+TEST(SelfPlayValidation, FixedPointsAreTheOutputsTheProgramKeeps) {
+  ProgramReport sorted =
+      runner().validate("def f(xs):\n    return sorted(xs)\n", "f", {"[3, 1, 2]", "[1, 2]"});
+  ASSERT_TRUE(sorted.ok) << sorted.message;
+  EXPECT_EQ(sorted.fixed_points, (std::vector<bool>{true, true}));
+  // 1*1 is 1, 9*9 is not 9; len(2) raises (a failed call is no fixed point); 2.0 is not 2.
+  ProgramReport square = runner().validate("def f(x):\n    return x * x\n", "f", {"1", "3"});
+  ASSERT_TRUE(square.ok) << square.message;
+  EXPECT_EQ(square.fixed_points, (std::vector<bool>{true, false}));
+  ProgramReport length = runner().validate("def f(s):\n    return len(s)\n", "f", {"'ab'"});
+  ASSERT_TRUE(length.ok) << length.message;
+  EXPECT_EQ(length.fixed_points, (std::vector<bool>{false}));
+  ProgramReport real = runner().validate(
+      "def f(x):\n    return float(x) if isinstance(x, int) else int(x)\n", "f", {"2"});
+  ASSERT_TRUE(real.ok) << real.message;
+  EXPECT_EQ(real.outputs, (std::vector<std::string>{"2.0"}));
+  EXPECT_EQ(real.fixed_points, (std::vector<bool>{false})) << "f(2.0) is 2, not strictly 2.0";
+  // A call on an output that never returns is no fixed point, and does not fail validation.
+  ProgramReport loop =
+      runner().validate("def f(x):\n    while x == 7:\n        pass\n    return 7\n", "f", {"3"});
+  ASSERT_TRUE(loop.ok) << loop.message;
+  EXPECT_EQ(loop.fixed_points, (std::vector<bool>{false}));
+  // The triplet a proposal makes carries them, and they survive a checkpoint.
+  const json t = report_triplet("def f(xs):\n    return sorted(xs)\n", "f", sorted);
+  EXPECT_EQ(Triplet::from_json(t, "t").fixed_points, (std::vector<bool>{true, true}));
+  EXPECT_EQ(Triplet::from_json(Triplet::from_json(t, "t").to_json(), "t").fixed_points,
+            (std::vector<bool>{true, true}));
+  json wrong = t;
+  wrong["fixed_points"] = {true};
+  EXPECT_THROW(Triplet::from_json(wrong, "t"), std::exception);
+}
+
 TEST(SelfPlayValidation, ExpectedOutputsNeverReachTheProgram) {
   // The program runs before, and apart from, the comparison: whatever it inspects, it cannot
   // see what it is compared with. A program that returns what the runner holds gets nothing.

@@ -211,6 +211,19 @@ TEST(SelfPlaySolve, SolveTasksAvoidPairsThatAnswerThemselves) {
   EXPECT_TRUE(all.meta.value("echo_solvable", false));
   EXPECT_FALSE(make_solve_task(sorter, SelfPlayKind::Deduction, rng, {true, true})
                    .meta.value("echo_solvable", false));
+  // A buffer entry carries what the sandbox found (fixed_points), and tasks read it.
+  EXPECT_FALSE(every_pair_echo_solvable(sorter, SelfPlayKind::Abduction));
+  sorter.fixed_points = {true, true};
+  EXPECT_TRUE(every_pair_echo_solvable(sorter, SelfPlayKind::Abduction));
+  EXPECT_FALSE(every_pair_echo_solvable(sorter, SelfPlayKind::Deduction));
+  EXPECT_TRUE(
+      make_solve_task(sorter, SelfPlayKind::Abduction, rng).meta.value("echo_solvable", false));
+  sorter.fixed_points = {true, false};
+  for (uint64_t s = 0; s < 20; ++s) {
+    Rng r(s, 2);
+    EXPECT_EQ(make_solve_task(sorter, SelfPlayKind::Abduction, r).meta["output"], "[1, 2, 3]");
+  }
+  EXPECT_FALSE(every_pair_echo_solvable(sorter, SelfPlayKind::Abduction));
 }
 
 // The hand-written held-out programs (tests/data/selfplay_heldout/programs.jsonl, the eval set

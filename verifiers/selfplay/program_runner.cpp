@@ -74,6 +74,7 @@ ProgramReport read_report(const SandboxResult& r) {
   p.inputs = strings_of(j.value("inputs", json::array()));
   p.outputs = strings_of(j.value("outputs", json::array()));
   for (const json& m : j.value("equal", json::array())) p.matches.push_back(m == true);
+  for (const json& m : j.value("fixed", json::array())) p.fixed_points.push_back(m == true);
   p.program_keys = strings_of(j.value("program_keys", json::array()));
   return p;
 }
@@ -153,6 +154,14 @@ ProgramReport ProgramRunner::validate(const std::string& program, const std::str
   json probe = {{"mode", "probe"},  {"program", program},         {"entry", entry},
                 {"inputs", inputs}, {"probes", kBehaviourProbes}, {"limits", limits_.to_request()}};
   std::future<SandboxResult> probed = submit(probe, kJudgeSeed, kProbeRunTimeoutS);
+  // The outputs passed back: which pairs' abduction a copy of the output answers. Bounded like
+  // the probes (each call has their CPU limit); a run that fails leaves them unknown.
+  json fixed = {{"mode", "fixed"},
+                {"program", program},
+                {"entry", entry},
+                {"outputs", first.outputs},
+                {"limits", limits_.to_request()}};
+  std::future<SandboxResult> fixed_run = submit(fixed, kJudgeSeed, kProbeRunTimeoutS);
   // More interpreters with other hash seeds (and other memory layouts): output that depends on
   // the order of a set of strings, or on addresses, shows up as a difference. The judge's seed
   // comes first, so the recorded outputs are what judging the same program computes.
@@ -177,6 +186,10 @@ ProgramReport ProgramRunner::validate(const std::string& program, const std::str
   }
   ProgramReport behaviour = read_report(probed.get());
   if (behaviour.sandbox_error) return behaviour;
+  ProgramReport fixed_points = read_report(fixed_run.get());
+  if (fixed_points.sandbox_error) return fixed_points;
+  if (fixed_points.ok && fixed_points.fixed_points.size() == first.outputs.size())
+    first.fixed_points = std::move(fixed_points.fixed_points);
   if (behaviour.ok) {
     first.probed = true;
     first.behaviour_key = behaviour.behaviour_key;
@@ -238,7 +251,8 @@ json report_triplet(const std::string& program, const std::string& entry, const 
           {"program_key", r.program_key},
           {"shape_key", r.shape_key},
           {"behaviour_key", r.behaviour_key},
-          {"ast_nodes", r.ast_nodes}};
+          {"ast_nodes", r.ast_nodes},
+          {"fixed_points", r.fixed_points}};
 }
 
 }  // namespace r1

@@ -74,6 +74,10 @@ struct ProgramReport {
   std::vector<std::string> inputs;   // each input's arguments as read (normalised)
   std::vector<std::string> outputs;  // repr of entry(*input) for each input
   std::vector<bool> matches;         // run() with expected outputs: strictly equal, per input
+  // validate(): per pair, whether the program maps its output to itself (f(o) == o, the output
+  // passed back as an abduction answer copied from the prompt is): copying answers that pair's
+  // abduction. Empty when unknown (that run failed).
+  std::vector<bool> fixed_points;
   bool equal = false;                // compare()
   std::vector<std::string> program_keys;  // program_keys(): one per program
 };
@@ -87,7 +91,8 @@ class ProgramRunner {
   ProgramRunner(SandboxPool& pool, ProgramLimits limits);
 
   // Static checks and four interpreters with different hash seeds; ok only when all succeed
-  // and agree. The outputs are those of the judge's seed.
+  // and agree. The outputs are those of the judge's seed. Beside them, a probe run (the
+  // behaviour_key) and a run of the outputs passed back (fixed_points).
   ProgramReport validate(const std::string& program, const std::string& entry,
                          const std::vector<std::string>& inputs);
   // Static checks and one run; with `expected` (Python literals, one per input) each output is

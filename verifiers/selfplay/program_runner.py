@@ -31,6 +31,13 @@
 #       Report: {"ok", "behaviour_key", "probe_values" (probes that gave a value),
 #       "probe_timeouts" (probes past their CPU limit, at most 3: then the rest are skipped)};
 #       not ok (probe_starved) when a probe waited past its wall-clock backstop.
+#   {"mode": "fixed", "program", "entry", "outputs": [repr, ...], "limits"}
+#       The static checks, then each output passed back as the arguments, read as an abduction
+#       answer copied from its prompt is read, each in its own child with the probes' limits:
+#       whether the program returns it unchanged (strictly equal). Such a pair's abduction task
+#       is answered by copying its output. A call that fails, or runs past those limits, is no
+#       fixed point. Report: {"ok", "fixed": [bool, ...]}. (The value compared with is the
+#       program's own input here, so it learns nothing it was not handed.)
 #   {"mode": "keys", "programs": [source, ...], "entry", "limits"}
 #       The static checks only (nothing runs): each program's program_key, "" for one that fails
 #       them. Report: {"ok", "program_keys": [...]}. For programs shown to the policy that never
@@ -762,6 +769,30 @@ def run(req):
             "inputs": norm_inputs, "outputs": outputs}
 
 
+def fixed(req):
+    # {"mode": "fixed", "program", "entry", "outputs", "limits"}: see the header.
+    limits = req.get("limits") if type(req.get("limits")) is dict else {}
+    entry = req.get("entry") or "f"
+    outputs = req.get("outputs")
+    max_inputs = limit(limits, "max_inputs", 16)
+    if type(outputs) is not list or not outputs or len(outputs) > max_inputs:
+        raise Reject("bad_request", "fixed needs 1-%d \"outputs\"" % max_inputs)
+    tree = check_program(req.get("program"), entry, limits)[0]
+    max_in = limit(limits, "max_input_bytes", 512)
+    max_out = limit(limits, "max_output_bytes", 1024)
+    not_dumpable()
+    flags = []
+    for text in outputs:
+        try:
+            args = read_args(text, max_in)
+            got = run_one(tree, entry, args, max_out, PROBE_WALL_S, PROBE_CPU_S)
+            flags.append(strict_eq(read_literal(got, "runtime_error", 4 * max_out + 4096),
+                                   read_literal(text, "bad_gold", 1 << 20)))
+        except Reject:
+            flags.append(False)
+    return {"ok": True, "fixed": flags}
+
+
 def keys(req):
     limits = req.get("limits") if type(req.get("limits")) is dict else {}
     entry = req.get("entry") or "f"
@@ -800,7 +831,8 @@ def main():
             raise Reject("bad_request", "the request must be an object")
         mode = req.get("mode")
         report = (compare(req) if mode == "compare" else probe(req) if mode == "probe"
-                  else keys(req) if mode == "keys" else run(req))
+                  else keys(req) if mode == "keys" else fixed(req) if mode == "fixed"
+                  else run(req))
     except Reject as e:
         report = {"ok": False, "reason": e.reason, "message": clean(e.message)}
     except BaseException as e:
