@@ -104,7 +104,10 @@ bool echo_solvable(const Triplet& t, SelfPlayKind kind, size_t i, const std::vec
     return false;
   const std::vector<bool>& fixed = given.empty() ? t.fixed_points : given;
   const std::string out = trim_copy(t.outputs[i]);
-  if (trim_copy(t.inputs[i]) == out) return true;  // f(x) == x: both kinds answer themselves
+  const std::string in = trim_copy(t.inputs[i]);
+  // f(x) == x: both kinds answer themselves; so does f(a, b) == (a, b), since "2, 5" read as a
+  // deduction answer is the tuple (2, 5), and as an abduction answer the arguments 2, 5.
+  if (in == out || cat("(", in, ")") == out) return true;
   if (kind == SelfPlayKind::Deduction) return false;
   if (i < fixed.size() && fixed[i]) return true;
   for (size_t j = 0; j < t.inputs.size() && j < t.outputs.size(); ++j)

@@ -25,7 +25,8 @@ const char* selfplay_kind_name(SelfPlayKind k);
 SelfPlayKind parse_selfplay_kind(const std::string& name, const std::string& where);
 
 // Whether pair i of t answers itself as a `kind` task: deduction shows inputs[i] and asks for
-// outputs[i], so a copy is right when they are the same value; abduction shows outputs[i] and
+// outputs[i], so a copy is right when they are the same value (or the output is the arguments
+// as a tuple: "2, 5" and "(2, 5)", both kinds); abduction shows outputs[i] and
 // takes any input f maps to it, so a copy is right when f maps it to itself: known when some
 // pair says so (inputs[j] == outputs[i] == outputs[j]), or from `fixed` (fixed[i]: f(outputs[i])
 // == outputs[i], where the caller could compute it; empty: the triplet's own fixed_points, which

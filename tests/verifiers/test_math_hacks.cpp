@@ -238,6 +238,8 @@ TEST(MathHacks, PlainAnswersStillScore) {
       {"18", "She has 18 apples besides the pears.", kFree},
       {"18", "Counting everything gives \\boxed{18}."},
       {"18", "Nothing but \\boxed{18} fits."},
+      {"18", "She eats all but the crust, so she has 18 left.", kFree},
+      {"18", "She eats all but the crust so she has 18 left."},
   });
 }
 

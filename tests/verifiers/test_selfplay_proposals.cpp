@@ -263,11 +263,28 @@ TEST(SelfPlayValidation, FixedPointsAreTheOutputsTheProgramKeeps) {
   ASSERT_TRUE(real.ok) << real.message;
   EXPECT_EQ(real.outputs, (std::vector<std::string>{"2.0"}));
   EXPECT_EQ(real.fixed_points, (std::vector<bool>{false})) << "f(2.0) is 2, not strictly 2.0";
-  // A call on an output that never returns is no fixed point, and does not fail validation.
+  // A call on an output that never returns is no fixed point (the judge's run would fail too),
+  // and does not fail validation.
   ProgramReport loop =
       runner().validate("def f(x):\n    while x == 7:\n        pass\n    return 7\n", "f", {"3"});
   ASSERT_TRUE(loop.ok) << loop.message;
   EXPECT_EQ(loop.fixed_points, (std::vector<bool>{false}));
+  // A copy without its brackets is a copy: "2, 5" answers the abduction of (2, 5) when
+  // f(2, 5) == (2, 5), and likewise for a list.
+  for (const char* body : {"(min(a, b), max(a, b))", "[min(a, b), max(a, b)]"}) {
+    ProgramReport pair = runner().validate(std::string("def f(a, b):\n    return ") + body + "\n",
+                                           "f", {"5, 2", "1, 1"});
+    ASSERT_TRUE(pair.ok) << pair.message;
+    EXPECT_EQ(pair.fixed_points, (std::vector<bool>{true, true})) << body;
+  }
+  // Slow only on its own outputs: each call on an output has the judge's whole time, so the
+  // copy the judge would pay is found (a 0.1 s limit, the probes', missed it).
+  ProgramReport slow = runner().validate(
+      "def f(xs):\n    ys = sorted(xs)\n    if xs == ys and 1000 in xs:\n"
+      "        for _ in range(1500000):\n            ys = sorted(ys)\n    return ys\n",
+      "f", {"[3, 1000, 2]"});
+  ASSERT_TRUE(slow.ok) << slow.message;
+  EXPECT_EQ(slow.fixed_points, (std::vector<bool>{true}));
   // The triplet a proposal makes carries them, and they survive a checkpoint.
   const json t = report_triplet("def f(xs):\n    return sorted(xs)\n", "f", sorted);
   EXPECT_EQ(Triplet::from_json(t, "t").fixed_points, (std::vector<bool>{true, true}));

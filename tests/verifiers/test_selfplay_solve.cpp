@@ -211,6 +211,14 @@ TEST(SelfPlaySolve, SolveTasksAvoidPairsThatAnswerThemselves) {
   EXPECT_TRUE(all.meta.value("echo_solvable", false));
   EXPECT_FALSE(make_solve_task(sorter, SelfPlayKind::Deduction, rng, {true, true})
                    .meta.value("echo_solvable", false));
+  // The arguments as a tuple answer both kinds: "2, 5" reads as (2, 5), and as f(2, 5).
+  Triplet ordered;
+  ordered.program = "def f(a, b):\n    return (min(a, b), max(a, b))\n";
+  ordered.inputs = {"2, 5", "5, 2"};
+  ordered.outputs = {"(2, 5)", "(2, 5)"};
+  EXPECT_TRUE(echo_solvable(ordered, SelfPlayKind::Deduction, 0));
+  EXPECT_FALSE(echo_solvable(ordered, SelfPlayKind::Deduction, 1));
+  EXPECT_TRUE(echo_solvable(ordered, SelfPlayKind::Abduction, 0));
   // A buffer entry carries what the sandbox found (fixed_points), and tasks read it.
   EXPECT_FALSE(every_pair_echo_solvable(sorter, SelfPlayKind::Abduction));
   sorter.fixed_points = {true, true};

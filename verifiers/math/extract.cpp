@@ -517,22 +517,40 @@ bool has_question_mark(std::string_view text) {
   return false;
 }
 
-// "anything but 18", "all but 18": two words that deny what follows them ("nothing but 18"
-// states it). Whether the text holds such a pair of words, adjacent.
-bool has_denying_but(std::string_view text) {
-  std::string previous;
-  return any_word(text, [&](const std::string& w) {
-    const bool denies =
-        w == "but" && (previous == "anything" || previous == "everything" || previous == "all");
-    previous = w;
-    return denies;
-  });
+// Whether `before` (the text before a box and its delimiters) ends with a comparison: one of
+// "than", "exceeds", "exceeding", "beyond", or "but" after "anything", "everything" or "all", or
+// the sign ≥, ≤ or ≠.
+bool compared_right_before(std::string_view before) {
+  for (std::string_view sign : {"\xE2\x89\xA5", "\xE2\x89\xA4", "\xE2\x89\xA0"})
+    if (before.size() >= sign.size() && before.substr(before.size() - sign.size()) == sign)
+      return true;
+  const size_t e = before.size();
+  size_t s = e;
+  while (s > 0 && is_letter(before[s - 1])) --s;
+  const std::string word = lower_word(before.substr(s, e - s));
+  if (word == "than" || word == "exceeds" || word == "exceeding" || word == "beyond") return true;
+  if (word != "but") return false;
+  size_t pe = s;
+  while (pe > 0 && before[pe - 1] == ' ') --pe;
+  size_t ps = pe;
+  while (ps > 0 && is_letter(before[ps - 1])) --ps;
+  const std::string previous = lower_word(before.substr(ps, pe - ps));
+  return previous == "anything" || previous == "everything" || previous == "all";
+}
+
+// Whether the value at `start` of free text has a comparison right before it, past spaces,
+// '$' and '(' ("anything but 18", "more than $18$"); words further back compare something
+// else ("She eats all but the crust, so she has 18 left.").
+bool compared_before_value(std::string_view text, size_t start) {
+  size_t b = std::min(start, text.size());
+  while (b > 0 && one_of(text[b - 1], " $(")) --b;
+  return compared_right_before(text.substr(0, b));
 }
 
 // Whether the text outside [start, end) is prose: words that do not change or hedge a value,
 // and the given punctuation (ASCII; other scripts' letters pass), with no digits.
 bool prose_around(std::string_view text, size_t start, size_t end, const char* punctuation) {
-  if (has_denying_but(text)) return false;
+  if (compared_before_value(text, start)) return false;
   for (size_t i = 0; i < text.size();) {
     if (i >= start && i < end) {
       i = end;
@@ -648,9 +666,9 @@ bool stated_plainly(std::string_view text, size_t start, size_t end, size_t prev
   });
   bool foreign = std::any_of(before.begin(), before.end(),
                              [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
-  return !(has_value_word(before) || has_denying_but(before) || has_relation_sign(before) ||
-           has_hedge_word(after) || scaled || question || denied || operated || contraction ||
-           retracted || foreign);
+  return !(has_value_word(before) || compared_before_value(text, start) ||
+           has_relation_sign(before) || has_hedge_word(after) || scaled || question || denied ||
+           operated || contraction || retracted || foreign);
 }
 
 }  // namespace
@@ -785,27 +803,6 @@ std::optional<std::string> value_before(std::string_view text) {
   v = trim(v);
   if (v.empty()) return std::nullopt;
   return std::string(v);
-}
-
-// Whether `before` (the text before a box and its delimiters) ends with a comparison: one of
-// "than", "exceeds", "exceeding", "beyond", or "but" after "anything", "everything" or "all", or
-// the sign ≥, ≤ or ≠.
-bool compared_right_before(std::string_view before) {
-  for (std::string_view sign : {"\xE2\x89\xA5", "\xE2\x89\xA4", "\xE2\x89\xA0"})
-    if (before.size() >= sign.size() && before.substr(before.size() - sign.size()) == sign)
-      return true;
-  const size_t e = before.size();
-  size_t s = e;
-  while (s > 0 && is_letter(before[s - 1])) --s;
-  const std::string word = lower_word(before.substr(s, e - s));
-  if (word == "than" || word == "exceeds" || word == "exceeding" || word == "beyond") return true;
-  if (word != "but") return false;
-  size_t pe = s;
-  while (pe > 0 && before[pe - 1] == ' ') --pe;
-  size_t ps = pe;
-  while (ps > 0 && is_letter(before[ps - 1])) --ps;
-  const std::string previous = lower_word(before.substr(ps, pe - ps));
-  return previous == "anything" || previous == "everything" || previous == "all";
 }
 
 // Whether the box whose content is `content` is stated plainly: not part of an expression

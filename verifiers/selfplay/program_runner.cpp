@@ -154,14 +154,19 @@ ProgramReport ProgramRunner::validate(const std::string& program, const std::str
   json probe = {{"mode", "probe"},  {"program", program},         {"entry", entry},
                 {"inputs", inputs}, {"probes", kBehaviourProbes}, {"limits", limits_.to_request()}};
   std::future<SandboxResult> probed = submit(probe, kJudgeSeed, kProbeRunTimeoutS);
-  // The outputs passed back: which pairs' abduction a copy of the output answers. Bounded like
-  // the probes (each call has their CPU limit); a run that fails leaves them unknown.
-  json fixed = {{"mode", "fixed"},
-                {"program", program},
-                {"entry", entry},
-                {"outputs", first.outputs},
-                {"limits", limits_.to_request()}};
-  std::future<SandboxResult> fixed_run = submit(fixed, kJudgeSeed, kProbeRunTimeoutS);
+  // The outputs passed back: which pairs' abduction a copy of the output answers. Each call
+  // gets as much CPU as the judge's whole run has, so a program slow only on its own outputs is
+  // not marked uncopyable while the judge pays the copy. Two interpreters (other hash seeds,
+  // other addresses): a pair either finds fixed counts as fixed, against a program that decides
+  // by chance. Runs that fail leave them unknown.
+  const json fixed = {
+      {"mode", "fixed"},          {"program", program},          {"entry", entry},
+      {"outputs", first.outputs}, {"call_s", limits_.timeout_s}, {"limits", limits_.to_request()}};
+  const double fixed_timeout =
+      kProbeRunTimeoutS + 2 * limits_.timeout_s * static_cast<double>(2 * first.outputs.size());
+  std::vector<std::future<SandboxResult>> fixed_runs;
+  for (uint64_t seed : {kJudgeSeed, kJudgeSeed + 1})
+    fixed_runs.push_back(submit(fixed, seed, fixed_timeout));
   // More interpreters with other hash seeds (and other memory layouts): output that depends on
   // the order of a set of strings, or on addresses, shows up as a difference. The judge's seed
   // comes first, so the recorded outputs are what judging the same program computes.
@@ -186,10 +191,14 @@ ProgramReport ProgramRunner::validate(const std::string& program, const std::str
   }
   ProgramReport behaviour = read_report(probed.get());
   if (behaviour.sandbox_error) return behaviour;
-  ProgramReport fixed_points = read_report(fixed_run.get());
-  if (fixed_points.sandbox_error) return fixed_points;
-  if (fixed_points.ok && fixed_points.fixed_points.size() == first.outputs.size())
-    first.fixed_points = std::move(fixed_points.fixed_points);
+  for (auto& pending : fixed_runs) {
+    ProgramReport f = read_report(pending.get());
+    if (f.sandbox_error) return f;
+    if (!f.ok || f.fixed_points.size() != first.outputs.size()) continue;
+    if (first.fixed_points.empty()) first.fixed_points.assign(first.outputs.size(), false);
+    for (size_t i = 0; i < f.fixed_points.size(); ++i)
+      if (f.fixed_points[i]) first.fixed_points[i] = true;
+  }
   if (behaviour.ok) {
     first.probed = true;
     first.behaviour_key = behaviour.behaviour_key;

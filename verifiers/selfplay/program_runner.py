@@ -31,13 +31,16 @@
 #       Report: {"ok", "behaviour_key", "probe_values" (probes that gave a value),
 #       "probe_timeouts" (probes past their CPU limit, at most 3: then the rest are skipped)};
 #       not ok (probe_starved) when a probe waited past its wall-clock backstop.
-#   {"mode": "fixed", "program", "entry", "outputs": [repr, ...], "limits"}
-#       The static checks, then each output passed back as the arguments, read as an abduction
-#       answer copied from its prompt is read, each in its own child with the probes' limits:
-#       whether the program returns it unchanged (strictly equal). Such a pair's abduction task
-#       is answered by copying its output. A call that fails, or runs past those limits, is no
-#       fixed point. Report: {"ok", "fixed": [bool, ...]}. (The value compared with is the
-#       program's own input here, so it learns nothing it was not handed.)
+#   {"mode": "fixed", "program", "entry", "outputs": [repr, ...], "limits", "call_s"}
+#       The static checks, then each output passed back as the arguments, as an abduction answer
+#       copied from its prompt is read ("(2, 5)" as one tuple), and, for a tuple or list, its
+#       items as the arguments ("2, 5", the copy without its brackets); each call in its own
+#       child with call_s seconds of CPU, at least what the judge's run allows: whether the
+#       program returns the output unchanged (strictly equal). Such a pair's abduction task is
+#       answered by copying its output. A call that fails or runs past call_s is no fixed point
+#       (the judge's run would fail too). Report: {"ok", "fixed": [bool, ...]}; not ok
+#       (probe_starved) when a call waited past its wall-clock backstop. (The value compared with
+#       is the program's own input here, so it learns nothing it was not handed.)
 #   {"mode": "keys", "programs": [source, ...], "entry", "limits"}
 #       The static checks only (nothing runs): each program's program_key, "" for one that fails
 #       them. Report: {"ok", "program_keys": [...]}. For programs shown to the policy that never
@@ -770,13 +773,16 @@ def run(req):
 
 
 def fixed(req):
-    # {"mode": "fixed", "program", "entry", "outputs", "limits"}: see the header.
+    # {"mode": "fixed", "program", "entry", "outputs", "limits", "call_s"}: see the header.
     limits = req.get("limits") if type(req.get("limits")) is dict else {}
     entry = req.get("entry") or "f"
     outputs = req.get("outputs")
+    call_s = req.get("call_s")
     max_inputs = limit(limits, "max_inputs", 16)
     if type(outputs) is not list or not outputs or len(outputs) > max_inputs:
         raise Reject("bad_request", "fixed needs 1-%d \"outputs\"" % max_inputs)
+    if type(call_s) not in (int, float) or not 0 < call_s <= 60:
+        raise Reject("bad_request", "fixed needs \"call_s\" in (0, 60]")
     tree = check_program(req.get("program"), entry, limits)[0]
     max_in = limit(limits, "max_input_bytes", 512)
     max_out = limit(limits, "max_output_bytes", 1024)
@@ -784,12 +790,25 @@ def fixed(req):
     flags = []
     for text in outputs:
         try:
-            args = read_args(text, max_in)
-            got = run_one(tree, entry, args, max_out, PROBE_WALL_S, PROBE_CPU_S)
-            flags.append(strict_eq(read_literal(got, "runtime_error", 4 * max_out + 4096),
-                                   read_literal(text, "bad_gold", 1 << 20)))
+            want = read_literal(text, "bad_gold", 1 << 20)
         except Reject:
             flags.append(False)
+            continue
+        tries = [text]
+        if type(want) in (tuple, list) and want:  # "2, 5" for (2, 5) or [2, 5]
+            tries.append(repr(tuple(want))[1:-1].rstrip(","))
+        keeps = False
+        for args_text in tries:
+            try:
+                args = read_args(args_text, max_in)
+                got = run_one(tree, entry, args, max_out, 4 * call_s + 5, call_s)
+                keeps = strict_eq(read_literal(got, "runtime_error", 4 * max_out + 4096), want)
+            except Reject as e:
+                if e.reason == "wall_timeout":  # the machine, not the program: nothing is known
+                    raise Reject("probe_starved", "a call waited past its wall-clock backstop")
+            if keeps:
+                break
+        flags.append(keeps)
     return {"ok": True, "fixed": flags}
 
 
