@@ -29,7 +29,7 @@ Holdout::Holdout(const std::string& suites) : suites_(suites) {
 
 bool Holdout::contains(const Task& task, const TaskGenerator* gen) const {
   if (empty()) return false;
-  if (std::string key = key_of(task, gen); !key.empty() && problems_.count(key)) return true;
+  if (contains_key(key_of(task, gen))) return true;
   return prompts_.count(prompt_key(task.prompt)) > 0;
 }
 
