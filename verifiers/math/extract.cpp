@@ -868,7 +868,6 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
          !((text[sentence_end] == '.' || text[sentence_end] == '!') &&
            (sentence_end + 1 == n || one_of(text[sentence_end + 1], " \n$\\"))))
     ++sentence_end;
-  if (sentence_end < n && text[sentence_end] == '?') ++sentence_end;
   bool question = has_question_mark(text.substr(a, sentence_end - a));
   bool denied = any_word(after, denies_or_transforms);
   if (question || denied || has_hedge_word(after) || starts_with_scale_word(after)) return false;
