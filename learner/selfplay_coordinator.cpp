@@ -153,6 +153,7 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
   for (size_t i = 0; i < g.samples.size(); ++i) {
     const SampleResult& s = g.samples[i];
     Status st = Status::Invalid;
+    std::string refusal;
     if (s.verifier_error) {
       st = Status::Error;
     } else {
@@ -179,6 +180,7 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
         } catch (const std::exception& e) {
           log_warn("self-play: ", e.what(), "; the proposal counts as refused");
           h.status.push_back(Status::Invalid);
+          h.refusal.push_back("bad_triplet");
           continue;
         }
         ks.runnable++;
@@ -202,14 +204,17 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
             (known_behaviour && novelty == "behaviour")) {
           st = Status::Duplicate;
           ks.duplicates++;
+          refusal = "duplicate";
         } else if (k == SelfPlayKind::Induction && t.inputs.size() < 2) {
           st = Status::Invalid;  // cannot be asked as induction: not a usable task
+          refusal = "too_few_inputs";
         } else if (every_pair_echo_solvable(t, k)) {
           // Every task of its kind is answered by copying what the prompt shows (an abduction of
           // sorted(xs) on sorted outputs, a deduction whose inputs are their outputs): it would
           // teach the solver to copy. Refused, as a task that is not usable.
           st = Status::Invalid;
           ks.echo++;
+          refusal = "echo";
         } else {
           // The solve task that measures this proposal's solve rate: its own stream.
           Rng rng(source_.seed(), hash64(cat("selfplay-followup:", g.seq, ":", i)));
@@ -218,6 +223,7 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
             st = Status::Duplicate;  // an eval suite's problem: known, and never trained on
             ks.duplicates++;
             ks.held_out++;
+            refusal = "held_out";
           } else {
             st = Status::Candidate;
             ks.valid++;
@@ -232,6 +238,7 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
       }
     }
     h.status.push_back(st);
+    h.refusal.push_back(std::move(refusal));
   }
   h.rate.assign(g.samples.size(), std::nullopt);
   h.resolved.assign(g.samples.size(), false);
@@ -276,6 +283,7 @@ RolloutGroup SelfPlayCoordinator::finish(Held& h) {
   KindStats& ks = stats_[h.kind];
   for (size_t i = 0; i < h.group.samples.size(); ++i) {
     SampleResult& s = h.group.samples[i];
+    if (!h.refusal[i].empty()) s.reason = h.refusal[i];
     switch (h.status[i]) {
       case Status::Error:
         // Dropped from its group: a verifier error, or a follow-up that judged nothing.

@@ -163,6 +163,9 @@ TEST(SelfPlayCoordinator, AProposalOfAHeldOutProblemIsNeverTrainedOn) {
     ready = c.admit(solve_group(f, 11, 1, 4), 0);
     ASSERT_EQ(ready.size(), 2u);  // the solve group, then the proposer group it completes
     EXPECT_DOUBLE_EQ(*ready[1].samples[0].reward, options().duplicate_reward);
+    // samples.jsonl says why the proposal that ran was not paid as one.
+    EXPECT_EQ(ready[1].samples[0].reason, "held_out");
+    EXPECT_EQ(ready[1].samples[1].reason, "ok");
     const json m = c.take_step_metrics();
     EXPECT_EQ(m["propose"][name]["held_out"], 1);
     EXPECT_EQ(m["propose"][name]["duplicates"], 1);
@@ -261,6 +264,7 @@ TEST(SelfPlayCoordinator, AProposalACopyAnswersIsRefused) {
   EXPECT_EQ(src.buffer().size(), seeded);
   ASSERT_EQ(ready.size(), 1u);
   EXPECT_DOUBLE_EQ(*ready[0].samples[0].reward, options().invalid_reward);
+  EXPECT_EQ(ready[0].samples[0].reason, "echo");
   EXPECT_EQ(c.take_step_metrics()["propose"]["abduction"]["echo"], 1);
   c.admit(propose_group(src, 11, {proposal_sample(sorter)}, SelfPlayKind::Deduction), 0);
   ASSERT_TRUE(c.has_followup());
@@ -433,6 +437,7 @@ TEST(SelfPlayCoordinator, NoveltyByProgramRefusesAKnownProgramWithNewInputs) {
       EXPECT_FALSE(c.has_followup());
       EXPECT_DOUBLE_EQ(*ready[0].samples[0].reward, o.duplicate_reward);
       EXPECT_DOUBLE_EQ(*ready[0].samples[1].reward, o.duplicate_reward);
+      EXPECT_EQ(ready[0].samples[0].reason, "duplicate");
       EXPECT_EQ(m["valid"], 0);
       EXPECT_EQ(m["duplicates"], 2);
       EXPECT_EQ(src.buffer().size(), seeded + 1);
