@@ -139,4 +139,21 @@ std::string TaskGenerator::problem_key(const Task& task) const {
   return family() + "|" + prompt_key(task.prompt);
 }
 
+std::vector<std::string> shown_problem_keys(const Task& task) {
+  std::vector<std::string> keys;
+  if (!task.meta.is_object() || !task.meta.contains("problem_keys")) return keys;
+  const json& k = task.meta["problem_keys"];
+  if (!k.is_array()) return keys;
+  for (const json& s : k)
+    if (s.is_string() && !s.get_ref<const std::string&>().empty())
+      keys.push_back(s.get<std::string>());
+  return keys;
+}
+
+std::vector<std::string> TaskGenerator::problem_keys(const Task& task) const {
+  std::vector<std::string> keys = shown_problem_keys(task);
+  keys.insert(keys.begin(), problem_key(task));
+  return keys;
+}
+
 }  // namespace r1

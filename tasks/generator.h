@@ -32,6 +32,11 @@ class TaskGenerator {
   // families whose prompts can state one problem in several ways (countdown lists its numbers in
   // any order) say so here.
   virtual std::string problem_key(const Task& task) const;
+  // Every problem a task shows or trains on, for the holdout: its problem_key, and the keys its
+  // generator listed in meta.problem_keys (shown_problem_keys()). A task can show more than the
+  // problem it poses: a pyplay proposal shows reference programs with their pairs, and a
+  // deduction on one pair trains the output an abduction of that output asks about.
+  virtual std::vector<std::string> problem_keys(const Task& task) const;
   // The family's options (a JSON object: `options` of a mix entry, e.g. countdown's worked
   // solution style), read once before use; throws naming `where` and each unknown or bad
   // option. The default takes none.
@@ -41,6 +46,9 @@ class TaskGenerator {
 // The family-independent key of a task: its prompt with runs of whitespace collapsed to one
 // space and the ends trimmed. Datasets' tasks are compared by it.
 std::string prompt_key(const std::string& prompt);
+
+// The strings of task.meta.problem_keys (none when absent or not an array of strings).
+std::vector<std::string> shown_problem_keys(const Task& task);
 
 using GeneratorFactory = std::function<std::unique_ptr<TaskGenerator>()>;
 

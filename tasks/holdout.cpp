@@ -29,7 +29,14 @@ Holdout::Holdout(const std::string& suites) : suites_(suites) {
 
 bool Holdout::contains(const Task& task, const TaskGenerator* gen) const {
   if (empty()) return false;
-  if (contains_key(key_of(task, gen))) return true;
+  if (gen) {
+    for (const std::string& key : gen->problem_keys(task))
+      if (contains_key(key)) return true;
+  } else {
+    if (contains_key(key_of(task, gen))) return true;
+    for (const std::string& key : shown_problem_keys(task))
+      if (contains_key(key)) return true;
+  }
   return prompts_.count(prompt_key(task.prompt)) > 0;
 }
 

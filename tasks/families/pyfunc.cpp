@@ -86,6 +86,23 @@ class PyfuncGenerator : public TaskGenerator {
     return program_to_write_key(code, task.entry_point);
   }
 
+  // The prompt shows some of the function's cases and the verifier runs the rest: each pair is
+  // also a deduction and an abduction problem of that program (as a pyplay or self-play task
+  // would pose it), which a held-out one must not be trained on through this task.
+  std::vector<std::string> problem_keys(const Task& task) const override {
+    std::vector<std::string> keys = TaskGenerator::problem_keys(task);
+    if (!task.meta.is_object() || task.meta.value("canonical_solution", std::string()).empty() ||
+        task.entry_point.empty())
+      return keys;
+    try {
+      for (std::string& k : triplet_problem_keys(pyfunc_triplet(task, true)))
+        keys.push_back(std::move(k));
+    } catch (const std::exception&) {
+      // Cases that are not {args, expected} (a task read from a file): its own key stands.
+    }
+    return keys;
+  }
+
   std::string solve(const Task& task) const override {
     const PyTemplate& tpl = py_template(meta_string(task, "template"));
     if (!task.meta.contains("params") || !task.meta["params"].is_object()) {

@@ -122,6 +122,19 @@ bool every_pair_echo_solvable(const Triplet& t, SelfPlayKind kind) {
   return true;
 }
 
+namespace {
+std::string normal_program(const std::string& program, const std::string& entry) {
+  return prompt_key(entry.empty() || entry == "f" ? program : rename_word(program, entry, "f"));
+}
+}  // namespace
+
+// The deduction and abduction keys of pair i: a task on it shows one side and trains the other.
+std::vector<std::string> pair_problem_keys(const Triplet& t, size_t i) {
+  const std::string program = normal_program(t.program, t.entry);
+  return {cat("deduction|", program, "|", prompt_key(t.inputs[i])),
+          cat("abduction|", program, "|", prompt_key(t.outputs[i]))};
+}
+
 Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng,
                      const std::vector<bool>& fixed) {
   R1_CHECK(!t.inputs.empty() && t.inputs.size() == t.outputs.size(), "self-play: triplet ", t.key,
@@ -157,6 +170,7 @@ Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng,
                       "\nGive the whole program (def ", t.entry, "...) in the answer.");
     task.meta["shown"] = std::move(shown_pairs);
     task.meta["hidden"] = std::move(hidden_pairs);
+    task.meta["problem_keys"] = triplet_problem_keys(t);
     task.answer = program;
     task.id = cat(kFamily, "-induction-", t.key);
     return task;
@@ -174,6 +188,7 @@ Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng,
   task.meta["program"] = t.program;
   task.meta["input"] = t.inputs[i];
   task.meta["output"] = t.outputs[i];
+  task.meta["problem_keys"] = pair_problem_keys(t, i);
   if (kind == SelfPlayKind::Deduction) {
     task.prompt = cat("Deduction: what does this Python program return for ", call_text(t, i),
                       "?\n\n", block("program", program),
@@ -190,12 +205,6 @@ Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng,
   task.id = cat(kFamily, "-", selfplay_kind_name(kind), "-", t.key, "-", i);
   return task;
 }
-
-namespace {
-std::string normal_program(const std::string& program, const std::string& entry) {
-  return prompt_key(entry.empty() || entry == "f" ? program : rename_word(program, entry, "f"));
-}
-}  // namespace
 
 std::string program_to_write_key(const std::string& program, const std::string& entry) {
   return cat("write|", normal_program(program, entry));
@@ -223,12 +232,9 @@ std::string program_problem_key(const Task& task) {
 }
 
 std::vector<std::string> triplet_problem_keys(const Triplet& t) {
-  const std::string program = normal_program(t.program, t.entry);
-  std::vector<std::string> keys = {cat("write|", program)};
-  for (size_t i = 0; i < t.inputs.size() && i < t.outputs.size(); ++i) {
-    keys.push_back(cat("deduction|", program, "|", prompt_key(t.inputs[i])));
-    keys.push_back(cat("abduction|", program, "|", prompt_key(t.outputs[i])));
-  }
+  std::vector<std::string> keys = {cat("write|", normal_program(t.program, t.entry))};
+  for (size_t i = 0; i < t.inputs.size() && i < t.outputs.size(); ++i)
+    for (std::string& k : pair_problem_keys(t, i)) keys.push_back(std::move(k));
   return keys;
 }
 

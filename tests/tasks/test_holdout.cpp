@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "core/error.h"
 #include "tasks/datasets.h"
 #include "tasks/holdout.h"
 #include "tasks/selfplay/selfplay_tasks.h"
@@ -251,19 +252,105 @@ TEST(Holdout, ProgramTasksAreHeldOutWhateverFamilyMadeThem) {
   }
   EXPECT_GT(written, 0);
 
-  // A worked proposal writes its target program: held out where writing it is.
+  // A worked proposal writes its target program, and shows its reference's: held out where
+  // writing either is.
   auto pyplay = make_generator("pyplay", json{{"propose_share", 1.0}}, "test");
   int proposals_held = 0;
   for (uint64_t i = 0; i < 200; ++i) {
     const Task p = generate_task(*pyplay, 4242, i, 2);
     ASSERT_EQ(p.meta.value("role", std::string()), "propose");
-    const std::string target = p.meta["target_program"].get<std::string>();
+    std::vector<std::string> programs = {p.meta["target_program"].get<std::string>()};
+    for (const json& r : p.meta["ref_programs"]) programs.push_back(r.get<std::string>());
     bool same = false;
-    for (const Task& h : held) same = same || prompt_key(h.answer) == prompt_key(target);
-    EXPECT_EQ(holdout.contains(p, pyplay.get()), same) << target;
+    for (const Task& h : held)
+      for (const std::string& program : programs)
+        same = same || prompt_key(h.answer) == prompt_key(program);
+    EXPECT_EQ(holdout.contains(p, pyplay.get()), same) << programs[0];
     proposals_held += same;
   }
   EXPECT_GT(proposals_held, 0);
+}
+
+// A training task is held out for what it shows and trains, not only for the problem it poses:
+// a pyplay proposal shows a reference's pairs, a deduction trains the output an abduction asks
+// about, a pyfunc task shows cases of its function. With the template suites of the self-play
+// comparison held out (bench/selfplay_vs_generators.sh), no task of the stream shows or trains
+// a held-out pair; without the holdout, many do (the leak a review found: 30 of 150 deduction
+// pairs, and 88 of 150 abduction outputs with an input, in the cold start's data).
+TEST(Holdout, NoTrainingTaskShowsOrTrainsAHeldOutPair) {
+  std::string suites;
+  for (const char* kind : {"deduction", "abduction"})
+    suites += cat(suites.empty() ? "" : ",", "pyplay:n=150:seed=4242:opt.kinds=", kind,
+                  ":opt.propose_share=0:opt.programs=templates");
+  struct Pair {
+    std::string program, input, output;
+    bool deduction;
+  };
+  std::vector<Pair> held;
+  for (const SuiteSpec& s : parse_suites(suites))
+    for (const Task& t : load_suite(s))
+      held.push_back({prompt_key(t.meta["program"].get<std::string>()),
+                      t.meta["input"].get<std::string>(), t.meta["output"].get<std::string>(),
+                      t.meta["kind"] == "deduction"});
+  ASSERT_EQ(held.size(), 300u);
+  // Whether pair (program, in -> out), which task t shows or trains, is a held-out problem:
+  // a deduction's input, or an abduction's output, of the same program.
+  auto held_pair = [&](const std::string& program, const std::string& in, const std::string& out) {
+    for (const Pair& h : held)
+      if (h.program == prompt_key(program) && (h.deduction ? h.input == in : h.output == out))
+        return true;
+    return false;
+  };
+  auto shows_held_pair = [&](const Task& t) {
+    const json& m = t.meta;
+    if (t.family == "pyfunc") {
+      const Triplet tr = pyfunc_triplet(t, true);
+      for (size_t i = 0; i < tr.inputs.size(); ++i)
+        if (held_pair(tr.program, tr.inputs[i], tr.outputs[i])) return true;
+      return false;
+    }
+    if (m["role"] == "propose") {  // one reference: its program, then its pairs, in the prompt
+      for (const Pair& h : held) {
+        const std::string shown = h.deduction ? cat("<input>", h.input, "</input> -> <output>")
+                                              : cat("</input> -> <output>", h.output, "</output>");
+        if (prompt_key(t.prompt).find(h.program) != std::string::npos &&
+            t.prompt.find(shown) != std::string::npos)
+          return true;
+      }
+      return false;  // the worked proposal writes its target's program and inputs, no output
+    }
+    if (m["kind"] == "induction") {
+      for (const char* part : {"shown", "hidden"})
+        for (const json& p : m[part])
+          if (held_pair(t.answer, p["input"].get<std::string>(), p["output"].get<std::string>()))
+            return true;
+      return false;
+    }
+    return held_pair(m["program"].get<std::string>(), m["input"].get<std::string>(),
+                     m["output"].get<std::string>());
+  };
+  const json pyplay_options = {{"propose_share", 0.3}, {"programs", "templates"}};
+  auto stream = [&](const std::string& holdout) {
+    json j = {{"seed", 5},
+              {"mix",
+               {{{"family", "pyplay"}, {"options", pyplay_options}},
+                {{"family", "pyfunc"}, {"weight", 0.3}}}},
+              {"holdout", holdout}};
+    return TaskSource(TaskSourceConfig::from_json(j, "run.json: tasks"));
+  };
+  std::map<std::string, int> shown_without;  // family/role -> tasks showing a held-out pair
+  TaskSource open = stream("");
+  TaskSource closed = stream(suites);
+  for (int i = 0; i < 3000; ++i) {
+    const Task o = open.next();
+    if (shows_held_pair(o))
+      ++shown_without[cat(o.family, "/", o.meta.value("role", std::string("write")))];
+    const Task c = closed.next();
+    EXPECT_FALSE(shows_held_pair(c)) << c.prompt;
+  }
+  EXPECT_GT(shown_without["pyplay/propose"], 0);
+  EXPECT_GT(shown_without["pyplay/solve"], 0);
+  EXPECT_GT(shown_without["pyfunc/write"], 0);
 }
 
 TEST(Holdout, EvalSetsAreRecognisedByTheirPath) {
