@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include <re2/re2.h>
+
 #include <cstdint>
 
 namespace r1 {
@@ -75,10 +77,14 @@ std::string_view trim(std::string_view s) {
 
 bool blank(std::string_view s) {
   const auto invisible = [](uint32_t cp) {
-    return cp == 0xA0 || cp == 0xAD || cp == 0x115F || cp == 0x1160 || cp == 0x1680 ||
-           cp == 0x180E || (cp >= 0x2000 && cp <= 0x200F) || cp == 0x2028 || cp == 0x2029 ||
-           cp == 0x202F || (cp >= 0x205F && cp <= 0x2064) || cp == 0x2800 || cp == 0x3000 ||
-           cp == 0x3164 || cp == 0xFEFF || cp == 0xFFA0;
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0xA0) || cp == 0xAD || (cp >= 0x300 && cp <= 0x36F) ||
+           cp == 0x61C || cp == 0x115F || cp == 0x1160 || cp == 0x1680 || cp == 0x17B4 ||
+           cp == 0x17B5 || (cp >= 0x180B && cp <= 0x180F) || (cp >= 0x2000 && cp <= 0x200F) ||
+           (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x205F && cp <= 0x206F) || cp == 0x2800 ||
+           cp == 0x3000 || cp == 0x3164 || (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF ||
+           cp == 0xFFA0 || (cp >= 0xFFF9 && cp <= 0xFFFC) || (cp >= 0x1BCA0 && cp <= 0x1BCA3) ||
+           (cp >= 0x1D173 && cp <= 0x1D17A) || (cp >= 0xE0000 && cp <= 0xE007F) ||
+           (cp >= 0xE0100 && cp <= 0xE01EF);
   };
   const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   const auto continuation = [&](size_t k) { return k < s.size() && (byte(k) & 0xC0) == 0x80; };
@@ -93,11 +99,24 @@ bool blank(std::string_view s) {
       if (!invisible(((c & 0x0Fu) << 12) | ((byte(i + 1) & 0x3Fu) << 6) | (byte(i + 2) & 0x3Fu)))
         return false;
       i += 3;
+    } else if ((c & 0xF8) == 0xF0 && continuation(i + 1) && continuation(i + 2) &&
+               continuation(i + 3)) {
+      if (!invisible(((c & 0x07u) << 18) | ((byte(i + 1) & 0x3Fu) << 12) |
+                     ((byte(i + 2) & 0x3Fu) << 6) | (byte(i + 3) & 0x3Fu)))
+        return false;
+      i += 4;
+    } else if (c < 0x20 || c == 0x7F) {
+      ++i;  // a control character
     } else {
       return false;  // a visible character, or bytes that are not UTF-8
     }
   }
   return true;
+}
+
+bool has_letter_or_digit(std::string_view s) {
+  static const re2::RE2 kWordChar("[\\pL\\pN]");
+  return re2::RE2::PartialMatch(re2::StringPiece(s.data(), s.size()), kWordChar);
 }
 
 std::string valid_utf8(std::string_view s) {

@@ -33,11 +33,17 @@ size_t find_text(std::string_view haystack, std::string_view needle, size_t from
 size_t rfind_text(std::string_view haystack, std::string_view needle);
 std::string_view trim(std::string_view s);
 
-// Whether `s` shows nothing: only ASCII whitespace and Unicode spaces, separators, direction
-// marks, invisible operators, fillers and zero-width characters (U+00A0, U+00AD, U+115F,
-// U+1160, U+1680, U+180E, U+2000-U+200F, U+2028, U+2029, U+202F, U+205F-U+2064, U+2800, U+3000,
-// U+3164, U+FEFF, U+FFA0). A block of them is empty to a reader, and so to a reward.
+// Whether `s` shows nothing: only whitespace and control characters, Unicode spaces and
+// separators, direction marks and isolates, invisible operators, fillers, zero-width and format
+// characters, variation selectors, tag characters and lone combining marks (U+00A0, U+00AD,
+// U+0300-U+036F, U+061C, U+115F, U+1160, U+1680, U+17B4, U+17B5, U+180B-U+180F,
+// U+2000-U+200F, U+2028-U+202F, U+205F-U+206F, U+2800, U+3000, U+3164, U+FE00-U+FE0F, U+FEFF,
+// U+FFA0, U+FFF9-U+FFFC, U+1BCA0-U+1BCA3, U+1D173-U+1D17A, U+E0000-U+E007F, U+E0100-U+E01EF).
+// A block of them is empty to a reader, and so to a reward.
 bool blank(std::string_view s);
+// Whether `s` holds a Unicode letter or digit (general category L or N). A think block needs
+// one: "." or "→" alone is no reasoning, and would earn a format bonus for skipping it.
+bool has_letter_or_digit(std::string_view s);
 // At most `max` bytes of `s` for verdict details, marked when cut. Invalid UTF-8 (model output
 // can be any bytes) becomes U+FFFD, so details always serialise as JSON.
 std::string snippet(std::string_view s, size_t max = 200);

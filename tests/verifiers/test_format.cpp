@@ -7,7 +7,7 @@
 namespace r1 {
 namespace {
 
-const char kBinary[] = "<think>\0</think><answer>\xff</answer>";
+const char kBinary[] = "<think>\0w</think><answer>\xff</answer>";
 
 TEST(FormatVerifier, Table) {
   struct Case {
@@ -26,7 +26,23 @@ TEST(FormatVerifier, Table) {
       {"<think>\xE2\x80\xA8\xEF\xBB\xBF</think><answer>x</answer>", false, "empty_think"},
       {"<think>w</think><answer>\xC2\xA0</answer>", false, "empty_answer"},
       {"<think>\xC2\xA0w</think><answer>x</answer>", true, "ok"},
-      {"<think>\xE2\x80\x94</think><answer>x</answer>", true, "ok"},  // an em dash is a mark
+      // A think block needs a letter or digit, in any script: a mark alone is no reasoning.
+      {"<think>\xE2\x80\x94</think><answer>x</answer>", false, "empty_think"},  // an em dash
+      {"<think>.</think><answer>x</answer>", false, "empty_think"},
+      {"<think>\xE2\x86\x92 ?!</think><answer>x</answer>", false, "empty_think"},  // an arrow
+      {"<think>\xE6\x80\x9D</think><answer>x</answer>", true, "ok"},               // a CJK letter
+      {"<think>\xD9\xA3</think><answer>x</answer>", true, "ok"},  // an Arabic-Indic digit
+      {"<think>7</think><answer>x</answer>", true, "ok"},
+      // Format, control and invisible characters (an audit found each one passing).
+      {"<think>\xE2\x81\xA6</think><answer>x</answer>", false, "empty_think"},      // U+2066
+      {"<think>\xE2\x80\xAE</think><answer>x</answer>", false, "empty_think"},      // U+202E
+      {"<think>\xEF\xB8\x8F</think><answer>x</answer>", false, "empty_think"},      // U+FE0F
+      {"<think>\xCD\x8F</think><answer>x</answer>", false, "empty_think"},          // U+034F
+      {"<think>\xF3\xA0\x80\xA0</think><answer>x</answer>", false, "empty_think"},  // U+E0020
+      {"<think>\xF0\x9D\x85\xB3</think><answer>x</answer>", false, "empty_think"},  // U+1D173
+      {std::string("<think>\0</think><answer>x</answer>", 34), false, "empty_think"},
+      {"<think>w</think><answer>\xE2\x81\xA6\xEF\xBF\xBC</answer>", false, "empty_answer"},
+      {"<think>w</think><answer>\xE2\x88\x9E</answer>", true, "ok"},  // an answer of a sign: ∞
       {"<think>a</think><answer>4</answer> trailing", false, "text_after_answer"},
       {"hello <think>a</think><answer>4</answer>", false, "text_before_think"},
       {"<think>a</think> so <answer>4</answer>", false, "text_between_think_and_answer"},

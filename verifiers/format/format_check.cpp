@@ -71,7 +71,7 @@ FormatResult FormatChecker::check(std::string_view c) const {
     return r;
   }
   std::string_view think = c.substr(p_to + to.size(), p_tc - p_to - to.size());
-  if (!spec_.allow_empty_think && blank(think)) {
+  if (!spec_.allow_empty_think && (blank(think) || !has_letter_or_digit(think))) {
     r.reason = "empty_think";
     return r;
   }

@@ -22,8 +22,8 @@ struct FormatSpec {
   // standard one built from the tag names.
   std::string pattern;
   bool allow_empty_answer = false;  // "<answer> </answer>" passes only when true
-  // "<think> </think>" passes only when true: a format bonus for skipping the reasoning would
-  // teach a policy to skip it.
+  // "<think> </think>" (or a think block with no letter or digit, "<think>.</think>") passes
+  // only when true: a format bonus for skipping the reasoning would teach a policy to skip it.
   bool allow_empty_think = false;
 
   // Options: {"think_tag", "answer_tag", "pattern", "allow_empty_answer", "allow_empty_think"}.
