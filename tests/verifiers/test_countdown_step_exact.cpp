@@ -245,6 +245,39 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"36 = 6 squared", {}},
       {"not 6*7 = 43", {}},
       {"so 17 // 5 = 3", {}},  // Python's floor division: not in the grammar
+      // Ways a policy could hide a false claim (a verifier audit, 2026-12-06): a note in
+      // brackets, a check mark or emoji, "and" between claims, prose after "by"/"of"/"and",
+      // LaTeX math delimiters and environments, Unicode spaces, invisible characters.
+      {"22-2 = 21 (target)", {"22-2 = 21"}},
+      {"6*7 = 43 (so close)", {"6*7 = 43"}},
+      {"6*7 = 43 (not 21)", {"6*7 = 43"}},
+      {"22-20 = 3 != 21 (close)", {"22-20 = 3", "3 != 21"}},
+      {"6*7 = 40 (approximately)", {"6*7 \xE2\x89\x88 40"}},
+      {"5*3 = 1 (mod 7)", {}},  // the bracket continues the arithmetic
+      {"6 = 3 (x - 1)", {}},
+      {"10 = 2 (sqrt 25)", {}},
+      {"22-2 = 21\xE2\x9C\x85", {"22-2 = 21"}},      // ✅ glued
+      {"22-2 = 21\xF0\x9F\x8E\x89", {"22-2 = 21"}},  // 🎉 glued
+      {"6*7 = 43 and 4*6 = 24", {"6*7 = 43", "4*6 = 24"}},
+      {"So 6*7 = 43 and we go on.", {"6*7 = 43"}},
+      {"22-2 = 21 by subtraction", {"22-2 = 21"}},
+      {"22-20 = 3 != 21 and", {"22-20 = 3", "3 != 21"}},
+      {"*6*7 = 43*", {"6*7 = 43"}},  // markdown italics
+      {"6*7 = 43~", {"6*7 = 43"}},
+      {"6*7 = 43#", {"6*7 = 43"}},
+      {"6*7 = 43 of course", {"6*7 = 43"}},
+      {"12 = 7 and 5", {}},  // "and" before a number joins it
+      {"36 = 6 by 6", {}},
+      {"\\(6 \\times 7 = 43\\)", {"6 * 7 = 43"}},
+      {"\\[ 6 \\times 7 = 43 \\]", {"6 * 7 = 43"}},
+      {"\\begin{align} 6*7 &= 43 \\end{align}", {"6*7 = 43"}},
+      {"6*7\xC2\xA0= 43", {"6*7 = 43"}},       // no-break space
+      {"6*7 \xE2\x80\x8B= 43", {"6*7 = 43"}},  // zero-width space
+      {"6*7 = 4\xE2\x80\x8B"
+       "3",
+       {"6*7 = 43"}},                         // inside the number
+      {"6*7 \xEF\xBC\x9D 43", {"6*7 = 43"}},  // fullwidth equals
+      {"22-20 = 3 != 21 (close)\xE2\x81\xA6", {"22-20 = 3", "3 != 21"}},
       // A traced condition judges the claim before it (pyoutput's worked solutions).
       {"1 == 0 is False", {"1 != 0"}},
       {"0 == 0 is True", {"0 = 0"}},

@@ -102,6 +102,11 @@ size_t latex_command(std::string_view text, size_t i, std::string& out) {
   while (e < text.size() && ascii_letter(text[e])) ++e;
   const std::string_view name = text.substr(i + 1, e - i - 1);
   if (name.empty()) {
+    // Math delimiters "\(", "\)", "\[", "\]": not part of the arithmetic, as '$' is not.
+    if (e < text.size() && std::string_view("()[]").find(text[e]) != std::string_view::npos) {
+      put(out, i, 2, "");
+      return e + 1;
+    }
     // "\\" ending a line of an aligned block.
     if (e < text.size() && text[e] == '\\' &&
         (e + 1 == text.size() || text[e + 1] == ' ' || text[e + 1] == '\n' ||
@@ -112,6 +117,15 @@ size_t latex_command(std::string_view text, size_t i, std::string& out) {
     return e + (e < text.size() ? 1 : 0);
   }
   const size_t width = e - i;
+  if ((name == "begin" || name == "end") && e < text.size() && text[e] == '{') {
+    // An environment's delimiter, "\begin{align}": the lines inside are what it holds.
+    size_t close = e + 1;
+    while (close < text.size() && (ascii_letter(text[close]) || text[close] == '*')) ++close;
+    if (close < text.size() && text[close] == '}') {
+      put(out, i, close + 1 - i, "");
+      return close + 1;
+    }
+  }
   if (name == "times" || name == "cdot") {
     put(out, i, width, "*");
   } else if (name == "div") {
@@ -159,9 +173,67 @@ size_t latex_command(std::string_view text, size_t i, std::string& out) {
   return e;
 }
 
+// Width of the Unicode space at s[i] (U+00A0, U+2000-U+200A, U+202F, U+205F, U+3000), 0 if none.
+size_t unicode_space_at(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) {
+    return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0;
+  };
+  if (b(0) == 0xC2 && b(1) == 0xA0) return 2;
+  if (b(0) == 0xE2 && b(1) == 0x80 && (b(2) <= 0x8A || b(2) == 0xAF)) return 3;
+  if (b(0) == 0xE2 && b(1) == 0x81 && b(2) == 0x9F) return 3;
+  if (b(0) == 0xE3 && b(1) == 0x80 && b(2) == 0x80) return 3;
+  return 0;
+}
+
+// Width of the invisible character at s[i]: a soft hyphen, zero-width space, joiners, direction
+// marks, embeddings and isolates, the word joiner and invisible operators, a byte-order mark.
+size_t invisible_at(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) {
+    return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0;
+  };
+  if (b(0) == 0xC2 && b(1) == 0xAD) return 2;
+  if (b(0) == 0xE2 && b(1) == 0x80 &&
+      ((b(2) >= 0x8B && b(2) <= 0x8F) || (b(2) >= 0xAA && b(2) <= 0xAE)))
+    return 3;
+  if (b(0) == 0xE2 && b(1) == 0x81 && b(2) >= 0xA0 && b(2) <= 0xAF) return 3;
+  if (b(0) == 0xEF && b(1) == 0xBB && b(2) == 0xBF) return 3;
+  return 0;
+}
+
 }  // namespace
 
-std::string plain_claim_notation(std::string_view text) {
+std::string visible_spacing(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t owed = 0;  // bytes of invisible characters left out, paid as spaces before the next blank
+  for (size_t i = 0; i < text.size();) {
+    if (const size_t w = unicode_space_at(text, i)) {
+      out.append(owed + w, ' ');
+      owed = 0;
+      i += w;
+    } else if (const size_t z = invisible_at(text, i)) {
+      owed += z;
+      i += z;
+    } else if (text.compare(i, 3, "\xEF\xBC\x9D") == 0) {  // a fullwidth equals sign
+      out += "=  ";
+      i += 3;
+    } else {
+      if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r') {
+        out.append(owed, ' ');
+        owed = 0;
+      }
+      out += text[i++];
+    }
+  }
+  out.append(owed, ' ');
+  return out;
+}
+
+std::string plain_claim_notation(std::string_view original) {
+  // Spacing first: what an invisible character or a Unicode space would hide from the rewrites
+  // below ("6\u00a0\\times 6") is seen by them.
+  const std::string spaced = visible_spacing(original);
+  const std::string_view text = spaced;
   std::string out(text);
   for (size_t i = 0; i < text.size();) {
     const char c = text[i];

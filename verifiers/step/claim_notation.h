@@ -22,8 +22,18 @@ namespace r1 {
 // - LaTeX: \times, \cdot, \div, \left( and \right), ^{n}, \approx, \neq and \ne, an alignment
 //   "&=", a line-ending "\\", and \frac{a}{b} (also \dfrac, \tfrac; as "((a)/(b))", one
 //   factor) and \sqrt{a} when their arguments are plain arithmetic.
+// - LaTeX math delimiters \( \) \[ \] and environment delimiters \begin{...} \end{...} to
+//   spaces;
+// - first, what visible_spacing() does.
 // Anything else is left as it is (a LaTeX argument with a variable or a command stays LaTeX,
 // which is not a claim).
 std::string plain_claim_notation(std::string_view text);
+
+// Same length as `text`: Unicode spaces (U+00A0, U+2000-U+200A, U+202F, U+205F, U+3000) become
+// ASCII spaces, a fullwidth equals sign "=", and invisible characters (U+00AD, U+200B-U+200F,
+// U+202A-U+202E, U+2060-U+206F, U+FEFF) leave, their bytes paid as spaces before the next blank
+// of the text, so that "6*7 = 4\u200b3" claims 43 (offsets past that blank are unchanged; inside
+// the word they move by the bytes taken out).
+std::string visible_spacing(std::string_view text);
 
 }  // namespace r1

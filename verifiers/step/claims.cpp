@@ -100,6 +100,68 @@ bool continuing_word(std::string_view w) {
   return false;
 }
 
+std::string lower_word(std::string_view w) {
+  std::string lower;
+  for (char c : w) lower += static_cast<char>(c | 0x20);
+  return lower;
+}
+
+// Words that, opening a bracket after a claim, continue its arithmetic ("= 3 (mod 7)", "= 2
+// (sqrt 4)") rather than annotate it ("= 43 (so close)", "= 21 (target)").
+bool bracket_math_word(std::string_view w) {
+  const std::string lower = lower_word(w);
+  for (std::string_view k :
+       {"mod",    "modulo",  "times",  "plus",  "minus",   "over",      "divided", "multiplied",
+        "choose", "squared", "cubed",  "sqrt",  "root",    "log",       "ln",      "exp",
+        "sin",    "cos",     "tan",    "abs",   "max",     "min",       "gcd",     "lcm",
+        "floor",  "ceil",    "pi",     "power", "percent", "factorial", "square",  "cube",
+        "half",   "twice",   "double", "triple"})
+    if (lower == k) return true;
+  return false;
+}
+
+// Words of a bracketed note that make the claim before it an estimate: "6*7 = 40
+// (approximately)" claims 6*7 ≈ 40.
+bool hedge_word(std::string_view w) {
+  const std::string lower = lower_word(w);
+  for (std::string_view k : {"approx", "approximately", "about", "roughly", "around", "rounded",
+                             "nearly", "almost", "estimate", "estimated", "circa", "ca"})
+    if (lower == k) return true;
+  return false;
+}
+
+// Whether the stretch of claim bytes next to line[at] on one side (after it when !before, before
+// it when before; spaces skipped) holds a relation: "and" between "6*7 = 42" and "4*6 = 24"
+// joins two claims, not two numbers ("7 and 5 = 12").
+bool claim_beside(std::string_view line, size_t at, bool before) {
+  if (before) {
+    size_t k = at;
+    while (k > 0 && is_space(line[k - 1])) --k;
+    for (; k > 0 && static_cast<unsigned char>(line[k - 1]) < 0x80 && claim_char(line[k - 1]); --k)
+      if (line[k - 1] == '=') return true;
+    return false;
+  }
+  size_t k = at;
+  while (k < line.size() && is_space(line[k])) ++k;
+  for (size_t w; k < line.size() && (w = claim_token_at(line, k)) > 0; k += w) {
+    Relation rel;
+    if (relation_at(line, k, &rel)) return true;
+  }
+  return false;
+}
+
+// A mark a claim may end with that is no arithmetic: an emoji, or a check mark or cross
+// (✓ ✔ ✅ ✗ ✘ ❌), glued or not ("= 21✅").
+bool prose_mark(std::string_view ch) {
+  if (ch.size() == 4 && static_cast<unsigned char>(ch[0]) == 0xF0 &&
+      static_cast<unsigned char>(ch[1]) == 0x9F)
+    return true;
+  for (std::string_view m : {"\xE2\x9C\x93", "\xE2\x9C\x94", "\xE2\x9C\x85", "\xE2\x9C\x97",
+                             "\xE2\x9C\x98", "\xE2\x9D\x8C"})
+    if (ch == m) return true;
+  return false;
+}
+
 // Whether what borders a stretch of claim bytes makes it something other than a claim: part of
 // a larger expression (a variable, a LaTeX command, a percent, a ratio, a factorial, a word
 // that operates on numbers), or a question. `at` is the bordering byte (before the stretch
@@ -115,6 +177,17 @@ bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tigh
     while (e < line.size() && ascii_letter(line[e])) ++e;
     if (e - b == 1) return true;                    // a variable, or x for times
     if (b > 0 && line[b - 1] == '\\') return true;  // \times, \cdot
+    const std::string word = lower_word(line.substr(b, e - b));
+    // "and" between two claims joins claims: "6*7 = 42 and 4*6 = 24".
+    if (word == "and" && claim_beside(line, before ? b : e, before)) return false;
+    // After a claim, "by", "of" or "and" before words, or ending the line, is prose ("= 21 by
+    // subtraction", "= 43 of course", "= 12 and so on"); before a number it joins it ("= 6 by
+    // 6", "= 7 and 5").
+    if (!before && (word == "by" || word == "of" || word == "and")) {
+      size_t k = e;
+      while (k < line.size() && is_space(line[k])) ++k;
+      if (k == line.size() || ascii_letter(line[k])) return false;
+    }
     if (continuing_word(line.substr(b, e - b))) return true;
     // A word between two numbers joins them ("7 and 5 = 12", "3 groups of 4 = 12"), and so
     // do words after a sum's or product's operator that follows a number ("25 + shoe size 5 =
@@ -140,10 +213,11 @@ bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tigh
     return k < line.size() && ((line[k] >= '0' && line[k] <= '9') || line[k] == '(');
   }
   if (static_cast<unsigned char>(c) >= 0x80) {
-    if (tight) return true;
     size_t b = at, e = at + 1;  // the whole UTF-8 character
     while (b > 0 && (static_cast<unsigned char>(line[b]) & 0xC0) == 0x80) --b;
     while (e < line.size() && (static_cast<unsigned char>(line[e]) & 0xC0) == 0x80) ++e;
+    if (!before && prose_mark(line.substr(b, e - b))) return false;  // "= 21✅"
+    if (tight) return true;
     // An em dash is a minus between numbers ("6 — 6 = 0") and punctuation before words
     // ("6*6 = 35 — close").
     if (line.substr(b, e - b) == "\xE2\x80\x94") {
@@ -161,7 +235,7 @@ bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tigh
   if (!before && c == '?') return true;  // a question: "Is 6*7 = 43? No."
   if (!tight) return false;
   // Quotes, math and code delimiters hug a claim; other symbols glued to it change it ("4!").
-  const std::string_view hugging = before ? "$`\"'[" : "$`\"'],:;";
+  const std::string_view hugging = before ? "$`\"'[" : "$`\"'],:;#@~";
   return hugging.find(c) == std::string_view::npos;
 }
 
@@ -391,9 +465,29 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   while (s < e && is_space(line[s])) ++s;
   while (e > s && is_space(line[e - 1])) --e;
   const bool tight_before = s == a && a > 0, tight_after = e == b && b < line.size();
-  // Markdown bold and sentence punctuation are not part of the arithmetic.
+  // A bracketed note after the claim is prose ("= 43 (so close)", "= 21 (target)", "= 21 (not
+  // 22)"), unless its first word continues the arithmetic ("= 3 (mod 7)", "(x+1)"); a hedge
+  // makes the claim an estimate ("= 40 (approximately)": 6*7 ≈ 40).
+  bool note_after = false, hedged = false;
+  if (e - s >= 2 && e == b && line[e - 1] == '(' && is_space(line[e - 2]) && b < line.size() &&
+      ascii_letter(line[b])) {
+    size_t we = b;
+    while (we < line.size() && ascii_letter(line[we])) ++we;
+    const std::string_view word = line.substr(b, we - b);
+    if (word.size() >= 2 && !bracket_math_word(word) && (we == line.size() || line[we] != '(')) {
+      note_after = true;
+      hedged = hedge_word(word);
+      for (--e; e > s && is_space(line[e - 1]);) --e;
+    }
+  }
+  // Markdown bold and italics and sentence punctuation are not part of the arithmetic.
   if (e - s >= 2 && line.substr(s, 2) == "**") s += 2;
   if (e - s >= 2 && line.substr(e - 2, 2) == "**") e -= 2;
+  if (e - s >= 3 && line[s] == '*' && line[e - 1] == '*' && (s == 0 || is_space(line[s - 1])) &&
+      (e == line.size() || !claim_char(line[e]))) {
+    ++s;  // "*6*7 = 43*"
+    --e;
+  }
   while (e > s && (line[e - 1] == '.' || line[e - 1] == ',')) --e;
   while (s < e && is_space(line[s])) ++s;
   while (e > s && is_space(line[e - 1])) --e;
@@ -411,7 +505,7 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   if (open_after) e -= w;
   const int judged = open_after ? 0 : truth_suffix(line, b);  // "1 == 0 is False"
   if (!open_before && a > 0 && not_a_claim_border(line, a - 1, true, tight_before)) return true;
-  if (!open_after && judged == 0 && b < line.size() &&
+  if (!open_after && judged == 0 && !note_after && b < line.size() &&
       not_a_claim_border(line, b, false, tight_after))
     return true;
   const std::optional<std::string_view> kept = balanced(trim(line.substr(s, e - s)));
@@ -449,6 +543,7 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   if (sides.size() < 2) return true;
   for (auto sd : sides)
     if (!has_digit(sd) || (!whole_line && !continues && !parses(sd))) return true;
+  if (hedged && rels.back() == Relation::Equal) rels.back() = Relation::Approx;
   if (judged < 0) {  // "a == b is False" claims a != b
     if (sides.size() != 2 || rels[0] == Relation::Approx) return true;
     rels[0] = rels[0] == Relation::Equal ? Relation::Unequal : Relation::Equal;
