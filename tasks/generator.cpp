@@ -139,7 +139,13 @@ std::string TaskGenerator::problem_key(const Task& task) const {
   return family() + "|" + prompt_key(task.prompt);
 }
 
-std::vector<std::string> shown_problem_keys(const Task& task) {
+std::string problem_key_hash(const std::string& key) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash64(key)));
+  return hex;
+}
+
+std::vector<std::string> shown_problem_hashes(const Task& task) {
   std::vector<std::string> keys;
   if (!task.meta.is_object() || !task.meta.contains("problem_keys")) return keys;
   const json& k = task.meta["problem_keys"];
@@ -151,9 +157,7 @@ std::vector<std::string> shown_problem_keys(const Task& task) {
 }
 
 std::vector<std::string> TaskGenerator::problem_keys(const Task& task) const {
-  std::vector<std::string> keys = shown_problem_keys(task);
-  keys.insert(keys.begin(), problem_key(task));
-  return keys;
+  return {problem_key(task)};
 }
 
 }  // namespace r1

@@ -32,10 +32,11 @@ class TaskGenerator {
   // families whose prompts can state one problem in several ways (countdown lists its numbers in
   // any order) say so here.
   virtual std::string problem_key(const Task& task) const;
-  // Every problem a task shows or trains on, for the holdout: its problem_key, and the keys its
-  // generator listed in meta.problem_keys (shown_problem_keys()). A task can show more than the
-  // problem it poses: a pyplay proposal shows reference programs with their pairs, and a
-  // deduction on one pair trains the output an abduction of that output asks about.
+  // Every problem a task shows or trains on, for the holdout, beside the hashes its generator
+  // listed in meta.problem_keys (problem_key_hash, shown_problem_hashes()): by default its
+  // problem_key alone. A task can show more than the problem it poses: a pyplay proposal shows
+  // reference programs with two pairs each, a deduction on a pair shows its program and trains
+  // the output that an abduction of that output asks about, a pyfunc task shows two cases.
   virtual std::vector<std::string> problem_keys(const Task& task) const;
   // The family's options (a JSON object: `options` of a mix entry, e.g. countdown's worked
   // solution style), read once before use; throws naming `where` and each unknown or bad
@@ -47,8 +48,11 @@ class TaskGenerator {
 // space and the ends trimmed. Datasets' tasks are compared by it.
 std::string prompt_key(const std::string& prompt);
 
+// A problem key as a generator lists it in meta.problem_keys: 16 hex digits of its hash, since a
+// key holds a whole program and a task travels to rollout workers and verifiers.
+std::string problem_key_hash(const std::string& key);
 // The strings of task.meta.problem_keys (none when absent or not an array of strings).
-std::vector<std::string> shown_problem_keys(const Task& task);
+std::vector<std::string> shown_problem_hashes(const Task& task);
 
 using GeneratorFactory = std::function<std::unique_ptr<TaskGenerator>()>;
 

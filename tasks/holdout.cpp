@@ -20,7 +20,10 @@ Holdout::Holdout(const std::string& suites) : suites_(suites) {
     std::unique_ptr<TaskGenerator> gen;
     if (!spec.family.empty()) gen = make_generator(spec.family);
     for (const Task& t : load_suite(spec)) {
-      if (std::string key = key_of(t, gen.get()); !key.empty()) problems_.insert(key);
+      if (std::string key = key_of(t, gen.get()); !key.empty()) {
+        hashes_.insert(problem_key_hash(key));
+        problems_.insert(std::move(key));
+      }
       prompts_.insert(prompt_key(t.prompt));
       ++tasks_;
     }
@@ -32,11 +35,11 @@ bool Holdout::contains(const Task& task, const TaskGenerator* gen) const {
   if (gen) {
     for (const std::string& key : gen->problem_keys(task))
       if (contains_key(key)) return true;
-  } else {
-    if (contains_key(key_of(task, gen))) return true;
-    for (const std::string& key : shown_problem_keys(task))
-      if (contains_key(key)) return true;
+  } else if (contains_key(key_of(task, gen))) {
+    return true;
   }
+  for (const std::string& hash : shown_problem_hashes(task))
+    if (hashes_.count(hash)) return true;
   return prompts_.count(prompt_key(task.prompt)) > 0;
 }
 

@@ -13,9 +13,10 @@
 // whatever their family or dataset.
 //
 // A training task is held out when any problem it shows or trains on is held out, not only the
-// one it poses (TaskGenerator::problem_keys): a pyplay proposal shows reference programs with
-// their pairs, a pyfunc task shows cases of its function, and a deduction on one pair trains the
-// output that an abduction of that output asks about. A leak audit found 30 of 150 held-out
+// one it poses (TaskGenerator::problem_keys, meta.problem_keys): a pyplay proposal shows its
+// references' programs and two pairs of each, a pyfunc task shows two cases of its function, a
+// deduction or abduction shows its program and trains the output (or input) that the other kind
+// on the same pair asks about. A leak audit found 30 of 150 held-out
 // template deduction pairs, and answers to 88 of 150 abduction tasks, in the prompts of the
 // self-play comparison's cold-start data when only the posed problem was checked.
 #pragma once
@@ -57,6 +58,7 @@ class Holdout {
   std::string suites_;
   size_t tasks_ = 0;
   std::unordered_set<std::string> problems_;  // problem_key of generated suites' tasks
+  std::unordered_set<std::string> hashes_;    // problem_key_hash of each of them
   std::unordered_set<std::string> prompts_;   // prompt_key of every held-out task
 };
 

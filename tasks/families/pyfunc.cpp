@@ -86,7 +86,7 @@ class PyfuncGenerator : public TaskGenerator {
     return program_to_write_key(code, task.entry_point);
   }
 
-  // The prompt shows some of the function's cases and the verifier runs the rest: each pair is
+  // The prompt shows the function's first kShown cases (the verifier runs the rest): each is
   // also a deduction and an abduction problem of that program (as a pyplay or self-play task
   // would pose it), which a held-out one must not be trained on through this task.
   std::vector<std::string> problem_keys(const Task& task) const override {
@@ -95,8 +95,10 @@ class PyfuncGenerator : public TaskGenerator {
         task.entry_point.empty())
       return keys;
     try {
-      for (std::string& k : triplet_problem_keys(pyfunc_triplet(task, true)))
-        keys.push_back(std::move(k));
+      const Triplet t = pyfunc_triplet(task, true);
+      const size_t shown = task.meta.value("shown", size_t{kShown});
+      for (size_t i = 0; i < shown && i < t.inputs.size(); ++i)
+        for (std::string& k : pair_problem_keys(t, i)) keys.push_back(std::move(k));
     } catch (const std::exception&) {
       // Cases that are not {args, expected} (a task read from a file): its own key stands.
     }

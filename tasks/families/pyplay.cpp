@@ -153,12 +153,10 @@ class PyplayGenerator : public TaskGenerator {
       json programs = json::array();
       for (const auto& r : refs) programs.push_back(r.program);
       task.meta["ref_programs"] = std::move(programs);
-      // It shows the references' pairs and trains writing the target: every problem of theirs
-      // is one this task shows (held out whole, as self-play's buffer holds out entries).
-      json keys = triplet_problem_keys(target);
-      for (const auto& r : refs)
-        for (const std::string& k : triplet_problem_keys(r)) keys.push_back(k);
-      task.meta["problem_keys"] = std::move(keys);
+      // Beside what its prompt shows (make_propose_task lists it), the worked proposal trains
+      // writing the target program.
+      task.meta["problem_keys"].push_back(
+          problem_key_hash(program_to_write_key(target.program, target.entry)));
     } else {
       if (kind != SelfPlayKind::Induction) target.message.clear();
       task = make_solve_task(target, kind, rng, drawn.fixed);

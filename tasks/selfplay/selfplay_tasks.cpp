@@ -135,6 +135,17 @@ std::vector<std::string> pair_problem_keys(const Triplet& t, size_t i) {
           cat("abduction|", program, "|", prompt_key(t.outputs[i]))};
 }
 
+namespace {
+// meta.problem_keys of a task that shows t's program and its pairs `shown`: the hashes of the
+// program's write key and of those pairs' keys (tasks/holdout.h).
+void add_shown_keys(json& keys, const Triplet& t, const std::vector<size_t>& shown) {
+  keys.push_back(problem_key_hash(program_to_write_key(t.program, t.entry)));
+  for (size_t i : shown)
+    if (i < t.inputs.size() && i < t.outputs.size())
+      for (const std::string& k : pair_problem_keys(t, i)) keys.push_back(problem_key_hash(k));
+}
+}  // namespace
+
 Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng,
                      const std::vector<bool>& fixed) {
   R1_CHECK(!t.inputs.empty() && t.inputs.size() == t.outputs.size(), "self-play: triplet ", t.key,
@@ -153,11 +164,13 @@ Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng,
     rng.shuffle(order);
     const size_t shown = std::max<size_t>(1, order.size() / 2);
     json shown_pairs = json::array(), hidden_pairs = json::array();
+    std::vector<size_t> shown_at;
     std::string examples;
     for (size_t j = 0; j < order.size(); ++j) {
       const size_t i = order[j];
       json pair = {{"input", t.inputs[i]}, {"output", t.outputs[i]}};
       if (j < shown) {
+        shown_at.push_back(i);
         examples += cat(call_text(t, i), " == ", t.outputs[i], "\n");
         shown_pairs.push_back(std::move(pair));
       } else {
@@ -170,7 +183,9 @@ Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng,
                       "\nGive the whole program (def ", t.entry, "...) in the answer.");
     task.meta["shown"] = std::move(shown_pairs);
     task.meta["hidden"] = std::move(hidden_pairs);
-    task.meta["problem_keys"] = triplet_problem_keys(t);
+    json keys = json::array();
+    add_shown_keys(keys, t, shown_at);  // what it shows; the hidden pairs only test
+    task.meta["problem_keys"] = std::move(keys);
     task.answer = program;
     task.id = cat(kFamily, "-induction-", t.key);
     return task;
@@ -188,7 +203,9 @@ Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng,
   task.meta["program"] = t.program;
   task.meta["input"] = t.inputs[i];
   task.meta["output"] = t.outputs[i];
-  task.meta["problem_keys"] = pair_problem_keys(t, i);
+  json keys = json::array();
+  add_shown_keys(keys, t, {i});
+  task.meta["problem_keys"] = std::move(keys);
   if (kind == SelfPlayKind::Deduction) {
     task.prompt = cat("Deduction: what does this Python program return for ", call_text(t, i),
                       "?\n\n", block("program", program),
@@ -259,14 +276,17 @@ Task make_propose_task(const std::vector<const Triplet*>& refs, SelfPlayKind kin
       break;
   }
   std::string shown;
-  json ref_keys = json::array(), ref_program_keys = json::array();
+  json ref_keys = json::array(), ref_program_keys = json::array(), problem_keys = json::array();
   for (size_t r = 0; r < refs.size(); ++r) {
     const Triplet& t = *refs[r];
     shown += cat("\nReference ", r + 1, ":\n", block("program", trim_copy(t.program)), "\n");
+    std::vector<size_t> shown_at;
     for (size_t i = 0; i < t.inputs.size() && i < 2; ++i) {
       shown += cat(inline_block("input", t.inputs[i]), " -> ", inline_block("output", t.outputs[i]),
                    "\n");
+      shown_at.push_back(i);
     }
+    add_shown_keys(problem_keys, t, shown_at);
     ref_keys.push_back(t.key);
     ref_program_keys.push_back(t.program_key);
   }
@@ -282,7 +302,8 @@ Task make_propose_task(const std::vector<const Triplet*>& refs, SelfPlayKind kin
                {"kind", selfplay_kind_name(kind)},
                {"n_inputs", n_inputs},
                {"ref_keys", std::move(ref_keys)},
-               {"ref_program_keys", std::move(ref_program_keys)}};
+               {"ref_program_keys", std::move(ref_program_keys)},
+               {"problem_keys", std::move(problem_keys)}};
   std::string ids;
   for (const Triplet* t : refs) ids += t->key.substr(0, 6);
   task.id = cat(kFamily, "-propose-", selfplay_kind_name(kind), "-", ids);

@@ -63,9 +63,11 @@ std::string program_problem_key(const Task& task);
 // abduction keys of each of its pairs. A triplet one of whose keys is held out never joins the
 // buffer, so that no propose prompt shows a held-out pair (learner/selfplay_coordinator.h).
 std::vector<std::string> triplet_problem_keys(const Triplet& t);
-// The deduction and abduction keys of pair i alone. A solve task lists in meta.problem_keys
-// what it shows and trains (its pair's two keys; induction: every key of the triplet), so that a
-// deduction training the output of a held-out abduction is held out too (tasks/holdout.h).
+// The deduction and abduction keys of pair i alone. Solve and propose tasks list in
+// meta.problem_keys (as problem_key_hash) what they show and train: the write key of each program
+// they show, and the two keys of each pair they show (a deduction trains the output that an
+// abduction of that output asks about), so that no held-out problem is trained through them
+// (tasks/holdout.h). Induction's hidden pairs only test, and are not listed.
 std::vector<std::string> pair_problem_keys(const Triplet& t, size_t i);
 std::string program_to_write_key(const std::string& program, const std::string& entry);
 

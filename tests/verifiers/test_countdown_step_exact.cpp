@@ -5,6 +5,7 @@
 
 #include "tasks/generator.h"
 #include "verifiers/registry.h"
+#include "verifiers/step/claim_notation.h"
 #include "verifiers/step/claims.h"
 
 namespace r1 {
@@ -250,7 +251,7 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       // LaTeX math delimiters and environments, Unicode spaces, invisible characters.
       {"22-2 = 21 (target)", {"22-2 = 21"}},
       {"6*7 = 43 (so close)", {"6*7 = 43"}},
-      {"6*7 = 43 (not 21)", {"6*7 = 43"}},
+      {"6*7 = 43 (not 21)", {}},  // a number in the note: "8/3 = 2 (not 2.67)" means integers
       {"22-20 = 3 != 21 (close)", {"22-20 = 3", "3 != 21"}},
       {"6*7 = 40 (approximately)", {"6*7 \xE2\x89\x88 40"}},
       {"5*3 = 1 (mod 7)", {}},  // the bracket continues the arithmetic
@@ -267,6 +268,21 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"6*7 = 43#", {"6*7 = 43"}},
       {"6*7 = 43 of course", {"6*7 = 43"}},
       {"12 = 7 and 5", {}},  // "and" before a number joins it
+      // ... and what those readings must not turn into false claims (a review of them):
+      {"100/3 = 33 (remainder 1)", {}},
+      {"8 / 3 = 2 (and 2 left over)", {}},
+      {"9 / 2 = 4 (integer division)", {}},
+      {"50 / 8 = 7 (rounding up)", {}},
+      {"50 / 8 = 7 (rounded up)", {}},
+      {"12 = 3 (four)", {}},
+      {"26/5 = 5 (approximately 5.2)", {}},
+      {"3 + 2.5 = 5 and a half", {}},
+      {"7/2 = 3 and a half hours", {}},
+      {"1 + 1/3 = 1 and one-third", {}},
+      {"2 * 3 = 6 and 4 = 10", {}},  // maybe 6 + 4 = 10
+      {"x = 3 (mod 7)", {}},
+      {"f(2) = 4 (by the rule)", {}},
+      {"\\begin{vmatrix} 3 & 1 \\\\ 2 & 4 \\end{vmatrix} = 3*4 - 1*2 = 10", {"3*4 - 1*2 = 10"}},
       {"36 = 6 by 6", {}},
       {"\\(6 \\times 7 = 43\\)", {"6 * 7 = 43"}},
       {"\\[ 6 \\times 7 = 43 \\]", {"6 * 7 = 43"}},
@@ -309,6 +325,16 @@ TEST(StepClaims, RewrittenNotationKeepsItsSpans) {
       {"then \\frac{6}{3} = 3, so", "= 3"},
       {"6\xC2\xB2 = 35", "= 35"},
       {"6*6 \\approx 35", "\\approx 35"},
+      // Invisible characters leave before reading; the span is still the policy's bytes.
+      {"6*7 = 4\xE2\x80\x8B"
+       "3 so",
+       "= 4\xE2\x80\x8B"
+       "3"},
+      {"6*7\xE2\x80\x8B=43", "=43"},
+      {"6*7\xC2\xA0= 43", "= 43"},
+      {"\xEF\xBB\xBF"
+       "6*7 \xEF\xBC\x9D 43",
+       "\xEF\xBC\x9D 43"},
   };
   for (const Case& c : cases) {
     ClaimScan s = find_claims(c.text);
@@ -317,6 +343,25 @@ TEST(StepClaims, RewrittenNotationKeepsItsSpans) {
     EXPECT_EQ(c.text.substr(k.relation_begin, k.rhs_end - k.relation_begin), c.span) << c.text;
     EXPECT_FALSE(check_claim(k).ok()) << c.text;
   }
+}
+
+// Every prefix of text with Unicode spaces, invisible characters and a fullwidth sign (model
+// output cut at its token limit can end inside a character): spans stay inside the text.
+TEST(StepClaims, SpansStayInsideTextCutAnywhere) {
+  const std::string text =
+      "6*7\xC2\xA0= 4\xE2\x80\x8B"
+      "3 and 2*2 \xEF\xBC\x9D 5\xE2\x80\xAF(close)\n"
+      "\xE2\x80\x80"
+      "1+1 = 3\xE2\x81\xA0\xF0\x9F\x8E\x89";
+  for (size_t n = 0; n <= text.size(); ++n) {
+    const std::string cut = text.substr(0, n);
+    ASSERT_EQ(visible_spacing(cut).size(), cut.size()) << n;
+    for (const Claim& c : find_claims(cut).claims) {
+      EXPECT_LT(c.relation_begin, c.rhs_end) << n;
+      EXPECT_LE(c.rhs_end, cut.size()) << n;
+    }
+  }
+  EXPECT_EQ(find_claims(text).claims.size(), 3u);
 }
 
 // A line break does not hide a claim: an all-arithmetic line continues the one before it.

@@ -118,10 +118,18 @@ size_t latex_command(std::string_view text, size_t i, std::string& out) {
   }
   const size_t width = e - i;
   if ((name == "begin" || name == "end") && e < text.size() && text[e] == '{') {
-    // An environment's delimiter, "\begin{align}": the lines inside are what it holds.
+    // The delimiter of an environment of equations, "\begin{align}": the lines inside are
+    // what it holds. Matrices, arrays and cases stay LaTeX (a determinant's "\end{vmatrix} =
+    // 10" is no claim about 4).
     size_t close = e + 1;
     while (close < text.size() && (ascii_letter(text[close]) || text[close] == '*')) ++close;
-    if (close < text.size() && text[close] == '}') {
+    const std::string_view env = text.substr(e + 1, close - e - 1);
+    bool equations = false;
+    for (std::string_view k :
+         {"align", "align*", "aligned", "equation", "equation*", "gather", "gather*", "gathered",
+          "split", "eqnarray", "eqnarray*", "multline", "multline*"})
+      equations = equations || env == k;
+    if (equations && close < text.size() && text[close] == '}') {
       put(out, i, close + 1 - i, "");
       return close + 1;
     }
@@ -179,7 +187,7 @@ size_t unicode_space_at(std::string_view s, size_t i) {
     return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0;
   };
   if (b(0) == 0xC2 && b(1) == 0xA0) return 2;
-  if (b(0) == 0xE2 && b(1) == 0x80 && (b(2) <= 0x8A || b(2) == 0xAF)) return 3;
+  if (b(0) == 0xE2 && b(1) == 0x80 && ((b(2) >= 0x80 && b(2) <= 0x8A) || b(2) == 0xAF)) return 3;
   if (b(0) == 0xE2 && b(1) == 0x81 && b(2) == 0x9F) return 3;
   if (b(0) == 0xE3 && b(1) == 0x80 && b(2) == 0x80) return 3;
   return 0;
@@ -202,38 +210,48 @@ size_t invisible_at(std::string_view s, size_t i) {
 
 }  // namespace
 
-std::string visible_spacing(std::string_view text) {
+std::string visible_spacing(std::string_view text, std::vector<size_t>* origin) {
   std::string out;
   out.reserve(text.size());
+  if (origin) {
+    origin->clear();
+    origin->reserve(text.size() + 1);
+  }
+  // Appends n bytes of `with` (or n spaces), the k-th from text[from + k] (or text[from]).
+  const auto emit = [&](size_t n, std::string_view with, size_t from, bool one_source) {
+    for (size_t k = 0; k < n; ++k) {
+      out += with.empty() ? ' ' : with[k];
+      if (origin) origin->push_back(one_source ? from : from + k);
+    }
+  };
   size_t owed = 0;  // bytes of invisible characters left out, paid as spaces before the next blank
   for (size_t i = 0; i < text.size();) {
     if (const size_t w = unicode_space_at(text, i)) {
-      out.append(owed + w, ' ');
+      emit(owed, "", i, true);
+      emit(w, "", i, false);
       owed = 0;
       i += w;
     } else if (const size_t z = invisible_at(text, i)) {
       owed += z;
       i += z;
     } else if (text.compare(i, 3, "\xEF\xBC\x9D") == 0) {  // a fullwidth equals sign
-      out += "=  ";
+      emit(3, "=  ", i, false);
       i += 3;
     } else {
       if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r') {
-        out.append(owed, ' ');
+        emit(owed, "", i, true);
         owed = 0;
       }
-      out += text[i++];
+      emit(1, text.substr(i, 1), i, false);
+      ++i;
     }
   }
-  out.append(owed, ' ');
+  emit(owed, "", text.size(), true);
+  if (origin) origin->push_back(text.size());
   return out;
 }
 
-std::string plain_claim_notation(std::string_view original) {
-  // Spacing first: what an invisible character or a Unicode space would hide from the rewrites
-  // below ("6\u00a0\\times 6") is seen by them.
-  const std::string spaced = visible_spacing(original);
-  const std::string_view text = spaced;
+std::string plain_claim_notation(std::string_view text) {
   std::string out(text);
   for (size_t i = 0; i < text.size();) {
     const char c = text[i];

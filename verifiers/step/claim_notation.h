@@ -9,6 +9,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace r1 {
 
@@ -22,9 +23,10 @@ namespace r1 {
 // - LaTeX: \times, \cdot, \div, \left( and \right), ^{n}, \approx, \neq and \ne, an alignment
 //   "&=", a line-ending "\\", and \frac{a}{b} (also \dfrac, \tfrac; as "((a)/(b))", one
 //   factor) and \sqrt{a} when their arguments are plain arithmetic.
-// - LaTeX math delimiters \( \) \[ \] and environment delimiters \begin{...} \end{...} to
-//   spaces;
-// - first, what visible_spacing() does.
+// - LaTeX math delimiters \( \) \[ \] and the delimiters of equation environments
+//   (\begin{align} ... \end{align}, aligned, equation, gather, split, eqnarray, multline) to
+//   spaces; matrices, arrays and cases stay LaTeX.
+// find_claims runs visible_spacing() first.
 // Anything else is left as it is (a LaTeX argument with a variable or a command stays LaTeX,
 // which is not a claim).
 std::string plain_claim_notation(std::string_view text);
@@ -32,8 +34,9 @@ std::string plain_claim_notation(std::string_view text);
 // Same length as `text`: Unicode spaces (U+00A0, U+2000-U+200A, U+202F, U+205F, U+3000) become
 // ASCII spaces, a fullwidth equals sign "=", and invisible characters (U+00AD, U+200B-U+200F,
 // U+202A-U+202E, U+2060-U+206F, U+FEFF) leave, their bytes paid as spaces before the next blank
-// of the text, so that "6*7 = 4\u200b3" claims 43 (offsets past that blank are unchanged; inside
-// the word they move by the bytes taken out).
-std::string visible_spacing(std::string_view text);
+// of the text, so that "6*7 = 4\u200b3" claims 43. Inside such a word bytes move; `origin`
+// (when given) gets, for each byte of the result, the offset of the byte of `text` it came from
+// (one more entry: text.size()), so that a claim's span can be given in `text`'s bytes.
+std::string visible_spacing(std::string_view text, std::vector<size_t>* origin = nullptr);
 
 }  // namespace r1

@@ -124,29 +124,86 @@ bool bracket_math_word(std::string_view w) {
 // (approximately)" claims 6*7 ≈ 40.
 bool hedge_word(std::string_view w) {
   const std::string lower = lower_word(w);
-  for (std::string_view k : {"approx", "approximately", "about", "roughly", "around", "rounded",
-                             "nearly", "almost", "estimate", "estimated", "circa", "ca"})
+  for (std::string_view k : {"approx", "approximately", "about", "roughly", "around", "nearly",
+                             "almost", "estimate", "estimated", "circa", "ca"})
     if (lower == k) return true;
   return false;
 }
 
-// Whether the stretch of claim bytes next to line[at] on one side (after it when !before, before
-// it when before; spaces skipped) holds a relation: "and" between "6*7 = 42" and "4*6 = 24"
-// joins two claims, not two numbers ("7 and 5 = 12").
-bool claim_beside(std::string_view line, size_t at, bool before) {
-  if (before) {
-    size_t k = at;
-    while (k > 0 && is_space(line[k - 1])) --k;
-    for (; k > 0 && static_cast<unsigned char>(line[k - 1]) < 0x80 && claim_char(line[k - 1]); --k)
-      if (line[k - 1] == '=') return true;
-    return false;
+// Words of a note that say the claim before it is not plain arithmetic: integer division and
+// its remainder ("100/3 = 33 (remainder 1)", "9 / 2 = 4 (integer division)", "50 / 8 = 7
+// (rounding up)"), a count of things ("= 4 (each)").
+bool division_note_word(std::string_view w) {
+  const std::string lower = lower_word(w);
+  for (std::string_view k :
+       {"remainder", "remainders", "left",     "leftover", "leftovers", "over",  "quotient",
+        "integer",   "int",        "floor",    "ceil",     "ceiling",   "round", "rounded",
+        "rounding",  "whole",      "each",     "per",      "r",         "up",    "down",
+        "truncated", "truncate",   "division", "divided",  "with",      "rest",  "extra"})
+    if (lower == k) return true;
+  return false;
+}
+
+bool number_word(std::string_view w);
+
+// Whether the note that opens at line[b] (after "(") may be read as prose about the claim
+// before it: a note with a number (digits or a word: "12 = 3 (four)"), or a word of integer
+// division, stays part of what the writer meant ("8 / 3 = 2 (and 2 left over)", "8/3 = 2 (not
+// 2.67)"), so the claim is not read.
+bool prose_note(std::string_view line, size_t b) {
+  size_t e = b;
+  while (e < line.size() && line[e] != ')') {
+    if (line[e] >= '0' && line[e] <= '9') return false;
+    if (ascii_letter(line[e])) {
+      size_t we = e;
+      while (we < line.size() && ascii_letter(line[we])) ++we;
+      const std::string_view word = line.substr(e, we - e);
+      if (division_note_word(word) || (number_word(word) && word.size() > 2)) return false;
+      e = we;
+    } else {
+      ++e;
+    }
   }
-  size_t k = at;
+  return true;
+}
+
+// Words that, after "and", "by" or "of", still make a number: "= 5 and a half", "= 1 and
+// one-third", "= 6 by two".
+bool number_word(std::string_view w) {
+  const std::string lower = lower_word(w);
+  for (std::string_view k :
+       {"a",      "an",    "one",     "two",      "three",    "four",      "five",    "six",
+        "seven",  "eight", "nine",    "ten",      "eleven",   "twelve",    "twenty",  "thirty",
+        "forty",  "fifty", "hundred", "hundreds", "thousand", "thousands", "million", "half",
+        "halves", "third", "thirds",  "quarter",  "quarters", "fourth",    "fourths", "fifth",
+        "fifths", "tenth", "tenths",  "zero",     "dozen"})
+    if (lower == k) return true;
+  return false;
+}
+
+// From line[k] (spaces skipped): a stretch of claim bytes whose first side is an expression, an
+// operator before its first relation ("4*6 = 24", not "4 = 10").
+bool expression_then_relation(std::string_view line, size_t k) {
   while (k < line.size() && is_space(line[k])) ++k;
+  bool op = false, digit = false;
   for (size_t w; k < line.size() && (w = claim_token_at(line, k)) > 0; k += w) {
     Relation rel;
-    if (relation_at(line, k, &rel)) return true;
+    if (relation_at(line, k, &rel)) return op;
+    const char c = line[k];
+    if (c >= '0' && c <= '9') digit = true;
+    if (digit && (w > 1 || c == '+' || c == '-' || c == '*' || c == '/' || c == '^')) op = true;
   }
+  return false;
+}
+
+// Whether "and" at line[b, e) joins two claims, each with an expression on its left: "6*7 = 42
+// and 4*6 = 24", not two numbers ("7 and 5 = 12", "2*3 = 6 and 4 = 10", which may mean 6 + 4).
+bool joins_claims(std::string_view line, size_t b, size_t e) {
+  if (!expression_then_relation(line, e)) return false;
+  size_t k = b;
+  while (k > 0 && is_space(line[k - 1])) --k;
+  for (; k > 0 && static_cast<unsigned char>(line[k - 1]) < 0x80 && claim_char(line[k - 1]); --k)
+    if (line[k - 1] == '=') return true;
   return false;
 }
 
@@ -179,14 +236,16 @@ bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tigh
     if (b > 0 && line[b - 1] == '\\') return true;  // \times, \cdot
     const std::string word = lower_word(line.substr(b, e - b));
     // "and" between two claims joins claims: "6*7 = 42 and 4*6 = 24".
-    if (word == "and" && claim_beside(line, before ? b : e, before)) return false;
+    if (word == "and" && joins_claims(line, b, e)) return false;
     // After a claim, "by", "of" or "and" before words, or ending the line, is prose ("= 21 by
-    // subtraction", "= 43 of course", "= 12 and so on"); before a number it joins it ("= 6 by
-    // 6", "= 7 and 5").
+    // subtraction", "= 43 of course", "= 12 and so on"); before a number, or a word of one, it
+    // joins it ("= 6 by 6", "= 7 and 5", "= 5 and a half").
     if (!before && (word == "by" || word == "of" || word == "and")) {
       size_t k = e;
       while (k < line.size() && is_space(line[k])) ++k;
-      if (k == line.size() || ascii_letter(line[k])) return false;
+      size_t we = k;
+      while (we < line.size() && ascii_letter(line[we])) ++we;
+      if (k == line.size() || (we > k && !number_word(line.substr(k, we - k)))) return false;
     }
     if (continuing_word(line.substr(b, e - b))) return true;
     // A word between two numbers joins them ("7 and 5 = 12", "3 groups of 4 = 12"), and so
@@ -465,16 +524,18 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   while (s < e && is_space(line[s])) ++s;
   while (e > s && is_space(line[e - 1])) --e;
   const bool tight_before = s == a && a > 0, tight_after = e == b && b < line.size();
-  // A bracketed note after the claim is prose ("= 43 (so close)", "= 21 (target)", "= 21 (not
-  // 22)"), unless its first word continues the arithmetic ("= 3 (mod 7)", "(x+1)"); a hedge
-  // makes the claim an estimate ("= 40 (approximately)": 6*7 ≈ 40).
+  // A bracketed note after the claim is prose ("= 43 (so close)", "= 21 (target)"), unless its
+  // first word continues the arithmetic ("= 3 (mod 7)", "(x+1)") or it holds a digit or a word of
+  // integer division ("= 33 (remainder 1)", "= 2 (not 2.67)"): those say what the writer meant.
+  // A hedge makes the claim an estimate ("= 40 (approximately)": 6*7 ≈ 40).
   bool note_after = false, hedged = false;
   if (e - s >= 2 && e == b && line[e - 1] == '(' && is_space(line[e - 2]) && b < line.size() &&
       ascii_letter(line[b])) {
     size_t we = b;
     while (we < line.size() && ascii_letter(line[we])) ++we;
     const std::string_view word = line.substr(b, we - b);
-    if (word.size() >= 2 && !bracket_math_word(word) && (we == line.size() || line[we] != '(')) {
+    if (word.size() >= 2 && !bracket_math_word(word) && (we == line.size() || line[we] != '(') &&
+        prose_note(line, b)) {
       note_after = true;
       hedged = hedge_word(word);
       for (--e; e > s && is_space(line[e - 1]);) --e;
@@ -571,10 +632,28 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
 
 }  // namespace
 
+namespace {
+ClaimScan scan_claims(std::string_view text, size_t max_claims, size_t max_stretch);
+}  // namespace
+
 ClaimScan find_claims(std::string_view original, size_t max_claims, size_t max_stretch) {
+  // Unicode spaces and invisible characters first (what they would hide from the rewrites is
+  // seen by them), then other notations in the grammar's own, byte for byte in place
+  // (claim_notation.h); spans are given back in the original's bytes.
+  std::vector<size_t> origin;
+  const std::string spaced = visible_spacing(original, &origin);
+  ClaimScan scan = scan_claims(plain_claim_notation(spaced), max_claims, max_stretch);
+  for (Claim& c : scan.claims) {
+    c.relation_begin = origin[c.relation_begin];
+    c.rhs_end = c.rhs_end > 0 ? origin[c.rhs_end - 1] + 1 : 0;
+  }
+  return scan;
+}
+
+namespace {
+
+ClaimScan scan_claims(std::string_view rewritten, size_t max_claims, size_t max_stretch) {
   ClaimScan scan;
-  // Other notations in the grammar's own, byte for byte in place (claim_notation.h).
-  const std::string rewritten = plain_claim_notation(original);
   const std::string_view text = rewritten;
   size_t line_no = 0;
   size_t start = 0;
@@ -628,8 +707,6 @@ ClaimScan find_claims(std::string_view original, size_t max_claims, size_t max_s
   }
   return scan;
 }
-
-namespace {
 
 ClaimCheck check_equality(const Claim& claim) {
   ClaimCheck out;
