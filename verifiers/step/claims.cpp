@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <initializer_list>
 #include <optional>
 
 #include "core/ascii.h"
@@ -85,63 +86,58 @@ bool operator_like(std::string_view ch) {
          (b(1) == 0x82 ? b(2) <= 0x9F : b(2) >= 0xB0);
 }
 
-// Words that make arithmetic of the numbers around them ("20% of 50 = 10", "3 groups of 4 =
-// 12", "36 = 6 squared"), or that deny the claim beside them ("not 6*7 = 43", "isn't"): a
-// stretch they border holds no claim of its own.
-bool continuing_word(std::string_view w) {
-  std::string lower;
-  for (char c : w) lower += static_cast<char>(c | 0x20);
-  for (std::string_view k :
-       {"of",         "times",  "plus",    "minus",     "by",    "mod",  "modulo", "and",
-        "squared",    "cubed",  "choose",  "sqrt",      "log",   "ln",   "over",   "divided",
-        "multiplied", "root",   "percent", "factorial", "power", "cube", "square", "half",
-        "twice",      "double", "triple",  "isn",       "not",   "pi"})
-    if (lower == k) return true;
-  return false;
-}
-
-std::string lower_word(std::string_view w) {
+std::string lower_word(std::string_view w) {  // ASCII letters lower-cased
   std::string lower;
   for (char c : w) lower += static_cast<char>(c | 0x20);
   return lower;
 }
 
+// Whether w, lower-cased, is one of `words`.
+bool one_of(std::string_view w, std::initializer_list<std::string_view> words) {
+  const std::string lower = lower_word(w);
+  for (std::string_view k : words)
+    if (lower == k) return true;
+  return false;
+}
+
+// Words that make arithmetic of the numbers around them ("20% of 50 = 10", "3 groups of 4 =
+// 12", "36 = 6 squared"), or that deny the claim beside them ("not 6*7 = 43", "isn't"): a
+// stretch they border holds no claim of its own.
+bool continuing_word(std::string_view w) {
+  return one_of(
+      w, {"of",         "times",  "plus",    "minus",     "by",    "mod",  "modulo", "and",
+          "squared",    "cubed",  "choose",  "sqrt",      "log",   "ln",   "over",   "divided",
+          "multiplied", "root",   "percent", "factorial", "power", "cube", "square", "half",
+          "twice",      "double", "triple",  "isn",       "not",   "pi"});
+}
+
 // Words that, opening a bracket after a claim, continue its arithmetic ("= 3 (mod 7)", "= 2
 // (sqrt 4)") rather than annotate it ("= 43 (so close)", "= 21 (target)").
 bool bracket_math_word(std::string_view w) {
-  const std::string lower = lower_word(w);
-  for (std::string_view k :
-       {"mod",    "modulo",  "times",  "plus",  "minus",   "over",      "divided", "multiplied",
-        "choose", "squared", "cubed",  "sqrt",  "root",    "log",       "ln",      "exp",
-        "sin",    "cos",     "tan",    "abs",   "max",     "min",       "gcd",     "lcm",
-        "floor",  "ceil",    "pi",     "power", "percent", "factorial", "square",  "cube",
-        "half",   "twice",   "double", "triple"})
-    if (lower == k) return true;
-  return false;
+  return one_of(
+      w, {"mod",    "modulo",  "times",  "plus",  "minus",   "over",      "divided", "multiplied",
+          "choose", "squared", "cubed",  "sqrt",  "root",    "log",       "ln",      "exp",
+          "sin",    "cos",     "tan",    "abs",   "max",     "min",       "gcd",     "lcm",
+          "floor",  "ceil",    "pi",     "power", "percent", "factorial", "square",  "cube",
+          "half",   "twice",   "double", "triple"});
 }
 
 // Words of a bracketed note that make the claim before it an estimate: "6*7 = 40
 // (approximately)" claims 6*7 ≈ 40.
 bool hedge_word(std::string_view w) {
-  const std::string lower = lower_word(w);
-  for (std::string_view k : {"approx", "approximately", "about", "roughly", "around", "nearly",
-                             "almost", "estimate", "estimated", "circa", "ca"})
-    if (lower == k) return true;
-  return false;
+  return one_of(w, {"approx", "approximately", "about", "roughly", "around", "nearly", "almost",
+                    "estimate", "estimated", "circa", "ca"});
 }
 
 // Words of a note that say the claim before it is not plain arithmetic: integer division and
 // its remainder ("100/3 = 33 (remainder 1)", "9 / 2 = 4 (integer division)", "50 / 8 = 7
 // (rounding up)"), a count of things ("= 4 (each)").
 bool division_note_word(std::string_view w) {
-  const std::string lower = lower_word(w);
-  for (std::string_view k :
-       {"remainder", "remainders", "left",     "leftover", "leftovers", "over",  "quotient",
-        "integer",   "int",        "floor",    "ceil",     "ceiling",   "round", "rounded",
-        "rounding",  "whole",      "each",     "per",      "r",         "up",    "down",
-        "truncated", "truncate",   "division", "divided",  "with",      "rest",  "extra"})
-    if (lower == k) return true;
-  return false;
+  return one_of(
+      w, {"remainder", "remainders", "left",     "leftover", "leftovers", "over",  "quotient",
+          "integer",   "int",        "floor",    "ceil",     "ceiling",   "round", "rounded",
+          "rounding",  "whole",      "each",     "per",      "r",         "up",    "down",
+          "truncated", "truncate",   "division", "divided",  "with",      "rest",  "extra"});
 }
 
 bool number_word(std::string_view w);
@@ -170,15 +166,12 @@ bool prose_note(std::string_view line, size_t b) {
 // Words that, after "and", "by" or "of", still make a number: "= 5 and a half", "= 1 and
 // one-third", "= 6 by two".
 bool number_word(std::string_view w) {
-  const std::string lower = lower_word(w);
-  for (std::string_view k :
-       {"a",      "an",    "one",     "two",      "three",    "four",      "five",    "six",
-        "seven",  "eight", "nine",    "ten",      "eleven",   "twelve",    "twenty",  "thirty",
-        "forty",  "fifty", "hundred", "hundreds", "thousand", "thousands", "million", "half",
-        "halves", "third", "thirds",  "quarter",  "quarters", "fourth",    "fourths", "fifth",
-        "fifths", "tenth", "tenths",  "zero",     "dozen"})
-    if (lower == k) return true;
-  return false;
+  return one_of(
+      w, {"a",      "an",    "one",     "two",      "three",    "four",      "five",    "six",
+          "seven",  "eight", "nine",    "ten",      "eleven",   "twelve",    "twenty",  "thirty",
+          "forty",  "fifty", "hundred", "hundreds", "thousand", "thousands", "million", "half",
+          "halves", "third", "thirds",  "quarter",  "quarters", "fourth",    "fourths", "fifth",
+          "fifths", "tenth", "tenths",  "zero",     "dozen"});
 }
 
 // From line[k] (spaces skipped): a stretch of claim bytes whose first side is an expression, an
