@@ -16,9 +16,9 @@
 // one it poses (TaskGenerator::problem_keys, meta.problem_keys): a pyplay proposal shows its
 // references' programs and two pairs of each, a pyfunc task shows two cases of its function, a
 // deduction or abduction shows its program and trains the output (or input) that the other kind
-// on the same pair asks about. A leak audit found 30 of 150 held-out
-// template deduction pairs, and answers to 88 of 150 abduction tasks, in the prompts of the
-// self-play comparison's cold-start data when only the posed problem was checked.
+// on the same pair asks about. A leak audit found 30 of 150 held-out template deduction pairs,
+// and answers to 88 of 150 abduction tasks, in the prompts of the self-play comparison's
+// cold-start data when only the posed problem was checked.
 #pragma once
 #include <cstddef>
 #include <memory>
