@@ -4,8 +4,7 @@ three arms, per seed and pooled over seeds, the pooled paired differences betwee
 self-play runs' proposer figures (tools/selfplay_story.py, first to last third).
 
 Pooling: a task's pass rate under an arm is its correct samples over all seeds' samples; the
-interval of a mean or of a paired difference is 1.96 standard errors over tasks (the tasks of
-one problem as one unit where the reports record problems: tools/eval_pool.py). Seeds differ
+interval of a mean or of a paired difference is 1.96 standard errors over tasks. Seeds differ
 in the run (sampling, task stream, batch order), not in the cold start or in the held-out tasks,
 so the range over seeds is printed beside the pooled figure: it shows how much one run can
 move, which the task interval does not.
@@ -21,7 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 import selfplay_story  # noqa: E402
-from eval_pool import cell, interval as interval_of, per_task, pooled, problem_ids, task_ids  # noqa: E402
+from eval_pool import cell, interval, per_task, pooled, task_ids  # noqa: E402
 
 ARMS = {"selfplay": "(a) self-play RL", "generators": "(b) generator RL", "sft_more": "(c) more SFT"}
 
@@ -45,28 +44,23 @@ def main():
     cold = per_task(cold_report)
     suites = list(cold)
     ids = task_ids(cold_report)
-    problems = problem_ids(cold_report)  # tasks of one problem are one unit (newer reports)
-
-    def interval(values, suite=None):
-        return interval_of(values, problems.get(suite) if suite else None)
-
     runs = {m: [per_task(json.load(open(f"{a.out}/s{s}/{m}.json")), ids) for s in a.seeds] for m in ARMS}
     header = "| model | " + " | ".join(short(s) for s in suites) + " |"
     rule = "|---|" + "---|" * len(suites)
     lines = [f"# Self-play against the fixed generators ({a.minutes} min each, seeds {' '.join(a.seeds)}, "
              f"{os.cpu_count()} cores)", "",
-             "Sampled pass@1 in % (95% interval over tasks" + (", tasks of one problem as one unit" if any(problems.values()) else "") + "). Suites: " +
+             "Sampled pass@1 in % (95% interval over tasks). Suites: " +
              ", ".join(f"`{s}`" for s in suites) + ".", ""]
 
     lines += ["## Per seed", "", header, rule]
-    lines.append("| cold start | " + " | ".join(cell(*interval([c / n for c, n in cold[s]], s)) for s in suites) + " |")
+    lines.append("| cold start | " + " | ".join(cell(*interval([c / n for c, n in cold[s]])) for s in suites) + " |")
     for seed_i, seed in enumerate(a.seeds):
         for m, label in ARMS.items():
             r = runs[m][seed_i]
             wall = f"{a.work}/s{seed}/{m}.wall"
             secs = f", {float(open(wall).read()) / 60:.1f} min" if os.path.exists(wall) else ""
             lines.append(f"| {label}, seed {seed}{secs} | " +
-                         " | ".join(cell(*interval([c / n for c, n in r[s]], s)) for s in suites) + " |")
+                         " | ".join(cell(*interval([c / n for c, n in r[s]])) for s in suites) + " |")
 
     lines += ["", "## Pooled over seeds (range of the seeds' means beside it)", "", header, rule]
     pool = {m: pooled(runs[m]) for m in ARMS}
@@ -74,7 +68,7 @@ def main():
     for m, label in [("cold", "cold start")] + list(ARMS.items()):
         cells = []
         for s in suites:
-            txt = cell(*interval(pool[m][s], s))
+            txt = cell(*interval(pool[m][s]))
             if m != "cold":
                 means = [sum(c / n for c, n in r[s]) / len(r[s]) for r in runs[m]]
                 txt += f" ({100 * min(means):.1f}-{100 * max(means):.1f})"
@@ -95,7 +89,7 @@ def main():
     for x, y in pairs:
         cells = []
         for s in suites:
-            m, lo, hi = interval([p - q for p, q in zip(pool[x][s], pool[y][s])], s)
+            m, lo, hi = interval([p - q for p, q in zip(pool[x][s], pool[y][s])])
             per_seed = [seed_mean(x, i, s) - seed_mean(y, i, s) for i in range(len(a.seeds))]
             cells.append(f"{100 * m:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] "
                          f"({100 * min(per_seed):+.1f} to {100 * max(per_seed):+.1f})")

@@ -3,9 +3,7 @@
 sampled pass@1 of each set pooled over seeds, and their paired difference.
 
 Pooling: a task's pass rate in a set is its correct samples over all the set's samples; the
-interval of a mean or of a paired difference is 1.96 standard errors over tasks, with the tasks
-that are one problem counted as one unit where the reports record problems (per_task.problem,
-r1 eval since 2026-12-06; a generated suite can pose a problem twice). Seeds differ in
+interval of a mean or of a paired difference is 1.96 standard errors over tasks. Seeds differ in
 the run, not in the held-out tasks, so the range of the seed-by-seed differences is printed
 beside the pooled one: it shows how far one run can move, which the task interval does not.
 The i-th report of --a is paired with the i-th of --b (same seed, same cold start).
@@ -36,11 +34,6 @@ def task_ids(report):
     return {s["suite"]: s["per_task"]["ids"] for s in report["suites"]}
 
 
-def problem_ids(report):
-    # suite -> each task's problem (tasks of one problem share it), or None in older reports
-    return {s["suite"]: s["per_task"].get("problem") for s in report["suites"]}
-
-
 def pooled(reports):
     # The per-task pass rate over several reports of the same suites (one per seed).
     out = {}
@@ -54,20 +47,12 @@ def mean_rate(tasks):  # one report's pass rate on a suite
     return sum(c / n for c, n in tasks) / len(tasks)
 
 
-def interval(values, problem=None):
-    # The mean with 1.96 standard errors; with `problem`, the cluster-robust standard error over
-    # problems (as r1 eval's, eval/estimators.h); each task its own problem gives the plain one.
-    n = len(values)
-    m = sum(values) / n
-    if problem is None:
-        problem = range(n)
-    residual = {}
-    for v, p in zip(values, problem):
-        residual[p] = residual.get(p, 0.0) + v - m
-    c = len(residual)
-    if c < 2:
+def interval(values):
+    m = sum(values) / len(values)
+    if len(values) < 2:
         return m, m, m
-    half = 1.96 * math.sqrt(c / (c - 1) * sum(r * r for r in residual.values())) / n
+    sd = math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1))
+    half = 1.96 * sd / math.sqrt(len(values))
     return m, m - half, m + half
 
 
@@ -94,12 +79,10 @@ def main():
           "seed-by-seed range of the difference after it)\n")
     print(f"| suite | {na} | {nb} | {na} - {nb} |")
     print("|---|---|---|---|")
-    problems = problem_ids(first)
     for suite in ids:
-        pr = problems.get(suite)
-        m, lo, hi = interval([p - q for p, q in zip(pools[0][suite], pools[1][suite])], pr)
+        m, lo, hi = interval([p - q for p, q in zip(pools[0][suite], pools[1][suite])])
         seeds = [mean_rate(x[suite]) - mean_rate(y[suite]) for x, y in zip(*sets)]
-        print(f"| {suite} | {cell(*interval(pools[0][suite], pr))} | {cell(*interval(pools[1][suite], pr))} | "
+        print(f"| {suite} | {cell(*interval(pools[0][suite]))} | {cell(*interval(pools[1][suite]))} | "
               f"{100 * m:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] "
               f"({100 * min(seeds):+.1f} to {100 * max(seeds):+.1f}) |")
 
