@@ -1,7 +1,6 @@
 #include "eval/estimators.h"
 
 #include <cmath>
-#include <map>
 
 #include "core/error.h"
 
@@ -16,44 +15,30 @@ double pass_at_k(int n, int c, int k) {
   return 1.0 - miss;
 }
 
-MeanCI mean_ci95(const std::vector<double>& v, const std::vector<int>& problem) {
-  if (!problem.empty() && problem.size() != v.size())
-    fail("mean_ci95: ", problem.size(), " problem ids for ", v.size(), " tasks");
+MeanCI mean_ci95(const std::vector<double>& v) {
   MeanCI r;
   r.n = static_cast<int>(v.size());
   if (v.empty()) return r;
   for (double x : v) r.mean += x;
   r.mean /= r.n;
-  if (problem.empty()) {
-    if (r.n > 1) {
-      double ss = 0;
-      for (double x : v) ss += (x - r.mean) * (x - r.mean);
-      r.se = std::sqrt(ss / (r.n - 1) / r.n);
-    }
-  } else {
-    std::map<int, double> residual;  // per problem: the sum of its tasks' x - mean
-    for (size_t i = 0; i < v.size(); ++i) residual[problem[i]] += v[i] - r.mean;
-    const double c = static_cast<double>(residual.size());
-    if (c > 1) {
-      double ss = 0;
-      for (const auto& [id, s] : residual) ss += s * s;
-      r.se = std::sqrt(c / (c - 1) * ss) / r.n;
-    }
+  if (r.n > 1) {
+    double ss = 0;
+    for (double x : v) ss += (x - r.mean) * (x - r.mean);
+    r.se = std::sqrt(ss / (r.n - 1) / r.n);
   }
   r.lo = r.mean - 1.96 * r.se;
   r.hi = r.mean + 1.96 * r.se;
   return r;
 }
 
-MeanCI difference_ci95(const std::vector<double>& a, const std::vector<double>& b, bool paired,
-                       const std::vector<int>& problem_a, const std::vector<int>& problem_b) {
+MeanCI difference_ci95(const std::vector<double>& a, const std::vector<double>& b, bool paired) {
   if (paired) {
     if (a.size() != b.size()) fail("paired difference of lists of different sizes (", a.size(), " and ", b.size(), ")");
     std::vector<double> d(a.size());
     for (size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
-    return mean_ci95(d, problem_a);
+    return mean_ci95(d);
   }
-  MeanCI x = mean_ci95(a, problem_a), y = mean_ci95(b, problem_b), r;
+  MeanCI x = mean_ci95(a), y = mean_ci95(b), r;
   r.n = std::min(x.n, y.n);
   r.mean = x.mean - y.mean;
   r.se = std::sqrt(x.se * x.se + y.se * y.se);

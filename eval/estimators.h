@@ -13,23 +13,14 @@ double pass_at_k(int n, int c, int k);
 // Mean of per-task values with a 95% interval from the normal approximation on the tasks
 // (1.96 standard errors, the sample std over tasks). Tasks, not samples, are the independent
 // units: the K samples of one task are correlated.
-//
-// With `problem` (one id per task), tasks that are the same problem are one unit: a generated
-// suite draws with replacement and may hold a problem twice (countdown level 1, 500 tasks: 346
-// problems), and its two copies are not independent draws. The standard error is then the
-// cluster-robust one, (C / (C - 1)) * sum over problems of (sum of its tasks' x - mean)^2 / N^2
-// for N tasks in C problems; with every problem once it is the plain one.
 struct MeanCI {
   double mean = 0, se = 0, lo = 0, hi = 0;
   int n = 0;
 };
-MeanCI mean_ci95(const std::vector<double>& per_task, const std::vector<int>& problem = {});
+MeanCI mean_ci95(const std::vector<double>& per_task);
 
-// The difference of two means with its 95% interval: paired (per-task differences, clustered by
-// `problem_a` when given) when both lists hold the same tasks in the same order, else from the two
-// standard errors (each clustered by its own problem ids when given).
-MeanCI difference_ci95(const std::vector<double>& a, const std::vector<double>& b, bool paired,
-                       const std::vector<int>& problem_a = {},
-                       const std::vector<int>& problem_b = {});
+// The difference of two means with its 95% interval: paired (per-task differences) when both
+// lists hold the same tasks in the same order, else from the two standard errors.
+MeanCI difference_ci95(const std::vector<double>& a, const std::vector<double>& b, bool paired);
 
 }  // namespace r1

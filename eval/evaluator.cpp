@@ -9,7 +9,6 @@
 #include "core/thread_pool.h"
 #include "eval/estimators.h"
 #include "rollout/engine.h"
-#include "tasks/generator.h"
 #include "verifiers/registry.h"
 
 namespace r1 {
@@ -152,22 +151,8 @@ json eval_report(const std::string& model_dir, const EvalOptions& opt) {
           {"suites", json::array()}};
 }
 
-std::vector<int> SuiteResult::problem_ids() const {
-  std::unique_ptr<TaskGenerator> gen;
-  if (!spec.family.empty()) gen = make_generator(spec.family);
-  std::map<std::string, int> ids;
-  std::vector<int> out;
-  for (const auto& t : tasks) {
-    const std::string key = gen ? gen->problem_key(t.task) : prompt_key(t.task.prompt);
-    out.push_back(ids.emplace(key, static_cast<int>(ids.size())).first->second);
-  }
-  return out;
-}
-
 json SuiteResult::summary() const {
   const int K = samples_per_task;
-  const std::vector<int> problem = problem_ids();
-  const int problems = problem.empty() ? 0 : *std::max_element(problem.begin(), problem.end()) + 1;
   std::vector<double> p1, greedy_v;
   std::vector<int> correct;
   double fmt = 0, len = 0, maj = 0;
@@ -205,20 +190,14 @@ json SuiteResult::summary() const {
     pass_k[std::to_string(K)] = tasks.empty() ? 0.0 : s / tasks.size();
   }
   const double dn = std::max(1, n_samples);
-  json j = {{"suite", spec.text},
-            {"tasks", tasks.size()},
-            {"problems", problems},
-            {"samples_per_task", K},
-            {"pass@1", ci(mean_ci95(p1, problem))},
-            {"pass@k", pass_k},
-            {cat("maj@", K), tasks.empty() ? 0.0 : maj / tasks.size()},
-            {"format_rate", fmt / dn},
-            {"mean_response_tokens", len / dn},
-            {"verifier_errors", errors},
-            {"seconds", seconds}};
-  json per_task = {{"n", K}, {"correct", correct}, {"problem", problem}};
+  json j = {{"suite", spec.text},        {"tasks", tasks.size()},
+            {"samples_per_task", K},     {"pass@1", ci(mean_ci95(p1))},
+            {"pass@k", pass_k},          {cat("maj@", K), tasks.empty() ? 0.0 : maj / tasks.size()},
+            {"format_rate", fmt / dn},   {"mean_response_tokens", len / dn},
+            {"verifier_errors", errors}, {"seconds", seconds}};
+  json per_task = {{"n", K}, {"correct", correct}};
   if (!greedy_v.empty()) {
-    j["greedy_pass@1"] = ci(mean_ci95(greedy_v, problem));
+    j["greedy_pass@1"] = ci(mean_ci95(greedy_v));
     std::vector<int> g(greedy_v.begin(), greedy_v.end());
     per_task["greedy"] = g;
   }

@@ -51,14 +51,10 @@ struct SuiteResult {
   int samples_per_task = 0;
   std::vector<TaskOutcome> tasks;
   double seconds = 0;
-  // {"suite", "tasks", "problems", "samples_per_task", "pass@1": {"mean","se","lo","hi"},
-  //  "pass@k": {"1":..}, "maj@K", "format_rate", "mean_response_tokens", "greedy_pass@1"?,
-  //  "verifier_errors", "seconds", "per_task": {"n", "correct", "problem", "greedy"?, "ids"}}.
-  // Intervals count the tasks of one problem as one unit (mean_ci95).
+  // {"suite", "tasks", "samples_per_task", "pass@1": {"mean","se","lo","hi"}, "pass@k": {"1":..},
+  //  "maj@K", "format_rate", "mean_response_tokens", "greedy_pass@1"?, "verifier_errors",
+  //  "seconds", "per_task": {"n", "correct", "greedy"?}}
   json summary() const;
-  // Per task, the index of its problem in order of first appearance: the same index for tasks
-  // that are the same problem (the family's problem_key; a dataset's prompt up to whitespace).
-  std::vector<int> problem_ids() const;
 };
 
 // An r1 eval report with no suites yet: {"model", "settings", "suites": []}.

@@ -47,13 +47,9 @@ std::string markdown_table(const json& report) {
     std::string greedy = s.contains("greedy_pass@1") ? interval(s["greedy_pass@1"]) : "-";
     char len[32];
     std::snprintf(len, sizeof len, "%.1f", s["mean_response_tokens"].get<double>());
-    // "500 (346 problems)" where a suite drew some problem more than once.
-    std::string tasks = std::to_string(s["tasks"].get<int>());
-    if (s.contains("problems") && s["problems"].get<int>() < s["tasks"].get<int>())
-      tasks += cat(" (", s["problems"].get<int>(), " problems)");
-    t += cat("| ", s["suite"].get<std::string>(), " | ", tasks, " | ", K, " | ",
-             interval(s["pass@1"]), " | ", passK, " | ", pct(s[cat("maj@", K)].get<double>()),
-             " | ", greedy, " | ", pct(s["format_rate"].get<double>()), " | ", len, " |\n");
+    t += cat("| ", s["suite"].get<std::string>(), " | ", s["tasks"].get<int>(), " | ", K, " | ", interval(s["pass@1"]), " | ",
+             passK, " | ", pct(s[cat("maj@", K)].get<double>()), " | ", greedy, " | ", pct(s["format_rate"].get<double>()),
+             " | ", len, " |\n");
   }
   return t;
 }
@@ -67,14 +63,8 @@ json compare_reports(const json& a, const json& b) {
       if (x["suite"] != y["suite"]) continue;
       const bool paired = x["per_task"]["ids"] == y["per_task"]["ids"];
       json row = {{"suite", x["suite"]}, {"paired", paired}};
-      // Tasks of one problem are one unit (reports written before problems were recorded: each
-      // task its own).
-      auto problems = [](const json& s) {
-        return s["per_task"].value("problem", std::vector<int>{});
-      };
       auto diff = [&](const char* key) {
-        MeanCI d =
-            difference_ci95(per_task(x, key), per_task(y, key), paired, problems(x), problems(y));
+        MeanCI d = difference_ci95(per_task(x, key), per_task(y, key), paired);
         return json{{"mean", d.mean}, {"se", d.se}, {"lo", d.lo}, {"hi", d.hi}};
       };
       row["pass@1"] = diff("correct");
