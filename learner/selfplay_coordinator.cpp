@@ -180,7 +180,7 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
         } catch (const std::exception& e) {
           log_warn("self-play: ", e.what(), "; the proposal counts as refused");
           h.status.push_back(Status::Invalid);
-          h.refusal.push_back("bad_triplet");
+          g.samples[i].reason = "bad_triplet";
           continue;
         }
         ks.runnable++;
@@ -238,7 +238,8 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
       }
     }
     h.status.push_back(st);
-    h.refusal.push_back(std::move(refusal));
+    // A proposal the sandbox passed but this refused says why in samples.jsonl, not "ok".
+    if (!refusal.empty()) g.samples[i].reason = std::move(refusal);
   }
   h.rate.assign(g.samples.size(), std::nullopt);
   h.resolved.assign(g.samples.size(), false);
@@ -283,7 +284,6 @@ RolloutGroup SelfPlayCoordinator::finish(Held& h) {
   KindStats& ks = stats_[h.kind];
   for (size_t i = 0; i < h.group.samples.size(); ++i) {
     SampleResult& s = h.group.samples[i];
-    if (!h.refusal[i].empty()) s.reason = h.refusal[i];
     switch (h.status[i]) {
       case Status::Error:
         // Dropped from its group: a verifier error, or a follow-up that judged nothing.

@@ -79,10 +79,6 @@ class SelfPlayCoordinator {
     RolloutGroup group;
     std::string kind;
     std::vector<Status> status;
-    // Why the coordinator refused a proposal the verifier passed ("duplicate", "echo",
-    // "held_out", "bad_triplet", "too_few_inputs"), "" otherwise; it becomes the sample's
-    // reason, so samples.jsonl says why a proposal that ran was not paid as one.
-    std::vector<std::string> refusal;
     std::vector<std::optional<double>> rate;  // candidates' solve rates, once known
     std::vector<bool> resolved;               // candidates whose follow-up is accounted for
     int outstanding = 0;                      // follow-ups not yet back

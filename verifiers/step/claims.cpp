@@ -100,6 +100,12 @@ bool one_of(std::string_view w, std::initializer_list<std::string_view> words) {
   return false;
 }
 
+// The end of the ASCII word that starts at line[k] (k itself when none does).
+size_t word_end(std::string_view line, size_t k) {
+  while (k < line.size() && ascii_letter(line[k])) ++k;
+  return k;
+}
+
 // Words that make arithmetic of the numbers around them ("20% of 50 = 10", "3 groups of 4 =
 // 12", "36 = 6 squared"), or that deny the claim beside them ("not 6*7 = 43", "isn't"): a
 // stretch they border holds no claim of its own.
@@ -140,7 +146,16 @@ bool division_note_word(std::string_view w) {
           "truncated", "truncate",   "division", "divided",  "with",      "rest",  "extra"});
 }
 
-bool number_word(std::string_view w);
+// Words that, after "and", "by" or "of", still make a number: "= 5 and a half", "= 1 and
+// one-third", "= 6 by two".
+bool number_word(std::string_view w) {
+  return one_of(
+      w, {"a",      "an",    "one",     "two",      "three",    "four",      "five",    "six",
+          "seven",  "eight", "nine",    "ten",      "eleven",   "twelve",    "twenty",  "thirty",
+          "forty",  "fifty", "hundred", "hundreds", "thousand", "thousands", "million", "half",
+          "halves", "third", "thirds",  "quarter",  "quarters", "fourth",    "fourths", "fifth",
+          "fifths", "tenth", "tenths",  "zero",     "dozen"});
+}
 
 // Whether the note that opens at line[b] (after "(") may be read as prose about the claim
 // before it: a note with a number (digits or a word: "12 = 3 (four)"), or a word of integer
@@ -151,8 +166,7 @@ bool prose_note(std::string_view line, size_t b) {
   while (e < line.size() && line[e] != ')') {
     if (line[e] >= '0' && line[e] <= '9') return false;
     if (ascii_letter(line[e])) {
-      size_t we = e;
-      while (we < line.size() && ascii_letter(line[we])) ++we;
+      const size_t we = word_end(line, e);
       const std::string_view word = line.substr(e, we - e);
       if (division_note_word(word) || (number_word(word) && word.size() > 2)) return false;
       e = we;
@@ -161,17 +175,6 @@ bool prose_note(std::string_view line, size_t b) {
     }
   }
   return true;
-}
-
-// Words that, after "and", "by" or "of", still make a number: "= 5 and a half", "= 1 and
-// one-third", "= 6 by two".
-bool number_word(std::string_view w) {
-  return one_of(
-      w, {"a",      "an",    "one",     "two",      "three",    "four",      "five",    "six",
-          "seven",  "eight", "nine",    "ten",      "eleven",   "twelve",    "twenty",  "thirty",
-          "forty",  "fifty", "hundred", "hundreds", "thousand", "thousands", "million", "half",
-          "halves", "third", "thirds",  "quarter",  "quarters", "fourth",    "fourths", "fifth",
-          "fifths", "tenth", "tenths",  "zero",     "dozen"});
 }
 
 // From line[k] (spaces skipped): a stretch of claim bytes whose first side is an expression, an
@@ -222,9 +225,9 @@ bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tigh
   const char c = line[at];
   if (ascii_letter(c)) {
     if (tight) return true;  // 2x, x2
-    size_t b = at, e = at + 1;
+    size_t b = at;
     while (b > 0 && ascii_letter(line[b - 1])) --b;
-    while (e < line.size() && ascii_letter(line[e])) ++e;
+    const size_t e = word_end(line, at);
     if (e - b == 1) return true;                    // a variable, or x for times
     if (b > 0 && line[b - 1] == '\\') return true;  // \times, \cdot
     const std::string word = lower_word(line.substr(b, e - b));
@@ -236,11 +239,10 @@ bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tigh
     if (!before && (word == "by" || word == "of" || word == "and")) {
       size_t k = e;
       while (k < line.size() && is_space(line[k])) ++k;
-      size_t we = k;
-      while (we < line.size() && ascii_letter(line[we])) ++we;
+      const size_t we = word_end(line, k);
       if (k == line.size() || (we > k && !number_word(line.substr(k, we - k)))) return false;
     }
-    if (continuing_word(line.substr(b, e - b))) return true;
+    if (continuing_word(word)) return true;
     // A word between two numbers joins them ("7 and 5 = 12", "3 groups of 4 = 12"), and so
     // do words after a sum's or product's operator that follows a number ("25 + shoe size 5 =
     // 30"). Not after '-' or '/', which are punctuation as often ("Step 2 - so 6*6 = 35",
@@ -524,8 +526,7 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   bool note_after = false, hedged = false;
   if (e - s >= 2 && e == b && line[e - 1] == '(' && is_space(line[e - 2]) && b < line.size() &&
       ascii_letter(line[b])) {
-    size_t we = b;
-    while (we < line.size() && ascii_letter(line[we])) ++we;
+    const size_t we = word_end(line, b);
     const std::string_view word = line.substr(b, we - b);
     if (word.size() >= 2 && !bracket_math_word(word) && (we == line.size() || line[we] != '(') &&
         prose_note(line, b)) {
