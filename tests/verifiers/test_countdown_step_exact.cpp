@@ -251,7 +251,7 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       // LaTeX math delimiters and environments, Unicode spaces, invisible characters.
       {"22-2 = 21 (target)", {"22-2 = 21"}},
       {"6*7 = 43 (so close)", {"6*7 = 43"}},
-      {"6*7 = 43 (not 21)", {}},  // a number in the note: "8/3 = 2 (not 2.67)" means integers
+      {"6*7 = 43 (not 21)", {"6*7 = 43"}},  // a number in the note: read (integers allowed)
       {"22-20 = 3 != 21 (close)", {"22-20 = 3", "3 != 21"}},
       {"6*7 = 40 (approximately)", {"6*7 \xE2\x89\x88 40"}},
       {"5*3 = 1 (mod 7)", {}},  // the bracket continues the arithmetic
@@ -268,14 +268,15 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"6*7 = 43#", {"6*7 = 43"}},
       {"6*7 = 43 of course", {"6*7 = 43"}},
       {"12 = 7 and 5", {}},  // "and" before a number joins it
-      // ... and what those readings must not turn into false claims (a review of them):
-      {"100/3 = 33 (remainder 1)", {}},
-      {"8 / 3 = 2 (and 2 left over)", {}},
-      {"9 / 2 = 4 (integer division)", {}},
-      {"50 / 8 = 7 (rounding up)", {}},
-      {"50 / 8 = 7 (rounded up)", {}},
-      {"12 = 3 (four)", {}},
-      {"26/5 = 5 (approximately 5.2)", {}},
+      // ... and what those readings must not turn into false claims (a review of them): notes
+      // of integer arithmetic are read, and judged by the whole part (the next test).
+      {"100/3 = 33 (remainder 1)", {"100/3 = 33"}},
+      {"8 / 3 = 2 (and 2 left over)", {"8 / 3 = 2"}},
+      {"9 / 2 = 4 (integer division)", {"9 / 2 = 4"}},
+      {"50 / 8 = 7 (rounding up)", {"50 / 8 = 7"}},
+      {"50 / 8 = 7 (rounded up)", {"50 / 8 = 7"}},
+      {"12 = 3 (four)", {"12 = 3"}},
+      {"26/5 = 5 (approximately 5.2)", {"26/5 \xE2\x89\x88 5"}},
       {"3 + 2.5 = 5 and a half", {}},
       {"7/2 = 3 and a half hours", {}},
       {"1 + 1/3 = 1 and one-third", {}},
@@ -317,6 +318,37 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
 
 // Notation rewritten for reading keeps its bytes where they were: the span of a false claim is
 // the text the policy wrote.
+// A note with a number or a word of integer division after a claim ("100/3 = 33 (remainder
+// 1)") says the arithmetic may be integer: the right side may be the left's whole part, rounded
+// down or up. It hides nothing else: before, such a note kept the claim from being read at all,
+// so "7*3 = 43 (not 21)" raised a lying trace's step score (a verifier audit, 2026-12-06).
+TEST(StepClaims, NotesOfIntegerArithmeticAllowOnlyTheWholePart) {
+  const std::vector<std::pair<const char*, bool>> rows = {
+      {"100/3 = 33 (remainder 1)", true},
+      {"8 / 3 = 2 (and 2 left over)", true},
+      {"9 / 2 = 4 (integer division)", true},
+      {"50 / 8 = 7 (rounding up)", true},
+      {"8/3 = 2 (not 2.67)", true},
+      {"15/4 = 4 (so 4 boxes)", true},
+      {"7*3 = 21 (from step 2)", true},
+      {"26/5 = 5 (approximately 5.2)", true},
+      {"6*7 = 43 (not 21)", false},
+      {"7*3 = 43 (so 1)", false},
+      {"7*3 = 43 (from step 2)", false},
+      {"7*3 = 22 (one more)", false},  // an integer left side has no other whole part
+      {"10/3 = 5 (rounded up)", false},
+      {"10/3 = 3.5 (rounded)", false},
+      {"12 = 3 (four)", false},
+      {"9 / 2 = 4 (so far)", false},  // a note without a number says nothing of integers
+      {"9 / 2 = 4", false},
+  };
+  for (const auto& [line, ok] : rows) {
+    const ClaimScan s = find_claims(line);
+    ASSERT_EQ(s.claims.size(), 1u) << line;
+    EXPECT_EQ(check_claim(s.claims[0]).ok(), ok) << line;
+  }
+}
+
 TEST(StepClaims, RewrittenNotationKeepsItsSpans) {
   struct Case {
     std::string text, span;

@@ -157,10 +157,11 @@ bool number_word(std::string_view w) {
           "fifths", "tenth", "tenths",  "zero",     "dozen"});
 }
 
-// Whether the note that opens at line[b] (after "(") may be read as prose about the claim
-// before it: a note with a number (digits or a word: "12 = 3 (four)"), or a word of integer
-// division, stays part of what the writer meant ("8 / 3 = 2 (and 2 left over)", "8/3 = 2 (not
-// 2.67)"), so the claim is not read.
+// Whether the note that opens at line[b] (after "(") is plain prose about the claim before it.
+// A note with a number (digits or a word: "12/4 = 3 (four groups)") or a word of integer
+// division may say the claim is integer arithmetic ("8 / 3 = 2 (and 2 left over)", "8/3 = 2
+// (not 2.67)"): the claim is still read, and its right side may be the left's whole part
+// (Claim::whole_part), so that such a note cannot hide a false claim ("7*3 = 43 (not 21)").
 bool prose_note(std::string_view line, size_t b) {
   size_t e = b;
   while (e < line.size() && line[e] != ')') {
@@ -520,18 +521,19 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   while (e > s && is_space(line[e - 1])) --e;
   const bool tight_before = s == a && a > 0, tight_after = e == b && b < line.size();
   // A bracketed note after the claim is prose ("= 43 (so close)", "= 21 (target)"), unless its
-  // first word continues the arithmetic ("= 3 (mod 7)", "(x+1)") or it holds a digit or a word of
-  // integer division ("= 33 (remainder 1)", "= 2 (not 2.67)"): those say what the writer meant.
-  // A hedge makes the claim an estimate ("= 40 (approximately)": 6*7 ≈ 40).
-  bool note_after = false, hedged = false;
+  // first word continues the arithmetic ("= 3 (mod 7)", "(x+1)"). A note with a number or a word
+  // of integer division ("= 33 (remainder 1)", "= 2 (not 2.67)") allows the integer reading of
+  // the claim before it (prose_note). A hedge makes the claim an estimate ("= 40
+  // (approximately)": 6*7 ≈ 40).
+  bool note_after = false, hedged = false, whole_part = false;
   if (e - s >= 2 && e == b && line[e - 1] == '(' && is_space(line[e - 2]) && b < line.size() &&
       ascii_letter(line[b])) {
     const size_t we = word_end(line, b);
     const std::string_view word = line.substr(b, we - b);
-    if (word.size() >= 2 && !bracket_math_word(word) && (we == line.size() || line[we] != '(') &&
-        prose_note(line, b)) {
+    if (word.size() >= 2 && !bracket_math_word(word) && (we == line.size() || line[we] != '(')) {
       note_after = true;
       hedged = hedge_word(word);
+      whole_part = !prose_note(line, b);
       for (--e; e > s && is_space(line[e - 1]);) --e;
     }
   }
@@ -619,6 +621,7 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
             relation[k],
             static_cast<size_t>(rhs.data() - text.data()) + rhs.size()};
     c.approx = rels[k] == Relation::Approx;
+    c.whole_part = whole_part && k + 2 == sides.size() && rels[k] == Relation::Equal;
     scan->claims.push_back(std::move(c));
   }
   return true;
@@ -736,6 +739,17 @@ ClaimCheck check_equality(const Claim& claim) {
       const bool toward_zero = lv.value >= 0 ? rv.value <= lv.value && rv.value >= 0
                                              : rv.value >= lv.value && rv.value <= 0;
       if (diff * 2 <= unit || (claim.approx && toward_zero && diff < unit)) {
+        out.truth = ClaimTruth::Rounded;
+        return out;
+      }
+    }
+    // "100/3 = 33 (remainder 1)", "50/8 = 7 (rounding up)": after a note of integer
+    // arithmetic, a whole number within 1 of the left side is its integer part, rounded down
+    // or up. An integer left side has no other whole part, so "7*3 = 43 (not 21)" stays false.
+    if (claim.whole_part && boost::multiprecision::denominator(rv.value) == 1) {
+      BigRational diff = lv.value - rv.value;
+      if (diff < 0) diff = -diff;
+      if (diff < 1) {
         out.truth = ClaimTruth::Rounded;
         return out;
       }

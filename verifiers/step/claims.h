@@ -25,6 +25,9 @@ struct Claim {
   // what a false claim got wrong (its left side was the step taken, or the previous result).
   size_t relation_begin = 0, rhs_end = 0;
   bool approx = false;  // "lhs ≈ rhs": the right side is the left rounded to its precision
+  // A note with a number or a word of integer division follows ("100/3 = 33 (remainder 1)"):
+  // the right side may also be a whole number within 1 of the left (rounded down or up).
+  bool whole_part = false;
   std::string text() const {
     return lhs + (unequal ? " != " : approx ? " \xE2\x89\x88 " : " = ") + rhs;
   }
