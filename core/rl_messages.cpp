@@ -24,6 +24,7 @@ json task_field(const Message& m) {
   if (prompt == task.end() || !prompt->is_string()) {
     throw MessageError(cat(m.type, " message: field 'prompt' of 'task' must be a string"));
   }
+  task_sampling_temperature(task, 1.0);  // checked here, where a bad message is refused
   return task;
 }
 
@@ -101,6 +102,18 @@ Message RolloutGroup::to_message() const {
               {"verify_seconds", verify_seconds},
               {"samples", std::move(samples_h)}};
   return m;
+}
+
+double task_sampling_temperature(const json& task, double fallback) {
+  if (!task.is_object() || !task.contains("meta") || !task["meta"].is_object() ||
+      !task["meta"].contains("sampling_temperature"))
+    return fallback;
+  const json& t = task["meta"]["sampling_temperature"];
+  if (!t.is_number() || !(t.get<double>() > 0 && t.get<double>() <= 100))
+    throw MessageError(cat("task ", task.value("id", std::string("?")),
+                           ": meta.sampling_temperature must be a number in (0, 100], got ",
+                           t.dump()));
+  return t.get<double>();
 }
 
 json penalty_spans_json(const std::vector<PenaltySpan>& spans) {

@@ -45,6 +45,12 @@ struct PenaltySpan {
 // [[begin, end, value], ...]: the spans as the wire and the reward's JSON write them.
 json penalty_spans_json(const std::vector<PenaltySpan>& spans);
 
+// The sampling temperature a task asks for, meta.sampling_temperature (self-play's proposals
+// may be sampled cooler than its solutions), or `fallback` (the rollout's) when it names none.
+// The rollout worker samples the task's group at it and the learner takes that group's
+// log-prob ratios at it. Throws when the field is there but not a number in (0, 100].
+double task_sampling_temperature(const json& task, double fallback);
+
 struct SampleResult {
   std::vector<int32_t> tokens;  // completion token ids
   std::vector<float> logprobs;  // sampling-policy log-prob of each completion token

@@ -10,6 +10,7 @@ namespace r1 {
 GrpoMinibatch pack_grpo_minibatch(const std::vector<TrainSequence>& seqs, bool share_prompts) {
   GrpoMinibatch mb;
   mb.sequences.resize(seqs.size());
+  std::vector<int> packed(seqs.size());  // the batch sequence each completion went into
   // The members of each prompt, in order of first appearance (one member each when not sharing).
   std::vector<std::vector<size_t>> families;
   std::map<const std::vector<int32_t>*, size_t> family_of;
@@ -29,6 +30,7 @@ GrpoMinibatch pack_grpo_minibatch(const std::vector<TrainSequence>& seqs, bool s
         std::vector<int32_t> full = prompt;
         full.insert(full.end(), seqs[k].completion->begin(), seqs[k].completion->end());
         mb.batch.add(full);
+        packed[k] = mb.batch.num_seqs() - 1;
         mb.sequences[k] = completion_span(mb.batch, mb.batch.num_seqs() - 1,
                                           static_cast<int>(prompt.size()), seqs[k].advantage);
       }
@@ -40,8 +42,16 @@ GrpoMinibatch pack_grpo_minibatch(const std::vector<TrainSequence>& seqs, bool s
       std::vector<int32_t> tail = {prompt.back()};
       tail.insert(tail.end(), seqs[k].completion->begin(), seqs[k].completion->end());
       mb.batch.add_after(root, tail);
+      packed[k] = mb.batch.num_seqs() - 1;
       mb.sequences[k] = completion_span(mb.batch, mb.batch.num_seqs() - 1, 1, seqs[k].advantage);
     }
+  }
+  // Each completion's own sampling temperature, where one has one (prompts and the rest: 0,
+  // the forward's).
+  for (size_t k = 0; k < seqs.size(); ++k) {
+    if (seqs[k].temperature <= 0) continue;
+    mb.batch.temperature.resize(static_cast<size_t>(mb.batch.num_seqs()), 0.0f);
+    mb.batch.temperature[static_cast<size_t>(packed[k])] = static_cast<float>(seqs[k].temperature);
   }
   mb.old_logp.assign(static_cast<size_t>(mb.batch.num_tokens()), 0.0f);
   for (size_t k = 0; k < seqs.size(); ++k) {
@@ -57,10 +67,13 @@ GrpoUpdateStats grpo_update(GrpoUpdateContext& c, const std::vector<UsableGroup>
   const LearnerConfig& cfg = c.cfg;
   std::vector<TrainSequence> seqs;
   for (const auto& u : batch) {
+    // A task sampled at a temperature of its own (self-play's proposals) has its ratios taken
+    // at it; 0 leaves the sequence at the run's.
+    const double own = task_sampling_temperature(u.g.task, 0);
     for (size_t k = 0; k < u.kept.size(); ++k) {
       const SampleResult& smp = u.g.samples[u.kept[k]];
       seqs.push_back({&u.g.prompt, &smp.tokens, &smp.logprobs, u.advantages[k],
-                      k < u.token_offsets.size() ? &u.token_offsets[k] : nullptr});
+                      k < u.token_offsets.size() ? &u.token_offsets[k] : nullptr, own});
     }
   }
   GrpoUpdateStats ts;

@@ -21,6 +21,7 @@ struct TrainSequence {
   const std::vector<float>* logprobs = nullptr;      // their sampling-policy log-probs
   double advantage = 0;
   const std::vector<float>* token_offsets = nullptr;  // per completion token, or null/empty
+  double temperature = 0;  // it was sampled at (task_sampling_temperature); 0: the run's
 };
 
 // A minibatch as the loss needs it: the packed tokens, the span and advantage of each

@@ -18,6 +18,9 @@ struct PackedBatch {
   std::vector<int32_t> positions;   // (N) position of each token inside its sequence
   std::vector<int32_t> cu_seqlens;  // (S + 1)
   std::vector<int32_t> prefix_of;   // (S) the sequence each one continues, or -1
+  // (S) or empty: each sequence's sampling temperature, its logits divided by it for the
+  // log-probs; 0 (or empty) = the temperature Model::forward is given.
+  std::vector<float> temperature;
 
   PackedBatch() : cu_seqlens{0} {}
   int num_tokens() const { return static_cast<int>(tokens.size()); }

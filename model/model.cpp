@@ -516,6 +516,20 @@ void Model<T>::forward(const PackedBatch& batch, T* logprobs, double temperature
   const ModelConfig& c = cfg_;
   const int N = batch.num_tokens(), S = batch.num_seqs(), C = c.hidden_size, V = c.vocab_size;
   if (N == 0) fail("forward: empty batch");
+  if (!batch.temperature.empty() && static_cast<int>(batch.temperature.size()) != S)
+    fail("forward: temperature has ", batch.temperature.size(), " entries for ", S, " sequences");
+  std::vector<TemperatureRun> runs;
+  for (int s = 0; s < S; ++s) {
+    const double own = batch.temperature.empty() ? 0.0 : batch.temperature[s];
+    if (!(own >= 0 && std::isfinite(own)))
+      fail("forward: sequence ", s, " has temperature ", own, " (0 for the forward's, or > 0)");
+    const T inv = static_cast<T>(1.0 / (own > 0 ? own : temperature));
+    if (inv == T(1)) continue;
+    if (!runs.empty() && runs.back().inv == inv && runs.back().end == batch.cu_seqlens[s])
+      runs.back().end = batch.cu_seqlens[s + 1];
+    else
+      runs.push_back({batch.cu_seqlens[s], batch.cu_seqlens[s + 1], inv});
+  }
   for (int t = 0; t < N; ++t) {
     if (batch.tokens[t] < 0 || batch.tokens[t] >= V)
       fail("forward: token id ", batch.tokens[t], " at position ", t, " outside the vocabulary (",
@@ -556,7 +570,7 @@ void Model<T>::forward(const PackedBatch& batch, T* logprobs, double temperature
   }
   op_.rmsnorm_forward(lnf_, rstdf_, x_final_, W + table_.final_norm(), N, C,
                       static_cast<T>(c.rms_norm_eps));
-  inv_temperature_ = static_cast<T>(1.0 / temperature);
+  temperature_runs_ = std::move(runs);
   const int R = head_rows(N);
   head_rows_used_ = R;
   for (int r0 = 0; r0 < N; r0 += R) {
@@ -569,14 +583,25 @@ void Model<T>::forward(const PackedBatch& batch, T* logprobs, double temperature
   mem.download(logprobs, lp_, sizeof(T) * N);
 }
 
-// logits_ (n, V) = the head's logits of rows [r0, r0 + n) of the last forward, over its
+// logits_ (n, V) = the head's logits of rows [r0, r0 + n) of the last forward, over their
 // temperature.
 template <typename T>
 void Model<T>::head_logits(int r0, int n) {
   const size_t C = cfg_.hidden_size, V = cfg_.vocab_size;
   op_.linear_forward(logits_, lnf_ + r0 * C, params_.data() + table_.lm_head(), (const T*)nullptr, n,
                      static_cast<int>(C), static_cast<int>(V));
-  if (inv_temperature_ != T(1)) op_.scale_inplace(logits_, static_cast<size_t>(n) * V, inv_temperature_);
+  scale_by_temperature(logits_, r0, n);
+}
+
+template <typename T>
+void Model<T>::scale_by_temperature(T* rows, int r0, int n) {
+  const size_t V = cfg_.vocab_size;
+  for (const TemperatureRun& run : temperature_runs_) {
+    const int lo = std::max(run.begin, r0), hi = std::min(run.end, r0 + n);
+    if (lo < hi)
+      op_.scale_inplace(rows + static_cast<size_t>(lo - r0) * V, static_cast<size_t>(hi - lo) * V,
+                        run.inv);
+  }
 }
 
 template <typename T>
@@ -706,9 +731,7 @@ void Model<T>::backward(const T* dlogprobs) {
     const int n = std::min(R, N - r0);
     if (head_chunked()) head_logits(r0, n);  // one chunk: still there from forward
     op_.logprobs_backward(s.dlogits, dlp_ + r0, logits_, lse_ + r0, targets_ + r0, n, V);
-    if (inv_temperature_ != T(1)) {  // the logits were scaled by 1/temperature
-      op_.scale_inplace(s.dlogits, static_cast<size_t>(n) * V, inv_temperature_);
-    }
+    scale_by_temperature(s.dlogits, r0, n);  // the logits were divided by the temperature
     op_.linear_backward(s.dln + static_cast<size_t>(r0) * C, G + table_.lm_head(), (T*)nullptr, s.dlogits,
                         lnf_ + static_cast<size_t>(r0) * C, W + table_.lm_head(), n, C, V, false);
   }

@@ -83,7 +83,8 @@ class Model {
 
   // ---- training ----
   // logprobs (N, host) under softmax(logits / temperature): GRPO's ratios must use the
-  // temperature the rollouts were sampled with.
+  // temperature the rollouts were sampled with. A sequence with a temperature of its own in
+  // batch.temperature is divided by that one instead.
   void forward(const PackedBatch& batch, T* logprobs, double temperature = 1.0);
   void backward(const T* dlogprobs);  // dlogprobs (N, host); accumulates grads
   void zero_grad();
@@ -251,7 +252,14 @@ class Model {
   T *lp_ = nullptr, *dlp_ = nullptr,
     *ent_ = nullptr;  // (N) each: log-probs, their gradient, entropy
   int last_n_ = 0;
-  T inv_temperature_ = 1;  // of the last forward
+  // The last forward's rows [begin, end) whose logits were divided by a temperature other than
+  // 1 (1 / temperature in inv), one run per stretch of sequences that share one.
+  struct TemperatureRun {
+    int begin = 0, end = 0;
+    T inv = 1;
+  };
+  std::vector<TemperatureRun> temperature_runs_;
+  void scale_by_temperature(T* rows, int r0, int n);  // rows (n, V) are rows r0.. of the batch
   size_t head_values_ = kHeadLogitsValues;
   int head_rows_used_ = 0;      // rows per chunk of the last forward's head (backward uses the same)
 

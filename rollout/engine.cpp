@@ -326,6 +326,7 @@ std::vector<GenerationResult> GenerationEngine::generate(
     SequenceRequest s;
     s.request = requests[i];
     s.sampling = opt.sampling;
+    if (requests[i].temperature >= 0) s.sampling.temperature = requests[i].temperature;
     s.stop_tokens = opt.stop_tokens;
     s.stop_strings = opt.stop_strings;
     s.on_done = [&results, &on_done, i](GenerationResult&& r) {

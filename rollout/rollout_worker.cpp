@@ -133,9 +133,10 @@ void RolloutWorker::run_batch(std::vector<TaskAssignment>& batch, const std::ato
     std::string question = t.task.value("prompt", std::string());
     prompts.push_back(tok_->encode(chat_.render(question)));
     const int room = mc.max_position_embeddings - static_cast<int>(prompts.back().size());
+    const double temperature = task_sampling_temperature(t.task, cfg_.sampling.temperature);
     for (int i = 0; i < t.group_size; ++i) {
       reqs.push_back({prompts.back(), std::max(1, std::min(cfg_.max_new_tokens, room)),
-                      sampling_seed(seed_, t.seq), static_cast<uint64_t>(i)});
+                      sampling_seed(seed_, t.seq), static_cast<uint64_t>(i), temperature});
     }
   }
   GenerationOptions opt(cfg_.sampling, cfg_.stop, *tok_);

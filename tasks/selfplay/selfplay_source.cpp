@@ -39,6 +39,10 @@ const ConfigFields<SelfPlayOptions>& SelfPlayOptions::fields() {
           .add("induction_inputs", &C::induction_inputs,
                "inputs per induction proposal (half shown to the solver, half held back)",
                in_range(2, 16, "must be in [2, 16]"))
+          .add("propose_temperature", &C::propose_temperature,
+               "sampling temperature of propose tasks (0: the rollout's); the learner takes "
+               "their ratios at it",
+               in_range(0.0, 100.0, "must be in [0, 100]"))
           .add("seed_tasks", &C::seed_tasks, "pyfunc tasks that seed the buffer",
                in_range(1, 100000, "must be in [1, 100000]"))
           .add("buffer_capacity", &C::buffer_capacity, "most triplets kept; the oldest leave first",
@@ -118,6 +122,8 @@ Task SelfPlaySource::next(Rng& rng, uint64_t k) {
     // Novelty by behaviour needs every proposal's behaviour: the verifier refuses one the
     // probes cannot judge (selfplay_verifiers.cpp).
     if (options_.novelty == "behaviour") t.meta["strict_probes"] = true;
+    if (options_.propose_temperature > 0)
+      t.meta["sampling_temperature"] = options_.propose_temperature;
   } else {
     auto pick = buffer_.sample(rng, 1, min_inputs);
     if (pick.empty()) {  // no entry with two pairs yet: induction waits, deduction goes

@@ -77,3 +77,23 @@ TEST(GrpoMinibatch, TokenOffsetsFollowTheirCompletion) {
     EXPECT_TRUE(mb.sequences[2].token_offsets.empty());
   }
 }
+
+// A completion sampled at a temperature of its own (self-play's proposals) carries it to the
+// batch sequence it went into, whichever way it is packed; the others, and a shared prompt,
+// keep 0 (the forward's). Without any, the batch has no temperatures at all.
+TEST(GrpoMinibatch, OwnTemperaturesFollowTheirCompletion) {
+  const std::vector<int32_t> p = {1, 2, 3}, q = {8, 9}, a = {4, 5}, b = {6};
+  const std::vector<float> la = {-0.1f, -0.2f}, lb = {-0.3f};
+  for (bool share : {false, true}) {
+    SCOPED_TRACE(share ? "shared prompts" : "one prompt each");
+    GrpoMinibatch mb = pack_grpo_minibatch({{&p, &a, &la, 1.0, nullptr, 0.5},
+                                            {&q, &b, &lb, 1.0, nullptr, 0.0},
+                                            {&p, &b, &lb, 1.0, nullptr, 0.5}},
+                                           share);
+    // Not shared: [p a] [q b] [p b]. Shared: [1 2] [3 a] [3 b] (behind it), then [q b].
+    const std::vector<float> want =
+        share ? std::vector<float>{0, 0.5f, 0.5f, 0} : std::vector<float>{0.5f, 0, 0.5f};
+    EXPECT_EQ(mb.batch.temperature, want);
+    EXPECT_TRUE(pack_grpo_minibatch({{&p, &a, &la, 1.0}}, share).batch.temperature.empty());
+  }
+}

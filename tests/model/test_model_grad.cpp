@@ -248,3 +248,61 @@ TEST(ModelHead, BackwardUsesTheChunksOfItsForward) {
   };
   EXPECT_EQ(grads(true), grads(false));
 }
+
+// Sequences sampled at temperatures of their own (PackedBatch::temperature: self-play's
+// proposals are sampled cooler than its solutions): in one batch, each sequence's log-probs and
+// its share of every gradient are those of a forward of it alone at its temperature; 0 leaves a
+// sequence at the forward's. With the head in chunks of 5 rows, runs of rows cross chunks.
+TEST(ModelTemperature, EachSequenceAtItsOwnTemperature) {
+  const ModelConfig cfg = test::tiny_config();
+  Model<double> m(cfg);
+  m.init_weights(13);
+  Rng rng(8);
+  double* p = m.params();
+  for (size_t i = 0; i < m.num_params(); ++i) p[i] += rng.normal() * 0.1;
+  m.set_head_logits_values(static_cast<size_t>(cfg.vocab_size) * 5);
+  const std::vector<std::vector<int32_t>> seqs = {
+      {3, 9, 4, 1, 7, 2, 8}, {5, 8}, {6, 5, 4, 2, 1, 9, 3, 3, 2}, {7, 1, 2, 5}};
+  const std::vector<float> own = {0.5f, 0.0f, 2.0f, 0.5f};
+  const double forward_temperature = 0.8;
+  PackedBatch batch;
+  for (const auto& s : seqs) batch.add(s);
+  batch.temperature = own;
+  const int N = batch.num_tokens();
+  const auto R = test::randn(N, 21);
+  std::vector<double> lp(N);
+  m.forward(batch, lp.data(), forward_temperature);
+  m.zero_grad();
+  m.backward(R.data());
+  const std::vector<double> g(m.grads(), m.grads() + m.num_params());
+
+  m.zero_grad();  // the sequences one at a time, their gradients added up
+  int offset = 0;
+  for (size_t s = 0; s < seqs.size(); ++s) {
+    PackedBatch one;
+    one.add(seqs[s]);
+    const int n = one.num_tokens();
+    std::vector<double> lp1(n);
+    m.forward(one, lp1.data(), own[s] > 0 ? own[s] : forward_temperature);
+    for (int t = 0; t < n; ++t) ASSERT_NEAR(lp[offset + t], lp1[t], 1e-12) << s << " " << t;
+    m.backward(R.data() + offset);
+    offset += n;
+  }
+  double scale = 0;
+  for (double x : g) scale = std::max(scale, std::abs(x));
+  ASSERT_GT(scale, 1e-3);
+  for (size_t i = 0; i < g.size(); ++i) ASSERT_NEAR(m.grads()[i], g[i], 1e-11 * scale) << i;
+
+  // The temperatures differ: at the forward's temperature alone the log-probs are others.
+  std::vector<double> plain(N);
+  PackedBatch untempered = batch;
+  untempered.temperature.clear();
+  m.forward(untempered, plain.data(), forward_temperature);
+  EXPECT_GT(std::abs(plain[0] - lp[0]), 1e-6);
+
+  PackedBatch bad = batch;
+  bad.temperature = {0.5f};
+  EXPECT_THROW(m.forward(bad, lp.data()), Error);
+  bad.temperature = {0.5f, -1.0f, 1.0f, 1.0f};
+  EXPECT_THROW(m.forward(bad, lp.data()), Error);
+}

@@ -60,6 +60,31 @@ TEST(GeneratorBatch, ARequestsTokensDoNotDependOnItsNeighboursOrTheSlots) {
   EXPECT_NE(run(model, 1, {other})[0].tokens, alone[0].tokens);
 }
 
+// A request with a temperature of its own (self-play's proposals, sampled cooler than the
+// solutions beside them) samples what it would alone with the options at that temperature, and
+// its log-probs are at that temperature; the request beside it keeps the options'.
+TEST(GeneratorBatch, ARequestsOwnTemperatureIsItsAlone) {
+  ModelConfig c = ModelConfig::load(std::string(R1_SOURCE_DIR) + "/configs/models/tiny-moe.json");
+  Model<float> model(c);
+  model.init_weights(3);
+  GenerationRequest cool{{1, 2, 3, 4, 5}, 30, 9, 0}, plain{{7, 8}, 20, 9, 1};
+  cool.temperature = 0.3;
+  const std::vector<GenerationResult> mixed = run(model, 2, {cool, plain});
+  GenerationEngine gen(model, 1, 96);
+  GenerationOptions opt;
+  opt.sampling.temperature = 0.3;
+  opt.sampling.top_k = 40;
+  GenerationRequest cool_plain = cool;
+  cool_plain.temperature = -1;
+  const std::vector<GenerationResult> alone = gen.generate({cool_plain}, opt);
+  EXPECT_EQ(mixed[0].tokens, alone[0].tokens);
+  ASSERT_EQ(mixed[0].logprobs.size(), alone[0].logprobs.size());
+  for (size_t i = 0; i < alone[0].logprobs.size(); ++i)
+    EXPECT_NEAR(mixed[0].logprobs[i], alone[0].logprobs[i], 1e-4) << "token " << i;
+  EXPECT_EQ(mixed[1].tokens, run(model, 1, {plain})[0].tokens);
+  EXPECT_NE(mixed[0].tokens, run(model, 1, {cool_plain})[0].tokens);  // 0.3 is not 1.0
+}
+
 // Chunked prefill: with at most 4 prompt tokens per forward call, a 30-token prompt goes in over
 // 8 calls while the other sequences keep decoding, and every request samples the same tokens as
 // with whole prompts (its logits differ only by rounding: the later chunks read the earlier ones

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/rl_messages.h"
 #include "tasks/selfplay/selfplay_source.h"
 #include "tasks/selfplay/selfplay_tasks.h"
 #include "tasks/selfplay/task_buffer.h"
@@ -321,4 +322,40 @@ TEST(SelfPlayTasks, PyfuncSeeds) {
     EXPECT_TRUE(t.outputs.empty());  // the sandbox computes them
     EXPECT_EQ(t.origin, "seed:pyfunc");
   }
+}
+
+// propose_temperature: propose tasks name their sampling temperature (the rollout worker samples
+// them at it, the learner takes their ratios at it); solve tasks keep the rollout's. A bad
+// value in a task is refused where a task message is read.
+TEST(SelfPlaySource, ProposeTemperatureMarksOnlyProposals) {
+  SelfPlayOptions o;
+  o.kinds = {"deduction"};
+  o.propose_share = 0.5;
+  o.propose_temperature = 0.5;
+  SelfPlaySource src(o, 1);
+  src.buffer().add(triplet(1));
+  Rng rng(4);
+  int proposals = 0, solves = 0;
+  for (uint64_t k = 0; k < 40; ++k) {
+    const json t = src.next(rng, k).to_json();
+    const bool propose = t["meta"]["role"] == "propose";
+    (propose ? proposals : solves)++;
+    EXPECT_EQ(task_sampling_temperature(t, 1.0), propose ? 0.5 : 1.0);
+  }
+  EXPECT_GT(proposals, 5);
+  EXPECT_GT(solves, 5);
+  o.propose_temperature = 0;  // the default: every task at the rollout's
+  SelfPlaySource plain(o, 1);
+  plain.buffer().add(triplet(1));
+  for (uint64_t k = 0; k < 10; ++k)
+    EXPECT_EQ(task_sampling_temperature(plain.next(rng, k).to_json(), 0.8), 0.8);
+  EXPECT_THROW(SelfPlayOptions::from_json(json{{"propose_temperature", -1}}, "t"), Error);
+
+  TaskAssignment a;
+  a.task = {{"id", "x"}, {"prompt", "p"}, {"meta", {{"sampling_temperature", 0}}}};
+  EXPECT_THROW(TaskAssignment::from_message(a.to_message()), MessageError);
+  a.task["meta"]["sampling_temperature"] = "cool";
+  EXPECT_THROW(TaskAssignment::from_message(a.to_message()), MessageError);
+  a.task["meta"]["sampling_temperature"] = 0.7;
+  EXPECT_EQ(task_sampling_temperature(TaskAssignment::from_message(a.to_message()).task, 1.0), 0.7);
 }
