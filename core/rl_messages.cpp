@@ -110,7 +110,7 @@ double task_sampling_temperature(const json& task, double fallback) {
     return fallback;
   const json& t = task["meta"]["sampling_temperature"];
   if (!t.is_number() || !(t.get<double>() > 0 && t.get<double>() <= 100))
-    throw MessageError(cat("task ", task.value("id", std::string("?")),
+    throw MessageError(cat("task ", task.contains("id") ? task["id"].dump() : std::string("?"),
                            ": meta.sampling_temperature must be a number in (0, 100], got ",
                            t.dump()));
   return t.get<double>();

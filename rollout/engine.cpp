@@ -108,6 +108,7 @@ void GenerationEngine::submit(SequenceRequest seq) {
 
 void GenerationEngine::enqueue(SequenceRequest seq, const std::string& what) {
   check(seq.request, what);
+  if (seq.request.temperature >= 0) seq.sampling.temperature = seq.request.temperature;
   seq.sampling.validate("sampling");
   if (seq.top_logprobs < 0 || seq.top_logprobs > kMaxTopLogprobs)
     fail("generate: top_logprobs must be in [0, ", kMaxTopLogprobs, "], got ", seq.top_logprobs);
@@ -326,7 +327,6 @@ std::vector<GenerationResult> GenerationEngine::generate(
     SequenceRequest s;
     s.request = requests[i];
     s.sampling = opt.sampling;
-    if (requests[i].temperature >= 0) s.sampling.temperature = requests[i].temperature;
     s.stop_tokens = opt.stop_tokens;
     s.stop_strings = opt.stop_strings;
     s.on_done = [&results, &on_done, i](GenerationResult&& r) {

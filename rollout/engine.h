@@ -36,7 +36,7 @@ struct GenerationRequest {
   int max_new_tokens = 128;
   uint64_t seed = 0;
   uint64_t stream = 0;
-  double temperature = -1;  // >= 0: this request's, in place of the options' (generate())
+  double temperature = -1;  // >= 0: this request's, in place of its sampling settings'
 };
 
 struct GenerationResult {

@@ -356,6 +356,9 @@ TEST(SelfPlaySource, ProposeTemperatureMarksOnlyProposals) {
   EXPECT_THROW(TaskAssignment::from_message(a.to_message()), MessageError);
   a.task["meta"]["sampling_temperature"] = "cool";
   EXPECT_THROW(TaskAssignment::from_message(a.to_message()), MessageError);
+  a.task["id"] = 7;  // named whatever its id is
+  EXPECT_THROW(TaskAssignment::from_message(a.to_message()), MessageError);
+  a.task["id"] = "x";
   a.task["meta"]["sampling_temperature"] = 0.7;
   EXPECT_EQ(task_sampling_temperature(TaskAssignment::from_message(a.to_message()).task, 1.0), 0.7);
 }

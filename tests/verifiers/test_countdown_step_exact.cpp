@@ -318,35 +318,47 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
 
 // Notation rewritten for reading keeps its bytes where they were: the span of a false claim is
 // the text the policy wrote.
-// A note with a number or a word of integer division after a claim ("100/3 = 33 (remainder
-// 1)") says the arithmetic may be integer: the right side may be the left's whole part, rounded
-// down or up. It hides nothing else: before, such a note kept the claim from being read at all,
-// so "7*3 = 43 (not 21)" raised a lying trace's step score (a verifier audit, 2026-12-06).
-TEST(StepClaims, NotesOfIntegerArithmeticAllowOnlyTheWholePart) {
+// A note with a number or a word of integer division after a division ("100/3 = 33 (remainder
+// 1)") says the arithmetic may be cut: the right side may be the left cut down at its own last
+// place, or up where the note says up or round. It hides nothing else: before, such a note kept
+// the claim from being read at all, so "7*3 = 43 (not 21)" raised a lying trace's step score (a
+// verifier audit, 2026-12-06), and a first version of the reading allowed any left side within 1
+// ("7.2 + 0.9 = 9 (for 2 items)"; its review).
+TEST(StepClaims, NotesOfCutArithmeticCutOnlyADivision) {
   const std::vector<std::pair<const char*, bool>> rows = {
       {"100/3 = 33 (remainder 1)", true},
       {"8 / 3 = 2 (and 2 left over)", true},
       {"9 / 2 = 4 (integer division)", true},
       {"50 / 8 = 7 (rounding up)", true},
       {"8/3 = 2 (not 2.67)", true},
-      {"15/4 = 4 (so 4 boxes)", true},
+      {"2/3 = 0.66 (to 2 decimal places)", true},
+      {"10/3 = 3.34 (rounded up to the nearest cent)", true},
       {"7*3 = 21 (from step 2)", true},
       {"26/5 = 5 (approximately 5.2)", true},
       {"6*7 = 43 (not 21)", false},
       {"7*3 = 43 (so 1)", false},
       {"7*3 = 43 (from step 2)", false},
-      {"7*3 = 22 (one more)", false},  // an integer left side has no other whole part
+      {"10/3 = 4 (remainder 1)", false},  // cut down unless the note says up
+      {"15/4 = 4 (so 4 boxes)", false},
       {"10/3 = 5 (rounded up)", false},
       {"10/3 = 3.5 (rounded)", false},
+      {"7.2 + 0.9 = 9 (for 2 items)", false},  // no division to cut
+      {"3*2.1 = 7 (step 2)", false},
+      {"0.9+0.9 = 1 (per day)", false},
+      {"1/2 * 1/2 = 1 (each)", false},
       {"12 = 3 (four)", false},
-      {"9 / 2 = 4 (so far)", false},  // a note without a number says nothing of integers
+      {"9 / 2 = 4 (so far)", false},  // a note without a number says nothing of cutting
       {"9 / 2 = 4", false},
+      {"12*10 = 130 (square feet)", false},  // a unit, not "(square 5)"
+      {"3*20 = 70 (min)", false},
   };
   for (const auto& [line, ok] : rows) {
     const ClaimScan s = find_claims(line);
     ASSERT_EQ(s.claims.size(), 1u) << line;
     EXPECT_EQ(check_claim(s.claims[0]).ok(), ok) << line;
   }
+  EXPECT_TRUE(find_claims("5*3 = 1 (mod 7)").claims.empty());  // these continue the arithmetic
+  EXPECT_TRUE(find_claims("6 = 36 (squared)").claims.empty());
 }
 
 TEST(StepClaims, RewrittenNotationKeepsItsSpans) {

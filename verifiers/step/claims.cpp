@@ -157,25 +157,36 @@ bool number_word(std::string_view w) {
           "fifths", "tenth", "tenths",  "zero",     "dozen"});
 }
 
-// Whether the note that opens at line[b] (after "(") is plain prose about the claim before it.
-// A note with a number (digits or a word: "12/4 = 3 (four groups)") or a word of integer
-// division may say the claim is integer arithmetic ("8 / 3 = 2 (and 2 left over)", "8/3 = 2
-// (not 2.67)"): the claim is still read, and its right side may be the left's whole part
-// (Claim::whole_part), so that such a note cannot hide a false claim ("7*3 = 43 (not 21)").
-bool prose_note(std::string_view line, size_t b) {
-  size_t e = b;
-  while (e < line.size() && line[e] != ')') {
-    if (line[e] >= '0' && line[e] <= '9') return false;
-    if (ascii_letter(line[e])) {
-      const size_t we = word_end(line, e);
-      const std::string_view word = line.substr(e, we - e);
-      if (division_note_word(word) || (number_word(word) && word.size() > 2)) return false;
-      e = we;
-    } else {
+// How the note that opens at line[b] (after "(") may cut the division before it. A note with a
+// number (digits or a word: "12/4 = 3 (four groups)") or a word of integer division may say the
+// arithmetic is cut ("8 / 3 = 2 (and 2 left over)", "8/3 = 2 (not 2.67)"): down, or down or up
+// when it says up or round ("50/8 = 7 (rounding up)"). The claim is read either way, so such a
+// note cannot hide a false claim ("7*3 = 43 (not 21)").
+Claim::Cut note_cut(std::string_view line, size_t b) {
+  bool cut = false, up = false;
+  for (size_t e = b; e < line.size() && line[e] != ')';) {
+    if (line[e] >= '0' && line[e] <= '9') cut = true;
+    if (!ascii_letter(line[e])) {
       ++e;
+      continue;
     }
+    const size_t we = word_end(line, e);
+    const std::string_view word = line.substr(e, we - e);
+    cut = cut || division_note_word(word) || (number_word(word) && word.size() > 2);
+    up = up || one_of(word, {"up", "ceil", "ceiling", "round", "rounded", "rounding"});
+    e = we;
   }
-  return true;
+  return !cut ? Claim::Cut::None : up ? Claim::Cut::DownOrUp : Claim::Cut::Down;
+}
+
+// Whether a bracket that opens with a bracket_math_word continues the arithmetic: a postfix
+// word ("= 36 (squared)") or one followed by a number, a bracket or an operator ("= 1 (mod 7)",
+// "(sqrt 25)"). Otherwise it is a note like any other ("= 130 (square feet)", "= 70 (min)").
+bool continues_arithmetic(std::string_view line, std::string_view word, size_t we) {
+  if (one_of(word, {"squared", "cubed", "factorial", "percent"})) return true;
+  while (we < line.size() && is_space(line[we])) ++we;
+  return we < line.size() && ((line[we] >= '0' && line[we] <= '9') ||
+                              std::string_view("(+-*/^").find(line[we]) != std::string_view::npos);
 }
 
 // From line[k] (spaces skipped): a stretch of claim bytes whose first side is an expression, an
@@ -521,19 +532,20 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   while (e > s && is_space(line[e - 1])) --e;
   const bool tight_before = s == a && a > 0, tight_after = e == b && b < line.size();
   // A bracketed note after the claim is prose ("= 43 (so close)", "= 21 (target)"), unless its
-  // first word continues the arithmetic ("= 3 (mod 7)", "(x+1)"). A note with a number or a word
-  // of integer division ("= 33 (remainder 1)", "= 2 (not 2.67)") allows the integer reading of
-  // the claim before it (prose_note). A hedge makes the claim an estimate ("= 40
-  // (approximately)": 6*7 ≈ 40).
-  bool note_after = false, hedged = false, whole_part = false;
+  // first word continues the arithmetic ("= 3 (mod 7)", "(x+1)"). A note of cut arithmetic
+  // ("= 33 (remainder 1)", "= 2 (not 2.67)") lets a division before it be cut (note_cut). A
+  // hedge makes the claim an estimate ("= 40 (approximately)": 6*7 ≈ 40).
+  bool note_after = false, hedged = false;
+  Claim::Cut cut = Claim::Cut::None;
   if (e - s >= 2 && e == b && line[e - 1] == '(' && is_space(line[e - 2]) && b < line.size() &&
       ascii_letter(line[b])) {
     const size_t we = word_end(line, b);
     const std::string_view word = line.substr(b, we - b);
-    if (word.size() >= 2 && !bracket_math_word(word) && (we == line.size() || line[we] != '(')) {
+    if (word.size() >= 2 && !(bracket_math_word(word) && continues_arithmetic(line, word, we)) &&
+        (we == line.size() || line[we] != '(')) {
       note_after = true;
       hedged = hedge_word(word);
-      whole_part = !prose_note(line, b);
+      cut = note_cut(line, b);
       for (--e; e > s && is_space(line[e - 1]);) --e;
     }
   }
@@ -621,7 +633,9 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
             relation[k],
             static_cast<size_t>(rhs.data() - text.data()) + rhs.size()};
     c.approx = rels[k] == Relation::Approx;
-    c.whole_part = whole_part && k + 2 == sides.size() && rels[k] == Relation::Equal;
+    if (k + 2 == sides.size() && rels[k] == Relation::Equal &&
+        sides[k].find('/') != std::string_view::npos)
+      c.cut = cut;
     scan->claims.push_back(std::move(c));
   }
   return true;
@@ -743,15 +757,22 @@ ClaimCheck check_equality(const Claim& claim) {
         return out;
       }
     }
-    // "100/3 = 33 (remainder 1)", "50/8 = 7 (rounding up)": after a note of integer
-    // arithmetic, a whole number within 1 of the left side is its integer part, rounded down
-    // or up. An integer left side has no other whole part, so "7*3 = 43 (not 21)" stays false.
-    if (claim.whole_part && boost::multiprecision::denominator(rv.value) == 1) {
-      BigRational diff = lv.value - rv.value;
-      if (diff < 0) diff = -diff;
-      if (diff < 1) {
-        out.truth = ClaimTruth::Rounded;
-        return out;
+    // A cut division ("100/3 = 33 (remainder 1)", "2/3 = 0.66 (to 2 places)", "50/8 = 7
+    // (rounding up)"): the right side is the left cut down at the right side's last place, or
+    // up where the note says so. Nothing else is cut: "7*3 = 43 (not 21)" stays false.
+    if (claim.cut != Claim::Cut::None) {
+      const std::optional<int> place = rounding_place(claim.rhs, false);
+      if (place || boost::multiprecision::denominator(rv.value) == 1) {
+        const BigRational unit =
+            place ? BigRational(BigInt(1), boost::multiprecision::pow(
+                                               BigInt(10), static_cast<unsigned>(-*place)))
+                  : BigRational(1);
+        const bool down = rv.value <= lv.value && lv.value < rv.value + unit;
+        const bool up = rv.value - unit < lv.value && lv.value <= rv.value;
+        if (down || (claim.cut == Claim::Cut::DownOrUp && up)) {
+          out.truth = ClaimTruth::Rounded;
+          return out;
+        }
       }
     }
     out.truth = ClaimTruth::False;

@@ -25,9 +25,11 @@ struct Claim {
   // what a false claim got wrong (its left side was the step taken, or the previous result).
   size_t relation_begin = 0, rhs_end = 0;
   bool approx = false;  // "lhs ≈ rhs": the right side is the left rounded to its precision
-  // A note with a number or a word of integer division follows ("100/3 = 33 (remainder 1)"):
-  // the right side may also be a whole number within 1 of the left (rounded down or up).
-  bool whole_part = false;
+  // A division whose note says the arithmetic is cut ("100/3 = 33 (remainder 1)", "2/3 = 0.66
+  // (to 2 places)"): the right side may be the left cut at its own last place, down, or up too
+  // when the note says so ("50/8 = 7 (rounding up)").
+  enum class Cut { None, Down, DownOrUp };
+  Cut cut = Cut::None;
   std::string text() const {
     return lhs + (unequal ? " != " : approx ? " \xE2\x89\x88 " : " = ") + rhs;
   }
