@@ -256,6 +256,9 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"6*7 = 40 (approximately)", {"6*7 \xE2\x89\x88 40"}},
       {"5*3 = 1 (mod 7)", {}},  // the bracket continues the arithmetic
       {"6 = 3 (x - 1)", {}},
+      {"6 = 3 (a + b)", {}},
+      {"6*7 = 43 (a typo)", {"6*7 = 43"}},  // an article or an abbreviation opens a note
+      {"6*7 = 43 (i.e. close)", {"6*7 = 43"}},
       {"10 = 2 (sqrt 25)", {}},
       {"22-2 = 21\xE2\x9C\x85", {"22-2 = 21"}},      // ✅ glued
       {"22-2 = 21\xF0\x9F\x8E\x89", {"22-2 = 21"}},  // 🎉 glued

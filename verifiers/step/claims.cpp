@@ -179,6 +179,16 @@ Claim::Cut note_cut(std::string_view line, size_t b) {
   return !cut ? Claim::Cut::None : up ? Claim::Cut::DownOrUp : Claim::Cut::Down;
 }
 
+// Whether a one-letter word at line[b] (ending at we) opens prose, not algebra: an article or an
+// abbreviation ("= 43 (a typo)", "(i.e. close)", "(e.g. ...)") rather than a variable
+// ("(x - 1)", "(a + b)").
+bool letter_opens_prose(std::string_view line, size_t we) {
+  if (we + 1 < line.size() && line[we] == '.' && ascii_letter(line[we + 1])) return true;
+  if (we >= line.size() || !is_space(line[we])) return false;
+  while (we < line.size() && is_space(line[we])) ++we;
+  return we < line.size() && word_end(line, we) >= we + 2;
+}
+
 // Whether a bracket that opens with a bracket_math_word continues the arithmetic: a postfix
 // word ("= 36 (squared)") or one followed by a number, a bracket or an operator ("= 1 (mod 7)",
 // "(sqrt 25)"). Otherwise it is a note like any other ("= 130 (square feet)", "= 70 (min)").
@@ -541,7 +551,8 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
       ascii_letter(line[b])) {
     const size_t we = word_end(line, b);
     const std::string_view word = line.substr(b, we - b);
-    if (word.size() >= 2 && !(bracket_math_word(word) && continues_arithmetic(line, word, we)) &&
+    if ((word.size() >= 2 || letter_opens_prose(line, we)) &&
+        !(bracket_math_word(word) && continues_arithmetic(line, word, we)) &&
         (we == line.size() || line[we] != '(')) {
       note_after = true;
       hedged = hedge_word(word);
