@@ -416,6 +416,12 @@ bool has_digit(std::string_view s) {
   return false;
 }
 
+// 10^place exactly: the unit of the last digit rounding_place found (0.01 for -2, 1 for 0).
+BigRational place_unit(int place) {
+  const BigInt ten = boost::multiprecision::pow(BigInt(10), static_cast<unsigned>(std::abs(place)));
+  return place < 0 ? BigRational(BigInt(1), ten) : BigRational(ten);
+}
+
 // The place a written result may be rounded to, as a power of ten: -k for a decimal literal
 // with k digits after the point ("3.14" -> -2; k in [1, 30]). For an approximate claim also an
 // integer literal, at its last nonzero digit ("36" -> 0, "40" -> 1, "0" -> 0). nullopt
@@ -756,9 +762,7 @@ ClaimCheck check_equality(const Claim& claim) {
     if (const std::optional<int> place = rounding_place(claim.rhs, claim.approx)) {
       BigRational diff = lv.value - rv.value;
       if (diff < 0) diff = -diff;
-      const BigInt ten =
-          boost::multiprecision::pow(BigInt(10), static_cast<unsigned>(std::abs(*place)));
-      const BigRational unit = *place < 0 ? BigRational(BigInt(1), ten) : BigRational(ten);
+      const BigRational unit = place_unit(*place);
       // Rounded to nearest; an estimate may also be cut toward zero ("2/3 ≈ 0.66"): the right
       // side lies within one unit, on the zero side of the left.
       const bool toward_zero = lv.value >= 0 ? rv.value <= lv.value && rv.value >= 0
@@ -774,10 +778,7 @@ ClaimCheck check_equality(const Claim& claim) {
     if (claim.cut != Claim::Cut::None) {
       const std::optional<int> place = rounding_place(claim.rhs, false);
       if (place || boost::multiprecision::denominator(rv.value) == 1) {
-        const BigRational unit =
-            place ? BigRational(BigInt(1), boost::multiprecision::pow(
-                                               BigInt(10), static_cast<unsigned>(-*place)))
-                  : BigRational(1);
+        const BigRational unit = place_unit(place.value_or(0));
         const bool down = rv.value <= lv.value && lv.value < rv.value + unit;
         const bool up = rv.value - unit < lv.value && lv.value <= rv.value;
         if (down || (claim.cut == Claim::Cut::DownOrUp && up)) {
