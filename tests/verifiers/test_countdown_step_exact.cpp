@@ -298,6 +298,36 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
        {"6*7 = 43"}},                         // inside the number
       {"6*7 \xEF\xBC\x9D 43", {"6*7 = 43"}},  // fullwidth equals
       {"22-20 = 3 != 21 (close)\xE2\x81\xA6", {"22-20 = 3", "3 != 21"}},
+      // A note that opens with a number, a percent or a sum of money is a note too (a later
+      // audit, 2026-12-06); a bracket that continues the arithmetic is not.
+      {"6*7 = 43 (1 more)", {"6*7 = 43"}},
+      {"So 6*7 = 43 (2nd try).", {"6*7 = 43"}},
+      {"6*7 = 43 (20%)", {"6*7 = 43"}},
+      {"6*7 = 43 ($43 total)", {"6*7 = 43"}},
+      {"3*4 = 12 (12 eggs)", {"3*4 = 12"}},
+      {"6 = 3 (2)", {"6 = 3 (2)"}},  // a product
+      {"6 = 3 (2x)", {}},
+      {"6*7 = 43 (2 times 21.5)", {}},
+      // A unit glued to the result is a unit; a math word or a letter is not.
+      {"4*5 = 21cm", {"4*5 = 21"}},
+      {"2*3 = 6pi", {}},
+      {"3ab + 2ab = 5ab", {}},
+      // A relation in words or as an arrow, after an expression and before a number.
+      {"6*7 is 43", {"6*7 = 43"}},
+      {"6*7 equals 43", {"6*7 = 43"}},
+      {"6*7 is equal to 43", {"6*7 = 43"}},
+      {"6*7 gives 43 apples", {"6*7 = 43"}},
+      {"6*7 -> 43", {"6*7 = 43"}},
+      {"6*7 \xE2\x86\x92 43", {"6*7 = 43"}},  // →
+      {"6*7 => 43", {"6*7 = 43"}},
+      {"6 * 7 is $43", {"6 * 7 = 43"}},
+      {"So 3+4 is 7, and 7*2 is 15.", {"3+4 = 7", "7*2 = 15"}},
+      {"the answer is 12", {}},
+      {"x*2 is 10", {}},
+      {"2x = 6 => x = 3", {}},
+      {"pages 2-5 is 4 pages", {}},                 // a range
+      {"Since 2/5 is equal to 12.8 hectares", {}},  // a share (GSM8K)
+      {"6 times 7 is 43", {}},
       // A traced condition judges the claim before it (pyoutput's worked solutions).
       {"1 == 0 is False", {"1 != 0"}},
       {"0 == 0 is True", {"0 = 0"}},
@@ -321,6 +351,46 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
 
 // Notation rewritten for reading keeps its bytes where they were: the span of a false claim is
 // the text the policy wrote.
+// What a policy could still write to hide a false result, after the first audit (a second
+// audit, 2026-12-06): a note that opens with a number or a sum ("= 43 (1 more)", "= 43 ($43
+// total)"), a glued unit ("= 21cm"), a result said in words or with an arrow ("6*7 is 43",
+// "6*7 -> 43"). Each such claim is now read and judged; before, none was found. A number note
+// after a division may still cut it, as a worded note may.
+TEST(StepClaims, ResultsInWordsArrowsUnitsAndNumberNotesAreJudged) {
+  const std::vector<std::pair<const char*, bool>> rows = {
+      {"6*7 = 43 (1 more)", false},
+      {"6*7 = 42 (1 more than 41)", true},
+      {"6*7 = 43 (20%)", false},
+      {"6*7 = 43 ($43 total)", false},
+      {"She pays 6*7 = 43 (7 days)", false},
+      {"100/3 = 33 (1 left)", true},
+      {"100/3 = 34 (1 left)", false},
+      {"4*5 = 20cm", true},
+      {"4*5 = 21cm", false},
+      {"6*7 = 43hrs", false},
+      {"6*7 is 42", true},
+      {"6*7 is 43", false},
+      {"6*7 equals 43", false},
+      {"6*7 makes 43", false},
+      {"(3+1)/4 is 1", true},
+      {"6*7 -> 43", false},
+      {"6*7 \xE2\x87\x92 43", false},  // ⇒
+      {"6 * 7 is $43", false},
+  };
+  for (const auto& [line, ok] : rows) {
+    const ClaimScan s = find_claims(line);
+    ASSERT_EQ(s.claims.size(), 1u) << line;
+    EXPECT_EQ(check_claim(s.claims[0]).ok(), ok) << line;
+  }
+  // The span of a result said in words starts at the word: the penalty marks what was written.
+  const std::string text = "So 6*7 is 43 apples.";
+  const ClaimScan s = find_claims(text);
+  ASSERT_EQ(s.claims.size(), 1u);
+  EXPECT_EQ(
+      text.substr(s.claims[0].relation_begin, s.claims[0].rhs_end - s.claims[0].relation_begin),
+      "is 43");
+}
+
 // A note with a number or a word of integer division after a division ("100/3 = 33 (remainder
 // 1)") says the arithmetic may be cut: the right side may be the left cut down at its own last
 // place, or up where the note says up or round. It hides nothing else: before, such a note kept

@@ -96,6 +96,74 @@ bool currency(std::string_view s, size_t i) {
   return (b == 'x' || b == 'X') && k >= 2 && s[k - 2] == ' ';
 }
 
+// Whether the text before text[i] ends with an expression on numbers: a run of arithmetic
+// bytes (no relation, no letter) holding an operator between operands, as in "6*7" or "(3+4)/2"
+// but not "42" or "-5". Only then is a word or arrow after it read as a relation.
+bool expression_before(std::string_view s, size_t i) {
+  size_t k = i;
+  while (k > 0 && (s[k - 1] == ' ' || s[k - 1] == '\t')) --k;
+  if (k == 0 || !(ascii_digit(s[k - 1]) || s[k - 1] == ')')) return false;
+  bool operand = false;  // a digit or ')' seen, reading left to right
+  size_t b = k;
+  while (b > 0 && (ascii_digit(s[b - 1]) ||
+                   std::string_view(" \t+-*/^().,").find(s[b - 1]) != std::string_view::npos))
+    --b;
+  if (b > 0 && ascii_letter(s[b - 1]) && s[b] != ' ' && s[b] != '\t')
+    return false;  // "x*2 is 10": algebra
+  // Not a range, every operator a hyphen between digits ("pages 2-5 is 4 pages"), nor a lone
+  // fraction, which names a share ("2/5 is equal to 12.8 hectares", GSM8K).
+  bool range = true, bracket = false;
+  int ops = 0, slashes = 0;
+  for (size_t j = b; j < k; ++j) {
+    const char c = s[j];
+    bracket = bracket || c == '(' || c == ')';
+    if (ascii_digit(c) || c == ')') {
+      operand = true;
+    } else if (std::string_view("+-*/^").find(c) != std::string_view::npos && operand) {
+      ++ops;
+      slashes += c == '/';
+      range = range && c == '-' && ascii_digit(s[j - 1]) && j + 1 < k && ascii_digit(s[j + 1]);
+    }
+  }
+  return ops > 0 && !range && !(ops == 1 && slashes == 1 && !bracket);
+}
+
+// The width of a relation written as a word or an arrow at text[i] ("6*7 is 43", "6*7 equals
+// 43", "6*7 -> 43", "6*7 → 43"), when an expression comes before it and a number after it; 0
+// otherwise. Read as '=' so that saying a false result in words does not hide it. "1 == 0 is
+// False" and "x is 5" are left.
+size_t relation_word_at(std::string_view text, size_t i) {
+  static constexpr std::string_view kPhrases[] = {"is equal to",
+                                                  "equal to",
+                                                  "equals",
+                                                  "is",
+                                                  "gives",
+                                                  "makes",
+                                                  "yields",
+                                                  "leaves",
+                                                  "results in",
+                                                  "-->",
+                                                  "->",
+                                                  "=>",
+                                                  "\xE2\x86\x92" /* → */,
+                                                  "\xE2\x9F\xB6" /* ⟶ */,
+                                                  "\xE2\x87\x92" /* ⇒ */,
+                                                  "\xE2\x9F\xB9" /* ⟹ */};
+  for (std::string_view p : kPhrases) {
+    if (text.compare(i, p.size(), p) != 0) continue;
+    const size_t end = i + p.size();
+    if (ascii_letter(p[0]) && ((i > 0 && text[i - 1] != ' ' && text[i - 1] != '\t') ||
+                               (end < text.size() && text[end] != ' ' && text[end] != '\t')))
+      return 0;  // a word only when it stands alone: not "this", "isotope"
+    if (!expression_before(text, i)) return 0;
+    size_t k = end;
+    while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;
+    if (k < text.size() && (text[k] == '-' || text[k] == '$')) ++k;
+    return k < text.size() && ascii_digit(text[k]) ? p.size() : 0;
+  }
+  return 0;
+}
+
 // Rewrites the LaTeX command at text[i] ('\\') in `out`; returns the byte after what it read.
 size_t latex_command(std::string_view text, size_t i, std::string& out) {
   size_t e = i + 1;
@@ -266,6 +334,14 @@ std::string plain_claim_notation(std::string_view text) {
         i = end;
         continue;
       }
+    }
+    if (const size_t w = relation_word_at(text, i)) {
+      put(out, i, w, "=", Pad::Back);
+      i += w;
+      size_t k = i;
+      while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;
+      if (k < text.size() && text[k] == '$') out[k] = ' ';  // "6*7 is $43": currency, as after '='
+      continue;
     }
     if (c == '&' && next_non_space(text, i + 1) == '=') {
       out[i] = ' ';

@@ -23,6 +23,10 @@ namespace r1 {
 // - LaTeX: \times, \cdot, \div, \left( and \right), ^{n}, \approx, \neq and \ne, an alignment
 //   "&=", a line-ending "\\", and \frac{a}{b} (also \dfrac, \tfrac; as "((a)/(b))", one
 //   factor) and \sqrt{a} when their arguments are plain arithmetic.
+// - a relation in words or as an arrow after an expression and before a number to '=' ("6*7
+//   is 43", "equals", "is equal to", "gives", "makes", "yields", "leaves", "results in", "->",
+//   "=>", "→", "⇒", ...); not after a lone fraction ("2/5 is 12.8 hectares": a share) or a
+//   range ("pages 2-5 is 4 pages");
 // - LaTeX math delimiters \( \) \[ \] and the delimiters of equation environments
 //   (\begin{align} ... \end{align}, aligned, equation, gather, split, eqnarray, multline) to
 //   spaces; matrices, arrays and cases stay LaTeX.

@@ -199,6 +199,37 @@ bool continues_arithmetic(std::string_view line, std::string_view word, size_t w
                               std::string_view("(+-*/^").find(line[we]) != std::string_view::npos);
 }
 
+// Where a note that opens with a number or a sum of money starts: the '(' of "= 43 (1 more)",
+// "= 43 (2nd try)", "= 43 (20%)" or "= 43 ($43 total)", which ends the stretch [s, e) of claim
+// bytes ("... (1"); what follows it at line[b] says it is prose: a word (an article or one of two
+// letters or more, glued or not, that does not continue the arithmetic), a percent, or a '$'
+// right after the bracket. npos otherwise: "6 = 3 (2)" is a product, "= 3 (2x)" and "= 43 (2
+// times 21.5)" continue the arithmetic.
+size_t number_note_open(std::string_view line, size_t s, size_t e, size_t b) {
+  if (b >= line.size()) return std::string_view::npos;
+  size_t j = e;
+  while (j > s &&
+         ((line[j - 1] >= '0' && line[j - 1] <= '9') || line[j - 1] == '.' || line[j - 1] == ','))
+    --j;
+  const bool number = j < e;
+  while (j > s && is_space(line[j - 1])) --j;  // "( 43 total)": a '$' read as currency
+  if (j < s + 2 || line[j - 1] != '(' || !is_space(line[j - 2])) return std::string_view::npos;
+  const size_t open = j - 1;
+  if (!number)  // "(" then "$43 total"
+    return e == b && line[b] == '$' && b + 1 < line.size() && line[b + 1] >= '0' &&
+                   line[b + 1] <= '9'
+               ? open
+               : std::string_view::npos;
+  if (line[b] == '%') return open;
+  if (!ascii_letter(line[b])) return std::string_view::npos;
+  const size_t we = word_end(line, b);
+  const std::string_view word = line.substr(b, we - b);
+  const bool prose = word.size() >= 2
+                         ? !(bracket_math_word(word) && continues_arithmetic(line, word, we))
+                         : e < b && letter_opens_prose(line, we);
+  return prose && (we == line.size() || line[we] != '(') ? open : std::string_view::npos;
+}
+
 // From line[k] (spaces skipped): a stretch of claim bytes whose first side is an expression, an
 // operator before its first relation ("4*6 = 24", not "4 = 10").
 bool expression_then_relation(std::string_view line, size_t k) {
@@ -237,6 +268,16 @@ bool prose_mark(std::string_view ch) {
   return false;
 }
 
+// Whether the letters at line[at], glued after a number, are a unit: a word of two letters or
+// more that is no math word ("13cm", "5hrs"; not "2pi", "3sqrt"), without a digit or a bracket
+// glued after it ("5ab2", "3cos(x)").
+bool glued_unit(std::string_view line, size_t at) {
+  if (at == 0 || line[at - 1] < '0' || line[at - 1] > '9') return false;
+  const size_t we = word_end(line, at);
+  if (we - at < 2 || bracket_math_word(lower_word(line.substr(at, we - at)))) return false;
+  return we == line.size() || !((line[we] >= '0' && line[we] <= '9') || line[we] == '(');
+}
+
 // Whether what borders a stretch of claim bytes makes it something other than a claim: part of
 // a larger expression (a variable, a LaTeX command, a percent, a ratio, a factorial, a word
 // that operates on numbers), or a question. `at` is the bordering byte (before the stretch
@@ -246,7 +287,9 @@ bool prose_mark(std::string_view ch) {
 bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tight) {
   const char c = line[at];
   if (ascii_letter(c)) {
-    if (tight) return true;  // 2x, x2
+    // Glued to a number a letter is a variable (2x, x2); a word of two letters or more after the
+    // claim is a unit ("= 13cm", "= 5hrs"), unless it continues the arithmetic ("= 2pi").
+    if (tight && (before || !glued_unit(line, at))) return true;
     size_t b = at;
     while (b > 0 && ascii_letter(line[b - 1])) --b;
     const size_t e = word_end(line, at);
@@ -565,6 +608,10 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
       cut = note_cut(line, b);
       for (--e; e > s && is_space(line[e - 1]);) --e;
     }
+  } else if (const size_t open = number_note_open(line, s, e, b); open != std::string_view::npos) {
+    note_after = true;
+    cut = note_cut(line, open + 1);
+    for (e = open; e > s && is_space(line[e - 1]);) --e;
   }
   // Markdown bold and italics and sentence punctuation are not part of the arithmetic.
   if (e - s >= 2 && line.substr(s, 2) == "**") s += 2;
