@@ -230,7 +230,7 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"0.5 = 50%", {}},
       {"3:4 = 6:8", {}},
       {"So x = 5 here", {}},
-      {"6-6 => 0", {}},
+      {"6-6 => 0", {"6-6 = 0"}},  // an arrow to a lone number states a result
       // Asides in brackets, calls, questions, factorials, words that operate on numbers.
       {"(so 6*6 = 36)", {"6*6 = 36"}},
       {"That is 12 (since 3*4 = 12).", {"3*4 = 12"}},
@@ -316,7 +316,20 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"6*7 is 43", {"6*7 = 43"}},
       {"6*7 equals 43", {"6*7 = 43"}},
       {"6*7 is equal to 43", {"6*7 = 43"}},
-      {"6*7 gives 43 apples", {"6*7 = 43"}},
+      {"6*7 gives 43.", {"6*7 = 43"}},
+      {"6*7 IS 43", {"6*7 = 43"}},
+      {"6*7 is: 43", {"6*7 = 43"}},
+      {"So, 6*7 is 43", {"6*7 = 43"}},
+      {"6 x 7 is 43", {"6 * 7 = 43"}},
+      {"84 / 2 -> 43", {"84 / 2 = 43"}},  // after an arrow a fraction is a division
+      {"75-25 gives 51.", {"75-25 = 51"}},
+      {"5 + 3 -> 8 * 2 -> 16", {"8 * 2 = 16"}},  // a step: only a lone number is its result
+      {"3*5, 7 -> 15, 7", {}},                   // countdown's state lists
+      // A word after the number may change what the words mean (a review): left unread.
+      {"6*7 gives 43 apples", {}},
+      {"90 + 30 is 2 hours", {}},
+      {"3 * 4 is 2 more than 10", {}},
+      {"2^10 / 7 leaves 2", {}},
       {"6*7 -> 43", {"6*7 = 43"}},
       {"6*7 \xE2\x86\x92 43", {"6*7 = 43"}},  // →
       {"6*7 => 43", {"6*7 = 43"}},
@@ -327,6 +340,14 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"2x = 6 => x = 3", {}},
       {"pages 2-5 is 4 pages", {}},                 // a range
       {"Since 2/5 is equal to 12.8 hectares", {}},  // a share (GSM8K)
+      {"Since 2/5 is 12.8.", {}},
+      // The end of a sentence before a claim borders nothing; other units and signs after it.
+      {"Done. 3 * 4 = 13", {"3 * 4 = 13"}},
+      {"She buys eggs. 3 * 4 = 13.", {"3 * 4 = 13"}},
+      {"180 - 60 = 121\xC2\xB0", {"180 - 60 = 121"}},  // °
+      {"16 * 16 - 1 = 0xff", {}},
+      {"6*7 = 43(1 more)", {"6*7 = 43"}},
+      {"6*7 = 43 (-1 off)", {"6*7 = 43"}},
       {"6 times 7 is 43", {}},
       // A traced condition judges the claim before it (pyoutput's worked solutions).
       {"1 == 0 is False", {"1 != 0"}},
@@ -349,13 +370,12 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
   EXPECT_EQ(claim_truth_name(check_claim(s.claims[0]).truth), std::string("false"));
 }
 
-// Notation rewritten for reading keeps its bytes where they were: the span of a false claim is
-// the text the policy wrote.
 // What a policy could still write to hide a false result, after the first audit (a second
-// audit, 2026-12-06): a note that opens with a number or a sum ("= 43 (1 more)", "= 43 ($43
-// total)"), a glued unit ("= 21cm"), a result said in words or with an arrow ("6*7 is 43",
-// "6*7 -> 43"). Each such claim is now read and judged; before, none was found. A number note
-// after a division may still cut it, as a worded note may.
+// audit and its review, 2026-12-06): a sentence's end before the claim ("Done. 3 * 4 = 13"), a
+// note that opens with a number or a sum ("= 43 (1 more)", "= 43 ($43 total)"), a glued unit
+// ("= 21cm", "= 121°"), a result said in words or with an arrow ("6*7 is 43", "6*7 -> 43").
+// Each such claim is now read and judged; before, none was found. A number note after a
+// division may still cut it, as a worded note may.
 TEST(StepClaims, ResultsInWordsArrowsUnitsAndNumberNotesAreJudged) {
   const std::vector<std::pair<const char*, bool>> rows = {
       {"6*7 = 43 (1 more)", false},
@@ -376,6 +396,12 @@ TEST(StepClaims, ResultsInWordsArrowsUnitsAndNumberNotesAreJudged) {
       {"6*7 -> 43", false},
       {"6*7 \xE2\x87\x92 43", false},  // ⇒
       {"6 * 7 is $43", false},
+      {"Done. 3 * 4 = 13", false},
+      {"So, 6*7 is 43", false},
+      {"6 \xC3\x97 7 is 43", false},  // ×
+      {"84 / 2 -> 43", false},
+      {"180 - 60 = 121\xC2\xB0", false},
+      {"6*7 = 43(1 more)", false},
   };
   for (const auto& [line, ok] : rows) {
     const ClaimScan s = find_claims(line);
@@ -383,7 +409,7 @@ TEST(StepClaims, ResultsInWordsArrowsUnitsAndNumberNotesAreJudged) {
     EXPECT_EQ(check_claim(s.claims[0]).ok(), ok) << line;
   }
   // The span of a result said in words starts at the word: the penalty marks what was written.
-  const std::string text = "So 6*7 is 43 apples.";
+  const std::string text = "So 6*7 is 43.";
   const ClaimScan s = find_claims(text);
   ASSERT_EQ(s.claims.size(), 1u);
   EXPECT_EQ(
@@ -434,6 +460,8 @@ TEST(StepClaims, NotesOfCutArithmeticCutOnlyADivision) {
   EXPECT_TRUE(find_claims("6 = 36 (squared)").claims.empty());
 }
 
+// Notation rewritten for reading keeps its bytes where they were: the span of a false claim is
+// the text the policy wrote.
 TEST(StepClaims, RewrittenNotationKeepsItsSpans) {
   struct Case {
     std::string text, span;

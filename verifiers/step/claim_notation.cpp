@@ -96,70 +96,177 @@ bool currency(std::string_view s, size_t i) {
   return (b == 'x' || b == 'X') && k >= 2 && s[k - 2] == ' ';
 }
 
-// Whether the text before text[i] ends with an expression on numbers: a run of arithmetic
-// bytes (no relation, no letter) holding an operator between operands, as in "6*7" or "(3+4)/2"
-// but not "42" or "-5". Only then is a word or arrow after it read as a relation.
-bool expression_before(std::string_view s, size_t i) {
+// The width of the operator sign that ends at s[j] (exclusive) and is not ASCII: × ÷ · ⋅ − ∗ ∕.
+size_t sign_before(std::string_view s, size_t j) {
+  for (std::string_view sign : {"\xC3\x97", "\xC3\xB7", "\xC2\xB7", "\xE2\x8B\x85", "\xE2\x88\x92",
+                                "\xE2\x88\x97", "\xE2\x88\x95"})
+    if (j >= sign.size() && s.substr(j - sign.size(), sign.size()) == sign) return sign.size();
+  return 0;
+}
+
+// What ends the text before s[i], when it is arithmetic on numbers: whether it holds an operator
+// between operands ("6*7", "(3+4)/2", "6 × 7"; not "42" or "-5"), and whether it is a lone
+// fraction ("2/5") or a range (every operator a hyphen between digits: "2-5"). `s` is the text
+// as rewritten so far ("6 x 7", "6 \times 7" read as products). The arithmetic starts after a
+// letter and a space, or after ", " or ". " ("So, 6*7 is 43"); glued to a letter it is algebra
+// ("x*2 is 10") and counts as none.
+struct ExpressionBefore {
+  bool expression = false, lone_fraction = false, range = false;
+};
+
+ExpressionBefore expression_before(std::string_view s, size_t i) {
+  ExpressionBefore out;
   size_t k = i;
   while (k > 0 && (s[k - 1] == ' ' || s[k - 1] == '\t')) --k;
-  if (k == 0 || !(ascii_digit(s[k - 1]) || s[k - 1] == ')')) return false;
-  bool operand = false;  // a digit or ')' seen, reading left to right
+  if (k == 0 || !(ascii_digit(s[k - 1]) || s[k - 1] == ')')) return out;
   size_t b = k;
-  while (b > 0 && (ascii_digit(s[b - 1]) ||
-                   std::string_view(" \t+-*/^().,").find(s[b - 1]) != std::string_view::npos))
+  for (;;) {
+    if (b == 0) break;
+    if (const size_t w = sign_before(s, b)) {
+      b -= w;
+      continue;
+    }
+    const char c = s[b - 1];
+    if ((c == ',' || c == '.') && (s[b] == ' ' || s[b] == '\t')) break;  // "So, 6*7", "Done. 6*7"
+    if (!ascii_digit(c) && std::string_view(" \t+-*/^().,").find(c) == std::string_view::npos)
+      break;
     --b;
-  if (b > 0 && ascii_letter(s[b - 1]) && s[b] != ' ' && s[b] != '\t')
-    return false;  // "x*2 is 10": algebra
-  // Not a range, every operator a hyphen between digits ("pages 2-5 is 4 pages"), nor a lone
-  // fraction, which names a share ("2/5 is equal to 12.8 hectares", GSM8K).
-  bool range = true, bracket = false;
+  }
+  if (b > 0 && ascii_letter(s[b - 1]) && s[b] != ' ' && s[b] != '\t') return out;  // "x*2"
+  bool operand = false, bracket = false, range = true;
   int ops = 0, slashes = 0;
-  for (size_t j = b; j < k; ++j) {
+  for (size_t j = b; j < k;) {
     const char c = s[j];
+    size_t w = 1;
+    bool op = false;
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      for (size_t n = 2; n <= 3 && !op; ++n)
+        if (j + n <= k && sign_before(s, j + n) == n) {
+          op = true;
+          w = n;
+        }
+    } else {
+      op = std::string_view("+-*/^").find(c) != std::string_view::npos;
+    }
     bracket = bracket || c == '(' || c == ')';
     if (ascii_digit(c) || c == ')') {
       operand = true;
-    } else if (std::string_view("+-*/^").find(c) != std::string_view::npos && operand) {
+    } else if (op && operand) {
       ++ops;
       slashes += c == '/';
       range = range && c == '-' && ascii_digit(s[j - 1]) && j + 1 < k && ascii_digit(s[j + 1]);
     }
+    j += w;
   }
-  return ops > 0 && !range && !(ops == 1 && slashes == 1 && !bracket);
+  // Python's power ("2**3") is not in the claim grammar: no expression to read.
+  bool python_power = false;
+  for (size_t j = b + 1; j + 1 < k && !python_power; ++j)
+    python_power = s[j] == '*' && s[j + 1] == '*' && (ascii_digit(s[j - 1]) || s[j - 1] == ')');
+  out.expression = ops > 0 && !python_power;
+  out.lone_fraction = ops == 1 && slashes == 1 && !bracket;
+  out.range = ops == 1 && range;
+  return out;
+}
+
+// Whether a lone number starts at text[k] (after an optional '-' or '$') and ends the
+// statement: nothing after it but the end, punctuation, or a bracket ("6*7 is 43.", "is 43 (1
+// more)"). A word after it may change what the relation means ("90 + 30 is 2 hours", "3 * 4 is
+// 2 more than 10", "10 + 5 is 3 pm"), and an operator goes on ("5 + 3 -> 8 * 2 -> 16"), so
+// neither is read.
+bool lone_number_at(std::string_view text, size_t k) {
+  if (text.compare(k, 3, "\xE2\x88\x92") == 0)  // − as a sign
+    k += 3;
+  else if (k < text.size() && (text[k] == '-' || text[k] == '+'))
+    ++k;
+  while (k < text.size() && (text[k] == '$' || text[k] == ' ')) ++k;  // "-$43", "$ 43"
+  if (k >= text.size() || !ascii_digit(text[k])) return false;
+  while (k < text.size() &&
+         (ascii_digit(text[k]) ||
+          ((text[k] == '.' || text[k] == ',') && k + 1 < text.size() && ascii_digit(text[k + 1]))))
+    ++k;
+  if (text.compare(k, 2, "**") == 0) k += 2;  // markdown bold: "**6*7 is 43**"
+  while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;
+  if (k == text.size() || text[k] == '\n' || text[k] == '\r' || text[k] == '(' || text[k] == ')')
+    return true;
+  if (std::string_view(".,;:!?").find(text[k]) == std::string_view::npos) return false;
+  return k + 1 == text.size() ||
+         std::string_view(" \t\r\n").find(text[k + 1]) != std::string_view::npos;
 }
 
 // The width of a relation written as a word or an arrow at text[i] ("6*7 is 43", "6*7 equals
-// 43", "6*7 -> 43", "6*7 → 43"), when an expression comes before it and a number after it; 0
-// otherwise. Read as '=' so that saying a false result in words does not hide it. "1 == 0 is
-// False" and "x is 5" are left.
-size_t relation_word_at(std::string_view text, size_t i) {
-  static constexpr std::string_view kPhrases[] = {"is equal to",
-                                                  "equal to",
-                                                  "equals",
-                                                  "is",
-                                                  "gives",
-                                                  "makes",
-                                                  "yields",
-                                                  "leaves",
-                                                  "results in",
-                                                  "-->",
-                                                  "->",
-                                                  "=>",
-                                                  "\xE2\x86\x92" /* → */,
-                                                  "\xE2\x9F\xB6" /* ⟶ */,
-                                                  "\xE2\x87\x92" /* ⇒ */,
-                                                  "\xE2\x9F\xB9" /* ⟹ */};
-  for (std::string_view p : kPhrases) {
-    if (text.compare(i, p.size(), p) != 0) continue;
-    const size_t end = i + p.size();
-    if (ascii_letter(p[0]) && ((i > 0 && text[i - 1] != ' ' && text[i - 1] != '\t') ||
-                               (end < text.size() && text[end] != ' ' && text[end] != '\t')))
-      return 0;  // a word only when it stands alone: not "this", "isotope"
-    if (!expression_before(text, i)) return 0;
+// 43", "6*7 -> 43", "6*7 → 43"), when an expression comes before it (in `out`, the text
+// rewritten so far) and a lone number after it (lone_number_at); 0 otherwise. Read as '=' so that
+// saying a false result in words does not hide it. Words match in any case and may take a ':'
+// ("is: 43"). After the words of identity ("is", "equals"), a lone fraction names a share
+// ("Since 2/5 is 12.8.") and a hyphen between digits a range, so those are left; after an arrow
+// or a verb of computing ("gives", "makes") they are arithmetic.
+size_t relation_word_at(std::string_view text, std::string_view out, size_t i) {
+  struct Phrase {
+    std::string_view text;
+    bool identity;
+  };
+  static constexpr Phrase kPhrases[] = {{"is equal to", true},
+                                        {"is equivalent to", true},
+                                        {"is the same as", true},
+                                        {"is exactly", true},
+                                        {"equal to", true},
+                                        {"equals", true},
+                                        {"equal", true},
+                                        {"is", true},
+                                        {"are", true},
+                                        {"was", true},
+                                        {"would be", true},
+                                        {"will be", true},
+                                        {"becomes", false},
+                                        {"gives us", false},
+                                        {"gives you", false},
+                                        {"gives", false},
+                                        {"makes", false},
+                                        {"yields", false},
+                                        {"results in", false},
+                                        {"comes to", false},
+                                        {"adds up to", false},
+                                        {"sums to", false},
+                                        {"totals", false},
+                                        {"==>", false},
+                                        {"-->", false},
+                                        {"->", false},
+                                        {"~>", false},
+                                        {"=>", false},
+                                        {"\\rightarrow", false},
+                                        {"\\Rightarrow", false},
+                                        {"\\implies", false},
+                                        {"\\mapsto", false},
+                                        {"\\to", false},
+                                        {"\xE2\x80\x94>" /* —> */, false},
+                                        {"\xE2\x86\x92" /* → */, false},
+                                        {"\xE2\x86\xA6" /* ↦ */, false},
+                                        {"\xE2\x9F\xB6" /* ⟶ */, false},
+                                        {"\xE2\x87\x92" /* ⇒ */, false},
+                                        {"\xE2\x9F\xB9" /* ⟹ */, false}};
+  // Most bytes start no phrase: a word starts after a space, the rest with = - ~ \ or a
+  // three-byte arrow.
+  const char c = text[i];
+  const bool word_start = ascii_letter(c) && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t');
+  if (!word_start && c != '=' && c != '-' && c != '~' && c != '\\' && c != '\xE2') return 0;
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+  for (const Phrase& p : kPhrases) {
+    if (i + p.text.size() > text.size()) continue;
+    bool match = true;
+    for (size_t k = 0; k < p.text.size() && match; ++k)
+      match = (ascii_letter(p.text[k]) ? lower(text[i + k]) : text[i + k]) == p.text[k];
+    if (!match) continue;
+    size_t end = i + p.text.size();
+    const bool word = ascii_letter(p.text[0]) || p.text[0] == '\\';
+    if (word) {  // a word only when it stands alone: not "this", "isotope", "\top"
+      if (end < text.size() && ascii_letter(text[end])) return 0;
+      if (end < text.size() && text[end] == ':') ++end;
+    }
+    const ExpressionBefore before = expression_before(out, i);
+    if (!before.expression || (p.identity && (before.lone_fraction || before.range))) return 0;
     size_t k = end;
     while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;
-    if (k < text.size() && (text[k] == '-' || text[k] == '$')) ++k;
-    return k < text.size() && ascii_digit(text[k]) ? p.size() : 0;
+    return lone_number_at(text, k) ? end - i : 0;
   }
   return 0;
 }
@@ -323,6 +430,14 @@ std::string plain_claim_notation(std::string_view text) {
   std::string out(text);
   for (size_t i = 0; i < text.size();) {
     const char c = text[i];
+    if (const size_t w = relation_word_at(text, out, i)) {
+      put(out, i, w, "=", Pad::Back);
+      i += w;
+      size_t k = i;
+      while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;
+      if (k < text.size() && text[k] == '$') out[k] = ' ';  // "6*7 is $43": currency, as after '='
+      continue;
+    }
     if (c == '\\') {
       i = latex_command(text, i, out);
       continue;
@@ -334,14 +449,6 @@ std::string plain_claim_notation(std::string_view text) {
         i = end;
         continue;
       }
-    }
-    if (const size_t w = relation_word_at(text, i)) {
-      put(out, i, w, "=", Pad::Back);
-      i += w;
-      size_t k = i;
-      while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;
-      if (k < text.size() && text[k] == '$') out[k] = ' ';  // "6*7 is $43": currency, as after '='
-      continue;
     }
     if (c == '&' && next_non_space(text, i + 1) == '=') {
       out[i] = ' ';

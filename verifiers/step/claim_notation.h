@@ -23,10 +23,10 @@ namespace r1 {
 // - LaTeX: \times, \cdot, \div, \left( and \right), ^{n}, \approx, \neq and \ne, an alignment
 //   "&=", a line-ending "\\", and \frac{a}{b} (also \dfrac, \tfrac; as "((a)/(b))", one
 //   factor) and \sqrt{a} when their arguments are plain arithmetic.
-// - a relation in words or as an arrow after an expression and before a number to '=' ("6*7
-//   is 43", "equals", "is equal to", "gives", "makes", "yields", "leaves", "results in", "->",
-//   "=>", "→", "⇒", ...); not after a lone fraction ("2/5 is 12.8 hectares": a share) or a
-//   range ("pages 2-5 is 4 pages");
+// - a relation in words or as an arrow after an expression and before a lone number that ends
+//   the statement to '=' ("6*7 is 43", "equals", "is equal to", "gives", "makes", "->", "=>",
+//   "→", "⇒", "\to", ...); not before a word ("90 + 30 is 2 hours") or an operator, nor after
+//   "is" or "equals" a lone fraction ("2/5 is 12.8": a share) or a range ("pages 2-5 is 4");
 // - LaTeX math delimiters \( \) \[ \] and the delimiters of equation environments
 //   (\begin{align} ... \end{align}, aligned, equation, gather, split, eqnarray, multline) to
 //   spaces; matrices, arrays and cases stay LaTeX.

@@ -212,12 +212,16 @@ size_t number_note_open(std::string_view line, size_t s, size_t e, size_t b) {
          ((line[j - 1] >= '0' && line[j - 1] <= '9') || line[j - 1] == '.' || line[j - 1] == ','))
     --j;
   const bool number = j < e;
+  if (number && j > s && (line[j - 1] == '-' || line[j - 1] == '+')) --j;  // "(-1 off)"
   while (j > s && is_space(line[j - 1])) --j;  // "( 43 total)": a '$' read as currency
-  if (j < s + 2 || line[j - 1] != '(' || !is_space(line[j - 2])) return std::string_view::npos;
+  // "= 43 (1 more)", or glued to the result: "= 43(1 more)".
+  if (j < s + 2 || line[j - 1] != '(' ||
+      !(is_space(line[j - 2]) || (number && line[j - 2] >= '0' && line[j - 2] <= '9')))
+    return std::string_view::npos;
   const size_t open = j - 1;
-  if (!number)  // "(" then "$43 total"
-    return e == b && line[b] == '$' && b + 1 < line.size() && line[b + 1] >= '0' &&
-                   line[b + 1] <= '9'
+  if (!number)  // "(" then "$43 total", "~1 off", "#1"
+    return e == b && (line[b] == '$' || line[b] == '~' || line[b] == '#') && b + 1 < line.size() &&
+                   line[b + 1] >= '0' && line[b + 1] <= '9'
                ? open
                : std::string_view::npos;
   if (line[b] == '%') return open;
@@ -263,7 +267,9 @@ bool prose_mark(std::string_view ch) {
       static_cast<unsigned char>(ch[1]) == 0x9F)
     return true;
   for (std::string_view m : {"\xE2\x9C\x93", "\xE2\x9C\x94", "\xE2\x9C\x85", "\xE2\x9C\x97",
-                             "\xE2\x9C\x98", "\xE2\x9D\x8C"})
+                             "\xE2\x9C\x98", "\xE2\x9D\x8C",
+                             // a unit or currency sign after the result: ° € £ ¥
+                             "\xC2\xB0", "\xE2\x82\xAC", "\xC2\xA3", "\xC2\xA5"})
     if (ch == m) return true;
   return false;
 }
@@ -273,6 +279,9 @@ bool prose_mark(std::string_view ch) {
 // glued after it ("5ab2", "3cos(x)").
 bool glued_unit(std::string_view line, size_t at) {
   if (at == 0 || line[at - 1] < '0' || line[at - 1] > '9') return false;
+  if (line[at - 1] == '0' && (at == 1 || line[at - 2] < '0' || line[at - 2] > '9') &&
+      (line[at] == 'x' || line[at] == 'b' || line[at] == 'o'))
+    return false;  // "0xff", "0b101": a number in another base
   const size_t we = word_end(line, at);
   if (we - at < 2 || bracket_math_word(lower_word(line.substr(at, we - at)))) return false;
   return we == line.size() || !((line[we] >= '0' && line[we] <= '9') || line[we] == '(');
@@ -589,6 +598,19 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   size_t s = a, e = b;
   while (s < e && is_space(line[s])) ++s;
   while (e > s && is_space(line[e - 1])) --e;
+  // The end of a sentence or clause before the first relation ("Done. 3 * 4 = 13", "So, 6*7 =
+  // 43", "Step 1. 6*7 = 43") starts the claim after it: what comes before borders nothing.
+  bool after_sentence = false;
+  for (size_t k = s; k + 1 < e; ++k) {
+    Relation rel;
+    if (relation_at(line, k, &rel)) break;
+    if ((line[k] == '.' || line[k] == ',') && is_space(line[k + 1])) {
+      after_sentence = true;
+      s = k + 1;
+    }
+  }
+  if (after_sentence)
+    while (s < e && is_space(line[s])) ++s;
   const bool tight_before = s == a && a > 0, tight_after = e == b && b < line.size();
   // A bracketed note after the claim is prose ("= 43 (so close)", "= 21 (target)"), unless its
   // first word continues the arithmetic ("= 3 (mod 7)", "(x+1)"). A note of cut arithmetic
@@ -637,7 +659,9 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   const bool open_after = e > s && ends_with_relation(line.substr(s, e - s), &w);
   if (open_after) e -= w;
   const int judged = open_after ? 0 : truth_suffix(line, b);  // "1 == 0 is False"
-  if (!open_before && a > 0 && not_a_claim_border(line, a - 1, true, tight_before)) return true;
+  if (!open_before && !after_sentence && a > 0 &&
+      not_a_claim_border(line, a - 1, true, tight_before))
+    return true;
   if (!open_after && judged == 0 && !note_after && b < line.size() &&
       not_a_claim_border(line, b, false, tight_after))
     return true;
