@@ -1,6 +1,8 @@
 #include "kernels/cpu/adamw.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace r1::cpu {
 
@@ -23,10 +25,22 @@ void adamw_update(T* p, const T* g, T* m, T* v, size_t n, const AdamWHyper& h, l
 
 template <typename T>
 double global_norm(const T* g, size_t n) {
+  // Fixed blocks summed in block order: the same norm, bit for bit, at any thread count (an
+  // OpenMP reduction adds the threads' sums in the order they finish, so the clipping scale,
+  // and a run, could differ between two runs).
+  constexpr size_t kBlock = 65536;
+  const long blocks = static_cast<long>((n + kBlock - 1) / kBlock);
+  std::vector<double> partial(static_cast<size_t>(blocks), 0.0);
+#pragma omp parallel for schedule(static) if (blocks > 1)
+  for (long b = 0; b < blocks; ++b) {
+    const size_t end = std::min(n, static_cast<size_t>(b + 1) * kBlock);
+    double s = 0;
+    for (size_t i = static_cast<size_t>(b) * kBlock; i < end; ++i)
+      s += static_cast<double>(g[i]) * g[i];
+    partial[static_cast<size_t>(b)] = s;
+  }
   double s = 0;
-  const long N = static_cast<long>(n);
-#pragma omp parallel for reduction(+ : s) if (N > 65536)
-  for (long i = 0; i < N; ++i) s += static_cast<double>(g[i]) * g[i];
+  for (double p : partial) s += p;
   return std::sqrt(s);
 }
 

@@ -1,5 +1,6 @@
 #include "kernels/cpu/rmsnorm.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 #ifdef _OPENMP
@@ -25,12 +26,17 @@ void rmsnorm_forward(T* out, T* rstd, const T* inp, const T* w, int N, int C, T 
 template <typename T>
 void rmsnorm_backward(T* dinp, T* dw, const T* dout, const T* inp, const T* w, const T* rstd, int N, int C,
                       bool accumulate_dinp) {
-  // dw sums over rows: each thread keeps a private partial sum, added once at the end.
-#pragma omp parallel if (N > 64)
-  {
-    std::vector<T> dw_local(dw ? C : 0, T(0));
-#pragma omp for
-    for (int n = 0; n < N; ++n) {
+  // dw sums over rows. Rows go in fixed blocks of kRowsPerBlock, each block's partial sum is
+  // kept, and the partials are added in block order after the loop: the same sum, bit for bit,
+  // whatever the thread count or the order threads finish in (adding per-thread sums as threads
+  // arrived made dw, and so a run, differ between runs with more than one thread).
+  constexpr int kRowsPerBlock = 64;
+  const int blocks = (N + kRowsPerBlock - 1) / kRowsPerBlock;
+  std::vector<T> partial(dw ? static_cast<size_t>(blocks) * C : 0, T(0));
+#pragma omp parallel for schedule(static) if (N > 64)
+  for (int blk = 0; blk < blocks; ++blk) {
+    T* dw_block = dw ? partial.data() + static_cast<size_t>(blk) * C : nullptr;
+    for (int n = blk * kRowsPerBlock; n < std::min(N, (blk + 1) * kRowsPerBlock); ++n) {
       const T* x = inp + static_cast<size_t>(n) * C;
       const T* d = dout + static_cast<size_t>(n) * C;
       T* dx = dinp + static_cast<size_t>(n) * C;
@@ -44,13 +50,15 @@ void rmsnorm_backward(T* dinp, T* dw, const T* dout, const T* inp, const T* w, c
       } else {
         for (int c = 0; c < C; ++c) dx[c] = r * (d[c] * w[c] - x[c] * k);
       }
-      if (dw) {
-        for (int c = 0; c < C; ++c) dw_local[c] += d[c] * x[c] * r;
+      if (dw_block) {
+        for (int c = 0; c < C; ++c) dw_block[c] += d[c] * x[c] * r;
       }
     }
-    if (dw) {
-#pragma omp critical
-      for (int c = 0; c < C; ++c) dw[c] += dw_local[c];
+  }
+  if (dw) {
+    for (int blk = 0; blk < blocks; ++blk) {
+      const T* p = partial.data() + static_cast<size_t>(blk) * C;
+      for (int c = 0; c < C; ++c) dw[c] += p[c];
     }
   }
 }

@@ -65,10 +65,11 @@ struct StepResult {
   std::vector<int32_t> routing;
 };
 
-StepResult train_step(const ModelConfig& cfg, const Backend<float>& be) {
+StepResult train_step(const ModelConfig& cfg, const Backend<float>& be,
+                      const std::vector<int>& lengths = {5, 9, 1, 6}) {
   Model<float> m(cfg, be);
   m.init_weights(7);
-  PackedBatch batch = test::random_batch({5, 9, 1, 6}, cfg.vocab_size, 13);
+  PackedBatch batch = test::random_batch(lengths, cfg.vocab_size, 13);
   const int N = batch.num_tokens();
   std::vector<float> lp(N), ent(N), dlp(N);  // host: forward and backward copy them
   for (int i = 0; i < N; ++i) dlp[i] = 0.1f * static_cast<float>((i % 5) - 2);
@@ -93,6 +94,15 @@ StepResult train_step(const ModelConfig& cfg, const Backend<float>& be) {
   }
   r.routing = m.last_routing();
   return r;
+}
+
+void expect_same_bits(const StepResult& a, const StepResult& b) {
+  EXPECT_EQ(a.logprobs, b.logprobs);
+  EXPECT_EQ(a.entropy, b.entropy);
+  EXPECT_EQ(a.grads, b.grads);
+  EXPECT_EQ(a.params, b.params);
+  EXPECT_EQ(a.bias, b.bias);
+  EXPECT_EQ(a.routing, b.routing);
 }
 
 }  // namespace
@@ -129,12 +139,7 @@ TEST(BackendSeam, TrainingStepTouchesOnlyBackendMemoryAndMatchesTheCpu) {
   for (const ModelConfig& cfg : {test::tiny_config(), test::tiny_gqa_config()}) {
     StepResult cpu = train_step(cfg, cpu_backend<float>());
     StepResult guarded = train_step(cfg, guarded_backend());
-    EXPECT_EQ(cpu.logprobs, guarded.logprobs);
-    EXPECT_EQ(cpu.entropy, guarded.entropy);
-    EXPECT_EQ(cpu.grads, guarded.grads);
-    EXPECT_EQ(cpu.params, guarded.params);
-    EXPECT_EQ(cpu.bias, guarded.bias);
-    EXPECT_EQ(cpu.routing, guarded.routing);
+    expect_same_bits(cpu, guarded);
   }
   EXPECT_TRUE(guarded_allocations().empty()) << guarded_allocations().size() << " backend allocations leaked";
 }
@@ -188,4 +193,20 @@ TEST(BackendSeam, GenerationAndCheckpointsTouchOnlyBackendMemory) {
   std::vector<float> pc(c.num_params());
   c.read_params(pc.data(), 0, pc.size());
   EXPECT_EQ(pa, pc);
+}
+
+// A training step gives the same bits at any thread count: every sum the CPU ops split across
+// OpenMP threads is added in a fixed order (tests/kernels/test_thread_count.cpp has the ops that
+// did not). BLAS keeps one thread here: whether OpenBLAS's kernels do the same is its business.
+TEST(BackendSeam, TrainingStepIsTheSameAtAnyThreadCount) {
+  const int omp = omp_get_max_threads(), blas = cpu::set_blas_threads(1);
+  for (const ModelConfig& cfg : {test::tiny_config(), test::tiny_gqa_config()}) {
+    omp_set_num_threads(1);
+    const StepResult one = train_step(cfg, cpu_backend<float>(), {70, 90, 3, 66});
+    omp_set_num_threads(3);
+    const StepResult three = train_step(cfg, cpu_backend<float>(), {70, 90, 3, 66});
+    expect_same_bits(one, three);
+  }
+  omp_set_num_threads(omp);
+  cpu::set_blas_threads(blas);
 }
