@@ -115,8 +115,13 @@ bool blank(std::string_view s) {
 }
 
 bool has_letter_or_digit(std::string_view s) {
-  static const re2::RE2 kWordChar("[\\pL\\pN]");
-  return re2::RE2::PartialMatch(re2::StringPiece(s.data(), s.size()), kWordChar);
+  // Not the letters blank() counts as invisible: the Hangul fillers (U+115F, U+1160, U+3164,
+  // U+FFA0) are letters to Unicode, and "<think>\u3164.</think>" is as empty as "<think>.</think>".
+  static const re2::RE2 kWordChar("([\\pL\\pN])");
+  re2::StringPiece rest(s.data(), s.size()), ch;
+  while (re2::RE2::FindAndConsume(&rest, kWordChar, &ch))
+    if (!blank(std::string_view(ch.data(), ch.size()))) return true;
+  return false;
 }
 
 std::string valid_utf8(std::string_view s) {

@@ -62,6 +62,14 @@ TEST(CountdownVerifier, Table) {
   EXPECT_EQ(v->verify(zero, wrap("5 / (2 - 2)")).reason, "division_by_zero");
   EXPECT_EQ(v->verify(t, "no tags at all").reason, "no_answer");
   EXPECT_TRUE(v->verify(t, "so \\boxed{(25-5)*4+3}").correct);
+  // Right answers in the notations models write (an audit found each scored 0): LaTeX math
+  // delimiters and spacing, a boxed claimed result, markdown around the answer, a line break.
+  for (const char* right : {"\\( 8/(3-8/3) \\)", "\\[ 8/(3-8/3) \\]", "8/(3-8/3) = \\boxed{24}",
+                            "$8/(3-8/3) = \\boxed{24}$", "8\\,/\\,(3-8/3)", "**8/(3-8/3)**",
+                            "`8/(3-8/3)`", "8/\n(3-8/3)", "8\xC2\xA0/ (3-8/3)"})
+    EXPECT_TRUE(v->verify(frac, wrap(right)).correct) << right;
+  EXPECT_EQ(v->verify(frac, wrap("8/(3-8/3) = \\boxed{25}")).reason, "claimed_result_not_target");
+  EXPECT_EQ(v->verify(frac, wrap("**8/(3-8)/3**")).reason, "wrong_value");
 }
 
 TEST(CountdownVerifier, BadTaskIsAVerifierError) {

@@ -41,6 +41,12 @@ TEST(FormatVerifier, Table) {
       {"<think>\xF3\xA0\x80\xA0</think><answer>x</answer>", false, "empty_think"},  // U+E0020
       {"<think>\xF0\x9D\x85\xB3</think><answer>x</answer>", false, "empty_think"},  // U+1D173
       {std::string("<think>\0</think><answer>x</answer>", 34), false, "empty_think"},
+      // A Hangul filler is a letter to Unicode and shows nothing: beside a mark it made an empty
+      // block pass (a second audit, 2026-12-06).
+      {"<think>\xE3\x85\xA4.</think><answer>x</answer>", false, "empty_think"},  // U+3164
+      {"<think>\xEF\xBE\xA0.</think><answer>x</answer>", false, "empty_think"},  // U+FFA0
+      {"<think>\xE1\x85\x9F\xE1\x85\xA0.</think><answer>x</answer>", false, "empty_think"},
+      {"<think>\xE3\x85\xA4w</think><answer>x</answer>", true, "ok"},
       {"<think>w</think><answer>\xE2\x81\xA6\xEF\xBF\xBC</answer>", false, "empty_answer"},
       {"<think>w</think><answer>\xE2\x88\x9E</answer>", true, "ok"},  // an answer of a sign: ∞
       {"<think>a</think><answer>4</answer> trailing", false, "text_after_answer"},

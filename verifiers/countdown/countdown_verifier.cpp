@@ -144,14 +144,45 @@ class CountdownVerifier : public Verifier {
   }
 
  private:
-  // Strips what may surround an expression: math delimiters, \boxed, LaTeX operators.
+  // Strips what may surround an expression: math delimiters ($, \( \), \[ \]), \boxed,
+  // markdown bold or code around it, LaTeX operators and spacing; line breaks and no-break spaces
+  // are spaces. A box after "=" holds the claimed result ("8/(3-8/3) = \boxed{24}"), not the
+  // expression, so the expression before it is kept.
   static std::string clean(std::string_view a) {
     std::string s(trim(a));
-    if (auto b = last_boxed(s)) s = std::string(*b);
+    if (auto b = last_boxed(s)) {
+      const size_t at = s.rfind("\\boxed", static_cast<size_t>(b->data() - s.data()));
+      std::string_view before = std::string_view(s).substr(0, at == std::string::npos ? 0 : at);
+      while (!before.empty() && (before.back() == '$' || before.back() == ' '))
+        before.remove_suffix(1);
+      s = !before.empty() && before.back() == '=' ? std::string(before) + " " + std::string(*b)
+                                                  : std::string(*b);
+    }
+    for (std::string_view wrapper : {"**", "`"}) {
+      std::string_view t = trim(s);
+      if (t.size() > 2 * wrapper.size() && t.substr(0, wrapper.size()) == wrapper &&
+          t.substr(t.size() - wrapper.size()) == wrapper)
+        s = std::string(t.substr(wrapper.size(), t.size() - 2 * wrapper.size()));
+    }
     std::string out;
     out.reserve(s.size());
     for (size_t i = 0; i < s.size(); ++i) {
       if (s[i] == '$') continue;
+      if (s[i] == '\n' || s[i] == '\r' || s[i] == '\t') {
+        out += ' ';
+        continue;
+      }
+      if (s.compare(i, 2, "\xC2\xA0") == 0) {  // a no-break space
+        out += ' ';
+        ++i;
+        continue;
+      }
+      if (s[i] == '\\' && i + 1 < s.size() &&
+          std::string_view("()[],;! ").find(s[i + 1]) != std::string_view::npos) {
+        out += ' ';  // \( \) \[ \] delimiters, \, \; \! \  spacing
+        ++i;
+        continue;
+      }
       if (s[i] == '\\') {
         auto word = [&](const char* w) { return s.compare(i + 1, std::strlen(w), w) == 0; };
         if (word("times")) {
