@@ -354,8 +354,20 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"She buys eggs. 3 * 4 = 13.", {"3 * 4 = 13"}},
       {"180 - 60 = 121\xC2\xB0", {"180 - 60 = 121"}},  // °
       {"16 * 16 - 1 = 0xff", {}},
-      {"6*7 = 43(1 more)", {"6*7 = 43"}},
       {"6*7 = 43 (-1 off)", {"6*7 = 43"}},
+      {"6*7 = 43(-1 off)", {"6*7 = 43"}},
+      {"12 = 4(3 dollars)", {}},  // glued and unsigned: a product
+      {"6*7 = 0boxes", {"6*7 = 0"}},
+      {"255 = 0xff", {}},
+      // Sentences: each claim of "a. b." is read; an ellipsis or a dot for times is no end.
+      {"We have 3 * 4 = 12. 12 + 1 = 13.", {"3 * 4 = 12", "12 + 1 = 13"}},
+      {"6 * 7 is 42. 3 * 4 is 13.", {"6 * 7 = 42", "3 * 4 = 13"}},
+      {"So 1 + 2 + ... 10 = 55 here", {}},
+      {"So 2 . 3 = 6 here", {}},
+      {"6*7 is 43 so we continue", {"6*7 = 43"}},
+      {"6*7 is 43 \xE2\x9C\x93", {"6*7 = 43"}},  // ✓
+      {"6*7 is 43...", {"6*7 = 43"}},
+      {"2, 3 + 5 -> 2, 8", {}},  // countdown's state lists, the expression last
       {"6 times 7 is 43", {}},
       // A traced condition judges the claim before it (pyoutput's worked solutions).
       {"1 == 0 is False", {"1 != 0"}},
@@ -409,7 +421,8 @@ TEST(StepClaims, ResultsInWordsArrowsUnitsAndNumberNotesAreJudged) {
       {"6 \xC3\x97 7 is 43", false},  // ×
       {"84 / 2 -> 43", false},
       {"180 - 60 = 121\xC2\xB0", false},
-      {"6*7 = 43(1 more)", false},
+      {"6*7 = 43(-1 off)", false},
+      {"It is 12. 12 + 1 = 14.", false},
   };
   for (const auto& [line, ok] : rows) {
     const ClaimScan s = find_claims(line);

@@ -168,11 +168,12 @@ ExpressionBefore expression_before(std::string_view s, size_t i) {
   return out;
 }
 
-// Whether a lone number starts at text[k] (after an optional '-' or '$') and ends the
-// statement: nothing after it but the end, punctuation, or a bracket ("6*7 is 43.", "is 43 (1
-// more)"). A word after it may change what the relation means ("90 + 30 is 2 hours", "3 * 4 is
-// 2 more than 10", "10 + 5 is 3 pm"), and an operator goes on ("5 + 3 -> 8 * 2 -> 16"), so
-// neither is read.
+// Whether a lone number starts at text[k] (after an optional sign or '$') and ends the
+// statement: nothing after it but the end, punctuation, a bracket, a mark (an em dash, a check
+// mark, an emoji, an arrow, '='), or a word that goes on to the next thought ("6*7 is 43 so
+// ..."). Another word may change what the relation means ("90 + 30 is 2 hours", "3 * 4 is 2
+// more than 10", "10 + 5 is 3 pm"), an operator goes on ("5 + 3 -> 8 * 2 -> 16"), and ", 8"
+// continues a list (countdown's "2, 3 + 5 -> 2, 8"): none of those is read.
 bool lone_number_at(std::string_view text, size_t k) {
   if (text.compare(k, 3, "\xE2\x88\x92") == 0)  // − as a sign
     k += 3;
@@ -186,9 +187,32 @@ bool lone_number_at(std::string_view text, size_t k) {
     ++k;
   if (text.compare(k, 2, "**") == 0) k += 2;  // markdown bold: "**6*7 is 43**"
   while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;
-  if (k == text.size() || text[k] == '\n' || text[k] == '\r' || text[k] == '(' || text[k] == ')')
+  if (k == text.size() || text[k] == '\n' || text[k] == '\r' || text[k] == '(' || text[k] == ')' ||
+      text[k] == '=' || text.compare(k, 2, "..") == 0)
     return true;
+  const auto c = [&](size_t j) {
+    return j < text.size() ? static_cast<unsigned char>(text[j]) : 0;
+  };
+  if (c(k) == 0xF0 && c(k + 1) == 0x9F) return true;  // an emoji
+  for (std::string_view mark : {"\xE2\x80\x94", "\xE2\x9C\x93", "\xE2\x9C\x94", "\xE2\x9C\x85",
+                                "\xE2\x9C\x97", "\xE2\x9C\x98", "\xE2\x9D\x8C", "\xE2\x86\x92"})
+    if (text.compare(k, mark.size(), mark) == 0) return true;  // — ✓ ✔ ✅ ✗ ✘ ❌ →
+  if (ascii_letter(text[k])) {
+    size_t e = k;
+    while (e < text.size() && ascii_letter(text[e])) ++e;
+    std::string word(text.substr(k, e - k));
+    for (char& ch : word) ch = static_cast<char>(ch | 0x20);
+    for (std::string_view w : {"so", "but", "yes", "ok", "okay", "now", "then", "which", "because",
+                               "hence", "thus", "therefore", "and", "too", "since", "total"})
+      if (word == w) return true;
+    return false;
+  }
   if (std::string_view(".,;:!?").find(text[k]) == std::string_view::npos) return false;
+  if (text[k] == ',') {  // ", 8": a list goes on
+    size_t j = k + 1;
+    while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
+    if (j < text.size() && ascii_digit(text[j])) return false;
+  }
   return k + 1 == text.size() ||
          std::string_view(" \t\r\n").find(text[k + 1]) != std::string_view::npos;
 }

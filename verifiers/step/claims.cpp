@@ -212,11 +212,13 @@ size_t number_note_open(std::string_view line, size_t s, size_t e, size_t b) {
          ((line[j - 1] >= '0' && line[j - 1] <= '9') || line[j - 1] == '.' || line[j - 1] == ','))
     --j;
   const bool number = j < e;
-  if (number && j > s && (line[j - 1] == '-' || line[j - 1] == '+')) --j;  // "(-1 off)"
+  const bool signed_number = number && j > s && (line[j - 1] == '-' || line[j - 1] == '+');
+  if (signed_number) --j;                      // "(-1 off)"
   while (j > s && is_space(line[j - 1])) --j;  // "( 43 total)": a '$' read as currency
-  // "= 43 (1 more)", or glued to the result: "= 43(1 more)".
+  // "= 43 (1 more)"; glued to the result only with a sign ("= 43(-1 off)"): "12 = 4(3 dollars)"
+  // is a product.
   if (j < s + 2 || line[j - 1] != '(' ||
-      !(is_space(line[j - 2]) || (number && line[j - 2] >= '0' && line[j - 2] <= '9')))
+      !(is_space(line[j - 2]) || (signed_number && line[j - 2] >= '0' && line[j - 2] <= '9')))
     return std::string_view::npos;
   const size_t open = j - 1;
   if (!number)  // "(" then "$43 total", "~1 off", "#1"
@@ -280,8 +282,12 @@ bool prose_mark(std::string_view ch) {
 bool glued_unit(std::string_view line, size_t at) {
   if (at == 0 || line[at - 1] < '0' || line[at - 1] > '9') return false;
   if (line[at - 1] == '0' && (at == 1 || line[at - 2] < '0' || line[at - 2] > '9') &&
-      (line[at] == 'x' || line[at] == 'b' || line[at] == 'o'))
-    return false;  // "0xff", "0b101": a number in another base
+      at + 1 < line.size()) {  // "0xff", "0b101", "0o17": a number in another base
+    const char base = line[at], d = static_cast<char>(line[at + 1] | 0x20);
+    if ((base == 'x' && ((d >= '0' && d <= '9') || (d >= 'a' && d <= 'f'))) ||
+        (base == 'b' && (d == '0' || d == '1')) || (base == 'o' && d >= '0' && d <= '7'))
+      return false;
+  }
   const size_t we = word_end(line, at);
   if (we - at < 2 || bracket_math_word(lower_word(line.substr(at, we - at)))) return false;
   return we == line.size() || !((line[we] >= '0' && line[we] <= '9') || line[we] == '(');
@@ -363,7 +369,7 @@ bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tigh
   if (!before && c == '?') return true;  // a question: "Is 6*7 = 43? No."
   if (!tight) return false;
   // Quotes, math and code delimiters hug a claim; other symbols glued to it change it ("4!").
-  const std::string_view hugging = before ? "$`\"'[" : "$`\"'],:;#@~";
+  const std::string_view hugging = before ? "$`\"'[" : "$`\"'],.:;#@~";
   return hugging.find(c) == std::string_view::npos;
 }
 
@@ -598,19 +604,6 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   size_t s = a, e = b;
   while (s < e && is_space(line[s])) ++s;
   while (e > s && is_space(line[e - 1])) --e;
-  // The end of a sentence or clause before the first relation ("Done. 3 * 4 = 13", "So, 6*7 =
-  // 43", "Step 1. 6*7 = 43") starts the claim after it: what comes before borders nothing.
-  bool after_sentence = false;
-  for (size_t k = s; k + 1 < e; ++k) {
-    Relation rel;
-    if (relation_at(line, k, &rel)) break;
-    if ((line[k] == '.' || line[k] == ',') && is_space(line[k + 1])) {
-      after_sentence = true;
-      s = k + 1;
-    }
-  }
-  if (after_sentence)
-    while (s < e && is_space(line[s])) ++s;
   const bool tight_before = s == a && a > 0, tight_after = e == b && b < line.size();
   // A bracketed note after the claim is prose ("= 43 (so close)", "= 21 (target)"), unless its
   // first word continues the arithmetic ("= 3 (mod 7)", "(x+1)"). A note of cut arithmetic
@@ -659,9 +652,7 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   const bool open_after = e > s && ends_with_relation(line.substr(s, e - s), &w);
   if (open_after) e -= w;
   const int judged = open_after ? 0 : truth_suffix(line, b);  // "1 == 0 is False"
-  if (!open_before && !after_sentence && a > 0 &&
-      not_a_claim_border(line, a - 1, true, tight_before))
-    return true;
+  if (!open_before && a > 0 && not_a_claim_border(line, a - 1, true, tight_before)) return true;
   if (!open_after && judged == 0 && !note_after && b < line.size() &&
       not_a_claim_border(line, b, false, tight_after))
     return true;
@@ -784,12 +775,19 @@ ClaimScan scan_claims(std::string_view rewritten, size_t max_claims, size_t max_
       continue;
     }
     // Every stretch of claim bytes, cut at ", " outside brackets (a list: "2+2 = 4, 3+3 = 6";
-    // thousands separators have no space after them) and at anything else.
+    // thousands separators have no space after them), at the ". " that ends a sentence ("Done. 3
+    // * 4 = 13", "= 12. 12 + 1 = 13"; not an ellipsis "+ ... 10" or a dot for times "2 . 3")
+    // and at anything else.
+    const auto sentence_end = [&](size_t i) {
+      return line[i] == '.' && i > 0 && line[i - 1] != '.' && !is_space(line[i - 1]) &&
+             i + 1 < line.size() && is_space(line[i + 1]);
+    };
     for (size_t i = 0; i < line.size();) {
       const size_t a = i;
       int depth = 0;
       while (i < line.size()) {
         if (line[i] == ',' && depth <= 0 && i + 1 < line.size() && is_space(line[i + 1])) break;
+        if (depth <= 0 && sentence_end(i)) break;
         const size_t w = claim_token_at(line, i);
         if (w == 0) break;
         depth += line[i] == '(' ? 1 : line[i] == ')' ? -1 : 0;
@@ -799,7 +797,8 @@ ClaimScan scan_claims(std::string_view rewritten, size_t max_claims, size_t max_
           !add_claims(text, line, a, i, line_no, before, max_claims, &scan))
         return scan;
       if (i == a) ++i;  // a byte no claim holds
-      else if (i < line.size() && line[i] == ',') ++i;
+      else if (i < line.size() && (line[i] == ',' || line[i] == '.'))
+        ++i;
     }
     carried = arithmetic_tail(text, line, max_stretch);
     if (end == text.size()) break;
