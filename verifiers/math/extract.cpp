@@ -805,6 +805,28 @@ std::optional<std::string> value_before(std::string_view text) {
   return std::string(v);
 }
 
+// The width of a LaTeX spacing command starting at text[i] ("\,", "\!", "\;", "\:", "\ ", "~",
+// "\quad", "\qquad"), 0 if none.
+size_t latex_space_at(std::string_view text, size_t i) {
+  if (i < text.size() && text[i] == '~') return 1;
+  if (i + 1 >= text.size() || text[i] != '\\') return 0;
+  if (one_of(text[i + 1], ",!;: ")) return 2;
+  for (std::string_view q : {"qquad", "quad"})
+    if (text.compare(i + 1, q.size(), q) == 0 &&
+        (i + 1 + q.size() == text.size() || !is_letter(text[i + 1 + q.size()])))
+      return 1 + q.size();
+  return 0;
+}
+
+// The width of a LaTeX spacing command (other than "~", which before a number means "about")
+// that ends right before text[b], 0 if none.
+size_t latex_space_before(std::string_view text, size_t b) {
+  if (b >= 2 && text[b - 2] == '\\' && one_of(text[b - 1], ",!;: ")) return 2;
+  for (std::string_view q : {"\\qquad", "\\quad"})
+    if (b >= q.size() && text.substr(b - q.size(), q.size()) == q) return q.size();
+  return 0;
+}
+
 // Whether the box whose content is `content` is stated plainly: not part of an expression
 // around it ("-\boxed{18}", "\frac{1}{\boxed{18}}", "(\boxed{18})^2", "\boxed{18} + 1",
 // "\boxed{18},000", "\boxed{18}e3"), not denied, hedged or related by the words just before it
@@ -820,11 +842,19 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
   if (braced) ++e;  // the box's own closing brace
   // Right after the box, before any space: a letter or digit continues it ("\boxed{18}e3").
   if (braced && e < n && (is_letter(text[e]) || is_digit(text[e]))) return false;
+  // LaTeX spacing ("\,", "\!", "\;", "\:", "\ ", "~", "\quad") is a space here: "-\,\boxed{18}"
+  // is -18 as much as "-\boxed{18}" is (an audit, 2026-12-06).
+  bool spaced = false;  // spacing after the box: "\boxed{18}\,000" is 18000
   auto skip_delimiters = [&](size_t i) {
     for (;;) {
       while (i < n && (text[i] == ' ' || text[i] == '$')) ++i;
       if (i + 1 < n && text[i] == '\\' && (text[i + 1] == ')' || text[i + 1] == ']')) {
         i += 2;
+        continue;
+      }
+      if (const size_t w = latex_space_at(text, i)) {
+        i += w;
+        spaced = true;
         continue;
       }
       return i;
@@ -833,6 +863,7 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
   size_t a = skip_delimiters(e);
   if (a < n) {
     char c = text[a];
+    if (spaced && is_digit(c)) return false;
     bool continues_number = (c == '.' || c == ',') && a + 1 < n && is_digit(text[a + 1]);
     // "+" or "-" before a word is a dash ("$\boxed{236}$ -westwoodmonster"), not an operator.
     bool dash =
@@ -884,6 +915,10 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
       b -= 2;
       continue;
     }
+    if (const size_t w = latex_space_before(text, b)) {
+      b -= w;
+      continue;
+    }
     break;
   }
   if (b > 0 && (is_digit(text[b - 1]) || one_of(text[b - 1], "-+*/^_{(|<>~"))) return false;
@@ -906,6 +941,7 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
   while (line > 0 && text[line - 1] != '\n' && text[line - 1] != '=') --line;
   for (line_start = line; line_start > 0 && text[line_start - 1] != '\n';) --line_start;
   size_t w = before_end;
+  for (size_t sp; (sp = latex_space_before(text, w)) > 0 && w - sp >= line;) w -= sp;
   for (int count = 0; count < 2 && w > line; ++count) {
     while (w > line && !is_letter(text[w - 1]) && !one_of(text[w - 1], ".,;:")) --w;
     size_t word_end = w;
