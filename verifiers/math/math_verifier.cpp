@@ -1,5 +1,11 @@
 #include "verifiers/math/math_verifier.h"
 
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "verifiers/format/format_check.h"
 #include "verifiers/math/answer_form.h"
 #include "verifiers/math/compare.h"
@@ -10,6 +16,33 @@
 namespace r1 {
 
 namespace {
+
+// A word of alternatives, a range or a hedge standing alone in a normalized answer ("0 or 1",
+// "0 to 5", "0 or so") that the gold does not hold: the parser reads the words as variables,
+// and a product with 0 in it equals a gold 0 (an audit, 2026-12-06). Any other gold is caught
+// by the value ("17 or 18" is not 18), so only alternatives that multiply to the gold got
+// through.
+std::optional<std::string> alternatives_word(const std::string& pred, const std::string& gold) {
+  const auto words = [](const std::string& s) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < s.size();) {
+      if (!std::isalpha(static_cast<unsigned char>(s[i]))) {
+        ++i;
+        continue;
+      }
+      size_t e = i;
+      while (e < s.size() && std::isalpha(static_cast<unsigned char>(s[e]))) ++e;
+      if (i == 0 || s[i - 1] != '\\') out.push_back(s.substr(i, e - i));  // not a command
+      i = e;
+    }
+    return out;
+  };
+  const std::vector<std::string> in_gold = words(gold);
+  for (const std::string& w : words(pred))
+    for (const char* k : {"or", "to", "so", "nor", "either", "maybe", "perhaps"})
+      if (w == k && std::find(in_gold.begin(), in_gold.end(), w) == in_gold.end()) return w;
+  return std::nullopt;
+}
 
 class MathVerifier : public Verifier {
  public:
@@ -82,6 +115,12 @@ class MathVerifier : public Verifier {
       if (!pred.parsed().value) {
         v.reason = "answer_unparseable";
         v.details["parse_error"] = valid_utf8(pred.parsed().error);
+        return v;
+      }
+      if (std::optional<std::string> w = alternatives_word(pred.normalized, gold.normalized)) {
+        v.reason = "wrong_answer";
+        v.details["method"] = "alternatives";
+        v.details["word"] = *w;
         return v;
       }
       CompareResult c = judge(gold, pred);
