@@ -928,6 +928,21 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
     std::string_view cmd = c > 0 ? text.substr(c - 1, b - c + 1) : std::string_view();
     // "\approx \boxed{…}" is how a rounded answer is given.
     if (c > 0 && text[c - 1] == '\\' && cmd != "\\approx" && has_relation_sign(cmd)) return false;
+    // An operator or a function right before it makes it an operand: "\pm \boxed{18}", "3
+    // \times \boxed{6}", "\log_2\boxed{6}" (an audit, 2026-12-06).
+    for (std::string_view op :
+         {"\\pm",  "\\mp", "\\times", "\\cdot", "\\div",   "\\neg",  "\\lnot",  "\\propto",
+          "\\ll",  "\\gg", "\\nleq",  "\\ngeq", "\\nless", "\\ngtr", "\\notin", "\\sqrt",
+          "\\log", "\\ln", "\\lg",    "\\sin",  "\\cos",   "\\tan",  "\\exp"})
+      if (c > 0 && text[c - 1] == '\\' && cmd == op) return false;
+  }
+  // An index: "\sqrt[\boxed{6}]{2}".
+  if (b >= 6 && text[b - 1] == '[' && text.substr(b - 6, 5) == "\\sqrt") return false;
+  // "\not= \boxed{18}" is "\neq \boxed{18}".
+  if (b > 0 && text[b - 1] == '=') {
+    size_t k = b - 1;
+    while (k > 0 && text[k - 1] == ' ') --k;
+    if (k >= 4 && text.substr(k - 4, 4) == "\\not") return false;
   }
   // A comparison right before it, with only spaces or '$' between: "more than \boxed{18}",
   // "anything but \boxed{18}" and "≥ \boxed{18}" claim some other value. (Words further
