@@ -805,25 +805,33 @@ std::optional<std::string> value_before(std::string_view text) {
   return std::string(v);
 }
 
-// The width of a LaTeX spacing command starting at text[i] ("\,", "\!", "\;", "\:", "\ ", "~",
-// "\quad", "\qquad"), 0 if none.
+// The width of a narrow LaTeX space starting at text[i] ("\,", "\!", "\;", "\:", "\ ", "~"), 0
+// if none. Such a space glues what it separates: "-\,\boxed{18}" is -18, "\boxed{18}\,000" is
+// 18000. (A "\quad" separates: "18 \qquad \boxed{18}", "**Answer:**\quad \boxed{18}".)
+constexpr std::string_view kNamedNarrowSpaces[] = {"\\thinspace", "\\medspace", "\\thickspace",
+                                                   "\\negthinspace", "\\enspace"};
+
 size_t latex_space_at(std::string_view text, size_t i) {
   if (i < text.size() && text[i] == '~') return 1;
-  if (i + 1 >= text.size() || text[i] != '\\') return 0;
-  if (one_of(text[i + 1], ",!;: ")) return 2;
-  for (std::string_view q : {"qquad", "quad"})
-    if (text.compare(i + 1, q.size(), q) == 0 &&
-        (i + 1 + q.size() == text.size() || !is_letter(text[i + 1 + q.size()])))
-      return 1 + q.size();
+  if (i + 1 < text.size() && text[i] == '\\' && one_of(text[i + 1], ",!;: >")) return 2;
+  if (text.compare(i, 2, "{}") == 0) return 2;  // an empty group: "\boxed{18}{}^2"
+  for (std::string_view n : kNamedNarrowSpaces)
+    if (text.compare(i, n.size(), n) == 0 &&
+        (i + n.size() == text.size() || !is_letter(text[i + n.size()])))
+      return n.size();
   return 0;
 }
 
-// The width of a LaTeX spacing command (other than "~", which before a number means "about")
-// that ends right before text[b], 0 if none.
-size_t latex_space_before(std::string_view text, size_t b) {
-  if (b >= 2 && text[b - 2] == '\\' && one_of(text[b - 1], ",!;: ")) return 2;
-  for (std::string_view q : {"\\qquad", "\\quad"})
-    if (b >= q.size() && text.substr(b - q.size(), q.size()) == q) return q.size();
+// The width of a narrow LaTeX space (not "~", which before a number means "about") that ends
+// right before text[b], 0 if none; with `wide`, "\quad" and "\qquad" too.
+size_t latex_space_before(std::string_view text, size_t b, bool wide = false) {
+  if (b >= 2 && text[b - 2] == '\\' && one_of(text[b - 1], ",!;: >")) return 2;
+  if (b >= 2 && text.substr(b - 2, 2) == "{}") return 2;  // "-{}\boxed{18}"
+  for (std::string_view n : kNamedNarrowSpaces)
+    if (b >= n.size() && text.substr(b - n.size(), n.size()) == n) return n.size();
+  if (wide)
+    for (std::string_view q : {"\\qquad", "\\quad"})
+      if (b >= q.size() && text.substr(b - q.size(), q.size()) == q) return q.size();
   return 0;
 }
 
@@ -864,6 +872,11 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
   if (a < n) {
     char c = text[a];
     if (spaced && is_digit(c)) return false;
+    // Degrees after a space: "\boxed{75}\,^\circ".
+    const bool degrees =
+        spaced && c == '^' &&
+        (text.compare(a + 1, 5, "\\circ") == 0 || text.compare(a + 1, 6, "{\\circ") == 0);
+    if (degrees) c = ' ';
     bool continues_number = (c == '.' || c == ',') && a + 1 < n && is_digit(text[a + 1]);
     // "+" or "-" before a word is a dash ("$\boxed{236}$ -westwoodmonster"), not an operator.
     bool dash =
@@ -915,11 +928,22 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
       b -= 2;
       continue;
     }
-    if (const size_t w = latex_space_before(text, b)) {
-      b -= w;
-      continue;
-    }
     break;
+  }
+  // A sign glued to it by a narrow space: "-\,\boxed{18}", "\text{x} = +\!\boxed{18}".
+  {
+    size_t k = b, w = 0;
+    bool spaced_before = false;
+    while ((w = latex_space_before(text, k)) > 0) {
+      k -= w;
+      spaced_before = true;
+      while (k > 0 && (text[k - 1] == ' ' || text[k - 1] == '$')) --k;
+    }
+    if (spaced_before && k > 0 && one_of(text[k - 1], "-+")) return false;
+    // A sign or an operator in Unicode right before it: − ± ∓ × · ÷ √ ¬.
+    for (std::string_view sign : {"\xE2\x88\x92", "\xC2\xB1", "\xE2\x88\x93", "\xC3\x97",
+                                  "\xC2\xB7", "\xC3\xB7", "\xE2\x88\x9A", "\xC2\xAC"})
+      if (k >= sign.size() && text.substr(k - sign.size(), sign.size()) == sign) return false;
   }
   if (b > 0 && (is_digit(text[b - 1]) || one_of(text[b - 1], "-+*/^_{(|<>~"))) return false;
   if (b > 0 && is_letter(text[b - 1])) {  // a relation command right before: "\neq \boxed{18}"
@@ -931,10 +955,16 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
     // An operator or a function right before it makes it an operand: "\pm \boxed{18}", "3
     // \times \boxed{6}", "\log_2\boxed{6}" (an audit, 2026-12-06).
     for (std::string_view op :
-         {"\\pm",  "\\mp", "\\times", "\\cdot", "\\div",   "\\neg",  "\\lnot",  "\\propto",
-          "\\ll",  "\\gg", "\\nleq",  "\\ngeq", "\\nless", "\\ngtr", "\\notin", "\\sqrt",
-          "\\log", "\\ln", "\\lg",    "\\sin",  "\\cos",   "\\tan",  "\\exp"})
+         {"\\pm",     "\\mp",     "\\times",    "\\cdot",   "\\div",  "\\neg",   "\\lnot",
+          "\\propto", "\\ll",     "\\gg",       "\\nleq",   "\\ngeq", "\\nless", "\\ngtr",
+          "\\notin",  "\\nmid",   "\\ncong",    "\\nsim",   "\\sqrt", "\\log",   "\\ln",
+          "\\lg",     "\\sin",    "\\cos",      "\\tan",    "\\cot",  "\\sec",   "\\csc",
+          "\\arcsin", "\\arccos", "\\arctan",   "\\sinh",   "\\cosh", "\\tanh",  "\\exp",
+          "\\max",    "\\min",    "\\det",      "\\sum",    "\\prod", "\\ast",   "\\star",
+          "\\oplus",  "\\bmod",   "\\setminus", "\\lfloor", "\\lceil"})
       if (c > 0 && text[c - 1] == '\\' && cmd == op) return false;
+    // A negated relation: "\not\in \boxed{18}", "\not\equiv \boxed{18}".
+    if (c >= 5 && text[c - 1] == '\\' && text.substr(c - 5, 4) == "\\not") return false;
   }
   // An index: "\sqrt[\boxed{6}]{2}".
   if (b >= 6 && text[b - 1] == '[' && text.substr(b - 6, 5) == "\\sqrt") return false;
@@ -956,7 +986,7 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
   while (line > 0 && text[line - 1] != '\n' && text[line - 1] != '=') --line;
   for (line_start = line; line_start > 0 && text[line_start - 1] != '\n';) --line_start;
   size_t w = before_end;
-  for (size_t sp; (sp = latex_space_before(text, w)) > 0 && w - sp >= line;) w -= sp;
+  for (size_t sp; (sp = latex_space_before(text, w, true)) > 0 && w - sp >= line;) w -= sp;
   for (int count = 0; count < 2 && w > line; ++count) {
     while (w > line && !is_letter(text[w - 1]) && !one_of(text[w - 1], ".,;:")) --w;
     size_t word_end = w;

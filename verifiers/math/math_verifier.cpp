@@ -32,7 +32,11 @@ std::optional<std::string> alternatives_word(const std::string& pred, const std:
       }
       size_t e = i;
       while (e < s.size() && std::isalpha(static_cast<unsigned char>(s[e]))) ++e;
-      if (i == 0 || s[i - 1] != '\\') out.push_back(s.substr(i, e - i));  // not a command
+      if (i == 0 || s[i - 1] != '\\') {  // not a command
+        std::string w = s.substr(i, e - i);
+        for (char& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        out.push_back(std::move(w));
+      }
       i = e;
     }
     return out;
