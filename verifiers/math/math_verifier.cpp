@@ -1,11 +1,11 @@
 #include "verifiers/math/math_verifier.h"
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/ascii.h"
 #include "verifiers/format/format_check.h"
 #include "verifiers/math/answer_form.h"
 #include "verifiers/math/compare.h"
@@ -26,15 +26,15 @@ std::optional<std::string> alternatives_word(const std::string& pred, const std:
   const auto words = [](const std::string& s) {
     std::vector<std::string> out;
     for (size_t i = 0; i < s.size();) {
-      if (!std::isalpha(static_cast<unsigned char>(s[i]))) {
+      if (!ascii_letter(s[i])) {
         ++i;
         continue;
       }
       size_t e = i;
-      while (e < s.size() && std::isalpha(static_cast<unsigned char>(s[e]))) ++e;
+      while (e < s.size() && ascii_letter(s[e])) ++e;
       if (i == 0 || s[i - 1] != '\\') {  // not a command
         std::string w = s.substr(i, e - i);
-        for (char& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (char& c : w) c = ascii_lower(c);
         out.push_back(std::move(w));
       }
       i = e;

@@ -96,10 +96,15 @@ bool currency(std::string_view s, size_t i) {
   return (b == 'x' || b == 'X') && k >= 2 && s[k - 2] == ' ';
 }
 
+// The byte count of the UTF-8 character that starts with byte c (1 for a stray byte).
+size_t utf8_width(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : u >= 0xC0 ? 2 : 1;
+}
+
 // The width of the operator sign that ends at s[j] (exclusive) and is not ASCII: × ÷ · ⋅ − ∗ ∕.
 size_t sign_before(std::string_view s, size_t j) {
-  for (std::string_view sign : {"\xC3\x97", "\xC3\xB7", "\xC2\xB7", "\xE2\x8B\x85", "\xE2\x88\x92",
-                                "\xE2\x88\x97", "\xE2\x88\x95"})
+  for (std::string_view sign : kOperatorSigns)
     if (j >= sign.size() && s.substr(j - sign.size(), sign.size()) == sign) return sign.size();
   return 0;
 }
@@ -190,18 +195,14 @@ bool lone_number_at(std::string_view text, size_t k) {
   if (k == text.size() || text[k] == '\n' || text[k] == '\r' || text[k] == '(' || text[k] == ')' ||
       text[k] == '=' || text.compare(k, 2, "..") == 0)
     return true;
-  const auto c = [&](size_t j) {
-    return j < text.size() ? static_cast<unsigned char>(text[j]) : 0;
-  };
-  if (c(k) == 0xF0 && c(k + 1) == 0x9F) return true;  // an emoji
-  for (std::string_view mark : {"\xE2\x80\x94", "\xE2\x9C\x93", "\xE2\x9C\x94", "\xE2\x9C\x85",
-                                "\xE2\x9C\x97", "\xE2\x9C\x98", "\xE2\x9D\x8C", "\xE2\x86\x92"})
-    if (text.compare(k, mark.size(), mark) == 0) return true;  // — ✓ ✔ ✅ ✗ ✘ ❌ →
+  if (check_mark_or_emoji(text.substr(k, 4).substr(0, utf8_width(text[k]))) ||
+      text.compare(k, 3, "\xE2\x80\x94") == 0 || text.compare(k, 3, "\xE2\x86\x92") == 0)
+    return true;  // a check mark, an emoji, an em dash, an arrow
   if (ascii_letter(text[k])) {
     size_t e = k;
     while (e < text.size() && ascii_letter(text[e])) ++e;
     std::string word(text.substr(k, e - k));
-    for (char& ch : word) ch = static_cast<char>(ch | 0x20);
+    for (char& ch : word) ch = ascii_lower(ch);
     for (std::string_view w : {"so", "but", "yes", "ok", "okay", "now", "then", "which", "because",
                                "hence", "thus", "therefore", "and", "too", "since", "total"})
       if (word == w) return true;
@@ -273,12 +274,11 @@ size_t relation_word_at(std::string_view text, std::string_view out, size_t i) {
   const char c = text[i];
   const bool word_start = ascii_letter(c) && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t');
   if (!word_start && c != '=' && c != '-' && c != '~' && c != '\\' && c != '\xE2') return 0;
-  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
   for (const Phrase& p : kPhrases) {
     if (i + p.text.size() > text.size()) continue;
     bool match = true;
     for (size_t k = 0; k < p.text.size() && match; ++k)
-      match = (ascii_letter(p.text[k]) ? lower(text[i + k]) : text[i + k]) == p.text[k];
+      match = (ascii_letter(p.text[k]) ? ascii_lower(text[i + k]) : text[i + k]) == p.text[k];
     if (!match) continue;
     size_t end = i + p.text.size();
     const bool word = ascii_letter(p.text[0]) || p.text[0] == '\\';
@@ -408,6 +408,16 @@ size_t invisible_at(std::string_view s, size_t i) {
 }
 
 }  // namespace
+
+bool check_mark_or_emoji(std::string_view ch) {
+  if (ch.size() == 4 && static_cast<unsigned char>(ch[0]) == 0xF0 &&
+      static_cast<unsigned char>(ch[1]) == 0x9F)
+    return true;
+  for (std::string_view m : {"\xE2\x9C\x93", "\xE2\x9C\x94", "\xE2\x9C\x85", "\xE2\x9C\x97",
+                             "\xE2\x9C\x98", "\xE2\x9D\x8C"})
+    if (ch == m) return true;
+  return false;
+}
 
 std::string visible_spacing(std::string_view text, std::vector<size_t>* origin) {
   std::string out;

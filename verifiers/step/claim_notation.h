@@ -13,6 +13,15 @@
 
 namespace r1 {
 
+// Operator signs outside ASCII that the claim grammar reads: × ÷ · ⋅ − ∗ ∕.
+inline constexpr std::string_view kOperatorSigns[] = {
+    "\xC3\x97",     "\xC3\xB7",     "\xC2\xB7",    "\xE2\x8B\x85",
+    "\xE2\x88\x92", "\xE2\x88\x97", "\xE2\x88\x95"};
+
+// Whether the UTF-8 character `ch` is an emoji, or a check mark or cross (✓ ✔ ✅ ✗ ✘ ❌): a
+// mark a statement may end with that is no arithmetic.
+bool check_mark_or_emoji(std::string_view ch);
+
 // Same length as `text`. Rewrites:
 // - an en dash or figure dash to a minus ("6 – 6" -> "6 - 6"), and a hyphen or an em dash
 //   between numbers ("6 — 6");

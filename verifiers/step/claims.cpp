@@ -39,9 +39,6 @@ bool claim_char(char c) {
 
 constexpr std::string_view kNotEqualSign = "\xE2\x89\xA0";  // ≠
 constexpr std::string_view kApproxSign = "\xE2\x89\x88";    // ≈
-constexpr std::string_view kSigns[] = {"\xC3\x97",     "\xC3\xB7",     "\xC2\xB7",
-                                       "\xE2\x8B\x85", "\xE2\x88\x92", "\xE2\x88\x97",
-                                       "\xE2\x88\x95"};  // ∕
 
 enum class Relation { Equal, Unequal, Approx };
 
@@ -58,13 +55,13 @@ size_t relation_at(std::string_view s, size_t i, Relation* rel) {
   return i + 1 < s.size() && s[i + 1] == '=' ? 2 : 1;
 }
 
-// The width of the claim token at s[i] (a relation, an arithmetic byte, or one of kSigns), 0
-// when s[i] cannot be part of a claim.
+// The width of the claim token at s[i] (a relation, an arithmetic byte, or one of kOperatorSigns),
+// 0 when s[i] cannot be part of a claim.
 size_t claim_token_at(std::string_view s, size_t i) {
   Relation rel;
   if (const size_t w = relation_at(s, i, &rel)) return w;
   if (static_cast<unsigned char>(s[i]) < 0x80) return claim_char(s[i]) ? 1 : 0;
-  for (std::string_view sign : kSigns)
+  for (std::string_view sign : kOperatorSigns)
     if (s.compare(i, sign.size(), sign) == 0) return sign.size();
   return 0;
 }
@@ -265,13 +262,9 @@ bool joins_claims(std::string_view line, size_t b, size_t e) {
 // A mark a claim may end with that is no arithmetic: an emoji, or a check mark or cross
 // (✓ ✔ ✅ ✗ ✘ ❌), glued or not ("= 21✅").
 bool prose_mark(std::string_view ch) {
-  if (ch.size() == 4 && static_cast<unsigned char>(ch[0]) == 0xF0 &&
-      static_cast<unsigned char>(ch[1]) == 0x9F)
-    return true;
-  for (std::string_view m : {"\xE2\x9C\x93", "\xE2\x9C\x94", "\xE2\x9C\x85", "\xE2\x9C\x97",
-                             "\xE2\x9C\x98", "\xE2\x9D\x8C",
-                             // a unit or currency sign after the result: ° € £ ¥
-                             "\xC2\xB0", "\xE2\x82\xAC", "\xC2\xA3", "\xC2\xA5"})
+  if (check_mark_or_emoji(ch)) return true;
+  // a unit or currency sign after the result: ° € £ ¥
+  for (std::string_view m : {"\xC2\xB0", "\xE2\x82\xAC", "\xC2\xA3", "\xC2\xA5"})
     if (ch == m) return true;
   return false;
 }
@@ -283,7 +276,7 @@ bool glued_unit(std::string_view line, size_t at) {
   if (at == 0 || line[at - 1] < '0' || line[at - 1] > '9') return false;
   if (line[at - 1] == '0' && (at == 1 || line[at - 2] < '0' || line[at - 2] > '9') &&
       at + 1 < line.size()) {  // "0xff", "0b101", "0o17": a number in another base
-    const char base = line[at], d = static_cast<char>(line[at + 1] | 0x20);
+    const char base = line[at], d = ascii_lower(line[at + 1]);
     if ((base == 'x' && ((d >= '0' && d <= '9') || (d >= 'a' && d <= 'f'))) ||
         (base == 'b' && (d == '0' || d == '1')) || (base == 'o' && d >= '0' && d <= '7'))
       return false;
@@ -451,7 +444,7 @@ bool ends_with_operator(std::string_view s) {
   if (s.empty()) return false;
   const char c = s.back();
   if (c == '+' || c == '-' || c == '*' || c == '/' || c == '^') return true;
-  for (std::string_view sign : kSigns)
+  for (std::string_view sign : kOperatorSigns)
     if (s.size() >= sign.size() && s.substr(s.size() - sign.size()) == sign) return true;
   return false;
 }
@@ -462,7 +455,7 @@ bool starts_with_binary_operator(std::string_view s) {
   if (s.empty()) return false;
   const char c = s[0];
   if (c == '+' || c == '*' || c == '/' || c == '^') return true;
-  for (std::string_view sign : kSigns)
+  for (std::string_view sign : kOperatorSigns)
     if (sign != "\xE2\x88\x92" && s.substr(0, sign.size()) == sign) return true;
   return false;
 }
