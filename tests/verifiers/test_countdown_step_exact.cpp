@@ -163,7 +163,7 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"x = 6-6 = 0", {"6-6 = 0"}},
       {"6*6 = 35 \xE2\x9C\x93", {"6*6 = 35"}},  // ✓
       {"6*6 = 35:", {"6*6 = 35"}},
-      {"6*6=35!", {}},  // 35! is a factorial, not 35
+      {"6*6=35!", {"6*6 = 35"}},  // false as an exclamation and as a factorial (35!)
       {"`6*6 = 35`", {"6*6 = 35"}},
       {"$6-6 = 2$", {"6-6 = 2"}},
       {"> 6-6 = 2", {"6-6 = 2"}},
@@ -245,7 +245,10 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"gcd(12, 18) = 6", {}},
       {"add(2, 3) == 5", {}},
       {"Is 6*7 = 43? No, 6*7 = 42.", {"6*7 = 42"}},
-      {"24 = 4!", {}},
+      {"24 = 4!", {"24 = 4"}},  // true as a factorial (Claim::bang)
+      {"25 + shoe size 5 = 30", {}},
+      {"6*7 = 42 - half", {}},
+      {"6*7 = 43 + tax of 2", {}},
       {"120 = 5 * 4!", {}},
       {"20% of 50 = 10", {}},
       {"3 groups of 4 = 12", {}},
@@ -423,6 +426,24 @@ TEST(StepClaims, ResultsInWordsArrowsUnitsAndNumberNotesAreJudged) {
       {"180 - 60 = 121\xC2\xB0", false},
       {"6*7 = 43(-1 off)", false},
       {"It is 12. 12 + 1 = 14.", false},
+      // A claim in brackets of its own after words (each side alone was unbalanced, and
+      // "43 apples (" joined it to the number before the words).
+      {"We get (6*7 = 43).", false},
+      {"There are 43 apples (6*7 = 43).", false},
+      {"There are 42 apples (6*7 = 42).", true},
+      {"a (6*7 = 43)", false},
+      {"(6*7 = 43) apples", false},
+      // A '!' ending the sentence: an exclamation or a factorial, true when either is.
+      {"6*7 = 43!", false},
+      {"3*7 = 21!", true},
+      {"4*6 = 4!", true},
+      {"6*7 = 43! Great.", false},
+      // An operator between spaces before prose is punctuation.
+      {"6*7 = 43 - done", false},
+      {"6*7 = 42 - done", true},
+      {"6*7 = 43 // check", false},
+      {"6*7 = 43 / ok", false},
+      {"Total = 6*7 = 43 + tax", false},
   };
   for (const auto& [line, ok] : rows) {
     const ClaimScan s = find_claims(line);

@@ -80,6 +80,13 @@ TEST(OutputsEqual, Table) {
   EXPECT_TRUE(outputs_equal(json(2.0), json(2)));
   EXPECT_TRUE(outputs_equal(json(0.1 + 0.2), json(0.3)));
   EXPECT_FALSE(outputs_equal(json(0.31), json(0.3)));
+  // An integer expected takes only a float that is that integer: no tolerance (an audit's
+  // math.gcd(a, b) * (1 + 1e-10) passed every case).
+  EXPECT_FALSE(outputs_equal(json(6.0000000001), json(6)));
+  EXPECT_FALSE(outputs_equal(json(5.9999999999), json(6)));
+  EXPECT_TRUE(outputs_equal(json(-6.0), json(-6)));
+  EXPECT_FALSE(outputs_equal(json(1e30), json(uint64_t{18446744073709551615u})));
+  EXPECT_TRUE(outputs_equal(json(6), json(6.0000000001)));  // a float expected keeps its tolerance
   EXPECT_FALSE(outputs_equal(json(true), json(1)));
   EXPECT_FALSE(outputs_equal(json(1), json(true)));
   EXPECT_TRUE(outputs_equal(json("ab"), json("ab")));

@@ -126,6 +126,20 @@ const std::vector<Case>& table() {
        {"1"},
        "banned_name"},
       {"format_map", "def f(x):\n    return '{a}'.format_map({'a': x})\n", {"1"}, "banned_name"},
+      // Third audit: str.format reads the attributes its fields name at run time, from an
+      // exception up to the runner's frames (which run it is: validation or judging).
+      {"format reads frames",
+       "def f(x):\n    try:\n        x + 'a'\n    except TypeError as e:\n"
+       "        return ('{0.' + '_' * 2 + 'traceback' + '_' * 2 + '.tb_frame}').format(e)[:1]\n"
+       "    return ''\n",
+       {"1"},
+       "banned_name"},
+      {"str.format unbound", "def f(x):\n    return str.format('{}', x)\n", {"1"}, "banned_name"},
+      {"unseeded samples",
+       "import statistics\nR = statistics.NormalDist().samples(1)[0]\n"
+       "def f(x):\n    return x + (1 if R > 3 else 0)\n",
+       {"1"},
+       "banned_name"},
       {"match attribute",
        "def f(x):\n    match x:\n        case int(__class__=c):\n"
        "            return 1\n    return 0\n",

@@ -88,12 +88,18 @@ BANNED_NAMES = frozenset([
 PATTERN_TYPES = frozenset(["bool", "bytearray", "bytes", "dict", "float", "frozenset", "int",
                            "list", "set", "str", "tuple", "complex"])
 
-# Attributes that lead from a value to interpreter internals without an underscore.
+# Attributes that lead from a value to interpreter internals without an underscore. str.format
+# looks up the attributes its fields name at run time ('{0.__traceback__.tb_frame.f_back}'),
+# where the static checks never see them: from an exception it reads every runner frame's
+# locals, so a program could tell a validation run from a judging run (f-strings are checked
+# as code). NormalDist.samples draws from an unseeded generator: a coin the determinism check
+# catches only by chance when it is biased.
 BANNED_ATTRIBUTES = frozenset([
     "gi_frame", "gi_code", "gi_yieldfrom", "cr_frame", "cr_code", "cr_await", "ag_frame",
     "ag_code", "f_back", "f_globals", "f_locals", "f_builtins", "f_code", "f_trace", "tb_frame",
     "tb_next", "co_consts", "co_code", "co_names", "with_traceback", "attrgetter", "methodcaller",
-    "format_map", "mro", "Formatter", "get_field", "get_value", "update_wrapper", "wraps",
+    "format", "format_map", "mro", "Formatter", "get_field", "get_value", "update_wrapper",
+    "wraps", "samples",
 ])
 
 

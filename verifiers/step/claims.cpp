@@ -269,6 +269,31 @@ bool prose_mark(std::string_view ch) {
   return false;
 }
 
+// Where an operator that ends the stretch [s, e) of claim bytes is punctuation: between spaces
+// and before a word of prose ("6*7 = 43 - done", "= 43 // check", "= 43 / ok", "= 43 + yes"), so
+// that the claim before it is read. Not before a math or number word ("= 6 - half", "+ pi"),
+// nor when a number or a bracket follows within the next words ("= 20 + shoe size 5 = 25",
+// "- 2 apples"). npos when none.
+size_t operator_before_prose(std::string_view line, size_t s, size_t e, size_t b) {
+  if (e - s < 3 || b <= e || b >= line.size() || !ascii_letter(line[b]))
+    return std::string_view::npos;
+  size_t op = e - 1;
+  if (std::string_view("+-*/^").find(line[op]) == std::string_view::npos)
+    return std::string_view::npos;
+  if ((line[op] == '-' || line[op] == '/') && line[op - 1] == line[op]) --op;  // "--", "//"
+  if (op <= s || !is_space(line[op - 1])) return std::string_view::npos;
+  const size_t we = word_end(line, b);
+  const std::string word = lower_word(line.substr(b, we - b));
+  if (word.size() < 2 || continuing_word(word) || bracket_math_word(word) || number_word(word))
+    return std::string_view::npos;
+  for (size_t k = we; k < line.size() && k < we + 32; ++k) {
+    const char c = line[k];
+    if (c == '.' || c == ',' || c == ';' || c == '!' || c == '?') break;
+    if ((c >= '0' && c <= '9') || c == '(') return std::string_view::npos;
+  }
+  return op;
+}
+
 // Whether the letters at line[at], glued after a number, are a unit: a word of two letters or
 // more that is no math word ("13cm", "5hrs"; not "2pi", "3sqrt"), without a digit or a bracket
 // glued after it ("5ab2", "3cos(x)").
@@ -403,8 +428,20 @@ bool parses(std::string_view side) {
   return parse_plain(side, po).ok();
 }
 
-// `s` with unmatched outer brackets dropped ("36)" of "(so 6*6 = 36)"); nullopt when the
-// brackets inside still do not balance.
+// Whether one pair of brackets holds all of `s`: "(6*7 = 43)", not "(1+2)(3+4)".
+bool wrapped_in_brackets(std::string_view s) {
+  if (s.size() < 2 || s.front() != '(' || s.back() != ')') return false;
+  int depth = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    depth += s[i] == '(' ? 1 : s[i] == ')' ? -1 : 0;
+    if (depth == 0) return i + 1 == s.size();
+  }
+  return false;
+}
+
+// `s` with unmatched outer brackets dropped ("36)" of "(so 6*6 = 36)") and a pair around the
+// whole claim too ("There are 43 (6*7 = 43)": each side alone would not parse); nullopt when
+// the brackets inside still do not balance.
 std::optional<std::string_view> balanced(std::string_view s) {
   for (;;) {
     int depth = 0, lowest = 0;
@@ -412,7 +449,11 @@ std::optional<std::string_view> balanced(std::string_view s) {
       depth += c == '(' ? 1 : c == ')' ? -1 : 0;
       lowest = std::min(lowest, depth);
     }
-    if (depth == 0 && lowest == 0) return s;
+    if (depth == 0 && lowest == 0) {
+      if (!wrapped_in_brackets(s)) return s;
+      s = trim(s.substr(1, s.size() - 2));
+      continue;
+    }
     if (lowest < 0 && !s.empty() && s.back() == ')') {
       s = trim(s.substr(0, s.size() - 1));
     } else if (depth > 0 && !s.empty() && s.front() == '(') {
@@ -621,6 +662,10 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
     cut = note_cut(line, open + 1);
     for (e = open; e > s && is_space(line[e - 1]);) --e;
   }
+  if (const size_t op = operator_before_prose(line, s, e, b); op != std::string_view::npos) {
+    note_after = true;  // "= 43 - done": the dash is punctuation
+    for (e = op; e > s && is_space(line[e - 1]);) --e;
+  }
   // Markdown bold and italics and sentence punctuation are not part of the arithmetic.
   if (e - s >= 2 && line.substr(s, 2) == "**") s += 2;
   if (e - s >= 2 && line.substr(e - 2, 2) == "**") e -= 2;
@@ -636,7 +681,7 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   // "Total = 6*6 = 36"): the rest may still be a claim, whatever borders it.
   size_t w;
   Relation leading = Relation::Equal;
-  const size_t leading_at = s;
+  const size_t leading_at = s, stretch_end = e;
   const bool open_before = starts_with_relation(line.substr(s, e - s), &w, &leading);
   if (open_before) s += w;
   // The continuation line of a claim split across lines.
@@ -645,18 +690,29 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   const bool open_after = e > s && ends_with_relation(line.substr(s, e - s), &w);
   if (open_after) e -= w;
   const int judged = open_after ? 0 : truth_suffix(line, b);  // "1 == 0 is False"
-  if (!open_before && a > 0 && not_a_claim_border(line, a - 1, true, tight_before)) return true;
-  if (!open_after && judged == 0 && !note_after && b < line.size() &&
+  // "= 21!" ending a sentence: an exclamation or a factorial (Claim::bang); "4! = 24" and
+  // "4!/2 = 12" are neither read nor cut there.
+  const bool bang = !open_after && tight_after && line[b] == '!' &&
+                    (b + 1 == line.size() || is_space(line[b + 1]) || line[b + 1] == '!') &&
+                    e > s && ascii_digit(line[e - 1]);
+  // A claim in brackets of its own is bordered by them: "There are 43 apples (6*7 = 43)." is
+  // no "3 groups of 4 = 12" joined across the words.
+  const bool bracketed =
+      wrapped_in_brackets(trim(line.substr(leading_at, stretch_end - leading_at)));
+  if (!bracketed && !open_before && a > 0 && not_a_claim_border(line, a - 1, true, tight_before))
+    return true;
+  if (!bracketed && !bang && !open_after && judged == 0 && !note_after && b < line.size() &&
       not_a_claim_border(line, b, false, tight_after))
     return true;
-  const std::optional<std::string_view> kept = balanced(trim(line.substr(s, e - s)));
+  const std::string_view stretch = trim(line.substr(s, e - s));
+  const std::optional<std::string_view> kept = balanced(stretch);
   if (!kept) return true;
   const std::string_view claim = *kept;
   if (starts_with_binary_operator(claim) || ends_with_operator(claim)) return true;
   // A line that is all arithmetic is a claim however it is written (a side the checker cannot
   // read is a malformed claim, which is not true); inside a sentence, only readable sides make
   // a claim ("17 // 5 = 3" in Python, "(1, 2) + (3, 4) = (4, 6)").
-  const bool whole_line = claim.data() == line.data() && claim.size() == line.size();
+  const bool whole_line = stretch.data() == line.data() && stretch.size() == line.size();
 
   // Split the chain at its relations; every side must hold a number ("= 12" lines that
   // continue nothing are skipped). rels[k] is the relation between sides k and k + 1.
@@ -682,6 +738,8 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   }
   sides.push_back(trim(claim.substr(s0)));
   if (sides.size() < 2) return true;
+  if (bang && !std::all_of(sides.back().begin(), sides.back().end(), ascii_digit))
+    return true;  // "120 = 5 * 4!": a factorial inside the side
   for (auto sd : sides)
     if (!has_digit(sd) || (!whole_line && !continues && !parses(sd))) return true;
   if (hedged && rels.back() == Relation::Equal) rels.back() = Relation::Approx;
@@ -705,6 +763,7 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
             relation[k],
             static_cast<size_t>(rhs.data() - text.data()) + rhs.size()};
     c.approx = rels[k] == Relation::Approx;
+    c.bang = bang && k + 2 == sides.size();
     if (k + 2 == sides.size() && rels[k] == Relation::Equal &&
         sides[k].find('/') != std::string_view::npos)
       c.cut = cut;
@@ -876,6 +935,20 @@ ClaimCheck check_equality(const Claim& claim) {
 
 ClaimCheck check_claim(const Claim& claim) {
   ClaimCheck out = check_equality(claim);
+  if (claim.bang && !claim.unequal && out.truth == ClaimTruth::False) {
+    // The factorial reading, for a right side of a small whole number (30! has 33 digits).
+    const std::string_view n = claim.rhs;
+    if (!n.empty() && n.size() <= 2 && std::all_of(n.begin(), n.end(), ascii_digit) &&
+        std::stoi(std::string(n)) <= 30) {
+      Claim factorial = claim;
+      factorial.bang = false;
+      factorial.rhs = "1";
+      for (int k = 2; k <= std::stoi(std::string(n)); ++k) factorial.rhs += "*" + std::to_string(k);
+      const ClaimCheck f = check_equality(factorial);
+      if (f.truth == ClaimTruth::True) return f;
+    }
+    return out;
+  }
   if (!claim.unequal) return out;
   // "a != b": true when the values differ. Equal within rounding is not different.
   if (out.truth == ClaimTruth::False)

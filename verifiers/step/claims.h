@@ -30,6 +30,9 @@ struct Claim {
   // when the note says so ("50/8 = 7 (rounding up)").
   enum class Cut { None, Down, DownOrUp };
   Cut cut = Cut::None;
+  // A right side glued to a '!' that ends the sentence ("3*7 = 21!", "4*6 = 4!"): an
+  // exclamation or a factorial; the claim is true when either reading is.
+  bool bang = false;
   std::string text() const {
     return lhs + (unequal ? " != " : approx ? " \xE2\x89\x88 " : " = ") + rhs;
   }
