@@ -327,6 +327,16 @@ CompareResult scalar_equal(Summary& g, Summary& p, const CompareOptions& o) {
   return {true, all_exact ? "exact_at_points" : "numeric"};
 }
 
+// Whether the expression at `i` is a product (a chain of Mul, signs allowed) one of whose
+// factors is the literal 0.
+bool product_with_zero_factor(const ExprTree& t, int i, bool in_product = false) {
+  const ExprNode& n = t.node(i);
+  if (n.op == Op::Mul)
+    return product_with_zero_factor(t, n.a, true) || product_with_zero_factor(t, n.b, true);
+  if (n.op == Op::Neg) return product_with_zero_factor(t, n.a, in_product);
+  return in_product && n.op == Op::Number && t.number_value(i) == 0;
+}
+
 class Comparer {
  public:
   explicit Comparer(const CompareOptions& o) : o_(o) {}
@@ -336,6 +346,11 @@ class Comparer {
     using K = ValueKind;
     if (g.kind == K::Scalar && p.kind == K::Scalar) {
       Summary gs = summarize(g), ps = summarize(p);
+      // A product with a literal 0 among its factors is 0 whatever the rest says: against a
+      // constant gold 0, "0 \text{ vs } 1", "0 (1)" and "0 \text{ if } n" read as such
+      // products (an audit); no number is written that way.
+      if (!gs.has_vars() && product_with_zero_factor(*p.tree, p.root))
+        return {false, "zero_product"};
       return scalar_equal(gs, ps, o_);
     }
     if (g.kind == K::Text || p.kind == K::Text) {
@@ -372,8 +387,11 @@ class Comparer {
       }
       return {true, "elementwise"};
     }
+    // A list gold ("-2, 1", the roots) takes a bracketed answer only in round brackets: "[-2,
+    // 1]", "(-2, 1]" and "x \in [-2, 1]" are intervals (an audit found them accepted).
     bool g_unordered = g.kind == K::Set || g.kind == K::List;
-    bool p_unordered = p.kind == K::Set || p.kind == K::List || p.kind == K::Tuple;
+    bool p_unordered = p.kind == K::Set || p.kind == K::List ||
+                       (p.kind == K::Tuple && p.open == '(' && p.close == ')');
     if (g_unordered && p_unordered && !(g.kind == K::Set && p.kind == K::Tuple))
       return unordered(g, p);
     return {false, std::string("kind_mismatch:") + value_kind_name(g.kind) + "/" +

@@ -405,7 +405,9 @@ bool changes_the_value(std::string_view word) {
       "differs",   "excluding",  "exclude",     "excluded",      "unequal",
       "guess",     "suppose",    "doubt",       "hardly",        "unlikely",
       "ruled",     "reject",     "rejected",    "discard",       "impossible",
-      "nowhere",   "far"};
+      "nowhere",   "far",        "distinct",    "besides",       "untrue",
+      "excess",    "upwards",    "upward",      "close",         "circa",
+      "tops"};
   std::string w = lower_word(word);
   for (const char* k : kWords) {
     if (w == k) return true;
@@ -458,7 +460,8 @@ bool has_value_word(std::string_view text) {
 
 bool has_hedge_word(std::string_view text) {
   return any_word(text, [](const std::string& w) {
-    return w == "or" || w == "nor" || w == "maybe" || w == "perhaps" || w == "alternatively";
+    return w == "or" || w == "nor" || w == "maybe" || w == "perhaps" || w == "alternatively" ||
+           w == "guess" || w == "guessing" || w == "unsure" || w == "uncertain";
   });
 }
 
@@ -583,6 +586,14 @@ bool prose_around(std::string_view text, size_t start, size_t end, const char* p
   return true;
 }
 
+// LaTeX commands that format prose and change no value: "\textbf{Answer:} $18$".
+bool formatting_command(std::string_view name) {
+  for (std::string_view c : {"text", "textbf", "textit", "textrm", "emph", "mathrm", "mathbf", "bf",
+                             "it", "quad", "qquad", "noindent", "newline", "par"})
+    if (name == c) return true;
+  return false;
+}
+
 // Signs that relate the value to another rather than state it ("19 \to 18", "\approx 18",
 // "~18", "x \neq 18").
 bool has_relation_sign(std::string_view text) {
@@ -591,8 +602,11 @@ bool has_relation_sign(std::string_view text) {
     size_t j = i + 1;
     while (j < text.size() && is_letter(text[j])) ++j;
     std::string_view cmd = text.substr(i + 1, j - i - 1);
-    for (std::string_view sign : {"to", "approx", "sim", "simeq", "ne", "neq", "leq", "geq", "le",
-                                  "ge", "lt", "gt", "not"}) {
+    for (std::string_view sign :
+         {"to",   "approx",    "sim",       "simeq", "ne",    "neq",      "leq",      "geq",
+          "le",   "ge",        "lt",        "gt",    "not",   "leqslant", "geqslant", "leqq",
+          "geqq", "lneq",      "gneq",      "lneqq", "gneqq", "lesssim",  "gtrsim",   "nleq",
+          "ngeq", "nleqslant", "ngeqslant", "prec",  "succ",  "preceq",   "succeq",   "nequiv"}) {
       if (cmd == sign) return true;
     }
   }
@@ -647,12 +661,16 @@ bool stated_plainly(std::string_view text, size_t start, size_t end, size_t prev
   for (const char* op : {"times", "plus", "minus", "over", "divided", "multiplied"}) {
     if (last_word == op) denied = true;
   }
+  // A command right before it operates on it or relates it: "\sqrt $18$", "\ne $18$".
+  if (wa > 0 && text[wa - 1] == '\\' && !formatting_command(text.substr(wa, wb - wa)))
+    denied = true;
   // An operator right before or after it makes it part of an expression ("1 + $18$",
   // "$18$^2"); a contraction after it negates ("18 isn't right").
+  // Math delimiters and brackets hide nothing: "-$18$", "-(18)", "$18$ + 1".
   size_t o = end;
-  while (o < text.size() && text[o] == ' ') ++o;
+  while (o < text.size() && one_of(text[o], " $)")) ++o;
   size_t p = start;
-  while (p > 0 && text[p - 1] == ' ') --p;
+  while (p > 0 && one_of(text[p - 1], " $(")) --p;
   bool per_unit = o + 1 < text.size() && text[o] == '/' && is_letter(text[o + 1]);  // "$24/year"
   bool operated = (o < text.size() && one_of(text[o], "^/*+-") && !per_unit) ||
                   (p > 0 && one_of(text[p - 1], "+-*/^"));
@@ -693,6 +711,12 @@ std::optional<std::string_view> number_in_prose(std::string_view text) {
   // Everything else is words and sentence punctuation: no operator, bracket or command that
   // would make the number part of an expression.
   if (!prose_around(text, n[0].start, n[0].end, " \t\n\r.,;:!'\"$()-%")) return std::nullopt;
+  // A '-' is a hyphen only between letters ("well-known"); elsewhere it is a sign the number
+  // lost: "The value is - 18.", "-$18$", "-(18)" (an audit).
+  for (size_t i = 0; i < text.size(); ++i)
+    if (text[i] == '-' && (i < n[0].start || i >= n[0].end) &&
+        !(i > 0 && i + 1 < text.size() && is_letter(text[i - 1]) && is_letter(text[i + 1])))
+      return std::nullopt;
   return text.substr(n[0].start, n[0].end - n[0].start);
 }
 
@@ -758,12 +782,28 @@ std::vector<std::string_view> math_spans(std::string_view t) {
   return out;
 }
 
+// Whether every LaTeX command in `text` outside [a, b) formats prose: "The value is \ne $18$",
+// "\sqrt $18$" and "\log $18$" relate or operate (an audit).
+bool only_formatting_commands(std::string_view text, size_t a, size_t b) {
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    if (i >= a && i < b) continue;
+    if (text[i] != '\\' || !is_letter(text[i + 1])) continue;
+    size_t j = i + 1;
+    while (j < text.size() && is_letter(text[j])) ++j;
+    if (!formatting_command(text.substr(i + 1, j - i - 1))) return false;
+    i = j - 1;
+  }
+  return true;
+}
+
 std::optional<std::string_view> math_in_prose(std::string_view text) {
   std::vector<std::string_view> spans = math_spans(text);
   if (spans.size() != 1 || trim(spans[0]).empty()) return std::nullopt;
   // The rest is words and sentence punctuation: "Therefore $x \geq 5$ is the solution."
   size_t a = static_cast<size_t>(spans[0].data() - text.data());
-  if (!prose_around(text, a, a + spans[0].size(), " \t\n\r.,;:!'\"$()\\[]")) return std::nullopt;
+  if (!prose_around(text, a, a + spans[0].size(), " \t\n\r.,;:!'\"$()\\[]") ||
+      !only_formatting_commands(text, a, a + spans[0].size()))
+    return std::nullopt;
   return trim(spans[0]);
 }
 
@@ -835,6 +875,36 @@ size_t latex_space_before(std::string_view text, size_t b, bool wide = false) {
   return 0;
 }
 
+// Whether a closing bracket right before a box (at text[b - 1]) ends prose, not math that
+// multiplies the box: a delimiter ("\) \boxed{18}"), a formatting group with words
+// ("\textbf{Answer:} \boxed{18}"), a remark ("(final) \boxed{18}"). Not "\frac{1}{2}\boxed{18}",
+// "\sqrt{2}\boxed{18}", "\text{-}\boxed{18}", "\neq{}\boxed{18}", "(-1)\boxed{18}" (an audit).
+// True when text[b - 1] closes nothing.
+bool closes_prose_before_box(std::string_view text, size_t b) {
+  const char close = text[b - 1];
+  if (close != '}' && close != ')' && close != ']') return true;
+  if (b >= 2 && text[b - 2] == '\\') return close != '}';  // "\)", "\]"; "\}" closes a set
+  const char open = close == '}' ? '{' : close == ')' ? '(' : '[';
+  size_t k = b - 1;
+  for (int depth = 0;; --k) {
+    depth += text[k] == close ? 1 : text[k] == open ? -1 : 0;
+    if (depth == 0) break;
+    if (k == 0) return false;
+  }
+  const std::string_view inside = text.substr(k + 1, b - 2 - k);
+  // Words of three letters or more, and no sign or relation at the end of them.
+  const bool word = any_word_at(inside, [&](size_t i, size_t j) {
+    return j - i >= 3 && (i == 0 || inside[i - 1] != '\\');  // not a command name
+  });
+  const std::string_view t = trim(inside);
+  if (!word || t.empty() || one_of(t.back(), "-+*/^=<>~")) return false;
+  if (close != '}') return true;
+  size_t c = k;  // the command that owns the group
+  while (c > 0 && is_letter(text[c - 1])) --c;
+  if (c == 0 || text[c - 1] != '\\') return false;
+  return formatting_command(text.substr(c, k - c));
+}
+
 // Whether the box whose content is `content` is stated plainly: not part of an expression
 // around it ("-\boxed{18}", "\frac{1}{\boxed{18}}", "(\boxed{18})^2", "\boxed{18} + 1",
 // "\boxed{18},000", "\boxed{18}e3"), not denied, hedged or related by the words just before it
@@ -881,7 +951,18 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
     // "+" or "-" before a word is a dash ("$\boxed{236}$ -westwoodmonster"), not an operator.
     bool dash =
         (c == '-' || c == '+') && a + 2 < n && is_letter(text[a + 1]) && is_letter(text[a + 2]);
-    if ((is_digit(c) && a == e) || (one_of(c, "^_!}+-*/|)") && !dash) || continues_number)
+    // A lone letter after a narrow space multiplies it: "\boxed{18}\,e", "\boxed{18}\,x".
+    if (spaced && is_letter(c) && (a + 1 == n || !is_letter(text[a + 1]))) return false;
+    // A group of three digits after a plain space goes on with the number: "\boxed{18} 000".
+    const bool thousands = is_digit(c) && a + 3 <= n && is_digit(text[a + 1]) &&
+                           is_digit(text[a + 2]) && (a + 3 == n || !is_digit(text[a + 3]));
+    if ((is_digit(c) && (a == e || spaced || thousands)) || (one_of(c, "^_!}+-*/|)") && !dash) ||
+        continues_number)
+      return false;
+    // A bracket of math right after it multiplies it: "\boxed{18}(\sqrt{3})", "\boxed{18} (17)";
+    // a note in words does not ("\boxed{18} (the number of apples)").
+    if ((c == '(' || c == '[') && a + 1 < n &&
+        (is_digit(text[a + 1]) || one_of(text[a + 1], "\\-+$.")))
       return false;
     if (c == '\\') {
       size_t j = a + 1;
@@ -889,7 +970,10 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
       std::string_view cmd = text.substr(a + 1, j - a - 1);
       // A modulus after a residue ("\boxed{3} \pmod{7}") leaves it the answer.
       for (std::string_view op :
-           {"times", "cdot", "div", "pi", "sqrt", "frac", "not", "neq", "ne", "approx"}) {
+           {"times", "cdot",   "div",   "pi",  "sqrt", "frac",  "not",   "neq",   "ne",   "approx",
+            "pm",    "mp",     "over",  "ln",  "log",  "lg",    "exp",   "sin",   "cos",  "tan",
+            "bmod",  "choose", "binom", "ast", "star", "oplus", "sim",   "leq",   "geq",  "le",
+            "ge",    "lt",     "gt",    "to",  "neg",  "lnot",  "cdots", "ldots", "dots", "left"}) {
         if (cmd == op) return false;
       }
     }
@@ -900,7 +984,10 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
   while (stop < n && text[stop] != '\n' &&
          !((text[stop] == '.' || text[stop] == '!' || text[stop] == '?') &&
            (stop + 1 == n || one_of(text[stop + 1], " \n$\\")))) {
-    if (is_letter(text[stop]) && (stop == 0 || !is_letter(text[stop - 1])) && ++words > 3) break;
+    // A command's name is no word: "\boxed{18}\text{ is definitely not it}" has four.
+    if (is_letter(text[stop]) &&
+        (stop == 0 || !(is_letter(text[stop - 1]) || text[stop - 1] == '\\')) && ++words > 3)
+      break;
     ++stop;
   }
   std::string_view after = text.substr(a, stop - a);
@@ -913,7 +1000,31 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
            (sentence_end + 1 == n || one_of(text[sentence_end + 1], " \n$\\"))))
     ++sentence_end;
   bool question = has_question_mark(text.substr(a, sentence_end - a));
-  bool denied = any_word(after, denies_or_transforms);
+  // Later in its sentence, a word that takes it back: "\boxed{18} \text{ was my first guess
+  // but it is wrong}".
+  const bool taken_back = any_word(text.substr(a, sentence_end - a), [](const std::string& w) {
+    return w == "wrong" || w == "incorrect" || w == "guess" || w == "mistake";
+  });
+  if (taken_back) return false;
+  // A contraction denies it ("\boxed{18} \text{ isn't right}"); an operator word first after
+  // it, with a number or a command after that, computes something else from it ("\boxed{18}
+  // minus 1", "\boxed{18} times 2", "\boxed{18} divided by 2"; not "She ran \boxed{18} times.",
+  // "\boxed{10} more than Susan", "\boxed{3} when divided by 4").
+  bool denied = any_word(after, denies_or_transforms) ||
+                find_text(after, "n't") != std::string_view::npos ||
+                find_text(after, "n\xE2\x80\x99t") != std::string_view::npos;
+  {
+    size_t i = 0;
+    while (i < after.size() && !is_letter(after[i]) && one_of(after[i], " ${")) ++i;
+    if (after.compare(i, 6, "\\text{") == 0) i += 6;
+    while (i < after.size() && after[i] == ' ') ++i;
+    size_t j = i;
+    while (j < after.size() && is_letter(after[j])) ++j;
+    const std::string first = lower_word(after.substr(i, j - i));
+    for (const char* op : {"plus", "minus", "times", "divided", "multiplied", "over", "less"})
+      if (first == op && after.find_first_of("0123456789\\", j) != std::string_view::npos)
+        denied = true;
+  }
   if (question || denied || has_hedge_word(after) || starts_with_scale_word(after)) return false;
   // Back over the opening brace, spaces and the command name to its backslash.
   size_t b = static_cast<size_t>(content.data() - text.data());
@@ -945,7 +1056,16 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
                                   "\xC2\xB7", "\xC3\xB7", "\xE2\x88\x9A", "\xC2\xAC"})
       if (k >= sign.size() && text.substr(k - sign.size(), sign.size()) == sign) return false;
   }
-  if (b > 0 && (is_digit(text[b - 1]) || one_of(text[b - 1], "-+*/^_{(|<>~"))) return false;
+  // Markdown bold that closes a label is no product: "**Answer:** \boxed{18}".
+  const bool bold = b >= 3 && text[b - 1] == '*' && text[b - 2] == '*' &&
+                    (is_letter(text[b - 3]) || one_of(text[b - 3], ":."));
+  if (b > 0 && !bold && (is_digit(text[b - 1]) || one_of(text[b - 1], "-+*/^_{(|<>~")))
+    return false;
+  if (b > 0 && !closes_prose_before_box(text, b)) return false;
+  // A lone letter glued to it multiplies it: "x\boxed{18}".
+  if (b == before_end && b > 0 && is_letter(text[b - 1]) &&
+      (b == 1 || !(is_letter(text[b - 2]) || text[b - 2] == '\\')))
+    return false;
   if (b > 0 && is_letter(text[b - 1])) {  // a relation command right before: "\neq \boxed{18}"
     size_t c = b;
     while (c > 0 && is_letter(text[c - 1])) --c;
@@ -987,6 +1107,7 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
   for (line_start = line; line_start > 0 && text[line_start - 1] != '\n';) --line_start;
   size_t w = before_end;
   for (size_t sp; (sp = latex_space_before(text, w, true)) > 0 && w - sp >= line;) w -= sp;
+  std::string previous_word;
   for (int count = 0; count < 2 && w > line; ++count) {
     while (w > line && !is_letter(text[w - 1]) && !one_of(text[w - 1], ".,;:")) --w;
     size_t word_end = w;
@@ -996,6 +1117,16 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
       continue;
     }
     std::string word = lower_word(text.substr(w, word_end - w));
+    // A word that computes something else from it: "minus \boxed{18}", "twice \boxed{18}",
+    // "half of \boxed{18}" (an audit).
+    static constexpr std::string_view kOperating[] = {
+        "minus",  "plus",       "negative", "twice",    "thrice",  "double",
+        "triple", "half",       "times",    "third",    "quarter", "square",
+        "cube",   "reciprocal", "inverse",  "opposite", "root"};
+    if (std::find(std::begin(kOperating), std::end(kOperating), word) != std::end(kOperating) &&
+        (count == 0 || previous_word == "of"))
+      return false;
+    previous_word = word;
     if (word == "or") {
       std::optional<std::string> value = value_before(text.substr(line_start, w - line_start));
       if (value) others->push_back(*value);

@@ -297,9 +297,10 @@ bool changes_value(std::string_view w) {
   // Not counted nouns that may name what was asked ("18 pairs", "18 squares"): only words
   // that always change the number.
   static const char* const kWords[] = {
-      "squared",  "cubed",     "halves",  "thirds",   "quarters",   "minus",      "plus",
-      "negative", "less",      "more",    "fewer",    "off",        "over",       "under",
-      "short",    "negatives", "inverse", "inverses", "reciprocal", "reciprocals"};
+      "squared",    "cubed",       "halves", "thirds",    "quarters", "minus",
+      "plus",       "negative",    "less",   "more",      "fewer",    "off",
+      "over",       "under",       "short",  "negatives", "inverse",  "inverses",
+      "reciprocal", "reciprocals", "tens",   "twenties",  "grosses",  "dozens"};
   for (const char* k : kWords) {
     if (w == k) return true;
   }
@@ -376,8 +377,9 @@ void strip_units(std::string& s) {
   }
 }
 
-// "x = 5", "k=-3", "a_1 = 2", "x \in [1,2]": drop the lone variable on the left.
-void strip_variable_prefix(std::string& s) {
+// "x = 5", "k=-3", "a_1 = 2", "x \in [1,2]": drop the lone variable on the left. True when an
+// "=" was dropped (an "\in" names a set already).
+bool strip_variable_prefix(std::string& s) {
   size_t i = 0;
   while (i < s.size() && is_space(s[i])) ++i;
   size_t v = i;
@@ -387,12 +389,12 @@ void strip_variable_prefix(std::string& s) {
   } else if (i < s.size() && is_alpha(s[i])) {
     ++i;
   } else {
-    return;
+    return false;
   }
   std::string name = s.substr(v, i - v);
   if (name == "\\frac" || name == "\\sqrt" || name == "\\pi" || name == "\\infty" ||
       name == "\\not" || name == "\\ne") {
-    return;
+    return false;
   }
   if (i < s.size() && s[i] == '_') {  // a subscript
     ++i;
@@ -407,8 +409,31 @@ void strip_variable_prefix(std::string& s) {
   if (i < s.size() && s[i] == '=' && s.find('=', i + 1) == std::string::npos &&
       (i + 1 >= s.size() || (s[i + 1] != '<' && s[i + 1] != '>'))) {
     s.erase(0, i + 1);
-  } else if (s.compare(i, 3, "\\in") == 0 && (i + 3 >= s.size() || !is_alpha(s[i + 3]))) {
-    s.erase(0, i + 3);
+    return true;
+  }
+  if (s.compare(i, 3, "\\in") == 0 && (i + 3 >= s.size() || !is_alpha(s[i + 3]))) s.erase(0, i + 3);
+  return false;
+}
+
+// "x = 2, 5" lists the values x takes: a set, not the point or interval "(2, 5)" that a bare
+// "2, 5" may stand for (an audit: "x = -\sqrt{3}, \sqrt{3}" matched the interval gold
+// "(-\sqrt{3}, \sqrt{3})"). Only a comma outside brackets makes a list.
+void values_of_variable_as_set(std::string& s) {
+  int depth = 0;
+  bool comma = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '\\' && i + 1 < s.size()) {  // "\{", "\}" are brackets too; other escapes skip
+      depth += s[i + 1] == '{' ? 1 : s[i + 1] == '}' ? -1 : 0;
+      ++i;
+      continue;
+    }
+    depth += (c == '(' || c == '[' || c == '{') ? 1 : (c == ')' || c == ']' || c == '}') ? -1 : 0;
+    if (c == ',' && depth == 0) comma = true;
+  }
+  if (comma) {
+    s.insert(0, "\\{");
+    s += "\\}";
   }
 }
 
@@ -506,15 +531,16 @@ std::string normalize_answer(std::string_view text, const NormalizeOptions& opti
 
   collapse_spaces(s);
   strip_trailing_punctuation(s);
-  strip_variable_prefix(s);
+  bool variable = strip_variable_prefix(s);
   plain_thousands(s);
   spaced_thousands(s);
   strip_units(s);
   collapse_spaces(s);
   strip_trailing_punctuation(s);
   // A second pass catches "x = \text{5 cm}"-like nesting revealed by the first.
-  strip_variable_prefix(s);
+  variable = strip_variable_prefix(s) || variable;
   collapse_spaces(s);
+  if (variable) values_of_variable_as_set(s);
   if (!s.empty() && s.front() == ' ') s.erase(0, 1);
   replace_all(s, "\x02", "\\\\");
   return s;
