@@ -249,6 +249,10 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"25 + shoe size 5 = 30", {}},
       {"6*7 = 42 - half", {}},
       {"6*7 = 43 + tax of 2", {}},
+      // A word that may go on with the arithmetic after a dash: no claim (a review found "20 =
+      // 30" read as false from the first version of the rule).
+      {"Since 20 = 30 - discount, the discount is 10.", {}},
+      {"The price after tax: 108 = 100 + tax, so tax is 8.", {}},
       {"120 = 5 * 4!", {}},
       {"20% of 50 = 10", {}},
       {"3 groups of 4 = 12", {}},
@@ -438,12 +442,18 @@ TEST(StepClaims, ResultsInWordsArrowsUnitsAndNumberNotesAreJudged) {
       {"3*7 = 21!", true},
       {"4*6 = 4!", true},
       {"6*7 = 43! Great.", false},
-      // An operator between spaces before prose is punctuation.
+      // A dash between spaces before a word that comments on the claim is punctuation.
       {"6*7 = 43 - done", false},
       {"6*7 = 42 - done", true},
       {"6*7 = 43 // check", false},
-      {"6*7 = 43 / ok", false},
-      {"Total = 6*7 = 43 + tax", false},
+      {"6*7 = 43 -- ok", false},
+      {"So 6*7 = 43 - done in 2 steps", false},
+      // Its review: an exclamation before other punctuation, a lone number that is not whole,
+      // and LaTeX's inline delimiters as borders (as '$' is).
+      {"**6*7 = 43!**", false},
+      {"So 6*7 = 43!, next.", false},
+      {"So 6*7 = 43.5!", false},
+      {"There are 43 apples \\(6*7 = 43\\).", false},
   };
   for (const auto& [line, ok] : rows) {
     const ClaimScan s = find_claims(line);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
 #include <unordered_set>
 
 #include "verifiers/math/normalize.h"
@@ -19,6 +20,10 @@ bool is_letter(char c) {
 }
 bool one_of(char c, const char* set) {
   return c != '\0' && std::strchr(set, c) != nullptr;
+}
+
+bool one_of(std::string_view w, std::initializer_list<std::string_view> words) {
+  return std::find(words.begin(), words.end(), w) != words.end();
 }
 
 // Extends a number whose last digit is text[end-1] backwards; returns where it starts.
@@ -405,7 +410,7 @@ bool changes_the_value(std::string_view word) {
       "differs",   "excluding",  "exclude",     "excluded",      "unequal",
       "guess",     "suppose",    "doubt",       "hardly",        "unlikely",
       "ruled",     "reject",     "rejected",    "discard",       "impossible",
-      "nowhere",   "far",        "distinct",    "besides",       "untrue",
+      "nowhere",   "far",        "negation",    "besides",       "untrue",
       "excess",    "upwards",    "upward",      "close",         "circa",
       "tops"};
   std::string w = lower_word(word);
@@ -461,7 +466,7 @@ bool has_value_word(std::string_view text) {
 bool has_hedge_word(std::string_view text) {
   return any_word(text, [](const std::string& w) {
     return w == "or" || w == "nor" || w == "maybe" || w == "perhaps" || w == "alternatively" ||
-           w == "guess" || w == "guessing" || w == "unsure" || w == "uncertain";
+           w == "unsure" || w == "uncertain";
   });
 }
 
@@ -588,8 +593,11 @@ bool prose_around(std::string_view text, size_t start, size_t end, const char* p
 
 // LaTeX commands that format prose and change no value: "\textbf{Answer:} $18$".
 bool formatting_command(std::string_view name) {
-  for (std::string_view c : {"text", "textbf", "textit", "textrm", "emph", "mathrm", "mathbf", "bf",
-                             "it", "quad", "qquad", "noindent", "newline", "par"})
+  for (std::string_view c :
+       {"text",      "textbf", "textit",    "textrm",  "textsf",     "textsc",       "emph",
+        "underline", "mathrm", "mathbf",    "mathsf",  "boldsymbol", "bf",           "it",
+        "quad",      "qquad",  "noindent",  "newline", "par",        "displaystyle", "textstyle",
+        "checkmark", "hfill",  "smallskip", "medskip", "bigskip"})
     if (name == c) return true;
   return false;
 }
@@ -616,9 +624,11 @@ bool has_relation_sign(std::string_view text) {
 // Words after an answer that deny it or compute something else from it ("18 is wrong",
 // "$18$ squared", "\boxed{18} factorial").
 bool denies_or_transforms(const std::string& w) {
-  for (const char* d : {"incorrect", "wrong", "false", "not", "ruled", "impossible", "excluded",
-                        "rejected", "squared", "cubed", "factorial", "mod", "modulo", "tenths",
-                        "hundredths", "thousandths", "reciprocal", "inverse"}) {
+  for (const char* d :
+       {"incorrect", "wrong",      "false",       "not",        "ruled",   "impossible",
+        "excluded",  "halved",     "doubled",     "tripled",    "negated", "negation",
+        "rejected",  "squared",    "cubed",       "factorial",  "mod",     "modulo",
+        "tenths",    "hundredths", "thousandths", "reciprocal", "inverse"}) {
     if (w == d) return true;
   }
   return false;
@@ -711,12 +721,11 @@ std::optional<std::string_view> number_in_prose(std::string_view text) {
   // Everything else is words and sentence punctuation: no operator, bracket or command that
   // would make the number part of an expression.
   if (!prose_around(text, n[0].start, n[0].end, " \t\n\r.,;:!'\"$()-%")) return std::nullopt;
-  // A '-' is a hyphen only between letters ("well-known"); elsewhere it is a sign the number
-  // lost: "The value is - 18.", "-$18$", "-(18)" (an audit).
-  for (size_t i = 0; i < text.size(); ++i)
-    if (text[i] == '-' && (i < n[0].start || i >= n[0].end) &&
-        !(i > 0 && i + 1 < text.size() && is_letter(text[i - 1]) && is_letter(text[i + 1])))
-      return std::nullopt;
+  // A '-' right before the number, over spaces, '$' and '(', is a sign it lost: "The value is
+  // - 18.", "-$18$", "-(18)" (an audit). A bullet or a dash elsewhere is prose.
+  size_t before = n[0].start;
+  while (before > 0 && one_of(text[before - 1], " $(")) --before;
+  if (before > 0 && before < n[0].start && text[before - 1] == '-') return std::nullopt;
   return text.substr(n[0].start, n[0].end - n[0].start);
 }
 
@@ -875,13 +884,56 @@ size_t latex_space_before(std::string_view text, size_t b, bool wide = false) {
   return 0;
 }
 
-// Whether a closing bracket right before a box (at text[b - 1]) ends prose, not math that
-// multiplies the box: a delimiter ("\) \boxed{18}"), a formatting group with words
-// ("\textbf{Answer:} \boxed{18}"), a remark ("(final) \boxed{18}"). Not "\frac{1}{2}\boxed{18}",
-// "\sqrt{2}\boxed{18}", "\text{-}\boxed{18}", "\neq{}\boxed{18}", "(-1)\boxed{18}" (an audit).
-// True when text[b - 1] closes nothing.
+// Signs and operators in Unicode: − ± ∓ × · ÷ √ ¬.
+constexpr std::string_view kUnicodeOperators[] = {"\xE2\x88\x92", "\xC2\xB1", "\xE2\x88\x93",
+                                                  "\xC3\x97",     "\xC2\xB7", "\xC3\xB7",
+                                                  "\xE2\x88\x9A", "\xC2\xAC"};
+
+// Whether text that stands right before a box, in brackets or bold, could be math that
+// multiplies it: a digit, a sign or operator (ASCII, Unicode, or a command that is not
+// formatting), or a word that operates ("(minus one)\boxed{18}"). A label or a remark in words
+// is not: "(a)", "(final)", "Answer (in cm)", "\text{So, }", "**Answer:**".
+bool math_like(std::string_view inside) {
+  for (size_t i = 0; i < inside.size(); ++i) {
+    const char c = inside[i];
+    if (is_digit(c) || one_of(c, "-+*/^=<>~|")) return true;
+    for (std::string_view sign : kUnicodeOperators)
+      if (inside.substr(i, sign.size()) == sign) return true;
+    if (c == '\\' && i + 1 < inside.size() && is_letter(inside[i + 1])) {
+      size_t j = i + 1;
+      while (j < inside.size() && is_letter(inside[j])) ++j;
+      if (!formatting_command(inside.substr(i + 1, j - i - 1))) return true;
+      i = j - 1;
+    }
+  }
+  return any_word(inside, [](const std::string& w) {
+    for (const char* op : {"minus", "plus", "times", "negative", "twice", "thrice", "double",
+                           "triple", "half", "third", "quarter", "reciprocal", "inverse",
+                           "opposite", "negated", "negation", "multiplied", "divided", "product"})
+      if (w == op) return true;
+    return false;
+  });
+}
+
+// Number words: "\boxed{18} minus one".
+bool is_number_word(std::string_view w) {
+  return one_of(w, {"a",       "an",       "one",  "two",   "three",   "four",   "five",   "six",
+                    "seven",   "eight",    "nine", "ten",   "eleven",  "twelve", "twenty", "thirty",
+                    "hundred", "thousand", "half", "third", "quarter", "dozen"});
+}
+
+// Whether what closes right before a box (at text[b - 1]) ends prose, not math that
+// multiplies the box. A bracket or bold holds no math_like text ("(a) \boxed{18}", "(final)",
+// "**Answer:**"; not "(-1)\boxed{18}", "(minus one)", "**-1:**"); a brace closes a formatting
+// command's group ("\textbf{Answer:}"; not "\frac{1}{2}", "\sqrt{2}", "\text{-}", "\neq{}",
+// "{-}"); "\)" and "\]" are delimiters. An audit found all of those multiplying boxes
+// accepted. True when text[b - 1] closes nothing ("2) \boxed{18}" numbers a list).
 bool closes_prose_before_box(std::string_view text, size_t b) {
   const char close = text[b - 1];
+  if (close == '*' && b >= 2 && text[b - 2] == '*') {  // markdown bold: "**Answer:**"
+    const size_t open = b >= 4 ? text.rfind("**", b - 3) : std::string_view::npos;
+    return open == std::string_view::npos || !math_like(text.substr(open + 2, b - 4 - open));
+  }
   if (close != '}' && close != ')' && close != ']') return true;
   if (b >= 2 && text[b - 2] == '\\') return close != '}';  // "\)", "\]"; "\}" closes a set
   const char open = close == '}' ? '{' : close == ')' ? '(' : '[';
@@ -889,20 +941,13 @@ bool closes_prose_before_box(std::string_view text, size_t b) {
   for (int depth = 0;; --k) {
     depth += text[k] == close ? 1 : text[k] == open ? -1 : 0;
     if (depth == 0) break;
-    if (k == 0) return false;
+    if (k == 0) return close != '}';  // closes nothing
   }
-  const std::string_view inside = text.substr(k + 1, b - 2 - k);
-  // Words of three letters or more, and no sign or relation at the end of them.
-  const bool word = any_word_at(inside, [&](size_t i, size_t j) {
-    return j - i >= 3 && (i == 0 || inside[i - 1] != '\\');  // not a command name
-  });
-  const std::string_view t = trim(inside);
-  if (!word || t.empty() || one_of(t.back(), "-+*/^=<>~")) return false;
+  if (math_like(text.substr(k + 1, b - 2 - k))) return false;
   if (close != '}') return true;
   size_t c = k;  // the command that owns the group
   while (c > 0 && is_letter(text[c - 1])) --c;
-  if (c == 0 || text[c - 1] != '\\') return false;
-  return formatting_command(text.substr(c, k - c));
+  return c > 0 && text[c - 1] == '\\' && formatting_command(text.substr(c, k - c));
 }
 
 // Whether the box whose content is `content` is stated plainly: not part of an expression
@@ -954,16 +999,35 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
     // A lone letter after a narrow space multiplies it: "\boxed{18}\,e", "\boxed{18}\,x".
     if (spaced && is_letter(c) && (a + 1 == n || !is_letter(text[a + 1]))) return false;
     // A group of three digits after a plain space goes on with the number: "\boxed{18} 000".
+    // ... when the group ends the statement ("\boxed{18} 000."; not "\boxed{5} 500 ml bottles").
     const bool thousands = is_digit(c) && a + 3 <= n && is_digit(text[a + 1]) &&
-                           is_digit(text[a + 2]) && (a + 3 == n || !is_digit(text[a + 3]));
+                           is_digit(text[a + 2]) &&
+                           (a + 3 == n || one_of(text[a + 3], ".,;:!?$)\n") ||
+                            (text[a + 3] == ' ' && (a + 4 == n || !is_letter(text[a + 4]))));
     if ((is_digit(c) && (a == e || spaced || thousands)) || (one_of(c, "^_!}+-*/|)") && !dash) ||
         continues_number)
       return false;
-    // A bracket of math right after it multiplies it: "\boxed{18}(\sqrt{3})", "\boxed{18} (17)";
-    // a note in words does not ("\boxed{18} (the number of apples)").
-    if ((c == '(' || c == '[') && a + 1 < n &&
-        (is_digit(text[a + 1]) || one_of(text[a + 1], "\\-+$.")))
-      return false;
+    // A bracket of math right after it states another value, which must be right too (it may
+    // restate the box: "\boxed{12} (3 \times 4)", "\boxed{\frac34} (0.75)"; "\boxed{18}(\sqrt{3})"
+    // and "\boxed{18} (17)" state something else). A note in words is no value ("\boxed{18}
+    // (the number of apples)", "(\text{in cm})").
+    if (c == '(' || c == '[') {
+      const char close = c == '(' ? ')' : ']';
+      size_t k = a;
+      for (int depth = 0; k < n; ++k) {
+        depth += text[k] == c ? 1 : text[k] == close ? -1 : 0;
+        if (depth == 0) break;
+      }
+      if (k == n) return false;  // never closed: part of an expression
+      std::string_view note = trim(text.substr(a + 1, k - a - 1));
+      // A note in words, whatever numbers it names, is no value: "(-3 is extraneous)",
+      // "(18 apples)", "(\text{cm}^2)". A relation first restates: "(= 0.75)", "(\approx 0.75)".
+      const bool words = any_word_at(
+          note, [&](size_t i, size_t j) { return j - i >= 2 && (i == 0 || note[i - 1] != '\\'); });
+      for (std::string_view r : {"=", "\\approx"})
+        if (note.substr(0, r.size()) == r) note = trim(note.substr(r.size()));
+      if (!words && math_like(note)) others->emplace_back(note);
+    }
     if (c == '\\') {
       size_t j = a + 1;
       while (j < n && is_letter(text[j])) ++j;
@@ -1000,30 +1064,50 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
            (sentence_end + 1 == n || one_of(text[sentence_end + 1], " \n$\\"))))
     ++sentence_end;
   bool question = has_question_mark(text.substr(a, sentence_end - a));
-  // Later in its sentence, a word that takes it back: "\boxed{18} \text{ was my first guess
-  // but it is wrong}".
-  const bool taken_back = any_word(text.substr(a, sentence_end - a), [](const std::string& w) {
-    return w == "wrong" || w == "incorrect" || w == "guess" || w == "mistake";
-  });
-  if (taken_back) return false;
   // A contraction denies it ("\boxed{18} \text{ isn't right}"); an operator word first after
   // it, with a number or a command after that, computes something else from it ("\boxed{18}
   // minus 1", "\boxed{18} times 2", "\boxed{18} divided by 2"; not "She ran \boxed{18} times.",
   // "\boxed{10} more than Susan", "\boxed{3} when divided by 4").
-  bool denied = any_word(after, denies_or_transforms) ||
-                find_text(after, "n't") != std::string_view::npos ||
-                find_text(after, "n\xE2\x80\x99t") != std::string_view::npos;
+  bool denied = any_word(after, denies_or_transforms);
   {
-    size_t i = 0;
-    while (i < after.size() && !is_letter(after[i]) && one_of(after[i], " ${")) ++i;
-    if (after.compare(i, 6, "\\text{") == 0) i += 6;
-    while (i < after.size() && after[i] == ' ') ++i;
-    size_t j = i;
-    while (j < after.size() && is_letter(after[j])) ++j;
-    const std::string first = lower_word(after.substr(i, j - i));
-    for (const char* op : {"plus", "minus", "times", "divided", "multiplied", "over", "less"})
-      if (first == op && after.find_first_of("0123456789\\", j) != std::string_view::npos)
+    // The first two words after it, past spaces, '$', punctuation and text groups.
+    std::string words[2];
+    size_t i = 0, word_end = 0;
+    for (int w = 0; w < 2; ++w) {
+      for (;;) {
+        while (i < after.size() && !is_letter(after[i]) && one_of(after[i], " ${},;:(")) ++i;
+        if (after.compare(i, 6, "\\text{") == 0)
+          i += 6;
+        else if (after.compare(i, 8, "\\textbf{") == 0)
+          i += 8;
+        else
+          break;
+      }
+      size_t j = i;
+      while (j < after.size() && is_letter(after[j])) ++j;
+      words[w] = lower_word(after.substr(i, j - i));
+      if (w == 0) word_end = j;
+      // A contraction first: "\boxed{18} isn't right" (not "\boxed{18}, which isn't prime").
+      const bool contraction =
+          after.compare(j, 3, "n't") == 0 || after.compare(j, 5, "n\xE2\x80\x99t") == 0 ||
+          ((after.compare(j, 2, "'t") == 0 || after.compare(j, 4, "\xE2\x80\x99t") == 0) && j > i &&
+           after[j - 1] == 'n');
+      if (w == 0 && contraction) denied = true;
+      i = j;
+    }
+    // An operator word with a number or a command right after it (over "by"): "\boxed{18}
+    // times 2", "x 2", "divided by 2", "minus one"; not "\boxed{12} times around the track".
+    if (one_of(words[0], {"plus", "minus", "times", "divided", "multiplied", "less", "x"})) {
+      size_t k = word_end;
+      while (k < after.size() && one_of(after[k], " ${")) ++k;
+      if (after.compare(k, 2, "by") == 0) k += 2;
+      while (k < after.size() && one_of(after[k], " ${")) ++k;
+      size_t m = k;
+      while (m < after.size() && is_letter(after[m])) ++m;
+      if (k < after.size() && (is_digit(after[k]) || after[k] == '\\' ||
+                               is_number_word(lower_word(after.substr(k, m - k)))))
         denied = true;
+    }
   }
   if (question || denied || has_hedge_word(after) || starts_with_scale_word(after)) return false;
   // Back over the opening brace, spaces and the command name to its backslash.
@@ -1041,31 +1125,33 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
     }
     break;
   }
-  // A sign glued to it by a narrow space: "-\,\boxed{18}", "\text{x} = +\!\boxed{18}".
-  {
-    size_t k = b, w = 0;
-    bool spaced_before = false;
-    while ((w = latex_space_before(text, k)) > 0) {
-      k -= w;
-      spaced_before = true;
-      while (k > 0 && (text[k - 1] == ' ' || text[k - 1] == '$')) --k;
-    }
-    if (spaced_before && k > 0 && one_of(text[k - 1], "-+")) return false;
-    // A sign or an operator in Unicode right before it: − ± ∓ × · ÷ √ ¬.
-    for (std::string_view sign : {"\xE2\x88\x92", "\xC2\xB1", "\xE2\x88\x93", "\xC3\x97",
-                                  "\xC2\xB7", "\xC3\xB7", "\xE2\x88\x9A", "\xC2\xAC"})
-      if (k >= sign.size() && text.substr(k - sign.size(), sign.size()) == sign) return false;
+  // A narrow space glues what it separates, so every check below looks past it: "-\,\boxed{18}",
+  // "\text{x} = +\!\boxed{18}", "2 \times\,\boxed{18}", "(-1)\,\boxed{18}" (a review).
+  for (size_t w; (w = latex_space_before(text, b)) > 0;) {
+    b -= w;
+    while (b > 0 && (text[b - 1] == ' ' || text[b - 1] == '$')) --b;
   }
-  // Markdown bold that closes a label is no product: "**Answer:** \boxed{18}".
-  const bool bold = b >= 3 && text[b - 1] == '*' && text[b - 2] == '*' &&
-                    (is_letter(text[b - 3]) || one_of(text[b - 3], ":."));
+  for (std::string_view sign : kUnicodeOperators)
+    if (b >= sign.size() && text.substr(b - sign.size(), sign.size()) == sign) return false;
+  const bool bold = b >= 2 && text[b - 1] == '*' && text[b - 2] == '*';  // checked as a closer
   if (b > 0 && !bold && (is_digit(text[b - 1]) || one_of(text[b - 1], "-+*/^_{(|<>~")))
     return false;
   if (b > 0 && !closes_prose_before_box(text, b)) return false;
-  // A lone letter glued to it multiplies it: "x\boxed{18}".
-  if (b == before_end && b > 0 && is_letter(text[b - 1]) &&
-      (b == 1 || !(is_letter(text[b - 2]) || text[b - 2] == '\\')))
-    return false;
+  // A lone letter or a command glued to it multiplies it: "x\boxed{18}", "\pi\boxed{18}"
+  // ("\therefore\boxed{18}" and formatting are fine).
+  if (b == before_end && b > 0 && is_letter(text[b - 1])) {
+    size_t c = b;
+    while (c > 0 && is_letter(text[c - 1])) --c;
+    const std::string_view name = text.substr(c, b - c);
+    if (c > 0 && text[c - 1] == '\\') {
+      if (!formatting_command(name) &&
+          !one_of(name, {"therefore", "because", "Rightarrow", "rightarrow", "Longrightarrow",
+                         "implies", "approx", "quad", "qquad"}))
+        return false;
+    } else if (name.size() == 1) {
+      return false;
+    }
+  }
   if (b > 0 && is_letter(text[b - 1])) {  // a relation command right before: "\neq \boxed{18}"
     size_t c = b;
     while (c > 0 && is_letter(text[c - 1])) --c;
@@ -1119,11 +1205,9 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
     std::string word = lower_word(text.substr(w, word_end - w));
     // A word that computes something else from it: "minus \boxed{18}", "twice \boxed{18}",
     // "half of \boxed{18}" (an audit).
-    static constexpr std::string_view kOperating[] = {
-        "minus",  "plus",       "negative", "twice",    "thrice",  "double",
-        "triple", "half",       "times",    "third",    "quarter", "square",
-        "cube",   "reciprocal", "inverse",  "opposite", "root"};
-    if (std::find(std::begin(kOperating), std::end(kOperating), word) != std::end(kOperating) &&
+    if (one_of(word, {"minus", "plus", "negative", "twice", "thrice", "double", "triple", "half",
+                      "times", "third", "quarter", "square", "cube", "reciprocal", "inverse",
+                      "opposite", "root", "negation"}) &&
         (count == 0 || previous_word == "of"))
       return false;
     previous_word = word;

@@ -43,7 +43,8 @@ std::optional<std::string> alternatives_word(const std::string& pred, const std:
   };
   const std::vector<std::string> in_gold = words(gold);
   for (const std::string& w : words(pred))
-    for (const char* k : {"or", "to", "so", "nor", "either", "maybe", "perhaps"})
+    for (const char* k : {"or", "to", "so", "nor", "either", "maybe", "perhaps", "vs", "versus",
+                          "if", "else", "otherwise", "unless"})
       if (w == k && std::find(in_gold.begin(), in_gold.end(), w) == in_gold.end()) return w;
   return std::nullopt;
 }

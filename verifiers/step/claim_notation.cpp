@@ -301,9 +301,10 @@ size_t latex_command(std::string_view text, size_t i, std::string& out) {
   while (e < text.size() && ascii_letter(text[e])) ++e;
   const std::string_view name = text.substr(i + 1, e - i - 1);
   if (name.empty()) {
-    // Math delimiters "\(", "\)", "\[", "\]": not part of the arithmetic, as '$' is not.
+    // Math delimiters "\(", "\)", "\[", "\]": not part of the arithmetic, and a border of it as
+    // '$' is ("There are 43 apples \(6*7 = 43\)." holds a claim, as with '$').
     if (e < text.size() && std::string_view("()[]").find(text[e]) != std::string_view::npos) {
-      put(out, i, 2, "");
+      put(out, i, 2, "$");
       return e + 1;
     }
     // "\\" ending a line of an aligned block.

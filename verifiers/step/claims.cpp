@@ -269,29 +269,30 @@ bool prose_mark(std::string_view ch) {
   return false;
 }
 
-// Where an operator that ends the stretch [s, e) of claim bytes is punctuation: between spaces
-// and before a word of prose ("6*7 = 43 - done", "= 43 // check", "= 43 / ok", "= 43 + yes"), so
-// that the claim before it is read. Not before a math or number word ("= 6 - half", "+ pi"),
-// nor when a number or a bracket follows within the next words ("= 20 + shoe size 5 = 25",
-// "- 2 apples"). npos when none.
+// Where a dash that ends the stretch [s, e) of claim bytes is punctuation: "-", "--" or "//"
+// between spaces, before a word that comments on the claim ("6*7 = 43 - done", "= 43 -- check",
+// "= 43 // ok"), so that the claim before it is read. Any other word may go on with the
+// arithmetic ("Since 20 = 30 - discount, ...", "108 = 100 + tax"), which states no claim of
+// its own. npos when none.
 size_t operator_before_prose(std::string_view line, size_t s, size_t e, size_t b) {
   if (e - s < 3 || b <= e || b >= line.size() || !ascii_letter(line[b]))
     return std::string_view::npos;
   size_t op = e - 1;
-  if (std::string_view("+-*/^").find(line[op]) == std::string_view::npos)
-    return std::string_view::npos;
-  if ((line[op] == '-' || line[op] == '/') && line[op - 1] == line[op]) --op;  // "--", "//"
+  if (line[op] != '-' && line[op] != '/') return std::string_view::npos;
+  if (line[op - 1] == line[op])
+    --op;  // "--", "//"
+  else if (line[op] == '/')
+    return std::string_view::npos;  // a lone '/' divides
   if (op <= s || !is_space(line[op - 1])) return std::string_view::npos;
-  const size_t we = word_end(line, b);
-  const std::string word = lower_word(line.substr(b, we - b));
-  if (word.size() < 2 || continuing_word(word) || bracket_math_word(word) || number_word(word))
-    return std::string_view::npos;
-  for (size_t k = we; k < line.size() && k < we + 32; ++k) {
-    const char c = line[k];
-    if (c == '.' || c == ',' || c == ';' || c == '!' || c == '?') break;
-    if ((c >= '0' && c <= '9') || c == '(') return std::string_view::npos;
-  }
-  return op;
+  const std::string word = lower_word(line.substr(b, word_end(line, b) - b));
+  return one_of(word, {"done",   "check",   "checked", "checks",    "ok",        "okay",  "correct",
+                       "right",  "true",    "so",      "therefore", "thus",      "hence", "good",
+                       "yes",    "no",      "wrong",   "close",     "nice",      "great", "perfect",
+                       "next",   "moving",  "see",     "verified",  "confirmed", "fine",  "works",
+                       "that",   "this",    "which",   "then",      "now",       "final", "answer",
+                       "target", "success", "found",   "matches",   "valid",     "not"})
+             ? op
+             : std::string_view::npos;
 }
 
 // Whether the letters at line[at], glued after a number, are a unit: a word of two letters or
@@ -693,7 +694,8 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   // "= 21!" ending a sentence: an exclamation or a factorial (Claim::bang); "4! = 24" and
   // "4!/2 = 12" are neither read nor cut there.
   const bool bang = !open_after && tight_after && line[b] == '!' &&
-                    (b + 1 == line.size() || is_space(line[b + 1]) || line[b + 1] == '!') &&
+                    (b + 1 == line.size() || is_space(line[b + 1]) ||
+                     std::string_view("!*)]\"',;.:").find(line[b + 1]) != std::string_view::npos) &&
                     e > s && ascii_digit(line[e - 1]);
   // A claim in brackets of its own is bordered by them: "There are 43 apples (6*7 = 43)." is
   // no "3 groups of 4 = 12" joined across the words.
@@ -738,8 +740,13 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   }
   sides.push_back(trim(claim.substr(s0)));
   if (sides.size() < 2) return true;
-  if (bang && !std::all_of(sides.back().begin(), sides.back().end(), ascii_digit))
-    return true;  // "120 = 5 * 4!": a factorial inside the side
+  // "120 = 5 * 4!" has a factorial inside its side: no claim. A lone number that is not a
+  // whole one ("= 43.5!", "= -43!") has no factorial: an exclamation.
+  const std::string_view last = sides.back();
+  const bool lone_number =
+      !last.empty() && std::all_of(last.begin() + (last[0] == '-' ? 1 : 0), last.end(),
+                                   [](char c) { return ascii_digit(c) || c == '.'; });
+  if (bang && !lone_number) return true;
   for (auto sd : sides)
     if (!has_digit(sd) || (!whole_line && !continues && !parses(sd))) return true;
   if (hedged && rels.back() == Relation::Equal) rels.back() = Relation::Approx;
