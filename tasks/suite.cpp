@@ -107,6 +107,9 @@ std::vector<SuiteSpec> parse_suites(const std::string& spec) {
     } else {
       fail("unknown suite '", name, "' in '", text, "' (", known_suites(), ")");
     }
+    // The same suite twice would be evaluated twice and reported once.
+    for (const SuiteSpec& other : suites)
+      if (other.text == text) fail("suite '", text, "' is given twice in '", spec, "'");
     suites.push_back(std::move(s));
   }
   return suites;

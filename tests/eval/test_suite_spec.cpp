@@ -55,5 +55,13 @@ TEST(SuiteSpec, FamilyOptions) {
   EXPECT_NE(error_of([] { parse_suites("arith:opt.=1"); }).find("unknown key"), std::string::npos);
 }
 
+// A suite given twice is an error naming it (r1 eval ran it twice and reported it once).
+TEST(SuiteSpec, ASuiteGivenTwiceIsAnError) {
+  const std::string e =
+      error_of([] { parse_suites("arith:n=5:seed=1,countdown:n=3,arith:n=5:seed=1"); });
+  EXPECT_NE(e.find("'arith:n=5:seed=1' is given twice"), std::string::npos) << e;
+  EXPECT_EQ(parse_suites("arith:n=5:seed=1,arith:n=5:seed=2").size(), 2u);
+}
+
 }  // namespace
 }  // namespace r1

@@ -253,6 +253,8 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       // 30" read as false from the first version of the rule).
       {"Since 20 = 30 - discount, the discount is 10.", {}},
       {"The price after tax: 108 = 100 + tax, so tax is 8.", {}},
+      {"Half of \\(8 = 4\\)", {}},
+      {"\\(3\\) groups of \\(4 = 12\\)", {}},
       {"120 = 5 * 4!", {}},
       {"20% of 50 = 10", {}},
       {"3 groups of 4 = 12", {}},
@@ -454,6 +456,13 @@ TEST(StepClaims, ResultsInWordsArrowsUnitsAndNumberNotesAreJudged) {
       {"So 6*7 = 43!, next.", false},
       {"So 6*7 = 43.5!", false},
       {"There are 43 apples \\(6*7 = 43\\).", false},
+      // A second review: after a computed left side, any of + - * / before prose; '!' before
+      // any punctuation; a signed factorial.
+      {"6*7 = 43 + yes", false},
+      {"6*7 = 43 / ok", false},
+      {"6*7 = 43 - we are done", false},
+      {"6*7 = 43!?", false},
+      {"So -6 = -3!", true},
   };
   for (const auto& [line, ok] : rows) {
     const ClaimScan s = find_claims(line);

@@ -597,7 +597,8 @@ bool formatting_command(std::string_view name) {
        {"text",      "textbf", "textit",    "textrm",  "textsf",     "textsc",       "emph",
         "underline", "mathrm", "mathbf",    "mathsf",  "boldsymbol", "bf",           "it",
         "quad",      "qquad",  "noindent",  "newline", "par",        "displaystyle", "textstyle",
-        "checkmark", "hfill",  "smallskip", "medskip", "bigskip"})
+        "checkmark", "hfill",  "smallskip", "medskip", "bigskip",    "small",        "normalsize",
+        "large",     "Large",  "LARGE",     "huge",    "Huge"})
     if (name == c) return true;
   return false;
 }
@@ -624,11 +625,9 @@ bool has_relation_sign(std::string_view text) {
 // Words after an answer that deny it or compute something else from it ("18 is wrong",
 // "$18$ squared", "\boxed{18} factorial").
 bool denies_or_transforms(const std::string& w) {
-  for (const char* d :
-       {"incorrect", "wrong",      "false",       "not",        "ruled",   "impossible",
-        "excluded",  "halved",     "doubled",     "tripled",    "negated", "negation",
-        "rejected",  "squared",    "cubed",       "factorial",  "mod",     "modulo",
-        "tenths",    "hundredths", "thousandths", "reciprocal", "inverse"}) {
+  for (const char* d : {"incorrect", "wrong", "false", "not", "ruled", "impossible", "excluded",
+                        "negation", "rejected", "squared", "cubed", "factorial", "mod", "modulo",
+                        "tenths", "hundredths", "thousandths", "reciprocal", "inverse"}) {
     if (w == d) return true;
   }
   return false;
@@ -725,7 +724,9 @@ std::optional<std::string_view> number_in_prose(std::string_view text) {
   // - 18.", "-$18$", "-(18)" (an audit). A bullet or a dash elsewhere is prose.
   size_t before = n[0].start;
   while (before > 0 && one_of(text[before - 1], " $(")) --before;
-  if (before > 0 && before < n[0].start && text[before - 1] == '-') return std::nullopt;
+  if (before > 0 && before < n[0].start && text[before - 1] == '-' &&
+      !(before >= 2 && text[before - 2] == '-'))  // "Answer -- 18." is a dash
+    return std::nullopt;
   return text.substr(n[0].start, n[0].end - n[0].start);
 }
 
@@ -860,8 +861,30 @@ std::optional<std::string> value_before(std::string_view text) {
 constexpr std::string_view kNamedNarrowSpaces[] = {"\\thinspace", "\\medspace", "\\thickspace",
                                                    "\\negthinspace", "\\enspace"};
 
+// The width of an invisible group at text[i]: a formatting group holding only spaces
+// ("\text{ }", "\mbox{}") or a phantom ("\phantom{-}"). Such a group is a space: it must not
+// hide what it separates ("-\text{ }\boxed{18}", "\boxed{18}\text{ }000"; a review).
+size_t invisible_group_at(std::string_view text, size_t i) {
+  if (i + 1 >= text.size() || text[i] != '\\' || !is_letter(text[i + 1])) return 0;
+  size_t j = i + 1;
+  while (j < text.size() && is_letter(text[j])) ++j;
+  const std::string_view name = text.substr(i + 1, j - i - 1);
+  const bool phantom = one_of(name, {"phantom", "hphantom", "vphantom"});
+  if (j >= text.size() || text[j] != '{' ||
+      !(phantom || formatting_command(name) || name == "mbox" || name == "hbox"))
+    return 0;
+  size_t k = j;
+  for (int depth = 0; k < text.size(); ++k) {
+    depth += text[k] == '{' ? 1 : text[k] == '}' ? -1 : 0;
+    if (depth == 0) break;
+    if (!phantom && text[k] != ' ' && text[k] != '{') return 0;
+  }
+  return k < text.size() ? k + 1 - i : 0;
+}
+
 size_t latex_space_at(std::string_view text, size_t i) {
   if (i < text.size() && text[i] == '~') return 1;
+  if (const size_t w = invisible_group_at(text, i)) return w;
   if (i + 1 < text.size() && text[i] == '\\' && one_of(text[i + 1], ",!;: >")) return 2;
   if (text.compare(i, 2, "{}") == 0) return 2;  // an empty group: "\boxed{18}{}^2"
   for (std::string_view n : kNamedNarrowSpaces)
@@ -875,6 +898,17 @@ size_t latex_space_at(std::string_view text, size_t i) {
 // right before text[b], 0 if none; with `wide`, "\quad" and "\qquad" too.
 size_t latex_space_before(std::string_view text, size_t b, bool wide = false) {
   if (b >= 2 && text[b - 2] == '\\' && one_of(text[b - 1], ",!;: >")) return 2;
+  if (b >= 3 && text[b - 1] == '}') {  // an invisible group ending here
+    size_t k = b - 1;
+    for (int depth = 0;; --k) {
+      depth += text[k] == '}' ? 1 : text[k] == '{' ? -1 : 0;
+      if (depth == 0 || k == 0) break;
+    }
+    size_t c = k;
+    while (c > 0 && is_letter(text[c - 1])) --c;
+    if (c > 0 && text[c - 1] == '\\' && invisible_group_at(text, c - 1) == b - (c - 1))
+      return b - (c - 1);
+  }
   if (b >= 2 && text.substr(b - 2, 2) == "{}") return 2;  // "-{}\boxed{18}"
   for (std::string_view n : kNamedNarrowSpaces)
     if (b >= n.size() && text.substr(b - n.size(), n.size()) == n) return n.size();
@@ -896,6 +930,18 @@ constexpr std::string_view kUnicodeOperators[] = {"\xE2\x88\x92", "\xC2\xB1", "\
 bool math_like(std::string_view inside) {
   for (size_t i = 0; i < inside.size(); ++i) {
     const char c = inside[i];
+    // The number of a part is a label: "(Part 2)", "\textbf{Final answer (part 2):}".
+    if (is_digit(c)) {
+      size_t w = i;
+      while (w > 0 && inside[w - 1] == ' ') --w;
+      size_t v = w;
+      while (v > 0 && is_letter(inside[v - 1])) --v;
+      if (v < w && one_of(lower_word(inside.substr(v, w - v)),
+                          {"part", "step", "question", "problem", "case", "exercise"})) {
+        while (i + 1 < inside.size() && is_digit(inside[i + 1])) ++i;
+        continue;
+      }
+    }
     if (is_digit(c) || one_of(c, "-+*/^=<>~|")) return true;
     for (std::string_view sign : kUnicodeOperators)
       if (inside.substr(i, sign.size()) == sign) return true;
@@ -917,9 +963,10 @@ bool math_like(std::string_view inside) {
 
 // Number words: "\boxed{18} minus one".
 bool is_number_word(std::string_view w) {
-  return one_of(w, {"a",       "an",       "one",  "two",   "three",   "four",   "five",   "six",
-                    "seven",   "eight",    "nine", "ten",   "eleven",  "twelve", "twenty", "thirty",
-                    "hundred", "thousand", "half", "third", "quarter", "dozen"});
+  // Not "a": "\boxed{3} times a week".
+  return one_of(w, {"one",     "two",      "three", "four",   "five",    "six",    "seven",
+                    "eight",   "nine",     "ten",   "eleven", "twelve",  "twenty", "thirty",
+                    "hundred", "thousand", "half",  "third",  "quarter", "dozen"});
 }
 
 // Whether what closes right before a box (at text[b - 1]) ends prose, not math that
@@ -931,8 +978,13 @@ bool is_number_word(std::string_view w) {
 bool closes_prose_before_box(std::string_view text, size_t b) {
   const char close = text[b - 1];
   if (close == '*' && b >= 2 && text[b - 2] == '*') {  // markdown bold: "**Answer:**"
-    const size_t open = b >= 4 ? text.rfind("**", b - 3) : std::string_view::npos;
-    return open == std::string_view::npos || !math_like(text.substr(open + 2, b - 4 - open));
+    // No opening "**" before it: a power ("2**\boxed{18}"), not bold.
+    const size_t open = b >= 5 ? text.rfind("**", b - 5) : std::string_view::npos;
+    if (open == std::string_view::npos || open + 2 > b - 2) return false;
+    std::string_view label = text.substr(open + 2, b - 2 - (open + 2));
+    while (!label.empty() && label.front() == '*') label.remove_prefix(1);  // "***Answer:***"
+    while (!label.empty() && label.back() == '*') label.remove_suffix(1);
+    return !math_like(label);
   }
   if (close != '}' && close != ')' && close != ']') return true;
   if (b >= 2 && text[b - 2] == '\\') return close != '}';  // "\)", "\]"; "\}" closes a set
@@ -1000,12 +1052,20 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
     if (spaced && is_letter(c) && (a + 1 == n || !is_letter(text[a + 1]))) return false;
     // A group of three digits after a plain space goes on with the number: "\boxed{18} 000".
     // ... when the group ends the statement ("\boxed{18} 000."; not "\boxed{5} 500 ml bottles").
-    const bool thousands = is_digit(c) && a + 3 <= n && is_digit(text[a + 1]) &&
-                           is_digit(text[a + 2]) &&
-                           (a + 3 == n || one_of(text[a + 3], ".,;:!?$)\n") ||
-                            (text[a + 3] == ' ' && (a + 4 == n || !is_letter(text[a + 4]))));
+    // "000" always does ("\boxed{18} 000 apples").
+    const bool group = is_digit(c) && a + 3 <= n && is_digit(text[a + 1]) &&
+                       is_digit(text[a + 2]) && (a + 3 == n || !is_digit(text[a + 3]));
+    const bool thousands =
+        group &&
+        (text.compare(a, 3, "000") == 0 || a + 3 == n || one_of(text[a + 3], ".,;:!?$)\n") ||
+         (text[a + 3] == ' ' && (a + 4 == n || !is_letter(text[a + 4]))));
+    // A thousands separator in braces or a text group: "\boxed{18}{,}000", "\boxed{18}\text{,000}".
+    const bool separator =
+        (text.compare(a, 3, "{,}") == 0 && a + 3 < n && is_digit(text[a + 3])) ||
+        (text.compare(a, 6, "\\text{") == 0 && a + 7 < n &&
+         (is_digit(text[a + 6]) || (text[a + 6] == ',' && is_digit(text[a + 7]))));
     if ((is_digit(c) && (a == e || spaced || thousands)) || (one_of(c, "^_!}+-*/|)") && !dash) ||
-        continues_number)
+        continues_number || separator)
       return false;
     // A bracket of math right after it states another value, which must be right too (it may
     // restate the box: "\boxed{12} (3 \times 4)", "\boxed{\frac34} (0.75)"; "\boxed{18}(\sqrt{3})"
@@ -1020,13 +1080,23 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
       }
       if (k == n) return false;  // never closed: part of an expression
       std::string_view note = trim(text.substr(a + 1, k - a - 1));
-      // A note in words, whatever numbers it names, is no value: "(-3 is extraneous)",
-      // "(18 apples)", "(\text{cm}^2)". A relation first restates: "(= 0.75)", "(\approx 0.75)".
-      const bool words = any_word_at(
-          note, [&](size_t i, size_t j) { return j - i >= 2 && (i == 0 || note[i - 1] != '\\'); });
-      for (std::string_view r : {"=", "\\approx"})
-        if (note.substr(0, r.size()) == r) note = trim(note.substr(r.size()));
-      if (!words && math_like(note)) others->emplace_back(note);
+      // A note with letters, whatever numbers it names, is no value: "(-3 is extraneous)",
+      // "(18 apples)", "(\text{cm}^2)", "(m/s^2)", "(i.e. 3/4)". Nor is a rounding: "(\approx
+      // 0.67)", "(~0.67)", "(0.333)" for a fraction. "(= 0.75)" restates.
+      const bool letters =
+          any_word_at(note, [&](size_t i, size_t) { return i == 0 || note[i - 1] != '\\'; });
+      while (!note.empty() && note.front() == '$') note = trim(note.substr(1));
+      while (!note.empty() && note.back() == '$') note = trim(note.substr(0, note.size() - 1));
+      if (note.substr(0, 1) == "=") note = trim(note.substr(1));
+      const bool rounding =
+          note.substr(0, 7) == "\\approx" || note.substr(0, 1) == "~" ||
+          find_text(note, "\\overline") != std::string_view::npos ||
+          note.substr(0, 3) == "\xE2\x89\x88" ||
+          (!note.empty() &&
+           std::all_of(note.begin(), note.end(),
+                       [](char ch) { return is_digit(ch) || ch == '.' || ch == '-'; }) &&
+           note.find('.') != std::string_view::npos);
+      if (!letters && !rounding && math_like(note)) others->emplace_back(note);
     }
     if (c == '\\') {
       size_t j = a + 1;
@@ -1070,42 +1140,49 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
   // "\boxed{10} more than Susan", "\boxed{3} when divided by 4").
   bool denied = any_word(after, denies_or_transforms);
   {
-    // The first two words after it, past spaces, '$', punctuation and text groups.
-    std::string words[2];
-    size_t i = 0, word_end = 0;
-    for (int w = 0; w < 2; ++w) {
-      for (;;) {
-        while (i < after.size() && !is_letter(after[i]) && one_of(after[i], " ${},;:(")) ++i;
-        if (after.compare(i, 6, "\\text{") == 0)
-          i += 6;
-        else if (after.compare(i, 8, "\\textbf{") == 0)
-          i += 8;
-        else
-          break;
-      }
-      size_t j = i;
-      while (j < after.size() && is_letter(after[j])) ++j;
-      words[w] = lower_word(after.substr(i, j - i));
-      if (w == 0) word_end = j;
-      // A contraction first: "\boxed{18} isn't right" (not "\boxed{18}, which isn't prime").
-      const bool contraction =
-          after.compare(j, 3, "n't") == 0 || after.compare(j, 5, "n\xE2\x80\x99t") == 0 ||
-          ((after.compare(j, 2, "'t") == 0 || after.compare(j, 4, "\xE2\x80\x99t") == 0) && j > i &&
-           after[j - 1] == 'n');
-      if (w == 0 && contraction) denied = true;
-      i = j;
+    // The first word after it, past spaces, '$', punctuation and text groups.
+    size_t i = 0;
+    for (;;) {
+      while (i < after.size() && !is_letter(after[i]) && one_of(after[i], " ${},;:(")) ++i;
+      if (after.compare(i, 6, "\\text{") == 0)
+        i += 6;
+      else if (after.compare(i, 8, "\\textbf{") == 0)
+        i += 8;
+      else
+        break;
     }
-    // An operator word with a number or a command right after it (over "by"): "\boxed{18}
-    // times 2", "x 2", "divided by 2", "minus one"; not "\boxed{12} times around the track".
-    if (one_of(words[0], {"plus", "minus", "times", "divided", "multiplied", "less", "x"})) {
-      size_t k = word_end;
-      while (k < after.size() && one_of(after[k], " ${")) ++k;
-      if (after.compare(k, 2, "by") == 0) k += 2;
-      while (k < after.size() && one_of(after[k], " ${")) ++k;
+    size_t j = i;
+    while (j < after.size() && is_letter(after[j])) ++j;
+    const std::string first = lower_word(after.substr(i, j - i));
+    // A contraction: "\boxed{18} isn't right" (not "\boxed{18}, which isn't prime").
+    if (after.compare(j, 3, "n't") == 0 || after.compare(j, 5, "n\xE2\x80\x99t") == 0 ||
+        ((after.compare(j, 2, "'t") == 0 || after.compare(j, 4, "\xE2\x80\x99t") == 0) && j > i &&
+         after[j - 1] == 'n'))
+      denied = true;
+    // A word that computes something else from it: "\boxed{18} halved" (not "\boxed{6}, which
+    // doubled is 12").
+    if (one_of(first, {"halved", "doubled", "tripled", "negated"})) denied = true;
+    // An operator word with a number, a number word, a bracket or a command right after it
+    // (over "by"): "\boxed{18} times 2", "x 2", "divided by 2", "minus one", "times (2)"; not
+    // "\boxed{12} times around the track", "\boxed{15} over 3 days" (a number that a word
+    // follows counts something).
+    if (one_of(first, {"plus", "minus", "times", "divided", "multiplied", "less", "x", "over"})) {
+      size_t k = j;
+      const auto skip = [&] {
+        while (k < after.size() && one_of(after[k], " ${(")) ++k;
+      };
+      skip();
+      if (after.compare(k, 2, "by") == 0 && (k + 2 == after.size() || !is_letter(after[k + 2])))
+        k += 2;
+      skip();
       size_t m = k;
-      while (m < after.size() && is_letter(after[m])) ++m;
-      if (k < after.size() && (is_digit(after[k]) || after[k] == '\\' ||
-                               is_number_word(lower_word(after.substr(k, m - k)))))
+      while (m < after.size() && (is_letter(after[m]) || is_digit(after[m]))) ++m;
+      size_t next = m;
+      while (next < after.size() && after[next] == ' ') ++next;
+      const bool counts = next < after.size() && is_letter(after[next]);
+      if (k < after.size() && !counts &&
+          (is_digit(after[k]) || after[k] == '\\' ||
+           is_number_word(lower_word(after.substr(k, m - k)))))
         denied = true;
     }
   }
@@ -1117,36 +1194,52 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
   while (b > 0 && is_letter(text[b - 1])) --b;
   if (b > 0 && text[b - 1] == '\\') --b;
   size_t before_end = b;
-  for (;;) {
-    while (b > 0 && (text[b - 1] == ' ' || text[b - 1] == '$')) --b;
+  // Back over what separates nothing: spaces (not the one of "\ "), '$', "\(", "\[", narrow
+  // spaces and invisible groups ("\,", "\text{ }", "\phantom{-}"), and formatting commands
+  // ("\displaystyle", "\large", "\quad"), so every check below looks past them:
+  // "-\,\boxed{18}", "2 \times\,\boxed{18}", "(-1)\text{ }\boxed{18}", "-\displaystyle\boxed{18}"
+  // (reviews). `narrow`: a narrow space or an invisible group was passed, which glues as much
+  // as nothing would; `wide`: a "\quad" was, which separates numbers ("18 \qquad \boxed{18}")
+  // but not signs ("-\quad\boxed{18}").
+  bool narrow = false, wide = false;
+  for (bool moved = true; moved;) {
+    moved = false;
+    while (b > 0 &&
+           (text[b - 1] == '$' || (text[b - 1] == ' ' && !(b >= 2 && text[b - 2] == '\\'))))
+      --b;
     if (b >= 2 && text[b - 2] == '\\' && (text[b - 1] == '(' || text[b - 1] == '[')) {
       b -= 2;
+      moved = true;
       continue;
     }
-    break;
-  }
-  // A narrow space glues what it separates, so every check below looks past it: "-\,\boxed{18}",
-  // "\text{x} = +\!\boxed{18}", "2 \times\,\boxed{18}", "(-1)\,\boxed{18}" (a review).
-  for (size_t w; (w = latex_space_before(text, b)) > 0;) {
-    b -= w;
-    while (b > 0 && (text[b - 1] == ' ' || text[b - 1] == '$')) --b;
+    if (const size_t w = latex_space_before(text, b)) {
+      b -= w;
+      narrow = moved = true;
+      continue;
+    }
+    size_t c = b;
+    while (c > 0 && is_letter(text[c - 1])) --c;
+    if (c < b && c > 0 && text[c - 1] == '\\' && formatting_command(text.substr(c, b - c))) {
+      wide = wide || one_of(text.substr(c, b - c), {"quad", "qquad"});
+      b = c - 1;
+      moved = true;
+    }
   }
   for (std::string_view sign : kUnicodeOperators)
     if (b >= sign.size() && text.substr(b - sign.size(), sign.size()) == sign) return false;
-  const bool bold = b >= 2 && text[b - 1] == '*' && text[b - 2] == '*';  // checked as a closer
-  if (b > 0 && !bold && (is_digit(text[b - 1]) || one_of(text[b - 1], "-+*/^_{(|<>~")))
+  if (b > 0 && ((is_digit(text[b - 1]) && !wide) || one_of(text[b - 1], "-+/^_{(|<>~") ||
+                (text[b - 1] == '*' && !(b >= 2 && text[b - 2] == '*'))))
     return false;
   if (b > 0 && !closes_prose_before_box(text, b)) return false;
-  // A lone letter or a command glued to it multiplies it: "x\boxed{18}", "\pi\boxed{18}"
-  // ("\therefore\boxed{18}" and formatting are fine).
-  if (b == before_end && b > 0 && is_letter(text[b - 1])) {
+  // A lone letter or a command right before it, glued or over a narrow space, multiplies it:
+  // "x\boxed{18}", "\pi\boxed{18}", "x\,\boxed{18}" ("\therefore\boxed{18}" is fine).
+  if ((b == before_end || narrow) && b > 0 && is_letter(text[b - 1])) {
     size_t c = b;
     while (c > 0 && is_letter(text[c - 1])) --c;
     const std::string_view name = text.substr(c, b - c);
     if (c > 0 && text[c - 1] == '\\') {
-      if (!formatting_command(name) &&
-          !one_of(name, {"therefore", "because", "Rightarrow", "rightarrow", "Longrightarrow",
-                         "implies", "approx", "quad", "qquad"}))
+      if (!one_of(name, {"therefore", "because", "Rightarrow", "rightarrow", "Longrightarrow",
+                         "implies", "iff", "approx"}))
         return false;
     } else if (name.size() == 1) {
       return false;

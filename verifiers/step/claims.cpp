@@ -269,30 +269,51 @@ bool prose_mark(std::string_view ch) {
   return false;
 }
 
-// Where a dash that ends the stretch [s, e) of claim bytes is punctuation: "-", "--" or "//"
-// between spaces, before a word that comments on the claim ("6*7 = 43 - done", "= 43 -- check",
-// "= 43 // ok"), so that the claim before it is read. Any other word may go on with the
-// arithmetic ("Since 20 = 30 - discount, ...", "108 = 100 + tax"), which states no claim of
-// its own. npos when none.
+// Where an operator that ends the stretch [s, e) of claim bytes is punctuation before prose,
+// so that the claim before it is read. "-", "--" or "//" between spaces before a word that
+// comments on the claim always is ("6*7 = 43 - done", "= 43 -- check", "= 43 // ok"). After a
+// computed left side ("6*7 = ..."), so is any of + - * / before a word of prose that no number,
+// bracket or math word follows ("6*7 = 43 + yes", "= 43 / ok", "= 43 - we are done"). After a
+// lone number the words may go on with the arithmetic ("Since 20 = 30 - discount, ...", "108 =
+// 100 + tax"), which states no claim. npos when none.
 size_t operator_before_prose(std::string_view line, size_t s, size_t e, size_t b) {
   if (e - s < 3 || b <= e || b >= line.size() || !ascii_letter(line[b]))
     return std::string_view::npos;
   size_t op = e - 1;
-  if (line[op] != '-' && line[op] != '/') return std::string_view::npos;
-  if (line[op - 1] == line[op])
-    --op;  // "--", "//"
-  else if (line[op] == '/')
-    return std::string_view::npos;  // a lone '/' divides
+  if (std::string_view("+-*/").find(line[op]) == std::string_view::npos)
+    return std::string_view::npos;
+  const bool doubled = (line[op] == '-' || line[op] == '/') && line[op - 1] == line[op];
+  if (doubled) --op;                           // "--", "//"
+  while (op > s && line[op - 1] == '-') --op;  // "---"
   if (op <= s || !is_space(line[op - 1])) return std::string_view::npos;
-  const std::string word = lower_word(line.substr(b, word_end(line, b) - b));
-  return one_of(word, {"done",   "check",   "checked", "checks",    "ok",        "okay",  "correct",
-                       "right",  "true",    "so",      "therefore", "thus",      "hence", "good",
-                       "yes",    "no",      "wrong",   "close",     "nice",      "great", "perfect",
-                       "next",   "moving",  "see",     "verified",  "confirmed", "fine",  "works",
-                       "that",   "this",    "which",   "then",      "now",       "final", "answer",
-                       "target", "success", "found",   "matches",   "valid",     "not"})
-             ? op
-             : std::string_view::npos;
+  const size_t we = word_end(line, b);
+  const std::string word = lower_word(line.substr(b, we - b));
+  if ((line[e - 1] == '-' || doubled) &&
+      one_of(word, {"done",   "check",   "checked", "checks",    "ok",        "okay",  "correct",
+                    "right",  "true",    "so",      "therefore", "thus",      "hence", "good",
+                    "yes",    "no",      "wrong",   "close",     "nice",      "great", "perfect",
+                    "next",   "moving",  "see",     "verified",  "confirmed", "fine",  "works",
+                    "that",   "this",    "which",   "then",      "now",       "final", "answer",
+                    "target", "success", "found",   "matches",   "valid",     "not"}))
+    return op;
+  // A computed left side: an operator before the first relation of the stretch.
+  bool computed = false;
+  Relation rel;
+  size_t k = s;
+  while (k < op && is_space(line[k])) ++k;
+  k += relation_at(line, k, &rel);  // "Total = 6*7 = 43 + tax": past the leading '='
+  for (const size_t first = k; k < op && relation_at(line, k, &rel) == 0; ++k)
+    if (k > first && std::string_view("+-*/^").find(line[k]) != std::string_view::npos)
+      computed = true;
+  if (!computed || word.size() < 2 || continuing_word(word) || bracket_math_word(word) ||
+      number_word(word))
+    return std::string_view::npos;
+  for (size_t k = we; k < line.size() && k < we + 32; ++k) {
+    const char c = line[k];
+    if (c == '.' || c == ',' || c == ';' || c == '!' || c == '?') break;
+    if ((c >= '0' && c <= '9') || c == '(') return std::string_view::npos;
+  }
+  return op;
 }
 
 // Whether the letters at line[at], glued after a number, are a unit: a word of two letters or
@@ -693,16 +714,31 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   const int judged = open_after ? 0 : truth_suffix(line, b);  // "1 == 0 is False"
   // "= 21!" ending a sentence: an exclamation or a factorial (Claim::bang); "4! = 24" and
   // "4!/2 = 12" are neither read nor cut there.
-  const bool bang = !open_after && tight_after && line[b] == '!' &&
-                    (b + 1 == line.size() || is_space(line[b + 1]) ||
-                     std::string_view("!*)]\"',;.:").find(line[b + 1]) != std::string_view::npos) &&
-                    e > s && ascii_digit(line[e - 1]);
+  const bool bang =
+      !open_after && tight_after && line[b] == '!' &&
+      (b + 1 == line.size() || !(ascii_letter(line[b + 1]) || ascii_digit(line[b + 1]) ||
+                                 line[b + 1] == '(' || line[b + 1] == '=')) &&
+      e > s && ascii_digit(line[e - 1]);
   // A claim in brackets of its own is bordered by them: "There are 43 apples (6*7 = 43)." is
   // no "3 groups of 4 = 12" joined across the words.
   const bool bracketed =
       wrapped_in_brackets(trim(line.substr(leading_at, stretch_end - leading_at)));
   if (!bracketed && !open_before && a > 0 && not_a_claim_border(line, a - 1, true, tight_before))
     return true;
+  // A math delimiter does not part a claim from a word before it that operates: "Half of $8 =
+  // 4$", "\(3\) groups of \(4 = 12\)" hold no claim, as "Half of 8 = 4" does not (a review).
+  if (!open_before) {
+    size_t k = a;
+    while (k > 0 && is_space(line[k - 1])) --k;
+    if (k > 0 && line[k - 1] == '$') {
+      size_t m = k - 1;
+      while (m > 0 && (is_space(line[m - 1]) || line[m - 1] == '$')) --m;
+      size_t w = m;
+      while (w > 0 && ascii_letter(line[w - 1])) --w;
+      const std::string word = lower_word(line.substr(w, m - w));
+      if (word != "and" && continuing_word(word)) return true;
+    }
+  }
   if (!bracketed && !bang && !open_after && judged == 0 && !note_after && b < line.size() &&
       not_a_claim_border(line, b, false, tight_after))
     return true;
@@ -944,13 +980,16 @@ ClaimCheck check_claim(const Claim& claim) {
   ClaimCheck out = check_equality(claim);
   if (claim.bang && !claim.unequal && out.truth == ClaimTruth::False) {
     // The factorial reading, for a right side of a small whole number (30! has 33 digits).
-    const std::string_view n = claim.rhs;
+    // A sign before it: "-6 = -3!" is -(3!).
+    const bool minus = !claim.rhs.empty() && claim.rhs[0] == '-';
+    const std::string_view n = std::string_view(claim.rhs).substr(minus ? 1 : 0);
     if (!n.empty() && n.size() <= 2 && std::all_of(n.begin(), n.end(), ascii_digit) &&
         std::stoi(std::string(n)) <= 30) {
       Claim factorial = claim;
       factorial.bang = false;
-      factorial.rhs = "1";
+      factorial.rhs = minus ? "-(1" : "1";
       for (int k = 2; k <= std::stoi(std::string(n)); ++k) factorial.rhs += "*" + std::to_string(k);
+      if (minus) factorial.rhs += ")";
       const ClaimCheck f = check_equality(factorial);
       if (f.truth == ClaimTruth::True) return f;
     }
