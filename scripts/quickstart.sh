@@ -3,7 +3,7 @@
 # small-moe policy (configs/quickstart-search.json): cold-start SFT on 4,000 countdown solutions
 # written as depth-first searches with backtracking (three numbers and two), evaluation on
 # held-out suites, GRPO on freshly generated three-number tasks for 160 steps, evaluation again,
-# and the before/after table (about 13-14 minutes on 2 cores, plus the first build).
+# and the before/after table (about 12-14 minutes on 2 cores, plus the first build).
 #
 # usage: scripts/quickstart.sh [PIPELINE_CONFIG]
 #   configs/quickstart.json is the older, faster recipe (about 4 minutes): countdown with two
