@@ -254,6 +254,8 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"Since 20 = 30 - discount, the discount is 10.", {}},
       {"The price after tax: 108 = 100 + tax, so tax is 8.", {}},
       {"Half of \\(8 = 4\\)", {}},
+      {"10 percent of 50 = 5", {}},
+      {"There are 20 = 6!/(3!3!) ways.", {}},
       {"\\(3\\) groups of \\(4 = 12\\)", {}},
       {"120 = 5 * 4!", {}},
       {"20% of 50 = 10", {}},
@@ -463,6 +465,11 @@ TEST(StepClaims, ResultsInWordsArrowsUnitsAndNumberNotesAreJudged) {
       {"6*7 = 43 - we are done", false},
       {"6*7 = 43!?", false},
       {"So -6 = -3!", true},
+      // "of" and "by" in prose hide nothing (before, any "of" before a claim did).
+      {"The product of 6*7 = 43.", false},
+      {"By 6*7 = 43 we get it.", false},
+      {"The value of $6 \\times 7 = 43$.", false},
+      {"They spent a total of $20 + $15 = $35.", true},
   };
   for (const auto& [line, ok] : rows) {
     const ClaimScan s = find_claims(line);

@@ -864,12 +864,18 @@ constexpr std::string_view kNamedNarrowSpaces[] = {"\\thinspace", "\\medspace", 
 // The width of an invisible group at text[i]: a formatting group holding only spaces
 // ("\text{ }", "\mbox{}") or a phantom ("\phantom{-}"). Such a group is a space: it must not
 // hide what it separates ("-\text{ }\boxed{18}", "\boxed{18}\text{ }000"; a review).
-size_t invisible_group_at(std::string_view text, size_t i) {
+size_t narrow_space_at(std::string_view text, size_t i);
+
+// `nest` bounds the groups inside groups it looks into ("\text{\text{ }}"), so that deep
+// nesting costs no stack.
+size_t invisible_group_at(std::string_view text, size_t i, int nest = 0) {
   if (i + 1 >= text.size() || text[i] != '\\' || !is_letter(text[i + 1])) return 0;
   size_t j = i + 1;
   while (j < text.size() && is_letter(text[j])) ++j;
   const std::string_view name = text.substr(i + 1, j - i - 1);
-  const bool phantom = one_of(name, {"phantom", "hphantom", "vphantom"});
+  // Phantoms and explicit spaces are invisible whatever they hold: "\phantom{-}", "\hspace{1pt}".
+  const bool phantom = one_of(name, {"phantom", "hphantom", "vphantom", "hspace", "vspace"});
+  if (phantom && j < text.size() && text[j] == '*') ++j;  // "\hspace*{1em}"
   if (j >= text.size() || text[j] != '{' ||
       !(phantom || formatting_command(name) || name == "mbox" || name == "hbox"))
     return 0;
@@ -877,14 +883,35 @@ size_t invisible_group_at(std::string_view text, size_t i) {
   for (int depth = 0; k < text.size(); ++k) {
     depth += text[k] == '{' ? 1 : text[k] == '}' ? -1 : 0;
     if (depth == 0) break;
-    if (!phantom && text[k] != ' ' && text[k] != '{') return 0;
   }
-  return k < text.size() ? k + 1 - i : 0;
+  if (k >= text.size()) return 0;
+  // Inside: nothing but spaces, LaTeX spaces and invisible groups ("\text{\ }", "\mathbf{\text{
+  // }}", "\text{\quad}"), unless it is a phantom.
+  for (size_t p = j + 1; !phantom && p < k;) {
+    if (text[p] == ' ') {
+      ++p;
+    } else if (const size_t w = narrow_space_at(text, p)) {
+      p += w;
+    } else if (const size_t g = nest < 4 ? invisible_group_at(text, p, nest + 1) : 0) {
+      p += g;
+    } else if (text.compare(p, 6, "\\qquad") == 0) {
+      p += 6;
+    } else if (text.compare(p, 5, "\\quad") == 0) {
+      p += 5;
+    } else {
+      return 0;
+    }
+  }
+  return k + 1 - i;
 }
 
 size_t latex_space_at(std::string_view text, size_t i) {
-  if (i < text.size() && text[i] == '~') return 1;
   if (const size_t w = invisible_group_at(text, i)) return w;
+  return narrow_space_at(text, i);
+}
+
+size_t narrow_space_at(std::string_view text, size_t i) {
+  if (i < text.size() && text[i] == '~') return 1;
   if (i + 1 < text.size() && text[i] == '\\' && one_of(text[i + 1], ",!;: >")) return 2;
   if (text.compare(i, 2, "{}") == 0) return 2;  // an empty group: "\boxed{18}{}^2"
   for (std::string_view n : kNamedNarrowSpaces)
@@ -905,6 +932,7 @@ size_t latex_space_before(std::string_view text, size_t b, bool wide = false) {
       if (depth == 0 || k == 0) break;
     }
     size_t c = k;
+    if (c > 0 && text[c - 1] == '*') --c;  // "\hspace*{1em}"
     while (c > 0 && is_letter(text[c - 1])) --c;
     if (c > 0 && text[c - 1] == '\\' && invisible_group_at(text, c - 1) == b - (c - 1))
       return b - (c - 1);
@@ -995,11 +1023,20 @@ bool closes_prose_before_box(std::string_view text, size_t b) {
     if (depth == 0) break;
     if (k == 0) return close != '}';  // closes nothing
   }
+  size_t c = k;  // the command that owns a brace group ("\section*{...}" too)
+  if (close == '}' && c > 0 && text[c - 1] == '*') --c;
+  const size_t name_end = c;
+  while (c > 0 && is_letter(text[c - 1])) --c;
+  const bool command = close == '}' && c > 0 && text[c - 1] == '\\';
+  const std::string_view name = text.substr(c, name_end - c);
+  // Structure and spacing, whatever their argument: "\end{align}", "\section*{Final Answer}",
+  // "\color{blue}", "\hspace{1em}".
+  if (command && one_of(name, {"begin", "end", "section", "subsection", "subsubsection", "color",
+                               "textcolor", "hspace", "vspace", "label", "tag"}))
+    return true;
   if (math_like(text.substr(k + 1, b - 2 - k))) return false;
   if (close != '}') return true;
-  size_t c = k;  // the command that owns the group
-  while (c > 0 && is_letter(text[c - 1])) --c;
-  return c > 0 && text[c - 1] == '\\' && formatting_command(text.substr(c, k - c));
+  return command && formatting_command(name);
 }
 
 // Whether the box whose content is `content` is stated plainly: not part of an expression
@@ -1088,8 +1125,11 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
       while (!note.empty() && note.front() == '$') note = trim(note.substr(1));
       while (!note.empty() && note.back() == '$') note = trim(note.substr(0, note.size() - 1));
       if (note.substr(0, 1) == "=") note = trim(note.substr(1));
+      // A modulus restates a residue: "\boxed{5} (\bmod 7)".
+      const bool modulus = note.substr(0, 5) == "\\bmod" || note.substr(0, 5) == "\\pmod" ||
+                           note.substr(0, 3) == "mod";
       const bool rounding =
-          note.substr(0, 7) == "\\approx" || note.substr(0, 1) == "~" ||
+          modulus || note.substr(0, 7) == "\\approx" || note.substr(0, 1) == "~" ||
           find_text(note, "\\overline") != std::string_view::npos ||
           note.substr(0, 3) == "\xE2\x89\x88" ||
           (!note.empty() &&
@@ -1169,15 +1209,27 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
     if (one_of(first, {"plus", "minus", "times", "divided", "multiplied", "less", "x", "over"})) {
       size_t k = j;
       const auto skip = [&] {
-        while (k < after.size() && one_of(after[k], " ${(")) ++k;
+        for (;;) {
+          while (k < after.size() && one_of(after[k], " ${(")) ++k;
+          if (after.compare(k, 2, "\\(") != 0) break;
+          k += 2;  // "over \(3\) days"
+        }
       };
       skip();
       if (after.compare(k, 2, "by") == 0 && (k + 2 == after.size() || !is_letter(after[k + 2])))
         k += 2;
       skip();
+      // "times a half": the article before a number word.
+      for (std::string_view article : {"a ", "an "})
+        if (after.compare(k, article.size(), article) == 0) {
+          k += article.size();
+          skip();
+        }
       size_t m = k;
       while (m < after.size() && (is_letter(after[m]) || is_digit(after[m]))) ++m;
-      size_t next = m;
+      size_t next = m;  // past math delimiters: "over $3$ days"
+      while (next < after.size() && one_of(after[next], " $}")) ++next;
+      if (after.compare(next, 2, "\\)") == 0) next += 2;
       while (next < after.size() && after[next] == ' ') ++next;
       const bool counts = next < after.size() && is_letter(after[next]);
       if (k < after.size() && !counts &&
@@ -1239,7 +1291,8 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
     const std::string_view name = text.substr(c, b - c);
     if (c > 0 && text[c - 1] == '\\') {
       if (!one_of(name, {"therefore", "because", "Rightarrow", "rightarrow", "Longrightarrow",
-                         "implies", "iff", "approx"}))
+                         "longrightarrow", "Leftrightarrow", "Longleftrightarrow", "implies", "iff",
+                         "approx", "equiv"}))
         return false;
     } else if (name.size() == 1) {
       return false;

@@ -306,7 +306,7 @@ size_t operator_before_prose(std::string_view line, size_t s, size_t e, size_t b
     if (k > first && std::string_view("+-*/^").find(line[k]) != std::string_view::npos)
       computed = true;
   if (!computed || word.size() < 2 || continuing_word(word) || bracket_math_word(word) ||
-      number_word(word))
+      number_word(word) || division_note_word(word))  // "100/7 = 14 + remainder"
     return std::string_view::npos;
   for (size_t k = we; k < line.size() && k < we + 32; ++k) {
     const char c = line[k];
@@ -331,6 +331,34 @@ bool glued_unit(std::string_view line, size_t at) {
   const size_t we = word_end(line, at);
   if (we - at < 2 || bracket_math_word(lower_word(line.substr(at, we - at)))) return false;
   return we == line.size() || !((line[we] >= '0' && line[we] <= '9') || line[we] == '(');
+}
+
+// Whether a continuing word that starts at line[b], before a claim, operates on it. "of" and
+// "by" do after a number, a percent, a bracket, or a word of quantity or operation, over up
+// to two words ("20% of", "3 groups of", "half of", "the square of", "divided by"), and not
+// in prose ("The product of 6*7 = 43.", "The value of", "By 6*7 = 43 we get it": each hid a
+// false claim; an audit). "a total of $20 + $15 = $35" is prose too: an article is no
+// quantity. Other continuing words always do.
+bool operates_here(std::string_view line, size_t b, std::string_view word) {
+  if (word != "of" && word != "by") return true;
+  size_t k = b;
+  for (int words = 0; words < 2; ++words) {
+    while (k > 0 && (is_space(line[k - 1]) || line[k - 1] == '$')) --k;
+    if (k == 0) return false;
+    const char c = line[k - 1];
+    if ((c >= '0' && c <= '9') || c == '%' || c == ')') return true;
+    if (!ascii_letter(c)) return false;
+    size_t v = k;
+    while (v > 0 && ascii_letter(line[v - 1])) --v;
+    const std::string w = lower_word(line.substr(v, k - v));
+    if ((number_word(w) && w != "a" && w != "an") ||
+        one_of(w, {"square", "cube", "root", "sqrt", "log", "logarithm", "factorial", "reciprocal",
+                   "inverse", "double", "triple", "twice", "percent", "divided", "multiplied",
+                   "times", "power", "fraction"}))
+      return true;
+    k = v;
+  }
+  return false;
 }
 
 // Whether what borders a stretch of claim bytes makes it something other than a claim: part of
@@ -362,7 +390,7 @@ bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tigh
       const size_t we = word_end(line, k);
       if (k == line.size() || (we > k && !number_word(line.substr(k, we - k)))) return false;
     }
-    if (continuing_word(word)) return true;
+    if (continuing_word(word) && (!before || operates_here(line, b, word))) return true;
     // A word between two numbers joins them ("7 and 5 = 12", "3 groups of 4 = 12"), and so
     // do words after a sum's or product's operator that follows a number ("25 + shoe size 5 =
     // 30"). Not after '-' or '/', which are punctuation as often ("Step 2 - so 6*6 = 35",
@@ -714,10 +742,11 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   const int judged = open_after ? 0 : truth_suffix(line, b);  // "1 == 0 is False"
   // "= 21!" ending a sentence: an exclamation or a factorial (Claim::bang); "4! = 24" and
   // "4!/2 = 12" are neither read nor cut there.
+  // Not before an operator: "20 = 6!/(3!3!)" has a factorial inside its side (a review).
   const bool bang =
       !open_after && tight_after && line[b] == '!' &&
-      (b + 1 == line.size() || !(ascii_letter(line[b + 1]) || ascii_digit(line[b + 1]) ||
-                                 line[b + 1] == '(' || line[b + 1] == '=')) &&
+      (b + 1 == line.size() || is_space(line[b + 1]) ||
+       std::string_view("!?.,;:)]}*$\"'").find(line[b + 1]) != std::string_view::npos) &&
       e > s && ascii_digit(line[e - 1]);
   // A claim in brackets of its own is bordered by them: "There are 43 apples (6*7 = 43)." is
   // no "3 groups of 4 = 12" joined across the words.
@@ -736,7 +765,7 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
       size_t w = m;
       while (w > 0 && ascii_letter(line[w - 1])) --w;
       const std::string word = lower_word(line.substr(w, m - w));
-      if (word != "and" && continuing_word(word)) return true;
+      if (word != "and" && continuing_word(word) && operates_here(line, w, word)) return true;
     }
   }
   if (!bracketed && !bang && !open_after && judged == 0 && !note_after && b < line.size() &&
