@@ -256,6 +256,11 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"Half of \\(8 = 4\\)", {}},
       {"10 percent of 50 = 5", {}},
       {"There are 20 = 6!/(3!3!) ways.", {}},
+      // "of" after anything but a noun of identity, "by" inside a sentence: they operate.
+      {"Multiply by 3 = 12", {}},
+      {"The sum of the digits of 123 = 6", {}},
+      {"The absolute value of -5 = 5", {}},
+      {"100/7 = 14 + remainder", {}},
       {"\\(3\\) groups of \\(4 = 12\\)", {}},
       {"120 = 5 * 4!", {}},
       {"20% of 50 = 10", {}},
@@ -470,6 +475,8 @@ TEST(StepClaims, ResultsInWordsArrowsUnitsAndNumberNotesAreJudged) {
       {"By 6*7 = 43 we get it.", false},
       {"The value of $6 \\times 7 = 43$.", false},
       {"They spent a total of $20 + $15 = $35.", true},
+      {"6*7 = 43!\xF0\x9F\x8E\x89", false},  // 🎉
+      {"6*7 = 43 - with that settled", false},
   };
   for (const auto& [line, ok] : rows) {
     const ClaimScan s = find_claims(line);

@@ -874,7 +874,9 @@ size_t invisible_group_at(std::string_view text, size_t i, int nest = 0) {
   while (j < text.size() && is_letter(text[j])) ++j;
   const std::string_view name = text.substr(i + 1, j - i - 1);
   // Phantoms and explicit spaces are invisible whatever they hold: "\phantom{-}", "\hspace{1pt}".
-  const bool phantom = one_of(name, {"phantom", "hphantom", "vphantom", "hspace", "vspace"});
+  // Structure is too: "-\color{red}\boxed{18}" and "-\begin{matrix}\boxed{18}" are -18 (a review).
+  const bool phantom = one_of(name, {"phantom", "hphantom", "vphantom", "hspace", "vspace", "color",
+                                     "label", "tag", "begin", "end"});
   if (phantom && j < text.size() && text[j] == '*') ++j;  // "\hspace*{1em}"
   if (j >= text.size() || text[j] != '{' ||
       !(phantom || formatting_command(name) || name == "mbox" || name == "hbox"))
@@ -938,6 +940,18 @@ size_t latex_space_before(std::string_view text, size_t b, bool wide = false) {
       return b - (c - 1);
   }
   if (b >= 2 && text.substr(b - 2, 2) == "{}") return 2;  // "-{}\boxed{18}"
+  {  // an explicit kern: "\kern1pt", "\mkern 2mu", "\hskip1em"
+    size_t k = b;
+    while (k > 0 && (is_letter(text[k - 1]) || text[k - 1] == ' ')) --k;  // the unit
+    const size_t digits_end = k;
+    while (k > 0 && (is_digit(text[k - 1]) || text[k - 1] == '.' || text[k - 1] == '-' ||
+                     text[k - 1] == ' '))
+      --k;
+    if (k < digits_end)
+      for (std::string_view cmd : {"\\kern", "\\mkern", "\\hskip", "\\mskip"})
+        if (k >= cmd.size() && text.substr(k - cmd.size(), cmd.size()) == cmd)
+          return b - (k - cmd.size());
+  }
   for (std::string_view n : kNamedNarrowSpaces)
     if (b >= n.size() && text.substr(b - n.size(), n.size()) == n) return n.size();
   if (wide)
@@ -1031,12 +1045,15 @@ bool closes_prose_before_box(std::string_view text, size_t b) {
   const std::string_view name = text.substr(c, name_end - c);
   // Structure and spacing, whatever their argument: "\end{align}", "\section*{Final Answer}",
   // "\color{blue}", "\hspace{1em}".
-  if (command && one_of(name, {"begin", "end", "section", "subsection", "subsubsection", "color",
-                               "textcolor", "hspace", "vspace", "label", "tag"}))
-    return true;
-  if (math_like(text.substr(k + 1, b - 2 - k))) return false;
+  if (command && one_of(name, {"section", "subsection", "subsubsection"})) return true;
+  const std::string_view inside = text.substr(k + 1, b - 2 - k);
+  if (math_like(inside)) return false;
   if (close != '}') return true;
-  return command && formatting_command(name);
+  // A formatting group without a word is no label: it could only hide what is before it
+  // ("-\text{\text{...}}\boxed{18}" nested past what counts as invisible).
+  const bool word =
+      any_word_at(inside, [&](size_t i, size_t) { return i == 0 || inside[i - 1] != '\\'; });
+  return command && word && formatting_command(name);
 }
 
 // Whether the box whose content is `content` is stated plainly: not part of an expression

@@ -302,11 +302,14 @@ size_t operator_before_prose(std::string_view line, size_t s, size_t e, size_t b
   size_t k = s;
   while (k < op && is_space(line[k])) ++k;
   k += relation_at(line, k, &rel);  // "Total = 6*7 = 43 + tax": past the leading '='
-  for (const size_t first = k; k < op && relation_at(line, k, &rel) == 0; ++k)
+  bool division = false;            // "100/7 = 14 + remainder" cuts a division: no prose
+  for (const size_t first = k; k < op && relation_at(line, k, &rel) == 0; ++k) {
     if (k > first && std::string_view("+-*/^").find(line[k]) != std::string_view::npos)
       computed = true;
+    division = division || line[k] == '/';
+  }
   if (!computed || word.size() < 2 || continuing_word(word) || bracket_math_word(word) ||
-      number_word(word) || division_note_word(word))  // "100/7 = 14 + remainder"
+      number_word(word) || (division && one_of(word, {"remainder", "left", "leftover", "rest"})))
     return std::string_view::npos;
   for (size_t k = we; k < line.size() && k < we + 32; ++k) {
     const char c = line[k];
@@ -333,32 +336,31 @@ bool glued_unit(std::string_view line, size_t at) {
   return we == line.size() || !((line[we] >= '0' && line[we] <= '9') || line[we] == '(');
 }
 
-// Whether a continuing word that starts at line[b], before a claim, operates on it. "of" and
-// "by" do after a number, a percent, a bracket, or a word of quantity or operation, over up
-// to two words ("20% of", "3 groups of", "half of", "the square of", "divided by"), and not
-// in prose ("The product of 6*7 = 43.", "The value of", "By 6*7 = 43 we get it": each hid a
-// false claim; an audit). "a total of $20 + $15 = $35" is prose too: an article is no
-// quantity. Other continuing words always do.
+// Whether a continuing word that starts at line[b], before a claim, operates on it. "of"
+// operates unless a noun of identity comes right before it ("The product of 6*7 = 43.", "the
+// value of", "a total of $20 + $15 = $35": the claim states that value; each such line hid a
+// false claim, an audit), as it does after anything else ("20% of 50 = 10", "the sum of the
+// digits of 123 = 6", "Cost of 3 = 12"). "by" operates unless it opens the sentence ("By 6*7 =
+// 43 we get it."; "Multiply by 3 = 12" operates). Other continuing words always operate.
 bool operates_here(std::string_view line, size_t b, std::string_view word) {
   if (word != "of" && word != "by") return true;
   size_t k = b;
-  for (int words = 0; words < 2; ++words) {
-    while (k > 0 && (is_space(line[k - 1]) || line[k - 1] == '$')) --k;
-    if (k == 0) return false;
-    const char c = line[k - 1];
-    if ((c >= '0' && c <= '9') || c == '%' || c == ')') return true;
-    if (!ascii_letter(c)) return false;
-    size_t v = k;
-    while (v > 0 && ascii_letter(line[v - 1])) --v;
-    const std::string w = lower_word(line.substr(v, k - v));
-    if ((number_word(w) && w != "a" && w != "an") ||
-        one_of(w, {"square", "cube", "root", "sqrt", "log", "logarithm", "factorial", "reciprocal",
-                   "inverse", "double", "triple", "twice", "percent", "divided", "multiplied",
-                   "times", "power", "fraction"}))
-      return true;
-    k = v;
-  }
-  return false;
+  while (k > 0 && (is_space(line[k - 1]) || line[k - 1] == '$')) --k;
+  if (word == "by")
+    return !(k == 0 || line[k - 1] == '.' || line[k - 1] == ':' || line[k - 1] == ';' ||
+             line[k - 1] == ',');
+  size_t v = k;
+  while (v > 0 && ascii_letter(line[v - 1])) --v;
+  const std::string noun = lower_word(line.substr(v, k - v));
+  if (!one_of(noun, {"value", "values", "result", "results", "product", "sum", "total", "answer",
+                     "difference", "quotient", "calculation", "expression", "computation"}))
+    return true;
+  // "The absolute value of -5 = 5" operates.
+  size_t u = v;
+  while (u > 0 && is_space(line[u - 1])) --u;
+  size_t t = u;
+  while (t > 0 && ascii_letter(line[t - 1])) --t;
+  return lower_word(line.substr(t, u - t)) == "absolute";
 }
 
 // Whether what borders a stretch of claim bytes makes it something other than a claim: part of
@@ -743,11 +745,11 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   // "= 21!" ending a sentence: an exclamation or a factorial (Claim::bang); "4! = 24" and
   // "4!/2 = 12" are neither read nor cut there.
   // Not before an operator: "20 = 6!/(3!3!)" has a factorial inside its side (a review).
-  const bool bang =
-      !open_after && tight_after && line[b] == '!' &&
-      (b + 1 == line.size() || is_space(line[b + 1]) ||
-       std::string_view("!?.,;:)]}*$\"'").find(line[b + 1]) != std::string_view::npos) &&
-      e > s && ascii_digit(line[e - 1]);
+  const bool bang = !open_after && tight_after && line[b] == '!' &&
+                    (b + 1 == line.size() ||
+                     !(ascii_letter(line[b + 1]) || ascii_digit(line[b + 1]) ||
+                       std::string_view("(=+-/^%").find(line[b + 1]) != std::string_view::npos)) &&
+                    e > s && ascii_digit(line[e - 1]);
   // A claim in brackets of its own is bordered by them: "There are 43 apples (6*7 = 43)." is
   // no "3 groups of 4 = 12" joined across the words.
   const bool bracketed =
