@@ -256,6 +256,8 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"Half of \\(8 = 4\\)", {}},
       {"10 percent of 50 = 5", {}},
       {"There are 20 = 6!/(3!3!) ways.", {}},
+      {"12 = 3! * 2!", {}},
+      {"48 = 4! x 2", {}},
       // "of" after anything but a noun of identity, "by" inside a sentence: they operate.
       {"Multiply by 3 = 12", {}},
       {"The sum of the digits of 123 = 6", {}},

@@ -135,6 +135,14 @@ const std::vector<Case>& table() {
        {"1"},
        "banned_name"},
       {"str.format unbound", "def f(x):\n    return str.format('{}', x)\n", {"1"}, "banned_name"},
+      {"format field with an attribute",
+       "def f(x):\n    return '{0.real}'.format(x)\n",
+       {"1"},
+       "banned_name"},
+      {"format field with an item",
+       "def f(x):\n    return '{0[0]}'.format(x)\n",
+       {"[1]"},
+       "banned_name"},
       {"unseeded samples",
        "import statistics\nR = statistics.NormalDist().samples(1)[0]\n"
        "def f(x):\n    return x + (1 if R > 3 else 0)\n",
@@ -187,6 +195,9 @@ const std::vector<Case>& table() {
        {"1", "[5, 6]"},
        "ok"},
       {"type of a value", "def f(x):\n    return type(x) is int\n", {"1"}, "ok"},
+      // str.format on a literal whose fields only take arguments stays allowed (a review: a
+      // solver's honest induction program used it).
+      {"format of a plain literal", "def f(x):\n    return '{}-{:>3}'.format(x, x)\n", {"1"}, "ok"},
       // Padding: code that changes nothing makes a new text of an old function.
       {"dead assignment",
        "def f(xs):\n    ys = [2 + 2 for x in xs]\n    return xs\n",

@@ -744,12 +744,27 @@ bool add_claims(std::string_view text, std::string_view line, size_t a, size_t b
   const int judged = open_after ? 0 : truth_suffix(line, b);  // "1 == 0 is False"
   // "= 21!" ending a sentence: an exclamation or a factorial (Claim::bang); "4! = 24" and
   // "4!/2 = 12" are neither read nor cut there.
-  // Not before an operator: "20 = 6!/(3!3!)" has a factorial inside its side (a review).
-  const bool bang = !open_after && tight_after && line[b] == '!' &&
-                    (b + 1 == line.size() ||
-                     !(ascii_letter(line[b + 1]) || ascii_digit(line[b + 1]) ||
-                       std::string_view("(=+-/^%").find(line[b + 1]) != std::string_view::npos)) &&
-                    e > s && ascii_digit(line[e - 1]);
+  // The first thing after the '!' (past spaces) is no operator: "12 = 3! * 2!", "144 = 4! \cdot
+  // 3!" and "20 = 6!/(3!3!)" have factorials inside their sides (reviews).
+  const bool bang = [&] {
+    if (open_after || !tight_after || line[b] != '!' || e <= s || !ascii_digit(line[e - 1]))
+      return false;
+    size_t k = b + 1;
+    while (k < line.size() && is_space(line[k])) ++k;
+    if (k == line.size()) return true;
+    const char c = line[k];
+    // Markdown bold closing ("**6*7 = 43!**") is no power ("4!**2").
+    if (line.substr(k, 2) == "**" &&
+        (k + 2 == line.size() || !(ascii_digit(line[k + 2]) || line[k + 2] == '(')))
+      return true;
+    if (ascii_digit(c) || std::string_view("(=+-*/^%\\").find(c) != std::string_view::npos)
+      return false;
+    if (c == 'x' && (k + 1 == line.size() || is_space(line[k + 1]) || ascii_digit(line[k + 1])))
+      return false;  // "48 = 4! x 2"
+    for (std::string_view sign : kOperatorSigns)
+      if (line.substr(k, sign.size()) == sign) return false;  // "12 = 3! × 2!"
+    return k > b + 1 || !ascii_letter(c);                     // glued to a letter: part of a word
+  }();
   // A claim in brackets of its own is bordered by them: "There are 43 apples (6*7 = 43)." is
   // no "3 groups of 4 = 12" joined across the words.
   const bool bracketed =
