@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <unordered_set>
 
+#include "core/ascii.h"
 #include "verifiers/math/normalize.h"
 #include "verifiers/math/value.h"
 
@@ -24,6 +25,40 @@ bool one_of(char c, const char* set) {
 
 bool one_of(std::string_view w, std::initializer_list<std::string_view> words) {
   return std::find(words.begin(), words.end(), w) != words.end();
+}
+
+// The name of the LaTeX command at text[i] ('\\' and letters), empty when none starts there.
+std::string_view command_at(std::string_view text, size_t i) {
+  if (i + 1 >= text.size() || text[i] != '\\' || !is_letter(text[i + 1])) return {};
+  size_t j = i + 1;
+  while (j < text.size() && is_letter(text[j])) ++j;
+  return text.substr(i + 1, j - i - 1);
+}
+
+// Where the run of ASCII letters that ends right before text[b] starts (b when none does).
+size_t letters_before(std::string_view text, size_t b) {
+  while (b > 0 && is_letter(text[b - 1])) --b;
+  return b;
+}
+
+// Where the bracket that opens at text[i] closes with `close`; npos when it does not.
+size_t closing_bracket(std::string_view text, size_t i, char close) {
+  const char open = text[i];
+  for (int depth = 0; i < text.size(); ++i) {
+    depth += text[i] == open ? 1 : text[i] == close ? -1 : 0;
+    if (depth == 0) return i;
+  }
+  return std::string_view::npos;
+}
+
+// Where the bracket that closes at text[i] opens with `open`; npos when nothing opens it.
+size_t opening_bracket(std::string_view text, size_t i, char open) {
+  const char close = text[i];
+  for (int depth = 0;; --i) {
+    depth += text[i] == close ? 1 : text[i] == open ? -1 : 0;
+    if (depth == 0) return i;
+    if (i == 0) return std::string_view::npos;
+  }
 }
 
 // Extends a number whose last digit is text[end-1] backwards; returns where it starts.
@@ -436,27 +471,11 @@ bool transforms_the_value(std::string_view word) {
   return false;
 }
 
-// Whether a word (a run of ASCII letters) of the text, at [start, end), passes `test`.
-template <typename Test>
-bool any_word_at(std::string_view text, Test test) {
-  for (size_t i = 0; i < text.size();) {
-    if (!is_letter(text[i])) {
-      ++i;
-      continue;
-    }
-    size_t j = i;
-    while (j < text.size() && is_letter(text[j])) ++j;
-    if (test(i, j)) return true;
-    i = j;
-  }
-  return false;
-}
-
 // Whether a word of the text, in lower case, passes `test`.
 template <typename Test>
 bool any_word(std::string_view text, Test test) {
-  return any_word_at(text,
-                     [&](size_t i, size_t j) { return test(lower_word(text.substr(i, j - i))); });
+  return any_ascii_word(
+      text, [&](size_t i, size_t j) { return test(lower_word(text.substr(i, j - i))); });
 }
 
 bool has_value_word(std::string_view text) {
@@ -792,18 +811,21 @@ std::vector<std::string_view> math_spans(std::string_view t) {
   return out;
 }
 
+// Whether `text` holds a LaTeX command that does not format prose ("\ne", "\sqrt").
+bool non_formatting_command_in(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const std::string_view name = command_at(text, i);
+    if (!name.empty() && !formatting_command(name)) return true;
+    i += name.size();
+  }
+  return false;
+}
+
 // Whether every LaTeX command in `text` outside [a, b) formats prose: "The value is \ne $18$",
 // "\sqrt $18$" and "\log $18$" relate or operate (an audit).
 bool only_formatting_commands(std::string_view text, size_t a, size_t b) {
-  for (size_t i = 0; i + 1 < text.size(); ++i) {
-    if (i >= a && i < b) continue;
-    if (text[i] != '\\' || !is_letter(text[i + 1])) continue;
-    size_t j = i + 1;
-    while (j < text.size() && is_letter(text[j])) ++j;
-    if (!formatting_command(text.substr(i + 1, j - i - 1))) return false;
-    i = j - 1;
-  }
-  return true;
+  return !non_formatting_command_in(text.substr(0, a)) &&
+         !non_formatting_command_in(text.substr(b));
 }
 
 std::optional<std::string_view> math_in_prose(std::string_view text) {
@@ -869,10 +891,9 @@ size_t narrow_space_at(std::string_view text, size_t i);
 // `nest` bounds the groups inside groups it looks into ("\text{\text{ }}"), so that deep
 // nesting costs no stack.
 size_t invisible_group_at(std::string_view text, size_t i, int nest = 0) {
-  if (i + 1 >= text.size() || text[i] != '\\' || !is_letter(text[i + 1])) return 0;
-  size_t j = i + 1;
-  while (j < text.size() && is_letter(text[j])) ++j;
-  const std::string_view name = text.substr(i + 1, j - i - 1);
+  const std::string_view name = command_at(text, i);
+  if (name.empty()) return 0;
+  size_t j = i + 1 + name.size();
   // Phantoms and explicit spaces are invisible whatever they hold: "\phantom{-}", "\hspace{1pt}".
   // Structure is too: "-\color{red}\boxed{18}" and "-\begin{matrix}\boxed{18}" are -18 (a review).
   const bool phantom = one_of(name, {"phantom", "hphantom", "vphantom", "hspace", "vspace", "color",
@@ -881,12 +902,8 @@ size_t invisible_group_at(std::string_view text, size_t i, int nest = 0) {
   if (j >= text.size() || text[j] != '{' ||
       !(phantom || formatting_command(name) || name == "mbox" || name == "hbox"))
     return 0;
-  size_t k = j;
-  for (int depth = 0; k < text.size(); ++k) {
-    depth += text[k] == '{' ? 1 : text[k] == '}' ? -1 : 0;
-    if (depth == 0) break;
-  }
-  if (k >= text.size()) return 0;
+  const size_t k = closing_bracket(text, j, '}');
+  if (k == std::string_view::npos) return 0;
   // Inside: nothing but spaces, LaTeX spaces and invisible groups ("\text{\ }", "\mathbf{\text{
   // }}", "\text{\quad}"), unless it is a phantom.
   for (size_t p = j + 1; !phantom && p < k;) {
@@ -927,12 +944,9 @@ size_t narrow_space_at(std::string_view text, size_t i) {
 // right before text[b], 0 if none; with `wide`, "\quad" and "\qquad" too.
 size_t latex_space_before(std::string_view text, size_t b, bool wide = false) {
   if (b >= 2 && text[b - 2] == '\\' && one_of(text[b - 1], ",!;: >")) return 2;
-  if (b >= 3 && text[b - 1] == '}') {  // an invisible group ending here
-    size_t k = b - 1;
-    for (int depth = 0;; --k) {
-      depth += text[k] == '}' ? 1 : text[k] == '{' ? -1 : 0;
-      if (depth == 0 || k == 0) break;
-    }
+  if (const size_t k =
+          b >= 3 && text[b - 1] == '}' ? opening_bracket(text, b - 1, '{') : std::string_view::npos;
+      k != std::string_view::npos) {  // an invisible group ending here
     size_t c = k;
     if (c > 0 && text[c - 1] == '*') --c;  // "\hspace*{1em}"
     while (c > 0 && is_letter(text[c - 1])) --c;
@@ -940,9 +954,10 @@ size_t latex_space_before(std::string_view text, size_t b, bool wide = false) {
       return b - (c - 1);
   }
   if (b >= 2 && text.substr(b - 2, 2) == "{}") return 2;  // "-{}\boxed{18}"
-  {  // an explicit kern: "\kern1pt", "\mkern 2mu", "\hskip1em"
+  {  // an explicit kern: "\kern1pt", "\mkern 2mu", "\hskip1em" (a unit has two letters)
     size_t k = b;
-    while (k > 0 && (is_letter(text[k - 1]) || text[k - 1] == ' ')) --k;  // the unit
+    while (k > 0 && text[k - 1] == ' ') --k;
+    for (int unit = 0; unit < 2 && k > 0 && is_letter(text[k - 1]); ++unit) --k;
     const size_t digits_end = k;
     while (k > 0 && (is_digit(text[k - 1]) || text[k - 1] == '.' || text[k - 1] == '-' ||
                      text[k - 1] == ' '))
@@ -987,20 +1002,15 @@ bool math_like(std::string_view inside) {
     if (is_digit(c) || one_of(c, "-+*/^=<>~|")) return true;
     for (std::string_view sign : kUnicodeOperators)
       if (inside.substr(i, sign.size()) == sign) return true;
-    if (c == '\\' && i + 1 < inside.size() && is_letter(inside[i + 1])) {
-      size_t j = i + 1;
-      while (j < inside.size() && is_letter(inside[j])) ++j;
-      if (!formatting_command(inside.substr(i + 1, j - i - 1))) return true;
-      i = j - 1;
-    }
   }
-  return any_word(inside, [](const std::string& w) {
-    for (const char* op : {"minus", "plus", "times", "negative", "twice", "thrice", "double",
-                           "triple", "half", "third", "quarter", "reciprocal", "inverse",
-                           "opposite", "negated", "negation", "multiplied", "divided", "product"})
-      if (w == op) return true;
-    return false;
-  });
+  return non_formatting_command_in(inside) || any_word(inside, [](const std::string& w) {
+           for (const char* op :
+                {"minus", "plus", "times", "negative", "twice", "thrice", "double", "triple",
+                 "half", "third", "quarter", "reciprocal", "inverse", "opposite", "negated",
+                 "negation", "multiplied", "divided", "product"})
+             if (w == op) return true;
+           return false;
+         });
 }
 
 // Number words: "\boxed{18} minus one".
@@ -1030,13 +1040,8 @@ bool closes_prose_before_box(std::string_view text, size_t b) {
   }
   if (close != '}' && close != ')' && close != ']') return true;
   if (b >= 2 && text[b - 2] == '\\') return close != '}';  // "\)", "\]"; "\}" closes a set
-  const char open = close == '}' ? '{' : close == ')' ? '(' : '[';
-  size_t k = b - 1;
-  for (int depth = 0;; --k) {
-    depth += text[k] == close ? 1 : text[k] == open ? -1 : 0;
-    if (depth == 0) break;
-    if (k == 0) return close != '}';  // closes nothing
-  }
+  const size_t k = opening_bracket(text, b - 1, close == '}' ? '{' : close == ')' ? '(' : '[');
+  if (k == std::string_view::npos) return close != '}';  // closes nothing
   size_t c = k;  // the command that owns a brace group ("\section*{...}" too)
   if (close == '}' && c > 0 && text[c - 1] == '*') --c;
   const size_t name_end = c;
@@ -1052,7 +1057,7 @@ bool closes_prose_before_box(std::string_view text, size_t b) {
   // A formatting group without a word is no label: it could only hide what is before it
   // ("-\text{\text{...}}\boxed{18}" nested past what counts as invisible).
   const bool word =
-      any_word_at(inside, [&](size_t i, size_t) { return i == 0 || inside[i - 1] != '\\'; });
+      any_ascii_word(inside, [&](size_t i, size_t) { return i == 0 || inside[i - 1] != '\\'; });
   return command && word && formatting_command(name);
 }
 
@@ -1126,19 +1131,14 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
     // and "\boxed{18} (17)" state something else). A note in words is no value ("\boxed{18}
     // (the number of apples)", "(\text{in cm})").
     if (c == '(' || c == '[') {
-      const char close = c == '(' ? ')' : ']';
-      size_t k = a;
-      for (int depth = 0; k < n; ++k) {
-        depth += text[k] == c ? 1 : text[k] == close ? -1 : 0;
-        if (depth == 0) break;
-      }
-      if (k == n) return false;  // never closed: part of an expression
+      const size_t k = closing_bracket(text, a, c == '(' ? ')' : ']');
+      if (k == std::string_view::npos) return false;  // never closed: part of an expression
       std::string_view note = trim(text.substr(a + 1, k - a - 1));
       // A note with letters, whatever numbers it names, is no value: "(-3 is extraneous)",
       // "(18 apples)", "(\text{cm}^2)", "(m/s^2)", "(i.e. 3/4)". Nor is a rounding: "(\approx
       // 0.67)", "(~0.67)", "(0.333)" for a fraction. "(= 0.75)" restates.
       const bool letters =
-          any_word_at(note, [&](size_t i, size_t) { return i == 0 || note[i - 1] != '\\'; });
+          any_ascii_word(note, [&](size_t i, size_t) { return i == 0 || note[i - 1] != '\\'; });
       while (!note.empty() && note.front() == '$') note = trim(note.substr(1));
       while (!note.empty() && note.back() == '$') note = trim(note.substr(0, note.size() - 1));
       if (note.substr(0, 1) == "=") note = trim(note.substr(1));
@@ -1155,10 +1155,7 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
            note.find('.') != std::string_view::npos);
       if (!letters && !rounding && math_like(note)) others->emplace_back(note);
     }
-    if (c == '\\') {
-      size_t j = a + 1;
-      while (j < n && is_letter(text[j])) ++j;
-      std::string_view cmd = text.substr(a + 1, j - a - 1);
+    if (const std::string_view cmd = command_at(text, a); !cmd.empty()) {
       // A modulus after a residue ("\boxed{3} \pmod{7}") leaves it the answer.
       for (std::string_view op :
            {"times", "cdot",   "div",   "pi",  "sqrt", "frac",  "not",   "neq",   "ne",   "approx",
@@ -1286,8 +1283,7 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
       narrow = moved = true;
       continue;
     }
-    size_t c = b;
-    while (c > 0 && is_letter(text[c - 1])) --c;
+    const size_t c = letters_before(text, b);
     if (c < b && c > 0 && text[c - 1] == '\\' && formatting_command(text.substr(c, b - c))) {
       wide = wide || one_of(text.substr(c, b - c), {"quad", "qquad"});
       b = c - 1;
@@ -1303,8 +1299,7 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
   // A lone letter or a command right before it, glued or over a narrow space, multiplies it:
   // "x\boxed{18}", "\pi\boxed{18}", "x\,\boxed{18}" ("\therefore\boxed{18}" is fine).
   if ((b == before_end || narrow) && b > 0 && is_letter(text[b - 1])) {
-    size_t c = b;
-    while (c > 0 && is_letter(text[c - 1])) --c;
+    const size_t c = letters_before(text, b);
     const std::string_view name = text.substr(c, b - c);
     if (c > 0 && text[c - 1] == '\\') {
       if (!one_of(name, {"therefore", "because", "Rightarrow", "rightarrow", "Longrightarrow",
@@ -1316,8 +1311,7 @@ bool box_stated_plainly(std::string_view text, std::string_view content,
     }
   }
   if (b > 0 && is_letter(text[b - 1])) {  // a relation command right before: "\neq \boxed{18}"
-    size_t c = b;
-    while (c > 0 && is_letter(text[c - 1])) --c;
+    const size_t c = letters_before(text, b);
     std::string_view cmd = c > 0 ? text.substr(c - 1, b - c + 1) : std::string_view();
     // "\approx \boxed{…}" is how a rounded answer is given.
     if (c > 0 && text[c - 1] == '\\' && cmd != "\\approx" && has_relation_sign(cmd)) return false;
@@ -1537,7 +1531,7 @@ bool is_function_word(const std::string& w) {
 // "\begin{bmatrix}" are not prose.
 bool reads_as_prose(std::string_view text) {
   auto boundary = [](char c) { return one_of(c, " \t\n.,;:!?"); };
-  return any_word_at(text, [&](size_t i, size_t j) {
+  return any_ascii_word(text, [&](size_t i, size_t j) {
     bool alone = (i == 0 || boundary(text[i - 1])) && (j == text.size() || boundary(text[j]));
     if (!alone || j - i < 2 || (i == 0 && j == text.size())) return false;
     std::string w = lower_word(text.substr(i, j - i));

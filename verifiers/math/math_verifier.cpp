@@ -25,20 +25,14 @@ namespace {
 std::optional<std::string> alternatives_word(const std::string& pred, const std::string& gold) {
   const auto words = [](const std::string& s) {
     std::vector<std::string> out;
-    for (size_t i = 0; i < s.size();) {
-      if (!ascii_letter(s[i])) {
-        ++i;
-        continue;
-      }
-      size_t e = i;
-      while (e < s.size() && ascii_letter(s[e])) ++e;
+    any_ascii_word(s, [&](size_t i, size_t e) {
       if (i == 0 || s[i - 1] != '\\') {  // not a command
         std::string w = s.substr(i, e - i);
         for (char& c : w) c = ascii_lower(c);
         out.push_back(std::move(w));
       }
-      i = e;
-    }
+      return false;
+    });
     return out;
   };
   const std::vector<std::string> in_gold = words(gold);
