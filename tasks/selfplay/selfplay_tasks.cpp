@@ -328,6 +328,69 @@ std::optional<Proposal> parse_proposal(std::string_view answer, std::string* why
   return p;
 }
 
+namespace {
+
+// A literal's or a message's text as tokens: words and numbers (a '.' between digits stays in a
+// number), and every other byte alone; spaces, commas and quote marks are dropped, so that
+// `[1, 2]`, `[1,2]` and `'ab'` / `ab` read the same.
+std::vector<std::string> literal_tokens(const std::string& text) {
+  auto word_byte = [](unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; };
+  std::vector<std::string> out;
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (std::isspace(c) || c == ',' || c == '\'' || c == '"' || c == '`') {
+      ++i;
+    } else if (word_byte(c)) {
+      size_t j = i;
+      while (j < text.size() && (word_byte(static_cast<unsigned char>(text[j])) ||
+                                 (text[j] == '.' && j > i && j + 1 < text.size() &&
+                                  std::isdigit(static_cast<unsigned char>(text[j - 1])) &&
+                                  std::isdigit(static_cast<unsigned char>(text[j + 1])))))
+        ++j;
+      out.push_back(text.substr(i, j - i));
+      i = j;
+    } else {
+      out.push_back(std::string(1, text[i++]));
+    }
+  }
+  return out;
+}
+
+// Where `part` starts inside `whole`, as a contiguous run of tokens.
+std::vector<size_t> token_runs(const std::vector<std::string>& whole,
+                               const std::vector<std::string>& part) {
+  std::vector<size_t> at;
+  if (part.empty() || part.size() > whole.size()) return at;
+  for (size_t i = 0; i + part.size() <= whole.size(); ++i)
+    if (std::equal(part.begin(), part.end(), whole.begin() + static_cast<std::ptrdiff_t>(i)))
+      at.push_back(i);
+  return at;
+}
+
+}  // namespace
+
+std::string message_leak(const std::string& message, const std::vector<std::string>& inputs,
+                         const std::vector<std::string>& outputs) {
+  if (message.size() > kMaxMessageBytes)
+    return cat("the message has ", message.size(), " bytes (at most ", kMaxMessageBytes, ")");
+  const std::vector<std::string> said = literal_tokens(message);
+  for (size_t i = 0; i < inputs.size() && i < outputs.size(); ++i) {
+    const std::vector<std::string> in = literal_tokens(inputs[i]), out = literal_tokens(outputs[i]);
+    const std::vector<size_t> in_at = token_runs(said, in), out_at = token_runs(said, out);
+    if (in_at.empty() || out_at.empty()) continue;
+    bool leaks = in.size() > 1 || out.size() > 1;
+    // Two single words or numbers are common in honest hints ("adds 3"): they leak a pair
+    // only close together, as "f(3) = 9" or "3 gives 9" put them (two places if they are equal).
+    for (size_t a : in_at)
+      for (size_t b : out_at)
+        if (a != b && (a > b ? a - b : b - a) <= 4) leaks = true;
+    if (leaks)
+      return cat("the message holds the pair ", inputs[i], " -> ", outputs[i],
+                 ", which may be a hidden one");
+  }
+  return "";
+}
+
 std::string strip_code_fence(const std::string& text) {
   std::string t = trim_copy(text);
   if (t.rfind("```", 0) != 0) return t;

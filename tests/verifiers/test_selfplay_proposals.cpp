@@ -580,6 +580,53 @@ TEST(ProposalVerifier, Rejections) {
             "'\xef\xbf\xbd'");
 }
 
+// An induction solver sees the message beside half of the pairs; a message that quotes a pair
+// (any may be hidden) lets a lookup table pass the hidden half.
+TEST(ProposalVerifier, MessagesThatQuoteAPairAreRefused) {
+  const std::vector<std::string> in = {"[3, 1, 2]", "'abc'", "7"}, out = {"6", "'cba'", "49"};
+  struct Case {
+    const char* message;
+    bool leaks;
+  } cases[] = {
+      {"", false},
+      {"sums the list", false},
+      {"squares n; try 7 and more", false},    // an input alone
+      {"the result is 49 or more", false},     // an output alone
+      {"adds 7 to it, then 49 is far", true},  // within four tokens
+      {"7 first; later the answer grows past what anyone expects, 49", false},
+      {"f(7) == 49", true},
+      {"f([3,1,2]) = 6", true},  // commas and spaces aside
+      {"[3, 1, 2] -> 6 and more", true},
+      {"abc gives cba", true},  // quotes aside
+      {"\"abc\" reversed is \"cba\"", true},
+      {"[3, 1] sums to 4; 6 is a number", false},  // part of an input is not the input
+      {"7.5 and 49.0", false},                     // other numbers
+      {"77 and 490", false},
+  };
+  for (const Case& c : cases)
+    EXPECT_EQ(!message_leak(c.message, in, out).empty(), c.leaks) << c.message;
+  // An input equal to its output needs two places to leak.
+  EXPECT_EQ(message_leak("keeps 5", {"5"}, {"5"}), "");
+  EXPECT_NE(message_leak("f(5) is 5", {"5"}, {"5"}), "");
+  EXPECT_NE(message_leak(std::string(kMaxMessageBytes + 1, 'a'), in, out), "");
+  EXPECT_EQ(message_leak(std::string(kMaxMessageBytes, 'a'), in, out), "");
+
+  auto v = proposal_verifier();
+  Task t = propose_task(2);
+  const std::string program =
+      "<answer><program>def f(n):\n    return n * n\n</program>"
+      "<input>7</input><input>12</input>";
+  Verdict leaky = v->verify(t, program + "<message>f(12) = 144</message></answer>");
+  EXPECT_FALSE(leaky.correct);
+  EXPECT_EQ(leaky.reason, "leaky_message") << leaky.to_json().dump();
+  EXPECT_TRUE(leaky.format_ok);
+  Verdict hint = v->verify(t, program + "<message>squares its input</message></answer>");
+  EXPECT_TRUE(hint.correct) << hint.to_json().dump();
+  Verdict long_one =
+      v->verify(t, program + "<message>" + std::string(300, 'x') + "</message></answer>");
+  EXPECT_EQ(long_one.reason, "leaky_message");
+}
+
 TEST(ProposalVerifier, CopiesOfShownReferencesAreDuplicates) {
   auto v = proposal_verifier();
   ProgramReport r = runner().validate("def f(x):\n    return x + 1\n", "f", {"1"});

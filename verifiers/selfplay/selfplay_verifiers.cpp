@@ -95,6 +95,13 @@ class ProposalVerifier : public SelfPlayVerifierBase {
       details["error"] = "two inputs are the same";
       return verdict(false, "repeated_input", true, details);
     }
+    // The message is shown to induction solvers beside half of the pairs: one that quotes a pair
+    // could pass a lookup table on the hidden half. (Any kind's triplet may become an induction
+    // task.)
+    if (std::string leak = message_leak(p->message, r.inputs, r.outputs); !leak.empty()) {
+      details["error"] = leak;
+      return verdict(false, "leaky_message", true, details);
+    }
     json triplet = report_triplet(p->program, "f", r);
     if (!p->message.empty()) triplet["message"] = p->message;
     details["learner_data"] = {{"triplet", triplet}};
