@@ -171,6 +171,12 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"6-6 == 2", {"6-6 = 2"}},
       {"2+2 = 4; 6-6 = 2", {"2+2 = 4", "6-6 = 2"}},
       {"2+2 = 4, 3+3 = 6", {"2+2 = 4", "3+3 = 6"}},
+      // A list in brackets is a list too: read whole, no claim was found, and a false one hid
+      // beside true ones under "all_true" (an audit).
+      {"(3*4 = 12, 6*7 = 43)", {"3*4 = 12", "6*7 = 43"}},
+      {"So (3*4 = 12, 6*7 = 43) and done.", {"3*4 = 12", "6*7 = 43"}},
+      {"then (2 + 2 = 5, 1 + 1 = 2).", {"2 + 2 = 5", "1 + 1 = 2"}},
+      {"f(3, 4) = 7", {}},
       {"1. 6*7 = 42", {"6*7 = 42"}},
       {"**6*6 = 36**", {"6*6 = 36"}},
       {"1,234 + 766 = 2,000", {"1,234 + 766 = 2,000"}},

@@ -250,8 +250,18 @@ CompareResult scalar_equal(Summary& g, Summary& p, const CompareOptions& o) {
   evaluate(g);
   evaluate(p);
   if (!g.evaluable || !p.evaluable) return {false, "not_evaluable"};
-  bool decimal = g.decimal || p.decimal;
   bool vars = g.has_vars() || p.has_vars();
+  // The decimal tolerance is for a rounding: a side that is one decimal literal (checked by
+  // rounding_ok below), or a rational written with a point ("1.41421356 \times 10^{-30}") against
+  // a value that is not rational. A decimal inside an expression that is not rational is no
+  // rounding, nor is one beside a variable where both sides are rational: with a point spelled
+  // anywhere as the trigger, "1234568\pi^{0.0}" passed for 1234567 and "1000001x \cdot 1.0" for
+  // 1000000x (an audit).
+  const bool lone = g.lone_places >= 0 || p.lone_places >= 0;
+  auto decimal_at = [&](const PointValue& a, const PointValue& b) {
+    return lone || (g.decimal && a.exact && !b.exact) || (p.decimal && b.exact && !a.exact);
+  };
+  bool decimal = !vars && decimal_at(g.point(0), p.point(0));
   if (!vars) {
     PointValue &a = g.point(0), &b = p.point(0);
     if (a.exact && b.exact) return exact_equal(exact_value(g, a), exact_value(p, b), g, p, o);
@@ -260,7 +270,7 @@ CompareResult scalar_equal(Summary& g, Summary& p, const CompareOptions& o) {
     // pi but is not pi, nor is 485165195 e^{20}. Exact values of such expressions have small
     // denominators
     // (\sin\frac{\pi}{6} = \frac12, \log_2 8 = 3), so a large one is an approximation.
-    if (!g.decimal && !p.decimal && a.exact != b.exact) {
+    if (!decimal && a.exact != b.exact) {
       const BigRational& r = a.exact ? exact_value(g, a) : exact_value(p, b);
       BigInt num = numerator(r);
       if (num < 0) num = -num;
@@ -274,7 +284,6 @@ CompareResult scalar_equal(Summary& g, Summary& p, const CompareOptions& o) {
       return {eq, "too_large"};
     }
   }
-  double tol = decimal ? o.decimal_rel_tol : o.numeric_rel_tol;
   int n = vars ? kPoints : 1;
   int valid = 0;
   bool all_exact = true;
@@ -282,12 +291,14 @@ CompareResult scalar_equal(Summary& g, Summary& p, const CompareOptions& o) {
     PointValue &a = g.point(k), &b = p.point(k);
     if (a.exact && b.exact) {
       // Rational at this point (a polynomial in x, say): exact, so 10^20 + x is not 10^20 + 1 + x.
-      if (!exact_close(exact_value(g, a), exact_value(p, b), decimal ? o.decimal_rel_tol : 0))
+      if (!exact_close(exact_value(g, a), exact_value(p, b), lone ? o.decimal_rel_tol : 0))
         return {false, "exact_at_points"};
       ++valid;
       continue;
     }
     all_exact = false;
+    const bool decimal_here = vars ? decimal_at(a, b) : decimal;
+    const double tol = decimal_here ? o.decimal_rel_tol : o.numeric_rel_tol;
     bool gu = undefined_at(g, k), pu = undefined_at(p, k);
     if (gu && pu) continue;  // outside both domains
     if (gu != pu) return {false, "numeric"};
@@ -309,8 +320,8 @@ CompareResult scalar_equal(Summary& g, Summary& p, const CompareOptions& o) {
     // 1e-16, so the tolerance that allows for a computed gold's rounding is not needed:
     // 5 + 10^{-8}\pi is not 5. (Against 0 a relative tolerance means nothing; \cos\frac{\pi}{2}
     // keeps the usual one.)
-    const bool exact_vs_computed =
-        !decimal && a.exact != b.exact && (a.exact ? exact_value(g, a) : exact_value(p, b)) != 0;
+    const bool exact_vs_computed = !decimal_here && a.exact != b.exact &&
+                                   (a.exact ? exact_value(g, a) : exact_value(p, b)) != 0;
     const double t = exact_vs_computed ? std::min(tol, kExactVsComputedTol) : tol;
     BallOrder order = compare_balls(x, y, t);
     if (order == BallOrder::Undecided) return {false, "numeric_undecided"};

@@ -923,11 +923,21 @@ ClaimScan scan_claims(std::string_view rewritten, size_t max_claims, size_t max_
       return line[i] == '.' && i > 0 && line[i - 1] != '.' && !is_space(line[i - 1]) &&
              i + 1 < line.size() && is_space(line[i + 1]);
     };
+    // A list inside a bracket that opens the stretch is cut there too ("(3*4 = 12, 6*7 = 43)":
+    // read whole, the comma made both claims malformed, and in a sentence no claim at all, so a
+    // false one hid beside true ones); `balanced` then drops the bracket each part keeps.
     for (size_t i = 0; i < line.size();) {
       const size_t a = i;
       int depth = 0;
+      size_t first = a;
+      while (first < line.size() && is_space(line[first])) ++first;
+      const bool opens_with_bracket = first < line.size() && line[first] == '(';
+      bool relation_inside = false;
       while (i < line.size()) {
-        if (line[i] == ',' && depth <= 0 && i + 1 < line.size() && is_space(line[i + 1])) break;
+        if (line[i] == ',' && i + 1 < line.size() && is_space(line[i + 1]) &&
+            (depth <= 0 || (depth == 1 && opens_with_bracket && relation_inside)))
+          break;
+        if (line[i] == '=') relation_inside = true;
         if (depth <= 0 && sentence_end(i)) break;
         const size_t w = claim_token_at(line, i);
         if (w == 0) break;
