@@ -24,7 +24,11 @@ def verify(task, completion):
         # The task itself is broken: say so instead of scoring the completion 0.
         return {"score": 0.0, "correct": False, "verifier_error": True,
                 "reason": "task_has_no_keywords"}
-    missing = [k for k in keywords if k.lower() not in answer]
+    # Whole words only: "leaves" is not in "leavesautumnal". (A keywords score is easy to
+    # stuff: an answer that only lists the words passes. It is an example of the protocol, not
+    # a judge of writing.)
+    words = set(re.findall(r"\w+", answer))
+    missing = [k for k in keywords if k.lower() not in words]
     score = 1.0 - len(missing) / len(keywords)
     return {"score": score, "correct": not missing, "format_ok": True,
             "reason": "ok" if not missing else "missing_keywords",

@@ -68,30 +68,35 @@ static int same_caseless(const char* a, size_t na, const char* b, size_t nb) {
   return 1;
 }
 
+/* The first place at or after `from` where `needle` starts inside [text, text+len), or NULL.
+ * Bounded by len, not by a NUL: model output may hold NUL bytes, and a search that stops at
+ * one would cut the answer there ("Paris\0 or maybe Lyon" read as "Paris"). */
+static const char* find_bytes(const char* text, size_t len, const char* from, const char* needle) {
+  size_t n = strlen(needle);
+  const char* last = text + len;
+  for (; from + n <= last; ++from)
+    if (memcmp(from, needle, n) == 0) return from;
+  return NULL;
+}
+
 /* Thread-safe: reads only the instance, writes only `out`. */
 static int caseless_verify(void* instance, const r1_task_v1* task, const char* completion,
                            size_t completion_len, r1_verdict_v1* out) {
   const caseless* c = (const caseless*)instance;
   const char* start = NULL;
   const char* end;
-  const char* p = completion;
-  /* The last <answer> block: completion is NUL-terminated but may hold NULs, so search in
-   * pieces up to completion_len. */
-  while (p < completion + completion_len) {
-    const char* hit = strstr(p, c->open);
-    if (hit == NULL) {
-      p += strlen(p) + 1;
-      continue;
-    }
-    start = hit + strlen(c->open);
-    p = start;
+  const char* hit = completion;
+  /* The last <answer> block, up to its </answer> or the end of the completion. */
+  while ((hit = find_bytes(completion, completion_len, hit, c->open)) != NULL) {
+    hit += strlen(c->open);
+    start = hit;
   }
   if (start == NULL) {
     snprintf(out->reason, sizeof out->reason, "no_answer");
     return 0;
   }
-  end = strstr(start, c->close);
-  if (end == NULL) end = start + strlen(start);
+  end = find_bytes(completion, completion_len, start, c->close);
+  if (end == NULL) end = completion + completion_len;
   out->format_ok = 1;
   if (same_caseless(start, (size_t)(end - start), task->answer, strlen(task->answer))) {
     out->score = 1.0;

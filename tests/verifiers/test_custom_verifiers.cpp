@@ -86,6 +86,9 @@ TEST(CustomVerifier, PluginLibrary) {
   EXPECT_EQ(wrong.details["got"], "Lyon\xC3\xBF");  // the plugin escaped byte 0xff as \u00ff
   const char with_nul[] = "<answer>x</answer>\0<answer>paris</answer>";
   EXPECT_TRUE(v->verify(t, std::string(with_nul, sizeof(with_nul) - 1)).correct);
+  // A NUL inside the answer is part of it: a hedge behind one is not cut off (an audit).
+  const char hedge[] = "<answer>Paris\0 or maybe Lyon</answer>";
+  EXPECT_FALSE(v->verify(t, std::string(hedge, sizeof(hedge) - 1)).correct);
   EXPECT_EQ(v->verify(t, "no tags").reason, "no_answer");
   // Options reach the plugin, and its errors name the plugin.
   auto tagged = make_verifier("caseless", {{"tag", "final"}});
@@ -148,6 +151,7 @@ TEST(CustomVerifier, ExternalProcessExample) {
   EXPECT_FALSE(half.correct);
   EXPECT_DOUBLE_EQ(half.score, 0.5);
   EXPECT_EQ(half.details["missing"], json::array({"light"}));
+  EXPECT_DOUBLE_EQ(v->verify(t, "<answer>photosynthesislight</answer>").score, 0.0);  // words
   Task broken;
   Verdict err = v->verify(broken, "<answer>x</answer>");
   EXPECT_TRUE(err.verifier_error);
