@@ -59,7 +59,7 @@ bool ExprTree::has_decimal(int root) const {
   return false;
 }
 
-int ExprTree::lone_decimal_places(int root) const {
+int ExprTree::lone_decimal_places(int root, bool capped) const {
   int i = root;
   while (i >= 0 && nodes_[i].op == Op::Neg) i = nodes_[i].a;
   if (i < 0) return -1;
@@ -77,11 +77,11 @@ int ExprTree::lone_decimal_places(int root) const {
     if (nodes_[e].op == Op::Neg) sign = -1, e = nodes_[e].a;
     if (nodes_[e].op != Op::Number || decimal_places_[nodes_[e].index] >= 0) return -1;
     const BigRational& k = numbers_[nodes_[e].index];
-    if (denominator(k) != 1 || k > 30) return -1;
+    if (denominator(k) != 1 || k > (capped ? 30 : 400)) return -1;
     const int places = decimal_places_[nodes_[d].index] - sign * static_cast<int>(numerator(k));
     // Past 30 places (1.41421356e-30) the rounding rule does not apply (compare.cpp): such a
     // value stays a product, judged by the relative tolerance alone, as before.
-    return places > 30 ? -1 : std::max(places, 0);
+    return places > 30 && capped ? -1 : std::max(places, 0);
   }
   if (nodes_[i].op != Op::Number) return -1;
   return decimal_places_[nodes_[i].index];

@@ -54,8 +54,9 @@ class ExprTree {
   std::vector<bool> reachable(int root) const;
   bool has_decimal(int root) const;
   // The decimal places of a lone decimal literal (optionally negated), or of a decimal in
-  // scientific notation (d * 10^k: places(d) - k, at least 0), else -1.
-  int lone_decimal_places(int root) const;
+  // scientific notation (d * 10^k: places(d) - k, at least 0), else -1. capped: -1 also past
+  // 30 places (where the rounding rule does not apply).
+  int lone_decimal_places(int root, bool capped = true) const;
   // Variable names in first-appearance order, without duplicates.
   std::vector<std::string> variables(int root) const;
   // Number literals in source order (countdown checks the multiset).

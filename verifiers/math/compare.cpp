@@ -106,6 +106,7 @@ struct Summary {
   const MathValue* v = nullptr;
   bool decimal = false;
   int lone_places = -1;  // decimal places when the side is one decimal literal ("0.333")
+  bool lone_decimal = false;  // ... or one in scientific notation past 30 places
   int inf_sign = 0;
   bool has_inf = false;
   std::vector<std::string> vars;
@@ -129,6 +130,7 @@ Summary summarize(const MathValue& v) {
   s.inf_sign = t.infinity_sign(v.root);
   s.decimal = t.has_decimal(v.root);
   s.lone_places = t.lone_decimal_places(v.root);
+  s.lone_decimal = t.lone_decimal_places(v.root, /*capped=*/false) >= 0;
   s.vars = t.variables(v.root);
   return s;
 }
@@ -237,6 +239,68 @@ CompareResult exact_equal(const BigRational& gv, const BigRational& pv, const Su
   return {eq, "decimal_tolerance"};
 }
 
+// Whether `f` is a monomial of variables with no coefficient: x, x^2 y, \alpha^3.
+bool bare_monomial(const ExprTree& t, int f) {
+  const std::vector<bool> under = t.reachable(f);
+  for (int i = 0; i <= f; ++i) {
+    if (!under[i]) continue;
+    const ExprNode& n = t.node(i);
+    const bool ok =
+        n.op == Op::Var || n.op == Op::Number ||
+        (n.op == Op::Mul && t.node(n.a).op != Op::Number && t.node(n.b).op != Op::Number) ||
+        (n.op == Op::Pow && t.node(n.a).op != Op::Number);
+    if (!ok) return false;
+  }
+  return t.node(f).op != Op::Number;
+}
+
+// "0.3333333\pi" for \frac{\pi}{3}, "0.3333333x" for \frac{x}{3}: a side that is c * F (or
+// F * c, either negated), c a decimal literal with a fraction and F with no decimal in it that
+// is not rational (no variables) or a bare monomial (x, x^2 y), against a side with no decimal,
+// is a rounding of its coefficient: equal at point k when c is the other side's ratio to F
+// rounded (exactly, where that ratio is rational) or within one unit of c's last place (where
+// it is not), and the two sides are within decimal_rel_tol, as a lone decimal must be. nullopt
+// when `dec` has no such shape. Where F is a number, or has one ("61728.4 \cdot 20" for
+// 1234567, "1.0 \cdot 1000001x"), a rounded coefficient's error grows with it, and the product
+// is its exact value, as any other decimal inside an expression ("1234568\pi^{0.0}" is no
+// rounding of 1234567).
+std::optional<bool> coefficient_rounding(Summary& dec, Summary& other, const CompareOptions& o,
+                                         int k) {
+  const ExprTree& t = *dec.v->tree;
+  int i = dec.v->root;
+  bool negated = false;
+  while (t.node(i).op == Op::Neg) {
+    negated = !negated;
+    i = t.node(i).a;
+  }
+  if (t.node(i).op != Op::Mul) return std::nullopt;
+  int c = t.node(i).a, f = t.node(i).b;
+  if (t.lone_decimal_places(c) < 0) std::swap(c, f);
+  const int places = t.lone_decimal_places(c);
+  if (places < 0 || t.has_decimal(f)) return std::nullopt;
+  const bool vars = dec.has_vars() || other.has_vars();
+  PointValue &at = dec.point(k), &there = other.point(k);
+  if (vars ? !bare_monomial(t, f) : at.nodes.ok(f)) return std::nullopt;
+  if (!at.nodes.ok(c) || boost::multiprecision::denominator(at.nodes.value[c]) == 1)
+    return std::nullopt;  // "1.0": no coefficient was rounded
+  const BigRational& cv = at.nodes.value[c];
+  if (at.nodes.ok(f) && there.exact) {  // all rational here: the coefficient rounds exactly
+    const BigRational& fv = at.nodes.value[f];
+    if (!at.exact) return false;
+    if (fv == 0) return exact_value(other, there) == 0;  // "1.0 \cdot 0": both are 0 or not
+    const BigRational ratio =
+        (negated ? -exact_value(other, there) : exact_value(other, there)) / fv;
+    return rounds_to(cv, ratio, places) &&
+           exact_close(exact_value(dec, at), exact_value(other, there), o.decimal_rel_tol);
+  }
+  if (undefined_at(other, k) || undefined_at(dec, k)) return false;
+  const Ball x = eval_ball(t, f, at.nodes), y = ball_at(other, k);
+  if (!x.known() || !y.known() || x.contains_zero()) return false;
+  const Ball ratio = negated ? -(y / x) : y / x;
+  return within(Ball::of(cv), ratio, std::pow(10.0, -places) * (1 + 1e-9)) &&
+         compare_balls(ball_at(dec, k), y, o.decimal_rel_tol) == BallOrder::Equal;
+}
+
 // The widest ball around 0 that is read as 0 against an exact zero (scalar_equal).
 constexpr double kZeroWidth = 1e-12;
 
@@ -252,16 +316,35 @@ CompareResult scalar_equal(Summary& g, Summary& p, const CompareOptions& o) {
   if (!g.evaluable || !p.evaluable) return {false, "not_evaluable"};
   bool vars = g.has_vars() || p.has_vars();
   // The decimal tolerance is for a rounding: a side that is one decimal literal (checked by
-  // rounding_ok below), or a rational written with a point ("1.41421356 \times 10^{-30}") against
-  // a value that is not rational. A decimal inside an expression that is not rational is no
-  // rounding, nor is one beside a variable where both sides are rational: with a point spelled
-  // anywhere as the trigger, "1234568\pi^{0.0}" passed for 1234567 and "1000001x \cdot 1.0" for
-  // 1000000x (an audit).
-  const bool lone = g.lone_places >= 0 || p.lone_places >= 0;
-  auto decimal_at = [&](const PointValue& a, const PointValue& b) {
-    return lone || (g.decimal && a.exact && !b.exact) || (p.decimal && b.exact && !a.exact);
+  // rounding_ok below, up to 30 places), in scientific notation or not, or a decimal value
+  // computed from decimals ("288 \times 3.14159265", a terminating decimal) against a value
+  // that is not rational. Any other decimal inside an expression is its exact value, as
+  // exact_equal reads it: with a point spelled anywhere as the trigger, "1234568\pi^{0.0}"
+  // passed for 1234567, "1000001x \cdot 1.0" for 1000000x and "\frac{355.0}{113}" for \pi (an
+  // audit and its review).
+  const bool lone = g.lone_decimal || p.lone_decimal;
+  // (At the points where a variable is evaluated a decimal coefficient times x need not
+  // terminate, so there only the kinds of the two sides count.)
+  auto terminating = [&](const BigRational& r) {
+    if (vars) return true;
+    BigInt d = boost::multiprecision::denominator(r);
+    for (int f : {2, 5})
+      while (d % f == 0) d /= f;
+    return d == 1;
   };
-  bool decimal = !vars && decimal_at(g.point(0), p.point(0));
+  auto decimal_at = [&](PointValue& a, PointValue& b) {
+    return lone || (g.decimal && a.exact && !b.exact && terminating(exact_value(g, a))) ||
+           (p.decimal && b.exact && !a.exact && terminating(exact_value(p, b)));
+  };
+  const bool decimal = !vars && decimal_at(g.point(0), p.point(0));
+  if (!lone && g.decimal != p.decimal) {
+    Summary &dec = g.decimal ? g : p, &other = g.decimal ? p : g;
+    const int n = vars ? kPoints : 1;
+    if (std::optional<bool> eq = coefficient_rounding(dec, other, o, 0)) {
+      for (int k = 1; k < n && *eq; ++k) eq = coefficient_rounding(dec, other, o, k);
+      return {*eq, "decimal_coefficient"};
+    }
+  }
   if (!vars) {
     PointValue &a = g.point(0), &b = p.point(0);
     if (a.exact && b.exact) return exact_equal(exact_value(g, a), exact_value(p, b), g, p, o);
@@ -467,7 +550,13 @@ class Comparer {
     evaluate(ps);
     if (!gs.evaluable || !ps.evaluable) return {false, "not_evaluable"};
     if (!gs.has_vars() && !ps.has_vars()) return {false, "equation_without_variables"};
-    bool decimal = gs.decimal || ps.decimal;
+    // As for scalars, a decimal is a rounding only where a side is one literal ("x = 0.3333333"):
+    // "x + y = 1234568\pi^{0.0}" is no rounding of "x + y = 1234567".
+    bool decimal = false;
+    for (const MathValue* e : {&g, &p})
+      for (const MathValue& side : e->items)
+        if (side.tree && side.tree->lone_decimal_places(side.root, /*capped=*/false) >= 0)
+          decimal = true;
     double exact_tol = decimal ? o_.decimal_rel_tol : 0;
     // The balls' radii say when rounding could matter, so the ratios need no extra slack.
     double tol = decimal ? o_.decimal_rel_tol : o_.numeric_rel_tol;
@@ -478,9 +567,9 @@ class Comparer {
       if (!ratio) return exact_close(*exact_ratio, r, exact_tol);
       return compare_balls(*ratio, Ball::of(r), tol) == BallOrder::Equal;
     };
-    auto same_ratio = [&](const Ball& r) {
+    auto same_ratio = [&](const Ball& r, double t) {
       if (!ratio) ratio = exact_ratio ? Ball::of(*exact_ratio) : r;
-      return compare_balls(*ratio, r, tol) == BallOrder::Equal;
+      return compare_balls(*ratio, r, t) == BallOrder::Equal;
     };
     int valid = 0;
     for (int k = 0; k < kPoints; ++k) {
@@ -501,7 +590,11 @@ class Comparer {
       const Ball &x = ball_at(gs, k), &y = ball_at(ps, k);
       if (x.is_zero() && y.is_zero()) continue;
       if (x.contains_zero() || y.contains_zero()) return {false, "equation_undecided"};
-      if (!same_ratio(x / y)) return {false, "equation"};
+      // One side exact and the other not: equal only through an identity, which floating point
+      // keeps to about 1e-16 (as for scalars): "x + y = 1234568\pi^{0.0}" has a ratio to
+      // "x + y = 1234567" within 1e-8 of the same at every point, but is another line.
+      const double t = !decimal && a.exact != b.exact ? std::min(tol, kExactVsComputedTol) : tol;
+      if (!same_ratio(x / y, t)) return {false, "equation"};
       ++valid;
     }
     return {valid >= 2, "equation"};
