@@ -1,5 +1,6 @@
 #include "learner/selfplay_coordinator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -115,6 +116,26 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
   const std::string kind = meta_text(g.task, "kind");
   KindStats& ks = stats_[kind];
   if (role == "solve") {
+    // A judge that found the task's program deciding by chance (nondeterministic_program, an
+    // abduction run on the solver's input in two interpreters) condemns the task: none of its
+    // samples is trained on (an agreeing pair of runs may still hold the coin's other face),
+    // the triplet leaves the buffer, and a proposal it came from counts as refused.
+    const bool condemned = std::any_of(g.samples.begin(), g.samples.end(), [](const auto& s) {
+      return s.verifier_error && s.reason == "nondeterministic_program";
+    });
+    if (condemned) {
+      for (auto& s : g.samples) {
+        s.verifier_error = true;
+        s.reward.reset();
+        if (s.reason != "nondeterministic_program") s.reason = "condemned_task";
+      }
+      const std::string key = meta_text(g.task, "key");
+      const size_t removed =
+          source_.buffer().remove_if([&](const Triplet& t) { return t.key == key; });
+      ks.condemned++;
+      log_info("self-play: task ", key, " of kind ", kind, " decided by chance when judged; ",
+               removed, " buffer entr", removed == 1 ? "y" : "ies", " removed");
+    }
     uint64_t n = 0, correct = 0;
     for (const auto& s : g.samples) {
       if (s.verifier_error) continue;
@@ -138,7 +159,7 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
       // is dropped rather than scored as unsolvable.
       resolve(proposer, sample,
               n > 0 ? std::optional<double>(static_cast<double>(correct) / n) : std::nullopt, ready,
-              /*unknown=*/n == 0);
+              /*unknown=*/n == 0, condemned);
     }
     return ready;
   }
@@ -254,7 +275,7 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
 }
 
 void SelfPlayCoordinator::resolve(uint64_t proposer, size_t sample, std::optional<double> rate,
-                                  std::vector<RolloutGroup>& ready, bool unknown) {
+                                  std::vector<RolloutGroup>& ready, bool unknown, bool condemned) {
   auto it = held_.find(proposer);
   if (it == held_.end()) return;  // its group was lost with a restart, or is already done
   Held& h = it->second;
@@ -264,6 +285,10 @@ void SelfPlayCoordinator::resolve(uint64_t proposer, size_t sample, std::optiona
   h.rate[sample] = rate;
   h.resolved[sample] = true;
   if (unknown) h.status[sample] = Status::Error;
+  if (condemned) {
+    h.status[sample] = Status::Invalid;  // a program that decides by chance is no task
+    h.group.samples[sample].reason = "nondeterministic_when_judged";
+  }
   if (--h.outstanding > 0) return;
   ready.push_back(finish(h));
   held_.erase(it);
@@ -420,6 +445,7 @@ json SelfPlayCoordinator::take_step_metrics() {
                 {"echo", ks.echo},
                 {"malformed", ks.malformed},
                 {"reasons", ks.reasons}};
+      p["condemned"] = ks.condemned;
       p["ast_nodes"] =
           ks.runnable > 0 ? json(static_cast<double>(ks.ast_nodes) / ks.runnable) : json();
       p["resolved"] = ks.resolved;

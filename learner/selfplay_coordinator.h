@@ -99,12 +99,14 @@ class SelfPlayCoordinator {
     double learnability = 0;
     int64_t never_solved = 0, always_solved = 0;  // resolved with solve rate 0, or 1
     int64_t solve_samples = 0, solve_correct = 0;
+    int64_t condemned = 0;  // tasks whose program decided by chance when judged (removed)
   };
 
   RolloutGroup finish(Held& h);  // rewrites the proposer rewards
   // `unknown`: the follow-up came back with no judged sample; the proposal's sample is dropped.
+  // `condemned`: its program decided by chance when judged; the proposal counts as refused.
   void resolve(uint64_t proposer, size_t sample, std::optional<double> rate,
-               std::vector<RolloutGroup>& ready, bool unknown);
+               std::vector<RolloutGroup>& ready, bool unknown, bool condemned = false);
 
   SelfPlaySource& source_;
   const Holdout* holdout_;

@@ -139,10 +139,28 @@ class PyplayGenerator : public TaskGenerator {
       task = make_propose_task(ref_ptrs, kind, n);
       // A proposal is judged by the sandbox, not against a gold answer; the worked one is the
       // target program with its first n inputs.
+      std::vector<size_t> order(target.inputs.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::string message = target.message;
+      if (kind == SelfPlayKind::Induction) {
+        // The worked message must pass the check the proposal verifier applies (message_leak):
+        // pairs its words quote ("fib(0) is 0") go last, and if they are still needed the
+        // worked proposal goes without a message.
+        std::stable_partition(order.begin(), order.end(), [&](size_t i) {
+          return message.find(target.inputs[i]) == std::string::npos;
+        });
+        std::vector<std::string> ins, outs;
+        for (size_t j = 0; j < order.size() && j < static_cast<size_t>(n); ++j) {
+          ins.push_back(target.inputs[order[j]]);
+          outs.push_back(target.outputs[order[j]]);
+        }
+        if (!message_leak(message, ins, outs).empty()) message.clear();
+      }
       std::string gold = cat("<program>\n", target.program, "</program>");
-      for (int i = 0; i < n && i < static_cast<int>(target.inputs.size()); ++i)
-        gold += cat("<input>", target.inputs[i], "</input>");
-      if (kind == SelfPlayKind::Induction) gold += cat("<message>", target.message, "</message>");
+      for (int i = 0; i < n && i < static_cast<int>(order.size()); ++i)
+        gold += cat("<input>", target.inputs[order[i]], "</input>");
+      if (kind == SelfPlayKind::Induction && !message.empty())
+        gold += cat("<message>", message, "</message>");
       task.answer = gold;
       task.meta["plan"] = cat("A function that ", target.message);
       task.meta["target_program"] = target.program;  // what the worked proposal writes

@@ -27,6 +27,11 @@ std::string trim_copy(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
+// An induction task shows this many of a triplet's pairs, and hides the rest.
+size_t induction_shown(size_t pairs) {
+  return std::max<size_t>(1, pairs / 2);
+}
+
 std::string call_text(const Triplet& t, size_t i) {
   return cat(t.entry, "(", t.inputs[i], ")");
 }
@@ -162,7 +167,7 @@ Task make_solve_task(const Triplet& t, SelfPlayKind kind, Rng& rng,
     std::vector<size_t> order(t.inputs.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     rng.shuffle(order);
-    const size_t shown = std::max<size_t>(1, order.size() / 2);
+    const size_t shown = induction_shown(order.size());
     json shown_pairs = json::array(), hidden_pairs = json::array();
     std::vector<size_t> shown_at;
     std::string examples;
@@ -331,14 +336,16 @@ std::optional<Proposal> parse_proposal(std::string_view answer, std::string* why
 namespace {
 
 // A literal's or a message's text as tokens: words and numbers (a '.' between digits stays in a
-// number), and every other byte alone; spaces, commas and quote marks are dropped, so that
-// `[1, 2]`, `[1,2]` and `'ab'` / `ab` read the same.
+// number; letters lower-cased), and every other byte alone; spaces, quote marks and the
+// punctuation of containers (brackets, commas, ';', '|') are dropped, so that `[1, 2]`,
+// `(1,2)`, `1 2` and `'Ab'` / `ab` read the same.
 std::vector<std::string> literal_tokens(const std::string& text) {
   auto word_byte = [](unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; };
   std::vector<std::string> out;
   for (size_t i = 0; i < text.size();) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (std::isspace(c) || c == ',' || c == '\'' || c == '"' || c == '`') {
+    if (std::isspace(c) ||
+        std::string_view(",'\"`()[]{};|").find(static_cast<char>(c)) != std::string_view::npos) {
       ++i;
     } else if (word_byte(c)) {
       size_t j = i;
@@ -347,7 +354,9 @@ std::vector<std::string> literal_tokens(const std::string& text) {
                                   std::isdigit(static_cast<unsigned char>(text[j - 1])) &&
                                   std::isdigit(static_cast<unsigned char>(text[j + 1])))))
         ++j;
-      out.push_back(text.substr(i, j - i));
+      std::string word = text.substr(i, j - i);
+      for (char& ch : word) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      out.push_back(std::move(word));
       i = j;
     } else {
       out.push_back(std::string(1, text[i++]));
@@ -373,22 +382,32 @@ std::string message_leak(const std::string& message, const std::vector<std::stri
                          const std::vector<std::string>& outputs) {
   if (message.size() > kMaxMessageBytes)
     return cat("the message has ", message.size(), " bytes (at most ", kMaxMessageBytes, ")");
+  const size_t pairs = std::min(inputs.size(), outputs.size());
+  if (pairs < 2) return "";  // no induction task is made of it
+  // A lookup table passes only when every hidden pair is quoted: fewer quoted pairs than hidden
+  // ones give it nothing, and one quoted pair is often an honest hint ("fib(0) is 0").
+  const size_t hidden = pairs - induction_shown(pairs);
   const std::vector<std::string> said = literal_tokens(message);
-  for (size_t i = 0; i < inputs.size() && i < outputs.size(); ++i) {
+  std::vector<std::string> quoted;
+  for (size_t i = 0; i < pairs; ++i) {
     const std::vector<std::string> in = literal_tokens(inputs[i]), out = literal_tokens(outputs[i]);
-    const std::vector<size_t> in_at = token_runs(said, in), out_at = token_runs(said, out);
-    if (in_at.empty() || out_at.empty()) continue;
-    bool leaks = in.size() > 1 || out.size() > 1;
-    // Two single words or numbers are common in honest hints ("adds 3"): they leak a pair
-    // only close together, as "f(3) = 9" or "3 gives 9" put them (two places if they are equal).
-    for (size_t a : in_at)
-      for (size_t b : out_at)
-        if (a != b && (a > b ? a - b : b - a) <= 4) leaks = true;
-    if (leaks)
-      return cat("the message holds the pair ", inputs[i], " -> ", outputs[i],
-                 ", which may be a hidden one");
+    const bool single = in.size() == 1 && out.size() == 1;
+    bool holds = false;
+    for (size_t a : token_runs(said, in)) {
+      for (size_t b : token_runs(said, out)) {
+        // Two places, not one inside the other ("-1" holds "1"); two single words or numbers
+        // only close together, as "f(3) = 9" or "3 gives 9" put them ("adds 3" is a hint).
+        const bool apart = a + in.size() <= b || b + out.size() <= a;
+        if (apart && (!single || (a > b ? a - b : b - a) <= 4)) holds = true;
+      }
+    }
+    if (holds) quoted.push_back(cat(inputs[i], " -> ", outputs[i]));
   }
-  return "";
+  if (quoted.size() < hidden) return "";
+  std::string list;
+  for (const std::string& q : quoted) list += (list.empty() ? "" : "; ") + q;
+  return cat("the message quotes ", quoted.size(), " of the ", pairs, " pairs (", list,
+             "), as many as an induction task hides: a lookup table could pass");
 }
 
 std::string strip_code_fence(const std::string& text) {

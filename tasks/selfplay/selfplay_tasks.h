@@ -82,12 +82,13 @@ struct Proposal {
 std::optional<Proposal> parse_proposal(std::string_view answer, std::string* why = nullptr);
 
 // Why a proposal's <message> would hand the solver what the hidden pairs test, or "" when it
-// would not. The message is shown beside the pairs of an induction task, and any pair may be
-// a hidden one; a message that quotes a pair lets a lookup table pass, which pays a proposer
-// learnability on a task the solver cannot do. So a message may not hold both the input and
-// the output of a pair (as literals: spaces, commas and quotes aside; when both are one word
-// or number, within four tokens of each other), nor run past kMaxMessageBytes. Other
-// encodings (words for numbers) are not caught: the check refuses the plain copy.
+// would not. The message is shown beside the pairs of an induction task, and which pairs are
+// hidden is drawn then; a message that quotes as many pairs as the task hides could let a
+// lookup table pass, which pays a proposer learnability on a task the solver cannot do. A pair
+// is quoted when the message holds its input and its output as literals, apart (spaces, quotes,
+// brackets, commas and case aside; when both are one word or number, within four tokens of
+// each other). A message is also at most kMaxMessageBytes. Other encodings (words for numbers)
+// are not caught: the check refuses the plain copy.
 constexpr size_t kMaxMessageBytes = 240;
 std::string message_leak(const std::string& message, const std::vector<std::string>& inputs,
                          const std::vector<std::string>& outputs);

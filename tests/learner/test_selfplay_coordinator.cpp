@@ -560,6 +560,40 @@ TEST(SelfPlayCoordinator, AFollowUpThatJudgedNothingDropsTheProposal) {
   EXPECT_EQ(c.waiting_groups(), 0u);
 }
 
+// A judge that found the program deciding by chance (an abduction run twice on the solver's
+// input gave two values) condemns the task: no sample of it is trained on, the triplet leaves
+// the buffer, and the proposal counts as refused, whatever the other samples scored.
+TEST(SelfPlayCoordinator, AProgramThatDecidesByChanceWhenJudgedIsRefused) {
+  SelfPlaySource src(options(), 4);
+  SelfPlayCoordinator c(src, sandbox(), limits());
+  c.seed_buffer();
+  const json a = triplet_json("def f(x):\n    return x - 7\n", {"1", "2"});
+  const json b = triplet_json("def f(x):\n    return x * x - 7\n", {"1", "2"});
+  EXPECT_TRUE(c.admit(propose_group(src, 60, {proposal_sample(a), proposal_sample(b)}), 0).empty());
+  const size_t before = src.buffer().size();
+  Task fa = c.take_followup(), fb = c.take_followup();
+  RolloutGroup coin = solve_group(fa, 61, 3, 4);  // three judged, one found the coin
+  coin.samples[3].verifier_error = true;
+  coin.samples[3].reward.reset();
+  coin.samples[3].reason = "nondeterministic_program";
+  auto ready = c.admit(std::move(coin), 0);
+  ASSERT_EQ(ready.size(), 1u);
+  for (const auto& s : ready[0].samples) {
+    EXPECT_TRUE(s.verifier_error) << s.reason;
+    EXPECT_FALSE(s.reward.has_value());
+  }
+  EXPECT_EQ(src.buffer().size(), before - 1);
+  EXPECT_FALSE(src.buffer().contains(a.at("key").get<std::string>()));
+  ready = c.admit(solve_group(fb, 62, 2, 4), 0);
+  ASSERT_EQ(ready.size(), 2u);
+  const RolloutGroup& p = ready[1];
+  EXPECT_DOUBLE_EQ(*p.samples[0].reward, options().invalid_reward);
+  EXPECT_EQ(p.samples[0].reason, "nondeterministic_when_judged");
+  EXPECT_DOUBLE_EQ(*p.samples[1].reward, 0.5);
+  const json m = c.take_step_metrics();
+  EXPECT_EQ(m["propose"]["deduction"]["condemned"], 1) << m.dump();
+}
+
 TEST(SelfPlayCoordinator, InductionFollowUpsHideHalfThePairs) {
   SelfPlaySource src(options(), 4);
   SelfPlayCoordinator c(src, sandbox(), limits());

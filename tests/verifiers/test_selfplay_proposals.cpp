@@ -451,6 +451,49 @@ TEST(SelfPlayValidation, Limits) {
   EXPECT_THROW(ProgramLimits::from_json(json{{"timeout", 1}}, "limits"), Error);
 }
 
+// The probes run twice, with other hash seeds and memory layouts: a program that decides by
+// chance only off its own inputs passes the four validation runs, and is refused here.
+TEST(SelfPlayValidation, AProgramThatDecidesByChanceOnProbesIsRefused) {
+  const std::string coin =
+      "class K:\n    pass\n\n\nA = K()\nB = K()\n\n\ndef f(s):\n"
+      "    if s in ('qz', 'zzq'):\n        return len(s)\n"
+      "    return len(s) + (0 if next(iter({A, B})) is A else 1)\n";
+  ProgramReport r = runner().validate(coin, "f", {"'qz'", "'zzq'"});
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.reason, "nondeterministic") << r.message;
+  // A deterministic program's two probe runs agree.
+  ProgramReport fine = runner().validate("def f(s):\n    return len(set(s))\n", "f", {"'qz'"});
+  EXPECT_TRUE(fine.ok) << fine.message;
+  EXPECT_FALSE(fine.behaviour_key.empty());
+}
+
+// A proposal's inputs must each finish in a quarter of the CPU the judge gives one input, so
+// that a solver's program doing the same work is not judged by a coin at the limit.
+TEST(SelfPlayValidation, AProposalNeedsAMarginBelowTheJudgesCpuLimit) {
+  const std::string work =
+      "def f(n):\n    t = 0\n    for i in range(n):\n        t += i & 7\n    return t\n";
+  const std::string input = "3000000";
+  // The least CPU limit (of a ladder of doublings) at which the judge's run finishes: the
+  // work takes between half of it and all of it, on whatever machine runs the test.
+  double judge_s = 0;
+  for (double s = 0.01; s <= 16 && judge_s == 0; s *= 2) {
+    ProgramLimits l = test_limits();
+    l.input_cpu_s = s;
+    ProgramRunner judge(shared_pool(), l);
+    if (judge.run(work, "f", {input}).ok) judge_s = s;
+  }
+  ASSERT_GT(judge_s, 0) << "the work never finished";
+  ProgramLimits l = test_limits();
+  l.input_cpu_s = judge_s;  // validation has a quarter: less than the work takes
+  ProgramRunner tight(shared_pool(), l);
+  ProgramReport refused = tight.validate(work, "f", {input});
+  EXPECT_FALSE(refused.ok);
+  EXPECT_EQ(refused.reason, "timeout") << refused.message;
+  l.input_cpu_s = 16 * judge_s;
+  ProgramRunner roomy(shared_pool(), l);
+  EXPECT_TRUE(roomy.validate(work, "f", {input}).ok);
+}
+
 TEST(SelfPlayValidation, StrictComparison) {
   auto eq = [](const char* a, const char* b) {
     ProgramReport r = runner().compare(a, b);
@@ -580,34 +623,43 @@ TEST(ProposalVerifier, Rejections) {
             "'\xef\xbf\xbd'");
 }
 
-// An induction solver sees the message beside half of the pairs; a message that quotes a pair
-// (any may be hidden) lets a lookup table pass the hidden half.
+// An induction solver sees the message beside half of the pairs; a message that quotes as
+// many pairs as the task hides (any may be hidden) could let a lookup table pass.
 TEST(ProposalVerifier, MessagesThatQuoteAPairAreRefused) {
-  const std::vector<std::string> in = {"[3, 1, 2]", "'abc'", "7"}, out = {"6", "'cba'", "49"};
+  // Four pairs: an induction task shows two and hides two.
+  const std::vector<std::string> in = {"[3, 1, 2]", "'abc'", "7", "12"},
+                                 out = {"6", "'cba'", "49", "144"};
   struct Case {
     const char* message;
     bool leaks;
   } cases[] = {
       {"", false},
       {"sums the list", false},
-      {"squares n; try 7 and more", false},    // an input alone
-      {"the result is 49 or more", false},     // an output alone
-      {"adds 7 to it, then 49 is far", true},  // within four tokens
-      {"7 first; later the answer grows past what anyone expects, 49", false},
-      {"f(7) == 49", true},
-      {"f([3,1,2]) = 6", true},  // commas and spaces aside
-      {"[3, 1, 2] -> 6 and more", true},
-      {"abc gives cba", true},  // quotes aside
-      {"\"abc\" reversed is \"cba\"", true},
-      {"[3, 1] sums to 4; 6 is a number", false},  // part of an input is not the input
-      {"7.5 and 49.0", false},                     // other numbers
-      {"77 and 490", false},
+      {"f(7) == 49", false},  // one pair: the other hidden one is not there
+      {"f(7) == 49 and f(12) == 144", true},
+      {"f([3,1,2]) = 6; abc -> cba", true},                 // spaces and commas aside
+      {"(3, 1, 2) -> 6, and \"ABC\" gives \"CBA\"", true},  // brackets, quotes and case aside
+      {"adds 7 to it, then 49 is far; 12 and 144", true},   // single numbers within four tokens
+      {"7 first; later the answer grows past what anyone expects, 49; 12 144", false},
+      {"[3, 1] sums to 4; 6 is a number; abc cba", false},  // part of an input is not the input
+      {"7.5 and 49.0, 77 and 490; 12.5 144.5", false},      // other numbers
   };
   for (const Case& c : cases)
     EXPECT_EQ(!message_leak(c.message, in, out).empty(), c.leaks) << c.message;
-  // An input equal to its output needs two places to leak.
-  EXPECT_EQ(message_leak("keeps 5", {"5"}, {"5"}), "");
-  EXPECT_NE(message_leak("f(5) is 5", {"5"}, {"5"}), "");
+  // A run inside another is no second place ("-1" holds "1"); an input equal to its output
+  // needs two places; one pair is no leak where one is hidden of two, and nothing is where no
+  // induction task can be made (one pair).
+  EXPECT_EQ(message_leak("raise it to at least -1, then square it", {"-1", "5"}, {"1", "25"}), "");
+  EXPECT_EQ(message_leak("keeps 5", {"5", "6"}, {"5", "6"}), "");
+  EXPECT_NE(message_leak("f(5) is 5", {"5", "6"}, {"5", "6"}), "");
+  EXPECT_EQ(message_leak("f(5) is 25", {"5"}, {"25"}), "");
+  // Base cases in a hint are pairs too: two of four (as many as are hidden) are refused, two
+  // of eight (four hidden) are not.
+  const std::string fib = "fib(0) is 0 and fib(1) is 1";
+  EXPECT_NE(message_leak(fib, {"0", "1", "5", "7"}, {"0", "1", "5", "13"}), "");
+  EXPECT_EQ(message_leak(fib, {"0", "1", "5", "7", "8", "9", "10", "11"},
+                         {"0", "1", "5", "13", "21", "34", "55", "89"}),
+            "");
   EXPECT_NE(message_leak(std::string(kMaxMessageBytes + 1, 'a'), in, out), "");
   EXPECT_EQ(message_leak(std::string(kMaxMessageBytes, 'a'), in, out), "");
 

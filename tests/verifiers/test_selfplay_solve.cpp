@@ -104,6 +104,51 @@ TEST(SelfPlaySolve, Abduction) {
   EXPECT_EQ(code.reason, "bad_answer");
 }
 
+// An abduction runs the proposer's program on the solver's input, which validation never ran.
+// A program that decides by chance off its own inputs (the order of a set of objects follows
+// their addresses) would make the solve rate a coin and pay the proposer: judged in two
+// interpreters, it is found out as a verifier failure (the learner condemns the task). A
+// program past its CPU limit on the solver's input is one too: near the limit it is a coin.
+TEST(SelfPlaySolve, AbductionOfAProgramThatDecidesByChanceIsNoVerdict) {
+  Triplet t;
+  t.program =
+      "class K:\n    pass\n\n\nA = K()\nB = K()\n\n\ndef f(s):\n"
+      "    if s in ('qz', 'zzq'):\n        return len(s)\n"
+      "    return len(s) + (0 if next(iter({A, B})) is A else 1)\n";
+  t.inputs = {"'qz'"};
+  t.outputs = {"2"};
+  t.key = t.program_key = "coin";
+  Rng rng(4);
+  Task task = make_solve_task(t, SelfPlayKind::Abduction, rng);
+  // Each judgement is two runs of a coin: one in two or so disagrees. Forty judgements all
+  // agreeing would take a coin far more biased than the measured one (about 0.3 / 0.7).
+  int found = 0, judged = 0;
+  for (int i = 0; i < 40 && found == 0; ++i) {
+    Verdict v = program_verifier()->verify(task, answer("'ab'"));
+    if (v.verifier_error) {
+      EXPECT_EQ(v.reason, "nondeterministic_program") << v.to_json().dump();
+      ++found;
+    } else {
+      ++judged;
+    }
+  }
+  EXPECT_EQ(found, 1) << judged << " judgements agreed";
+  // The same program on its own input is deterministic, and judged.
+  EXPECT_TRUE(judge(task, "'qz'").correct);
+
+  Triplet slow;
+  slow.program =
+      "def f(s):\n    n = 0\n    if 'h' in s:\n        while True:\n"
+      "            n += 1\n    return len(s) + n\n";
+  slow.inputs = {"'qz'"};
+  slow.outputs = {"2"};
+  slow.key = slow.program_key = "slow";
+  Task late = make_solve_task(slow, SelfPlayKind::Abduction, rng);
+  Verdict v = program_verifier()->verify(late, answer("'hi'"));
+  EXPECT_TRUE(v.verifier_error) << v.to_json().dump();
+  EXPECT_EQ(v.reason, "program_timeout");
+}
+
 TEST(SelfPlaySolve, Induction) {
   Rng rng(3);
   Task t = make_solve_task(validated_triplet(), SelfPlayKind::Induction, rng);

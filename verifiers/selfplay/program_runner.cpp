@@ -16,6 +16,9 @@ constexpr uint64_t kJudgeSeed = 1;  // the string-hash seed of every judging run
 // as much as the proposal's own inputs. The probe run has the judge's hash seed too, so a
 // program whose outputs follow the order of a set of strings gets one key, not one per seed.
 constexpr int kBehaviourProbes = 16;
+// The share of the judge's CPU per input (ProgramLimits::input_cpu_s) a proposal's inputs may
+// use when validated.
+constexpr double kValidationCpuShare = 0.25;
 // The probe run's wall-clock limit. Its work is bounded in CPU time by the runner (three
 // probes of 0.1 s may time out), so this only ends a run the machine starves; a tight limit would
 // make a loaded machine's keys differ from an idle one's.
@@ -44,7 +47,9 @@ ProgramReport read_report(const SandboxResult& r) {
   // timed out, output cut) means something besides the runner decided how the run ended, and
   // a report line, if any, is not trusted.
   if (!r.ok) return failed("sandbox_error", r.error, true);
-  if (r.timed_out) return failed("timeout", "the program ran past the time limit");
+  // Every program runs under a CPU limit inside the run ("timeout" in the report), so only a
+  // machine that starves the run meets its wall-clock limit.
+  if (r.timed_out) return failed("wall_timeout", "the run waited past its wall-clock backstop");
   if (r.signal || !r.exited || r.exit_code != 0 || r.out_truncated) {
     return failed("crashed", r.signal          ? cat("the run was killed by signal ", r.signal)
                              : r.out_truncated ? std::string("the run's output was cut")
@@ -79,6 +84,17 @@ ProgramReport read_report(const SandboxResult& r) {
   return p;
 }
 
+// A run that only the wall clock ended says nothing of the program or the answer: where its
+// report decides a verdict, it is a sandbox error (the sample is dropped), not a refusal or a
+// wrong answer. (Probe and fixed-point runs that end so leave what they measure unknown.)
+ProgramReport starved_is_sandbox_error(ProgramReport r) {
+  if (!r.ok && r.reason == "wall_timeout") {
+    r.sandbox_error = true;
+    r.message = "a starved machine: " + r.message;
+  }
+  return r;
+}
+
 }  // namespace
 
 json ProgramLimits::to_request() const {
@@ -104,7 +120,12 @@ const ConfigFields<ProgramLimits>& ProgramLimits::fields() {
                at_least<size_t>(1, "must be >= 1"))
           .add("max_inputs", &C::max_inputs, "most inputs per program",
                in_range(1, 64, "must be in [1, 64]"))
-          .add("timeout_s", &C::timeout_s, "wall-clock limit of one sandbox run",
+          .add("input_cpu_s", &C::input_cpu_s,
+               "CPU seconds one input may use when judged; a proposal's inputs must each "
+               "finish in a quarter of it",
+               must<double>([](double v) { return v > 0 && v <= 60; }, "must be in (0, 60]"))
+          .add("timeout_s", &C::timeout_s,
+               "wall-clock backstop of one sandbox run, plus 4 * inputs * input_cpu_s",
                must<double>([](double v) { return v > 0 && v <= 600; }, "must be in (0, 600]"))
           .add("memory_mb", &C::memory_mb, "address-space limit of one sandbox run",
                in_range(64, 65536, "must be in [64, 65536]"));
@@ -137,15 +158,29 @@ std::future<SandboxResult> ProgramRunner::submit(const json& request, uint64_t h
 }
 
 ProgramReport ProgramRunner::exec(const json& request, uint64_t hash_seed) {
-  return read_report(submit(request, hash_seed).get());
+  return starved_is_sandbox_error(read_report(submit(request, hash_seed).get()));
+}
+
+json ProgramRunner::run_request(const std::string& program, const std::string& entry,
+                                const std::vector<std::string>& inputs, double cpu_s) const {
+  return {{"mode", "run"},    {"program", program},   {"entry", entry},
+          {"inputs", inputs}, {"input_cpu_s", cpu_s}, {"limits", limits_.to_request()}};
+}
+
+double ProgramRunner::run_wall_s(size_t n, double cpu_s) const {
+  return limits_.timeout_s + 4.0 * static_cast<double>(n) * cpu_s;
 }
 
 ProgramReport ProgramRunner::validate(const std::string& program, const std::string& entry,
                                       const std::vector<std::string>& inputs) {
-  const json req = {
-      {"mode", "run"},    {"program", program},       {"entry", entry},
-      {"inputs", inputs}, {"refuse_dead_code", true}, {"limits", limits_.to_request()}};
-  ProgramReport first = exec(req, kJudgeSeed);
+  // A quarter of the judge's CPU per input: a program that needs more would be judged near
+  // its limit, where a solver's program doing the same work passes or times out by chance.
+  const double cpu_s = limits_.input_cpu_s * kValidationCpuShare;
+  json req = run_request(program, entry, inputs, cpu_s);
+  req["refuse_dead_code"] = true;
+  const double wall_s = run_wall_s(inputs.size(), cpu_s);
+  ProgramReport first =
+      starved_is_sandbox_error(read_report(submit(req, kJudgeSeed, wall_s).get()));
   if (!first.ok) return first;
   // The probes run in a sandbox run of their own, beside the other seeds: they have its whole
   // time limit, and however they end (a probe past its CPU limit is counted in probe_timeouts;
@@ -153,17 +188,24 @@ ProgramReport ProgramRunner::validate(const std::string& program, const std::str
   // verifier decides what the counts mean (meta.strict_probes).
   json probe = {{"mode", "probe"},  {"program", program},         {"entry", entry},
                 {"inputs", inputs}, {"probes", kBehaviourProbes}, {"limits", limits_.to_request()}};
+  // Twice, in interpreters with other hash seeds and memory layouts: a program that decides
+  // by chance only on inputs other than its own (`next(iter({A, B}))` past an `if` its inputs
+  // take) passes the runs above, and its key would be a coin too.
   std::future<SandboxResult> probed = submit(probe, kJudgeSeed, kProbeRunTimeoutS);
+  std::future<SandboxResult> probed_again = submit(probe, kJudgeSeed + 2, kProbeRunTimeoutS);
   // The outputs passed back: which pairs' abduction a copy of the output answers. Each call
   // gets as much CPU as the judge's whole run has, so a program slow only on its own outputs is
   // not marked uncopyable while the judge pays the copy. Two interpreters (other hash seeds,
   // other addresses): a pair either finds fixed counts as fixed, against a program that decides
   // by chance. Runs that fail leave them unknown.
-  const json fixed = {
-      {"mode", "fixed"},          {"program", program},          {"entry", entry},
-      {"outputs", first.outputs}, {"call_s", limits_.timeout_s}, {"limits", limits_.to_request()}};
+  const json fixed = {{"mode", "fixed"},
+                      {"program", program},
+                      {"entry", entry},
+                      {"outputs", first.outputs},
+                      {"call_s", limits_.input_cpu_s},
+                      {"limits", limits_.to_request()}};
   const double fixed_timeout =
-      kProbeRunTimeoutS + 2 * limits_.timeout_s * static_cast<double>(2 * first.outputs.size());
+      kProbeRunTimeoutS + 2 * limits_.input_cpu_s * static_cast<double>(2 * first.outputs.size());
   std::vector<std::future<SandboxResult>> fixed_runs;
   for (uint64_t seed : {kJudgeSeed, kJudgeSeed + 1})
     fixed_runs.push_back(submit(fixed, seed, fixed_timeout));
@@ -173,9 +215,9 @@ ProgramReport ProgramRunner::validate(const std::string& program, const std::str
   // They run at once (the pool bounds how many run together).
   std::vector<std::future<SandboxResult>> others;
   for (uint64_t seed = kJudgeSeed + 1; seed <= kJudgeSeed + 3; ++seed)
-    others.push_back(submit(req, seed));
+    others.push_back(submit(req, seed, wall_s));
   for (auto& pending : others) {
-    ProgramReport other = read_report(pending.get());
+    ProgramReport other = starved_is_sandbox_error(read_report(pending.get()));
     if (other.sandbox_error) return other;
     if (!other.ok) {
       other.message = cat("an interpreter with another hash seed failed where the first did not (",
@@ -191,6 +233,16 @@ ProgramReport ProgramRunner::validate(const std::string& program, const std::str
   }
   ProgramReport behaviour = read_report(probed.get());
   if (behaviour.sandbox_error) return behaviour;
+  ProgramReport behaviour_again = read_report(probed_again.get());
+  if (behaviour_again.sandbox_error) return behaviour_again;
+  if (behaviour.ok && behaviour_again.ok &&
+      (behaviour.behaviour_key != behaviour_again.behaviour_key ||
+       behaviour.probe_values != behaviour_again.probe_values)) {
+    return failed("nondeterministic",
+                  "two probe runs with different hash seeds and memory layouts gave different "
+                  "values on the same probe inputs");
+  }
+  if (!behaviour_again.ok) behaviour.ok = false;  // a starved run: the key stays unknown
   for (auto& pending : fixed_runs) {
     ProgramReport f = read_report(pending.get());
     if (f.sandbox_error) return f;
@@ -222,15 +274,34 @@ ProgramReport ProgramRunner::program_keys(const std::vector<std::string>& progra
 
 ProgramReport ProgramRunner::run(const std::string& program, const std::string& entry,
                                  const std::vector<std::string>& inputs,
-                                 const std::vector<std::string>& expected) {
+                                 const std::vector<std::string>& expected, int interpreters) {
   R1_CHECK(expected.empty() || expected.size() == inputs.size(),
            "program runner: expected outputs must match the inputs one to one");
-  ProgramReport r = exec({{"mode", "run"},
-                          {"program", program},
-                          {"entry", entry},
-                          {"inputs", inputs},
-                          {"limits", limits_.to_request()}},
-                         kJudgeSeed);
+  R1_CHECK(interpreters >= 1 && interpreters <= 4, "program runner: 1 to 4 interpreters");
+  const json req = run_request(program, entry, inputs, limits_.input_cpu_s);
+  const double wall_s = run_wall_s(inputs.size(), limits_.input_cpu_s);
+  std::vector<std::future<SandboxResult>> runs;
+  for (int k = 0; k < interpreters; ++k)
+    runs.push_back(submit(req, kJudgeSeed + static_cast<uint64_t>(k), wall_s));
+  std::vector<ProgramReport> reports;
+  for (auto& pending : runs)
+    reports.push_back(starved_is_sandbox_error(read_report(pending.get())));
+  for (const ProgramReport& r : reports)
+    if (r.sandbox_error) return r;
+  ProgramReport r = reports.front();
+  for (size_t k = 1; k < reports.size(); ++k) {
+    const ProgramReport& other = reports[k];
+    if (other.ok != r.ok || (r.ok && other.outputs != r.outputs) ||
+        (!r.ok && other.reason != r.reason)) {
+      return failed(
+          "nondeterministic_program",
+          r.ok && other.ok
+              ? std::string("the same input gave two values in two interpreters (other "
+                            "hash seeds and memory layouts)")
+              : cat("the same input gave ", r.ok ? "a value" : r.reason, " in one interpreter and ",
+                    other.ok ? "a value" : other.reason, " in another"));
+    }
+  }
   if (!r.ok || expected.empty()) return r;
   // Compared in a process that runs no program: the one that ran it never sees the expected
   // outputs.

@@ -16,8 +16,10 @@
 // different hash seeds (the judge's first) whose outputs must agree, so output that depends on
 // set order or addresses is caught. Each input runs in its own process, so no state carries
 // between inputs; the entry is called twice per input, and both calls must agree. The outputs
-// are the ground truth; nothing the proposer claims about them is used. A fifth run gives the
-// behaviour_key: the program on probe inputs of its inputs' kinds.
+// are the ground truth; nothing the proposer claims about them is used. Each input runs under
+// a CPU limit, a quarter of what judging gives one. Two more runs give the behaviour_key (the
+// program on probe inputs of its inputs' kinds); they must agree, or the program decided by
+// chance off its own inputs (nondeterministic).
 #pragma once
 #include <future>
 #include <string>
@@ -39,7 +41,14 @@ struct ProgramLimits : FieldListed<ProgramLimits> {
   size_t max_input_bytes = 512;    // one input's argument text
   size_t max_output_bytes = 1024;  // one output's repr
   int max_inputs = 16;
-  double timeout_s = 2.0;  // wall clock per sandbox run (a task's program is small)
+  // CPU seconds one input may use when judged (both calls of the entry). A proposal's inputs
+  // must each finish in a quarter of it when validated, so that a solver's program doing the
+  // same work is not judged by a coin at the limit.
+  double input_cpu_s = 0.5;
+  // Wall clock per sandbox run, beside the CPU limits: with n inputs a run may take
+  // timeout_s + 4 * n * input_cpu_s. Only a starved machine meets it, and a judging run that
+  // does says nothing of the answer (a sandbox error, not a wrong answer).
+  double timeout_s = 2.0;
   int memory_mb = 512;
 
   json to_request() const;                             // the limits the script applies
@@ -50,9 +59,11 @@ struct ProgramReport {
   bool ok = false;
   // Why not ok: one of the script's reasons (program_runner.py; "nondeterministic" also when
   // validate()'s interpreters disagree; "bad_gold" when run()'s expected outputs are not
-  // literals), or "timeout", "crashed" (no single readable report: memory, a signal, a second
-  // report line), or "sandbox_error" (the sandbox itself failed; nothing is known about the
-  // program).
+  // literals; "timeout" when an input ran past its CPU limit), or "crashed" (no single readable
+  // report: memory, a signal, a second report line), "nondeterministic_program" (run() with
+  // several interpreters that disagree), or, with sandbox_error set, "sandbox_error" (the
+  // sandbox itself failed) or "wall_timeout" (a starved machine): nothing is known about the
+  // program.
   std::string reason;
   std::string message;
   bool sandbox_error = false;
@@ -97,9 +108,14 @@ class ProgramRunner {
                          const std::vector<std::string>& inputs);
   // Static checks and one run; with `expected` (Python literals, one per input) each output is
   // compared strictly: same types all the way down, 1 is not 1.0 or True, (1,) is not [1].
+  // interpreters > 1: the run is repeated with other hash seeds and memory layouts, and when
+  // the runs disagree (values, or one fails where another does not) the report is not ok with
+  // reason "nondeterministic_program": the program, not the input, decided by chance. (Judging
+  // an abduction runs the proposer's program on the solver's input, which validation never
+  // ran.)
   ProgramReport run(const std::string& program, const std::string& entry,
                     const std::vector<std::string>& inputs,
-                    const std::vector<std::string>& expected = {});
+                    const std::vector<std::string>& expected = {}, int interpreters = 1);
   // The program_key of each program, by the static checks alone (nothing runs); "" for one
   // that fails them. For programs that were shown but never validated here.
   // The report's program_keys hold them.
@@ -111,6 +127,11 @@ class ProgramRunner {
  private:
   // One sandbox run of the script, in a fresh interpreter with PYTHONHASHSEED=hash_seed.
   ProgramReport exec(const json& request, uint64_t hash_seed);
+  // A "run" request for `inputs`, each with cpu_s seconds of CPU.
+  json run_request(const std::string& program, const std::string& entry,
+                   const std::vector<std::string>& inputs, double cpu_s) const;
+  // The wall-clock backstop of a run of n inputs with cpu_s seconds of CPU each.
+  double run_wall_s(size_t n, double cpu_s) const;
   // timeout_s: the run's wall-clock limit (0: the limits' timeout_s).
   std::future<SandboxResult> submit(const json& request, uint64_t hash_seed, double timeout_s = 0);
 

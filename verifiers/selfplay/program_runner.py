@@ -14,7 +14,7 @@
 #
 # Requests:
 #   {"mode": "run", "program", "entry", "inputs": [arguments as Python source, e.g. "'ab', 3"],
-#    "limits": {...}, "refuse_dead_code": false}
+#    "limits": {...}, "refuse_dead_code": false, "input_cpu_s": seconds}
 #       Static checks on the syntax tree (nothing runs before they pass): it parses; it defines
 #       the entry at top level; it imports only pure modules; no eval/exec/open/getattr/id/hash/
 #       ..., no name (but a bare "_") or attribute starting with "_", no frame or code
@@ -22,6 +22,8 @@
 #       name assigned and never read and no argument never read. Then each input in its own child: both
 #       calls must give the same value, a plain literal (None, bool, int, float, str, bytes,
 #       complex, and lists, tuples, dicts, sets of them) whose repr reads back as an equal value.
+#       Each input may use input_cpu_s seconds of CPU (both calls; "timeout" past it): a limit
+#       the machine's load does not move, so a program near it is not judged by a coin.
 #       Report: {"ok", "program_key", "shape_key", "key", "ast_nodes", "inputs" (normalised),
 #       "outputs"}.
 #   {"mode": "probe", "program", "entry", "inputs", "limits", "probes": N}
@@ -102,6 +104,10 @@ BANNED_ATTRIBUTES = frozenset([
     "format", "format_map", "mro", "Formatter", "get_field", "get_value", "update_wrapper",
     "wraps", "samples",
 ])
+
+
+# Frames a program may use below the child's own (as the runner's limit of 2000 left it).
+RECURSION_HEADROOM = 1990
 
 
 class Reject(Exception):
@@ -480,6 +486,13 @@ def child(tree, entry, args, max_out, w, cpu_limit=None):
     # Every small-object size class gets a random number of extra blocks.
     noise = os.urandom(64)
     ballast = [bytes(8 * k + 1) for k in range(64) for _ in range(noise[k] % 16)]
+    # The same recursion headroom whichever mode called: counted from here, not from the
+    # interpreter's first frame (a program could otherwise tell the fixed-point check, one frame
+    # shallower, from validation and judging by how deep it can recurse).
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    sys.setrecursionlimit(depth + RECURSION_HEADROOM)
     if cpu_limit:
         signal.setitimer(signal.ITIMER_PROF, cpu_limit)
     try:
@@ -794,8 +807,13 @@ def run(req):
     key = hashlib.sha256((program_key + "\n" + "\n".join(norm_inputs)).encode(
         "utf-8", "surrogatepass")).hexdigest()[:16]
     max_out = limit(limits, "max_output_bytes", 1024)
+    cpu = req.get("input_cpu_s")
+    if type(cpu) not in (int, float) or not 0 < cpu <= 60:
+        raise Reject("bad_request", "run needs \"input_cpu_s\" in (0, 60]")
     not_dumpable()
-    outputs = [run_one(tree, entry, args, max_out) for args in args_list]
+    outputs = []
+    for args in args_list:
+        outputs.append(run_one(tree, entry, args, max_out, None, cpu))
     if req.get("refuse_dead_code"):  # last: a program that also fails says how it fails
         check_dead_code(tree)
     return {"ok": True, "program_key": program_key, "shape_key": shape_key, "key": key,

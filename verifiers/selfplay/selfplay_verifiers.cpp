@@ -166,9 +166,20 @@ class ProgramVerifier : public SelfPlayVerifierBase {
       return verdict(r.equal, r.equal ? "ok" : "wrong_answer", true, json::object());
     }
     if (kind == "abduction") {
-      ProgramReport r =
-          runner.run(meta_text(task, "program"), entry, {answer}, {meta_text(task, "output")});
+      // The proposer's program runs on an input validation never ran, so twice, in interpreters
+      // with other hash seeds and memory layouts: a program that decides by chance off its own
+      // inputs (`next(iter({A, B}))`) would make the solve rate a coin, and pay the proposer
+      // for it. Such a program is no task: the verdict is a verifier failure the learner drops,
+      // with all of the task's samples, and the triplet leaves the buffer
+      // (learner/selfplay_coordinator.cpp). Past its CPU limit the program says nothing of the
+      // answer either: near the limit, which inputs finish is a coin as well.
+      ProgramReport r = runner.run(meta_text(task, "program"), entry, {answer},
+                                   {meta_text(task, "output")}, /*interpreters=*/2);
       if (auto f = sandbox_failure(r)) return *f;
+      if (!r.ok && r.reason == "nondeterministic_program")
+        return Verdict::verifier_failure("nondeterministic_program", r.message);
+      if (!r.ok && r.reason == "timeout")
+        return Verdict::verifier_failure("program_timeout", r.message);
       if (!r.ok && r.reason == "bad_gold") return Verdict::verifier_failure("bad_task", r.message);
       if (!r.ok) {
         const bool unreadable = r.reason == "bad_input" || r.reason == "input_too_long";
