@@ -923,24 +923,40 @@ ClaimScan scan_claims(std::string_view rewritten, size_t max_claims, size_t max_
       return line[i] == '.' && i > 0 && line[i - 1] != '.' && !is_space(line[i - 1]) &&
              i + 1 < line.size() && is_space(line[i + 1]);
     };
-    // A list inside a bracket that opens the stretch is cut there too ("(3*4 = 12, 6*7 = 43)":
-    // read whole, the comma made both claims malformed, and in a sentence no claim at all, so a
-    // false one hid beside true ones); `balanced` then drops the bracket each part keeps.
+    // A list inside brackets that hold a relation is a list too ("So (3*4 = 12, 6*7 = 43) and
+    // done.", "42 (6*7 = 43, 3*4 = 12)", "((...))", "(1, 6*7 = 43)"): read whole, the comma made
+    // the claims malformed, or in a sentence none at all, so a false one hid beside true ones.
+    // The part before such a comma starts at its bracket (what came before the bracket is
+    // another stretch's), and `balanced` drops the bracket each part keeps.
+    const auto holds_relation = [&](size_t open) {  // between '(' at `open` and its ')'
+      int d = 0;
+      Relation rel;
+      for (size_t k = open; k < line.size() && k - open <= max_stretch; ++k) {
+        d += line[k] == '(' ? 1 : line[k] == ')' ? -1 : 0;
+        if (d == 0) return false;
+        if (relation_at(line, k, &rel) > 0) return true;
+      }
+      return false;
+    };
     for (size_t i = 0; i < line.size();) {
-      const size_t a = i;
+      size_t a = i;
       int depth = 0;
-      size_t first = a;
-      while (first < line.size() && is_space(line[first])) ++first;
-      const bool opens_with_bracket = first < line.size() && line[first] == '(';
-      bool relation_inside = false;
+      std::vector<std::pair<size_t, bool>> open;  // each open bracket: where, and holds a relation
       while (i < line.size()) {
-        if (line[i] == ',' && i + 1 < line.size() && is_space(line[i + 1]) &&
-            (depth <= 0 || (depth == 1 && opens_with_bracket && relation_inside)))
-          break;
-        if (line[i] == '=') relation_inside = true;
+        if (line[i] == ',' && i + 1 < line.size() && is_space(line[i + 1])) {
+          if (depth <= 0) break;
+          if (!open.empty() && open.back().second) {
+            size_t from = open.back().first;  // the bracket, with the spaces before it
+            while (from > a && is_space(line[from - 1])) --from;
+            a = from;
+            break;
+          }
+        }
         if (depth <= 0 && sentence_end(i)) break;
         const size_t w = claim_token_at(line, i);
         if (w == 0) break;
+        if (line[i] == '(') open.emplace_back(i, holds_relation(i));
+        if (line[i] == ')' && !open.empty()) open.pop_back();
         depth += line[i] == '(' ? 1 : line[i] == ')' ? -1 : 0;
         i += w;
       }
