@@ -177,7 +177,15 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"So (3*4 = 12, 6*7 = 43) and done.", {"3*4 = 12", "6*7 = 43"}},
       {"then (2 + 2 = 5, 1 + 1 = 2).", {"2 + 2 = 5", "1 + 1 = 2"}},
       {"f(3, 4) = 7", {}},
-      {"So ((3*4 = 12, 6*7 = 43)) and done.", {"6*7 = 43"}},
+      {"So ((3*4 = 12, 6*7 = 43)) and done.", {"3*4 = 12", "6*7 = 43"}},
+      // Text before and after such a list is read too (a review: "(1, 1 = 1)" after a false
+      // claim hid it).
+      {"6*7 = 43 (1, 1 = 1)", {"6*7 = 43", "1 = 1"}},
+      {"(3*4 = 12, 1+1 = 2) 6*7 = 43", {"3*4 = 12", "1+1 = 2", "6*7 = 43"}},
+      {"6*7 = 43 ((3*4 = 12, 1+1 = 2))", {"6*7 = 43", "3*4 = 12", "1+1 = 2"}},
+      // A word that starts the next thought parts two claims ("12 so 6" hid both).
+      {"3*4 = 12 so 6*7 = 43", {"3*4 = 12", "6*7 = 43"}},
+      {"He leaves with $25 because 125 - 100 = 25", {"125 - 100 = 25"}},
       {"Answer 42 (3*4 = 12, 6*7 = 43).", {"3*4 = 12", "6*7 = 43"}},
       {"So 5 + (6*7 = 43, 3*4 = 12)", {"6*7 = 43", "3*4 = 12"}},
       {"So (1, 6*7 = 43) done.", {"6*7 = 43"}},

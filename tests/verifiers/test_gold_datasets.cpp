@@ -164,7 +164,7 @@ TEST(GoldDatasets, Math500QuestionSpansAreNoAnswers) {
 
 // The step verifier reads the reference solutions of GSM8K and MATH-500, written by people in
 // prose, currency, LaTeX and display math, and finds almost nothing false: what it flags is a
-// true error of the text (measured 2026-12-06: GSM8K 3,357 claims, 3 false, each an error of
+// true error of the text (measured 2026-12-06: GSM8K 3,402 claims, 3 false, each an error of
 // the dataset, e.g. "$32 - $20 = $300"; MATH-500 283 claims, 1 false, a discriminant written
 // "(-4)^2 + 4 \cdot 1 \cdot (-1) = 20"). A new way of reading that flags true reasoning shows
 // here first.

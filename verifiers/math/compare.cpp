@@ -239,66 +239,63 @@ CompareResult exact_equal(const BigRational& gv, const BigRational& pv, const Su
   return {eq, "decimal_tolerance"};
 }
 
-// Whether `f` is a monomial of variables with no coefficient: x, x^2 y, \alpha^3.
-bool bare_monomial(const ExprTree& t, int f) {
-  const std::vector<bool> under = t.reachable(f);
-  for (int i = 0; i <= f; ++i) {
-    if (!under[i]) continue;
+// The decimal coefficient of a product: `root` is a product (of any grouping, either sign,
+// with divisions) of exactly one decimal literal with a fraction, and factors none of which is
+// a number or holds a decimal ("0.3333333\pi", "0.3333333xy", "0.1428571x^2y",
+// "\frac{0.3333333}{\pi}"; not "0.5 \cdot 2469136\ln e", whose rational factor would carry
+// a coefficient's rounding error into a large product). The literal's node, or -1.
+int decimal_coefficient(const ExprTree& t, int root) {
+  int coefficient = -1;
+  std::vector<std::pair<int, bool>> todo = {{root, false}};  // node, under a denominator
+  while (!todo.empty()) {
+    const auto [i, below] = todo.back();
+    todo.pop_back();
     const ExprNode& n = t.node(i);
-    const bool ok =
-        n.op == Op::Var || n.op == Op::Number ||
-        (n.op == Op::Mul && t.node(n.a).op != Op::Number && t.node(n.b).op != Op::Number) ||
-        (n.op == Op::Pow && t.node(n.a).op != Op::Number);
-    if (!ok) return false;
+    if (n.op == Op::Neg) {
+      todo.push_back({n.a, below});
+    } else if (n.op == Op::Mul || n.op == Op::Div) {
+      todo.push_back({n.a, below});
+      todo.push_back({n.b, below || n.op == Op::Div});
+    } else if (n.op == Op::Number) {
+      if (below || coefficient >= 0 || t.lone_decimal_places(i) < 0 ||
+          boost::multiprecision::denominator(t.number_value(i)) == 1)
+        return -1;  // a rational factor, a second coefficient, or "1.0"
+      coefficient = i;
+    } else if (t.has_decimal(i)) {
+      return -1;
+    }
   }
-  return t.node(f).op != Op::Number;
+  return coefficient;
 }
 
-// "0.3333333\pi" for \frac{\pi}{3}, "0.3333333x" for \frac{x}{3}: a side that is c * F (or
-// F * c, either negated), c a decimal literal with a fraction and F with no decimal in it that
-// is not rational (no variables) or a bare monomial (x, x^2 y), against a side with no decimal,
+// "0.3333333\pi" for \frac{\pi}{3}, "0.3333333x" for \frac{x}{3}: a side whose value is a
+// decimal coefficient c times factors F (decimal_coefficient), against a side with no decimal,
 // is a rounding of its coefficient: equal at point k when c is the other side's ratio to F
 // rounded (exactly, where that ratio is rational) or within one unit of c's last place (where
-// it is not), and the two sides are within decimal_rel_tol, as a lone decimal must be. nullopt
-// when `dec` has no such shape. Where F is a number, or has one ("61728.4 \cdot 20" for
-// 1234567, "1.0 \cdot 1000001x"), a rounded coefficient's error grows with it, and the product
-// is its exact value, as any other decimal inside an expression ("1234568\pi^{0.0}" is no
-// rounding of 1234567).
+// it is not), as a lone decimal must be the value, and the two sides are within
+// decimal_rel_tol. F not rational against a rational value is no rounding of it
+// ("0.3333334\pi^{0}" for \frac13). nullopt when `dec` is no such product. Any other decimal
+// inside an expression is its exact value ("1234568\pi^{0.0}" is no rounding of 1234567).
 std::optional<bool> coefficient_rounding(Summary& dec, Summary& other, const CompareOptions& o,
                                          int k) {
   const ExprTree& t = *dec.v->tree;
-  int i = dec.v->root;
-  bool negated = false;
-  while (t.node(i).op == Op::Neg) {
-    negated = !negated;
-    i = t.node(i).a;
-  }
-  if (t.node(i).op != Op::Mul) return std::nullopt;
-  int c = t.node(i).a, f = t.node(i).b;
-  if (t.lone_decimal_places(c) < 0) std::swap(c, f);
+  const int c = decimal_coefficient(t, dec.v->root);
+  if (c < 0) return std::nullopt;
   const int places = t.lone_decimal_places(c);
-  if (places < 0 || t.has_decimal(f)) return std::nullopt;
-  const bool vars = dec.has_vars() || other.has_vars();
+  const BigRational cv = t.number_value(c);
   PointValue &at = dec.point(k), &there = other.point(k);
-  if (vars ? !bare_monomial(t, f) : at.nodes.ok(f)) return std::nullopt;
-  if (!at.nodes.ok(c) || boost::multiprecision::denominator(at.nodes.value[c]) == 1)
-    return std::nullopt;  // "1.0": no coefficient was rounded
-  const BigRational& cv = at.nodes.value[c];
-  if (at.nodes.ok(f) && there.exact) {  // all rational here: the coefficient rounds exactly
-    const BigRational& fv = at.nodes.value[f];
-    if (!at.exact) return false;
-    if (fv == 0) return exact_value(other, there) == 0;  // "1.0 \cdot 0": both are 0 or not
-    const BigRational ratio =
-        (negated ? -exact_value(other, there) : exact_value(other, there)) / fv;
-    return rounds_to(cv, ratio, places) &&
-           exact_close(exact_value(dec, at), exact_value(other, there), o.decimal_rel_tol);
+  if (there.exact && !at.exact) return false;
+  if (at.exact && there.exact) {  // all rational here: the coefficient rounds exactly
+    const BigRational &d = exact_value(dec, at), &v = exact_value(other, there);
+    if (d == 0) return v == 0;
+    return rounds_to(cv, cv * v / d, places) && exact_close(d, v, o.decimal_rel_tol);
   }
   if (undefined_at(other, k) || undefined_at(dec, k)) return false;
-  const Ball x = eval_ball(t, f, at.nodes), y = ball_at(other, k);
+  const Ball &x = ball_at(dec, k), &y = ball_at(other, k);
   if (!x.known() || !y.known() || x.contains_zero()) return false;
-  const Ball ratio = negated ? -(y / x) : y / x;
+  const Ball ratio = Ball::of(cv) * y / x;  // what c would be for the other side
   return within(Ball::of(cv), ratio, std::pow(10.0, -places) * (1 + 1e-9)) &&
-         compare_balls(ball_at(dec, k), y, o.decimal_rel_tol) == BallOrder::Equal;
+         compare_balls(x, y, o.decimal_rel_tol) == BallOrder::Equal;
 }
 
 // The widest ball around 0 that is read as 0 against an exact zero (scalar_equal).
@@ -317,24 +314,27 @@ CompareResult scalar_equal(Summary& g, Summary& p, const CompareOptions& o) {
   bool vars = g.has_vars() || p.has_vars();
   // The decimal tolerance is for a rounding: a side that is one decimal literal (checked by
   // rounding_ok below, up to 30 places), in scientific notation or not, or a decimal value
-  // computed from decimals ("288 \times 3.14159265", a terminating decimal) against a value
+  // computed from decimals with a fraction ("288 \times 3.14159265") against a value
   // that is not rational. Any other decimal inside an expression is its exact value, as
   // exact_equal reads it: with a point spelled anywhere as the trigger, "1234568\pi^{0.0}"
   // passed for 1234567, "1000001x \cdot 1.0" for 1000000x and "\frac{355.0}{113}" for \pi (an
   // audit and its review).
   const bool lone = g.lone_decimal || p.lone_decimal;
-  // (At the points where a variable is evaluated a decimal coefficient times x need not
-  // terminate, so there only the kinds of the two sides count.)
-  auto terminating = [&](const BigRational& r) {
-    if (vars) return true;
-    BigInt d = boost::multiprecision::denominator(r);
-    for (int f : {2, 5})
-      while (d % f == 0) d /= f;
-    return d == 1;
+  // A side computed from decimals counts as a rounding when one of its literals has a fraction
+  // ("288 \times 3.14159265", "\frac{3.1415927}{3}"); a point with nothing after it is no
+  // rounding ("\frac{355.0}{113}" for \pi, "1393.0/985" for \sqrt{2}).
+  auto fractional = [](const Summary& s) {
+    const ExprTree& t = *s.v->tree;
+    const std::vector<bool> under = t.reachable(s.v->root);
+    for (int i = 0; i <= s.v->root; ++i)
+      if (under[i] && t.node(i).op == Op::Number && t.lone_decimal_places(i) >= 0 &&
+          boost::multiprecision::denominator(t.number_value(i)) != 1)
+        return true;
+    return false;
   };
   auto decimal_at = [&](PointValue& a, PointValue& b) {
-    return lone || (g.decimal && a.exact && !b.exact && terminating(exact_value(g, a))) ||
-           (p.decimal && b.exact && !a.exact && terminating(exact_value(p, b)));
+    return lone || (g.decimal && a.exact && !b.exact && fractional(g)) ||
+           (p.decimal && b.exact && !a.exact && fractional(p));
   };
   const bool decimal = !vars && decimal_at(g.point(0), p.point(0));
   if (!lone && g.decimal != p.decimal) {

@@ -392,6 +392,11 @@ bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tigh
       const size_t we = word_end(line, k);
       if (k == line.size() || (we > k && !number_word(line.substr(k, we - k)))) return false;
     }
+    // A word that starts the next thought borders a claim on either side, numbers or not:
+    // "3*4 = 12 so 6*7 = 43" is two claims (read as one "12 so 6", neither was checked).
+    for (std::string_view w : {"so", "then", "thus", "hence", "therefore", "next", "now", "which",
+                               "because", "since", "also", "but"})
+      if (word == w) return false;
     if (continuing_word(word) && (!before || operates_here(line, b, word))) return true;
     // A word between two numbers joins them ("7 and 5 = 12", "3 groups of 4 = 12"), and so
     // do words after a sum's or product's operator that follows a number ("25 + shoe size 5 =
@@ -926,8 +931,10 @@ ClaimScan scan_claims(std::string_view rewritten, size_t max_claims, size_t max_
     // A list inside brackets that hold a relation is a list too ("So (3*4 = 12, 6*7 = 43) and
     // done.", "42 (6*7 = 43, 3*4 = 12)", "((...))", "(1, 6*7 = 43)"): read whole, the comma made
     // the claims malformed, or in a sentence none at all, so a false one hid beside true ones.
-    // The part before such a comma starts at its bracket (what came before the bracket is
-    // another stretch's), and `balanced` drops the bracket each part keeps.
+    // At such a comma the text before the outermost such bracket is a stretch of its own
+    // ("6*7 = 43 (1, 1 = 1)"), the part from the bracket is another, and the last part ends at
+    // the bracket's ')' ("(3*4 = 12, 1+1 = 2) 6*7 = 43"); `balanced` drops the brackets each
+    // part keeps.
     const auto holds_relation = [&](size_t open) {  // between '(' at `open` and its ')'
       int d = 0;
       Relation rel;
@@ -938,6 +945,15 @@ ClaimScan scan_claims(std::string_view rewritten, size_t max_claims, size_t max_
       }
       return false;
     };
+    // The stretch [from, to) read as if the line began at `lo` and ended at `upto`: a list's
+    // brackets are borders ("43 (1, ...)" and "(...) 6*7" are no products).
+    const auto read = [&](size_t from, size_t to, size_t lo, size_t upto) {
+      return !(to > from && to - from <= max_stretch) ||
+             add_claims(text, line.substr(lo, upto - lo), from - lo, to - lo, line_no, before,
+                        max_claims, &scan);
+    };
+    size_t inside = 0;  // brackets a cut list left open: the parts after the cut sit inside them
+    size_t after_list = 0;  // where the text after a cut list's closing bracket starts
     for (size_t i = 0; i < line.size();) {
       size_t a = i;
       int depth = 0;
@@ -946,23 +962,32 @@ ClaimScan scan_claims(std::string_view rewritten, size_t max_claims, size_t max_
         if (line[i] == ',' && i + 1 < line.size() && is_space(line[i + 1])) {
           if (depth <= 0) break;
           if (!open.empty() && open.back().second) {
-            size_t from = open.back().first;  // the bracket, with the spaces before it
+            size_t k = 0;
+            while (!open[k].second) ++k;
+            size_t from = open[k].first;  // the bracket, with the spaces before it
             while (from > a && is_space(line[from - 1])) --from;
+            if (from > a && !read(a, from, std::min(after_list, a), from)) return scan;
             a = from;
+            inside = open.size() - k;
             break;
           }
         }
         if (depth <= 0 && sentence_end(i)) break;
         const size_t w = claim_token_at(line, i);
         if (w == 0) break;
+        if (line[i] == ')' && depth <= 0 && inside > 0) {  // closes a bracket a cut left open
+          ++i;
+          if (--inside > 0) continue;
+          while (i < line.size() && is_space(line[i])) ++i;  // as a stretch ends: spaces kept
+          after_list = i;
+          break;
+        }
         if (line[i] == '(') open.emplace_back(i, holds_relation(i));
         if (line[i] == ')' && !open.empty()) open.pop_back();
         depth += line[i] == '(' ? 1 : line[i] == ')' ? -1 : 0;
         i += w;
       }
-      if (i > a && i - a <= max_stretch &&
-          !add_claims(text, line, a, i, line_no, before, max_claims, &scan))
-        return scan;
+      if (!read(a, i, after_list <= a ? after_list : 0, line.size())) return scan;
       if (i == a) ++i;  // a byte no claim holds
       else if (i < line.size() && (line[i] == ',' || line[i] == '.'))
         ++i;
