@@ -99,6 +99,16 @@ void SelfPlayCoordinator::seed_buffer() {
            why.empty() ? "" : cat(" (refused: ", why, ")"));
 }
 
+namespace {
+
+// Verdict reasons of a solve sample that ran into the sandbox's limits (selfplay_verifiers.cpp).
+bool past_a_limit(const std::string& reason) {
+  return reason == "program_timeout" || reason == "resource_limit" || reason == "timeout" ||
+         reason == "crashed";
+}
+
+}  // namespace
+
 Task SelfPlayCoordinator::take_followup() {
   R1_CHECK(!followups_.empty(), "self-play: no follow-up task queued");
   Task t = std::move(followups_.front());
@@ -138,7 +148,10 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
     }
     uint64_t n = 0, correct = 0;
     for (const auto& s : g.samples) {
-      if (s.verifier_error) continue;
+      // An answer judged past a limit (the proposer's program on an abduction answer, or the
+      // solver's own program) scored 0 for the solver, and says nothing of how solvable the
+      // task is: near a limit, which answers finish is a coin a proposer could tune.
+      if (s.verifier_error || past_a_limit(s.reason)) continue;
       ++n;
       correct += s.correct ? 1 : 0;
     }

@@ -335,16 +335,17 @@ std::optional<Proposal> parse_proposal(std::string_view answer, std::string* why
 
 namespace {
 
-// A literal's or a message's text as tokens: words and numbers (a '.' between digits stays in a
-// number; letters lower-cased), and every other byte alone; spaces, quote marks and the
-// punctuation of containers (brackets, commas, ';', '|') are dropped, so that `[1, 2]`,
-// `(1,2)`, `1 2` and `'Ab'` / `ab` read the same.
+// A literal's or a message's text as tokens: ASCII words and numbers (a '.' between digits
+// stays in a number; letters lower-cased), and every other ASCII byte alone; spaces, quote
+// marks, the punctuation of containers (brackets, commas, ';', '|') and every non-ASCII byte
+// (arrows, no-break spaces: "2→4" is 2 and 4) are dropped, so that `[1, 2]`, `(1,2)`, `1 2`
+// and `'Ab'` / `ab` read the same.
 std::vector<std::string> literal_tokens(const std::string& text) {
-  auto word_byte = [](unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; };
+  auto word_byte = [](unsigned char c) { return c < 0x80 && (std::isalnum(c) || c == '_'); };
   std::vector<std::string> out;
   for (size_t i = 0; i < text.size();) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (std::isspace(c) ||
+    if (c >= 0x80 || std::isspace(c) ||
         std::string_view(",'\"`()[]{};|").find(static_cast<char>(c)) != std::string_view::npos) {
       ++i;
     } else if (word_byte(c)) {

@@ -594,6 +594,23 @@ TEST(SelfPlayCoordinator, AProgramThatDecidesByChanceWhenJudgedIsRefused) {
   EXPECT_EQ(m["propose"]["deduction"]["condemned"], 1) << m.dump();
 }
 
+// Answers judged past a limit score 0 for the solver but are not counted in the proposer's
+// solve rate: near a limit, which answers finish is a coin a proposer could tune.
+TEST(SelfPlayCoordinator, AnswersPastALimitAreNotInTheSolveRate) {
+  SelfPlaySource src(options(), 4);
+  SelfPlayCoordinator c(src, sandbox(), limits());
+  c.seed_buffer();
+  const json a = triplet_json("def f(x):\n    return x - 9\n", {"1", "2"});
+  EXPECT_TRUE(c.admit(propose_group(src, 70, {proposal_sample(a)}), 0).empty());
+  RolloutGroup g = solve_group(c.take_followup(), 71, 1, 4);  // 1 right, 3 wrong
+  g.samples[2].reason = "program_timeout";
+  g.samples[3].reason = "resource_limit";
+  auto ready = c.admit(std::move(g), 0);
+  ASSERT_EQ(ready.size(), 2u);
+  EXPECT_DOUBLE_EQ(*ready[0].samples[2].reward, 0.0) << "the solver's sample still trains";
+  EXPECT_DOUBLE_EQ(*ready[1].samples[0].reward, 0.5) << "solve rate 1 of 2 judged, not 1 of 4";
+}
+
 TEST(SelfPlayCoordinator, InductionFollowUpsHideHalfThePairs) {
   SelfPlaySource src(options(), 4);
   SelfPlayCoordinator c(src, sandbox(), limits());

@@ -643,6 +643,8 @@ TEST(ProposalVerifier, MessagesThatQuoteAPairAreRefused) {
       {"7 first; later the answer grows past what anyone expects, 49; 12 144", false},
       {"[3, 1] sums to 4; 6 is a number; abc cba", false},  // part of an input is not the input
       {"7.5 and 49.0, 77 and 490; 12.5 144.5", false},      // other numbers
+      {"7\u219249, 12\u2192144", true},                     // arrows (a review)
+      {"7\u00a049 and 12\u00a0144", true},                  // no-break spaces
   };
   for (const Case& c : cases)
     EXPECT_EQ(!message_leak(c.message, in, out).empty(), c.leaks) << c.message;

@@ -108,7 +108,7 @@ TEST(SelfPlaySolve, Abduction) {
 // A program that decides by chance off its own inputs (the order of a set of objects follows
 // their addresses) would make the solve rate a coin and pay the proposer: judged in two
 // interpreters, it is found out as a verifier failure (the learner condemns the task). A
-// program past its CPU limit on the solver's input is one too: near the limit it is a coin.
+// program past its CPU limit on the solver's input scores 0 and says nothing of the task.
 TEST(SelfPlaySolve, AbductionOfAProgramThatDecidesByChanceIsNoVerdict) {
   Triplet t;
   t.program =
@@ -144,8 +144,11 @@ TEST(SelfPlaySolve, AbductionOfAProgramThatDecidesByChanceIsNoVerdict) {
   slow.outputs = {"2"};
   slow.key = slow.program_key = "slow";
   Task late = make_solve_task(slow, SelfPlayKind::Abduction, rng);
+  // An answer that runs the program past its limit scores 0, as a wrong one does (a huge
+  // input is no way out of a penalty); the learner leaves it out of the proposer's solve rate.
   Verdict v = program_verifier()->verify(late, answer("'hi'"));
-  EXPECT_TRUE(v.verifier_error) << v.to_json().dump();
+  EXPECT_FALSE(v.verifier_error) << v.to_json().dump();
+  EXPECT_FALSE(v.correct);
   EXPECT_EQ(v.reason, "program_timeout");
 }
 

@@ -220,6 +220,9 @@ ProgramReport ProgramRunner::validate(const std::string& program, const std::str
     ProgramReport other = starved_is_sandbox_error(read_report(pending.get()));
     if (other.sandbox_error) return other;
     if (!other.ok) {
+      // Past the CPU limit in one interpreter and not in another: the program is near the limit
+      // (the clock, not a coin), which validation refuses as such.
+      if (other.reason == "timeout") return other;
       other.message = cat("an interpreter with another hash seed failed where the first did not (",
                           other.reason, ": ", other.message, ")");
       other.reason = "nondeterministic";
@@ -293,11 +296,31 @@ ProgramReport ProgramRunner::run(const std::string& program, const std::string& 
     reports.push_back(starved_is_sandbox_error(read_report(pending.get())));
   for (const ProgramReport& r : reports)
     if (r.sandbox_error) return r;
+  // A program whose two calls on one input disagreed, in any interpreter, decided by chance.
+  for (const ProgramReport& r : reports)
+    if (!r.ok && r.reason == "nondeterministic")
+      return failed("nondeterministic_program", "two calls on the same input gave two values");
+  // Limits met in one interpreter and not in another are the clock or the memory layout, not
+  // a coin in the program: resource_limit, which says nothing of the answer either way (a
+  // solver cannot get an honest task condemned by answering an input near a limit).
+  const auto resource = [](const ProgramReport& r) {
+    return !r.ok && (r.reason == "timeout" || r.reason == "crashed" ||
+                     (r.reason == "runtime_error" && (r.message.rfind("MemoryError", 0) == 0 ||
+                                                      r.message.rfind("RecursionError", 0) == 0)));
+  };
   ProgramReport r = reports.front();
   for (size_t k = 1; k < reports.size(); ++k) {
     const ProgramReport& other = reports[k];
-    if (other.ok != r.ok || (r.ok && other.outputs != r.outputs) ||
-        (!r.ok && other.reason != r.reason)) {
+    const bool differ = other.ok != r.ok || (r.ok && other.outputs != r.outputs) ||
+                        (!r.ok && other.reason != r.reason);
+    if (differ && (resource(r) || resource(other))) {
+      ProgramReport limited = resource(r) ? r : other;
+      limited.message = cat("a limit met in one interpreter and not in another (", limited.reason,
+                            ": ", limited.message, ")");
+      limited.reason = "resource_limit";
+      return limited;
+    }
+    if (differ) {
       return failed(
           "nondeterministic_program",
           r.ok && other.ok

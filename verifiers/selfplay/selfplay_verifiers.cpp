@@ -171,15 +171,18 @@ class ProgramVerifier : public SelfPlayVerifierBase {
       // inputs (`next(iter({A, B}))`) would make the solve rate a coin, and pay the proposer
       // for it. Such a program is no task: the verdict is a verifier failure the learner drops,
       // with all of the task's samples, and the triplet leaves the buffer
-      // (learner/selfplay_coordinator.cpp). Past its CPU limit the program says nothing of the
-      // answer either: near the limit, which inputs finish is a coin as well.
+      // (learner/selfplay_coordinator.cpp). An answer on which the program runs past a limit
+      // (program_timeout, or resource_limit when only one interpreter met it) scores 0, as a
+      // wrong one does (a huge input is no way out of a penalty), and is not counted in the
+      // proposer's solve rate: near a limit, which answers finish is a coin.
       ProgramReport r = runner.run(meta_text(task, "program"), entry, {answer},
                                    {meta_text(task, "output")}, /*interpreters=*/2);
       if (auto f = sandbox_failure(r)) return *f;
       if (!r.ok && r.reason == "nondeterministic_program")
         return Verdict::verifier_failure("nondeterministic_program", r.message);
-      if (!r.ok && r.reason == "timeout")
-        return Verdict::verifier_failure("program_timeout", r.message);
+      if (!r.ok && (r.reason == "timeout" || r.reason == "resource_limit"))
+        return verdict(false, r.reason == "timeout" ? "program_timeout" : r.reason, true,
+                       {{"error", r.message}});
       if (!r.ok && r.reason == "bad_gold") return Verdict::verifier_failure("bad_task", r.message);
       if (!r.ok) {
         const bool unreadable = r.reason == "bad_input" || r.reason == "input_too_long";
