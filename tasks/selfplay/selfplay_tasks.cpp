@@ -336,17 +336,35 @@ std::optional<Proposal> parse_proposal(std::string_view answer, std::string* why
 namespace {
 
 // A literal's or a message's text as tokens: ASCII words and numbers (a '.' between digits
-// stays in a number; letters lower-cased), and every other ASCII byte alone; spaces, quote
-// marks, the punctuation of containers (brackets, commas, ';', '|') and every non-ASCII byte
-// (arrows, no-break spaces: "2→4" is 2 and 4) are dropped, so that `[1, 2]`, `(1,2)`, `1 2`
-// and `'Ab'` / `ab` read the same.
+// stays in a number; letters lower-cased), every other ASCII byte alone, and every other
+// character alone ("é"); spaces (no-break ones too), quote marks, the punctuation of
+// containers (brackets, commas, ';', '|') and arrows ("2→4" is 2 and 4) are dropped, so that
+// `[1, 2]`, `(1,2)`, `1 2` and `'Ab'` / `ab` read the same.
 std::vector<std::string> literal_tokens(const std::string& text) {
   auto word_byte = [](unsigned char c) { return c < 0x80 && (std::isalnum(c) || c == '_'); };
+  // A non-ASCII character at text[i]: its width, and whether it separates (a space or an arrow).
+  auto wide = [&](size_t i, bool* separates) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t w = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    w = std::min(w, text.size() - i);
+    uint32_t cp = w == 1 ? c : c & (0x3F >> (w - 1));
+    for (size_t k = 1; k < w; ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    *separates = cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x202F ||
+                 cp == 0x205F || cp == 0x3000 || cp == 0xFEFF || (cp >= 0x2190 && cp <= 0x21FF) ||
+                 (cp >= 0x27F0 && cp <= 0x27FF);
+    return w;
+  };
   std::vector<std::string> out;
   for (size_t i = 0; i < text.size();) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x80 || std::isspace(c) ||
-        std::string_view(",'\"`()[]{};|").find(static_cast<char>(c)) != std::string_view::npos) {
+    if (c >= 0x80) {
+      bool separates = false;
+      const size_t w = wide(i, &separates);
+      if (!separates) out.push_back(text.substr(i, w));
+      i += w;
+    } else if (std::isspace(c) || std::string_view(",'\"`()[]{};|").find(static_cast<char>(c)) !=
+                                      std::string_view::npos) {
       ++i;
     } else if (word_byte(c)) {
       size_t j = i;

@@ -186,6 +186,10 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       // A word that starts the next thought parts two claims ("12 so 6" hid both).
       {"3*4 = 12 so 6*7 = 43", {"3*4 = 12", "6*7 = 43"}},
       {"He leaves with $25 because 125 - 100 = 25", {"125 - 100 = 25"}},
+      {"(1, 1 = 1) and 6*7 = 43", {"1 = 1", "6*7 = 43"}},
+      {"Take 50 then - 10 = 40", {}},  // the connective goes on before an operator
+      {"3 + 4 then 5 = 12", {}},       // ... and, after a number, before a lone number
+      {"5 + 5 = 10 then 10 * 2 = 20", {"5 + 5 = 10", "10 * 2 = 20"}},
       {"Answer 42 (3*4 = 12, 6*7 = 43).", {"3*4 = 12", "6*7 = 43"}},
       {"So 5 + (6*7 = 43, 3*4 = 12)", {"6*7 = 43", "3*4 = 12"}},
       {"So (1, 6*7 = 43) done.", {"6*7 = 43"}},

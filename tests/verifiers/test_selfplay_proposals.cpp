@@ -451,6 +451,17 @@ TEST(SelfPlayValidation, Limits) {
   EXPECT_THROW(ProgramLimits::from_json(json{{"timeout", 1}}, "limits"), Error);
 }
 
+// A program that keeps state between calls agrees with itself on its own inputs and not on
+// others (a review): judged on a solver's input it would look like a coin. The probes show it.
+TEST(SelfPlayValidation, AProgramThatKeepsStateBetweenCallsIsRefused) {
+  const std::string stateful =
+      "def f(xs, acc=[]):\n    for x in xs:\n        if x < 0:\n            acc.append(x)\n"
+      "    return sum(xs) + len(acc)\n";
+  ProgramReport r = runner().validate(stateful, "f", {"[1, 2]", "[3, 4]"});
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.reason, "nondeterministic") << r.message;
+}
+
 // The probes run twice, with other hash seeds and memory layouts: a program that decides by
 // chance only off its own inputs passes the four validation runs, and is refused here.
 TEST(SelfPlayValidation, AProgramThatDecidesByChanceOnProbesIsRefused) {
@@ -661,6 +672,11 @@ TEST(ProposalVerifier, MessagesThatQuoteAPairAreRefused) {
   EXPECT_NE(message_leak(fib, {"0", "1", "5", "7"}, {"0", "1", "5", "13"}), "");
   EXPECT_EQ(message_leak(fib, {"0", "1", "5", "7", "8", "9", "10", "11"},
                          {"0", "1", "5", "13", "21", "34", "55", "89"}),
+            "");
+  // Non-ASCII letters are tokens of their own (a review: dropped, 'é' -> 'É' was never quoted).
+  EXPECT_NE(message_leak("\u00e9 gives \u00c9, \u00f1 gives \u00d1",
+                         {"'\u00e9'", "'\u00f1'", "'\u00fc'", "'\u00f8'"},
+                         {"'\u00c9'", "'\u00d1'", "'\u00dc'", "'\u00d8'"}),
             "");
   EXPECT_NE(message_leak(std::string(kMaxMessageBytes + 1, 'a'), in, out), "");
   EXPECT_EQ(message_leak(std::string(kMaxMessageBytes, 'a'), in, out), "");

@@ -75,6 +75,7 @@ ProgramReport read_report(const SandboxResult& r) {
   p.behaviour_key = j.value("behaviour_key", std::string());
   p.probe_values = j.value("probe_values", 0);
   p.probe_timeouts = j.value("probe_timeouts", 0);
+  p.probe_stateful = j.value("probe_stateful", 0);
   p.ast_nodes = j.value("ast_nodes", 0);
   p.inputs = strings_of(j.value("inputs", json::array()));
   p.outputs = strings_of(j.value("outputs", json::array()));
@@ -251,6 +252,13 @@ ProgramReport ProgramRunner::validate(const std::string& program, const std::str
     if (behaviour_again.probe_timeouts > behaviour.probe_timeouts) behaviour = behaviour_again;
   }
   if (!behaviour_again.ok) behaviour.ok = false;  // a starved run: the key stays unknown
+  // A program that keeps state between calls (`def f(xs, acc=[])`) agrees with itself on its
+  // own inputs and not on others: judged on a solver's input it would look like a coin and
+  // condemn a task the solver answered right. Refused here, where the probes show it.
+  if ((behaviour.ok && behaviour.probe_stateful > 0) ||
+      (behaviour_again.ok && behaviour_again.probe_stateful > 0))
+    return failed("nondeterministic",
+                  "two calls on a probe input gave different values (state kept between calls)");
   for (auto& pending : fixed_runs) {
     ProgramReport f = read_report(pending.get());
     if (f.sandbox_error) return f;
@@ -300,27 +308,35 @@ ProgramReport ProgramRunner::run(const std::string& program, const std::string& 
   for (const ProgramReport& r : reports)
     if (!r.ok && r.reason == "nondeterministic")
       return failed("nondeterministic_program", "two calls on the same input gave two values");
-  // Limits met in one interpreter and not in another are the clock or the memory layout, not
-  // a coin in the program: resource_limit, which says nothing of the answer either way (a
-  // solver cannot get an honest task condemned by answering an input near a limit).
-  const auto resource = [](const ProgramReport& r) {
-    return !r.ok && (r.reason == "timeout" || r.reason == "crashed" ||
-                     (r.reason == "runtime_error" && (r.message.rfind("MemoryError", 0) == 0 ||
-                                                      r.message.rfind("RecursionError", 0) == 0)));
+  // Limits are the clock or the memory layout, not the answer: an input that ran past the CPU
+  // limit everywhere is "timeout"; one that met it in one interpreter only, or ran out of memory
+  // anywhere (the heap's random shift moves that limit run to run: a coin a proposer could
+  // tune), is "resource_limit". Either says nothing of the answer, so a solver cannot get an
+  // honest task condemned by answering near a limit, and the learner leaves such answers out of
+  // the proposer's solve rate. (Recursion depth is the same in every run, so a RecursionError
+  // on one side only is a coin like any other.)
+  const auto memory = [](const ProgramReport& r) {
+    return !r.ok && (r.reason == "crashed" ||
+                     (r.reason == "runtime_error" && r.message.rfind("MemoryError", 0) == 0));
+  };
+  const auto resource = [&](const ProgramReport& r) {
+    return memory(r) || (!r.ok && r.reason == "timeout");
   };
   ProgramReport r = reports.front();
-  for (size_t k = 1; k < reports.size(); ++k) {
-    const ProgramReport& other = reports[k];
-    const bool differ = other.ok != r.ok || (r.ok && other.outputs != r.outputs) ||
-                        (!r.ok && other.reason != r.reason);
-    if (differ && (resource(r) || resource(other))) {
-      ProgramReport limited = resource(r) ? r : other;
-      limited.message = cat("a limit met in one interpreter and not in another (", limited.reason,
-                            ": ", limited.message, ")");
+  for (const ProgramReport& one : reports) {
+    const bool differs =
+        one.ok != r.ok || (r.ok && one.outputs != r.outputs) || (!r.ok && one.reason != r.reason);
+    if (memory(one) || (differs && (resource(r) || resource(one)))) {
+      ProgramReport limited = resource(one) ? one : r;
+      limited.message = cat("a limit met (", limited.reason, ": ", limited.message, ")");
       limited.reason = "resource_limit";
       return limited;
     }
-    if (differ) {
+  }
+  for (size_t k = 1; k < reports.size(); ++k) {
+    const ProgramReport& other = reports[k];
+    if (other.ok != r.ok || (r.ok && other.outputs != r.outputs) ||
+        (!r.ok && other.reason != r.reason)) {
       return failed(
           "nondeterministic_program",
           r.ok && other.ok

@@ -81,6 +81,7 @@ struct ProgramReport {
   bool probed = false;
   int probe_values = 0;
   int probe_timeouts = 0;
+  int probe_stateful = 0;  // probes whose two calls disagreed (state kept between calls)
   int ast_nodes = 0;
   std::vector<std::string> inputs;   // each input's arguments as read (normalised)
   std::vector<std::string> outputs;  // repr of entry(*input) for each input

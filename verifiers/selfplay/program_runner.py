@@ -31,7 +31,9 @@
 #       inputs themselves do not run), each in its own child with a short time limit: what it
 #       returns or how it fails on them is its behaviour_key (behaviour_key() below).
 #       Report: {"ok", "behaviour_key", "probe_values" (probes that gave a value),
-#       "probe_timeouts" (probes past their CPU limit, at most 3: then the rest are skipped)};
+#       "probe_timeouts" (probes past their CPU limit, at most 3: then the rest are skipped),
+#       "probe_stateful" (probes whose two calls gave different values: state kept between
+#       calls, `def f(xs, acc=[])`)};
 #       not ok (probe_starved) when a probe waited past its wall-clock backstop.
 #   {"mode": "fixed", "program", "entry", "outputs": [repr, ...], "limits", "call_s"}
 #       The static checks, then each output passed back as the arguments, as an abduction answer
@@ -752,7 +754,7 @@ def behaviour_key(tree, entry, args_list, count, max_out):
     kinds = argument_kinds(args_list)
     text = json.dumps(kinds)
     rng = random.Random(hashlib.sha256(text.encode()).hexdigest())
-    seen, values, timeouts = [], 0, 0
+    seen, values, timeouts, stateful = [], 0, 0, 0
     for i in range(count):
         # One draw per argument; a lone int takes SCALAR_INTS in order, several are drawn.
         probe = tuple(draw(k, rng, i if len(kinds) == 1 or type(k) is not str else None)
@@ -768,11 +770,12 @@ def behaviour_key(tree, entry, args_list, count, max_out):
             if e.reason == "wall_timeout":  # the machine, not the program: nothing is known
                 raise Reject("probe_starved", "probe %d waited past its wall-clock backstop" % i)
             timeouts += e.reason == "timeout"
+            stateful += e.reason == "nondeterministic"
             seen.append("!" + e.reason + (":" + e.message.split(":")[0][:40]
                                           if e.reason == "runtime_error" else ""))
     key = "" if values == 0 else hashlib.sha256((text + "\n" + "\n".join(seen)).encode(
         "utf-8", "surrogatepass")).hexdigest()[:16]
-    return key, values, timeouts
+    return key, values, timeouts, stateful
 
 
 def probe(req):
@@ -788,9 +791,10 @@ def probe(req):
     tree = check_program(req.get("program"), entry, limits)[0]
     args_list = [read_args(t, limit(limits, "max_input_bytes", 512)) for t in inputs]
     not_dumpable()
-    key, values, timeouts = behaviour_key(tree, entry, args_list, count,
-                                          limit(limits, "max_output_bytes", 1024))
-    return {"ok": True, "behaviour_key": key, "probe_values": values, "probe_timeouts": timeouts}
+    key, values, timeouts, stateful = behaviour_key(tree, entry, args_list, count,
+                                                    limit(limits, "max_output_bytes", 1024))
+    return {"ok": True, "behaviour_key": key, "probe_values": values, "probe_timeouts": timeouts,
+            "probe_stateful": stateful}
 
 
 def run(req):

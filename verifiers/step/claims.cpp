@@ -393,10 +393,32 @@ bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tigh
       if (k == line.size() || (we > k && !number_word(line.substr(k, we - k)))) return false;
     }
     // A word that starts the next thought borders a claim on either side, numbers or not:
-    // "3*4 = 12 so 6*7 = 43" is two claims (read as one "12 so 6", neither was checked).
+    // "3*4 = 12 so 6*7 = 43" is two claims (read as one "12 so 6", neither was checked). Not
+    // before an operator ("Take 50 then - 10 = 40" goes on), nor, after a number, before a claim
+    // whose left side is a lone number ("3 + 4 then 5 = 12": "then" adds, a review).
     for (std::string_view w : {"so", "then", "thus", "hence", "therefore", "next", "now", "which",
-                               "because", "since", "also", "but"})
-      if (word == w) return false;
+                               "because", "since", "also", "but"}) {
+      if (word != w) continue;
+      if (!before) return false;
+      size_t k = e;
+      while (k < line.size() && is_space(line[k])) ++k;
+      const auto op = [](char ch) {
+        return std::string_view("+-*/^x").find(ch) != std::string_view::npos;
+      };
+      size_t p = b;
+      while (p > 0 && is_space(line[p - 1])) --p;
+      if (p > 0 && (ascii_digit(line[p - 1]) || line[p - 1] == ')')) {
+        // An operator, not a sign glued to its number ("So -6 = -3!" is a claim).
+        const bool sign =
+            k + 1 < line.size() && (line[k] == '-' || line[k] == '+') && ascii_digit(line[k + 1]);
+        if (k < line.size() && op(line[k]) && !sign) return true;
+        bool operated = false;
+        for (size_t j = k; j < line.size() && line[j] != '=' && !operated; ++j)
+          operated = op(line[j]) || static_cast<unsigned char>(line[j]) >= 0x80;
+        if (!operated) return true;
+      }
+      return false;
+    }
     if (continuing_word(word) && (!before || operates_here(line, b, word))) return true;
     // A word between two numbers joins them ("7 and 5 = 12", "3 groups of 4 = 12"), and so
     // do words after a sum's or product's operator that follows a number ("25 + shoe size 5 =
@@ -953,7 +975,11 @@ ClaimScan scan_claims(std::string_view rewritten, size_t max_claims, size_t max_
                         max_claims, &scan);
     };
     size_t inside = 0;  // brackets a cut list left open: the parts after the cut sit inside them
-    size_t after_list = 0;  // where the text after a cut list's closing bracket starts
+    // Where the text after a cut list's closing bracket starts (npos: no list closed yet).
+    size_t after_list = std::string_view::npos;
+    const auto after_a_list = [&](size_t a) {
+      return after_list != std::string_view::npos && after_list <= a;
+    };
     for (size_t i = 0; i < line.size();) {
       size_t a = i;
       int depth = 0;
@@ -966,7 +992,7 @@ ClaimScan scan_claims(std::string_view rewritten, size_t max_claims, size_t max_
             while (!open[k].second) ++k;
             size_t from = open[k].first;  // the bracket, with the spaces before it
             while (from > a && is_space(line[from - 1])) --from;
-            if (from > a && !read(a, from, std::min(after_list, a), from)) return scan;
+            if (from > a && !read(a, from, after_a_list(a) ? after_list : 0, from)) return scan;
             a = from;
             inside = open.size() - k;
             break;
@@ -987,7 +1013,13 @@ ClaimScan scan_claims(std::string_view rewritten, size_t max_claims, size_t max_
         depth += line[i] == '(' ? 1 : line[i] == ')' ? -1 : 0;
         i += w;
       }
-      if (!read(a, i, after_list <= a ? after_list : 0, line.size())) return scan;
+      // Right after a list, words with no number ("(1, 1 = 1) and 6*7 = 43") join nothing to it.
+      size_t lo = after_a_list(a) ? after_list : 0;
+      if (after_a_list(a) &&
+          std::none_of(line.begin() + static_cast<std::ptrdiff_t>(after_list),
+                       line.begin() + static_cast<std::ptrdiff_t>(a), ascii_digit))
+        lo = a;
+      if (!read(a, i, lo, line.size())) return scan;
       if (i == a) ++i;  // a byte no claim holds
       else if (i < line.size() && (line[i] == ',' || line[i] == '.'))
         ++i;
