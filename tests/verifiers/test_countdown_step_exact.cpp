@@ -187,6 +187,7 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"3*4 = 12 so 6*7 = 43", {"3*4 = 12", "6*7 = 43"}},
       {"He leaves with $25 because 125 - 100 = 25", {"125 - 100 = 25"}},
       {"(1, 1 = 1) and 6*7 = 43", {"1 = 1", "6*7 = 43"}},
+      {"(1, 1 = 1) and then f(3) = 9", {"1 = 1"}},
       {"Take 50 then - 10 = 40", {}},  // the connective goes on before an operator
       {"3 + 4 then 5 = 12", {}},       // ... and, after a number, before a lone number
       {"5 + 5 = 10 then 10 * 2 = 20", {"5 + 5 = 10", "10 * 2 = 20"}},

@@ -1013,9 +1013,10 @@ ClaimScan scan_claims(std::string_view rewritten, size_t max_claims, size_t max_
         depth += line[i] == '(' ? 1 : line[i] == ')' ? -1 : 0;
         i += w;
       }
-      // Right after a list, words with no number ("(1, 1 = 1) and 6*7 = 43") join nothing to it.
+      // Right after a list, words with no number ("(1, 1 = 1) and 6*7 = 43") join nothing to it
+      // (a stretch that follows a space; not "f(3) = 9", whose bracket calls the word).
       size_t lo = after_a_list(a) ? after_list : 0;
-      if (after_a_list(a) &&
+      if (after_a_list(a) && (a == after_list || is_space(line[a]) || is_space(line[a - 1])) &&
           std::none_of(line.begin() + static_cast<std::ptrdiff_t>(after_list),
                        line.begin() + static_cast<std::ptrdiff_t>(a), ascii_digit))
         lo = a;
