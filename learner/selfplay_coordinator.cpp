@@ -146,8 +146,15 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
       log_info("self-play: task ", key, " of kind ", kind, " decided by chance when judged; ",
                removed, " buffer entr", removed == 1 ? "y" : "ies", " removed");
     }
+    // An answer out of memory in every interpreter counts (a program may raise MemoryError on
+    // purpose), unless another answer met the limit in one interpreter only: then the limit
+    // moved with the heap's shift, and which answers run out of memory is a coin.
+    const bool limit_moved = std::any_of(g.samples.begin(), g.samples.end(), [](const auto& s) {
+      return s.reason == "resource_limit";
+    });
     uint64_t n = 0, correct = 0;
     for (const auto& s : g.samples) {
+      if (limit_moved && s.reason == "memory_error") continue;
       // An answer judged past a limit (the proposer's program on an abduction answer, or the
       // solver's own program) scored 0 for the solver, and says nothing of how solvable the
       // task is: near a limit, which answers finish is a coin a proposer could tune.

@@ -609,6 +609,23 @@ TEST(SelfPlayCoordinator, AnswersPastALimitAreNotInTheSolveRate) {
   ASSERT_EQ(ready.size(), 2u);
   EXPECT_DOUBLE_EQ(*ready[0].samples[2].reward, 0.0) << "the solver's sample still trains";
   EXPECT_DOUBLE_EQ(*ready[1].samples[0].reward, 0.5) << "solve rate 1 of 2 judged, not 1 of 4";
+
+  // Out of memory in every interpreter counts (a program may raise MemoryError on purpose),
+  // unless another answer of the task met the limit in one interpreter only.
+  const json b = triplet_json("def f(x):\n    return x - 11\n", {"1", "2"});
+  const json d = triplet_json("def f(x):\n    return x - 13\n", {"1", "2"});
+  EXPECT_TRUE(c.admit(propose_group(src, 72, {proposal_sample(b), proposal_sample(d)}), 0).empty());
+  Task fb = c.take_followup(), fd = c.take_followup();
+  RolloutGroup counted = solve_group(fb, 73, 2, 4);  // 2 right, 2 out of memory
+  counted.samples[2].reason = counted.samples[3].reason = "memory_error";
+  EXPECT_EQ(c.admit(std::move(counted), 0).size(), 1u);
+  RolloutGroup moved = solve_group(fd, 74, 2, 4);  // the limit moved: memory errors left out
+  moved.samples[2].reason = "memory_error";
+  moved.samples[3].reason = "resource_limit";
+  ready = c.admit(std::move(moved), 0);
+  ASSERT_EQ(ready.size(), 2u);
+  EXPECT_DOUBLE_EQ(*ready[1].samples[0].reward, 0.5) << "2 of 4: memory errors count";
+  EXPECT_DOUBLE_EQ(*ready[1].samples[1].reward, 0.0) << "2 of 2: solved every time";
 }
 
 TEST(SelfPlayCoordinator, InductionFollowUpsHideHalfThePairs) {

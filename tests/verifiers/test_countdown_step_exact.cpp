@@ -188,6 +188,10 @@ TEST(StepClaims, ClaimsInsideProseAreFoundAndFragmentsAreNot) {
       {"He leaves with $25 because 125 - 100 = 25", {"125 - 100 = 25"}},
       {"(1, 1 = 1) and 6*7 = 43", {"1 = 1", "6*7 = 43"}},
       {"(1, 1 = 1) and then f(3) = 9", {"1 = 1"}},
+      {"She has (2 + 2 = 4, 3 + 1 = 4) and twice 3 = 6 apples.", {"2 + 2 = 4", "3 + 1 = 4"}},
+      {"3*4 = 12 so 43 = 6*7", {"3*4 = 12", "43 = 6*7"}},  // after a claim, always a border
+      {"We get 12 so 42 = 6*7 + 1", {"42 = 6*7 + 1"}},
+      {"3*4 = 12 then - 6*7 = 43", {"3*4 = 12", "- 6*7 = 43"}},
       {"Take 50 then - 10 = 40", {}},  // the connective goes on before an operator
       {"3 + 4 then 5 = 12", {}},       // ... and, after a number, before a lone number
       {"5 + 5 = 10 then 10 * 2 = 20", {"5 + 5 = 10", "10 * 2 = 20"}},

@@ -308,13 +308,13 @@ ProgramReport ProgramRunner::run(const std::string& program, const std::string& 
   for (const ProgramReport& r : reports)
     if (!r.ok && r.reason == "nondeterministic")
       return failed("nondeterministic_program", "two calls on the same input gave two values");
-  // Limits are the clock or the memory layout, not the answer: an input that ran past the CPU
-  // limit everywhere is "timeout"; one that met it in one interpreter only, or ran out of memory
-  // anywhere (the heap's random shift moves that limit run to run: a coin a proposer could
-  // tune), is "resource_limit". Either says nothing of the answer, so a solver cannot get an
-  // honest task condemned by answering near a limit, and the learner leaves such answers out of
-  // the proposer's solve rate. (Recursion depth is the same in every run, so a RecursionError
-  // on one side only is a coin like any other.)
+  // Limits met in one interpreter and not in another are the clock or the heap's random shift,
+  // not the answer: "resource_limit", which says nothing of it (a solver cannot get an honest
+  // task condemned by answering near a limit, and the learner leaves such answers out of the
+  // proposer's solve rate). Out of memory in every interpreter is "memory_error": a program may
+  // raise MemoryError on purpose, so it counts, unless the same task's other answers show the
+  // limit moving (learner/selfplay_coordinator.cpp). (Recursion depth is the same in every run,
+  // so a RecursionError on one side only is a coin like any other.)
   const auto memory = [](const ProgramReport& r) {
     return !r.ok && (r.reason == "crashed" ||
                      (r.reason == "runtime_error" && r.message.rfind("MemoryError", 0) == 0));
@@ -323,15 +323,22 @@ ProgramReport ProgramRunner::run(const std::string& program, const std::string& 
     return memory(r) || (!r.ok && r.reason == "timeout");
   };
   ProgramReport r = reports.front();
+  bool all_memory = true;
   for (const ProgramReport& one : reports) {
+    all_memory = all_memory && memory(one);
     const bool differs =
         one.ok != r.ok || (r.ok && one.outputs != r.outputs) || (!r.ok && one.reason != r.reason);
-    if (memory(one) || (differs && (resource(r) || resource(one)))) {
+    if (differs && (resource(r) || resource(one))) {
       ProgramReport limited = resource(one) ? one : r;
-      limited.message = cat("a limit met (", limited.reason, ": ", limited.message, ")");
+      limited.message = cat("a limit met in one interpreter and not in another (", limited.reason,
+                            ": ", limited.message, ")");
       limited.reason = "resource_limit";
       return limited;
     }
+  }
+  if (all_memory) {
+    r.reason = "memory_error";
+    return r;
   }
   for (size_t k = 1; k < reports.size(); ++k) {
     const ProgramReport& other = reports[k];

@@ -180,7 +180,8 @@ class ProgramVerifier : public SelfPlayVerifierBase {
       if (auto f = sandbox_failure(r)) return *f;
       if (!r.ok && r.reason == "nondeterministic_program")
         return Verdict::verifier_failure("nondeterministic_program", r.message);
-      if (!r.ok && (r.reason == "timeout" || r.reason == "resource_limit"))
+      if (!r.ok &&
+          (r.reason == "timeout" || r.reason == "resource_limit" || r.reason == "memory_error"))
         return verdict(false, r.reason == "timeout" ? "program_timeout" : r.reason, true,
                        {{"error", r.message}});
       if (!r.ok && r.reason == "bad_gold") return Verdict::verifier_failure("bad_task", r.message);
@@ -213,6 +214,11 @@ class ProgramVerifier : public SelfPlayVerifierBase {
       ProgramReport r = runner.run(code, entry, inputs, expected);
       if (auto f = sandbox_failure(r)) return *f;
       if (!r.ok && r.reason == "bad_gold") return Verdict::verifier_failure("bad_task", r.message);
+      // The solver's program out of memory on an input the proposer chose: one run cannot tell a
+      // limit the heap's shift moves from the program's own fault, so the proposer's solve rate
+      // leaves it out (resource_limit); the solver scores 0.
+      if (!r.ok && r.reason == "memory_error")
+        return verdict(false, "resource_limit", true, {{"error", r.message}});
       if (!r.ok) return verdict(false, r.reason, true, {{"error", r.message}});
       const size_t passed =
           static_cast<size_t>(std::count(r.matches.begin(), r.matches.end(), true));

@@ -369,6 +369,29 @@ bool operates_here(std::string_view line, size_t b, std::string_view word) {
 // when `before`), `tight` says no space lies between. "So 6*6 = 36." and "6-6 = 2 apples" are
 // claims; "3x + 6 = 12", "6 x 6 = 36", "50% = 0.5", "3:4 = 6:8", "24 = 4!", "\frac{6}{3} = 2",
 // "20% of 50 = 10" and "Is 6*7 = 43?" hold none.
+// Whether `gap` holds only words that join claims (and, or, so, then, ...), spaces and
+// commas: what may stand between a bracketed list and the next claim without operating on it
+// ("and twice 3 = 6" operates).
+bool only_joining_words(std::string_view gap) {
+  for (size_t i = 0; i < gap.size();) {
+    if (is_space(gap[i]) || gap[i] == ',' || gap[i] == ';') {
+      ++i;
+      continue;
+    }
+    if (!ascii_letter(gap[i])) return false;
+    size_t e = i;
+    while (e < gap.size() && ascii_letter(gap[e])) ++e;
+    const std::string word = lower_word(gap.substr(i, e - i));
+    bool joins = false;
+    for (std::string_view w : {"and", "or", "so", "then", "thus", "hence", "therefore", "next",
+                               "now", "which", "because", "since", "also", "but"})
+      joins = joins || word == w;
+    if (!joins) return false;
+    i = e;
+  }
+  return true;
+}
+
 bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tight) {
   const char c = line[at];
   if (ascii_letter(c)) {
@@ -407,15 +430,29 @@ bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tigh
       };
       size_t p = b;
       while (p > 0 && is_space(line[p - 1])) --p;
-      if (p > 0 && (ascii_digit(line[p - 1]) || line[p - 1] == ')')) {
+      // After a claim ("3*4 = 12 so 43 = 6*7") the word always borders: the exemptions below
+      // are for arithmetic the word goes on with, which no relation has closed (a review).
+      size_t q = p;
+      bool after_claim = false;
+      while (q > 0 && !ascii_letter(line[q - 1]) && line[q - 1] != '.' && !after_claim)
+        after_claim = line[--q] == '=';
+      if (!after_claim && p > 0 && (ascii_digit(line[p - 1]) || line[p - 1] == ')')) {
         // An operator, not a sign glued to its number ("So -6 = -3!" is a claim).
         const bool sign =
             k + 1 < line.size() && (line[k] == '-' || line[k] == '+') && ascii_digit(line[k + 1]);
         if (k < line.size() && op(line[k]) && !sign) return true;
+        // A lone number on both sides ("3 + 4 then 5 = 12"): "then" adds it.
+        size_t j = k;
         bool operated = false;
-        for (size_t j = k; j < line.size() && line[j] != '=' && !operated; ++j)
+        for (; j < line.size() && line[j] != '=' && !operated; ++j)
           operated = op(line[j]) || static_cast<unsigned char>(line[j]) >= 0x80;
-        if (!operated) return true;
+        if (!operated && j < line.size()) {
+          size_t r = j + 1;
+          while (r < line.size() && is_space(line[r])) ++r;
+          while (r < line.size() && (ascii_digit(line[r]) || line[r] == '.' || line[r] == ',')) ++r;
+          while (r < line.size() && is_space(line[r])) ++r;
+          if (r == line.size() || !op(line[r])) return true;
+        }
       }
       return false;
     }
@@ -1017,8 +1054,7 @@ ClaimScan scan_claims(std::string_view rewritten, size_t max_claims, size_t max_
       // (a stretch that follows a space; not "f(3) = 9", whose bracket calls the word).
       size_t lo = after_a_list(a) ? after_list : 0;
       if (after_a_list(a) && (a == after_list || is_space(line[a]) || is_space(line[a - 1])) &&
-          std::none_of(line.begin() + static_cast<std::ptrdiff_t>(after_list),
-                       line.begin() + static_cast<std::ptrdiff_t>(a), ascii_digit))
+          only_joining_words(line.substr(after_list, a - after_list)))
         lo = a;
       if (!read(a, i, lo, line.size())) return scan;
       if (i == a) ++i;  // a byte no claim holds
