@@ -323,12 +323,14 @@ ProgramReport ProgramRunner::run(const std::string& program, const std::string& 
     return memory(r) || (!r.ok && r.reason == "timeout");
   };
   ProgramReport r = reports.front();
+  const auto differs = [&](const ProgramReport& one) {
+    return one.ok != r.ok || (r.ok && one.outputs != r.outputs) ||
+           (!r.ok && one.reason != r.reason);
+  };
   bool all_memory = true;
   for (const ProgramReport& one : reports) {
     all_memory = all_memory && memory(one);
-    const bool differs =
-        one.ok != r.ok || (r.ok && one.outputs != r.outputs) || (!r.ok && one.reason != r.reason);
-    if (differs && (resource(r) || resource(one))) {
+    if (differs(one) && (resource(r) || resource(one))) {
       ProgramReport limited = resource(one) ? one : r;
       limited.message = cat("a limit met in one interpreter and not in another (", limited.reason,
                             ": ", limited.message, ")");
@@ -342,8 +344,7 @@ ProgramReport ProgramRunner::run(const std::string& program, const std::string& 
   }
   for (size_t k = 1; k < reports.size(); ++k) {
     const ProgramReport& other = reports[k];
-    if (other.ok != r.ok || (r.ok && other.outputs != r.outputs) ||
-        (!r.ok && other.reason != r.reason)) {
+    if (differs(other)) {
       return failed(
           "nondeterministic_program",
           r.ok && other.ok

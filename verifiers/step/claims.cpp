@@ -114,6 +114,12 @@ bool continuing_word(std::string_view w) {
           "twice",      "double", "triple",  "isn",       "not",   "pi"});
 }
 
+// Words that start the next thought ("3*4 = 12 so 6*7 = 43", "because 125 - 100 = 25").
+bool connective_word(std::string_view w) {
+  return one_of(w, {"so", "then", "thus", "hence", "therefore", "next", "now", "which", "because",
+                    "since", "also", "but"});
+}
+
 // Words that, opening a bracket after a claim, continue its arithmetic ("= 3 (mod 7)", "= 2
 // (sqrt 4)") rather than annotate it ("= 43 (so close)", "= 21 (target)").
 bool bracket_math_word(std::string_view w) {
@@ -382,14 +388,40 @@ bool only_joining_words(std::string_view gap) {
     size_t e = i;
     while (e < gap.size() && ascii_letter(gap[e])) ++e;
     const std::string word = lower_word(gap.substr(i, e - i));
-    bool joins = false;
-    for (std::string_view w : {"and", "or", "so", "then", "thus", "hence", "therefore", "next",
-                               "now", "which", "because", "since", "also", "but"})
-      joins = joins || word == w;
-    if (!joins) return false;
+    if (word != "and" && word != "or" && !connective_word(word)) return false;
     i = e;
   }
   return true;
+}
+
+// Whether a connective at line[b, e), before a claim, goes on with the arithmetic before it
+// instead of starting the next thought: before an operator ("Take 50 then - 10 = 40"; a sign
+// glued to its number is no operator: "So -6 = -3!"), or, after a number, between lone numbers
+// ("3 + 4 then 5 = 12": "then" adds, a review). Never after a claim ("3*4 = 12 so 43 = 6*7"):
+// a relation has closed the arithmetic before it.
+bool connective_goes_on(std::string_view line, size_t b, size_t e) {
+  const auto op = [](char ch) {
+    return std::string_view("+-*/^x").find(ch) != std::string_view::npos;
+  };
+  size_t p = b;
+  while (p > 0 && is_space(line[p - 1])) --p;
+  if (p == 0 || !(ascii_digit(line[p - 1]) || line[p - 1] == ')')) return false;
+  for (size_t q = p; q > 0 && !ascii_letter(line[q - 1]) && line[q - 1] != '.'; --q)
+    if (line[q - 1] == '=') return false;
+  size_t k = e;
+  while (k < line.size() && is_space(line[k])) ++k;
+  const bool sign =
+      k + 1 < line.size() && (line[k] == '-' || line[k] == '+') && ascii_digit(line[k + 1]);
+  if (k < line.size() && op(line[k]) && !sign) return true;
+  size_t j = k;  // the left side: no operator, up to its relation
+  for (; j < line.size() && line[j] != '='; ++j)
+    if (op(line[j]) || static_cast<unsigned char>(line[j]) >= 0x80) return false;
+  if (j == line.size()) return false;
+  size_t r = j + 1;  // the right side: one number, then no operator
+  while (r < line.size() && is_space(line[r])) ++r;
+  while (r < line.size() && (ascii_digit(line[r]) || line[r] == '.' || line[r] == ',')) ++r;
+  while (r < line.size() && is_space(line[r])) ++r;
+  return r == line.size() || !op(line[r]);
 }
 
 bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tight) {
@@ -416,46 +448,8 @@ bool not_a_claim_border(std::string_view line, size_t at, bool before, bool tigh
       if (k == line.size() || (we > k && !number_word(line.substr(k, we - k)))) return false;
     }
     // A word that starts the next thought borders a claim on either side, numbers or not:
-    // "3*4 = 12 so 6*7 = 43" is two claims (read as one "12 so 6", neither was checked). Not
-    // before an operator ("Take 50 then - 10 = 40" goes on), nor, after a number, before a claim
-    // whose left side is a lone number ("3 + 4 then 5 = 12": "then" adds, a review).
-    for (std::string_view w : {"so", "then", "thus", "hence", "therefore", "next", "now", "which",
-                               "because", "since", "also", "but"}) {
-      if (word != w) continue;
-      if (!before) return false;
-      size_t k = e;
-      while (k < line.size() && is_space(line[k])) ++k;
-      const auto op = [](char ch) {
-        return std::string_view("+-*/^x").find(ch) != std::string_view::npos;
-      };
-      size_t p = b;
-      while (p > 0 && is_space(line[p - 1])) --p;
-      // After a claim ("3*4 = 12 so 43 = 6*7") the word always borders: the exemptions below
-      // are for arithmetic the word goes on with, which no relation has closed (a review).
-      size_t q = p;
-      bool after_claim = false;
-      while (q > 0 && !ascii_letter(line[q - 1]) && line[q - 1] != '.' && !after_claim)
-        after_claim = line[--q] == '=';
-      if (!after_claim && p > 0 && (ascii_digit(line[p - 1]) || line[p - 1] == ')')) {
-        // An operator, not a sign glued to its number ("So -6 = -3!" is a claim).
-        const bool sign =
-            k + 1 < line.size() && (line[k] == '-' || line[k] == '+') && ascii_digit(line[k + 1]);
-        if (k < line.size() && op(line[k]) && !sign) return true;
-        // A lone number on both sides ("3 + 4 then 5 = 12"): "then" adds it.
-        size_t j = k;
-        bool operated = false;
-        for (; j < line.size() && line[j] != '=' && !operated; ++j)
-          operated = op(line[j]) || static_cast<unsigned char>(line[j]) >= 0x80;
-        if (!operated && j < line.size()) {
-          size_t r = j + 1;
-          while (r < line.size() && is_space(line[r])) ++r;
-          while (r < line.size() && (ascii_digit(line[r]) || line[r] == '.' || line[r] == ',')) ++r;
-          while (r < line.size() && is_space(line[r])) ++r;
-          if (r == line.size() || !op(line[r])) return true;
-        }
-      }
-      return false;
-    }
+    // "3*4 = 12 so 6*7 = 43" is two claims (read as one "12 so 6", neither was checked).
+    if (connective_word(word)) return before && connective_goes_on(line, b, e);
     if (continuing_word(word) && (!before || operates_here(line, b, word))) return true;
     // A word between two numbers joins them ("7 and 5 = 12", "3 groups of 4 = 12"), and so
     // do words after a sum's or product's operator that follows a number ("25 + shoe size 5 =
