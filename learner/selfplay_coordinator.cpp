@@ -58,7 +58,7 @@ void SelfPlayCoordinator::seed_buffer() {
     fail("self-play: the sandbox cannot start here, so no proposal can be judged: ", error);
   ProgramRunner runner(*pool, limits_);
   const double t0 = steady_seconds();
-  auto seeds = source_.seed_triplets();
+  auto seeds = source_.seed_triplets(holdout_);
   std::map<std::string, int> refused;
   for (Triplet& t : seeds) {
     ProgramReport r = runner.validate(t.program, t.entry, t.inputs);
@@ -94,9 +94,13 @@ void SelfPlayCoordinator::seed_buffer() {
              : "",
          ")");
   }
+  size_t from_pyoutput = 0;
+  for (size_t i = 0; i < source_.buffer().size(); ++i)
+    from_pyoutput += source_.buffer().at(i).origin == "seed:pyoutput";
   log_info("self-play: buffer seeded with ", source_.buffer().size(), " of ", seeds.size(),
-           " pyfunc triplets in ", static_cast<int>((steady_seconds() - t0) * 1000), " ms",
-           why.empty() ? "" : cat(" (refused: ", why, ")"));
+           " seed triplets (", source_.buffer().size() - from_pyoutput, " from pyfunc, ",
+           from_pyoutput, " from pyoutput) in ", static_cast<int>((steady_seconds() - t0) * 1000),
+           " ms", why.empty() ? "" : cat(" (refused: ", why, ")"));
 }
 
 namespace {
@@ -127,18 +131,14 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
   KindStats& ks = stats_[kind];
   if (role == "solve") {
     // A judge that found the task's program deciding by chance (nondeterministic_program, an
-    // abduction run on the solver's input in two interpreters) condemns the task: none of its
-    // samples is trained on (an agreeing pair of runs may still hold the coin's other face),
-    // the triplet leaves the buffer, and a proposal it came from counts as refused.
+    // abduction run on the solver's input in two interpreters) condemns the task: the triplet
+    // leaves the buffer and a proposal it came from counts as refused. Its samples train as
+    // judged, the answer that showed the coin at 0: dropping the group would let a solver
+    // escape its penalties by finding an input the program is not deterministic on.
     const bool condemned = std::any_of(g.samples.begin(), g.samples.end(), [](const auto& s) {
-      return s.verifier_error && s.reason == "nondeterministic_program";
+      return s.reason == "nondeterministic_program";
     });
     if (condemned) {
-      for (auto& s : g.samples) {
-        s.verifier_error = true;
-        s.reward.reset();
-        if (s.reason != "nondeterministic_program") s.reason = "condemned_task";
-      }
       const std::string key = meta_text(g.task, "key");
       const size_t removed =
           source_.buffer().remove_if([&](const Triplet& t) { return t.key == key; });
@@ -158,7 +158,8 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
       // An answer judged past a limit (the proposer's program on an abduction answer, or the
       // solver's own program) scored 0 for the solver, and says nothing of how solvable the
       // task is: near a limit, which answers finish is a coin a proposer could tune.
-      if (s.verifier_error || past_a_limit(s.reason)) continue;
+      // A condemned task's verdicts say nothing of it either (a coin's faces).
+      if (condemned || s.verifier_error || past_a_limit(s.reason)) continue;
       ++n;
       correct += s.correct ? 1 : 0;
     }

@@ -39,7 +39,15 @@ class Verifier {
 
 // Runs v.verify for callers that must survive a broken (user) verifier, such as a training run
 // or an eval: an escaping exception becomes a verifier-error verdict ("verifier_threw"), and so
-// does a score outside [0, 1] or not finite ("score_out_of_range").
+// does a score outside [0, 1] or not finite ("score_out_of_range"), unless the verifier judges
+// an empty completion of the same task: then the failure is the completion's, and it scores 0
+// with that reason (a verifier error drops the sample, which a policy could use to escape a
+// penalty).
 Verdict verify_guarded(Verifier& v, const Task& task, const std::string& completion);
+
+// A failure (a verifier-error verdict) that a control run on an empty completion showed to be
+// the completion's: the same reason and details, scored 0 as a wrong answer, with
+// details.scored saying why.
+Verdict completions_failure(const Verdict& failure);
 
 }  // namespace r1

@@ -3,6 +3,10 @@
 // Python's semantics for the gold output, and solve() rebuilds it from the seed to trace it
 // line by line: assignments "x = 10", arithmetic as claims "7+3 = 10", // and % as one
 // identity "472 = 10*47+2", conditions "7 > 4 is True", prints "output: 10".
+#include "tasks/families/pyoutput.h"
+
+#include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -312,6 +316,31 @@ std::string strip_newlines(std::string s) {
   return s;
 }
 
+uint64_t task_seed(const Task& task) {
+  std::string seed_text = meta_string(task, "seed");
+  uint64_t seed = 0;
+  for (char ch : seed_text) {
+    if (ch < '0' || ch > '9' || seed_text.size() > 20)
+      fail("task ", task.id, ": meta.seed is not a number");
+    seed = seed * 10 + static_cast<uint64_t>(ch - '0');
+  }
+  return seed;
+}
+
+// The program of a generated task, rebuilt from its meta.seed and checked against meta.program.
+Built rebuild(const Task& task) {
+  const uint64_t seed = task_seed(task);
+  if (task.difficulty < 1 || task.difficulty > static_cast<int>(kShapes.size())) {
+    fail("task ", task.id, ": pyoutput difficulty ", task.difficulty, " out of range 1..",
+         kShapes.size());
+  }
+  Built b = build(seed, task.difficulty);
+  if (b.source != meta_string(task, "program")) {
+    fail("task ", task.id, ": meta.program does not match the program of meta.seed");
+  }
+  return b;
+}
+
 class PyoutputGenerator : public TaskGenerator {
  public:
   std::string family() const override { return "pyoutput"; }
@@ -336,21 +365,7 @@ class PyoutputGenerator : public TaskGenerator {
   }
 
   std::string solve(const Task& task) const override {
-    std::string seed_text = meta_string(task, "seed");
-    uint64_t seed = 0;
-    for (char ch : seed_text) {
-      if (ch < '0' || ch > '9' || seed_text.size() > 20)
-        fail("task ", task.id, ": meta.seed is not a number");
-      seed = seed * 10 + static_cast<uint64_t>(ch - '0');
-    }
-    if (task.difficulty < 1 || task.difficulty > max_difficulty()) {
-      fail("task ", task.id, ": pyoutput difficulty ", task.difficulty, " out of range 1..",
-           max_difficulty());
-    }
-    Built b = build(seed, task.difficulty);
-    if (b.source != meta_string(task, "program")) {
-      fail("task ", task.id, ": meta.program does not match the program of meta.seed");
-    }
+    Built b = rebuild(task);
     return format_solution(b.run.trace, strip_newlines(b.run.output));
   }
 };
@@ -359,6 +374,109 @@ class PyoutputGenerator : public TaskGenerator {
 
 std::unique_ptr<TaskGenerator> make_pyoutput_generator() {
   return std::make_unique<PyoutputGenerator>();
+}
+
+}  // namespace r1
+
+namespace r1 {
+namespace {
+
+// An accumulator's start: a literal the body builds on, which stays in the body.
+bool empty_start(const PyVal& v) {
+  switch (v.kind) {
+    case PyVal::Kind::Int:
+    case PyVal::Kind::Bool:
+      return v.i == 0;
+    case PyVal::Kind::Str:
+      return v.s.empty();
+    case PyVal::Kind::List:
+      return v.items.empty();
+  }
+  return false;
+}
+
+// Another value like `v`: a positive int up to a few times it, a word of its letters (of
+// "abcde" when it has no others, as pyoutput's character loops count them), a list of 1..20 of
+// about its length. Never empty: the programs index strings (s[0] + s[-1]).
+PyVal like(const PyVal& v, Rng& rng) {
+  switch (v.kind) {
+    case PyVal::Kind::Int:
+    case PyVal::Kind::Bool:
+      return PyVal::integer(rng.range(1, std::max<int64_t>(12, 3 * v.i)));
+    case PyVal::Kind::Str: {
+      const bool abcde = v.s.find_first_not_of("abcde") == std::string::npos;
+      const std::string letters = abcde ? "abcde" : kLetters;
+      return PyVal::text(word(rng, std::max<int64_t>(1, static_cast<int64_t>(v.s.size()) - 1),
+                              static_cast<int64_t>(v.s.size()) + 1, letters));
+    }
+    case PyVal::Kind::List: {
+      std::vector<PyVal> items(static_cast<size_t>(
+          rng.range(std::max<int64_t>(1, static_cast<int64_t>(v.items.size()) - 1),
+                    static_cast<int64_t>(v.items.size()) + 1)));
+      for (auto& x : items) x = PyVal::integer(rng.range(1, 20));
+      return PyVal::list(std::move(items));
+    }
+  }
+  return v;
+}
+
+std::string indented(const std::string& code) {
+  std::string out, line;
+  for (char ch : code) {
+    line += ch;
+    if (ch == '\n') {
+      out += (line == "\n" ? "" : "    ") + line;
+      line.clear();
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<PyoutputFunction> pyoutput_function(const Task& task, int n_inputs) {
+  R1_CHECK(n_inputs >= 1, "pyoutput_function: n_inputs must be >= 1");
+  if (task.family != "pyoutput") fail("task ", task.id, ": not a pyoutput task");
+  const PyProgram program = rebuild(task).program;
+  R1_CHECK(!program.empty() && program.back().kind == PyStmt::Kind::Print,
+           "pyoutput: a program that does not end in print");
+  std::vector<std::string> params;
+  std::vector<PyVal> values;
+  size_t first = 0;
+  for (; first + 1 < program.size(); ++first) {
+    const PyStmt& s = program[first];
+    if (s.kind != PyStmt::Kind::Assign || s.expr->kind != PyExpr::Kind::Const) break;
+    const bool empty = empty_start(s.expr->value);
+    if (first == 0 ? empty && s.expr->value.kind != PyVal::Kind::Int : empty) break;
+    params.push_back(s.target);
+    values.push_back(s.expr->value);
+  }
+  if (params.empty()) return std::nullopt;
+
+  PyoutputFunction out;
+  std::string signature, returned;
+  for (const std::string& p : params) signature += cat(signature.empty() ? "" : ", ", p);
+  const PyStmt& print = program.back();
+  for (const PyExprPtr& a : print.args)
+    returned += cat(returned.empty() ? "" : ", ", py_source(*a));
+  const PyProgram body(program.begin() + static_cast<ptrdiff_t>(first), program.end() - 1);
+  out.code =
+      cat("def f(", signature, "):\n", indented(py_source(body)), "    return ", returned, "\n");
+
+  auto source = [](const std::vector<PyVal>& vs) {
+    std::string src;
+    for (const PyVal& v : vs) src += cat(src.empty() ? "" : ", ", v.repr());
+    return src;
+  };
+  std::set<std::string> seen = {source(values)};
+  out.inputs.push_back(source(values));
+  Rng rng(task_seed(task), 7);  // another stream than the program's own
+  for (int tries = 0; static_cast<int>(out.inputs.size()) < n_inputs && tries < 1000; ++tries) {
+    std::vector<PyVal> drawn;
+    for (const PyVal& v : values) drawn.push_back(like(v, rng));
+    if (seen.insert(source(drawn)).second) out.inputs.push_back(source(drawn));
+  }
+  return out;
 }
 
 }  // namespace r1

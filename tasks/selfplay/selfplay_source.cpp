@@ -45,6 +45,10 @@ const ConfigFields<SelfPlayOptions>& SelfPlayOptions::fields() {
                in_range(0.0, 100.0, "must be in [0, 100]"))
           .add("seed_tasks", &C::seed_tasks, "pyfunc tasks that seed the buffer",
                in_range(1, 100000, "must be in [1, 100000]"))
+          .add("seed_pyoutput", &C::seed_pyoutput,
+               "pyoutput tasks that seed the buffer too, written as functions (their literals "
+               "become parameters, their print the return value)",
+               in_range(0, 100000, "must be in [0, 100000]"))
           .add("buffer_capacity", &C::buffer_capacity, "most triplets kept; the oldest leave first",
                at_least<size_t>(1, "must be >= 1"))
           .add("invalid_reward", &C::invalid_reward,
@@ -88,8 +92,13 @@ SelfPlaySource::SelfPlaySource(SelfPlayOptions options, uint64_t seed)
       seed_(seed),
       buffer_(options_.buffer_capacity) {}
 
-std::vector<Triplet> SelfPlaySource::seed_triplets() const {
-  return pyfunc_seed_triplets(static_cast<size_t>(options_.seed_tasks), seed_);
+std::vector<Triplet> SelfPlaySource::seed_triplets(const Holdout* holdout) const {
+  std::vector<Triplet> seeds =
+      pyfunc_seed_triplets(static_cast<size_t>(options_.seed_tasks), seed_);
+  for (Triplet& t : pyoutput_seed_triplets(static_cast<size_t>(options_.seed_pyoutput), seed_,
+                                           options_.induction_inputs, holdout))
+    seeds.push_back(std::move(t));
+  return seeds;
 }
 
 namespace {

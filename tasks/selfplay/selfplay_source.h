@@ -30,6 +30,10 @@ struct SelfPlayOptions : FieldListed<SelfPlayOptions> {
   int inputs = 2;            // inputs per deduction/abduction proposal
   int induction_inputs = 4;  // inputs per induction proposal (half shown, half held back)
   int seed_tasks = 48;       // pyfunc tasks that seed the buffer
+  // pyoutput tasks that seed it too, written as functions (tasks/families/pyoutput.h): loops,
+  // while loops, branches and string walks beside pyfunc's templates, with induction_inputs
+  // inputs each.
+  int seed_pyoutput = 0;
   // The sampling temperature of propose tasks (meta.sampling_temperature), 0 for the rollout's.
   // A small model writes broken Python at 1.0: the cold start of docs/results/selfplay/ gave a
   // valid proposal in 34% of samples at 1.0 and 70% at 0.5; solutions keep the rollout's.
@@ -84,8 +88,9 @@ class SelfPlaySource {
   const SelfPlayOptions& options() const { return options_; }
   uint64_t seed() const { return seed_; }
 
-  // The unvalidated seed triplets (pyfunc's first seed_tasks tasks for this run's seed).
-  std::vector<Triplet> seed_triplets() const;
+  // The unvalidated seed triplets: pyfunc's first seed_tasks tasks for this run's seed, then
+  // pyoutput's first seed_pyoutput (those `holdout` holds out left out; it may be null).
+  std::vector<Triplet> seed_triplets(const Holdout* holdout) const;
 
   json state() const { return buffer_.state(); }
   void load_state(const json& j, const std::string& where) { buffer_.load_state(j, where); }

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "core/error.h"
+#include "tasks/families/pyoutput.h"
 #include "tasks/generator.h"
 #include "tasks/pyvalue.h"
 
@@ -459,6 +460,24 @@ std::vector<Triplet> pyfunc_seed_triplets(size_t n, uint64_t seed) {
   for (const Task& task : generate_tasks("pyfunc", n, seed, 0)) {
     Triplet t = pyfunc_triplet(task, false);
     t.origin = "seed:pyfunc";
+    t.seed = seed;
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::vector<Triplet> pyoutput_seed_triplets(size_t n, uint64_t seed, int n_inputs,
+                                            const Holdout* holdout) {
+  std::vector<Triplet> out;
+  const auto gen = make_generator("pyoutput");
+  for (const Task& task : generate_tasks("pyoutput", n, seed, 0)) {
+    if (holdout && holdout->contains(task, gen.get())) continue;
+    auto fn = pyoutput_function(task, n_inputs);
+    if (!fn) continue;
+    Triplet t;
+    t.program = std::move(fn->code);
+    t.inputs = std::move(fn->inputs);
+    t.origin = "seed:pyoutput";
     t.seed = seed;
     out.push_back(std::move(t));
   }

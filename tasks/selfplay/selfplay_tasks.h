@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/rng.h"
+#include "tasks/holdout.h"
 #include "tasks/selfplay/task_buffer.h"
 #include "tasks/task.h"
 
@@ -105,5 +106,12 @@ Triplet pyfunc_triplet(const Task& pyfunc_task, bool with_outputs);
 // tasks of the pyfunc generator for `seed`, each as its reference program with the task's
 // cases as inputs.
 std::vector<Triplet> pyfunc_seed_triplets(size_t n, uint64_t seed);
+
+// Likewise from the first n tasks of the pyoutput generator for `seed`, each written as a
+// function with n_inputs inputs (tasks/families/pyoutput.h), the program's own literals first.
+// A task with nothing to lift, or one `holdout` holds out (its program is a held-out pyoutput
+// problem: the buffer would show it with its answer), gives no triplet.
+std::vector<Triplet> pyoutput_seed_triplets(size_t n, uint64_t seed, int n_inputs,
+                                            const Holdout* holdout);
 
 }  // namespace r1

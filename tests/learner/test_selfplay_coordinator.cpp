@@ -561,8 +561,9 @@ TEST(SelfPlayCoordinator, AFollowUpThatJudgedNothingDropsTheProposal) {
 }
 
 // A judge that found the program deciding by chance (an abduction run twice on the solver's
-// input gave two values) condemns the task: no sample of it is trained on, the triplet leaves
-// the buffer, and the proposal counts as refused, whatever the other samples scored.
+// input gave two values) condemns the task: the triplet leaves the buffer and the proposal
+// counts as refused, whatever the other samples scored. The samples still train, the one that
+// showed the coin at 0: a solver that finds such an input escapes no penalty.
 TEST(SelfPlayCoordinator, AProgramThatDecidesByChanceWhenJudgedIsRefused) {
   SelfPlaySource src(options(), 4);
   SelfPlayCoordinator c(src, sandbox(), limits());
@@ -573,14 +574,14 @@ TEST(SelfPlayCoordinator, AProgramThatDecidesByChanceWhenJudgedIsRefused) {
   const size_t before = src.buffer().size();
   Task fa = c.take_followup(), fb = c.take_followup();
   RolloutGroup coin = solve_group(fa, 61, 3, 4);  // three judged, one found the coin
-  coin.samples[3].verifier_error = true;
-  coin.samples[3].reward.reset();
-  coin.samples[3].reason = "nondeterministic_program";
+  coin.samples[3].reason = "nondeterministic_program";  // scored as a wrong answer
   auto ready = c.admit(std::move(coin), 0);
   ASSERT_EQ(ready.size(), 1u);
-  for (const auto& s : ready[0].samples) {
-    EXPECT_TRUE(s.verifier_error) << s.reason;
-    EXPECT_FALSE(s.reward.has_value());
+  ASSERT_EQ(ready[0].samples.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_FALSE(ready[0].samples[i].verifier_error) << i;
+    ASSERT_TRUE(ready[0].samples[i].reward.has_value()) << i;
+    EXPECT_DOUBLE_EQ(*ready[0].samples[i].reward, i < 3 ? 1.0 : 0.0) << i;
   }
   EXPECT_EQ(src.buffer().size(), before - 1);
   EXPECT_FALSE(src.buffer().contains(a.at("key").get<std::string>()));

@@ -2,6 +2,9 @@
 // and its semantics match Python on the tricky spots (floor division, slices, reprs).
 #include <gtest/gtest.h>
 
+#include <set>
+
+#include "tasks/families/pyoutput.h"
 #include "tasks/families/pyprog.h"
 #include "tasks/generator.h"
 #include "test_util.h"
@@ -106,4 +109,60 @@ print("checked", bad)
   auto r = r1_test::run_command("/usr/bin/python3 '" + script + "' '" + input + "'", dir);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("checked 0"), std::string::npos) << r.out << r.err;
+}
+
+// Self-play's pyoutput seeds (tasks/families/pyoutput.h): the program written as a function
+// returns, on the program's own literals, what the program prints; its other inputs run too.
+TEST(Pyoutput, AsAFunctionReturnsWhatTheProgramPrints) {
+  if (!r1_test::have_python3())
+    GTEST_SKIP() << "/usr/bin/python3 not found; skipping the Python cross-check";
+  json items = json::array();
+  auto gen = make_generator("pyoutput");
+  for (int d = 1; d <= gen->max_difficulty(); ++d) {
+    int lifted = 0;
+    for (const auto& t : generate_tasks("pyoutput", 40, 37, d)) {
+      auto fn = pyoutput_function(t, 4);
+      if (!fn) {  // only a program that starts from an empty list has nothing to lift
+        EXPECT_EQ(t.meta["program"].get<std::string>().rfind("xs = []\n", 0), 0u)
+            << t.meta["program"];
+        continue;
+      }
+      ++lifted;
+      EXPECT_EQ(fn->code.rfind("def f(", 0), 0u) << fn->code;
+      EXPECT_EQ(fn->code.find("print("), std::string::npos) << fn->code;
+      ASSERT_EQ(fn->inputs.size(), 4u) << fn->code;
+      EXPECT_EQ(std::set<std::string>(fn->inputs.begin(), fn->inputs.end()).size(), 4u);
+      items.push_back({{"id", t.id},
+                       {"program", t.meta["program"]},
+                       {"code", fn->code},
+                       {"inputs", fn->inputs},
+                       {"answer", t.answer}});
+    }
+    EXPECT_GE(lifted, 25) << "level " << d;
+  }
+  r1_test::TempDir dir;
+  std::string input = dir.write("functions.json", items.dump());
+  std::string script = dir.write("run.py", R"PY(
+import json, sys
+bad = 0
+for it in json.load(open(sys.argv[1])):
+    env = {}
+    exec(it["code"], env)
+    results = [env["f"](*eval("(" + src + ",)")) for src in it["inputs"]]
+    # The first input is the value the program's first line assigns.
+    name, literal = it["program"].split("\n")[0].split(" = ", 1)
+    if eval("(" + it["inputs"][0] + ",)")[0] != eval(literal) or not it["code"].startswith("def f(" + name):
+        print("NOT ITS LITERAL", it["id"], it["inputs"][0], it["program"], it["code"])
+        bad += 1
+    r = results[0]
+    printed = " ".join(str(x) for x in r) if isinstance(r, tuple) else str(r)
+    if printed != it["answer"]:
+        print("MISMATCH", it["id"], repr(printed), repr(it["answer"]), it["code"])
+        bad += 1
+print("checked", len(json.load(open(sys.argv[1]))), "bad", bad)
+)PY");
+  auto r = r1_test::run_command("/usr/bin/python3 '" + script + "' '" + input + "'", dir);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find(cat("checked ", items.size(), " bad 0")), std::string::npos)
+      << r.out << r.err;
 }

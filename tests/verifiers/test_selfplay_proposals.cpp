@@ -550,6 +550,24 @@ TEST(SelfPlayValidation, PyfuncSeedsValidateWithTheGeneratorsOutputs) {
   }
 }
 
+// pyoutput's programs written as functions all pass validation, and a held-out pyoutput suite
+// keeps its programs out of the seeds.
+TEST(SelfPlayValidation, PyoutputSeedsValidateAndRespectTheHoldout) {
+  auto seeds = pyoutput_seed_triplets(16, 5, 4, nullptr);
+  ASSERT_GE(seeds.size(), 12u);  // a program that starts from an empty list gives none
+  for (const Triplet& t : seeds) {
+    EXPECT_EQ(t.origin, "seed:pyoutput");
+    ProgramReport r = runner().validate(t.program, t.entry, t.inputs);
+    ASSERT_TRUE(r.ok) << r.reason << " " << r.message << "\n" << t.program;
+    EXPECT_EQ(r.outputs.size(), 4u);
+  }
+  const Holdout same("pyoutput:n=16:seed=5");
+  EXPECT_TRUE(pyoutput_seed_triplets(16, 5, 4, &same).empty());
+  // Another suite: the short programs recur now and then across seeds (straight lines).
+  const Holdout other("pyoutput:n=16:seed=6");
+  EXPECT_GE(pyoutput_seed_triplets(16, 5, 4, &other).size() + 2, seeds.size());
+}
+
 // The propose prompt's rules name exactly the modules the runner allows.
 TEST(SelfPlayValidation, PromptListsTheAllowedModules) {
   const std::string py = program_runner_py();

@@ -107,9 +107,11 @@ TEST(SelfPlaySolve, Abduction) {
 // An abduction runs the proposer's program on the solver's input, which validation never ran.
 // A program that decides by chance off its own inputs (the order of a set of objects follows
 // their addresses) would make the solve rate a coin and pay the proposer: judged in two
-// interpreters, it is found out as a verifier failure (the learner condemns the task). A
-// program past its CPU limit on the solver's input scores 0 and says nothing of the task.
-TEST(SelfPlaySolve, AbductionOfAProgramThatDecidesByChanceIsNoVerdict) {
+// interpreters, it is found out (`nondeterministic_program`: the learner condemns the task), and
+// the answer that showed it scores 0: no verifier failure, which would drop the sample and let
+// a solver escape its penalty. A program past its CPU limit on the solver's input scores 0 and
+// says nothing of the task.
+TEST(SelfPlaySolve, AbductionOfAProgramThatDecidesByChanceIsFoundOut) {
   Triplet t;
   t.program =
       "class K:\n    pass\n\n\nA = K()\nB = K()\n\n\ndef f(s):\n"
@@ -125,14 +127,37 @@ TEST(SelfPlaySolve, AbductionOfAProgramThatDecidesByChanceIsNoVerdict) {
   int found = 0, judged = 0;
   for (int i = 0; i < 40 && found == 0; ++i) {
     Verdict v = program_verifier()->verify(task, answer("'ab'"));
-    if (v.verifier_error) {
-      EXPECT_EQ(v.reason, "nondeterministic_program") << v.to_json().dump();
+    EXPECT_FALSE(v.verifier_error) << v.to_json().dump();
+    if (v.reason == "nondeterministic_program") {
+      EXPECT_FALSE(v.correct);
+      EXPECT_EQ(v.score, 0.0);
       ++found;
     } else {
       ++judged;
     }
   }
   EXPECT_EQ(found, 1) << judged << " judgements agreed";
+
+  // A program deterministic on the kinds it was validated with (ints) but not on an input of
+  // another kind the solver chose (a set of strings iterates in hash-seed order): the answer
+  // scores 0 rather than escaping as a verifier failure.
+  Triplet ints;
+  ints.program = "def f(xs):\n    return list(set(xs))[0]\n";
+  ints.inputs = {"[1, 2]"};
+  ints.outputs = {"1"};
+  ints.key = ints.program_key = "ints";
+  Task by_kind = make_solve_task(ints, SelfPlayKind::Abduction, rng);
+  std::string strings = "[";
+  for (char c = 'a'; c < 'a' + 16; ++c) strings += cat(c == 'a' ? "" : ", ", "'", c, "'");
+  strings += "]";
+  found = 0;
+  for (int i = 0; i < 20 && found == 0; ++i) {
+    Verdict v = program_verifier()->verify(by_kind, answer(strings));
+    EXPECT_FALSE(v.verifier_error) << v.to_json().dump();
+    EXPECT_FALSE(v.correct) << v.to_json().dump();
+    found += v.reason == "nondeterministic_program";
+  }
+  EXPECT_EQ(found, 1) << "16 strings in two hash seeds agreed on the first 20 times";
   // The same program on its own input is deterministic, and judged.
   EXPECT_TRUE(judge(task, "'qz'").correct);
 

@@ -48,6 +48,13 @@ class ExternalVerifier : public Verifier {
   Verdict verify(const Task& task, const std::string& completion) override {
     int slot = acquire();
     Verdict v = ask(*slots_[slot], task, completion);
+    if (v.verifier_error && failed_to_reply(v.reason) && !completion.empty()) {
+      // Was it this completion? A verifier error drops the sample, so were a program slow or
+      // broken on some answers, a policy could write those where it would be wrong and escape
+      // the penalty. When the same program answers an empty completion in time, the failure
+      // is the completion's: it scores 0. When it does not, the program is down: an error.
+      if (!ask(*slots_[slot], task, "").verifier_error) v = completions_failure(v);
+    }
     release(slot);
     return v;
   }
@@ -66,6 +73,12 @@ class ExternalVerifier : public Verifier {
       free_.push_back(s);
     }
     cv_.notify_one();
+  }
+
+  // The program gave no usable reply (a verdict it sends with verifier_error set is its own).
+  static bool failed_to_reply(const std::string& reason) {
+    return reason == "external_timeout" || reason == "external_crashed" ||
+           reason == "external_bad_reply";
   }
 
   Verdict error(const std::string& reason, const std::string& what) {

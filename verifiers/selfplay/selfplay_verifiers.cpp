@@ -169,19 +169,20 @@ class ProgramVerifier : public SelfPlayVerifierBase {
       // The proposer's program runs on an input validation never ran, so twice, in interpreters
       // with other hash seeds and memory layouts: a program that decides by chance off its own
       // inputs (`next(iter({A, B}))`) would make the solve rate a coin, and pay the proposer
-      // for it. Such a program is no task: the verdict is a verifier failure the learner drops,
-      // with all of the task's samples, and the triplet leaves the buffer
-      // (learner/selfplay_coordinator.cpp). An answer on which the program runs past a limit
+      // for it. Such a program is no task: the learner condemns it (the triplet leaves the
+      // buffer, the proposal counts as refused; learner/selfplay_coordinator.cpp). The answer
+      // that showed it scores 0, as a wrong one does: were it dropped, an unsure solver could
+      // pass an input of a kind validation never drew (a list of strings to
+      // `list(set(xs))[0]`, whose order follows the hash seed) and leave its group with no
+      // penalty to give. An answer on which the program runs past a limit
       // (program_timeout, or resource_limit when only one interpreter met it) scores 0, as a
       // wrong one does (a huge input is no way out of a penalty), and is not counted in the
       // proposer's solve rate: near a limit, which answers finish is a coin.
       ProgramReport r = runner.run(meta_text(task, "program"), entry, {answer},
                                    {meta_text(task, "output")}, /*interpreters=*/2);
       if (auto f = sandbox_failure(r)) return *f;
-      if (!r.ok && r.reason == "nondeterministic_program")
-        return Verdict::verifier_failure("nondeterministic_program", r.message);
-      if (!r.ok &&
-          (r.reason == "timeout" || r.reason == "resource_limit" || r.reason == "memory_error"))
+      if (!r.ok && (r.reason == "nondeterministic_program" || r.reason == "timeout" ||
+                    r.reason == "resource_limit" || r.reason == "memory_error"))
         return verdict(false, r.reason == "timeout" ? "program_timeout" : r.reason, true,
                        {{"error", r.message}});
       if (!r.ok && r.reason == "bad_gold") return Verdict::verifier_failure("bad_task", r.message);

@@ -2,7 +2,8 @@
 """A deliberately unreliable external verifier for test_custom_verifiers.cpp. The completion
 says how to misbehave: HANG (never reply), CRASH (exit), GARBAGE (a non-JSON line), WRONGID
 (reply to another request), SLOWSTART (reply after 0.2 s), DEEP (details nested 100,000 levels
-deep), HUGENUM (a score of 1e999, beyond double). Otherwise it replies with a correct
+deep), HUGENUM (a score of 1e999, beyond double). A task whose answer says DOWN makes it hang on every
+completion, an empty one included (a verifier that is down, not one an answer broke). Otherwise it replies with a correct
 verdict when the completion equals task.answer, and reports its pid so the test can see
 restarts."""
 import json
@@ -13,6 +14,8 @@ import time
 for line in sys.stdin:
     req = json.loads(line)
     c = req["completion"]
+    if "DOWN" in req["task"].get("answer", ""):
+        time.sleep(3600)
     if "HANG" in c:
         time.sleep(3600)
     if "CRASH" in c:
