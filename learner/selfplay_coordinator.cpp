@@ -135,9 +135,12 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
     // leaves the buffer and a proposal it came from counts as refused. Its samples train as
     // judged, the answer that showed the coin at 0: dropping the group would let a solver
     // escape its penalties by finding an input the program is not deterministic on.
-    const bool condemned = std::any_of(g.samples.begin(), g.samples.end(), [](const auto& s) {
-      return s.reason == "nondeterministic_program";
-    });
+    // Only an abduction's judge runs the proposer's program on the solver's input; an induction
+    // answer that disagrees with itself is the solver's own program (nondeterministic_answer).
+    const bool condemned =
+        kind == "abduction" && std::any_of(g.samples.begin(), g.samples.end(), [](const auto& s) {
+          return s.reason == "nondeterministic_program";
+        });
     if (condemned) {
       const std::string key = meta_text(g.task, "key");
       const size_t removed =

@@ -55,14 +55,22 @@ Verdict verify_once(Verifier& v, const Task& task, const std::string& completion
 
 Verdict verify_guarded(Verifier& v, const Task& task, const std::string& completion) {
   Verdict d = verify_once(v, task, completion);
-  const bool broke = d.reason == "verifier_threw" || d.reason == "score_out_of_range";
-  if (!d.verifier_error || !broke || completion.empty()) return d;
+  // A verifier that failed, as opposed to one that reported the task broken (gold_unparseable,
+  // bad_task, ...): a C++ verifier's throw or bad score, a plugin's error code or bad score.
+  const bool broke = d.reason == "verifier_threw" || d.reason == "score_out_of_range" ||
+                     d.reason == "plugin_error" || d.reason == "plugin_bad_verdict";
+  const std::string control = gold_control(task);
+  if (!d.verifier_error || !broke || control.empty() || completion == control) return d;
   // Was it this completion? A verifier error drops the sample (docs/verifiers.md), so were a
   // verifier to break on some answers, a policy could write those where it would be wrong and
-  // escape the penalty. When the same verifier judges an empty completion of the task, the
-  // failure is this completion's: it scores 0.
-  if (verify_once(v, task, "").verifier_error) return d;
+  // escape the penalty.
+  const Verdict c = verify_once(v, task, control);
+  if (c.verifier_error || !c.correct) return d;
   return completions_failure(d);
+}
+
+std::string gold_control(const Task& task) {
+  return task.answer.empty() ? std::string() : "<answer>" + task.answer + "</answer>";
 }
 
 Verdict completions_failure(const Verdict& failure) {
@@ -70,7 +78,7 @@ Verdict completions_failure(const Verdict& failure) {
   zero.reason = failure.reason;
   zero.details = failure.details.is_object() ? failure.details : json::object();
   zero.details["scored"] =
-      "0: the verifier judged an empty completion of this task, so the failure is this "
+      "0: the verifier judged the task's gold answer right, so the failure is this "
       "completion's";
   return zero;
 }

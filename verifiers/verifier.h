@@ -39,15 +39,19 @@ class Verifier {
 
 // Runs v.verify for callers that must survive a broken (user) verifier, such as a training run
 // or an eval: an escaping exception becomes a verifier-error verdict ("verifier_threw"), and so
-// does a score outside [0, 1] or not finite ("score_out_of_range"), unless the verifier judges
-// an empty completion of the same task: then the failure is the completion's, and it scores 0
-// with that reason (a verifier error drops the sample, which a policy could use to escape a
-// penalty).
+// does a score outside [0, 1] or not finite ("score_out_of_range"), unless the failure was the
+// completion's (gold_control below): then it scores 0 with that reason. A verifier error drops
+// the sample, which a policy could use to escape a penalty.
 Verdict verify_guarded(Verifier& v, const Task& task, const std::string& completion);
 
-// A failure (a verifier-error verdict) that a control run on an empty completion showed to be
-// the completion's: the same reason and details, scored 0 as a wrong answer, with
-// details.scored saying why.
+// The control that tells a completion's failure from the verifier's or the task's: the task's
+// gold answer as a completion (`<answer>gold</answer>`), or "" when the task has none. When
+// the same verifier judges the control correct, it can read this task and its scorer works,
+// so a failure on another completion is that completion's.
+std::string gold_control(const Task& task);
+
+// A failure (a verifier-error verdict) that the gold control showed to be the completion's:
+// the same reason and details, scored 0 as a wrong answer, with details.scored saying why.
 Verdict completions_failure(const Verdict& failure);
 
 }  // namespace r1

@@ -14,6 +14,7 @@
 #include "tasks/builtin.h"
 #include "tasks/families/pyprog.h"
 #include "tasks/meta.h"
+#include "tasks/selfplay/selfplay_tasks.h"
 #include "tasks/solution.h"
 
 namespace r1 {
@@ -362,6 +363,20 @@ class PyoutputGenerator : public TaskGenerator {
     // The seed as text: JSON readers in other languages lose precision on 64-bit integers.
     t.meta = {{"program", b.source}, {"seed", std::to_string(seed)}};
     return t;
+  }
+
+  // The problem is the program. Its key is the one its function form (pyoutput.h) on its own
+  // literals has as a self-play deduction, so a held-out task also holds out that deduction: no
+  // seed or proposal shows its answer (many programs become one function once their literals
+  // are lifted, and a seed's drawn input can be a held-out program's). One with nothing to lift
+  // (or read from a file, its seed not rebuilding it) keeps the prompt's key.
+  std::string problem_key(const Task& task) const override {
+    try {
+      if (auto fn = pyoutput_function(task, 1))
+        return deduction_problem_key(fn->code, "f", fn->inputs[0]);
+    } catch (const Error&) {
+    }
+    return TaskGenerator::problem_key(task);
   }
 
   std::string solve(const Task& task) const override {

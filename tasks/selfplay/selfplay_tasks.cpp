@@ -137,8 +137,13 @@ std::string normal_program(const std::string& program, const std::string& entry)
 // The deduction and abduction keys of pair i: a task on it shows one side and trains the other.
 std::vector<std::string> pair_problem_keys(const Triplet& t, size_t i) {
   const std::string program = normal_program(t.program, t.entry);
-  return {cat("deduction|", program, "|", prompt_key(t.inputs[i])),
+  return {deduction_problem_key(t.program, t.entry, t.inputs[i]),
           cat("abduction|", program, "|", prompt_key(t.outputs[i]))};
+}
+
+std::string deduction_problem_key(const std::string& program, const std::string& entry,
+                                  const std::string& input) {
+  return cat("deduction|", normal_program(program, entry), "|", prompt_key(input));
 }
 
 namespace {

@@ -70,6 +70,9 @@ std::vector<std::string> triplet_problem_keys(const Triplet& t);
 // abduction of that output asks about), so that no held-out problem is trained through them
 // (tasks/holdout.h). Induction's hidden pairs only test, and are not listed.
 std::vector<std::string> pair_problem_keys(const Triplet& t, size_t i);
+// The first of them alone: the problem of what `program` returns on `input`.
+std::string deduction_problem_key(const std::string& program, const std::string& entry,
+                                  const std::string& input);
 std::string program_to_write_key(const std::string& program, const std::string& entry);
 
 struct Proposal {

@@ -570,7 +570,10 @@ TEST(SelfPlayCoordinator, AProgramThatDecidesByChanceWhenJudgedIsRefused) {
   c.seed_buffer();
   const json a = triplet_json("def f(x):\n    return x - 7\n", {"1", "2"});
   const json b = triplet_json("def f(x):\n    return x * x - 7\n", {"1", "2"});
-  EXPECT_TRUE(c.admit(propose_group(src, 60, {proposal_sample(a), proposal_sample(b)}), 0).empty());
+  EXPECT_TRUE(c.admit(propose_group(src, 60, {proposal_sample(a), proposal_sample(b)},
+                                    SelfPlayKind::Abduction),
+                      0)
+                  .empty());
   const size_t before = src.buffer().size();
   Task fa = c.take_followup(), fb = c.take_followup();
   RolloutGroup coin = solve_group(fa, 61, 3, 4);  // three judged, one found the coin
@@ -592,7 +595,20 @@ TEST(SelfPlayCoordinator, AProgramThatDecidesByChanceWhenJudgedIsRefused) {
   EXPECT_EQ(p.samples[0].reason, "nondeterministic_when_judged");
   EXPECT_DOUBLE_EQ(*p.samples[1].reward, 0.5);
   const json m = c.take_step_metrics();
-  EXPECT_EQ(m["propose"]["deduction"]["condemned"], 1) << m.dump();
+  EXPECT_EQ(m["propose"]["abduction"]["condemned"], 1) << m.dump();
+
+  // Only an abduction's judge runs the proposer's program on the solver's input: elsewhere the
+  // reason is the solver's own program, and the task stands.
+  const json d = triplet_json("def f(x):\n    return x + 70\n", {"1", "2", "3", "4"});
+  EXPECT_TRUE(
+      c.admit(propose_group(src, 63, {proposal_sample(d)}, SelfPlayKind::Induction), 0).empty());
+  RolloutGroup own = solve_group(c.take_followup(), 64, 2, 4);
+  own.samples[3].reason = "nondeterministic_program";
+  ready = c.admit(std::move(own), 0);
+  ASSERT_EQ(ready.size(), 2u);
+  EXPECT_TRUE(src.buffer().contains(d.at("key").get<std::string>()));
+  EXPECT_DOUBLE_EQ(*ready[1].samples[0].reward, 0.5);
+  EXPECT_EQ(c.take_step_metrics()["propose"]["induction"]["condemned"], 0);
 }
 
 // Answers judged past a limit score 0 for the solver but are not counted in the proposer's

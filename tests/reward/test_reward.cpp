@@ -276,18 +276,19 @@ TEST(RewardFunction, ThrowingVerifierBecomesAVerifierError) {
   EXPECT_EQ(r.details["error"], "boom");
 }
 
-// A verifier that breaks on some completions only (it judges an empty one) scores them 0: were
-// they verifier errors, their samples would be dropped, and a policy could write such answers
-// where it would be wrong to escape the penalty.
+// A verifier that breaks on some completions only (it judges the task's gold right) scores
+// them 0: were they verifier errors, their samples would be dropped, and a policy could write
+// such answers where it would be wrong to escape the penalty. Without a gold to tell the
+// completion's fault from the verifier's, it stays an error.
 TEST(RewardFunction, AVerifierBrokenByOneCompletionScoresItZero) {
   register_verifier("fragile", [](const json&) -> std::unique_ptr<Verifier> {
     struct F : Verifier {
       std::string name() const override { return "fragile"; }
-      Verdict verify(const Task&, const std::string& c) override {
+      Verdict verify(const Task& t, const std::string& c) override {
         if (c.find("BREAK") != std::string::npos) throw std::runtime_error("cannot read it");
         Verdict v;
-        v.score = c.find("NAN") != std::string::npos ? std::nan("") : c == "right" ? 1.0 : 0.0;
-        v.correct = v.score == 1.0;
+        v.correct = !t.answer.empty() && c.find(t.answer) != std::string::npos;
+        v.score = c.find("NAN") != std::string::npos ? std::nan("") : v.correct ? 1.0 : 0.0;
         v.reason = v.correct ? "ok" : "wrong_answer";
         return v;
       }
@@ -295,14 +296,17 @@ TEST(RewardFunction, AVerifierBrokenByOneCompletionScoresItZero) {
     return std::make_unique<F>();
   });
   RewardFunction rf(RewardConfig::single("fragile"));
-  EXPECT_DOUBLE_EQ(*rf.score(Task{}, "right").reward, 1.0);
+  Task t;
+  t.answer = "right";
+  EXPECT_DOUBLE_EQ(*rf.score(t, "right").reward, 1.0);
   for (const char* c : {"x BREAK", "NAN"}) {
-    RewardResult r = rf.score(Task{}, c);
+    RewardResult r = rf.score(t, c);
     EXPECT_FALSE(r.verifier_error) << c;
     ASSERT_TRUE(r.reward.has_value()) << c;
     EXPECT_DOUBLE_EQ(*r.reward, 0.0) << c;
     EXPECT_EQ(r.reason, std::string(c) == "NAN" ? "score_out_of_range" : "verifier_threw");
     EXPECT_TRUE(r.details.dump().find("scored") != std::string::npos) << r.details.dump();
+    EXPECT_TRUE(rf.score(Task{}, c).verifier_error) << c << ": no gold, no control";
   }
 }
 

@@ -7,6 +7,9 @@
 #include "tasks/families/pyoutput.h"
 #include "tasks/families/pyprog.h"
 #include "tasks/generator.h"
+#include "tasks/holdout.h"
+#include "tasks/selfplay/selfplay_tasks.h"
+#include "tasks/suite.h"
 #include "test_util.h"
 
 using namespace r1;
@@ -165,4 +168,20 @@ print("checked", len(json.load(open(sys.argv[1]))), "bad", bad)
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find(cat("checked ", items.size(), " bad 0")), std::string::npos)
       << r.out << r.err;
+}
+
+// A held-out pyoutput task holds out its program written as a function on its own literals (a
+// deduction problem), so no self-play seed or proposal shows that answer: many programs become
+// one function once their literals are lifted, and a seed's drawn input can be a held-out one.
+TEST(Pyoutput, AHeldOutTaskHoldsOutItsFunctionForm) {
+  const Holdout h("pyoutput:n=60:seed=9002");
+  int checked = 0;
+  for (const Task& t : load_suite(parse_suites("pyoutput:n=60:seed=9002").at(0))) {
+    auto fn = pyoutput_function(t, 1);
+    if (!fn) continue;
+    EXPECT_TRUE(h.contains_key(deduction_problem_key(fn->code, "f", fn->inputs[0])))
+        << fn->code << fn->inputs[0];
+    ++checked;
+  }
+  EXPECT_GE(checked, 40);
 }

@@ -175,9 +175,9 @@ TEST(CustomVerifier, ExternalProcessTimeoutsCrashesAndRestarts) {
   EXPECT_EQ(v->verify(t, "no").reason, "wrong_answer");
   EXPECT_EQ(v->verify(t, "yes").details["pid"], pid) << "the process is kept between requests";
 
-  // A failure on one completion, with the program answering an empty one in time, is that
-  // completion's: it scores 0 (were it a verifier error, the sample would be dropped and a
-  // policy could escape its penalty by writing what breaks the verifier).
+  // A failure on one completion, with the program judging the task's gold right in time, is
+  // that completion's: it scores 0 (were it a verifier error, the sample would be dropped and
+  // a policy could escape its penalty by writing what breaks the verifier).
   auto start = std::chrono::steady_clock::now();
   Verdict hang = v->verify(t, "HANG");
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -214,7 +214,12 @@ TEST(CustomVerifier, ExternalProcessTimeoutsCrashesAndRestarts) {
     EXPECT_TRUE(v->verify(t, "yes").correct) << "restarted after " << how;
   }
 
-  // A program that fails on the empty completion too is down: a verifier error, no zero.
+  // A program that fails on the gold too is down: a verifier error, no zero. So is a failure on
+  // a task without a gold (nothing to tell the completion's fault from the program's).
+  Task no_gold;
+  Verdict g = v->verify(no_gold, "CRASH");
+  EXPECT_TRUE(g.verifier_error) << g.to_json().dump();
+  EXPECT_EQ(g.reason, "external_crashed");
   Task down;
   down.answer = "DOWN";
   start = std::chrono::steady_clock::now();

@@ -220,6 +220,10 @@ class ProgramVerifier : public SelfPlayVerifierBase {
       // leaves it out (resource_limit); the solver scores 0.
       if (!r.ok && r.reason == "memory_error")
         return verdict(false, "resource_limit", true, {{"error", r.message}});
+      // The solver's own program deciding by chance is a wrong answer, and no sign against the
+      // task (only an abduction's disagreement, the proposer's program, condemns one).
+      if (!r.ok && r.reason == "nondeterministic_program")
+        return verdict(false, "nondeterministic_answer", true, {{"error", r.message}});
       if (!r.ok) return verdict(false, r.reason, true, {{"error", r.message}});
       const size_t passed =
           static_cast<size_t>(std::count(r.matches.begin(), r.matches.end(), true));

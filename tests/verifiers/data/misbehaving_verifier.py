@@ -2,12 +2,13 @@
 """A deliberately unreliable external verifier for test_custom_verifiers.cpp. The completion
 says how to misbehave: HANG (never reply), CRASH (exit), GARBAGE (a non-JSON line), WRONGID
 (reply to another request), SLOWSTART (reply after 0.2 s), DEEP (details nested 100,000 levels
-deep), HUGENUM (a score of 1e999, beyond double). A task whose answer says DOWN makes it hang on every
-completion, an empty one included (a verifier that is down, not one an answer broke). Otherwise it replies with a correct
-verdict when the completion equals task.answer, and reports its pid so the test can see
-restarts."""
+deep), HUGENUM (a score of 1e999, beyond double). A task whose answer says DOWN makes it hang
+on every completion, the gold's included (a verifier that is down, not one an answer broke).
+Otherwise it replies with a correct verdict when the completion, or what its <answer> tags
+hold, equals task.answer, and reports its pid so the test can see restarts."""
 import json
 import os
+import re
 import sys
 import time
 
@@ -34,7 +35,8 @@ for line in sys.stdin:
     rid = req["id"] + (1 if "WRONGID" in c else 0)
     if "SLOWSTART" in c:
         time.sleep(0.2)
-    ok = c == req["task"]["answer"]
+    tagged = re.search(r"<answer>(.*)</answer>", c, re.S)
+    ok = (tagged.group(1) if tagged else c) == req["task"]["answer"]
     print(json.dumps({"id": rid, "score": 1.0 if ok else 0.0, "correct": ok, "format_ok": True,
                       "reason": "ok" if ok else "wrong_answer", "details": {"pid": os.getpid()}}),
           flush=True)
