@@ -25,6 +25,7 @@ int cmd_tasks(int argc, char** argv);
 int cmd_verify(int argc, char** argv);
 int cmd_tokenize(int argc, char** argv);
 int cmd_serve(int argc, char** argv);
+int cmd_buffer(int argc, char** argv);
 
 // Sorted as shown by `r1 --help`.
 inline constexpr Command kCommands[] = {
@@ -40,6 +41,7 @@ inline constexpr Command kCommands[] = {
     {"eval", "evaluate a checkpoint: pass@k, maj@K, format rate", cmd_eval},
     {"rejection-sample", "keep a model's verified-correct completions as SFT data",
      cmd_rejection_sample},
+    {"buffer", "write a self-play run's task buffer as a triplet file (JSONL)", cmd_buffer},
     {"serve", "serve a checkpoint over an OpenAI-compatible HTTP API", cmd_serve},
     {"pipeline", "the R1 recipe: cold-start SFT, eval, GRPO, eval", cmd_pipeline},
     {"plot", "plot a metric of runs as an SVG chart", cmd_plot},

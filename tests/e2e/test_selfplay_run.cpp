@@ -76,6 +76,27 @@ TEST(SelfPlayRun, RunsReportsAndResumesWithTheSameBuffer) {
   for (const json& e : b4["entries"]) attempts += e["attempts"].get<uint64_t>();
   EXPECT_GT(attempts, 0u);
 
+  // r1 buffer writes it as a triplet file that a deduction suite reads, one task per entry.
+  auto all = run_command(r1_binary() + " buffer --from " + d.file("ref") + " --origin all --out " +
+                         d.file("buffer.jsonl"));
+  ASSERT_EQ(all.code, 0) << all.out;
+  auto tasks =
+      run_command(r1_binary() + " tasks deduction --n 0 --input " + d.file("buffer.jsonl"));
+  ASSERT_EQ(tasks.code, 0) << tasks.out;
+  size_t lines = 0;
+  for (size_t at = 0; (at = tasks.out.find("{\"", at)) != std::string::npos; ++at)
+    lines += at == 0 || tasks.out[at - 1] == '\n';
+  EXPECT_EQ(lines, 8u) << tasks.out;
+  EXPECT_NE(tasks.out.find("seed:pyfunc"), std::string::npos) << "provenance rides along";
+  auto proposed = run_command(r1_binary() + " buffer --from " + d.file("ref") + "/checkpoints/" +
+                              "step-000004");
+  ASSERT_EQ(proposed.code, 0) << proposed.out;
+  EXPECT_NE(proposed.out.find("r1 buffer: 0 proposed entries"), std::string::npos)
+      << proposed.out;  // a fresh tiny model proposes nothing valid
+  auto not_selfplay = run_command(r1_binary() + " buffer --from " + d.file("ref/final"));
+  EXPECT_NE(not_selfplay.code, 0);
+  EXPECT_NE(not_selfplay.out.find("--from"), std::string::npos) << not_selfplay.out;
+
   // Two steps, then --resume to four: the same buffer and metrics as the straight run.
   auto first = run_command("OMP_NUM_THREADS=1 " + r1_binary() + " run " + d.file("cfg2.json") +
                            " --out " + d.file("resumed"));

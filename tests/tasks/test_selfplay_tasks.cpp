@@ -7,6 +7,8 @@
 
 #include "core/error.h"
 #include "core/rl_messages.h"
+#include "tasks/datasets.h"
+#include "tasks/selfplay/buffer_file.h"
 #include "tasks/selfplay/selfplay_source.h"
 #include "tasks/selfplay/selfplay_tasks.h"
 #include "tasks/selfplay/task_buffer.h"
@@ -361,4 +363,38 @@ TEST(SelfPlaySource, ProposeTemperatureMarksOnlyProposals) {
   a.task["id"] = "x";
   a.task["meta"]["sampling_temperature"] = 0.7;
   EXPECT_EQ(task_sampling_temperature(TaskAssignment::from_message(a.to_message()).task, 1.0), 0.7);
+}
+
+// r1 buffer's lines (tasks/selfplay/buffer_file.h): the entries a filter picks, oldest first,
+// in the triplet-file form a deduction suite reads, provenance beside.
+TEST(SelfPlayBufferFile, LinesPickEntriesByOriginAndReadAsASuite) {
+  TaskBuffer b(8);
+  for (int i = 0; i < 3; ++i) {
+    Triplet t;
+    t.program = cat("def f(x):\n    return x + ", i + 1, "\n");
+    t.inputs = {"1", "2"};
+    t.outputs = {cat(i + 2), cat(i + 3)};
+    t.key = t.program_key = cat("k", i);
+    t.origin = i == 1 ? "seed:pyfunc" : "proposed";
+    t.step = i == 1 ? -1 : 5 + i;
+    ASSERT_TRUE(b.add(t));
+  }
+  const json state = {{"step", 9}, {"task_source", {{"self_play", {{"0", b.state()}}}}}};
+  const auto proposed = buffer_file_lines(state, "st", "proposed");
+  ASSERT_EQ(proposed.size(), 2u);
+  EXPECT_EQ(proposed[0]["id"], "buffer-0");
+  EXPECT_EQ(proposed[1]["id"], "buffer-2");
+  EXPECT_EQ(proposed[1]["step"], 7);
+  EXPECT_EQ(buffer_file_lines(state, "st", "seed").size(), 1u);
+  EXPECT_EQ(buffer_file_lines(state, "st", "all").size(), 3u);
+  EXPECT_THROW(buffer_file_lines(json{{"step", 1}, {"task_source", json::object()}}, "st", "all"),
+               Error);
+
+  std::string text;
+  for (const json& l : proposed) text += l.dump() + "\n";
+  const auto tasks = parse_dataset("deduction", text, "buffer.jsonl");
+  ASSERT_EQ(tasks.size(), 2u);
+  EXPECT_EQ(tasks[1].meta["program"], "def f(x):\n    return x + 3\n");
+  EXPECT_EQ(tasks[1].answer, "4");
+  EXPECT_EQ(tasks[1].meta["origin"], "proposed");
 }
