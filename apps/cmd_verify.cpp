@@ -90,6 +90,12 @@ int cmd_verify(int argc, char** argv) {
   std::fprintf(stderr,
                "r1 verify: %zu records, %zu correct, %zu verifier errors, %zu bad input lines\n",
                s.records, s.correct, s.verifier_errors, s.bad_input);
+  if (s.scored_by_control > 0) {
+    std::fprintf(stderr,
+                 "r1 verify: %zu verifier failures scored 0: the verifier judged the task's gold "
+                 "right, so they were the completions' (scored_by_control)\n",
+                 s.scored_by_control);
+  }
   return s.bad_input > 0 ? 2 : 0;
 }
 

@@ -84,6 +84,7 @@ Message RolloutGroup::to_message() const {
       h["correct"] = s.correct;
       h["format_ok"] = s.format_ok;
       h["verifier_error"] = s.verifier_error;
+      if (s.scored_by_control) h["scored_by_control"] = true;
       h["reason"] = s.reason;
       h["components"] = s.components;
       if (!s.learner_data.empty()) h["learner_data"] = s.learner_data;
@@ -196,6 +197,8 @@ RolloutGroup RolloutGroup::from_message(const Message& m) {
       s.correct = header_field<bool>(view, "correct");
       s.format_ok = header_field<bool>(view, "format_ok");
       s.verifier_error = header_field<bool>(view, "verifier_error");
+      if (h.contains("scored_by_control"))
+        s.scored_by_control = header_field<bool>(view, "scored_by_control");
       s.reason = header_field<std::string>(view, "reason");
       s.components = components_field(view);
       if (h.contains("learner_data")) {

@@ -59,6 +59,7 @@ struct SampleResult {
   // Filled by the reward service.
   std::optional<double> reward;  // empty on a verifier error
   bool correct = false, format_ok = false, verifier_error = false;
+  bool scored_by_control = false;  // RewardResult::scored_by_control; sent only when set
   std::string reason;
   json components = json::object();  // component name -> score
   // What the primary verifier left for the learner (its verdict's details["learner_data"]): a

@@ -156,7 +156,7 @@ json SuiteResult::summary() const {
   std::vector<double> p1, greedy_v;
   std::vector<int> correct;
   double fmt = 0, len = 0, maj = 0;
-  int errors = 0, n_samples = 0;
+  int errors = 0, by_control = 0, n_samples = 0;
   for (const auto& t : tasks) {
     const int c = t.correct();
     correct.push_back(c);
@@ -166,11 +166,13 @@ json SuiteResult::summary() const {
       fmt += s.verdict.format_ok;
       len += s.tokens;
       errors += s.verdict.verifier_error;
+      by_control += s.verdict.scored_by_control;
       ++n_samples;
     }
     if (t.greedy) {
       greedy_v.push_back(t.greedy->verdict.correct ? 1.0 : 0.0);
       errors += t.greedy->verdict.verifier_error;
+      by_control += t.greedy->verdict.scored_by_control;
     }
   }
   // Rates live in [0, 1]; the normal approximation's interval is clipped to it.
@@ -194,7 +196,8 @@ json SuiteResult::summary() const {
             {"samples_per_task", K},     {"pass@1", ci(mean_ci95(p1))},
             {"pass@k", pass_k},          {cat("maj@", K), tasks.empty() ? 0.0 : maj / tasks.size()},
             {"format_rate", fmt / dn},   {"mean_response_tokens", len / dn},
-            {"verifier_errors", errors}, {"seconds", seconds}};
+            {"verifier_errors", errors}, {"scored_by_control", by_control},
+            {"seconds", seconds}};
   json per_task = {{"n", K}, {"correct", correct}};
   if (!greedy_v.empty()) {
     j["greedy_pass@1"] = ci(mean_ci95(greedy_v));

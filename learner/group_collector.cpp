@@ -144,6 +144,7 @@ std::optional<UsableGroup> GroupCollector::usable(RolloutGroup g, uint64_t versi
   UsableGroup u;
   std::vector<double> rewards;
   for (size_t i = 0; i < g.samples.size(); ++i) {
+    counters_.scored_by_control += g.samples[i].scored_by_control;
     if (g.samples[i].verifier_error || !g.samples[i].reward) {
       counters_.verifier_errors++;
       continue;

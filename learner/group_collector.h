@@ -28,7 +28,7 @@ namespace r1 {
 // Counters of one step, reset by the step.
 struct StepCounters {
   int64_t returned = 0, zero_variance = 0, too_few = 0, stale = 0, lost = 0, verifier_errors = 0,
-          waves = 0, unused = 0;
+          scored_by_control = 0, waves = 0, unused = 0;
   double gen_seconds = 0, verify_seconds = 0;
   // Every scored sample that came back, before dynamic sampling drops groups: the unbiased
   // picture of the policy (the "reward"/"accuracy" of a step cover only the groups it trained on).

@@ -141,6 +141,24 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
         kind == "abduction" && std::any_of(g.samples.begin(), g.samples.end(), [](const auto& s) {
           return s.reason == "nondeterministic_program";
         });
+    // An answer holding a set of strings made the program give two values (hash_ordered_answer:
+    // the set's order follows the hash seed). That may be the answer's doing, so the proposal
+    // is not refused; but which answers such a task counts right can be a coin, so the task
+    // leaves the buffer and its solve rate stays unknown (the proposal is neither paid nor
+    // penalised). The samples train as judged.
+    const bool withdrawn = !condemned && kind == "abduction" &&
+                           std::any_of(g.samples.begin(), g.samples.end(), [](const auto& s) {
+                             return s.reason == "hash_ordered_answer";
+                           });
+    if (withdrawn) {
+      const std::string key = meta_text(g.task, "key");
+      const size_t removed =
+          source_.buffer().remove_if([&](const Triplet& t) { return t.key == key; });
+      ks.withdrawn++;
+      log_info("self-play: task ", key, " of kind ", kind,
+               " gave two values on an answer holding a set of strings; ", removed, " buffer entr",
+               removed == 1 ? "y" : "ies", " removed");
+    }
     if (condemned) {
       const std::string key = meta_text(g.task, "key");
       const size_t removed =
@@ -162,7 +180,7 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
       // solver's own program) scored 0 for the solver, and says nothing of how solvable the
       // task is: near a limit, which answers finish is a coin a proposer could tune.
       // A condemned task's verdicts say nothing of it either (a coin's faces).
-      if (condemned || s.verifier_error || past_a_limit(s.reason)) continue;
+      if (condemned || withdrawn || s.verifier_error || past_a_limit(s.reason)) continue;
       ++n;
       correct += s.correct ? 1 : 0;
     }
@@ -470,6 +488,7 @@ json SelfPlayCoordinator::take_step_metrics() {
                 {"malformed", ks.malformed},
                 {"reasons", ks.reasons}};
       p["condemned"] = ks.condemned;
+      p["withdrawn"] = ks.withdrawn;
       p["ast_nodes"] =
           ks.runnable > 0 ? json(static_cast<double>(ks.ast_nodes) / ks.runnable) : json();
       p["resolved"] = ks.resolved;

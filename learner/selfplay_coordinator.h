@@ -100,6 +100,7 @@ class SelfPlayCoordinator {
     int64_t never_solved = 0, always_solved = 0;  // resolved with solve rate 0, or 1
     int64_t solve_samples = 0, solve_correct = 0;
     int64_t condemned = 0;  // tasks whose program decided by chance when judged (removed)
+    int64_t withdrawn = 0;  // tasks an answer holding a set of strings split (removed)
   };
 
   RolloutGroup finish(Held& h);  // rewrites the proposer rewards

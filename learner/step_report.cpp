@@ -115,6 +115,7 @@ json step_metrics(const StepFacts& f) {
         {"gave_up", counters.gave_up}}},
       {"groups_by_worker", by_worker},
       {"verifier_errors", counters.verifier_errors},
+      {"scored_by_control", counters.scored_by_control},
       {"staleness", {{"max", stale_max}, {"mean", batch.empty() ? 0.0 : stale_sum / batch.size()}}},
       {"loss", ts.loss},
       {"pg_loss", ts.pg_loss},

@@ -16,6 +16,7 @@ json RewardResult::to_json(bool with_components) const {
             {"reason", reason},
             {"details", details}};
   if (verifier_error) j["verifier_error"] = true;
+  if (scored_by_control) j["scored_by_control"] = true;
   if (overlong_penalty != 0.0) j["overlong_penalty"] = overlong_penalty;
   if (!penalties.empty()) j["penalties"] = penalty_spans_json(penalties);
   if (with_components) {
@@ -137,6 +138,8 @@ RewardResult RewardFunction::score(const Task& task, const std::string& completi
     if (v) cr.verdict = verify_guarded(*v, task, completion);
     if (c.span_penalty != 0.0 && !cr.verdict.verifier_error)
       add_wrong_spans(cr.verdict, c.span_penalty, completion.size(), r.penalties);
+    if (cr.verdict.scored_by_control && (c.weight != 0.0 || c.span_penalty != 0.0))
+      r.scored_by_control = true;
     if (cr.verdict.verifier_error && (c.weight != 0.0 || c.span_penalty != 0.0) &&
         error_component.empty())
       error_component = c.name;

@@ -33,6 +33,9 @@ struct ComponentResult {
 struct RewardResult {
   std::optional<double> reward;  // empty when verifier_error
   bool verifier_error = false;
+  // A component with a weight or span penalty scored a verifier failure 0 after the gold
+  // control (Verdict::scored_by_control).
+  bool scored_by_control = false;
   // From the primary component's verdict.
   bool correct = false;
   bool format_ok = false;

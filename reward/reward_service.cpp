@@ -55,6 +55,7 @@ void RewardService::run(const std::atomic<bool>& stop) {
           reward_->score(task, prefix_ + smp.text, static_cast<int64_t>(smp.tokens.size()));
       smp.reward = r.reward;
       smp.verifier_error = r.verifier_error;
+      smp.scored_by_control = r.scored_by_control;
       smp.correct = r.correct;
       smp.format_ok = r.format_ok;
       smp.reason = r.reason;

@@ -53,8 +53,9 @@ ordered_json result_line(const json& id, const RewardResult& res, bool show_comp
   json r = res.to_json(show_components);
   ordered_json o;
   o["id"] = id;
-  for (const char* key : {"reward", "correct", "format_ok", "verifier", "reason", "details",
-                          "verifier_error", "overlong_penalty", "components"}) {
+  for (const char* key :
+       {"reward", "correct", "format_ok", "verifier", "reason", "details", "verifier_error",
+        "scored_by_control", "overlong_penalty", "components"}) {
     if (r.contains(key)) o[key] = ordered_json(r[key]);
   }
   return o;
@@ -116,6 +117,8 @@ VerifyStreamStats verify_jsonl(std::istream& in, std::ostream& out, const Reward
       ++stats.bad_input;
     else if (j.value("verifier_error", false))
       ++stats.verifier_errors;
+    if (j.value("scored_by_control", false))
+      ++stats.scored_by_control;
     else if (j.value("correct", false))
       ++stats.correct;
     out << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';

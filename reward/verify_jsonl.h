@@ -25,6 +25,7 @@ struct VerifyStreamStats {
   size_t correct = 0;
   size_t bad_input = 0;
   size_t verifier_errors = 0;
+  size_t scored_by_control = 0;  // verifier failures the gold control scored 0
 };
 
 // `show_components`: add the per-component breakdown to each line.

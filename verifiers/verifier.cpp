@@ -19,6 +19,7 @@ json Verdict::to_json() const {
             {"reason", reason},
             {"details", details}};
   if (verifier_error) j["verifier_error"] = true;
+  if (scored_by_control) j["scored_by_control"] = true;
   return j;
 }
 
@@ -75,6 +76,7 @@ std::string gold_control(const Task& task) {
 
 Verdict completions_failure(const Verdict& failure) {
   Verdict zero;
+  zero.scored_by_control = true;
   zero.reason = failure.reason;
   zero.details = failure.details.is_object() ? failure.details : json::object();
   zero.details["scored"] =

@@ -20,6 +20,9 @@ struct Verdict {
   // True when the verifier itself failed (timeout of an external verifier, crash, unparseable
   // gold answer): the sample is not a wrong answer and must not be scored as one.
   bool verifier_error = false;
+  // A verifier failure the gold control showed to be the completion's, scored 0
+  // (verify_guarded): counted apart, so that a verifier failing on many answers shows.
+  bool scored_by_control = false;
   json to_json() const;
   // The verifier itself failed: `reason`, with `message` in details.error.
   static Verdict verifier_failure(const std::string& reason, const std::string& message);
@@ -39,9 +42,10 @@ class Verifier {
 
 // Runs v.verify for callers that must survive a broken (user) verifier, such as a training run
 // or an eval: an escaping exception becomes a verifier-error verdict ("verifier_threw"), and so
-// does a score outside [0, 1] or not finite ("score_out_of_range"), unless the failure was the
-// completion's (gold_control below): then it scores 0 with that reason. A verifier error drops
-// the sample, which a policy could use to escape a penalty.
+// does a score outside [0, 1] or not finite ("score_out_of_range"); a plugin's plugin_error and
+// plugin_bad_verdict are such failures too. Unless the failure was the completion's
+// (gold_control below): then it scores 0 with that reason, scored_by_control set. A verifier error
+// drops the sample, which a policy could use to escape a penalty.
 Verdict verify_guarded(Verifier& v, const Task& task, const std::string& completion);
 
 // The control that tells a completion's failure from the verifier's or the task's: the task's

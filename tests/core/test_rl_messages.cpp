@@ -93,6 +93,14 @@ TEST(RlMessages, RoundTrip) {
   EXPECT_FALSE(m.header["samples"][0].contains("learner_data")) << "not sent when empty";
   g = RolloutGroup::from_message(decode(encode(m)));
   EXPECT_EQ(g.samples[1].learner_data, with.samples[1].learner_data);
+  // A failure the gold control scored 0 is marked, so the learner counts it apart.
+  with.samples[0].scored_by_control = true;
+  m = with.to_message();
+  EXPECT_FALSE(m.header["samples"][1].contains("scored_by_control")) << "not sent when unset";
+  g = RolloutGroup::from_message(decode(encode(m)));
+  EXPECT_TRUE(g.samples[0].scored_by_control);
+  EXPECT_FALSE(g.samples[1].scored_by_control);
+  with.samples[0].scored_by_control = false;
   // So do the spans a reward component penalises, token by token at the learner.
   with.samples[0].penalties = {{0, 2, 0.5}, {1, 3, 0.25}};
   m = with.to_message();

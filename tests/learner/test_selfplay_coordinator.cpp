@@ -609,6 +609,23 @@ TEST(SelfPlayCoordinator, AProgramThatDecidesByChanceWhenJudgedIsRefused) {
   EXPECT_TRUE(src.buffer().contains(d.at("key").get<std::string>()));
   EXPECT_DOUBLE_EQ(*ready[1].samples[0].reward, 0.5);
   EXPECT_EQ(c.take_step_metrics()["propose"]["induction"]["condemned"], 0);
+
+  // An answer holding a set of strings split the program (hash_ordered_answer): the task
+  // leaves the buffer and its proposal is neither paid nor refused (its sample is dropped).
+  const json e = triplet_json("def f(x):\n    return x * 3 - 1\n", {"1", "2"});
+  EXPECT_TRUE(
+      c.admit(propose_group(src, 65, {proposal_sample(e)}, SelfPlayKind::Abduction), 0).empty());
+  RolloutGroup split = solve_group(c.take_followup(), 66, 2, 4);
+  split.samples[3].reason = "hash_ordered_answer";
+  ready = c.admit(std::move(split), 0);
+  ASSERT_EQ(ready.size(), 2u);
+  EXPECT_FALSE(src.buffer().contains(e.at("key").get<std::string>()));
+  EXPECT_DOUBLE_EQ(*ready[0].samples[0].reward, 1.0) << "the solver's samples train as judged";
+  EXPECT_FALSE(ready[1].samples[0].reward.has_value())
+      << "the proposal is neither paid nor refused";
+  const json m2 = c.take_step_metrics();
+  EXPECT_EQ(m2["propose"]["abduction"]["withdrawn"], 1) << m2.dump();
+  EXPECT_EQ(m2["propose"]["abduction"]["condemned"], 0) << m2.dump();
 }
 
 // Answers judged past a limit score 0 for the solver but are not counted in the proposer's

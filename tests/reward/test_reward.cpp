@@ -306,6 +306,8 @@ TEST(RewardFunction, AVerifierBrokenByOneCompletionScoresItZero) {
     EXPECT_DOUBLE_EQ(*r.reward, 0.0) << c;
     EXPECT_EQ(r.reason, std::string(c) == "NAN" ? "score_out_of_range" : "verifier_threw");
     EXPECT_TRUE(r.details.dump().find("scored") != std::string::npos) << r.details.dump();
+    EXPECT_TRUE(r.scored_by_control) << c;
+    EXPECT_EQ(r.to_json()["scored_by_control"], true) << c;
     EXPECT_TRUE(rf.score(Task{}, c).verifier_error) << c << ": no gold, no control";
   }
 }

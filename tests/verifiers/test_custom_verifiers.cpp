@@ -186,6 +186,7 @@ TEST(CustomVerifier, ExternalProcessTimeoutsCrashesAndRestarts) {
   EXPECT_EQ(hang.score, 0.0);
   EXPECT_EQ(hang.reason, "external_timeout");
   EXPECT_TRUE(hang.details.contains("scored")) << hang.to_json().dump();
+  EXPECT_TRUE(hang.scored_by_control);
   EXPECT_LT(secs, 5.0);
   Verdict after_hang = v->verify(t, "yes");
   EXPECT_TRUE(after_hang.correct) << "restarted after the timeout: " << after_hang.to_json().dump();

@@ -158,6 +158,30 @@ TEST(SelfPlaySolve, AbductionOfAProgramThatDecidesByChanceIsFoundOut) {
     found += v.reason == "nondeterministic_program";
   }
   EXPECT_EQ(found, 1) << "16 strings in two hash seeds agreed on the first 20 times";
+
+  // An answer that is itself a set of strings: even a program with no chance of its own
+  // (`for ch in s`) gives two values, as the set's order follows the hash seed. That is the
+  // answer's (hash_ordered_answer, 0), not the program's: the learner does not condemn it.
+  Triplet walk;
+  walk.program = "def f(s):\n    t = ''\n    for ch in s:\n        t = ch + t\n    return t\n";
+  walk.inputs = {"'abcdefgh'"};
+  walk.outputs = {"'hgfedcba'"};
+  walk.key = walk.program_key = "walk";
+  Task by_order = make_solve_task(walk, SelfPlayKind::Abduction, rng);
+  EXPECT_TRUE(judge(by_order, "'abcdefgh'").correct);
+  found = 0;
+  for (int i = 0; i < 20 && found == 0; ++i) {
+    Verdict v =
+        program_verifier()->verify(by_order, answer("{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'}"));
+    EXPECT_FALSE(v.verifier_error) << v.to_json().dump();
+    if (v.reason == "hash_ordered_answer") {
+      EXPECT_EQ(v.score, 0.0);
+      ++found;
+    } else {
+      EXPECT_NE(v.reason, "nondeterministic_program") << v.to_json().dump();
+    }
+  }
+  EXPECT_EQ(found, 1) << "8 strings in two hash seeds agreed on the first 20 times";
   // The same program on its own input is deterministic, and judged.
   EXPECT_TRUE(judge(task, "'qz'").correct);
 

@@ -1,5 +1,7 @@
 #include "verifiers/selfplay/program_runner.h"
 
+#include <algorithm>
+
 #include <future>
 
 #include "core/error.h"
@@ -81,6 +83,7 @@ ProgramReport read_report(const SandboxResult& r) {
   p.outputs = strings_of(j.value("outputs", json::array()));
   for (const json& m : j.value("equal", json::array())) p.matches.push_back(m == true);
   for (const json& m : j.value("fixed", json::array())) p.fixed_points.push_back(m == true);
+  for (const json& m : j.value("hash_ordered", json::array())) p.hash_ordered.push_back(m == true);
   p.program_keys = strings_of(j.value("program_keys", json::array()));
   return p;
 }
@@ -304,10 +307,19 @@ ProgramReport ProgramRunner::run(const std::string& program, const std::string& 
     reports.push_back(starved_is_sandbox_error(read_report(pending.get())));
   for (const ProgramReport& r : reports)
     if (r.sandbox_error) return r;
-  // A program whose two calls on one input disagreed, in any interpreter, decided by chance.
+  // A disagreement on an input that holds a set of strings may be the input's: its order
+  // follows the hash seed, and even `for x in xs: return x` gives two values. That is
+  // "nondeterministic_input" (the answer's, no sign against the program); else the program
+  // decided by chance: "nondeterministic_program".
+  const bool input_ordered = std::any_of(reports.begin(), reports.end(), [](const auto& one) {
+    return std::find(one.hash_ordered.begin(), one.hash_ordered.end(), true) !=
+           one.hash_ordered.end();
+  });
+  const char* chance = input_ordered ? "nondeterministic_input" : "nondeterministic_program";
+  // A program whose two calls on one input disagreed, in any interpreter.
   for (const ProgramReport& r : reports)
     if (!r.ok && r.reason == "nondeterministic")
-      return failed("nondeterministic_program", "two calls on the same input gave two values");
+      return failed(chance, "two calls on the same input gave two values");
   // Limits met in one interpreter and not in another are the clock or the heap's random shift,
   // not the answer: "resource_limit", which says nothing of it (a solver cannot get an honest
   // task condemned by answering near a limit, and the learner leaves such answers out of the
@@ -346,7 +358,7 @@ ProgramReport ProgramRunner::run(const std::string& program, const std::string& 
     const ProgramReport& other = reports[k];
     if (differs(other)) {
       return failed(
-          "nondeterministic_program",
+          chance,
           r.ok && other.ok
               ? std::string("the same input gave two values in two interpreters (other "
                             "hash seeds and memory layouts)")

@@ -90,6 +90,9 @@ struct ProgramReport {
   // passed back as an abduction answer copied from the prompt is): copying answers that pair's
   // abduction. Empty when unknown (that run failed).
   std::vector<bool> fixed_points;
+  // run(): per input, whether it holds a set of str or bytes, whose order follows the hash
+  // seed (then two interpreters that disagree on it may owe that to the input).
+  std::vector<bool> hash_ordered;
   bool equal = false;                // compare()
   std::vector<std::string> program_keys;  // program_keys(): one per program
 };

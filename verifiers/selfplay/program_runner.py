@@ -25,7 +25,8 @@
 #       Each input may use input_cpu_s seconds of CPU (both calls; "timeout" past it): a limit
 #       the machine's load does not move, so a program near it is not judged by a coin.
 #       Report: {"ok", "program_key", "shape_key", "key", "ast_nodes", "inputs" (normalised),
-#       "outputs"}.
+#       "outputs"}, and in any run report once the inputs are read "hash_ordered" (per input,
+#       whether it holds a set of salted values: HASH_ORDERED below).
 #   {"mode": "probe", "program", "entry", "inputs", "limits", "probes": N}
 #       The static checks, then the program on N probe inputs of the kinds of its inputs' (the
 #       inputs themselves do not run), each in its own child with a short time limit: what it
@@ -405,6 +406,36 @@ def read_literal(text, reason, max_bytes):
     except Reject as e:
         raise Reject(reason, e.message)
     return v
+
+
+# Per input of a "run" request, whether iterating it can follow the interpreter's hash seed:
+# it holds a set or frozenset of salted values (str, bytes, or tuples and frozensets of them;
+# ints, floats and None hash alike everywhere). Two interpreters that disagree on such an input
+# may owe it to the input, not the program. Reported with every "run" report, failed ones too.
+HASH_ORDERED = []
+
+
+def salted(v, depth=0):
+    t = type(v)
+    if t is str or t is bytes:
+        return True
+    if (t is tuple or t is frozenset) and depth < 40:
+        return any(salted(e, depth + 1) for e in v)
+    return False
+
+
+def hash_ordered(x, depth=0):
+    t = type(x)
+    if depth > 40:
+        return False
+    if (t is set or t is frozenset) and any(salted(e) for e in x):
+        return True
+    if t in (list, tuple, set, frozenset):
+        return any(hash_ordered(e, depth + 1) for e in x)
+    if t is dict:
+        return any(hash_ordered(k, depth + 1) or hash_ordered(v, depth + 1)
+                   for k, v in x.items())
+    return False
 
 
 def read_args(text, max_bytes):
@@ -806,6 +837,7 @@ def run(req):
         raise Reject("too_many_inputs", "at most %d inputs" % max_inputs)
     tree, nodes, program_key, shape_key = check_program(req.get("program"), entry, limits)
     args_list = [read_args(t, limit(limits, "max_input_bytes", 512)) for t in inputs]
+    HASH_ORDERED[:] = [hash_ordered(a) for a in args_list]
     # The inputs' normal form: the repr of what they read as.
     norm_inputs = [repr(a)[1:-1].rstrip(",") if a else "" for a in args_list]
     key = hashlib.sha256((program_key + "\n" + "\n".join(norm_inputs)).encode(
@@ -910,6 +942,8 @@ def main():
     except BaseException as e:
         report = {"ok": False, "reason": "runtime_error", "message": short(e)}
     report["hash_seed"] = os.environ.get("PYTHONHASHSEED", "")
+    if HASH_ORDERED:
+        report["hash_ordered"] = HASH_ORDERED
     out.write("\n" + MARK + json.dumps(report) + "\n")
     out.flush()
     os._exit(0)

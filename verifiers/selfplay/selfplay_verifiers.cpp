@@ -181,6 +181,12 @@ class ProgramVerifier : public SelfPlayVerifierBase {
       ProgramReport r = runner.run(meta_text(task, "program"), entry, {answer},
                                    {meta_text(task, "output")}, /*interpreters=*/2);
       if (auto f = sandbox_failure(r)) return *f;
+      // Two values on an answer that holds a set of strings (its order follows the hash seed)
+      // may be the answer's doing, whatever the program: it scores 0, and the learner takes
+      // the task out of the buffer without a verdict on the proposal (a task such answers can
+      // decide is a coin for the solve rate, but not one the program is known to have thrown).
+      if (!r.ok && r.reason == "nondeterministic_input")
+        return verdict(false, "hash_ordered_answer", true, {{"error", r.message}});
       if (!r.ok && (r.reason == "nondeterministic_program" || r.reason == "timeout" ||
                     r.reason == "resource_limit" || r.reason == "memory_error"))
         return verdict(false, r.reason == "timeout" ? "program_timeout" : r.reason, true,
@@ -222,7 +228,7 @@ class ProgramVerifier : public SelfPlayVerifierBase {
         return verdict(false, "resource_limit", true, {{"error", r.message}});
       // The solver's own program deciding by chance is a wrong answer, and no sign against the
       // task (only an abduction's disagreement, the proposer's program, condemns one).
-      if (!r.ok && r.reason == "nondeterministic_program")
+      if (!r.ok && (r.reason == "nondeterministic_program" || r.reason == "nondeterministic_input"))
         return verdict(false, "nondeterministic_answer", true, {{"error", r.message}});
       if (!r.ok) return verdict(false, r.reason, true, {{"error", r.message}});
       const size_t passed =
