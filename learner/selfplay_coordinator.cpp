@@ -201,7 +201,7 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
       // is dropped rather than scored as unsolvable.
       resolve(proposer, sample,
               n > 0 ? std::optional<double>(static_cast<double>(correct) / n) : std::nullopt, ready,
-              /*unknown=*/n == 0, condemned);
+              /*unknown=*/n == 0, condemned, withdrawn);
     }
     return ready;
   }
@@ -317,7 +317,8 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
 }
 
 void SelfPlayCoordinator::resolve(uint64_t proposer, size_t sample, std::optional<double> rate,
-                                  std::vector<RolloutGroup>& ready, bool unknown, bool condemned) {
+                                  std::vector<RolloutGroup>& ready, bool unknown, bool condemned,
+                                  bool withdrawn) {
   auto it = held_.find(proposer);
   if (it == held_.end()) return;  // its group was lost with a restart, or is already done
   Held& h = it->second;
@@ -327,6 +328,7 @@ void SelfPlayCoordinator::resolve(uint64_t proposer, size_t sample, std::optiona
   h.rate[sample] = rate;
   h.resolved[sample] = true;
   if (unknown) h.status[sample] = Status::Error;
+  if (withdrawn) h.group.samples[sample].reason = "withdrawn_when_judged";
   if (condemned) {
     h.status[sample] = Status::Invalid;  // a program that decides by chance is no task
     h.group.samples[sample].reason = "nondeterministic_when_judged";
@@ -357,7 +359,7 @@ RolloutGroup SelfPlayCoordinator::finish(Held& h) {
         if (!s.verifier_error) {
           s.verifier_error = true;
           s.reward.reset();
-          s.reason = "followup_unjudged";
+          if (s.reason != "withdrawn_when_judged") s.reason = "followup_unjudged";
         }
         continue;
       case Status::Candidate: {

@@ -106,8 +106,11 @@ class SelfPlayCoordinator {
   RolloutGroup finish(Held& h);  // rewrites the proposer rewards
   // `unknown`: the follow-up came back with no judged sample; the proposal's sample is dropped.
   // `condemned`: its program decided by chance when judged; the proposal counts as refused.
+  // `withdrawn`: an answer holding a set of strings split it; dropped as unknown, its reason
+  // withdrawn_when_judged.
   void resolve(uint64_t proposer, size_t sample, std::optional<double> rate,
-               std::vector<RolloutGroup>& ready, bool unknown, bool condemned = false);
+               std::vector<RolloutGroup>& ready, bool unknown, bool condemned = false,
+               bool withdrawn = false);
 
   SelfPlaySource& source_;
   const Holdout* holdout_;

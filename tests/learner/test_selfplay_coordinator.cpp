@@ -623,6 +623,7 @@ TEST(SelfPlayCoordinator, AProgramThatDecidesByChanceWhenJudgedIsRefused) {
   EXPECT_DOUBLE_EQ(*ready[0].samples[0].reward, 1.0) << "the solver's samples train as judged";
   EXPECT_FALSE(ready[1].samples[0].reward.has_value())
       << "the proposal is neither paid nor refused";
+  EXPECT_EQ(ready[1].samples[0].reason, "withdrawn_when_judged");
   const json m2 = c.take_step_metrics();
   EXPECT_EQ(m2["propose"]["abduction"]["withdrawn"], 1) << m2.dump();
   EXPECT_EQ(m2["propose"]["abduction"]["condemned"], 0) << m2.dump();

@@ -182,6 +182,21 @@ TEST(SelfPlaySolve, AbductionOfAProgramThatDecidesByChanceIsFoundOut) {
     }
   }
   EXPECT_EQ(found, 1) << "8 strings in two hash seeds agreed on the first 20 times";
+
+  // A coin of the program's own behind a set of strings is still the program's: two calls in
+  // one interpreter that disagree (state kept between them), or a one-element set (no order).
+  Triplet gated;
+  gated.program =
+      "N = []\n\n\ndef f(s):\n    if type(s) is set:\n        N.append(0)\n"
+      "        return len(N)\n    return len(s)\n";
+  gated.inputs = {"['a', 'b']"};
+  gated.outputs = {"2"};
+  gated.key = gated.program_key = "gated";
+  Task behind = make_solve_task(gated, SelfPlayKind::Abduction, rng);
+  for (const char* a : {"{'p', 'q'}", "{'p'}"}) {
+    Verdict v = program_verifier()->verify(behind, answer(a));
+    EXPECT_EQ(v.reason, "nondeterministic_program") << a << ": " << v.to_json().dump();
+  }
   // The same program on its own input is deterministic, and judged.
   EXPECT_TRUE(judge(task, "'qz'").correct);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <future>
+#include <optional>
 
 #include "core/error.h"
 #include "sandbox/pool.h"
@@ -13,6 +14,10 @@ namespace {
 
 constexpr const char* kMark = "\nR1SP ";
 constexpr uint64_t kJudgeSeed = 1;  // the string-hash seed of every judging run
+// Reruns under the first judging run's seed when interpreters with other seeds disagree on an
+// input holding a set of strings (run()): a coin of the program's own passes all of them with
+// a chance of at most 2^-3 for a fair one.
+constexpr int kSameSeedReruns = 3;
 // Probe inputs behind a proposal's behaviour_key: enough that programs which differ somewhere
 // common differ on one (a lone int meets every value from -2 to 12), few enough to cost about
 // as much as the proposal's own inputs. The probe run has the judge's hash seed too, so a
@@ -307,19 +312,11 @@ ProgramReport ProgramRunner::run(const std::string& program, const std::string& 
     reports.push_back(starved_is_sandbox_error(read_report(pending.get())));
   for (const ProgramReport& r : reports)
     if (r.sandbox_error) return r;
-  // A disagreement on an input that holds a set of strings may be the input's: its order
-  // follows the hash seed, and even `for x in xs: return x` gives two values. That is
-  // "nondeterministic_input" (the answer's, no sign against the program); else the program
-  // decided by chance: "nondeterministic_program".
-  const bool input_ordered = std::any_of(reports.begin(), reports.end(), [](const auto& one) {
-    return std::find(one.hash_ordered.begin(), one.hash_ordered.end(), true) !=
-           one.hash_ordered.end();
-  });
-  const char* chance = input_ordered ? "nondeterministic_input" : "nondeterministic_program";
-  // A program whose two calls on one input disagreed, in any interpreter.
+  // A program whose two calls on one input disagreed, in any interpreter, decided by chance:
+  // both calls get copies of one parsed input under one hash seed, so not the input's doing.
   for (const ProgramReport& r : reports)
     if (!r.ok && r.reason == "nondeterministic")
-      return failed(chance, "two calls on the same input gave two values");
+      return failed("nondeterministic_program", "two calls on the same input gave two values");
   // Limits met in one interpreter and not in another are the clock or the heap's random shift,
   // not the answer: "resource_limit", which says nothing of it (a solver cannot get an honest
   // task condemned by answering near a limit, and the learner leaves such answers out of the
@@ -354,11 +351,38 @@ ProgramReport ProgramRunner::run(const std::string& program, const std::string& 
     r.reason = "memory_error";
     return r;
   }
+  // Interpreters with other hash seeds disagreeing on an input that holds a set of strings may
+  // owe it to the input (its order follows the seed: even `for x in xs: return x` gives two
+  // values). Then the first interpreter's seed runs again, kSameSeedReruns times: if those
+  // runs all agree with it, the seed alone decided, "nondeterministic_input" (the answer's, no
+  // sign against the program); if any differs, the program has a coin of its own (addresses,
+  // state), "nondeterministic_program".
+  const bool input_ordered = std::any_of(reports.begin(), reports.end(), [](const auto& one) {
+    return std::find(one.hash_ordered.begin(), one.hash_ordered.end(), true) !=
+           one.hash_ordered.end();
+  });
+  const auto seed_alone_decided = [&]() -> std::optional<ProgramReport> {
+    std::vector<std::future<SandboxResult>> again;
+    for (int k = 0; k < kSameSeedReruns; ++k) again.push_back(submit(req, kJudgeSeed, wall_s));
+    bool agree = true;
+    for (auto& pending : again) {
+      ProgramReport one = starved_is_sandbox_error(read_report(pending.get()));
+      if (one.sandbox_error) return one;
+      agree = agree && !differs(one);
+    }
+    if (!agree) return std::nullopt;
+    return failed("nondeterministic_input",
+                  "an input holding a set of strings gave two values under two hash seeds, "
+                  "and one value whenever the seed was the same");
+  };
   for (size_t k = 1; k < reports.size(); ++k) {
     const ProgramReport& other = reports[k];
     if (differs(other)) {
+      if (input_ordered) {
+        if (std::optional<ProgramReport> seed = seed_alone_decided()) return *seed;
+      }
       return failed(
-          chance,
+          "nondeterministic_program",
           r.ok && other.ok
               ? std::string("the same input gave two values in two interpreters (other "
                             "hash seeds and memory layouts)")

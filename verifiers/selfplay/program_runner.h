@@ -61,7 +61,9 @@ struct ProgramReport {
   // validate()'s interpreters disagree; "bad_gold" when run()'s expected outputs are not
   // literals; "timeout" when an input ran past its CPU limit), or "crashed" (no single readable
   // report: memory, a signal, a second report line), "nondeterministic_program" (run() with
-  // several interpreters that disagree), or, with sandbox_error set, "sandbox_error" (the
+  // several interpreters that disagree), "nondeterministic_input" (they disagree under other
+  // hash seeds on an input holding a set of strings, and agree under the same seed), or, with
+  // sandbox_error set, "sandbox_error" (the
   // sandbox itself failed) or "wall_timeout" (a starved machine): nothing is known about the
   // program.
   std::string reason;
@@ -114,9 +116,12 @@ class ProgramRunner {
   // compared strictly: same types all the way down, 1 is not 1.0 or True, (1,) is not [1].
   // interpreters > 1: the run is repeated with other hash seeds and memory layouts, and when
   // the runs disagree (values, or one fails where another does not) the report is not ok with
-  // reason "nondeterministic_program": the program, not the input, decided by chance. (Judging
-  // an abduction runs the proposer's program on the solver's input, which validation never
-  // ran.)
+  // reason "nondeterministic_program": the program, not the input, decided by chance. Unless
+  // the disagreement may be the input's: on an input holding a set of two or more strings
+  // (hash_ordered), the first run's seed runs three more times, and when they all agree with
+  // it the reason is "nondeterministic_input". Two calls disagreeing inside one interpreter
+  // are always the program's. (Judging an abduction runs the proposer's program on the
+  // solver's input, which validation never ran.)
   ProgramReport run(const std::string& program, const std::string& entry,
                     const std::vector<std::string>& inputs,
                     const std::vector<std::string>& expected = {}, int interpreters = 1);

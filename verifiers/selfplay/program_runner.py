@@ -409,9 +409,11 @@ def read_literal(text, reason, max_bytes):
 
 
 # Per input of a "run" request, whether iterating it can follow the interpreter's hash seed:
-# it holds a set or frozenset of salted values (str, bytes, or tuples and frozensets of them;
-# ints, floats and None hash alike everywhere). Two interpreters that disagree on such an input
-# may owe it to the input, not the program. Reported with every "run" report, failed ones too.
+# it holds a set or frozenset of two or more values one of which is salted (str, bytes, or
+# tuples and frozensets of them; None too before Python 3.12, whose hash was its address; ints,
+# floats and bools hash alike everywhere). Two interpreters with other seeds that disagree on
+# such an input may owe it to the input, not the program. In every "run" report, failed ones
+# too.
 HASH_ORDERED = []
 
 
@@ -419,6 +421,8 @@ def salted(v, depth=0):
     t = type(v)
     if t is str or t is bytes:
         return True
+    if v is None:
+        return sys.version_info < (3, 12)
     if (t is tuple or t is frozenset) and depth < 40:
         return any(salted(e, depth + 1) for e in v)
     return False
@@ -428,7 +432,7 @@ def hash_ordered(x, depth=0):
     t = type(x)
     if depth > 40:
         return False
-    if (t is set or t is frozenset) and any(salted(e) for e in x):
+    if (t is set or t is frozenset) and len(x) > 1 and any(salted(e) for e in x):
         return True
     if t in (list, tuple, set, frozenset):
         return any(hash_ordered(e, depth + 1) for e in x)

@@ -13,8 +13,12 @@
 //   "program"   a solve task's answer, by meta.kind:
 //               deduction  the answer is a Python literal strictly equal to the sandbox's output
 //               abduction  the answer is arguments for which the program returns the output
+//                          (0 with nondeterministic_program when the program decided by chance
+//                          on it: the learner condemns the task; hash_ordered_answer when a set
+//                          of strings in the answer did: the learner withdraws it)
 //               induction  the answer is a program whose f gives every pair's output (shown and
-//                          held back); it passes the same static checks as a proposal
+//                          held back); it passes the same static checks as a proposal (0 with
+//                          nondeterministic_answer when it decides by chance)
 // Options (all optional): {"sandbox": {...}, "limits": {ProgramLimits fields},
 //                          "think_tag", "answer_tag"}.
 #pragma once
