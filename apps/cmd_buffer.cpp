@@ -1,5 +1,6 @@
 // r1 buffer: a self-play run's task buffer as a triplet file (tasks/selfplay/buffer_file.h), for
 // r1 rejection-sample or r1 eval with deduction:FILE and abduction:FILE suites.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -21,11 +22,14 @@ std::string trainer_state_path(const std::string& from) {
   namespace fs = std::filesystem;
   if (fs::exists(fs::path(from) / "trainer_state.json"))
     return (fs::path(from) / "trainer_state.json").string();
-  if (!fs::is_directory(from)) fail("--from ", from, ": no such folder");
+  if (!fs::exists(from)) fail("--from ", from, ": no such folder");
+  if (!fs::is_directory(from))
+    fail("--from ", from, ": a file; give a run's folder or a checkpoint's");
   auto latest = find_latest_checkpoint(from);
   if (!latest)
     fail("--from ", from,
-         ": neither a checkpoint (no trainer_state.json) nor a run with checkpoints");
+         ": neither a checkpoint (no trainer_state.json) nor a run with checkpoints (a final "
+         "model folder holds no buffer: give the run's folder)");
   return (fs::path(latest->dir) / "trainer_state.json").string();
 }
 
@@ -43,7 +47,8 @@ int cmd_buffer(int argc, char** argv) {
       "Example:\n"
       "  r1 buffer --from runs/selfplay-rl --out proposed.jsonl\n"
       "  r1 rejection-sample --model runs/selfplay-rl/final \\\n"
-      "      --tasks deduction:proposed.jsonl,abduction:proposed.jsonl --out rs.jsonl");
+      "      --tasks deduction:proposed.jsonl,abduction:proposed.jsonl \\\n"
+      "      --holdout YOUR_EVAL_SUITES --out rs.jsonl");
   if (!args.parse(argc, argv)) return 0;
   if (!args.has("from")) fail("missing --from (see r1 buffer --help)");
   const std::string which = args.str("origin");
@@ -60,6 +65,15 @@ int cmd_buffer(int argc, char** argv) {
   }
   log_info("r1 buffer: ", lines.size(), " ", which == "all" ? "" : which + " ", "entr",
            lines.size() == 1 ? "y" : "ies", " from ", path);
+  if (lines.empty())
+    log_warn("r1 buffer: no entries to write: a suite of this file would have no tasks");
+  const size_t unmarked = static_cast<size_t>(std::count_if(
+      lines.begin(), lines.end(), [](const json& l) { return !l.contains("fixed_points"); }));
+  if (unmarked > 0)
+    log_warn("r1 buffer: ", unmarked, " entr", unmarked == 1 ? "y has" : "ies have",
+             " no fixed_points (saved before they were recorded): an abduction task of such an "
+             "entry may show an output its program maps to itself, answered by copying it; "
+             "python3 tools/mark_fixed_points.py FILE marks them");
   return 0;
 }
 

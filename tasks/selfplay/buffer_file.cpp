@@ -23,14 +23,17 @@ std::vector<json> buffer_file_lines(const json& trainer_state, const std::string
   const json& state = buffers->begin().value();
   if (!state.is_object() || !state.contains("entries") || !state["entries"].is_array())
     fail(where, ": task_source.self_play holds no entries");
+  // Ids are the entries' keys (program and inputs, hashed): an entry keeps its id whatever
+  // leaves the buffer, and the same triplet has the same id in any run's file.
+  const json& entries = state["entries"];
   std::vector<json> lines;
   size_t n = 0;
-  for (const json& e : state["entries"]) {
+  for (const json& e : entries) {
     const Triplet t = Triplet::from_json(e, cat(where, ": buffer entry ", n));
     ++n;
     const bool proposed = t.origin == "proposed";
     if ((which == "proposed" && !proposed) || (which == "seed" && proposed)) continue;
-    json line = {{"id", cat("buffer-", n - 1)},
+    json line = {{"id", cat("buffer-", t.key)},
                  {"program", t.program},
                  {"entry", t.entry},
                  {"inputs", t.inputs},

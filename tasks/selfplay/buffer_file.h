@@ -16,9 +16,11 @@ namespace r1 {
 bool is_buffer_origin_filter(const std::string& which);
 
 // The lines for the buffer in a checkpoint's trainer_state.json (task_source.self_play), oldest
-// entry first: {"id", "program", "entry", "inputs", "outputs", "fixed_points", "origin", "step",
-// "attempts", "solved"}. Ids are "buffer-N", N the entry's place. Throws naming `where` when the
-// state holds no self-play buffer or an entry cannot be read.
+// entry first: {"id", "program", "entry", "inputs", "outputs", "fixed_points" (where known),
+// "origin", "step", "attempts", "solved"}. Ids are "buffer-KEY", the entry's key (its program
+// and inputs, hashed): stable whatever leaves the buffer, the same for the same triplet in any
+// run. An induction message is not written. Throws naming `where` when the state
+// holds no self-play buffer or an entry cannot be read.
 std::vector<json> buffer_file_lines(const json& trainer_state, const std::string& where,
                                     const std::string& which);
 

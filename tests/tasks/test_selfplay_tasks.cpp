@@ -382,8 +382,16 @@ TEST(SelfPlayBufferFile, LinesPickEntriesByOriginAndReadAsASuite) {
   const json state = {{"step", 9}, {"task_source", {{"self_play", {{"0", b.state()}}}}}};
   const auto proposed = buffer_file_lines(state, "st", "proposed");
   ASSERT_EQ(proposed.size(), 2u);
-  EXPECT_EQ(proposed[0]["id"], "buffer-0");
-  EXPECT_EQ(proposed[1]["id"], "buffer-2");
+  EXPECT_EQ(proposed[0]["id"], "buffer-k0");
+  EXPECT_EQ(proposed[1]["id"], "buffer-k2");
+  // An entry's id is its key: entries leaving do not move the others'.
+  TaskBuffer fewer(8);
+  fewer.load_state(b.state(), "st");
+  fewer.remove_if([](const Triplet& t) { return t.key == "k0" || t.key == "k1"; });
+  const json later = {{"step", 10}, {"task_source", {{"self_play", {{"0", fewer.state()}}}}}};
+  const auto kept = buffer_file_lines(later, "st", "proposed");
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0]["id"], "buffer-k2");
   EXPECT_EQ(proposed[1]["step"], 7);
   EXPECT_EQ(buffer_file_lines(state, "st", "seed").size(), 1u);
   EXPECT_EQ(buffer_file_lines(state, "st", "all").size(), 3u);
