@@ -368,6 +368,14 @@ ProgramReport ProgramRunner::run(const std::string& program, const std::string& 
     for (auto& pending : again) {
       ProgramReport one = starved_is_sandbox_error(read_report(pending.get()));
       if (one.sandbox_error) return one;
+      // A rerun past a limit is the clock or the heap's shift, as above, not a coin.
+      if (differs(one) && (resource(r) || resource(one))) {
+        ProgramReport limited = resource(one) ? one : r;
+        limited.message = cat("a limit met in one rerun and not in another (", limited.reason, ": ",
+                              limited.message, ")");
+        limited.reason = "resource_limit";
+        return limited;
+      }
       agree = agree && !differs(one);
     }
     if (!agree) return std::nullopt;

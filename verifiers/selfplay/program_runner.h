@@ -92,8 +92,9 @@ struct ProgramReport {
   // passed back as an abduction answer copied from the prompt is): copying answers that pair's
   // abduction. Empty when unknown (that run failed).
   std::vector<bool> fixed_points;
-  // run(): per input, whether it holds a set of str or bytes, whose order follows the hash
-  // seed (then two interpreters that disagree on it may owe that to the input).
+  // run(): per input, whether it holds a set of two or more values one of which is a str or
+  // bytes (or a tuple or frozenset of them): its order follows the hash seed, so interpreters
+  // with other seeds may disagree on it for the input's sake (run() then reruns one seed).
   std::vector<bool> hash_ordered;
   bool equal = false;                // compare()
   std::vector<std::string> program_keys;  // program_keys(): one per program

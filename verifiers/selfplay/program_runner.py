@@ -410,8 +410,7 @@ def read_literal(text, reason, max_bytes):
 
 # Per input of a "run" request, whether iterating it can follow the interpreter's hash seed:
 # it holds a set or frozenset of two or more values one of which is salted (str, bytes, or
-# tuples and frozensets of them; None too before Python 3.12, whose hash was its address; ints,
-# floats and bools hash alike everywhere). Two interpreters with other seeds that disagree on
+# tuples and frozensets of them; ints, floats, bools and None hash alike under any seed). Two interpreters with other seeds that disagree on
 # such an input may owe it to the input, not the program. In every "run" report, failed ones
 # too.
 HASH_ORDERED = []
@@ -421,8 +420,6 @@ def salted(v, depth=0):
     t = type(v)
     if t is str or t is bytes:
         return True
-    if v is None:
-        return sys.version_info < (3, 12)
     if (t is tuple or t is frozenset) and depth < 40:
         return any(salted(e, depth + 1) for e in v)
     return False

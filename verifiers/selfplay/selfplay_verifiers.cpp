@@ -181,10 +181,12 @@ class ProgramVerifier : public SelfPlayVerifierBase {
       ProgramReport r = runner.run(meta_text(task, "program"), entry, {answer},
                                    {meta_text(task, "output")}, /*interpreters=*/2);
       if (auto f = sandbox_failure(r)) return *f;
-      // Two values on an answer that holds a set of strings (its order follows the hash seed)
-      // may be the answer's doing, whatever the program: it scores 0, and the learner takes
-      // the task out of the buffer without a verdict on the proposal (a task such answers can
-      // decide is a coin for the solve rate, but not one the program is known to have thrown).
+      // Two values under two hash seeds on an answer that holds a set of strings, and one value
+      // whenever the seed was the same (nondeterministic_input: the runner reran it): the
+      // set's order decided, which may be the answer's doing. It scores 0, and the learner
+      // takes the task out of the buffer without a verdict on the proposal (a task such
+      // answers can decide is a coin for the solve rate, but not one the program is known to
+      // have thrown).
       if (!r.ok && r.reason == "nondeterministic_input")
         return verdict(false, "hash_ordered_answer", true, {{"error", r.message}});
       if (!r.ok && (r.reason == "nondeterministic_program" || r.reason == "timeout" ||
