@@ -117,10 +117,9 @@ VerifyStreamStats verify_jsonl(std::istream& in, std::ostream& out, const Reward
       ++stats.bad_input;
     else if (j.value("verifier_error", false))
       ++stats.verifier_errors;
-    if (j.value("scored_by_control", false))
-      ++stats.scored_by_control;
     else if (j.value("correct", false))
       ++stats.correct;
+    if (j.value("scored_by_control", false)) ++stats.scored_by_control;
     out << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
   };
   LineReader reader(in, max_line_bytes);

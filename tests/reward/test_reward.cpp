@@ -334,6 +334,46 @@ TEST(RewardFunction, TaskVerifierOptionsAndThreads) {
   EXPECT_EQ(right.load(), 800);
 }
 
+// The summary's counts: a record with a verifier error is not also correct, and one whose
+// second component a gold control scored 0 is still correct (and counted as scored_by_control).
+TEST(VerifyJsonl, CountsErrorsCorrectAndControlScoredApart) {
+  register_verifier("fragile_second", [](const json&) -> std::unique_ptr<Verifier> {
+    struct F : Verifier {
+      std::string name() const override { return "fragile_second"; }
+      Verdict verify(const Task& t, const std::string& c) override {
+        if (c.find("BREAK") != std::string::npos || t.answer == "9")
+          throw std::runtime_error("cannot read it");
+        Verdict v;
+        v.correct = c.find(t.answer) != std::string::npos;
+        v.score = v.correct ? 1.0 : 0.0;
+        return v;
+      }
+    };
+    return std::make_unique<F>();
+  });
+  RewardFunction rf(
+      RewardConfig::from_json({{"components",
+                                {{"correctness", {{"weight", 1.0}}},
+                                 {"second", {{"verifier", "fragile_second"}, {"weight", 0.1}}}}}},
+                              "reward.json"));
+  std::stringstream in, out;
+  auto record = [&](int id, const std::string& answer, const std::string& completion) {
+    in << json{{"id", id},
+               {"task", {{"answer", answer}, {"verifier", "math"}}},
+               {"completion", completion}}
+              .dump()
+       << "\n";
+  };
+  record(1, "7", "<think>.</think><answer>7</answer> BREAK");  // right; second scored 0
+  record(2, "9", "<think>.</think><answer>9</answer>");        // right; second down: error
+  record(3, "7", "<think>.</think><answer>7</answer>");        // right
+  VerifyStreamStats s = verify_jsonl(in, out, rf, 1, false);
+  EXPECT_EQ(s.records, 3u);
+  EXPECT_EQ(s.verifier_errors, 1u);
+  EXPECT_EQ(s.correct, 2u);
+  EXPECT_EQ(s.scored_by_control, 1u);
+}
+
 TEST(VerifyJsonl, StreamsInOrder) {
   RewardFunction rf(RewardConfig::single(kTaskVerifier));
   std::stringstream in, out;
