@@ -58,7 +58,11 @@ const ConfigFields<RewardComponent>& RewardComponent::fields() {
                "a registered verifier, or \"task\": the one each task names (\"\": the "
                "component's name; \"task\" for correctness)",
                nullptr, unless_empty())
-          .add("weight", &C::weight, "the score's weight in the reward")
+          // Bounded, so that no sum of weighted scores overflows to inf (the learner would refuse
+          // every group).
+          .add("weight", &C::weight, "the score's weight in the reward",
+               must<double>([](double v) { return v >= -1e6 && v <= 1e6; },
+                            "must be a number in [-1e6, 1e6]"))
           .required()
           .add("options", &C::options, "options for a named verifier",
                must<json>(is_object, "expected an object"),
@@ -82,7 +86,8 @@ const ConfigFields<OverlongPenalty>& OverlongPenalty::fields() {
                "L_cache: the soft zone before L_max where the penalty ramps")
           .required()
           .add("weight", &C::weight, "the penalty's weight",
-               must<double>([](double v) { return v >= 0; }, "must be a non-negative number"));
+               must<double>([](double v) { return v >= 0 && v <= 1e6; },
+                            "must be a number in [0, 1e6]"));
   return f;
 }
 

@@ -84,6 +84,12 @@ TEST(RewardConfig, ErrorsNameTheField) {
        "math"},
       {{{"components", {{"step", {{"weight", 0.0}, {"span_penalty", -0.5}}}}}}, "span_penalty"},
       {{{"components", {{"step", {{"weight", 0.0}, {"span_penalty", "0.5"}}}}}}, "span_penalty"},
+      // Weights whose weighted sum could overflow to inf.
+      {{{"components", {{"correctness", {{"weight", 1e308}}}, {"format", {{"weight", 1e308}}}}}},
+       "weight"},
+      {{{"components", {{"correctness", {{"weight", 1.0}}}}},
+        {"overlong", {{"max_tokens", 100}, {"buffer_tokens", 10}, {"weight", 1e300}}}},
+       "weight"},
   };
   for (const auto& c : cases) {
     std::string e = error_of(c.config);
