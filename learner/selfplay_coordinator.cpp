@@ -137,42 +137,31 @@ std::vector<RolloutGroup> SelfPlayCoordinator::admit(RolloutGroup g, int64_t ste
     // escape its penalties by finding an input the program is not deterministic on.
     // Only an abduction's judge runs the proposer's program on the solver's input; an induction
     // answer that disagrees with itself is the solver's own program (nondeterministic_answer).
-    const bool condemned =
-        kind == "abduction" && std::any_of(g.samples.begin(), g.samples.end(), [](const auto& s) {
-          return s.reason == "nondeterministic_program";
-        });
+    const auto any_reason = [&](const char* reason) {
+      return std::any_of(g.samples.begin(), g.samples.end(),
+                         [&](const auto& s) { return s.reason == reason; });
+    };
+    const bool condemned = kind == "abduction" && any_reason("nondeterministic_program");
     // An answer holding a set of strings made the program give two values (hash_ordered_answer:
     // the set's order follows the hash seed). That may be the answer's doing, so the proposal
     // is not refused; but which answers such a task counts right can be a coin, so the task
     // leaves the buffer and its solve rate stays unknown (the proposal is neither paid nor
     // penalised). The samples train as judged.
-    const bool withdrawn = !condemned && kind == "abduction" &&
-                           std::any_of(g.samples.begin(), g.samples.end(), [](const auto& s) {
-                             return s.reason == "hash_ordered_answer";
-                           });
-    if (withdrawn) {
+    const bool withdrawn = !condemned && kind == "abduction" && any_reason("hash_ordered_answer");
+    if (withdrawn || condemned) {
       const std::string key = meta_text(g.task, "key");
       const size_t removed =
           source_.buffer().remove_if([&](const Triplet& t) { return t.key == key; });
-      ks.withdrawn++;
+      (condemned ? ks.condemned : ks.withdrawn)++;
       log_info("self-play: task ", key, " of kind ", kind,
-               " gave two values on an answer holding a set of strings; ", removed, " buffer entr",
-               removed == 1 ? "y" : "ies", " removed");
-    }
-    if (condemned) {
-      const std::string key = meta_text(g.task, "key");
-      const size_t removed =
-          source_.buffer().remove_if([&](const Triplet& t) { return t.key == key; });
-      ks.condemned++;
-      log_info("self-play: task ", key, " of kind ", kind, " decided by chance when judged; ",
+               condemned ? " decided by chance when judged; "
+                         : " gave two values on an answer holding a set of strings; ",
                removed, " buffer entr", removed == 1 ? "y" : "ies", " removed");
     }
     // An answer out of memory in every interpreter counts (a program may raise MemoryError on
     // purpose), unless another answer met the limit in one interpreter only: then the limit
     // moved with the heap's shift, and which answers run out of memory is a coin.
-    const bool limit_moved = std::any_of(g.samples.begin(), g.samples.end(), [](const auto& s) {
-      return s.reason == "resource_limit";
-    });
+    const bool limit_moved = any_reason("resource_limit");
     uint64_t n = 0, correct = 0;
     for (const auto& s : g.samples) {
       if (limit_moved && s.reason == "memory_error") continue;

@@ -57,9 +57,12 @@ Verdict verify_once(Verifier& v, const Task& task, const std::string& completion
 Verdict verify_guarded(Verifier& v, const Task& task, const std::string& completion) {
   Verdict d = verify_once(v, task, completion);
   // A verifier that failed, as opposed to one that reported the task broken (gold_unparseable,
-  // bad_task, ...): a C++ verifier's throw or bad score, a plugin's error code or bad score.
+  // bad_task, ...): a C++ verifier's throw or bad score, a plugin's error code or bad score, an
+  // external program's timeout, crash or unusable reply (its next request starts it afresh).
   const bool broke = d.reason == "verifier_threw" || d.reason == "score_out_of_range" ||
-                     d.reason == "plugin_error" || d.reason == "plugin_bad_verdict";
+                     d.reason == "plugin_error" || d.reason == "plugin_bad_verdict" ||
+                     d.reason == "external_timeout" || d.reason == "external_crashed" ||
+                     d.reason == "external_bad_reply";
   const std::string control = gold_control(task);
   if (!d.verifier_error || !broke || control.empty() || completion == control) return d;
   // Was it this completion? A verifier error drops the sample (docs/verifiers.md), so were a

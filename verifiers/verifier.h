@@ -43,7 +43,8 @@ class Verifier {
 // Runs v.verify for callers that must survive a broken (user) verifier, such as a training run
 // or an eval: an escaping exception becomes a verifier-error verdict ("verifier_threw"), and so
 // does a score outside [0, 1] or not finite ("score_out_of_range"); a plugin's plugin_error and
-// plugin_bad_verdict are such failures too. Unless the failure was the completion's
+// plugin_bad_verdict and an external program's external_timeout, external_crashed and
+// external_bad_reply are such failures too. Unless the failure was the completion's
 // (gold_control below): then it scores 0 with that reason, scored_by_control set. A verifier error
 // drops the sample, which a policy could use to escape a penalty.
 Verdict verify_guarded(Verifier& v, const Task& task, const std::string& completion);

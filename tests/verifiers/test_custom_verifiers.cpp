@@ -169,17 +169,18 @@ TEST(CustomVerifier, ExternalProcessTimeoutsCrashesAndRestarts) {
        {"name", "misbehaving"}});
   Task t;
   t.answer = "yes";
-  Verdict first = v->verify(t, "yes");
+  Verdict first = verify_guarded(*v, t, "yes");
   ASSERT_TRUE(first.correct) << first.to_json().dump();
   int pid = first.details["pid"];
-  EXPECT_EQ(v->verify(t, "no").reason, "wrong_answer");
-  EXPECT_EQ(v->verify(t, "yes").details["pid"], pid) << "the process is kept between requests";
+  EXPECT_EQ(verify_guarded(*v, t, "no").reason, "wrong_answer");
+  EXPECT_EQ(verify_guarded(*v, t, "yes").details["pid"], pid)
+      << "the process is kept between requests";
 
   // A failure on one completion, with the program judging the task's gold right in time, is
   // that completion's: it scores 0 (were it a verifier error, the sample would be dropped and
   // a policy could escape its penalty by writing what breaks the verifier).
   auto start = std::chrono::steady_clock::now();
-  Verdict hang = v->verify(t, "HANG");
+  Verdict hang = verify_guarded(*v, t, "HANG");
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_FALSE(hang.verifier_error) << hang.to_json().dump();
   EXPECT_FALSE(hang.correct);
@@ -188,51 +189,51 @@ TEST(CustomVerifier, ExternalProcessTimeoutsCrashesAndRestarts) {
   EXPECT_TRUE(hang.details.contains("scored")) << hang.to_json().dump();
   EXPECT_TRUE(hang.scored_by_control);
   EXPECT_LT(secs, 5.0);
-  Verdict after_hang = v->verify(t, "yes");
+  Verdict after_hang = verify_guarded(*v, t, "yes");
   EXPECT_TRUE(after_hang.correct) << "restarted after the timeout: " << after_hang.to_json().dump();
   EXPECT_NE(after_hang.details["pid"], pid);
 
-  Verdict crash = v->verify(t, "CRASH");
+  Verdict crash = verify_guarded(*v, t, "CRASH");
   EXPECT_FALSE(crash.verifier_error);
   EXPECT_EQ(crash.score, 0.0);
   EXPECT_EQ(crash.reason, "external_crashed");
-  EXPECT_TRUE(v->verify(t, "yes").correct) << "restarted after the crash";
+  EXPECT_TRUE(verify_guarded(*v, t, "yes").correct) << "restarted after the crash";
 
-  Verdict garbage = v->verify(t, "GARBAGE");
+  Verdict garbage = verify_guarded(*v, t, "GARBAGE");
   EXPECT_FALSE(garbage.verifier_error);
   EXPECT_EQ(garbage.reason, "external_bad_reply");
-  Verdict wrong_id = v->verify(t, "WRONGID");
+  Verdict wrong_id = verify_guarded(*v, t, "WRONGID");
   EXPECT_FALSE(wrong_id.verifier_error);
   EXPECT_EQ(wrong_id.reason, "external_bad_reply");
-  EXPECT_TRUE(v->verify(t, "yes").correct);
+  EXPECT_TRUE(verify_guarded(*v, t, "yes").correct);
   // Replies are untrusted text too: nesting and numbers beyond range are bad replies, not a
   // stack overflow or an exception (issue items 17-18, the same class as r1 verify's lines).
   for (const char* how : {"DEEP", "HUGENUM"}) {
-    Verdict bad = v->verify(t, how);
+    Verdict bad = verify_guarded(*v, t, how);
     EXPECT_FALSE(bad.verifier_error) << how;
     EXPECT_EQ(bad.score, 0.0) << how;
     EXPECT_EQ(bad.reason, "external_bad_reply") << how << ": " << bad.to_json().dump();
-    EXPECT_TRUE(v->verify(t, "yes").correct) << "restarted after " << how;
+    EXPECT_TRUE(verify_guarded(*v, t, "yes").correct) << "restarted after " << how;
   }
 
   // A program that fails on the gold too is down: a verifier error, no zero. So is a failure on
   // a task without a gold (nothing to tell the completion's fault from the program's).
   Task no_gold;
-  Verdict g = v->verify(no_gold, "CRASH");
+  Verdict g = verify_guarded(*v, no_gold, "CRASH");
   EXPECT_TRUE(g.verifier_error) << g.to_json().dump();
   EXPECT_EQ(g.reason, "external_crashed");
   Task down;
   down.answer = "DOWN";
   start = std::chrono::steady_clock::now();
-  Verdict d = v->verify(down, "yes");
+  Verdict d = verify_guarded(*v, down, "yes");
   secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_TRUE(d.verifier_error) << d.to_json().dump();
   EXPECT_EQ(d.reason, "external_timeout");
   EXPECT_LT(secs, 8.0);  // two timeouts of 1.5 s
-  EXPECT_TRUE(v->verify(t, "yes").correct) << "restarted after the timeouts";
+  EXPECT_TRUE(verify_guarded(*v, t, "yes").correct) << "restarted after the timeouts";
 
   auto missing = make_verifier("external", {{"command", {"/nonexistent/verifier"}}});
-  Verdict m = missing->verify(t, "yes");
+  Verdict m = verify_guarded(*missing, t, "yes");
   EXPECT_TRUE(m.verifier_error);
   EXPECT_EQ(m.reason, "external_spawn_failed");
 }

@@ -48,18 +48,6 @@ class ExternalVerifier : public Verifier {
   Verdict verify(const Task& task, const std::string& completion) override {
     int slot = acquire();
     Verdict v = ask(*slots_[slot], task, completion);
-    const std::string control = gold_control(task);
-    if (v.verifier_error && failed_to_reply(v.reason) && !control.empty() &&
-        completion != control) {
-      // Was it this completion? A verifier error drops the sample, so were a program slow or
-      // broken on some answers, a policy could write those where it would be wrong and escape
-      // the penalty. When the same program judges the task's gold answer right, in time, it
-      // can read the task and its scorer works: the failure is the completion's and scores 0.
-      // Otherwise (a broken task, a scorer still loading, a program that is down, a task with
-      // no gold) it stays an error.
-      const Verdict c = ask(*slots_[slot], task, control);
-      if (!c.verifier_error && c.correct) v = completions_failure(v);
-    }
     release(slot);
     return v;
   }
@@ -78,12 +66,6 @@ class ExternalVerifier : public Verifier {
       free_.push_back(s);
     }
     cv_.notify_one();
-  }
-
-  // The program gave no usable reply (a verdict it sends with verifier_error set is its own).
-  static bool failed_to_reply(const std::string& reason) {
-    return reason == "external_timeout" || reason == "external_crashed" ||
-           reason == "external_bad_reply";
   }
 
   Verdict error(const std::string& reason, const std::string& what) {

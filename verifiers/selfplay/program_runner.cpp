@@ -336,16 +336,19 @@ ProgramReport ProgramRunner::run(const std::string& program, const std::string& 
     return one.ok != r.ok || (r.ok && one.outputs != r.outputs) ||
            (!r.ok && one.reason != r.reason);
   };
+  // `one` against the first run: a limit met by one of them only, as resource_limit.
+  const auto limit_split = [&](const ProgramReport& one) -> std::optional<ProgramReport> {
+    if (!differs(one) || !(resource(r) || resource(one))) return std::nullopt;
+    ProgramReport limited = resource(one) ? one : r;
+    limited.message = cat("a limit met in one run and not in another (", limited.reason, ": ",
+                          limited.message, ")");
+    limited.reason = "resource_limit";
+    return limited;
+  };
   bool all_memory = true;
   for (const ProgramReport& one : reports) {
     all_memory = all_memory && memory(one);
-    if (differs(one) && (resource(r) || resource(one))) {
-      ProgramReport limited = resource(one) ? one : r;
-      limited.message = cat("a limit met in one interpreter and not in another (", limited.reason,
-                            ": ", limited.message, ")");
-      limited.reason = "resource_limit";
-      return limited;
-    }
+    if (auto limited = limit_split(one)) return *limited;
   }
   if (all_memory) {
     r.reason = "memory_error";
@@ -369,13 +372,7 @@ ProgramReport ProgramRunner::run(const std::string& program, const std::string& 
       ProgramReport one = starved_is_sandbox_error(read_report(pending.get()));
       if (one.sandbox_error) return one;
       // A rerun past a limit is the clock or the heap's shift, as above, not a coin.
-      if (differs(one) && (resource(r) || resource(one))) {
-        ProgramReport limited = resource(one) ? one : r;
-        limited.message = cat("a limit met in one rerun and not in another (", limited.reason, ": ",
-                              limited.message, ")");
-        limited.reason = "resource_limit";
-        return limited;
-      }
+      if (auto limited = limit_split(one)) return *limited;
       agree = agree && !differs(one);
     }
     if (!agree) return std::nullopt;
