@@ -550,22 +550,21 @@ class Comparer {
     evaluate(ps);
     if (!gs.evaluable || !ps.evaluable) return {false, "not_evaluable"};
     if (!gs.has_vars() && !ps.has_vars()) return {false, "equation_without_variables"};
-    // As for scalars, a decimal is a rounding only where a side is one literal ("x = 0.3333333"):
-    // "x + y = 1234568\pi^{0.0}" is no rounding of "x + y = 1234567".
-    bool decimal = false;
-    for (const MathValue* e : {&g, &p})
-      for (const MathValue& side : e->items)
-        if (side.tree && side.tree->lone_decimal_places(side.root, /*capped=*/false) >= 0)
-          decimal = true;
-    double exact_tol = decimal ? o_.decimal_rel_tol : 0;
-    // The balls' radii say when rounding could matter, so the ratios need no extra slack.
-    double tol = decimal ? o_.decimal_rel_tol : o_.numeric_rel_tol;
+    // A side that is one decimal literal ("x + y = 0.3333333") claims a constant to its places,
+    // as a lone decimal scalar does: the equations are compared by decimal_side below, and either
+    // one's decimal may be the rounding (as rounding_ok allows for scalars). Any other decimal is
+    // its exact value ("x + y = 1234568\pi^{0.0}" is no rounding of "x + y = 1234567").
+    const int gd = lone_decimal_side(g), pd = lone_decimal_side(p);
+    if (gd >= 0 || pd >= 0) {
+      const bool eq = (pd >= 0 && decimal_side(p, pd, gs)) || (gd >= 0 && decimal_side(g, gd, ps));
+      return {eq, "equation_decimal"};
+    }
     std::optional<BigRational> exact_ratio;
     std::optional<Ball> ratio;
     auto same_exact_ratio = [&](const BigRational& r) {
       if (!exact_ratio && !ratio) exact_ratio = r;
-      if (!ratio) return exact_close(*exact_ratio, r, exact_tol);
-      return compare_balls(*ratio, Ball::of(r), tol) == BallOrder::Equal;
+      if (!ratio) return *exact_ratio == r;
+      return compare_balls(*ratio, Ball::of(r), o_.numeric_rel_tol) == BallOrder::Equal;
     };
     auto same_ratio = [&](const Ball& r, double t) {
       if (!ratio) ratio = exact_ratio ? Ball::of(*exact_ratio) : r;
@@ -593,11 +592,128 @@ class Comparer {
       // One side exact and the other not: equal only through an identity, which floating point
       // keeps to about 1e-16 (as for scalars): "x + y = 1234568\pi^{0.0}" has a ratio to
       // "x + y = 1234567" within 1e-8 of the same at every point, but is another line.
-      const double t = !decimal && a.exact != b.exact ? std::min(tol, kExactVsComputedTol) : tol;
+      const double t = a.exact != b.exact ? std::min(o_.numeric_rel_tol, kExactVsComputedTol)
+                                          : o_.numeric_rel_tol;
       if (!same_ratio(x / y, t)) return {false, "equation"};
       ++valid;
     }
     return {valid >= 2, "equation"};
+  }
+
+  // The side (0 or 1) of an equation that is one decimal literal, or -1.
+  static int lone_decimal_side(const MathValue& e) {
+    if (e.items.size() != 2) return -1;
+    for (int i = 0; i < 2; ++i) {
+      const MathValue& side = e.items[i];
+      if (side.tree && side.tree->lone_decimal_places(side.root, /*capped=*/false) >= 0) return i;
+    }
+    return -1;
+  }
+
+  // Whether `e`, whose side `side` is a decimal literal D with k places and whose other side is
+  // A, is the equation F = 0 (`other`). As a lone decimal scalar must be its value rounded and
+  // within decimal_rel_tol of it, F = c (A - v) for a constant c != 0 and a value v that D is,
+  // rounded to nearest or toward zero at k places (rounds_to), and D is within decimal_rel_tol
+  // of v as constants of the equation: measured from A's own constant a0 (A with every variable
+  // 0), |D - v| <= tol * |v - a0|. The ratio test this replaced (F against c (A - D) at each
+  // point, within 1e-6) passed "x + y = 1234568.0" for "x + y = 1234567"; a rounding alone
+  // passed "x + y = 0.3" for "3x + 3y = 1" and "x + y = 1.55" for "x + y = 1.5"; measured
+  // against v alone, "x + y + 1000000 = 1000000.3" for "3x + 3y = 1"; measured against F at each
+  // point, a right "a + s = 0.3333333" failed where a point lay near the line and a wrong
+  // "x^2 + y^2 = 0.0000003" passed for "3000000x^2 + 3000000y^2 = 1" (reviews). Where A has no
+  // value at 0 (1/x), the scale is the largest |F| at the points. c and c v come from two
+  // points and are checked at every other one; exactly where everything is rational there, else
+  // in ball arithmetic (where v must be within one unit of D's last place, as for scalars). Any
+  // other decimal in either equation is its exact value, so a rounded coefficient beside a
+  // decimal side fails as it does without one ("0.4285714286x + y = 0.2857142857" is no
+  // "3x + 7y = 2").
+  bool decimal_side(const MathValue& e, int side, Summary& other) {
+    Summary as = summarize(e.items[1 - side]), ds = summarize(e.items[side]);
+    evaluate(as);
+    evaluate(ds);
+    if (!as.evaluable || !ds.evaluable || !ds.point(0).exact) return false;
+    const BigRational d = exact_value(ds, ds.point(0));
+    const int places = e.items[side].tree->lone_decimal_places(e.items[side].root, false);
+    std::vector<int> points;
+    bool exact = true;
+    for (int k = 0; k < kPoints; ++k) {
+      const bool au = undefined_at(as, k), fu = undefined_at(other, k);
+      if (au && fu) continue;
+      if (au != fu) return false;
+      points.push_back(k);
+      exact = exact && as.point(k).exact && other.point(k).exact;
+    }
+    if (points.size() < 3) return false;  // two points fit any line
+    const Origin a0 = origin_of(e.items[1 - side]);
+    // |D - v| against the equation's constant, or (no a0) |c (D - v)| against the largest |F|.
+    auto close = [&](const Ball& c, const Ball& cv) {
+      const Ball v = cv / c;
+      if (a0.defined)
+        return compare_balls(Ball::of(d) - a0.ball, v - a0.ball, o_.decimal_rel_tol) ==
+               BallOrder::Equal;
+      double scale = 0;
+      for (int k : points) scale = std::max(scale, std::fabs(ball_at(other, k).to_double()));
+      return scale > 0 && std::isfinite(scale) &&
+             within(c * Ball::of(d), cv, o_.decimal_rel_tol * scale);
+    };
+    if (exact) {
+      auto A = [&](int k) -> const BigRational& { return exact_value(as, as.point(k)); };
+      auto F = [&](int k) -> const BigRational& { return exact_value(other, other.point(k)); };
+      for (size_t j = 1; j < points.size(); ++j) {
+        const int p0 = points[0], pj = points[j];
+        if (A(p0) == A(pj)) continue;
+        const BigRational c = (F(p0) - F(pj)) / (A(p0) - A(pj));
+        if (c == 0) return false;
+        const BigRational cv = c * A(p0) - F(p0);
+        for (int k : points)
+          if (F(k) != c * A(k) - cv) return false;
+        const BigRational v = cv / c;
+        if (!rounds_to(d, v, places)) return false;
+        if (a0.exact) return exact_close(d - a0.value, v - a0.value, o_.decimal_rel_tol);
+        return close(Ball::of(c), Ball::of(cv));
+      }
+      return false;  // A is one constant at every point
+    }
+    for (size_t j = 1; j < points.size(); ++j) {
+      const int p0 = points[0], pj = points[j];
+      const Ball spread = ball_at(as, p0) - ball_at(as, pj);
+      if (!spread.known() || spread.contains_zero()) continue;
+      const Ball c = (ball_at(other, p0) - ball_at(other, pj)) / spread;
+      if (!c.known() || c.contains_zero()) return false;
+      const Ball cv = c * ball_at(as, p0) - ball_at(other, p0);
+      for (int k : points) {
+        if (compare_balls(ball_at(other, k), c * ball_at(as, k) - cv, o_.numeric_rel_tol) !=
+            BallOrder::Equal)
+          return false;
+      }
+      return places <= 300 && within(Ball::of(d), cv / c, std::pow(10.0, -places) * (1 + 1e-9)) &&
+             close(c, cv);
+    }
+    return false;
+  }
+
+  // A side at the origin (every variable 0): the constant a decimal side stands beside.
+  struct Origin {
+    bool defined = false;
+    bool exact = false;
+    BigRational value;  // when exact
+    Ball ball;          // when defined
+  };
+  static Origin origin_of(const MathValue& v) {
+    const ExprTree& t = *v.tree;
+    VarValues zero;
+    for (const std::string& name : t.variables(v.root)) zero.emplace_back(name, BigRational(0));
+    const ExactNodes nodes = eval_exact_nodes(t, v.root, kPointLimits, zero);
+    Origin o;
+    if (nodes.ok(v.root)) {
+      o.defined = o.exact = true;
+      o.value = nodes.value[v.root];
+      o.ball = Ball::of(o.value);
+    } else if (nodes.status[v.root] != ExactStatus::DivisionByZero) {
+      o.ball = eval_ball(t, v.root, nodes);
+      o.defined = o.ball.known();
+    }
+    return o;
   }
 
   const CompareOptions& o_;
