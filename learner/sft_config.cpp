@@ -72,7 +72,9 @@ const ConfigFields<SftDataConfig>& SftDataConfig::fields() {
           .add("jsonl", &C::jsonl, "a JSONL file of {prompt, completion}")
           .add("holdout", &C::jsonl_holdout,
                "with jsonl: suites (r1 eval --tasks syntax) whose tasks are dropped from the file "
-               "(by prompt up to whitespace, or by problem_key where a line carries its task); r1 "
+               "(by prompt text (problem_text_key: case, spacing, LaTeX spacing aside; a long "
+               "held-out prompt inside a line's), or by problem_key where a line carries its "
+               "task); r1 "
                "pipeline adds its eval suites",
                FieldCheck<std::string>(suites_problem), unless_empty());
   return f;

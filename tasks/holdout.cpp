@@ -1,5 +1,8 @@
 #include "tasks/holdout.h"
 
+#include <cctype>
+#include <string_view>
+
 #include "tasks/selfplay/selfplay_tasks.h"
 #include "tasks/suite.h"
 
@@ -12,7 +15,156 @@ std::string key_of(const Task& task, const TaskGenerator* gen) {
   return gen ? gen->problem_key(task) : program_problem_key(task);
 }
 
+// The rolling hash of a window of w bytes: h = sum of b[i] * kBase^(w - 1 - i), mod 2^64.
+constexpr uint64_t kBase = 1099511628211ull;
+
+uint64_t window_hash(std::string_view w) {
+  uint64_t h = 0;
+  for (unsigned char c : w) h = h * kBase + c;
+  return h;
+}
+
+bool word_char(unsigned char c) {
+  return std::isalnum(c) || c >= 0x80;
+}
+
 }  // namespace
+
+std::string problem_text_key(const std::string& prompt) {
+  // Commands read as nothing (spacing, delimiters, sizing, text wrappers; their braces go with
+  // every other brace) or as another. A command word matches only whole: "\rightarrow" is not
+  // "\right" + "arrow".
+  static const std::pair<std::string_view, std::string_view> kCommands[] = {
+      {"\\displaystyle", ""}, {"\\qquad", " "},      {"\\quad", " "},
+      {"\\left", ""},         {"\\right", ""},       {"\\text", " "},
+      {"\\mathrm", " "},      {"\\mbox", " "},       {"\\dfrac", "\\frac"},
+      {"\\tfrac", "\\frac"},  {"\\leq", "\\le"},     {"\\geq", "\\ge"},
+      {"\\ldots", "\\dots"},  {"\\cdots", "\\dots"}, {"\\dbinom", "\\binom"},
+      {"\\tbinom", "\\binom"}};
+  // UTF-8 sequences read as ASCII: typographic quotes and dashes, the minus sign, and spaces
+  // (no-break, thin, narrow no-break; zero-width ones as nothing); a degree sign as LaTeX's.
+  static const std::pair<std::string_view, std::string_view> kUnicode[] = {
+      {"\xe2\x80\x98", "'"},  {"\xe2\x80\x99", "'"}, {"\xe2\x80\x9c", "\""}, {"\xe2\x80\x9d", "\""},
+      {"\xe2\x80\x93", "-"},  {"\xe2\x80\x94", "-"}, {"\xe2\x88\x92", "-"},  {"\xc2\xa0", " "},
+      {"\xe2\x80\x89", " "},  {"\xe2\x80\xaf", " "}, {"\xe2\x80\x8b", ""},   {"\xef\xbb\xbf", ""},
+      {"\xc2\xb0", "^\\circ"}};
+  auto starts = [&](size_t i, std::string_view w) { return prompt.compare(i, w.size(), w) == 0; };
+  std::string text;
+  text.reserve(prompt.size());
+  for (size_t i = 0; i < prompt.size();) {
+    const char c = prompt[i];
+    if (c == '\\' && i + 1 < prompt.size()) {
+      const char n = prompt[i + 1];
+      if (n == '\\') {  // a line break: a space
+        text += ' ';
+        i += 2;
+        continue;
+      }
+      if (std::string_view(",;:! ()[]").find(n) != std::string_view::npos) {
+        text += ' ';  // spacing and math delimiters
+        i += 2;
+        continue;
+      }
+      if (std::string_view("$%&#_{}").find(n) != std::string_view::npos) {
+        i += 1;  // an escaped character is the character
+        continue;
+      }
+    }
+    // The longest entry of `table` that starts at i (a command only as a whole word).
+    auto replace = [&](const auto& table, bool word) {
+      for (const auto& [from, as] : table) {
+        const size_t end = i + from.size();
+        if (starts(i, from) && (!word || end >= prompt.size() ||
+                                !std::isalpha(static_cast<unsigned char>(prompt[end])))) {
+          text += as;
+          i = end;
+          return true;
+        }
+      }
+      return false;
+    };
+    if (c == '\\' && replace(kCommands, true)) continue;
+    if (static_cast<unsigned char>(c) >= 0x80 && replace(kUnicode, false)) continue;
+    if (starts(i, "[asy]")) {  // a figure's code: a copy may leave it out
+      const size_t close = prompt.find("[/asy]", i);
+      i = close == std::string::npos ? prompt.size() : close + 6;
+      text += ' ';
+      continue;
+    }
+    if (c == '*' && i + 1 < prompt.size() && prompt[i + 1] == '*') {
+      i += 2;  // markdown's bold
+      continue;
+    }
+    if (c == '$' || c == '{' || c == '}' || c == '~') {
+      text += c == '~' ? " " : "";  // math marks, and braces: \frac{1}{2} is \frac12
+      ++i;
+      continue;
+    }
+    text += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ++i;
+  }
+  // One space between two word characters, and between a point and a digit ("2. 5 points" is
+  // not "2.5 points"); none elsewhere.
+  std::string out;
+  out.reserve(text.size());
+  bool space = false;
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = true;
+      continue;
+    }
+    const bool keep =
+        !out.empty() && ((word_char(out.back()) && word_char(c)) ||
+                         (out.back() == '.' && std::isdigit(static_cast<unsigned char>(c))));
+    if (space && keep) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+bool Holdout::holds_text(const std::string& key) const {
+  if (texts_.count(key)) return true;
+  // After a label of a few words ("question:", "problem 3:").
+  if (const size_t colon = key.find(':'); colon != std::string::npos && colon <= 24) {
+    bool label = true;
+    for (size_t i = 0; i < colon; ++i) label = label && (word_char(key[i]) || key[i] == ' ');
+    if (label && texts_.count(key.substr(colon + 1))) return true;
+  }
+  for (const Contained& index : contained_)
+    if (holds(index, key)) return true;
+  return false;
+}
+
+bool Holdout::holds(const Contained& index, const std::string& key) {
+  const size_t w = index.window;
+  if (index.texts.empty() || key.size() < w) return false;
+  uint64_t top = 1;  // kBase^(w - 1)
+  for (size_t i = 1; i < w; ++i) top *= kBase;
+  auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
+  uint64_t h = window_hash(std::string_view(key).substr(0, w));
+  for (size_t at = 0;; ++at) {
+    auto [lo, hi] = index.texts.equal_range(h);
+    for (auto it = lo; it != hi; ++it) {
+      const std::string& held = it->second.key;
+      if (it->second.anchor > at) continue;
+      const size_t start = at - it->second.anchor, end = start + held.size();
+      if (end > key.size() || key.compare(start, held.size(), held) != 0) continue;
+      // Whole words and numbers only: "...numbers 13, 5" does not hold "3, 5...", nor
+      // "y is 2.5" "y is 2", nor "2.200 pounds" "200 pounds".
+      const bool starts = start == 0 || !word_char(key[start - 1]) || !word_char(held.front());
+      const bool ends = end == key.size() || !word_char(key[end]) || !word_char(held.back());
+      const bool decimal_before =
+          digit(held.front()) && start >= 2 && key[start - 1] == '.' && digit(key[start - 2]);
+      const bool decimal_after =
+          digit(held.back()) && end + 1 < key.size() && key[end] == '.' && digit(key[end + 1]);
+      if (starts && ends && !decimal_before && !decimal_after) return true;
+    }
+    if (at + w >= key.size()) return false;
+    h = (h - top * static_cast<unsigned char>(key[at])) * kBase +
+        static_cast<unsigned char>(key[at + w]);
+  }
+}
 
 Holdout::Holdout(const std::string& suites) : suites_(suites) {
   if (suites.empty()) return;
@@ -20,14 +172,41 @@ Holdout::Holdout(const std::string& suites) : suites_(suites) {
     std::unique_ptr<TaskGenerator> gen;
     if (!spec.family.empty()) gen = make_generator(spec.family);
     for (const Task& t : load_suite(spec)) {
-      if (std::string key = key_of(t, gen.get()); !key.empty()) {
-        hashes_.insert(problem_key_hash(key));
-        problems_.insert(std::move(key));
-      }
+      std::string key = key_of(t, gen.get());
       prompts_.insert(prompt_key(t.prompt));
       ++tasks_;
+      if (!key.empty()) {
+        hashes_.insert(problem_key_hash(key));
+        problems_.insert(std::move(key));
+      } else if (!gen) {
+        add_texts(t);
+      }
     }
   }
+}
+
+void Holdout::add_text(const std::string& prompt) {
+  std::string text = problem_text_key(prompt);
+  if (text.empty() || !texts_.insert(text).second) return;
+  for (Contained& index : contained_) {
+    if (text.size() < index.window) continue;
+    const size_t anchor = (text.size() - index.window) / 2;
+    const uint64_t h = window_hash(std::string_view(text).substr(anchor, index.window));
+    index.texts.emplace(h, HeldText{std::move(text), anchor});
+    return;
+  }
+}
+
+// A dataset's problem in words: its prompt, and the part of it that is the problem where the
+// prompt adds to it: MBPP's text (its prompt shows a test), HumanEval's code from its first
+// `def` (a copy without the prompt's imports).
+void Holdout::add_texts(const Task& t) {
+  add_text(t.prompt);
+  if (t.family == "mbpp" && t.meta.is_object() && t.meta.contains("text") &&
+      t.meta["text"].is_string())
+    add_text(t.meta["text"].get<std::string>());
+  const size_t def = t.prompt.rfind("def ", 0) == 0 ? 0 : t.prompt.find("\ndef ");
+  if (def != 0 && def != std::string::npos) add_text(t.prompt.substr(def + 1));
 }
 
 bool Holdout::contains(const Task& task, const TaskGenerator* gen) const {
@@ -40,7 +219,13 @@ bool Holdout::contains(const Task& task, const TaskGenerator* gen) const {
   }
   for (const std::string& hash : shown_problem_hashes(task))
     if (hashes_.count(hash)) return true;
-  return prompts_.count(prompt_key(task.prompt)) > 0;
+  if (prompts_.count(prompt_key(task.prompt))) return true;
+  // A task in words (a dataset's, an SFT line's) against the datasets' problems; a program
+  // task's text is code, where case and spacing inside strings matter.
+  // Self-play's tasks are programs too (a proposal's prompt shows references).
+  if (texts_.empty() || gen || task.family == "selfplay" || !program_problem_key(task).empty())
+    return false;
+  return holds_text(problem_text_key(task.prompt));
 }
 
 }  // namespace r1

@@ -10,7 +10,11 @@
 // the same function to write, whatever examples it shows), when they are program tasks on the same
 // program (self-play's and pyplay's, program_problem_key() in tasks/selfplay/selfplay_tasks.h,
 // whatever family made them), or when their prompts are equal up to whitespace (prompt_key()),
-// whatever their family or dataset.
+// whatever their family or dataset. A task in words (a dataset's, an SFT line's; not a program
+// task, whose text is code) is also held out when its text (problem_text_key(): case, spacing,
+// LaTeX's spacing, delimiters, braces and escapes, typographic quotes and dashes aside) is a
+// held-out dataset problem's, after a label ("Question: ") or with nothing around it, or holds
+// one of 32 or more such characters whole (a chat template around it, an instruction after it).
 //
 // A training task is held out when any problem it shows or trains on is held out, not only the
 // one it poses (TaskGenerator::problem_keys, meta.problem_keys): a pyplay proposal shows its
@@ -20,15 +24,25 @@
 // and answers to 88 of 150 abduction tasks, in the prompts of the self-play comparison's
 // cold-start data when only the posed problem was checked.
 #pragma once
+#include <array>
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "tasks/generator.h"
 #include "tasks/task.h"
 
 namespace r1 {
+
+// A prompt as the holdout compares texts in words: LaTeX's spacing commands, `$`, braces,
+// `\(`, `\)`, `\[`, `\]`, `\left`, `\right`, `\displaystyle`, `\text` and markdown's `**` dropped,
+// escapes (`\$`, `\%`) read as their character, `\dfrac` as `\frac` (and a few other spellings
+// as one), typographic quotes, dashes and Unicode spaces as ASCII, letters in lower case, and
+// whitespace kept only as one space between two letters or digits: "Question:  What is
+// $2 + 2$?" is "question:what is 2+2?".
+std::string problem_text_key(const std::string& prompt);
 
 class Holdout {
  public:
@@ -60,6 +74,25 @@ class Holdout {
   std::unordered_set<std::string> problems_;  // problem_key of generated suites' tasks
   std::unordered_set<std::string> hashes_;    // problem_key_hash of each of them
   std::unordered_set<std::string> prompts_;   // prompt_key of every held-out task
+  std::unordered_set<std::string> texts_;     // problem_text_key of datasets' problems
+  // Texts found inside a longer prompt by the hash of the `window` characters in their middle
+  // (a rolling hash over the prompt's windows; a template's text, which many prompts share at
+  // their start or end, would give a window that holds it every one of them to compare): one
+  // index for texts of 32 or more characters, one for those of 12 to 31. Shorter ones must be
+  // the whole prompt, or follow a label.
+  struct HeldText {
+    std::string key;
+    size_t anchor;  // where its hashed window starts
+  };
+  struct Contained {
+    size_t window;
+    std::unordered_multimap<uint64_t, HeldText> texts;
+  };
+  std::array<Contained, 2> contained_{{{32, {}}, {12, {}}}};
+  void add_texts(const Task& task);
+  void add_text(const std::string& prompt);
+  static bool holds(const Contained& index, const std::string& key);
+  bool holds_text(const std::string& key) const;  // one of texts_ is key, or is found in it
 };
 
 }  // namespace r1

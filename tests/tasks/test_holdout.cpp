@@ -53,6 +53,105 @@ TEST(Holdout, PromptsCompareWithWhitespaceCollapsed) {
   EXPECT_EQ(prompt_key(""), "");
 }
 
+TEST(Holdout, ProblemTextsCompareWithoutSpacingCaseOrLatexSpacing) {
+  EXPECT_EQ(problem_text_key("Question:  What is $2 + 2$?"), "question:what is 2+2?");
+  EXPECT_EQ(problem_text_key("What\xc2\xa0is \\(2\\,+\\;2\\)?"), "what is 2+2?");
+  EXPECT_EQ(problem_text_key("\\left( \\dfrac{1}{2} \\right)"), "(\\frac12)");
+  EXPECT_EQ(problem_text_key("It costs \\$5, or 30\\% \\\\ of $x^{\\circ}$"),
+            problem_text_key("it costs 5, or 30% of x^\\circ"));
+  EXPECT_EQ(problem_text_key("Janet\xe2\x80\x99s ducks \xe2\x80\x93 **all** 30\xc2\xb0"),
+            "janet's ducks-all 30^\\circ");
+  EXPECT_EQ(problem_text_key("5\\text{ cm}"), problem_text_key("5 cm"));
+  EXPECT_EQ(problem_text_key("x \\rightarrow y"), "x\\rightarrow y");  // a command, not \right
+  EXPECT_NE(problem_text_key("2+3"), problem_text_key("2*3"));
+  EXPECT_NE(problem_text_key("1 2"), problem_text_key("12"));
+  EXPECT_EQ(problem_text_key(""), "");
+}
+
+// A dataset's problem written another way (a label before it, a chat template around it, other
+// spacing or case) is the same problem: only prompts equal up to whitespace were held out, so
+// "Question: " before a GSM8K test problem trained on it (a leak audit's LOW).
+TEST(Holdout, ADatasetProblemIsHeldOutWhereverATrainingPromptHoldsIt) {
+  r1_test::TempDir dir;
+  const std::string long_problem =
+      "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips "
+      "in May. How many clips did Natalia sell altogether in April and May?";
+  const std::string short_problem = "What is 3 + 5?";
+  const std::string path =
+      dir.write("gsm8k-test.jsonl",
+                json{{"question", long_problem}, {"answer", "48 + 24 = 72\n#### 72"}}.dump() +
+                    "\n" + json{{"question", short_problem}, {"answer", "#### 8"}}.dump() + "\n");
+  const Holdout holdout("gsm8k:" + path);
+  ASSERT_EQ(holdout.tasks(), 2u);
+  auto held = [&](const std::string& prompt) {
+    Task t;
+    t.prompt = prompt;
+    return holdout.contains(t, nullptr);
+  };
+  EXPECT_TRUE(held(long_problem));
+  EXPECT_TRUE(held("Question: " + long_problem));
+  EXPECT_TRUE(held("A conversation between User and Assistant.\nUser: " + long_problem +
+                   "\nPut the answer in \\boxed{}.\nAssistant: <think>"));
+  std::string respaced = long_problem;
+  for (char& c : respaced)
+    if (c == ' ') c = '\n';
+  EXPECT_TRUE(held("QUESTION:" + respaced));
+  EXPECT_TRUE(held(short_problem));
+  EXPECT_TRUE(held("what is $3+5$?"));
+  EXPECT_TRUE(held("**Question:** What is 3 + 5?"));
+  EXPECT_TRUE(held("<|im_start|>user\nWhat is 3 + 5?<|im_end|>"));
+  EXPECT_TRUE(held("Tell me: what is 3 + 5? Then add 1."));  // a text of 12 or more, whole
+  // Another problem is not held out: other numbers, a part of the problem, a held-out text
+  // that another word or number runs into.
+  std::string other = long_problem;
+  other.replace(other.find("48"), 2, "50");
+  EXPECT_FALSE(held(other));
+  EXPECT_FALSE(held(long_problem.substr(0, long_problem.size() - 10)));
+  EXPECT_FALSE(held("So what is 3 + 50?"));
+  EXPECT_FALSE(held("Mr" + long_problem));
+}
+
+// MBPP's held-out prompt is built from its fields (the task's text and one test); a training
+// copy in MBPP's original wording holds the text, not that prompt.
+TEST(Holdout, AProblemBuiltFromFieldsIsHeldOutByItsText) {
+  r1_test::TempDir dir;
+  const std::string text =
+      "Write a python function to remove first and last occurrence of a given character from "
+      "the string.";
+  const std::string path =
+      dir.write("mbpp-test.jsonl", json{{"task_id", 11},
+                                        {"text", text},
+                                        {"test_list",
+                                         {"assert remove_Occ(\"hello\",\"l\") == \"heo\"",
+                                          "assert remove_Occ(\"abcda\",\"a\") == \"bcd\""}},
+                                        {"code", "def remove_Occ(s, ch):\n    return s\n"}}
+                                           .dump() +
+                                       "\n");
+  const Holdout holdout("mbpp:" + path);
+  Task t;
+  t.prompt = "You are an expert Python programmer, and here is your task: " + text +
+             " Your code should pass these tests:\n\nassert remove_Occ(\"hello\",\"l\") == \"heo\"";
+  EXPECT_TRUE(holdout.contains(t, nullptr));
+  t.prompt = "Write a python function to remove the first occurrence of a given character.";
+  EXPECT_FALSE(holdout.contains(t, nullptr));
+
+  // HumanEval's code from its first def: a copy without the prompt's imports.
+  const std::string code =
+      "def has_close_elements(numbers: List[float], threshold: float) -> bool:\n"
+      "    \"\"\" Check if in given list of numbers, are any two numbers closer to each other "
+      "than given threshold.\n    \"\"\"\n";
+  const std::string he =
+      dir.write("humaneval.jsonl", json{{"task_id", "HumanEval/0"},
+                                        {"prompt", "from typing import List\n\n\n" + code},
+                                        {"test", "def check(candidate):\n    pass\n"},
+                                        {"entry_point", "has_close_elements"}}
+                                           .dump() +
+                                       "\n");
+  const Holdout by_code("humaneval:" + he);
+  t.prompt = "Complete this function.\n" + code;
+  EXPECT_TRUE(by_code.contains(t, nullptr));
+}
+
 // The stream with a holdout is the stream without it, minus the held-out problems, in the same
 // order: a skip passes the cursor on, and nothing else changes.
 TEST(Holdout, TheStreamSkipsHeldOutProblemsAndNothingElse) {
