@@ -13,7 +13,8 @@ void gemm(bool trans_a, bool trans_b, int M, int N, int K, T alpha, const T* A, 
 template <typename T>
 void gemv(int M, int K, const T* A, int lda, const T* x, T* y);
 
-// OpenBLAS's own thread count (it uses OpenMP in our build). Returns the previous value.
+// The thread count of every GEMM and GEMV from now on; 0 (the default) follows OpenMP's
+// (omp_get_max_threads() of the calling thread). Returns the previous value.
 int set_blas_threads(int n);
 
 }  // namespace r1::cpu
