@@ -4,13 +4,19 @@
 // inputs, after references drawn like the buffer's). Outputs are the pyfunc generator's values
 // written as Python's repr, the form the sandbox gives in a run. The level is pyfunc's level.
 // Options: {"kinds": [...], "propose_share": 0.25, "references": 1, "inputs": 2,
-//           "induction_inputs": 4, "programs": "templates"}. `programs` says where the
-// programs come from: pyfunc's templates, composed ones (tasks/families/pycompose.h: a grammar
-// of parts, so a proposer can learn to write programs no buffer holds), or "mixed" (half each).
+//           "induction_inputs": 4, "programs": "templates", "pyoutput_proposals": 0}. `programs`
+// says where the programs come from: pyfunc's templates, composed ones
+// (tasks/families/pycompose.h: a grammar of parts, so a proposer can learn to write programs no
+// buffer holds), or "mixed" (half each). `pyoutput_proposals` is the share of worked proposals
+// that write a pyoutput program as a function instead (tasks/families/pyoutput.h: loops, while
+// loops, branches, string walks), so a cold start shows shapes beyond the two above; only
+// proposals, which need no outputs (those are the sandbox's in a run), and an induction one goes
+// without a message.
 // Family "pyplay", not "selfplay": its tasks train and evaluate like any family; only a
 // self_play mix entry feeds the buffer.
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -19,6 +25,7 @@
 #include "tasks/builtin.h"
 #include "tasks/families/pycompose.h"
 #include "tasks/families/pyfunc_templates.h"
+#include "tasks/families/pyoutput.h"
 #include "tasks/meta.h"
 #include "tasks/selfplay/selfplay_tasks.h"
 #include "tasks/solution.h"
@@ -56,6 +63,9 @@ class PyplayGenerator : public TaskGenerator {
     programs_ = r.get<std::string>("programs", programs_);
     r.check(programs_ == "templates" || programs_ == "composed" || programs_ == "mixed", "programs",
             "must be templates, composed or mixed");
+    pyoutput_proposals_ = r.get<double>("pyoutput_proposals", pyoutput_proposals_);
+    r.check(pyoutput_proposals_ >= 0 && pyoutput_proposals_ <= 1, "pyoutput_proposals",
+            "must be in [0, 1]");
     induction_inputs_ = r.get<int>("induction_inputs", induction_inputs_);
     r.check(induction_inputs_ >= 2 && induction_inputs_ <= 6, "induction_inputs",
             "must be in [2, 6] (pyfunc tasks have at least 4 distinct cases)");
@@ -137,12 +147,21 @@ class PyplayGenerator : public TaskGenerator {
       for (const auto& r : refs) ref_ptrs.push_back(&r);
       const int n = kind == SelfPlayKind::Induction ? induction_inputs_ : inputs_;
       task = make_propose_task(ref_ptrs, kind, n);
+      // Drawn only when asked for, so that streams without the option stay as they were.
+      if (pyoutput_proposals_ > 0 && rng.uniform() < pyoutput_proposals_) {
+        if (auto fn = pyoutput_target(rng, n)) {
+          target = Triplet{};
+          target.program = std::move(fn->code);
+          target.inputs = std::move(fn->inputs);
+          target.message = "returns what this short program computes from its arguments";
+        }
+      }
       // A proposal is judged by the sandbox, not against a gold answer; the worked one is the
       // target program with its first n inputs.
       std::vector<size_t> order(target.inputs.size());
       for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-      std::string message = target.message;
-      if (kind == SelfPlayKind::Induction) {
+      std::string message = target.outputs.empty() ? "" : target.message;
+      if (kind == SelfPlayKind::Induction && !message.empty()) {
         // The worked message must pass the check the proposal verifier applies (message_leak):
         // pairs its words quote ("fib(0) is 0") go last, and if they are still needed the
         // worked proposal goes without a message.
@@ -214,6 +233,16 @@ class PyplayGenerator : public TaskGenerator {
   }
 
  private:
+  // A pyoutput program as a function with n inputs (nullopt when 16 draws have nothing to lift).
+  std::optional<PyoutputFunction> pyoutput_target(Rng& rng, int n) const {
+    for (int tries = 0; tries < 16; ++tries) {
+      Rng sub = rng.fork(rng.next_u64());
+      const int level = 1 + static_cast<int>(sub.below(pyoutput_->max_difficulty()));
+      if (auto fn = pyoutput_function(pyoutput_->generate(sub, level), n)) return fn;
+    }
+    return std::nullopt;
+  }
+
   std::vector<SelfPlayKind> kinds_ = {SelfPlayKind::Deduction, SelfPlayKind::Abduction,
                                       SelfPlayKind::Induction};
   double propose_share_ = 0.25;
@@ -221,7 +250,9 @@ class PyplayGenerator : public TaskGenerator {
   int inputs_ = 2;
   int induction_inputs_ = 4;
   std::string programs_ = "templates";  // pyfunc's, composed ones (pycompose.h), or half each
+  double pyoutput_proposals_ = 0;       // share of worked proposals that write a pyoutput program
   std::unique_ptr<TaskGenerator> pyfunc_ = make_generator("pyfunc");  // made once, not per task
+  std::unique_ptr<TaskGenerator> pyoutput_ = make_generator("pyoutput");
 };
 
 }  // namespace

@@ -762,6 +762,39 @@ TEST(ProposalVerifier, CopiesOfReferencesThatNeverRanAreDuplicates) {
   EXPECT_FALSE(proposal.meta["ref_programs"].empty());
 }
 
+// pyplay's `pyoutput_proposals` makes worked proposals that write pyoutput's programs as
+// functions (loops, branches, string walks): a cold start trained on them must be shown valid
+// proposals, so each is judged by the real proposal verifier in the sandbox, for every kind.
+TEST(ProposalVerifier, WorkedPyoutputProposalsAreValid) {
+  auto v = proposal_verifier();
+  int judged = 0;
+  for (const char* kind : {"deduction", "abduction", "induction"}) {
+    auto gen = make_generator(
+        "pyplay", json{{"propose_share", 1.0}, {"pyoutput_proposals", 1.0}, {"kinds", {kind}}},
+        "test");
+    for (uint64_t i = 0; i < 6; ++i) {
+      const Task t = generate_task(*gen, 11, i, 0);
+      ASSERT_EQ(t.meta.value("role", std::string()), "propose");
+      const std::string program = t.meta.value("target_program", std::string());
+      ASSERT_EQ(program.rfind("def f(", 0), 0u) << program;
+      EXPECT_NE(t.answer.find("<input>"), std::string::npos) << t.answer;
+      EXPECT_EQ(t.answer.find("<message>"), std::string::npos) << t.answer;
+      const Verdict d = v->verify(t, "<answer>" + t.answer + "</answer>");
+      EXPECT_TRUE(d.correct) << kind << "\n" << t.answer << "\n" << d.to_json().dump();
+      ++judged;
+    }
+  }
+  EXPECT_EQ(judged, 18);
+  // At 0 (the default) the stream is the one without the option: nothing more is drawn.
+  auto plain = make_generator("pyplay", json{{"propose_share", 0.5}}, "test");
+  auto zero =
+      make_generator("pyplay", json{{"propose_share", 0.5}, {"pyoutput_proposals", 0}}, "test");
+  for (uint64_t i = 0; i < 8; ++i)
+    EXPECT_EQ(generate_task(*plain, 11, i, 0).to_json(), generate_task(*zero, 11, i, 0).to_json());
+  auto bad = [] { make_generator("pyplay", json{{"pyoutput_proposals", 1.5}}, "run.json"); };
+  EXPECT_THROW(bad(), Error);
+}
+
 // Under novelty "behaviour" (meta.strict_probes) the probes must be able to judge a proposal: a
 // known function that loops on one probe input, or one made to fail on every probe, would
 // otherwise pass the behaviour gate with a key of its own or none. Without the flag both are
