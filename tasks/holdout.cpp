@@ -85,12 +85,6 @@ std::string problem_text_key(const std::string& prompt) {
     };
     if (c == '\\' && replace(kCommands, true)) continue;
     if (static_cast<unsigned char>(c) >= 0x80 && replace(kUnicode, false)) continue;
-    if (starts(i, "[asy]")) {  // a figure's code: a copy may leave it out
-      const size_t close = prompt.find("[/asy]", i);
-      i = close == std::string::npos ? prompt.size() : close + 6;
-      text += ' ';
-      continue;
-    }
     if (c == '*' && i + 1 < prompt.size() && prompt[i + 1] == '*') {
       i += 2;  // markdown's bold
       continue;
@@ -120,6 +114,9 @@ std::string problem_text_key(const std::string& prompt) {
     space = false;
     out += c;
   }
+  // The end's punctuation: a copy may leave out the question mark.
+  while (!out.empty() && (out.back() == '.' || out.back() == '?' || out.back() == '!'))
+    out.pop_back();
   return out;
 }
 
@@ -142,6 +139,14 @@ bool Holdout::holds(const Contained& index, const std::string& key) {
   uint64_t top = 1;  // kBase^(w - 1)
   for (size_t i = 1; i < w; ++i) top *= kBase;
   auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
+  // Whether key[at...] carries on a number or an expression: an operator, or a point or comma
+  // and a digit.
+  auto goes_on = [&](size_t at) {
+    if (at >= key.size()) return false;
+    const char c = key[at];
+    if (std::string_view("+-*/^_=").find(c) != std::string_view::npos) return true;
+    return (c == '.' || c == ',') && at + 1 < key.size() && digit(key[at + 1]);
+  };
   uint64_t h = window_hash(std::string_view(key).substr(0, w));
   for (size_t at = 0;; ++at) {
     auto [lo, hi] = index.texts.equal_range(h);
@@ -150,15 +155,18 @@ bool Holdout::holds(const Contained& index, const std::string& key) {
       if (it->second.anchor > at) continue;
       const size_t start = at - it->second.anchor, end = start + held.size();
       if (end > key.size() || key.compare(start, held.size(), held) != 0) continue;
-      // Whole words and numbers only: "...numbers 13, 5" does not hold "3, 5...", nor
-      // "y is 2.5" "y is 2", nor "2.200 pounds" "200 pounds".
-      const bool starts = start == 0 || !word_char(key[start - 1]) || !word_char(held.front());
-      const bool ends = end == key.size() || !word_char(key[end]) || !word_char(held.back());
-      const bool decimal_before =
-          digit(held.front()) && start >= 2 && key[start - 1] == '.' && digit(key[start - 2]);
-      const bool decimal_after =
-          digit(held.back()) && end + 1 < key.size() && key[end] == '.' && digit(key[end + 1]);
-      if (starts && ends && !decimal_before && !decimal_after) return true;
+      // Whole words and numbers only: "...numbers 13, 5" does not hold "3, 5...", nor "t = 2.5"
+      // or "x = 5 - y" or "5/2" "... = 5", nor "1,200 pounds" or "-200 pounds" "200 pounds".
+      const char first = held.front(), last = held.back();
+      const char before = start > 0 ? key[start - 1] : ' ',
+                 after = end < key.size() ? key[end] : ' ';
+      const bool starts =
+          !(word_char(before) && word_char(first)) &&
+          !(digit(first) &&
+            (before == '-' || before == '/' ||
+             ((before == '.' || before == ',') && start >= 2 && digit(key[start - 2]))));
+      const bool ends = !(word_char(after) && word_char(last)) && !(digit(last) && goes_on(end));
+      if (starts && ends) return true;
     }
     if (at + w >= key.size()) return false;
     h = (h - top * static_cast<unsigned char>(key[at])) * kBase +

@@ -12,9 +12,10 @@
 // whatever family made them), or when their prompts are equal up to whitespace (prompt_key()),
 // whatever their family or dataset. A task in words (a dataset's, an SFT line's; not a program
 // task, whose text is code) is also held out when its text (problem_text_key(): case, spacing,
-// LaTeX's spacing, delimiters, braces and escapes, typographic quotes and dashes aside) is a
-// held-out dataset problem's, after a label ("Question: ") or with nothing around it, or holds
-// one of 32 or more such characters whole (a chat template around it, an instruction after it).
+// LaTeX's spacing, delimiters, braces and escapes, typographic quotes and dashes, the end's
+// punctuation aside) is a held-out dataset problem's, after a label ("Question: ") or with
+// nothing around it, or holds one of 8 or more such characters whole, at the bounds of words and
+// numbers (a chat template around it, an instruction after it).
 //
 // A training task is held out when any problem it shows or trains on is held out, not only the
 // one it poses (TaskGenerator::problem_keys, meta.problem_keys): a pyplay proposal shows its
@@ -78,7 +79,7 @@ class Holdout {
   // Texts found inside a longer prompt by the hash of the `window` characters in their middle
   // (a rolling hash over the prompt's windows; a template's text, which many prompts share at
   // their start or end, would give a window that holds it every one of them to compare): one
-  // index for texts of 32 or more characters, one for those of 12 to 31. Shorter ones must be
+  // index for texts of 32 or more characters, one for those of 8 to 31. Shorter ones must be
   // the whole prompt, or follow a label.
   struct HeldText {
     std::string key;
@@ -88,7 +89,7 @@ class Holdout {
     size_t window;
     std::unordered_multimap<uint64_t, HeldText> texts;
   };
-  std::array<Contained, 2> contained_{{{32, {}}, {12, {}}}};
+  std::array<Contained, 2> contained_{{{32, {}}, {8, {}}}};
   void add_texts(const Task& task);
   void add_text(const std::string& prompt);
   static bool holds(const Contained& index, const std::string& key);

@@ -54,8 +54,8 @@ TEST(Holdout, PromptsCompareWithWhitespaceCollapsed) {
 }
 
 TEST(Holdout, ProblemTextsCompareWithoutSpacingCaseOrLatexSpacing) {
-  EXPECT_EQ(problem_text_key("Question:  What is $2 + 2$?"), "question:what is 2+2?");
-  EXPECT_EQ(problem_text_key("What\xc2\xa0is \\(2\\,+\\;2\\)?"), "what is 2+2?");
+  EXPECT_EQ(problem_text_key("Question:  What is $2 + 2$?"), "question:what is 2+2");
+  EXPECT_EQ(problem_text_key("What\xc2\xa0is \\(2\\,+\\;2\\)?"), "what is 2+2");
   EXPECT_EQ(problem_text_key("\\left( \\dfrac{1}{2} \\right)"), "(\\frac12)");
   EXPECT_EQ(problem_text_key("It costs \\$5, or 30\\% \\\\ of $x^{\\circ}$"),
             problem_text_key("it costs 5, or 30% of x^\\circ"));
@@ -100,7 +100,7 @@ TEST(Holdout, ADatasetProblemIsHeldOutWhereverATrainingPromptHoldsIt) {
   EXPECT_TRUE(held("what is $3+5$?"));
   EXPECT_TRUE(held("**Question:** What is 3 + 5?"));
   EXPECT_TRUE(held("<|im_start|>user\nWhat is 3 + 5?<|im_end|>"));
-  EXPECT_TRUE(held("Tell me: what is 3 + 5? Then add 1."));  // a text of 12 or more, whole
+  EXPECT_TRUE(held("Tell me: what is 3 + 5? Then add 1."));  // a text of 8 or more, whole
   // Another problem is not held out: other numbers, a part of the problem, a held-out text
   // that another word or number runs into.
   std::string other = long_problem;
@@ -108,6 +108,10 @@ TEST(Holdout, ADatasetProblemIsHeldOutWhereverATrainingPromptHoldsIt) {
   EXPECT_FALSE(held(other));
   EXPECT_FALSE(held(long_problem.substr(0, long_problem.size() - 10)));
   EXPECT_FALSE(held("So what is 3 + 50?"));
+  EXPECT_TRUE(held("What is 3 + 5"));  // the question mark left out
+  EXPECT_FALSE(held("What is 3 + 5.5?"));
+  EXPECT_FALSE(held("What is 3 + 5 - 1?"));
+  EXPECT_FALSE(held("What is 3 + 5/2?"));
   EXPECT_FALSE(held("Mr" + long_problem));
 }
 
