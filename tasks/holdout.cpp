@@ -114,9 +114,8 @@ std::string problem_text_key(const std::string& prompt) {
     space = false;
     out += c;
   }
-  // The end's punctuation: a copy may leave out the question mark.
-  while (!out.empty() && (out.back() == '.' || out.back() == '?' || out.back() == '!'))
-    out.pop_back();
+  // The end's punctuation: a copy may leave out the question mark (not "!", a factorial).
+  while (!out.empty() && (out.back() == '.' || out.back() == '?')) out.pop_back();
   return out;
 }
 
@@ -139,13 +138,32 @@ bool Holdout::holds(const Contained& index, const std::string& key) {
   uint64_t top = 1;  // kBase^(w - 1)
   for (size_t i = 1; i < w; ++i) top *= kBase;
   auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
-  // Whether key[at...] carries on a number or an expression: an operator, or a point or comma
-  // and a digit.
+  // Whether key[at...] carries on an expression: an operator (a LaTeX command among them), a
+  // factorial, percent or bracket, or a point or comma and a digit; "=" before "?" or the end
+  // asks for the value.
   auto goes_on = [&](size_t at) {
     if (at >= key.size()) return false;
     const char c = key[at];
-    if (std::string_view("+-*/^_=").find(c) != std::string_view::npos) return true;
+    if (c == '=') return at + 1 < key.size() && key[at + 1] != '?';
+    if (std::string_view("+-*/^_\\!%(").find(c) != std::string_view::npos) return true;
     return (c == '.' || c == ',') && at + 1 < key.size() && digit(key[at + 1]);
+  };
+  // ... and whether key[...at) leads into one: an operator, or a digit and a point or comma.
+  auto leads_in = [&](size_t at) {
+    if (at == 0) return false;
+    const char c = key[at - 1];
+    if (std::string_view("+-*/^_=").find(c) != std::string_view::npos) return true;
+    return (c == '.' || c == ',') && at >= 2 && digit(key[at - 2]);
+  };
+  // A text's end that an expression can carry on: a digit, a bracket, a lone letter (x, not a
+  // word).
+  auto open_end = [&](const std::string& t, bool back) {
+    const char c = back ? t.back() : t.front();
+    if (digit(c) || (back && (c == ')' || c == ']')) || (!back && (c == '(' || c == '[')))
+      return true;
+    if (!std::isalpha(static_cast<unsigned char>(c))) return false;
+    const size_t n = t.size();
+    return n < 2 || !std::isalpha(static_cast<unsigned char>(back ? t[n - 2] : t[1]));
   };
   uint64_t h = window_hash(std::string_view(key).substr(0, w));
   for (size_t at = 0;; ++at) {
@@ -155,17 +173,15 @@ bool Holdout::holds(const Contained& index, const std::string& key) {
       if (it->second.anchor > at) continue;
       const size_t start = at - it->second.anchor, end = start + held.size();
       if (end > key.size() || key.compare(start, held.size(), held) != 0) continue;
-      // Whole words and numbers only: "...numbers 13, 5" does not hold "3, 5...", nor "t = 2.5"
-      // or "x = 5 - y" or "5/2" "... = 5", nor "1,200 pounds" or "-200 pounds" "200 pounds".
-      const char first = held.front(), last = held.back();
+      // Whole words and expressions only: "...numbers 13, 5" does not hold "3, 5...", nor
+      // "t = 2.5" or "x = 5 - y" or "5/2" or "(u+6)^2" "... = 5" or "(u+6)", nor "1,200 pounds" or
+      // "-200 pounds" "200 pounds".
       const char before = start > 0 ? key[start - 1] : ' ',
                  after = end < key.size() ? key[end] : ' ';
-      const bool starts =
-          !(word_char(before) && word_char(first)) &&
-          !(digit(first) &&
-            (before == '-' || before == '/' ||
-             ((before == '.' || before == ',') && start >= 2 && digit(key[start - 2]))));
-      const bool ends = !(word_char(after) && word_char(last)) && !(digit(last) && goes_on(end));
+      const bool starts = !(word_char(before) && word_char(held.front())) &&
+                          !(open_end(held, false) && leads_in(start));
+      const bool ends =
+          !(word_char(after) && word_char(held.back())) && !(open_end(held, true) && goes_on(end));
       if (starts && ends) return true;
     }
     if (at + w >= key.size()) return false;

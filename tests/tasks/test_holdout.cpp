@@ -77,12 +77,14 @@ TEST(Holdout, ADatasetProblemIsHeldOutWhereverATrainingPromptHoldsIt) {
       "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips "
       "in May. How many clips did Natalia sell altogether in April and May?";
   const std::string short_problem = "What is 3 + 5?";
-  const std::string path =
-      dir.write("gsm8k-test.jsonl",
-                json{{"question", long_problem}, {"answer", "48 + 24 = 72\n#### 72"}}.dump() +
-                    "\n" + json{{"question", short_problem}, {"answer", "#### 8"}}.dump() + "\n");
+  const std::string path = dir.write(
+      "gsm8k-test.jsonl",
+      json{{"question", long_problem}, {"answer", "48 + 24 = 72\n#### 72"}}.dump() + "\n" +
+          json{{"question", short_problem}, {"answer", "#### 8"}}.dump() + "\n" +
+          json{{"question", "Simplify $(u+4)(u-1) - (u-3)(u+6)$."}, {"answer", "#### 6"}}.dump() +
+          "\n");
   const Holdout holdout("gsm8k:" + path);
-  ASSERT_EQ(holdout.tasks(), 2u);
+  ASSERT_EQ(holdout.tasks(), 3u);
   auto held = [&](const std::string& prompt) {
     Task t;
     t.prompt = prompt;
@@ -112,6 +114,9 @@ TEST(Holdout, ADatasetProblemIsHeldOutWhereverATrainingPromptHoldsIt) {
   EXPECT_FALSE(held("What is 3 + 5.5?"));
   EXPECT_FALSE(held("What is 3 + 5 - 1?"));
   EXPECT_FALSE(held("What is 3 + 5/2?"));
+  EXPECT_TRUE(held("Problem: simplify (u+4)(u-1)-(u-3)(u+6). Show your work."));
+  EXPECT_FALSE(held("Simplify (u+4)(u-1) - (u-3)(u+6)^2."));
+  EXPECT_FALSE(held("Simplify (u+4)(u-1) - (u-3)(u+6) \\cdot 2."));
   EXPECT_FALSE(held("Mr" + long_problem));
 }
 

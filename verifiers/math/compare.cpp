@@ -614,18 +614,22 @@ class Comparer {
   // A, is the equation F = 0 (`other`). As a lone decimal scalar must be its value rounded and
   // within decimal_rel_tol of it, F = c (A - v) for a constant c != 0 and a value v that D is,
   // rounded to nearest or toward zero at k places (rounds_to), and |D - v| is within
-  // decimal_rel_tol of |v| (the constant as written, as for a scalar) and of the spread of A
-  // over the points (how far the rounding moves the curve, against the scale A varies on).
+  // decimal_rel_tol of |v| (the constant as written, as for a scalar) and of A's scale about the
+  // curve (how far the rounding moves the curve): the larger of A's spread over the points and
+  // the least distance of A's values there from v (x + y = 142.8571 is 1000/7 to 7 digits).
   // Each alone has a hole: the ratio test this replaced passed "x + y = 1234568.0" for
   // "x + y = 1234567"; a rounding alone, "x + y = 0.3" for "3x + 3y = 1"; |v| alone,
-  // "x + y + 1000000 = 1000000.3" for "3x + 3y = 1"; the spread alone,
+  // "x + y + 1000000 = 1000000.3" for "3x + 3y = 1"; the scale alone,
   // "(x-100000)^2 + (y-100000)^2 = 2.3" for "... = 2.25". Measures tried before these (from
-  // three reviews) failed right answers where a point or the origin lay near the curve, or let
-  // a term that is 0 at the points but not at the origin (1000000 \cdot 0^{x^2}) choose the
-  // scale. c and c v come from two points and are checked at every other one; exactly where
-  // everything is rational there, else in ball arithmetic (where v must be within one unit of
-  // D's last place, as for scalars). Any other decimal in either equation is its exact value,
-  // so a rounded coefficient beside a decimal side fails as it does without one
+  // four reviews) failed right answers where a point or the origin lay near the curve or the
+  // constant was over about 20 (the spread alone), or let a term that is 0 at the points but not
+  // at the origin (1000000 \cdot 0^{x^2}) choose the scale. Out of reach of points within 3 of
+  // the origin: a term that is huge there (y^{20}) with a shifted constant, and a far circle
+  // written expanded (x^2 + y^2 - 20000x - 20000y = -199999997.8, the constant to 9 digits). c and
+  // c v come from two points and are checked at every other one; exactly where everything is
+  // rational there, else in ball arithmetic (where v must be within one unit of D's last place, as
+  // for scalars). Any other decimal in either equation is its exact value, so a rounded coefficient
+  // beside a decimal side fails as it does without one
   // ("0.4285714286x + y = 0.2857142857" is no "3x + 7y = 2").
   bool decimal_side(const MathValue& e, int side, Summary& other) {
     Summary as = summarize(e.items[1 - side]), ds = summarize(e.items[side]);
@@ -644,17 +648,20 @@ class Comparer {
       exact = exact && as.point(k).exact && other.point(k).exact;
     }
     if (points.size() < 3) return false;  // two points fit any line
-    // The spread of A over the points, as a double (a scale; +inf where A leaves the range).
-    double lo = INFINITY, hi = -INFINITY;
-    for (int k : points) {
-      const double a = ball_at(as, k).to_double();
-      lo = std::min(lo, a);
-      hi = std::max(hi, a);
-    }
-    const double spread = hi - lo;
+    // The scale of A about the curve, as a double: its spread over the points, or how far its
+    // values at the points are from v, whichever is larger (+inf where A leaves the range).
     auto close = [&](const Ball& v) {
-      return compare_balls(Ball::of(d), v, o_.decimal_rel_tol) == BallOrder::Equal &&
-             spread > 0 && (std::isinf(spread) || within(Ball::of(d), v, o_.decimal_rel_tol * spread));
+      double lo = INFINITY, hi = -INFINITY, nearest = INFINITY;
+      const double vd = v.to_double();
+      for (int k : points) {
+        const double a = ball_at(as, k).to_double();
+        lo = std::min(lo, a);
+        hi = std::max(hi, a);
+        nearest = std::min(nearest, std::fabs(a - vd));
+      }
+      const double scale = std::max(hi - lo, nearest);
+      return compare_balls(Ball::of(d), v, o_.decimal_rel_tol) == BallOrder::Equal && scale > 0 &&
+             (std::isinf(scale) || within(Ball::of(d), v, o_.decimal_rel_tol * scale));
     };
     if (exact) {
       auto A = [&](int k) -> const BigRational& { return exact_value(as, as.point(k)); };
