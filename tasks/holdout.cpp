@@ -70,7 +70,7 @@ std::string problem_text_key(const std::string& prompt) {
         continue;
       }
     }
-    // The longest entry of `table` that starts at i (a command only as a whole word).
+    // The entry of `table` that starts at i (a command only as a whole word).
     auto replace = [&](const auto& table, bool word) {
       for (const auto& [from, as] : table) {
         const size_t end = i + from.size();
