@@ -138,15 +138,20 @@ bool Holdout::holds(const Contained& index, const std::string& key) {
   uint64_t top = 1;  // kBase^(w - 1)
   for (size_t i = 1; i < w; ++i) top *= kBase;
   auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
-  // Whether key[at...] carries on an expression: an operator (a LaTeX command among them), a
-  // factorial, percent or bracket, or a point or comma and a digit; "=" before "?" or the end
-  // asks for the value.
+  // Whether key[at...] carries on an expression: an operator (\cdot, \times, \div, \pm among
+  // them), a factorial or percent, or a point, comma or bracket and a digit ("(3)"; not "(show
+  // your work)"); "=" before "?" or the end asks for the value.
   auto goes_on = [&](size_t at) {
     if (at >= key.size()) return false;
     const char c = key[at];
     if (c == '=') return at + 1 < key.size() && key[at + 1] != '?';
-    if (std::string_view("+-*/^_\\!%(").find(c) != std::string_view::npos) return true;
-    return (c == '.' || c == ',') && at + 1 < key.size() && digit(key[at + 1]);
+    if (c == '\\') {
+      for (std::string_view op : {"\\cdot", "\\times", "\\div", "\\pm"})
+        if (key.compare(at, op.size(), op) == 0) return true;
+      return false;
+    }
+    if (std::string_view("+-*/^_!%").find(c) != std::string_view::npos) return true;
+    return (c == '.' || c == ',' || c == '(') && at + 1 < key.size() && digit(key[at + 1]);
   };
   // ... and whether key[...at) leads into one: an operator, or a digit and a point or comma.
   auto leads_in = [&](size_t at) {

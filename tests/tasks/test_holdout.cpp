@@ -115,6 +115,7 @@ TEST(Holdout, ADatasetProblemIsHeldOutWhereverATrainingPromptHoldsIt) {
   EXPECT_FALSE(held("What is 3 + 5 - 1?"));
   EXPECT_FALSE(held("What is 3 + 5/2?"));
   EXPECT_TRUE(held("Problem: simplify (u+4)(u-1)-(u-3)(u+6). Show your work."));
+  EXPECT_TRUE(held("Simplify $(u+4)(u-1) - (u-3)(u+6)$ (show your work)"));
   EXPECT_FALSE(held("Simplify (u+4)(u-1) - (u-3)(u+6)^2."));
   EXPECT_FALSE(held("Simplify (u+4)(u-1) - (u-3)(u+6) \\cdot 2."));
   EXPECT_FALSE(held("Mr" + long_problem));

@@ -623,9 +623,11 @@ class Comparer {
   // "(x-100000)^2 + (y-100000)^2 = 2.3" for "... = 2.25". Measures tried before these (from
   // four reviews) failed right answers where a point or the origin lay near the curve or the
   // constant was over about 20 (the spread alone), or let a term that is 0 at the points but not
-  // at the origin (1000000 \cdot 0^{x^2}) choose the scale. Out of reach of points within 3 of
-  // the origin: a term that is huge there (y^{20}) with a shifted constant, and a far circle
-  // written expanded (x^2 + y^2 - 20000x - 20000y = -199999997.8, the constant to 9 digits). c and
+  // at the origin (1000000 \cdot 0^{x^2}) choose the scale. A far curve or a term huge at the
+  // points makes A's scale large (x^2 + y^2 - 2000x = -999999.6 for (x-1000)^2 + y^2 =
+  // \frac13): where the other equation has a constant side r, the rounding must also be within
+  // decimal_rel_tol of r in that equation's form (close_to_r). Left: such curves against an
+  // equation with no constant side ((x-1000)^2 + y^2 - \frac13 = 0). c and
   // c v come from two points and are checked at every other one; exactly where everything is
   // rational there, else in ball arithmetic (where v must be within one unit of D's last place, as
   // for scalars). Any other decimal in either equation is its exact value, so a rounded coefficient
@@ -650,6 +652,22 @@ class Comparer {
     if (points.size() < 3) return false;  // two points fit any line
     // The scale of A about the curve, as a double: its spread over the points, or how far its
     // values at the points are from v, whichever is larger (+inf where A leaves the range).
+    // Where the other equation has a side without variables r != 0 ("(x-1000)^2 + y^2 =
+    // \frac13"), the answer written in its form has the constant r - c (v - D): that too must be
+    // within decimal_rel_tol of r. A far curve or a term huge at the points makes A's scale
+    // large; r is the constant its writer chose.
+    std::optional<Ball> r;
+    for (const MathValue& item : other.v->items) {
+      if (!item.tree || !item.tree->variables(item.root).empty()) continue;
+      Summary rs = summarize(item);
+      evaluate(rs);
+      if (rs.evaluable && !undefined_at(rs, 0)) r = ball_at(rs, 0);
+    }
+    auto close_to_r = [&](const Ball& c, const Ball& cv) {
+      if (!r || r->is_zero()) return true;
+      const double bound = o_.decimal_rel_tol * std::fabs(r->to_double());
+      return bound > 0 && std::isfinite(bound) && within(c * Ball::of(d), cv, bound);
+    };
     auto close = [&](const Ball& v) {
       double lo = INFINITY, hi = -INFINITY, nearest = INFINITY;
       const double vd = v.to_double();
@@ -675,7 +693,8 @@ class Comparer {
         for (int k : points)
           if (F(k) != c * A(k) - cv) return false;
         const BigRational v = cv / c;
-        return rounds_to(d, v, places) && exact_close(d, v, o_.decimal_rel_tol) && close(Ball::of(v));
+        return rounds_to(d, v, places) && exact_close(d, v, o_.decimal_rel_tol) &&
+               close(Ball::of(v)) && close_to_r(Ball::of(c), Ball::of(cv));
       }
       return false;  // A is one constant at every point
     }
@@ -693,7 +712,7 @@ class Comparer {
       }
       const Ball v = cv / c;
       return places <= 300 && within(Ball::of(d), v, std::pow(10.0, -places) * (1 + 1e-9)) &&
-             close(v);
+             close(v) && close_to_r(c, cv);
     }
     return false;
   }
