@@ -668,7 +668,7 @@ class Comparer {
       const double bound = o_.decimal_rel_tol * std::fabs(r->to_double());
       return bound > 0 && std::isfinite(bound) && within(c * Ball::of(d), cv, bound);
     };
-    auto close = [&](const Ball& v) {
+    auto within_scale = [&](const Ball& v) {
       double lo = INFINITY, hi = -INFINITY, nearest = INFINITY;
       const double vd = v.to_double();
       for (int k : points) {
@@ -678,8 +678,7 @@ class Comparer {
         nearest = std::min(nearest, std::fabs(a - vd));
       }
       const double scale = std::max(hi - lo, nearest);
-      return compare_balls(Ball::of(d), v, o_.decimal_rel_tol) == BallOrder::Equal && scale > 0 &&
-             (std::isinf(scale) || within(Ball::of(d), v, o_.decimal_rel_tol * scale));
+      return scale > 0 && (std::isinf(scale) || within(Ball::of(d), v, o_.decimal_rel_tol * scale));
     };
     if (exact) {
       auto A = [&](int k) -> const BigRational& { return exact_value(as, as.point(k)); };
@@ -694,7 +693,7 @@ class Comparer {
           if (F(k) != c * A(k) - cv) return false;
         const BigRational v = cv / c;
         return rounds_to(d, v, places) && exact_close(d, v, o_.decimal_rel_tol) &&
-               close(Ball::of(v)) && close_to_r(Ball::of(c), Ball::of(cv));
+               within_scale(Ball::of(v)) && close_to_r(Ball::of(c), Ball::of(cv));
       }
       return false;  // A is one constant at every point
     }
@@ -712,7 +711,8 @@ class Comparer {
       }
       const Ball v = cv / c;
       return places <= 300 && within(Ball::of(d), v, std::pow(10.0, -places) * (1 + 1e-9)) &&
-             close(v) && close_to_r(c, cv);
+             compare_balls(Ball::of(d), v, o_.decimal_rel_tol) == BallOrder::Equal &&
+             within_scale(v) && close_to_r(c, cv);
     }
     return false;
   }
