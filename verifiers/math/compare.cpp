@@ -1,8 +1,10 @@
 #include "verifiers/math/compare.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <optional>
+#include <string>
 
 #include "core/rng.h"
 #include "verifiers/arith/ball_eval.h"
@@ -181,6 +183,32 @@ bool undefined_at(Summary& s, int k) {
 }
 
 // |a - b| <= tol * max(|a|, |b|), exactly.
+// A tolerance as the decimal it is written as: 1e-6 is 1/10^6, where the double 1e-6 is a hair
+// less, which refused 0.333333 for 1/3 (|D - v| is exactly 10^-6 of 1/3).
+BigRational decimal_rational(double x) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);  // the shortest that reads back
+  if (ec != std::errc()) return BigRational(x);
+  std::string_view text(buf, end - buf);
+  int exponent = 0;
+  if (size_t e = text.find('e'); e != std::string_view::npos) {
+    exponent = std::stoi(std::string(text.substr(e + 1)));
+    text = text.substr(0, e);
+  }
+  std::string digits;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '.')
+      exponent -= static_cast<int>(text.size() - i - 1);
+    else
+      digits += text[i];
+  }
+  BigRational r{BigInt(digits)};
+  const BigRational ten_power{
+      boost::multiprecision::pow(BigInt(10), static_cast<unsigned>(std::abs(exponent)))};
+  if (exponent >= 0) return BigRational(r * ten_power);
+  return BigRational(r / ten_power);
+}
+
 bool exact_close(const BigRational& a, const BigRational& b, double tol) {
   if (a == b) return true;
   if (tol <= 0) return false;
@@ -188,7 +216,7 @@ bool exact_close(const BigRational& a, const BigRational& b, double tol) {
   if (diff < 0) diff = -diff;
   BigRational bs = b < 0 ? BigRational(-b) : b;
   if (bs > scale) scale = bs;
-  return diff <= BigRational(tol) * scale;
+  return diff <= decimal_rational(tol) * scale;
 }
 
 // A lone decimal literal with k places claims the value to k places: it must be the other side

@@ -195,12 +195,21 @@ class MathVerifier : public Verifier {
       }
       return *slot;
     }
+    // The value with a leading "y =" kept: "y = x/2 + 1" as the equation it is.
+    const ValueParse& with_variable() {
+      if (!with_variable_) {
+        NormalizeOptions o;
+        o.keep_variable_prefix = true;
+        with_variable_ = parse_math_value(normalize_answer(raw, o), false);
+      }
+      return *with_variable_;
+    }
     std::string raw;
     std::string normalized;
     bool has_percent = false, has_degree = false;
 
    private:
-    std::optional<ValueParse> parse_, signs_[2][2];
+    std::optional<ValueParse> parse_, signs_[2][2], with_variable_;
   };
 
   CompareResult judge(Side& gold, Side& pred) const {
@@ -225,6 +234,16 @@ class MathVerifier : public Verifier {
           CompareResult d = compare_values(g, *q.value, compare_);
           if (d.equal) return {true, d.method + "+decimal_comma"};
         }
+      }
+    }
+    // A gold equation ("2y = x + 2") takes an answer solved for one of its letters
+    // ("y = 0.5x + 1"), which normalisation read as the value "0.5x + 1". The reverse stays
+    // refused: a gold "y = ..." may be the solved form that the question asks for.
+    if (g.kind == ValueKind::Equation && p.kind == ValueKind::Scalar) {
+      const ValueParse& e = pred.with_variable();
+      if (e.value && e.value->kind == ValueKind::Equation) {
+        CompareResult d = compare_values(g, *e.value, compare_);
+        if (d.equal) return {true, d.method + "+solved_for_variable"};
       }
     }
     bool percent = gold.has_percent != pred.has_percent;

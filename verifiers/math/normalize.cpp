@@ -531,14 +531,14 @@ std::string normalize_answer(std::string_view text, const NormalizeOptions& opti
 
   collapse_spaces(s);
   strip_trailing_punctuation(s);
-  bool variable = strip_variable_prefix(s);
+  bool variable = !options.keep_variable_prefix && strip_variable_prefix(s);
   plain_thousands(s);
   spaced_thousands(s);
   strip_units(s);
   collapse_spaces(s);
   strip_trailing_punctuation(s);
   // A second pass catches "x = \text{5 cm}"-like nesting revealed by the first.
-  variable = strip_variable_prefix(s) || variable;
+  variable = (!options.keep_variable_prefix && strip_variable_prefix(s)) || variable;
   collapse_spaces(s);
   if (variable) values_of_variable_as_set(s);
   if (!s.empty() && s.front() == ' ') s.erase(0, 1);

@@ -20,6 +20,9 @@ struct NormalizeOptions {
   // "30^\circ" becomes "30*\pi/180" instead of "30", likewise when only one side has a
   // degree sign.
   bool degrees_as_radians = false;
+  // "y = x + 1" stays an equation instead of becoming "x + 1". The verifier tries this reading
+  // of an answer when the gold is an equation ("2y = x + 2") and the answer read as a value.
+  bool keep_variable_prefix = false;
 };
 
 std::string normalize_answer(std::string_view text, const NormalizeOptions& options = {});

@@ -146,6 +146,9 @@ bool looks_like_text(std::string_view s) {
 
 class ValueParser {
  public:
+  explicit ValueParser(bool assignments_are_values)
+      : assignments_are_values_(assignments_are_values) {}
+
   ValueParse parse(std::string_view s, int depth) {
     ValueParse out;
     s = trim(s);
@@ -511,13 +514,13 @@ const char* value_kind_name(ValueKind k) {
   return "?";
 }
 
-ValueParse parse_math_value(std::string_view normalized) {
+ValueParse parse_math_value(std::string_view normalized, bool assignments_are_values) {
   if (normalized.size() > kMaxAnswerLength) {
     ValueParse out;
     out.error = "too_long";
     return out;
   }
-  return ValueParser().parse(normalized, 0);
+  return ValueParser(assignments_are_values).parse(normalized, 0);
 }
 
 }  // namespace r1

@@ -49,6 +49,9 @@ struct ValueParse {
 
 constexpr size_t kMaxValueItems = 32;
 
-ValueParse parse_math_value(std::string_view normalized);
+// `assignments_are_values`: "x = 2" (a lone variable the other side does not use) is the value
+// 2. False keeps it the equation it is written as (the verifier's reading of an answer solved
+// for one letter of a gold equation).
+ValueParse parse_math_value(std::string_view normalized, bool assignments_are_values = true);
 
 }  // namespace r1
