@@ -10,7 +10,9 @@
 #   3. r1 eval of the cold start, (a) and (b) on the target suite declared in the pipeline config
 #      (K samples at the run temperature, greedy pass@1, pass@K).
 # Reports go to OUT/<N>/*.json and a summary table to OUT/summary.md (with the machine's core
-# count and wall times). Stages already done are skipped, so the script can be re-run after a kill.
+# count and wall times). Stages already done are skipped, so the script can be re-run after a kill:
+# a model only when the same derived config made it (and, past the cold start, from the cold
+# start there now), a report only when it is newer than its model.
 #
 # The cold start trains for the SFT config's fixed number of steps at every N (equal compute), so
 # small sets are seen for more epochs. Continued SFT runs at a constant learning rate (--sft-lr,
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
     --work) work="$2"; shift 2 ;;
     --r1) r1="$2"; shift 2 ;;
     --sft-lr) sft_lr="$2"; shift 2 ;;
-    -h|--help) sed -n 2,24p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,22p "$0"; exit 0 ;;
     *) echo "rl_vs_sft.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -117,12 +119,23 @@ whole() {  # whole REPORT: it exists and holds every suite (r1 eval writes its r
     "$1" "$n_suites" 2> /dev/null
 }
 
-# Runs a stage unless its output exists, and appends its wall time to OUT/N/times.jsonl.
-stage() {  # stage N NAME DONE_FILE command...
-  local n="$1" name="$2" done_file="$3"; shift 3
-  [ -f "$done_file" ] && return 0
+# Runs a stage unless its output exists, is newer than what it was made from, and (for a
+# training stage) was made by the same derived config; appends its wall time to
+# OUT/N/times.jsonl. A report or model left by another config or an older cold start (reports
+# committed before the holdout existed, a cold start trained without it) is made again, never
+# reported as this run's.
+stage() {  # stage N NAME DONE_FILE FROM_FILE CONFIG command...   (FROM_FILE, CONFIG: "" for none)
+  local n="$1" name="$2" done_file="$3" from="$4" config="$5"; shift 5
+  local fresh=1
+  [ -f "$done_file" ] || fresh=0
+  [ -z "$from" ] || [ "$done_file" -nt "$from" ] || fresh=0
+  [ -z "$config" ] || cmp -s "$config" "$config.used" || fresh=0
+  [ "$fresh" = 1 ] && return 0
+  rm -f "$done_file"
+  [ -z "$config" ] || rm -rf "${config%.config.json}"  # the stage's run folder
   local t0; t0=$(date +%s.%N)
   "$@"
+  [ -z "$config" ] || cp "$config" "$config.used"
   python3 -c "import json,sys; print(json.dumps({'stage': sys.argv[1], 'seconds': round(float(sys.argv[3]) - float(sys.argv[2]), 1)}))" \
     "$name" "$t0" "$(date +%s.%N)" >> "$out/$n/times.jsonl"
 }
@@ -130,15 +143,19 @@ stage() {  # stage N NAME DONE_FILE command...
 for n in $sizes; do
   d="$work/$n"
   mkdir -p "$d" "$out/$n"
-  stage "$n" cold "$d/cold/final/model.safetensors" "$r1" sft "$(derive cold "$n" "$d/cold")" --no-progress
-  [ -f "$d/rl/final/model.safetensors" ] || rm -rf "$d/rl"
-  stage "$n" rl "$d/rl/final/model.safetensors" "$r1" run "$(derive rl "$n" "$d/rl")"
-  [ -f "$d/sft/final/model.safetensors" ] || rm -rf "$d/sft"
-  stage "$n" sft "$d/sft/final/model.safetensors" "$r1" sft "$(derive sft "$n" "$d/sft")" --no-progress
+  cold_model="$d/cold/final/model.safetensors"
+  cfg=$(derive cold "$n" "$d/cold")
+  stage "$n" cold "$cold_model" "" "$cfg" "$r1" sft "$cfg" --no-progress
+  cfg=$(derive rl "$n" "$d/rl")
+  stage "$n" rl "$d/rl/final/model.safetensors" "$cold_model" "$cfg" "$r1" run "$cfg"
+  cfg=$(derive sft "$n" "$d/sft")
+  stage "$n" sft "$d/sft/final/model.safetensors" "$cold_model" "$cfg" "$r1" sft "$cfg" --no-progress
   for arm in cold rl sft; do
     whole "$out/$n/$arm.json" || rm -f "$out/$n/$arm.json"
-    stage "$n" "eval-$arm" "$out/$n/$arm.json" "$r1" eval --model "$d/$arm/final" $eval_args --no-progress --out "$out/$n/$arm.json"
+    stage "$n" "eval-$arm" "$out/$n/$arm.json" "$d/$arm/final/model.safetensors" "" \
+      "$r1" eval --model "$d/$arm/final" $eval_args --no-progress --out "$out/$n/$arm.json"
   done
+  [ "$out/$n/rl-reward.svg" -nt "$d/rl/final/model.safetensors" ] || rm -f "$out/$n/rl-reward.svg"
   [ -f "$out/$n/rl-reward.svg" ] || "$r1" plot --runs "GRPO=$d/rl" --field sampled/accuracy --title "GRPO: accuracy of all samples, N=$n" \
       --out "$out/$n/rl-reward.svg" > /dev/null
   for arm in rl sft; do  # steps done within the budget

@@ -92,25 +92,35 @@ std::vector<SftText> read_sft_jsonl(const std::string& path, const std::string& 
     // Other fields (ids, answers, sources) are allowed and ignored: datasets carry metadata.
     SftText t{where, j["prompt"].get<std::string>(), j["completion"].get<std::string>()};
     if (t.solution.empty()) fail(where, ": field 'completion' is empty");
-    // A line that carries its task (r1 rejection-sample's do) of a generated family is held out
-    // by the family's problem_key too: "Use 3, 7 ..." is the same problem as "Use 7, 3 ...".
+    // A line that carries its task (r1 rejection-sample's do) is held out by its problem keys
+    // too: a generated family's ("Use 3, 7 ..." is the same problem as "Use 7, 3 ..."), and a
+    // program task's (a deduction line trains the answer of its abduction pair: meta holds
+    // both keys).
     Task as_task;
     const TaskGenerator* gen = nullptr;
-    if (!holdout.empty() && j.contains("task") && j["task"].is_object() &&
-        j["task"].contains("family") && j["task"]["family"].is_string() &&
-        has_generator(j["task"]["family"].get<std::string>())) {
+    if (!holdout.empty() && j.contains("task") && j["task"].is_object()) {
       try {
         as_task = Task::from_json(j["task"], where + ": field 'task'");
-        auto& g = generators[as_task.family];
-        if (!g) g = make_generator(as_task.family);
-        gen = g.get();
+        if (has_generator(as_task.family)) {
+          auto& g = generators[as_task.family];
+          if (!g) g = make_generator(as_task.family);
+          gen = g.get();
+        }
       } catch (const std::exception&) {  // not a task after all: the prompt alone decides
         as_task = Task{};
         gen = nullptr;
       }
     }
     as_task.prompt = t.question;
-    if (holdout.contains(as_task, gen)) {
+    bool held = false;
+    try {
+      held = holdout.contains(as_task, gen);
+    } catch (const std::exception&) {  // a task its family cannot key: the prompt alone decides
+      Task bare;
+      bare.prompt = t.question;
+      held = holdout.contains(bare, nullptr);
+    }
+    if (held) {
       ++held_out;
       continue;
     }

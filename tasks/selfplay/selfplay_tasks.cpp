@@ -240,14 +240,14 @@ std::string program_to_write_key(const std::string& program, const std::string& 
 
 std::string program_problem_key(const Task& task) {
   const json& m = task.meta;
-  if (!m.is_object() || m.value("role", std::string()) != "solve" || !m.contains("kind") ||
-      !m["kind"].is_string())
-    return "";
-  const std::string kind = m["kind"].get<std::string>();
-  const std::string entry = m.value("entry", std::string());
+  // Any meta may come here (an SFT line's task): a field of another type is no key.
   auto text = [&](const char* key) {
-    return m.contains(key) && m[key].is_string() ? m[key].get<std::string>() : std::string();
+    return m.is_object() && m.contains(key) && m[key].is_string() ? m[key].get<std::string>()
+                                                                  : std::string();
   };
+  if (text("role") != "solve") return "";
+  const std::string kind = text("kind");
+  const std::string entry = text("entry");
   if (kind == "induction")
     return task.answer.empty() ? "" : program_to_write_key(task.answer, entry);
   const std::string program = text("program");

@@ -17,7 +17,9 @@
 #include "model/byte_tokenizer.h"
 #include "model/checkpoint.h"
 #include "tasks/generator.h"
+#include "tasks/holdout.h"
 #include "tasks/suite.h"
+#include "tests/common/cli.h"
 
 using namespace r1;
 namespace fs = std::filesystem;
@@ -253,6 +255,26 @@ TEST_F(Sft, JsonlLinesOfHeldOutTasksAreDropped) {
   const std::string with_tasks = write("tasks.jsonl", carried.dump() + "\n" + line("Compute 2+2."));
   ASSERT_EQ(read_sft_jsonl(with_tasks).size(), 2u);
   ASSERT_EQ(read_sft_jsonl(with_tasks, suite).size(), 1u);
+  // A program task's line (r1 rejection-sample's of a deduction suite) trains the answer of
+  // its abduction pair too: held out by the keys its task carries, not by its prompt alone.
+  const std::string programs =
+      r1::testing::repo_root() + "/tests/data/selfplay_heldout/programs.jsonl";
+  const std::vector<Task> deduction = load_suite(parse_suites("deduction:" + programs)[0]);
+  ASSERT_FALSE(deduction.empty());
+  std::string program_lines;
+  for (const Task& t : deduction)
+    program_lines +=
+        json({{"prompt", t.prompt}, {"completion", "<answer>x</answer>"}, {"task", t.to_json()}})
+            .dump() +
+        "\n";
+  const std::string program_path = write("programs.jsonl", program_lines + line("Compute 2+2."));
+  const Holdout abduction("abduction:" + programs);
+  size_t held_pairs = 0;
+  for (const Task& t : deduction) held_pairs += abduction.contains(t, nullptr);
+  EXPECT_GT(held_pairs, deduction.size() / 2);  // the prompts alone are never the same
+  EXPECT_EQ(read_sft_jsonl(program_path, "abduction:" + programs).size(),
+            deduction.size() + 1 - held_pairs);
+  EXPECT_EQ(read_sft_jsonl(program_path, "countdown:n=2").size(), deduction.size() + 1);
   // Only held-out lines: an error naming the suites, not an empty run.
   const std::string only = write("only.jsonl", line(held[1].prompt) + line(held[3].prompt));
   try {
