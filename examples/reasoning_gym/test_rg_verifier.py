@@ -2,7 +2,7 @@
 """rg_verifier.verify's rules with scorers of the test's own (no reasoning-gym needed): ctest runs
 it as ReasoningGymVerifier.Rules. An answer that crashes the scorer is wrong, not a verifier
 error (a dropped sample escapes its penalty); a scorer that crashes on the gold is an error; a
-NaN score is 0."""
+NaN score is 0; partial credit is paid only when asked for."""
 import os
 import sys
 
@@ -17,12 +17,16 @@ class Scorer:
     def score_answer(self, answer, entry):
         if self.crash_on is not None and answer in self.crash_on:
             raise ValueError("cannot parse " + answer)
-        return self.value if answer == entry["answer"] else 0.0
+        if answer == entry["answer"]:
+            return self.value
+        # reasoning-gym's default partial credit: the gold inside a longer answer
+        return len(entry["answer"]) / len(answer) if entry["answer"] in answer else 0.0
 
 
-def check(scorer, completion):
+def check(scorer, completion, partial_credit=False):
     task = {"meta": {"rg": {"dataset": "d", "entry": {"answer": "7"}}}}
-    return rg_verifier.verify(task, completion, make_scorer=lambda d, c: scorer)
+    return rg_verifier.verify(task, completion, make_scorer=lambda d, c: scorer,
+                              partial_credit=partial_credit)
 
 
 failures = []
@@ -34,10 +38,18 @@ def expect(what, got, **want):
             failures.append(f"{what}: {k} is {got.get(k)!r}, want {v!r} ({got})")
 
 
-expect("right", check(Scorer(), "<answer>7</answer>"), correct=True, score=1.0)
+expect("right", check(Scorer(), "<answer>7</answer>"), correct=True, score=1.0, format_ok=False)
+expect("right, thought first", check(Scorer(), "<think>7</think> <answer>7</answer>"), correct=True,
+       score=1.0, format_ok=True)
+expect("gold inside a wrong answer", check(Scorer(), "<answer>17</answer>"), correct=False,
+       score=0.0, reason="wrong_answer")
+expect("gold among candidates", check(Scorer(), "<answer>0123456789</answer>"), correct=False,
+       score=0.0)
+expect("partial credit when asked", check(Scorer(), "<answer>17</answer>", partial_credit=True),
+       correct=False, score=0.5)
 expect("wrong", check(Scorer(), "<answer>8</answer>"), correct=False, score=0.0, reason="wrong_answer")
 crashed = check(Scorer(crash_on={"\x00"}), "<answer>\x00</answer>")
-expect("answer crashes the scorer", crashed, correct=False, score=0.0, format_ok=True)
+expect("answer crashes the scorer", crashed, correct=False, score=0.0)
 if crashed.get("verifier_error") or not crashed.get("reason", "").startswith("answer_crashed_scorer"):
     failures.append(f"answer crashes the scorer: {crashed}")
 try:

@@ -100,6 +100,9 @@ TEST(ReasoningGym, TheAdapterServesTasksThatItsVerifierScores) {
     ++n;
     const json v = json::parse(line);
     EXPECT_EQ(v["correct"].get<bool>(), v["id"].get<int>() % 2 == 0) << line;
+    // The wrong answer holds the right one: the dataset's partial credit is not paid.
+    EXPECT_EQ(v["reward"].get<double>(), v["id"].get<int>() % 2 == 0 ? 1.0 : 0.0) << line;
+    EXPECT_TRUE(v["format_ok"].get<bool>()) << line;
   }
   EXPECT_EQ(n, 12);
 }
