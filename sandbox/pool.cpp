@@ -201,7 +201,12 @@ void SandboxPool::Impl::launch(const std::shared_ptr<Job>& job) {
     json header = {
         {"id", job->id}, {"mode", sandbox_mode_name(r.mode)}, {"limits", job->limits.to_json()}};
     if (r.mode == SandboxMode::Command) header["argv"] = r.argv;
-    job->payload_data = frame({{"code", r.code}, {"stdin", r.stdin_data}});
+    json p1 = {{"code", r.code}, {"stdin", r.stdin_data}};
+    if (!r.context.empty()) {
+      p1["context"] = r.context;
+      p1["entry_point"] = r.entry_point;
+    }
+    job->payload_data = frame(p1);
     if (r.mode == SandboxMode::Check || r.mode == SandboxMode::Cases) {
       job->payload_data += frame({{"entry_point", r.entry_point},
                                   {"prelude", r.prelude},
@@ -465,6 +470,17 @@ SandboxPool::SandboxPool(SandboxConfig config) : impl_(std::make_unique<Impl>())
   m.isolation =
       m.on_io_thread([&m] { return make_isolation_report(m.ns, *m.zygote, m.config.python); });
   log_debug("sandbox: layers ", m.isolation.to_json().dump());
+  // Without a minimal root and without Landlock, a run reads what this user can: the datasets
+  // and their reference solutions too, which an RL policy can learn to copy (an audit). Said
+  // once per pool, not an error: a container may refuse both layers and the rest still holds.
+  if (!m.isolation.read_outside_blocked)
+    log_warn(
+        "sandbox: runs can read host files (neither a minimal root nor Landlock is in "
+        "force: ",
+        m.ns.note.empty() ? std::string("turned off") : m.ns.note,
+        "); a solution can read any file this user can, datasets and reference "
+        "solutions included. Run where user namespaces or Landlock are allowed, or keep "
+        "such files out of this user's reach");
 }
 
 SandboxPool::~SandboxPool() {

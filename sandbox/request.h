@@ -28,6 +28,9 @@ struct SandboxRequest {
   std::string stdin_data;               // Program, Command
   std::string entry_point;              // Check (optional for bare-assert tests), Cases (required)
   std::string prelude;                  // Check: trusted code run in H first (a HumanEval prompt)
+  // Check, Cases: trusted code whose imports and definitions (but entry_point's) U runs before
+  // `code`: a code prompt, for a solution that rewrote the whole function without its imports.
+  std::string context;
   std::string tests;                    // Check: trusted test code
   json cases = json::array();           // Cases: [{"args": [...], "kwargs": {...}}, ...]
   std::optional<SandboxLimits> limits;  // the pool's limits when absent

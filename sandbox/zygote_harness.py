@@ -145,11 +145,44 @@ def restore_default_signals():
         signal.signal(sig, signal.SIG_IGN)
 
 
+def run_context(src, entry, ns):
+    # A code prompt's imports, constants and helpers, for a solution that rewrote the whole
+    # function and left out what the prompt already had ("from typing import List"): run in U
+    # before the solution, which may redefine any of them. What binds the entry point's name
+    # (its stub) is left out. Each statement runs on its own, so one that fails takes nothing
+    # else with it; a prompt that does not parse adds nothing (H runs it too, and judges that).
+    if not src:
+        return
+    try:
+        tree = ast.parse(src)
+    except SyntaxError:
+        return
+
+    def binds_entry(node):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return node.name == entry
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return any(isinstance(n, ast.Name) and n.id == entry
+                   for t in targets for n in ast.walk(t))
+
+    for node in tree.body:
+        if not isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
+                                 ast.ClassDef, ast.Assign, ast.AnnAssign)):
+            continue
+        if not isinstance(node, (ast.Import, ast.ImportFrom)) and binds_entry(node):
+            continue
+        try:
+            exec(compile(ast.Module(body=[node], type_ignores=[]), "<prompt>", "exec"), ns)
+        except Exception:
+            pass
+
+
 def serve_candidate(p1, req_r, resp_w):
     # U: loads the untrusted code, then answers calls. Nothing it sends is trusted by H.
     restore_default_signals()
     ns = {"__name__": "__solution__", "__builtins__": builtins}
     sys.argv = ["<solution>"]
+    run_context(p1.get("context") or "", p1.get("entry_point") or "", ns)
     try:
         exec(compile(p1.get("code", ""), "<solution>", "exec"), ns)
     except SystemExit:
@@ -306,8 +339,13 @@ def evaluate(mode, p2, req_w, resp_r):
         report.update(kind="candidate_died", error="the solution exited while loading")
     elif "load_error" in hello:
         le = hello["load_error"] if type(hello["load_error"]) is dict else {}
-        report.update(kind=str(le.get("kind", "load_error")), type=str(le.get("type", "")),
-                      error=short_text(le.get("msg", "")))
+        # U wrote this message, and U can write any: only the two kinds U's loader sends are
+        # taken. A kind the verifier reads as the harness's own fault ("harness_error") would
+        # turn the solution's 0 into a verifier error, and drop the sample with its penalty.
+        kind = le.get("kind")
+        if kind not in ("syntax_error", "load_error"):
+            kind = "load_error"
+        report.update(kind=kind, type=str(le.get("type", "")), error=short_text(le.get("msg", "")))
     elif entry and entry not in (hello.get("ready") or []):
         report.update(kind="no_entry_point", error="the code does not define %s" % entry)
     else:

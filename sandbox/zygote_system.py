@@ -11,6 +11,7 @@
 # wall-clock timeouts, reaps H and writes each run's status. In "check" and "cases" modes H forks
 # U, which runs the untrusted code; H stays trusted and talks to U over pipes, so the tests, the
 # expected values and the nonce never share a process with untrusted code.
+import ast
 import builtins
 import ctypes
 import fcntl

@@ -56,25 +56,57 @@ Verdict verify_once(Verifier& v, const Task& task, const std::string& completion
 
 Verdict verify_guarded(Verifier& v, const Task& task, const std::string& completion) {
   Verdict d = verify_once(v, task, completion);
+  if (!d.verifier_error) return d;
   // A verifier that failed, as opposed to one that reported the task broken (gold_unparseable,
   // bad_task, ...): a C++ verifier's throw or bad score, a plugin's error code or bad score, an
-  // external program's timeout, crash or unusable reply (its next request starts it afresh).
-  const bool broke = d.reason == "verifier_threw" || d.reason == "score_out_of_range" ||
-                     d.reason == "plugin_error" || d.reason == "plugin_bad_verdict" ||
-                     d.reason == "external_timeout" || d.reason == "external_crashed" ||
-                     d.reason == "external_bad_reply";
-  const std::string control = gold_control(task);
-  if (!d.verifier_error || !broke || control.empty() || completion == control) return d;
+  // external program's timeout, crash or unusable reply (its next request starts it afresh),
+  // an error a plugin or program reports itself, the python verifier's own exception or its
+  // harness's fault. Not a sandbox_error: the pool's (a zygote lost under load takes every run
+  // in flight with it), which a control would pass and so score honest completions 0.
+  const bool crashed = d.reason == "plugin_error" || d.reason == "plugin_bad_verdict" ||
+                       d.reason == "external_timeout" || d.reason == "external_crashed" ||
+                       d.reason == "external_bad_reply";
+  const bool reported = d.details.is_object() && d.details.value("reported_by_verifier", false);
+  const bool broke = crashed || reported || d.reason == "verifier_threw" ||
+                     d.reason == "score_out_of_range" || d.reason == "verifier_exception" ||
+                     d.reason == "harness_error";
+  if (!broke) return d;
   // Was it this completion? A verifier error drops the sample (docs/verifiers.md), so were a
   // verifier to break on some answers, a policy could write those where it would be wrong and
   // escape the penalty.
-  const Verdict c = verify_once(v, task, control);
-  if (c.verifier_error || !c.correct) return d;
-  return completions_failure(d);
+  const std::string control = gold_control(task);
+  if (!control.empty()) {
+    if (completion == control) return d;
+    const Verdict c = verify_once(v, task, control);
+    if (c.verifier_error || !c.correct) return d;
+    return completions_failure(d);
+  }
+  // No gold to judge: a user's program that judges a completion without an answer (any
+  // verdict) reads this task, so its crash, hang or garbage on this completion is the
+  // completion's (an audit: such failures dropped the sample, with its penalty). Not an error
+  // the program reports itself: many stop at an empty answer before reading the task, so a
+  // broken task ("no rubric") would pass this control. Nor a self-play proposal's failure,
+  // which has a penalty of its own, not 0.
+  if (!crashed || completion == kNoAnswerControl) return d;
+  const Verdict c = verify_once(v, task, kNoAnswerControl);
+  if (c.verifier_error) return d;
+  Verdict zero = completions_failure(d);
+  zero.details["scored"] =
+      "0: the verifier judged a completion without an answer, so the failure is this "
+      "completion's";
+  return zero;
 }
 
 std::string gold_control(const Task& task) {
-  return task.answer.empty() ? std::string() : "<answer>" + task.answer + "</answer>";
+  if (!task.answer.empty()) return "<answer>" + task.answer + "</answer>";
+  // Code tasks keep their reference solution in meta (HumanEval's body, MBPP's and pyfunc's
+  // whole code); the python verifier puts a body under the prompt's signature.
+  if (task.verifier == "python" && task.meta.is_object() &&
+      task.meta.contains("canonical_solution") && task.meta["canonical_solution"].is_string()) {
+    const std::string& code = task.meta["canonical_solution"].get_ref<const std::string&>();
+    if (!code.empty()) return "<answer>\n```python\n" + code + "\n```\n</answer>";
+  }
+  return std::string();
 }
 
 Verdict completions_failure(const Verdict& failure) {

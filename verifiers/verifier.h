@@ -43,17 +43,24 @@ class Verifier {
 // Runs v.verify for callers that must survive a broken (user) verifier, such as a training run
 // or an eval: an escaping exception becomes a verifier-error verdict ("verifier_threw"), and so
 // does a score outside [0, 1] or not finite ("score_out_of_range"); a plugin's plugin_error and
-// plugin_bad_verdict and an external program's external_timeout, external_crashed and
-// external_bad_reply are such failures too. Unless the failure was the completion's
-// (gold_control below): then it scores 0 with that reason, scored_by_control set. A verifier error
-// drops the sample, which a policy could use to escape a penalty.
+// plugin_bad_verdict, an external program's external_timeout, external_crashed and
+// external_bad_reply, a plugin's or program's own verifier_error, the python verifier's
+// verifier_exception and harness_error are such failures too. Unless the failure was the
+// completion's (gold_control below; for a plugin's or program's crash, hang or bad reply on a
+// task without a gold, kNoAnswerControl judged without error): then it scores 0 with that
+// reason, scored_by_control set. A verifier error drops the sample, which a policy could use
+// to escape a penalty.
 Verdict verify_guarded(Verifier& v, const Task& task, const std::string& completion);
 
 // The control that tells a completion's failure from the verifier's or the task's: the task's
-// gold answer as a completion (`<answer>gold</answer>`), or "" when the task has none. When
-// the same verifier judges the control correct, it can read this task and its scorer works,
-// so a failure on another completion is that completion's.
+// gold answer as a completion (`<answer>gold</answer>`), for a python task its reference
+// solution (meta.canonical_solution) in a fence, or "" when the task has neither. When the same
+// verifier judges the control correct, it can read this task and its scorer works, so a
+// failure on another completion is that completion's.
 std::string gold_control(const Task& task);
+
+// The control for a user's verifier on a task without a gold.
+inline constexpr const char* kNoAnswerControl = "<answer></answer>";
 
 // A failure (a verifier-error verdict) that the gold control showed to be the completion's:
 // the same reason and details, scored 0 as a wrong answer, with details.scored saying why.

@@ -437,6 +437,13 @@ TEST(MathHacks, RestatingADatasetQuestionIsNoAnswer) {
        {"2\\cdot9", "9 \\times 2", "(9)(2)"},
        {"18", "9 \\cdot 2 = 18", "18.0"}},
       {"Let $n = 5$. What is $n$?", "5", {}, {"5", "n = 5"}},
+      // A gold equation takes an answer solved for a letter, unless the question gave that
+      // equation so (a review: "y = 3 + 2x" passed as the standard form of "y = 2x + 3").
+      {"Write the line $y = 2x + 3$ in standard form $Ax + By = C$.",
+       "2x - y = -3",
+       {"y = 3 + 2x", "y = 2\\cdot x + 3", "y = \\frac{4x+6}{2}", "y = x + x + 3"},
+       {"2x - y = -3", "-2x + y = 3"}},
+      {"Find the line through $(0, 1)$ and $(2, 2)$.", "2y = x + 2", {}, {"y = 0.5x + 1"}},
   };
   for (const Row& r : rows) {
     Task t;

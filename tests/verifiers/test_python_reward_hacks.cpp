@@ -145,6 +145,47 @@ TEST(PythonRewardHack, GarbageOnTheHarnessPipesScoresZero) {
   EXPECT_FALSE(v.verifier_error) << v.to_json().dump();
 }
 
+// A well-formed message on the loader's pipe that names the harness's own fault: the solution
+// wrote it, so it is the solution's load error (an audit: it was a verifier error, and the
+// sample was dropped with its penalty).
+TEST(PythonRewardHack, ForgedHarnessFaultIsTheSolutionsLoadError) {
+  const std::string forge =
+      "import os, json, struct\n"
+      "m = json.dumps({'load_error': {'kind': 'harness_error', 'type': '', 'msg': 'x'}})"
+      ".encode()\n"
+      "for fd in range(3, 16):\n"
+      "    try:\n"
+      "        os.write(fd, struct.pack('<I', len(m)) + m)\n"
+      "    except OSError:\n"
+      "        pass\n"
+      "os._exit(1)\n";
+  for (const Task& t : {humaneval_add_task(), cases_rev_task()}) {
+    Verdict v = check(t, answer(forge));
+    EXPECT_EQ(v.score, 0.0) << v.to_json().dump();
+    EXPECT_FALSE(v.verifier_error) << v.to_json().dump();
+    EXPECT_EQ(v.details["failure"]["kind"], "load_error") << v.to_json().dump();
+  }
+}
+
+// A code task's gold control is its reference solution: the verifier judges it right, so a
+// sandbox or harness failure on another completion is that completion's 0, while a task whose
+// prompt cannot run fails its reference too and stays a verifier error.
+TEST(PythonRewardHack, TheReferenceSolutionIsTheGoldControl) {
+  Task t = humaneval_add_task();
+  t.meta = {{"canonical_solution", "    return a + b\n"}};
+  const std::string control = gold_control(t);
+  ASSERT_FALSE(control.empty());
+  EXPECT_TRUE(check(t, control).correct) << check(t, control).to_json().dump();
+  Task rev = cases_rev_task();
+  rev.meta["canonical_solution"] = "def rev(x):\n    return x[::-1]\n";
+  EXPECT_TRUE(check(rev, gold_control(rev)).correct);
+  t.prompt = "def add(a, b):\n    return (\n";
+  Verdict v = verify_guarded(testing::shared_python_verifier(), t,
+                             answer("def add(a, b):\n    return a + b"));
+  EXPECT_TRUE(v.verifier_error) << v.to_json().dump();
+  EXPECT_EQ(v.reason, "harness_error");
+}
+
 TEST(PythonRewardHack, BareSignaturePromptIsJudgedAsPromptPlusCompletion) {
   Task t = humaneval_add_task();
   t.prompt = "def add(a, b):\n";

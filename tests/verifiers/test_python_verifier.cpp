@@ -46,6 +46,27 @@ TEST(PythonVerifier, TestsTaskRightAnswers) {
   EXPECT_TRUE(v.correct) << v.to_json().dump();
 }
 
+// A whole function written anew has the prompt's imports and helpers: "from typing import
+// List" need not be repeated, and a helper the prompt defines may be called. The solution's own
+// definitions win, and the prompt's stub of the entry point is not run over the solution's.
+TEST(PythonVerifier, AWholeFunctionHasThePromptsImportsAndHelpers) {
+  Task t = humaneval_add_task();
+  t.prompt =
+      "LIMIT = 10 ** 6\n\ndef clamp(x, hi=LIMIT):\n    return min(x, hi)\n\n"
+      "from typing import List\nimport math\n\n\ndef twice(x: int) -> int:\n    return 2 * x\n\n\n"
+      "def add(a: int, b: int) -> int:\n    \"\"\"Return the sum of a and b.\"\"\"\n";
+  Verdict v = check(t, answer("def add(a: int, b: int) -> int:\n    xs: List[int] = [a, b]\n"
+                              "    return clamp(int(math.fsum(xs)) + twice(0), LIMIT)"));
+  EXPECT_TRUE(v.correct) << v.to_json().dump();
+  EXPECT_TRUE(v.details.value("prompt_context", false)) << v.to_json().dump();
+  v = check(t,
+            answer("def twice(x):\n    return 0\n\ndef add(a, b):\n    return a + b + twice(5)"));
+  EXPECT_TRUE(v.correct) << "the solution's own twice wins: " << v.to_json().dump();
+  v = check(t, answer("def add(a: int, b: int) -> int:\n    return twice(a)"));
+  EXPECT_FALSE(v.correct);
+  EXPECT_EQ(v.reason, "wrong_answer") << v.to_json().dump();
+}
+
 TEST(PythonVerifier, TestsTaskWrongAnswers) {
   Task t = humaneval_add_task();
   struct Row {

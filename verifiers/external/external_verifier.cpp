@@ -113,6 +113,12 @@ class ExternalVerifier : public Verifier {
     v.reason = j.value("reason", v.correct ? std::string("ok") : std::string("wrong_answer"));
     if (j.contains("details")) v.details = j["details"];
     v.verifier_error = j.value("verifier_error", false);
+    // An error the program reports itself may be the completion's (a scorer that crashes on
+    // some answers): verify_guarded asks the control about it, as about a crash.
+    if (v.verifier_error) {
+      if (!v.details.is_object()) v.details = json{{"reply_details", v.details}};
+      v.details["reported_by_verifier"] = true;
+    }
     return v;
   }
 

@@ -693,7 +693,9 @@ class Comparer {
     }
     auto close_to_r = [&](const Ball& c, const Ball& cv) {
       if (!r || r->is_zero()) return true;
-      const double bound = o_.decimal_rel_tol * std::fabs(r->to_double());
+      // (1 + 1e-9): the bound is inclusive, as exact_close's is, and a double a hair below
+      // it refused "x = 0.333333" for "3x = 1", exactly 10^-6 off.
+      const double bound = o_.decimal_rel_tol * (1 + 1e-9) * std::fabs(r->to_double());
       return bound > 0 && std::isfinite(bound) && within(c * Ball::of(d), cv, bound);
     };
     auto within_scale = [&](const Ball& v) {
@@ -706,7 +708,8 @@ class Comparer {
         nearest = std::min(nearest, std::fabs(a - vd));
       }
       const double scale = std::max(hi - lo, nearest);
-      return scale > 0 && (std::isinf(scale) || within(Ball::of(d), v, o_.decimal_rel_tol * scale));
+      return scale > 0 &&
+             (std::isinf(scale) || within(Ball::of(d), v, o_.decimal_rel_tol * (1 + 1e-9) * scale));
     };
     if (exact) {
       auto A = [&](int k) -> const BigRational& { return exact_value(as, as.point(k)); };

@@ -137,6 +137,14 @@ class MathVerifier : public Verifier {
       v.details["answer_form"] = answer_form_name(form);
       return v;
     }
+    // An answer solved for a letter, against a gold equation in another form: where the
+    // question gives that equation solved so ("Write $y = 2x + 3$ in standard form."), the
+    // answer is the question's equation, however reordered ("y = 3 + 2x"; a review).
+    if (method.find("solved_for_variable") != std::string::npos &&
+        gives_equation(task.prompt, *pred.with_variable().value)) {
+      v.reason = "restates_question";
+      return v;
+    }
     // The value and the form, copied from the question ("Simplify $\sqrt{242}$." answered
     // "\sqrt{242}"): nothing was worked out (answer_form.h).
     auto equals_gold = [&](std::string_view span) {
@@ -259,6 +267,19 @@ class MathVerifier : public Verifier {
       }
     }
     return c;
+  }
+
+  // Whether a math span of the prompt is an equation equal to `eq`.
+  bool gives_equation(std::string_view prompt, const MathValue& eq) const {
+    for (std::string_view span : math_spans(prompt)) {
+      NormalizeOptions o;
+      o.keep_variable_prefix = true;
+      const ValueParse q = parse_math_value(normalize_answer(span, o), false);
+      if (q.value && q.value->kind == ValueKind::Equation &&
+          compare_values(*q.value, eq, compare_).equal)
+        return true;
+    }
+    return false;
   }
 
   // The word of a gold written as \text{word} (or \textbf, \mathrm, ...): letters and single

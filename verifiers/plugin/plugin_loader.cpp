@@ -70,6 +70,9 @@ class PluginVerifier : public Verifier {
         v.details = {{"plugin_details_unparseable", snippet(details_text, 200)}};
       }
     }
+    // An error the plugin reports itself may be the completion's: verify_guarded asks the gold
+    // control about it, as about an error code.
+    if (v.verifier_error) v.details["reported_by_verifier"] = true;
     return v;
   }
 

@@ -106,6 +106,7 @@ Verdict PythonVerifier::verify(const Task& task, const std::string& completion) 
 
     SandboxRequest req;
     req.code = code;
+    bool context = false;
     req.entry_point = task.entry_point;
     if (cases) {
       req.mode = SandboxMode::Cases;
@@ -129,12 +130,19 @@ Verdict PythonVerifier::verify(const Task& task, const std::string& completion) 
       if (defines_name(task.prompt, task.entry_point)) req.prelude = task.prompt;
       req.tests = task.tests;
     }
+    // A whole function written anew leaves out the prompt's imports and helpers: U runs them
+    // first (a HumanEval answer without "from typing import List" failed as a NameError).
+    if (!prepended && defines_name(task.prompt, task.entry_point)) {
+      req.context = task.prompt;
+      context = true;
+    }
     SandboxResult r = sandbox->run(std::move(req));
 
     json details = run_details(r);
     details["mode"] = cases ? "cases" : "tests";
     details["code_source"] = found->source;
     if (prepended) details["prompt_prepended"] = true;
+    if (context) details["prompt_context"] = true;
     if (!r.ok) {
       Verdict v = Verdict::verifier_failure("sandbox_error", r.error);
       v.format_ok = format_ok;

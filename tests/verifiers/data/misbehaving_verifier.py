@@ -2,8 +2,10 @@
 """A deliberately unreliable external verifier for test_custom_verifiers.cpp. The completion
 says how to misbehave: HANG (never reply), CRASH (exit), GARBAGE (a non-JSON line), WRONGID
 (reply to another request), SLOWSTART (reply after 0.2 s), DEEP (details nested 100,000 levels
-deep), HUGENUM (a score of 1e999, beyond double). A task whose answer says DOWN makes it hang
-on every completion, the gold's included (a verifier that is down, not one an answer broke).
+deep), HUGENUM (a score of 1e999, beyond double), OWNERROR (a reply that reports a verifier
+error of its own, as a scorer that raised would). A task whose answer says DOWN, or whose meta
+has "down", makes it hang on every completion, the gold's included (a verifier that is down,
+not one an answer broke).
 Otherwise it replies with a correct verdict when the completion, or what its <answer> tags
 hold, equals task.answer, and reports its pid so the test can see restarts."""
 import json
@@ -15,7 +17,7 @@ import time
 for line in sys.stdin:
     req = json.loads(line)
     c = req["completion"]
-    if "DOWN" in req["task"].get("answer", ""):
+    if "DOWN" in req["task"].get("answer", "") or req["task"].get("meta", {}).get("down"):
         time.sleep(3600)
     if "HANG" in c:
         time.sleep(3600)
@@ -28,6 +30,10 @@ for line in sys.stdin:
         deep = "[" * 100000 + "]" * 100000
         print('{"id": %d, "score": 1.0, "correct": true, "details": {"x": %s}}' % (req["id"], deep),
               flush=True)
+        continue
+    if "OWNERROR" in c:
+        print(json.dumps({"id": req["id"], "score": 0.0, "correct": False, "verifier_error": True,
+                          "reason": "scorer_failed"}), flush=True)
         continue
     if "HUGENUM" in c:
         print('{"id": %d, "score": 1e999, "correct": true}' % req["id"], flush=True)
