@@ -124,7 +124,8 @@ int cmd_generate(int argc, char** argv) {
   GenerationEngine gen(*model, std::min(samples, kGenerateSlots), max_len);
   auto results = gen.generate(reqs, opt);
   for (int s = 0; s < samples; ++s) {
-    std::string text = tok->decode(results[s].tokens);
+    // The text as verifiers read it: without the end-of-sequence token that ended it.
+    std::string text = decode_completion(*tok, results[s].tokens);
     if (args.on("json")) {
       json j = {{"sample", s},
                 {"completion", text},

@@ -92,9 +92,8 @@ int cmd_verify(int argc, char** argv) {
                s.records, s.correct, s.verifier_errors, s.bad_input);
   if (s.scored_by_control > 0) {
     std::fprintf(stderr,
-                 "r1 verify: %zu verifier failures scored 0: the verifier judged a control (the "
-                 "task's gold, or an empty answer) without failing, so they were the "
-                 "completions' (scored_by_control)\n",
+                 "r1 verify: %zu verifier failures scored 0: the verifier judged the task's gold "
+                 "right, so they were the completions' (scored_by_control)\n",
                  s.scored_by_control);
   }
   return s.bad_input > 0 ? 2 : 0;

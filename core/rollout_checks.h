@@ -27,8 +27,9 @@ struct RolloutLimits {
   int vocab_size = 0;      // token ids lie in [0, vocab_size)
   int max_new_tokens = 0;  // tokens of one completion
   int max_positions = 0;   // prompt plus completion
-  // The run's tokenizer: when set, every sample's text must be the decoding of its tokens, so
-  // that what the verifiers score is what the learner trains on.
+  // The run's tokenizer: when set, every sample's text must be the decoding of its tokens
+  // (decode_completion: less an end-of-sequence token that ends them), so that what the
+  // verifiers score is what the learner trains on.
   std::function<std::string(const std::vector<int32_t>&)> decode;
   // Scored groups: every reward lies in this range (the reward config's, reward_range()).
   double reward_min = -std::numeric_limits<double>::infinity();

@@ -107,7 +107,7 @@ SuiteResult Evaluator::run(const SuiteSpec& suite, std::vector<Task> tasks,
   ThreadPool pool(opt_.verify_threads > 0 ? static_cast<size_t>(opt_.verify_threads) : 0);
   std::vector<std::future<void>> jobs;
   auto verify_into = [&](SampleOutcome* dst, const Task* task, const GenerationResult* g) {
-    dst->completion = opt_.chat.full_completion(tok_.decode(g->tokens));
+    dst->completion = opt_.chat.full_completion(decode_completion(tok_, g->tokens));
     dst->tokens = static_cast<int>(g->tokens.size());
     dst->finish_reason = g->finish_reason;
     // A user verifier that throws is a verifier error, not a 0.

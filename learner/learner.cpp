@@ -54,7 +54,7 @@ Learner::Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup)
   limits.max_new_tokens = s_.max_new_tokens;
   limits.max_positions = mc.max_position_embeddings;
   limits.decode = [tok = s_.tokenizer.get()](const std::vector<int32_t>& ids) {
-    return tok->decode(ids);
+    return decode_completion(*tok, ids);
   };
   limits.reward_min = s_.reward_min;
   limits.reward_max = s_.reward_max;

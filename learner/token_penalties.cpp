@@ -6,19 +6,23 @@ namespace r1 {
 
 namespace {
 
-// ends[k]: the byte where token k's text ends in decode(tokens).
+// ends[k]: the byte where token k's text ends in the sample's text (decode_completion: an
+// end-of-sequence token that ends the tokens has no text there, and ends at the text's end).
 std::vector<size_t> token_ends(const SampleResult& s, const Tokenizer& tok) {
   std::vector<size_t> ends(s.tokens.size());
+  const size_t n = s.tokens.size();
+  const bool eos_last = n > 0 && s.tokens[n - 1] >= 0 && s.tokens[n - 1] == tok.eos_id();
   // Each token's raw bytes: they add up to the text whenever the text is valid UTF-8, also where
   // a character is split across tokens.
   size_t at = 0;
   bool concatenates = true;
-  for (size_t k = 0; k < s.tokens.size() && concatenates; ++k) {
+  for (size_t k = 0; k < (eos_last ? n - 1 : n) && concatenates; ++k) {
     const std::string piece = tok.token_text(s.tokens[k]);
     concatenates = s.text.compare(at, piece.size(), piece) == 0;
     at += piece.size();
     ends[k] = at;
   }
+  if (eos_last) ends[n - 1] = at;
   if (concatenates && at == s.text.size()) return ends;
   // A text the decoder repaired (a completion cut inside a character): decode prefixes.
   std::vector<int32_t> prefix;

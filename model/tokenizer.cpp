@@ -16,4 +16,10 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir) {
   fail(dir, ": no tokenizer found (expected ", ByteTokenizer::kFileName, " or ", BpeTokenizer::kFileName, ")");
 }
 
+std::string decode_completion(const Tokenizer& tok, const std::vector<int32_t>& ids) {
+  if (!ids.empty() && ids.back() >= 0 && ids.back() == tok.eos_id())
+    return tok.decode(std::vector<int32_t>(ids.begin(), ids.end() - 1));
+  return tok.decode(ids);
+}
+
 }  // namespace r1

@@ -26,6 +26,12 @@ class Tokenizer {
   virtual int32_t eos_id() const = 0;
 };
 
+// A completion's text as verifiers judge it and people read it: the tokens decoded, less an
+// end-of-sequence token that ends them (the token stays in the sample, whose log-prob of
+// stopping the learner trains; its text "<|endoftext|>" was read as part of the answer, so
+// "<answer>18<|endoftext|>" was not 18).
+std::string decode_completion(const Tokenizer& tok, const std::vector<int32_t>& ids);
+
 // Reads the tokenizer saved in a checkpoint folder: byte_tokenizer.json (ByteTokenizer) or a
 // Hugging Face tokenizer.json (+ tokenizer_config.json) (BpeTokenizer).
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir);

@@ -169,7 +169,7 @@ void RolloutWorker::run_batch(std::vector<TaskAssignment>& batch, const std::ato
       s.tokens = std::move(results[r].tokens);
       s.logprobs = std::move(results[r].logprobs);
       s.finish_reason = results[r].finish_reason;
-      s.text = tok_->decode(s.tokens);
+      s.text = decode_completion(*tok_, s.tokens);
       stats_.tokens += s.tokens.size();
       g.samples.push_back(std::move(s));
     }

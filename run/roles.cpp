@@ -86,7 +86,7 @@ std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig
   limits.max_new_tokens = cfg.rollout.max_new_tokens;
   limits.max_positions = mc.max_position_embeddings;
   limits.decode = [tok = std::shared_ptr<const Tokenizer>(cfg.tokenizer())](
-                      const std::vector<int32_t>& ids) { return tok->decode(ids); };
+                      const std::vector<int32_t>& ids) { return decode_completion(*tok, ids); };
   return std::make_unique<RewardService>(ctx, ep, std::move(reward), cfg.chat.completion_prefix,
                                          cfg.reward_threads, id, std::move(limits));
 }

@@ -145,36 +145,52 @@ def restore_default_signals():
         signal.signal(sig, signal.SIG_IGN)
 
 
+def with_stub_body(src):
+    # A prompt that ends in a bare signature ("def add(a, b):\n"), with that header given a stub
+    # body; None for any other prompt.
+    lines = [l for l in src.splitlines() if l.strip()]
+    last = lines[-1] if lines else ""
+    if not last.rstrip().endswith(":"):
+        return None
+    indent = last[:len(last) - len(last.lstrip())]
+    return src.rstrip() + "\n" + indent + "    pass\n"
+
+
+def parse_prompt(src):
+    # The prompt as a module (a bare last signature stubbed, as compile_prelude does for H);
+    # None when it does not parse even so.
+    try:
+        return ast.parse(src)
+    except SyntaxError:
+        stubbed = with_stub_body(src)
+        try:
+            return ast.parse(stubbed) if stubbed is not None else None
+        except SyntaxError:
+            return None
+
+
 def run_context(src, entry, ns):
     # A code prompt's imports, constants and helpers, for a solution that rewrote the whole
     # function and left out what the prompt already had ("from typing import List"): run in U
-    # before the solution, which may redefine any of them. What binds the entry point's name
-    # (its stub) is left out. Each statement runs on its own, so one that fails takes nothing
-    # else with it; a prompt that does not parse adds nothing (H runs it too, and judges that).
+    # before the solution, which may redefine any of them. Module-level imports, assignments,
+    # defs and classes only (no loops, ifs or augmented assignments), each on its own, so one
+    # that fails takes nothing else with it. Whatever one binds to the entry point's name (its
+    # stub, an import of a function of that name) is taken out again: the context never
+    # answers for the solution.
     if not src:
         return
-    try:
-        tree = ast.parse(src)
-    except SyntaxError:
+    tree = parse_prompt(src)
+    if tree is None:
         return
-
-    def binds_entry(node):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            return node.name == entry
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        return any(isinstance(n, ast.Name) and n.id == entry
-                   for t in targets for n in ast.walk(t))
-
     for node in tree.body:
         if not isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
                                  ast.ClassDef, ast.Assign, ast.AnnAssign)):
             continue
-        if not isinstance(node, (ast.Import, ast.ImportFrom)) and binds_entry(node):
-            continue
         try:
             exec(compile(ast.Module(body=[node], type_ignores=[]), "<prompt>", "exec"), ns)
-        except Exception:
+        except BaseException:
             pass
+        ns.pop(entry, None)
 
 
 def serve_candidate(p1, req_r, resp_w):
@@ -364,13 +380,11 @@ def compile_prelude(src):
     try:
         return compile(src, "<prompt>", "exec")
     except SyntaxError as first:
-        lines = [l for l in src.splitlines() if l.strip()]
-        last = lines[-1] if lines else ""
-        if not last.rstrip().endswith(":"):
+        stubbed = with_stub_body(src)
+        if stubbed is None:
             raise first
-        indent = last[:len(last) - len(last.lstrip())]
         try:
-            return compile(src.rstrip() + "\n" + indent + "    pass\n", "<prompt>", "exec")
+            return compile(stubbed, "<prompt>", "exec")
         except SyntaxError:
             raise first
 

@@ -63,38 +63,27 @@ Verdict verify_guarded(Verifier& v, const Task& task, const std::string& complet
   // an error a plugin or program reports itself, the python verifier's own exception or its
   // harness's fault. Not a sandbox_error: the pool's (a zygote lost under load takes every run
   // in flight with it), which a control would pass and so score honest completions 0.
-  const bool crashed = d.reason == "plugin_error" || d.reason == "plugin_bad_verdict" ||
-                       d.reason == "external_timeout" || d.reason == "external_crashed" ||
-                       d.reason == "external_bad_reply";
-  const bool reported = d.details.is_object() && d.details.value("reported_by_verifier", false);
-  const bool broke = crashed || reported || d.reason == "verifier_threw" ||
-                     d.reason == "score_out_of_range" || d.reason == "verifier_exception" ||
-                     d.reason == "harness_error";
+  const bool broke = d.reason == "plugin_error" || d.reason == "plugin_bad_verdict" ||
+                     d.reason == "external_timeout" || d.reason == "external_crashed" ||
+                     d.reason == "external_bad_reply" ||
+                     (d.details.is_object() && d.details.value("reported_by_verifier", false)) ||
+                     d.reason == "verifier_threw" || d.reason == "score_out_of_range" ||
+                     d.reason == "verifier_exception" || d.reason == "harness_error";
   if (!broke) return d;
   // Was it this completion? A verifier error drops the sample (docs/verifiers.md), so were a
   // verifier to break on some answers, a policy could write those where it would be wrong and
   // escape the penalty.
   const std::string control = gold_control(task);
-  if (!control.empty()) {
-    if (completion == control) return d;
+  if (!control.empty() && completion != control) {
     const Verdict c = verify_once(v, task, control);
     if (c.verifier_error || !c.correct) return d;
     return completions_failure(d);
   }
-  // No gold to judge: a user's program that judges a completion without an answer (any
-  // verdict) reads this task, so its crash, hang or garbage on this completion is the
-  // completion's (an audit: such failures dropped the sample, with its penalty). Not an error
-  // the program reports itself: many stop at an empty answer before reading the task, so a
-  // broken task ("no rubric") would pass this control. Nor a self-play proposal's failure,
-  // which has a penalty of its own, not 0.
-  if (!crashed || completion == kNoAnswerControl) return d;
-  const Verdict c = verify_once(v, task, kNoAnswerControl);
-  if (c.verifier_error) return d;
-  Verdict zero = completions_failure(d);
-  zero.details["scored"] =
-      "0: the verifier judged a completion without an answer, so the failure is this "
-      "completion's";
-  return zero;
+  // No gold to judge: nothing tells the completion's fault from the task's or the program's (a
+  // control with an empty answer passes a program that returns early on it, and would score
+  // honest answers to a broken task 0). It stays an error: docs/custom_verifiers.md asks such
+  // programs to score what they cannot read 0 rather than fail on it.
+  return d;
 }
 
 std::string gold_control(const Task& task) {

@@ -46,10 +46,9 @@ class Verifier {
 // plugin_bad_verdict, an external program's external_timeout, external_crashed and
 // external_bad_reply, a plugin's or program's own verifier_error, the python verifier's
 // verifier_exception and harness_error are such failures too. Unless the failure was the
-// completion's (gold_control below; for a plugin's or program's crash, hang or bad reply on a
-// task without a gold, kNoAnswerControl judged without error): then it scores 0 with that
-// reason, scored_by_control set. A verifier error drops the sample, which a policy could use
-// to escape a penalty.
+// completion's (gold_control below): then it scores 0 with that reason, scored_by_control set.
+// A verifier error drops the sample, which a policy could use to escape a penalty. On a task
+// without a gold nothing tells whose failure it was, and it stays an error.
 Verdict verify_guarded(Verifier& v, const Task& task, const std::string& completion);
 
 // The control that tells a completion's failure from the verifier's or the task's: the task's
@@ -58,9 +57,6 @@ Verdict verify_guarded(Verifier& v, const Task& task, const std::string& complet
 // verifier judges the control correct, it can read this task and its scorer works, so a
 // failure on another completion is that completion's.
 std::string gold_control(const Task& task);
-
-// The control for a user's verifier on a task without a gold.
-inline constexpr const char* kNoAnswerControl = "<answer></answer>";
 
 // A failure (a verifier-error verdict) that the gold control showed to be the completion's:
 // the same reason and details, scored 0 as a wrong answer, with details.scored saying why.

@@ -5,6 +5,8 @@
 // train as workers receiving copies.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "core/channel.h"
 #include "core/rl_messages.h"
 #include "core/rng.h"
@@ -76,6 +78,38 @@ TEST(RlLoop, EmbeddedRunLearns) {
         "tokens_per_second", "time", "staleness", "groups", "expert_load_imbalance"}) {
     EXPECT_TRUE(m.contains(key)) << key;
   }
+}
+
+// A randomly initialised model with no stop string ends many samples on the end-of-sequence
+// token. Their text leaves that token's text out (decode_completion), and the reward service
+// and the learner check texts the same way: every group is scored and trained on (a review
+// found the reward service still checked against the plain decoding, so it rejected every such
+// group and the run waited forever). The overlong penalty gives such a model's groups rewards
+// that differ (a sample that ends early against one cut at the limit), so they are used.
+TEST(RlLoop, SamplesThatEndOnTheEndOfSequenceTokenAreScored) {
+  TempDir d("rl_eos");
+  json c = ci_config({{"rollout", {{"stop", json::array()}}},
+                      {"reward", {{"overlong", {{"max_tokens", 48}, {"buffer_tokens", 40}}}}},
+                      {"learner", {{"steps", 2}, {"samples_every", 1}}}});
+  c["model"] = {{"config", repo_root() + "/configs/models/tiny-moe.json"}};
+  write_json(d.file("cfg.json"), c);
+  auto r = run_command("timeout 300 " + r1_binary() + " run " + d.file("cfg.json") + " --out " +
+                       d.file("run"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.find("rejected"), std::string::npos) << r.out;
+  ASSERT_EQ(read_metrics(d.file("run")).size(), 2u);
+  size_t ended_on_eos = 0, samples = 0;
+  std::istringstream lines(read_file(d.file("run/samples.jsonl")));
+  for (std::string line; std::getline(lines, line);) {
+    const json j = json::parse(line);
+    ++samples;
+    ended_on_eos += j.value("finish_reason", std::string()) == "stop";
+    EXPECT_EQ(j.value("completion", std::string()).find("<|endoftext|>"), std::string::npos)
+        << line;
+  }
+  EXPECT_GT(samples, 0u);
+  EXPECT_GT(ended_on_eos, 0u) << "no sample ended on the end-of-sequence token: the test tests "
+                                 "nothing";
 }
 
 // The same run with each role in its own process over tcp://127.0.0.1: it completes, the

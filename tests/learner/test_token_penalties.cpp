@@ -51,6 +51,31 @@ TEST(TokenPenalties, ByteTokensInsideTheSpans) {
   EXPECT_EQ(off[a - 1], 0.0f);
 }
 
+// A sample that ends on the end-of-sequence token: its text (decode_completion) leaves that
+// token's text out, the spans are placed as without it, and a span at the text's end reaches
+// only the tokens that wrote it. (token_ends places such a sample by its pieces; the slower
+// placement by decoded prefixes, which other texts fall back to, gives the same offsets.)
+TEST(TokenPenalties, AnEndOfSequenceTokenHasNoTextInTheSample) {
+  ByteTokenizer tok;
+  const std::string text = "<answer>6*7 = 43</answer>";
+  std::vector<int32_t> ids = tok.encode_bytes(text);
+  ids.push_back(tok.eos_id());
+  SampleResult s;
+  s.tokens = ids;
+  s.text = decode_completion(tok, ids);
+  ASSERT_EQ(s.text, text);
+  EXPECT_EQ(decode_completion(tok, tok.encode_bytes(text)), text);
+  EXPECT_NE(tok.decode(ids), text) << "the end-of-sequence token must have a text to leave out";
+  const size_t a = text.find("= 43");
+  s.penalties = {{static_cast<int64_t>(a), static_cast<int64_t>(text.size()), 1.0}};
+  const std::vector<float> off = token_penalties(s, tok);
+  ASSERT_EQ(off.size(), ids.size());
+  EXPECT_FLOAT_EQ(off[a], -1.0f);
+  EXPECT_FLOAT_EQ(off[text.size() - 1], -1.0f);
+  EXPECT_EQ(off.back(), 0.0f) << "the end-of-sequence token wrote nothing of the span";
+  EXPECT_EQ(off[a - 1], 0.0f);
+}
+
 TEST(TokenPenalties, BpeTokensThatOverlapTheSpans) {
   R1_REQUIRE_SHARED_TOKENIZER(tok, "qwen3");
   // "𝔘" (4 bytes) is rare enough to be split across byte-level tokens, whose pieces alone

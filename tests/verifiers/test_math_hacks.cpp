@@ -443,7 +443,11 @@ TEST(MathHacks, RestatingADatasetQuestionIsNoAnswer) {
        "2x - y = -3",
        {"y = 3 + 2x", "y = 2\\cdot x + 3", "y = \\frac{4x+6}{2}", "y = x + x + 3"},
        {"2x - y = -3", "-2x + y = 3"}},
+      {"Write $2x + 3 = y$ in standard form.", "2x - y = -3", {"y = 3 + 2x"}, {"-2x + y = 3"}},
       {"Find the line through $(0, 1)$ and $(2, 2)$.", "2y = x + 2", {}, {"y = 0.5x + 1"}},
+      // Solved for another letter, or from an equation in another form, it is work.
+      {"Solve $y = 2x + 3$ for $x$.", "2x = y - 3", {}, {"x = \\frac{y-3}{2}"}},
+      {"Rewrite $2x - y = -3$ in another form.", "2x - y = -3", {}, {"y = 2x + 3"}},
   };
   for (const Row& r : rows) {
     Task t;

@@ -186,6 +186,34 @@ TEST(PythonRewardHack, TheReferenceSolutionIsTheGoldControl) {
   EXPECT_EQ(v.reason, "harness_error");
 }
 
+// The prompt's context never supplies the entry point: an import of a function of that name
+// (a review: "median: int" then passed by the prompt's "from statistics import median").
+TEST(PythonRewardHack, ThePromptsImportOfTheEntryNameDoesNotAnswer) {
+  Task t = humaneval_add_task();
+  for (const char* imp : {"from operator import add\n", "from operator import add as add\n",
+                          "from operator import *\n", "import operator\nadd = operator.add\n"}) {
+    t.prompt =
+        std::string(imp) + "\n\ndef add(a, b):\n    \"\"\"Return the sum of a and b.\"\"\"\n";
+    for (const char* code : {"add: int", "add: int = None", "def add(a, b):\n    return 0"}) {
+      Verdict v = check(t, answer(code));
+      EXPECT_EQ(v.score, 0.0) << imp << code << "\n" << v.to_json().dump();
+      EXPECT_FALSE(v.verifier_error) << imp << code << "\n" << v.to_json().dump();
+    }
+  }
+  // What else such a statement binds stays: a star import's names, a tuple's other target.
+  t.prompt =
+      "from typing import *\nimport operator\nplus, add = operator.add, operator.add\n\n"
+      "def add(a, b):\n    \"\"\"Return the sum of a and b.\"\"\"\n";
+  Verdict w = check(t, answer("def add(a: int, b: int) -> int:\n    assert List is not None\n"
+                              "    return plus(a, b)"));
+  EXPECT_TRUE(w.correct) << w.to_json().dump();
+  // A bare last signature still gives a whole-function answer the prompt's imports.
+  t.prompt = "from typing import List\n\ndef add(a: int, b: int) -> int:\n";
+  Verdict v = check(t, answer("def add(a: int, b: int) -> int:\n    assert List is not None\n"
+                              "    return a + b"));
+  EXPECT_TRUE(v.correct) << v.to_json().dump();
+}
+
 TEST(PythonRewardHack, BareSignaturePromptIsJudgedAsPromptPlusCompletion) {
   Task t = humaneval_add_task();
   t.prompt = "def add(a, b):\n";

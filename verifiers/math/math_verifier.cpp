@@ -138,10 +138,11 @@ class MathVerifier : public Verifier {
       return v;
     }
     // An answer solved for a letter, against a gold equation in another form: where the
-    // question gives that equation solved so ("Write $y = 2x + 3$ in standard form."), the
-    // answer is the question's equation, however reordered ("y = 3 + 2x"; a review).
+    // question gives that equation solved for that letter ("Write $y = 2x + 3$ in standard
+    // form."), the answer is the question's equation, however reordered ("y = 3 + 2x"; a
+    // review).
     if (method.find("solved_for_variable") != std::string::npos &&
-        gives_equation(task.prompt, *pred.with_variable().value)) {
+        gives_equation(task.prompt, solved_letter(pred.raw), *pred.with_variable().value)) {
       v.reason = "restates_question";
       return v;
     }
@@ -269,9 +270,27 @@ class MathVerifier : public Verifier {
     return c;
   }
 
-  // Whether a math span of the prompt is an equation equal to `eq`.
-  bool gives_equation(std::string_view prompt, const MathValue& eq) const {
+  // The letter an answer is solved for ("y" of "y = 2x + 3"), or "" when normalisation drops
+  // no leading "letter =".
+  static std::string solved_letter(std::string_view raw) {
+    NormalizeOptions o;
+    o.keep_variable_prefix = true;
+    const std::string kept = normalize_answer(raw, o);
+    if (kept == normalize_answer(raw)) return "";
+    return std::string(trim(std::string_view(kept).substr(0, kept.find('='))));
+  }
+
+  // Whether the prompt gives the equation `eq` solved for the same `letter`, on either side
+  // ("Write $y = 2x + 3$ in standard form." or "$2x + 3 = y$" for "y = 3 + 2x"). An equation
+  // solved for another letter is work ("Solve $y = 2x + 3$ for $x$." answered
+  // "x = (y - 3)/2").
+  bool gives_equation(std::string_view prompt, std::string_view letter, const MathValue& eq) const {
+    if (letter.empty()) return false;
     for (std::string_view span : math_spans(prompt)) {
+      const size_t last_eq = span.rfind('=');
+      const bool right = last_eq != std::string_view::npos &&
+                         solved_letter(std::string(span.substr(last_eq + 1)) + " = 0") == letter;
+      if (solved_letter(span) != letter && !right) continue;
       NormalizeOptions o;
       o.keep_variable_prefix = true;
       const ValueParse q = parse_math_value(normalize_answer(span, o), false);

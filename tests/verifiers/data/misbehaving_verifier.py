@@ -3,9 +3,8 @@
 says how to misbehave: HANG (never reply), CRASH (exit), GARBAGE (a non-JSON line), WRONGID
 (reply to another request), SLOWSTART (reply after 0.2 s), DEEP (details nested 100,000 levels
 deep), HUGENUM (a score of 1e999, beyond double), OWNERROR (a reply that reports a verifier
-error of its own, as a scorer that raised would). A task whose answer says DOWN, or whose meta
-has "down", makes it hang on every completion, the gold's included (a verifier that is down,
-not one an answer broke).
+error of its own, as a scorer that raised would). A task whose answer says DOWN makes it hang on every
+completion, the gold's included (a verifier that is down, not one an answer broke).
 Otherwise it replies with a correct verdict when the completion, or what its <answer> tags
 hold, equals task.answer, and reports its pid so the test can see restarts."""
 import json
@@ -17,7 +16,7 @@ import time
 for line in sys.stdin:
     req = json.loads(line)
     c = req["completion"]
-    if "DOWN" in req["task"].get("answer", "") or req["task"].get("meta", {}).get("down"):
+    if "DOWN" in req["task"].get("answer", ""):
         time.sleep(3600)
     if "HANG" in c:
         time.sleep(3600)
