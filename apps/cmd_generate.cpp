@@ -1,4 +1,5 @@
 // r1 generate: sample completions from a checkpoint.
+#include <algorithm>
 #include <cstdio>
 
 #include "core/args.h"
@@ -124,8 +125,14 @@ int cmd_generate(int argc, char** argv) {
   GenerationEngine gen(*model, std::min(samples, kGenerateSlots), max_len);
   auto results = gen.generate(reqs, opt);
   for (int s = 0; s < samples; ++s) {
-    // The text as verifiers read it: without the end-of-sequence token that ended it.
-    std::string text = decode_completion(*tok, results[s].tokens);
+    // The text as verifiers read it: without the end-of-sequence token that ended it, nor the
+    // chat template's end of turn when that stopped it.
+    std::vector<int32_t> said = results[s].tokens;
+    if (!said.empty() && said.back() != tok->eos_id() &&
+        std::find(opt.stop_tokens.begin(), opt.stop_tokens.end(), said.back()) !=
+            opt.stop_tokens.end())
+      said.pop_back();
+    std::string text = decode_completion(*tok, said);
     if (args.on("json")) {
       json j = {{"sample", s},
                 {"completion", text},

@@ -1,6 +1,7 @@
 #include "verifiers/math/math_verifier.h"
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <string>
 #include <vector>
@@ -137,14 +138,18 @@ class MathVerifier : public Verifier {
       v.details["answer_form"] = answer_form_name(form);
       return v;
     }
-    // An answer solved for a letter, against a gold equation in another form: where the
-    // question gives that equation solved for that letter ("Write $y = 2x + 3$ in standard
-    // form."), the answer is the question's equation, however reordered ("y = 3 + 2x"; a
-    // review).
-    if (method.find("solved_for_variable") != std::string::npos &&
-        gives_equation(task.prompt, solved_letter(pred.raw), *pred.with_variable().value)) {
-      v.reason = "restates_question";
-      return v;
+    // An equation answer with a letter alone on one side, against a gold equation in another
+    // form: where the question gives that equation with the same letter alone ("Write
+    // $y = 2x + 3$ in standard form."), the answer is the question's equation, however
+    // reordered ("y = 3 + 2x", "3 + 2x = y", "{y} = 3 + 2x"; reviews).
+    if (method.rfind("equation", 0) == 0 && pred.with_variable().value &&
+        pred.with_variable().value->kind == ValueKind::Equation) {
+      for (const std::string& letter : lone_letters(pred.raw)) {
+        if (gives_equation(task.prompt, letter, *pred.with_variable().value)) {
+          v.reason = "restates_question";
+          return v;
+        }
+      }
     }
     // The value and the form, copied from the question ("Simplify $\sqrt{242}$." answered
     // "\sqrt{242}"): nothing was worked out (answer_form.h).
@@ -272,12 +277,44 @@ class MathVerifier : public Verifier {
 
   // The letter an answer is solved for ("y" of "y = 2x + 3"), or "" when normalisation drops
   // no leading "letter =".
-  static std::string solved_letter(std::string_view raw) {
+  // The variable a side of an equation is, when it is one alone: a letter, a Greek letter, with
+  // a subscript or not, braces and spaces aside ("y", "{y}", "x_1", "\\theta"); "" otherwise.
+  static std::string lone_variable(std::string_view side) {
+    std::string v;
+    for (char c : side)
+      if (c != '{' && c != '}' && c != ' ') v += c;
+    size_t i = 0;
+    if (!v.empty() && v[0] == '\\') {
+      i = 1;
+      while (i < v.size() && std::isalpha(static_cast<unsigned char>(v[i]))) ++i;
+      if (i == 1) return "";
+    } else if (!v.empty() && std::isalpha(static_cast<unsigned char>(v[0]))) {
+      i = 1;
+    } else {
+      return "";
+    }
+    if (i < v.size() && v[i] == '_') {
+      ++i;
+      while (i < v.size() && std::isalnum(static_cast<unsigned char>(v[i]))) ++i;
+    }
+    return i == v.size() ? v : "";
+  }
+
+  // The letters an equation has alone on a side: "y" for "y = 2x + 3", "2x + 3 = y" and
+  // "{y} = 2x + 3". Read from its normal form with the leading "y =" kept.
+  static std::vector<std::string> lone_letters(std::string_view eq) {
     NormalizeOptions o;
     o.keep_variable_prefix = true;
-    const std::string kept = normalize_answer(raw, o);
-    if (kept == normalize_answer(raw)) return "";
-    return std::string(trim(std::string_view(kept).substr(0, kept.find('='))));
+    const std::string kept = normalize_answer(eq, o);
+    std::vector<std::string> out;
+    const size_t first = kept.find('='), last = kept.rfind('=');
+    if (first == std::string::npos) return out;
+    for (std::string_view side :
+         {std::string_view(kept).substr(0, first), std::string_view(kept).substr(last + 1)}) {
+      std::string v = lone_variable(side);
+      if (!v.empty() && std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+    }
+    return out;
   }
 
   // Whether the prompt gives the equation `eq` solved for the same `letter`, on either side
@@ -287,10 +324,8 @@ class MathVerifier : public Verifier {
   bool gives_equation(std::string_view prompt, std::string_view letter, const MathValue& eq) const {
     if (letter.empty()) return false;
     for (std::string_view span : math_spans(prompt)) {
-      const size_t last_eq = span.rfind('=');
-      const bool right = last_eq != std::string_view::npos &&
-                         solved_letter(std::string(span.substr(last_eq + 1)) + " = 0") == letter;
-      if (solved_letter(span) != letter && !right) continue;
+      const std::vector<std::string> alone = lone_letters(span);
+      if (std::find(alone.begin(), alone.end(), letter) == alone.end()) continue;
       NormalizeOptions o;
       o.keep_variable_prefix = true;
       const ValueParse q = parse_math_value(normalize_answer(span, o), false);
