@@ -449,8 +449,14 @@ TEST(MathHacks, RestatingADatasetQuestionIsNoAnswer) {
        {"-2x + y = 3"}},
       {"Write the line $y = 2x + 3$ in the form $Ax + By = C$.",
        "2x - y = -3",
-       {"3 + 2x = y", "{y} = 3+2x", "2x+3 = {y}"},
+       {"3 + 2x = y", "{y} = 3+2x", "2x+3 = {y}", "(y) = 3+2x", "\\left(y\\right) = 3+2x",
+        "+y = 3+2x"},
        {"2x - y = -3"}},
+      // A gold with the letter alone is that form itself: either order of it is the answer.
+      {"Write $y = x^2 - 4x + 7$ in vertex form.",
+       "y = (x-2)^2 + 3",
+       {},
+       {"(x-2)^2+3 = y", "y = (x-2)^2 + 3"}},
       {"Solve $x = 2y + 3$ for $y$.", "x - 2y = 3", {}, {"y = \\frac{x-3}{2}"}},
       {"Find the line through $(0, 1)$ and $(2, 2)$.", "2y = x + 2", {}, {"y = 0.5x + 1"}},
       // Solved for another letter, or from an equation in another form, it is work.

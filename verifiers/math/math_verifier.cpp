@@ -144,7 +144,11 @@ class MathVerifier : public Verifier {
     // reordered ("y = 3 + 2x", "3 + 2x = y", "{y} = 3 + 2x"; reviews).
     if (method.rfind("equation", 0) == 0 && pred.with_variable().value &&
         pred.with_variable().value->kind == ValueKind::Equation) {
+      // A gold with the letter alone is in that form itself ("Write $y = x^2 - 4x + 7$ in vertex
+      // form." takes "(x-2)^2 + 3 = y"; a review).
+      const std::vector<std::string> in_gold = lone_letters(gold.raw);
       for (const std::string& letter : lone_letters(pred.raw)) {
+        if (std::find(in_gold.begin(), in_gold.end(), letter) != in_gold.end()) continue;
         if (gives_equation(task.prompt, letter, *pred.with_variable().value)) {
           v.reason = "restates_question";
           return v;
@@ -278,11 +282,18 @@ class MathVerifier : public Verifier {
   // The letter an answer is solved for ("y" of "y = 2x + 3"), or "" when normalisation drops
   // no leading "letter =".
   // The variable a side of an equation is, when it is one alone: a letter, a Greek letter, with
-  // a subscript or not, braces and spaces aside ("y", "{y}", "x_1", "\\theta"); "" otherwise.
+  // a subscript or not ("y", "{y}", "(y)", "+y", "x_1", "\\theta"); "" otherwise.
   static std::string lone_variable(std::string_view side) {
-    std::string v;
-    for (char c : side)
-      if (c != '{' && c != '}' && c != ' ') v += c;
+    std::string v;  // brackets, \left, \right, spaces and leading '+' signs are no part of it
+    for (size_t k = 0; k < side.size(); ++k) {
+      if (side.compare(k, 5, "\\left") == 0 || side.compare(k, 6, "\\right") == 0) {
+        k += side[k + 1] == 'l' ? 4 : 5;
+        continue;
+      }
+      const char c = side[k];
+      if (c != '{' && c != '}' && c != ' ' && c != '(' && c != ')' && !(c == '+' && v.empty()))
+        v += c;
+    }
     size_t i = 0;
     if (!v.empty() && v[0] == '\\') {
       i = 1;
