@@ -125,14 +125,13 @@ int cmd_generate(int argc, char** argv) {
   GenerationEngine gen(*model, std::min(samples, kGenerateSlots), max_len);
   auto results = gen.generate(reqs, opt);
   for (int s = 0; s < samples; ++s) {
-    // The text as verifiers read it: without the end-of-sequence token that ended it, nor the
-    // chat template's end of turn when that stopped it.
+    // The text as verifiers read it (decode_completion): without the stop token that ended it,
+    // the end-of-sequence token or the chat template's end of turn.
     std::vector<int32_t> said = results[s].tokens;
-    if (!said.empty() && said.back() != tok->eos_id() &&
-        std::find(opt.stop_tokens.begin(), opt.stop_tokens.end(), said.back()) !=
-            opt.stop_tokens.end())
+    if (!said.empty() && std::find(opt.stop_tokens.begin(), opt.stop_tokens.end(), said.back()) !=
+                             opt.stop_tokens.end())
       said.pop_back();
-    std::string text = decode_completion(*tok, said);
+    std::string text = tok->decode(said);
     if (args.on("json")) {
       json j = {{"sample", s},
                 {"completion", text},

@@ -182,33 +182,45 @@ bool undefined_at(Summary& s, int k) {
   return ball_at(s, k).undefined;
 }
 
-// |a - b| <= tol * max(|a|, |b|), exactly.
+// A bound compared in doubles is inclusive: a hair over it passes, as in exact arithmetic
+// ("x = 0.333333" for "3x = 1" is exactly 10^-6 off, and the double 1e-6 is a hair less).
+constexpr double kInclusive = 1 + 1e-9;
+
 // A tolerance as the decimal it is written as: 1e-6 is 1/10^6, where the double 1e-6 is a hair
-// less, which refused 0.333333 for 1/3 (|D - v| is exactly 10^-6 of 1/3).
-BigRational decimal_rational(double x) {
+// less, which refused 0.333333 for 1/3 (|D - v| is exactly 10^-6 of 1/3). The last one is kept:
+// every comparison asks about the same one or two tolerances.
+const BigRational& decimal_rational(double x) {
+  thread_local double last = NAN;
+  thread_local BigRational value;
+  if (x == last) return value;
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);  // the shortest that reads back
-  if (ec != std::errc()) return BigRational(x);
-  std::string_view text(buf, end - buf);
-  int exponent = 0;
-  if (size_t e = text.find('e'); e != std::string_view::npos) {
-    exponent = std::stoi(std::string(text.substr(e + 1)));
-    text = text.substr(0, e);
+  if (ec != std::errc()) {
+    value = BigRational(x);
+  } else {
+    std::string_view text(buf, end - buf);
+    int exponent = 0;
+    if (size_t e = text.find('e'); e != std::string_view::npos) {
+      exponent = std::stoi(std::string(text.substr(e + 1)));
+      text = text.substr(0, e);
+    }
+    std::string digits;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '.')
+        exponent -= static_cast<int>(text.size() - i - 1);
+      else
+        digits += text[i];
+    }
+    const BigRational ten_power{
+        boost::multiprecision::pow(BigInt(10), static_cast<unsigned>(std::abs(exponent)))};
+    const BigRational r{BigInt(digits)};
+    value = exponent >= 0 ? BigRational(r * ten_power) : BigRational(r / ten_power);
   }
-  std::string digits;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '.')
-      exponent -= static_cast<int>(text.size() - i - 1);
-    else
-      digits += text[i];
-  }
-  BigRational r{BigInt(digits)};
-  const BigRational ten_power{
-      boost::multiprecision::pow(BigInt(10), static_cast<unsigned>(std::abs(exponent)))};
-  if (exponent >= 0) return BigRational(r * ten_power);
-  return BigRational(r / ten_power);
+  last = x;
+  return value;
 }
 
+// |a - b| <= tol * max(|a|, |b|), exactly.
 bool exact_close(const BigRational& a, const BigRational& b, double tol) {
   if (a == b) return true;
   if (tol <= 0) return false;
@@ -322,7 +334,7 @@ std::optional<bool> coefficient_rounding(Summary& dec, Summary& other, const Com
   const Ball &x = ball_at(dec, k), &y = ball_at(other, k);
   if (!x.known() || !y.known() || x.contains_zero()) return false;
   const Ball ratio = Ball::of(cv) * y / x;  // what c would be for the other side
-  return within(Ball::of(cv), ratio, std::pow(10.0, -places) * (1 + 1e-9)) &&
+  return within(Ball::of(cv), ratio, std::pow(10.0, -places) * kInclusive) &&
          compare_balls(x, y, o.decimal_rel_tol) == BallOrder::Equal;
 }
 
@@ -438,7 +450,7 @@ CompareResult scalar_equal(Summary& g, Summary& p, const CompareOptions& o) {
     if (order == BallOrder::Undecided) return {false, "numeric_undecided"};
     if (order == BallOrder::Different) return {false, "numeric"};
     if (decimal && !vars && !rounding_ok(g, p, [&](int places, bool) {
-          return within(x, y, std::pow(10.0, -places) * (1 + 1e-9));
+          return within(x, y, std::pow(10.0, -places) * kInclusive);
         })) {
       return {false, "decimal_rounding"};
     }
@@ -693,9 +705,7 @@ class Comparer {
     }
     auto close_to_r = [&](const Ball& c, const Ball& cv) {
       if (!r || r->is_zero()) return true;
-      // (1 + 1e-9): the bound is inclusive, as exact_close's is, and a double a hair below
-      // it refused "x = 0.333333" for "3x = 1", exactly 10^-6 off.
-      const double bound = o_.decimal_rel_tol * (1 + 1e-9) * std::fabs(r->to_double());
+      const double bound = o_.decimal_rel_tol * kInclusive * std::fabs(r->to_double());
       return bound > 0 && std::isfinite(bound) && within(c * Ball::of(d), cv, bound);
     };
     auto within_scale = [&](const Ball& v) {
@@ -709,7 +719,7 @@ class Comparer {
       }
       const double scale = std::max(hi - lo, nearest);
       return scale > 0 &&
-             (std::isinf(scale) || within(Ball::of(d), v, o_.decimal_rel_tol * (1 + 1e-9) * scale));
+             (std::isinf(scale) || within(Ball::of(d), v, o_.decimal_rel_tol * kInclusive * scale));
     };
     if (exact) {
       auto A = [&](int k) -> const BigRational& { return exact_value(as, as.point(k)); };
@@ -741,7 +751,7 @@ class Comparer {
           return false;
       }
       const Ball v = cv / c;
-      return places <= 300 && within(Ball::of(d), v, std::pow(10.0, -places) * (1 + 1e-9)) &&
+      return places <= 300 && within(Ball::of(d), v, std::pow(10.0, -places) * kInclusive) &&
              compare_balls(Ball::of(d), v, o_.decimal_rel_tol) == BallOrder::Equal &&
              within_scale(v) && close_to_r(c, cv);
     }

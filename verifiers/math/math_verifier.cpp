@@ -146,8 +146,8 @@ class MathVerifier : public Verifier {
         pred.with_variable().value->kind == ValueKind::Equation) {
       // A gold with the letter alone is in that form itself ("Write $y = x^2 - 4x + 7$ in vertex
       // form." takes "(x-2)^2 + 3 = y"; a review).
-      const std::vector<std::string> in_gold = lone_letters(gold.raw);
-      for (const std::string& letter : lone_letters(pred.raw)) {
+      const std::vector<std::string> in_gold = lone_letters(kept_form(gold.raw));
+      for (const std::string& letter : lone_letters(kept_form(pred.raw))) {
         if (std::find(in_gold.begin(), in_gold.end(), letter) != in_gold.end()) continue;
         if (gives_equation(task.prompt, letter, *pred.with_variable().value)) {
           v.reason = "restates_question";
@@ -215,11 +215,7 @@ class MathVerifier : public Verifier {
     }
     // The value with a leading "y =" kept: "y = x/2 + 1" as the equation it is.
     const ValueParse& with_variable() {
-      if (!with_variable_) {
-        NormalizeOptions o;
-        o.keep_variable_prefix = true;
-        with_variable_ = parse_math_value(normalize_answer(raw, o), false);
-      }
+      if (!with_variable_) with_variable_ = parse_math_value(kept_form(raw), false);
       return *with_variable_;
     }
     std::string raw;
@@ -279,8 +275,6 @@ class MathVerifier : public Verifier {
     return c;
   }
 
-  // The letter an answer is solved for ("y" of "y = 2x + 3"), or "" when normalisation drops
-  // no leading "letter =".
   // The variable a side of an equation is, when it is one alone: a letter, a Greek letter, with
   // a subscript or not ("y", "{y}", "(y)", "+y", "x_1", "\\theta"); "" otherwise.
   static std::string lone_variable(std::string_view side) {
@@ -311,12 +305,16 @@ class MathVerifier : public Verifier {
     return i == v.size() ? v : "";
   }
 
-  // The letters an equation has alone on a side: "y" for "y = 2x + 3", "2x + 3 = y" and
-  // "{y} = 2x + 3". Read from its normal form with the leading "y =" kept.
-  static std::vector<std::string> lone_letters(std::string_view eq) {
+  // An answer's normal form with a leading "y =" kept ("y = x/2 + 1", not "x/2 + 1").
+  static std::string kept_form(std::string_view text) {
     NormalizeOptions o;
     o.keep_variable_prefix = true;
-    const std::string kept = normalize_answer(eq, o);
+    return normalize_answer(text, o);
+  }
+
+  // The letters an equation (in kept_form) has alone on a side: "y" for "y = 2x + 3",
+  // "2x + 3 = y" and "{y} = 2x + 3".
+  static std::vector<std::string> lone_letters(std::string_view kept) {
     std::vector<std::string> out;
     const size_t first = kept.find('='), last = kept.rfind('=');
     if (first == std::string::npos) return out;
@@ -335,11 +333,10 @@ class MathVerifier : public Verifier {
   bool gives_equation(std::string_view prompt, std::string_view letter, const MathValue& eq) const {
     if (letter.empty()) return false;
     for (std::string_view span : math_spans(prompt)) {
-      const std::vector<std::string> alone = lone_letters(span);
+      const std::string kept = kept_form(span);
+      const std::vector<std::string> alone = lone_letters(kept);
       if (std::find(alone.begin(), alone.end(), letter) == alone.end()) continue;
-      NormalizeOptions o;
-      o.keep_variable_prefix = true;
-      const ValueParse q = parse_math_value(normalize_answer(span, o), false);
+      const ValueParse q = parse_math_value(kept, false);
       if (q.value && q.value->kind == ValueKind::Equation &&
           compare_values(*q.value, eq, compare_).equal)
         return true;

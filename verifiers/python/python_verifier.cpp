@@ -91,10 +91,12 @@ Verdict PythonVerifier::verify(const Task& task, const std::string& completion) 
       return fail_verdict("code_too_long", format_ok, {{"bytes", found->code.size()}});
     }
     std::string code = found->code;
+    // A HumanEval prompt is code (imports, helpers the tests call, the stub); an MBPP or
+    // generated prompt is prose.
+    const bool code_prompt = defines_name(task.prompt, task.entry_point);
     // A HumanEval completion may be the body that continues the prompt's signature.
     bool prepended = false;
-    if (!task.entry_point.empty() && !defines_name(code, task.entry_point) &&
-        defines_name(task.prompt, task.entry_point)) {
+    if (code_prompt && !defines_name(code, task.entry_point)) {
       code = task.prompt + (task.prompt.empty() || task.prompt.back() == '\n' ? "" : "\n") + code;
       prepended = true;
     }
@@ -106,7 +108,6 @@ Verdict PythonVerifier::verify(const Task& task, const std::string& completion) 
 
     SandboxRequest req;
     req.code = code;
-    bool context = false;
     req.entry_point = task.entry_point;
     if (cases) {
       req.mode = SandboxMode::Cases;
@@ -125,17 +126,14 @@ Verdict PythonVerifier::verify(const Task& task, const std::string& completion) 
       }
     } else {
       req.mode = SandboxMode::Check;
-      // A HumanEval prompt is code (imports, helpers the tests call, the stub); an MBPP or
-      // generated prompt is prose and stays out of the harness.
-      if (defines_name(task.prompt, task.entry_point)) req.prelude = task.prompt;
+      // A prose prompt stays out of the harness.
+      if (code_prompt) req.prelude = task.prompt;
       req.tests = task.tests;
     }
     // A whole function written anew leaves out the prompt's imports and helpers: U runs them
     // first (a HumanEval answer without "from typing import List" failed as a NameError).
-    if (!prepended && defines_name(task.prompt, task.entry_point)) {
-      req.context = task.prompt;
-      context = true;
-    }
+    const bool context = code_prompt && !prepended;
+    if (context) req.context = task.prompt;
     SandboxResult r = sandbox->run(std::move(req));
 
     json details = run_details(r);
