@@ -25,6 +25,7 @@ json task_field(const Message& m) {
     throw MessageError(cat(m.type, " message: field 'prompt' of 'task' must be a string"));
   }
   task_sampling_temperature(task, 1.0);  // checked here, where a bad message is refused
+  task_guide(task);                      // likewise
   return task;
 }
 
@@ -79,6 +80,7 @@ Message RolloutGroup::to_message() const {
   m.frames.push_back(pack_array(prompt));
   for (const auto& s : samples) {
     json h = {{"finish_reason", s.finish_reason}, {"n", s.tokens.size()}};
+    if (s.guide) h["guide"] = true;
     if (scored) {
       h["reward"] = s.reward ? json(*s.reward) : json(nullptr);
       h["correct"] = s.correct;
@@ -115,6 +117,18 @@ double task_sampling_temperature(const json& task, double fallback) {
                            ": meta.sampling_temperature must be a number in (0, 100], got ",
                            t.dump()));
   return t.get<double>();
+}
+
+std::string task_guide(const json& task) {
+  if (!task.is_object() || !task.contains("meta") || !task["meta"].is_object() ||
+      !task["meta"].contains(kGuideKey))
+    return "";
+  const json& g = task["meta"][kGuideKey];
+  if (!g.is_string()) {
+    throw MessageError(cat("task ", task.contains("id") ? task["id"].dump() : std::string("?"),
+                           ": meta.", kGuideKey, " must be a string, got ", g.dump()));
+  }
+  return g.get<std::string>();
 }
 
 json penalty_spans_json(const std::vector<PenaltySpan>& spans) {
@@ -187,6 +201,7 @@ RolloutGroup RolloutGroup::from_message(const Message& m) {
     s.tokens = unpack_array<int32_t>(m.frames[1 + 3 * i], "tokens", n);
     s.logprobs = unpack_array<float>(m.frames[2 + 3 * i], "logprobs", n);
     s.text = m.frames[3 + 3 * i];
+    if (h.contains("guide")) s.guide = header_field<bool>(view, "guide");
     if (g.scored) {
       json r = header_field<json>(view, "reward");
       if (r.is_number() && std::isfinite(r.get<double>()))

@@ -51,11 +51,23 @@ json penalty_spans_json(const std::vector<PenaltySpan>& spans);
 // log-prob ratios at it. Throws when the field is there but not a number in (0, 100].
 double task_sampling_temperature(const json& task, double fallback);
 
+// Off-policy guidance (tasks.mix[i].guide): a task's worked solution travels in its
+// meta["guide"], and the rollout worker adds it to the task's group as one more sample, flagged
+// SampleResult::guide, whose text is the chat template's completion_of(guide) (the prompt
+// already ends with its "<think>"; like a sampled completion it ends at "</answer>", with no
+// end-of-turn). task_guide() is the guide, or "" when the task has none; it throws when the
+// field is there but not a string.
+inline constexpr const char* kGuideKey = "guide";
+std::string task_guide(const json& task);
+
 struct SampleResult {
   std::vector<int32_t> tokens;  // completion token ids
   std::vector<float> logprobs;  // sampling-policy log-prob of each completion token
   std::string text;             // decoded completion (bytes)
   std::string finish_reason;    // "stop", "length", "context"
+  // The task's worked solution (task_guide), not sampled: at most one per group, the last; its
+  // log-probs are the sampling weights' own of its tokens. Sent only when set.
+  bool guide = false;
   // Filled by the reward service.
   std::optional<double> reward;  // empty on a verifier error
   bool correct = false, format_ok = false, verifier_error = false;

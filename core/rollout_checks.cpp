@@ -29,9 +29,30 @@ void check_rollout_group(const RolloutGroup& g, const RolloutLimits& limits) {
   auto bad = [&](size_t sample, const std::string& why) {
     throw MessageError(cat(kind_of(g), " seq ", g.seq, ": sample ", sample, ": ", why));
   };
-  if (g.samples.size() != static_cast<size_t>(limits.group_size)) {
+  // A task with a worked solution may have it as one more sample, the last (rl_messages.h
+  // task_guide): its text must be that solution, so no peer can pass a sample of its own off as
+  // one (the learner's check_answers then holds the task to the one it sent).
+  const bool guided = !g.samples.empty() && g.samples.back().guide;
+  for (size_t i = 0; i + 1 < g.samples.size(); ++i) {
+    if (g.samples[i].guide) bad(i, "a guide sample that is not the group's last");
+  }
+  if (guided) {
+    std::string guide;
+    try {
+      guide = task_guide(g.task);
+    } catch (const MessageError& e) {
+      bad(g.samples.size() - 1, e.what());
+    }
+    if (guide.empty()) bad(g.samples.size() - 1, "a guide sample for a task without a guide");
+    if (g.samples.back().text != (limits.guide_text ? limits.guide_text(guide) : guide))
+      bad(g.samples.size() - 1, "a guide sample whose text is not the task's guide");
+    if (g.samples.back().finish_reason != "stop")
+      bad(g.samples.size() - 1, "a guide sample that does not finish with 'stop'");
+  }
+  if (g.samples.size() != static_cast<size_t>(limits.group_size) + (guided ? 1 : 0)) {
     throw MessageError(cat(kind_of(g), " seq ", g.seq, ": ", g.samples.size(),
-                           " samples, the run's group_size is ", limits.group_size));
+                           " samples, the run's group_size is ", limits.group_size,
+                           guided ? " (and one guide)" : ""));
   }
   if (g.prompt.empty() || g.prompt.size() >= static_cast<size_t>(limits.max_positions)) {
     throw MessageError(cat(kind_of(g), " seq ", g.seq, ": a prompt of ", g.prompt.size(),

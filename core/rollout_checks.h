@@ -23,7 +23,7 @@ namespace r1 {
 inline constexpr float kMaxLogprob = 1e-4f;
 
 struct RolloutLimits {
-  int group_size = 1;      // G: samples in every group
+  int group_size = 1;      // G: sampled completions in every group (a guide sample comes on top)
   int vocab_size = 0;      // token ids lie in [0, vocab_size)
   int max_new_tokens = 0;  // tokens of one completion
   int max_positions = 0;   // prompt plus completion
@@ -31,6 +31,9 @@ struct RolloutLimits {
   // (decode_completion: less an end-of-sequence token that ends them), so that what the
   // verifiers score is what the learner trains on.
   std::function<std::string(const std::vector<int32_t>&)> decode;
+  // A guide sample's text from its task's guide: the run's chat template's completion_of (the
+  // solution less the completion_prefix the prompt ends with); unset: the guide as it is.
+  std::function<std::string(const std::string&)> guide_text;
   // Scored groups: every reward lies in this range (the reward config's, reward_range()).
   double reward_min = -std::numeric_limits<double>::infinity();
   double reward_max = std::numeric_limits<double>::infinity();
@@ -40,7 +43,7 @@ struct RolloutLimits {
 };
 
 // A group's shape and values: group size, token ids, lengths, log-probs (finite, <= 0), finish
-// reasons, texts, and for scored groups the rewards.
+// reasons, texts, a guide sample's place and text, and for scored groups the rewards.
 void check_rollout_group(const RolloutGroup& g, const RolloutLimits& limits);
 
 // What the learner sent for a seq.

@@ -126,7 +126,17 @@ std::optional<RolloutGroup> GroupCollector::receive(uint64_t version, int timeou
         e.what());  // counted in rejected_messages.scored; the task is written off later
     return std::nullopt;
   }
+  // A guided task whose guide did not fit (max_new_tokens, the context) came back without it.
+  if (!g.samples.back().guide && it->second.task.meta.is_object() &&
+      it->second.task.meta.contains(kGuideKey))
+    counters_.guides_left_out++;
   for (const auto& smp : g.samples) {
+    // A guide sample is the task's worked solution, not the policy's: it trains, but says
+    // nothing of how the policy does (and the curriculum must not hear of it).
+    if (smp.guide) {
+      counters_.guides++;
+      continue;
+    }
     counters_.all_tokens += static_cast<int64_t>(smp.tokens.size());
     if (smp.verifier_error) continue;
     s_.source.record(it->second.task, smp.correct);
@@ -143,16 +153,19 @@ std::optional<RolloutGroup> GroupCollector::receive(uint64_t version, int timeou
 std::optional<UsableGroup> GroupCollector::usable(RolloutGroup g, uint64_t version) {
   UsableGroup u;
   std::vector<double> rewards;
+  size_t sampled = 0;  // kept samples of the policy's (a guide is not one)
   for (size_t i = 0; i < g.samples.size(); ++i) {
-    counters_.scored_by_control += g.samples[i].scored_by_control;
+    const bool guide = g.samples[i].guide;
+    if (!guide) counters_.scored_by_control += g.samples[i].scored_by_control;
     if (g.samples[i].verifier_error || !g.samples[i].reward) {
-      counters_.verifier_errors++;
+      if (!guide) counters_.verifier_errors++;
       continue;
     }
     u.kept.push_back(static_cast<int>(i));
     rewards.push_back(*g.samples[i].reward);
+    sampled += !guide;
   }
-  if (u.kept.size() < 2) {
+  if (sampled < 2) {
     counters_.too_few++;
     return std::nullopt;
   }

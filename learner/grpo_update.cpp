@@ -82,6 +82,7 @@ GrpoUpdateStats grpo_update(GrpoUpdateContext& c, const std::vector<UsableGroup>
   if (gc.norm_length == 0) gc.norm_length = c.max_new_tokens;
   double entropy_sum = 0;
   int64_t entropy_n = 0;
+  bool have_ratio = false;  // ts.ratio_min/max hold a step's figures
   for (int it = 0; it < cfg.iterations; ++it) {
     std::vector<size_t> order(seqs.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -123,6 +124,11 @@ GrpoUpdateStats grpo_update(GrpoUpdateContext& c, const std::vector<UsableGroup>
       ts.clip_low += st.clip_low_fraction;
       ts.clip_high += st.clip_high_fraction;
       ts.tokens += st.tokens;
+      if (st.tokens > 0) {
+        ts.ratio_min = have_ratio ? std::min(ts.ratio_min, st.ratio_min) : st.ratio_min;
+        ts.ratio_max = have_ratio ? std::max(ts.ratio_max, st.ratio_max) : st.ratio_max;
+        have_ratio = true;
+      }
       ts.last = st;
     }
   }

@@ -46,6 +46,10 @@ struct GrpoUpdateStats {
   double loss = 0, pg_loss = 0, kl = 0, clip = 0, clip_low = 0, clip_high = 0, grad_norm = 0,
          entropy = 0, lr = 0;
   int64_t tokens = 0, optimizer_steps = 0;
+  // The smallest and largest probability ratio of any token over the update's optimizer steps:
+  // near 1 in the first step of an on-policy update, where the learner's log-probs should be the
+  // sampling weights' (a guide's too); far from it, the two disagree.
+  double ratio_min = 0, ratio_max = 0;
   std::vector<std::vector<int64_t>> expert_load;  // tokens per expert per MoE layer, last step
   double load_imbalance = 0;
 };

@@ -59,6 +59,7 @@ Learner::Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup)
   limits.reward_min = s_.reward_min;
   limits.reward_max = s_.reward_max;
   limits.max_span_penalty = s_.max_span_penalty;
+  limits.guide_text = [chat = s_.chat](const std::string& g) { return chat.completion_of(g); };
   collector_ = std::make_unique<GroupCollector>(
       CollectorSetup{cfg_, *source_, *s_.tokenizer, s_.chat, s_.group_size, session_,
                      std::move(limits), [this] { serve_control(); }, selfplay_.get()});

@@ -42,6 +42,7 @@ void append_samples(const std::string& path, int64_t step, const std::vector<Usa
                 {"components", smp.components},
                 {"finish_reason", smp.finish_reason},
                 {"version", u.g.version}};
+      if (smp.guide) j["guide"] = true;
       if (k < u.token_offsets.size() && !u.token_offsets[k].empty()) {
         j["penalised_tokens"] = penalised_tokens(u.token_offsets[k]);
       }
@@ -56,18 +57,28 @@ json step_metrics(const StepFacts& f) {
   const StepCounters& counters = f.counters;
   double rsum = 0, r2 = 0, correct = 0, fmt = 0, len = 0, stale_max = 0, stale_sum = 0;
   int64_t n = 0, tokens = 0, penalised = 0, penalised_samples = 0;
+  int64_t guide_n = 0, guide_tokens = 0;
+  double guide_correct = 0, guide_adv = 0;
   ReasoningStats reasoning;
   for (const auto& u : batch) {
     const double stale = static_cast<double>(u.staleness);
     stale_max = std::max(stale_max, stale);
     stale_sum += stale;
-    for (const auto& offsets : u.token_offsets) {
-      const int64_t hit = penalised_tokens(offsets);
+    for (size_t k = 0; k < u.token_offsets.size(); ++k) {
+      if (u.g.samples[u.kept[k]].guide) continue;  // the policy's figures only
+      const int64_t hit = penalised_tokens(u.token_offsets[k]);
       penalised += hit;
       penalised_samples += hit > 0;
     }
-    for (int i : u.kept) {
-      const SampleResult& smp = u.g.samples[i];
+    for (size_t k = 0; k < u.kept.size(); ++k) {
+      const SampleResult& smp = u.g.samples[u.kept[k]];
+      if (smp.guide) {  // the task's worked solution: trained on, not the policy's figures
+        guide_n++;
+        guide_correct += smp.correct;
+        guide_adv += u.advantages[k];
+        guide_tokens += static_cast<int64_t>(smp.tokens.size());
+        continue;
+      }
       const double r = *smp.reward;
       rsum += r;
       r2 += r * r;
@@ -121,6 +132,7 @@ json step_metrics(const StepFacts& f) {
       {"pg_loss", ts.pg_loss},
       {"kl", ts.kl},
       {"clip_fraction", {{"all", ts.clip}, {"low", ts.clip_low}, {"high", ts.clip_high}}},
+      {"ratio", {{"min", ts.ratio_min}, {"max", ts.ratio_max}}},
       {"entropy", ts.entropy},
       {"grad_norm", ts.grad_norm},
       {"lr", ts.lr},
@@ -149,6 +161,18 @@ json step_metrics(const StepFacts& f) {
         {"tokens", penalised},
         {"token_share", static_cast<double>(penalised) / std::max<int64_t>(1, tokens)},
         {"sample_share", static_cast<double>(penalised_samples) / dn}};
+  }
+  // Off-policy guidance (tasks.mix[i].guide): the worked solutions trained on beside the samples
+  // (none of the figures above counts them). "correct" should be 1: the generator's solutions
+  // verify; "advantage" is their mean, high while the policy still fails those tasks.
+  if (guide_n > 0 || counters.guides > 0 || counters.guides_left_out > 0) {
+    const double gn = static_cast<double>(std::max<int64_t>(1, guide_n));
+    m["guide"] = {{"samples", guide_n},
+                  {"returned", counters.guides},
+                  {"left_out", counters.guides_left_out},
+                  {"correct", guide_correct / gn},
+                  {"advantage", guide_adv / gn},
+                  {"response_length", static_cast<double>(guide_tokens) / gn}};
   }
   if (!f.task_sources.empty()) m["task_sources"] = f.task_sources;
   if (!f.selfplay.is_null()) m["selfplay"] = f.selfplay;

@@ -138,13 +138,21 @@ std::string ChatTemplate::render_turns(const std::vector<Turn>& turns) const {
   return body + completion_prefix;
 }
 
+std::string ChatTemplate::completion_of(const std::string& solution) const {
+  if (completion_prefix.empty()) return solution;
+  if (solution.starts_with(completion_prefix)) return solution.substr(completion_prefix.size());
+  auto space = [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; };
+  std::string bare = completion_prefix;
+  while (!bare.empty() && space(bare.back())) bare.pop_back();
+  if (bare.empty() || bare.size() == completion_prefix.size() || !solution.starts_with(bare))
+    return solution;
+  size_t i = bare.size();
+  while (i < solution.size() && space(solution[i])) ++i;
+  return solution.substr(i);
+}
+
 std::string ChatTemplate::sft_target(const std::string& solution) const {
-  std::string s = solution;
-  if (!completion_prefix.empty() &&
-      s.compare(0, completion_prefix.size(), completion_prefix) == 0) {
-    s = s.substr(completion_prefix.size());
-  }
-  return s + end_of_turn;
+  return completion_of(solution) + end_of_turn;
 }
 
 ChatTemplate chat_template_for(const std::string& name, const Tokenizer& tok) {

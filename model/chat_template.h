@@ -53,8 +53,14 @@ struct ChatTemplate {
   std::string render_turns(const std::vector<Turn>& turns) const;
   // What verifiers see for a generated completion.
   std::string full_completion(const std::string& completion) const { return completion_prefix + completion; }
-  // The SFT target for a worked solution "<think>...</think><answer>...</answer>": the solution
-  // minus the prefix already in the prompt, plus end_of_turn.
+  // A worked solution "<think>...</think><answer>...</answer>" as a completion of the prompt:
+  // less the completion_prefix the prompt already ends with. A prefix that ends in whitespace the
+  // solution does not have (qwen's and deepseek's "<think>\n" against a solution's "<think>")
+  // is removed without it, and so is the whitespace the solution goes on with, so that
+  // full_completion() of the result holds the prefix once. A solution that starts otherwise is
+  // returned as it is.
+  std::string completion_of(const std::string& solution) const;
+  // The SFT target for a worked solution: completion_of(solution) plus end_of_turn.
   std::string sft_target(const std::string& solution) const;
 };
 

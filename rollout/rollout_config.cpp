@@ -12,9 +12,10 @@ const ConfigFields<RolloutConfig>& RolloutConfig::fields() {
           .add("group_size", &C::group_size, "G completions sampled per task",
                FieldCheck<int>([](int v) -> std::optional<std::string> {
                  if (v < 2) return "must be >= 2 (advantages compare samples within a group)";
-                 if (v > kMaxGroupSize)
-                   return cat("must be <= ", kMaxGroupSize,
-                              " (the samples a rollout message can carry)");
+                 if (v > kMaxGroupSize - 1)
+                   return cat("must be <= ", kMaxGroupSize - 1,
+                              " (the samples a rollout message can carry, less one for a "
+                              "guide: docs/learner.md)");
                  return std::nullopt;
                }))
           .add("max_new_tokens", &C::max_new_tokens, "the longest completion, in tokens",

@@ -116,6 +116,76 @@ bool RolloutWorker::wait_for_version(uint64_t v, uint64_t sess, const std::atomi
   return !stop && !learner_stopped_;
 }
 
+// Off-policy guidance (tasks.mix[i].guide): the worked solution of each task that carries one,
+// as a sample of its group, with the log-probs the weights now held give its tokens (at the
+// task's sampling temperature), so that the learner's ratio starts at 1 like a sampled one's.
+// A guide that does not fit max_new_tokens or the context, or whose tokens do not decode back to
+// it, is left out (warned once): its text must be what the verifiers score.
+std::vector<std::optional<SampleResult>> RolloutWorker::guide_samples(
+    const std::vector<TaskAssignment>& batch, const std::vector<std::vector<int32_t>>& prompts,
+    const std::atomic<bool>& stop) {
+  std::vector<std::optional<SampleResult>> out(batch.size());
+  if (stop) return out;
+  std::vector<size_t> which;  // batch index of each guide
+  const int context = model_->config().max_position_embeddings;
+  for (size_t k = 0; k < batch.size(); ++k) {
+    const std::string guide = task_guide(batch[k].task);
+    if (guide.empty()) continue;
+    const std::string text = chat_.completion_of(guide);
+    SampleResult s;
+    s.tokens = tok_->encode(text);
+    s.text = decode_completion(*tok_, s.tokens);
+    const bool fits = !s.tokens.empty() &&
+                      static_cast<int>(s.tokens.size()) <= cfg_.max_new_tokens &&
+                      static_cast<int>(prompts[k].size() + s.tokens.size()) <= context;
+    if (!fits || s.text != text) {
+      if (!said_guide_skipped_) {
+        log_warn("rollout ", id_, ": left out the guide of task ", batch[k].task.value("id", "?"),
+                 fits ? ": its tokens do not decode back to it"
+                      : cat(": its ", s.tokens.size(), " tokens do not fit max_new_tokens ",
+                            cfg_.max_new_tokens, " or the context"),
+                 " (warned once)");
+        said_guide_skipped_ = true;
+      }
+      continue;
+    }
+    s.finish_reason = "stop";
+    s.guide = true;
+    which.push_back(k);
+    out[k] = std::move(s);
+  }
+  // Forward passes of at most kGuideChunkTokens tokens (one sequence may be longer): a training
+  // forward keeps every layer's activations, and a wave can hold hundreds of guides.
+  constexpr int kGuideChunkTokens = 16384;
+  size_t q = 0;
+  while (q < which.size()) {
+    PackedBatch packed;
+    const size_t begin = q;
+    for (; q < which.size(); ++q) {
+      const SampleResult& s = *out[which[q]];
+      const int n = static_cast<int>(prompts[which[q]].size() + s.tokens.size());
+      if (q > begin && packed.num_tokens() + n > kGuideChunkTokens) break;
+      std::vector<int32_t> seq = prompts[which[q]];
+      seq.insert(seq.end(), s.tokens.begin(), s.tokens.end());
+      packed.add(seq);
+      packed.temperature.push_back(static_cast<float>(
+          task_sampling_temperature(batch[which[q]].task, cfg_.sampling.temperature)));
+    }
+    std::vector<float> logp(static_cast<size_t>(packed.num_tokens()));
+    model_->forward(packed, logp.data(), cfg_.sampling.temperature);
+    for (size_t i = begin; i < q; ++i) {
+      SampleResult& s = *out[which[i]];
+      // Position t predicts token t + 1: the completion's log-probs start one before it.
+      const size_t first =
+          static_cast<size_t>(packed.cu_seqlens[i - begin]) + prompts[which[i]].size() - 1;
+      s.logprobs.assign(logp.begin() + static_cast<std::ptrdiff_t>(first),
+                        logp.begin() + static_cast<std::ptrdiff_t>(first + s.tokens.size()));
+      stats_.guides++;
+    }
+  }
+  return out;
+}
+
 void RolloutWorker::run_batch(std::vector<TaskAssignment>& batch, const std::atomic<bool>& stop) {
   // Tasks of a previous learner session (before a restart) are dropped; the learner wrote them
   // off.
@@ -151,6 +221,8 @@ void RolloutWorker::run_batch(std::vector<TaskAssignment>& batch, const std::ato
   }
   const double t0 = steady_seconds();
   auto results = gen_->generate(reqs, opt);
+  // Worked solutions join their groups scored by the same weights, inside the same turn.
+  std::vector<std::optional<SampleResult>> guides = guide_samples(batch, prompts, stop);
   const double gen_s = steady_seconds() - t0;
   turn.release();
   if (cfg_.debug_delay_s > 0) hold(cfg_.debug_delay_s, stop);
@@ -173,6 +245,7 @@ void RolloutWorker::run_batch(std::vector<TaskAssignment>& batch, const std::ato
       stats_.tokens += s.tokens.size();
       g.samples.push_back(std::move(s));
     }
+    if (guides[k]) g.samples.push_back(std::move(*guides[k]));
     while (!stop && !rollouts_->send(g.to_message(), 200)) {
       if (told_to_stop()) return;  // no reward service to take it, and the run is over
     }

@@ -8,7 +8,9 @@
 #pragma once
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/channel.h"
 #include "core/endpoints.h"
@@ -29,6 +31,7 @@ inline constexpr int kMaxRolloutContext = 4096;
 
 struct RolloutWorkerStats {
   std::atomic<uint64_t> tasks{0}, groups_sent{0}, tokens{0}, weight_updates{0};
+  std::atomic<uint64_t> guides{0};  // worked solutions added to groups (tasks.mix[i].guide)
   std::atomic<uint64_t> version{0};
 };
 
@@ -59,6 +62,10 @@ class RolloutWorker {
   // Blocks until weights of at least version `v` of learner session `sess` are here (or stop).
   bool wait_for_version(uint64_t v, uint64_t sess, const std::atomic<bool>& stop);
   void run_batch(std::vector<TaskAssignment>& batch, const std::atomic<bool>& stop);
+  // Per task of the batch: its worked solution as a guide sample, or none (rl_messages.h).
+  std::vector<std::optional<SampleResult>> guide_samples(
+      const std::vector<TaskAssignment>& batch, const std::vector<std::vector<int32_t>>& prompts,
+      const std::atomic<bool>& stop);
 
   Context& ctx_;
   Endpoints ep_;
@@ -76,6 +83,7 @@ class RolloutWorker {
   WeightsAssembler assembler_;                           // sized to the model
   std::unique_ptr<GenerationEngine> gen_;
   bool have_weights_ = false;
+  bool said_guide_skipped_ = false;
   uint64_t version_ = 0, session_ = 0;
   double last_hello_ = -1e9;
   bool said_holding_ = false;

@@ -82,6 +82,7 @@ std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig
   const ModelConfig mc = cfg.model_config();
   RolloutLimits limits;
   limits.group_size = cfg.rollout.group_size;
+  limits.guide_text = [chat = cfg.chat](const std::string& g) { return chat.completion_of(g); };
   limits.vocab_size = mc.vocab_size;
   limits.max_new_tokens = cfg.rollout.max_new_tokens;
   limits.max_positions = mc.max_position_embeddings;

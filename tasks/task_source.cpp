@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/rl_messages.h"
 #include "tasks/datasets.h"
 #include "tasks/suite.h"
 
@@ -31,7 +32,11 @@ const ConfigFields<TaskSourceEntry>& TaskSourceEntry::fields() {
                                 "must be > 0 and <= 1e6"))
           .add("difficulty", &C::difficulty,
                "generated families: a fixed level, or 0 to follow the curriculum")
-          .add("options", &C::options, "generated families: the family's options (docs/tasks.md)");
+          .add("options", &C::options, "generated families: the family's options (docs/tasks.md)")
+          .add("guide", &C::guide,
+               "generated families: add the task's worked solution to its group as one more "
+               "completion, trained on like the sampled ones (off-policy guidance; "
+               "docs/learner.md)");
   return f;
 }
 
@@ -56,6 +61,8 @@ TaskSourceEntry TaskSourceEntry::from_json(const json& j, const std::string& whe
           "only generated families have levels");
   e.check(s.dataset.empty() || s.options.empty(), "options",
           "only generated families have options");
+  e.check(!s.guide || !s.family.empty(), "guide",
+          "only generated families have worked solutions to guide with");
   if (!s.family.empty()) {
     if (!has_generator(s.family)) {
       std::string known;
@@ -174,6 +181,9 @@ Task TaskSource::next() {
       continue;  // not a held-out task
     }
     unavailable_in_a_row_ = 0;
+    // Only a guided entry's tasks carry a guide: a dataset column or an external program's meta
+    // of that name would otherwise be trained on as a worked solution.
+    if (!sources_[i].entry.guide && t->meta.is_object()) t->meta.erase(kGuideKey);
     if (!holdout_.contains(*t, sources_[i].generator.get())) return std::move(*t);
     ++held_out_;
     ++skipped;
@@ -207,6 +217,7 @@ std::optional<Task> TaskSource::draw(size_t i) {
   Rng task_rng = rng.fork(1);
   Task t = s.generator->generate(task_rng, d);
   t.id = task_id(s.entry.family, config_.seed, d, k);
+  if (s.entry.guide) t.meta[kGuideKey] = s.generator->solve(t);
   return t;
 }
 

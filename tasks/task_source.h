@@ -32,6 +32,10 @@ struct TaskSourceEntry : FieldListed<TaskSourceEntry> {
   double weight = 1.0;  // relative share of the stream, > 0
   int difficulty = 0;   // generated families: a fixed level, or 0 to follow the curriculum
   json options = json::object();  // generated families: the generator's options
+  // Generated families: each task carries its worked solution (the generator's solve(), in
+  // meta["guide"]); rollout workers add it to the task's group as one more completion, sampled
+  // by no one (off-policy guidance, as LUFFY). The model never sees it in a prompt.
+  bool guide = false;
 
   static TaskSourceEntry from_json(const json& j, const std::string& where);
   static const ConfigFields<TaskSourceEntry>& fields();  // name, default, check, help of each

@@ -108,6 +108,16 @@ TEST(RlMessages, RoundTrip) {
   g = RolloutGroup::from_message(decode(encode(m)));
   EXPECT_EQ(g.samples[0].penalties, with.samples[0].penalties);
   EXPECT_TRUE(g.samples[1].penalties.empty());
+  // A guide sample (the task's worked solution) is flagged, in rollouts and scored groups alike.
+  for (bool scored : {false, true}) {
+    RolloutGroup guided = a_group(scored);
+    guided.samples[1].guide = true;
+    m = guided.to_message();
+    EXPECT_FALSE(m.header["samples"][0].contains("guide")) << "not sent when unset";
+    g = RolloutGroup::from_message(decode(encode(m)));
+    EXPECT_FALSE(g.samples[0].guide);
+    EXPECT_TRUE(g.samples[1].guide);
+  }
 }
 
 // A span must lie inside its sample's text ("abc": 3 bytes) and carry a finite value.
@@ -141,6 +151,11 @@ TEST(RlMessages, TaskFieldsOfTheWrongTypeAreRejectedByName) {
             std::string::npos);
   EXPECT_NE(task_error([](json& h) { h["task"] = json::array(); }).find("'task'"),
             std::string::npos);
+  // A guide that is not text is refused with the message, not met later by a worker.
+  EXPECT_NE(task_error([](json& h) {
+              h["task"]["meta"] = {{"guide", 3}};
+            }).find("meta.guide"),
+            std::string::npos);
 }
 
 TEST(RlMessages, RolloutFieldsOfTheWrongTypeAreRejectedByName) {
@@ -167,6 +182,8 @@ TEST(RlMessages, RolloutFieldsOfTheWrongTypeAreRejectedByName) {
                   .find("'finish_reason'"),
               std::string::npos);
     EXPECT_NE(group_error(scored, [](json& h) { h["samples"][1] = "sample"; }).find("sample"),
+              std::string::npos);
+    EXPECT_NE(group_error(scored, [](json& h) { h["samples"][1]["guide"] = 1; }).find("'guide'"),
               std::string::npos);
   }
   EXPECT_NE(group_error(true, [](json& h) { h["samples"][0]["reward"] = "1"; }).find("'reward'"),

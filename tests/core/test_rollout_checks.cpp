@@ -157,6 +157,72 @@ TEST(RolloutChecks, EachForgedFieldIsRefusedSayingWhy) {
       std::string::npos);
 }
 
+// Off-policy guidance: a task that carries a worked solution may have it as one more sample, the
+// last, flagged guide; no peer can flag a sample of its own as one, or add one to a task
+// without a guide.
+TEST(RolloutChecks, AGuideSampleIsTheTasksWorkedSolutionAndComesLast) {
+  auto guided = [] {
+    RolloutGroup g = group();
+    g.task["meta"] = {{kGuideKey, "AB"}};
+    SampleResult s;
+    s.tokens = {65, 66};
+    s.logprobs = {-0.5f, -0.25f};
+    s.text = "AB";
+    s.finish_reason = "stop";
+    s.reward = 1.1;
+    s.guide = true;
+    g.samples.push_back(std::move(s));
+    return g;
+  };
+  EXPECT_NO_THROW(check_rollout_group(guided(), limits()));
+  {
+    // The prompt ends with the template's completion_prefix: the guide's text goes without it.
+    RolloutGroup g = guided();
+    g.task["meta"][kGuideKey] = "<t>AB";
+    RolloutLimits l = limits();
+    EXPECT_NE(
+        error_of<MessageError>([&] { check_rollout_group(g, l); }).find("not the task's guide"),
+        std::string::npos);
+    l.guide_text = [](const std::string& guide) { return guide.substr(3); };
+    EXPECT_NO_THROW(check_rollout_group(g, l));
+  }
+  RolloutGroup without = guided();
+  without.samples.pop_back();  // a guide that did not fit is left out
+  EXPECT_NO_THROW(check_rollout_group(without, limits()));
+  auto refused = [&](const std::function<void(RolloutGroup&)>& spoil) {
+    RolloutGroup g = guided();
+    spoil(g);
+    return error_of<MessageError>([&] { check_rollout_group(g, limits()); });
+  };
+  EXPECT_NE(refused([](RolloutGroup& g) { g.samples[2].text = "BA"; }).find("not the task's guide"),
+            std::string::npos);
+  EXPECT_NE(refused([](RolloutGroup& g) {
+              g.task["meta"].erase(kGuideKey);
+            }).find("a task without a guide"),
+            std::string::npos);
+  EXPECT_NE(
+      refused([](RolloutGroup& g) { g.task["meta"][kGuideKey] = 7; }).find("must be a string"),
+      std::string::npos);
+  EXPECT_NE(refused([](RolloutGroup& g) {
+              std::swap(g.samples[0], g.samples[2]);
+            }).find("sample 0: a guide sample that is not the group's last"),
+            std::string::npos);
+  EXPECT_NE(refused([](RolloutGroup& g) {
+              g.samples[2].finish_reason = "length";
+            }).find("does not finish with 'stop'"),
+            std::string::npos);
+  EXPECT_NE(refused([](RolloutGroup& g) {
+              g.samples.erase(g.samples.begin());
+            }).find("2 samples, the run's group_size is 2 (and one guide)"),
+            std::string::npos);
+  // A sampled sample flagged as the guide: its text is not the guide's.
+  EXPECT_NE(refused([](RolloutGroup& g) {
+              g.samples.pop_back();
+              g.samples[1].guide = true;
+            }).find("not the task's guide"),
+            std::string::npos);
+}
+
 TEST(RolloutChecks, ADecoderThatThrowsIsAMessageError) {
   RolloutLimits l = limits();
   l.decode = [](const std::vector<int32_t>&) -> std::string {

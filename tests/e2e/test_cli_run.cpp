@@ -74,8 +74,8 @@ TEST(CliRun, LimitsThatWouldStallTheRunAreNamed) {
     std::string expect, extra;
   };
   std::vector<Case> cases = {
-      {{{"rollout", {{"group_size", 5000}}}}, "field 'group_size': must be <= 1365"},
-      {{{"rollout", {{"group_size", 2000}}}}, "field 'group_size': must be <= 1365"},
+      {{{"rollout", {{"group_size", 5000}}}}, "field 'group_size': must be <= 1364"},
+      {{{"rollout", {{"group_size", 2000}}}}, "field 'group_size': must be <= 1364"},
       {{{"learner", {{"batch_groups", 1000000000}}}}, "batch_groups"},
       {{{"learner", {{"max_staleness", 1}, {"prefetch_groups", 1000000000}}}}, "prefetch_groups"},
       {{{"learner", {{"iterations", 1000000000}}}}, "field 'iterations'"},

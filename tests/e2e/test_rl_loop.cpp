@@ -5,6 +5,7 @@
 // train as workers receiving copies.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <sstream>
 
 #include "core/channel.h"
@@ -110,6 +111,70 @@ TEST(RlLoop, SamplesThatEndOnTheEndOfSequenceTokenAreScored) {
   EXPECT_GT(samples, 0u);
   EXPECT_GT(ended_on_eos, 0u) << "no sample ended on the end-of-sequence token: the test tests "
                                  "nothing";
+}
+
+// Off-policy guidance (tasks.mix[i].guide): each group gets the task's worked solution as one
+// more sample. Every step trains on guides, every guide verifies, and none of the policy's
+// figures counts them (sampled.samples is the sampled completions alone, G per group).
+TEST(RlLoop, GuideSamplesTrainWithoutCountingAsThePolicys) {
+  TempDir d("rl_guide");
+  json c =
+      ci_config({{"rollout", {{"temperature", 0.7}}},
+                 {"learner", {{"steps", 3}, {"samples_every", 1}, {"samples_per_step", 1000}}}});
+  c["tasks"]["mix"] = {{{"family", "arith"}, {"difficulty", 1}, {"guide", true}}};
+  write_json(d.file("cfg.json"), c);
+  auto r = run_command("timeout 300 " + r1_binary() + " run " + d.file("cfg.json") + " --out " +
+                       d.file("run"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.find("rejected"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("left out the guide"), std::string::npos) << r.out;
+  const auto rows = read_metrics(d.file("run"));
+  ASSERT_EQ(rows.size(), 3u);
+  const int G = c["rollout"]["group_size"].get<int>();
+  for (const auto& row : rows) {
+    ASSERT_TRUE(row.contains("guide")) << row.dump();
+    EXPECT_EQ(row["guide"]["returned"], row["groups"]["returned"]) << row.dump();
+    EXPECT_EQ(row["guide"]["left_out"], 0) << row.dump();  // arith's solutions fit 48 tokens
+    EXPECT_GT(row["guide"]["samples"].get<int>(), 0) << row.dump();
+    EXPECT_EQ(row["guide"]["correct"].get<double>(), 1.0) << row.dump();
+    // One on-policy optimizer step: every token's ratio is the learner's probability over the
+    // one the worker gave it, the same weights, so 1 but for rounding (4e-6 here; the decode
+    // path and a near-tie of expert scores can make a few percent). A guide's log-probs taken
+    // one token off, or at another temperature, are tens of percent off on some token.
+    EXPECT_NEAR(row["ratio"]["min"].get<double>(), 1.0, 0.1) << row.dump();
+    EXPECT_NEAR(row["ratio"]["max"].get<double>(), 1.0, 0.1) << row.dump();
+    EXPECT_EQ(row["sampled"]["samples"].get<int>() + row["verifier_errors"].get<int>(),
+              G * row["groups"]["returned"].get<int>())
+        << row.dump();
+  }
+  // Each guide is a well-formed right answer: no sample of its group earns more (a guide that
+  // repeated the prompt's "<think>" failed the format check and was trained down where the
+  // policy solved the task).
+  size_t guides = 0;
+  std::map<uint64_t, double> best_sampled;
+  std::vector<json> guide_lines;
+  std::istringstream lines(read_file(d.file("run/samples.jsonl")));
+  for (std::string line; std::getline(lines, line);) {
+    const json j = json::parse(line);
+    const uint64_t key = j["step"].get<uint64_t>() * 1000000 + j["seq"].get<uint64_t>();
+    if (!j.value("guide", false)) {
+      best_sampled[key] =
+          std::max(best_sampled.count(key) ? best_sampled[key] : -1e9, j["reward"].get<double>());
+      continue;
+    }
+    ++guides;
+    guide_lines.push_back(j);
+    EXPECT_TRUE(j["correct"].get<bool>()) << line;
+    EXPECT_TRUE(j["format_ok"].get<bool>()) << line;
+    const std::string completion = j["completion"].get<std::string>();
+    EXPECT_EQ(completion.rfind("<think>", 0), 0u) << line;
+    EXPECT_EQ(completion.find("<think>", 1), std::string::npos) << line;
+  }
+  EXPECT_GT(guides, 0u) << "samples.jsonl shows no guide";
+  for (const json& j : guide_lines) {
+    const uint64_t key = j["step"].get<uint64_t>() * 1000000 + j["seq"].get<uint64_t>();
+    EXPECT_GE(j["reward"].get<double>(), best_sampled[key]) << j.dump();
+  }
 }
 
 // The same run with each role in its own process over tcp://127.0.0.1: it completes, the

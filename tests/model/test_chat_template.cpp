@@ -55,6 +55,32 @@ TEST(ChatTemplate, DefaultsByName) {
   EXPECT_EQ(back.render("Hi"), nt.render("Hi"));
 }
 
+// A worked solution ("<think>...") as the completion of a prompt that already ends with the
+// completion prefix: what a verifier then sees (full_completion) holds "<think>" once, under
+// every built-in template. qwen's and deepseek's prefix ends in a newline the solution does not
+// have; a doubled "<think>" fails the format check, and SFT would teach it.
+TEST(ChatTemplate, AWorkedSolutionCompletesThePromptsPrefixOnce) {
+  const std::string solution = "<think>1+2 = 3</think><answer>3</answer>";
+  for (const char* name : {"chatml", "qwen", "deepseek", "plain"}) {
+    SCOPED_TRACE(name);
+    const ChatTemplate t = ChatTemplate::from_json({{"name", name}}, "cfg");
+    const std::string seen = t.full_completion(t.completion_of(solution));
+    EXPECT_EQ(seen.find("<think>"), 0u) << seen;
+    EXPECT_EQ(seen.find("<think>", 1), std::string::npos) << seen;
+    EXPECT_NE(seen.find("1+2 = 3</think><answer>3</answer>"), std::string::npos) << seen;
+    EXPECT_EQ(t.sft_target(solution), t.completion_of(solution) + t.end_of_turn);
+  }
+  const ChatTemplate q = ChatTemplate::from_json({{"name", "qwen"}}, "cfg");
+  EXPECT_EQ(q.completion_of("<think>1+2 = 3</think>"), "1+2 = 3</think>");
+  EXPECT_EQ(q.completion_of("<think>\n1+2 = 3</think>"), "1+2 = 3</think>");
+  EXPECT_EQ(q.completion_of("<think> \n1+2 = 3</think>"), "1+2 = 3</think>");
+  EXPECT_EQ(q.completion_of("<think>\n\n1+2"), "\n1+2");  // the whole prefix: only it goes
+  EXPECT_EQ(q.completion_of("<answer>3</answer>"), "<answer>3</answer>");  // starts otherwise
+  EXPECT_EQ(q.completion_of("<thinking>x"), "<thinking>x");
+  const ChatTemplate c = ChatTemplate::from_json(json::object(), "cfg");
+  EXPECT_EQ(c.completion_of("<think>\nx"), "\nx");  // chatml's prefix has no newline to drop
+}
+
 TEST(ChatTemplate, BadConfigsNameTheField) {
   try {
     ChatTemplate::from_json({{"name", "llama"}}, "run.json: field 'chat_template'");

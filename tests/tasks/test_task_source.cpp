@@ -131,3 +131,44 @@ TEST(TaskSource, ConfigErrorsNameTheField) {
   msg = error_of([&] { src.load_state(other, "state.json"); });
   EXPECT_NE(msg.find("seed"), std::string::npos) << msg;
 }
+
+// A guided entry's tasks carry their worked solution, written by the generator with the entry's
+// options (countdown's whole depth-first searches here), and are otherwise the tasks of the same
+// entry without a guide; only generated families can guide.
+TEST(TaskSource, AGuidedEntrysTasksCarryTheirWorkedSolution) {
+  auto config = [](bool guide) {
+    json entry = {{"family", "countdown"},
+                  {"difficulty", 2},
+                  {"options", {{"trace", "dfs"}, {"trace_lines", 48}}}};
+    if (guide) entry["guide"] = true;
+    return TaskSourceConfig::from_json({{"seed", 7}, {"mix", {entry}}}, "run.json: tasks");
+  };
+  TaskSource guided(config(true)), plain(config(false));
+  auto gen = make_generator("countdown", {{"trace", "dfs"}, {"trace_lines", 48}}, "test");
+  int backtracks = 0;
+  for (int i = 0; i < 20; ++i) {
+    Task g = guided.next(), p = plain.next();
+    ASSERT_TRUE(g.meta.contains("guide"));
+    EXPECT_EQ(g.meta["guide"].get<std::string>(), gen->solve(p)) << g.prompt;
+    backtracks += g.meta["guide"].get<std::string>().find("back") != std::string::npos;
+    g.meta.erase("guide");
+    EXPECT_EQ(g.to_json(), p.to_json());
+    EXPECT_FALSE(p.meta.contains("guide"));
+  }
+  EXPECT_GT(backtracks, 0) << "not one of 20 guides is a search with a dead end: not the dfs trace";
+  const std::string msg = error_of([] {
+    TaskSourceConfig::from_json(
+        json::parse(R"({"mix": [{"dataset": "generic", "path": "x.jsonl", "guide": true}]})"),
+        "run.json");
+  });
+  EXPECT_NE(msg.find("field 'guide'"), std::string::npos) << msg;
+  // A dataset's own "guide" column is no worked solution to train on: the source drops it.
+  r1_test::TempDir dir;
+  const std::string path = dir.write(
+      "d.jsonl", "{\"prompt\": \"p\", \"answer\": \"1\", \"guide\": \"<answer>1</answer>\"}\n");
+  TaskSource data(TaskSourceConfig::from_json(
+      {{"seed", 3}, {"mix", {{{"dataset", "generic"}, {"path", path}}}}}, "cfg"));
+  const Task t = data.next();
+  EXPECT_EQ(t.prompt, "p");
+  EXPECT_FALSE(t.meta.contains("guide")) << t.to_json().dump();
+}
