@@ -39,7 +39,8 @@ struct StepCounters {
   // groups it trained on).
   int64_t all_tokens = 0;
   int64_t guides = 0;  // guide samples (tasks.mix[i].guide) that came back; in none of the above
-  int64_t guides_left_out = 0;  // guided tasks that came back without theirs (too long)
+  // Guided tasks that came back without theirs (too long, empty, or not a tokenizer round trip).
+  int64_t guides_left_out = 0;
   bool gave_up = false;  // sampling ended with fewer usable groups than batch_groups
 };
 

@@ -142,8 +142,10 @@ std::vector<std::optional<SampleResult>> RolloutWorker::guide_samples(
       if (!said_guide_skipped_) {
         log_warn("rollout ", id_, ": left out the guide of task ", batch[k].task.value("id", "?"),
                  fits ? ": its tokens do not decode back to it"
-                      : cat(": its ", s.tokens.size(), " tokens do not fit max_new_tokens ",
-                            cfg_.max_new_tokens, " or the context"),
+                 : s.tokens.empty()
+                     ? ": it is empty once the prompt's completion prefix is removed"
+                     : cat(": its ", s.tokens.size(), " tokens do not fit max_new_tokens ",
+                           cfg_.max_new_tokens, " or the context"),
                  " (warned once)");
         said_guide_skipped_ = true;
       }
@@ -180,7 +182,6 @@ std::vector<std::optional<SampleResult>> RolloutWorker::guide_samples(
           static_cast<size_t>(packed.cu_seqlens[i - begin]) + prompts[which[i]].size() - 1;
       s.logprobs.assign(logp.begin() + static_cast<std::ptrdiff_t>(first),
                         logp.begin() + static_cast<std::ptrdiff_t>(first + s.tokens.size()));
-      stats_.guides++;
     }
   }
   return out;

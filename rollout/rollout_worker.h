@@ -31,7 +31,6 @@ inline constexpr int kMaxRolloutContext = 4096;
 
 struct RolloutWorkerStats {
   std::atomic<uint64_t> tasks{0}, groups_sent{0}, tokens{0}, weight_updates{0};
-  std::atomic<uint64_t> guides{0};  // worked solutions added to groups (tasks.mix[i].guide)
   std::atomic<uint64_t> version{0};
 };
 
