@@ -107,28 +107,37 @@ Message RolloutGroup::to_message() const {
   return m;
 }
 
+namespace {
+
+// task.meta[key], or null when the task has no meta object or no such field.
+const json* task_meta_field(const json& task, const char* key) {
+  if (!task.is_object()) return nullptr;
+  const auto meta = task.find("meta");
+  if (meta == task.end() || !meta->is_object()) return nullptr;
+  const auto field = meta->find(key);
+  return field == meta->end() ? nullptr : &*field;
+}
+
+MessageError bad_meta_field(const json& task, const char* key, const char* want, const json& got) {
+  return MessageError(cat("task ", task.contains("id") ? task["id"].dump() : std::string("?"),
+                          ": meta.", key, " must be ", want, ", got ", got.dump()));
+}
+
+}  // namespace
+
 double task_sampling_temperature(const json& task, double fallback) {
-  if (!task.is_object() || !task.contains("meta") || !task["meta"].is_object() ||
-      !task["meta"].contains("sampling_temperature"))
-    return fallback;
-  const json& t = task["meta"]["sampling_temperature"];
-  if (!t.is_number() || !(t.get<double>() > 0 && t.get<double>() <= 100))
-    throw MessageError(cat("task ", task.contains("id") ? task["id"].dump() : std::string("?"),
-                           ": meta.sampling_temperature must be a number in (0, 100], got ",
-                           t.dump()));
-  return t.get<double>();
+  const json* t = task_meta_field(task, "sampling_temperature");
+  if (!t) return fallback;
+  if (!t->is_number() || !(t->get<double>() > 0 && t->get<double>() <= 100))
+    throw bad_meta_field(task, "sampling_temperature", "a number in (0, 100]", *t);
+  return t->get<double>();
 }
 
 std::string task_guide(const json& task) {
-  if (!task.is_object() || !task.contains("meta") || !task["meta"].is_object() ||
-      !task["meta"].contains(kGuideKey))
-    return "";
-  const json& g = task["meta"][kGuideKey];
-  if (!g.is_string()) {
-    throw MessageError(cat("task ", task.contains("id") ? task["id"].dump() : std::string("?"),
-                           ": meta.", kGuideKey, " must be a string, got ", g.dump()));
-  }
-  return g.get<std::string>();
+  const json* g = task_meta_field(task, kGuideKey);
+  if (!g) return "";
+  if (!g->is_string()) throw bad_meta_field(task, kGuideKey, "a string", *g);
+  return g->get<std::string>();
 }
 
 json penalty_spans_json(const std::vector<PenaltySpan>& spans) {

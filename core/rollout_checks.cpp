@@ -37,17 +37,18 @@ void check_rollout_group(const RolloutGroup& g, const RolloutLimits& limits) {
     if (g.samples[i].guide) bad(i, "a guide sample that is not the group's last");
   }
   if (guided) {
+    const size_t last = g.samples.size() - 1;
     std::string guide;
     try {
       guide = task_guide(g.task);
     } catch (const MessageError& e) {
-      bad(g.samples.size() - 1, e.what());
+      bad(last, e.what());
     }
-    if (guide.empty()) bad(g.samples.size() - 1, "a guide sample for a task without a guide");
-    if (g.samples.back().text != (limits.guide_text ? limits.guide_text(guide) : guide))
-      bad(g.samples.size() - 1, "a guide sample whose text is not the task's guide");
-    if (g.samples.back().finish_reason != "stop")
-      bad(g.samples.size() - 1, "a guide sample that does not finish with 'stop'");
+    if (guide.empty()) bad(last, "a guide sample for a task without a guide");
+    if (g.samples[last].text != (limits.guide_text ? limits.guide_text(guide) : guide))
+      bad(last, "a guide sample whose text is not the task's guide");
+    if (g.samples[last].finish_reason != "stop")
+      bad(last, "a guide sample that does not finish with 'stop'");
   }
   if (g.samples.size() != static_cast<size_t>(limits.group_size) + (guided ? 1 : 0)) {
     throw MessageError(cat(kind_of(g), " seq ", g.seq, ": ", g.samples.size(),

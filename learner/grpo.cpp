@@ -95,16 +95,9 @@ std::vector<double> group_advantages(const std::vector<double>& rewards, const G
 }
 
 GrpoSequence completion_span(const PackedBatch& batch, int seq, int prompt_len, double advantage) {
-  if (seq < 0 || seq >= batch.num_seqs())
-    fail("completion_span: sequence ", seq, " outside the batch of ", batch.num_seqs());
-  const int64_t begin = batch.cu_seqlens[seq], end = batch.cu_seqlens[seq + 1];
-  if (prompt_len < 1 || begin + prompt_len > end) {
-    fail("completion_span: prompt length ", prompt_len, " does not fit sequence ", seq, " of ",
-         end - begin, " tokens");
-  }
   GrpoSequence s;
-  s.offset = begin + prompt_len - 1;
-  s.length = static_cast<int32_t>(end - begin - prompt_len);
+  s.offset = batch.completion_offset(seq, prompt_len);
+  s.length = static_cast<int32_t>(batch.cu_seqlens[seq + 1] - batch.cu_seqlens[seq] - prompt_len);
   s.advantage = advantage;
   return s;
 }

@@ -82,9 +82,8 @@ struct GrpoSequence {
   std::span<const float> token_offsets = {};
 };
 
-// Where the log-probs of a completion sit in a PackedBatch's per-token arrays. Position t
-// predicts token t + 1, so a sequence of prompt_len prompt tokens followed by completion tokens
-// has the completion's log-probs at [cu_seqlens[s] + prompt_len - 1, cu_seqlens[s+1] - 1).
+// Where the log-probs of a completion sit in a PackedBatch's per-token arrays: a sequence of
+// prompt_len prompt tokens followed by completion tokens (PackedBatch::completion_offset).
 GrpoSequence completion_span(const PackedBatch& batch, int seq, int prompt_len, double advantage);
 
 // The denominators of the aggregation. By default (zeros) those of the sequences passed; a

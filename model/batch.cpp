@@ -15,6 +15,17 @@ void PackedBatch::append(const std::vector<int32_t>& seq, int first_position, in
   prefix_of.push_back(prefix);
 }
 
+int64_t PackedBatch::completion_offset(int seq, int prompt_len) const {
+  if (seq < 0 || seq >= num_seqs())
+    fail("completion_offset: sequence ", seq, " outside the batch of ", num_seqs());
+  const int64_t begin = cu_seqlens[seq], end = cu_seqlens[seq + 1];
+  if (prompt_len < 1 || begin + prompt_len > end) {
+    fail("completion_offset: prompt length ", prompt_len, " does not fit sequence ", seq, " of ",
+         end - begin, " tokens");
+  }
+  return begin + prompt_len - 1;
+}
+
 void PackedBatch::add(const std::vector<int32_t>& seq) {
   append(seq, 0, -1);
 }

@@ -32,6 +32,11 @@ struct PackedBatch {
   // (seq's first token is not the prefix's), so put that token at the start of seq instead.
   void add_after(int prefix, const std::vector<int32_t>& seq);
   bool has_prefixes() const;
+  // Where the log-probs of sequence `seq`'s tokens after its first `prompt_len` sit in the
+  // per-token arrays of a forward: position t predicts token t + 1, so at
+  // [cu_seqlens[seq] + prompt_len - 1, cu_seqlens[seq + 1] - 1). Throws when seq is not in the
+  // batch or prompt_len is not in [1, its length].
+  int64_t completion_offset(int seq, int prompt_len) const;
 
  private:
   void append(const std::vector<int32_t>& seq, int first_position, int prefix);

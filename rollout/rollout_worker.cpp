@@ -177,11 +177,10 @@ std::vector<std::optional<SampleResult>> RolloutWorker::guide_samples(
     model_->forward(packed, logp.data(), cfg_.sampling.temperature);
     for (size_t i = begin; i < q; ++i) {
       SampleResult& s = *out[which[i]];
-      // Position t predicts token t + 1: the completion's log-probs start one before it.
-      const size_t first =
-          static_cast<size_t>(packed.cu_seqlens[i - begin]) + prompts[which[i]].size() - 1;
-      s.logprobs.assign(logp.begin() + static_cast<std::ptrdiff_t>(first),
-                        logp.begin() + static_cast<std::ptrdiff_t>(first + s.tokens.size()));
+      const auto first =
+          logp.begin() + packed.completion_offset(static_cast<int>(i - begin),
+                                                  static_cast<int>(prompts[which[i]].size()));
+      s.logprobs.assign(first, first + static_cast<std::ptrdiff_t>(s.tokens.size()));
     }
   }
   return out;
