@@ -1,6 +1,7 @@
 // r1 generate: sample completions from a checkpoint.
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "core/args.h"
 #include "apps/commands.h"
@@ -92,7 +93,7 @@ int cmd_generate(int argc, char** argv) {
   check_generate_memory(args.str("model"), samples, max_new);
   auto tok = load_tokenizer(args.str("model"));
   std::string prompt_text = args.str("prompt");
-  std::string end_of_turn;
+  std::optional<ChatTemplate> chat_used;
   if (args.has("chat")) {
     ChatTemplate chat = chat_template_for(args.str("chat"), *tok);
     if (args.has("system")) chat.system = args.str("system");
@@ -102,20 +103,13 @@ int cmd_generate(int argc, char** argv) {
       chat.completion_prefix = "";
     }
     prompt_text = chat.render(prompt_text);
-    end_of_turn = chat.end_of_turn;
+    chat_used = chat;
   }
   auto model = load_model(args.str("model"), backend);
   std::vector<int32_t> prompt = tok->encode(prompt_text);
   if (prompt.empty()) fail("--prompt is empty");
   GenerationOptions opt(sampling, {}, *tok);
-  if (!end_of_turn.empty()) {  // the template's end of turn stops, as a token when it is one
-    int32_t id = tok->special_id(end_of_turn);
-    if (id >= 0) {
-      opt.stop_tokens.push_back(id);
-    } else {
-      opt.stop_strings.push_back(end_of_turn);
-    }
-  }
+  if (chat_used) opt.stop_at_end_of_turn(*chat_used);
   if (args.has("stop")) opt.stop_strings.push_back(args.str("stop"));
   const int max_len = static_cast<int>(std::min<int64_t>(
       model->config().max_position_embeddings, static_cast<int64_t>(prompt.size()) + max_new));
@@ -125,13 +119,10 @@ int cmd_generate(int argc, char** argv) {
   GenerationEngine gen(*model, std::min(samples, kGenerateSlots), max_len);
   auto results = gen.generate(reqs, opt);
   for (int s = 0; s < samples; ++s) {
-    // The text as verifiers read it (decode_completion): without the stop token that ended it,
-    // the end-of-sequence token or the chat template's end of turn.
-    std::vector<int32_t> said = results[s].tokens;
-    if (!said.empty() && std::find(opt.stop_tokens.begin(), opt.stop_tokens.end(), said.back()) !=
-                             opt.stop_tokens.end())
-      said.pop_back();
-    std::string text = tok->decode(said);
+    // The text as verifiers read it: without the stop token that ended it, the end-of-sequence
+    // token or the chat template's end of turn.
+    const std::string text = decode_completion(
+        *tok, results[s].tokens, chat_used ? end_of_turn_token(*chat_used, *tok) : -1);
     if (args.on("json")) {
       json j = {{"sample", s},
                 {"completion", text},

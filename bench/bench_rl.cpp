@@ -36,6 +36,7 @@ double reference_generation_tps(const RunConfig& cfg) {
     }
   }
   GenerationOptions opt(cfg.rollout.sampling, cfg.rollout.stop, *tok);
+  opt.stop_at_end_of_turn(cfg.chat);
   opt.prefill_chunk = cfg.rollout.prefill_chunk;  // as the rollout workers run
   GenerationEngine gen(*model, cfg.rollout.slots, std::min(model->config().max_position_embeddings, 4096));
   gen.generate(reqs, opt);  // warm up

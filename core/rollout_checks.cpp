@@ -88,7 +88,10 @@ void check_rollout_group(const RolloutGroup& g, const RolloutLimits& limits) {
       } catch (const std::exception& e) {
         bad(i, cat("the tokens do not decode: ", e.what()));
       }
-      if (s.text != decoded) bad(i, "the text is not the decoding of the tokens");
+      if (s.text != decoded)
+        bad(i,
+            "the text is not the decoding of the tokens (are all roles of one build and one chat "
+            "template?)");
     }
     if (!g.scored) continue;
     if (s.reward) {

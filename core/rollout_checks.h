@@ -28,8 +28,8 @@ struct RolloutLimits {
   int max_new_tokens = 0;  // tokens of one completion
   int max_positions = 0;   // prompt plus completion
   // The run's tokenizer: when set, every sample's text must be the decoding of its tokens
-  // (decode_completion: less an end-of-sequence token that ends them), so that what the
-  // verifiers score is what the learner trains on.
+  // (decode_completion: less an end-of-sequence or end-of-turn token that ends them), so that what
+  // the verifiers score is what the learner trains on.
   std::function<std::string(const std::vector<int32_t>&)> decode;
   // A guide sample's text from its task's guide: the run's chat template's completion_of (the
   // solution less the completion_prefix the prompt ends with); unset: the guide as it is.

@@ -83,7 +83,8 @@ SuiteResult Evaluator::run(const SuiteSpec& suite, std::vector<Task> tasks,
       sampled.push_back({prompt, budget, opt_.seed, index * static_cast<uint64_t>(K) + k});
     if (opt_.greedy) greedy.push_back({prompt, budget, opt_.seed, index});
   }
-  const GenerationOptions gopt(opt_.sampling, opt_.stop, tok_);
+  GenerationOptions gopt(opt_.sampling, opt_.stop, tok_);
+  gopt.stop_at_end_of_turn(opt_.chat);
   GenerationEngine gen(model_, opt_.slots, max_len);
   const size_t total = sampled.size() + greedy.size();
   size_t done = 0;
@@ -107,7 +108,8 @@ SuiteResult Evaluator::run(const SuiteSpec& suite, std::vector<Task> tasks,
   ThreadPool pool(opt_.verify_threads > 0 ? static_cast<size_t>(opt_.verify_threads) : 0);
   std::vector<std::future<void>> jobs;
   auto verify_into = [&](SampleOutcome* dst, const Task* task, const GenerationResult* g) {
-    dst->completion = opt_.chat.full_completion(decode_completion(tok_, g->tokens));
+    dst->completion = opt_.chat.full_completion(
+        decode_completion(tok_, g->tokens, end_of_turn_token(opt_.chat, tok_)));
     dst->tokens = static_cast<int>(g->tokens.size());
     dst->finish_reason = g->finish_reason;
     // A user verifier that throws is a verifier error, not a 0.

@@ -179,7 +179,8 @@ std::optional<UsableGroup> GroupCollector::usable(RolloutGroup g, uint64_t versi
     const SampleResult& smp = g.samples[u.kept[k]];
     if (smp.penalties.empty()) continue;
     u.token_offsets.resize(u.kept.size());
-    u.token_offsets[k] = token_penalties(smp, s_.tokenizer);
+    u.token_offsets[k] =
+        token_penalties(smp, s_.tokenizer, end_of_turn_token(s_.chat, s_.tokenizer));
     penalised = penalised || penalised_tokens(u.token_offsets[k]) > 0;
   }
   if (flat && !penalised) {

@@ -53,8 +53,9 @@ Learner::Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup)
   limits.vocab_size = mc.vocab_size;
   limits.max_new_tokens = s_.max_new_tokens;
   limits.max_positions = mc.max_position_embeddings;
-  limits.decode = [tok = s_.tokenizer.get()](const std::vector<int32_t>& ids) {
-    return decode_completion(*tok, ids);
+  limits.decode = [tok = s_.tokenizer.get(), eot = end_of_turn_token(s_.chat, *s_.tokenizer)](
+                      const std::vector<int32_t>& ids) {
+    return decode_completion(*tok, ids, eot);
   };
   limits.reward_min = s_.reward_min;
   limits.reward_max = s_.reward_max;

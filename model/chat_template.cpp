@@ -162,6 +162,10 @@ ChatTemplate chat_template_for(const std::string& name, const Tokenizer& tok) {
                                                                        : "chatml");
 }
 
+int32_t end_of_turn_token(const ChatTemplate& chat, const Tokenizer& tok) {
+  return chat.end_of_turn.empty() ? -1 : tok.special_id(chat.end_of_turn);
+}
+
 ChatTemplate chat_template_from_text(const std::string& text, const std::string& where) {
   const json j = !text.empty() && text[0] == '{' ? parse_json(text, where) : json{{"name", text}};
   return ChatTemplate::from_json(j, where);

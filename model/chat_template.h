@@ -29,7 +29,9 @@ struct ChatTemplate {
   // Defaults by name: "<think>" (chatml, plain, custom); "<think>\n" (qwen thinking, deepseek:
   // what Qwen3 and R1 emit first, and how R1's own template ends); "" (qwen not thinking).
   std::string completion_prefix = "<think>";
-  // Text that ends the assistant turn after the answer (used as a stop string and in SFT data).
+  // Text that ends the assistant turn after the answer: SFT targets end with it, and generation
+  // stops there (GenerationOptions::stop_at_end_of_turn), its text left out of the completion
+  // where the tokenizer has it as one token (decode_completion).
   // Defaults: "<|im_end|>" (chatml, qwen, custom), "<｜end▁of▁sentence｜>" (deepseek), "" (plain).
   std::string end_of_turn = "<|im_end|>";
   bool enable_thinking = true;  // qwen only: Qwen3's enable_thinking switch
@@ -67,6 +69,12 @@ struct ChatTemplate {
 // The template named `name`; "auto" is the one a Hugging Face tokenizer's Jinja template
 // corresponds to (tokenizer_config.json), else chatml (the byte tokenizer's).
 ChatTemplate chat_template_for(const std::string& name, const Tokenizer& tok);
+// The token that ends the assistant's turn: chat.end_of_turn where `tok` has it as one special
+// token, else -1 (an empty end_of_turn, or one the tokenizer spells with several tokens). A
+// completion ends there like at the end-of-sequence token: a base model's tokenizer (Qwen3-Base:
+// "<|endoftext|>") may have another end of sequence than the chat template's "<|im_end|>", and
+// what it writes after the end of its turn (a made-up next turn) is not its answer.
+int32_t end_of_turn_token(const ChatTemplate& chat, const Tokenizer& tok);
 // A template given as text (a --chat-template flag): a name, or a JSON object when it starts
 // with '{'. Throws naming `where`.
 ChatTemplate chat_template_from_text(const std::string& text, const std::string& where);

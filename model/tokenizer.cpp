@@ -16,8 +16,14 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir) {
   fail(dir, ": no tokenizer found (expected ", ByteTokenizer::kFileName, " or ", BpeTokenizer::kFileName, ")");
 }
 
-std::string decode_completion(const Tokenizer& tok, const std::vector<int32_t>& ids) {
-  if (!ids.empty() && ids.back() >= 0 && ids.back() == tok.eos_id())
+bool ends_on_end_token(const Tokenizer& tok, const std::vector<int32_t>& ids, int32_t end_of_turn) {
+  if (ids.empty() || ids.back() < 0) return false;
+  return ids.back() == tok.eos_id() || ids.back() == end_of_turn;
+}
+
+std::string decode_completion(const Tokenizer& tok, const std::vector<int32_t>& ids,
+                              int32_t end_of_turn) {
+  if (ends_on_end_token(tok, ids, end_of_turn))
     return tok.decode(std::vector<int32_t>(ids.begin(), ids.end() - 1));
   return tok.decode(ids);
 }

@@ -27,10 +27,14 @@ class Tokenizer {
 };
 
 // A completion's text as verifiers judge it and people read it: the tokens decoded, less an
-// end-of-sequence token that ends them (the token stays in the sample, whose log-prob of
-// stopping the learner trains; its text "<|endoftext|>" was read as part of the answer, so
-// "<answer>18<|endoftext|>" was not 18).
-std::string decode_completion(const Tokenizer& tok, const std::vector<int32_t>& ids);
+// end-of-sequence token or the chat template's end-of-turn token (end_of_turn, -1 for none:
+// end_of_turn_token, model/chat_template.h) that ends them. The token stays in the sample,
+// whose log-prob of stopping the learner trains; its text ("<|endoftext|>") was read as part of
+// the answer, so "<answer>18<|endoftext|>" was not 18.
+std::string decode_completion(const Tokenizer& tok, const std::vector<int32_t>& ids,
+                              int32_t end_of_turn);
+// Whether the last of `ids` is such a token, one without text in decode_completion.
+bool ends_on_end_token(const Tokenizer& tok, const std::vector<int32_t>& ids, int32_t end_of_turn);
 
 // Reads the tokenizer saved in a checkpoint folder: byte_tokenizer.json (ByteTokenizer) or a
 // Hugging Face tokenizer.json (+ tokenizer_config.json) (BpeTokenizer).

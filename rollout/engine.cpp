@@ -84,6 +84,18 @@ GenerationOptions::GenerationOptions(const SamplingParams& sampling_,
   if (tok.eos_id() >= 0) stop_tokens.push_back(tok.eos_id());
 }
 
+void GenerationOptions::stop_at_end_of_turn(const ChatTemplate& chat) {
+  if (chat.end_of_turn.empty()) return;
+  if (!tokenizer)
+    fail("generate: the end of turn ", chat.end_of_turn, " stops only with a tokenizer");
+  const int32_t id = end_of_turn_token(chat, *tokenizer);
+  if (id >= 0) {
+    stop_tokens.push_back(id);
+  } else {
+    stop_strings.push_back(chat.end_of_turn);
+  }
+}
+
 void GenerationEngine::set_shared_options(const GenerationOptions& options) {
   if (options.prefill_chunk < 0)
     fail("generate: prefill_chunk must be >= 0 (0 = whole prompts), got ", options.prefill_chunk);

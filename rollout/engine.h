@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/chat_template.h"
 #include "model/kv_cache.h"
 #include "model/model.h"
 #include "model/tokenizer.h"
@@ -52,6 +53,11 @@ struct GenerationOptions {
   // it has one) stopping too.
   GenerationOptions(const SamplingParams& sampling, std::vector<std::string> stop_strings,
                     const Tokenizer& tok);
+
+  // Adds the chat template's end of turn as a stop, as every prompt rendered with a template
+  // needs: its token where `tokenizer` has it as one (end_of_turn_token), else its text as a
+  // stop string (which then stays in the completion's text). Nothing for an empty end_of_turn.
+  void stop_at_end_of_turn(const ChatTemplate& chat);
 
   SamplingParams sampling;
   std::vector<int32_t> stop_tokens;       // e.g. the tokenizer's end-of-sequence id

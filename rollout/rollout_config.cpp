@@ -32,7 +32,9 @@ const ConfigFields<RolloutConfig>& RolloutConfig::fields() {
           .add<int>(
               "top_k", [](C& c) -> int& { return c.sampling.top_k; },
               "sample among the k likeliest tokens; 0: no limit", at_least<int>(0, "must be >= 0"))
-          .add("stop", &C::stop, "stop strings (the end-of-text token always stops)",
+          .add("stop", &C::stop,
+               "stop strings (the end-of-text token and the chat template's end of turn always "
+               "stop)",
                FieldCheck<std::vector<std::string>>(
                    [](const std::vector<std::string>& v) -> std::optional<std::string> {
                      for (const auto& s : v) {

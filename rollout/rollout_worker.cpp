@@ -134,7 +134,7 @@ std::vector<std::optional<SampleResult>> RolloutWorker::guide_samples(
     const std::string text = chat_.completion_of(guide);
     SampleResult s;
     s.tokens = tok_->encode(text);
-    s.text = decode_completion(*tok_, s.tokens);
+    s.text = decode_completion(*tok_, s.tokens, end_of_turn_token(chat_, *tok_));
     const bool fits = !s.tokens.empty() &&
                       static_cast<int>(s.tokens.size()) <= cfg_.max_new_tokens &&
                       static_cast<int>(prompts[k].size() + s.tokens.size()) <= context;
@@ -156,9 +156,7 @@ std::vector<std::optional<SampleResult>> RolloutWorker::guide_samples(
     which.push_back(k);
     out[k] = std::move(s);
   }
-  // Forward passes of at most kGuideChunkTokens tokens (one sequence may be longer): a training
-  // forward keeps every layer's activations, and a wave can hold hundreds of guides.
-  constexpr int kGuideChunkTokens = 16384;
+  // Forward passes of at most kGuideChunkTokens tokens: a wave can hold hundreds of guides.
   size_t q = 0;
   while (q < which.size()) {
     PackedBatch packed;
@@ -210,6 +208,7 @@ void RolloutWorker::run_batch(std::vector<TaskAssignment>& batch, const std::ato
     }
   }
   GenerationOptions opt(cfg_.sampling, cfg_.stop, *tok_);
+  opt.stop_at_end_of_turn(chat_);
   opt.prefill_chunk = cfg_.prefill_chunk;
   opt.cancel = &stop;
   // Shared weights: the learner does not update them while this batch is sampled, and the batch
@@ -241,7 +240,7 @@ void RolloutWorker::run_batch(std::vector<TaskAssignment>& batch, const std::ato
       s.tokens = std::move(results[r].tokens);
       s.logprobs = std::move(results[r].logprobs);
       s.finish_reason = results[r].finish_reason;
-      s.text = decode_completion(*tok_, s.tokens);
+      s.text = decode_completion(*tok_, s.tokens, end_of_turn_token(chat_, *tok_));
       stats_.tokens += s.tokens.size();
       g.samples.push_back(std::move(s));
     }

@@ -28,6 +28,9 @@ namespace r1 {
 // A worker's KV cache holds at most this many tokens per sequence (prompt and completion), or the
 // model's max_position_embeddings when that is smaller.
 inline constexpr int kMaxRolloutContext = 4096;
+// Guide samples' log-probs come from training forward passes of at most this many tokens (one
+// sequence is never longer: kMaxRolloutContext): such a forward keeps every layer's activations.
+inline constexpr int kGuideChunkTokens = kMaxRolloutContext;
 
 struct RolloutWorkerStats {
   std::atomic<uint64_t> tasks{0}, groups_sent{0}, tokens{0}, weight_updates{0};

@@ -86,8 +86,10 @@ std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig
   limits.vocab_size = mc.vocab_size;
   limits.max_new_tokens = cfg.rollout.max_new_tokens;
   limits.max_positions = mc.max_position_embeddings;
-  limits.decode = [tok = std::shared_ptr<const Tokenizer>(cfg.tokenizer())](
-                      const std::vector<int32_t>& ids) { return decode_completion(*tok, ids); };
+  std::shared_ptr<const Tokenizer> tok = cfg.tokenizer();
+  limits.decode = [tok, eot = end_of_turn_token(cfg.chat, *tok)](const std::vector<int32_t>& ids) {
+    return decode_completion(*tok, ids, eot);
+  };
   return std::make_unique<RewardService>(ctx, ep, std::move(reward), cfg.chat.completion_prefix,
                                          cfg.reward_threads, id, std::move(limits));
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/error.h"
 #include "rollout/rollout_worker.h"
 
 namespace r1 {
@@ -13,6 +14,12 @@ namespace {
 // message it came in): a floor, so that a batch of 10^9 groups is not taken for free.
 constexpr double kSampleBytes = 256;
 
+// Whether some mix entry adds its tasks' worked solutions to their groups (a guide sample each).
+bool guided(const TaskSourceConfig& tasks) {
+  return std::any_of(tasks.mix.begin(), tasks.mix.end(),
+                     [](const TaskSourceEntry& e) { return e.guide; });
+}
+
 }  // namespace
 
 MemoryEstimate run_memory(const RunConfig& cfg, const std::string& role) {
@@ -21,6 +28,8 @@ MemoryEstimate run_memory(const RunConfig& cfg, const std::string& role) {
   const RolloutConfig& rc = cfg.rollout;
   MemoryEstimate e;
   const bool all = role == "all";
+  // Each group holds group_size sampled completions, and one guide with tasks.mix[].guide.
+  const double group = rc.group_size + (guided(cfg.tasks) ? 1 : 0);
   if (all || role == "learner") {
     const bool kl = lc.grpo.uses_reference();
     e.add(model_weights_part(
@@ -30,7 +39,7 @@ MemoryEstimate run_memory(const RunConfig& cfg, const std::string& role) {
     const std::vector<SizeField> batch_fields = {
         {"learner.batch_groups", double(lc.batch_groups), 4096},
         {"rollout.group_size", double(rc.group_size), 256}};
-    const double sequences = double(lc.batch_groups) * rc.group_size;
+    const double sequences = double(lc.batch_groups) * group;
     // Each sequence has at least a prompt token and a completion token: a lower bound.
     const double minibatch_tokens =
         2 * std::ceil(sequences / std::min<double>(lc.minibatches, sequences));
@@ -46,7 +55,7 @@ MemoryEstimate run_memory(const RunConfig& cfg, const std::string& role) {
         async ? (lc.prefetch_groups > 0 ? lc.prefetch_groups : 2.0 * lc.batch_groups)
               : 4.0 * lc.batch_groups;  // the largest on-policy wave
     e.add({"the groups in flight",
-           in_flight * rc.group_size * kSampleBytes,
+           in_flight * group * kSampleBytes,
            {{async && lc.prefetch_groups > 0 ? "learner.prefetch_groups" : "learner.batch_groups",
              in_flight, 4096},
             {"rollout.group_size", double(rc.group_size), 256}}});
@@ -64,6 +73,12 @@ MemoryEstimate run_memory(const RunConfig& cfg, const std::string& role) {
     e.add(kv_cache_part(
         mc, workers, rc.slots, context, "the rollout workers' KV caches",
         {{"rollout.slots", double(rc.slots), 1024}, {"rollout.workers", workers, 64}}));
+    if (guided(cfg.tasks)) {
+      // The guides' log-probs: a training forward of up to kGuideChunkTokens tokens per worker.
+      e.add({cat("the rollout workers' forward passes over guide samples (tasks.mix[].guide; ",
+                 kGuideChunkTokens, " tokens at a time)"),
+             workers * train_activation_bytes(mc, kGuideChunkTokens), worker_fields});
+    }
   }
   return e;
 }

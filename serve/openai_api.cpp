@@ -303,7 +303,7 @@ Job parse_job(Route route, const std::string& body_text, const ApiContext& ctx) 
   if (ctx.tok.eos_id() >= 0 && !bool_field(body, "ignore_eos", false))
     job.stop_tokens.push_back(ctx.tok.eos_id());
   if (route == Route::chat && !ctx.chat.end_of_turn.empty()) {
-    const int32_t id = ctx.tok.special_id(ctx.chat.end_of_turn);
+    const int32_t id = end_of_turn_token(ctx.chat, ctx.tok);
     if (id >= 0) {
       job.stop_tokens.push_back(id);
     } else {

@@ -1,6 +1,8 @@
 // Shared helpers for model tests: config paths and small random batches.
 #pragma once
+#include <algorithm>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,18 @@ inline ModelConfig tiny_gqa_config() {
   c.mlp_only_layers = {0};
   c.validate("tiny_gqa_config");
   return c;
+}
+
+// tiny-moe whose LM head is zero: every next token is equally likely, so a sampled completion
+// draws any given token (an end of turn, an end of sequence) often, and a request's tokens still
+// depend only on its RNG stream.
+inline std::unique_ptr<Model<float>> uniform_tiny_model() {
+  const ModelConfig c = tiny_config();
+  auto model = std::make_unique<Model<float>>(c);
+  model->init_weights(3);
+  std::fill_n(model->param("lm_head.weight"), static_cast<size_t>(c.vocab_size) * c.hidden_size,
+              0.0f);
+  return model;
 }
 
 // Sequences of the given lengths with random tokens.

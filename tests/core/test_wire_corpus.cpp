@@ -13,6 +13,7 @@
 #include "core/fs.h"
 #include "core/rl_messages.h"
 #include "tests/fuzz/wire_frames.h"
+#include "tests/fuzz/wire_limits.h"
 
 using namespace r1;
 
@@ -51,6 +52,23 @@ RolloutGroup seed_group(bool scored) {
   return g;
 }
 
+// A group whose task carries its worked solution, returned as one more sample (tasks.mix[].guide).
+RolloutGroup seed_guided_group() {
+  RolloutGroup g = seed_group(false);
+  const std::string guide = "<think>12+30 = 42</think><answer>42</answer>";
+  g.task["meta"][kGuideKey] = guide;
+  SampleResult s;
+  for (unsigned char c : guide) {
+    s.tokens.push_back(c);
+    s.logprobs.push_back(-0.125f);
+  }
+  s.text = guide;
+  s.finish_reason = "stop";
+  s.guide = true;
+  g.samples.push_back(std::move(s));
+  return g;
+}
+
 std::map<std::string, Message> seed_messages() {
   std::map<std::string, Message> seeds;
   TaskAssignment t;
@@ -63,6 +81,7 @@ std::map<std::string, Message> seed_messages() {
   t.wave_size = 4;
   seeds["task"] = t.to_message();
   seeds["rollout"] = seed_group(false).to_message();
+  seeds["rollout-guided"] = seed_guided_group().to_message();
   seeds["scored"] = seed_group(true).to_message();
   seeds["control-hello"] = ControlMessage::hello("rollout", "rollout-0", 3).to_message();
   seeds["control-hello-reward"] = ControlMessage::hello("reward", "reward-0").to_message();
@@ -114,4 +133,16 @@ TEST(WireCorpus, FrameSplittingRoundTripsAndNeverOverreads) {
     for (const auto& p : parts) total += p.size();
     EXPECT_LE(total, cut);
   }
+}
+
+// The seeds of groups are groups the checks accept, with the fuzz target's limits, so that
+// fuzzing from them reaches past those checks: into the guide's own, for the guided one.
+TEST(WireCorpus, GroupSeedsPassTheRolloutChecks) {
+  for (const RolloutGroup& seed : {seed_group(false), seed_group(true), seed_guided_group()}) {
+    const RolloutGroup g = RolloutGroup::from_message(seed.to_message());
+    EXPECT_NO_THROW(check_rollout_group(g, r1::fuzz::wire_limits(g))) << g.samples.size();
+  }
+  const RolloutGroup guided = seed_guided_group();
+  ASSERT_TRUE(guided.samples.back().guide);
+  EXPECT_EQ(r1::fuzz::wire_limits(guided).group_size, 3);
 }

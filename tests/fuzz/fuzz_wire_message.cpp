@@ -13,27 +13,11 @@
 #include "core/rl_messages.h"
 #include "core/rollout_checks.h"
 #include "tests/fuzz/wire_frames.h"
+#include "tests/fuzz/wire_limits.h"
 
 namespace {
 
 using namespace r1;
-
-// Limits like a small run's; the decoder maps ids to bytes as a byte tokenizer would.
-RolloutLimits fuzz_limits(const RolloutGroup& g) {
-  RolloutLimits l;
-  l.group_size = static_cast<int>(g.samples.size());
-  l.vocab_size = 300;
-  l.max_new_tokens = 64;
-  l.max_positions = 256;
-  l.decode = [](const std::vector<int32_t>& ids) {
-    std::string s;
-    for (int32_t id : ids) s.push_back(static_cast<char>(id & 0xFF));
-    return s;
-  };
-  l.reward_min = -1;
-  l.reward_max = 1.1;
-  return l;
-}
 
 template <typename F>
 void only_message_errors(const char* what, F&& f) {
@@ -62,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   only_message_errors("ControlMessage", [&] { ControlMessage::from_message(m); });
   only_message_errors("RolloutGroup", [&] {
     RolloutGroup g = RolloutGroup::from_message(m);
-    only_message_errors("check_rollout_group", [&] { check_rollout_group(g, fuzz_limits(g)); });
+    only_message_errors("check_rollout_group",
+                        [&] { check_rollout_group(g, r1::fuzz::wire_limits(g)); });
     SentTask sent{g.task, g.prompt};
     check_answers(g, sent, 3);
   });

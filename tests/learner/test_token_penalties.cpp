@@ -5,6 +5,7 @@
 
 #include "learner/token_penalties.h"
 #include "model/byte_tokenizer.h"
+#include "model/chat_template.h"
 #include "tests/model/tokenizer_test_util.h"
 
 namespace r1 {
@@ -37,12 +38,12 @@ TEST(TokenPenalties, ByteTokensInsideTheSpans) {
   ByteTokenizer tok;
   const std::string text = "<think>\n6-6 = 2\n35+3 = 38 != 36\n</think>";
   SampleResult s = sample(tok, tok.encode_bytes(text));
-  EXPECT_TRUE(token_penalties(s, tok).empty()) << "no spans, no offsets";
+  EXPECT_TRUE(token_penalties(s, tok, -1).empty()) << "no spans, no offsets";
   const size_t a = text.find("= 2"), b = text.find("!= 36");
   s.penalties = {{static_cast<int64_t>(a), static_cast<int64_t>(a + 3), 0.5},
                  {static_cast<int64_t>(b), static_cast<int64_t>(b + 5), 0.25},
                  {static_cast<int64_t>(b + 3), static_cast<int64_t>(b + 4), 1.0}};
-  const std::vector<float> off = token_penalties(s, tok);
+  const std::vector<float> off = token_penalties(s, tok, -1);
   ASSERT_EQ(off.size(), s.tokens.size());
   EXPECT_EQ(penalised_text(tok, s, off), "= 2|!= 36");
   EXPECT_FLOAT_EQ(off[a], -0.5f);
@@ -51,29 +52,39 @@ TEST(TokenPenalties, ByteTokensInsideTheSpans) {
   EXPECT_EQ(off[a - 1], 0.0f);
 }
 
-// A sample that ends on the end-of-sequence token: its text (decode_completion) leaves that
-// token's text out, the spans are placed as without it, and a span at the text's end reaches
-// only the tokens that wrote it. (token_ends places such a sample by its pieces; the slower
-// placement by decoded prefixes, which other texts fall back to, gives the same offsets.)
-TEST(TokenPenalties, AnEndOfSequenceTokenHasNoTextInTheSample) {
+// A sample that ends on the end-of-sequence token, or on the chat template's end of turn: its
+// text (decode_completion) leaves that token's text out, the spans are placed as without it, and
+// a span at the text's end reaches only the tokens that wrote it. (token_ends places such a sample
+// by its pieces; the slower placement by decoded prefixes, which other texts fall back to, gives
+// the same offsets.)
+TEST(TokenPenalties, AnEndOfSequenceOrEndOfTurnTokenHasNoTextInTheSample) {
   ByteTokenizer tok;
+  const int32_t eot = end_of_turn_token(ChatTemplate::named("chatml"), tok);
+  ASSERT_GE(eot, 0);
   const std::string text = "<answer>6*7 = 43</answer>";
+  for (const int32_t end : {tok.eos_id(), eot}) {
+    SCOPED_TRACE(tok.token_text(end));
+    std::vector<int32_t> ids = tok.encode_bytes(text);
+    ids.push_back(end);
+    SampleResult s;
+    s.tokens = ids;
+    s.text = decode_completion(tok, ids, eot);
+    ASSERT_EQ(s.text, text);
+    EXPECT_EQ(decode_completion(tok, tok.encode_bytes(text), eot), text);
+    EXPECT_NE(tok.decode(ids), text) << "the end token must have a text to leave out";
+    const size_t a = text.find("= 43");
+    s.penalties = {{static_cast<int64_t>(a), static_cast<int64_t>(text.size()), 1.0}};
+    const std::vector<float> off = token_penalties(s, tok, eot);
+    ASSERT_EQ(off.size(), ids.size());
+    EXPECT_FLOAT_EQ(off[a], -1.0f);
+    EXPECT_FLOAT_EQ(off[text.size() - 1], -1.0f);
+    EXPECT_EQ(off.back(), 0.0f) << "the end token wrote nothing of the span";
+    EXPECT_EQ(off[a - 1], 0.0f);
+  }
+  // Without the template (-1), the end of turn is text like any other.
   std::vector<int32_t> ids = tok.encode_bytes(text);
-  ids.push_back(tok.eos_id());
-  SampleResult s;
-  s.tokens = ids;
-  s.text = decode_completion(tok, ids);
-  ASSERT_EQ(s.text, text);
-  EXPECT_EQ(decode_completion(tok, tok.encode_bytes(text)), text);
-  EXPECT_NE(tok.decode(ids), text) << "the end-of-sequence token must have a text to leave out";
-  const size_t a = text.find("= 43");
-  s.penalties = {{static_cast<int64_t>(a), static_cast<int64_t>(text.size()), 1.0}};
-  const std::vector<float> off = token_penalties(s, tok);
-  ASSERT_EQ(off.size(), ids.size());
-  EXPECT_FLOAT_EQ(off[a], -1.0f);
-  EXPECT_FLOAT_EQ(off[text.size() - 1], -1.0f);
-  EXPECT_EQ(off.back(), 0.0f) << "the end-of-sequence token wrote nothing of the span";
-  EXPECT_EQ(off[a - 1], 0.0f);
+  ids.push_back(eot);
+  EXPECT_EQ(decode_completion(tok, ids, -1), text + "<|im_end|>");
 }
 
 TEST(TokenPenalties, BpeTokensThatOverlapTheSpans) {
@@ -89,7 +100,7 @@ TEST(TokenPenalties, BpeTokensThatOverlapTheSpans) {
   EXPECT_EQ(raw, text);
   const size_t a = text.find("= 54");
   s.penalties = {{static_cast<int64_t>(a), static_cast<int64_t>(a + 4), 0.5}};
-  std::vector<float> off = token_penalties(s, *tok);
+  std::vector<float> off = token_penalties(s, *tok, -1);
   ASSERT_EQ(off.size(), s.tokens.size());
   // Exactly the tokens whose raw bytes overlap the span.
   size_t end = 0;
@@ -109,7 +120,7 @@ TEST(TokenPenalties, BpeTokensThatOverlapTheSpans) {
   t.text = tok->decode(t.tokens);
   ASSERT_NE(t.text.substr(0, cut + 1) + tok->token_text(char_ids[0]), t.text) << "not repaired";
   t.penalties = s.penalties;
-  off = token_penalties(t, *tok);
+  off = token_penalties(t, *tok, -1);
   s = t;
   // Every penalised token overlaps the span, and together they cover it.
   size_t at = 0, first = std::string::npos, last = 0;

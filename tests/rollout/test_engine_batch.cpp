@@ -4,9 +4,13 @@
 // makes a rollout reproducible whatever the load.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "model/byte_tokenizer.h"
 #include "model/config.h"
 #include "model/model.h"
 #include "rollout/engine.h"
+#include "tests/common/model_test_util.h"
 
 using namespace r1;
 
@@ -158,4 +162,54 @@ TEST(GeneratorBatch, ANegativePrefillChunkIsAClearError) {
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("prefill_chunk"), std::string::npos) << e.what();
   }
+}
+
+// The chat template's end of turn ends a completion as the end-of-sequence token does
+// (GenerationOptions::stop_at_end_of_turn), and the completion's text leaves it out: a base
+// model's tokenizer may end sequences with another token, and what it writes after the end of
+// its turn is not its answer. With the LM head zeroed every token is equally likely, so over 48
+// completions of up to 96 tokens the end of turn is drawn often.
+TEST(GeneratorBatch, TheChatTemplatesEndOfTurnEndsACompletion) {
+  const auto model = test::uniform_tiny_model();
+  const ByteTokenizer tok;
+  const ChatTemplate chat = ChatTemplate::named("chatml");
+  const int32_t eot = end_of_turn_token(chat, tok);
+  ASSERT_GE(eot, 0);
+  ASSERT_NE(eot, tok.eos_id());
+  std::vector<GenerationRequest> reqs;
+  for (uint64_t i = 0; i < 48; ++i) reqs.push_back({{1, 2, 3}, 96, 5, i});
+  GenerationEngine gen(*model, 16, 128);
+  GenerationOptions opt(SamplingParams{}, {}, tok);
+  const std::vector<GenerationResult> before = gen.generate(reqs, opt);
+  opt.stop_at_end_of_turn(chat);
+  EXPECT_EQ(opt.stop_tokens, (std::vector<int32_t>{tok.eos_id(), eot}));
+  const std::vector<GenerationResult> after = gen.generate(reqs, opt);
+  int went_on = 0, ended = 0;
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    SCOPED_TRACE("request " + std::to_string(i));
+    const auto& b = before[i].tokens;
+    const auto& a = after[i].tokens;
+    const auto first = std::find(b.begin(), b.end(), eot);
+    if (first != b.end() && first + 1 != b.end()) ++went_on;
+    // The same stream draws the same tokens, up to and including the end of turn, then stops.
+    const size_t n = first == b.end() ? b.size() : static_cast<size_t>(first - b.begin()) + 1;
+    EXPECT_EQ(a, std::vector<int32_t>(b.begin(), b.begin() + n));
+    if (first == b.end()) continue;
+    ++ended;
+    EXPECT_EQ(after[i].finish_reason, "stop");
+    EXPECT_EQ(decode_completion(tok, a, eot),
+              tok.decode(std::vector<int32_t>(a.begin(), a.end() - 1)));
+    EXPECT_EQ(decode_completion(tok, a, eot).find("<|im_end|>"), std::string::npos);
+  }
+  EXPECT_GT(went_on, 0) << "without the stop, no completion wrote past its end of turn: the test "
+                           "does not test it";
+  EXPECT_GT(ended, 0);
+  // An end of turn the tokenizer has no token for stops as text; an empty one adds nothing.
+  ChatTemplate custom = ChatTemplate::named("custom");
+  custom.end_of_turn = "###";
+  GenerationOptions by_text(SamplingParams{}, {"</answer>"}, tok);
+  by_text.stop_at_end_of_turn(custom);
+  by_text.stop_at_end_of_turn(ChatTemplate::named("plain"));
+  EXPECT_EQ(by_text.stop_strings, (std::vector<std::string>{"</answer>", "###"}));
+  EXPECT_EQ(by_text.stop_tokens, (std::vector<int32_t>{tok.eos_id()}));
 }

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "rollout/rollout_worker.h"
 #include "run/run_config.h"
 #include "run/run_memory.h"
 
@@ -53,4 +54,23 @@ TEST(RunMemory, ShareWeightsOnNeedsAnInprocWeightsChannel) {
               std::string::npos)
         << e.what();
   }
+}
+
+// With tasks.mix[].guide every group holds one more sample, and each rollout worker runs a
+// training forward over the guides (kGuideChunkTokens tokens at a time).
+TEST(RunMemory, GuideSamplesAreCounted) {
+  const RunConfig plain = ci_tiny_with("off", 2);
+  json j = json::parse(read_file(std::string(R1_SOURCE_DIR) + "/configs/ci-tiny.json"));
+  j["model"] = {{"config", std::string(R1_SOURCE_DIR) + "/configs/models/tiny-moe.json"}};
+  j["rollout"]["workers"] = 2;
+  j["rollout"]["share_weights"] = "off";
+  for (auto& e : j["tasks"]["mix"]) e["guide"] = true;
+  const RunConfig guided = RunConfig::from_json(j, "cfg.json");
+  const ModelConfig mc = plain.model_config();
+  EXPECT_DOUBLE_EQ(run_memory(guided, "rollout").total() - run_memory(plain, "rollout").total(),
+                   train_activation_bytes(mc, kGuideChunkTokens));
+  EXPECT_DOUBLE_EQ(run_memory(guided, "all").total() - run_memory(plain, "all").total() -
+                       2 * train_activation_bytes(mc, kGuideChunkTokens),
+                   run_memory(guided, "learner").total() - run_memory(plain, "learner").total());
+  EXPECT_GT(run_memory(guided, "learner").total(), run_memory(plain, "learner").total());
 }
