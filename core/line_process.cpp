@@ -37,6 +37,10 @@ const char* LineProcess::status_name(Status s) {
       return "spawn_failed";
     case Status::ExtraOutput:
       return "wrote_unrequested_lines";
+    case Status::DiedIdle:
+      return "died_before_the_request";
+    case Status::StrayOutput:
+      return "wrote_output_before_the_request";
   }
   return "?";
 }
@@ -135,13 +139,17 @@ LineProcess::Status LineProcess::request_lines(const std::string& line, size_t n
     return s;
   };
   if (pid_ <= 0) return Status::Died;
-  // Output written since the last reply (a stray print) would be read as this reply.
+  // Output written since the last reply (a stray print, the rest of a reply's line) would be read
+  // as this reply; an end of stream is a child that exited since.
+  if (!buffer_.empty()) return give_up(Status::StrayOutput);
   {
     pollfd p{fd_, POLLIN, 0};
-    if (!buffer_.empty() || (poll(&p, 1, 0) > 0 && (p.revents & POLLIN))) {
+    if (poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR))) {
       char probe[1];
-      if (!buffer_.empty() || recv(fd_, probe, 1, MSG_PEEK) > 0)
-        return give_up(Status::ExtraOutput);
+      const ssize_t k = recv(fd_, probe, 1, MSG_PEEK);
+      if (k > 0) return give_up(Status::StrayOutput);
+      if (k == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+        return give_up(Status::DiedIdle);
     }
   }
 
@@ -162,10 +170,12 @@ LineProcess::Status LineProcess::request_lines(const std::string& line, size_t n
       int pr = poll(&p, 1, ms);
       if (pr == 0) return give_up(Status::Timeout);
       if (pr < 0 && errno != EINTR) return give_up(Status::Died);
-      if (p.revents & (POLLERR | POLLHUP)) return give_up(Status::Died);
+      if (p.revents & (POLLERR | POLLHUP))
+        return give_up(sent == 0 ? Status::DiedIdle : Status::Died);
       continue;
     }
-    return give_up(Status::Died);
+    // Gone before it read a byte of this request (EPIPE): it exited while idle.
+    return give_up(sent == 0 ? Status::DiedIdle : Status::Died);
   }
 
   size_t scanned = 0;  // bytes of buffer_ known to hold no newline

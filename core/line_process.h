@@ -17,9 +17,22 @@ namespace r1 {
 
 class LineProcess {
  public:
-  // ExtraOutput: the child wrote lines nobody asked for (before a request, or beyond its reply):
-  // the replies would no longer line up with the requests, so it is restarted.
-  enum class Status { Ok, Timeout, Died, ReplyTooLong, SpawnFailed, ExtraOutput };
+  // ExtraOutput: the child wrote lines beyond its reply: the replies would no longer line up
+  // with the requests, so it is restarted. DiedIdle and StrayOutput: before anything of the
+  // request reached it, the child had exited (one that serves one request, one killed while
+  // idle) or had written output nobody asked for; it is killed, and the request is not to blame
+  // (sent_nothing()).
+  enum class Status {
+    Ok,
+    Timeout,
+    Died,
+    ReplyTooLong,
+    SpawnFailed,
+    ExtraOutput,
+    DiedIdle,
+    StrayOutput
+  };
+  static bool sent_nothing(Status s) { return s == Status::DiedIdle || s == Status::StrayOutput; }
 
   explicit LineProcess(std::vector<std::string> argv, size_t max_reply_bytes = 16 << 20);
   ~LineProcess();

@@ -37,6 +37,8 @@ namespace {
 
 // Appends the verdict's wrong spans with `penalty`. Spans that are not [begin, end) byte ranges
 // inside the completion make the verdict a verifier error: a (user) verifier's bug, not a reward.
+// Spans of one verdict that overlap are merged: a byte is wrong or not, and penalised once per
+// component (the learner refuses a byte penalised past the components' sum).
 void add_wrong_spans(Verdict& v, double penalty, size_t completion_bytes,
                      std::vector<PenaltySpan>& out) {
   auto it = v.details.find(kWrongSpans);
@@ -58,7 +60,17 @@ void add_wrong_spans(Verdict& v, double penalty, size_t completion_bytes,
                                completion_bytes, " bytes)"));
     return;
   }
-  out.insert(out.end(), got.begin(), got.end());
+  std::sort(got.begin(), got.end(),
+            [](const PenaltySpan& a, const PenaltySpan& b) { return a.begin < b.begin; });
+  std::vector<PenaltySpan> merged;
+  for (const PenaltySpan& q : got) {
+    if (!merged.empty() && q.begin < merged.back().end) {
+      merged.back().end = std::max(merged.back().end, q.end);
+    } else {
+      merged.push_back(q);
+    }
+  }
+  out.insert(out.end(), merged.begin(), merged.end());
 }
 
 }  // namespace

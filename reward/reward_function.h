@@ -2,8 +2,9 @@
 // weight * score, adds the overlong penalty, and keeps the per-component breakdown.
 //
 // Verifier errors (an unparseable gold answer, a crashed external verifier, a sandbox
-// failure) are carried through, never turned into a 0: when a component with a nonzero
-// weight reports verifier_error, `reward` is empty and `verifier_error` is set. The learner
+// failure) are carried through, not turned into a 0 here (verify_guarded scores a failure 0 only
+// when the task's gold answer passes the same verifier, verifier.h): when a component with a
+// nonzero weight reports verifier_error, `reward` is empty and `verifier_error` is set. The learner
 // must then drop the sample from its group (compute the group's advantages over the other
 // samples; drop the group when fewer than two remain) and count it in its metrics. A steady
 // stream of them is a bug to fix, not a signal to learn from.

@@ -124,9 +124,10 @@ bool has_letter_or_digit(std::string_view s) {
   return false;
 }
 
-std::string valid_utf8(std::string_view s) {
+std::string valid_utf8(std::string_view s, std::vector<size_t>* raw_offset) {
   std::string out;
   out.reserve(s.size());
+  if (raw_offset) raw_offset->clear();
   size_t i = 0;
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
@@ -150,13 +151,25 @@ std::string valid_utf8(std::string_view s) {
     }
     if (ok) {
       out.append(s.substr(i, len));
+      for (size_t k = 0; raw_offset && k < len; ++k) raw_offset->push_back(i + k);
       i += len;
     } else {
       out += "\xEF\xBF\xBD";  // U+FFFD
+      if (raw_offset) raw_offset->insert(raw_offset->end(), 3, i);
       ++i;
     }
   }
   return out;
+}
+
+std::optional<std::pair<size_t, size_t>> raw_range(const std::vector<size_t>& raw_offset,
+                                                   int64_t begin, int64_t end) {
+  if (begin < 0 || end <= begin || end > static_cast<int64_t>(raw_offset.size()))
+    return std::nullopt;
+  // The first byte's origin, to just past the last byte's: a range that ends inside a U+FFFD
+  // still covers the byte it replaced.
+  return std::make_pair(raw_offset[static_cast<size_t>(begin)],
+                        raw_offset[static_cast<size_t>(end - 1)] + 1);
 }
 
 std::string snippet(std::string_view s, size_t max) {

@@ -1,9 +1,12 @@
 // Finding the parts of a completion in the output format <think>…</think><answer>…</answer>.
 // The tag names are configurable per run, so every verifier takes them from its options.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/json.h"
 
@@ -47,6 +50,14 @@ bool has_letter_or_digit(std::string_view s);
 // At most `max` bytes of `s` for verdict details, marked when cut. Invalid UTF-8 (model output
 // can be any bytes) becomes U+FFFD, so details always serialise as JSON.
 std::string snippet(std::string_view s, size_t max = 200);
-std::string valid_utf8(std::string_view s);
+// `s` with each byte that is not part of valid UTF-8 replaced by U+FFFD. With `raw_offset`, that
+// gets one entry per byte of the result: the offset in `s` of the byte it comes from (the three
+// bytes of a U+FFFD all come from the invalid byte), so that byte ranges of the result can be
+// mapped back (raw_range).
+std::string valid_utf8(std::string_view s, std::vector<size_t>* raw_offset = nullptr);
+// The range of `s` that bytes [begin, end) of valid_utf8(s, &raw_offset) come from; nothing when
+// the range is empty or not inside the result.
+std::optional<std::pair<size_t, size_t>> raw_range(const std::vector<size_t>& raw_offset,
+                                                   int64_t begin, int64_t end);
 
 }  // namespace r1

@@ -199,6 +199,22 @@ TEST(RewardFunction, SpanPenaltiesCarryTheVerdictsWrongSpans) {
     EXPECT_EQ(b.details["verifier_error_reason"], "bad_wrong_spans");
     EXPECT_TRUE(b.penalties.empty());
   }
+  // Spans of one verdict that overlap, or repeat, are merged: each byte is penalised once by the
+  // component (the learner refuses a byte penalised past the components' sum, and would drop
+  // the whole group).
+  RewardFunction overlapping(RewardConfig::from_json(
+      {{"components",
+        {{"correctness", {{"weight", 1.0}}},
+         {"probe",
+          {{"verifier", "bad_spans"},
+           {"weight", 0.0},
+           {"span_penalty", 1.0},
+           {"options",
+            {{"spans", json::parse("[[5, 15], [0, 10], [0, 10], [20, 22], [22, 24]]")}}}}}}}},
+      "reward.json"));
+  RewardResult o = overlapping.score(math_task("12"), "<think>x</think><answer>12</answer>");
+  ASSERT_FALSE(o.verifier_error) << o.details.dump();
+  EXPECT_EQ(o.penalties, (std::vector<PenaltySpan>{{0, 15, 1.0}, {20, 22, 1.0}, {22, 24, 1.0}}));
 }
 
 TEST(RewardFunction, OverlongPenaltyNeedsTokens) {

@@ -2,6 +2,7 @@
 // name, a shared library loaded at run time, and an external process speaking JSON lines.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <mutex>
 #include <set>
@@ -247,6 +248,60 @@ TEST(CustomVerifier, ExternalProcessTimeoutsCrashesAndRestarts) {
   Verdict m = verify_guarded(*missing, t, "yes");
   EXPECT_TRUE(m.verifier_error);
   EXPECT_EQ(m.reason, "external_spawn_failed");
+}
+
+// A program that exits after each reply, or writes a stray line between requests, holds nothing
+// of the next completion: it is started again and asked again, so every completion gets its own
+// verdict (each was an external_crashed before, which the gold control scored 0: right answers
+// too).
+TEST(CustomVerifier, ExternalProcessThatDiesOrPrintsWhileIdleIsAskedAgain) {
+  if (!have_python()) GTEST_SKIP() << "python3 is not installed";
+  for (const char* flag : {"--one-shot", "--stray"}) {
+    SCOPED_TRACE(flag);
+    auto v = make_verifier(
+        "external",
+        {{"command", {"python3", kRoot + "/tests/verifiers/data/misbehaving_verifier.py", flag}},
+         {"timeout_ms", 5000}});
+    Task t;
+    t.answer = "yes";
+    for (int i = 0; i < 3; ++i) {
+      // Time for the program to exit, or for its stray line to arrive, before the next request.
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      Verdict yes = v->verify(t, "yes");
+      EXPECT_FALSE(yes.verifier_error) << yes.to_json().dump();
+      EXPECT_TRUE(yes.correct) << yes.to_json().dump();
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      Verdict no = v->verify(t, "no");
+      EXPECT_EQ(no.reason, "wrong_answer") << no.to_json().dump();
+    }
+  }
+}
+
+// What the program reads and what its reply means: valid UTF-8 on an ASCII line (a JavaScript
+// reader splits a line at a raw U+2028), byte ranges mapped back onto the completion's own
+// bytes (an invalid byte is one byte here, three as U+FFFD there), a score of 1 alone is
+// correct, and a reason is a label of bounded length.
+TEST(CustomVerifier, ExternalProcessRequestsAndRepliesAreReadAsTheCompletionsBytes) {
+  if (!have_python()) GTEST_SKIP() << "python3 is not installed";
+  auto v = make_verifier(
+      "external",
+      {{"command", {"python3", kRoot + "/tests/verifiers/data/misbehaving_verifier.py"}},
+       {"timeout_ms", 5000}});
+  Task t;
+  t.answer = "yes";
+  Verdict ascii = v->verify(t, "ASCII \xe2\x80\xa8 caf\xc3\xa9 \xff");
+  EXPECT_TRUE(ascii.correct) << ascii.to_json().dump();
+  // "SPANLAST " is 9 bytes; the invalid bytes are one each here.
+  Verdict last = v->verify(t, "SPANLAST \xff");
+  EXPECT_EQ(last.details["wrong_spans"], json::parse("[[9, 10]]")) << last.to_json().dump();
+  Verdict after = v->verify(t, "SPANLAST \xff\xfe\xc3\xa9");
+  EXPECT_EQ(after.details["wrong_spans"], json::parse("[[11, 13]]")) << after.to_json().dump();
+  Verdict score_only = v->verify(t, "SCOREONLY");
+  EXPECT_TRUE(score_only.correct) << score_only.to_json().dump();
+  EXPECT_EQ(score_only.score, 1.0);
+  Verdict long_reason = v->verify(t, "LONGREASON");
+  EXPECT_FALSE(long_reason.verifier_error) << long_reason.to_json().dump();
+  EXPECT_LE(long_reason.reason.size(), 300u);
 }
 
 TEST(CustomVerifier, ExternalProcessPoolServesThreads) {

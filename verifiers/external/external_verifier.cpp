@@ -34,6 +34,8 @@ const ConfigFields<ExternalVerifierOptions>& ExternalVerifierOptions::fields() {
 
 namespace {
 
+constexpr size_t kMaxReasonBytes = 256;
+
 class ExternalVerifier : public Verifier {
  public:
   explicit ExternalVerifier(ExternalVerifierOptions o) : o_(std::move(o)) {
@@ -46,10 +48,12 @@ class ExternalVerifier : public Verifier {
   std::string name() const override { return o_.name; }
 
   Verdict verify(const Task& task, const std::string& completion) override {
-    int slot = acquire();
-    Verdict v = ask(*slots_[slot], task, completion);
-    release(slot);
-    return v;
+    struct Slot {
+      ExternalVerifier& self;
+      int index;
+      ~Slot() { self.release(index); }  // also when ask throws: a lost slot would hang the rest
+    } slot{*this, acquire()};
+    return ask(*slots_[slot.index], task, completion);
   }
 
  private:
@@ -81,11 +85,22 @@ class ExternalVerifier : public Verifier {
     std::string why;
     if (!proc.ensure_started(&why)) return error("external_spawn_failed", why);
     uint64_t id = next_id_++;
-    json req = {{"id", id}, {"task", task.to_json()}, {"completion", completion}};
-    // Model output may be any bytes: invalid UTF-8 is replaced rather than thrown on.
-    std::string line = req.dump(-1, ' ', false, json::error_handler_t::replace);
+    // Model output may be any bytes: the program gets valid UTF-8 (each invalid byte as U+FFFD),
+    // and the byte offsets it reports are mapped back onto the completion (spans_to_raw). The
+    // line is ASCII (\u escapes), so no reader splits it at U+2028 (JavaScript's readline does).
+    std::vector<size_t> raw_offset;
+    json req = {
+        {"id", id}, {"task", task.to_json()}, {"completion", valid_utf8(completion, &raw_offset)}};
+    std::string line = req.dump(-1, ' ', true, json::error_handler_t::replace);
     std::string reply;
     LineProcess::Status st = proc.request(line, std::chrono::milliseconds(o_.timeout_ms), &reply);
+    if (LineProcess::sent_nothing(st)) {
+      // It exited, or wrote stray lines, while idle (a program that serves one request, one
+      // killed since): nothing of this completion reached it, so it is no crash to blame on
+      // the completion. Start it again and ask once more.
+      if (!proc.ensure_started(&why)) return error("external_spawn_failed", why);
+      st = proc.request(line, std::chrono::milliseconds(o_.timeout_ms), &reply);
+    }
     if (st == LineProcess::Status::Timeout) {
       return error("external_timeout",
                    "no reply within " + std::to_string(o_.timeout_ms) + " ms; process killed");
@@ -107,11 +122,19 @@ class ExternalVerifier : public Verifier {
       return error("external_bad_reply", bad + ": " + snippet(reply, 120));
     }
     Verdict v;
-    v.correct = j.value("correct", false);
-    v.score = j.contains("score") ? j["score"].get<double>() : (v.correct ? 1.0 : 0.0);
+    // A reply with a score alone is correct at score 1 (the curriculum, pass rates and the gold
+    // control read `correct`).
+    v.score =
+        j.contains("score") ? j["score"].get<double>() : (j.value("correct", false) ? 1.0 : 0.0);
+    v.correct = j.contains("correct") ? j["correct"].get<bool>() : v.score >= 1.0;
     v.format_ok = j.value("format_ok", false);
-    v.reason = j.value("reason", v.correct ? std::string("ok") : std::string("wrong_answer"));
+    // Reasons are labels; a long one (a traceback quoting the answer) would ride in every scored
+    // message of the group.
+    v.reason =
+        snippet(j.value("reason", v.correct ? std::string("ok") : std::string("wrong_answer")),
+                kMaxReasonBytes);
     if (j.contains("details")) v.details = j["details"];
+    spans_to_raw(v.details, raw_offset);
     v.verifier_error = j.value("verifier_error", false);
     // An error the program reports itself may be the completion's (a scorer that crashes on
     // some answers): verify_guarded asks the control about it, as about a crash.
@@ -120,6 +143,20 @@ class ExternalVerifier : public Verifier {
       v.details["reported_by_verifier"] = true;
     }
     return v;
+  }
+
+  // details.wrong_spans are byte ranges of the text the program got: mapped onto the completion's
+  // bytes. A range that is not inside that text stays as it is, for the reward function to refuse.
+  static void spans_to_raw(json& details, const std::vector<size_t>& raw_offset) {
+    if (!details.is_object()) return;
+    auto it = details.find(kWrongSpans);
+    if (it == details.end() || !it->is_array()) return;
+    for (json& e : *it) {
+      if (!e.is_array() || e.size() != 2 || !e[0].is_number_integer() || !e[1].is_number_integer())
+        continue;
+      if (auto r = raw_range(raw_offset, e[0].get<int64_t>(), e[1].get<int64_t>()))
+        e = json::array({r->first, r->second});
+    }
   }
 
   static std::string check_reply(const json& j, uint64_t id) {

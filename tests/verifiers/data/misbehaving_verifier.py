@@ -5,6 +5,11 @@ says how to misbehave: HANG (never reply), CRASH (exit), GARBAGE (a non-JSON lin
 deep), HUGENUM (a score of 1e999, beyond double), OWNERROR (a reply that reports a verifier
 error of its own, as a scorer that raised would). A task whose answer says DOWN makes it hang on every
 completion, the gold's included (a verifier that is down, not one an answer broke).
+SCOREONLY: a reply with a score of 1 and no "correct"; LONGREASON: a reason of 10,000
+characters; SPANLAST: a wrong span over the last character of the completion it got, in bytes
+of its UTF-8; ASCII: correct when the request line it read was ASCII.
+With --one-shot it exits after each reply (a program that serves one request); with --stray it
+writes a stray line 50 ms after each reply (between requests).
 Otherwise it replies with a correct verdict when the completion, or what its <answer> tags
 hold, equals task.answer, and reports its pid so the test can see restarts."""
 import json
@@ -13,9 +18,37 @@ import re
 import sys
 import time
 
+one_shot = "--one-shot" in sys.argv
+stray = "--stray" in sys.argv
+
+
+def reply(obj):
+    print(json.dumps(obj), flush=True)
+    if stray:
+        time.sleep(0.05)
+        print("stray", flush=True)
+    if one_shot:
+        sys.exit(0)
+
+
 for line in sys.stdin:
     req = json.loads(line)
     c = req["completion"]
+    if "SCOREONLY" in c:
+        reply({"id": req["id"], "score": 1.0})
+        continue
+    if "LONGREASON" in c:
+        reply({"id": req["id"], "score": 0.0, "correct": False, "reason": "x" * 10000})
+        continue
+    if "SPANLAST" in c:
+        n = len(c.encode("utf-8"))
+        last = len(c[-1].encode("utf-8"))
+        reply({"id": req["id"], "score": 0.0, "correct": False,
+               "details": {"wrong_spans": [[n - last, n]]}})
+        continue
+    if "ASCII" in c:
+        reply({"id": req["id"], "score": 1.0, "correct": line.isascii()})
+        continue
     if "DOWN" in req["task"].get("answer", ""):
         time.sleep(3600)
     if "HANG" in c:
@@ -42,6 +75,5 @@ for line in sys.stdin:
         time.sleep(0.2)
     tagged = re.search(r"<answer>(.*)</answer>", c, re.S)
     ok = (tagged.group(1) if tagged else c) == req["task"]["answer"]
-    print(json.dumps({"id": rid, "score": 1.0 if ok else 0.0, "correct": ok, "format_ok": True,
-                      "reason": "ok" if ok else "wrong_answer", "details": {"pid": os.getpid()}}),
-          flush=True)
+    reply({"id": rid, "score": 1.0 if ok else 0.0, "correct": ok, "format_ok": True,
+           "reason": "ok" if ok else "wrong_answer", "details": {"pid": os.getpid()}})
