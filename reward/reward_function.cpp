@@ -37,8 +37,9 @@ namespace {
 
 // Appends the verdict's wrong spans with `penalty`. Spans that are not [begin, end) byte ranges
 // inside the completion make the verdict a verifier error: a (user) verifier's bug, not a reward.
-// Spans of one verdict that overlap are merged: a byte is wrong or not, and penalised once per
-// component (the learner refuses a byte penalised past the components' sum).
+// Spans of one verdict that overlap or touch are merged: a byte is wrong or not, and a token is
+// penalised once per component (the learner refuses a byte penalised past the components' sum,
+// and a token across two touching spans would lose the penalty twice).
 void add_wrong_spans(Verdict& v, double penalty, size_t completion_bytes,
                      std::vector<PenaltySpan>& out) {
   auto it = v.details.find(kWrongSpans);
@@ -64,7 +65,7 @@ void add_wrong_spans(Verdict& v, double penalty, size_t completion_bytes,
             [](const PenaltySpan& a, const PenaltySpan& b) { return a.begin < b.begin; });
   std::vector<PenaltySpan> merged;
   for (const PenaltySpan& q : got) {
-    if (!merged.empty() && q.begin < merged.back().end) {
+    if (!merged.empty() && q.begin <= merged.back().end) {  // overlapping or touching
       merged.back().end = std::max(merged.back().end, q.end);
     } else {
       merged.push_back(q);

@@ -76,8 +76,20 @@ bool ExternalTaskFeed::fetch(uint64_t batch, int difficulty) {
   const json req = {{"n", options_.batch}, {"seed", seed}, {"difficulty", difficulty}};
   std::vector<std::string> lines;
   ++counts_.requests;
-  const auto status = proc_->request_lines(req.dump(), static_cast<size_t>(options_.batch),
-                                           std::chrono::milliseconds(options_.timeout_ms), &lines);
+  auto status = proc_->request_lines(req.dump(), static_cast<size_t>(options_.batch),
+                                     std::chrono::milliseconds(options_.timeout_ms), &lines);
+  if (LineProcess::sent_nothing(status)) {
+    // It exited, or wrote lines nobody asked for, while idle: nothing of this request reached
+    // it. A restart, not a failed request: start it again and ask again.
+    if (!proc_->ensure_started(&error)) {
+      problem("cannot start: " + error);
+      ++counts_.crashes;
+      return false;
+    }
+    ++counts_.restarts;
+    status = proc_->request_lines(req.dump(), static_cast<size_t>(options_.batch),
+                                  std::chrono::milliseconds(options_.timeout_ms), &lines);
+  }
   if (status != LineProcess::Status::Ok) {
     if (status == LineProcess::Status::Timeout) {
       ++counts_.timeouts;

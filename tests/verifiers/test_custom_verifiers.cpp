@@ -250,10 +250,11 @@ TEST(CustomVerifier, ExternalProcessTimeoutsCrashesAndRestarts) {
   EXPECT_EQ(m.reason, "external_spawn_failed");
 }
 
-// A program that exits after each reply, or writes a stray line between requests, holds nothing
-// of the next completion: it is started again and asked again, so every completion gets its own
-// verdict (each was an external_crashed before, which the gold control scored 0: right answers
-// too).
+// A program that exits after each reply, or writes a stray line after it, fails the next request
+// for reasons of its own: that request is asked again of a fresh process, so every completion
+// gets its own verdict (each was an external_crashed or external_bad_reply before, which the gold
+// control scored 0: right answers too). Requests follow each other at once, as in training, where
+// the program may still be exiting, or its stray line still on its way, when the next arrives.
 TEST(CustomVerifier, ExternalProcessThatDiesOrPrintsWhileIdleIsAskedAgain) {
   if (!have_python()) GTEST_SKIP() << "python3 is not installed";
   for (const char* flag : {"--one-shot", "--stray"}) {
@@ -264,16 +265,21 @@ TEST(CustomVerifier, ExternalProcessThatDiesOrPrintsWhileIdleIsAskedAgain) {
          {"timeout_ms", 5000}});
     Task t;
     t.answer = "yes";
-    for (int i = 0; i < 3; ++i) {
-      // Time for the program to exit, or for its stray line to arrive, before the next request.
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    for (int i = 0; i < 6; ++i) {
+      // Between some requests, time for the program to have exited, or its stray line to have
+      // arrived, before the next (a failure of the idle program, found before sending).
+      if (i % 2) std::this_thread::sleep_for(std::chrono::milliseconds(300));
       Verdict yes = v->verify(t, "yes");
       EXPECT_FALSE(yes.verifier_error) << yes.to_json().dump();
       EXPECT_TRUE(yes.correct) << yes.to_json().dump();
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
       Verdict no = v->verify(t, "no");
       EXPECT_EQ(no.reason, "wrong_answer") << no.to_json().dump();
     }
+    // A completion that breaks the program still breaks the fresh one: it is the completion's.
+    Verdict crash = verify_guarded(*v, t, "CRASH");
+    EXPECT_FALSE(crash.verifier_error) << crash.to_json().dump();
+    EXPECT_EQ(crash.reason, "external_crashed");
+    EXPECT_EQ(crash.score, 0.0);
   }
 }
 

@@ -82,30 +82,44 @@ class ExternalVerifier : public Verifier {
   }
 
   Verdict ask(LineProcess& proc, const Task& task, const std::string& completion) {
-    std::string why;
-    if (!proc.ensure_started(&why)) return error("external_spawn_failed", why);
-    uint64_t id = next_id_++;
     // Model output may be any bytes: the program gets valid UTF-8 (each invalid byte as U+FFFD),
     // and the byte offsets it reports are mapped back onto the completion (spans_to_raw). The
     // line is ASCII (\u escapes), so no reader splits it at U+2028 (JavaScript's readline does).
     std::vector<size_t> raw_offset;
-    json req = {
-        {"id", id}, {"task", task.to_json()}, {"completion", valid_utf8(completion, &raw_offset)}};
+    const std::string text = valid_utf8(completion, &raw_offset);
+    // A failure on a process that served earlier requests may be its own, not this
+    // completion's: one that exits after each reply (it may still be exiting when this request
+    // arrives), one killed while idle, a stray line read as the reply. Such a failure is asked
+    // again, once, of a fresh process; a completion that breaks the program breaks that one too,
+    // and goes to the gold control (verify_guarded) as before. Timeouts are not asked again.
+    const bool used = proc.running();
+    bool suspect = false;
+    Verdict v = ask_once(proc, task, text, raw_offset, &suspect);
+    if (suspect && used) {
+      proc.stop();
+      v = ask_once(proc, task, text, raw_offset, &suspect);
+    }
+    return v;
+  }
+
+  // One request on `proc` (started if need be). *suspect: it failed in a way an earlier request
+  // could have caused (an exit, a reply out of step with the request).
+  Verdict ask_once(LineProcess& proc, const Task& task, const std::string& text,
+                   const std::vector<size_t>& raw_offset, bool* suspect) {
+    *suspect = false;
+    std::string why;
+    if (!proc.ensure_started(&why)) return error("external_spawn_failed", why);
+    uint64_t id = next_id_++;
+    json req = {{"id", id}, {"task", task.to_json()}, {"completion", text}};
     std::string line = req.dump(-1, ' ', true, json::error_handler_t::replace);
     std::string reply;
     LineProcess::Status st = proc.request(line, std::chrono::milliseconds(o_.timeout_ms), &reply);
-    if (LineProcess::sent_nothing(st)) {
-      // It exited, or wrote stray lines, while idle (a program that serves one request, one
-      // killed since): nothing of this completion reached it, so it is no crash to blame on
-      // the completion. Start it again and ask once more.
-      if (!proc.ensure_started(&why)) return error("external_spawn_failed", why);
-      st = proc.request(line, std::chrono::milliseconds(o_.timeout_ms), &reply);
-    }
     if (st == LineProcess::Status::Timeout) {
       return error("external_timeout",
                    "no reply within " + std::to_string(o_.timeout_ms) + " ms; process killed");
     }
     if (st != LineProcess::Status::Ok) {
+      *suspect = true;
       return error("external_crashed", std::string("process ") + LineProcess::status_name(st) +
                                            "; it will be restarted");
     }
@@ -114,11 +128,13 @@ class ExternalVerifier : public Verifier {
       j = parse_json(reply, "reply");
     } catch (const Error& e) {
       proc.stop();  // the stream may be out of step; start clean
+      *suspect = true;
       return error("external_bad_reply", std::string(e.what()) + ": " + snippet(reply, 120));
     }
     std::string bad = check_reply(j, id);
     if (!bad.empty()) {
       proc.stop();
+      *suspect = true;
       return error("external_bad_reply", bad + ": " + snippet(reply, 120));
     }
     Verdict v;
@@ -131,8 +147,8 @@ class ExternalVerifier : public Verifier {
     // Reasons are labels; a long one (a traceback quoting the answer) would ride in every scored
     // message of the group.
     v.reason =
-        snippet(j.value("reason", v.correct ? std::string("ok") : std::string("wrong_answer")),
-                kMaxReasonBytes);
+        cut_utf8(j.value("reason", v.correct ? std::string("ok") : std::string("wrong_answer")),
+                 kMaxReasonBytes);
     if (j.contains("details")) v.details = j["details"];
     spans_to_raw(v.details, raw_offset);
     v.verifier_error = j.value("verifier_error", false);
@@ -143,6 +159,15 @@ class ExternalVerifier : public Verifier {
       v.details["reported_by_verifier"] = true;
     }
     return v;
+  }
+
+  // At most `max` bytes of valid UTF-8 `s`, cut at a character's start.
+  static std::string cut_utf8(std::string s, size_t max) {
+    if (s.size() <= max) return s;
+    size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+    s.resize(n);
+    return s;
   }
 
   // details.wrong_spans are byte ranges of the text the program got: mapped onto the completion's

@@ -6,14 +6,15 @@
 //     {"id": 7, "score": 1.0, "correct": true, "format_ok": true, "reason": "ok", "details": {}}
 //
 // "id" must be echoed; "score" (in [0, 1]) or "correct" is required, the rest optional ("correct"
-// defaults to score >= 1). The program is started on first use and kept running; one that exited
-// (or wrote stray lines) while idle is started again and asked again. A request that takes longer
-// than timeout_ms (the program's start included) kills the program. A timeout, a crash or a
-// malformed reply is a verdict with verifier_error = true and reason "external_timeout",
-// "external_crashed" or "external_bad_reply", which verify_guarded may blame on the completion
-// when the task's gold answer passes (verifier.h). The completion is sent as valid UTF-8 (U+FFFD
-// for each invalid byte) on an ASCII line; the byte ranges of details.wrong_spans are read as
-// ranges of that text and mapped back onto the completion's bytes.
+// defaults to score >= 1). The program is started on first use and kept running; when one that
+// served earlier requests exits or answers out of step, the request is asked again of a fresh
+// copy (the failure may be its own: a program that exits after each reply, a stray print). A
+// request that takes longer than timeout_ms (the program's start included) kills the program.
+// A timeout, a crash or a malformed reply is a verdict with verifier_error = true and reason
+// "external_timeout", "external_crashed" or "external_bad_reply", which verify_guarded may blame on
+// the completion when the task's gold answer passes (verifier.h). The completion is sent as valid
+// UTF-8 (U+FFFD for each invalid byte) on an ASCII line; the byte ranges of details.wrong_spans are
+// read as ranges of that text and mapped back onto the completion's bytes.
 #pragma once
 #include <memory>
 #include <string>
