@@ -167,6 +167,7 @@ TEST(CustomVerifier, ExternalProcessTimeoutsCrashesAndRestarts) {
       "external",
       {{"command", {"python3", kRoot + "/tests/verifiers/data/misbehaving_verifier.py"}},
        {"timeout_ms", 1500},
+       {"startup_ms", 500},
        {"name", "misbehaving"}});
   Task t;
   t.answer = "yes";
@@ -281,6 +282,30 @@ TEST(CustomVerifier, ExternalProcessThatDiesOrPrintsWhileIdleIsAskedAgain) {
     EXPECT_EQ(crash.reason, "external_crashed");
     EXPECT_EQ(crash.score, 0.0);
   }
+}
+
+// A copy just started has startup_ms on top of timeout_ms for its first request (imports): the
+// gold control after a timeout or a crash usually runs on one, and a control that timed out for
+// the imports' sake would leave the completion that broke the program a verifier error.
+TEST(CustomVerifier, ExternalProcessStartUpHasItsOwnTime) {
+  if (!have_python()) GTEST_SKIP() << "python3 is not installed";
+  const json command = {"python3", kRoot + "/tests/verifiers/data/misbehaving_verifier.py",
+                        "--start-delay"};
+  Task t;
+  t.answer = "yes";
+  auto slow_start =
+      make_verifier("external", {{"command", command}, {"timeout_ms", 400}, {"startup_ms", 5000}});
+  Verdict first = slow_start->verify(t, "yes");
+  EXPECT_TRUE(first.correct) << first.to_json().dump();
+  EXPECT_TRUE(slow_start->verify(t, "yes").correct) << "the running copy answers at once";
+  Verdict hang = verify_guarded(*slow_start, t, "HANG");
+  EXPECT_FALSE(hang.verifier_error)
+      << "the control's fresh copy had time to start: " << hang.to_json().dump();
+  EXPECT_EQ(hang.reason, "external_timeout");
+  auto no_allowance =
+      make_verifier("external", {{"command", command}, {"timeout_ms", 400}, {"startup_ms", 0}});
+  EXPECT_EQ(no_allowance->verify(t, "yes").reason, "external_timeout");
+  EXPECT_THROW(make_verifier("external", {{"command", command}, {"startup_ms", -1}}), Error);
 }
 
 // What the program reads and what its reply means: valid UTF-8 on an ASCII line (a JavaScript

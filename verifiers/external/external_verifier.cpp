@@ -26,6 +26,9 @@ const ConfigFields<ExternalVerifierOptions>& ExternalVerifierOptions::fields() {
                       "(required)", read_command, [](const C& c) { return json(c.command); })
           .required()
           .add("timeout_ms", &C::timeout_ms, "per request", at_least<int>(1, "must be at least 1"))
+          .add("startup_ms", &C::startup_ms,
+               "added to timeout_ms for the first request of a copy just started (its imports)",
+               in_range<int>(0, 600000, "must be in [0, 600000]"))
           .add("processes", &C::processes, "concurrent copies of the program",
                in_range<int>(1, 256, "must be in [1, 256]"))
           .add("name", &C::name, "reported as the verifier's name");
@@ -108,15 +111,20 @@ class ExternalVerifier : public Verifier {
                    const std::vector<size_t>& raw_offset, bool* suspect) {
     *suspect = false;
     std::string why;
+    // A copy started for this request has its start-up on top of the request's time: the gold
+    // control after a timeout or a crash runs on one, and must not fail for the imports' sake
+    // (the completion that broke the program would then be a verifier error, and dropped).
+    const bool starting = !proc.running();
     if (!proc.ensure_started(&why)) return error("external_spawn_failed", why);
+    const int timeout_ms = o_.timeout_ms + (starting ? o_.startup_ms : 0);
     uint64_t id = next_id_++;
     json req = {{"id", id}, {"task", task.to_json()}, {"completion", text}};
     std::string line = req.dump(-1, ' ', true, json::error_handler_t::replace);
     std::string reply;
-    LineProcess::Status st = proc.request(line, std::chrono::milliseconds(o_.timeout_ms), &reply);
+    LineProcess::Status st = proc.request(line, std::chrono::milliseconds(timeout_ms), &reply);
     if (st == LineProcess::Status::Timeout) {
       return error("external_timeout",
-                   "no reply within " + std::to_string(o_.timeout_ms) + " ms; process killed");
+                   "no reply within " + std::to_string(timeout_ms) + " ms; process killed");
     }
     if (st != LineProcess::Status::Ok) {
       *suspect = true;

@@ -9,7 +9,8 @@
 // defaults to score >= 1). The program is started on first use and kept running; when one that
 // served earlier requests exits or answers out of step, the request is asked again of a fresh
 // copy (the failure may be its own: a program that exits after each reply, a stray print). A
-// request that takes longer than timeout_ms (the program's start included) kills the program.
+// request that takes longer than timeout_ms kills the program; the first request of a copy just
+// started has startup_ms more, for its imports (the gold control often runs on one).
 // A timeout, a crash or a malformed reply is a verdict with verifier_error = true and reason
 // "external_timeout", "external_crashed" or "external_bad_reply", which verify_guarded may blame on
 // the completion when the task's gold answer passes (verifier.h). The completion is sent as valid
@@ -28,10 +29,11 @@ namespace r1 {
 struct ExternalVerifierOptions : FieldListed<ExternalVerifierOptions> {
   std::vector<std::string> command;  // argv; a string option runs through /bin/sh -c
   int timeout_ms = 10000;            // per request
+  int startup_ms = 10000;            // added to the first request of a copy just started
   int processes = 1;                 // concurrent copies of the program
   std::string name = "external";     // reported as Verifier::name()
 
-  // {"command": [..] | "...", "timeout_ms", "processes", "name"}
+  // {"command": [..] | "...", "timeout_ms", "startup_ms", "processes", "name"}
   static const ConfigFields<ExternalVerifierOptions>& fields();  // name, default, check, help
 };
 

@@ -9,7 +9,8 @@ SCOREONLY: a reply with a score of 1 and no "correct"; LONGREASON: a reason of 1
 characters; SPANLAST: a wrong span over the last character of the completion it got, in bytes
 of its UTF-8; ASCII: correct when the request line it read was ASCII.
 With --one-shot it exits after each reply (a program that serves one request); with --stray it
-writes a stray line 50 ms after each reply (between requests).
+writes a stray line 50 ms after each reply (between requests); with --start-delay it sleeps 1 s
+before reading its first request (slow imports).
 Otherwise it replies with a correct verdict when the completion, or what its <answer> tags
 hold, equals task.answer, and reports its pid so the test can see restarts."""
 import json
@@ -20,6 +21,8 @@ import time
 
 one_shot = "--one-shot" in sys.argv
 stray = "--stray" in sys.argv
+if "--start-delay" in sys.argv:
+    time.sleep(1.0)
 
 
 def reply(obj):
