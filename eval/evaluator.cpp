@@ -107,9 +107,9 @@ SuiteResult Evaluator::run(const SuiteSpec& suite, std::vector<Task> tasks,
   res.tasks.resize(tasks.size());
   ThreadPool pool(opt_.verify_threads > 0 ? static_cast<size_t>(opt_.verify_threads) : 0);
   std::vector<std::future<void>> jobs;
+  const int32_t end_of_turn = end_of_turn_token(opt_.chat, tok_);
   auto verify_into = [&](SampleOutcome* dst, const Task* task, const GenerationResult* g) {
-    dst->completion = opt_.chat.full_completion(
-        decode_completion(tok_, g->tokens, end_of_turn_token(opt_.chat, tok_)));
+    dst->completion = opt_.chat.full_completion(decode_completion(tok_, g->tokens, end_of_turn));
     dst->tokens = static_cast<int>(g->tokens.size());
     dst->finish_reason = g->finish_reason;
     // A user verifier that throws is a verifier error, not a 0.

@@ -175,12 +175,12 @@ std::optional<UsableGroup> GroupCollector::usable(RolloutGroup g, uint64_t versi
       all_equal && s_.cfg.dynamic_sampling && !(s_.selfplay && s_.selfplay->keeps_flat_group(g));
   // A flat group is dropped unless its token penalties may keep it: only then map them.
   bool penalised = false;
+  const int32_t end_of_turn = end_of_turn_token(s_.chat, s_.tokenizer);
   for (size_t k = 0; k < u.kept.size() && (!flat || s_.cfg.keep_penalised_groups); ++k) {
     const SampleResult& smp = g.samples[u.kept[k]];
     if (smp.penalties.empty()) continue;
     u.token_offsets.resize(u.kept.size());
-    u.token_offsets[k] =
-        token_penalties(smp, s_.tokenizer, end_of_turn_token(s_.chat, s_.tokenizer));
+    u.token_offsets[k] = token_penalties(smp, s_.tokenizer, end_of_turn);
     penalised = penalised || penalised_tokens(u.token_offsets[k]) > 0;
   }
   if (flat && !penalised) {

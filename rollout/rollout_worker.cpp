@@ -128,13 +128,14 @@ std::vector<std::optional<SampleResult>> RolloutWorker::guide_samples(
   if (stop) return out;
   std::vector<size_t> which;  // batch index of each guide
   const int context = model_->config().max_position_embeddings;
+  const int32_t end_of_turn = end_of_turn_token(chat_, *tok_);
   for (size_t k = 0; k < batch.size(); ++k) {
     const std::string guide = task_guide(batch[k].task);
     if (guide.empty()) continue;
     const std::string text = chat_.completion_of(guide);
     SampleResult s;
     s.tokens = tok_->encode(text);
-    s.text = decode_completion(*tok_, s.tokens, end_of_turn_token(chat_, *tok_));
+    s.text = decode_completion(*tok_, s.tokens, end_of_turn);
     const bool fits = !s.tokens.empty() &&
                       static_cast<int>(s.tokens.size()) <= cfg_.max_new_tokens &&
                       static_cast<int>(prompts[k].size() + s.tokens.size()) <= context;
@@ -226,6 +227,7 @@ void RolloutWorker::run_batch(std::vector<TaskAssignment>& batch, const std::ato
   turn.release();
   if (cfg_.debug_delay_s > 0) hold(cfg_.debug_delay_s, stop);
   if (stop) return;  // the batch is abandoned (generation was cut short)
+  const int32_t end_of_turn = end_of_turn_token(chat_, *tok_);
   size_t r = 0;
   for (size_t k = 0; k < batch.size(); ++k) {
     RolloutGroup g;
@@ -240,7 +242,7 @@ void RolloutWorker::run_batch(std::vector<TaskAssignment>& batch, const std::ato
       s.tokens = std::move(results[r].tokens);
       s.logprobs = std::move(results[r].logprobs);
       s.finish_reason = results[r].finish_reason;
-      s.text = decode_completion(*tok_, s.tokens, end_of_turn_token(chat_, *tok_));
+      s.text = decode_completion(*tok_, s.tokens, end_of_turn);
       stats_.tokens += s.tokens.size();
       g.samples.push_back(std::move(s));
     }

@@ -63,13 +63,15 @@ void ExternalTaskFeed::problem(const std::string& what) {
 }
 
 bool ExternalTaskFeed::fetch(uint64_t batch, int difficulty) {
-  std::string error;
-  const int starts_before = proc_->starts();
-  if (!proc_->ensure_started(&error)) {
+  auto start = [&] {
+    std::string error;
+    if (proc_->ensure_started(&error)) return true;
     problem("cannot start: " + error);
     ++counts_.crashes;
     return false;
-  }
+  };
+  const int starts_before = proc_->starts();
+  if (!start()) return false;
   if (starts_before > 0 && proc_->starts() > starts_before) ++counts_.restarts;
   const uint64_t seed =
       hash64(cat("external-tasks:", options_.name, ":", stream_seed_, ":", batch));
@@ -81,11 +83,7 @@ bool ExternalTaskFeed::fetch(uint64_t batch, int difficulty) {
   if (LineProcess::sent_nothing(status)) {
     // It exited, or wrote lines nobody asked for, while idle: nothing of this request reached
     // it. A restart, not a failed request: start it again and ask again.
-    if (!proc_->ensure_started(&error)) {
-      problem("cannot start: " + error);
-      ++counts_.crashes;
-      return false;
-    }
+    if (!start()) return false;
     ++counts_.restarts;
     status = proc_->request_lines(req.dump(), static_cast<size_t>(options_.batch),
                                   std::chrono::milliseconds(options_.timeout_ms), &lines);
