@@ -74,6 +74,24 @@ void add_wrong_spans(Verdict& v, double penalty, size_t completion_bytes,
   out.insert(out.end(), merged.begin(), merged.end());
 }
 
+// A verdict's details.learner_data must be an object of at most kMaxLearnerDataBytes of JSON.
+void check_learner_data(Verdict& v) {
+  auto it = v.details.find(kLearnerData);
+  if (it == v.details.end()) return;
+  if (!it->is_object()) {
+    v = Verdict::verifier_failure(
+        "bad_learner_data",
+        cat("details.", kLearnerData, " must be an object, got ", it->type_name()));
+    return;
+  }
+  const size_t bytes = it->dump().size();
+  if (bytes > kMaxLearnerDataBytes) {
+    v = Verdict::verifier_failure("bad_learner_data", cat("details.", kLearnerData, " has ", bytes,
+                                                          " bytes of JSON, more than the ",
+                                                          kMaxLearnerDataBytes, " allowed"));
+  }
+}
+
 }  // namespace
 
 std::vector<PenaltySpan> spans_after_prefix(const std::vector<PenaltySpan>& spans,
@@ -149,6 +167,7 @@ RewardResult RewardFunction::score(const Task& task, const std::string& completi
       }
     }
     if (v) cr.verdict = verify_guarded(*v, task, completion);
+    check_learner_data(cr.verdict);
     if (c.span_penalty != 0.0 && !cr.verdict.verifier_error)
       add_wrong_spans(cr.verdict, c.span_penalty, completion.size(), r.penalties);
     if (cr.verdict.scored_by_control && (c.weight != 0.0 || c.span_penalty != 0.0))

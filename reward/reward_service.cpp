@@ -62,7 +62,7 @@ void RewardService::run(const std::atomic<bool>& stop) {
       json comps = json::object();
       for (const auto& c : r.components) comps[c.name] = c.verdict.score;
       smp.components = std::move(comps);
-      if (auto it = r.details.find("learner_data"); it != r.details.end() && it->is_object()) {
+      if (auto it = r.details.find(kLearnerData); it != r.details.end() && it->is_object()) {
         smp.learner_data = *it;
       }
       // The verifiers saw prefix_ + text; the learner's spans are bytes of text.

@@ -8,9 +8,14 @@
 namespace r1 {
 namespace {
 
+struct Registered {
+  VerifierFactory factory;
+  std::string origin;  // "built in", "plugin <path>", ...: named when the name is taken again
+};
+
 struct Registry {
   std::mutex mu;
-  std::map<std::string, VerifierFactory> factories;
+  std::map<std::string, Registered> factories;
 };
 
 Registry& registry() {
@@ -18,7 +23,7 @@ Registry& registry() {
     auto* reg = new Registry;
     // Built-ins go in before anyone can look up or add a name.
     register_builtin_verifiers([reg](const std::string& name, VerifierFactory f) {
-      reg->factories[name] = std::move(f);
+      reg->factories[name] = Registered{std::move(f), "built in"};
     });
     return reg;
   }();
@@ -27,10 +32,17 @@ Registry& registry() {
 
 }  // namespace
 
-void register_verifier(const std::string& name, VerifierFactory factory) {
+void register_verifier(const std::string& name, VerifierFactory factory,
+                       const std::string& origin) {
+  if (name.empty()) fail("a verifier needs a name (", origin, ")");
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mu);
-  r.factories[name] = std::move(factory);
+  auto [it, added] = r.factories.try_emplace(name, Registered{std::move(factory), origin});
+  // Replacing silently would let a plugin take over "math" for every task that names it, and a
+  // second plugin's verifier shadow the first's, with no sign in the run of which one judged.
+  if (!added)
+    fail("verifier '", name, "' (", origin, ") is already registered (", it->second.origin,
+         "); give it another name");
 }
 
 bool has_verifier(const std::string& name) {
@@ -50,7 +62,7 @@ std::unique_ptr<Verifier> make_verifier(const std::string& name, const json& opt
       for (const auto& [n, _] : r.factories) known += (known.empty() ? "" : ", ") + n;
       fail("unknown verifier '", name, "' (known: ", known.empty() ? "none" : known, ")");
     }
-    f = it->second;
+    f = it->second.factory;
   }
   return f(options);
 }

@@ -1,6 +1,6 @@
 // Verifiers by name. Built-in verifiers are registered by register_builtin_verifiers() (called
-// on first use); users add their own with register_verifier() or a plugin library. A verifier's
-// verify() must be safe to call from several threads at once.
+// on first use); users add their own with register_verifier() or a plugin library, under names not
+// yet taken. A verifier's verify() must be safe to call from several threads at once.
 #pragma once
 #include <functional>
 #include <memory>
@@ -15,7 +15,10 @@ namespace r1 {
 // {} when none are given).
 using VerifierFactory = std::function<std::unique_ptr<Verifier>(const json& options)>;
 
-void register_verifier(const std::string& name, VerifierFactory factory);
+// Throws when the name is taken (a built-in's included), naming both origins: a verifier is never
+// replaced. `origin` says where this one comes from, for that message.
+void register_verifier(const std::string& name, VerifierFactory factory,
+                       const std::string& origin = "register_verifier");
 bool has_verifier(const std::string& name);
 // Throws naming the verifier and listing the known ones when `name` is unknown.
 std::unique_ptr<Verifier> make_verifier(const std::string& name, const json& options = json::object());

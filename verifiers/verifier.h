@@ -33,6 +33,14 @@ struct Verdict {
 // span_penalty (reward/reward_config.h) takes advantage off the tokens inside them.
 inline constexpr const char* kWrongSpans = "wrong_spans";
 
+// Optional in Verdict::details: an object the learner gets with the sample (the self-play
+// verifiers' computed triplet). It rides in the scored message's header, which has a size cap
+// (transport.max_message_mb.scored), so the reward function refuses one whose JSON is larger than
+// kMaxLearnerDataBytes as a verifier failure, bad_learner_data, rather than let one sample's
+// data stop the reward role.
+inline constexpr const char* kLearnerData = "learner_data";
+inline constexpr size_t kMaxLearnerDataBytes = 64 * 1024;
+
 class Verifier {
  public:
   virtual ~Verifier() = default;

@@ -121,7 +121,10 @@ TEST(RlLoop, GuideSamplesTrainWithoutCountingAsThePolicys) {
   json c =
       ci_config({{"rollout", {{"temperature", 0.7}}},
                  {"learner", {{"steps", 3}, {"samples_every", 1}, {"samples_per_step", 1000}}}});
-  c["tasks"]["mix"] = {{{"family", "arith"}, {"difficulty", 1}, {"guide", true}}};
+  // Level 1 through the curriculum, with a window no run fills: what it heard stays in the
+  // checkpoint, to be counted against the policy's own samples.
+  c["tasks"]["mix"] = {{{"family", "arith"}, {"guide", true}}};
+  c["tasks"]["curriculum"] = {{"start", 1}, {"window", 100000}};
   write_json(d.file("cfg.json"), c);
   auto r = run_command("timeout 300 " + r1_binary() + " run " + d.file("cfg.json") + " --out " +
                        d.file("run"));
@@ -171,6 +174,21 @@ TEST(RlLoop, GuideSamplesTrainWithoutCountingAsThePolicys) {
     EXPECT_EQ(completion.find("<think>", 1), std::string::npos) << line;
   }
   EXPECT_GT(guides, 0u) << "samples.jsonl shows no guide";
+  // The curriculum heard the policy's samples and no guide: a guide is always right, and
+  // counting it would raise every level's pass rate by up to 1/(G+1).
+  int64_t sampled = 0;
+  double sampled_correct = 0;
+  for (const auto& row : rows) {
+    sampled += row["sampled"]["samples"].get<int64_t>();
+    sampled_correct +=
+        row["sampled"]["accuracy"].get<double>() * row["sampled"]["samples"].get<double>();
+  }
+  const json state =
+      json::parse(read_file(d.file("run/checkpoints/step-000003/trainer_state.json")));
+  const std::string heard =
+      state["task_source"]["curriculum"]["families"]["arith"]["window"].get<std::string>();
+  EXPECT_EQ(static_cast<int64_t>(heard.size()), sampled);
+  EXPECT_EQ(std::count(heard.begin(), heard.end(), '1'), std::llround(sampled_correct));
   for (const json& j : guide_lines) {
     const uint64_t key = j["step"].get<uint64_t>() * 1000000 + j["seq"].get<uint64_t>();
     EXPECT_GE(j["reward"].get<double>(), best_sampled[key]) << j.dump();

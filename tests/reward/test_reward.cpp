@@ -283,6 +283,52 @@ TEST(RewardFunction, VerifierErrorsAreCarriedNotZeroed) {
   EXPECT_EQ(w.details["verifier_error_in"], "probe");
 }
 
+// details.learner_data rides in the scored message's header: a verifier (a plugin or external
+// program) that returns megabytes there stopped the reward role when the message passed the
+// channel's cap; now the sample is a verifier failure of its own name.
+TEST(RewardFunction, LearnerDataPastItsCapIsAVerifierFailure) {
+  register_verifier("learner_data_of_size", [](const json& o) -> std::unique_ptr<Verifier> {
+    struct L : Verifier {
+      json data;
+      std::string name() const override { return "learner_data_of_size"; }
+      Verdict verify(const Task&, const std::string&) override {
+        Verdict v;
+        v.score = 1.0;
+        v.correct = v.format_ok = true;
+        v.reason = "ok";
+        v.details[kLearnerData] = data;
+        return v;
+      }
+    };
+    auto l = std::make_unique<L>();
+    l->data = o.at("data");
+    return l;
+  });
+  auto score_with = [](const json& data) {
+    RewardFunction rf(RewardConfig::from_json({{"components",
+                                                {{"probe",
+                                                  {{"verifier", "learner_data_of_size"},
+                                                   {"weight", 1.0},
+                                                   {"options", {{"data", data}}}}}}}},
+                                              "reward.json"));
+    return rf.score(math_task("1"), "<think>x</think><answer>1</answer>");
+  };
+  // The JSON of {"t": "xxx..."} is the string plus 8 bytes.
+  const json at_cap = {{"t", std::string(kMaxLearnerDataBytes - 8, 'x')}};
+  ASSERT_EQ(at_cap.dump().size(), kMaxLearnerDataBytes);
+  RewardResult ok = score_with(at_cap);
+  EXPECT_FALSE(ok.verifier_error);
+  EXPECT_EQ(ok.details[kLearnerData], at_cap) << "handed on whole";
+  for (const json& bad : {json{{"t", std::string(kMaxLearnerDataBytes - 7, 'x')}},
+                          json::array({1, 2}), json("text")}) {
+    RewardResult r = score_with(bad);
+    EXPECT_TRUE(r.verifier_error);
+    EXPECT_FALSE(r.reward.has_value());
+    EXPECT_EQ(r.reason, "bad_learner_data");
+    EXPECT_FALSE(r.details.contains(kLearnerData));
+  }
+}
+
 TEST(RewardFunction, ThrowingVerifierBecomesAVerifierError) {
   register_verifier("thrower", [](const json&) -> std::unique_ptr<Verifier> {
     struct T : Verifier {

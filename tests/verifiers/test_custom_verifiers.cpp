@@ -4,9 +4,12 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <mutex>
 #include <set>
 #include <thread>
+
+#include <unistd.h>
 
 #include "verifiers/external/external_verifier.h"
 #include "verifiers/plugin/plugin_loader.h"
@@ -73,6 +76,10 @@ TEST(CustomVerifier, PluginLibrary) {
   std::vector<std::string> names = load_verifier_plugin(R1_EXAMPLE_PLUGIN);
   ASSERT_EQ(names, std::vector<std::string>{"caseless"});
   EXPECT_EQ(load_verifier_plugin(R1_EXAMPLE_PLUGIN), names);  // loading again is a no-op
+  // ... however the path is spelt: the file decides, not the string.
+  std::filesystem::path plugin(R1_EXAMPLE_PLUGIN);
+  std::string respelt = (plugin.parent_path() / "." / plugin.filename()).string();
+  EXPECT_EQ(load_verifier_plugin(respelt), names);
   Task t;
   t.answer = "Paris";
   auto v = make_verifier("caseless");
@@ -110,6 +117,52 @@ TEST(CustomVerifier, PluginLibrary) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(right.load(), 2000);
+}
+
+// A verifier is never replaced: a plugin naming one of its verifiers "math" would otherwise judge
+// every task that asks for math, and a second plugin would shadow the first, with nothing in the
+// run to say which one judged.
+TEST(CustomVerifier, ANameAlreadyTakenIsAnErrorNamingBothOrigins) {
+  auto factory = [](const json&) -> std::unique_ptr<Verifier> {
+    return std::make_unique<MentionsAnswer>(false);
+  };
+  try {
+    register_verifier("math", factory, "my test");
+    FAIL() << "the built-in math verifier was replaced";
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("'math'"), std::string::npos) << m;
+    EXPECT_NE(m.find("built in"), std::string::npos) << m;
+    EXPECT_NE(m.find("my test"), std::string::npos) << m;
+  }
+  Task t;
+  t.answer = "18";
+  EXPECT_TRUE(make_verifier("math")->verify(t, "<think>9+9</think><answer>18</answer>").correct)
+      << "math is still the built-in";
+  EXPECT_FALSE(make_verifier("math")->verify(t, "<answer>it is not 18</answer>").correct);
+
+  register_verifier("taken_once", factory, "the first");
+  EXPECT_THROW(register_verifier("taken_once", factory, "the second"), Error);
+  EXPECT_THROW(register_verifier("", factory, "no name"), Error);
+
+  // The same plugin's file under another path registers its names again: refused, naming both.
+  std::vector<std::string> names = load_verifier_plugin(R1_EXAMPLE_PLUGIN);
+  ASSERT_EQ(names, std::vector<std::string>{"caseless"});
+  std::string copy = (std::filesystem::temp_directory_path() /
+                      ("r1_plugin_copy_" + std::to_string(getpid()) + ".so"))
+                         .string();
+  std::filesystem::copy_file(R1_EXAMPLE_PLUGIN, copy,
+                             std::filesystem::copy_options::overwrite_existing);
+  try {
+    load_verifier_plugin(copy);
+    FAIL() << "a second library took the name 'caseless'";
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("'caseless'"), std::string::npos) << m;
+    EXPECT_NE(m.find(copy), std::string::npos) << m;
+    EXPECT_NE(m.find(R1_EXAMPLE_PLUGIN), std::string::npos) << m;
+  }
+  std::filesystem::remove(copy);
 }
 
 TEST(CustomVerifier, BadPluginsAreRejectedWithTheirPath) {

@@ -233,16 +233,19 @@ std::unique_ptr<Verifier> make_external_verifier(const json& options) {
 
 void register_external_verifier(const std::string& name, ExternalVerifierOptions options) {
   options.name = name;
-  register_verifier(name, [options](const json& extra) {
-    if (!extra.empty()) {
-      // Options given at make time replace the registered ones wholesale.
-      ExternalVerifierOptions o =
-          ExternalVerifierOptions::from_json(extra, "verifier '" + options.name + "' options");
-      o.name = options.name;
-      return make_external_verifier(o);
-    }
-    return make_external_verifier(options);
-  });
+  register_verifier(
+      name,
+      [options](const json& extra) {
+        if (!extra.empty()) {
+          // Options given at make time replace the registered ones wholesale.
+          ExternalVerifierOptions o =
+              ExternalVerifierOptions::from_json(extra, "verifier '" + options.name + "' options");
+          o.name = options.name;
+          return make_external_verifier(o);
+        }
+        return make_external_verifier(options);
+      },
+      "external program " + (options.command.empty() ? std::string("?") : options.command[0]));
 }
 
 }  // namespace r1

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <mutex>
 
@@ -107,14 +108,22 @@ int add_verifier(void* host_data, const r1_verifier_v1* v) {
   r1_verifier_v1 api = *v;
   std::string library = h->library;
   std::string name = api.name;
-  register_verifier(name, [api, library, name](const json& options) -> std::unique_ptr<Verifier> {
-    std::string text = options.dump();
-    const char* err = nullptr;
-    void* inst = api.create(text.c_str(), &err);
-    if (!inst)
-      fail("verifier '", name, "' from plugin ", library, ": ", err ? err : "create failed");
-    return std::make_unique<PluginVerifier>(api, inst, library);
-  });
+  try {
+    register_verifier(
+        name,
+        [api, library, name](const json& options) -> std::unique_ptr<Verifier> {
+          std::string text = options.dump();
+          const char* err = nullptr;
+          void* inst = api.create(text.c_str(), &err);
+          if (!inst)
+            fail("verifier '", name, "' from plugin ", library, ": ", err ? err : "create failed");
+          return std::make_unique<PluginVerifier>(api, inst, library);
+        },
+        "plugin " + library);
+  } catch (const Error& e) {
+    h->error = e.what();  // a name already taken
+    return 1;
+  }
   h->names.push_back(name);
   return 0;
 }
@@ -124,7 +133,12 @@ int add_verifier(void* host_data, const r1_verifier_v1* v) {
 std::vector<std::string> load_verifier_plugin(const std::string& path) {
   Loaded& l = loaded();
   std::lock_guard<std::mutex> lock(l.mu);
-  if (auto it = l.by_path.find(path); it != l.by_path.end()) return it->second;
+  // Keyed by the file, not the spelling: "./p.so" and "p.so" are one library, which dlopen
+  // hands back as the same handle, and registering its names twice is an error.
+  std::error_code ec;
+  std::string key = std::filesystem::weakly_canonical(path, ec).string();
+  if (ec || key.empty()) key = path;
+  if (auto it = l.by_path.find(key); it != l.by_path.end()) return it->second;
   // RTLD_LOCAL: two plugins may use the same internal symbol names. Never dlclose: verifier
   // instances made from the plugin may live until the process ends.
   void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -140,7 +154,7 @@ std::vector<std::string> load_verifier_plugin(const std::string& path) {
   if (!data.error.empty()) fail("verifier plugin ", path, ": ", data.error);
   if (rc != 0) fail("verifier plugin ", path, ": ", R1_VERIFIER_PLUGIN_ENTRY, " returned ", rc);
   if (data.names.empty()) fail("verifier plugin ", path, ": registered no verifiers");
-  l.by_path[path] = data.names;
+  l.by_path[key] = data.names;
   return data.names;
 }
 
