@@ -10,6 +10,11 @@
 
 namespace r1 {
 
+namespace {
+// A stream whose tasks this many in a row are too long for the context will not get better.
+constexpr int64_t kMaxTooLongInARow = 1000;
+}  // namespace
+
 GroupCollector::GroupCollector(CollectorSetup setup) : s_(std::move(setup)) {}
 
 void GroupCollector::bind(Context& ctx, const Endpoints& ep) {
@@ -47,8 +52,22 @@ void GroupCollector::send_tasks(int n, uint64_t min_version, const std::atomic<b
   counters_.waves++;
   for (int i = 0; i < n; ++i) {
     // A self-play follow-up (it measures a proposal's solve rate) goes before the stream.
-    Task t = s_.selfplay && s_.selfplay->has_followup() ? s_.selfplay->take_followup()
-                                                        : s_.source.next();
+    const bool followup = s_.selfplay && s_.selfplay->has_followup();
+    Task t = followup ? s_.selfplay->take_followup() : s_.source.next();
+    std::vector<int32_t> prompt = s_.tokenizer.encode(s_.chat.render(t.prompt));
+    // A follow-up is sent whatever its length: its proposal waits for its result (a rollout
+    // worker answers one that does not fit with empty samples).
+    for (int64_t skipped = 0; !followup && s_.max_prompt_tokens > 0 &&
+                              prompt.size() > static_cast<size_t>(s_.max_prompt_tokens);) {
+      skip_too_long(t, prompt.size());
+      if (++skipped == kMaxTooLongInARow) {
+        fail("learner: ", skipped, " tasks in a row have prompts over ", s_.max_prompt_tokens,
+             " tokens, the rollout context less rollout.max_new_tokens ", s_.limits.max_new_tokens,
+             ": lower max_new_tokens, or give tasks with shorter prompts");
+      }
+      t = s_.source.next();
+      prompt = s_.tokenizer.encode(s_.chat.render(t.prompt));
+    }
     TaskAssignment a;
     a.seq = next_seq++;
     a.task = t.to_json();
@@ -58,8 +77,22 @@ void GroupCollector::send_tasks(int n, uint64_t min_version, const std::atomic<b
     a.wave = wave;
     a.wave_size = n;
     if (!hand_out(a, stop)) return;
-    SentTask sent{a.task, s_.tokenizer.encode(s_.chat.render(t.prompt))};
+    SentTask sent{a.task, std::move(prompt)};
     pending_[a.seq] = {std::move(t), steady_seconds(), std::move(sent)};
+  }
+}
+
+// A task of the stream left out because its prompt leaves less than max_new_tokens of the context:
+// its samples would be cut by the context, short of the budget the rest have.
+void GroupCollector::skip_too_long(const Task& t, size_t prompt_tokens) {
+  counters_.too_long++;
+  if (!said_too_long_) {
+    log_warn("learner: task ", t.id, " has a prompt of ", prompt_tokens,
+             " tokens, and a rollout worker's context leaves ", s_.max_prompt_tokens,
+             " for a prompt beside rollout.max_new_tokens ", s_.limits.max_new_tokens,
+             ": not sent; such tasks are skipped and counted in metrics (tasks_too_long; warned "
+             "once)");
+    said_too_long_ = true;
   }
 }
 

@@ -41,6 +41,8 @@ struct StepCounters {
   int64_t guides = 0;  // guide samples (tasks.mix[i].guide) that came back; in none of the above
   // Guided tasks that came back without theirs (too long, empty, or not a tokenizer round trip).
   int64_t guides_left_out = 0;
+  // Tasks of the stream not sent: their prompts left less than max_new_tokens of the context.
+  int64_t too_long = 0;
   bool gave_up = false;  // sampling ended with fewer usable groups than batch_groups
 };
 
@@ -59,6 +61,10 @@ struct CollectorSetup {
   // Self-play runs: follow-up tasks go out first, proposer groups wait for their solve rates,
   // and self-play advantages are set per (role, kind) (learner/selfplay_coordinator.h).
   SelfPlayCoordinator* selfplay = nullptr;
+  // The longest prompt a task may have, in tokens: a rollout worker's context less
+  // max_new_tokens, so that every sample has its whole budget (one cut by the context instead
+  // would be judged short of it, and escape an overlong penalty). 0: no limit.
+  int max_prompt_tokens = 0;
 };
 
 class GroupCollector {
@@ -90,6 +96,7 @@ class GroupCollector {
     SentTask sent;  // what a scored group for it must answer (core/rollout_checks.h)
   };
   void send_tasks(int n, uint64_t min_version, const std::atomic<bool>& stop);
+  void skip_too_long(const Task& t, size_t prompt_tokens);
   bool hand_out(const TaskAssignment& a, const std::atomic<bool>& stop);
   void expire_lost();
   std::optional<RolloutGroup> receive(uint64_t version, int timeout_ms);
@@ -106,6 +113,7 @@ class GroupCollector {
   std::map<uint64_t, Pending> pending_;  // seq -> task in flight
   std::vector<RolloutGroup> released_;   // self-play groups a written-off follow-up completed
   StepCounters counters_;
+  bool said_too_long_ = false;
 };
 
 }  // namespace r1

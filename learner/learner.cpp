@@ -61,9 +61,10 @@ Learner::Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup)
   limits.reward_max = s_.reward_max;
   limits.max_span_penalty = s_.max_span_penalty;
   limits.guide_text = [chat = s_.chat](const std::string& g) { return chat.completion_of(g); };
-  collector_ = std::make_unique<GroupCollector>(
-      CollectorSetup{cfg_, *source_, *s_.tokenizer, s_.chat, s_.group_size, session_,
-                     std::move(limits), [this] { serve_control(); }, selfplay_.get()});
+  const int context = s_.rollout_context > 0 ? s_.rollout_context : mc.max_position_embeddings;
+  collector_ = std::make_unique<GroupCollector>(CollectorSetup{
+      cfg_, *source_, *s_.tokenizer, s_.chat, s_.group_size, session_, std::move(limits),
+      [this] { serve_control(); }, selfplay_.get(), std::max(1, context - s_.max_new_tokens)});
   if (s_.resume) {
     auto latest = find_latest_checkpoint(s_.run_dir);
     if (!latest) fail(s_.run_dir, ": --resume, but there is no checkpoint to resume from");

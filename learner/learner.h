@@ -36,6 +36,10 @@ struct LearnerSetup {
   ChatTemplate chat;
   int group_size = 8;
   int max_new_tokens = 128;
+  // The positions a rollout worker's KV cache holds (rollout/rollout_worker.h: the model's, at
+  // most kMaxRolloutContext); 0: the model's max_position_embeddings. A task whose prompt leaves
+  // less than max_new_tokens of them is not sent (metrics: tasks_too_long).
+  int rollout_context = 0;
   double temperature = 1.0;  // sampling temperature: log-prob ratios are taken at it
   // The rewards the run's reward config can produce (reward_range()); scored groups with a
   // reward outside are dropped as forged or broken.

@@ -174,6 +174,9 @@ json step_metrics(const StepFacts& f) {
                   {"advantage", guide_adv / gn},
                   {"response_length", static_cast<double>(guide_tokens) / gn}};
   }
+  // Tasks of the stream not sent this step: their prompts left less than max_new_tokens of a
+  // rollout worker's context.
+  if (counters.too_long > 0) m["tasks_too_long"] = counters.too_long;
   if (!f.task_sources.empty()) m["task_sources"] = f.task_sources;
   if (!f.selfplay.is_null()) m["selfplay"] = f.selfplay;
   return m;

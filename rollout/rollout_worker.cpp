@@ -127,7 +127,7 @@ std::vector<std::optional<SampleResult>> RolloutWorker::guide_samples(
   std::vector<std::optional<SampleResult>> out(batch.size());
   if (stop) return out;
   std::vector<size_t> which;  // batch index of each guide
-  const int context = model_->config().max_position_embeddings;
+  const int context = gen_->max_len();  // as for the samples: a guide fits where they could
   const int32_t end_of_turn = end_of_turn_token(chat_, *tok_);
   for (size_t k = 0; k < batch.size(); ++k) {
     const std::string guide = task_guide(batch[k].task);
@@ -195,16 +195,28 @@ void RolloutWorker::run_batch(std::vector<TaskAssignment>& batch, const std::ato
   uint64_t need = 0;
   for (const auto& t : batch) need = std::max(need, t.min_version);
   if (!wait_for_version(need, sess, stop)) return;
-  const ModelConfig& mc = model_->config();
+  // The KV cache's positions, not the model's: kMaxRolloutContext bounds them.
+  const int context = gen_->max_len();
   std::vector<GenerationRequest> reqs;
   std::vector<std::vector<int32_t>> prompts;
+  std::vector<bool> fits;  // per task: its prompt leaves room for a token
   for (const auto& t : batch) {
     std::string question = t.task.value("prompt", std::string());
     prompts.push_back(tok_->encode(chat_.render(question)));
-    const int room = mc.max_position_embeddings - static_cast<int>(prompts.back().size());
+    const int room = context - static_cast<int>(prompts.back().size());
+    // The learner sends no task whose prompt leaves less than max_new_tokens; one that leaves
+    // none (another learner, a self-play follow-up) comes back as empty samples cut by the
+    // context, rather than a generate call that throws and takes the worker down.
+    fits.push_back(room >= 1);
+    if (!fits.back()) {
+      log_warn("rollout ", id_, ": task ", t.task.value("id", "?"), " has a prompt of ",
+               prompts.back().size(), " tokens; the context holds ", context,
+               ": its samples come back empty");
+      continue;
+    }
     const double temperature = task_sampling_temperature(t.task, cfg_.sampling.temperature);
     for (int i = 0; i < t.group_size; ++i) {
-      reqs.push_back({prompts.back(), std::max(1, std::min(cfg_.max_new_tokens, room)),
+      reqs.push_back({prompts.back(), std::min(cfg_.max_new_tokens, room),
                       sampling_seed(seed_, t.seq), static_cast<uint64_t>(i), temperature});
     }
   }
@@ -236,8 +248,13 @@ void RolloutWorker::run_batch(std::vector<TaskAssignment>& batch, const std::ato
     g.prompt = prompts[k];
     g.version = version_;
     g.worker = id_;
-    g.gen_seconds = gen_s * batch[k].group_size / static_cast<double>(reqs.size());
-    for (int i = 0; i < batch[k].group_size; ++i, ++r) {
+    g.gen_seconds = fits[k] ? gen_s * batch[k].group_size / static_cast<double>(reqs.size()) : 0.0;
+    for (int i = 0; i < batch[k].group_size && !fits[k]; ++i) {
+      SampleResult s;
+      s.finish_reason = "context";
+      g.samples.push_back(std::move(s));
+    }
+    for (int i = 0; i < batch[k].group_size && fits[k]; ++i, ++r) {
       SampleResult s;
       s.tokens = std::move(results[r].tokens);
       s.logprobs = std::move(results[r].logprobs);

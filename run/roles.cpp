@@ -46,6 +46,7 @@ LearnerSetup make_learner_setup(const RunConfig& cfg, const std::string& run_dir
   s.chat = cfg.chat;
   s.group_size = cfg.rollout.group_size;
   s.max_new_tokens = cfg.rollout.max_new_tokens;
+  s.rollout_context = std::min(cfg.model_config().max_position_embeddings, kMaxRolloutContext);
   s.temperature = cfg.rollout.sampling.temperature;
   s.model = cfg.initial_model();
   if (cfg.learner.grpo.uses_reference()) s.reference = cfg.initial_model();

@@ -113,6 +113,47 @@ TEST(RlLoop, SamplesThatEndOnTheEndOfSequenceTokenAreScored) {
                                  "nothing";
 }
 
+// A task whose prompt leaves less than max_new_tokens of a rollout worker's context is not sent:
+// its samples would be cut by the context short of the budget the others have (and escape an
+// overlong penalty), and a prompt past the context made the worker's generate call throw, which
+// ended the run. With 200 new tokens in the tiny model's 256 positions, arith's prompts (about 33
+// tokens with the chat template) fit and countdown's (about 63) do not.
+TEST(RlLoop, TasksWhosePromptsLeaveLessThanTheBudgetAreNotSent) {
+  TempDir d("rl_too_long");
+  json c =
+      ci_config({{"rollout", {{"max_new_tokens", 200}}},
+                 {"learner", {{"steps", 2}, {"samples_every", 1}, {"samples_per_step", 1000}}}});
+  c["tasks"]["mix"] = {{{"family", "arith"}, {"difficulty", 1}},
+                       {{"family", "countdown"}, {"difficulty", 1}}};
+  write_json(d.file("cfg.json"), c);
+  auto r = run_command("timeout 300 " + r1_binary() + " run " + d.file("cfg.json") + " --out " +
+                       d.file("run"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("not sent"), std::string::npos) << r.out;
+  int64_t too_long = 0;
+  for (const auto& row : read_metrics(d.file("run"))) too_long += row.value("tasks_too_long", 0);
+  EXPECT_GT(too_long, 0);
+  size_t samples = 0;
+  std::istringstream lines(read_file(d.file("run/samples.jsonl")));
+  for (std::string line; std::getline(lines, line);) {
+    const json j = json::parse(line);
+    ++samples;
+    EXPECT_EQ(j["task_id"].get<std::string>().rfind("arith", 0), 0u) << line;
+    EXPECT_NE(j["finish_reason"], "context") << line;
+  }
+  EXPECT_GT(samples, 0u);
+
+  // A stream none of whose tasks fits is an error that says what to change, not a run that waits.
+  c["tasks"]["mix"] = {{{"family", "countdown"}, {"difficulty", 1}}};
+  write_json(d.file("cfg2.json"), c);
+  r = run_command("timeout 300 " + r1_binary() + " run " + d.file("cfg2.json") + " --out " +
+                  d.file("run2"));
+  EXPECT_NE(r.code, 0) << r.out;
+  EXPECT_NE(r.code, 124) << "it waited:\n" << r.out;
+  EXPECT_NE(r.out.find("tasks in a row have prompts over 56 tokens"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("max_new_tokens"), std::string::npos) << r.out;
+}
+
 // Off-policy guidance (tasks.mix[i].guide): each group gets the task's worked solution as one
 // more sample. Every step trains on guides, every guide verifies, and none of the policy's
 // figures counts them (sampled.samples is the sampled completions alone, G per group).
