@@ -12,7 +12,8 @@
 # Reports go to OUT/<N>/*.json and a summary table to OUT/summary.md (with the machine's core
 # count and wall times). Stages already done are skipped, so the script can be re-run after a kill:
 # a model only when the same derived config made it (and, past the cold start, from the cold
-# start there now), a report only when it is newer than its model.
+# start there now), a report only when it is newer than its model and made with the same eval
+# settings (kept beside it in REPORT.args).
 #
 # The cold start trains for the SFT config's fixed number of steps at every N (equal compute), so
 # small sets are seen for more epochs. Continued SFT runs at a constant learning rate (--sft-lr,
@@ -152,8 +153,12 @@ for n in $sizes; do
   stage "$n" sft "$d/sft/final/model.safetensors" "$cold_model" "$cfg" "$r1" sft "$cfg" --no-progress
   for arm in cold rl sft; do
     whole "$out/$n/$arm.json" || rm -f "$out/$n/$arm.json"
+    # A report is this run's only if made with this run's eval settings (samples, temperature,
+    # max_new_tokens, greedy, suites): they are kept beside it, as configs are in .used.
+    [ "$(cat "$out/$n/$arm.json.args" 2> /dev/null)" = "$eval_args" ] || rm -f "$out/$n/$arm.json"
     stage "$n" "eval-$arm" "$out/$n/$arm.json" "$d/$arm/final/model.safetensors" "" \
       "$r1" eval --model "$d/$arm/final" $eval_args --no-progress --out "$out/$n/$arm.json"
+    printf '%s\n' "$eval_args" > "$out/$n/$arm.json.args"
   done
   [ "$out/$n/rl-reward.svg" -nt "$d/rl/final/model.safetensors" ] || rm -f "$out/$n/rl-reward.svg"
   [ -f "$out/$n/rl-reward.svg" ] || "$r1" plot --runs "GRPO=$d/rl" --field sampled/accuracy --title "GRPO: accuracy of all samples, N=$n" \
