@@ -98,6 +98,19 @@ RunConfig RunConfig::from_json(const json& j, const std::string& path) {
   c.shares_weights();  // "on" where the roles cannot share fails now
   if (c.transport.key_file.empty()) c.transport.key_file = default_key_file(path);
   // Cross-section checks.
+  // The qwen template without thinking writes the empty think block into the prompt, so no
+  // completion the verifiers see has one: a format component with the standard pattern would
+  // score every sample 0, a weight that teaches nothing and a format rate that reads 0.
+  if (c.chat.name == "qwen" && !c.chat.enable_thinking) {
+    for (const auto& comp : c.reward.components) {
+      if (comp.verifier == "format" && comp.weight != 0.0 && !comp.options.contains("pattern")) {
+        fail(path, ": field 'reward': component '", comp.name,
+             "' checks for a <think> block, and chat_template qwen with enable_thinking false puts "
+             "an empty one in the prompt: every sample would fail it (drop the component, give it "
+             "a \"pattern\" without the think block, or enable thinking)");
+      }
+    }
+  }
   if (c.reward.overlong && c.reward.overlong->max_tokens != c.rollout.max_new_tokens) {
     fail(path, ": field 'reward': overlong.max_tokens (", c.reward.overlong->max_tokens,
          ") should equal rollout.max_new_tokens (", c.rollout.max_new_tokens, ")");
