@@ -204,6 +204,10 @@ Holdout::Holdout(const std::string& suites) : suites_(suites) {
       std::string key = key_of(t, gen.get());
       prompts_.insert(prompt_key(t.prompt));
       ++tasks_;
+      // A generated task's text too: a training task without its family (an SFT line without
+      // its task, a dataset's) is matched by text alone, and a copy with a label, an instruction
+      // or a chat template around it is the same problem (an audit: only equal prompts were).
+      if (gen) add_text(t.prompt);
       if (!key.empty()) {
         hashes_.insert(problem_key_hash(key));
         problems_.insert(std::move(key));
@@ -249,7 +253,7 @@ bool Holdout::contains(const Task& task, const TaskGenerator* gen) const {
   for (const std::string& hash : shown_problem_hashes(task))
     if (hashes_.count(hash)) return true;
   if (prompts_.count(prompt_key(task.prompt))) return true;
-  // A task in words (a dataset's, an SFT line's) against the datasets' problems; a program
+  // A task in words (a dataset's, an SFT line's) against the held-out problems' texts; a program
   // task's text is code, where case and spacing inside strings matter.
   // Self-play's tasks are programs too (a proposal's prompt shows references).
   if (texts_.empty() || gen || task.family == "selfplay" || !program_problem_key(task).empty())

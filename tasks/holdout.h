@@ -13,9 +13,10 @@
 // whatever their family or dataset. A task in words (a dataset's, an SFT line's; not a program
 // task, whose text is code) is also held out when its text (problem_text_key(): case, spacing,
 // LaTeX's spacing, delimiters, braces and escapes, typographic quotes and dashes, the end's
-// punctuation aside) is a held-out dataset problem's, after a label ("Question: ") or with
-// nothing around it, or holds one of 8 or more such characters whole, at the bounds of words and
-// numbers (a chat template around it, an instruction after it).
+// punctuation aside) is a held-out problem's (a dataset's, or a generated suite's prompt), after a
+// label ("Question: ") or with nothing around it, or holds one of 8 or more such characters whole,
+// at the bounds of words and numbers (a chat template around it, an instruction after it). A
+// task of a generated family is matched by its problem keys instead.
 //
 // A training task is held out when any problem it shows or trains on is held out, not only the
 // one it poses (TaskGenerator::problem_keys, meta.problem_keys): a pyplay proposal shows its
@@ -75,7 +76,7 @@ class Holdout {
   std::unordered_set<std::string> problems_;  // problem_key of generated suites' tasks
   std::unordered_set<std::string> hashes_;    // problem_key_hash of each of them
   std::unordered_set<std::string> prompts_;   // prompt_key of every held-out task
-  std::unordered_set<std::string> texts_;     // problem_text_key of datasets' problems
+  std::unordered_set<std::string> texts_;     // problem_text_key of every held-out problem
   // Texts found inside a longer prompt by the hash of the `window` characters in their middle
   // (a rolling hash over the prompt's windows; a template's text, which many prompts share at
   // their start or end, would give a window that holds it every one of them to compare): one

@@ -121,6 +121,46 @@ TEST(Holdout, ADatasetProblemIsHeldOutWhereverATrainingPromptHoldsIt) {
   EXPECT_FALSE(held("Mr" + long_problem));
 }
 
+// A training task without its family (an SFT line without its task, a dataset's) is matched to a
+// generated suite by text: a copy with a label, an instruction or a chat template around it is
+// held out (an audit: only an equal prompt was), and other problems of the family are not.
+TEST(Holdout, AGeneratedProblemIsHeldOutByItsTextWhenTheTrainingTaskHasNoFamily) {
+  const Holdout holdout(kSuite);
+  std::vector<Task> suite = load_suite(parse_suites(kSuite)[0]);
+  ASSERT_FALSE(suite.empty());
+  auto held = [&](const std::string& prompt) {
+    Task t;
+    t.prompt = prompt;
+    return holdout.contains(t, nullptr);
+  };
+  size_t checked = 0;
+  for (size_t i = 0; i < suite.size(); i += 50, ++checked) {
+    const std::string& p = suite[i].prompt;
+    SCOPED_TRACE(p);
+    EXPECT_TRUE(held(p));
+    EXPECT_TRUE(held("Question: " + p));
+    EXPECT_TRUE(held(p + " Think step by step."));
+    EXPECT_TRUE(held("<|im_start|>user\n" + p + "<|im_end|>\n<|im_start|>assistant\n<think>"));
+    EXPECT_TRUE(held(p.substr(0, p.size() - 1)));  // the final period left out
+  }
+  EXPECT_EQ(checked, 10u);
+  // Prompts of the training stream that are not held-out problems stay.
+  TaskSource source(countdown_stream(""));
+  size_t kept = 0, same_problem = 0;
+  auto gen = make_generator("countdown");
+  for (int i = 0; i < 300; ++i) {
+    Task t = source.next();
+    if (holdout.contains(t, gen.get())) {
+      ++same_problem;
+      continue;
+    }
+    kept += !held(t.prompt);
+    EXPECT_FALSE(held(t.prompt)) << t.prompt;
+  }
+  EXPECT_GT(kept, 100u);
+  EXPECT_GT(same_problem, 0u) << "the suite covers part of the stream's problems";
+}
+
 // MBPP's held-out prompt is built from its fields (the task's text and one test); a training
 // copy in MBPP's original wording holds the text, not that prompt.
 TEST(Holdout, AProblemBuiltFromFieldsIsHeldOutByItsText) {
