@@ -257,7 +257,8 @@ class FractionGenerator : public TaskGenerator {
     Rational r = v.size() == 2                   ? exact(v[0], ops[0], v[1])
                  : binds_tighter(ops[1], ops[0]) ? exact(v[0], ops[0], exact(v[1], ops[1], v[2]))
                                                  : exact(exact(v[0], ops[0], v[1]), ops[1], v[2]);
-    t.prompt = cat("Compute ", text, ".");
+    // The verifier asks for lowest terms (answer_form), so the prompt says so.
+    t.prompt = cat("Compute ", text, ". Give the answer in lowest terms.");
     t.answer = r.str();
     t.meta = {{"terms", jt}, {"ops", ops}, {"answer_form", "reduced"}};
     return t;

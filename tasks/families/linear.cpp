@@ -124,7 +124,10 @@ class LinearGenerator : public TaskGenerator {
     t.verifier = "math";
     std::string lhs =
         k ? cat(k, "(x ", m < 0 ? "-" : "+", " ", m < 0 ? -m : m, ")") : side(a, b, true);
-    t.prompt = cat("Solve for x: ", lhs, " = ", side(c, d, true), ".");
+    // The verifier asks for lowest terms (answer_form), so the prompt says so: an unreduced
+    // 38/8 is x too, and a model never shown this family's answers would be scored 0 for it.
+    t.prompt = cat("Solve for x: ", lhs, " = ", side(c, d, true),
+                   ". Give x as an integer or a fraction in lowest terms.");
     t.answer = Rational(d - b, a - c).str();
     t.meta = {{"a", a}, {"b", b}, {"c", c}, {"d", d}, {"answer_form", "reduced"}};
     if (k) t.meta["k"] = k, t.meta["m"] = m;

@@ -102,13 +102,15 @@ TEST(Generators, GoldenTasks) {
   EXPECT_EQ(a.prompt, "Compute 95*84.");
   EXPECT_EQ(a.answer, "7980");
   Task l = first("linear", 8);
-  EXPECT_EQ(l.prompt, "Solve for x: 9(x + 1) = -2x + 97.");
+  EXPECT_EQ(
+      l.prompt,
+      "Solve for x: 9(x + 1) = -2x + 97. Give x as an integer or a fraction in lowest terms.");
   EXPECT_EQ(l.answer, "8");
   Task c = first("countdown", 4);
   EXPECT_EQ(c.prompt, "Use 2, 20, 8, 25 once each with + - * / to make 178.");
   EXPECT_EQ(c.meta, json::parse(R"({"numbers": [2, 20, 8, 25], "target": 178})"));
   Task f = first("fraction", 6);
-  EXPECT_EQ(f.prompt, "Compute 5/7 + 2/3 * 1/6.");
+  EXPECT_EQ(f.prompt, "Compute 5/7 + 2/3 * 1/6. Give the answer in lowest terms.");
   EXPECT_EQ(f.answer, "52/63");
   Task p = first("pyfunc", 2);
   EXPECT_EQ(p.entry_point, "running_sum");
