@@ -155,10 +155,11 @@ for n in $sizes; do
     whole "$out/$n/$arm.json" || rm -f "$out/$n/$arm.json"
     # A report is this run's only if made with this run's eval settings (samples, temperature,
     # max_new_tokens, greedy, suites): they are kept beside it, as configs are in .used.
+    # Written before the eval: one killed midway leaves a partial report, which whole() catches.
     [ "$(cat "$out/$n/$arm.json.args" 2> /dev/null)" = "$eval_args" ] || rm -f "$out/$n/$arm.json"
+    printf '%s\n' "$eval_args" > "$out/$n/$arm.json.args"
     stage "$n" "eval-$arm" "$out/$n/$arm.json" "$d/$arm/final/model.safetensors" "" \
       "$r1" eval --model "$d/$arm/final" $eval_args --no-progress --out "$out/$n/$arm.json"
-    printf '%s\n' "$eval_args" > "$out/$n/$arm.json.args"
   done
   [ "$out/$n/rl-reward.svg" -nt "$d/rl/final/model.safetensors" ] || rm -f "$out/$n/rl-reward.svg"
   [ -f "$out/$n/rl-reward.svg" ] || "$r1" plot --runs "GRPO=$d/rl" --field sampled/accuracy --title "GRPO: accuracy of all samples, N=$n" \

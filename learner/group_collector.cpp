@@ -51,23 +51,9 @@ void GroupCollector::send_tasks(int n, uint64_t min_version, const std::atomic<b
   const uint64_t wave = next_wave++;
   counters_.waves++;
   for (int i = 0; i < n; ++i) {
-    // A self-play follow-up (it measures a proposal's solve rate) goes before the stream.
-    const bool followup = s_.selfplay && s_.selfplay->has_followup();
-    Task t = followup ? s_.selfplay->take_followup() : s_.source.next();
-    std::vector<int32_t> prompt = s_.tokenizer.encode(s_.chat.render(t.prompt));
-    // A follow-up is sent whatever its length: its proposal waits for its result (a rollout
-    // worker answers one that does not fit with empty samples).
-    for (int64_t skipped = 0; !followup && s_.max_prompt_tokens > 0 &&
-                              prompt.size() > static_cast<size_t>(s_.max_prompt_tokens);) {
-      skip_too_long(t, prompt.size());
-      if (++skipped == kMaxTooLongInARow) {
-        fail("learner: ", skipped, " tasks in a row have prompts over ", s_.max_prompt_tokens,
-             " tokens, the rollout context less rollout.max_new_tokens ", s_.limits.max_new_tokens,
-             ": lower max_new_tokens, or give tasks with shorter prompts");
-      }
-      t = s_.source.next();
-      prompt = s_.tokenizer.encode(s_.chat.render(t.prompt));
-    }
+    Task t;
+    std::vector<int32_t> prompt;
+    next_task(t, prompt);
     TaskAssignment a;
     a.seq = next_seq++;
     a.task = t.to_json();
@@ -82,8 +68,31 @@ void GroupCollector::send_tasks(int n, uint64_t min_version, const std::atomic<b
   }
 }
 
-// A task of the stream left out because its prompt leaves less than max_new_tokens of the context:
-// its samples would be cut by the context, short of the budget the rest have.
+// The next task to send, with its prompt's tokens: a self-play follow-up first (it measures a
+// proposal's solve rate), else the stream's. One whose prompt leaves less than max_new_tokens of a
+// rollout worker's context is not sent: its samples would be cut by the context, short of the
+// budget the rest have (a prompt past the context cannot be sampled at all). A follow-up so left
+// out is settled as lost (its proposal's sample is dropped, as when a follow-up is written off).
+void GroupCollector::next_task(Task& t, std::vector<int32_t>& prompt) {
+  for (int64_t skipped = 0;;) {
+    const bool followup = s_.selfplay && s_.selfplay->has_followup();
+    t = followup ? s_.selfplay->take_followup() : s_.source.next();
+    prompt = s_.tokenizer.encode(s_.chat.render(t.prompt));
+    if (s_.max_prompt_tokens <= 0 || prompt.size() <= static_cast<size_t>(s_.max_prompt_tokens))
+      return;
+    skip_too_long(t, prompt.size());
+    if (followup) {
+      for (auto& g : s_.selfplay->lost(t)) released_.push_back(std::move(g));
+      continue;  // follow-ups are finite: they do not count towards the stream's limit
+    }
+    if (++skipped == kMaxTooLongInARow) {
+      fail("learner: ", skipped, " tasks in a row have prompts over ", s_.max_prompt_tokens,
+           " tokens, the rollout context less rollout.max_new_tokens ", s_.limits.max_new_tokens,
+           ": lower max_new_tokens, or give tasks with shorter prompts");
+    }
+  }
+}
+
 void GroupCollector::skip_too_long(const Task& t, size_t prompt_tokens) {
   counters_.too_long++;
   if (!said_too_long_) {

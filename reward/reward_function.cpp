@@ -84,7 +84,8 @@ void check_learner_data(Verdict& v) {
         cat("details.", kLearnerData, " must be an object, got ", it->type_name()));
     return;
   }
-  const size_t bytes = it->dump().size();
+  // Replacing invalid UTF-8 (a C++ verifier's bytes) rather than throwing out of the reward role.
+  const size_t bytes = it->dump(-1, ' ', false, json::error_handler_t::replace).size();
   if (bytes > kMaxLearnerDataBytes) {
     v = Verdict::verifier_failure("bad_learner_data", cat("details.", kLearnerData, " has ", bytes,
                                                           " bytes of JSON, more than the ",

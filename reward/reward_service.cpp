@@ -1,5 +1,6 @@
 #include "reward/reward_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <future>
@@ -12,6 +13,33 @@
 #include "tasks/task.h"
 
 namespace r1 {
+
+Message fit_scored_message(RolloutGroup& g, size_t max_header_bytes) {
+  Message m = g.to_message();
+  for (;;) {
+    const size_t bytes = encode_header(m).size();
+    if (bytes <= max_header_bytes) return m;
+    SampleResult* largest = nullptr;
+    size_t largest_bytes = 0;
+    for (SampleResult& s : g.samples) {
+      if (s.learner_data.empty()) continue;
+      const size_t n = s.learner_data.dump(-1, ' ', false, json::error_handler_t::replace).size();
+      if (n > largest_bytes) largest = &s, largest_bytes = n;
+    }
+    if (!largest) {
+      fail("scored group ", g.seq, ": a header of ", bytes, " bytes, over the ", max_header_bytes,
+           " a scored message may have (transport.max_message_mb.scored)");
+    }
+    log_warn("reward: scored group ", g.seq, " had a header of ", bytes, " bytes, over the ",
+             max_header_bytes, " allowed: a sample's learner_data of ", largest_bytes,
+             " bytes was dropped, and the sample with it");
+    largest->learner_data = json::object();
+    largest->verifier_error = true;
+    largest->reward.reset();
+    largest->reason = "scored_message_too_large";
+    m = g.to_message();
+  }
+}
 
 RewardService::RewardService(Context& ctx, const Endpoints& endpoints,
                              std::shared_ptr<const RewardFunction> reward,
@@ -74,6 +102,10 @@ void RewardService::run(const std::atomic<bool>& stop) {
     return g;
   };
 
+  // The scored channel's cap on a frame, and the wire format's on a header.
+  const int64_t frame_cap = ep_.channel_options("scored").max_frame_bytes;
+  const size_t max_header =
+      frame_cap > 0 ? std::min(kMaxHeaderBytes, static_cast<size_t>(frame_cap)) : kMaxHeaderBytes;
   uint64_t reported_rejects = 0;
   while (!stop && !told_to_stop()) {
     // Send finished groups first, in arrival order.
@@ -81,7 +113,8 @@ void RewardService::run(const std::atomic<bool>& stop) {
            pending.front().wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
       RolloutGroup g = pending.front().get();
       pending.pop_front();
-      while (!stop && !out.send(g.to_message(), 200)) {
+      const Message scored = fit_scored_message(g, max_header);
+      while (!stop && !out.send(scored, 200)) {
         if (told_to_stop()) return;  // throws when the learner is gone
       }
       stats_.groups++;

@@ -21,6 +21,13 @@ struct RewardServiceStats {
   std::atomic<uint64_t> groups{0}, samples{0}, verifier_errors{0}, bad_messages{0};
 };
 
+// The scored message of `g`, whose header (CBOR) is at most `max_header_bytes`: while it is
+// larger, the sample with the most learner_data (Verdict details, kLearnerData) loses it and
+// becomes a verifier error, "scored_message_too_large", so that a group of large verdicts is sent
+// less their data rather than stop the reward role at the channel's cap. Throws, as the send would,
+// when the header is still too large with no learner_data left.
+Message fit_scored_message(RolloutGroup& g, size_t max_header_bytes);
+
 class RewardService {
  public:
   // completion_prefix is put back in front of each completion (the part of the assistant turn

@@ -204,9 +204,10 @@ void RolloutWorker::run_batch(std::vector<TaskAssignment>& batch, const std::ato
     std::string question = t.task.value("prompt", std::string());
     prompts.push_back(tok_->encode(chat_.render(question)));
     const int room = context - static_cast<int>(prompts.back().size());
-    // The learner sends no task whose prompt leaves less than max_new_tokens; one that leaves
-    // none (another learner, a self-play follow-up) comes back as empty samples cut by the
-    // context, rather than a generate call that throws and takes the worker down.
+    // The learner sends no task whose prompt leaves less than max_new_tokens. One that leaves
+    // none (a learner of another build) gets empty samples cut by the context, rather than a
+    // generate call that throws and takes the worker down; where the prompt is past the model's
+    // positions too, the reward service refuses that group and the learner writes the task off.
     fits.push_back(room >= 1);
     if (!fits.back()) {
       log_warn("rollout ", id_, ": task ", t.task.value("id", "?"), " has a prompt of ",

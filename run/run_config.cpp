@@ -98,19 +98,7 @@ RunConfig RunConfig::from_json(const json& j, const std::string& path) {
   c.shares_weights();  // "on" where the roles cannot share fails now
   if (c.transport.key_file.empty()) c.transport.key_file = default_key_file(path);
   // Cross-section checks.
-  // The qwen template without thinking writes the empty think block into the prompt, so no
-  // completion the verifiers see has one: a format component with the standard pattern would
-  // score every sample 0, a weight that teaches nothing and a format rate that reads 0.
-  if (c.chat.name == "qwen" && !c.chat.enable_thinking) {
-    for (const auto& comp : c.reward.components) {
-      if (comp.verifier == "format" && comp.weight != 0.0 && !comp.options.contains("pattern")) {
-        fail(path, ": field 'reward': component '", comp.name,
-             "' checks for a <think> block, and chat_template qwen with enable_thinking false puts "
-             "an empty one in the prompt: every sample would fail it (drop the component, give it "
-             "a \"pattern\" without the think block, or enable thinking)");
-      }
-    }
-  }
+  for (const std::string& w : c.warnings()) log_warn(path, ": ", w);
   if (c.reward.overlong && c.reward.overlong->max_tokens != c.rollout.max_new_tokens) {
     fail(path, ": field 'reward': overlong.max_tokens (", c.reward.overlong->max_tokens,
          ") should equal rollout.max_new_tokens (", c.rollout.max_new_tokens, ")");
@@ -133,6 +121,24 @@ RunConfig RunConfig::from_json(const json& j, const std::string& path) {
          kMaxRolloutContext, ")");
   }
   return c;
+}
+
+std::vector<std::string> RunConfig::warnings() const {
+  std::vector<std::string> out;
+  // The qwen template without thinking writes an empty think block into the prompt, where the
+  // verifiers do not see it: a format component then pays the policy to write a second one.
+  if (chat.name == "qwen" && !chat.enable_thinking) {
+    for (const auto& comp : reward.components) {
+      if (comp.verifier != "format" || comp.weight == 0.0) continue;
+      const std::string tag = comp.options.value("think_tag", std::string("think"));
+      if (chat.completion_prefix.find("<" + tag + ">") != std::string::npos) continue;
+      out.push_back(cat("reward component '", comp.name, "' pays for a <", tag,
+                        "> block, and chat_template qwen with enable_thinking false puts an empty "
+                        "one in the prompt, not in the completion: the policy is paid to write "
+                        "another (set its weight to 0, or enable thinking)"));
+    }
+  }
+  return out;
 }
 
 json RunConfig::resolved() const {

@@ -66,6 +66,9 @@ struct RunConfig {
   static RunConfig from_json(const json& j, const std::string& where);
   // Every field, defaults filled in: written to the run folder, and read back by roles.
   json resolved() const;
+  // What from_json warns of, one line each: settings that are valid but work against each other
+  // (a format reward for a think block the chat template keeps out of the completion).
+  std::vector<std::string> warnings() const;
   static const ConfigFields<RunConfig>& fields();  // name, default, check, help of each field
 
   // The model the run starts from, and its tokenizer.

@@ -34,12 +34,13 @@ struct Verdict {
 inline constexpr const char* kWrongSpans = "wrong_spans";
 
 // Optional in Verdict::details: an object the learner gets with the sample (the self-play
-// verifiers' computed triplet). It rides in the scored message's header, which has a size cap
-// (transport.max_message_mb.scored), so the reward function refuses one whose JSON is larger than
-// kMaxLearnerDataBytes as a verifier failure, bad_learner_data, rather than let one sample's
-// data stop the reward role.
+// verifiers' computed triplet: at most about 250 KiB at their options' limits). It rides in the
+// scored message's header, which has a size cap (transport.max_message_mb.scored): the reward
+// function refuses one whose JSON is larger than kMaxLearnerDataBytes as a verifier failure,
+// bad_learner_data, and the reward service drops the largest where a group's still do not fit
+// (fit_scored_message), rather than let a verifier's data stop the reward role.
 inline constexpr const char* kLearnerData = "learner_data";
-inline constexpr size_t kMaxLearnerDataBytes = 64 * 1024;
+inline constexpr size_t kMaxLearnerDataBytes = 1 << 20;
 
 class Verifier {
  public:

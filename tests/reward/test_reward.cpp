@@ -7,6 +7,7 @@
 
 #include "reward/overlong.h"
 #include "reward/reward_function.h"
+#include "reward/reward_service.h"
 #include "reward/verify_jsonl.h"
 #include "verifiers/registry.h"
 
@@ -168,21 +169,23 @@ TEST(RewardFunction, SpanPenaltiesCarryTheVerdictsWrongSpans) {
   EXPECT_EQ(spans_after_prefix({{0, 3, 1.0}, {5, 9, 0.5}, {12, 16, 0.5}}, 7),
             (std::vector<PenaltySpan>{{0, 2, 0.5}, {5, 9, 0.5}}));
 
-  register_verifier("bad_spans", [](const json& o) -> std::unique_ptr<Verifier> {
-    struct B : Verifier {
-      json spans;
-      std::string name() const override { return "bad_spans"; }
-      Verdict verify(const Task&, const std::string&) override {
-        Verdict v;
-        v.score = 1.0;
-        v.details[kWrongSpans] = spans;
-        return v;
-      }
-    };
-    auto b = std::make_unique<B>();
-    b->spans = o.at("spans");
-    return b;
-  });
+  if (!has_verifier("bad_spans"))  // registered once per process
+
+    register_verifier("bad_spans", [](const json& o) -> std::unique_ptr<Verifier> {
+      struct B : Verifier {
+        json spans;
+        std::string name() const override { return "bad_spans"; }
+        Verdict verify(const Task&, const std::string&) override {
+          Verdict v;
+          v.score = 1.0;
+          v.details[kWrongSpans] = spans;
+          return v;
+        }
+      };
+      auto b = std::make_unique<B>();
+      b->spans = o.at("spans");
+      return b;
+    });
   for (const json& spans : {json::parse("[[0, 40]]"), json::parse("[[3, 3]]"), json::parse("[[1]]"),
                             json::parse("\"0-3\"")}) {
     SCOPED_TRACE(spans.dump());
@@ -252,18 +255,19 @@ TEST(RewardFunction, VerifierErrorsAreCarriedNotZeroed) {
   EXPECT_EQ(rf.score(none, c).reason, "task_has_no_verifier");
 
   // An error in a weight-0 component is reported but does not void the reward.
-  register_verifier("always_error", [](const json&) -> std::unique_ptr<Verifier> {
-    struct E : Verifier {
-      std::string name() const override { return "always_error"; }
-      Verdict verify(const Task&, const std::string&) override {
-        Verdict v;
-        v.verifier_error = true;
-        v.reason = "broken";
-        return v;
-      }
-    };
-    return std::make_unique<E>();
-  });
+  if (!has_verifier("always_error"))  // registered once per process
+    register_verifier("always_error", [](const json&) -> std::unique_ptr<Verifier> {
+      struct E : Verifier {
+        std::string name() const override { return "always_error"; }
+        Verdict verify(const Task&, const std::string&) override {
+          Verdict v;
+          v.verifier_error = true;
+          v.reason = "broken";
+          return v;
+        }
+      };
+      return std::make_unique<E>();
+    });
   RewardFunction logged(
       RewardConfig::from_json({{"components",
                                 {{"correctness", {{"weight", 1.0}}},
@@ -287,23 +291,24 @@ TEST(RewardFunction, VerifierErrorsAreCarriedNotZeroed) {
 // program) that returns megabytes there stopped the reward role when the message passed the
 // channel's cap; now the sample is a verifier failure of its own name.
 TEST(RewardFunction, LearnerDataPastItsCapIsAVerifierFailure) {
-  register_verifier("learner_data_of_size", [](const json& o) -> std::unique_ptr<Verifier> {
-    struct L : Verifier {
-      json data;
-      std::string name() const override { return "learner_data_of_size"; }
-      Verdict verify(const Task&, const std::string&) override {
-        Verdict v;
-        v.score = 1.0;
-        v.correct = v.format_ok = true;
-        v.reason = "ok";
-        v.details[kLearnerData] = data;
-        return v;
-      }
-    };
-    auto l = std::make_unique<L>();
-    l->data = o.at("data");
-    return l;
-  });
+  if (!has_verifier("learner_data_of_size"))  // a name is registered once (--gtest_repeat)
+    register_verifier("learner_data_of_size", [](const json& o) -> std::unique_ptr<Verifier> {
+      struct L : Verifier {
+        json data;
+        std::string name() const override { return "learner_data_of_size"; }
+        Verdict verify(const Task&, const std::string&) override {
+          Verdict v;
+          v.score = 1.0;
+          v.correct = v.format_ok = true;
+          v.reason = "ok";
+          v.details[kLearnerData] = data;
+          return v;
+        }
+      };
+      auto l = std::make_unique<L>();
+      l->data = o.at("data");
+      return l;
+    });
   auto score_with = [](const json& data) {
     RewardFunction rf(RewardConfig::from_json({{"components",
                                                 {{"probe",
@@ -327,16 +332,60 @@ TEST(RewardFunction, LearnerDataPastItsCapIsAVerifierFailure) {
     EXPECT_EQ(r.reason, "bad_learner_data");
     EXPECT_FALSE(r.details.contains(kLearnerData));
   }
+  // Bytes that are not UTF-8 (a C++ verifier's) are measured, not thrown out of the reward role.
+  EXPECT_FALSE(score_with(json{{"t", "caf\xe9"}}).verifier_error);
+}
+
+// A group whose verdicts' learner_data together pass the scored channel's cap is sent less the
+// largest, each such sample a verifier error, rather than a send that throws out of the role.
+TEST(RewardService, AScoredGroupOverTheHeaderCapLosesItsLargestLearnerData) {
+  RolloutGroup g;
+  g.seq = 7;
+  g.scored = true;
+  g.prompt = {1, 2, 3};
+  g.task = {{"id", "t"}};
+  for (size_t kib : {40, 10, 60, 0}) {
+    SampleResult s;
+    s.tokens = {4, 5};
+    s.logprobs = {-0.1f, -0.2f};
+    s.text = "ab";
+    s.finish_reason = "stop";
+    s.reward = 1.0;
+    s.correct = true;
+    s.reason = "ok";
+    if (kib > 0) s.learner_data = {{"t", std::string(kib << 10, 'x')}};
+    g.samples.push_back(s);
+  }
+  const size_t whole = encode_header(g.to_message()).size();
+  RolloutGroup same = g;
+  EXPECT_EQ(encode_header(fit_scored_message(same, whole)).size(), whole) << "fits: unchanged";
+  EXPECT_FALSE(same.samples[2].verifier_error);
+
+  const Message m = fit_scored_message(g, 40u << 10);
+  EXPECT_LE(encode_header(m).size(), 40u << 10);
+  EXPECT_TRUE(g.samples[2].verifier_error) << "the largest went first";
+  EXPECT_EQ(g.samples[2].reason, "scored_message_too_large");
+  EXPECT_FALSE(g.samples[2].reward.has_value());
+  EXPECT_TRUE(g.samples[2].learner_data.empty());
+  EXPECT_TRUE(g.samples[0].verifier_error) << "40 + 10 KiB still did not fit";
+  EXPECT_FALSE(g.samples[1].verifier_error);
+  EXPECT_EQ(g.samples[1].learner_data, (json{{"t", std::string(10 << 10, 'x')}}));
+  EXPECT_FALSE(g.samples[3].verifier_error);
+  // What does not fit without any learner_data is an error, as the send's would be.
+  EXPECT_THROW(fit_scored_message(g, 64), Error);
 }
 
 TEST(RewardFunction, ThrowingVerifierBecomesAVerifierError) {
-  register_verifier("thrower", [](const json&) -> std::unique_ptr<Verifier> {
-    struct T : Verifier {
-      std::string name() const override { return "thrower"; }
-      Verdict verify(const Task&, const std::string&) override { throw std::runtime_error("boom"); }
-    };
-    return std::make_unique<T>();
-  });
+  if (!has_verifier("thrower"))  // registered once per process
+    register_verifier("thrower", [](const json&) -> std::unique_ptr<Verifier> {
+      struct T : Verifier {
+        std::string name() const override { return "thrower"; }
+        Verdict verify(const Task&, const std::string&) override {
+          throw std::runtime_error("boom");
+        }
+      };
+      return std::make_unique<T>();
+    });
   RewardFunction rf(RewardConfig::single("thrower"));
   RewardResult r = rf.score(Task{}, "x");
   EXPECT_TRUE(r.verifier_error);
@@ -349,20 +398,21 @@ TEST(RewardFunction, ThrowingVerifierBecomesAVerifierError) {
 // such answers where it would be wrong to escape the penalty. Without a gold to tell the
 // completion's fault from the verifier's, it stays an error.
 TEST(RewardFunction, AVerifierBrokenByOneCompletionScoresItZero) {
-  register_verifier("fragile", [](const json&) -> std::unique_ptr<Verifier> {
-    struct F : Verifier {
-      std::string name() const override { return "fragile"; }
-      Verdict verify(const Task& t, const std::string& c) override {
-        if (c.find("BREAK") != std::string::npos) throw std::runtime_error("cannot read it");
-        Verdict v;
-        v.correct = !t.answer.empty() && c.find(t.answer) != std::string::npos;
-        v.score = c.find("NAN") != std::string::npos ? std::nan("") : v.correct ? 1.0 : 0.0;
-        v.reason = v.correct ? "ok" : "wrong_answer";
-        return v;
-      }
-    };
-    return std::make_unique<F>();
-  });
+  if (!has_verifier("fragile"))  // registered once per process
+    register_verifier("fragile", [](const json&) -> std::unique_ptr<Verifier> {
+      struct F : Verifier {
+        std::string name() const override { return "fragile"; }
+        Verdict verify(const Task& t, const std::string& c) override {
+          if (c.find("BREAK") != std::string::npos) throw std::runtime_error("cannot read it");
+          Verdict v;
+          v.correct = !t.answer.empty() && c.find(t.answer) != std::string::npos;
+          v.score = c.find("NAN") != std::string::npos ? std::nan("") : v.correct ? 1.0 : 0.0;
+          v.reason = v.correct ? "ok" : "wrong_answer";
+          return v;
+        }
+      };
+      return std::make_unique<F>();
+    });
   RewardFunction rf(RewardConfig::single("fragile"));
   Task t;
   t.answer = "right";
@@ -405,20 +455,21 @@ TEST(RewardFunction, TaskVerifierOptionsAndThreads) {
 // The summary's counts: a record with a verifier error is not also correct, and one whose
 // second component a gold control scored 0 is still correct (and counted as scored_by_control).
 TEST(VerifyJsonl, CountsErrorsCorrectAndControlScoredApart) {
-  register_verifier("fragile_second", [](const json&) -> std::unique_ptr<Verifier> {
-    struct F : Verifier {
-      std::string name() const override { return "fragile_second"; }
-      Verdict verify(const Task& t, const std::string& c) override {
-        if (c.find("BREAK") != std::string::npos || t.answer == "9")
-          throw std::runtime_error("cannot read it");
-        Verdict v;
-        v.correct = c.find(t.answer) != std::string::npos;
-        v.score = v.correct ? 1.0 : 0.0;
-        return v;
-      }
-    };
-    return std::make_unique<F>();
-  });
+  if (!has_verifier("fragile_second"))  // registered once per process
+    register_verifier("fragile_second", [](const json&) -> std::unique_ptr<Verifier> {
+      struct F : Verifier {
+        std::string name() const override { return "fragile_second"; }
+        Verdict verify(const Task& t, const std::string& c) override {
+          if (c.find("BREAK") != std::string::npos || t.answer == "9")
+            throw std::runtime_error("cannot read it");
+          Verdict v;
+          v.correct = c.find(t.answer) != std::string::npos;
+          v.score = v.correct ? 1.0 : 0.0;
+          return v;
+        }
+      };
+      return std::make_unique<F>();
+    });
   RewardFunction rf(
       RewardConfig::from_json({{"components",
                                 {{"correctness", {{"weight", 1.0}}},

@@ -46,12 +46,13 @@ class MentionsAnswer : public Verifier {
 };
 
 TEST(CustomVerifier, CppClassRegisteredByName) {
-  register_verifier("mentions_answer", [](const json& options) -> std::unique_ptr<Verifier> {
-    JsonReader r(options, "mentions_answer options");
-    bool cs = r.get<bool>("case_sensitive", false);
-    r.done();
-    return std::make_unique<MentionsAnswer>(cs);
-  });
+  if (!has_verifier("mentions_answer"))  // registered once per process
+    register_verifier("mentions_answer", [](const json& options) -> std::unique_ptr<Verifier> {
+      JsonReader r(options, "mentions_answer options");
+      bool cs = r.get<bool>("case_sensitive", false);
+      r.done();
+      return std::make_unique<MentionsAnswer>(cs);
+    });
   ASSERT_TRUE(has_verifier("mentions_answer"));
   Task t;
   t.answer = "Paris";
@@ -141,7 +142,7 @@ TEST(CustomVerifier, ANameAlreadyTakenIsAnErrorNamingBothOrigins) {
       << "math is still the built-in";
   EXPECT_FALSE(make_verifier("math")->verify(t, "<answer>it is not 18</answer>").correct);
 
-  register_verifier("taken_once", factory, "the first");
+  if (!has_verifier("taken_once")) register_verifier("taken_once", factory, "the first");
   EXPECT_THROW(register_verifier("taken_once", factory, "the second"), Error);
   EXPECT_THROW(register_verifier("", factory, "no name"), Error);
 
@@ -193,7 +194,7 @@ TEST(CustomVerifier, ExternalProcessExample) {
   ExternalVerifierOptions o;
   o.command = {"python3", kRoot + "/examples/external_verifier/keywords_verifier.py"};
   o.timeout_ms = 10000;
-  register_external_verifier("keywords", o);
+  if (!has_verifier("keywords")) register_external_verifier("keywords", o);  // once per process
   auto v = make_verifier("keywords");
   EXPECT_EQ(v->name(), "keywords");
   Task t;

@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <map>
 #include <mutex>
 
@@ -85,7 +84,10 @@ class PluginVerifier : public Verifier {
 
 struct Loaded {
   std::mutex mu;
-  std::map<std::string, std::vector<std::string>> by_path;
+  // By dlopen's handle: the library, however its path was spelt or searched for ("./p.so" and
+  // "p.so" found on the library path are one library, and registering its names twice is an
+  // error).
+  std::map<void*, std::vector<std::string>> by_handle;
 };
 
 Loaded& loaded() {
@@ -133,16 +135,11 @@ int add_verifier(void* host_data, const r1_verifier_v1* v) {
 std::vector<std::string> load_verifier_plugin(const std::string& path) {
   Loaded& l = loaded();
   std::lock_guard<std::mutex> lock(l.mu);
-  // Keyed by the file, not the spelling: "./p.so" and "p.so" are one library, which dlopen
-  // hands back as the same handle, and registering its names twice is an error.
-  std::error_code ec;
-  std::string key = std::filesystem::weakly_canonical(path, ec).string();
-  if (ec || key.empty()) key = path;
-  if (auto it = l.by_path.find(key); it != l.by_path.end()) return it->second;
   // RTLD_LOCAL: two plugins may use the same internal symbol names. Never dlclose: verifier
   // instances made from the plugin may live until the process ends.
   void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!lib) fail("verifier plugin ", path, ": ", dlerror());
+  if (auto it = l.by_handle.find(lib); it != l.by_handle.end()) return it->second;
   auto entry = reinterpret_cast<r1_register_verifiers_fn>(dlsym(lib, R1_VERIFIER_PLUGIN_ENTRY));
   if (!entry)
     fail("verifier plugin ", path, ": no symbol ", R1_VERIFIER_PLUGIN_ENTRY,
@@ -154,7 +151,7 @@ std::vector<std::string> load_verifier_plugin(const std::string& path) {
   if (!data.error.empty()) fail("verifier plugin ", path, ": ", data.error);
   if (rc != 0) fail("verifier plugin ", path, ": ", R1_VERIFIER_PLUGIN_ENTRY, " returned ", rc);
   if (data.names.empty()) fail("verifier plugin ", path, ": registered no verifiers");
-  l.by_path[key] = data.names;
+  l.by_handle[lib] = data.names;
   return data.names;
 }
 
