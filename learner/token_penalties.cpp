@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "model/unicode.h"
+
 namespace r1 {
 
 namespace {
@@ -25,7 +27,24 @@ std::vector<size_t> token_ends(const SampleResult& s, const Tokenizer& tok, int3
   }
   if (end_last) ends[n - 1] = at;
   if (concatenates && at == s.text.size()) return ends;
-  // A text the decoder repaired (a completion cut inside a character): decode prefixes.
+  // A text the decoder repaired (a completion cut inside a character, a stray byte): where the
+  // text is the tokens' bytes with each maximal ill-formed subsequence made U+FFFD (the BPE
+  // decoder's rule), each token's end maps through that replacement. (Decoding prefixes instead
+  // put a lone lead byte's U+FFFD, 3 bytes, where its character has 2, and the next tokens
+  // overlapped nothing: a span penalty missed them.)
+  std::string raw;
+  std::vector<size_t> raw_ends(n);
+  for (size_t k = 0; k < (end_last ? n - 1 : n); ++k) {
+    raw += tok.token_text(s.tokens[k]);
+    raw_ends[k] = raw.size();
+  }
+  if (end_last) raw_ends[n - 1] = raw.size();
+  std::vector<size_t> out_at;
+  if (sanitize_utf8(raw, &out_at) == s.text) {
+    for (size_t k = 0; k < n; ++k) ends[k] = out_at[raw_ends[k]];
+    return ends;
+  }
+  // Another repair: decode prefixes.
   std::vector<int32_t> prefix;
   size_t last = 0;
   for (size_t k = 0; k < s.tokens.size(); ++k) {

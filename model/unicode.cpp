@@ -129,20 +129,23 @@ bool is_valid_utf8(std::string_view s) {
   return true;
 }
 
-std::string sanitize_utf8(std::string_view s) {
+std::string sanitize_utf8(std::string_view s, std::vector<size_t>* out_at) {
   std::string out;
   out.reserve(s.size() + 8);
+  if (out_at) out_at->assign(s.size() + 1, 0);
   size_t i = 0;
   while (i < s.size()) {
     int n = sequence_length(s, i);
+    const size_t len = static_cast<size_t>(n > 0 ? n : -n);
+    for (size_t j = 0; out_at && j < len; ++j) (*out_at)[i + j] = out.size() + (n > 0 ? j : 0);
     if (n > 0) {
-      out.append(s.substr(i, n));
-      i += n;
+      out.append(s.substr(i, len));
     } else {
       append_utf8(kReplacementChar, out);
-      i += -n;
     }
+    i += len;
   }
+  if (out_at) (*out_at)[s.size()] = out.size();
   return out;
 }
 

@@ -42,8 +42,10 @@ void append_utf8(uint32_t cp, std::string& out);
 // True when `s` is well-formed UTF-8 (no surrogates, overlongs or values above U+10FFFF).
 bool is_valid_utf8(std::string_view s);
 // `s` with each maximal ill-formed subsequence replaced by U+FFFD, the rule that Python's
-// bytes.decode("utf-8", "replace") and Rust's String::from_utf8_lossy follow.
-std::string sanitize_utf8(std::string_view s);
+// bytes.decode("utf-8", "replace") and Rust's String::from_utf8_lossy follow. With `out_at`, that
+// gets s.size() + 1 entries: out_at[i] is where byte i of `s` lands in the result (a byte inside a
+// replaced subsequence: where its U+FFFD starts), and out_at[s.size()] the result's size.
+std::string sanitize_utf8(std::string_view s, std::vector<size_t>* out_at = nullptr);
 // Decodes well-formed UTF-8 (check first with is_valid_utf8) into code points; offsets gets the
 // byte offset of each code point plus a final entry s.size().
 void decode_utf8(std::string_view s, std::vector<uint32_t>& cps, std::vector<uint32_t>& offsets);

@@ -142,5 +142,38 @@ TEST(TokenPenalties, BpeTokensThatOverlapTheSpans) {
       << "the next line is not penalised";
 }
 
+// A repaired text with a 2-byte character split across tokens before the cut: decoding prefixes
+// put the character's lone first byte at U+FFFD's 3 bytes, and the tokens after it overlapped
+// nothing, so a span over them took no penalty off them (an audit). Mapped through the
+// replacement, every token over the span is penalised.
+TEST(TokenPenalties, ASplitCharacterBeforeARepairedEndDoesNotShiftTheTokens) {
+  R1_REQUIRE_SHARED_TOKENIZER(tok, "qwen3");
+  std::string split;  // a 2-byte character that the tokenizer splits between digits
+  for (int cp = 0x100; cp < 0x800 && split.empty(); ++cp) {
+    std::string c = {static_cast<char>(0xC0 | (cp >> 6)), static_cast<char>(0x80 | (cp & 0x3F))};
+    if (tok->encode("4" + c + "2").size() == 4) split = c;
+  }
+  ASSERT_FALSE(split.empty()) << "no 2-byte character is split: the test tests nothing";
+  const std::string text = "<think>\n2+3 = 6" + split + "3 ok\n</think>";
+  SampleResult s = sample(*tok, tok->encode(text));
+  s.tokens.push_back(tok->encode("\xF0\x9D\x94\x98")[0]);  // cut inside a 4-byte character
+  s.text = tok->decode(s.tokens);
+  ASSERT_EQ(s.text, text + "\xEF\xBF\xBD") << "repaired at the cut alone";
+  const size_t a = text.find("= 6"), b = text.find(" ok");
+  s.penalties = {{static_cast<int64_t>(a), static_cast<int64_t>(b), 0.5}};
+  const std::vector<float> off = token_penalties(s, *tok, -1);
+  ASSERT_EQ(off.size(), s.tokens.size());
+  size_t end = 0, penalised = 0;
+  for (size_t k = 0; k + 1 < s.tokens.size(); ++k) {  // the text is the raw bytes up to the cut
+    const size_t begin = end;
+    end += tok->token_text(s.tokens[k]).size();
+    const bool over = begin < b && end > a;
+    EXPECT_EQ(off[k], over ? -0.5f : 0.0f) << "token " << k;
+    penalised += over;
+  }
+  EXPECT_GE(penalised, 4u) << "'= 6', the two halves of the character and '3'";
+  EXPECT_EQ(off.back(), 0.0f);
+}
+
 }  // namespace
 }  // namespace r1
