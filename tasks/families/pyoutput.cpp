@@ -38,7 +38,9 @@ PyExprPtr N(int64_t v) {
 }
 
 // A small integer expression over `vars` and literals with `ops` operations, starting from a
-// variable so the program's values flow into it.
+// variable so the program's values flow into it; written in its one spelling (py_canonical_int:
+// `a * 9` and `9 * a` were two programs with one output and two problem keys, and a held-out
+// program's twin was trained on; an audit found 69 in a 500-task level-1 suite).
 PyExprPtr int_expr(Rng& rng, const std::vector<std::string>& vars, int ops) {
   PyExprPtr e = V(vars[rng.below(vars.size())]);
   for (int k = 0; k < ops; ++k) {
@@ -47,7 +49,7 @@ PyExprPtr int_expr(Rng& rng, const std::vector<std::string>& vars, int ops) {
     PyExprPtr leaf = rng.below(3) == 0 ? V(vars[rng.below(vars.size())]) : N(rng.range(1, 9));
     e = rng.below(4) == 0 ? py_bin(op, leaf, e) : py_bin(op, e, leaf);
   }
-  return e;
+  return py_canonical_int(e);
 }
 
 // ---- level 1: straight-line arithmetic ----

@@ -97,6 +97,36 @@ PyExprPtr py_bin(std::string op, PyExprPtr l, PyExprPtr r) {
   e->args = {std::move(l), std::move(r)};
   return e;
 }
+namespace {
+// The operands of the chain of `op` that `e` heads: `(a + 3) + 4` gives a, 3, 4.
+void chain_operands(const PyExprPtr& e, const std::string& op, std::vector<PyExprPtr>& out) {
+  if (e->kind == PyExpr::Kind::Binary && e->name == op) {
+    chain_operands(e->args[0], op, out);
+    chain_operands(e->args[1], op, out);
+  } else {
+    out.push_back(e);
+  }
+}
+}  // namespace
+
+PyExprPtr py_canonical_int(const PyExprPtr& e) {
+  if (e->kind != PyExpr::Kind::Binary) return e;
+  if (e->name != "+" && e->name != "*")
+    return py_bin(e->name, py_canonical_int(e->args[0]), py_canonical_int(e->args[1]));
+  std::vector<PyExprPtr> operands;
+  chain_operands(e, e->name, operands);
+  std::vector<std::pair<std::pair<bool, std::string>, PyExprPtr>> keyed;
+  for (const PyExprPtr& o : operands) {
+    PyExprPtr c = py_canonical_int(o);
+    keyed.push_back({{c->kind == PyExpr::Kind::Const, py_source(*c)}, c});
+  }
+  std::stable_sort(keyed.begin(), keyed.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  PyExprPtr out = keyed[0].second;
+  for (size_t i = 1; i < keyed.size(); ++i) out = py_bin(e->name, out, keyed[i].second);
+  return out;
+}
+
 PyExprPtr py_call(std::string fn, std::vector<PyExprPtr> args) {
   auto e = node(PyExpr::Kind::Call);
   e->name = std::move(fn);

@@ -55,6 +55,11 @@ PyExprPtr py_call(std::string fn, std::vector<PyExprPtr> args);
 PyExprPtr py_upper(PyExprPtr s);
 PyExprPtr py_index(PyExprPtr seq, PyExprPtr idx);
 PyExprPtr py_slice(PyExprPtr seq, int64_t lo, int64_t hi, int64_t step = PyExpr::kNone);
+// An expression on integers in one spelling per sum and per product: + and * on Python's
+// integers commute and associate exactly, so each chain of one of them gets its operands in one
+// order (expressions and variables first, then literals, each by its source text): `9 * a` is
+// `a * 9`, `4 + (a + 3)` is `a + 3 + 4`. Only for integer operands (on strings + does not commute).
+PyExprPtr py_canonical_int(const PyExprPtr& e);
 
 struct PyStmt {
   enum class Kind { Assign, AugAssign, Append, If, For, While, Print } kind = Kind::Assign;

@@ -24,6 +24,46 @@ TEST(Pyprog, FloorDivisionAndModuloFollowPython) {
   EXPECT_EQ(r.trace[0], "-7 = 2*(-4)+1");
 }
 
+// One spelling per integer sum and product: a program and its commuted twin were two problems
+// with one output, so a held-out program's twin was trained on.
+TEST(Pyprog, IntegerSumsAndProductsHaveOneSpelling) {
+  auto a = py_var("a"), b = py_var("b");
+  auto n = [](int64_t v) { return py_int(v); };
+  auto src = [](const PyExprPtr& e) { return py_source(*py_canonical_int(e)); };
+  EXPECT_EQ(src(py_bin("*", n(9), a)), "a * 9");
+  EXPECT_EQ(src(py_bin("*", a, n(9))), "a * 9");
+  const std::string sum = src(py_bin("+", py_bin("+", a, n(3)), n(4)));
+  EXPECT_EQ(sum, "a + 3 + 4");
+  EXPECT_EQ(src(py_bin("+", n(4), py_bin("+", a, n(3)))), sum);
+  EXPECT_EQ(src(py_bin("+", py_bin("+", a, n(4)), n(3))), sum);
+  EXPECT_EQ(src(py_bin("+", b, a)), src(py_bin("+", a, b)));
+  // Other operators keep their order; their operands are made canonical inside.
+  EXPECT_EQ(src(py_bin("-", n(3), a)), "3 - a");
+  EXPECT_EQ(src(py_bin("-", py_bin("*", n(2), a), n(1))), "a * 2 - 1");
+  EXPECT_EQ(src(py_bin("*", n(2), py_bin("+", n(3), a))), "(a + 3) * 2");
+  EXPECT_EQ(src(py_bin("+", n(2), py_bin("-", a, n(3)))), "a - 3 + 2");
+  // The value is the same (Python's integers: + and * commute and associate exactly).
+  PyProgram p = {py_assign("a", n(7)),
+                 py_assign("b", py_bin("*", n(2), py_bin("+", n(3), py_var("a")))),
+                 py_print({py_var("b")})};
+  PyProgram q = p;
+  q[1] = py_assign("b", py_canonical_int(p[1].expr));
+  EXPECT_EQ(py_run(p).output, py_run(q).output);
+  // Generated programs are written so: no literal heads a sum or product.
+  for (int level : {1, 2}) {
+    for (const Task& t : generate_tasks("pyoutput", 2000, 31, level)) {
+      const std::string prog = t.meta["program"].get<std::string>();
+      for (const char* bad :
+           {"= 1 ", "= 2 ", "= 3 ", "= 4 ", "= 5 ", "= 6 ", "= 7 ", "= 8 ", "= 9 "}) {
+        const size_t at = prog.find(bad);
+        if (at == std::string::npos) continue;
+        const char op = prog[at + 4];
+        EXPECT_TRUE(op != '+' && op != '*') << prog;
+      }
+    }
+  }
+}
+
 TEST(Pyprog, StringsListsAndReprs) {
   PyProgram p = {
       py_assign("s", py_str("hello")),

@@ -258,8 +258,11 @@ TEST(MathHacks, RestatingTheQuestionsExpressionIsNoAnswer) {
     for (const Task& t : generate_tasks(family, 300, 77, 0)) {
       const Verdict solved = v->verify(t, gen->solve(t));
       EXPECT_TRUE(solved.correct) << t.id << ": " << solved.to_json().dump();
-      if (family != "linear") {  // "Compute EXPR.": the expression, as a model would copy it
-        const std::string expr = t.prompt.substr(8, t.prompt.size() - 9);
+      if (family != "linear") {  // "Compute EXPR." (fraction: then an instruction): the
+        // expression, as a model would copy it
+        const size_t stop = t.prompt.find(". ", 8);
+        const std::string expr =
+            t.prompt.substr(8, (stop == std::string::npos ? t.prompt.size() - 1 : stop) - 8);
         const Verdict d = verdict(t, expr);
         EXPECT_FALSE(d.correct) << t.id << " restated as '" << expr << "': " << d.to_json().dump();
         if (expr != t.answer) {
