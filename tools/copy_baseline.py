@@ -2,6 +2,9 @@
 """How many self-play solve tasks copying the prompt would answer: the copy baseline of a
 deduction or abduction suite. Deduction: the input shown equals the output asked for.
 Abduction: the program maps the output shown to itself, so the output is an input for it.
+pyoutput (`r1 tasks pyoutput ...`): the program prints its first literal unchanged (a branch not
+taken, gcd(55, 55), a loop that never matches): 1-16% of a level's tasks, so a model that
+copies that literal scores that much without tracing anything.
 Reads task JSONL (`r1 tasks pyplay ...`, `r1 tasks abduction --input FILE --n 0`); runs the
 programs with Python, so use it on trusted suites only. Report it beside a model's pass rate:
 a score under it measures nothing. Since 2026-12-06 the generators draw tasks whose copy
@@ -11,6 +14,7 @@ baseline is 0 (docs/eval.md).
         --options '{"kinds": "abduction", "propose_share": 0, "programs": "templates"}' > a.jsonl
     python3 tools/copy_baseline.py a.jsonl
 """
+import ast
 import json
 import os
 import signal
@@ -18,6 +22,14 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mark_fixed_points import _timeout, maps_to_itself  # noqa: E402  (one reading of "copy answers")
+
+
+def first_literal(program):
+    """The first constant a pyoutput program assigns, as print() would write it."""
+    for node in ast.walk(ast.parse(program)):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+            return str(node.value.value)
+    return None
 
 
 def main(paths):
@@ -29,6 +41,11 @@ def main(paths):
             if not line.strip():
                 continue
             task = json.loads(line)
+            if task.get("family") == "pyoutput":
+                kind = "pyoutput"
+                n += 1
+                right += first_literal(task["meta"]["program"]) == task["answer"].strip()
+                continue
             if "meta" not in task or "kind" not in task["meta"]:
                 sys.exit(f"{path}: not a self-play solve task (no meta.kind): {line[:80]}")
             meta = task["meta"]
