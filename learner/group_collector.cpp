@@ -196,9 +196,20 @@ std::optional<UsableGroup> GroupCollector::usable(RolloutGroup g, uint64_t versi
   UsableGroup u;
   std::vector<double> rewards;
   size_t sampled = 0;  // kept samples of the policy's (a guide is not one)
+  // learner.guide_groups "failed": a group with a right sample of the policy's own leaves its
+  // guide out (and its advantages are the plain group's).
+  const bool guide_left_out =
+      s_.cfg.guide_groups == "failed" &&
+      std::any_of(g.samples.begin(), g.samples.end(), [](const SampleResult& s) {
+        return !s.guide && !s.verifier_error && s.reward && s.correct;
+      });
   for (size_t i = 0; i < g.samples.size(); ++i) {
     const bool guide = g.samples[i].guide;
     if (!guide) counters_.scored_by_control += g.samples[i].scored_by_control;
+    if (guide && guide_left_out) {
+      counters_.guides_not_needed++;
+      continue;
+    }
     if (g.samples[i].verifier_error || !g.samples[i].reward) {
       if (!guide) counters_.verifier_errors++;
       continue;

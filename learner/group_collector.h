@@ -41,6 +41,8 @@ struct StepCounters {
   int64_t guides = 0;  // guide samples (tasks.mix[i].guide) that came back; in none of the above
   // Guided tasks that came back without theirs (too long, empty, or not a tokenizer round trip).
   int64_t guides_left_out = 0;
+  // Guides left out of groups a sample of the policy's solved (learner.guide_groups "failed").
+  int64_t guides_not_needed = 0;
   // Tasks of the stream not sent: their prompts left less than max_new_tokens of the context.
   int64_t too_long = 0;
   bool gave_up = false;  // sampling ended with fewer usable groups than batch_groups

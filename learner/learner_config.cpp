@@ -28,6 +28,10 @@ const ConfigFields<LearnerConfig>& LearnerConfig::fields() {
                "with dynamic sampling, a group whose rewards are all equal still trains when a "
                "span_penalty marks some of its tokens (its advantages are 0: only the penalties, "
                "and a KL term if any, give it a gradient; it takes a batch place like any group)")
+          .add("guide_groups", &C::guide_groups,
+               "with tasks.mix[i].guide: the groups that train on their guide, all (every one) or "
+               "failed (only those with no right sample; elsewhere the guide is left out)",
+               one_of({"all", "failed"}))
           .add("max_waves", &C::max_waves,
                "a step's sampling gives up after this many waves of tasks (async: once it has "
                "accounted for max_waves x batch_groups groups)",

@@ -27,6 +27,10 @@ struct LearnerConfig : FieldListed<LearnerConfig> {
   // so only the penalties (and a KL term, if any) give it a gradient; it takes a batch place like
   // any other group, and its tokens count in a token-mean loss.
   bool keep_penalised_groups = false;
+  // Off-policy guidance (tasks.mix[i].guide): which groups train on their guide. "all": every
+  // group that has one (LUFFY); "failed": only groups none of whose sampled completions is right,
+  // where the policy has nothing of its own to learn from (elsewhere the guide is left out).
+  std::string guide_groups = "all";
   // A step's sampling gives up after this many waves of tasks (off-policy: once it has accounted
   // for max_waves x batch_groups groups) and trains on the usable groups it has, or, with none,
   // skips its update (docs/learner.md).

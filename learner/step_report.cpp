@@ -170,6 +170,7 @@ json step_metrics(const StepFacts& f) {
     m["guide"] = {{"samples", guide_n},
                   {"returned", counters.guides},
                   {"left_out", counters.guides_left_out},
+                  {"not_needed", counters.guides_not_needed},
                   {"correct", guide_correct / gn},
                   {"advantage", guide_adv / gn},
                   {"response_length", static_cast<double>(guide_tokens) / gn}};

@@ -236,6 +236,47 @@ TEST(RlLoop, GuideSamplesTrainWithoutCountingAsThePolicys) {
   }
 }
 
+// learner.guide_groups "failed": a group trains on its guide only when no sample of the policy's
+// is right. The tiny model's completions are right by the format verifier's verdict often
+// enough (it is made the primary component here) to have groups of both kinds.
+TEST(RlLoop, GuidesTrainOnlyInGroupsThePolicyFailedWhenAsked) {
+  TempDir d("rl_guide_failed");
+  json c = ci_config({{"rollout", {{"temperature", 1.0}}},
+                      {"learner",
+                       {{"steps", 3},
+                        {"samples_every", 1},
+                        {"samples_per_step", 1000},
+                        {"guide_groups", "failed"}}}});
+  c["tasks"]["mix"] = {{{"family", "arith"}, {"difficulty", 1}, {"guide", true}}};
+  c["reward"]["primary"] = "format";
+  write_json(d.file("cfg.json"), c);
+  auto r = run_command("timeout 300 " + r1_binary() + " run " + d.file("cfg.json") + " --out " +
+                       d.file("run"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  int64_t trained = 0, not_needed = 0;
+  for (const auto& row : read_metrics(d.file("run"))) {
+    trained += row["guide"]["samples"].get<int64_t>();
+    not_needed += row["guide"]["not_needed"].get<int64_t>();
+    EXPECT_EQ(row["guide"]["samples"].get<int64_t>() + row["guide"]["not_needed"].get<int64_t>(),
+              row["guide"]["returned"].get<int64_t>())
+        << row.dump();
+  }
+  EXPECT_GT(trained, 0) << "no group failed: the test tests nothing";
+  EXPECT_GT(not_needed, 0) << "no group was solved: the test tests nothing";
+  std::map<uint64_t, bool> guided, solved;  // (step, seq) -> a guide line; a right sampled line
+  std::istringstream lines(read_file(d.file("run/samples.jsonl")));
+  for (std::string line; std::getline(lines, line);) {
+    const json j = json::parse(line);
+    const uint64_t key = j["step"].get<uint64_t>() * 1000000 + j["seq"].get<uint64_t>();
+    if (j.value("guide", false))
+      guided[key] = true;
+    else
+      solved[key] = solved[key] || j["correct"].get<bool>();
+  }
+  ASSERT_FALSE(solved.empty());
+  for (const auto& [key, right] : solved) EXPECT_NE(guided[key], right) << key;
+}
+
 // The same run with each role in its own process over tcp://127.0.0.1: it completes, the
 // workers exit when the learner is done, and its rewards match the embedded run's within noise.
 TEST(RlLoop, MultiProcessMatchesEmbedded) {
