@@ -50,10 +50,14 @@ std::vector<RolloutGroup> GroupCollector::route(RolloutGroup g, int64_t step) {
 void GroupCollector::send_tasks(int n, uint64_t min_version, const std::atomic<bool>& stop) {
   const uint64_t wave = next_wave++;
   counters_.waves++;
+  // Drawn first, so that wave_size counts what is sent (a follow-up settled as lost is not).
+  std::vector<std::pair<Task, std::vector<int32_t>>> drawn;
   for (int i = 0; i < n; ++i) {
     Task t;
     std::vector<int32_t> prompt;
-    next_task(t, prompt);
+    if (next_task(t, prompt)) drawn.emplace_back(std::move(t), std::move(prompt));
+  }
+  for (auto& [t, prompt] : drawn) {
     TaskAssignment a;
     a.seq = next_seq++;
     a.task = t.to_json();
@@ -61,7 +65,7 @@ void GroupCollector::send_tasks(int n, uint64_t min_version, const std::atomic<b
     a.min_version = min_version;
     a.session = s_.session;
     a.wave = wave;
-    a.wave_size = n;
+    a.wave_size = static_cast<int>(drawn.size());
     if (!hand_out(a, stop)) return;
     SentTask sent{a.task, std::move(prompt)};
     pending_[a.seq] = {std::move(t), steady_seconds(), std::move(sent)};
@@ -72,18 +76,19 @@ void GroupCollector::send_tasks(int n, uint64_t min_version, const std::atomic<b
 // proposal's solve rate), else the stream's. One whose prompt leaves less than max_new_tokens of a
 // rollout worker's context is not sent: its samples would be cut by the context, short of the
 // budget the rest have (a prompt past the context cannot be sampled at all). A follow-up so left
-// out is settled as lost (its proposal's sample is dropped, as when a follow-up is written off).
-void GroupCollector::next_task(Task& t, std::vector<int32_t>& prompt) {
+// out is settled as lost, as when one is written off (its proposal resolves without that solve
+// rate), and nothing takes its place: false.
+bool GroupCollector::next_task(Task& t, std::vector<int32_t>& prompt) {
   for (int64_t skipped = 0;;) {
     const bool followup = s_.selfplay && s_.selfplay->has_followup();
     t = followup ? s_.selfplay->take_followup() : s_.source.next();
     prompt = s_.tokenizer.encode(s_.chat.render(t.prompt));
     if (s_.max_prompt_tokens <= 0 || prompt.size() <= static_cast<size_t>(s_.max_prompt_tokens))
-      return;
+      return true;
     skip_too_long(t, prompt.size());
     if (followup) {
       for (auto& g : s_.selfplay->lost(t)) released_.push_back(std::move(g));
-      continue;  // follow-ups are finite: they do not count towards the stream's limit
+      return false;
     }
     if (++skipped == kMaxTooLongInARow) {
       fail("learner: ", skipped, " tasks in a row have prompts over ", s_.max_prompt_tokens,

@@ -98,7 +98,7 @@ class GroupCollector {
     SentTask sent;  // what a scored group for it must answer (core/rollout_checks.h)
   };
   void send_tasks(int n, uint64_t min_version, const std::atomic<bool>& stop);
-  void next_task(Task& t, std::vector<int32_t>& prompt);
+  bool next_task(Task& t, std::vector<int32_t>& prompt);
   void skip_too_long(const Task& t, size_t prompt_tokens);
   bool hand_out(const TaskAssignment& a, const std::atomic<bool>& stop);
   void expire_lost();

@@ -17,7 +17,12 @@ namespace r1 {
 Message fit_scored_message(RolloutGroup& g, size_t max_header_bytes) {
   Message m = g.to_message();
   for (;;) {
-    const size_t bytes = encode_header(m).size();
+    // Measured as encode_header writes it (CBOR, with its schema and type fields), not by
+    // calling it: it throws past kMaxHeaderBytes, which is the default cap too.
+    json h = m.header;
+    h["schema"] = kSchemaVersion;
+    h["type"] = m.type;
+    const size_t bytes = json::to_cbor(h).size();
     if (bytes <= max_header_bytes) return m;
     SampleResult* largest = nullptr;
     size_t largest_bytes = 0;

@@ -130,7 +130,9 @@ std::vector<std::string> RunConfig::warnings() const {
   if (chat.name == "qwen" && !chat.enable_thinking) {
     for (const auto& comp : reward.components) {
       if (comp.verifier != "format" || comp.weight == 0.0) continue;
-      const std::string tag = comp.options.value("think_tag", std::string("think"));
+      const json& t = comp.options.contains("think_tag") ? comp.options["think_tag"] : json();
+      const std::string tag = t.is_string() ? t.get<std::string>() : "think";  // else: the
+      // verifier names its bad option when made
       if (chat.completion_prefix.find("<" + tag + ">") != std::string::npos) continue;
       out.push_back(cat("reward component '", comp.name, "' pays for a <", tag,
                         "> block, and chat_template qwen with enable_thinking false puts an empty "

@@ -160,4 +160,16 @@ std::vector<std::string> TaskGenerator::problem_keys(const Task& task) const {
   return {problem_key(task)};
 }
 
+std::vector<std::string> TaskGenerator::problem_texts(const Task& task) const {
+  return {task.prompt};
+}
+
+std::vector<std::string> prompt_and_problem(const Task& task, const std::string& instruction) {
+  const std::string& p = task.prompt;
+  if (p.size() > instruction.size() &&
+      p.compare(p.size() - instruction.size(), instruction.size(), instruction) == 0)
+    return {p, p.substr(0, p.size() - instruction.size())};
+  return {p};
+}
+
 }  // namespace r1

@@ -38,11 +38,19 @@ class TaskGenerator {
   // reference programs with two pairs each, a deduction on a pair shows its program and trains
   // the output that an abduction of that output asks about, a pyfunc task shows two cases.
   virtual std::vector<std::string> problem_keys(const Task& task) const;
+  // The texts a held-out task's problem is known by, for training tasks matched by text alone
+  // (tasks/holdout.h): by default its prompt; a family whose prompt adds an instruction to the
+  // problem ("Give the answer in lowest terms.") gives the problem without it too.
+  virtual std::vector<std::string> problem_texts(const Task& task) const;
   // The family's options (a JSON object: `options` of a mix entry, e.g. countdown's worked
   // solution style), read once before use; throws naming `where` and each unknown or bad
   // option. The default takes none.
   virtual void configure(const json& options, const std::string& where);
 };
+
+// problem_texts for a family whose prompt ends in `instruction` (" Give the answer in lowest
+// terms."): the prompt, and the prompt without it.
+std::vector<std::string> prompt_and_problem(const Task& task, const std::string& instruction);
 
 // The family-independent key of a task: its prompt with runs of whitespace collapsed to one
 // space and the ends trimmed. Datasets' tasks are compared by it.

@@ -207,7 +207,8 @@ Holdout::Holdout(const std::string& suites) : suites_(suites) {
       // A generated task's text too: a training task without its family (an SFT line without
       // its task, a dataset's) is matched by text alone, and a copy with a label, an instruction
       // or a chat template around it is the same problem (an audit: only equal prompts were).
-      if (gen) add_text(t.prompt);
+      if (gen)
+        for (const std::string& text : gen->problem_texts(t)) add_text(text);
       if (!key.empty()) {
         hashes_.insert(problem_key_hash(key));
         problems_.insert(std::move(key));

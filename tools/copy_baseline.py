@@ -4,7 +4,8 @@ deduction or abduction suite. Deduction: the input shown equals the output asked
 Abduction: the program maps the output shown to itself, so the output is an input for it.
 pyoutput (`r1 tasks pyoutput ...`): the program prints its first literal unchanged (a branch not
 taken, gcd(55, 55), a loop that never matches): 1-16% of a level's tasks, so a model that
-copies that literal scores that much without tracing anything.
+copies that literal scores that much without tracing anything (also counted: an answer equal to
+any literal the program assigns, such as a counter printed unchanged).
 Reads task JSONL (`r1 tasks pyplay ...`, `r1 tasks abduction --input FILE --n 0`); runs the
 programs with Python, so use it on trusted suites only. Report it beside a model's pass rate:
 a score under it measures nothing. Since 2026-12-06 the generators draw tasks whose copy
@@ -24,18 +25,21 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mark_fixed_points import _timeout, maps_to_itself  # noqa: E402  (one reading of "copy answers")
 
 
+def literals(program):
+    """The constants a pyoutput program assigns, in order, as print() would write them."""
+    return [str(node.value.value) for node in ast.walk(ast.parse(program))
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)]
+
+
 def first_literal(program):
-    """The first constant a pyoutput program assigns, as print() would write it."""
-    for node in ast.walk(ast.parse(program)):
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
-            return str(node.value.value)
-    return None
+    found = literals(program)
+    return found[0] if found else None
 
 
 def main(paths):
     signal.signal(signal.SIGALRM, _timeout)
     for path in paths:
-        n = right = 0
+        n = right = any_right = 0
         kind = "?"
         for line in open(path):
             if not line.strip():
@@ -44,7 +48,9 @@ def main(paths):
             if task.get("family") == "pyoutput":
                 kind = "pyoutput"
                 n += 1
-                right += first_literal(task["meta"]["program"]) == task["answer"].strip()
+                program, answer = task["meta"]["program"], task["answer"].strip()
+                right += first_literal(program) == answer
+                any_right += answer in literals(program)
                 continue
             if "meta" not in task or "kind" not in task["meta"]:
                 sys.exit(f"{path}: not a self-play solve task (no meta.kind): {line[:80]}")
@@ -57,6 +63,9 @@ def main(paths):
                 right += maps_to_itself(meta["program"], meta["output"])
         share = 100.0 * right / n if n else 0.0
         print(f"{path}: {kind}: copying the prompt answers {right} of {n} ({share:.1f}%)")
+        if kind == "pyoutput":
+            print(f"  (its first literal; some literal it assigns: {any_right} of {n}, "
+                  f"{100.0 * any_right / n if n else 0.0:.1f}%: a bound for any copier of a literal)")
 
 
 if __name__ == "__main__":

@@ -102,6 +102,9 @@ bool binds_tighter(char a, char b) {
   return (a == '*' || a == '/') && (b == '+' || b == '-');
 }
 
+// After the expression: the verifier takes only a reduced answer (answer_form).
+constexpr const char* kInstruction = " Give the answer in lowest terms.";
+
 class FractionGenerator : public TaskGenerator {
  public:
   std::string family() const override { return "fraction"; }
@@ -156,6 +159,10 @@ class FractionGenerator : public TaskGenerator {
   }
 
   // The terms and operations, with the two terms of a sum or product in either order.
+  std::vector<std::string> problem_texts(const Task& task) const override {
+    return prompt_and_problem(task, kInstruction);
+  }
+
   std::string problem_key(const Task& task) const override {
     const json& m = task.meta;
     if (!m.is_object() || !m.contains("terms") || !m["terms"].is_array() || !m.contains("ops") ||
@@ -258,7 +265,7 @@ class FractionGenerator : public TaskGenerator {
                  : binds_tighter(ops[1], ops[0]) ? exact(v[0], ops[0], exact(v[1], ops[1], v[2]))
                                                  : exact(exact(v[0], ops[0], v[1]), ops[1], v[2]);
     // The verifier asks for lowest terms (answer_form), so the prompt says so.
-    t.prompt = cat("Compute ", text, ". Give the answer in lowest terms.");
+    t.prompt = cat("Compute ", text, ".", kInstruction);
     t.answer = r.str();
     t.meta = {{"terms", jt}, {"ops", ops}, {"answer_form", "reduced"}};
     return t;

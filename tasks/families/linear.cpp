@@ -46,6 +46,9 @@ std::string minus_text(int64_t p, int64_t q) {
   return cat(p, q < 0 ? "+" : "-", q < 0 ? -q : q);
 }
 
+// After the equation: the verifier takes only a reduced answer (answer_form).
+constexpr const char* kInstruction = " Give x as an integer or a fraction in lowest terms.";
+
 class LinearGenerator : public TaskGenerator {
  public:
   std::string family() const override { return "linear"; }
@@ -126,8 +129,7 @@ class LinearGenerator : public TaskGenerator {
         k ? cat(k, "(x ", m < 0 ? "-" : "+", " ", m < 0 ? -m : m, ")") : side(a, b, true);
     // The verifier asks for lowest terms (answer_form), so the prompt says so: an unreduced
     // 38/8 is x too, and a model never shown this family's answers would be scored 0 for it.
-    t.prompt = cat("Solve for x: ", lhs, " = ", side(c, d, true),
-                   ". Give x as an integer or a fraction in lowest terms.");
+    t.prompt = cat("Solve for x: ", lhs, " = ", side(c, d, true), ".", kInstruction);
     t.answer = Rational(d - b, a - c).str();
     t.meta = {{"a", a}, {"b", b}, {"c", c}, {"d", d}, {"answer_form", "reduced"}};
     if (k) t.meta["k"] = k, t.meta["m"] = m;
@@ -136,6 +138,10 @@ class LinearGenerator : public TaskGenerator {
 
   // The equation a·x + b = c·x + d, either side first, however the prompt writes it: level 8's
   // "3(x + 2) = x + 4" is level 5's "3x + 6 = x + 4".
+  std::vector<std::string> problem_texts(const Task& task) const override {
+    return prompt_and_problem(task, kInstruction);
+  }
+
   std::string problem_key(const Task& task) const override {
     const json& m = task.meta;
     for (const char* k : {"a", "b", "c", "d"})

@@ -373,6 +373,19 @@ TEST(RewardService, AScoredGroupOverTheHeaderCapLosesItsLargestLearnerData) {
   EXPECT_FALSE(g.samples[3].verifier_error);
   // What does not fit without any learner_data is an error, as the send's would be.
   EXPECT_THROW(fit_scored_message(g, 64), Error);
+  // At the wire format's own cap (the default scored cap): a header past it is measured, not
+  // thrown by the encoder before anything could be dropped.
+  RolloutGroup big = same;
+  for (int i = 0; i < 17; ++i) {  // 17.4 MB of learner_data
+    SampleResult s = big.samples[0];
+    s.learner_data = {{"t", std::string(1000 << 10, 'x')}};
+    big.samples.push_back(s);
+  }
+  const Message fits = fit_scored_message(big, kMaxHeaderBytes);
+  EXPECT_NO_THROW(encode_header(fits));
+  EXPECT_EQ(std::count_if(big.samples.begin(), big.samples.end(),
+                          [](const SampleResult& s) { return s.verifier_error; }),
+            1);
 }
 
 TEST(RewardFunction, ThrowingVerifierBecomesAVerifierError) {

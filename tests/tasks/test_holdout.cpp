@@ -159,6 +159,19 @@ TEST(Holdout, AGeneratedProblemIsHeldOutByItsTextWhenTheTrainingTaskHasNoFamily)
   }
   EXPECT_GT(kept, 100u);
   EXPECT_GT(same_problem, 0u) << "the suite covers part of the stream's problems";
+
+  // A family whose prompt adds an instruction is known by its problem without it too.
+  for (const char* suite : {"fraction:level=2:n=50:seed=9005", "linear:level=3:n=50:seed=9006"}) {
+    const Holdout h(suite);
+    const std::vector<Task> tasks = load_suite(parse_suites(suite)[0]);
+    for (const Task& t : tasks) {
+      const size_t stop = t.prompt.find(". ");
+      ASSERT_NE(stop, std::string::npos) << t.prompt;
+      Task bare;
+      bare.prompt = "Question: " + t.prompt.substr(0, stop + 1);  // the old wording
+      EXPECT_TRUE(h.contains(bare, nullptr)) << bare.prompt;
+    }
+  }
 }
 
 // MBPP's held-out prompt is built from its fields (the task's text and one test); a training
