@@ -46,7 +46,8 @@ std::vector<RolloutGroup> GroupCollector::route(RolloutGroup g, int64_t step) {
   return out;
 }
 
-// Sends a wave of n tasks; returns early when stopped (a stopped step is abandoned).
+// Sends a wave of up to n tasks (fewer when follow-ups are settled as lost instead, none when all
+// are); returns early when stopped (a stopped step is abandoned).
 void GroupCollector::send_tasks(int n, uint64_t min_version, const std::atomic<bool>& stop) {
   const uint64_t wave = next_wave++;
   counters_.waves++;

@@ -5,7 +5,7 @@ Abduction: the program maps the output shown to itself, so the output is an inpu
 pyoutput (`r1 tasks pyoutput ...`): the program prints its first literal unchanged (a branch not
 taken, gcd(55, 55), a loop that never matches): 1-16% of a level's tasks, so a model that
 copies that literal scores that much without tracing anything (also counted: an answer equal to
-any literal the program assigns, such as a counter printed unchanged).
+a constant the program assigns to a name, such as a counter printed unchanged).
 Reads task JSONL (`r1 tasks pyplay ...`, `r1 tasks abduction --input FILE --n 0`); runs the
 programs with Python, so use it on trusted suites only. Report it beside a model's pass rate:
 a score under it measures nothing. Since 2026-12-06 the generators draw tasks whose copy
@@ -64,8 +64,8 @@ def main(paths):
         share = 100.0 * right / n if n else 0.0
         print(f"{path}: {kind}: copying the prompt answers {right} of {n} ({share:.1f}%)")
         if kind == "pyoutput":
-            print(f"  (its first literal; some literal it assigns: {any_right} of {n}, "
-                  f"{100.0 * any_right / n if n else 0.0:.1f}%: a bound for any copier of a literal)")
+            print(f"  (its first literal; a constant it assigns to a name: {any_right} of {n}, "
+                  f"{100.0 * any_right / n if n else 0.0:.1f}%)")
 
 
 if __name__ == "__main__":

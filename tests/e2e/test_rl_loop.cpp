@@ -257,7 +257,8 @@ TEST(RlLoop, GuidesTrainOnlyInGroupsThePolicyFailedWhenAsked) {
   for (const auto& row : read_metrics(d.file("run"))) {
     trained += row["guide"]["samples"].get<int64_t>();
     not_needed += row["guide"]["not_needed"].get<int64_t>();
-    EXPECT_EQ(row["guide"]["samples"].get<int64_t>() + row["guide"]["not_needed"].get<int64_t>(),
+    // A returned guide trains, is not needed, or goes with a group that does not train.
+    EXPECT_LE(row["guide"]["samples"].get<int64_t>() + row["guide"]["not_needed"].get<int64_t>(),
               row["guide"]["returned"].get<int64_t>())
         << row.dump();
   }
