@@ -22,6 +22,15 @@ namespace {
 int compare(const std::string& a_path, const std::string& b_path) {
   json a = load_json_file(a_path), b = load_json_file(b_path);
   json cmp = compare_reports(a, b);
+  const std::vector<std::string> differ = differing_settings(a, b);
+  if (!differ.empty()) {
+    std::string list;
+    for (const std::string& d : differ) list += (list.empty() ? "" : ", ") + d;
+    std::printf(
+        "note: the reports were made with other settings: %s; the differences below "
+        "measure those too\n\n",
+        list.c_str());
+  }
   std::printf("%s", markdown_comparison(cmp, a_path, b_path).c_str());
   return 0;
 }

@@ -51,7 +51,31 @@ std::string markdown_table(const json& report) {
              passK, " | ", pct(s[cat("maj@", K)].get<double>()), " | ", greedy, " | ", pct(s["format_rate"].get<double>()),
              " | ", len, " |\n");
   }
+  // Samples a verifier failed on (an unreadable gold, a verifier's crash) count as wrong in the
+  // figures above: said under the table, so that a suite scored 0 by a broken gold shows.
+  for (const auto& s : suites_of(report, "report")) {
+    const int64_t errors = s.value("verifier_errors", int64_t{0});
+    if (errors > 0) {
+      t += cat("\n", s["suite"].get<std::string>(), ": ", errors,
+               " completion(s) had a verifier error and count as wrong above (a gold the verifier "
+               "cannot read, or a verifier that failed: see --dump)\n");
+    }
+  }
   return t;
+}
+
+std::vector<std::string> differing_settings(const json& a, const json& b) {
+  std::vector<std::string> out;
+  const json sa = a.is_object() ? a.value("settings", json::object()) : json::object();
+  const json sb = b.is_object() ? b.value("settings", json::object()) : json::object();
+  json keys = sa;
+  keys.update(sb);
+  for (const auto& [key, _] : keys.items()) {
+    if (key == "seed") continue;  // another seed is another draw of the same measurement
+    const json va = sa.contains(key) ? sa[key] : json(), vb = sb.contains(key) ? sb[key] : json();
+    if (va != vb) out.push_back(cat(key, " (", va.dump(), " vs ", vb.dump(), ")"));
+  }
+  return out;
 }
 
 json compare_reports(const json& a, const json& b) {
@@ -101,11 +125,19 @@ std::string target_verdict(const json& before, const json& after, const std::str
   for (const auto& row : compare_reports(after, before)) {
     if (row["suite"] == suite) gain = row["pass@1"];
   }
-  const double d = gain["mean"].get<double>();
-  std::string line = "declared target " + suite + ": sampled pass@1 " + pct((*b)["pass@1"]["mean"].get<double>()) +
-                     "% -> " + pct((*a)["pass@1"]["mean"].get<double>()) + "%, gain " + (d >= 0 ? "+" : "") +
-                     interval(gain) + " points (goal +" + pct(min_gain) + "): " +
-                     (d >= min_gain ? "reached" : "NOT reached");
+  const double d = gain["mean"].get<double>(), lo = gain["lo"].get<double>();
+  // Reached when the whole interval is past the goal, not its middle: a gain whose interval
+  // reaches below the goal has not shown it.
+  const std::string verdict =
+      lo >= min_gain ? "reached"
+      : d >= min_gain
+          ? "NOT reached (the point estimate is past the goal, the interval's lower end " +
+                pct(lo) + " is not)"
+          : "NOT reached";
+  std::string line = "declared target " + suite + ": sampled pass@1 " +
+                     pct((*b)["pass@1"]["mean"].get<double>()) + "% -> " +
+                     pct((*a)["pass@1"]["mean"].get<double>()) + "%, gain " + (d >= 0 ? "+" : "") +
+                     interval(gain) + " points (goal +" + pct(min_gain) + "): " + verdict;
   if (b->contains("greedy_pass@1") && a->contains("greedy_pass@1")) {
     line += "; greedy pass@1 " + pct((*b)["greedy_pass@1"]["mean"].get<double>()) + "% -> " +
             pct((*a)["greedy_pass@1"]["mean"].get<double>()) + "%";
