@@ -22,6 +22,11 @@ namespace {
 int compare(const std::string& a_path, const std::string& b_path) {
   json a = load_json_file(a_path), b = load_json_file(b_path);
   json cmp = compare_reports(a, b);
+  for (const auto& [r, path] : {std::pair{&a, &a_path}, std::pair{&b, &b_path}}) {
+    if (!r->value("complete", true))
+      std::printf("note: %s is incomplete (its run stopped before its last suite)\n",
+                  path->c_str());
+  }
   const std::vector<std::string> differ = differing_settings(a, b);
   if (!differ.empty()) {
     std::string list;
@@ -108,6 +113,11 @@ int cmd_eval(int argc, char** argv) {
   }
   json report = eval_report(model_dir, opt);
   report["settings"]["backend"] = backend.name;  // cpu, cuda (fp32) or cuda-bf16
+  report["settings"]["tasks"] = args.str("tasks");
+  // "complete" turns true with the last suite: a report of a killed run says so, and a file left
+  // at --out by another run is replaced now, not after the first suite.
+  report["complete"] = false;
+  if (args.has("out")) write_file_atomic(args.str("out"), report.dump(2) + "\n");
   for (const auto& s : suites) {
     std::unique_ptr<Progress> prog;
     if (!args.on("no-progress")) prog = std::make_unique<Progress>("eval " + s.text, 0, 64);
@@ -116,6 +126,7 @@ int cmd_eval(int argc, char** argv) {
     });
     if (prog) prog->finish();
     report["suites"].push_back(r.summary());
+    report["complete"] = report["suites"].size() == suites.size();
     // Written after every suite, so a failure later loses nothing already measured.
     if (args.has("out")) write_file_atomic(args.str("out"), report.dump(2) + "\n");
     if (dump) {

@@ -71,7 +71,8 @@ std::vector<std::string> differing_settings(const json& a, const json& b) {
   json keys = sa;
   keys.update(sb);
   for (const auto& [key, _] : keys.items()) {
-    if (key == "seed") continue;  // another seed is another draw of the same measurement
+    // Another seed is another draw of the same measurement; suites are matched by name.
+    if (key == "seed" || key == "tasks") continue;
     const json va = sa.contains(key) ? sa[key] : json(), vb = sb.contains(key) ? sb[key] : json();
     if (va != vb) out.push_back(cat(key, " (", va.dump(), " vs ", vb.dump(), ")"));
   }

@@ -36,6 +36,8 @@ TEST(CliEval, GeneratedSuiteReportDumpAndCompare) {
   EXPECT_NE(a.out.find("| arith:level=1:n=6:seed=9 | 6 | 4 |"), std::string::npos) << a.out;
   json rep = json::parse(read_file(d.file("a.json")));
   ASSERT_EQ(rep["suites"].size(), 2u);
+  EXPECT_EQ(rep["complete"], true);
+  EXPECT_EQ(rep["settings"]["tasks"], "arith:level=1:n=6:seed=9,countdown:level=1:n=3");
   const json& s = rep["suites"][0];
   for (const char* k : {"pass@1", "pass@k", "maj@4", "format_rate", "mean_response_tokens", "greedy_pass@1", "per_task"}) {
     EXPECT_TRUE(s.contains(k)) << k;
@@ -57,6 +59,17 @@ TEST(CliEval, GeneratedSuiteReportDumpAndCompare) {
   auto c = run_command(r1_binary() + " eval --compare " + d.file("a.json") + " " + d.file("b.json"));
   ASSERT_EQ(c.code, 0) << c.out;
   EXPECT_NE(c.out.find("| arith:level=1:n=6:seed=9 | 0.0 [0.0, 0.0] |"), std::string::npos) << c.out;
+  EXPECT_EQ(c.out.find("note:"), std::string::npos) << c.out;
+  // A report whose run stopped early says so, and other settings are named.
+  json partial = rb;
+  partial["complete"] = false;
+  partial["settings"]["temperature"] = 0.5;
+  write_file_atomic(d.file("partial.json"), partial.dump());
+  auto p = run_command(r1_binary() + " eval --compare " + d.file("a.json") + " " +
+                       d.file("partial.json"));
+  ASSERT_EQ(p.code, 0) << p.out;
+  EXPECT_NE(p.out.find("partial.json is incomplete"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("other settings: temperature (1.0 vs 0.5)"), std::string::npos) << p.out;
 }
 
 TEST(CliEval, EveryDatasetFormat) {

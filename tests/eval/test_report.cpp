@@ -57,6 +57,9 @@ TEST(EvalReport, SettingsThatDifferAreNamedTheSeedAside) {
   const json b = report(10, 5, {{"temperature", 0.3}, {"samples", 8}, {"seed", 7}});
   EXPECT_EQ(differing_settings(a, b), std::vector<std::string>{"temperature (1.0 vs 0.3)"});
   EXPECT_TRUE(differing_settings(a, a).empty());
+  json other_suites = a;
+  other_suites["settings"]["tasks"] = "arith:n=5";  // suites are matched by name
+  EXPECT_TRUE(differing_settings(a, other_suites).empty());
   const json c = report(10, 5, {{"samples", 8}, {"seed", 0}});
   EXPECT_EQ(differing_settings(a, c), std::vector<std::string>{"temperature (1.0 vs null)"});
 }
