@@ -23,9 +23,11 @@ int compare(const std::string& a_path, const std::string& b_path) {
   json a = load_json_file(a_path), b = load_json_file(b_path);
   json cmp = compare_reports(a, b);
   for (const auto& [r, path] : {std::pair{&a, &a_path}, std::pair{&b, &b_path}}) {
-    if (!r->value("complete", true))
-      std::printf("note: %s is incomplete (its run stopped before its last suite)\n",
-                  path->c_str());
+    if (r->is_object() && r->contains("complete") && (*r)["complete"] == false)
+      std::printf(
+          "note: %s is incomplete (its run stopped, or has not finished, before its last "
+          "suite)\n\n",
+          path->c_str());
   }
   const std::vector<std::string> differ = differing_settings(a, b);
   if (!differ.empty()) {
@@ -99,6 +101,13 @@ int cmd_eval(int argc, char** argv) {
   opt.chat = chat_template_from_text(args.str("chat-template"), "--chat-template");
   const std::string model_dir = args.str("model");
   if (!file_exists(model_dir)) fail("--model ", model_dir, ": no such folder");
+  json report = eval_report(model_dir, opt);
+  report["settings"]["backend"] = backend.name;  // cpu, cuda (fp32) or cuda-bf16
+  report["settings"]["tasks"] = args.str("tasks");
+  // "complete" turns true with the last suite: a report of a killed run says so, and a file left
+  // at --out by another run is replaced now, not after the first suite.
+  report["complete"] = false;
+  if (args.has("out")) write_file_atomic(args.str("out"), report.dump(2) + "\n");
   const std::string config_path = join_path(model_dir, "config.json");
   if (file_exists(config_path)) check_memory(eval_memory(ModelConfig::load(config_path), opt, suites), config_path);
   auto model = load_model(model_dir, backend);
@@ -111,13 +120,6 @@ int cmd_eval(int argc, char** argv) {
     dump = std::make_unique<std::ofstream>(args.str("dump"));
     if (!*dump) fail("--dump ", args.str("dump"), ": cannot open for writing");
   }
-  json report = eval_report(model_dir, opt);
-  report["settings"]["backend"] = backend.name;  // cpu, cuda (fp32) or cuda-bf16
-  report["settings"]["tasks"] = args.str("tasks");
-  // "complete" turns true with the last suite: a report of a killed run says so, and a file left
-  // at --out by another run is replaced now, not after the first suite.
-  report["complete"] = false;
-  if (args.has("out")) write_file_atomic(args.str("out"), report.dump(2) + "\n");
   for (const auto& s : suites) {
     std::unique_ptr<Progress> prog;
     if (!args.on("no-progress")) prog = std::make_unique<Progress>("eval " + s.text, 0, 64);

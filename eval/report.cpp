@@ -66,8 +66,11 @@ std::string markdown_table(const json& report) {
 
 std::vector<std::string> differing_settings(const json& a, const json& b) {
   std::vector<std::string> out;
-  const json sa = a.is_object() ? a.value("settings", json::object()) : json::object();
-  const json sb = b.is_object() ? b.value("settings", json::object()) : json::object();
+  auto settings = [](const json& r) {
+    return r.is_object() && r.contains("settings") && r["settings"].is_object() ? r["settings"]
+                                                                                : json::object();
+  };
+  const json sa = settings(a), sb = settings(b);
   json keys = sa;
   keys.update(sb);
   for (const auto& [key, _] : keys.items()) {

@@ -111,7 +111,8 @@ const ConfigFields<PipelineTarget>& PipelineTarget::fields() {
           .add("suite", &C::suite, "one suite of eval.tasks")
           .required()
           .add("min_gain", &C::min_gain,
-               "the rise in sampled pass@1 from `before` to `after` that must be reached",
+               "the rise in sampled pass@1 from `before` to `after` that must be reached (by the "
+               "lower end of the gain's 95% interval)",
                must<double>([](double v) { return v > -1 && v < 1; }, "must be in (-1, 1)"))
           .add("before", &C::before, "the eval stage measured first (\"\": the first eval stage)",
                nullptr, unless_empty())
