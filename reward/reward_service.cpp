@@ -16,6 +16,9 @@ namespace r1 {
 
 Message fit_scored_message(RolloutGroup& g, size_t max_header_bytes) {
   Message m = g.to_message();
+  // Only learner_data can be dropped: a group without any goes as it is (the send checks it).
+  const auto has_data = [](const SampleResult& s) { return !s.learner_data.empty(); };
+  if (std::none_of(g.samples.begin(), g.samples.end(), has_data)) return m;
   for (;;) {
     // Measured as encode_header writes it (CBOR, with its schema and type fields), not by
     // calling it: it throws past kMaxHeaderBytes, which is the default cap too.

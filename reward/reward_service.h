@@ -25,7 +25,8 @@ struct RewardServiceStats {
 // larger, the sample with the most learner_data (Verdict details, kLearnerData) loses it and
 // becomes a verifier error, "scored_message_too_large", so that a group of large verdicts is sent
 // less their data rather than stop the reward role at the channel's cap. Throws, as the send would,
-// when the header is still too large with no learner_data left.
+// when the header is still too large with no learner_data left; a group that never had any is
+// not measured here (the send measures it).
 Message fit_scored_message(RolloutGroup& g, size_t max_header_bytes);
 
 class RewardService {

@@ -250,18 +250,17 @@ void RolloutWorker::run_batch(std::vector<TaskAssignment>& batch, const std::ato
     g.version = version_;
     g.worker = id_;
     g.gen_seconds = fits[k] ? gen_s * batch[k].group_size / static_cast<double>(reqs.size()) : 0.0;
-    for (int i = 0; i < batch[k].group_size && !fits[k]; ++i) {
+    for (int i = 0; i < batch[k].group_size; ++i) {
       SampleResult s;
-      s.finish_reason = "context";
-      g.samples.push_back(std::move(s));
-    }
-    for (int i = 0; i < batch[k].group_size && fits[k]; ++i, ++r) {
-      SampleResult s;
-      s.tokens = std::move(results[r].tokens);
-      s.logprobs = std::move(results[r].logprobs);
-      s.finish_reason = results[r].finish_reason;
-      s.text = decode_completion(*tok_, s.tokens, end_of_turn);
-      stats_.tokens += s.tokens.size();
+      s.finish_reason = "context";  // not sampled: empty, cut by the context
+      if (fits[k]) {
+        GenerationResult& res = results[r++];
+        s.tokens = std::move(res.tokens);
+        s.logprobs = std::move(res.logprobs);
+        s.finish_reason = res.finish_reason;
+        s.text = decode_completion(*tok_, s.tokens, end_of_turn);
+        stats_.tokens += s.tokens.size();
+      }
       g.samples.push_back(std::move(s));
     }
     if (guides[k]) g.samples.push_back(std::move(*guides[k]));

@@ -162,6 +162,14 @@ std::string valid_utf8(std::string_view s, std::vector<size_t>* raw_offset) {
   return out;
 }
 
+std::string cut_utf8(std::string s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  s.resize(n);
+  return s;
+}
+
 std::optional<std::pair<size_t, size_t>> raw_range(const std::vector<size_t>& raw_offset,
                                                    int64_t begin, int64_t end) {
   if (begin < 0 || end <= begin || end > static_cast<int64_t>(raw_offset.size()))

@@ -55,6 +55,8 @@ std::string snippet(std::string_view s, size_t max = 200);
 // bytes of a U+FFFD all come from the invalid byte), so that byte ranges of the result can be
 // mapped back (raw_range).
 std::string valid_utf8(std::string_view s, std::vector<size_t>* raw_offset = nullptr);
+// At most `max` bytes of valid UTF-8 `s`, cut at a character's start (nothing marks the cut).
+std::string cut_utf8(std::string s, size_t max);
 // The range of `s` that bytes [begin, end) of valid_utf8(s, &raw_offset) come from; nothing when
 // the range is empty or not inside the result.
 std::optional<std::pair<size_t, size_t>> raw_range(const std::vector<size_t>& raw_offset,

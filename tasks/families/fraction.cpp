@@ -158,11 +158,12 @@ class FractionGenerator : public TaskGenerator {
     }
   }
 
-  // The terms and operations, with the two terms of a sum or product in either order.
+  // The held-out texts: the prompt, and the problem without the instruction.
   std::vector<std::string> problem_texts(const Task& task) const override {
     return prompt_and_problem(task, kInstruction);
   }
 
+  // The terms and operations, with the two terms of a sum or product in either order.
   std::string problem_key(const Task& task) const override {
     const json& m = task.meta;
     if (!m.is_object() || !m.contains("terms") || !m["terms"].is_array() || !m.contains("ops") ||

@@ -136,12 +136,13 @@ class LinearGenerator : public TaskGenerator {
     return t;
   }
 
-  // The equation a·x + b = c·x + d, either side first, however the prompt writes it: level 8's
-  // "3(x + 2) = x + 4" is level 5's "3x + 6 = x + 4".
+  // The held-out texts: the prompt, and the problem without the instruction.
   std::vector<std::string> problem_texts(const Task& task) const override {
     return prompt_and_problem(task, kInstruction);
   }
 
+  // The equation a·x + b = c·x + d, either side first, however the prompt writes it: level 8's
+  // "3(x + 2) = x + 4" is level 5's "3x + 6 = x + 4".
   std::string problem_key(const Task& task) const override {
     const json& m = task.meta;
     for (const char* k : {"a", "b", "c", "d"})

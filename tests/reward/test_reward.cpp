@@ -22,6 +22,29 @@ Task math_task(const std::string& answer) {
   return t;
 }
 
+// "details_probe": a right answer (score 1) whose verdict carries the details its options give
+// ({"details": {...}}), as a user verifier's could: wrong spans, learner data.
+void register_details_probe() {
+  if (has_verifier("details_probe")) return;  // a name is registered once per process
+  register_verifier("details_probe", [](const json& o) -> std::unique_ptr<Verifier> {
+    struct Probe : Verifier {
+      json details;
+      std::string name() const override { return "details_probe"; }
+      Verdict verify(const Task&, const std::string&) override {
+        Verdict v;
+        v.score = 1.0;
+        v.correct = v.format_ok = true;
+        v.reason = "ok";
+        v.details = details;
+        return v;
+      }
+    };
+    auto p = std::make_unique<Probe>();
+    p->details = o.at("details");
+    return p;
+  });
+}
+
 std::string error_of(const json& j) {
   try {
     RewardConfig::from_json(j, "reward.json");
@@ -169,34 +192,19 @@ TEST(RewardFunction, SpanPenaltiesCarryTheVerdictsWrongSpans) {
   EXPECT_EQ(spans_after_prefix({{0, 3, 1.0}, {5, 9, 0.5}, {12, 16, 0.5}}, 7),
             (std::vector<PenaltySpan>{{0, 2, 0.5}, {5, 9, 0.5}}));
 
-  if (!has_verifier("bad_spans"))  // registered once per process
-
-    register_verifier("bad_spans", [](const json& o) -> std::unique_ptr<Verifier> {
-      struct B : Verifier {
-        json spans;
-        std::string name() const override { return "bad_spans"; }
-        Verdict verify(const Task&, const std::string&) override {
-          Verdict v;
-          v.score = 1.0;
-          v.details[kWrongSpans] = spans;
-          return v;
-        }
-      };
-      auto b = std::make_unique<B>();
-      b->spans = o.at("spans");
-      return b;
-    });
+  register_details_probe();
   for (const json& spans : {json::parse("[[0, 40]]"), json::parse("[[3, 3]]"), json::parse("[[1]]"),
                             json::parse("\"0-3\"")}) {
     SCOPED_TRACE(spans.dump());
-    RewardFunction broken(RewardConfig::from_json({{"components",
-                                                    {{"correctness", {{"weight", 1.0}}},
-                                                     {"probe",
-                                                      {{"verifier", "bad_spans"},
-                                                       {"weight", 0.0},
-                                                       {"span_penalty", 1.0},
-                                                       {"options", {{"spans", spans}}}}}}}},
-                                                  "reward.json"));
+    RewardFunction broken(
+        RewardConfig::from_json({{"components",
+                                  {{"correctness", {{"weight", 1.0}}},
+                                   {"probe",
+                                    {{"verifier", "details_probe"},
+                                     {"weight", 0.0},
+                                     {"span_penalty", 1.0},
+                                     {"options", {{"details", {{kWrongSpans, spans}}}}}}}}}},
+                                "reward.json"));
     RewardResult b = broken.score(math_task("12"), "<think>x</think><answer>12</answer>");
     EXPECT_TRUE(b.verifier_error) << "a span penalty with broken spans is no reward";
     EXPECT_EQ(b.details["verifier_error_reason"], "bad_wrong_spans");
@@ -209,11 +217,13 @@ TEST(RewardFunction, SpanPenaltiesCarryTheVerdictsWrongSpans) {
       {{"components",
         {{"correctness", {{"weight", 1.0}}},
          {"probe",
-          {{"verifier", "bad_spans"},
+          {{"verifier", "details_probe"},
            {"weight", 0.0},
            {"span_penalty", 1.0},
            {"options",
-            {{"spans", json::parse("[[5, 15], [0, 10], [0, 10], [20, 22], [22, 24]]")}}}}}}}},
+            {{"details",
+              {{kWrongSpans,
+                json::parse("[[5, 15], [0, 10], [0, 10], [20, 22], [22, 24]]")}}}}}}}}}},
       "reward.json"));
   RewardResult o = overlapping.score(math_task("12"), "<think>x</think><answer>12</answer>");
   ASSERT_FALSE(o.verifier_error) << o.details.dump();
@@ -291,31 +301,15 @@ TEST(RewardFunction, VerifierErrorsAreCarriedNotZeroed) {
 // program) that returns megabytes there stopped the reward role when the message passed the
 // channel's cap; now the sample is a verifier failure of its own name.
 TEST(RewardFunction, LearnerDataPastItsCapIsAVerifierFailure) {
-  if (!has_verifier("learner_data_of_size"))  // a name is registered once (--gtest_repeat)
-    register_verifier("learner_data_of_size", [](const json& o) -> std::unique_ptr<Verifier> {
-      struct L : Verifier {
-        json data;
-        std::string name() const override { return "learner_data_of_size"; }
-        Verdict verify(const Task&, const std::string&) override {
-          Verdict v;
-          v.score = 1.0;
-          v.correct = v.format_ok = true;
-          v.reason = "ok";
-          v.details[kLearnerData] = data;
-          return v;
-        }
-      };
-      auto l = std::make_unique<L>();
-      l->data = o.at("data");
-      return l;
-    });
+  register_details_probe();
   auto score_with = [](const json& data) {
-    RewardFunction rf(RewardConfig::from_json({{"components",
-                                                {{"probe",
-                                                  {{"verifier", "learner_data_of_size"},
-                                                   {"weight", 1.0},
-                                                   {"options", {{"data", data}}}}}}}},
-                                              "reward.json"));
+    RewardFunction rf(
+        RewardConfig::from_json({{"components",
+                                  {{"probe",
+                                    {{"verifier", "details_probe"},
+                                     {"weight", 1.0},
+                                     {"options", {{"details", {{kLearnerData, data}}}}}}}}}},
+                                "reward.json"));
     return rf.score(math_task("1"), "<think>x</think><answer>1</answer>");
   };
   // The JSON of {"t": "xxx..."} is the string plus 8 bytes.

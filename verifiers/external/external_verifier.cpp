@@ -169,15 +169,6 @@ class ExternalVerifier : public Verifier {
     return v;
   }
 
-  // At most `max` bytes of valid UTF-8 `s`, cut at a character's start.
-  static std::string cut_utf8(std::string s, size_t max) {
-    if (s.size() <= max) return s;
-    size_t n = max;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-    s.resize(n);
-    return s;
-  }
-
   // details.wrong_spans are byte ranges of the text the program got: mapped onto the completion's
   // bytes. A range that is not inside that text stays as it is, for the reward function to refuse.
   static void spans_to_raw(json& details, const std::vector<size_t>& raw_offset) {

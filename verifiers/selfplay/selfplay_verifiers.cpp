@@ -104,7 +104,7 @@ class ProposalVerifier : public SelfPlayVerifierBase {
     }
     json triplet = report_triplet(p->program, "f", r);
     if (!p->message.empty()) triplet["message"] = p->message;
-    details["learner_data"] = {{"triplet", triplet}};
+    details[kLearnerData] = {{"triplet", triplet}};
     // A copy of a reference it was shown is no new task. (Copies of other buffer entries are
     // found where the buffer is.)
     if (listed(task.meta.value("ref_keys", json::array()), r.key) ||
