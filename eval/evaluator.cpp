@@ -133,7 +133,14 @@ SuiteResult Evaluator::run(const SuiteSpec& suite, std::vector<Task> tasks,
   for (auto& j : jobs) j.get();
   for (auto& to : res.tasks) {
     std::vector<VoteInput> votes;
-    for (const auto& s : to.samples) votes.push_back({s.completion, s.verdict.correct});
+    for (const auto& s : to.samples) {
+      VoteInput in{s.completion, s.verdict.correct};
+      in.verifier_error = s.verdict.verifier_error;
+      auto key = s.verdict.details.find(kAnswerKey);
+      if (key != s.verdict.details.end() && key->is_string())
+        in.answer_key = key->get<std::string>();
+      votes.push_back(std::move(in));
+    }
     to.vote = majority_vote(to.task, votes);
   }
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

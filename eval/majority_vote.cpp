@@ -13,18 +13,18 @@ namespace r1 {
 namespace {
 
 struct Ballot {
-  std::string text;                // normalised answer text
-  std::optional<MathValue> value;  // math tasks: the parsed value
+  std::string key;                 // the verifier's answer key, or the normalised answer text
+  std::optional<MathValue> value;  // math tasks: the key's value
   bool correct = false;
 };
 
 bool same_answer(const Task& task, const Ballot& a, const Ballot& b) {
+  if (a.correct || b.correct) return a.correct && b.correct;
   if (task.verifier == "math") {
     if (a.value && b.value) return compare_values(*a.value, *b.value, CompareOptions::defaults()).equal;
-    return text_key(a.text) == text_key(b.text);
+    return text_key(a.key) == text_key(b.key);
   }
-  if (a.correct || b.correct) return a.correct && b.correct;
-  return a.text == b.text;
+  return a.key == b.key;
 }
 
 }  // namespace
@@ -32,12 +32,17 @@ bool same_answer(const Task& task, const Ballot& a, const Ballot& b) {
 VoteResult majority_vote(const Task& task, const std::vector<VoteInput>& samples) {
   std::vector<Ballot> ballots;
   for (const auto& s : samples) {
-    ExtractedAnswer e = extract_answer(s.completion);
-    if (e.source == AnswerSource::None || trim(e.text).empty()) continue;  // abstains
+    if (s.verifier_error) continue;  // nothing read the answer: abstains
     Ballot b;
-    b.text = normalize_answer(e.text);
     b.correct = s.correct;
-    if (task.verifier == "math") b.value = parse_math_value(b.text).value;
+    if (s.answer_key) {
+      b.key = *s.answer_key;
+    } else {
+      ExtractedAnswer e = extract_answer(s.completion);
+      if (e.source == AnswerSource::None || trim(e.text).empty()) continue;  // abstains
+      b.key = normalize_answer(e.text);
+    }
+    if (task.verifier == "math" && !b.correct) b.value = parse_math_value(b.key).value;
     ballots.push_back(std::move(b));
   }
   // Classes in order of first appearance; each ballot joins the first class it matches.
@@ -60,11 +65,8 @@ VoteResult majority_vote(const Task& task, const std::vector<VoteInput>& samples
   }
   if (!best) return r;
   r.votes = static_cast<int>(best->size());
-  r.answer = ballots[best->front()].text;
-  // Members of a class are equivalent; the class is correct when its members are.
-  int correct = 0;
-  for (int i : *best) correct += ballots[i].correct;
-  r.correct = 2 * correct > static_cast<int>(best->size());
+  r.answer = ballots[best->front()].key;
+  r.correct = ballots[best->front()].correct;  // a class is all correct or all wrong
   return r;
 }
 

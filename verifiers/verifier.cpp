@@ -1,6 +1,10 @@
 #include "verifiers/verifier.h"
 
 #include <cmath>
+#include <cstdio>
+
+#include "core/rng.h"
+#include "verifiers/completion.h"
 
 namespace r1 {
 
@@ -21,6 +25,16 @@ json Verdict::to_json() const {
   if (verifier_error) j["verifier_error"] = true;
   if (scored_by_control) j["scored_by_control"] = true;
   return j;
+}
+
+std::string answer_key_of(std::string_view text) {
+  constexpr size_t kShort = 120, kKept = 80;
+  std::string s = valid_utf8(text);
+  if (s.size() <= kShort) return s;
+  char hash[24];
+  std::snprintf(hash, sizeof hash, "#%016llx",
+                static_cast<unsigned long long>(hash64(std::string(text))));
+  return cut_utf8(std::move(s), kKept) + "..." + hash;
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/json.h"
@@ -41,6 +42,17 @@ inline constexpr const char* kWrongSpans = "wrong_spans";
 // (fit_scored_message), rather than let a verifier's data stop the reward role.
 inline constexpr const char* kLearnerData = "learner_data";
 inline constexpr size_t kMaxLearnerDataBytes = 1 << 20;
+
+// Optional in Verdict::details: the answer as this verifier read it, a string. Two samples of
+// one task whose keys are equal gave the same answer, so maj@K (eval/majority_vote.h) votes by
+// it, and by the verifier's reading rather than a reading of its own ("She makes $18." is 18
+// to the math verifier). The math verifier's key is the answer's normal form, which the vote
+// compares by value; other built-ins give answer_key_of(text). A verdict without a key votes
+// by its <answer> text.
+inline constexpr const char* kAnswerKey = "answer_key";
+// A key for `text`: the text itself when short, else its first bytes and a hash of the whole,
+// so that a long program or output costs a bounded number of bytes in every verdict.
+std::string answer_key_of(std::string_view text);
 
 class Verifier {
  public:

@@ -82,6 +82,9 @@ class CountdownVerifier : public Verifier {
     }
     std::string expr = clean(answer);
     v.details["expression"] = snippet(expr);
+    // An expression that is evaluated is keyed by its value below ("3+5" and "5 + 3" are one
+    // answer to maj@K); one that is not, by its text.
+    v.details[kAnswerKey] = answer_key_of(expr);
     // "(25-5)*4 = 80" is fine: the part after '=' must then be the target.
     size_t eq = expr.find('=');
     if (eq != std::string::npos) {
@@ -132,6 +135,7 @@ class CountdownVerifier : public Verifier {
       return v;
     }
     v.details["value"] = to_string(r.value);
+    v.details[kAnswerKey] = "= " + to_string(r.value);
     if (r.value != ct.target) {
       v.reason = "wrong_value";
       v.details["target"] = to_string(ct.target);

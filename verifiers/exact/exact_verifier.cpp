@@ -25,6 +25,7 @@ class ExactVerifier : public Verifier {
     }
     std::string_view got = trim(*block);
     std::string_view want = trim(task.answer);
+    v.details[kAnswerKey] = answer_key_of(got);
     if (got == want) {
       v.correct = true;
       v.score = 1.0;

@@ -79,12 +79,14 @@ class MathVerifier : public Verifier {
     if (ex.text.size() > kMaxAnswerLength) {
       v.reason = "answer_too_long";
       v.details["extracted"] = snippet(ex.text, 100);
+      v.details[kAnswerKey] = answer_key_of(ex.text);
       return v;
     }
     Side pred(ex.text);
     v.details["extracted"] = snippet(ex.text);
     v.details["normalized"] = snippet(pred.normalized);
     v.details["gold"] = snippet(gold.normalized);
+    v.details[kAnswerKey] = valid_utf8(pred.normalized);
 
     // Identical spellings need no parsing (and settle answers no parser understands).
     std::string method = "string";
@@ -108,6 +110,7 @@ class MathVerifier : public Verifier {
           if (alt.parsed().value) {
             pred = std::move(alt);
             v.details["normalized"] = snippet(pred.normalized);
+            v.details[kAnswerKey] = valid_utf8(pred.normalized);
             v.details["source"] = source;
           }
         }

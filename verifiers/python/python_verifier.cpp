@@ -61,6 +61,27 @@ SandboxPool* PythonVerifier::pool(std::string* error) {
   return sandbox_.get(error);
 }
 
+namespace {
+
+// A program's text as maj@K tells programs apart: without trailing spaces and blank lines, which
+// change nothing a test sees.
+std::string code_layout_key(std::string_view code) {
+  std::string out;
+  size_t at = 0;
+  while (at <= code.size()) {
+    size_t end = code.find('\n', at);
+    if (end == std::string_view::npos) end = code.size();
+    std::string_view line = code.substr(at, end - at);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r'))
+      line.remove_suffix(1);
+    if (!line.empty()) out.append(line).push_back('\n');
+    at = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 Verdict PythonVerifier::verify(const Task& task, const std::string& completion) {
   try {
     const json* cases = nullptr;
@@ -137,6 +158,7 @@ Verdict PythonVerifier::verify(const Task& task, const std::string& completion) 
     SandboxResult r = sandbox->run(std::move(req));
 
     json details = run_details(r);
+    details[kAnswerKey] = answer_key_of(code_layout_key(found->code));
     details["mode"] = cases ? "cases" : "tests";
     details["code_source"] = found->source;
     if (prepended) details["prompt_prepended"] = true;

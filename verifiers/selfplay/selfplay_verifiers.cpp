@@ -47,7 +47,9 @@ class SelfPlayVerifierBase : public Verifier {
       SandboxPool* pool = sandbox_.get(&error);
       if (!pool) return Verdict::verifier_failure("sandbox_error", "sandbox unavailable: " + error);
       ProgramRunner runner(*pool, options_.limits);
-      return judge(task, std::string(*answer), runner);
+      Verdict v = judge(task, std::string(*answer), runner);
+      if (!v.verifier_error) v.details[kAnswerKey] = answer_key_of(trim(*answer));
+      return v;
     } catch (const std::exception& e) {
       return Verdict::verifier_failure("verifier_exception", e.what());
     }
