@@ -54,9 +54,9 @@ double task_sampling_temperature(const json& task, double fallback);
 // Off-policy guidance (tasks.mix[i].guide): a task's worked solution travels in its
 // meta["guide"], and the rollout worker adds it to the task's group as one more sample, flagged
 // SampleResult::guide, whose text is the chat template's completion_of(guide) (the prompt
-// already ends with its "<think>"; like a sampled completion it ends at "</answer>", with no
-// end-of-turn). task_guide() is the guide, or "" when the task has none; it throws when the
-// field is there but not a string.
+// already ends with its "<think>"; it ends as a sampled completion would: at a stop string, else
+// with the end-of-turn token, guide_tokens in rollout/rollout_worker.h). task_guide() is the guide,
+// or "" when the task has none; it throws when the field is there but not a string.
 inline constexpr const char* kGuideKey = "guide";
 std::string task_guide(const json& task);
 

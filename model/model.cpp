@@ -935,6 +935,7 @@ DecodeGraphs::Stats Model<T>::decode_graph_stats() const {
     sum.recorded += s.recorded;
     sum.launched += s.launched;
     sum.op_by_op += s.op_by_op;
+    sum.failed += s.failed;
     if (sum.off_why.empty()) sum.off_why = s.off_why;
   }
   if (lanes_.empty()) sum.off_why = graphs_off_why();

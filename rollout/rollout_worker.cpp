@@ -116,6 +116,16 @@ bool RolloutWorker::wait_for_version(uint64_t v, uint64_t sess, const std::atomi
   return !stop && !learner_stopped_;
 }
 
+std::vector<int32_t> guide_tokens(const std::string& text, const std::vector<std::string>& stop,
+                                  int32_t end_of_turn, const Tokenizer& tok) {
+  std::vector<int32_t> ids = tok.encode(text);
+  const bool ends_at_stop = std::any_of(stop.begin(), stop.end(), [&](const std::string& x) {
+    return !x.empty() && text.ends_with(x);
+  });
+  if (!ends_at_stop && end_of_turn >= 0) ids.push_back(end_of_turn);
+  return ids;
+}
+
 // Off-policy guidance (tasks.mix[i].guide): the worked solution of each task that carries one,
 // as a sample of its group, with the log-probs the weights now held give its tokens (at the
 // task's sampling temperature), so that the learner's ratio starts at 1 like a sampled one's.
@@ -134,7 +144,7 @@ std::vector<std::optional<SampleResult>> RolloutWorker::guide_samples(
     if (guide.empty()) continue;
     const std::string text = chat_.completion_of(guide);
     SampleResult s;
-    s.tokens = tok_->encode(text);
+    s.tokens = guide_tokens(text, cfg_.stop, end_of_turn, *tok_);
     s.text = decode_completion(*tok_, s.tokens, end_of_turn);
     const bool fits = !s.tokens.empty() &&
                       static_cast<int>(s.tokens.size()) <= cfg_.max_new_tokens &&
@@ -258,6 +268,11 @@ void RolloutWorker::run_batch(std::vector<TaskAssignment>& batch, const std::ato
         s.tokens = std::move(res.tokens);
         s.logprobs = std::move(res.logprobs);
         s.finish_reason = res.finish_reason;
+        // A budget cut to the room the context left ends as "length" in the engine; it was the
+        // context that cut it.
+        if (s.finish_reason == "length" &&
+            static_cast<int>(prompts[k].size()) + cfg_.max_new_tokens > gen_->max_len())
+          s.finish_reason = "context";
         s.text = decode_completion(*tok_, s.tokens, end_of_turn);
         stats_.tokens += s.tokens.size();
       }

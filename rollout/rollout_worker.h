@@ -32,6 +32,13 @@ inline constexpr int kMaxRolloutContext = 4096;
 // sequence is never longer: kMaxRolloutContext): such a forward keeps every layer's activations.
 inline constexpr int kGuideChunkTokens = kMaxRolloutContext;
 
+// A guide's completion tokens (its text is the chat template's completion_of(guide)): it ends as
+// a sampled completion would, at a stop string it ends in ("</answer>" by default), else with
+// the end-of-turn token (end_of_turn, -1 for none), which a sample that stops there holds and
+// an SFT target ends with too.
+std::vector<int32_t> guide_tokens(const std::string& text, const std::vector<std::string>& stop,
+                                  int32_t end_of_turn, const Tokenizer& tok);
+
 struct RolloutWorkerStats {
   std::atomic<uint64_t> tasks{0}, groups_sent{0}, tokens{0}, weight_updates{0};
   std::atomic<uint64_t> version{0};
