@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <thread>
 
 #include "kernels/cuda/backend_cuda.h"
 #include "kernels/cuda/device.h"
@@ -29,6 +30,19 @@ using namespace r1::test;
   do {                                                                            \
     if (cuda::device_count() == 0) GTEST_SKIP() << "no CUDA GPU on this machine"; \
   } while (0)
+
+// n requests with random prompts of 1 + (i * step) % span tokens, request i on stream i.
+std::vector<GenerationRequest> random_requests(const ModelConfig& cfg, int n, uint64_t seed,
+                                               int step, int span) {
+  std::vector<GenerationRequest> reqs(n);
+  for (int i = 0; i < n; ++i) {
+    Rng r(seed + i);
+    reqs[i].prompt.resize(1 + (i * step) % span);
+    for (auto& t : reqs[i].prompt) t = static_cast<int32_t>(r.below(cfg.vocab_size));
+    reqs[i].stream = static_cast<uint64_t>(i);
+  }
+  return reqs;
+}
 
 TEST(CudaModel, ForwardAndEveryGradientMatchTheCpu) {
   REQUIRE_GPU();
@@ -87,14 +101,10 @@ TEST(CudaModel, GreedyDecodingGivesTheCpuTokens) {
 TEST(CudaModel, DecodeGraphsGiveTheSameTokensAsOpByOp) {
   REQUIRE_GPU();
   const ModelConfig cfg = tiny_qwen3();
-  std::vector<GenerationRequest> reqs(48);
+  std::vector<GenerationRequest> reqs = random_requests(cfg, 48, 200, 5, 30);
   for (int i = 0; i < 48; ++i) {
-    Rng r(200 + i);
-    reqs[i].prompt.resize(1 + (i * 5) % 30);
-    for (auto& t : reqs[i].prompt) t = static_cast<int32_t>(r.below(cfg.vocab_size));
     reqs[i].max_new_tokens = 40 - i % 4;
     reqs[i].seed = 3;
-    reqs[i].stream = static_cast<uint64_t>(i);
   }
   GenerationOptions opt;
   opt.sampling.temperature = 1.0;
@@ -122,6 +132,82 @@ TEST(CudaModel, DecodeGraphsGiveTheSameTokensAsOpByOp) {
       differ += on[i].tokens != off[i].tokens || on[i].logprobs != off[i].logprobs;
     EXPECT_EQ(differ, 0) << "of " << reqs.size() << " completions; graphs recorded "
                          << on_stats.recorded << ", launched " << on_stats.launched;
+  }
+}
+
+// What a rollout worker does between decode steps, with graphs on and off: requests with their
+// own temperatures (self-play mixes them in one batch), a training-shaped forward on the same
+// model (a guide's log-probs, which grows the thread's scratch memory), a new engine with
+// another cache size, then a generate call from another thread. Graphs on must give the op-by-op
+// tokens and log-probs bit for bit at every stage, and none of it may turn them off.
+TEST(CudaModel, DecodeGraphsSurviveMixedTemperaturesAForwardANewEngineAndAnotherThread) {
+  REQUIRE_GPU();
+  const ModelConfig cfg = tiny_qwen3();
+  std::vector<GenerationRequest> reqs = random_requests(cfg, 24, 300, 3, 20);
+  for (int i = 0; i < 24; ++i) {
+    reqs[i].max_new_tokens = 32;
+    reqs[i].seed = 4;
+    reqs[i].temperature = i % 3 == 0 ? 0.5 : i % 3 == 1 ? -1 : 0.8;  // -1: the options' 1.0
+  }
+  GenerationOptions opt;
+  opt.sampling.temperature = 1.0;
+  opt.sampling.top_k = 20;
+  opt.sampling.top_p = 0.95;
+  const PackedBatch guide_batch = random_batch({200, 150, 90}, cfg.vocab_size, 31);
+  struct Stages {
+    std::vector<GenerationResult> first, after_forward, other_thread;
+    std::vector<float> logp;
+    DecodeGraphs::Stats stats;
+  };
+  for (auto precision : {cuda::Precision::fp32, cuda::Precision::bf16}) {
+    const Backend<float>& be = cuda::cuda_backend(0, precision);
+    SCOPED_TRACE(be.name);
+    auto run = [&](bool graphs, const std::vector<GenerationRequest>& rs) {
+      Stages s;
+      Model<float> m(cfg, be);
+      m.init_weights(6);
+      m.set_decode_graphs(graphs);
+      {
+        GenerationEngine g(m, 16, 80);
+        s.first = g.generate(rs, opt);
+      }
+      s.logp.resize(static_cast<size_t>(guide_batch.num_tokens()));
+      m.forward(guide_batch, s.logp.data(), 1.0);
+      {
+        GenerationEngine g(m, 8, 120);
+        s.after_forward = g.generate(rs, opt);
+      }
+      s.stats = m.decode_graph_stats();
+      std::thread other([&] {
+        GenerationEngine g(m, 16, 80);
+        s.other_thread = g.generate(rs, opt);
+      });
+      other.join();
+      return s;
+    };
+    const Stages off = run(false, reqs), on = run(true, reqs);
+    EXPECT_EQ(on.stats.off_why, "");
+    EXPECT_EQ(on.stats.failed, 0);
+    EXPECT_GT(on.stats.launched, 0);
+    EXPECT_LE(rel_norm(on.logp, off.logp), 1e-6);  // no graph in a training forward
+    auto differing = [](const std::vector<GenerationResult>& a,
+                        const std::vector<GenerationResult>& b) {
+      int n = 0;
+      for (size_t i = 0; i < a.size(); ++i)
+        n += a[i].tokens != b[i].tokens || a[i].logprobs != b[i].logprobs;
+      return n;
+    };
+    EXPECT_EQ(differing(on.first, off.first), 0) << "first engine";
+    EXPECT_EQ(differing(on.after_forward, off.after_forward), 0) << "after the forward, new engine";
+    EXPECT_EQ(differing(on.other_thread, off.other_thread), 0) << "from another thread";
+    // Each request kept its own temperature: at 1.0 throughout, the 0.5 ones sample otherwise.
+    std::vector<GenerationRequest> plain = reqs;
+    for (auto& r : plain) r.temperature = -1;
+    const Stages warm = run(true, plain);
+    int cooled_differ = 0;
+    for (size_t i = 0; i < reqs.size(); i += 3)
+      cooled_differ += warm.first[i].tokens != on.first[i].tokens;
+    EXPECT_GT(cooled_differ, 0);
   }
 }
 
