@@ -93,7 +93,7 @@ int cmd_eval(int argc, char** argv) {
   opt.sampling.temperature = args.number("temperature");
   opt.sampling.top_p = args.number("top-p");
   opt.max_new_tokens = args.count("max-new-tokens");
-  opt.seed = static_cast<uint64_t>(args.integer("seed"));
+  opt.seed = args.seed();
   opt.greedy = args.on("greedy");
   opt.slots = args.count("slots");
   opt.sampling.validate("flags");

@@ -79,7 +79,7 @@ int cmd_generate(int argc, char** argv) {
   // Every flag is checked before the model is loaded.
   const int max_new = args.count("max-new-tokens");
   const int samples = args.count("samples");
-  const uint64_t seed = static_cast<uint64_t>(args.integer("seed"));
+  const uint64_t seed = args.seed();
   SamplingParams sampling;
   sampling.temperature = args.number("temperature");
   sampling.top_p = args.number("top-p");

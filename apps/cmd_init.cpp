@@ -1,5 +1,6 @@
 // r1 init: a freshly initialised model checkpoint.
 #include <cstdio>
+#include <filesystem>
 
 #include "core/args.h"
 #include "apps/commands.h"
@@ -15,8 +16,14 @@ int cmd_init(int argc, char** argv) {
       .required("out", "DIR", "checkpoint folder to write")
       .opt("seed", "S", "initialisation seed", "0");
   if (!args.parse(argc, argv)) return 0;
+  const uint64_t seed = args.seed();
   ModelConfig cfg = ModelConfig::load(args.str("model-config"));
-  uint64_t seed = static_cast<uint64_t>(args.integer("seed"));
+  // A fresh model over a folder that holds anything would replace a model or a run's files.
+  const std::string out = args.str("out");
+  std::error_code ec;
+  if (std::filesystem::exists(out, ec) &&
+      (!std::filesystem::is_directory(out, ec) || !std::filesystem::is_empty(out, ec)))
+    fail("--out: ", out, " already exists and is not an empty folder; choose another");
   ByteTokenizer tok;
   if (cfg.vocab_size < tok.vocab_size()) {
     fail(args.str("model-config"), ": field 'vocab_size': ", cfg.vocab_size, " is smaller than the byte tokenizer's ",

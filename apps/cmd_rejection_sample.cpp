@@ -69,7 +69,7 @@ int cmd_rejection_sample(int argc, char** argv) {
   opt.eval.sampling.temperature = args.number("temperature");
   opt.eval.sampling.top_p = args.number("top-p");
   opt.eval.max_new_tokens = args.count("max-new-tokens");
-  opt.eval.seed = static_cast<uint64_t>(args.integer("seed"));
+  opt.eval.seed = args.seed();
   opt.eval.slots = args.count("slots");
   if (args.has("part")) opt.part_samples = args.count("part");
   opt.eval.sampling.validate("flags");

@@ -1,5 +1,6 @@
 // r1 tasks: generated tasks (or a dataset read into tasks) as JSONL on stdout.
 #include <cstdio>
+#include <limits>
 #include <string>
 
 #include "core/args.h"
@@ -67,6 +68,10 @@ int cmd_tasks(int argc, char** argv) {
   if (n < 0) fail("--n must be >= 0, got ", n);
   if (seed < 0) fail("--seed must be >= 0, got ", seed);
   if (offset < 0) fail("--offset must be >= 0, got ", offset);
+  // offset + n must not wrap (the last index is offset + n - 1).
+  if (n > std::numeric_limits<int64_t>::max() - offset)
+    fail("--offset ", offset, " and --n ", n, " reach past the largest index, ",
+         std::numeric_limits<int64_t>::max());
   bool with_solution = args.on("with-solution");
 
   if (args.has("input")) {

@@ -40,6 +40,7 @@ int cmd_worker(int argc, char** argv) {
     fail("--role must be learner, rollout or reward, got '", role, "'");
   }
   const double wait_s = args.number("wait");
+  if (!(wait_s >= 0)) fail("--wait must be a number of seconds >= 0, got ", args.str("wait"));
   RunConfig cfg = RunConfig::load(args.str("config"));
   if (cfg.transport.any_inproc()) {
     fail(cfg.path,

@@ -73,7 +73,7 @@ int bench_model(int argc, char** argv) {
                   {{"--batch", double(B), 64}, {"--seq", double(T), 4096}}}),
         "r1 bench model (" + args.str("model-config") + ")");
   }
-  const double sgemm = bench::sgemm_gflops(static_cast<int>(args.integer("gemm-size")));
+  const double sgemm = bench::sgemm_gflops(args.count("gemm-size"));
 
   Model<float> model(cfg, backend);
   model.init_weights(1);

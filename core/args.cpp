@@ -170,6 +170,11 @@ std::vector<std::string> Args::list(const std::string& name) const {
 int64_t Args::integer(const std::string& name) const {
   return parse_int(str(name), "--" + name);
 }
+uint64_t Args::seed(const std::string& name) const {
+  const int64_t v = integer(name);
+  if (v < 0) fail("--", name, " must be an integer >= 0, got ", str(name));
+  return static_cast<uint64_t>(v);
+}
 int Args::count(const std::string& name, int64_t min) const {
   const int64_t v = integer(name);
   if (v < min || v > std::numeric_limits<int>::max()) {

@@ -37,6 +37,8 @@ class Args {
   // the flag, not a wrapped number.
   int count(const std::string& name, int64_t min = 1) const;
   double number(const std::string& name) const;
+  // A seed flag: an integer >= 0 (a negative one would wrap to a huge seed).
+  uint64_t seed(const std::string& name = "seed") const;
   std::string usage() const;
 
  private:

@@ -14,7 +14,15 @@
 
 namespace r1 {
 
+void check_not_a_folder(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    fail(path, ": is a folder; a file was expected here");
+}
+
 std::string read_file(const std::string& path) {
+  // An ifstream opens a folder and reads nothing: a folder given for a file read as empty.
+  check_not_a_folder(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, ": cannot open for reading: ", std::strerror(errno));
   std::ostringstream ss;

@@ -7,6 +7,8 @@
 namespace r1 {
 
 std::string read_file(const std::string& path);  // throws naming the path
+// Throws naming `path` when it is a folder (a stream opens one and reads nothing).
+void check_not_a_folder(const std::string& path);
 void write_file_atomic(const std::string& path, const std::string& data);
 void write_file_atomic(const std::string& path, const void* data, size_t size);
 // Streams a file into place: bytes go to "<path>.tmp.<pid>", and commit() fsyncs and renames

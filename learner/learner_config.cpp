@@ -51,7 +51,7 @@ const ConfigFields<LearnerConfig>& LearnerConfig::fields() {
                "a task not back by then is written off (its worker died)",
                must<double>([](double v) { return v > 0; }, "must be > 0"))
           .add("bias_gamma", &C::bias_gamma, "aux-loss-free expert balancing speed; 0 disables",
-               must<double>([](double v) { return v >= 0; }, "must be >= 0"))
+               must<double>([](double v) { return v >= 0 && v <= 1; }, "must be in [0, 1]"))
           .add("device", &C::device,
                "where the policy trains: cpu, cuda, cuda:N (\"\": model.device)", nullptr,
                unless_empty())

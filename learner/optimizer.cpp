@@ -1,5 +1,8 @@
 #include "learner/optimizer.h"
 
+#include <cmath>
+
+#include "core/error.h"
 #include "core/safetensors.h"
 
 namespace r1 {
@@ -32,6 +35,12 @@ AdamW::AdamW(const ParamTable& table, const OptimizerConfig& cfg, const Backend<
 
 double AdamW::step(float* params, float* grads, double lr) {
   double norm = be_.ops.clip_global_norm(grads, table_.total(), cfg_.grad_clip);
+  // A step from a gradient or to weights that are not finite would leave a model that computes
+  // nothing, saved as a run's next checkpoint and final model: the run stops instead, with its
+  // last checkpoint as it was.
+  if (!std::isfinite(norm))
+    fail("optimizer step ", t_ + 1, ": the gradient is not finite (global norm ", norm,
+         "); the weights were not updated. Lower optimizer.lr, or look for a broken batch");
   ++t_;
   cpu::AdamWHyper h;
   h.lr = lr;
@@ -43,6 +52,11 @@ double AdamW::step(float* params, float* grads, double lr) {
     be_.ops.adamw_update(params + p.offset, grads + p.offset, m_.data() + p.offset,
                          v_.data() + p.offset, p.numel, h, t_);
   }
+  // One pass over the weights (the global norm's reduction), small beside a training step.
+  const double weights = be_.ops.clip_global_norm(params, table_.total(), 0.0);
+  if (!std::isfinite(weights))
+    fail("optimizer step ", t_, ": the weights are not finite after the update (lr ", lr,
+         ", weight_decay ", cfg_.weight_decay, "); lower optimizer.lr or weight_decay");
   return norm;
 }
 

@@ -123,6 +123,16 @@ std::string save_run_checkpoint(const std::string& run_dir, int64_t step, const 
   return final_dir.string();
 }
 
+void check_not_a_model_folder(const std::string& dir, const std::string& flag) {
+  for (const char* f : {"model.safetensors", "model.safetensors.index.json"}) {
+    if (file_exists(join_path(dir, f)))
+      fail(dir, ": holds a model (", f,
+           "), not a run; writing a run there would replace its "
+           "config.json: give ",
+           flag, " a folder of its own");
+  }
+}
+
 std::vector<CheckpointRef> list_checkpoints(const std::string& run_dir) {
   std::vector<CheckpointRef> out;
   const fs::path ckpts = checkpoints_dir(run_dir);

@@ -43,6 +43,10 @@ std::string save_run_checkpoint(const std::string& run_dir, int64_t step, const 
 
 // Complete checkpoints of a run, oldest first (an absent folder gives none).
 std::vector<CheckpointRef> list_checkpoints(const std::string& run_dir);
+// Throws when `dir` holds a model checkpoint of its own (model.safetensors, as r1 init, a run's
+// final/ or an HF download leave): a run or SFT writing its config.json and checkpoints there
+// would break that model. `flag` names where the folder came from ("--out").
+void check_not_a_model_folder(const std::string& dir, const std::string& flag);
 std::optional<CheckpointRef> find_latest_checkpoint(const std::string& run_dir);
 
 // Throws naming the checkpoint and every field that differs when the checkpoint's config.json

@@ -115,6 +115,7 @@ SftResult run_sft(const SftConfig& cfg, const SftOptions& opts) {
   SftResult res;
   res.run_dir = opts.out.empty() ? cfg.out : opts.out;
   if (res.run_dir.empty()) fail("sft: no run folder: pass --out DIR or set \"out\" in the config");
+  check_not_a_model_folder(res.run_dir, opts.out.empty() ? "\"out\"" : "--out");
 
   // Everything that can fail on the inputs fails here, before a file is written.
   ModelAndTokenizer mt = make_model(cfg);

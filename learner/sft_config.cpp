@@ -111,20 +111,20 @@ const ConfigFields<SftConfig>& SftConfig::fields() {
   static const auto f =
       ConfigFields<C>("sft")
           .add("out", &C::out, "the run folder (--out overrides)")
-          .add_group("model", "what training starts from",
-                     ConfigFields<C>("model")
-                         .add("init", &C::init, "a checkpoint folder, or", nullptr, unless_empty())
-                         .add("model_config", &C::model_config,
-                              "a model config for a fresh model with the byte tokenizer ...",
-                              nullptr, unless_empty())
-                         .add("init_seed", &C::init_seed, "... initialised with this seed")
-                         .add("device", &C::device, "where the model trains: cpu, cuda, cuda:N",
-                              nullptr, [](const std::string& d) { return d != "cpu"; })
-                         .add("dtype", &C::dtype,
-                              "fp32, or bf16: GEMMs and attention on tensor cores with fp32 master "
-                              "weights (CUDA only); \"\": bf16 on CUDA, fp32 on the CPU",
-                              must_got<std::string>(known_dtype, "must be fp32 or bf16"),
-                              unless_empty()))
+          .add_group(
+              "model", "what training starts from",
+              ConfigFields<C>("model")
+                  .add("init", &C::init, "a checkpoint folder, or", nullptr, unless_empty())
+                  .add("model_config", &C::model_config,
+                       "a model config for a fresh model with the byte tokenizer ...", nullptr,
+                       unless_empty())
+                  .add("init_seed", &C::init_seed, "... initialised with this seed")
+                  .add("device", &C::device, "where the model trains: cpu, cuda, cuda:N", nullptr,
+                       [](const std::string& d) { return d != "cpu"; })
+                  .add("dtype", &C::dtype,
+                       "fp32, or bf16: GEMMs and attention on tensor cores with fp32 master "
+                       "weights (CUDA only); \"\": bf16 on CUDA, fp32 on the CPU",
+                       must_got<std::string>(known_dtype, "must be fp32 or bf16"), unless_empty()))
           .required()
           .add("data", &C::data, "the examples (data below)")
           .required()
@@ -145,7 +145,8 @@ const ConfigFields<SftConfig>& SftConfig::fields() {
                        "data order: epoch e is a permutation drawn from (seed, e)")
                   .add("bias_gamma", &C::bias_gamma,
                        "aux-loss-free expert-bias step after every optimizer step",
-                       must_got<double>([](double v) { return v >= 0; }, "must be >= 0"))
+                       must_got<double>([](double v) { return v >= 0 && v <= 1; },
+                                        "must be in [0, 1]"))
                   .add("log_every", &C::log_every,
                        "steps between progress lines (metrics.jsonl gets every step)",
                        must_got<int64_t>(positive, "must be positive"))

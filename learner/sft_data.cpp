@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/log.h"
 #include "core/rng.h"
 #include "tasks/generator.h"
@@ -71,6 +72,7 @@ std::vector<SftText> generated_sft_texts(const SftDataConfig& data) {
 }
 
 std::vector<SftText> read_sft_jsonl(const std::string& path, const std::string& holdout_suites) {
+  check_not_a_folder(path);
   std::ifstream in(path);
   if (!in) fail(path, ": cannot open the SFT data file");
   const Holdout holdout(holdout_suites);

@@ -18,6 +18,7 @@ namespace r1 {
 std::string prepare_run_dir(const RunConfig& cfg, const std::string& out, bool resume) {
   std::string dir = !out.empty() ? out : cfg.out;
   if (dir.empty()) fail(cfg.path, ": no run folder: set \"out\" in the config or pass --out");
+  check_not_a_model_folder(dir, out.empty() ? "\"out\"" : "--out");
   bool has_ckpt = !list_checkpoints(dir).empty();
   if (resume && !has_ckpt) fail(dir, ": --resume, but the run folder has no checkpoint");
   if (!resume && has_ckpt) {

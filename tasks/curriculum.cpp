@@ -115,6 +115,23 @@ void Curriculum::add_family(const std::string& family, int max_difficulty) {
   families_.emplace(family, FamilyCurriculum(config_, max_difficulty, start));
 }
 
+void Curriculum::check_start_levels(const std::string& where) const {
+  for (const auto& [name, level] : config_.start_levels) {
+    auto it = families_.find(name);
+    if (it == families_.end()) {
+      std::string known;
+      for (const auto& [f, _] : families_) known += (known.empty() ? "" : ", ") + f;
+      fail(where, ".start_levels: '", name, "' is no family the curriculum drives (",
+           known.empty() ? std::string("none: every mix entry has a fixed difficulty")
+                         : "known: " + known,
+           ")");
+    }
+    if (level > it->second.max_difficulty())
+      fail(where, ".start_levels: '", name, "' starts at ", level, ", past its last level, ",
+           it->second.max_difficulty());
+  }
+}
+
 const FamilyCurriculum& Curriculum::family(const std::string& name) const {
   auto it = families_.find(name);
   if (it == families_.end()) fail("curriculum: no family '", name, "'");

@@ -69,6 +69,9 @@ class Curriculum {
   // Adds a family (max level from its generator) if it is not there yet.
   void add_family(const std::string& family, int max_difficulty);
   bool has_family(const std::string& family) const { return families_.count(family) > 0; }
+  // Throws naming the field when start_levels names a family not added (a typo would leave its
+  // family at `start`) or a level past the family's last; call once every family is added.
+  void check_start_levels(const std::string& where) const;
   int difficulty(const std::string& family) const;  // throws for a family never added
   bool record(const std::string& family, int difficulty, bool correct);
   const FamilyCurriculum& family(const std::string& name) const;

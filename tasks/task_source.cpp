@@ -139,6 +139,7 @@ TaskSource::TaskSource(TaskSourceConfig config)
     total_units_ += s.units;
     sources_.push_back(std::move(s));
   }
+  curriculum_.check_start_levels("tasks.curriculum");
 }
 
 Task TaskSource::from_dataset(Source& s, size_t index) {

@@ -58,3 +58,17 @@ TEST(Fs, ReadMissingFileNamesIt) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/r1/file.json"), std::string::npos);
   }
 }
+
+// A stream opens a folder and reads nothing: given for a file, a folder read as an empty one
+// ("no examples", "unexpected end of input", a dataset of no tasks).
+TEST(Fs, AFolderGivenForAFileIsAnErrorNamingIt) {
+  const std::string dir = ::testing::TempDir() + "/r1_folder_for_a_file";
+  std::filesystem::create_directories(dir);
+  try {
+    read_file(dir);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(dir + ": is a folder"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
+}

@@ -83,6 +83,28 @@ TEST_F(CliModel, ClearErrors) {
   EXPECT_NE(missing.out.find("/nonexistent/model"), std::string::npos) << missing.out;
   auto bad_num = run(r1_bin() + " generate --model /x --prompt hi --temperature warm");
   EXPECT_NE(bad_num.code, 0);
+  // A fresh model over a folder that holds anything would replace what is there.
+  auto first = run(r1_bin() + " init --model-config " + repo("configs/models/tiny-moe.json") +
+                   " --out " + dir_);
+  ASSERT_EQ(first.code, 0) << first.out;
+  auto slurp = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string config_before = slurp(dir_ + "/config.json");
+  auto again = run(r1_bin() + " init --model-config " + repo("configs/models/tiny-moe.json") +
+                   " --out " + dir_ + " --seed 4");
+  EXPECT_NE(again.code, 0);
+  EXPECT_NE(again.out.find("already exists and is not an empty folder"), std::string::npos)
+      << again.out;
+  EXPECT_EQ(slurp(dir_ + "/config.json"), config_before);
+  // A negative seed wrapped to a huge one.
+  for (const std::string cmd : {" init --model-config x --out " + dir_ + "/new --seed -1",
+                                " generate --model " + dir_ + " --prompt hi --seed -1"}) {
+    auto neg = run(r1_bin() + cmd);
+    EXPECT_NE(neg.code, 0) << cmd;
+    EXPECT_NE(neg.out.find("--seed must be an integer >= 0, got -1"), std::string::npos) << neg.out;
+  }
   auto no_cmd = run(r1_bin() + " frobnicate");
   EXPECT_NE(no_cmd.code, 0);
   EXPECT_NE(no_cmd.out.find("unknown command"), std::string::npos);

@@ -46,6 +46,23 @@ TEST(CliRun, BadFieldsAreNamedAndNothingIsWritten) {
   }
 }
 
+// A model folder (r1 init's, a run's final/) given as a run's --out is refused before anything
+// is written: the run's config.json would replace the model's.
+TEST(CliRun, AModelFolderIsNoRunFolder) {
+  TempDir d("cli_run_model_out");
+  auto init = run_command(r1_binary() + " init --model-config " + std::string(R1_SOURCE_DIR) +
+                          "/configs/models/tiny-moe.json --out " + d.file("m"));
+  ASSERT_EQ(init.code, 0) << init.out;
+  const std::string before = read_file(d.file("m/config.json"));
+  auto r = run_with(d, ci_config({{"learner", {{"steps", 1}}}}), "--out " + d.file("m"));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find(d.file("m") + ": holds a model (model.safetensors), not a run"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(read_file(d.file("m/config.json")), before);
+  EXPECT_FALSE(std::filesystem::exists(d.file("m/metrics.jsonl")));
+}
+
 // A run config's "verifier_plugins" are loaded where the run starts (run/run_config.h), so
 // its reward can name their verifiers; without the plugin, the same name is an unknown verifier.
 TEST(CliRun, VerifierPluginsLoadWhereTheRunStarts) {

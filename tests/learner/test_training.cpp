@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/error.h"
 #include "core/rng.h"
 #include "learner/optimizer.h"
 #include "model/byte_tokenizer.h"
@@ -142,4 +143,32 @@ TEST(Training, OptimizerStateRoundTrip) {
   std::copy(p0.begin(), p0.end(), m.params());
   sft_step(m, back, batch, 1e-3);
   EXPECT_EQ(std::memcmp(a.data(), m.params(), a.size() * sizeof(float)), 0);
+}
+
+// A step that would leave weights that are not finite is an error, naming the lr; a gradient that
+// is not finite is one before any weight moves.
+TEST(Training, AStepToWeightsThatAreNotFiniteIsAnError) {
+  Model<float> m(tiny());
+  m.init_weights(1);
+  PackedBatch batch;
+  batch.add({1, 2, 3, 4, 5});
+  OptimizerConfig oc;
+  oc.weight_decay = 1e300;  // the decoupled decay multiplies the weights by 1 - lr * 1e300
+  AdamW opt(m.table(), oc);
+  try {
+    sft_step(m, opt, batch, 1e-3);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("weights are not finite"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("lr 0.001"), std::string::npos) << e.what();
+  }
+  Model<float> n(tiny());
+  n.init_weights(1);
+  AdamW fresh(n.table(), OptimizerConfig{});
+  const std::vector<float> before(n.params(), n.params() + n.num_params());
+  std::vector<float> grads(n.num_params(), 0.0f);
+  grads[7] = std::nanf("");
+  EXPECT_THROW(fresh.step(n.params(), grads.data(), 1e-3), Error);
+  EXPECT_EQ(std::memcmp(before.data(), n.params(), before.size() * sizeof(float)), 0);
+  EXPECT_EQ(fresh.steps(), 0);
 }

@@ -64,6 +64,13 @@ TEST(CmdTasks, Errors) {
   r = r1_test::run_command(std::string(R1_BINARY) + " tasks gsm8k --n 1", dir);
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.err.find("--input"), std::string::npos) << r.err;
+  r = r1_test::run_command(
+      std::string(R1_BINARY) + " tasks arith --offset 9223372036854775807 --n 5", dir);
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("reach past the largest index"), std::string::npos) << r.err;
+  r = r1_test::run_command(std::string(R1_BINARY) + " tasks gsm8k --input .", dir);
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find(": is a folder"), std::string::npos) << r.err;
 }
 
 TEST(CmdTasks, ListAndDatasets) {
