@@ -64,13 +64,14 @@ void flatten_scalars(const json& value, const std::string& prefix,
   // strings, nulls and binary: JSONL only
 }
 
+void trim_jsonl_to_step(const std::string& path, int64_t resume_step) {
+  if (file_exists(path)) write_file_atomic(path, kept_lines(path, resume_step));
+}
+
 MetricsSink::MetricsSink(const std::string& run_dir, bool resume, int64_t resume_step)
     : dir_(run_dir), jsonl_path_(join_path(run_dir, "metrics.jsonl")) {
   make_dirs(dir_);
-  if (resume && file_exists(jsonl_path_)) {
-    std::string keep = kept_lines(jsonl_path_, resume_step);
-    write_file_atomic(jsonl_path_, keep);
-  }
+  if (resume) trim_jsonl_to_step(jsonl_path_, resume_step);
   jsonl_.open(jsonl_path_, resume ? std::ios::app : std::ios::trunc);
   if (!jsonl_) fail(jsonl_path_, ": cannot open for writing: ", std::strerror(errno));
   tb_ = std::make_unique<TfEventWriter>(dir_);

@@ -42,6 +42,11 @@ class MetricsSink {
   std::unique_ptr<TfEventWriter> tb_;
 };
 
+// Rewrites the JSONL file at `path` (when there is one) atomically with only its lines of
+// "step" <= resume_step: what a killed run wrote past its last checkpoint goes, and lines a kill
+// cut short too (logged with their count).
+void trim_jsonl_to_step(const std::string& path, int64_t resume_step);
+
 // The TensorBoard scalars of a value: (prefix or prefix/key..., number) pairs, as described above.
 void flatten_scalars(const json& value, const std::string& prefix, std::vector<std::pair<std::string, double>>& out);
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 
 #include "core/clock.h"
 #include "core/fs.h"
@@ -70,12 +71,23 @@ Learner::Learner(Context& ctx, const Endpoints& endpoints, LearnerSetup setup)
     if (!latest) fail(s_.run_dir, ": --resume, but there is no checkpoint to resume from");
     json st = load_run_checkpoint(latest->dir, *s_.model, opt_.get());
     load_state(st, latest->dir + "/trainer_state.json");
+    if (step_ > cfg_.steps)
+      fail(latest->dir, ": checkpoint step ", step_, " is beyond the run's ", cfg_.steps,
+           " steps (learner.steps)");
     log_info("learner: resumed from ", latest->dir, " at step ", step_, ", weights version ",
              version_);
   }
   // A fresh run's buffer starts from validated seeds; a resumed one has its saved buffer.
   if (selfplay_) selfplay_->seed_buffer();
   metrics_ = std::make_unique<MetricsSink>(s_.run_dir, s_.resume, step_);
+  // Sample rows past the checkpoint (a killed run wrote them) would come again, doubled; a fresh
+  // run's folder keeps none of an earlier start's.
+  const std::string samples = join_path(s_.run_dir, "samples.jsonl");
+  std::error_code ignored;  // what cannot go is refused when the first samples are written
+  if (s_.resume)
+    trim_jsonl_to_step(samples, step_);
+  else
+    std::filesystem::remove(samples, ignored);
 }
 
 bool Learner::finished() const {

@@ -87,11 +87,18 @@ void AdamW::load(const std::string& path) {
   std::vector<float> host;
   for (const auto& p : table_.params()) {
     host.resize(p.numel);
-    f.read_f32(p.name + ".exp_avg", p.shape, host.data());
-    m_.upload(host.data(), p.offset, p.numel);
-    f.read_f32(p.name + ".exp_avg_sq", p.shape, host.data());
-    v_.upload(host.data(), p.offset, p.numel);
+    for (auto [moment, into] : {std::pair{".exp_avg", &m_}, std::pair{".exp_avg_sq", &v_}}) {
+      f.read_f32(p.name + moment, p.shape, host.data());
+      // A moment that is not finite would make every later step's weights so (the model's
+      // weights are checked the same way when they load).
+      for (float x : host)
+        if (!std::isfinite(x))
+          fail(path, ": tensor '", p.name, moment, "' holds a value that is not finite (", x,
+               "): the optimizer state is corrupted");
+      into->upload(host.data(), p.offset, p.numel);
+    }
   }
+  if (t_ < 0) fail(path, ": metadata 'step' is ", t_, ", below 0");
 }
 
 }  // namespace r1

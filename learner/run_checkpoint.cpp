@@ -192,6 +192,13 @@ json load_run_checkpoint(const std::string& ckpt_dir, Model<float>& model, AdamW
   if (!st.is_object() || !st.contains("step") || !st["step"].is_number_integer()) {
     fail(state_path, ": expected an object with an integer 'step'");
   }
+  // The step a resume continues from: the folder's own (save_run_checkpoint names it by it).
+  const int64_t step = st["step"].get<int64_t>();
+  std::string folder = ckpt_dir;
+  while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
+  const std::string name = fs::path(folder).filename().string();
+  if (step < 0 || (name.starts_with("step-") && name != checkpoint_name(step)))
+    fail(state_path, ": 'step' is ", step, ", not the step of the checkpoint folder ", name);
   return st;
 }
 

@@ -1,9 +1,13 @@
 #include "learner/step_report.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 
+#include "core/error.h"
+#include "core/fs.h"
 #include "learner/reasoning_stats.h"
 #include "learner/token_penalties.h"
 
@@ -23,7 +27,9 @@ json load_json(const std::vector<std::vector<int64_t>>& load) {
 
 void append_samples(const std::string& path, int64_t step, const std::vector<UsableGroup>& batch,
                     const ChatTemplate& chat, int max_samples) {
+  check_not_a_folder(path);
   std::ofstream f(path, std::ios::app);
+  if (!f) fail(path, ": cannot open for appending: ", std::strerror(errno));
   int written = 0;
   for (const auto& u : batch) {
     for (size_t k = 0; k < u.kept.size() && written < max_samples; ++k, ++written) {
@@ -49,6 +55,8 @@ void append_samples(const std::string& path, int64_t step, const std::vector<Usa
       f << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
     }
   }
+  f.flush();
+  if (!f) fail(path, ": write failed: ", std::strerror(errno));
 }
 
 json step_metrics(const StepFacts& f) {

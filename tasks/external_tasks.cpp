@@ -66,6 +66,13 @@ bool ExternalTaskFeed::fetch(uint64_t batch, int difficulty) {
   auto start = [&] {
     std::string error;
     if (proc_->ensure_started(&error)) return true;
+    // A program that never started (no such file, not executable) is a config error, not a
+    // source resting: the run would wait minutes on it to fail.
+    if (proc_->starts() == 0)
+      fail("task source '", options_.name,
+           "': cannot start its command (tasks.mix[].external"
+           ".command): ",
+           error);
     problem("cannot start: " + error);
     ++counts_.crashes;
     return false;

@@ -362,7 +362,9 @@ TEST(RlLoop, KilledRolloutWorkerDoesNotStopTheRunAndRejoins) {
 // uninterrupted run with the same seed (one thread, on-policy: the run is deterministic).
 TEST(RlLoop, KilledLearnerResumesIntoTheSameMetrics) {
   TempDir d("rl_resume");
-  json patch = {{"learner", {{"steps", 16}, {"checkpoint_every", 4}}}};
+  json patch = {
+      {"learner",
+       {{"steps", 16}, {"checkpoint_every", 4}, {"samples_every", 1}, {"samples_per_step", 2}}}};
   write_json(d.file("cfg.json"), ci_config(patch));
   auto ref = run_command("OMP_NUM_THREADS=1 " + r1_binary() + " run " + d.file("cfg.json") +
                          " --out " + d.file("ref"));
@@ -379,6 +381,8 @@ TEST(RlLoop, KilledLearnerResumesIntoTheSameMetrics) {
                            " --out " + d.file("run") + " --resume");
   ASSERT_EQ(again.code, 0) << again.out;
   expect_same_metrics(d.file("ref"), d.file("run"), 16);
+  // samples.jsonl too: the rows a killed run wrote past its checkpoint are not there twice.
+  EXPECT_EQ(read_file(d.file("run/samples.jsonl")), read_file(d.file("ref/samples.jsonl")));
 }
 
 // The promise the README makes about reproducing a run: on one machine, with the same thread

@@ -177,6 +177,63 @@ TEST_F(RunCheckpoint, MismatchedConfigAndMissingFilesAreClearErrors) {
   EXPECT_THROW(save_run_checkpoint(run_, 2, m, tok_, nullptr, json::array()), Error);
 }
 
+// The step a resume continues from is the checkpoint folder's: a trainer_state.json that says
+// otherwise (-5 made SFT index its data order out of bounds; 10^15 ended an RL run at once) is
+// an error naming the file. Optimizer moments that are not finite are refused like weights.
+TEST_F(RunCheckpoint, AStepOtherThanTheFoldersAndMomentsNotFiniteAreErrors) {
+  ModelConfig cfg = test::tiny_config();
+  Model<float> m(cfg);
+  m.init_weights(1);
+  const std::string dir = save_run_checkpoint(run_, 3, m, tok_, nullptr, json::object());
+  const std::string state = join_path(dir, "trainer_state.json");
+  json st = json::parse(read_file(state));
+  for (int64_t bad : {int64_t{-5}, int64_t{4}, int64_t{1000000000000000}}) {
+    st["step"] = bad;
+    write_file_atomic(state, st.dump());
+    Model<float> back(cfg);
+    try {
+      load_run_checkpoint(dir + "/", back, nullptr);
+      FAIL() << "no error for step " << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(cat("trainer_state.json: 'step' is ", bad,
+                                               ", not the step of the checkpoint folder "
+                                               "step-000003")),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  st["step"] = 3;
+  write_file_atomic(state, st.dump());
+  Model<float> back(cfg);
+  EXPECT_EQ(load_run_checkpoint(dir, back, nullptr)["step"], 3);
+
+  SafetensorsWriter w;
+  w.set_metadata("step", "2");
+  std::vector<std::vector<float>> zeros;
+  for (const auto& p : m.table().params()) {
+    zeros.emplace_back(p.numel, 0.0f);
+    if (zeros.size() == 2) zeros.back()[0] = std::nanf("");
+  }
+  size_t i = 0;
+  for (const auto& p : m.table().params()) {
+    w.add_f32(p.name + ".exp_avg", p.shape, zeros[i].data());
+    w.add_f32(p.name + ".exp_avg_sq", p.shape, zeros[0].data());
+    ++i;
+  }
+  const std::string opt_path = join_path(run_, "nan_moments.safetensors");
+  w.write(opt_path);
+  AdamW opt(m.table(), OptimizerConfig{});
+  try {
+    opt.load(opt_path);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(m.table().params()[1].name +
+                                         ".exp_avg' holds a value that is not finite"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // A resume must not train on silently damaged weights or moments: a bit flip in either tensor
 // file of a run checkpoint fails the load naming that file. Without checksums.json (a
 // checkpoint from before checksums) the same folder loads as it always did.

@@ -174,6 +174,20 @@ TEST(ExternalTasks, BadOptionsAreClearErrors) {
             std::string::npos);
 }
 
+// A command that never starts is a config error at the first draw, not a source that rests
+// (the run waited minutes on it to fail, with nothing else in the mix).
+TEST(ExternalTasks, ACommandThatCannotStartIsAnErrorAtOnce) {
+  TaskSource src(external_mix({{"command", {"/nonexistent/r1-task-prog"}}, {"name", "gone"}}));
+  try {
+    src.next();
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("task source 'gone': cannot start its command"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("/nonexistent/r1-task-prog"), std::string::npos) << msg;
+  }
+}
+
 TEST(ExternalTasks, TasksWithoutAVerifierTakeTheSourcesOrAreRejected) {
   REQUIRE_PYTHON();
   TempDir dir("ext_verifier");
