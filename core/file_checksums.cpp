@@ -76,6 +76,15 @@ void record_file_checksum(const std::string& dir, const std::string& file) {
   write_file_atomic(manifest, j.dump(2) + "\n");
 }
 
+void verify_listed_file_checksum(const std::string& path, const std::string& data) {
+  const std::filesystem::path p(path);
+  const std::string dir = p.parent_path().empty() ? "." : p.parent_path().string();
+  FileSum want;
+  if (file_exists(join_path(dir, kChecksumsFile)) &&
+      read_entry(join_path(dir, kChecksumsFile), p.filename().string(), &want))
+    verify_file_checksum(path, data.data(), data.size());
+}
+
 void verify_file_checksum(const std::string& path, const void* data, size_t size) {
   const std::filesystem::path p(path);
   const std::string dir = p.parent_path().empty() ? "." : p.parent_path().string();

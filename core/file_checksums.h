@@ -29,5 +29,8 @@ void record_file_checksum(const std::string& dir, const std::string& file);
 // next to it. Does nothing when there is none; throws naming the file, the expected and the
 // actual checksum and size on a mismatch, and naming checksums.json when it is unreadable.
 void verify_file_checksum(const std::string& path, const void* data, size_t size);
+// The same for a file the manifest need not list (a tokenizer's JSON: checkpoints saved before
+// r1 recorded those list only their tensor files): checked when listed, else nothing.
+void verify_listed_file_checksum(const std::string& path, const std::string& data);
 
 }  // namespace r1

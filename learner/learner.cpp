@@ -246,8 +246,7 @@ int64_t Learner::run(const std::atomic<bool>& stop,
     log_info("learner: stopped; checkpointing step ", step_, " (resume with --resume)");
     save_checkpoint_of(step_state);
   }
-  if (step_ == cfg_.steps || time_up)
-    save_checkpoint(join_path(s_.run_dir, "final"), *s_.model, *s_.tokenizer);
+  if (step_ == cfg_.steps || time_up) write_final_model(s_.run_dir, *s_.model, *s_.tokenizer);
   metrics_->flush();
   finished_ = step_ == cfg_.steps || time_up;
   control_->stop_workers();  // tell workers that said hello that the run is over

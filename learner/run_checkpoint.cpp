@@ -123,6 +123,21 @@ std::string save_run_checkpoint(const std::string& run_dir, int64_t step, const 
   return final_dir.string();
 }
 
+std::string write_final_model(const std::string& run_dir, const Model<float>& model,
+                              const Tokenizer& tokenizer) {
+  const fs::path final_dir = fs::path(run_dir) / "final";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(run_dir, ec)) {
+    if (e.path().filename().string().starts_with(".final.tmp-")) fs::remove_all(e.path(), ec);
+  }
+  const fs::path tmp = fs::path(run_dir) / (".final.tmp-" + std::to_string(::getpid()));
+  save_checkpoint(tmp.string(), model, tokenizer);
+  fs::remove_all(final_dir);
+  fs::rename(tmp, final_dir, ec);
+  if (ec) fail(tmp.string(), ": cannot rename into ", final_dir.string(), ": ", ec.message());
+  return final_dir.string();
+}
+
 void check_not_a_model_folder(const std::string& dir, const std::string& flag) {
   for (const char* f : {"model.safetensors", "model.safetensors.index.json"}) {
     if (file_exists(join_path(dir, f)))

@@ -41,6 +41,11 @@ std::string save_run_checkpoint(const std::string& run_dir, int64_t step, const 
                                 const Tokenizer& tokenizer, const AdamW* opt, const json& state,
                                 int keep_last = 0);
 
+// Replaces <run>/final with a complete model folder in one rename (a kill leaves the old one or
+// the new one, never part of one), removing what an earlier killed write left. Returns its path.
+std::string write_final_model(const std::string& run_dir, const Model<float>& model,
+                              const Tokenizer& tokenizer);
+
 // Complete checkpoints of a run, oldest first (an absent folder gives none).
 std::vector<CheckpointRef> list_checkpoints(const std::string& run_dir);
 // Throws when `dir` holds a model checkpoint of its own (model.safetensors, as r1 init, a run's

@@ -71,21 +71,6 @@ ModelAndTokenizer make_model(const SftConfig& cfg) {
   return mt;
 }
 
-// Replaces <run>/final with a complete model folder in one rename.
-std::string write_final(const std::string& run_dir, const Model<float>& model,
-                        const Tokenizer& tok) {
-  namespace fs = std::filesystem;
-  const fs::path final_dir = fs::path(run_dir) / "final";
-  const fs::path tmp = fs::path(run_dir) / (".final.tmp-" + std::to_string(::getpid()));
-  fs::remove_all(tmp);
-  save_checkpoint(tmp.string(), model, tok);
-  fs::remove_all(final_dir);
-  std::error_code ec;
-  fs::rename(tmp, final_dir, ec);
-  if (ec) fail(tmp.string(), ": cannot rename into ", final_dir.string(), ": ", ec.message());
-  return final_dir.string();
-}
-
 // Warns about fields of the saved resolved config that the resumed run changes.
 void compare_resolved(const std::string& path, const json& now) {
   if (!file_exists(path)) return;
@@ -263,7 +248,7 @@ SftResult run_sft(const SftConfig& cfg, const SftOptions& opts) {
     save_run_checkpoint(res.run_dir, reached, model, *mt.tokenizer, &opt, state(reached, elapsed),
                         cfg.keep_last);
   }
-  res.final_dir = write_final(res.run_dir, model, *mt.tokenizer);
+  res.final_dir = write_final_model(res.run_dir, model, *mt.tokenizer);
   res.tokens_per_second = train_tokens / std::max(train_seconds, 1e-9);
   if (!res.losses.empty()) {
     log_info("sft: steps ", start + 1, "..", reached, ": loss ", fmt("%.4f", res.losses.front()),

@@ -12,6 +12,7 @@
 #include "core/safetensors.h"
 #include "core/stop.h"
 #include "model/memory_estimate.h"
+#include "model/tokenizer.h"
 
 namespace r1 {
 
@@ -113,6 +114,10 @@ void save_checkpoint(const std::string& dir, const Model<float>& model, const To
   CheckpointWriteGuard finish_first;  // a stop request lets this write complete
   save_model(dir, model);
   tokenizer.save(dir);
+  // A damaged tokenizer loads as another vocabulary (a flipped byte in "<think>"), so its files
+  // are checked like the weights.
+  for (const char* f : kTokenizerFiles)
+    if (file_exists(join_path(dir, f))) record_file_checksum(dir, f);
 }
 
 void load_weights(const WeightSource& src, Model<float>& model) {

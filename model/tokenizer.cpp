@@ -1,6 +1,7 @@
 #include "model/tokenizer.h"
 
 #include "core/error.h"
+#include "core/file_checksums.h"
 #include "core/fs.h"
 #include "model/bpe_tokenizer.h"
 #include "model/byte_tokenizer.h"
@@ -8,6 +9,11 @@
 namespace r1 {
 
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir) {
+  // Checked against the folder's checksums.json where it lists them (checkpoint.h).
+  for (const char* f : kTokenizerFiles) {
+    const std::string path = join_path(dir, f);
+    if (file_exists(path)) verify_listed_file_checksum(path, read_file(path));
+  }
   std::string byte_path = join_path(dir, ByteTokenizer::kFileName);
   if (file_exists(byte_path)) {
     return std::make_unique<ByteTokenizer>(ByteTokenizer::from_json(load_json_file(byte_path), byte_path));

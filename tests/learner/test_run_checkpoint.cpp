@@ -234,6 +234,40 @@ TEST_F(RunCheckpoint, AStepOtherThanTheFoldersAndMomentsNotFiniteAreErrors) {
   }
 }
 
+// A damaged tokenizer file loads as another vocabulary ('<thi.k>' is no special token), so it is
+// checked like the weights; a folder whose checksums.json predates that (no entry) still loads.
+// The final model replaces final/ in one rename, and what a killed write left goes.
+TEST_F(RunCheckpoint, TokenizerFilesAreCheckedAndTheFinalModelIsWrittenWhole) {
+  ModelConfig cfg = test::tiny_config();
+  Model<float> m(cfg);
+  m.init_weights(2);
+  fs::create_directories(run_ + "/.final.tmp-999999/junk");
+  const std::string final_dir = write_final_model(run_, m, tok_);
+  EXPECT_EQ(final_dir, run_ + "/final");
+  EXPECT_FALSE(fs::exists(run_ + "/.final.tmp-999999"));
+  EXPECT_NO_THROW(load_tokenizer(final_dir));
+  const std::string path = join_path(final_dir, "byte_tokenizer.json");
+  std::string text = read_file(path);
+  const size_t at = text.find("<think>");
+  ASSERT_NE(at, std::string::npos);
+  text[at + 4] = '.';
+  write_file_atomic(path, text);
+  try {
+    load_tokenizer(final_dir);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("byte_tokenizer.json: checksum mismatch"),
+              std::string::npos)
+        << e.what();
+  }
+  json manifest = json::parse(read_file(join_path(final_dir, "checksums.json")));
+  manifest["files"].erase("byte_tokenizer.json");
+  write_file_atomic(join_path(final_dir, "checksums.json"), manifest.dump());
+  EXPECT_NO_THROW(load_tokenizer(final_dir));
+  EXPECT_NO_THROW(write_final_model(run_, m, tok_));  // replaces the damaged one
+  EXPECT_NO_THROW(load_tokenizer(final_dir));
+}
+
 // A resume must not train on silently damaged weights or moments: a bit flip in either tensor
 // file of a run checkpoint fails the load naming that file. Without checksums.json (a
 // checkpoint from before checksums) the same folder loads as it always did.
