@@ -1,5 +1,6 @@
 #include "serve/server.h"
 
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <thread>
@@ -91,8 +92,11 @@ void Server::run(const std::atomic<bool>& stop) {
 bool Server::authorised(const HttpRequest& req) const {
   if (opt_.api_key.empty()) return true;
   const std::string h = req.header("authorization");
-  const std::string prefix = "Bearer ";
-  if (h.size() <= prefix.size() || h.compare(0, prefix.size(), prefix) != 0) return false;
+  // The scheme's name is case-insensitive (RFC 9110, 11.1): "bearer" is "Bearer".
+  const std::string prefix = "bearer ";
+  if (h.size() <= prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(h[i])) != prefix[i]) return false;
   return same_secret(h.substr(prefix.size()), opt_.api_key);
 }
 

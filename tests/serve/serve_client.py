@@ -212,6 +212,11 @@ def scenario_errors(model, context):
     check_error(s, b, 404, "model", "model_not_found")
     s, _, b = post(P, {"prompt": "y" * (context + 10)})
     check_error(s, b, 400, "prompt", "context_length_exceeded")
+    # A length the context cannot hold after the prompt is refused, not cut short in silence.
+    s, _, b = post(P, {"prompt": "y" * (context - 50), "max_tokens": 100})
+    check_error(s, b, 400, "max_tokens", "context_length_exceeded")
+    s, _, b = post(P, {"prompt": "y" * (context - 50), "max_tokens": 40})
+    check(s == 200, f"a length that fits after the prompt: {b}")
     s, _, b = post(P, {"prompt": "x", "n": 1000})
     check_error(s, b, 400, "n")
     s, _, b = post(P, {"prompt": "x", "max_tokens": 10 ** 7})
@@ -269,6 +274,9 @@ def scenario_auth(key):
     s, _, b = post("/v1/completions", {"prompt": "x", "max_tokens": 2},
                    headers={"Authorization": "Bearer " + key})
     check(s == 200, f"the right key: {s} {b}")
+    s, _, b = post("/v1/completions", {"prompt": "x", "max_tokens": 2},
+                   headers={"Authorization": "bearer " + key})
+    check(s == 200, f"the scheme's name is case-insensitive: {s} {b}")
     for path in ("/x1", "/x2", '/a",route="b'):
         request("GET", path.replace('"', "%22"))
     s, _, b = request("GET", "/metrics", headers={"Authorization": "Bearer " + key})
