@@ -1,4 +1,5 @@
 // r1 plot: an SVG line plot of metrics from one or more runs' metrics.jsonl.
+#include <cmath>
 #include <cstdio>
 
 #include "apps/commands.h"
@@ -40,6 +41,15 @@ int cmd_plot(int argc, char** argv) {
     series.push_back(std::move(s));
   }
   if (series.empty()) fail("--runs: no run folders given");
+  for (const char* flag : {"field", "x"}) {
+    bool any = false;
+    for (const auto& s : series)
+      for (double v : std::string(flag) == "x" ? s.x : s.y) any = any || std::isfinite(v);
+    if (!any)
+      fail("--", flag, " '", args.str(flag),
+           "': no row of the runs' metrics.jsonl holds a number there (nested fields are joined "
+           "by '/', e.g. reward/mean)");
+  }
   PlotOptions o;
   o.title = args.str("title").empty() ? args.str("field") : args.str("title");
   o.x_label = args.str("x");

@@ -114,6 +114,14 @@ int cmd_serve(int argc, char** argv) {
       args.has("max-prompt-tokens") ? args.count("max-prompt-tokens") : opt.limits.context - 1;
   opt.limits.max_tokens =
       args.has("max-tokens") ? args.count("max-tokens") : opt.limits.context - 1;
+  // A prompt or an answer longer than the context could never be served: the cap would say
+  // otherwise in every error message.
+  for (auto [flag, value] : {std::pair{"max-prompt-tokens", opt.limits.max_prompt_tokens},
+                             std::pair{"max-tokens", opt.limits.max_tokens}}) {
+    if (value > opt.limits.context - 1)
+      fail("--", flag, " ", value, " is beyond the context (--context ", opt.limits.context,
+           ") less one token");
+  }
   check_serve_memory(args.str("model"), opt.slots, opt.limits.context);
 
   auto tok = load_tokenizer(args.str("model"));

@@ -65,6 +65,9 @@ std::string svg_line_plot(const std::vector<PlotSeries>& series, const PlotOptio
     }
   }
   if (!(x0 <= x1)) fail("plot: no finite points to draw");
+  if (!std::isfinite(x1 - x0) || !std::isfinite(y1 - y0))
+    fail("plot: the values span more than a double holds (x ", x0, " to ", x1, ", y ", y0, " to ",
+         y1, ")");
   if (x1 == x0) x1 = x0 + 1;
   if (y1 == y0) y1 = y0 + 1;
   const double pad = 0.05 * (y1 - y0);

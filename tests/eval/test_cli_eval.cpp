@@ -106,3 +106,21 @@ TEST(CliEval, ClearErrors) {
   EXPECT_NE(bad.code, 0);
   EXPECT_NE(bad.out.find("bad.jsonl:2"), std::string::npos) << "names the file and line: " << bad.out;
 }
+
+// r1 plot names a field no row holds (it said "no finite points to draw"), and draws one that is.
+TEST(CliPlot, AFieldNoRowHoldsIsNamed) {
+  TempDir d("cli_plot");
+  std::filesystem::create_directories(d.file("run"));
+  std::ofstream(d.file("run/metrics.jsonl"))
+      << "{\"step\":1,\"reward\":{\"mean\":0.25}}\n{\"step\":2,\"reward\":{\"mean\":0.5}}\n";
+  const std::string base =
+      r1_binary() + " plot --runs " + d.file("run") + " --out " + d.file("p.svg");
+  auto bad = run_command(base + " --field reward/meen");
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.out.find("--field 'reward/meen': no row of the runs' metrics.jsonl holds a number"),
+            std::string::npos)
+      << bad.out;
+  auto good = run_command(base + " --field reward/mean");
+  EXPECT_EQ(good.code, 0) << good.out;
+  EXPECT_TRUE(std::filesystem::exists(d.file("p.svg")));
+}

@@ -124,6 +124,16 @@ TEST(Serve, BadRequestsGetOpenAIShapedErrors) {
   ASSERT_GT(s.port(), 0) << s.output();
   s.scenario("errors", "tiny 256");
   EXPECT_TRUE(s.process().running()) << "the server survived every bad request";
+  // Caps beyond the context could never be met: refused at the start, naming the flag.
+  for (const char* flag : {"--max-tokens", "--max-prompt-tokens"}) {
+    const CommandResult r =
+        run_command(quoted(r1_binary()) + " serve --model " + quoted(dir.file("model")) + " " +
+                    flag + " 256 --context 256");
+    EXPECT_NE(r.code, 0) << flag;
+    EXPECT_NE(r.out.find(std::string(flag) + " 256 is beyond the context (--context 256)"),
+              std::string::npos)
+        << r.out;
+  }
 }
 
 TEST(Serve, AnApiKeyIsRequiredAndNeverLogged) {

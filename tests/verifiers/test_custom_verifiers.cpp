@@ -179,6 +179,12 @@ TEST(CustomVerifier, BadPluginsAreRejectedWithTheirPath) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("r1_register_verifiers"), std::string::npos) << e.what();
   }
+  try {
+    load_verifier_plugin("");  // dlopen's name for the program itself
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("the path is empty"), std::string::npos) << e.what();
+  }
 }
 
 // ---- 3. An external process speaking JSON lines -----------------------------------------

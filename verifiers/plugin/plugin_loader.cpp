@@ -133,6 +133,8 @@ int add_verifier(void* host_data, const r1_verifier_v1* v) {
 }  // namespace
 
 std::vector<std::string> load_verifier_plugin(const std::string& path) {
+  // dlopen("") is the program itself, which has no verifiers to register.
+  if (path.empty()) fail("verifier plugin: the path is empty (give the shared library's file)");
   Loaded& l = loaded();
   std::lock_guard<std::mutex> lock(l.mu);
   // RTLD_LOCAL: two plugins may use the same internal symbol names. Never dlclose: verifier
