@@ -299,6 +299,21 @@ PipelineConfig PipelineConfig::from_json(const json& j, const std::string& where
     if (auto problem = suites_problem(c.eval->tasks))
       fail(where, ": field 'eval': field 'tasks': ", *problem);
   }
+  // A stage that samples training data on an eval suite would find every problem held out and
+  // keep nothing, after the stages before it had run: said here instead.
+  if (c.eval) {
+    const auto eval_suites = parse_suites(c.eval->tasks);
+    for (size_t i = 0; i < c.stages.size(); ++i) {
+      const PipelineStage& st = c.stages[i];
+      if (st.kind != StageKind::kRejectionSft && st.kind != StageKind::kDistill) continue;
+      if (st.tasks.empty() || suites_problem(st.tasks)) continue;  // named where it is read
+      for (const auto& mine : parse_suites(st.tasks))
+        for (const auto& e : eval_suites)
+          if (mine.text == e.text)
+            fail(where, ": stages[", i, "] (", st.name, "): field 'tasks': '", mine.text,
+                 "' is a suite of eval.tasks, held out of training: sample on other seeds");
+    }
+  }
   if (c.target) {
     PipelineTarget& t = *c.target;
     std::vector<std::string> order;

@@ -143,6 +143,9 @@ TEST(PipelineConfig, AStageListThatCannotRunIsAnErrorNamingTheStage) {
          j["target"] = {{"suite", "arith:level=1:n=4:seed=9"}, {"after", "cold"}};
        },
        "'cold' is not an eval stage"},
+      {[](json& j) { j["stages"][4]["tasks"] = "arith:level=1:n=4:seed=9"; },
+       "stages[4] (rejection-sft): field 'tasks': 'arith:level=1:n=4:seed=9' is a suite of "
+       "eval.tasks, held out of training"},
   };
   for (const Case& c : cases) {
     json j = recipe();
