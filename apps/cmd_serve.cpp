@@ -93,8 +93,6 @@ int cmd_serve(int argc, char** argv) {
     fail("--idle-timeout must be > 0 seconds, got ", args.str("idle-timeout"));
   if (args.str("chat-template") != "auto") ChatTemplate::named(args.str("chat-template"));
   opt.api_key = args.has("api-key") ? args.str("api-key") : "";
-  if (args.has("api-key") && opt.api_key.empty())
-    fail("--api-key is empty, which would serve without a key; leave the flag out for that");
   if (opt.api_key.empty()) {
     if (const char* k = std::getenv("R1_API_KEY")) opt.api_key = k;
   }

@@ -102,7 +102,9 @@ void verify_file_checksum(const std::string& path, const void* data, size_t size
   if (size != want.bytes || got != want.crc32c) {
     fail(path, ": checksum mismatch: expected crc32c ", want.crc32c, " over ", want.bytes,
          " bytes (recorded in ", manifest, "), actual ", got, " over ", size,
-         " bytes: the file changed after it was saved (disk or copy damage, or an edit)");
+         " bytes: the file changed after it was saved (disk or copy damage, or an edit; if the "
+         "edit was meant, remove its entry from ",
+         kChecksumsFile, ")");
   }
 }
 

@@ -36,6 +36,7 @@ VoteResult majority_vote(const Task& task, const std::vector<VoteInput>& samples
     Ballot b;
     b.correct = s.correct;
     if (s.answer_key) {
+      if (trim(*s.answer_key).empty()) continue;  // an empty answer abstains
       b.key = *s.answer_key;
     } else {
       ExtractedAnswer e = extract_answer(s.completion);

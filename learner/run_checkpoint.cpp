@@ -212,7 +212,8 @@ json load_run_checkpoint(const std::string& ckpt_dir, Model<float>& model, AdamW
   std::string folder = ckpt_dir;
   while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
   const std::string name = fs::path(folder).filename().string();
-  if (step < 0 || (name.starts_with("step-") && name != checkpoint_name(step)))
+  const std::optional<int64_t> named = parse_step_name(name);
+  if (step < 0 || (named && *named != step))
     fail(state_path, ": 'step' is ", step, ", not the step of the checkpoint folder ", name);
   return st;
 }

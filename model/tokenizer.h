@@ -38,11 +38,11 @@ bool ends_on_end_token(const Tokenizer& tok, const std::vector<int32_t>& ids, in
 
 // Reads the tokenizer saved in a checkpoint folder: byte_tokenizer.json (ByteTokenizer) or a
 // Hugging Face tokenizer.json (+ tokenizer_config.json) (BpeTokenizer).
-// The files a tokenizer is saved in (byte_tokenizer.json, or a BPE's tokenizer.json and
-// tokenizer_config.json): save_checkpoint records their checksums, and load_tokenizer checks
-// them where the folder's checksums.json lists them.
-inline constexpr const char* kTokenizerFiles[] = {"byte_tokenizer.json", "tokenizer.json",
-                                                  "tokenizer_config.json"};
+// The files that hold a tokenizer's vocabulary (byte_tokenizer.json, or a BPE's tokenizer.json):
+// save_checkpoint records their checksums, and load_tokenizer checks them where the folder's
+// checksums.json lists them. tokenizer_config.json is left out: editing its chat template is
+// a thing people do.
+inline constexpr const char* kTokenizerFiles[] = {"byte_tokenizer.json", "tokenizer.json"};
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir);
 
 }  // namespace r1

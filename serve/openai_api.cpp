@@ -251,9 +251,11 @@ Job parse_job(Route route, const std::string& body_text, const ApiContext& ctx) 
   const long room = lim.context - static_cast<long>(job.prompt.size());
   const long def_max = route == Route::completions ? 16 : std::min<long>(lim.max_tokens, room);
   job.max_tokens = static_cast<int>(int_field(body, max_key, def_max, 1, lim.max_tokens));
-  // A length asked for that the context cannot hold is refused, as OpenAI's API and vLLM do: cut
-  // to the room left, the answer would end "length" far short of what was asked.
-  if (body.contains(max_key) && !body[max_key].is_null() && job.max_tokens > room)
+  // A length asked for that the context cannot hold is refused on the OpenAI routes, as OpenAI's
+  // API and vLLM do: cut to the room left, the answer would end "length" far short of it.
+  // /v1/generate (RL frameworks: one budget for prompts of any length) keeps the cut.
+  if (route != Route::generate && body.contains(max_key) && !body[max_key].is_null() &&
+      job.max_tokens > room)
     bad(max_key,
         cat("the prompt has ", job.prompt.size(), " tokens and ", max_key, " asks for ",
             job.max_tokens, " more; the context holds ", lim.context, " (at most ", room,

@@ -121,14 +121,14 @@ void Curriculum::check_start_levels(const std::string& where) const {
     if (it == families_.end()) {
       std::string known;
       for (const auto& [f, _] : families_) known += (known.empty() ? "" : ", ") + f;
-      fail(where, ".start_levels: '", name, "' is no family the curriculum drives (",
+      fail(where, ": field 'start_levels': '", name, "' is no family the curriculum drives (",
            known.empty() ? std::string("none: every mix entry has a fixed difficulty")
                          : "known: " + known,
            ")");
     }
     if (level > it->second.max_difficulty())
-      fail(where, ".start_levels: '", name, "' starts at ", level, ", past its last level, ",
-           it->second.max_difficulty());
+      fail(where, ": field 'start_levels': '", name, "' starts at ", level,
+           ", past its last level, ", it->second.max_difficulty());
   }
 }
 

@@ -78,6 +78,29 @@ TaskSourceEntry TaskSourceEntry::from_json(const json& j, const std::string& whe
   return s;
 }
 
+namespace {
+
+// The curriculum a mix drives: its families drawn by level, each with its last level.
+Curriculum curriculum_of(const TaskSourceConfig& c) {
+  Curriculum cur(c.curriculum);
+  for (const auto& e : c.mix) {
+    if (e.difficulty != 0) continue;
+    if (!e.family.empty())
+      cur.add_family(e.family, make_generator(e.family, e.options, "tasks.mix")->max_difficulty());
+    else if (e.external)
+      cur.add_family(e.external->name, e.external->max_difficulty);
+  }
+  return cur;
+}
+
+}  // namespace
+
+TaskSourceConfig TaskSourceConfig::from_json(const json& j, const std::string& where) {
+  TaskSourceConfig c = fields().read(j, where);
+  curriculum_of(c).check_start_levels(cat(where, ": field 'curriculum'"));
+  return c;
+}
+
 const ConfigFields<TaskSourceConfig>& TaskSourceConfig::fields() {
   using C = TaskSourceConfig;
   static const auto f =
@@ -139,7 +162,7 @@ TaskSource::TaskSource(TaskSourceConfig config)
     total_units_ += s.units;
     sources_.push_back(std::move(s));
   }
-  curriculum_.check_start_levels("tasks.curriculum");
+  curriculum_.check_start_levels("tasks: field 'curriculum'");
 }
 
 Task TaskSource::from_dataset(Source& s, size_t index) {

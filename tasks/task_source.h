@@ -49,6 +49,9 @@ struct TaskSourceConfig : FieldListed<TaskSourceConfig> {
 
   // {"seed": 1, "mix": [{"family": "arith", "weight": 2}, {"family": "countdown", "difficulty": 3},
   //  {"dataset": "gsm8k", "path": "train.jsonl"}], "curriculum": {...}}
+  // Reads the fields, then checks curriculum.start_levels against the mix (a family the
+  // curriculum drives, at a level it has), so that a typo fails where the config is read.
+  static TaskSourceConfig from_json(const json& j, const std::string& where);
   static const ConfigFields<TaskSourceConfig>& fields();  // name, default, check, help of each
 };
 

@@ -33,6 +33,8 @@ TEST(CliRun, BadFieldsAreNamedAndNothingIsWritten) {
       {{{"transport", {{"tasks", "carrier-pigeon://x"}}}},
        "not an inproc://, ipc:// or tcp:// endpoint"},
       {{{"model", {{"init", "/nonexistent/ckpt"}}}}, "/nonexistent/ckpt"},
+      {{{"tasks", {{"curriculum", {{"start_levels", {{"arthm", 2}}}}}}}},
+       "field 'start_levels': 'arthm' is no family the curriculum drives"},
       {{{"rollout", {{"share_weights", "yes"}}}}, "field 'share_weights': must be auto, on or off"},
       {{{"rollout", {{"share_weights", "on"}}}, {"transport", tcp_transport()}},
        "field 'rollout.share_weights' is \"on\", but the weights channel is tcp://"},

@@ -98,7 +98,19 @@ TEST(MajorityVote, CountdownExpressionsOfOneWrongValueVoteTogether) {
   VoteResult r = majority_vote(t, v);
   EXPECT_FALSE(r.correct);
   EXPECT_EQ(r.votes, 3);
-  EXPECT_EQ(r.answer, "= 17");
+  EXPECT_EQ(r.answer, "value: 17");
+  // Empty answers and a claimed result without an expression abstain, however many.
+  v = judged(t, {ans(""), ans(" "), ans("= 16"), ans("(3+5)*2"), ans("2*(5+3)")});
+  r = majority_vote(t, v);
+  EXPECT_TRUE(r.correct);
+  EXPECT_EQ(r.votes, 2);
+  Task e;
+  e.id = "e";
+  e.verifier = "exact";
+  e.answer = "7";
+  r = majority_vote(e, judged(e, {ans(""), ans("  "), ans("7")}));
+  EXPECT_TRUE(r.correct);
+  EXPECT_EQ(r.votes, 1);
 }
 
 TEST(MajorityVote, VerifierErrorsAbstainAndKeylessVerdictsVoteByText) {

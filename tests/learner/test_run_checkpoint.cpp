@@ -206,6 +206,9 @@ TEST_F(RunCheckpoint, AStepOtherThanTheFoldersAndMomentsNotFiniteAreErrors) {
   write_file_atomic(state, st.dump());
   Model<float> back(cfg);
   EXPECT_EQ(load_run_checkpoint(dir, back, nullptr)["step"], 3);
+  // A folder copied by hand under another padding of the same step still loads.
+  fs::copy(dir, run_ + "/checkpoints/step-3", fs::copy_options::recursive);
+  EXPECT_EQ(load_run_checkpoint(run_ + "/checkpoints/step-3", back, nullptr)["step"], 3);
 
   SafetensorsWriter w;
   w.set_metadata("step", "2");

@@ -217,6 +217,8 @@ def scenario_errors(model, context):
     check_error(s, b, 400, "max_tokens", "context_length_exceeded")
     s, _, b = post(P, {"prompt": "y" * (context - 50), "max_tokens": 40})
     check(s == 200, f"a length that fits after the prompt: {b}")
+    s, _, b = post("/v1/generate", {"prompt_ids": [1] * (context - 50), "max_tokens": 100})
+    check(s == 200, f"/v1/generate cuts a budget to the room: {b}")
     s, _, b = post(P, {"prompt": "x", "n": 1000})
     check_error(s, b, 400, "n")
     s, _, b = post(P, {"prompt": "x", "max_tokens": 10 ** 7})

@@ -144,11 +144,6 @@ TEST(Serve, AnApiKeyIsRequiredAndNeverLogged) {
   ASSERT_GT(s.port(), 0) << s.output();
   s.scenario("auth", key);
   EXPECT_EQ(s.output().find(key), std::string::npos) << "the key appears in the log";
-  // An empty key would serve without one: refused before the model loads.
-  const CommandResult empty = run_command(quoted(r1_binary()) + " serve --model " +
-                                          quoted(dir.file("none")) + " --api-key ''");
-  EXPECT_NE(empty.code, 0);
-  EXPECT_NE(empty.out.find("--api-key is empty"), std::string::npos) << empty.out;
 }
 
 TEST(Serve, ARequestGivesTheTokensOfR1GenerateForTheSamePromptAndSeed) {

@@ -129,16 +129,16 @@ TEST(TaskSource, ConfigErrorsNameTheField) {
   // at levels they have: a typo left its family at 'start'.
   json typo = {{"mix", {{{"family", "arith"}}, {{"family", "countdown"}, {"difficulty", 2}}}},
                {"curriculum", {{"start_levels", {{"arth", 2}}}}}};
-  msg = error_of([&] { TaskSource s(TaskSourceConfig::from_json(typo, "run.json")); });
-  EXPECT_NE(msg.find("tasks.curriculum.start_levels: 'arth' is no family the curriculum drives "
-                     "(known: arith)"),
+  msg = error_of([&] { TaskSourceConfig::from_json(typo, "run.json: tasks"); });
+  EXPECT_NE(msg.find("run.json: tasks: field 'curriculum': field 'start_levels': 'arth' is no "
+                     "family the curriculum drives (known: arith)"),
             std::string::npos)
       << msg;
   typo["curriculum"]["start_levels"] = {{"countdown", 1}};
-  msg = error_of([&] { TaskSource s(TaskSourceConfig::from_json(typo, "run.json")); });
+  msg = error_of([&] { TaskSourceConfig::from_json(typo, "run.json: tasks"); });
   EXPECT_NE(msg.find("'countdown' is no family the curriculum drives"), std::string::npos) << msg;
   typo["curriculum"]["start_levels"] = {{"arith", 99}};
-  msg = error_of([&] { TaskSource s(TaskSourceConfig::from_json(typo, "run.json")); });
+  msg = error_of([&] { TaskSourceConfig::from_json(typo, "run.json: tasks"); });
   EXPECT_NE(msg.find("'arith' starts at 99, past its last level"), std::string::npos) << msg;
   TaskSource src(mix_config());
   json other = src.state();

@@ -83,8 +83,8 @@ class CountdownVerifier : public Verifier {
     std::string expr = clean(answer);
     v.details["expression"] = snippet(expr);
     // An expression that is evaluated is keyed by its value below ("3+5" and "5 + 3" are one
-    // answer to maj@K); one that is not, by its text.
-    v.details[kAnswerKey] = answer_key_of(expr);
+    // answer to maj@K); one that is not, by its text. The prefixes keep the two kinds apart.
+    v.details[kAnswerKey] = "text: " + answer_key_of(expr);
     // "(25-5)*4 = 80" is fine: the part after '=' must then be the target.
     size_t eq = expr.find('=');
     if (eq != std::string::npos) {
@@ -102,6 +102,7 @@ class CountdownVerifier : public Verifier {
     }
     if (trim(expr).empty()) {
       v.reason = "no_answer";
+      v.details.erase(kAnswerKey);  // a claimed result alone is no answer to vote for
       return v;
     }
     PlainParseOptions po;
@@ -135,7 +136,7 @@ class CountdownVerifier : public Verifier {
       return v;
     }
     v.details["value"] = to_string(r.value);
-    v.details[kAnswerKey] = "= " + to_string(r.value);
+    v.details[kAnswerKey] = "value: " + to_string(r.value);
     if (r.value != ct.target) {
       v.reason = "wrong_value";
       v.details["target"] = to_string(ct.target);
