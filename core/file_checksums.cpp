@@ -76,16 +76,12 @@ void record_file_checksum(const std::string& dir, const std::string& file) {
   write_file_atomic(manifest, j.dump(2) + "\n");
 }
 
-void verify_listed_file_checksum(const std::string& path, const std::string& data) {
-  const std::filesystem::path p(path);
-  const std::string dir = p.parent_path().empty() ? "." : p.parent_path().string();
-  FileSum want;
-  if (file_exists(join_path(dir, kChecksumsFile)) &&
-      read_entry(join_path(dir, kChecksumsFile), p.filename().string(), &want))
-    verify_file_checksum(path, data.data(), data.size());
-}
+namespace {
 
-void verify_file_checksum(const std::string& path, const void* data, size_t size) {
+// The check of verify_file_checksum; a file the manifest does not list is an error only when
+// `listed_required`.
+void verify_against_manifest(const std::string& path, const void* data, size_t size,
+                             bool listed_required) {
   const std::filesystem::path p(path);
   const std::string dir = p.parent_path().empty() ? "." : p.parent_path().string();
   const std::string manifest = join_path(dir, kChecksumsFile);
@@ -93,6 +89,7 @@ void verify_file_checksum(const std::string& path, const void* data, size_t size
   const std::string file = p.filename().string();
   FileSum want;
   if (!read_entry(manifest, file, &want)) {
+    if (!listed_required) return;
     fail(path, ": not listed in ", manifest,
          ", which lists the tensor files r1 saved in this folder "
          "(a file put there by something else; remove ",
@@ -106,6 +103,16 @@ void verify_file_checksum(const std::string& path, const void* data, size_t size
          "edit was meant, remove its entry from ",
          kChecksumsFile, ")");
   }
+}
+
+}  // namespace
+
+void verify_file_checksum(const std::string& path, const void* data, size_t size) {
+  verify_against_manifest(path, data, size, true);
+}
+
+void verify_listed_file_checksum(const std::string& path, const std::string& data) {
+  verify_against_manifest(path, data.data(), data.size(), false);
 }
 
 }  // namespace r1

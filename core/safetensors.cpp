@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -171,6 +172,14 @@ const TensorInfo& SafetensorsFile::get(const std::string& name) const {
   const TensorInfo* t = find(name);
   if (!t) fail(path_, ": missing tensor '", name, "'");
   return *t;
+}
+
+void check_finite_tensor(const std::string& file, const std::string& tensor, const float* data,
+                         size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (!std::isfinite(data[i]))
+      fail(file, ": tensor '", tensor, "' holds a value that is not finite (", data[i],
+           ") at index ", i, " (corrupted?)");
 }
 
 void SafetensorsFile::read_f32(const std::string& name, const std::vector<int64_t>& expected_shape,

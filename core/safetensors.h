@@ -39,6 +39,11 @@ struct SafetensorsLayout {
 // tensor must lie inside the data, which they must cover exactly. Throws r1::Error naming `path`.
 SafetensorsLayout parse_safetensors(const uint8_t* bytes, size_t size, const std::string& path);
 
+// Throws naming `file`, the tensor and the index when data[0..n) holds a NaN or an infinity: a
+// tensor read back that is not finite is a damaged file (weights, optimizer moments).
+void check_finite_tensor(const std::string& file, const std::string& tensor, const float* data,
+                         size_t n);
+
 class SafetensorsFile {
  public:
   // Opens and validates `path` (and its checksum, see above). Throws r1::Error naming the file

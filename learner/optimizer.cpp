@@ -89,12 +89,8 @@ void AdamW::load(const std::string& path) {
     host.resize(p.numel);
     for (auto [moment, into] : {std::pair{".exp_avg", &m_}, std::pair{".exp_avg_sq", &v_}}) {
       f.read_f32(p.name + moment, p.shape, host.data());
-      // A moment that is not finite would make every later step's weights so (the model's
-      // weights are checked the same way when they load).
-      for (float x : host)
-        if (!std::isfinite(x))
-          fail(path, ": tensor '", p.name, moment, "' holds a value that is not finite (", x,
-               "): the optimizer state is corrupted");
+      // A moment that is not finite would make every later step's weights so.
+      check_finite_tensor(path, p.name + moment, host.data(), p.numel);
       into->upload(host.data(), p.offset, p.numel);
     }
   }

@@ -140,11 +140,7 @@ void load_weights(const WeightSource& src, Model<float>& model) {
     } else {
       model.read_params(dst, p.offset, p.numel);  // written by read_fused_experts
     }
-    for (size_t i = 0; i < p.numel; ++i) {
-      if (!std::isfinite(dst[i])) {
-        fail(src.file_of(p.name), ": tensor '", p.name, "' holds a non-finite value at index ", i, " (corrupted?)");
-      }
-    }
+    check_finite_tensor(src.file_of(p.name), p.name, dst, p.numel);
     if (!fused) model.write_params(dst, p.offset, p.numel);
   }
   for (int l = 0; l < cfg.num_hidden_layers; ++l) {

@@ -80,7 +80,8 @@ TaskSourceEntry TaskSourceEntry::from_json(const json& j, const std::string& whe
 
 namespace {
 
-// The curriculum a mix drives: its families drawn by level, each with its last level.
+// The curriculum a mix drives: its families drawn by level, each with its last level (a
+// TaskSource's own, and what TaskSourceConfig::from_json checks start_levels against).
 Curriculum curriculum_of(const TaskSourceConfig& c) {
   Curriculum cur(c.curriculum);
   for (const auto& e : c.mix) {
@@ -120,7 +121,7 @@ const ConfigFields<TaskSourceConfig>& TaskSourceConfig::fields() {
 }
 
 TaskSource::TaskSource(TaskSourceConfig config)
-    : config_(std::move(config)), curriculum_(config_.curriculum), holdout_(config_.holdout) {
+    : config_(std::move(config)), curriculum_(curriculum_of(config_)), holdout_(config_.holdout) {
   if (config_.mix.empty()) fail("task source: the mix is empty");
   for (const auto& e : config_.mix) {
     Source s;
@@ -130,7 +131,6 @@ TaskSource::TaskSource(TaskSourceConfig config)
     if (s.units == 0) fail("task source: weight ", e.weight, " is too small");
     if (!e.family.empty()) {
       s.generator = make_generator(e.family, e.options, cat("tasks.mix: ", e.family, ": options"));
-      if (e.difficulty == 0) curriculum_.add_family(e.family, s.generator->max_difficulty());
     } else if (e.external) {
       const std::string& name = e.external->name;
       if (has_generator(name))
@@ -143,7 +143,6 @@ TaskSource::TaskSource(TaskSourceConfig config)
                "'name'");
       }
       s.external = std::make_unique<ExternalTaskFeed>(*e.external, config_.seed);
-      if (e.difficulty == 0) curriculum_.add_family(e.external->name, e.external->max_difficulty);
     } else if (e.self_play) {
       if (self_play_)
         fail("tasks.mix: more than one self_play entry (they would share one buffer)");
@@ -162,7 +161,6 @@ TaskSource::TaskSource(TaskSourceConfig config)
     total_units_ += s.units;
     sources_.push_back(std::move(s));
   }
-  curriculum_.check_start_levels("tasks: field 'curriculum'");
 }
 
 Task TaskSource::from_dataset(Source& s, size_t index) {
