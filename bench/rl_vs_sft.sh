@@ -201,8 +201,8 @@ for suite in suites:
             g = ci(s["greedy_pass@1"]) if "greedy_pass@1" in s else "-"
             print(f"| {n} | {name} | {steps} | {ci(s['pass@1'])} | {g} | {100*s['pass@k'].get(k, 0):.1f} |")
     print()
-    print("| N curated | (a) - cold start, sampled pass@1 | (a) vs (b), sampled pass@1 | (a) vs (b), greedy pass@1 |")
-    print("|---|---|---|---|")
+    print("| N curated | (a) - cold start, sampled pass@1 | (a) vs (b), sampled pass@1 | (a) vs (b), greedy pass@1 | (a) - (b) paired over tasks, sampled / greedy |")
+    print("|---|---|---|---|---|")
     for n in sizes:
         c, a, b = load(n, "cold"), load(n, "rl"), load(n, "sft")
         if not (c and a and b): continue
@@ -213,9 +213,22 @@ for suite in suites:
             xa, xb = sa[key], sb[key]
             if xa["lo"] > xb["hi"]: w = "(a) wins, intervals apart"
             elif xb["lo"] > xa["hi"]: w = "(b) wins, intervals apart"
+            elif xa["mean"] == xb["mean"]: w = "tie, intervals overlap"
             else: w = "(a) ahead, intervals overlap" if xa["mean"] > xb["mean"] else "(b) ahead, intervals overlap"
             return f"{100*(xa['mean']-xb['mean']):+.1f}: {w}"
-        print(f"| {n} | {100*(sa['pass@1']['mean']-sc['pass@1']['mean']):+.1f} | {verdict('pass@1')} | {verdict('greedy_pass@1')} |")
+        # The two arms ran the same tasks: the difference paired by task id is the sharper test
+        # (separate intervals can overlap while the paired one is clear of zero).
+        def paired(field):
+            pa, pb = sa.get("per_task", {}), sb.get("per_task", {})
+            if not pa.get("ids") or not pb.get("ids") or field not in pa or field not in pb: return "-"
+            scale = lambda pt: pt["n"] if field == "correct" else 1
+            at = {t: j for j, t in enumerate(pb["ids"])}
+            d = [pa[field][i] / scale(pa) - pb[field][at[t]] / scale(pb) for i, t in enumerate(pa["ids"]) if t in at]
+            if len(d) < 2: return "-"
+            m = sum(d) / len(d)
+            se = (sum((x - m) ** 2 for x in d) / (len(d) - 1) / len(d)) ** 0.5
+            return f"{100*m:+.1f} [{100*(m-1.96*se):+.1f}, {100*(m+1.96*se):+.1f}]"
+        print(f"| {n} | {100*(sa['pass@1']['mean']-sc['pass@1']['mean']):+.1f} | {verdict('pass@1')} | {verdict('greedy_pass@1')} | {paired('correct')} / {paired('greedy')} |")
     print()
 print("## Wall time per stage (seconds)\n")
 print("| N curated | " + " | ".join(["cold", "rl", "sft", "eval-cold", "eval-rl", "eval-sft"]) + " |")

@@ -1,5 +1,6 @@
 #include "eval/estimators.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -28,6 +29,22 @@ MeanCI mean_ci95(const std::vector<double>& v) {
   }
   r.lo = r.mean - 1.96 * r.se;
   r.hi = r.mean + 1.96 * r.se;
+  return r;
+}
+
+MeanCI rate_ci95(const std::vector<double>& v) {
+  MeanCI r = mean_ci95(v);
+  r.lo = std::max(0.0, r.lo);
+  r.hi = std::min(1.0, r.hi);
+  if (r.n == 0) return r;
+  bool all_zero = true, all_one = true;
+  for (double x : v) {
+    all_zero = all_zero && x == 0.0;
+    all_one = all_one && x == 1.0;
+  }
+  const double z2 = 1.96 * 1.96, edge = z2 / (r.n + z2);
+  if (all_zero) r.hi = edge;
+  if (all_one) r.lo = 1.0 - edge;
   return r;
 }
 

@@ -19,6 +19,13 @@ struct MeanCI {
 };
 MeanCI mean_ci95(const std::vector<double>& per_task);
 
+// mean_ci95 for per-task rates in [0, 1], clipped to [0, 1]. Where every task scored 0 (or
+// every one 1), the normal interval has no width: "0.0 [0.0, 0.0]" over 100 tasks would claim
+// certainty that 100 tasks cannot give. There the far end is Wilson's score bound for that
+// many tasks, z^2 / (n + z^2) from the edge (3.7 points over 100 tasks): per-task rates in
+// [0, 1] vary at most as much as pass/fail tasks do, so the bound is conservative.
+MeanCI rate_ci95(const std::vector<double>& per_task);
+
 // The difference of two means with its 95% interval: paired (per-task differences) when both
 // lists hold the same tasks in the same order, else from the two standard errors.
 MeanCI difference_ci95(const std::vector<double>& a, const std::vector<double>& b, bool paired);

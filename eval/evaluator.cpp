@@ -184,10 +184,9 @@ json SuiteResult::summary() const {
       by_control += t.greedy->verdict.scored_by_control;
     }
   }
-  // Rates live in [0, 1]; the normal approximation's interval is clipped to it.
+  // Rates live in [0, 1]: rate_ci95 clips the interval to it (and widens an all-0 or all-1 one).
   auto ci = [](const MeanCI& m) {
-    return json{
-        {"mean", m.mean}, {"se", m.se}, {"lo", std::max(0.0, m.lo)}, {"hi", std::min(1.0, m.hi)}};
+    return json{{"mean", m.mean}, {"se", m.se}, {"lo", m.lo}, {"hi", m.hi}};
   };
   json pass_k = json::object();
   for (int k = 1; k <= K; k *= 2) {
@@ -202,14 +201,14 @@ json SuiteResult::summary() const {
   }
   const double dn = std::max(1, n_samples);
   json j = {{"suite", spec.text},        {"tasks", tasks.size()},
-            {"samples_per_task", K},     {"pass@1", ci(mean_ci95(p1))},
+            {"samples_per_task", K},     {"pass@1", ci(rate_ci95(p1))},
             {"pass@k", pass_k},          {cat("maj@", K), tasks.empty() ? 0.0 : maj / tasks.size()},
             {"format_rate", fmt / dn},   {"mean_response_tokens", len / dn},
             {"verifier_errors", errors}, {"scored_by_control", by_control},
             {"seconds", seconds}};
   json per_task = {{"n", K}, {"correct", correct}};
   if (!greedy_v.empty()) {
-    j["greedy_pass@1"] = ci(mean_ci95(greedy_v));
+    j["greedy_pass@1"] = ci(rate_ci95(greedy_v));
     std::vector<int> g(greedy_v.begin(), greedy_v.end());
     per_task["greedy"] = g;
   }

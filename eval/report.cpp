@@ -1,6 +1,10 @@
 #include "eval/report.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "core/error.h"
 #include "eval/estimators.h"
@@ -15,6 +19,19 @@ std::string pct(double x) {
   return b;
 }
 
+// x in percent, with as many decimals (1 to 4) as it takes not to read as `goal` or past it when
+// it is below: a lower end of 19.97 against a goal of 20 printed as "20.0" contradicted the
+// "NOT reached" beside it.
+std::string pct_below(double x, double goal) {
+  for (int digits = 1; digits <= 4; ++digits) {
+    char b[32], g[32];
+    std::snprintf(b, sizeof b, "%.*f", digits, 100 * x);
+    std::snprintf(g, sizeof g, "%.*f", digits, 100 * goal);
+    if (std::strtod(b, nullptr) < std::strtod(g, nullptr) || digits == 4) return b;
+  }
+  return pct(x);
+}
+
 std::string interval(const json& ci) {
   return pct(ci["mean"].get<double>()) + " [" + pct(ci["lo"].get<double>()) + ", " + pct(ci["hi"].get<double>()) + "]";
 }
@@ -26,12 +43,37 @@ const json& suites_of(const json& report, const char* which) {
   return report["suites"];
 }
 
-std::vector<double> per_task(const json& s, const char* key) {
+// A suite's per-task values of `key` ("correct" as a rate over its n samples, "greedy" as 0/1),
+// checked: a report edited by hand or cut short is an error naming it, not a read past the end.
+std::vector<double> per_task(const json& s, const char* key, const char* which) {
+  const std::string suite = s.value("suite", std::string("?"));
+  const json* pt = s.contains("per_task") && s["per_task"].is_object() ? &s["per_task"] : nullptr;
+  if (!pt || !pt->contains("n") || !(*pt)["n"].is_number() || (*pt)["n"].get<double>() <= 0 ||
+      !pt->contains(key) || !(*pt)[key].is_array())
+    fail(which, ": suite ", suite, " has no per-task results (per_task.n and per_task.", key, ")");
+  const double n = (*pt)["n"].get<double>();
   std::vector<double> v;
-  const json& pt = s["per_task"];
-  const double n = pt["n"].get<double>();
-  for (const auto& c : pt[key]) v.push_back(key == std::string("correct") ? c.get<double>() / n : c.get<double>());
+  for (const auto& c : (*pt)[key]) {
+    if (!c.is_number()) fail(which, ": suite ", suite, ": per_task.", key, " holds a non-number");
+    v.push_back(key == std::string("correct") ? c.get<double>() / n : c.get<double>());
+  }
   return v;
+}
+
+// A suite's task ids, or none when they cannot pair it (missing, null, not strings, one id twice,
+// or not one per task).
+std::optional<std::vector<std::string>> task_ids(const json& s, size_t tasks) {
+  if (!s.contains("per_task") || !s["per_task"].is_object()) return std::nullopt;
+  const json& pt = s["per_task"];
+  if (!pt.contains("ids") || !pt["ids"].is_array() || pt["ids"].size() != tasks)
+    return std::nullopt;
+  std::vector<std::string> ids;
+  std::unordered_set<std::string> seen;
+  for (const auto& id : pt["ids"]) {
+    if (!id.is_string() || !seen.insert(id.get<std::string>()).second) return std::nullopt;
+    ids.push_back(id.get<std::string>());
+  }
+  return ids;
 }
 
 }  // namespace
@@ -89,14 +131,54 @@ json compare_reports(const json& a, const json& b) {
   for (const auto& x : sa) {
     for (const auto& y : sb) {
       if (x["suite"] != y["suite"]) continue;
-      const bool paired = x["per_task"]["ids"] == y["per_task"]["ids"];
-      json row = {{"suite", x["suite"]}, {"paired", paired}};
-      auto diff = [&](const char* key) {
-        MeanCI d = difference_ci95(per_task(x, key), per_task(y, key), paired);
+      const std::vector<double> xc = per_task(x, "correct", "first report");
+      const std::vector<double> yc = per_task(y, "correct", "second report");
+      const bool greedy = x.contains("per_task") && x["per_task"].contains("greedy") &&
+                          y.contains("per_task") && y["per_task"].contains("greedy");
+      std::vector<double> xg, yg;
+      if (greedy) {
+        xg = per_task(x, "greedy", "first report");
+        yg = per_task(y, "greedy", "second report");
+        if (xg.size() != xc.size() || yg.size() != yc.size())
+          fail("suite ", x["suite"].get<std::string>(),
+               ": per_task.greedy and per_task.correct differ in length");
+      }
+      // Tasks pair by id, in whatever order each report lists them; where the two evaluated
+      // other tasks too, the pairs are the tasks both have, and the row says how many.
+      const auto ix = task_ids(x, xc.size()), iy = task_ids(y, yc.size());
+      std::vector<std::pair<size_t, size_t>> pairs;
+      if (ix && iy) {
+        std::unordered_map<std::string, size_t> at;
+        for (size_t j = 0; j < iy->size(); ++j) at[(*iy)[j]] = j;
+        for (size_t i = 0; i < ix->size(); ++i) {
+          auto it = at.find((*ix)[i]);
+          if (it != at.end()) pairs.emplace_back(i, it->second);
+        }
+      }
+      const bool paired = !pairs.empty();
+      json row = {{"suite", x["suite"]},
+                  {"paired", paired},
+                  {"tasks", json::array({xc.size(), yc.size()})},
+                  {"tasks_paired", pairs.size()}};
+      if (!paired)
+        row["unpaired_because"] =
+            !(ix && iy) ? "task ids missing or repeated" : "no task in common";
+      auto diff = [&](const std::vector<double>& xv, const std::vector<double>& yv) {
+        MeanCI d;
+        if (paired) {
+          std::vector<double> p, q;
+          for (const auto& [i, j] : pairs) {
+            p.push_back(xv[i]);
+            q.push_back(yv[j]);
+          }
+          d = difference_ci95(p, q, true);
+        } else {
+          d = difference_ci95(xv, yv, false);
+        }
         return json{{"mean", d.mean}, {"se", d.se}, {"lo", d.lo}, {"hi", d.hi}};
       };
-      row["pass@1"] = diff("correct");
-      if (x["per_task"].contains("greedy") && y["per_task"].contains("greedy")) row["greedy_pass@1"] = diff("greedy");
+      row["pass@1"] = diff(xc, yc);
+      if (greedy) row["greedy_pass@1"] = diff(xg, yg);
       out.push_back(row);
     }
   }
@@ -108,8 +190,16 @@ std::string markdown_comparison(const json& cmp, const std::string& name_a, cons
                    "| suite | pass@1 | greedy pass@1 | paired |\n|---|---|---|---|\n";
   for (const auto& r : cmp) {
     std::string g = r.contains("greedy_pass@1") ? interval(r["greedy_pass@1"]) : "-";
+    std::string paired = r["paired"].get<bool>() ? "yes" : "no";
+    if (r.contains("tasks") && r.contains("tasks_paired")) {
+      const size_t na = r["tasks"][0].get<size_t>(), nb = r["tasks"][1].get<size_t>();
+      const size_t np = r["tasks_paired"].get<size_t>();
+      if (r["paired"].get<bool>() && (np != na || np != nb))
+        paired = cat("yes, over the ", np, " tasks both have (of ", na, " and ", nb, ")");
+      if (!r["paired"].get<bool>()) paired = cat("no (", r.value("unpaired_because", ""), ")");
+    }
     t += cat("| ", r["suite"].get<std::string>(), " | ", interval(r["pass@1"]), " | ", g, " | ",
-             r["paired"].get<bool>() ? "yes" : "no", " |\n");
+             paired, " |\n");
   }
   if (cmp.empty()) t += "(no suite in common)\n";
   return t;
@@ -136,7 +226,7 @@ std::string target_verdict(const json& before, const json& after, const std::str
       lo >= min_gain ? "reached"
       : d >= min_gain
           ? "NOT reached (the point estimate is past the goal, the interval's lower end " +
-                pct(lo) + " is not)"
+                pct_below(lo, min_gain) + " is not)"
           : "NOT reached";
   std::string line = "declared target " + suite + ": sampled pass@1 " +
                      pct((*b)["pass@1"]["mean"].get<double>()) + "% -> " +

@@ -30,6 +30,32 @@ def per_task(report, ids=None):
     return out
 
 
+def load(path):
+    # A report with per-task results and ids, or a clear exit naming the file.
+    try:
+        r = json.load(open(path))
+    except (OSError, ValueError) as e:
+        sys.exit(f"{path}: cannot read it as JSON: {e}")
+    if not isinstance(r, dict) or not isinstance(r.get("suites"), list):
+        sys.exit(f"{path}: not an r1 eval report (no \"suites\" array)")
+    for s in r["suites"]:
+        pt = s.get("per_task") or {}
+        ids = pt.get("ids")
+        if not isinstance(ids, list) or len(set(map(str, ids))) != len(ids) or "correct" not in pt:
+            sys.exit(f"{path}: suite {s.get('suite')} has no per-task results with one id per "
+                     "task (a report of an older r1? evaluate again)")
+    r.setdefault("model", path)
+    return r
+
+
+def differing_settings(a, b):
+    # The eval settings two reports differ in, the seed aside (as `r1 eval --compare` says).
+    sa, sb = a.get("settings") or {}, b.get("settings") or {}
+    return [f"{k} ({json.dumps(sa.get(k))} vs {json.dumps(sb.get(k))})"
+            for k in sorted(set(sa) | set(sb))
+            if k not in ("seed", "tasks") and sa.get(k) != sb.get(k)]
+
+
 def task_ids(report):
     return {s["suite"]: s["per_task"]["ids"] for s in report["suites"]}
 
@@ -56,6 +82,18 @@ def interval(values):
     return m, m - half, m + half
 
 
+def rate_interval(values):
+    # interval() for pass rates; where every task is 0 (or every one 1), the far end is Wilson's
+    # bound for that many tasks, as in `r1 eval` (eval/estimators.h: rate_ci95).
+    m, lo, hi = interval(values)
+    edge = 1.96 ** 2 / (len(values) + 1.96 ** 2)
+    if all(v == 0 for v in values):
+        hi = edge
+    if all(v == 1 for v in values):
+        lo = 1 - edge
+    return m, lo, hi
+
+
 def cell(m, lo, hi):  # a pass rate: its interval clipped to [0, 1]
     lo, hi = max(lo, 0.0), min(hi, 1.0)
     return f"{100 * m:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"
@@ -69,9 +107,17 @@ def main():
     a = ap.parse_args()
     if len(a.a) != len(a.b):
         sys.exit(f"--a has {len(a.a)} reports and --b {len(a.b)}: they pair seed by seed")
-    first = json.load(open(a.a[0]))
+    reports = [[load(p) for p in paths] for paths in (a.a, a.b)]
+    first = reports[0][0]
     ids = task_ids(first)
-    sets = [[per_task(json.load(open(p)), ids) for p in paths] for paths in (a.a, a.b)]
+    # Pooling reports made with other settings (temperature, samples, ...) would mix those into
+    # the rates, and the difference would measure them too: say so, as --compare does.
+    for (path, r) in zip(a.a + a.b, reports[0] + reports[1]):
+        differ = differing_settings(first, r)
+        if differ:
+            print(f"note: {path} was evaluated with other settings than {a.a[0]}: "
+                  f"{', '.join(differ)}; the figures below measure those too\n")
+    sets = [[per_task(r, ids) for r in rs] for rs in reports]
     pools = [pooled(s) for s in sets]
     na, nb = a.names
     n_seeds = f"{len(a.a)} seed" + ("s" if len(a.a) > 1 else "")
@@ -82,7 +128,7 @@ def main():
     for suite in ids:
         m, lo, hi = interval([p - q for p, q in zip(pools[0][suite], pools[1][suite])])
         seeds = [mean_rate(x[suite]) - mean_rate(y[suite]) for x, y in zip(*sets)]
-        print(f"| {suite} | {cell(*interval(pools[0][suite]))} | {cell(*interval(pools[1][suite]))} | "
+        print(f"| {suite} | {cell(*rate_interval(pools[0][suite]))} | {cell(*rate_interval(pools[1][suite]))} | "
               f"{100 * m:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] "
               f"({100 * min(seeds):+.1f} to {100 * max(seeds):+.1f}) |")
 

@@ -47,3 +47,27 @@ TEST(Intervals, MeanAndDifference) {
   EXPECT_NEAR(u.mean, 0.5, 1e-15);
   EXPECT_NEAR(u.se, std::sqrt(0.0625 + 0.0625), 1e-15);  // two se of 0.25 each
 }
+
+// A suite every task of which scored 0 (or 1) is not known exactly: the interval's far end is
+// Wilson's bound for that many tasks (3.7 points over 100), not the normal interval's zero width.
+// Rates in between keep the normal interval, clipped to [0, 1].
+TEST(Intervals, RatesAtZeroOrOneKeepAnIntervalOfWilsonsWidth) {
+  const double z2 = 1.96 * 1.96;
+  MeanCI zero = rate_ci95(std::vector<double>(100, 0.0));
+  EXPECT_EQ(zero.mean, 0.0);
+  EXPECT_EQ(zero.lo, 0.0);
+  EXPECT_NEAR(zero.hi, z2 / (100 + z2), 1e-15);
+  EXPECT_NEAR(zero.hi, 0.0370, 1e-4);
+  MeanCI one = rate_ci95(std::vector<double>(50, 1.0));
+  EXPECT_EQ(one.hi, 1.0);
+  EXPECT_NEAR(one.lo, 1.0 - z2 / (50 + z2), 1e-15);
+  // One task at 0.5 of many: the normal interval, clipped below at 0.
+  std::vector<double> few(40, 0.0);
+  few[0] = 0.5;
+  MeanCI f = rate_ci95(few);
+  MeanCI m = mean_ci95(few);
+  EXPECT_EQ(f.lo, 0.0);
+  EXPECT_LT(m.lo, 0.0);
+  EXPECT_EQ(f.hi, m.hi);
+  EXPECT_EQ(rate_ci95({}).n, 0);
+}

@@ -99,8 +99,10 @@ TEST(MajorityVote, CountdownExpressionsOfOneWrongValueVoteTogether) {
   EXPECT_FALSE(r.correct);
   EXPECT_EQ(r.votes, 3);
   EXPECT_EQ(r.answer, "value: 17");
-  // Empty answers and a claimed result without an expression abstain, however many.
-  v = judged(t, {ans(""), ans(" "), ans("= 16"), ans("(3+5)*2"), ans("2*(5+3)")});
+  // Empty answers and a claimed result without an expression abstain, however many: three
+  // "= 16" do not outvote two right expressions.
+  v = judged(t, {ans(""), ans(" "), ans("= 16"), ans("= 16"), ans("= 16"), ans("(3+5)*2"),
+                 ans("2*(5+3)")});
   r = majority_vote(t, v);
   EXPECT_TRUE(r.correct);
   EXPECT_EQ(r.votes, 2);

@@ -2,9 +2,11 @@
 // compared reports, and verifier errors said under the table.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "eval/report.h"
 
 using namespace r1;
@@ -70,4 +72,62 @@ TEST(EvalReport, VerifierErrorsAreSaidUnderTheTable) {
   EXPECT_NE(t.find("s: 3 completion(s) had a verifier error and count as wrong above"),
             std::string::npos)
       << t;
+}
+
+// A lower end just below the goal prints with the digits that show it below: "19.96", where
+// "20.0" contradicted the "NOT reached" beside it. 26 of 88 tasks gained: +29.5, lower end 19.96.
+TEST(EvalReport, ALowerEndJustBelowTheGoalIsPrintedBelowIt) {
+  const std::string v = target_verdict(report(88, 0), report(88, 26), "s", 0.2);
+  EXPECT_NE(v.find("NOT reached (the point estimate is past the goal, the interval's lower end "
+                   "19.96 is not)"),
+            std::string::npos)
+      << v;
+}
+
+// Tasks pair by id whatever order each report lists them in; over the tasks both have where the
+// sets differ (the row says how many); unpaired where ids are missing or repeated; a report
+// without per-task results is an error naming it.
+TEST(EvalReport, ComparisonsPairTasksByIdNotByPosition) {
+  const json a = report(100, 60), b = report(100, 30);
+  const json in_order = compare_reports(a, b)[0];
+  json reversed = b;
+  json& pt = reversed["suites"][0]["per_task"];
+  std::reverse(pt["ids"].begin(), pt["ids"].end());
+  std::reverse(pt["correct"].begin(), pt["correct"].end());
+  const json r = compare_reports(a, reversed)[0];
+  EXPECT_TRUE(r["paired"].get<bool>());
+  EXPECT_DOUBLE_EQ(r["pass@1"]["lo"].get<double>(), in_order["pass@1"]["lo"].get<double>());
+  EXPECT_DOUBLE_EQ(r["pass@1"]["hi"].get<double>(), in_order["pass@1"]["hi"].get<double>());
+
+  json subset = b;
+  json& sp = subset["suites"][0]["per_task"];
+  sp["ids"].erase(sp["ids"].begin(), sp["ids"].begin() + 20);
+  sp["correct"].erase(sp["correct"].begin(), sp["correct"].begin() + 20);
+  subset["suites"][0]["tasks"] = 80;
+  const json cmp = compare_reports(a, subset);
+  EXPECT_EQ(cmp[0]["tasks_paired"].get<int>(), 80);
+  // Over tasks t20..t99: a right on t20..t59 (40), b on t20..t29 (10): +37.5 points.
+  EXPECT_NEAR(cmp[0]["pass@1"]["mean"].get<double>(), 30.0 / 80, 1e-12);
+  const std::string md = markdown_comparison(cmp, "a", "b");
+  EXPECT_NE(md.find("yes, over the 80 tasks both have (of 100 and 80)"), std::string::npos) << md;
+
+  json no_ids = b;
+  no_ids["suites"][0]["per_task"]["ids"] = nullptr;
+  json a_no_ids = a;
+  a_no_ids["suites"][0]["per_task"]["ids"] = nullptr;
+  const json u = compare_reports(a_no_ids, no_ids);
+  EXPECT_FALSE(u[0]["paired"].get<bool>());
+  EXPECT_NE(markdown_comparison(u, "a", "b").find("no (task ids missing or repeated)"),
+            std::string::npos);
+
+  json cut = b;
+  cut["suites"][0].erase("per_task");
+  try {
+    compare_reports(a, cut);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("second report: suite s has no per-task results"),
+              std::string::npos)
+        << e.what();
+  }
 }

@@ -102,7 +102,9 @@ class CountdownVerifier : public Verifier {
     }
     if (trim(expr).empty()) {
       v.reason = "no_answer";
-      v.details.erase(kAnswerKey);  // a claimed result alone is no answer to vote for
+      // A claimed result alone is no answer to vote for: an empty key abstains (with no key at
+      // all, maj@K would fall back to the <answer> text and "= 28" would vote).
+      v.details[kAnswerKey] = "";
       return v;
     }
     PlainParseOptions po;
