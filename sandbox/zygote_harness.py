@@ -278,7 +278,11 @@ def make_proxy(name, state, req_w, resp_r):
         tname, tmsg = str(exc.get("type", "Exception")), str(exc.get("msg", ""))
         state.last_exc = {"type": tname, "msg": tmsg}
         cls = getattr(builtins, tname, None)
-        if not (isinstance(cls, type) and issubclass(cls, Exception)):
+        # StopIteration raised inside a test's map/filter/iter(callable) would end that
+        # iteration, not fail it: all(map(check, cases)) would pass on no cases. PEP 479 turns
+        # it into RuntimeError in generators; the solution's gets the same everywhere.
+        if not (isinstance(cls, type) and issubclass(cls, Exception)) or issubclass(
+                cls, (StopIteration, StopAsyncIteration)):
             cls = RuntimeError
         try:
             err = cls(tmsg)

@@ -436,6 +436,23 @@ TEST(SandboxAttack, AlwaysTrueEq) {
   EXPECT_EQ(v.reason, "wrong_answer") << v.to_json().dump();
 }
 
+// A StopIteration the solution raises reaches the tests as a RuntimeError: raised as itself inside
+// a test's map() it would end the iteration, and all(map(...)) would pass on no cases.
+TEST(SandboxAttack, StopIterationDoesNotEndATestsIteration) {
+  Task t = humaneval_add_task();
+  t.tests =
+      "def check(candidate):\n"
+      "    assert all(map(lambda p: candidate(*p[0]) == p[1], [((1, 2), 3), ((2, 2), 4)]))\n"
+      "    assert list(filter(lambda p: candidate(*p) != sum(p), [(1, 1), (3, 4)])) == []\n";
+  for (const char* exc : {"StopIteration", "StopAsyncIteration"}) {
+    Verdict v = check(t, answer(cat("def add(a, b):\n    raise ", exc)));
+    EXPECT_EQ(v.score, 0.0) << exc << " " << v.to_json().dump();
+    EXPECT_FALSE(v.verifier_error) << exc << " " << v.to_json().dump();
+  }
+  // The tests themselves are sound: the honest solution passes them.
+  EXPECT_EQ(check(t, answer("def add(a, b):\n    return a + b")).score, 1.0);
+}
+
 TEST(SandboxAttack, KillTheParentProcessGroup) {
   const std::string kills[] = {
       "import os, signal\nos.killpg(os.getpgid(0), signal.SIGKILL)",
