@@ -1,5 +1,7 @@
 #include "core/json.h"
 
+#include <unordered_set>
+
 #include "core/fs.h"
 
 namespace r1 {
@@ -50,6 +52,64 @@ std::string reason_of(const json::exception& e) {
   return shorten(std::move(s), 300);
 }
 
+// A key written twice in one object: nlohmann keeps the last value without a word, so a config
+// with "lr" twice trains at whichever came second, and two readers of one HTTP body may
+// disagree on it. parse_json refuses it; `path` is the object's place, as keys from the top.
+struct DuplicateKey {
+  std::string key, path;
+};
+
+// Rejects duplicate keys while nlohmann parses: one set of keys per open object (arrays hold a
+// frame too, so that depth and frames stay in step).
+class DuplicateKeyCheck {
+ public:
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        frames_.push_back({true, {}, {}});
+        break;
+      case json::parse_event_t::array_start:
+        frames_.push_back({false, {}, {}});
+        break;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        if (!frames_.empty()) frames_.pop_back();
+        break;
+      case json::parse_event_t::key: {
+        Frame& top = frames_.back();
+        top.last_key = parsed.get<std::string>();
+        if (!top.keys.insert(top.last_key).second) throw DuplicateKey{top.last_key, path()};
+        break;
+      }
+      case json::parse_event_t::value:
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool is_object;
+    std::unordered_set<std::string> keys;
+    std::string last_key;
+  };
+  // The enclosing objects' keys ("rollout.sampling"), arrays as "[]"; the innermost frame's own
+  // key is the duplicate itself, so it is left out.
+  std::string path() const {
+    std::string p;
+    for (size_t i = 0; i + 1 < frames_.size(); ++i) {
+      if (frames_[i].is_object) {
+        if (!p.empty()) p += '.';
+        p += frames_[i].last_key;
+      } else {
+        p += "[]";
+      }
+    }
+    return p;
+  }
+  std::vector<Frame> frames_;
+};
+
 }  // namespace
 
 json parse_json(const std::string& text, const std::string& where, int max_depth) {
@@ -58,7 +118,12 @@ json parse_json(const std::string& text, const std::string& where, int max_depth
     fail(where, ": JSON nesting deeper than ", max_depth, " levels (at byte ", deep, ")");
   }
   try {
-    return json::parse(text);
+    return json::parse(text, DuplicateKeyCheck());
+  } catch (const DuplicateKey& d) {
+    fail(where, ": key '", shorten(d.key, 80), "' appears twice in ",
+         d.path.empty() ? std::string("the top-level object")
+                        : cat("object '", shorten(d.path, 120), "'"),
+         " (JSON readers disagree on which value counts; write it once)");
   } catch (const json::parse_error& e) {
     fail(where, ": invalid JSON at byte ", e.byte, ": ", reason_of(e));
   } catch (const json::out_of_range& e) {

@@ -30,8 +30,9 @@ inline constexpr int kMaxJsonDepth = 256;
 
 // Parses a file; an error names the file and, for a syntax error, the byte offset.
 json load_json_file(const std::string& path, int max_depth = kMaxJsonDepth);
-// Throws r1::Error naming `where` for a syntax error, invalid UTF-8, a number out of range, or
-// nesting deeper than max_depth (checked first, in one pass over the text).
+// Throws r1::Error naming `where` for a syntax error, invalid UTF-8, a number out of range, a
+// key written twice in one object (naming the key and the object), or nesting deeper than
+// max_depth (checked first, in one pass over the text).
 json parse_json(const std::string& text, const std::string& where, int max_depth = kMaxJsonDepth);
 // A value for a message: its JSON text, cut to about max_chars.
 std::string json_snippet(const json& v, size_t max_chars = 80);

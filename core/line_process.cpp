@@ -110,6 +110,11 @@ void LineProcess::stop() {
     int status = 0;
     while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
     }
+    if (WIFEXITED(status)) {
+      last_exit_ = cat("exited with status ", WEXITSTATUS(status));
+    } else if (WIFSIGNALED(status)) {
+      last_exit_ = cat("was killed by signal ", WTERMSIG(status));
+    }
     pid_ = -1;
   }
   buffer_.clear();

@@ -51,6 +51,9 @@ class LineProcess {
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   int starts() const { return starts_; }
+  // How the last child that stop() reaped ended ("exited with status 2", "was killed by signal
+  // 9"), or "" before any. A child that died by itself is reaped when the request sees it gone.
+  const std::string& last_exit() const { return last_exit_; }
 
   static const char* status_name(Status s);
 
@@ -61,6 +64,7 @@ class LineProcess {
   int fd_ = -1;
   int starts_ = 0;
   std::string buffer_;  // bytes read past the last reply line
+  std::string last_exit_;
 };
 
 // A config's "command": ["prog", "arg"] runs as is; "command": "text" runs through /bin/sh -c.

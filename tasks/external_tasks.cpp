@@ -95,6 +95,17 @@ bool ExternalTaskFeed::fetch(uint64_t batch, int difficulty) {
     status = proc_->request_lines(req.dump(), static_cast<size_t>(options_.batch),
                                   std::chrono::milliseconds(options_.timeout_ms), &lines);
   }
+  const bool died = status == LineProcess::Status::Died || status == LineProcess::Status::DiedIdle;
+  if (!answered_) deaths_unanswered_ = died ? deaths_unanswered_ + 1 : 0;
+  if (!answered_ && died && deaths_unanswered_ >= options_.attempts) {
+    // Dead before its first answer, every time: a wrong command (a script path that does not
+    // exist, a program that reads no stdin), not a source resting. Resting would leave a run
+    // whose mix has nothing else waiting minutes for it to fail.
+    fail("task source '", options_.name, "': its program ended before answering any request, ",
+         deaths_unanswered_, " times in a row (the last one ", proc_->last_exit(),
+         "; what it wrote to stderr is above): check tasks.mix[].external.command ",
+         json(options_.command).dump(-1, ' ', false, json::error_handler_t::replace));
+  }
   if (status != LineProcess::Status::Ok) {
     if (status == LineProcess::Status::Timeout) {
       ++counts_.timeouts;
@@ -107,6 +118,7 @@ bool ExternalTaskFeed::fetch(uint64_t batch, int difficulty) {
     }
     return false;
   }
+  answered_ = true;
   buffer_.clear();
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string where =

@@ -76,6 +76,8 @@ class ExternalTaskFeed {
   std::deque<Task> buffer_;
   uint64_t skip_on_fetch_ = 0;  // after load_state: tasks of the refetched batch already taken
   int failures_in_a_row_ = 0;
+  bool answered_ = false;      // some request was ever answered
+  int deaths_unanswered_ = 0;  // requests in a row the program died on before any answer
   double resting_until_ = 0;
   int malformed_shown_ = 0;
   ExternalTaskCounts counts_;

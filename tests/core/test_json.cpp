@@ -126,6 +126,29 @@ TEST(Json, NestingUpToTheCapParsesAndBracketsInStringsDoNotCount) {
   EXPECT_NO_THROW(r1::parse_json("[[[1]]]", "three.json", 3));
 }
 
+// nlohmann keeps the last of two equal keys without a word: a config with "lr" twice would train
+// at whichever came second. Every parse refuses it, naming the key and the object it is in;
+// equal keys in different objects, and a key spelled with an escape, are judged as text.
+TEST(Json, AKeyWrittenTwiceInOneObjectIsAnErrorNamingKeyAndObject) {
+  std::string e = error_of([] { r1::parse_json("{\"lr\": 1, \"lr\": 2}", "run.json"); });
+  EXPECT_NE(e.find("run.json"), std::string::npos) << e;
+  EXPECT_NE(e.find("'lr' appears twice in the top-level object"), std::string::npos) << e;
+  e = error_of([] {
+    r1::parse_json(R"({"learner": {"grpo": {"clip": 0.2}, "x": [{"a": 1, "b": 2, "a": 3}]}})",
+                   "nested.json");
+  });
+  EXPECT_NE(e.find("'a' appears twice in object 'learner.x[]'"), std::string::npos) << e;
+  // An escaped spelling of "lr" is the same key.
+  EXPECT_NE(error_of([] { r1::parse_json(R"({"lr": 1, "\u006cr": 2})", "esc.json"); }).find("'lr'"),
+            std::string::npos);
+  // The same key in sibling objects, in array elements, and after a closed object is fine.
+  json ok = r1::parse_json(
+      R"({"a": {"k": 1}, "b": {"k": 2}, "c": [{"k": 3}, {"k": 4}], "k": {"k": {"k": 5}}})",
+      "ok.json");
+  EXPECT_EQ(ok["k"]["k"]["k"].get<int>(), 5);
+  EXPECT_EQ(ok["c"][1]["k"].get<int>(), 4);
+}
+
 // nlohmann reports 1e999 as out_of_range, not parse_error: it must still be an r1::Error
 // naming the source, like any other bad text.
 TEST(Json, NumbersOutOfRangeAreErrorsNamingSource) {

@@ -188,6 +188,26 @@ TEST(ExternalTasks, ACommandThatCannotStartIsAnErrorAtOnce) {
   }
 }
 
+// A command that starts but ends before its first answer every time (a script path that does not
+// exist, a program that reads no stdin) is a config error after `attempts` tries, naming how it
+// ended; it does not rest and retry for minutes. One that answered once and then dies rests.
+TEST(ExternalTasks, AProgramThatEndsBeforeItsFirstAnswerIsAnErrorNamingItsExit) {
+  const auto t0 = std::chrono::steady_clock::now();
+  TaskSource src(external_mix({{"command", "exit 7"}, {"name", "early"}}));
+  try {
+    src.next();
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("task source 'early': its program ended before answering any request, 3 "
+                       "times in a row (the last one exited with status 7"),
+              std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("tasks.mix[].external.command"), std::string::npos) << msg;
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+}
+
 TEST(ExternalTasks, TasksWithoutAVerifierTakeTheSourcesOrAreRejected) {
   REQUIRE_PYTHON();
   TempDir dir("ext_verifier");
