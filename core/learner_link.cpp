@@ -19,19 +19,22 @@ ChannelOptions link_options(const Endpoints& ep, const std::string& id) {
 }
 }  // namespace
 
-LearnerLink::LearnerLink(Context& ctx, const Endpoints& ep, std::string role, std::string id)
+LearnerLink::LearnerLink(Context& ctx, const Endpoints& ep, std::string role, std::string id,
+                         json settings)
     : channel_(ctx, SocketKind::Dealer, "control", Endpoints::connect_address(ep.control), false,
                link_options(ep, id)),
       role_(std::move(role)),
       id_(std::move(id)),
       who_(cat(role_, " ", id_)),
       timeout_s_(ep.heartbeat_timeout_s),
-      started_(steady_seconds()) {}
+      started_(steady_seconds()),
+      settings_(std::move(settings)) {}
 
 bool LearnerLink::hello(std::optional<uint64_t> version, int timeout_ms) {
   version_ = version;
   last_hello_ = steady_seconds();
-  return channel_.send(ControlMessage::hello(role_, id_, version).to_message(), timeout_ms);
+  return channel_.send(ControlMessage::hello(role_, id_, version, settings_).to_message(),
+                       timeout_ms);
 }
 
 void LearnerLink::heard() {
@@ -51,6 +54,12 @@ bool LearnerLink::poll() {
       continue;
     }
     heard();
+    last_control_ = steady_seconds();
+    if (c.kind == ControlKind::refuse) {
+      fail(who_, ": the learner refused this worker: ", c.reason,
+           " (start every role with the same config: only per-worker fields such as slots, "
+           "threads, device and reward_service.threads may differ)");
+    }
     if (c.kind == ControlKind::stop) {
       stopped_ = true;
       channel_.send(ControlMessage::bye().to_message(), 200);  // for each stop: it may resend
@@ -65,7 +74,20 @@ bool LearnerLink::poll() {
          ") for ", static_cast<int64_t>(quiet), " s (transport.heartbeat_timeout_s is ", timeout_s_,
          "); the learner has died or is unreachable, so this worker stops");
   }
-  if (quiet > timeout_s_ / 3 && t - last_hello_ > timeout_s_ / 3) hello(version_);
+  if (last_control_ < 0) {
+    // Not yet registered. Weights or tasks arriving all the while, with hellos unanswered: the
+    // learner's ROUTER drops a second connection under a routing id it already has.
+    if (last_heard_ >= 0 && t - started_ > kUnansweredS && t - last_heard_ < timeout_s_) {
+      fail(who_, ": the learner sends weights or tasks but has answered none of this worker's ",
+           "hellos on the control channel (", channel_.endpoint(), ") in ",
+           static_cast<int64_t>(t - started_), " s: another worker with the id '", id_,
+           "' is probably connected (ids must be unique: give each worker its own --id)");
+    }
+    if (t - last_hello_ > kHelloRetryS) hello(version_);
+    return false;
+  }
+  const double control_quiet = t - last_control_;
+  if (control_quiet > timeout_s_ / 3 && t - last_hello_ > timeout_s_ / 3) hello(version_);
   return false;
 }
 

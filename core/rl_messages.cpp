@@ -256,6 +256,8 @@ const char* control_kind_name(ControlKind k) {
       return "stop";
     case ControlKind::bye:
       return "bye";
+    case ControlKind::refuse:
+      return "refuse";
   }
   return "?";
 }
@@ -263,15 +265,25 @@ const char* control_kind_name(ControlKind k) {
 namespace {
 // ZeroMQ routing ids are 1 to 255 bytes; a worker's id is its routing id.
 constexpr size_t kMaxIdBytes = 255;
+// A refusal's reason is shown to a person: longer is cut.
+constexpr size_t kMaxReasonBytes = 4000;
 }  // namespace
 
 ControlMessage ControlMessage::hello(std::string role, std::string id,
-                                     std::optional<uint64_t> version) {
+                                     std::optional<uint64_t> version, json settings) {
   ControlMessage c;
   c.kind = ControlKind::hello;
   c.role = std::move(role);
   c.id = std::move(id);
   c.version = version;
+  c.settings = std::move(settings);
+  return c;
+}
+
+ControlMessage ControlMessage::refuse(std::string reason) {
+  ControlMessage c;
+  c.kind = ControlKind::refuse;
+  c.reason = std::move(reason);
   return c;
 }
 
@@ -301,7 +313,9 @@ Message ControlMessage::to_message() const {
     m.header["role"] = role;
     m.header["id"] = id;
     m.header["version"] = version ? json(*version) : json(nullptr);
+    if (settings.is_object()) m.header["settings"] = settings;
   }
+  if (kind == ControlKind::refuse) m.header["reason"] = reason;
   return m;
 }
 
@@ -316,9 +330,15 @@ ControlMessage ControlMessage::from_message(const Message& m) {
       return c;
     }
   }
+  if (kind == "refuse") {
+    c.kind = ControlKind::refuse;
+    c.reason = header_field<std::string>(m, "reason");
+    if (c.reason.size() > kMaxReasonBytes) c.reason.resize(kMaxReasonBytes);
+    return c;
+  }
   if (kind != "hello") {
-    throw MessageError(
-        cat("control message: unknown kind '", kind, "' (expected hello, heartbeat, stop or bye)"));
+    throw MessageError(cat("control message: unknown kind '", kind,
+                           "' (expected hello, heartbeat, stop, bye or refuse)"));
   }
   c.kind = ControlKind::hello;
   c.role = header_field<std::string>(m, "role");
@@ -333,6 +353,12 @@ ControlMessage ControlMessage::from_message(const Message& m) {
   }
   auto v = m.header.find("version");
   if (v != m.header.end() && !v->is_null()) c.version = header_field<uint64_t>(m, "version");
+  auto st = m.header.find("settings");
+  if (st != m.header.end() && !st->is_null()) {
+    if (!st->is_object())
+      throw MessageError("control message: header field 'settings' must be an object");
+    c.settings = *st;
+  }
   return c;
 }
 

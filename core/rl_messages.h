@@ -99,26 +99,32 @@ struct RolloutGroup {
 
 // The control channel's messages, between the learner (ROUTER) and its workers (DEALER):
 //   hello      worker -> learner  {role: "rollout" | "reward", id, version: weights version or
-//                                 null}; a rollout worker's hello makes the learner publish its
-//                                 weights again.
+//                                 null, settings: the config this worker runs with that must be
+//                                 the learner's (run/role_settings.h), or absent}; a rollout
+//                                 worker's hello makes the learner publish its weights again.
 //   heartbeat  learner -> workers  the learner is alive (transport.heartbeat_timeout_s)
 //   stop       learner -> workers  the run is over
 //   bye        workers -> learner  "stop" arrived (the learner waits for these before it exits)
+//   refuse     learner -> worker   {reason}: its settings are not the run's; it stops
 // On the wire the kind is its name ("hello", ...); from_message() checks every field's type
 // and value and throws MessageError naming the field.
-enum class ControlKind { hello, heartbeat, stop, bye };
+enum class ControlKind { hello, heartbeat, stop, bye, refuse };
 const char* control_kind_name(ControlKind k);
 
 struct ControlMessage {
   ControlKind kind = ControlKind::heartbeat;
   std::string role, id;             // hello only
   std::optional<uint64_t> version;  // hello only: the weights version a rollout worker holds
+  json settings;                    // hello only: an object, or null when not sent
+  std::string reason;               // refuse only
 
   static ControlMessage hello(std::string role, std::string id,
-                              std::optional<uint64_t> version = std::nullopt);
+                              std::optional<uint64_t> version = std::nullopt,
+                              json settings = nullptr);
   static ControlMessage heartbeat();
   static ControlMessage stop();
   static ControlMessage bye();
+  static ControlMessage refuse(std::string reason);
 
   Message to_message() const;
   static ControlMessage from_message(const Message& m);

@@ -157,7 +157,7 @@ int64_t Learner::run(const std::atomic<bool>& stop,
   collector_->bind(ctx_, ep_);
   weights_ = std::make_unique<Channel>(ctx_, SocketKind::Pub, "weights", ep_.weights, true,
                                        ep_.channel_options("weights"));
-  control_ = std::make_unique<LearnerControl>(ctx_, ep_);
+  control_ = std::make_unique<LearnerControl>(ctx_, ep_, s_.worker_settings);
   publish();
 
   GrpoUpdateContext update{*s_.model,         s_.reference.get(), *opt_, cfg_,

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -55,6 +56,8 @@ struct LearnerSetup {
   // update takes the write turn, and publishing sets the share's version instead of sending the
   // weights. Null: weights are published on the weights channel, as a copy.
   std::shared_ptr<WeightsShare> share;
+  // Per role, the settings a worker's hello must carry (run/role_settings.h); none: unchecked.
+  std::map<std::string, json> worker_settings;
   std::unique_ptr<Tokenizer> tokenizer;
   bool resume = false;
   // Self-play runs: the proposal verifier's options (reward.task_verifier_options.proposal),

@@ -10,8 +10,46 @@
 
 namespace r1 {
 
-LearnerControl::LearnerControl(Context& ctx, const Endpoints& ep)
-    : heartbeat_every_s_(ep.heartbeat_timeout_s / 6) {
+namespace {
+
+// Every leaf of a settings object, by its dotted path ("rollout.stop": arrays are leaves).
+void leaves(const json& v, const std::string& path, std::map<std::string, json>* out) {
+  if (v.is_object() && !v.empty()) {
+    for (auto it = v.begin(); it != v.end(); ++it)
+      leaves(it.value(), path.empty() ? it.key() : path + "." + it.key(), out);
+  } else {
+    (*out)[path] = v;
+  }
+}
+
+}  // namespace
+
+std::string LearnerControl::settings_difference(const json& worker, const json& learner,
+                                                size_t max_listed) {
+  std::map<std::string, json> w, l;
+  leaves(worker, "", &w);
+  leaves(learner, "", &l);
+  std::set<std::string> keys;
+  for (const auto& [k, _] : w) keys.insert(k);
+  for (const auto& [k, _] : l) keys.insert(k);
+  std::string out;
+  size_t listed = 0, differ = 0;
+  for (const std::string& k : keys) {
+    const json a = w.count(k) ? w[k] : json(), b = l.count(k) ? l[k] : json();
+    if (a == b) continue;
+    ++differ;
+    if (listed == max_listed) continue;
+    ++listed;
+    out += cat(out.empty() ? "" : ", ", k, " (", w.count(k) ? json_snippet(a, 60) : "absent",
+               "; the learner's ", l.count(k) ? json_snippet(b, 60) : "absent", ")");
+  }
+  if (differ > listed) out += cat(", and ", differ - listed, " more");
+  return out;
+}
+
+LearnerControl::LearnerControl(Context& ctx, const Endpoints& ep,
+                               std::map<std::string, json> expected)
+    : heartbeat_every_s_(ep.heartbeat_timeout_s / 6), expected_(std::move(expected)) {
   ChannelOptions o = ep.channel_options("control");
   o.linger_ms = 2000;  // deliver the final "stop" before the process exits
   channel_ = std::make_unique<Channel>(ctx, SocketKind::Router, "control", ep.control, true, o);
@@ -39,6 +77,19 @@ void LearnerControl::serve() {
         if (c.kind != ControlKind::hello) {
           throw MessageError(
               cat("control message: '", control_kind_name(c.kind), "' from a worker"));
+        }
+        auto want = expected_.find(c.role);
+        if (want != expected_.end() && c.settings.is_object() && c.settings != want->second) {
+          // Trained on, its samples would be another run's: other sampling settings give
+          // log-probs the learner's ratios do not match, another model never fits the weights.
+          const std::string why = settings_difference(c.settings, want->second);
+          log_warn("learner: refused ", c.role, " ", c.id,
+                   ": its config differs from the run's in ", why);
+          ++refused_;
+          peers.erase(m->peer);
+          send_to(m->peer,
+                  ControlMessage::refuse(cat("its config differs from the run's in ", why)), 0);
+          continue;
         }
         if (peers.insert(m->peer).second) log_info("learner: ", c.role, " ", c.id, " joined");
         // Answered at once, so that the worker's first-contact grace ends now, not at the next

@@ -66,7 +66,7 @@ void RewardService::run(const std::atomic<bool>& stop) {
              ep_.channel_options("rollouts"));
   Channel out(ctx_, SocketKind::Push, "scored", Endpoints::connect_address(ep_.scored), false,
               ep_.channel_options("scored"));
-  LearnerLink learner(ctx_, ep_, "reward", id_);
+  LearnerLink learner(ctx_, ep_, "reward", id_, settings_);
   learner.hello(std::nullopt, 2000);
   auto told_to_stop = [&] { return learner.poll(); };
   ThreadPool pool(static_cast<size_t>(threads_));

@@ -39,6 +39,8 @@ class RewardService {
                 int threads, std::string id, RolloutLimits limits);
   void run(const std::atomic<bool>& stop);
   const RewardServiceStats& stats() const { return stats_; }
+  // What its hellos carry for the learner to check (run/role_settings.h); before run().
+  void set_settings(json settings) { settings_ = std::move(settings); }
 
  private:
   Context& ctx_;
@@ -49,6 +51,7 @@ class RewardService {
   std::string id_;
   RolloutLimits limits_;
   RewardServiceStats stats_;
+  json settings_;
 };
 
 }  // namespace r1

@@ -22,24 +22,28 @@ uint64_t sampling_seed(uint64_t run_seed, uint64_t seq) {
   return a ^ splitmix64(y);
 }
 
-void RolloutWorker::connect() {
+void RolloutWorker::connect_tasks() {
   // Queue at most one batch of tasks here: a slow or dead worker then holds few, and the
   // learner's PUSH hands the rest to workers that are free.
   ChannelOptions small = ep_.channel_options("tasks");
   small.recv_hwm = static_cast<int>(std::max<size_t>(1, cfg_.slots / std::max(1, cfg_.group_size)));
   tasks_ = std::make_unique<Channel>(ctx_, SocketKind::Pull, "tasks",
                                      Endpoints::connect_address(ep_.tasks), false, small);
+}
+
+void RolloutWorker::connect() {
+  // The tasks channel waits for connect_tasks(): see run().
   rollouts_ = std::make_unique<Channel>(ctx_, SocketKind::Push, "rollouts",
                                         Endpoints::connect_address(ep_.rollouts), false,
                                         ep_.channel_options("rollouts"));
   weights_ = std::make_unique<Channel>(ctx_, SocketKind::Sub, "weights",
                                        Endpoints::connect_address(ep_.weights), false,
                                        ep_.channel_options("weights"));
-  learner_ = std::make_unique<LearnerLink>(ctx_, ep_, "rollout", id_);
+  learner_ = std::make_unique<LearnerLink>(ctx_, ep_, "rollout", id_, settings_);
 }
 
-void RolloutWorker::hello() {
-  learner_->hello(have_weights_ ? std::optional<uint64_t>(version_) : std::nullopt);
+void RolloutWorker::hello(int timeout_ms) {
+  learner_->hello(have_weights_ ? std::optional<uint64_t>(version_) : std::nullopt, timeout_ms);
   last_hello_ = steady_seconds();
 }
 
@@ -309,7 +313,7 @@ RolloutWorker::~RolloutWorker() = default;
 void RolloutWorker::run(const std::atomic<bool>& stop) {
   if (cfg_.threads > 0) omp_set_num_threads(cfg_.threads);
   connect();
-  hello();
+  hello(1000);  // the first, while the connection comes up: tasks wait for its answer
   // Tasks are taken a wave at a time and sampled in one generate call, however many slots' worth
   // the wave holds: continuous batching refills a finished sample's slot with the next request,
   // so the batch stays full until the wave's last samples. (One call per slots' worth ran each
@@ -320,6 +324,16 @@ void RolloutWorker::run(const std::atomic<bool>& stop) {
       if (steady_seconds() - last_hello_ > 2.0) hello();
       poll_weights(100);
       continue;
+    }
+    if (!tasks_) {
+      // Only once the learner has answered a hello: the learner's PUSH hands each connected
+      // worker its share of a wave at once, and a worker it then refuses (other settings) or
+      // never hears of would hold those tasks until learner.task_timeout_s wrote them off.
+      if (learner_->awaiting_answer()) {
+        poll_weights(100);
+        continue;
+      }
+      connect_tasks();
     }
     auto first = tasks_->recv(100);
     if (!first) continue;

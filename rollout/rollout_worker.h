@@ -58,10 +58,15 @@ class RolloutWorker {
   // Loops until `stop` is set; a batch being sampled when it is set is abandoned.
   void run(const std::atomic<bool>& stop);
   const RolloutWorkerStats& stats() const { return stats_; }
+  // What its hellos carry for the learner to check (run/role_settings.h); before run().
+  void set_settings(json settings) { settings_ = std::move(settings); }
 
  private:
   void connect();
-  void hello();  // tells the learner which weights version this worker holds
+  void connect_tasks();
+  // Tells the learner which weights version this worker holds; waits up to timeout_ms for the
+  // control connection to take it.
+  void hello(int timeout_ms = 0);
   // Applies every complete weights version waiting on the channel; waits up to timeout_ms for
   // the first message.
   void poll_weights(int timeout_ms);
@@ -86,6 +91,7 @@ class RolloutWorker {
   uint64_t seed_;
   std::string id_;
   RolloutWorkerStats stats_;
+  json settings_;
 
   std::unique_ptr<Channel> tasks_, rollouts_, weights_;  // connected by run()
   std::unique_ptr<LearnerLink> learner_;                 // control channel: hello, stop, heartbeat

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "learner/run_checkpoint.h"
 #include "reward/reward_range.h"
+#include "run/role_settings.h"
 
 namespace r1 {
 
@@ -55,6 +56,8 @@ LearnerSetup make_learner_setup(const RunConfig& cfg, const std::string& run_dir
   s.resume = resume;
   s.selfplay_verifier_options = cfg.reward.task_verifier_options.value("proposal", json::object());
   std::tie(s.reward_min, s.reward_max) = reward_range(cfg.reward);
+  s.worker_settings = {{"rollout", role_settings(cfg, "rollout")},
+                       {"reward", role_settings(cfg, "reward")}};
   s.max_span_penalty = 0;  // two components may mark the same bytes
   for (const RewardComponent& c : cfg.reward.components) s.max_span_penalty += c.span_penalty;
   if (s.tokenizer->vocab_size() > s.model->config().vocab_size) {
@@ -74,8 +77,10 @@ std::unique_ptr<RolloutWorker> make_rollout_worker(Context& ctx, const RunConfig
                      : std::make_unique<Model<float>>(cfg.model_config(), cfg.rollout_backend());
   RolloutConfig rc = cfg.rollout;
   if (rc.debug_slow_workers > 0 && index >= rc.debug_slow_workers) rc.debug_delay_s = 0;
-  return std::make_unique<RolloutWorker>(ctx, ep, rc, cfg.chat, std::move(model), cfg.tokenizer(),
-                                         cfg.seed, id, std::move(share));
+  auto worker = std::make_unique<RolloutWorker>(ctx, ep, rc, cfg.chat, std::move(model),
+                                                cfg.tokenizer(), cfg.seed, id, std::move(share));
+  worker->set_settings(role_settings(cfg, "rollout"));
+  return worker;
 }
 
 std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig& cfg,
@@ -92,8 +97,11 @@ std::unique_ptr<RewardService> make_reward_service(Context& ctx, const RunConfig
   limits.decode = [tok, eot = end_of_turn_token(cfg.chat, *tok)](const std::vector<int32_t>& ids) {
     return decode_completion(*tok, ids, eot);
   };
-  return std::make_unique<RewardService>(ctx, ep, std::move(reward), cfg.chat.completion_prefix,
-                                         cfg.reward_threads, id, std::move(limits));
+  auto service =
+      std::make_unique<RewardService>(ctx, ep, std::move(reward), cfg.chat.completion_prefix,
+                                      cfg.reward_threads, id, std::move(limits));
+  service->set_settings(role_settings(cfg, "reward"));
+  return service;
 }
 
 int64_t run_embedded(const RunConfig& cfg, const std::string& dir, bool resume,

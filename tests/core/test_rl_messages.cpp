@@ -258,12 +258,16 @@ TEST(RlMessages, AnyFieldOfAnyTypeOnlyEverThrowsMessageError) {
 TEST(ControlMessages, RoundTrip) {
   for (const ControlMessage& c :
        {ControlMessage::hello("rollout", "rollout-3", 12), ControlMessage::hello("reward", "r"),
-        ControlMessage::heartbeat(), ControlMessage::stop(), ControlMessage::bye()}) {
+        ControlMessage::hello("rollout", "s", 4, {{"rollout", {{"temperature", 0.7}}}}),
+        ControlMessage::heartbeat(), ControlMessage::stop(), ControlMessage::bye(),
+        ControlMessage::refuse("its config differs")}) {
     ControlMessage d = ControlMessage::from_message(decode(encode(c.to_message())));
     EXPECT_EQ(d.kind, c.kind);
     EXPECT_EQ(d.role, c.role);
     EXPECT_EQ(d.id, c.id);
     EXPECT_EQ(d.version, c.version);
+    EXPECT_EQ(d.settings, c.settings);
+    EXPECT_EQ(d.reason, c.reason);
   }
 }
 
@@ -292,6 +296,10 @@ TEST(ControlMessages, FieldsOfTheWrongTypeOrValueAreRejectedByName) {
   EXPECT_NE(err({{"kind", "hello"}, {"role", "rollout"}, {"id", "w"}, {"version", "new"}})
                 .find("'version'"),
             std::string::npos);
+  EXPECT_NE(err({{"kind", "hello"}, {"role", "rollout"}, {"id", "w"}, {"settings", "hot"}})
+                .find("'settings' must be an object"),
+            std::string::npos);
+  EXPECT_NE(err({{"kind", "refuse"}}).find("'reason'"), std::string::npos);
   Message other;
   other.type = "task";
   EXPECT_NE(error_of<MessageError>([&] { ControlMessage::from_message(other); }).find("'task'"),

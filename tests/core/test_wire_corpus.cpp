@@ -87,6 +87,13 @@ std::map<std::string, Message> seed_messages() {
   seeds["control-hello-reward"] = ControlMessage::hello("reward", "reward-0").to_message();
   seeds["control-heartbeat"] = ControlMessage::heartbeat().to_message();
   seeds["control-stop"] = ControlMessage::stop().to_message();
+  seeds["control-hello-settings"] =
+      ControlMessage::hello("rollout", "rollout-1", std::nullopt,
+                            {{"rollout", {{"temperature", 1.0}, {"stop", {"</answer>"}}}}})
+          .to_message();
+  seeds["control-refuse"] =
+      ControlMessage::refuse("its config differs from the run's in rollout.temperature")
+          .to_message();
   WeightsPayload w;
   w.version = 4;
   w.session = 77;

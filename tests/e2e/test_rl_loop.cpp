@@ -573,6 +573,10 @@ TEST(RlLoop, RolloutWorkerSurvivesGarbageTasksAndWeights) {
   std::optional<Message> hello;
   ASSERT_TRUE(wait_until([&] { return (hello = control.recv(100)).has_value(); }, 60))
       << worker.output();
+  // Answered as a learner does (a heartbeat): a worker takes tasks only once its hello is.
+  Message beat = ControlMessage::heartbeat().to_message();
+  beat.peer = hello->peer;
+  ASSERT_TRUE(control.send(beat, 1000));
   Rng rng(3);
   auto junk = [&] {
     std::vector<std::string> frames(1 + rng.below(3));

@@ -220,6 +220,59 @@ TEST(RlWire, WorkersExitWhenTheLearnerDies) {
   EXPECT_NE(reward.output().find(named), std::string::npos) << reward.output();
 }
 
+// Every role reads its own copy of the config: a rollout worker started with another temperature
+// (its samples' ratios would be taken at the learner's) and a reward service with other rewards
+// are refused by the learner, and each exits naming the field; the run goes on with the workers
+// whose settings are the run's.
+TEST(RlWire, AWorkerStartedWithAnotherConfigIsRefusedNamingTheField) {
+  TempDir d("wire_settings");
+  const json transport = tcp_transport();
+  write_json(d.file("cfg.json"),
+             ci_config({{"transport", transport}, {"learner", {{"steps", 400}}}}));
+  json other_transport = transport;
+  other_transport["key_file"] = key_file_of(d.file("cfg.json"));
+  write_json(d.file("hot.json"), ci_config({{"transport", other_transport},
+                                            {"rollout", {{"temperature", 0.5}, {"slots", 8}}}}));
+  json reward = ci_config()["reward"];
+  reward["components"]["format"]["weight"] = 0.5;
+  json rich_transport = other_transport;  // a reward service binds its rollouts port
+  rich_transport["rollouts"] = "tcp://127.0.0.1:" + std::to_string(free_tcp_port());
+  write_json(d.file("rich.json"), ci_config({{"transport", rich_transport}, {"reward", reward}}));
+  Background learner(r1_args({"worker", "--role", "learner", "--config", d.file("cfg.json"),
+                              "--out", d.file("run")}),
+                     d.file("learner.log"));
+  Background good_reward(
+      r1_args({"worker", "--role", "reward", "--config", d.file("cfg.json"), "--id", "reward-a"}),
+      d.file("reward.log"));
+  Background good(
+      r1_args({"worker", "--role", "rollout", "--config", d.file("cfg.json"), "--id", "rollout-a"}),
+      d.file("rollout.log"));
+  ASSERT_TRUE(first_step_done(d)) << learner.output();
+  Background hot(r1_args({"worker", "--role", "rollout", "--config", d.file("hot.json"), "--id",
+                          "rollout-hot"}),
+                 d.file("hot.log"));
+  Background rich(r1_args({"worker", "--role", "reward", "--config", d.file("rich.json"), "--id",
+                           "reward-rich"}),
+                  d.file("rich.log"));
+  EXPECT_EQ(hot.wait(60), 1) << hot.output();
+  EXPECT_NE(hot.output().find("rollout rollout-hot: the learner refused this worker: its config "
+                              "differs from the run's in rollout.temperature (0.5; the learner's "
+                              "1.0)"),
+            std::string::npos)
+      << hot.output();
+  EXPECT_EQ(rich.wait(60), 1) << rich.output();
+  EXPECT_NE(rich.output().find("reward.components.format.weight (0.5; the learner's 0.1)"),
+            std::string::npos)
+      << rich.output();
+  const int before = step_of(d.file("run"));
+  EXPECT_TRUE(wait_until([&] { return step_of(d.file("run")) > before; }, 120))
+      << "the run goes on\n"
+      << learner.output();
+  EXPECT_NE(learner.output().find("learner: refused rollout rollout-hot"), std::string::npos);
+  learner.kill(SIGTERM);
+  EXPECT_EQ(learner.wait(60), 130) << learner.output();
+}
+
 // A peer without the run's key file: its garbage and well-formed messages never reach the
 // learner (nothing is even counted as rejected), and it cannot take a task from the tasks port.
 TEST(RlWire, PeersWithoutTheKeyFileGetNothingThrough) {

@@ -101,6 +101,112 @@ TEST(LearnerControl, StopIsSentAgainUntilTheWorkerSaysBye) {
   EXPECT_LT(took, LearnerControl::kByeWaitS + 10);
 }
 
+// A worker's first hello goes out before its connection is up and is often lost: the link says
+// hello again every second until the learner answers, so that the learner registers it (and
+// tells it to stop at the end) though weights or tasks reach it all along.
+TEST(LearnerControl, AHelloThatWasLostIsSentAgainUntilTheLearnerAnswers) {
+  Context ctx;
+  const Endpoints ep = inproc("lost-hello", 30);
+  LearnerControl control(ctx, ep);
+  LearnerLink link(ctx, ep, "rollout", "rollout-late");  // its hello() never went out
+  link.heard();                                          // weights came: the learner is alive
+  ASSERT_TRUE(wait_until(
+      [&] {
+        link.poll();
+        return control.take_republish();
+      },
+      5))
+      << "no hello within 5 s (heartbeat_timeout_s / 3 is 10 s)";
+  auto stopping = std::async(std::launch::async, [&] { control.stop_workers(); });
+  EXPECT_TRUE(wait_until([&] { return link.poll(); }, 10)) << "registered: the stop reaches it";
+  stopping.get();
+}
+
+// Two workers under one id: the learner's ROUTER drops the second connection, so the second's
+// hellos go unanswered while weights reach it. It stops with an error naming the id.
+TEST(LearnerControl, ASecondWorkerWithTheSameIdStopsNamingIt) {
+  Context ctx;
+  Endpoints ep;
+  ep.control = "tcp://127.0.0.1:*";
+  ep.curve = false;  // the clash is the ROUTER's, with or without CurveZMQ
+  ep.heartbeat_timeout_s = 60;
+  LearnerControl control(ctx, ep);
+  ep.control = control.endpoint();
+  LearnerLink first(ctx, ep, "rollout", "twin");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        first.poll();
+        return control.take_republish();
+      },
+      10));
+  LearnerLink second(ctx, ep, "rollout", "twin");
+  std::string e;
+  const bool failed = wait_until(
+      [&] {
+        first.poll();
+        second.heard();  // weights and tasks keep coming
+        e = error_of([&] { second.poll(); });
+        return !e.empty();
+      },
+      LearnerLink::kUnansweredS + 15);
+  ASSERT_TRUE(failed);
+  EXPECT_NE(e.find("rollout twin: the learner sends weights or tasks but has answered none of "
+                   "this worker's hellos"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("another worker with the id 'twin'"), std::string::npos) << e;
+  EXPECT_NO_THROW(first.poll()) << "the first worker carries on";
+}
+
+// A worker whose hello carries other settings than the run's is refused, not registered, and
+// stops naming the fields; one with the run's settings, or none (an older peer), joins.
+TEST(LearnerControl, AWorkerWithOtherSettingsIsRefusedNamingTheFields) {
+  Context ctx;
+  const Endpoints ep = inproc("settings", 30);
+  const json run = {{"rollout", {{"temperature", 1.0}, {"max_new_tokens", 16}}},
+                    {"model", {{"hidden_size", 64}}}};
+  LearnerControl control(ctx, ep, {{"rollout", run}});
+  json other = run;
+  other["rollout"]["temperature"] = 0.5;
+  other["model"]["hidden_size"] = 32;
+  LearnerLink refused(ctx, ep, "rollout", "rollout-hot", other);
+  ASSERT_TRUE(refused.hello(std::nullopt, 1000));
+  std::string e;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        e = error_of([&] { refused.poll(); });
+        return !e.empty();
+      },
+      10));
+  EXPECT_NE(e.find("rollout rollout-hot: the learner refused this worker: its config differs from "
+                   "the run's in model.hidden_size (32; the learner's 64), rollout.temperature "
+                   "(0.5; the learner's 1.0)"),
+            std::string::npos)
+      << e;
+  EXPECT_EQ(control.refused(), 1u);
+  EXPECT_FALSE(control.take_republish()) << "a refused worker is no reason to republish";
+
+  LearnerLink same(ctx, ep, "rollout", "rollout-ok", run);
+  ASSERT_TRUE(same.hello(std::nullopt, 1000));
+  ASSERT_TRUE(wait_until([&] { return control.take_republish(); }, 10));
+  EXPECT_NO_THROW(same.poll());
+  EXPECT_EQ(control.refused(), 1u);
+}
+
+TEST(LearnerControl, SettingsDifferenceListsEveryDifferingLeaf) {
+  const json a = {{"a", 1}, {"b", {{"c", "x"}, {"d", {1, 2}}}}, {"e", true}};
+  json b = a;
+  EXPECT_EQ(LearnerControl::settings_difference(a, b), "");
+  b["b"]["d"] = {1, 3};
+  b.erase("e");
+  b["f"] = 2;
+  EXPECT_EQ(LearnerControl::settings_difference(a, b),
+            "b.d ([1,2]; the learner's [1,3]), e (true; the learner's absent), f (absent; the "
+            "learner's 2)");
+  EXPECT_EQ(LearnerControl::settings_difference(a, b, 1),
+            "b.d ([1,2]; the learner's [1,3]), and 2 more");
+}
+
 // After the learner's first word, silence for heartbeat_timeout_s is an error naming the channel.
 TEST(LearnerControl, AWorkerWhoseLearnerFellSilentStopsNamingTheChannel) {
   Context ctx;
