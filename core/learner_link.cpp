@@ -81,7 +81,8 @@ bool LearnerLink::poll() {
       fail(who_, ": the learner sends weights or tasks but has answered none of this worker's ",
            "hellos on the control channel (", channel_.endpoint(), ") in ",
            static_cast<int64_t>(t - started_), " s: another worker with the id '", id_,
-           "' is probably connected (ids must be unique: give each worker its own --id)");
+           "' is probably connected (ids must be unique: give each worker its own --id), or "
+           "the control endpoint this worker was given is not the learner's (transport.control)");
     }
     if (t - last_hello_ > kHelloRetryS) hello(version_);
     return false;

@@ -31,14 +31,15 @@ class LearnerLink {
   // has been quiet a while, so that a restarted learner learns of this worker. Weights and tasks
   // keep the learner alive but do not answer a hello. Throws when they keep coming for
   // kUnansweredS while no hello is answered: the learner's control socket refuses this worker's
-  // id because another worker of that id is connected.
+  // id because another worker of that id is connected (or its control address is not the
+  // learner's).
   bool poll();
   // Any other message from the learner (weights, a task) shows it is alive too. The first
   // contact is logged ("<role> <id>: in touch with the learner").
   void heard();
   const Channel& channel() const { return channel_; }
-  // True until the learner answers a hello on the control channel (never with heartbeats off:
-  // the learner answers none then).
+  // True until the learner answers a hello on the control channel; false from the start with
+  // this worker's heartbeats off (it then watches nothing on the control channel).
   bool awaiting_answer() const { return timeout_s_ > 0 && last_control_ < 0; }
 
   static constexpr double kFirstContactS = 60;

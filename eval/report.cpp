@@ -144,10 +144,19 @@ json compare_reports(const json& a, const json& b) {
                ": per_task.greedy and per_task.correct differ in length");
       }
       // Tasks pair by id, in whatever order each report lists them; where the two evaluated
-      // other tasks too, the pairs are the tasks both have, and the row says how many.
+      // other tasks too, the pairs are the tasks both have, and the row says how many. Two
+      // lists of the same ids in the same order pair by position, repeats and all (a dataset
+      // may give two lines one id).
       const auto ix = task_ids(x, xc.size()), iy = task_ids(y, yc.size());
       std::vector<std::pair<size_t, size_t>> pairs;
-      if (ix && iy) {
+      const json* rx = x.contains("per_task") ? &x["per_task"] : nullptr;
+      const json* ry = y.contains("per_task") ? &y["per_task"] : nullptr;
+      const bool same_list = rx && ry && rx->contains("ids") && ry->contains("ids") &&
+                             (*rx)["ids"].is_array() && (*rx)["ids"].size() == xc.size() &&
+                             (*rx)["ids"] == (*ry)["ids"] && xc.size() == yc.size();
+      if (same_list) {
+        for (size_t i = 0; i < xc.size(); ++i) pairs.emplace_back(i, i);
+      } else if (ix && iy) {
         std::unordered_map<std::string, size_t> at;
         for (size_t j = 0; j < iy->size(); ++j) at[(*iy)[j]] = j;
         for (size_t i = 0; i < ix->size(); ++i) {
@@ -228,10 +237,11 @@ std::string target_verdict(const json& before, const json& after, const std::str
           ? "NOT reached (the point estimate is past the goal, the interval's lower end " +
                 pct_below(lo, min_gain) + " is not)"
           : "NOT reached";
-  std::string line = "declared target " + suite + ": sampled pass@1 " +
-                     pct((*b)["pass@1"]["mean"].get<double>()) + "% -> " +
-                     pct((*a)["pass@1"]["mean"].get<double>()) + "%, gain " + (d >= 0 ? "+" : "") +
-                     interval(gain) + " points (goal +" + pct(min_gain) + "): " + verdict;
+  std::string line =
+      "declared target " + suite + ": sampled pass@1 " + pct((*b)["pass@1"]["mean"].get<double>()) +
+      "% -> " + pct((*a)["pass@1"]["mean"].get<double>()) + "%, gain " + (d >= 0 ? "+" : "") +
+      pct(d) + " [" + (lo < min_gain ? pct_below(lo, min_gain) : pct(lo)) + ", " +
+      pct(gain["hi"].get<double>()) + "] points (goal +" + pct(min_gain) + "): " + verdict;
   if (b->contains("greedy_pass@1") && a->contains("greedy_pass@1")) {
     line += "; greedy pass@1 " + pct((*b)["greedy_pass@1"]["mean"].get<double>()) + "% -> " +
             pct((*a)["greedy_pass@1"]["mean"].get<double>()) + "%";

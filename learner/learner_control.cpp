@@ -93,8 +93,10 @@ void LearnerControl::serve() {
         }
         if (peers.insert(m->peer).second) log_info("learner: ", c.role, " ", c.id, " joined");
         // Answered at once, so that the worker's first-contact grace ends now, not at the next
-        // beat (heartbeat_timeout_s / 6 away).
-        if (heartbeat_every_s_ > 0) send_to(m->peer, ControlMessage::heartbeat(), 0);
+        // beat (heartbeat_timeout_s / 6 away), and it knows it is registered (a rollout worker
+        // takes tasks only then). Answered with heartbeats off too: a worker whose own config
+        // has them on waits for the answer.
+        send_to(m->peer, ControlMessage::heartbeat(), 0);
         if (c.role == "rollout") republish_ = true;
       } catch (const MessageError& e) {
         channel_->reject(e.what());

@@ -18,7 +18,19 @@ json role_settings(const RunConfig& cfg, const std::string& role) {
       out["rollout"][k] = rollout.at(k);
     out["seed"] = resolved.at("seed");
   } else if (role == "reward") {
-    out["reward"] = resolved.at("reward");
+    // What the reward is made of. Verifier options are left out: beside what they judge they
+    // hold per-host choices (an external verifier's processes and interpreter path, the
+    // sandbox's python, concurrency, cgroup and tmp_root), as reward_service.threads is one.
+    const json& reward = resolved.at("reward");
+    json& r = out["reward"];
+    r = json::object();
+    for (const char* k : {"primary", "overlong"})
+      if (reward.contains(k)) r[k] = reward.at(k);
+    for (const auto& [name, c] : reward.at("components").items()) {
+      json& rc = r["components"][name];
+      for (const char* k : {"verifier", "weight", "span_penalty"})
+        if (c.contains(k)) rc[k] = c.at(k);
+    }
   } else {
     fail("role_settings: unknown role '", role, "'");
   }

@@ -6,8 +6,11 @@
 // and refuses a worker whose settings differ, naming the fields.
 //
 // Per-worker choices may differ and are left out: rollout.slots, threads, device, workers,
-// share_weights, prefill_chunk, debug_*; reward_service.threads; model.init and dtype (paths
-// differ between hosts: the model's architecture is compared instead).
+// share_weights, prefill_chunk, debug_*; reward_service.threads; the verifiers' options (they mix
+// per-host choices such as processes, interpreter paths and sandbox limits with what they judge:
+// a reward service is compared on its components' verifiers, weights and span penalties, primary
+// and overlong); model.init and dtype (paths differ between hosts: the model's architecture is
+// compared instead).
 #pragma once
 #include <string>
 

@@ -200,6 +200,7 @@ int run_role(const RunConfig& cfg, const RoleLaunch& launch) {
   wait_reachable("tasks", ep.tasks, wait_s);
   wait_reachable("rollouts", ep.rollouts, wait_s);
   wait_reachable("weights", ep.weights, wait_s);
+  wait_reachable("control", ep.control, wait_s);
   load_transport_keys(ep, false, wait_s);
   auto worker = make_rollout_worker(ctx, cfg, ep, id);
   worker->run(stop_requested());

@@ -78,6 +78,7 @@ TEST(EvalReport, VerifierErrorsAreSaidUnderTheTable) {
 // "20.0" contradicted the "NOT reached" beside it. 26 of 88 tasks gained: +29.5, lower end 19.96.
 TEST(EvalReport, ALowerEndJustBelowTheGoalIsPrintedBelowIt) {
   const std::string v = target_verdict(report(88, 0), report(88, 26), "s", 0.2);
+  EXPECT_NE(v.find("gain +29.5 [19.96, 39.1] points (goal +20.0)"), std::string::npos) << v;
   EXPECT_NE(v.find("NOT reached (the point estimate is past the goal, the interval's lower end "
                    "19.96 is not)"),
             std::string::npos)
@@ -119,6 +120,14 @@ TEST(EvalReport, ComparisonsPairTasksByIdNotByPosition) {
   EXPECT_FALSE(u[0]["paired"].get<bool>());
   EXPECT_NE(markdown_comparison(u, "a", "b").find("no (task ids missing or repeated)"),
             std::string::npos);
+
+  // One id twice (a dataset may repeat one), in both reports alike: paired by position.
+  json rep_a = a, rep_b = b;
+  rep_a["suites"][0]["per_task"]["ids"][1] = "t0";
+  rep_b["suites"][0]["per_task"]["ids"][1] = "t0";
+  const json rep = compare_reports(rep_a, rep_b)[0];
+  EXPECT_TRUE(rep["paired"].get<bool>());
+  EXPECT_DOUBLE_EQ(rep["pass@1"]["lo"].get<double>(), in_order["pass@1"]["lo"].get<double>());
 
   json cut = b;
   cut["suites"][0].erase("per_task");

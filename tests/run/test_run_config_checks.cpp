@@ -8,15 +8,14 @@
 #include "core/fs.h"
 #include "core/json.h"
 #include "run/run_config.h"
+#include "tests/common/ci_tiny_config.h"
 
 using namespace r1;
 
 namespace {
 
 json ci_tiny() {
-  json j = json::parse(read_file(std::string(R1_SOURCE_DIR) + "/configs/ci-tiny.json"));
-  j["model"] = {{"config", std::string(R1_SOURCE_DIR) + "/configs/models/tiny-moe.json"}};
-  return j;
+  return r1::testing::ci_tiny_fresh_model();
 }
 
 }  // namespace
