@@ -23,13 +23,12 @@ std::string pct(double x) {
 // it is below: a lower end of 19.97 against a goal of 20 printed as "20.0" contradicted the
 // "NOT reached" beside it.
 std::string pct_below(double x, double goal) {
-  for (int digits = 1; digits <= 4; ++digits) {
-    char b[32], g[32];
+  char b[32], g[32];
+  for (int digits = 1;; ++digits) {
     std::snprintf(b, sizeof b, "%.*f", digits, 100 * x);
     std::snprintf(g, sizeof g, "%.*f", digits, 100 * goal);
-    if (std::strtod(b, nullptr) < std::strtod(g, nullptr) || digits == 4) return b;
+    if (digits == 4 || std::strtod(b, nullptr) < std::strtod(g, nullptr)) return b;
   }
-  return pct(x);
 }
 
 std::string interval(const json& ci) {
@@ -60,20 +59,50 @@ std::vector<double> per_task(const json& s, const char* key, const char* which) 
   return v;
 }
 
-// A suite's task ids, or none when they cannot pair it (missing, null, not strings, one id twice,
-// or not one per task).
+// A suite's task ids (per_task.ids, one string per task), or none.
 std::optional<std::vector<std::string>> task_ids(const json& s, size_t tasks) {
-  if (!s.contains("per_task") || !s["per_task"].is_object()) return std::nullopt;
-  const json& pt = s["per_task"];
+  const json& pt = s["per_task"];  // per_task() checked it is an object
   if (!pt.contains("ids") || !pt["ids"].is_array() || pt["ids"].size() != tasks)
     return std::nullopt;
   std::vector<std::string> ids;
-  std::unordered_set<std::string> seen;
   for (const auto& id : pt["ids"]) {
-    if (!id.is_string() || !seen.insert(id.get<std::string>()).second) return std::nullopt;
+    if (!id.is_string()) return std::nullopt;
     ids.push_back(id.get<std::string>());
   }
   return ids;
+}
+
+// The tasks two reports' suites share, as (index in the first, index in the second): by
+// position when both list the same ids in the same order (repeats and all: a dataset may give
+// two lines one id), else by id, in whatever order each lists them. None, and why, where the
+// ids are missing, repeated in lists that differ, or share no task.
+struct TaskPairs {
+  std::vector<std::pair<size_t, size_t>> pairs;
+  std::string unpaired_because;
+};
+TaskPairs task_pairs(const json& x, size_t nx, const json& y, size_t ny) {
+  TaskPairs r;
+  const auto ix = task_ids(x, nx), iy = task_ids(y, ny);
+  if (ix && iy && *ix == *iy) {
+    for (size_t i = 0; i < nx; ++i) r.pairs.emplace_back(i, i);
+    return r;
+  }
+  std::unordered_map<std::string, size_t> at;
+  bool repeated = false;
+  if (ix && iy) {
+    for (size_t j = 0; j < iy->size(); ++j) repeated |= !at.emplace((*iy)[j], j).second;
+    repeated |= std::unordered_set<std::string>(ix->begin(), ix->end()).size() != ix->size();
+  }
+  if (!ix || !iy || repeated) {
+    r.unpaired_because = "task ids missing or repeated";
+    return r;
+  }
+  for (size_t i = 0; i < ix->size(); ++i) {
+    auto it = at.find((*ix)[i]);
+    if (it != at.end()) r.pairs.emplace_back(i, it->second);
+  }
+  if (r.pairs.empty()) r.unpaired_because = "no task in common";
+  return r;
 }
 
 }  // namespace
@@ -133,8 +162,8 @@ json compare_reports(const json& a, const json& b) {
       if (x["suite"] != y["suite"]) continue;
       const std::vector<double> xc = per_task(x, "correct", "first report");
       const std::vector<double> yc = per_task(y, "correct", "second report");
-      const bool greedy = x.contains("per_task") && x["per_task"].contains("greedy") &&
-                          y.contains("per_task") && y["per_task"].contains("greedy");
+      // per_task() has checked both suites' per_task objects.
+      const bool greedy = x["per_task"].contains("greedy") && y["per_task"].contains("greedy");
       std::vector<double> xg, yg;
       if (greedy) {
         xg = per_task(x, "greedy", "first report");
@@ -143,35 +172,16 @@ json compare_reports(const json& a, const json& b) {
           fail("suite ", x["suite"].get<std::string>(),
                ": per_task.greedy and per_task.correct differ in length");
       }
-      // Tasks pair by id, in whatever order each report lists them; where the two evaluated
-      // other tasks too, the pairs are the tasks both have, and the row says how many. Two
-      // lists of the same ids in the same order pair by position, repeats and all (a dataset
-      // may give two lines one id).
-      const auto ix = task_ids(x, xc.size()), iy = task_ids(y, yc.size());
-      std::vector<std::pair<size_t, size_t>> pairs;
-      const json* rx = x.contains("per_task") ? &x["per_task"] : nullptr;
-      const json* ry = y.contains("per_task") ? &y["per_task"] : nullptr;
-      const bool same_list = rx && ry && rx->contains("ids") && ry->contains("ids") &&
-                             (*rx)["ids"].is_array() && (*rx)["ids"].size() == xc.size() &&
-                             (*rx)["ids"] == (*ry)["ids"] && xc.size() == yc.size();
-      if (same_list) {
-        for (size_t i = 0; i < xc.size(); ++i) pairs.emplace_back(i, i);
-      } else if (ix && iy) {
-        std::unordered_map<std::string, size_t> at;
-        for (size_t j = 0; j < iy->size(); ++j) at[(*iy)[j]] = j;
-        for (size_t i = 0; i < ix->size(); ++i) {
-          auto it = at.find((*ix)[i]);
-          if (it != at.end()) pairs.emplace_back(i, it->second);
-        }
-      }
+      // Where the two evaluated other tasks too, the pairs are the tasks both have, and the
+      // row says how many.
+      const TaskPairs tp = task_pairs(x, xc.size(), y, yc.size());
+      const auto& pairs = tp.pairs;
       const bool paired = !pairs.empty();
       json row = {{"suite", x["suite"]},
                   {"paired", paired},
                   {"tasks", json::array({xc.size(), yc.size()})},
                   {"tasks_paired", pairs.size()}};
-      if (!paired)
-        row["unpaired_because"] =
-            !(ix && iy) ? "task ids missing or repeated" : "no task in common";
+      if (!paired) row["unpaired_because"] = tp.unpaired_because;
       auto diff = [&](const std::vector<double>& xv, const std::vector<double>& yv) {
         MeanCI d;
         if (paired) {
@@ -199,14 +209,13 @@ std::string markdown_comparison(const json& cmp, const std::string& name_a, cons
                    "| suite | pass@1 | greedy pass@1 | paired |\n|---|---|---|---|\n";
   for (const auto& r : cmp) {
     std::string g = r.contains("greedy_pass@1") ? interval(r["greedy_pass@1"]) : "-";
-    std::string paired = r["paired"].get<bool>() ? "yes" : "no";
-    if (r.contains("tasks") && r.contains("tasks_paired")) {
-      const size_t na = r["tasks"][0].get<size_t>(), nb = r["tasks"][1].get<size_t>();
-      const size_t np = r["tasks_paired"].get<size_t>();
-      if (r["paired"].get<bool>() && (np != na || np != nb))
-        paired = cat("yes, over the ", np, " tasks both have (of ", na, " and ", nb, ")");
-      if (!r["paired"].get<bool>()) paired = cat("no (", r.value("unpaired_because", ""), ")");
-    }
+    const size_t na = r["tasks"][0].get<size_t>(), nb = r["tasks"][1].get<size_t>();
+    const size_t np = r["tasks_paired"].get<size_t>();
+    const std::string paired =
+        !r["paired"].get<bool>() ? cat("no (", r["unpaired_because"].get<std::string>(), ")")
+        : np != na || np != nb
+            ? cat("yes, over the ", np, " tasks both have (of ", na, " and ", nb, ")")
+            : std::string("yes");
     t += cat("| ", r["suite"].get<std::string>(), " | ", interval(r["pass@1"]), " | ", g, " | ",
              paired, " |\n");
   }

@@ -43,6 +43,20 @@ inline std::vector<std::string> r1_args(std::initializer_list<std::string> a) {
   return v;
 }
 
+// The three roles of one run of `config`, each in its own process: the learner (run folder
+// d/run), reward-a and rollout-a, logging to d/learner.log, d/reward.log and d/rollout.log.
+struct RunRoles {
+  RunRoles(const TempDir& d, const std::string& config)
+      : learner(
+            r1_args({"worker", "--role", "learner", "--config", config, "--out", d.file("run")}),
+            d.file("learner.log")),
+        reward(r1_args({"worker", "--role", "reward", "--config", config, "--id", "reward-a"}),
+               d.file("reward.log")),
+        rollout(r1_args({"worker", "--role", "rollout", "--config", config, "--id", "rollout-a"}),
+                d.file("rollout.log")) {}
+  Background learner, reward, rollout;
+};
+
 // configs/ci-tiny.json starting from the shared SFT checkpoint, with `patch` merged in.
 inline json ci_config(const json& patch = json::object()) {
   json c = json::parse(read_file(repo_root() + "/configs/ci-tiny.json"));

@@ -285,15 +285,8 @@ TEST(RlLoop, MultiProcessMatchesEmbedded) {
   json patch = {{"transport", tcp_transport()}};
   write_json(d.file("cfg.json"), ci_config(patch));
   write_json(d.file("emb.json"), ci_config());
-  Background learner(r1_args({"worker", "--role", "learner", "--config", d.file("cfg.json"),
-                              "--out", d.file("run")}),
-                     d.file("learner.log"));
-  Background reward(
-      r1_args({"worker", "--role", "reward", "--config", d.file("cfg.json"), "--id", "reward-a"}),
-      d.file("reward.log"));
-  Background rollout(
-      r1_args({"worker", "--role", "rollout", "--config", d.file("cfg.json"), "--id", "rollout-a"}),
-      d.file("rollout.log"));
+  RunRoles roles(d, d.file("cfg.json"));
+  Background &learner = roles.learner, &reward = roles.reward, &rollout = roles.rollout;
   ASSERT_EQ(learner.wait(240), 0) << learner.output();
   EXPECT_EQ(rollout.wait(20), 0) << "the rollout worker exits when told the run is over\n"
                                  << rollout.output();

@@ -189,15 +189,8 @@ TEST(RlWire, WorkersExitWhenTheLearnerDies) {
   json transport = tcp_transport();
   transport["heartbeat_timeout_s"] = 2;
   write_json(d.file("cfg.json"), ci_config({{"transport", transport}}));
-  Background learner(r1_args({"worker", "--role", "learner", "--config", d.file("cfg.json"),
-                              "--out", d.file("run")}),
-                     d.file("learner.log"));
-  Background reward(
-      r1_args({"worker", "--role", "reward", "--config", d.file("cfg.json"), "--id", "reward-a"}),
-      d.file("reward.log"));
-  Background rollout(
-      r1_args({"worker", "--role", "rollout", "--config", d.file("cfg.json"), "--id", "rollout-a"}),
-      d.file("rollout.log"));
+  RunRoles roles(d, d.file("cfg.json"));
+  Background &learner = roles.learner, &reward = roles.reward, &rollout = roles.rollout;
   ASSERT_TRUE(wait_until([&] { return step_of(d.file("run")) >= 1; }, 120)) << learner.output();
   // Until a worker first hears the learner it allows kFirstContactS (60 s) of silence, longer
   // than this test waits below; on a loaded machine the first step can come before that.
@@ -238,15 +231,8 @@ TEST(RlWire, AWorkerStartedWithAnotherConfigIsRefusedNamingTheField) {
   json rich_transport = other_transport;  // a reward service binds its rollouts port
   rich_transport["rollouts"] = "tcp://127.0.0.1:" + std::to_string(free_tcp_port());
   write_json(d.file("rich.json"), ci_config({{"transport", rich_transport}, {"reward", reward}}));
-  Background learner(r1_args({"worker", "--role", "learner", "--config", d.file("cfg.json"),
-                              "--out", d.file("run")}),
-                     d.file("learner.log"));
-  Background good_reward(
-      r1_args({"worker", "--role", "reward", "--config", d.file("cfg.json"), "--id", "reward-a"}),
-      d.file("reward.log"));
-  Background good(
-      r1_args({"worker", "--role", "rollout", "--config", d.file("cfg.json"), "--id", "rollout-a"}),
-      d.file("rollout.log"));
+  RunRoles roles(d, d.file("cfg.json"));
+  Background& learner = roles.learner;
   ASSERT_TRUE(first_step_done(d)) << learner.output();
   Background hot(r1_args({"worker", "--role", "rollout", "--config", d.file("hot.json"), "--id",
                           "rollout-hot"}),
